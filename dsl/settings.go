@@ -1,0 +1,369 @@
+package dsl
+
+import (
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/alecthomas/participle/v2/lexer"
+
+	"github.com/mafc-dev/mafc/runtime/ir"
+)
+
+// settings collects the key = value statements of a block, reporting
+// unknown, repeated and valueless keys.
+func (c *checker) settings(b *Block, keys ...string) map[string]*value {
+	out := map[string]*value{}
+	if b == nil {
+		return out
+	}
+	first := map[string]lexer.Position{}
+	for _, s := range b.Stmts {
+		known := false
+		for _, k := range keys {
+			known = known || k == s.Name
+		}
+		if !known {
+			c.errs.Add(s.Pos, "unknown %s setting %q (want one of: %s)", b.Kind, s.Name, strings.Join(keys, ", "))
+			continue
+		}
+		if p, dup := first[s.Name]; dup {
+			c.errs.Add(s.Pos, "duplicate %s setting %q, first set at %s", b.Kind, s.Name, posString(p))
+			continue
+		}
+		first[s.Name] = s.Pos
+		if s.Value == nil {
+			c.errs.Add(s.Pos, "setting %q has no value: write `%s = …`", s.Name, s.Name)
+			continue
+		}
+		v := c.constValue(s.Value)
+		if v.kind != vBad {
+			out[s.Name] = v
+		}
+	}
+	return out
+}
+
+func (c *checker) initBlock(b *Block) {
+	c.initScheme = ir.Init{Scheme: "uniform"}
+	c.p.InitSeed = 1
+	s := c.settings(b, "scheme", "seed")
+	if v := s["scheme"]; v != nil {
+		if in, ok := c.layerInit(v); ok && in != nil {
+			c.initScheme = *in
+		}
+	}
+	if v := s["seed"]; v != nil {
+		if n, ok := c.intIn(v, "seed", 0, math.MaxInt32); ok {
+			c.p.InitSeed = uint64(n)
+		}
+	}
+}
+
+var integrators = []string{"rk4", "euler", "midpoint"}
+
+func (c *checker) flowBlock(b *Block) {
+	f := ir.Flow{Integrator: "rk4", Steps: 50, Dt: 0.1}
+	if b != nil {
+		f.Pos = irPos(b.Pos)
+	}
+	s := c.settings(b, "integrator", "steps", "dt", "time")
+	if v := s["integrator"]; v != nil {
+		if w, ok := c.word(v, "integrator", integrators); ok {
+			f.Integrator = w
+		}
+	}
+	steps, dt, tm := s["steps"], s["dt"], s["time"]
+	if steps != nil && dt != nil && tm != nil {
+		c.errs.Add(tm.pos, "give two of steps, dt and time, not all three")
+	}
+	var okS, okD, okT bool
+	if steps != nil {
+		f.Steps, okS = c.intIn(steps, "steps", 1, 1<<20)
+	}
+	if dt != nil {
+		f.Dt, okD = c.floatIn(dt, "dt", 0, 1e3, true)
+	}
+	var T float64
+	if tm != nil {
+		T, okT = c.floatIn(tm, "time", 0, 1e6, true)
+	}
+	switch {
+	case tm != nil && steps != nil && dt == nil && okT && okS:
+		f.Dt = T / float64(f.Steps)
+	case tm != nil && dt != nil && steps == nil && okT && okD:
+		n := math.Round(T / f.Dt)
+		if n < 1 || math.Abs(n*f.Dt-T) > 1e-9*T {
+			c.errs.Add(tm.pos, "time %s is not a whole number of steps of dt = %s: give steps instead", tm.text, dt.text)
+		} else {
+			f.Steps = int(n)
+		}
+	case tm != nil && steps == nil && dt == nil && okT:
+		f.Steps = int(math.Max(1, math.Round(T/f.Dt)))
+		f.Dt = T / float64(f.Steps)
+	}
+	c.p.Flow = f
+}
+
+var datasets = map[string]int{"mnist": 784, "moons": 2, "gaussian": 0}
+
+func datasetNames() string {
+	var s []string
+	for k := range datasets {
+		s = append(s, k)
+	}
+	sort.Strings(s)
+	return strings.Join(s, ", ")
+}
+
+func (c *checker) trainBlock(b *Block) {
+	t := ir.Train{
+		Batch:           64,
+		Laplacian:       "exact",
+		Seed:            1,
+		CheckpointEvery: 100,
+		Memory:          "store",
+		Optimizer:       ir.Optimizer{Name: "adam", LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, Schedule: "constant"},
+	}
+	defer func() { c.p.Train = t }()
+	if b == nil {
+		return
+	}
+	t.Pos = irPos(b.Pos)
+	s := c.settings(b, "objective", "batch", "steps", "epochs", "optimizer", "laplacian", "precision", "seed", "checkpoint_every", "memory", "workers")
+	if v := s["objective"]; v != nil {
+		t.Objective = c.objective(v)
+	} else {
+		c.errs.Add(b.Pos, "train block needs an objective: objective = likelihood(mnist) or objective = variational(ising(L = 16, T = critical))")
+	}
+	if v := s["batch"]; v != nil {
+		t.Batch, _ = c.intIn(v, "batch", 1, c.lim.MaxBatch)
+	}
+	if s["steps"] != nil && s["epochs"] != nil {
+		c.errs.Add(s["epochs"].pos, "give steps or epochs, not both")
+	}
+	if v := s["steps"]; v != nil {
+		t.Steps, _ = c.intIn(v, "steps", 1, 1<<30)
+	}
+	if v := s["epochs"]; v != nil {
+		t.Epochs, _ = c.intIn(v, "epochs", 1, 1<<20)
+		if t.Objective.Kind == "variational" {
+			c.errs.Add(v.pos, "epochs need a dataset; a variational objective draws fresh samples every step: use steps")
+		}
+	}
+	if t.Steps == 0 && t.Epochs == 0 {
+		t.Steps = 1000
+	}
+	if v := s["optimizer"]; v != nil {
+		t.Optimizer = c.optimizer(v)
+	}
+	if v := s["laplacian"]; v != nil {
+		if w, ok := c.word(v, "laplacian mode", []string{"exact", "hutchinson"}); ok {
+			t.Laplacian = w
+			if w == "hutchinson" {
+				t.Probes = 1
+				if v.kind == vCall {
+					a := c.bindArgs(v, "probes")
+					if a["probes"] != nil {
+						t.Probes, _ = c.intIn(a["probes"], "probes", 1, 1024)
+					}
+				}
+			} else if v.kind == vCall && len(v.args) > 0 {
+				c.errs.Add(v.pos, "exact takes no arguments")
+			}
+		}
+	}
+	if v := s["precision"]; v != nil {
+		if w, ok := c.word(v, "precision", []string{"float64", "float32"}); ok {
+			c.p.Precision = w
+		}
+	}
+	if v := s["seed"]; v != nil {
+		n, _ := c.intIn(v, "seed", 0, math.MaxInt32)
+		t.Seed = uint64(n)
+	}
+	if v := s["checkpoint_every"]; v != nil {
+		t.CheckpointEvery, _ = c.intIn(v, "checkpoint_every", 1, 1<<30)
+	}
+	if v := s["workers"]; v != nil {
+		t.Workers, _ = c.intIn(v, "workers", 1, 1024)
+	}
+	if v := s["memory"]; v != nil {
+		if w, ok := c.word(v, "memory mode", []string{"store", "recompute"}); ok {
+			t.Memory = w
+			if w == "recompute" {
+				t.RecomputeEvery = 10
+				if v.kind == vCall {
+					a := c.bindArgs(v, "every")
+					if a["every"] != nil {
+						t.RecomputeEvery, _ = c.intIn(a["every"], "every", 1, 1<<20)
+					}
+				}
+			}
+		}
+	}
+}
+
+func (c *checker) objective(v *value) ir.Objective {
+	o := ir.Objective{Pos: irPos(v.pos)}
+	w, ok := c.word(v, "objective", []string{"likelihood", "variational"})
+	if !ok {
+		return o
+	}
+	o.Kind = w
+	if v.kind != vCall {
+		c.errs.Add(v.pos, "%s needs its %s: %s", w, map[string]string{"likelihood": "dataset", "variational": "target"}[w],
+			map[string]string{"likelihood": "likelihood(mnist)", "variational": "variational(ising(L = 16, T = critical))"}[w])
+		return o
+	}
+	switch w {
+	case "likelihood":
+		a := c.bindArgs(v, "dataset")
+		d := a["dataset"]
+		if d == nil {
+			c.errs.Add(v.pos, "likelihood needs a dataset: likelihood(mnist)")
+			return o
+		}
+		if d.kind != vIdent && d.kind != vStr {
+			c.errs.Add(d.pos, "dataset must be a name (one of: %s), got %s", datasetNames(), d.describe())
+			return o
+		}
+		if _, ok := datasets[d.text]; !ok {
+			c.errs.Add(d.pos, "unknown dataset %q (want one of: %s)", d.text, datasetNames())
+			return o
+		}
+		o.Dataset = d.text
+	case "variational":
+		a := c.bindArgs(v, "target")
+		tv := a["target"]
+		if tv == nil {
+			c.errs.Add(v.pos, "variational needs a target: variational(ising(L = 16, T = critical))")
+			return o
+		}
+		name, ok := c.word(tv, "target", []string{"ising"})
+		if !ok {
+			return o
+		}
+		o.Target.Name = name
+		if tv.kind != vCall {
+			c.errs.Add(tv.pos, "ising needs its temperature: ising(T = critical) or ising(L = 16, T = 2.5)")
+			return o
+		}
+		ta := c.bindArgs(tv, "L", "T", "L1", "L2")
+		if ta["L"] != nil && (ta["L1"] != nil || ta["L2"] != nil) {
+			c.errs.Add(tv.pos, "give L, or L1 and L2, not both")
+		}
+		if ta["L"] != nil {
+			l, _ := c.intIn(ta["L"], "L", 3, 4096)
+			o.Target.L1, o.Target.L2 = l, l
+		}
+		if ta["L1"] != nil {
+			o.Target.L1, _ = c.intIn(ta["L1"], "L1", 3, 4096)
+			o.Target.L2 = o.Target.L1
+		}
+		if ta["L2"] != nil {
+			o.Target.L2, _ = c.intIn(ta["L2"], "L2", 3, 4096)
+		}
+		switch T := ta["T"]; {
+		case T == nil:
+			c.errs.Add(tv.pos, "ising needs its temperature: T = critical or a positive number")
+		case T.kind == vIdent && T.text == "critical":
+			o.Target.Critical = true
+			o.Target.T = 2 / math.Log(1+math.Sqrt2)
+		case T.kind == vIdent || T.kind == vStr:
+			c.errs.Add(T.pos, "temperature must be a positive number or critical, got %s", T.describe())
+		default:
+			o.Target.T, _ = c.floatIn(T, "temperature", 0, 1e6, true)
+		}
+	}
+	return o
+}
+
+func (c *checker) optimizer(v *value) ir.Optimizer {
+	o := ir.Optimizer{Name: "adam", LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, Schedule: "constant"}
+	w, ok := c.word(v, "optimizer", []string{"adam", "adamw", "sgd"})
+	if !ok {
+		return o
+	}
+	o.Name = w
+	if w == "sgd" {
+		o.Beta1, o.Beta2, o.Eps = 0, 0, 0
+	}
+	if w == "adamw" {
+		o.WeightDecay = 0.01
+	}
+	if v.kind != vCall {
+		return o
+	}
+	var a map[string]*value
+	if w == "sgd" {
+		a = c.bindArgs(v, "lr", "momentum", "weight_decay", "schedule", "warmup")
+	} else {
+		a = c.bindArgs(v, "lr", "betas", "eps", "weight_decay", "schedule", "warmup")
+	}
+	if x := a["lr"]; x != nil {
+		o.LR, _ = c.floatIn(x, "learning rate", 0, 10, true)
+	}
+	if x := a["betas"]; x != nil {
+		if x.kind != vTuple || len(x.elems) != 2 {
+			c.errs.Add(x.pos, "betas must be a pair such as (0.9, 0.999), got %s", x.describe())
+		} else {
+			o.Beta1, _ = c.floatIn(x.elems[0], "beta1", 0, 1, false)
+			o.Beta2, _ = c.floatIn(x.elems[1], "beta2", 0, 1, false)
+			if o.Beta1 == 1 || o.Beta2 == 1 {
+				c.errs.Add(x.pos, "betas must be below 1")
+			}
+		}
+	}
+	if x := a["eps"]; x != nil {
+		o.Eps, _ = c.floatIn(x, "eps", 0, 1, true)
+	}
+	if x := a["weight_decay"]; x != nil {
+		o.WeightDecay, _ = c.floatIn(x, "weight_decay", 0, 10, false)
+	}
+	if x := a["momentum"]; x != nil {
+		o.Momentum, _ = c.floatIn(x, "momentum", 0, 1, false)
+	}
+	if x := a["schedule"]; x != nil {
+		o.Schedule, _ = c.word(x, "schedule", []string{"constant", "cosine"})
+	}
+	if x := a["warmup"]; x != nil {
+		o.Warmup, _ = c.intIn(x, "warmup", 0, 1<<30)
+	}
+	return o
+}
+
+// checkTrainAgainstInput checks that the objective fits the input.
+func (c *checker) checkTrainAgainstInput() {
+	t := &c.p.Train
+	in := c.p.InputShape()
+	pos := lexer.Position{Filename: c.f.Name, Line: t.Objective.Pos.Line, Column: t.Objective.Pos.Col}
+	switch t.Objective.Kind {
+	case "likelihood":
+		if d := datasets[t.Objective.Dataset]; d != 0 && d != in.Size() {
+			c.errs.Add(pos, "dataset %s has dimension %d, but the input %q has dimension %d", t.Objective.Dataset, d, c.p.InputName, in.Size())
+		}
+	case "variational":
+		tg := &t.Objective.Target
+		if tg.L1 == 0 {
+			switch {
+			case in.IsGrid():
+				tg.L1, tg.L2 = in.L1, in.L2
+			default:
+				l := int(math.Round(math.Sqrt(float64(in.Size()))))
+				if l*l != in.Size() {
+					c.errs.Add(pos, "cannot infer the Ising lattice from input vector(%d): give ising(L = …)", in.Size())
+					return
+				}
+				tg.L1, tg.L2 = l, l
+			}
+		}
+		if tg.L1 < 3 || tg.L2 < 3 {
+			c.errs.Add(pos, "the Ising lattice must be at least 3×3, got %d×%d", tg.L1, tg.L2)
+			return
+		}
+		if in.IsGrid() && (in.L1 != tg.L1 || in.L2 != tg.L2) || !in.IsGrid() && in.Size() != tg.L1*tg.L2 {
+			c.errs.Add(pos, "Ising target is %d×%d (%d sites) but the input %q is %v", tg.L1, tg.L2, tg.L1*tg.L2, c.p.InputName, in)
+		}
+	}
+}

@@ -1,0 +1,317 @@
+package dsl
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/alecthomas/participle/v2/lexer"
+
+	"github.com/mafc-dev/mafc/runtime/ir"
+)
+
+var groupNames = []string{"z2", "translations", "d4", "c4"}
+
+// symmetryBlock resolves each declared group to a strategy: by construction
+// when the architecture provably makes φ invariant, otherwise (or when asked)
+// by the exact orbit average.
+func (c *checker) symmetryBlock(b *Block) {
+	if b == nil {
+		return
+	}
+	seen := map[ir.Group]lexer.Position{}
+	in := c.p.InputShape()
+	for _, s := range b.Stmts {
+		name := s.Name
+		if name == "translation" {
+			name = "translations"
+		}
+		g := ir.Group(name)
+		known := false
+		for _, k := range groupNames {
+			known = known || k == name
+		}
+		if !known {
+			c.errs.Add(s.Pos, "unknown symmetry %q (want one of: %s)", s.Name, strings.Join(groupNames, ", "))
+			continue
+		}
+		if p, dup := seen[g]; dup {
+			c.errs.Add(s.Pos, "duplicate symmetry %q, first declared at %s", name, posString(p))
+			continue
+		}
+		seen[g] = s.Pos
+		want := "auto"
+		if s.Value != nil {
+			v := c.constValue(s.Value)
+			w, ok := c.word(v, "symmetry strategy", []string{"auto", "construction", "average"})
+			if !ok {
+				continue
+			}
+			want = w
+		}
+		switch g {
+		case ir.Translations:
+			if !in.IsGrid() {
+				c.errs.Add(s.Pos, "translations need a lattice or chain input, but %q is %v: declare `input %s: lattice(L)`", c.p.InputName, in, c.p.InputName)
+				continue
+			}
+		case ir.D4, ir.C4:
+			if !in.IsGrid() || in.L1 != in.L2 {
+				c.errs.Add(s.Pos, "%s needs a square lattice input, but %q is %v (%s)", name, c.p.InputName, in, c.p.InputKind)
+				continue
+			}
+		}
+		proof, why := c.proveInvariant(g)
+		sym := ir.Symmetry{Group: g, Pos: irPos(s.Pos)}
+		switch {
+		case want == "construction" && !proof:
+			c.errs.Add(s.Pos, "%s symmetry cannot be proved by construction: %s", name, why)
+			continue
+		case want == "average" || !proof:
+			sym.Strategy = ir.ByAverage
+			n := groupOrder(g, in)
+			sym.Reason = fmt.Sprintf("orbit average over %d elements (%d× the cost of one evaluation)", n, n)
+			if !proof {
+				sym.Reason += "; not invariant by construction: " + why
+			}
+		default:
+			sym.Strategy = ir.ByConstruction
+			sym.Reason = why
+		}
+		c.p.Symmetries = append(c.p.Symmetries, sym)
+	}
+	if _, d4 := seen[ir.D4]; d4 {
+		if p, c4 := seen[ir.C4]; c4 {
+			c.errs.Add(p, "c4 is a subgroup of d4: declare only d4")
+		}
+	}
+	if n := c.averageOrder(); n > 4096 {
+		c.errs.Add(b.Pos, "orbit average over %d group elements is too costly (limit 4096): make some symmetries exact by construction", n)
+	}
+}
+
+// averageOrder returns the number of group elements the orbit average sums
+// over (1 when nothing is averaged).
+func (c *checker) averageOrder() int {
+	n := 1
+	for _, s := range c.p.Averaged() {
+		n *= groupOrder(s.Group, c.p.InputShape())
+	}
+	return n
+}
+
+func groupOrder(g ir.Group, in ir.Shape) int {
+	switch g {
+	case ir.Z2:
+		return 2
+	case ir.Translations:
+		return in.L1 * in.L2
+	case ir.D4:
+		return 8
+	case ir.C4:
+		return 4
+	}
+	return 1
+}
+
+// proveInvariant decides whether the architecture makes φ invariant under g
+// as written, by propagating a symmetry class through the graph. It returns
+// a reason either way (for reports, and for the error that tells the user
+// how to fix a declaration).
+func (c *checker) proveInvariant(g ir.Group) (bool, string) {
+	switch g {
+	case ir.Z2:
+		return c.proveZ2()
+	case ir.Translations:
+		return c.proveTranslations()
+	default:
+		return false, "convolution kernels are not tied under rotations and reflections; use `" + string(g) + " = average`"
+	}
+}
+
+type parity int
+
+const (
+	pNone parity = iota
+	pOdd
+	pEven
+)
+
+// proveZ2 propagates parity under x → −x: the input is odd; a linear layer
+// keeps an odd input odd only without a bias; an even activation of an odd
+// value is even, an odd activation keeps oddness; anything of an even value
+// is even.
+func (c *checker) proveZ2() (bool, string) {
+	par := make([]parity, len(c.p.Nodes))
+	culprit := ""
+	blame := func(n *ir.Node, why string) {
+		if culprit == "" {
+			culprit = fmt.Sprintf("%s at %s", why, c.nodePos(n))
+		}
+	}
+	for i, n := range c.p.Nodes {
+		var in parity
+		if len(n.Inputs) > 0 {
+			in = par[n.Inputs[0]]
+		}
+		switch n.Op {
+		case ir.OpInput:
+			par[i] = pOdd
+		case ir.OpDense, ir.OpConv:
+			par[i] = in
+			if in == pOdd && n.Bias {
+				par[i] = pNone
+				blame(n, fmt.Sprintf("%s layer %q has a bias, so it is not odd in x (use bias = false)", n.Op, n.Name))
+			}
+		case ir.OpAct:
+			switch {
+			case in == pOdd && n.Act.Even():
+				par[i] = pEven
+			case in == pOdd && (n.Act == ir.Tanh || n.Act == ir.Identity):
+				par[i] = pOdd
+			case in == pOdd:
+				par[i] = pNone
+				blame(n, fmt.Sprintf("activation %s is neither even nor odd (use lncosh, or tanh before an even activation)", n.Act))
+			default:
+				par[i] = in
+			}
+		case ir.OpAdd:
+			a, b := par[n.Inputs[0]], par[n.Inputs[1]]
+			if a == b {
+				par[i] = a
+			} else {
+				par[i] = pNone
+				blame(n, "a residual connection adds an odd and an even value")
+			}
+		default:
+			par[i] = in
+		}
+	}
+	switch par[c.p.Output] {
+	case pEven:
+		return true, "φ is even by construction (even activation of bias-free odd layers)"
+	case pOdd:
+		return false, "φ is odd in x, not even"
+	}
+	if culprit == "" {
+		culprit = "the network is not even in x"
+	}
+	return false, culprit + "; or write `z2 = average`"
+}
+
+type tclass int
+
+const (
+	tNone tclass = iota
+	tEquivariant
+	tInvariant
+)
+
+// proveTranslations propagates translation classes: the lattice input is
+// equivariant; periodic convolutions, activations, sums and scalings keep
+// equivariance; a global sum or mean (over everything or over sites) makes a
+// value invariant; a dense layer of an equivariant field breaks the symmetry.
+func (c *checker) proveTranslations() (bool, string) {
+	cls := make([]tclass, len(c.p.Nodes))
+	culprit := ""
+	for i, n := range c.p.Nodes {
+		var in tclass
+		if len(n.Inputs) > 0 {
+			in = cls[n.Inputs[0]]
+		}
+		switch n.Op {
+		case ir.OpInput:
+			cls[i] = tEquivariant
+		case ir.OpDense:
+			cls[i] = in
+			if in == tEquivariant {
+				cls[i] = tNone
+				if culprit == "" {
+					culprit = fmt.Sprintf("dense layer %q at %s mixes lattice sites (use conv layers followed by sum or mean)", n.Name, c.nodePos(n))
+				}
+			}
+		case ir.OpSum, ir.OpMean, ir.OpPool:
+			cls[i] = in
+			if in == tEquivariant {
+				cls[i] = tInvariant
+			}
+		case ir.OpAdd:
+			if a, b := cls[n.Inputs[0]], cls[n.Inputs[1]]; a == b {
+				cls[i] = a
+			} else {
+				cls[i] = tNone
+			}
+		default:
+			cls[i] = in
+		}
+	}
+	if cls[c.p.Output] == tInvariant {
+		return true, "φ is translation invariant by construction (periodic convolutions followed by a global reduction)"
+	}
+	if culprit == "" {
+		culprit = "the network does not end in a global sum or mean of a translation-equivariant field"
+	}
+	return false, culprit + "; or write `translations = average`"
+}
+
+func (c *checker) nodePos(n *ir.Node) string {
+	return fmt.Sprintf("%s:%d:%d", c.f.Name, n.Pos.Line, n.Pos.Col)
+}
+
+// checkMemory estimates the workspace of one training batch and rejects a
+// spec that would exceed the limit before anything is allocated. The
+// estimate counts, per sample, every node's value, Laplacian vector and the
+// stored part of its Jacobian (none for the first dense layer, whose Jacobian
+// is its weight; the receptive field for convolutions; D otherwise), each
+// twice for the reverse mode, times the orbit-average factor.
+func (c *checker) checkMemory() {
+	if len(c.errs) > 0 {
+		return
+	}
+	D := c.p.Dim()
+	width := make([]int, len(c.p.Nodes))
+	rf := make([][2]int, len(c.p.Nodes))
+	for i, n := range c.p.Nodes {
+		in := -1
+		if len(n.Inputs) > 0 {
+			in = n.Inputs[0]
+		}
+		switch n.Op {
+		case ir.OpInput:
+			width[i] = 0
+			rf[i] = [2]int{1, 1}
+		case ir.OpDense:
+			if in == 0 {
+				width[i] = 0
+			} else {
+				width[i] = D
+			}
+		case ir.OpConv:
+			s := c.p.Nodes[in].Shape
+			r := rf[in]
+			if r == [2]int{} {
+				width[i] = D
+				break
+			}
+			r = [2]int{min(s.L1, r[0]+n.K1-1), min(s.L2, r[1]+n.K2-1)}
+			rf[i] = r
+			width[i] = r[0] * r[1]
+		default:
+			width[i] = width[in]
+			rf[i] = rf[in]
+			if n.Op == ir.OpAdd {
+				width[i] = max(width[i], width[n.Inputs[1]])
+			}
+		}
+	}
+	var perSample float64
+	for i, n := range c.p.Nodes {
+		perSample += float64(n.Shape.Size()) * float64(4+2*width[i])
+	}
+	batch := c.p.Train.Batch * c.averageOrder()
+	bytes := 8 * perSample * float64(batch)
+	if bytes > float64(c.lim.MaxWorkspace) {
+		pos := lexer.Position{Filename: c.f.Name, Line: c.p.Nodes[c.p.Output].Pos.Line, Column: c.p.Nodes[c.p.Output].Pos.Col}
+		c.errs.Add(pos, "the workspace for a batch of %d would need about %.1f GiB, more than the %.0f GiB limit: reduce the batch size, the widths, or the orbit averages",
+			c.p.Train.Batch, bytes/(1<<30), float64(c.lim.MaxWorkspace)/(1<<30))
+	}
+}

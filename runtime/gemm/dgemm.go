@@ -1,0 +1,221 @@
+package gemm
+
+// This file holds the float64 half of the packed GEMM driver. sgemm.go is the
+// float32 twin (the same code with float64→float32, dgemm→sgemm and its own
+// block sizes); keep the two in sync.
+
+// Register-block and cache-block sizes for float64; see doc.go for the
+// reasoning behind the numbers.
+const (
+	dgemmMR = 6    // rows of the micro-tile (broadcast elements of A)
+	dgemmNR = 8    // columns of the micro-tile (two 4-wide vectors of B)
+	dgemmMC = 120  // rows of a packed A block (MC×KC×8 B = 240 KiB, half of L2)
+	dgemmKC = 256  // depth of a block (KC×NR×8 B = 16 KiB B sliver in L1)
+	dgemmNC = 2048 // columns of a packed B block (KC×NC×8 B = 4 MiB in L3)
+)
+
+// dgemmParams describes one validated Dgemm call: C = alpha·op(A)·op(B) + beta·C.
+type dgemmParams struct {
+	aTrans, bTrans bool
+	m, n, k        int
+	alpha, beta    float64
+	a              []float64
+	lda            int
+	b              []float64
+	ldb            int
+	c              []float64
+	ldc            int
+}
+
+// dgemmBuffers makes sure the arena holds the float64 packing buffers.
+func (ar *arena) dgemmBuffers() {
+	if ar.dgemmA == nil {
+		ar.dgemmA = make([]float64, dgemmMC*dgemmKC)
+		ar.dgemmB = make([]float64, dgemmKC*dgemmNC)
+	}
+}
+
+// dgemmBlock computes the block C[i0:i1, j0:j1] of the product described by p
+// with the Goto/BLIS loop nest, using the packing buffers of ar.
+func (ar *arena) dgemmBlock(p *dgemmParams, i0, i1, j0, j1 int) {
+	ar.dgemmBuffers()
+	k := p.k
+	// Balance the blocks so that the last one is not a sliver: for k = 784,
+	// four blocks of 196 instead of 3×256 + 16.
+	kcb := balance(k, dgemmKC, 1)
+	mcb := balance(i1-i0, dgemmMC, dgemmMR)
+	ncb := balance(j1-j0, dgemmNC, dgemmNR)
+	for jc := j0; jc < j1; jc += ncb {
+		nc := min(ncb, j1-jc)
+		for pc := 0; pc < k; pc += kcb {
+			kc := min(kcb, k-pc)
+			beta := p.beta
+			if pc > 0 {
+				beta = 1
+			}
+			dgemmPackB(ar.dgemmB, p.b, p.ldb, p.bTrans, pc, kc, jc, nc)
+			for ic := i0; ic < i1; ic += mcb {
+				mc := min(mcb, i1-ic)
+				dgemmPackA(ar.dgemmA, p.a, p.lda, p.aTrans, ic, mc, pc, kc)
+				dgemmMacro(mc, nc, kc, ar.dgemmA, ar.dgemmB, p.c[ic*p.ldc+jc:], p.ldc, p.alpha, beta)
+			}
+		}
+	}
+}
+
+// dgemmMacro multiplies a packed mc×kc block of A by a packed kc×nc block
+// of B into C (which starts at the block's top-left element).
+func dgemmMacro(mc, nc, kc int, ap, bp, c []float64, ldc int, alpha, beta float64) {
+	var tmp [dgemmMR * dgemmNR]float64
+	for jr := 0; jr < nc; jr += dgemmNR {
+		nr := min(dgemmNR, nc-jr)
+		bpp := &bp[jr*kc]
+		for ir := 0; ir < mc; ir += dgemmMR {
+			mr := min(dgemmMR, mc-ir)
+			app := &ap[ir*kc]
+			if mr == dgemmMR && nr == dgemmNR {
+				dgemmKernel(kc, app, bpp, &c[ir*ldc+jr], ldc, alpha, beta)
+				continue
+			}
+			// Edge tile: compute the full (zero-padded) tile into tmp and
+			// merge only the valid mr×nr part, so that nothing outside the
+			// matrix (such as the padding between rows) is touched.
+			dgemmKernel(kc, app, bpp, &tmp[0], dgemmNR, alpha, 0)
+			for i := range mr {
+				t := tmp[i*dgemmNR : i*dgemmNR+nr]
+				cr := c[(ir+i)*ldc+jr:][:nr]
+				if beta == 0 {
+					copy(cr, t)
+				} else {
+					for j, v := range t {
+						cr[j] = v + beta*cr[j]
+					}
+				}
+			}
+		}
+	}
+}
+
+// dgemmPackA packs op(A)[i0:i0+mc, p0:p0+kc] into dst as a sequence of
+// MR-row micro-panels; panel q occupies dst[q·MR·kc : (q+1)·MR·kc] with the
+// MR elements of each column stored contiguously. Rows past mc are zero.
+func dgemmPackA(dst, a []float64, lda int, trans bool, i0, mc, p0, kc int) {
+	const mr = dgemmMR
+	full := mc / mr * mr // rows in complete panels
+	if trans {
+		// op(A)[i, p] = a[p*lda+i]: walk the rows of a (contiguous in i)
+		// and scatter MR-element pieces into the panels.
+		dgemmPackAT(dst, a[p0*lda+i0:], lda, kc, full/mr)
+		if full < mc {
+			d := dst[full*kc : (full+mr)*kc]
+			clear(d)
+			for p := range kc {
+				copy(d[p*mr:], a[(p0+p)*lda+i0+full:][:mc-full])
+			}
+		}
+		return
+	}
+	// op(A)[i, p] = a[i*lda+p]: gather MR rows per panel.
+	for ir := 0; ir < full; ir += mr {
+		dgemmPackA6(dst[ir*kc:(ir+mr)*kc], a[(i0+ir)*lda+p0:], lda, kc)
+	}
+	if full < mc {
+		d := dst[full*kc : (full+mr)*kc]
+		clear(d)
+		for r := range mc - full {
+			row := a[(i0+full+r)*lda+p0:][:kc]
+			for p, v := range row {
+				d[p*mr+r] = v
+			}
+		}
+	}
+}
+
+// dgemmPackATGo packs np full MR-row panels of a transposed A:
+// d[q·MR·kc + p·MR + r] = a[p·lda + q·MR + r].
+func dgemmPackATGo(d, a []float64, lda, kc, np int) {
+	const mr = dgemmMR
+	for p := range kc {
+		src := a[p*lda:][:np*mr]
+		for q := range np {
+			*(*[mr]float64)(d[q*mr*kc+p*mr:]) = *(*[mr]float64)(src[q*mr:])
+		}
+	}
+}
+
+// dgemmPackA6Go packs six rows of a (row stride lda, kc columns) into d,
+// column by column.
+func dgemmPackA6Go(d, a []float64, lda, kc int) {
+	const mr = dgemmMR
+	r0 := a[:kc]
+	r1 := a[lda:][:kc]
+	r2 := a[2*lda:][:kc]
+	r3 := a[3*lda:][:kc]
+	r4 := a[4*lda:][:kc]
+	r5 := a[5*lda:][:kc]
+	d = d[:kc*mr]
+	for p := range r0 {
+		dp := (*[mr]float64)(d[p*mr:])
+		dp[0] = r0[p]
+		dp[1] = r1[p]
+		dp[2] = r2[p]
+		dp[3] = r3[p]
+		dp[4] = r4[p]
+		dp[5] = r5[p]
+	}
+}
+
+// dgemmPackB packs op(B)[p0:p0+kc, j0:j0+nc] into dst as a sequence of
+// NR-column micro-panels; panel q occupies dst[q·NR·kc : (q+1)·NR·kc] with
+// the NR elements of each row stored contiguously. Columns past nc are zero.
+func dgemmPackB(dst, b []float64, ldb int, trans bool, p0, kc, j0, nc int) {
+	const nr = dgemmNR
+	full := nc / nr * nr // columns in complete panels
+	if !trans {
+		// op(B)[p, j] = b[p*ldb+j]: walk the rows of b and scatter
+		// NR-element pieces into the panels.
+		if full < nc {
+			clear(dst[full*kc : (full+nr)*kc])
+		}
+		for p := range kc {
+			src := b[(p0+p)*ldb+j0:][:nc]
+			for jr := 0; jr < full; jr += nr {
+				*(*[nr]float64)(dst[jr*kc+p*nr:]) = *(*[nr]float64)(src[jr:])
+			}
+			copy(dst[full*kc+p*nr:], src[full:])
+		}
+		return
+	}
+	// op(B)[p, j] = b[j*ldb+p]: gather NR rows of b per panel.
+	for jr := 0; jr < nc; jr += nr {
+		cols := min(nr, nc-jr)
+		d := dst[jr*kc : (jr+nr)*kc]
+		if cols < nr {
+			clear(d)
+		}
+		for c := range cols {
+			row := b[(j0+jr+c)*ldb+p0:][:kc]
+			for p, v := range row {
+				d[p*nr+c] = v
+			}
+		}
+	}
+}
+
+// dgemmScale sets C = beta·C (C = 0 when beta == 0) for the alpha == 0 and
+// k == 0 cases.
+func dgemmScale(m, n int, beta float64, c []float64, ldc int) {
+	if beta == 1 {
+		return
+	}
+	for i := range m {
+		row := c[i*ldc : i*ldc+n]
+		if beta == 0 {
+			clear(row)
+			continue
+		}
+		for j := range row {
+			row[j] *= beta
+		}
+	}
+}

@@ -1,0 +1,154 @@
+package gemm
+
+import (
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas32"
+	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/blas/gonum"
+)
+
+// Implementation is gonum's pure-Go BLAS with Dgemm and Sgemm replaced by
+// the packed AVX2/FMA kernels of this package. Every other routine is
+// gonum's. The zero value is ready to use.
+type Implementation struct{ gonum.Implementation }
+
+var (
+	_ blas.Float64 = Implementation{}
+	_ blas.Float32 = Implementation{}
+)
+
+// forceFallback makes Dgemm and Sgemm delegate to gonum even when the CPU
+// supports the assembly kernels. Tests flip it to exercise the fallback path.
+var forceFallback bool
+
+// asmEnabled reports whether the assembly path is active.
+func asmEnabled() bool { return haveAsm && !forceFallback }
+
+// smallMNK is the m·n·k below which packing does not pay and gonum's simple
+// loops are used instead. A variable so that tests can push every size
+// through the assembly path.
+var smallMNK = 8 * 8 * 8
+
+// Use installs Implementation as the BLAS used by gonum's blas64 and blas32
+// packages (and so by gonum/mat).
+func Use() {
+	blas64.Use(Implementation{})
+	blas32.Use(Implementation{})
+}
+
+// Name describes the active Dgemm/Sgemm kernel.
+func Name() string {
+	if asmEnabled() {
+		return "avx2-fma 6x8 (float64) / 6x16 (float32)"
+	}
+	return "gonum fallback"
+}
+
+// Dgemm computes C = alpha·op(A)·op(B) + beta·C, where op(X) is X or Xᵀ as
+// selected by tA and tB, A is m×k, B is k×n and C is m×n after op, all
+// row-major. Invalid arguments panic with gonum's messages.
+func (impl Implementation) Dgemm(tA, tB blas.Transpose, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	if !asmEnabled() || !gemmArgsOK(tA, tB, m, n, k, len(a), lda, len(b), ldb, len(c), ldc) || m*n*k < smallMNK {
+		// gonum validates in the reference order and panics with its own
+		// messages on bad arguments; for valid tiny or unsupported cases
+		// it simply computes the product.
+		impl.Implementation.Dgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	if m == 0 || n == 0 {
+		return
+	}
+	if alpha == 0 || k == 0 {
+		dgemmScale(m, n, beta, c, ldc)
+		return
+	}
+	p := dgemmParams{
+		aTrans: tA != blas.NoTrans, bTrans: tB != blas.NoTrans,
+		m: m, n: n, k: k, alpha: alpha, beta: beta,
+		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
+	}
+	dgemmRun(&p)
+}
+
+// Sgemm computes C = alpha·op(A)·op(B) + beta·C in float32; see Dgemm.
+func (impl Implementation) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if !asmEnabled() || !gemmArgsOK(tA, tB, m, n, k, len(a), lda, len(b), ldb, len(c), ldc) || m*n*k < smallMNK {
+		impl.Implementation.Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	if m == 0 || n == 0 {
+		return
+	}
+	if alpha == 0 || k == 0 {
+		sgemmScale(m, n, beta, c, ldc)
+		return
+	}
+	p := sgemmParams{
+		aTrans: tA != blas.NoTrans, bTrans: tB != blas.NoTrans,
+		m: m, n: n, k: k, alpha: alpha, beta: beta,
+		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
+	}
+	sgemmRun(&p)
+}
+
+// gemmArgsOK reports whether gonum's ?gemm would accept the arguments. It
+// mirrors gonum's checks exactly (but does not panic): anything it rejects
+// is handed to gonum, which panics with the proper message.
+func gemmArgsOK(tA, tB blas.Transpose, m, n, k, lenA, lda, lenB, ldb, lenC, ldc int) bool {
+	validT := func(t blas.Transpose) bool {
+		return t == blas.NoTrans || t == blas.Trans || t == blas.ConjTrans
+	}
+	if !validT(tA) || !validT(tB) || m < 0 || n < 0 || k < 0 {
+		return false
+	}
+	aTrans := tA != blas.NoTrans
+	bTrans := tB != blas.NoTrans
+	if aTrans {
+		if lda < max(1, m) {
+			return false
+		}
+	} else if lda < max(1, k) {
+		return false
+	}
+	if bTrans {
+		if ldb < max(1, k) {
+			return false
+		}
+	} else if ldb < max(1, n) {
+		return false
+	}
+	if ldc < max(1, n) {
+		return false
+	}
+	if m == 0 || n == 0 {
+		return true
+	}
+	if aTrans {
+		if lenA < (k-1)*lda+m {
+			return false
+		}
+	} else if lenA < (m-1)*lda+k {
+		return false
+	}
+	if bTrans {
+		if lenB < (n-1)*ldb+k {
+			return false
+		}
+	} else if lenB < (k-1)*ldb+n {
+		return false
+	}
+	return lenC >= (m-1)*ldc+n
+}
+
+// balance splits n into ceil(n/maxBlock) nearly equal blocks and returns the
+// block size rounded up to a multiple of unit (but at most maxBlock, which
+// must itself be a multiple of unit).
+func balance(n, maxBlock, unit int) int {
+	if n <= maxBlock {
+		return min(maxBlock, roundUp(n, unit))
+	}
+	nb := (n + maxBlock - 1) / maxBlock
+	return min(maxBlock, roundUp((n+nb-1)/nb, unit))
+}
+
+func roundUp(n, unit int) int { return (n + unit - 1) / unit * unit }

@@ -1,0 +1,84 @@
+//go:build amd64 && !noasm
+
+package gemm
+
+import "golang.org/x/sys/cpu"
+
+// haveAsm reports whether the assembly micro-kernels can run on this CPU.
+var haveAsm = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+
+// dgemmKernel computes a 6×8 tile of C from packed panels; see kernel_amd64.s.
+//
+//go:noescape
+func dgemmKernel(k int, a, b, c *float64, ldc int, alpha, beta float64)
+
+// sgemmKernel computes a 6×16 tile of C from packed panels; see kernel_amd64.s.
+//
+//go:noescape
+func sgemmKernel(k int, a, b, c *float32, ldc int, alpha, beta float32)
+
+// dpackA6 packs six rows of a (stride lda) into the MR=6 panel layout:
+// d[p*6+r] = a[r*lda+p] for p < kc. See pack_amd64.s.
+//
+//go:noescape
+func dpackA6(d, a *float64, lda, kc int)
+
+// spackA6 is dpackA6 for float32.
+//
+//go:noescape
+func spackA6(d, a *float32, lda, kc int)
+
+// dgemmPackA6 packs six rows of a into d; it checks the bounds the assembly
+// relies on.
+func dgemmPackA6(d, a []float64, lda, kc int) {
+	if kc <= 0 {
+		return
+	}
+	_ = d[6*kc-1]
+	_ = a[5*lda+kc-1]
+	dpackA6(&d[0], &a[0], lda, kc)
+}
+
+// sgemmPackA6 packs six rows of a into d; it checks the bounds the assembly
+// relies on.
+func sgemmPackA6(d, a []float32, lda, kc int) {
+	if kc <= 0 {
+		return
+	}
+	_ = d[6*kc-1]
+	_ = a[5*lda+kc-1]
+	spackA6(&d[0], &a[0], lda, kc)
+}
+
+// dpackAT packs np full panels of a transposed A: for p < kc and q < np,
+// d[q*6*kc+p*6+r] = a[p*lda+q*6+r]. See pack_amd64.s.
+//
+//go:noescape
+func dpackAT(d, a *float64, lda, kc, np int)
+
+// spackAT is dpackAT for float32.
+//
+//go:noescape
+func spackAT(d, a *float32, lda, kc, np int)
+
+// dgemmPackAT packs np full MR-row panels of a transposed A (see dpackAT),
+// checking the bounds the assembly relies on.
+func dgemmPackAT(d, a []float64, lda, kc, np int) {
+	if kc <= 0 || np <= 0 {
+		return
+	}
+	_ = d[np*6*kc-1]
+	_ = a[(kc-1)*lda+np*6-1]
+	dpackAT(&d[0], &a[0], lda, kc, np)
+}
+
+// sgemmPackAT packs np full MR-row panels of a transposed A (see spackAT),
+// checking the bounds the assembly relies on.
+func sgemmPackAT(d, a []float32, lda, kc, np int) {
+	if kc <= 0 || np <= 0 {
+		return
+	}
+	_ = d[np*6*kc-1]
+	_ = a[(kc-1)*lda+np*6-1]
+	spackAT(&d[0], &a[0], lda, kc, np)
+}

@@ -1,0 +1,259 @@
+//go:build amd64 && !noasm
+
+#include "textflag.h"
+
+// Micro-kernels for the packed GEMM driver (see doc.go).
+//
+// Both kernels compute a 6-row tile of C (row-major, stride ldc elements):
+//
+//	acc = Ap · Bp                       (Ap: k×6 packed, Bp: k×NR packed)
+//	C   = alpha·acc            if beta == ±0 (C is not read)
+//	C   = alpha·acc + beta·C   otherwise
+//
+// Register use: Y0–Y11 hold the 6×2 accumulator vectors (row r in Y(2r),
+// Y(2r+1)), Y12/Y13 hold the current row of Bp, Y14/Y15 the broadcast
+// elements of Ap.
+//
+// Packed layouts: Ap stores, for each p in [0,k), the 6 elements op(A)[i..i+5, p]
+// contiguously; Bp stores, for each p, the NR elements op(B)[p, j..j+NR-1].
+
+// DSTEP performs one rank-1 update for float64 (MR=6, NR=8) reading
+// Ap at ao(AX) and Bp at bo(BX).
+#define DSTEP(ao, bo) \
+	VMOVUPD      bo(BX), Y12         \
+	VMOVUPD      bo+32(BX), Y13      \
+	VBROADCASTSD ao(AX), Y14         \
+	VFMADD231PD  Y12, Y14, Y0        \
+	VFMADD231PD  Y13, Y14, Y1        \
+	VBROADCASTSD ao+8(AX), Y15       \
+	VFMADD231PD  Y12, Y15, Y2        \
+	VFMADD231PD  Y13, Y15, Y3        \
+	VBROADCASTSD ao+16(AX), Y14      \
+	VFMADD231PD  Y12, Y14, Y4        \
+	VFMADD231PD  Y13, Y14, Y5        \
+	VBROADCASTSD ao+24(AX), Y15      \
+	VFMADD231PD  Y12, Y15, Y6        \
+	VFMADD231PD  Y13, Y15, Y7        \
+	VBROADCASTSD ao+32(AX), Y14      \
+	VFMADD231PD  Y12, Y14, Y8        \
+	VFMADD231PD  Y13, Y14, Y9        \
+	VBROADCASTSD ao+40(AX), Y15      \
+	VFMADD231PD  Y12, Y15, Y10       \
+	VFMADD231PD  Y13, Y15, Y11
+
+// SSTEP is DSTEP for float32 (MR=6, NR=16).
+#define SSTEP(ao, bo) \
+	VMOVUPS      bo(BX), Y12         \
+	VMOVUPS      bo+32(BX), Y13      \
+	VBROADCASTSS ao(AX), Y14         \
+	VFMADD231PS  Y12, Y14, Y0        \
+	VFMADD231PS  Y13, Y14, Y1        \
+	VBROADCASTSS ao+4(AX), Y15       \
+	VFMADD231PS  Y12, Y15, Y2        \
+	VFMADD231PS  Y13, Y15, Y3        \
+	VBROADCASTSS ao+8(AX), Y14       \
+	VFMADD231PS  Y12, Y14, Y4        \
+	VFMADD231PS  Y13, Y14, Y5        \
+	VBROADCASTSS ao+12(AX), Y15      \
+	VFMADD231PS  Y12, Y15, Y6        \
+	VFMADD231PS  Y13, Y15, Y7        \
+	VBROADCASTSS ao+16(AX), Y14      \
+	VFMADD231PS  Y12, Y14, Y8        \
+	VFMADD231PS  Y13, Y14, Y9        \
+	VBROADCASTSS ao+20(AX), Y15      \
+	VFMADD231PS  Y12, Y15, Y10       \
+	VFMADD231PS  Y13, Y15, Y11
+
+// ZERO12 clears the accumulators.
+#define ZERO12 \
+	VXORPS Y0, Y0, Y0    \
+	VXORPS Y1, Y1, Y1    \
+	VXORPS Y2, Y2, Y2    \
+	VXORPS Y3, Y3, Y3    \
+	VXORPS Y4, Y4, Y4    \
+	VXORPS Y5, Y5, Y5    \
+	VXORPS Y6, Y6, Y6    \
+	VXORPS Y7, Y7, Y7    \
+	VXORPS Y8, Y8, Y8    \
+	VXORPS Y9, Y9, Y9    \
+	VXORPS Y10, Y10, Y10 \
+	VXORPS Y11, Y11, Y11
+
+// PREFC prefetches the 6 rows of the C tile at DI (row stride DX), 64 bytes each.
+#define PREFC \
+	MOVQ       DI, R10      \
+	PREFETCHT0 (R10)        \
+	PREFETCHT0 63(R10)      \
+	ADDQ       DX, R10      \
+	PREFETCHT0 (R10)        \
+	PREFETCHT0 63(R10)      \
+	ADDQ       DX, R10      \
+	PREFETCHT0 (R10)        \
+	PREFETCHT0 63(R10)      \
+	ADDQ       DX, R10      \
+	PREFETCHT0 (R10)        \
+	PREFETCHT0 63(R10)      \
+	ADDQ       DX, R10      \
+	PREFETCHT0 (R10)        \
+	PREFETCHT0 63(R10)      \
+	ADDQ       DX, R10      \
+	PREFETCHT0 (R10)        \
+	PREFETCHT0 63(R10)
+
+// MUL12 scales the accumulators by Y12 (op is VMULPD or VMULPS).
+#define MUL12(op) \
+	op Y12, Y0, Y0   \
+	op Y12, Y1, Y1   \
+	op Y12, Y2, Y2   \
+	op Y12, Y3, Y3   \
+	op Y12, Y4, Y4   \
+	op Y12, Y5, Y5   \
+	op Y12, Y6, Y6   \
+	op Y12, Y7, Y7   \
+	op Y12, Y8, Y8   \
+	op Y12, Y9, Y9   \
+	op Y12, Y10, Y10 \
+	op Y12, Y11, Y11
+
+// STROW stores one accumulator row pair to (DI) and advances DI by DX.
+#define STROW(mov, ra, rb) \
+	mov  ra, (DI)   \
+	mov  rb, 32(DI) \
+	ADDQ DX, DI
+
+// FMAROW computes ra += beta·C[0:], rb += beta·C[32:] (beta in Y13), stores
+// and advances DI by DX.
+#define FMAROW(mov, fma, ra, rb) \
+	fma  (DI), Y13, ra   \
+	fma  32(DI), Y13, rb \
+	mov  ra, (DI)        \
+	mov  rb, 32(DI)      \
+	ADDQ DX, DI
+
+// func dgemmKernel(k int, a, b, c *float64, ldc int, alpha, beta float64)
+TEXT ·dgemmKernel(SB), NOSPLIT, $0-56
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), AX
+	MOVQ b+16(FP), BX
+	MOVQ c+24(FP), DI
+	MOVQ ldc+32(FP), DX
+	SHLQ $3, DX
+	ZERO12
+	PREFC
+	MOVQ CX, R8
+	SHRQ $2, R8
+	ANDQ $3, CX
+	TESTQ R8, R8
+	JZ   dtail
+
+dloop4:
+	DSTEP(0, 0)
+	DSTEP(48, 64)
+	DSTEP(96, 128)
+	DSTEP(144, 192)
+	ADDQ $192, AX
+	ADDQ $256, BX
+	DECQ R8
+	JNZ  dloop4
+
+dtail:
+	TESTQ CX, CX
+	JZ    dstore
+
+dloop1:
+	DSTEP(0, 0)
+	ADDQ $48, AX
+	ADDQ $64, BX
+	DECQ CX
+	JNZ  dloop1
+
+dstore:
+	VBROADCASTSD alpha+40(FP), Y12
+	MUL12(VMULPD)
+	MOVQ beta+48(FP), R9
+	SHLQ $1, R9
+	JZ   dbeta0
+	VBROADCASTSD beta+48(FP), Y13
+	FMAROW(VMOVUPD, VFMADD231PD, Y0, Y1)
+	FMAROW(VMOVUPD, VFMADD231PD, Y2, Y3)
+	FMAROW(VMOVUPD, VFMADD231PD, Y4, Y5)
+	FMAROW(VMOVUPD, VFMADD231PD, Y6, Y7)
+	FMAROW(VMOVUPD, VFMADD231PD, Y8, Y9)
+	FMAROW(VMOVUPD, VFMADD231PD, Y10, Y11)
+	VZEROUPPER
+	RET
+
+dbeta0:
+	STROW(VMOVUPD, Y0, Y1)
+	STROW(VMOVUPD, Y2, Y3)
+	STROW(VMOVUPD, Y4, Y5)
+	STROW(VMOVUPD, Y6, Y7)
+	STROW(VMOVUPD, Y8, Y9)
+	STROW(VMOVUPD, Y10, Y11)
+	VZEROUPPER
+	RET
+
+// func sgemmKernel(k int, a, b, c *float32, ldc int, alpha, beta float32)
+TEXT ·sgemmKernel(SB), NOSPLIT, $0-48
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), AX
+	MOVQ b+16(FP), BX
+	MOVQ c+24(FP), DI
+	MOVQ ldc+32(FP), DX
+	SHLQ $2, DX
+	ZERO12
+	PREFC
+	MOVQ CX, R8
+	SHRQ $2, R8
+	ANDQ $3, CX
+	TESTQ R8, R8
+	JZ   stail
+
+sloop4:
+	PREFETCHT0 256(AX)
+	SSTEP(0, 0)
+	SSTEP(24, 64)
+	PREFETCHT0 320(AX)
+	SSTEP(48, 128)
+	SSTEP(72, 192)
+	ADDQ $96, AX
+	ADDQ $256, BX
+	DECQ R8
+	JNZ  sloop4
+
+stail:
+	TESTQ CX, CX
+	JZ    sstore
+
+sloop1:
+	SSTEP(0, 0)
+	ADDQ $24, AX
+	ADDQ $64, BX
+	DECQ CX
+	JNZ  sloop1
+
+sstore:
+	VBROADCASTSS alpha+40(FP), Y12
+	MUL12(VMULPS)
+	MOVL beta+44(FP), R9
+	SHLL $1, R9
+	JZ   sbeta0
+	VBROADCASTSS beta+44(FP), Y13
+	FMAROW(VMOVUPS, VFMADD231PS, Y0, Y1)
+	FMAROW(VMOVUPS, VFMADD231PS, Y2, Y3)
+	FMAROW(VMOVUPS, VFMADD231PS, Y4, Y5)
+	FMAROW(VMOVUPS, VFMADD231PS, Y6, Y7)
+	FMAROW(VMOVUPS, VFMADD231PS, Y8, Y9)
+	FMAROW(VMOVUPS, VFMADD231PS, Y10, Y11)
+	VZEROUPPER
+	RET
+
+sbeta0:
+	STROW(VMOVUPS, Y0, Y1)
+	STROW(VMOVUPS, Y2, Y3)
+	STROW(VMOVUPS, Y4, Y5)
+	STROW(VMOVUPS, Y6, Y7)
+	STROW(VMOVUPS, Y8, Y9)
+	STROW(VMOVUPS, Y10, Y11)
+	VZEROUPPER
+	RET

@@ -1,0 +1,68 @@
+//go:build !amd64 || noasm
+
+package gemm
+
+import "unsafe"
+
+// haveAsm is false: without the amd64 assembly every call goes to gonum.
+var haveAsm = false
+
+// dgemmKernel is a portable stand-in with the semantics of the assembly
+// kernel in kernel_amd64.s. It is never selected while haveAsm is false; it
+// only keeps the driver compiling on every platform.
+func dgemmKernel(k int, a, b, c *float64, ldc int, alpha, beta float64) {
+	ap := unsafe.Slice(a, k*dgemmMR)
+	bp := unsafe.Slice(b, k*dgemmNR)
+	cp := unsafe.Slice(c, (dgemmMR-1)*ldc+dgemmNR)
+	var acc [dgemmMR][dgemmNR]float64
+	for p := range k {
+		for i := range dgemmMR {
+			av := ap[p*dgemmMR+i]
+			for j := range dgemmNR {
+				acc[i][j] += av * bp[p*dgemmNR+j]
+			}
+		}
+	}
+	for i := range dgemmMR {
+		for j := range dgemmNR {
+			v := alpha * acc[i][j]
+			if beta != 0 {
+				v += beta * cp[i*ldc+j]
+			}
+			cp[i*ldc+j] = v
+		}
+	}
+}
+
+// sgemmKernel is the float32 counterpart of dgemmKernel.
+func sgemmKernel(k int, a, b, c *float32, ldc int, alpha, beta float32) {
+	ap := unsafe.Slice(a, k*sgemmMR)
+	bp := unsafe.Slice(b, k*sgemmNR)
+	cp := unsafe.Slice(c, (sgemmMR-1)*ldc+sgemmNR)
+	var acc [sgemmMR][sgemmNR]float32
+	for p := range k {
+		for i := range sgemmMR {
+			av := ap[p*sgemmMR+i]
+			for j := range sgemmNR {
+				acc[i][j] += av * bp[p*sgemmNR+j]
+			}
+		}
+	}
+	for i := range sgemmMR {
+		for j := range sgemmNR {
+			v := alpha * acc[i][j]
+			if beta != 0 {
+				v += beta * cp[i*ldc+j]
+			}
+			cp[i*ldc+j] = v
+		}
+	}
+}
+
+func dgemmPackA6(d, a []float64, lda, kc int) { dgemmPackA6Go(d, a, lda, kc) }
+
+func sgemmPackA6(d, a []float32, lda, kc int) { sgemmPackA6Go(d, a, lda, kc) }
+
+func dgemmPackAT(d, a []float64, lda, kc, np int) { dgemmPackATGo(d, a, lda, kc, np) }
+
+func sgemmPackAT(d, a []float32, lda, kc, np int) { sgemmPackATGo(d, a, lda, kc, np) }

@@ -1,0 +1,174 @@
+package ir
+
+// Transform is an orthogonal map of the input of the form
+// (g·x)ᵢ = Sign · x[Perm[i]]: a signed permutation of the coordinates.
+type Transform struct {
+	Perm []int
+	Sign float64
+}
+
+// Apply writes g·x to dst. dst and x must not overlap.
+func (g Transform) Apply(dst, x []float64) {
+	for i, j := range g.Perm {
+		dst[i] = g.Sign * x[j]
+	}
+}
+
+// ApplyT writes gᵀ·y to dst (the inverse map, since g is orthogonal).
+func (g Transform) ApplyT(dst, y []float64) {
+	for i, j := range g.Perm {
+		dst[j] = g.Sign * y[i]
+	}
+}
+
+// Generators returns one generator set for group g acting on inputs of
+// shape s: the sign flip for Z2; the unit shifts along each lattice axis for
+// translations; the 90° rotation (and a reflection, for D4) for the point
+// groups. Checking invariance under the generators checks it under the group.
+func Generators(g Group, s Shape) []Transform {
+	n := s.Size()
+	id := func() []int {
+		p := make([]int, n)
+		for i := range p {
+			p[i] = i
+		}
+		return p
+	}
+	switch g {
+	case Z2:
+		return []Transform{{Perm: id(), Sign: -1}}
+	case Translations:
+		out := []Transform{{Perm: shift(s, 1, 0), Sign: 1}}
+		if s.L2 > 1 {
+			out = append(out, Transform{Perm: shift(s, 0, 1), Sign: 1})
+		}
+		return out
+	case C4:
+		return []Transform{{Perm: rotate(s), Sign: 1}}
+	case D4:
+		return []Transform{{Perm: rotate(s), Sign: 1}, {Perm: reflect(s), Sign: 1}}
+	}
+	panic("ir: unknown group " + string(g))
+}
+
+// Elements returns every element of the group g acting on inputs of shape
+// s, the identity first.
+func Elements(g Group, s Shape) []Transform {
+	n := s.Size()
+	id := make([]int, n)
+	for i := range id {
+		id[i] = i
+	}
+	switch g {
+	case Z2:
+		return []Transform{{Perm: id, Sign: 1}, {Perm: id, Sign: -1}}
+	case Translations:
+		var out []Transform
+		for a := 0; a < s.L1; a++ {
+			for b := 0; b < s.L2; b++ {
+				out = append(out, Transform{Perm: shift(s, a, b), Sign: 1})
+			}
+		}
+		return out
+	case C4, D4:
+		var out []Transform
+		p := id
+		for k := 0; k < 4; k++ {
+			out = append(out, Transform{Perm: p, Sign: 1})
+			p = compose(rotate(s), p)
+		}
+		if g == D4 {
+			m := reflect(s)
+			for _, t := range out[:4] {
+				out = append(out, Transform{Perm: compose(t.Perm, m), Sign: 1})
+			}
+		}
+		return out
+	}
+	panic("ir: unknown group " + string(g))
+}
+
+// ProductElements returns all products of elements of the given groups (the
+// group they generate, since the groups used here commute or normalise each
+// other), identity first.
+func ProductElements(groups []Group, s Shape) []Transform {
+	n := s.Size()
+	id := make([]int, n)
+	for i := range id {
+		id[i] = i
+	}
+	out := []Transform{{Perm: id, Sign: 1}}
+	for _, g := range groups {
+		var next []Transform
+		for _, a := range out {
+			for _, b := range Elements(g, s) {
+				// (a∘b)·x = a·(b·x): (a(bx))_i = sa·(bx)[pa(i)] = sa·sb·x[pb(pa(i))].
+				p := make([]int, n)
+				for i := range p {
+					p[i] = b.Perm[a.Perm[i]]
+				}
+				next = append(next, Transform{Perm: p, Sign: a.Sign * b.Sign})
+			}
+		}
+		out = next
+	}
+	return out
+}
+
+// shift returns the permutation of (T·x)[r, c] = x[(r+a) mod L1, (c+b) mod L2],
+// extended over channels.
+func shift(s Shape, a, b int) []int {
+	C := max(s.C, 1)
+	p := make([]int, s.Size())
+	for r := 0; r < s.L1; r++ {
+		for c := 0; c < s.L2; c++ {
+			src := ((r+a)%s.L1)*s.L2 + (c+b)%s.L2
+			for ch := 0; ch < C; ch++ {
+				p[(r*s.L2+c)*C+ch] = src*C + ch
+			}
+		}
+	}
+	return p
+}
+
+// rotate returns the permutation of the 90° rotation (R·x)[r, c] = x[c, L−1−r]
+// of a square lattice.
+func rotate(s Shape) []int {
+	C := max(s.C, 1)
+	L := s.L1
+	p := make([]int, s.Size())
+	for r := 0; r < L; r++ {
+		for c := 0; c < L; c++ {
+			src := c*L + (L - 1 - r)
+			for ch := 0; ch < C; ch++ {
+				p[(r*L+c)*C+ch] = src*C + ch
+			}
+		}
+	}
+	return p
+}
+
+// reflect returns the permutation of the mirror (M·x)[r, c] = x[r, L−1−c].
+func reflect(s Shape) []int {
+	C := max(s.C, 1)
+	L := s.L2
+	p := make([]int, s.Size())
+	for r := 0; r < s.L1; r++ {
+		for c := 0; c < L; c++ {
+			src := r*L + (L - 1 - c)
+			for ch := 0; ch < C; ch++ {
+				p[(r*L+c)*C+ch] = src*C + ch
+			}
+		}
+	}
+	return p
+}
+
+// compose returns the permutation of the map x ↦ a·(b·x): p[i] = b[a[i]].
+func compose(a, b []int) []int {
+	p := make([]int, len(a))
+	for i := range p {
+		p[i] = b[a[i]]
+	}
+	return p
+}

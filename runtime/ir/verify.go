@@ -1,0 +1,184 @@
+package ir
+
+import (
+	"errors"
+	"fmt"
+	"math"
+)
+
+// Verify checks the structural invariants of p: nodes in topological order
+// with consistent shapes, a scalar output, and a contiguous parameter layout
+// that matches the layers. It returns the first violation found. The checker
+// in package dsl never produces a program that fails Verify; Verify guards
+// decoding and the compiler's own passes.
+func (p *Program) Verify() error {
+	if len(p.Nodes) == 0 || p.Nodes[0].Op != OpInput {
+		return errors.New("ir: program does not start with an input node")
+	}
+	if p.Output < 0 || p.Output >= len(p.Nodes) {
+		return fmt.Errorf("ir: output %d out of range", p.Output)
+	}
+	if s := p.Nodes[p.Output].Shape; s.IsGrid() || s.N != 1 {
+		return fmt.Errorf("ir: output has shape %v, want vec(1)", s)
+	}
+	off := 0
+	for i, pr := range p.Params {
+		if pr.Offset != off {
+			return fmt.Errorf("ir: param %d (%s) at offset %d, want %d", i, pr.Name, pr.Offset, off)
+		}
+		n := 1
+		for _, d := range pr.Shape {
+			n *= d
+		}
+		if n != pr.Size || n <= 0 {
+			return fmt.Errorf("ir: param %s has size %d for shape %v", pr.Name, pr.Size, pr.Shape)
+		}
+		if pr.Node < 0 || pr.Node >= len(p.Nodes) {
+			return fmt.Errorf("ir: param %s names node %d", pr.Name, pr.Node)
+		}
+		off += n
+	}
+	for i, n := range p.Nodes {
+		if n.ID != i {
+			return fmt.Errorf("ir: node %d has id %d", i, n.ID)
+		}
+		if n.Shape.Size() <= 0 {
+			return fmt.Errorf("ir: node %d (%s) has empty shape %v", i, n.Name, n.Shape)
+		}
+		for _, in := range n.Inputs {
+			if in < 0 || in >= i {
+				return fmt.Errorf("ir: node %d (%s) reads node %d", i, n.Name, in)
+			}
+		}
+		if err := p.verifyNode(n); err != nil {
+			return fmt.Errorf("ir: node %d (%s): %w", i, n.Name, err)
+		}
+	}
+	return nil
+}
+
+func (p *Program) verifyNode(n *Node) error {
+	want := func(k int) error {
+		if len(n.Inputs) != k {
+			return fmt.Errorf("%s has %d inputs, want %d", n.Op, len(n.Inputs), k)
+		}
+		return nil
+	}
+	param := func(idx int, role string, shape ...int) error {
+		if idx < 0 || idx >= len(p.Params) {
+			return fmt.Errorf("missing %s", role)
+		}
+		pr := p.Params[idx]
+		if pr.Node != n.ID || pr.Role != role || fmt.Sprint(pr.Shape) != fmt.Sprint(shape) {
+			return fmt.Errorf("%s %s has shape %v, want %v", role, pr.Name, pr.Shape, shape)
+		}
+		return nil
+	}
+	noParams := func() error {
+		if n.W != -1 || n.B != -1 {
+			return fmt.Errorf("%s node has parameters", n.Op)
+		}
+		return nil
+	}
+	switch n.Op {
+	case OpInput:
+		if n.ID != 0 {
+			return errors.New("input must be node 0")
+		}
+		if n.Shape.IsGrid() && n.Shape.C != 1 {
+			return errors.New("lattice input must have one channel")
+		}
+		return noParams()
+	case OpDense:
+		if err := want(1); err != nil {
+			return err
+		}
+		in := p.Nodes[n.Inputs[0]].Shape.Size()
+		if n.Shape != Vec(n.Out) {
+			return fmt.Errorf("dense to %d has shape %v", n.Out, n.Shape)
+		}
+		if err := param(n.W, "weight", n.Out, in); err != nil {
+			return err
+		}
+		if n.Bias {
+			return param(n.B, "bias", n.Out)
+		}
+		if n.B != -1 {
+			return errors.New("bias parameter without bias")
+		}
+	case OpConv:
+		if err := want(1); err != nil {
+			return err
+		}
+		in := p.Nodes[n.Inputs[0]].Shape
+		if !in.IsGrid() || n.Shape != Grid(in.L1, in.L2, n.Out) {
+			return fmt.Errorf("conv of %v has shape %v", in, n.Shape)
+		}
+		if n.K1 < 1 || n.K2 < 1 || n.K1 > in.L1 || n.K2 > in.L2 {
+			return fmt.Errorf("kernel %dx%d on lattice %dx%d", n.K1, n.K2, in.L1, in.L2)
+		}
+		if err := param(n.W, "weight", n.Out, in.C, n.K1, n.K2); err != nil {
+			return err
+		}
+		if n.Bias {
+			return param(n.B, "bias", n.Out)
+		}
+		if n.B != -1 {
+			return errors.New("bias parameter without bias")
+		}
+	case OpAct:
+		if err := want(1); err != nil {
+			return err
+		}
+		ok := false
+		for _, a := range Acts {
+			ok = ok || a == n.Act
+		}
+		if !ok {
+			return fmt.Errorf("unknown activation %q", n.Act)
+		}
+		if p.Nodes[n.Inputs[0]].Shape != n.Shape {
+			return errors.New("activation changes shape")
+		}
+		return noParams()
+	case OpAdd:
+		if err := want(2); err != nil {
+			return err
+		}
+		if p.Nodes[n.Inputs[0]].Shape != n.Shape || p.Nodes[n.Inputs[1]].Shape != n.Shape {
+			return errors.New("add of different shapes")
+		}
+		return noParams()
+	case OpScale:
+		if err := want(1); err != nil {
+			return err
+		}
+		if math.IsNaN(n.Scale) || math.IsInf(n.Scale, 0) {
+			return errors.New("non-finite scale")
+		}
+		if p.Nodes[n.Inputs[0]].Shape != n.Shape {
+			return errors.New("scale changes shape")
+		}
+		return noParams()
+	case OpSum, OpMean:
+		if err := want(1); err != nil {
+			return err
+		}
+		if n.Shape != Vec(1) {
+			return errors.New("reduction must give a scalar")
+		}
+		return noParams()
+	case OpPool:
+		if err := want(1); err != nil {
+			return err
+		}
+		in := p.Nodes[n.Inputs[0]].Shape
+		if !in.IsGrid() || n.Shape != Vec(in.C) {
+			return fmt.Errorf("pool of %v has shape %v", in, n.Shape)
+		}
+		return noParams()
+	default:
+		return fmt.Errorf("unknown op %q", n.Op)
+	}
+	return nil
+}
