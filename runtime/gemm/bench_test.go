@@ -14,22 +14,23 @@ import (
 // asked to.
 var gonumTall = flag.Bool("gemm.gonumtall", false, "also benchmark gonum on the tall 102400-row shape")
 
-// benchShapes are the shapes the trainer uses, as m×n×k of
-// C(m×n) = A(m×k)·B(k×n).
+// benchShapes are the shapes the trainer uses. Names spell the operands:
+// "A1024x784_B784x100" is C(1024×100) = A(1024×784)·B(784×100), i.e.
+// m=1024, k=784, n=100 (with op applied: the stored matrices are transposed
+// in the T cases).
 var benchShapes = []struct {
 	name    string
 	m, n, k int
 	tall    bool
 }{
-	{name: "1024x784x100", m: 1024, n: 100, k: 784},   // (1024×784)·(784×100)
-	{name: "1024x1024x784", m: 1024, n: 784, k: 1024}, // (1024×1024)·(1024×784)
-	{name: "256x256x256", m: 256, n: 256, k: 256},
-	{name: "1024x100x784", m: 1024, n: 784, k: 100},                   // (1024×100)·(100×784), small k
-	{name: "102400x1024x784", m: 102400, n: 784, k: 1024, tall: true}, // (102400×1024)·(1024×784)
+	{name: "A1024x784_B784x100", m: 1024, n: 100, k: 784},
+	{name: "A1024x1024_B1024x784", m: 1024, n: 784, k: 1024},
+	{name: "A256x256_B256x256", m: 256, n: 256, k: 256},
+	{name: "A1024x100_B100x784", m: 1024, n: 784, k: 100}, // small k
+	{name: "A102400x1024_B1024x784", m: 102400, n: 784, k: 1024, tall: true},
 }
 
-// benchGemm runs f on random data and reports GFLOPS. Shape names are the
-// (m×k)·(k×n) operands.
+// benchGemm runs f (alpha = 1, beta = 0) on random data and reports GFLOPS.
 func benchGemm[T float](b *testing.B, f gemmFunc[T], tA, tB blas.Transpose, m, n, k int) {
 	rnd := rand.New(rand.NewPCG(1, 1))
 	lda, ldb := k, n
@@ -121,4 +122,27 @@ func BenchmarkDgemmSquare(b *testing.B) {
 			benchGemm(b, gonum64(), blas.NoTrans, blas.NoTrans, s, s, s)
 		})
 	}
+}
+
+// BenchmarkDgemmConcurrentCallers has two goroutines (like the trainer's two
+// data-parallel workers) call Dgemm at the same time with the default
+// thread count, and reports the combined rate.
+func BenchmarkDgemmConcurrentCallers(b *testing.B) {
+	const m, n, k = 1024, 100, 784
+	type mats struct{ a, b, c []float64 }
+	var ms [2]mats
+	for i := range ms {
+		ms[i] = mats{make([]float64, m*k), make([]float64, k*n), make([]float64, m*n)}
+	}
+	reportFlops(b, 2*2*m*n*k, func() {
+		done := make(chan struct{})
+		for i := range ms {
+			go func() {
+				Implementation{}.Dgemm(blas.NoTrans, blas.NoTrans, m, n, k, 1, ms[i].a, k, ms[i].b, n, 0, ms[i].c, n)
+				done <- struct{}{}
+			}()
+		}
+		<-done
+		<-done
+	})
 }

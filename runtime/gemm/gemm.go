@@ -48,10 +48,9 @@ func Name() string {
 // selected by tA and tB, A is m×k, B is k×n and C is m×n after op, all
 // row-major. Invalid arguments panic with gonum's messages.
 func (impl Implementation) Dgemm(tA, tB blas.Transpose, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
-	if !asmEnabled() || !gemmArgsOK(tA, tB, m, n, k, len(a), lda, len(b), ldb, len(c), ldc) || m*n*k < smallMNK {
+	if !gemmArgsOK(tA, tB, m, n, k, len(a), lda, len(b), ldb, len(c), ldc) {
 		// gonum validates in the reference order and panics with its own
-		// messages on bad arguments; for valid tiny or unsupported cases
-		// it simply computes the product.
+		// messages.
 		impl.Implementation.Dgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
@@ -59,7 +58,13 @@ func (impl Implementation) Dgemm(tA, tB blas.Transpose, m, n, k int, alpha float
 		return
 	}
 	if alpha == 0 || k == 0 {
+		// Reference BLAS semantics: A and B are not read, C = beta·C.
+		// (gonum would still form 0·A·B and propagate NaNs in A or B.)
 		dgemmScale(m, n, beta, c, ldc)
+		return
+	}
+	if !asmEnabled() || m*n*k < smallMNK {
+		impl.Implementation.Dgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
 	p := dgemmParams{
@@ -72,7 +77,9 @@ func (impl Implementation) Dgemm(tA, tB blas.Transpose, m, n, k int, alpha float
 
 // Sgemm computes C = alpha·op(A)·op(B) + beta·C in float32; see Dgemm.
 func (impl Implementation) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	if !asmEnabled() || !gemmArgsOK(tA, tB, m, n, k, len(a), lda, len(b), ldb, len(c), ldc) || m*n*k < smallMNK {
+	if !gemmArgsOK(tA, tB, m, n, k, len(a), lda, len(b), ldb, len(c), ldc) {
+		// gonum validates in the reference order and panics with its own
+		// messages.
 		impl.Implementation.Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
@@ -80,7 +87,13 @@ func (impl Implementation) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float
 		return
 	}
 	if alpha == 0 || k == 0 {
+		// Reference BLAS semantics: A and B are not read, C = beta·C.
+		// (gonum would still form 0·A·B and propagate NaNs in A or B.)
 		sgemmScale(m, n, beta, c, ldc)
+		return
+	}
+	if !asmEnabled() || m*n*k < smallMNK {
+		impl.Implementation.Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
 	p := sgemmParams{

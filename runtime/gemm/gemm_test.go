@@ -209,17 +209,22 @@ func withThreads(t *testing.T, n int) {
 
 var alphaBetas = [][2]float64{{1, 0}, {1, 1}, {-1, 0.5}, {0.5, -1}, {0, 0.5}, {0, 0}, {1.5, 0}, {-0.5, 1}}
 
-// exhaustive runs all m, n, k in [0, 40] in steps (1 up to 10, then 3)
+// exhaustive runs all m, n, k in [0, 40] in steps (1 up to 10, then 3, or 7
+// with -short)
 // in all transpose combinations with varying padding and alpha/beta.
 func exhaustive[T float](t *testing.T, f, ref gemmFunc[T]) {
 	rnd := rand.New(rand.NewPCG(1, 1))
+	step := 3
+	if testing.Short() {
+		step = 7
+	}
 	var sizes []int
 	for s := 0; s <= 40; {
 		sizes = append(sizes, s)
 		if s < 10 {
 			s++
 		} else {
-			s += 3
+			s += step
 		}
 	}
 	i := 0
@@ -284,6 +289,9 @@ func odd[T float](t *testing.T, f, ref gemmFunc[T]) {
 	rnd := rand.New(rand.NewPCG(1, 1))
 	i := 0
 	for _, s := range oddShapes {
+		if testing.Short() && s[0]*s[1]*s[2] > 2_000_000 {
+			continue
+		}
 		for _, tA := range transposes {
 			for _, tB := range transposes {
 				i++
@@ -317,8 +325,19 @@ func TestSgemmOddSizes(t *testing.T) {
 }
 
 // TestAlphaZeroIgnoresAB checks that alpha == 0 does not read A and B
-// (NaNs there must not reach C) and that C = beta·C.
+// (NaNs there must not reach C) and that C = beta·C, on both paths.
 func TestAlphaZeroIgnoresAB(t *testing.T) {
+	for _, fallback := range []bool{false, true} {
+		t.Run(fmt.Sprintf("fallback=%v", fallback), func(t *testing.T) {
+			old := forceFallback
+			forceFallback = fallback
+			t.Cleanup(func() { forceFallback = old })
+			alphaZero(t)
+		})
+	}
+}
+
+func alphaZero(t *testing.T) {
 	m, n, k := 40, 30, 50
 	a := make([]float64, m*k)
 	b := make([]float64, k*n)
@@ -539,16 +558,19 @@ func concurrentCheckT[T float](rnd *rand.Rand, f gemmFunc[T], tA, tB blas.Transp
 }
 
 // allocShapes are the production shapes (m, n, k) checked for zero
-// allocations; the runs count is reduced for the biggest so that the test
-// stays quick.
+// allocations. testing.AllocsPerRun reports the integer average, so any
+// per-call allocation shows up whatever the count; the counts of the bigger
+// shapes are reduced to keep the test quick (100 runs of every shape in all
+// transpose cases would take minutes).
 var allocShapes = []struct {
 	m, n, k, runs int
 }{
-	{1024, 100, 784, 100}, // (1024×784)·(784×100)
-	{256, 256, 256, 100},  // 256³
-	{1024, 784, 100, 100}, // (1024×100)·(100×784), small k
-	{1024, 784, 1024, 10}, // (1024×1024)·(1024×784)
-	{37, 41, 43, 100},     // small, serial
+	{256, 256, 256, 100}, // 256³
+	{37, 41, 43, 100},    // small, serial
+	{1024, 100, 784, 20}, // (1024×784)·(784×100)
+	{1024, 784, 100, 20}, // (1024×100)·(100×784), small k
+	{1024, 784, 1024, 3}, // (1024×1024)·(1024×784)
+	{4000, 16, 200, 20},  // many row blocks, narrow
 }
 
 func TestZeroAllocs(t *testing.T) {

@@ -212,16 +212,21 @@ func execute(j *job, helpers int) {
 }
 
 // Cost model constants for plan, in units of one multiply-add of the
-// micro-kernel: packing one element costs about packCost multiply-adds, and
-// starting a task (waking a worker, loop set-up, edge tiles) about taskCost.
+// micro-kernel: packing one element costs about packCost multiply-adds
+// (more than the raw copy: it also evicts cached panels), starting a task
+// (waking a worker, loop set-up, edge tiles) about taskCost, and straggler
+// is the fraction of a task added for load imbalance (other processes on a
+// shared machine). Calibrated on the benchmark shapes on 2 cores: fewer,
+// larger blocks win unless the grid would leave a thread idle.
 const (
-	packCost = 8
-	taskCost = 20000
+	packCost  = 32
+	taskCost  = 20000
+	straggler = 0.1
 )
 
 // parMNK is the m·n·k below which a call is not worth splitting. A variable
 // so that tests can exercise the threaded path on small sizes.
-var parMNK = 96 * 96 * 96
+var parMNK = 128 * 128 * 128
 
 // plan chooses how to cut an m×n×k product into blocks of C for t threads.
 // It returns the block size (rows a multiple of mr, cols of nr) and the
@@ -249,7 +254,7 @@ func plan(m, n, k, t, mr, nr, nc int) (rows, cols, tm, tn int) {
 			// Packing: B (k×c) once per task, A (r×k) once per NC columns.
 			cost := fm*fn*fk + packCost*(fk*fn+fm*fk*float64((c+nc-1)/nc)) + taskCost
 			rounds := float64((ntask + t - 1) / t)
-			total := (rounds + 0.25) * cost
+			total := (rounds + straggler) * cost
 			if best < 0 || total < best {
 				best = total
 				rows, cols, tm, tn = r, c, gm, gn

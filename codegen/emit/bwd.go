@@ -1,0 +1,424 @@
+package emit
+
+import (
+	"fmt"
+
+	"github.com/dave/jennifer/jen"
+
+	"github.com/mafc-dev/mafc/codegen/plan"
+	"github.com/mafc-dev/mafc/runtime/ir"
+)
+
+// bwdGrad emits backpropagation of φ's value rows: ∇φ lands in the input's
+// cotangent rows.
+func (g *gen) bwdGrad() {
+	pl := g.plans[plan.Values]
+	g.used = map[int]bool{}
+	var body []jen.Code
+	for _, n := range pl.Nodes {
+		body = append(body, raw("clear(rows(w.%sB, 0, nb, %d))", g.names[n.ID], n.Size))
+	}
+	out := g.names[g.p.Output]
+	body = append(body, jen.For(raw("b := 0; b < nb; b++")).Block(raw("w.%sB[b] = 1", out)))
+	for i := len(pl.Nodes) - 1; i >= 1; i-- {
+		n := pl.Nodes[i]
+		body = append(body, jen.Comment(g.pos(n.Node)+"  "+g.formula(n.Node)+"  (backpropagation)"))
+		body = append(body, g.transpose(pl, n, []int{segV})...)
+	}
+	g.f.Comment("bwdGrad backpropagates ∂φ/∂(every node) for the values of one chunk; ∇φ ends")
+	g.f.Comment("in the input's cotangent rows. It uses σ′ from the forward pass.")
+	g.f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("bwdGrad").Params(jen.Id("w").Op("*").Id("Workspace"), jen.Id("nb").Int()).
+		Block(append(g.paramDecls(), body...)...)
+}
+
+// transpose emits the adjoint of node n's linear action on the given row
+// segments of the cotangent stacks (without weight gradients), for the
+// value-like rows; activations scale by σ′.
+func (g *gen) transpose(pl *plan.Plan, n *plan.Node, segs []int) []jen.Code {
+	in := pl.Nodes[n.Inputs[0]]
+	W := pl.Width
+	nB := "w." + g.names[n.ID] + "B"
+	var out []jen.Code
+	switch n.Op {
+	case ir.OpAct:
+		for _, r := range runs(segs, n.JBRows, in.JBRows) {
+			c := r.cnt.expr(W)
+			out = append(out, jen.Block(
+				raw("a, y := %s, %s", rows("w."+g.names[in.ID]+"B", r.dstOff.expr(W), c, n.Size), rows(nB, r.srcOff.expr(W), c, n.Size)),
+				raw("d := w.%sD1", g.names[n.ID]),
+				jen.For(raw("k := range a")).Block(raw("a[k] += d[k%%(nb*%d)] * y[k]", n.Size))))
+		}
+	case ir.OpDense:
+		for _, r := range runs(segs, n.JBRows, in.JBRows) {
+			c := r.cnt.expr(W)
+			out = append(out, g.gemm(false, false, "1", "1",
+				[3]string{c, fmt.Sprint(n.Size), rows(nB, r.srcOff.expr(W), c, n.Size)},
+				[3]string{fmt.Sprint(n.Size), fmt.Sprint(in.Size), g.param(n.W)},
+				[3]string{c, fmt.Sprint(in.Size), rows("w."+g.names[in.ID]+"B", r.dstOff.expr(W), c, in.Size)}))
+		}
+	case ir.OpConv:
+		s := in.Shape
+		S, ck := s.Sites(), s.C*n.K1*n.K2
+		for _, r := range runs(segs, n.JBRows, in.JBRows) {
+			c := r.cnt.expr(W)
+			out = append(out,
+				g.gemm(false, false, "1", "0",
+					[3]string{fmt.Sprintf("(%s)*%d", c, S), fmt.Sprint(n.Out), rows(nB, r.srcOff.expr(W), c, n.Size)},
+					[3]string{fmt.Sprint(n.Out), fmt.Sprint(ck), g.param(n.W)},
+					[3]string{fmt.Sprintf("(%s)*%d", c, S), fmt.Sprint(ck), "w.cols"}),
+				kcall("Col2ImAdd", rows("w."+g.names[in.ID]+"B", r.dstOff.expr(W), c, in.Size), "w.cols", c, "w."+g.names[n.ID]+"Geom"))
+		}
+	default:
+		for _, seg := range segs {
+			do, cnt := layout(seg, n.JBRows)
+			c := cnt.expr(W)
+			o := rows(nB, do.expr(W), c, n.Size)
+			dstOf := func(p *plan.Node) string {
+				so, _ := layout(seg, p.JBRows)
+				return rows("w."+g.names[p.ID]+"B", so.expr(W), c, p.Size)
+			}
+			switch n.Op {
+			case ir.OpAdd:
+				for _, j := range n.Inputs {
+					p := pl.Nodes[j]
+					if seg == segL && p.LZero || seg == segJ && !p.JBRows {
+						continue
+					}
+					out = append(out, jen.Block(raw("x, o := %s, %s", dstOf(p), o), jen.For(raw("k := range o")).Block(raw("x[k] += o[k]"))))
+				}
+			case ir.OpScale:
+				out = append(out, jen.Block(raw("x, o := %s, %s", dstOf(in), o), jen.For(raw("k := range o")).Block(raw("x[k] += %s * o[k]", g.fmtFloat(n.Scale)))))
+			case ir.OpSum, ir.OpMean:
+				f := 1.0
+				if n.Op == ir.OpMean {
+					f = 1 / float64(in.Size)
+				}
+				out = append(out, jen.Block(raw("x, o := %s, %s", dstOf(in), o),
+					jen.For(raw("r, v := range o")).Block(
+						raw("v *= %s", g.fmtFloat(f)),
+						jen.For(raw("j := range x[r*%d : (r+1)*%d]", in.Size, in.Size)).Block(raw("x[r*%d+j] += v", in.Size)))))
+			case ir.OpPool:
+				S, C := in.Shape.Sites(), in.Shape.C
+				f := 1.0
+				if n.Mean {
+					f = 1 / float64(S)
+				}
+				out = append(out, jen.Block(raw("x, o := %s, %s", dstOf(in), o),
+					jen.For(raw("r := 0; r < len(o)/%d; r++", C)).Block(
+						jen.For(raw("p := 0; p < %d; p++", S)).Block(
+							jen.For(raw("ch := 0; ch < %d; ch++", C)).Block(raw("x[(r*%d+p)*%d+ch] += %s * o[r*%d+ch]", S, C, g.fmtFloat(f), C))))))
+			}
+		}
+	}
+	return out
+}
+
+// bwdReverse emits the reverse sweep of a reverse mode.
+func (g *gen) bwdReverse(pl *plan.Plan) {
+	g.used, g.usedGrad = map[int]bool{}, map[int]bool{}
+	W := pl.Width
+	var body []jen.Code
+	for _, n := range pl.Nodes {
+		tOff, cnt := layout(segT, n.JBRows)
+		body = append(body, raw("clear(rows(w.%sB, 0, %s, %d))", g.names[n.ID], tOff.add(cnt).expr(W), n.Size))
+		if n.JBRF {
+			body = append(body, raw("clear(w.%sRFB[:nb*%d])", g.names[n.ID], n.Shape.Sites()*n.Window.Size()*n.Shape.C))
+		}
+	}
+	o := pl.Nodes[g.p.Output]
+	oT, _ := layout(segT, o.JBRows)
+	oB := "w." + g.names[o.ID] + "B"
+	body = append(body, jen.Comment("seed: G = c·φ + s·Δφ + (tangent of φ along u) = c·φ + s·Δφ + uᵀ∇φ"),
+		jen.For(raw("b := 0; b < nb; b++")).Block(
+			jen.If(jen.Id("c != nil")).Block(raw("%s[b] = %s", oB, g.cvt("wt*c[b]"))),
+			jen.If(jen.Id("s != nil")).Block(raw("%s[nb+b] = %s", oB, g.cvt("wt*s[b]"))),
+			raw("%s[%s+b] = %s", oB, oT.expr(W), g.cvt("wt")),
+		))
+	for i := len(pl.Nodes) - 1; i >= 1; i-- {
+		n := pl.Nodes[i]
+		body = append(body, jen.Comment(fmt.Sprintf("%s  %s  (reverse)", g.pos(n.Node), g.formula(n.Node))))
+		body = append(body, g.revNode(pl, n)...)
+	}
+	name := "bwd" + fwdNames[pl.Mode]
+	g.f.Comment(fmt.Sprintf("%s is the reverse sweep of fwd%s: it seeds the output's cotangent", name, fwdNames[pl.Mode]))
+	g.f.Comment("rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian")
+	g.f.Comment("cotangents back to the input, adding parameter gradients to grad.")
+	g.f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(name).Params(jen.Id("w").Op("*").Id("Workspace"), jen.Id("nb").Int(),
+		jen.Id("c, s").Index().Float64(), jen.Id("wt").Float64(), jen.Id("grad").Index().Id(g.T)).
+		Block(append(g.gradDecls(g.paramDecls()), body...)...)
+}
+
+// gradDecls adds the gradient views of the parameters used.
+func (g *gen) gradDecls(decls []jen.Code) []jen.Code {
+	for k, pr := range g.p.Params {
+		if g.usedGrad[k] {
+			decls = append(decls, raw("%s := grad[%d:%d]", g.gradName(k), pr.Offset, pr.Offset+pr.Size))
+		}
+	}
+	return decls
+}
+
+func (g *gen) gradName(k int) string {
+	return "g" + exported(g.names[g.p.Params[k].Node]+exported(g.p.Params[k].Role[:1]))
+}
+
+func (g *gen) gradOf(k int) string {
+	g.usedGrad[k] = true
+	return g.gradName(k)
+}
+
+func (g *gen) revNode(pl *plan.Plan, n *plan.Node) []jen.Code {
+	in := pl.Nodes[n.Inputs[0]]
+	W := pl.Width
+	var out []jen.Code
+	name := g.names[n.ID]
+	// Fold row cotangents into the receptive-field form.
+	if n.JBRF && n.JBRows {
+		s := n.Shape
+		out = append(out, jen.Qual(pathKern, "RFToRowsTAdd").Call(jen.Id("w."+name+"RFB"), jen.Id(rows("w."+name+"B", "2*nb", fmt.Sprintf("nb*%d", W), n.Size)),
+			jen.Id("nb"), jen.Lit(s.L1), jen.Lit(s.L2), jen.Lit(s.C), windowLit(n.Window), jen.Lit(0), jen.Id(g.cvt("1"))))
+	}
+	all := []int{segV}
+	if !in.LZero {
+		all = append(all, segL)
+	}
+	if in.JBRows && n.JBRows {
+		all = append(all, segJ)
+	}
+	all = append(all, segT)
+	if in.ID == 0 {
+		all = []int{segV} // only ∂G/∂x is needed of the input
+	}
+	switch n.Op {
+	case ir.OpAct:
+		return append(out, g.revAct(pl, n)...)
+	case ir.OpDense:
+		out = append(out, g.transpose(pl, n, all)...)
+		out = append(out, g.weightGrad(pl, n)...)
+	case ir.OpConv:
+		out = append(out, g.transpose(pl, n, all)...)
+		out = append(out, g.weightGrad(pl, n)...)
+	default:
+		segs := []int{segV}
+		if !n.LZero {
+			segs = append(segs, segL)
+		}
+		rfIn := n.Kind == plan.Rows && in.Kind == plan.RF && !in.Rows
+		if n.JBRows && !rfIn {
+			segs = append(segs, segJ)
+		}
+		segs = append(segs, segT)
+		out = append(out, g.transpose(pl, n, segs)...)
+		if rfIn && n.JBRows {
+			s := in.Shape
+			reduce, f := 2, 1.0
+			switch n.Op {
+			case ir.OpPool:
+				reduce = 1
+				if n.Mean {
+					f = 1 / float64(s.Sites())
+				}
+			case ir.OpMean:
+				f = 1 / float64(in.Size)
+			}
+			out = append(out, jen.Qual(pathKern, "RFToRowsTAdd").Call(jen.Id("w."+g.names[in.ID]+"RFB"), jen.Id(rows("w."+name+"B", "2*nb", fmt.Sprintf("nb*%d", W), n.Size)),
+				jen.Id("nb"), jen.Lit(s.L1), jen.Lit(s.L2), jen.Lit(s.C), windowLit(in.Window), jen.Lit(reduce), jen.Id(g.cvt(g.fmtFloat(f)))))
+		}
+	}
+	return out
+}
+
+// weightGrad emits θ̄ for a dense or convolution node: W̄ += Σ over rows of
+// (cotangent of the output)ᵀ·(input), for values, ℓ, tangents and Jacobian
+// rows, plus the special Jacobian forms; b̄ += Σ value cotangents.
+func (g *gen) weightGrad(pl *plan.Plan, n *plan.Node) []jen.Code {
+	in := pl.Nodes[n.Inputs[0]]
+	W := pl.Width
+	name := g.names[n.ID]
+	nB, h := "w."+name+"B", "w."+g.names[in.ID]
+	gW := g.gradOf(n.W)
+	segs := []int{segV}
+	if !in.LZero {
+		segs = append(segs, segL)
+	}
+	if n.JBRows && in.Rows {
+		segs = append(segs, segJ)
+	}
+	segs = append(segs, segT)
+	var out []jen.Code
+	if n.Op == ir.OpDense {
+		for _, r := range runs(segs, n.JBRows, in.Rows) {
+			c := r.cnt.expr(W)
+			out = append(out, g.gemm(true, false, "1", "1",
+				[3]string{c, fmt.Sprint(n.Size), rows(nB, r.srcOff.expr(W), c, n.Size)},
+				[3]string{c, fmt.Sprint(in.Size), rows(h, r.dstOff.expr(W), c, in.Size)},
+				[3]string{fmt.Sprint(n.Size), fmt.Sprint(in.Size), gW}))
+		}
+		switch {
+		case n.JBRows && in.Kind == plan.Identity && !in.Rows:
+			out = append(out, jen.Comment("J_x = I: W̄ += Σ_b J̄_b"),
+				kcall("AddRowsT", gW, rows(nB, "2*nb", fmt.Sprintf("nb*%d", W), n.Size), "nb", fmt.Sprint(n.Size), "Dim"))
+		case n.JBRows && n.RowsFromScaled:
+			base := pl.Nodes[in.Base]
+			out = append(out, jen.Comment("W̄ += Σ_b (J̄_bᵀ·W_prevᵀ)·diag(σ′_b)"),
+				jen.For(raw("b := 0; b < nb; b++")).Block(
+					g.gemm(true, true, "1", "0",
+						[3]string{"Dim", fmt.Sprint(n.Size), rows(nB, fmt.Sprintf("2*nb+b*%d", W), "Dim", n.Size)},
+						[3]string{fmt.Sprint(in.Size), "Dim", g.param(base.W)},
+						[3]string{fmt.Sprint(n.Size), fmt.Sprint(in.Size), "w.wtmp"}),
+					kcall("AddColScaled", gW, "w.wtmp", rows(h+"D1", "b", "1", in.Size), fmt.Sprint(n.Size), fmt.Sprint(in.Size))))
+		}
+		if n.JBCoef {
+			out = append(out, jen.Comment("J̄_b = diag(2σ″ℓ̄)_b·W and J_x = I: W̄ += diag(Σ_b 2σ″ℓ̄)·W"),
+				kcall("AddDiagShared", gW, "w."+name+"E", g.param(n.W), "nb", fmt.Sprint(n.Size), "Dim"))
+		}
+		if n.B >= 0 {
+			out = append(out, kcall("SumRows", g.gradOf(n.B), rows(nB, "0", "nb", n.Size), "nb", fmt.Sprint(n.Size)))
+		}
+		return out
+	}
+	// Convolution.
+	s := in.Shape
+	S, ck := s.Sites(), s.C*n.K1*n.K2
+	for _, r := range runs(segs, n.JBRows, in.Rows) {
+		c := r.cnt.expr(W)
+		out = append(out,
+			kcall("Im2Col", "w.cols", rows(h, r.dstOff.expr(W), c, in.Size), c, "w."+name+"Geom"),
+			g.gemm(true, false, "1", "1",
+				[3]string{fmt.Sprintf("(%s)*%d", c, S), fmt.Sprint(n.Out), rows(nB, r.srcOff.expr(W), c, n.Size)},
+				[3]string{fmt.Sprintf("(%s)*%d", c, S), fmt.Sprint(ck), "w.cols"},
+				[3]string{fmt.Sprint(n.Out), fmt.Sprint(ck), gW}))
+	}
+	switch {
+	case n.Kind == plan.ConvShared && n.JBRF:
+		out = append(out, jen.Comment("J_x = I: the kernel gradient sums J̄ over samples and sites"),
+			kcall("RFSumToKernel", gW, "w."+name+"RFB", "nb", fmt.Sprint(S), fmt.Sprint(n.K1*n.K2), fmt.Sprint(n.Out)))
+	case n.Kind == plan.RF && n.JBRF:
+		ro := n.Window.Size()
+		out = append(out, jen.Comment("receptive-field Jacobian cotangents: J̄_in += RFcol2im(J̄·W), W̄ += J̄ᵀ·RFim2col(J_in)"),
+			g.gemm(false, false, "1", "0",
+				[3]string{fmt.Sprintf("nb*%d", S*ro), fmt.Sprint(n.Out), "w." + name + "RFB"},
+				[3]string{fmt.Sprint(n.Out), fmt.Sprint(ck), g.param(n.W)},
+				[3]string{fmt.Sprintf("nb*%d", S*ro), fmt.Sprint(ck), "w.cols"}),
+			kcall("RFCol2ImAdd", h+"RFB", "w.cols", "nb", "w."+name+"RFGeom"),
+			kcall("RFIm2Col", "w.cols", h+"RF", "nb", "w."+name+"RFGeom"),
+			g.gemm(true, false, "1", "1",
+				[3]string{fmt.Sprintf("nb*%d", S*ro), fmt.Sprint(n.Out), "w." + name + "RFB"},
+				[3]string{fmt.Sprintf("nb*%d", S*ro), fmt.Sprint(ck), "w.cols"},
+				[3]string{fmt.Sprint(n.Out), fmt.Sprint(ck), gW}))
+	}
+	if n.B >= 0 {
+		out = append(out, kcall("SumRows", g.gradOf(n.B), rows(nB, "0", "nb", n.Size), fmt.Sprintf("nb*%d", S), fmt.Sprint(n.Out)))
+	}
+	return out
+}
+
+// revAct emits the reverse of y = σ(a):
+//
+//	ā += σ′ȳ + σ″·t_a·t̄_y + (σ″ℓ_a + σ‴q_a)·ℓ̄_y + σ″·rowdot(J̄_y, J_a)
+//	t̄_a += σ′t̄_y,  ℓ̄_a += σ′ℓ̄_y,  J̄_a += σ′J̄_y + 2σ″ℓ̄_y·J_a
+func (g *gen) revAct(pl *plan.Plan, n *plan.Node) []jen.Code {
+	a := pl.Nodes[n.Inputs[0]]
+	W := pl.Width
+	size := n.Size
+	yn, an := g.names[n.ID], g.names[a.ID]
+	var out []jen.Code
+	rd := false
+	jr := func(buf string) string { return rows(buf, "2*nb", fmt.Sprintf("nb*%d", W), size) }
+	s := n.Shape
+	if a.NeedJ {
+		switch {
+		case n.JBRows && a.Rows:
+			out = append(out, kcall("RowsDot", "w.rd", jr("w."+yn+"B"), jr("w."+an), "nb", fmt.Sprint(W), fmt.Sprint(size)))
+			rd = true
+		case n.JBRows && a.Kind == plan.Shared:
+			out = append(out, kcall("RowsDotShared", "w.rd", jr("w."+yn+"B"), g.param(a.W), "nb", fmt.Sprint(size), "Dim"))
+			rd = true
+		case n.JBRF && a.Kind == plan.ConvShared:
+			out = append(out, kcall("RFDotShared", "w.rd", "w."+yn+"RFB", g.param(a.W), "nb", fmt.Sprint(s.Sites()), fmt.Sprint(a.K1*a.K2), fmt.Sprint(s.C)))
+			rd = true
+		case n.JBRF && a.Kind == plan.RF:
+			out = append(out, kcall("RFDot", "w.rd", "w."+yn+"RFB", "w."+an+"RF", "nb", fmt.Sprint(s.Sites()), fmt.Sprint(a.Window.Size()), fmt.Sprint(s.C)))
+			rd = true
+		}
+	}
+	q := ""
+	if a.NeedJ {
+		q, _ = g.qExpr(pl, a) // computed by the forward pass, still valid
+	}
+	tA, _ := layout(segT, a.Rows)
+	tAB, _ := layout(segT, a.JBRows)
+	tYB, _ := layout(segT, n.JBRows)
+	va := []string{"d1*yb[k]", "d2*a[ta+k]*yb[tyb+k]"}
+	lterm := ""
+	if !a.LZero {
+		lterm = "d2*a[lo+k]"
+	}
+	if q != "" {
+		if lterm != "" {
+			lterm += " + "
+		}
+		lterm += "d3*" + q
+	}
+	if lterm != "" {
+		va = append(va, "("+lterm+")*yb[lo+k]")
+	}
+	if rd {
+		va = append(va, "d2*w.rd[k]")
+	}
+	inner := []jen.Code{
+		raw("k := b*%d + j", size),
+		raw("d1, d2, d3 := w.%sD1[k], w.%sD2[k], w.%sD3[k]", yn, yn, yn),
+		raw("ab[k] += %s", joinPlus(va)),
+		raw("ab[tab+k] += d1 * yb[tyb+k]"),
+	}
+	if !a.LZero {
+		inner = append(inner, raw("ab[lo+k] += d1 * yb[lo+k]"))
+	}
+	if a.NeedJ && a.Kind != plan.Identity && a.ID != 0 {
+		inner = append(inner, raw("w.%sE[k] = 2 * d2 * yb[lo+k]", an))
+	}
+	if q == "" {
+		inner = append(inner, raw("_ = j"))
+	}
+	inner = append(inner, raw("_, _ = d2, d3"))
+	out = append(out, jen.Block(
+		raw("a, ab, yb := w.%s, w.%sB, w.%sB", an, an, yn),
+		raw("lo := nb * %d", size),
+		raw("ta, tab, tyb := (%s)*%d, (%s)*%d, (%s)*%d", tA.expr(W), size, tAB.expr(W), size, tYB.expr(W), size),
+		raw("_, _ = a, ta"),
+		jen.For(raw("b := 0; b < nb; b++")).Block(jen.For(raw("j := 0; j < %d; j++", size)).Block(inner...)),
+	))
+	if !a.NeedJ || a.Kind == plan.Identity || a.ID == 0 {
+		return out
+	}
+	if a.JBRows {
+		if n.JBRows {
+			out = append(out, kcall("RowsScaleAdd", jr("w."+an+"B"), jr("w."+yn+"B"), "w."+yn+"D1", "nb", fmt.Sprint(W), fmt.Sprint(size)))
+		}
+		if a.Rows {
+			out = append(out, kcall("RowsScaleAdd", jr("w."+an+"B"), jr("w."+an), "w."+an+"E", "nb", fmt.Sprint(W), fmt.Sprint(size)))
+		}
+	}
+	if a.JBRF {
+		S, C := s.Sites(), s.C
+		if n.JBRF {
+			out = append(out, kcall("RFScaleAdd", "w."+an+"RFB", "w."+yn+"RFB", "w."+yn+"D1", "nb", fmt.Sprint(S), fmt.Sprint(a.Window.Size()), fmt.Sprint(C)))
+		}
+		switch a.Kind {
+		case plan.ConvShared:
+			out = append(out, kcall("RFAddScaledShared", "w."+an+"RFB", "w."+an+"E", g.param(a.W), "nb", fmt.Sprint(S), fmt.Sprint(a.K1*a.K2), fmt.Sprint(C)))
+		case plan.RF:
+			out = append(out, kcall("RFScaleAdd", "w."+an+"RFB", "w."+an+"RF", "w."+an+"E", "nb", fmt.Sprint(S), fmt.Sprint(a.Window.Size()), fmt.Sprint(C)))
+		}
+	}
+	return out
+}
+
+func joinPlus(xs []string) string {
+	s := xs[0]
+	for _, x := range xs[1:] {
+		s += " + " + x
+	}
+	return s
+}

@@ -1,0 +1,418 @@
+// Package emit writes the Go package of a potential from its IR and plans,
+// with jennifer. One function per construct writes the code of one IR node in
+// one mode; every block is commented with its .maf position, its formula and
+// the Jacobian strategy the planner chose.
+package emit
+
+import (
+	"bytes"
+	"fmt"
+	"go/format"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/dave/jennifer/jen"
+
+	"github.com/mafc-dev/mafc/codegen/plan"
+	"github.com/mafc-dev/mafc/runtime/ir"
+)
+
+// Import paths used by generated code.
+const (
+	pathRuntime = "github.com/mafc-dev/mafc/runtime"
+	pathIR      = "github.com/mafc-dev/mafc/runtime/ir"
+	pathKern    = "github.com/mafc-dev/mafc/runtime/kern"
+	pathBlas    = "gonum.org/v1/gonum/blas"
+	pathBlas64  = "gonum.org/v1/gonum/blas/blas64"
+	pathBlas32  = "gonum.org/v1/gonum/blas/blas32"
+	pathMath    = "math"
+)
+
+// GenVersion is the generated-code contract version this emitter writes; it
+// must lie within the runtime's [MinGenVersion, MaxGenVersion].
+const GenVersion = 1
+
+// Options control emission.
+type Options struct {
+	// Package is the Go package name (default: the model name).
+	Package string
+	// Invocation is recorded in the header, e.g. "mafc gen mnist.maf".
+	Invocation string
+	// Probes is the number of Hutchinson probes per sample (default: the
+	// spec's, or 1).
+	Probes int
+	// MemoryBudget bounds the Jacobian rows of one chunk in bytes (default
+	// 256 MiB); the chunk size is derived from it.
+	MemoryBudget int
+}
+
+// File generates the model package source. It returns gofmt-formatted Go.
+func File(p *ir.Program, opt Options) ([]byte, error) {
+	g, err := newGen(p, opt)
+	if err != nil {
+		return nil, err
+	}
+	g.file()
+	var buf bytes.Buffer
+	if err := g.f.Render(&buf); err != nil {
+		return nil, &FormatError{Src: buf.Bytes(), Err: err}
+	}
+	out, err := format.Source(buf.Bytes())
+	if err != nil {
+		return nil, &FormatError{Src: buf.Bytes(), Err: err}
+	}
+	return out, nil
+}
+
+// FormatError reports generated code that does not format: a mafc bug.
+type FormatError struct {
+	Src []byte
+	Err error
+}
+
+func (e *FormatError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "emit: internal error: generated code does not format: %v\n", e.Err)
+	for i, line := range strings.Split(string(e.Src), "\n") {
+		fmt.Fprintf(&b, "%5d  %s\n", i+1, line)
+	}
+	return b.String()
+}
+
+type gen struct {
+	p     *ir.Program
+	opt   Options
+	f     *jen.File
+	T     string // element type: float64 or float32
+	is32  bool
+	pkg   string
+	names []string // Go name per node
+	plans map[plan.Mode]*plan.Plan
+	D     int
+	P     int // probes
+	chunk int
+	group int // orbit-average group order (1: none)
+
+	// per-node allocation facts (union over modes)
+	rowsW    []int  // J rows per sample in the forward stack
+	jbRowsW  []int  // JB rows per sample in the cotangent stack
+	needQ    []bool // per-sample q buffer
+	needE    []bool // coefficient buffer
+	rfR      []int  // RF window size (forward buffer)
+	rfBR     []int  // RF cotangent window size
+	gram     []bool
+	geom     []bool // needs a ConvGeom
+	rfGeom   []bool
+	sharedQ  []bool // model holds row norms
+	gramBase []bool // model holds W·Wᵀ
+	colsMax  string // expression for the im2col scratch size
+	panelMax int
+	maxSize  int
+	used     map[int]bool // params used by the function being emitted
+	usedGrad map[int]bool // parameter gradients used
+}
+
+func newGen(p *ir.Program, opt Options) (*gen, error) {
+	if err := p.Verify(); err != nil {
+		return nil, err
+	}
+	g := &gen{p: p, opt: opt, T: "float64", D: p.Dim()}
+	if p.Precision == "float32" {
+		g.T, g.is32 = "float32", true
+	}
+	g.pkg = opt.Package
+	if g.pkg == "" {
+		g.pkg = p.Name
+	}
+	g.P = opt.Probes
+	if g.P == 0 {
+		g.P = max(p.Train.Probes, 1)
+	}
+	g.group = 1
+	for _, s := range p.Averaged() {
+		g.group *= len(ir.Elements(s.Group, p.InputShape()))
+	}
+	seen := map[string]int{}
+	for _, n := range p.Nodes {
+		name := goName(n.Name)
+		if _, dup := seen[name]; dup {
+			name = fmt.Sprintf("%s%d", name, n.ID)
+		}
+		seen[name] = n.ID
+		g.names = append(g.names, name)
+	}
+	g.plans = map[plan.Mode]*plan.Plan{}
+	for _, m := range []plan.Mode{plan.Values, plan.Laplacian, plan.Reverse, plan.Hutch, plan.HutchRev} {
+		g.plans[m] = plan.Build(p, m, g.P)
+	}
+	g.facts()
+	return g, nil
+}
+
+// facts collects the buffers every node needs over all modes, and the chunk
+// size that keeps Jacobian rows within the memory budget.
+func (g *gen) facts() {
+	n := len(g.p.Nodes)
+	g.rowsW, g.jbRowsW = make([]int, n), make([]int, n)
+	g.needQ, g.needE = make([]bool, n), make([]bool, n)
+	g.rfR, g.rfBR = make([]int, n), make([]int, n)
+	g.gram, g.geom, g.rfGeom = make([]bool, n), make([]bool, n), make([]bool, n)
+	g.sharedQ, g.gramBase = make([]bool, n), make([]bool, n)
+	perSample := 0.0
+	colsPerSample := 0
+	for _, nd := range g.p.Nodes {
+		g.maxSize = max(g.maxSize, nd.Shape.Size())
+	}
+	for _, m := range []plan.Mode{plan.Laplacian, plan.Reverse, plan.Hutch, plan.HutchRev} {
+		pl := g.plans[m]
+		for i, pn := range pl.Nodes {
+			if pn.Rows {
+				g.rowsW[i] = max(g.rowsW[i], pl.Width)
+			}
+			if pn.JBRows {
+				g.jbRowsW[i] = max(g.jbRowsW[i], pl.Width)
+			}
+			if pn.NeedJ && pn.Kind != plan.Identity {
+				g.needQ[i] = true
+				g.needE[i] = pn.ID != 0
+			}
+			switch pn.Kind {
+			case plan.RF:
+				g.rfR[i] = max(g.rfR[i], pn.Window.Size())
+				if pn.JBRF {
+					g.rfBR[i] = max(g.rfBR[i], pn.Window.Size())
+				}
+			case plan.ConvShared:
+				g.sharedQ[i] = true
+				if pn.Rows || pn.JBRF {
+					g.rfR[i] = max(g.rfR[i], pn.Window.Size())
+				}
+				if pn.JBRF {
+					g.rfBR[i] = max(g.rfBR[i], pn.Window.Size())
+				}
+			case plan.Shared:
+				g.sharedQ[i] = true
+			case plan.Gram:
+				g.gram[i] = true
+				if pn.Op == ir.OpDense {
+					if in := pl.Nodes[pn.Inputs[0]]; in.Kind == plan.Scaled {
+						g.gramBase[in.Base] = true
+					}
+				}
+			}
+			if pn.RowsFromScaled || pn.Kind == plan.Gram {
+				in := g.p.Nodes[pn.Inputs[0]].Shape.Size()
+				g.panelMax = max(g.panelMax, in*pn.Size)
+			}
+			if pn.Op == ir.OpConv {
+				g.geom[i] = true
+				if pn.Kind == plan.RF {
+					g.rfGeom[i] = true
+					in := g.p.Nodes[pn.Inputs[0]].Shape
+					colsPerSample = max(colsPerSample, in.Sites()*pn.Window.Size()*in.C*pn.K1*pn.K2)
+				}
+			}
+		}
+	}
+	for _, nd := range g.p.Nodes {
+		if nd.Op == ir.OpConv {
+			g.geom[nd.ID] = true
+		}
+	}
+	for i, nd := range g.p.Nodes {
+		perSample += float64(8 * nd.Shape.Size() * (g.rowsW[i] + g.jbRowsW[i]))
+		perSample += float64(8 * nd.Shape.Sites() * nd.Shape.C * (g.rfR[i] + g.rfBR[i]))
+		if g.gram[i] {
+			perSample += float64(8 * nd.Shape.Size() * nd.Shape.Size())
+		}
+	}
+	budget := g.opt.MemoryBudget
+	if budget == 0 {
+		budget = 256 << 20
+	}
+	g.chunk = 256
+	if perSample > 0 {
+		g.chunk = max(1, min(256, int(float64(budget)/perSample)))
+	}
+	// im2col scratch: the largest stack of rows times the patch width.
+	maxRows := 0
+	for i, nd := range g.p.Nodes {
+		if nd.Op != ir.OpConv {
+			continue
+		}
+		in := g.p.Nodes[nd.Inputs[0]]
+		w := in.Shape.Sites() * in.Shape.C * nd.K1 * nd.K2
+		maxRows = max(maxRows, w*(3+max(g.rowsW[in.ID], g.jbRowsW[in.ID], g.rowsW[i], g.jbRowsW[i])))
+	}
+	g.colsMax = fmt.Sprintf("c * %d", max(maxRows, colsPerSample))
+}
+
+// ---- small helpers ----
+
+func raw(format string, args ...any) *jen.Statement { return jen.Id(fmt.Sprintf(format, args...)) }
+
+func raws(args []string) []jen.Code {
+	out := make([]jen.Code, len(args))
+	for i, a := range args {
+		out[i] = jen.Id(a)
+	}
+	return out
+}
+
+// kern returns a call of a runtime/kern function.
+func kcall(fn string, args ...string) *jen.Statement {
+	return jen.Qual(pathKern, fn).Call(raws(args)...)
+}
+
+// cvt converts a float64 expression to the element type.
+func (g *gen) cvt(e string) string {
+	if g.is32 {
+		return "float32(" + e + ")"
+	}
+	return e
+}
+
+// lit formats a float constant exactly.
+func lit(x float64) string {
+	s := strconv.FormatFloat(x, 'g', -1, 64)
+	if !strings.ContainsAny(s, ".eE") {
+		s += ".0"
+	}
+	return s
+}
+
+func (g *gen) pos(n *ir.Node) string {
+	return fmt.Sprintf("%s:%d:%d", g.srcName(), n.Pos.Line, n.Pos.Col)
+}
+
+func (g *gen) srcName() string {
+	s := g.p.File
+	if i := strings.LastIndexAny(s, "/\\"); i >= 0 {
+		s = s[i+1:]
+	}
+	return s
+}
+
+// param returns the local name of parameter tensor k and records its use.
+func (g *gen) param(k int) string {
+	g.used[k] = true
+	return g.names[g.p.Params[k].Node] + exported(g.p.Params[k].Role[:1])
+}
+
+// paramDecls declares the parameter views used by a function.
+func (g *gen) paramDecls() []jen.Code {
+	var out []jen.Code
+	for k, pr := range g.p.Params {
+		if !g.used[k] {
+			continue
+		}
+		out = append(out, raw("%s := m.p[%d:%d]", g.param(k), pr.Offset, pr.Offset+pr.Size).
+			Comment(fmt.Sprintf("%s %v, %s", pr.Name, pr.Shape, g.pos(g.p.Nodes[pr.Node]))))
+	}
+	return out
+}
+
+// gemm emits C = alpha·op(A)·op(B) + beta·C through gonum's blas64 (or
+// blas32) with row-major general matrices. Each matrix is (rows, cols,
+// data expr); op(A) is m×k.
+func (g *gen) gemm(tA, tB bool, alpha, beta string, a, b, c [3]string) *jen.Statement {
+	pkg := pathBlas64
+	if g.is32 {
+		pkg = pathBlas32
+	}
+	tr := func(t bool) jen.Code {
+		if t {
+			return jen.Qual(pathBlas, "Trans")
+		}
+		return jen.Qual(pathBlas, "NoTrans")
+	}
+	mat := func(x [3]string) jen.Code { return raw("mat(%s, %s, %s)", x[0], x[1], x[2]) }
+	return jen.Qual(pkg, "Gemm").Call(tr(tA), tr(tB), jen.Id(alpha), mat(a), mat(b), jen.Id(beta), mat(c))
+}
+
+// rows returns the expression of nr rows starting at row r0 of buffer buf
+// with rows of length n.
+func rows(buf, r0, nr string, n int) string {
+	return fmt.Sprintf("rows(%s, %s, %s, %d)", buf, r0, nr, n)
+}
+
+// off is a symbolic row offset or count: K·nb + KW·nb·W.
+type off struct{ K, KW int }
+
+func (o off) add(p off) off { return off{o.K + p.K, o.KW + p.KW} }
+
+func (o off) expr(W int) string {
+	switch {
+	case o.K == 0 && o.KW == 0:
+		return "0"
+	case o.KW == 0:
+		if o.K == 1 {
+			return "nb"
+		}
+		return fmt.Sprintf("%d*nb", o.K)
+	case o.K == 0:
+		return fmt.Sprintf("nb*%d", o.KW*W)
+	}
+	k := "nb"
+	if o.K != 1 {
+		k = fmt.Sprintf("%d*nb", o.K)
+	}
+	return fmt.Sprintf("%s+nb*%d", k, o.KW*W)
+}
+
+// Segment names.
+const (
+	segV = iota
+	segL
+	segJ
+	segT
+)
+
+// layout returns the offset and count of a segment of a node's stack in a
+// mode, given whether the stack holds Jacobian rows.
+func layout(seg int, jrows bool) (off, off) {
+	switch seg {
+	case segV:
+		return off{0, 0}, off{1, 0}
+	case segL:
+		return off{1, 0}, off{1, 0}
+	case segJ:
+		return off{2, 0}, off{0, 1}
+	}
+	if jrows {
+		return off{2, 1}, off{1, 0}
+	}
+	return off{2, 0}, off{1, 0}
+}
+
+// run is a contiguous block of rows present in two stacks.
+type run struct {
+	srcOff, dstOff, cnt off
+}
+
+// runs merges segments into contiguous runs between a source stack (with
+// Jacobian rows iff srcJ) and a destination stack (iff dstJ).
+func runs(segs []int, srcJ, dstJ bool) []run {
+	var out []run
+	for _, s := range segs {
+		so, c := layout(s, srcJ)
+		do, _ := layout(s, dstJ)
+		if len(out) > 0 {
+			last := &out[len(out)-1]
+			if last.srcOff.add(last.cnt) == so && last.dstOff.add(last.cnt) == do {
+				last.cnt = last.cnt.add(c)
+				continue
+			}
+		}
+		out = append(out, run{so, do, c})
+	}
+	return out
+}
+
+func (g *gen) fmtFloat(x float64) string {
+	if math.IsInf(x, 0) || math.IsNaN(x) {
+		panic("emit: non-finite constant")
+	}
+	return lit(x)
+}

@@ -1,0 +1,370 @@
+package emit
+
+import (
+	"fmt"
+
+	"github.com/dave/jennifer/jen"
+
+	"github.com/mafc-dev/mafc/codegen/plan"
+	"github.com/mafc-dev/mafc/runtime/ir"
+)
+
+var fwdNames = map[plan.Mode]string{plan.Values: "Values", plan.Laplacian: "Laplacian", plan.Reverse: "Reverse", plan.Hutch: "Hutch", plan.HutchRev: "HutchRev"}
+
+var fwdDocs = map[plan.Mode]string{
+	plan.Values:    "computes the values of every node, and σ′ for backpropagation.",
+	plan.Laplacian: "computes values, Laplacian vectors ℓ and the Jacobians the exact Δφ needs.",
+	plan.Reverse:   "computes values, ℓ, Jacobians and tangents t = J·u for the reverse sweep.",
+	plan.Hutch:     "computes values and Hutchinson Laplacian vectors from the probe rows.",
+	plan.HutchRev:  "computes values, Hutchinson ℓ, probe rows and tangents for the reverse sweep.",
+}
+
+// fwd emits the forward function of one mode.
+func (g *gen) fwd(pl *plan.Plan) {
+	g.used = map[int]bool{}
+	var body []jen.Code
+	for _, n := range pl.Nodes[1:] {
+		body = append(body, g.fwdNode(pl, n)...)
+	}
+	if in := pl.Nodes[0]; in.Rows && pl.Mode != plan.Hutch && pl.Mode != plan.HutchRev {
+		body = append([]jen.Code{jen.Comment(g.pos(in.Node) + "  the input's Jacobian J = I as rows"),
+			kcall("IdentityRows", rows("w."+g.names[0], "2*nb", "nb*Dim", g.D), "nb", "Dim")}, body...)
+	}
+	name := "fwd" + fwdNames[pl.Mode]
+	g.f.Comment(fmt.Sprintf("%s %s", name, fwdDocs[pl.Mode]))
+	g.f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(name).Params(jen.Id("w").Op("*").Id("Workspace"), jen.Id("nb").Int()).
+		Block(append(g.paramDecls(), body...)...)
+}
+
+// segments lists the row segments a node computes in a mode.
+func segments(pl *plan.Plan, n *plan.Node, withJ bool) []int {
+	segs := []int{segV}
+	if pl.Mode == plan.Values {
+		return segs
+	}
+	if !n.LZero {
+		segs = append(segs, segL)
+	}
+	if withJ {
+		segs = append(segs, segJ)
+	}
+	if pl.Mode.IsReverse() {
+		segs = append(segs, segT)
+	}
+	return segs
+}
+
+func (g *gen) header(pl *plan.Plan, n *plan.Node) jen.Code {
+	s := fmt.Sprintf("%s  %s", g.pos(n.Node), g.formula(n.Node))
+	if pl.Mode != plan.Values && n.Kind != plan.None {
+		s += "  [J: " + n.Strategy + "]"
+	}
+	return jen.Comment(s)
+}
+
+func (g *gen) fwdNode(pl *plan.Plan, n *plan.Node) []jen.Code {
+	var out []jen.Code
+	switch n.Op {
+	case ir.OpDense:
+		out = g.fwdDense(pl, n)
+	case ir.OpConv:
+		out = g.fwdConv(pl, n)
+	case ir.OpAct:
+		out = g.fwdAct(pl, n)
+	default:
+		out = g.fwdLinear(pl, n)
+	}
+	out = append([]jen.Code{g.header(pl, n)}, out...)
+	if n.Rows && n.Kind != plan.Rows && pl.Mode != plan.Values {
+		out = append(out, g.materialise(pl, n)...)
+	}
+	return out
+}
+
+// materialise writes a node's special Jacobian as rows.
+func (g *gen) materialise(pl *plan.Plan, n *plan.Node) []jen.Code {
+	name := "w." + g.names[n.ID]
+	dst := rows(name, "2*nb", fmt.Sprintf("nb*%d", pl.Width), n.Size)
+	c := jen.Comment(fmt.Sprintf("%s's Jacobian as rows (a consumer needs them)", n.Name))
+	switch n.Kind {
+	case plan.Shared:
+		return []jen.Code{c, kcall("SharedToRows", dst, g.param(n.W), "nb", fmt.Sprint(n.Size), "Dim")}
+	case plan.Scaled:
+		base := pl.Nodes[n.Base]
+		return []jen.Code{c, kcall("ScaledToRows", dst, name+"D1", g.param(base.W), "nb", fmt.Sprint(n.Size), "Dim")}
+	case plan.ConvShared:
+		s := n.Shape
+		return []jen.Code{c,
+			kcall("RFFromShared", name+"RF", "nil", g.param(n.W), "nb", fmt.Sprint(s.Sites()), fmt.Sprint(n.K1*n.K2), fmt.Sprint(s.C)),
+			jen.Qual(pathKern, "RFToRows").Call(jen.Id(dst), jen.Id(name+"RF"), jen.Id("nb"), jen.Lit(s.L1), jen.Lit(s.L2), jen.Lit(s.C), windowLit(n.Window), jen.Lit(0), jen.Id(g.cvt("1")))}
+	case plan.RF:
+		s := n.Shape
+		return []jen.Code{c,
+			jen.Qual(pathKern, "RFToRows").Call(jen.Id(dst), jen.Id(name+"RF"), jen.Id("nb"), jen.Lit(s.L1), jen.Lit(s.L2), jen.Lit(s.C), windowLit(n.Window), jen.Lit(0), jen.Id(g.cvt("1")))}
+	}
+	panic(fmt.Sprintf("emit: %s: cannot materialise %s Jacobian as rows", g.pos(n.Node), n.Kind))
+}
+
+func (g *gen) fwdDense(pl *plan.Plan, n *plan.Node) []jen.Code {
+	in := pl.Nodes[n.Inputs[0]]
+	nin, nout := in.Size, n.Size
+	W := g.param(n.W)
+	src, dst := "w."+g.names[in.ID], "w."+g.names[n.ID]
+	var out []jen.Code
+	withJ := n.Rows && in.Rows && pl.Mode != plan.Values
+	for _, r := range runs(segments(pl, in, withJ), in.Rows, n.Rows) {
+		cnt := r.cnt.expr(pl.Width)
+		out = append(out, g.gemm(false, true, "1", "0",
+			[3]string{cnt, fmt.Sprint(nin), rows(src, r.srcOff.expr(pl.Width), cnt, nin)},
+			[3]string{fmt.Sprint(nout), fmt.Sprint(nin), W},
+			[3]string{cnt, fmt.Sprint(nout), rows(dst, r.dstOff.expr(pl.Width), cnt, nout)}))
+	}
+	if n.B >= 0 {
+		out = append(out, kcall("AddBias", rows(dst, "0", "nb", nout), g.param(n.B), "nb", fmt.Sprint(nout)))
+	}
+	if pl.Mode == plan.Values {
+		return out
+	}
+	switch {
+	case n.RowsFromScaled:
+		base := pl.Nodes[in.Base]
+		out = append(out, jen.Comment("J_b = Wᵀ_prev·diag(σ′_b)·Wᵀ (tangent-major), one GEMM per sample"),
+			jen.For(raw("b := 0; b < nb; b++")).Block(
+				kcall("ScaledPanel", "w.panel", rows(src+"D1", "b", "1", nin), W, "1", fmt.Sprint(nin), fmt.Sprint(nout)),
+				g.gemm(true, false, "1", "0",
+					[3]string{fmt.Sprint(nin), "Dim", g.param(base.W)},
+					[3]string{fmt.Sprint(nin), fmt.Sprint(nout), "w.panel"},
+					[3]string{"Dim", fmt.Sprint(nout), rows(dst, fmt.Sprintf("2*nb+b*%d", pl.Width), "Dim", nout)})))
+	case n.Kind == plan.Gram && in.Kind == plan.Scaled:
+		base := pl.Nodes[in.Base]
+		out = append(out, jen.Comment("Gram matrices G_b = P_bᵀ·(W_prev·W_prevᵀ)·P_b with P_b = diag(σ′_b)·Wᵀ"),
+			jen.For(raw("b := 0; b < nb; b++")).Block(
+				kcall("ScaledPanel", "w.panel", rows(src+"D1", "b", "1", nin), W, "1", fmt.Sprint(nin), fmt.Sprint(nout)),
+				kcall("GramFromScaled", rows(dst+"G", "b", "1", nout*nout), "w.panel", "m."+g.names[base.ID]+"Gram", "w.wtmp", "1", fmt.Sprint(nin), fmt.Sprint(nout))))
+	case n.Kind == plan.Gram:
+		out = append(out, jen.Comment("Gram matrices G_b = W·G_in,b·Wᵀ"),
+			kcall("GramDense", dst+"G", W, src+"G", "w.wtmp", "nb", fmt.Sprint(nin), fmt.Sprint(nout)))
+	}
+	return out
+}
+
+func (g *gen) fwdConv(pl *plan.Plan, n *plan.Node) []jen.Code {
+	in := pl.Nodes[n.Inputs[0]]
+	s := in.Shape
+	S, cin, cout, K := s.Sites(), s.C, n.Out, n.K1*n.K2
+	ck := cin * K
+	W := g.param(n.W)
+	name := g.names[n.ID]
+	src, dst := "w."+g.names[in.ID], "w."+name
+	var out []jen.Code
+	withJ := n.Rows && in.Rows && pl.Mode != plan.Values
+	for _, r := range runs(segments(pl, in, withJ), in.Rows, n.Rows) {
+		cnt := r.cnt.expr(pl.Width)
+		out = append(out,
+			kcall("Im2Col", "w.cols", rows(src, r.srcOff.expr(pl.Width), cnt, S*cin), cnt, "w."+name+"Geom"),
+			g.gemm(false, true, "1", "0",
+				[3]string{fmt.Sprintf("(%s)*%d", cnt, S), fmt.Sprint(ck), "w.cols"},
+				[3]string{fmt.Sprint(cout), fmt.Sprint(ck), W},
+				[3]string{fmt.Sprintf("(%s)*%d", cnt, S), fmt.Sprint(cout), rows(dst, r.dstOff.expr(pl.Width), cnt, S*cout)}))
+	}
+	if n.B >= 0 {
+		out = append(out, kcall("AddBiasSites", rows(dst, "0", "nb", S*cout), g.param(n.B), "nb", fmt.Sprint(S), fmt.Sprint(cout)))
+	}
+	if pl.Mode != plan.Values && n.Kind == plan.RF && in.Kind == plan.RF {
+		ro := n.Window.Size()
+		out = append(out, jen.Comment(fmt.Sprintf("receptive-field Jacobian: %d×%d window per site, one GEMM over (sample, site, tap)", n.Window.R1, n.Window.R2)),
+			kcall("RFIm2Col", "w.cols", src+"RF", "nb", "w."+name+"RFGeom"),
+			g.gemm(false, true, "1", "0",
+				[3]string{fmt.Sprintf("nb*%d", S*ro), fmt.Sprint(ck), "w.cols"},
+				[3]string{fmt.Sprint(cout), fmt.Sprint(ck), W},
+				[3]string{fmt.Sprintf("nb*%d", S*ro), fmt.Sprint(cout), dst + "RF"}))
+	}
+	return out
+}
+
+// qExpr returns the expression of the squared Jacobian row norm of element
+// (b, j) (index k) of node a, emitting what computes it; "" when a needs no
+// Jacobian in this mode.
+func (g *gen) qExpr(pl *plan.Plan, a *plan.Node) (string, []jen.Code) {
+	if !a.NeedJ || pl.Mode == plan.Values {
+		return "", nil
+	}
+	name := "w." + g.names[a.ID]
+	q := name + "Q[k]"
+	switch {
+	case a.Kind == plan.Identity:
+		return "1", nil // J = I has unit rows
+	case a.Kind == plan.Shared:
+		return fmt.Sprintf("m.%sNorm2[j]", g.names[a.ID]), nil
+	case a.Kind == plan.ConvShared:
+		return fmt.Sprintf("m.%sNorm2[j%%%d]", g.names[a.ID], a.Shape.C), nil
+	case a.Rows:
+		return q, []jen.Code{kcall("RowsNorm2", name+"Q", rows(name, "2*nb", fmt.Sprintf("nb*%d", pl.Width), a.Size), "nb", fmt.Sprint(pl.Width), fmt.Sprint(a.Size))}
+	case a.Kind == plan.RF:
+		return q, []jen.Code{kcall("RFNorm2", name+"Q", name+"RF", "nb", fmt.Sprint(a.Shape.Sites()), fmt.Sprint(a.Window.Size()), fmt.Sprint(a.Shape.C))}
+	case a.Kind == plan.Gram:
+		return q, []jen.Code{kcall("GramDiag", name+"Q", name+"G", "nb", fmt.Sprint(a.Size))}
+	}
+	panic(fmt.Sprintf("emit: %s: no row norms for a %s Jacobian", g.pos(a.Node), a.Kind))
+}
+
+var actFunc = map[ir.Act]string{ir.Softplus: "Softplus", ir.LnCosh: "LnCosh", ir.Tanh: "Tanh", ir.Sigmoid: "Sigmoid", ir.Swish: "Swish", ir.Quadratic: "Quadratic", ir.Identity: "Identity"}
+
+func (g *gen) fwdAct(pl *plan.Plan, n *plan.Node) []jen.Code {
+	a := pl.Nodes[n.Inputs[0]]
+	size := n.Size
+	an, yn := g.names[a.ID], g.names[n.ID]
+	q, pre := g.qExpr(pl, a)
+	out := append([]jen.Code{}, pre...)
+	rev := pl.Mode.IsReverse()
+	lap := pl.Mode != plan.Values && !n.LZero
+	tOffA, _ := layout(segT, a.Rows)
+	tOffY, _ := layout(segT, n.Rows)
+	d2, d3 := "_", "_"
+	if pl.Mode != plan.Values {
+		d2 = "d2"
+	}
+	if rev {
+		d3 = "d3"
+	}
+	f := "f"
+	inner := []jen.Code{
+		raw("k := b*%d + j", size),
+		raw("%s, d1, %s, %s := ", f, d2, d3).Qual(pathKern, actFunc[n.Act]).Call(jen.Id("float64(a[k])")),
+		raw("y[k] = %s", g.cvt("f")),
+		raw("w.%sD1[k] = %s", yn, g.cvt("d1")),
+	}
+	if pl.Mode != plan.Values {
+		inner = append(inner, raw("w.%sD2[k] = %s", yn, g.cvt("d2")))
+	}
+	if rev {
+		inner = append(inner, raw("w.%sD3[k] = %s", yn, g.cvt("d3")))
+	}
+	if lap {
+		terms := []string{}
+		if !a.LZero {
+			terms = append(terms, fmt.Sprintf("%s*a[lo+k]", g.cvt("d1")))
+		}
+		if q != "" {
+			terms = append(terms, fmt.Sprintf("%s*%s", g.cvt("d2"), q))
+		}
+		e := "0"
+		if len(terms) > 0 {
+			e = terms[0]
+			for _, t := range terms[1:] {
+				e += " + " + t
+			}
+		}
+		inner = append(inner, raw("y[lo+k] = %s", e))
+	}
+	if rev {
+		inner = append(inner, raw("y[ty+k] = %s * a[ta+k]", g.cvt("d1")))
+	}
+	if q == "" || !lap {
+		inner = append([]jen.Code{raw("_ = j")}, inner...)
+	}
+	blk := []jen.Code{raw("a, y := w.%s, w.%s", an, yn)}
+	if lap {
+		blk = append(blk, raw("lo := nb * %d", size))
+	}
+	if rev {
+		blk = append(blk, raw("ta, ty := (%s)*%d, (%s)*%d", tOffA.expr(pl.Width), size, tOffY.expr(pl.Width), size))
+	}
+	blk = append(blk, jen.For(raw("b := 0; b < nb; b++")).Block(jen.For(raw("j := 0; j < %d; j++", size)).Block(inner...)))
+	out = append(out, jen.Block(blk...))
+	if pl.Mode == plan.Values {
+		return out
+	}
+	// The Jacobian of y.
+	switch n.Kind {
+	case plan.Rows:
+		if a.Rows {
+			r := fmt.Sprintf("nb*%d", pl.Width)
+			out = append(out, kcall("RowsScale", rows("w."+yn, "2*nb", r, size), rows("w."+an, "2*nb", r, size), "w."+yn+"D1", "nb", fmt.Sprint(pl.Width), fmt.Sprint(size)))
+		}
+	case plan.RF:
+		s := n.Shape
+		if a.Kind == plan.ConvShared {
+			out = append(out, kcall("RFFromShared", "w."+yn+"RF", "w."+yn+"D1", g.param(a.W), "nb", fmt.Sprint(s.Sites()), fmt.Sprint(a.K1*a.K2), fmt.Sprint(s.C)))
+		} else {
+			out = append(out, kcall("RFScale", "w."+yn+"RF", "w."+an+"RF", "w."+yn+"D1", "nb", fmt.Sprint(s.Sites()), fmt.Sprint(n.Window.Size()), fmt.Sprint(s.C)))
+		}
+	case plan.Gram:
+		out = append(out, kcall("GramScale", "w."+yn+"G", "w."+an+"G", "w."+yn+"D1", "nb", fmt.Sprint(size)))
+	}
+	return out
+}
+
+// fwdLinear emits add, scale, sum, mean and pool.
+func (g *gen) fwdLinear(pl *plan.Plan, n *plan.Node) []jen.Code {
+	in := pl.Nodes[n.Inputs[0]]
+	dst := "w." + g.names[n.ID]
+	var out []jen.Code
+	rfIn := n.Kind == plan.Rows && in.Kind == plan.RF && !in.Rows && pl.Mode != plan.Values
+	withJ := n.Rows && pl.Mode != plan.Values && !rfIn
+	W := pl.Width
+	for _, seg := range segments(pl, n, withJ) {
+		do, cnt := layout(seg, n.Rows)
+		c := cnt.expr(W)
+		srcOf := func(p *plan.Node) string {
+			so, _ := layout(seg, p.Rows)
+			return rows("w."+g.names[p.ID], so.expr(W), c, p.Size)
+		}
+		o := rows(dst, do.expr(W), c, n.Size)
+		switch n.Op {
+		case ir.OpAdd:
+			b := pl.Nodes[n.Inputs[1]]
+			switch {
+			case seg == segL && in.LZero:
+				out = append(out, jen.Block(raw("o, x := %s, %s", o, srcOf(b)), raw("copy(o, x)")))
+			case seg == segL && b.LZero:
+				out = append(out, jen.Block(raw("o, x := %s, %s", o, srcOf(in)), raw("copy(o, x)")))
+			default:
+				out = append(out, jen.Block(raw("o, x, y := %s, %s, %s", o, srcOf(in), srcOf(b)),
+					jen.For(raw("k := range o")).Block(raw("o[k] = x[k] + y[k]"))))
+			}
+		case ir.OpScale:
+			out = append(out, jen.Block(raw("o, x := %s, %s", o, srcOf(in)),
+				jen.For(raw("k := range o")).Block(raw("o[k] = %s * x[k]", g.fmtFloat(n.Scale)))))
+		case ir.OpSum, ir.OpMean:
+			f := 1.0
+			if n.Op == ir.OpMean {
+				f = 1 / float64(in.Size)
+			}
+			out = append(out, jen.Block(raw("o, x := %s, %s", o, srcOf(in)),
+				jen.For(raw("r := range o")).Block(
+					raw("var s %s", g.T),
+					jen.For(raw("_, v := range x[r*%d : (r+1)*%d]", in.Size, in.Size)).Block(raw("s += v")),
+					raw("o[r] = %s * s", g.fmtFloat(f)))))
+		case ir.OpPool:
+			S, C := in.Shape.Sites(), in.Shape.C
+			f := 1.0
+			if n.Mean {
+				f = 1 / float64(S)
+			}
+			out = append(out, jen.Block(raw("o, x := %s, %s", o, srcOf(in)),
+				raw("clear(o)"),
+				jen.For(raw("r := 0; r < len(o)/%d; r++", C)).Block(
+					jen.For(raw("p := 0; p < %d; p++", S)).Block(
+						jen.For(raw("ch := 0; ch < %d; ch++", C)).Block(raw("o[r*%d+ch] += x[(r*%d+p)*%d+ch]", C, S, C)))),
+				jen.For(raw("k := range o")).Block(raw("o[k] *= %s", g.fmtFloat(f)))))
+		}
+	}
+	if rfIn {
+		s := in.Shape
+		reduce, f := 2, 1.0
+		switch n.Op {
+		case ir.OpPool:
+			reduce = 1
+			if n.Mean {
+				f = 1 / float64(s.Sites())
+			}
+		case ir.OpMean:
+			f = 1 / float64(in.Size)
+		}
+		out = append(out, jen.Comment("Jacobian rows straight from the receptive-field Jacobian"),
+			jen.Qual(pathKern, "RFToRows").Call(jen.Id(rows(dst, "2*nb", fmt.Sprintf("nb*%d", W), n.Size)), jen.Id("w."+g.names[in.ID]+"RF"), jen.Id("nb"),
+				jen.Lit(s.L1), jen.Lit(s.L2), jen.Lit(s.C), windowLit(in.Window), jen.Lit(reduce), jen.Id(g.cvt(g.fmtFloat(f)))))
+	}
+	return out
+}

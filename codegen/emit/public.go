@@ -1,0 +1,162 @@
+package emit
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/dave/jennifer/jen"
+
+	"github.com/mafc-dev/mafc/codegen/plan"
+)
+
+// public emits the exported batched methods. Each splits the batch into
+// chunks, loops over the averaged group elements (if any), loads g·x into
+// the input stack, runs the planned forward (and backward) functions and
+// folds the results back.
+func (g *gen) public() {
+	in, out := g.names[0], g.names[g.p.Output]
+	wt := "1.0"
+	if g.group > 1 {
+		wt = fmt.Sprintf("1.0 / %d", g.group)
+	}
+	pre := func(extra ...jen.Code) []jen.Code {
+		b := []jen.Code{
+			raw("w := ws.(*Workspace)"),
+			raw("B := len(x) / Dim"),
+			jen.If(jen.Id("len(x) != B*Dim")).Block(jen.Panic(jen.Lit(g.pkg + ": len(x) is not a multiple of Dim"))),
+			jen.If(jen.Id("B > w.max")).Block(jen.Panic(jen.Lit(g.pkg + ": batch larger than the workspace's MaxBatch"))),
+		}
+		return append(b, extra...)
+	}
+	lenCheck := func(name, want string) jen.Code {
+		return jen.If(jen.Id(fmt.Sprintf("len(%s) != %s", name, want))).Block(jen.Panic(jen.Lit(fmt.Sprintf("%s: len(%s) != %s", g.pkg, name, want))))
+	}
+	lenCheckNil := func(name, want string) jen.Code {
+		return jen.If(jen.Id(fmt.Sprintf("%s != nil && len(%s) != %s", name, name, want))).Block(jen.Panic(jen.Lit(fmt.Sprintf("%s: len(%s) != %s", g.pkg, name, want))))
+	}
+	loop := func(body ...jen.Code) jen.Code {
+		inner := body
+		if g.group > 1 {
+			inner = []jen.Code{jen.For(raw("gi := range group")).Block(body...)}
+		} else {
+			inner = append([]jen.Code{raw("gi := 0")}, body...)
+		}
+		return jen.For(raw("b0 := 0; b0 < B; b0 += w.c")).Block(append([]jen.Code{raw("nb := min(w.c, B-b0)")}, inner...)...)
+	}
+	clearIf := func(name, n string) jen.Code {
+		return jen.If(jen.Id(name + " != nil")).Block(raw("clear(%s)", name))
+	}
+	sig := func(name string, params ...jen.Code) *jen.Statement {
+		return g.f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(name).Params(params...)
+	}
+	wsP := jen.Id("ws").Qual(pathRuntime, "Workspace")
+	fl := func(names string) jen.Code { return jen.Id(names).Index().Float64() }
+	phiOut := jen.For(raw("b := 0; b < nb; b++")).Block(raw("phi[b0+b] += %s * float64(w.%s[b])", wt, out))
+
+	// Phi
+	g.f.Comment("Phi writes φ(x_b) to phi[b] for the B = len(x)/Dim inputs in x.")
+	g.f.Comment("It panics on inconsistent lengths. It does not allocate.")
+	sig("Phi", wsP, fl("phi, x")).Block(append(pre(lenCheck("phi", "B"), raw("clear(phi)")),
+		loop(raw("load(w.%s, x[b0*Dim:], nb, gi, 1)", in), raw("m.fwdValues(w, nb)"), phiOut))...)
+
+	// Grad
+	g.f.Comment("Grad writes φ(x_b) to phi[b] (phi may be nil) and ∇φ(x_b) to grad[b·Dim:(b+1)·Dim].")
+	g.f.Comment("∇φ comes from backpropagation. It panics on inconsistent lengths. It does not allocate.")
+	sig("Grad", wsP, fl("phi, grad, x")).Block(append(pre(lenCheckNil("phi", "B"), lenCheck("grad", "len(x)"), clearIf("phi", "B"), raw("clear(grad)")),
+		loop(raw("load(w.%s, x[b0*Dim:], nb, gi, 1)", in), raw("m.fwdValues(w, nb)"),
+			jen.If(jen.Id("phi != nil")).Block(phiOut),
+			raw("m.bwdGrad(w, nb)"),
+			raw("store(grad[b0*Dim:], w.%sB, nb, gi, %s)", in, wt)))...)
+
+	lapOut := func() jen.Code {
+		if g.plans[plan.Laplacian].Nodes[g.p.Output].LZero {
+			return jen.Comment("Δφ ≡ 0 for this network")
+		}
+		return jen.For(raw("b := 0; b < nb; b++")).Block(raw("lap[b0+b] += %s * float64(w.%s[nb+b])", wt, out))
+	}
+	// Laplacian
+	g.f.Comment("Laplacian writes φ (phi may be nil), ∇φ (grad may be nil) and the exact")
+	g.f.Comment("Laplacian Δφ(x_b) = Σ_i ∂²φ/∂x_i² to lap[b]. It panics on inconsistent lengths.")
+	g.f.Comment("It does not allocate.")
+	sig("Laplacian", wsP, fl("phi, grad, lap, x")).Block(append(pre(lenCheckNil("phi", "B"), lenCheckNil("grad", "len(x)"), lenCheck("lap", "B"),
+		clearIf("phi", "B"), clearIf("grad", "B"), raw("clear(lap)")),
+		loop(raw("load(w.%s, x[b0*Dim:], nb, gi, 1)", in), raw("m.fwdLaplacian(w, nb)"),
+			jen.If(jen.Id("phi != nil")).Block(phiOut),
+			lapOut(),
+			jen.If(jen.Id("grad != nil")).Block(raw("m.bwdGrad(w, nb)"), raw("store(grad[b0*Dim:], w.%sB, nb, gi, %s)", in, wt))))...)
+
+	// Hutchinson
+	hp := g.plans[plan.Hutch]
+	g.f.Comment("Hutchinson is Laplacian with Δφ replaced by the unbiased estimate")
+	g.f.Comment("(1/P) Σ_p v_pᵀ∇²φ v_p for the P = NumProbes probes per sample in probes")
+	g.f.Comment("(B·P·Dim numbers). It does not allocate.")
+	probeLoad := func(pl *plan.Plan) jen.Code {
+		if !pl.Nodes[0].Rows {
+			return raw("_ = probes")
+		}
+		return jen.For(raw("b := 0; b < nb; b++")).Block(
+			raw("load(rows(w.%s, 2*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, gi, %s)", in, lit(1/sqrt(float64(g.P)))))
+	}
+	_ = hp
+	sig("Hutchinson", wsP, fl("phi, grad, lap, x, probes")).Block(append(pre(lenCheckNil("phi", "B"), lenCheckNil("grad", "len(x)"), lenCheck("lap", "B"), lenCheck("probes", "len(x)*NumProbes"),
+		clearIf("phi", "B"), clearIf("grad", "B"), raw("clear(lap)")),
+		loop(raw("load(w.%s, x[b0*Dim:], nb, gi, 1)", in), probeLoad(hp), raw("m.fwdHutch(w, nb)"),
+			jen.If(jen.Id("phi != nil")).Block(phiOut),
+			lapOut(),
+			jen.If(jen.Id("grad != nil")).Block(raw("m.bwdGrad(w, nb)"), raw("store(grad[b0*Dim:], w.%sB, nb, gi, %s)", in, wt))))...)
+
+	// Reverse
+	rev := func(name string, pl *plan.Plan, hutch bool) {
+		tOff, _ := layout(segT, pl.Nodes[0].Rows)
+		params := []jen.Code{wsP, fl("dx, dtheta, x, c, u, s")}
+		if hutch {
+			params = []jen.Code{wsP, fl("dx, dtheta, x, c, u, s, probes")}
+		}
+		checks := []jen.Code{lenCheck("dx", "len(x)"), lenCheck("dtheta", "NumParams"), lenCheck("u", "len(x)"), lenCheckNil("c", "B"), lenCheckNil("s", "B")}
+		if hutch {
+			checks = append(checks, lenCheck("probes", "len(x)*NumProbes"))
+		}
+		checks = append(checks, raw("clear(dx)"))
+		gradArg := "dtheta"
+		if g.is32 {
+			gradArg = "w.g32"
+		}
+		body := []jen.Code{
+			raw("load(w.%s, x[b0*Dim:], nb, gi, 1)", in),
+			raw("load(rows(w.%s, %s, nb, Dim), u[b0*Dim:], nb, gi, 1)", in, tOff.expr(pl.Width)),
+		}
+		if hutch {
+			body = append(body, probeLoad(pl))
+		}
+		if g.is32 {
+			body = append(body, raw("clear(w.g32)"))
+		}
+		body = append(body,
+			raw("var cb, sb []float64"),
+			jen.If(jen.Id("c != nil")).Block(raw("cb = c[b0 : b0+nb]")),
+			jen.If(jen.Id("s != nil")).Block(raw("sb = s[b0 : b0+nb]")),
+			raw("m.fwd%s(w, nb)", name),
+			raw("m.bwd%s(w, nb, cb, sb, %s, %s)", name, wt, gradArg),
+			raw("store(dx[b0*Dim:], w.%sB, nb, gi, 1)", in),
+		)
+		if g.is32 {
+			body = append(body, jen.For(raw("i, v := range w.g32")).Block(raw("dtheta[i] += float64(v)")))
+		}
+		mname := "Reverse"
+		if hutch {
+			mname = "ReverseHutchinson"
+		}
+		sig(mname, params...).Block(append(pre(checks...), loop(body...))...)
+	}
+	g.f.Comment("Reverse computes the reverse mode of (φ, ∇φ, Δφ): for")
+	g.f.Comment("G_b = c_b·φ(x_b) + u_bᵀ∇φ(x_b) + s_b·Δφ(x_b) it writes ∂G_b/∂x_b to dx and adds")
+	g.f.Comment("Σ_b ∂G_b/∂θ to dtheta. c and s may be nil (zero). It panics on inconsistent")
+	g.f.Comment("lengths. It does not allocate.")
+	rev("Reverse", g.plans[plan.Reverse], false)
+	g.f.Comment("ReverseHutchinson is Reverse with Δφ replaced by its Hutchinson estimate for")
+	g.f.Comment("the given probes. It does not allocate.")
+	rev("HutchRev", g.plans[plan.HutchRev], true)
+}
+
+func sqrt(x float64) float64 { return math.Sqrt(x)
+}

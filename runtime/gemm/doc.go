@@ -1,0 +1,68 @@
+// Package gemm provides Dgemm and Sgemm behind gonum's BLAS interfaces,
+// backed by AVX2/FMA assembly micro-kernels.
+//
+// Implementation embeds gonum's pure-Go Implementation, so every other BLAS
+// routine is gonum's; Use installs it for blas64 and blas32 (and so for
+// gonum/mat). On CPUs without AVX2+FMA, on other architectures, or when
+// built with the noasm tag, Dgemm and Sgemm delegate to gonum.
+//
+// # Algorithm
+//
+// The driver follows the Goto/BLIS scheme, written for row-major storage:
+//
+//	for jc over n in blocks of NC            (B block lives in L3)
+//	  for pc over k in blocks of KC
+//	    pack op(B)[pc:, jc:] into KC×NC, as NR-column micro-panels
+//	    for ic over m in blocks of MC        (A block lives in L2)
+//	      pack op(A)[ic:, pc:] into MC×KC, as MR-row micro-panels
+//	      for jr over the NR-column micro-panels   (B sliver stays in L1)
+//	        for ir over the MR-row micro-panels
+//	          micro-kernel: C[ir:ir+MR, jr:jr+NR] = alpha·Ap·Bp + beta·C
+//
+// beta is applied in the first KC block only (later blocks accumulate with
+// beta = 1); with beta == 0 the kernel never reads C, so NaNs there do not
+// propagate. Block sizes are balanced (k = 784 gives four blocks of 196,
+// not 3×256+16) so that no block is a sliver.
+//
+// Micro-tiles: 6×8 for float64 and 6×16 for float32. Each is 6 rows × two
+// 256-bit vectors, so 12 of the 16 YMM registers hold accumulators, two hold
+// a row of the packed B panel and two the broadcast elements of A: per step
+// 2 loads + 6 broadcasts feed 12 FMAs, which keeps both FMA pipes of
+// Zen 3 / Haswell-class cores busy (12 independent chains ≥ 2 pipes × 4-cycle
+// latency). The rows of C are the contiguous direction, so the tile is
+// stored with plain vector stores. Partial tiles at the bottom/right edges
+// are computed from zero-padded panels into a stack buffer and only their
+// valid part is merged into C, so nothing outside the m×n matrix (such as
+// the padding between rows when ldc > n) is ever written.
+//
+// Cache blocks (chosen for 32 KiB L1d, 512 KiB–1 MiB L2 per core and a
+// shared L3, then checked on an AMD EPYC Zen 3; measured differences between
+// the neighbouring choices were within the noise of the shared machine):
+//
+//	float64: KC = 256: B sliver KC×NR×8 B = 16 KiB + A sliver KC×MR×8 B = 12 KiB fit L1
+//	         MC = 120: A block MC×KC×8 B = 240 KiB, about half of L2
+//	         NC = 2048: B block KC×NC×8 B = 4 MiB, in L3
+//	float32: KC = 256: B sliver 16 KiB + A sliver 6 KiB in L1
+//	         MC = 120: A block 120 KiB in L2
+//	         NC = 2048: B block 2 MiB in L3
+//
+// Packing is in Go except for the two transposing cases of A, which are in
+// assembly with software prefetch (they dominate for narrow n such as
+// (1024×784)·(784×100), where every element of A is used only 2·n times).
+// Products with m·n·k < 512 go to gonum, where packing does not pay.
+//
+// # Threads
+//
+// Products with m·n·k ≥ 128³ are cut into a grid of blocks of C chosen by a
+// small cost model (flops, packing, per-task overhead and load balance);
+// the blocks are independent, so the only synchronisation is an atomic task
+// counter. The caller works on its own call and posts up to Threads()-1
+// tokens to a persistent pool of worker goroutines; see threads.go. Calls
+// from several goroutines at once are safe and never wait on each other's
+// work. SetThreads limits the goroutines per call (default GOMAXPROCS;
+// 1 runs everything on the caller's goroutine).
+//
+// In the steady state Dgemm and Sgemm do not allocate: packing buffers live
+// in per-goroutine arenas recycled through a free list, jobs are recycled
+// the same way, and workers are fed value-type tokens over a channel.
+package gemm

@@ -1,0 +1,489 @@
+// Package potentialtest is the test suite every generated model runs (in
+// the style of gonum's testblas): a generated <model>.maf_test.go calls
+// [Check] and [Bench], so fixing the suite fixes every model.
+//
+// Check compares every kernel of a [runtime.Potential] with
+//   - the reference evaluator of the IR it was generated from (differential
+//     test on random inputs and parameters),
+//   - finite differences (∇φ against central differences of φ, Δφ against
+//     gonum's fd.Laplacian, the reverse mode against central differences of
+//     G = c·φ + uᵀ∇φ + s·Δφ in random directions, the Hutchinson estimate
+//     against second differences along its probes),
+//   - the declared symmetries (φ(g·x) = φ(x), ∇φ(g·x) = g·∇φ(x),
+//     Δφ(g·x) = Δφ(x) for every generator g),
+//
+// checks that batches give the same numbers as single inputs across chunk
+// boundaries, and that no hot method allocates.
+package potentialtest
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"gonum.org/v1/gonum/diff/fd"
+	"gonum.org/v1/gonum/floats/scalar"
+
+	"github.com/mafc-dev/mafc/runtime"
+	"github.com/mafc-dev/mafc/runtime/ir"
+	"github.com/mafc-dev/mafc/runtime/refeval"
+)
+
+// Options tune Check. The zero value is right for generated tests.
+type Options struct {
+	// Samples is the number of random inputs compared with the reference
+	// evaluator (default: as many as fit in about two seconds, 1 to 4).
+	Samples int
+}
+
+// Tolerances. Every comparison uses scalar.EqualWithinAbsOrRel(got, want,
+// tol, tol).
+const (
+	// refTol64 compares float64 kernels with the float64 reference
+	// evaluator: both compute the same exact formulas, in different orders
+	// (BLAS blocking, closed forms, receptive fields), so they agree to a
+	// few hundred ulps.
+	refTol64 = 1e-10
+	// refTol32 compares float32 kernels with the float64 reference: about
+	// 1e3·ε₃₂ for sums of hundreds of terms.
+	refTol32 = 2e-3
+	// gradTol compares ∇φ with central differences of φ (gonum's default
+	// step 1e-6: truncation O(h²), rounding O(ε/h) ≈ 1e-10·|φ|).
+	gradTol = 1e-6
+	// lapTol compares Δφ with fd.Laplacian (Central2nd, step 1e-4:
+	// O(h²)·φ'''' + O(ε/h²) per coordinate, summed over D coordinates).
+	lapTol = 1e-5
+	// revTol compares the reverse mode with central differences of G, which
+	// already contains second derivatives (step 1e-5).
+	revTol = 1e-5
+	// symTol checks exact symmetries in float64.
+	symTol = 1e-12
+)
+
+func is32(p runtime.Potential) bool { return p.Program().Precision == "float32" }
+
+// Check runs the suite on model m. It modifies m's parameters (random
+// perturbations) and leaves them perturbed.
+func Check(t *testing.T, m runtime.Potential, opt Options) {
+	prog := m.Program()
+	D, P := m.Dim(), m.NumParams()
+	rng := rand.New(rand.NewPCG(7, 11))
+	theta := m.Params()
+	prog.InitParams(theta, 1)
+	for i := range theta {
+		theta[i] += 0.05 * rng.NormFloat64()
+	}
+	m.Sync()
+	ref := refeval.New(prog)
+	tol := refTol64
+	if is32(m) {
+		tol = refTol32
+	}
+	eq := func(got, want, tol float64) bool { return scalar.EqualWithinAbsOrRel(got, want, tol, tol) }
+
+	// How many samples the reference can afford.
+	samples := opt.Samples
+	if samples == 0 {
+		x := randVec(rng, D, 1)
+		start := time.Now()
+		ref.Eval(theta, x, make([]float64, D))
+		el := time.Since(start)
+		samples = max(1, min(4, int(2*time.Second/(3*el+1))))
+	}
+	B := samples
+	x := randVec(rng, B*D, 1)
+	ws := m.NewWorkspace(B)
+
+	t.Run("reference", func(t *testing.T) {
+		phi, grad, lap := make([]float64, B), make([]float64, B*D), make([]float64, B)
+		m.Laplacian(ws, phi, grad, lap, x)
+		phi2, grad2 := make([]float64, B), make([]float64, B*D)
+		m.Grad(ws, phi2, grad2, x)
+		phi3 := make([]float64, B)
+		m.Phi(ws, phi3, x)
+		rg := make([]float64, D)
+		for b := 0; b < B; b++ {
+			xb := x[b*D : (b+1)*D]
+			wphi, wlap := ref.Eval(theta, xb, rg)
+			for name, got := range map[string]float64{"Laplacian φ": phi[b], "Grad φ": phi2[b], "Phi": phi3[b]} {
+				if !eq(got, wphi, tol) {
+					t.Errorf("%s(x_%d) = %v, want (reference) %v", name, b, got, wphi)
+				}
+			}
+			if !eq(lap[b], wlap, tol) {
+				t.Errorf("Laplacian Δφ(x_%d) = %v, want (reference) %v", b, lap[b], wlap)
+			}
+			for i := 0; i < D; i++ {
+				if !eq(grad[b*D+i], rg[i], tol) || !eq(grad2[b*D+i], rg[i], tol) {
+					t.Fatalf("∇φ(x_%d)[%d] = %v (Laplacian), %v (Grad), want (reference) %v", b, i, grad[b*D+i], grad2[b*D+i], rg[i])
+				}
+			}
+		}
+	})
+
+	t.Run("reverse-reference", func(t *testing.T) {
+		c, s := randVec(rng, B, 1), randVec(rng, B, 1)
+		u := randVec(rng, B*D, 1)
+		dx, dth := make([]float64, B*D), make([]float64, P)
+		m.Reverse(ws, dx, dth, x, c, u, s)
+		wdx, wdth, tmp := make([]float64, D), make([]float64, P), make([]float64, D)
+		for b := 0; b < B; b++ {
+			ref.Reverse(theta, x[b*D:(b+1)*D], c[b], u[b*D:(b+1)*D], s[b], tmp, wdth)
+			for i := range tmp {
+				wdx[i] = tmp[i]
+				if !eq(dx[b*D+i], wdx[i], tol) {
+					t.Fatalf("Reverse ∂G/∂x(x_%d)[%d] = %v, want (reference) %v", b, i, dx[b*D+i], wdx[i])
+				}
+			}
+		}
+		scale := 0.0
+		for _, v := range wdth {
+			scale = math.Max(scale, math.Abs(v))
+		}
+		for i := range dth {
+			if !scalar.EqualWithinAbsOrRel(dth[i], wdth[i], tol*(1+scale), tol) {
+				t.Fatalf("Reverse ∂G/∂θ[%d] = %v, want (reference) %v", i, dth[i], wdth[i])
+			}
+		}
+	})
+
+	if !is32(m) {
+		t.Run("finite-differences", func(t *testing.T) { checkFD(t, m, rng) })
+	}
+	t.Run("hutchinson", func(t *testing.T) { checkHutch(t, m, rng) })
+	t.Run("batch", func(t *testing.T) { checkBatch(t, m, rng) })
+	t.Run("symmetry", func(t *testing.T) { checkSymmetry(t, m, rng) })
+	t.Run("allocs", func(t *testing.T) {
+		if testing.Short() {
+			t.Skip("allocation counts are skipped in -short")
+		}
+		checkAllocs(t, m, rng)
+	})
+}
+
+func randVec(rng *rand.Rand, n int, s float64) []float64 {
+	v := make([]float64, n)
+	for i := range v {
+		v[i] = s * rng.NormFloat64()
+	}
+	return v
+}
+
+func checkFD(t *testing.T, m runtime.Potential, rng *rand.Rand) {
+	D, P := m.Dim(), m.NumParams()
+	ws := m.NewWorkspace(1)
+	x := randVec(rng, D, 1)
+	phi := func(y []float64) float64 {
+		out := []float64{0}
+		m.Phi(ws, out, y)
+		return out[0]
+	}
+	grad, lap := make([]float64, D), []float64{0}
+	m.Laplacian(ws, nil, grad, lap, x)
+	fdg := fd.Gradient(nil, phi, x, &fd.Settings{Formula: fd.Central})
+	for i := range grad {
+		if !scalar.EqualWithinAbsOrRel(grad[i], fdg[i], gradTol, gradTol) {
+			t.Fatalf("Grad[%d] = %v, want (central differences) %v", i, grad[i], fdg[i])
+		}
+	}
+	if D <= 4096 {
+		want := fd.Laplacian(phi, x, nil)
+		if !scalar.EqualWithinAbsOrRel(lap[0], want, lapTol*math.Sqrt(float64(D)), lapTol) {
+			t.Fatalf("Laplacian = %v, want (fd.Laplacian) %v", lap[0], want)
+		}
+	}
+	// Reverse mode against central differences of G in random directions.
+	c, s := rng.NormFloat64(), rng.NormFloat64()
+	u := randVec(rng, D, 1)
+	G := func(y []float64) float64 {
+		ph, gr, lp := []float64{0}, make([]float64, D), []float64{0}
+		m.Laplacian(ws, ph, gr, lp, y)
+		g := c*ph[0] + s*lp[0]
+		for i := range u {
+			g += u[i] * gr[i]
+		}
+		return g
+	}
+	dx, dth := make([]float64, D), make([]float64, P)
+	m.Reverse(ws, dx, dth, x, []float64{c}, u, []float64{s})
+	const h = 1e-5
+	v := randVec(rng, D, 1)
+	shift := func(a float64) float64 {
+		y := append([]float64(nil), x...)
+		for i := range y {
+			y[i] += a * v[i]
+		}
+		return G(y)
+	}
+	want := (shift(h) - shift(-h)) / (2 * h)
+	got := 0.0
+	for i := range v {
+		got += dx[i] * v[i]
+	}
+	if !scalar.EqualWithinAbsOrRel(got, want, revTol, revTol) {
+		t.Errorf("Reverse: ∂G/∂x·v = %v, want (central differences) %v", got, want)
+	}
+	theta := m.Params()
+	w := randVec(rng, P, 1)
+	shiftT := func(a float64) float64 {
+		old := append([]float64(nil), theta...)
+		for i := range theta {
+			theta[i] += a * w[i]
+		}
+		m.Sync()
+		gv := G(x)
+		copy(theta, old)
+		m.Sync()
+		return gv
+	}
+	want = (shiftT(h) - shiftT(-h)) / (2 * h)
+	got = 0
+	for i := range w {
+		got += dth[i] * w[i]
+	}
+	if !scalar.EqualWithinAbsOrRel(got, want, revTol, revTol) {
+		t.Errorf("Reverse: ∂G/∂θ·w = %v, want (central differences) %v", got, want)
+	}
+}
+
+// checkHutch compares the Hutchinson estimate with second differences of φ
+// along its probes and its reverse mode with differences of G_H.
+func checkHutch(t *testing.T, m runtime.Potential, rng *rand.Rand) {
+	D, P, K := m.Dim(), m.NumParams(), m.Probes()
+	ws := m.NewWorkspace(1)
+	x := randVec(rng, D, 1)
+	probes := make([]float64, K*D)
+	for i := range probes {
+		probes[i] = float64(2*rng.IntN(2) - 1)
+	}
+	lap := []float64{0}
+	m.Hutchinson(ws, nil, nil, lap, x, probes)
+	exact := []float64{0}
+	m.Laplacian(ws, nil, nil, exact, x)
+	// vᵀHv from the exact reverse mode: G = uᵀ∇φ with u = v gives
+	// ∂G/∂x = H·v.
+	var want float64
+	dx, dth := make([]float64, D), make([]float64, P)
+	for k := 0; k < K; k++ {
+		v := probes[k*D : (k+1)*D]
+		m.Reverse(ws, dx, dth, x, nil, v, nil)
+		for i := range v {
+			want += v[i] * dx[i]
+		}
+	}
+	want /= float64(K)
+	tol := 1e-9
+	if is32(m) {
+		tol = refTol32
+	}
+	if !scalar.EqualWithinAbsOrRel(lap[0], want, tol, tol) {
+		t.Errorf("Hutchinson = %v, want (1/P)Σ vᵀHv = %v", lap[0], want)
+	}
+	if is32(m) {
+		return
+	}
+	c, s := rng.NormFloat64(), rng.NormFloat64()
+	u := randVec(rng, D, 1)
+	G := func(y []float64) float64 {
+		ph, gr, lp := []float64{0}, make([]float64, D), []float64{0}
+		m.Hutchinson(ws, ph, gr, lp, y, probes)
+		g := c*ph[0] + s*lp[0]
+		for i := range u {
+			g += u[i] * gr[i]
+		}
+		return g
+	}
+	clear(dth)
+	m.ReverseHutchinson(ws, dx, dth, x, []float64{c}, u, []float64{s}, probes)
+	const h = 1e-5
+	v := randVec(rng, D, 1)
+	shift := func(a float64) float64 {
+		y := append([]float64(nil), x...)
+		for i := range y {
+			y[i] += a * v[i]
+		}
+		return G(y)
+	}
+	wantd := (shift(h) - shift(-h)) / (2 * h)
+	got := 0.0
+	for i := range v {
+		got += dx[i] * v[i]
+	}
+	if !scalar.EqualWithinAbsOrRel(got, wantd, revTol, revTol) {
+		t.Errorf("ReverseHutchinson: ∂G/∂x·v = %v, want (central differences) %v", got, wantd)
+	}
+	theta := m.Params()
+	w := randVec(rng, P, 1)
+	shiftT := func(a float64) float64 {
+		old := append([]float64(nil), theta...)
+		for i := range theta {
+			theta[i] += a * w[i]
+		}
+		m.Sync()
+		gv := G(x)
+		copy(theta, old)
+		m.Sync()
+		return gv
+	}
+	wantd = (shiftT(h) - shiftT(-h)) / (2 * h)
+	got = 0
+	for i := range w {
+		got += dth[i] * w[i]
+	}
+	if !scalar.EqualWithinAbsOrRel(got, wantd, revTol, revTol) {
+		t.Errorf("ReverseHutchinson: ∂G/∂θ·w = %v, want (central differences) %v", got, wantd)
+	}
+}
+
+// checkBatch checks that a batch spanning several chunks gives the numbers
+// of single-sample calls.
+func checkBatch(t *testing.T, m runtime.Potential, rng *rand.Rand) {
+	D, P := m.Dim(), m.NumParams()
+	type chunker interface{ MaxBatch() int }
+	ws1 := m.NewWorkspace(1)
+	B := 3
+	wsB := m.NewWorkspace(B)
+	x := randVec(rng, B*D, 1)
+	u := randVec(rng, B*D, 1)
+	c, s := randVec(rng, B, 1), randVec(rng, B, 1)
+	phi, grad, lap := make([]float64, B), make([]float64, B*D), make([]float64, B)
+	m.Laplacian(wsB, phi, grad, lap, x)
+	dx, dth := make([]float64, B*D), make([]float64, P)
+	m.Reverse(wsB, dx, dth, x, c, u, s)
+	dth1 := make([]float64, P)
+	tol := 1e-12
+	if is32(m) {
+		tol = 1e-5
+	}
+	for b := 0; b < B; b++ {
+		p1, g1, l1 := []float64{0}, make([]float64, D), []float64{0}
+		m.Laplacian(ws1, p1, g1, l1, x[b*D:(b+1)*D])
+		if !scalar.EqualWithinAbsOrRel(phi[b], p1[0], tol, tol) || !scalar.EqualWithinAbsOrRel(lap[b], l1[0], tol, tol) {
+			t.Fatalf("batch sample %d: (φ, Δφ) = (%v, %v), alone (%v, %v)", b, phi[b], lap[b], p1[0], l1[0])
+		}
+		d1 := make([]float64, D)
+		m.Reverse(ws1, d1, dth1, x[b*D:(b+1)*D], c[b:b+1], u[b*D:(b+1)*D], s[b:b+1])
+		for i := range d1 {
+			if !scalar.EqualWithinAbsOrRel(dx[b*D+i], d1[i], tol, tol) || !scalar.EqualWithinAbsOrRel(grad[b*D+i], g1[i], tol, tol) {
+				t.Fatalf("batch sample %d: ∇φ or ∂G/∂x differs from a single-sample call at %d", b, i)
+			}
+		}
+	}
+	for i := range dth {
+		if !scalar.EqualWithinAbsOrRel(dth[i], dth1[i], 1e-9, 1e-9) {
+			t.Fatalf("batch ∂G/∂θ[%d] = %v, sum of single-sample calls %v", i, dth[i], dth1[i])
+		}
+	}
+}
+
+func checkSymmetry(t *testing.T, m runtime.Potential, rng *rand.Rand) {
+	prog := m.Program()
+	if len(prog.Symmetries) == 0 {
+		t.Skip("no symmetry declared")
+	}
+	D := m.Dim()
+	ws := m.NewWorkspace(1)
+	x := randVec(rng, D, 1)
+	phi0, g0, l0 := []float64{0}, make([]float64, D), []float64{0}
+	m.Laplacian(ws, phi0, g0, l0, x)
+	tol := symTol
+	if is32(m) {
+		tol = 1e-5
+	}
+	for _, s := range prog.Symmetries {
+		for _, g := range ir.Generators(s.Group, prog.InputShape()) {
+			gx := make([]float64, D)
+			g.Apply(gx, x)
+			phi1, g1, l1 := []float64{0}, make([]float64, D), []float64{0}
+			m.Laplacian(ws, phi1, g1, l1, gx)
+			if !scalar.EqualWithinAbsOrRel(phi1[0], phi0[0], tol, tol) {
+				t.Errorf("%s (%s): φ(g·x) = %v, φ(x) = %v", s.Group, s.Strategy, phi1[0], phi0[0])
+			}
+			if !scalar.EqualWithinAbsOrRel(l1[0], l0[0], tol, tol) {
+				t.Errorf("%s (%s): Δφ(g·x) = %v, Δφ(x) = %v", s.Group, s.Strategy, l1[0], l0[0])
+			}
+			gg := make([]float64, D)
+			g.Apply(gg, g0)
+			for i := range gg {
+				if !scalar.EqualWithinAbsOrRel(g1[i], gg[i], tol, tol) {
+					t.Fatalf("%s (%s): ∇φ(g·x)[%d] = %v, (g·∇φ(x))[%d] = %v", s.Group, s.Strategy, i, g1[i], i, gg[i])
+				}
+			}
+		}
+	}
+}
+
+func checkAllocs(t *testing.T, m runtime.Potential, rng *rand.Rand) {
+	D, P, K := m.Dim(), m.NumParams(), m.Probes()
+	B := 2
+	ws := m.NewWorkspace(B)
+	x, u := randVec(rng, B*D, 1), randVec(rng, B*D, 1)
+	probes := randVec(rng, B*K*D, 1)
+	phi, grad, lap := make([]float64, B), make([]float64, B*D), make([]float64, B)
+	c, s := make([]float64, B), make([]float64, B)
+	dx, dth := make([]float64, B*D), make([]float64, P)
+	for _, tc := range []struct {
+		name string
+		f    func()
+	}{
+		{"Phi", func() { m.Phi(ws, phi, x) }},
+		{"Grad", func() { m.Grad(ws, phi, grad, x) }},
+		{"Laplacian", func() { m.Laplacian(ws, phi, grad, lap, x) }},
+		{"Hutchinson", func() { m.Hutchinson(ws, phi, grad, lap, x, probes) }},
+		{"Reverse", func() { m.Reverse(ws, dx, dth, x, c, u, s) }},
+		{"ReverseHutchinson", func() { m.ReverseHutchinson(ws, dx, dth, x, c, u, s, probes) }},
+		{"Sync", m.Sync},
+	} {
+		if n := testing.AllocsPerRun(5, tc.f); n != 0 {
+			t.Errorf("%s allocates %v times per call, want 0", tc.name, n)
+		}
+	}
+}
+
+// Batch sizes for Bench.
+const (
+	Single = 1
+	Small  = 16
+	Large  = 100
+)
+
+// Bench times every method at batch sizes 1, 16 and 100 (samples/s are
+// reported as a metric).
+func Bench(b *testing.B, m runtime.Potential) {
+	D, P, K := m.Dim(), m.NumParams(), m.Probes()
+	rng := rand.New(rand.NewPCG(1, 1))
+	for _, B := range []int{Single, Small, Large} {
+		ws := m.NewWorkspace(B)
+		x, u := randVec(rng, B*D, 1), randVec(rng, B*D, 1)
+		probes := randVec(rng, B*K*D, 1)
+		phi, grad, lap := make([]float64, B), make([]float64, B*D), make([]float64, B)
+		c, s := make([]float64, B), make([]float64, B)
+		dx, dth := make([]float64, B*D), make([]float64, P)
+		for _, tc := range []struct {
+			name string
+			f    func()
+		}{
+			{"Phi", func() { m.Phi(ws, phi, x) }},
+			{"Grad", func() { m.Grad(ws, phi, grad, x) }},
+			{"Laplacian", func() { m.Laplacian(ws, phi, grad, lap, x) }},
+			{"Hutchinson", func() { m.Hutchinson(ws, phi, grad, lap, x, probes) }},
+			{"Reverse", func() { m.Reverse(ws, dx, dth, x, c, u, s) }},
+		} {
+			b.Run(tc.name+"/B="+itoa(B), func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					tc.f()
+				}
+				b.ReportMetric(float64(B*b.N)/b.Elapsed().Seconds(), "samples/s")
+			})
+		}
+	}
+}
+
+func itoa(n int) string {
+	if n < 10 {
+		return string(rune('0' + n))
+	}
+	return itoa(n/10) + string(rune('0'+n%10))
+}
