@@ -158,5 +158,6 @@ func (g *gen) public() {
 	rev("HutchRev", g.plans[plan.HutchRev], true)
 }
 
-func sqrt(x float64) float64 { return math.Sqrt(x)
+func sqrt(x float64) float64 {
+	return math.Sqrt(x)
 }

@@ -84,7 +84,7 @@ type Node struct {
 	LZero  bool // ℓ ≡ 0 (no Laplacian rows are read)
 	NeedJ  bool // the Jacobian is needed (for a row norm downstream)
 	Kind   Kind
-	Rows   bool       // J is (also) materialised as rows
+	Rows   bool        // J is (also) materialised as rows
 	Window kern.Window // ConvShared and RF: the receptive field
 	// Base is, for Scaled, the Shared node whose weight is M.
 	Base int
