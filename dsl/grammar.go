@@ -13,6 +13,10 @@ type File struct {
 	// the line before it; declarations and statements pick theirs up by
 	// their own line.
 	Docs map[int]string
+
+	// partial marks a File that Parse returned with errors: only the
+	// declarations that parsed are in Decls.
+	partial bool
 }
 
 // Decl is a top-level declaration.

@@ -3,6 +3,7 @@ package dsl
 import (
 	"bytes"
 	"errors"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -22,6 +23,15 @@ func Grammar() string { return parser.String() }
 
 // MaxFileSize is the largest spec Parse accepts.
 const MaxFileSize = 1 << 20
+
+// MaxNesting is the deepest nesting of brackets ( [ { that Parse accepts. It
+// bounds the parser's and the checker's recursion, so that no input can
+// exhaust the stack.
+const MaxNesting = 100
+
+// maxSyntaxErrors is the number of failing declarations after which Parse
+// stops resynchronising.
+const maxSyntaxErrors = 100
 
 // Parse parses a .maf file. filename is used in every position. On error it
 // returns an ErrorList: one error per top-level declaration that fails to
@@ -54,7 +64,21 @@ func Parse(filename string, src []byte) (*File, error) {
 	var doc []string
 	docEnd := 0
 	significant := 0
+	depth := 0
 	for _, t := range toks {
+		switch t.Value {
+		case "(", "[", "{":
+			if t.Type == typeOf("Punct") {
+				if depth++; depth > MaxNesting {
+					errs.Add(t.Pos, "brackets nested more than %d deep: split the expression into named values", MaxNesting)
+					return nil, errs.Err()
+				}
+			}
+		case ")", "]", "}":
+			if t.Type == typeOf("Punct") && depth > 0 {
+				depth--
+			}
+		}
 		switch t.Type {
 		case typeOf(tokUnterminated):
 			errs.Add(t.Pos, "unterminated block comment: add */ to close the comment opened here")
@@ -79,19 +103,25 @@ func Parse(filename string, src []byte) (*File, error) {
 		return nil, errs.Err()
 	}
 
-	f, err := parser.ParseBytes(filename, src)
+	// Parse from the tokens already lexed (the regexp lexer is the costly
+	// part of parsing a large file).
+	f, err := parseChunk(toks, lexer.EOFToken(position(filename, src, len(src))))
 	if err == nil {
 		f.Name = filename
 		f.Docs = docs
 		return f, nil
 	}
-	// Resynchronise: parse each top-level declaration on its own, with the
-	// rest of the file blanked out so that positions stay exact, and report
-	// one error per failing declaration.
-	out := &File{Name: filename, Docs: docs, Pos: lexer.Position{Filename: filename, Line: 1, Column: 1}}
+	// Resynchronise: parse each top-level declaration on its own, from its
+	// own tokens (which carry their positions in the whole file), and report
+	// one error per failing declaration. The work is linear in the file
+	// size however many declarations fail.
+	out := &File{Name: filename, Docs: docs, Pos: lexer.Position{Filename: filename, Line: 1, Column: 1}, partial: true}
 	for _, ch := range chunks(toks) {
-		blank := blankOutside(src, ch[0], ch[1])
-		cf, cerr := parser.ParseBytes(filename, blank)
+		if len(errs) == maxSyntaxErrors {
+			errs.Add(toks[ch[0]].Pos, "too many syntax errors (%d); not parsing the rest of the file", maxSyntaxErrors)
+			break
+		}
+		cf, cerr := parseChunk(toks[ch[0]:ch[1]], endOf(filename, src, toks, ch[1]))
 		if cerr != nil {
 			errs = append(errs, convertErr(filename, cerr)...)
 			continue
@@ -127,23 +157,23 @@ func tokenize(filename string, src []byte) ([]lexer.Token, error) {
 }
 
 // chunks splits the token stream into top-level declarations, as [start,
-// end) byte offsets: a declaration starts at a depth-0 "model" or "input"
-// or at a depth-0 name followed by "{".
+// end) token indexes: a declaration starts at a depth-0 "model" or "input"
+// or at a depth-0 name followed by "{". Tokens before the first declaration
+// form a chunk of their own.
 func chunks(toks []lexer.Token) [][2]int {
-	var sig []lexer.Token
-	for _, t := range toks {
-		switch t.Type {
-		case typeOf(tokWhitespace), typeOf(tokComment), typeOf(tokBlockComment), typeOf(tokDoc):
-		default:
-			sig = append(sig, t)
+	var sig []int // indexes of the significant tokens
+	for i, t := range toks {
+		if !elided(t.Type) {
+			sig = append(sig, i)
 		}
 	}
 	var starts []int
 	depth := 0
-	for i, t := range sig {
+	for j, i := range sig {
+		t := toks[i]
 		if depth == 0 && t.Type == typeOf("Ident") {
-			if t.Value == "model" || t.Value == "input" || (i+1 < len(sig) && sig[i+1].Value == "{") {
-				starts = append(starts, t.Pos.Offset)
+			if t.Value == "model" || t.Value == "input" || (j+1 < len(sig) && toks[sig[j+1]].Value == "{") {
+				starts = append(starts, i)
 			}
 		}
 		switch t.Value {
@@ -155,12 +185,12 @@ func chunks(toks []lexer.Token) [][2]int {
 			}
 		}
 	}
-	if len(starts) == 0 || (len(sig) > 0 && sig[0].Pos.Offset < starts[0]) {
+	if len(starts) == 0 || (len(sig) > 0 && sig[0] < starts[0]) {
 		starts = append([]int{0}, starts...)
 	}
 	var out [][2]int
 	for i, s := range starts {
-		e := -1
+		e := len(toks)
 		if i+1 < len(starts) {
 			e = starts[i+1]
 		}
@@ -169,20 +199,62 @@ func chunks(toks []lexer.Token) [][2]int {
 	return out
 }
 
-// blankOutside returns a copy of src with every byte outside [start, end)
-// replaced by a space, keeping newlines so that positions do not move.
-func blankOutside(src []byte, start, end int) []byte {
-	if end < 0 {
-		end = len(src)
+func elided(t lexer.TokenType) bool {
+	switch t {
+	case typeOf(tokWhitespace), typeOf(tokComment), typeOf(tokBlockComment), typeOf(tokDoc):
+		return true
 	}
-	out := make([]byte, len(src))
-	for i, c := range src {
-		if (i < start || i >= end) && c != '\n' {
-			c = ' '
+	return false
+}
+
+// endOf returns the token that ends a chunk ending before toks[end]: the
+// next declaration's first token, or an end-of-file token.
+func endOf(filename string, src []byte, toks []lexer.Token, end int) lexer.Token {
+	for ; end < len(toks); end++ {
+		if !elided(toks[end].Type) {
+			return toks[end]
 		}
-		out[i] = c
 	}
-	return out
+	return lexer.EOFToken(position(filename, src, len(src)))
+}
+
+// parseChunk parses the tokens of one declaration. next is the token after
+// it; an error at the end of the chunk names it rather than "<EOF>".
+func parseChunk(toks []lexer.Token, next lexer.Token) (*File, error) {
+	eof := lexer.EOFToken(next.Pos)
+	lx := &sliceLexer{toks: toks, eof: eof}
+	var elide []lexer.TokenType
+	for _, n := range []string{tokWhitespace, tokComment, tokBlockComment, tokDoc} {
+		elide = append(elide, typeOf(n))
+	}
+	pl, err := lexer.Upgrade(lx, elide...)
+	if err != nil {
+		return nil, err
+	}
+	f, err := parser.ParseFromLexer(pl)
+	if err != nil && !next.EOF() {
+		var perr participle.Error
+		if errors.As(err, &perr) && perr.Position().Offset == next.Pos.Offset {
+			msg := strings.Replace(perr.Message(), `"<EOF>"`, strconv.Quote(next.Value), 1)
+			return nil, participle.Errorf(next.Pos, "%s", msg)
+		}
+	}
+	return f, err
+}
+
+// sliceLexer replays already-lexed tokens, then an end-of-file token.
+type sliceLexer struct {
+	toks []lexer.Token
+	eof  lexer.Token
+}
+
+func (l *sliceLexer) Next() (lexer.Token, error) {
+	if len(l.toks) == 0 {
+		return l.eof, nil
+	}
+	t := l.toks[0]
+	l.toks = l.toks[1:]
+	return t, nil
 }
 
 func convertErr(filename string, err error) ErrorList {

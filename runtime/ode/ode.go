@@ -106,6 +106,8 @@ type Integrator struct {
 	nb        int
 	probeSeed uint64
 	probes    []float64
+	pcg       *rand.PCG
+	rng       *rand.Rand
 
 	// adjoint scratch
 	kb  [][]float64
@@ -143,6 +145,8 @@ func New(pot runtime.Potential, cfg Config) (*Integrator, error) {
 	it.lap, it.grad, it.yb, it.u, it.sc = make([]float64, B), make([]float64, B*D), make([]float64, B*D), make([]float64, B*D), make([]float64, B)
 	if cfg.Hutchinson {
 		it.probes = make([]float64, B*it.P*D)
+		it.pcg = rand.NewPCG(0, 0)
+		it.rng = rand.New(it.pcg)
 	}
 	switch cfg.Memory {
 	case Store:
@@ -165,7 +169,8 @@ func (it *Integrator) Workspace() runtime.Workspace { return it.ws }
 // from the run's probe seed, so that recomputation and the reverse mode see
 // the same probes.
 func (it *Integrator) setProbes(step, stage int) {
-	rng := rand.New(rand.NewPCG(it.probeSeed, uint64(step)<<8|uint64(stage)))
+	it.pcg.Seed(it.probeSeed, uint64(step)<<8|uint64(stage))
+	rng := it.rng
 	p := it.probes[:it.nb*it.P*it.D]
 	for i := 0; i < len(p); i += 64 {
 		bits := rng.Uint64()

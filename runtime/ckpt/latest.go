@@ -1,0 +1,151 @@
+package ckpt
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// File names of the rotating pair kept in an output directory; see the
+// package documentation.
+const (
+	FileName     = "checkpoint.ckpt"
+	PrevFileName = "checkpoint.prev.ckpt"
+)
+
+// SaveLatest saves st as dir/checkpoint.ckpt, first keeping the checkpoint
+// it replaces as dir/checkpoint.prev.ckpt, and returns the path written. The
+// scheme, in the package documentation, leaves a complete checkpoint under
+// one of the two names at every instant. On error checkpoint.ckpt is
+// unchanged if it was never moved, or restored where possible.
+//
+// SaveLatest panics if st is nil. It allocates like [Save]. Concurrent calls
+// on the same directory must be serialised by the caller.
+func SaveLatest(dir string, st *State) (string, error) {
+	if st == nil {
+		panic("ckpt: SaveLatest of nil *State")
+	}
+	cur := filepath.Join(dir, FileName)
+	prev := filepath.Join(dir, PrevFileName)
+	enc, err := newEncoding(st)
+	if err != nil {
+		return "", fmt.Errorf("ckpt: %s: %w", cur, err)
+	}
+	tmp, err := writeTemp(cur, enc.writeTo)
+	if err != nil {
+		return "", err
+	}
+	moved, err := keepPrevious(cur, prev)
+	if err != nil {
+		os.Remove(tmp)
+		return "", err
+	}
+	if err := os.Rename(tmp, cur); err != nil {
+		os.Remove(tmp)
+		if moved {
+			// Put the old checkpoint back under its name (best effort).
+			os.Rename(prev, cur)
+		}
+		return "", fmt.Errorf("ckpt: %s: %w", cur, renameError(err))
+	}
+	return cur, syncDir(cur)
+}
+
+// keepPrevious makes prev a copy of cur if cur exists: by a hard link
+// renamed over prev (cur stays in place), or, where links fail, by renaming
+// cur itself (moved reports this).
+func keepPrevious(cur, prev string) (moved bool, err error) {
+	fi, err := os.Lstat(cur)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("ckpt: %w", err)
+	}
+	if !fi.Mode().IsRegular() {
+		return false, fmt.Errorf("ckpt: %s: not a regular file (mode %v); move it out of the way", cur, fi.Mode())
+	}
+	link, err := os.CreateTemp(filepath.Dir(prev), "."+filepath.Base(prev)+".tmp-*")
+	if err == nil {
+		name := link.Name()
+		link.Close()
+		os.Remove(name)
+		if err = os.Link(cur, name); err == nil {
+			if err = os.Rename(name, prev); err == nil {
+				return false, nil
+			}
+			os.Remove(name)
+		}
+	}
+	// No hard links here (or the temp name was lost in a race): move cur.
+	if err := os.Rename(cur, prev); err != nil {
+		return false, fmt.Errorf("ckpt: %s: keeping previous checkpoint as %s: %w", cur, prev, renameError(err))
+	}
+	return true, nil
+}
+
+// Latest returns the path of the newest checkpoint in dir: checkpoint.ckpt
+// if it exists, otherwise checkpoint.prev.ckpt (left alone by a crash in the
+// middle of [SaveLatest]). ok is false, with a nil error, if dir holds
+// neither or does not exist. Latest does not validate the file; see
+// [LoadLatest]. It is safe to call concurrently.
+func Latest(dir string) (path string, ok bool, err error) {
+	for _, name := range []string{FileName, PrevFileName} {
+		p := filepath.Join(dir, name)
+		fi, err := os.Stat(p)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			continue
+		case err != nil:
+			return "", false, fmt.Errorf("ckpt: %w", err)
+		case !fi.Mode().IsRegular():
+			return "", false, fmt.Errorf("ckpt: %s: not a regular file (mode %v)", p, fi.Mode())
+		}
+		return p, true, nil
+	}
+	return "", false, nil
+}
+
+// Found is the result of [LoadLatest].
+type Found struct {
+	State *State // the loaded checkpoint; State.Path() == Path
+	Path  string // the file loaded: checkpoint.ckpt or checkpoint.prev.ckpt
+
+	// Skipped is non-nil when checkpoint.ckpt exists but could not be
+	// loaded and Path is therefore checkpoint.prev.ckpt; it says why.
+	// Callers should report it: the run resumes from an older step.
+	Skipped error
+}
+
+// LoadLatest loads the newest valid checkpoint in dir. It tries
+// checkpoint.ckpt and, if that is missing or fails [Load], falls back to
+// checkpoint.prev.ckpt, recording the first failure in Found.Skipped. ok is
+// false, with a nil error, if neither file exists. If both exist and fail,
+// the error reports both.
+//
+// It allocates like [Load] and is safe to call concurrently.
+func LoadLatest(dir string) (found Found, ok bool, err error) {
+	cur := filepath.Join(dir, FileName)
+	prev := filepath.Join(dir, PrevFileName)
+	st, errCur := Load(cur)
+	if errCur == nil {
+		return Found{State: st, Path: cur}, true, nil
+	}
+	curMissing := errors.Is(errCur, fs.ErrNotExist)
+	st, errPrev := Load(prev)
+	switch {
+	case errPrev == nil && curMissing:
+		return Found{State: st, Path: prev}, true, nil
+	case errPrev == nil:
+		return Found{State: st, Path: prev, Skipped: errCur}, true, nil
+	case curMissing && errors.Is(errPrev, fs.ErrNotExist):
+		return Found{}, false, nil
+	case curMissing:
+		return Found{}, false, errPrev
+	case errors.Is(errPrev, fs.ErrNotExist):
+		return Found{}, false, errCur
+	}
+	return Found{}, false, fmt.Errorf("%w; the fallback failed too: %w", errCur, errPrev)
+}
