@@ -28,7 +28,15 @@ type File struct {
 }
 
 // Generate returns the files of the package for p.
+//
+// The output depends only on the spec's contents and base name (positions
+// are recorded as file:line:col of the base name), so generating from any
+// working directory gives the same bytes.
 func Generate(p *ir.Program, opt Options) ([]File, error) {
+	p = withBaseName(p)
+	if opt.Invocation == "" {
+		opt.Invocation = "mafc gen " + p.File
+	}
 	pkg := opt.Package
 	if pkg == "" {
 		pkg = p.Name
@@ -43,6 +51,29 @@ func Generate(p *ir.Program, opt Options) ([]File, error) {
 	}
 	base := p.Name + ".maf"
 	return []File{{base + ".go", src}, {base + "_test.go", test}}, nil
+}
+
+// withBaseName returns a copy of p whose positions name the spec by its base
+// name.
+func withBaseName(p *ir.Program) *ir.Program {
+	b, err := p.Encode()
+	if err != nil {
+		panic("codegen: " + err.Error())
+	}
+	q, err := ir.Decode(b)
+	if err != nil {
+		panic("codegen: " + err.Error())
+	}
+	base := filepath.Base(p.File)
+	q.File = base
+	for _, n := range q.Nodes {
+		n.Pos.File = base
+	}
+	for i := range q.Symmetries {
+		q.Symmetries[i].Pos.File = base
+	}
+	q.Flow.Pos.File, q.Train.Pos.File, q.Train.Objective.Pos.File = base, base, base
+	return q
 }
 
 func testFile(p *ir.Program, pkg, inv string) ([]byte, error) {

@@ -167,6 +167,20 @@ func (c *checker) run() {
 	c.checkMemory()
 }
 
+// inputType returns the input's declared type, as written in a spec.
+func (c *checker) inputType() string {
+	in := c.p.InputShape()
+	switch {
+	case c.p.InputKind == "chain":
+		return fmt.Sprintf("chain(%d)", in.L1)
+	case in.IsGrid() && in.L1 == in.L2:
+		return fmt.Sprintf("lattice(%d)", in.L1)
+	case in.IsGrid():
+		return fmt.Sprintf("lattice(%d, %d)", in.L1, in.L2)
+	}
+	return fmt.Sprintf("vector(%d)", in.N)
+}
+
 // isGoIdent reports whether s is usable as a Go package name.
 func isGoIdent(s string) bool {
 	if s == "" || goReserved[s] {
@@ -265,6 +279,7 @@ func (c *checker) inputDecl(d *InputDecl) bool {
 // ---- potential ----
 
 func (c *checker) potentialBlock(b *Block) {
+	nerr := len(c.errs)
 	if len(b.Stmts) == 0 {
 		c.errs.Add(b.Pos, "empty potential block: define φ, e.g. `h = softplus(dense(x, 64))` then `phi = dense(h, 1)`")
 		return
@@ -282,23 +297,34 @@ func (c *checker) potentialBlock(b *Block) {
 				what = "input"
 			}
 			c.errs.Add(s.Pos, "duplicate name %q, first defined (as %s) at %s", s.Name, what, posString(prev.pos))
+			c.markUsed(s.Value)
 			continue
+		}
+		// failed binds the name of a statement in error, so that later uses
+		// do not cascade into "unknown name" errors, and marks the names it
+		// reads as used, so that they are not reported as unused.
+		failed := func() {
+			bd := &binding{node: -1, pos: s.Pos, used: true, name: s.Name}
+			c.names[s.Name] = bd
+			if _, ok := c.lower[strings.ToLower(s.Name)]; !ok {
+				c.lower[strings.ToLower(s.Name)] = bd
+			}
+			c.markUsed(s.Value)
 		}
 		if prev, clash := c.lower[strings.ToLower(s.Name)]; clash {
 			c.errs.Add(s.Pos, "name %q clashes with %q (defined at %s) in generated Go code: names must differ in more than case", s.Name, prev.name, posString(prev.pos))
+			failed()
 			continue
 		}
 		if _, isOp := opNames[s.Name]; isOp {
 			c.errs.Add(s.Pos, "name %q is an operation; choose another name", s.Name)
+			failed()
 			continue
 		}
 		before := len(c.p.Nodes)
 		id := c.expr(s.Value, s.Name)
 		if id < 0 {
-			// Bind the name anyway so later uses do not cascade errors.
-			bd := &binding{node: -1, pos: s.Pos, used: true, name: s.Name}
-			c.names[s.Name] = bd
-			c.lower[strings.ToLower(s.Name)] = bd
+			failed()
 			continue
 		}
 		if id < before {
@@ -314,7 +340,8 @@ func (c *checker) potentialBlock(b *Block) {
 		c.order = append(c.order, bd)
 		last, lastStmt = bd, s
 	}
-	if last == nil {
+	if last == nil || lastStmt != b.Stmts[len(b.Stmts)-1] {
+		// The last statement, which defines φ, is in error.
 		return
 	}
 	last.used = true
@@ -332,7 +359,7 @@ func (c *checker) potentialBlock(b *Block) {
 			c.errs.Add(bd.pos, "value %q is never used: remove it or use it in φ", bd.name)
 		}
 	}
-	if len(c.errs) > 0 {
+	if len(c.errs) > nerr {
 		return
 	}
 	c.p.Output = last.node
@@ -380,7 +407,12 @@ func (c *checker) term(t *Term, stmt string) int {
 	nvals := 0
 	bad := false
 	handle := func(u *Unary, op string, pos lexer.Position) {
+		nerr := len(c.errs)
 		if k, ok := c.constFactor(u); ok {
+			if len(c.errs) > nerr {
+				bad = true // an invalid number, already reported
+				return
+			}
 			if op == "/" {
 				if k == 0 {
 					c.errs.Add(pos, "division by zero")
@@ -423,6 +455,10 @@ func (c *checker) term(t *Term, stmt string) int {
 		c.errs.Add(t.Pos, "constant factor overflows float64")
 		return -1
 	}
+	if factor == 0 {
+		c.errs.Add(t.Pos, "constant factor is zero: the term is identically zero and does not depend on the input; remove it")
+		return -1
+	}
 	if factor != 1 {
 		id = c.add(&ir.Node{Name: stmt + ".scale", Op: ir.OpScale, Scale: factor, Inputs: []int{id}, Shape: c.p.Nodes[id].Shape}, t.Pos)
 	}
@@ -440,7 +476,7 @@ func (c *checker) constFactor(u *Unary) (float64, bool) {
 		if p.Ident != nil {
 			switch strings.ToLower(*p.Ident) {
 			case "nan", "inf", "infinity":
-				c.errs.Add(p.Pos, "%s is not a valid number: constants must be finite", *p.Ident)
+				c.errs.Add(p.Pos, "%q is not a valid number: numbers in a spec must be finite", *p.Ident)
 				return 0, true
 			}
 		}
@@ -494,6 +530,47 @@ func (c *checker) ref(pos lexer.Position, name string) int {
 	}
 	b.used = true
 	return b.node
+}
+
+// markUsed marks every name that e reads as used.
+func (c *checker) markUsed(e *Expr) {
+	if e == nil {
+		return
+	}
+	var unary func(u *Unary)
+	var exprs func(es []*Expr)
+	unary = func(u *Unary) {
+		p := u.Primary
+		switch {
+		case p.Ident != nil:
+			if b, ok := c.names[*p.Ident]; ok {
+				b.used = true
+			}
+		case p.Call != nil:
+			for _, a := range p.Call.Args {
+				c.markUsed(a.Value)
+			}
+		case p.Tuple != nil:
+			exprs(p.Tuple)
+		case p.List != nil:
+			exprs(p.List.Elems)
+		}
+	}
+	exprs = func(es []*Expr) {
+		for _, e := range es {
+			c.markUsed(e)
+		}
+	}
+	term := func(t *Term) {
+		unary(t.Left)
+		for _, r := range t.Rest {
+			unary(r.Right)
+		}
+	}
+	term(e.Left)
+	for _, r := range e.Rest {
+		term(r.Term)
+	}
 }
 
 func (c *checker) definedNames() []string {
@@ -565,7 +642,10 @@ func (c *checker) call(call *Call, stmt string) int {
 	inShape := c.p.Nodes[in].Shape
 	switch kind {
 	case "act":
-		c.bindArgs(rest)
+		if len(rest.args) > 0 {
+			c.errs.Add(rest.args[0].pos, "activation %s takes one argument, the value it applies to: %s(h)", call.Name, call.Name)
+			return -1
+		}
 		act := actAlias[call.Name]
 		return c.add(&ir.Node{Name: stmt + "." + string(act), Op: ir.OpAct, Act: act, Inputs: []int{in}, Shape: inShape}, call.Pos)
 	case "dense":
@@ -653,7 +733,7 @@ func (c *checker) call(call *Call, stmt string) int {
 		a := c.bindArgs(rest, "over")
 		over := "all"
 		if a["over"] != nil {
-			w, ok := c.word(a["over"], "reduction", []string{"all", "sites"})
+			w, ok := c.bareWord(a["over"], "reduction", []string{"all", "sites"})
 			if !ok {
 				return -1
 			}
@@ -760,7 +840,7 @@ func (c *checker) assignParams() {
 		}
 		if total > c.lim.MaxParams {
 			c.errs.Add(lexer.Position{Filename: c.f.Name, Line: n.Pos.Line, Column: n.Pos.Col},
-				"network has more than %d parameters (%.1f GiB in float64) by this layer, more than the limit of %d: reduce the widths",
+				"network has %d parameters (%.1f GiB in float64) by this layer, more than the limit of %d: reduce the widths",
 				total, float64(total)*8/(1<<30), c.lim.MaxParams)
 			c.p.Params = nil
 			return

@@ -46,7 +46,7 @@ func Format(f *File, src []byte) ([]byte, error) {
 	}
 	toks, err := tokenize(f.Name, src)
 	if err != nil {
-		return nil, convertErr(f.Name, err)
+		return nil, lexError(f.Name, src, err)
 	}
 	p := &printer{src: src}
 	for _, t := range toks {

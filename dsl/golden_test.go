@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -157,4 +158,45 @@ func splitLines(s string) []string {
 		return nil
 	}
 	return strings.Split(strings.TrimSuffix(s, "\n"), "\n")
+}
+
+// TestDocExamples compiles every spec in the package documentation (each
+// tab-indented block with a potential block) and checks that it is in
+// canonical form.
+func TestDocExamples(t *testing.T) {
+	doc, err := os.ReadFile("doc.go")
+	require.NoError(t, err)
+	var blocks []string
+	var cur []string
+	flush := func() {
+		if len(cur) > 0 {
+			blocks = append(blocks, strings.Join(cur, "\n")+"\n")
+		}
+		cur = nil
+	}
+	for _, line := range strings.Split(string(doc), "\n") {
+		switch {
+		case strings.HasPrefix(line, "//\t"):
+			cur = append(cur, strings.TrimPrefix(line, "//\t"))
+		case line == "//" && len(cur) > 0:
+			cur = append(cur, "")
+		default:
+			flush()
+		}
+	}
+	flush()
+	n := 0
+	for _, b := range blocks {
+		if !strings.Contains(b, "potential {\n") || !strings.Contains(b, "model ") {
+			continue // not a whole spec
+		}
+		n++
+		_, err := Compile("doc.maf", []byte(b))
+		assert.NoError(t, err, "Compile of the example in doc.go:\n%s", b)
+		out, err := FormatSource("doc.maf", []byte(b))
+		if assert.NoError(t, err, "FormatSource of the example in doc.go:\n%s", b) {
+			assert.Equal(t, strings.TrimRight(b, "\n")+"\n", string(out), "the example in doc.go is not in canonical form")
+		}
+	}
+	assert.GreaterOrEqual(t, n, 4, "examples found in doc.go")
 }

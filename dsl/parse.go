@@ -58,7 +58,7 @@ func Parse(filename string, src []byte) (*File, error) {
 
 	toks, err := tokenize(filename, src)
 	if err != nil {
-		return nil, convertErr(filename, err)
+		return nil, lexError(filename, src, err)
 	}
 	docs := map[int]string{}
 	var doc []string
@@ -269,12 +269,39 @@ func convertErr(filename string, err error) ErrorList {
 	return ErrorList{{Pos: lexer.Position{Filename: filename}, Msg: err.Error()}}
 }
 
-// improveMsg rewrites participle's messages where a friendlier one exists.
+// improveMsg rewrites participle's messages where a friendlier one exists:
+// the grammar's production names mean nothing to a user.
 func improveMsg(m string) string {
-	if strings.HasPrefix(m, "invalid input text") {
-		return m + " (a .maf spec uses names, numbers, \"strings\", // comments and the punctuation ( ) { } [ ] , : ; = + - * /)"
+	return msgReplacer.Replace(m)
+}
+
+var msgReplacer = strings.NewReplacer(
+	`unexpected token "<EOF>"`, "unexpected end of file",
+	`(expected "{" Stmt* "}")`, `(expected "{" to open a block, or "model" or "input")`,
+	`(expected ":" Call)`, `(expected ":" and the input type, e.g. x: vector(784))`,
+	`(expected Call)`, "(expected the input type: vector(D), lattice(L), lattice(L1, L2) or chain(L))",
+	`(expected Primary)`, "(expected a value: a number, a name, a call, a \"string\", ( … ) or [ … ])",
+)
+
+// lexError turns the lexer's "invalid input text" error at pos into a
+// message that names the offending character.
+func lexError(filename string, src []byte, err error) ErrorList {
+	var perr participle.Error
+	if !errors.As(err, &perr) {
+		return ErrorList{{Pos: lexer.Position{Filename: filename}, Msg: err.Error()}}
 	}
-	return m
+	pos := perr.Position()
+	pos.Filename = filename
+	var errs ErrorList
+	switch r, _ := utf8.DecodeRune(src[min(pos.Offset, len(src)):]); {
+	case pos.Offset >= len(src):
+		errs.Add(pos, "%s", perr.Message())
+	case r == '"':
+		errs.Add(pos, "unterminated string: close it with \" on the same line")
+	default:
+		errs.Add(pos, "unexpected character %q: a .maf spec uses names, numbers, \"strings\", comments and the punctuation ( ) { } [ ] , : ; = + - * /", r)
+	}
+	return errs
 }
 
 func position(filename string, src []byte, off int) lexer.Position {

@@ -69,7 +69,7 @@ func (c *checker) flowBlock(b *Block) {
 	}
 	s := c.settings(b, "integrator", "steps", "dt", "time")
 	if v := s["integrator"]; v != nil {
-		if w, ok := c.word(v, "integrator", integrators); ok {
+		if w, ok := c.bareWord(v, "integrator", integrators); ok {
 			f.Integrator = w
 		}
 	}
@@ -168,13 +168,13 @@ func (c *checker) trainBlock(b *Block) {
 						t.Probes, _ = c.intIn(a["probes"], "probes", 1, 1024)
 					}
 				}
-			} else if v.kind == vCall && len(v.args) > 0 {
-				c.errs.Add(v.pos, "exact takes no arguments")
+			} else if v.kind == vCall {
+				c.errs.Add(v.pos, "laplacian mode exact takes no arguments: write exact")
 			}
 		}
 	}
 	if v := s["precision"]; v != nil {
-		if w, ok := c.word(v, "precision", []string{"float64", "float32"}); ok {
+		if w, ok := c.bareWord(v, "precision", []string{"float64", "float32"}); ok {
 			c.p.Precision = w
 		}
 	}
@@ -191,6 +191,9 @@ func (c *checker) trainBlock(b *Block) {
 	if v := s["memory"]; v != nil {
 		if w, ok := c.word(v, "memory mode", []string{"store", "recompute"}); ok {
 			t.Memory = w
+			if w == "store" && v.kind == vCall {
+				c.errs.Add(v.pos, "memory mode store takes no arguments: write store")
+			}
 			if w == "recompute" {
 				t.RecomputeEvery = 10
 				if v.kind == vCall {
@@ -325,7 +328,9 @@ func (c *checker) optimizer(v *value) ir.Optimizer {
 		o.Momentum, _ = c.floatIn(x, "momentum", 0, 1, false)
 	}
 	if x := a["schedule"]; x != nil {
-		o.Schedule, _ = c.word(x, "schedule", []string{"constant", "cosine"})
+		if w, ok := c.bareWord(x, "schedule", []string{"constant", "cosine"}); ok {
+			o.Schedule = w
+		}
 	}
 	if x := a["warmup"]; x != nil {
 		o.Warmup, _ = c.intIn(x, "warmup", 0, 1<<30)

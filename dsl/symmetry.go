@@ -42,7 +42,7 @@ func (c *checker) symmetryBlock(b *Block) {
 		want := "auto"
 		if s.Value != nil {
 			v := c.constValue(s.Value)
-			w, ok := c.word(v, "symmetry strategy", []string{"auto", "construction", "average"})
+			w, ok := c.bareWord(v, "symmetry strategy", []string{"auto", "construction", "average"})
 			if !ok {
 				continue
 			}
@@ -51,12 +51,12 @@ func (c *checker) symmetryBlock(b *Block) {
 		switch g {
 		case ir.Translations:
 			if !in.IsGrid() {
-				c.errs.Add(s.Pos, "translations need a lattice or chain input, but %q is %v: declare `input %s: lattice(L)`", c.p.InputName, in, c.p.InputName)
+				c.errs.Add(s.Pos, "translations need a lattice or chain input, but %q is %s: declare `input %s: lattice(L)` or `chain(L)`", c.p.InputName, c.inputType(), c.p.InputName)
 				continue
 			}
 		case ir.D4, ir.C4:
 			if !in.IsGrid() || in.L1 != in.L2 {
-				c.errs.Add(s.Pos, "%s needs a square lattice input, but %q is %v (%s)", name, c.p.InputName, in, c.p.InputKind)
+				c.errs.Add(s.Pos, "%s needs a square lattice input, but %q is %s: declare `input %s: lattice(L)`", name, c.p.InputName, c.inputType(), c.p.InputName)
 				continue
 			}
 		}

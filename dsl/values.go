@@ -113,7 +113,7 @@ func (c *checker) primaryValue(p *Primary) *value {
 		v.kind, v.text = vIdent, *p.Ident
 		switch strings.ToLower(*p.Ident) {
 		case "nan", "inf", "infinity":
-			c.errs.Add(p.Pos, "%s is not a valid number: settings must be finite", *p.Ident)
+			c.errs.Add(p.Pos, "%q is not a valid number: numbers in a spec must be finite", *p.Ident)
 			v.kind = vBad
 		}
 	case p.Tuple != nil:
@@ -140,6 +140,10 @@ func (c *checker) parseNumber(pos lexer.Position, text string) (float64, bool) {
 	n, err := strconv.ParseFloat(text, 64)
 	if err != nil || math.IsInf(n, 0) {
 		c.errs.Add(pos, "number %s is out of range for float64 (largest is about 1.8e308)", text)
+		return 0, false
+	}
+	if n == 0 && strings.ContainsAny(strings.FieldsFunc(text, func(r rune) bool { return r == 'e' || r == 'E' })[0], "123456789") {
+		c.errs.Add(pos, "number %s is too small for float64: it rounds to zero (smallest is about 4.9e-324)", text)
 		return 0, false
 	}
 	return n, true
@@ -213,6 +217,17 @@ func (c *checker) word(v *value, what string, allowed []string) (string, bool) {
 	return "", false
 }
 
+// bareWord is word for a value that takes no arguments: a call such as
+// rk4(2) is an error.
+func (c *checker) bareWord(v *value, what string, allowed []string) (string, bool) {
+	w, ok := c.word(v, what, allowed)
+	if ok && v.kind == vCall {
+		c.errs.Add(v.pos, "%s %s takes no arguments: write %s", what, w, w)
+		return "", false
+	}
+	return w, ok
+}
+
 // bindArgs matches a call's positional and named arguments to the parameter
 // names, in order. Unknown, repeated and surplus arguments are errors.
 // Missing arguments are nil in the result.
@@ -226,7 +241,11 @@ func (c *checker) bindArgs(v *value, params ...string) map[string]*value {
 				continue
 			}
 			if i >= len(params) {
-				c.errs.Add(a.pos, "too many arguments to %s: it takes %s", v.text, strings.Join(params, ", "))
+				if len(params) == 0 {
+					c.errs.Add(a.pos, "%s takes no arguments", v.text)
+				} else {
+					c.errs.Add(a.pos, "too many arguments to %s: it takes %s", v.text, strings.Join(params, ", "))
+				}
 				continue
 			}
 			out[params[i]] = a.val

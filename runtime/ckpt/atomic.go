@@ -27,19 +27,16 @@ func writeAtomic(path string, write func(io.Writer) error) error {
 
 // writeTemp writes a synced and closed temporary file next to path and
 // returns its name. On error nothing is left behind.
-func writeTemp(path string, write func(io.Writer) error) (tmp string, err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	if base == "" {
+func writeTemp(path string, write func(io.Writer) error) (_ string, err error) {
+	dir, base := filepath.Dir(path), filepath.Base(path)
+	if path == "" || os.IsPathSeparator(path[len(path)-1]) || base == "." {
 		return "", fmt.Errorf("ckpt: %q: no file name", path)
 	}
 	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
 	if err != nil {
 		return "", fmt.Errorf("ckpt: %s: %w", path, createError(dir, err))
 	}
-	tmp = f.Name()
+	tmp := f.Name()
 	defer func() {
 		if err != nil {
 			f.Close()
@@ -64,18 +61,29 @@ func writeTemp(path string, write func(io.Writer) error) (tmp string, err error)
 
 // createError explains why a file could not be created in dir.
 func createError(dir string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err // the path is the temp file's; dir says enough
+	}
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return fmt.Errorf("directory %s does not exist (create it first or choose another output directory)", dir)
+		return &hintError{fmt.Sprintf("directory %s does not exist (create it first or choose another output directory)", dir), err}
 	case errors.Is(err, fs.ErrPermission):
-		return fmt.Errorf("cannot create a file in %s: permission denied (make the directory writable or choose another output directory)", dir)
+		return &hintError{fmt.Sprintf("cannot create a file in %s: permission denied (make the directory writable or choose another output directory)", dir), err}
 	case errors.Is(err, syscall.EROFS):
-		return fmt.Errorf("cannot create a file in %s: read-only file system (choose another output directory)", dir)
-	case errors.Is(err, syscall.ENOSPC):
-		return fmt.Errorf("cannot create a file in %s: no space left on device", dir)
+		return &hintError{fmt.Sprintf("cannot create a file in %s: read-only file system (choose another output directory)", dir), err}
 	}
 	return fmt.Errorf("cannot create a file in %s: %w", dir, err)
 }
+
+// hintError is an error message that explains err, which it wraps.
+type hintError struct {
+	msg string
+	err error
+}
+
+func (e *hintError) Error() string { return e.msg }
+func (e *hintError) Unwrap() error { return e.err }
 
 // renameError shortens the *LinkError of a failed rename.
 func renameError(err error) error {

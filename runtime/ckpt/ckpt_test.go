@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"hash/crc32"
+	"io"
 	"io/fs"
 	"math"
 	"os"
@@ -296,8 +297,8 @@ func TestSaveMissingDir(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "no", "such")
 	path := filepath.Join(dir, "x.ckpt")
 	err := Save(path, small())
-	require.Error(t, err, "Save(%s)", path)
-	assert.Equal(t, "ckpt: "+path+": directory "+dir+"/ does not exist (create it first or choose another output directory)", err.Error(), "Save error")
+	require.ErrorIs(t, err, fs.ErrNotExist, "Save(%s)", path)
+	assert.Equal(t, "ckpt: "+path+": directory "+dir+" does not exist (create it first or choose another output directory)", err.Error(), "Save error")
 }
 
 func TestSaveFailureLeavesTargetUntouched(t *testing.T) {
@@ -359,4 +360,30 @@ func FuzzLoad(f *testing.F) {
 
 func putCRC(dst, body []byte) {
 	binary.LittleEndian.PutUint32(dst, crc32.Checksum(body, castagnoli))
+}
+
+func TestSaveNoFileName(t *testing.T) {
+	dir := t.TempDir()
+	for _, path := range []string{"", dir + "/", "."} {
+		err := Save(path, small())
+		require.Error(t, err, "Save(%q)", path)
+		assert.Contains(t, err.Error(), "no file name", "Save(%q)", path)
+	}
+}
+
+// TestSaveWriteErrorRemovesTemp checks the cleanup after the temporary file
+// exists but writing it fails.
+func TestSaveWriteErrorRemovesTemp(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "x.ckpt")
+	require.NoError(t, Save(path, small()))
+	before, _ := os.ReadFile(path)
+	err := writeAtomic(path, func(w io.Writer) error { return errors.New("disk full") })
+	require.Error(t, err, "writeAtomic with a failing write")
+	assert.Contains(t, err.Error(), "ckpt: "+path+": writing ", "writeAtomic error")
+	assert.Contains(t, err.Error(), "disk full", "writeAtomic error")
+	after, _ := os.ReadFile(path)
+	assert.Equal(t, before, after, "existing checkpoint after a failed write")
+	entries, _ := os.ReadDir(dir)
+	assert.Len(t, entries, 1, "no temp file left: %v", entries)
 }

@@ -30,20 +30,21 @@ func ReadFile(path string) (data []float64, shape []int, err error) {
 // is untouched. (runtime/ckpt has the same helper; each package keeps its
 // own so that their errors carry their own prefix.)
 func writeAtomic(path string, write func(io.Writer) error) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	if base == "" {
+	dir, base := filepath.Dir(path), filepath.Base(path)
+	if path == "" || os.IsPathSeparator(path[len(path)-1]) || base == "." {
 		return fmt.Errorf("npy: %q: no file name", path)
 	}
 	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
 	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // the path is the temp file's; dir says enough
+		}
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
-			return fmt.Errorf("npy: %s: directory %s does not exist (create it first or choose another output directory)", path, dir)
+			return &hintError{fmt.Sprintf("npy: %s: directory %s does not exist (create it first or choose another output directory)", path, dir), err}
 		case errors.Is(err, fs.ErrPermission):
-			return fmt.Errorf("npy: %s: cannot create a file in %s: permission denied (make the directory writable or choose another output directory)", path, dir)
+			return &hintError{fmt.Sprintf("npy: %s: cannot create a file in %s: permission denied (make the directory writable or choose another output directory)", path, dir), err}
 		}
 		return fmt.Errorf("npy: %s: cannot create a file in %s: %w", path, dir, err)
 	}
@@ -84,3 +85,12 @@ func writeAtomic(path string, write func(io.Writer) error) (err error) {
 	}
 	return nil
 }
+
+// hintError is an error message that explains err, which it wraps.
+type hintError struct {
+	msg string
+	err error
+}
+
+func (e *hintError) Error() string { return e.msg }
+func (e *hintError) Unwrap() error { return e.err }

@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
+	"io"
+	"io/fs"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -178,7 +180,8 @@ func TestWriteFile(t *testing.T) {
 
 	missing := filepath.Join(dir, "no", "x.npy")
 	err = WriteFile(missing, []float64{1}, 1)
-	assert.EqualError(t, err, "npy: "+missing+": directory "+filepath.Join(dir, "no")+"/ does not exist (create it first or choose another output directory)", "WriteFile into a missing directory")
+	assert.ErrorIs(t, err, fs.ErrNotExist, "WriteFile into a missing directory")
+	assert.EqualError(t, err, "npy: "+missing+": directory "+filepath.Join(dir, "no")+" does not exist (create it first or choose another output directory)", "WriteFile into a missing directory")
 }
 
 type failWriter struct{ n int }
@@ -266,4 +269,17 @@ for name in sys.argv[1:]:
 	for i, x := range data {
 		assert.Equal(t, float64(i)/8, x, "ReadFile data[%d]", i) // exact: i/8 is a dyadic rational
 	}
+}
+
+func TestWriteAtomicCleansUp(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "x.npy")
+	require.NoError(t, WriteFile(path, []float64{1}, 1))
+	err := writeAtomic(path, func(io.Writer) error { return errors.New("disk full") })
+	assert.ErrorContains(t, err, "npy: "+path+": writing ", "writeAtomic with a failing write")
+	data, _, err := ReadFile(path)
+	require.NoError(t, err, "the existing file survives")
+	assert.Equal(t, []float64{1}, data, "the existing file's data")
+	entries, _ := os.ReadDir(dir)
+	assert.Len(t, entries, 1, "no temp file left: %v", entries)
 }

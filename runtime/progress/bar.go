@@ -5,8 +5,8 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -175,9 +175,9 @@ func (b *Bar) Update(step int64, fields ...Field) {
 	case step < b.baseStep:
 		b.baseStep, b.baseTime = step, now
 	}
+	b.dirty = b.dirty || !b.printed || step != b.printStep || !slices.Equal(b.fields, fields)
 	b.step = step
 	b.fields = append(b.fields[:0], fields...)
-	b.dirty = true
 
 	last := b.total > 0 && step >= b.total && !(b.printed && b.printStep == step)
 	if !b.printed || last || now.Sub(b.lastPrint) >= b.every {
@@ -192,7 +192,7 @@ func (b *Bar) print(now time.Time) {
 		b.buf = append(b.buf, '\r')
 	}
 	lineStart := len(b.buf)
-	b.buf = b.line(b.buf)
+	b.buf = b.line(b.buf, now)
 	if b.live {
 		b.buf = cut(b.buf, lineStart, b.width)
 		b.buf = append(b.buf, "\x1b[K"...)
@@ -205,7 +205,7 @@ func (b *Bar) print(now time.Time) {
 }
 
 // line appends "step 120/2000  loss -2.1234  12.3 samples/s  ETA 4m10s".
-func (b *Bar) line(buf []byte) []byte {
+func (b *Bar) line(buf []byte, now time.Time) []byte {
 	buf = append(buf, "step "...)
 	buf = strconv.AppendInt(buf, b.step, 10)
 	if b.total > 0 {
@@ -231,7 +231,7 @@ func (b *Bar) line(buf []byte) []byte {
 	switch {
 	case b.total > 0 && b.step >= b.total:
 		buf = append(buf, "  elapsed "...)
-		buf = append(buf, FormatDuration(b.now().Sub(b.start))...)
+		buf = append(buf, FormatDuration(now.Sub(b.start))...)
 	case b.total > 0 && b.haveTau:
 		buf = append(buf, "  ETA "...)
 		eta := time.Duration(float64(b.total-b.step) * b.tau * float64(time.Second))
@@ -331,12 +331,4 @@ func FormatDuration(d time.Duration) string {
 	}
 	h := s / 3600
 	return fmt.Sprintf("%dd%dh", h/24, h%24)
-}
-
-// String returns the progress line the Bar would print now, without the
-// terminal control sequences.
-func (b *Bar) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return strings.TrimSpace(string(b.line(nil)))
 }

@@ -1,0 +1,136 @@
+// Package app implements the commands that run a compiled model: train,
+// sample and eval. cmd/mafc calls it with the checked-in generated package
+// of a bundled spec; for any other spec, mafc builds a small binary around
+// the generated package and this package (see [Exec]).
+package app
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime"
+	"syscall"
+
+	mafcrt "github.com/mafc-dev/mafc/runtime"
+	"github.com/mafc-dev/mafc/runtime/ir"
+)
+
+// Model is a compiled potential with the program (settings) of the spec it
+// is run with. The spec's training settings may differ from the ones the
+// package was generated with; the kernels' hash must match.
+type Model struct {
+	Prog *ir.Program
+	New  func() mafcrt.Potential
+}
+
+// Exec is the main function of binaries built for specs that have no
+// checked-in package: args are "COMMAND -program FILE.json [flags] SPEC".
+func Exec(newPot func() mafcrt.Potential, args []string, stdout, stderr io.Writer) int {
+	if len(args) < 1 {
+		fmt.Fprintln(stderr, "mafc: usage: COMMAND -program FILE.json [flags] SPEC")
+		return 2
+	}
+	cmd := args[0]
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	progPath := fs.String("program", "", "")
+	// Only -program is ours; everything else goes to the command.
+	rest := []string{}
+	for i := 1; i < len(args); i++ {
+		if args[i] == "-program" && i+1 < len(args) {
+			*progPath = args[i+1]
+			i++
+			continue
+		}
+		rest = append(rest, args[i])
+	}
+	b, err := os.ReadFile(*progPath)
+	if err != nil {
+		fmt.Fprintf(stderr, "mafc: %v\n", err)
+		return 2
+	}
+	prog, err := ir.Decode(b)
+	if err != nil {
+		fmt.Fprintf(stderr, "mafc: %s: %v\n", *progPath, err)
+		return 2
+	}
+	return Run(cmd, Model{Prog: prog, New: newPot}, rest, stdout, stderr)
+}
+
+// Run runs command cmd ("train", "sample" or "eval") on model m with the
+// command's flags in args. It returns the exit status: 0 success, 1 failure,
+// 2 usage, 130 interrupted (after saving a checkpoint).
+func Run(cmd string, m Model, args []string, stdout, stderr io.Writer) int {
+	if p := m.New(); p.Program().Hash() != m.Prog.Hash() {
+		fmt.Fprintf(stderr, "mafc: internal error: compiled model %q does not match the spec (hash %.12s vs %.12s): regenerate it with mafc gen\n",
+			p.Name(), p.Program().Hash(), m.Prog.Hash())
+		return 1
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var err error
+	switch cmd {
+	case "train":
+		err = trainCmd(ctx, m, args, stdout, stderr)
+	case "sample":
+		err = sampleCmd(ctx, m, args, stdout, stderr)
+	case "eval":
+		err = evalCmd(ctx, m, args, stdout, stderr)
+	default:
+		fmt.Fprintf(stderr, "mafc: unknown command %q (want train, sample or eval)\n", cmd)
+		return 2
+	}
+	var ue *usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "mafc %s: %v\n", cmd, ue.err)
+		return 2
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintf(stderr, "mafc %s: interrupted: %v\n", cmd, err)
+		return 130
+	}
+	fmt.Fprintf(stderr, "mafc %s: %v\n", cmd, err)
+	return 1
+}
+
+type usageError struct{ err error }
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+func usagef(format string, args ...any) error {
+	return &usageError{fmt.Errorf(format, args...)}
+}
+
+// parseFlags parses fs; -h prints the usage to stdout and returns a usage
+// error with no message.
+func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
+	fs.SetOutput(stderr)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return &usageError{errors.New("help requested")}
+		}
+		return &usageError{err}
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected arguments %q", fs.Args())
+	}
+	return nil
+}
+
+func defaultWorkers() int { return runtime.GOMAXPROCS(0) }
+
+// writeFileAtomic writes data to path through a temporary file and a rename.
+func writeFileAtomic(path string, data []byte) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
