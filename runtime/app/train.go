@@ -25,11 +25,11 @@ import (
 
 // trainFlags are the flags of mafc train; they override the spec's settings.
 type trainFlags struct {
-	out, metrics, mnistDir, laplacian, memory, progress, figure string
-	steps, epochs, batch, workers, shards, every, ckptEvery, evalN  int
-	seed                                                            int64
-	lr                                                              float64
-	resume                                                          bool
+	out, metrics, mnistDir, laplacian, memory, progress, figure    string
+	steps, epochs, batch, workers, shards, every, ckptEvery, evalN int
+	seed                                                           int64
+	lr                                                             float64
+	resume                                                         bool
 }
 
 func (f *trainFlags) register(fs *flag.FlagSet, m Model) {
@@ -224,7 +224,9 @@ func perEpoch(obj train.Objective, batch int) int {
 	return 1000
 }
 
-func fmtG(x float64) string { return strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.6f", x), "0"), ".") }
+func fmtG(x float64) string {
+	return strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.6f", x), "0"), ".")
+}
 
 // snapshot builds a checkpoint of the trainer and the reporter.
 func snapshot(tr *train.Trainer, rep *reporter, pot mafcrt.Potential) (*ckpt.State, error) {
