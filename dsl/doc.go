@@ -44,7 +44,7 @@
 //	}
 //
 // The second model of the paper, for the 16×16 Ising model, is in
-// [Examples] below, with a convolutional variant.
+// the Examples section below, with a convolutional variant.
 //
 // # Lexical structure
 //

@@ -13,7 +13,10 @@ import (
 	"runtime/debug"
 	"strings"
 
+	_ "embed"
+
 	"github.com/mafc-dev/mafc/codegen"
+	"github.com/mafc-dev/mafc/dsl"
 	mafcrt "github.com/mafc-dev/mafc/runtime"
 	"github.com/mafc-dev/mafc/runtime/app"
 	"github.com/mafc-dev/mafc/runtime/ir"
@@ -21,18 +24,37 @@ import (
 
 const modulePath = "github.com/mafc-dev/mafc"
 
+// defaultSpec is the spec `mafc train` runs when given none: a copy of
+// testdata/ising8.maf (a test keeps the two identical).
+//
+//go:embed default.maf
+var defaultSpec []byte
+
+const defaultSpecName = "ising8.maf"
+
 // modelCmd runs train, sample or eval for a spec: from its checked-in
 // generated package when there is one, otherwise from a binary generated
 // and built into the cache (keyed by the spec's kernel hash) on first use.
 func modelCmd(cmd string, args []string, stdout, stderr io.Writer) int {
 	spec, rest, ok := splitSpec(args)
-	if !ok {
+	var p *ir.Program
+	switch {
+	case ok:
+		if p, ok = compileFile(spec, stderr); !ok {
+			return 1
+		}
+	case cmd == "train":
+		// The main job: the built-in default spec.
+		var err error
+		if p, err = dsl.Compile(defaultSpecName, defaultSpec); err != nil {
+			printErrs(stderr, err)
+			return 1
+		}
+		rest = args
+		fmt.Fprintf(stdout, "mafc: no spec given: training the built-in default %s (the 8×8 Ising model at T_c; see testdata/ising8.maf)\n", defaultSpecName)
+	default:
 		fmt.Fprintf(stderr, "usage: mafc %s SPEC.maf [flags]   (mafc %s SPEC.maf -h lists the flags)\n", cmd, cmd)
 		return 2
-	}
-	p, ok := compileFile(spec, stderr)
-	if !ok {
-		return 1
 	}
 	if ctor := bundledFor(p.Hash()); ctor != nil {
 		return app.Run(cmd, app.Model{Prog: p, New: ctor}, rest, stdout, stderr)

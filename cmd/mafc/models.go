@@ -11,6 +11,7 @@ import (
 	"github.com/mafc-dev/mafc/generated/ising16"
 	"github.com/mafc-dev/mafc/generated/ising16cnn"
 	"github.com/mafc-dev/mafc/generated/ising16d4"
+	"github.com/mafc-dev/mafc/generated/ising8"
 	"github.com/mafc-dev/mafc/generated/mnist"
 	"github.com/mafc-dev/mafc/generated/resnet"
 )
@@ -25,6 +26,7 @@ var bundled = []func() mafcrt.Potential{
 	func() mafcrt.Potential { return ising16.New() },
 	func() mafcrt.Potential { return ising16cnn.New() },
 	func() mafcrt.Potential { return ising16d4.New() },
+	func() mafcrt.Potential { return ising8.New() },
 	func() mafcrt.Potential { return mnist.New() },
 	func() mafcrt.Potential { return resnet.New() },
 }

@@ -25,6 +25,11 @@ type dgemmParams struct {
 	ldb            int
 	c              []float64
 	ldc            int
+
+	// packed: op(B) is already packed in bp (see PackedB64 for the layout)
+	// and b/ldb/bTrans are unused.
+	packed bool
+	bp     []float64
 }
 
 // dgemmBuffers makes sure the arena holds the float64 packing buffers.
@@ -53,23 +58,33 @@ func (ar *arena) dgemmBlock(p *dgemmParams, i0, i1, j0, j1 int) {
 			if pc > 0 {
 				beta = 1
 			}
-			dgemmPackB(ar.dgemmB, p.b, p.ldb, p.bTrans, pc, kc, jc, nc)
+			// bb holds the kc×nc block of op(B) as NR-column micro-panels
+			// bs elements apart.
+			bb, bs := ar.dgemmB, kc*dgemmNR
+			if p.packed {
+				// Pre-packed: the micro-panels span the whole depth k, so
+				// the block starts pc rows into panel jc/NR.
+				bb, bs = p.bp[jc*k+pc*dgemmNR:], k*dgemmNR
+			} else {
+				dgemmPackB(ar.dgemmB, p.b, p.ldb, p.bTrans, pc, kc, jc, nc)
+			}
 			for ic := i0; ic < i1; ic += mcb {
 				mc := min(mcb, i1-ic)
 				dgemmPackA(ar.dgemmA, p.a, p.lda, p.aTrans, ic, mc, pc, kc)
-				dgemmMacro(mc, nc, kc, ar.dgemmA, ar.dgemmB, p.c[ic*p.ldc+jc:], p.ldc, p.alpha, beta)
+				dgemmMacro(mc, nc, kc, ar.dgemmA, bb, bs, p.c[ic*p.ldc+jc:], p.ldc, p.alpha, beta)
 			}
 		}
 	}
 }
 
 // dgemmMacro multiplies a packed mc×kc block of A by a packed kc×nc block
-// of B into C (which starts at the block's top-left element).
-func dgemmMacro(mc, nc, kc int, ap, bp, c []float64, ldc int, alpha, beta float64) {
+// of B into C (which starts at the block's top-left element). The NR-column
+// micro-panels of B (kc×NR each) start bs elements apart.
+func dgemmMacro(mc, nc, kc int, ap, bp []float64, bs int, c []float64, ldc int, alpha, beta float64) {
 	var tmp [dgemmMR * dgemmNR]float64
 	for jr := 0; jr < nc; jr += dgemmNR {
 		nr := min(dgemmNR, nc-jr)
-		bpp := &bp[jr*kc]
+		bpp := &bp[jr/dgemmNR*bs]
 		for ir := 0; ir < mc; ir += dgemmMR {
 			mr := min(dgemmMR, mc-ir)
 			app := &ap[ir*kc]
@@ -182,7 +197,9 @@ func dgemmPackB(dst, b []float64, ldb int, trans bool, p0, kc, j0, nc int) {
 			for jr := 0; jr < full; jr += nr {
 				*(*[nr]float64)(dst[jr*kc+p*nr:]) = *(*[nr]float64)(src[jr:])
 			}
-			copy(dst[full*kc+p*nr:], src[full:])
+			if full < nc {
+				copy(dst[full*kc+p*nr:], src[full:])
+			}
 		}
 		return
 	}

@@ -614,13 +614,13 @@ func TestZeroAllocs(t *testing.T) {
 
 func TestPlan(t *testing.T) {
 	// Serial when one thread or small.
-	_, _, tm, tn := plan(1024, 784, 1024, 1, 6, 8, dgemmNC)
+	_, _, tm, tn := plan(1024, 784, 1024, 1, 6, 8, dgemmNC, false)
 	assert.Equal(t, 1, tm*tn)
-	_, _, tm, tn = plan(10, 10, 10, 2, 6, 8, dgemmNC)
+	_, _, tm, tn = plan(10, 10, 10, 2, 6, 8, dgemmNC, false)
 	assert.Equal(t, 1, tm*tn)
 	for _, s := range [][3]int{{1024, 100, 784}, {1024, 784, 1024}, {256, 256, 256}, {102400, 784, 1024}, {1024, 784, 100}, {7, 5000, 300}} {
 		for _, th := range []int{2, 3, 8} {
-			rows, cols, tm, tn := plan(s[0], s[1], s[2], th, 6, 8, dgemmNC)
+			rows, cols, tm, tn := plan(s[0], s[1], s[2], th, 6, 8, dgemmNC, false)
 			assert.GreaterOrEqual(t, tm*tn, 2, "%v", s)
 			assert.Zero(t, rows%6)
 			assert.Zero(t, cols%8)

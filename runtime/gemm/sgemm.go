@@ -24,6 +24,11 @@ type sgemmParams struct {
 	ldb            int
 	c              []float32
 	ldc            int
+
+	// packed: op(B) is already packed in bp (see PackedB64 for the layout)
+	// and b/ldb/bTrans are unused.
+	packed bool
+	bp     []float32
 }
 
 // sgemmBuffers makes sure the arena holds the float32 packing buffers.
@@ -52,23 +57,33 @@ func (ar *arena) sgemmBlock(p *sgemmParams, i0, i1, j0, j1 int) {
 			if pc > 0 {
 				beta = 1
 			}
-			sgemmPackB(ar.sgemmB, p.b, p.ldb, p.bTrans, pc, kc, jc, nc)
+			// bb holds the kc×nc block of op(B) as NR-column micro-panels
+			// bs elements apart.
+			bb, bs := ar.sgemmB, kc*sgemmNR
+			if p.packed {
+				// Pre-packed: the micro-panels span the whole depth k, so
+				// the block starts pc rows into panel jc/NR.
+				bb, bs = p.bp[jc*k+pc*sgemmNR:], k*sgemmNR
+			} else {
+				sgemmPackB(ar.sgemmB, p.b, p.ldb, p.bTrans, pc, kc, jc, nc)
+			}
 			for ic := i0; ic < i1; ic += mcb {
 				mc := min(mcb, i1-ic)
 				sgemmPackA(ar.sgemmA, p.a, p.lda, p.aTrans, ic, mc, pc, kc)
-				sgemmMacro(mc, nc, kc, ar.sgemmA, ar.sgemmB, p.c[ic*p.ldc+jc:], p.ldc, p.alpha, beta)
+				sgemmMacro(mc, nc, kc, ar.sgemmA, bb, bs, p.c[ic*p.ldc+jc:], p.ldc, p.alpha, beta)
 			}
 		}
 	}
 }
 
 // sgemmMacro multiplies a packed mc×kc block of A by a packed kc×nc block
-// of B into C (which starts at the block's top-left element).
-func sgemmMacro(mc, nc, kc int, ap, bp, c []float32, ldc int, alpha, beta float32) {
+// of B into C (which starts at the block's top-left element). The NR-column
+// micro-panels of B (kc×NR each) start bs elements apart.
+func sgemmMacro(mc, nc, kc int, ap, bp []float32, bs int, c []float32, ldc int, alpha, beta float32) {
 	var tmp [sgemmMR * sgemmNR]float32
 	for jr := 0; jr < nc; jr += sgemmNR {
 		nr := min(sgemmNR, nc-jr)
-		bpp := &bp[jr*kc]
+		bpp := &bp[jr/sgemmNR*bs]
 		for ir := 0; ir < mc; ir += sgemmMR {
 			mr := min(sgemmMR, mc-ir)
 			app := &ap[ir*kc]
@@ -181,7 +196,9 @@ func sgemmPackB(dst, b []float32, ldb int, trans bool, p0, kc, j0, nc int) {
 			for jr := 0; jr < full; jr += nr {
 				*(*[nr]float32)(dst[jr*kc+p*nr:]) = *(*[nr]float32)(src[jr:])
 			}
-			copy(dst[full*kc+p*nr:], src[full:])
+			if full < nc {
+				copy(dst[full*kc+p*nr:], src[full:])
+			}
 		}
 		return
 	}

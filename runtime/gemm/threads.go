@@ -232,8 +232,9 @@ var parMNK = 128 * 128 * 128
 // It returns the block size (rows a multiple of mr, cols of nr) and the
 // grid; tm·tn == 1 means run serially. It minimises the modelled time
 // (rounds of tasks plus a straggler allowance, each task costing its
-// multiply-adds, its packing and a fixed overhead).
-func plan(m, n, k, t, mr, nr, nc int) (rows, cols, tm, tn int) {
+// multiply-adds, its packing and a fixed overhead). With bPacked, op(B) is
+// pre-packed and only A is packed per task.
+func plan(m, n, k, t, mr, nr, nc int, bPacked bool) (rows, cols, tm, tn int) {
 	rows, cols, tm, tn = m, n, 1, 1
 	if t <= 1 || m*n*k < parMNK {
 		return
@@ -251,8 +252,13 @@ func plan(m, n, k, t, mr, nr, nc int) (rows, cols, tm, tn int) {
 				continue
 			}
 			fm, fn, fk := float64(r), float64(c), float64(k)
-			// Packing: B (k×c) once per task, A (r×k) once per NC columns.
-			cost := fm*fn*fk + packCost*(fk*fn+fm*fk*float64((c+nc-1)/nc)) + taskCost
+			// Packing: B (k×c) once per task unless pre-packed, A (r×k)
+			// once per NC columns.
+			packB := fk * fn
+			if bPacked {
+				packB = 0
+			}
+			cost := fm*fn*fk + packCost*(packB+fm*fk*float64((c+nc-1)/nc)) + taskCost
 			rounds := float64((ntask + t - 1) / t)
 			total := (rounds + straggler) * cost
 			if best < 0 || total < best {
@@ -267,10 +273,10 @@ func plan(m, n, k, t, mr, nr, nc int) (rows, cols, tm, tn int) {
 	return
 }
 
-// dgemmRun computes a validated, non-trivial Dgemm.
+// dgemmRun computes a validated, non-trivial Dgemm or DgemmPacked.
 func dgemmRun(p *dgemmParams) {
 	t := Threads()
-	rows, cols, tm, tn := plan(p.m, p.n, p.k, t, dgemmMR, dgemmNR, dgemmNC)
+	rows, cols, tm, tn := plan(p.m, p.n, p.k, t, dgemmMR, dgemmNR, dgemmNC, p.packed)
 	if tm*tn == 1 {
 		ar := getArena()
 		ar.dgemmBlock(p, 0, p.m, 0, p.n)
@@ -285,10 +291,10 @@ func dgemmRun(p *dgemmParams) {
 	putJob(j)
 }
 
-// sgemmRun computes a validated, non-trivial Sgemm.
+// sgemmRun computes a validated, non-trivial Sgemm or SgemmPacked.
 func sgemmRun(p *sgemmParams) {
 	t := Threads()
-	rows, cols, tm, tn := plan(p.m, p.n, p.k, t, sgemmMR, sgemmNR, sgemmNC)
+	rows, cols, tm, tn := plan(p.m, p.n, p.k, t, sgemmMR, sgemmNR, sgemmNC, p.packed)
 	if tm*tn == 1 {
 		ar := getArena()
 		ar.sgemmBlock(p, 0, p.m, 0, p.n)

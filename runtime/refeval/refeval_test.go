@@ -157,6 +157,7 @@ func TestBundledSpecs(t *testing.T) {
 	require.NotEmpty(t, files)
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
+			t.Parallel()
 			src, err := os.ReadFile(f)
 			require.NoError(t, err)
 			p, err := dsl.Compile(f, src)

@@ -1,0 +1,206 @@
+package main
+
+import (
+	"bytes"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/mafc-dev/mafc/runtime/ckpt"
+	"github.com/mafc-dev/mafc/runtime/npy"
+)
+
+func mafc(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var o, e bytes.Buffer
+	code = run(args, &o, &e)
+	return code, o.String(), e.String()
+}
+
+func TestUsage(t *testing.T) {
+	code, _, stderr := mafc(t)
+	require.Equal(t, 2, code)
+	require.Contains(t, stderr, "Usage")
+	code, _, stderr = mafc(t, "frobnicate")
+	require.Equal(t, 2, code)
+	require.Contains(t, stderr, `unknown command "frobnicate"`)
+	code, _, _ = mafc(t, "check")
+	require.Equal(t, 2, code)
+	code, out, _ := mafc(t, "version")
+	require.Equal(t, 0, code)
+	require.Contains(t, out, "mafc")
+}
+
+func TestCheck(t *testing.T) {
+	specs, err := filepath.Glob("../../testdata/*.maf")
+	require.NoError(t, err)
+	code, out, stderr := mafc(t, append([]string{"check", "-v"}, specs...)...)
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, out, "804864 parameters")
+	require.Contains(t, out, "131584 parameters")
+
+	bad := filepath.Join(t.TempDir(), "bad.maf")
+	require.NoError(t, os.WriteFile(bad, []byte("model bad\ninput x: vector(4)\npotential {\n  h = relu(dense(x, 3))\n  phi = dense(h, 1)\n}\n"), 0o644))
+	code, _, stderr = mafc(t, "check", bad)
+	require.Equal(t, 1, code)
+	require.Contains(t, stderr, bad+":4:7: ")
+	require.Contains(t, stderr, "C²")
+	code, _, stderr = mafc(t, "check", filepath.Join(t.TempDir(), "missing.maf"))
+	require.Equal(t, 1, code)
+	require.Contains(t, stderr, "no such file")
+}
+
+func TestFmt(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "m.maf")
+	require.NoError(t, os.WriteFile(path, []byte("model m   \ninput x:vector( 3 )\npotential{ h=tanh(dense(x,4)) ; phi=sum(h) }\n"), 0o644))
+	code, out, stderr := mafc(t, "fmt", path)
+	require.Equal(t, 0, code, stderr)
+	require.NotEmpty(t, out)
+	code, _, stderr = mafc(t, "fmt", "-w", path)
+	require.Equal(t, 0, code, stderr)
+	once, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.Equal(t, out, string(once))
+	code, _, _ = mafc(t, "fmt", "-w", path)
+	require.Equal(t, 0, code)
+	twice, _ := os.ReadFile(path)
+	require.Equal(t, string(once), string(twice), "fmt is not idempotent")
+}
+
+func TestGen(t *testing.T) {
+	dir := t.TempDir()
+	code, out, stderr := mafc(t, "gen", "-o", dir, "../../testdata/ising16.maf")
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, out, "ising16.maf.go")
+	code, _, stderr = mafc(t, "gen", "-check", "-o", dir, "../../testdata/ising16.maf")
+	require.Equal(t, 0, code, stderr)
+	// Writing again changes nothing.
+	code, out, _ = mafc(t, "gen", "-o", dir, "../../testdata/ising16.maf")
+	require.Equal(t, 0, code)
+	require.Empty(t, out)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "ising16.maf.go"), []byte("package ising16\n"), 0o644))
+	code, _, stderr = mafc(t, "gen", "-check", "-o", dir, "../../testdata/ising16.maf")
+	require.Equal(t, 1, code)
+	require.Contains(t, stderr, "stale")
+	code, out, _ = mafc(t, "gen", "-dump=ir", "../../testdata/ising16.maf")
+	require.Equal(t, 0, code)
+	require.Contains(t, out, "params 131584")
+}
+
+func TestDefaultSpecIsIsing8(t *testing.T) {
+	want, err := os.ReadFile("../../testdata/ising8.maf")
+	require.NoError(t, err)
+	require.Equal(t, string(want), string(defaultSpec), "cmd/mafc/default.maf must be a copy of testdata/ising8.maf")
+}
+
+func params(t *testing.T, dir string) []uint64 {
+	t.Helper()
+	st, err := ckpt.Load(filepath.Join(dir, ckpt.FileName))
+	require.NoError(t, err)
+	out := make([]uint64, len(st.Params))
+	for i, v := range st.Params {
+		out[i] = math.Float64bits(v)
+	}
+	return out
+}
+
+// TestTrainResumeSampleEval trains the default model a few steps, resumes
+// a shorter run to the same length and checks the parameters agree bit for
+// bit, then samples and evaluates the checkpoint.
+func TestTrainResumeSampleEval(t *testing.T) {
+	base := t.TempDir()
+	full, part := filepath.Join(base, "full"), filepath.Join(base, "part")
+	common := []string{"-batch", "8", "-checkpoint-every", "2", "-eval-samples", "16", "-progress", "lines"}
+	code, out, stderr := mafc(t, append([]string{"train", "-o", full, "-steps", "4"}, common...)...)
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, out, "exact optimum")
+	require.FileExists(t, filepath.Join(full, "figure.png"))
+	require.FileExists(t, filepath.Join(full, "metrics.csv"))
+
+	code, _, stderr = mafc(t, append([]string{"train", "-o", part, "-steps", "2"}, common...)...)
+	require.Equal(t, 0, code, stderr)
+	code, out, stderr = mafc(t, append([]string{"train", "-o", part, "-steps", "4"}, common...)...)
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, out, "resuming ising8")
+	require.Equal(t, params(t, full), params(t, part), "a resumed run differs from an uninterrupted one")
+	m, err := os.ReadFile(filepath.Join(part, "metrics.csv"))
+	require.NoError(t, err)
+	require.Equal(t, 5, strings.Count(string(m), "\n"), "metrics.csv should hold a header and 4 rows:\n%s", m)
+
+	// Refuse to start over a checkpoint without -resume.
+	code, _, stderr = mafc(t, append([]string{"train", "-o", part, "-steps", "6", "-resume=false"}, common...)...)
+	require.Equal(t, 1, code)
+	require.Contains(t, stderr, "nothing was overwritten")
+
+	// A checkpoint of another model is rejected.
+	code, _, stderr = mafc(t, "eval", "../../testdata/ising16.maf", "-ckpt", part)
+	require.Equal(t, 1, code)
+	require.Contains(t, stderr, "is for model \"ising8\"")
+
+	// A corrupt checkpoint names the file.
+	bad := filepath.Join(base, "bad.ckpt")
+	require.NoError(t, os.WriteFile(bad, []byte("MAFCCKPT but not really"), 0o644))
+	code, _, stderr = mafc(t, "sample", "../../testdata/ising8.maf", "-ckpt", bad)
+	require.Equal(t, 1, code)
+	require.Contains(t, stderr, bad)
+
+	npyPath := filepath.Join(base, "x.npy")
+	spins := filepath.Join(base, "s.npy")
+	code, out, stderr = mafc(t, "sample", "../../testdata/ising8.maf", "-ckpt", filepath.Join(part, ckpt.FileName), "-n", "5", "-o", npyPath, "-spins", spins)
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, out, "round trip")
+	data, shape, err := npy.ReadFile(npyPath)
+	require.NoError(t, err)
+	require.Equal(t, []int{5, 64}, shape)
+	require.Len(t, data, 320)
+	require.FileExists(t, spins)
+
+	code, out, stderr = mafc(t, "eval", "../../testdata/ising8.maf", "-ckpt", part, "-n", "16")
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, out, "variational loss per site")
+}
+
+func TestTrainBadFlags(t *testing.T) {
+	code, _, stderr := mafc(t, "train", "../../testdata/ising8.maf", "-batch", "0", "-o", t.TempDir())
+	require.Equal(t, 2, code)
+	require.Contains(t, stderr, "-batch")
+	code, _, stderr = mafc(t, "train", "../../testdata/ising8.maf", "-laplacian", "approx", "-o", t.TempDir())
+	require.Equal(t, 2, code)
+	require.Contains(t, stderr, "exact or hutchinson")
+	code, _, _ = mafc(t, "sample", "../../testdata/ising8.maf")
+	require.Equal(t, 2, code)
+	code, _, stderr = mafc(t, "train", "../../testdata/chain64.maf", "-o", t.TempDir())
+	require.Equal(t, 1, code)
+	require.Contains(t, stderr, "no train block")
+}
+
+// TestCacheBuild runs a spec that has no checked-in package: mafc generates
+// and builds it into the cache on first use, and reuses it after.
+func TestCacheBuild(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a binary with the Go toolchain")
+	}
+	t.Setenv("MAFC_CACHE", t.TempDir())
+	spec := filepath.Join(t.TempDir(), "tiny.maf")
+	require.NoError(t, os.WriteFile(spec, []byte(`model tiny
+input x: vector(2)
+potential {
+    h = softplus(dense(x, 8))
+    phi = dense(h, 1) + 0.5 * sum(quadratic(x))
+}
+flow { steps = 4  dt = 0.1 }
+train { objective = likelihood(gaussian)  batch = 16  steps = 3 }
+`), 0o644))
+	out := t.TempDir()
+	code, stdout, stderr := mafc(t, "train", spec, "-o", out, "-progress", "lines")
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, stderr, "first use only")
+	require.Contains(t, stdout, "NLL on")
+	code, _, stderr = mafc(t, "eval", spec, "-ckpt", out, "-n", "32")
+	require.Equal(t, 0, code, stderr)
+	require.NotContains(t, stderr, "first use only", "the second run must reuse the cached binary")
+}

@@ -1,0 +1,98 @@
+package gemm
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"testing"
+
+	"gonum.org/v1/gonum/blas"
+)
+
+// BenchmarkPacked64 and BenchmarkPacked32 compare, on one thread, the
+// small-m products of the trainer with a constant weight matrix W:
+//
+//	fwd: C(m×n)  = X(m×k)·Wᵀ, W n×k        (NoTrans, Trans, beta = 0)
+//	bwd: C(m×k) += Xb(m×n)·W               (NoTrans, NoTrans, beta = 1)
+//
+// for every W shape in packedProdShapes and m in packedProdMs, each with
+//
+//	dgemm:  Dgemm, packing W on every call,
+//	packed: DgemmPacked, W packed once outside the timer,
+//	gonum:  gonum's Dgemm with GOMAXPROCS = 1.
+//
+// Names read fwd/W1024x784/m16/packed. Run for example with
+//
+//	go test -run '^$' -bench 'Packed64|Packed32' -benchtime 200ms ./runtime/gemm/
+func BenchmarkPacked64(b *testing.B) {
+	benchPacked(b, impl64(), gonum64(), func(tB bool, k, n int, w []float64, ldw int) func(bool, int, float64, []float64, int, float64, []float64, int) {
+		var pb PackedB64
+		pb.Pack(tB, k, n, w, ldw)
+		return func(tA bool, m int, alpha float64, a []float64, lda int, beta float64, c []float64, ldc int) {
+			DgemmPacked(tA, m, alpha, a, lda, &pb, beta, c, ldc)
+		}
+	})
+}
+
+func BenchmarkPacked32(b *testing.B) {
+	benchPacked(b, impl32(), gonum32(), func(tB bool, k, n int, w []float32, ldw int) func(bool, int, float32, []float32, int, float32, []float32, int) {
+		var pb PackedB32
+		pb.Pack(tB, k, n, w, ldw)
+		return func(tA bool, m int, alpha float32, a []float32, lda int, beta float32, c []float32, ldc int) {
+			SgemmPacked(tA, m, alpha, a, lda, &pb, beta, c, ldc)
+		}
+	})
+}
+
+func benchPacked[T float](b *testing.B, ours, theirs gemmFunc[T], pack func(tB bool, k, n int, w []T, ldw int) func(bool, int, T, []T, int, T, []T, int)) {
+	rnd := rand.New(rand.NewPCG(1, 1))
+	for _, dir := range []string{"fwd", "bwd"} {
+		for _, ws := range packedProdShapes {
+			wn, wk := ws[0], ws[1]
+			w := make([]T, wn*wk)
+			for i := range w {
+				w[i] = T(rnd.Float64() - 0.5)
+			}
+			n, k, tB, beta := wn, wk, blas.Trans, T(0)
+			if dir == "bwd" {
+				n, k, tB, beta = wk, wn, blas.NoTrans, 1
+			}
+			ldw := wk
+			for _, m := range packedProdMs {
+				a := make([]T, m*k)
+				c := make([]T, m*n)
+				for i := range a {
+					a[i] = T(rnd.Float64() - 0.5)
+				}
+				flops := 2 * float64(m) * float64(n) * float64(k)
+				name := fmt.Sprintf("%s/W%dx%d/m%d", dir, wn, wk, m)
+				b.Run(name+"/dgemm", func(b *testing.B) {
+					old := threads.Load()
+					defer threads.Store(old)
+					SetThreads(1)
+					ours(blas.NoTrans, tB, m, n, k, 1, a, k, w, ldw, beta, c, n)
+					reportFlops(b, flops, func() {
+						ours(blas.NoTrans, tB, m, n, k, 1, a, k, w, ldw, beta, c, n)
+					})
+				})
+				b.Run(name+"/packed", func(b *testing.B) {
+					old := threads.Load()
+					defer threads.Store(old)
+					SetThreads(1)
+					f := pack(tB != blas.NoTrans, k, n, w, ldw)
+					f(false, m, 1, a, k, beta, c, n)
+					reportFlops(b, flops, func() {
+						f(false, m, 1, a, k, beta, c, n)
+					})
+				})
+				b.Run(name+"/gonum", func(b *testing.B) {
+					defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+					theirs(blas.NoTrans, tB, m, n, k, 1, a, k, w, ldw, beta, c, n)
+					reportFlops(b, flops, func() {
+						theirs(blas.NoTrans, tB, m, n, k, 1, a, k, w, ldw, beta, c, n)
+					})
+				})
+			}
+		}
+	}
+}

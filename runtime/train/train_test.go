@@ -1,0 +1,158 @@
+package train_test
+
+import (
+	"context"
+	"errors"
+	"math"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/mafc-dev/mafc/generated/ising8"
+	"github.com/mafc-dev/mafc/runtime/ode"
+	"github.com/mafc-dev/mafc/runtime/optim"
+	"github.com/mafc-dev/mafc/runtime/train"
+)
+
+func config(workers, steps int) train.Config {
+	return train.Config{
+		Steps: steps, Batch: 8, Seed: 3, Workers: workers, Shards: 4,
+		Optimizer: optim.Settings{Name: "adam", LR: 3e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 1e-3},
+		Flow:      train.FlowConfig{Tableau: ode.RK4, Steps: 6, Dt: 0.1},
+	}
+}
+
+func newTrainer(t *testing.T, workers, steps int) *train.Trainer {
+	t.Helper()
+	obj, err := train.NewVariational(8, 8, 2/math.Log(1+math.Sqrt2), 3)
+	require.NoError(t, err)
+	tr, err := train.New(ising8.New(), obj, config(workers, steps))
+	require.NoError(t, err)
+	t.Cleanup(tr.Close)
+	return tr
+}
+
+func bits(v []float64) []uint64 {
+	out := make([]uint64, len(v))
+	for i, x := range v {
+		out[i] = math.Float64bits(x)
+	}
+	return out
+}
+
+// TestWorkersDoNotChangeResults: the same seed gives bit-identical
+// parameters with 1, 2 and 4 workers (fixed shards, fixed reduction order).
+func TestWorkersDoNotChangeResults(t *testing.T) {
+	var ref []uint64
+	for _, w := range []int{1, 2, 4} {
+		tr := newTrainer(t, w, 4)
+		require.NoError(t, tr.Run(context.Background(), nil))
+		got := bits(tr.Pot.Params())
+		if ref == nil {
+			ref = got
+			continue
+		}
+		require.Equal(t, ref, got, "parameters after 4 steps with %d workers differ from 1 worker", w)
+	}
+}
+
+// TestResumeIsBitIdentical interrupts a run, restores a new trainer from the
+// snapshot and checks it ends exactly where an uninterrupted run ends.
+func TestResumeIsBitIdentical(t *testing.T) {
+	full := newTrainer(t, 2, 6)
+	require.NoError(t, full.Run(context.Background(), nil))
+
+	part := newTrainer(t, 2, 6)
+	ctx, cancel := context.WithCancel(context.Background())
+	err := part.Run(ctx, func(r train.Record) error {
+		if r.Step == 3 {
+			cancel()
+		}
+		return nil
+	})
+	require.ErrorIs(t, err, context.Canceled)
+	require.EqualValues(t, 3, part.StepsDone())
+	snap, err := part.Snapshot()
+	require.NoError(t, err)
+
+	resumed := newTrainer(t, 1, 6)
+	require.NoError(t, resumed.Restore(snap))
+	require.NoError(t, resumed.Run(context.Background(), nil))
+	require.Equal(t, bits(full.Pot.Params()), bits(resumed.Pot.Params()), "resumed run differs from the uninterrupted one")
+	require.Len(t, resumed.History, 6)
+	for i := range full.History {
+		require.Equal(t, full.History[i].Loss, resumed.History[i].Loss, "loss at step %d", i+1)
+	}
+}
+
+// TestMemoryModesAgree: storing every stage and recomputing segments give
+// bit-identical training.
+func TestMemoryModesAgree(t *testing.T) {
+	run := func(mem ode.Memory) []uint64 {
+		obj, err := train.NewVariational(8, 8, 2.269185314213022, 3)
+		require.NoError(t, err)
+		cfg := config(2, 2)
+		cfg.Memory, cfg.Every = mem, 4
+		tr, err := train.New(ising8.New(), obj, cfg)
+		require.NoError(t, err)
+		defer tr.Close()
+		require.NoError(t, tr.Run(context.Background(), nil))
+		return bits(tr.Pot.Params())
+	}
+	require.Equal(t, run(ode.Store), run(ode.Recompute))
+}
+
+// nanObjective makes the loss NaN from a given step on.
+type nanObjective struct {
+	train.Objective
+	n, from int
+}
+
+func (o *nanObjective) Next(x0, a0 []float64) {
+	o.n++
+	o.Objective.Next(x0, a0)
+	if o.n >= o.from {
+		a0[0] = math.NaN()
+	}
+}
+
+func TestNonFiniteStops(t *testing.T) {
+	obj, err := train.NewVariational(8, 8, 2.269185314213022, 3)
+	require.NoError(t, err)
+	tr, err := train.New(ising8.New(), &nanObjective{Objective: obj, from: 3}, config(2, 5))
+	require.NoError(t, err)
+	defer tr.Close()
+	before := append([]float64(nil), tr.Pot.Params()...)
+	err = tr.Run(context.Background(), nil)
+	var nf *train.NonFiniteError
+	require.True(t, errors.As(err, &nf), "Run error = %v, want a NonFiniteError", err)
+	require.EqualValues(t, 3, nf.Step)
+	require.Contains(t, err.Error(), "step 3")
+	require.EqualValues(t, 2, tr.StepsDone(), "the bad step must not be applied")
+	require.NotEqual(t, before, tr.Pot.Params())
+}
+
+// TestAllocationsPerStep: after the first step, a training step does not
+// allocate.
+func TestAllocationsPerStep(t *testing.T) {
+	if testing.Short() {
+		t.Skip("allocation counts are skipped in -short")
+	}
+	tr := newTrainer(t, 2, 100)
+	_, err := tr.Step()
+	require.NoError(t, err)
+	allocs := testing.AllocsPerRun(3, func() {
+		if _, err := tr.Step(); err != nil {
+			t.Fatal(err)
+		}
+	})
+	require.Zero(t, allocs, "allocations per training step")
+}
+
+// TestLossDecreases is a smoke test of learning on the 8×8 Ising target.
+func TestLossDecreases(t *testing.T) {
+	tr := newTrainer(t, 2, 40)
+	require.NoError(t, tr.Run(context.Background(), nil))
+	first, last := tr.History[0].Loss, tr.History[len(tr.History)-1].Loss
+	require.Less(t, last, first-0.05, "loss per site did not decrease: %v → %v", first, last)
+}
