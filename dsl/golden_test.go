@@ -99,12 +99,12 @@ func unifiedDiff(nameA, nameB, a, b string) string {
 		case i < len(x) && j < len(y) && x[i] == y[j]:
 			edits = append(edits, edit{' ', x[i], i, j})
 			i, j = i+1, j+1
-		case j < len(y) && (i == len(x) || lcs[i][j+1] >= lcs[i+1][j]):
-			edits = append(edits, edit{'+', y[j], i, j})
-			j++
-		default:
+		case i < len(x) && (j == len(y) || lcs[i+1][j] >= lcs[i][j+1]):
 			edits = append(edits, edit{'-', x[i], i, j})
 			i++
+		default:
+			edits = append(edits, edit{'+', y[j], i, j})
+			j++
 		}
 	}
 	const context = 3
@@ -199,4 +199,27 @@ func TestDocExamples(t *testing.T) {
 		}
 	}
 	assert.GreaterOrEqual(t, n, 4, "examples found in doc.go")
+}
+
+func TestUnifiedDiff(t *testing.T) {
+	a := "a\nb\nc\nd\ne\nf\ng\nh\ni\nj\n"
+	b := "a\nb\nC\nd\ne\nf\ng\nh\ni\nj\nk\n"
+	want := `--- want
++++ got
+@@ -1,6 +1,6 @@
+ a
+ b
+-c
++C
+ d
+ e
+ f
+@@ -8,3 +8,4 @@
+ h
+ i
+ j
++k
+`
+	assert.Equal(t, want, unifiedDiff("want", "got", a, b), "unifiedDiff(%q, %q)", a, b)
+	assert.Equal(t, "--- x\n+++ y\n", unifiedDiff("x", "y", a, a), "unifiedDiff of equal texts")
 }

@@ -2,6 +2,7 @@ package emit
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/dave/jennifer/jen"
 
@@ -220,50 +221,42 @@ func (g *gen) fwdAct(pl *plan.Plan, n *plan.Node) []jen.Code {
 	lap := pl.Mode != plan.Values && !n.LZero
 	tOffA, _ := layout(segT, a.Rows)
 	tOffY, _ := layout(segT, n.Rows)
-	d2, d3 := "_", "_"
+	n2 := fmt.Sprintf("nb*%d", size)
+	d2arg, d3arg := "nil", "nil"
 	if pl.Mode != plan.Values {
-		d2 = "d2"
+		d2arg = fmt.Sprintf("w.%sD2[:%s]", yn, n2)
 	}
 	if rev {
-		d3 = "d3"
+		d3arg = fmt.Sprintf("w.%sD3[:%s]", yn, n2)
 	}
-	f := "f"
-	inner := []jen.Code{
-		raw("k := b*%d + j", size),
-		raw("%s, d1, %s, %s := ", f, d2, d3).Qual(pathKern, actFunc[n.Act]).Call(jen.Id("float64(a[k])")),
-		raw("y[k] = %s", g.cvt("f")),
-		raw("w.%sD1[k] = %s", yn, g.cvt("d1")),
-	}
-	if pl.Mode != plan.Values {
-		inner = append(inner, raw("w.%sD2[k] = %s", yn, g.cvt("d2")))
-	}
-	if rev {
-		inner = append(inner, raw("w.%sD3[k] = %s", yn, g.cvt("d3")))
-	}
+	out = append(out, jen.Comment(fmt.Sprintf("σ, σ′%s for the value rows", map[bool]string{true: ", σ″, σ‴", false: map[bool]string{true: ", σ″", false: ""}[pl.Mode != plan.Values]}[rev])),
+		kcall(actFunc[n.Act]+"N", rows("w."+yn, "0", "nb", size), fmt.Sprintf("w.%sD1[:%s]", yn, n2), d2arg, d3arg, rows("w."+an, "0", "nb", size)))
+	var inner []jen.Code
 	if lap {
 		terms := []string{}
 		if !a.LZero {
-			terms = append(terms, fmt.Sprintf("%s*a[lo+k]", g.cvt("d1")))
+			terms = append(terms, "d1[k]*a[lo+k]")
 		}
 		if q != "" {
-			terms = append(terms, fmt.Sprintf("%s*%s", g.cvt("d2"), q))
+			terms = append(terms, "d2[k]*"+q)
 		}
 		e := "0"
 		if len(terms) > 0 {
-			e = terms[0]
-			for _, t := range terms[1:] {
-				e += " + " + t
-			}
+			e = joinPlus(terms)
 		}
 		inner = append(inner, raw("y[lo+k] = %s", e))
 	}
 	if rev {
-		inner = append(inner, raw("y[ty+k] = %s * a[ta+k]", g.cvt("d1")))
+		inner = append(inner, raw("y[ty+k] = d1[k] * a[ta+k]"))
 	}
-	if q == "" || !lap {
-		inner = append([]jen.Code{raw("_ = j")}, inner...)
+	if len(inner) == 0 {
+		return out
 	}
-	blk := []jen.Code{raw("a, y := w.%s, w.%s", an, yn)}
+	inner = append([]jen.Code{raw("k := b*%d + j", size)}, inner...)
+	if !strings.Contains(q, "[j") {
+		inner = append(inner, raw("_ = j"))
+	}
+	blk := []jen.Code{raw("a, y := w.%s, w.%s", an, yn), raw("d1, d2 := w.%sD1, w.%sD2", yn, yn), raw("_, _, _ = a, d1, d2")}
 	if lap {
 		blk = append(blk, raw("lo := nb * %d", size))
 	}

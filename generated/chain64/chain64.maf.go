@@ -520,35 +520,15 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((nb)*64, 5, w.cols), mat(4, 5, hConvW), 0, mat((nb)*64, 4, rows(w.hConv, 0, nb, 256)))
 	kern.AddBiasSites(rows(w.hConv, 0, nb, 256), hConvB, nb, 64, 4)
 	// chain64.maf:7:9  h = tanh(h.conv)
-	{
-		a, y := w.hConv, w.h
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 256; j++ {
-				_ = j
-				k := b*256 + j
-				f, d1, _, _ := kern.Tanh(float64(a[k]))
-				y[k] = f
-				w.hD1[k] = d1
-			}
-		}
-	}
+	// σ, σ′ for the value rows
+	kern.TanhN(rows(w.h, 0, nb, 256), w.hD1[:nb*256], nil, nil, rows(w.hConv, 0, nb, 256))
 	// chain64.maf:8:22  phi.conv = conv3x1(h) + b, periodic, 4→1 channels
 	kern.Im2Col(w.cols, rows(w.h, 0, nb, 256), nb, w.phiConvGeom)
 	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((nb)*64, 12, w.cols), mat(1, 12, phiConvW), 0, mat((nb)*64, 1, rows(w.phiConv, 0, nb, 64)))
 	kern.AddBiasSites(rows(w.phiConv, 0, nb, 64), phiConvB, nb, 64, 1)
 	// chain64.maf:8:15  phi.lncosh = lncosh(phi.conv)
-	{
-		a, y := w.phiConv, w.phiLncosh
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 64; j++ {
-				_ = j
-				k := b*64 + j
-				f, d1, _, _ := kern.LnCosh(float64(a[k]))
-				y[k] = f
-				w.phiLncoshD1[k] = d1
-			}
-		}
-	}
+	// σ, σ′ for the value rows
+	kern.LnCoshN(rows(w.phiLncosh, 0, nb, 64), w.phiLncoshD1[:nb*64], nil, nil, rows(w.phiConv, 0, nb, 64))
 	// chain64.maf:8:11  phi = Σ phi.lncosh
 	{
 		o, x := rows(w.phi, 0, nb, 1), rows(w.phiLncosh, 0, nb, 64)
@@ -573,17 +553,17 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((nb)*64, 5, w.cols), mat(4, 5, hConvW), 0, mat((nb)*64, 4, rows(w.hConv, 0, nb, 256)))
 	kern.AddBiasSites(rows(w.hConv, 0, nb, 256), hConvB, nb, 64, 4)
 	// chain64.maf:7:9  h = tanh(h.conv)  [J: receptive-field Jacobian: 5×1 window per site (not 64 wide)]
+	// σ, σ′, σ″ for the value rows
+	kern.TanhN(rows(w.h, 0, nb, 256), w.hD1[:nb*256], w.hD2[:nb*256], nil, rows(w.hConv, 0, nb, 256))
 	{
 		a, y := w.hConv, w.h
+		d1, d2 := w.hD1, w.hD2
+		_, _, _ = a, d1, d2
 		lo := nb * 256
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 256; j++ {
 				k := b*256 + j
-				f, d1, d2, _ := kern.Tanh(float64(a[k]))
-				y[k] = f
-				w.hD1[k] = d1
-				w.hD2[k] = d2
-				y[lo+k] = d2 * m.hConvNorm2[j%4]
+				y[lo+k] = d2[k] * m.hConvNorm2[j%4]
 			}
 		}
 	}
@@ -597,17 +577,18 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb*448, 12, w.cols), mat(1, 12, phiConvW), 0, mat(nb*448, 1, w.phiConvRF))
 	// chain64.maf:8:15  phi.lncosh = lncosh(phi.conv)
 	kern.RFNorm2(w.phiConvQ, w.phiConvRF, nb, 64, 7, 1)
+	// σ, σ′, σ″ for the value rows
+	kern.LnCoshN(rows(w.phiLncosh, 0, nb, 64), w.phiLncoshD1[:nb*64], w.phiLncoshD2[:nb*64], nil, rows(w.phiConv, 0, nb, 64))
 	{
 		a, y := w.phiConv, w.phiLncosh
+		d1, d2 := w.phiLncoshD1, w.phiLncoshD2
+		_, _, _ = a, d1, d2
 		lo := nb * 64
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 64; j++ {
 				k := b*64 + j
-				f, d1, d2, _ := kern.LnCosh(float64(a[k]))
-				y[k] = f
-				w.phiLncoshD1[k] = d1
-				w.phiLncoshD2[k] = d2
-				y[lo+k] = d1*a[lo+k] + d2*w.phiConvQ[k]
+				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.phiConvQ[k]
+				_ = j
 			}
 		}
 	}
@@ -647,20 +628,19 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((nb)*64, 5, w.cols), mat(4, 5, hConvW), 0, mat((nb)*64, 4, rows(w.hConv, 2*nb, nb, 256)))
 	kern.AddBiasSites(rows(w.hConv, 0, nb, 256), hConvB, nb, 64, 4)
 	// chain64.maf:7:9  h = tanh(h.conv)  [J: receptive-field Jacobian: 5×1 window per site (not 64 wide)]
+	// σ, σ′, σ″, σ‴ for the value rows
+	kern.TanhN(rows(w.h, 0, nb, 256), w.hD1[:nb*256], w.hD2[:nb*256], w.hD3[:nb*256], rows(w.hConv, 0, nb, 256))
 	{
 		a, y := w.hConv, w.h
+		d1, d2 := w.hD1, w.hD2
+		_, _, _ = a, d1, d2
 		lo := nb * 256
 		ta, ty := (2*nb)*256, (2*nb)*256
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 256; j++ {
 				k := b*256 + j
-				f, d1, d2, d3 := kern.Tanh(float64(a[k]))
-				y[k] = f
-				w.hD1[k] = d1
-				w.hD2[k] = d2
-				w.hD3[k] = d3
-				y[lo+k] = d2 * m.hConvNorm2[j%4]
-				y[ty+k] = d1 * a[ta+k]
+				y[lo+k] = d2[k] * m.hConvNorm2[j%4]
+				y[ty+k] = d1[k] * a[ta+k]
 			}
 		}
 	}
@@ -674,20 +654,20 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb*448, 12, w.cols), mat(1, 12, phiConvW), 0, mat(nb*448, 1, w.phiConvRF))
 	// chain64.maf:8:15  phi.lncosh = lncosh(phi.conv)
 	kern.RFNorm2(w.phiConvQ, w.phiConvRF, nb, 64, 7, 1)
+	// σ, σ′, σ″, σ‴ for the value rows
+	kern.LnCoshN(rows(w.phiLncosh, 0, nb, 64), w.phiLncoshD1[:nb*64], w.phiLncoshD2[:nb*64], w.phiLncoshD3[:nb*64], rows(w.phiConv, 0, nb, 64))
 	{
 		a, y := w.phiConv, w.phiLncosh
+		d1, d2 := w.phiLncoshD1, w.phiLncoshD2
+		_, _, _ = a, d1, d2
 		lo := nb * 64
 		ta, ty := (2*nb)*64, (2*nb)*64
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 64; j++ {
 				k := b*64 + j
-				f, d1, d2, d3 := kern.LnCosh(float64(a[k]))
-				y[k] = f
-				w.phiLncoshD1[k] = d1
-				w.phiLncoshD2[k] = d2
-				w.phiLncoshD3[k] = d3
-				y[lo+k] = d1*a[lo+k] + d2*w.phiConvQ[k]
-				y[ty+k] = d1 * a[ta+k]
+				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.phiConvQ[k]
+				y[ty+k] = d1[k] * a[ta+k]
+				_ = j
 			}
 		}
 	}
@@ -738,17 +718,18 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	kern.AddBiasSites(rows(w.hConv, 0, nb, 256), hConvB, nb, 64, 4)
 	// chain64.maf:7:9  h = tanh(h.conv)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.RowsNorm2(w.hConvQ, rows(w.hConv, 2*nb, nb*1, 256), nb, 1, 256)
+	// σ, σ′, σ″ for the value rows
+	kern.TanhN(rows(w.h, 0, nb, 256), w.hD1[:nb*256], w.hD2[:nb*256], nil, rows(w.hConv, 0, nb, 256))
 	{
 		a, y := w.hConv, w.h
+		d1, d2 := w.hD1, w.hD2
+		_, _, _ = a, d1, d2
 		lo := nb * 256
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 256; j++ {
 				k := b*256 + j
-				f, d1, d2, _ := kern.Tanh(float64(a[k]))
-				y[k] = f
-				w.hD1[k] = d1
-				w.hD2[k] = d2
-				y[lo+k] = d2 * w.hConvQ[k]
+				y[lo+k] = d2[k] * w.hConvQ[k]
+				_ = j
 			}
 		}
 	}
@@ -759,17 +740,18 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	kern.AddBiasSites(rows(w.phiConv, 0, nb, 64), phiConvB, nb, 64, 1)
 	// chain64.maf:8:15  phi.lncosh = lncosh(phi.conv)
 	kern.RowsNorm2(w.phiConvQ, rows(w.phiConv, 2*nb, nb*1, 64), nb, 1, 64)
+	// σ, σ′, σ″ for the value rows
+	kern.LnCoshN(rows(w.phiLncosh, 0, nb, 64), w.phiLncoshD1[:nb*64], w.phiLncoshD2[:nb*64], nil, rows(w.phiConv, 0, nb, 64))
 	{
 		a, y := w.phiConv, w.phiLncosh
+		d1, d2 := w.phiLncoshD1, w.phiLncoshD2
+		_, _, _ = a, d1, d2
 		lo := nb * 64
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 64; j++ {
 				k := b*64 + j
-				f, d1, d2, _ := kern.LnCosh(float64(a[k]))
-				y[k] = f
-				w.phiLncoshD1[k] = d1
-				w.phiLncoshD2[k] = d2
-				y[lo+k] = d1*a[lo+k] + d2*w.phiConvQ[k]
+				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.phiConvQ[k]
+				_ = j
 			}
 		}
 	}
@@ -810,20 +792,20 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	kern.AddBiasSites(rows(w.hConv, 0, nb, 256), hConvB, nb, 64, 4)
 	// chain64.maf:7:9  h = tanh(h.conv)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.RowsNorm2(w.hConvQ, rows(w.hConv, 2*nb, nb*1, 256), nb, 1, 256)
+	// σ, σ′, σ″, σ‴ for the value rows
+	kern.TanhN(rows(w.h, 0, nb, 256), w.hD1[:nb*256], w.hD2[:nb*256], w.hD3[:nb*256], rows(w.hConv, 0, nb, 256))
 	{
 		a, y := w.hConv, w.h
+		d1, d2 := w.hD1, w.hD2
+		_, _, _ = a, d1, d2
 		lo := nb * 256
 		ta, ty := (2*nb+nb*1)*256, (2*nb+nb*1)*256
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 256; j++ {
 				k := b*256 + j
-				f, d1, d2, d3 := kern.Tanh(float64(a[k]))
-				y[k] = f
-				w.hD1[k] = d1
-				w.hD2[k] = d2
-				w.hD3[k] = d3
-				y[lo+k] = d2 * w.hConvQ[k]
-				y[ty+k] = d1 * a[ta+k]
+				y[lo+k] = d2[k] * w.hConvQ[k]
+				y[ty+k] = d1[k] * a[ta+k]
+				_ = j
 			}
 		}
 	}
@@ -834,20 +816,20 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	kern.AddBiasSites(rows(w.phiConv, 0, nb, 64), phiConvB, nb, 64, 1)
 	// chain64.maf:8:15  phi.lncosh = lncosh(phi.conv)
 	kern.RowsNorm2(w.phiConvQ, rows(w.phiConv, 2*nb, nb*1, 64), nb, 1, 64)
+	// σ, σ′, σ″, σ‴ for the value rows
+	kern.LnCoshN(rows(w.phiLncosh, 0, nb, 64), w.phiLncoshD1[:nb*64], w.phiLncoshD2[:nb*64], w.phiLncoshD3[:nb*64], rows(w.phiConv, 0, nb, 64))
 	{
 		a, y := w.phiConv, w.phiLncosh
+		d1, d2 := w.phiLncoshD1, w.phiLncoshD2
+		_, _, _ = a, d1, d2
 		lo := nb * 64
 		ta, ty := (2*nb+nb*1)*64, (2*nb)*64
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 64; j++ {
 				k := b*64 + j
-				f, d1, d2, d3 := kern.LnCosh(float64(a[k]))
-				y[k] = f
-				w.phiLncoshD1[k] = d1
-				w.phiLncoshD2[k] = d2
-				w.phiLncoshD3[k] = d3
-				y[lo+k] = d1*a[lo+k] + d2*w.phiConvQ[k]
-				y[ty+k] = d1 * a[ta+k]
+				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.phiConvQ[k]
+				y[ty+k] = d1[k] * a[ta+k]
+				_ = j
 			}
 		}
 	}

@@ -531,35 +531,15 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
 	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((nb)*256, 9, w.cols), mat(8, 9, h1ConvW), 0, mat((nb)*256, 8, rows(w.h1Conv, 0, nb, 2048)))
 	// cnn16.maf:10:10  h1 = lncosh(h1.conv)
-	{
-		a, y := w.h1Conv, w.h1
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 2048; j++ {
-				_ = j
-				k := b*2048 + j
-				f, d1, _, _ := kern.LnCosh(float64(a[k]))
-				y[k] = f
-				w.h1D1[k] = d1
-			}
-		}
-	}
+	// σ, σ′ for the value rows
+	kern.LnCoshN(rows(w.h1, 0, nb, 2048), w.h1D1[:nb*2048], nil, nil, rows(w.h1Conv, 0, nb, 2048))
 	// cnn16.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 8→8 channels
 	kern.Im2Col(w.cols, rows(w.h1, 0, nb, 2048), nb, w.h2ConvGeom)
 	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((nb)*256, 72, w.cols), mat(8, 72, h2ConvW), 0, mat((nb)*256, 8, rows(w.h2Conv, 0, nb, 2048)))
 	kern.AddBiasSites(rows(w.h2Conv, 0, nb, 2048), h2ConvB, nb, 256, 8)
 	// cnn16.maf:11:10  h2 = softplus(h2.conv)
-	{
-		a, y := w.h2Conv, w.h2
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 2048; j++ {
-				_ = j
-				k := b*2048 + j
-				f, d1, _, _ := kern.Softplus(float64(a[k]))
-				y[k] = f
-				w.h2D1[k] = d1
-			}
-		}
-	}
+	// σ, σ′ for the value rows
+	kern.SoftplusN(rows(w.h2, 0, nb, 2048), w.h2D1[:nb*2048], nil, nil, rows(w.h2Conv, 0, nb, 2048))
 	// cnn16.maf:12:9  g = mean over sites of h2 (per channel)
 	{
 		o, x := rows(w.g, 0, nb, 8), rows(w.h2, 0, nb, 2048)
@@ -589,17 +569,17 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
 	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((nb)*256, 9, w.cols), mat(8, 9, h1ConvW), 0, mat((nb)*256, 8, rows(w.h1Conv, 0, nb, 2048)))
 	// cnn16.maf:10:10  h1 = lncosh(h1.conv)  [J: receptive-field Jacobian: 3×3 window per site (not 256 wide)]
+	// σ, σ′, σ″ for the value rows
+	kern.LnCoshN(rows(w.h1, 0, nb, 2048), w.h1D1[:nb*2048], w.h1D2[:nb*2048], nil, rows(w.h1Conv, 0, nb, 2048))
 	{
 		a, y := w.h1Conv, w.h1
+		d1, d2 := w.h1D1, w.h1D2
+		_, _, _ = a, d1, d2
 		lo := nb * 2048
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 2048; j++ {
 				k := b*2048 + j
-				f, d1, d2, _ := kern.LnCosh(float64(a[k]))
-				y[k] = f
-				w.h1D1[k] = d1
-				w.h1D2[k] = d2
-				y[lo+k] = d2 * m.h1ConvNorm2[j%8]
+				y[lo+k] = d2[k] * m.h1ConvNorm2[j%8]
 			}
 		}
 	}
@@ -613,17 +593,18 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb*6400, 72, w.cols), mat(8, 72, h2ConvW), 0, mat(nb*6400, 8, w.h2ConvRF))
 	// cnn16.maf:11:10  h2 = softplus(h2.conv)
 	kern.RFNorm2(w.h2ConvQ, w.h2ConvRF, nb, 256, 25, 8)
+	// σ, σ′, σ″ for the value rows
+	kern.SoftplusN(rows(w.h2, 0, nb, 2048), w.h2D1[:nb*2048], w.h2D2[:nb*2048], nil, rows(w.h2Conv, 0, nb, 2048))
 	{
 		a, y := w.h2Conv, w.h2
+		d1, d2 := w.h2D1, w.h2D2
+		_, _, _ = a, d1, d2
 		lo := nb * 2048
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 2048; j++ {
 				k := b*2048 + j
-				f, d1, d2, _ := kern.Softplus(float64(a[k]))
-				y[k] = f
-				w.h2D1[k] = d1
-				w.h2D2[k] = d2
-				y[lo+k] = d1*a[lo+k] + d2*w.h2ConvQ[k]
+				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2ConvQ[k]
+				_ = j
 			}
 		}
 	}
@@ -672,20 +653,19 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	kern.Im2Col(w.cols, rows(w.s, 2*nb, nb, 256), nb, w.h1ConvGeom)
 	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((nb)*256, 9, w.cols), mat(8, 9, h1ConvW), 0, mat((nb)*256, 8, rows(w.h1Conv, 2*nb, nb, 2048)))
 	// cnn16.maf:10:10  h1 = lncosh(h1.conv)  [J: receptive-field Jacobian: 3×3 window per site (not 256 wide)]
+	// σ, σ′, σ″, σ‴ for the value rows
+	kern.LnCoshN(rows(w.h1, 0, nb, 2048), w.h1D1[:nb*2048], w.h1D2[:nb*2048], w.h1D3[:nb*2048], rows(w.h1Conv, 0, nb, 2048))
 	{
 		a, y := w.h1Conv, w.h1
+		d1, d2 := w.h1D1, w.h1D2
+		_, _, _ = a, d1, d2
 		lo := nb * 2048
 		ta, ty := (2*nb)*2048, (2*nb)*2048
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 2048; j++ {
 				k := b*2048 + j
-				f, d1, d2, d3 := kern.LnCosh(float64(a[k]))
-				y[k] = f
-				w.h1D1[k] = d1
-				w.h1D2[k] = d2
-				w.h1D3[k] = d3
-				y[lo+k] = d2 * m.h1ConvNorm2[j%8]
-				y[ty+k] = d1 * a[ta+k]
+				y[lo+k] = d2[k] * m.h1ConvNorm2[j%8]
+				y[ty+k] = d1[k] * a[ta+k]
 			}
 		}
 	}
@@ -699,20 +679,20 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb*6400, 72, w.cols), mat(8, 72, h2ConvW), 0, mat(nb*6400, 8, w.h2ConvRF))
 	// cnn16.maf:11:10  h2 = softplus(h2.conv)
 	kern.RFNorm2(w.h2ConvQ, w.h2ConvRF, nb, 256, 25, 8)
+	// σ, σ′, σ″, σ‴ for the value rows
+	kern.SoftplusN(rows(w.h2, 0, nb, 2048), w.h2D1[:nb*2048], w.h2D2[:nb*2048], w.h2D3[:nb*2048], rows(w.h2Conv, 0, nb, 2048))
 	{
 		a, y := w.h2Conv, w.h2
+		d1, d2 := w.h2D1, w.h2D2
+		_, _, _ = a, d1, d2
 		lo := nb * 2048
 		ta, ty := (2*nb)*2048, (2*nb)*2048
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 2048; j++ {
 				k := b*2048 + j
-				f, d1, d2, d3 := kern.Softplus(float64(a[k]))
-				y[k] = f
-				w.h2D1[k] = d1
-				w.h2D2[k] = d2
-				w.h2D3[k] = d3
-				y[lo+k] = d1*a[lo+k] + d2*w.h2ConvQ[k]
-				y[ty+k] = d1 * a[ta+k]
+				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2ConvQ[k]
+				y[ty+k] = d1[k] * a[ta+k]
+				_ = j
 			}
 		}
 	}
@@ -776,17 +756,18 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((nb*1)*256, 9, w.cols), mat(8, 9, h1ConvW), 0, mat((nb*1)*256, 8, rows(w.h1Conv, 2*nb, nb*1, 2048)))
 	// cnn16.maf:10:10  h1 = lncosh(h1.conv)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.RowsNorm2(w.h1ConvQ, rows(w.h1Conv, 2*nb, nb*1, 2048), nb, 1, 2048)
+	// σ, σ′, σ″ for the value rows
+	kern.LnCoshN(rows(w.h1, 0, nb, 2048), w.h1D1[:nb*2048], w.h1D2[:nb*2048], nil, rows(w.h1Conv, 0, nb, 2048))
 	{
 		a, y := w.h1Conv, w.h1
+		d1, d2 := w.h1D1, w.h1D2
+		_, _, _ = a, d1, d2
 		lo := nb * 2048
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 2048; j++ {
 				k := b*2048 + j
-				f, d1, d2, _ := kern.LnCosh(float64(a[k]))
-				y[k] = f
-				w.h1D1[k] = d1
-				w.h1D2[k] = d2
-				y[lo+k] = d2 * w.h1ConvQ[k]
+				y[lo+k] = d2[k] * w.h1ConvQ[k]
+				_ = j
 			}
 		}
 	}
@@ -797,17 +778,18 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	kern.AddBiasSites(rows(w.h2Conv, 0, nb, 2048), h2ConvB, nb, 256, 8)
 	// cnn16.maf:11:10  h2 = softplus(h2.conv)
 	kern.RowsNorm2(w.h2ConvQ, rows(w.h2Conv, 2*nb, nb*1, 2048), nb, 1, 2048)
+	// σ, σ′, σ″ for the value rows
+	kern.SoftplusN(rows(w.h2, 0, nb, 2048), w.h2D1[:nb*2048], w.h2D2[:nb*2048], nil, rows(w.h2Conv, 0, nb, 2048))
 	{
 		a, y := w.h2Conv, w.h2
+		d1, d2 := w.h2D1, w.h2D2
+		_, _, _ = a, d1, d2
 		lo := nb * 2048
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 2048; j++ {
 				k := b*2048 + j
-				f, d1, d2, _ := kern.Softplus(float64(a[k]))
-				y[k] = f
-				w.h2D1[k] = d1
-				w.h2D2[k] = d2
-				y[lo+k] = d1*a[lo+k] + d2*w.h2ConvQ[k]
+				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2ConvQ[k]
+				_ = j
 			}
 		}
 	}
@@ -857,20 +839,20 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((nb+nb*1)*256, 9, w.cols), mat(8, 9, h1ConvW), 0, mat((nb+nb*1)*256, 8, rows(w.h1Conv, 2*nb, nb+nb*1, 2048)))
 	// cnn16.maf:10:10  h1 = lncosh(h1.conv)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.RowsNorm2(w.h1ConvQ, rows(w.h1Conv, 2*nb, nb*1, 2048), nb, 1, 2048)
+	// σ, σ′, σ″, σ‴ for the value rows
+	kern.LnCoshN(rows(w.h1, 0, nb, 2048), w.h1D1[:nb*2048], w.h1D2[:nb*2048], w.h1D3[:nb*2048], rows(w.h1Conv, 0, nb, 2048))
 	{
 		a, y := w.h1Conv, w.h1
+		d1, d2 := w.h1D1, w.h1D2
+		_, _, _ = a, d1, d2
 		lo := nb * 2048
 		ta, ty := (2*nb+nb*1)*2048, (2*nb+nb*1)*2048
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 2048; j++ {
 				k := b*2048 + j
-				f, d1, d2, d3 := kern.LnCosh(float64(a[k]))
-				y[k] = f
-				w.h1D1[k] = d1
-				w.h1D2[k] = d2
-				w.h1D3[k] = d3
-				y[lo+k] = d2 * w.h1ConvQ[k]
-				y[ty+k] = d1 * a[ta+k]
+				y[lo+k] = d2[k] * w.h1ConvQ[k]
+				y[ty+k] = d1[k] * a[ta+k]
+				_ = j
 			}
 		}
 	}
@@ -881,20 +863,20 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	kern.AddBiasSites(rows(w.h2Conv, 0, nb, 2048), h2ConvB, nb, 256, 8)
 	// cnn16.maf:11:10  h2 = softplus(h2.conv)
 	kern.RowsNorm2(w.h2ConvQ, rows(w.h2Conv, 2*nb, nb*1, 2048), nb, 1, 2048)
+	// σ, σ′, σ″, σ‴ for the value rows
+	kern.SoftplusN(rows(w.h2, 0, nb, 2048), w.h2D1[:nb*2048], w.h2D2[:nb*2048], w.h2D3[:nb*2048], rows(w.h2Conv, 0, nb, 2048))
 	{
 		a, y := w.h2Conv, w.h2
+		d1, d2 := w.h2D1, w.h2D2
+		_, _, _ = a, d1, d2
 		lo := nb * 2048
 		ta, ty := (2*nb+nb*1)*2048, (2*nb)*2048
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 2048; j++ {
 				k := b*2048 + j
-				f, d1, d2, d3 := kern.Softplus(float64(a[k]))
-				y[k] = f
-				w.h2D1[k] = d1
-				w.h2D2[k] = d2
-				w.h2D3[k] = d3
-				y[lo+k] = d1*a[lo+k] + d2*w.h2ConvQ[k]
-				y[ty+k] = d1 * a[ta+k]
+				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2ConvQ[k]
+				y[ty+k] = d1[k] * a[ta+k]
+				_ = j
 			}
 		}
 	}

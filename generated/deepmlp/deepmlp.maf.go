@@ -502,34 +502,14 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 784, rows(w.x, 0, nb, 784)), mat(1024, 784, h1DenseW), 0, mat(nb, 1024, rows(w.h1Dense, 0, nb, 1024)))
 	kern.AddBias(rows(w.h1Dense, 0, nb, 1024), h1DenseB, nb, 1024)
 	// deepmlp.maf:9:10  h1 = softplus(h1.dense)
-	{
-		a, y := w.h1Dense, w.h1
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 1024; j++ {
-				_ = j
-				k := b*1024 + j
-				f, d1, _, _ := kern.Softplus(float64(a[k]))
-				y[k] = f
-				w.h1D1[k] = d1
-			}
-		}
-	}
+	// σ, σ′ for the value rows
+	kern.SoftplusN(rows(w.h1, 0, nb, 1024), w.h1D1[:nb*1024], nil, nil, rows(w.h1Dense, 0, nb, 1024))
 	// deepmlp.maf:10:19  h2.dense = W·h1 + b, W ∈ R^(1024×1024)
 	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 1024, rows(w.h1, 0, nb, 1024)), mat(1024, 1024, h2DenseW), 0, mat(nb, 1024, rows(w.h2Dense, 0, nb, 1024)))
 	kern.AddBias(rows(w.h2Dense, 0, nb, 1024), h2DenseB, nb, 1024)
 	// deepmlp.maf:10:10  h2 = softplus(h2.dense)
-	{
-		a, y := w.h2Dense, w.h2
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 1024; j++ {
-				_ = j
-				k := b*1024 + j
-				f, d1, _, _ := kern.Softplus(float64(a[k]))
-				y[k] = f
-				w.h2D1[k] = d1
-			}
-		}
-	}
+	// σ, σ′ for the value rows
+	kern.SoftplusN(rows(w.h2, 0, nb, 1024), w.h2D1[:nb*1024], nil, nil, rows(w.h2Dense, 0, nb, 1024))
 	// deepmlp.maf:11:11  phi = W·h2, W ∈ R^(1×1024)
 	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 1024, rows(w.h2, 0, nb, 1024)), mat(1, 1024, phiW), 0, mat(nb, 1, rows(w.phi, 0, nb, 1)))
 }
@@ -545,17 +525,17 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 784, rows(w.x, 0, nb, 784)), mat(1024, 784, h1DenseW), 0, mat(nb, 1024, rows(w.h1Dense, 0, nb, 1024)))
 	kern.AddBias(rows(w.h1Dense, 0, nb, 1024), h1DenseB, nb, 1024)
 	// deepmlp.maf:9:10  h1 = softplus(h1.dense)  [J: closed form: J_b = diag(σ′(a_b))·W, never materialised]
+	// σ, σ′, σ″ for the value rows
+	kern.SoftplusN(rows(w.h1, 0, nb, 1024), w.h1D1[:nb*1024], w.h1D2[:nb*1024], nil, rows(w.h1Dense, 0, nb, 1024))
 	{
 		a, y := w.h1Dense, w.h1
+		d1, d2 := w.h1D1, w.h1D2
+		_, _, _ = a, d1, d2
 		lo := nb * 1024
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 1024; j++ {
 				k := b*1024 + j
-				f, d1, d2, _ := kern.Softplus(float64(a[k]))
-				y[k] = f
-				w.h1D1[k] = d1
-				w.h1D2[k] = d2
-				y[lo+k] = d2 * m.h1DenseNorm2[j]
+				y[lo+k] = d2[k] * m.h1DenseNorm2[j]
 			}
 		}
 	}
@@ -569,17 +549,18 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	}
 	// deepmlp.maf:10:10  h2 = softplus(h2.dense)
 	kern.RowsNorm2(w.h2DenseQ, rows(w.h2Dense, 2*nb, nb*784, 1024), nb, 784, 1024)
+	// σ, σ′, σ″ for the value rows
+	kern.SoftplusN(rows(w.h2, 0, nb, 1024), w.h2D1[:nb*1024], w.h2D2[:nb*1024], nil, rows(w.h2Dense, 0, nb, 1024))
 	{
 		a, y := w.h2Dense, w.h2
+		d1, d2 := w.h2D1, w.h2D2
+		_, _, _ = a, d1, d2
 		lo := nb * 1024
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 1024; j++ {
 				k := b*1024 + j
-				f, d1, d2, _ := kern.Softplus(float64(a[k]))
-				y[k] = f
-				w.h2D1[k] = d1
-				w.h2D2[k] = d2
-				y[lo+k] = d1*a[lo+k] + d2*w.h2DenseQ[k]
+				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2DenseQ[k]
+				_ = j
 			}
 		}
 	}
@@ -599,20 +580,19 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 784, rows(w.x, 2*nb, nb, 784)), mat(1024, 784, h1DenseW), 0, mat(nb, 1024, rows(w.h1Dense, 2*nb, nb, 1024)))
 	kern.AddBias(rows(w.h1Dense, 0, nb, 1024), h1DenseB, nb, 1024)
 	// deepmlp.maf:9:10  h1 = softplus(h1.dense)  [J: closed form: J_b = diag(σ′(a_b))·W, never materialised]
+	// σ, σ′, σ″, σ‴ for the value rows
+	kern.SoftplusN(rows(w.h1, 0, nb, 1024), w.h1D1[:nb*1024], w.h1D2[:nb*1024], w.h1D3[:nb*1024], rows(w.h1Dense, 0, nb, 1024))
 	{
 		a, y := w.h1Dense, w.h1
+		d1, d2 := w.h1D1, w.h1D2
+		_, _, _ = a, d1, d2
 		lo := nb * 1024
 		ta, ty := (2*nb)*1024, (2*nb)*1024
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 1024; j++ {
 				k := b*1024 + j
-				f, d1, d2, d3 := kern.Softplus(float64(a[k]))
-				y[k] = f
-				w.h1D1[k] = d1
-				w.h1D2[k] = d2
-				w.h1D3[k] = d3
-				y[lo+k] = d2 * m.h1DenseNorm2[j]
-				y[ty+k] = d1 * a[ta+k]
+				y[lo+k] = d2[k] * m.h1DenseNorm2[j]
+				y[ty+k] = d1[k] * a[ta+k]
 			}
 		}
 	}
@@ -627,20 +607,20 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	}
 	// deepmlp.maf:10:10  h2 = softplus(h2.dense)
 	kern.RowsNorm2(w.h2DenseQ, rows(w.h2Dense, 2*nb, nb*784, 1024), nb, 784, 1024)
+	// σ, σ′, σ″, σ‴ for the value rows
+	kern.SoftplusN(rows(w.h2, 0, nb, 1024), w.h2D1[:nb*1024], w.h2D2[:nb*1024], w.h2D3[:nb*1024], rows(w.h2Dense, 0, nb, 1024))
 	{
 		a, y := w.h2Dense, w.h2
+		d1, d2 := w.h2D1, w.h2D2
+		_, _, _ = a, d1, d2
 		lo := nb * 1024
 		ta, ty := (2*nb+nb*784)*1024, (2*nb)*1024
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 1024; j++ {
 				k := b*1024 + j
-				f, d1, d2, d3 := kern.Softplus(float64(a[k]))
-				y[k] = f
-				w.h2D1[k] = d1
-				w.h2D2[k] = d2
-				w.h2D3[k] = d3
-				y[lo+k] = d1*a[lo+k] + d2*w.h2DenseQ[k]
-				y[ty+k] = d1 * a[ta+k]
+				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2DenseQ[k]
+				y[ty+k] = d1[k] * a[ta+k]
+				_ = j
 			}
 		}
 	}
@@ -661,17 +641,18 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	kern.AddBias(rows(w.h1Dense, 0, nb, 1024), h1DenseB, nb, 1024)
 	// deepmlp.maf:9:10  h1 = softplus(h1.dense)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.RowsNorm2(w.h1DenseQ, rows(w.h1Dense, 2*nb, nb*1, 1024), nb, 1, 1024)
+	// σ, σ′, σ″ for the value rows
+	kern.SoftplusN(rows(w.h1, 0, nb, 1024), w.h1D1[:nb*1024], w.h1D2[:nb*1024], nil, rows(w.h1Dense, 0, nb, 1024))
 	{
 		a, y := w.h1Dense, w.h1
+		d1, d2 := w.h1D1, w.h1D2
+		_, _, _ = a, d1, d2
 		lo := nb * 1024
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 1024; j++ {
 				k := b*1024 + j
-				f, d1, d2, _ := kern.Softplus(float64(a[k]))
-				y[k] = f
-				w.h1D1[k] = d1
-				w.h1D2[k] = d2
-				y[lo+k] = d2 * w.h1DenseQ[k]
+				y[lo+k] = d2[k] * w.h1DenseQ[k]
+				_ = j
 			}
 		}
 	}
@@ -681,17 +662,18 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	kern.AddBias(rows(w.h2Dense, 0, nb, 1024), h2DenseB, nb, 1024)
 	// deepmlp.maf:10:10  h2 = softplus(h2.dense)
 	kern.RowsNorm2(w.h2DenseQ, rows(w.h2Dense, 2*nb, nb*1, 1024), nb, 1, 1024)
+	// σ, σ′, σ″ for the value rows
+	kern.SoftplusN(rows(w.h2, 0, nb, 1024), w.h2D1[:nb*1024], w.h2D2[:nb*1024], nil, rows(w.h2Dense, 0, nb, 1024))
 	{
 		a, y := w.h2Dense, w.h2
+		d1, d2 := w.h2D1, w.h2D2
+		_, _, _ = a, d1, d2
 		lo := nb * 1024
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 1024; j++ {
 				k := b*1024 + j
-				f, d1, d2, _ := kern.Softplus(float64(a[k]))
-				y[k] = f
-				w.h2D1[k] = d1
-				w.h2D2[k] = d2
-				y[lo+k] = d1*a[lo+k] + d2*w.h2DenseQ[k]
+				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2DenseQ[k]
+				_ = j
 			}
 		}
 	}
@@ -712,20 +694,20 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	kern.AddBias(rows(w.h1Dense, 0, nb, 1024), h1DenseB, nb, 1024)
 	// deepmlp.maf:9:10  h1 = softplus(h1.dense)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.RowsNorm2(w.h1DenseQ, rows(w.h1Dense, 2*nb, nb*1, 1024), nb, 1, 1024)
+	// σ, σ′, σ″, σ‴ for the value rows
+	kern.SoftplusN(rows(w.h1, 0, nb, 1024), w.h1D1[:nb*1024], w.h1D2[:nb*1024], w.h1D3[:nb*1024], rows(w.h1Dense, 0, nb, 1024))
 	{
 		a, y := w.h1Dense, w.h1
+		d1, d2 := w.h1D1, w.h1D2
+		_, _, _ = a, d1, d2
 		lo := nb * 1024
 		ta, ty := (2*nb+nb*1)*1024, (2*nb+nb*1)*1024
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 1024; j++ {
 				k := b*1024 + j
-				f, d1, d2, d3 := kern.Softplus(float64(a[k]))
-				y[k] = f
-				w.h1D1[k] = d1
-				w.h1D2[k] = d2
-				w.h1D3[k] = d3
-				y[lo+k] = d2 * w.h1DenseQ[k]
-				y[ty+k] = d1 * a[ta+k]
+				y[lo+k] = d2[k] * w.h1DenseQ[k]
+				y[ty+k] = d1[k] * a[ta+k]
+				_ = j
 			}
 		}
 	}
@@ -735,20 +717,20 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	kern.AddBias(rows(w.h2Dense, 0, nb, 1024), h2DenseB, nb, 1024)
 	// deepmlp.maf:10:10  h2 = softplus(h2.dense)
 	kern.RowsNorm2(w.h2DenseQ, rows(w.h2Dense, 2*nb, nb*1, 1024), nb, 1, 1024)
+	// σ, σ′, σ″, σ‴ for the value rows
+	kern.SoftplusN(rows(w.h2, 0, nb, 1024), w.h2D1[:nb*1024], w.h2D2[:nb*1024], w.h2D3[:nb*1024], rows(w.h2Dense, 0, nb, 1024))
 	{
 		a, y := w.h2Dense, w.h2
+		d1, d2 := w.h2D1, w.h2D2
+		_, _, _ = a, d1, d2
 		lo := nb * 1024
 		ta, ty := (2*nb+nb*1)*1024, (2*nb)*1024
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 1024; j++ {
 				k := b*1024 + j
-				f, d1, d2, d3 := kern.Softplus(float64(a[k]))
-				y[k] = f
-				w.h2D1[k] = d1
-				w.h2D2[k] = d2
-				w.h2D3[k] = d3
-				y[lo+k] = d1*a[lo+k] + d2*w.h2DenseQ[k]
-				y[ty+k] = d1 * a[ta+k]
+				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2DenseQ[k]
+				y[ty+k] = d1[k] * a[ta+k]
+				_ = j
 			}
 		}
 	}

@@ -583,35 +583,15 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
 	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((nb)*256, 25, w.cols), mat(16, 25, h1ConvW), 0, mat((nb)*256, 16, rows(w.h1Conv, 0, nb, 4096)))
 	// ising16_cnn.maf:10:10  h1 = lncosh(h1.conv)
-	{
-		a, y := w.h1Conv, w.h1
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 4096; j++ {
-				_ = j
-				k := b*4096 + j
-				f, d1, _, _ := kern.LnCosh(float64(a[k]))
-				y[k] = f
-				w.h1D1[k] = d1
-			}
-		}
-	}
+	// σ, σ′ for the value rows
+	kern.LnCoshN(rows(w.h1, 0, nb, 4096), w.h1D1[:nb*4096], nil, nil, rows(w.h1Conv, 0, nb, 4096))
 	// ising16_cnn.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels
 	kern.Im2Col(w.cols, rows(w.h1, 0, nb, 4096), nb, w.h2ConvGeom)
 	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((nb)*256, 144, w.cols), mat(16, 144, h2ConvW), 0, mat((nb)*256, 16, rows(w.h2Conv, 0, nb, 4096)))
 	kern.AddBiasSites(rows(w.h2Conv, 0, nb, 4096), h2ConvB, nb, 256, 16)
 	// ising16_cnn.maf:11:10  h2 = softplus(h2.conv)
-	{
-		a, y := w.h2Conv, w.h2
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 4096; j++ {
-				_ = j
-				k := b*4096 + j
-				f, d1, _, _ := kern.Softplus(float64(a[k]))
-				y[k] = f
-				w.h2D1[k] = d1
-			}
-		}
-	}
+	// σ, σ′ for the value rows
+	kern.SoftplusN(rows(w.h2, 0, nb, 4096), w.h2D1[:nb*4096], nil, nil, rows(w.h2Conv, 0, nb, 4096))
 	// ising16_cnn.maf:12:9  g = mean over sites of h2 (per channel)
 	{
 		o, x := rows(w.g, 0, nb, 16), rows(w.h2, 0, nb, 4096)
@@ -630,18 +610,8 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 	// ising16_cnn.maf:13:11  phi.dense = W·g, W ∈ R^(1×16)
 	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 16, rows(w.g, 0, nb, 16)), mat(1, 16, phiDenseW), 0, mat(nb, 1, rows(w.phiDense, 0, nb, 1)))
 	// ising16_cnn.maf:13:50  phi.quadratic = quadratic(s)
-	{
-		a, y := w.s, w.phiQuadratic
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 256; j++ {
-				_ = j
-				k := b*256 + j
-				f, d1, _, _ := kern.Quadratic(float64(a[k]))
-				y[k] = f
-				w.phiQuadraticD1[k] = d1
-			}
-		}
-	}
+	// σ, σ′ for the value rows
+	kern.QuadraticN(rows(w.phiQuadratic, 0, nb, 256), w.phiQuadraticD1[:nb*256], nil, nil, rows(w.s, 0, nb, 256))
 	// ising16_cnn.maf:13:46  phi.sum = Σ phi.quadratic
 	{
 		o, x := rows(w.phiSum, 0, nb, 1), rows(w.phiQuadratic, 0, nb, 256)
@@ -679,17 +649,17 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
 	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((nb)*256, 25, w.cols), mat(16, 25, h1ConvW), 0, mat((nb)*256, 16, rows(w.h1Conv, 0, nb, 4096)))
 	// ising16_cnn.maf:10:10  h1 = lncosh(h1.conv)  [J: receptive-field Jacobian: 5×5 window per site (not 256 wide)]
+	// σ, σ′, σ″ for the value rows
+	kern.LnCoshN(rows(w.h1, 0, nb, 4096), w.h1D1[:nb*4096], w.h1D2[:nb*4096], nil, rows(w.h1Conv, 0, nb, 4096))
 	{
 		a, y := w.h1Conv, w.h1
+		d1, d2 := w.h1D1, w.h1D2
+		_, _, _ = a, d1, d2
 		lo := nb * 4096
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 4096; j++ {
 				k := b*4096 + j
-				f, d1, d2, _ := kern.LnCosh(float64(a[k]))
-				y[k] = f
-				w.h1D1[k] = d1
-				w.h1D2[k] = d2
-				y[lo+k] = d2 * m.h1ConvNorm2[j%16]
+				y[lo+k] = d2[k] * m.h1ConvNorm2[j%16]
 			}
 		}
 	}
@@ -703,17 +673,18 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb*12544, 144, w.cols), mat(16, 144, h2ConvW), 0, mat(nb*12544, 16, w.h2ConvRF))
 	// ising16_cnn.maf:11:10  h2 = softplus(h2.conv)
 	kern.RFNorm2(w.h2ConvQ, w.h2ConvRF, nb, 256, 49, 16)
+	// σ, σ′, σ″ for the value rows
+	kern.SoftplusN(rows(w.h2, 0, nb, 4096), w.h2D1[:nb*4096], w.h2D2[:nb*4096], nil, rows(w.h2Conv, 0, nb, 4096))
 	{
 		a, y := w.h2Conv, w.h2
+		d1, d2 := w.h2D1, w.h2D2
+		_, _, _ = a, d1, d2
 		lo := nb * 4096
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 4096; j++ {
 				k := b*4096 + j
-				f, d1, d2, _ := kern.Softplus(float64(a[k]))
-				y[k] = f
-				w.h2D1[k] = d1
-				w.h2D2[k] = d2
-				y[lo+k] = d1*a[lo+k] + d2*w.h2ConvQ[k]
+				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2ConvQ[k]
+				_ = j
 			}
 		}
 	}
@@ -749,17 +720,18 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	// ising16_cnn.maf:13:11  phi.dense = W·g, W ∈ R^(1×16)
 	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(2*nb, 16, rows(w.g, 0, 2*nb, 16)), mat(1, 16, phiDenseW), 0, mat(2*nb, 1, rows(w.phiDense, 0, 2*nb, 1)))
 	// ising16_cnn.maf:13:50  phi.quadratic = quadratic(s)
+	// σ, σ′, σ″ for the value rows
+	kern.QuadraticN(rows(w.phiQuadratic, 0, nb, 256), w.phiQuadraticD1[:nb*256], w.phiQuadraticD2[:nb*256], nil, rows(w.s, 0, nb, 256))
 	{
 		a, y := w.s, w.phiQuadratic
+		d1, d2 := w.phiQuadraticD1, w.phiQuadraticD2
+		_, _, _ = a, d1, d2
 		lo := nb * 256
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 256; j++ {
 				k := b*256 + j
-				f, d1, d2, _ := kern.Quadratic(float64(a[k]))
-				y[k] = f
-				w.phiQuadraticD1[k] = d1
-				w.phiQuadraticD2[k] = d2
-				y[lo+k] = d2 * 1
+				y[lo+k] = d2[k] * 1
+				_ = j
 			}
 		}
 	}
@@ -824,20 +796,19 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	kern.Im2Col(w.cols, rows(w.s, 2*nb, nb, 256), nb, w.h1ConvGeom)
 	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((nb)*256, 25, w.cols), mat(16, 25, h1ConvW), 0, mat((nb)*256, 16, rows(w.h1Conv, 2*nb, nb, 4096)))
 	// ising16_cnn.maf:10:10  h1 = lncosh(h1.conv)  [J: receptive-field Jacobian: 5×5 window per site (not 256 wide)]
+	// σ, σ′, σ″, σ‴ for the value rows
+	kern.LnCoshN(rows(w.h1, 0, nb, 4096), w.h1D1[:nb*4096], w.h1D2[:nb*4096], w.h1D3[:nb*4096], rows(w.h1Conv, 0, nb, 4096))
 	{
 		a, y := w.h1Conv, w.h1
+		d1, d2 := w.h1D1, w.h1D2
+		_, _, _ = a, d1, d2
 		lo := nb * 4096
 		ta, ty := (2*nb)*4096, (2*nb)*4096
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 4096; j++ {
 				k := b*4096 + j
-				f, d1, d2, d3 := kern.LnCosh(float64(a[k]))
-				y[k] = f
-				w.h1D1[k] = d1
-				w.h1D2[k] = d2
-				w.h1D3[k] = d3
-				y[lo+k] = d2 * m.h1ConvNorm2[j%16]
-				y[ty+k] = d1 * a[ta+k]
+				y[lo+k] = d2[k] * m.h1ConvNorm2[j%16]
+				y[ty+k] = d1[k] * a[ta+k]
 			}
 		}
 	}
@@ -851,20 +822,20 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb*12544, 144, w.cols), mat(16, 144, h2ConvW), 0, mat(nb*12544, 16, w.h2ConvRF))
 	// ising16_cnn.maf:11:10  h2 = softplus(h2.conv)
 	kern.RFNorm2(w.h2ConvQ, w.h2ConvRF, nb, 256, 49, 16)
+	// σ, σ′, σ″, σ‴ for the value rows
+	kern.SoftplusN(rows(w.h2, 0, nb, 4096), w.h2D1[:nb*4096], w.h2D2[:nb*4096], w.h2D3[:nb*4096], rows(w.h2Conv, 0, nb, 4096))
 	{
 		a, y := w.h2Conv, w.h2
+		d1, d2 := w.h2D1, w.h2D2
+		_, _, _ = a, d1, d2
 		lo := nb * 4096
 		ta, ty := (2*nb)*4096, (2*nb)*4096
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 4096; j++ {
 				k := b*4096 + j
-				f, d1, d2, d3 := kern.Softplus(float64(a[k]))
-				y[k] = f
-				w.h2D1[k] = d1
-				w.h2D2[k] = d2
-				w.h2D3[k] = d3
-				y[lo+k] = d1*a[lo+k] + d2*w.h2ConvQ[k]
-				y[ty+k] = d1 * a[ta+k]
+				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2ConvQ[k]
+				y[ty+k] = d1[k] * a[ta+k]
+				_ = j
 			}
 		}
 	}
@@ -914,20 +885,20 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	// ising16_cnn.maf:13:11  phi.dense = W·g, W ∈ R^(1×16)
 	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(3*nb, 16, rows(w.g, 0, 3*nb, 16)), mat(1, 16, phiDenseW), 0, mat(3*nb, 1, rows(w.phiDense, 0, 3*nb, 1)))
 	// ising16_cnn.maf:13:50  phi.quadratic = quadratic(s)
+	// σ, σ′, σ″, σ‴ for the value rows
+	kern.QuadraticN(rows(w.phiQuadratic, 0, nb, 256), w.phiQuadraticD1[:nb*256], w.phiQuadraticD2[:nb*256], w.phiQuadraticD3[:nb*256], rows(w.s, 0, nb, 256))
 	{
 		a, y := w.s, w.phiQuadratic
+		d1, d2 := w.phiQuadraticD1, w.phiQuadraticD2
+		_, _, _ = a, d1, d2
 		lo := nb * 256
 		ta, ty := (2*nb)*256, (2*nb)*256
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 256; j++ {
 				k := b*256 + j
-				f, d1, d2, d3 := kern.Quadratic(float64(a[k]))
-				y[k] = f
-				w.phiQuadraticD1[k] = d1
-				w.phiQuadraticD2[k] = d2
-				w.phiQuadraticD3[k] = d3
-				y[lo+k] = d2 * 1
-				y[ty+k] = d1 * a[ta+k]
+				y[lo+k] = d2[k] * 1
+				y[ty+k] = d1[k] * a[ta+k]
+				_ = j
 			}
 		}
 	}
@@ -1015,17 +986,18 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((nb*1)*256, 25, w.cols), mat(16, 25, h1ConvW), 0, mat((nb*1)*256, 16, rows(w.h1Conv, 2*nb, nb*1, 4096)))
 	// ising16_cnn.maf:10:10  h1 = lncosh(h1.conv)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.RowsNorm2(w.h1ConvQ, rows(w.h1Conv, 2*nb, nb*1, 4096), nb, 1, 4096)
+	// σ, σ′, σ″ for the value rows
+	kern.LnCoshN(rows(w.h1, 0, nb, 4096), w.h1D1[:nb*4096], w.h1D2[:nb*4096], nil, rows(w.h1Conv, 0, nb, 4096))
 	{
 		a, y := w.h1Conv, w.h1
+		d1, d2 := w.h1D1, w.h1D2
+		_, _, _ = a, d1, d2
 		lo := nb * 4096
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 4096; j++ {
 				k := b*4096 + j
-				f, d1, d2, _ := kern.LnCosh(float64(a[k]))
-				y[k] = f
-				w.h1D1[k] = d1
-				w.h1D2[k] = d2
-				y[lo+k] = d2 * w.h1ConvQ[k]
+				y[lo+k] = d2[k] * w.h1ConvQ[k]
+				_ = j
 			}
 		}
 	}
@@ -1036,17 +1008,18 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	kern.AddBiasSites(rows(w.h2Conv, 0, nb, 4096), h2ConvB, nb, 256, 16)
 	// ising16_cnn.maf:11:10  h2 = softplus(h2.conv)
 	kern.RowsNorm2(w.h2ConvQ, rows(w.h2Conv, 2*nb, nb*1, 4096), nb, 1, 4096)
+	// σ, σ′, σ″ for the value rows
+	kern.SoftplusN(rows(w.h2, 0, nb, 4096), w.h2D1[:nb*4096], w.h2D2[:nb*4096], nil, rows(w.h2Conv, 0, nb, 4096))
 	{
 		a, y := w.h2Conv, w.h2
+		d1, d2 := w.h2D1, w.h2D2
+		_, _, _ = a, d1, d2
 		lo := nb * 4096
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 4096; j++ {
 				k := b*4096 + j
-				f, d1, d2, _ := kern.Softplus(float64(a[k]))
-				y[k] = f
-				w.h2D1[k] = d1
-				w.h2D2[k] = d2
-				y[lo+k] = d1*a[lo+k] + d2*w.h2ConvQ[k]
+				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2ConvQ[k]
+				_ = j
 			}
 		}
 	}
@@ -1083,17 +1056,18 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(2*nb, 16, rows(w.g, 0, 2*nb, 16)), mat(1, 16, phiDenseW), 0, mat(2*nb, 1, rows(w.phiDense, 0, 2*nb, 1)))
 	// ising16_cnn.maf:13:50  phi.quadratic = quadratic(s)
 	kern.RowsNorm2(w.sQ, rows(w.s, 2*nb, nb*1, 256), nb, 1, 256)
+	// σ, σ′, σ″ for the value rows
+	kern.QuadraticN(rows(w.phiQuadratic, 0, nb, 256), w.phiQuadraticD1[:nb*256], w.phiQuadraticD2[:nb*256], nil, rows(w.s, 0, nb, 256))
 	{
 		a, y := w.s, w.phiQuadratic
+		d1, d2 := w.phiQuadraticD1, w.phiQuadraticD2
+		_, _, _ = a, d1, d2
 		lo := nb * 256
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 256; j++ {
 				k := b*256 + j
-				f, d1, d2, _ := kern.Quadratic(float64(a[k]))
-				y[k] = f
-				w.phiQuadraticD1[k] = d1
-				w.phiQuadraticD2[k] = d2
-				y[lo+k] = d2 * w.sQ[k]
+				y[lo+k] = d2[k] * w.sQ[k]
+				_ = j
 			}
 		}
 	}
@@ -1159,20 +1133,20 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((nb+nb*1)*256, 25, w.cols), mat(16, 25, h1ConvW), 0, mat((nb+nb*1)*256, 16, rows(w.h1Conv, 2*nb, nb+nb*1, 4096)))
 	// ising16_cnn.maf:10:10  h1 = lncosh(h1.conv)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.RowsNorm2(w.h1ConvQ, rows(w.h1Conv, 2*nb, nb*1, 4096), nb, 1, 4096)
+	// σ, σ′, σ″, σ‴ for the value rows
+	kern.LnCoshN(rows(w.h1, 0, nb, 4096), w.h1D1[:nb*4096], w.h1D2[:nb*4096], w.h1D3[:nb*4096], rows(w.h1Conv, 0, nb, 4096))
 	{
 		a, y := w.h1Conv, w.h1
+		d1, d2 := w.h1D1, w.h1D2
+		_, _, _ = a, d1, d2
 		lo := nb * 4096
 		ta, ty := (2*nb+nb*1)*4096, (2*nb+nb*1)*4096
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 4096; j++ {
 				k := b*4096 + j
-				f, d1, d2, d3 := kern.LnCosh(float64(a[k]))
-				y[k] = f
-				w.h1D1[k] = d1
-				w.h1D2[k] = d2
-				w.h1D3[k] = d3
-				y[lo+k] = d2 * w.h1ConvQ[k]
-				y[ty+k] = d1 * a[ta+k]
+				y[lo+k] = d2[k] * w.h1ConvQ[k]
+				y[ty+k] = d1[k] * a[ta+k]
+				_ = j
 			}
 		}
 	}
@@ -1183,20 +1157,20 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	kern.AddBiasSites(rows(w.h2Conv, 0, nb, 4096), h2ConvB, nb, 256, 16)
 	// ising16_cnn.maf:11:10  h2 = softplus(h2.conv)
 	kern.RowsNorm2(w.h2ConvQ, rows(w.h2Conv, 2*nb, nb*1, 4096), nb, 1, 4096)
+	// σ, σ′, σ″, σ‴ for the value rows
+	kern.SoftplusN(rows(w.h2, 0, nb, 4096), w.h2D1[:nb*4096], w.h2D2[:nb*4096], w.h2D3[:nb*4096], rows(w.h2Conv, 0, nb, 4096))
 	{
 		a, y := w.h2Conv, w.h2
+		d1, d2 := w.h2D1, w.h2D2
+		_, _, _ = a, d1, d2
 		lo := nb * 4096
 		ta, ty := (2*nb+nb*1)*4096, (2*nb)*4096
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 4096; j++ {
 				k := b*4096 + j
-				f, d1, d2, d3 := kern.Softplus(float64(a[k]))
-				y[k] = f
-				w.h2D1[k] = d1
-				w.h2D2[k] = d2
-				w.h2D3[k] = d3
-				y[lo+k] = d1*a[lo+k] + d2*w.h2ConvQ[k]
-				y[ty+k] = d1 * a[ta+k]
+				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2ConvQ[k]
+				y[ty+k] = d1[k] * a[ta+k]
+				_ = j
 			}
 		}
 	}
@@ -1247,20 +1221,20 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(3*nb, 16, rows(w.g, 0, 3*nb, 16)), mat(1, 16, phiDenseW), 0, mat(3*nb, 1, rows(w.phiDense, 0, 3*nb, 1)))
 	// ising16_cnn.maf:13:50  phi.quadratic = quadratic(s)
 	kern.RowsNorm2(w.sQ, rows(w.s, 2*nb, nb*1, 256), nb, 1, 256)
+	// σ, σ′, σ″, σ‴ for the value rows
+	kern.QuadraticN(rows(w.phiQuadratic, 0, nb, 256), w.phiQuadraticD1[:nb*256], w.phiQuadraticD2[:nb*256], w.phiQuadraticD3[:nb*256], rows(w.s, 0, nb, 256))
 	{
 		a, y := w.s, w.phiQuadratic
+		d1, d2 := w.phiQuadraticD1, w.phiQuadraticD2
+		_, _, _ = a, d1, d2
 		lo := nb * 256
 		ta, ty := (2*nb+nb*1)*256, (2*nb)*256
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 256; j++ {
 				k := b*256 + j
-				f, d1, d2, d3 := kern.Quadratic(float64(a[k]))
-				y[k] = f
-				w.phiQuadraticD1[k] = d1
-				w.phiQuadraticD2[k] = d2
-				w.phiQuadraticD3[k] = d3
-				y[lo+k] = d2 * w.sQ[k]
-				y[ty+k] = d1 * a[ta+k]
+				y[lo+k] = d2[k] * w.sQ[k]
+				y[ty+k] = d1[k] * a[ta+k]
+				_ = j
 			}
 		}
 	}

@@ -466,18 +466,8 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 	// ising8.maf:11:16  h.dense = W·x, W ∈ R^(256×64)
 	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 64, rows(w.x, 0, nb, 64)), mat(256, 64, hDenseW), 0, mat(nb, 256, rows(w.hDense, 0, nb, 256)))
 	// ising8.maf:11:9  h = lncosh(h.dense)
-	{
-		a, y := w.hDense, w.h
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 256; j++ {
-				_ = j
-				k := b*256 + j
-				f, d1, _, _ := kern.LnCosh(float64(a[k]))
-				y[k] = f
-				w.hD1[k] = d1
-			}
-		}
-	}
+	// σ, σ′ for the value rows
+	kern.LnCoshN(rows(w.h, 0, nb, 256), w.hD1[:nb*256], nil, nil, rows(w.hDense, 0, nb, 256))
 	// ising8.maf:12:11  phi = W·h, W ∈ R^(1×256)
 	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 256, rows(w.h, 0, nb, 256)), mat(1, 256, phiW), 0, mat(nb, 1, rows(w.phi, 0, nb, 1)))
 }
@@ -489,17 +479,17 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	// ising8.maf:11:16  h.dense = W·x, W ∈ R^(256×64)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
 	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 64, rows(w.x, 0, nb, 64)), mat(256, 64, hDenseW), 0, mat(nb, 256, rows(w.hDense, 0, nb, 256)))
 	// ising8.maf:11:9  h = lncosh(h.dense)
+	// σ, σ′, σ″ for the value rows
+	kern.LnCoshN(rows(w.h, 0, nb, 256), w.hD1[:nb*256], w.hD2[:nb*256], nil, rows(w.hDense, 0, nb, 256))
 	{
 		a, y := w.hDense, w.h
+		d1, d2 := w.hD1, w.hD2
+		_, _, _ = a, d1, d2
 		lo := nb * 256
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 256; j++ {
 				k := b*256 + j
-				f, d1, d2, _ := kern.LnCosh(float64(a[k]))
-				y[k] = f
-				w.hD1[k] = d1
-				w.hD2[k] = d2
-				y[lo+k] = d2 * m.hDenseNorm2[j]
+				y[lo+k] = d2[k] * m.hDenseNorm2[j]
 			}
 		}
 	}
@@ -515,20 +505,19 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 64, rows(w.x, 0, nb, 64)), mat(256, 64, hDenseW), 0, mat(nb, 256, rows(w.hDense, 0, nb, 256)))
 	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 64, rows(w.x, 2*nb, nb, 64)), mat(256, 64, hDenseW), 0, mat(nb, 256, rows(w.hDense, 2*nb, nb, 256)))
 	// ising8.maf:11:9  h = lncosh(h.dense)
+	// σ, σ′, σ″, σ‴ for the value rows
+	kern.LnCoshN(rows(w.h, 0, nb, 256), w.hD1[:nb*256], w.hD2[:nb*256], w.hD3[:nb*256], rows(w.hDense, 0, nb, 256))
 	{
 		a, y := w.hDense, w.h
+		d1, d2 := w.hD1, w.hD2
+		_, _, _ = a, d1, d2
 		lo := nb * 256
 		ta, ty := (2*nb)*256, (2*nb)*256
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 256; j++ {
 				k := b*256 + j
-				f, d1, d2, d3 := kern.LnCosh(float64(a[k]))
-				y[k] = f
-				w.hD1[k] = d1
-				w.hD2[k] = d2
-				w.hD3[k] = d3
-				y[lo+k] = d2 * m.hDenseNorm2[j]
-				y[ty+k] = d1 * a[ta+k]
+				y[lo+k] = d2[k] * m.hDenseNorm2[j]
+				y[ty+k] = d1[k] * a[ta+k]
 			}
 		}
 	}
@@ -545,17 +534,18 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb*1, 64, rows(w.x, 2*nb, nb*1, 64)), mat(256, 64, hDenseW), 0, mat(nb*1, 256, rows(w.hDense, 2*nb, nb*1, 256)))
 	// ising8.maf:11:9  h = lncosh(h.dense)
 	kern.RowsNorm2(w.hDenseQ, rows(w.hDense, 2*nb, nb*1, 256), nb, 1, 256)
+	// σ, σ′, σ″ for the value rows
+	kern.LnCoshN(rows(w.h, 0, nb, 256), w.hD1[:nb*256], w.hD2[:nb*256], nil, rows(w.hDense, 0, nb, 256))
 	{
 		a, y := w.hDense, w.h
+		d1, d2 := w.hD1, w.hD2
+		_, _, _ = a, d1, d2
 		lo := nb * 256
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 256; j++ {
 				k := b*256 + j
-				f, d1, d2, _ := kern.LnCosh(float64(a[k]))
-				y[k] = f
-				w.hD1[k] = d1
-				w.hD2[k] = d2
-				y[lo+k] = d2 * w.hDenseQ[k]
+				y[lo+k] = d2[k] * w.hDenseQ[k]
+				_ = j
 			}
 		}
 	}
@@ -572,20 +562,20 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb+nb*1, 64, rows(w.x, 2*nb, nb+nb*1, 64)), mat(256, 64, hDenseW), 0, mat(nb+nb*1, 256, rows(w.hDense, 2*nb, nb+nb*1, 256)))
 	// ising8.maf:11:9  h = lncosh(h.dense)
 	kern.RowsNorm2(w.hDenseQ, rows(w.hDense, 2*nb, nb*1, 256), nb, 1, 256)
+	// σ, σ′, σ″, σ‴ for the value rows
+	kern.LnCoshN(rows(w.h, 0, nb, 256), w.hD1[:nb*256], w.hD2[:nb*256], w.hD3[:nb*256], rows(w.hDense, 0, nb, 256))
 	{
 		a, y := w.hDense, w.h
+		d1, d2 := w.hD1, w.hD2
+		_, _, _ = a, d1, d2
 		lo := nb * 256
 		ta, ty := (2*nb+nb*1)*256, (2*nb)*256
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 256; j++ {
 				k := b*256 + j
-				f, d1, d2, d3 := kern.LnCosh(float64(a[k]))
-				y[k] = f
-				w.hD1[k] = d1
-				w.hD2[k] = d2
-				w.hD3[k] = d3
-				y[lo+k] = d2 * w.hDenseQ[k]
-				y[ty+k] = d1 * a[ta+k]
+				y[lo+k] = d2[k] * w.hDenseQ[k]
+				y[ty+k] = d1[k] * a[ta+k]
+				_ = j
 			}
 		}
 	}

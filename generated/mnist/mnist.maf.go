@@ -466,18 +466,8 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 784, rows(w.x, 0, nb, 784)), mat(1024, 784, hDenseW), 0, mat(nb, 1024, rows(w.hDense, 0, nb, 1024)))
 	kern.AddBias(rows(w.hDense, 0, nb, 1024), hDenseB, nb, 1024)
 	// mnist.maf:11:9  h = softplus(h.dense)
-	{
-		a, y := w.hDense, w.h
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 1024; j++ {
-				_ = j
-				k := b*1024 + j
-				f, d1, _, _ := kern.Softplus(float64(a[k]))
-				y[k] = f
-				w.hD1[k] = d1
-			}
-		}
-	}
+	// σ, σ′ for the value rows
+	kern.SoftplusN(rows(w.h, 0, nb, 1024), w.hD1[:nb*1024], nil, nil, rows(w.hDense, 0, nb, 1024))
 	// mnist.maf:13:11  phi = W·h, W ∈ R^(1×1024)
 	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 1024, rows(w.h, 0, nb, 1024)), mat(1, 1024, phiW), 0, mat(nb, 1, rows(w.phi, 0, nb, 1)))
 }
@@ -491,17 +481,17 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 784, rows(w.x, 0, nb, 784)), mat(1024, 784, hDenseW), 0, mat(nb, 1024, rows(w.hDense, 0, nb, 1024)))
 	kern.AddBias(rows(w.hDense, 0, nb, 1024), hDenseB, nb, 1024)
 	// mnist.maf:11:9  h = softplus(h.dense)
+	// σ, σ′, σ″ for the value rows
+	kern.SoftplusN(rows(w.h, 0, nb, 1024), w.hD1[:nb*1024], w.hD2[:nb*1024], nil, rows(w.hDense, 0, nb, 1024))
 	{
 		a, y := w.hDense, w.h
+		d1, d2 := w.hD1, w.hD2
+		_, _, _ = a, d1, d2
 		lo := nb * 1024
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 1024; j++ {
 				k := b*1024 + j
-				f, d1, d2, _ := kern.Softplus(float64(a[k]))
-				y[k] = f
-				w.hD1[k] = d1
-				w.hD2[k] = d2
-				y[lo+k] = d2 * m.hDenseNorm2[j]
+				y[lo+k] = d2[k] * m.hDenseNorm2[j]
 			}
 		}
 	}
@@ -519,20 +509,19 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 784, rows(w.x, 2*nb, nb, 784)), mat(1024, 784, hDenseW), 0, mat(nb, 1024, rows(w.hDense, 2*nb, nb, 1024)))
 	kern.AddBias(rows(w.hDense, 0, nb, 1024), hDenseB, nb, 1024)
 	// mnist.maf:11:9  h = softplus(h.dense)
+	// σ, σ′, σ″, σ‴ for the value rows
+	kern.SoftplusN(rows(w.h, 0, nb, 1024), w.hD1[:nb*1024], w.hD2[:nb*1024], w.hD3[:nb*1024], rows(w.hDense, 0, nb, 1024))
 	{
 		a, y := w.hDense, w.h
+		d1, d2 := w.hD1, w.hD2
+		_, _, _ = a, d1, d2
 		lo := nb * 1024
 		ta, ty := (2*nb)*1024, (2*nb)*1024
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 1024; j++ {
 				k := b*1024 + j
-				f, d1, d2, d3 := kern.Softplus(float64(a[k]))
-				y[k] = f
-				w.hD1[k] = d1
-				w.hD2[k] = d2
-				w.hD3[k] = d3
-				y[lo+k] = d2 * m.hDenseNorm2[j]
-				y[ty+k] = d1 * a[ta+k]
+				y[lo+k] = d2[k] * m.hDenseNorm2[j]
+				y[ty+k] = d1[k] * a[ta+k]
 			}
 		}
 	}
@@ -551,17 +540,18 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	kern.AddBias(rows(w.hDense, 0, nb, 1024), hDenseB, nb, 1024)
 	// mnist.maf:11:9  h = softplus(h.dense)
 	kern.RowsNorm2(w.hDenseQ, rows(w.hDense, 2*nb, nb*1, 1024), nb, 1, 1024)
+	// σ, σ′, σ″ for the value rows
+	kern.SoftplusN(rows(w.h, 0, nb, 1024), w.hD1[:nb*1024], w.hD2[:nb*1024], nil, rows(w.hDense, 0, nb, 1024))
 	{
 		a, y := w.hDense, w.h
+		d1, d2 := w.hD1, w.hD2
+		_, _, _ = a, d1, d2
 		lo := nb * 1024
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 1024; j++ {
 				k := b*1024 + j
-				f, d1, d2, _ := kern.Softplus(float64(a[k]))
-				y[k] = f
-				w.hD1[k] = d1
-				w.hD2[k] = d2
-				y[lo+k] = d2 * w.hDenseQ[k]
+				y[lo+k] = d2[k] * w.hDenseQ[k]
+				_ = j
 			}
 		}
 	}
@@ -580,20 +570,20 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	kern.AddBias(rows(w.hDense, 0, nb, 1024), hDenseB, nb, 1024)
 	// mnist.maf:11:9  h = softplus(h.dense)
 	kern.RowsNorm2(w.hDenseQ, rows(w.hDense, 2*nb, nb*1, 1024), nb, 1, 1024)
+	// σ, σ′, σ″, σ‴ for the value rows
+	kern.SoftplusN(rows(w.h, 0, nb, 1024), w.hD1[:nb*1024], w.hD2[:nb*1024], w.hD3[:nb*1024], rows(w.hDense, 0, nb, 1024))
 	{
 		a, y := w.hDense, w.h
+		d1, d2 := w.hD1, w.hD2
+		_, _, _ = a, d1, d2
 		lo := nb * 1024
 		ta, ty := (2*nb+nb*1)*1024, (2*nb)*1024
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 1024; j++ {
 				k := b*1024 + j
-				f, d1, d2, d3 := kern.Softplus(float64(a[k]))
-				y[k] = f
-				w.hD1[k] = d1
-				w.hD2[k] = d2
-				w.hD3[k] = d3
-				y[lo+k] = d2 * w.hDenseQ[k]
-				y[ty+k] = d1 * a[ta+k]
+				y[lo+k] = d2[k] * w.hDenseQ[k]
+				y[ty+k] = d1[k] * a[ta+k]
+				_ = j
 			}
 		}
 	}

@@ -581,34 +581,14 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 64, rows(w.x, 0, nb, 64)), mat(128, 64, h0DenseW), 0, mat(nb, 128, rows(w.h0Dense, 0, nb, 128)))
 	kern.AddBias(rows(w.h0Dense, 0, nb, 128), h0DenseB, nb, 128)
 	// resnet.maf:8:10  h0 = tanh(h0.dense)
-	{
-		a, y := w.h0Dense, w.h0
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 128; j++ {
-				_ = j
-				k := b*128 + j
-				f, d1, _, _ := kern.Tanh(float64(a[k]))
-				y[k] = f
-				w.h0D1[k] = d1
-			}
-		}
-	}
+	// σ, σ′ for the value rows
+	kern.TanhN(rows(w.h0, 0, nb, 128), w.h0D1[:nb*128], nil, nil, rows(w.h0Dense, 0, nb, 128))
 	// resnet.maf:9:20  h1.dense = W·h0 + b, W ∈ R^(128×128)
 	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 128, rows(w.h0, 0, nb, 128)), mat(128, 128, h1DenseW), 0, mat(nb, 128, rows(w.h1Dense, 0, nb, 128)))
 	kern.AddBias(rows(w.h1Dense, 0, nb, 128), h1DenseB, nb, 128)
 	// resnet.maf:9:15  h1.tanh = tanh(h1.dense)
-	{
-		a, y := w.h1Dense, w.h1Tanh
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 128; j++ {
-				_ = j
-				k := b*128 + j
-				f, d1, _, _ := kern.Tanh(float64(a[k]))
-				y[k] = f
-				w.h1TanhD1[k] = d1
-			}
-		}
-	}
+	// σ, σ′ for the value rows
+	kern.TanhN(rows(w.h1Tanh, 0, nb, 128), w.h1TanhD1[:nb*128], nil, nil, rows(w.h1Dense, 0, nb, 128))
 	// resnet.maf:9:13  h1 = h0 + h1.tanh
 	{
 		o, x, y := rows(w.h1, 0, nb, 128), rows(w.h0, 0, nb, 128), rows(w.h1Tanh, 0, nb, 128)
@@ -620,18 +600,8 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 128, rows(w.h1, 0, nb, 128)), mat(128, 128, h2DenseW), 0, mat(nb, 128, rows(w.h2Dense, 0, nb, 128)))
 	kern.AddBias(rows(w.h2Dense, 0, nb, 128), h2DenseB, nb, 128)
 	// resnet.maf:10:15  h2.swish = swish(h2.dense)
-	{
-		a, y := w.h2Dense, w.h2Swish
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 128; j++ {
-				_ = j
-				k := b*128 + j
-				f, d1, _, _ := kern.Swish(float64(a[k]))
-				y[k] = f
-				w.h2SwishD1[k] = d1
-			}
-		}
-	}
+	// σ, σ′ for the value rows
+	kern.SwishN(rows(w.h2Swish, 0, nb, 128), w.h2SwishD1[:nb*128], nil, nil, rows(w.h2Dense, 0, nb, 128))
 	// resnet.maf:10:13  h2 = h1 + h2.swish
 	{
 		o, x, y := rows(w.h2, 0, nb, 128), rows(w.h1, 0, nb, 128), rows(w.h2Swish, 0, nb, 128)
@@ -642,18 +612,8 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 	// resnet.maf:11:11  phi.dense = W·h2, W ∈ R^(1×128)
 	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 128, rows(w.h2, 0, nb, 128)), mat(1, 128, phiDenseW), 0, mat(nb, 1, rows(w.phiDense, 0, nb, 1)))
 	// resnet.maf:11:50  phi.quadratic = quadratic(x)
-	{
-		a, y := w.x, w.phiQuadratic
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 64; j++ {
-				_ = j
-				k := b*64 + j
-				f, d1, _, _ := kern.Quadratic(float64(a[k]))
-				y[k] = f
-				w.phiQuadraticD1[k] = d1
-			}
-		}
-	}
+	// σ, σ′ for the value rows
+	kern.QuadraticN(rows(w.phiQuadratic, 0, nb, 64), w.phiQuadraticD1[:nb*64], nil, nil, rows(w.x, 0, nb, 64))
 	// resnet.maf:11:46  phi.sum = Σ phi.quadratic
 	{
 		o, x := rows(w.phiSum, 0, nb, 1), rows(w.phiQuadratic, 0, nb, 64)
@@ -694,17 +654,17 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 64, rows(w.x, 0, nb, 64)), mat(128, 64, h0DenseW), 0, mat(nb, 128, rows(w.h0Dense, 0, nb, 128)))
 	kern.AddBias(rows(w.h0Dense, 0, nb, 128), h0DenseB, nb, 128)
 	// resnet.maf:8:10  h0 = tanh(h0.dense)  [J: closed form: J_b = diag(σ′(a_b))·W, never materialised; also materialised as rows]
+	// σ, σ′, σ″ for the value rows
+	kern.TanhN(rows(w.h0, 0, nb, 128), w.h0D1[:nb*128], w.h0D2[:nb*128], nil, rows(w.h0Dense, 0, nb, 128))
 	{
 		a, y := w.h0Dense, w.h0
+		d1, d2 := w.h0D1, w.h0D2
+		_, _, _ = a, d1, d2
 		lo := nb * 128
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
-				f, d1, d2, _ := kern.Tanh(float64(a[k]))
-				y[k] = f
-				w.h0D1[k] = d1
-				w.h0D2[k] = d2
-				y[lo+k] = d2 * m.h0DenseNorm2[j]
+				y[lo+k] = d2[k] * m.h0DenseNorm2[j]
 			}
 		}
 	}
@@ -715,17 +675,18 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	kern.AddBias(rows(w.h1Dense, 0, nb, 128), h1DenseB, nb, 128)
 	// resnet.maf:9:15  h1.tanh = tanh(h1.dense)  [J: forward Laplacian: 64 tangent rows per sample, GEMM over the batch]
 	kern.RowsNorm2(w.h1DenseQ, rows(w.h1Dense, 2*nb, nb*64, 128), nb, 64, 128)
+	// σ, σ′, σ″ for the value rows
+	kern.TanhN(rows(w.h1Tanh, 0, nb, 128), w.h1TanhD1[:nb*128], w.h1TanhD2[:nb*128], nil, rows(w.h1Dense, 0, nb, 128))
 	{
 		a, y := w.h1Dense, w.h1Tanh
+		d1, d2 := w.h1TanhD1, w.h1TanhD2
+		_, _, _ = a, d1, d2
 		lo := nb * 128
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
-				f, d1, d2, _ := kern.Tanh(float64(a[k]))
-				y[k] = f
-				w.h1TanhD1[k] = d1
-				w.h1TanhD2[k] = d2
-				y[lo+k] = d1*a[lo+k] + d2*w.h1DenseQ[k]
+				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h1DenseQ[k]
+				_ = j
 			}
 		}
 	}
@@ -754,17 +715,18 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	kern.AddBias(rows(w.h2Dense, 0, nb, 128), h2DenseB, nb, 128)
 	// resnet.maf:10:15  h2.swish = swish(h2.dense)
 	kern.RowsNorm2(w.h2DenseQ, rows(w.h2Dense, 2*nb, nb*64, 128), nb, 64, 128)
+	// σ, σ′, σ″ for the value rows
+	kern.SwishN(rows(w.h2Swish, 0, nb, 128), w.h2SwishD1[:nb*128], w.h2SwishD2[:nb*128], nil, rows(w.h2Dense, 0, nb, 128))
 	{
 		a, y := w.h2Dense, w.h2Swish
+		d1, d2 := w.h2SwishD1, w.h2SwishD2
+		_, _, _ = a, d1, d2
 		lo := nb * 128
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
-				f, d1, d2, _ := kern.Swish(float64(a[k]))
-				y[k] = f
-				w.h2SwishD1[k] = d1
-				w.h2SwishD2[k] = d2
-				y[lo+k] = d1*a[lo+k] + d2*w.h2DenseQ[k]
+				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2DenseQ[k]
+				_ = j
 			}
 		}
 	}
@@ -784,17 +746,18 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	// resnet.maf:11:11  phi.dense = W·h2, W ∈ R^(1×128)
 	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(2*nb, 128, rows(w.h2, 0, 2*nb, 128)), mat(1, 128, phiDenseW), 0, mat(2*nb, 1, rows(w.phiDense, 0, 2*nb, 1)))
 	// resnet.maf:11:50  phi.quadratic = quadratic(x)
+	// σ, σ′, σ″ for the value rows
+	kern.QuadraticN(rows(w.phiQuadratic, 0, nb, 64), w.phiQuadraticD1[:nb*64], w.phiQuadraticD2[:nb*64], nil, rows(w.x, 0, nb, 64))
 	{
 		a, y := w.x, w.phiQuadratic
+		d1, d2 := w.phiQuadraticD1, w.phiQuadraticD2
+		_, _, _ = a, d1, d2
 		lo := nb * 64
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 64; j++ {
 				k := b*64 + j
-				f, d1, d2, _ := kern.Quadratic(float64(a[k]))
-				y[k] = f
-				w.phiQuadraticD1[k] = d1
-				w.phiQuadraticD2[k] = d2
-				y[lo+k] = d2 * 1
+				y[lo+k] = d2[k] * 1
+				_ = j
 			}
 		}
 	}
@@ -861,20 +824,19 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 64, rows(w.x, 2*nb, nb, 64)), mat(128, 64, h0DenseW), 0, mat(nb, 128, rows(w.h0Dense, 2*nb, nb, 128)))
 	kern.AddBias(rows(w.h0Dense, 0, nb, 128), h0DenseB, nb, 128)
 	// resnet.maf:8:10  h0 = tanh(h0.dense)  [J: closed form: J_b = diag(σ′(a_b))·W, never materialised; also materialised as rows]
+	// σ, σ′, σ″, σ‴ for the value rows
+	kern.TanhN(rows(w.h0, 0, nb, 128), w.h0D1[:nb*128], w.h0D2[:nb*128], w.h0D3[:nb*128], rows(w.h0Dense, 0, nb, 128))
 	{
 		a, y := w.h0Dense, w.h0
+		d1, d2 := w.h0D1, w.h0D2
+		_, _, _ = a, d1, d2
 		lo := nb * 128
 		ta, ty := (2*nb)*128, (2*nb+nb*64)*128
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
-				f, d1, d2, d3 := kern.Tanh(float64(a[k]))
-				y[k] = f
-				w.h0D1[k] = d1
-				w.h0D2[k] = d2
-				w.h0D3[k] = d3
-				y[lo+k] = d2 * m.h0DenseNorm2[j]
-				y[ty+k] = d1 * a[ta+k]
+				y[lo+k] = d2[k] * m.h0DenseNorm2[j]
+				y[ty+k] = d1[k] * a[ta+k]
 			}
 		}
 	}
@@ -885,20 +847,20 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	kern.AddBias(rows(w.h1Dense, 0, nb, 128), h1DenseB, nb, 128)
 	// resnet.maf:9:15  h1.tanh = tanh(h1.dense)  [J: forward Laplacian: 64 tangent rows per sample, GEMM over the batch]
 	kern.RowsNorm2(w.h1DenseQ, rows(w.h1Dense, 2*nb, nb*64, 128), nb, 64, 128)
+	// σ, σ′, σ″, σ‴ for the value rows
+	kern.TanhN(rows(w.h1Tanh, 0, nb, 128), w.h1TanhD1[:nb*128], w.h1TanhD2[:nb*128], w.h1TanhD3[:nb*128], rows(w.h1Dense, 0, nb, 128))
 	{
 		a, y := w.h1Dense, w.h1Tanh
+		d1, d2 := w.h1TanhD1, w.h1TanhD2
+		_, _, _ = a, d1, d2
 		lo := nb * 128
 		ta, ty := (2*nb+nb*64)*128, (2*nb+nb*64)*128
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
-				f, d1, d2, d3 := kern.Tanh(float64(a[k]))
-				y[k] = f
-				w.h1TanhD1[k] = d1
-				w.h1TanhD2[k] = d2
-				w.h1TanhD3[k] = d3
-				y[lo+k] = d1*a[lo+k] + d2*w.h1DenseQ[k]
-				y[ty+k] = d1 * a[ta+k]
+				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h1DenseQ[k]
+				y[ty+k] = d1[k] * a[ta+k]
+				_ = j
 			}
 		}
 	}
@@ -933,20 +895,20 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	kern.AddBias(rows(w.h2Dense, 0, nb, 128), h2DenseB, nb, 128)
 	// resnet.maf:10:15  h2.swish = swish(h2.dense)
 	kern.RowsNorm2(w.h2DenseQ, rows(w.h2Dense, 2*nb, nb*64, 128), nb, 64, 128)
+	// σ, σ′, σ″, σ‴ for the value rows
+	kern.SwishN(rows(w.h2Swish, 0, nb, 128), w.h2SwishD1[:nb*128], w.h2SwishD2[:nb*128], w.h2SwishD3[:nb*128], rows(w.h2Dense, 0, nb, 128))
 	{
 		a, y := w.h2Dense, w.h2Swish
+		d1, d2 := w.h2SwishD1, w.h2SwishD2
+		_, _, _ = a, d1, d2
 		lo := nb * 128
 		ta, ty := (2*nb+nb*64)*128, (2*nb)*128
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
-				f, d1, d2, d3 := kern.Swish(float64(a[k]))
-				y[k] = f
-				w.h2SwishD1[k] = d1
-				w.h2SwishD2[k] = d2
-				w.h2SwishD3[k] = d3
-				y[lo+k] = d1*a[lo+k] + d2*w.h2DenseQ[k]
-				y[ty+k] = d1 * a[ta+k]
+				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2DenseQ[k]
+				y[ty+k] = d1[k] * a[ta+k]
+				_ = j
 			}
 		}
 	}
@@ -972,20 +934,20 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	// resnet.maf:11:11  phi.dense = W·h2, W ∈ R^(1×128)
 	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(3*nb, 128, rows(w.h2, 0, 3*nb, 128)), mat(1, 128, phiDenseW), 0, mat(3*nb, 1, rows(w.phiDense, 0, 3*nb, 1)))
 	// resnet.maf:11:50  phi.quadratic = quadratic(x)
+	// σ, σ′, σ″, σ‴ for the value rows
+	kern.QuadraticN(rows(w.phiQuadratic, 0, nb, 64), w.phiQuadraticD1[:nb*64], w.phiQuadraticD2[:nb*64], w.phiQuadraticD3[:nb*64], rows(w.x, 0, nb, 64))
 	{
 		a, y := w.x, w.phiQuadratic
+		d1, d2 := w.phiQuadraticD1, w.phiQuadraticD2
+		_, _, _ = a, d1, d2
 		lo := nb * 64
 		ta, ty := (2*nb)*64, (2*nb)*64
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 64; j++ {
 				k := b*64 + j
-				f, d1, d2, d3 := kern.Quadratic(float64(a[k]))
-				y[k] = f
-				w.phiQuadraticD1[k] = d1
-				w.phiQuadraticD2[k] = d2
-				w.phiQuadraticD3[k] = d3
-				y[lo+k] = d2 * 1
-				y[ty+k] = d1 * a[ta+k]
+				y[lo+k] = d2[k] * 1
+				y[ty+k] = d1[k] * a[ta+k]
+				_ = j
 			}
 		}
 	}
@@ -1075,17 +1037,18 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	kern.AddBias(rows(w.h0Dense, 0, nb, 128), h0DenseB, nb, 128)
 	// resnet.maf:8:10  h0 = tanh(h0.dense)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.RowsNorm2(w.h0DenseQ, rows(w.h0Dense, 2*nb, nb*1, 128), nb, 1, 128)
+	// σ, σ′, σ″ for the value rows
+	kern.TanhN(rows(w.h0, 0, nb, 128), w.h0D1[:nb*128], w.h0D2[:nb*128], nil, rows(w.h0Dense, 0, nb, 128))
 	{
 		a, y := w.h0Dense, w.h0
+		d1, d2 := w.h0D1, w.h0D2
+		_, _, _ = a, d1, d2
 		lo := nb * 128
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
-				f, d1, d2, _ := kern.Tanh(float64(a[k]))
-				y[k] = f
-				w.h0D1[k] = d1
-				w.h0D2[k] = d2
-				y[lo+k] = d2 * w.h0DenseQ[k]
+				y[lo+k] = d2[k] * w.h0DenseQ[k]
+				_ = j
 			}
 		}
 	}
@@ -1095,17 +1058,18 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	kern.AddBias(rows(w.h1Dense, 0, nb, 128), h1DenseB, nb, 128)
 	// resnet.maf:9:15  h1.tanh = tanh(h1.dense)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.RowsNorm2(w.h1DenseQ, rows(w.h1Dense, 2*nb, nb*1, 128), nb, 1, 128)
+	// σ, σ′, σ″ for the value rows
+	kern.TanhN(rows(w.h1Tanh, 0, nb, 128), w.h1TanhD1[:nb*128], w.h1TanhD2[:nb*128], nil, rows(w.h1Dense, 0, nb, 128))
 	{
 		a, y := w.h1Dense, w.h1Tanh
+		d1, d2 := w.h1TanhD1, w.h1TanhD2
+		_, _, _ = a, d1, d2
 		lo := nb * 128
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
-				f, d1, d2, _ := kern.Tanh(float64(a[k]))
-				y[k] = f
-				w.h1TanhD1[k] = d1
-				w.h1TanhD2[k] = d2
-				y[lo+k] = d1*a[lo+k] + d2*w.h1DenseQ[k]
+				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h1DenseQ[k]
+				_ = j
 			}
 		}
 	}
@@ -1134,17 +1098,18 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	kern.AddBias(rows(w.h2Dense, 0, nb, 128), h2DenseB, nb, 128)
 	// resnet.maf:10:15  h2.swish = swish(h2.dense)
 	kern.RowsNorm2(w.h2DenseQ, rows(w.h2Dense, 2*nb, nb*1, 128), nb, 1, 128)
+	// σ, σ′, σ″ for the value rows
+	kern.SwishN(rows(w.h2Swish, 0, nb, 128), w.h2SwishD1[:nb*128], w.h2SwishD2[:nb*128], nil, rows(w.h2Dense, 0, nb, 128))
 	{
 		a, y := w.h2Dense, w.h2Swish
+		d1, d2 := w.h2SwishD1, w.h2SwishD2
+		_, _, _ = a, d1, d2
 		lo := nb * 128
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
-				f, d1, d2, _ := kern.Swish(float64(a[k]))
-				y[k] = f
-				w.h2SwishD1[k] = d1
-				w.h2SwishD2[k] = d2
-				y[lo+k] = d1*a[lo+k] + d2*w.h2DenseQ[k]
+				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2DenseQ[k]
+				_ = j
 			}
 		}
 	}
@@ -1165,17 +1130,18 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(2*nb, 128, rows(w.h2, 0, 2*nb, 128)), mat(1, 128, phiDenseW), 0, mat(2*nb, 1, rows(w.phiDense, 0, 2*nb, 1)))
 	// resnet.maf:11:50  phi.quadratic = quadratic(x)
 	kern.RowsNorm2(w.xQ, rows(w.x, 2*nb, nb*1, 64), nb, 1, 64)
+	// σ, σ′, σ″ for the value rows
+	kern.QuadraticN(rows(w.phiQuadratic, 0, nb, 64), w.phiQuadraticD1[:nb*64], w.phiQuadraticD2[:nb*64], nil, rows(w.x, 0, nb, 64))
 	{
 		a, y := w.x, w.phiQuadratic
+		d1, d2 := w.phiQuadraticD1, w.phiQuadraticD2
+		_, _, _ = a, d1, d2
 		lo := nb * 64
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 64; j++ {
 				k := b*64 + j
-				f, d1, d2, _ := kern.Quadratic(float64(a[k]))
-				y[k] = f
-				w.phiQuadraticD1[k] = d1
-				w.phiQuadraticD2[k] = d2
-				y[lo+k] = d2 * w.xQ[k]
+				y[lo+k] = d2[k] * w.xQ[k]
+				_ = j
 			}
 		}
 	}
@@ -1243,20 +1209,20 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	kern.AddBias(rows(w.h0Dense, 0, nb, 128), h0DenseB, nb, 128)
 	// resnet.maf:8:10  h0 = tanh(h0.dense)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.RowsNorm2(w.h0DenseQ, rows(w.h0Dense, 2*nb, nb*1, 128), nb, 1, 128)
+	// σ, σ′, σ″, σ‴ for the value rows
+	kern.TanhN(rows(w.h0, 0, nb, 128), w.h0D1[:nb*128], w.h0D2[:nb*128], w.h0D3[:nb*128], rows(w.h0Dense, 0, nb, 128))
 	{
 		a, y := w.h0Dense, w.h0
+		d1, d2 := w.h0D1, w.h0D2
+		_, _, _ = a, d1, d2
 		lo := nb * 128
 		ta, ty := (2*nb+nb*1)*128, (2*nb+nb*1)*128
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
-				f, d1, d2, d3 := kern.Tanh(float64(a[k]))
-				y[k] = f
-				w.h0D1[k] = d1
-				w.h0D2[k] = d2
-				w.h0D3[k] = d3
-				y[lo+k] = d2 * w.h0DenseQ[k]
-				y[ty+k] = d1 * a[ta+k]
+				y[lo+k] = d2[k] * w.h0DenseQ[k]
+				y[ty+k] = d1[k] * a[ta+k]
+				_ = j
 			}
 		}
 	}
@@ -1266,20 +1232,20 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	kern.AddBias(rows(w.h1Dense, 0, nb, 128), h1DenseB, nb, 128)
 	// resnet.maf:9:15  h1.tanh = tanh(h1.dense)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.RowsNorm2(w.h1DenseQ, rows(w.h1Dense, 2*nb, nb*1, 128), nb, 1, 128)
+	// σ, σ′, σ″, σ‴ for the value rows
+	kern.TanhN(rows(w.h1Tanh, 0, nb, 128), w.h1TanhD1[:nb*128], w.h1TanhD2[:nb*128], w.h1TanhD3[:nb*128], rows(w.h1Dense, 0, nb, 128))
 	{
 		a, y := w.h1Dense, w.h1Tanh
+		d1, d2 := w.h1TanhD1, w.h1TanhD2
+		_, _, _ = a, d1, d2
 		lo := nb * 128
 		ta, ty := (2*nb+nb*1)*128, (2*nb+nb*1)*128
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
-				f, d1, d2, d3 := kern.Tanh(float64(a[k]))
-				y[k] = f
-				w.h1TanhD1[k] = d1
-				w.h1TanhD2[k] = d2
-				w.h1TanhD3[k] = d3
-				y[lo+k] = d1*a[lo+k] + d2*w.h1DenseQ[k]
-				y[ty+k] = d1 * a[ta+k]
+				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h1DenseQ[k]
+				y[ty+k] = d1[k] * a[ta+k]
+				_ = j
 			}
 		}
 	}
@@ -1314,20 +1280,20 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	kern.AddBias(rows(w.h2Dense, 0, nb, 128), h2DenseB, nb, 128)
 	// resnet.maf:10:15  h2.swish = swish(h2.dense)
 	kern.RowsNorm2(w.h2DenseQ, rows(w.h2Dense, 2*nb, nb*1, 128), nb, 1, 128)
+	// σ, σ′, σ″, σ‴ for the value rows
+	kern.SwishN(rows(w.h2Swish, 0, nb, 128), w.h2SwishD1[:nb*128], w.h2SwishD2[:nb*128], w.h2SwishD3[:nb*128], rows(w.h2Dense, 0, nb, 128))
 	{
 		a, y := w.h2Dense, w.h2Swish
+		d1, d2 := w.h2SwishD1, w.h2SwishD2
+		_, _, _ = a, d1, d2
 		lo := nb * 128
 		ta, ty := (2*nb+nb*1)*128, (2*nb)*128
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
-				f, d1, d2, d3 := kern.Swish(float64(a[k]))
-				y[k] = f
-				w.h2SwishD1[k] = d1
-				w.h2SwishD2[k] = d2
-				w.h2SwishD3[k] = d3
-				y[lo+k] = d1*a[lo+k] + d2*w.h2DenseQ[k]
-				y[ty+k] = d1 * a[ta+k]
+				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2DenseQ[k]
+				y[ty+k] = d1[k] * a[ta+k]
+				_ = j
 			}
 		}
 	}
@@ -1354,20 +1320,20 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(3*nb, 128, rows(w.h2, 0, 3*nb, 128)), mat(1, 128, phiDenseW), 0, mat(3*nb, 1, rows(w.phiDense, 0, 3*nb, 1)))
 	// resnet.maf:11:50  phi.quadratic = quadratic(x)
 	kern.RowsNorm2(w.xQ, rows(w.x, 2*nb, nb*1, 64), nb, 1, 64)
+	// σ, σ′, σ″, σ‴ for the value rows
+	kern.QuadraticN(rows(w.phiQuadratic, 0, nb, 64), w.phiQuadraticD1[:nb*64], w.phiQuadraticD2[:nb*64], w.phiQuadraticD3[:nb*64], rows(w.x, 0, nb, 64))
 	{
 		a, y := w.x, w.phiQuadratic
+		d1, d2 := w.phiQuadraticD1, w.phiQuadraticD2
+		_, _, _ = a, d1, d2
 		lo := nb * 64
 		ta, ty := (2*nb+nb*1)*64, (2*nb)*64
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 64; j++ {
 				k := b*64 + j
-				f, d1, d2, d3 := kern.Quadratic(float64(a[k]))
-				y[k] = f
-				w.phiQuadraticD1[k] = d1
-				w.phiQuadraticD2[k] = d2
-				w.phiQuadraticD3[k] = d3
-				y[lo+k] = d2 * w.xQ[k]
-				y[ty+k] = d1 * a[ta+k]
+				y[lo+k] = d2[k] * w.xQ[k]
+				y[ty+k] = d1[k] * a[ta+k]
+				_ = j
 			}
 		}
 	}

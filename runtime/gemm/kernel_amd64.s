@@ -2,8 +2,6 @@
 
 #include "textflag.h"
 
-#define PFD 2048
-
 // Micro-kernels for the packed GEMM driver (see doc.go).
 //
 // Both kernels compute a 6-row tile of C (row-major, stride ldc elements):
@@ -149,12 +147,8 @@ TEXT ·dgemmKernel(SB), NOSPLIT, $0-56
 	JZ   dtail
 
 dloop4:
-	PREFETCHT0 PFD(BX)
-	PREFETCHT0 PFD+64(BX)
 	DSTEP(0, 0)
 	DSTEP(48, 64)
-	PREFETCHT0 PFD+128(BX)
-	PREFETCHT0 PFD+192(BX)
 	DSTEP(96, 128)
 	DSTEP(144, 192)
 	ADDQ $192, AX
