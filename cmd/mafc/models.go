@@ -11,8 +11,10 @@ import (
 	"github.com/mafc-dev/mafc/generated/ising16"
 	"github.com/mafc-dev/mafc/generated/ising16cnn"
 	"github.com/mafc-dev/mafc/generated/ising16d4"
+	"github.com/mafc-dev/mafc/generated/ising16f32"
 	"github.com/mafc-dev/mafc/generated/ising8"
 	"github.com/mafc-dev/mafc/generated/mnist"
+	"github.com/mafc-dev/mafc/generated/narrow"
 	"github.com/mafc-dev/mafc/generated/resnet"
 )
 
@@ -26,8 +28,10 @@ var bundled = []func() mafcrt.Potential{
 	func() mafcrt.Potential { return ising16.New() },
 	func() mafcrt.Potential { return ising16cnn.New() },
 	func() mafcrt.Potential { return ising16d4.New() },
+	func() mafcrt.Potential { return ising16f32.New() },
 	func() mafcrt.Potential { return ising8.New() },
 	func() mafcrt.Potential { return mnist.New() },
+	func() mafcrt.Potential { return narrow.New() },
 	func() mafcrt.Potential { return resnet.New() },
 }
 

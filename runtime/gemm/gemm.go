@@ -29,6 +29,16 @@ func asmEnabled() bool { return haveAsm && !forceFallback }
 // through the assembly path.
 var smallMNK = 8 * 8 * 8
 
+// dgemmRowsMaxM and sgemmRowsMaxM are the largest m computed row by row
+// with gonum's matrix-vector kernels (dgemmRows, sgemmRows) instead of the
+// packed kernels: with so few rows, packing B (k×n, every element used only
+// m times) costs more than the whole product done in place. Variables so
+// that tests can route small sizes through either path.
+var (
+	dgemmRowsMaxM = 4
+	sgemmRowsMaxM = 4
+)
+
 // Use installs Implementation as the BLAS used by gonum's blas64 and blas32
 // packages (and so by gonum/mat).
 func Use() {
@@ -67,6 +77,10 @@ func (impl Implementation) Dgemm(tA, tB blas.Transpose, m, n, k int, alpha float
 		impl.Implementation.Dgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
+	if m <= dgemmRowsMaxM {
+		dgemmRows(tA != blas.NoTrans, tB != blas.NoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
 	p := dgemmParams{
 		aTrans: tA != blas.NoTrans, bTrans: tB != blas.NoTrans,
 		m: m, n: n, k: k, alpha: alpha, beta: beta,
@@ -94,6 +108,10 @@ func (impl Implementation) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float
 	}
 	if !asmEnabled() || m*n*k < smallMNK {
 		impl.Implementation.Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	if m <= sgemmRowsMaxM {
+		sgemmRows(tA != blas.NoTrans, tB != blas.NoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
 	p := sgemmParams{
@@ -165,3 +183,41 @@ func balance(n, maxBlock, unit int) int {
 }
 
 func roundUp(n, unit int) int { return (n + unit - 1) / unit * unit }
+
+// dgemmRows computes a validated Dgemm with few rows as m matrix-vector
+// products C[i,:] = alpha·op(B)ᵀ·op(A)[i,:] + beta·C[i,:] with gonum's
+// (assembly) Dgemv, which streams B once per row without packing it and
+// does not allocate. x and y are sliced to their exact extents (gonum's
+// Sgemv clears the whole y slice when beta == 0).
+func dgemmRows(tA, tB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	g := gonum.Implementation{}
+	for i := range m {
+		x, incX := a[i*lda:i*lda+k], 1
+		if tA {
+			x, incX = a[i:i+(k-1)*lda+1], lda
+		}
+		y := c[i*ldc : i*ldc+n]
+		if tB {
+			g.Dgemv(blas.NoTrans, n, k, alpha, b, ldb, x, incX, beta, y, 1)
+		} else {
+			g.Dgemv(blas.Trans, k, n, alpha, b, ldb, x, incX, beta, y, 1)
+		}
+	}
+}
+
+// sgemmRows is dgemmRows for float32.
+func sgemmRows(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	g := gonum.Implementation{}
+	for i := range m {
+		x, incX := a[i*lda:i*lda+k], 1
+		if tA {
+			x, incX = a[i:i+(k-1)*lda+1], lda
+		}
+		y := c[i*ldc : i*ldc+n]
+		if tB {
+			g.Sgemv(blas.NoTrans, n, k, alpha, b, ldb, x, incX, beta, y, 1)
+		} else {
+			g.Sgemv(blas.Trans, k, n, alpha, b, ldb, x, incX, beta, y, 1)
+		}
+	}
+}
