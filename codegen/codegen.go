@@ -19,6 +19,9 @@ type Options struct {
 	Invocation string
 	// MemoryBudget bounds the Jacobian buffers of one chunk, in bytes.
 	MemoryBudget int
+	// Dense forces plain forward-Laplacian propagation (D Jacobian rows per
+	// sample everywhere): a baseline for benchmarking the strategies.
+	Dense bool
 }
 
 // File is one generated file.
@@ -41,7 +44,7 @@ func Generate(p *ir.Program, opt Options) ([]File, error) {
 	if pkg == "" {
 		pkg = p.Name
 	}
-	src, err := emit.File(p, emit.Options{Package: pkg, Invocation: opt.Invocation, MemoryBudget: opt.MemoryBudget})
+	src, err := emit.File(p, emit.Options{Package: pkg, Invocation: opt.Invocation, MemoryBudget: opt.MemoryBudget, Dense: opt.Dense})
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -13,7 +14,7 @@ import (
 	"github.com/mafc-dev/mafc/dsl"
 )
 
-var genLine = regexp.MustCompile(`//go:generate go run -tags mafcgen \.\./\.\./cmd/mafc gen -o \. (\S+\.maf)`)
+var genLine = regexp.MustCompile(`//go:generate go run -tags mafcgen \.\./\.\./cmd/mafc gen (.*)-o \. (\S+\.maf)`)
 
 // TestGeneratedUpToDate regenerates every package under generated/ in
 // memory from its spec and compares it byte for byte with the checked-in
@@ -33,13 +34,25 @@ func TestGeneratedUpToDate(t *testing.T) {
 			require.NoError(t, err)
 			m := genLine.FindSubmatch(src)
 			require.NotNil(t, m, "%s has no go:generate line of the expected form", g)
-			spec := filepath.Join(dir, string(m[1]))
+			spec := filepath.Join(dir, string(m[2]))
+			opt := codegen.Options{}
+			for _, f := range strings.Fields(string(m[1])) {
+				switch {
+				case f == "-jacobian=dense":
+					opt.Dense = true
+				case strings.HasPrefix(f, "-pkg"):
+				case f == filepath.Base(dir):
+					opt.Package = f
+				default:
+					t.Fatalf("%s: unexpected generate flag %q", g, f)
+				}
+			}
 			specs[filepath.Clean(spec)] = true
 			text, err := os.ReadFile(spec)
 			require.NoError(t, err)
 			p, err := dsl.Compile(spec, text)
 			require.NoError(t, err)
-			files, err := codegen.Generate(p, codegen.Options{})
+			files, err := codegen.Generate(p, opt)
 			require.NoError(t, err)
 			for _, f := range files {
 				old, err := os.ReadFile(filepath.Join(dir, f.Name))

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -8,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/mafc-dev/mafc/codegen"
+	"github.com/mafc-dev/mafc/codegen/emit"
 	"github.com/mafc-dev/mafc/codegen/plan"
 	"github.com/mafc-dev/mafc/runtime/ir"
 )
@@ -18,6 +20,7 @@ func genCmd(args []string, stdout, stderr io.Writer) int {
 	pkg := fs.String("pkg", "", "Go package `name` (default: the model name)")
 	check := fs.Bool("check", false, "compare with the files on disk instead of writing; exit 1 when stale")
 	dump := fs.String("dump", "", "print an intermediate form instead of generating: ir")
+	jac := fs.String("jacobian", "auto", "Jacobian strategy: auto (the compiler's choice) or dense (D rows everywhere: a benchmark baseline)")
 	if st := parse(fs, args); st >= 0 {
 		return st
 	}
@@ -43,8 +46,19 @@ func genCmd(args []string, stdout, stderr io.Writer) int {
 	if dir == "" {
 		dir = filepath.Dir(path)
 	}
-	files, err := codegen.Generate(p, codegen.Options{Package: *pkg})
+	if *jac != "auto" && *jac != "dense" {
+		fmt.Fprintf(stderr, "mafc gen: -jacobian must be auto or dense, got %q\n", *jac)
+		return 2
+	}
+	files, err := codegen.Generate(p, codegen.Options{Package: *pkg, Dense: *jac == "dense"})
 	if err != nil {
+		var fe *emit.FormatError
+		if errors.As(err, &fe) {
+			broken := filepath.Join(dir, p.Name+".maf.go.broken")
+			if werr := os.WriteFile(broken, fe.Src, 0o644); werr == nil {
+				fmt.Fprintf(stderr, "mafc: the unformatted output is in %s\n", broken)
+			}
+		}
 		fmt.Fprintf(stderr, "mafc: %s: %v\n", path, err)
 		return 1
 	}
@@ -79,5 +93,3 @@ func planSummary(p *ir.Program) string {
 	}
 	return b.String()
 }
-
-var _ = os.Stdout

@@ -45,6 +45,9 @@ type Options struct {
 	// MemoryBudget bounds the Jacobian rows of one chunk in bytes (default
 	// 256 MiB); the chunk size is derived from it.
 	MemoryBudget int
+	// Dense forces plain forward-Laplacian propagation with D Jacobian rows
+	// per sample for every node (a baseline for benchmarks).
+	Dense bool
 }
 
 // File generates the model package source. It returns gofmt-formatted Go.
@@ -144,7 +147,7 @@ func newGen(p *ir.Program, opt Options) (*gen, error) {
 	}
 	g.plans = map[plan.Mode]*plan.Plan{}
 	for _, m := range []plan.Mode{plan.Values, plan.Laplacian, plan.Reverse, plan.Hutch, plan.HutchRev} {
-		g.plans[m] = plan.Build(p, m, g.P)
+		g.plans[m] = plan.BuildWith(p, m, g.P, opt.Dense && (m == plan.Laplacian || m == plan.Reverse))
 	}
 	g.facts()
 	return g, nil

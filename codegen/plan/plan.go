@@ -104,11 +104,20 @@ type Plan struct {
 	Nodes []*Node
 	// Width is the number of Jacobian rows per sample: D, or P probes.
 	Width int
+	dense bool
 }
 
 // Build plans p in mode m; probes is the number of Hutchinson probes.
 func Build(p *ir.Program, m Mode, probes int) *Plan {
-	pl := &Plan{Mode: m, Prog: p, Width: p.Dim()}
+	return BuildWith(p, m, probes, false)
+}
+
+// BuildWith is Build; with dense, every Jacobian is kept as D rows per
+// sample (plain forward-Laplacian propagation, no closed forms, receptive
+// fields or Gram matrices): the baseline the strategies are measured
+// against.
+func BuildWith(p *ir.Program, m Mode, probes int, dense bool) *Plan {
+	pl := &Plan{Mode: m, Prog: p, Width: p.Dim(), dense: dense}
 	if m == Hutch || m == HutchRev {
 		pl.Width = probes
 	}
@@ -182,7 +191,7 @@ func (pl *Plan) needJ() {
 	}
 }
 
-func (pl *Plan) hutch() bool { return pl.Mode == Hutch || pl.Mode == HutchRev }
+func (pl *Plan) hutch() bool { return pl.Mode == Hutch || pl.Mode == HutchRev || pl.dense }
 
 // ensureRows makes node i carry its Jacobian as rows.
 func (pl *Plan) ensureRows(i int) {

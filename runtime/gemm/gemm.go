@@ -192,9 +192,12 @@ func roundUp(n, unit int) int { return (n + unit - 1) / unit * unit }
 func dgemmRows(tA, tB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
 	g := gonum.Implementation{}
 	for i := range m {
-		x, incX := a[i*lda:i*lda+k], 1
+		var x []float64
+		incX := 1
 		if tA {
 			x, incX = a[i:i+(k-1)*lda+1], lda
+		} else {
+			x = a[i*lda : i*lda+k]
 		}
 		y := c[i*ldc : i*ldc+n]
 		if tB {
@@ -209,9 +212,12 @@ func dgemmRows(tA, tB bool, m, n, k int, alpha float64, a []float64, lda int, b 
 func sgemmRows(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	g := gonum.Implementation{}
 	for i := range m {
-		x, incX := a[i*lda:i*lda+k], 1
+		var x []float32
+		incX := 1
 		if tA {
 			x, incX = a[i:i+(k-1)*lda+1], lda
+		} else {
+			x = a[i*lda : i*lda+k]
 		}
 		y := c[i*ldc : i*ldc+n]
 		if tB {

@@ -258,6 +258,35 @@ func TestSgemmExhaustiveSmall(t *testing.T) {
 	exhaustive(t, impl32(), gonum32())
 }
 
+// TestGemmFewRowsKernelPath runs the products with m ≤ 4, which normally
+// take the matrix-vector path (dgemmRows), through the packed kernels, and
+// checks the matrix-vector path on larger sizes.
+func TestGemmFewRowsKernelPath(t *testing.T) {
+	withSmall(t, false)
+	rnd := rand.New(rand.NewPCG(1, 2))
+	for _, rows := range []int{0, 4} {
+		oldD, oldS := dgemmRowsMaxM, sgemmRowsMaxM
+		dgemmRowsMaxM, sgemmRowsMaxM = rows, rows
+		i := 0
+		for _, tA := range transposes {
+			for _, tB := range transposes {
+				for m := 1; m <= 4; m++ {
+					for _, nk := range [][2]int{{1, 1}, {3, 5}, {8, 7}, {9, 17}, {33, 31}, {17, 300}, {300, 9}, {1030, 257}} {
+						i++
+						ab := alphaBetas[i%len(alphaBetas)]
+						gc := gemmCase{tA: tA, tB: tB, m: m, n: nk[0], k: nk[1], padA: i % 3, padB: (i / 3) % 3, padC: 1 + i%2,
+							alpha: ab[0], beta: ab[1], nanC: ab[1] == 0 && i%2 == 0}
+						if !checkCase(t, rnd, impl64(), gonum64(), gc) || !checkCase(t, rnd, impl32(), gonum32(), gc) {
+							t.Fatalf("rows path max m = %d", rows)
+						}
+					}
+				}
+			}
+		}
+		dgemmRowsMaxM, sgemmRowsMaxM = oldD, oldS
+	}
+}
+
 // TestGemmThreadedSmall pushes small sizes through the multithreaded path.
 func TestGemmThreadedSmall(t *testing.T) {
 	withSmall(t, true)
@@ -571,6 +600,8 @@ var allocShapes = []struct {
 	{1024, 784, 100, 20}, // (1024×100)·(100×784), small k
 	{1024, 784, 1024, 3}, // (1024×1024)·(1024×784)
 	{4000, 16, 200, 20},  // many row blocks, narrow
+	{1, 1024, 784, 20},   // one row: matrix-vector path
+	{4, 300, 200, 20},    // few rows: matrix-vector path
 }
 
 func TestZeroAllocs(t *testing.T) {
