@@ -61,11 +61,11 @@ func Format(f *File, src []byte) ([]byte, error) {
 		}
 	}
 	for i, d := range f.Decls {
-		min := 2
+		gap := 2 // a blank line between declarations
 		if i == 0 {
-			min = 0
+			gap = 0
 		}
-		p.line(min, 2)
+		p.line(gap, 2)
 		p.decl(d)
 	}
 	p.line(0, 2)
@@ -120,10 +120,10 @@ type printer struct {
 	err       error
 }
 
-// line asks for the next token to start a new line, after at least min
-// newlines, keeping up to maxKeep of the source's newlines before it.
-func (p *printer) line(min, maxKeep int) {
-	p.newlines = max(p.newlines, min)
+// line asks for the next token to start a new line, after at least
+// minLines newlines, keeping up to maxKeep of the source's newlines before it.
+func (p *printer) line(minLines, maxKeep int) {
+	p.newlines = max(p.newlines, minLines)
 	p.lineStart = true
 	p.blankCap = maxKeep
 	p.cont = false

@@ -145,17 +145,36 @@ func (g *gen) bwdReverse(pl *plan.Plan) {
 	g.f.Comment("cotangents back to the input, adding parameter gradients to grad.")
 	g.f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(name).Params(jen.Id("w").Op("*").Id("Workspace"), jen.Id("nb").Int(),
 		jen.Id("c, s").Index().Float64(), jen.Id("wt").Float64(), jen.Id("grad").Index().Id(g.T)).
-		Block(append(g.gradDecls(g.paramDecls()), body...)...)
+		Block(append(append(g.gradDecls(g.paramDecls()), body...), g.tieReduce()...)...)
 }
 
 // gradDecls adds the gradient views of the parameters used.
 func (g *gen) gradDecls(decls []jen.Code) []jen.Code {
 	for k, pr := range g.p.Params {
-		if g.usedGrad[k] {
-			decls = append(decls, raw("%s := grad[%d:%d]", g.gradName(k), pr.Offset, pr.Offset+pr.Size))
+		if !g.usedGrad[k] {
+			continue
 		}
+		if g.tied(k) {
+			decls = append(decls, raw("%s := w.%sGFull", g.gradName(k), g.names[pr.Node]), raw("clear(%s)", g.gradName(k)))
+			continue
+		}
+		decls = append(decls, raw("%s := grad[%d:%d]", g.gradName(k), pr.Offset, pr.Offset+pr.Size))
 	}
 	return decls
+}
+
+// tieReduce folds the gradients of tied kernels into θ̄.
+func (g *gen) tieReduce() []jen.Code {
+	var out []jen.Code
+	for k, pr := range g.p.Params {
+		if !g.usedGrad[k] || !g.tied(k) {
+			continue
+		}
+		n := g.p.Nodes[pr.Node]
+		out = append(out, jen.Comment(fmt.Sprintf("%s: sum the full kernels' gradient over each orbit of tied offsets", pr.Name)),
+			kcall("TieReduce", fmt.Sprintf("grad[%d:%d]", pr.Offset, pr.Offset+pr.Size), g.gradName(k), g.names[n.ID]+"Orbit", fmt.Sprint(pr.Shape[0]*pr.Shape[1]), fmt.Sprint(pr.Shape[2])))
+	}
+	return out
 }
 
 func (g *gen) gradName(k int) string {

@@ -297,6 +297,12 @@ func (g *gen) srcName() string {
 	return s
 }
 
+// tied reports whether parameter k is the weight of a tied convolution.
+func (g *gen) tied(k int) bool {
+	n := g.p.Nodes[g.p.Params[k].Node]
+	return n.Op == ir.OpConv && n.Tie != "" && g.p.Params[k].Role == "weight"
+}
+
 // param returns the local name of parameter tensor k and records its use.
 func (g *gen) param(k int) string {
 	g.used[k] = true
@@ -308,6 +314,11 @@ func (g *gen) paramDecls() []jen.Code {
 	var out []jen.Code
 	for k, pr := range g.p.Params {
 		if !g.used[k] {
+			continue
+		}
+		if g.tied(k) {
+			out = append(out, raw("%s := m.%sFull", g.param(k), g.names[pr.Node]).
+				Comment(fmt.Sprintf("%s expanded from its %d tied numbers (%s-symmetric kernels), %s", pr.Name, pr.Size, g.p.Nodes[pr.Node].Tie, g.pos(g.p.Nodes[pr.Node]))))
 			continue
 		}
 		out = append(out, raw("%s := m.p[%d:%d]", g.param(k), pr.Offset, pr.Offset+pr.Size).

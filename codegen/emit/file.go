@@ -140,6 +140,17 @@ func (g *gen) consts() {
 	if err != nil {
 		panic("emit: " + err.Error())
 	}
+	for i, n := range g.p.Nodes {
+		if n.Op == ir.OpConv && n.Tie != "" {
+			orbit, r := ir.KernelOrbits(n.Tie, n.K1)
+			vals := make([]jen.Code, len(orbit))
+			for k, o := range orbit {
+				vals[k] = jen.Lit(o)
+			}
+			f.Comment(fmt.Sprintf("%sOrbit maps each of the %d×%d offsets of %s's kernels to its %s orbit (%d orbits).", g.names[i], n.K1, n.K2, n.Name, n.Tie, r))
+			f.Var().Id(g.names[i]+"Orbit").Op("=").Index().Int().Values(vals...)
+		}
+	}
 	f.Comment("irJSON is the IR this package was generated from (for Program and the tests).")
 	f.Const().Id("irJSON").Op("=").Lit(string(js))
 	if g.group > 1 {
@@ -166,6 +177,9 @@ func (g *gen) model() {
 		fields = append(fields, jen.Id("p").Index().Id(g.T).Comment("the kernels' view of θ (the same slice)"))
 	}
 	for i, n := range g.p.Nodes {
+		if n.Op == ir.OpConv && n.Tie != "" {
+			fields = append(fields, jen.Id(g.names[i]+"Full").Index().Id(g.T).Comment(fmt.Sprintf("%s's kernels expanded from their %s-tied parameters, refreshed by Sync", n.Name, n.Tie)))
+		}
 		if g.sharedQ[i] {
 			fields = append(fields, jen.Id(g.names[i]+"Norm2").Index().Id(g.T).Comment(fmt.Sprintf("squared row norms of %s's weight (its Jacobian's), refreshed by Sync", n.Name)))
 		}
@@ -184,6 +198,10 @@ func (g *gen) model() {
 		body = append(body, raw("m.p = m.theta"))
 	}
 	for i, n := range g.p.Nodes {
+		if n.Op == ir.OpConv && n.Tie != "" {
+			in := g.p.Nodes[n.Inputs[0]].Shape
+			body = append(body, raw("m.%sFull = make([]%s, %d)", g.names[i], g.T, n.Out*in.C*n.K1*n.K2))
+		}
 		if g.sharedQ[i] {
 			k := n.Out
 			body = append(body, raw("m.%sNorm2 = make([]%s, %d)", g.names[i], g.T, k))
@@ -214,6 +232,11 @@ func (g *gen) model() {
 		sync = append(sync, jen.For(raw("i, v := range m.theta")).Block(raw("m.p[i] = float32(v)")))
 	}
 	for i, n := range g.p.Nodes {
+		if n.Op == ir.OpConv && n.Tie != "" {
+			pr := g.p.Params[n.W]
+			sync = append(sync, jen.Comment(fmt.Sprintf("%s: expand the %s-tied kernels", n.Name, n.Tie)),
+				kcall("TieExpand", "m."+g.names[i]+"Full", fmt.Sprintf("m.p[%d:%d]", pr.Offset, pr.Offset+pr.Size), g.names[i]+"Orbit", fmt.Sprint(pr.Shape[0]*pr.Shape[1]), fmt.Sprint(pr.Shape[2])))
+		}
 		if g.sharedQ[i] {
 			W := g.param(n.W)
 			in := g.p.Nodes[n.Inputs[0]].Shape
@@ -279,6 +302,10 @@ func (g *gen) workspace() {
 		}
 		if g.gram[i] {
 			add(name+"G", fmt.Sprintf("c * %d", sz*sz), "per-sample Gram matrices J·Jᵀ of "+n.Name)
+		}
+		if n.Op == ir.OpConv && n.Tie != "" {
+			in := g.p.Nodes[n.Inputs[0]].Shape
+			add(name+"GFull", fmt.Sprint(n.Out*in.C*n.K1*n.K2), "gradient of "+n.Name+"'s full kernels, folded into the tied parameters")
 		}
 		if g.geom[i] {
 			fields = append(fields, jen.Id(name+"Geom").Op("*").Qual(pathKern, "ConvGeom"))

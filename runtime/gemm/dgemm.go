@@ -92,10 +92,19 @@ func dgemmMacro(mc, nc, kc int, ap, bp []float64, bs int, c []float64, ldc int, 
 				dgemmKernel(kc, app, bpp, &c[ir*ldc+jr], ldc, alpha, beta)
 				continue
 			}
-			// Edge tile: compute the full (zero-padded) tile into tmp and
-			// merge only the valid mr×nr part, so that nothing outside the
-			// matrix (such as the padding between rows) is touched.
-			dgemmKernel(kc, app, bpp, &tmp[0], dgemmNR, alpha, 0)
+			if mr <= 4 && nr == dgemmNR {
+				// Few rows: the narrow kernels write only mr rows.
+				dgemmKernelRows(mr, kc, app, bpp, &c[ir*ldc+jr], ldc, alpha, beta)
+				continue
+			}
+			// Edge tile: compute the tile into tmp and merge only the valid
+			// mr×nr part, so that nothing outside the matrix (such as the
+			// padding between rows) is touched.
+			if mr <= 4 {
+				dgemmKernelRows(mr, kc, app, bpp, &tmp[0], dgemmNR, alpha, 0)
+			} else {
+				dgemmKernel(kc, app, bpp, &tmp[0], dgemmNR, alpha, 0) // zero-padded rows
+			}
 			for i := range mr {
 				t := tmp[i*dgemmNR : i*dgemmNR+nr]
 				cr := c[(ir+i)*ldc+jr:][:nr]
@@ -108,6 +117,20 @@ func dgemmMacro(mc, nc, kc int, ap, bp []float64, bs int, c []float64, ldc int, 
 				}
 			}
 		}
+	}
+}
+
+// dgemmKernelRows runs the narrow kernel for an mr×NR tile, 1 ≤ mr ≤ 4.
+func dgemmKernelRows(mr, kc int, a, b, c *float64, ldc int, alpha, beta float64) {
+	switch mr {
+	case 1:
+		dgemmKernel1(kc, a, b, c, ldc, alpha, beta)
+	case 2:
+		dgemmKernel2(kc, a, b, c, ldc, alpha, beta)
+	case 3:
+		dgemmKernel3(kc, a, b, c, ldc, alpha, beta)
+	default:
+		dgemmKernel4(kc, a, b, c, ldc, alpha, beta)
 	}
 }
 

@@ -3,8 +3,10 @@
 //
 // Implementation embeds gonum's pure-Go Implementation, so every other BLAS
 // routine is gonum's; Use installs it for blas64 and blas32 (and so for
-// gonum/mat). On CPUs without AVX2+FMA, on other architectures, or when
-// built with the noasm tag, Dgemm and Sgemm delegate to gonum.
+// gonum/mat). DgemmPacked and SgemmPacked take a right-hand operand packed
+// once in advance (PackedB64, PackedB32). On CPUs without AVX2+FMA, on other
+// architectures, or when built with the noasm tag, Dgemm and Sgemm delegate
+// to gonum, and so do the packed variants (on a plain copy of B).
 //
 // # Algorithm
 //
@@ -51,6 +53,29 @@
 // (1024×784)·(784×100), where every element of A is used only 2·n times).
 // Products with m·n·k < 512 go to gonum, where packing does not pay.
 //
+// # Few rows
+//
+// Edge panels with 1–4 rows (and so DgemmPacked with m ≤ 4) use narrow
+// r×NR kernels (kernel_small_amd64.s) instead of the zero-padded 6-row
+// kernel, which would waste up to 5/6 of its FMAs. Dgemm and Sgemm with
+// m ≤ 4 do not pack at all: packing B (k×n) costs more than m
+// matrix-vector products that stream B in place, so they run as m calls of
+// gonum's Dgemv/Sgemv, whose inner loops are
+// in assembly (dgemmRows), several times faster for m = 1.
+//
+// # Pre-packed B
+//
+// When the same B takes part in many products with few rows, as a weight
+// matrix W in X·Wᵀ with a micro-batch X, packing B dominates (for m = 1 and
+// a 1024×1024 W, 72% of the time was dgemmPackB). PackedB64/PackedB32 pack
+// op(B) once, over the whole depth k in NR-column micro-panels (layout in
+// packed.go), and DgemmPacked/SgemmPacked run the loop nest above with the
+// B-packing step removed: each call packs only A (m×k) and runs the
+// micro-kernels, reading the KC×NC blocks of B in place (the macro-kernel
+// takes the distance between micro-panels, kc·NR for the per-call buffer,
+// k·NR for a packed operand). The thread planner drops the B-packing cost
+// from its model for them.
+//
 // # Threads
 //
 // Products with m·n·k ≥ 128³ are cut into a grid of blocks of C chosen by a
@@ -62,7 +87,8 @@
 // work. SetThreads limits the goroutines per call (default GOMAXPROCS;
 // 1 runs everything on the caller's goroutine).
 //
-// In the steady state Dgemm and Sgemm do not allocate: packing buffers live
+// In the steady state Dgemm, Sgemm, DgemmPacked and SgemmPacked do not
+// allocate: packing buffers live
 // in per-goroutine arenas recycled through a free list, jobs are recycled
 // the same way, and workers are fed value-type tokens over a channel.
 package gemm

@@ -17,6 +17,36 @@ func dgemmKernel(k int, a, b, c *float64, ldc int, alpha, beta float64)
 //go:noescape
 func sgemmKernel(k int, a, b, c *float32, ldc int, alpha, beta float32)
 
+// dgemmKernel1 … dgemmKernel4 compute r×8 tiles (r = 1…4) of C from the
+// first r rows of a packed A panel; see kernel_small_amd64.s.
+//
+//go:noescape
+func dgemmKernel1(k int, a, b, c *float64, ldc int, alpha, beta float64)
+
+//go:noescape
+func dgemmKernel2(k int, a, b, c *float64, ldc int, alpha, beta float64)
+
+//go:noescape
+func dgemmKernel3(k int, a, b, c *float64, ldc int, alpha, beta float64)
+
+//go:noescape
+func dgemmKernel4(k int, a, b, c *float64, ldc int, alpha, beta float64)
+
+// sgemmKernel1 … sgemmKernel4 compute r×16 tiles (r = 1…4) of C; see
+// kernel_small_amd64.s.
+//
+//go:noescape
+func sgemmKernel1(k int, a, b, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func sgemmKernel2(k int, a, b, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func sgemmKernel3(k int, a, b, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func sgemmKernel4(k int, a, b, c *float32, ldc int, alpha, beta float32)
+
 // dpackA6 packs six rows of a (stride lda) into the MR=6 panel layout:
 // d[p*6+r] = a[r*lda+p] for p < kc. See pack_amd64.s.
 //

@@ -59,6 +59,85 @@ func sgemmKernel(k int, a, b, c *float32, ldc int, alpha, beta float32) {
 	}
 }
 
+// dgemmKernelRowsGo is the portable stand-in for the narrow kernels: an
+// r×NR tile from the first r rows of a packed A panel.
+func dgemmKernelRowsGo(r, k int, a, b, c *float64, ldc int, alpha, beta float64) {
+	ap := unsafe.Slice(a, k*dgemmMR)
+	bp := unsafe.Slice(b, k*dgemmNR)
+	cp := unsafe.Slice(c, (r-1)*ldc+dgemmNR)
+	for i := range r {
+		var acc [dgemmNR]float64
+		for p := range k {
+			av := ap[p*dgemmMR+i]
+			for j := range dgemmNR {
+				acc[j] += av * bp[p*dgemmNR+j]
+			}
+		}
+		for j := range dgemmNR {
+			v := alpha * acc[j]
+			if beta != 0 {
+				v += beta * cp[i*ldc+j]
+			}
+			cp[i*ldc+j] = v
+		}
+	}
+}
+
+// sgemmKernelRowsGo is the float32 counterpart of dgemmKernelRowsGo.
+func sgemmKernelRowsGo(r, k int, a, b, c *float32, ldc int, alpha, beta float32) {
+	ap := unsafe.Slice(a, k*sgemmMR)
+	bp := unsafe.Slice(b, k*sgemmNR)
+	cp := unsafe.Slice(c, (r-1)*ldc+sgemmNR)
+	for i := range r {
+		var acc [sgemmNR]float32
+		for p := range k {
+			av := ap[p*sgemmMR+i]
+			for j := range sgemmNR {
+				acc[j] += av * bp[p*sgemmNR+j]
+			}
+		}
+		for j := range sgemmNR {
+			v := alpha * acc[j]
+			if beta != 0 {
+				v += beta * cp[i*ldc+j]
+			}
+			cp[i*ldc+j] = v
+		}
+	}
+}
+
+func dgemmKernel1(k int, a, b, c *float64, ldc int, alpha, beta float64) {
+	dgemmKernelRowsGo(1, k, a, b, c, ldc, alpha, beta)
+}
+
+func dgemmKernel2(k int, a, b, c *float64, ldc int, alpha, beta float64) {
+	dgemmKernelRowsGo(2, k, a, b, c, ldc, alpha, beta)
+}
+
+func dgemmKernel3(k int, a, b, c *float64, ldc int, alpha, beta float64) {
+	dgemmKernelRowsGo(3, k, a, b, c, ldc, alpha, beta)
+}
+
+func dgemmKernel4(k int, a, b, c *float64, ldc int, alpha, beta float64) {
+	dgemmKernelRowsGo(4, k, a, b, c, ldc, alpha, beta)
+}
+
+func sgemmKernel1(k int, a, b, c *float32, ldc int, alpha, beta float32) {
+	sgemmKernelRowsGo(1, k, a, b, c, ldc, alpha, beta)
+}
+
+func sgemmKernel2(k int, a, b, c *float32, ldc int, alpha, beta float32) {
+	sgemmKernelRowsGo(2, k, a, b, c, ldc, alpha, beta)
+}
+
+func sgemmKernel3(k int, a, b, c *float32, ldc int, alpha, beta float32) {
+	sgemmKernelRowsGo(3, k, a, b, c, ldc, alpha, beta)
+}
+
+func sgemmKernel4(k int, a, b, c *float32, ldc int, alpha, beta float32) {
+	sgemmKernelRowsGo(4, k, a, b, c, ldc, alpha, beta)
+}
+
 func dgemmPackA6(d, a []float64, lda, kc int) { dgemmPackA6Go(d, a, lda, kc) }
 
 func sgemmPackA6(d, a []float32, lda, kc int) { sgemmPackA6Go(d, a, lda, kc) }

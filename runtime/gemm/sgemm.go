@@ -91,10 +91,19 @@ func sgemmMacro(mc, nc, kc int, ap, bp []float32, bs int, c []float32, ldc int, 
 				sgemmKernel(kc, app, bpp, &c[ir*ldc+jr], ldc, alpha, beta)
 				continue
 			}
-			// Edge tile: compute the full (zero-padded) tile into tmp and
-			// merge only the valid mr×nr part, so that nothing outside the
-			// matrix (such as the padding between rows) is touched.
-			sgemmKernel(kc, app, bpp, &tmp[0], sgemmNR, alpha, 0)
+			if mr <= 4 && nr == sgemmNR {
+				// Few rows: the narrow kernels write only mr rows.
+				sgemmKernelRows(mr, kc, app, bpp, &c[ir*ldc+jr], ldc, alpha, beta)
+				continue
+			}
+			// Edge tile: compute the tile into tmp and merge only the valid
+			// mr×nr part, so that nothing outside the matrix (such as the
+			// padding between rows) is touched.
+			if mr <= 4 {
+				sgemmKernelRows(mr, kc, app, bpp, &tmp[0], sgemmNR, alpha, 0)
+			} else {
+				sgemmKernel(kc, app, bpp, &tmp[0], sgemmNR, alpha, 0) // zero-padded rows
+			}
 			for i := range mr {
 				t := tmp[i*sgemmNR : i*sgemmNR+nr]
 				cr := c[(ir+i)*ldc+jr:][:nr]
@@ -107,6 +116,20 @@ func sgemmMacro(mc, nc, kc int, ap, bp []float32, bs int, c []float32, ldc int, 
 				}
 			}
 		}
+	}
+}
+
+// sgemmKernelRows runs the narrow kernel for an mr×NR tile, 1 ≤ mr ≤ 4.
+func sgemmKernelRows(mr, kc int, a, b, c *float32, ldc int, alpha, beta float32) {
+	switch mr {
+	case 1:
+		sgemmKernel1(kc, a, b, c, ldc, alpha, beta)
+	case 2:
+		sgemmKernel2(kc, a, b, c, ldc, alpha, beta)
+	case 3:
+		sgemmKernel3(kc, a, b, c, ldc, alpha, beta)
+	default:
+		sgemmKernel4(kc, a, b, c, ldc, alpha, beta)
 	}
 }
 

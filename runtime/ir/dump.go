@@ -23,6 +23,9 @@ func (p *Program) Dump() string {
 			fmt.Fprintf(&b, " out=%d", n.Out)
 		case OpConv:
 			fmt.Fprintf(&b, " out=%d kernel=%dx%d", n.Out, n.K1, n.K2)
+			if n.Tie != "" {
+				fmt.Fprintf(&b, " tied=%s", n.Tie)
+			}
 		case OpScale:
 			fmt.Fprintf(&b, " by=%s", strconv.FormatFloat(n.Scale, 'g', -1, 64))
 		case OpPool:

@@ -172,3 +172,38 @@ func compose(a, b []int) []int {
 	}
 	return p
 }
+
+// KernelOrbits returns, for a k×k kernel (k odd) whose offsets
+// (a, b) ∈ [−h, h]² (h = (k−1)/2, index (a+h)·k + (b+h)) are acted on by the
+// point group g (D4: the 8 rotations and reflections of the square; C4: the
+// 4 rotations), the orbit of every offset, numbered in order of first
+// appearance, and the number of orbits. A kernel constant on orbits is
+// invariant under g, so its convolution commutes with g acting on the
+// lattice.
+func KernelOrbits(g Group, k int) (orbit []int, n int) {
+	h := (k - 1) / 2
+	idx := func(a, b int) int { return (a+h)*k + (b + h) }
+	orbit = make([]int, k*k)
+	for i := range orbit {
+		orbit[i] = -1
+	}
+	for a := -h; a <= h; a++ {
+		for b := -h; b <= h; b++ {
+			if orbit[idx(a, b)] >= 0 {
+				continue
+			}
+			// The images of (a, b): rotations (a, b) → (b, −a), and for D4
+			// the reflections (a, b) → (a, −b) of each rotation.
+			x, y := a, b
+			for r := 0; r < 4; r++ {
+				orbit[idx(x, y)] = n
+				if g == D4 {
+					orbit[idx(x, -y)] = n
+				}
+				x, y = y, -x
+			}
+			n++
+		}
+	}
+	return orbit, n
+}

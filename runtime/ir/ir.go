@@ -147,6 +147,11 @@ type Node struct {
 	Bias  bool    `json:"bias,omitempty"`  // OpDense, OpConv
 	Scale float64 `json:"scale,omitempty"` // OpScale
 	Mean  bool    `json:"mean,omitempty"`  // OpPool: mean instead of sum
+	// Tie (OpConv) ties the kernel's weights under the point group D4 or C4
+	// acting on the kernel offsets: the weight tensor holds one number per
+	// orbit of offsets (see KernelOrbits), so the convolution commutes with
+	// rotations (and reflections) of the lattice.
+	Tie Group `json:"tie,omitempty"`
 
 	W int `json:"w"` // index into Program.Params of the weight, or -1
 	B int `json:"b"` // index into Program.Params of the bias, or -1
@@ -346,6 +351,7 @@ type hashNode struct {
 	Bias   bool
 	Scale  float64
 	Mean   bool
+	Tie    Group
 }
 
 type hashParam struct {
@@ -360,7 +366,7 @@ type hashParam struct {
 func (p *Program) Hash() string {
 	v := hashView{Version: Version, Input: p.InputShape(), Precision: p.Precision}
 	for _, n := range p.Nodes {
-		v.Nodes = append(v.Nodes, hashNode{n.Op, n.Inputs, n.Shape, n.Act, n.Out, n.K1, n.K2, n.Bias, n.Scale, n.Mean})
+		v.Nodes = append(v.Nodes, hashNode{n.Op, n.Inputs, n.Shape, n.Act, n.Out, n.K1, n.K2, n.Bias, n.Scale, n.Mean, n.Tie})
 	}
 	for _, pr := range p.Params {
 		v.Params = append(v.Params, hashParam{pr.Offset, pr.Shape})

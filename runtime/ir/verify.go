@@ -117,7 +117,15 @@ func (p *Program) verifyNode(n *Node) error {
 		if n.K1 < 1 || n.K2 < 1 || n.K1 > in.L1 || n.K2 > in.L2 {
 			return fmt.Errorf("kernel %dx%d on lattice %dx%d", n.K1, n.K2, in.L1, in.L2)
 		}
-		if err := param(n.W, "weight", n.Out, in.C, n.K1, n.K2); err != nil {
+		wshape := []int{n.Out, in.C, n.K1, n.K2}
+		if n.Tie != "" {
+			if n.K1 != n.K2 {
+				return fmt.Errorf("tied kernel %dx%d is not square", n.K1, n.K2)
+			}
+			_, r := KernelOrbits(n.Tie, n.K1)
+			wshape = []int{n.Out, in.C, r}
+		}
+		if err := param(n.W, "weight", wshape...); err != nil {
 			return err
 		}
 		if n.Bias {

@@ -149,3 +149,28 @@ func Transpose[T Float](dst, M []T, n, D int) {
 		}
 	}
 }
+
+// TieExpand writes the full kernels of a tied convolution: for each of the
+// n = Cout·Cin kernels, full[i·K + t] = tied[i·R + orbit[t]] (K offsets, R
+// orbits).
+func TieExpand[T Float](full, tied []T, orbit []int, n, R int) {
+	K := len(orbit)
+	for i := 0; i < n; i++ {
+		f, w := full[i*K:i*K+K], tied[i*R:i*R+R]
+		for t, o := range orbit {
+			f[t] = w[o]
+		}
+	}
+}
+
+// TieReduce adds the gradient of the full kernels to the tied parameters:
+// tied[i·R + o] += Σ_{t: orbit[t] = o} full[i·K + t].
+func TieReduce[T Float](tied, full []T, orbit []int, n, R int) {
+	K := len(orbit)
+	for i := 0; i < n; i++ {
+		f, w := full[i*K:i*K+K], tied[i*R:i*R+R]
+		for t, o := range orbit {
+			w[o] += f[t]
+		}
+	}
+}

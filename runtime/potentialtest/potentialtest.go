@@ -27,6 +27,7 @@ import (
 
 	"github.com/mafc-dev/mafc/runtime"
 	"github.com/mafc-dev/mafc/runtime/ir"
+	"github.com/mafc-dev/mafc/runtime/ode"
 	"github.com/mafc-dev/mafc/runtime/refeval"
 )
 
@@ -154,6 +155,7 @@ func Check(t *testing.T, m runtime.Potential, opt Options) {
 	t.Run("hutchinson", func(t *testing.T) { checkHutch(t, m, rng) })
 	t.Run("batch", func(t *testing.T) { checkBatch(t, m, rng) })
 	t.Run("symmetry", func(t *testing.T) { checkSymmetry(t, m, rng) })
+	t.Run("flow-symmetry", func(t *testing.T) { checkFlowSymmetry(t, m, rng) })
 	t.Run("allocs", func(t *testing.T) {
 		if testing.Short() {
 			t.Skip("allocation counts are skipped in -short")
@@ -446,6 +448,53 @@ func checkSymmetry(t *testing.T, m runtime.Potential, rng *rand.Rand) {
 			for i := range gg {
 				if !scalar.EqualWithinAbsOrRel(g1[i], gg[i], tol, tol) {
 					t.Fatalf("%s (%s): ∇φ(g·x)[%d] = %v, (g·∇φ(x))[%d] = %v", s.Group, s.Strategy, i, g1[i], i, gg[i])
+				}
+			}
+		}
+	}
+}
+
+// checkFlowSymmetry samples x from the flow and checks that the density
+// direction gives ln p_T(g·x) = ln p_T(x) for every generator g: the flow of
+// an invariant potential commutes with g, also after discretisation.
+func checkFlowSymmetry(t *testing.T, m runtime.Potential, rng *rand.Rand) {
+	prog := m.Program()
+	if len(prog.Symmetries) == 0 {
+		t.Skip("no symmetry declared")
+	}
+	D := m.Dim()
+	const B = 2
+	it, err := ode.New(m, ode.Config{Tableau: ode.RK4, Steps: 4, Dt: 0.1, MaxBatch: B})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := randVec(rng, B*D, 1)
+	a := make([]float64, B)
+	it.Run(x, a, +1, false, 0)
+	nll := func(y []float64) []float64 {
+		z := append([]float64(nil), y...)
+		acc := make([]float64, B)
+		it.Run(z, acc, -1, false, 0)
+		for b := range acc {
+			acc[b] -= ode.LogNormal(z[b*D : (b+1)*D])
+		}
+		return acc
+	}
+	want := nll(x)
+	tol := 1e-10
+	if is32(m) {
+		tol = 1e-4
+	}
+	for _, s := range prog.Symmetries {
+		for _, g := range ir.Generators(s.Group, prog.InputShape()) {
+			gx := make([]float64, B*D)
+			for b := 0; b < B; b++ {
+				g.Apply(gx[b*D:(b+1)*D], x[b*D:(b+1)*D])
+			}
+			got := nll(gx)
+			for b := range got {
+				if !scalar.EqualWithinAbsOrRel(got[b], want[b], tol, tol) {
+					t.Errorf("%s (%s): −ln p_T(g·x_%d) = %v, −ln p_T(x_%d) = %v", s.Group, s.Strategy, b, got[b], b, want[b])
 				}
 			}
 		}

@@ -42,6 +42,7 @@ type Evaluator struct {
 	D     int
 	elems []ir.Transform // orbit-average elements (identity only if none)
 
+	orbits     map[int][]int // tied convolutions: kernel offset → weight index
 	v, l, J    [][]float64 // per node: value, Laplacian vector, Jacobian (size×D)
 	vb, lb, Jb [][]float64 // cotangents
 	gx, gu     []float64
@@ -64,7 +65,25 @@ func New(p *ir.Program) *Evaluator {
 		e.vb[i], e.lb[i], e.Jb[i] = make([]float64, sz), make([]float64, sz), make([]float64, sz*e.D)
 	}
 	e.gx, e.gu = make([]float64, e.D), make([]float64, e.D)
+	e.orbits = map[int][]int{}
+	for _, nd := range p.Nodes {
+		if nd.Op == ir.OpConv && nd.Tie != "" {
+			e.orbits[nd.ID], _ = ir.KernelOrbits(nd.Tie, nd.K1)
+		}
+	}
 	return e
+}
+
+// convWeight returns the index in θ of the weight W[co, ci, di, dj] of a
+// convolution: W is stored in full (Cout×Cin×K1×K2) or, for a tied kernel,
+// one number per orbit of offsets (Cout×Cin×R).
+func (e *Evaluator) convWeight(n *ir.Node, cin, co, ci, di, dj int) int {
+	W := e.p.Params[n.W]
+	if orb, ok := e.orbits[n.ID]; ok {
+		r := W.Shape[2]
+		return W.Offset + (co*cin+ci)*r + orb[di*n.K2+dj]
+	}
+	return W.Offset + ((co*cin+ci)*n.K1+di)*n.K2 + dj
 }
 
 // Eval returns φ(x), writes ∇φ(x) to grad (if non-nil) and returns Δφ(x).
@@ -226,7 +245,6 @@ func (e *Evaluator) linear(theta []float64, n *ir.Node, out []float64, stride in
 		}
 	case ir.OpConv:
 		s := p.Nodes[n.Inputs[0]].Shape
-		W := p.Params[n.W]
 		for r := 0; r < s.L1; r++ {
 			for c := 0; c < s.L2; c++ {
 				for co := 0; co < n.Out; co++ {
@@ -236,7 +254,7 @@ func (e *Evaluator) linear(theta []float64, n *ir.Node, out []float64, stride in
 							for dj := 0; dj < n.K2; dj++ {
 								rr := mod(r+di-(n.K1-1)/2, s.L1)
 								cc := mod(c+dj-(n.K2-1)/2, s.L2)
-								w := theta[W.Offset+((co*s.C+ci)*n.K1+di)*n.K2+dj]
+								w := theta[e.convWeight(n, s.C, co, ci, di, dj)]
 								src := ((rr*s.L2+cc)*s.C + ci) * stride
 								for k := 0; k < stride; k++ {
 									out[dst+k] += w * in[src+k]
@@ -334,7 +352,6 @@ func (e *Evaluator) linearT(theta []float64, n *ir.Node, outb []float64, stride 
 		}
 	case ir.OpConv:
 		s := p.Nodes[n.Inputs[0]].Shape
-		W := p.Params[n.W]
 		for r := 0; r < s.L1; r++ {
 			for c := 0; c < s.L2; c++ {
 				for co := 0; co < n.Out; co++ {
@@ -344,7 +361,7 @@ func (e *Evaluator) linearT(theta []float64, n *ir.Node, outb []float64, stride 
 							for dj := 0; dj < n.K2; dj++ {
 								rr := mod(r+di-(n.K1-1)/2, s.L1)
 								cc := mod(c+dj-(n.K2-1)/2, s.L2)
-								wi := W.Offset + ((co*s.C+ci)*n.K1+di)*n.K2 + dj
+								wi := e.convWeight(n, s.C, co, ci, di, dj)
 								w := theta[wi]
 								src := ((rr*s.L2+cc)*s.C + ci) * stride
 								var g float64
