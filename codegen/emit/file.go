@@ -148,7 +148,7 @@ func (g *gen) consts() {
 				vals[k] = jen.Lit(o)
 			}
 			f.Comment(fmt.Sprintf("%sOrbit maps each of the %d×%d offsets of %s's kernels to its %s orbit (%d orbits).", g.names[i], n.K1, n.K2, n.Name, n.Tie, r))
-			f.Var().Id(g.names[i]+"Orbit").Op("=").Index().Int().Values(vals...)
+			f.Var().Id(g.names[i] + "Orbit").Op("=").Index().Int().Values(vals...)
 		}
 	}
 	f.Comment("irJSON is the IR this package was generated from (for Program and the tests).")

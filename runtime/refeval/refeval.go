@@ -43,8 +43,8 @@ type Evaluator struct {
 	elems []ir.Transform // orbit-average elements (identity only if none)
 
 	orbits     map[int][]int // tied convolutions: kernel offset → weight index
-	v, l, J    [][]float64 // per node: value, Laplacian vector, Jacobian (size×D)
-	vb, lb, Jb [][]float64 // cotangents
+	v, l, J    [][]float64   // per node: value, Laplacian vector, Jacobian (size×D)
+	vb, lb, Jb [][]float64   // cotangents
 	gx, gu     []float64
 }
 

@@ -1,0 +1,65 @@
+package vmath
+
+import "math"
+
+// Constants of exp and log1p, shared by the Go and the assembly code (the
+// tables in vmath_amd64.go replicate them per lane).
+const (
+	// magic64 = 1.5·2⁵²: y + magic64 rounds y to an integer k (ties to
+	// even) held in the low mantissa bits, for |y| < 2⁵¹.
+	magic64 = 0x1.8p52
+	// magic32 = 1.5·2²³ is magic64 for float32.
+	magic32 = 0x1.8p23
+
+	// ln2Hi64 is ln 2 rounded down to 32 significant bits, so that k·ln2Hi64
+	// is exact for |k| < 2²¹; ln2Lo64 = ln 2 − ln2Hi64 (rounded).
+	ln2Hi64 = 0x1.62e42feep-01
+	ln2Lo64 = math.Ln2 - ln2Hi64
+	// ln2Hi32 is ln 2 rounded down to 16 significant bits (k·ln2Hi32 exact
+	// in float32 for |k| < 2⁸); ln2Lo32 = ln 2 − ln2Hi32.
+	ln2Hi32 = 0x1.62e4p-01
+	ln2Lo32 = math.Ln2 - ln2Hi32
+	// ln2Tail64 = ln 2 − float64(ln 2), the part of ln 2 that the nearest
+	// float64 misses (log1p adds ln 2 as float64(ln 2) + ln2Tail64).
+	ln2Tail64 = math.Ln2 - float64(math.Ln2)
+	// ln2Tail32 is ln2Tail64 for float32.
+	ln2Tail32 = math.Ln2 - float32(math.Ln2)
+
+	// expMin64: exp(y) rounds to 0 in float64 for y < −745.14, so inputs
+	// are clamped to expMin64 (which keeps k ≥ −1076).
+	expMin64 = -746
+	// expMin32: exp(y) rounds to 0 in float32 for y < −103.98 (k ≥ −150).
+	expMin32 = -104
+)
+
+// Taylor coefficients 1/n! of exp, n = 2 … 13.
+const (
+	e2  = 1.0 / 2
+	e3  = 1.0 / 6
+	e4  = 1.0 / 24
+	e5  = 1.0 / 120
+	e6  = 1.0 / 720
+	e7  = 1.0 / 5040
+	e8  = 1.0 / 40320
+	e9  = 1.0 / 362880
+	e10 = 1.0 / 3628800
+	e11 = 1.0 / 39916800
+	e12 = 1.0 / 479001600
+	e13 = 1.0 / 6227020800
+)
+
+// Coefficients 2/(2j+1) of R(w) = Σⱼ 2wʲ/(2j+1) in
+// log1p(φ) = φ − (φ²/2 − s·(φ²/2 + R(s²))), s = φ/(2+φ).
+const (
+	l1  = 2.0 / 3
+	l2  = 2.0 / 5
+	l3  = 2.0 / 7
+	l4  = 2.0 / 9
+	l5  = 2.0 / 11
+	l6  = 2.0 / 13
+	l7  = 2.0 / 15
+	l8  = 2.0 / 17
+	l9  = 2.0 / 19
+	l10 = 2.0 / 21
+	l11 = 2.0 / 23
+)
