@@ -7,6 +7,8 @@ import (
 	"sort"
 	"testing"
 	"time"
+
+	"github.com/mafc-dev/mafc/runtime/ir"
 )
 
 // fuzzDeadline bounds one Parse or Compile call. The largest inputs the
@@ -108,21 +110,18 @@ func FuzzCompile(f *testing.F) {
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, src []byte) {
-		var err error
-		timed(t, "Compile", func() {
-			var p interface{ Verify() error }
-			pr, cerr := Compile("fuzz.maf", src)
-			err = cerr
-			if cerr == nil {
-				p = pr
-				if verr := p.Verify(); verr != nil {
-					t.Errorf("Compile(%q) = a program that fails Verify: %v", src, verr)
-				}
-				_ = pr.Dump()
-			}
-		})
+		var (
+			p   *ir.Program
+			err error
+		)
+		timed(t, "Compile", func() { p, err = Compile("fuzz.maf", src) })
 		if err != nil {
 			checkErrorList(t, "Compile", err)
+			return
 		}
+		if verr := p.Verify(); verr != nil {
+			t.Errorf("Compile(%q) = a program that fails Verify: %v", src, verr)
+		}
+		_ = p.Dump()
 	})
 }

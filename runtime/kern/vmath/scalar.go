@@ -1,0 +1,191 @@
+package vmath
+
+import "math"
+
+// The portable implementation: one element at a time in float64, with exp
+// and log1p restricted to the arguments the activations need. It is used on
+// CPUs without AVX2/FMA, on other architectures and with the noasm tag.
+
+const magic64Bits = 0x4338000000000000 // math.Float64bits(magic64)
+
+// expNeg returns e^y for y ≤ 0 (or y = NaN, giving NaN), within 0.6 ulp;
+// results below the normal range are rounded once, to the subnormal (or 0).
+// The formulas are written so that the result does not depend on whether the
+// compiler fuses multiply–adds.
+func expNeg(y float64) float64 {
+	if y < expMin64 {
+		y = expMin64
+	}
+	t := y*math.Log2E + magic64 // k = round(y/ln 2) in the low bits
+	kf := t - magic64
+	// y − kf·ln2Hi64 is exact (Sterbenz; kf·ln2Hi64 has at most 43 bits).
+	r := (y - kf*ln2Hi64) - kf*ln2Lo64
+	p := e13
+	p = p*r + e12
+	p = p*r + e11
+	p = p*r + e10
+	p = p*r + e9
+	p = p*r + e8
+	p = p*r + e7
+	p = p*r + e6
+	p = p*r + e5
+	p = p*r + e4
+	p = p*r + e3
+	p = p*r + e2
+	p = 1 + (r + r*r*p)
+	k := int64(math.Float64bits(t) - magic64Bits) // −1076 ≤ k ≤ 0
+	if k >= -1022 {
+		return p * math.Float64frombits(uint64(k+1023)<<52)
+	}
+	return p * math.Float64frombits(uint64(k+1023+64)<<52) * 0x1p-64
+}
+
+// log1pUnit returns ln(1 + e) for e ∈ [0, 1] (or NaN), within 0.6 ulp.
+func log1pUnit(e float64) float64 {
+	phi, k := e, 0.0
+	if e >= 0.5 { // 1 + e = 2(1 + φ), φ = (e − 1)/2 ∈ [−¼, 0] exactly
+		phi, k = (e-1)*0.5, 1
+	}
+	s := phi / (2 + phi) // |s| ≤ 0.2
+	h := 0.5 * phi * phi
+	w := s * s
+	r := l11
+	r = r*w + l10
+	r = r*w + l9
+	r = r*w + l8
+	r = r*w + l7
+	r = r*w + l6
+	r = r*w + l5
+	r = r*w + l4
+	r = r*w + l3
+	r = r*w + l2
+	r = r*w + l1
+	r *= w
+	return k*math.Ln2 + (k*ln2Tail64 + (phi - (h - s*(h+r))))
+}
+
+// sigmoidQ returns e = exp(−|x|), g = sigmoid(x) and q = g(1 − g) = e/(1+e)²
+// as in the reference.
+func sigmoidQ(x float64) (e, g, q float64) {
+	e = expNeg(-math.Abs(x))
+	d := 1 + e
+	q = e / (d * d)
+	g = 1 / d
+	if x < 0 {
+		g = e / d
+	}
+	return e, g, q
+}
+
+// tanhSech2 returns e = exp(−2|x|), t = tanh x and s = sech²x = 4e/(1+e)²
+// as in the reference.
+func tanhSech2(x float64) (e, t, s float64) {
+	e = expNeg(-2 * math.Abs(x))
+	d := 1 + e
+	s = 4 * e / (d * d)
+	t = (1 - e) / d
+	if x < 0 {
+		t = -t
+	}
+	return e, t, s
+}
+
+// softplusGo is the portable Softplus64/Softplus32.
+func softplusGo[T float32 | float64](f, d1, d2, d3, x []T) {
+	for i, xv := range x {
+		v := float64(xv)
+		e, g, q := sigmoidQ(v)
+		if f != nil {
+			f[i] = T(max(v, 0) + log1pUnit(e))
+		}
+		if d1 != nil {
+			d1[i] = T(g)
+		}
+		if d2 != nil {
+			d2[i] = T(q)
+		}
+		if d3 != nil {
+			d3[i] = T(q * (1 - 2*g))
+		}
+	}
+}
+
+// lnCoshGo is the portable LnCosh64/LnCosh32.
+func lnCoshGo[T float32 | float64](f, d1, d2, d3, x []T) {
+	for i, xv := range x {
+		v := float64(xv)
+		e, t, s := tanhSech2(v)
+		if f != nil {
+			f[i] = T(math.Abs(v) + log1pUnit(e) - math.Ln2)
+		}
+		if d1 != nil {
+			d1[i] = T(t)
+		}
+		if d2 != nil {
+			d2[i] = T(s)
+		}
+		if d3 != nil {
+			d3[i] = T(-2 * t * s)
+		}
+	}
+}
+
+// tanhGo is the portable Tanh64/Tanh32.
+func tanhGo[T float32 | float64](f, d1, d2, d3, x []T) {
+	for i, xv := range x {
+		_, t, s := tanhSech2(float64(xv))
+		if f != nil {
+			f[i] = T(t)
+		}
+		if d1 != nil {
+			d1[i] = T(s)
+		}
+		if d2 != nil {
+			d2[i] = T(-2 * t * s)
+		}
+		if d3 != nil {
+			d3[i] = T(-2*s*s + 4*t*t*s)
+		}
+	}
+}
+
+// sigmoidGo is the portable Sigmoid64/Sigmoid32.
+func sigmoidGo[T float32 | float64](f, d1, d2, d3, x []T) {
+	for i, xv := range x {
+		_, g, q := sigmoidQ(float64(xv))
+		u := 1 - 2*g
+		if f != nil {
+			f[i] = T(g)
+		}
+		if d1 != nil {
+			d1[i] = T(q)
+		}
+		if d2 != nil {
+			d2[i] = T(q * u)
+		}
+		if d3 != nil {
+			d3[i] = T(q*u*u - 2*q*q)
+		}
+	}
+}
+
+// swishGo is the portable Swish64/Swish32.
+func swishGo[T float32 | float64](f, d1, d2, d3, x []T) {
+	for i, xv := range x {
+		v := float64(xv)
+		_, g, q := sigmoidQ(v)
+		u := 1 - 2*g
+		if f != nil {
+			f[i] = T(v * g)
+		}
+		if d1 != nil {
+			d1[i] = T(g + v*q)
+		}
+		if d2 != nil {
+			d2[i] = T(2*q + v*q*u)
+		}
+		if d3 != nil {
+			d3[i] = T(3*q*u + v*(q*u*u-2*q*q))
+		}
+	}
+}
