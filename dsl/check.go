@@ -671,7 +671,7 @@ func (c *checker) call(call *Call, stmt string) int {
 		}
 		return id
 	case "conv":
-		a := c.bindArgs(rest, "channels", "kernel", "bias", "init")
+		a := c.bindArgs(rest, "channels", "kernel", "bias", "init", "symmetric")
 		if a["channels"] == nil {
 			c.errs.Add(call.Pos, "conv needs its output channels: conv(h, C, kernel = 3)")
 			return -1
@@ -720,11 +720,24 @@ func (c *checker) call(call *Call, stmt string) int {
 			ok = ok && okb
 			bias = b
 		}
+		var tie ir.Group
+		if sv := a["symmetric"]; sv != nil && ok {
+			w, okw := c.bareWord(sv, "kernel symmetry", []string{"d4", "c4"})
+			switch {
+			case !okw:
+				ok = false
+			case inShape.L1 != inShape.L2 || k1 != k2:
+				c.errs.Add(sv.pos, "symmetric = %s needs a square lattice and a square kernel, got a %d×%d kernel on a %d×%d lattice", w, k1, k2, inShape.L1, inShape.L2)
+				ok = false
+			default:
+				tie = ir.Group(w)
+			}
+		}
 		init, oki := c.layerInit(a["init"])
 		if !ok || !oki {
 			return -1
 		}
-		id := c.add(&ir.Node{Name: stmt + ".conv", Op: ir.OpConv, Out: ch, K1: k1, K2: k2, Bias: bias, Inputs: []int{in}, Shape: ir.Grid(inShape.L1, inShape.L2, ch)}, call.Pos)
+		id := c.add(&ir.Node{Name: stmt + ".conv", Op: ir.OpConv, Out: ch, K1: k1, K2: k2, Bias: bias, Tie: tie, Inputs: []int{in}, Shape: ir.Grid(inShape.L1, inShape.L2, ch)}, call.Pos)
 		if init != nil {
 			c.setLayerInit(id, *init)
 		}
@@ -817,6 +830,10 @@ func (c *checker) assignParams() {
 			wshape = []int{n.Out, in.Size()}
 		} else {
 			wshape = []int{n.Out, in.C, n.K1, n.K2}
+			if n.Tie != "" {
+				_, r := ir.KernelOrbits(n.Tie, n.K1)
+				wshape = []int{n.Out, in.C, r}
+			}
 			fanin = in.C * n.K1 * n.K2
 		}
 		size := 1

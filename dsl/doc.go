@@ -174,7 +174,7 @@
 // flattened site-major. 1 ≤ out ≤ 65,536. init overrides the init block's
 // scheme for this layer.
 //
-// conv(h, channels, kernel = 3, bias = true, init = SCHEME) is a periodic
+// conv(h, channels, kernel = 3, bias = true, init = SCHEME, symmetric = G) is a periodic
 // 2-D convolution (a cross-correlation) of a lattice field with C input
 // channels to one with the given number of output channels:
 //
@@ -185,6 +185,13 @@
 // The default is 3×3 (3×1 on a chain). conv needs a lattice field: apply it
 // to the input or to convolutions of it, before any dense layer or
 // reduction over sites. 1 ≤ channels ≤ 65,536.
+//
+// symmetric = d4 (or c4) ties every kernel's weights under the point group
+// acting on the kernel offsets: W[o, i, a, b] depends only on the orbit of
+// (a, b) under the 8 rotations and reflections of the square (the 4
+// rotations for c4), so the convolution commutes with rotating and
+// reflecting the lattice. The weight holds one number per orbit (3 for a
+// 3×3 kernel, 6 for 5×5 under d4); it needs a square lattice and kernel.
 //
 // The activations apply elementwise and keep the shape. Δφ needs σ″ and its
 // gradient σ‴, so each is C³ (in fact analytic):
@@ -244,9 +251,11 @@
 // it equivariant; a sum or mean (over everything or over sites) of an
 // equivariant value is invariant, and so is anything computed from an
 // invariant value; a dense layer of an equivariant field, and a sum of an
-// equivariant and an invariant value, are neither. d4 and
-// c4 are never proved (convolution kernels are not tied under rotations),
-// so they are averaged. When a declaration says construction and the proof
+// equivariant and an invariant value, are neither. For d4 and c4 the
+// input is equivariant; a convolution keeps equivariance only when its
+// kernels are tied under the group (symmetric = d4, or d4 for c4);
+// activations, scalings, sums and reductions behave as for translations;
+// a dense layer of a field breaks it. When a declaration says construction and the proof
 // fails, the error names the layer that breaks it (a bias, an activation, a
 // dense layer) and suggests the fix or `= average`.
 //
@@ -418,18 +427,18 @@
 //	    checkpoint_every = 100
 //	}
 //
-// A potential with the full symmetry of the square-lattice Ising model:
-// translations by construction (periodic convolutions and a global mean),
-// Z2 by construction (bias-free first convolution, even ln cosh) and D4 by
-// the 8-fold orbit average:
+// A potential with the full symmetry of the square-lattice Ising model, all
+// by construction at no extra cost: translations (periodic convolutions and a
+// global mean), Z2 (bias-free first convolution, even ln cosh) and D4
+// (kernels tied under rotations and reflections):
 //
 //	model ising16cnn
 //
 //	input s: lattice(16)
 //
 //	potential {
-//	    h1 = lncosh(conv(s, 16, kernel = 5, bias = false))
-//	    h2 = softplus(conv(h1, 16, kernel = 3))
+//	    h1 = lncosh(conv(s, 16, kernel = 5, bias = false, symmetric = d4))
+//	    h2 = softplus(conv(h1, 16, kernel = 3, symmetric = d4))
 //	    g = mean(h2, over = sites)
 //	    phi = dense(g, 1, bias = false) + 0.05 * sum(quadratic(s))
 //	}
@@ -437,7 +446,7 @@
 //	symmetry {
 //	    translations
 //	    z2
-//	    d4 = average
+//	    d4
 //	}
 //
 //	train {

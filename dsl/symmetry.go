@@ -124,8 +124,66 @@ func (c *checker) proveInvariant(g ir.Group) (bool, string) {
 	case ir.Translations:
 		return c.proveTranslations()
 	default:
-		return false, "convolution kernels are not tied under rotations and reflections; use `" + string(g) + " = average`"
+		return c.provePointGroup(g)
 	}
+}
+
+// provePointGroup propagates equivariance under the point group g (D4 or
+// C4) of a square lattice: the input field is equivariant; a convolution
+// whose kernels are tied under g (conv(…, symmetric = d4)), an activation, a
+// scaling or a sum of equivariant fields stays equivariant; a global or site
+// reduction makes a value invariant; a dense layer of an invariant vector is
+// invariant, of a field it breaks the symmetry.
+func (c *checker) provePointGroup(g ir.Group) (bool, string) {
+	cls := make([]tclass, len(c.p.Nodes))
+	culprit := ""
+	blame := func(why string) {
+		if culprit == "" {
+			culprit = why
+		}
+	}
+	for i, n := range c.p.Nodes {
+		var in tclass
+		if len(n.Inputs) > 0 {
+			in = cls[n.Inputs[0]]
+		}
+		switch n.Op {
+		case ir.OpInput:
+			cls[i] = tEquivariant
+		case ir.OpConv:
+			cls[i] = in
+			if in == tEquivariant && n.Tie != g && !(g == ir.C4 && n.Tie == ir.D4) {
+				cls[i] = tNone
+				blame(fmt.Sprintf("the kernels of conv layer %q at %s are not tied under %s (write conv(…, symmetric = %s))", n.Name, c.nodePos(n), g, g))
+			}
+		case ir.OpDense:
+			cls[i] = in
+			if in == tEquivariant {
+				cls[i] = tNone
+				blame(fmt.Sprintf("dense layer %q at %s mixes lattice sites", n.Name, c.nodePos(n)))
+			}
+		case ir.OpSum, ir.OpMean, ir.OpPool:
+			cls[i] = in
+			if in == tEquivariant {
+				cls[i] = tInvariant
+			}
+		case ir.OpAdd:
+			if a, b := cls[n.Inputs[0]], cls[n.Inputs[1]]; a == b {
+				cls[i] = a
+			} else {
+				cls[i] = tNone
+			}
+		default:
+			cls[i] = in
+		}
+	}
+	if cls[c.p.Output] == tInvariant {
+		return true, fmt.Sprintf("φ is %s invariant by construction (%s-tied convolution kernels followed by a global reduction)", g, g)
+	}
+	if culprit == "" {
+		culprit = "the network does not end in a global reduction of a " + string(g) + "-equivariant field"
+	}
+	return false, culprit + "; or write `" + string(g) + " = average`"
 }
 
 type parity int

@@ -2,10 +2,10 @@
 
 /*
 Package ising16cnn evaluates the potential φ declared in ising16_cnn.maf:
-A potential with the full symmetry of the square-lattice Ising model:
-translations by construction (periodic convolutions and a global mean),
-Z2 by construction (bias-free first convolution, even ln cosh) and D4 by
-the 8-fold orbit average.
+A potential with the full symmetry of the square-lattice Ising model, all
+by construction at no extra cost: translations (periodic convolutions and
+a global mean), Z2 (bias-free first convolution, even ln cosh) and D4
+(kernels tied under rotations and reflections).
 
 The potential, node by node:
 
@@ -26,9 +26,7 @@ Symmetry translations, construction: φ is translation invariant by construction
 
 Symmetry z2, construction: φ is even by construction (even activation of bias-free odd layers).
 
-Symmetry d4, average: orbit average over 8 elements (8× the cost of one evaluation); not invariant by construction: convolution kernels are not tied under rotations and reflections; use `d4 = average`.
-
-The exported methods evaluate the orbit average φ(x) = (1/8) Σ_g f(g·x) with ∇φ(x) = (1/8) Σ_g gᵀ∇f(g·x) and Δφ(x) = (1/8) Σ_g Δf(g·x), f being the network above.
+Symmetry d4, construction: φ is d4 invariant by construction (d4-tied convolution kernels followed by a global reduction).
 
 Exact Laplacian strategy per node (forward Laplacian, reverse mode):
 
@@ -44,12 +42,12 @@ Exact Laplacian strategy per node (forward Laplacian, reverse mode):
 	phi.scale    none | none
 	phi          none | none
 
-Parameters: 2736 float64 numbers in one flat vector θ:
+Parameters: 896 float64 numbers in one flat vector θ:
 
-	θ[0:400]  h1.conv.W [16 1 5 5] (weight)
-	θ[400:2704]  h2.conv.W [16 16 3 3] (weight)
-	θ[2704:2720]  h2.conv.b [16] (bias)
-	θ[2720:2736]  phi.dense.W [1 16] (weight)
+	θ[0:96]  h1.conv.W [16 1 6] (weight)
+	θ[96:864]  h2.conv.W [16 16 3] (weight)
+	θ[864:880]  h2.conv.b [16] (bias)
+	θ[880:896]  phi.dense.W [1 16] (weight)
 
 Kernels compute in float64. Every method is allocation-free given a Workspace; a Workspace belongs to one goroutine.
 */
@@ -80,7 +78,7 @@ const (
 	// Dim is the input dimension D: s ∈ R^256 (lattice grid(16x16x1)) (ising16_cnn.maf:7:1).
 	Dim = 256
 	// NumParams is the length of the flat parameter vector θ.
-	NumParams = 2736
+	NumParams = 896
 	// Chunk is the most samples processed at once; larger batches are split so that
 	// Jacobian buffers stay within the memory budget.
 	Chunk = 40
@@ -98,30 +96,32 @@ const (
 	sizePhi          = 1    // vec(1), ising16_cnn.maf:13:37
 )
 
-// irJSON is the IR this package was generated from (for Program and the tests).
-const irJSON = "{\"name\":\"ising16cnn\",\"doc\":\"A potential with the full symmetry of the square-lattice Ising model:\\ntranslations by construction (periodic convolutions and a global mean),\\nZ2 by construction (bias-free first convolution, even ln cosh) and D4 by\\nthe 8-fold orbit average.\",\"file\":\"ising16_cnn.maf\",\"input_name\":\"s\",\"input_kind\":\"lattice\",\"nodes\":[{\"id\":0,\"name\":\"s\",\"op\":\"input\",\"shape\":{\"l1\":16,\"l2\":16,\"c\":1},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising16_cnn.maf\",\"line\":7,\"col\":1}},{\"id\":1,\"name\":\"h1.conv\",\"op\":\"conv\",\"inputs\":[0],\"shape\":{\"l1\":16,\"l2\":16,\"c\":16},\"out\":16,\"k1\":5,\"k2\":5,\"w\":0,\"b\":-1,\"pos\":{\"file\":\"ising16_cnn.maf\",\"line\":10,\"col\":17}},{\"id\":2,\"name\":\"h1\",\"op\":\"act\",\"inputs\":[1],\"shape\":{\"l1\":16,\"l2\":16,\"c\":16},\"act\":\"lncosh\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising16_cnn.maf\",\"line\":10,\"col\":10}},{\"id\":3,\"name\":\"h2.conv\",\"op\":\"conv\",\"inputs\":[2],\"shape\":{\"l1\":16,\"l2\":16,\"c\":16},\"out\":16,\"k1\":3,\"k2\":3,\"bias\":true,\"w\":1,\"b\":2,\"pos\":{\"file\":\"ising16_cnn.maf\",\"line\":11,\"col\":19}},{\"id\":4,\"name\":\"h2\",\"op\":\"act\",\"inputs\":[3],\"shape\":{\"l1\":16,\"l2\":16,\"c\":16},\"act\":\"softplus\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising16_cnn.maf\",\"line\":11,\"col\":10}},{\"id\":5,\"name\":\"g\",\"op\":\"pool\",\"inputs\":[4],\"shape\":{\"n\":16},\"mean\":true,\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising16_cnn.maf\",\"line\":12,\"col\":9}},{\"id\":6,\"name\":\"phi.dense\",\"op\":\"dense\",\"inputs\":[5],\"shape\":{\"n\":1},\"out\":1,\"w\":3,\"b\":-1,\"pos\":{\"file\":\"ising16_cnn.maf\",\"line\":13,\"col\":11}},{\"id\":7,\"name\":\"phi.quadratic\",\"op\":\"act\",\"inputs\":[0],\"shape\":{\"l1\":16,\"l2\":16,\"c\":1},\"act\":\"quadratic\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising16_cnn.maf\",\"line\":13,\"col\":50}},{\"id\":8,\"name\":\"phi.sum\",\"op\":\"sum\",\"inputs\":[7],\"shape\":{\"n\":1},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising16_cnn.maf\",\"line\":13,\"col\":46}},{\"id\":9,\"name\":\"phi.scale\",\"op\":\"scale\",\"inputs\":[8],\"shape\":{\"n\":1},\"scale\":0.05,\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising16_cnn.maf\",\"line\":13,\"col\":39}},{\"id\":10,\"name\":\"phi\",\"op\":\"add\",\"inputs\":[6,9],\"shape\":{\"n\":1},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising16_cnn.maf\",\"line\":13,\"col\":37}}],\"output\":10,\"params\":[{\"name\":\"h1.conv.W\",\"node\":1,\"role\":\"weight\",\"offset\":0,\"shape\":[16,1,5,5],\"size\":400,\"fanin\":25,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h2.conv.W\",\"node\":3,\"role\":\"weight\",\"offset\":400,\"shape\":[16,16,3,3],\"size\":2304,\"fanin\":144,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h2.conv.b\",\"node\":3,\"role\":\"bias\",\"offset\":2704,\"shape\":[16],\"size\":16,\"fanin\":144,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"phi.dense.W\",\"node\":6,\"role\":\"weight\",\"offset\":2720,\"shape\":[1,16],\"size\":16,\"fanin\":16,\"init\":{\"scheme\":\"uniform\"}}],\"symmetries\":[{\"group\":\"translations\",\"strategy\":\"construction\",\"reason\":\"φ is translation invariant by construction (periodic convolutions followed by a global reduction)\",\"pos\":{\"file\":\"ising16_cnn.maf\",\"line\":17,\"col\":5}},{\"group\":\"z2\",\"strategy\":\"construction\",\"reason\":\"φ is even by construction (even activation of bias-free odd layers)\",\"pos\":{\"file\":\"ising16_cnn.maf\",\"line\":18,\"col\":5}},{\"group\":\"d4\",\"strategy\":\"average\",\"reason\":\"orbit average over 8 elements (8× the cost of one evaluation); not invariant by construction: convolution kernels are not tied under rotations and reflections; use `d4 = average`\",\"pos\":{\"file\":\"ising16_cnn.maf\",\"line\":19,\"col\":5}}],\"init_seed\":1,\"precision\":\"float64\",\"flow\":{\"integrator\":\"rk4\",\"steps\":50,\"dt\":0.1,\"pos\":{\"file\":\"ising16_cnn.maf\",\"line\":22,\"col\":1}},\"train\":{\"objective\":{\"kind\":\"variational\",\"target\":{\"name\":\"ising\",\"l1\":16,\"l2\":16,\"t\":2.269185314213022,\"critical\":true},\"pos\":{\"file\":\"ising16_cnn.maf\",\"line\":29,\"col\":17}},\"batch\":64,\"steps\":2000,\"optimizer\":{\"name\":\"adam\",\"lr\":0.001,\"beta1\":0.9,\"beta2\":0.999,\"eps\":1e-8,\"schedule\":\"constant\"},\"laplacian\":\"exact\",\"seed\":1,\"checkpoint_every\":100,\"memory\":\"store\",\"pos\":{\"file\":\"ising16_cnn.maf\",\"line\":28,\"col\":1}}}"
+// h1ConvOrbit maps each of the 5×5 offsets of h1.conv's kernels to its d4 orbit (6 orbits).
+var h1ConvOrbit = []int{0, 1, 2, 1, 0, 1, 3, 4, 3, 1, 2, 4, 5, 4, 2, 1, 3, 4, 3, 1, 0, 1, 2, 1, 0}
 
-// group holds the 8 elements of the averaged symmetry group as signed permutations of x.
-var group = ir.ProductElements([]ir.Group{"d4"}, ir.Shape{
-	C:  1,
-	L1: 16,
-	L2: 16,
-	N:  0,
-})
+// h2ConvOrbit maps each of the 3×3 offsets of h2.conv's kernels to its d4 orbit (3 orbits).
+var h2ConvOrbit = []int{0, 1, 0, 1, 2, 1, 0, 1, 0}
+
+// irJSON is the IR this package was generated from (for Program and the tests).
+const irJSON = "{\"name\":\"ising16cnn\",\"doc\":\"A potential with the full symmetry of the square-lattice Ising model, all\\nby construction at no extra cost: translations (periodic convolutions and\\na global mean), Z2 (bias-free first convolution, even ln cosh) and D4\\n(kernels tied under rotations and reflections).\",\"file\":\"ising16_cnn.maf\",\"input_name\":\"s\",\"input_kind\":\"lattice\",\"nodes\":[{\"id\":0,\"name\":\"s\",\"op\":\"input\",\"shape\":{\"l1\":16,\"l2\":16,\"c\":1},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising16_cnn.maf\",\"line\":7,\"col\":1}},{\"id\":1,\"name\":\"h1.conv\",\"op\":\"conv\",\"inputs\":[0],\"shape\":{\"l1\":16,\"l2\":16,\"c\":16},\"out\":16,\"k1\":5,\"k2\":5,\"tie\":\"d4\",\"w\":0,\"b\":-1,\"pos\":{\"file\":\"ising16_cnn.maf\",\"line\":10,\"col\":17}},{\"id\":2,\"name\":\"h1\",\"op\":\"act\",\"inputs\":[1],\"shape\":{\"l1\":16,\"l2\":16,\"c\":16},\"act\":\"lncosh\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising16_cnn.maf\",\"line\":10,\"col\":10}},{\"id\":3,\"name\":\"h2.conv\",\"op\":\"conv\",\"inputs\":[2],\"shape\":{\"l1\":16,\"l2\":16,\"c\":16},\"out\":16,\"k1\":3,\"k2\":3,\"bias\":true,\"tie\":\"d4\",\"w\":1,\"b\":2,\"pos\":{\"file\":\"ising16_cnn.maf\",\"line\":11,\"col\":19}},{\"id\":4,\"name\":\"h2\",\"op\":\"act\",\"inputs\":[3],\"shape\":{\"l1\":16,\"l2\":16,\"c\":16},\"act\":\"softplus\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising16_cnn.maf\",\"line\":11,\"col\":10}},{\"id\":5,\"name\":\"g\",\"op\":\"pool\",\"inputs\":[4],\"shape\":{\"n\":16},\"mean\":true,\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising16_cnn.maf\",\"line\":12,\"col\":9}},{\"id\":6,\"name\":\"phi.dense\",\"op\":\"dense\",\"inputs\":[5],\"shape\":{\"n\":1},\"out\":1,\"w\":3,\"b\":-1,\"pos\":{\"file\":\"ising16_cnn.maf\",\"line\":13,\"col\":11}},{\"id\":7,\"name\":\"phi.quadratic\",\"op\":\"act\",\"inputs\":[0],\"shape\":{\"l1\":16,\"l2\":16,\"c\":1},\"act\":\"quadratic\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising16_cnn.maf\",\"line\":13,\"col\":50}},{\"id\":8,\"name\":\"phi.sum\",\"op\":\"sum\",\"inputs\":[7],\"shape\":{\"n\":1},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising16_cnn.maf\",\"line\":13,\"col\":46}},{\"id\":9,\"name\":\"phi.scale\",\"op\":\"scale\",\"inputs\":[8],\"shape\":{\"n\":1},\"scale\":0.05,\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising16_cnn.maf\",\"line\":13,\"col\":39}},{\"id\":10,\"name\":\"phi\",\"op\":\"add\",\"inputs\":[6,9],\"shape\":{\"n\":1},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising16_cnn.maf\",\"line\":13,\"col\":37}}],\"output\":10,\"params\":[{\"name\":\"h1.conv.W\",\"node\":1,\"role\":\"weight\",\"offset\":0,\"shape\":[16,1,6],\"size\":96,\"fanin\":25,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h2.conv.W\",\"node\":3,\"role\":\"weight\",\"offset\":96,\"shape\":[16,16,3],\"size\":768,\"fanin\":144,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h2.conv.b\",\"node\":3,\"role\":\"bias\",\"offset\":864,\"shape\":[16],\"size\":16,\"fanin\":144,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"phi.dense.W\",\"node\":6,\"role\":\"weight\",\"offset\":880,\"shape\":[1,16],\"size\":16,\"fanin\":16,\"init\":{\"scheme\":\"uniform\"}}],\"symmetries\":[{\"group\":\"translations\",\"strategy\":\"construction\",\"reason\":\"φ is translation invariant by construction (periodic convolutions followed by a global reduction)\",\"pos\":{\"file\":\"ising16_cnn.maf\",\"line\":17,\"col\":5}},{\"group\":\"z2\",\"strategy\":\"construction\",\"reason\":\"φ is even by construction (even activation of bias-free odd layers)\",\"pos\":{\"file\":\"ising16_cnn.maf\",\"line\":18,\"col\":5}},{\"group\":\"d4\",\"strategy\":\"construction\",\"reason\":\"φ is d4 invariant by construction (d4-tied convolution kernels followed by a global reduction)\",\"pos\":{\"file\":\"ising16_cnn.maf\",\"line\":19,\"col\":5}}],\"init_seed\":1,\"precision\":\"float64\",\"flow\":{\"integrator\":\"rk4\",\"steps\":50,\"dt\":0.1,\"pos\":{\"file\":\"ising16_cnn.maf\",\"line\":22,\"col\":1}},\"train\":{\"objective\":{\"kind\":\"variational\",\"target\":{\"name\":\"ising\",\"l1\":16,\"l2\":16,\"t\":2.269185314213022,\"critical\":true},\"pos\":{\"file\":\"ising16_cnn.maf\",\"line\":29,\"col\":17}},\"batch\":64,\"steps\":2000,\"optimizer\":{\"name\":\"adam\",\"lr\":0.001,\"beta1\":0.9,\"beta2\":0.999,\"eps\":1e-8,\"schedule\":\"constant\"},\"laplacian\":\"exact\",\"seed\":1,\"checkpoint_every\":100,\"memory\":\"store\",\"pos\":{\"file\":\"ising16_cnn.maf\",\"line\":28,\"col\":1}}}"
 
 // Model is the potential with its parameters. Its methods may be called
 // concurrently with distinct Workspaces while the parameters do not change.
 type Model struct {
 	theta       []float64 // θ, the master copy
 	p           []float64 // the kernels' view of θ (the same slice)
+	h1ConvFull  []float64 // h1.conv's kernels expanded from their d4-tied parameters, refreshed by Sync
 	h1ConvNorm2 []float64 // squared row norms of h1.conv's weight (its Jacobian's), refreshed by Sync
+	h2ConvFull  []float64 // h2.conv's kernels expanded from their d4-tied parameters, refreshed by Sync
 }
 
 // New returns the model with θ initialised as the spec says (scheme and seed).
 func New() *Model {
 	m := &Model{theta: make([]float64, NumParams)}
 	m.p = m.theta
+	m.h1ConvFull = make([]float64, 400)
 	m.h1ConvNorm2 = make([]float64, 16)
+	m.h2ConvFull = make([]float64, 2304)
 	prog := Program()
 	prog.InitParams(m.theta, prog.InitSeed)
 	m.Sync()
@@ -156,9 +156,13 @@ func (m *Model) Params() []float64 {
 // Sync refreshes everything derived from θ: call it after every change of Params.
 // It does not allocate.
 func (m *Model) Sync() {
-	h1ConvW := m.p[0:400] // h1.conv.W [16 1 5 5], ising16_cnn.maf:10:17
+	h1ConvW := m.h1ConvFull // h1.conv.W expanded from its 96 tied numbers (d4-symmetric kernels), ising16_cnn.maf:10:17
+	// h1.conv: expand the d4-tied kernels
+	kern.TieExpand(m.h1ConvFull, m.p[0:96], h1ConvOrbit, 16, 6)
 	// h1.conv: ‖W_j‖², the Jacobian's squared row norms (closed-form Laplacian)
 	kern.RowNorms(m.h1ConvNorm2, h1ConvW, 16, 25)
+	// h2.conv: expand the d4-tied kernels
+	kern.TieExpand(m.h2ConvFull, m.p[96:864], h2ConvOrbit, 256, 3)
 }
 
 var program = sync.OnceValue(func() *ir.Program {
@@ -193,6 +197,7 @@ type Workspace struct {
 	h1ConvE        []float64 // 2σ″ℓ̄ coefficients of h1.conv's Jacobian cotangent
 	h1ConvRF       []float64 // receptive-field Jacobian of h1.conv (25 sites per window)
 	h1ConvRFB      []float64 // receptive-field Jacobian cotangent of h1.conv
+	h1ConvGFull    []float64 // gradient of h1.conv's full kernels, folded into the tied parameters
 	h1ConvGeom     *kern.ConvGeom
 	h1             []float64 // h1 rows: values, ℓ, 1 Jacobian rows per sample, tangents
 	h1B            []float64 // cotangents of h1
@@ -209,6 +214,7 @@ type Workspace struct {
 	h2ConvE        []float64 // 2σ″ℓ̄ coefficients of h2.conv's Jacobian cotangent
 	h2ConvRF       []float64 // receptive-field Jacobian of h2.conv (49 sites per window)
 	h2ConvRFB      []float64 // receptive-field Jacobian cotangent of h2.conv
+	h2ConvGFull    []float64 // gradient of h2.conv's full kernels, folded into the tied parameters
 	h2ConvGeom     *kern.ConvGeom
 	h2ConvRFGeom   *kern.RFGeom
 	h2             []float64 // h2 rows: values, ℓ, 0 Jacobian rows per sample, tangents
@@ -257,6 +263,7 @@ func (m *Model) NewWorkspace(maxBatch int) runtime.Workspace {
 	w.h1ConvE = make([]float64, c*4096)
 	w.h1ConvRF = make([]float64, c*102400)
 	w.h1ConvRFB = make([]float64, c*102400)
+	w.h1ConvGFull = make([]float64, 400)
 	w.h1ConvGeom = kern.NewConvGeom(16, 16, 1, 16, 5, 5)
 	w.h1 = make([]float64, c*4*4096)
 	w.h1B = make([]float64, c*4*4096)
@@ -273,6 +280,7 @@ func (m *Model) NewWorkspace(maxBatch int) runtime.Workspace {
 	w.h2ConvE = make([]float64, c*4096)
 	w.h2ConvRF = make([]float64, c*200704)
 	w.h2ConvRFB = make([]float64, c*200704)
+	w.h2ConvGFull = make([]float64, 2304)
 	w.h2ConvGeom = kern.NewConvGeom(16, 16, 16, 16, 3, 3)
 	w.h2ConvRFGeom = kern.NewRFGeom(w.h2ConvGeom, kern.Window{
 		H1: 2,
@@ -322,12 +330,11 @@ func (m *Model) Phi(ws runtime.Workspace, phi, x []float64) {
 	clear(phi)
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
-		for gi := range group {
-			load(w.s, x[b0*Dim:], nb, gi, 1)
-			m.fwdValues(w, nb)
-			for b := 0; b < nb; b++ {
-				phi[b0+b] += 1.0 / 8 * float64(w.phi[b])
-			}
+		gi := 0
+		load(w.s, x[b0*Dim:], nb, gi, 1)
+		m.fwdValues(w, nb)
+		for b := 0; b < nb; b++ {
+			phi[b0+b] += 1.0 * float64(w.phi[b])
 		}
 	}
 }
@@ -355,17 +362,16 @@ func (m *Model) Grad(ws runtime.Workspace, phi, grad, x []float64) {
 	clear(grad)
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
-		for gi := range group {
-			load(w.s, x[b0*Dim:], nb, gi, 1)
-			m.fwdValues(w, nb)
-			if phi != nil {
-				for b := 0; b < nb; b++ {
-					phi[b0+b] += 1.0 / 8 * float64(w.phi[b])
-				}
+		gi := 0
+		load(w.s, x[b0*Dim:], nb, gi, 1)
+		m.fwdValues(w, nb)
+		if phi != nil {
+			for b := 0; b < nb; b++ {
+				phi[b0+b] += 1.0 * float64(w.phi[b])
 			}
-			m.bwdGrad(w, nb)
-			store(grad[b0*Dim:], w.sB, nb, gi, 1.0/8)
 		}
+		m.bwdGrad(w, nb)
+		store(grad[b0*Dim:], w.sB, nb, gi, 1.0)
 	}
 }
 
@@ -399,21 +405,20 @@ func (m *Model) Laplacian(ws runtime.Workspace, phi, grad, lap, x []float64) {
 	clear(lap)
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
-		for gi := range group {
-			load(w.s, x[b0*Dim:], nb, gi, 1)
-			m.fwdLaplacian(w, nb)
-			if phi != nil {
-				for b := 0; b < nb; b++ {
-					phi[b0+b] += 1.0 / 8 * float64(w.phi[b])
-				}
-			}
+		gi := 0
+		load(w.s, x[b0*Dim:], nb, gi, 1)
+		m.fwdLaplacian(w, nb)
+		if phi != nil {
 			for b := 0; b < nb; b++ {
-				lap[b0+b] += 1.0 / 8 * float64(w.phi[nb+b])
+				phi[b0+b] += 1.0 * float64(w.phi[b])
 			}
-			if grad != nil {
-				m.bwdGrad(w, nb)
-				store(grad[b0*Dim:], w.sB, nb, gi, 1.0/8)
-			}
+		}
+		for b := 0; b < nb; b++ {
+			lap[b0+b] += 1.0 * float64(w.phi[nb+b])
+		}
+		if grad != nil {
+			m.bwdGrad(w, nb)
+			store(grad[b0*Dim:], w.sB, nb, gi, 1.0)
 		}
 	}
 }
@@ -451,24 +456,23 @@ func (m *Model) Hutchinson(ws runtime.Workspace, phi, grad, lap, x, probes []flo
 	clear(lap)
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
-		for gi := range group {
-			load(w.s, x[b0*Dim:], nb, gi, 1)
+		gi := 0
+		load(w.s, x[b0*Dim:], nb, gi, 1)
+		for b := 0; b < nb; b++ {
+			load(rows(w.s, 2*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, gi, 1.0)
+		}
+		m.fwdHutch(w, nb)
+		if phi != nil {
 			for b := 0; b < nb; b++ {
-				load(rows(w.s, 2*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, gi, 1.0)
+				phi[b0+b] += 1.0 * float64(w.phi[b])
 			}
-			m.fwdHutch(w, nb)
-			if phi != nil {
-				for b := 0; b < nb; b++ {
-					phi[b0+b] += 1.0 / 8 * float64(w.phi[b])
-				}
-			}
-			for b := 0; b < nb; b++ {
-				lap[b0+b] += 1.0 / 8 * float64(w.phi[nb+b])
-			}
-			if grad != nil {
-				m.bwdGrad(w, nb)
-				store(grad[b0*Dim:], w.sB, nb, gi, 1.0/8)
-			}
+		}
+		for b := 0; b < nb; b++ {
+			lap[b0+b] += 1.0 * float64(w.phi[nb+b])
+		}
+		if grad != nil {
+			m.bwdGrad(w, nb)
+			store(grad[b0*Dim:], w.sB, nb, gi, 1.0)
 		}
 	}
 }
@@ -504,20 +508,19 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 	clear(dx)
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
-		for gi := range group {
-			load(w.s, x[b0*Dim:], nb, gi, 1)
-			load(rows(w.s, 2*nb, nb, Dim), u[b0*Dim:], nb, gi, 1)
-			var cb, sb []float64
-			if c != nil {
-				cb = c[b0 : b0+nb]
-			}
-			if s != nil {
-				sb = s[b0 : b0+nb]
-			}
-			m.fwdReverse(w, nb)
-			m.bwdReverse(w, nb, cb, sb, 1.0/8, dtheta)
-			store(dx[b0*Dim:], w.sB, nb, gi, 1)
+		gi := 0
+		load(w.s, x[b0*Dim:], nb, gi, 1)
+		load(rows(w.s, 2*nb, nb, Dim), u[b0*Dim:], nb, gi, 1)
+		var cb, sb []float64
+		if c != nil {
+			cb = c[b0 : b0+nb]
 		}
+		if s != nil {
+			sb = s[b0 : b0+nb]
+		}
+		m.fwdReverse(w, nb)
+		m.bwdReverse(w, nb, cb, sb, 1.0, dtheta)
+		store(dx[b0*Dim:], w.sB, nb, gi, 1)
 	}
 }
 
@@ -553,32 +556,31 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 	clear(dx)
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
-		for gi := range group {
-			load(w.s, x[b0*Dim:], nb, gi, 1)
-			load(rows(w.s, 2*nb+nb*1, nb, Dim), u[b0*Dim:], nb, gi, 1)
-			for b := 0; b < nb; b++ {
-				load(rows(w.s, 2*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, gi, 1.0)
-			}
-			var cb, sb []float64
-			if c != nil {
-				cb = c[b0 : b0+nb]
-			}
-			if s != nil {
-				sb = s[b0 : b0+nb]
-			}
-			m.fwdHutchRev(w, nb)
-			m.bwdHutchRev(w, nb, cb, sb, 1.0/8, dtheta)
-			store(dx[b0*Dim:], w.sB, nb, gi, 1)
+		gi := 0
+		load(w.s, x[b0*Dim:], nb, gi, 1)
+		load(rows(w.s, 2*nb+nb*1, nb, Dim), u[b0*Dim:], nb, gi, 1)
+		for b := 0; b < nb; b++ {
+			load(rows(w.s, 2*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, gi, 1.0)
 		}
+		var cb, sb []float64
+		if c != nil {
+			cb = c[b0 : b0+nb]
+		}
+		if s != nil {
+			sb = s[b0 : b0+nb]
+		}
+		m.fwdHutchRev(w, nb)
+		m.bwdHutchRev(w, nb, cb, sb, 1.0, dtheta)
+		store(dx[b0*Dim:], w.sB, nb, gi, 1)
 	}
 }
 
 // fwdValues computes the values of every node, and σ′ for backpropagation.
 func (m *Model) fwdValues(w *Workspace, nb int) {
-	h1ConvW := m.p[0:400]       // h1.conv.W [16 1 5 5], ising16_cnn.maf:10:17
-	h2ConvW := m.p[400:2704]    // h2.conv.W [16 16 3 3], ising16_cnn.maf:11:19
-	h2ConvB := m.p[2704:2720]   // h2.conv.b [16], ising16_cnn.maf:11:19
-	phiDenseW := m.p[2720:2736] // phi.dense.W [1 16], ising16_cnn.maf:13:11
+	h1ConvW := m.h1ConvFull   // h1.conv.W expanded from its 96 tied numbers (d4-symmetric kernels), ising16_cnn.maf:10:17
+	h2ConvW := m.h2ConvFull   // h2.conv.W expanded from its 768 tied numbers (d4-symmetric kernels), ising16_cnn.maf:11:19
+	h2ConvB := m.p[864:880]   // h2.conv.b [16], ising16_cnn.maf:11:19
+	phiDenseW := m.p[880:896] // phi.dense.W [1 16], ising16_cnn.maf:13:11
 	// ising16_cnn.maf:10:17  h1.conv = conv5x5(s), periodic, 1→16 channels
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
 	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((nb)*256, 25, w.cols), mat(16, 25, h1ConvW), 0, mat((nb)*256, 16, rows(w.h1Conv, 0, nb, 4096)))
@@ -641,10 +643,10 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 
 // fwdLaplacian computes values, Laplacian vectors ℓ and the Jacobians the exact Δφ needs.
 func (m *Model) fwdLaplacian(w *Workspace, nb int) {
-	h1ConvW := m.p[0:400]       // h1.conv.W [16 1 5 5], ising16_cnn.maf:10:17
-	h2ConvW := m.p[400:2704]    // h2.conv.W [16 16 3 3], ising16_cnn.maf:11:19
-	h2ConvB := m.p[2704:2720]   // h2.conv.b [16], ising16_cnn.maf:11:19
-	phiDenseW := m.p[2720:2736] // phi.dense.W [1 16], ising16_cnn.maf:13:11
+	h1ConvW := m.h1ConvFull   // h1.conv.W expanded from its 96 tied numbers (d4-symmetric kernels), ising16_cnn.maf:10:17
+	h2ConvW := m.h2ConvFull   // h2.conv.W expanded from its 768 tied numbers (d4-symmetric kernels), ising16_cnn.maf:11:19
+	h2ConvB := m.p[864:880]   // h2.conv.b [16], ising16_cnn.maf:11:19
+	phiDenseW := m.p[880:896] // phi.dense.W [1 16], ising16_cnn.maf:13:11
 	// ising16_cnn.maf:10:17  h1.conv = conv5x5(s), periodic, 1→16 channels  [J: closed form: J = kernel on its 5×5 window, shared by all sites and samples]
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
 	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((nb)*256, 25, w.cols), mat(16, 25, h1ConvW), 0, mat((nb)*256, 16, rows(w.h1Conv, 0, nb, 4096)))
@@ -786,10 +788,10 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 
 // fwdReverse computes values, ℓ, Jacobians and tangents t = J·u for the reverse sweep.
 func (m *Model) fwdReverse(w *Workspace, nb int) {
-	h1ConvW := m.p[0:400]       // h1.conv.W [16 1 5 5], ising16_cnn.maf:10:17
-	h2ConvW := m.p[400:2704]    // h2.conv.W [16 16 3 3], ising16_cnn.maf:11:19
-	h2ConvB := m.p[2704:2720]   // h2.conv.b [16], ising16_cnn.maf:11:19
-	phiDenseW := m.p[2720:2736] // phi.dense.W [1 16], ising16_cnn.maf:13:11
+	h1ConvW := m.h1ConvFull   // h1.conv.W expanded from its 96 tied numbers (d4-symmetric kernels), ising16_cnn.maf:10:17
+	h2ConvW := m.h2ConvFull   // h2.conv.W expanded from its 768 tied numbers (d4-symmetric kernels), ising16_cnn.maf:11:19
+	h2ConvB := m.p[864:880]   // h2.conv.b [16], ising16_cnn.maf:11:19
+	phiDenseW := m.p[880:896] // phi.dense.W [1 16], ising16_cnn.maf:13:11
 	// ising16_cnn.maf:10:17  h1.conv = conv5x5(s), periodic, 1→16 channels  [J: closed form: J = kernel on its 5×5 window, shared by all sites and samples]
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
 	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((nb)*256, 25, w.cols), mat(16, 25, h1ConvW), 0, mat((nb)*256, 16, rows(w.h1Conv, 0, nb, 4096)))
@@ -975,10 +977,10 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 
 // fwdHutch computes values and Hutchinson Laplacian vectors from the probe rows.
 func (m *Model) fwdHutch(w *Workspace, nb int) {
-	h1ConvW := m.p[0:400]       // h1.conv.W [16 1 5 5], ising16_cnn.maf:10:17
-	h2ConvW := m.p[400:2704]    // h2.conv.W [16 16 3 3], ising16_cnn.maf:11:19
-	h2ConvB := m.p[2704:2720]   // h2.conv.b [16], ising16_cnn.maf:11:19
-	phiDenseW := m.p[2720:2736] // phi.dense.W [1 16], ising16_cnn.maf:13:11
+	h1ConvW := m.h1ConvFull   // h1.conv.W expanded from its 96 tied numbers (d4-symmetric kernels), ising16_cnn.maf:10:17
+	h2ConvW := m.h2ConvFull   // h2.conv.W expanded from its 768 tied numbers (d4-symmetric kernels), ising16_cnn.maf:11:19
+	h2ConvB := m.p[864:880]   // h2.conv.b [16], ising16_cnn.maf:11:19
+	phiDenseW := m.p[880:896] // phi.dense.W [1 16], ising16_cnn.maf:13:11
 	// ising16_cnn.maf:10:17  h1.conv = conv5x5(s), periodic, 1→16 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
 	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((nb)*256, 25, w.cols), mat(16, 25, h1ConvW), 0, mat((nb)*256, 16, rows(w.h1Conv, 0, nb, 4096)))
@@ -1122,10 +1124,10 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 
 // fwdHutchRev computes values, Hutchinson ℓ, probe rows and tangents for the reverse sweep.
 func (m *Model) fwdHutchRev(w *Workspace, nb int) {
-	h1ConvW := m.p[0:400]       // h1.conv.W [16 1 5 5], ising16_cnn.maf:10:17
-	h2ConvW := m.p[400:2704]    // h2.conv.W [16 16 3 3], ising16_cnn.maf:11:19
-	h2ConvB := m.p[2704:2720]   // h2.conv.b [16], ising16_cnn.maf:11:19
-	phiDenseW := m.p[2720:2736] // phi.dense.W [1 16], ising16_cnn.maf:13:11
+	h1ConvW := m.h1ConvFull   // h1.conv.W expanded from its 96 tied numbers (d4-symmetric kernels), ising16_cnn.maf:10:17
+	h2ConvW := m.h2ConvFull   // h2.conv.W expanded from its 768 tied numbers (d4-symmetric kernels), ising16_cnn.maf:11:19
+	h2ConvB := m.p[864:880]   // h2.conv.b [16], ising16_cnn.maf:11:19
+	phiDenseW := m.p[880:896] // phi.dense.W [1 16], ising16_cnn.maf:13:11
 	// ising16_cnn.maf:10:17  h1.conv = conv5x5(s), periodic, 1→16 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
 	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((nb)*256, 25, w.cols), mat(16, 25, h1ConvW), 0, mat((nb)*256, 16, rows(w.h1Conv, 0, nb, 4096)))
@@ -1312,9 +1314,9 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 // bwdGrad backpropagates ∂φ/∂(every node) for the values of one chunk; ∇φ ends
 // in the input's cotangent rows. It uses σ′ from the forward pass.
 func (m *Model) bwdGrad(w *Workspace, nb int) {
-	h1ConvW := m.p[0:400]       // h1.conv.W [16 1 5 5], ising16_cnn.maf:10:17
-	h2ConvW := m.p[400:2704]    // h2.conv.W [16 16 3 3], ising16_cnn.maf:11:19
-	phiDenseW := m.p[2720:2736] // phi.dense.W [1 16], ising16_cnn.maf:13:11
+	h1ConvW := m.h1ConvFull   // h1.conv.W expanded from its 96 tied numbers (d4-symmetric kernels), ising16_cnn.maf:10:17
+	h2ConvW := m.h2ConvFull   // h2.conv.W expanded from its 768 tied numbers (d4-symmetric kernels), ising16_cnn.maf:11:19
+	phiDenseW := m.p[880:896] // phi.dense.W [1 16], ising16_cnn.maf:13:11
 	clear(rows(w.sB, 0, nb, 256))
 	clear(rows(w.h1ConvB, 0, nb, 4096))
 	clear(rows(w.h1B, 0, nb, 4096))
@@ -1408,13 +1410,15 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	h1ConvW := m.p[0:400]       // h1.conv.W [16 1 5 5], ising16_cnn.maf:10:17
-	h2ConvW := m.p[400:2704]    // h2.conv.W [16 16 3 3], ising16_cnn.maf:11:19
-	phiDenseW := m.p[2720:2736] // phi.dense.W [1 16], ising16_cnn.maf:13:11
-	gH1ConvW := grad[0:400]
-	gH2ConvW := grad[400:2704]
-	gH2ConvB := grad[2704:2720]
-	gPhiDenseW := grad[2720:2736]
+	h1ConvW := m.h1ConvFull   // h1.conv.W expanded from its 96 tied numbers (d4-symmetric kernels), ising16_cnn.maf:10:17
+	h2ConvW := m.h2ConvFull   // h2.conv.W expanded from its 768 tied numbers (d4-symmetric kernels), ising16_cnn.maf:11:19
+	phiDenseW := m.p[880:896] // phi.dense.W [1 16], ising16_cnn.maf:13:11
+	gH1ConvW := w.h1ConvGFull
+	clear(gH1ConvW)
+	gH2ConvW := w.h2ConvGFull
+	clear(gH2ConvW)
+	gH2ConvB := grad[864:880]
+	gPhiDenseW := grad[880:896]
 	clear(rows(w.sB, 0, 3*nb, 256))
 	clear(rows(w.h1ConvB, 0, 3*nb, 4096))
 	clear(w.h1ConvRFB[:nb*102400])
@@ -1632,19 +1636,25 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((nb)*256, 16, rows(w.h1ConvB, 2*nb, nb, 4096)), mat((nb)*256, 25, w.cols), 1, mat(16, 25, gH1ConvW))
 	// J_x = I: the kernel gradient sums J̄ over samples and sites
 	kern.RFSumToKernel(gH1ConvW, w.h1ConvRFB, nb, 256, 25, 16)
+	// h1.conv.W: sum the full kernels' gradient over each orbit of tied offsets
+	kern.TieReduce(grad[0:96], gH1ConvW, h1ConvOrbit, 16, 6)
+	// h2.conv.W: sum the full kernels' gradient over each orbit of tied offsets
+	kern.TieReduce(grad[96:864], gH2ConvW, h2ConvOrbit, 256, 3)
 }
 
 // bwdHutchRev is the reverse sweep of fwdHutchRev: it seeds the output's cotangent
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	h1ConvW := m.p[0:400]       // h1.conv.W [16 1 5 5], ising16_cnn.maf:10:17
-	h2ConvW := m.p[400:2704]    // h2.conv.W [16 16 3 3], ising16_cnn.maf:11:19
-	phiDenseW := m.p[2720:2736] // phi.dense.W [1 16], ising16_cnn.maf:13:11
-	gH1ConvW := grad[0:400]
-	gH2ConvW := grad[400:2704]
-	gH2ConvB := grad[2704:2720]
-	gPhiDenseW := grad[2720:2736]
+	h1ConvW := m.h1ConvFull   // h1.conv.W expanded from its 96 tied numbers (d4-symmetric kernels), ising16_cnn.maf:10:17
+	h2ConvW := m.h2ConvFull   // h2.conv.W expanded from its 768 tied numbers (d4-symmetric kernels), ising16_cnn.maf:11:19
+	phiDenseW := m.p[880:896] // phi.dense.W [1 16], ising16_cnn.maf:13:11
+	gH1ConvW := w.h1ConvGFull
+	clear(gH1ConvW)
+	gH2ConvW := w.h2ConvGFull
+	clear(gH2ConvW)
+	gH2ConvB := grad[864:880]
+	gPhiDenseW := grad[880:896]
 	clear(rows(w.sB, 0, 3*nb+nb*1, 256))
 	clear(rows(w.h1ConvB, 0, 3*nb+nb*1, 4096))
 	clear(rows(w.h1B, 0, 3*nb+nb*1, 4096))
@@ -1852,6 +1862,10 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((nb)*256, 16, rows(w.h1ConvB, 0, nb, 4096)), mat((nb)*256, 25, w.cols), 1, mat(16, 25, gH1ConvW))
 	kern.Im2Col(w.cols, rows(w.s, 2*nb, nb+nb*1, 256), nb+nb*1, w.h1ConvGeom)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((nb+nb*1)*256, 16, rows(w.h1ConvB, 2*nb, nb+nb*1, 4096)), mat((nb+nb*1)*256, 25, w.cols), 1, mat(16, 25, gH1ConvW))
+	// h1.conv.W: sum the full kernels' gradient over each orbit of tied offsets
+	kern.TieReduce(grad[0:96], gH1ConvW, h1ConvOrbit, 16, 6)
+	// h2.conv.W: sum the full kernels' gradient over each orbit of tied offsets
+	kern.TieReduce(grad[96:864], gH2ConvW, h2ConvOrbit, 256, 3)
 }
 
 // rows returns nr rows of length n starting at row r0 of buf.
@@ -1871,22 +1885,16 @@ func mat(r, c int, data []float64) blas64.General {
 
 // load writes g·x, scaled, for nb samples into dst (kernel precision).
 func load(dst []float64, src []float64, nb, gi int, scale float64) {
-	t := group[gi]
-	for b := 0; b < nb; b++ {
-		s, d := src[b*Dim:(b+1)*Dim], dst[b*Dim:(b+1)*Dim]
-		for i, k := range t.Perm {
-			d[i] = scale * t.Sign * s[k]
-		}
+	_ = gi
+	for i, v := range src[:nb*Dim] {
+		dst[i] = scale * v
 	}
 }
 
 // store adds scale·gᵀy for nb samples of y to dst.
 func store(dst []float64, src []float64, nb, gi int, scale float64) {
-	t := group[gi]
-	for b := 0; b < nb; b++ {
-		s, d := src[b*Dim:(b+1)*Dim], dst[b*Dim:(b+1)*Dim]
-		for i, k := range t.Perm {
-			d[k] += scale * t.Sign * float64(s[i])
-		}
+	_ = gi
+	for i, v := range src[:nb*Dim] {
+		dst[i] += scale * float64(v)
 	}
 }
