@@ -2,6 +2,7 @@ package dsl
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/alecthomas/participle/v2/lexer"
@@ -76,6 +77,12 @@ func (c *checker) symmetryBlock(b *Block) {
 		default:
 			sym.Strategy = ir.ByConstruction
 			sym.Reason = why
+		}
+		// The reason is kept in the IR (and generated code): name the spec
+		// by its base name so that it does not depend on the working
+		// directory.
+		if c.f.Name != "" {
+			sym.Reason = strings.ReplaceAll(sym.Reason, c.f.Name+":", filepath.Base(c.f.Name)+":")
 		}
 		c.p.Symmetries = append(c.p.Symmetries, sym)
 	}
