@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"context"
 	_ "embed"
 	"encoding/json"
 	"errors"
@@ -53,7 +52,7 @@ func aptInstall(log io.Writer, pkgs ...string) error {
 	env := append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
 	for _, args := range [][]string{{"update"}, append([]string{"install", "-y", "--no-install-recommends"}, pkgs...)} {
 		fmt.Fprintf(log, "mafcbench: apt-get %s\n", strings.Join(args, " "))
-		cmd := exec.Command("apt-get", args...)
+		cmd := exec.Command("apt-get", append([]string{"-q"}, args...)...)
 		cmd.Env = env
 		cmd.Stdout, cmd.Stderr = log, log
 		if err := cmd.Run(); err != nil {
@@ -196,11 +195,11 @@ func (w *torchWorker) call(req map[string]any, reply any) error {
 	defer w.mu.Unlock()
 	b, _ := json.Marshal(req)
 	if _, err := w.in.Write(append(b, '\n')); err != nil {
-		return fmt.Errorf("pytorch worker: %v%s", err, w.stderr.last())
+		return &workerDied{fmt.Sprintf("the PyTorch worker is gone (%v)%s", err, w.stderr.last())}
 	}
 	line, err := w.out.ReadBytes('\n')
 	if err != nil {
-		return fmt.Errorf("pytorch worker exited: %v%s", err, w.stderr.last())
+		return &workerDied{fmt.Sprintf("the PyTorch worker exited (%v)%s", err, w.stderr.last())}
 	}
 	var e struct {
 		Error string `json:"error"`
@@ -268,4 +267,90 @@ func (t *tailBuffer) last() string {
 	return "\n" + s
 }
 
-var _ = context.Background
+// workerDied reports that the python process ended (a crash, the OOM
+// killer): the client starts a new one for the next case.
+type workerDied struct{ msg string }
+
+func (e *workerDied) Error() string { return e.msg }
+
+// kill ends the worker process at once.
+func (w *torchWorker) kill() {
+	w.in.Close()
+	w.cmd.Process.Kill()
+	w.cmd.Wait()
+	os.RemoveAll(w.dir)
+}
+
+// torchClient is the torchSide of measure: it starts the worker on first
+// use and again after it died.
+type torchClient struct {
+	python    string
+	threads   int
+	log       io.Writer
+	w         *torchWorker
+	summaries []json.RawMessage
+}
+
+func (c *torchClient) do(req map[string]any, reply any) error {
+	if c.w == nil {
+		w, err := startTorch(c.python, c.threads, c.log)
+		if err != nil {
+			return err
+		}
+		c.w = w
+	}
+	err := c.w.call(req, reply)
+	var died *workerDied
+	if errors.As(err, &died) {
+		c.w.kill()
+		c.w = nil
+	}
+	return err
+}
+
+// info returns the worker's description of torch (version, BLAS, threads).
+func (c *torchClient) info() (map[string]any, error) {
+	var m map[string]any
+	err := c.do(map[string]any{"op": "info"}, &m)
+	return m, err
+}
+
+func (c *torchClient) setup(key string) (float64, bool, error) {
+	var r struct {
+		Est  float64 `json:"est_s"`
+		Warm bool    `json:"warm"`
+	}
+	err := c.do(map[string]any{"op": "setup", "case": key}, &r)
+	return r.Est, r.Warm, err
+}
+
+func (c *torchClient) time(key string, n, warmup int) ([]float64, error) {
+	var r struct {
+		Times []float64 `json:"times"`
+	}
+	if err := c.do(map[string]any{"op": "time", "case": key, "n": n, "warmup": warmup}, &r); err != nil {
+		return nil, err
+	}
+	if len(r.Times) == 0 {
+		return nil, errors.New("the PyTorch worker returned no times")
+	}
+	return r.Times, nil
+}
+
+func (c *torchClient) free(key string) {
+	if c.w != nil {
+		var r struct{}
+		c.do(map[string]any{"op": "free", "case": key}, &r)
+	}
+}
+
+// close stops the worker and keeps its summary (the script's JSON object of
+// timings).
+func (c *torchClient) close() {
+	if c.w != nil {
+		if s := c.w.close(); len(s) > 0 {
+			c.summaries = append(c.summaries, s)
+		}
+		c.w = nil
+	}
+}

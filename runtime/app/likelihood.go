@@ -117,14 +117,14 @@ func (r *reporter) epochEval(tr *train.Trainer, rec train.Record, bar *progress.
 	if !ok {
 		return nil
 	}
-	n := 1000
+	n := r.f.evalSub
 	for _, split := range []string{"train", "valid", "test"} {
 		res, err := mnistNLL(r.ctx, r.pot, r.m.Prog, ds, split, n, uint64(r.f.seed)+7, r.f.workers)
 		if err != nil {
 			return err
 		}
-		r.s.Evals = append(r.s.Evals, evalPoint{Epoch: rec.Epoch, Split: split, NLL: res.NLL, SE: res.SE, BPD: res.BPD})
-		bar.Printf("epoch %.2f  %-5s NLL %.1f ± %.1f nats (%.3f bits/dim, %d images, %.0fs)", rec.Epoch, split, res.NLL, res.SE, res.BPD, res.N, res.Seconds)
+		r.s.Evals = append(r.s.Evals, evalPoint{Step: rec.Step, Epoch: rec.Epoch, Split: split, NLL: res.NLL, SE: res.SE, BPD: res.BPD})
+		bar.Printf("step %d (epoch %.3f)  %-5s NLL %.1f ± %.1f nats (%.3f bits/dim, %d images, %.0fs)", rec.Step, rec.Epoch, split, res.NLL, res.SE, res.BPD, res.N, res.Seconds)
 	}
 	return nil
 }

@@ -27,6 +27,7 @@ import (
 type trainFlags struct {
 	out, metrics, mnistDir, laplacian, memory, progress, figure    string
 	steps, epochs, batch, workers, shards, every, ckptEvery, evalN int
+	evalEvery, evalSub                                             int
 	seed                                                           int64
 	lr                                                             float64
 	resume                                                         bool
@@ -51,6 +52,8 @@ func (f *trainFlags) register(fs *flag.FlagSet, m Model) {
 	fs.StringVar(&f.progress, "progress", "auto", "progress display: auto, live or lines")
 	fs.StringVar(&f.figure, "figure", "", "figure `file` (default DIR/figure.png)")
 	fs.IntVar(&f.evalN, "eval-samples", 0, "samples for the final evaluation (default: 16 batches; MNIST: 2000 test images)")
+	fs.IntVar(&f.evalEvery, "eval-every", 0, "likelihood: evaluate the exact NLL every this many steps (default: every epoch)")
+	fs.IntVar(&f.evalSub, "eval-images", 1000, "likelihood: images per split in the periodic evaluations")
 	fs.Float64Var(&f.lr, "lr", t.Optimizer.LR, "learning rate")
 }
 
@@ -316,6 +319,7 @@ type tileSet struct {
 }
 
 type evalPoint struct {
+	Step  int64   `json:"step"`
 	Epoch float64 `json:"epoch"`
 	Split string  `json:"split"`
 	NLL   float64 `json:"nll"`
@@ -354,7 +358,10 @@ func (r *reporter) afterStep(tr *train.Trainer, rec train.Record, bar *progress.
 		r.s.Tiles = append(r.s.Tiles, ts)
 	case *train.Likelihood:
 		per := perEpoch(obj, tr.Cfg.Batch)
-		if rec.Step%int64(per) != 0 {
+		if r.f.evalEvery > 0 {
+			per = r.f.evalEvery
+		}
+		if rec.Step%int64(per) != 0 && rec.Step != 1 {
 			return nil
 		}
 		return r.epochEval(tr, rec, bar)

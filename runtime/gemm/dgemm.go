@@ -136,7 +136,8 @@ func dgemmKernelRows(mr, kc int, a, b, c *float64, ldc int, alpha, beta float64)
 
 // dgemmPackA packs op(A)[i0:i0+mc, p0:p0+kc] into dst as a sequence of
 // MR-row micro-panels; panel q occupies dst[q·MR·kc : (q+1)·MR·kc] with the
-// MR elements of each column stored contiguously. Rows past mc are zero.
+// MR elements of each column stored contiguously. Rows past mc are zero
+// when the last panel has five rows (see dgemmPadA) and undefined otherwise.
 func dgemmPackA(dst, a []float64, lda int, trans bool, i0, mc, p0, kc int) {
 	const mr = dgemmMR
 	full := mc / mr * mr // rows in complete panels
@@ -146,7 +147,7 @@ func dgemmPackA(dst, a []float64, lda int, trans bool, i0, mc, p0, kc int) {
 		dgemmPackAT(dst, a[p0*lda+i0:], lda, kc, full/mr)
 		if full < mc {
 			d := dst[full*kc : (full+mr)*kc]
-			clear(d)
+			dgemmPadA(d, mc-full, kc)
 			for p := range kc {
 				copy(d[p*mr:], a[(p0+p)*lda+i0+full:][:mc-full])
 			}
@@ -159,13 +160,27 @@ func dgemmPackA(dst, a []float64, lda int, trans bool, i0, mc, p0, kc int) {
 	}
 	if full < mc {
 		d := dst[full*kc : (full+mr)*kc]
-		clear(d)
+		dgemmPadA(d, mc-full, kc)
 		for r := range mc - full {
 			row := a[(i0+full+r)*lda+p0:][:kc]
 			for p, v := range row {
 				d[p*mr+r] = v
 			}
 		}
+	}
+}
+
+// dgemmPadA zeroes the padding rows (rows ≥ rows) of a partial A panel d
+// of depth kc. Only the 6-row kernel, used for panels of more than four
+// rows, reads them; the narrow kernels read just their rows, so smaller
+// panels need no padding (which for m = 1 would be 5/6 of the panel).
+func dgemmPadA(d []float64, rows, kc int) {
+	const mr = dgemmMR
+	if rows <= 4 {
+		return
+	}
+	for p := range kc {
+		clear(d[p*mr+rows : p*mr+mr])
 	}
 }
 

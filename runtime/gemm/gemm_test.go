@@ -654,7 +654,7 @@ func TestPlan(t *testing.T) {
 	assert.Equal(t, 1, tm*tn)
 	for _, s := range [][3]int{{1024, 100, 784}, {1024, 784, 1024}, {256, 256, 256}, {102400, 784, 1024}, {1024, 784, 100}, {7, 5000, 300}} {
 		for _, th := range []int{2, 3, 8} {
-			rows, cols, tm, tn := plan(s[0], s[1], s[2], th, 6, 8, dgemmNC, false)
+			rows, cols, tm, tn := plan(s[0], s[1], s[2], th, 6, 8, dgemmNC, th == 3)
 			assert.GreaterOrEqual(t, tm*tn, 2, "%v", s)
 			assert.Zero(t, rows%6)
 			assert.Zero(t, cols%8)

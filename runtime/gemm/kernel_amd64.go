@@ -17,6 +17,8 @@ func dgemmKernel(k int, a, b, c *float64, ldc int, alpha, beta float64)
 //go:noescape
 func sgemmKernel(k int, a, b, c *float32, ldc int, alpha, beta float32)
 
+//go:generate go run gen_kernel_small.go
+
 // dgemmKernel1 … dgemmKernel4 compute r×8 tiles (r = 1…4) of C from the
 // first r rows of a packed A panel; see kernel_small_amd64.s.
 //

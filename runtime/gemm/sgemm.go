@@ -135,7 +135,8 @@ func sgemmKernelRows(mr, kc int, a, b, c *float32, ldc int, alpha, beta float32)
 
 // sgemmPackA packs op(A)[i0:i0+mc, p0:p0+kc] into dst as a sequence of
 // MR-row micro-panels; panel q occupies dst[q·MR·kc : (q+1)·MR·kc] with the
-// MR elements of each column stored contiguously. Rows past mc are zero.
+// MR elements of each column stored contiguously. Rows past mc are zero
+// when the last panel has five rows (see sgemmPadA) and undefined otherwise.
 func sgemmPackA(dst, a []float32, lda int, trans bool, i0, mc, p0, kc int) {
 	const mr = sgemmMR
 	full := mc / mr * mr // rows in complete panels
@@ -145,7 +146,7 @@ func sgemmPackA(dst, a []float32, lda int, trans bool, i0, mc, p0, kc int) {
 		sgemmPackAT(dst, a[p0*lda+i0:], lda, kc, full/mr)
 		if full < mc {
 			d := dst[full*kc : (full+mr)*kc]
-			clear(d)
+			sgemmPadA(d, mc-full, kc)
 			for p := range kc {
 				copy(d[p*mr:], a[(p0+p)*lda+i0+full:][:mc-full])
 			}
@@ -158,13 +159,27 @@ func sgemmPackA(dst, a []float32, lda int, trans bool, i0, mc, p0, kc int) {
 	}
 	if full < mc {
 		d := dst[full*kc : (full+mr)*kc]
-		clear(d)
+		sgemmPadA(d, mc-full, kc)
 		for r := range mc - full {
 			row := a[(i0+full+r)*lda+p0:][:kc]
 			for p, v := range row {
 				d[p*mr+r] = v
 			}
 		}
+	}
+}
+
+// sgemmPadA zeroes the padding rows (rows ≥ rows) of a partial A panel d
+// of depth kc. Only the 6-row kernel, used for panels of more than four
+// rows, reads them; the narrow kernels read just their rows, so smaller
+// panels need no padding (which for m = 1 would be 5/6 of the panel).
+func sgemmPadA(d []float32, rows, kc int) {
+	const mr = sgemmMR
+	if rows <= 4 {
+		return
+	}
+	for p := range kc {
+		clear(d[p*mr+rows : p*mr+mr])
 	}
 }
 

@@ -28,8 +28,15 @@ const (
 	// expMin64: exp(y) rounds to 0 in float64 for y < −745.14, so inputs
 	// are clamped to expMin64 (which keeps k ≥ −1076).
 	expMin64 = -746
-	// expMin32: exp(y) rounds to 0 in float32 for y < −103.98 (k ≥ −150).
-	expMin32 = -104
+	// twoM64 = 2⁻⁶⁴: the float32 kernels compute exp(y)·2⁶⁴, which is
+	// normal for all y ≥ expMin32, and unscale it exactly in float64.
+	twoM64 = 0x1p-64
+
+	// expMin32 bounds the exp argument in the float32 kernels: below it they
+	// use exp = 0. Every output then rounds to what the float64 reference
+	// gives in float32 (|x|·exp(−|x|) < 2⁻¹⁵⁰ for |x| ≥ 130), and exp(y)·2⁶⁴
+	// is a normal float32 above it (k ≥ −188).
+	expMin32 = -130
 )
 
 // Taylor coefficients 1/n! of exp, n = 2 … 13.

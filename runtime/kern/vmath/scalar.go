@@ -20,19 +20,11 @@ func expNeg(y float64) float64 {
 	kf := t - magic64
 	// y − kf·ln2Hi64 is exact (Sterbenz; kf·ln2Hi64 has at most 43 bits).
 	r := (y - kf*ln2Hi64) - kf*ln2Lo64
-	p := e13
-	p = p*r + e12
-	p = p*r + e11
-	p = p*r + e10
-	p = p*r + e9
-	p = p*r + e8
-	p = p*r + e7
-	p = p*r + e6
-	p = p*r + e5
-	p = p*r + e4
-	p = p*r + e3
-	p = p*r + e2
-	p = 1 + (r + r*r*p)
+	// Q(r) = Σ_{i=2}^{13} r^(i−2)/i! as E(r²) + r·O(r²): two short chains.
+	r2 := r * r
+	qe := ((((e12*r2+e10)*r2+e8)*r2+e6)*r2+e4)*r2 + e2
+	qo := ((((e13*r2+e11)*r2+e9)*r2+e7)*r2+e5)*r2 + e3
+	p := 1 + (r + r2*(qe+r*qo))
 	k := int64(math.Float64bits(t) - magic64Bits) // −1076 ≤ k ≤ 0
 	if k >= -1022 {
 		return p * math.Float64frombits(uint64(k+1023)<<52)
@@ -49,18 +41,11 @@ func log1pUnit(e float64) float64 {
 	s := phi / (2 + phi) // |s| ≤ 0.2
 	h := 0.5 * phi * phi
 	w := s * s
-	r := l11
-	r = r*w + l10
-	r = r*w + l9
-	r = r*w + l8
-	r = r*w + l7
-	r = r*w + l6
-	r = r*w + l5
-	r = r*w + l4
-	r = r*w + l3
-	r = r*w + l2
-	r = r*w + l1
-	r *= w
+	// R = w·Σ_{j=1}^{11} l_j w^(j−1), as w·(E(w²) + w·O(w²)).
+	w2 := w * w
+	pe := ((((l11*w2+l9)*w2+l7)*w2+l5)*w2+l3)*w2 + l1
+	po := (((l10*w2+l8)*w2+l6)*w2+l4)*w2 + l2
+	r := w * (pe + w*po)
 	return k*math.Ln2 + (k*ln2Tail64 + (phi - (h - s*(h+r))))
 }
 

@@ -8,6 +8,8 @@ import (
 	"golang.org/x/sys/cpu"
 )
 
+//go:generate go run gen_amd64.go
+
 // useAsm selects the AVX2/FMA assembly kernels (vmath_amd64.s); it is a
 // variable so that tests and benchmarks can force the portable code.
 var useAsm = cpu.X86.HasAVX2 && cpu.X86.HasFMA
@@ -183,6 +185,7 @@ const (
 	cFour
 	cThree
 	cNegTwo
+	cTwoM64
 	cE13
 	cE12
 	cE11
@@ -226,6 +229,7 @@ var c64 = [cCount][4]float64{
 	cFour:   {4, 4, 4, 4},
 	cThree:  {3, 3, 3, 3},
 	cNegTwo: {-2, -2, -2, -2},
+	cTwoM64: {twoM64, twoM64, twoM64, twoM64},
 	cE13:    {e13, e13, e13, e13},
 	cE12:    {e12, e12, e12, e12},
 	cE11:    {e11, e11, e11, e11},
@@ -260,7 +264,7 @@ var c32 = [cCount][8]float32{
 	cHalf:   {0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5},
 	cClamp:  {expMin32, expMin32, expMin32, expMin32, expMin32, expMin32, expMin32, expMin32},
 	cMagic:  {magic32, magic32, magic32, magic32, magic32, magic32, magic32, magic32},
-	cMagicB: {magic32 + 127, magic32 + 127, magic32 + 127, magic32 + 127, magic32 + 127, magic32 + 127, magic32 + 127, magic32 + 127},
+	cMagicB: {magic32 + 127 + 64, magic32 + 127 + 64, magic32 + 127 + 64, magic32 + 127 + 64, magic32 + 127 + 64, magic32 + 127 + 64, magic32 + 127 + 64, magic32 + 127 + 64},
 	cLog2E:  {math.Log2E, math.Log2E, math.Log2E, math.Log2E, math.Log2E, math.Log2E, math.Log2E, math.Log2E},
 	cLn2Hi:  {ln2Hi32, ln2Hi32, ln2Hi32, ln2Hi32, ln2Hi32, ln2Hi32, ln2Hi32, ln2Hi32},
 	cLn2Lo:  {ln2Lo32, ln2Lo32, ln2Lo32, ln2Lo32, ln2Lo32, ln2Lo32, ln2Lo32, ln2Lo32},
@@ -269,6 +273,7 @@ var c32 = [cCount][8]float32{
 	cFour:   {4, 4, 4, 4, 4, 4, 4, 4},
 	cThree:  {3, 3, 3, 3, 3, 3, 3, 3},
 	cNegTwo: {-2, -2, -2, -2, -2, -2, -2, -2},
+	cTwoM64: {twoM64, twoM64, twoM64, twoM64, twoM64, twoM64, twoM64, twoM64},
 	cE13:    {e13, e13, e13, e13, e13, e13, e13, e13},
 	cE12:    {e12, e12, e12, e12, e12, e12, e12, e12},
 	cE11:    {e11, e11, e11, e11, e11, e11, e11, e11},

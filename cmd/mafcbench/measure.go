@@ -1,0 +1,272 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"runtime"
+	"sort"
+	"time"
+)
+
+// plan holds the repetition settings of a run.
+type plan struct {
+	// budget is the time one side may spend on a case's timed rounds
+	// (fewer rounds when calls are slow, but never below minRounds).
+	budget               time.Duration
+	minRounds, maxRounds int
+	// minRound is the least duration of one round: fast calls are repeated
+	// within a round and the round's mean per call is recorded.
+	minRound time.Duration
+	// skipOver, when positive, skips a PyTorch case whose estimated
+	// measuring time exceeds it (-quick).
+	skipOver time.Duration
+	// rounds, when positive, fixes the rounds and runs one call per round
+	// (tests).
+	rounds int
+}
+
+func newPlan(quick bool, rounds int) plan {
+	p := plan{budget: 10 * time.Second, minRounds: 5, maxRounds: 15, minRound: 50 * time.Millisecond, rounds: rounds}
+	if quick {
+		p = plan{budget: 2 * time.Second, minRounds: 3, maxRounds: 5, minRound: 20 * time.Millisecond,
+			skipOver: 2 * time.Minute, rounds: rounds}
+	}
+	return p
+}
+
+// slowCall is the duration of one call above which a case runs only
+// minSlowRounds rounds, and PyTorch gets no separate warm-up call when its
+// estimate already ran the code (partial calls).
+const (
+	slowCall      = 10 * time.Second
+	minSlowRounds = 3
+)
+
+// result is one measured row.
+type result struct {
+	Case        benchCase
+	Mafc, Torch float64 // median seconds per call; NaN when missing
+	MafcRounds  int
+	TorchRounds int
+	MafcNote    string // why Mafc is missing
+	TorchNote   string // "skipped: …", "skipped (est. …)", "error: …"
+	TorchEst    float64
+}
+
+// Ratio returns PyTorch/mafc, NaN when either is missing.
+func (r result) Ratio() float64 {
+	if math.IsNaN(r.Mafc) || math.IsNaN(r.Torch) || r.Mafc <= 0 {
+		return math.NaN()
+	}
+	return r.Torch / r.Mafc
+}
+
+// torchSide is what the measurement needs of the PyTorch worker (an
+// interface so that the Go side runs without Python).
+type torchSide interface {
+	setup(key string) (est float64, warm bool, err error)
+	time(key string, n, warmup int) ([]float64, error)
+	free(key string)
+}
+
+// median returns the median of v (NaN when empty).
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return math.NaN()
+	}
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}
+
+// repeats returns how many calls of duration c make a round of at least
+// minRound.
+func (p plan) repeats(c float64) int {
+	if p.rounds > 0 || c <= 0 {
+		return 1
+	}
+	return int(min(1000, max(1, math.Ceil(p.minRound.Seconds()/c))))
+}
+
+// roundsFor returns the number of rounds for a case whose longer side takes
+// round seconds per round.
+func (p plan) roundsFor(round float64) int {
+	if p.rounds > 0 {
+		return p.rounds
+	}
+	lo := p.minRounds
+	if round > slowCall.Seconds() {
+		lo = minSlowRounds
+	}
+	n := int(p.budget.Seconds() / max(round, 1e-9))
+	return min(p.maxRounds, max(lo, n))
+}
+
+// measure times one case on both sides, interleaved round by round: each
+// round times mafc and then PyTorch (the order alternating between rounds),
+// so that machine noise hits both alike; each side reports the median over
+// rounds of its mean time per call. torch may be nil (PyTorch skipped, the
+// reason in torchSkip).
+func measure(c benchCase, threads int, p plan, torch torchSide, torchSkip string, log io.Writer) result {
+	res := result{Case: c, Mafc: math.NaN(), Torch: math.NaN(), TorchEst: math.NaN()}
+	runtime.GC()
+	run, done, err := mafcRunner(c, threads)
+	if err != nil {
+		res.MafcNote = "error: " + err.Error()
+	} else {
+		defer done()
+	}
+	// Warm-up (and estimate) of the mafc side.
+	cm := math.NaN()
+	if run != nil {
+		start := time.Now()
+		if err := run(); err != nil {
+			res.MafcNote = "error: " + err.Error()
+			run = nil
+		} else {
+			cm = time.Since(start).Seconds()
+		}
+	}
+	// Estimate (and, for full calls, warm-up) of the PyTorch side.
+	ct, warmup := math.NaN(), 0
+	if torch == nil {
+		res.TorchNote = torchSkip
+	} else {
+		est, warm, err := torch.setup(c.Key)
+		switch {
+		case err != nil:
+			res.TorchNote = "error: " + err.Error()
+			torch = nil
+		default:
+			ct, res.TorchEst = est, est
+			if !warm && est < slowCall.Seconds() {
+				warmup = 1
+			}
+		}
+	}
+	km, kt := p.repeats(cm), p.repeats(ct)
+	round := 0.0
+	if !math.IsNaN(cm) {
+		round = max(round, cm*float64(km))
+	}
+	if !math.IsNaN(ct) {
+		round = max(round, ct*float64(kt))
+	}
+	rounds := p.roundsFor(round)
+	if torch != nil && p.skipOver > 0 {
+		if total := ct * float64(rounds*kt+warmup); total > p.skipOver.Seconds() {
+			res.TorchNote = fmt.Sprintf("skipped (est. %s/call, %s in all)", fmtDur(ct), fmtDur(total))
+			torch.free(c.Key)
+			torch = nil
+			if !math.IsNaN(cm) {
+				rounds = p.roundsFor(cm * float64(km))
+			}
+		}
+	}
+	if torch != nil {
+		defer torch.free(c.Key)
+	}
+	var tm, tt []float64
+	mafcRound := func() {
+		if run == nil {
+			return
+		}
+		start := time.Now()
+		for k := 0; k < km; k++ {
+			if err := run(); err != nil {
+				res.MafcNote = "error: " + err.Error()
+				run = nil
+				return
+			}
+		}
+		tm = append(tm, time.Since(start).Seconds()/float64(km))
+	}
+	torchRound := func() {
+		if torch == nil {
+			return
+		}
+		ts, err := torch.time(c.Key, kt, warmup)
+		warmup = 0
+		if err != nil {
+			res.TorchNote = "error: " + err.Error()
+			torch = nil
+			return
+		}
+		s := 0.0
+		for _, t := range ts {
+			s += t
+		}
+		tt = append(tt, s/float64(len(ts)))
+	}
+	pause := func() { time.Sleep(20 * time.Millisecond) } // let the other side's threads go idle
+	for r := 0; r < rounds; r++ {
+		if r%2 == 0 {
+			mafcRound()
+			pause()
+			torchRound()
+		} else {
+			torchRound()
+			pause()
+			mafcRound()
+		}
+		pause()
+	}
+	if len(tm) > 0 && res.MafcNote == "" {
+		res.Mafc, res.MafcRounds = median(tm), len(tm)
+	}
+	if len(tt) > 0 && res.TorchNote == "" {
+		res.Torch, res.TorchRounds = median(tt), len(tt)
+	}
+	fmt.Fprintf(log, "mafcbench: %-22s mafc %-10s PyTorch %-10s %s  (%d rounds)\n", c.Key,
+		cell(res.Mafc, res.MafcNote), cell(res.Torch, res.TorchNote), fmtRatio(res.Ratio()), rounds)
+	return res
+}
+
+// fmtSec formats seconds for the table.
+func fmtSec(s float64) string {
+	switch {
+	case math.IsNaN(s):
+		return "–"
+	case s < 1e-3:
+		return fmt.Sprintf("%.0f µs", s*1e6)
+	case s < 1:
+		return fmt.Sprintf("%.3g ms", s*1e3)
+	case s < 100:
+		return fmt.Sprintf("%.3g s", s)
+	}
+	return fmtDur(s)
+}
+
+// fmtDur formats a longer estimate: "45 s", "3m20s".
+func fmtDur(s float64) string {
+	if s < 60 {
+		return fmt.Sprintf("%.2g s", s)
+	}
+	return (time.Duration(s) * time.Second).Round(time.Second).String()
+}
+
+// fmtRatio formats PyTorch/mafc.
+func fmtRatio(r float64) string {
+	switch {
+	case math.IsNaN(r):
+		return "–"
+	case r >= 100:
+		return fmt.Sprintf("%.0f×", r)
+	case r >= 10:
+		return fmt.Sprintf("%.1f×", r)
+	}
+	return fmt.Sprintf("%.2f×", r)
+}
+
+// cell is a time, or the note when the time is missing.
+func cell(s float64, note string) string {
+	if note != "" && math.IsNaN(s) {
+		return note
+	}
+	return fmtSec(s)
+}
