@@ -51,10 +51,7 @@ func (g *gen) transpose(pl *plan.Plan, n *plan.Node, segs []int) []jen.Code {
 	case ir.OpDense:
 		for _, r := range runs(segs, n.JBRows, in.JBRows) {
 			c := r.cnt.expr(W)
-			out = append(out, g.gemm(false, false, "1", "1",
-				[3]string{c, fmt.Sprint(n.Size), rows(nB, r.srcOff.expr(W), c, n.Size)},
-				[3]string{fmt.Sprint(n.Size), fmt.Sprint(in.Size), g.param(n.W)},
-				[3]string{c, fmt.Sprint(in.Size), rows("w."+g.names[in.ID]+"B", r.dstOff.expr(W), c, in.Size)}))
+			out = append(out, g.wgemm(n.Node, true, c, rows(nB, r.srcOff.expr(W), c, n.Size), "1", rows("w."+g.names[in.ID]+"B", r.dstOff.expr(W), c, in.Size)))
 		}
 	case ir.OpConv:
 		s := in.Shape
@@ -62,10 +59,7 @@ func (g *gen) transpose(pl *plan.Plan, n *plan.Node, segs []int) []jen.Code {
 		for _, r := range runs(segs, n.JBRows, in.JBRows) {
 			c := r.cnt.expr(W)
 			out = append(out,
-				g.gemm(false, false, "1", "0",
-					[3]string{fmt.Sprintf("(%s)*%d", c, S), fmt.Sprint(n.Out), rows(nB, r.srcOff.expr(W), c, n.Size)},
-					[3]string{fmt.Sprint(n.Out), fmt.Sprint(ck), g.param(n.W)},
-					[3]string{fmt.Sprintf("(%s)*%d", c, S), fmt.Sprint(ck), "w.cols"}),
+				g.wgemm(n.Node, true, fmt.Sprintf("(%s)*%d", c, S), rows(nB, r.srcOff.expr(W), c, n.Size), "0", fmt.Sprintf("w.cols[:(%s)*%d]", c, S*ck)),
 				kcall("Col2ImAdd", rows("w."+g.names[in.ID]+"B", r.dstOff.expr(W), c, in.Size), "w.cols", c, "w."+g.names[n.ID]+"Geom"))
 		}
 	default:
@@ -315,10 +309,7 @@ func (g *gen) weightGrad(pl *plan.Plan, n *plan.Node) []jen.Code {
 	case n.Kind == plan.RF && n.JBRF:
 		ro := n.Window.Size()
 		out = append(out, jen.Comment("receptive-field Jacobian cotangents: J̄_in += RFcol2im(J̄·W), W̄ += J̄ᵀ·RFim2col(J_in)"),
-			g.gemm(false, false, "1", "0",
-				[3]string{fmt.Sprintf("nb*%d", S*ro), fmt.Sprint(n.Out), "w." + name + "RFB"},
-				[3]string{fmt.Sprint(n.Out), fmt.Sprint(ck), g.param(n.W)},
-				[3]string{fmt.Sprintf("nb*%d", S*ro), fmt.Sprint(ck), "w.cols"}),
+			g.wgemm(n.Node, true, fmt.Sprintf("nb*%d", S*ro), fmt.Sprintf("w.%sRFB[:nb*%d]", name, S*ro*n.Out), "0", fmt.Sprintf("w.cols[:nb*%d]", S*ro*ck)),
 			kcall("RFCol2ImAdd", h+"RFB", "w.cols", "nb", "w."+name+"RFGeom"),
 			kcall("RFIm2Col", "w.cols", h+"RF", "nb", "w."+name+"RFGeom"),
 			g.gemm(true, false, "1", "1",

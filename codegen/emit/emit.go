@@ -23,6 +23,7 @@ const (
 	pathRuntime = "github.com/mafc-dev/mafc/runtime"
 	pathIR      = "github.com/mafc-dev/mafc/runtime/ir"
 	pathKern    = "github.com/mafc-dev/mafc/runtime/kern"
+	pathGemm    = "github.com/mafc-dev/mafc/runtime/gemm"
 	pathBlas    = "gonum.org/v1/gonum/blas"
 	pathBlas64  = "gonum.org/v1/gonum/blas/blas64"
 	pathBlas32  = "gonum.org/v1/gonum/blas/blas32"
@@ -343,6 +344,35 @@ func (g *gen) gemm(tA, tB bool, alpha, beta string, a, b, c [3]string) *jen.Stat
 	}
 	mat := func(x [3]string) jen.Code { return raw("mat(%s, %s, %s)", x[0], x[1], x[2]) }
 	return jen.Qual(pkg, "Gemm").Call(tr(tA), tr(tB), jen.Id(alpha), mat(a), mat(b), jen.Id(beta), mat(c))
+}
+
+// wgemm emits a product with node n's weight W, pre-packed by Sync:
+// forward C = β·C + A·Wᵀ (A is m×in, C is m×out), or backward
+// C = β·C + A·W (A is m×out, C is m×in). W (out×in) never changes between
+// parameter updates, so packing it once per update removes the cost of
+// packing it on every call (which dominates for small m).
+func (g *gen) wgemm(n *ir.Node, backward bool, m, a, beta, c string) *jen.Statement {
+	fn, name := "DgemmPacked", g.names[n.ID]+"Fwd"
+	if g.is32 {
+		fn = "SgemmPacked"
+	}
+	in, out := g.wdims(n)
+	lda, ldc := in, out
+	if backward {
+		name = g.names[n.ID] + "Bwd"
+		lda, ldc = out, in
+	}
+	return jen.Qual(pathGemm, fn).Call(jen.False(), jen.Id(m), jen.Lit(1), jen.Id(a), jen.Lit(lda), jen.Op("&").Id("m."+name), jen.Id(beta), jen.Id(c), jen.Lit(ldc))
+}
+
+// wdims returns the inner dimension (in) and the outputs (out) of node n's
+// weight viewed as an out×in matrix.
+func (g *gen) wdims(n *ir.Node) (in, out int) {
+	s := g.p.Nodes[n.Inputs[0]].Shape
+	if n.Op == ir.OpConv {
+		return s.C * n.K1 * n.K2, n.Out
+	}
+	return s.Size(), n.Out
 }
 
 // rows returns the expression of nr rows starting at row r0 of buffer buf

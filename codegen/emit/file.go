@@ -176,7 +176,16 @@ func (g *gen) model() {
 	} else {
 		fields = append(fields, jen.Id("p").Index().Id(g.T).Comment("the kernels' view of θ (the same slice)"))
 	}
+	packT := "PackedB64"
+	if g.is32 {
+		packT = "PackedB32"
+	}
 	for i, n := range g.p.Nodes {
+		if n.Op == ir.OpDense || n.Op == ir.OpConv {
+			fields = append(fields,
+				jen.Id(g.names[i]+"Fwd").Qual(pathGemm, packT).Comment(fmt.Sprintf("%s's weight packed as Wᵀ for forward products, refreshed by Sync", n.Name)),
+				jen.Id(g.names[i]+"Bwd").Qual(pathGemm, packT).Comment(fmt.Sprintf("%s's weight packed as W for backward products, refreshed by Sync", n.Name)))
+		}
 		if n.Op == ir.OpConv && n.Tie != "" {
 			fields = append(fields, jen.Id(g.names[i]+"Full").Index().Id(g.T).Comment(fmt.Sprintf("%s's kernels expanded from their %s-tied parameters, refreshed by Sync", n.Name, n.Tie)))
 		}
@@ -236,6 +245,13 @@ func (g *gen) model() {
 			pr := g.p.Params[n.W]
 			sync = append(sync, jen.Comment(fmt.Sprintf("%s: expand the %s-tied kernels", n.Name, n.Tie)),
 				kcall("TieExpand", "m."+g.names[i]+"Full", fmt.Sprintf("m.p[%d:%d]", pr.Offset, pr.Offset+pr.Size), g.names[i]+"Orbit", fmt.Sprint(pr.Shape[0]*pr.Shape[1]), fmt.Sprint(pr.Shape[2])))
+		}
+		if n.Op == ir.OpDense || n.Op == ir.OpConv {
+			W := g.param(n.W)
+			in, out := g.wdims(n)
+			sync = append(sync, jen.Comment(fmt.Sprintf("%s: pack W for the forward (X·Wᵀ) and backward (X̄·W) products", n.Name)),
+				raw("m.%sFwd.Pack(true, %d, %d, %s, %d)", g.names[i], in, out, W, in),
+				raw("m.%sBwd.Pack(false, %d, %d, %s, %d)", g.names[i], out, in, W, in))
 		}
 		if g.sharedQ[i] {
 			W := g.param(n.W)

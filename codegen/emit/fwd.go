@@ -109,22 +109,22 @@ func (g *gen) materialise(pl *plan.Plan, n *plan.Node) []jen.Code {
 func (g *gen) fwdDense(pl *plan.Plan, n *plan.Node) []jen.Code {
 	in := pl.Nodes[n.Inputs[0]]
 	nin, nout := in.Size, n.Size
-	W := g.param(n.W)
 	src, dst := "w."+g.names[in.ID], "w."+g.names[n.ID]
 	var out []jen.Code
 	withJ := n.Rows && in.Rows && pl.Mode != plan.Values
 	for _, r := range runs(segments(pl, in, withJ), in.Rows, n.Rows) {
 		cnt := r.cnt.expr(pl.Width)
-		out = append(out, g.gemm(false, true, "1", "0",
-			[3]string{cnt, fmt.Sprint(nin), rows(src, r.srcOff.expr(pl.Width), cnt, nin)},
-			[3]string{fmt.Sprint(nout), fmt.Sprint(nin), W},
-			[3]string{cnt, fmt.Sprint(nout), rows(dst, r.dstOff.expr(pl.Width), cnt, nout)}))
+		out = append(out, g.wgemm(n.Node, false, cnt, rows(src, r.srcOff.expr(pl.Width), cnt, nin), "0", rows(dst, r.dstOff.expr(pl.Width), cnt, nout)))
 	}
 	if n.B >= 0 {
 		out = append(out, kcall("AddBias", rows(dst, "0", "nb", nout), g.param(n.B), "nb", fmt.Sprint(nout)))
 	}
 	if pl.Mode == plan.Values {
 		return out
+	}
+	W := ""
+	if n.RowsFromScaled || n.Kind == plan.Gram {
+		W = g.param(n.W)
 	}
 	switch {
 	case n.RowsFromScaled:
@@ -154,7 +154,6 @@ func (g *gen) fwdConv(pl *plan.Plan, n *plan.Node) []jen.Code {
 	s := in.Shape
 	S, cin, cout, K := s.Sites(), s.C, n.Out, n.K1*n.K2
 	ck := cin * K
-	W := g.param(n.W)
 	name := g.names[n.ID]
 	src, dst := "w."+g.names[in.ID], "w."+name
 	var out []jen.Code
@@ -163,10 +162,7 @@ func (g *gen) fwdConv(pl *plan.Plan, n *plan.Node) []jen.Code {
 		cnt := r.cnt.expr(pl.Width)
 		out = append(out,
 			kcall("Im2Col", "w.cols", rows(src, r.srcOff.expr(pl.Width), cnt, S*cin), cnt, "w."+name+"Geom"),
-			g.gemm(false, true, "1", "0",
-				[3]string{fmt.Sprintf("(%s)*%d", cnt, S), fmt.Sprint(ck), "w.cols"},
-				[3]string{fmt.Sprint(cout), fmt.Sprint(ck), W},
-				[3]string{fmt.Sprintf("(%s)*%d", cnt, S), fmt.Sprint(cout), rows(dst, r.dstOff.expr(pl.Width), cnt, S*cout)}))
+			g.wgemm(n.Node, false, fmt.Sprintf("(%s)*%d", cnt, S), fmt.Sprintf("w.cols[:(%s)*%d]", cnt, S*ck), "0", rows(dst, r.dstOff.expr(pl.Width), cnt, S*cout)))
 	}
 	if n.B >= 0 {
 		out = append(out, kcall("AddBiasSites", rows(dst, "0", "nb", S*cout), g.param(n.B), "nb", fmt.Sprint(S), fmt.Sprint(cout)))
@@ -175,10 +171,7 @@ func (g *gen) fwdConv(pl *plan.Plan, n *plan.Node) []jen.Code {
 		ro := n.Window.Size()
 		out = append(out, jen.Comment(fmt.Sprintf("receptive-field Jacobian: %d×%d window per site, one GEMM over (sample, site, tap)", n.Window.R1, n.Window.R2)),
 			kcall("RFIm2Col", "w.cols", src+"RF", "nb", "w."+name+"RFGeom"),
-			g.gemm(false, true, "1", "0",
-				[3]string{fmt.Sprintf("nb*%d", S*ro), fmt.Sprint(ck), "w.cols"},
-				[3]string{fmt.Sprint(cout), fmt.Sprint(ck), W},
-				[3]string{fmt.Sprintf("nb*%d", S*ro), fmt.Sprint(cout), dst + "RF"}))
+			g.wgemm(n.Node, false, fmt.Sprintf("nb*%d", S*ro), fmt.Sprintf("w.cols[:nb*%d]", S*ro*ck), "0", fmt.Sprintf("%sRF[:nb*%d]", dst, S*ro*cout)))
 	}
 	return out
 }

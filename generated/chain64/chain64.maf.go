@@ -38,6 +38,7 @@ package chain64
 
 import (
 	"github.com/mafc-dev/mafc/runtime"
+	gemm "github.com/mafc-dev/mafc/runtime/gemm"
 	"github.com/mafc-dev/mafc/runtime/ir"
 	"github.com/mafc-dev/mafc/runtime/kern"
 	"gonum.org/v1/gonum/blas"
@@ -80,9 +81,13 @@ const irJSON = "{\"name\":\"chain64\",\"doc\":\"A 1-D periodic chain of 64 sites
 // Model is the potential with its parameters. Its methods may be called
 // concurrently with distinct Workspaces while the parameters do not change.
 type Model struct {
-	theta      []float64 // θ, the master copy
-	p          []float64 // the kernels' view of θ (the same slice)
-	hConvNorm2 []float64 // squared row norms of h.conv's weight (its Jacobian's), refreshed by Sync
+	theta      []float64      // θ, the master copy
+	p          []float64      // the kernels' view of θ (the same slice)
+	hConvFwd   gemm.PackedB64 // h.conv's weight packed as Wᵀ for forward products, refreshed by Sync
+	hConvBwd   gemm.PackedB64 // h.conv's weight packed as W for backward products, refreshed by Sync
+	hConvNorm2 []float64      // squared row norms of h.conv's weight (its Jacobian's), refreshed by Sync
+	phiConvFwd gemm.PackedB64 // phi.conv's weight packed as Wᵀ for forward products, refreshed by Sync
+	phiConvBwd gemm.PackedB64 // phi.conv's weight packed as W for backward products, refreshed by Sync
 }
 
 // New returns the model with θ initialised as the spec says (scheme and seed).
@@ -124,9 +129,16 @@ func (m *Model) Params() []float64 {
 // Sync refreshes everything derived from θ: call it after every change of Params.
 // It does not allocate.
 func (m *Model) Sync() {
-	hConvW := m.p[0:20] // h.conv.W [4 1 5 1], chain64.maf:7:14
+	hConvW := m.p[0:20]    // h.conv.W [4 1 5 1], chain64.maf:7:14
+	phiConvW := m.p[24:36] // phi.conv.W [1 4 3 1], chain64.maf:8:22
+	// h.conv: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
+	m.hConvFwd.Pack(true, 5, 4, hConvW, 5)
+	m.hConvBwd.Pack(false, 4, 5, hConvW, 5)
 	// h.conv: ‖W_j‖², the Jacobian's squared row norms (closed-form Laplacian)
 	kern.RowNorms(m.hConvNorm2, hConvW, 4, 5)
+	// phi.conv: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
+	m.phiConvFwd.Pack(true, 12, 1, phiConvW, 12)
+	m.phiConvBwd.Pack(false, 1, 12, phiConvW, 12)
 }
 
 var program = sync.OnceValue(func() *ir.Program {
@@ -511,20 +523,18 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 
 // fwdValues computes the values of every node, and σ′ for backpropagation.
 func (m *Model) fwdValues(w *Workspace, nb int) {
-	hConvW := m.p[0:20]    // h.conv.W [4 1 5 1], chain64.maf:7:14
 	hConvB := m.p[20:24]   // h.conv.b [4], chain64.maf:7:14
-	phiConvW := m.p[24:36] // phi.conv.W [1 4 3 1], chain64.maf:8:22
 	phiConvB := m.p[36:37] // phi.conv.b [1], chain64.maf:8:22
 	// chain64.maf:7:14  h.conv = conv5x1(s) + b, periodic, 1→4 channels
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 64), nb, w.hConvGeom)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((nb)*64, 5, w.cols), mat(4, 5, hConvW), 0, mat((nb)*64, 4, rows(w.hConv, 0, nb, 256)))
+	gemm.DgemmPacked(false, (nb)*64, 1, w.cols[:(nb)*320], 5, &m.hConvFwd, 0, rows(w.hConv, 0, nb, 256), 4)
 	kern.AddBiasSites(rows(w.hConv, 0, nb, 256), hConvB, nb, 64, 4)
 	// chain64.maf:7:9  h = tanh(h.conv)
 	// σ, σ′ for the value rows
 	kern.TanhN(rows(w.h, 0, nb, 256), w.hD1[:nb*256], nil, nil, rows(w.hConv, 0, nb, 256))
 	// chain64.maf:8:22  phi.conv = conv3x1(h) + b, periodic, 4→1 channels
 	kern.Im2Col(w.cols, rows(w.h, 0, nb, 256), nb, w.phiConvGeom)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((nb)*64, 12, w.cols), mat(1, 12, phiConvW), 0, mat((nb)*64, 1, rows(w.phiConv, 0, nb, 64)))
+	gemm.DgemmPacked(false, (nb)*64, 1, w.cols[:(nb)*768], 12, &m.phiConvFwd, 0, rows(w.phiConv, 0, nb, 64), 1)
 	kern.AddBiasSites(rows(w.phiConv, 0, nb, 64), phiConvB, nb, 64, 1)
 	// chain64.maf:8:15  phi.lncosh = lncosh(phi.conv)
 	// σ, σ′ for the value rows
@@ -546,11 +556,10 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	hConvW := m.p[0:20]    // h.conv.W [4 1 5 1], chain64.maf:7:14
 	hConvB := m.p[20:24]   // h.conv.b [4], chain64.maf:7:14
-	phiConvW := m.p[24:36] // phi.conv.W [1 4 3 1], chain64.maf:8:22
 	phiConvB := m.p[36:37] // phi.conv.b [1], chain64.maf:8:22
 	// chain64.maf:7:14  h.conv = conv5x1(s) + b, periodic, 1→4 channels  [J: closed form: J = kernel on its 5×1 window, shared by all sites and samples]
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 64), nb, w.hConvGeom)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((nb)*64, 5, w.cols), mat(4, 5, hConvW), 0, mat((nb)*64, 4, rows(w.hConv, 0, nb, 256)))
+	gemm.DgemmPacked(false, (nb)*64, 1, w.cols[:(nb)*320], 5, &m.hConvFwd, 0, rows(w.hConv, 0, nb, 256), 4)
 	kern.AddBiasSites(rows(w.hConv, 0, nb, 256), hConvB, nb, 64, 4)
 	// chain64.maf:7:9  h = tanh(h.conv)  [J: receptive-field Jacobian: 5×1 window per site (not 64 wide)]
 	// σ, σ′, σ″ for the value rows
@@ -570,11 +579,11 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	kern.RFFromShared(w.hRF, w.hD1, hConvW, nb, 64, 5, 4)
 	// chain64.maf:8:22  phi.conv = conv3x1(h) + b, periodic, 4→1 channels  [J: receptive-field Jacobian: 7×1 window per site (not 64 wide)]
 	kern.Im2Col(w.cols, rows(w.h, 0, 2*nb, 256), 2*nb, w.phiConvGeom)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((2*nb)*64, 12, w.cols), mat(1, 12, phiConvW), 0, mat((2*nb)*64, 1, rows(w.phiConv, 0, 2*nb, 64)))
+	gemm.DgemmPacked(false, (2*nb)*64, 1, w.cols[:(2*nb)*768], 12, &m.phiConvFwd, 0, rows(w.phiConv, 0, 2*nb, 64), 1)
 	kern.AddBiasSites(rows(w.phiConv, 0, nb, 64), phiConvB, nb, 64, 1)
 	// receptive-field Jacobian: 7×1 window per site, one GEMM over (sample, site, tap)
 	kern.RFIm2Col(w.cols, w.hRF, nb, w.phiConvRFGeom)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb*448, 12, w.cols), mat(1, 12, phiConvW), 0, mat(nb*448, 1, w.phiConvRF))
+	gemm.DgemmPacked(false, nb*448, 1, w.cols[:nb*5376], 12, &m.phiConvFwd, 0, w.phiConvRF[:nb*448], 1)
 	// chain64.maf:8:15  phi.lncosh = lncosh(phi.conv)
 	kern.RFNorm2(w.phiConvQ, w.phiConvRF, nb, 64, 7, 1)
 	// σ, σ′, σ″ for the value rows
@@ -619,13 +628,12 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 func (m *Model) fwdReverse(w *Workspace, nb int) {
 	hConvW := m.p[0:20]    // h.conv.W [4 1 5 1], chain64.maf:7:14
 	hConvB := m.p[20:24]   // h.conv.b [4], chain64.maf:7:14
-	phiConvW := m.p[24:36] // phi.conv.W [1 4 3 1], chain64.maf:8:22
 	phiConvB := m.p[36:37] // phi.conv.b [1], chain64.maf:8:22
 	// chain64.maf:7:14  h.conv = conv5x1(s) + b, periodic, 1→4 channels  [J: closed form: J = kernel on its 5×1 window, shared by all sites and samples]
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 64), nb, w.hConvGeom)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((nb)*64, 5, w.cols), mat(4, 5, hConvW), 0, mat((nb)*64, 4, rows(w.hConv, 0, nb, 256)))
+	gemm.DgemmPacked(false, (nb)*64, 1, w.cols[:(nb)*320], 5, &m.hConvFwd, 0, rows(w.hConv, 0, nb, 256), 4)
 	kern.Im2Col(w.cols, rows(w.s, 2*nb, nb, 64), nb, w.hConvGeom)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((nb)*64, 5, w.cols), mat(4, 5, hConvW), 0, mat((nb)*64, 4, rows(w.hConv, 2*nb, nb, 256)))
+	gemm.DgemmPacked(false, (nb)*64, 1, w.cols[:(nb)*320], 5, &m.hConvFwd, 0, rows(w.hConv, 2*nb, nb, 256), 4)
 	kern.AddBiasSites(rows(w.hConv, 0, nb, 256), hConvB, nb, 64, 4)
 	// chain64.maf:7:9  h = tanh(h.conv)  [J: receptive-field Jacobian: 5×1 window per site (not 64 wide)]
 	// σ, σ′, σ″, σ‴ for the value rows
@@ -647,11 +655,11 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	kern.RFFromShared(w.hRF, w.hD1, hConvW, nb, 64, 5, 4)
 	// chain64.maf:8:22  phi.conv = conv3x1(h) + b, periodic, 4→1 channels  [J: receptive-field Jacobian: 7×1 window per site (not 64 wide)]
 	kern.Im2Col(w.cols, rows(w.h, 0, 3*nb, 256), 3*nb, w.phiConvGeom)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((3*nb)*64, 12, w.cols), mat(1, 12, phiConvW), 0, mat((3*nb)*64, 1, rows(w.phiConv, 0, 3*nb, 64)))
+	gemm.DgemmPacked(false, (3*nb)*64, 1, w.cols[:(3*nb)*768], 12, &m.phiConvFwd, 0, rows(w.phiConv, 0, 3*nb, 64), 1)
 	kern.AddBiasSites(rows(w.phiConv, 0, nb, 64), phiConvB, nb, 64, 1)
 	// receptive-field Jacobian: 7×1 window per site, one GEMM over (sample, site, tap)
 	kern.RFIm2Col(w.cols, w.hRF, nb, w.phiConvRFGeom)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb*448, 12, w.cols), mat(1, 12, phiConvW), 0, mat(nb*448, 1, w.phiConvRF))
+	gemm.DgemmPacked(false, nb*448, 1, w.cols[:nb*5376], 12, &m.phiConvFwd, 0, w.phiConvRF[:nb*448], 1)
 	// chain64.maf:8:15  phi.lncosh = lncosh(phi.conv)
 	kern.RFNorm2(w.phiConvQ, w.phiConvRF, nb, 64, 7, 1)
 	// σ, σ′, σ″, σ‴ for the value rows
@@ -706,15 +714,13 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 
 // fwdHutch computes values and Hutchinson Laplacian vectors from the probe rows.
 func (m *Model) fwdHutch(w *Workspace, nb int) {
-	hConvW := m.p[0:20]    // h.conv.W [4 1 5 1], chain64.maf:7:14
 	hConvB := m.p[20:24]   // h.conv.b [4], chain64.maf:7:14
-	phiConvW := m.p[24:36] // phi.conv.W [1 4 3 1], chain64.maf:8:22
 	phiConvB := m.p[36:37] // phi.conv.b [1], chain64.maf:8:22
 	// chain64.maf:7:14  h.conv = conv5x1(s) + b, periodic, 1→4 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 64), nb, w.hConvGeom)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((nb)*64, 5, w.cols), mat(4, 5, hConvW), 0, mat((nb)*64, 4, rows(w.hConv, 0, nb, 256)))
+	gemm.DgemmPacked(false, (nb)*64, 1, w.cols[:(nb)*320], 5, &m.hConvFwd, 0, rows(w.hConv, 0, nb, 256), 4)
 	kern.Im2Col(w.cols, rows(w.s, 2*nb, nb*1, 64), nb*1, w.hConvGeom)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((nb*1)*64, 5, w.cols), mat(4, 5, hConvW), 0, mat((nb*1)*64, 4, rows(w.hConv, 2*nb, nb*1, 256)))
+	gemm.DgemmPacked(false, (nb*1)*64, 1, w.cols[:(nb*1)*320], 5, &m.hConvFwd, 0, rows(w.hConv, 2*nb, nb*1, 256), 4)
 	kern.AddBiasSites(rows(w.hConv, 0, nb, 256), hConvB, nb, 64, 4)
 	// chain64.maf:7:9  h = tanh(h.conv)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.RowsNorm2(w.hConvQ, rows(w.hConv, 2*nb, nb*1, 256), nb, 1, 256)
@@ -736,7 +742,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	kern.RowsScale(rows(w.h, 2*nb, nb*1, 256), rows(w.hConv, 2*nb, nb*1, 256), w.hD1, nb, 1, 256)
 	// chain64.maf:8:22  phi.conv = conv3x1(h) + b, periodic, 4→1 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.Im2Col(w.cols, rows(w.h, 0, 2*nb+nb*1, 256), 2*nb+nb*1, w.phiConvGeom)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((2*nb+nb*1)*64, 12, w.cols), mat(1, 12, phiConvW), 0, mat((2*nb+nb*1)*64, 1, rows(w.phiConv, 0, 2*nb+nb*1, 64)))
+	gemm.DgemmPacked(false, (2*nb+nb*1)*64, 1, w.cols[:(2*nb+nb*1)*768], 12, &m.phiConvFwd, 0, rows(w.phiConv, 0, 2*nb+nb*1, 64), 1)
 	kern.AddBiasSites(rows(w.phiConv, 0, nb, 64), phiConvB, nb, 64, 1)
 	// chain64.maf:8:15  phi.lncosh = lncosh(phi.conv)
 	kern.RowsNorm2(w.phiConvQ, rows(w.phiConv, 2*nb, nb*1, 64), nb, 1, 64)
@@ -780,15 +786,13 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 
 // fwdHutchRev computes values, Hutchinson ℓ, probe rows and tangents for the reverse sweep.
 func (m *Model) fwdHutchRev(w *Workspace, nb int) {
-	hConvW := m.p[0:20]    // h.conv.W [4 1 5 1], chain64.maf:7:14
 	hConvB := m.p[20:24]   // h.conv.b [4], chain64.maf:7:14
-	phiConvW := m.p[24:36] // phi.conv.W [1 4 3 1], chain64.maf:8:22
 	phiConvB := m.p[36:37] // phi.conv.b [1], chain64.maf:8:22
 	// chain64.maf:7:14  h.conv = conv5x1(s) + b, periodic, 1→4 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 64), nb, w.hConvGeom)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((nb)*64, 5, w.cols), mat(4, 5, hConvW), 0, mat((nb)*64, 4, rows(w.hConv, 0, nb, 256)))
+	gemm.DgemmPacked(false, (nb)*64, 1, w.cols[:(nb)*320], 5, &m.hConvFwd, 0, rows(w.hConv, 0, nb, 256), 4)
 	kern.Im2Col(w.cols, rows(w.s, 2*nb, nb+nb*1, 64), nb+nb*1, w.hConvGeom)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((nb+nb*1)*64, 5, w.cols), mat(4, 5, hConvW), 0, mat((nb+nb*1)*64, 4, rows(w.hConv, 2*nb, nb+nb*1, 256)))
+	gemm.DgemmPacked(false, (nb+nb*1)*64, 1, w.cols[:(nb+nb*1)*320], 5, &m.hConvFwd, 0, rows(w.hConv, 2*nb, nb+nb*1, 256), 4)
 	kern.AddBiasSites(rows(w.hConv, 0, nb, 256), hConvB, nb, 64, 4)
 	// chain64.maf:7:9  h = tanh(h.conv)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.RowsNorm2(w.hConvQ, rows(w.hConv, 2*nb, nb*1, 256), nb, 1, 256)
@@ -812,7 +816,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	kern.RowsScale(rows(w.h, 2*nb, nb*1, 256), rows(w.hConv, 2*nb, nb*1, 256), w.hD1, nb, 1, 256)
 	// chain64.maf:8:22  phi.conv = conv3x1(h) + b, periodic, 4→1 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.Im2Col(w.cols, rows(w.h, 0, 3*nb+nb*1, 256), 3*nb+nb*1, w.phiConvGeom)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((3*nb+nb*1)*64, 12, w.cols), mat(1, 12, phiConvW), 0, mat((3*nb+nb*1)*64, 1, rows(w.phiConv, 0, 3*nb+nb*1, 64)))
+	gemm.DgemmPacked(false, (3*nb+nb*1)*64, 1, w.cols[:(3*nb+nb*1)*768], 12, &m.phiConvFwd, 0, rows(w.phiConv, 0, 3*nb+nb*1, 64), 1)
 	kern.AddBiasSites(rows(w.phiConv, 0, nb, 64), phiConvB, nb, 64, 1)
 	// chain64.maf:8:15  phi.lncosh = lncosh(phi.conv)
 	kern.RowsNorm2(w.phiConvQ, rows(w.phiConv, 2*nb, nb*1, 64), nb, 1, 64)
@@ -869,8 +873,6 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 // bwdGrad backpropagates ∂φ/∂(every node) for the values of one chunk; ∇φ ends
 // in the input's cotangent rows. It uses σ′ from the forward pass.
 func (m *Model) bwdGrad(w *Workspace, nb int) {
-	hConvW := m.p[0:20]    // h.conv.W [4 1 5 1], chain64.maf:7:14
-	phiConvW := m.p[24:36] // phi.conv.W [1 4 3 1], chain64.maf:8:22
 	clear(rows(w.sB, 0, nb, 64))
 	clear(rows(w.hConvB, 0, nb, 256))
 	clear(rows(w.hB, 0, nb, 256))
@@ -899,7 +901,7 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 		}
 	}
 	// chain64.maf:8:22  phi.conv = conv3x1(h) + b, periodic, 4→1 channels  (backpropagation)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat((nb)*64, 1, rows(w.phiConvB, 0, nb, 64)), mat(1, 12, phiConvW), 0, mat((nb)*64, 12, w.cols))
+	gemm.DgemmPacked(false, (nb)*64, 1, rows(w.phiConvB, 0, nb, 64), 1, &m.phiConvBwd, 0, w.cols[:(nb)*768], 12)
 	kern.Col2ImAdd(rows(w.hB, 0, nb, 256), w.cols, nb, w.phiConvGeom)
 	// chain64.maf:7:9  h = tanh(h.conv)  (backpropagation)
 	{
@@ -910,7 +912,7 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 		}
 	}
 	// chain64.maf:7:14  h.conv = conv5x1(s) + b, periodic, 1→4 channels  (backpropagation)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat((nb)*64, 4, rows(w.hConvB, 0, nb, 256)), mat(4, 5, hConvW), 0, mat((nb)*64, 5, w.cols))
+	gemm.DgemmPacked(false, (nb)*64, 1, rows(w.hConvB, 0, nb, 256), 4, &m.hConvBwd, 0, w.cols[:(nb)*320], 5)
 	kern.Col2ImAdd(rows(w.sB, 0, nb, 64), w.cols, nb, w.hConvGeom)
 }
 
@@ -918,8 +920,7 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	hConvW := m.p[0:20]    // h.conv.W [4 1 5 1], chain64.maf:7:14
-	phiConvW := m.p[24:36] // phi.conv.W [1 4 3 1], chain64.maf:8:22
+	hConvW := m.p[0:20] // h.conv.W [4 1 5 1], chain64.maf:7:14
 	gHConvW := grad[0:20]
 	gHConvB := grad[20:24]
 	gPhiConvW := grad[24:36]
@@ -991,12 +992,12 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	}
 	kern.RFScaleAdd(w.phiConvRFB, w.phiConvRF, w.phiConvE, nb, 64, 7, 1)
 	// chain64.maf:8:22  phi.conv = conv3x1(h) + b, periodic, 4→1 channels  (reverse)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat((3*nb)*64, 1, rows(w.phiConvB, 0, 3*nb, 64)), mat(1, 12, phiConvW), 0, mat((3*nb)*64, 12, w.cols))
+	gemm.DgemmPacked(false, (3*nb)*64, 1, rows(w.phiConvB, 0, 3*nb, 64), 1, &m.phiConvBwd, 0, w.cols[:(3*nb)*768], 12)
 	kern.Col2ImAdd(rows(w.hB, 0, 3*nb, 256), w.cols, 3*nb, w.phiConvGeom)
 	kern.Im2Col(w.cols, rows(w.h, 0, 3*nb, 256), 3*nb, w.phiConvGeom)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((3*nb)*64, 1, rows(w.phiConvB, 0, 3*nb, 64)), mat((3*nb)*64, 12, w.cols), 1, mat(1, 12, gPhiConvW))
 	// receptive-field Jacobian cotangents: J̄_in += RFcol2im(J̄·W), W̄ += J̄ᵀ·RFim2col(J_in)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(nb*448, 1, w.phiConvRFB), mat(1, 12, phiConvW), 0, mat(nb*448, 12, w.cols))
+	gemm.DgemmPacked(false, nb*448, 1, w.phiConvRFB[:nb*448], 1, &m.phiConvBwd, 0, w.cols[:nb*5376], 12)
 	kern.RFCol2ImAdd(w.hRFB, w.cols, nb, w.phiConvRFGeom)
 	kern.RFIm2Col(w.cols, w.hRF, nb, w.phiConvRFGeom)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*448, 1, w.phiConvRFB), mat(nb*448, 12, w.cols), 1, mat(1, 12, gPhiConvW))
@@ -1022,7 +1023,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	kern.RFScaleAdd(w.hConvRFB, w.hRFB, w.hD1, nb, 64, 5, 4)
 	kern.RFAddScaledShared(w.hConvRFB, w.hConvE, hConvW, nb, 64, 5, 4)
 	// chain64.maf:7:14  h.conv = conv5x1(s) + b, periodic, 1→4 channels  (reverse)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat((nb)*64, 4, rows(w.hConvB, 0, nb, 256)), mat(4, 5, hConvW), 0, mat((nb)*64, 5, w.cols))
+	gemm.DgemmPacked(false, (nb)*64, 1, rows(w.hConvB, 0, nb, 256), 4, &m.hConvBwd, 0, w.cols[:(nb)*320], 5)
 	kern.Col2ImAdd(rows(w.sB, 0, nb, 64), w.cols, nb, w.hConvGeom)
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 64), nb, w.hConvGeom)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((nb)*64, 4, rows(w.hConvB, 0, nb, 256)), mat((nb)*64, 5, w.cols), 1, mat(4, 5, gHConvW))
@@ -1037,8 +1038,6 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	hConvW := m.p[0:20]    // h.conv.W [4 1 5 1], chain64.maf:7:14
-	phiConvW := m.p[24:36] // phi.conv.W [1 4 3 1], chain64.maf:8:22
 	gHConvW := grad[0:20]
 	gHConvB := grad[20:24]
 	gPhiConvW := grad[24:36]
@@ -1107,7 +1106,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	}
 	kern.RowsScaleAdd(rows(w.phiConvB, 2*nb, nb*1, 64), rows(w.phiConv, 2*nb, nb*1, 64), w.phiConvE, nb, 1, 64)
 	// chain64.maf:8:22  phi.conv = conv3x1(h) + b, periodic, 4→1 channels  (reverse)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat((3*nb+nb*1)*64, 1, rows(w.phiConvB, 0, 3*nb+nb*1, 64)), mat(1, 12, phiConvW), 0, mat((3*nb+nb*1)*64, 12, w.cols))
+	gemm.DgemmPacked(false, (3*nb+nb*1)*64, 1, rows(w.phiConvB, 0, 3*nb+nb*1, 64), 1, &m.phiConvBwd, 0, w.cols[:(3*nb+nb*1)*768], 12)
 	kern.Col2ImAdd(rows(w.hB, 0, 3*nb+nb*1, 256), w.cols, 3*nb+nb*1, w.phiConvGeom)
 	kern.Im2Col(w.cols, rows(w.h, 0, 3*nb+nb*1, 256), 3*nb+nb*1, w.phiConvGeom)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((3*nb+nb*1)*64, 1, rows(w.phiConvB, 0, 3*nb+nb*1, 64)), mat((3*nb+nb*1)*64, 12, w.cols), 1, mat(1, 12, gPhiConvW))
@@ -1133,7 +1132,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	kern.RowsScaleAdd(rows(w.hConvB, 2*nb, nb*1, 256), rows(w.hB, 2*nb, nb*1, 256), w.hD1, nb, 1, 256)
 	kern.RowsScaleAdd(rows(w.hConvB, 2*nb, nb*1, 256), rows(w.hConv, 2*nb, nb*1, 256), w.hConvE, nb, 1, 256)
 	// chain64.maf:7:14  h.conv = conv5x1(s) + b, periodic, 1→4 channels  (reverse)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat((nb)*64, 4, rows(w.hConvB, 0, nb, 256)), mat(4, 5, hConvW), 0, mat((nb)*64, 5, w.cols))
+	gemm.DgemmPacked(false, (nb)*64, 1, rows(w.hConvB, 0, nb, 256), 4, &m.hConvBwd, 0, w.cols[:(nb)*320], 5)
 	kern.Col2ImAdd(rows(w.sB, 0, nb, 64), w.cols, nb, w.hConvGeom)
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 64), nb, w.hConvGeom)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((nb)*64, 4, rows(w.hConvB, 0, nb, 256)), mat((nb)*64, 5, w.cols), 1, mat(4, 5, gHConvW))

@@ -45,6 +45,7 @@ package cnn16
 
 import (
 	"github.com/mafc-dev/mafc/runtime"
+	gemm "github.com/mafc-dev/mafc/runtime/gemm"
 	"github.com/mafc-dev/mafc/runtime/ir"
 	"github.com/mafc-dev/mafc/runtime/kern"
 	"gonum.org/v1/gonum/blas"
@@ -88,9 +89,15 @@ const irJSON = "{\"name\":\"cnn16\",\"doc\":\"A periodic CNN on the 16×16 Ising
 // Model is the potential with its parameters. Its methods may be called
 // concurrently with distinct Workspaces while the parameters do not change.
 type Model struct {
-	theta       []float64 // θ, the master copy
-	p           []float64 // the kernels' view of θ (the same slice)
-	h1ConvNorm2 []float64 // squared row norms of h1.conv's weight (its Jacobian's), refreshed by Sync
+	theta       []float64      // θ, the master copy
+	p           []float64      // the kernels' view of θ (the same slice)
+	h1ConvFwd   gemm.PackedB64 // h1.conv's weight packed as Wᵀ for forward products, refreshed by Sync
+	h1ConvBwd   gemm.PackedB64 // h1.conv's weight packed as W for backward products, refreshed by Sync
+	h1ConvNorm2 []float64      // squared row norms of h1.conv's weight (its Jacobian's), refreshed by Sync
+	h2ConvFwd   gemm.PackedB64 // h2.conv's weight packed as Wᵀ for forward products, refreshed by Sync
+	h2ConvBwd   gemm.PackedB64 // h2.conv's weight packed as W for backward products, refreshed by Sync
+	phiFwd      gemm.PackedB64 // phi's weight packed as Wᵀ for forward products, refreshed by Sync
+	phiBwd      gemm.PackedB64 // phi's weight packed as W for backward products, refreshed by Sync
 }
 
 // New returns the model with θ initialised as the spec says (scheme and seed).
@@ -132,9 +139,20 @@ func (m *Model) Params() []float64 {
 // Sync refreshes everything derived from θ: call it after every change of Params.
 // It does not allocate.
 func (m *Model) Sync() {
-	h1ConvW := m.p[0:72] // h1.conv.W [8 1 3 3], cnn16.maf:10:17
+	h1ConvW := m.p[0:72]   // h1.conv.W [8 1 3 3], cnn16.maf:10:17
+	h2ConvW := m.p[72:648] // h2.conv.W [8 8 3 3], cnn16.maf:11:19
+	phiW := m.p[656:664]   // phi.W [1 8], cnn16.maf:13:11
+	// h1.conv: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
+	m.h1ConvFwd.Pack(true, 9, 8, h1ConvW, 9)
+	m.h1ConvBwd.Pack(false, 8, 9, h1ConvW, 9)
 	// h1.conv: ‖W_j‖², the Jacobian's squared row norms (closed-form Laplacian)
 	kern.RowNorms(m.h1ConvNorm2, h1ConvW, 8, 9)
+	// h2.conv: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
+	m.h2ConvFwd.Pack(true, 72, 8, h2ConvW, 72)
+	m.h2ConvBwd.Pack(false, 8, 72, h2ConvW, 72)
+	// phi: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
+	m.phiFwd.Pack(true, 8, 1, phiW, 8)
+	m.phiBwd.Pack(false, 1, 8, phiW, 8)
 }
 
 var program = sync.OnceValue(func() *ir.Program {
@@ -523,19 +541,16 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 
 // fwdValues computes the values of every node, and σ′ for backpropagation.
 func (m *Model) fwdValues(w *Workspace, nb int) {
-	h1ConvW := m.p[0:72]    // h1.conv.W [8 1 3 3], cnn16.maf:10:17
-	h2ConvW := m.p[72:648]  // h2.conv.W [8 8 3 3], cnn16.maf:11:19
 	h2ConvB := m.p[648:656] // h2.conv.b [8], cnn16.maf:11:19
-	phiW := m.p[656:664]    // phi.W [1 8], cnn16.maf:13:11
 	// cnn16.maf:10:17  h1.conv = conv3x3(s), periodic, 1→8 channels
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((nb)*256, 9, w.cols), mat(8, 9, h1ConvW), 0, mat((nb)*256, 8, rows(w.h1Conv, 0, nb, 2048)))
+	gemm.DgemmPacked(false, (nb)*256, 1, w.cols[:(nb)*2304], 9, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, nb, 2048), 8)
 	// cnn16.maf:10:10  h1 = lncosh(h1.conv)
 	// σ, σ′ for the value rows
 	kern.LnCoshN(rows(w.h1, 0, nb, 2048), w.h1D1[:nb*2048], nil, nil, rows(w.h1Conv, 0, nb, 2048))
 	// cnn16.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 8→8 channels
 	kern.Im2Col(w.cols, rows(w.h1, 0, nb, 2048), nb, w.h2ConvGeom)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((nb)*256, 72, w.cols), mat(8, 72, h2ConvW), 0, mat((nb)*256, 8, rows(w.h2Conv, 0, nb, 2048)))
+	gemm.DgemmPacked(false, (nb)*256, 1, w.cols[:(nb)*18432], 72, &m.h2ConvFwd, 0, rows(w.h2Conv, 0, nb, 2048), 8)
 	kern.AddBiasSites(rows(w.h2Conv, 0, nb, 2048), h2ConvB, nb, 256, 8)
 	// cnn16.maf:11:10  h2 = softplus(h2.conv)
 	// σ, σ′ for the value rows
@@ -556,18 +571,16 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 		}
 	}
 	// cnn16.maf:13:11  phi = W·g, W ∈ R^(1×8)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 8, rows(w.g, 0, nb, 8)), mat(1, 8, phiW), 0, mat(nb, 1, rows(w.phi, 0, nb, 1)))
+	gemm.DgemmPacked(false, nb, 1, rows(w.g, 0, nb, 8), 8, &m.phiFwd, 0, rows(w.phi, 0, nb, 1), 1)
 }
 
 // fwdLaplacian computes values, Laplacian vectors ℓ and the Jacobians the exact Δφ needs.
 func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	h1ConvW := m.p[0:72]    // h1.conv.W [8 1 3 3], cnn16.maf:10:17
-	h2ConvW := m.p[72:648]  // h2.conv.W [8 8 3 3], cnn16.maf:11:19
 	h2ConvB := m.p[648:656] // h2.conv.b [8], cnn16.maf:11:19
-	phiW := m.p[656:664]    // phi.W [1 8], cnn16.maf:13:11
 	// cnn16.maf:10:17  h1.conv = conv3x3(s), periodic, 1→8 channels  [J: closed form: J = kernel on its 3×3 window, shared by all sites and samples]
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((nb)*256, 9, w.cols), mat(8, 9, h1ConvW), 0, mat((nb)*256, 8, rows(w.h1Conv, 0, nb, 2048)))
+	gemm.DgemmPacked(false, (nb)*256, 1, w.cols[:(nb)*2304], 9, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, nb, 2048), 8)
 	// cnn16.maf:10:10  h1 = lncosh(h1.conv)  [J: receptive-field Jacobian: 3×3 window per site (not 256 wide)]
 	// σ, σ′, σ″ for the value rows
 	kern.LnCoshN(rows(w.h1, 0, nb, 2048), w.h1D1[:nb*2048], w.h1D2[:nb*2048], nil, rows(w.h1Conv, 0, nb, 2048))
@@ -586,11 +599,11 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	kern.RFFromShared(w.h1RF, w.h1D1, h1ConvW, nb, 256, 9, 8)
 	// cnn16.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 8→8 channels  [J: receptive-field Jacobian: 5×5 window per site (not 256 wide)]
 	kern.Im2Col(w.cols, rows(w.h1, 0, 2*nb, 2048), 2*nb, w.h2ConvGeom)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((2*nb)*256, 72, w.cols), mat(8, 72, h2ConvW), 0, mat((2*nb)*256, 8, rows(w.h2Conv, 0, 2*nb, 2048)))
+	gemm.DgemmPacked(false, (2*nb)*256, 1, w.cols[:(2*nb)*18432], 72, &m.h2ConvFwd, 0, rows(w.h2Conv, 0, 2*nb, 2048), 8)
 	kern.AddBiasSites(rows(w.h2Conv, 0, nb, 2048), h2ConvB, nb, 256, 8)
 	// receptive-field Jacobian: 5×5 window per site, one GEMM over (sample, site, tap)
 	kern.RFIm2Col(w.cols, w.h1RF, nb, w.h2ConvRFGeom)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb*6400, 72, w.cols), mat(8, 72, h2ConvW), 0, mat(nb*6400, 8, w.h2ConvRF))
+	gemm.DgemmPacked(false, nb*6400, 1, w.cols[:nb*460800], 72, &m.h2ConvFwd, 0, w.h2ConvRF[:nb*51200], 8)
 	// cnn16.maf:11:10  h2 = softplus(h2.conv)
 	kern.RFNorm2(w.h2ConvQ, w.h2ConvRF, nb, 256, 25, 8)
 	// σ, σ′, σ″ for the value rows
@@ -638,20 +651,18 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 		}
 	}
 	// cnn16.maf:13:11  phi = W·g, W ∈ R^(1×8)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(2*nb, 8, rows(w.g, 0, 2*nb, 8)), mat(1, 8, phiW), 0, mat(2*nb, 1, rows(w.phi, 0, 2*nb, 1)))
+	gemm.DgemmPacked(false, 2*nb, 1, rows(w.g, 0, 2*nb, 8), 8, &m.phiFwd, 0, rows(w.phi, 0, 2*nb, 1), 1)
 }
 
 // fwdReverse computes values, ℓ, Jacobians and tangents t = J·u for the reverse sweep.
 func (m *Model) fwdReverse(w *Workspace, nb int) {
 	h1ConvW := m.p[0:72]    // h1.conv.W [8 1 3 3], cnn16.maf:10:17
-	h2ConvW := m.p[72:648]  // h2.conv.W [8 8 3 3], cnn16.maf:11:19
 	h2ConvB := m.p[648:656] // h2.conv.b [8], cnn16.maf:11:19
-	phiW := m.p[656:664]    // phi.W [1 8], cnn16.maf:13:11
 	// cnn16.maf:10:17  h1.conv = conv3x3(s), periodic, 1→8 channels  [J: closed form: J = kernel on its 3×3 window, shared by all sites and samples]
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((nb)*256, 9, w.cols), mat(8, 9, h1ConvW), 0, mat((nb)*256, 8, rows(w.h1Conv, 0, nb, 2048)))
+	gemm.DgemmPacked(false, (nb)*256, 1, w.cols[:(nb)*2304], 9, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, nb, 2048), 8)
 	kern.Im2Col(w.cols, rows(w.s, 2*nb, nb, 256), nb, w.h1ConvGeom)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((nb)*256, 9, w.cols), mat(8, 9, h1ConvW), 0, mat((nb)*256, 8, rows(w.h1Conv, 2*nb, nb, 2048)))
+	gemm.DgemmPacked(false, (nb)*256, 1, w.cols[:(nb)*2304], 9, &m.h1ConvFwd, 0, rows(w.h1Conv, 2*nb, nb, 2048), 8)
 	// cnn16.maf:10:10  h1 = lncosh(h1.conv)  [J: receptive-field Jacobian: 3×3 window per site (not 256 wide)]
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.LnCoshN(rows(w.h1, 0, nb, 2048), w.h1D1[:nb*2048], w.h1D2[:nb*2048], w.h1D3[:nb*2048], rows(w.h1Conv, 0, nb, 2048))
@@ -672,11 +683,11 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	kern.RFFromShared(w.h1RF, w.h1D1, h1ConvW, nb, 256, 9, 8)
 	// cnn16.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 8→8 channels  [J: receptive-field Jacobian: 5×5 window per site (not 256 wide)]
 	kern.Im2Col(w.cols, rows(w.h1, 0, 3*nb, 2048), 3*nb, w.h2ConvGeom)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((3*nb)*256, 72, w.cols), mat(8, 72, h2ConvW), 0, mat((3*nb)*256, 8, rows(w.h2Conv, 0, 3*nb, 2048)))
+	gemm.DgemmPacked(false, (3*nb)*256, 1, w.cols[:(3*nb)*18432], 72, &m.h2ConvFwd, 0, rows(w.h2Conv, 0, 3*nb, 2048), 8)
 	kern.AddBiasSites(rows(w.h2Conv, 0, nb, 2048), h2ConvB, nb, 256, 8)
 	// receptive-field Jacobian: 5×5 window per site, one GEMM over (sample, site, tap)
 	kern.RFIm2Col(w.cols, w.h1RF, nb, w.h2ConvRFGeom)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb*6400, 72, w.cols), mat(8, 72, h2ConvW), 0, mat(nb*6400, 8, w.h2ConvRF))
+	gemm.DgemmPacked(false, nb*6400, 1, w.cols[:nb*460800], 72, &m.h2ConvFwd, 0, w.h2ConvRF[:nb*51200], 8)
 	// cnn16.maf:11:10  h2 = softplus(h2.conv)
 	kern.RFNorm2(w.h2ConvQ, w.h2ConvRF, nb, 256, 25, 8)
 	// σ, σ′, σ″, σ‴ for the value rows
@@ -740,20 +751,17 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		}
 	}
 	// cnn16.maf:13:11  phi = W·g, W ∈ R^(1×8)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(3*nb, 8, rows(w.g, 0, 3*nb, 8)), mat(1, 8, phiW), 0, mat(3*nb, 1, rows(w.phi, 0, 3*nb, 1)))
+	gemm.DgemmPacked(false, 3*nb, 1, rows(w.g, 0, 3*nb, 8), 8, &m.phiFwd, 0, rows(w.phi, 0, 3*nb, 1), 1)
 }
 
 // fwdHutch computes values and Hutchinson Laplacian vectors from the probe rows.
 func (m *Model) fwdHutch(w *Workspace, nb int) {
-	h1ConvW := m.p[0:72]    // h1.conv.W [8 1 3 3], cnn16.maf:10:17
-	h2ConvW := m.p[72:648]  // h2.conv.W [8 8 3 3], cnn16.maf:11:19
 	h2ConvB := m.p[648:656] // h2.conv.b [8], cnn16.maf:11:19
-	phiW := m.p[656:664]    // phi.W [1 8], cnn16.maf:13:11
 	// cnn16.maf:10:17  h1.conv = conv3x3(s), periodic, 1→8 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((nb)*256, 9, w.cols), mat(8, 9, h1ConvW), 0, mat((nb)*256, 8, rows(w.h1Conv, 0, nb, 2048)))
+	gemm.DgemmPacked(false, (nb)*256, 1, w.cols[:(nb)*2304], 9, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, nb, 2048), 8)
 	kern.Im2Col(w.cols, rows(w.s, 2*nb, nb*1, 256), nb*1, w.h1ConvGeom)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((nb*1)*256, 9, w.cols), mat(8, 9, h1ConvW), 0, mat((nb*1)*256, 8, rows(w.h1Conv, 2*nb, nb*1, 2048)))
+	gemm.DgemmPacked(false, (nb*1)*256, 1, w.cols[:(nb*1)*2304], 9, &m.h1ConvFwd, 0, rows(w.h1Conv, 2*nb, nb*1, 2048), 8)
 	// cnn16.maf:10:10  h1 = lncosh(h1.conv)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.RowsNorm2(w.h1ConvQ, rows(w.h1Conv, 2*nb, nb*1, 2048), nb, 1, 2048)
 	// σ, σ′, σ″ for the value rows
@@ -774,7 +782,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	kern.RowsScale(rows(w.h1, 2*nb, nb*1, 2048), rows(w.h1Conv, 2*nb, nb*1, 2048), w.h1D1, nb, 1, 2048)
 	// cnn16.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 8→8 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.Im2Col(w.cols, rows(w.h1, 0, 2*nb+nb*1, 2048), 2*nb+nb*1, w.h2ConvGeom)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((2*nb+nb*1)*256, 72, w.cols), mat(8, 72, h2ConvW), 0, mat((2*nb+nb*1)*256, 8, rows(w.h2Conv, 0, 2*nb+nb*1, 2048)))
+	gemm.DgemmPacked(false, (2*nb+nb*1)*256, 1, w.cols[:(2*nb+nb*1)*18432], 72, &m.h2ConvFwd, 0, rows(w.h2Conv, 0, 2*nb+nb*1, 2048), 8)
 	kern.AddBiasSites(rows(w.h2Conv, 0, nb, 2048), h2ConvB, nb, 256, 8)
 	// cnn16.maf:11:10  h2 = softplus(h2.conv)
 	kern.RowsNorm2(w.h2ConvQ, rows(w.h2Conv, 2*nb, nb*1, 2048), nb, 1, 2048)
@@ -823,20 +831,17 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 		}
 	}
 	// cnn16.maf:13:11  phi = W·g, W ∈ R^(1×8)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(2*nb, 8, rows(w.g, 0, 2*nb, 8)), mat(1, 8, phiW), 0, mat(2*nb, 1, rows(w.phi, 0, 2*nb, 1)))
+	gemm.DgemmPacked(false, 2*nb, 1, rows(w.g, 0, 2*nb, 8), 8, &m.phiFwd, 0, rows(w.phi, 0, 2*nb, 1), 1)
 }
 
 // fwdHutchRev computes values, Hutchinson ℓ, probe rows and tangents for the reverse sweep.
 func (m *Model) fwdHutchRev(w *Workspace, nb int) {
-	h1ConvW := m.p[0:72]    // h1.conv.W [8 1 3 3], cnn16.maf:10:17
-	h2ConvW := m.p[72:648]  // h2.conv.W [8 8 3 3], cnn16.maf:11:19
 	h2ConvB := m.p[648:656] // h2.conv.b [8], cnn16.maf:11:19
-	phiW := m.p[656:664]    // phi.W [1 8], cnn16.maf:13:11
 	// cnn16.maf:10:17  h1.conv = conv3x3(s), periodic, 1→8 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((nb)*256, 9, w.cols), mat(8, 9, h1ConvW), 0, mat((nb)*256, 8, rows(w.h1Conv, 0, nb, 2048)))
+	gemm.DgemmPacked(false, (nb)*256, 1, w.cols[:(nb)*2304], 9, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, nb, 2048), 8)
 	kern.Im2Col(w.cols, rows(w.s, 2*nb, nb+nb*1, 256), nb+nb*1, w.h1ConvGeom)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((nb+nb*1)*256, 9, w.cols), mat(8, 9, h1ConvW), 0, mat((nb+nb*1)*256, 8, rows(w.h1Conv, 2*nb, nb+nb*1, 2048)))
+	gemm.DgemmPacked(false, (nb+nb*1)*256, 1, w.cols[:(nb+nb*1)*2304], 9, &m.h1ConvFwd, 0, rows(w.h1Conv, 2*nb, nb+nb*1, 2048), 8)
 	// cnn16.maf:10:10  h1 = lncosh(h1.conv)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.RowsNorm2(w.h1ConvQ, rows(w.h1Conv, 2*nb, nb*1, 2048), nb, 1, 2048)
 	// σ, σ′, σ″, σ‴ for the value rows
@@ -859,7 +864,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	kern.RowsScale(rows(w.h1, 2*nb, nb*1, 2048), rows(w.h1Conv, 2*nb, nb*1, 2048), w.h1D1, nb, 1, 2048)
 	// cnn16.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 8→8 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.Im2Col(w.cols, rows(w.h1, 0, 3*nb+nb*1, 2048), 3*nb+nb*1, w.h2ConvGeom)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((3*nb+nb*1)*256, 72, w.cols), mat(8, 72, h2ConvW), 0, mat((3*nb+nb*1)*256, 8, rows(w.h2Conv, 0, 3*nb+nb*1, 2048)))
+	gemm.DgemmPacked(false, (3*nb+nb*1)*256, 1, w.cols[:(3*nb+nb*1)*18432], 72, &m.h2ConvFwd, 0, rows(w.h2Conv, 0, 3*nb+nb*1, 2048), 8)
 	kern.AddBiasSites(rows(w.h2Conv, 0, nb, 2048), h2ConvB, nb, 256, 8)
 	// cnn16.maf:11:10  h2 = softplus(h2.conv)
 	kern.RowsNorm2(w.h2ConvQ, rows(w.h2Conv, 2*nb, nb*1, 2048), nb, 1, 2048)
@@ -924,15 +929,12 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 		}
 	}
 	// cnn16.maf:13:11  phi = W·g, W ∈ R^(1×8)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(3*nb, 8, rows(w.g, 0, 3*nb, 8)), mat(1, 8, phiW), 0, mat(3*nb, 1, rows(w.phi, 0, 3*nb, 1)))
+	gemm.DgemmPacked(false, 3*nb, 1, rows(w.g, 0, 3*nb, 8), 8, &m.phiFwd, 0, rows(w.phi, 0, 3*nb, 1), 1)
 }
 
 // bwdGrad backpropagates ∂φ/∂(every node) for the values of one chunk; ∇φ ends
 // in the input's cotangent rows. It uses σ′ from the forward pass.
 func (m *Model) bwdGrad(w *Workspace, nb int) {
-	h1ConvW := m.p[0:72]   // h1.conv.W [8 1 3 3], cnn16.maf:10:17
-	h2ConvW := m.p[72:648] // h2.conv.W [8 8 3 3], cnn16.maf:11:19
-	phiW := m.p[656:664]   // phi.W [1 8], cnn16.maf:13:11
 	clear(rows(w.sB, 0, nb, 256))
 	clear(rows(w.h1ConvB, 0, nb, 2048))
 	clear(rows(w.h1B, 0, nb, 2048))
@@ -944,7 +946,7 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 		w.phiB[b] = 1
 	}
 	// cnn16.maf:13:11  phi = W·g, W ∈ R^(1×8)  (backpropagation)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(nb, 1, rows(w.phiB, 0, nb, 1)), mat(1, 8, phiW), 1, mat(nb, 8, rows(w.gB, 0, nb, 8)))
+	gemm.DgemmPacked(false, nb, 1, rows(w.phiB, 0, nb, 1), 1, &m.phiBwd, 1, rows(w.gB, 0, nb, 8), 8)
 	// cnn16.maf:12:9  g = mean over sites of h2 (per channel)  (backpropagation)
 	{
 		x, o := rows(w.h2B, 0, nb, 2048), rows(w.gB, 0, nb, 8)
@@ -965,7 +967,7 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 		}
 	}
 	// cnn16.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 8→8 channels  (backpropagation)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat((nb)*256, 8, rows(w.h2ConvB, 0, nb, 2048)), mat(8, 72, h2ConvW), 0, mat((nb)*256, 72, w.cols))
+	gemm.DgemmPacked(false, (nb)*256, 1, rows(w.h2ConvB, 0, nb, 2048), 8, &m.h2ConvBwd, 0, w.cols[:(nb)*18432], 72)
 	kern.Col2ImAdd(rows(w.h1B, 0, nb, 2048), w.cols, nb, w.h2ConvGeom)
 	// cnn16.maf:10:10  h1 = lncosh(h1.conv)  (backpropagation)
 	{
@@ -976,7 +978,7 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 		}
 	}
 	// cnn16.maf:10:17  h1.conv = conv3x3(s), periodic, 1→8 channels  (backpropagation)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat((nb)*256, 8, rows(w.h1ConvB, 0, nb, 2048)), mat(8, 9, h1ConvW), 0, mat((nb)*256, 9, w.cols))
+	gemm.DgemmPacked(false, (nb)*256, 1, rows(w.h1ConvB, 0, nb, 2048), 8, &m.h1ConvBwd, 0, w.cols[:(nb)*2304], 9)
 	kern.Col2ImAdd(rows(w.sB, 0, nb, 256), w.cols, nb, w.h1ConvGeom)
 }
 
@@ -984,9 +986,7 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	h1ConvW := m.p[0:72]   // h1.conv.W [8 1 3 3], cnn16.maf:10:17
-	h2ConvW := m.p[72:648] // h2.conv.W [8 8 3 3], cnn16.maf:11:19
-	phiW := m.p[656:664]   // phi.W [1 8], cnn16.maf:13:11
+	h1ConvW := m.p[0:72] // h1.conv.W [8 1 3 3], cnn16.maf:10:17
 	gH1ConvW := grad[0:72]
 	gH2ConvW := grad[72:648]
 	gH2ConvB := grad[648:656]
@@ -1012,7 +1012,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		w.phiB[2*nb+b] = wt
 	}
 	// cnn16.maf:13:11  phi = W·g, W ∈ R^(1×8)  (reverse)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(1, 8, phiW), 1, mat(3*nb, 8, rows(w.gB, 0, 3*nb, 8)))
+	gemm.DgemmPacked(false, 3*nb, 1, rows(w.phiB, 0, 3*nb, 1), 1, &m.phiBwd, 1, rows(w.gB, 0, 3*nb, 8), 8)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(3*nb, 8, rows(w.g, 0, 3*nb, 8)), 1, mat(1, 8, gPhiW))
 	// cnn16.maf:12:9  g = mean over sites of h2 (per channel)  (reverse)
 	{
@@ -1065,12 +1065,12 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	}
 	kern.RFScaleAdd(w.h2ConvRFB, w.h2ConvRF, w.h2ConvE, nb, 256, 25, 8)
 	// cnn16.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 8→8 channels  (reverse)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat((3*nb)*256, 8, rows(w.h2ConvB, 0, 3*nb, 2048)), mat(8, 72, h2ConvW), 0, mat((3*nb)*256, 72, w.cols))
+	gemm.DgemmPacked(false, (3*nb)*256, 1, rows(w.h2ConvB, 0, 3*nb, 2048), 8, &m.h2ConvBwd, 0, w.cols[:(3*nb)*18432], 72)
 	kern.Col2ImAdd(rows(w.h1B, 0, 3*nb, 2048), w.cols, 3*nb, w.h2ConvGeom)
 	kern.Im2Col(w.cols, rows(w.h1, 0, 3*nb, 2048), 3*nb, w.h2ConvGeom)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((3*nb)*256, 8, rows(w.h2ConvB, 0, 3*nb, 2048)), mat((3*nb)*256, 72, w.cols), 1, mat(8, 72, gH2ConvW))
 	// receptive-field Jacobian cotangents: J̄_in += RFcol2im(J̄·W), W̄ += J̄ᵀ·RFim2col(J_in)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(nb*6400, 8, w.h2ConvRFB), mat(8, 72, h2ConvW), 0, mat(nb*6400, 72, w.cols))
+	gemm.DgemmPacked(false, nb*6400, 1, w.h2ConvRFB[:nb*51200], 8, &m.h2ConvBwd, 0, w.cols[:nb*460800], 72)
 	kern.RFCol2ImAdd(w.h1RFB, w.cols, nb, w.h2ConvRFGeom)
 	kern.RFIm2Col(w.cols, w.h1RF, nb, w.h2ConvRFGeom)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*6400, 8, w.h2ConvRFB), mat(nb*6400, 72, w.cols), 1, mat(8, 72, gH2ConvW))
@@ -1096,7 +1096,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	kern.RFScaleAdd(w.h1ConvRFB, w.h1RFB, w.h1D1, nb, 256, 9, 8)
 	kern.RFAddScaledShared(w.h1ConvRFB, w.h1ConvE, h1ConvW, nb, 256, 9, 8)
 	// cnn16.maf:10:17  h1.conv = conv3x3(s), periodic, 1→8 channels  (reverse)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat((nb)*256, 8, rows(w.h1ConvB, 0, nb, 2048)), mat(8, 9, h1ConvW), 0, mat((nb)*256, 9, w.cols))
+	gemm.DgemmPacked(false, (nb)*256, 1, rows(w.h1ConvB, 0, nb, 2048), 8, &m.h1ConvBwd, 0, w.cols[:(nb)*2304], 9)
 	kern.Col2ImAdd(rows(w.sB, 0, nb, 256), w.cols, nb, w.h1ConvGeom)
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((nb)*256, 8, rows(w.h1ConvB, 0, nb, 2048)), mat((nb)*256, 9, w.cols), 1, mat(8, 9, gH1ConvW))
@@ -1110,9 +1110,6 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	h1ConvW := m.p[0:72]   // h1.conv.W [8 1 3 3], cnn16.maf:10:17
-	h2ConvW := m.p[72:648] // h2.conv.W [8 8 3 3], cnn16.maf:11:19
-	phiW := m.p[656:664]   // phi.W [1 8], cnn16.maf:13:11
 	gH1ConvW := grad[0:72]
 	gH2ConvW := grad[72:648]
 	gH2ConvB := grad[648:656]
@@ -1135,7 +1132,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		w.phiB[2*nb+b] = wt
 	}
 	// cnn16.maf:13:11  phi = W·g, W ∈ R^(1×8)  (reverse)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(1, 8, phiW), 1, mat(3*nb, 8, rows(w.gB, 0, 3*nb, 8)))
+	gemm.DgemmPacked(false, 3*nb, 1, rows(w.phiB, 0, 3*nb, 1), 1, &m.phiBwd, 1, rows(w.gB, 0, 3*nb, 8), 8)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(3*nb, 8, rows(w.g, 0, 3*nb, 8)), 1, mat(1, 8, gPhiW))
 	// cnn16.maf:12:9  g = mean over sites of h2 (per channel)  (reverse)
 	{
@@ -1188,7 +1185,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	}
 	kern.RowsScaleAdd(rows(w.h2ConvB, 2*nb, nb*1, 2048), rows(w.h2Conv, 2*nb, nb*1, 2048), w.h2ConvE, nb, 1, 2048)
 	// cnn16.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 8→8 channels  (reverse)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat((3*nb+nb*1)*256, 8, rows(w.h2ConvB, 0, 3*nb+nb*1, 2048)), mat(8, 72, h2ConvW), 0, mat((3*nb+nb*1)*256, 72, w.cols))
+	gemm.DgemmPacked(false, (3*nb+nb*1)*256, 1, rows(w.h2ConvB, 0, 3*nb+nb*1, 2048), 8, &m.h2ConvBwd, 0, w.cols[:(3*nb+nb*1)*18432], 72)
 	kern.Col2ImAdd(rows(w.h1B, 0, 3*nb+nb*1, 2048), w.cols, 3*nb+nb*1, w.h2ConvGeom)
 	kern.Im2Col(w.cols, rows(w.h1, 0, 3*nb+nb*1, 2048), 3*nb+nb*1, w.h2ConvGeom)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((3*nb+nb*1)*256, 8, rows(w.h2ConvB, 0, 3*nb+nb*1, 2048)), mat((3*nb+nb*1)*256, 72, w.cols), 1, mat(8, 72, gH2ConvW))
@@ -1214,7 +1211,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	kern.RowsScaleAdd(rows(w.h1ConvB, 2*nb, nb*1, 2048), rows(w.h1B, 2*nb, nb*1, 2048), w.h1D1, nb, 1, 2048)
 	kern.RowsScaleAdd(rows(w.h1ConvB, 2*nb, nb*1, 2048), rows(w.h1Conv, 2*nb, nb*1, 2048), w.h1ConvE, nb, 1, 2048)
 	// cnn16.maf:10:17  h1.conv = conv3x3(s), periodic, 1→8 channels  (reverse)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat((nb)*256, 8, rows(w.h1ConvB, 0, nb, 2048)), mat(8, 9, h1ConvW), 0, mat((nb)*256, 9, w.cols))
+	gemm.DgemmPacked(false, (nb)*256, 1, rows(w.h1ConvB, 0, nb, 2048), 8, &m.h1ConvBwd, 0, w.cols[:(nb)*2304], 9)
 	kern.Col2ImAdd(rows(w.sB, 0, nb, 256), w.cols, nb, w.h1ConvGeom)
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((nb)*256, 8, rows(w.h1ConvB, 0, nb, 2048)), mat((nb)*256, 9, w.cols), 1, mat(8, 9, gH1ConvW))

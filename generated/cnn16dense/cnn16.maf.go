@@ -45,6 +45,7 @@ package cnn16dense
 
 import (
 	"github.com/mafc-dev/mafc/runtime"
+	gemm "github.com/mafc-dev/mafc/runtime/gemm"
 	"github.com/mafc-dev/mafc/runtime/ir"
 	"github.com/mafc-dev/mafc/runtime/kern"
 	"gonum.org/v1/gonum/blas"
@@ -88,8 +89,14 @@ const irJSON = "{\"name\":\"cnn16\",\"doc\":\"A periodic CNN on the 16×16 Ising
 // Model is the potential with its parameters. Its methods may be called
 // concurrently with distinct Workspaces while the parameters do not change.
 type Model struct {
-	theta []float64 // θ, the master copy
-	p     []float64 // the kernels' view of θ (the same slice)
+	theta     []float64      // θ, the master copy
+	p         []float64      // the kernels' view of θ (the same slice)
+	h1ConvFwd gemm.PackedB64 // h1.conv's weight packed as Wᵀ for forward products, refreshed by Sync
+	h1ConvBwd gemm.PackedB64 // h1.conv's weight packed as W for backward products, refreshed by Sync
+	h2ConvFwd gemm.PackedB64 // h2.conv's weight packed as Wᵀ for forward products, refreshed by Sync
+	h2ConvBwd gemm.PackedB64 // h2.conv's weight packed as W for backward products, refreshed by Sync
+	phiFwd    gemm.PackedB64 // phi's weight packed as Wᵀ for forward products, refreshed by Sync
+	phiBwd    gemm.PackedB64 // phi's weight packed as W for backward products, refreshed by Sync
 }
 
 // New returns the model with θ initialised as the spec says (scheme and seed).
@@ -129,7 +136,20 @@ func (m *Model) Params() []float64 {
 
 // Sync refreshes everything derived from θ: call it after every change of Params.
 // It does not allocate.
-func (m *Model) Sync() {}
+func (m *Model) Sync() {
+	h1ConvW := m.p[0:72]   // h1.conv.W [8 1 3 3], cnn16.maf:10:17
+	h2ConvW := m.p[72:648] // h2.conv.W [8 8 3 3], cnn16.maf:11:19
+	phiW := m.p[656:664]   // phi.W [1 8], cnn16.maf:13:11
+	// h1.conv: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
+	m.h1ConvFwd.Pack(true, 9, 8, h1ConvW, 9)
+	m.h1ConvBwd.Pack(false, 8, 9, h1ConvW, 9)
+	// h2.conv: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
+	m.h2ConvFwd.Pack(true, 72, 8, h2ConvW, 72)
+	m.h2ConvBwd.Pack(false, 8, 72, h2ConvW, 72)
+	// phi: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
+	m.phiFwd.Pack(true, 8, 1, phiW, 8)
+	m.phiBwd.Pack(false, 1, 8, phiW, 8)
+}
 
 var program = sync.OnceValue(func() *ir.Program {
 	p, err := ir.Decode([]byte(irJSON))
@@ -498,19 +518,16 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 
 // fwdValues computes the values of every node, and σ′ for backpropagation.
 func (m *Model) fwdValues(w *Workspace, nb int) {
-	h1ConvW := m.p[0:72]    // h1.conv.W [8 1 3 3], cnn16.maf:10:17
-	h2ConvW := m.p[72:648]  // h2.conv.W [8 8 3 3], cnn16.maf:11:19
 	h2ConvB := m.p[648:656] // h2.conv.b [8], cnn16.maf:11:19
-	phiW := m.p[656:664]    // phi.W [1 8], cnn16.maf:13:11
 	// cnn16.maf:10:17  h1.conv = conv3x3(s), periodic, 1→8 channels
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((nb)*256, 9, w.cols), mat(8, 9, h1ConvW), 0, mat((nb)*256, 8, rows(w.h1Conv, 0, nb, 2048)))
+	gemm.DgemmPacked(false, (nb)*256, 1, w.cols[:(nb)*2304], 9, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, nb, 2048), 8)
 	// cnn16.maf:10:10  h1 = lncosh(h1.conv)
 	// σ, σ′ for the value rows
 	kern.LnCoshN(rows(w.h1, 0, nb, 2048), w.h1D1[:nb*2048], nil, nil, rows(w.h1Conv, 0, nb, 2048))
 	// cnn16.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 8→8 channels
 	kern.Im2Col(w.cols, rows(w.h1, 0, nb, 2048), nb, w.h2ConvGeom)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((nb)*256, 72, w.cols), mat(8, 72, h2ConvW), 0, mat((nb)*256, 8, rows(w.h2Conv, 0, nb, 2048)))
+	gemm.DgemmPacked(false, (nb)*256, 1, w.cols[:(nb)*18432], 72, &m.h2ConvFwd, 0, rows(w.h2Conv, 0, nb, 2048), 8)
 	kern.AddBiasSites(rows(w.h2Conv, 0, nb, 2048), h2ConvB, nb, 256, 8)
 	// cnn16.maf:11:10  h2 = softplus(h2.conv)
 	// σ, σ′ for the value rows
@@ -531,22 +548,19 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 		}
 	}
 	// cnn16.maf:13:11  phi = W·g, W ∈ R^(1×8)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 8, rows(w.g, 0, nb, 8)), mat(1, 8, phiW), 0, mat(nb, 1, rows(w.phi, 0, nb, 1)))
+	gemm.DgemmPacked(false, nb, 1, rows(w.g, 0, nb, 8), 8, &m.phiFwd, 0, rows(w.phi, 0, nb, 1), 1)
 }
 
 // fwdLaplacian computes values, Laplacian vectors ℓ and the Jacobians the exact Δφ needs.
 func (m *Model) fwdLaplacian(w *Workspace, nb int) {
-	h1ConvW := m.p[0:72]    // h1.conv.W [8 1 3 3], cnn16.maf:10:17
-	h2ConvW := m.p[72:648]  // h2.conv.W [8 8 3 3], cnn16.maf:11:19
 	h2ConvB := m.p[648:656] // h2.conv.b [8], cnn16.maf:11:19
-	phiW := m.p[656:664]    // phi.W [1 8], cnn16.maf:13:11
 	// cnn16.maf:7:1  the input's Jacobian J = I as rows
 	kern.IdentityRows(rows(w.s, 2*nb, nb*Dim, 256), nb, Dim)
 	// cnn16.maf:10:17  h1.conv = conv3x3(s), periodic, 1→8 channels  [J: forward Laplacian: 256 tangent rows per sample, GEMM over the batch]
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((nb)*256, 9, w.cols), mat(8, 9, h1ConvW), 0, mat((nb)*256, 8, rows(w.h1Conv, 0, nb, 2048)))
+	gemm.DgemmPacked(false, (nb)*256, 1, w.cols[:(nb)*2304], 9, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, nb, 2048), 8)
 	kern.Im2Col(w.cols, rows(w.s, 2*nb, nb*256, 256), nb*256, w.h1ConvGeom)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((nb*256)*256, 9, w.cols), mat(8, 9, h1ConvW), 0, mat((nb*256)*256, 8, rows(w.h1Conv, 2*nb, nb*256, 2048)))
+	gemm.DgemmPacked(false, (nb*256)*256, 1, w.cols[:(nb*256)*2304], 9, &m.h1ConvFwd, 0, rows(w.h1Conv, 2*nb, nb*256, 2048), 8)
 	// cnn16.maf:10:10  h1 = lncosh(h1.conv)  [J: forward Laplacian: 256 tangent rows per sample, GEMM over the batch]
 	kern.RowsNorm2(w.h1ConvQ, rows(w.h1Conv, 2*nb, nb*256, 2048), nb, 256, 2048)
 	// σ, σ′, σ″ for the value rows
@@ -567,7 +581,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	kern.RowsScale(rows(w.h1, 2*nb, nb*256, 2048), rows(w.h1Conv, 2*nb, nb*256, 2048), w.h1D1, nb, 256, 2048)
 	// cnn16.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 8→8 channels  [J: forward Laplacian: 256 tangent rows per sample, GEMM over the batch]
 	kern.Im2Col(w.cols, rows(w.h1, 0, 2*nb+nb*256, 2048), 2*nb+nb*256, w.h2ConvGeom)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((2*nb+nb*256)*256, 72, w.cols), mat(8, 72, h2ConvW), 0, mat((2*nb+nb*256)*256, 8, rows(w.h2Conv, 0, 2*nb+nb*256, 2048)))
+	gemm.DgemmPacked(false, (2*nb+nb*256)*256, 1, w.cols[:(2*nb+nb*256)*18432], 72, &m.h2ConvFwd, 0, rows(w.h2Conv, 0, 2*nb+nb*256, 2048), 8)
 	kern.AddBiasSites(rows(w.h2Conv, 0, nb, 2048), h2ConvB, nb, 256, 8)
 	// cnn16.maf:11:10  h2 = softplus(h2.conv)
 	kern.RowsNorm2(w.h2ConvQ, rows(w.h2Conv, 2*nb, nb*256, 2048), nb, 256, 2048)
@@ -616,22 +630,19 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 		}
 	}
 	// cnn16.maf:13:11  phi = W·g, W ∈ R^(1×8)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(2*nb, 8, rows(w.g, 0, 2*nb, 8)), mat(1, 8, phiW), 0, mat(2*nb, 1, rows(w.phi, 0, 2*nb, 1)))
+	gemm.DgemmPacked(false, 2*nb, 1, rows(w.g, 0, 2*nb, 8), 8, &m.phiFwd, 0, rows(w.phi, 0, 2*nb, 1), 1)
 }
 
 // fwdReverse computes values, ℓ, Jacobians and tangents t = J·u for the reverse sweep.
 func (m *Model) fwdReverse(w *Workspace, nb int) {
-	h1ConvW := m.p[0:72]    // h1.conv.W [8 1 3 3], cnn16.maf:10:17
-	h2ConvW := m.p[72:648]  // h2.conv.W [8 8 3 3], cnn16.maf:11:19
 	h2ConvB := m.p[648:656] // h2.conv.b [8], cnn16.maf:11:19
-	phiW := m.p[656:664]    // phi.W [1 8], cnn16.maf:13:11
 	// cnn16.maf:7:1  the input's Jacobian J = I as rows
 	kern.IdentityRows(rows(w.s, 2*nb, nb*Dim, 256), nb, Dim)
 	// cnn16.maf:10:17  h1.conv = conv3x3(s), periodic, 1→8 channels  [J: forward Laplacian: 256 tangent rows per sample, GEMM over the batch]
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((nb)*256, 9, w.cols), mat(8, 9, h1ConvW), 0, mat((nb)*256, 8, rows(w.h1Conv, 0, nb, 2048)))
+	gemm.DgemmPacked(false, (nb)*256, 1, w.cols[:(nb)*2304], 9, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, nb, 2048), 8)
 	kern.Im2Col(w.cols, rows(w.s, 2*nb, nb+nb*256, 256), nb+nb*256, w.h1ConvGeom)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((nb+nb*256)*256, 9, w.cols), mat(8, 9, h1ConvW), 0, mat((nb+nb*256)*256, 8, rows(w.h1Conv, 2*nb, nb+nb*256, 2048)))
+	gemm.DgemmPacked(false, (nb+nb*256)*256, 1, w.cols[:(nb+nb*256)*2304], 9, &m.h1ConvFwd, 0, rows(w.h1Conv, 2*nb, nb+nb*256, 2048), 8)
 	// cnn16.maf:10:10  h1 = lncosh(h1.conv)  [J: forward Laplacian: 256 tangent rows per sample, GEMM over the batch]
 	kern.RowsNorm2(w.h1ConvQ, rows(w.h1Conv, 2*nb, nb*256, 2048), nb, 256, 2048)
 	// σ, σ′, σ″, σ‴ for the value rows
@@ -654,7 +665,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	kern.RowsScale(rows(w.h1, 2*nb, nb*256, 2048), rows(w.h1Conv, 2*nb, nb*256, 2048), w.h1D1, nb, 256, 2048)
 	// cnn16.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 8→8 channels  [J: forward Laplacian: 256 tangent rows per sample, GEMM over the batch]
 	kern.Im2Col(w.cols, rows(w.h1, 0, 3*nb+nb*256, 2048), 3*nb+nb*256, w.h2ConvGeom)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((3*nb+nb*256)*256, 72, w.cols), mat(8, 72, h2ConvW), 0, mat((3*nb+nb*256)*256, 8, rows(w.h2Conv, 0, 3*nb+nb*256, 2048)))
+	gemm.DgemmPacked(false, (3*nb+nb*256)*256, 1, w.cols[:(3*nb+nb*256)*18432], 72, &m.h2ConvFwd, 0, rows(w.h2Conv, 0, 3*nb+nb*256, 2048), 8)
 	kern.AddBiasSites(rows(w.h2Conv, 0, nb, 2048), h2ConvB, nb, 256, 8)
 	// cnn16.maf:11:10  h2 = softplus(h2.conv)
 	kern.RowsNorm2(w.h2ConvQ, rows(w.h2Conv, 2*nb, nb*256, 2048), nb, 256, 2048)
@@ -719,20 +730,17 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		}
 	}
 	// cnn16.maf:13:11  phi = W·g, W ∈ R^(1×8)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(3*nb, 8, rows(w.g, 0, 3*nb, 8)), mat(1, 8, phiW), 0, mat(3*nb, 1, rows(w.phi, 0, 3*nb, 1)))
+	gemm.DgemmPacked(false, 3*nb, 1, rows(w.g, 0, 3*nb, 8), 8, &m.phiFwd, 0, rows(w.phi, 0, 3*nb, 1), 1)
 }
 
 // fwdHutch computes values and Hutchinson Laplacian vectors from the probe rows.
 func (m *Model) fwdHutch(w *Workspace, nb int) {
-	h1ConvW := m.p[0:72]    // h1.conv.W [8 1 3 3], cnn16.maf:10:17
-	h2ConvW := m.p[72:648]  // h2.conv.W [8 8 3 3], cnn16.maf:11:19
 	h2ConvB := m.p[648:656] // h2.conv.b [8], cnn16.maf:11:19
-	phiW := m.p[656:664]    // phi.W [1 8], cnn16.maf:13:11
 	// cnn16.maf:10:17  h1.conv = conv3x3(s), periodic, 1→8 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((nb)*256, 9, w.cols), mat(8, 9, h1ConvW), 0, mat((nb)*256, 8, rows(w.h1Conv, 0, nb, 2048)))
+	gemm.DgemmPacked(false, (nb)*256, 1, w.cols[:(nb)*2304], 9, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, nb, 2048), 8)
 	kern.Im2Col(w.cols, rows(w.s, 2*nb, nb*1, 256), nb*1, w.h1ConvGeom)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((nb*1)*256, 9, w.cols), mat(8, 9, h1ConvW), 0, mat((nb*1)*256, 8, rows(w.h1Conv, 2*nb, nb*1, 2048)))
+	gemm.DgemmPacked(false, (nb*1)*256, 1, w.cols[:(nb*1)*2304], 9, &m.h1ConvFwd, 0, rows(w.h1Conv, 2*nb, nb*1, 2048), 8)
 	// cnn16.maf:10:10  h1 = lncosh(h1.conv)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.RowsNorm2(w.h1ConvQ, rows(w.h1Conv, 2*nb, nb*1, 2048), nb, 1, 2048)
 	// σ, σ′, σ″ for the value rows
@@ -753,7 +761,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	kern.RowsScale(rows(w.h1, 2*nb, nb*1, 2048), rows(w.h1Conv, 2*nb, nb*1, 2048), w.h1D1, nb, 1, 2048)
 	// cnn16.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 8→8 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.Im2Col(w.cols, rows(w.h1, 0, 2*nb+nb*1, 2048), 2*nb+nb*1, w.h2ConvGeom)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((2*nb+nb*1)*256, 72, w.cols), mat(8, 72, h2ConvW), 0, mat((2*nb+nb*1)*256, 8, rows(w.h2Conv, 0, 2*nb+nb*1, 2048)))
+	gemm.DgemmPacked(false, (2*nb+nb*1)*256, 1, w.cols[:(2*nb+nb*1)*18432], 72, &m.h2ConvFwd, 0, rows(w.h2Conv, 0, 2*nb+nb*1, 2048), 8)
 	kern.AddBiasSites(rows(w.h2Conv, 0, nb, 2048), h2ConvB, nb, 256, 8)
 	// cnn16.maf:11:10  h2 = softplus(h2.conv)
 	kern.RowsNorm2(w.h2ConvQ, rows(w.h2Conv, 2*nb, nb*1, 2048), nb, 1, 2048)
@@ -802,20 +810,17 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 		}
 	}
 	// cnn16.maf:13:11  phi = W·g, W ∈ R^(1×8)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(2*nb, 8, rows(w.g, 0, 2*nb, 8)), mat(1, 8, phiW), 0, mat(2*nb, 1, rows(w.phi, 0, 2*nb, 1)))
+	gemm.DgemmPacked(false, 2*nb, 1, rows(w.g, 0, 2*nb, 8), 8, &m.phiFwd, 0, rows(w.phi, 0, 2*nb, 1), 1)
 }
 
 // fwdHutchRev computes values, Hutchinson ℓ, probe rows and tangents for the reverse sweep.
 func (m *Model) fwdHutchRev(w *Workspace, nb int) {
-	h1ConvW := m.p[0:72]    // h1.conv.W [8 1 3 3], cnn16.maf:10:17
-	h2ConvW := m.p[72:648]  // h2.conv.W [8 8 3 3], cnn16.maf:11:19
 	h2ConvB := m.p[648:656] // h2.conv.b [8], cnn16.maf:11:19
-	phiW := m.p[656:664]    // phi.W [1 8], cnn16.maf:13:11
 	// cnn16.maf:10:17  h1.conv = conv3x3(s), periodic, 1→8 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((nb)*256, 9, w.cols), mat(8, 9, h1ConvW), 0, mat((nb)*256, 8, rows(w.h1Conv, 0, nb, 2048)))
+	gemm.DgemmPacked(false, (nb)*256, 1, w.cols[:(nb)*2304], 9, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, nb, 2048), 8)
 	kern.Im2Col(w.cols, rows(w.s, 2*nb, nb+nb*1, 256), nb+nb*1, w.h1ConvGeom)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((nb+nb*1)*256, 9, w.cols), mat(8, 9, h1ConvW), 0, mat((nb+nb*1)*256, 8, rows(w.h1Conv, 2*nb, nb+nb*1, 2048)))
+	gemm.DgemmPacked(false, (nb+nb*1)*256, 1, w.cols[:(nb+nb*1)*2304], 9, &m.h1ConvFwd, 0, rows(w.h1Conv, 2*nb, nb+nb*1, 2048), 8)
 	// cnn16.maf:10:10  h1 = lncosh(h1.conv)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.RowsNorm2(w.h1ConvQ, rows(w.h1Conv, 2*nb, nb*1, 2048), nb, 1, 2048)
 	// σ, σ′, σ″, σ‴ for the value rows
@@ -838,7 +843,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	kern.RowsScale(rows(w.h1, 2*nb, nb*1, 2048), rows(w.h1Conv, 2*nb, nb*1, 2048), w.h1D1, nb, 1, 2048)
 	// cnn16.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 8→8 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.Im2Col(w.cols, rows(w.h1, 0, 3*nb+nb*1, 2048), 3*nb+nb*1, w.h2ConvGeom)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((3*nb+nb*1)*256, 72, w.cols), mat(8, 72, h2ConvW), 0, mat((3*nb+nb*1)*256, 8, rows(w.h2Conv, 0, 3*nb+nb*1, 2048)))
+	gemm.DgemmPacked(false, (3*nb+nb*1)*256, 1, w.cols[:(3*nb+nb*1)*18432], 72, &m.h2ConvFwd, 0, rows(w.h2Conv, 0, 3*nb+nb*1, 2048), 8)
 	kern.AddBiasSites(rows(w.h2Conv, 0, nb, 2048), h2ConvB, nb, 256, 8)
 	// cnn16.maf:11:10  h2 = softplus(h2.conv)
 	kern.RowsNorm2(w.h2ConvQ, rows(w.h2Conv, 2*nb, nb*1, 2048), nb, 1, 2048)
@@ -903,15 +908,12 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 		}
 	}
 	// cnn16.maf:13:11  phi = W·g, W ∈ R^(1×8)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(3*nb, 8, rows(w.g, 0, 3*nb, 8)), mat(1, 8, phiW), 0, mat(3*nb, 1, rows(w.phi, 0, 3*nb, 1)))
+	gemm.DgemmPacked(false, 3*nb, 1, rows(w.g, 0, 3*nb, 8), 8, &m.phiFwd, 0, rows(w.phi, 0, 3*nb, 1), 1)
 }
 
 // bwdGrad backpropagates ∂φ/∂(every node) for the values of one chunk; ∇φ ends
 // in the input's cotangent rows. It uses σ′ from the forward pass.
 func (m *Model) bwdGrad(w *Workspace, nb int) {
-	h1ConvW := m.p[0:72]   // h1.conv.W [8 1 3 3], cnn16.maf:10:17
-	h2ConvW := m.p[72:648] // h2.conv.W [8 8 3 3], cnn16.maf:11:19
-	phiW := m.p[656:664]   // phi.W [1 8], cnn16.maf:13:11
 	clear(rows(w.sB, 0, nb, 256))
 	clear(rows(w.h1ConvB, 0, nb, 2048))
 	clear(rows(w.h1B, 0, nb, 2048))
@@ -923,7 +925,7 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 		w.phiB[b] = 1
 	}
 	// cnn16.maf:13:11  phi = W·g, W ∈ R^(1×8)  (backpropagation)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(nb, 1, rows(w.phiB, 0, nb, 1)), mat(1, 8, phiW), 1, mat(nb, 8, rows(w.gB, 0, nb, 8)))
+	gemm.DgemmPacked(false, nb, 1, rows(w.phiB, 0, nb, 1), 1, &m.phiBwd, 1, rows(w.gB, 0, nb, 8), 8)
 	// cnn16.maf:12:9  g = mean over sites of h2 (per channel)  (backpropagation)
 	{
 		x, o := rows(w.h2B, 0, nb, 2048), rows(w.gB, 0, nb, 8)
@@ -944,7 +946,7 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 		}
 	}
 	// cnn16.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 8→8 channels  (backpropagation)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat((nb)*256, 8, rows(w.h2ConvB, 0, nb, 2048)), mat(8, 72, h2ConvW), 0, mat((nb)*256, 72, w.cols))
+	gemm.DgemmPacked(false, (nb)*256, 1, rows(w.h2ConvB, 0, nb, 2048), 8, &m.h2ConvBwd, 0, w.cols[:(nb)*18432], 72)
 	kern.Col2ImAdd(rows(w.h1B, 0, nb, 2048), w.cols, nb, w.h2ConvGeom)
 	// cnn16.maf:10:10  h1 = lncosh(h1.conv)  (backpropagation)
 	{
@@ -955,7 +957,7 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 		}
 	}
 	// cnn16.maf:10:17  h1.conv = conv3x3(s), periodic, 1→8 channels  (backpropagation)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat((nb)*256, 8, rows(w.h1ConvB, 0, nb, 2048)), mat(8, 9, h1ConvW), 0, mat((nb)*256, 9, w.cols))
+	gemm.DgemmPacked(false, (nb)*256, 1, rows(w.h1ConvB, 0, nb, 2048), 8, &m.h1ConvBwd, 0, w.cols[:(nb)*2304], 9)
 	kern.Col2ImAdd(rows(w.sB, 0, nb, 256), w.cols, nb, w.h1ConvGeom)
 }
 
@@ -963,9 +965,6 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	h1ConvW := m.p[0:72]   // h1.conv.W [8 1 3 3], cnn16.maf:10:17
-	h2ConvW := m.p[72:648] // h2.conv.W [8 8 3 3], cnn16.maf:11:19
-	phiW := m.p[656:664]   // phi.W [1 8], cnn16.maf:13:11
 	gH1ConvW := grad[0:72]
 	gH2ConvW := grad[72:648]
 	gH2ConvB := grad[648:656]
@@ -988,7 +987,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		w.phiB[2*nb+b] = wt
 	}
 	// cnn16.maf:13:11  phi = W·g, W ∈ R^(1×8)  (reverse)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(1, 8, phiW), 1, mat(3*nb, 8, rows(w.gB, 0, 3*nb, 8)))
+	gemm.DgemmPacked(false, 3*nb, 1, rows(w.phiB, 0, 3*nb, 1), 1, &m.phiBwd, 1, rows(w.gB, 0, 3*nb, 8), 8)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(3*nb, 8, rows(w.g, 0, 3*nb, 8)), 1, mat(1, 8, gPhiW))
 	// cnn16.maf:12:9  g = mean over sites of h2 (per channel)  (reverse)
 	{
@@ -1041,7 +1040,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	}
 	kern.RowsScaleAdd(rows(w.h2ConvB, 2*nb, nb*256, 2048), rows(w.h2Conv, 2*nb, nb*256, 2048), w.h2ConvE, nb, 256, 2048)
 	// cnn16.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 8→8 channels  (reverse)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat((3*nb+nb*256)*256, 8, rows(w.h2ConvB, 0, 3*nb+nb*256, 2048)), mat(8, 72, h2ConvW), 0, mat((3*nb+nb*256)*256, 72, w.cols))
+	gemm.DgemmPacked(false, (3*nb+nb*256)*256, 1, rows(w.h2ConvB, 0, 3*nb+nb*256, 2048), 8, &m.h2ConvBwd, 0, w.cols[:(3*nb+nb*256)*18432], 72)
 	kern.Col2ImAdd(rows(w.h1B, 0, 3*nb+nb*256, 2048), w.cols, 3*nb+nb*256, w.h2ConvGeom)
 	kern.Im2Col(w.cols, rows(w.h1, 0, 3*nb+nb*256, 2048), 3*nb+nb*256, w.h2ConvGeom)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((3*nb+nb*256)*256, 8, rows(w.h2ConvB, 0, 3*nb+nb*256, 2048)), mat((3*nb+nb*256)*256, 72, w.cols), 1, mat(8, 72, gH2ConvW))
@@ -1067,7 +1066,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	kern.RowsScaleAdd(rows(w.h1ConvB, 2*nb, nb*256, 2048), rows(w.h1B, 2*nb, nb*256, 2048), w.h1D1, nb, 256, 2048)
 	kern.RowsScaleAdd(rows(w.h1ConvB, 2*nb, nb*256, 2048), rows(w.h1Conv, 2*nb, nb*256, 2048), w.h1ConvE, nb, 256, 2048)
 	// cnn16.maf:10:17  h1.conv = conv3x3(s), periodic, 1→8 channels  (reverse)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat((nb)*256, 8, rows(w.h1ConvB, 0, nb, 2048)), mat(8, 9, h1ConvW), 0, mat((nb)*256, 9, w.cols))
+	gemm.DgemmPacked(false, (nb)*256, 1, rows(w.h1ConvB, 0, nb, 2048), 8, &m.h1ConvBwd, 0, w.cols[:(nb)*2304], 9)
 	kern.Col2ImAdd(rows(w.sB, 0, nb, 256), w.cols, nb, w.h1ConvGeom)
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((nb)*256, 8, rows(w.h1ConvB, 0, nb, 2048)), mat((nb)*256, 9, w.cols), 1, mat(8, 9, gH1ConvW))
@@ -1079,9 +1078,6 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	h1ConvW := m.p[0:72]   // h1.conv.W [8 1 3 3], cnn16.maf:10:17
-	h2ConvW := m.p[72:648] // h2.conv.W [8 8 3 3], cnn16.maf:11:19
-	phiW := m.p[656:664]   // phi.W [1 8], cnn16.maf:13:11
 	gH1ConvW := grad[0:72]
 	gH2ConvW := grad[72:648]
 	gH2ConvB := grad[648:656]
@@ -1104,7 +1100,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		w.phiB[2*nb+b] = wt
 	}
 	// cnn16.maf:13:11  phi = W·g, W ∈ R^(1×8)  (reverse)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(1, 8, phiW), 1, mat(3*nb, 8, rows(w.gB, 0, 3*nb, 8)))
+	gemm.DgemmPacked(false, 3*nb, 1, rows(w.phiB, 0, 3*nb, 1), 1, &m.phiBwd, 1, rows(w.gB, 0, 3*nb, 8), 8)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(3*nb, 8, rows(w.g, 0, 3*nb, 8)), 1, mat(1, 8, gPhiW))
 	// cnn16.maf:12:9  g = mean over sites of h2 (per channel)  (reverse)
 	{
@@ -1157,7 +1153,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	}
 	kern.RowsScaleAdd(rows(w.h2ConvB, 2*nb, nb*1, 2048), rows(w.h2Conv, 2*nb, nb*1, 2048), w.h2ConvE, nb, 1, 2048)
 	// cnn16.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 8→8 channels  (reverse)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat((3*nb+nb*1)*256, 8, rows(w.h2ConvB, 0, 3*nb+nb*1, 2048)), mat(8, 72, h2ConvW), 0, mat((3*nb+nb*1)*256, 72, w.cols))
+	gemm.DgemmPacked(false, (3*nb+nb*1)*256, 1, rows(w.h2ConvB, 0, 3*nb+nb*1, 2048), 8, &m.h2ConvBwd, 0, w.cols[:(3*nb+nb*1)*18432], 72)
 	kern.Col2ImAdd(rows(w.h1B, 0, 3*nb+nb*1, 2048), w.cols, 3*nb+nb*1, w.h2ConvGeom)
 	kern.Im2Col(w.cols, rows(w.h1, 0, 3*nb+nb*1, 2048), 3*nb+nb*1, w.h2ConvGeom)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((3*nb+nb*1)*256, 8, rows(w.h2ConvB, 0, 3*nb+nb*1, 2048)), mat((3*nb+nb*1)*256, 72, w.cols), 1, mat(8, 72, gH2ConvW))
@@ -1183,7 +1179,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	kern.RowsScaleAdd(rows(w.h1ConvB, 2*nb, nb*1, 2048), rows(w.h1B, 2*nb, nb*1, 2048), w.h1D1, nb, 1, 2048)
 	kern.RowsScaleAdd(rows(w.h1ConvB, 2*nb, nb*1, 2048), rows(w.h1Conv, 2*nb, nb*1, 2048), w.h1ConvE, nb, 1, 2048)
 	// cnn16.maf:10:17  h1.conv = conv3x3(s), periodic, 1→8 channels  (reverse)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat((nb)*256, 8, rows(w.h1ConvB, 0, nb, 2048)), mat(8, 9, h1ConvW), 0, mat((nb)*256, 9, w.cols))
+	gemm.DgemmPacked(false, (nb)*256, 1, rows(w.h1ConvB, 0, nb, 2048), 8, &m.h1ConvBwd, 0, w.cols[:(nb)*2304], 9)
 	kern.Col2ImAdd(rows(w.sB, 0, nb, 256), w.cols, nb, w.h1ConvGeom)
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((nb)*256, 8, rows(w.h1ConvB, 0, nb, 2048)), mat((nb)*256, 9, w.cols), 1, mat(8, 9, gH1ConvW))

@@ -39,6 +39,7 @@ package deepmlp
 
 import (
 	"github.com/mafc-dev/mafc/runtime"
+	gemm "github.com/mafc-dev/mafc/runtime/gemm"
 	"github.com/mafc-dev/mafc/runtime/ir"
 	"github.com/mafc-dev/mafc/runtime/kern"
 	"gonum.org/v1/gonum/blas"
@@ -81,9 +82,15 @@ const irJSON = "{\"name\":\"deepmlp\",\"doc\":\"A deep MLP on MNIST-sized inputs
 // Model is the potential with its parameters. Its methods may be called
 // concurrently with distinct Workspaces while the parameters do not change.
 type Model struct {
-	theta        []float64 // θ, the master copy
-	p            []float64 // the kernels' view of θ (the same slice)
-	h1DenseNorm2 []float64 // squared row norms of h1.dense's weight (its Jacobian's), refreshed by Sync
+	theta        []float64      // θ, the master copy
+	p            []float64      // the kernels' view of θ (the same slice)
+	h1DenseFwd   gemm.PackedB64 // h1.dense's weight packed as Wᵀ for forward products, refreshed by Sync
+	h1DenseBwd   gemm.PackedB64 // h1.dense's weight packed as W for backward products, refreshed by Sync
+	h1DenseNorm2 []float64      // squared row norms of h1.dense's weight (its Jacobian's), refreshed by Sync
+	h2DenseFwd   gemm.PackedB64 // h2.dense's weight packed as Wᵀ for forward products, refreshed by Sync
+	h2DenseBwd   gemm.PackedB64 // h2.dense's weight packed as W for backward products, refreshed by Sync
+	phiFwd       gemm.PackedB64 // phi's weight packed as Wᵀ for forward products, refreshed by Sync
+	phiBwd       gemm.PackedB64 // phi's weight packed as W for backward products, refreshed by Sync
 }
 
 // New returns the model with θ initialised as the spec says (scheme and seed).
@@ -125,9 +132,20 @@ func (m *Model) Params() []float64 {
 // Sync refreshes everything derived from θ: call it after every change of Params.
 // It does not allocate.
 func (m *Model) Sync() {
-	h1DenseW := m.p[0:802816] // h1.dense.W [1024 784], deepmlp.maf:9:19
+	h1DenseW := m.p[0:802816]       // h1.dense.W [1024 784], deepmlp.maf:9:19
+	h2DenseW := m.p[803840:1852416] // h2.dense.W [1024 1024], deepmlp.maf:10:19
+	phiW := m.p[1853440:1854464]    // phi.W [1 1024], deepmlp.maf:11:11
+	// h1.dense: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
+	m.h1DenseFwd.Pack(true, 784, 1024, h1DenseW, 784)
+	m.h1DenseBwd.Pack(false, 1024, 784, h1DenseW, 784)
 	// h1.dense: ‖W_j‖², the Jacobian's squared row norms (closed-form Laplacian)
 	kern.RowNorms(m.h1DenseNorm2, h1DenseW, 1024, 784)
+	// h2.dense: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
+	m.h2DenseFwd.Pack(true, 1024, 1024, h2DenseW, 1024)
+	m.h2DenseBwd.Pack(false, 1024, 1024, h2DenseW, 1024)
+	// phi: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
+	m.phiFwd.Pack(true, 1024, 1, phiW, 1024)
+	m.phiBwd.Pack(false, 1, 1024, phiW, 1024)
 }
 
 var program = sync.OnceValue(func() *ir.Program {
@@ -493,25 +511,22 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 
 // fwdValues computes the values of every node, and σ′ for backpropagation.
 func (m *Model) fwdValues(w *Workspace, nb int) {
-	h1DenseW := m.p[0:802816]        // h1.dense.W [1024 784], deepmlp.maf:9:19
 	h1DenseB := m.p[802816:803840]   // h1.dense.b [1024], deepmlp.maf:9:19
-	h2DenseW := m.p[803840:1852416]  // h2.dense.W [1024 1024], deepmlp.maf:10:19
 	h2DenseB := m.p[1852416:1853440] // h2.dense.b [1024], deepmlp.maf:10:19
-	phiW := m.p[1853440:1854464]     // phi.W [1 1024], deepmlp.maf:11:11
 	// deepmlp.maf:9:19  h1.dense = W·x + b, W ∈ R^(1024×784)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 784, rows(w.x, 0, nb, 784)), mat(1024, 784, h1DenseW), 0, mat(nb, 1024, rows(w.h1Dense, 0, nb, 1024)))
+	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, nb, 1024), 1024)
 	kern.AddBias(rows(w.h1Dense, 0, nb, 1024), h1DenseB, nb, 1024)
 	// deepmlp.maf:9:10  h1 = softplus(h1.dense)
 	// σ, σ′ for the value rows
 	kern.SoftplusN(rows(w.h1, 0, nb, 1024), w.h1D1[:nb*1024], nil, nil, rows(w.h1Dense, 0, nb, 1024))
 	// deepmlp.maf:10:19  h2.dense = W·h1 + b, W ∈ R^(1024×1024)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 1024, rows(w.h1, 0, nb, 1024)), mat(1024, 1024, h2DenseW), 0, mat(nb, 1024, rows(w.h2Dense, 0, nb, 1024)))
+	gemm.DgemmPacked(false, nb, 1, rows(w.h1, 0, nb, 1024), 1024, &m.h2DenseFwd, 0, rows(w.h2Dense, 0, nb, 1024), 1024)
 	kern.AddBias(rows(w.h2Dense, 0, nb, 1024), h2DenseB, nb, 1024)
 	// deepmlp.maf:10:10  h2 = softplus(h2.dense)
 	// σ, σ′ for the value rows
 	kern.SoftplusN(rows(w.h2, 0, nb, 1024), w.h2D1[:nb*1024], nil, nil, rows(w.h2Dense, 0, nb, 1024))
 	// deepmlp.maf:11:11  phi = W·h2, W ∈ R^(1×1024)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 1024, rows(w.h2, 0, nb, 1024)), mat(1, 1024, phiW), 0, mat(nb, 1, rows(w.phi, 0, nb, 1)))
+	gemm.DgemmPacked(false, nb, 1, rows(w.h2, 0, nb, 1024), 1024, &m.phiFwd, 0, rows(w.phi, 0, nb, 1), 1)
 }
 
 // fwdLaplacian computes values, Laplacian vectors ℓ and the Jacobians the exact Δφ needs.
@@ -520,9 +535,8 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	h1DenseB := m.p[802816:803840]   // h1.dense.b [1024], deepmlp.maf:9:19
 	h2DenseW := m.p[803840:1852416]  // h2.dense.W [1024 1024], deepmlp.maf:10:19
 	h2DenseB := m.p[1852416:1853440] // h2.dense.b [1024], deepmlp.maf:10:19
-	phiW := m.p[1853440:1854464]     // phi.W [1 1024], deepmlp.maf:11:11
 	// deepmlp.maf:9:19  h1.dense = W·x + b, W ∈ R^(1024×784)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 784, rows(w.x, 0, nb, 784)), mat(1024, 784, h1DenseW), 0, mat(nb, 1024, rows(w.h1Dense, 0, nb, 1024)))
+	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, nb, 1024), 1024)
 	kern.AddBias(rows(w.h1Dense, 0, nb, 1024), h1DenseB, nb, 1024)
 	// deepmlp.maf:9:10  h1 = softplus(h1.dense)  [J: closed form: J_b = diag(σ′(a_b))·W, never materialised]
 	// σ, σ′, σ″ for the value rows
@@ -540,7 +554,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 		}
 	}
 	// deepmlp.maf:10:19  h2.dense = W·h1 + b, W ∈ R^(1024×1024)  [J: forward Laplacian: per-sample GEMM J_b = Wᵀ_prev·diag(d_b)·Wᵀ into 784 tangent rows]
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(2*nb, 1024, rows(w.h1, 0, 2*nb, 1024)), mat(1024, 1024, h2DenseW), 0, mat(2*nb, 1024, rows(w.h2Dense, 0, 2*nb, 1024)))
+	gemm.DgemmPacked(false, 2*nb, 1, rows(w.h1, 0, 2*nb, 1024), 1024, &m.h2DenseFwd, 0, rows(w.h2Dense, 0, 2*nb, 1024), 1024)
 	kern.AddBias(rows(w.h2Dense, 0, nb, 1024), h2DenseB, nb, 1024)
 	// J_b = Wᵀ_prev·diag(σ′_b)·Wᵀ (tangent-major), one GEMM per sample
 	for b := 0; b < nb; b++ {
@@ -565,7 +579,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 		}
 	}
 	// deepmlp.maf:11:11  phi = W·h2, W ∈ R^(1×1024)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(2*nb, 1024, rows(w.h2, 0, 2*nb, 1024)), mat(1, 1024, phiW), 0, mat(2*nb, 1, rows(w.phi, 0, 2*nb, 1)))
+	gemm.DgemmPacked(false, 2*nb, 1, rows(w.h2, 0, 2*nb, 1024), 1024, &m.phiFwd, 0, rows(w.phi, 0, 2*nb, 1), 1)
 }
 
 // fwdReverse computes values, ℓ, Jacobians and tangents t = J·u for the reverse sweep.
@@ -574,10 +588,9 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	h1DenseB := m.p[802816:803840]   // h1.dense.b [1024], deepmlp.maf:9:19
 	h2DenseW := m.p[803840:1852416]  // h2.dense.W [1024 1024], deepmlp.maf:10:19
 	h2DenseB := m.p[1852416:1853440] // h2.dense.b [1024], deepmlp.maf:10:19
-	phiW := m.p[1853440:1854464]     // phi.W [1 1024], deepmlp.maf:11:11
 	// deepmlp.maf:9:19  h1.dense = W·x + b, W ∈ R^(1024×784)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 784, rows(w.x, 0, nb, 784)), mat(1024, 784, h1DenseW), 0, mat(nb, 1024, rows(w.h1Dense, 0, nb, 1024)))
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 784, rows(w.x, 2*nb, nb, 784)), mat(1024, 784, h1DenseW), 0, mat(nb, 1024, rows(w.h1Dense, 2*nb, nb, 1024)))
+	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, nb, 1024), 1024)
+	gemm.DgemmPacked(false, nb, 1, rows(w.x, 2*nb, nb, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 2*nb, nb, 1024), 1024)
 	kern.AddBias(rows(w.h1Dense, 0, nb, 1024), h1DenseB, nb, 1024)
 	// deepmlp.maf:9:10  h1 = softplus(h1.dense)  [J: closed form: J_b = diag(σ′(a_b))·W, never materialised]
 	// σ, σ′, σ″, σ‴ for the value rows
@@ -597,8 +610,8 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		}
 	}
 	// deepmlp.maf:10:19  h2.dense = W·h1 + b, W ∈ R^(1024×1024)  [J: forward Laplacian: per-sample GEMM J_b = Wᵀ_prev·diag(d_b)·Wᵀ into 784 tangent rows]
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(2*nb, 1024, rows(w.h1, 0, 2*nb, 1024)), mat(1024, 1024, h2DenseW), 0, mat(2*nb, 1024, rows(w.h2Dense, 0, 2*nb, 1024)))
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 1024, rows(w.h1, 2*nb, nb, 1024)), mat(1024, 1024, h2DenseW), 0, mat(nb, 1024, rows(w.h2Dense, 2*nb+nb*784, nb, 1024)))
+	gemm.DgemmPacked(false, 2*nb, 1, rows(w.h1, 0, 2*nb, 1024), 1024, &m.h2DenseFwd, 0, rows(w.h2Dense, 0, 2*nb, 1024), 1024)
+	gemm.DgemmPacked(false, nb, 1, rows(w.h1, 2*nb, nb, 1024), 1024, &m.h2DenseFwd, 0, rows(w.h2Dense, 2*nb+nb*784, nb, 1024), 1024)
 	kern.AddBias(rows(w.h2Dense, 0, nb, 1024), h2DenseB, nb, 1024)
 	// J_b = Wᵀ_prev·diag(σ′_b)·Wᵀ (tangent-major), one GEMM per sample
 	for b := 0; b < nb; b++ {
@@ -625,19 +638,16 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		}
 	}
 	// deepmlp.maf:11:11  phi = W·h2, W ∈ R^(1×1024)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(3*nb, 1024, rows(w.h2, 0, 3*nb, 1024)), mat(1, 1024, phiW), 0, mat(3*nb, 1, rows(w.phi, 0, 3*nb, 1)))
+	gemm.DgemmPacked(false, 3*nb, 1, rows(w.h2, 0, 3*nb, 1024), 1024, &m.phiFwd, 0, rows(w.phi, 0, 3*nb, 1), 1)
 }
 
 // fwdHutch computes values and Hutchinson Laplacian vectors from the probe rows.
 func (m *Model) fwdHutch(w *Workspace, nb int) {
-	h1DenseW := m.p[0:802816]        // h1.dense.W [1024 784], deepmlp.maf:9:19
 	h1DenseB := m.p[802816:803840]   // h1.dense.b [1024], deepmlp.maf:9:19
-	h2DenseW := m.p[803840:1852416]  // h2.dense.W [1024 1024], deepmlp.maf:10:19
 	h2DenseB := m.p[1852416:1853440] // h2.dense.b [1024], deepmlp.maf:10:19
-	phiW := m.p[1853440:1854464]     // phi.W [1 1024], deepmlp.maf:11:11
 	// deepmlp.maf:9:19  h1.dense = W·x + b, W ∈ R^(1024×784)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 784, rows(w.x, 0, nb, 784)), mat(1024, 784, h1DenseW), 0, mat(nb, 1024, rows(w.h1Dense, 0, nb, 1024)))
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb*1, 784, rows(w.x, 2*nb, nb*1, 784)), mat(1024, 784, h1DenseW), 0, mat(nb*1, 1024, rows(w.h1Dense, 2*nb, nb*1, 1024)))
+	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, nb, 1024), 1024)
+	gemm.DgemmPacked(false, nb*1, 1, rows(w.x, 2*nb, nb*1, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 2*nb, nb*1, 1024), 1024)
 	kern.AddBias(rows(w.h1Dense, 0, nb, 1024), h1DenseB, nb, 1024)
 	// deepmlp.maf:9:10  h1 = softplus(h1.dense)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.RowsNorm2(w.h1DenseQ, rows(w.h1Dense, 2*nb, nb*1, 1024), nb, 1, 1024)
@@ -658,7 +668,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	}
 	kern.RowsScale(rows(w.h1, 2*nb, nb*1, 1024), rows(w.h1Dense, 2*nb, nb*1, 1024), w.h1D1, nb, 1, 1024)
 	// deepmlp.maf:10:19  h2.dense = W·h1 + b, W ∈ R^(1024×1024)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(2*nb+nb*1, 1024, rows(w.h1, 0, 2*nb+nb*1, 1024)), mat(1024, 1024, h2DenseW), 0, mat(2*nb+nb*1, 1024, rows(w.h2Dense, 0, 2*nb+nb*1, 1024)))
+	gemm.DgemmPacked(false, 2*nb+nb*1, 1, rows(w.h1, 0, 2*nb+nb*1, 1024), 1024, &m.h2DenseFwd, 0, rows(w.h2Dense, 0, 2*nb+nb*1, 1024), 1024)
 	kern.AddBias(rows(w.h2Dense, 0, nb, 1024), h2DenseB, nb, 1024)
 	// deepmlp.maf:10:10  h2 = softplus(h2.dense)
 	kern.RowsNorm2(w.h2DenseQ, rows(w.h2Dense, 2*nb, nb*1, 1024), nb, 1, 1024)
@@ -678,19 +688,16 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 		}
 	}
 	// deepmlp.maf:11:11  phi = W·h2, W ∈ R^(1×1024)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(2*nb, 1024, rows(w.h2, 0, 2*nb, 1024)), mat(1, 1024, phiW), 0, mat(2*nb, 1, rows(w.phi, 0, 2*nb, 1)))
+	gemm.DgemmPacked(false, 2*nb, 1, rows(w.h2, 0, 2*nb, 1024), 1024, &m.phiFwd, 0, rows(w.phi, 0, 2*nb, 1), 1)
 }
 
 // fwdHutchRev computes values, Hutchinson ℓ, probe rows and tangents for the reverse sweep.
 func (m *Model) fwdHutchRev(w *Workspace, nb int) {
-	h1DenseW := m.p[0:802816]        // h1.dense.W [1024 784], deepmlp.maf:9:19
 	h1DenseB := m.p[802816:803840]   // h1.dense.b [1024], deepmlp.maf:9:19
-	h2DenseW := m.p[803840:1852416]  // h2.dense.W [1024 1024], deepmlp.maf:10:19
 	h2DenseB := m.p[1852416:1853440] // h2.dense.b [1024], deepmlp.maf:10:19
-	phiW := m.p[1853440:1854464]     // phi.W [1 1024], deepmlp.maf:11:11
 	// deepmlp.maf:9:19  h1.dense = W·x + b, W ∈ R^(1024×784)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 784, rows(w.x, 0, nb, 784)), mat(1024, 784, h1DenseW), 0, mat(nb, 1024, rows(w.h1Dense, 0, nb, 1024)))
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb+nb*1, 784, rows(w.x, 2*nb, nb+nb*1, 784)), mat(1024, 784, h1DenseW), 0, mat(nb+nb*1, 1024, rows(w.h1Dense, 2*nb, nb+nb*1, 1024)))
+	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, nb, 1024), 1024)
+	gemm.DgemmPacked(false, nb+nb*1, 1, rows(w.x, 2*nb, nb+nb*1, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 2*nb, nb+nb*1, 1024), 1024)
 	kern.AddBias(rows(w.h1Dense, 0, nb, 1024), h1DenseB, nb, 1024)
 	// deepmlp.maf:9:10  h1 = softplus(h1.dense)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.RowsNorm2(w.h1DenseQ, rows(w.h1Dense, 2*nb, nb*1, 1024), nb, 1, 1024)
@@ -713,7 +720,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	}
 	kern.RowsScale(rows(w.h1, 2*nb, nb*1, 1024), rows(w.h1Dense, 2*nb, nb*1, 1024), w.h1D1, nb, 1, 1024)
 	// deepmlp.maf:10:19  h2.dense = W·h1 + b, W ∈ R^(1024×1024)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(3*nb+nb*1, 1024, rows(w.h1, 0, 3*nb+nb*1, 1024)), mat(1024, 1024, h2DenseW), 0, mat(3*nb+nb*1, 1024, rows(w.h2Dense, 0, 3*nb+nb*1, 1024)))
+	gemm.DgemmPacked(false, 3*nb+nb*1, 1, rows(w.h1, 0, 3*nb+nb*1, 1024), 1024, &m.h2DenseFwd, 0, rows(w.h2Dense, 0, 3*nb+nb*1, 1024), 1024)
 	kern.AddBias(rows(w.h2Dense, 0, nb, 1024), h2DenseB, nb, 1024)
 	// deepmlp.maf:10:10  h2 = softplus(h2.dense)
 	kern.RowsNorm2(w.h2DenseQ, rows(w.h2Dense, 2*nb, nb*1, 1024), nb, 1, 1024)
@@ -735,15 +742,12 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 		}
 	}
 	// deepmlp.maf:11:11  phi = W·h2, W ∈ R^(1×1024)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(3*nb, 1024, rows(w.h2, 0, 3*nb, 1024)), mat(1, 1024, phiW), 0, mat(3*nb, 1, rows(w.phi, 0, 3*nb, 1)))
+	gemm.DgemmPacked(false, 3*nb, 1, rows(w.h2, 0, 3*nb, 1024), 1024, &m.phiFwd, 0, rows(w.phi, 0, 3*nb, 1), 1)
 }
 
 // bwdGrad backpropagates ∂φ/∂(every node) for the values of one chunk; ∇φ ends
 // in the input's cotangent rows. It uses σ′ from the forward pass.
 func (m *Model) bwdGrad(w *Workspace, nb int) {
-	h1DenseW := m.p[0:802816]       // h1.dense.W [1024 784], deepmlp.maf:9:19
-	h2DenseW := m.p[803840:1852416] // h2.dense.W [1024 1024], deepmlp.maf:10:19
-	phiW := m.p[1853440:1854464]    // phi.W [1 1024], deepmlp.maf:11:11
 	clear(rows(w.xB, 0, nb, 784))
 	clear(rows(w.h1DenseB, 0, nb, 1024))
 	clear(rows(w.h1B, 0, nb, 1024))
@@ -754,7 +758,7 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 		w.phiB[b] = 1
 	}
 	// deepmlp.maf:11:11  phi = W·h2, W ∈ R^(1×1024)  (backpropagation)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(nb, 1, rows(w.phiB, 0, nb, 1)), mat(1, 1024, phiW), 1, mat(nb, 1024, rows(w.h2B, 0, nb, 1024)))
+	gemm.DgemmPacked(false, nb, 1, rows(w.phiB, 0, nb, 1), 1, &m.phiBwd, 1, rows(w.h2B, 0, nb, 1024), 1024)
 	// deepmlp.maf:10:10  h2 = softplus(h2.dense)  (backpropagation)
 	{
 		a, y := rows(w.h2DenseB, 0, nb, 1024), rows(w.h2B, 0, nb, 1024)
@@ -764,7 +768,7 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 		}
 	}
 	// deepmlp.maf:10:19  h2.dense = W·h1 + b, W ∈ R^(1024×1024)  (backpropagation)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(nb, 1024, rows(w.h2DenseB, 0, nb, 1024)), mat(1024, 1024, h2DenseW), 1, mat(nb, 1024, rows(w.h1B, 0, nb, 1024)))
+	gemm.DgemmPacked(false, nb, 1, rows(w.h2DenseB, 0, nb, 1024), 1024, &m.h2DenseBwd, 1, rows(w.h1B, 0, nb, 1024), 1024)
 	// deepmlp.maf:9:10  h1 = softplus(h1.dense)  (backpropagation)
 	{
 		a, y := rows(w.h1DenseB, 0, nb, 1024), rows(w.h1B, 0, nb, 1024)
@@ -774,16 +778,14 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 		}
 	}
 	// deepmlp.maf:9:19  h1.dense = W·x + b, W ∈ R^(1024×784)  (backpropagation)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(nb, 1024, rows(w.h1DenseB, 0, nb, 1024)), mat(1024, 784, h1DenseW), 1, mat(nb, 784, rows(w.xB, 0, nb, 784)))
+	gemm.DgemmPacked(false, nb, 1, rows(w.h1DenseB, 0, nb, 1024), 1024, &m.h1DenseBwd, 1, rows(w.xB, 0, nb, 784), 784)
 }
 
 // bwdReverse is the reverse sweep of fwdReverse: it seeds the output's cotangent
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	h1DenseW := m.p[0:802816]       // h1.dense.W [1024 784], deepmlp.maf:9:19
-	h2DenseW := m.p[803840:1852416] // h2.dense.W [1024 1024], deepmlp.maf:10:19
-	phiW := m.p[1853440:1854464]    // phi.W [1 1024], deepmlp.maf:11:11
+	h1DenseW := m.p[0:802816] // h1.dense.W [1024 784], deepmlp.maf:9:19
 	gH1DenseW := grad[0:802816]
 	gH1DenseB := grad[802816:803840]
 	gH2DenseW := grad[803840:1852416]
@@ -806,7 +808,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		w.phiB[2*nb+b] = wt
 	}
 	// deepmlp.maf:11:11  phi = W·h2, W ∈ R^(1×1024)  (reverse)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(1, 1024, phiW), 1, mat(3*nb, 1024, rows(w.h2B, 0, 3*nb, 1024)))
+	gemm.DgemmPacked(false, 3*nb, 1, rows(w.phiB, 0, 3*nb, 1), 1, &m.phiBwd, 1, rows(w.h2B, 0, 3*nb, 1024), 1024)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(3*nb, 1024, rows(w.h2, 0, 3*nb, 1024)), 1, mat(1, 1024, gPhiW))
 	// deepmlp.maf:10:10  h2 = softplus(h2.dense)  (reverse)
 	{
@@ -828,7 +830,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	}
 	kern.RowsScaleAdd(rows(w.h2DenseB, 2*nb, nb*784, 1024), rows(w.h2Dense, 2*nb, nb*784, 1024), w.h2DenseE, nb, 784, 1024)
 	// deepmlp.maf:10:19  h2.dense = W·h1 + b, W ∈ R^(1024×1024)  (reverse)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(3*nb+nb*784, 1024, rows(w.h2DenseB, 0, 3*nb+nb*784, 1024)), mat(1024, 1024, h2DenseW), 1, mat(3*nb+nb*784, 1024, rows(w.h1B, 0, 3*nb+nb*784, 1024)))
+	gemm.DgemmPacked(false, 3*nb+nb*784, 1, rows(w.h2DenseB, 0, 3*nb+nb*784, 1024), 1024, &m.h2DenseBwd, 1, rows(w.h1B, 0, 3*nb+nb*784, 1024), 1024)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(2*nb, 1024, rows(w.h2DenseB, 0, 2*nb, 1024)), mat(2*nb, 1024, rows(w.h1, 0, 2*nb, 1024)), 1, mat(1024, 1024, gH2DenseW))
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb, 1024, rows(w.h2DenseB, 2*nb+nb*784, nb, 1024)), mat(nb, 1024, rows(w.h1, 2*nb, nb, 1024)), 1, mat(1024, 1024, gH2DenseW))
 	// W̄ += Σ_b (J̄_bᵀ·W_prevᵀ)·diag(σ′_b)
@@ -857,7 +859,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	}
 	kern.RowsScaleAdd(rows(w.h1DenseB, 2*nb, nb*784, 1024), rows(w.h1B, 2*nb, nb*784, 1024), w.h1D1, nb, 784, 1024)
 	// deepmlp.maf:9:19  h1.dense = W·x + b, W ∈ R^(1024×784)  (reverse)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(nb, 1024, rows(w.h1DenseB, 0, nb, 1024)), mat(1024, 784, h1DenseW), 1, mat(nb, 784, rows(w.xB, 0, nb, 784)))
+	gemm.DgemmPacked(false, nb, 1, rows(w.h1DenseB, 0, nb, 1024), 1024, &m.h1DenseBwd, 1, rows(w.xB, 0, nb, 784), 784)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb, 1024, rows(w.h1DenseB, 0, nb, 1024)), mat(nb, 784, rows(w.x, 0, nb, 784)), 1, mat(1024, 784, gH1DenseW))
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb, 1024, rows(w.h1DenseB, 2*nb+nb*784, nb, 1024)), mat(nb, 784, rows(w.x, 2*nb, nb, 784)), 1, mat(1024, 784, gH1DenseW))
 	// J_x = I: W̄ += Σ_b J̄_b
@@ -871,9 +873,6 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	h1DenseW := m.p[0:802816]       // h1.dense.W [1024 784], deepmlp.maf:9:19
-	h2DenseW := m.p[803840:1852416] // h2.dense.W [1024 1024], deepmlp.maf:10:19
-	phiW := m.p[1853440:1854464]    // phi.W [1 1024], deepmlp.maf:11:11
 	gH1DenseW := grad[0:802816]
 	gH1DenseB := grad[802816:803840]
 	gH2DenseW := grad[803840:1852416]
@@ -896,7 +895,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		w.phiB[2*nb+b] = wt
 	}
 	// deepmlp.maf:11:11  phi = W·h2, W ∈ R^(1×1024)  (reverse)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(1, 1024, phiW), 1, mat(3*nb, 1024, rows(w.h2B, 0, 3*nb, 1024)))
+	gemm.DgemmPacked(false, 3*nb, 1, rows(w.phiB, 0, 3*nb, 1), 1, &m.phiBwd, 1, rows(w.h2B, 0, 3*nb, 1024), 1024)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(3*nb, 1024, rows(w.h2, 0, 3*nb, 1024)), 1, mat(1, 1024, gPhiW))
 	// deepmlp.maf:10:10  h2 = softplus(h2.dense)  (reverse)
 	{
@@ -918,7 +917,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	}
 	kern.RowsScaleAdd(rows(w.h2DenseB, 2*nb, nb*1, 1024), rows(w.h2Dense, 2*nb, nb*1, 1024), w.h2DenseE, nb, 1, 1024)
 	// deepmlp.maf:10:19  h2.dense = W·h1 + b, W ∈ R^(1024×1024)  (reverse)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(3*nb+nb*1, 1024, rows(w.h2DenseB, 0, 3*nb+nb*1, 1024)), mat(1024, 1024, h2DenseW), 1, mat(3*nb+nb*1, 1024, rows(w.h1B, 0, 3*nb+nb*1, 1024)))
+	gemm.DgemmPacked(false, 3*nb+nb*1, 1, rows(w.h2DenseB, 0, 3*nb+nb*1, 1024), 1024, &m.h2DenseBwd, 1, rows(w.h1B, 0, 3*nb+nb*1, 1024), 1024)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb+nb*1, 1024, rows(w.h2DenseB, 0, 3*nb+nb*1, 1024)), mat(3*nb+nb*1, 1024, rows(w.h1, 0, 3*nb+nb*1, 1024)), 1, mat(1024, 1024, gH2DenseW))
 	kern.SumRows(gH2DenseB, rows(w.h2DenseB, 0, nb, 1024), nb, 1024)
 	// deepmlp.maf:9:10  h1 = softplus(h1.dense)  (reverse)
@@ -942,7 +941,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	kern.RowsScaleAdd(rows(w.h1DenseB, 2*nb, nb*1, 1024), rows(w.h1B, 2*nb, nb*1, 1024), w.h1D1, nb, 1, 1024)
 	kern.RowsScaleAdd(rows(w.h1DenseB, 2*nb, nb*1, 1024), rows(w.h1Dense, 2*nb, nb*1, 1024), w.h1DenseE, nb, 1, 1024)
 	// deepmlp.maf:9:19  h1.dense = W·x + b, W ∈ R^(1024×784)  (reverse)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(nb, 1024, rows(w.h1DenseB, 0, nb, 1024)), mat(1024, 784, h1DenseW), 1, mat(nb, 784, rows(w.xB, 0, nb, 784)))
+	gemm.DgemmPacked(false, nb, 1, rows(w.h1DenseB, 0, nb, 1024), 1024, &m.h1DenseBwd, 1, rows(w.xB, 0, nb, 784), 784)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb, 1024, rows(w.h1DenseB, 0, nb, 1024)), mat(nb, 784, rows(w.x, 0, nb, 784)), 1, mat(1024, 784, gH1DenseW))
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb+nb*1, 1024, rows(w.h1DenseB, 2*nb, nb+nb*1, 1024)), mat(nb+nb*1, 784, rows(w.x, 2*nb, nb+nb*1, 784)), 1, mat(1024, 784, gH1DenseW))
 	kern.SumRows(gH1DenseB, rows(w.h1DenseB, 0, nb, 1024), nb, 1024)

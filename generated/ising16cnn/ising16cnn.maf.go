@@ -55,6 +55,7 @@ package ising16cnn
 
 import (
 	"github.com/mafc-dev/mafc/runtime"
+	gemm "github.com/mafc-dev/mafc/runtime/gemm"
 	"github.com/mafc-dev/mafc/runtime/ir"
 	"github.com/mafc-dev/mafc/runtime/kern"
 	"gonum.org/v1/gonum/blas"
@@ -108,11 +109,17 @@ const irJSON = "{\"name\":\"ising16cnn\",\"doc\":\"A potential with the full sym
 // Model is the potential with its parameters. Its methods may be called
 // concurrently with distinct Workspaces while the parameters do not change.
 type Model struct {
-	theta       []float64 // θ, the master copy
-	p           []float64 // the kernels' view of θ (the same slice)
-	h1ConvFull  []float64 // h1.conv's kernels expanded from their d4-tied parameters, refreshed by Sync
-	h1ConvNorm2 []float64 // squared row norms of h1.conv's weight (its Jacobian's), refreshed by Sync
-	h2ConvFull  []float64 // h2.conv's kernels expanded from their d4-tied parameters, refreshed by Sync
+	theta       []float64      // θ, the master copy
+	p           []float64      // the kernels' view of θ (the same slice)
+	h1ConvFwd   gemm.PackedB64 // h1.conv's weight packed as Wᵀ for forward products, refreshed by Sync
+	h1ConvBwd   gemm.PackedB64 // h1.conv's weight packed as W for backward products, refreshed by Sync
+	h1ConvFull  []float64      // h1.conv's kernels expanded from their d4-tied parameters, refreshed by Sync
+	h1ConvNorm2 []float64      // squared row norms of h1.conv's weight (its Jacobian's), refreshed by Sync
+	h2ConvFwd   gemm.PackedB64 // h2.conv's weight packed as Wᵀ for forward products, refreshed by Sync
+	h2ConvBwd   gemm.PackedB64 // h2.conv's weight packed as W for backward products, refreshed by Sync
+	h2ConvFull  []float64      // h2.conv's kernels expanded from their d4-tied parameters, refreshed by Sync
+	phiDenseFwd gemm.PackedB64 // phi.dense's weight packed as Wᵀ for forward products, refreshed by Sync
+	phiDenseBwd gemm.PackedB64 // phi.dense's weight packed as W for backward products, refreshed by Sync
 }
 
 // New returns the model with θ initialised as the spec says (scheme and seed).
@@ -156,13 +163,24 @@ func (m *Model) Params() []float64 {
 // Sync refreshes everything derived from θ: call it after every change of Params.
 // It does not allocate.
 func (m *Model) Sync() {
-	h1ConvW := m.h1ConvFull // h1.conv.W expanded from its 96 tied numbers (d4-symmetric kernels), ising16_cnn.maf:10:17
+	h1ConvW := m.h1ConvFull   // h1.conv.W expanded from its 96 tied numbers (d4-symmetric kernels), ising16_cnn.maf:10:17
+	h2ConvW := m.h2ConvFull   // h2.conv.W expanded from its 768 tied numbers (d4-symmetric kernels), ising16_cnn.maf:11:19
+	phiDenseW := m.p[880:896] // phi.dense.W [1 16], ising16_cnn.maf:13:11
 	// h1.conv: expand the d4-tied kernels
 	kern.TieExpand(m.h1ConvFull, m.p[0:96], h1ConvOrbit, 16, 6)
+	// h1.conv: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
+	m.h1ConvFwd.Pack(true, 25, 16, h1ConvW, 25)
+	m.h1ConvBwd.Pack(false, 16, 25, h1ConvW, 25)
 	// h1.conv: ‖W_j‖², the Jacobian's squared row norms (closed-form Laplacian)
 	kern.RowNorms(m.h1ConvNorm2, h1ConvW, 16, 25)
 	// h2.conv: expand the d4-tied kernels
 	kern.TieExpand(m.h2ConvFull, m.p[96:864], h2ConvOrbit, 256, 3)
+	// h2.conv: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
+	m.h2ConvFwd.Pack(true, 144, 16, h2ConvW, 144)
+	m.h2ConvBwd.Pack(false, 16, 144, h2ConvW, 144)
+	// phi.dense: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
+	m.phiDenseFwd.Pack(true, 16, 1, phiDenseW, 16)
+	m.phiDenseBwd.Pack(false, 1, 16, phiDenseW, 16)
 }
 
 var program = sync.OnceValue(func() *ir.Program {
@@ -577,19 +595,16 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 
 // fwdValues computes the values of every node, and σ′ for backpropagation.
 func (m *Model) fwdValues(w *Workspace, nb int) {
-	h1ConvW := m.h1ConvFull   // h1.conv.W expanded from its 96 tied numbers (d4-symmetric kernels), ising16_cnn.maf:10:17
-	h2ConvW := m.h2ConvFull   // h2.conv.W expanded from its 768 tied numbers (d4-symmetric kernels), ising16_cnn.maf:11:19
-	h2ConvB := m.p[864:880]   // h2.conv.b [16], ising16_cnn.maf:11:19
-	phiDenseW := m.p[880:896] // phi.dense.W [1 16], ising16_cnn.maf:13:11
+	h2ConvB := m.p[864:880] // h2.conv.b [16], ising16_cnn.maf:11:19
 	// ising16_cnn.maf:10:17  h1.conv = conv5x5(s), periodic, 1→16 channels
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((nb)*256, 25, w.cols), mat(16, 25, h1ConvW), 0, mat((nb)*256, 16, rows(w.h1Conv, 0, nb, 4096)))
+	gemm.DgemmPacked(false, (nb)*256, 1, w.cols[:(nb)*6400], 25, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, nb, 4096), 16)
 	// ising16_cnn.maf:10:10  h1 = lncosh(h1.conv)
 	// σ, σ′ for the value rows
 	kern.LnCoshN(rows(w.h1, 0, nb, 4096), w.h1D1[:nb*4096], nil, nil, rows(w.h1Conv, 0, nb, 4096))
 	// ising16_cnn.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels
 	kern.Im2Col(w.cols, rows(w.h1, 0, nb, 4096), nb, w.h2ConvGeom)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((nb)*256, 144, w.cols), mat(16, 144, h2ConvW), 0, mat((nb)*256, 16, rows(w.h2Conv, 0, nb, 4096)))
+	gemm.DgemmPacked(false, (nb)*256, 1, w.cols[:(nb)*36864], 144, &m.h2ConvFwd, 0, rows(w.h2Conv, 0, nb, 4096), 16)
 	kern.AddBiasSites(rows(w.h2Conv, 0, nb, 4096), h2ConvB, nb, 256, 16)
 	// ising16_cnn.maf:11:10  h2 = softplus(h2.conv)
 	// σ, σ′ for the value rows
@@ -610,7 +625,7 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 		}
 	}
 	// ising16_cnn.maf:13:11  phi.dense = W·g, W ∈ R^(1×16)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 16, rows(w.g, 0, nb, 16)), mat(1, 16, phiDenseW), 0, mat(nb, 1, rows(w.phiDense, 0, nb, 1)))
+	gemm.DgemmPacked(false, nb, 1, rows(w.g, 0, nb, 16), 16, &m.phiDenseFwd, 0, rows(w.phiDense, 0, nb, 1), 1)
 	// ising16_cnn.maf:13:50  phi.quadratic = quadratic(s)
 	// σ, σ′ for the value rows
 	kern.QuadraticN(rows(w.phiQuadratic, 0, nb, 256), w.phiQuadraticD1[:nb*256], nil, nil, rows(w.s, 0, nb, 256))
@@ -643,13 +658,11 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 
 // fwdLaplacian computes values, Laplacian vectors ℓ and the Jacobians the exact Δφ needs.
 func (m *Model) fwdLaplacian(w *Workspace, nb int) {
-	h1ConvW := m.h1ConvFull   // h1.conv.W expanded from its 96 tied numbers (d4-symmetric kernels), ising16_cnn.maf:10:17
-	h2ConvW := m.h2ConvFull   // h2.conv.W expanded from its 768 tied numbers (d4-symmetric kernels), ising16_cnn.maf:11:19
-	h2ConvB := m.p[864:880]   // h2.conv.b [16], ising16_cnn.maf:11:19
-	phiDenseW := m.p[880:896] // phi.dense.W [1 16], ising16_cnn.maf:13:11
+	h1ConvW := m.h1ConvFull // h1.conv.W expanded from its 96 tied numbers (d4-symmetric kernels), ising16_cnn.maf:10:17
+	h2ConvB := m.p[864:880] // h2.conv.b [16], ising16_cnn.maf:11:19
 	// ising16_cnn.maf:10:17  h1.conv = conv5x5(s), periodic, 1→16 channels  [J: closed form: J = kernel on its 5×5 window, shared by all sites and samples]
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((nb)*256, 25, w.cols), mat(16, 25, h1ConvW), 0, mat((nb)*256, 16, rows(w.h1Conv, 0, nb, 4096)))
+	gemm.DgemmPacked(false, (nb)*256, 1, w.cols[:(nb)*6400], 25, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, nb, 4096), 16)
 	// ising16_cnn.maf:10:10  h1 = lncosh(h1.conv)  [J: receptive-field Jacobian: 5×5 window per site (not 256 wide)]
 	// σ, σ′, σ″ for the value rows
 	kern.LnCoshN(rows(w.h1, 0, nb, 4096), w.h1D1[:nb*4096], w.h1D2[:nb*4096], nil, rows(w.h1Conv, 0, nb, 4096))
@@ -668,11 +681,11 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	kern.RFFromShared(w.h1RF, w.h1D1, h1ConvW, nb, 256, 25, 16)
 	// ising16_cnn.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels  [J: receptive-field Jacobian: 7×7 window per site (not 256 wide)]
 	kern.Im2Col(w.cols, rows(w.h1, 0, 2*nb, 4096), 2*nb, w.h2ConvGeom)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((2*nb)*256, 144, w.cols), mat(16, 144, h2ConvW), 0, mat((2*nb)*256, 16, rows(w.h2Conv, 0, 2*nb, 4096)))
+	gemm.DgemmPacked(false, (2*nb)*256, 1, w.cols[:(2*nb)*36864], 144, &m.h2ConvFwd, 0, rows(w.h2Conv, 0, 2*nb, 4096), 16)
 	kern.AddBiasSites(rows(w.h2Conv, 0, nb, 4096), h2ConvB, nb, 256, 16)
 	// receptive-field Jacobian: 7×7 window per site, one GEMM over (sample, site, tap)
 	kern.RFIm2Col(w.cols, w.h1RF, nb, w.h2ConvRFGeom)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb*12544, 144, w.cols), mat(16, 144, h2ConvW), 0, mat(nb*12544, 16, w.h2ConvRF))
+	gemm.DgemmPacked(false, nb*12544, 1, w.cols[:nb*1806336], 144, &m.h2ConvFwd, 0, w.h2ConvRF[:nb*200704], 16)
 	// ising16_cnn.maf:11:10  h2 = softplus(h2.conv)
 	kern.RFNorm2(w.h2ConvQ, w.h2ConvRF, nb, 256, 49, 16)
 	// σ, σ′, σ″ for the value rows
@@ -720,7 +733,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 		}
 	}
 	// ising16_cnn.maf:13:11  phi.dense = W·g, W ∈ R^(1×16)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(2*nb, 16, rows(w.g, 0, 2*nb, 16)), mat(1, 16, phiDenseW), 0, mat(2*nb, 1, rows(w.phiDense, 0, 2*nb, 1)))
+	gemm.DgemmPacked(false, 2*nb, 1, rows(w.g, 0, 2*nb, 16), 16, &m.phiDenseFwd, 0, rows(w.phiDense, 0, 2*nb, 1), 1)
 	// ising16_cnn.maf:13:50  phi.quadratic = quadratic(s)
 	// σ, σ′, σ″ for the value rows
 	kern.QuadraticN(rows(w.phiQuadratic, 0, nb, 256), w.phiQuadraticD1[:nb*256], w.phiQuadraticD2[:nb*256], nil, rows(w.s, 0, nb, 256))
@@ -788,15 +801,13 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 
 // fwdReverse computes values, ℓ, Jacobians and tangents t = J·u for the reverse sweep.
 func (m *Model) fwdReverse(w *Workspace, nb int) {
-	h1ConvW := m.h1ConvFull   // h1.conv.W expanded from its 96 tied numbers (d4-symmetric kernels), ising16_cnn.maf:10:17
-	h2ConvW := m.h2ConvFull   // h2.conv.W expanded from its 768 tied numbers (d4-symmetric kernels), ising16_cnn.maf:11:19
-	h2ConvB := m.p[864:880]   // h2.conv.b [16], ising16_cnn.maf:11:19
-	phiDenseW := m.p[880:896] // phi.dense.W [1 16], ising16_cnn.maf:13:11
+	h1ConvW := m.h1ConvFull // h1.conv.W expanded from its 96 tied numbers (d4-symmetric kernels), ising16_cnn.maf:10:17
+	h2ConvB := m.p[864:880] // h2.conv.b [16], ising16_cnn.maf:11:19
 	// ising16_cnn.maf:10:17  h1.conv = conv5x5(s), periodic, 1→16 channels  [J: closed form: J = kernel on its 5×5 window, shared by all sites and samples]
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((nb)*256, 25, w.cols), mat(16, 25, h1ConvW), 0, mat((nb)*256, 16, rows(w.h1Conv, 0, nb, 4096)))
+	gemm.DgemmPacked(false, (nb)*256, 1, w.cols[:(nb)*6400], 25, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, nb, 4096), 16)
 	kern.Im2Col(w.cols, rows(w.s, 2*nb, nb, 256), nb, w.h1ConvGeom)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((nb)*256, 25, w.cols), mat(16, 25, h1ConvW), 0, mat((nb)*256, 16, rows(w.h1Conv, 2*nb, nb, 4096)))
+	gemm.DgemmPacked(false, (nb)*256, 1, w.cols[:(nb)*6400], 25, &m.h1ConvFwd, 0, rows(w.h1Conv, 2*nb, nb, 4096), 16)
 	// ising16_cnn.maf:10:10  h1 = lncosh(h1.conv)  [J: receptive-field Jacobian: 5×5 window per site (not 256 wide)]
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.LnCoshN(rows(w.h1, 0, nb, 4096), w.h1D1[:nb*4096], w.h1D2[:nb*4096], w.h1D3[:nb*4096], rows(w.h1Conv, 0, nb, 4096))
@@ -817,11 +828,11 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	kern.RFFromShared(w.h1RF, w.h1D1, h1ConvW, nb, 256, 25, 16)
 	// ising16_cnn.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels  [J: receptive-field Jacobian: 7×7 window per site (not 256 wide)]
 	kern.Im2Col(w.cols, rows(w.h1, 0, 3*nb, 4096), 3*nb, w.h2ConvGeom)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((3*nb)*256, 144, w.cols), mat(16, 144, h2ConvW), 0, mat((3*nb)*256, 16, rows(w.h2Conv, 0, 3*nb, 4096)))
+	gemm.DgemmPacked(false, (3*nb)*256, 1, w.cols[:(3*nb)*36864], 144, &m.h2ConvFwd, 0, rows(w.h2Conv, 0, 3*nb, 4096), 16)
 	kern.AddBiasSites(rows(w.h2Conv, 0, nb, 4096), h2ConvB, nb, 256, 16)
 	// receptive-field Jacobian: 7×7 window per site, one GEMM over (sample, site, tap)
 	kern.RFIm2Col(w.cols, w.h1RF, nb, w.h2ConvRFGeom)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb*12544, 144, w.cols), mat(16, 144, h2ConvW), 0, mat(nb*12544, 16, w.h2ConvRF))
+	gemm.DgemmPacked(false, nb*12544, 1, w.cols[:nb*1806336], 144, &m.h2ConvFwd, 0, w.h2ConvRF[:nb*200704], 16)
 	// ising16_cnn.maf:11:10  h2 = softplus(h2.conv)
 	kern.RFNorm2(w.h2ConvQ, w.h2ConvRF, nb, 256, 49, 16)
 	// σ, σ′, σ″, σ‴ for the value rows
@@ -885,7 +896,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		}
 	}
 	// ising16_cnn.maf:13:11  phi.dense = W·g, W ∈ R^(1×16)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(3*nb, 16, rows(w.g, 0, 3*nb, 16)), mat(1, 16, phiDenseW), 0, mat(3*nb, 1, rows(w.phiDense, 0, 3*nb, 1)))
+	gemm.DgemmPacked(false, 3*nb, 1, rows(w.g, 0, 3*nb, 16), 16, &m.phiDenseFwd, 0, rows(w.phiDense, 0, 3*nb, 1), 1)
 	// ising16_cnn.maf:13:50  phi.quadratic = quadratic(s)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.QuadraticN(rows(w.phiQuadratic, 0, nb, 256), w.phiQuadraticD1[:nb*256], w.phiQuadraticD2[:nb*256], w.phiQuadraticD3[:nb*256], rows(w.s, 0, nb, 256))
@@ -977,15 +988,12 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 
 // fwdHutch computes values and Hutchinson Laplacian vectors from the probe rows.
 func (m *Model) fwdHutch(w *Workspace, nb int) {
-	h1ConvW := m.h1ConvFull   // h1.conv.W expanded from its 96 tied numbers (d4-symmetric kernels), ising16_cnn.maf:10:17
-	h2ConvW := m.h2ConvFull   // h2.conv.W expanded from its 768 tied numbers (d4-symmetric kernels), ising16_cnn.maf:11:19
-	h2ConvB := m.p[864:880]   // h2.conv.b [16], ising16_cnn.maf:11:19
-	phiDenseW := m.p[880:896] // phi.dense.W [1 16], ising16_cnn.maf:13:11
+	h2ConvB := m.p[864:880] // h2.conv.b [16], ising16_cnn.maf:11:19
 	// ising16_cnn.maf:10:17  h1.conv = conv5x5(s), periodic, 1→16 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((nb)*256, 25, w.cols), mat(16, 25, h1ConvW), 0, mat((nb)*256, 16, rows(w.h1Conv, 0, nb, 4096)))
+	gemm.DgemmPacked(false, (nb)*256, 1, w.cols[:(nb)*6400], 25, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, nb, 4096), 16)
 	kern.Im2Col(w.cols, rows(w.s, 2*nb, nb*1, 256), nb*1, w.h1ConvGeom)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((nb*1)*256, 25, w.cols), mat(16, 25, h1ConvW), 0, mat((nb*1)*256, 16, rows(w.h1Conv, 2*nb, nb*1, 4096)))
+	gemm.DgemmPacked(false, (nb*1)*256, 1, w.cols[:(nb*1)*6400], 25, &m.h1ConvFwd, 0, rows(w.h1Conv, 2*nb, nb*1, 4096), 16)
 	// ising16_cnn.maf:10:10  h1 = lncosh(h1.conv)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.RowsNorm2(w.h1ConvQ, rows(w.h1Conv, 2*nb, nb*1, 4096), nb, 1, 4096)
 	// σ, σ′, σ″ for the value rows
@@ -1006,7 +1014,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	kern.RowsScale(rows(w.h1, 2*nb, nb*1, 4096), rows(w.h1Conv, 2*nb, nb*1, 4096), w.h1D1, nb, 1, 4096)
 	// ising16_cnn.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.Im2Col(w.cols, rows(w.h1, 0, 2*nb+nb*1, 4096), 2*nb+nb*1, w.h2ConvGeom)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((2*nb+nb*1)*256, 144, w.cols), mat(16, 144, h2ConvW), 0, mat((2*nb+nb*1)*256, 16, rows(w.h2Conv, 0, 2*nb+nb*1, 4096)))
+	gemm.DgemmPacked(false, (2*nb+nb*1)*256, 1, w.cols[:(2*nb+nb*1)*36864], 144, &m.h2ConvFwd, 0, rows(w.h2Conv, 0, 2*nb+nb*1, 4096), 16)
 	kern.AddBiasSites(rows(w.h2Conv, 0, nb, 4096), h2ConvB, nb, 256, 16)
 	// ising16_cnn.maf:11:10  h2 = softplus(h2.conv)
 	kern.RowsNorm2(w.h2ConvQ, rows(w.h2Conv, 2*nb, nb*1, 4096), nb, 1, 4096)
@@ -1055,7 +1063,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 		}
 	}
 	// ising16_cnn.maf:13:11  phi.dense = W·g, W ∈ R^(1×16)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(2*nb, 16, rows(w.g, 0, 2*nb, 16)), mat(1, 16, phiDenseW), 0, mat(2*nb, 1, rows(w.phiDense, 0, 2*nb, 1)))
+	gemm.DgemmPacked(false, 2*nb, 1, rows(w.g, 0, 2*nb, 16), 16, &m.phiDenseFwd, 0, rows(w.phiDense, 0, 2*nb, 1), 1)
 	// ising16_cnn.maf:13:50  phi.quadratic = quadratic(s)
 	kern.RowsNorm2(w.sQ, rows(w.s, 2*nb, nb*1, 256), nb, 1, 256)
 	// σ, σ′, σ″ for the value rows
@@ -1124,15 +1132,12 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 
 // fwdHutchRev computes values, Hutchinson ℓ, probe rows and tangents for the reverse sweep.
 func (m *Model) fwdHutchRev(w *Workspace, nb int) {
-	h1ConvW := m.h1ConvFull   // h1.conv.W expanded from its 96 tied numbers (d4-symmetric kernels), ising16_cnn.maf:10:17
-	h2ConvW := m.h2ConvFull   // h2.conv.W expanded from its 768 tied numbers (d4-symmetric kernels), ising16_cnn.maf:11:19
-	h2ConvB := m.p[864:880]   // h2.conv.b [16], ising16_cnn.maf:11:19
-	phiDenseW := m.p[880:896] // phi.dense.W [1 16], ising16_cnn.maf:13:11
+	h2ConvB := m.p[864:880] // h2.conv.b [16], ising16_cnn.maf:11:19
 	// ising16_cnn.maf:10:17  h1.conv = conv5x5(s), periodic, 1→16 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((nb)*256, 25, w.cols), mat(16, 25, h1ConvW), 0, mat((nb)*256, 16, rows(w.h1Conv, 0, nb, 4096)))
+	gemm.DgemmPacked(false, (nb)*256, 1, w.cols[:(nb)*6400], 25, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, nb, 4096), 16)
 	kern.Im2Col(w.cols, rows(w.s, 2*nb, nb+nb*1, 256), nb+nb*1, w.h1ConvGeom)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((nb+nb*1)*256, 25, w.cols), mat(16, 25, h1ConvW), 0, mat((nb+nb*1)*256, 16, rows(w.h1Conv, 2*nb, nb+nb*1, 4096)))
+	gemm.DgemmPacked(false, (nb+nb*1)*256, 1, w.cols[:(nb+nb*1)*6400], 25, &m.h1ConvFwd, 0, rows(w.h1Conv, 2*nb, nb+nb*1, 4096), 16)
 	// ising16_cnn.maf:10:10  h1 = lncosh(h1.conv)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.RowsNorm2(w.h1ConvQ, rows(w.h1Conv, 2*nb, nb*1, 4096), nb, 1, 4096)
 	// σ, σ′, σ″, σ‴ for the value rows
@@ -1155,7 +1160,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	kern.RowsScale(rows(w.h1, 2*nb, nb*1, 4096), rows(w.h1Conv, 2*nb, nb*1, 4096), w.h1D1, nb, 1, 4096)
 	// ising16_cnn.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.Im2Col(w.cols, rows(w.h1, 0, 3*nb+nb*1, 4096), 3*nb+nb*1, w.h2ConvGeom)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat((3*nb+nb*1)*256, 144, w.cols), mat(16, 144, h2ConvW), 0, mat((3*nb+nb*1)*256, 16, rows(w.h2Conv, 0, 3*nb+nb*1, 4096)))
+	gemm.DgemmPacked(false, (3*nb+nb*1)*256, 1, w.cols[:(3*nb+nb*1)*36864], 144, &m.h2ConvFwd, 0, rows(w.h2Conv, 0, 3*nb+nb*1, 4096), 16)
 	kern.AddBiasSites(rows(w.h2Conv, 0, nb, 4096), h2ConvB, nb, 256, 16)
 	// ising16_cnn.maf:11:10  h2 = softplus(h2.conv)
 	kern.RowsNorm2(w.h2ConvQ, rows(w.h2Conv, 2*nb, nb*1, 4096), nb, 1, 4096)
@@ -1220,7 +1225,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 		}
 	}
 	// ising16_cnn.maf:13:11  phi.dense = W·g, W ∈ R^(1×16)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(3*nb, 16, rows(w.g, 0, 3*nb, 16)), mat(1, 16, phiDenseW), 0, mat(3*nb, 1, rows(w.phiDense, 0, 3*nb, 1)))
+	gemm.DgemmPacked(false, 3*nb, 1, rows(w.g, 0, 3*nb, 16), 16, &m.phiDenseFwd, 0, rows(w.phiDense, 0, 3*nb, 1), 1)
 	// ising16_cnn.maf:13:50  phi.quadratic = quadratic(s)
 	kern.RowsNorm2(w.sQ, rows(w.s, 2*nb, nb*1, 256), nb, 1, 256)
 	// σ, σ′, σ″, σ‴ for the value rows
@@ -1314,9 +1319,6 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 // bwdGrad backpropagates ∂φ/∂(every node) for the values of one chunk; ∇φ ends
 // in the input's cotangent rows. It uses σ′ from the forward pass.
 func (m *Model) bwdGrad(w *Workspace, nb int) {
-	h1ConvW := m.h1ConvFull   // h1.conv.W expanded from its 96 tied numbers (d4-symmetric kernels), ising16_cnn.maf:10:17
-	h2ConvW := m.h2ConvFull   // h2.conv.W expanded from its 768 tied numbers (d4-symmetric kernels), ising16_cnn.maf:11:19
-	phiDenseW := m.p[880:896] // phi.dense.W [1 16], ising16_cnn.maf:13:11
 	clear(rows(w.sB, 0, nb, 256))
 	clear(rows(w.h1ConvB, 0, nb, 4096))
 	clear(rows(w.h1B, 0, nb, 4096))
@@ -1370,7 +1372,7 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 		}
 	}
 	// ising16_cnn.maf:13:11  phi.dense = W·g, W ∈ R^(1×16)  (backpropagation)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(nb, 1, rows(w.phiDenseB, 0, nb, 1)), mat(1, 16, phiDenseW), 1, mat(nb, 16, rows(w.gB, 0, nb, 16)))
+	gemm.DgemmPacked(false, nb, 1, rows(w.phiDenseB, 0, nb, 1), 1, &m.phiDenseBwd, 1, rows(w.gB, 0, nb, 16), 16)
 	// ising16_cnn.maf:12:9  g = mean over sites of h2 (per channel)  (backpropagation)
 	{
 		x, o := rows(w.h2B, 0, nb, 4096), rows(w.gB, 0, nb, 16)
@@ -1391,7 +1393,7 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 		}
 	}
 	// ising16_cnn.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels  (backpropagation)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat((nb)*256, 16, rows(w.h2ConvB, 0, nb, 4096)), mat(16, 144, h2ConvW), 0, mat((nb)*256, 144, w.cols))
+	gemm.DgemmPacked(false, (nb)*256, 1, rows(w.h2ConvB, 0, nb, 4096), 16, &m.h2ConvBwd, 0, w.cols[:(nb)*36864], 144)
 	kern.Col2ImAdd(rows(w.h1B, 0, nb, 4096), w.cols, nb, w.h2ConvGeom)
 	// ising16_cnn.maf:10:10  h1 = lncosh(h1.conv)  (backpropagation)
 	{
@@ -1402,7 +1404,7 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 		}
 	}
 	// ising16_cnn.maf:10:17  h1.conv = conv5x5(s), periodic, 1→16 channels  (backpropagation)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat((nb)*256, 16, rows(w.h1ConvB, 0, nb, 4096)), mat(16, 25, h1ConvW), 0, mat((nb)*256, 25, w.cols))
+	gemm.DgemmPacked(false, (nb)*256, 1, rows(w.h1ConvB, 0, nb, 4096), 16, &m.h1ConvBwd, 0, w.cols[:(nb)*6400], 25)
 	kern.Col2ImAdd(rows(w.sB, 0, nb, 256), w.cols, nb, w.h1ConvGeom)
 }
 
@@ -1410,9 +1412,7 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	h1ConvW := m.h1ConvFull   // h1.conv.W expanded from its 96 tied numbers (d4-symmetric kernels), ising16_cnn.maf:10:17
-	h2ConvW := m.h2ConvFull   // h2.conv.W expanded from its 768 tied numbers (d4-symmetric kernels), ising16_cnn.maf:11:19
-	phiDenseW := m.p[880:896] // phi.dense.W [1 16], ising16_cnn.maf:13:11
+	h1ConvW := m.h1ConvFull // h1.conv.W expanded from its 96 tied numbers (d4-symmetric kernels), ising16_cnn.maf:10:17
 	gH1ConvW := w.h1ConvGFull
 	clear(gH1ConvW)
 	gH2ConvW := w.h2ConvGFull
@@ -1544,7 +1544,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		}
 	}
 	// ising16_cnn.maf:13:11  phi.dense = W·g, W ∈ R^(1×16)  (reverse)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiDenseB, 0, 3*nb, 1)), mat(1, 16, phiDenseW), 1, mat(3*nb, 16, rows(w.gB, 0, 3*nb, 16)))
+	gemm.DgemmPacked(false, 3*nb, 1, rows(w.phiDenseB, 0, 3*nb, 1), 1, &m.phiDenseBwd, 1, rows(w.gB, 0, 3*nb, 16), 16)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiDenseB, 0, 3*nb, 1)), mat(3*nb, 16, rows(w.g, 0, 3*nb, 16)), 1, mat(1, 16, gPhiDenseW))
 	// ising16_cnn.maf:12:9  g = mean over sites of h2 (per channel)  (reverse)
 	{
@@ -1597,12 +1597,12 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	}
 	kern.RFScaleAdd(w.h2ConvRFB, w.h2ConvRF, w.h2ConvE, nb, 256, 49, 16)
 	// ising16_cnn.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels  (reverse)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat((3*nb)*256, 16, rows(w.h2ConvB, 0, 3*nb, 4096)), mat(16, 144, h2ConvW), 0, mat((3*nb)*256, 144, w.cols))
+	gemm.DgemmPacked(false, (3*nb)*256, 1, rows(w.h2ConvB, 0, 3*nb, 4096), 16, &m.h2ConvBwd, 0, w.cols[:(3*nb)*36864], 144)
 	kern.Col2ImAdd(rows(w.h1B, 0, 3*nb, 4096), w.cols, 3*nb, w.h2ConvGeom)
 	kern.Im2Col(w.cols, rows(w.h1, 0, 3*nb, 4096), 3*nb, w.h2ConvGeom)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((3*nb)*256, 16, rows(w.h2ConvB, 0, 3*nb, 4096)), mat((3*nb)*256, 144, w.cols), 1, mat(16, 144, gH2ConvW))
 	// receptive-field Jacobian cotangents: J̄_in += RFcol2im(J̄·W), W̄ += J̄ᵀ·RFim2col(J_in)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(nb*12544, 16, w.h2ConvRFB), mat(16, 144, h2ConvW), 0, mat(nb*12544, 144, w.cols))
+	gemm.DgemmPacked(false, nb*12544, 1, w.h2ConvRFB[:nb*200704], 16, &m.h2ConvBwd, 0, w.cols[:nb*1806336], 144)
 	kern.RFCol2ImAdd(w.h1RFB, w.cols, nb, w.h2ConvRFGeom)
 	kern.RFIm2Col(w.cols, w.h1RF, nb, w.h2ConvRFGeom)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*12544, 16, w.h2ConvRFB), mat(nb*12544, 144, w.cols), 1, mat(16, 144, gH2ConvW))
@@ -1628,7 +1628,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	kern.RFScaleAdd(w.h1ConvRFB, w.h1RFB, w.h1D1, nb, 256, 25, 16)
 	kern.RFAddScaledShared(w.h1ConvRFB, w.h1ConvE, h1ConvW, nb, 256, 25, 16)
 	// ising16_cnn.maf:10:17  h1.conv = conv5x5(s), periodic, 1→16 channels  (reverse)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat((nb)*256, 16, rows(w.h1ConvB, 0, nb, 4096)), mat(16, 25, h1ConvW), 0, mat((nb)*256, 25, w.cols))
+	gemm.DgemmPacked(false, (nb)*256, 1, rows(w.h1ConvB, 0, nb, 4096), 16, &m.h1ConvBwd, 0, w.cols[:(nb)*6400], 25)
 	kern.Col2ImAdd(rows(w.sB, 0, nb, 256), w.cols, nb, w.h1ConvGeom)
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((nb)*256, 16, rows(w.h1ConvB, 0, nb, 4096)), mat((nb)*256, 25, w.cols), 1, mat(16, 25, gH1ConvW))
@@ -1646,9 +1646,6 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	h1ConvW := m.h1ConvFull   // h1.conv.W expanded from its 96 tied numbers (d4-symmetric kernels), ising16_cnn.maf:10:17
-	h2ConvW := m.h2ConvFull   // h2.conv.W expanded from its 768 tied numbers (d4-symmetric kernels), ising16_cnn.maf:11:19
-	phiDenseW := m.p[880:896] // phi.dense.W [1 16], ising16_cnn.maf:13:11
 	gH1ConvW := w.h1ConvGFull
 	clear(gH1ConvW)
 	gH2ConvW := w.h2ConvGFull
@@ -1777,7 +1774,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		}
 	}
 	// ising16_cnn.maf:13:11  phi.dense = W·g, W ∈ R^(1×16)  (reverse)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiDenseB, 0, 3*nb, 1)), mat(1, 16, phiDenseW), 1, mat(3*nb, 16, rows(w.gB, 0, 3*nb, 16)))
+	gemm.DgemmPacked(false, 3*nb, 1, rows(w.phiDenseB, 0, 3*nb, 1), 1, &m.phiDenseBwd, 1, rows(w.gB, 0, 3*nb, 16), 16)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiDenseB, 0, 3*nb, 1)), mat(3*nb, 16, rows(w.g, 0, 3*nb, 16)), 1, mat(1, 16, gPhiDenseW))
 	// ising16_cnn.maf:12:9  g = mean over sites of h2 (per channel)  (reverse)
 	{
@@ -1830,7 +1827,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	}
 	kern.RowsScaleAdd(rows(w.h2ConvB, 2*nb, nb*1, 4096), rows(w.h2Conv, 2*nb, nb*1, 4096), w.h2ConvE, nb, 1, 4096)
 	// ising16_cnn.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels  (reverse)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat((3*nb+nb*1)*256, 16, rows(w.h2ConvB, 0, 3*nb+nb*1, 4096)), mat(16, 144, h2ConvW), 0, mat((3*nb+nb*1)*256, 144, w.cols))
+	gemm.DgemmPacked(false, (3*nb+nb*1)*256, 1, rows(w.h2ConvB, 0, 3*nb+nb*1, 4096), 16, &m.h2ConvBwd, 0, w.cols[:(3*nb+nb*1)*36864], 144)
 	kern.Col2ImAdd(rows(w.h1B, 0, 3*nb+nb*1, 4096), w.cols, 3*nb+nb*1, w.h2ConvGeom)
 	kern.Im2Col(w.cols, rows(w.h1, 0, 3*nb+nb*1, 4096), 3*nb+nb*1, w.h2ConvGeom)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((3*nb+nb*1)*256, 16, rows(w.h2ConvB, 0, 3*nb+nb*1, 4096)), mat((3*nb+nb*1)*256, 144, w.cols), 1, mat(16, 144, gH2ConvW))
@@ -1856,7 +1853,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	kern.RowsScaleAdd(rows(w.h1ConvB, 2*nb, nb*1, 4096), rows(w.h1B, 2*nb, nb*1, 4096), w.h1D1, nb, 1, 4096)
 	kern.RowsScaleAdd(rows(w.h1ConvB, 2*nb, nb*1, 4096), rows(w.h1Conv, 2*nb, nb*1, 4096), w.h1ConvE, nb, 1, 4096)
 	// ising16_cnn.maf:10:17  h1.conv = conv5x5(s), periodic, 1→16 channels  (reverse)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat((nb)*256, 16, rows(w.h1ConvB, 0, nb, 4096)), mat(16, 25, h1ConvW), 0, mat((nb)*256, 25, w.cols))
+	gemm.DgemmPacked(false, (nb)*256, 1, rows(w.h1ConvB, 0, nb, 4096), 16, &m.h1ConvBwd, 0, w.cols[:(nb)*6400], 25)
 	kern.Col2ImAdd(rows(w.sB, 0, nb, 256), w.cols, nb, w.h1ConvGeom)
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((nb)*256, 16, rows(w.h1ConvB, 0, nb, 4096)), mat((nb)*256, 25, w.cols), 1, mat(16, 25, gH1ConvW))

@@ -38,6 +38,7 @@ package ising16d4
 
 import (
 	"github.com/mafc-dev/mafc/runtime"
+	gemm "github.com/mafc-dev/mafc/runtime/gemm"
 	"github.com/mafc-dev/mafc/runtime/ir"
 	"github.com/mafc-dev/mafc/runtime/kern"
 	"gonum.org/v1/gonum/blas"
@@ -86,9 +87,13 @@ var group = ir.ProductElements([]ir.Group{"d4"}, ir.Shape{
 // Model is the potential with its parameters. Its methods may be called
 // concurrently with distinct Workspaces while the parameters do not change.
 type Model struct {
-	theta       []float64 // θ, the master copy
-	p           []float64 // the kernels' view of θ (the same slice)
-	hDenseNorm2 []float64 // squared row norms of h.dense's weight (its Jacobian's), refreshed by Sync
+	theta       []float64      // θ, the master copy
+	p           []float64      // the kernels' view of θ (the same slice)
+	hDenseFwd   gemm.PackedB64 // h.dense's weight packed as Wᵀ for forward products, refreshed by Sync
+	hDenseBwd   gemm.PackedB64 // h.dense's weight packed as W for backward products, refreshed by Sync
+	hDenseNorm2 []float64      // squared row norms of h.dense's weight (its Jacobian's), refreshed by Sync
+	phiFwd      gemm.PackedB64 // phi's weight packed as Wᵀ for forward products, refreshed by Sync
+	phiBwd      gemm.PackedB64 // phi's weight packed as W for backward products, refreshed by Sync
 }
 
 // New returns the model with θ initialised as the spec says (scheme and seed).
@@ -130,9 +135,16 @@ func (m *Model) Params() []float64 {
 // Sync refreshes everything derived from θ: call it after every change of Params.
 // It does not allocate.
 func (m *Model) Sync() {
-	hDenseW := m.p[0:131072] // h.dense.W [512 256], ising16_d4.maf:9:16
+	hDenseW := m.p[0:131072]   // h.dense.W [512 256], ising16_d4.maf:9:16
+	phiW := m.p[131072:131584] // phi.W [1 512], ising16_d4.maf:10:11
+	// h.dense: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
+	m.hDenseFwd.Pack(true, 256, 512, hDenseW, 256)
+	m.hDenseBwd.Pack(false, 512, 256, hDenseW, 256)
 	// h.dense: ‖W_j‖², the Jacobian's squared row norms (closed-form Laplacian)
 	kern.RowNorms(m.hDenseNorm2, hDenseW, 512, 256)
+	// phi: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
+	m.phiFwd.Pack(true, 512, 1, phiW, 512)
+	m.phiBwd.Pack(false, 1, 512, phiW, 512)
 }
 
 var program = sync.OnceValue(func() *ir.Program {
@@ -478,23 +490,19 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 
 // fwdValues computes the values of every node, and σ′ for backpropagation.
 func (m *Model) fwdValues(w *Workspace, nb int) {
-	hDenseW := m.p[0:131072]   // h.dense.W [512 256], ising16_d4.maf:9:16
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16_d4.maf:10:11
 	// ising16_d4.maf:9:16  h.dense = W·s, W ∈ R^(512×256)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 256, rows(w.s, 0, nb, 256)), mat(512, 256, hDenseW), 0, mat(nb, 512, rows(w.hDense, 0, nb, 512)))
+	gemm.DgemmPacked(false, nb, 1, rows(w.s, 0, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 512), 512)
 	// ising16_d4.maf:9:9  h = lncosh(h.dense)
 	// σ, σ′ for the value rows
 	kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], nil, nil, rows(w.hDense, 0, nb, 512))
 	// ising16_d4.maf:10:11  phi = W·h, W ∈ R^(1×512)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 512, rows(w.h, 0, nb, 512)), mat(1, 512, phiW), 0, mat(nb, 1, rows(w.phi, 0, nb, 1)))
+	gemm.DgemmPacked(false, nb, 1, rows(w.h, 0, nb, 512), 512, &m.phiFwd, 0, rows(w.phi, 0, nb, 1), 1)
 }
 
 // fwdLaplacian computes values, Laplacian vectors ℓ and the Jacobians the exact Δφ needs.
 func (m *Model) fwdLaplacian(w *Workspace, nb int) {
-	hDenseW := m.p[0:131072]   // h.dense.W [512 256], ising16_d4.maf:9:16
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16_d4.maf:10:11
 	// ising16_d4.maf:9:16  h.dense = W·s, W ∈ R^(512×256)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 256, rows(w.s, 0, nb, 256)), mat(512, 256, hDenseW), 0, mat(nb, 512, rows(w.hDense, 0, nb, 512)))
+	gemm.DgemmPacked(false, nb, 1, rows(w.s, 0, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 512), 512)
 	// ising16_d4.maf:9:9  h = lncosh(h.dense)
 	// σ, σ′, σ″ for the value rows
 	kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], nil, rows(w.hDense, 0, nb, 512))
@@ -511,16 +519,14 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 		}
 	}
 	// ising16_d4.maf:10:11  phi = W·h, W ∈ R^(1×512)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(2*nb, 512, rows(w.h, 0, 2*nb, 512)), mat(1, 512, phiW), 0, mat(2*nb, 1, rows(w.phi, 0, 2*nb, 1)))
+	gemm.DgemmPacked(false, 2*nb, 1, rows(w.h, 0, 2*nb, 512), 512, &m.phiFwd, 0, rows(w.phi, 0, 2*nb, 1), 1)
 }
 
 // fwdReverse computes values, ℓ, Jacobians and tangents t = J·u for the reverse sweep.
 func (m *Model) fwdReverse(w *Workspace, nb int) {
-	hDenseW := m.p[0:131072]   // h.dense.W [512 256], ising16_d4.maf:9:16
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16_d4.maf:10:11
 	// ising16_d4.maf:9:16  h.dense = W·s, W ∈ R^(512×256)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 256, rows(w.s, 0, nb, 256)), mat(512, 256, hDenseW), 0, mat(nb, 512, rows(w.hDense, 0, nb, 512)))
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 256, rows(w.s, 2*nb, nb, 256)), mat(512, 256, hDenseW), 0, mat(nb, 512, rows(w.hDense, 2*nb, nb, 512)))
+	gemm.DgemmPacked(false, nb, 1, rows(w.s, 0, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 512), 512)
+	gemm.DgemmPacked(false, nb, 1, rows(w.s, 2*nb, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 2*nb, nb, 512), 512)
 	// ising16_d4.maf:9:9  h = lncosh(h.dense)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], w.hD3[:nb*512], rows(w.hDense, 0, nb, 512))
@@ -539,16 +545,14 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		}
 	}
 	// ising16_d4.maf:10:11  phi = W·h, W ∈ R^(1×512)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(3*nb, 512, rows(w.h, 0, 3*nb, 512)), mat(1, 512, phiW), 0, mat(3*nb, 1, rows(w.phi, 0, 3*nb, 1)))
+	gemm.DgemmPacked(false, 3*nb, 1, rows(w.h, 0, 3*nb, 512), 512, &m.phiFwd, 0, rows(w.phi, 0, 3*nb, 1), 1)
 }
 
 // fwdHutch computes values and Hutchinson Laplacian vectors from the probe rows.
 func (m *Model) fwdHutch(w *Workspace, nb int) {
-	hDenseW := m.p[0:131072]   // h.dense.W [512 256], ising16_d4.maf:9:16
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16_d4.maf:10:11
 	// ising16_d4.maf:9:16  h.dense = W·s, W ∈ R^(512×256)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 256, rows(w.s, 0, nb, 256)), mat(512, 256, hDenseW), 0, mat(nb, 512, rows(w.hDense, 0, nb, 512)))
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb*1, 256, rows(w.s, 2*nb, nb*1, 256)), mat(512, 256, hDenseW), 0, mat(nb*1, 512, rows(w.hDense, 2*nb, nb*1, 512)))
+	gemm.DgemmPacked(false, nb, 1, rows(w.s, 0, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 512), 512)
+	gemm.DgemmPacked(false, nb*1, 1, rows(w.s, 2*nb, nb*1, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 2*nb, nb*1, 512), 512)
 	// ising16_d4.maf:9:9  h = lncosh(h.dense)
 	kern.RowsNorm2(w.hDenseQ, rows(w.hDense, 2*nb, nb*1, 512), nb, 1, 512)
 	// σ, σ′, σ″ for the value rows
@@ -567,16 +571,14 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 		}
 	}
 	// ising16_d4.maf:10:11  phi = W·h, W ∈ R^(1×512)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(2*nb, 512, rows(w.h, 0, 2*nb, 512)), mat(1, 512, phiW), 0, mat(2*nb, 1, rows(w.phi, 0, 2*nb, 1)))
+	gemm.DgemmPacked(false, 2*nb, 1, rows(w.h, 0, 2*nb, 512), 512, &m.phiFwd, 0, rows(w.phi, 0, 2*nb, 1), 1)
 }
 
 // fwdHutchRev computes values, Hutchinson ℓ, probe rows and tangents for the reverse sweep.
 func (m *Model) fwdHutchRev(w *Workspace, nb int) {
-	hDenseW := m.p[0:131072]   // h.dense.W [512 256], ising16_d4.maf:9:16
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16_d4.maf:10:11
 	// ising16_d4.maf:9:16  h.dense = W·s, W ∈ R^(512×256)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 256, rows(w.s, 0, nb, 256)), mat(512, 256, hDenseW), 0, mat(nb, 512, rows(w.hDense, 0, nb, 512)))
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb+nb*1, 256, rows(w.s, 2*nb, nb+nb*1, 256)), mat(512, 256, hDenseW), 0, mat(nb+nb*1, 512, rows(w.hDense, 2*nb, nb+nb*1, 512)))
+	gemm.DgemmPacked(false, nb, 1, rows(w.s, 0, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 512), 512)
+	gemm.DgemmPacked(false, nb+nb*1, 1, rows(w.s, 2*nb, nb+nb*1, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 2*nb, nb+nb*1, 512), 512)
 	// ising16_d4.maf:9:9  h = lncosh(h.dense)
 	kern.RowsNorm2(w.hDenseQ, rows(w.hDense, 2*nb, nb*1, 512), nb, 1, 512)
 	// σ, σ′, σ″, σ‴ for the value rows
@@ -597,14 +599,12 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 		}
 	}
 	// ising16_d4.maf:10:11  phi = W·h, W ∈ R^(1×512)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(3*nb, 512, rows(w.h, 0, 3*nb, 512)), mat(1, 512, phiW), 0, mat(3*nb, 1, rows(w.phi, 0, 3*nb, 1)))
+	gemm.DgemmPacked(false, 3*nb, 1, rows(w.h, 0, 3*nb, 512), 512, &m.phiFwd, 0, rows(w.phi, 0, 3*nb, 1), 1)
 }
 
 // bwdGrad backpropagates ∂φ/∂(every node) for the values of one chunk; ∇φ ends
 // in the input's cotangent rows. It uses σ′ from the forward pass.
 func (m *Model) bwdGrad(w *Workspace, nb int) {
-	hDenseW := m.p[0:131072]   // h.dense.W [512 256], ising16_d4.maf:9:16
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16_d4.maf:10:11
 	clear(rows(w.sB, 0, nb, 256))
 	clear(rows(w.hDenseB, 0, nb, 512))
 	clear(rows(w.hB, 0, nb, 512))
@@ -613,7 +613,7 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 		w.phiB[b] = 1
 	}
 	// ising16_d4.maf:10:11  phi = W·h, W ∈ R^(1×512)  (backpropagation)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(nb, 1, rows(w.phiB, 0, nb, 1)), mat(1, 512, phiW), 1, mat(nb, 512, rows(w.hB, 0, nb, 512)))
+	gemm.DgemmPacked(false, nb, 1, rows(w.phiB, 0, nb, 1), 1, &m.phiBwd, 1, rows(w.hB, 0, nb, 512), 512)
 	// ising16_d4.maf:9:9  h = lncosh(h.dense)  (backpropagation)
 	{
 		a, y := rows(w.hDenseB, 0, nb, 512), rows(w.hB, 0, nb, 512)
@@ -623,15 +623,14 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 		}
 	}
 	// ising16_d4.maf:9:16  h.dense = W·s, W ∈ R^(512×256)  (backpropagation)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(nb, 512, rows(w.hDenseB, 0, nb, 512)), mat(512, 256, hDenseW), 1, mat(nb, 256, rows(w.sB, 0, nb, 256)))
+	gemm.DgemmPacked(false, nb, 1, rows(w.hDenseB, 0, nb, 512), 512, &m.hDenseBwd, 1, rows(w.sB, 0, nb, 256), 256)
 }
 
 // bwdReverse is the reverse sweep of fwdReverse: it seeds the output's cotangent
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	hDenseW := m.p[0:131072]   // h.dense.W [512 256], ising16_d4.maf:9:16
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16_d4.maf:10:11
+	hDenseW := m.p[0:131072] // h.dense.W [512 256], ising16_d4.maf:9:16
 	gHDenseW := grad[0:131072]
 	gPhiW := grad[131072:131584]
 	clear(rows(w.sB, 0, 3*nb, 256))
@@ -649,7 +648,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		w.phiB[2*nb+b] = wt
 	}
 	// ising16_d4.maf:10:11  phi = W·h, W ∈ R^(1×512)  (reverse)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(1, 512, phiW), 1, mat(3*nb, 512, rows(w.hB, 0, 3*nb, 512)))
+	gemm.DgemmPacked(false, 3*nb, 1, rows(w.phiB, 0, 3*nb, 1), 1, &m.phiBwd, 1, rows(w.hB, 0, 3*nb, 512), 512)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(3*nb, 512, rows(w.h, 0, 3*nb, 512)), 1, mat(1, 512, gPhiW))
 	// ising16_d4.maf:9:9  h = lncosh(h.dense)  (reverse)
 	{
@@ -669,7 +668,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		}
 	}
 	// ising16_d4.maf:9:16  h.dense = W·s, W ∈ R^(512×256)  (reverse)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(nb, 512, rows(w.hDenseB, 0, nb, 512)), mat(512, 256, hDenseW), 1, mat(nb, 256, rows(w.sB, 0, nb, 256)))
+	gemm.DgemmPacked(false, nb, 1, rows(w.hDenseB, 0, nb, 512), 512, &m.hDenseBwd, 1, rows(w.sB, 0, nb, 256), 256)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb, 512, rows(w.hDenseB, 0, nb, 512)), mat(nb, 256, rows(w.s, 0, nb, 256)), 1, mat(512, 256, gHDenseW))
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb, 512, rows(w.hDenseB, 2*nb, nb, 512)), mat(nb, 256, rows(w.s, 2*nb, nb, 256)), 1, mat(512, 256, gHDenseW))
 	// J̄_b = diag(2σ″ℓ̄)_b·W and J_x = I: W̄ += diag(Σ_b 2σ″ℓ̄)·W
@@ -680,8 +679,6 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	hDenseW := m.p[0:131072]   // h.dense.W [512 256], ising16_d4.maf:9:16
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16_d4.maf:10:11
 	gHDenseW := grad[0:131072]
 	gPhiW := grad[131072:131584]
 	clear(rows(w.sB, 0, 3*nb+nb*1, 256))
@@ -699,7 +696,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		w.phiB[2*nb+b] = wt
 	}
 	// ising16_d4.maf:10:11  phi = W·h, W ∈ R^(1×512)  (reverse)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(1, 512, phiW), 1, mat(3*nb, 512, rows(w.hB, 0, 3*nb, 512)))
+	gemm.DgemmPacked(false, 3*nb, 1, rows(w.phiB, 0, 3*nb, 1), 1, &m.phiBwd, 1, rows(w.hB, 0, 3*nb, 512), 512)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(3*nb, 512, rows(w.h, 0, 3*nb, 512)), 1, mat(1, 512, gPhiW))
 	// ising16_d4.maf:9:9  h = lncosh(h.dense)  (reverse)
 	{
@@ -720,7 +717,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	}
 	kern.RowsScaleAdd(rows(w.hDenseB, 2*nb, nb*1, 512), rows(w.hDense, 2*nb, nb*1, 512), w.hDenseE, nb, 1, 512)
 	// ising16_d4.maf:9:16  h.dense = W·s, W ∈ R^(512×256)  (reverse)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(nb, 512, rows(w.hDenseB, 0, nb, 512)), mat(512, 256, hDenseW), 1, mat(nb, 256, rows(w.sB, 0, nb, 256)))
+	gemm.DgemmPacked(false, nb, 1, rows(w.hDenseB, 0, nb, 512), 512, &m.hDenseBwd, 1, rows(w.sB, 0, nb, 256), 256)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb, 512, rows(w.hDenseB, 0, nb, 512)), mat(nb, 256, rows(w.s, 0, nb, 256)), 1, mat(512, 256, gHDenseW))
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb+nb*1, 512, rows(w.hDenseB, 2*nb, nb+nb*1, 512)), mat(nb+nb*1, 256, rows(w.s, 2*nb, nb+nb*1, 256)), 1, mat(512, 256, gHDenseW))
 }

@@ -34,6 +34,7 @@ package ising16f32
 
 import (
 	"github.com/mafc-dev/mafc/runtime"
+	gemm "github.com/mafc-dev/mafc/runtime/gemm"
 	"github.com/mafc-dev/mafc/runtime/ir"
 	"github.com/mafc-dev/mafc/runtime/kern"
 	"gonum.org/v1/gonum/blas"
@@ -74,9 +75,13 @@ const irJSON = "{\"name\":\"ising16f32\",\"doc\":\"The paper's Ising potential w
 // Model is the potential with its parameters. Its methods may be called
 // concurrently with distinct Workspaces while the parameters do not change.
 type Model struct {
-	theta       []float64 // θ, the master copy
-	p           []float32 // θ in float32, refreshed by Sync
-	hDenseNorm2 []float32 // squared row norms of h.dense's weight (its Jacobian's), refreshed by Sync
+	theta       []float64      // θ, the master copy
+	p           []float32      // θ in float32, refreshed by Sync
+	hDenseFwd   gemm.PackedB32 // h.dense's weight packed as Wᵀ for forward products, refreshed by Sync
+	hDenseBwd   gemm.PackedB32 // h.dense's weight packed as W for backward products, refreshed by Sync
+	hDenseNorm2 []float32      // squared row norms of h.dense's weight (its Jacobian's), refreshed by Sync
+	phiFwd      gemm.PackedB32 // phi's weight packed as Wᵀ for forward products, refreshed by Sync
+	phiBwd      gemm.PackedB32 // phi's weight packed as W for backward products, refreshed by Sync
 }
 
 // New returns the model with θ initialised as the spec says (scheme and seed).
@@ -118,12 +123,19 @@ func (m *Model) Params() []float64 {
 // Sync refreshes everything derived from θ: call it after every change of Params.
 // It does not allocate.
 func (m *Model) Sync() {
-	hDenseW := m.p[0:131072] // h.dense.W [512 256], ising16_f32.maf:9:16
+	hDenseW := m.p[0:131072]   // h.dense.W [512 256], ising16_f32.maf:9:16
+	phiW := m.p[131072:131584] // phi.W [1 512], ising16_f32.maf:10:11
 	for i, v := range m.theta {
 		m.p[i] = float32(v)
 	}
+	// h.dense: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
+	m.hDenseFwd.Pack(true, 256, 512, hDenseW, 256)
+	m.hDenseBwd.Pack(false, 512, 256, hDenseW, 256)
 	// h.dense: ‖W_j‖², the Jacobian's squared row norms (closed-form Laplacian)
 	kern.RowNorms(m.hDenseNorm2, hDenseW, 512, 256)
+	// phi: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
+	m.phiFwd.Pack(true, 512, 1, phiW, 512)
+	m.phiBwd.Pack(false, 1, 512, phiW, 512)
 }
 
 var program = sync.OnceValue(func() *ir.Program {
@@ -473,23 +485,19 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 
 // fwdValues computes the values of every node, and σ′ for backpropagation.
 func (m *Model) fwdValues(w *Workspace, nb int) {
-	hDenseW := m.p[0:131072]   // h.dense.W [512 256], ising16_f32.maf:9:16
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16_f32.maf:10:11
 	// ising16_f32.maf:9:16  h.dense = W·x, W ∈ R^(512×256)
-	blas32.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 256, rows(w.x, 0, nb, 256)), mat(512, 256, hDenseW), 0, mat(nb, 512, rows(w.hDense, 0, nb, 512)))
+	gemm.SgemmPacked(false, nb, 1, rows(w.x, 0, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 512), 512)
 	// ising16_f32.maf:9:9  h = lncosh(h.dense)
 	// σ, σ′ for the value rows
 	kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], nil, nil, rows(w.hDense, 0, nb, 512))
 	// ising16_f32.maf:10:11  phi = W·h, W ∈ R^(1×512)
-	blas32.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 512, rows(w.h, 0, nb, 512)), mat(1, 512, phiW), 0, mat(nb, 1, rows(w.phi, 0, nb, 1)))
+	gemm.SgemmPacked(false, nb, 1, rows(w.h, 0, nb, 512), 512, &m.phiFwd, 0, rows(w.phi, 0, nb, 1), 1)
 }
 
 // fwdLaplacian computes values, Laplacian vectors ℓ and the Jacobians the exact Δφ needs.
 func (m *Model) fwdLaplacian(w *Workspace, nb int) {
-	hDenseW := m.p[0:131072]   // h.dense.W [512 256], ising16_f32.maf:9:16
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16_f32.maf:10:11
 	// ising16_f32.maf:9:16  h.dense = W·x, W ∈ R^(512×256)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
-	blas32.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 256, rows(w.x, 0, nb, 256)), mat(512, 256, hDenseW), 0, mat(nb, 512, rows(w.hDense, 0, nb, 512)))
+	gemm.SgemmPacked(false, nb, 1, rows(w.x, 0, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 512), 512)
 	// ising16_f32.maf:9:9  h = lncosh(h.dense)
 	// σ, σ′, σ″ for the value rows
 	kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], nil, rows(w.hDense, 0, nb, 512))
@@ -506,16 +514,14 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 		}
 	}
 	// ising16_f32.maf:10:11  phi = W·h, W ∈ R^(1×512)
-	blas32.Gemm(blas.NoTrans, blas.Trans, 1, mat(2*nb, 512, rows(w.h, 0, 2*nb, 512)), mat(1, 512, phiW), 0, mat(2*nb, 1, rows(w.phi, 0, 2*nb, 1)))
+	gemm.SgemmPacked(false, 2*nb, 1, rows(w.h, 0, 2*nb, 512), 512, &m.phiFwd, 0, rows(w.phi, 0, 2*nb, 1), 1)
 }
 
 // fwdReverse computes values, ℓ, Jacobians and tangents t = J·u for the reverse sweep.
 func (m *Model) fwdReverse(w *Workspace, nb int) {
-	hDenseW := m.p[0:131072]   // h.dense.W [512 256], ising16_f32.maf:9:16
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16_f32.maf:10:11
 	// ising16_f32.maf:9:16  h.dense = W·x, W ∈ R^(512×256)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
-	blas32.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 256, rows(w.x, 0, nb, 256)), mat(512, 256, hDenseW), 0, mat(nb, 512, rows(w.hDense, 0, nb, 512)))
-	blas32.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 256, rows(w.x, 2*nb, nb, 256)), mat(512, 256, hDenseW), 0, mat(nb, 512, rows(w.hDense, 2*nb, nb, 512)))
+	gemm.SgemmPacked(false, nb, 1, rows(w.x, 0, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 512), 512)
+	gemm.SgemmPacked(false, nb, 1, rows(w.x, 2*nb, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 2*nb, nb, 512), 512)
 	// ising16_f32.maf:9:9  h = lncosh(h.dense)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], w.hD3[:nb*512], rows(w.hDense, 0, nb, 512))
@@ -534,16 +540,14 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		}
 	}
 	// ising16_f32.maf:10:11  phi = W·h, W ∈ R^(1×512)
-	blas32.Gemm(blas.NoTrans, blas.Trans, 1, mat(3*nb, 512, rows(w.h, 0, 3*nb, 512)), mat(1, 512, phiW), 0, mat(3*nb, 1, rows(w.phi, 0, 3*nb, 1)))
+	gemm.SgemmPacked(false, 3*nb, 1, rows(w.h, 0, 3*nb, 512), 512, &m.phiFwd, 0, rows(w.phi, 0, 3*nb, 1), 1)
 }
 
 // fwdHutch computes values and Hutchinson Laplacian vectors from the probe rows.
 func (m *Model) fwdHutch(w *Workspace, nb int) {
-	hDenseW := m.p[0:131072]   // h.dense.W [512 256], ising16_f32.maf:9:16
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16_f32.maf:10:11
 	// ising16_f32.maf:9:16  h.dense = W·x, W ∈ R^(512×256)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	blas32.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 256, rows(w.x, 0, nb, 256)), mat(512, 256, hDenseW), 0, mat(nb, 512, rows(w.hDense, 0, nb, 512)))
-	blas32.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb*1, 256, rows(w.x, 2*nb, nb*1, 256)), mat(512, 256, hDenseW), 0, mat(nb*1, 512, rows(w.hDense, 2*nb, nb*1, 512)))
+	gemm.SgemmPacked(false, nb, 1, rows(w.x, 0, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 512), 512)
+	gemm.SgemmPacked(false, nb*1, 1, rows(w.x, 2*nb, nb*1, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 2*nb, nb*1, 512), 512)
 	// ising16_f32.maf:9:9  h = lncosh(h.dense)
 	kern.RowsNorm2(w.hDenseQ, rows(w.hDense, 2*nb, nb*1, 512), nb, 1, 512)
 	// σ, σ′, σ″ for the value rows
@@ -562,16 +566,14 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 		}
 	}
 	// ising16_f32.maf:10:11  phi = W·h, W ∈ R^(1×512)
-	blas32.Gemm(blas.NoTrans, blas.Trans, 1, mat(2*nb, 512, rows(w.h, 0, 2*nb, 512)), mat(1, 512, phiW), 0, mat(2*nb, 1, rows(w.phi, 0, 2*nb, 1)))
+	gemm.SgemmPacked(false, 2*nb, 1, rows(w.h, 0, 2*nb, 512), 512, &m.phiFwd, 0, rows(w.phi, 0, 2*nb, 1), 1)
 }
 
 // fwdHutchRev computes values, Hutchinson ℓ, probe rows and tangents for the reverse sweep.
 func (m *Model) fwdHutchRev(w *Workspace, nb int) {
-	hDenseW := m.p[0:131072]   // h.dense.W [512 256], ising16_f32.maf:9:16
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16_f32.maf:10:11
 	// ising16_f32.maf:9:16  h.dense = W·x, W ∈ R^(512×256)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	blas32.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 256, rows(w.x, 0, nb, 256)), mat(512, 256, hDenseW), 0, mat(nb, 512, rows(w.hDense, 0, nb, 512)))
-	blas32.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb+nb*1, 256, rows(w.x, 2*nb, nb+nb*1, 256)), mat(512, 256, hDenseW), 0, mat(nb+nb*1, 512, rows(w.hDense, 2*nb, nb+nb*1, 512)))
+	gemm.SgemmPacked(false, nb, 1, rows(w.x, 0, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 512), 512)
+	gemm.SgemmPacked(false, nb+nb*1, 1, rows(w.x, 2*nb, nb+nb*1, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 2*nb, nb+nb*1, 512), 512)
 	// ising16_f32.maf:9:9  h = lncosh(h.dense)
 	kern.RowsNorm2(w.hDenseQ, rows(w.hDense, 2*nb, nb*1, 512), nb, 1, 512)
 	// σ, σ′, σ″, σ‴ for the value rows
@@ -592,14 +594,12 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 		}
 	}
 	// ising16_f32.maf:10:11  phi = W·h, W ∈ R^(1×512)
-	blas32.Gemm(blas.NoTrans, blas.Trans, 1, mat(3*nb, 512, rows(w.h, 0, 3*nb, 512)), mat(1, 512, phiW), 0, mat(3*nb, 1, rows(w.phi, 0, 3*nb, 1)))
+	gemm.SgemmPacked(false, 3*nb, 1, rows(w.h, 0, 3*nb, 512), 512, &m.phiFwd, 0, rows(w.phi, 0, 3*nb, 1), 1)
 }
 
 // bwdGrad backpropagates ∂φ/∂(every node) for the values of one chunk; ∇φ ends
 // in the input's cotangent rows. It uses σ′ from the forward pass.
 func (m *Model) bwdGrad(w *Workspace, nb int) {
-	hDenseW := m.p[0:131072]   // h.dense.W [512 256], ising16_f32.maf:9:16
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16_f32.maf:10:11
 	clear(rows(w.xB, 0, nb, 256))
 	clear(rows(w.hDenseB, 0, nb, 512))
 	clear(rows(w.hB, 0, nb, 512))
@@ -608,7 +608,7 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 		w.phiB[b] = 1
 	}
 	// ising16_f32.maf:10:11  phi = W·h, W ∈ R^(1×512)  (backpropagation)
-	blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(nb, 1, rows(w.phiB, 0, nb, 1)), mat(1, 512, phiW), 1, mat(nb, 512, rows(w.hB, 0, nb, 512)))
+	gemm.SgemmPacked(false, nb, 1, rows(w.phiB, 0, nb, 1), 1, &m.phiBwd, 1, rows(w.hB, 0, nb, 512), 512)
 	// ising16_f32.maf:9:9  h = lncosh(h.dense)  (backpropagation)
 	{
 		a, y := rows(w.hDenseB, 0, nb, 512), rows(w.hB, 0, nb, 512)
@@ -618,15 +618,14 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 		}
 	}
 	// ising16_f32.maf:9:16  h.dense = W·x, W ∈ R^(512×256)  (backpropagation)
-	blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(nb, 512, rows(w.hDenseB, 0, nb, 512)), mat(512, 256, hDenseW), 1, mat(nb, 256, rows(w.xB, 0, nb, 256)))
+	gemm.SgemmPacked(false, nb, 1, rows(w.hDenseB, 0, nb, 512), 512, &m.hDenseBwd, 1, rows(w.xB, 0, nb, 256), 256)
 }
 
 // bwdReverse is the reverse sweep of fwdReverse: it seeds the output's cotangent
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, grad []float32) {
-	hDenseW := m.p[0:131072]   // h.dense.W [512 256], ising16_f32.maf:9:16
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16_f32.maf:10:11
+	hDenseW := m.p[0:131072] // h.dense.W [512 256], ising16_f32.maf:9:16
 	gHDenseW := grad[0:131072]
 	gPhiW := grad[131072:131584]
 	clear(rows(w.xB, 0, 3*nb, 256))
@@ -644,7 +643,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		w.phiB[2*nb+b] = float32(wt)
 	}
 	// ising16_f32.maf:10:11  phi = W·h, W ∈ R^(1×512)  (reverse)
-	blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(1, 512, phiW), 1, mat(3*nb, 512, rows(w.hB, 0, 3*nb, 512)))
+	gemm.SgemmPacked(false, 3*nb, 1, rows(w.phiB, 0, 3*nb, 1), 1, &m.phiBwd, 1, rows(w.hB, 0, 3*nb, 512), 512)
 	blas32.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(3*nb, 512, rows(w.h, 0, 3*nb, 512)), 1, mat(1, 512, gPhiW))
 	// ising16_f32.maf:9:9  h = lncosh(h.dense)  (reverse)
 	{
@@ -664,7 +663,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		}
 	}
 	// ising16_f32.maf:9:16  h.dense = W·x, W ∈ R^(512×256)  (reverse)
-	blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(nb, 512, rows(w.hDenseB, 0, nb, 512)), mat(512, 256, hDenseW), 1, mat(nb, 256, rows(w.xB, 0, nb, 256)))
+	gemm.SgemmPacked(false, nb, 1, rows(w.hDenseB, 0, nb, 512), 512, &m.hDenseBwd, 1, rows(w.xB, 0, nb, 256), 256)
 	blas32.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb, 512, rows(w.hDenseB, 0, nb, 512)), mat(nb, 256, rows(w.x, 0, nb, 256)), 1, mat(512, 256, gHDenseW))
 	blas32.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb, 512, rows(w.hDenseB, 2*nb, nb, 512)), mat(nb, 256, rows(w.x, 2*nb, nb, 256)), 1, mat(512, 256, gHDenseW))
 	// J̄_b = diag(2σ″ℓ̄)_b·W and J_x = I: W̄ += diag(Σ_b 2σ″ℓ̄)·W
@@ -675,8 +674,6 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, grad []float32) {
-	hDenseW := m.p[0:131072]   // h.dense.W [512 256], ising16_f32.maf:9:16
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16_f32.maf:10:11
 	gHDenseW := grad[0:131072]
 	gPhiW := grad[131072:131584]
 	clear(rows(w.xB, 0, 3*nb+nb*1, 256))
@@ -694,7 +691,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		w.phiB[2*nb+b] = float32(wt)
 	}
 	// ising16_f32.maf:10:11  phi = W·h, W ∈ R^(1×512)  (reverse)
-	blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(1, 512, phiW), 1, mat(3*nb, 512, rows(w.hB, 0, 3*nb, 512)))
+	gemm.SgemmPacked(false, 3*nb, 1, rows(w.phiB, 0, 3*nb, 1), 1, &m.phiBwd, 1, rows(w.hB, 0, 3*nb, 512), 512)
 	blas32.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(3*nb, 512, rows(w.h, 0, 3*nb, 512)), 1, mat(1, 512, gPhiW))
 	// ising16_f32.maf:9:9  h = lncosh(h.dense)  (reverse)
 	{
@@ -715,7 +712,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	}
 	kern.RowsScaleAdd(rows(w.hDenseB, 2*nb, nb*1, 512), rows(w.hDense, 2*nb, nb*1, 512), w.hDenseE, nb, 1, 512)
 	// ising16_f32.maf:9:16  h.dense = W·x, W ∈ R^(512×256)  (reverse)
-	blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(nb, 512, rows(w.hDenseB, 0, nb, 512)), mat(512, 256, hDenseW), 1, mat(nb, 256, rows(w.xB, 0, nb, 256)))
+	gemm.SgemmPacked(false, nb, 1, rows(w.hDenseB, 0, nb, 512), 512, &m.hDenseBwd, 1, rows(w.xB, 0, nb, 256), 256)
 	blas32.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb, 512, rows(w.hDenseB, 0, nb, 512)), mat(nb, 256, rows(w.x, 0, nb, 256)), 1, mat(512, 256, gHDenseW))
 	blas32.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb+nb*1, 512, rows(w.hDenseB, 2*nb, nb+nb*1, 512)), mat(nb+nb*1, 256, rows(w.x, 2*nb, nb+nb*1, 256)), 1, mat(512, 256, gHDenseW))
 }

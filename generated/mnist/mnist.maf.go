@@ -33,6 +33,7 @@ package mnist
 
 import (
 	"github.com/mafc-dev/mafc/runtime"
+	gemm "github.com/mafc-dev/mafc/runtime/gemm"
 	"github.com/mafc-dev/mafc/runtime/ir"
 	"github.com/mafc-dev/mafc/runtime/kern"
 	"gonum.org/v1/gonum/blas"
@@ -73,9 +74,13 @@ const irJSON = "{\"name\":\"mnist\",\"doc\":\"The potential of the paper's MNIST
 // Model is the potential with its parameters. Its methods may be called
 // concurrently with distinct Workspaces while the parameters do not change.
 type Model struct {
-	theta       []float64 // θ, the master copy
-	p           []float64 // the kernels' view of θ (the same slice)
-	hDenseNorm2 []float64 // squared row norms of h.dense's weight (its Jacobian's), refreshed by Sync
+	theta       []float64      // θ, the master copy
+	p           []float64      // the kernels' view of θ (the same slice)
+	hDenseFwd   gemm.PackedB64 // h.dense's weight packed as Wᵀ for forward products, refreshed by Sync
+	hDenseBwd   gemm.PackedB64 // h.dense's weight packed as W for backward products, refreshed by Sync
+	hDenseNorm2 []float64      // squared row norms of h.dense's weight (its Jacobian's), refreshed by Sync
+	phiFwd      gemm.PackedB64 // phi's weight packed as Wᵀ for forward products, refreshed by Sync
+	phiBwd      gemm.PackedB64 // phi's weight packed as W for backward products, refreshed by Sync
 }
 
 // New returns the model with θ initialised as the spec says (scheme and seed).
@@ -117,9 +122,16 @@ func (m *Model) Params() []float64 {
 // Sync refreshes everything derived from θ: call it after every change of Params.
 // It does not allocate.
 func (m *Model) Sync() {
-	hDenseW := m.p[0:802816] // h.dense.W [1024 784], mnist.maf:11:18
+	hDenseW := m.p[0:802816]   // h.dense.W [1024 784], mnist.maf:11:18
+	phiW := m.p[803840:804864] // phi.W [1 1024], mnist.maf:13:11
+	// h.dense: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
+	m.hDenseFwd.Pack(true, 784, 1024, hDenseW, 784)
+	m.hDenseBwd.Pack(false, 1024, 784, hDenseW, 784)
 	// h.dense: ‖W_j‖², the Jacobian's squared row norms (closed-form Laplacian)
 	kern.RowNorms(m.hDenseNorm2, hDenseW, 1024, 784)
+	// phi: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
+	m.phiFwd.Pack(true, 1024, 1, phiW, 1024)
+	m.phiBwd.Pack(false, 1, 1024, phiW, 1024)
 }
 
 var program = sync.OnceValue(func() *ir.Program {
@@ -459,26 +471,22 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 
 // fwdValues computes the values of every node, and σ′ for backpropagation.
 func (m *Model) fwdValues(w *Workspace, nb int) {
-	hDenseW := m.p[0:802816]      // h.dense.W [1024 784], mnist.maf:11:18
 	hDenseB := m.p[802816:803840] // h.dense.b [1024], mnist.maf:11:18
-	phiW := m.p[803840:804864]    // phi.W [1 1024], mnist.maf:13:11
 	// mnist.maf:11:18  h.dense = W·x + b, W ∈ R^(1024×784)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 784, rows(w.x, 0, nb, 784)), mat(1024, 784, hDenseW), 0, mat(nb, 1024, rows(w.hDense, 0, nb, 1024)))
+	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 784), 784, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 1024), 1024)
 	kern.AddBias(rows(w.hDense, 0, nb, 1024), hDenseB, nb, 1024)
 	// mnist.maf:11:9  h = softplus(h.dense)
 	// σ, σ′ for the value rows
 	kern.SoftplusN(rows(w.h, 0, nb, 1024), w.hD1[:nb*1024], nil, nil, rows(w.hDense, 0, nb, 1024))
 	// mnist.maf:13:11  phi = W·h, W ∈ R^(1×1024)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 1024, rows(w.h, 0, nb, 1024)), mat(1, 1024, phiW), 0, mat(nb, 1, rows(w.phi, 0, nb, 1)))
+	gemm.DgemmPacked(false, nb, 1, rows(w.h, 0, nb, 1024), 1024, &m.phiFwd, 0, rows(w.phi, 0, nb, 1), 1)
 }
 
 // fwdLaplacian computes values, Laplacian vectors ℓ and the Jacobians the exact Δφ needs.
 func (m *Model) fwdLaplacian(w *Workspace, nb int) {
-	hDenseW := m.p[0:802816]      // h.dense.W [1024 784], mnist.maf:11:18
 	hDenseB := m.p[802816:803840] // h.dense.b [1024], mnist.maf:11:18
-	phiW := m.p[803840:804864]    // phi.W [1 1024], mnist.maf:13:11
 	// mnist.maf:11:18  h.dense = W·x + b, W ∈ R^(1024×784)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 784, rows(w.x, 0, nb, 784)), mat(1024, 784, hDenseW), 0, mat(nb, 1024, rows(w.hDense, 0, nb, 1024)))
+	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 784), 784, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 1024), 1024)
 	kern.AddBias(rows(w.hDense, 0, nb, 1024), hDenseB, nb, 1024)
 	// mnist.maf:11:9  h = softplus(h.dense)
 	// σ, σ′, σ″ for the value rows
@@ -496,17 +504,15 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 		}
 	}
 	// mnist.maf:13:11  phi = W·h, W ∈ R^(1×1024)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(2*nb, 1024, rows(w.h, 0, 2*nb, 1024)), mat(1, 1024, phiW), 0, mat(2*nb, 1, rows(w.phi, 0, 2*nb, 1)))
+	gemm.DgemmPacked(false, 2*nb, 1, rows(w.h, 0, 2*nb, 1024), 1024, &m.phiFwd, 0, rows(w.phi, 0, 2*nb, 1), 1)
 }
 
 // fwdReverse computes values, ℓ, Jacobians and tangents t = J·u for the reverse sweep.
 func (m *Model) fwdReverse(w *Workspace, nb int) {
-	hDenseW := m.p[0:802816]      // h.dense.W [1024 784], mnist.maf:11:18
 	hDenseB := m.p[802816:803840] // h.dense.b [1024], mnist.maf:11:18
-	phiW := m.p[803840:804864]    // phi.W [1 1024], mnist.maf:13:11
 	// mnist.maf:11:18  h.dense = W·x + b, W ∈ R^(1024×784)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 784, rows(w.x, 0, nb, 784)), mat(1024, 784, hDenseW), 0, mat(nb, 1024, rows(w.hDense, 0, nb, 1024)))
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 784, rows(w.x, 2*nb, nb, 784)), mat(1024, 784, hDenseW), 0, mat(nb, 1024, rows(w.hDense, 2*nb, nb, 1024)))
+	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 784), 784, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 1024), 1024)
+	gemm.DgemmPacked(false, nb, 1, rows(w.x, 2*nb, nb, 784), 784, &m.hDenseFwd, 0, rows(w.hDense, 2*nb, nb, 1024), 1024)
 	kern.AddBias(rows(w.hDense, 0, nb, 1024), hDenseB, nb, 1024)
 	// mnist.maf:11:9  h = softplus(h.dense)
 	// σ, σ′, σ″, σ‴ for the value rows
@@ -526,17 +532,15 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		}
 	}
 	// mnist.maf:13:11  phi = W·h, W ∈ R^(1×1024)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(3*nb, 1024, rows(w.h, 0, 3*nb, 1024)), mat(1, 1024, phiW), 0, mat(3*nb, 1, rows(w.phi, 0, 3*nb, 1)))
+	gemm.DgemmPacked(false, 3*nb, 1, rows(w.h, 0, 3*nb, 1024), 1024, &m.phiFwd, 0, rows(w.phi, 0, 3*nb, 1), 1)
 }
 
 // fwdHutch computes values and Hutchinson Laplacian vectors from the probe rows.
 func (m *Model) fwdHutch(w *Workspace, nb int) {
-	hDenseW := m.p[0:802816]      // h.dense.W [1024 784], mnist.maf:11:18
 	hDenseB := m.p[802816:803840] // h.dense.b [1024], mnist.maf:11:18
-	phiW := m.p[803840:804864]    // phi.W [1 1024], mnist.maf:13:11
 	// mnist.maf:11:18  h.dense = W·x + b, W ∈ R^(1024×784)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 784, rows(w.x, 0, nb, 784)), mat(1024, 784, hDenseW), 0, mat(nb, 1024, rows(w.hDense, 0, nb, 1024)))
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb*1, 784, rows(w.x, 2*nb, nb*1, 784)), mat(1024, 784, hDenseW), 0, mat(nb*1, 1024, rows(w.hDense, 2*nb, nb*1, 1024)))
+	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 784), 784, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 1024), 1024)
+	gemm.DgemmPacked(false, nb*1, 1, rows(w.x, 2*nb, nb*1, 784), 784, &m.hDenseFwd, 0, rows(w.hDense, 2*nb, nb*1, 1024), 1024)
 	kern.AddBias(rows(w.hDense, 0, nb, 1024), hDenseB, nb, 1024)
 	// mnist.maf:11:9  h = softplus(h.dense)
 	kern.RowsNorm2(w.hDenseQ, rows(w.hDense, 2*nb, nb*1, 1024), nb, 1, 1024)
@@ -556,17 +560,15 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 		}
 	}
 	// mnist.maf:13:11  phi = W·h, W ∈ R^(1×1024)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(2*nb, 1024, rows(w.h, 0, 2*nb, 1024)), mat(1, 1024, phiW), 0, mat(2*nb, 1, rows(w.phi, 0, 2*nb, 1)))
+	gemm.DgemmPacked(false, 2*nb, 1, rows(w.h, 0, 2*nb, 1024), 1024, &m.phiFwd, 0, rows(w.phi, 0, 2*nb, 1), 1)
 }
 
 // fwdHutchRev computes values, Hutchinson ℓ, probe rows and tangents for the reverse sweep.
 func (m *Model) fwdHutchRev(w *Workspace, nb int) {
-	hDenseW := m.p[0:802816]      // h.dense.W [1024 784], mnist.maf:11:18
 	hDenseB := m.p[802816:803840] // h.dense.b [1024], mnist.maf:11:18
-	phiW := m.p[803840:804864]    // phi.W [1 1024], mnist.maf:13:11
 	// mnist.maf:11:18  h.dense = W·x + b, W ∈ R^(1024×784)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 784, rows(w.x, 0, nb, 784)), mat(1024, 784, hDenseW), 0, mat(nb, 1024, rows(w.hDense, 0, nb, 1024)))
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb+nb*1, 784, rows(w.x, 2*nb, nb+nb*1, 784)), mat(1024, 784, hDenseW), 0, mat(nb+nb*1, 1024, rows(w.hDense, 2*nb, nb+nb*1, 1024)))
+	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 784), 784, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 1024), 1024)
+	gemm.DgemmPacked(false, nb+nb*1, 1, rows(w.x, 2*nb, nb+nb*1, 784), 784, &m.hDenseFwd, 0, rows(w.hDense, 2*nb, nb+nb*1, 1024), 1024)
 	kern.AddBias(rows(w.hDense, 0, nb, 1024), hDenseB, nb, 1024)
 	// mnist.maf:11:9  h = softplus(h.dense)
 	kern.RowsNorm2(w.hDenseQ, rows(w.hDense, 2*nb, nb*1, 1024), nb, 1, 1024)
@@ -588,14 +590,12 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 		}
 	}
 	// mnist.maf:13:11  phi = W·h, W ∈ R^(1×1024)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(3*nb, 1024, rows(w.h, 0, 3*nb, 1024)), mat(1, 1024, phiW), 0, mat(3*nb, 1, rows(w.phi, 0, 3*nb, 1)))
+	gemm.DgemmPacked(false, 3*nb, 1, rows(w.h, 0, 3*nb, 1024), 1024, &m.phiFwd, 0, rows(w.phi, 0, 3*nb, 1), 1)
 }
 
 // bwdGrad backpropagates ∂φ/∂(every node) for the values of one chunk; ∇φ ends
 // in the input's cotangent rows. It uses σ′ from the forward pass.
 func (m *Model) bwdGrad(w *Workspace, nb int) {
-	hDenseW := m.p[0:802816]   // h.dense.W [1024 784], mnist.maf:11:18
-	phiW := m.p[803840:804864] // phi.W [1 1024], mnist.maf:13:11
 	clear(rows(w.xB, 0, nb, 784))
 	clear(rows(w.hDenseB, 0, nb, 1024))
 	clear(rows(w.hB, 0, nb, 1024))
@@ -604,7 +604,7 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 		w.phiB[b] = 1
 	}
 	// mnist.maf:13:11  phi = W·h, W ∈ R^(1×1024)  (backpropagation)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(nb, 1, rows(w.phiB, 0, nb, 1)), mat(1, 1024, phiW), 1, mat(nb, 1024, rows(w.hB, 0, nb, 1024)))
+	gemm.DgemmPacked(false, nb, 1, rows(w.phiB, 0, nb, 1), 1, &m.phiBwd, 1, rows(w.hB, 0, nb, 1024), 1024)
 	// mnist.maf:11:9  h = softplus(h.dense)  (backpropagation)
 	{
 		a, y := rows(w.hDenseB, 0, nb, 1024), rows(w.hB, 0, nb, 1024)
@@ -614,15 +614,14 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 		}
 	}
 	// mnist.maf:11:18  h.dense = W·x + b, W ∈ R^(1024×784)  (backpropagation)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(nb, 1024, rows(w.hDenseB, 0, nb, 1024)), mat(1024, 784, hDenseW), 1, mat(nb, 784, rows(w.xB, 0, nb, 784)))
+	gemm.DgemmPacked(false, nb, 1, rows(w.hDenseB, 0, nb, 1024), 1024, &m.hDenseBwd, 1, rows(w.xB, 0, nb, 784), 784)
 }
 
 // bwdReverse is the reverse sweep of fwdReverse: it seeds the output's cotangent
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	hDenseW := m.p[0:802816]   // h.dense.W [1024 784], mnist.maf:11:18
-	phiW := m.p[803840:804864] // phi.W [1 1024], mnist.maf:13:11
+	hDenseW := m.p[0:802816] // h.dense.W [1024 784], mnist.maf:11:18
 	gHDenseW := grad[0:802816]
 	gHDenseB := grad[802816:803840]
 	gPhiW := grad[803840:804864]
@@ -641,7 +640,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		w.phiB[2*nb+b] = wt
 	}
 	// mnist.maf:13:11  phi = W·h, W ∈ R^(1×1024)  (reverse)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(1, 1024, phiW), 1, mat(3*nb, 1024, rows(w.hB, 0, 3*nb, 1024)))
+	gemm.DgemmPacked(false, 3*nb, 1, rows(w.phiB, 0, 3*nb, 1), 1, &m.phiBwd, 1, rows(w.hB, 0, 3*nb, 1024), 1024)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(3*nb, 1024, rows(w.h, 0, 3*nb, 1024)), 1, mat(1, 1024, gPhiW))
 	// mnist.maf:11:9  h = softplus(h.dense)  (reverse)
 	{
@@ -661,7 +660,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		}
 	}
 	// mnist.maf:11:18  h.dense = W·x + b, W ∈ R^(1024×784)  (reverse)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(nb, 1024, rows(w.hDenseB, 0, nb, 1024)), mat(1024, 784, hDenseW), 1, mat(nb, 784, rows(w.xB, 0, nb, 784)))
+	gemm.DgemmPacked(false, nb, 1, rows(w.hDenseB, 0, nb, 1024), 1024, &m.hDenseBwd, 1, rows(w.xB, 0, nb, 784), 784)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb, 1024, rows(w.hDenseB, 0, nb, 1024)), mat(nb, 784, rows(w.x, 0, nb, 784)), 1, mat(1024, 784, gHDenseW))
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb, 1024, rows(w.hDenseB, 2*nb, nb, 1024)), mat(nb, 784, rows(w.x, 2*nb, nb, 784)), 1, mat(1024, 784, gHDenseW))
 	// J̄_b = diag(2σ″ℓ̄)_b·W and J_x = I: W̄ += diag(Σ_b 2σ″ℓ̄)·W
@@ -673,8 +672,6 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	hDenseW := m.p[0:802816]   // h.dense.W [1024 784], mnist.maf:11:18
-	phiW := m.p[803840:804864] // phi.W [1 1024], mnist.maf:13:11
 	gHDenseW := grad[0:802816]
 	gHDenseB := grad[802816:803840]
 	gPhiW := grad[803840:804864]
@@ -693,7 +690,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		w.phiB[2*nb+b] = wt
 	}
 	// mnist.maf:13:11  phi = W·h, W ∈ R^(1×1024)  (reverse)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(1, 1024, phiW), 1, mat(3*nb, 1024, rows(w.hB, 0, 3*nb, 1024)))
+	gemm.DgemmPacked(false, 3*nb, 1, rows(w.phiB, 0, 3*nb, 1), 1, &m.phiBwd, 1, rows(w.hB, 0, 3*nb, 1024), 1024)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(3*nb, 1024, rows(w.h, 0, 3*nb, 1024)), 1, mat(1, 1024, gPhiW))
 	// mnist.maf:11:9  h = softplus(h.dense)  (reverse)
 	{
@@ -714,7 +711,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	}
 	kern.RowsScaleAdd(rows(w.hDenseB, 2*nb, nb*1, 1024), rows(w.hDense, 2*nb, nb*1, 1024), w.hDenseE, nb, 1, 1024)
 	// mnist.maf:11:18  h.dense = W·x + b, W ∈ R^(1024×784)  (reverse)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(nb, 1024, rows(w.hDenseB, 0, nb, 1024)), mat(1024, 784, hDenseW), 1, mat(nb, 784, rows(w.xB, 0, nb, 784)))
+	gemm.DgemmPacked(false, nb, 1, rows(w.hDenseB, 0, nb, 1024), 1024, &m.hDenseBwd, 1, rows(w.xB, 0, nb, 784), 784)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb, 1024, rows(w.hDenseB, 0, nb, 1024)), mat(nb, 784, rows(w.x, 0, nb, 784)), 1, mat(1024, 784, gHDenseW))
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb+nb*1, 1024, rows(w.hDenseB, 2*nb, nb+nb*1, 1024)), mat(nb+nb*1, 784, rows(w.x, 2*nb, nb+nb*1, 784)), 1, mat(1024, 784, gHDenseW))
 	kern.SumRows(gHDenseB, rows(w.hDenseB, 0, nb, 1024), nb, 1024)

@@ -46,6 +46,7 @@ package narrow
 
 import (
 	"github.com/mafc-dev/mafc/runtime"
+	gemm "github.com/mafc-dev/mafc/runtime/gemm"
 	"github.com/mafc-dev/mafc/runtime/ir"
 	"github.com/mafc-dev/mafc/runtime/kern"
 	"gonum.org/v1/gonum/blas"
@@ -90,10 +91,18 @@ const irJSON = "{\"name\":\"narrow\",\"doc\":\"A narrow deep MLP on MNIST-sized 
 // Model is the potential with its parameters. Its methods may be called
 // concurrently with distinct Workspaces while the parameters do not change.
 type Model struct {
-	theta        []float64 // θ, the master copy
-	p            []float64 // the kernels' view of θ (the same slice)
-	h1DenseNorm2 []float64 // squared row norms of h1.dense's weight (its Jacobian's), refreshed by Sync
-	h1DenseGram  []float64 // W·Wᵀ of h1.dense's weight, refreshed by Sync
+	theta        []float64      // θ, the master copy
+	p            []float64      // the kernels' view of θ (the same slice)
+	h1DenseFwd   gemm.PackedB64 // h1.dense's weight packed as Wᵀ for forward products, refreshed by Sync
+	h1DenseBwd   gemm.PackedB64 // h1.dense's weight packed as W for backward products, refreshed by Sync
+	h1DenseNorm2 []float64      // squared row norms of h1.dense's weight (its Jacobian's), refreshed by Sync
+	h1DenseGram  []float64      // W·Wᵀ of h1.dense's weight, refreshed by Sync
+	h2DenseFwd   gemm.PackedB64 // h2.dense's weight packed as Wᵀ for forward products, refreshed by Sync
+	h2DenseBwd   gemm.PackedB64 // h2.dense's weight packed as W for backward products, refreshed by Sync
+	h3DenseFwd   gemm.PackedB64 // h3.dense's weight packed as Wᵀ for forward products, refreshed by Sync
+	h3DenseBwd   gemm.PackedB64 // h3.dense's weight packed as W for backward products, refreshed by Sync
+	phiFwd       gemm.PackedB64 // phi's weight packed as Wᵀ for forward products, refreshed by Sync
+	phiBwd       gemm.PackedB64 // phi's weight packed as W for backward products, refreshed by Sync
 }
 
 // New returns the model with θ initialised as the spec says (scheme and seed).
@@ -136,11 +145,26 @@ func (m *Model) Params() []float64 {
 // Sync refreshes everything derived from θ: call it after every change of Params.
 // It does not allocate.
 func (m *Model) Sync() {
-	h1DenseW := m.p[0:37632] // h1.dense.W [48 784], narrow.maf:10:15
+	h1DenseW := m.p[0:37632]     // h1.dense.W [48 784], narrow.maf:10:15
+	h2DenseW := m.p[37680:39984] // h2.dense.W [48 48], narrow.maf:11:19
+	h3DenseW := m.p[40032:41568] // h3.dense.W [32 48], narrow.maf:12:16
+	phiW := m.p[41600:41632]     // phi.W [1 32], narrow.maf:13:11
+	// h1.dense: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
+	m.h1DenseFwd.Pack(true, 784, 48, h1DenseW, 784)
+	m.h1DenseBwd.Pack(false, 48, 784, h1DenseW, 784)
 	// h1.dense: ‖W_j‖², the Jacobian's squared row norms (closed-form Laplacian)
 	kern.RowNorms(m.h1DenseNorm2, h1DenseW, 48, 784)
 	// h1.dense: W·Wᵀ, the base of the Gram-matrix Laplacian
 	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(48, 784, h1DenseW), mat(48, 784, h1DenseW), 0, mat(48, 48, m.h1DenseGram))
+	// h2.dense: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
+	m.h2DenseFwd.Pack(true, 48, 48, h2DenseW, 48)
+	m.h2DenseBwd.Pack(false, 48, 48, h2DenseW, 48)
+	// h3.dense: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
+	m.h3DenseFwd.Pack(true, 48, 32, h3DenseW, 48)
+	m.h3DenseBwd.Pack(false, 32, 48, h3DenseW, 48)
+	// phi: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
+	m.phiFwd.Pack(true, 32, 1, phiW, 32)
+	m.phiBwd.Pack(false, 1, 32, phiW, 32)
 }
 
 var program = sync.OnceValue(func() *ir.Program {
@@ -534,46 +558,40 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 
 // fwdValues computes the values of every node, and σ′ for backpropagation.
 func (m *Model) fwdValues(w *Workspace, nb int) {
-	h1DenseW := m.p[0:37632]     // h1.dense.W [48 784], narrow.maf:10:15
 	h1DenseB := m.p[37632:37680] // h1.dense.b [48], narrow.maf:10:15
-	h2DenseW := m.p[37680:39984] // h2.dense.W [48 48], narrow.maf:11:19
 	h2DenseB := m.p[39984:40032] // h2.dense.b [48], narrow.maf:11:19
-	h3DenseW := m.p[40032:41568] // h3.dense.W [32 48], narrow.maf:12:16
 	h3DenseB := m.p[41568:41600] // h3.dense.b [32], narrow.maf:12:16
-	phiW := m.p[41600:41632]     // phi.W [1 32], narrow.maf:13:11
 	// narrow.maf:10:15  h1.dense = W·x + b, W ∈ R^(48×784)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 784, rows(w.x, 0, nb, 784)), mat(48, 784, h1DenseW), 0, mat(nb, 48, rows(w.h1Dense, 0, nb, 48)))
+	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, nb, 48), 48)
 	kern.AddBias(rows(w.h1Dense, 0, nb, 48), h1DenseB, nb, 48)
 	// narrow.maf:10:10  h1 = tanh(h1.dense)
 	// σ, σ′ for the value rows
 	kern.TanhN(rows(w.h1, 0, nb, 48), w.h1D1[:nb*48], nil, nil, rows(w.h1Dense, 0, nb, 48))
 	// narrow.maf:11:19  h2.dense = W·h1 + b, W ∈ R^(48×48)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 48, rows(w.h1, 0, nb, 48)), mat(48, 48, h2DenseW), 0, mat(nb, 48, rows(w.h2Dense, 0, nb, 48)))
+	gemm.DgemmPacked(false, nb, 1, rows(w.h1, 0, nb, 48), 48, &m.h2DenseFwd, 0, rows(w.h2Dense, 0, nb, 48), 48)
 	kern.AddBias(rows(w.h2Dense, 0, nb, 48), h2DenseB, nb, 48)
 	// narrow.maf:11:10  h2 = softplus(h2.dense)
 	// σ, σ′ for the value rows
 	kern.SoftplusN(rows(w.h2, 0, nb, 48), w.h2D1[:nb*48], nil, nil, rows(w.h2Dense, 0, nb, 48))
 	// narrow.maf:12:16  h3.dense = W·h2 + b, W ∈ R^(32×48)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 48, rows(w.h2, 0, nb, 48)), mat(32, 48, h3DenseW), 0, mat(nb, 32, rows(w.h3Dense, 0, nb, 32)))
+	gemm.DgemmPacked(false, nb, 1, rows(w.h2, 0, nb, 48), 48, &m.h3DenseFwd, 0, rows(w.h3Dense, 0, nb, 32), 32)
 	kern.AddBias(rows(w.h3Dense, 0, nb, 32), h3DenseB, nb, 32)
 	// narrow.maf:12:10  h3 = swish(h3.dense)
 	// σ, σ′ for the value rows
 	kern.SwishN(rows(w.h3, 0, nb, 32), w.h3D1[:nb*32], nil, nil, rows(w.h3Dense, 0, nb, 32))
 	// narrow.maf:13:11  phi = W·h3, W ∈ R^(1×32)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 32, rows(w.h3, 0, nb, 32)), mat(1, 32, phiW), 0, mat(nb, 1, rows(w.phi, 0, nb, 1)))
+	gemm.DgemmPacked(false, nb, 1, rows(w.h3, 0, nb, 32), 32, &m.phiFwd, 0, rows(w.phi, 0, nb, 1), 1)
 }
 
 // fwdLaplacian computes values, Laplacian vectors ℓ and the Jacobians the exact Δφ needs.
 func (m *Model) fwdLaplacian(w *Workspace, nb int) {
-	h1DenseW := m.p[0:37632]     // h1.dense.W [48 784], narrow.maf:10:15
 	h1DenseB := m.p[37632:37680] // h1.dense.b [48], narrow.maf:10:15
 	h2DenseW := m.p[37680:39984] // h2.dense.W [48 48], narrow.maf:11:19
 	h2DenseB := m.p[39984:40032] // h2.dense.b [48], narrow.maf:11:19
 	h3DenseW := m.p[40032:41568] // h3.dense.W [32 48], narrow.maf:12:16
 	h3DenseB := m.p[41568:41600] // h3.dense.b [32], narrow.maf:12:16
-	phiW := m.p[41600:41632]     // phi.W [1 32], narrow.maf:13:11
 	// narrow.maf:10:15  h1.dense = W·x + b, W ∈ R^(48×784)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 784, rows(w.x, 0, nb, 784)), mat(48, 784, h1DenseW), 0, mat(nb, 48, rows(w.h1Dense, 0, nb, 48)))
+	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, nb, 48), 48)
 	kern.AddBias(rows(w.h1Dense, 0, nb, 48), h1DenseB, nb, 48)
 	// narrow.maf:10:10  h1 = tanh(h1.dense)  [J: closed form: J_b = diag(σ′(a_b))·W, never materialised]
 	// σ, σ′, σ″ for the value rows
@@ -591,7 +609,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 		}
 	}
 	// narrow.maf:11:19  h2.dense = W·h1 + b, W ∈ R^(48×48)  [J: Gram matrices J·Jᵀ per sample (cheaper than rows by the cost model)]
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(2*nb, 48, rows(w.h1, 0, 2*nb, 48)), mat(48, 48, h2DenseW), 0, mat(2*nb, 48, rows(w.h2Dense, 0, 2*nb, 48)))
+	gemm.DgemmPacked(false, 2*nb, 1, rows(w.h1, 0, 2*nb, 48), 48, &m.h2DenseFwd, 0, rows(w.h2Dense, 0, 2*nb, 48), 48)
 	kern.AddBias(rows(w.h2Dense, 0, nb, 48), h2DenseB, nb, 48)
 	// Gram matrices G_b = P_bᵀ·(W_prev·W_prevᵀ)·P_b with P_b = diag(σ′_b)·Wᵀ
 	for b := 0; b < nb; b++ {
@@ -617,7 +635,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	}
 	kern.GramScale(w.h2G, w.h2DenseG, w.h2D1, nb, 48)
 	// narrow.maf:12:16  h3.dense = W·h2 + b, W ∈ R^(32×48)  [J: Gram matrices J·Jᵀ per sample (cheaper than rows by the cost model)]
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(2*nb, 48, rows(w.h2, 0, 2*nb, 48)), mat(32, 48, h3DenseW), 0, mat(2*nb, 32, rows(w.h3Dense, 0, 2*nb, 32)))
+	gemm.DgemmPacked(false, 2*nb, 1, rows(w.h2, 0, 2*nb, 48), 48, &m.h3DenseFwd, 0, rows(w.h3Dense, 0, 2*nb, 32), 32)
 	kern.AddBias(rows(w.h3Dense, 0, nb, 32), h3DenseB, nb, 32)
 	// Gram matrices G_b = W·G_in,b·Wᵀ
 	kern.GramDense(w.h3DenseG, h3DenseW, w.h2G, w.wtmp, nb, 48, 32)
@@ -639,7 +657,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 		}
 	}
 	// narrow.maf:13:11  phi = W·h3, W ∈ R^(1×32)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(2*nb, 32, rows(w.h3, 0, 2*nb, 32)), mat(1, 32, phiW), 0, mat(2*nb, 1, rows(w.phi, 0, 2*nb, 1)))
+	gemm.DgemmPacked(false, 2*nb, 1, rows(w.h3, 0, 2*nb, 32), 32, &m.phiFwd, 0, rows(w.phi, 0, 2*nb, 1), 1)
 }
 
 // fwdReverse computes values, ℓ, Jacobians and tangents t = J·u for the reverse sweep.
@@ -648,12 +666,10 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	h1DenseB := m.p[37632:37680] // h1.dense.b [48], narrow.maf:10:15
 	h2DenseW := m.p[37680:39984] // h2.dense.W [48 48], narrow.maf:11:19
 	h2DenseB := m.p[39984:40032] // h2.dense.b [48], narrow.maf:11:19
-	h3DenseW := m.p[40032:41568] // h3.dense.W [32 48], narrow.maf:12:16
 	h3DenseB := m.p[41568:41600] // h3.dense.b [32], narrow.maf:12:16
-	phiW := m.p[41600:41632]     // phi.W [1 32], narrow.maf:13:11
 	// narrow.maf:10:15  h1.dense = W·x + b, W ∈ R^(48×784)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 784, rows(w.x, 0, nb, 784)), mat(48, 784, h1DenseW), 0, mat(nb, 48, rows(w.h1Dense, 0, nb, 48)))
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 784, rows(w.x, 2*nb, nb, 784)), mat(48, 784, h1DenseW), 0, mat(nb, 48, rows(w.h1Dense, 2*nb, nb, 48)))
+	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, nb, 48), 48)
+	gemm.DgemmPacked(false, nb, 1, rows(w.x, 2*nb, nb, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 2*nb, nb, 48), 48)
 	kern.AddBias(rows(w.h1Dense, 0, nb, 48), h1DenseB, nb, 48)
 	// narrow.maf:10:10  h1 = tanh(h1.dense)  [J: closed form: J_b = diag(σ′(a_b))·W, never materialised]
 	// σ, σ′, σ″, σ‴ for the value rows
@@ -673,8 +689,8 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		}
 	}
 	// narrow.maf:11:19  h2.dense = W·h1 + b, W ∈ R^(48×48)  [J: forward Laplacian: per-sample GEMM J_b = Wᵀ_prev·diag(d_b)·Wᵀ into 784 tangent rows]
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(2*nb, 48, rows(w.h1, 0, 2*nb, 48)), mat(48, 48, h2DenseW), 0, mat(2*nb, 48, rows(w.h2Dense, 0, 2*nb, 48)))
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 48, rows(w.h1, 2*nb, nb, 48)), mat(48, 48, h2DenseW), 0, mat(nb, 48, rows(w.h2Dense, 2*nb+nb*784, nb, 48)))
+	gemm.DgemmPacked(false, 2*nb, 1, rows(w.h1, 0, 2*nb, 48), 48, &m.h2DenseFwd, 0, rows(w.h2Dense, 0, 2*nb, 48), 48)
+	gemm.DgemmPacked(false, nb, 1, rows(w.h1, 2*nb, nb, 48), 48, &m.h2DenseFwd, 0, rows(w.h2Dense, 2*nb+nb*784, nb, 48), 48)
 	kern.AddBias(rows(w.h2Dense, 0, nb, 48), h2DenseB, nb, 48)
 	// J_b = Wᵀ_prev·diag(σ′_b)·Wᵀ (tangent-major), one GEMM per sample
 	for b := 0; b < nb; b++ {
@@ -702,7 +718,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	}
 	kern.RowsScale(rows(w.h2, 2*nb, nb*784, 48), rows(w.h2Dense, 2*nb, nb*784, 48), w.h2D1, nb, 784, 48)
 	// narrow.maf:12:16  h3.dense = W·h2 + b, W ∈ R^(32×48)  [J: forward Laplacian: 784 tangent rows per sample, GEMM over the batch]
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(3*nb+nb*784, 48, rows(w.h2, 0, 3*nb+nb*784, 48)), mat(32, 48, h3DenseW), 0, mat(3*nb+nb*784, 32, rows(w.h3Dense, 0, 3*nb+nb*784, 32)))
+	gemm.DgemmPacked(false, 3*nb+nb*784, 1, rows(w.h2, 0, 3*nb+nb*784, 48), 48, &m.h3DenseFwd, 0, rows(w.h3Dense, 0, 3*nb+nb*784, 32), 32)
 	kern.AddBias(rows(w.h3Dense, 0, nb, 32), h3DenseB, nb, 32)
 	// narrow.maf:12:10  h3 = swish(h3.dense)
 	kern.RowsNorm2(w.h3DenseQ, rows(w.h3Dense, 2*nb, nb*784, 32), nb, 784, 32)
@@ -724,21 +740,17 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		}
 	}
 	// narrow.maf:13:11  phi = W·h3, W ∈ R^(1×32)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(3*nb, 32, rows(w.h3, 0, 3*nb, 32)), mat(1, 32, phiW), 0, mat(3*nb, 1, rows(w.phi, 0, 3*nb, 1)))
+	gemm.DgemmPacked(false, 3*nb, 1, rows(w.h3, 0, 3*nb, 32), 32, &m.phiFwd, 0, rows(w.phi, 0, 3*nb, 1), 1)
 }
 
 // fwdHutch computes values and Hutchinson Laplacian vectors from the probe rows.
 func (m *Model) fwdHutch(w *Workspace, nb int) {
-	h1DenseW := m.p[0:37632]     // h1.dense.W [48 784], narrow.maf:10:15
 	h1DenseB := m.p[37632:37680] // h1.dense.b [48], narrow.maf:10:15
-	h2DenseW := m.p[37680:39984] // h2.dense.W [48 48], narrow.maf:11:19
 	h2DenseB := m.p[39984:40032] // h2.dense.b [48], narrow.maf:11:19
-	h3DenseW := m.p[40032:41568] // h3.dense.W [32 48], narrow.maf:12:16
 	h3DenseB := m.p[41568:41600] // h3.dense.b [32], narrow.maf:12:16
-	phiW := m.p[41600:41632]     // phi.W [1 32], narrow.maf:13:11
 	// narrow.maf:10:15  h1.dense = W·x + b, W ∈ R^(48×784)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 784, rows(w.x, 0, nb, 784)), mat(48, 784, h1DenseW), 0, mat(nb, 48, rows(w.h1Dense, 0, nb, 48)))
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb*1, 784, rows(w.x, 2*nb, nb*1, 784)), mat(48, 784, h1DenseW), 0, mat(nb*1, 48, rows(w.h1Dense, 2*nb, nb*1, 48)))
+	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, nb, 48), 48)
+	gemm.DgemmPacked(false, nb*1, 1, rows(w.x, 2*nb, nb*1, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 2*nb, nb*1, 48), 48)
 	kern.AddBias(rows(w.h1Dense, 0, nb, 48), h1DenseB, nb, 48)
 	// narrow.maf:10:10  h1 = tanh(h1.dense)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.RowsNorm2(w.h1DenseQ, rows(w.h1Dense, 2*nb, nb*1, 48), nb, 1, 48)
@@ -759,7 +771,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	}
 	kern.RowsScale(rows(w.h1, 2*nb, nb*1, 48), rows(w.h1Dense, 2*nb, nb*1, 48), w.h1D1, nb, 1, 48)
 	// narrow.maf:11:19  h2.dense = W·h1 + b, W ∈ R^(48×48)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(2*nb+nb*1, 48, rows(w.h1, 0, 2*nb+nb*1, 48)), mat(48, 48, h2DenseW), 0, mat(2*nb+nb*1, 48, rows(w.h2Dense, 0, 2*nb+nb*1, 48)))
+	gemm.DgemmPacked(false, 2*nb+nb*1, 1, rows(w.h1, 0, 2*nb+nb*1, 48), 48, &m.h2DenseFwd, 0, rows(w.h2Dense, 0, 2*nb+nb*1, 48), 48)
 	kern.AddBias(rows(w.h2Dense, 0, nb, 48), h2DenseB, nb, 48)
 	// narrow.maf:11:10  h2 = softplus(h2.dense)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.RowsNorm2(w.h2DenseQ, rows(w.h2Dense, 2*nb, nb*1, 48), nb, 1, 48)
@@ -780,7 +792,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	}
 	kern.RowsScale(rows(w.h2, 2*nb, nb*1, 48), rows(w.h2Dense, 2*nb, nb*1, 48), w.h2D1, nb, 1, 48)
 	// narrow.maf:12:16  h3.dense = W·h2 + b, W ∈ R^(32×48)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(2*nb+nb*1, 48, rows(w.h2, 0, 2*nb+nb*1, 48)), mat(32, 48, h3DenseW), 0, mat(2*nb+nb*1, 32, rows(w.h3Dense, 0, 2*nb+nb*1, 32)))
+	gemm.DgemmPacked(false, 2*nb+nb*1, 1, rows(w.h2, 0, 2*nb+nb*1, 48), 48, &m.h3DenseFwd, 0, rows(w.h3Dense, 0, 2*nb+nb*1, 32), 32)
 	kern.AddBias(rows(w.h3Dense, 0, nb, 32), h3DenseB, nb, 32)
 	// narrow.maf:12:10  h3 = swish(h3.dense)
 	kern.RowsNorm2(w.h3DenseQ, rows(w.h3Dense, 2*nb, nb*1, 32), nb, 1, 32)
@@ -800,21 +812,17 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 		}
 	}
 	// narrow.maf:13:11  phi = W·h3, W ∈ R^(1×32)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(2*nb, 32, rows(w.h3, 0, 2*nb, 32)), mat(1, 32, phiW), 0, mat(2*nb, 1, rows(w.phi, 0, 2*nb, 1)))
+	gemm.DgemmPacked(false, 2*nb, 1, rows(w.h3, 0, 2*nb, 32), 32, &m.phiFwd, 0, rows(w.phi, 0, 2*nb, 1), 1)
 }
 
 // fwdHutchRev computes values, Hutchinson ℓ, probe rows and tangents for the reverse sweep.
 func (m *Model) fwdHutchRev(w *Workspace, nb int) {
-	h1DenseW := m.p[0:37632]     // h1.dense.W [48 784], narrow.maf:10:15
 	h1DenseB := m.p[37632:37680] // h1.dense.b [48], narrow.maf:10:15
-	h2DenseW := m.p[37680:39984] // h2.dense.W [48 48], narrow.maf:11:19
 	h2DenseB := m.p[39984:40032] // h2.dense.b [48], narrow.maf:11:19
-	h3DenseW := m.p[40032:41568] // h3.dense.W [32 48], narrow.maf:12:16
 	h3DenseB := m.p[41568:41600] // h3.dense.b [32], narrow.maf:12:16
-	phiW := m.p[41600:41632]     // phi.W [1 32], narrow.maf:13:11
 	// narrow.maf:10:15  h1.dense = W·x + b, W ∈ R^(48×784)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 784, rows(w.x, 0, nb, 784)), mat(48, 784, h1DenseW), 0, mat(nb, 48, rows(w.h1Dense, 0, nb, 48)))
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb+nb*1, 784, rows(w.x, 2*nb, nb+nb*1, 784)), mat(48, 784, h1DenseW), 0, mat(nb+nb*1, 48, rows(w.h1Dense, 2*nb, nb+nb*1, 48)))
+	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, nb, 48), 48)
+	gemm.DgemmPacked(false, nb+nb*1, 1, rows(w.x, 2*nb, nb+nb*1, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 2*nb, nb+nb*1, 48), 48)
 	kern.AddBias(rows(w.h1Dense, 0, nb, 48), h1DenseB, nb, 48)
 	// narrow.maf:10:10  h1 = tanh(h1.dense)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.RowsNorm2(w.h1DenseQ, rows(w.h1Dense, 2*nb, nb*1, 48), nb, 1, 48)
@@ -837,7 +845,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	}
 	kern.RowsScale(rows(w.h1, 2*nb, nb*1, 48), rows(w.h1Dense, 2*nb, nb*1, 48), w.h1D1, nb, 1, 48)
 	// narrow.maf:11:19  h2.dense = W·h1 + b, W ∈ R^(48×48)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(3*nb+nb*1, 48, rows(w.h1, 0, 3*nb+nb*1, 48)), mat(48, 48, h2DenseW), 0, mat(3*nb+nb*1, 48, rows(w.h2Dense, 0, 3*nb+nb*1, 48)))
+	gemm.DgemmPacked(false, 3*nb+nb*1, 1, rows(w.h1, 0, 3*nb+nb*1, 48), 48, &m.h2DenseFwd, 0, rows(w.h2Dense, 0, 3*nb+nb*1, 48), 48)
 	kern.AddBias(rows(w.h2Dense, 0, nb, 48), h2DenseB, nb, 48)
 	// narrow.maf:11:10  h2 = softplus(h2.dense)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.RowsNorm2(w.h2DenseQ, rows(w.h2Dense, 2*nb, nb*1, 48), nb, 1, 48)
@@ -860,7 +868,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	}
 	kern.RowsScale(rows(w.h2, 2*nb, nb*1, 48), rows(w.h2Dense, 2*nb, nb*1, 48), w.h2D1, nb, 1, 48)
 	// narrow.maf:12:16  h3.dense = W·h2 + b, W ∈ R^(32×48)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(3*nb+nb*1, 48, rows(w.h2, 0, 3*nb+nb*1, 48)), mat(32, 48, h3DenseW), 0, mat(3*nb+nb*1, 32, rows(w.h3Dense, 0, 3*nb+nb*1, 32)))
+	gemm.DgemmPacked(false, 3*nb+nb*1, 1, rows(w.h2, 0, 3*nb+nb*1, 48), 48, &m.h3DenseFwd, 0, rows(w.h3Dense, 0, 3*nb+nb*1, 32), 32)
 	kern.AddBias(rows(w.h3Dense, 0, nb, 32), h3DenseB, nb, 32)
 	// narrow.maf:12:10  h3 = swish(h3.dense)
 	kern.RowsNorm2(w.h3DenseQ, rows(w.h3Dense, 2*nb, nb*1, 32), nb, 1, 32)
@@ -882,16 +890,12 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 		}
 	}
 	// narrow.maf:13:11  phi = W·h3, W ∈ R^(1×32)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(3*nb, 32, rows(w.h3, 0, 3*nb, 32)), mat(1, 32, phiW), 0, mat(3*nb, 1, rows(w.phi, 0, 3*nb, 1)))
+	gemm.DgemmPacked(false, 3*nb, 1, rows(w.h3, 0, 3*nb, 32), 32, &m.phiFwd, 0, rows(w.phi, 0, 3*nb, 1), 1)
 }
 
 // bwdGrad backpropagates ∂φ/∂(every node) for the values of one chunk; ∇φ ends
 // in the input's cotangent rows. It uses σ′ from the forward pass.
 func (m *Model) bwdGrad(w *Workspace, nb int) {
-	h1DenseW := m.p[0:37632]     // h1.dense.W [48 784], narrow.maf:10:15
-	h2DenseW := m.p[37680:39984] // h2.dense.W [48 48], narrow.maf:11:19
-	h3DenseW := m.p[40032:41568] // h3.dense.W [32 48], narrow.maf:12:16
-	phiW := m.p[41600:41632]     // phi.W [1 32], narrow.maf:13:11
 	clear(rows(w.xB, 0, nb, 784))
 	clear(rows(w.h1DenseB, 0, nb, 48))
 	clear(rows(w.h1B, 0, nb, 48))
@@ -904,7 +908,7 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 		w.phiB[b] = 1
 	}
 	// narrow.maf:13:11  phi = W·h3, W ∈ R^(1×32)  (backpropagation)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(nb, 1, rows(w.phiB, 0, nb, 1)), mat(1, 32, phiW), 1, mat(nb, 32, rows(w.h3B, 0, nb, 32)))
+	gemm.DgemmPacked(false, nb, 1, rows(w.phiB, 0, nb, 1), 1, &m.phiBwd, 1, rows(w.h3B, 0, nb, 32), 32)
 	// narrow.maf:12:10  h3 = swish(h3.dense)  (backpropagation)
 	{
 		a, y := rows(w.h3DenseB, 0, nb, 32), rows(w.h3B, 0, nb, 32)
@@ -914,7 +918,7 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 		}
 	}
 	// narrow.maf:12:16  h3.dense = W·h2 + b, W ∈ R^(32×48)  (backpropagation)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(nb, 32, rows(w.h3DenseB, 0, nb, 32)), mat(32, 48, h3DenseW), 1, mat(nb, 48, rows(w.h2B, 0, nb, 48)))
+	gemm.DgemmPacked(false, nb, 1, rows(w.h3DenseB, 0, nb, 32), 32, &m.h3DenseBwd, 1, rows(w.h2B, 0, nb, 48), 48)
 	// narrow.maf:11:10  h2 = softplus(h2.dense)  (backpropagation)
 	{
 		a, y := rows(w.h2DenseB, 0, nb, 48), rows(w.h2B, 0, nb, 48)
@@ -924,7 +928,7 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 		}
 	}
 	// narrow.maf:11:19  h2.dense = W·h1 + b, W ∈ R^(48×48)  (backpropagation)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(nb, 48, rows(w.h2DenseB, 0, nb, 48)), mat(48, 48, h2DenseW), 1, mat(nb, 48, rows(w.h1B, 0, nb, 48)))
+	gemm.DgemmPacked(false, nb, 1, rows(w.h2DenseB, 0, nb, 48), 48, &m.h2DenseBwd, 1, rows(w.h1B, 0, nb, 48), 48)
 	// narrow.maf:10:10  h1 = tanh(h1.dense)  (backpropagation)
 	{
 		a, y := rows(w.h1DenseB, 0, nb, 48), rows(w.h1B, 0, nb, 48)
@@ -934,17 +938,14 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 		}
 	}
 	// narrow.maf:10:15  h1.dense = W·x + b, W ∈ R^(48×784)  (backpropagation)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(nb, 48, rows(w.h1DenseB, 0, nb, 48)), mat(48, 784, h1DenseW), 1, mat(nb, 784, rows(w.xB, 0, nb, 784)))
+	gemm.DgemmPacked(false, nb, 1, rows(w.h1DenseB, 0, nb, 48), 48, &m.h1DenseBwd, 1, rows(w.xB, 0, nb, 784), 784)
 }
 
 // bwdReverse is the reverse sweep of fwdReverse: it seeds the output's cotangent
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	h1DenseW := m.p[0:37632]     // h1.dense.W [48 784], narrow.maf:10:15
-	h2DenseW := m.p[37680:39984] // h2.dense.W [48 48], narrow.maf:11:19
-	h3DenseW := m.p[40032:41568] // h3.dense.W [32 48], narrow.maf:12:16
-	phiW := m.p[41600:41632]     // phi.W [1 32], narrow.maf:13:11
+	h1DenseW := m.p[0:37632] // h1.dense.W [48 784], narrow.maf:10:15
 	gH1DenseW := grad[0:37632]
 	gH1DenseB := grad[37632:37680]
 	gH2DenseW := grad[37680:39984]
@@ -971,7 +972,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		w.phiB[2*nb+b] = wt
 	}
 	// narrow.maf:13:11  phi = W·h3, W ∈ R^(1×32)  (reverse)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(1, 32, phiW), 1, mat(3*nb, 32, rows(w.h3B, 0, 3*nb, 32)))
+	gemm.DgemmPacked(false, 3*nb, 1, rows(w.phiB, 0, 3*nb, 1), 1, &m.phiBwd, 1, rows(w.h3B, 0, 3*nb, 32), 32)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(3*nb, 32, rows(w.h3, 0, 3*nb, 32)), 1, mat(1, 32, gPhiW))
 	// narrow.maf:12:10  h3 = swish(h3.dense)  (reverse)
 	{
@@ -993,7 +994,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	}
 	kern.RowsScaleAdd(rows(w.h3DenseB, 2*nb, nb*784, 32), rows(w.h3Dense, 2*nb, nb*784, 32), w.h3DenseE, nb, 784, 32)
 	// narrow.maf:12:16  h3.dense = W·h2 + b, W ∈ R^(32×48)  (reverse)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(3*nb+nb*784, 32, rows(w.h3DenseB, 0, 3*nb+nb*784, 32)), mat(32, 48, h3DenseW), 1, mat(3*nb+nb*784, 48, rows(w.h2B, 0, 3*nb+nb*784, 48)))
+	gemm.DgemmPacked(false, 3*nb+nb*784, 1, rows(w.h3DenseB, 0, 3*nb+nb*784, 32), 32, &m.h3DenseBwd, 1, rows(w.h2B, 0, 3*nb+nb*784, 48), 48)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb+nb*784, 32, rows(w.h3DenseB, 0, 3*nb+nb*784, 32)), mat(3*nb+nb*784, 48, rows(w.h2, 0, 3*nb+nb*784, 48)), 1, mat(32, 48, gH3DenseW))
 	kern.SumRows(gH3DenseB, rows(w.h3DenseB, 0, nb, 32), nb, 32)
 	// narrow.maf:11:10  h2 = softplus(h2.dense)  (reverse)
@@ -1018,7 +1019,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	kern.RowsScaleAdd(rows(w.h2DenseB, 2*nb, nb*784, 48), rows(w.h2B, 2*nb, nb*784, 48), w.h2D1, nb, 784, 48)
 	kern.RowsScaleAdd(rows(w.h2DenseB, 2*nb, nb*784, 48), rows(w.h2Dense, 2*nb, nb*784, 48), w.h2DenseE, nb, 784, 48)
 	// narrow.maf:11:19  h2.dense = W·h1 + b, W ∈ R^(48×48)  (reverse)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(3*nb+nb*784, 48, rows(w.h2DenseB, 0, 3*nb+nb*784, 48)), mat(48, 48, h2DenseW), 1, mat(3*nb+nb*784, 48, rows(w.h1B, 0, 3*nb+nb*784, 48)))
+	gemm.DgemmPacked(false, 3*nb+nb*784, 1, rows(w.h2DenseB, 0, 3*nb+nb*784, 48), 48, &m.h2DenseBwd, 1, rows(w.h1B, 0, 3*nb+nb*784, 48), 48)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(2*nb, 48, rows(w.h2DenseB, 0, 2*nb, 48)), mat(2*nb, 48, rows(w.h1, 0, 2*nb, 48)), 1, mat(48, 48, gH2DenseW))
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb, 48, rows(w.h2DenseB, 2*nb+nb*784, nb, 48)), mat(nb, 48, rows(w.h1, 2*nb, nb, 48)), 1, mat(48, 48, gH2DenseW))
 	// W̄ += Σ_b (J̄_bᵀ·W_prevᵀ)·diag(σ′_b)
@@ -1047,7 +1048,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	}
 	kern.RowsScaleAdd(rows(w.h1DenseB, 2*nb, nb*784, 48), rows(w.h1B, 2*nb, nb*784, 48), w.h1D1, nb, 784, 48)
 	// narrow.maf:10:15  h1.dense = W·x + b, W ∈ R^(48×784)  (reverse)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(nb, 48, rows(w.h1DenseB, 0, nb, 48)), mat(48, 784, h1DenseW), 1, mat(nb, 784, rows(w.xB, 0, nb, 784)))
+	gemm.DgemmPacked(false, nb, 1, rows(w.h1DenseB, 0, nb, 48), 48, &m.h1DenseBwd, 1, rows(w.xB, 0, nb, 784), 784)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb, 48, rows(w.h1DenseB, 0, nb, 48)), mat(nb, 784, rows(w.x, 0, nb, 784)), 1, mat(48, 784, gH1DenseW))
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb, 48, rows(w.h1DenseB, 2*nb+nb*784, nb, 48)), mat(nb, 784, rows(w.x, 2*nb, nb, 784)), 1, mat(48, 784, gH1DenseW))
 	// J_x = I: W̄ += Σ_b J̄_b
@@ -1061,10 +1062,6 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	h1DenseW := m.p[0:37632]     // h1.dense.W [48 784], narrow.maf:10:15
-	h2DenseW := m.p[37680:39984] // h2.dense.W [48 48], narrow.maf:11:19
-	h3DenseW := m.p[40032:41568] // h3.dense.W [32 48], narrow.maf:12:16
-	phiW := m.p[41600:41632]     // phi.W [1 32], narrow.maf:13:11
 	gH1DenseW := grad[0:37632]
 	gH1DenseB := grad[37632:37680]
 	gH2DenseW := grad[37680:39984]
@@ -1091,7 +1088,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		w.phiB[2*nb+b] = wt
 	}
 	// narrow.maf:13:11  phi = W·h3, W ∈ R^(1×32)  (reverse)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(1, 32, phiW), 1, mat(3*nb, 32, rows(w.h3B, 0, 3*nb, 32)))
+	gemm.DgemmPacked(false, 3*nb, 1, rows(w.phiB, 0, 3*nb, 1), 1, &m.phiBwd, 1, rows(w.h3B, 0, 3*nb, 32), 32)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(3*nb, 32, rows(w.h3, 0, 3*nb, 32)), 1, mat(1, 32, gPhiW))
 	// narrow.maf:12:10  h3 = swish(h3.dense)  (reverse)
 	{
@@ -1113,7 +1110,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	}
 	kern.RowsScaleAdd(rows(w.h3DenseB, 2*nb, nb*1, 32), rows(w.h3Dense, 2*nb, nb*1, 32), w.h3DenseE, nb, 1, 32)
 	// narrow.maf:12:16  h3.dense = W·h2 + b, W ∈ R^(32×48)  (reverse)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(3*nb+nb*1, 32, rows(w.h3DenseB, 0, 3*nb+nb*1, 32)), mat(32, 48, h3DenseW), 1, mat(3*nb+nb*1, 48, rows(w.h2B, 0, 3*nb+nb*1, 48)))
+	gemm.DgemmPacked(false, 3*nb+nb*1, 1, rows(w.h3DenseB, 0, 3*nb+nb*1, 32), 32, &m.h3DenseBwd, 1, rows(w.h2B, 0, 3*nb+nb*1, 48), 48)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb+nb*1, 32, rows(w.h3DenseB, 0, 3*nb+nb*1, 32)), mat(3*nb+nb*1, 48, rows(w.h2, 0, 3*nb+nb*1, 48)), 1, mat(32, 48, gH3DenseW))
 	kern.SumRows(gH3DenseB, rows(w.h3DenseB, 0, nb, 32), nb, 32)
 	// narrow.maf:11:10  h2 = softplus(h2.dense)  (reverse)
@@ -1138,7 +1135,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	kern.RowsScaleAdd(rows(w.h2DenseB, 2*nb, nb*1, 48), rows(w.h2B, 2*nb, nb*1, 48), w.h2D1, nb, 1, 48)
 	kern.RowsScaleAdd(rows(w.h2DenseB, 2*nb, nb*1, 48), rows(w.h2Dense, 2*nb, nb*1, 48), w.h2DenseE, nb, 1, 48)
 	// narrow.maf:11:19  h2.dense = W·h1 + b, W ∈ R^(48×48)  (reverse)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(3*nb+nb*1, 48, rows(w.h2DenseB, 0, 3*nb+nb*1, 48)), mat(48, 48, h2DenseW), 1, mat(3*nb+nb*1, 48, rows(w.h1B, 0, 3*nb+nb*1, 48)))
+	gemm.DgemmPacked(false, 3*nb+nb*1, 1, rows(w.h2DenseB, 0, 3*nb+nb*1, 48), 48, &m.h2DenseBwd, 1, rows(w.h1B, 0, 3*nb+nb*1, 48), 48)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb+nb*1, 48, rows(w.h2DenseB, 0, 3*nb+nb*1, 48)), mat(3*nb+nb*1, 48, rows(w.h1, 0, 3*nb+nb*1, 48)), 1, mat(48, 48, gH2DenseW))
 	kern.SumRows(gH2DenseB, rows(w.h2DenseB, 0, nb, 48), nb, 48)
 	// narrow.maf:10:10  h1 = tanh(h1.dense)  (reverse)
@@ -1162,7 +1159,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	kern.RowsScaleAdd(rows(w.h1DenseB, 2*nb, nb*1, 48), rows(w.h1B, 2*nb, nb*1, 48), w.h1D1, nb, 1, 48)
 	kern.RowsScaleAdd(rows(w.h1DenseB, 2*nb, nb*1, 48), rows(w.h1Dense, 2*nb, nb*1, 48), w.h1DenseE, nb, 1, 48)
 	// narrow.maf:10:15  h1.dense = W·x + b, W ∈ R^(48×784)  (reverse)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(nb, 48, rows(w.h1DenseB, 0, nb, 48)), mat(48, 784, h1DenseW), 1, mat(nb, 784, rows(w.xB, 0, nb, 784)))
+	gemm.DgemmPacked(false, nb, 1, rows(w.h1DenseB, 0, nb, 48), 48, &m.h1DenseBwd, 1, rows(w.xB, 0, nb, 784), 784)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb, 48, rows(w.h1DenseB, 0, nb, 48)), mat(nb, 784, rows(w.x, 0, nb, 784)), 1, mat(48, 784, gH1DenseW))
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb+nb*1, 48, rows(w.h1DenseB, 2*nb, nb+nb*1, 48)), mat(nb+nb*1, 784, rows(w.x, 2*nb, nb+nb*1, 784)), 1, mat(48, 784, gH1DenseW))
 	kern.SumRows(gH1DenseB, rows(w.h1DenseB, 0, nb, 48), nb, 48)

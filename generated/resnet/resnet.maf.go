@@ -56,6 +56,7 @@ package resnet
 
 import (
 	"github.com/mafc-dev/mafc/runtime"
+	gemm "github.com/mafc-dev/mafc/runtime/gemm"
 	"github.com/mafc-dev/mafc/runtime/ir"
 	"github.com/mafc-dev/mafc/runtime/kern"
 	"gonum.org/v1/gonum/blas"
@@ -106,9 +107,17 @@ const irJSON = "{\"name\":\"resnet\",\"doc\":\"A residual MLP: three tanh blocks
 // Model is the potential with its parameters. Its methods may be called
 // concurrently with distinct Workspaces while the parameters do not change.
 type Model struct {
-	theta        []float64 // θ, the master copy
-	p            []float64 // the kernels' view of θ (the same slice)
-	h0DenseNorm2 []float64 // squared row norms of h0.dense's weight (its Jacobian's), refreshed by Sync
+	theta        []float64      // θ, the master copy
+	p            []float64      // the kernels' view of θ (the same slice)
+	h0DenseFwd   gemm.PackedB64 // h0.dense's weight packed as Wᵀ for forward products, refreshed by Sync
+	h0DenseBwd   gemm.PackedB64 // h0.dense's weight packed as W for backward products, refreshed by Sync
+	h0DenseNorm2 []float64      // squared row norms of h0.dense's weight (its Jacobian's), refreshed by Sync
+	h1DenseFwd   gemm.PackedB64 // h1.dense's weight packed as Wᵀ for forward products, refreshed by Sync
+	h1DenseBwd   gemm.PackedB64 // h1.dense's weight packed as W for backward products, refreshed by Sync
+	h2DenseFwd   gemm.PackedB64 // h2.dense's weight packed as Wᵀ for forward products, refreshed by Sync
+	h2DenseBwd   gemm.PackedB64 // h2.dense's weight packed as W for backward products, refreshed by Sync
+	phiDenseFwd  gemm.PackedB64 // phi.dense's weight packed as Wᵀ for forward products, refreshed by Sync
+	phiDenseBwd  gemm.PackedB64 // phi.dense's weight packed as W for backward products, refreshed by Sync
 }
 
 // New returns the model with θ initialised as the spec says (scheme and seed).
@@ -150,9 +159,24 @@ func (m *Model) Params() []float64 {
 // Sync refreshes everything derived from θ: call it after every change of Params.
 // It does not allocate.
 func (m *Model) Sync() {
-	h0DenseW := m.p[0:8192] // h0.dense.W [128 64], resnet.maf:8:15
+	h0DenseW := m.p[0:8192]       // h0.dense.W [128 64], resnet.maf:8:15
+	h1DenseW := m.p[8320:24704]   // h1.dense.W [128 128], resnet.maf:9:20
+	h2DenseW := m.p[24832:41216]  // h2.dense.W [128 128], resnet.maf:10:21
+	phiDenseW := m.p[41344:41472] // phi.dense.W [1 128], resnet.maf:11:11
+	// h0.dense: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
+	m.h0DenseFwd.Pack(true, 64, 128, h0DenseW, 64)
+	m.h0DenseBwd.Pack(false, 128, 64, h0DenseW, 64)
 	// h0.dense: ‖W_j‖², the Jacobian's squared row norms (closed-form Laplacian)
 	kern.RowNorms(m.h0DenseNorm2, h0DenseW, 128, 64)
+	// h1.dense: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
+	m.h1DenseFwd.Pack(true, 128, 128, h1DenseW, 128)
+	m.h1DenseBwd.Pack(false, 128, 128, h1DenseW, 128)
+	// h2.dense: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
+	m.h2DenseFwd.Pack(true, 128, 128, h2DenseW, 128)
+	m.h2DenseBwd.Pack(false, 128, 128, h2DenseW, 128)
+	// phi.dense: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
+	m.phiDenseFwd.Pack(true, 128, 1, phiDenseW, 128)
+	m.phiDenseBwd.Pack(false, 1, 128, phiDenseW, 128)
 }
 
 var program = sync.OnceValue(func() *ir.Program {
@@ -570,21 +594,17 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 
 // fwdValues computes the values of every node, and σ′ for backpropagation.
 func (m *Model) fwdValues(w *Workspace, nb int) {
-	h0DenseW := m.p[0:8192]       // h0.dense.W [128 64], resnet.maf:8:15
-	h0DenseB := m.p[8192:8320]    // h0.dense.b [128], resnet.maf:8:15
-	h1DenseW := m.p[8320:24704]   // h1.dense.W [128 128], resnet.maf:9:20
-	h1DenseB := m.p[24704:24832]  // h1.dense.b [128], resnet.maf:9:20
-	h2DenseW := m.p[24832:41216]  // h2.dense.W [128 128], resnet.maf:10:21
-	h2DenseB := m.p[41216:41344]  // h2.dense.b [128], resnet.maf:10:21
-	phiDenseW := m.p[41344:41472] // phi.dense.W [1 128], resnet.maf:11:11
+	h0DenseB := m.p[8192:8320]   // h0.dense.b [128], resnet.maf:8:15
+	h1DenseB := m.p[24704:24832] // h1.dense.b [128], resnet.maf:9:20
+	h2DenseB := m.p[41216:41344] // h2.dense.b [128], resnet.maf:10:21
 	// resnet.maf:8:15  h0.dense = W·x + b, W ∈ R^(128×64)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 64, rows(w.x, 0, nb, 64)), mat(128, 64, h0DenseW), 0, mat(nb, 128, rows(w.h0Dense, 0, nb, 128)))
+	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 64), 64, &m.h0DenseFwd, 0, rows(w.h0Dense, 0, nb, 128), 128)
 	kern.AddBias(rows(w.h0Dense, 0, nb, 128), h0DenseB, nb, 128)
 	// resnet.maf:8:10  h0 = tanh(h0.dense)
 	// σ, σ′ for the value rows
 	kern.TanhN(rows(w.h0, 0, nb, 128), w.h0D1[:nb*128], nil, nil, rows(w.h0Dense, 0, nb, 128))
 	// resnet.maf:9:20  h1.dense = W·h0 + b, W ∈ R^(128×128)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 128, rows(w.h0, 0, nb, 128)), mat(128, 128, h1DenseW), 0, mat(nb, 128, rows(w.h1Dense, 0, nb, 128)))
+	gemm.DgemmPacked(false, nb, 1, rows(w.h0, 0, nb, 128), 128, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, nb, 128), 128)
 	kern.AddBias(rows(w.h1Dense, 0, nb, 128), h1DenseB, nb, 128)
 	// resnet.maf:9:15  h1.tanh = tanh(h1.dense)
 	// σ, σ′ for the value rows
@@ -597,7 +617,7 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 		}
 	}
 	// resnet.maf:10:21  h2.dense = W·h1 + b, W ∈ R^(128×128)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 128, rows(w.h1, 0, nb, 128)), mat(128, 128, h2DenseW), 0, mat(nb, 128, rows(w.h2Dense, 0, nb, 128)))
+	gemm.DgemmPacked(false, nb, 1, rows(w.h1, 0, nb, 128), 128, &m.h2DenseFwd, 0, rows(w.h2Dense, 0, nb, 128), 128)
 	kern.AddBias(rows(w.h2Dense, 0, nb, 128), h2DenseB, nb, 128)
 	// resnet.maf:10:15  h2.swish = swish(h2.dense)
 	// σ, σ′ for the value rows
@@ -610,7 +630,7 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 		}
 	}
 	// resnet.maf:11:11  phi.dense = W·h2, W ∈ R^(1×128)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 128, rows(w.h2, 0, nb, 128)), mat(1, 128, phiDenseW), 0, mat(nb, 1, rows(w.phiDense, 0, nb, 1)))
+	gemm.DgemmPacked(false, nb, 1, rows(w.h2, 0, nb, 128), 128, &m.phiDenseFwd, 0, rows(w.phiDense, 0, nb, 1), 1)
 	// resnet.maf:11:50  phi.quadratic = quadratic(x)
 	// σ, σ′ for the value rows
 	kern.QuadraticN(rows(w.phiQuadratic, 0, nb, 64), w.phiQuadraticD1[:nb*64], nil, nil, rows(w.x, 0, nb, 64))
@@ -643,15 +663,12 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 
 // fwdLaplacian computes values, Laplacian vectors ℓ and the Jacobians the exact Δφ needs.
 func (m *Model) fwdLaplacian(w *Workspace, nb int) {
-	h0DenseW := m.p[0:8192]       // h0.dense.W [128 64], resnet.maf:8:15
-	h0DenseB := m.p[8192:8320]    // h0.dense.b [128], resnet.maf:8:15
-	h1DenseW := m.p[8320:24704]   // h1.dense.W [128 128], resnet.maf:9:20
-	h1DenseB := m.p[24704:24832]  // h1.dense.b [128], resnet.maf:9:20
-	h2DenseW := m.p[24832:41216]  // h2.dense.W [128 128], resnet.maf:10:21
-	h2DenseB := m.p[41216:41344]  // h2.dense.b [128], resnet.maf:10:21
-	phiDenseW := m.p[41344:41472] // phi.dense.W [1 128], resnet.maf:11:11
+	h0DenseW := m.p[0:8192]      // h0.dense.W [128 64], resnet.maf:8:15
+	h0DenseB := m.p[8192:8320]   // h0.dense.b [128], resnet.maf:8:15
+	h1DenseB := m.p[24704:24832] // h1.dense.b [128], resnet.maf:9:20
+	h2DenseB := m.p[41216:41344] // h2.dense.b [128], resnet.maf:10:21
 	// resnet.maf:8:15  h0.dense = W·x + b, W ∈ R^(128×64)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 64, rows(w.x, 0, nb, 64)), mat(128, 64, h0DenseW), 0, mat(nb, 128, rows(w.h0Dense, 0, nb, 128)))
+	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 64), 64, &m.h0DenseFwd, 0, rows(w.h0Dense, 0, nb, 128), 128)
 	kern.AddBias(rows(w.h0Dense, 0, nb, 128), h0DenseB, nb, 128)
 	// resnet.maf:8:10  h0 = tanh(h0.dense)  [J: closed form: J_b = diag(σ′(a_b))·W, never materialised; also materialised as rows]
 	// σ, σ′, σ″ for the value rows
@@ -671,7 +688,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	// h0's Jacobian as rows (a consumer needs them)
 	kern.ScaledToRows(rows(w.h0, 2*nb, nb*64, 128), w.h0D1, h0DenseW, nb, 128, Dim)
 	// resnet.maf:9:20  h1.dense = W·h0 + b, W ∈ R^(128×128)  [J: forward Laplacian: 64 tangent rows per sample, GEMM over the batch]
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(2*nb+nb*64, 128, rows(w.h0, 0, 2*nb+nb*64, 128)), mat(128, 128, h1DenseW), 0, mat(2*nb+nb*64, 128, rows(w.h1Dense, 0, 2*nb+nb*64, 128)))
+	gemm.DgemmPacked(false, 2*nb+nb*64, 1, rows(w.h0, 0, 2*nb+nb*64, 128), 128, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, 2*nb+nb*64, 128), 128)
 	kern.AddBias(rows(w.h1Dense, 0, nb, 128), h1DenseB, nb, 128)
 	// resnet.maf:9:15  h1.tanh = tanh(h1.dense)  [J: forward Laplacian: 64 tangent rows per sample, GEMM over the batch]
 	kern.RowsNorm2(w.h1DenseQ, rows(w.h1Dense, 2*nb, nb*64, 128), nb, 64, 128)
@@ -711,7 +728,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 		}
 	}
 	// resnet.maf:10:21  h2.dense = W·h1 + b, W ∈ R^(128×128)  [J: forward Laplacian: 64 tangent rows per sample, GEMM over the batch]
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(2*nb+nb*64, 128, rows(w.h1, 0, 2*nb+nb*64, 128)), mat(128, 128, h2DenseW), 0, mat(2*nb+nb*64, 128, rows(w.h2Dense, 0, 2*nb+nb*64, 128)))
+	gemm.DgemmPacked(false, 2*nb+nb*64, 1, rows(w.h1, 0, 2*nb+nb*64, 128), 128, &m.h2DenseFwd, 0, rows(w.h2Dense, 0, 2*nb+nb*64, 128), 128)
 	kern.AddBias(rows(w.h2Dense, 0, nb, 128), h2DenseB, nb, 128)
 	// resnet.maf:10:15  h2.swish = swish(h2.dense)
 	kern.RowsNorm2(w.h2DenseQ, rows(w.h2Dense, 2*nb, nb*64, 128), nb, 64, 128)
@@ -744,7 +761,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 		}
 	}
 	// resnet.maf:11:11  phi.dense = W·h2, W ∈ R^(1×128)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(2*nb, 128, rows(w.h2, 0, 2*nb, 128)), mat(1, 128, phiDenseW), 0, mat(2*nb, 1, rows(w.phiDense, 0, 2*nb, 1)))
+	gemm.DgemmPacked(false, 2*nb, 1, rows(w.h2, 0, 2*nb, 128), 128, &m.phiDenseFwd, 0, rows(w.phiDense, 0, 2*nb, 1), 1)
 	// resnet.maf:11:50  phi.quadratic = quadratic(x)
 	// σ, σ′, σ″ for the value rows
 	kern.QuadraticN(rows(w.phiQuadratic, 0, nb, 64), w.phiQuadraticD1[:nb*64], w.phiQuadraticD2[:nb*64], nil, rows(w.x, 0, nb, 64))
@@ -812,16 +829,13 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 
 // fwdReverse computes values, ℓ, Jacobians and tangents t = J·u for the reverse sweep.
 func (m *Model) fwdReverse(w *Workspace, nb int) {
-	h0DenseW := m.p[0:8192]       // h0.dense.W [128 64], resnet.maf:8:15
-	h0DenseB := m.p[8192:8320]    // h0.dense.b [128], resnet.maf:8:15
-	h1DenseW := m.p[8320:24704]   // h1.dense.W [128 128], resnet.maf:9:20
-	h1DenseB := m.p[24704:24832]  // h1.dense.b [128], resnet.maf:9:20
-	h2DenseW := m.p[24832:41216]  // h2.dense.W [128 128], resnet.maf:10:21
-	h2DenseB := m.p[41216:41344]  // h2.dense.b [128], resnet.maf:10:21
-	phiDenseW := m.p[41344:41472] // phi.dense.W [1 128], resnet.maf:11:11
+	h0DenseW := m.p[0:8192]      // h0.dense.W [128 64], resnet.maf:8:15
+	h0DenseB := m.p[8192:8320]   // h0.dense.b [128], resnet.maf:8:15
+	h1DenseB := m.p[24704:24832] // h1.dense.b [128], resnet.maf:9:20
+	h2DenseB := m.p[41216:41344] // h2.dense.b [128], resnet.maf:10:21
 	// resnet.maf:8:15  h0.dense = W·x + b, W ∈ R^(128×64)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 64, rows(w.x, 0, nb, 64)), mat(128, 64, h0DenseW), 0, mat(nb, 128, rows(w.h0Dense, 0, nb, 128)))
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 64, rows(w.x, 2*nb, nb, 64)), mat(128, 64, h0DenseW), 0, mat(nb, 128, rows(w.h0Dense, 2*nb, nb, 128)))
+	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 64), 64, &m.h0DenseFwd, 0, rows(w.h0Dense, 0, nb, 128), 128)
+	gemm.DgemmPacked(false, nb, 1, rows(w.x, 2*nb, nb, 64), 64, &m.h0DenseFwd, 0, rows(w.h0Dense, 2*nb, nb, 128), 128)
 	kern.AddBias(rows(w.h0Dense, 0, nb, 128), h0DenseB, nb, 128)
 	// resnet.maf:8:10  h0 = tanh(h0.dense)  [J: closed form: J_b = diag(σ′(a_b))·W, never materialised; also materialised as rows]
 	// σ, σ′, σ″, σ‴ for the value rows
@@ -843,7 +857,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	// h0's Jacobian as rows (a consumer needs them)
 	kern.ScaledToRows(rows(w.h0, 2*nb, nb*64, 128), w.h0D1, h0DenseW, nb, 128, Dim)
 	// resnet.maf:9:20  h1.dense = W·h0 + b, W ∈ R^(128×128)  [J: forward Laplacian: 64 tangent rows per sample, GEMM over the batch]
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(3*nb+nb*64, 128, rows(w.h0, 0, 3*nb+nb*64, 128)), mat(128, 128, h1DenseW), 0, mat(3*nb+nb*64, 128, rows(w.h1Dense, 0, 3*nb+nb*64, 128)))
+	gemm.DgemmPacked(false, 3*nb+nb*64, 1, rows(w.h0, 0, 3*nb+nb*64, 128), 128, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, 3*nb+nb*64, 128), 128)
 	kern.AddBias(rows(w.h1Dense, 0, nb, 128), h1DenseB, nb, 128)
 	// resnet.maf:9:15  h1.tanh = tanh(h1.dense)  [J: forward Laplacian: 64 tangent rows per sample, GEMM over the batch]
 	kern.RowsNorm2(w.h1DenseQ, rows(w.h1Dense, 2*nb, nb*64, 128), nb, 64, 128)
@@ -891,7 +905,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		}
 	}
 	// resnet.maf:10:21  h2.dense = W·h1 + b, W ∈ R^(128×128)  [J: forward Laplacian: 64 tangent rows per sample, GEMM over the batch]
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(3*nb+nb*64, 128, rows(w.h1, 0, 3*nb+nb*64, 128)), mat(128, 128, h2DenseW), 0, mat(3*nb+nb*64, 128, rows(w.h2Dense, 0, 3*nb+nb*64, 128)))
+	gemm.DgemmPacked(false, 3*nb+nb*64, 1, rows(w.h1, 0, 3*nb+nb*64, 128), 128, &m.h2DenseFwd, 0, rows(w.h2Dense, 0, 3*nb+nb*64, 128), 128)
 	kern.AddBias(rows(w.h2Dense, 0, nb, 128), h2DenseB, nb, 128)
 	// resnet.maf:10:15  h2.swish = swish(h2.dense)
 	kern.RowsNorm2(w.h2DenseQ, rows(w.h2Dense, 2*nb, nb*64, 128), nb, 64, 128)
@@ -932,7 +946,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		}
 	}
 	// resnet.maf:11:11  phi.dense = W·h2, W ∈ R^(1×128)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(3*nb, 128, rows(w.h2, 0, 3*nb, 128)), mat(1, 128, phiDenseW), 0, mat(3*nb, 1, rows(w.phiDense, 0, 3*nb, 1)))
+	gemm.DgemmPacked(false, 3*nb, 1, rows(w.h2, 0, 3*nb, 128), 128, &m.phiDenseFwd, 0, rows(w.phiDense, 0, 3*nb, 1), 1)
 	// resnet.maf:11:50  phi.quadratic = quadratic(x)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.QuadraticN(rows(w.phiQuadratic, 0, nb, 64), w.phiQuadraticD1[:nb*64], w.phiQuadraticD2[:nb*64], w.phiQuadraticD3[:nb*64], rows(w.x, 0, nb, 64))
@@ -1024,16 +1038,12 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 
 // fwdHutch computes values and Hutchinson Laplacian vectors from the probe rows.
 func (m *Model) fwdHutch(w *Workspace, nb int) {
-	h0DenseW := m.p[0:8192]       // h0.dense.W [128 64], resnet.maf:8:15
-	h0DenseB := m.p[8192:8320]    // h0.dense.b [128], resnet.maf:8:15
-	h1DenseW := m.p[8320:24704]   // h1.dense.W [128 128], resnet.maf:9:20
-	h1DenseB := m.p[24704:24832]  // h1.dense.b [128], resnet.maf:9:20
-	h2DenseW := m.p[24832:41216]  // h2.dense.W [128 128], resnet.maf:10:21
-	h2DenseB := m.p[41216:41344]  // h2.dense.b [128], resnet.maf:10:21
-	phiDenseW := m.p[41344:41472] // phi.dense.W [1 128], resnet.maf:11:11
+	h0DenseB := m.p[8192:8320]   // h0.dense.b [128], resnet.maf:8:15
+	h1DenseB := m.p[24704:24832] // h1.dense.b [128], resnet.maf:9:20
+	h2DenseB := m.p[41216:41344] // h2.dense.b [128], resnet.maf:10:21
 	// resnet.maf:8:15  h0.dense = W·x + b, W ∈ R^(128×64)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 64, rows(w.x, 0, nb, 64)), mat(128, 64, h0DenseW), 0, mat(nb, 128, rows(w.h0Dense, 0, nb, 128)))
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb*1, 64, rows(w.x, 2*nb, nb*1, 64)), mat(128, 64, h0DenseW), 0, mat(nb*1, 128, rows(w.h0Dense, 2*nb, nb*1, 128)))
+	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 64), 64, &m.h0DenseFwd, 0, rows(w.h0Dense, 0, nb, 128), 128)
+	gemm.DgemmPacked(false, nb*1, 1, rows(w.x, 2*nb, nb*1, 64), 64, &m.h0DenseFwd, 0, rows(w.h0Dense, 2*nb, nb*1, 128), 128)
 	kern.AddBias(rows(w.h0Dense, 0, nb, 128), h0DenseB, nb, 128)
 	// resnet.maf:8:10  h0 = tanh(h0.dense)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.RowsNorm2(w.h0DenseQ, rows(w.h0Dense, 2*nb, nb*1, 128), nb, 1, 128)
@@ -1054,7 +1064,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	}
 	kern.RowsScale(rows(w.h0, 2*nb, nb*1, 128), rows(w.h0Dense, 2*nb, nb*1, 128), w.h0D1, nb, 1, 128)
 	// resnet.maf:9:20  h1.dense = W·h0 + b, W ∈ R^(128×128)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(2*nb+nb*1, 128, rows(w.h0, 0, 2*nb+nb*1, 128)), mat(128, 128, h1DenseW), 0, mat(2*nb+nb*1, 128, rows(w.h1Dense, 0, 2*nb+nb*1, 128)))
+	gemm.DgemmPacked(false, 2*nb+nb*1, 1, rows(w.h0, 0, 2*nb+nb*1, 128), 128, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, 2*nb+nb*1, 128), 128)
 	kern.AddBias(rows(w.h1Dense, 0, nb, 128), h1DenseB, nb, 128)
 	// resnet.maf:9:15  h1.tanh = tanh(h1.dense)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.RowsNorm2(w.h1DenseQ, rows(w.h1Dense, 2*nb, nb*1, 128), nb, 1, 128)
@@ -1094,7 +1104,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 		}
 	}
 	// resnet.maf:10:21  h2.dense = W·h1 + b, W ∈ R^(128×128)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(2*nb+nb*1, 128, rows(w.h1, 0, 2*nb+nb*1, 128)), mat(128, 128, h2DenseW), 0, mat(2*nb+nb*1, 128, rows(w.h2Dense, 0, 2*nb+nb*1, 128)))
+	gemm.DgemmPacked(false, 2*nb+nb*1, 1, rows(w.h1, 0, 2*nb+nb*1, 128), 128, &m.h2DenseFwd, 0, rows(w.h2Dense, 0, 2*nb+nb*1, 128), 128)
 	kern.AddBias(rows(w.h2Dense, 0, nb, 128), h2DenseB, nb, 128)
 	// resnet.maf:10:15  h2.swish = swish(h2.dense)
 	kern.RowsNorm2(w.h2DenseQ, rows(w.h2Dense, 2*nb, nb*1, 128), nb, 1, 128)
@@ -1127,7 +1137,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 		}
 	}
 	// resnet.maf:11:11  phi.dense = W·h2, W ∈ R^(1×128)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(2*nb, 128, rows(w.h2, 0, 2*nb, 128)), mat(1, 128, phiDenseW), 0, mat(2*nb, 1, rows(w.phiDense, 0, 2*nb, 1)))
+	gemm.DgemmPacked(false, 2*nb, 1, rows(w.h2, 0, 2*nb, 128), 128, &m.phiDenseFwd, 0, rows(w.phiDense, 0, 2*nb, 1), 1)
 	// resnet.maf:11:50  phi.quadratic = quadratic(x)
 	kern.RowsNorm2(w.xQ, rows(w.x, 2*nb, nb*1, 64), nb, 1, 64)
 	// σ, σ′, σ″ for the value rows
@@ -1196,16 +1206,12 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 
 // fwdHutchRev computes values, Hutchinson ℓ, probe rows and tangents for the reverse sweep.
 func (m *Model) fwdHutchRev(w *Workspace, nb int) {
-	h0DenseW := m.p[0:8192]       // h0.dense.W [128 64], resnet.maf:8:15
-	h0DenseB := m.p[8192:8320]    // h0.dense.b [128], resnet.maf:8:15
-	h1DenseW := m.p[8320:24704]   // h1.dense.W [128 128], resnet.maf:9:20
-	h1DenseB := m.p[24704:24832]  // h1.dense.b [128], resnet.maf:9:20
-	h2DenseW := m.p[24832:41216]  // h2.dense.W [128 128], resnet.maf:10:21
-	h2DenseB := m.p[41216:41344]  // h2.dense.b [128], resnet.maf:10:21
-	phiDenseW := m.p[41344:41472] // phi.dense.W [1 128], resnet.maf:11:11
+	h0DenseB := m.p[8192:8320]   // h0.dense.b [128], resnet.maf:8:15
+	h1DenseB := m.p[24704:24832] // h1.dense.b [128], resnet.maf:9:20
+	h2DenseB := m.p[41216:41344] // h2.dense.b [128], resnet.maf:10:21
 	// resnet.maf:8:15  h0.dense = W·x + b, W ∈ R^(128×64)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb, 64, rows(w.x, 0, nb, 64)), mat(128, 64, h0DenseW), 0, mat(nb, 128, rows(w.h0Dense, 0, nb, 128)))
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(nb+nb*1, 64, rows(w.x, 2*nb, nb+nb*1, 64)), mat(128, 64, h0DenseW), 0, mat(nb+nb*1, 128, rows(w.h0Dense, 2*nb, nb+nb*1, 128)))
+	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 64), 64, &m.h0DenseFwd, 0, rows(w.h0Dense, 0, nb, 128), 128)
+	gemm.DgemmPacked(false, nb+nb*1, 1, rows(w.x, 2*nb, nb+nb*1, 64), 64, &m.h0DenseFwd, 0, rows(w.h0Dense, 2*nb, nb+nb*1, 128), 128)
 	kern.AddBias(rows(w.h0Dense, 0, nb, 128), h0DenseB, nb, 128)
 	// resnet.maf:8:10  h0 = tanh(h0.dense)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.RowsNorm2(w.h0DenseQ, rows(w.h0Dense, 2*nb, nb*1, 128), nb, 1, 128)
@@ -1228,7 +1234,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	}
 	kern.RowsScale(rows(w.h0, 2*nb, nb*1, 128), rows(w.h0Dense, 2*nb, nb*1, 128), w.h0D1, nb, 1, 128)
 	// resnet.maf:9:20  h1.dense = W·h0 + b, W ∈ R^(128×128)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(3*nb+nb*1, 128, rows(w.h0, 0, 3*nb+nb*1, 128)), mat(128, 128, h1DenseW), 0, mat(3*nb+nb*1, 128, rows(w.h1Dense, 0, 3*nb+nb*1, 128)))
+	gemm.DgemmPacked(false, 3*nb+nb*1, 1, rows(w.h0, 0, 3*nb+nb*1, 128), 128, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, 3*nb+nb*1, 128), 128)
 	kern.AddBias(rows(w.h1Dense, 0, nb, 128), h1DenseB, nb, 128)
 	// resnet.maf:9:15  h1.tanh = tanh(h1.dense)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.RowsNorm2(w.h1DenseQ, rows(w.h1Dense, 2*nb, nb*1, 128), nb, 1, 128)
@@ -1276,7 +1282,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 		}
 	}
 	// resnet.maf:10:21  h2.dense = W·h1 + b, W ∈ R^(128×128)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(3*nb+nb*1, 128, rows(w.h1, 0, 3*nb+nb*1, 128)), mat(128, 128, h2DenseW), 0, mat(3*nb+nb*1, 128, rows(w.h2Dense, 0, 3*nb+nb*1, 128)))
+	gemm.DgemmPacked(false, 3*nb+nb*1, 1, rows(w.h1, 0, 3*nb+nb*1, 128), 128, &m.h2DenseFwd, 0, rows(w.h2Dense, 0, 3*nb+nb*1, 128), 128)
 	kern.AddBias(rows(w.h2Dense, 0, nb, 128), h2DenseB, nb, 128)
 	// resnet.maf:10:15  h2.swish = swish(h2.dense)
 	kern.RowsNorm2(w.h2DenseQ, rows(w.h2Dense, 2*nb, nb*1, 128), nb, 1, 128)
@@ -1317,7 +1323,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 		}
 	}
 	// resnet.maf:11:11  phi.dense = W·h2, W ∈ R^(1×128)
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, mat(3*nb, 128, rows(w.h2, 0, 3*nb, 128)), mat(1, 128, phiDenseW), 0, mat(3*nb, 1, rows(w.phiDense, 0, 3*nb, 1)))
+	gemm.DgemmPacked(false, 3*nb, 1, rows(w.h2, 0, 3*nb, 128), 128, &m.phiDenseFwd, 0, rows(w.phiDense, 0, 3*nb, 1), 1)
 	// resnet.maf:11:50  phi.quadratic = quadratic(x)
 	kern.RowsNorm2(w.xQ, rows(w.x, 2*nb, nb*1, 64), nb, 1, 64)
 	// σ, σ′, σ″, σ‴ for the value rows
@@ -1411,10 +1417,6 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 // bwdGrad backpropagates ∂φ/∂(every node) for the values of one chunk; ∇φ ends
 // in the input's cotangent rows. It uses σ′ from the forward pass.
 func (m *Model) bwdGrad(w *Workspace, nb int) {
-	h0DenseW := m.p[0:8192]       // h0.dense.W [128 64], resnet.maf:8:15
-	h1DenseW := m.p[8320:24704]   // h1.dense.W [128 128], resnet.maf:9:20
-	h2DenseW := m.p[24832:41216]  // h2.dense.W [128 128], resnet.maf:10:21
-	phiDenseW := m.p[41344:41472] // phi.dense.W [1 128], resnet.maf:11:11
 	clear(rows(w.xB, 0, nb, 64))
 	clear(rows(w.h0DenseB, 0, nb, 128))
 	clear(rows(w.h0B, 0, nb, 128))
@@ -1471,7 +1473,7 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 		}
 	}
 	// resnet.maf:11:11  phi.dense = W·h2, W ∈ R^(1×128)  (backpropagation)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(nb, 1, rows(w.phiDenseB, 0, nb, 1)), mat(1, 128, phiDenseW), 1, mat(nb, 128, rows(w.h2B, 0, nb, 128)))
+	gemm.DgemmPacked(false, nb, 1, rows(w.phiDenseB, 0, nb, 1), 1, &m.phiDenseBwd, 1, rows(w.h2B, 0, nb, 128), 128)
 	// resnet.maf:10:13  h2 = h1 + h2.swish  (backpropagation)
 	{
 		x, o := rows(w.h1B, 0, nb, 128), rows(w.h2B, 0, nb, 128)
@@ -1494,7 +1496,7 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 		}
 	}
 	// resnet.maf:10:21  h2.dense = W·h1 + b, W ∈ R^(128×128)  (backpropagation)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(nb, 128, rows(w.h2DenseB, 0, nb, 128)), mat(128, 128, h2DenseW), 1, mat(nb, 128, rows(w.h1B, 0, nb, 128)))
+	gemm.DgemmPacked(false, nb, 1, rows(w.h2DenseB, 0, nb, 128), 128, &m.h2DenseBwd, 1, rows(w.h1B, 0, nb, 128), 128)
 	// resnet.maf:9:13  h1 = h0 + h1.tanh  (backpropagation)
 	{
 		x, o := rows(w.h0B, 0, nb, 128), rows(w.h1B, 0, nb, 128)
@@ -1517,7 +1519,7 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 		}
 	}
 	// resnet.maf:9:20  h1.dense = W·h0 + b, W ∈ R^(128×128)  (backpropagation)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(nb, 128, rows(w.h1DenseB, 0, nb, 128)), mat(128, 128, h1DenseW), 1, mat(nb, 128, rows(w.h0B, 0, nb, 128)))
+	gemm.DgemmPacked(false, nb, 1, rows(w.h1DenseB, 0, nb, 128), 128, &m.h1DenseBwd, 1, rows(w.h0B, 0, nb, 128), 128)
 	// resnet.maf:8:10  h0 = tanh(h0.dense)  (backpropagation)
 	{
 		a, y := rows(w.h0DenseB, 0, nb, 128), rows(w.h0B, 0, nb, 128)
@@ -1527,17 +1529,14 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 		}
 	}
 	// resnet.maf:8:15  h0.dense = W·x + b, W ∈ R^(128×64)  (backpropagation)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(nb, 128, rows(w.h0DenseB, 0, nb, 128)), mat(128, 64, h0DenseW), 1, mat(nb, 64, rows(w.xB, 0, nb, 64)))
+	gemm.DgemmPacked(false, nb, 1, rows(w.h0DenseB, 0, nb, 128), 128, &m.h0DenseBwd, 1, rows(w.xB, 0, nb, 64), 64)
 }
 
 // bwdReverse is the reverse sweep of fwdReverse: it seeds the output's cotangent
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	h0DenseW := m.p[0:8192]       // h0.dense.W [128 64], resnet.maf:8:15
-	h1DenseW := m.p[8320:24704]   // h1.dense.W [128 128], resnet.maf:9:20
-	h2DenseW := m.p[24832:41216]  // h2.dense.W [128 128], resnet.maf:10:21
-	phiDenseW := m.p[41344:41472] // phi.dense.W [1 128], resnet.maf:11:11
+	h0DenseW := m.p[0:8192] // h0.dense.W [128 64], resnet.maf:8:15
 	gH0DenseW := grad[0:8192]
 	gH0DenseB := grad[8192:8320]
 	gH1DenseW := grad[8320:24704]
@@ -1670,7 +1669,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		}
 	}
 	// resnet.maf:11:11  phi.dense = W·h2, W ∈ R^(1×128)  (reverse)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiDenseB, 0, 3*nb, 1)), mat(1, 128, phiDenseW), 1, mat(3*nb, 128, rows(w.h2B, 0, 3*nb, 128)))
+	gemm.DgemmPacked(false, 3*nb, 1, rows(w.phiDenseB, 0, 3*nb, 1), 1, &m.phiDenseBwd, 1, rows(w.h2B, 0, 3*nb, 128), 128)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiDenseB, 0, 3*nb, 1)), mat(3*nb, 128, rows(w.h2, 0, 3*nb, 128)), 1, mat(1, 128, gPhiDenseW))
 	// resnet.maf:10:13  h2 = h1 + h2.swish  (reverse)
 	{
@@ -1729,7 +1728,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	}
 	kern.RowsScaleAdd(rows(w.h2DenseB, 2*nb, nb*64, 128), rows(w.h2Dense, 2*nb, nb*64, 128), w.h2DenseE, nb, 64, 128)
 	// resnet.maf:10:21  h2.dense = W·h1 + b, W ∈ R^(128×128)  (reverse)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(3*nb+nb*64, 128, rows(w.h2DenseB, 0, 3*nb+nb*64, 128)), mat(128, 128, h2DenseW), 1, mat(3*nb+nb*64, 128, rows(w.h1B, 0, 3*nb+nb*64, 128)))
+	gemm.DgemmPacked(false, 3*nb+nb*64, 1, rows(w.h2DenseB, 0, 3*nb+nb*64, 128), 128, &m.h2DenseBwd, 1, rows(w.h1B, 0, 3*nb+nb*64, 128), 128)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb+nb*64, 128, rows(w.h2DenseB, 0, 3*nb+nb*64, 128)), mat(3*nb+nb*64, 128, rows(w.h1, 0, 3*nb+nb*64, 128)), 1, mat(128, 128, gH2DenseW))
 	kern.SumRows(gH2DenseB, rows(w.h2DenseB, 0, nb, 128), nb, 128)
 	// resnet.maf:9:13  h1 = h0 + h1.tanh  (reverse)
@@ -1803,7 +1802,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	kern.RowsScaleAdd(rows(w.h1DenseB, 2*nb, nb*64, 128), rows(w.h1TanhB, 2*nb, nb*64, 128), w.h1TanhD1, nb, 64, 128)
 	kern.RowsScaleAdd(rows(w.h1DenseB, 2*nb, nb*64, 128), rows(w.h1Dense, 2*nb, nb*64, 128), w.h1DenseE, nb, 64, 128)
 	// resnet.maf:9:20  h1.dense = W·h0 + b, W ∈ R^(128×128)  (reverse)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(3*nb+nb*64, 128, rows(w.h1DenseB, 0, 3*nb+nb*64, 128)), mat(128, 128, h1DenseW), 1, mat(3*nb+nb*64, 128, rows(w.h0B, 0, 3*nb+nb*64, 128)))
+	gemm.DgemmPacked(false, 3*nb+nb*64, 1, rows(w.h1DenseB, 0, 3*nb+nb*64, 128), 128, &m.h1DenseBwd, 1, rows(w.h0B, 0, 3*nb+nb*64, 128), 128)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb+nb*64, 128, rows(w.h1DenseB, 0, 3*nb+nb*64, 128)), mat(3*nb+nb*64, 128, rows(w.h0, 0, 3*nb+nb*64, 128)), 1, mat(128, 128, gH1DenseW))
 	kern.SumRows(gH1DenseB, rows(w.h1DenseB, 0, nb, 128), nb, 128)
 	// resnet.maf:8:10  h0 = tanh(h0.dense)  (reverse)
@@ -1826,7 +1825,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	}
 	kern.RowsScaleAdd(rows(w.h0DenseB, 2*nb, nb*64, 128), rows(w.h0B, 2*nb, nb*64, 128), w.h0D1, nb, 64, 128)
 	// resnet.maf:8:15  h0.dense = W·x + b, W ∈ R^(128×64)  (reverse)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(nb, 128, rows(w.h0DenseB, 0, nb, 128)), mat(128, 64, h0DenseW), 1, mat(nb, 64, rows(w.xB, 0, nb, 64)))
+	gemm.DgemmPacked(false, nb, 1, rows(w.h0DenseB, 0, nb, 128), 128, &m.h0DenseBwd, 1, rows(w.xB, 0, nb, 64), 64)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb, 128, rows(w.h0DenseB, 0, nb, 128)), mat(nb, 64, rows(w.x, 0, nb, 64)), 1, mat(128, 64, gH0DenseW))
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb, 128, rows(w.h0DenseB, 2*nb+nb*64, nb, 128)), mat(nb, 64, rows(w.x, 2*nb, nb, 64)), 1, mat(128, 64, gH0DenseW))
 	// J_x = I: W̄ += Σ_b J̄_b
@@ -1840,10 +1839,6 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	h0DenseW := m.p[0:8192]       // h0.dense.W [128 64], resnet.maf:8:15
-	h1DenseW := m.p[8320:24704]   // h1.dense.W [128 128], resnet.maf:9:20
-	h2DenseW := m.p[24832:41216]  // h2.dense.W [128 128], resnet.maf:10:21
-	phiDenseW := m.p[41344:41472] // phi.dense.W [1 128], resnet.maf:11:11
 	gH0DenseW := grad[0:8192]
 	gH0DenseB := grad[8192:8320]
 	gH1DenseW := grad[8320:24704]
@@ -1976,7 +1971,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		}
 	}
 	// resnet.maf:11:11  phi.dense = W·h2, W ∈ R^(1×128)  (reverse)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiDenseB, 0, 3*nb, 1)), mat(1, 128, phiDenseW), 1, mat(3*nb, 128, rows(w.h2B, 0, 3*nb, 128)))
+	gemm.DgemmPacked(false, 3*nb, 1, rows(w.phiDenseB, 0, 3*nb, 1), 1, &m.phiDenseBwd, 1, rows(w.h2B, 0, 3*nb, 128), 128)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiDenseB, 0, 3*nb, 1)), mat(3*nb, 128, rows(w.h2, 0, 3*nb, 128)), 1, mat(1, 128, gPhiDenseW))
 	// resnet.maf:10:13  h2 = h1 + h2.swish  (reverse)
 	{
@@ -2035,7 +2030,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	}
 	kern.RowsScaleAdd(rows(w.h2DenseB, 2*nb, nb*1, 128), rows(w.h2Dense, 2*nb, nb*1, 128), w.h2DenseE, nb, 1, 128)
 	// resnet.maf:10:21  h2.dense = W·h1 + b, W ∈ R^(128×128)  (reverse)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(3*nb+nb*1, 128, rows(w.h2DenseB, 0, 3*nb+nb*1, 128)), mat(128, 128, h2DenseW), 1, mat(3*nb+nb*1, 128, rows(w.h1B, 0, 3*nb+nb*1, 128)))
+	gemm.DgemmPacked(false, 3*nb+nb*1, 1, rows(w.h2DenseB, 0, 3*nb+nb*1, 128), 128, &m.h2DenseBwd, 1, rows(w.h1B, 0, 3*nb+nb*1, 128), 128)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb+nb*1, 128, rows(w.h2DenseB, 0, 3*nb+nb*1, 128)), mat(3*nb+nb*1, 128, rows(w.h1, 0, 3*nb+nb*1, 128)), 1, mat(128, 128, gH2DenseW))
 	kern.SumRows(gH2DenseB, rows(w.h2DenseB, 0, nb, 128), nb, 128)
 	// resnet.maf:9:13  h1 = h0 + h1.tanh  (reverse)
@@ -2109,7 +2104,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	kern.RowsScaleAdd(rows(w.h1DenseB, 2*nb, nb*1, 128), rows(w.h1TanhB, 2*nb, nb*1, 128), w.h1TanhD1, nb, 1, 128)
 	kern.RowsScaleAdd(rows(w.h1DenseB, 2*nb, nb*1, 128), rows(w.h1Dense, 2*nb, nb*1, 128), w.h1DenseE, nb, 1, 128)
 	// resnet.maf:9:20  h1.dense = W·h0 + b, W ∈ R^(128×128)  (reverse)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(3*nb+nb*1, 128, rows(w.h1DenseB, 0, 3*nb+nb*1, 128)), mat(128, 128, h1DenseW), 1, mat(3*nb+nb*1, 128, rows(w.h0B, 0, 3*nb+nb*1, 128)))
+	gemm.DgemmPacked(false, 3*nb+nb*1, 1, rows(w.h1DenseB, 0, 3*nb+nb*1, 128), 128, &m.h1DenseBwd, 1, rows(w.h0B, 0, 3*nb+nb*1, 128), 128)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb+nb*1, 128, rows(w.h1DenseB, 0, 3*nb+nb*1, 128)), mat(3*nb+nb*1, 128, rows(w.h0, 0, 3*nb+nb*1, 128)), 1, mat(128, 128, gH1DenseW))
 	kern.SumRows(gH1DenseB, rows(w.h1DenseB, 0, nb, 128), nb, 128)
 	// resnet.maf:8:10  h0 = tanh(h0.dense)  (reverse)
@@ -2133,7 +2128,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	kern.RowsScaleAdd(rows(w.h0DenseB, 2*nb, nb*1, 128), rows(w.h0B, 2*nb, nb*1, 128), w.h0D1, nb, 1, 128)
 	kern.RowsScaleAdd(rows(w.h0DenseB, 2*nb, nb*1, 128), rows(w.h0Dense, 2*nb, nb*1, 128), w.h0DenseE, nb, 1, 128)
 	// resnet.maf:8:15  h0.dense = W·x + b, W ∈ R^(128×64)  (reverse)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(nb, 128, rows(w.h0DenseB, 0, nb, 128)), mat(128, 64, h0DenseW), 1, mat(nb, 64, rows(w.xB, 0, nb, 64)))
+	gemm.DgemmPacked(false, nb, 1, rows(w.h0DenseB, 0, nb, 128), 128, &m.h0DenseBwd, 1, rows(w.xB, 0, nb, 64), 64)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb, 128, rows(w.h0DenseB, 0, nb, 128)), mat(nb, 64, rows(w.x, 0, nb, 64)), 1, mat(128, 64, gH0DenseW))
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb+nb*1, 128, rows(w.h0DenseB, 2*nb, nb+nb*1, 128)), mat(nb+nb*1, 64, rows(w.x, 2*nb, nb+nb*1, 64)), 1, mat(128, 64, gH0DenseW))
 	kern.SumRows(gH0DenseB, rows(w.h0DenseB, 0, nb, 128), nb, 128)

@@ -40,12 +40,12 @@ func BenchmarkAct(b *testing.B) {
 	}
 	// run times body and reports wall and CPU time per element.
 	run := func(b *testing.B, body func()) {
-		c0 := cpuNanos()
+		c0 := vmath.CPUNanos()
 		for b.Loop() {
 			body()
 		}
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/n, "ns/elem")
-		if c := cpuNanos() - c0; c0 > 0 && c > 0 {
+		if c := vmath.CPUNanos() - c0; c0 > 0 && c > 0 {
 			b.ReportMetric(float64(c)/float64(b.N)/n, "cpu-ns/elem")
 		}
 	}

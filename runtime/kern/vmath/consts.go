@@ -19,15 +19,20 @@ const (
 	// in float32 for |k| < 2⁸); ln2Lo32 = ln 2 − ln2Hi32.
 	ln2Hi32 = 0x1.62e4p-01
 	ln2Lo32 = math.Ln2 - ln2Hi32
-	// ln2Tail64 = ln 2 − float64(ln 2), the part of ln 2 that the nearest
-	// float64 misses (log1p adds ln 2 as float64(ln 2) + ln2Tail64).
-	ln2Tail64 = math.Ln2 - float64(math.Ln2)
-	// ln2Tail32 is ln2Tail64 for float32.
-	ln2Tail32 = math.Ln2 - float32(math.Ln2)
+	// ln2Near64 and ln2Near32 are ln 2 rounded to float64 and float32,
+	// written out so that the tails below are computed exactly (untyped).
+	ln2Near64 = 0x1.62e42fefa39efp-01
+	ln2Near32 = 0x1.62e43p-01
+	// ln2Tail64 = ln 2 − ln2Near64 and ln2Tail32 = ln 2 − ln2Near32: the
+	// parts of ln 2 that the nearest floats miss (log1p adds ln 2 as head
+	// and tail).
+	ln2Tail64 = math.Ln2 - ln2Near64
+	ln2Tail32 = math.Ln2 - ln2Near32
 
-	// expMin64: exp(y) rounds to 0 in float64 for y < −745.14, so inputs
+	// expMin64: exp(y) rounds to 0 in float64 for y < −745.14, so arguments
 	// are clamped to expMin64 (which keeps k ≥ −1076).
 	expMin64 = -746
+
 	// twoM64 = 2⁻⁶⁴: the float32 kernels compute exp(y)·2⁶⁴, which is
 	// normal for all y ≥ expMin32, and unscale it exactly in float64.
 	twoM64 = 0x1p-64

@@ -1,6 +1,6 @@
 //go:build !unix
 
-package vmath_test
+package vmath
 
 // cpuNanos is unavailable here; the benchmarks then report wall time only.
 func cpuNanos() int64 { return 0 }

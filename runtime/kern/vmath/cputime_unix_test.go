@@ -1,6 +1,6 @@
 //go:build unix
 
-package vmath_test
+package vmath
 
 import "syscall"
 

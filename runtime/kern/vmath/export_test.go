@@ -6,3 +6,6 @@ var (
 	UseAsm = &useAsm
 	HasAsm = useAsm
 )
+
+// CPUNanos is cpuNanos for the external benchmarks.
+var CPUNanos = cpuNanos

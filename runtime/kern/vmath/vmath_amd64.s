@@ -9,13 +9,13 @@
 //
 //	func name(f, d1, d2, d3, x *T, n int)
 //
-// processes n elements (a multiple of 4 for float64, of 8 for float32), one
-// 256-bit vector of x per iteration, and stores the outputs whose pointer is
-// not nil. Every store of iteration i comes after its load of x, so x may
-// equal an output.
-//
-// float64: x stays in Y0 and e = exp(−|x|) (or exp(−2|x|)) in Y4; the
-// formulas are evaluated in the order of the reference (kern.Softplus etc.).
+// processes n elements (a multiple of 4 for float64, of 8 for float32) in
+// blocks of up to 64: a first loop stores x and e = exp(−|x|) (or
+// exp(−2|x|)) of the block in two buffers on the stack, a second loop reads
+// them back (x into Y0, e into Y4), computes the outputs whose pointer is
+// not nil and stores them. All of x in a block is read before any output of
+// the block is written, so x may equal an output. The formulas are
+// evaluated in the order of the reference (kern.Softplus etc.).
 //
 // float32: exp (and log1p for f of softplus and ln cosh) run on 8 float32
 // lanes, exp scaled by 2^64 so that it stays normal, and set to 0 where its
@@ -117,21 +117,23 @@
 #define SSIGN ·m32+0(SB)
 #define SABS ·m32+32(SB)
 
-// EXP64(y, t, k, e, h) sets e = exp(y) for y ≤ 0 clamped to ≥ −746 (NaN
-// stays NaN), clobbering y, t, k and h: k = round(y·log2 e), made by adding
-// 1.5·2^52; r = y − k·ln 2 with ln 2 as an exact-product head and a tail;
-// e = 1 + (r + r²·Q(r)) with Q the Taylor polynomial of (exp r − 1 − r)/r²
-// of degree 11, evaluated as E(r²) + r·O(r²); then e·2^k1·2^k2 with
+// EXP64(y, t, k, e, h, a, b) sets e = exp(y) for y ≤ 0 clamped to ≥ −746
+// (NaN stays NaN), clobbering y, t, k, h, a, b: k = round(y·log2 e), made by
+// adding 1.5·2^52; r = rh − rl with rh = y − k·ln2hi (exact: ln2hi has 32
+// bits) and rl = k·ln2lo; Q(r) the Taylor polynomial of (exp r − 1 − r)/r²
+// of degree 11, evaluated as E(r²) + r·O(r²); p = 1 + r + r²·Q summed as
+// hi + (lo + (r²·Q − rl)) with hi + lo = 1 + rh exactly; then p·2^k1·2^k2 with
 // k1 = ⌊k/2⌋ and k2 = k − k1, each power made by adding 1.5·2^52 + 1023 and
 // shifting the integer into the exponent field (two factors keep subnormal
 // results rounded once).
-#define EXP64(y, t, k, e, h) \
+#define EXP64(y, t, k, e, h, a, b) \
 	VMOVUPD      MAGIC, t     \
 	VFMADD231PD  LOG2E, y, t  \
 	VSUBPD       MAGIC, t, k  \
 	VFNMADD231PD LN2HI, k, y  \
-	VFNMADD231PD LN2LO, k, y  \
-	VMULPD       y, y, t      \
+	VMULPD       LN2LO, k, a  \
+	VSUBPD       a, y, b      \
+	VMULPD       b, b, t      \
 	VMOVUPD      E12, e       \
 	VMOVUPD      E13, h       \
 	VFMADD213PD  E10, t, e    \
@@ -144,9 +146,14 @@
 	VFMADD213PD  E7, t, h     \
 	VFMADD213PD  E5, t, h     \
 	VFMADD213PD  E3, t, h     \
-	VFMADD231PD  h, y, e      \
-	VFMADD213PD  y, t, e      \
-	VADDPD       ONE, e, e    \
+	VFMADD231PD  h, b, e      \
+	VFMSUB213PD  a, t, e      \
+	VADDPD       ONE, y, h    \
+	VMOVUPD      ONE, b       \
+	VSUBPD       h, b, b      \
+	VADDPD       y, b, b      \
+	VADDPD       b, e, e      \
+	VADDPD       h, e, e      \
 	VMULPD       HALF, k, t   \
 	VROUNDPD     $1, t, t     \
 	VSUBPD       t, k, k      \
@@ -157,28 +164,35 @@
 	VMULPD       t, e, e      \
 	VMULPD       k, e, e
 
-// EXP32(y, t, k, e, h) sets e = exp(y)·2^64 for y ≤ 0 clamped to ≥ −130
-// (NaN stays NaN), clobbering y, t, k and h: as EXP64, with Q of degree 5,
+// EXP32(y, t, k, e, h, a, b) sets e = exp(y)·2^64 for y ≤ 0 clamped to
+// ≥ −130 (NaN stays NaN), clobbering y, t, k, h, a, b: as EXP64 (ln2hi with
+// 16 bits), with Q of degree 5,
 // and the single factor 2^(k+64) (made by adding 1.5·2^23 + 127 + 64): the
 // scaled result is a normal float32 even where exp(y) is not, and
 // multiplying by 2^-64 afterwards (in float32, or exactly in float64) rounds
 // at most once more.
-#define EXP32(y, t, k, e, h) \
+#define EXP32(y, t, k, e, h, a, b) \
 	VMOVUPS      SMAGIC, t     \
 	VFMADD231PS  SLOG2E, y, t  \
 	VSUBPS       SMAGIC, t, k  \
 	VFNMADD231PS SLN2HI, k, y  \
-	VFNMADD231PS SLN2LO, k, y  \
-	VMULPS       y, y, t       \
+	VMULPS       SLN2LO, k, a  \
+	VSUBPS       a, y, b       \
+	VMULPS       b, b, t       \
 	VMOVUPS      SE6, e        \
 	VMOVUPS      SE7, h        \
 	VFMADD213PS  SE4, t, e     \
 	VFMADD213PS  SE2, t, e     \
 	VFMADD213PS  SE5, t, h     \
 	VFMADD213PS  SE3, t, h     \
-	VFMADD231PS  h, y, e       \
-	VFMADD213PS  y, t, e       \
-	VADDPS       SONE, e, e    \
+	VFMADD231PS  h, b, e       \
+	VFMSUB213PS  a, t, e       \
+	VADDPS       SONE, y, h    \
+	VMOVUPS      SONE, b       \
+	VSUBPS       h, b, b       \
+	VADDPS       y, b, b       \
+	VADDPS       b, e, e       \
+	VADDPS       h, e, e       \
 	VADDPS       SMAGICB, k, k \
 	VPSLLD       $23, k, k     \
 	VMULPS       k, e, e
@@ -186,8 +200,9 @@
 // LOG1P64(e, l, m, f, s, w, h, f2) sets l = ln(1 + e) for e ∈ [0, 1] (NaN
 // stays NaN), clobbering m, f, s, w, h, f2: where e ≥ ½, φ = (e − 1)/2 and
 // k = 1, else φ = e and k = 0 (so 1 + e = 2^k·(1 + φ), φ exact);
-// s = φ/(2 + φ), w = s², R = Σ_(j=1…11) 2w^j/(2j + 1) (as w·(E(w²) + w·O(w²)))
-// and l = k·ln 2 + (φ − (φ²/2 − s·(φ²/2 + R))), ln 2 added as head and tail.
+// s = φ/(2 + φ), w = s², R = Σ_(j=1…11) 2w^j/(2j + 1) (as w·(E(w²) + w·O(w²))),
+// X = φ²/2 − s·(φ²/2 + R) and l = k·ln 2 + φ − X, summed as
+// hi + (lo + (k·ln2lo − X)) with hi + lo = k·ln2hi + φ exactly.
 #define LOG1P64(e, l, m, f, s, w, h, f2) \
 	VCMPPD       $0x0D, HALF, e, m \
 	VSUBPD       ONE, e, f         \
@@ -215,15 +230,20 @@
 	VMULPD       HALF, h, h        \
 	VADDPD       h, l, l           \
 	VFNMADD213PD h, s, l           \
-	VSUBPD       l, f, l           \
-	VFMADD231PD  LNLO, m, l        \
-	VFMADD231PD  LNHI, m, l
+	VFMSUB231PD  LNLO, m, l        \
+	VMULPD       LNHI, m, m        \
+	VADDPD       f, m, w           \
+	VSUBPD       w, m, m           \
+	VADDPD       f, m, m           \
+	VADDPD       m, l, l           \
+	VADDPD       w, l, l
 
 // LOG1P32(e, l, m, f, s, w, h, f2) sets l = ln(1 + e) for e ∈ [0, 1] (NaN
 // stays NaN), clobbering m, f, s, w, h, f2: where e ≥ ½, φ = (e − 1)/2 and
 // k = 1, else φ = e and k = 0 (so 1 + e = 2^k·(1 + φ), φ exact);
-// s = φ/(2 + φ), w = s², R = Σ_(j=1…5) 2w^j/(2j + 1) (as w·(E(w²) + w·O(w²)))
-// and l = k·ln 2 + (φ − (φ²/2 − s·(φ²/2 + R))), ln 2 added as head and tail.
+// s = φ/(2 + φ), w = s², R = Σ_(j=1…5) 2w^j/(2j + 1) (as w·(E(w²) + w·O(w²))),
+// X = φ²/2 − s·(φ²/2 + R) and l = k·ln 2 + φ − X, summed as
+// hi + (lo + (k·ln2lo − X)) with hi + lo = k·ln2hi + φ exactly.
 #define LOG1P32(e, l, m, f, s, w, h, f2) \
 	VCMPPS       $0x0D, SHALF, e, m \
 	VSUBPS       SONE, e, f         \
@@ -245,15 +265,19 @@
 	VMULPS       SHALF, h, h        \
 	VADDPS       h, l, l            \
 	VFNMADD213PS h, s, l            \
-	VSUBPS       l, f, l            \
-	VFMADD231PS  SLNLO, m, l        \
-	VFMADD231PS  SLNHI, m, l
+	VFMSUB231PS  SLNLO, m, l        \
+	VMULPS       SLNHI, m, m        \
+	VADDPS       f, m, w            \
+	VSUBPS       w, m, m            \
+	VADDPS       f, m, m            \
+	VADDPS       m, l, l            \
+	VADDPS       w, l, l
 
 // func softplus64AVX(f, d1, d2, d3, x *float64, n int)
 //
 // softplus: f = max(x, 0) + log1p(e), d1 = g, d2 = q, d3 = q·(1 − 2g);
 // e = exp(−|x|).
-TEXT ·softplus64AVX(SB), NOSPLIT, $0-48
+TEXT ·softplus64AVX(SB), 0, $1024-48
 	MOVQ         f+0(FP), DI
 	MOVQ         d1+8(FP), R8
 	MOVQ         d2+16(FP), R9
@@ -263,24 +287,43 @@ TEXT ·softplus64AVX(SB), NOSPLIT, $0-48
 	MOVQ         R8, BX
 	ORQ          R9, BX
 	ORQ          R10, BX
-	XORQ         AX, AX
-	JMP          softplus64_2
+	MOVQ         $64, R13
+	XORQ         R12, R12
 softplus64_1:
+	MOVQ         CX, DX
+	SUBQ         R12, DX
+	JLE          softplus64_5
+	CMPQ         DX, R13
+	CMOVQGT      R13, DX
+	MOVQ         R12, AX
+	XORQ         R11, R11
+softplus64_2:
 	VMOVUPD      (SI)(AX*8), Y0
 	VORPD        SIGN, Y0, Y1
 	VMOVUPD      CLAMP, Y2
 	VMAXPD       Y1, Y2, Y1
-	EXP64(Y1, Y2, Y3, Y4, Y5)
+	EXP64(Y1, Y2, Y3, Y4, Y5, Y7, Y8)
+	VMOVUPD      Y0, 0(SP)(R11*8)
+	VMOVUPD      Y4, 512(SP)(R11*8)
+	ADDQ         $4, AX
+	ADDQ         $4, R11
+	CMPQ         R11, DX
+	JLT          softplus64_2
+	MOVQ         R12, AX
+	XORQ         R11, R11
+softplus64_3:
+	VMOVUPD      0(SP)(R11*8), Y0
+	VMOVUPD      512(SP)(R11*8), Y4
 	TESTQ        DI, DI
-	JZ           softplus64_4
+	JZ           softplus64_6
 	LOG1P64(Y4, Y5, Y1, Y2, Y3, Y6, Y7, Y8)
 	VXORPD       Y9, Y9, Y9
 	VMAXPD       Y0, Y9, Y9
 	VADDPD       Y5, Y9, Y9
 	VMOVUPD      Y9, (DI)(AX*8)
-softplus64_4:
+softplus64_6:
 	TESTQ        BX, BX
-	JZ           softplus64_3
+	JZ           softplus64_4
 	VADDPD       ONE, Y4, Y1
 	VMULPD       Y1, Y1, Y2
 	VDIVPD       Y2, Y4, Y2
@@ -288,25 +331,28 @@ softplus64_4:
 	VBLENDVPD    Y0, Y4, Y3, Y3
 	VDIVPD       Y1, Y3, Y3
 	TESTQ        R8, R8
-	JZ           softplus64_5
-	VMOVUPD      Y3, (R8)(AX*8)
-softplus64_5:
-	TESTQ        R9, R9
-	JZ           softplus64_6
-	VMOVUPD      Y2, (R9)(AX*8)
-softplus64_6:
-	TESTQ        R10, R10
 	JZ           softplus64_7
+	VMOVUPD      Y3, (R8)(AX*8)
+softplus64_7:
+	TESTQ        R9, R9
+	JZ           softplus64_8
+	VMOVUPD      Y2, (R9)(AX*8)
+softplus64_8:
+	TESTQ        R10, R10
+	JZ           softplus64_9
 	VMOVUPD      ONE, Y5
 	VFNMADD231PD TWO, Y3, Y5
 	VMULPD       Y5, Y2, Y5
 	VMOVUPD      Y5, (R10)(AX*8)
-softplus64_7:
-softplus64_3:
+softplus64_9:
+softplus64_4:
 	ADDQ         $4, AX
-softplus64_2:
-	CMPQ         AX, CX
-	JLT          softplus64_1
+	ADDQ         $4, R11
+	CMPQ         R11, DX
+	JLT          softplus64_3
+	MOVQ         AX, R12
+	JMP          softplus64_1
+softplus64_5:
 	VZEROUPPER
 	RET
 
@@ -314,7 +360,7 @@ softplus64_2:
 //
 // ln cosh: f = |x| + log1p(e) − ln 2, d1 = t, d2 = s, d3 = −2·t·s;
 // e = exp(−2|x|).
-TEXT ·lnCosh64AVX(SB), NOSPLIT, $0-48
+TEXT ·lnCosh64AVX(SB), 0, $1024-48
 	MOVQ         f+0(FP), DI
 	MOVQ         d1+8(FP), R8
 	MOVQ         d2+16(FP), R9
@@ -324,25 +370,44 @@ TEXT ·lnCosh64AVX(SB), NOSPLIT, $0-48
 	MOVQ         R8, BX
 	ORQ          R9, BX
 	ORQ          R10, BX
-	XORQ         AX, AX
-	JMP          lnCosh64_2
+	MOVQ         $64, R13
+	XORQ         R12, R12
 lnCosh64_1:
+	MOVQ         CX, DX
+	SUBQ         R12, DX
+	JLE          lnCosh64_5
+	CMPQ         DX, R13
+	CMOVQGT      R13, DX
+	MOVQ         R12, AX
+	XORQ         R11, R11
+lnCosh64_2:
 	VMOVUPD      (SI)(AX*8), Y0
 	VANDPD       ABS, Y0, Y1
 	VMULPD       NEGTWO, Y1, Y1
 	VMOVUPD      CLAMP, Y2
 	VMAXPD       Y1, Y2, Y1
-	EXP64(Y1, Y2, Y3, Y4, Y5)
+	EXP64(Y1, Y2, Y3, Y4, Y5, Y7, Y8)
+	VMOVUPD      Y0, 0(SP)(R11*8)
+	VMOVUPD      Y4, 512(SP)(R11*8)
+	ADDQ         $4, AX
+	ADDQ         $4, R11
+	CMPQ         R11, DX
+	JLT          lnCosh64_2
+	MOVQ         R12, AX
+	XORQ         R11, R11
+lnCosh64_3:
+	VMOVUPD      0(SP)(R11*8), Y0
+	VMOVUPD      512(SP)(R11*8), Y4
 	TESTQ        DI, DI
-	JZ           lnCosh64_4
+	JZ           lnCosh64_6
 	LOG1P64(Y4, Y5, Y1, Y2, Y3, Y6, Y7, Y8)
 	VANDPD       ABS, Y0, Y9
 	VADDPD       Y5, Y9, Y9
 	VSUBPD       LNHI, Y9, Y9
 	VMOVUPD      Y9, (DI)(AX*8)
-lnCosh64_4:
+lnCosh64_6:
 	TESTQ        BX, BX
-	JZ           lnCosh64_3
+	JZ           lnCosh64_4
 	VADDPD       ONE, Y4, Y1
 	VMULPD       Y1, Y1, Y2
 	VMULPD       FOUR, Y4, Y3
@@ -355,31 +420,34 @@ lnCosh64_4:
 	VANDPD       SIGN, Y6, Y6
 	VXORPD       Y6, Y5, Y5
 	TESTQ        R8, R8
-	JZ           lnCosh64_5
-	VMOVUPD      Y5, (R8)(AX*8)
-lnCosh64_5:
-	TESTQ        R9, R9
-	JZ           lnCosh64_6
-	VMOVUPD      Y3, (R9)(AX*8)
-lnCosh64_6:
-	TESTQ        R10, R10
 	JZ           lnCosh64_7
+	VMOVUPD      Y5, (R8)(AX*8)
+lnCosh64_7:
+	TESTQ        R9, R9
+	JZ           lnCosh64_8
+	VMOVUPD      Y3, (R9)(AX*8)
+lnCosh64_8:
+	TESTQ        R10, R10
+	JZ           lnCosh64_9
 	VMULPD       NEGTWO, Y5, Y7
 	VMULPD       Y3, Y7, Y7
 	VMOVUPD      Y7, (R10)(AX*8)
-lnCosh64_7:
-lnCosh64_3:
+lnCosh64_9:
+lnCosh64_4:
 	ADDQ         $4, AX
-lnCosh64_2:
-	CMPQ         AX, CX
-	JLT          lnCosh64_1
+	ADDQ         $4, R11
+	CMPQ         R11, DX
+	JLT          lnCosh64_3
+	MOVQ         AX, R12
+	JMP          lnCosh64_1
+lnCosh64_5:
 	VZEROUPPER
 	RET
 
 // func tanh64AVX(f, d1, d2, d3, x *float64, n int)
 //
 // tanh: f = t, d1 = s, d2 = −2·t·s, d3 = −2·s·s + 4·t·t·s; e = exp(−2|x|).
-TEXT ·tanh64AVX(SB), NOSPLIT, $0-48
+TEXT ·tanh64AVX(SB), 0, $1024-48
 	MOVQ         f+0(FP), DI
 	MOVQ         d1+8(FP), R8
 	MOVQ         d2+16(FP), R9
@@ -389,15 +457,34 @@ TEXT ·tanh64AVX(SB), NOSPLIT, $0-48
 	MOVQ         R8, BX
 	ORQ          R9, BX
 	ORQ          R10, BX
-	XORQ         AX, AX
-	JMP          tanh64_2
+	MOVQ         $64, R13
+	XORQ         R12, R12
 tanh64_1:
+	MOVQ         CX, DX
+	SUBQ         R12, DX
+	JLE          tanh64_5
+	CMPQ         DX, R13
+	CMOVQGT      R13, DX
+	MOVQ         R12, AX
+	XORQ         R11, R11
+tanh64_2:
 	VMOVUPD      (SI)(AX*8), Y0
 	VANDPD       ABS, Y0, Y1
 	VMULPD       NEGTWO, Y1, Y1
 	VMOVUPD      CLAMP, Y2
 	VMAXPD       Y1, Y2, Y1
-	EXP64(Y1, Y2, Y3, Y4, Y5)
+	EXP64(Y1, Y2, Y3, Y4, Y5, Y7, Y8)
+	VMOVUPD      Y0, 0(SP)(R11*8)
+	VMOVUPD      Y4, 512(SP)(R11*8)
+	ADDQ         $4, AX
+	ADDQ         $4, R11
+	CMPQ         R11, DX
+	JLT          tanh64_2
+	MOVQ         R12, AX
+	XORQ         R11, R11
+tanh64_3:
+	VMOVUPD      0(SP)(R11*8), Y0
+	VMOVUPD      512(SP)(R11*8), Y4
 	VADDPD       ONE, Y4, Y1
 	VMULPD       Y1, Y1, Y2
 	VMULPD       FOUR, Y4, Y3
@@ -410,21 +497,21 @@ tanh64_1:
 	VANDPD       SIGN, Y6, Y6
 	VXORPD       Y6, Y5, Y5
 	TESTQ        DI, DI
-	JZ           tanh64_4
-	VMOVUPD      Y5, (DI)(AX*8)
-tanh64_4:
-	TESTQ        R8, R8
-	JZ           tanh64_5
-	VMOVUPD      Y3, (R8)(AX*8)
-tanh64_5:
-	TESTQ        R9, R9
 	JZ           tanh64_6
+	VMOVUPD      Y5, (DI)(AX*8)
+tanh64_6:
+	TESTQ        R8, R8
+	JZ           tanh64_7
+	VMOVUPD      Y3, (R8)(AX*8)
+tanh64_7:
+	TESTQ        R9, R9
+	JZ           tanh64_8
 	VMULPD       NEGTWO, Y5, Y7
 	VMULPD       Y3, Y7, Y7
 	VMOVUPD      Y7, (R9)(AX*8)
-tanh64_6:
+tanh64_8:
 	TESTQ        R10, R10
-	JZ           tanh64_7
+	JZ           tanh64_9
 	VMULPD       NEGTWO, Y3, Y7
 	VMULPD       Y3, Y7, Y7
 	VMULPD       FOUR, Y5, Y8
@@ -432,12 +519,15 @@ tanh64_6:
 	VMULPD       Y3, Y8, Y8
 	VADDPD       Y8, Y7, Y7
 	VMOVUPD      Y7, (R10)(AX*8)
-tanh64_7:
-tanh64_3:
+tanh64_9:
+tanh64_4:
 	ADDQ         $4, AX
-tanh64_2:
-	CMPQ         AX, CX
-	JLT          tanh64_1
+	ADDQ         $4, R11
+	CMPQ         R11, DX
+	JLT          tanh64_3
+	MOVQ         AX, R12
+	JMP          tanh64_1
+tanh64_5:
 	VZEROUPPER
 	RET
 
@@ -445,7 +535,7 @@ tanh64_2:
 //
 // sigmoid: f = g, d1 = q, d2 = q·u, d3 = q·u·u − 2·q·q; u = 1 − 2g,
 // e = exp(−|x|).
-TEXT ·sigmoid64AVX(SB), NOSPLIT, $0-48
+TEXT ·sigmoid64AVX(SB), 0, $1024-48
 	MOVQ         f+0(FP), DI
 	MOVQ         d1+8(FP), R8
 	MOVQ         d2+16(FP), R9
@@ -455,14 +545,33 @@ TEXT ·sigmoid64AVX(SB), NOSPLIT, $0-48
 	MOVQ         R8, BX
 	ORQ          R9, BX
 	ORQ          R10, BX
-	XORQ         AX, AX
-	JMP          sigmoid64_2
+	MOVQ         $64, R13
+	XORQ         R12, R12
 sigmoid64_1:
+	MOVQ         CX, DX
+	SUBQ         R12, DX
+	JLE          sigmoid64_5
+	CMPQ         DX, R13
+	CMOVQGT      R13, DX
+	MOVQ         R12, AX
+	XORQ         R11, R11
+sigmoid64_2:
 	VMOVUPD      (SI)(AX*8), Y0
 	VORPD        SIGN, Y0, Y1
 	VMOVUPD      CLAMP, Y2
 	VMAXPD       Y1, Y2, Y1
-	EXP64(Y1, Y2, Y3, Y4, Y5)
+	EXP64(Y1, Y2, Y3, Y4, Y5, Y7, Y8)
+	VMOVUPD      Y0, 0(SP)(R11*8)
+	VMOVUPD      Y4, 512(SP)(R11*8)
+	ADDQ         $4, AX
+	ADDQ         $4, R11
+	CMPQ         R11, DX
+	JLT          sigmoid64_2
+	MOVQ         R12, AX
+	XORQ         R11, R11
+sigmoid64_3:
+	VMOVUPD      0(SP)(R11*8), Y0
+	VMOVUPD      512(SP)(R11*8), Y4
 	VADDPD       ONE, Y4, Y1
 	VMULPD       Y1, Y1, Y2
 	VDIVPD       Y2, Y4, Y2
@@ -470,33 +579,36 @@ sigmoid64_1:
 	VBLENDVPD    Y0, Y4, Y3, Y3
 	VDIVPD       Y1, Y3, Y3
 	TESTQ        DI, DI
-	JZ           sigmoid64_4
+	JZ           sigmoid64_6
 	VMOVUPD      Y3, (DI)(AX*8)
-sigmoid64_4:
+sigmoid64_6:
 	TESTQ        R8, R8
-	JZ           sigmoid64_5
+	JZ           sigmoid64_7
 	VMOVUPD      Y2, (R8)(AX*8)
-sigmoid64_5:
+sigmoid64_7:
 	VMOVUPD      ONE, Y5
 	VFNMADD231PD TWO, Y3, Y5
 	VMULPD       Y5, Y2, Y6
 	TESTQ        R9, R9
-	JZ           sigmoid64_6
+	JZ           sigmoid64_8
 	VMOVUPD      Y6, (R9)(AX*8)
-sigmoid64_6:
+sigmoid64_8:
 	TESTQ        R10, R10
-	JZ           sigmoid64_7
+	JZ           sigmoid64_9
 	VMULPD       Y5, Y6, Y7
 	VADDPD       Y2, Y2, Y8
 	VMULPD       Y2, Y8, Y8
 	VSUBPD       Y8, Y7, Y7
 	VMOVUPD      Y7, (R10)(AX*8)
-sigmoid64_7:
-sigmoid64_3:
+sigmoid64_9:
+sigmoid64_4:
 	ADDQ         $4, AX
-sigmoid64_2:
-	CMPQ         AX, CX
-	JLT          sigmoid64_1
+	ADDQ         $4, R11
+	CMPQ         R11, DX
+	JLT          sigmoid64_3
+	MOVQ         AX, R12
+	JMP          sigmoid64_1
+sigmoid64_5:
 	VZEROUPPER
 	RET
 
@@ -504,7 +616,7 @@ sigmoid64_2:
 //
 // swish: f = x·g, d1 = g + x·q, d2 = 2q + x·q·u,
 // d3 = 3q·u + x·(q·u·u − 2·q·q); u = 1 − 2g, e = exp(−|x|).
-TEXT ·swish64AVX(SB), NOSPLIT, $0-48
+TEXT ·swish64AVX(SB), 0, $1024-48
 	MOVQ         f+0(FP), DI
 	MOVQ         d1+8(FP), R8
 	MOVQ         d2+16(FP), R9
@@ -514,14 +626,33 @@ TEXT ·swish64AVX(SB), NOSPLIT, $0-48
 	MOVQ         R8, BX
 	ORQ          R9, BX
 	ORQ          R10, BX
-	XORQ         AX, AX
-	JMP          swish64_2
+	MOVQ         $64, R13
+	XORQ         R12, R12
 swish64_1:
+	MOVQ         CX, DX
+	SUBQ         R12, DX
+	JLE          swish64_5
+	CMPQ         DX, R13
+	CMOVQGT      R13, DX
+	MOVQ         R12, AX
+	XORQ         R11, R11
+swish64_2:
 	VMOVUPD      (SI)(AX*8), Y0
 	VORPD        SIGN, Y0, Y1
 	VMOVUPD      CLAMP, Y2
 	VMAXPD       Y1, Y2, Y1
-	EXP64(Y1, Y2, Y3, Y4, Y5)
+	EXP64(Y1, Y2, Y3, Y4, Y5, Y7, Y8)
+	VMOVUPD      Y0, 0(SP)(R11*8)
+	VMOVUPD      Y4, 512(SP)(R11*8)
+	ADDQ         $4, AX
+	ADDQ         $4, R11
+	CMPQ         R11, DX
+	JLT          swish64_2
+	MOVQ         R12, AX
+	XORQ         R11, R11
+swish64_3:
+	VMOVUPD      0(SP)(R11*8), Y0
+	VMOVUPD      512(SP)(R11*8), Y4
 	VADDPD       ONE, Y4, Y1
 	VMULPD       Y1, Y1, Y2
 	VDIVPD       Y2, Y4, Y2
@@ -529,27 +660,27 @@ swish64_1:
 	VBLENDVPD    Y0, Y4, Y3, Y3
 	VDIVPD       Y1, Y3, Y3
 	TESTQ        DI, DI
-	JZ           swish64_4
+	JZ           swish64_6
 	VMULPD       Y3, Y0, Y5
 	VMOVUPD      Y5, (DI)(AX*8)
-swish64_4:
+swish64_6:
 	VMULPD       Y2, Y0, Y5
 	TESTQ        R8, R8
-	JZ           swish64_5
+	JZ           swish64_7
 	VADDPD       Y5, Y3, Y6
 	VMOVUPD      Y6, (R8)(AX*8)
-swish64_5:
+swish64_7:
 	VMOVUPD      ONE, Y6
 	VFNMADD231PD TWO, Y3, Y6
 	VADDPD       Y2, Y2, Y7
 	TESTQ        R9, R9
-	JZ           swish64_6
+	JZ           swish64_8
 	VMULPD       Y6, Y5, Y8
 	VADDPD       Y8, Y7, Y8
 	VMOVUPD      Y8, (R9)(AX*8)
-swish64_6:
+swish64_8:
 	TESTQ        R10, R10
-	JZ           swish64_7
+	JZ           swish64_9
 	VMULPD       Y6, Y2, Y8
 	VMULPD       Y6, Y8, Y8
 	VMULPD       Y2, Y7, Y9
@@ -559,12 +690,15 @@ swish64_6:
 	VMULPD       Y6, Y9, Y9
 	VADDPD       Y8, Y9, Y9
 	VMOVUPD      Y9, (R10)(AX*8)
-swish64_7:
-swish64_3:
+swish64_9:
+swish64_4:
 	ADDQ         $4, AX
-swish64_2:
-	CMPQ         AX, CX
-	JLT          swish64_1
+	ADDQ         $4, R11
+	CMPQ         R11, DX
+	JLT          swish64_3
+	MOVQ         AX, R12
+	JMP          swish64_1
+swish64_5:
 	VZEROUPPER
 	RET
 
@@ -572,7 +706,7 @@ swish64_2:
 //
 // softplus: f = max(x, 0) + log1p(e), d1 = g, d2 = q, d3 = q·(1 − 2g);
 // e = exp(−|x|).
-TEXT ·softplus32AVX(SB), NOSPLIT, $0-48
+TEXT ·softplus32AVX(SB), 0, $512-48
 	MOVQ         f+0(FP), DI
 	MOVQ         d1+8(FP), R8
 	MOVQ         d2+16(FP), R9
@@ -582,27 +716,46 @@ TEXT ·softplus32AVX(SB), NOSPLIT, $0-48
 	MOVQ         R8, BX
 	ORQ          R9, BX
 	ORQ          R10, BX
-	XORQ         AX, AX
-	JMP          softplus32_2
+	MOVQ         $64, R13
+	XORQ         R12, R12
 softplus32_1:
+	MOVQ         CX, DX
+	SUBQ         R12, DX
+	JLE          softplus32_5
+	CMPQ         DX, R13
+	CMOVQGT      R13, DX
+	MOVQ         R12, AX
+	XORQ         R11, R11
+softplus32_2:
 	VMOVUPS      (SI)(AX*4), Y0
 	VORPS        SSIGN, Y0, Y1
 	VMOVUPS      SCLAMP, Y2
 	VCMPPS       $1, Y2, Y1, Y6
 	VMAXPS       Y1, Y2, Y1
-	EXP32(Y1, Y2, Y3, Y4, Y5)
+	EXP32(Y1, Y2, Y3, Y4, Y5, Y7, Y8)
 	VANDNPS      Y4, Y6, Y4
+	VMOVUPS      Y0, 0(SP)(R11*4)
+	VMOVUPS      Y4, 256(SP)(R11*4)
+	ADDQ         $8, AX
+	ADDQ         $8, R11
+	CMPQ         R11, DX
+	JLT          softplus32_2
+	MOVQ         R12, AX
+	XORQ         R11, R11
+softplus32_3:
+	VMOVUPS      0(SP)(R11*4), Y0
+	VMOVUPS      256(SP)(R11*4), Y4
 	TESTQ        DI, DI
-	JZ           softplus32_4
+	JZ           softplus32_6
 	VMULPS       STWOM64, Y4, Y11
 	LOG1P32(Y11, Y5, Y1, Y2, Y3, Y6, Y7, Y8)
 	VXORPS       Y9, Y9, Y9
 	VMAXPS       Y0, Y9, Y9
 	VADDPS       Y5, Y9, Y9
 	VMOVUPS      Y9, (DI)(AX*4)
-softplus32_4:
+softplus32_6:
 	TESTQ        BX, BX
-	JZ           softplus32_3
+	JZ           softplus32_4
 	VCVTPS2PD    X0, Y12
 	VCVTPS2PD    X4, Y13
 	VMULPD       TWOM64, Y13, Y13
@@ -613,27 +766,25 @@ softplus32_4:
 	VBLENDVPD    Y12, Y13, Y3, Y3
 	VDIVPD       Y1, Y3, Y3
 	TESTQ        R8, R8
-	JZ           softplus32_5
+	JZ           softplus32_7
 	VCVTPD2PSY   Y3, X10
 	VMOVUPS      X10, (R8)(AX*4)
-softplus32_5:
+softplus32_7:
 	TESTQ        R9, R9
-	JZ           softplus32_6
+	JZ           softplus32_8
 	VCVTPD2PSY   Y2, X10
 	VMOVUPS      X10, (R9)(AX*4)
-softplus32_6:
+softplus32_8:
 	TESTQ        R10, R10
-	JZ           softplus32_7
+	JZ           softplus32_9
 	VMOVUPD      ONE, Y5
 	VFNMADD231PD TWO, Y3, Y5
 	VMULPD       Y5, Y2, Y5
 	VCVTPD2PSY   Y5, X10
 	VMOVUPS      X10, (R10)(AX*4)
-softplus32_7:
-	VEXTRACTF128 $1, Y0, X12
-	VEXTRACTF128 $1, Y4, X13
-	VCVTPS2PD    X12, Y12
-	VCVTPS2PD    X13, Y13
+softplus32_9:
+	VCVTPS2PD    16(SP)(R11*4), Y12
+	VCVTPS2PD    272(SP)(R11*4), Y13
 	VMULPD       TWOM64, Y13, Y13
 	VADDPD       ONE, Y13, Y1
 	VMULPD       Y1, Y1, Y2
@@ -642,28 +793,31 @@ softplus32_7:
 	VBLENDVPD    Y12, Y13, Y3, Y3
 	VDIVPD       Y1, Y3, Y3
 	TESTQ        R8, R8
-	JZ           softplus32_8
+	JZ           softplus32_10
 	VCVTPD2PSY   Y3, X10
 	VMOVUPS      X10, 16(R8)(AX*4)
-softplus32_8:
+softplus32_10:
 	TESTQ        R9, R9
-	JZ           softplus32_9
+	JZ           softplus32_11
 	VCVTPD2PSY   Y2, X10
 	VMOVUPS      X10, 16(R9)(AX*4)
-softplus32_9:
+softplus32_11:
 	TESTQ        R10, R10
-	JZ           softplus32_10
+	JZ           softplus32_12
 	VMOVUPD      ONE, Y5
 	VFNMADD231PD TWO, Y3, Y5
 	VMULPD       Y5, Y2, Y5
 	VCVTPD2PSY   Y5, X10
 	VMOVUPS      X10, 16(R10)(AX*4)
-softplus32_10:
-softplus32_3:
+softplus32_12:
+softplus32_4:
 	ADDQ         $8, AX
-softplus32_2:
-	CMPQ         AX, CX
-	JLT          softplus32_1
+	ADDQ         $8, R11
+	CMPQ         R11, DX
+	JLT          softplus32_3
+	MOVQ         AX, R12
+	JMP          softplus32_1
+softplus32_5:
 	VZEROUPPER
 	RET
 
@@ -671,7 +825,7 @@ softplus32_2:
 //
 // ln cosh: f = |x| + log1p(e) − ln 2, d1 = t, d2 = s, d3 = −2·t·s;
 // e = exp(−2|x|).
-TEXT ·lnCosh32AVX(SB), NOSPLIT, $0-48
+TEXT ·lnCosh32AVX(SB), 0, $512-48
 	MOVQ         f+0(FP), DI
 	MOVQ         d1+8(FP), R8
 	MOVQ         d2+16(FP), R9
@@ -681,28 +835,47 @@ TEXT ·lnCosh32AVX(SB), NOSPLIT, $0-48
 	MOVQ         R8, BX
 	ORQ          R9, BX
 	ORQ          R10, BX
-	XORQ         AX, AX
-	JMP          lnCosh32_2
+	MOVQ         $64, R13
+	XORQ         R12, R12
 lnCosh32_1:
+	MOVQ         CX, DX
+	SUBQ         R12, DX
+	JLE          lnCosh32_5
+	CMPQ         DX, R13
+	CMOVQGT      R13, DX
+	MOVQ         R12, AX
+	XORQ         R11, R11
+lnCosh32_2:
 	VMOVUPS      (SI)(AX*4), Y0
 	VANDPS       SABS, Y0, Y1
 	VMULPS       SNEGTWO, Y1, Y1
 	VMOVUPS      SCLAMP, Y2
 	VCMPPS       $1, Y2, Y1, Y6
 	VMAXPS       Y1, Y2, Y1
-	EXP32(Y1, Y2, Y3, Y4, Y5)
+	EXP32(Y1, Y2, Y3, Y4, Y5, Y7, Y8)
 	VANDNPS      Y4, Y6, Y4
+	VMOVUPS      Y0, 0(SP)(R11*4)
+	VMOVUPS      Y4, 256(SP)(R11*4)
+	ADDQ         $8, AX
+	ADDQ         $8, R11
+	CMPQ         R11, DX
+	JLT          lnCosh32_2
+	MOVQ         R12, AX
+	XORQ         R11, R11
+lnCosh32_3:
+	VMOVUPS      0(SP)(R11*4), Y0
+	VMOVUPS      256(SP)(R11*4), Y4
 	TESTQ        DI, DI
-	JZ           lnCosh32_4
+	JZ           lnCosh32_6
 	VMULPS       STWOM64, Y4, Y11
 	LOG1P32(Y11, Y5, Y1, Y2, Y3, Y6, Y7, Y8)
 	VANDPS       SABS, Y0, Y9
 	VADDPS       Y5, Y9, Y9
 	VSUBPS       SLNHI, Y9, Y9
 	VMOVUPS      Y9, (DI)(AX*4)
-lnCosh32_4:
+lnCosh32_6:
 	TESTQ        BX, BX
-	JZ           lnCosh32_3
+	JZ           lnCosh32_4
 	VCVTPS2PD    X0, Y12
 	VCVTPS2PD    X4, Y13
 	VMULPD       TWOM64, Y13, Y13
@@ -718,26 +891,24 @@ lnCosh32_4:
 	VANDPD       SIGN, Y6, Y6
 	VXORPD       Y6, Y5, Y5
 	TESTQ        R8, R8
-	JZ           lnCosh32_5
+	JZ           lnCosh32_7
 	VCVTPD2PSY   Y5, X10
 	VMOVUPS      X10, (R8)(AX*4)
-lnCosh32_5:
+lnCosh32_7:
 	TESTQ        R9, R9
-	JZ           lnCosh32_6
+	JZ           lnCosh32_8
 	VCVTPD2PSY   Y3, X10
 	VMOVUPS      X10, (R9)(AX*4)
-lnCosh32_6:
+lnCosh32_8:
 	TESTQ        R10, R10
-	JZ           lnCosh32_7
+	JZ           lnCosh32_9
 	VMULPD       NEGTWO, Y5, Y7
 	VMULPD       Y3, Y7, Y7
 	VCVTPD2PSY   Y7, X10
 	VMOVUPS      X10, (R10)(AX*4)
-lnCosh32_7:
-	VEXTRACTF128 $1, Y0, X12
-	VEXTRACTF128 $1, Y4, X13
-	VCVTPS2PD    X12, Y12
-	VCVTPS2PD    X13, Y13
+lnCosh32_9:
+	VCVTPS2PD    16(SP)(R11*4), Y12
+	VCVTPS2PD    272(SP)(R11*4), Y13
 	VMULPD       TWOM64, Y13, Y13
 	VADDPD       ONE, Y13, Y1
 	VMULPD       Y1, Y1, Y2
@@ -751,34 +922,37 @@ lnCosh32_7:
 	VANDPD       SIGN, Y6, Y6
 	VXORPD       Y6, Y5, Y5
 	TESTQ        R8, R8
-	JZ           lnCosh32_8
+	JZ           lnCosh32_10
 	VCVTPD2PSY   Y5, X10
 	VMOVUPS      X10, 16(R8)(AX*4)
-lnCosh32_8:
+lnCosh32_10:
 	TESTQ        R9, R9
-	JZ           lnCosh32_9
+	JZ           lnCosh32_11
 	VCVTPD2PSY   Y3, X10
 	VMOVUPS      X10, 16(R9)(AX*4)
-lnCosh32_9:
+lnCosh32_11:
 	TESTQ        R10, R10
-	JZ           lnCosh32_10
+	JZ           lnCosh32_12
 	VMULPD       NEGTWO, Y5, Y7
 	VMULPD       Y3, Y7, Y7
 	VCVTPD2PSY   Y7, X10
 	VMOVUPS      X10, 16(R10)(AX*4)
-lnCosh32_10:
-lnCosh32_3:
+lnCosh32_12:
+lnCosh32_4:
 	ADDQ         $8, AX
-lnCosh32_2:
-	CMPQ         AX, CX
-	JLT          lnCosh32_1
+	ADDQ         $8, R11
+	CMPQ         R11, DX
+	JLT          lnCosh32_3
+	MOVQ         AX, R12
+	JMP          lnCosh32_1
+lnCosh32_5:
 	VZEROUPPER
 	RET
 
 // func tanh32AVX(f, d1, d2, d3, x *float32, n int)
 //
 // tanh: f = t, d1 = s, d2 = −2·t·s, d3 = −2·s·s + 4·t·t·s; e = exp(−2|x|).
-TEXT ·tanh32AVX(SB), NOSPLIT, $0-48
+TEXT ·tanh32AVX(SB), 0, $512-48
 	MOVQ         f+0(FP), DI
 	MOVQ         d1+8(FP), R8
 	MOVQ         d2+16(FP), R9
@@ -788,17 +962,36 @@ TEXT ·tanh32AVX(SB), NOSPLIT, $0-48
 	MOVQ         R8, BX
 	ORQ          R9, BX
 	ORQ          R10, BX
-	XORQ         AX, AX
-	JMP          tanh32_2
+	MOVQ         $64, R13
+	XORQ         R12, R12
 tanh32_1:
+	MOVQ         CX, DX
+	SUBQ         R12, DX
+	JLE          tanh32_5
+	CMPQ         DX, R13
+	CMOVQGT      R13, DX
+	MOVQ         R12, AX
+	XORQ         R11, R11
+tanh32_2:
 	VMOVUPS      (SI)(AX*4), Y0
 	VANDPS       SABS, Y0, Y1
 	VMULPS       SNEGTWO, Y1, Y1
 	VMOVUPS      SCLAMP, Y2
 	VCMPPS       $1, Y2, Y1, Y6
 	VMAXPS       Y1, Y2, Y1
-	EXP32(Y1, Y2, Y3, Y4, Y5)
+	EXP32(Y1, Y2, Y3, Y4, Y5, Y7, Y8)
 	VANDNPS      Y4, Y6, Y4
+	VMOVUPS      Y0, 0(SP)(R11*4)
+	VMOVUPS      Y4, 256(SP)(R11*4)
+	ADDQ         $8, AX
+	ADDQ         $8, R11
+	CMPQ         R11, DX
+	JLT          tanh32_2
+	MOVQ         R12, AX
+	XORQ         R11, R11
+tanh32_3:
+	VMOVUPS      0(SP)(R11*4), Y0
+	VMOVUPS      256(SP)(R11*4), Y4
 	VCVTPS2PD    X0, Y12
 	VCVTPS2PD    X4, Y13
 	VMULPD       TWOM64, Y13, Y13
@@ -814,24 +1007,24 @@ tanh32_1:
 	VANDPD       SIGN, Y6, Y6
 	VXORPD       Y6, Y5, Y5
 	TESTQ        DI, DI
-	JZ           tanh32_4
+	JZ           tanh32_6
 	VCVTPD2PSY   Y5, X10
 	VMOVUPS      X10, (DI)(AX*4)
-tanh32_4:
+tanh32_6:
 	TESTQ        R8, R8
-	JZ           tanh32_5
+	JZ           tanh32_7
 	VCVTPD2PSY   Y3, X10
 	VMOVUPS      X10, (R8)(AX*4)
-tanh32_5:
+tanh32_7:
 	TESTQ        R9, R9
-	JZ           tanh32_6
+	JZ           tanh32_8
 	VMULPD       NEGTWO, Y5, Y7
 	VMULPD       Y3, Y7, Y7
 	VCVTPD2PSY   Y7, X10
 	VMOVUPS      X10, (R9)(AX*4)
-tanh32_6:
+tanh32_8:
 	TESTQ        R10, R10
-	JZ           tanh32_7
+	JZ           tanh32_9
 	VMULPD       NEGTWO, Y3, Y7
 	VMULPD       Y3, Y7, Y7
 	VMULPD       FOUR, Y5, Y8
@@ -840,11 +1033,9 @@ tanh32_6:
 	VADDPD       Y8, Y7, Y7
 	VCVTPD2PSY   Y7, X10
 	VMOVUPS      X10, (R10)(AX*4)
-tanh32_7:
-	VEXTRACTF128 $1, Y0, X12
-	VEXTRACTF128 $1, Y4, X13
-	VCVTPS2PD    X12, Y12
-	VCVTPS2PD    X13, Y13
+tanh32_9:
+	VCVTPS2PD    16(SP)(R11*4), Y12
+	VCVTPS2PD    272(SP)(R11*4), Y13
 	VMULPD       TWOM64, Y13, Y13
 	VADDPD       ONE, Y13, Y1
 	VMULPD       Y1, Y1, Y2
@@ -858,24 +1049,24 @@ tanh32_7:
 	VANDPD       SIGN, Y6, Y6
 	VXORPD       Y6, Y5, Y5
 	TESTQ        DI, DI
-	JZ           tanh32_8
+	JZ           tanh32_10
 	VCVTPD2PSY   Y5, X10
 	VMOVUPS      X10, 16(DI)(AX*4)
-tanh32_8:
+tanh32_10:
 	TESTQ        R8, R8
-	JZ           tanh32_9
+	JZ           tanh32_11
 	VCVTPD2PSY   Y3, X10
 	VMOVUPS      X10, 16(R8)(AX*4)
-tanh32_9:
+tanh32_11:
 	TESTQ        R9, R9
-	JZ           tanh32_10
+	JZ           tanh32_12
 	VMULPD       NEGTWO, Y5, Y7
 	VMULPD       Y3, Y7, Y7
 	VCVTPD2PSY   Y7, X10
 	VMOVUPS      X10, 16(R9)(AX*4)
-tanh32_10:
+tanh32_12:
 	TESTQ        R10, R10
-	JZ           tanh32_11
+	JZ           tanh32_13
 	VMULPD       NEGTWO, Y3, Y7
 	VMULPD       Y3, Y7, Y7
 	VMULPD       FOUR, Y5, Y8
@@ -884,12 +1075,15 @@ tanh32_10:
 	VADDPD       Y8, Y7, Y7
 	VCVTPD2PSY   Y7, X10
 	VMOVUPS      X10, 16(R10)(AX*4)
-tanh32_11:
-tanh32_3:
+tanh32_13:
+tanh32_4:
 	ADDQ         $8, AX
-tanh32_2:
-	CMPQ         AX, CX
-	JLT          tanh32_1
+	ADDQ         $8, R11
+	CMPQ         R11, DX
+	JLT          tanh32_3
+	MOVQ         AX, R12
+	JMP          tanh32_1
+tanh32_5:
 	VZEROUPPER
 	RET
 
@@ -897,7 +1091,7 @@ tanh32_2:
 //
 // sigmoid: f = g, d1 = q, d2 = q·u, d3 = q·u·u − 2·q·q; u = 1 − 2g,
 // e = exp(−|x|).
-TEXT ·sigmoid32AVX(SB), NOSPLIT, $0-48
+TEXT ·sigmoid32AVX(SB), 0, $512-48
 	MOVQ         f+0(FP), DI
 	MOVQ         d1+8(FP), R8
 	MOVQ         d2+16(FP), R9
@@ -907,16 +1101,35 @@ TEXT ·sigmoid32AVX(SB), NOSPLIT, $0-48
 	MOVQ         R8, BX
 	ORQ          R9, BX
 	ORQ          R10, BX
-	XORQ         AX, AX
-	JMP          sigmoid32_2
+	MOVQ         $64, R13
+	XORQ         R12, R12
 sigmoid32_1:
+	MOVQ         CX, DX
+	SUBQ         R12, DX
+	JLE          sigmoid32_5
+	CMPQ         DX, R13
+	CMOVQGT      R13, DX
+	MOVQ         R12, AX
+	XORQ         R11, R11
+sigmoid32_2:
 	VMOVUPS      (SI)(AX*4), Y0
 	VORPS        SSIGN, Y0, Y1
 	VMOVUPS      SCLAMP, Y2
 	VCMPPS       $1, Y2, Y1, Y6
 	VMAXPS       Y1, Y2, Y1
-	EXP32(Y1, Y2, Y3, Y4, Y5)
+	EXP32(Y1, Y2, Y3, Y4, Y5, Y7, Y8)
 	VANDNPS      Y4, Y6, Y4
+	VMOVUPS      Y0, 0(SP)(R11*4)
+	VMOVUPS      Y4, 256(SP)(R11*4)
+	ADDQ         $8, AX
+	ADDQ         $8, R11
+	CMPQ         R11, DX
+	JLT          sigmoid32_2
+	MOVQ         R12, AX
+	XORQ         R11, R11
+sigmoid32_3:
+	VMOVUPS      0(SP)(R11*4), Y0
+	VMOVUPS      256(SP)(R11*4), Y4
 	VCVTPS2PD    X0, Y12
 	VCVTPS2PD    X4, Y13
 	VMULPD       TWOM64, Y13, Y13
@@ -927,36 +1140,34 @@ sigmoid32_1:
 	VBLENDVPD    Y12, Y13, Y3, Y3
 	VDIVPD       Y1, Y3, Y3
 	TESTQ        DI, DI
-	JZ           sigmoid32_4
+	JZ           sigmoid32_6
 	VCVTPD2PSY   Y3, X10
 	VMOVUPS      X10, (DI)(AX*4)
-sigmoid32_4:
+sigmoid32_6:
 	TESTQ        R8, R8
-	JZ           sigmoid32_5
+	JZ           sigmoid32_7
 	VCVTPD2PSY   Y2, X10
 	VMOVUPS      X10, (R8)(AX*4)
-sigmoid32_5:
+sigmoid32_7:
 	VMOVUPD      ONE, Y5
 	VFNMADD231PD TWO, Y3, Y5
 	VMULPD       Y5, Y2, Y6
 	TESTQ        R9, R9
-	JZ           sigmoid32_6
+	JZ           sigmoid32_8
 	VCVTPD2PSY   Y6, X10
 	VMOVUPS      X10, (R9)(AX*4)
-sigmoid32_6:
+sigmoid32_8:
 	TESTQ        R10, R10
-	JZ           sigmoid32_7
+	JZ           sigmoid32_9
 	VMULPD       Y5, Y6, Y7
 	VADDPD       Y2, Y2, Y8
 	VMULPD       Y2, Y8, Y8
 	VSUBPD       Y8, Y7, Y7
 	VCVTPD2PSY   Y7, X10
 	VMOVUPS      X10, (R10)(AX*4)
-sigmoid32_7:
-	VEXTRACTF128 $1, Y0, X12
-	VEXTRACTF128 $1, Y4, X13
-	VCVTPS2PD    X12, Y12
-	VCVTPS2PD    X13, Y13
+sigmoid32_9:
+	VCVTPS2PD    16(SP)(R11*4), Y12
+	VCVTPS2PD    272(SP)(R11*4), Y13
 	VMULPD       TWOM64, Y13, Y13
 	VADDPD       ONE, Y13, Y1
 	VMULPD       Y1, Y1, Y2
@@ -965,37 +1176,40 @@ sigmoid32_7:
 	VBLENDVPD    Y12, Y13, Y3, Y3
 	VDIVPD       Y1, Y3, Y3
 	TESTQ        DI, DI
-	JZ           sigmoid32_8
+	JZ           sigmoid32_10
 	VCVTPD2PSY   Y3, X10
 	VMOVUPS      X10, 16(DI)(AX*4)
-sigmoid32_8:
+sigmoid32_10:
 	TESTQ        R8, R8
-	JZ           sigmoid32_9
+	JZ           sigmoid32_11
 	VCVTPD2PSY   Y2, X10
 	VMOVUPS      X10, 16(R8)(AX*4)
-sigmoid32_9:
+sigmoid32_11:
 	VMOVUPD      ONE, Y5
 	VFNMADD231PD TWO, Y3, Y5
 	VMULPD       Y5, Y2, Y6
 	TESTQ        R9, R9
-	JZ           sigmoid32_10
+	JZ           sigmoid32_12
 	VCVTPD2PSY   Y6, X10
 	VMOVUPS      X10, 16(R9)(AX*4)
-sigmoid32_10:
+sigmoid32_12:
 	TESTQ        R10, R10
-	JZ           sigmoid32_11
+	JZ           sigmoid32_13
 	VMULPD       Y5, Y6, Y7
 	VADDPD       Y2, Y2, Y8
 	VMULPD       Y2, Y8, Y8
 	VSUBPD       Y8, Y7, Y7
 	VCVTPD2PSY   Y7, X10
 	VMOVUPS      X10, 16(R10)(AX*4)
-sigmoid32_11:
-sigmoid32_3:
+sigmoid32_13:
+sigmoid32_4:
 	ADDQ         $8, AX
-sigmoid32_2:
-	CMPQ         AX, CX
-	JLT          sigmoid32_1
+	ADDQ         $8, R11
+	CMPQ         R11, DX
+	JLT          sigmoid32_3
+	MOVQ         AX, R12
+	JMP          sigmoid32_1
+sigmoid32_5:
 	VZEROUPPER
 	RET
 
@@ -1003,7 +1217,7 @@ sigmoid32_2:
 //
 // swish: f = x·g, d1 = g + x·q, d2 = 2q + x·q·u,
 // d3 = 3q·u + x·(q·u·u − 2·q·q); u = 1 − 2g, e = exp(−|x|).
-TEXT ·swish32AVX(SB), NOSPLIT, $0-48
+TEXT ·swish32AVX(SB), 0, $512-48
 	MOVQ         f+0(FP), DI
 	MOVQ         d1+8(FP), R8
 	MOVQ         d2+16(FP), R9
@@ -1013,16 +1227,35 @@ TEXT ·swish32AVX(SB), NOSPLIT, $0-48
 	MOVQ         R8, BX
 	ORQ          R9, BX
 	ORQ          R10, BX
-	XORQ         AX, AX
-	JMP          swish32_2
+	MOVQ         $64, R13
+	XORQ         R12, R12
 swish32_1:
+	MOVQ         CX, DX
+	SUBQ         R12, DX
+	JLE          swish32_5
+	CMPQ         DX, R13
+	CMOVQGT      R13, DX
+	MOVQ         R12, AX
+	XORQ         R11, R11
+swish32_2:
 	VMOVUPS      (SI)(AX*4), Y0
 	VORPS        SSIGN, Y0, Y1
 	VMOVUPS      SCLAMP, Y2
 	VCMPPS       $1, Y2, Y1, Y6
 	VMAXPS       Y1, Y2, Y1
-	EXP32(Y1, Y2, Y3, Y4, Y5)
+	EXP32(Y1, Y2, Y3, Y4, Y5, Y7, Y8)
 	VANDNPS      Y4, Y6, Y4
+	VMOVUPS      Y0, 0(SP)(R11*4)
+	VMOVUPS      Y4, 256(SP)(R11*4)
+	ADDQ         $8, AX
+	ADDQ         $8, R11
+	CMPQ         R11, DX
+	JLT          swish32_2
+	MOVQ         R12, AX
+	XORQ         R11, R11
+swish32_3:
+	VMOVUPS      0(SP)(R11*4), Y0
+	VMOVUPS      256(SP)(R11*4), Y4
 	VCVTPS2PD    X0, Y12
 	VCVTPS2PD    X4, Y13
 	VMULPD       TWOM64, Y13, Y13
@@ -1033,30 +1266,30 @@ swish32_1:
 	VBLENDVPD    Y12, Y13, Y3, Y3
 	VDIVPD       Y1, Y3, Y3
 	TESTQ        DI, DI
-	JZ           swish32_4
+	JZ           swish32_6
 	VMULPD       Y3, Y12, Y5
 	VCVTPD2PSY   Y5, X10
 	VMOVUPS      X10, (DI)(AX*4)
-swish32_4:
+swish32_6:
 	VMULPD       Y2, Y12, Y5
 	TESTQ        R8, R8
-	JZ           swish32_5
+	JZ           swish32_7
 	VADDPD       Y5, Y3, Y6
 	VCVTPD2PSY   Y6, X10
 	VMOVUPS      X10, (R8)(AX*4)
-swish32_5:
+swish32_7:
 	VMOVUPD      ONE, Y6
 	VFNMADD231PD TWO, Y3, Y6
 	VADDPD       Y2, Y2, Y7
 	TESTQ        R9, R9
-	JZ           swish32_6
+	JZ           swish32_8
 	VMULPD       Y6, Y5, Y8
 	VADDPD       Y8, Y7, Y8
 	VCVTPD2PSY   Y8, X10
 	VMOVUPS      X10, (R9)(AX*4)
-swish32_6:
+swish32_8:
 	TESTQ        R10, R10
-	JZ           swish32_7
+	JZ           swish32_9
 	VMULPD       Y6, Y2, Y8
 	VMULPD       Y6, Y8, Y8
 	VMULPD       Y2, Y7, Y9
@@ -1067,11 +1300,9 @@ swish32_6:
 	VADDPD       Y8, Y9, Y9
 	VCVTPD2PSY   Y9, X10
 	VMOVUPS      X10, (R10)(AX*4)
-swish32_7:
-	VEXTRACTF128 $1, Y0, X12
-	VEXTRACTF128 $1, Y4, X13
-	VCVTPS2PD    X12, Y12
-	VCVTPS2PD    X13, Y13
+swish32_9:
+	VCVTPS2PD    16(SP)(R11*4), Y12
+	VCVTPS2PD    272(SP)(R11*4), Y13
 	VMULPD       TWOM64, Y13, Y13
 	VADDPD       ONE, Y13, Y1
 	VMULPD       Y1, Y1, Y2
@@ -1080,30 +1311,30 @@ swish32_7:
 	VBLENDVPD    Y12, Y13, Y3, Y3
 	VDIVPD       Y1, Y3, Y3
 	TESTQ        DI, DI
-	JZ           swish32_8
+	JZ           swish32_10
 	VMULPD       Y3, Y12, Y5
 	VCVTPD2PSY   Y5, X10
 	VMOVUPS      X10, 16(DI)(AX*4)
-swish32_8:
+swish32_10:
 	VMULPD       Y2, Y12, Y5
 	TESTQ        R8, R8
-	JZ           swish32_9
+	JZ           swish32_11
 	VADDPD       Y5, Y3, Y6
 	VCVTPD2PSY   Y6, X10
 	VMOVUPS      X10, 16(R8)(AX*4)
-swish32_9:
+swish32_11:
 	VMOVUPD      ONE, Y6
 	VFNMADD231PD TWO, Y3, Y6
 	VADDPD       Y2, Y2, Y7
 	TESTQ        R9, R9
-	JZ           swish32_10
+	JZ           swish32_12
 	VMULPD       Y6, Y5, Y8
 	VADDPD       Y8, Y7, Y8
 	VCVTPD2PSY   Y8, X10
 	VMOVUPS      X10, 16(R9)(AX*4)
-swish32_10:
+swish32_12:
 	TESTQ        R10, R10
-	JZ           swish32_11
+	JZ           swish32_13
 	VMULPD       Y6, Y2, Y8
 	VMULPD       Y6, Y8, Y8
 	VMULPD       Y2, Y7, Y9
@@ -1114,11 +1345,69 @@ swish32_10:
 	VADDPD       Y8, Y9, Y9
 	VCVTPD2PSY   Y9, X10
 	VMOVUPS      X10, 16(R10)(AX*4)
-swish32_11:
-swish32_3:
+swish32_13:
+swish32_4:
 	ADDQ         $8, AX
-swish32_2:
+	ADDQ         $8, R11
+	CMPQ         R11, DX
+	JLT          swish32_3
+	MOVQ         AX, R12
+	JMP          swish32_1
+swish32_5:
+	VZEROUPPER
+	RET
+
+// func probe64AVX(e, l, x *float64, n int)
+//
+// For the tests: e = exp(−|x|), l = log1p(x) for x ∈ [0, 1].
+TEXT ·probe64AVX(SB), NOSPLIT, $0-32
+	MOVQ         e+0(FP), DI
+	MOVQ         l+8(FP), R8
+	MOVQ         x+16(FP), SI
+	MOVQ         n+24(FP), CX
+	XORQ         AX, AX
+	JMP          probe64_2
+probe64_1:
+	VMOVUPD      (SI)(AX*8), Y0
+	VORPD        SIGN, Y0, Y1
+	VMOVUPD      CLAMP, Y2
+	VMAXPD       Y1, Y2, Y1
+	EXP64(Y1, Y2, Y3, Y4, Y5, Y7, Y8)
+	VMOVUPD      Y4, (DI)(AX*8)
+	LOG1P64(Y0, Y6, Y1, Y2, Y3, Y5, Y7, Y8)
+	VMOVUPD      Y6, (R8)(AX*8)
+	ADDQ         $4, AX
+probe64_2:
 	CMPQ         AX, CX
-	JLT          swish32_1
+	JLT          probe64_1
+	VZEROUPPER
+	RET
+
+// func probe32AVX(e, l, x *float32, n int)
+//
+// For the tests: e = exp(−|x|), l = log1p(x) for x ∈ [0, 1].
+TEXT ·probe32AVX(SB), NOSPLIT, $0-32
+	MOVQ         e+0(FP), DI
+	MOVQ         l+8(FP), R8
+	MOVQ         x+16(FP), SI
+	MOVQ         n+24(FP), CX
+	XORQ         AX, AX
+	JMP          probe32_2
+probe32_1:
+	VMOVUPS      (SI)(AX*4), Y0
+	VORPS        SSIGN, Y0, Y1
+	VMOVUPS      SCLAMP, Y2
+	VCMPPS       $1, Y2, Y1, Y6
+	VMAXPS       Y1, Y2, Y1
+	EXP32(Y1, Y2, Y3, Y4, Y5, Y7, Y8)
+	VANDNPS      Y4, Y6, Y4
+	VMULPS       STWOM64, Y4, Y4
+	VMOVUPS      Y4, (DI)(AX*4)
+	LOG1P32(Y0, Y6, Y1, Y2, Y3, Y5, Y7, Y8)
+	VMOVUPS      Y6, (R8)(AX*4)
+	ADDQ         $8, AX
+probe32_2:
+	CMPQ         AX, CX
+	JLT          probe32_1
 	VZEROUPPER
 	RET

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -661,6 +662,46 @@ func TestNoAllocs(t *testing.T) {
 				a.v32(f32, nil, nil, nil, x32[:5])
 			})
 			require.Zero(t, allocs, "%s %s", impl, a.name)
+		}
+	}
+}
+
+// TestConcurrent runs every function from several goroutines at once on
+// shared input and distinct outputs (run with -race): the results equal
+// those of a serial call.
+func TestConcurrent(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(15, 16))
+	x := mixed(rnd, 1001)
+	x32 := make([]float32, len(x))
+	for i, v := range x {
+		x32[i] = float32(v)
+	}
+	for _, impl := range impls() {
+		use(t, impl)
+		for _, a := range acts {
+			want64, want32 := make([]float64, len(x)), make([]float32, len(x))
+			a.v64(nil, nil, nil, want64, x)
+			a.v32(nil, nil, nil, want32, x32)
+			var wg sync.WaitGroup
+			errs := make([]bool, 8)
+			for g := range errs {
+				wg.Go(func() {
+					o64, o32 := make([]float64, len(x)), make([]float32, len(x))
+					for range 5 {
+						a.v64(nil, nil, nil, o64, x)
+						a.v32(nil, nil, nil, o32, x32)
+						for i := range x {
+							if !same(o64[i], want64[i]) || !same(o32[i], want32[i]) {
+								errs[g] = true
+							}
+						}
+					}
+				})
+			}
+			wg.Wait()
+			for g, bad := range errs {
+				require.False(t, bad, "%s %s goroutine %d", impl, a.name, g)
+			}
 		}
 	}
 }
