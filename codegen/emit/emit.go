@@ -357,6 +357,15 @@ func (g *gen) wgemm(n *ir.Node, backward bool, m, a, beta, c string) *jen.Statem
 		fn = "SgemmPacked"
 	}
 	in, out := g.wdims(n)
+	if out == 1 {
+		// One output: a matrix-vector product (or an outer product going
+		// back), cheaper as plain loops than through a packed GEMM.
+		fn := "MatVec"
+		if backward {
+			fn = "AddOuter"
+		}
+		return jen.Qual(pathKern, fn).Call(jen.Id(c), jen.Id(a), jen.Id(g.param(n.W)), jen.Id(m), jen.Lit(in), jen.Id(beta))
+	}
 	lda, ldc := in, out
 	if backward {
 		name = g.names[n.ID] + "Bwd"

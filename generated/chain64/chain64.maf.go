@@ -524,6 +524,7 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 // fwdValues computes the values of every node, and σ′ for backpropagation.
 func (m *Model) fwdValues(w *Workspace, nb int) {
 	hConvB := m.p[20:24]   // h.conv.b [4], chain64.maf:7:14
+	phiConvW := m.p[24:36] // phi.conv.W [1 4 3 1], chain64.maf:8:22
 	phiConvB := m.p[36:37] // phi.conv.b [1], chain64.maf:8:22
 	// chain64.maf:7:14  h.conv = conv5x1(s) + b, periodic, 1→4 channels
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 64), nb, w.hConvGeom)
@@ -534,7 +535,7 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 	kern.TanhN(rows(w.h, 0, nb, 256), w.hD1[:nb*256], nil, nil, rows(w.hConv, 0, nb, 256))
 	// chain64.maf:8:22  phi.conv = conv3x1(h) + b, periodic, 4→1 channels
 	kern.Im2Col(w.cols, rows(w.h, 0, nb, 256), nb, w.phiConvGeom)
-	gemm.DgemmPacked(false, (nb)*64, 1, w.cols[:(nb)*768], 12, &m.phiConvFwd, 0, rows(w.phiConv, 0, nb, 64), 1)
+	kern.MatVec(rows(w.phiConv, 0, nb, 64), w.cols[:(nb)*768], phiConvW, (nb)*64, 12, 0)
 	kern.AddBiasSites(rows(w.phiConv, 0, nb, 64), phiConvB, nb, 64, 1)
 	// chain64.maf:8:15  phi.lncosh = lncosh(phi.conv)
 	// σ, σ′ for the value rows
@@ -556,6 +557,7 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	hConvW := m.p[0:20]    // h.conv.W [4 1 5 1], chain64.maf:7:14
 	hConvB := m.p[20:24]   // h.conv.b [4], chain64.maf:7:14
+	phiConvW := m.p[24:36] // phi.conv.W [1 4 3 1], chain64.maf:8:22
 	phiConvB := m.p[36:37] // phi.conv.b [1], chain64.maf:8:22
 	// chain64.maf:7:14  h.conv = conv5x1(s) + b, periodic, 1→4 channels  [J: closed form: J = kernel on its 5×1 window, shared by all sites and samples]
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 64), nb, w.hConvGeom)
@@ -579,11 +581,11 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	kern.RFFromShared(w.hRF, w.hD1, hConvW, nb, 64, 5, 4)
 	// chain64.maf:8:22  phi.conv = conv3x1(h) + b, periodic, 4→1 channels  [J: receptive-field Jacobian: 7×1 window per site (not 64 wide)]
 	kern.Im2Col(w.cols, rows(w.h, 0, 2*nb, 256), 2*nb, w.phiConvGeom)
-	gemm.DgemmPacked(false, (2*nb)*64, 1, w.cols[:(2*nb)*768], 12, &m.phiConvFwd, 0, rows(w.phiConv, 0, 2*nb, 64), 1)
+	kern.MatVec(rows(w.phiConv, 0, 2*nb, 64), w.cols[:(2*nb)*768], phiConvW, (2*nb)*64, 12, 0)
 	kern.AddBiasSites(rows(w.phiConv, 0, nb, 64), phiConvB, nb, 64, 1)
 	// receptive-field Jacobian: 7×1 window per site, one GEMM over (sample, site, tap)
 	kern.RFIm2Col(w.cols, w.hRF, nb, w.phiConvRFGeom)
-	gemm.DgemmPacked(false, nb*448, 1, w.cols[:nb*5376], 12, &m.phiConvFwd, 0, w.phiConvRF[:nb*448], 1)
+	kern.MatVec(w.phiConvRF[:nb*448], w.cols[:nb*5376], phiConvW, nb*448, 12, 0)
 	// chain64.maf:8:15  phi.lncosh = lncosh(phi.conv)
 	kern.RFNorm2(w.phiConvQ, w.phiConvRF, nb, 64, 7, 1)
 	// σ, σ′, σ″ for the value rows
@@ -628,6 +630,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 func (m *Model) fwdReverse(w *Workspace, nb int) {
 	hConvW := m.p[0:20]    // h.conv.W [4 1 5 1], chain64.maf:7:14
 	hConvB := m.p[20:24]   // h.conv.b [4], chain64.maf:7:14
+	phiConvW := m.p[24:36] // phi.conv.W [1 4 3 1], chain64.maf:8:22
 	phiConvB := m.p[36:37] // phi.conv.b [1], chain64.maf:8:22
 	// chain64.maf:7:14  h.conv = conv5x1(s) + b, periodic, 1→4 channels  [J: closed form: J = kernel on its 5×1 window, shared by all sites and samples]
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 64), nb, w.hConvGeom)
@@ -655,11 +658,11 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	kern.RFFromShared(w.hRF, w.hD1, hConvW, nb, 64, 5, 4)
 	// chain64.maf:8:22  phi.conv = conv3x1(h) + b, periodic, 4→1 channels  [J: receptive-field Jacobian: 7×1 window per site (not 64 wide)]
 	kern.Im2Col(w.cols, rows(w.h, 0, 3*nb, 256), 3*nb, w.phiConvGeom)
-	gemm.DgemmPacked(false, (3*nb)*64, 1, w.cols[:(3*nb)*768], 12, &m.phiConvFwd, 0, rows(w.phiConv, 0, 3*nb, 64), 1)
+	kern.MatVec(rows(w.phiConv, 0, 3*nb, 64), w.cols[:(3*nb)*768], phiConvW, (3*nb)*64, 12, 0)
 	kern.AddBiasSites(rows(w.phiConv, 0, nb, 64), phiConvB, nb, 64, 1)
 	// receptive-field Jacobian: 7×1 window per site, one GEMM over (sample, site, tap)
 	kern.RFIm2Col(w.cols, w.hRF, nb, w.phiConvRFGeom)
-	gemm.DgemmPacked(false, nb*448, 1, w.cols[:nb*5376], 12, &m.phiConvFwd, 0, w.phiConvRF[:nb*448], 1)
+	kern.MatVec(w.phiConvRF[:nb*448], w.cols[:nb*5376], phiConvW, nb*448, 12, 0)
 	// chain64.maf:8:15  phi.lncosh = lncosh(phi.conv)
 	kern.RFNorm2(w.phiConvQ, w.phiConvRF, nb, 64, 7, 1)
 	// σ, σ′, σ″, σ‴ for the value rows
@@ -715,6 +718,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 // fwdHutch computes values and Hutchinson Laplacian vectors from the probe rows.
 func (m *Model) fwdHutch(w *Workspace, nb int) {
 	hConvB := m.p[20:24]   // h.conv.b [4], chain64.maf:7:14
+	phiConvW := m.p[24:36] // phi.conv.W [1 4 3 1], chain64.maf:8:22
 	phiConvB := m.p[36:37] // phi.conv.b [1], chain64.maf:8:22
 	// chain64.maf:7:14  h.conv = conv5x1(s) + b, periodic, 1→4 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 64), nb, w.hConvGeom)
@@ -742,7 +746,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	kern.RowsScale(rows(w.h, 2*nb, nb*1, 256), rows(w.hConv, 2*nb, nb*1, 256), w.hD1, nb, 1, 256)
 	// chain64.maf:8:22  phi.conv = conv3x1(h) + b, periodic, 4→1 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.Im2Col(w.cols, rows(w.h, 0, 2*nb+nb*1, 256), 2*nb+nb*1, w.phiConvGeom)
-	gemm.DgemmPacked(false, (2*nb+nb*1)*64, 1, w.cols[:(2*nb+nb*1)*768], 12, &m.phiConvFwd, 0, rows(w.phiConv, 0, 2*nb+nb*1, 64), 1)
+	kern.MatVec(rows(w.phiConv, 0, 2*nb+nb*1, 64), w.cols[:(2*nb+nb*1)*768], phiConvW, (2*nb+nb*1)*64, 12, 0)
 	kern.AddBiasSites(rows(w.phiConv, 0, nb, 64), phiConvB, nb, 64, 1)
 	// chain64.maf:8:15  phi.lncosh = lncosh(phi.conv)
 	kern.RowsNorm2(w.phiConvQ, rows(w.phiConv, 2*nb, nb*1, 64), nb, 1, 64)
@@ -787,6 +791,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 // fwdHutchRev computes values, Hutchinson ℓ, probe rows and tangents for the reverse sweep.
 func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	hConvB := m.p[20:24]   // h.conv.b [4], chain64.maf:7:14
+	phiConvW := m.p[24:36] // phi.conv.W [1 4 3 1], chain64.maf:8:22
 	phiConvB := m.p[36:37] // phi.conv.b [1], chain64.maf:8:22
 	// chain64.maf:7:14  h.conv = conv5x1(s) + b, periodic, 1→4 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 64), nb, w.hConvGeom)
@@ -816,7 +821,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	kern.RowsScale(rows(w.h, 2*nb, nb*1, 256), rows(w.hConv, 2*nb, nb*1, 256), w.hD1, nb, 1, 256)
 	// chain64.maf:8:22  phi.conv = conv3x1(h) + b, periodic, 4→1 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.Im2Col(w.cols, rows(w.h, 0, 3*nb+nb*1, 256), 3*nb+nb*1, w.phiConvGeom)
-	gemm.DgemmPacked(false, (3*nb+nb*1)*64, 1, w.cols[:(3*nb+nb*1)*768], 12, &m.phiConvFwd, 0, rows(w.phiConv, 0, 3*nb+nb*1, 64), 1)
+	kern.MatVec(rows(w.phiConv, 0, 3*nb+nb*1, 64), w.cols[:(3*nb+nb*1)*768], phiConvW, (3*nb+nb*1)*64, 12, 0)
 	kern.AddBiasSites(rows(w.phiConv, 0, nb, 64), phiConvB, nb, 64, 1)
 	// chain64.maf:8:15  phi.lncosh = lncosh(phi.conv)
 	kern.RowsNorm2(w.phiConvQ, rows(w.phiConv, 2*nb, nb*1, 64), nb, 1, 64)
@@ -873,6 +878,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 // bwdGrad backpropagates ∂φ/∂(every node) for the values of one chunk; ∇φ ends
 // in the input's cotangent rows. It uses σ′ from the forward pass.
 func (m *Model) bwdGrad(w *Workspace, nb int) {
+	phiConvW := m.p[24:36] // phi.conv.W [1 4 3 1], chain64.maf:8:22
 	clear(rows(w.sB, 0, nb, 64))
 	clear(rows(w.hConvB, 0, nb, 256))
 	clear(rows(w.hB, 0, nb, 256))
@@ -901,7 +907,7 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 		}
 	}
 	// chain64.maf:8:22  phi.conv = conv3x1(h) + b, periodic, 4→1 channels  (backpropagation)
-	gemm.DgemmPacked(false, (nb)*64, 1, rows(w.phiConvB, 0, nb, 64), 1, &m.phiConvBwd, 0, w.cols[:(nb)*768], 12)
+	kern.AddOuter(w.cols[:(nb)*768], rows(w.phiConvB, 0, nb, 64), phiConvW, (nb)*64, 12, 0)
 	kern.Col2ImAdd(rows(w.hB, 0, nb, 256), w.cols, nb, w.phiConvGeom)
 	// chain64.maf:7:9  h = tanh(h.conv)  (backpropagation)
 	{
@@ -920,7 +926,8 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	hConvW := m.p[0:20] // h.conv.W [4 1 5 1], chain64.maf:7:14
+	hConvW := m.p[0:20]    // h.conv.W [4 1 5 1], chain64.maf:7:14
+	phiConvW := m.p[24:36] // phi.conv.W [1 4 3 1], chain64.maf:8:22
 	gHConvW := grad[0:20]
 	gHConvB := grad[20:24]
 	gPhiConvW := grad[24:36]
@@ -992,12 +999,12 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	}
 	kern.RFScaleAdd(w.phiConvRFB, w.phiConvRF, w.phiConvE, nb, 64, 7, 1)
 	// chain64.maf:8:22  phi.conv = conv3x1(h) + b, periodic, 4→1 channels  (reverse)
-	gemm.DgemmPacked(false, (3*nb)*64, 1, rows(w.phiConvB, 0, 3*nb, 64), 1, &m.phiConvBwd, 0, w.cols[:(3*nb)*768], 12)
+	kern.AddOuter(w.cols[:(3*nb)*768], rows(w.phiConvB, 0, 3*nb, 64), phiConvW, (3*nb)*64, 12, 0)
 	kern.Col2ImAdd(rows(w.hB, 0, 3*nb, 256), w.cols, 3*nb, w.phiConvGeom)
 	kern.Im2Col(w.cols, rows(w.h, 0, 3*nb, 256), 3*nb, w.phiConvGeom)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((3*nb)*64, 1, rows(w.phiConvB, 0, 3*nb, 64)), mat((3*nb)*64, 12, w.cols), 1, mat(1, 12, gPhiConvW))
 	// receptive-field Jacobian cotangents: J̄_in += RFcol2im(J̄·W), W̄ += J̄ᵀ·RFim2col(J_in)
-	gemm.DgemmPacked(false, nb*448, 1, w.phiConvRFB[:nb*448], 1, &m.phiConvBwd, 0, w.cols[:nb*5376], 12)
+	kern.AddOuter(w.cols[:nb*5376], w.phiConvRFB[:nb*448], phiConvW, nb*448, 12, 0)
 	kern.RFCol2ImAdd(w.hRFB, w.cols, nb, w.phiConvRFGeom)
 	kern.RFIm2Col(w.cols, w.hRF, nb, w.phiConvRFGeom)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*448, 1, w.phiConvRFB), mat(nb*448, 12, w.cols), 1, mat(1, 12, gPhiConvW))
@@ -1038,6 +1045,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
+	phiConvW := m.p[24:36] // phi.conv.W [1 4 3 1], chain64.maf:8:22
 	gHConvW := grad[0:20]
 	gHConvB := grad[20:24]
 	gPhiConvW := grad[24:36]
@@ -1106,7 +1114,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	}
 	kern.RowsScaleAdd(rows(w.phiConvB, 2*nb, nb*1, 64), rows(w.phiConv, 2*nb, nb*1, 64), w.phiConvE, nb, 1, 64)
 	// chain64.maf:8:22  phi.conv = conv3x1(h) + b, periodic, 4→1 channels  (reverse)
-	gemm.DgemmPacked(false, (3*nb+nb*1)*64, 1, rows(w.phiConvB, 0, 3*nb+nb*1, 64), 1, &m.phiConvBwd, 0, w.cols[:(3*nb+nb*1)*768], 12)
+	kern.AddOuter(w.cols[:(3*nb+nb*1)*768], rows(w.phiConvB, 0, 3*nb+nb*1, 64), phiConvW, (3*nb+nb*1)*64, 12, 0)
 	kern.Col2ImAdd(rows(w.hB, 0, 3*nb+nb*1, 256), w.cols, 3*nb+nb*1, w.phiConvGeom)
 	kern.Im2Col(w.cols, rows(w.h, 0, 3*nb+nb*1, 256), 3*nb+nb*1, w.phiConvGeom)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((3*nb+nb*1)*64, 1, rows(w.phiConvB, 0, 3*nb+nb*1, 64)), mat((3*nb+nb*1)*64, 12, w.cols), 1, mat(1, 12, gPhiConvW))

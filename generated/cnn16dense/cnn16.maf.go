@@ -519,6 +519,7 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 // fwdValues computes the values of every node, and σ′ for backpropagation.
 func (m *Model) fwdValues(w *Workspace, nb int) {
 	h2ConvB := m.p[648:656] // h2.conv.b [8], cnn16.maf:11:19
+	phiW := m.p[656:664]    // phi.W [1 8], cnn16.maf:13:11
 	// cnn16.maf:10:17  h1.conv = conv3x3(s), periodic, 1→8 channels
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
 	gemm.DgemmPacked(false, (nb)*256, 1, w.cols[:(nb)*2304], 9, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, nb, 2048), 8)
@@ -548,12 +549,13 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 		}
 	}
 	// cnn16.maf:13:11  phi = W·g, W ∈ R^(1×8)
-	gemm.DgemmPacked(false, nb, 1, rows(w.g, 0, nb, 8), 8, &m.phiFwd, 0, rows(w.phi, 0, nb, 1), 1)
+	kern.MatVec(rows(w.phi, 0, nb, 1), rows(w.g, 0, nb, 8), phiW, nb, 8, 0)
 }
 
 // fwdLaplacian computes values, Laplacian vectors ℓ and the Jacobians the exact Δφ needs.
 func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	h2ConvB := m.p[648:656] // h2.conv.b [8], cnn16.maf:11:19
+	phiW := m.p[656:664]    // phi.W [1 8], cnn16.maf:13:11
 	// cnn16.maf:7:1  the input's Jacobian J = I as rows
 	kern.IdentityRows(rows(w.s, 2*nb, nb*Dim, 256), nb, Dim)
 	// cnn16.maf:10:17  h1.conv = conv3x3(s), periodic, 1→8 channels  [J: forward Laplacian: 256 tangent rows per sample, GEMM over the batch]
@@ -630,12 +632,13 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 		}
 	}
 	// cnn16.maf:13:11  phi = W·g, W ∈ R^(1×8)
-	gemm.DgemmPacked(false, 2*nb, 1, rows(w.g, 0, 2*nb, 8), 8, &m.phiFwd, 0, rows(w.phi, 0, 2*nb, 1), 1)
+	kern.MatVec(rows(w.phi, 0, 2*nb, 1), rows(w.g, 0, 2*nb, 8), phiW, 2*nb, 8, 0)
 }
 
 // fwdReverse computes values, ℓ, Jacobians and tangents t = J·u for the reverse sweep.
 func (m *Model) fwdReverse(w *Workspace, nb int) {
 	h2ConvB := m.p[648:656] // h2.conv.b [8], cnn16.maf:11:19
+	phiW := m.p[656:664]    // phi.W [1 8], cnn16.maf:13:11
 	// cnn16.maf:7:1  the input's Jacobian J = I as rows
 	kern.IdentityRows(rows(w.s, 2*nb, nb*Dim, 256), nb, Dim)
 	// cnn16.maf:10:17  h1.conv = conv3x3(s), periodic, 1→8 channels  [J: forward Laplacian: 256 tangent rows per sample, GEMM over the batch]
@@ -730,12 +733,13 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		}
 	}
 	// cnn16.maf:13:11  phi = W·g, W ∈ R^(1×8)
-	gemm.DgemmPacked(false, 3*nb, 1, rows(w.g, 0, 3*nb, 8), 8, &m.phiFwd, 0, rows(w.phi, 0, 3*nb, 1), 1)
+	kern.MatVec(rows(w.phi, 0, 3*nb, 1), rows(w.g, 0, 3*nb, 8), phiW, 3*nb, 8, 0)
 }
 
 // fwdHutch computes values and Hutchinson Laplacian vectors from the probe rows.
 func (m *Model) fwdHutch(w *Workspace, nb int) {
 	h2ConvB := m.p[648:656] // h2.conv.b [8], cnn16.maf:11:19
+	phiW := m.p[656:664]    // phi.W [1 8], cnn16.maf:13:11
 	// cnn16.maf:10:17  h1.conv = conv3x3(s), periodic, 1→8 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
 	gemm.DgemmPacked(false, (nb)*256, 1, w.cols[:(nb)*2304], 9, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, nb, 2048), 8)
@@ -810,12 +814,13 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 		}
 	}
 	// cnn16.maf:13:11  phi = W·g, W ∈ R^(1×8)
-	gemm.DgemmPacked(false, 2*nb, 1, rows(w.g, 0, 2*nb, 8), 8, &m.phiFwd, 0, rows(w.phi, 0, 2*nb, 1), 1)
+	kern.MatVec(rows(w.phi, 0, 2*nb, 1), rows(w.g, 0, 2*nb, 8), phiW, 2*nb, 8, 0)
 }
 
 // fwdHutchRev computes values, Hutchinson ℓ, probe rows and tangents for the reverse sweep.
 func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	h2ConvB := m.p[648:656] // h2.conv.b [8], cnn16.maf:11:19
+	phiW := m.p[656:664]    // phi.W [1 8], cnn16.maf:13:11
 	// cnn16.maf:10:17  h1.conv = conv3x3(s), periodic, 1→8 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
 	gemm.DgemmPacked(false, (nb)*256, 1, w.cols[:(nb)*2304], 9, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, nb, 2048), 8)
@@ -908,12 +913,13 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 		}
 	}
 	// cnn16.maf:13:11  phi = W·g, W ∈ R^(1×8)
-	gemm.DgemmPacked(false, 3*nb, 1, rows(w.g, 0, 3*nb, 8), 8, &m.phiFwd, 0, rows(w.phi, 0, 3*nb, 1), 1)
+	kern.MatVec(rows(w.phi, 0, 3*nb, 1), rows(w.g, 0, 3*nb, 8), phiW, 3*nb, 8, 0)
 }
 
 // bwdGrad backpropagates ∂φ/∂(every node) for the values of one chunk; ∇φ ends
 // in the input's cotangent rows. It uses σ′ from the forward pass.
 func (m *Model) bwdGrad(w *Workspace, nb int) {
+	phiW := m.p[656:664] // phi.W [1 8], cnn16.maf:13:11
 	clear(rows(w.sB, 0, nb, 256))
 	clear(rows(w.h1ConvB, 0, nb, 2048))
 	clear(rows(w.h1B, 0, nb, 2048))
@@ -925,7 +931,7 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 		w.phiB[b] = 1
 	}
 	// cnn16.maf:13:11  phi = W·g, W ∈ R^(1×8)  (backpropagation)
-	gemm.DgemmPacked(false, nb, 1, rows(w.phiB, 0, nb, 1), 1, &m.phiBwd, 1, rows(w.gB, 0, nb, 8), 8)
+	kern.AddOuter(rows(w.gB, 0, nb, 8), rows(w.phiB, 0, nb, 1), phiW, nb, 8, 1)
 	// cnn16.maf:12:9  g = mean over sites of h2 (per channel)  (backpropagation)
 	{
 		x, o := rows(w.h2B, 0, nb, 2048), rows(w.gB, 0, nb, 8)
@@ -965,6 +971,7 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
+	phiW := m.p[656:664] // phi.W [1 8], cnn16.maf:13:11
 	gH1ConvW := grad[0:72]
 	gH2ConvW := grad[72:648]
 	gH2ConvB := grad[648:656]
@@ -987,7 +994,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		w.phiB[2*nb+b] = wt
 	}
 	// cnn16.maf:13:11  phi = W·g, W ∈ R^(1×8)  (reverse)
-	gemm.DgemmPacked(false, 3*nb, 1, rows(w.phiB, 0, 3*nb, 1), 1, &m.phiBwd, 1, rows(w.gB, 0, 3*nb, 8), 8)
+	kern.AddOuter(rows(w.gB, 0, 3*nb, 8), rows(w.phiB, 0, 3*nb, 1), phiW, 3*nb, 8, 1)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(3*nb, 8, rows(w.g, 0, 3*nb, 8)), 1, mat(1, 8, gPhiW))
 	// cnn16.maf:12:9  g = mean over sites of h2 (per channel)  (reverse)
 	{
@@ -1078,6 +1085,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
+	phiW := m.p[656:664] // phi.W [1 8], cnn16.maf:13:11
 	gH1ConvW := grad[0:72]
 	gH2ConvW := grad[72:648]
 	gH2ConvB := grad[648:656]
@@ -1100,7 +1108,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		w.phiB[2*nb+b] = wt
 	}
 	// cnn16.maf:13:11  phi = W·g, W ∈ R^(1×8)  (reverse)
-	gemm.DgemmPacked(false, 3*nb, 1, rows(w.phiB, 0, 3*nb, 1), 1, &m.phiBwd, 1, rows(w.gB, 0, 3*nb, 8), 8)
+	kern.AddOuter(rows(w.gB, 0, 3*nb, 8), rows(w.phiB, 0, 3*nb, 1), phiW, 3*nb, 8, 1)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(3*nb, 8, rows(w.g, 0, 3*nb, 8)), 1, mat(1, 8, gPhiW))
 	// cnn16.maf:12:9  g = mean over sites of h2 (per channel)  (reverse)
 	{

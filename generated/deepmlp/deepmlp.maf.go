@@ -513,6 +513,7 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 func (m *Model) fwdValues(w *Workspace, nb int) {
 	h1DenseB := m.p[802816:803840]   // h1.dense.b [1024], deepmlp.maf:9:19
 	h2DenseB := m.p[1852416:1853440] // h2.dense.b [1024], deepmlp.maf:10:19
+	phiW := m.p[1853440:1854464]     // phi.W [1 1024], deepmlp.maf:11:11
 	// deepmlp.maf:9:19  h1.dense = W·x + b, W ∈ R^(1024×784)
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, nb, 1024), 1024)
 	kern.AddBias(rows(w.h1Dense, 0, nb, 1024), h1DenseB, nb, 1024)
@@ -526,7 +527,7 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 	// σ, σ′ for the value rows
 	kern.SoftplusN(rows(w.h2, 0, nb, 1024), w.h2D1[:nb*1024], nil, nil, rows(w.h2Dense, 0, nb, 1024))
 	// deepmlp.maf:11:11  phi = W·h2, W ∈ R^(1×1024)
-	gemm.DgemmPacked(false, nb, 1, rows(w.h2, 0, nb, 1024), 1024, &m.phiFwd, 0, rows(w.phi, 0, nb, 1), 1)
+	kern.MatVec(rows(w.phi, 0, nb, 1), rows(w.h2, 0, nb, 1024), phiW, nb, 1024, 0)
 }
 
 // fwdLaplacian computes values, Laplacian vectors ℓ and the Jacobians the exact Δφ needs.
@@ -535,6 +536,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	h1DenseB := m.p[802816:803840]   // h1.dense.b [1024], deepmlp.maf:9:19
 	h2DenseW := m.p[803840:1852416]  // h2.dense.W [1024 1024], deepmlp.maf:10:19
 	h2DenseB := m.p[1852416:1853440] // h2.dense.b [1024], deepmlp.maf:10:19
+	phiW := m.p[1853440:1854464]     // phi.W [1 1024], deepmlp.maf:11:11
 	// deepmlp.maf:9:19  h1.dense = W·x + b, W ∈ R^(1024×784)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, nb, 1024), 1024)
 	kern.AddBias(rows(w.h1Dense, 0, nb, 1024), h1DenseB, nb, 1024)
@@ -579,7 +581,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 		}
 	}
 	// deepmlp.maf:11:11  phi = W·h2, W ∈ R^(1×1024)
-	gemm.DgemmPacked(false, 2*nb, 1, rows(w.h2, 0, 2*nb, 1024), 1024, &m.phiFwd, 0, rows(w.phi, 0, 2*nb, 1), 1)
+	kern.MatVec(rows(w.phi, 0, 2*nb, 1), rows(w.h2, 0, 2*nb, 1024), phiW, 2*nb, 1024, 0)
 }
 
 // fwdReverse computes values, ℓ, Jacobians and tangents t = J·u for the reverse sweep.
@@ -588,6 +590,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	h1DenseB := m.p[802816:803840]   // h1.dense.b [1024], deepmlp.maf:9:19
 	h2DenseW := m.p[803840:1852416]  // h2.dense.W [1024 1024], deepmlp.maf:10:19
 	h2DenseB := m.p[1852416:1853440] // h2.dense.b [1024], deepmlp.maf:10:19
+	phiW := m.p[1853440:1854464]     // phi.W [1 1024], deepmlp.maf:11:11
 	// deepmlp.maf:9:19  h1.dense = W·x + b, W ∈ R^(1024×784)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, nb, 1024), 1024)
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 2*nb, nb, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 2*nb, nb, 1024), 1024)
@@ -638,13 +641,14 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		}
 	}
 	// deepmlp.maf:11:11  phi = W·h2, W ∈ R^(1×1024)
-	gemm.DgemmPacked(false, 3*nb, 1, rows(w.h2, 0, 3*nb, 1024), 1024, &m.phiFwd, 0, rows(w.phi, 0, 3*nb, 1), 1)
+	kern.MatVec(rows(w.phi, 0, 3*nb, 1), rows(w.h2, 0, 3*nb, 1024), phiW, 3*nb, 1024, 0)
 }
 
 // fwdHutch computes values and Hutchinson Laplacian vectors from the probe rows.
 func (m *Model) fwdHutch(w *Workspace, nb int) {
 	h1DenseB := m.p[802816:803840]   // h1.dense.b [1024], deepmlp.maf:9:19
 	h2DenseB := m.p[1852416:1853440] // h2.dense.b [1024], deepmlp.maf:10:19
+	phiW := m.p[1853440:1854464]     // phi.W [1 1024], deepmlp.maf:11:11
 	// deepmlp.maf:9:19  h1.dense = W·x + b, W ∈ R^(1024×784)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, nb, 1024), 1024)
 	gemm.DgemmPacked(false, nb*1, 1, rows(w.x, 2*nb, nb*1, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 2*nb, nb*1, 1024), 1024)
@@ -688,13 +692,14 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 		}
 	}
 	// deepmlp.maf:11:11  phi = W·h2, W ∈ R^(1×1024)
-	gemm.DgemmPacked(false, 2*nb, 1, rows(w.h2, 0, 2*nb, 1024), 1024, &m.phiFwd, 0, rows(w.phi, 0, 2*nb, 1), 1)
+	kern.MatVec(rows(w.phi, 0, 2*nb, 1), rows(w.h2, 0, 2*nb, 1024), phiW, 2*nb, 1024, 0)
 }
 
 // fwdHutchRev computes values, Hutchinson ℓ, probe rows and tangents for the reverse sweep.
 func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	h1DenseB := m.p[802816:803840]   // h1.dense.b [1024], deepmlp.maf:9:19
 	h2DenseB := m.p[1852416:1853440] // h2.dense.b [1024], deepmlp.maf:10:19
+	phiW := m.p[1853440:1854464]     // phi.W [1 1024], deepmlp.maf:11:11
 	// deepmlp.maf:9:19  h1.dense = W·x + b, W ∈ R^(1024×784)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, nb, 1024), 1024)
 	gemm.DgemmPacked(false, nb+nb*1, 1, rows(w.x, 2*nb, nb+nb*1, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 2*nb, nb+nb*1, 1024), 1024)
@@ -742,12 +747,13 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 		}
 	}
 	// deepmlp.maf:11:11  phi = W·h2, W ∈ R^(1×1024)
-	gemm.DgemmPacked(false, 3*nb, 1, rows(w.h2, 0, 3*nb, 1024), 1024, &m.phiFwd, 0, rows(w.phi, 0, 3*nb, 1), 1)
+	kern.MatVec(rows(w.phi, 0, 3*nb, 1), rows(w.h2, 0, 3*nb, 1024), phiW, 3*nb, 1024, 0)
 }
 
 // bwdGrad backpropagates ∂φ/∂(every node) for the values of one chunk; ∇φ ends
 // in the input's cotangent rows. It uses σ′ from the forward pass.
 func (m *Model) bwdGrad(w *Workspace, nb int) {
+	phiW := m.p[1853440:1854464] // phi.W [1 1024], deepmlp.maf:11:11
 	clear(rows(w.xB, 0, nb, 784))
 	clear(rows(w.h1DenseB, 0, nb, 1024))
 	clear(rows(w.h1B, 0, nb, 1024))
@@ -758,7 +764,7 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 		w.phiB[b] = 1
 	}
 	// deepmlp.maf:11:11  phi = W·h2, W ∈ R^(1×1024)  (backpropagation)
-	gemm.DgemmPacked(false, nb, 1, rows(w.phiB, 0, nb, 1), 1, &m.phiBwd, 1, rows(w.h2B, 0, nb, 1024), 1024)
+	kern.AddOuter(rows(w.h2B, 0, nb, 1024), rows(w.phiB, 0, nb, 1), phiW, nb, 1024, 1)
 	// deepmlp.maf:10:10  h2 = softplus(h2.dense)  (backpropagation)
 	{
 		a, y := rows(w.h2DenseB, 0, nb, 1024), rows(w.h2B, 0, nb, 1024)
@@ -785,7 +791,8 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	h1DenseW := m.p[0:802816] // h1.dense.W [1024 784], deepmlp.maf:9:19
+	h1DenseW := m.p[0:802816]    // h1.dense.W [1024 784], deepmlp.maf:9:19
+	phiW := m.p[1853440:1854464] // phi.W [1 1024], deepmlp.maf:11:11
 	gH1DenseW := grad[0:802816]
 	gH1DenseB := grad[802816:803840]
 	gH2DenseW := grad[803840:1852416]
@@ -808,7 +815,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		w.phiB[2*nb+b] = wt
 	}
 	// deepmlp.maf:11:11  phi = W·h2, W ∈ R^(1×1024)  (reverse)
-	gemm.DgemmPacked(false, 3*nb, 1, rows(w.phiB, 0, 3*nb, 1), 1, &m.phiBwd, 1, rows(w.h2B, 0, 3*nb, 1024), 1024)
+	kern.AddOuter(rows(w.h2B, 0, 3*nb, 1024), rows(w.phiB, 0, 3*nb, 1), phiW, 3*nb, 1024, 1)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(3*nb, 1024, rows(w.h2, 0, 3*nb, 1024)), 1, mat(1, 1024, gPhiW))
 	// deepmlp.maf:10:10  h2 = softplus(h2.dense)  (reverse)
 	{
@@ -873,6 +880,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
+	phiW := m.p[1853440:1854464] // phi.W [1 1024], deepmlp.maf:11:11
 	gH1DenseW := grad[0:802816]
 	gH1DenseB := grad[802816:803840]
 	gH2DenseW := grad[803840:1852416]
@@ -895,7 +903,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		w.phiB[2*nb+b] = wt
 	}
 	// deepmlp.maf:11:11  phi = W·h2, W ∈ R^(1×1024)  (reverse)
-	gemm.DgemmPacked(false, 3*nb, 1, rows(w.phiB, 0, 3*nb, 1), 1, &m.phiBwd, 1, rows(w.h2B, 0, 3*nb, 1024), 1024)
+	kern.AddOuter(rows(w.h2B, 0, 3*nb, 1024), rows(w.phiB, 0, 3*nb, 1), phiW, 3*nb, 1024, 1)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(3*nb, 1024, rows(w.h2, 0, 3*nb, 1024)), 1, mat(1, 1024, gPhiW))
 	// deepmlp.maf:10:10  h2 = softplus(h2.dense)  (reverse)
 	{

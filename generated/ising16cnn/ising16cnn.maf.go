@@ -595,7 +595,8 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 
 // fwdValues computes the values of every node, and σ′ for backpropagation.
 func (m *Model) fwdValues(w *Workspace, nb int) {
-	h2ConvB := m.p[864:880] // h2.conv.b [16], ising16_cnn.maf:11:19
+	h2ConvB := m.p[864:880]   // h2.conv.b [16], ising16_cnn.maf:11:19
+	phiDenseW := m.p[880:896] // phi.dense.W [1 16], ising16_cnn.maf:13:11
 	// ising16_cnn.maf:10:17  h1.conv = conv5x5(s), periodic, 1→16 channels
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
 	gemm.DgemmPacked(false, (nb)*256, 1, w.cols[:(nb)*6400], 25, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, nb, 4096), 16)
@@ -625,7 +626,7 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 		}
 	}
 	// ising16_cnn.maf:13:11  phi.dense = W·g, W ∈ R^(1×16)
-	gemm.DgemmPacked(false, nb, 1, rows(w.g, 0, nb, 16), 16, &m.phiDenseFwd, 0, rows(w.phiDense, 0, nb, 1), 1)
+	kern.MatVec(rows(w.phiDense, 0, nb, 1), rows(w.g, 0, nb, 16), phiDenseW, nb, 16, 0)
 	// ising16_cnn.maf:13:50  phi.quadratic = quadratic(s)
 	// σ, σ′ for the value rows
 	kern.QuadraticN(rows(w.phiQuadratic, 0, nb, 256), w.phiQuadraticD1[:nb*256], nil, nil, rows(w.s, 0, nb, 256))
@@ -658,8 +659,9 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 
 // fwdLaplacian computes values, Laplacian vectors ℓ and the Jacobians the exact Δφ needs.
 func (m *Model) fwdLaplacian(w *Workspace, nb int) {
-	h1ConvW := m.h1ConvFull // h1.conv.W expanded from its 96 tied numbers (d4-symmetric kernels), ising16_cnn.maf:10:17
-	h2ConvB := m.p[864:880] // h2.conv.b [16], ising16_cnn.maf:11:19
+	h1ConvW := m.h1ConvFull   // h1.conv.W expanded from its 96 tied numbers (d4-symmetric kernels), ising16_cnn.maf:10:17
+	h2ConvB := m.p[864:880]   // h2.conv.b [16], ising16_cnn.maf:11:19
+	phiDenseW := m.p[880:896] // phi.dense.W [1 16], ising16_cnn.maf:13:11
 	// ising16_cnn.maf:10:17  h1.conv = conv5x5(s), periodic, 1→16 channels  [J: closed form: J = kernel on its 5×5 window, shared by all sites and samples]
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
 	gemm.DgemmPacked(false, (nb)*256, 1, w.cols[:(nb)*6400], 25, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, nb, 4096), 16)
@@ -733,7 +735,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 		}
 	}
 	// ising16_cnn.maf:13:11  phi.dense = W·g, W ∈ R^(1×16)
-	gemm.DgemmPacked(false, 2*nb, 1, rows(w.g, 0, 2*nb, 16), 16, &m.phiDenseFwd, 0, rows(w.phiDense, 0, 2*nb, 1), 1)
+	kern.MatVec(rows(w.phiDense, 0, 2*nb, 1), rows(w.g, 0, 2*nb, 16), phiDenseW, 2*nb, 16, 0)
 	// ising16_cnn.maf:13:50  phi.quadratic = quadratic(s)
 	// σ, σ′, σ″ for the value rows
 	kern.QuadraticN(rows(w.phiQuadratic, 0, nb, 256), w.phiQuadraticD1[:nb*256], w.phiQuadraticD2[:nb*256], nil, rows(w.s, 0, nb, 256))
@@ -801,8 +803,9 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 
 // fwdReverse computes values, ℓ, Jacobians and tangents t = J·u for the reverse sweep.
 func (m *Model) fwdReverse(w *Workspace, nb int) {
-	h1ConvW := m.h1ConvFull // h1.conv.W expanded from its 96 tied numbers (d4-symmetric kernels), ising16_cnn.maf:10:17
-	h2ConvB := m.p[864:880] // h2.conv.b [16], ising16_cnn.maf:11:19
+	h1ConvW := m.h1ConvFull   // h1.conv.W expanded from its 96 tied numbers (d4-symmetric kernels), ising16_cnn.maf:10:17
+	h2ConvB := m.p[864:880]   // h2.conv.b [16], ising16_cnn.maf:11:19
+	phiDenseW := m.p[880:896] // phi.dense.W [1 16], ising16_cnn.maf:13:11
 	// ising16_cnn.maf:10:17  h1.conv = conv5x5(s), periodic, 1→16 channels  [J: closed form: J = kernel on its 5×5 window, shared by all sites and samples]
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
 	gemm.DgemmPacked(false, (nb)*256, 1, w.cols[:(nb)*6400], 25, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, nb, 4096), 16)
@@ -896,7 +899,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		}
 	}
 	// ising16_cnn.maf:13:11  phi.dense = W·g, W ∈ R^(1×16)
-	gemm.DgemmPacked(false, 3*nb, 1, rows(w.g, 0, 3*nb, 16), 16, &m.phiDenseFwd, 0, rows(w.phiDense, 0, 3*nb, 1), 1)
+	kern.MatVec(rows(w.phiDense, 0, 3*nb, 1), rows(w.g, 0, 3*nb, 16), phiDenseW, 3*nb, 16, 0)
 	// ising16_cnn.maf:13:50  phi.quadratic = quadratic(s)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.QuadraticN(rows(w.phiQuadratic, 0, nb, 256), w.phiQuadraticD1[:nb*256], w.phiQuadraticD2[:nb*256], w.phiQuadraticD3[:nb*256], rows(w.s, 0, nb, 256))
@@ -988,7 +991,8 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 
 // fwdHutch computes values and Hutchinson Laplacian vectors from the probe rows.
 func (m *Model) fwdHutch(w *Workspace, nb int) {
-	h2ConvB := m.p[864:880] // h2.conv.b [16], ising16_cnn.maf:11:19
+	h2ConvB := m.p[864:880]   // h2.conv.b [16], ising16_cnn.maf:11:19
+	phiDenseW := m.p[880:896] // phi.dense.W [1 16], ising16_cnn.maf:13:11
 	// ising16_cnn.maf:10:17  h1.conv = conv5x5(s), periodic, 1→16 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
 	gemm.DgemmPacked(false, (nb)*256, 1, w.cols[:(nb)*6400], 25, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, nb, 4096), 16)
@@ -1063,7 +1067,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 		}
 	}
 	// ising16_cnn.maf:13:11  phi.dense = W·g, W ∈ R^(1×16)
-	gemm.DgemmPacked(false, 2*nb, 1, rows(w.g, 0, 2*nb, 16), 16, &m.phiDenseFwd, 0, rows(w.phiDense, 0, 2*nb, 1), 1)
+	kern.MatVec(rows(w.phiDense, 0, 2*nb, 1), rows(w.g, 0, 2*nb, 16), phiDenseW, 2*nb, 16, 0)
 	// ising16_cnn.maf:13:50  phi.quadratic = quadratic(s)
 	kern.RowsNorm2(w.sQ, rows(w.s, 2*nb, nb*1, 256), nb, 1, 256)
 	// σ, σ′, σ″ for the value rows
@@ -1132,7 +1136,8 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 
 // fwdHutchRev computes values, Hutchinson ℓ, probe rows and tangents for the reverse sweep.
 func (m *Model) fwdHutchRev(w *Workspace, nb int) {
-	h2ConvB := m.p[864:880] // h2.conv.b [16], ising16_cnn.maf:11:19
+	h2ConvB := m.p[864:880]   // h2.conv.b [16], ising16_cnn.maf:11:19
+	phiDenseW := m.p[880:896] // phi.dense.W [1 16], ising16_cnn.maf:13:11
 	// ising16_cnn.maf:10:17  h1.conv = conv5x5(s), periodic, 1→16 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
 	gemm.DgemmPacked(false, (nb)*256, 1, w.cols[:(nb)*6400], 25, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, nb, 4096), 16)
@@ -1225,7 +1230,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 		}
 	}
 	// ising16_cnn.maf:13:11  phi.dense = W·g, W ∈ R^(1×16)
-	gemm.DgemmPacked(false, 3*nb, 1, rows(w.g, 0, 3*nb, 16), 16, &m.phiDenseFwd, 0, rows(w.phiDense, 0, 3*nb, 1), 1)
+	kern.MatVec(rows(w.phiDense, 0, 3*nb, 1), rows(w.g, 0, 3*nb, 16), phiDenseW, 3*nb, 16, 0)
 	// ising16_cnn.maf:13:50  phi.quadratic = quadratic(s)
 	kern.RowsNorm2(w.sQ, rows(w.s, 2*nb, nb*1, 256), nb, 1, 256)
 	// σ, σ′, σ″, σ‴ for the value rows
@@ -1319,6 +1324,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 // bwdGrad backpropagates ∂φ/∂(every node) for the values of one chunk; ∇φ ends
 // in the input's cotangent rows. It uses σ′ from the forward pass.
 func (m *Model) bwdGrad(w *Workspace, nb int) {
+	phiDenseW := m.p[880:896] // phi.dense.W [1 16], ising16_cnn.maf:13:11
 	clear(rows(w.sB, 0, nb, 256))
 	clear(rows(w.h1ConvB, 0, nb, 4096))
 	clear(rows(w.h1B, 0, nb, 4096))
@@ -1372,7 +1378,7 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 		}
 	}
 	// ising16_cnn.maf:13:11  phi.dense = W·g, W ∈ R^(1×16)  (backpropagation)
-	gemm.DgemmPacked(false, nb, 1, rows(w.phiDenseB, 0, nb, 1), 1, &m.phiDenseBwd, 1, rows(w.gB, 0, nb, 16), 16)
+	kern.AddOuter(rows(w.gB, 0, nb, 16), rows(w.phiDenseB, 0, nb, 1), phiDenseW, nb, 16, 1)
 	// ising16_cnn.maf:12:9  g = mean over sites of h2 (per channel)  (backpropagation)
 	{
 		x, o := rows(w.h2B, 0, nb, 4096), rows(w.gB, 0, nb, 16)
@@ -1412,7 +1418,8 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	h1ConvW := m.h1ConvFull // h1.conv.W expanded from its 96 tied numbers (d4-symmetric kernels), ising16_cnn.maf:10:17
+	h1ConvW := m.h1ConvFull   // h1.conv.W expanded from its 96 tied numbers (d4-symmetric kernels), ising16_cnn.maf:10:17
+	phiDenseW := m.p[880:896] // phi.dense.W [1 16], ising16_cnn.maf:13:11
 	gH1ConvW := w.h1ConvGFull
 	clear(gH1ConvW)
 	gH2ConvW := w.h2ConvGFull
@@ -1544,7 +1551,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		}
 	}
 	// ising16_cnn.maf:13:11  phi.dense = W·g, W ∈ R^(1×16)  (reverse)
-	gemm.DgemmPacked(false, 3*nb, 1, rows(w.phiDenseB, 0, 3*nb, 1), 1, &m.phiDenseBwd, 1, rows(w.gB, 0, 3*nb, 16), 16)
+	kern.AddOuter(rows(w.gB, 0, 3*nb, 16), rows(w.phiDenseB, 0, 3*nb, 1), phiDenseW, 3*nb, 16, 1)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiDenseB, 0, 3*nb, 1)), mat(3*nb, 16, rows(w.g, 0, 3*nb, 16)), 1, mat(1, 16, gPhiDenseW))
 	// ising16_cnn.maf:12:9  g = mean over sites of h2 (per channel)  (reverse)
 	{
@@ -1646,6 +1653,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
+	phiDenseW := m.p[880:896] // phi.dense.W [1 16], ising16_cnn.maf:13:11
 	gH1ConvW := w.h1ConvGFull
 	clear(gH1ConvW)
 	gH2ConvW := w.h2ConvGFull
@@ -1774,7 +1782,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		}
 	}
 	// ising16_cnn.maf:13:11  phi.dense = W·g, W ∈ R^(1×16)  (reverse)
-	gemm.DgemmPacked(false, 3*nb, 1, rows(w.phiDenseB, 0, 3*nb, 1), 1, &m.phiDenseBwd, 1, rows(w.gB, 0, 3*nb, 16), 16)
+	kern.AddOuter(rows(w.gB, 0, 3*nb, 16), rows(w.phiDenseB, 0, 3*nb, 1), phiDenseW, 3*nb, 16, 1)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiDenseB, 0, 3*nb, 1)), mat(3*nb, 16, rows(w.g, 0, 3*nb, 16)), 1, mat(1, 16, gPhiDenseW))
 	// ising16_cnn.maf:12:9  g = mean over sites of h2 (per channel)  (reverse)
 	{

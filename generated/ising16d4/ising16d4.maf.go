@@ -490,17 +490,19 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 
 // fwdValues computes the values of every node, and σ′ for backpropagation.
 func (m *Model) fwdValues(w *Workspace, nb int) {
+	phiW := m.p[131072:131584] // phi.W [1 512], ising16_d4.maf:10:11
 	// ising16_d4.maf:9:16  h.dense = W·s, W ∈ R^(512×256)
 	gemm.DgemmPacked(false, nb, 1, rows(w.s, 0, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 512), 512)
 	// ising16_d4.maf:9:9  h = lncosh(h.dense)
 	// σ, σ′ for the value rows
 	kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], nil, nil, rows(w.hDense, 0, nb, 512))
 	// ising16_d4.maf:10:11  phi = W·h, W ∈ R^(1×512)
-	gemm.DgemmPacked(false, nb, 1, rows(w.h, 0, nb, 512), 512, &m.phiFwd, 0, rows(w.phi, 0, nb, 1), 1)
+	kern.MatVec(rows(w.phi, 0, nb, 1), rows(w.h, 0, nb, 512), phiW, nb, 512, 0)
 }
 
 // fwdLaplacian computes values, Laplacian vectors ℓ and the Jacobians the exact Δφ needs.
 func (m *Model) fwdLaplacian(w *Workspace, nb int) {
+	phiW := m.p[131072:131584] // phi.W [1 512], ising16_d4.maf:10:11
 	// ising16_d4.maf:9:16  h.dense = W·s, W ∈ R^(512×256)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
 	gemm.DgemmPacked(false, nb, 1, rows(w.s, 0, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 512), 512)
 	// ising16_d4.maf:9:9  h = lncosh(h.dense)
@@ -519,11 +521,12 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 		}
 	}
 	// ising16_d4.maf:10:11  phi = W·h, W ∈ R^(1×512)
-	gemm.DgemmPacked(false, 2*nb, 1, rows(w.h, 0, 2*nb, 512), 512, &m.phiFwd, 0, rows(w.phi, 0, 2*nb, 1), 1)
+	kern.MatVec(rows(w.phi, 0, 2*nb, 1), rows(w.h, 0, 2*nb, 512), phiW, 2*nb, 512, 0)
 }
 
 // fwdReverse computes values, ℓ, Jacobians and tangents t = J·u for the reverse sweep.
 func (m *Model) fwdReverse(w *Workspace, nb int) {
+	phiW := m.p[131072:131584] // phi.W [1 512], ising16_d4.maf:10:11
 	// ising16_d4.maf:9:16  h.dense = W·s, W ∈ R^(512×256)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
 	gemm.DgemmPacked(false, nb, 1, rows(w.s, 0, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 512), 512)
 	gemm.DgemmPacked(false, nb, 1, rows(w.s, 2*nb, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 2*nb, nb, 512), 512)
@@ -545,11 +548,12 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		}
 	}
 	// ising16_d4.maf:10:11  phi = W·h, W ∈ R^(1×512)
-	gemm.DgemmPacked(false, 3*nb, 1, rows(w.h, 0, 3*nb, 512), 512, &m.phiFwd, 0, rows(w.phi, 0, 3*nb, 1), 1)
+	kern.MatVec(rows(w.phi, 0, 3*nb, 1), rows(w.h, 0, 3*nb, 512), phiW, 3*nb, 512, 0)
 }
 
 // fwdHutch computes values and Hutchinson Laplacian vectors from the probe rows.
 func (m *Model) fwdHutch(w *Workspace, nb int) {
+	phiW := m.p[131072:131584] // phi.W [1 512], ising16_d4.maf:10:11
 	// ising16_d4.maf:9:16  h.dense = W·s, W ∈ R^(512×256)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, nb, 1, rows(w.s, 0, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 512), 512)
 	gemm.DgemmPacked(false, nb*1, 1, rows(w.s, 2*nb, nb*1, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 2*nb, nb*1, 512), 512)
@@ -571,11 +575,12 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 		}
 	}
 	// ising16_d4.maf:10:11  phi = W·h, W ∈ R^(1×512)
-	gemm.DgemmPacked(false, 2*nb, 1, rows(w.h, 0, 2*nb, 512), 512, &m.phiFwd, 0, rows(w.phi, 0, 2*nb, 1), 1)
+	kern.MatVec(rows(w.phi, 0, 2*nb, 1), rows(w.h, 0, 2*nb, 512), phiW, 2*nb, 512, 0)
 }
 
 // fwdHutchRev computes values, Hutchinson ℓ, probe rows and tangents for the reverse sweep.
 func (m *Model) fwdHutchRev(w *Workspace, nb int) {
+	phiW := m.p[131072:131584] // phi.W [1 512], ising16_d4.maf:10:11
 	// ising16_d4.maf:9:16  h.dense = W·s, W ∈ R^(512×256)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, nb, 1, rows(w.s, 0, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 512), 512)
 	gemm.DgemmPacked(false, nb+nb*1, 1, rows(w.s, 2*nb, nb+nb*1, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 2*nb, nb+nb*1, 512), 512)
@@ -599,12 +604,13 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 		}
 	}
 	// ising16_d4.maf:10:11  phi = W·h, W ∈ R^(1×512)
-	gemm.DgemmPacked(false, 3*nb, 1, rows(w.h, 0, 3*nb, 512), 512, &m.phiFwd, 0, rows(w.phi, 0, 3*nb, 1), 1)
+	kern.MatVec(rows(w.phi, 0, 3*nb, 1), rows(w.h, 0, 3*nb, 512), phiW, 3*nb, 512, 0)
 }
 
 // bwdGrad backpropagates ∂φ/∂(every node) for the values of one chunk; ∇φ ends
 // in the input's cotangent rows. It uses σ′ from the forward pass.
 func (m *Model) bwdGrad(w *Workspace, nb int) {
+	phiW := m.p[131072:131584] // phi.W [1 512], ising16_d4.maf:10:11
 	clear(rows(w.sB, 0, nb, 256))
 	clear(rows(w.hDenseB, 0, nb, 512))
 	clear(rows(w.hB, 0, nb, 512))
@@ -613,7 +619,7 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 		w.phiB[b] = 1
 	}
 	// ising16_d4.maf:10:11  phi = W·h, W ∈ R^(1×512)  (backpropagation)
-	gemm.DgemmPacked(false, nb, 1, rows(w.phiB, 0, nb, 1), 1, &m.phiBwd, 1, rows(w.hB, 0, nb, 512), 512)
+	kern.AddOuter(rows(w.hB, 0, nb, 512), rows(w.phiB, 0, nb, 1), phiW, nb, 512, 1)
 	// ising16_d4.maf:9:9  h = lncosh(h.dense)  (backpropagation)
 	{
 		a, y := rows(w.hDenseB, 0, nb, 512), rows(w.hB, 0, nb, 512)
@@ -630,7 +636,8 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	hDenseW := m.p[0:131072] // h.dense.W [512 256], ising16_d4.maf:9:16
+	hDenseW := m.p[0:131072]   // h.dense.W [512 256], ising16_d4.maf:9:16
+	phiW := m.p[131072:131584] // phi.W [1 512], ising16_d4.maf:10:11
 	gHDenseW := grad[0:131072]
 	gPhiW := grad[131072:131584]
 	clear(rows(w.sB, 0, 3*nb, 256))
@@ -648,7 +655,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		w.phiB[2*nb+b] = wt
 	}
 	// ising16_d4.maf:10:11  phi = W·h, W ∈ R^(1×512)  (reverse)
-	gemm.DgemmPacked(false, 3*nb, 1, rows(w.phiB, 0, 3*nb, 1), 1, &m.phiBwd, 1, rows(w.hB, 0, 3*nb, 512), 512)
+	kern.AddOuter(rows(w.hB, 0, 3*nb, 512), rows(w.phiB, 0, 3*nb, 1), phiW, 3*nb, 512, 1)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(3*nb, 512, rows(w.h, 0, 3*nb, 512)), 1, mat(1, 512, gPhiW))
 	// ising16_d4.maf:9:9  h = lncosh(h.dense)  (reverse)
 	{
@@ -679,6 +686,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
+	phiW := m.p[131072:131584] // phi.W [1 512], ising16_d4.maf:10:11
 	gHDenseW := grad[0:131072]
 	gPhiW := grad[131072:131584]
 	clear(rows(w.sB, 0, 3*nb+nb*1, 256))
@@ -696,7 +704,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		w.phiB[2*nb+b] = wt
 	}
 	// ising16_d4.maf:10:11  phi = W·h, W ∈ R^(1×512)  (reverse)
-	gemm.DgemmPacked(false, 3*nb, 1, rows(w.phiB, 0, 3*nb, 1), 1, &m.phiBwd, 1, rows(w.hB, 0, 3*nb, 512), 512)
+	kern.AddOuter(rows(w.hB, 0, 3*nb, 512), rows(w.phiB, 0, 3*nb, 1), phiW, 3*nb, 512, 1)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(3*nb, 512, rows(w.h, 0, 3*nb, 512)), 1, mat(1, 512, gPhiW))
 	// ising16_d4.maf:9:9  h = lncosh(h.dense)  (reverse)
 	{

@@ -473,17 +473,19 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 
 // fwdValues computes the values of every node, and σ′ for backpropagation.
 func (m *Model) fwdValues(w *Workspace, nb int) {
+	phiW := m.p[16384:16640] // phi.W [1 256], ising8.maf:12:11
 	// ising8.maf:11:16  h.dense = W·x, W ∈ R^(256×64)
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 64), 64, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 256), 256)
 	// ising8.maf:11:9  h = lncosh(h.dense)
 	// σ, σ′ for the value rows
 	kern.LnCoshN(rows(w.h, 0, nb, 256), w.hD1[:nb*256], nil, nil, rows(w.hDense, 0, nb, 256))
 	// ising8.maf:12:11  phi = W·h, W ∈ R^(1×256)
-	gemm.DgemmPacked(false, nb, 1, rows(w.h, 0, nb, 256), 256, &m.phiFwd, 0, rows(w.phi, 0, nb, 1), 1)
+	kern.MatVec(rows(w.phi, 0, nb, 1), rows(w.h, 0, nb, 256), phiW, nb, 256, 0)
 }
 
 // fwdLaplacian computes values, Laplacian vectors ℓ and the Jacobians the exact Δφ needs.
 func (m *Model) fwdLaplacian(w *Workspace, nb int) {
+	phiW := m.p[16384:16640] // phi.W [1 256], ising8.maf:12:11
 	// ising8.maf:11:16  h.dense = W·x, W ∈ R^(256×64)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 64), 64, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 256), 256)
 	// ising8.maf:11:9  h = lncosh(h.dense)
@@ -502,11 +504,12 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 		}
 	}
 	// ising8.maf:12:11  phi = W·h, W ∈ R^(1×256)
-	gemm.DgemmPacked(false, 2*nb, 1, rows(w.h, 0, 2*nb, 256), 256, &m.phiFwd, 0, rows(w.phi, 0, 2*nb, 1), 1)
+	kern.MatVec(rows(w.phi, 0, 2*nb, 1), rows(w.h, 0, 2*nb, 256), phiW, 2*nb, 256, 0)
 }
 
 // fwdReverse computes values, ℓ, Jacobians and tangents t = J·u for the reverse sweep.
 func (m *Model) fwdReverse(w *Workspace, nb int) {
+	phiW := m.p[16384:16640] // phi.W [1 256], ising8.maf:12:11
 	// ising8.maf:11:16  h.dense = W·x, W ∈ R^(256×64)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 64), 64, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 256), 256)
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 2*nb, nb, 64), 64, &m.hDenseFwd, 0, rows(w.hDense, 2*nb, nb, 256), 256)
@@ -528,11 +531,12 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		}
 	}
 	// ising8.maf:12:11  phi = W·h, W ∈ R^(1×256)
-	gemm.DgemmPacked(false, 3*nb, 1, rows(w.h, 0, 3*nb, 256), 256, &m.phiFwd, 0, rows(w.phi, 0, 3*nb, 1), 1)
+	kern.MatVec(rows(w.phi, 0, 3*nb, 1), rows(w.h, 0, 3*nb, 256), phiW, 3*nb, 256, 0)
 }
 
 // fwdHutch computes values and Hutchinson Laplacian vectors from the probe rows.
 func (m *Model) fwdHutch(w *Workspace, nb int) {
+	phiW := m.p[16384:16640] // phi.W [1 256], ising8.maf:12:11
 	// ising8.maf:11:16  h.dense = W·x, W ∈ R^(256×64)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 64), 64, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 256), 256)
 	gemm.DgemmPacked(false, nb*1, 1, rows(w.x, 2*nb, nb*1, 64), 64, &m.hDenseFwd, 0, rows(w.hDense, 2*nb, nb*1, 256), 256)
@@ -554,11 +558,12 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 		}
 	}
 	// ising8.maf:12:11  phi = W·h, W ∈ R^(1×256)
-	gemm.DgemmPacked(false, 2*nb, 1, rows(w.h, 0, 2*nb, 256), 256, &m.phiFwd, 0, rows(w.phi, 0, 2*nb, 1), 1)
+	kern.MatVec(rows(w.phi, 0, 2*nb, 1), rows(w.h, 0, 2*nb, 256), phiW, 2*nb, 256, 0)
 }
 
 // fwdHutchRev computes values, Hutchinson ℓ, probe rows and tangents for the reverse sweep.
 func (m *Model) fwdHutchRev(w *Workspace, nb int) {
+	phiW := m.p[16384:16640] // phi.W [1 256], ising8.maf:12:11
 	// ising8.maf:11:16  h.dense = W·x, W ∈ R^(256×64)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 64), 64, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 256), 256)
 	gemm.DgemmPacked(false, nb+nb*1, 1, rows(w.x, 2*nb, nb+nb*1, 64), 64, &m.hDenseFwd, 0, rows(w.hDense, 2*nb, nb+nb*1, 256), 256)
@@ -582,12 +587,13 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 		}
 	}
 	// ising8.maf:12:11  phi = W·h, W ∈ R^(1×256)
-	gemm.DgemmPacked(false, 3*nb, 1, rows(w.h, 0, 3*nb, 256), 256, &m.phiFwd, 0, rows(w.phi, 0, 3*nb, 1), 1)
+	kern.MatVec(rows(w.phi, 0, 3*nb, 1), rows(w.h, 0, 3*nb, 256), phiW, 3*nb, 256, 0)
 }
 
 // bwdGrad backpropagates ∂φ/∂(every node) for the values of one chunk; ∇φ ends
 // in the input's cotangent rows. It uses σ′ from the forward pass.
 func (m *Model) bwdGrad(w *Workspace, nb int) {
+	phiW := m.p[16384:16640] // phi.W [1 256], ising8.maf:12:11
 	clear(rows(w.xB, 0, nb, 64))
 	clear(rows(w.hDenseB, 0, nb, 256))
 	clear(rows(w.hB, 0, nb, 256))
@@ -596,7 +602,7 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 		w.phiB[b] = 1
 	}
 	// ising8.maf:12:11  phi = W·h, W ∈ R^(1×256)  (backpropagation)
-	gemm.DgemmPacked(false, nb, 1, rows(w.phiB, 0, nb, 1), 1, &m.phiBwd, 1, rows(w.hB, 0, nb, 256), 256)
+	kern.AddOuter(rows(w.hB, 0, nb, 256), rows(w.phiB, 0, nb, 1), phiW, nb, 256, 1)
 	// ising8.maf:11:9  h = lncosh(h.dense)  (backpropagation)
 	{
 		a, y := rows(w.hDenseB, 0, nb, 256), rows(w.hB, 0, nb, 256)
@@ -613,7 +619,8 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	hDenseW := m.p[0:16384] // h.dense.W [256 64], ising8.maf:11:16
+	hDenseW := m.p[0:16384]  // h.dense.W [256 64], ising8.maf:11:16
+	phiW := m.p[16384:16640] // phi.W [1 256], ising8.maf:12:11
 	gHDenseW := grad[0:16384]
 	gPhiW := grad[16384:16640]
 	clear(rows(w.xB, 0, 3*nb, 64))
@@ -631,7 +638,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		w.phiB[2*nb+b] = wt
 	}
 	// ising8.maf:12:11  phi = W·h, W ∈ R^(1×256)  (reverse)
-	gemm.DgemmPacked(false, 3*nb, 1, rows(w.phiB, 0, 3*nb, 1), 1, &m.phiBwd, 1, rows(w.hB, 0, 3*nb, 256), 256)
+	kern.AddOuter(rows(w.hB, 0, 3*nb, 256), rows(w.phiB, 0, 3*nb, 1), phiW, 3*nb, 256, 1)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(3*nb, 256, rows(w.h, 0, 3*nb, 256)), 1, mat(1, 256, gPhiW))
 	// ising8.maf:11:9  h = lncosh(h.dense)  (reverse)
 	{
@@ -662,6 +669,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
+	phiW := m.p[16384:16640] // phi.W [1 256], ising8.maf:12:11
 	gHDenseW := grad[0:16384]
 	gPhiW := grad[16384:16640]
 	clear(rows(w.xB, 0, 3*nb+nb*1, 64))
@@ -679,7 +687,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		w.phiB[2*nb+b] = wt
 	}
 	// ising8.maf:12:11  phi = W·h, W ∈ R^(1×256)  (reverse)
-	gemm.DgemmPacked(false, 3*nb, 1, rows(w.phiB, 0, 3*nb, 1), 1, &m.phiBwd, 1, rows(w.hB, 0, 3*nb, 256), 256)
+	kern.AddOuter(rows(w.hB, 0, 3*nb, 256), rows(w.phiB, 0, 3*nb, 1), phiW, 3*nb, 256, 1)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(3*nb, 256, rows(w.h, 0, 3*nb, 256)), 1, mat(1, 256, gPhiW))
 	// ising8.maf:11:9  h = lncosh(h.dense)  (reverse)
 	{

@@ -472,6 +472,7 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 // fwdValues computes the values of every node, and σ′ for backpropagation.
 func (m *Model) fwdValues(w *Workspace, nb int) {
 	hDenseB := m.p[802816:803840] // h.dense.b [1024], mnist.maf:11:18
+	phiW := m.p[803840:804864]    // phi.W [1 1024], mnist.maf:13:11
 	// mnist.maf:11:18  h.dense = W·x + b, W ∈ R^(1024×784)
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 784), 784, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 1024), 1024)
 	kern.AddBias(rows(w.hDense, 0, nb, 1024), hDenseB, nb, 1024)
@@ -479,12 +480,13 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 	// σ, σ′ for the value rows
 	kern.SoftplusN(rows(w.h, 0, nb, 1024), w.hD1[:nb*1024], nil, nil, rows(w.hDense, 0, nb, 1024))
 	// mnist.maf:13:11  phi = W·h, W ∈ R^(1×1024)
-	gemm.DgemmPacked(false, nb, 1, rows(w.h, 0, nb, 1024), 1024, &m.phiFwd, 0, rows(w.phi, 0, nb, 1), 1)
+	kern.MatVec(rows(w.phi, 0, nb, 1), rows(w.h, 0, nb, 1024), phiW, nb, 1024, 0)
 }
 
 // fwdLaplacian computes values, Laplacian vectors ℓ and the Jacobians the exact Δφ needs.
 func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	hDenseB := m.p[802816:803840] // h.dense.b [1024], mnist.maf:11:18
+	phiW := m.p[803840:804864]    // phi.W [1 1024], mnist.maf:13:11
 	// mnist.maf:11:18  h.dense = W·x + b, W ∈ R^(1024×784)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 784), 784, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 1024), 1024)
 	kern.AddBias(rows(w.hDense, 0, nb, 1024), hDenseB, nb, 1024)
@@ -504,12 +506,13 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 		}
 	}
 	// mnist.maf:13:11  phi = W·h, W ∈ R^(1×1024)
-	gemm.DgemmPacked(false, 2*nb, 1, rows(w.h, 0, 2*nb, 1024), 1024, &m.phiFwd, 0, rows(w.phi, 0, 2*nb, 1), 1)
+	kern.MatVec(rows(w.phi, 0, 2*nb, 1), rows(w.h, 0, 2*nb, 1024), phiW, 2*nb, 1024, 0)
 }
 
 // fwdReverse computes values, ℓ, Jacobians and tangents t = J·u for the reverse sweep.
 func (m *Model) fwdReverse(w *Workspace, nb int) {
 	hDenseB := m.p[802816:803840] // h.dense.b [1024], mnist.maf:11:18
+	phiW := m.p[803840:804864]    // phi.W [1 1024], mnist.maf:13:11
 	// mnist.maf:11:18  h.dense = W·x + b, W ∈ R^(1024×784)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 784), 784, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 1024), 1024)
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 2*nb, nb, 784), 784, &m.hDenseFwd, 0, rows(w.hDense, 2*nb, nb, 1024), 1024)
@@ -532,12 +535,13 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		}
 	}
 	// mnist.maf:13:11  phi = W·h, W ∈ R^(1×1024)
-	gemm.DgemmPacked(false, 3*nb, 1, rows(w.h, 0, 3*nb, 1024), 1024, &m.phiFwd, 0, rows(w.phi, 0, 3*nb, 1), 1)
+	kern.MatVec(rows(w.phi, 0, 3*nb, 1), rows(w.h, 0, 3*nb, 1024), phiW, 3*nb, 1024, 0)
 }
 
 // fwdHutch computes values and Hutchinson Laplacian vectors from the probe rows.
 func (m *Model) fwdHutch(w *Workspace, nb int) {
 	hDenseB := m.p[802816:803840] // h.dense.b [1024], mnist.maf:11:18
+	phiW := m.p[803840:804864]    // phi.W [1 1024], mnist.maf:13:11
 	// mnist.maf:11:18  h.dense = W·x + b, W ∈ R^(1024×784)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 784), 784, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 1024), 1024)
 	gemm.DgemmPacked(false, nb*1, 1, rows(w.x, 2*nb, nb*1, 784), 784, &m.hDenseFwd, 0, rows(w.hDense, 2*nb, nb*1, 1024), 1024)
@@ -560,12 +564,13 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 		}
 	}
 	// mnist.maf:13:11  phi = W·h, W ∈ R^(1×1024)
-	gemm.DgemmPacked(false, 2*nb, 1, rows(w.h, 0, 2*nb, 1024), 1024, &m.phiFwd, 0, rows(w.phi, 0, 2*nb, 1), 1)
+	kern.MatVec(rows(w.phi, 0, 2*nb, 1), rows(w.h, 0, 2*nb, 1024), phiW, 2*nb, 1024, 0)
 }
 
 // fwdHutchRev computes values, Hutchinson ℓ, probe rows and tangents for the reverse sweep.
 func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	hDenseB := m.p[802816:803840] // h.dense.b [1024], mnist.maf:11:18
+	phiW := m.p[803840:804864]    // phi.W [1 1024], mnist.maf:13:11
 	// mnist.maf:11:18  h.dense = W·x + b, W ∈ R^(1024×784)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 784), 784, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 1024), 1024)
 	gemm.DgemmPacked(false, nb+nb*1, 1, rows(w.x, 2*nb, nb+nb*1, 784), 784, &m.hDenseFwd, 0, rows(w.hDense, 2*nb, nb+nb*1, 1024), 1024)
@@ -590,12 +595,13 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 		}
 	}
 	// mnist.maf:13:11  phi = W·h, W ∈ R^(1×1024)
-	gemm.DgemmPacked(false, 3*nb, 1, rows(w.h, 0, 3*nb, 1024), 1024, &m.phiFwd, 0, rows(w.phi, 0, 3*nb, 1), 1)
+	kern.MatVec(rows(w.phi, 0, 3*nb, 1), rows(w.h, 0, 3*nb, 1024), phiW, 3*nb, 1024, 0)
 }
 
 // bwdGrad backpropagates ∂φ/∂(every node) for the values of one chunk; ∇φ ends
 // in the input's cotangent rows. It uses σ′ from the forward pass.
 func (m *Model) bwdGrad(w *Workspace, nb int) {
+	phiW := m.p[803840:804864] // phi.W [1 1024], mnist.maf:13:11
 	clear(rows(w.xB, 0, nb, 784))
 	clear(rows(w.hDenseB, 0, nb, 1024))
 	clear(rows(w.hB, 0, nb, 1024))
@@ -604,7 +610,7 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 		w.phiB[b] = 1
 	}
 	// mnist.maf:13:11  phi = W·h, W ∈ R^(1×1024)  (backpropagation)
-	gemm.DgemmPacked(false, nb, 1, rows(w.phiB, 0, nb, 1), 1, &m.phiBwd, 1, rows(w.hB, 0, nb, 1024), 1024)
+	kern.AddOuter(rows(w.hB, 0, nb, 1024), rows(w.phiB, 0, nb, 1), phiW, nb, 1024, 1)
 	// mnist.maf:11:9  h = softplus(h.dense)  (backpropagation)
 	{
 		a, y := rows(w.hDenseB, 0, nb, 1024), rows(w.hB, 0, nb, 1024)
@@ -621,7 +627,8 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	hDenseW := m.p[0:802816] // h.dense.W [1024 784], mnist.maf:11:18
+	hDenseW := m.p[0:802816]   // h.dense.W [1024 784], mnist.maf:11:18
+	phiW := m.p[803840:804864] // phi.W [1 1024], mnist.maf:13:11
 	gHDenseW := grad[0:802816]
 	gHDenseB := grad[802816:803840]
 	gPhiW := grad[803840:804864]
@@ -640,7 +647,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		w.phiB[2*nb+b] = wt
 	}
 	// mnist.maf:13:11  phi = W·h, W ∈ R^(1×1024)  (reverse)
-	gemm.DgemmPacked(false, 3*nb, 1, rows(w.phiB, 0, 3*nb, 1), 1, &m.phiBwd, 1, rows(w.hB, 0, 3*nb, 1024), 1024)
+	kern.AddOuter(rows(w.hB, 0, 3*nb, 1024), rows(w.phiB, 0, 3*nb, 1), phiW, 3*nb, 1024, 1)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(3*nb, 1024, rows(w.h, 0, 3*nb, 1024)), 1, mat(1, 1024, gPhiW))
 	// mnist.maf:11:9  h = softplus(h.dense)  (reverse)
 	{
@@ -672,6 +679,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
+	phiW := m.p[803840:804864] // phi.W [1 1024], mnist.maf:13:11
 	gHDenseW := grad[0:802816]
 	gHDenseB := grad[802816:803840]
 	gPhiW := grad[803840:804864]
@@ -690,7 +698,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		w.phiB[2*nb+b] = wt
 	}
 	// mnist.maf:13:11  phi = W·h, W ∈ R^(1×1024)  (reverse)
-	gemm.DgemmPacked(false, 3*nb, 1, rows(w.phiB, 0, 3*nb, 1), 1, &m.phiBwd, 1, rows(w.hB, 0, 3*nb, 1024), 1024)
+	kern.AddOuter(rows(w.hB, 0, 3*nb, 1024), rows(w.phiB, 0, 3*nb, 1), phiW, 3*nb, 1024, 1)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(3*nb, 1024, rows(w.h, 0, 3*nb, 1024)), 1, mat(1, 1024, gPhiW))
 	// mnist.maf:11:9  h = softplus(h.dense)  (reverse)
 	{

@@ -561,6 +561,7 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 	h1DenseB := m.p[37632:37680] // h1.dense.b [48], narrow.maf:10:15
 	h2DenseB := m.p[39984:40032] // h2.dense.b [48], narrow.maf:11:19
 	h3DenseB := m.p[41568:41600] // h3.dense.b [32], narrow.maf:12:16
+	phiW := m.p[41600:41632]     // phi.W [1 32], narrow.maf:13:11
 	// narrow.maf:10:15  h1.dense = W·x + b, W ∈ R^(48×784)
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, nb, 48), 48)
 	kern.AddBias(rows(w.h1Dense, 0, nb, 48), h1DenseB, nb, 48)
@@ -580,7 +581,7 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 	// σ, σ′ for the value rows
 	kern.SwishN(rows(w.h3, 0, nb, 32), w.h3D1[:nb*32], nil, nil, rows(w.h3Dense, 0, nb, 32))
 	// narrow.maf:13:11  phi = W·h3, W ∈ R^(1×32)
-	gemm.DgemmPacked(false, nb, 1, rows(w.h3, 0, nb, 32), 32, &m.phiFwd, 0, rows(w.phi, 0, nb, 1), 1)
+	kern.MatVec(rows(w.phi, 0, nb, 1), rows(w.h3, 0, nb, 32), phiW, nb, 32, 0)
 }
 
 // fwdLaplacian computes values, Laplacian vectors ℓ and the Jacobians the exact Δφ needs.
@@ -590,6 +591,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	h2DenseB := m.p[39984:40032] // h2.dense.b [48], narrow.maf:11:19
 	h3DenseW := m.p[40032:41568] // h3.dense.W [32 48], narrow.maf:12:16
 	h3DenseB := m.p[41568:41600] // h3.dense.b [32], narrow.maf:12:16
+	phiW := m.p[41600:41632]     // phi.W [1 32], narrow.maf:13:11
 	// narrow.maf:10:15  h1.dense = W·x + b, W ∈ R^(48×784)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, nb, 48), 48)
 	kern.AddBias(rows(w.h1Dense, 0, nb, 48), h1DenseB, nb, 48)
@@ -657,7 +659,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 		}
 	}
 	// narrow.maf:13:11  phi = W·h3, W ∈ R^(1×32)
-	gemm.DgemmPacked(false, 2*nb, 1, rows(w.h3, 0, 2*nb, 32), 32, &m.phiFwd, 0, rows(w.phi, 0, 2*nb, 1), 1)
+	kern.MatVec(rows(w.phi, 0, 2*nb, 1), rows(w.h3, 0, 2*nb, 32), phiW, 2*nb, 32, 0)
 }
 
 // fwdReverse computes values, ℓ, Jacobians and tangents t = J·u for the reverse sweep.
@@ -667,6 +669,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	h2DenseW := m.p[37680:39984] // h2.dense.W [48 48], narrow.maf:11:19
 	h2DenseB := m.p[39984:40032] // h2.dense.b [48], narrow.maf:11:19
 	h3DenseB := m.p[41568:41600] // h3.dense.b [32], narrow.maf:12:16
+	phiW := m.p[41600:41632]     // phi.W [1 32], narrow.maf:13:11
 	// narrow.maf:10:15  h1.dense = W·x + b, W ∈ R^(48×784)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, nb, 48), 48)
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 2*nb, nb, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 2*nb, nb, 48), 48)
@@ -740,7 +743,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		}
 	}
 	// narrow.maf:13:11  phi = W·h3, W ∈ R^(1×32)
-	gemm.DgemmPacked(false, 3*nb, 1, rows(w.h3, 0, 3*nb, 32), 32, &m.phiFwd, 0, rows(w.phi, 0, 3*nb, 1), 1)
+	kern.MatVec(rows(w.phi, 0, 3*nb, 1), rows(w.h3, 0, 3*nb, 32), phiW, 3*nb, 32, 0)
 }
 
 // fwdHutch computes values and Hutchinson Laplacian vectors from the probe rows.
@@ -748,6 +751,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	h1DenseB := m.p[37632:37680] // h1.dense.b [48], narrow.maf:10:15
 	h2DenseB := m.p[39984:40032] // h2.dense.b [48], narrow.maf:11:19
 	h3DenseB := m.p[41568:41600] // h3.dense.b [32], narrow.maf:12:16
+	phiW := m.p[41600:41632]     // phi.W [1 32], narrow.maf:13:11
 	// narrow.maf:10:15  h1.dense = W·x + b, W ∈ R^(48×784)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, nb, 48), 48)
 	gemm.DgemmPacked(false, nb*1, 1, rows(w.x, 2*nb, nb*1, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 2*nb, nb*1, 48), 48)
@@ -812,7 +816,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 		}
 	}
 	// narrow.maf:13:11  phi = W·h3, W ∈ R^(1×32)
-	gemm.DgemmPacked(false, 2*nb, 1, rows(w.h3, 0, 2*nb, 32), 32, &m.phiFwd, 0, rows(w.phi, 0, 2*nb, 1), 1)
+	kern.MatVec(rows(w.phi, 0, 2*nb, 1), rows(w.h3, 0, 2*nb, 32), phiW, 2*nb, 32, 0)
 }
 
 // fwdHutchRev computes values, Hutchinson ℓ, probe rows and tangents for the reverse sweep.
@@ -820,6 +824,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	h1DenseB := m.p[37632:37680] // h1.dense.b [48], narrow.maf:10:15
 	h2DenseB := m.p[39984:40032] // h2.dense.b [48], narrow.maf:11:19
 	h3DenseB := m.p[41568:41600] // h3.dense.b [32], narrow.maf:12:16
+	phiW := m.p[41600:41632]     // phi.W [1 32], narrow.maf:13:11
 	// narrow.maf:10:15  h1.dense = W·x + b, W ∈ R^(48×784)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, nb, 48), 48)
 	gemm.DgemmPacked(false, nb+nb*1, 1, rows(w.x, 2*nb, nb+nb*1, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 2*nb, nb+nb*1, 48), 48)
@@ -890,12 +895,13 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 		}
 	}
 	// narrow.maf:13:11  phi = W·h3, W ∈ R^(1×32)
-	gemm.DgemmPacked(false, 3*nb, 1, rows(w.h3, 0, 3*nb, 32), 32, &m.phiFwd, 0, rows(w.phi, 0, 3*nb, 1), 1)
+	kern.MatVec(rows(w.phi, 0, 3*nb, 1), rows(w.h3, 0, 3*nb, 32), phiW, 3*nb, 32, 0)
 }
 
 // bwdGrad backpropagates ∂φ/∂(every node) for the values of one chunk; ∇φ ends
 // in the input's cotangent rows. It uses σ′ from the forward pass.
 func (m *Model) bwdGrad(w *Workspace, nb int) {
+	phiW := m.p[41600:41632] // phi.W [1 32], narrow.maf:13:11
 	clear(rows(w.xB, 0, nb, 784))
 	clear(rows(w.h1DenseB, 0, nb, 48))
 	clear(rows(w.h1B, 0, nb, 48))
@@ -908,7 +914,7 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 		w.phiB[b] = 1
 	}
 	// narrow.maf:13:11  phi = W·h3, W ∈ R^(1×32)  (backpropagation)
-	gemm.DgemmPacked(false, nb, 1, rows(w.phiB, 0, nb, 1), 1, &m.phiBwd, 1, rows(w.h3B, 0, nb, 32), 32)
+	kern.AddOuter(rows(w.h3B, 0, nb, 32), rows(w.phiB, 0, nb, 1), phiW, nb, 32, 1)
 	// narrow.maf:12:10  h3 = swish(h3.dense)  (backpropagation)
 	{
 		a, y := rows(w.h3DenseB, 0, nb, 32), rows(w.h3B, 0, nb, 32)
@@ -946,6 +952,7 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
 	h1DenseW := m.p[0:37632] // h1.dense.W [48 784], narrow.maf:10:15
+	phiW := m.p[41600:41632] // phi.W [1 32], narrow.maf:13:11
 	gH1DenseW := grad[0:37632]
 	gH1DenseB := grad[37632:37680]
 	gH2DenseW := grad[37680:39984]
@@ -972,7 +979,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		w.phiB[2*nb+b] = wt
 	}
 	// narrow.maf:13:11  phi = W·h3, W ∈ R^(1×32)  (reverse)
-	gemm.DgemmPacked(false, 3*nb, 1, rows(w.phiB, 0, 3*nb, 1), 1, &m.phiBwd, 1, rows(w.h3B, 0, 3*nb, 32), 32)
+	kern.AddOuter(rows(w.h3B, 0, 3*nb, 32), rows(w.phiB, 0, 3*nb, 1), phiW, 3*nb, 32, 1)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(3*nb, 32, rows(w.h3, 0, 3*nb, 32)), 1, mat(1, 32, gPhiW))
 	// narrow.maf:12:10  h3 = swish(h3.dense)  (reverse)
 	{
@@ -1062,6 +1069,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
+	phiW := m.p[41600:41632] // phi.W [1 32], narrow.maf:13:11
 	gH1DenseW := grad[0:37632]
 	gH1DenseB := grad[37632:37680]
 	gH2DenseW := grad[37680:39984]
@@ -1088,7 +1096,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		w.phiB[2*nb+b] = wt
 	}
 	// narrow.maf:13:11  phi = W·h3, W ∈ R^(1×32)  (reverse)
-	gemm.DgemmPacked(false, 3*nb, 1, rows(w.phiB, 0, 3*nb, 1), 1, &m.phiBwd, 1, rows(w.h3B, 0, 3*nb, 32), 32)
+	kern.AddOuter(rows(w.h3B, 0, 3*nb, 32), rows(w.phiB, 0, 3*nb, 1), phiW, 3*nb, 32, 1)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(3*nb, 32, rows(w.h3, 0, 3*nb, 32)), 1, mat(1, 32, gPhiW))
 	// narrow.maf:12:10  h3 = swish(h3.dense)  (reverse)
 	{

@@ -594,9 +594,10 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 
 // fwdValues computes the values of every node, and σ′ for backpropagation.
 func (m *Model) fwdValues(w *Workspace, nb int) {
-	h0DenseB := m.p[8192:8320]   // h0.dense.b [128], resnet.maf:8:15
-	h1DenseB := m.p[24704:24832] // h1.dense.b [128], resnet.maf:9:20
-	h2DenseB := m.p[41216:41344] // h2.dense.b [128], resnet.maf:10:21
+	h0DenseB := m.p[8192:8320]    // h0.dense.b [128], resnet.maf:8:15
+	h1DenseB := m.p[24704:24832]  // h1.dense.b [128], resnet.maf:9:20
+	h2DenseB := m.p[41216:41344]  // h2.dense.b [128], resnet.maf:10:21
+	phiDenseW := m.p[41344:41472] // phi.dense.W [1 128], resnet.maf:11:11
 	// resnet.maf:8:15  h0.dense = W·x + b, W ∈ R^(128×64)
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 64), 64, &m.h0DenseFwd, 0, rows(w.h0Dense, 0, nb, 128), 128)
 	kern.AddBias(rows(w.h0Dense, 0, nb, 128), h0DenseB, nb, 128)
@@ -630,7 +631,7 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 		}
 	}
 	// resnet.maf:11:11  phi.dense = W·h2, W ∈ R^(1×128)
-	gemm.DgemmPacked(false, nb, 1, rows(w.h2, 0, nb, 128), 128, &m.phiDenseFwd, 0, rows(w.phiDense, 0, nb, 1), 1)
+	kern.MatVec(rows(w.phiDense, 0, nb, 1), rows(w.h2, 0, nb, 128), phiDenseW, nb, 128, 0)
 	// resnet.maf:11:50  phi.quadratic = quadratic(x)
 	// σ, σ′ for the value rows
 	kern.QuadraticN(rows(w.phiQuadratic, 0, nb, 64), w.phiQuadraticD1[:nb*64], nil, nil, rows(w.x, 0, nb, 64))
@@ -663,10 +664,11 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 
 // fwdLaplacian computes values, Laplacian vectors ℓ and the Jacobians the exact Δφ needs.
 func (m *Model) fwdLaplacian(w *Workspace, nb int) {
-	h0DenseW := m.p[0:8192]      // h0.dense.W [128 64], resnet.maf:8:15
-	h0DenseB := m.p[8192:8320]   // h0.dense.b [128], resnet.maf:8:15
-	h1DenseB := m.p[24704:24832] // h1.dense.b [128], resnet.maf:9:20
-	h2DenseB := m.p[41216:41344] // h2.dense.b [128], resnet.maf:10:21
+	h0DenseW := m.p[0:8192]       // h0.dense.W [128 64], resnet.maf:8:15
+	h0DenseB := m.p[8192:8320]    // h0.dense.b [128], resnet.maf:8:15
+	h1DenseB := m.p[24704:24832]  // h1.dense.b [128], resnet.maf:9:20
+	h2DenseB := m.p[41216:41344]  // h2.dense.b [128], resnet.maf:10:21
+	phiDenseW := m.p[41344:41472] // phi.dense.W [1 128], resnet.maf:11:11
 	// resnet.maf:8:15  h0.dense = W·x + b, W ∈ R^(128×64)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 64), 64, &m.h0DenseFwd, 0, rows(w.h0Dense, 0, nb, 128), 128)
 	kern.AddBias(rows(w.h0Dense, 0, nb, 128), h0DenseB, nb, 128)
@@ -761,7 +763,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 		}
 	}
 	// resnet.maf:11:11  phi.dense = W·h2, W ∈ R^(1×128)
-	gemm.DgemmPacked(false, 2*nb, 1, rows(w.h2, 0, 2*nb, 128), 128, &m.phiDenseFwd, 0, rows(w.phiDense, 0, 2*nb, 1), 1)
+	kern.MatVec(rows(w.phiDense, 0, 2*nb, 1), rows(w.h2, 0, 2*nb, 128), phiDenseW, 2*nb, 128, 0)
 	// resnet.maf:11:50  phi.quadratic = quadratic(x)
 	// σ, σ′, σ″ for the value rows
 	kern.QuadraticN(rows(w.phiQuadratic, 0, nb, 64), w.phiQuadraticD1[:nb*64], w.phiQuadraticD2[:nb*64], nil, rows(w.x, 0, nb, 64))
@@ -829,10 +831,11 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 
 // fwdReverse computes values, ℓ, Jacobians and tangents t = J·u for the reverse sweep.
 func (m *Model) fwdReverse(w *Workspace, nb int) {
-	h0DenseW := m.p[0:8192]      // h0.dense.W [128 64], resnet.maf:8:15
-	h0DenseB := m.p[8192:8320]   // h0.dense.b [128], resnet.maf:8:15
-	h1DenseB := m.p[24704:24832] // h1.dense.b [128], resnet.maf:9:20
-	h2DenseB := m.p[41216:41344] // h2.dense.b [128], resnet.maf:10:21
+	h0DenseW := m.p[0:8192]       // h0.dense.W [128 64], resnet.maf:8:15
+	h0DenseB := m.p[8192:8320]    // h0.dense.b [128], resnet.maf:8:15
+	h1DenseB := m.p[24704:24832]  // h1.dense.b [128], resnet.maf:9:20
+	h2DenseB := m.p[41216:41344]  // h2.dense.b [128], resnet.maf:10:21
+	phiDenseW := m.p[41344:41472] // phi.dense.W [1 128], resnet.maf:11:11
 	// resnet.maf:8:15  h0.dense = W·x + b, W ∈ R^(128×64)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 64), 64, &m.h0DenseFwd, 0, rows(w.h0Dense, 0, nb, 128), 128)
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 2*nb, nb, 64), 64, &m.h0DenseFwd, 0, rows(w.h0Dense, 2*nb, nb, 128), 128)
@@ -946,7 +949,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		}
 	}
 	// resnet.maf:11:11  phi.dense = W·h2, W ∈ R^(1×128)
-	gemm.DgemmPacked(false, 3*nb, 1, rows(w.h2, 0, 3*nb, 128), 128, &m.phiDenseFwd, 0, rows(w.phiDense, 0, 3*nb, 1), 1)
+	kern.MatVec(rows(w.phiDense, 0, 3*nb, 1), rows(w.h2, 0, 3*nb, 128), phiDenseW, 3*nb, 128, 0)
 	// resnet.maf:11:50  phi.quadratic = quadratic(x)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.QuadraticN(rows(w.phiQuadratic, 0, nb, 64), w.phiQuadraticD1[:nb*64], w.phiQuadraticD2[:nb*64], w.phiQuadraticD3[:nb*64], rows(w.x, 0, nb, 64))
@@ -1038,9 +1041,10 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 
 // fwdHutch computes values and Hutchinson Laplacian vectors from the probe rows.
 func (m *Model) fwdHutch(w *Workspace, nb int) {
-	h0DenseB := m.p[8192:8320]   // h0.dense.b [128], resnet.maf:8:15
-	h1DenseB := m.p[24704:24832] // h1.dense.b [128], resnet.maf:9:20
-	h2DenseB := m.p[41216:41344] // h2.dense.b [128], resnet.maf:10:21
+	h0DenseB := m.p[8192:8320]    // h0.dense.b [128], resnet.maf:8:15
+	h1DenseB := m.p[24704:24832]  // h1.dense.b [128], resnet.maf:9:20
+	h2DenseB := m.p[41216:41344]  // h2.dense.b [128], resnet.maf:10:21
+	phiDenseW := m.p[41344:41472] // phi.dense.W [1 128], resnet.maf:11:11
 	// resnet.maf:8:15  h0.dense = W·x + b, W ∈ R^(128×64)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 64), 64, &m.h0DenseFwd, 0, rows(w.h0Dense, 0, nb, 128), 128)
 	gemm.DgemmPacked(false, nb*1, 1, rows(w.x, 2*nb, nb*1, 64), 64, &m.h0DenseFwd, 0, rows(w.h0Dense, 2*nb, nb*1, 128), 128)
@@ -1137,7 +1141,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 		}
 	}
 	// resnet.maf:11:11  phi.dense = W·h2, W ∈ R^(1×128)
-	gemm.DgemmPacked(false, 2*nb, 1, rows(w.h2, 0, 2*nb, 128), 128, &m.phiDenseFwd, 0, rows(w.phiDense, 0, 2*nb, 1), 1)
+	kern.MatVec(rows(w.phiDense, 0, 2*nb, 1), rows(w.h2, 0, 2*nb, 128), phiDenseW, 2*nb, 128, 0)
 	// resnet.maf:11:50  phi.quadratic = quadratic(x)
 	kern.RowsNorm2(w.xQ, rows(w.x, 2*nb, nb*1, 64), nb, 1, 64)
 	// σ, σ′, σ″ for the value rows
@@ -1206,9 +1210,10 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 
 // fwdHutchRev computes values, Hutchinson ℓ, probe rows and tangents for the reverse sweep.
 func (m *Model) fwdHutchRev(w *Workspace, nb int) {
-	h0DenseB := m.p[8192:8320]   // h0.dense.b [128], resnet.maf:8:15
-	h1DenseB := m.p[24704:24832] // h1.dense.b [128], resnet.maf:9:20
-	h2DenseB := m.p[41216:41344] // h2.dense.b [128], resnet.maf:10:21
+	h0DenseB := m.p[8192:8320]    // h0.dense.b [128], resnet.maf:8:15
+	h1DenseB := m.p[24704:24832]  // h1.dense.b [128], resnet.maf:9:20
+	h2DenseB := m.p[41216:41344]  // h2.dense.b [128], resnet.maf:10:21
+	phiDenseW := m.p[41344:41472] // phi.dense.W [1 128], resnet.maf:11:11
 	// resnet.maf:8:15  h0.dense = W·x + b, W ∈ R^(128×64)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 64), 64, &m.h0DenseFwd, 0, rows(w.h0Dense, 0, nb, 128), 128)
 	gemm.DgemmPacked(false, nb+nb*1, 1, rows(w.x, 2*nb, nb+nb*1, 64), 64, &m.h0DenseFwd, 0, rows(w.h0Dense, 2*nb, nb+nb*1, 128), 128)
@@ -1323,7 +1328,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 		}
 	}
 	// resnet.maf:11:11  phi.dense = W·h2, W ∈ R^(1×128)
-	gemm.DgemmPacked(false, 3*nb, 1, rows(w.h2, 0, 3*nb, 128), 128, &m.phiDenseFwd, 0, rows(w.phiDense, 0, 3*nb, 1), 1)
+	kern.MatVec(rows(w.phiDense, 0, 3*nb, 1), rows(w.h2, 0, 3*nb, 128), phiDenseW, 3*nb, 128, 0)
 	// resnet.maf:11:50  phi.quadratic = quadratic(x)
 	kern.RowsNorm2(w.xQ, rows(w.x, 2*nb, nb*1, 64), nb, 1, 64)
 	// σ, σ′, σ″, σ‴ for the value rows
@@ -1417,6 +1422,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 // bwdGrad backpropagates ∂φ/∂(every node) for the values of one chunk; ∇φ ends
 // in the input's cotangent rows. It uses σ′ from the forward pass.
 func (m *Model) bwdGrad(w *Workspace, nb int) {
+	phiDenseW := m.p[41344:41472] // phi.dense.W [1 128], resnet.maf:11:11
 	clear(rows(w.xB, 0, nb, 64))
 	clear(rows(w.h0DenseB, 0, nb, 128))
 	clear(rows(w.h0B, 0, nb, 128))
@@ -1473,7 +1479,7 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 		}
 	}
 	// resnet.maf:11:11  phi.dense = W·h2, W ∈ R^(1×128)  (backpropagation)
-	gemm.DgemmPacked(false, nb, 1, rows(w.phiDenseB, 0, nb, 1), 1, &m.phiDenseBwd, 1, rows(w.h2B, 0, nb, 128), 128)
+	kern.AddOuter(rows(w.h2B, 0, nb, 128), rows(w.phiDenseB, 0, nb, 1), phiDenseW, nb, 128, 1)
 	// resnet.maf:10:13  h2 = h1 + h2.swish  (backpropagation)
 	{
 		x, o := rows(w.h1B, 0, nb, 128), rows(w.h2B, 0, nb, 128)
@@ -1536,7 +1542,8 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	h0DenseW := m.p[0:8192] // h0.dense.W [128 64], resnet.maf:8:15
+	h0DenseW := m.p[0:8192]       // h0.dense.W [128 64], resnet.maf:8:15
+	phiDenseW := m.p[41344:41472] // phi.dense.W [1 128], resnet.maf:11:11
 	gH0DenseW := grad[0:8192]
 	gH0DenseB := grad[8192:8320]
 	gH1DenseW := grad[8320:24704]
@@ -1669,7 +1676,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		}
 	}
 	// resnet.maf:11:11  phi.dense = W·h2, W ∈ R^(1×128)  (reverse)
-	gemm.DgemmPacked(false, 3*nb, 1, rows(w.phiDenseB, 0, 3*nb, 1), 1, &m.phiDenseBwd, 1, rows(w.h2B, 0, 3*nb, 128), 128)
+	kern.AddOuter(rows(w.h2B, 0, 3*nb, 128), rows(w.phiDenseB, 0, 3*nb, 1), phiDenseW, 3*nb, 128, 1)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiDenseB, 0, 3*nb, 1)), mat(3*nb, 128, rows(w.h2, 0, 3*nb, 128)), 1, mat(1, 128, gPhiDenseW))
 	// resnet.maf:10:13  h2 = h1 + h2.swish  (reverse)
 	{
@@ -1839,6 +1846,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
+	phiDenseW := m.p[41344:41472] // phi.dense.W [1 128], resnet.maf:11:11
 	gH0DenseW := grad[0:8192]
 	gH0DenseB := grad[8192:8320]
 	gH1DenseW := grad[8320:24704]
@@ -1971,7 +1979,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		}
 	}
 	// resnet.maf:11:11  phi.dense = W·h2, W ∈ R^(1×128)  (reverse)
-	gemm.DgemmPacked(false, 3*nb, 1, rows(w.phiDenseB, 0, 3*nb, 1), 1, &m.phiDenseBwd, 1, rows(w.h2B, 0, 3*nb, 128), 128)
+	kern.AddOuter(rows(w.h2B, 0, 3*nb, 128), rows(w.phiDenseB, 0, 3*nb, 1), phiDenseW, 3*nb, 128, 1)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiDenseB, 0, 3*nb, 1)), mat(3*nb, 128, rows(w.h2, 0, 3*nb, 128)), 1, mat(1, 128, gPhiDenseW))
 	// resnet.maf:10:13  h2 = h1 + h2.swish  (reverse)
 	{

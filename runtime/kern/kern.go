@@ -174,3 +174,48 @@ func TieReduce[T Float](tied, full []T, orbit []int, n, R int) {
 		}
 	}
 }
+
+// MatVec writes c[r] = beta·c[r] + Σ_j a[r·n + j]·w[j] for m rows: the
+// product of m rows with a one-output weight (a GEMM with one column, where
+// packing would waste the micro-kernel).
+func MatVec[T Float](c, a, w []T, m, n int, beta T) {
+	w = w[:n]
+	for r := 0; r < m; r++ {
+		row := a[r*n : r*n+n]
+		var s0, s1, s2, s3 T
+		j := 0
+		for ; j+4 <= n; j += 4 {
+			s0 += row[j] * w[j]
+			s1 += row[j+1] * w[j+1]
+			s2 += row[j+2] * w[j+2]
+			s3 += row[j+3] * w[j+3]
+		}
+		for ; j < n; j++ {
+			s0 += row[j] * w[j]
+		}
+		s := (s0 + s1) + (s2 + s3)
+		if beta == 0 {
+			c[r] = s
+		} else {
+			c[r] = beta*c[r] + s
+		}
+	}
+}
+
+// AddOuter writes c[r·n + j] = beta·c[r·n + j] + a[r]·w[j] for m rows: the
+// backward product through a one-output weight.
+func AddOuter[T Float](c, a, w []T, m, n int, beta T) {
+	w = w[:n]
+	for r := 0; r < m; r++ {
+		row, s := c[r*n:r*n+n], a[r]
+		if beta == 0 {
+			for j, v := range w {
+				row[j] = s * v
+			}
+			continue
+		}
+		for j, v := range w {
+			row[j] = beta*row[j] + s*v
+		}
+	}
+}
