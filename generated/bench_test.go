@@ -180,7 +180,7 @@ func BenchmarkCNNReceptiveField(b *testing.B) {
 
 func trainer(b *testing.B, m mafcrt.Potential, obj train.Objective, batch, steps, workers int, mem ode.Memory) *train.Trainer {
 	tr, err := train.New(m, obj, train.Config{
-		Steps: 1 << 20, Batch: batch, Seed: 1, Workers: workers, Shards: 4, Memory: mem, Every: 10,
+		Steps: 1 << 20, Batch: batch, Seed: 1, Workers: workers, Shards: 2, Memory: mem, Every: 10,
 		Optimizer: optim.Settings{Name: "adam", LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 1e-3},
 		Flow:      train.FlowConfig{Tableau: ode.RK4, Steps: steps, Dt: 0.1},
 	})

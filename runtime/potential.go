@@ -74,3 +74,16 @@ type Potential interface {
 	// Probes returns the number of Hutchinson probes per input.
 	Probes() int
 }
+
+// GradDeferrer is implemented by generated potentials. With deferral on,
+// Reverse and ReverseHutchinson keep the parameter-gradient terms that do
+// not depend on the samples' Jacobians (the closed-form terms diag(e)·W of
+// first layers, which would otherwise stream the whole weight matrix on
+// every call) as sums in the workspace; FlushGrad adds them to dtheta and
+// resets them. Reverse followed by FlushGrad gives exactly what Reverse
+// gives with deferral off. Integrators that call Reverse many times per
+// gradient turn it on.
+type GradDeferrer interface {
+	DeferGrad(ws Workspace, on bool)
+	FlushGrad(ws Workspace, dtheta []float64)
+}

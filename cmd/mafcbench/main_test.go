@@ -55,7 +55,7 @@ func checkOutputs(t *testing.T, dir string, wantCases int) []map[string]any {
 func TestGoSide(t *testing.T) {
 	dir := t.TempDir()
 	var out, errb bytes.Buffer
-	code := run([]string{"-torch=false", "-rounds", "1", "-float32", "-cases", `^ising16(f32)?/(grad|lap-fwd|train)$|^mnist/grad$`, "-out", dir}, &out, &errb)
+	code := run([]string{"-torch=false", "-quiet-wait=0", "-rounds", "1", "-float32", "-cases", `^ising16(f32)?/(grad|lap-fwd|train)$|^mnist/grad$`, "-out", dir}, &out, &errb)
 	if code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out.String(), errb.String())
 	}
@@ -80,7 +80,7 @@ func TestWithPyTorch(t *testing.T) {
 	}
 	dir := t.TempDir()
 	var out, errb bytes.Buffer
-	code := run([]string{"-install=false", "-rounds", "1", "-cases", `^ising16/`, "-out", dir}, &out, &errb)
+	code := run([]string{"-install=false", "-quiet-wait=0", "-rounds", "1", "-cases", `^ising16/`, "-out", dir}, &out, &errb)
 	if code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out.String(), errb.String())
 	}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"runtime"
+	"slices"
 	"sort"
 	"time"
 )
@@ -39,6 +40,10 @@ func newPlan(quick bool, rounds int) plan {
 // minSlowRounds rounds, and PyTorch gets no separate warm-up call when its
 // estimate already ran the code (partial calls).
 const (
+	// busyCPU is the mean number of CPUs used by other processes above
+	// which a case is flagged as measured on a busy machine.
+	busyCPU = 0.2
+
 	slowCall      = 10 * time.Second
 	minSlowRounds = 3
 )
@@ -47,11 +52,16 @@ const (
 type result struct {
 	Case        benchCase
 	Mafc, Torch float64 // median seconds per call; NaN when missing
-	MafcRounds  int
-	TorchRounds int
-	MafcNote    string // why Mafc is missing
-	TorchNote   string // "skipped: …", "skipped (est. …)", "error: …"
-	TorchEst    float64
+	// MafcMin and TorchMin are the fastest rounds (for reference).
+	MafcMin, TorchMin float64
+	MafcRounds        int
+	TorchRounds       int
+	MafcNote          string // why Mafc is missing
+	TorchNote         string // "skipped: …", "skipped (est. …)", "error: …"
+	TorchEst          float64
+	// OtherCPU is the mean number of CPUs other processes kept busy while
+	// the case ran (0 on a quiet machine).
+	OtherCPU float64
 }
 
 // Ratio returns PyTorch/mafc, NaN when either is missing.
@@ -68,6 +78,7 @@ type torchSide interface {
 	setup(key string) (est float64, warm bool, err error)
 	time(key string, n, warmup int) ([]float64, error)
 	free(key string)
+	pid() int // the worker's process id (0: none)
 }
 
 // median returns the median of v (NaN when empty).
@@ -113,8 +124,16 @@ func (p plan) roundsFor(round float64) int {
 // rounds of its mean time per call. torch may be nil (PyTorch skipped, the
 // reason in torchSkip).
 func measure(c benchCase, threads int, p plan, torch torchSide, torchSkip string, log io.Writer) result {
-	res := result{Case: c, Mafc: math.NaN(), Torch: math.NaN(), TorchEst: math.NaN()}
+	res := result{Case: c, Mafc: math.NaN(), Torch: math.NaN(), MafcMin: math.NaN(), TorchMin: math.NaN(), TorchEst: math.NaN()}
 	runtime.GC()
+	side := torch // torch becomes nil when PyTorch is skipped or fails
+	pid := func() int {
+		if side == nil {
+			return 0
+		}
+		return side.pid()
+	}
+	t0, s0 := time.Now(), snapCPU(pid())
 	run, done, err := mafcRunner(c, threads)
 	if err != nil {
 		res.MafcNote = "error: " + err.Error()
@@ -217,13 +236,18 @@ func measure(c benchCase, threads int, p plan, torch torchSide, torchSkip string
 		pause()
 	}
 	if len(tm) > 0 && res.MafcNote == "" {
-		res.Mafc, res.MafcRounds = median(tm), len(tm)
+		res.Mafc, res.MafcMin, res.MafcRounds = median(tm), slices.Min(tm), len(tm)
 	}
 	if len(tt) > 0 && res.TorchNote == "" {
-		res.Torch, res.TorchRounds = median(tt), len(tt)
+		res.Torch, res.TorchMin, res.TorchRounds = median(tt), slices.Min(tt), len(tt)
 	}
-	fmt.Fprintf(log, "mafcbench: %-22s mafc %-10s PyTorch %-10s %s  (%d rounds)\n", c.Key,
-		cell(res.Mafc, res.MafcNote), cell(res.Torch, res.TorchNote), fmtRatio(res.Ratio()), rounds)
+	res.OtherCPU = otherCPUs(s0, snapCPU(pid()), time.Since(t0).Seconds())
+	busy := ""
+	if res.OtherCPU >= busyCPU {
+		busy = fmt.Sprintf("  [busy machine: other processes used %.1f CPUs]", res.OtherCPU)
+	}
+	fmt.Fprintf(log, "mafcbench: %-22s mafc %-10s PyTorch %-10s %s  (%d rounds)%s\n", c.Key,
+		cell(res.Mafc, res.MafcNote), cell(res.Torch, res.TorchNote), fmtRatio(res.Ratio()), rounds, busy)
 	return res
 }
 

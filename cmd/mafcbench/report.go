@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -62,12 +63,33 @@ func loadAvg() string {
 	return strings.Join(f[:3], " ")
 }
 
+// gitCommit returns `git rev-parse --short HEAD` of the working directory,
+// else of the folder this file was compiled from.
 func gitCommit() string {
-	out, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output()
-	if err != nil {
-		return "unknown"
+	dirs := []string{""}
+	if _, file, _, ok := runtime.Caller(0); ok && filepath.IsAbs(file) {
+		dirs = append(dirs, filepath.Dir(file))
 	}
-	return strings.TrimSpace(string(out))
+	for _, dir := range dirs {
+		cmd := exec.Command("git", "rev-parse", "--short", "HEAD")
+		cmd.Dir = dir
+		out, err := cmd.Output()
+		if err != nil {
+			continue
+		}
+		commit := strings.TrimSpace(string(out))
+		// diff-index is read-only (no index refresh): exit status 1 means
+		// the working tree differs from HEAD (or its stat data does).
+		diff := exec.Command("git", "diff-index", "--quiet", "HEAD", "--")
+		diff.Dir = dir
+		diff.Env = append(os.Environ(), "GIT_OPTIONAL_LOCKS=0")
+		var ee *exec.ExitError
+		if err := diff.Run(); errors.As(err, &ee) && ee.ExitCode() == 1 {
+			commit += " + uncommitted changes in the working tree"
+		}
+		return commit
+	}
+	return "unknown"
 }
 
 func newMachine(threads int) machine {
@@ -114,6 +136,29 @@ func (r *report) printTable(w io.Writer) {
 	for _, t := range r.targets() {
 		fmt.Fprintln(w, "target:", t)
 	}
+	if s := r.busyNote(); s != "" {
+		fmt.Fprintln(w, "warning:", s)
+	}
+}
+
+// busyNote describes how busy other processes kept the machine, or "" when
+// it was quiet.
+func (r *report) busyNote() string {
+	var worst float64
+	var keys []string
+	for _, x := range r.Results {
+		worst = max(worst, x.OtherCPU)
+		if x.OtherCPU >= busyCPU {
+			keys = append(keys, fmt.Sprintf("%s %.1f", x.Case.Key, x.OtherCPU))
+		}
+	}
+	if len(keys) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("other processes kept up to %.1f of %d CPUs busy during %d of %d cases (%s); "+
+		"their times are inflated, PyTorch's (OpenMP threads that spin at barriers) typically much more than mafc's, "+
+		"so their ratios favour mafc: rerun on a quiet machine",
+		worst, r.Machine.CPUs, len(keys), len(r.Results), strings.Join(keys, ", "))
 }
 
 // targets evaluates the rows that carry a target ratio.
@@ -147,10 +192,14 @@ func (r *report) markdown() string {
 		m.Threads, map[bool]string{true: " -quick"}[r.Quick], map[bool]string{true: " -float32"}[r.Float32])
 	fmt.Fprintf(&b, "Median seconds per call; both sides measured in the same run, interleaved round by round; lower is better. ")
 	fmt.Fprintf(&b, "Float64 unless the row says float32.\n\n")
-	fmt.Fprintf(&b, "| case | mafc | PyTorch | PyTorch/mafc | rounds (mafc/PyTorch) |\n|---|---:|---:|---:|---:|\n")
+	fmt.Fprintf(&b, "| case | mafc | PyTorch | PyTorch/mafc | rounds (mafc/PyTorch) | other CPU load |\n|---|---:|---:|---:|---:|---:|\n")
 	for _, x := range r.Results {
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %d/%d |\n", mdEscape(x.Case.Label), mdEscape(cell(x.Mafc, x.MafcNote)),
-			mdEscape(cell(x.Torch, x.TorchNote)), fmtRatio(x.Ratio()), x.MafcRounds, x.TorchRounds)
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %d/%d | %.2f |\n", mdEscape(x.Case.Label), mdEscape(cell(x.Mafc, x.MafcNote)),
+			mdEscape(cell(x.Torch, x.TorchNote)), fmtRatio(x.Ratio()), x.MafcRounds, x.TorchRounds, x.OtherCPU)
+	}
+	fmt.Fprintf(&b, "\n*Other CPU load*: mean number of CPUs kept busy by processes other than the two measured ones while the case ran (from /proc/stat).\n")
+	if s := r.busyNote(); s != "" {
+		fmt.Fprintf(&b, "\n**Warning**: %s.\n", s)
 	}
 	if ts := r.targets(); len(ts) > 0 {
 		fmt.Fprintf(&b, "\nTargets:\n\n")
@@ -215,7 +264,7 @@ func (r result) MarshalJSON() ([]byte, error) {
 	}
 	return json.Marshal(map[string]any{
 		"case": r.Case.Key, "label": r.Case.Label, "mafc_s": num(r.Mafc), "pytorch_s": num(r.Torch),
-		"ratio": num(r.Ratio()), "mafc_rounds": r.MafcRounds, "pytorch_rounds": r.TorchRounds,
-		"mafc_note": r.MafcNote, "pytorch_note": r.TorchNote, "pytorch_estimate_s": num(r.TorchEst),
+		"ratio": num(r.Ratio()), "mafc_min_s": num(r.MafcMin), "pytorch_min_s": num(r.TorchMin), "mafc_rounds": r.MafcRounds, "pytorch_rounds": r.TorchRounds,
+		"mafc_note": r.MafcNote, "pytorch_note": r.TorchNote, "pytorch_estimate_s": num(r.TorchEst), "other_cpus": r.OtherCPU,
 	})
 }

@@ -344,6 +344,13 @@ func (c *torchClient) free(key string) {
 	}
 }
 
+func (c *torchClient) pid() int {
+	if c.w == nil || c.w.cmd.Process == nil {
+		return 0
+	}
+	return c.w.cmd.Process.Pid
+}
+
 // close stops the worker and keeps its summary (the script's JSON object of
 // timings).
 func (c *torchClient) close() {

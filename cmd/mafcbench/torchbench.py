@@ -375,8 +375,8 @@ class Case:
         # time small batches and extrapolate linearly to B
         m, x = self.model, self.x
         B = x.shape[0]
-        b1, b2 = 1, min(B, 4)
-        lap_hessian(m, x[:b1], self.chunk)  # warm-up
+        b1, b2 = 2, min(B, 8)
+        lap_hessian(m, x[:1], self.chunk)  # warm-up
         t1 = timed(lambda: lap_hessian(m, x[:b1], self.chunk))
         t2 = timed(lambda: lap_hessian(m, x[:b2], self.chunk))
         if b2 == B:

@@ -14,6 +14,7 @@ import (
 func (g *gen) bwdGrad() {
 	pl := g.plans[plan.Values]
 	g.used = map[int]bool{}
+	g.rev = false
 	var body []jen.Code
 	for _, n := range pl.Nodes {
 		body = append(body, raw("clear(rows(w.%sB, 0, nb, %d))", g.names[n.ID], n.Size))
@@ -41,7 +42,7 @@ func (g *gen) transpose(pl *plan.Plan, n *plan.Node, segs []int) []jen.Code {
 	var out []jen.Code
 	switch n.Op {
 	case ir.OpAct:
-		for _, r := range runs(segs, n.JBRows, in.JBRows) {
+		for _, r := range g.runs(segs, n.JBRows, in.JBRows) {
 			c := r.cnt.expr(W)
 			out = append(out, jen.Block(
 				raw("a, y := %s, %s", rows("w."+g.names[in.ID]+"B", r.dstOff.expr(W), c, n.Size), rows(nB, r.srcOff.expr(W), c, n.Size)),
@@ -49,14 +50,14 @@ func (g *gen) transpose(pl *plan.Plan, n *plan.Node, segs []int) []jen.Code {
 				jen.For(raw("k := range a")).Block(raw("a[k] += d[k%%(nb*%d)] * y[k]", n.Size))))
 		}
 	case ir.OpDense:
-		for _, r := range runs(segs, n.JBRows, in.JBRows) {
+		for _, r := range g.runs(segs, n.JBRows, in.JBRows) {
 			c := r.cnt.expr(W)
 			out = append(out, g.wgemm(n.Node, true, c, rows(nB, r.srcOff.expr(W), c, n.Size), "1", rows("w."+g.names[in.ID]+"B", r.dstOff.expr(W), c, in.Size)))
 		}
 	case ir.OpConv:
 		s := in.Shape
 		S, ck := s.Sites(), s.C*n.K1*n.K2
-		for _, r := range runs(segs, n.JBRows, in.JBRows) {
+		for _, r := range g.runs(segs, n.JBRows, in.JBRows) {
 			c := r.cnt.expr(W)
 			out = append(out,
 				g.wgemm(n.Node, true, fmt.Sprintf("(%s)*%d", c, S), rows(nB, r.srcOff.expr(W), c, n.Size), "0", fmt.Sprintf("w.cols[:(%s)*%d]", c, S*ck)),
@@ -64,11 +65,11 @@ func (g *gen) transpose(pl *plan.Plan, n *plan.Node, segs []int) []jen.Code {
 		}
 	default:
 		for _, seg := range segs {
-			do, cnt := layout(seg, n.JBRows)
+			do, cnt := g.layout(seg, n.JBRows)
 			c := cnt.expr(W)
 			o := rows(nB, do.expr(W), c, n.Size)
 			dstOf := func(p *plan.Node) string {
-				so, _ := layout(seg, p.JBRows)
+				so, _ := g.layout(seg, p.JBRows)
 				return rows("w."+g.names[p.ID]+"B", so.expr(W), c, p.Size)
 			}
 			switch n.Op {
@@ -110,22 +111,26 @@ func (g *gen) transpose(pl *plan.Plan, n *plan.Node, segs []int) []jen.Code {
 // bwdReverse emits the reverse sweep of a reverse mode.
 func (g *gen) bwdReverse(pl *plan.Plan) {
 	g.used, g.usedGrad = map[int]bool{}, map[int]bool{}
+	g.rev = true
 	W := pl.Width
 	var body []jen.Code
 	for _, n := range pl.Nodes {
-		tOff, cnt := layout(segT, n.JBRows)
-		body = append(body, raw("clear(rows(w.%sB, 0, %s, %d))", g.names[n.ID], tOff.add(cnt).expr(W), n.Size))
+		end := off{3, 0} // v, t and ℓ rows
+		if n.JBRows {
+			end = off{3, 1}
+		}
+		body = append(body, raw("clear(rows(w.%sB, 0, %s, %d))", g.names[n.ID], end.expr(W), n.Size))
 		if n.JBRF {
 			body = append(body, raw("clear(w.%sRFB[:nb*%d])", g.names[n.ID], n.Shape.Sites()*n.Window.Size()*n.Shape.C))
 		}
 	}
 	o := pl.Nodes[g.p.Output]
-	oT, _ := layout(segT, o.JBRows)
+	oT, _ := g.layout(segT, o.JBRows)
 	oB := "w." + g.names[o.ID] + "B"
 	body = append(body, jen.Comment("seed: G = c·φ + s·Δφ + (tangent of φ along u) = c·φ + s·Δφ + uᵀ∇φ"),
 		jen.For(raw("b := 0; b < nb; b++")).Block(
 			jen.If(jen.Id("c != nil")).Block(raw("%s[b] = %s", oB, g.cvt("wt*c[b]"))),
-			jen.If(jen.Id("s != nil")).Block(raw("%s[nb+b] = %s", oB, g.cvt("wt*s[b]"))),
+			jen.If(jen.Id("s != nil")).Block(raw("%s[%s+b] = %s", oB, g.lStart(), g.cvt("wt*s[b]"))),
 			raw("%s[%s+b] = %s", oB, oT.expr(W), g.cvt("wt")),
 		))
 	for i := len(pl.Nodes) - 1; i >= 1; i-- {
@@ -188,7 +193,7 @@ func (g *gen) revNode(pl *plan.Plan, n *plan.Node) []jen.Code {
 	// Fold row cotangents into the receptive-field form.
 	if n.JBRF && n.JBRows {
 		s := n.Shape
-		out = append(out, jen.Qual(pathKern, "RFToRowsTAdd").Call(jen.Id("w."+name+"RFB"), jen.Id(rows("w."+name+"B", "2*nb", fmt.Sprintf("nb*%d", W), n.Size)),
+		out = append(out, jen.Qual(pathKern, "RFToRowsTAdd").Call(jen.Id("w."+name+"RFB"), jen.Id(rows("w."+name+"B", g.jStart(), fmt.Sprintf("nb*%d", W), n.Size)),
 			jen.Id("nb"), jen.Lit(s.L1), jen.Lit(s.L2), jen.Lit(s.C), windowLit(n.Window), jen.Lit(0), jen.Id(g.cvt("1"))))
 	}
 	all := []int{segV}
@@ -234,7 +239,7 @@ func (g *gen) revNode(pl *plan.Plan, n *plan.Node) []jen.Code {
 			case ir.OpMean:
 				f = 1 / float64(in.Size)
 			}
-			out = append(out, jen.Qual(pathKern, "RFToRowsTAdd").Call(jen.Id("w."+g.names[in.ID]+"RFB"), jen.Id(rows("w."+name+"B", "2*nb", fmt.Sprintf("nb*%d", W), n.Size)),
+			out = append(out, jen.Qual(pathKern, "RFToRowsTAdd").Call(jen.Id("w."+g.names[in.ID]+"RFB"), jen.Id(rows("w."+name+"B", g.jStart(), fmt.Sprintf("nb*%d", W), n.Size)),
 				jen.Id("nb"), jen.Lit(s.L1), jen.Lit(s.L2), jen.Lit(s.C), windowLit(in.Window), jen.Lit(reduce), jen.Id(g.cvt(g.fmtFloat(f)))))
 		}
 	}
@@ -260,7 +265,7 @@ func (g *gen) weightGrad(pl *plan.Plan, n *plan.Node) []jen.Code {
 	segs = append(segs, segT)
 	var out []jen.Code
 	if n.Op == ir.OpDense {
-		for _, r := range runs(segs, n.JBRows, in.Rows) {
+		for _, r := range g.runs(segs, n.JBRows, in.Rows) {
 			c := r.cnt.expr(W)
 			out = append(out, g.gemm(true, false, "1", "1",
 				[3]string{c, fmt.Sprint(n.Size), rows(nB, r.srcOff.expr(W), c, n.Size)},
@@ -270,20 +275,24 @@ func (g *gen) weightGrad(pl *plan.Plan, n *plan.Node) []jen.Code {
 		switch {
 		case n.JBRows && in.Kind == plan.Identity && !in.Rows:
 			out = append(out, jen.Comment("J_x = I: W̄ += Σ_b J̄_b"),
-				kcall("AddRowsT", gW, rows(nB, "2*nb", fmt.Sprintf("nb*%d", W), n.Size), "nb", fmt.Sprint(n.Size), "Dim"))
+				kcall("AddRowsT", gW, rows(nB, g.jStart(), fmt.Sprintf("nb*%d", W), n.Size), "nb", fmt.Sprint(n.Size), "Dim"))
 		case n.JBRows && n.RowsFromScaled:
 			base := pl.Nodes[in.Base]
 			out = append(out, jen.Comment("W̄ += Σ_b (J̄_bᵀ·W_prevᵀ)·diag(σ′_b)"),
 				jen.For(raw("b := 0; b < nb; b++")).Block(
 					g.gemm(true, true, "1", "0",
-						[3]string{"Dim", fmt.Sprint(n.Size), rows(nB, fmt.Sprintf("2*nb+b*%d", W), "Dim", n.Size)},
+						[3]string{"Dim", fmt.Sprint(n.Size), rows(nB, fmt.Sprintf("%s+b*%d", g.jStart(), W), "Dim", n.Size)},
 						[3]string{fmt.Sprint(in.Size), "Dim", g.param(base.W)},
 						[3]string{fmt.Sprint(n.Size), fmt.Sprint(in.Size), "w.wtmp"}),
 					kcall("AddColScaled", gW, "w.wtmp", rows(h+"D1", "b", "1", in.Size), fmt.Sprint(n.Size), fmt.Sprint(in.Size))))
 		}
 		if n.JBCoef {
-			out = append(out, jen.Comment("J̄_b = diag(2σ″ℓ̄)_b·W and J_x = I: W̄ += diag(Σ_b 2σ″ℓ̄)·W"),
-				kcall("AddDiagShared", gW, "w."+name+"E", g.param(n.W), "nb", fmt.Sprint(n.Size), "Dim"))
+			out = append(out, jen.Comment("J̄_b = diag(2σ″ℓ̄)_b·W and J_x = I: W̄ += diag(Σ_b 2σ″ℓ̄)·W (or sum the coefficients, for FlushGrad)"),
+				jen.If(jen.Id("w.deferGrad")).Block(
+					kcall("AccumCols", "w."+name+"EAcc", "w."+name+"E", "nb", fmt.Sprint(n.Size)),
+				).Else().Block(
+					kcall("AddDiagShared", gW, "w."+name+"E", g.param(n.W), "nb", fmt.Sprint(n.Size), "Dim"),
+				))
 		}
 		if n.B >= 0 {
 			out = append(out, kcall("SumRows", g.gradOf(n.B), rows(nB, "0", "nb", n.Size), "nb", fmt.Sprint(n.Size)))
@@ -293,7 +302,7 @@ func (g *gen) weightGrad(pl *plan.Plan, n *plan.Node) []jen.Code {
 	// Convolution.
 	s := in.Shape
 	S, ck := s.Sites(), s.C*n.K1*n.K2
-	for _, r := range runs(segs, n.JBRows, in.Rows) {
+	for _, r := range g.runs(segs, n.JBRows, in.Rows) {
 		c := r.cnt.expr(W)
 		out = append(out,
 			kcall("Im2Col", "w.cols", rows(h, r.dstOff.expr(W), c, in.Size), c, "w."+name+"Geom"),
@@ -334,7 +343,7 @@ func (g *gen) revAct(pl *plan.Plan, n *plan.Node) []jen.Code {
 	yn, an := g.names[n.ID], g.names[a.ID]
 	var out []jen.Code
 	rd := false
-	jr := func(buf string) string { return rows(buf, "2*nb", fmt.Sprintf("nb*%d", W), size) }
+	jr := func(buf string) string { return rows(buf, g.jStart(), fmt.Sprintf("nb*%d", W), size) }
 	s := n.Shape
 	if a.NeedJ {
 		switch {
@@ -356,9 +365,9 @@ func (g *gen) revAct(pl *plan.Plan, n *plan.Node) []jen.Code {
 	if a.NeedJ {
 		q, _ = g.qExpr(pl, a) // computed by the forward pass, still valid
 	}
-	tA, _ := layout(segT, a.Rows)
-	tAB, _ := layout(segT, a.JBRows)
-	tYB, _ := layout(segT, n.JBRows)
+	tA, _ := g.layout(segT, a.Rows)
+	tAB, _ := g.layout(segT, a.JBRows)
+	tYB, _ := g.layout(segT, n.JBRows)
 	va := []string{"d1*yb[k]", "d2*a[ta+k]*yb[tyb+k]"}
 	lterm := ""
 	if !a.LZero {
@@ -394,7 +403,7 @@ func (g *gen) revAct(pl *plan.Plan, n *plan.Node) []jen.Code {
 	inner = append(inner, raw("_, _ = d2, d3"))
 	out = append(out, jen.Block(
 		raw("a, ab, yb := w.%s, w.%sB, w.%sB", an, an, yn),
-		raw("lo := nb * %d", size),
+		raw("lo := (%s) * %d", g.lStart(), size),
 		raw("ta, tab, tyb := (%s)*%d, (%s)*%d, (%s)*%d", tA.expr(W), size, tAB.expr(W), size, tYB.expr(W), size),
 		raw("_, _ = a, ta"),
 		jen.For(raw("b := 0; b < nb; b++")).Block(jen.For(raw("j := 0; j < %d; j++", size)).Block(inner...)),

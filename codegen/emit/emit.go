@@ -113,6 +113,7 @@ type gen struct {
 	colsMax  string // expression for the im2col scratch size
 	panelMax int
 	maxSize  int
+	rev      bool         // the function being emitted is in a reverse mode
 	used     map[int]bool // params used by the function being emitted
 	usedGrad map[int]bool // parameter gradients used
 }
@@ -298,6 +299,12 @@ func (g *gen) srcName() string {
 	return s
 }
 
+// jbCoef reports whether node i keeps its Jacobian cotangent as
+// coefficients (closed-form first layer) in a reverse mode.
+func (g *gen) jbCoef(i int) bool {
+	return g.plans[plan.Reverse].Nodes[i].JBCoef || g.plans[plan.HutchRev].Nodes[i].JBCoef
+}
+
 // tied reports whether parameter k is the weight of a tied convolution.
 func (g *gen) tied(k int) bool {
 	n := g.p.Nodes[g.p.Params[k].Node]
@@ -424,19 +431,61 @@ const (
 
 // layout returns the offset and count of a segment of a node's stack in a
 // mode, given whether the stack holds Jacobian rows.
-func layout(seg int, jrows bool) (off, off) {
+//
+// In the reverse modes the tangent rows come right after the values (v, t,
+// ℓ, J), so that the stacks of a layer's input with a zero Laplacian (such
+// as x itself) have [v; t] contiguous and its weight gradient is one GEMM;
+// in the other modes the stack is v, ℓ, J.
+func (g *gen) layout(seg int, jrows bool) (off, off) {
+	if !g.rev {
+		switch seg {
+		case segV:
+			return off{0, 0}, off{1, 0}
+		case segL:
+			return off{1, 0}, off{1, 0}
+		case segJ:
+			return off{2, 0}, off{0, 1}
+		}
+		panic("emit: tangent rows outside a reverse mode")
+	}
 	switch seg {
 	case segV:
 		return off{0, 0}, off{1, 0}
-	case segL:
+	case segT:
 		return off{1, 0}, off{1, 0}
-	case segJ:
-		return off{2, 0}, off{0, 1}
+	case segL:
+		return off{2, 0}, off{1, 0}
 	}
-	if jrows {
-		return off{2, 1}, off{1, 0}
+	_ = jrows
+	return off{3, 0}, off{0, 1}
+}
+
+// lStart and jStart are the first Laplacian and Jacobian rows of a stack in
+// the current mode.
+func (g *gen) lStart() string {
+	if g.rev {
+		return "2*nb"
 	}
-	return off{2, 0}, off{1, 0}
+	return "nb"
+}
+
+func (g *gen) jStart() string {
+	if g.rev {
+		return "3*nb"
+	}
+	return "2*nb"
+}
+
+// order sorts segments into the stack order of the current mode.
+func (g *gen) order(segs []int) []int {
+	pos := func(s int) int { o, _ := g.layout(s, true); return o.K*1000 + o.KW }
+	out := append([]int(nil), segs...)
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && pos(out[j]) < pos(out[j-1]); j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out
 }
 
 // run is a contiguous block of rows present in two stacks.
@@ -446,11 +495,11 @@ type run struct {
 
 // runs merges segments into contiguous runs between a source stack (with
 // Jacobian rows iff srcJ) and a destination stack (iff dstJ).
-func runs(segs []int, srcJ, dstJ bool) []run {
+func (g *gen) runs(segs []int, srcJ, dstJ bool) []run {
 	var out []run
-	for _, s := range segs {
-		so, c := layout(s, srcJ)
-		do, _ := layout(s, dstJ)
+	for _, s := range g.order(segs) {
+		so, c := g.layout(s, srcJ)
+		do, _ := g.layout(s, dstJ)
 		if len(out) > 0 {
 			last := &out[len(out)-1]
 			if last.srcOff.add(last.cnt) == so && last.dstOff.add(last.cnt) == do {

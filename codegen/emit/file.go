@@ -294,7 +294,8 @@ func (g *gen) workspace() {
 		fields = append(fields, jen.Id(name).Index().Id(T).Comment(comment))
 		alloc = append(alloc, raw("w.%s = make([]%s, %s)", name, T, size))
 	}
-	fields = append(fields, jen.Id("max").Int().Comment("MaxBatch"), jen.Id("c").Int().Comment("samples per chunk"))
+	fields = append(fields, jen.Id("max").Int().Comment("MaxBatch"), jen.Id("c").Int().Comment("samples per chunk"),
+		jen.Id("deferGrad").Bool().Comment("see DeferGrad"))
 	for i, n := range g.p.Nodes {
 		name, sz := g.names[i], n.Shape.Size()
 		add(name, fmt.Sprintf("c * %d * %d", 3+g.rowsW[i], sz), fmt.Sprintf("%s rows: values, ℓ, %d Jacobian rows per sample, tangents", n.Name, g.rowsW[i]))
@@ -309,6 +310,10 @@ func (g *gen) workspace() {
 		}
 		if g.needE[i] {
 			add(name+"E", fmt.Sprintf("c * %d", sz), "2σ″ℓ̄ coefficients of "+n.Name+"'s Jacobian cotangent")
+		}
+		if g.jbCoef(i) {
+			fields = append(fields, jen.Id(name+"EAcc").Index().Float64().Comment("deferred Σ 2σ″ℓ̄ of "+n.Name+" (see FlushGrad)"))
+			alloc = append(alloc, raw("w.%sEAcc = make([]float64, %d)", name, sz))
 		}
 		if g.rfR[i] > 0 {
 			add(name+"RF", fmt.Sprintf("c * %d", n.Shape.Sites()*g.rfR[i]*n.Shape.C), fmt.Sprintf("receptive-field Jacobian of %s (%d sites per window)", n.Name, g.rfR[i]))
@@ -359,6 +364,24 @@ func (g *gen) workspace() {
 	}
 	body = append(body, alloc...)
 	body = append(body, jen.Return(jen.Id("w")))
+	var flush []jen.Code
+	for i, n := range g.p.Nodes {
+		if g.jbCoef(i) {
+			pr := g.p.Params[n.W]
+			flush = append(flush, kcall("AddDiagRows", fmt.Sprintf("dtheta[%d:%d]", pr.Offset, pr.Offset+pr.Size), "w."+g.names[i]+"EAcc",
+				fmt.Sprintf("m.theta[%d:%d]", pr.Offset, pr.Offset+pr.Size), fmt.Sprint(n.Out), "Dim"))
+		}
+	}
+	g.f.Comment("DeferGrad turns deferral of sample-independent gradient terms on or off (see")
+	g.f.Comment("runtime.GradDeferrer); with it on, call FlushGrad after the last Reverse.")
+	g.f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("DeferGrad").Params(jen.Id("ws").Qual(pathRuntime, "Workspace"), jen.Id("on").Bool()).Block(
+		raw("ws.(*Workspace).deferGrad = on"))
+	g.f.Comment("FlushGrad adds the deferred gradient terms to dtheta and resets them. It does")
+	g.f.Comment("not allocate.")
+	g.f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("FlushGrad").Params(jen.Id("ws").Qual(pathRuntime, "Workspace"), jen.Id("dtheta").Index().Float64()).Block(
+		append([]jen.Code{raw("w := ws.(*Workspace)"), raw("_ = w"),
+			jen.If(jen.Id("len(dtheta) != NumParams")).Block(jen.Panic(jen.Lit(g.pkg + ": len(dtheta) != NumParams")))}, flush...)...)
+	g.f.Var().Id("_").Qual(pathRuntime, "GradDeferrer").Op("=").Parens(jen.Op("*").Id("Model")).Parens(jen.Nil())
 	g.f.Comment("NewWorkspace allocates the buffers for batches of up to maxBatch samples.")
 	g.f.Comment("It is the only allocating call besides New.")
 	g.f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("NewWorkspace").Params(jen.Id("maxBatch").Int()).Qual(pathRuntime, "Workspace").Block(body...)

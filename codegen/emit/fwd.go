@@ -23,13 +23,14 @@ var fwdDocs = map[plan.Mode]string{
 // fwd emits the forward function of one mode.
 func (g *gen) fwd(pl *plan.Plan) {
 	g.used = map[int]bool{}
+	g.rev = pl.Mode.IsReverse()
 	var body []jen.Code
 	for _, n := range pl.Nodes[1:] {
 		body = append(body, g.fwdNode(pl, n)...)
 	}
 	if in := pl.Nodes[0]; in.Rows && pl.Mode != plan.Hutch && pl.Mode != plan.HutchRev {
 		body = append([]jen.Code{jen.Comment(g.pos(in.Node) + "  the input's Jacobian J = I as rows"),
-			kcall("IdentityRows", rows("w."+g.names[0], "2*nb", "nb*Dim", g.D), "nb", "Dim")}, body...)
+			kcall("IdentityRows", rows("w."+g.names[0], g.jStart(), "nb*Dim", g.D), "nb", "Dim")}, body...)
 	}
 	name := "fwd" + fwdNames[pl.Mode]
 	g.f.Comment(fmt.Sprintf("%s %s", name, fwdDocs[pl.Mode]))
@@ -85,7 +86,7 @@ func (g *gen) fwdNode(pl *plan.Plan, n *plan.Node) []jen.Code {
 // materialise writes a node's special Jacobian as rows.
 func (g *gen) materialise(pl *plan.Plan, n *plan.Node) []jen.Code {
 	name := "w." + g.names[n.ID]
-	dst := rows(name, "2*nb", fmt.Sprintf("nb*%d", pl.Width), n.Size)
+	dst := rows(name, g.jStart(), fmt.Sprintf("nb*%d", pl.Width), n.Size)
 	c := jen.Comment(fmt.Sprintf("%s's Jacobian as rows (a consumer needs them)", n.Name))
 	switch n.Kind {
 	case plan.Shared:
@@ -112,7 +113,7 @@ func (g *gen) fwdDense(pl *plan.Plan, n *plan.Node) []jen.Code {
 	src, dst := "w."+g.names[in.ID], "w."+g.names[n.ID]
 	var out []jen.Code
 	withJ := n.Rows && in.Rows && pl.Mode != plan.Values
-	for _, r := range runs(segments(pl, in, withJ), in.Rows, n.Rows) {
+	for _, r := range g.runs(segments(pl, in, withJ), in.Rows, n.Rows) {
 		cnt := r.cnt.expr(pl.Width)
 		out = append(out, g.wgemm(n.Node, false, cnt, rows(src, r.srcOff.expr(pl.Width), cnt, nin), "0", rows(dst, r.dstOff.expr(pl.Width), cnt, nout)))
 	}
@@ -135,7 +136,7 @@ func (g *gen) fwdDense(pl *plan.Plan, n *plan.Node) []jen.Code {
 				g.gemm(true, false, "1", "0",
 					[3]string{fmt.Sprint(nin), "Dim", g.param(base.W)},
 					[3]string{fmt.Sprint(nin), fmt.Sprint(nout), "w.panel"},
-					[3]string{"Dim", fmt.Sprint(nout), rows(dst, fmt.Sprintf("2*nb+b*%d", pl.Width), "Dim", nout)})))
+					[3]string{"Dim", fmt.Sprint(nout), rows(dst, fmt.Sprintf("%s+b*%d", g.jStart(), pl.Width), "Dim", nout)})))
 	case n.Kind == plan.Gram && in.Kind == plan.Scaled:
 		base := pl.Nodes[in.Base]
 		out = append(out, jen.Comment("Gram matrices G_b = P_bᵀ·(W_prev·W_prevᵀ)·P_b with P_b = diag(σ′_b)·Wᵀ"),
@@ -158,7 +159,7 @@ func (g *gen) fwdConv(pl *plan.Plan, n *plan.Node) []jen.Code {
 	src, dst := "w."+g.names[in.ID], "w."+name
 	var out []jen.Code
 	withJ := n.Rows && in.Rows && pl.Mode != plan.Values
-	for _, r := range runs(segments(pl, in, withJ), in.Rows, n.Rows) {
+	for _, r := range g.runs(segments(pl, in, withJ), in.Rows, n.Rows) {
 		cnt := r.cnt.expr(pl.Width)
 		out = append(out,
 			kcall("Im2Col", "w.cols", rows(src, r.srcOff.expr(pl.Width), cnt, S*cin), cnt, "w."+name+"Geom"),
@@ -193,7 +194,7 @@ func (g *gen) qExpr(pl *plan.Plan, a *plan.Node) (string, []jen.Code) {
 	case a.Kind == plan.ConvShared:
 		return fmt.Sprintf("m.%sNorm2[j%%%d]", g.names[a.ID], a.Shape.C), nil
 	case a.Rows:
-		return q, []jen.Code{kcall("RowsNorm2", name+"Q", rows(name, "2*nb", fmt.Sprintf("nb*%d", pl.Width), a.Size), "nb", fmt.Sprint(pl.Width), fmt.Sprint(a.Size))}
+		return q, []jen.Code{kcall("RowsNorm2", name+"Q", rows(name, g.jStart(), fmt.Sprintf("nb*%d", pl.Width), a.Size), "nb", fmt.Sprint(pl.Width), fmt.Sprint(a.Size))}
 	case a.Kind == plan.RF:
 		return q, []jen.Code{kcall("RFNorm2", name+"Q", name+"RF", "nb", fmt.Sprint(a.Shape.Sites()), fmt.Sprint(a.Window.Size()), fmt.Sprint(a.Shape.C))}
 	case a.Kind == plan.Gram:
@@ -212,8 +213,11 @@ func (g *gen) fwdAct(pl *plan.Plan, n *plan.Node) []jen.Code {
 	out := append([]jen.Code{}, pre...)
 	rev := pl.Mode.IsReverse()
 	lap := pl.Mode != plan.Values && !n.LZero
-	tOffA, _ := layout(segT, a.Rows)
-	tOffY, _ := layout(segT, n.Rows)
+	var tOffA, tOffY off
+	if rev {
+		tOffA, _ = g.layout(segT, a.Rows)
+		tOffY, _ = g.layout(segT, n.Rows)
+	}
 	n2 := fmt.Sprintf("nb*%d", size)
 	d2arg, d3arg := "nil", "nil"
 	if pl.Mode != plan.Values {
@@ -251,7 +255,7 @@ func (g *gen) fwdAct(pl *plan.Plan, n *plan.Node) []jen.Code {
 	}
 	blk := []jen.Code{raw("a, y := w.%s, w.%s", an, yn), raw("d1, d2 := w.%sD1, w.%sD2", yn, yn), raw("_, _, _ = a, d1, d2")}
 	if lap {
-		blk = append(blk, raw("lo := nb * %d", size))
+		blk = append(blk, raw("lo := (%s) * %d", g.lStart(), size))
 	}
 	if rev {
 		blk = append(blk, raw("ta, ty := (%s)*%d, (%s)*%d", tOffA.expr(pl.Width), size, tOffY.expr(pl.Width), size))
@@ -266,7 +270,7 @@ func (g *gen) fwdAct(pl *plan.Plan, n *plan.Node) []jen.Code {
 	case plan.Rows:
 		if a.Rows {
 			r := fmt.Sprintf("nb*%d", pl.Width)
-			out = append(out, kcall("RowsScale", rows("w."+yn, "2*nb", r, size), rows("w."+an, "2*nb", r, size), "w."+yn+"D1", "nb", fmt.Sprint(pl.Width), fmt.Sprint(size)))
+			out = append(out, kcall("RowsScale", rows("w."+yn, g.jStart(), r, size), rows("w."+an, g.jStart(), r, size), "w."+yn+"D1", "nb", fmt.Sprint(pl.Width), fmt.Sprint(size)))
 		}
 	case plan.RF:
 		s := n.Shape
@@ -290,10 +294,10 @@ func (g *gen) fwdLinear(pl *plan.Plan, n *plan.Node) []jen.Code {
 	withJ := n.Rows && pl.Mode != plan.Values && !rfIn
 	W := pl.Width
 	for _, seg := range segments(pl, n, withJ) {
-		do, cnt := layout(seg, n.Rows)
+		do, cnt := g.layout(seg, n.Rows)
 		c := cnt.expr(W)
 		srcOf := func(p *plan.Node) string {
-			so, _ := layout(seg, p.Rows)
+			so, _ := g.layout(seg, p.Rows)
 			return rows("w."+g.names[p.ID], so.expr(W), c, p.Size)
 		}
 		o := rows(dst, do.expr(W), c, n.Size)
@@ -349,7 +353,7 @@ func (g *gen) fwdLinear(pl *plan.Plan, n *plan.Node) []jen.Code {
 			f = 1 / float64(in.Size)
 		}
 		out = append(out, jen.Comment("Jacobian rows straight from the receptive-field Jacobian"),
-			jen.Qual(pathKern, "RFToRows").Call(jen.Id(rows(dst, "2*nb", fmt.Sprintf("nb*%d", W), n.Size)), jen.Id("w."+g.names[in.ID]+"RF"), jen.Id("nb"),
+			jen.Qual(pathKern, "RFToRows").Call(jen.Id(rows(dst, g.jStart(), fmt.Sprintf("nb*%d", W), n.Size)), jen.Id("w."+g.names[in.ID]+"RF"), jen.Id("nb"),
 				jen.Lit(s.L1), jen.Lit(s.L2), jen.Lit(s.C), windowLit(in.Window), jen.Lit(reduce), jen.Id(g.cvt(g.fmtFloat(f)))))
 	}
 	return out

@@ -94,8 +94,9 @@ func (g *gen) public() {
 		if !pl.Nodes[0].Rows {
 			return raw("_ = probes")
 		}
+		g.rev = pl.Mode.IsReverse()
 		return jen.For(raw("b := 0; b < nb; b++")).Block(
-			raw("load(rows(w.%s, 2*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, gi, %s)", in, lit(1/sqrt(float64(g.P)))))
+			raw("load(rows(w.%s, %s+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, gi, %s)", in, g.jStart(), lit(1/sqrt(float64(g.P)))))
 	}
 	_ = hp
 	sig("Hutchinson", wsP, fl("phi, grad, lap, x, probes")).Block(append(pre(lenCheckNil("phi", "B"), lenCheckNil("grad", "len(x)"), lenCheck("lap", "B"), lenCheck("probes", "len(x)*NumProbes"),
@@ -107,7 +108,8 @@ func (g *gen) public() {
 
 	// Reverse
 	rev := func(name string, pl *plan.Plan, hutch bool) {
-		tOff, _ := layout(segT, pl.Nodes[0].Rows)
+		g.rev = true
+		tOff, _ := g.layout(segT, pl.Nodes[0].Rows)
 		params := []jen.Code{wsP, fl("dx, dtheta, x, c, u, s")}
 		if hutch {
 			params = []jen.Code{wsP, fl("dx, dtheta, x, c, u, s, probes")}

@@ -164,6 +164,7 @@ func (m *Model) Program() *ir.Program {
 type Workspace struct {
 	max           int       // MaxBatch
 	c             int       // samples per chunk
+	deferGrad     bool      // see DeferGrad
 	s             []float64 // s rows: values, ℓ, 1 Jacobian rows per sample, tangents
 	sB            []float64 // cotangents of s
 	sQ            []float64 // squared Jacobian row norms of s
@@ -206,6 +207,24 @@ type Workspace struct {
 func (w *Workspace) MaxBatch() int {
 	return w.max
 }
+
+// DeferGrad turns deferral of sample-independent gradient terms on or off (see
+// runtime.GradDeferrer); with it on, call FlushGrad after the last Reverse.
+func (m *Model) DeferGrad(ws runtime.Workspace, on bool) {
+	ws.(*Workspace).deferGrad = on
+}
+
+// FlushGrad adds the deferred gradient terms to dtheta and resets them. It does
+// not allocate.
+func (m *Model) FlushGrad(ws runtime.Workspace, dtheta []float64) {
+	w := ws.(*Workspace)
+	_ = w
+	if len(dtheta) != NumParams {
+		panic("chain64: len(dtheta) != NumParams")
+	}
+}
+
+var _ runtime.GradDeferrer = (*Model)(nil)
 
 // NewWorkspace allocates the buffers for batches of up to maxBatch samples.
 // It is the only allocating call besides New.
@@ -456,7 +475,7 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 		nb := min(w.c, B-b0)
 		gi := 0
 		load(w.s, x[b0*Dim:], nb, gi, 1)
-		load(rows(w.s, 2*nb, nb, Dim), u[b0*Dim:], nb, gi, 1)
+		load(rows(w.s, nb, nb, Dim), u[b0*Dim:], nb, gi, 1)
 		var cb, sb []float64
 		if c != nil {
 			cb = c[b0 : b0+nb]
@@ -504,9 +523,9 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 		nb := min(w.c, B-b0)
 		gi := 0
 		load(w.s, x[b0*Dim:], nb, gi, 1)
-		load(rows(w.s, 2*nb+nb*1, nb, Dim), u[b0*Dim:], nb, gi, 1)
+		load(rows(w.s, nb, nb, Dim), u[b0*Dim:], nb, gi, 1)
 		for b := 0; b < nb; b++ {
-			load(rows(w.s, 2*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, gi, 1.0)
+			load(rows(w.s, 3*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, gi, 1.0)
 		}
 		var cb, sb []float64
 		if c != nil {
@@ -570,7 +589,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 		a, y := w.hConv, w.h
 		d1, d2 := w.hD1, w.hD2
 		_, _, _ = a, d1, d2
-		lo := nb * 256
+		lo := (nb) * 256
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 256; j++ {
 				k := b*256 + j
@@ -594,7 +613,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 		a, y := w.phiConv, w.phiLncosh
 		d1, d2 := w.phiLncoshD1, w.phiLncoshD2
 		_, _, _ = a, d1, d2
-		lo := nb * 64
+		lo := (nb) * 64
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 64; j++ {
 				k := b*64 + j
@@ -633,10 +652,8 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	phiConvW := m.p[24:36] // phi.conv.W [1 4 3 1], chain64.maf:8:22
 	phiConvB := m.p[36:37] // phi.conv.b [1], chain64.maf:8:22
 	// chain64.maf:7:14  h.conv = conv5x1(s) + b, periodic, 1→4 channels  [J: closed form: J = kernel on its 5×1 window, shared by all sites and samples]
-	kern.Im2Col(w.cols, rows(w.s, 0, nb, 64), nb, w.hConvGeom)
-	gemm.DgemmPacked(false, (nb)*64, 1, w.cols[:(nb)*320], 5, &m.hConvFwd, 0, rows(w.hConv, 0, nb, 256), 4)
-	kern.Im2Col(w.cols, rows(w.s, 2*nb, nb, 64), nb, w.hConvGeom)
-	gemm.DgemmPacked(false, (nb)*64, 1, w.cols[:(nb)*320], 5, &m.hConvFwd, 0, rows(w.hConv, 2*nb, nb, 256), 4)
+	kern.Im2Col(w.cols, rows(w.s, 0, 2*nb, 64), 2*nb, w.hConvGeom)
+	gemm.DgemmPacked(false, (2*nb)*64, 1, w.cols[:(2*nb)*320], 5, &m.hConvFwd, 0, rows(w.hConv, 0, 2*nb, 256), 4)
 	kern.AddBiasSites(rows(w.hConv, 0, nb, 256), hConvB, nb, 64, 4)
 	// chain64.maf:7:9  h = tanh(h.conv)  [J: receptive-field Jacobian: 5×1 window per site (not 64 wide)]
 	// σ, σ′, σ″, σ‴ for the value rows
@@ -645,8 +662,8 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		a, y := w.hConv, w.h
 		d1, d2 := w.hD1, w.hD2
 		_, _, _ = a, d1, d2
-		lo := nb * 256
-		ta, ty := (2*nb)*256, (2*nb)*256
+		lo := (2 * nb) * 256
+		ta, ty := (nb)*256, (nb)*256
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 256; j++ {
 				k := b*256 + j
@@ -671,8 +688,8 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		a, y := w.phiConv, w.phiLncosh
 		d1, d2 := w.phiLncoshD1, w.phiLncoshD2
 		_, _, _ = a, d1, d2
-		lo := nb * 64
-		ta, ty := (2*nb)*64, (2*nb)*64
+		lo := (2 * nb) * 64
+		ta, ty := (nb)*64, (nb)*64
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 64; j++ {
 				k := b*64 + j
@@ -694,7 +711,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		}
 	}
 	{
-		o, x := rows(w.phi, nb, nb, 1), rows(w.phiLncosh, nb, nb, 64)
+		o, x := rows(w.phi, 2*nb, nb, 1), rows(w.phiLncosh, 2*nb, nb, 64)
 		for r := range o {
 			var s float64
 			for _, v := range x[r*64 : (r+1)*64] {
@@ -704,7 +721,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		}
 	}
 	{
-		o, x := rows(w.phi, 2*nb, nb, 1), rows(w.phiLncosh, 2*nb, nb, 64)
+		o, x := rows(w.phi, nb, nb, 1), rows(w.phiLncosh, nb, nb, 64)
 		for r := range o {
 			var s float64
 			for _, v := range x[r*64 : (r+1)*64] {
@@ -734,7 +751,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 		a, y := w.hConv, w.h
 		d1, d2 := w.hD1, w.hD2
 		_, _, _ = a, d1, d2
-		lo := nb * 256
+		lo := (nb) * 256
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 256; j++ {
 				k := b*256 + j
@@ -756,7 +773,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 		a, y := w.phiConv, w.phiLncosh
 		d1, d2 := w.phiLncoshD1, w.phiLncoshD2
 		_, _, _ = a, d1, d2
-		lo := nb * 64
+		lo := (nb) * 64
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 64; j++ {
 				k := b*64 + j
@@ -794,21 +811,21 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	phiConvW := m.p[24:36] // phi.conv.W [1 4 3 1], chain64.maf:8:22
 	phiConvB := m.p[36:37] // phi.conv.b [1], chain64.maf:8:22
 	// chain64.maf:7:14  h.conv = conv5x1(s) + b, periodic, 1→4 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	kern.Im2Col(w.cols, rows(w.s, 0, nb, 64), nb, w.hConvGeom)
-	gemm.DgemmPacked(false, (nb)*64, 1, w.cols[:(nb)*320], 5, &m.hConvFwd, 0, rows(w.hConv, 0, nb, 256), 4)
-	kern.Im2Col(w.cols, rows(w.s, 2*nb, nb+nb*1, 64), nb+nb*1, w.hConvGeom)
-	gemm.DgemmPacked(false, (nb+nb*1)*64, 1, w.cols[:(nb+nb*1)*320], 5, &m.hConvFwd, 0, rows(w.hConv, 2*nb, nb+nb*1, 256), 4)
+	kern.Im2Col(w.cols, rows(w.s, 0, 2*nb, 64), 2*nb, w.hConvGeom)
+	gemm.DgemmPacked(false, (2*nb)*64, 1, w.cols[:(2*nb)*320], 5, &m.hConvFwd, 0, rows(w.hConv, 0, 2*nb, 256), 4)
+	kern.Im2Col(w.cols, rows(w.s, 3*nb, nb*1, 64), nb*1, w.hConvGeom)
+	gemm.DgemmPacked(false, (nb*1)*64, 1, w.cols[:(nb*1)*320], 5, &m.hConvFwd, 0, rows(w.hConv, 3*nb, nb*1, 256), 4)
 	kern.AddBiasSites(rows(w.hConv, 0, nb, 256), hConvB, nb, 64, 4)
 	// chain64.maf:7:9  h = tanh(h.conv)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	kern.RowsNorm2(w.hConvQ, rows(w.hConv, 2*nb, nb*1, 256), nb, 1, 256)
+	kern.RowsNorm2(w.hConvQ, rows(w.hConv, 3*nb, nb*1, 256), nb, 1, 256)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.TanhN(rows(w.h, 0, nb, 256), w.hD1[:nb*256], w.hD2[:nb*256], w.hD3[:nb*256], rows(w.hConv, 0, nb, 256))
 	{
 		a, y := w.hConv, w.h
 		d1, d2 := w.hD1, w.hD2
 		_, _, _ = a, d1, d2
-		lo := nb * 256
-		ta, ty := (2*nb+nb*1)*256, (2*nb+nb*1)*256
+		lo := (2 * nb) * 256
+		ta, ty := (nb)*256, (nb)*256
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 256; j++ {
 				k := b*256 + j
@@ -818,21 +835,21 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 			}
 		}
 	}
-	kern.RowsScale(rows(w.h, 2*nb, nb*1, 256), rows(w.hConv, 2*nb, nb*1, 256), w.hD1, nb, 1, 256)
+	kern.RowsScale(rows(w.h, 3*nb, nb*1, 256), rows(w.hConv, 3*nb, nb*1, 256), w.hD1, nb, 1, 256)
 	// chain64.maf:8:22  phi.conv = conv3x1(h) + b, periodic, 4→1 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.Im2Col(w.cols, rows(w.h, 0, 3*nb+nb*1, 256), 3*nb+nb*1, w.phiConvGeom)
 	kern.MatVec(rows(w.phiConv, 0, 3*nb+nb*1, 64), w.cols[:(3*nb+nb*1)*768], phiConvW, (3*nb+nb*1)*64, 12, 0)
 	kern.AddBiasSites(rows(w.phiConv, 0, nb, 64), phiConvB, nb, 64, 1)
 	// chain64.maf:8:15  phi.lncosh = lncosh(phi.conv)
-	kern.RowsNorm2(w.phiConvQ, rows(w.phiConv, 2*nb, nb*1, 64), nb, 1, 64)
+	kern.RowsNorm2(w.phiConvQ, rows(w.phiConv, 3*nb, nb*1, 64), nb, 1, 64)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.LnCoshN(rows(w.phiLncosh, 0, nb, 64), w.phiLncoshD1[:nb*64], w.phiLncoshD2[:nb*64], w.phiLncoshD3[:nb*64], rows(w.phiConv, 0, nb, 64))
 	{
 		a, y := w.phiConv, w.phiLncosh
 		d1, d2 := w.phiLncoshD1, w.phiLncoshD2
 		_, _, _ = a, d1, d2
-		lo := nb * 64
-		ta, ty := (2*nb+nb*1)*64, (2*nb)*64
+		lo := (2 * nb) * 64
+		ta, ty := (nb)*64, (nb)*64
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 64; j++ {
 				k := b*64 + j
@@ -854,7 +871,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 		}
 	}
 	{
-		o, x := rows(w.phi, nb, nb, 1), rows(w.phiLncosh, nb, nb, 64)
+		o, x := rows(w.phi, 2*nb, nb, 1), rows(w.phiLncosh, 2*nb, nb, 64)
 		for r := range o {
 			var s float64
 			for _, v := range x[r*64 : (r+1)*64] {
@@ -864,7 +881,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 		}
 	}
 	{
-		o, x := rows(w.phi, 2*nb, nb, 1), rows(w.phiLncosh, 2*nb, nb, 64)
+		o, x := rows(w.phi, nb, nb, 1), rows(w.phiLncosh, nb, nb, 64)
 		for r := range o {
 			var s float64
 			for _, v := range x[r*64 : (r+1)*64] {
@@ -947,22 +964,13 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 			w.phiB[b] = wt * c[b]
 		}
 		if s != nil {
-			w.phiB[nb+b] = wt * s[b]
+			w.phiB[2*nb+b] = wt * s[b]
 		}
-		w.phiB[2*nb+b] = wt
+		w.phiB[nb+b] = wt
 	}
 	// chain64.maf:8:11  phi = Σ phi.lncosh  (reverse)
 	{
 		x, o := rows(w.phiLncoshB, 0, nb, 64), rows(w.phiB, 0, nb, 1)
-		for r, v := range o {
-			v *= 1.0
-			for j := range x[r*64 : (r+1)*64] {
-				x[r*64+j] += v
-			}
-		}
-	}
-	{
-		x, o := rows(w.phiLncoshB, nb, nb, 64), rows(w.phiB, nb, nb, 1)
 		for r, v := range o {
 			v *= 1.0
 			for j := range x[r*64 : (r+1)*64] {
@@ -979,11 +987,20 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 			}
 		}
 	}
+	{
+		x, o := rows(w.phiLncoshB, nb, nb, 64), rows(w.phiB, nb, nb, 1)
+		for r, v := range o {
+			v *= 1.0
+			for j := range x[r*64 : (r+1)*64] {
+				x[r*64+j] += v
+			}
+		}
+	}
 	// chain64.maf:8:15  phi.lncosh = lncosh(phi.conv)  (reverse)
 	{
 		a, ab, yb := w.phiConv, w.phiConvB, w.phiLncoshB
-		lo := nb * 64
-		ta, tab, tyb := (2*nb)*64, (2*nb)*64, (2*nb)*64
+		lo := (2 * nb) * 64
+		ta, tab, tyb := (nb)*64, (nb)*64, (nb)*64
 		_, _ = a, ta
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 64; j++ {
@@ -1013,8 +1030,8 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	kern.RFDotShared(w.rd, w.hRFB, hConvW, nb, 64, 5, 4)
 	{
 		a, ab, yb := w.hConv, w.hConvB, w.hB
-		lo := nb * 256
-		ta, tab, tyb := (2*nb)*256, (2*nb)*256, (2*nb)*256
+		lo := (2 * nb) * 256
+		ta, tab, tyb := (nb)*256, (nb)*256, (nb)*256
 		_, _ = a, ta
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 256; j++ {
@@ -1032,10 +1049,8 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	// chain64.maf:7:14  h.conv = conv5x1(s) + b, periodic, 1→4 channels  (reverse)
 	gemm.DgemmPacked(false, (nb)*64, 1, rows(w.hConvB, 0, nb, 256), 4, &m.hConvBwd, 0, w.cols[:(nb)*320], 5)
 	kern.Col2ImAdd(rows(w.sB, 0, nb, 64), w.cols, nb, w.hConvGeom)
-	kern.Im2Col(w.cols, rows(w.s, 0, nb, 64), nb, w.hConvGeom)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((nb)*64, 4, rows(w.hConvB, 0, nb, 256)), mat((nb)*64, 5, w.cols), 1, mat(4, 5, gHConvW))
-	kern.Im2Col(w.cols, rows(w.s, 2*nb, nb, 64), nb, w.hConvGeom)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((nb)*64, 4, rows(w.hConvB, 2*nb, nb, 256)), mat((nb)*64, 5, w.cols), 1, mat(4, 5, gHConvW))
+	kern.Im2Col(w.cols, rows(w.s, 0, 2*nb, 64), 2*nb, w.hConvGeom)
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((2*nb)*64, 4, rows(w.hConvB, 0, 2*nb, 256)), mat((2*nb)*64, 5, w.cols), 1, mat(4, 5, gHConvW))
 	// J_x = I: the kernel gradient sums J̄ over samples and sites
 	kern.RFSumToKernel(gHConvW, w.hConvRFB, nb, 64, 5, 4)
 	kern.SumRows(gHConvB, rows(w.hConvB, 0, nb, 256), nb*64, 4)
@@ -1062,22 +1077,13 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 			w.phiB[b] = wt * c[b]
 		}
 		if s != nil {
-			w.phiB[nb+b] = wt * s[b]
+			w.phiB[2*nb+b] = wt * s[b]
 		}
-		w.phiB[2*nb+b] = wt
+		w.phiB[nb+b] = wt
 	}
 	// chain64.maf:8:11  phi = Σ phi.lncosh  (reverse)
 	{
 		x, o := rows(w.phiLncoshB, 0, nb, 64), rows(w.phiB, 0, nb, 1)
-		for r, v := range o {
-			v *= 1.0
-			for j := range x[r*64 : (r+1)*64] {
-				x[r*64+j] += v
-			}
-		}
-	}
-	{
-		x, o := rows(w.phiLncoshB, nb, nb, 64), rows(w.phiB, nb, nb, 1)
 		for r, v := range o {
 			v *= 1.0
 			for j := range x[r*64 : (r+1)*64] {
@@ -1094,11 +1100,20 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 			}
 		}
 	}
+	{
+		x, o := rows(w.phiLncoshB, nb, nb, 64), rows(w.phiB, nb, nb, 1)
+		for r, v := range o {
+			v *= 1.0
+			for j := range x[r*64 : (r+1)*64] {
+				x[r*64+j] += v
+			}
+		}
+	}
 	// chain64.maf:8:15  phi.lncosh = lncosh(phi.conv)  (reverse)
 	{
 		a, ab, yb := w.phiConv, w.phiConvB, w.phiLncoshB
-		lo := nb * 64
-		ta, tab, tyb := (2*nb+nb*1)*64, (2*nb+nb*1)*64, (2*nb)*64
+		lo := (2 * nb) * 64
+		ta, tab, tyb := (nb)*64, (nb)*64, (nb)*64
 		_, _ = a, ta
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 64; j++ {
@@ -1112,7 +1127,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 			}
 		}
 	}
-	kern.RowsScaleAdd(rows(w.phiConvB, 2*nb, nb*1, 64), rows(w.phiConv, 2*nb, nb*1, 64), w.phiConvE, nb, 1, 64)
+	kern.RowsScaleAdd(rows(w.phiConvB, 3*nb, nb*1, 64), rows(w.phiConv, 3*nb, nb*1, 64), w.phiConvE, nb, 1, 64)
 	// chain64.maf:8:22  phi.conv = conv3x1(h) + b, periodic, 4→1 channels  (reverse)
 	kern.AddOuter(w.cols[:(3*nb+nb*1)*768], rows(w.phiConvB, 0, 3*nb+nb*1, 64), phiConvW, (3*nb+nb*1)*64, 12, 0)
 	kern.Col2ImAdd(rows(w.hB, 0, 3*nb+nb*1, 256), w.cols, 3*nb+nb*1, w.phiConvGeom)
@@ -1120,11 +1135,11 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((3*nb+nb*1)*64, 1, rows(w.phiConvB, 0, 3*nb+nb*1, 64)), mat((3*nb+nb*1)*64, 12, w.cols), 1, mat(1, 12, gPhiConvW))
 	kern.SumRows(gPhiConvB, rows(w.phiConvB, 0, nb, 64), nb*64, 1)
 	// chain64.maf:7:9  h = tanh(h.conv)  (reverse)
-	kern.RowsDot(w.rd, rows(w.hB, 2*nb, nb*1, 256), rows(w.hConv, 2*nb, nb*1, 256), nb, 1, 256)
+	kern.RowsDot(w.rd, rows(w.hB, 3*nb, nb*1, 256), rows(w.hConv, 3*nb, nb*1, 256), nb, 1, 256)
 	{
 		a, ab, yb := w.hConv, w.hConvB, w.hB
-		lo := nb * 256
-		ta, tab, tyb := (2*nb+nb*1)*256, (2*nb+nb*1)*256, (2*nb+nb*1)*256
+		lo := (2 * nb) * 256
+		ta, tab, tyb := (nb)*256, (nb)*256, (nb)*256
 		_, _ = a, ta
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 256; j++ {
@@ -1137,15 +1152,15 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 			}
 		}
 	}
-	kern.RowsScaleAdd(rows(w.hConvB, 2*nb, nb*1, 256), rows(w.hB, 2*nb, nb*1, 256), w.hD1, nb, 1, 256)
-	kern.RowsScaleAdd(rows(w.hConvB, 2*nb, nb*1, 256), rows(w.hConv, 2*nb, nb*1, 256), w.hConvE, nb, 1, 256)
+	kern.RowsScaleAdd(rows(w.hConvB, 3*nb, nb*1, 256), rows(w.hB, 3*nb, nb*1, 256), w.hD1, nb, 1, 256)
+	kern.RowsScaleAdd(rows(w.hConvB, 3*nb, nb*1, 256), rows(w.hConv, 3*nb, nb*1, 256), w.hConvE, nb, 1, 256)
 	// chain64.maf:7:14  h.conv = conv5x1(s) + b, periodic, 1→4 channels  (reverse)
 	gemm.DgemmPacked(false, (nb)*64, 1, rows(w.hConvB, 0, nb, 256), 4, &m.hConvBwd, 0, w.cols[:(nb)*320], 5)
 	kern.Col2ImAdd(rows(w.sB, 0, nb, 64), w.cols, nb, w.hConvGeom)
-	kern.Im2Col(w.cols, rows(w.s, 0, nb, 64), nb, w.hConvGeom)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((nb)*64, 4, rows(w.hConvB, 0, nb, 256)), mat((nb)*64, 5, w.cols), 1, mat(4, 5, gHConvW))
-	kern.Im2Col(w.cols, rows(w.s, 2*nb, nb+nb*1, 64), nb+nb*1, w.hConvGeom)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((nb+nb*1)*64, 4, rows(w.hConvB, 2*nb, nb+nb*1, 256)), mat((nb+nb*1)*64, 5, w.cols), 1, mat(4, 5, gHConvW))
+	kern.Im2Col(w.cols, rows(w.s, 0, 2*nb, 64), 2*nb, w.hConvGeom)
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((2*nb)*64, 4, rows(w.hConvB, 0, 2*nb, 256)), mat((2*nb)*64, 5, w.cols), 1, mat(4, 5, gHConvW))
+	kern.Im2Col(w.cols, rows(w.s, 3*nb, nb*1, 64), nb*1, w.hConvGeom)
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((nb*1)*64, 4, rows(w.hConvB, 3*nb, nb*1, 256)), mat((nb*1)*64, 5, w.cols), 1, mat(4, 5, gHConvW))
 	kern.SumRows(gHConvB, rows(w.hConvB, 0, nb, 256), nb*64, 4)
 }
 

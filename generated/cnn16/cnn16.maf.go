@@ -178,6 +178,7 @@ func (m *Model) Program() *ir.Program {
 type Workspace struct {
 	max          int       // MaxBatch
 	c            int       // samples per chunk
+	deferGrad    bool      // see DeferGrad
 	s            []float64 // s rows: values, ℓ, 1 Jacobian rows per sample, tangents
 	sB           []float64 // cotangents of s
 	sQ           []float64 // squared Jacobian row norms of s
@@ -222,6 +223,24 @@ type Workspace struct {
 func (w *Workspace) MaxBatch() int {
 	return w.max
 }
+
+// DeferGrad turns deferral of sample-independent gradient terms on or off (see
+// runtime.GradDeferrer); with it on, call FlushGrad after the last Reverse.
+func (m *Model) DeferGrad(ws runtime.Workspace, on bool) {
+	ws.(*Workspace).deferGrad = on
+}
+
+// FlushGrad adds the deferred gradient terms to dtheta and resets them. It does
+// not allocate.
+func (m *Model) FlushGrad(ws runtime.Workspace, dtheta []float64) {
+	w := ws.(*Workspace)
+	_ = w
+	if len(dtheta) != NumParams {
+		panic("cnn16: len(dtheta) != NumParams")
+	}
+}
+
+var _ runtime.GradDeferrer = (*Model)(nil)
 
 // NewWorkspace allocates the buffers for batches of up to maxBatch samples.
 // It is the only allocating call besides New.
@@ -474,7 +493,7 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 		nb := min(w.c, B-b0)
 		gi := 0
 		load(w.s, x[b0*Dim:], nb, gi, 1)
-		load(rows(w.s, 2*nb, nb, Dim), u[b0*Dim:], nb, gi, 1)
+		load(rows(w.s, nb, nb, Dim), u[b0*Dim:], nb, gi, 1)
 		var cb, sb []float64
 		if c != nil {
 			cb = c[b0 : b0+nb]
@@ -522,9 +541,9 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 		nb := min(w.c, B-b0)
 		gi := 0
 		load(w.s, x[b0*Dim:], nb, gi, 1)
-		load(rows(w.s, 2*nb+nb*1, nb, Dim), u[b0*Dim:], nb, gi, 1)
+		load(rows(w.s, nb, nb, Dim), u[b0*Dim:], nb, gi, 1)
 		for b := 0; b < nb; b++ {
-			load(rows(w.s, 2*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, gi, 1.0)
+			load(rows(w.s, 3*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, gi, 1.0)
 		}
 		var cb, sb []float64
 		if c != nil {
@@ -590,7 +609,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 		a, y := w.h1Conv, w.h1
 		d1, d2 := w.h1D1, w.h1D2
 		_, _, _ = a, d1, d2
-		lo := nb * 2048
+		lo := (nb) * 2048
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 2048; j++ {
 				k := b*2048 + j
@@ -614,7 +633,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 		a, y := w.h2Conv, w.h2
 		d1, d2 := w.h2D1, w.h2D2
 		_, _, _ = a, d1, d2
-		lo := nb * 2048
+		lo := (nb) * 2048
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 2048; j++ {
 				k := b*2048 + j
@@ -662,10 +681,8 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	h2ConvB := m.p[648:656] // h2.conv.b [8], cnn16.maf:11:19
 	phiW := m.p[656:664]    // phi.W [1 8], cnn16.maf:13:11
 	// cnn16.maf:10:17  h1.conv = conv3x3(s), periodic, 1→8 channels  [J: closed form: J = kernel on its 3×3 window, shared by all sites and samples]
-	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
-	gemm.DgemmPacked(false, (nb)*256, 1, w.cols[:(nb)*2304], 9, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, nb, 2048), 8)
-	kern.Im2Col(w.cols, rows(w.s, 2*nb, nb, 256), nb, w.h1ConvGeom)
-	gemm.DgemmPacked(false, (nb)*256, 1, w.cols[:(nb)*2304], 9, &m.h1ConvFwd, 0, rows(w.h1Conv, 2*nb, nb, 2048), 8)
+	kern.Im2Col(w.cols, rows(w.s, 0, 2*nb, 256), 2*nb, w.h1ConvGeom)
+	gemm.DgemmPacked(false, (2*nb)*256, 1, w.cols[:(2*nb)*2304], 9, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, 2*nb, 2048), 8)
 	// cnn16.maf:10:10  h1 = lncosh(h1.conv)  [J: receptive-field Jacobian: 3×3 window per site (not 256 wide)]
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.LnCoshN(rows(w.h1, 0, nb, 2048), w.h1D1[:nb*2048], w.h1D2[:nb*2048], w.h1D3[:nb*2048], rows(w.h1Conv, 0, nb, 2048))
@@ -673,8 +690,8 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		a, y := w.h1Conv, w.h1
 		d1, d2 := w.h1D1, w.h1D2
 		_, _, _ = a, d1, d2
-		lo := nb * 2048
-		ta, ty := (2*nb)*2048, (2*nb)*2048
+		lo := (2 * nb) * 2048
+		ta, ty := (nb)*2048, (nb)*2048
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 2048; j++ {
 				k := b*2048 + j
@@ -699,8 +716,8 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		a, y := w.h2Conv, w.h2
 		d1, d2 := w.h2D1, w.h2D2
 		_, _, _ = a, d1, d2
-		lo := nb * 2048
-		ta, ty := (2*nb)*2048, (2*nb)*2048
+		lo := (2 * nb) * 2048
+		ta, ty := (nb)*2048, (nb)*2048
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 2048; j++ {
 				k := b*2048 + j
@@ -726,7 +743,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		}
 	}
 	{
-		o, x := rows(w.g, nb, nb, 8), rows(w.h2, nb, nb, 2048)
+		o, x := rows(w.g, 2*nb, nb, 8), rows(w.h2, 2*nb, nb, 2048)
 		clear(o)
 		for r := 0; r < len(o)/8; r++ {
 			for p := 0; p < 256; p++ {
@@ -740,7 +757,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		}
 	}
 	{
-		o, x := rows(w.g, 2*nb, nb, 8), rows(w.h2, 2*nb, nb, 2048)
+		o, x := rows(w.g, nb, nb, 8), rows(w.h2, nb, nb, 2048)
 		clear(o)
 		for r := 0; r < len(o)/8; r++ {
 			for p := 0; p < 256; p++ {
@@ -774,7 +791,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 		a, y := w.h1Conv, w.h1
 		d1, d2 := w.h1D1, w.h1D2
 		_, _, _ = a, d1, d2
-		lo := nb * 2048
+		lo := (nb) * 2048
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 2048; j++ {
 				k := b*2048 + j
@@ -796,7 +813,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 		a, y := w.h2Conv, w.h2
 		d1, d2 := w.h2D1, w.h2D2
 		_, _, _ = a, d1, d2
-		lo := nb * 2048
+		lo := (nb) * 2048
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 2048; j++ {
 				k := b*2048 + j
@@ -843,20 +860,20 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	h2ConvB := m.p[648:656] // h2.conv.b [8], cnn16.maf:11:19
 	phiW := m.p[656:664]    // phi.W [1 8], cnn16.maf:13:11
 	// cnn16.maf:10:17  h1.conv = conv3x3(s), periodic, 1→8 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
-	gemm.DgemmPacked(false, (nb)*256, 1, w.cols[:(nb)*2304], 9, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, nb, 2048), 8)
-	kern.Im2Col(w.cols, rows(w.s, 2*nb, nb+nb*1, 256), nb+nb*1, w.h1ConvGeom)
-	gemm.DgemmPacked(false, (nb+nb*1)*256, 1, w.cols[:(nb+nb*1)*2304], 9, &m.h1ConvFwd, 0, rows(w.h1Conv, 2*nb, nb+nb*1, 2048), 8)
+	kern.Im2Col(w.cols, rows(w.s, 0, 2*nb, 256), 2*nb, w.h1ConvGeom)
+	gemm.DgemmPacked(false, (2*nb)*256, 1, w.cols[:(2*nb)*2304], 9, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, 2*nb, 2048), 8)
+	kern.Im2Col(w.cols, rows(w.s, 3*nb, nb*1, 256), nb*1, w.h1ConvGeom)
+	gemm.DgemmPacked(false, (nb*1)*256, 1, w.cols[:(nb*1)*2304], 9, &m.h1ConvFwd, 0, rows(w.h1Conv, 3*nb, nb*1, 2048), 8)
 	// cnn16.maf:10:10  h1 = lncosh(h1.conv)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	kern.RowsNorm2(w.h1ConvQ, rows(w.h1Conv, 2*nb, nb*1, 2048), nb, 1, 2048)
+	kern.RowsNorm2(w.h1ConvQ, rows(w.h1Conv, 3*nb, nb*1, 2048), nb, 1, 2048)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.LnCoshN(rows(w.h1, 0, nb, 2048), w.h1D1[:nb*2048], w.h1D2[:nb*2048], w.h1D3[:nb*2048], rows(w.h1Conv, 0, nb, 2048))
 	{
 		a, y := w.h1Conv, w.h1
 		d1, d2 := w.h1D1, w.h1D2
 		_, _, _ = a, d1, d2
-		lo := nb * 2048
-		ta, ty := (2*nb+nb*1)*2048, (2*nb+nb*1)*2048
+		lo := (2 * nb) * 2048
+		ta, ty := (nb)*2048, (nb)*2048
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 2048; j++ {
 				k := b*2048 + j
@@ -866,21 +883,21 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 			}
 		}
 	}
-	kern.RowsScale(rows(w.h1, 2*nb, nb*1, 2048), rows(w.h1Conv, 2*nb, nb*1, 2048), w.h1D1, nb, 1, 2048)
+	kern.RowsScale(rows(w.h1, 3*nb, nb*1, 2048), rows(w.h1Conv, 3*nb, nb*1, 2048), w.h1D1, nb, 1, 2048)
 	// cnn16.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 8→8 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.Im2Col(w.cols, rows(w.h1, 0, 3*nb+nb*1, 2048), 3*nb+nb*1, w.h2ConvGeom)
 	gemm.DgemmPacked(false, (3*nb+nb*1)*256, 1, w.cols[:(3*nb+nb*1)*18432], 72, &m.h2ConvFwd, 0, rows(w.h2Conv, 0, 3*nb+nb*1, 2048), 8)
 	kern.AddBiasSites(rows(w.h2Conv, 0, nb, 2048), h2ConvB, nb, 256, 8)
 	// cnn16.maf:11:10  h2 = softplus(h2.conv)
-	kern.RowsNorm2(w.h2ConvQ, rows(w.h2Conv, 2*nb, nb*1, 2048), nb, 1, 2048)
+	kern.RowsNorm2(w.h2ConvQ, rows(w.h2Conv, 3*nb, nb*1, 2048), nb, 1, 2048)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.SoftplusN(rows(w.h2, 0, nb, 2048), w.h2D1[:nb*2048], w.h2D2[:nb*2048], w.h2D3[:nb*2048], rows(w.h2Conv, 0, nb, 2048))
 	{
 		a, y := w.h2Conv, w.h2
 		d1, d2 := w.h2D1, w.h2D2
 		_, _, _ = a, d1, d2
-		lo := nb * 2048
-		ta, ty := (2*nb+nb*1)*2048, (2*nb)*2048
+		lo := (2 * nb) * 2048
+		ta, ty := (nb)*2048, (nb)*2048
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 2048; j++ {
 				k := b*2048 + j
@@ -906,7 +923,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 		}
 	}
 	{
-		o, x := rows(w.g, nb, nb, 8), rows(w.h2, nb, nb, 2048)
+		o, x := rows(w.g, 2*nb, nb, 8), rows(w.h2, 2*nb, nb, 2048)
 		clear(o)
 		for r := 0; r < len(o)/8; r++ {
 			for p := 0; p < 256; p++ {
@@ -920,7 +937,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 		}
 	}
 	{
-		o, x := rows(w.g, 2*nb, nb, 8), rows(w.h2, 2*nb, nb, 2048)
+		o, x := rows(w.g, nb, nb, 8), rows(w.h2, nb, nb, 2048)
 		clear(o)
 		for r := 0; r < len(o)/8; r++ {
 			for p := 0; p < 256; p++ {
@@ -1014,9 +1031,9 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 			w.phiB[b] = wt * c[b]
 		}
 		if s != nil {
-			w.phiB[nb+b] = wt * s[b]
+			w.phiB[2*nb+b] = wt * s[b]
 		}
-		w.phiB[2*nb+b] = wt
+		w.phiB[nb+b] = wt
 	}
 	// cnn16.maf:13:11  phi = W·g, W ∈ R^(1×8)  (reverse)
 	kern.AddOuter(rows(w.gB, 0, 3*nb, 8), rows(w.phiB, 0, 3*nb, 1), phiW, 3*nb, 8, 1)
@@ -1024,16 +1041,6 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	// cnn16.maf:12:9  g = mean over sites of h2 (per channel)  (reverse)
 	{
 		x, o := rows(w.h2B, 0, nb, 2048), rows(w.gB, 0, nb, 8)
-		for r := 0; r < len(o)/8; r++ {
-			for p := 0; p < 256; p++ {
-				for ch := 0; ch < 8; ch++ {
-					x[(r*256+p)*8+ch] += 0.00390625 * o[r*8+ch]
-				}
-			}
-		}
-	}
-	{
-		x, o := rows(w.h2B, nb, nb, 2048), rows(w.gB, nb, nb, 8)
 		for r := 0; r < len(o)/8; r++ {
 			for p := 0; p < 256; p++ {
 				for ch := 0; ch < 8; ch++ {
@@ -1052,11 +1059,21 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 			}
 		}
 	}
+	{
+		x, o := rows(w.h2B, nb, nb, 2048), rows(w.gB, nb, nb, 8)
+		for r := 0; r < len(o)/8; r++ {
+			for p := 0; p < 256; p++ {
+				for ch := 0; ch < 8; ch++ {
+					x[(r*256+p)*8+ch] += 0.00390625 * o[r*8+ch]
+				}
+			}
+		}
+	}
 	// cnn16.maf:11:10  h2 = softplus(h2.conv)  (reverse)
 	{
 		a, ab, yb := w.h2Conv, w.h2ConvB, w.h2B
-		lo := nb * 2048
-		ta, tab, tyb := (2*nb)*2048, (2*nb)*2048, (2*nb)*2048
+		lo := (2 * nb) * 2048
+		ta, tab, tyb := (nb)*2048, (nb)*2048, (nb)*2048
 		_, _ = a, ta
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 2048; j++ {
@@ -1086,8 +1103,8 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	kern.RFDotShared(w.rd, w.h1RFB, h1ConvW, nb, 256, 9, 8)
 	{
 		a, ab, yb := w.h1Conv, w.h1ConvB, w.h1B
-		lo := nb * 2048
-		ta, tab, tyb := (2*nb)*2048, (2*nb)*2048, (2*nb)*2048
+		lo := (2 * nb) * 2048
+		ta, tab, tyb := (nb)*2048, (nb)*2048, (nb)*2048
 		_, _ = a, ta
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 2048; j++ {
@@ -1105,10 +1122,8 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	// cnn16.maf:10:17  h1.conv = conv3x3(s), periodic, 1→8 channels  (reverse)
 	gemm.DgemmPacked(false, (nb)*256, 1, rows(w.h1ConvB, 0, nb, 2048), 8, &m.h1ConvBwd, 0, w.cols[:(nb)*2304], 9)
 	kern.Col2ImAdd(rows(w.sB, 0, nb, 256), w.cols, nb, w.h1ConvGeom)
-	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((nb)*256, 8, rows(w.h1ConvB, 0, nb, 2048)), mat((nb)*256, 9, w.cols), 1, mat(8, 9, gH1ConvW))
-	kern.Im2Col(w.cols, rows(w.s, 2*nb, nb, 256), nb, w.h1ConvGeom)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((nb)*256, 8, rows(w.h1ConvB, 2*nb, nb, 2048)), mat((nb)*256, 9, w.cols), 1, mat(8, 9, gH1ConvW))
+	kern.Im2Col(w.cols, rows(w.s, 0, 2*nb, 256), 2*nb, w.h1ConvGeom)
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((2*nb)*256, 8, rows(w.h1ConvB, 0, 2*nb, 2048)), mat((2*nb)*256, 9, w.cols), 1, mat(8, 9, gH1ConvW))
 	// J_x = I: the kernel gradient sums J̄ over samples and sites
 	kern.RFSumToKernel(gH1ConvW, w.h1ConvRFB, nb, 256, 9, 8)
 }
@@ -1135,9 +1150,9 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 			w.phiB[b] = wt * c[b]
 		}
 		if s != nil {
-			w.phiB[nb+b] = wt * s[b]
+			w.phiB[2*nb+b] = wt * s[b]
 		}
-		w.phiB[2*nb+b] = wt
+		w.phiB[nb+b] = wt
 	}
 	// cnn16.maf:13:11  phi = W·g, W ∈ R^(1×8)  (reverse)
 	kern.AddOuter(rows(w.gB, 0, 3*nb, 8), rows(w.phiB, 0, 3*nb, 1), phiW, 3*nb, 8, 1)
@@ -1145,16 +1160,6 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	// cnn16.maf:12:9  g = mean over sites of h2 (per channel)  (reverse)
 	{
 		x, o := rows(w.h2B, 0, nb, 2048), rows(w.gB, 0, nb, 8)
-		for r := 0; r < len(o)/8; r++ {
-			for p := 0; p < 256; p++ {
-				for ch := 0; ch < 8; ch++ {
-					x[(r*256+p)*8+ch] += 0.00390625 * o[r*8+ch]
-				}
-			}
-		}
-	}
-	{
-		x, o := rows(w.h2B, nb, nb, 2048), rows(w.gB, nb, nb, 8)
 		for r := 0; r < len(o)/8; r++ {
 			for p := 0; p < 256; p++ {
 				for ch := 0; ch < 8; ch++ {
@@ -1173,11 +1178,21 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 			}
 		}
 	}
+	{
+		x, o := rows(w.h2B, nb, nb, 2048), rows(w.gB, nb, nb, 8)
+		for r := 0; r < len(o)/8; r++ {
+			for p := 0; p < 256; p++ {
+				for ch := 0; ch < 8; ch++ {
+					x[(r*256+p)*8+ch] += 0.00390625 * o[r*8+ch]
+				}
+			}
+		}
+	}
 	// cnn16.maf:11:10  h2 = softplus(h2.conv)  (reverse)
 	{
 		a, ab, yb := w.h2Conv, w.h2ConvB, w.h2B
-		lo := nb * 2048
-		ta, tab, tyb := (2*nb+nb*1)*2048, (2*nb+nb*1)*2048, (2*nb)*2048
+		lo := (2 * nb) * 2048
+		ta, tab, tyb := (nb)*2048, (nb)*2048, (nb)*2048
 		_, _ = a, ta
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 2048; j++ {
@@ -1191,7 +1206,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 			}
 		}
 	}
-	kern.RowsScaleAdd(rows(w.h2ConvB, 2*nb, nb*1, 2048), rows(w.h2Conv, 2*nb, nb*1, 2048), w.h2ConvE, nb, 1, 2048)
+	kern.RowsScaleAdd(rows(w.h2ConvB, 3*nb, nb*1, 2048), rows(w.h2Conv, 3*nb, nb*1, 2048), w.h2ConvE, nb, 1, 2048)
 	// cnn16.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 8→8 channels  (reverse)
 	gemm.DgemmPacked(false, (3*nb+nb*1)*256, 1, rows(w.h2ConvB, 0, 3*nb+nb*1, 2048), 8, &m.h2ConvBwd, 0, w.cols[:(3*nb+nb*1)*18432], 72)
 	kern.Col2ImAdd(rows(w.h1B, 0, 3*nb+nb*1, 2048), w.cols, 3*nb+nb*1, w.h2ConvGeom)
@@ -1199,11 +1214,11 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((3*nb+nb*1)*256, 8, rows(w.h2ConvB, 0, 3*nb+nb*1, 2048)), mat((3*nb+nb*1)*256, 72, w.cols), 1, mat(8, 72, gH2ConvW))
 	kern.SumRows(gH2ConvB, rows(w.h2ConvB, 0, nb, 2048), nb*256, 8)
 	// cnn16.maf:10:10  h1 = lncosh(h1.conv)  (reverse)
-	kern.RowsDot(w.rd, rows(w.h1B, 2*nb, nb*1, 2048), rows(w.h1Conv, 2*nb, nb*1, 2048), nb, 1, 2048)
+	kern.RowsDot(w.rd, rows(w.h1B, 3*nb, nb*1, 2048), rows(w.h1Conv, 3*nb, nb*1, 2048), nb, 1, 2048)
 	{
 		a, ab, yb := w.h1Conv, w.h1ConvB, w.h1B
-		lo := nb * 2048
-		ta, tab, tyb := (2*nb+nb*1)*2048, (2*nb+nb*1)*2048, (2*nb+nb*1)*2048
+		lo := (2 * nb) * 2048
+		ta, tab, tyb := (nb)*2048, (nb)*2048, (nb)*2048
 		_, _ = a, ta
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 2048; j++ {
@@ -1216,15 +1231,15 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 			}
 		}
 	}
-	kern.RowsScaleAdd(rows(w.h1ConvB, 2*nb, nb*1, 2048), rows(w.h1B, 2*nb, nb*1, 2048), w.h1D1, nb, 1, 2048)
-	kern.RowsScaleAdd(rows(w.h1ConvB, 2*nb, nb*1, 2048), rows(w.h1Conv, 2*nb, nb*1, 2048), w.h1ConvE, nb, 1, 2048)
+	kern.RowsScaleAdd(rows(w.h1ConvB, 3*nb, nb*1, 2048), rows(w.h1B, 3*nb, nb*1, 2048), w.h1D1, nb, 1, 2048)
+	kern.RowsScaleAdd(rows(w.h1ConvB, 3*nb, nb*1, 2048), rows(w.h1Conv, 3*nb, nb*1, 2048), w.h1ConvE, nb, 1, 2048)
 	// cnn16.maf:10:17  h1.conv = conv3x3(s), periodic, 1→8 channels  (reverse)
 	gemm.DgemmPacked(false, (nb)*256, 1, rows(w.h1ConvB, 0, nb, 2048), 8, &m.h1ConvBwd, 0, w.cols[:(nb)*2304], 9)
 	kern.Col2ImAdd(rows(w.sB, 0, nb, 256), w.cols, nb, w.h1ConvGeom)
-	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((nb)*256, 8, rows(w.h1ConvB, 0, nb, 2048)), mat((nb)*256, 9, w.cols), 1, mat(8, 9, gH1ConvW))
-	kern.Im2Col(w.cols, rows(w.s, 2*nb, nb+nb*1, 256), nb+nb*1, w.h1ConvGeom)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((nb+nb*1)*256, 8, rows(w.h1ConvB, 2*nb, nb+nb*1, 2048)), mat((nb+nb*1)*256, 9, w.cols), 1, mat(8, 9, gH1ConvW))
+	kern.Im2Col(w.cols, rows(w.s, 0, 2*nb, 256), 2*nb, w.h1ConvGeom)
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((2*nb)*256, 8, rows(w.h1ConvB, 0, 2*nb, 2048)), mat((2*nb)*256, 9, w.cols), 1, mat(8, 9, gH1ConvW))
+	kern.Im2Col(w.cols, rows(w.s, 3*nb, nb*1, 256), nb*1, w.h1ConvGeom)
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((nb*1)*256, 8, rows(w.h1ConvB, 3*nb, nb*1, 2048)), mat((nb*1)*256, 9, w.cols), 1, mat(8, 9, gH1ConvW))
 }
 
 // rows returns nr rows of length n starting at row r0 of buf.

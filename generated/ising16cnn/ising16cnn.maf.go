@@ -206,6 +206,7 @@ func (m *Model) Program() *ir.Program {
 type Workspace struct {
 	max            int       // MaxBatch
 	c              int       // samples per chunk
+	deferGrad      bool      // see DeferGrad
 	s              []float64 // s rows: values, ℓ, 1 Jacobian rows per sample, tangents
 	sB             []float64 // cotangents of s
 	sQ             []float64 // squared Jacobian row norms of s
@@ -263,6 +264,24 @@ type Workspace struct {
 func (w *Workspace) MaxBatch() int {
 	return w.max
 }
+
+// DeferGrad turns deferral of sample-independent gradient terms on or off (see
+// runtime.GradDeferrer); with it on, call FlushGrad after the last Reverse.
+func (m *Model) DeferGrad(ws runtime.Workspace, on bool) {
+	ws.(*Workspace).deferGrad = on
+}
+
+// FlushGrad adds the deferred gradient terms to dtheta and resets them. It does
+// not allocate.
+func (m *Model) FlushGrad(ws runtime.Workspace, dtheta []float64) {
+	w := ws.(*Workspace)
+	_ = w
+	if len(dtheta) != NumParams {
+		panic("ising16cnn: len(dtheta) != NumParams")
+	}
+}
+
+var _ runtime.GradDeferrer = (*Model)(nil)
 
 // NewWorkspace allocates the buffers for batches of up to maxBatch samples.
 // It is the only allocating call besides New.
@@ -528,7 +547,7 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 		nb := min(w.c, B-b0)
 		gi := 0
 		load(w.s, x[b0*Dim:], nb, gi, 1)
-		load(rows(w.s, 2*nb, nb, Dim), u[b0*Dim:], nb, gi, 1)
+		load(rows(w.s, nb, nb, Dim), u[b0*Dim:], nb, gi, 1)
 		var cb, sb []float64
 		if c != nil {
 			cb = c[b0 : b0+nb]
@@ -576,9 +595,9 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 		nb := min(w.c, B-b0)
 		gi := 0
 		load(w.s, x[b0*Dim:], nb, gi, 1)
-		load(rows(w.s, 2*nb+nb*1, nb, Dim), u[b0*Dim:], nb, gi, 1)
+		load(rows(w.s, nb, nb, Dim), u[b0*Dim:], nb, gi, 1)
 		for b := 0; b < nb; b++ {
-			load(rows(w.s, 2*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, gi, 1.0)
+			load(rows(w.s, 3*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, gi, 1.0)
 		}
 		var cb, sb []float64
 		if c != nil {
@@ -672,7 +691,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 		a, y := w.h1Conv, w.h1
 		d1, d2 := w.h1D1, w.h1D2
 		_, _, _ = a, d1, d2
-		lo := nb * 4096
+		lo := (nb) * 4096
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 4096; j++ {
 				k := b*4096 + j
@@ -696,7 +715,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 		a, y := w.h2Conv, w.h2
 		d1, d2 := w.h2D1, w.h2D2
 		_, _, _ = a, d1, d2
-		lo := nb * 4096
+		lo := (nb) * 4096
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 4096; j++ {
 				k := b*4096 + j
@@ -743,7 +762,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 		a, y := w.s, w.phiQuadratic
 		d1, d2 := w.phiQuadraticD1, w.phiQuadraticD2
 		_, _, _ = a, d1, d2
-		lo := nb * 256
+		lo := (nb) * 256
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 256; j++ {
 				k := b*256 + j
@@ -807,10 +826,8 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	h2ConvB := m.p[864:880]   // h2.conv.b [16], ising16_cnn.maf:11:19
 	phiDenseW := m.p[880:896] // phi.dense.W [1 16], ising16_cnn.maf:13:11
 	// ising16_cnn.maf:10:17  h1.conv = conv5x5(s), periodic, 1→16 channels  [J: closed form: J = kernel on its 5×5 window, shared by all sites and samples]
-	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
-	gemm.DgemmPacked(false, (nb)*256, 1, w.cols[:(nb)*6400], 25, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, nb, 4096), 16)
-	kern.Im2Col(w.cols, rows(w.s, 2*nb, nb, 256), nb, w.h1ConvGeom)
-	gemm.DgemmPacked(false, (nb)*256, 1, w.cols[:(nb)*6400], 25, &m.h1ConvFwd, 0, rows(w.h1Conv, 2*nb, nb, 4096), 16)
+	kern.Im2Col(w.cols, rows(w.s, 0, 2*nb, 256), 2*nb, w.h1ConvGeom)
+	gemm.DgemmPacked(false, (2*nb)*256, 1, w.cols[:(2*nb)*6400], 25, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, 2*nb, 4096), 16)
 	// ising16_cnn.maf:10:10  h1 = lncosh(h1.conv)  [J: receptive-field Jacobian: 5×5 window per site (not 256 wide)]
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.LnCoshN(rows(w.h1, 0, nb, 4096), w.h1D1[:nb*4096], w.h1D2[:nb*4096], w.h1D3[:nb*4096], rows(w.h1Conv, 0, nb, 4096))
@@ -818,8 +835,8 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		a, y := w.h1Conv, w.h1
 		d1, d2 := w.h1D1, w.h1D2
 		_, _, _ = a, d1, d2
-		lo := nb * 4096
-		ta, ty := (2*nb)*4096, (2*nb)*4096
+		lo := (2 * nb) * 4096
+		ta, ty := (nb)*4096, (nb)*4096
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 4096; j++ {
 				k := b*4096 + j
@@ -844,8 +861,8 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		a, y := w.h2Conv, w.h2
 		d1, d2 := w.h2D1, w.h2D2
 		_, _, _ = a, d1, d2
-		lo := nb * 4096
-		ta, ty := (2*nb)*4096, (2*nb)*4096
+		lo := (2 * nb) * 4096
+		ta, ty := (nb)*4096, (nb)*4096
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 4096; j++ {
 				k := b*4096 + j
@@ -858,20 +875,6 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	// ising16_cnn.maf:12:9  g = mean over sites of h2 (per channel)
 	{
 		o, x := rows(w.g, 0, nb, 16), rows(w.h2, 0, nb, 4096)
-		clear(o)
-		for r := 0; r < len(o)/16; r++ {
-			for p := 0; p < 256; p++ {
-				for ch := 0; ch < 16; ch++ {
-					o[r*16+ch] += x[(r*256+p)*16+ch]
-				}
-			}
-		}
-		for k := range o {
-			o[k] *= 0.00390625
-		}
-	}
-	{
-		o, x := rows(w.g, nb, nb, 16), rows(w.h2, nb, nb, 4096)
 		clear(o)
 		for r := 0; r < len(o)/16; r++ {
 			for p := 0; p < 256; p++ {
@@ -898,6 +901,20 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 			o[k] *= 0.00390625
 		}
 	}
+	{
+		o, x := rows(w.g, nb, nb, 16), rows(w.h2, nb, nb, 4096)
+		clear(o)
+		for r := 0; r < len(o)/16; r++ {
+			for p := 0; p < 256; p++ {
+				for ch := 0; ch < 16; ch++ {
+					o[r*16+ch] += x[(r*256+p)*16+ch]
+				}
+			}
+		}
+		for k := range o {
+			o[k] *= 0.00390625
+		}
+	}
 	// ising16_cnn.maf:13:11  phi.dense = W·g, W ∈ R^(1×16)
 	kern.MatVec(rows(w.phiDense, 0, 3*nb, 1), rows(w.g, 0, 3*nb, 16), phiDenseW, 3*nb, 16, 0)
 	// ising16_cnn.maf:13:50  phi.quadratic = quadratic(s)
@@ -907,8 +924,8 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		a, y := w.s, w.phiQuadratic
 		d1, d2 := w.phiQuadraticD1, w.phiQuadraticD2
 		_, _, _ = a, d1, d2
-		lo := nb * 256
-		ta, ty := (2*nb)*256, (2*nb)*256
+		lo := (2 * nb) * 256
+		ta, ty := (nb)*256, (nb)*256
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 256; j++ {
 				k := b*256 + j
@@ -930,7 +947,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		}
 	}
 	{
-		o, x := rows(w.phiSum, nb, nb, 1), rows(w.phiQuadratic, nb, nb, 256)
+		o, x := rows(w.phiSum, 2*nb, nb, 1), rows(w.phiQuadratic, 2*nb, nb, 256)
 		for r := range o {
 			var s float64
 			for _, v := range x[r*256 : (r+1)*256] {
@@ -940,7 +957,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		}
 	}
 	{
-		o, x := rows(w.phiSum, 2*nb, nb, 1), rows(w.phiQuadratic, 2*nb, nb, 256)
+		o, x := rows(w.phiSum, nb, nb, 1), rows(w.phiQuadratic, nb, nb, 256)
 		for r := range o {
 			var s float64
 			for _, v := range x[r*256 : (r+1)*256] {
@@ -957,13 +974,13 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		}
 	}
 	{
-		o, x := rows(w.phiScale, nb, nb, 1), rows(w.phiSum, nb, nb, 1)
+		o, x := rows(w.phiScale, 2*nb, nb, 1), rows(w.phiSum, 2*nb, nb, 1)
 		for k := range o {
 			o[k] = 0.05 * x[k]
 		}
 	}
 	{
-		o, x := rows(w.phiScale, 2*nb, nb, 1), rows(w.phiSum, 2*nb, nb, 1)
+		o, x := rows(w.phiScale, nb, nb, 1), rows(w.phiSum, nb, nb, 1)
 		for k := range o {
 			o[k] = 0.05 * x[k]
 		}
@@ -976,13 +993,13 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		}
 	}
 	{
-		o, x, y := rows(w.phi, nb, nb, 1), rows(w.phiDense, nb, nb, 1), rows(w.phiScale, nb, nb, 1)
+		o, x, y := rows(w.phi, 2*nb, nb, 1), rows(w.phiDense, 2*nb, nb, 1), rows(w.phiScale, 2*nb, nb, 1)
 		for k := range o {
 			o[k] = x[k] + y[k]
 		}
 	}
 	{
-		o, x, y := rows(w.phi, 2*nb, nb, 1), rows(w.phiDense, 2*nb, nb, 1), rows(w.phiScale, 2*nb, nb, 1)
+		o, x, y := rows(w.phi, nb, nb, 1), rows(w.phiDense, nb, nb, 1), rows(w.phiScale, nb, nb, 1)
 		for k := range o {
 			o[k] = x[k] + y[k]
 		}
@@ -1006,7 +1023,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 		a, y := w.h1Conv, w.h1
 		d1, d2 := w.h1D1, w.h1D2
 		_, _, _ = a, d1, d2
-		lo := nb * 4096
+		lo := (nb) * 4096
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 4096; j++ {
 				k := b*4096 + j
@@ -1028,7 +1045,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 		a, y := w.h2Conv, w.h2
 		d1, d2 := w.h2D1, w.h2D2
 		_, _, _ = a, d1, d2
-		lo := nb * 4096
+		lo := (nb) * 4096
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 4096; j++ {
 				k := b*4096 + j
@@ -1076,7 +1093,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 		a, y := w.s, w.phiQuadratic
 		d1, d2 := w.phiQuadraticD1, w.phiQuadraticD2
 		_, _, _ = a, d1, d2
-		lo := nb * 256
+		lo := (nb) * 256
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 256; j++ {
 				k := b*256 + j
@@ -1139,20 +1156,20 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	h2ConvB := m.p[864:880]   // h2.conv.b [16], ising16_cnn.maf:11:19
 	phiDenseW := m.p[880:896] // phi.dense.W [1 16], ising16_cnn.maf:13:11
 	// ising16_cnn.maf:10:17  h1.conv = conv5x5(s), periodic, 1→16 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
-	gemm.DgemmPacked(false, (nb)*256, 1, w.cols[:(nb)*6400], 25, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, nb, 4096), 16)
-	kern.Im2Col(w.cols, rows(w.s, 2*nb, nb+nb*1, 256), nb+nb*1, w.h1ConvGeom)
-	gemm.DgemmPacked(false, (nb+nb*1)*256, 1, w.cols[:(nb+nb*1)*6400], 25, &m.h1ConvFwd, 0, rows(w.h1Conv, 2*nb, nb+nb*1, 4096), 16)
+	kern.Im2Col(w.cols, rows(w.s, 0, 2*nb, 256), 2*nb, w.h1ConvGeom)
+	gemm.DgemmPacked(false, (2*nb)*256, 1, w.cols[:(2*nb)*6400], 25, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, 2*nb, 4096), 16)
+	kern.Im2Col(w.cols, rows(w.s, 3*nb, nb*1, 256), nb*1, w.h1ConvGeom)
+	gemm.DgemmPacked(false, (nb*1)*256, 1, w.cols[:(nb*1)*6400], 25, &m.h1ConvFwd, 0, rows(w.h1Conv, 3*nb, nb*1, 4096), 16)
 	// ising16_cnn.maf:10:10  h1 = lncosh(h1.conv)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	kern.RowsNorm2(w.h1ConvQ, rows(w.h1Conv, 2*nb, nb*1, 4096), nb, 1, 4096)
+	kern.RowsNorm2(w.h1ConvQ, rows(w.h1Conv, 3*nb, nb*1, 4096), nb, 1, 4096)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.LnCoshN(rows(w.h1, 0, nb, 4096), w.h1D1[:nb*4096], w.h1D2[:nb*4096], w.h1D3[:nb*4096], rows(w.h1Conv, 0, nb, 4096))
 	{
 		a, y := w.h1Conv, w.h1
 		d1, d2 := w.h1D1, w.h1D2
 		_, _, _ = a, d1, d2
-		lo := nb * 4096
-		ta, ty := (2*nb+nb*1)*4096, (2*nb+nb*1)*4096
+		lo := (2 * nb) * 4096
+		ta, ty := (nb)*4096, (nb)*4096
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 4096; j++ {
 				k := b*4096 + j
@@ -1162,21 +1179,21 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 			}
 		}
 	}
-	kern.RowsScale(rows(w.h1, 2*nb, nb*1, 4096), rows(w.h1Conv, 2*nb, nb*1, 4096), w.h1D1, nb, 1, 4096)
+	kern.RowsScale(rows(w.h1, 3*nb, nb*1, 4096), rows(w.h1Conv, 3*nb, nb*1, 4096), w.h1D1, nb, 1, 4096)
 	// ising16_cnn.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.Im2Col(w.cols, rows(w.h1, 0, 3*nb+nb*1, 4096), 3*nb+nb*1, w.h2ConvGeom)
 	gemm.DgemmPacked(false, (3*nb+nb*1)*256, 1, w.cols[:(3*nb+nb*1)*36864], 144, &m.h2ConvFwd, 0, rows(w.h2Conv, 0, 3*nb+nb*1, 4096), 16)
 	kern.AddBiasSites(rows(w.h2Conv, 0, nb, 4096), h2ConvB, nb, 256, 16)
 	// ising16_cnn.maf:11:10  h2 = softplus(h2.conv)
-	kern.RowsNorm2(w.h2ConvQ, rows(w.h2Conv, 2*nb, nb*1, 4096), nb, 1, 4096)
+	kern.RowsNorm2(w.h2ConvQ, rows(w.h2Conv, 3*nb, nb*1, 4096), nb, 1, 4096)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.SoftplusN(rows(w.h2, 0, nb, 4096), w.h2D1[:nb*4096], w.h2D2[:nb*4096], w.h2D3[:nb*4096], rows(w.h2Conv, 0, nb, 4096))
 	{
 		a, y := w.h2Conv, w.h2
 		d1, d2 := w.h2D1, w.h2D2
 		_, _, _ = a, d1, d2
-		lo := nb * 4096
-		ta, ty := (2*nb+nb*1)*4096, (2*nb)*4096
+		lo := (2 * nb) * 4096
+		ta, ty := (nb)*4096, (nb)*4096
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 4096; j++ {
 				k := b*4096 + j
@@ -1189,20 +1206,6 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	// ising16_cnn.maf:12:9  g = mean over sites of h2 (per channel)
 	{
 		o, x := rows(w.g, 0, nb, 16), rows(w.h2, 0, nb, 4096)
-		clear(o)
-		for r := 0; r < len(o)/16; r++ {
-			for p := 0; p < 256; p++ {
-				for ch := 0; ch < 16; ch++ {
-					o[r*16+ch] += x[(r*256+p)*16+ch]
-				}
-			}
-		}
-		for k := range o {
-			o[k] *= 0.00390625
-		}
-	}
-	{
-		o, x := rows(w.g, nb, nb, 16), rows(w.h2, nb, nb, 4096)
 		clear(o)
 		for r := 0; r < len(o)/16; r++ {
 			for p := 0; p < 256; p++ {
@@ -1229,18 +1232,32 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 			o[k] *= 0.00390625
 		}
 	}
+	{
+		o, x := rows(w.g, nb, nb, 16), rows(w.h2, nb, nb, 4096)
+		clear(o)
+		for r := 0; r < len(o)/16; r++ {
+			for p := 0; p < 256; p++ {
+				for ch := 0; ch < 16; ch++ {
+					o[r*16+ch] += x[(r*256+p)*16+ch]
+				}
+			}
+		}
+		for k := range o {
+			o[k] *= 0.00390625
+		}
+	}
 	// ising16_cnn.maf:13:11  phi.dense = W·g, W ∈ R^(1×16)
 	kern.MatVec(rows(w.phiDense, 0, 3*nb, 1), rows(w.g, 0, 3*nb, 16), phiDenseW, 3*nb, 16, 0)
 	// ising16_cnn.maf:13:50  phi.quadratic = quadratic(s)
-	kern.RowsNorm2(w.sQ, rows(w.s, 2*nb, nb*1, 256), nb, 1, 256)
+	kern.RowsNorm2(w.sQ, rows(w.s, 3*nb, nb*1, 256), nb, 1, 256)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.QuadraticN(rows(w.phiQuadratic, 0, nb, 256), w.phiQuadraticD1[:nb*256], w.phiQuadraticD2[:nb*256], w.phiQuadraticD3[:nb*256], rows(w.s, 0, nb, 256))
 	{
 		a, y := w.s, w.phiQuadratic
 		d1, d2 := w.phiQuadraticD1, w.phiQuadraticD2
 		_, _, _ = a, d1, d2
-		lo := nb * 256
-		ta, ty := (2*nb+nb*1)*256, (2*nb)*256
+		lo := (2 * nb) * 256
+		ta, ty := (nb)*256, (nb)*256
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 256; j++ {
 				k := b*256 + j
@@ -1262,7 +1279,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 		}
 	}
 	{
-		o, x := rows(w.phiSum, nb, nb, 1), rows(w.phiQuadratic, nb, nb, 256)
+		o, x := rows(w.phiSum, 2*nb, nb, 1), rows(w.phiQuadratic, 2*nb, nb, 256)
 		for r := range o {
 			var s float64
 			for _, v := range x[r*256 : (r+1)*256] {
@@ -1272,7 +1289,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 		}
 	}
 	{
-		o, x := rows(w.phiSum, 2*nb, nb, 1), rows(w.phiQuadratic, 2*nb, nb, 256)
+		o, x := rows(w.phiSum, nb, nb, 1), rows(w.phiQuadratic, nb, nb, 256)
 		for r := range o {
 			var s float64
 			for _, v := range x[r*256 : (r+1)*256] {
@@ -1289,13 +1306,13 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 		}
 	}
 	{
-		o, x := rows(w.phiScale, nb, nb, 1), rows(w.phiSum, nb, nb, 1)
+		o, x := rows(w.phiScale, 2*nb, nb, 1), rows(w.phiSum, 2*nb, nb, 1)
 		for k := range o {
 			o[k] = 0.05 * x[k]
 		}
 	}
 	{
-		o, x := rows(w.phiScale, 2*nb, nb, 1), rows(w.phiSum, 2*nb, nb, 1)
+		o, x := rows(w.phiScale, nb, nb, 1), rows(w.phiSum, nb, nb, 1)
 		for k := range o {
 			o[k] = 0.05 * x[k]
 		}
@@ -1308,13 +1325,13 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 		}
 	}
 	{
-		o, x, y := rows(w.phi, nb, nb, 1), rows(w.phiDense, nb, nb, 1), rows(w.phiScale, nb, nb, 1)
+		o, x, y := rows(w.phi, 2*nb, nb, 1), rows(w.phiDense, 2*nb, nb, 1), rows(w.phiScale, 2*nb, nb, 1)
 		for k := range o {
 			o[k] = x[k] + y[k]
 		}
 	}
 	{
-		o, x, y := rows(w.phi, 2*nb, nb, 1), rows(w.phiDense, 2*nb, nb, 1), rows(w.phiScale, 2*nb, nb, 1)
+		o, x, y := rows(w.phi, nb, nb, 1), rows(w.phiDense, nb, nb, 1), rows(w.phiScale, nb, nb, 1)
 		for k := range o {
 			o[k] = x[k] + y[k]
 		}
@@ -1446,9 +1463,9 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 			w.phiB[b] = wt * c[b]
 		}
 		if s != nil {
-			w.phiB[nb+b] = wt * s[b]
+			w.phiB[2*nb+b] = wt * s[b]
 		}
-		w.phiB[2*nb+b] = wt
+		w.phiB[nb+b] = wt
 	}
 	// ising16_cnn.maf:13:37  phi = phi.dense + phi.scale  (reverse)
 	{
@@ -1459,18 +1476,6 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	}
 	{
 		x, o := rows(w.phiScaleB, 0, nb, 1), rows(w.phiB, 0, nb, 1)
-		for k := range o {
-			x[k] += o[k]
-		}
-	}
-	{
-		x, o := rows(w.phiDenseB, nb, nb, 1), rows(w.phiB, nb, nb, 1)
-		for k := range o {
-			x[k] += o[k]
-		}
-	}
-	{
-		x, o := rows(w.phiScaleB, nb, nb, 1), rows(w.phiB, nb, nb, 1)
 		for k := range o {
 			x[k] += o[k]
 		}
@@ -1487,15 +1492,21 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 			x[k] += o[k]
 		}
 	}
-	// ising16_cnn.maf:13:39  phi.scale = 0.05·phi.sum  (reverse)
 	{
-		x, o := rows(w.phiSumB, 0, nb, 1), rows(w.phiScaleB, 0, nb, 1)
+		x, o := rows(w.phiDenseB, nb, nb, 1), rows(w.phiB, nb, nb, 1)
 		for k := range o {
-			x[k] += 0.05 * o[k]
+			x[k] += o[k]
 		}
 	}
 	{
-		x, o := rows(w.phiSumB, nb, nb, 1), rows(w.phiScaleB, nb, nb, 1)
+		x, o := rows(w.phiScaleB, nb, nb, 1), rows(w.phiB, nb, nb, 1)
+		for k := range o {
+			x[k] += o[k]
+		}
+	}
+	// ising16_cnn.maf:13:39  phi.scale = 0.05·phi.sum  (reverse)
+	{
+		x, o := rows(w.phiSumB, 0, nb, 1), rows(w.phiScaleB, 0, nb, 1)
 		for k := range o {
 			x[k] += 0.05 * o[k]
 		}
@@ -1506,18 +1517,15 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 			x[k] += 0.05 * o[k]
 		}
 	}
+	{
+		x, o := rows(w.phiSumB, nb, nb, 1), rows(w.phiScaleB, nb, nb, 1)
+		for k := range o {
+			x[k] += 0.05 * o[k]
+		}
+	}
 	// ising16_cnn.maf:13:46  phi.sum = Σ phi.quadratic  (reverse)
 	{
 		x, o := rows(w.phiQuadraticB, 0, nb, 256), rows(w.phiSumB, 0, nb, 1)
-		for r, v := range o {
-			v *= 1.0
-			for j := range x[r*256 : (r+1)*256] {
-				x[r*256+j] += v
-			}
-		}
-	}
-	{
-		x, o := rows(w.phiQuadraticB, nb, nb, 256), rows(w.phiSumB, nb, nb, 1)
 		for r, v := range o {
 			v *= 1.0
 			for j := range x[r*256 : (r+1)*256] {
@@ -1534,11 +1542,20 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 			}
 		}
 	}
+	{
+		x, o := rows(w.phiQuadraticB, nb, nb, 256), rows(w.phiSumB, nb, nb, 1)
+		for r, v := range o {
+			v *= 1.0
+			for j := range x[r*256 : (r+1)*256] {
+				x[r*256+j] += v
+			}
+		}
+	}
 	// ising16_cnn.maf:13:50  phi.quadratic = quadratic(s)  (reverse)
 	{
 		a, ab, yb := w.s, w.sB, w.phiQuadraticB
-		lo := nb * 256
-		ta, tab, tyb := (2*nb)*256, (2*nb)*256, (2*nb)*256
+		lo := (2 * nb) * 256
+		ta, tab, tyb := (nb)*256, (nb)*256, (nb)*256
 		_, _ = a, ta
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 256; j++ {
@@ -1565,7 +1582,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		}
 	}
 	{
-		x, o := rows(w.h2B, nb, nb, 4096), rows(w.gB, nb, nb, 16)
+		x, o := rows(w.h2B, 2*nb, nb, 4096), rows(w.gB, 2*nb, nb, 16)
 		for r := 0; r < len(o)/16; r++ {
 			for p := 0; p < 256; p++ {
 				for ch := 0; ch < 16; ch++ {
@@ -1575,7 +1592,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		}
 	}
 	{
-		x, o := rows(w.h2B, 2*nb, nb, 4096), rows(w.gB, 2*nb, nb, 16)
+		x, o := rows(w.h2B, nb, nb, 4096), rows(w.gB, nb, nb, 16)
 		for r := 0; r < len(o)/16; r++ {
 			for p := 0; p < 256; p++ {
 				for ch := 0; ch < 16; ch++ {
@@ -1587,8 +1604,8 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	// ising16_cnn.maf:11:10  h2 = softplus(h2.conv)  (reverse)
 	{
 		a, ab, yb := w.h2Conv, w.h2ConvB, w.h2B
-		lo := nb * 4096
-		ta, tab, tyb := (2*nb)*4096, (2*nb)*4096, (2*nb)*4096
+		lo := (2 * nb) * 4096
+		ta, tab, tyb := (nb)*4096, (nb)*4096, (nb)*4096
 		_, _ = a, ta
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 4096; j++ {
@@ -1618,8 +1635,8 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	kern.RFDotShared(w.rd, w.h1RFB, h1ConvW, nb, 256, 25, 16)
 	{
 		a, ab, yb := w.h1Conv, w.h1ConvB, w.h1B
-		lo := nb * 4096
-		ta, tab, tyb := (2*nb)*4096, (2*nb)*4096, (2*nb)*4096
+		lo := (2 * nb) * 4096
+		ta, tab, tyb := (nb)*4096, (nb)*4096, (nb)*4096
 		_, _ = a, ta
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 4096; j++ {
@@ -1637,10 +1654,8 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	// ising16_cnn.maf:10:17  h1.conv = conv5x5(s), periodic, 1→16 channels  (reverse)
 	gemm.DgemmPacked(false, (nb)*256, 1, rows(w.h1ConvB, 0, nb, 4096), 16, &m.h1ConvBwd, 0, w.cols[:(nb)*6400], 25)
 	kern.Col2ImAdd(rows(w.sB, 0, nb, 256), w.cols, nb, w.h1ConvGeom)
-	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((nb)*256, 16, rows(w.h1ConvB, 0, nb, 4096)), mat((nb)*256, 25, w.cols), 1, mat(16, 25, gH1ConvW))
-	kern.Im2Col(w.cols, rows(w.s, 2*nb, nb, 256), nb, w.h1ConvGeom)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((nb)*256, 16, rows(w.h1ConvB, 2*nb, nb, 4096)), mat((nb)*256, 25, w.cols), 1, mat(16, 25, gH1ConvW))
+	kern.Im2Col(w.cols, rows(w.s, 0, 2*nb, 256), 2*nb, w.h1ConvGeom)
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((2*nb)*256, 16, rows(w.h1ConvB, 0, 2*nb, 4096)), mat((2*nb)*256, 25, w.cols), 1, mat(16, 25, gH1ConvW))
 	// J_x = I: the kernel gradient sums J̄ over samples and sites
 	kern.RFSumToKernel(gH1ConvW, w.h1ConvRFB, nb, 256, 25, 16)
 	// h1.conv.W: sum the full kernels' gradient over each orbit of tied offsets
@@ -1677,9 +1692,9 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 			w.phiB[b] = wt * c[b]
 		}
 		if s != nil {
-			w.phiB[nb+b] = wt * s[b]
+			w.phiB[2*nb+b] = wt * s[b]
 		}
-		w.phiB[2*nb+b] = wt
+		w.phiB[nb+b] = wt
 	}
 	// ising16_cnn.maf:13:37  phi = phi.dense + phi.scale  (reverse)
 	{
@@ -1690,18 +1705,6 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	}
 	{
 		x, o := rows(w.phiScaleB, 0, nb, 1), rows(w.phiB, 0, nb, 1)
-		for k := range o {
-			x[k] += o[k]
-		}
-	}
-	{
-		x, o := rows(w.phiDenseB, nb, nb, 1), rows(w.phiB, nb, nb, 1)
-		for k := range o {
-			x[k] += o[k]
-		}
-	}
-	{
-		x, o := rows(w.phiScaleB, nb, nb, 1), rows(w.phiB, nb, nb, 1)
 		for k := range o {
 			x[k] += o[k]
 		}
@@ -1718,15 +1721,21 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 			x[k] += o[k]
 		}
 	}
-	// ising16_cnn.maf:13:39  phi.scale = 0.05·phi.sum  (reverse)
 	{
-		x, o := rows(w.phiSumB, 0, nb, 1), rows(w.phiScaleB, 0, nb, 1)
+		x, o := rows(w.phiDenseB, nb, nb, 1), rows(w.phiB, nb, nb, 1)
 		for k := range o {
-			x[k] += 0.05 * o[k]
+			x[k] += o[k]
 		}
 	}
 	{
-		x, o := rows(w.phiSumB, nb, nb, 1), rows(w.phiScaleB, nb, nb, 1)
+		x, o := rows(w.phiScaleB, nb, nb, 1), rows(w.phiB, nb, nb, 1)
+		for k := range o {
+			x[k] += o[k]
+		}
+	}
+	// ising16_cnn.maf:13:39  phi.scale = 0.05·phi.sum  (reverse)
+	{
+		x, o := rows(w.phiSumB, 0, nb, 1), rows(w.phiScaleB, 0, nb, 1)
 		for k := range o {
 			x[k] += 0.05 * o[k]
 		}
@@ -1737,18 +1746,15 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 			x[k] += 0.05 * o[k]
 		}
 	}
+	{
+		x, o := rows(w.phiSumB, nb, nb, 1), rows(w.phiScaleB, nb, nb, 1)
+		for k := range o {
+			x[k] += 0.05 * o[k]
+		}
+	}
 	// ising16_cnn.maf:13:46  phi.sum = Σ phi.quadratic  (reverse)
 	{
 		x, o := rows(w.phiQuadraticB, 0, nb, 256), rows(w.phiSumB, 0, nb, 1)
-		for r, v := range o {
-			v *= 1.0
-			for j := range x[r*256 : (r+1)*256] {
-				x[r*256+j] += v
-			}
-		}
-	}
-	{
-		x, o := rows(w.phiQuadraticB, nb, nb, 256), rows(w.phiSumB, nb, nb, 1)
 		for r, v := range o {
 			v *= 1.0
 			for j := range x[r*256 : (r+1)*256] {
@@ -1765,11 +1771,20 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 			}
 		}
 	}
+	{
+		x, o := rows(w.phiQuadraticB, nb, nb, 256), rows(w.phiSumB, nb, nb, 1)
+		for r, v := range o {
+			v *= 1.0
+			for j := range x[r*256 : (r+1)*256] {
+				x[r*256+j] += v
+			}
+		}
+	}
 	// ising16_cnn.maf:13:50  phi.quadratic = quadratic(s)  (reverse)
 	{
 		a, ab, yb := w.s, w.sB, w.phiQuadraticB
-		lo := nb * 256
-		ta, tab, tyb := (2*nb+nb*1)*256, (2*nb+nb*1)*256, (2*nb)*256
+		lo := (2 * nb) * 256
+		ta, tab, tyb := (nb)*256, (nb)*256, (nb)*256
 		_, _ = a, ta
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 256; j++ {
@@ -1796,7 +1811,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		}
 	}
 	{
-		x, o := rows(w.h2B, nb, nb, 4096), rows(w.gB, nb, nb, 16)
+		x, o := rows(w.h2B, 2*nb, nb, 4096), rows(w.gB, 2*nb, nb, 16)
 		for r := 0; r < len(o)/16; r++ {
 			for p := 0; p < 256; p++ {
 				for ch := 0; ch < 16; ch++ {
@@ -1806,7 +1821,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		}
 	}
 	{
-		x, o := rows(w.h2B, 2*nb, nb, 4096), rows(w.gB, 2*nb, nb, 16)
+		x, o := rows(w.h2B, nb, nb, 4096), rows(w.gB, nb, nb, 16)
 		for r := 0; r < len(o)/16; r++ {
 			for p := 0; p < 256; p++ {
 				for ch := 0; ch < 16; ch++ {
@@ -1818,8 +1833,8 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	// ising16_cnn.maf:11:10  h2 = softplus(h2.conv)  (reverse)
 	{
 		a, ab, yb := w.h2Conv, w.h2ConvB, w.h2B
-		lo := nb * 4096
-		ta, tab, tyb := (2*nb+nb*1)*4096, (2*nb+nb*1)*4096, (2*nb)*4096
+		lo := (2 * nb) * 4096
+		ta, tab, tyb := (nb)*4096, (nb)*4096, (nb)*4096
 		_, _ = a, ta
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 4096; j++ {
@@ -1833,7 +1848,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 			}
 		}
 	}
-	kern.RowsScaleAdd(rows(w.h2ConvB, 2*nb, nb*1, 4096), rows(w.h2Conv, 2*nb, nb*1, 4096), w.h2ConvE, nb, 1, 4096)
+	kern.RowsScaleAdd(rows(w.h2ConvB, 3*nb, nb*1, 4096), rows(w.h2Conv, 3*nb, nb*1, 4096), w.h2ConvE, nb, 1, 4096)
 	// ising16_cnn.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels  (reverse)
 	gemm.DgemmPacked(false, (3*nb+nb*1)*256, 1, rows(w.h2ConvB, 0, 3*nb+nb*1, 4096), 16, &m.h2ConvBwd, 0, w.cols[:(3*nb+nb*1)*36864], 144)
 	kern.Col2ImAdd(rows(w.h1B, 0, 3*nb+nb*1, 4096), w.cols, 3*nb+nb*1, w.h2ConvGeom)
@@ -1841,11 +1856,11 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((3*nb+nb*1)*256, 16, rows(w.h2ConvB, 0, 3*nb+nb*1, 4096)), mat((3*nb+nb*1)*256, 144, w.cols), 1, mat(16, 144, gH2ConvW))
 	kern.SumRows(gH2ConvB, rows(w.h2ConvB, 0, nb, 4096), nb*256, 16)
 	// ising16_cnn.maf:10:10  h1 = lncosh(h1.conv)  (reverse)
-	kern.RowsDot(w.rd, rows(w.h1B, 2*nb, nb*1, 4096), rows(w.h1Conv, 2*nb, nb*1, 4096), nb, 1, 4096)
+	kern.RowsDot(w.rd, rows(w.h1B, 3*nb, nb*1, 4096), rows(w.h1Conv, 3*nb, nb*1, 4096), nb, 1, 4096)
 	{
 		a, ab, yb := w.h1Conv, w.h1ConvB, w.h1B
-		lo := nb * 4096
-		ta, tab, tyb := (2*nb+nb*1)*4096, (2*nb+nb*1)*4096, (2*nb+nb*1)*4096
+		lo := (2 * nb) * 4096
+		ta, tab, tyb := (nb)*4096, (nb)*4096, (nb)*4096
 		_, _ = a, ta
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 4096; j++ {
@@ -1858,15 +1873,15 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 			}
 		}
 	}
-	kern.RowsScaleAdd(rows(w.h1ConvB, 2*nb, nb*1, 4096), rows(w.h1B, 2*nb, nb*1, 4096), w.h1D1, nb, 1, 4096)
-	kern.RowsScaleAdd(rows(w.h1ConvB, 2*nb, nb*1, 4096), rows(w.h1Conv, 2*nb, nb*1, 4096), w.h1ConvE, nb, 1, 4096)
+	kern.RowsScaleAdd(rows(w.h1ConvB, 3*nb, nb*1, 4096), rows(w.h1B, 3*nb, nb*1, 4096), w.h1D1, nb, 1, 4096)
+	kern.RowsScaleAdd(rows(w.h1ConvB, 3*nb, nb*1, 4096), rows(w.h1Conv, 3*nb, nb*1, 4096), w.h1ConvE, nb, 1, 4096)
 	// ising16_cnn.maf:10:17  h1.conv = conv5x5(s), periodic, 1→16 channels  (reverse)
 	gemm.DgemmPacked(false, (nb)*256, 1, rows(w.h1ConvB, 0, nb, 4096), 16, &m.h1ConvBwd, 0, w.cols[:(nb)*6400], 25)
 	kern.Col2ImAdd(rows(w.sB, 0, nb, 256), w.cols, nb, w.h1ConvGeom)
-	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((nb)*256, 16, rows(w.h1ConvB, 0, nb, 4096)), mat((nb)*256, 25, w.cols), 1, mat(16, 25, gH1ConvW))
-	kern.Im2Col(w.cols, rows(w.s, 2*nb, nb+nb*1, 256), nb+nb*1, w.h1ConvGeom)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((nb+nb*1)*256, 16, rows(w.h1ConvB, 2*nb, nb+nb*1, 4096)), mat((nb+nb*1)*256, 25, w.cols), 1, mat(16, 25, gH1ConvW))
+	kern.Im2Col(w.cols, rows(w.s, 0, 2*nb, 256), 2*nb, w.h1ConvGeom)
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((2*nb)*256, 16, rows(w.h1ConvB, 0, 2*nb, 4096)), mat((2*nb)*256, 25, w.cols), 1, mat(16, 25, gH1ConvW))
+	kern.Im2Col(w.cols, rows(w.s, 3*nb, nb*1, 256), nb*1, w.h1ConvGeom)
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((nb*1)*256, 16, rows(w.h1ConvB, 3*nb, nb*1, 4096)), mat((nb*1)*256, 25, w.cols), 1, mat(16, 25, gH1ConvW))
 	// h1.conv.W: sum the full kernels' gradient over each orbit of tied offsets
 	kern.TieReduce(grad[0:96], gH1ConvW, h1ConvOrbit, 16, 6)
 	// h2.conv.W: sum the full kernels' gradient over each orbit of tied offsets

@@ -159,31 +159,52 @@ func (m *Model) Program() *ir.Program {
 // Workspace holds every buffer the methods use, sized for one chunk of samples.
 // A Workspace must not be shared between goroutines.
 type Workspace struct {
-	max     int       // MaxBatch
-	c       int       // samples per chunk
-	x       []float32 // x rows: values, ℓ, 1 Jacobian rows per sample, tangents
-	xB      []float32 // cotangents of x
-	xQ      []float32 // squared Jacobian row norms of x
-	hDense  []float32 // h.dense rows: values, ℓ, 1 Jacobian rows per sample, tangents
-	hDenseB []float32 // cotangents of h.dense
-	hDenseQ []float32 // squared Jacobian row norms of h.dense
-	hDenseE []float32 // 2σ″ℓ̄ coefficients of h.dense's Jacobian cotangent
-	h       []float32 // h rows: values, ℓ, 0 Jacobian rows per sample, tangents
-	hB      []float32 // cotangents of h
-	hD1     []float32 // σ′ of h
-	hD2     []float32 // σ″ of h
-	hD3     []float32 // σ‴ of h
-	phi     []float32 // phi rows: values, ℓ, 0 Jacobian rows per sample, tangents
-	phiB    []float32 // cotangents of phi
-	cols    []float32 // im2col scratch
-	rd      []float32 // row-dot scratch
-	g32     []float32 // float32 parameter gradient of one chunk
+	max        int       // MaxBatch
+	c          int       // samples per chunk
+	deferGrad  bool      // see DeferGrad
+	x          []float32 // x rows: values, ℓ, 1 Jacobian rows per sample, tangents
+	xB         []float32 // cotangents of x
+	xQ         []float32 // squared Jacobian row norms of x
+	hDense     []float32 // h.dense rows: values, ℓ, 1 Jacobian rows per sample, tangents
+	hDenseB    []float32 // cotangents of h.dense
+	hDenseQ    []float32 // squared Jacobian row norms of h.dense
+	hDenseE    []float32 // 2σ″ℓ̄ coefficients of h.dense's Jacobian cotangent
+	hDenseEAcc []float64 // deferred Σ 2σ″ℓ̄ of h.dense (see FlushGrad)
+	h          []float32 // h rows: values, ℓ, 0 Jacobian rows per sample, tangents
+	hB         []float32 // cotangents of h
+	hD1        []float32 // σ′ of h
+	hD2        []float32 // σ″ of h
+	hD3        []float32 // σ‴ of h
+	phi        []float32 // phi rows: values, ℓ, 0 Jacobian rows per sample, tangents
+	phiB       []float32 // cotangents of phi
+	cols       []float32 // im2col scratch
+	rd         []float32 // row-dot scratch
+	g32        []float32 // float32 parameter gradient of one chunk
 }
 
 // MaxBatch returns the largest batch the workspace was made for.
 func (w *Workspace) MaxBatch() int {
 	return w.max
 }
+
+// DeferGrad turns deferral of sample-independent gradient terms on or off (see
+// runtime.GradDeferrer); with it on, call FlushGrad after the last Reverse.
+func (m *Model) DeferGrad(ws runtime.Workspace, on bool) {
+	ws.(*Workspace).deferGrad = on
+}
+
+// FlushGrad adds the deferred gradient terms to dtheta and resets them. It does
+// not allocate.
+func (m *Model) FlushGrad(ws runtime.Workspace, dtheta []float64) {
+	w := ws.(*Workspace)
+	_ = w
+	if len(dtheta) != NumParams {
+		panic("ising16f32: len(dtheta) != NumParams")
+	}
+	kern.AddDiagRows(dtheta[0:131072], w.hDenseEAcc, m.theta[0:131072], 512, Dim)
+}
+
+var _ runtime.GradDeferrer = (*Model)(nil)
 
 // NewWorkspace allocates the buffers for batches of up to maxBatch samples.
 // It is the only allocating call besides New.
@@ -200,6 +221,7 @@ func (m *Model) NewWorkspace(maxBatch int) runtime.Workspace {
 	w.hDenseB = make([]float32, c*4*512)
 	w.hDenseQ = make([]float32, c*512)
 	w.hDenseE = make([]float32, c*512)
+	w.hDenseEAcc = make([]float64, 512)
 	w.h = make([]float32, c*3*512)
 	w.hB = make([]float32, c*3*512)
 	w.hD1 = make([]float32, c*512)
@@ -410,7 +432,7 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 		nb := min(w.c, B-b0)
 		gi := 0
 		load(w.x, x[b0*Dim:], nb, gi, 1)
-		load(rows(w.x, 2*nb, nb, Dim), u[b0*Dim:], nb, gi, 1)
+		load(rows(w.x, nb, nb, Dim), u[b0*Dim:], nb, gi, 1)
 		clear(w.g32)
 		var cb, sb []float64
 		if c != nil {
@@ -462,9 +484,9 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 		nb := min(w.c, B-b0)
 		gi := 0
 		load(w.x, x[b0*Dim:], nb, gi, 1)
-		load(rows(w.x, 2*nb+nb*1, nb, Dim), u[b0*Dim:], nb, gi, 1)
+		load(rows(w.x, nb, nb, Dim), u[b0*Dim:], nb, gi, 1)
 		for b := 0; b < nb; b++ {
-			load(rows(w.x, 2*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, gi, 1.0)
+			load(rows(w.x, 3*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, gi, 1.0)
 		}
 		clear(w.g32)
 		var cb, sb []float64
@@ -507,7 +529,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 		a, y := w.hDense, w.h
 		d1, d2 := w.hD1, w.hD2
 		_, _, _ = a, d1, d2
-		lo := nb * 512
+		lo := (nb) * 512
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 512; j++ {
 				k := b*512 + j
@@ -523,8 +545,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 func (m *Model) fwdReverse(w *Workspace, nb int) {
 	phiW := m.p[131072:131584] // phi.W [1 512], ising16_f32.maf:10:11
 	// ising16_f32.maf:9:16  h.dense = W·x, W ∈ R^(512×256)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
-	gemm.SgemmPacked(false, nb, 1, rows(w.x, 0, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 512), 512)
-	gemm.SgemmPacked(false, nb, 1, rows(w.x, 2*nb, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 2*nb, nb, 512), 512)
+	gemm.SgemmPacked(false, 2*nb, 1, rows(w.x, 0, 2*nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 0, 2*nb, 512), 512)
 	// ising16_f32.maf:9:9  h = lncosh(h.dense)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], w.hD3[:nb*512], rows(w.hDense, 0, nb, 512))
@@ -532,8 +553,8 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		a, y := w.hDense, w.h
 		d1, d2 := w.hD1, w.hD2
 		_, _, _ = a, d1, d2
-		lo := nb * 512
-		ta, ty := (2*nb)*512, (2*nb)*512
+		lo := (2 * nb) * 512
+		ta, ty := (nb)*512, (nb)*512
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 512; j++ {
 				k := b*512 + j
@@ -560,7 +581,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 		a, y := w.hDense, w.h
 		d1, d2 := w.hD1, w.hD2
 		_, _, _ = a, d1, d2
-		lo := nb * 512
+		lo := (nb) * 512
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 512; j++ {
 				k := b*512 + j
@@ -577,18 +598,18 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	phiW := m.p[131072:131584] // phi.W [1 512], ising16_f32.maf:10:11
 	// ising16_f32.maf:9:16  h.dense = W·x, W ∈ R^(512×256)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	gemm.SgemmPacked(false, nb, 1, rows(w.x, 0, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 512), 512)
-	gemm.SgemmPacked(false, nb+nb*1, 1, rows(w.x, 2*nb, nb+nb*1, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 2*nb, nb+nb*1, 512), 512)
+	gemm.SgemmPacked(false, 2*nb, 1, rows(w.x, 0, 2*nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 0, 2*nb, 512), 512)
+	gemm.SgemmPacked(false, nb*1, 1, rows(w.x, 3*nb, nb*1, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 3*nb, nb*1, 512), 512)
 	// ising16_f32.maf:9:9  h = lncosh(h.dense)
-	kern.RowsNorm2(w.hDenseQ, rows(w.hDense, 2*nb, nb*1, 512), nb, 1, 512)
+	kern.RowsNorm2(w.hDenseQ, rows(w.hDense, 3*nb, nb*1, 512), nb, 1, 512)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], w.hD3[:nb*512], rows(w.hDense, 0, nb, 512))
 	{
 		a, y := w.hDense, w.h
 		d1, d2 := w.hD1, w.hD2
 		_, _, _ = a, d1, d2
-		lo := nb * 512
-		ta, ty := (2*nb+nb*1)*512, (2*nb)*512
+		lo := (2 * nb) * 512
+		ta, ty := (nb)*512, (nb)*512
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 512; j++ {
 				k := b*512 + j
@@ -645,9 +666,9 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 			w.phiB[b] = float32(wt * c[b])
 		}
 		if s != nil {
-			w.phiB[nb+b] = float32(wt * s[b])
+			w.phiB[2*nb+b] = float32(wt * s[b])
 		}
-		w.phiB[2*nb+b] = float32(wt)
+		w.phiB[nb+b] = float32(wt)
 	}
 	// ising16_f32.maf:10:11  phi = W·h, W ∈ R^(1×512)  (reverse)
 	kern.AddOuter(rows(w.hB, 0, 3*nb, 512), rows(w.phiB, 0, 3*nb, 1), phiW, 3*nb, 512, 1)
@@ -655,8 +676,8 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	// ising16_f32.maf:9:9  h = lncosh(h.dense)  (reverse)
 	{
 		a, ab, yb := w.hDense, w.hDenseB, w.hB
-		lo := nb * 512
-		ta, tab, tyb := (2*nb)*512, (2*nb)*512, (2*nb)*512
+		lo := (2 * nb) * 512
+		ta, tab, tyb := (nb)*512, (nb)*512, (nb)*512
 		_, _ = a, ta
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 512; j++ {
@@ -671,10 +692,13 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	}
 	// ising16_f32.maf:9:16  h.dense = W·x, W ∈ R^(512×256)  (reverse)
 	gemm.SgemmPacked(false, nb, 1, rows(w.hDenseB, 0, nb, 512), 512, &m.hDenseBwd, 1, rows(w.xB, 0, nb, 256), 256)
-	blas32.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb, 512, rows(w.hDenseB, 0, nb, 512)), mat(nb, 256, rows(w.x, 0, nb, 256)), 1, mat(512, 256, gHDenseW))
-	blas32.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb, 512, rows(w.hDenseB, 2*nb, nb, 512)), mat(nb, 256, rows(w.x, 2*nb, nb, 256)), 1, mat(512, 256, gHDenseW))
-	// J̄_b = diag(2σ″ℓ̄)_b·W and J_x = I: W̄ += diag(Σ_b 2σ″ℓ̄)·W
-	kern.AddDiagShared(gHDenseW, w.hDenseE, hDenseW, nb, 512, Dim)
+	blas32.Gemm(blas.Trans, blas.NoTrans, 1, mat(2*nb, 512, rows(w.hDenseB, 0, 2*nb, 512)), mat(2*nb, 256, rows(w.x, 0, 2*nb, 256)), 1, mat(512, 256, gHDenseW))
+	// J̄_b = diag(2σ″ℓ̄)_b·W and J_x = I: W̄ += diag(Σ_b 2σ″ℓ̄)·W (or sum the coefficients, for FlushGrad)
+	if w.deferGrad {
+		kern.AccumCols(w.hDenseEAcc, w.hDenseE, nb, 512)
+	} else {
+		kern.AddDiagShared(gHDenseW, w.hDenseE, hDenseW, nb, 512, Dim)
+	}
 }
 
 // bwdHutchRev is the reverse sweep of fwdHutchRev: it seeds the output's cotangent
@@ -694,9 +718,9 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 			w.phiB[b] = float32(wt * c[b])
 		}
 		if s != nil {
-			w.phiB[nb+b] = float32(wt * s[b])
+			w.phiB[2*nb+b] = float32(wt * s[b])
 		}
-		w.phiB[2*nb+b] = float32(wt)
+		w.phiB[nb+b] = float32(wt)
 	}
 	// ising16_f32.maf:10:11  phi = W·h, W ∈ R^(1×512)  (reverse)
 	kern.AddOuter(rows(w.hB, 0, 3*nb, 512), rows(w.phiB, 0, 3*nb, 1), phiW, 3*nb, 512, 1)
@@ -704,8 +728,8 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	// ising16_f32.maf:9:9  h = lncosh(h.dense)  (reverse)
 	{
 		a, ab, yb := w.hDense, w.hDenseB, w.hB
-		lo := nb * 512
-		ta, tab, tyb := (2*nb+nb*1)*512, (2*nb+nb*1)*512, (2*nb)*512
+		lo := (2 * nb) * 512
+		ta, tab, tyb := (nb)*512, (nb)*512, (nb)*512
 		_, _ = a, ta
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 512; j++ {
@@ -718,11 +742,11 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 			}
 		}
 	}
-	kern.RowsScaleAdd(rows(w.hDenseB, 2*nb, nb*1, 512), rows(w.hDense, 2*nb, nb*1, 512), w.hDenseE, nb, 1, 512)
+	kern.RowsScaleAdd(rows(w.hDenseB, 3*nb, nb*1, 512), rows(w.hDense, 3*nb, nb*1, 512), w.hDenseE, nb, 1, 512)
 	// ising16_f32.maf:9:16  h.dense = W·x, W ∈ R^(512×256)  (reverse)
 	gemm.SgemmPacked(false, nb, 1, rows(w.hDenseB, 0, nb, 512), 512, &m.hDenseBwd, 1, rows(w.xB, 0, nb, 256), 256)
-	blas32.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb, 512, rows(w.hDenseB, 0, nb, 512)), mat(nb, 256, rows(w.x, 0, nb, 256)), 1, mat(512, 256, gHDenseW))
-	blas32.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb+nb*1, 512, rows(w.hDenseB, 2*nb, nb+nb*1, 512)), mat(nb+nb*1, 256, rows(w.x, 2*nb, nb+nb*1, 256)), 1, mat(512, 256, gHDenseW))
+	blas32.Gemm(blas.Trans, blas.NoTrans, 1, mat(2*nb, 512, rows(w.hDenseB, 0, 2*nb, 512)), mat(2*nb, 256, rows(w.x, 0, 2*nb, 256)), 1, mat(512, 256, gHDenseW))
+	blas32.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*1, 512, rows(w.hDenseB, 3*nb, nb*1, 512)), mat(nb*1, 256, rows(w.x, 3*nb, nb*1, 256)), 1, mat(512, 256, gHDenseW))
 }
 
 // rows returns nr rows of length n starting at row r0 of buf.

@@ -155,30 +155,51 @@ func (m *Model) Program() *ir.Program {
 // Workspace holds every buffer the methods use, sized for one chunk of samples.
 // A Workspace must not be shared between goroutines.
 type Workspace struct {
-	max     int       // MaxBatch
-	c       int       // samples per chunk
-	x       []float64 // x rows: values, ℓ, 1 Jacobian rows per sample, tangents
-	xB      []float64 // cotangents of x
-	xQ      []float64 // squared Jacobian row norms of x
-	hDense  []float64 // h.dense rows: values, ℓ, 1 Jacobian rows per sample, tangents
-	hDenseB []float64 // cotangents of h.dense
-	hDenseQ []float64 // squared Jacobian row norms of h.dense
-	hDenseE []float64 // 2σ″ℓ̄ coefficients of h.dense's Jacobian cotangent
-	h       []float64 // h rows: values, ℓ, 0 Jacobian rows per sample, tangents
-	hB      []float64 // cotangents of h
-	hD1     []float64 // σ′ of h
-	hD2     []float64 // σ″ of h
-	hD3     []float64 // σ‴ of h
-	phi     []float64 // phi rows: values, ℓ, 0 Jacobian rows per sample, tangents
-	phiB    []float64 // cotangents of phi
-	cols    []float64 // im2col scratch
-	rd      []float64 // row-dot scratch
+	max        int       // MaxBatch
+	c          int       // samples per chunk
+	deferGrad  bool      // see DeferGrad
+	x          []float64 // x rows: values, ℓ, 1 Jacobian rows per sample, tangents
+	xB         []float64 // cotangents of x
+	xQ         []float64 // squared Jacobian row norms of x
+	hDense     []float64 // h.dense rows: values, ℓ, 1 Jacobian rows per sample, tangents
+	hDenseB    []float64 // cotangents of h.dense
+	hDenseQ    []float64 // squared Jacobian row norms of h.dense
+	hDenseE    []float64 // 2σ″ℓ̄ coefficients of h.dense's Jacobian cotangent
+	hDenseEAcc []float64 // deferred Σ 2σ″ℓ̄ of h.dense (see FlushGrad)
+	h          []float64 // h rows: values, ℓ, 0 Jacobian rows per sample, tangents
+	hB         []float64 // cotangents of h
+	hD1        []float64 // σ′ of h
+	hD2        []float64 // σ″ of h
+	hD3        []float64 // σ‴ of h
+	phi        []float64 // phi rows: values, ℓ, 0 Jacobian rows per sample, tangents
+	phiB       []float64 // cotangents of phi
+	cols       []float64 // im2col scratch
+	rd         []float64 // row-dot scratch
 }
 
 // MaxBatch returns the largest batch the workspace was made for.
 func (w *Workspace) MaxBatch() int {
 	return w.max
 }
+
+// DeferGrad turns deferral of sample-independent gradient terms on or off (see
+// runtime.GradDeferrer); with it on, call FlushGrad after the last Reverse.
+func (m *Model) DeferGrad(ws runtime.Workspace, on bool) {
+	ws.(*Workspace).deferGrad = on
+}
+
+// FlushGrad adds the deferred gradient terms to dtheta and resets them. It does
+// not allocate.
+func (m *Model) FlushGrad(ws runtime.Workspace, dtheta []float64) {
+	w := ws.(*Workspace)
+	_ = w
+	if len(dtheta) != NumParams {
+		panic("mnist: len(dtheta) != NumParams")
+	}
+	kern.AddDiagRows(dtheta[0:802816], w.hDenseEAcc, m.theta[0:802816], 1024, Dim)
+}
+
+var _ runtime.GradDeferrer = (*Model)(nil)
 
 // NewWorkspace allocates the buffers for batches of up to maxBatch samples.
 // It is the only allocating call besides New.
@@ -195,6 +216,7 @@ func (m *Model) NewWorkspace(maxBatch int) runtime.Workspace {
 	w.hDenseB = make([]float64, c*4*1024)
 	w.hDenseQ = make([]float64, c*1024)
 	w.hDenseE = make([]float64, c*1024)
+	w.hDenseEAcc = make([]float64, 1024)
 	w.h = make([]float64, c*3*1024)
 	w.hB = make([]float64, c*3*1024)
 	w.hD1 = make([]float64, c*1024)
@@ -404,7 +426,7 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 		nb := min(w.c, B-b0)
 		gi := 0
 		load(w.x, x[b0*Dim:], nb, gi, 1)
-		load(rows(w.x, 2*nb, nb, Dim), u[b0*Dim:], nb, gi, 1)
+		load(rows(w.x, nb, nb, Dim), u[b0*Dim:], nb, gi, 1)
 		var cb, sb []float64
 		if c != nil {
 			cb = c[b0 : b0+nb]
@@ -452,9 +474,9 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 		nb := min(w.c, B-b0)
 		gi := 0
 		load(w.x, x[b0*Dim:], nb, gi, 1)
-		load(rows(w.x, 2*nb+nb*1, nb, Dim), u[b0*Dim:], nb, gi, 1)
+		load(rows(w.x, nb, nb, Dim), u[b0*Dim:], nb, gi, 1)
 		for b := 0; b < nb; b++ {
-			load(rows(w.x, 2*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, gi, 1.0)
+			load(rows(w.x, 3*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, gi, 1.0)
 		}
 		var cb, sb []float64
 		if c != nil {
@@ -497,7 +519,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 		a, y := w.hDense, w.h
 		d1, d2 := w.hD1, w.hD2
 		_, _, _ = a, d1, d2
-		lo := nb * 1024
+		lo := (nb) * 1024
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 1024; j++ {
 				k := b*1024 + j
@@ -514,8 +536,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	hDenseB := m.p[802816:803840] // h.dense.b [1024], mnist.maf:11:18
 	phiW := m.p[803840:804864]    // phi.W [1 1024], mnist.maf:13:11
 	// mnist.maf:11:18  h.dense = W·x + b, W ∈ R^(1024×784)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
-	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 784), 784, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 1024), 1024)
-	gemm.DgemmPacked(false, nb, 1, rows(w.x, 2*nb, nb, 784), 784, &m.hDenseFwd, 0, rows(w.hDense, 2*nb, nb, 1024), 1024)
+	gemm.DgemmPacked(false, 2*nb, 1, rows(w.x, 0, 2*nb, 784), 784, &m.hDenseFwd, 0, rows(w.hDense, 0, 2*nb, 1024), 1024)
 	kern.AddBias(rows(w.hDense, 0, nb, 1024), hDenseB, nb, 1024)
 	// mnist.maf:11:9  h = softplus(h.dense)
 	// σ, σ′, σ″, σ‴ for the value rows
@@ -524,8 +545,8 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		a, y := w.hDense, w.h
 		d1, d2 := w.hD1, w.hD2
 		_, _, _ = a, d1, d2
-		lo := nb * 1024
-		ta, ty := (2*nb)*1024, (2*nb)*1024
+		lo := (2 * nb) * 1024
+		ta, ty := (nb)*1024, (nb)*1024
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 1024; j++ {
 				k := b*1024 + j
@@ -554,7 +575,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 		a, y := w.hDense, w.h
 		d1, d2 := w.hD1, w.hD2
 		_, _, _ = a, d1, d2
-		lo := nb * 1024
+		lo := (nb) * 1024
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 1024; j++ {
 				k := b*1024 + j
@@ -572,19 +593,19 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	hDenseB := m.p[802816:803840] // h.dense.b [1024], mnist.maf:11:18
 	phiW := m.p[803840:804864]    // phi.W [1 1024], mnist.maf:13:11
 	// mnist.maf:11:18  h.dense = W·x + b, W ∈ R^(1024×784)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 784), 784, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 1024), 1024)
-	gemm.DgemmPacked(false, nb+nb*1, 1, rows(w.x, 2*nb, nb+nb*1, 784), 784, &m.hDenseFwd, 0, rows(w.hDense, 2*nb, nb+nb*1, 1024), 1024)
+	gemm.DgemmPacked(false, 2*nb, 1, rows(w.x, 0, 2*nb, 784), 784, &m.hDenseFwd, 0, rows(w.hDense, 0, 2*nb, 1024), 1024)
+	gemm.DgemmPacked(false, nb*1, 1, rows(w.x, 3*nb, nb*1, 784), 784, &m.hDenseFwd, 0, rows(w.hDense, 3*nb, nb*1, 1024), 1024)
 	kern.AddBias(rows(w.hDense, 0, nb, 1024), hDenseB, nb, 1024)
 	// mnist.maf:11:9  h = softplus(h.dense)
-	kern.RowsNorm2(w.hDenseQ, rows(w.hDense, 2*nb, nb*1, 1024), nb, 1, 1024)
+	kern.RowsNorm2(w.hDenseQ, rows(w.hDense, 3*nb, nb*1, 1024), nb, 1, 1024)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.SoftplusN(rows(w.h, 0, nb, 1024), w.hD1[:nb*1024], w.hD2[:nb*1024], w.hD3[:nb*1024], rows(w.hDense, 0, nb, 1024))
 	{
 		a, y := w.hDense, w.h
 		d1, d2 := w.hD1, w.hD2
 		_, _, _ = a, d1, d2
-		lo := nb * 1024
-		ta, ty := (2*nb+nb*1)*1024, (2*nb)*1024
+		lo := (2 * nb) * 1024
+		ta, ty := (nb)*1024, (nb)*1024
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 1024; j++ {
 				k := b*1024 + j
@@ -642,9 +663,9 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 			w.phiB[b] = wt * c[b]
 		}
 		if s != nil {
-			w.phiB[nb+b] = wt * s[b]
+			w.phiB[2*nb+b] = wt * s[b]
 		}
-		w.phiB[2*nb+b] = wt
+		w.phiB[nb+b] = wt
 	}
 	// mnist.maf:13:11  phi = W·h, W ∈ R^(1×1024)  (reverse)
 	kern.AddOuter(rows(w.hB, 0, 3*nb, 1024), rows(w.phiB, 0, 3*nb, 1), phiW, 3*nb, 1024, 1)
@@ -652,8 +673,8 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	// mnist.maf:11:9  h = softplus(h.dense)  (reverse)
 	{
 		a, ab, yb := w.hDense, w.hDenseB, w.hB
-		lo := nb * 1024
-		ta, tab, tyb := (2*nb)*1024, (2*nb)*1024, (2*nb)*1024
+		lo := (2 * nb) * 1024
+		ta, tab, tyb := (nb)*1024, (nb)*1024, (nb)*1024
 		_, _ = a, ta
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 1024; j++ {
@@ -668,10 +689,13 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	}
 	// mnist.maf:11:18  h.dense = W·x + b, W ∈ R^(1024×784)  (reverse)
 	gemm.DgemmPacked(false, nb, 1, rows(w.hDenseB, 0, nb, 1024), 1024, &m.hDenseBwd, 1, rows(w.xB, 0, nb, 784), 784)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb, 1024, rows(w.hDenseB, 0, nb, 1024)), mat(nb, 784, rows(w.x, 0, nb, 784)), 1, mat(1024, 784, gHDenseW))
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb, 1024, rows(w.hDenseB, 2*nb, nb, 1024)), mat(nb, 784, rows(w.x, 2*nb, nb, 784)), 1, mat(1024, 784, gHDenseW))
-	// J̄_b = diag(2σ″ℓ̄)_b·W and J_x = I: W̄ += diag(Σ_b 2σ″ℓ̄)·W
-	kern.AddDiagShared(gHDenseW, w.hDenseE, hDenseW, nb, 1024, Dim)
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(2*nb, 1024, rows(w.hDenseB, 0, 2*nb, 1024)), mat(2*nb, 784, rows(w.x, 0, 2*nb, 784)), 1, mat(1024, 784, gHDenseW))
+	// J̄_b = diag(2σ″ℓ̄)_b·W and J_x = I: W̄ += diag(Σ_b 2σ″ℓ̄)·W (or sum the coefficients, for FlushGrad)
+	if w.deferGrad {
+		kern.AccumCols(w.hDenseEAcc, w.hDenseE, nb, 1024)
+	} else {
+		kern.AddDiagShared(gHDenseW, w.hDenseE, hDenseW, nb, 1024, Dim)
+	}
 	kern.SumRows(gHDenseB, rows(w.hDenseB, 0, nb, 1024), nb, 1024)
 }
 
@@ -693,9 +717,9 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 			w.phiB[b] = wt * c[b]
 		}
 		if s != nil {
-			w.phiB[nb+b] = wt * s[b]
+			w.phiB[2*nb+b] = wt * s[b]
 		}
-		w.phiB[2*nb+b] = wt
+		w.phiB[nb+b] = wt
 	}
 	// mnist.maf:13:11  phi = W·h, W ∈ R^(1×1024)  (reverse)
 	kern.AddOuter(rows(w.hB, 0, 3*nb, 1024), rows(w.phiB, 0, 3*nb, 1), phiW, 3*nb, 1024, 1)
@@ -703,8 +727,8 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	// mnist.maf:11:9  h = softplus(h.dense)  (reverse)
 	{
 		a, ab, yb := w.hDense, w.hDenseB, w.hB
-		lo := nb * 1024
-		ta, tab, tyb := (2*nb+nb*1)*1024, (2*nb+nb*1)*1024, (2*nb)*1024
+		lo := (2 * nb) * 1024
+		ta, tab, tyb := (nb)*1024, (nb)*1024, (nb)*1024
 		_, _ = a, ta
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 1024; j++ {
@@ -717,11 +741,11 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 			}
 		}
 	}
-	kern.RowsScaleAdd(rows(w.hDenseB, 2*nb, nb*1, 1024), rows(w.hDense, 2*nb, nb*1, 1024), w.hDenseE, nb, 1, 1024)
+	kern.RowsScaleAdd(rows(w.hDenseB, 3*nb, nb*1, 1024), rows(w.hDense, 3*nb, nb*1, 1024), w.hDenseE, nb, 1, 1024)
 	// mnist.maf:11:18  h.dense = W·x + b, W ∈ R^(1024×784)  (reverse)
 	gemm.DgemmPacked(false, nb, 1, rows(w.hDenseB, 0, nb, 1024), 1024, &m.hDenseBwd, 1, rows(w.xB, 0, nb, 784), 784)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb, 1024, rows(w.hDenseB, 0, nb, 1024)), mat(nb, 784, rows(w.x, 0, nb, 784)), 1, mat(1024, 784, gHDenseW))
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb+nb*1, 1024, rows(w.hDenseB, 2*nb, nb+nb*1, 1024)), mat(nb+nb*1, 784, rows(w.x, 2*nb, nb+nb*1, 784)), 1, mat(1024, 784, gHDenseW))
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(2*nb, 1024, rows(w.hDenseB, 0, 2*nb, 1024)), mat(2*nb, 784, rows(w.x, 0, 2*nb, 784)), 1, mat(1024, 784, gHDenseW))
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*1, 1024, rows(w.hDenseB, 3*nb, nb*1, 1024)), mat(nb*1, 784, rows(w.x, 3*nb, nb*1, 784)), 1, mat(1024, 784, gHDenseW))
 	kern.SumRows(gHDenseB, rows(w.hDenseB, 0, nb, 1024), nb, 1024)
 }
 

@@ -188,57 +188,78 @@ func (m *Model) Program() *ir.Program {
 // Workspace holds every buffer the methods use, sized for one chunk of samples.
 // A Workspace must not be shared between goroutines.
 type Workspace struct {
-	max      int       // MaxBatch
-	c        int       // samples per chunk
-	x        []float64 // x rows: values, ℓ, 1 Jacobian rows per sample, tangents
-	xB       []float64 // cotangents of x
-	xQ       []float64 // squared Jacobian row norms of x
-	h1Dense  []float64 // h1.dense rows: values, ℓ, 1 Jacobian rows per sample, tangents
-	h1DenseB []float64 // cotangents of h1.dense
-	h1DenseQ []float64 // squared Jacobian row norms of h1.dense
-	h1DenseE []float64 // 2σ″ℓ̄ coefficients of h1.dense's Jacobian cotangent
-	h1       []float64 // h1 rows: values, ℓ, 1 Jacobian rows per sample, tangents
-	h1B      []float64 // cotangents of h1
-	h1D1     []float64 // σ′ of h1
-	h1D2     []float64 // σ″ of h1
-	h1D3     []float64 // σ‴ of h1
-	h1Q      []float64 // squared Jacobian row norms of h1
-	h1E      []float64 // 2σ″ℓ̄ coefficients of h1's Jacobian cotangent
-	h2Dense  []float64 // h2.dense rows: values, ℓ, 784 Jacobian rows per sample, tangents
-	h2DenseB []float64 // cotangents of h2.dense
-	h2DenseQ []float64 // squared Jacobian row norms of h2.dense
-	h2DenseE []float64 // 2σ″ℓ̄ coefficients of h2.dense's Jacobian cotangent
-	h2DenseG []float64 // per-sample Gram matrices J·Jᵀ of h2.dense
-	h2       []float64 // h2 rows: values, ℓ, 784 Jacobian rows per sample, tangents
-	h2B      []float64 // cotangents of h2
-	h2D1     []float64 // σ′ of h2
-	h2D2     []float64 // σ″ of h2
-	h2D3     []float64 // σ‴ of h2
-	h2Q      []float64 // squared Jacobian row norms of h2
-	h2E      []float64 // 2σ″ℓ̄ coefficients of h2's Jacobian cotangent
-	h2G      []float64 // per-sample Gram matrices J·Jᵀ of h2
-	h3Dense  []float64 // h3.dense rows: values, ℓ, 784 Jacobian rows per sample, tangents
-	h3DenseB []float64 // cotangents of h3.dense
-	h3DenseQ []float64 // squared Jacobian row norms of h3.dense
-	h3DenseE []float64 // 2σ″ℓ̄ coefficients of h3.dense's Jacobian cotangent
-	h3DenseG []float64 // per-sample Gram matrices J·Jᵀ of h3.dense
-	h3       []float64 // h3 rows: values, ℓ, 0 Jacobian rows per sample, tangents
-	h3B      []float64 // cotangents of h3
-	h3D1     []float64 // σ′ of h3
-	h3D2     []float64 // σ″ of h3
-	h3D3     []float64 // σ‴ of h3
-	phi      []float64 // phi rows: values, ℓ, 0 Jacobian rows per sample, tangents
-	phiB     []float64 // cotangents of phi
-	cols     []float64 // im2col scratch
-	rd       []float64 // row-dot scratch
-	panel    []float64 // one sample's diag(d)·Wᵀ panel
-	wtmp     []float64 // one sample's weight-gradient block
+	max         int       // MaxBatch
+	c           int       // samples per chunk
+	deferGrad   bool      // see DeferGrad
+	x           []float64 // x rows: values, ℓ, 1 Jacobian rows per sample, tangents
+	xB          []float64 // cotangents of x
+	xQ          []float64 // squared Jacobian row norms of x
+	h1Dense     []float64 // h1.dense rows: values, ℓ, 1 Jacobian rows per sample, tangents
+	h1DenseB    []float64 // cotangents of h1.dense
+	h1DenseQ    []float64 // squared Jacobian row norms of h1.dense
+	h1DenseE    []float64 // 2σ″ℓ̄ coefficients of h1.dense's Jacobian cotangent
+	h1DenseEAcc []float64 // deferred Σ 2σ″ℓ̄ of h1.dense (see FlushGrad)
+	h1          []float64 // h1 rows: values, ℓ, 1 Jacobian rows per sample, tangents
+	h1B         []float64 // cotangents of h1
+	h1D1        []float64 // σ′ of h1
+	h1D2        []float64 // σ″ of h1
+	h1D3        []float64 // σ‴ of h1
+	h1Q         []float64 // squared Jacobian row norms of h1
+	h1E         []float64 // 2σ″ℓ̄ coefficients of h1's Jacobian cotangent
+	h2Dense     []float64 // h2.dense rows: values, ℓ, 784 Jacobian rows per sample, tangents
+	h2DenseB    []float64 // cotangents of h2.dense
+	h2DenseQ    []float64 // squared Jacobian row norms of h2.dense
+	h2DenseE    []float64 // 2σ″ℓ̄ coefficients of h2.dense's Jacobian cotangent
+	h2DenseG    []float64 // per-sample Gram matrices J·Jᵀ of h2.dense
+	h2          []float64 // h2 rows: values, ℓ, 784 Jacobian rows per sample, tangents
+	h2B         []float64 // cotangents of h2
+	h2D1        []float64 // σ′ of h2
+	h2D2        []float64 // σ″ of h2
+	h2D3        []float64 // σ‴ of h2
+	h2Q         []float64 // squared Jacobian row norms of h2
+	h2E         []float64 // 2σ″ℓ̄ coefficients of h2's Jacobian cotangent
+	h2G         []float64 // per-sample Gram matrices J·Jᵀ of h2
+	h3Dense     []float64 // h3.dense rows: values, ℓ, 784 Jacobian rows per sample, tangents
+	h3DenseB    []float64 // cotangents of h3.dense
+	h3DenseQ    []float64 // squared Jacobian row norms of h3.dense
+	h3DenseE    []float64 // 2σ″ℓ̄ coefficients of h3.dense's Jacobian cotangent
+	h3DenseG    []float64 // per-sample Gram matrices J·Jᵀ of h3.dense
+	h3          []float64 // h3 rows: values, ℓ, 0 Jacobian rows per sample, tangents
+	h3B         []float64 // cotangents of h3
+	h3D1        []float64 // σ′ of h3
+	h3D2        []float64 // σ″ of h3
+	h3D3        []float64 // σ‴ of h3
+	phi         []float64 // phi rows: values, ℓ, 0 Jacobian rows per sample, tangents
+	phiB        []float64 // cotangents of phi
+	cols        []float64 // im2col scratch
+	rd          []float64 // row-dot scratch
+	panel       []float64 // one sample's diag(d)·Wᵀ panel
+	wtmp        []float64 // one sample's weight-gradient block
 }
 
 // MaxBatch returns the largest batch the workspace was made for.
 func (w *Workspace) MaxBatch() int {
 	return w.max
 }
+
+// DeferGrad turns deferral of sample-independent gradient terms on or off (see
+// runtime.GradDeferrer); with it on, call FlushGrad after the last Reverse.
+func (m *Model) DeferGrad(ws runtime.Workspace, on bool) {
+	ws.(*Workspace).deferGrad = on
+}
+
+// FlushGrad adds the deferred gradient terms to dtheta and resets them. It does
+// not allocate.
+func (m *Model) FlushGrad(ws runtime.Workspace, dtheta []float64) {
+	w := ws.(*Workspace)
+	_ = w
+	if len(dtheta) != NumParams {
+		panic("narrow: len(dtheta) != NumParams")
+	}
+	kern.AddDiagRows(dtheta[0:37632], w.h1DenseEAcc, m.theta[0:37632], 48, Dim)
+}
+
+var _ runtime.GradDeferrer = (*Model)(nil)
 
 // NewWorkspace allocates the buffers for batches of up to maxBatch samples.
 // It is the only allocating call besides New.
@@ -255,6 +276,7 @@ func (m *Model) NewWorkspace(maxBatch int) runtime.Workspace {
 	w.h1DenseB = make([]float64, c*787*48)
 	w.h1DenseQ = make([]float64, c*48)
 	w.h1DenseE = make([]float64, c*48)
+	w.h1DenseEAcc = make([]float64, 48)
 	w.h1 = make([]float64, c*4*48)
 	w.h1B = make([]float64, c*787*48)
 	w.h1D1 = make([]float64, c*48)
@@ -491,7 +513,7 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 		nb := min(w.c, B-b0)
 		gi := 0
 		load(w.x, x[b0*Dim:], nb, gi, 1)
-		load(rows(w.x, 2*nb, nb, Dim), u[b0*Dim:], nb, gi, 1)
+		load(rows(w.x, nb, nb, Dim), u[b0*Dim:], nb, gi, 1)
 		var cb, sb []float64
 		if c != nil {
 			cb = c[b0 : b0+nb]
@@ -539,9 +561,9 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 		nb := min(w.c, B-b0)
 		gi := 0
 		load(w.x, x[b0*Dim:], nb, gi, 1)
-		load(rows(w.x, 2*nb+nb*1, nb, Dim), u[b0*Dim:], nb, gi, 1)
+		load(rows(w.x, nb, nb, Dim), u[b0*Dim:], nb, gi, 1)
 		for b := 0; b < nb; b++ {
-			load(rows(w.x, 2*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, gi, 1.0)
+			load(rows(w.x, 3*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, gi, 1.0)
 		}
 		var cb, sb []float64
 		if c != nil {
@@ -602,7 +624,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 		a, y := w.h1Dense, w.h1
 		d1, d2 := w.h1D1, w.h1D2
 		_, _, _ = a, d1, d2
-		lo := nb * 48
+		lo := (nb) * 48
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 48; j++ {
 				k := b*48 + j
@@ -626,7 +648,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 		a, y := w.h2Dense, w.h2
 		d1, d2 := w.h2D1, w.h2D2
 		_, _, _ = a, d1, d2
-		lo := nb * 48
+		lo := (nb) * 48
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 48; j++ {
 				k := b*48 + j
@@ -649,7 +671,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 		a, y := w.h3Dense, w.h3
 		d1, d2 := w.h3D1, w.h3D2
 		_, _, _ = a, d1, d2
-		lo := nb * 32
+		lo := (nb) * 32
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 32; j++ {
 				k := b*32 + j
@@ -671,8 +693,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	h3DenseB := m.p[41568:41600] // h3.dense.b [32], narrow.maf:12:16
 	phiW := m.p[41600:41632]     // phi.W [1 32], narrow.maf:13:11
 	// narrow.maf:10:15  h1.dense = W·x + b, W ∈ R^(48×784)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
-	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, nb, 48), 48)
-	gemm.DgemmPacked(false, nb, 1, rows(w.x, 2*nb, nb, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 2*nb, nb, 48), 48)
+	gemm.DgemmPacked(false, 2*nb, 1, rows(w.x, 0, 2*nb, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, 2*nb, 48), 48)
 	kern.AddBias(rows(w.h1Dense, 0, nb, 48), h1DenseB, nb, 48)
 	// narrow.maf:10:10  h1 = tanh(h1.dense)  [J: closed form: J_b = diag(σ′(a_b))·W, never materialised]
 	// σ, σ′, σ″, σ‴ for the value rows
@@ -681,8 +702,8 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		a, y := w.h1Dense, w.h1
 		d1, d2 := w.h1D1, w.h1D2
 		_, _, _ = a, d1, d2
-		lo := nb * 48
-		ta, ty := (2*nb)*48, (2*nb)*48
+		lo := (2 * nb) * 48
+		ta, ty := (nb)*48, (nb)*48
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 48; j++ {
 				k := b*48 + j
@@ -692,24 +713,23 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		}
 	}
 	// narrow.maf:11:19  h2.dense = W·h1 + b, W ∈ R^(48×48)  [J: forward Laplacian: per-sample GEMM J_b = Wᵀ_prev·diag(d_b)·Wᵀ into 784 tangent rows]
-	gemm.DgemmPacked(false, 2*nb, 1, rows(w.h1, 0, 2*nb, 48), 48, &m.h2DenseFwd, 0, rows(w.h2Dense, 0, 2*nb, 48), 48)
-	gemm.DgemmPacked(false, nb, 1, rows(w.h1, 2*nb, nb, 48), 48, &m.h2DenseFwd, 0, rows(w.h2Dense, 2*nb+nb*784, nb, 48), 48)
+	gemm.DgemmPacked(false, 3*nb, 1, rows(w.h1, 0, 3*nb, 48), 48, &m.h2DenseFwd, 0, rows(w.h2Dense, 0, 3*nb, 48), 48)
 	kern.AddBias(rows(w.h2Dense, 0, nb, 48), h2DenseB, nb, 48)
 	// J_b = Wᵀ_prev·diag(σ′_b)·Wᵀ (tangent-major), one GEMM per sample
 	for b := 0; b < nb; b++ {
 		kern.ScaledPanel(w.panel, rows(w.h1D1, b, 1, 48), h2DenseW, 1, 48, 48)
-		blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(48, Dim, h1DenseW), mat(48, 48, w.panel), 0, mat(Dim, 48, rows(w.h2Dense, 2*nb+b*784, Dim, 48)))
+		blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(48, Dim, h1DenseW), mat(48, 48, w.panel), 0, mat(Dim, 48, rows(w.h2Dense, 3*nb+b*784, Dim, 48)))
 	}
 	// narrow.maf:11:10  h2 = softplus(h2.dense)  [J: forward Laplacian: 784 tangent rows per sample, GEMM over the batch]
-	kern.RowsNorm2(w.h2DenseQ, rows(w.h2Dense, 2*nb, nb*784, 48), nb, 784, 48)
+	kern.RowsNorm2(w.h2DenseQ, rows(w.h2Dense, 3*nb, nb*784, 48), nb, 784, 48)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.SoftplusN(rows(w.h2, 0, nb, 48), w.h2D1[:nb*48], w.h2D2[:nb*48], w.h2D3[:nb*48], rows(w.h2Dense, 0, nb, 48))
 	{
 		a, y := w.h2Dense, w.h2
 		d1, d2 := w.h2D1, w.h2D2
 		_, _, _ = a, d1, d2
-		lo := nb * 48
-		ta, ty := (2*nb+nb*784)*48, (2*nb+nb*784)*48
+		lo := (2 * nb) * 48
+		ta, ty := (nb)*48, (nb)*48
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 48; j++ {
 				k := b*48 + j
@@ -719,20 +739,20 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 			}
 		}
 	}
-	kern.RowsScale(rows(w.h2, 2*nb, nb*784, 48), rows(w.h2Dense, 2*nb, nb*784, 48), w.h2D1, nb, 784, 48)
+	kern.RowsScale(rows(w.h2, 3*nb, nb*784, 48), rows(w.h2Dense, 3*nb, nb*784, 48), w.h2D1, nb, 784, 48)
 	// narrow.maf:12:16  h3.dense = W·h2 + b, W ∈ R^(32×48)  [J: forward Laplacian: 784 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, 3*nb+nb*784, 1, rows(w.h2, 0, 3*nb+nb*784, 48), 48, &m.h3DenseFwd, 0, rows(w.h3Dense, 0, 3*nb+nb*784, 32), 32)
 	kern.AddBias(rows(w.h3Dense, 0, nb, 32), h3DenseB, nb, 32)
 	// narrow.maf:12:10  h3 = swish(h3.dense)
-	kern.RowsNorm2(w.h3DenseQ, rows(w.h3Dense, 2*nb, nb*784, 32), nb, 784, 32)
+	kern.RowsNorm2(w.h3DenseQ, rows(w.h3Dense, 3*nb, nb*784, 32), nb, 784, 32)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.SwishN(rows(w.h3, 0, nb, 32), w.h3D1[:nb*32], w.h3D2[:nb*32], w.h3D3[:nb*32], rows(w.h3Dense, 0, nb, 32))
 	{
 		a, y := w.h3Dense, w.h3
 		d1, d2 := w.h3D1, w.h3D2
 		_, _, _ = a, d1, d2
-		lo := nb * 32
-		ta, ty := (2*nb+nb*784)*32, (2*nb)*32
+		lo := (2 * nb) * 32
+		ta, ty := (nb)*32, (nb)*32
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 32; j++ {
 				k := b*32 + j
@@ -764,7 +784,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 		a, y := w.h1Dense, w.h1
 		d1, d2 := w.h1D1, w.h1D2
 		_, _, _ = a, d1, d2
-		lo := nb * 48
+		lo := (nb) * 48
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 48; j++ {
 				k := b*48 + j
@@ -785,7 +805,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 		a, y := w.h2Dense, w.h2
 		d1, d2 := w.h2D1, w.h2D2
 		_, _, _ = a, d1, d2
-		lo := nb * 48
+		lo := (nb) * 48
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 48; j++ {
 				k := b*48 + j
@@ -806,7 +826,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 		a, y := w.h3Dense, w.h3
 		d1, d2 := w.h3D1, w.h3D2
 		_, _, _ = a, d1, d2
-		lo := nb * 32
+		lo := (nb) * 32
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 32; j++ {
 				k := b*32 + j
@@ -826,19 +846,19 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	h3DenseB := m.p[41568:41600] // h3.dense.b [32], narrow.maf:12:16
 	phiW := m.p[41600:41632]     // phi.W [1 32], narrow.maf:13:11
 	// narrow.maf:10:15  h1.dense = W·x + b, W ∈ R^(48×784)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, nb, 48), 48)
-	gemm.DgemmPacked(false, nb+nb*1, 1, rows(w.x, 2*nb, nb+nb*1, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 2*nb, nb+nb*1, 48), 48)
+	gemm.DgemmPacked(false, 2*nb, 1, rows(w.x, 0, 2*nb, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, 2*nb, 48), 48)
+	gemm.DgemmPacked(false, nb*1, 1, rows(w.x, 3*nb, nb*1, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 3*nb, nb*1, 48), 48)
 	kern.AddBias(rows(w.h1Dense, 0, nb, 48), h1DenseB, nb, 48)
 	// narrow.maf:10:10  h1 = tanh(h1.dense)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	kern.RowsNorm2(w.h1DenseQ, rows(w.h1Dense, 2*nb, nb*1, 48), nb, 1, 48)
+	kern.RowsNorm2(w.h1DenseQ, rows(w.h1Dense, 3*nb, nb*1, 48), nb, 1, 48)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.TanhN(rows(w.h1, 0, nb, 48), w.h1D1[:nb*48], w.h1D2[:nb*48], w.h1D3[:nb*48], rows(w.h1Dense, 0, nb, 48))
 	{
 		a, y := w.h1Dense, w.h1
 		d1, d2 := w.h1D1, w.h1D2
 		_, _, _ = a, d1, d2
-		lo := nb * 48
-		ta, ty := (2*nb+nb*1)*48, (2*nb+nb*1)*48
+		lo := (2 * nb) * 48
+		ta, ty := (nb)*48, (nb)*48
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 48; j++ {
 				k := b*48 + j
@@ -848,20 +868,20 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 			}
 		}
 	}
-	kern.RowsScale(rows(w.h1, 2*nb, nb*1, 48), rows(w.h1Dense, 2*nb, nb*1, 48), w.h1D1, nb, 1, 48)
+	kern.RowsScale(rows(w.h1, 3*nb, nb*1, 48), rows(w.h1Dense, 3*nb, nb*1, 48), w.h1D1, nb, 1, 48)
 	// narrow.maf:11:19  h2.dense = W·h1 + b, W ∈ R^(48×48)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, 3*nb+nb*1, 1, rows(w.h1, 0, 3*nb+nb*1, 48), 48, &m.h2DenseFwd, 0, rows(w.h2Dense, 0, 3*nb+nb*1, 48), 48)
 	kern.AddBias(rows(w.h2Dense, 0, nb, 48), h2DenseB, nb, 48)
 	// narrow.maf:11:10  h2 = softplus(h2.dense)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	kern.RowsNorm2(w.h2DenseQ, rows(w.h2Dense, 2*nb, nb*1, 48), nb, 1, 48)
+	kern.RowsNorm2(w.h2DenseQ, rows(w.h2Dense, 3*nb, nb*1, 48), nb, 1, 48)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.SoftplusN(rows(w.h2, 0, nb, 48), w.h2D1[:nb*48], w.h2D2[:nb*48], w.h2D3[:nb*48], rows(w.h2Dense, 0, nb, 48))
 	{
 		a, y := w.h2Dense, w.h2
 		d1, d2 := w.h2D1, w.h2D2
 		_, _, _ = a, d1, d2
-		lo := nb * 48
-		ta, ty := (2*nb+nb*1)*48, (2*nb+nb*1)*48
+		lo := (2 * nb) * 48
+		ta, ty := (nb)*48, (nb)*48
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 48; j++ {
 				k := b*48 + j
@@ -871,20 +891,20 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 			}
 		}
 	}
-	kern.RowsScale(rows(w.h2, 2*nb, nb*1, 48), rows(w.h2Dense, 2*nb, nb*1, 48), w.h2D1, nb, 1, 48)
+	kern.RowsScale(rows(w.h2, 3*nb, nb*1, 48), rows(w.h2Dense, 3*nb, nb*1, 48), w.h2D1, nb, 1, 48)
 	// narrow.maf:12:16  h3.dense = W·h2 + b, W ∈ R^(32×48)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, 3*nb+nb*1, 1, rows(w.h2, 0, 3*nb+nb*1, 48), 48, &m.h3DenseFwd, 0, rows(w.h3Dense, 0, 3*nb+nb*1, 32), 32)
 	kern.AddBias(rows(w.h3Dense, 0, nb, 32), h3DenseB, nb, 32)
 	// narrow.maf:12:10  h3 = swish(h3.dense)
-	kern.RowsNorm2(w.h3DenseQ, rows(w.h3Dense, 2*nb, nb*1, 32), nb, 1, 32)
+	kern.RowsNorm2(w.h3DenseQ, rows(w.h3Dense, 3*nb, nb*1, 32), nb, 1, 32)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.SwishN(rows(w.h3, 0, nb, 32), w.h3D1[:nb*32], w.h3D2[:nb*32], w.h3D3[:nb*32], rows(w.h3Dense, 0, nb, 32))
 	{
 		a, y := w.h3Dense, w.h3
 		d1, d2 := w.h3D1, w.h3D2
 		_, _, _ = a, d1, d2
-		lo := nb * 32
-		ta, ty := (2*nb+nb*1)*32, (2*nb)*32
+		lo := (2 * nb) * 32
+		ta, ty := (nb)*32, (nb)*32
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 32; j++ {
 				k := b*32 + j
@@ -974,9 +994,9 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 			w.phiB[b] = wt * c[b]
 		}
 		if s != nil {
-			w.phiB[nb+b] = wt * s[b]
+			w.phiB[2*nb+b] = wt * s[b]
 		}
-		w.phiB[2*nb+b] = wt
+		w.phiB[nb+b] = wt
 	}
 	// narrow.maf:13:11  phi = W·h3, W ∈ R^(1×32)  (reverse)
 	kern.AddOuter(rows(w.h3B, 0, 3*nb, 32), rows(w.phiB, 0, 3*nb, 1), phiW, 3*nb, 32, 1)
@@ -984,8 +1004,8 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	// narrow.maf:12:10  h3 = swish(h3.dense)  (reverse)
 	{
 		a, ab, yb := w.h3Dense, w.h3DenseB, w.h3B
-		lo := nb * 32
-		ta, tab, tyb := (2*nb+nb*784)*32, (2*nb+nb*784)*32, (2*nb)*32
+		lo := (2 * nb) * 32
+		ta, tab, tyb := (nb)*32, (nb)*32, (nb)*32
 		_, _ = a, ta
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 32; j++ {
@@ -999,17 +1019,17 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 			}
 		}
 	}
-	kern.RowsScaleAdd(rows(w.h3DenseB, 2*nb, nb*784, 32), rows(w.h3Dense, 2*nb, nb*784, 32), w.h3DenseE, nb, 784, 32)
+	kern.RowsScaleAdd(rows(w.h3DenseB, 3*nb, nb*784, 32), rows(w.h3Dense, 3*nb, nb*784, 32), w.h3DenseE, nb, 784, 32)
 	// narrow.maf:12:16  h3.dense = W·h2 + b, W ∈ R^(32×48)  (reverse)
 	gemm.DgemmPacked(false, 3*nb+nb*784, 1, rows(w.h3DenseB, 0, 3*nb+nb*784, 32), 32, &m.h3DenseBwd, 1, rows(w.h2B, 0, 3*nb+nb*784, 48), 48)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb+nb*784, 32, rows(w.h3DenseB, 0, 3*nb+nb*784, 32)), mat(3*nb+nb*784, 48, rows(w.h2, 0, 3*nb+nb*784, 48)), 1, mat(32, 48, gH3DenseW))
 	kern.SumRows(gH3DenseB, rows(w.h3DenseB, 0, nb, 32), nb, 32)
 	// narrow.maf:11:10  h2 = softplus(h2.dense)  (reverse)
-	kern.RowsDot(w.rd, rows(w.h2B, 2*nb, nb*784, 48), rows(w.h2Dense, 2*nb, nb*784, 48), nb, 784, 48)
+	kern.RowsDot(w.rd, rows(w.h2B, 3*nb, nb*784, 48), rows(w.h2Dense, 3*nb, nb*784, 48), nb, 784, 48)
 	{
 		a, ab, yb := w.h2Dense, w.h2DenseB, w.h2B
-		lo := nb * 48
-		ta, tab, tyb := (2*nb+nb*784)*48, (2*nb+nb*784)*48, (2*nb+nb*784)*48
+		lo := (2 * nb) * 48
+		ta, tab, tyb := (nb)*48, (nb)*48, (nb)*48
 		_, _ = a, ta
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 48; j++ {
@@ -1023,24 +1043,23 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 			}
 		}
 	}
-	kern.RowsScaleAdd(rows(w.h2DenseB, 2*nb, nb*784, 48), rows(w.h2B, 2*nb, nb*784, 48), w.h2D1, nb, 784, 48)
-	kern.RowsScaleAdd(rows(w.h2DenseB, 2*nb, nb*784, 48), rows(w.h2Dense, 2*nb, nb*784, 48), w.h2DenseE, nb, 784, 48)
+	kern.RowsScaleAdd(rows(w.h2DenseB, 3*nb, nb*784, 48), rows(w.h2B, 3*nb, nb*784, 48), w.h2D1, nb, 784, 48)
+	kern.RowsScaleAdd(rows(w.h2DenseB, 3*nb, nb*784, 48), rows(w.h2Dense, 3*nb, nb*784, 48), w.h2DenseE, nb, 784, 48)
 	// narrow.maf:11:19  h2.dense = W·h1 + b, W ∈ R^(48×48)  (reverse)
 	gemm.DgemmPacked(false, 3*nb+nb*784, 1, rows(w.h2DenseB, 0, 3*nb+nb*784, 48), 48, &m.h2DenseBwd, 1, rows(w.h1B, 0, 3*nb+nb*784, 48), 48)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(2*nb, 48, rows(w.h2DenseB, 0, 2*nb, 48)), mat(2*nb, 48, rows(w.h1, 0, 2*nb, 48)), 1, mat(48, 48, gH2DenseW))
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb, 48, rows(w.h2DenseB, 2*nb+nb*784, nb, 48)), mat(nb, 48, rows(w.h1, 2*nb, nb, 48)), 1, mat(48, 48, gH2DenseW))
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 48, rows(w.h2DenseB, 0, 3*nb, 48)), mat(3*nb, 48, rows(w.h1, 0, 3*nb, 48)), 1, mat(48, 48, gH2DenseW))
 	// W̄ += Σ_b (J̄_bᵀ·W_prevᵀ)·diag(σ′_b)
 	for b := 0; b < nb; b++ {
-		blas64.Gemm(blas.Trans, blas.Trans, 1, mat(Dim, 48, rows(w.h2DenseB, 2*nb+b*784, Dim, 48)), mat(48, Dim, h1DenseW), 0, mat(48, 48, w.wtmp))
+		blas64.Gemm(blas.Trans, blas.Trans, 1, mat(Dim, 48, rows(w.h2DenseB, 3*nb+b*784, Dim, 48)), mat(48, Dim, h1DenseW), 0, mat(48, 48, w.wtmp))
 		kern.AddColScaled(gH2DenseW, w.wtmp, rows(w.h1D1, b, 1, 48), 48, 48)
 	}
 	kern.SumRows(gH2DenseB, rows(w.h2DenseB, 0, nb, 48), nb, 48)
 	// narrow.maf:10:10  h1 = tanh(h1.dense)  (reverse)
-	kern.RowsDotShared(w.rd, rows(w.h1B, 2*nb, nb*784, 48), h1DenseW, nb, 48, Dim)
+	kern.RowsDotShared(w.rd, rows(w.h1B, 3*nb, nb*784, 48), h1DenseW, nb, 48, Dim)
 	{
 		a, ab, yb := w.h1Dense, w.h1DenseB, w.h1B
-		lo := nb * 48
-		ta, tab, tyb := (2*nb)*48, (2*nb+nb*784)*48, (2*nb+nb*784)*48
+		lo := (2 * nb) * 48
+		ta, tab, tyb := (nb)*48, (nb)*48, (nb)*48
 		_, _ = a, ta
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 48; j++ {
@@ -1053,15 +1072,18 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 			}
 		}
 	}
-	kern.RowsScaleAdd(rows(w.h1DenseB, 2*nb, nb*784, 48), rows(w.h1B, 2*nb, nb*784, 48), w.h1D1, nb, 784, 48)
+	kern.RowsScaleAdd(rows(w.h1DenseB, 3*nb, nb*784, 48), rows(w.h1B, 3*nb, nb*784, 48), w.h1D1, nb, 784, 48)
 	// narrow.maf:10:15  h1.dense = W·x + b, W ∈ R^(48×784)  (reverse)
 	gemm.DgemmPacked(false, nb, 1, rows(w.h1DenseB, 0, nb, 48), 48, &m.h1DenseBwd, 1, rows(w.xB, 0, nb, 784), 784)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb, 48, rows(w.h1DenseB, 0, nb, 48)), mat(nb, 784, rows(w.x, 0, nb, 784)), 1, mat(48, 784, gH1DenseW))
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb, 48, rows(w.h1DenseB, 2*nb+nb*784, nb, 48)), mat(nb, 784, rows(w.x, 2*nb, nb, 784)), 1, mat(48, 784, gH1DenseW))
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(2*nb, 48, rows(w.h1DenseB, 0, 2*nb, 48)), mat(2*nb, 784, rows(w.x, 0, 2*nb, 784)), 1, mat(48, 784, gH1DenseW))
 	// J_x = I: W̄ += Σ_b J̄_b
-	kern.AddRowsT(gH1DenseW, rows(w.h1DenseB, 2*nb, nb*784, 48), nb, 48, Dim)
-	// J̄_b = diag(2σ″ℓ̄)_b·W and J_x = I: W̄ += diag(Σ_b 2σ″ℓ̄)·W
-	kern.AddDiagShared(gH1DenseW, w.h1DenseE, h1DenseW, nb, 48, Dim)
+	kern.AddRowsT(gH1DenseW, rows(w.h1DenseB, 3*nb, nb*784, 48), nb, 48, Dim)
+	// J̄_b = diag(2σ″ℓ̄)_b·W and J_x = I: W̄ += diag(Σ_b 2σ″ℓ̄)·W (or sum the coefficients, for FlushGrad)
+	if w.deferGrad {
+		kern.AccumCols(w.h1DenseEAcc, w.h1DenseE, nb, 48)
+	} else {
+		kern.AddDiagShared(gH1DenseW, w.h1DenseE, h1DenseW, nb, 48, Dim)
+	}
 	kern.SumRows(gH1DenseB, rows(w.h1DenseB, 0, nb, 48), nb, 48)
 }
 
@@ -1091,9 +1113,9 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 			w.phiB[b] = wt * c[b]
 		}
 		if s != nil {
-			w.phiB[nb+b] = wt * s[b]
+			w.phiB[2*nb+b] = wt * s[b]
 		}
-		w.phiB[2*nb+b] = wt
+		w.phiB[nb+b] = wt
 	}
 	// narrow.maf:13:11  phi = W·h3, W ∈ R^(1×32)  (reverse)
 	kern.AddOuter(rows(w.h3B, 0, 3*nb, 32), rows(w.phiB, 0, 3*nb, 1), phiW, 3*nb, 32, 1)
@@ -1101,8 +1123,8 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	// narrow.maf:12:10  h3 = swish(h3.dense)  (reverse)
 	{
 		a, ab, yb := w.h3Dense, w.h3DenseB, w.h3B
-		lo := nb * 32
-		ta, tab, tyb := (2*nb+nb*1)*32, (2*nb+nb*1)*32, (2*nb)*32
+		lo := (2 * nb) * 32
+		ta, tab, tyb := (nb)*32, (nb)*32, (nb)*32
 		_, _ = a, ta
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 32; j++ {
@@ -1116,17 +1138,17 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 			}
 		}
 	}
-	kern.RowsScaleAdd(rows(w.h3DenseB, 2*nb, nb*1, 32), rows(w.h3Dense, 2*nb, nb*1, 32), w.h3DenseE, nb, 1, 32)
+	kern.RowsScaleAdd(rows(w.h3DenseB, 3*nb, nb*1, 32), rows(w.h3Dense, 3*nb, nb*1, 32), w.h3DenseE, nb, 1, 32)
 	// narrow.maf:12:16  h3.dense = W·h2 + b, W ∈ R^(32×48)  (reverse)
 	gemm.DgemmPacked(false, 3*nb+nb*1, 1, rows(w.h3DenseB, 0, 3*nb+nb*1, 32), 32, &m.h3DenseBwd, 1, rows(w.h2B, 0, 3*nb+nb*1, 48), 48)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb+nb*1, 32, rows(w.h3DenseB, 0, 3*nb+nb*1, 32)), mat(3*nb+nb*1, 48, rows(w.h2, 0, 3*nb+nb*1, 48)), 1, mat(32, 48, gH3DenseW))
 	kern.SumRows(gH3DenseB, rows(w.h3DenseB, 0, nb, 32), nb, 32)
 	// narrow.maf:11:10  h2 = softplus(h2.dense)  (reverse)
-	kern.RowsDot(w.rd, rows(w.h2B, 2*nb, nb*1, 48), rows(w.h2Dense, 2*nb, nb*1, 48), nb, 1, 48)
+	kern.RowsDot(w.rd, rows(w.h2B, 3*nb, nb*1, 48), rows(w.h2Dense, 3*nb, nb*1, 48), nb, 1, 48)
 	{
 		a, ab, yb := w.h2Dense, w.h2DenseB, w.h2B
-		lo := nb * 48
-		ta, tab, tyb := (2*nb+nb*1)*48, (2*nb+nb*1)*48, (2*nb+nb*1)*48
+		lo := (2 * nb) * 48
+		ta, tab, tyb := (nb)*48, (nb)*48, (nb)*48
 		_, _ = a, ta
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 48; j++ {
@@ -1140,18 +1162,18 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 			}
 		}
 	}
-	kern.RowsScaleAdd(rows(w.h2DenseB, 2*nb, nb*1, 48), rows(w.h2B, 2*nb, nb*1, 48), w.h2D1, nb, 1, 48)
-	kern.RowsScaleAdd(rows(w.h2DenseB, 2*nb, nb*1, 48), rows(w.h2Dense, 2*nb, nb*1, 48), w.h2DenseE, nb, 1, 48)
+	kern.RowsScaleAdd(rows(w.h2DenseB, 3*nb, nb*1, 48), rows(w.h2B, 3*nb, nb*1, 48), w.h2D1, nb, 1, 48)
+	kern.RowsScaleAdd(rows(w.h2DenseB, 3*nb, nb*1, 48), rows(w.h2Dense, 3*nb, nb*1, 48), w.h2DenseE, nb, 1, 48)
 	// narrow.maf:11:19  h2.dense = W·h1 + b, W ∈ R^(48×48)  (reverse)
 	gemm.DgemmPacked(false, 3*nb+nb*1, 1, rows(w.h2DenseB, 0, 3*nb+nb*1, 48), 48, &m.h2DenseBwd, 1, rows(w.h1B, 0, 3*nb+nb*1, 48), 48)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb+nb*1, 48, rows(w.h2DenseB, 0, 3*nb+nb*1, 48)), mat(3*nb+nb*1, 48, rows(w.h1, 0, 3*nb+nb*1, 48)), 1, mat(48, 48, gH2DenseW))
 	kern.SumRows(gH2DenseB, rows(w.h2DenseB, 0, nb, 48), nb, 48)
 	// narrow.maf:10:10  h1 = tanh(h1.dense)  (reverse)
-	kern.RowsDot(w.rd, rows(w.h1B, 2*nb, nb*1, 48), rows(w.h1Dense, 2*nb, nb*1, 48), nb, 1, 48)
+	kern.RowsDot(w.rd, rows(w.h1B, 3*nb, nb*1, 48), rows(w.h1Dense, 3*nb, nb*1, 48), nb, 1, 48)
 	{
 		a, ab, yb := w.h1Dense, w.h1DenseB, w.h1B
-		lo := nb * 48
-		ta, tab, tyb := (2*nb+nb*1)*48, (2*nb+nb*1)*48, (2*nb+nb*1)*48
+		lo := (2 * nb) * 48
+		ta, tab, tyb := (nb)*48, (nb)*48, (nb)*48
 		_, _ = a, ta
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 48; j++ {
@@ -1164,12 +1186,12 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 			}
 		}
 	}
-	kern.RowsScaleAdd(rows(w.h1DenseB, 2*nb, nb*1, 48), rows(w.h1B, 2*nb, nb*1, 48), w.h1D1, nb, 1, 48)
-	kern.RowsScaleAdd(rows(w.h1DenseB, 2*nb, nb*1, 48), rows(w.h1Dense, 2*nb, nb*1, 48), w.h1DenseE, nb, 1, 48)
+	kern.RowsScaleAdd(rows(w.h1DenseB, 3*nb, nb*1, 48), rows(w.h1B, 3*nb, nb*1, 48), w.h1D1, nb, 1, 48)
+	kern.RowsScaleAdd(rows(w.h1DenseB, 3*nb, nb*1, 48), rows(w.h1Dense, 3*nb, nb*1, 48), w.h1DenseE, nb, 1, 48)
 	// narrow.maf:10:15  h1.dense = W·x + b, W ∈ R^(48×784)  (reverse)
 	gemm.DgemmPacked(false, nb, 1, rows(w.h1DenseB, 0, nb, 48), 48, &m.h1DenseBwd, 1, rows(w.xB, 0, nb, 784), 784)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb, 48, rows(w.h1DenseB, 0, nb, 48)), mat(nb, 784, rows(w.x, 0, nb, 784)), 1, mat(48, 784, gH1DenseW))
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb+nb*1, 48, rows(w.h1DenseB, 2*nb, nb+nb*1, 48)), mat(nb+nb*1, 784, rows(w.x, 2*nb, nb+nb*1, 784)), 1, mat(48, 784, gH1DenseW))
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(2*nb, 48, rows(w.h1DenseB, 0, 2*nb, 48)), mat(2*nb, 784, rows(w.x, 0, 2*nb, 784)), 1, mat(48, 784, gH1DenseW))
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*1, 48, rows(w.h1DenseB, 3*nb, nb*1, 48)), mat(nb*1, 784, rows(w.x, 3*nb, nb*1, 784)), 1, mat(48, 784, gH1DenseW))
 	kern.SumRows(gH1DenseB, rows(w.h1DenseB, 0, nb, 48), nb, 48)
 }
 

@@ -202,6 +202,7 @@ func (m *Model) Program() *ir.Program {
 type Workspace struct {
 	max            int       // MaxBatch
 	c              int       // samples per chunk
+	deferGrad      bool      // see DeferGrad
 	x              []float64 // x rows: values, ℓ, 1 Jacobian rows per sample, tangents
 	xB             []float64 // cotangents of x
 	xQ             []float64 // squared Jacobian row norms of x
@@ -209,6 +210,7 @@ type Workspace struct {
 	h0DenseB       []float64 // cotangents of h0.dense
 	h0DenseQ       []float64 // squared Jacobian row norms of h0.dense
 	h0DenseE       []float64 // 2σ″ℓ̄ coefficients of h0.dense's Jacobian cotangent
+	h0DenseEAcc    []float64 // deferred Σ 2σ″ℓ̄ of h0.dense (see FlushGrad)
 	h0             []float64 // h0 rows: values, ℓ, 64 Jacobian rows per sample, tangents
 	h0B            []float64 // cotangents of h0
 	h0D1           []float64 // σ′ of h0
@@ -264,6 +266,25 @@ func (w *Workspace) MaxBatch() int {
 	return w.max
 }
 
+// DeferGrad turns deferral of sample-independent gradient terms on or off (see
+// runtime.GradDeferrer); with it on, call FlushGrad after the last Reverse.
+func (m *Model) DeferGrad(ws runtime.Workspace, on bool) {
+	ws.(*Workspace).deferGrad = on
+}
+
+// FlushGrad adds the deferred gradient terms to dtheta and resets them. It does
+// not allocate.
+func (m *Model) FlushGrad(ws runtime.Workspace, dtheta []float64) {
+	w := ws.(*Workspace)
+	_ = w
+	if len(dtheta) != NumParams {
+		panic("resnet: len(dtheta) != NumParams")
+	}
+	kern.AddDiagRows(dtheta[0:8192], w.h0DenseEAcc, m.theta[0:8192], 128, Dim)
+}
+
+var _ runtime.GradDeferrer = (*Model)(nil)
+
 // NewWorkspace allocates the buffers for batches of up to maxBatch samples.
 // It is the only allocating call besides New.
 func (m *Model) NewWorkspace(maxBatch int) runtime.Workspace {
@@ -279,6 +300,7 @@ func (m *Model) NewWorkspace(maxBatch int) runtime.Workspace {
 	w.h0DenseB = make([]float64, c*67*128)
 	w.h0DenseQ = make([]float64, c*128)
 	w.h0DenseE = make([]float64, c*128)
+	w.h0DenseEAcc = make([]float64, 128)
 	w.h0 = make([]float64, c*67*128)
 	w.h0B = make([]float64, c*67*128)
 	w.h0D1 = make([]float64, c*128)
@@ -527,7 +549,7 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 		nb := min(w.c, B-b0)
 		gi := 0
 		load(w.x, x[b0*Dim:], nb, gi, 1)
-		load(rows(w.x, 2*nb, nb, Dim), u[b0*Dim:], nb, gi, 1)
+		load(rows(w.x, nb, nb, Dim), u[b0*Dim:], nb, gi, 1)
 		var cb, sb []float64
 		if c != nil {
 			cb = c[b0 : b0+nb]
@@ -575,9 +597,9 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 		nb := min(w.c, B-b0)
 		gi := 0
 		load(w.x, x[b0*Dim:], nb, gi, 1)
-		load(rows(w.x, 2*nb+nb*1, nb, Dim), u[b0*Dim:], nb, gi, 1)
+		load(rows(w.x, nb, nb, Dim), u[b0*Dim:], nb, gi, 1)
 		for b := 0; b < nb; b++ {
-			load(rows(w.x, 2*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, gi, 1.0)
+			load(rows(w.x, 3*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, gi, 1.0)
 		}
 		var cb, sb []float64
 		if c != nil {
@@ -679,7 +701,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 		a, y := w.h0Dense, w.h0
 		d1, d2 := w.h0D1, w.h0D2
 		_, _, _ = a, d1, d2
-		lo := nb * 128
+		lo := (nb) * 128
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
@@ -700,7 +722,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 		a, y := w.h1Dense, w.h1Tanh
 		d1, d2 := w.h1TanhD1, w.h1TanhD2
 		_, _, _ = a, d1, d2
-		lo := nb * 128
+		lo := (nb) * 128
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
@@ -740,7 +762,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 		a, y := w.h2Dense, w.h2Swish
 		d1, d2 := w.h2SwishD1, w.h2SwishD2
 		_, _, _ = a, d1, d2
-		lo := nb * 128
+		lo := (nb) * 128
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
@@ -771,7 +793,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 		a, y := w.x, w.phiQuadratic
 		d1, d2 := w.phiQuadraticD1, w.phiQuadraticD2
 		_, _, _ = a, d1, d2
-		lo := nb * 64
+		lo := (nb) * 64
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 64; j++ {
 				k := b*64 + j
@@ -837,8 +859,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	h2DenseB := m.p[41216:41344]  // h2.dense.b [128], resnet.maf:10:21
 	phiDenseW := m.p[41344:41472] // phi.dense.W [1 128], resnet.maf:11:11
 	// resnet.maf:8:15  h0.dense = W·x + b, W ∈ R^(128×64)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
-	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 64), 64, &m.h0DenseFwd, 0, rows(w.h0Dense, 0, nb, 128), 128)
-	gemm.DgemmPacked(false, nb, 1, rows(w.x, 2*nb, nb, 64), 64, &m.h0DenseFwd, 0, rows(w.h0Dense, 2*nb, nb, 128), 128)
+	gemm.DgemmPacked(false, 2*nb, 1, rows(w.x, 0, 2*nb, 64), 64, &m.h0DenseFwd, 0, rows(w.h0Dense, 0, 2*nb, 128), 128)
 	kern.AddBias(rows(w.h0Dense, 0, nb, 128), h0DenseB, nb, 128)
 	// resnet.maf:8:10  h0 = tanh(h0.dense)  [J: closed form: J_b = diag(σ′(a_b))·W, never materialised; also materialised as rows]
 	// σ, σ′, σ″, σ‴ for the value rows
@@ -847,8 +868,8 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		a, y := w.h0Dense, w.h0
 		d1, d2 := w.h0D1, w.h0D2
 		_, _, _ = a, d1, d2
-		lo := nb * 128
-		ta, ty := (2*nb)*128, (2*nb+nb*64)*128
+		lo := (2 * nb) * 128
+		ta, ty := (nb)*128, (nb)*128
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
@@ -858,20 +879,20 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		}
 	}
 	// h0's Jacobian as rows (a consumer needs them)
-	kern.ScaledToRows(rows(w.h0, 2*nb, nb*64, 128), w.h0D1, h0DenseW, nb, 128, Dim)
+	kern.ScaledToRows(rows(w.h0, 3*nb, nb*64, 128), w.h0D1, h0DenseW, nb, 128, Dim)
 	// resnet.maf:9:20  h1.dense = W·h0 + b, W ∈ R^(128×128)  [J: forward Laplacian: 64 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, 3*nb+nb*64, 1, rows(w.h0, 0, 3*nb+nb*64, 128), 128, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, 3*nb+nb*64, 128), 128)
 	kern.AddBias(rows(w.h1Dense, 0, nb, 128), h1DenseB, nb, 128)
 	// resnet.maf:9:15  h1.tanh = tanh(h1.dense)  [J: forward Laplacian: 64 tangent rows per sample, GEMM over the batch]
-	kern.RowsNorm2(w.h1DenseQ, rows(w.h1Dense, 2*nb, nb*64, 128), nb, 64, 128)
+	kern.RowsNorm2(w.h1DenseQ, rows(w.h1Dense, 3*nb, nb*64, 128), nb, 64, 128)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.TanhN(rows(w.h1Tanh, 0, nb, 128), w.h1TanhD1[:nb*128], w.h1TanhD2[:nb*128], w.h1TanhD3[:nb*128], rows(w.h1Dense, 0, nb, 128))
 	{
 		a, y := w.h1Dense, w.h1Tanh
 		d1, d2 := w.h1TanhD1, w.h1TanhD2
 		_, _, _ = a, d1, d2
-		lo := nb * 128
-		ta, ty := (2*nb+nb*64)*128, (2*nb+nb*64)*128
+		lo := (2 * nb) * 128
+		ta, ty := (nb)*128, (nb)*128
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
@@ -881,10 +902,22 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 			}
 		}
 	}
-	kern.RowsScale(rows(w.h1Tanh, 2*nb, nb*64, 128), rows(w.h1Dense, 2*nb, nb*64, 128), w.h1TanhD1, nb, 64, 128)
+	kern.RowsScale(rows(w.h1Tanh, 3*nb, nb*64, 128), rows(w.h1Dense, 3*nb, nb*64, 128), w.h1TanhD1, nb, 64, 128)
 	// resnet.maf:9:13  h1 = h0 + h1.tanh  [J: forward Laplacian: 64 tangent rows per sample, GEMM over the batch]
 	{
 		o, x, y := rows(w.h1, 0, nb, 128), rows(w.h0, 0, nb, 128), rows(w.h1Tanh, 0, nb, 128)
+		for k := range o {
+			o[k] = x[k] + y[k]
+		}
+	}
+	{
+		o, x, y := rows(w.h1, 2*nb, nb, 128), rows(w.h0, 2*nb, nb, 128), rows(w.h1Tanh, 2*nb, nb, 128)
+		for k := range o {
+			o[k] = x[k] + y[k]
+		}
+	}
+	{
+		o, x, y := rows(w.h1, 3*nb, nb*64, 128), rows(w.h0, 3*nb, nb*64, 128), rows(w.h1Tanh, 3*nb, nb*64, 128)
 		for k := range o {
 			o[k] = x[k] + y[k]
 		}
@@ -895,31 +928,19 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 			o[k] = x[k] + y[k]
 		}
 	}
-	{
-		o, x, y := rows(w.h1, 2*nb, nb*64, 128), rows(w.h0, 2*nb, nb*64, 128), rows(w.h1Tanh, 2*nb, nb*64, 128)
-		for k := range o {
-			o[k] = x[k] + y[k]
-		}
-	}
-	{
-		o, x, y := rows(w.h1, 2*nb+nb*64, nb, 128), rows(w.h0, 2*nb+nb*64, nb, 128), rows(w.h1Tanh, 2*nb+nb*64, nb, 128)
-		for k := range o {
-			o[k] = x[k] + y[k]
-		}
-	}
 	// resnet.maf:10:21  h2.dense = W·h1 + b, W ∈ R^(128×128)  [J: forward Laplacian: 64 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, 3*nb+nb*64, 1, rows(w.h1, 0, 3*nb+nb*64, 128), 128, &m.h2DenseFwd, 0, rows(w.h2Dense, 0, 3*nb+nb*64, 128), 128)
 	kern.AddBias(rows(w.h2Dense, 0, nb, 128), h2DenseB, nb, 128)
 	// resnet.maf:10:15  h2.swish = swish(h2.dense)
-	kern.RowsNorm2(w.h2DenseQ, rows(w.h2Dense, 2*nb, nb*64, 128), nb, 64, 128)
+	kern.RowsNorm2(w.h2DenseQ, rows(w.h2Dense, 3*nb, nb*64, 128), nb, 64, 128)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.SwishN(rows(w.h2Swish, 0, nb, 128), w.h2SwishD1[:nb*128], w.h2SwishD2[:nb*128], w.h2SwishD3[:nb*128], rows(w.h2Dense, 0, nb, 128))
 	{
 		a, y := w.h2Dense, w.h2Swish
 		d1, d2 := w.h2SwishD1, w.h2SwishD2
 		_, _, _ = a, d1, d2
-		lo := nb * 128
-		ta, ty := (2*nb+nb*64)*128, (2*nb)*128
+		lo := (2 * nb) * 128
+		ta, ty := (nb)*128, (nb)*128
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
@@ -937,13 +958,13 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		}
 	}
 	{
-		o, x, y := rows(w.h2, nb, nb, 128), rows(w.h1, nb, nb, 128), rows(w.h2Swish, nb, nb, 128)
+		o, x, y := rows(w.h2, 2*nb, nb, 128), rows(w.h1, 2*nb, nb, 128), rows(w.h2Swish, 2*nb, nb, 128)
 		for k := range o {
 			o[k] = x[k] + y[k]
 		}
 	}
 	{
-		o, x, y := rows(w.h2, 2*nb, nb, 128), rows(w.h1, 2*nb+nb*64, nb, 128), rows(w.h2Swish, 2*nb, nb, 128)
+		o, x, y := rows(w.h2, nb, nb, 128), rows(w.h1, nb, nb, 128), rows(w.h2Swish, nb, nb, 128)
 		for k := range o {
 			o[k] = x[k] + y[k]
 		}
@@ -957,8 +978,8 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		a, y := w.x, w.phiQuadratic
 		d1, d2 := w.phiQuadraticD1, w.phiQuadraticD2
 		_, _, _ = a, d1, d2
-		lo := nb * 64
-		ta, ty := (2*nb)*64, (2*nb)*64
+		lo := (2 * nb) * 64
+		ta, ty := (nb)*64, (nb)*64
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 64; j++ {
 				k := b*64 + j
@@ -980,7 +1001,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		}
 	}
 	{
-		o, x := rows(w.phiSum, nb, nb, 1), rows(w.phiQuadratic, nb, nb, 64)
+		o, x := rows(w.phiSum, 2*nb, nb, 1), rows(w.phiQuadratic, 2*nb, nb, 64)
 		for r := range o {
 			var s float64
 			for _, v := range x[r*64 : (r+1)*64] {
@@ -990,7 +1011,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		}
 	}
 	{
-		o, x := rows(w.phiSum, 2*nb, nb, 1), rows(w.phiQuadratic, 2*nb, nb, 64)
+		o, x := rows(w.phiSum, nb, nb, 1), rows(w.phiQuadratic, nb, nb, 64)
 		for r := range o {
 			var s float64
 			for _, v := range x[r*64 : (r+1)*64] {
@@ -1007,13 +1028,13 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		}
 	}
 	{
-		o, x := rows(w.phiScale, nb, nb, 1), rows(w.phiSum, nb, nb, 1)
+		o, x := rows(w.phiScale, 2*nb, nb, 1), rows(w.phiSum, 2*nb, nb, 1)
 		for k := range o {
 			o[k] = 0.1 * x[k]
 		}
 	}
 	{
-		o, x := rows(w.phiScale, 2*nb, nb, 1), rows(w.phiSum, 2*nb, nb, 1)
+		o, x := rows(w.phiScale, nb, nb, 1), rows(w.phiSum, nb, nb, 1)
 		for k := range o {
 			o[k] = 0.1 * x[k]
 		}
@@ -1026,13 +1047,13 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		}
 	}
 	{
-		o, x, y := rows(w.phi, nb, nb, 1), rows(w.phiDense, nb, nb, 1), rows(w.phiScale, nb, nb, 1)
+		o, x, y := rows(w.phi, 2*nb, nb, 1), rows(w.phiDense, 2*nb, nb, 1), rows(w.phiScale, 2*nb, nb, 1)
 		for k := range o {
 			o[k] = x[k] + y[k]
 		}
 	}
 	{
-		o, x, y := rows(w.phi, 2*nb, nb, 1), rows(w.phiDense, 2*nb, nb, 1), rows(w.phiScale, 2*nb, nb, 1)
+		o, x, y := rows(w.phi, nb, nb, 1), rows(w.phiDense, nb, nb, 1), rows(w.phiScale, nb, nb, 1)
 		for k := range o {
 			o[k] = x[k] + y[k]
 		}
@@ -1057,7 +1078,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 		a, y := w.h0Dense, w.h0
 		d1, d2 := w.h0D1, w.h0D2
 		_, _, _ = a, d1, d2
-		lo := nb * 128
+		lo := (nb) * 128
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
@@ -1078,7 +1099,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 		a, y := w.h1Dense, w.h1Tanh
 		d1, d2 := w.h1TanhD1, w.h1TanhD2
 		_, _, _ = a, d1, d2
-		lo := nb * 128
+		lo := (nb) * 128
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
@@ -1118,7 +1139,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 		a, y := w.h2Dense, w.h2Swish
 		d1, d2 := w.h2SwishD1, w.h2SwishD2
 		_, _, _ = a, d1, d2
-		lo := nb * 128
+		lo := (nb) * 128
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
@@ -1150,7 +1171,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 		a, y := w.x, w.phiQuadratic
 		d1, d2 := w.phiQuadraticD1, w.phiQuadraticD2
 		_, _, _ = a, d1, d2
-		lo := nb * 64
+		lo := (nb) * 64
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 64; j++ {
 				k := b*64 + j
@@ -1215,19 +1236,19 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	h2DenseB := m.p[41216:41344]  // h2.dense.b [128], resnet.maf:10:21
 	phiDenseW := m.p[41344:41472] // phi.dense.W [1 128], resnet.maf:11:11
 	// resnet.maf:8:15  h0.dense = W·x + b, W ∈ R^(128×64)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 64), 64, &m.h0DenseFwd, 0, rows(w.h0Dense, 0, nb, 128), 128)
-	gemm.DgemmPacked(false, nb+nb*1, 1, rows(w.x, 2*nb, nb+nb*1, 64), 64, &m.h0DenseFwd, 0, rows(w.h0Dense, 2*nb, nb+nb*1, 128), 128)
+	gemm.DgemmPacked(false, 2*nb, 1, rows(w.x, 0, 2*nb, 64), 64, &m.h0DenseFwd, 0, rows(w.h0Dense, 0, 2*nb, 128), 128)
+	gemm.DgemmPacked(false, nb*1, 1, rows(w.x, 3*nb, nb*1, 64), 64, &m.h0DenseFwd, 0, rows(w.h0Dense, 3*nb, nb*1, 128), 128)
 	kern.AddBias(rows(w.h0Dense, 0, nb, 128), h0DenseB, nb, 128)
 	// resnet.maf:8:10  h0 = tanh(h0.dense)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	kern.RowsNorm2(w.h0DenseQ, rows(w.h0Dense, 2*nb, nb*1, 128), nb, 1, 128)
+	kern.RowsNorm2(w.h0DenseQ, rows(w.h0Dense, 3*nb, nb*1, 128), nb, 1, 128)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.TanhN(rows(w.h0, 0, nb, 128), w.h0D1[:nb*128], w.h0D2[:nb*128], w.h0D3[:nb*128], rows(w.h0Dense, 0, nb, 128))
 	{
 		a, y := w.h0Dense, w.h0
 		d1, d2 := w.h0D1, w.h0D2
 		_, _, _ = a, d1, d2
-		lo := nb * 128
-		ta, ty := (2*nb+nb*1)*128, (2*nb+nb*1)*128
+		lo := (2 * nb) * 128
+		ta, ty := (nb)*128, (nb)*128
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
@@ -1237,20 +1258,20 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 			}
 		}
 	}
-	kern.RowsScale(rows(w.h0, 2*nb, nb*1, 128), rows(w.h0Dense, 2*nb, nb*1, 128), w.h0D1, nb, 1, 128)
+	kern.RowsScale(rows(w.h0, 3*nb, nb*1, 128), rows(w.h0Dense, 3*nb, nb*1, 128), w.h0D1, nb, 1, 128)
 	// resnet.maf:9:20  h1.dense = W·h0 + b, W ∈ R^(128×128)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, 3*nb+nb*1, 1, rows(w.h0, 0, 3*nb+nb*1, 128), 128, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, 3*nb+nb*1, 128), 128)
 	kern.AddBias(rows(w.h1Dense, 0, nb, 128), h1DenseB, nb, 128)
 	// resnet.maf:9:15  h1.tanh = tanh(h1.dense)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	kern.RowsNorm2(w.h1DenseQ, rows(w.h1Dense, 2*nb, nb*1, 128), nb, 1, 128)
+	kern.RowsNorm2(w.h1DenseQ, rows(w.h1Dense, 3*nb, nb*1, 128), nb, 1, 128)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.TanhN(rows(w.h1Tanh, 0, nb, 128), w.h1TanhD1[:nb*128], w.h1TanhD2[:nb*128], w.h1TanhD3[:nb*128], rows(w.h1Dense, 0, nb, 128))
 	{
 		a, y := w.h1Dense, w.h1Tanh
 		d1, d2 := w.h1TanhD1, w.h1TanhD2
 		_, _, _ = a, d1, d2
-		lo := nb * 128
-		ta, ty := (2*nb+nb*1)*128, (2*nb+nb*1)*128
+		lo := (2 * nb) * 128
+		ta, ty := (nb)*128, (nb)*128
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
@@ -1260,10 +1281,22 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 			}
 		}
 	}
-	kern.RowsScale(rows(w.h1Tanh, 2*nb, nb*1, 128), rows(w.h1Dense, 2*nb, nb*1, 128), w.h1TanhD1, nb, 1, 128)
+	kern.RowsScale(rows(w.h1Tanh, 3*nb, nb*1, 128), rows(w.h1Dense, 3*nb, nb*1, 128), w.h1TanhD1, nb, 1, 128)
 	// resnet.maf:9:13  h1 = h0 + h1.tanh  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	{
 		o, x, y := rows(w.h1, 0, nb, 128), rows(w.h0, 0, nb, 128), rows(w.h1Tanh, 0, nb, 128)
+		for k := range o {
+			o[k] = x[k] + y[k]
+		}
+	}
+	{
+		o, x, y := rows(w.h1, 2*nb, nb, 128), rows(w.h0, 2*nb, nb, 128), rows(w.h1Tanh, 2*nb, nb, 128)
+		for k := range o {
+			o[k] = x[k] + y[k]
+		}
+	}
+	{
+		o, x, y := rows(w.h1, 3*nb, nb*1, 128), rows(w.h0, 3*nb, nb*1, 128), rows(w.h1Tanh, 3*nb, nb*1, 128)
 		for k := range o {
 			o[k] = x[k] + y[k]
 		}
@@ -1274,31 +1307,19 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 			o[k] = x[k] + y[k]
 		}
 	}
-	{
-		o, x, y := rows(w.h1, 2*nb, nb*1, 128), rows(w.h0, 2*nb, nb*1, 128), rows(w.h1Tanh, 2*nb, nb*1, 128)
-		for k := range o {
-			o[k] = x[k] + y[k]
-		}
-	}
-	{
-		o, x, y := rows(w.h1, 2*nb+nb*1, nb, 128), rows(w.h0, 2*nb+nb*1, nb, 128), rows(w.h1Tanh, 2*nb+nb*1, nb, 128)
-		for k := range o {
-			o[k] = x[k] + y[k]
-		}
-	}
 	// resnet.maf:10:21  h2.dense = W·h1 + b, W ∈ R^(128×128)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, 3*nb+nb*1, 1, rows(w.h1, 0, 3*nb+nb*1, 128), 128, &m.h2DenseFwd, 0, rows(w.h2Dense, 0, 3*nb+nb*1, 128), 128)
 	kern.AddBias(rows(w.h2Dense, 0, nb, 128), h2DenseB, nb, 128)
 	// resnet.maf:10:15  h2.swish = swish(h2.dense)
-	kern.RowsNorm2(w.h2DenseQ, rows(w.h2Dense, 2*nb, nb*1, 128), nb, 1, 128)
+	kern.RowsNorm2(w.h2DenseQ, rows(w.h2Dense, 3*nb, nb*1, 128), nb, 1, 128)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.SwishN(rows(w.h2Swish, 0, nb, 128), w.h2SwishD1[:nb*128], w.h2SwishD2[:nb*128], w.h2SwishD3[:nb*128], rows(w.h2Dense, 0, nb, 128))
 	{
 		a, y := w.h2Dense, w.h2Swish
 		d1, d2 := w.h2SwishD1, w.h2SwishD2
 		_, _, _ = a, d1, d2
-		lo := nb * 128
-		ta, ty := (2*nb+nb*1)*128, (2*nb)*128
+		lo := (2 * nb) * 128
+		ta, ty := (nb)*128, (nb)*128
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
@@ -1316,13 +1337,13 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 		}
 	}
 	{
-		o, x, y := rows(w.h2, nb, nb, 128), rows(w.h1, nb, nb, 128), rows(w.h2Swish, nb, nb, 128)
+		o, x, y := rows(w.h2, 2*nb, nb, 128), rows(w.h1, 2*nb, nb, 128), rows(w.h2Swish, 2*nb, nb, 128)
 		for k := range o {
 			o[k] = x[k] + y[k]
 		}
 	}
 	{
-		o, x, y := rows(w.h2, 2*nb, nb, 128), rows(w.h1, 2*nb+nb*1, nb, 128), rows(w.h2Swish, 2*nb, nb, 128)
+		o, x, y := rows(w.h2, nb, nb, 128), rows(w.h1, nb, nb, 128), rows(w.h2Swish, nb, nb, 128)
 		for k := range o {
 			o[k] = x[k] + y[k]
 		}
@@ -1330,15 +1351,15 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	// resnet.maf:11:11  phi.dense = W·h2, W ∈ R^(1×128)
 	kern.MatVec(rows(w.phiDense, 0, 3*nb, 1), rows(w.h2, 0, 3*nb, 128), phiDenseW, 3*nb, 128, 0)
 	// resnet.maf:11:50  phi.quadratic = quadratic(x)
-	kern.RowsNorm2(w.xQ, rows(w.x, 2*nb, nb*1, 64), nb, 1, 64)
+	kern.RowsNorm2(w.xQ, rows(w.x, 3*nb, nb*1, 64), nb, 1, 64)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.QuadraticN(rows(w.phiQuadratic, 0, nb, 64), w.phiQuadraticD1[:nb*64], w.phiQuadraticD2[:nb*64], w.phiQuadraticD3[:nb*64], rows(w.x, 0, nb, 64))
 	{
 		a, y := w.x, w.phiQuadratic
 		d1, d2 := w.phiQuadraticD1, w.phiQuadraticD2
 		_, _, _ = a, d1, d2
-		lo := nb * 64
-		ta, ty := (2*nb+nb*1)*64, (2*nb)*64
+		lo := (2 * nb) * 64
+		ta, ty := (nb)*64, (nb)*64
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 64; j++ {
 				k := b*64 + j
@@ -1360,7 +1381,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 		}
 	}
 	{
-		o, x := rows(w.phiSum, nb, nb, 1), rows(w.phiQuadratic, nb, nb, 64)
+		o, x := rows(w.phiSum, 2*nb, nb, 1), rows(w.phiQuadratic, 2*nb, nb, 64)
 		for r := range o {
 			var s float64
 			for _, v := range x[r*64 : (r+1)*64] {
@@ -1370,7 +1391,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 		}
 	}
 	{
-		o, x := rows(w.phiSum, 2*nb, nb, 1), rows(w.phiQuadratic, 2*nb, nb, 64)
+		o, x := rows(w.phiSum, nb, nb, 1), rows(w.phiQuadratic, nb, nb, 64)
 		for r := range o {
 			var s float64
 			for _, v := range x[r*64 : (r+1)*64] {
@@ -1387,13 +1408,13 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 		}
 	}
 	{
-		o, x := rows(w.phiScale, nb, nb, 1), rows(w.phiSum, nb, nb, 1)
+		o, x := rows(w.phiScale, 2*nb, nb, 1), rows(w.phiSum, 2*nb, nb, 1)
 		for k := range o {
 			o[k] = 0.1 * x[k]
 		}
 	}
 	{
-		o, x := rows(w.phiScale, 2*nb, nb, 1), rows(w.phiSum, 2*nb, nb, 1)
+		o, x := rows(w.phiScale, nb, nb, 1), rows(w.phiSum, nb, nb, 1)
 		for k := range o {
 			o[k] = 0.1 * x[k]
 		}
@@ -1406,13 +1427,13 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 		}
 	}
 	{
-		o, x, y := rows(w.phi, nb, nb, 1), rows(w.phiDense, nb, nb, 1), rows(w.phiScale, nb, nb, 1)
+		o, x, y := rows(w.phi, 2*nb, nb, 1), rows(w.phiDense, 2*nb, nb, 1), rows(w.phiScale, 2*nb, nb, 1)
 		for k := range o {
 			o[k] = x[k] + y[k]
 		}
 	}
 	{
-		o, x, y := rows(w.phi, 2*nb, nb, 1), rows(w.phiDense, 2*nb, nb, 1), rows(w.phiScale, 2*nb, nb, 1)
+		o, x, y := rows(w.phi, nb, nb, 1), rows(w.phiDense, nb, nb, 1), rows(w.phiScale, nb, nb, 1)
 		for k := range o {
 			o[k] = x[k] + y[k]
 		}
@@ -1571,9 +1592,9 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 			w.phiB[b] = wt * c[b]
 		}
 		if s != nil {
-			w.phiB[nb+b] = wt * s[b]
+			w.phiB[2*nb+b] = wt * s[b]
 		}
-		w.phiB[2*nb+b] = wt
+		w.phiB[nb+b] = wt
 	}
 	// resnet.maf:11:38  phi = phi.dense + phi.scale  (reverse)
 	{
@@ -1584,18 +1605,6 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	}
 	{
 		x, o := rows(w.phiScaleB, 0, nb, 1), rows(w.phiB, 0, nb, 1)
-		for k := range o {
-			x[k] += o[k]
-		}
-	}
-	{
-		x, o := rows(w.phiDenseB, nb, nb, 1), rows(w.phiB, nb, nb, 1)
-		for k := range o {
-			x[k] += o[k]
-		}
-	}
-	{
-		x, o := rows(w.phiScaleB, nb, nb, 1), rows(w.phiB, nb, nb, 1)
 		for k := range o {
 			x[k] += o[k]
 		}
@@ -1612,15 +1621,21 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 			x[k] += o[k]
 		}
 	}
-	// resnet.maf:11:40  phi.scale = 0.1·phi.sum  (reverse)
 	{
-		x, o := rows(w.phiSumB, 0, nb, 1), rows(w.phiScaleB, 0, nb, 1)
+		x, o := rows(w.phiDenseB, nb, nb, 1), rows(w.phiB, nb, nb, 1)
 		for k := range o {
-			x[k] += 0.1 * o[k]
+			x[k] += o[k]
 		}
 	}
 	{
-		x, o := rows(w.phiSumB, nb, nb, 1), rows(w.phiScaleB, nb, nb, 1)
+		x, o := rows(w.phiScaleB, nb, nb, 1), rows(w.phiB, nb, nb, 1)
+		for k := range o {
+			x[k] += o[k]
+		}
+	}
+	// resnet.maf:11:40  phi.scale = 0.1·phi.sum  (reverse)
+	{
+		x, o := rows(w.phiSumB, 0, nb, 1), rows(w.phiScaleB, 0, nb, 1)
 		for k := range o {
 			x[k] += 0.1 * o[k]
 		}
@@ -1631,18 +1646,15 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 			x[k] += 0.1 * o[k]
 		}
 	}
+	{
+		x, o := rows(w.phiSumB, nb, nb, 1), rows(w.phiScaleB, nb, nb, 1)
+		for k := range o {
+			x[k] += 0.1 * o[k]
+		}
+	}
 	// resnet.maf:11:46  phi.sum = Σ phi.quadratic  (reverse)
 	{
 		x, o := rows(w.phiQuadraticB, 0, nb, 64), rows(w.phiSumB, 0, nb, 1)
-		for r, v := range o {
-			v *= 1.0
-			for j := range x[r*64 : (r+1)*64] {
-				x[r*64+j] += v
-			}
-		}
-	}
-	{
-		x, o := rows(w.phiQuadraticB, nb, nb, 64), rows(w.phiSumB, nb, nb, 1)
 		for r, v := range o {
 			v *= 1.0
 			for j := range x[r*64 : (r+1)*64] {
@@ -1659,11 +1671,20 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 			}
 		}
 	}
+	{
+		x, o := rows(w.phiQuadraticB, nb, nb, 64), rows(w.phiSumB, nb, nb, 1)
+		for r, v := range o {
+			v *= 1.0
+			for j := range x[r*64 : (r+1)*64] {
+				x[r*64+j] += v
+			}
+		}
+	}
 	// resnet.maf:11:50  phi.quadratic = quadratic(x)  (reverse)
 	{
 		a, ab, yb := w.x, w.xB, w.phiQuadraticB
-		lo := nb * 64
-		ta, tab, tyb := (2*nb)*64, (2*nb)*64, (2*nb)*64
+		lo := (2 * nb) * 64
+		ta, tab, tyb := (nb)*64, (nb)*64, (nb)*64
 		_, _ = a, ta
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 64; j++ {
@@ -1692,6 +1713,18 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		}
 	}
 	{
+		x, o := rows(w.h1B, 2*nb, nb, 128), rows(w.h2B, 2*nb, nb, 128)
+		for k := range o {
+			x[k] += o[k]
+		}
+	}
+	{
+		x, o := rows(w.h2SwishB, 2*nb, nb, 128), rows(w.h2B, 2*nb, nb, 128)
+		for k := range o {
+			x[k] += o[k]
+		}
+	}
+	{
 		x, o := rows(w.h1B, nb, nb, 128), rows(w.h2B, nb, nb, 128)
 		for k := range o {
 			x[k] += o[k]
@@ -1703,23 +1736,11 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 			x[k] += o[k]
 		}
 	}
-	{
-		x, o := rows(w.h1B, 2*nb+nb*64, nb, 128), rows(w.h2B, 2*nb, nb, 128)
-		for k := range o {
-			x[k] += o[k]
-		}
-	}
-	{
-		x, o := rows(w.h2SwishB, 2*nb, nb, 128), rows(w.h2B, 2*nb, nb, 128)
-		for k := range o {
-			x[k] += o[k]
-		}
-	}
 	// resnet.maf:10:15  h2.swish = swish(h2.dense)  (reverse)
 	{
 		a, ab, yb := w.h2Dense, w.h2DenseB, w.h2SwishB
-		lo := nb * 128
-		ta, tab, tyb := (2*nb+nb*64)*128, (2*nb+nb*64)*128, (2*nb)*128
+		lo := (2 * nb) * 128
+		ta, tab, tyb := (nb)*128, (nb)*128, (nb)*128
 		_, _ = a, ta
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
@@ -1733,7 +1754,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 			}
 		}
 	}
-	kern.RowsScaleAdd(rows(w.h2DenseB, 2*nb, nb*64, 128), rows(w.h2Dense, 2*nb, nb*64, 128), w.h2DenseE, nb, 64, 128)
+	kern.RowsScaleAdd(rows(w.h2DenseB, 3*nb, nb*64, 128), rows(w.h2Dense, 3*nb, nb*64, 128), w.h2DenseE, nb, 64, 128)
 	// resnet.maf:10:21  h2.dense = W·h1 + b, W ∈ R^(128×128)  (reverse)
 	gemm.DgemmPacked(false, 3*nb+nb*64, 1, rows(w.h2DenseB, 0, 3*nb+nb*64, 128), 128, &m.h2DenseBwd, 1, rows(w.h1B, 0, 3*nb+nb*64, 128), 128)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb+nb*64, 128, rows(w.h2DenseB, 0, 3*nb+nb*64, 128)), mat(3*nb+nb*64, 128, rows(w.h1, 0, 3*nb+nb*64, 128)), 1, mat(128, 128, gH2DenseW))
@@ -1752,6 +1773,30 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		}
 	}
 	{
+		x, o := rows(w.h0B, 2*nb, nb, 128), rows(w.h1B, 2*nb, nb, 128)
+		for k := range o {
+			x[k] += o[k]
+		}
+	}
+	{
+		x, o := rows(w.h1TanhB, 2*nb, nb, 128), rows(w.h1B, 2*nb, nb, 128)
+		for k := range o {
+			x[k] += o[k]
+		}
+	}
+	{
+		x, o := rows(w.h0B, 3*nb, nb*64, 128), rows(w.h1B, 3*nb, nb*64, 128)
+		for k := range o {
+			x[k] += o[k]
+		}
+	}
+	{
+		x, o := rows(w.h1TanhB, 3*nb, nb*64, 128), rows(w.h1B, 3*nb, nb*64, 128)
+		for k := range o {
+			x[k] += o[k]
+		}
+	}
+	{
 		x, o := rows(w.h0B, nb, nb, 128), rows(w.h1B, nb, nb, 128)
 		for k := range o {
 			x[k] += o[k]
@@ -1763,36 +1808,12 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 			x[k] += o[k]
 		}
 	}
-	{
-		x, o := rows(w.h0B, 2*nb, nb*64, 128), rows(w.h1B, 2*nb, nb*64, 128)
-		for k := range o {
-			x[k] += o[k]
-		}
-	}
-	{
-		x, o := rows(w.h1TanhB, 2*nb, nb*64, 128), rows(w.h1B, 2*nb, nb*64, 128)
-		for k := range o {
-			x[k] += o[k]
-		}
-	}
-	{
-		x, o := rows(w.h0B, 2*nb+nb*64, nb, 128), rows(w.h1B, 2*nb+nb*64, nb, 128)
-		for k := range o {
-			x[k] += o[k]
-		}
-	}
-	{
-		x, o := rows(w.h1TanhB, 2*nb+nb*64, nb, 128), rows(w.h1B, 2*nb+nb*64, nb, 128)
-		for k := range o {
-			x[k] += o[k]
-		}
-	}
 	// resnet.maf:9:15  h1.tanh = tanh(h1.dense)  (reverse)
-	kern.RowsDot(w.rd, rows(w.h1TanhB, 2*nb, nb*64, 128), rows(w.h1Dense, 2*nb, nb*64, 128), nb, 64, 128)
+	kern.RowsDot(w.rd, rows(w.h1TanhB, 3*nb, nb*64, 128), rows(w.h1Dense, 3*nb, nb*64, 128), nb, 64, 128)
 	{
 		a, ab, yb := w.h1Dense, w.h1DenseB, w.h1TanhB
-		lo := nb * 128
-		ta, tab, tyb := (2*nb+nb*64)*128, (2*nb+nb*64)*128, (2*nb+nb*64)*128
+		lo := (2 * nb) * 128
+		ta, tab, tyb := (nb)*128, (nb)*128, (nb)*128
 		_, _ = a, ta
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
@@ -1806,18 +1827,18 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 			}
 		}
 	}
-	kern.RowsScaleAdd(rows(w.h1DenseB, 2*nb, nb*64, 128), rows(w.h1TanhB, 2*nb, nb*64, 128), w.h1TanhD1, nb, 64, 128)
-	kern.RowsScaleAdd(rows(w.h1DenseB, 2*nb, nb*64, 128), rows(w.h1Dense, 2*nb, nb*64, 128), w.h1DenseE, nb, 64, 128)
+	kern.RowsScaleAdd(rows(w.h1DenseB, 3*nb, nb*64, 128), rows(w.h1TanhB, 3*nb, nb*64, 128), w.h1TanhD1, nb, 64, 128)
+	kern.RowsScaleAdd(rows(w.h1DenseB, 3*nb, nb*64, 128), rows(w.h1Dense, 3*nb, nb*64, 128), w.h1DenseE, nb, 64, 128)
 	// resnet.maf:9:20  h1.dense = W·h0 + b, W ∈ R^(128×128)  (reverse)
 	gemm.DgemmPacked(false, 3*nb+nb*64, 1, rows(w.h1DenseB, 0, 3*nb+nb*64, 128), 128, &m.h1DenseBwd, 1, rows(w.h0B, 0, 3*nb+nb*64, 128), 128)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb+nb*64, 128, rows(w.h1DenseB, 0, 3*nb+nb*64, 128)), mat(3*nb+nb*64, 128, rows(w.h0, 0, 3*nb+nb*64, 128)), 1, mat(128, 128, gH1DenseW))
 	kern.SumRows(gH1DenseB, rows(w.h1DenseB, 0, nb, 128), nb, 128)
 	// resnet.maf:8:10  h0 = tanh(h0.dense)  (reverse)
-	kern.RowsDotShared(w.rd, rows(w.h0B, 2*nb, nb*64, 128), h0DenseW, nb, 128, Dim)
+	kern.RowsDotShared(w.rd, rows(w.h0B, 3*nb, nb*64, 128), h0DenseW, nb, 128, Dim)
 	{
 		a, ab, yb := w.h0Dense, w.h0DenseB, w.h0B
-		lo := nb * 128
-		ta, tab, tyb := (2*nb)*128, (2*nb+nb*64)*128, (2*nb+nb*64)*128
+		lo := (2 * nb) * 128
+		ta, tab, tyb := (nb)*128, (nb)*128, (nb)*128
 		_, _ = a, ta
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
@@ -1830,15 +1851,18 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 			}
 		}
 	}
-	kern.RowsScaleAdd(rows(w.h0DenseB, 2*nb, nb*64, 128), rows(w.h0B, 2*nb, nb*64, 128), w.h0D1, nb, 64, 128)
+	kern.RowsScaleAdd(rows(w.h0DenseB, 3*nb, nb*64, 128), rows(w.h0B, 3*nb, nb*64, 128), w.h0D1, nb, 64, 128)
 	// resnet.maf:8:15  h0.dense = W·x + b, W ∈ R^(128×64)  (reverse)
 	gemm.DgemmPacked(false, nb, 1, rows(w.h0DenseB, 0, nb, 128), 128, &m.h0DenseBwd, 1, rows(w.xB, 0, nb, 64), 64)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb, 128, rows(w.h0DenseB, 0, nb, 128)), mat(nb, 64, rows(w.x, 0, nb, 64)), 1, mat(128, 64, gH0DenseW))
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb, 128, rows(w.h0DenseB, 2*nb+nb*64, nb, 128)), mat(nb, 64, rows(w.x, 2*nb, nb, 64)), 1, mat(128, 64, gH0DenseW))
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(2*nb, 128, rows(w.h0DenseB, 0, 2*nb, 128)), mat(2*nb, 64, rows(w.x, 0, 2*nb, 64)), 1, mat(128, 64, gH0DenseW))
 	// J_x = I: W̄ += Σ_b J̄_b
-	kern.AddRowsT(gH0DenseW, rows(w.h0DenseB, 2*nb, nb*64, 128), nb, 128, Dim)
-	// J̄_b = diag(2σ″ℓ̄)_b·W and J_x = I: W̄ += diag(Σ_b 2σ″ℓ̄)·W
-	kern.AddDiagShared(gH0DenseW, w.h0DenseE, h0DenseW, nb, 128, Dim)
+	kern.AddRowsT(gH0DenseW, rows(w.h0DenseB, 3*nb, nb*64, 128), nb, 128, Dim)
+	// J̄_b = diag(2σ″ℓ̄)_b·W and J_x = I: W̄ += diag(Σ_b 2σ″ℓ̄)·W (or sum the coefficients, for FlushGrad)
+	if w.deferGrad {
+		kern.AccumCols(w.h0DenseEAcc, w.h0DenseE, nb, 128)
+	} else {
+		kern.AddDiagShared(gH0DenseW, w.h0DenseE, h0DenseW, nb, 128, Dim)
+	}
 	kern.SumRows(gH0DenseB, rows(w.h0DenseB, 0, nb, 128), nb, 128)
 }
 
@@ -1874,9 +1898,9 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 			w.phiB[b] = wt * c[b]
 		}
 		if s != nil {
-			w.phiB[nb+b] = wt * s[b]
+			w.phiB[2*nb+b] = wt * s[b]
 		}
-		w.phiB[2*nb+b] = wt
+		w.phiB[nb+b] = wt
 	}
 	// resnet.maf:11:38  phi = phi.dense + phi.scale  (reverse)
 	{
@@ -1887,18 +1911,6 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	}
 	{
 		x, o := rows(w.phiScaleB, 0, nb, 1), rows(w.phiB, 0, nb, 1)
-		for k := range o {
-			x[k] += o[k]
-		}
-	}
-	{
-		x, o := rows(w.phiDenseB, nb, nb, 1), rows(w.phiB, nb, nb, 1)
-		for k := range o {
-			x[k] += o[k]
-		}
-	}
-	{
-		x, o := rows(w.phiScaleB, nb, nb, 1), rows(w.phiB, nb, nb, 1)
 		for k := range o {
 			x[k] += o[k]
 		}
@@ -1915,15 +1927,21 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 			x[k] += o[k]
 		}
 	}
-	// resnet.maf:11:40  phi.scale = 0.1·phi.sum  (reverse)
 	{
-		x, o := rows(w.phiSumB, 0, nb, 1), rows(w.phiScaleB, 0, nb, 1)
+		x, o := rows(w.phiDenseB, nb, nb, 1), rows(w.phiB, nb, nb, 1)
 		for k := range o {
-			x[k] += 0.1 * o[k]
+			x[k] += o[k]
 		}
 	}
 	{
-		x, o := rows(w.phiSumB, nb, nb, 1), rows(w.phiScaleB, nb, nb, 1)
+		x, o := rows(w.phiScaleB, nb, nb, 1), rows(w.phiB, nb, nb, 1)
+		for k := range o {
+			x[k] += o[k]
+		}
+	}
+	// resnet.maf:11:40  phi.scale = 0.1·phi.sum  (reverse)
+	{
+		x, o := rows(w.phiSumB, 0, nb, 1), rows(w.phiScaleB, 0, nb, 1)
 		for k := range o {
 			x[k] += 0.1 * o[k]
 		}
@@ -1934,18 +1952,15 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 			x[k] += 0.1 * o[k]
 		}
 	}
+	{
+		x, o := rows(w.phiSumB, nb, nb, 1), rows(w.phiScaleB, nb, nb, 1)
+		for k := range o {
+			x[k] += 0.1 * o[k]
+		}
+	}
 	// resnet.maf:11:46  phi.sum = Σ phi.quadratic  (reverse)
 	{
 		x, o := rows(w.phiQuadraticB, 0, nb, 64), rows(w.phiSumB, 0, nb, 1)
-		for r, v := range o {
-			v *= 1.0
-			for j := range x[r*64 : (r+1)*64] {
-				x[r*64+j] += v
-			}
-		}
-	}
-	{
-		x, o := rows(w.phiQuadraticB, nb, nb, 64), rows(w.phiSumB, nb, nb, 1)
 		for r, v := range o {
 			v *= 1.0
 			for j := range x[r*64 : (r+1)*64] {
@@ -1962,11 +1977,20 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 			}
 		}
 	}
+	{
+		x, o := rows(w.phiQuadraticB, nb, nb, 64), rows(w.phiSumB, nb, nb, 1)
+		for r, v := range o {
+			v *= 1.0
+			for j := range x[r*64 : (r+1)*64] {
+				x[r*64+j] += v
+			}
+		}
+	}
 	// resnet.maf:11:50  phi.quadratic = quadratic(x)  (reverse)
 	{
 		a, ab, yb := w.x, w.xB, w.phiQuadraticB
-		lo := nb * 64
-		ta, tab, tyb := (2*nb+nb*1)*64, (2*nb+nb*1)*64, (2*nb)*64
+		lo := (2 * nb) * 64
+		ta, tab, tyb := (nb)*64, (nb)*64, (nb)*64
 		_, _ = a, ta
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 64; j++ {
@@ -1995,6 +2019,18 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		}
 	}
 	{
+		x, o := rows(w.h1B, 2*nb, nb, 128), rows(w.h2B, 2*nb, nb, 128)
+		for k := range o {
+			x[k] += o[k]
+		}
+	}
+	{
+		x, o := rows(w.h2SwishB, 2*nb, nb, 128), rows(w.h2B, 2*nb, nb, 128)
+		for k := range o {
+			x[k] += o[k]
+		}
+	}
+	{
 		x, o := rows(w.h1B, nb, nb, 128), rows(w.h2B, nb, nb, 128)
 		for k := range o {
 			x[k] += o[k]
@@ -2006,23 +2042,11 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 			x[k] += o[k]
 		}
 	}
-	{
-		x, o := rows(w.h1B, 2*nb+nb*1, nb, 128), rows(w.h2B, 2*nb, nb, 128)
-		for k := range o {
-			x[k] += o[k]
-		}
-	}
-	{
-		x, o := rows(w.h2SwishB, 2*nb, nb, 128), rows(w.h2B, 2*nb, nb, 128)
-		for k := range o {
-			x[k] += o[k]
-		}
-	}
 	// resnet.maf:10:15  h2.swish = swish(h2.dense)  (reverse)
 	{
 		a, ab, yb := w.h2Dense, w.h2DenseB, w.h2SwishB
-		lo := nb * 128
-		ta, tab, tyb := (2*nb+nb*1)*128, (2*nb+nb*1)*128, (2*nb)*128
+		lo := (2 * nb) * 128
+		ta, tab, tyb := (nb)*128, (nb)*128, (nb)*128
 		_, _ = a, ta
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
@@ -2036,7 +2060,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 			}
 		}
 	}
-	kern.RowsScaleAdd(rows(w.h2DenseB, 2*nb, nb*1, 128), rows(w.h2Dense, 2*nb, nb*1, 128), w.h2DenseE, nb, 1, 128)
+	kern.RowsScaleAdd(rows(w.h2DenseB, 3*nb, nb*1, 128), rows(w.h2Dense, 3*nb, nb*1, 128), w.h2DenseE, nb, 1, 128)
 	// resnet.maf:10:21  h2.dense = W·h1 + b, W ∈ R^(128×128)  (reverse)
 	gemm.DgemmPacked(false, 3*nb+nb*1, 1, rows(w.h2DenseB, 0, 3*nb+nb*1, 128), 128, &m.h2DenseBwd, 1, rows(w.h1B, 0, 3*nb+nb*1, 128), 128)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb+nb*1, 128, rows(w.h2DenseB, 0, 3*nb+nb*1, 128)), mat(3*nb+nb*1, 128, rows(w.h1, 0, 3*nb+nb*1, 128)), 1, mat(128, 128, gH2DenseW))
@@ -2055,6 +2079,30 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		}
 	}
 	{
+		x, o := rows(w.h0B, 2*nb, nb, 128), rows(w.h1B, 2*nb, nb, 128)
+		for k := range o {
+			x[k] += o[k]
+		}
+	}
+	{
+		x, o := rows(w.h1TanhB, 2*nb, nb, 128), rows(w.h1B, 2*nb, nb, 128)
+		for k := range o {
+			x[k] += o[k]
+		}
+	}
+	{
+		x, o := rows(w.h0B, 3*nb, nb*1, 128), rows(w.h1B, 3*nb, nb*1, 128)
+		for k := range o {
+			x[k] += o[k]
+		}
+	}
+	{
+		x, o := rows(w.h1TanhB, 3*nb, nb*1, 128), rows(w.h1B, 3*nb, nb*1, 128)
+		for k := range o {
+			x[k] += o[k]
+		}
+	}
+	{
 		x, o := rows(w.h0B, nb, nb, 128), rows(w.h1B, nb, nb, 128)
 		for k := range o {
 			x[k] += o[k]
@@ -2066,36 +2114,12 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 			x[k] += o[k]
 		}
 	}
-	{
-		x, o := rows(w.h0B, 2*nb, nb*1, 128), rows(w.h1B, 2*nb, nb*1, 128)
-		for k := range o {
-			x[k] += o[k]
-		}
-	}
-	{
-		x, o := rows(w.h1TanhB, 2*nb, nb*1, 128), rows(w.h1B, 2*nb, nb*1, 128)
-		for k := range o {
-			x[k] += o[k]
-		}
-	}
-	{
-		x, o := rows(w.h0B, 2*nb+nb*1, nb, 128), rows(w.h1B, 2*nb+nb*1, nb, 128)
-		for k := range o {
-			x[k] += o[k]
-		}
-	}
-	{
-		x, o := rows(w.h1TanhB, 2*nb+nb*1, nb, 128), rows(w.h1B, 2*nb+nb*1, nb, 128)
-		for k := range o {
-			x[k] += o[k]
-		}
-	}
 	// resnet.maf:9:15  h1.tanh = tanh(h1.dense)  (reverse)
-	kern.RowsDot(w.rd, rows(w.h1TanhB, 2*nb, nb*1, 128), rows(w.h1Dense, 2*nb, nb*1, 128), nb, 1, 128)
+	kern.RowsDot(w.rd, rows(w.h1TanhB, 3*nb, nb*1, 128), rows(w.h1Dense, 3*nb, nb*1, 128), nb, 1, 128)
 	{
 		a, ab, yb := w.h1Dense, w.h1DenseB, w.h1TanhB
-		lo := nb * 128
-		ta, tab, tyb := (2*nb+nb*1)*128, (2*nb+nb*1)*128, (2*nb+nb*1)*128
+		lo := (2 * nb) * 128
+		ta, tab, tyb := (nb)*128, (nb)*128, (nb)*128
 		_, _ = a, ta
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
@@ -2109,18 +2133,18 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 			}
 		}
 	}
-	kern.RowsScaleAdd(rows(w.h1DenseB, 2*nb, nb*1, 128), rows(w.h1TanhB, 2*nb, nb*1, 128), w.h1TanhD1, nb, 1, 128)
-	kern.RowsScaleAdd(rows(w.h1DenseB, 2*nb, nb*1, 128), rows(w.h1Dense, 2*nb, nb*1, 128), w.h1DenseE, nb, 1, 128)
+	kern.RowsScaleAdd(rows(w.h1DenseB, 3*nb, nb*1, 128), rows(w.h1TanhB, 3*nb, nb*1, 128), w.h1TanhD1, nb, 1, 128)
+	kern.RowsScaleAdd(rows(w.h1DenseB, 3*nb, nb*1, 128), rows(w.h1Dense, 3*nb, nb*1, 128), w.h1DenseE, nb, 1, 128)
 	// resnet.maf:9:20  h1.dense = W·h0 + b, W ∈ R^(128×128)  (reverse)
 	gemm.DgemmPacked(false, 3*nb+nb*1, 1, rows(w.h1DenseB, 0, 3*nb+nb*1, 128), 128, &m.h1DenseBwd, 1, rows(w.h0B, 0, 3*nb+nb*1, 128), 128)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb+nb*1, 128, rows(w.h1DenseB, 0, 3*nb+nb*1, 128)), mat(3*nb+nb*1, 128, rows(w.h0, 0, 3*nb+nb*1, 128)), 1, mat(128, 128, gH1DenseW))
 	kern.SumRows(gH1DenseB, rows(w.h1DenseB, 0, nb, 128), nb, 128)
 	// resnet.maf:8:10  h0 = tanh(h0.dense)  (reverse)
-	kern.RowsDot(w.rd, rows(w.h0B, 2*nb, nb*1, 128), rows(w.h0Dense, 2*nb, nb*1, 128), nb, 1, 128)
+	kern.RowsDot(w.rd, rows(w.h0B, 3*nb, nb*1, 128), rows(w.h0Dense, 3*nb, nb*1, 128), nb, 1, 128)
 	{
 		a, ab, yb := w.h0Dense, w.h0DenseB, w.h0B
-		lo := nb * 128
-		ta, tab, tyb := (2*nb+nb*1)*128, (2*nb+nb*1)*128, (2*nb+nb*1)*128
+		lo := (2 * nb) * 128
+		ta, tab, tyb := (nb)*128, (nb)*128, (nb)*128
 		_, _ = a, ta
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
@@ -2133,12 +2157,12 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 			}
 		}
 	}
-	kern.RowsScaleAdd(rows(w.h0DenseB, 2*nb, nb*1, 128), rows(w.h0B, 2*nb, nb*1, 128), w.h0D1, nb, 1, 128)
-	kern.RowsScaleAdd(rows(w.h0DenseB, 2*nb, nb*1, 128), rows(w.h0Dense, 2*nb, nb*1, 128), w.h0DenseE, nb, 1, 128)
+	kern.RowsScaleAdd(rows(w.h0DenseB, 3*nb, nb*1, 128), rows(w.h0B, 3*nb, nb*1, 128), w.h0D1, nb, 1, 128)
+	kern.RowsScaleAdd(rows(w.h0DenseB, 3*nb, nb*1, 128), rows(w.h0Dense, 3*nb, nb*1, 128), w.h0DenseE, nb, 1, 128)
 	// resnet.maf:8:15  h0.dense = W·x + b, W ∈ R^(128×64)  (reverse)
 	gemm.DgemmPacked(false, nb, 1, rows(w.h0DenseB, 0, nb, 128), 128, &m.h0DenseBwd, 1, rows(w.xB, 0, nb, 64), 64)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb, 128, rows(w.h0DenseB, 0, nb, 128)), mat(nb, 64, rows(w.x, 0, nb, 64)), 1, mat(128, 64, gH0DenseW))
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb+nb*1, 128, rows(w.h0DenseB, 2*nb, nb+nb*1, 128)), mat(nb+nb*1, 64, rows(w.x, 2*nb, nb+nb*1, 64)), 1, mat(128, 64, gH0DenseW))
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(2*nb, 128, rows(w.h0DenseB, 0, 2*nb, 128)), mat(2*nb, 64, rows(w.x, 0, 2*nb, 64)), 1, mat(128, 64, gH0DenseW))
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*1, 128, rows(w.h0DenseB, 3*nb, nb*1, 128)), mat(nb*1, 64, rows(w.x, 3*nb, nb*1, 64)), 1, mat(128, 64, gH0DenseW))
 	kern.SumRows(gH0DenseB, rows(w.h0DenseB, 0, nb, 128), nb, 128)
 }
 

@@ -41,7 +41,7 @@ func (f *trainFlags) register(fs *flag.FlagSet, m Model) {
 	fs.IntVar(&f.batch, "batch", t.Batch, "batch size")
 	fs.Int64Var(&f.seed, "seed", int64(t.Seed), "random seed")
 	fs.IntVar(&f.workers, "workers", max(t.Workers, defaultWorkers()), "goroutines computing gradient shards (results do not depend on it)")
-	fs.IntVar(&f.shards, "shards", 4, "micro-batches per batch (results depend on it, not on -workers)")
+	fs.IntVar(&f.shards, "shards", 2, "micro-batches per batch (results depend on it, not on -workers)")
 	fs.IntVar(&f.ckptEvery, "checkpoint-every", max(t.CheckpointEvery, 1), "steps between checkpoints")
 	fs.BoolVar(&f.resume, "resume", true, "resume from the checkpoint in -o if there is one")
 	fs.StringVar(&f.metrics, "metrics", "", "metrics `file` (.csv or .jsonl; default DIR/metrics.csv)")

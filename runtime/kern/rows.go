@@ -171,3 +171,29 @@ func ScaledPanel[T Float](P, d, W []T, nb, nin, nout int) {
 		}
 	}
 }
+
+// AccumCols adds the column sums Σ_b e[b,j] of the nb×n matrix e to acc
+// (float64, whatever the kernels' precision).
+func AccumCols[T Float](acc []float64, e []T, nb, n int) {
+	for b := 0; b < nb; b++ {
+		for j, v := range e[b*n : b*n+n] {
+			acc[j] += float64(v)
+		}
+	}
+}
+
+// AddDiagRows adds acc[j]·M[j,k] to G[j,k] for the n×D matrix M, and
+// clears acc.
+func AddDiagRows(G []float64, acc []float64, M []float64, n, D int) {
+	for j := 0; j < n; j++ {
+		s := acc[j]
+		acc[j] = 0
+		if s == 0 {
+			continue
+		}
+		g, m := G[j*D:j*D+D], M[j*D:j*D+D]
+		for k, x := range m {
+			g[k] += s * x
+		}
+	}
+}

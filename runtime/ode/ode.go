@@ -266,6 +266,13 @@ func (it *Integrator) Adjoint(xb, ab, dtheta []float64) {
 	}
 	s := it.cfg.Tableau.Stages()
 	nd := it.nb * it.D
+	if d, ok := it.pot.(runtime.GradDeferrer); ok {
+		d.DeferGrad(it.ws, true)
+		defer func() {
+			d.FlushGrad(it.ws, dtheta)
+			d.DeferGrad(it.ws, false)
+		}()
+	}
 	switch it.cfg.Memory {
 	case Store:
 		for n := it.cfg.Steps - 1; n >= 0; n-- {

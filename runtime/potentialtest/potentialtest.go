@@ -154,6 +154,7 @@ func Check(t *testing.T, m runtime.Potential, opt Options) {
 	}
 	t.Run("hutchinson", func(t *testing.T) { checkHutch(t, m, rng) })
 	t.Run("batch", func(t *testing.T) { checkBatch(t, m, rng) })
+	t.Run("deferred-gradient", func(t *testing.T) { checkDefer(t, m, rng) })
 	t.Run("symmetry", func(t *testing.T) { checkSymmetry(t, m, rng) })
 	t.Run("flow-symmetry", func(t *testing.T) { checkFlowSymmetry(t, m, rng) })
 	t.Run("allocs", func(t *testing.T) {
@@ -413,6 +414,38 @@ func checkBatch(t *testing.T, m runtime.Potential, rng *rand.Rand) {
 	for i := range dth {
 		if !scalar.EqualWithinAbsOrRel(dth[i], dth1[i], thTol, thTol) {
 			t.Fatalf("batch ∂G/∂θ[%d] = %v, sum of single-sample calls %v", i, dth[i], dth1[i])
+		}
+	}
+}
+
+// checkDefer checks that Reverse with deferred gradient terms followed by
+// FlushGrad equals Reverse without deferral.
+func checkDefer(t *testing.T, m runtime.Potential, rng *rand.Rand) {
+	d, ok := m.(runtime.GradDeferrer)
+	if !ok {
+		t.Skip("the potential does not implement runtime.GradDeferrer")
+	}
+	D, P := m.Dim(), m.NumParams()
+	const B = 3
+	ws := m.NewWorkspace(B)
+	x, u := randVec(rng, B*D, 1), randVec(rng, B*D, 1)
+	c, s := randVec(rng, B, 1), randVec(rng, B, 1)
+	dx, want := make([]float64, B*D), make([]float64, P)
+	m.Reverse(ws, dx, want, x, c, u, s)
+	m.Reverse(ws, dx, want, x, c, u, s)
+	got := make([]float64, P)
+	d.DeferGrad(ws, true)
+	m.Reverse(ws, dx, got, x, c, u, s)
+	m.Reverse(ws, dx, got, x, c, u, s)
+	d.FlushGrad(ws, got)
+	d.DeferGrad(ws, false)
+	tol := 1e-12
+	if is32(m) {
+		tol = 1e-5
+	}
+	for i := range got {
+		if !scalar.EqualWithinAbsOrRel(got[i], want[i], tol, tol) {
+			t.Fatalf("deferred ∂G/∂θ[%d] = %v, want %v", i, got[i], want[i])
 		}
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/mafc-dev/mafc/runtime"
+	"github.com/mafc-dev/mafc/runtime/gemm"
 	"github.com/mafc-dev/mafc/runtime/ode"
 	"github.com/mafc-dev/mafc/runtime/optim"
 )
@@ -25,10 +26,12 @@ type Config struct {
 	Steps int // optimiser steps in total
 	Batch int
 	Seed  uint64
-	// Workers is the number of goroutines computing shards (default 1).
+	// Workers is the number of cores to use (default 1): min(Workers,
+	// Shards) goroutines compute shards, and the GEMMs of each use
+	// Workers/goroutines threads (package gemm's setting is process-wide).
 	Workers int
 	// Shards is the fixed number of micro-batches a batch is split into
-	// (default min(4, Batch)). Results depend on Shards but not on Workers.
+	// (default min(2, Batch)). Results depend on Shards but not on Workers.
 	Shards     int
 	Hutchinson bool
 	Memory     ode.Memory
@@ -90,10 +93,12 @@ func New(pot runtime.Potential, obj Objective, cfg Config) (*Trainer, error) {
 		cfg.Workers = 1
 	}
 	if cfg.Shards < 1 {
-		cfg.Shards = min(4, cfg.Batch)
+		cfg.Shards = min(2, cfg.Batch)
 	}
 	cfg.Shards = min(cfg.Shards, cfg.Batch)
-	cfg.Workers = min(cfg.Workers, cfg.Shards)
+	goroutines := min(cfg.Workers, cfg.Shards)
+	gemm.SetThreads(max(1, cfg.Workers/goroutines))
+	cfg.Workers = goroutines
 	opt, err := optim.New(cfg.Optimizer, pot.NumParams())
 	if err != nil {
 		return nil, err
