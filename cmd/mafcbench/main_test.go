@@ -128,3 +128,45 @@ func TestMedianAndPlan(t *testing.T) {
 		}
 	}
 }
+
+// fakeTorch is a PyTorch side whose calls take est seconds (it only says so).
+type fakeTorch struct {
+	est   float64
+	timed int
+	freed bool
+}
+
+func (f *fakeTorch) setup(string) (float64, bool, error) { return f.est, false, nil }
+func (f *fakeTorch) time(_ string, n, _ int) ([]float64, error) {
+	f.timed++
+	ts := make([]float64, n)
+	for i := range ts {
+		ts[i] = f.est
+	}
+	return ts, nil
+}
+func (f *fakeTorch) free(string) { f.freed = true }
+func (f *fakeTorch) pid() int    { return 0 }
+
+// TestQuickSkipsSlowPyTorch: -quick skips a PyTorch case estimated to need
+// more than 2 minutes and says so; a fast one is measured.
+func TestQuickSkipsSlowPyTorch(t *testing.T) {
+	c, err := filterCases(allCases(false), `^ising16/grad$`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log bytes.Buffer
+	slow := &fakeTorch{est: 50}
+	r := measure(c[0], 2, newPlan(true, 0), slow, "", &log)
+	if !strings.HasPrefix(r.TorchNote, "skipped (est. 50 s/call") || !math.IsNaN(r.Torch) || slow.timed != 0 || !slow.freed {
+		t.Errorf("slow case: note %q, time %v, timed %d, freed %v", r.TorchNote, r.Torch, slow.timed, slow.freed)
+	}
+	if !(r.Mafc > 0) || r.MafcRounds < 3 {
+		t.Errorf("mafc side: %v s in %d rounds", r.Mafc, r.MafcRounds)
+	}
+	fast := &fakeTorch{est: 0.01}
+	r = measure(c[0], 2, newPlan(true, 0), fast, "", &log)
+	if r.TorchNote != "" || r.Torch != 0.01 || r.TorchRounds < 3 || !(r.Ratio() > 0) {
+		t.Errorf("fast case: note %q, time %v in %d rounds", r.TorchNote, r.Torch, r.TorchRounds)
+	}
+}

@@ -76,6 +76,7 @@ type Trainer struct {
 	jobs                 chan int
 	done                 chan error
 	closeOnce            sync.Once
+	prevThreads          int
 }
 
 type worker struct {
@@ -97,6 +98,7 @@ func New(pot runtime.Potential, obj Objective, cfg Config) (*Trainer, error) {
 	}
 	cfg.Shards = min(cfg.Shards, cfg.Batch)
 	goroutines := min(cfg.Workers, cfg.Shards)
+	prevThreads := gemm.Threads()
 	gemm.SetThreads(max(1, cfg.Workers/goroutines))
 	cfg.Workers = goroutines
 	opt, err := optim.New(cfg.Optimizer, pot.NumParams())
@@ -104,7 +106,7 @@ func New(pot runtime.Potential, obj Objective, cfg Config) (*Trainer, error) {
 		return nil, err
 	}
 	D, B := pot.Dim(), cfg.Batch
-	t := &Trainer{Pot: pot, Obj: obj, Cfg: cfg, Opt: opt}
+	t := &Trainer{Pot: pot, Obj: obj, Cfg: cfg, Opt: opt, prevThreads: prevThreads}
 	t.x0, t.a0 = make([]float64, B*D), make([]float64, B)
 	t.xT, t.aT, t.loss = make([]float64, B*D), make([]float64, B), make([]float64, B)
 	t.grad = make([]float64, pot.NumParams())
@@ -133,8 +135,14 @@ func New(pot runtime.Potential, obj Objective, cfg Config) (*Trainer, error) {
 	return t, nil
 }
 
-// Close stops the worker goroutines.
-func (t *Trainer) Close() { t.closeOnce.Do(func() { close(t.jobs) }) }
+// Close stops the worker goroutines and restores package gemm's thread
+// count.
+func (t *Trainer) Close() {
+	t.closeOnce.Do(func() {
+		close(t.jobs)
+		gemm.SetThreads(t.prevThreads)
+	})
+}
 
 // StepsDone returns the number of optimiser steps done.
 func (t *Trainer) StepsDone() int64 { return t.step }
