@@ -88,6 +88,11 @@ func (g *gen) packageDoc() string {
 	b.WriteString("\nThe potential, node by node:\n\n")
 	for _, n := range g.p.Nodes {
 		fmt.Fprintf(&b, "\t%s\n", g.formula(n))
+		for _, l := range strings.Split(strings.TrimSpace(n.Doc), "\n") {
+			if l != "" {
+				fmt.Fprintf(&b, "\t    ↳ %s\n", l)
+			}
+		}
 	}
 	fmt.Fprintf(&b, "\tφ = %s\n", g.p.Nodes[g.p.Output].Name)
 	for _, s := range g.p.Symmetries {
@@ -133,6 +138,9 @@ func (g *gen) consts() {
 		jen.Id("NumProbes").Op("=").Lit(g.P),
 	}
 	for _, n := range g.p.Nodes[1:] {
+		if n.Doc != "" {
+			defs = append(defs, jen.Comment(fmt.Sprintf("size%s is the size of %s: %s", exported(g.names[n.ID]), n.Name, strings.ReplaceAll(strings.TrimSpace(n.Doc), "\n", " "))))
+		}
 		defs = append(defs, jen.Id("size"+exported(g.names[n.ID])).Op("=").Lit(n.Shape.Size()).Comment(fmt.Sprintf("%v, %s", n.Shape, g.pos(n))))
 	}
 	f.Const().Defs(defs...)

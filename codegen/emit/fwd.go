@@ -58,6 +58,9 @@ func segments(pl *plan.Plan, n *plan.Node, withJ bool) []int {
 
 func (g *gen) header(pl *plan.Plan, n *plan.Node) jen.Code {
 	s := fmt.Sprintf("%s  %s", g.pos(n.Node), g.formula(n.Node))
+	if n.Doc != "" && pl.Mode == plan.Laplacian {
+		s = strings.TrimSpace(n.Doc) + "\n" + s
+	}
 	if pl.Mode != plan.Values && n.Kind != plan.None {
 		s += "  [J: " + n.Strategy + "]"
 	}

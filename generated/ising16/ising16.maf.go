@@ -10,6 +10,7 @@ exactly even: Z2 by construction) and no output bias,
 The potential, node by node:
 
 	x ∈ R^256 (vector vec(256))
+	    ↳ The continuous relaxation of 16×16 Ising spins, flattened row-major.
 	h.dense = W·x, W ∈ R^(512×256)
 	h = lncosh(h.dense)
 	phi = W·h, W ∈ R^(1×512)

@@ -10,6 +10,7 @@ cores. One hidden layer of 256 ln cosh units with no first-layer bias
 The potential, node by node:
 
 	x ∈ R^64 (vector vec(64))
+	    ↳ Continuous relaxation of the 8×8 spins, flattened row-major.
 	h.dense = W·x, W ∈ R^(256×64)
 	h = lncosh(h.dense)
 	phi = W·h, W ∈ R^(1×256)

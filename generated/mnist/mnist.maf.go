@@ -9,9 +9,12 @@ one hidden layer of 1024 softplus units, output without bias,
 The potential, node by node:
 
 	x ∈ R^784 (vector vec(784))
+	    ↳ A dequantised, logit-transformed 28×28 image, flattened.
 	h.dense = W·x + b, W ∈ R^(1024×784)
 	h = softplus(h.dense)
+	    ↳ Hidden layer: h = softplus(W₁x + b₁).
 	phi = W·h, W ∈ R^(1×1024)
+	    ↳ Output: φ = w₂ · h.
 	φ = phi
 
 Exact Laplacian strategy per node (forward Laplacian, reverse mode):
@@ -64,8 +67,10 @@ const (
 	// NumProbes is the number of Hutchinson probes per sample.
 	NumProbes  = 1
 	sizeHDense = 1024 // vec(1024), mnist.maf:11:18
-	sizeH      = 1024 // vec(1024), mnist.maf:11:9
-	sizePhi    = 1    // vec(1), mnist.maf:13:11
+	// sizeH is the size of h: Hidden layer: h = softplus(W₁x + b₁).
+	sizeH = 1024 // vec(1024), mnist.maf:11:9
+	// sizePhi is the size of phi: Output: φ = w₂ · h.
+	sizePhi = 1 // vec(1), mnist.maf:13:11
 )
 
 // irJSON is the IR this package was generated from (for Program and the tests).
@@ -512,7 +517,10 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	// mnist.maf:11:18  h.dense = W·x + b, W ∈ R^(1024×784)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 784), 784, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 1024), 1024)
 	kern.AddBias(rows(w.hDense, 0, nb, 1024), hDenseB, nb, 1024)
-	// mnist.maf:11:9  h = softplus(h.dense)
+	/*
+	   Hidden layer: h = softplus(W₁x + b₁).
+	   mnist.maf:11:9  h = softplus(h.dense)
+	*/
 	// σ, σ′, σ″ for the value rows
 	kern.SoftplusN(rows(w.h, 0, nb, 1024), w.hD1[:nb*1024], w.hD2[:nb*1024], nil, rows(w.hDense, 0, nb, 1024))
 	{
@@ -527,7 +535,10 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 			}
 		}
 	}
-	// mnist.maf:13:11  phi = W·h, W ∈ R^(1×1024)
+	/*
+	   Output: φ = w₂ · h.
+	   mnist.maf:13:11  phi = W·h, W ∈ R^(1×1024)
+	*/
 	kern.MatVec(rows(w.phi, 0, 2*nb, 1), rows(w.h, 0, 2*nb, 1024), phiW, 2*nb, 1024, 0)
 }
 
