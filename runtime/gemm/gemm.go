@@ -18,11 +18,36 @@ var (
 )
 
 // forceFallback makes Dgemm and Sgemm delegate to gonum even when the CPU
-// supports the assembly kernels. Tests flip it to exercise the fallback path.
+// supports the assembly kernels (or the build has the OpenBLAS backend).
+// Tests flip it to exercise the fallback path.
 var forceFallback bool
 
+// backend identifies the code that computes Dgemm and Sgemm.
+type backend int
+
+const (
+	backendGonum    backend = iota // gonum's pure-Go Dgemm/Sgemm
+	backendAsm                     // this package's AVX2/FMA kernels
+	backendOpenBLAS                // cblas_?gemm of OpenBLAS (build tag openblas)
+)
+
+// activeBackend returns the backend in use. haveOpenBLAS is a constant
+// (openblas.go, openblas_off.go), so without the openblas tag the OpenBLAS
+// branches compile away.
+func activeBackend() backend {
+	switch {
+	case forceFallback:
+		return backendGonum
+	case haveOpenBLAS:
+		return backendOpenBLAS
+	case haveAsm:
+		return backendAsm
+	}
+	return backendGonum
+}
+
 // asmEnabled reports whether the assembly path is active.
-func asmEnabled() bool { return haveAsm && !forceFallback }
+func asmEnabled() bool { return activeBackend() == backendAsm }
 
 // smallMNK is the m·n·k below which packing does not pay and gonum's simple
 // loops are used instead. A variable so that tests can push every size
@@ -46,9 +71,14 @@ func Use() {
 	blas32.Use(Implementation{})
 }
 
-// Name describes the active Dgemm/Sgemm kernel.
+// Name describes the active Dgemm/Sgemm kernel. Built with the openblas tag
+// it is "openblas (cblas): " followed by OpenBLAS's configuration string
+// (version, kernel, thread limit).
 func Name() string {
-	if asmEnabled() {
+	switch activeBackend() {
+	case backendOpenBLAS:
+		return openblasName()
+	case backendAsm:
 		return "avx2-fma 6x8 (float64) / 6x16 (float32)"
 	}
 	return "gonum fallback"
@@ -71,6 +101,10 @@ func (impl Implementation) Dgemm(tA, tB blas.Transpose, m, n, k int, alpha float
 		// Reference BLAS semantics: A and B are not read, C = beta·C.
 		// (gonum would still form 0·A·B and propagate NaNs in A or B.)
 		dgemmScale(m, n, beta, c, ldc)
+		return
+	}
+	if m*n*k >= smallMNK && activeBackend() == backendOpenBLAS &&
+		openblasDgemm(tA != blas.NoTrans, tB != blas.NoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
 		return
 	}
 	if !asmEnabled() || m*n*k < smallMNK {
@@ -104,6 +138,10 @@ func (impl Implementation) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float
 		// Reference BLAS semantics: A and B are not read, C = beta·C.
 		// (gonum would still form 0·A·B and propagate NaNs in A or B.)
 		sgemmScale(m, n, beta, c, ldc)
+		return
+	}
+	if m*n*k >= smallMNK && activeBackend() == backendOpenBLAS &&
+		openblasSgemm(tA != blas.NoTrans, tB != blas.NoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
 		return
 	}
 	if !asmEnabled() || m*n*k < smallMNK {
