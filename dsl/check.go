@@ -702,8 +702,10 @@ func (c *checker) call(call *Call, stmt string) int {
 				ok = ok && okk
 			}
 		}
-		if ok && (k1%2 == 0 || k2%2 == 0) {
-			c.errs.Add(a["kernel"].pos, "kernel size %d×%d must be odd so that the kernel has a centre site", k1, k2)
+		// An even size is allowed only for a kernel spanning the whole
+		// periodic axis (every offset once); otherwise it has no centre.
+		if ok && ((k1%2 == 0 && k1 != inShape.L1) || (k2%2 == 0 && k2 != inShape.L2)) {
+			c.errs.Add(a["kernel"].pos, "kernel size %d×%d must be odd so that the kernel has a centre site (or equal to the lattice size, %d×%d, for a kernel over the whole lattice)", k1, k2, inShape.L1, inShape.L2)
 			ok = false
 		}
 		if ok && (k1 > inShape.L1 || k2 > inShape.L2) {

@@ -9,6 +9,7 @@ import (
 	"github.com/mafc-dev/mafc/generated/cnn16"
 	"github.com/mafc-dev/mafc/generated/deepmlp"
 	"github.com/mafc-dev/mafc/generated/ising16"
+	"github.com/mafc-dev/mafc/generated/ising16circ"
 	"github.com/mafc-dev/mafc/generated/ising16cnn"
 	"github.com/mafc-dev/mafc/generated/ising16d4"
 	"github.com/mafc-dev/mafc/generated/ising16f32"
@@ -26,6 +27,7 @@ var bundled = []func() mafcrt.Potential{
 	func() mafcrt.Potential { return cnn16.New() },
 	func() mafcrt.Potential { return deepmlp.New() },
 	func() mafcrt.Potential { return ising16.New() },
+	func() mafcrt.Potential { return ising16circ.New() },
 	func() mafcrt.Potential { return ising16cnn.New() },
 	func() mafcrt.Potential { return ising16d4.New() },
 	func() mafcrt.Potential { return ising16f32.New() },

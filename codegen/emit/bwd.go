@@ -312,6 +312,9 @@ func (g *gen) weightGrad(pl *plan.Plan, n *plan.Node) []jen.Code {
 				[3]string{fmt.Sprint(n.Out), fmt.Sprint(ck), gW}))
 	}
 	switch {
+	case n.Kind == plan.ConvShared && n.JBCoef:
+		out = append(out, jen.Comment("J̄ = diag(2σ″ℓ̄)·(kernel) and J_x = I: W̄ += diag(Σ_{samples, sites} 2σ″ℓ̄)·W"),
+			kcall("AddConvDiag", gW, "w."+name+"E", g.param(n.W), fmt.Sprintf("nb*%d", S), fmt.Sprint(n.Out), fmt.Sprint(ck)))
 	case n.Kind == plan.ConvShared && n.JBRF:
 		out = append(out, jen.Comment("J_x = I: the kernel gradient sums J̄ over samples and sites"),
 			kcall("RFSumToKernel", gW, "w."+name+"RFB", "nb", fmt.Sprint(S), fmt.Sprint(n.K1*n.K2), fmt.Sprint(n.Out)))

@@ -302,6 +302,9 @@ func (g *gen) srcName() string {
 // jbCoef reports whether node i keeps its Jacobian cotangent as
 // coefficients (closed-form first layer) in a reverse mode.
 func (g *gen) jbCoef(i int) bool {
+	if g.p.Nodes[i].Op != ir.OpDense {
+		return false // convolution kernels are small: applied at once
+	}
 	return g.plans[plan.Reverse].Nodes[i].JBCoef || g.plans[plan.HutchRev].Nodes[i].JBCoef
 }
 

@@ -360,6 +360,10 @@ func (pl *Plan) cotangentForms() {
 				if n.JBRows {
 					in.JBRows = true
 				}
+			case in.Kind == ConvShared && !in.Rows && !n.JBRF && !n.JBRows:
+				// J̄ = diag(2σ″ℓ̄)·(kernel): kept as coefficients, the
+				// kernel gradient is diag(Σ coefficients)·W.
+				in.JBCoef = true
 			case in.Kind == ConvShared || in.Kind == RF:
 				in.JBRF = true
 				if in.Rows {

@@ -173,22 +173,30 @@ func compose(a, b []int) []int {
 	return p
 }
 
-// KernelOrbits returns, for a k×k kernel (k odd) whose offsets
-// (a, b) ∈ [−h, h]² (h = (k−1)/2, index (a+h)·k + (b+h)) are acted on by the
-// point group g (D4: the 8 rotations and reflections of the square; C4: the
-// 4 rotations), the orbit of every offset, numbered in order of first
-// appearance, and the number of orbits. A kernel constant on orbits is
-// invariant under g, so its convolution commutes with g acting on the
-// lattice.
+// KernelOrbits returns, for a k×k kernel whose offsets
+// (a, b) ∈ [−h, k−1−h]² (h = ⌊(k−1)/2⌋, index (a+h)·k + (b+h)) are acted on by
+// the point group g (D4: the 8 rotations and reflections of the square; C4:
+// the 4 rotations), the orbit of every offset, numbered in order of first
+// appearance, and the number of orbits. k is odd, or equal to the size of
+// the periodic lattice (an even kernel over the whole lattice, whose
+// offsets are taken modulo k). A kernel constant on orbits is invariant
+// under g, so its convolution commutes with g acting on the lattice.
 func KernelOrbits(g Group, k int) (orbit []int, n int) {
 	h := (k - 1) / 2
-	idx := func(a, b int) int { return (a+h)*k + (b + h) }
+	wrap := func(a int) int { // into [−h, k−1−h], modulo k
+		a = (a + h) % k
+		if a < 0 {
+			a += k
+		}
+		return a - h
+	}
+	idx := func(a, b int) int { return (wrap(a)+h)*k + (wrap(b) + h) }
 	orbit = make([]int, k*k)
 	for i := range orbit {
 		orbit[i] = -1
 	}
-	for a := -h; a <= h; a++ {
-		for b := -h; b <= h; b++ {
+	for a := -h; a <= k-1-h; a++ {
+		for b := -h; b <= k-1-h; b++ {
 			if orbit[idx(a, b)] >= 0 {
 				continue
 			}

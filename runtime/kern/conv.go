@@ -406,3 +406,22 @@ func rfRowsWidth(S, C, reduce int) int {
 	}
 	return 1
 }
+
+// AddConvDiag adds (Σ_r e[r,c])·W[c,:] to G[c,:] for the C×K kernel matrix
+// W and the rows×C coefficients e: the kernel gradient of a convolution of
+// the input from its Jacobian cotangent diag(e)·W.
+func AddConvDiag[T Float](G, e, W []T, rows, C, K int) {
+	for c := 0; c < C; c++ {
+		var s T
+		for r := 0; r < rows; r++ {
+			s += e[r*C+c]
+		}
+		if s == 0 {
+			continue
+		}
+		g, w := G[c*K:c*K+K], W[c*K:c*K+K]
+		for k, x := range w {
+			g[k] += s * x
+		}
+	}
+}
