@@ -68,7 +68,7 @@ func benchPacked[T float](b *testing.B, ours, theirs gemmFunc[T], pack func(tB b
 				name := fmt.Sprintf("%s/W%dx%d/m%d", dir, wn, wk, m)
 				b.Run(name+"/dgemm", func(b *testing.B) {
 					old := threads.Load()
-					defer threads.Store(old)
+					defer SetThreads(int(old))
 					SetThreads(1)
 					ours(blas.NoTrans, tB, m, n, k, 1, a, k, w, ldw, beta, c, n)
 					reportFlops(b, flops, func() {
@@ -77,7 +77,7 @@ func benchPacked[T float](b *testing.B, ours, theirs gemmFunc[T], pack func(tB b
 				})
 				b.Run(name+"/packed", func(b *testing.B) {
 					old := threads.Load()
-					defer threads.Store(old)
+					defer SetThreads(int(old))
 					SetThreads(1)
 					f := pack(tB != blas.NoTrans, k, n, w, ldw)
 					f(false, m, 1, a, k, beta, c, n)

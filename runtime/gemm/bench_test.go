@@ -80,7 +80,7 @@ func benchAll[T float](b *testing.B, ours, theirs gemmFunc[T]) {
 						for _, th := range []int{1, 2} {
 							b.Run(fmt.Sprintf("mafc/threads=%d", th), func(b *testing.B) {
 								old := threads.Load()
-								defer threads.Store(old)
+								defer SetThreads(int(old))
 								SetThreads(th)
 								benchGemm(b, ours, tA, tB, s.m, s.n, s.k)
 							})
@@ -113,7 +113,7 @@ func BenchmarkDgemmSquare(b *testing.B) {
 		for _, th := range []int{1, 2} {
 			b.Run(fmt.Sprintf("%d/threads=%d", s, th), func(b *testing.B) {
 				old := threads.Load()
-				defer threads.Store(old)
+				defer SetThreads(int(old))
 				SetThreads(th)
 				benchGemm(b, impl64(), blas.NoTrans, blas.NoTrans, s, s, s)
 			})

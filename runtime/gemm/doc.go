@@ -6,7 +6,8 @@
 // gonum/mat). DgemmPacked and SgemmPacked take a right-hand operand packed
 // once in advance (PackedB64, PackedB32). On CPUs without AVX2+FMA, on other
 // architectures, or when built with the noasm tag, Dgemm and Sgemm delegate
-// to gonum, and so do the packed variants (on a plain copy of B).
+// to gonum, and so do the packed variants (on a plain copy of B). Built with
+// the openblas tag they call OpenBLAS instead (see the last section).
 //
 // # Algorithm
 //
@@ -92,4 +93,41 @@
 // allocate: packing buffers live
 // in per-goroutine arenas recycled through a free list, jobs are recycled
 // the same way, and workers are fed value-type tokens over a channel.
+//
+// # OpenBLAS backend (build tag openblas)
+//
+// The default build is pure Go plus Go assembly and needs no C toolchain.
+// Built with the tag openblas (and cgo enabled), Dgemm and Sgemm call
+// OpenBLAS's cblas_dgemm/cblas_sgemm (row-major) instead of the kernels
+// above, for comparisons or on CPUs without AVX2/FMA:
+//
+//	apt-get install libopenblas-dev     # headers (cblas.h) and -lopenblas
+//	go build -tags openblas ./...
+//	go test -tags openblas ./...
+//
+// What changes with the tag:
+//
+//   - Dgemm and Sgemm keep this package's argument checks (gonum's panics),
+//     the quick return for m == 0 or n == 0, C = beta·C without reading A
+//     and B for alpha == 0 or k == 0, and gonum for m·n·k < 512 (where the
+//     cgo call alone costs more than the product); everything else,
+//     including few rows, is one cgo call to cblas_?gemm with pointers to
+//     the first elements (no allocation). With beta == 0 OpenBLAS does not
+//     read C either, so NaNs there do not propagate.
+//   - PackedB64.Pack and PackedB32.Pack keep a compact copy of B (the same
+//     plain layout as the gonum fallback) and DgemmPacked/SgemmPacked
+//     hand it to Dgemm/Sgemm, and so to OpenBLAS, with the same results.
+//   - Name reports "openblas (cblas): " and OpenBLAS's configuration
+//     string (version, kernel, thread limit), and so does kern.BLASName.
+//   - Threads are OpenBLAS's own pool: SetThreads(n) calls
+//     openblas_set_num_threads(n) (so the trainer's cores/goroutines
+//     setting does not oversubscribe), and the default (n ≤ 0) is the
+//     count OpenBLAS started with (OPENBLAS_NUM_THREADS, or the number of
+//     CPUs). The setting is process-wide: change it only between products.
+//     OpenBLAS's idle workers spin for a while after a multithreaded call,
+//     taking CPU from goroutines; OPENBLAS_THREAD_TIMEOUT=4 shortens that.
+//
+// The cgo binding is the package internal/openblas, separate because Go
+// does not allow cgo in a package with assembly files; without the tag (or
+// with CGO_ENABLED=0) it is empty and this package is unchanged.
 package gemm

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -201,10 +202,12 @@ func withSmall(t *testing.T, par bool) {
 	t.Cleanup(func() { smallMNK, parMNK = oldSmall, oldPar })
 }
 
+// withThreads sets the thread count for the test. The cleanup goes through
+// SetThreads, which with the openblas tag also resets OpenBLAS's pool.
 func withThreads(t *testing.T, n int) {
 	old := threads.Load()
 	SetThreads(n)
-	t.Cleanup(func() { threads.Store(old) })
+	t.Cleanup(func() { SetThreads(int(old)) })
 }
 
 var alphaBetas = [][2]float64{{1, 0}, {1, 1}, {-1, 0.5}, {0.5, -1}, {0, 0.5}, {0, 0}, {1.5, 0}, {-0.5, 1}}
@@ -503,9 +506,15 @@ func TestFallback(t *testing.T) {
 }
 
 func TestNameAndUse(t *testing.T) {
-	if haveAsm {
+	switch {
+	case haveOpenBLAS:
+		assert.Equal(t, backendOpenBLAS, activeBackend())
+		assert.True(t, strings.HasPrefix(Name(), "openblas (cblas)"), Name())
+	case haveAsm:
+		assert.Equal(t, backendAsm, activeBackend())
 		assert.Contains(t, Name(), "avx2-fma")
-	} else {
+	default:
+		assert.Equal(t, backendGonum, activeBackend())
 		assert.Equal(t, "gonum fallback", Name())
 	}
 	old64, old32 := blas64.Implementation(), blas32.Implementation()
@@ -611,7 +620,7 @@ func TestZeroAllocs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector allocates")
 	}
-	if !haveAsm {
+	if activeBackend() == backendGonum {
 		t.Skip("gonum fallback allocates in its parallel path")
 	}
 	for _, th := range []int{1, 2} {

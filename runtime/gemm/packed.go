@@ -29,10 +29,10 @@ import "gonum.org/v1/gonum/blas"
 // thread planner chooses; nothing is repacked per call.
 //
 // Fallback (no AVX2/FMA, other architectures, the noasm tag, or the
-// package's test switch forceFallback at Pack time): Pack keeps a compact
-// copy of B in its stored orientation and DgemmPacked hands it to Dgemm,
-// that is to gonum, with the same results as calling Dgemm on the original
-// B.
+// package's test switch forceFallback at Pack time) and the OpenBLAS
+// backend (build tag openblas): Pack keeps a compact copy of B in its
+// stored orientation and DgemmPacked hands it to Dgemm, that is to gonum
+// (or OpenBLAS), with the same results as calling Dgemm on the original B.
 
 // PackedB64 holds op(B), the k×n right-hand operand of a float64 product,
 // packed for this package's micro-kernel (see the layout above). The zero
@@ -41,7 +41,7 @@ import "gonum.org/v1/gonum/blas"
 // of goroutines may use one at the same time, but not while Pack runs on it.
 type PackedB64 struct {
 	k, n  int
-	plain bool // data is a compact copy of B as stored (fallback)
+	plain bool // data is a compact copy of B as stored (fallback, OpenBLAS)
 	trans bool // plain only: B is stored n×k, op(B) = Bᵀ
 	data  []float64
 }
@@ -123,7 +123,7 @@ func DgemmPacked(tA bool, m int, alpha float64, a []float64, lda int, b *PackedB
 // PackedB32 is PackedB64 for float32 (micro-panels of NR = 16 columns).
 type PackedB32 struct {
 	k, n  int
-	plain bool // data is a compact copy of B as stored (fallback)
+	plain bool // data is a compact copy of B as stored (fallback, OpenBLAS)
 	trans bool // plain only: B is stored n×k, op(B) = Bᵀ
 	data  []float32
 }

@@ -165,7 +165,7 @@ func TestGemmPackedThreadedSmall(t *testing.T) {
 // non-zero data.
 func TestPackedLayout(t *testing.T) {
 	if !asmEnabled() {
-		t.Skip("plain copy without the assembly kernels")
+		t.Skip("plain copy without the assembly kernels (gonum or OpenBLAS backend)")
 	}
 	rnd := rand.New(rand.NewPCG(5, 5))
 	var pb64 PackedB64
@@ -429,7 +429,7 @@ func TestPackedZeroAllocs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector allocates")
 	}
-	if !haveAsm {
+	if activeBackend() == backendGonum {
 		t.Skip("gonum fallback allocates in its parallel path")
 	}
 	var pb64 PackedB64

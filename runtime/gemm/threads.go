@@ -27,21 +27,36 @@ import (
 // Jobs and packing arenas are recycled through buffered channels used as
 // free lists, so a call in the steady state performs no allocation.
 
-// threads is the value set by SetThreads; 0 means runtime.GOMAXPROCS(0).
+// threads is the value set by SetThreads; 0 means the default
+// (runtime.GOMAXPROCS(0), or OpenBLAS's own thread count with the openblas
+// build tag).
 var threads atomic.Int64
 
 // SetThreads sets the maximum number of goroutines (the caller included) that
 // one Dgemm or Sgemm call uses. n ≤ 0 restores the default,
 // runtime.GOMAXPROCS(0). With n == 1 every call runs on the caller's
 // goroutine.
+//
+// Built with the openblas tag, SetThreads sets the size of OpenBLAS's own
+// thread pool instead (openblas_set_num_threads), and n ≤ 0 restores the
+// count OpenBLAS started with (OPENBLAS_NUM_THREADS, or the number of CPUs).
+// That setting is global to the process: do not change it while products
+// are running on other goroutines.
 func SetThreads(n int) {
 	threads.Store(int64(max(n, 0)))
+	if haveOpenBLAS {
+		openblasSetThreads(Threads())
+	}
 }
 
-// Threads returns the maximum number of goroutines one call uses.
+// Threads returns the maximum number of goroutines one call uses (with the
+// openblas tag: the number of OpenBLAS threads one call uses).
 func Threads() int {
 	if n := threads.Load(); n > 0 {
 		return int(n)
+	}
+	if haveOpenBLAS {
+		return openblasDefaultThreads
 	}
 	return runtime.GOMAXPROCS(0)
 }
