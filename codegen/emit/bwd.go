@@ -59,6 +59,10 @@ func (g *gen) transpose(pl *plan.Plan, n *plan.Node, segs []int) []jen.Code {
 		S, ck := s.Sites(), s.C*n.K1*n.K2
 		for _, r := range g.runs(segs, n.JBRows, in.JBRows) {
 			c := r.cnt.expr(W)
+			if g.circ(n.Node) {
+				out = append(out, g.wgemm(n.Node, true, c, rows(nB, r.srcOff.expr(W), c, n.Size), "1", rows("w."+g.names[in.ID]+"B", r.dstOff.expr(W), c, in.Size)))
+				continue
+			}
 			out = append(out,
 				g.wgemm(n.Node, true, fmt.Sprintf("(%s)*%d", c, S), rows(nB, r.srcOff.expr(W), c, n.Size), "0", fmt.Sprintf("w.cols[:(%s)*%d]", c, S*ck)),
 				kcall("Col2ImAdd", rows("w."+g.names[in.ID]+"B", r.dstOff.expr(W), c, in.Size), "w.cols", c, "w."+g.names[n.ID]+"Geom"))
@@ -302,6 +306,20 @@ func (g *gen) weightGrad(pl *plan.Plan, n *plan.Node) []jen.Code {
 	// Convolution.
 	s := in.Shape
 	S, ck := s.Sites(), s.C*n.K1*n.K2
+	if g.circ(n.Node) {
+		beta := "0"
+		for _, r := range g.runs(segs, n.JBRows, in.Rows) {
+			c := r.cnt.expr(W)
+			out = append(out, g.gemm(true, false, "1", beta,
+				[3]string{c, fmt.Sprint(n.Size), rows(nB, r.srcOff.expr(W), c, n.Size)},
+				[3]string{c, fmt.Sprint(in.Size), rows(h, r.dstOff.expr(W), c, in.Size)},
+				[3]string{fmt.Sprint(n.Size), fmt.Sprint(in.Size), "w." + name + "GCirc"}))
+			beta = "1"
+		}
+		out = append(out, jen.Comment("fold the circulant matrix's gradient back into the kernel"),
+			kcall("FoldCirculant", gW, "w."+name+"GCirc", "w."+name+"Geom"))
+		segs = nil
+	}
 	for _, r := range g.runs(segs, n.JBRows, in.Rows) {
 		c := r.cnt.expr(W)
 		out = append(out,

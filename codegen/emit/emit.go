@@ -299,6 +299,18 @@ func (g *gen) srcName() string {
 	return s
 }
 
+// circ reports whether the convolution n is computed as a dense product
+// with its circulant matrix: a convolution of the input whose kernel spans
+// the whole lattice, where im2col would copy every input once per site and
+// the circulant GEMM costs the same flops with none of the copying.
+func (g *gen) circ(n *ir.Node) bool {
+	if n.Op != ir.OpConv || n.Inputs[0] != 0 {
+		return false
+	}
+	s := g.p.Nodes[0].Shape
+	return n.K1 == s.L1 && n.K2 == s.L2
+}
+
 // jbCoef reports whether node i keeps its Jacobian cotangent as
 // coefficients (closed-form first layer) in a reverse mode.
 func (g *gen) jbCoef(i int) bool {
@@ -388,6 +400,9 @@ func (g *gen) wgemm(n *ir.Node, backward bool, m, a, beta, c string) *jen.Statem
 // weight viewed as an out×in matrix.
 func (g *gen) wdims(n *ir.Node) (in, out int) {
 	s := g.p.Nodes[n.Inputs[0]].Shape
+	if g.circ(n) {
+		return s.Size(), n.Shape.Size()
+	}
 	if n.Op == ir.OpConv {
 		return s.C * n.K1 * n.K2, n.Out
 	}

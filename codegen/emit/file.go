@@ -197,6 +197,10 @@ func (g *gen) model() {
 				jen.Id(g.names[i]+"Fwd").Qual(pathGemm, packT).Comment(fmt.Sprintf("%s's weight packed as Wᵀ for forward products, refreshed by Sync", n.Name)),
 				jen.Id(g.names[i]+"Bwd").Qual(pathGemm, packT).Comment(fmt.Sprintf("%s's weight packed as W for backward products, refreshed by Sync", n.Name)))
 		}
+		if g.circ(n) {
+			fields = append(fields, jen.Id(g.names[i]+"Circ").Index().Id(g.T).Comment(fmt.Sprintf("%s's circulant matrix (sites·Cout × sites·Cin), refreshed by Sync", n.Name)),
+				jen.Id(g.names[i]+"Geom").Op("*").Qual(pathKern, "ConvGeom"))
+		}
 		if n.Op == ir.OpConv && n.Tie != "" {
 			fields = append(fields, jen.Id(g.names[i]+"Full").Index().Id(g.T).Comment(fmt.Sprintf("%s's kernels expanded from their %s-tied parameters, refreshed by Sync", n.Name, n.Tie)))
 		}
@@ -218,6 +222,11 @@ func (g *gen) model() {
 		body = append(body, raw("m.p = m.theta"))
 	}
 	for i, n := range g.p.Nodes {
+		if g.circ(n) {
+			in := g.p.Nodes[n.Inputs[0]].Shape
+			body = append(body, raw("m.%sCirc = make([]%s, %d)", g.names[i], g.T, in.Size()*n.Shape.Size()),
+				jen.Id("m."+g.names[i]+"Geom").Op("=").Qual(pathKern, "NewConvGeom").Call(jen.Lit(in.L1), jen.Lit(in.L2), jen.Lit(in.C), jen.Lit(n.Out), jen.Lit(n.K1), jen.Lit(n.K2)))
+		}
 		if n.Op == ir.OpConv && n.Tie != "" {
 			in := g.p.Nodes[n.Inputs[0]].Shape
 			body = append(body, raw("m.%sFull = make([]%s, %d)", g.names[i], g.T, n.Out*in.C*n.K1*n.K2))
@@ -260,6 +269,11 @@ func (g *gen) model() {
 		if n.Op == ir.OpDense || n.Op == ir.OpConv {
 			W := g.param(n.W)
 			in, out := g.wdims(n)
+			if g.circ(n) {
+				sync = append(sync, jen.Comment(fmt.Sprintf("%s: the circulant matrix of its whole-lattice kernels", n.Name)),
+					kcall("Circulant", "m."+g.names[i]+"Circ", W, "m."+g.names[i]+"Geom"))
+				W = "m." + g.names[i] + "Circ"
+			}
 			sync = append(sync, jen.Comment(fmt.Sprintf("%s: pack W for the forward (X·Wᵀ) and backward (X̄·W) products", n.Name)),
 				raw("m.%sFwd.Pack(true, %d, %d, %s, %d)", g.names[i], in, out, W, in),
 				raw("m.%sBwd.Pack(false, %d, %d, %s, %d)", g.names[i], out, in, W, in))
@@ -334,6 +348,9 @@ func (g *gen) workspace() {
 		}
 		if g.gram[i] {
 			add(name+"G", fmt.Sprintf("c * %d", sz*sz), "per-sample Gram matrices J·Jᵀ of "+n.Name)
+		}
+		if g.circ(n) {
+			add(name+"GCirc", fmt.Sprint(g.p.Nodes[n.Inputs[0]].Shape.Size()*n.Shape.Size()), "gradient of "+n.Name+"'s circulant matrix")
 		}
 		if n.Op == ir.OpConv && n.Tie != "" {
 			in := g.p.Nodes[n.Inputs[0]].Shape

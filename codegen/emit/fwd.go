@@ -161,9 +161,16 @@ func (g *gen) fwdConv(pl *plan.Plan, n *plan.Node) []jen.Code {
 	name := g.names[n.ID]
 	src, dst := "w."+g.names[in.ID], "w."+name
 	var out []jen.Code
+	if g.circ(n.Node) {
+		out = append(out, jen.Comment("a kernel over the whole lattice: one GEMM with the circulant matrix (built by Sync)"))
+	}
 	withJ := n.Rows && in.Rows && pl.Mode != plan.Values
 	for _, r := range g.runs(segments(pl, in, withJ), in.Rows, n.Rows) {
 		cnt := r.cnt.expr(pl.Width)
+		if g.circ(n.Node) {
+			out = append(out, g.wgemm(n.Node, false, cnt, rows(src, r.srcOff.expr(pl.Width), cnt, S*cin), "0", rows(dst, r.dstOff.expr(pl.Width), cnt, S*cout)))
+			continue
+		}
 		out = append(out,
 			kcall("Im2Col", "w.cols", rows(src, r.srcOff.expr(pl.Width), cnt, S*cin), cnt, "w."+name+"Geom"),
 			g.wgemm(n.Node, false, fmt.Sprintf("(%s)*%d", cnt, S), fmt.Sprintf("w.cols[:(%s)*%d]", cnt, S*ck), "0", rows(dst, r.dstOff.expr(pl.Width), cnt, S*cout)))

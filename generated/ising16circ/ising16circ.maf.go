@@ -92,6 +92,8 @@ type Model struct {
 	p          []float64      // the kernels' view of θ (the same slice)
 	hConvFwd   gemm.PackedB64 // h.conv's weight packed as Wᵀ for forward products, refreshed by Sync
 	hConvBwd   gemm.PackedB64 // h.conv's weight packed as W for backward products, refreshed by Sync
+	hConvCirc  []float64      // h.conv's circulant matrix (sites·Cout × sites·Cin), refreshed by Sync
+	hConvGeom  *kern.ConvGeom
 	hConvFull  []float64      // h.conv's kernels expanded from their d4-tied parameters, refreshed by Sync
 	hConvNorm2 []float64      // squared row norms of h.conv's weight (its Jacobian's), refreshed by Sync
 	phiFwd     gemm.PackedB64 // phi's weight packed as Wᵀ for forward products, refreshed by Sync
@@ -102,6 +104,8 @@ type Model struct {
 func New() *Model {
 	m := &Model{theta: make([]float64, NumParams)}
 	m.p = m.theta
+	m.hConvCirc = make([]float64, 131072)
+	m.hConvGeom = kern.NewConvGeom(16, 16, 1, 2, 16, 16)
 	m.hConvFull = make([]float64, 512)
 	m.hConvNorm2 = make([]float64, 2)
 	prog := Program()
@@ -142,9 +146,11 @@ func (m *Model) Sync() {
 	phiW := m.p[90:92]    // phi.W [1 2], ising16_circ.maf:15:11
 	// h.conv: expand the d4-tied kernels
 	kern.TieExpand(m.hConvFull, m.p[0:90], hConvOrbit, 2, 45)
+	// h.conv: the circulant matrix of its whole-lattice kernels
+	kern.Circulant(m.hConvCirc, hConvW, m.hConvGeom)
 	// h.conv: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
-	m.hConvFwd.Pack(true, 256, 2, hConvW, 256)
-	m.hConvBwd.Pack(false, 2, 256, hConvW, 256)
+	m.hConvFwd.Pack(true, 256, 512, m.hConvCirc, 256)
+	m.hConvBwd.Pack(false, 512, 256, m.hConvCirc, 256)
 	// h.conv: ‖W_j‖², the Jacobian's squared row norms (closed-form Laplacian)
 	kern.RowNorms(m.hConvNorm2, hConvW, 2, 256)
 	// phi: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
@@ -183,6 +189,7 @@ type Workspace struct {
 	hConvB     []float64 // cotangents of h.conv
 	hConvQ     []float64 // squared Jacobian row norms of h.conv
 	hConvE     []float64 // 2σ″ℓ̄ coefficients of h.conv's Jacobian cotangent
+	hConvGCirc []float64 // gradient of h.conv's circulant matrix
 	hConvGFull []float64 // gradient of h.conv's full kernels, folded into the tied parameters
 	hConvGeom  *kern.ConvGeom
 	h          []float64 // h rows: values, ℓ, 0 Jacobian rows per sample, tangents
@@ -236,6 +243,7 @@ func (m *Model) NewWorkspace(maxBatch int) runtime.Workspace {
 	w.hConvB = make([]float64, c*4*512)
 	w.hConvQ = make([]float64, c*512)
 	w.hConvE = make([]float64, c*512)
+	w.hConvGCirc = make([]float64, 131072)
 	w.hConvGFull = make([]float64, 512)
 	w.hConvGeom = kern.NewConvGeom(16, 16, 1, 2, 16, 16)
 	w.h = make([]float64, c*3*512)
@@ -518,8 +526,8 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 func (m *Model) fwdValues(w *Workspace, nb int) {
 	phiW := m.p[90:92] // phi.W [1 2], ising16_circ.maf:15:11
 	// ising16_circ.maf:14:16  h.conv = conv16x16(s), periodic, 1→2 channels
-	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.hConvGeom)
-	gemm.DgemmPacked(false, (nb)*256, 1, w.cols[:(nb)*65536], 256, &m.hConvFwd, 0, rows(w.hConv, 0, nb, 512), 2)
+	// a kernel over the whole lattice: one GEMM with the circulant matrix (built by Sync)
+	gemm.DgemmPacked(false, nb, 1, rows(w.s, 0, nb, 256), 256, &m.hConvFwd, 0, rows(w.hConv, 0, nb, 512), 512)
 	// ising16_circ.maf:14:9  h = lncosh(h.conv)
 	// σ, σ′ for the value rows
 	kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], nil, nil, rows(w.hConv, 0, nb, 512))
@@ -546,8 +554,8 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	phiW := m.p[90:92] // phi.W [1 2], ising16_circ.maf:15:11
 	// ising16_circ.maf:14:16  h.conv = conv16x16(s), periodic, 1→2 channels  [J: closed form: J = kernel on its 16×16 window, shared by all sites and samples]
-	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.hConvGeom)
-	gemm.DgemmPacked(false, (nb)*256, 1, w.cols[:(nb)*65536], 256, &m.hConvFwd, 0, rows(w.hConv, 0, nb, 512), 2)
+	// a kernel over the whole lattice: one GEMM with the circulant matrix (built by Sync)
+	gemm.DgemmPacked(false, nb, 1, rows(w.s, 0, nb, 256), 256, &m.hConvFwd, 0, rows(w.hConv, 0, nb, 512), 512)
 	// ising16_circ.maf:14:9  h = lncosh(h.conv)
 	// σ, σ′, σ″ for the value rows
 	kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], nil, rows(w.hConv, 0, nb, 512))
@@ -600,8 +608,8 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 func (m *Model) fwdReverse(w *Workspace, nb int) {
 	phiW := m.p[90:92] // phi.W [1 2], ising16_circ.maf:15:11
 	// ising16_circ.maf:14:16  h.conv = conv16x16(s), periodic, 1→2 channels  [J: closed form: J = kernel on its 16×16 window, shared by all sites and samples]
-	kern.Im2Col(w.cols, rows(w.s, 0, 2*nb, 256), 2*nb, w.hConvGeom)
-	gemm.DgemmPacked(false, (2*nb)*256, 1, w.cols[:(2*nb)*65536], 256, &m.hConvFwd, 0, rows(w.hConv, 0, 2*nb, 512), 2)
+	// a kernel over the whole lattice: one GEMM with the circulant matrix (built by Sync)
+	gemm.DgemmPacked(false, 2*nb, 1, rows(w.s, 0, 2*nb, 256), 256, &m.hConvFwd, 0, rows(w.hConv, 0, 2*nb, 512), 512)
 	// ising16_circ.maf:14:9  h = lncosh(h.conv)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], w.hD3[:nb*512], rows(w.hConv, 0, nb, 512))
@@ -670,10 +678,9 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 func (m *Model) fwdHutch(w *Workspace, nb int) {
 	phiW := m.p[90:92] // phi.W [1 2], ising16_circ.maf:15:11
 	// ising16_circ.maf:14:16  h.conv = conv16x16(s), periodic, 1→2 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.hConvGeom)
-	gemm.DgemmPacked(false, (nb)*256, 1, w.cols[:(nb)*65536], 256, &m.hConvFwd, 0, rows(w.hConv, 0, nb, 512), 2)
-	kern.Im2Col(w.cols, rows(w.s, 2*nb, nb*1, 256), nb*1, w.hConvGeom)
-	gemm.DgemmPacked(false, (nb*1)*256, 1, w.cols[:(nb*1)*65536], 256, &m.hConvFwd, 0, rows(w.hConv, 2*nb, nb*1, 512), 2)
+	// a kernel over the whole lattice: one GEMM with the circulant matrix (built by Sync)
+	gemm.DgemmPacked(false, nb, 1, rows(w.s, 0, nb, 256), 256, &m.hConvFwd, 0, rows(w.hConv, 0, nb, 512), 512)
+	gemm.DgemmPacked(false, nb*1, 1, rows(w.s, 2*nb, nb*1, 256), 256, &m.hConvFwd, 0, rows(w.hConv, 2*nb, nb*1, 512), 512)
 	// ising16_circ.maf:14:9  h = lncosh(h.conv)
 	kern.RowsNorm2(w.hConvQ, rows(w.hConv, 2*nb, nb*1, 512), nb, 1, 512)
 	// σ, σ′, σ″ for the value rows
@@ -728,10 +735,9 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	phiW := m.p[90:92] // phi.W [1 2], ising16_circ.maf:15:11
 	// ising16_circ.maf:14:16  h.conv = conv16x16(s), periodic, 1→2 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	kern.Im2Col(w.cols, rows(w.s, 0, 2*nb, 256), 2*nb, w.hConvGeom)
-	gemm.DgemmPacked(false, (2*nb)*256, 1, w.cols[:(2*nb)*65536], 256, &m.hConvFwd, 0, rows(w.hConv, 0, 2*nb, 512), 2)
-	kern.Im2Col(w.cols, rows(w.s, 3*nb, nb*1, 256), nb*1, w.hConvGeom)
-	gemm.DgemmPacked(false, (nb*1)*256, 1, w.cols[:(nb*1)*65536], 256, &m.hConvFwd, 0, rows(w.hConv, 3*nb, nb*1, 512), 2)
+	// a kernel over the whole lattice: one GEMM with the circulant matrix (built by Sync)
+	gemm.DgemmPacked(false, 2*nb, 1, rows(w.s, 0, 2*nb, 256), 256, &m.hConvFwd, 0, rows(w.hConv, 0, 2*nb, 512), 512)
+	gemm.DgemmPacked(false, nb*1, 1, rows(w.s, 3*nb, nb*1, 256), 256, &m.hConvFwd, 0, rows(w.hConv, 3*nb, nb*1, 512), 512)
 	// ising16_circ.maf:14:9  h = lncosh(h.conv)
 	kern.RowsNorm2(w.hConvQ, rows(w.hConv, 3*nb, nb*1, 512), nb, 1, 512)
 	// σ, σ′, σ″, σ‴ for the value rows
@@ -832,8 +838,7 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 		}
 	}
 	// ising16_circ.maf:14:16  h.conv = conv16x16(s), periodic, 1→2 channels  (backpropagation)
-	gemm.DgemmPacked(false, (nb)*256, 1, rows(w.hConvB, 0, nb, 512), 2, &m.hConvBwd, 0, w.cols[:(nb)*65536], 256)
-	kern.Col2ImAdd(rows(w.sB, 0, nb, 256), w.cols, nb, w.hConvGeom)
+	gemm.DgemmPacked(false, nb, 1, rows(w.hConvB, 0, nb, 512), 512, &m.hConvBwd, 1, rows(w.sB, 0, nb, 256), 256)
 }
 
 // bwdReverse is the reverse sweep of fwdReverse: it seeds the output's cotangent
@@ -912,10 +917,10 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		}
 	}
 	// ising16_circ.maf:14:16  h.conv = conv16x16(s), periodic, 1→2 channels  (reverse)
-	gemm.DgemmPacked(false, (nb)*256, 1, rows(w.hConvB, 0, nb, 512), 2, &m.hConvBwd, 0, w.cols[:(nb)*65536], 256)
-	kern.Col2ImAdd(rows(w.sB, 0, nb, 256), w.cols, nb, w.hConvGeom)
-	kern.Im2Col(w.cols, rows(w.s, 0, 2*nb, 256), 2*nb, w.hConvGeom)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((2*nb)*256, 2, rows(w.hConvB, 0, 2*nb, 512)), mat((2*nb)*256, 256, w.cols), 1, mat(2, 256, gHConvW))
+	gemm.DgemmPacked(false, nb, 1, rows(w.hConvB, 0, nb, 512), 512, &m.hConvBwd, 1, rows(w.sB, 0, nb, 256), 256)
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(2*nb, 512, rows(w.hConvB, 0, 2*nb, 512)), mat(2*nb, 256, rows(w.s, 0, 2*nb, 256)), 0, mat(512, 256, w.hConvGCirc))
+	// fold the circulant matrix's gradient back into the kernel
+	kern.FoldCirculant(gHConvW, w.hConvGCirc, w.hConvGeom)
 	// J̄ = diag(2σ″ℓ̄)·(kernel) and J_x = I: W̄ += diag(Σ_{samples, sites} 2σ″ℓ̄)·W
 	kern.AddConvDiag(gHConvW, w.hConvE, hConvW, nb*256, 2, 256)
 	// h.conv.W: sum the full kernels' gradient over each orbit of tied offsets
@@ -998,12 +1003,11 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	}
 	kern.RowsScaleAdd(rows(w.hConvB, 3*nb, nb*1, 512), rows(w.hConv, 3*nb, nb*1, 512), w.hConvE, nb, 1, 512)
 	// ising16_circ.maf:14:16  h.conv = conv16x16(s), periodic, 1→2 channels  (reverse)
-	gemm.DgemmPacked(false, (nb)*256, 1, rows(w.hConvB, 0, nb, 512), 2, &m.hConvBwd, 0, w.cols[:(nb)*65536], 256)
-	kern.Col2ImAdd(rows(w.sB, 0, nb, 256), w.cols, nb, w.hConvGeom)
-	kern.Im2Col(w.cols, rows(w.s, 0, 2*nb, 256), 2*nb, w.hConvGeom)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((2*nb)*256, 2, rows(w.hConvB, 0, 2*nb, 512)), mat((2*nb)*256, 256, w.cols), 1, mat(2, 256, gHConvW))
-	kern.Im2Col(w.cols, rows(w.s, 3*nb, nb*1, 256), nb*1, w.hConvGeom)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((nb*1)*256, 2, rows(w.hConvB, 3*nb, nb*1, 512)), mat((nb*1)*256, 256, w.cols), 1, mat(2, 256, gHConvW))
+	gemm.DgemmPacked(false, nb, 1, rows(w.hConvB, 0, nb, 512), 512, &m.hConvBwd, 1, rows(w.sB, 0, nb, 256), 256)
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(2*nb, 512, rows(w.hConvB, 0, 2*nb, 512)), mat(2*nb, 256, rows(w.s, 0, 2*nb, 256)), 0, mat(512, 256, w.hConvGCirc))
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*1, 512, rows(w.hConvB, 3*nb, nb*1, 512)), mat(nb*1, 256, rows(w.s, 3*nb, nb*1, 256)), 1, mat(512, 256, w.hConvGCirc))
+	// fold the circulant matrix's gradient back into the kernel
+	kern.FoldCirculant(gHConvW, w.hConvGCirc, w.hConvGeom)
 	// h.conv.W: sum the full kernels' gradient over each orbit of tied offsets
 	kern.TieReduce(grad[0:90], gHConvW, hConvOrbit, 2, 45)
 }

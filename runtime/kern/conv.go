@@ -425,3 +425,45 @@ func AddConvDiag[T Float](G, e, W []T, rows, C, K int) {
 		}
 	}
 }
+
+// Circulant writes the matrix of a periodic convolution as a dense
+// (sites·Cout)×(sites·Cin) matrix: row (p, co), column (q, ci) holds
+// W[co, ci, di, dj] where q is the site at offset (di − (K1−1)/2,
+// dj − (K2−1)/2) from p. A convolution of the input with a kernel over the
+// whole lattice is then one GEMM with this matrix, with no im2col.
+func Circulant[T Float](dst, W []T, g *ConvGeom) {
+	S, K := g.Sites(), g.K()
+	cols := S * g.Cin
+	clear(dst[:S*g.Cout*cols])
+	for p := 0; p < S; p++ {
+		nbr := g.nbr[p*K : p*K+K]
+		for co := 0; co < g.Cout; co++ {
+			row := dst[(p*g.Cout+co)*cols : (p*g.Cout+co+1)*cols]
+			for ci := 0; ci < g.Cin; ci++ {
+				w := W[(co*g.Cin+ci)*K : (co*g.Cin+ci+1)*K]
+				for t, q := range nbr {
+					row[q*g.Cin+ci] += w[t]
+				}
+			}
+		}
+	}
+}
+
+// FoldCirculant adds the gradient of the kernels behind a circulant matrix
+// (see Circulant) to dW: dW[co, ci, t] += Σ_p G[(p, co), (nbr(p, t), ci)].
+func FoldCirculant[T Float](dW, G []T, g *ConvGeom) {
+	S, K := g.Sites(), g.K()
+	cols := S * g.Cin
+	for p := 0; p < S; p++ {
+		nbr := g.nbr[p*K : p*K+K]
+		for co := 0; co < g.Cout; co++ {
+			row := G[(p*g.Cout+co)*cols : (p*g.Cout+co+1)*cols]
+			for ci := 0; ci < g.Cin; ci++ {
+				d := dW[(co*g.Cin+ci)*K : (co*g.Cin+ci+1)*K]
+				for t, q := range nbr {
+					d[t] += row[q*g.Cin+ci]
+				}
+			}
+		}
+	}
+}
