@@ -59,7 +59,8 @@ func segments(pl *plan.Plan, n *plan.Node, withJ bool) []int {
 func (g *gen) header(pl *plan.Plan, n *plan.Node) jen.Code {
 	s := fmt.Sprintf("%s  %s", g.pos(n.Node), g.formula(n.Node))
 	if n.Doc != "" && pl.Mode == plan.Laplacian {
-		s = strings.TrimSpace(n.Doc) + "\n" + s
+		// A multi-line jen.Comment renders as /* */: one comment per line.
+		return jen.Comment(strings.ReplaceAll(strings.TrimSpace(n.Doc), "\n", " ")).Line().Comment(s)
 	}
 	if pl.Mode != plan.Values && n.Kind != plan.None {
 		s += "  [J: " + n.Strategy + "]"

@@ -515,10 +515,8 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	// mnist.maf:11:18  h.dense = W·x + b, W ∈ R^(1024×784)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 784), 784, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 1024), 1024)
 	kern.AddBias(rows(w.hDense, 0, nb, 1024), hDenseB, nb, 1024)
-	/*
-	   Hidden layer: h = softplus(W₁x + b₁).
-	   mnist.maf:11:9  h = softplus(h.dense)
-	*/
+	// Hidden layer: h = softplus(W₁x + b₁).
+	// mnist.maf:11:9  h = softplus(h.dense)
 	// σ, σ′, σ″ for the value rows
 	kern.SoftplusN(rows(w.h, 0, nb, 1024), w.hD1[:nb*1024], w.hD2[:nb*1024], nil, rows(w.hDense, 0, nb, 1024))
 	{
@@ -533,10 +531,8 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 			}
 		}
 	}
-	/*
-	   Output: φ = w₂ · h.
-	   mnist.maf:13:11  phi = W·h, W ∈ R^(1×1024)
-	*/
+	// Output: φ = w₂ · h.
+	// mnist.maf:13:11  phi = W·h, W ∈ R^(1×1024)
 	kern.MatVec(rows(w.phi, 0, 2*nb, 1), rows(w.h, 0, 2*nb, 1024), phiW, 2*nb, 1024, 0)
 }
 
