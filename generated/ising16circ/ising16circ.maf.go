@@ -6,7 +6,7 @@
 // hidden units are the 256 translates of 2 filters over the whole 16×16
 // lattice (a circular convolution with a 16×16 kernel: 512 ln cosh units,
 // as in the paper), the filters are tied under rotations and reflections,
-// and the output weights are shared by the translates (a mean over sites).
+// and the output weights are shared by the translates (a sum over sites).
 // Translations, Z2 and D4 all hold by construction; the first layer's
 // Jacobian is its kernel, so Δφ keeps the closed form.
 //
@@ -15,7 +15,7 @@
 //	s ∈ R^256 (lattice grid(16x16x1))
 //	h.conv = conv16x16(s), periodic, 1→2 channels
 //	h = lncosh(h.conv)
-//	phi.pool = mean over sites of h (per channel)
+//	phi.pool = Σ over sites of h (per channel)
 //	phi = W·phi.pool, W ∈ R^(1×2)
 //	φ = phi
 //
@@ -83,7 +83,7 @@ const (
 var hConvOrbit = []int{0, 1, 2, 3, 4, 5, 6, 7, 6, 5, 4, 3, 2, 1, 0, 8, 1, 9, 10, 11, 12, 13, 14, 15, 14, 13, 12, 11, 10, 9, 1, 16, 2, 10, 17, 18, 19, 20, 21, 22, 21, 20, 19, 18, 17, 10, 2, 23, 3, 11, 18, 24, 25, 26, 27, 28, 27, 26, 25, 24, 18, 11, 3, 29, 4, 12, 19, 25, 30, 31, 32, 33, 32, 31, 30, 25, 19, 12, 4, 34, 5, 13, 20, 26, 31, 35, 36, 37, 36, 35, 31, 26, 20, 13, 5, 38, 6, 14, 21, 27, 32, 36, 39, 40, 39, 36, 32, 27, 21, 14, 6, 41, 7, 15, 22, 28, 33, 37, 40, 42, 40, 37, 33, 28, 22, 15, 7, 43, 6, 14, 21, 27, 32, 36, 39, 40, 39, 36, 32, 27, 21, 14, 6, 41, 5, 13, 20, 26, 31, 35, 36, 37, 36, 35, 31, 26, 20, 13, 5, 38, 4, 12, 19, 25, 30, 31, 32, 33, 32, 31, 30, 25, 19, 12, 4, 34, 3, 11, 18, 24, 25, 26, 27, 28, 27, 26, 25, 24, 18, 11, 3, 29, 2, 10, 17, 18, 19, 20, 21, 22, 21, 20, 19, 18, 17, 10, 2, 23, 1, 9, 10, 11, 12, 13, 14, 15, 14, 13, 12, 11, 10, 9, 1, 16, 0, 1, 2, 3, 4, 5, 6, 7, 6, 5, 4, 3, 2, 1, 0, 8, 8, 16, 23, 29, 34, 38, 41, 43, 41, 38, 34, 29, 23, 16, 8, 44}
 
 // irJSON is the IR this package was generated from (for Program and the tests).
-const irJSON = "{\"name\":\"ising16circ\",\"doc\":\"The paper's one-hidden-layer potential made exactly invariant under the\\nfull symmetry of the square-lattice Ising model at no extra cost: the\\nhidden units are the 256 translates of 2 filters over the whole 16×16\\nlattice (a circular convolution with a 16×16 kernel: 512 ln cosh units,\\nas in the paper), the filters are tied under rotations and reflections,\\nand the output weights are shared by the translates (a mean over sites).\\nTranslations, Z2 and D4 all hold by construction; the first layer's\\nJacobian is its kernel, so Δφ keeps the closed form.\",\"file\":\"ising16_circ.maf\",\"input_name\":\"s\",\"input_kind\":\"lattice\",\"nodes\":[{\"id\":0,\"name\":\"s\",\"op\":\"input\",\"shape\":{\"l1\":16,\"l2\":16,\"c\":1},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising16_circ.maf\",\"line\":11,\"col\":1}},{\"id\":1,\"name\":\"h.conv\",\"op\":\"conv\",\"inputs\":[0],\"shape\":{\"l1\":16,\"l2\":16,\"c\":2},\"out\":2,\"k1\":16,\"k2\":16,\"tie\":\"d4\",\"w\":0,\"b\":-1,\"pos\":{\"file\":\"ising16_circ.maf\",\"line\":14,\"col\":16}},{\"id\":2,\"name\":\"h\",\"op\":\"act\",\"inputs\":[1],\"shape\":{\"l1\":16,\"l2\":16,\"c\":2},\"act\":\"lncosh\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising16_circ.maf\",\"line\":14,\"col\":9}},{\"id\":3,\"name\":\"phi.pool\",\"op\":\"pool\",\"inputs\":[2],\"shape\":{\"n\":2},\"mean\":true,\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising16_circ.maf\",\"line\":15,\"col\":17}},{\"id\":4,\"name\":\"phi\",\"op\":\"dense\",\"inputs\":[3],\"shape\":{\"n\":1},\"out\":1,\"w\":1,\"b\":-1,\"pos\":{\"file\":\"ising16_circ.maf\",\"line\":15,\"col\":11}}],\"output\":4,\"params\":[{\"name\":\"h.conv.W\",\"node\":1,\"role\":\"weight\",\"offset\":0,\"shape\":[2,1,45],\"size\":90,\"fanin\":256,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"phi.W\",\"node\":4,\"role\":\"weight\",\"offset\":90,\"shape\":[1,2],\"size\":2,\"fanin\":2,\"init\":{\"scheme\":\"uniform\"}}],\"symmetries\":[{\"group\":\"translations\",\"strategy\":\"construction\",\"reason\":\"φ is translation invariant by construction (periodic convolutions followed by a global reduction)\",\"pos\":{\"file\":\"ising16_circ.maf\",\"line\":19,\"col\":5}},{\"group\":\"z2\",\"strategy\":\"construction\",\"reason\":\"φ is even by construction (even activation of bias-free odd layers)\",\"pos\":{\"file\":\"ising16_circ.maf\",\"line\":20,\"col\":5}},{\"group\":\"d4\",\"strategy\":\"construction\",\"reason\":\"φ is d4 invariant by construction (d4-tied convolution kernels followed by a global reduction)\",\"pos\":{\"file\":\"ising16_circ.maf\",\"line\":21,\"col\":5}}],\"init_seed\":1,\"precision\":\"float64\",\"flow\":{\"integrator\":\"rk4\",\"steps\":50,\"dt\":0.1,\"pos\":{\"file\":\"ising16_circ.maf\",\"line\":24,\"col\":1}},\"train\":{\"objective\":{\"kind\":\"variational\",\"target\":{\"name\":\"ising\",\"l1\":16,\"l2\":16,\"t\":2.269185314213022,\"critical\":true},\"pos\":{\"file\":\"ising16_circ.maf\",\"line\":31,\"col\":17}},\"batch\":64,\"steps\":2000,\"optimizer\":{\"name\":\"adam\",\"lr\":0.001,\"beta1\":0.9,\"beta2\":0.999,\"eps\":1e-8,\"weight_decay\":0.001,\"schedule\":\"constant\"},\"laplacian\":\"exact\",\"seed\":1,\"checkpoint_every\":100,\"memory\":\"store\",\"pos\":{\"file\":\"ising16_circ.maf\",\"line\":30,\"col\":1}}}"
+const irJSON = "{\"name\":\"ising16circ\",\"doc\":\"The paper's one-hidden-layer potential made exactly invariant under the\\nfull symmetry of the square-lattice Ising model at no extra cost: the\\nhidden units are the 256 translates of 2 filters over the whole 16×16\\nlattice (a circular convolution with a 16×16 kernel: 512 ln cosh units,\\nas in the paper), the filters are tied under rotations and reflections,\\nand the output weights are shared by the translates (a sum over sites).\\nTranslations, Z2 and D4 all hold by construction; the first layer's\\nJacobian is its kernel, so Δφ keeps the closed form.\",\"file\":\"ising16_circ.maf\",\"input_name\":\"s\",\"input_kind\":\"lattice\",\"nodes\":[{\"id\":0,\"name\":\"s\",\"op\":\"input\",\"shape\":{\"l1\":16,\"l2\":16,\"c\":1},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising16_circ.maf\",\"line\":11,\"col\":1}},{\"id\":1,\"name\":\"h.conv\",\"op\":\"conv\",\"inputs\":[0],\"shape\":{\"l1\":16,\"l2\":16,\"c\":2},\"out\":2,\"k1\":16,\"k2\":16,\"tie\":\"d4\",\"w\":0,\"b\":-1,\"pos\":{\"file\":\"ising16_circ.maf\",\"line\":14,\"col\":16}},{\"id\":2,\"name\":\"h\",\"op\":\"act\",\"inputs\":[1],\"shape\":{\"l1\":16,\"l2\":16,\"c\":2},\"act\":\"lncosh\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising16_circ.maf\",\"line\":14,\"col\":9}},{\"id\":3,\"name\":\"phi.pool\",\"op\":\"pool\",\"inputs\":[2],\"shape\":{\"n\":2},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising16_circ.maf\",\"line\":15,\"col\":17}},{\"id\":4,\"name\":\"phi\",\"op\":\"dense\",\"inputs\":[3],\"shape\":{\"n\":1},\"out\":1,\"w\":1,\"b\":-1,\"pos\":{\"file\":\"ising16_circ.maf\",\"line\":15,\"col\":11}}],\"output\":4,\"params\":[{\"name\":\"h.conv.W\",\"node\":1,\"role\":\"weight\",\"offset\":0,\"shape\":[2,1,45],\"size\":90,\"fanin\":256,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"phi.W\",\"node\":4,\"role\":\"weight\",\"offset\":90,\"shape\":[1,2],\"size\":2,\"fanin\":2,\"init\":{\"scheme\":\"normal\",\"std\":0.03}}],\"symmetries\":[{\"group\":\"translations\",\"strategy\":\"construction\",\"reason\":\"φ is translation invariant by construction (periodic convolutions followed by a global reduction)\",\"pos\":{\"file\":\"ising16_circ.maf\",\"line\":19,\"col\":5}},{\"group\":\"z2\",\"strategy\":\"construction\",\"reason\":\"φ is even by construction (even activation of bias-free odd layers)\",\"pos\":{\"file\":\"ising16_circ.maf\",\"line\":20,\"col\":5}},{\"group\":\"d4\",\"strategy\":\"construction\",\"reason\":\"φ is d4 invariant by construction (d4-tied convolution kernels followed by a global reduction)\",\"pos\":{\"file\":\"ising16_circ.maf\",\"line\":21,\"col\":5}}],\"init_seed\":1,\"precision\":\"float64\",\"flow\":{\"integrator\":\"rk4\",\"steps\":50,\"dt\":0.1,\"pos\":{\"file\":\"ising16_circ.maf\",\"line\":24,\"col\":1}},\"train\":{\"objective\":{\"kind\":\"variational\",\"target\":{\"name\":\"ising\",\"l1\":16,\"l2\":16,\"t\":2.269185314213022,\"critical\":true},\"pos\":{\"file\":\"ising16_circ.maf\",\"line\":31,\"col\":17}},\"batch\":64,\"steps\":2000,\"optimizer\":{\"name\":\"adam\",\"lr\":0.001,\"beta1\":0.9,\"beta2\":0.999,\"eps\":1e-8,\"weight_decay\":0.001,\"schedule\":\"constant\"},\"laplacian\":\"exact\",\"seed\":1,\"checkpoint_every\":100,\"memory\":\"store\",\"pos\":{\"file\":\"ising16_circ.maf\",\"line\":30,\"col\":1}}}"
 
 // Model is the potential with its parameters. Its methods may be called
 // concurrently with distinct Workspaces while the parameters do not change.
@@ -531,7 +531,7 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 	// ising16_circ.maf:14:9  h = lncosh(h.conv)
 	// σ, σ′ for the value rows
 	kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], nil, nil, rows(w.hConv, 0, nb, 512))
-	// ising16_circ.maf:15:17  phi.pool = mean over sites of h (per channel)
+	// ising16_circ.maf:15:17  phi.pool = Σ over sites of h (per channel)
 	{
 		o, x := rows(w.phiPool, 0, nb, 2), rows(w.h, 0, nb, 512)
 		clear(o)
@@ -543,7 +543,7 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 			}
 		}
 		for k := range o {
-			o[k] *= 0.00390625
+			o[k] *= 1.0
 		}
 	}
 	// ising16_circ.maf:15:11  phi = W·phi.pool, W ∈ R^(1×2)
@@ -571,7 +571,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 			}
 		}
 	}
-	// ising16_circ.maf:15:17  phi.pool = mean over sites of h (per channel)
+	// ising16_circ.maf:15:17  phi.pool = Σ over sites of h (per channel)
 	{
 		o, x := rows(w.phiPool, 0, nb, 2), rows(w.h, 0, nb, 512)
 		clear(o)
@@ -583,7 +583,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 			}
 		}
 		for k := range o {
-			o[k] *= 0.00390625
+			o[k] *= 1.0
 		}
 	}
 	{
@@ -597,7 +597,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 			}
 		}
 		for k := range o {
-			o[k] *= 0.00390625
+			o[k] *= 1.0
 		}
 	}
 	// ising16_circ.maf:15:11  phi = W·phi.pool, W ∈ R^(1×2)
@@ -627,7 +627,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 			}
 		}
 	}
-	// ising16_circ.maf:15:17  phi.pool = mean over sites of h (per channel)
+	// ising16_circ.maf:15:17  phi.pool = Σ over sites of h (per channel)
 	{
 		o, x := rows(w.phiPool, 0, nb, 2), rows(w.h, 0, nb, 512)
 		clear(o)
@@ -639,7 +639,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 			}
 		}
 		for k := range o {
-			o[k] *= 0.00390625
+			o[k] *= 1.0
 		}
 	}
 	{
@@ -653,7 +653,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 			}
 		}
 		for k := range o {
-			o[k] *= 0.00390625
+			o[k] *= 1.0
 		}
 	}
 	{
@@ -667,7 +667,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 			}
 		}
 		for k := range o {
-			o[k] *= 0.00390625
+			o[k] *= 1.0
 		}
 	}
 	// ising16_circ.maf:15:11  phi = W·phi.pool, W ∈ R^(1×2)
@@ -698,7 +698,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 			}
 		}
 	}
-	// ising16_circ.maf:15:17  phi.pool = mean over sites of h (per channel)
+	// ising16_circ.maf:15:17  phi.pool = Σ over sites of h (per channel)
 	{
 		o, x := rows(w.phiPool, 0, nb, 2), rows(w.h, 0, nb, 512)
 		clear(o)
@@ -710,7 +710,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 			}
 		}
 		for k := range o {
-			o[k] *= 0.00390625
+			o[k] *= 1.0
 		}
 	}
 	{
@@ -724,7 +724,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 			}
 		}
 		for k := range o {
-			o[k] *= 0.00390625
+			o[k] *= 1.0
 		}
 	}
 	// ising16_circ.maf:15:11  phi = W·phi.pool, W ∈ R^(1×2)
@@ -757,7 +757,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 			}
 		}
 	}
-	// ising16_circ.maf:15:17  phi.pool = mean over sites of h (per channel)
+	// ising16_circ.maf:15:17  phi.pool = Σ over sites of h (per channel)
 	{
 		o, x := rows(w.phiPool, 0, nb, 2), rows(w.h, 0, nb, 512)
 		clear(o)
@@ -769,7 +769,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 			}
 		}
 		for k := range o {
-			o[k] *= 0.00390625
+			o[k] *= 1.0
 		}
 	}
 	{
@@ -783,7 +783,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 			}
 		}
 		for k := range o {
-			o[k] *= 0.00390625
+			o[k] *= 1.0
 		}
 	}
 	{
@@ -797,7 +797,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 			}
 		}
 		for k := range o {
-			o[k] *= 0.00390625
+			o[k] *= 1.0
 		}
 	}
 	// ising16_circ.maf:15:11  phi = W·phi.pool, W ∈ R^(1×2)
@@ -818,13 +818,13 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 	}
 	// ising16_circ.maf:15:11  phi = W·phi.pool, W ∈ R^(1×2)  (backpropagation)
 	kern.AddOuter(rows(w.phiPoolB, 0, nb, 2), rows(w.phiB, 0, nb, 1), phiW, nb, 2, 1)
-	// ising16_circ.maf:15:17  phi.pool = mean over sites of h (per channel)  (backpropagation)
+	// ising16_circ.maf:15:17  phi.pool = Σ over sites of h (per channel)  (backpropagation)
 	{
 		x, o := rows(w.hB, 0, nb, 512), rows(w.phiPoolB, 0, nb, 2)
 		for r := 0; r < len(o)/2; r++ {
 			for p := 0; p < 256; p++ {
 				for ch := 0; ch < 2; ch++ {
-					x[(r*256+p)*2+ch] += 0.00390625 * o[r*2+ch]
+					x[(r*256+p)*2+ch] += 1.0 * o[r*2+ch]
 				}
 			}
 		}
@@ -868,13 +868,13 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	// ising16_circ.maf:15:11  phi = W·phi.pool, W ∈ R^(1×2)  (reverse)
 	kern.AddOuter(rows(w.phiPoolB, 0, 3*nb, 2), rows(w.phiB, 0, 3*nb, 1), phiW, 3*nb, 2, 1)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(3*nb, 2, rows(w.phiPool, 0, 3*nb, 2)), 1, mat(1, 2, gPhiW))
-	// ising16_circ.maf:15:17  phi.pool = mean over sites of h (per channel)  (reverse)
+	// ising16_circ.maf:15:17  phi.pool = Σ over sites of h (per channel)  (reverse)
 	{
 		x, o := rows(w.hB, 0, nb, 512), rows(w.phiPoolB, 0, nb, 2)
 		for r := 0; r < len(o)/2; r++ {
 			for p := 0; p < 256; p++ {
 				for ch := 0; ch < 2; ch++ {
-					x[(r*256+p)*2+ch] += 0.00390625 * o[r*2+ch]
+					x[(r*256+p)*2+ch] += 1.0 * o[r*2+ch]
 				}
 			}
 		}
@@ -884,7 +884,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		for r := 0; r < len(o)/2; r++ {
 			for p := 0; p < 256; p++ {
 				for ch := 0; ch < 2; ch++ {
-					x[(r*256+p)*2+ch] += 0.00390625 * o[r*2+ch]
+					x[(r*256+p)*2+ch] += 1.0 * o[r*2+ch]
 				}
 			}
 		}
@@ -894,7 +894,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		for r := 0; r < len(o)/2; r++ {
 			for p := 0; p < 256; p++ {
 				for ch := 0; ch < 2; ch++ {
-					x[(r*256+p)*2+ch] += 0.00390625 * o[r*2+ch]
+					x[(r*256+p)*2+ch] += 1.0 * o[r*2+ch]
 				}
 			}
 		}
@@ -953,13 +953,13 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	// ising16_circ.maf:15:11  phi = W·phi.pool, W ∈ R^(1×2)  (reverse)
 	kern.AddOuter(rows(w.phiPoolB, 0, 3*nb, 2), rows(w.phiB, 0, 3*nb, 1), phiW, 3*nb, 2, 1)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(3*nb, 2, rows(w.phiPool, 0, 3*nb, 2)), 1, mat(1, 2, gPhiW))
-	// ising16_circ.maf:15:17  phi.pool = mean over sites of h (per channel)  (reverse)
+	// ising16_circ.maf:15:17  phi.pool = Σ over sites of h (per channel)  (reverse)
 	{
 		x, o := rows(w.hB, 0, nb, 512), rows(w.phiPoolB, 0, nb, 2)
 		for r := 0; r < len(o)/2; r++ {
 			for p := 0; p < 256; p++ {
 				for ch := 0; ch < 2; ch++ {
-					x[(r*256+p)*2+ch] += 0.00390625 * o[r*2+ch]
+					x[(r*256+p)*2+ch] += 1.0 * o[r*2+ch]
 				}
 			}
 		}
@@ -969,7 +969,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		for r := 0; r < len(o)/2; r++ {
 			for p := 0; p < 256; p++ {
 				for ch := 0; ch < 2; ch++ {
-					x[(r*256+p)*2+ch] += 0.00390625 * o[r*2+ch]
+					x[(r*256+p)*2+ch] += 1.0 * o[r*2+ch]
 				}
 			}
 		}
@@ -979,7 +979,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		for r := 0; r < len(o)/2; r++ {
 			for p := 0; p < 256; p++ {
 				for ch := 0; ch < 2; ch++ {
-					x[(r*256+p)*2+ch] += 0.00390625 * o[r*2+ch]
+					x[(r*256+p)*2+ch] += 1.0 * o[r*2+ch]
 				}
 			}
 		}
