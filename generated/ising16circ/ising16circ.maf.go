@@ -8,7 +8,8 @@
 // as in the paper), the filters are tied under rotations and reflections,
 // and the output weights are shared by the translates (a sum over sites).
 // Translations, Z2 and D4 all hold by construction; the first layer's
-// Jacobian is its kernel, so Δφ keeps the closed form.
+// Jacobian is its kernel, so Δφ keeps the closed form. With only 92
+// parameters it needs a larger learning rate than the paper's 131,584.
 //
 // The potential, node by node:
 //
@@ -64,7 +65,7 @@ const (
 var _ runtime.Potential = (*Model)(nil)
 
 const (
-	// Dim is the input dimension D: s ∈ R^256 (lattice grid(16x16x1)) (ising16_circ.maf:11:1).
+	// Dim is the input dimension D: s ∈ R^256 (lattice grid(16x16x1)) (ising16_circ.maf:12:1).
 	Dim = 256
 	// NumParams is the length of the flat parameter vector θ.
 	NumParams = 92
@@ -73,17 +74,17 @@ const (
 	Chunk = 256
 	// NumProbes is the number of Hutchinson probes per sample.
 	NumProbes   = 1
-	sizeHConv   = 512 // grid(16x16x2), ising16_circ.maf:14:16
-	sizeH       = 512 // grid(16x16x2), ising16_circ.maf:14:9
-	sizePhiPool = 2   // vec(2), ising16_circ.maf:15:17
-	sizePhi     = 1   // vec(1), ising16_circ.maf:15:11
+	sizeHConv   = 512 // grid(16x16x2), ising16_circ.maf:15:16
+	sizeH       = 512 // grid(16x16x2), ising16_circ.maf:15:9
+	sizePhiPool = 2   // vec(2), ising16_circ.maf:16:17
+	sizePhi     = 1   // vec(1), ising16_circ.maf:16:11
 )
 
 // hConvOrbit maps each of the 16×16 offsets of h.conv's kernels to its d4 orbit (45 orbits).
 var hConvOrbit = []int{0, 1, 2, 3, 4, 5, 6, 7, 6, 5, 4, 3, 2, 1, 0, 8, 1, 9, 10, 11, 12, 13, 14, 15, 14, 13, 12, 11, 10, 9, 1, 16, 2, 10, 17, 18, 19, 20, 21, 22, 21, 20, 19, 18, 17, 10, 2, 23, 3, 11, 18, 24, 25, 26, 27, 28, 27, 26, 25, 24, 18, 11, 3, 29, 4, 12, 19, 25, 30, 31, 32, 33, 32, 31, 30, 25, 19, 12, 4, 34, 5, 13, 20, 26, 31, 35, 36, 37, 36, 35, 31, 26, 20, 13, 5, 38, 6, 14, 21, 27, 32, 36, 39, 40, 39, 36, 32, 27, 21, 14, 6, 41, 7, 15, 22, 28, 33, 37, 40, 42, 40, 37, 33, 28, 22, 15, 7, 43, 6, 14, 21, 27, 32, 36, 39, 40, 39, 36, 32, 27, 21, 14, 6, 41, 5, 13, 20, 26, 31, 35, 36, 37, 36, 35, 31, 26, 20, 13, 5, 38, 4, 12, 19, 25, 30, 31, 32, 33, 32, 31, 30, 25, 19, 12, 4, 34, 3, 11, 18, 24, 25, 26, 27, 28, 27, 26, 25, 24, 18, 11, 3, 29, 2, 10, 17, 18, 19, 20, 21, 22, 21, 20, 19, 18, 17, 10, 2, 23, 1, 9, 10, 11, 12, 13, 14, 15, 14, 13, 12, 11, 10, 9, 1, 16, 0, 1, 2, 3, 4, 5, 6, 7, 6, 5, 4, 3, 2, 1, 0, 8, 8, 16, 23, 29, 34, 38, 41, 43, 41, 38, 34, 29, 23, 16, 8, 44}
 
 // irJSON is the IR this package was generated from (for Program and the tests).
-const irJSON = "{\"name\":\"ising16circ\",\"doc\":\"The paper's one-hidden-layer potential made exactly invariant under the\\nfull symmetry of the square-lattice Ising model at no extra cost: the\\nhidden units are the 256 translates of 2 filters over the whole 16×16\\nlattice (a circular convolution with a 16×16 kernel: 512 ln cosh units,\\nas in the paper), the filters are tied under rotations and reflections,\\nand the output weights are shared by the translates (a sum over sites).\\nTranslations, Z2 and D4 all hold by construction; the first layer's\\nJacobian is its kernel, so Δφ keeps the closed form.\",\"file\":\"ising16_circ.maf\",\"input_name\":\"s\",\"input_kind\":\"lattice\",\"nodes\":[{\"id\":0,\"name\":\"s\",\"op\":\"input\",\"shape\":{\"l1\":16,\"l2\":16,\"c\":1},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising16_circ.maf\",\"line\":11,\"col\":1}},{\"id\":1,\"name\":\"h.conv\",\"op\":\"conv\",\"inputs\":[0],\"shape\":{\"l1\":16,\"l2\":16,\"c\":2},\"out\":2,\"k1\":16,\"k2\":16,\"tie\":\"d4\",\"w\":0,\"b\":-1,\"pos\":{\"file\":\"ising16_circ.maf\",\"line\":14,\"col\":16}},{\"id\":2,\"name\":\"h\",\"op\":\"act\",\"inputs\":[1],\"shape\":{\"l1\":16,\"l2\":16,\"c\":2},\"act\":\"lncosh\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising16_circ.maf\",\"line\":14,\"col\":9}},{\"id\":3,\"name\":\"phi.pool\",\"op\":\"pool\",\"inputs\":[2],\"shape\":{\"n\":2},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising16_circ.maf\",\"line\":15,\"col\":17}},{\"id\":4,\"name\":\"phi\",\"op\":\"dense\",\"inputs\":[3],\"shape\":{\"n\":1},\"out\":1,\"w\":1,\"b\":-1,\"pos\":{\"file\":\"ising16_circ.maf\",\"line\":15,\"col\":11}}],\"output\":4,\"params\":[{\"name\":\"h.conv.W\",\"node\":1,\"role\":\"weight\",\"offset\":0,\"shape\":[2,1,45],\"size\":90,\"fanin\":256,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"phi.W\",\"node\":4,\"role\":\"weight\",\"offset\":90,\"shape\":[1,2],\"size\":2,\"fanin\":2,\"init\":{\"scheme\":\"normal\",\"std\":0.03}}],\"symmetries\":[{\"group\":\"translations\",\"strategy\":\"construction\",\"reason\":\"φ is translation invariant by construction (periodic convolutions followed by a global reduction)\",\"pos\":{\"file\":\"ising16_circ.maf\",\"line\":19,\"col\":5}},{\"group\":\"z2\",\"strategy\":\"construction\",\"reason\":\"φ is even by construction (even activation of bias-free odd layers)\",\"pos\":{\"file\":\"ising16_circ.maf\",\"line\":20,\"col\":5}},{\"group\":\"d4\",\"strategy\":\"construction\",\"reason\":\"φ is d4 invariant by construction (d4-tied convolution kernels followed by a global reduction)\",\"pos\":{\"file\":\"ising16_circ.maf\",\"line\":21,\"col\":5}}],\"init_seed\":1,\"precision\":\"float64\",\"flow\":{\"integrator\":\"rk4\",\"steps\":50,\"dt\":0.1,\"pos\":{\"file\":\"ising16_circ.maf\",\"line\":24,\"col\":1}},\"train\":{\"objective\":{\"kind\":\"variational\",\"target\":{\"name\":\"ising\",\"l1\":16,\"l2\":16,\"t\":2.269185314213022,\"critical\":true},\"pos\":{\"file\":\"ising16_circ.maf\",\"line\":31,\"col\":17}},\"batch\":64,\"steps\":2000,\"optimizer\":{\"name\":\"adam\",\"lr\":0.001,\"beta1\":0.9,\"beta2\":0.999,\"eps\":1e-8,\"weight_decay\":0.001,\"schedule\":\"constant\"},\"laplacian\":\"exact\",\"seed\":1,\"checkpoint_every\":100,\"memory\":\"store\",\"pos\":{\"file\":\"ising16_circ.maf\",\"line\":30,\"col\":1}}}"
+const irJSON = "{\"name\":\"ising16circ\",\"doc\":\"The paper's one-hidden-layer potential made exactly invariant under the\\nfull symmetry of the square-lattice Ising model at no extra cost: the\\nhidden units are the 256 translates of 2 filters over the whole 16×16\\nlattice (a circular convolution with a 16×16 kernel: 512 ln cosh units,\\nas in the paper), the filters are tied under rotations and reflections,\\nand the output weights are shared by the translates (a sum over sites).\\nTranslations, Z2 and D4 all hold by construction; the first layer's\\nJacobian is its kernel, so Δφ keeps the closed form. With only 92\\nparameters it needs a larger learning rate than the paper's 131,584.\",\"file\":\"ising16_circ.maf\",\"input_name\":\"s\",\"input_kind\":\"lattice\",\"nodes\":[{\"id\":0,\"name\":\"s\",\"op\":\"input\",\"shape\":{\"l1\":16,\"l2\":16,\"c\":1},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising16_circ.maf\",\"line\":12,\"col\":1}},{\"id\":1,\"name\":\"h.conv\",\"op\":\"conv\",\"inputs\":[0],\"shape\":{\"l1\":16,\"l2\":16,\"c\":2},\"out\":2,\"k1\":16,\"k2\":16,\"tie\":\"d4\",\"w\":0,\"b\":-1,\"pos\":{\"file\":\"ising16_circ.maf\",\"line\":15,\"col\":16}},{\"id\":2,\"name\":\"h\",\"op\":\"act\",\"inputs\":[1],\"shape\":{\"l1\":16,\"l2\":16,\"c\":2},\"act\":\"lncosh\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising16_circ.maf\",\"line\":15,\"col\":9}},{\"id\":3,\"name\":\"phi.pool\",\"op\":\"pool\",\"inputs\":[2],\"shape\":{\"n\":2},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising16_circ.maf\",\"line\":16,\"col\":17}},{\"id\":4,\"name\":\"phi\",\"op\":\"dense\",\"inputs\":[3],\"shape\":{\"n\":1},\"out\":1,\"w\":1,\"b\":-1,\"pos\":{\"file\":\"ising16_circ.maf\",\"line\":16,\"col\":11}}],\"output\":4,\"params\":[{\"name\":\"h.conv.W\",\"node\":1,\"role\":\"weight\",\"offset\":0,\"shape\":[2,1,45],\"size\":90,\"fanin\":256,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"phi.W\",\"node\":4,\"role\":\"weight\",\"offset\":90,\"shape\":[1,2],\"size\":2,\"fanin\":2,\"init\":{\"scheme\":\"normal\",\"std\":0.03}}],\"symmetries\":[{\"group\":\"translations\",\"strategy\":\"construction\",\"reason\":\"φ is translation invariant by construction (periodic convolutions followed by a global reduction)\",\"pos\":{\"file\":\"ising16_circ.maf\",\"line\":20,\"col\":5}},{\"group\":\"z2\",\"strategy\":\"construction\",\"reason\":\"φ is even by construction (even activation of bias-free odd layers)\",\"pos\":{\"file\":\"ising16_circ.maf\",\"line\":21,\"col\":5}},{\"group\":\"d4\",\"strategy\":\"construction\",\"reason\":\"φ is d4 invariant by construction (d4-tied convolution kernels followed by a global reduction)\",\"pos\":{\"file\":\"ising16_circ.maf\",\"line\":22,\"col\":5}}],\"init_seed\":1,\"precision\":\"float64\",\"flow\":{\"integrator\":\"rk4\",\"steps\":50,\"dt\":0.1,\"pos\":{\"file\":\"ising16_circ.maf\",\"line\":25,\"col\":1}},\"train\":{\"objective\":{\"kind\":\"variational\",\"target\":{\"name\":\"ising\",\"l1\":16,\"l2\":16,\"t\":2.269185314213022,\"critical\":true},\"pos\":{\"file\":\"ising16_circ.maf\",\"line\":32,\"col\":17}},\"batch\":64,\"steps\":2000,\"optimizer\":{\"name\":\"adam\",\"lr\":0.01,\"beta1\":0.9,\"beta2\":0.999,\"eps\":1e-8,\"weight_decay\":0.001,\"schedule\":\"constant\"},\"laplacian\":\"exact\",\"seed\":1,\"checkpoint_every\":100,\"memory\":\"store\",\"pos\":{\"file\":\"ising16_circ.maf\",\"line\":31,\"col\":1}}}"
 
 // Model is the potential with its parameters. Its methods may be called
 // concurrently with distinct Workspaces while the parameters do not change.
@@ -142,8 +143,8 @@ func (m *Model) Params() []float64 {
 // Sync refreshes everything derived from θ: call it after every change of Params.
 // It does not allocate.
 func (m *Model) Sync() {
-	hConvW := m.hConvFull // h.conv.W expanded from its 90 tied numbers (d4-symmetric kernels), ising16_circ.maf:14:16
-	phiW := m.p[90:92]    // phi.W [1 2], ising16_circ.maf:15:11
+	hConvW := m.hConvFull // h.conv.W expanded from its 90 tied numbers (d4-symmetric kernels), ising16_circ.maf:15:16
+	phiW := m.p[90:92]    // phi.W [1 2], ising16_circ.maf:16:11
 	// h.conv: expand the d4-tied kernels
 	kern.TieExpand(m.hConvFull, m.p[0:90], hConvOrbit, 2, 45)
 	// h.conv: the circulant matrix of its whole-lattice kernels
@@ -524,14 +525,14 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 
 // fwdValues computes the values of every node, and σ′ for backpropagation.
 func (m *Model) fwdValues(w *Workspace, nb int) {
-	phiW := m.p[90:92] // phi.W [1 2], ising16_circ.maf:15:11
-	// ising16_circ.maf:14:16  h.conv = conv16x16(s), periodic, 1→2 channels
+	phiW := m.p[90:92] // phi.W [1 2], ising16_circ.maf:16:11
+	// ising16_circ.maf:15:16  h.conv = conv16x16(s), periodic, 1→2 channels
 	// a kernel over the whole lattice: one GEMM with the circulant matrix (built by Sync)
 	gemm.DgemmPacked(false, nb, 1, rows(w.s, 0, nb, 256), 256, &m.hConvFwd, 0, rows(w.hConv, 0, nb, 512), 512)
-	// ising16_circ.maf:14:9  h = lncosh(h.conv)
+	// ising16_circ.maf:15:9  h = lncosh(h.conv)
 	// σ, σ′ for the value rows
 	kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], nil, nil, rows(w.hConv, 0, nb, 512))
-	// ising16_circ.maf:15:17  phi.pool = Σ over sites of h (per channel)
+	// ising16_circ.maf:16:17  phi.pool = Σ over sites of h (per channel)
 	{
 		o, x := rows(w.phiPool, 0, nb, 2), rows(w.h, 0, nb, 512)
 		clear(o)
@@ -546,17 +547,17 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 			o[k] *= 1.0
 		}
 	}
-	// ising16_circ.maf:15:11  phi = W·phi.pool, W ∈ R^(1×2)
+	// ising16_circ.maf:16:11  phi = W·phi.pool, W ∈ R^(1×2)
 	kern.MatVec(rows(w.phi, 0, nb, 1), rows(w.phiPool, 0, nb, 2), phiW, nb, 2, 0)
 }
 
 // fwdLaplacian computes values, Laplacian vectors ℓ and the Jacobians the exact Δφ needs.
 func (m *Model) fwdLaplacian(w *Workspace, nb int) {
-	phiW := m.p[90:92] // phi.W [1 2], ising16_circ.maf:15:11
-	// ising16_circ.maf:14:16  h.conv = conv16x16(s), periodic, 1→2 channels  [J: closed form: J = kernel on its 16×16 window, shared by all sites and samples]
+	phiW := m.p[90:92] // phi.W [1 2], ising16_circ.maf:16:11
+	// ising16_circ.maf:15:16  h.conv = conv16x16(s), periodic, 1→2 channels  [J: closed form: J = kernel on its 16×16 window, shared by all sites and samples]
 	// a kernel over the whole lattice: one GEMM with the circulant matrix (built by Sync)
 	gemm.DgemmPacked(false, nb, 1, rows(w.s, 0, nb, 256), 256, &m.hConvFwd, 0, rows(w.hConv, 0, nb, 512), 512)
-	// ising16_circ.maf:14:9  h = lncosh(h.conv)
+	// ising16_circ.maf:15:9  h = lncosh(h.conv)
 	// σ, σ′, σ″ for the value rows
 	kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], nil, rows(w.hConv, 0, nb, 512))
 	{
@@ -571,7 +572,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 			}
 		}
 	}
-	// ising16_circ.maf:15:17  phi.pool = Σ over sites of h (per channel)
+	// ising16_circ.maf:16:17  phi.pool = Σ over sites of h (per channel)
 	{
 		o, x := rows(w.phiPool, 0, nb, 2), rows(w.h, 0, nb, 512)
 		clear(o)
@@ -600,17 +601,17 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 			o[k] *= 1.0
 		}
 	}
-	// ising16_circ.maf:15:11  phi = W·phi.pool, W ∈ R^(1×2)
+	// ising16_circ.maf:16:11  phi = W·phi.pool, W ∈ R^(1×2)
 	kern.MatVec(rows(w.phi, 0, 2*nb, 1), rows(w.phiPool, 0, 2*nb, 2), phiW, 2*nb, 2, 0)
 }
 
 // fwdReverse computes values, ℓ, Jacobians and tangents t = J·u for the reverse sweep.
 func (m *Model) fwdReverse(w *Workspace, nb int) {
-	phiW := m.p[90:92] // phi.W [1 2], ising16_circ.maf:15:11
-	// ising16_circ.maf:14:16  h.conv = conv16x16(s), periodic, 1→2 channels  [J: closed form: J = kernel on its 16×16 window, shared by all sites and samples]
+	phiW := m.p[90:92] // phi.W [1 2], ising16_circ.maf:16:11
+	// ising16_circ.maf:15:16  h.conv = conv16x16(s), periodic, 1→2 channels  [J: closed form: J = kernel on its 16×16 window, shared by all sites and samples]
 	// a kernel over the whole lattice: one GEMM with the circulant matrix (built by Sync)
 	gemm.DgemmPacked(false, 2*nb, 1, rows(w.s, 0, 2*nb, 256), 256, &m.hConvFwd, 0, rows(w.hConv, 0, 2*nb, 512), 512)
-	// ising16_circ.maf:14:9  h = lncosh(h.conv)
+	// ising16_circ.maf:15:9  h = lncosh(h.conv)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], w.hD3[:nb*512], rows(w.hConv, 0, nb, 512))
 	{
@@ -627,7 +628,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 			}
 		}
 	}
-	// ising16_circ.maf:15:17  phi.pool = Σ over sites of h (per channel)
+	// ising16_circ.maf:16:17  phi.pool = Σ over sites of h (per channel)
 	{
 		o, x := rows(w.phiPool, 0, nb, 2), rows(w.h, 0, nb, 512)
 		clear(o)
@@ -670,18 +671,18 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 			o[k] *= 1.0
 		}
 	}
-	// ising16_circ.maf:15:11  phi = W·phi.pool, W ∈ R^(1×2)
+	// ising16_circ.maf:16:11  phi = W·phi.pool, W ∈ R^(1×2)
 	kern.MatVec(rows(w.phi, 0, 3*nb, 1), rows(w.phiPool, 0, 3*nb, 2), phiW, 3*nb, 2, 0)
 }
 
 // fwdHutch computes values and Hutchinson Laplacian vectors from the probe rows.
 func (m *Model) fwdHutch(w *Workspace, nb int) {
-	phiW := m.p[90:92] // phi.W [1 2], ising16_circ.maf:15:11
-	// ising16_circ.maf:14:16  h.conv = conv16x16(s), periodic, 1→2 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
+	phiW := m.p[90:92] // phi.W [1 2], ising16_circ.maf:16:11
+	// ising16_circ.maf:15:16  h.conv = conv16x16(s), periodic, 1→2 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	// a kernel over the whole lattice: one GEMM with the circulant matrix (built by Sync)
 	gemm.DgemmPacked(false, nb, 1, rows(w.s, 0, nb, 256), 256, &m.hConvFwd, 0, rows(w.hConv, 0, nb, 512), 512)
 	gemm.DgemmPacked(false, nb*1, 1, rows(w.s, 2*nb, nb*1, 256), 256, &m.hConvFwd, 0, rows(w.hConv, 2*nb, nb*1, 512), 512)
-	// ising16_circ.maf:14:9  h = lncosh(h.conv)
+	// ising16_circ.maf:15:9  h = lncosh(h.conv)
 	kern.RowsNorm2(w.hConvQ, rows(w.hConv, 2*nb, nb*1, 512), nb, 1, 512)
 	// σ, σ′, σ″ for the value rows
 	kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], nil, rows(w.hConv, 0, nb, 512))
@@ -698,7 +699,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 			}
 		}
 	}
-	// ising16_circ.maf:15:17  phi.pool = Σ over sites of h (per channel)
+	// ising16_circ.maf:16:17  phi.pool = Σ over sites of h (per channel)
 	{
 		o, x := rows(w.phiPool, 0, nb, 2), rows(w.h, 0, nb, 512)
 		clear(o)
@@ -727,18 +728,18 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 			o[k] *= 1.0
 		}
 	}
-	// ising16_circ.maf:15:11  phi = W·phi.pool, W ∈ R^(1×2)
+	// ising16_circ.maf:16:11  phi = W·phi.pool, W ∈ R^(1×2)
 	kern.MatVec(rows(w.phi, 0, 2*nb, 1), rows(w.phiPool, 0, 2*nb, 2), phiW, 2*nb, 2, 0)
 }
 
 // fwdHutchRev computes values, Hutchinson ℓ, probe rows and tangents for the reverse sweep.
 func (m *Model) fwdHutchRev(w *Workspace, nb int) {
-	phiW := m.p[90:92] // phi.W [1 2], ising16_circ.maf:15:11
-	// ising16_circ.maf:14:16  h.conv = conv16x16(s), periodic, 1→2 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
+	phiW := m.p[90:92] // phi.W [1 2], ising16_circ.maf:16:11
+	// ising16_circ.maf:15:16  h.conv = conv16x16(s), periodic, 1→2 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	// a kernel over the whole lattice: one GEMM with the circulant matrix (built by Sync)
 	gemm.DgemmPacked(false, 2*nb, 1, rows(w.s, 0, 2*nb, 256), 256, &m.hConvFwd, 0, rows(w.hConv, 0, 2*nb, 512), 512)
 	gemm.DgemmPacked(false, nb*1, 1, rows(w.s, 3*nb, nb*1, 256), 256, &m.hConvFwd, 0, rows(w.hConv, 3*nb, nb*1, 512), 512)
-	// ising16_circ.maf:14:9  h = lncosh(h.conv)
+	// ising16_circ.maf:15:9  h = lncosh(h.conv)
 	kern.RowsNorm2(w.hConvQ, rows(w.hConv, 3*nb, nb*1, 512), nb, 1, 512)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], w.hD3[:nb*512], rows(w.hConv, 0, nb, 512))
@@ -757,7 +758,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 			}
 		}
 	}
-	// ising16_circ.maf:15:17  phi.pool = Σ over sites of h (per channel)
+	// ising16_circ.maf:16:17  phi.pool = Σ over sites of h (per channel)
 	{
 		o, x := rows(w.phiPool, 0, nb, 2), rows(w.h, 0, nb, 512)
 		clear(o)
@@ -800,14 +801,14 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 			o[k] *= 1.0
 		}
 	}
-	// ising16_circ.maf:15:11  phi = W·phi.pool, W ∈ R^(1×2)
+	// ising16_circ.maf:16:11  phi = W·phi.pool, W ∈ R^(1×2)
 	kern.MatVec(rows(w.phi, 0, 3*nb, 1), rows(w.phiPool, 0, 3*nb, 2), phiW, 3*nb, 2, 0)
 }
 
 // bwdGrad backpropagates ∂φ/∂(every node) for the values of one chunk; ∇φ ends
 // in the input's cotangent rows. It uses σ′ from the forward pass.
 func (m *Model) bwdGrad(w *Workspace, nb int) {
-	phiW := m.p[90:92] // phi.W [1 2], ising16_circ.maf:15:11
+	phiW := m.p[90:92] // phi.W [1 2], ising16_circ.maf:16:11
 	clear(rows(w.sB, 0, nb, 256))
 	clear(rows(w.hConvB, 0, nb, 512))
 	clear(rows(w.hB, 0, nb, 512))
@@ -816,9 +817,9 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 	for b := 0; b < nb; b++ {
 		w.phiB[b] = 1
 	}
-	// ising16_circ.maf:15:11  phi = W·phi.pool, W ∈ R^(1×2)  (backpropagation)
+	// ising16_circ.maf:16:11  phi = W·phi.pool, W ∈ R^(1×2)  (backpropagation)
 	kern.AddOuter(rows(w.phiPoolB, 0, nb, 2), rows(w.phiB, 0, nb, 1), phiW, nb, 2, 1)
-	// ising16_circ.maf:15:17  phi.pool = Σ over sites of h (per channel)  (backpropagation)
+	// ising16_circ.maf:16:17  phi.pool = Σ over sites of h (per channel)  (backpropagation)
 	{
 		x, o := rows(w.hB, 0, nb, 512), rows(w.phiPoolB, 0, nb, 2)
 		for r := 0; r < len(o)/2; r++ {
@@ -829,7 +830,7 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 			}
 		}
 	}
-	// ising16_circ.maf:14:9  h = lncosh(h.conv)  (backpropagation)
+	// ising16_circ.maf:15:9  h = lncosh(h.conv)  (backpropagation)
 	{
 		a, y := rows(w.hConvB, 0, nb, 512), rows(w.hB, 0, nb, 512)
 		d := w.hD1
@@ -837,7 +838,7 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 			a[k] += d[k%(nb*512)] * y[k]
 		}
 	}
-	// ising16_circ.maf:14:16  h.conv = conv16x16(s), periodic, 1→2 channels  (backpropagation)
+	// ising16_circ.maf:15:16  h.conv = conv16x16(s), periodic, 1→2 channels  (backpropagation)
 	gemm.DgemmPacked(false, nb, 1, rows(w.hConvB, 0, nb, 512), 512, &m.hConvBwd, 1, rows(w.sB, 0, nb, 256), 256)
 }
 
@@ -845,8 +846,8 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	hConvW := m.hConvFull // h.conv.W expanded from its 90 tied numbers (d4-symmetric kernels), ising16_circ.maf:14:16
-	phiW := m.p[90:92]    // phi.W [1 2], ising16_circ.maf:15:11
+	hConvW := m.hConvFull // h.conv.W expanded from its 90 tied numbers (d4-symmetric kernels), ising16_circ.maf:15:16
+	phiW := m.p[90:92]    // phi.W [1 2], ising16_circ.maf:16:11
 	gHConvW := w.hConvGFull
 	clear(gHConvW)
 	gPhiW := grad[90:92]
@@ -865,10 +866,10 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		}
 		w.phiB[nb+b] = wt
 	}
-	// ising16_circ.maf:15:11  phi = W·phi.pool, W ∈ R^(1×2)  (reverse)
+	// ising16_circ.maf:16:11  phi = W·phi.pool, W ∈ R^(1×2)  (reverse)
 	kern.AddOuter(rows(w.phiPoolB, 0, 3*nb, 2), rows(w.phiB, 0, 3*nb, 1), phiW, 3*nb, 2, 1)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(3*nb, 2, rows(w.phiPool, 0, 3*nb, 2)), 1, mat(1, 2, gPhiW))
-	// ising16_circ.maf:15:17  phi.pool = Σ over sites of h (per channel)  (reverse)
+	// ising16_circ.maf:16:17  phi.pool = Σ over sites of h (per channel)  (reverse)
 	{
 		x, o := rows(w.hB, 0, nb, 512), rows(w.phiPoolB, 0, nb, 2)
 		for r := 0; r < len(o)/2; r++ {
@@ -899,7 +900,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 			}
 		}
 	}
-	// ising16_circ.maf:14:9  h = lncosh(h.conv)  (reverse)
+	// ising16_circ.maf:15:9  h = lncosh(h.conv)  (reverse)
 	{
 		a, ab, yb := w.hConv, w.hConvB, w.hB
 		lo := (2 * nb) * 512
@@ -916,7 +917,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 			}
 		}
 	}
-	// ising16_circ.maf:14:16  h.conv = conv16x16(s), periodic, 1→2 channels  (reverse)
+	// ising16_circ.maf:15:16  h.conv = conv16x16(s), periodic, 1→2 channels  (reverse)
 	gemm.DgemmPacked(false, nb, 1, rows(w.hConvB, 0, nb, 512), 512, &m.hConvBwd, 1, rows(w.sB, 0, nb, 256), 256)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(2*nb, 512, rows(w.hConvB, 0, 2*nb, 512)), mat(2*nb, 256, rows(w.s, 0, 2*nb, 256)), 0, mat(512, 256, w.hConvGCirc))
 	// fold the circulant matrix's gradient back into the kernel
@@ -931,7 +932,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	phiW := m.p[90:92] // phi.W [1 2], ising16_circ.maf:15:11
+	phiW := m.p[90:92] // phi.W [1 2], ising16_circ.maf:16:11
 	gHConvW := w.hConvGFull
 	clear(gHConvW)
 	gPhiW := grad[90:92]
@@ -950,10 +951,10 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		}
 		w.phiB[nb+b] = wt
 	}
-	// ising16_circ.maf:15:11  phi = W·phi.pool, W ∈ R^(1×2)  (reverse)
+	// ising16_circ.maf:16:11  phi = W·phi.pool, W ∈ R^(1×2)  (reverse)
 	kern.AddOuter(rows(w.phiPoolB, 0, 3*nb, 2), rows(w.phiB, 0, 3*nb, 1), phiW, 3*nb, 2, 1)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(3*nb, 2, rows(w.phiPool, 0, 3*nb, 2)), 1, mat(1, 2, gPhiW))
-	// ising16_circ.maf:15:17  phi.pool = Σ over sites of h (per channel)  (reverse)
+	// ising16_circ.maf:16:17  phi.pool = Σ over sites of h (per channel)  (reverse)
 	{
 		x, o := rows(w.hB, 0, nb, 512), rows(w.phiPoolB, 0, nb, 2)
 		for r := 0; r < len(o)/2; r++ {
@@ -984,7 +985,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 			}
 		}
 	}
-	// ising16_circ.maf:14:9  h = lncosh(h.conv)  (reverse)
+	// ising16_circ.maf:15:9  h = lncosh(h.conv)  (reverse)
 	{
 		a, ab, yb := w.hConv, w.hConvB, w.hB
 		lo := (2 * nb) * 512
@@ -1002,7 +1003,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		}
 	}
 	kern.RowsScaleAdd(rows(w.hConvB, 3*nb, nb*1, 512), rows(w.hConv, 3*nb, nb*1, 512), w.hConvE, nb, 1, 512)
-	// ising16_circ.maf:14:16  h.conv = conv16x16(s), periodic, 1→2 channels  (reverse)
+	// ising16_circ.maf:15:16  h.conv = conv16x16(s), periodic, 1→2 channels  (reverse)
 	gemm.DgemmPacked(false, nb, 1, rows(w.hConvB, 0, nb, 512), 512, &m.hConvBwd, 1, rows(w.sB, 0, nb, 256), 256)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(2*nb, 512, rows(w.hConvB, 0, 2*nb, 512)), mat(2*nb, 256, rows(w.s, 0, 2*nb, 256)), 0, mat(512, 256, w.hConvGCirc))
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*1, 512, rows(w.hConvB, 3*nb, nb*1, 512)), mat(nb*1, 256, rows(w.s, 3*nb, nb*1, 256)), 1, mat(512, 256, w.hConvGCirc))
