@@ -233,16 +233,7 @@ func (g *gen) revNode(pl *plan.Plan, n *plan.Node) []jen.Code {
 		out = append(out, g.transpose(pl, n, segs)...)
 		if rfIn && n.JBRows {
 			s := in.Shape
-			reduce, f := 2, 1.0
-			switch n.Op {
-			case ir.OpPool:
-				reduce = 1
-				if n.Mean {
-					f = 1 / float64(s.Sites())
-				}
-			case ir.OpMean:
-				f = 1 / float64(in.Size)
-			}
+			reduce, f := rfReduce(n.Node, in.Node)
 			out = append(out, jen.Qual(pathKern, "RFToRowsTAdd").Call(jen.Id("w."+g.names[in.ID]+"RFB"), jen.Id(rows("w."+name+"B", g.jStart(), fmt.Sprintf("nb*%d", W), n.Size)),
 				jen.Id("nb"), jen.Lit(s.L1), jen.Lit(s.L2), jen.Lit(s.C), windowLit(in.Window), jen.Lit(reduce), jen.Id(g.cvt(g.fmtFloat(f)))))
 		}

@@ -353,19 +353,26 @@ func (g *gen) fwdLinear(pl *plan.Plan, n *plan.Node) []jen.Code {
 	}
 	if rfIn {
 		s := in.Shape
-		reduce, f := 2, 1.0
-		switch n.Op {
-		case ir.OpPool:
-			reduce = 1
-			if n.Mean {
-				f = 1 / float64(s.Sites())
-			}
-		case ir.OpMean:
-			f = 1 / float64(in.Size)
-		}
+		reduce, f := rfReduce(n.Node, in.Node)
 		out = append(out, jen.Comment("Jacobian rows straight from the receptive-field Jacobian"),
 			jen.Qual(pathKern, "RFToRows").Call(jen.Id(rows(dst, g.jStart(), fmt.Sprintf("nb*%d", W), n.Size)), jen.Id("w."+g.names[in.ID]+"RF"), jen.Id("nb"),
 				jen.Lit(s.L1), jen.Lit(s.L2), jen.Lit(s.C), windowLit(in.Window), jen.Lit(reduce), jen.Id(g.cvt(g.fmtFloat(f)))))
 	}
 	return out
+}
+
+// rfReduce returns how the sum, mean or pool n reduces the receptive-field
+// Jacobian of its input in: kern.RFToRows's reduce argument (2: everything,
+// 1: over sites) and the factor (1, or 1/size for means).
+func rfReduce(n, in *ir.Node) (reduce int, f float64) {
+	switch n.Op {
+	case ir.OpPool:
+		if n.Mean {
+			return 1, 1 / float64(in.Shape.Sites())
+		}
+		return 1, 1
+	case ir.OpMean:
+		return 2, 1 / float64(in.Shape.Size())
+	}
+	return 2, 1
 }

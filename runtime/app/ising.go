@@ -78,7 +78,7 @@ func isingEval(ctx context.Context, pot mafcrt.Potential, p *ir.Program, rel *is
 		losses[b] = (a[b] - rel.LogTarget(xb)) / N
 		st.AddContinuous(xb, buf, rng)
 	}
-	mean, se := meanSE(losses)
+	mean, se := train.MeanStdErr(losses)
 	r := &IsingReport{L1: lat.L1, L2: lat.L2, T: rel.T(), Samples: n, Loss: mean, LossSE: se}
 	bd := rel.Bound(mean)
 	r.Exact, r.Gap, r.GapRel = bd.OptimalLossPerSite, mean-bd.OptimalLossPerSite, bd.LossRelErr
@@ -93,21 +93,6 @@ func isingEval(ctx context.Context, pot mafcrt.Potential, p *ir.Program, rel *is
 	}
 	r.Seconds = time.Since(start).Seconds()
 	return r, nil
-}
-
-func meanSE(v []float64) (mean, se float64) {
-	for _, x := range v {
-		mean += x
-	}
-	mean /= float64(len(v))
-	if len(v) < 2 {
-		return mean, 0
-	}
-	var ss float64
-	for _, x := range v {
-		ss += (x - mean) * (x - mean)
-	}
-	return mean, math.Sqrt(ss / float64(len(v)-1) / float64(len(v)))
 }
 
 // Print writes the report as aligned lines.

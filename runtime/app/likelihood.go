@@ -93,8 +93,8 @@ func mnistNLL(ctx context.Context, pot mafcrt.Potential, p *ir.Program, ds *trai
 	for i := range nll {
 		bpd[i] = mnist.BitsPerDim(nll[i], x[i*D:(i+1)*D])
 	}
-	m, se := meanSE(nll)
-	b, _ := meanSE(bpd)
+	m, se := train.MeanStdErr(nll)
+	b, _ := train.MeanStdErr(bpd)
 	return &NLLResult{Split: split, N: n, NLL: m, SE: se, BPD: b, Seconds: time.Since(start).Seconds()}, nil
 }
 
@@ -107,7 +107,7 @@ func syntheticNLL(ctx context.Context, pot mafcrt.Potential, p *ir.Program, d tr
 	if err != nil {
 		return nil, err
 	}
-	m, se := meanSE(nll)
+	m, se := train.MeanStdErr(nll)
 	return &NLLResult{Split: "fresh", N: n, NLL: m, SE: se, Seconds: time.Since(start).Seconds()}, nil
 }
 

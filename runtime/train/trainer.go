@@ -222,7 +222,7 @@ func (t *Trainer) Step() (Record, error) {
 			t.grad[i] += v
 		}
 	}
-	mean, se := meanStdErr(t.loss)
+	mean, se := MeanStdErr(t.loss)
 	next := t.step + 1
 	if math.IsNaN(mean) || math.IsInf(mean, 0) {
 		return Record{}, &NonFiniteError{next, "the loss"}
@@ -256,7 +256,9 @@ func (t *Trainer) paramName(i int) string {
 // batch (valid until the next step).
 func (t *Trainer) FinalStates() (x, a []float64) { return t.xT, t.aT }
 
-func meanStdErr(v []float64) (mean, se float64) {
+// MeanStdErr returns the mean of v and its standard error
+// (sample standard deviation / √n; 0 for fewer than two values).
+func MeanStdErr(v []float64) (mean, se float64) {
 	for _, x := range v {
 		mean += x
 	}
