@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/mafc-dev/mafc/codegen/emit"
+	"github.com/mafc-dev/mafc/runtime/atomicfile"
 	"github.com/mafc-dev/mafc/runtime/ir"
 )
 
@@ -114,11 +115,7 @@ func WriteChanged(dir string, files []File) ([]string, error) {
 		if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, f.Data) {
 			continue
 		}
-		tmp := path + ".tmp"
-		if err := os.WriteFile(tmp, f.Data, 0o644); err != nil {
-			return written, err
-		}
-		if err := os.Rename(tmp, path); err != nil {
+		if err := atomicfile.WriteFile(path, f.Data, 0o644); err != nil {
 			return written, err
 		}
 		written = append(written, path)

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/mafc-dev/mafc/dsl"
+	"github.com/mafc-dev/mafc/runtime/atomicfile"
 	"github.com/mafc-dev/mafc/runtime/ir"
 )
 
@@ -186,14 +187,7 @@ func fmtCmd(args []string, stdout, stderr io.Writer) int {
 			status = 1
 			continue
 		}
-		tmp := path + ".mafc-tmp"
-		if err := os.WriteFile(tmp, out, fi.Mode().Perm()); err != nil {
-			fmt.Fprintf(stderr, "mafc: %v\n", err)
-			status = 1
-			continue
-		}
-		if err := os.Rename(tmp, path); err != nil {
-			os.Remove(tmp)
+		if err := atomicfile.WriteFile(path, out, fi.Mode().Perm()); err != nil {
 			fmt.Fprintf(stderr, "mafc: %v\n", err)
 			status = 1
 		}

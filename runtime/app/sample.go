@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"strings"
 
+	"github.com/mafc-dev/mafc/runtime/atomicfile"
 	"github.com/mafc-dev/mafc/runtime/ising"
 	"github.com/mafc-dev/mafc/runtime/npy"
 	"github.com/mafc-dev/mafc/runtime/ode"
@@ -120,7 +121,7 @@ func writeArray(path string, data []float64, n, d int) error {
 			}
 			b.WriteByte('\n')
 		}
-		return writeFileAtomic(path, []byte(b.String()))
+		return atomicfile.WriteFile(path, []byte(b.String()), 0o644)
 	}
 	return usagef("output %q: want a .npy or .csv file", path)
 }

@@ -11,6 +11,8 @@ import (
 	"os"
 	"slices"
 	"strings"
+
+	"github.com/mafc-dev/mafc/runtime/atomicfile"
 )
 
 // State is everything a training run needs to continue exactly where it
@@ -91,6 +93,15 @@ func Save(path string, st *State) error {
 		return fmt.Errorf("ckpt: %s: %w", path, err)
 	}
 	return writeAtomic(path, enc.writeTo)
+}
+
+// writeAtomic replaces path with what write produces, as [atomicfile.Write]
+// does, with this package's error prefix.
+func writeAtomic(path string, write func(io.Writer) error) error {
+	if err := atomicfile.Write(path, 0o644, write); err != nil {
+		return fmt.Errorf("ckpt: %w", err)
+	}
+	return nil
 }
 
 // Load reads and validates the checkpoint at path. It never panics: a

@@ -6,6 +6,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/mafc-dev/mafc/runtime/atomicfile"
 )
 
 // File names of the rotating pair kept in an output directory; see the
@@ -33,24 +35,24 @@ func SaveLatest(dir string, st *State) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("ckpt: %s: %w", cur, err)
 	}
-	tmp, err := writeTemp(cur, enc.writeTo)
+	tmp, err := atomicfile.WriteTemp(cur, 0o644, enc.writeTo)
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("ckpt: %w", err)
 	}
 	moved, err := keepPrevious(cur, prev)
 	if err != nil {
 		os.Remove(tmp)
 		return "", err
 	}
-	if err := os.Rename(tmp, cur); err != nil {
-		os.Remove(tmp)
-		if moved {
-			// Put the old checkpoint back under its name (best effort).
+	if err := atomicfile.Commit(tmp, cur); err != nil {
+		if _, serr := os.Lstat(cur); moved && errors.Is(serr, fs.ErrNotExist) {
+			// The rename failed: put the old checkpoint back under its
+			// name (best effort).
 			os.Rename(prev, cur)
 		}
-		return "", fmt.Errorf("ckpt: %s: %w", cur, renameError(err))
+		return "", fmt.Errorf("ckpt: %w", err)
 	}
-	return cur, syncDir(cur)
+	return cur, nil
 }
 
 // keepPrevious makes prev a copy of cur if cur exists: by a hard link
@@ -81,7 +83,11 @@ func keepPrevious(cur, prev string) (moved bool, err error) {
 	}
 	// No hard links here (or the temp name was lost in a race): move cur.
 	if err := os.Rename(cur, prev); err != nil {
-		return false, fmt.Errorf("ckpt: %s: keeping previous checkpoint as %s: %w", cur, prev, renameError(err))
+		var le *os.LinkError
+		if errors.As(err, &le) {
+			err = le.Err // the message names both files already
+		}
+		return false, fmt.Errorf("ckpt: %s: keeping previous checkpoint as %s: %w", cur, prev, err)
 	}
 	return true, nil
 }

@@ -3,11 +3,12 @@
 //
 // Every function takes plain data (slices, maps and the small structs
 // declared here; nothing from other mafc packages), validates it, renders
-// it with gonum.org/v1/plot at 100 dpi and writes the PNG atomically: the
-// image is encoded into a temporary file in the destination directory,
-// which is then renamed over path. Errors always name the file, and bad
-// input (mismatched lengths, empty data, non-finite values, wrong tile
-// sizes, unwritable paths) is reported as an error, never as a panic.
+// it with gonum.org/v1/plot at 100 dpi and writes the PNG atomically with
+// runtime/atomicfile: the image is encoded into a temporary file in the
+// destination directory, which is then synced and renamed over path. Errors
+// always name the file, and bad input (mismatched lengths, empty data,
+// non-finite values, wrong tile sizes, unwritable paths) is reported as an
+// error, never as a panic.
 //
 // Functions:
 //
@@ -28,12 +29,12 @@ import (
 	"image/color"
 	stddraw "image/draw"
 	"image/png"
+	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 
+	"github.com/mafc-dev/mafc/runtime/atomicfile"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/plotter"
@@ -184,36 +185,11 @@ func render(path string, build func() (*canvas, error)) (err error) {
 	return writePNG(path, c.img)
 }
 
-// writePNG encodes img into a temporary file next to path and renames it
-// over path.
+// writePNG encodes img into path atomically (see [atomicfile]).
 func writePNG(path string, img image.Image) error {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	err := atomicfile.Write(path, 0o644, func(w io.Writer) error { return png.Encode(w, img) })
 	if err != nil {
-		return fmt.Errorf("figures: %s: %w", path, err)
-	}
-	tmp := f.Name()
-	fail := func(err error) error {
-		f.Close()
-		os.Remove(tmp)
-		return fmt.Errorf("figures: %s: %w", path, err)
-	}
-	if err := png.Encode(f, img); err != nil {
-		return fail(err)
-	}
-	if err := f.Chmod(0o644); err != nil {
-		return fail(err)
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("figures: %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("figures: %s: %w", path, err)
+		return fmt.Errorf("figures: %w", err)
 	}
 	return nil
 }

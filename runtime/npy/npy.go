@@ -7,8 +7,11 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"strconv"
 	"strings"
+
+	"github.com/mafc-dev/mafc/runtime/atomicfile"
 )
 
 const (
@@ -79,6 +82,36 @@ func WriteFileInt8(path string, data []int8, shape ...int) error {
 		return fmt.Errorf("npy: %s: %w", path, unprefix(err))
 	}
 	return writeAtomic(path, func(w io.Writer) error { return WriteInt8(w, data, shape...) })
+}
+
+// ReadFile reads a float64 array from the .npy file at path, as [Read].
+func ReadFile(path string) (data []float64, shape []int, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("npy: %w", err)
+	}
+	defer f.Close()
+	data, shape, err = Read(f)
+	if err != nil {
+		return nil, nil, fmt.Errorf("npy: %s: %w", path, unprefix(err))
+	}
+	return data, shape, nil
+}
+
+// writeAtomic replaces path with what write produces, as
+// [atomicfile.Write] does, with this package's error prefix (and not twice:
+// errors from write lose theirs).
+func writeAtomic(path string, write func(io.Writer) error) error {
+	err := atomicfile.Write(path, 0o644, func(w io.Writer) error {
+		if err := write(w); err != nil {
+			return unprefix(err)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("npy: %w", err)
+	}
+	return nil
 }
 
 func unprefix(err error) error {

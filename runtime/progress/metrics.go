@@ -14,7 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
+
+	"github.com/mafc-dev/mafc/runtime/atomicfile"
 )
 
 // A Row is one line of a metrics file: named values in column order. Only
@@ -252,8 +253,12 @@ func (m *Metrics) TruncateAfter(step int64) error {
 	if err != nil {
 		return fmt.Errorf("progress: %s: %w", m.path, err)
 	}
-	if err := writeAtomic(m.path, kept); err != nil {
-		return err
+	perm := os.FileMode(0o644)
+	if fi, err := m.f.Stat(); err == nil {
+		perm = fi.Mode().Perm() // keep the file's permissions
+	}
+	if err := atomicfile.WriteFile(m.path, kept, perm); err != nil {
+		return fmt.Errorf("progress: %w", err)
 	}
 	// The old descriptor refers to the replaced file: reopen.
 	m.f.Close()
@@ -349,52 +354,6 @@ func (m *Metrics) Close() error {
 	}
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("progress: %w", err)
-	}
-	return nil
-}
-
-// writeAtomic replaces path with data: temporary file in the same
-// directory, sync, rename, directory sync. On error path is untouched and
-// the temporary file removed. (runtime/ckpt has the same helper; each
-// package keeps its own so that errors carry its prefix.)
-func writeAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("progress: %w", openError(path, err))
-	}
-	tmp := f.Name()
-	fail := func(err error) error {
-		f.Close()
-		os.Remove(tmp)
-		return fmt.Errorf("progress: %s: %w", path, err)
-	}
-	if fi, err := os.Stat(path); err == nil {
-		err = f.Chmod(fi.Mode().Perm())
-		if err != nil {
-			return fail(err)
-		}
-	}
-	if _, err := f.Write(data); err != nil {
-		return fail(err)
-	}
-	if err := f.Sync(); err != nil {
-		return fail(err)
-	}
-	if err := f.Close(); err != nil {
-		return fail(err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("progress: %w", err)
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("progress: %s: syncing directory: %w", path, err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) && !errors.Is(err, syscall.ENOTSUP) {
-		return fmt.Errorf("progress: %s: syncing directory %s: %w", path, dir, err)
 	}
 	return nil
 }
