@@ -32,18 +32,9 @@ type dgemmParams struct {
 	bp     []float64
 }
 
-// dgemmBuffers makes sure the arena holds the float64 packing buffers.
-func (ar *arena) dgemmBuffers() {
-	if ar.dgemmA == nil {
-		ar.dgemmA = make([]float64, dgemmMC*dgemmKC)
-		ar.dgemmB = make([]float64, dgemmKC*dgemmNC)
-	}
-}
-
 // dgemmBlock computes the block C[i0:i1, j0:j1] of the product described by p
 // with the Goto/BLIS loop nest, using the packing buffers of ar.
 func (ar *arena) dgemmBlock(p *dgemmParams, i0, i1, j0, j1 int) {
-	ar.dgemmBuffers()
 	k := p.k
 	// Balance the blocks so that the last one is not a sliver: for k = 784,
 	// four blocks of 196 instead of 3×256 + 16.

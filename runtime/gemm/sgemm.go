@@ -31,18 +31,9 @@ type sgemmParams struct {
 	bp     []float32
 }
 
-// sgemmBuffers makes sure the arena holds the float32 packing buffers.
-func (ar *arena) sgemmBuffers() {
-	if ar.sgemmA == nil {
-		ar.sgemmA = make([]float32, sgemmMC*sgemmKC)
-		ar.sgemmB = make([]float32, sgemmKC*sgemmNC)
-	}
-}
-
 // sgemmBlock computes the block C[i0:i1, j0:j1] of the product described by p
 // with the Goto/BLIS loop nest, using the packing buffers of ar.
 func (ar *arena) sgemmBlock(p *sgemmParams, i0, i1, j0, j1 int) {
-	ar.sgemmBuffers()
 	k := p.k
 	// Balance the blocks so that the last one is not a sliver: for k = 784,
 	// four blocks of 196 instead of 3×256 + 16.

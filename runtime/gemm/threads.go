@@ -61,11 +61,24 @@ func Threads() int {
 	return runtime.GOMAXPROCS(0)
 }
 
-// arena holds one goroutine's packing buffers. Buffers are allocated at
-// their maximum size on first use and reused for the arena's lifetime.
+// arena holds one goroutine's packing buffers, for both precisions, at their
+// maximum size (about 6.6 MB in all). They are allocated when the arena is
+// made, not on first use: calls are handed to whichever worker or free-list
+// arena is next, so lazily filled arenas would allocate on the first call of
+// each precision that reaches them, long after warm-up.
 type arena struct {
 	dgemmA, dgemmB []float64
 	sgemmA, sgemmB []float32
+}
+
+// newArena returns an arena with all its buffers allocated.
+func newArena() *arena {
+	return &arena{
+		dgemmA: make([]float64, dgemmMC*dgemmKC),
+		dgemmB: make([]float64, dgemmKC*dgemmNC),
+		sgemmA: make([]float32, sgemmMC*sgemmKC),
+		sgemmB: make([]float32, sgemmKC*sgemmNC),
+	}
 }
 
 // arenas is the free list of arenas used by calling goroutines (workers own
@@ -77,7 +90,7 @@ func getArena() *arena {
 	case ar := <-arenas:
 		return ar
 	default:
-		return new(arena)
+		return newArena()
 	}
 }
 
@@ -193,7 +206,7 @@ func ensureWorkers(n int) {
 }
 
 func worker() {
-	ar := new(arena)
+	ar := newArena()
 	for t := range pool.tasks {
 		if t.j.join() {
 			t.j.work(ar)
