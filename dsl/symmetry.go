@@ -72,7 +72,10 @@ func (c *checker) symmetryBlock(b *Block) {
 			n := groupOrder(g, in)
 			sym.Reason = fmt.Sprintf("orbit average over %d elements (%d× the cost of one evaluation)", n, n)
 			if !proof {
-				sym.Reason += "; not invariant by construction: " + why
+				// The hint to write `= average` is for errors, not for
+				// a strategy already chosen.
+				culprit, _, _ := strings.Cut(why, "; or write `")
+				sym.Reason += "; not invariant by construction: " + culprit
 			}
 		default:
 			sym.Strategy = ir.ByConstruction

@@ -128,13 +128,20 @@ func BenchmarkDeepMLPLaplacian(b *testing.B) {
 		b.ReportMetric(t[0]*1e3, "ms/batch")
 		b.ReportMetric(100*t[1]/t[0], "×reference")
 		// GEMM rate inside the kernel against bare calls of the same shapes.
+		// Best of three kernel runs, as the bare calls below are timed.
 		tb := &timedBLAS{}
 		blas64.Use(tb)
 		k.Laplacian()
-		tb.secs, tb.flops, tb.shapes = 0, 0, nil
-		k.Laplacian()
-		inRate := tb.flops / tb.secs
-		shapes := tb.shapes
+		var inRate, inSecs float64
+		var shapes []shape
+		for range 3 {
+			tb.secs, tb.flops, tb.shapes = 0, 0, nil
+			start := time.Now()
+			k.Laplacian()
+			if r := tb.flops / tb.secs; r > inRate {
+				inRate, inSecs, shapes = r, tb.secs/time.Since(start).Seconds(), tb.shapes
+			}
+		}
 		gemm.Use()
 		bufs := map[shape][3][]float64{}
 		for _, s := range shapes {
@@ -158,7 +165,10 @@ func BenchmarkDeepMLPLaplacian(b *testing.B) {
 		b.ReportMetric(inRate/1e9, "GFLOPS-in-kernel")
 		b.ReportMetric(bareRate/1e9, "GFLOPS-bare")
 		b.ReportMetric(inRate/bareRate, "in/bare")
-		b.ReportMetric(tb.secs/t[0], "gemm-fraction")
+		b.ReportMetric(inSecs, "gemm-fraction")
+		// GEMM flops over the whole kernel's time: the kernel's rate,
+		// to compare with the machine's peak.
+		b.ReportMetric(tb.flops/t[0]/1e9, "GFLOPS-kernel")
 	}
 }
 
