@@ -240,6 +240,22 @@
 //	auto            construction when the checker can prove it, average otherwise
 //	                (the default)
 //
+// A third strategy is not exact for φ:
+//
+//	random          the flow integrates φ∘g_n on its n-th step, g_n a uniformly
+//	                random group element (the stochastic symmetrisation of the
+//	                paper's reference code, which draws a random translation and
+//	                transpose); free, but φ is not invariant
+//
+// With random groups every draw of g_1 … g_N is an exact flow with an exact
+// ln p, and the model is the mixture over the draws: its density is
+// symmetric as a whole (for a symmetric base), not for each draw, and the
+// variational loss averaged over the draws still bounds the free energy
+// from above. The draws follow the run's seeds (a training step's, or an
+// evaluation chunk's); a round trip with the same seed retraces them.
+// Declaring `= random` for a group the architecture already makes exact is
+// an error. Generated tests check only the exact groups.
+//
 // The checker proves invariance by propagating a class through the graph.
 // For z2 the input is odd; a dense layer or convolution keeps an odd value
 // odd only without a bias; an even activation (lncosh, quadratic) of an odd

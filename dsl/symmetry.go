@@ -14,7 +14,8 @@ var groupNames = []string{"z2", "translations", "d4", "c4"}
 
 // symmetryBlock resolves each declared group to a strategy: by construction
 // when the architecture provably makes φ invariant, otherwise (or when asked)
-// by the exact orbit average.
+// by the exact orbit average; `= random` asks instead for a random group
+// element per integration step (not exact for φ).
 func (c *checker) symmetryBlock(b *Block) {
 	if b == nil {
 		return
@@ -43,7 +44,7 @@ func (c *checker) symmetryBlock(b *Block) {
 		want := "auto"
 		if s.Value != nil {
 			v := c.constValue(s.Value)
-			w, ok := c.bareWord(v, "symmetry strategy", []string{"auto", "construction", "average"})
+			w, ok := c.bareWord(v, "symmetry strategy", []string{"auto", "construction", "average", "random"})
 			if !ok {
 				continue
 			}
@@ -64,6 +65,13 @@ func (c *checker) symmetryBlock(b *Block) {
 		proof, why := c.proveInvariant(g)
 		sym := ir.Symmetry{Group: g, Pos: irPos(s.Pos)}
 		switch {
+		case want == "random" && proof:
+			c.errs.Add(s.Pos, "%s = random draws group elements for a potential that is already invariant by construction (%s): write `%s` for the exact symmetry", name, why, name)
+			continue
+		case want == "random":
+			n := groupOrder(g, in)
+			sym.Strategy = ir.ByRandom
+			sym.Reason = fmt.Sprintf("a uniformly random element of the %d-element group at each integration step (stochastic symmetrisation, as in the paper's reference code): not exact for φ; the model is a mixture over the draws, symmetric as a whole", n)
 		case want == "construction" && !proof:
 			c.errs.Add(s.Pos, "%s symmetry cannot be proved by construction: %s", name, why)
 			continue

@@ -13,6 +13,7 @@ import (
 	"github.com/mafc-dev/mafc/generated/ising16cnn"
 	"github.com/mafc-dev/mafc/generated/ising16d4"
 	"github.com/mafc-dev/mafc/generated/ising16f32"
+	"github.com/mafc-dev/mafc/generated/ising16rand"
 	"github.com/mafc-dev/mafc/generated/ising8"
 	"github.com/mafc-dev/mafc/generated/mnist"
 	"github.com/mafc-dev/mafc/generated/narrow"
@@ -31,6 +32,7 @@ var bundled = []func() mafcrt.Potential{
 	func() mafcrt.Potential { return ising16cnn.New() },
 	func() mafcrt.Potential { return ising16d4.New() },
 	func() mafcrt.Potential { return ising16f32.New() },
+	func() mafcrt.Potential { return ising16rand.New() },
 	func() mafcrt.Potential { return ising8.New() },
 	func() mafcrt.Potential { return mnist.New() },
 	func() mafcrt.Potential { return narrow.New() },

@@ -14,7 +14,7 @@ func blasName() string { return kern.BLASName() }
 
 // flowMany integrates the states x (n×D) and a (n) in direction sigma with
 // the exact Laplacian, in chunks spread over workers goroutines, each with
-// its own integrator. It stops early (returning ctx.Err()) when ctx is done.
+// its own integrator (seeded by the chunk's start). It stops early (returning ctx.Err()) when ctx is done.
 func flowMany(ctx context.Context, pot mafcrt.Potential, tab *ode.Tableau, steps int, dt float64, x, a []float64, sigma float64, workers, chunk int) error {
 	D := pot.Dim()
 	n := len(a)
@@ -36,7 +36,10 @@ func flowMany(ctx context.Context, pot mafcrt.Potential, tab *ode.Tableau, steps
 			defer wg.Done()
 			for lo := range jobs {
 				hi := min(lo+chunk, n)
-				it.Run(x[lo*D:hi*D], a[lo:hi], sigma, false, 0)
+				// The seed (of random symmetry elements, if the
+				// potential has any) is the chunk's start: both
+				// directions of a round trip draw the same elements.
+				it.Run(x[lo*D:hi*D], a[lo:hi], sigma, false, uint64(lo))
 			}
 		}()
 	}

@@ -1,5 +1,7 @@
 package ir
 
+import "math/rand/v2"
+
 // Transform is an orthogonal map of the input of the form
 // (g·x)ᵢ = Sign · x[Perm[i]]: a signed permutation of the coordinates.
 type Transform struct {
@@ -214,4 +216,65 @@ func KernelOrbits(g Group, k int) (orbit []int, n int) {
 		}
 	}
 	return orbit, n
+}
+
+// Randomizer draws uniformly random elements of the product of groups
+// acting on inputs of one shape, without allocating (the ByRandom
+// strategy). Translations are built on the fly; the elements of the other
+// groups are tabulated.
+type Randomizer struct {
+	shape Shape
+	trans bool
+	small [][]Transform
+	tmp   []int
+}
+
+// NewRandomizer returns a Randomizer for the product of groups acting on
+// inputs of shape s.
+func NewRandomizer(groups []Group, s Shape) *Randomizer {
+	r := &Randomizer{shape: s, tmp: make([]int, s.Size())}
+	for _, g := range groups {
+		if g == Translations {
+			r.trans = true
+			continue
+		}
+		r.small = append(r.small, Elements(g, s))
+	}
+	return r
+}
+
+// Draw writes the permutation of a uniformly random element of the product
+// to perm (length s.Size()) and returns its sign. Drawing a translation t
+// and an element of each other group independently gives every element of
+// the product exactly once (the groups here normalise one another).
+func (r *Randomizer) Draw(rng *rand.Rand, perm []int) float64 {
+	s := r.shape
+	if r.trans {
+		a, b := rng.IntN(max(s.L1, 1)), rng.IntN(max(s.L2, 1))
+		C := max(s.C, 1)
+		for row := 0; row < s.L1; row++ {
+			for col := 0; col < s.L2; col++ {
+				src := ((row+a)%s.L1)*s.L2 + (col+b)%s.L2
+				for ch := 0; ch < C; ch++ {
+					perm[(row*s.L2+col)*C+ch] = src*C + ch
+				}
+			}
+		}
+	} else {
+		for i := range perm {
+			perm[i] = i
+		}
+	}
+	sign := 1.0
+	for _, el := range r.small {
+		g := el[rng.IntN(len(el))]
+		// (p∘g)·x: the composed permutation is g.Perm[p[i]] (see
+		// ProductElements).
+		copy(r.tmp, perm)
+		for i, j := range r.tmp {
+			perm[i] = g.Perm[j]
+		}
+		sign *= g.Sign
+	}
+	return sign
 }

@@ -202,6 +202,11 @@ type Strategy string
 const (
 	ByConstruction Strategy = "construction" // the architecture is invariant as written
 	ByAverage      Strategy = "average"      // orbit average (1/|G|) Σ_g f(g·x)
+	// ByRandom is not exact for φ: the flow applies a uniformly random
+	// group element g_n at each integration step n (it integrates φ∘g_n),
+	// the stochastic symmetrisation of the paper's reference code. The
+	// density is then a mixture over the draws, symmetric as a whole.
+	ByRandom Strategy = "random"
 )
 
 // Symmetry is a declared symmetry with the strategy the checker chose.
@@ -324,6 +329,30 @@ func (p *Program) Averaged() []Symmetry {
 	var out []Symmetry
 	for _, s := range p.Symmetries {
 		if s.Strategy == ByAverage {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Randomized returns the symmetries applied by random group elements at
+// each integration step (ByRandom).
+func (p *Program) Randomized() []Symmetry {
+	var out []Symmetry
+	for _, s := range p.Symmetries {
+		if s.Strategy == ByRandom {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Exact returns the symmetries φ is exactly invariant under (by
+// construction or by the orbit average).
+func (p *Program) Exact() []Symmetry {
+	var out []Symmetry
+	for _, s := range p.Symmetries {
+		if s.Strategy != ByRandom {
 			out = append(out, s)
 		}
 	}

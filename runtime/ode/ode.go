@@ -18,6 +18,15 @@
 // memory modes give identical gradients: storing every stage state, or
 // storing the state every k steps and recomputing the stages of one segment
 // at a time.
+//
+// A potential whose program declares symmetries with the random strategy
+// (ir.ByRandom, the stochastic symmetrisation of the paper's reference code)
+// is integrated as φ∘g_n on step n, g_n a uniformly random group element
+// drawn from the seed of Run and the flow-time index of the step (so the
+// density direction with the same seed retraces the sampling direction's
+// elements, and the adjoint sees the same ones): the slope is gᵀ∇φ(g·x) and
+// the Laplacian Δφ(g·x). Every draw is an exact flow with an exact ln p; the
+// model is the mixture over the draws.
 package ode
 
 import (
@@ -26,6 +35,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/mafc-dev/mafc/runtime"
+	"github.com/mafc-dev/mafc/runtime/ir"
 )
 
 // Tableau is an explicit Runge–Kutta method: stage i evaluates
@@ -115,6 +125,15 @@ type Integrator struct {
 	seg [][]float64 // Recompute: stage states of one segment
 	u   []float64
 	sc  []float64
+
+	// random symmetry elements (ir.ByRandom): step n integrates φ∘g_n
+	rnd      *ir.Randomizer
+	rpcg     *rand.PCG
+	rrng     *rand.Rand
+	perm     []int   // g_n as (g·x)_i = sign·x[perm[i]]
+	sign     float64 // g_n's sign
+	permStep int     // the step perm belongs to, −1 when none
+	gy, gt   []float64
 }
 
 // New returns an integrator for pot. It allocates every buffer; Run and
@@ -147,6 +166,17 @@ func New(pot runtime.Potential, cfg Config) (*Integrator, error) {
 		it.probes = make([]float64, B*it.P*D)
 		it.pcg = rand.NewPCG(0, 0)
 		it.rng = rand.New(it.pcg)
+	}
+	if r := pot.Program().Randomized(); len(r) > 0 {
+		groups := make([]ir.Group, len(r))
+		for i, s := range r {
+			groups[i] = s.Group
+		}
+		it.rnd = ir.NewRandomizer(groups, pot.Program().InputShape())
+		it.rpcg = rand.NewPCG(0, 0)
+		it.rrng = rand.New(it.rpcg)
+		it.perm = make([]int, D)
+		it.gy, it.gt = make([]float64, B*D), make([]float64, B*D)
 	}
 	switch cfg.Memory {
 	case Store:
@@ -181,19 +211,75 @@ func (it *Integrator) setProbes(step, stage int) {
 	}
 }
 
+// randomSeedMix separates the random symmetry elements' stream from the
+// probes' (both derive from the seed of Run).
+const randomSeedMix = 0x9e3779b97f4a7c15
+
+// setTransform draws g_n, the random group element of step n, as a pure
+// function of the run's seed and n, so that the adjoint and recomputation
+// see the same elements. Without random symmetries it does nothing.
+func (it *Integrator) setTransform(step int) {
+	if it.rnd == nil || it.permStep == step {
+		return
+	}
+	t := step // flow-time index of the step
+	if it.sigma < 0 {
+		t = it.cfg.Steps - 1 - step
+	}
+	it.rpcg.Seed(it.probeSeed^randomSeedMix, uint64(t))
+	it.sign = it.rnd.Draw(it.rrng, it.perm)
+	it.permStep = step
+}
+
+// transform writes g·x for every sample of x (nb×D) to dst.
+func (it *Integrator) transform(dst, x []float64) {
+	D := it.D
+	for b := 0; b < it.nb; b++ {
+		xb, db := x[b*D:(b+1)*D], dst[b*D:(b+1)*D]
+		for i, j := range it.perm {
+			db[i] = it.sign * xb[j]
+		}
+	}
+}
+
+// transformT writes gᵀ·y for every sample of y (nb×D) to dst.
+func (it *Integrator) transformT(dst, y []float64) {
+	D := it.D
+	for b := 0; b < it.nb; b++ {
+		yb, db := y[b*D:(b+1)*D], dst[b*D:(b+1)*D]
+		for i, j := range it.perm {
+			db[j] = it.sign * yb[i]
+		}
+	}
+}
+
 // eval computes the stage slope k = σ∇φ(y) and adds h·w·(−σΔφ(y)) to a.
+// With a random symmetry element g of the step, φ is φ∘g: the slope is
+// σ·gᵀ∇φ(g·y) and the Laplacian Δφ(g·y).
 func (it *Integrator) eval(step, stage int, y, k, a []float64, hw float64) {
 	nb := it.nb
 	g := it.grad[:nb*it.D]
 	lap := it.lap[:nb]
+	if it.rnd != nil {
+		gy := it.gy[:nb*it.D]
+		it.transform(gy, y)
+		y = gy
+	}
 	if it.cfg.Hutchinson {
 		it.setProbes(step, stage)
 		it.pot.Hutchinson(it.ws, nil, g, lap, y, it.probes[:nb*it.P*it.D])
 	} else {
 		it.pot.Laplacian(it.ws, nil, g, lap, y)
 	}
-	for i, v := range g {
-		k[i] = it.sigma * v
+	if it.rnd != nil {
+		it.transformT(k, g)
+		for i := range k {
+			k[i] *= it.sigma
+		}
+	} else {
+		for i, v := range g {
+			k[i] = it.sigma * v
+		}
 	}
 	if a != nil && hw != 0 {
 		for b, l := range lap {
@@ -206,6 +292,7 @@ func (it *Integrator) eval(step, stage int, y, k, a []float64, hw float64) {
 func (it *Integrator) step(n int, x, a []float64, ys [][]float64) {
 	tab, h := it.cfg.Tableau, it.cfg.Dt
 	nd := it.nb * it.D
+	it.setTransform(n)
 	for i := range tab.B {
 		yi := ys[i][:nd]
 		copy(yi, x)
@@ -233,12 +320,14 @@ func (it *Integrator) step(n int, x, a []float64, ys [][]float64) {
 // Run integrates the batch x (B×D, overwritten with x(T)) and a (B,
 // overwritten with a(T)) in direction sigma (+1 sampling, −1 density).
 // With record, it keeps what Adjoint needs. probeSeed seeds the
-// Hutchinson probes (ignored for the exact Laplacian). It does not allocate.
+// Hutchinson probes (ignored for the exact Laplacian) and the random
+// symmetry elements, if the potential has any. It does not allocate.
 func (it *Integrator) Run(x, a []float64, sigma float64, record bool, probeSeed uint64) {
 	if len(x) != len(a)*it.D || len(a) > it.cfg.MaxBatch || len(a) == 0 {
 		panic("ode: Run: bad batch")
 	}
 	it.nb, it.sigma, it.recording, it.probeSeed = len(a), sigma, record, probeSeed
+	it.permStep = -1
 	s := it.cfg.Tableau.Stages()
 	nd := it.nb * it.D
 	for n := 0; n < it.cfg.Steps; n++ {
@@ -307,6 +396,7 @@ func (it *Integrator) adjointStep(n int, ys [][]float64, xb, ab, dtheta []float6
 	tab, h := it.cfg.Tableau, it.cfg.Dt
 	nd := it.nb * it.D
 	S := tab.Stages()
+	it.setTransform(n)
 	for i := 0; i < S; i++ {
 		kb := it.kb[i][:nd]
 		for e, v := range xb {
@@ -327,11 +417,26 @@ func (it *Integrator) adjointStep(n int, ys [][]float64, xb, ab, dtheta []float6
 		for b := range sc {
 			sc[b] = -it.sigma * h * tab.B[i] * ab[b]
 		}
+		y := ys[i][:nd]
+		if it.rnd != nil {
+			// Stage i evaluates φ∘g at y: its reverse mode is φ's at
+			// g·y with u ← g·u, and ȳ ← gᵀ·ȳ.
+			gy, gu := it.gy[:nd], it.gt[:nd]
+			it.transform(gy, y)
+			it.transform(gu, u)
+			copy(u, gu)
+			y = gy
+		}
 		if it.cfg.Hutchinson {
 			it.setProbes(n, i)
-			it.pot.ReverseHutchinson(it.ws, yb, dtheta, ys[i][:nd], nil, u, sc, it.probes[:it.nb*it.P*it.D])
+			it.pot.ReverseHutchinson(it.ws, yb, dtheta, y, nil, u, sc, it.probes[:it.nb*it.P*it.D])
 		} else {
-			it.pot.Reverse(it.ws, yb, dtheta, ys[i][:nd], nil, u, sc)
+			it.pot.Reverse(it.ws, yb, dtheta, y, nil, u, sc)
+		}
+		if it.rnd != nil {
+			t := it.gt[:nd]
+			copy(t, yb)
+			it.transformT(yb, t)
 		}
 		for e, v := range yb {
 			xb[e] += v

@@ -452,8 +452,8 @@ func checkDefer(t *testing.T, m runtime.Potential, rng *rand.Rand) {
 
 func checkSymmetry(t *testing.T, m runtime.Potential, rng *rand.Rand) {
 	prog := m.Program()
-	if len(prog.Symmetries) == 0 {
-		t.Skip("no symmetry declared")
+	if len(prog.Exact()) == 0 {
+		t.Skip("no exact symmetry declared")
 	}
 	D := m.Dim()
 	ws := m.NewWorkspace(1)
@@ -464,7 +464,7 @@ func checkSymmetry(t *testing.T, m runtime.Potential, rng *rand.Rand) {
 	if is32(m) {
 		tol = 1e-5
 	}
-	for _, s := range prog.Symmetries {
+	for _, s := range prog.Exact() {
 		for _, g := range ir.Generators(s.Group, prog.InputShape()) {
 			gx := make([]float64, D)
 			g.Apply(gx, x)
@@ -492,8 +492,8 @@ func checkSymmetry(t *testing.T, m runtime.Potential, rng *rand.Rand) {
 // an invariant potential commutes with g, also after discretisation.
 func checkFlowSymmetry(t *testing.T, m runtime.Potential, rng *rand.Rand) {
 	prog := m.Program()
-	if len(prog.Symmetries) == 0 {
-		t.Skip("no symmetry declared")
+	if len(prog.Exact()) == 0 {
+		t.Skip("no exact symmetry declared")
 	}
 	D := m.Dim()
 	const B = 2
@@ -518,7 +518,7 @@ func checkFlowSymmetry(t *testing.T, m runtime.Potential, rng *rand.Rand) {
 	if is32(m) {
 		tol = 1e-4
 	}
-	for _, s := range prog.Symmetries {
+	for _, s := range prog.Exact() {
 		for _, g := range ir.Generators(s.Group, prog.InputShape()) {
 			gx := make([]float64, B*D)
 			for b := 0; b < B; b++ {
