@@ -326,33 +326,26 @@ func (p *Program) NumParams() int {
 
 // Averaged returns the symmetries implemented by orbit averaging.
 func (p *Program) Averaged() []Symmetry {
-	var out []Symmetry
-	for _, s := range p.Symmetries {
-		if s.Strategy == ByAverage {
-			out = append(out, s)
-		}
-	}
-	return out
+	return p.symmetries(func(s Strategy) bool { return s == ByAverage })
 }
 
 // Randomized returns the symmetries applied by random group elements at
 // each integration step (ByRandom).
 func (p *Program) Randomized() []Symmetry {
-	var out []Symmetry
-	for _, s := range p.Symmetries {
-		if s.Strategy == ByRandom {
-			out = append(out, s)
-		}
-	}
-	return out
+	return p.symmetries(func(s Strategy) bool { return s == ByRandom })
 }
 
 // Exact returns the symmetries φ is exactly invariant under (by
 // construction or by the orbit average).
 func (p *Program) Exact() []Symmetry {
+	return p.symmetries(func(s Strategy) bool { return s != ByRandom })
+}
+
+// symmetries returns the declared symmetries whose strategy satisfies keep.
+func (p *Program) symmetries(keep func(Strategy) bool) []Symmetry {
 	var out []Symmetry
 	for _, s := range p.Symmetries {
-		if s.Strategy != ByRandom {
+		if keep(s.Strategy) {
 			out = append(out, s)
 		}
 	}
