@@ -266,7 +266,7 @@ func logTicks(lo, hi float64) []plot.Tick {
 			}
 			t := plot.Tick{Value: v}
 			if m == 1 || (few && (m == 2 || m == 5)) {
-				t.Label = strconv.FormatFloat(v, 'g', 3, 64)
+				t.Label = fmtNum(v)
 				labelled++
 			}
 			ticks = append(ticks, t)
@@ -274,7 +274,7 @@ func logTicks(lo, hi float64) []plot.Tick {
 	}
 	if labelled < 2 {
 		for i := range ticks {
-			ticks[i].Label = strconv.FormatFloat(ticks[i].Value, 'g', 3, 64)
+			ticks[i].Label = fmtNum(ticks[i].Value)
 		}
 	}
 	return ticks

@@ -273,6 +273,23 @@ func TestNLLCurves(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkPNG(t, p2, nllWidth, nllHeight, 10)
+	// A short run from an untrained model: log scale, the run's own epochs,
+	// the paper's last point as a line.
+	short := NLLData{
+		Test:      Series{X: []float64{0.002, 0.1, 0.2, 0.3}, Y: []float64{15059.8, 4206.1, 2926.4, 1989.1}},
+		Baselines: map[string]float64{"MAF": 1300.5},
+		Paper:     Series{X: []float64{0, 10, 100, 548}, Y: []float64{1447.7, 1370.6, 1273.2, 1255.6}},
+	}
+	p3 := filepath.Join(t.TempDir(), "nll3.png")
+	if err := NLLCurves(p3, short); err != nil {
+		t.Fatal(err)
+	}
+	checkPNG(t, p3, nllWidth, nllHeight, 10)
+	// Negative NLLs (a continuous density) stay on a linear axis.
+	neg := NLLData{Test: Series{X: []float64{0, 1, 2}, Y: []float64{3, -1, -2}}}
+	if err := NLLCurves(filepath.Join(t.TempDir(), "nll4.png"), neg); err != nil {
+		t.Fatal(err)
+	}
 
 	bad := []NLLData{
 		{},
