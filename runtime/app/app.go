@@ -72,6 +72,27 @@ func Run(cmd string, m Model, args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	finished := make(chan struct{})
+	defer close(finished) // runs before stop, which also ends ctx
+	go func() {
+		select {
+		case <-finished:
+			return
+		case <-ctx.Done():
+		}
+		select {
+		case <-finished:
+			return
+		default:
+		}
+		// The first interrupt stops the work cleanly (a training step in
+		// progress finishes and a checkpoint is written); restoring the
+		// default handling lets a second one end the process at once,
+		// which loses at most that step (checkpoints are written
+		// atomically).
+		stop()
+		fmt.Fprintf(stderr, "mafc %s: interrupted: stopping cleanly (training finishes its current step and saves a checkpoint); interrupt again to quit at once\n", cmd)
+	}()
 	var err error
 	switch cmd {
 	case "train":
