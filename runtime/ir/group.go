@@ -120,8 +120,14 @@ func ProductElements(groups []Group, s Shape) []Transform {
 // shift returns the permutation of (T·x)[r, c] = x[(r+a) mod L1, (c+b) mod L2],
 // extended over channels.
 func shift(s Shape, a, b int) []int {
-	C := max(s.C, 1)
 	p := make([]int, s.Size())
+	shiftInto(p, s, a, b)
+	return p
+}
+
+// shiftInto writes the permutation of shift(s, a, b) to p.
+func shiftInto(p []int, s Shape, a, b int) {
+	C := max(s.C, 1)
 	for r := 0; r < s.L1; r++ {
 		for c := 0; c < s.L2; c++ {
 			src := ((r+a)%s.L1)*s.L2 + (c+b)%s.L2
@@ -130,7 +136,6 @@ func shift(s Shape, a, b int) []int {
 			}
 		}
 	}
-	return p
 }
 
 // rotate returns the permutation of the 90° rotation (R·x)[r, c] = x[c, L−1−r]
@@ -250,16 +255,7 @@ func NewRandomizer(groups []Group, s Shape) *Randomizer {
 func (r *Randomizer) Draw(rng *rand.Rand, perm []int) float64 {
 	s := r.shape
 	if r.trans {
-		a, b := rng.IntN(max(s.L1, 1)), rng.IntN(max(s.L2, 1))
-		C := max(s.C, 1)
-		for row := 0; row < s.L1; row++ {
-			for col := 0; col < s.L2; col++ {
-				src := ((row+a)%s.L1)*s.L2 + (col+b)%s.L2
-				for ch := 0; ch < C; ch++ {
-					perm[(row*s.L2+col)*C+ch] = src*C + ch
-				}
-			}
-		}
+		shiftInto(perm, s, rng.IntN(max(s.L1, 1)), rng.IntN(max(s.L2, 1)))
 	} else {
 		for i := range perm {
 			perm[i] = i

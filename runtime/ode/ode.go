@@ -233,23 +233,17 @@ func (it *Integrator) setTransform(step int) {
 
 // transform writes g·x for every sample of x (nb×D) to dst.
 func (it *Integrator) transform(dst, x []float64) {
-	D := it.D
+	g, D := ir.Transform{Perm: it.perm, Sign: it.sign}, it.D
 	for b := 0; b < it.nb; b++ {
-		xb, db := x[b*D:(b+1)*D], dst[b*D:(b+1)*D]
-		for i, j := range it.perm {
-			db[i] = it.sign * xb[j]
-		}
+		g.Apply(dst[b*D:(b+1)*D], x[b*D:(b+1)*D])
 	}
 }
 
 // transformT writes gᵀ·y for every sample of y (nb×D) to dst.
 func (it *Integrator) transformT(dst, y []float64) {
-	D := it.D
+	g, D := ir.Transform{Perm: it.perm, Sign: it.sign}, it.D
 	for b := 0; b < it.nb; b++ {
-		yb, db := y[b*D:(b+1)*D], dst[b*D:(b+1)*D]
-		for i, j := range it.perm {
-			db[j] = it.sign * yb[i]
-		}
+		g.ApplyT(dst[b*D:(b+1)*D], y[b*D:(b+1)*D])
 	}
 }
 
@@ -424,8 +418,7 @@ func (it *Integrator) adjointStep(n int, ys [][]float64, xb, ab, dtheta []float6
 			gy, gu := it.gy[:nd], it.gt[:nd]
 			it.transform(gy, y)
 			it.transform(gu, u)
-			copy(u, gu)
-			y = gy
+			y, u = gy, gu
 		}
 		if it.cfg.Hutchinson {
 			it.setProbes(n, i)
@@ -434,7 +427,7 @@ func (it *Integrator) adjointStep(n int, ys [][]float64, xb, ab, dtheta []float6
 			it.pot.Reverse(it.ws, yb, dtheta, y, nil, u, sc)
 		}
 		if it.rnd != nil {
-			t := it.gt[:nd]
+			t := it.gt[:nd] // g·u is no longer needed
 			copy(t, yb)
 			it.transformT(yb, t)
 		}

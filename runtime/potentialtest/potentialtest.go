@@ -243,44 +243,7 @@ func checkFD(t *testing.T, m runtime.Potential, rng *rand.Rand) {
 	}
 	dx, dth := make([]float64, D), make([]float64, P)
 	m.Reverse(ws, dx, dth, x, []float64{c}, u, []float64{s})
-	const h = 1e-5
-	v := randVec(rng, D, 1)
-	shift := func(a float64) float64 {
-		y := append([]float64(nil), x...)
-		for i := range y {
-			y[i] += a * v[i]
-		}
-		return G(y)
-	}
-	want := (shift(h) - shift(-h)) / (2 * h)
-	got := 0.0
-	for i := range v {
-		got += dx[i] * v[i]
-	}
-	if !scalar.EqualWithinAbsOrRel(got, want, revTol, revTol) {
-		t.Errorf("Reverse: ∂G/∂x·v = %v, want (central differences) %v", got, want)
-	}
-	theta := m.Params()
-	w := randVec(rng, P, 1)
-	shiftT := func(a float64) float64 {
-		old := append([]float64(nil), theta...)
-		for i := range theta {
-			theta[i] += a * w[i]
-		}
-		m.Sync()
-		gv := G(x)
-		copy(theta, old)
-		m.Sync()
-		return gv
-	}
-	want = (shiftT(h) - shiftT(-h)) / (2 * h)
-	got = 0
-	for i := range w {
-		got += dth[i] * w[i]
-	}
-	if !scalar.EqualWithinAbsOrRel(got, want, revTol, revTol) {
-		t.Errorf("Reverse: ∂G/∂θ·w = %v, want (central differences) %v", got, want)
-	}
+	checkDirectional(t, "Reverse", m, rng, x, G, dx, dth)
 }
 
 // checkHutch compares the Hutchinson estimate with second differences of φ
@@ -332,8 +295,16 @@ func checkHutch(t *testing.T, m runtime.Potential, rng *rand.Rand) {
 	}
 	clear(dth)
 	m.ReverseHutchinson(ws, dx, dth, x, []float64{c}, u, []float64{s}, probes)
+	checkDirectional(t, "ReverseHutchinson", m, rng, x, G, dx, dth)
+}
+
+// checkDirectional compares the reverse-mode derivatives dx = ∂G/∂x and
+// dth = ∂G/∂θ of a method (named in messages) with central differences of
+// G along a random direction in x and one in θ.
+func checkDirectional(t *testing.T, name string, m runtime.Potential, rng *rand.Rand, x []float64, G func([]float64) float64, dx, dth []float64) {
+	t.Helper()
 	const h = 1e-5
-	v := randVec(rng, D, 1)
+	v := randVec(rng, len(x), 1)
 	shift := func(a float64) float64 {
 		y := append([]float64(nil), x...)
 		for i := range y {
@@ -341,16 +312,16 @@ func checkHutch(t *testing.T, m runtime.Potential, rng *rand.Rand) {
 		}
 		return G(y)
 	}
-	wantd := (shift(h) - shift(-h)) / (2 * h)
+	want := (shift(h) - shift(-h)) / (2 * h)
 	got := 0.0
 	for i := range v {
 		got += dx[i] * v[i]
 	}
-	if !scalar.EqualWithinAbsOrRel(got, wantd, revTol, revTol) {
-		t.Errorf("ReverseHutchinson: ∂G/∂x·v = %v, want (central differences) %v", got, wantd)
+	if !scalar.EqualWithinAbsOrRel(got, want, revTol, revTol) {
+		t.Errorf("%s: ∂G/∂x·v = %v, want (central differences) %v", name, got, want)
 	}
 	theta := m.Params()
-	w := randVec(rng, P, 1)
+	w := randVec(rng, len(theta), 1)
 	shiftT := func(a float64) float64 {
 		old := append([]float64(nil), theta...)
 		for i := range theta {
@@ -362,13 +333,13 @@ func checkHutch(t *testing.T, m runtime.Potential, rng *rand.Rand) {
 		m.Sync()
 		return gv
 	}
-	wantd = (shiftT(h) - shiftT(-h)) / (2 * h)
+	want = (shiftT(h) - shiftT(-h)) / (2 * h)
 	got = 0
 	for i := range w {
 		got += dth[i] * w[i]
 	}
-	if !scalar.EqualWithinAbsOrRel(got, wantd, revTol, revTol) {
-		t.Errorf("ReverseHutchinson: ∂G/∂θ·w = %v, want (central differences) %v", got, wantd)
+	if !scalar.EqualWithinAbsOrRel(got, want, revTol, revTol) {
+		t.Errorf("%s: ∂G/∂θ·w = %v, want (central differences) %v", name, got, want)
 	}
 }
 
