@@ -75,6 +75,15 @@ type Potential interface {
 	Probes() int
 }
 
+// Chunker is implemented by generated potentials. Their methods split a
+// batch into chunks (Phi and Grad, which keep no Jacobian rows, into larger
+// ones); NewWorkspaceChunks makes a workspace with chosen chunk sizes, so
+// that tests can cross chunk boundaries with small batches. NewWorkspace
+// uses the sizes derived from the memory budget at generation time.
+type Chunker interface {
+	NewWorkspaceChunks(maxBatch, chunk, valueChunk int) Workspace
+}
+
 // GradDeferrer is implemented by generated potentials. With deferral on,
 // Reverse and ReverseHutchinson keep the parameter-gradient terms that do
 // not depend on the samples' Jacobians (the closed-form terms diag(e)·W of

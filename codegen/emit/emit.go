@@ -85,18 +85,19 @@ func (e *FormatError) Error() string {
 }
 
 type gen struct {
-	p     *ir.Program
-	opt   Options
-	f     *jen.File
-	T     string // element type: float64 or float32
-	is32  bool
-	pkg   string
-	names []string // Go name per node
-	plans map[plan.Mode]*plan.Plan
-	D     int
-	P     int // probes
-	chunk int
-	group int // orbit-average group order (1: none)
+	p      *ir.Program
+	opt    Options
+	f      *jen.File
+	T      string // element type: float64 or float32
+	is32   bool
+	pkg    string
+	names  []string // Go name per node
+	plans  map[plan.Mode]*plan.Plan
+	D      int
+	P      int // probes
+	chunk  int // samples per chunk in the Laplacian, Hutchinson and reverse modes
+	vchunk int // samples per chunk in the value-only modes (Phi, Grad)
+	group  int // orbit-average group order (1: none)
 
 	// per-node allocation facts (union over modes)
 	rowsW    []int  // J rows per sample in the forward stack
@@ -209,6 +210,9 @@ func (g *gen) facts() {
 			if pn.RowsFromScaled || pn.Kind == plan.Gram {
 				in := g.p.Nodes[pn.Inputs[0]].Shape.Size()
 				g.panelMax = max(g.panelMax, in*pn.Size)
+				if pn.RowsFromScaled {
+					g.panelMax = max(g.panelMax, in*g.D) // diag(σ′_b)·W_prev
+				}
 			}
 			if pn.Op == ir.OpConv {
 				g.geom[i] = true
@@ -250,7 +254,23 @@ func (g *gen) facts() {
 		w := in.Shape.Sites() * in.Shape.C * nd.K1 * nd.K2
 		maxRows = max(maxRows, w*(3+max(g.rowsW[in.ID], g.jbRowsW[in.ID], g.rowsW[i], g.jbRowsW[i])))
 	}
-	g.colsMax = fmt.Sprintf("c * %d", max(maxRows, colsPerSample))
+	// The value-only modes (Phi, Grad) keep no Jacobian rows, so they take
+	// larger chunks: fewer, taller products run closer to the GEMM's peak.
+	valPerSample, valCols := 0.0, 0
+	for _, nd := range g.p.Nodes {
+		k := 2
+		if nd.Op == ir.OpAct {
+			k = 3
+		}
+		valPerSample += float64(8 * k * nd.Shape.Size())
+		if nd.Op == ir.OpConv {
+			in := g.p.Nodes[nd.Inputs[0]].Shape
+			valCols = max(valCols, in.Sites()*in.C*nd.K1*nd.K2)
+		}
+	}
+	valPerSample += float64(8 * valCols)
+	g.vchunk = max(g.chunk, min(256, int(float64(budget)/valPerSample)))
+	g.colsMax = fmt.Sprintf("max(c * %d, cv * %d)", max(maxRows, colsPerSample), valCols)
 }
 
 // ---- small helpers ----

@@ -137,6 +137,9 @@ func (g *gen) consts() {
 		jen.Comment("Chunk is the most samples processed at once; larger batches are split so that"),
 		jen.Comment("Jacobian buffers stay within the memory budget."),
 		jen.Id("Chunk").Op("=").Lit(g.chunk),
+		jen.Comment("ValueChunk is the most samples Phi and Grad process at once: without"),
+		jen.Comment("Jacobian rows they can take taller products."),
+		jen.Id("ValueChunk").Op("=").Lit(g.vchunk),
 		jen.Comment("NumProbes is the number of Hutchinson probes per sample."),
 		jen.Id("NumProbes").Op("=").Lit(g.P),
 	}
@@ -319,14 +322,14 @@ func (g *gen) workspace() {
 		fields = append(fields, jen.Id(name).Index().Id(T).Comment(comment))
 		alloc = append(alloc, raw("w.%s = make([]%s, %s)", name, T, size))
 	}
-	fields = append(fields, jen.Id("max").Int().Comment("MaxBatch"), jen.Id("c").Int().Comment("samples per chunk"),
+	fields = append(fields, jen.Id("max").Int().Comment("MaxBatch"), jen.Id("c").Int().Comment("samples per chunk"), jen.Id("cv").Int().Comment("samples per chunk of Phi and Grad"),
 		jen.Id("deferGrad").Bool().Comment("see DeferGrad"))
 	for i, n := range g.p.Nodes {
 		name, sz := g.names[i], n.Shape.Size()
-		add(name, fmt.Sprintf("c * %d * %d", 3+g.rowsW[i], sz), fmt.Sprintf("%s rows: values, ℓ, %d Jacobian rows per sample, tangents", n.Name, g.rowsW[i]))
-		add(name+"B", fmt.Sprintf("c * %d * %d", 3+g.jbRowsW[i], sz), fmt.Sprintf("cotangents of %s", n.Name))
+		add(name, fmt.Sprintf("max(c * %d, cv) * %d", 3+g.rowsW[i], sz), fmt.Sprintf("%s rows: values, ℓ, %d Jacobian rows per sample, tangents", n.Name, g.rowsW[i]))
+		add(name+"B", fmt.Sprintf("max(c * %d, cv) * %d", 3+g.jbRowsW[i], sz), fmt.Sprintf("cotangents of %s", n.Name))
 		if n.Op == ir.OpAct {
-			add(name+"D1", fmt.Sprintf("c * %d", sz), "σ′ of "+n.Name)
+			add(name+"D1", fmt.Sprintf("max(c, cv) * %d", sz), "σ′ of "+n.Name)
 			add(name+"D2", fmt.Sprintf("c * %d", sz), "σ″ of "+n.Name)
 			add(name+"D3", fmt.Sprintf("c * %d", sz), "σ‴ of "+n.Name)
 		}
@@ -371,7 +374,7 @@ func (g *gen) workspace() {
 		}
 	}
 	add("cols", g.colsMax, "im2col scratch")
-	add("rd", fmt.Sprintf("c * %d", g.maxSize), "row-dot scratch")
+	add("rd", fmt.Sprintf("max(c, cv) * %d", g.maxSize), "row-dot scratch")
 	if g.panelMax > 0 {
 		add("panel", fmt.Sprint(g.panelMax), "one sample's diag(d)·Wᵀ panel")
 		add("wtmp", fmt.Sprint(g.panelMax), "one sample's weight-gradient block")
@@ -386,9 +389,9 @@ func (g *gen) workspace() {
 	g.f.Comment("MaxBatch returns the largest batch the workspace was made for.")
 	g.f.Func().Params(jen.Id("w").Op("*").Id("Workspace")).Id("MaxBatch").Params().Int().Block(jen.Return(jen.Id("w.max")))
 	body := []jen.Code{
-		jen.If(jen.Id("maxBatch < 1")).Block(jen.Panic(jen.Lit(g.pkg + ": NewWorkspace: maxBatch < 1"))),
-		raw("c := min(maxBatch, Chunk)"),
-		raw("w := &Workspace{max: maxBatch, c: c}"),
+		jen.If(jen.Id("maxBatch < 1 || chunk < 1 || valueChunk < 1")).Block(jen.Panic(jen.Lit(g.pkg + ": NewWorkspace: maxBatch, chunk and valueChunk must be positive"))),
+		raw("c, cv := min(maxBatch, chunk), min(maxBatch, valueChunk)"),
+		raw("w := &Workspace{max: maxBatch, c: c, cv: cv}"),
 	}
 	body = append(body, alloc...)
 	body = append(body, jen.Return(jen.Id("w")))
@@ -410,9 +413,15 @@ func (g *gen) workspace() {
 		append([]jen.Code{raw("w := ws.(*Workspace)"), raw("_ = w"),
 			jen.If(jen.Id("len(dtheta) != NumParams")).Block(jen.Panic(jen.Lit(g.pkg + ": len(dtheta) != NumParams")))}, flush...)...)
 	g.f.Var().Id("_").Qual(pathRuntime, "GradDeferrer").Op("=").Parens(jen.Op("*").Id("Model")).Parens(jen.Nil())
-	g.f.Comment("NewWorkspace allocates the buffers for batches of up to maxBatch samples.")
-	g.f.Comment("It is the only allocating call besides New.")
-	g.f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("NewWorkspace").Params(jen.Id("maxBatch").Int()).Qual(pathRuntime, "Workspace").Block(body...)
+	g.f.Comment("NewWorkspace allocates the buffers for batches of up to maxBatch samples,")
+	g.f.Comment("split into chunks of Chunk (ValueChunk for Phi and Grad) samples. It is the")
+	g.f.Comment("only allocating call besides New.")
+	g.f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("NewWorkspace").Params(jen.Id("maxBatch").Int()).Qual(pathRuntime, "Workspace").Block(
+		raw("return m.NewWorkspaceChunks(maxBatch, Chunk, ValueChunk)"))
+	g.f.Comment("NewWorkspaceChunks is NewWorkspace with chunks of at most chunk samples")
+	g.f.Comment("(valueChunk for Phi and Grad); see runtime.Chunker.")
+	g.f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("NewWorkspaceChunks").Params(jen.Id("maxBatch, chunk, valueChunk").Int()).Qual(pathRuntime, "Workspace").Block(body...)
+	g.f.Var().Id("_").Qual(pathRuntime, "Chunker").Op("=").Parens(jen.Op("*").Id("Model")).Parens(jen.Nil())
 }
 
 func windowLit(w kern.Window) jen.Code {

@@ -128,10 +128,24 @@ func (g *gen) fwdDense(pl *plan.Plan, n *plan.Node) []jen.Code {
 		return out
 	}
 	W := ""
-	if n.RowsFromScaled || n.Kind == plan.Gram {
+	if (n.RowsFromScaled && nout == 1) || n.Kind == plan.Gram {
 		W = g.param(n.W)
 	}
 	switch {
+	case n.RowsFromScaled && nout > 1:
+		// op(A) = (diag(σ′_b)·W_prev)ᵀ times the Wᵀ packed by Sync for the
+		// value rows: no per-call packing of the weight and a contiguous
+		// row scaling instead of a transposed panel.
+		base := pl.Nodes[in.Base]
+		fn := "DgemmPacked"
+		if g.is32 {
+			fn = "SgemmPacked"
+		}
+		out = append(out, jen.Comment("J_b = Wᵀ_prev·diag(σ′_b)·Wᵀ (tangent-major), one GEMM per sample with the packed Wᵀ"),
+			jen.For(raw("b := 0; b < nb; b++")).Block(
+				kcall("ScaleRows", "w.panel", rows(src+"D1", "b", "1", nin), g.param(base.W), fmt.Sprint(nin), "Dim"),
+				jen.Qual(pathGemm, fn).Call(jen.True(), jen.Id("Dim"), jen.Lit(1), jen.Id("w.panel"), jen.Id("Dim"), jen.Op("&").Id("m."+g.names[n.ID]+"Fwd"), jen.Lit(0),
+					jen.Id(rows(dst, fmt.Sprintf("%s+b*%d", g.jStart(), pl.Width), "Dim", nout)), jen.Lit(nout))))
 	case n.RowsFromScaled:
 		base := pl.Nodes[in.Base]
 		out = append(out, jen.Comment("J_b = Wᵀ_prev·diag(σ′_b)·Wᵀ (tangent-major), one GEMM per sample"),

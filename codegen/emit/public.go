@@ -34,15 +34,17 @@ func (g *gen) public() {
 	lenCheckNil := func(name, want string) jen.Code {
 		return jen.If(jen.Id(fmt.Sprintf("%s != nil && len(%s) != %s", name, name, want))).Block(jen.Panic(jen.Lit(fmt.Sprintf("%s: len(%s) != %s", g.pkg, name, want))))
 	}
-	loop := func(body ...jen.Code) jen.Code {
+	loopC := func(cf string, body ...jen.Code) jen.Code {
 		inner := body
 		if g.group > 1 {
 			inner = []jen.Code{jen.For(raw("gi := range group")).Block(body...)}
 		} else {
 			inner = append([]jen.Code{raw("gi := 0")}, body...)
 		}
-		return jen.For(raw("b0 := 0; b0 < B; b0 += w.c")).Block(append([]jen.Code{raw("nb := min(w.c, B-b0)")}, inner...)...)
+		return jen.For(raw("b0 := 0; b0 < B; b0 += w.%s", cf)).Block(append([]jen.Code{raw("nb := min(w.%s, B-b0)", cf)}, inner...)...)
 	}
+	loop := func(body ...jen.Code) jen.Code { return loopC("c", body...) }
+	vloop := func(body ...jen.Code) jen.Code { return loopC("cv", body...) }
 	clearIf := func(name, n string) jen.Code {
 		return jen.If(jen.Id(name + " != nil")).Block(raw("clear(%s)", name))
 	}
@@ -57,13 +59,13 @@ func (g *gen) public() {
 	g.f.Comment("Phi writes φ(x_b) to phi[b] for the B = len(x)/Dim inputs in x.")
 	g.f.Comment("It panics on inconsistent lengths. It does not allocate.")
 	sig("Phi", wsP, fl("phi, x")).Block(append(pre(lenCheck("phi", "B"), raw("clear(phi)")),
-		loop(raw("load(w.%s, x[b0*Dim:], nb, gi, 1)", in), raw("m.fwdValues(w, nb)"), phiOut))...)
+		vloop(raw("load(w.%s, x[b0*Dim:], nb, gi, 1)", in), raw("m.fwdValues(w, nb)"), phiOut))...)
 
 	// Grad
 	g.f.Comment("Grad writes φ(x_b) to phi[b] (phi may be nil) and ∇φ(x_b) to grad[b·Dim:(b+1)·Dim].")
 	g.f.Comment("∇φ comes from backpropagation. It panics on inconsistent lengths. It does not allocate.")
 	sig("Grad", wsP, fl("phi, grad, x")).Block(append(pre(lenCheckNil("phi", "B"), lenCheck("grad", "len(x)"), clearIf("phi", "B"), raw("clear(grad)")),
-		loop(raw("load(w.%s, x[b0*Dim:], nb, gi, 1)", in), raw("m.fwdValues(w, nb)"),
+		vloop(raw("load(w.%s, x[b0*Dim:], nb, gi, 1)", in), raw("m.fwdValues(w, nb)"),
 			jen.If(jen.Id("phi != nil")).Block(phiOut),
 			raw("m.bwdGrad(w, nb)"),
 			raw("store(grad[b0*Dim:], w.%sB, nb, gi, %s)", in, wt)))...)

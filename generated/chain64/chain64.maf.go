@@ -64,6 +64,9 @@ const (
 	// Chunk is the most samples processed at once; larger batches are split so that
 	// Jacobian buffers stay within the memory budget.
 	Chunk = 256
+	// ValueChunk is the most samples Phi and Grad process at once: without
+	// Jacobian rows they can take taller products.
+	ValueChunk = 256
 	// NumProbes is the number of Hutchinson probes per sample.
 	NumProbes     = 1
 	sizeHConv     = 256 // grid(64x1x4), chain64.maf:7:14
@@ -162,6 +165,7 @@ func (m *Model) Program() *ir.Program {
 type Workspace struct {
 	max           int       // MaxBatch
 	c             int       // samples per chunk
+	cv            int       // samples per chunk of Phi and Grad
 	deferGrad     bool      // see DeferGrad
 	s             []float64 // s rows: values, ℓ, 1 Jacobian rows per sample, tangents
 	sB            []float64 // cotangents of s
@@ -224,35 +228,42 @@ func (m *Model) FlushGrad(ws runtime.Workspace, dtheta []float64) {
 
 var _ runtime.GradDeferrer = (*Model)(nil)
 
-// NewWorkspace allocates the buffers for batches of up to maxBatch samples.
-// It is the only allocating call besides New.
+// NewWorkspace allocates the buffers for batches of up to maxBatch samples,
+// split into chunks of Chunk (ValueChunk for Phi and Grad) samples. It is the
+// only allocating call besides New.
 func (m *Model) NewWorkspace(maxBatch int) runtime.Workspace {
-	if maxBatch < 1 {
-		panic("chain64: NewWorkspace: maxBatch < 1")
+	return m.NewWorkspaceChunks(maxBatch, Chunk, ValueChunk)
+}
+
+// NewWorkspaceChunks is NewWorkspace with chunks of at most chunk samples
+// (valueChunk for Phi and Grad); see runtime.Chunker.
+func (m *Model) NewWorkspaceChunks(maxBatch, chunk, valueChunk int) runtime.Workspace {
+	if maxBatch < 1 || chunk < 1 || valueChunk < 1 {
+		panic("chain64: NewWorkspace: maxBatch, chunk and valueChunk must be positive")
 	}
-	c := min(maxBatch, Chunk)
-	w := &Workspace{max: maxBatch, c: c}
-	w.s = make([]float64, c*4*64)
-	w.sB = make([]float64, c*4*64)
+	c, cv := min(maxBatch, chunk), min(maxBatch, valueChunk)
+	w := &Workspace{max: maxBatch, c: c, cv: cv}
+	w.s = make([]float64, max(c*4, cv)*64)
+	w.sB = make([]float64, max(c*4, cv)*64)
 	w.sQ = make([]float64, c*64)
-	w.hConv = make([]float64, c*4*256)
-	w.hConvB = make([]float64, c*4*256)
+	w.hConv = make([]float64, max(c*4, cv)*256)
+	w.hConvB = make([]float64, max(c*4, cv)*256)
 	w.hConvQ = make([]float64, c*256)
 	w.hConvE = make([]float64, c*256)
 	w.hConvRF = make([]float64, c*1280)
 	w.hConvRFB = make([]float64, c*1280)
 	w.hConvGeom = kern.NewConvGeom(64, 1, 1, 4, 5, 1)
-	w.h = make([]float64, c*4*256)
-	w.hB = make([]float64, c*4*256)
-	w.hD1 = make([]float64, c*256)
+	w.h = make([]float64, max(c*4, cv)*256)
+	w.hB = make([]float64, max(c*4, cv)*256)
+	w.hD1 = make([]float64, max(c, cv)*256)
 	w.hD2 = make([]float64, c*256)
 	w.hD3 = make([]float64, c*256)
 	w.hQ = make([]float64, c*256)
 	w.hE = make([]float64, c*256)
 	w.hRF = make([]float64, c*1280)
 	w.hRFB = make([]float64, c*1280)
-	w.phiConv = make([]float64, c*4*64)
-	w.phiConvB = make([]float64, c*4*64)
+	w.phiConv = make([]float64, max(c*4, cv)*64)
+	w.phiConvB = make([]float64, max(c*4, cv)*64)
 	w.phiConvQ = make([]float64, c*64)
 	w.phiConvE = make([]float64, c*64)
 	w.phiConvRF = make([]float64, c*448)
@@ -264,17 +275,19 @@ func (m *Model) NewWorkspace(maxBatch int) runtime.Workspace {
 		R1: 5,
 		R2: 1,
 	})
-	w.phiLncosh = make([]float64, c*3*64)
-	w.phiLncoshB = make([]float64, c*3*64)
-	w.phiLncoshD1 = make([]float64, c*64)
+	w.phiLncosh = make([]float64, max(c*3, cv)*64)
+	w.phiLncoshB = make([]float64, max(c*3, cv)*64)
+	w.phiLncoshD1 = make([]float64, max(c, cv)*64)
 	w.phiLncoshD2 = make([]float64, c*64)
 	w.phiLncoshD3 = make([]float64, c*64)
-	w.phi = make([]float64, c*3*1)
-	w.phiB = make([]float64, c*3*1)
-	w.cols = make([]float64, c*5376)
-	w.rd = make([]float64, c*256)
+	w.phi = make([]float64, max(c*3, cv)*1)
+	w.phiB = make([]float64, max(c*3, cv)*1)
+	w.cols = make([]float64, max(c*5376, cv*768))
+	w.rd = make([]float64, max(c, cv)*256)
 	return w
 }
+
+var _ runtime.Chunker = (*Model)(nil)
 
 // Phi writes φ(x_b) to phi[b] for the B = len(x)/Dim inputs in x.
 // It panics on inconsistent lengths. It does not allocate.
@@ -291,8 +304,8 @@ func (m *Model) Phi(ws runtime.Workspace, phi, x []float64) {
 		panic("chain64: len(phi) != B")
 	}
 	clear(phi)
-	for b0 := 0; b0 < B; b0 += w.c {
-		nb := min(w.c, B-b0)
+	for b0 := 0; b0 < B; b0 += w.cv {
+		nb := min(w.cv, B-b0)
 		gi := 0
 		load(w.s, x[b0*Dim:], nb, gi, 1)
 		m.fwdValues(w, nb)
@@ -323,8 +336,8 @@ func (m *Model) Grad(ws runtime.Workspace, phi, grad, x []float64) {
 		clear(phi)
 	}
 	clear(grad)
-	for b0 := 0; b0 < B; b0 += w.c {
-		nb := min(w.c, B-b0)
+	for b0 := 0; b0 < B; b0 += w.cv {
+		nb := min(w.cv, B-b0)
 		gi := 0
 		load(w.s, x[b0*Dim:], nb, gi, 1)
 		m.fwdValues(w, nb)

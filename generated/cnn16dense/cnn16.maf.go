@@ -71,6 +71,9 @@ const (
 	// Chunk is the most samples processed at once; larger batches are split so that
 	// Jacobian buffers stay within the memory budget.
 	Chunk = 10
+	// ValueChunk is the most samples Phi and Grad process at once: without
+	// Jacobian rows they can take taller products.
+	ValueChunk = 256
 	// NumProbes is the number of Hutchinson probes per sample.
 	NumProbes  = 1
 	sizeH1Conv = 2048 // grid(16x16x8), cnn16.maf:10:17
@@ -172,6 +175,7 @@ func (m *Model) Program() *ir.Program {
 type Workspace struct {
 	max        int       // MaxBatch
 	c          int       // samples per chunk
+	cv         int       // samples per chunk of Phi and Grad
 	deferGrad  bool      // see DeferGrad
 	s          []float64 // s rows: values, ℓ, 256 Jacobian rows per sample, tangents
 	sB         []float64 // cotangents of s
@@ -229,47 +233,56 @@ func (m *Model) FlushGrad(ws runtime.Workspace, dtheta []float64) {
 
 var _ runtime.GradDeferrer = (*Model)(nil)
 
-// NewWorkspace allocates the buffers for batches of up to maxBatch samples.
-// It is the only allocating call besides New.
+// NewWorkspace allocates the buffers for batches of up to maxBatch samples,
+// split into chunks of Chunk (ValueChunk for Phi and Grad) samples. It is the
+// only allocating call besides New.
 func (m *Model) NewWorkspace(maxBatch int) runtime.Workspace {
-	if maxBatch < 1 {
-		panic("cnn16dense: NewWorkspace: maxBatch < 1")
+	return m.NewWorkspaceChunks(maxBatch, Chunk, ValueChunk)
+}
+
+// NewWorkspaceChunks is NewWorkspace with chunks of at most chunk samples
+// (valueChunk for Phi and Grad); see runtime.Chunker.
+func (m *Model) NewWorkspaceChunks(maxBatch, chunk, valueChunk int) runtime.Workspace {
+	if maxBatch < 1 || chunk < 1 || valueChunk < 1 {
+		panic("cnn16dense: NewWorkspace: maxBatch, chunk and valueChunk must be positive")
 	}
-	c := min(maxBatch, Chunk)
-	w := &Workspace{max: maxBatch, c: c}
-	w.s = make([]float64, c*259*256)
-	w.sB = make([]float64, c*259*256)
+	c, cv := min(maxBatch, chunk), min(maxBatch, valueChunk)
+	w := &Workspace{max: maxBatch, c: c, cv: cv}
+	w.s = make([]float64, max(c*259, cv)*256)
+	w.sB = make([]float64, max(c*259, cv)*256)
 	w.sQ = make([]float64, c*256)
-	w.h1Conv = make([]float64, c*259*2048)
-	w.h1ConvB = make([]float64, c*259*2048)
+	w.h1Conv = make([]float64, max(c*259, cv)*2048)
+	w.h1ConvB = make([]float64, max(c*259, cv)*2048)
 	w.h1ConvQ = make([]float64, c*2048)
 	w.h1ConvE = make([]float64, c*2048)
 	w.h1ConvGeom = kern.NewConvGeom(16, 16, 1, 8, 3, 3)
-	w.h1 = make([]float64, c*259*2048)
-	w.h1B = make([]float64, c*259*2048)
-	w.h1D1 = make([]float64, c*2048)
+	w.h1 = make([]float64, max(c*259, cv)*2048)
+	w.h1B = make([]float64, max(c*259, cv)*2048)
+	w.h1D1 = make([]float64, max(c, cv)*2048)
 	w.h1D2 = make([]float64, c*2048)
 	w.h1D3 = make([]float64, c*2048)
 	w.h1Q = make([]float64, c*2048)
 	w.h1E = make([]float64, c*2048)
-	w.h2Conv = make([]float64, c*259*2048)
-	w.h2ConvB = make([]float64, c*259*2048)
+	w.h2Conv = make([]float64, max(c*259, cv)*2048)
+	w.h2ConvB = make([]float64, max(c*259, cv)*2048)
 	w.h2ConvQ = make([]float64, c*2048)
 	w.h2ConvE = make([]float64, c*2048)
 	w.h2ConvGeom = kern.NewConvGeom(16, 16, 8, 8, 3, 3)
-	w.h2 = make([]float64, c*3*2048)
-	w.h2B = make([]float64, c*3*2048)
-	w.h2D1 = make([]float64, c*2048)
+	w.h2 = make([]float64, max(c*3, cv)*2048)
+	w.h2B = make([]float64, max(c*3, cv)*2048)
+	w.h2D1 = make([]float64, max(c, cv)*2048)
 	w.h2D2 = make([]float64, c*2048)
 	w.h2D3 = make([]float64, c*2048)
-	w.g = make([]float64, c*3*8)
-	w.gB = make([]float64, c*3*8)
-	w.phi = make([]float64, c*3*1)
-	w.phiB = make([]float64, c*3*1)
-	w.cols = make([]float64, c*4773888)
-	w.rd = make([]float64, c*2048)
+	w.g = make([]float64, max(c*3, cv)*8)
+	w.gB = make([]float64, max(c*3, cv)*8)
+	w.phi = make([]float64, max(c*3, cv)*1)
+	w.phiB = make([]float64, max(c*3, cv)*1)
+	w.cols = make([]float64, max(c*4773888, cv*18432))
+	w.rd = make([]float64, max(c, cv)*2048)
 	return w
 }
+
+var _ runtime.Chunker = (*Model)(nil)
 
 // Phi writes φ(x_b) to phi[b] for the B = len(x)/Dim inputs in x.
 // It panics on inconsistent lengths. It does not allocate.
@@ -286,8 +299,8 @@ func (m *Model) Phi(ws runtime.Workspace, phi, x []float64) {
 		panic("cnn16dense: len(phi) != B")
 	}
 	clear(phi)
-	for b0 := 0; b0 < B; b0 += w.c {
-		nb := min(w.c, B-b0)
+	for b0 := 0; b0 < B; b0 += w.cv {
+		nb := min(w.cv, B-b0)
 		gi := 0
 		load(w.s, x[b0*Dim:], nb, gi, 1)
 		m.fwdValues(w, nb)
@@ -318,8 +331,8 @@ func (m *Model) Grad(ws runtime.Workspace, phi, grad, x []float64) {
 		clear(phi)
 	}
 	clear(grad)
-	for b0 := 0; b0 < B; b0 += w.c {
-		nb := min(w.c, B-b0)
+	for b0 := 0; b0 < B; b0 += w.cv {
+		nb := min(w.cv, B-b0)
 		gi := 0
 		load(w.s, x[b0*Dim:], nb, gi, 1)
 		m.fwdValues(w, nb)

@@ -65,6 +65,9 @@ const (
 	// Chunk is the most samples processed at once; larger batches are split so that
 	// Jacobian buffers stay within the memory budget.
 	Chunk = 10
+	// ValueChunk is the most samples Phi and Grad process at once: without
+	// Jacobian rows they can take taller products.
+	ValueChunk = 256
 	// NumProbes is the number of Hutchinson probes per sample.
 	NumProbes   = 1
 	sizeH1Dense = 1024 // vec(1024), deepmlp.maf:9:19
@@ -169,6 +172,7 @@ func (m *Model) Program() *ir.Program {
 type Workspace struct {
 	max         int       // MaxBatch
 	c           int       // samples per chunk
+	cv          int       // samples per chunk of Phi and Grad
 	deferGrad   bool      // see DeferGrad
 	x           []float64 // x rows: values, ℓ, 1 Jacobian rows per sample, tangents
 	xB          []float64 // cotangents of x
@@ -226,46 +230,55 @@ func (m *Model) FlushGrad(ws runtime.Workspace, dtheta []float64) {
 
 var _ runtime.GradDeferrer = (*Model)(nil)
 
-// NewWorkspace allocates the buffers for batches of up to maxBatch samples.
-// It is the only allocating call besides New.
+// NewWorkspace allocates the buffers for batches of up to maxBatch samples,
+// split into chunks of Chunk (ValueChunk for Phi and Grad) samples. It is the
+// only allocating call besides New.
 func (m *Model) NewWorkspace(maxBatch int) runtime.Workspace {
-	if maxBatch < 1 {
-		panic("deepmlp: NewWorkspace: maxBatch < 1")
+	return m.NewWorkspaceChunks(maxBatch, Chunk, ValueChunk)
+}
+
+// NewWorkspaceChunks is NewWorkspace with chunks of at most chunk samples
+// (valueChunk for Phi and Grad); see runtime.Chunker.
+func (m *Model) NewWorkspaceChunks(maxBatch, chunk, valueChunk int) runtime.Workspace {
+	if maxBatch < 1 || chunk < 1 || valueChunk < 1 {
+		panic("deepmlp: NewWorkspace: maxBatch, chunk and valueChunk must be positive")
 	}
-	c := min(maxBatch, Chunk)
-	w := &Workspace{max: maxBatch, c: c}
-	w.x = make([]float64, c*4*784)
-	w.xB = make([]float64, c*4*784)
+	c, cv := min(maxBatch, chunk), min(maxBatch, valueChunk)
+	w := &Workspace{max: maxBatch, c: c, cv: cv}
+	w.x = make([]float64, max(c*4, cv)*784)
+	w.xB = make([]float64, max(c*4, cv)*784)
 	w.xQ = make([]float64, c*784)
-	w.h1Dense = make([]float64, c*4*1024)
-	w.h1DenseB = make([]float64, c*787*1024)
+	w.h1Dense = make([]float64, max(c*4, cv)*1024)
+	w.h1DenseB = make([]float64, max(c*787, cv)*1024)
 	w.h1DenseQ = make([]float64, c*1024)
 	w.h1DenseE = make([]float64, c*1024)
 	w.h1DenseEAcc = make([]float64, 1024)
-	w.h1 = make([]float64, c*4*1024)
-	w.h1B = make([]float64, c*787*1024)
-	w.h1D1 = make([]float64, c*1024)
+	w.h1 = make([]float64, max(c*4, cv)*1024)
+	w.h1B = make([]float64, max(c*787, cv)*1024)
+	w.h1D1 = make([]float64, max(c, cv)*1024)
 	w.h1D2 = make([]float64, c*1024)
 	w.h1D3 = make([]float64, c*1024)
 	w.h1Q = make([]float64, c*1024)
 	w.h1E = make([]float64, c*1024)
-	w.h2Dense = make([]float64, c*787*1024)
-	w.h2DenseB = make([]float64, c*787*1024)
+	w.h2Dense = make([]float64, max(c*787, cv)*1024)
+	w.h2DenseB = make([]float64, max(c*787, cv)*1024)
 	w.h2DenseQ = make([]float64, c*1024)
 	w.h2DenseE = make([]float64, c*1024)
-	w.h2 = make([]float64, c*3*1024)
-	w.h2B = make([]float64, c*3*1024)
-	w.h2D1 = make([]float64, c*1024)
+	w.h2 = make([]float64, max(c*3, cv)*1024)
+	w.h2B = make([]float64, max(c*3, cv)*1024)
+	w.h2D1 = make([]float64, max(c, cv)*1024)
 	w.h2D2 = make([]float64, c*1024)
 	w.h2D3 = make([]float64, c*1024)
-	w.phi = make([]float64, c*3*1)
-	w.phiB = make([]float64, c*3*1)
-	w.cols = make([]float64, c*0)
-	w.rd = make([]float64, c*1024)
+	w.phi = make([]float64, max(c*3, cv)*1)
+	w.phiB = make([]float64, max(c*3, cv)*1)
+	w.cols = make([]float64, max(c*0, cv*0))
+	w.rd = make([]float64, max(c, cv)*1024)
 	w.panel = make([]float64, 1048576)
 	w.wtmp = make([]float64, 1048576)
 	return w
 }
+
+var _ runtime.Chunker = (*Model)(nil)
 
 // Phi writes φ(x_b) to phi[b] for the B = len(x)/Dim inputs in x.
 // It panics on inconsistent lengths. It does not allocate.
@@ -282,8 +295,8 @@ func (m *Model) Phi(ws runtime.Workspace, phi, x []float64) {
 		panic("deepmlp: len(phi) != B")
 	}
 	clear(phi)
-	for b0 := 0; b0 < B; b0 += w.c {
-		nb := min(w.c, B-b0)
+	for b0 := 0; b0 < B; b0 += w.cv {
+		nb := min(w.cv, B-b0)
 		gi := 0
 		load(w.x, x[b0*Dim:], nb, gi, 1)
 		m.fwdValues(w, nb)
@@ -314,8 +327,8 @@ func (m *Model) Grad(ws runtime.Workspace, phi, grad, x []float64) {
 		clear(phi)
 	}
 	clear(grad)
-	for b0 := 0; b0 < B; b0 += w.c {
-		nb := min(w.c, B-b0)
+	for b0 := 0; b0 < B; b0 += w.cv {
+		nb := min(w.cv, B-b0)
 		gi := 0
 		load(w.x, x[b0*Dim:], nb, gi, 1)
 		m.fwdValues(w, nb)
@@ -554,7 +567,6 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	h1DenseW := m.p[0:802816]        // h1.dense.W [1024 784], deepmlp.maf:9:19
 	h1DenseB := m.p[802816:803840]   // h1.dense.b [1024], deepmlp.maf:9:19
-	h2DenseW := m.p[803840:1852416]  // h2.dense.W [1024 1024], deepmlp.maf:10:19
 	h2DenseB := m.p[1852416:1853440] // h2.dense.b [1024], deepmlp.maf:10:19
 	phiW := m.p[1853440:1854464]     // phi.W [1 1024], deepmlp.maf:11:11
 	// deepmlp.maf:9:19  h1.dense = W·x + b, W ∈ R^(1024×784)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
@@ -578,10 +590,10 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	// deepmlp.maf:10:19  h2.dense = W·h1 + b, W ∈ R^(1024×1024)  [J: forward Laplacian: per-sample GEMM J_b = Wᵀ_prev·diag(d_b)·Wᵀ into 784 tangent rows]
 	gemm.DgemmPacked(false, 2*nb, 1, rows(w.h1, 0, 2*nb, 1024), 1024, &m.h2DenseFwd, 0, rows(w.h2Dense, 0, 2*nb, 1024), 1024)
 	kern.AddBias(rows(w.h2Dense, 0, nb, 1024), h2DenseB, nb, 1024)
-	// J_b = Wᵀ_prev·diag(σ′_b)·Wᵀ (tangent-major), one GEMM per sample
+	// J_b = Wᵀ_prev·diag(σ′_b)·Wᵀ (tangent-major), one GEMM per sample with the packed Wᵀ
 	for b := 0; b < nb; b++ {
-		kern.ScaledPanel(w.panel, rows(w.h1D1, b, 1, 1024), h2DenseW, 1, 1024, 1024)
-		blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(1024, Dim, h1DenseW), mat(1024, 1024, w.panel), 0, mat(Dim, 1024, rows(w.h2Dense, 2*nb+b*784, Dim, 1024)))
+		kern.ScaleRows(w.panel, rows(w.h1D1, b, 1, 1024), h1DenseW, 1024, Dim)
+		gemm.DgemmPacked(true, Dim, 1, w.panel, Dim, &m.h2DenseFwd, 0, rows(w.h2Dense, 2*nb+b*784, Dim, 1024), 1024)
 	}
 	// deepmlp.maf:10:10  h2 = softplus(h2.dense)
 	kern.RowsNorm2(w.h2DenseQ, rows(w.h2Dense, 2*nb, nb*784, 1024), nb, 784, 1024)
@@ -608,7 +620,6 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 func (m *Model) fwdReverse(w *Workspace, nb int) {
 	h1DenseW := m.p[0:802816]        // h1.dense.W [1024 784], deepmlp.maf:9:19
 	h1DenseB := m.p[802816:803840]   // h1.dense.b [1024], deepmlp.maf:9:19
-	h2DenseW := m.p[803840:1852416]  // h2.dense.W [1024 1024], deepmlp.maf:10:19
 	h2DenseB := m.p[1852416:1853440] // h2.dense.b [1024], deepmlp.maf:10:19
 	phiW := m.p[1853440:1854464]     // phi.W [1 1024], deepmlp.maf:11:11
 	// deepmlp.maf:9:19  h1.dense = W·x + b, W ∈ R^(1024×784)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
@@ -634,10 +645,10 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	// deepmlp.maf:10:19  h2.dense = W·h1 + b, W ∈ R^(1024×1024)  [J: forward Laplacian: per-sample GEMM J_b = Wᵀ_prev·diag(d_b)·Wᵀ into 784 tangent rows]
 	gemm.DgemmPacked(false, 3*nb, 1, rows(w.h1, 0, 3*nb, 1024), 1024, &m.h2DenseFwd, 0, rows(w.h2Dense, 0, 3*nb, 1024), 1024)
 	kern.AddBias(rows(w.h2Dense, 0, nb, 1024), h2DenseB, nb, 1024)
-	// J_b = Wᵀ_prev·diag(σ′_b)·Wᵀ (tangent-major), one GEMM per sample
+	// J_b = Wᵀ_prev·diag(σ′_b)·Wᵀ (tangent-major), one GEMM per sample with the packed Wᵀ
 	for b := 0; b < nb; b++ {
-		kern.ScaledPanel(w.panel, rows(w.h1D1, b, 1, 1024), h2DenseW, 1, 1024, 1024)
-		blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(1024, Dim, h1DenseW), mat(1024, 1024, w.panel), 0, mat(Dim, 1024, rows(w.h2Dense, 3*nb+b*784, Dim, 1024)))
+		kern.ScaleRows(w.panel, rows(w.h1D1, b, 1, 1024), h1DenseW, 1024, Dim)
+		gemm.DgemmPacked(true, Dim, 1, w.panel, Dim, &m.h2DenseFwd, 0, rows(w.h2Dense, 3*nb+b*784, Dim, 1024), 1024)
 	}
 	// deepmlp.maf:10:10  h2 = softplus(h2.dense)
 	kern.RowsNorm2(w.h2DenseQ, rows(w.h2Dense, 3*nb, nb*784, 1024), nb, 784, 1024)

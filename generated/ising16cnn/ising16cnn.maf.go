@@ -81,6 +81,9 @@ const (
 	// Chunk is the most samples processed at once; larger batches are split so that
 	// Jacobian buffers stay within the memory budget.
 	Chunk = 40
+	// ValueChunk is the most samples Phi and Grad process at once: without
+	// Jacobian rows they can take taller products.
+	ValueChunk = 256
 	// NumProbes is the number of Hutchinson probes per sample.
 	NumProbes        = 1
 	sizeH1Conv       = 4096 // grid(16x16x16), ising16_cnn.maf:10:17
@@ -204,6 +207,7 @@ func (m *Model) Program() *ir.Program {
 type Workspace struct {
 	max            int       // MaxBatch
 	c              int       // samples per chunk
+	cv             int       // samples per chunk of Phi and Grad
 	deferGrad      bool      // see DeferGrad
 	s              []float64 // s rows: values, ℓ, 1 Jacobian rows per sample, tangents
 	sB             []float64 // cotangents of s
@@ -281,36 +285,43 @@ func (m *Model) FlushGrad(ws runtime.Workspace, dtheta []float64) {
 
 var _ runtime.GradDeferrer = (*Model)(nil)
 
-// NewWorkspace allocates the buffers for batches of up to maxBatch samples.
-// It is the only allocating call besides New.
+// NewWorkspace allocates the buffers for batches of up to maxBatch samples,
+// split into chunks of Chunk (ValueChunk for Phi and Grad) samples. It is the
+// only allocating call besides New.
 func (m *Model) NewWorkspace(maxBatch int) runtime.Workspace {
-	if maxBatch < 1 {
-		panic("ising16cnn: NewWorkspace: maxBatch < 1")
+	return m.NewWorkspaceChunks(maxBatch, Chunk, ValueChunk)
+}
+
+// NewWorkspaceChunks is NewWorkspace with chunks of at most chunk samples
+// (valueChunk for Phi and Grad); see runtime.Chunker.
+func (m *Model) NewWorkspaceChunks(maxBatch, chunk, valueChunk int) runtime.Workspace {
+	if maxBatch < 1 || chunk < 1 || valueChunk < 1 {
+		panic("ising16cnn: NewWorkspace: maxBatch, chunk and valueChunk must be positive")
 	}
-	c := min(maxBatch, Chunk)
-	w := &Workspace{max: maxBatch, c: c}
-	w.s = make([]float64, c*4*256)
-	w.sB = make([]float64, c*4*256)
+	c, cv := min(maxBatch, chunk), min(maxBatch, valueChunk)
+	w := &Workspace{max: maxBatch, c: c, cv: cv}
+	w.s = make([]float64, max(c*4, cv)*256)
+	w.sB = make([]float64, max(c*4, cv)*256)
 	w.sQ = make([]float64, c*256)
-	w.h1Conv = make([]float64, c*4*4096)
-	w.h1ConvB = make([]float64, c*4*4096)
+	w.h1Conv = make([]float64, max(c*4, cv)*4096)
+	w.h1ConvB = make([]float64, max(c*4, cv)*4096)
 	w.h1ConvQ = make([]float64, c*4096)
 	w.h1ConvE = make([]float64, c*4096)
 	w.h1ConvRF = make([]float64, c*102400)
 	w.h1ConvRFB = make([]float64, c*102400)
 	w.h1ConvGFull = make([]float64, 400)
 	w.h1ConvGeom = kern.NewConvGeom(16, 16, 1, 16, 5, 5)
-	w.h1 = make([]float64, c*4*4096)
-	w.h1B = make([]float64, c*4*4096)
-	w.h1D1 = make([]float64, c*4096)
+	w.h1 = make([]float64, max(c*4, cv)*4096)
+	w.h1B = make([]float64, max(c*4, cv)*4096)
+	w.h1D1 = make([]float64, max(c, cv)*4096)
 	w.h1D2 = make([]float64, c*4096)
 	w.h1D3 = make([]float64, c*4096)
 	w.h1Q = make([]float64, c*4096)
 	w.h1E = make([]float64, c*4096)
 	w.h1RF = make([]float64, c*102400)
 	w.h1RFB = make([]float64, c*102400)
-	w.h2Conv = make([]float64, c*4*4096)
-	w.h2ConvB = make([]float64, c*4*4096)
+	w.h2Conv = make([]float64, max(c*4, cv)*4096)
+	w.h2ConvB = make([]float64, max(c*4, cv)*4096)
 	w.h2ConvQ = make([]float64, c*4096)
 	w.h2ConvE = make([]float64, c*4096)
 	w.h2ConvRF = make([]float64, c*200704)
@@ -323,30 +334,32 @@ func (m *Model) NewWorkspace(maxBatch int) runtime.Workspace {
 		R1: 5,
 		R2: 5,
 	})
-	w.h2 = make([]float64, c*3*4096)
-	w.h2B = make([]float64, c*3*4096)
-	w.h2D1 = make([]float64, c*4096)
+	w.h2 = make([]float64, max(c*3, cv)*4096)
+	w.h2B = make([]float64, max(c*3, cv)*4096)
+	w.h2D1 = make([]float64, max(c, cv)*4096)
 	w.h2D2 = make([]float64, c*4096)
 	w.h2D3 = make([]float64, c*4096)
-	w.g = make([]float64, c*3*16)
-	w.gB = make([]float64, c*3*16)
-	w.phiDense = make([]float64, c*3*1)
-	w.phiDenseB = make([]float64, c*3*1)
-	w.phiQuadratic = make([]float64, c*3*256)
-	w.phiQuadraticB = make([]float64, c*3*256)
-	w.phiQuadraticD1 = make([]float64, c*256)
+	w.g = make([]float64, max(c*3, cv)*16)
+	w.gB = make([]float64, max(c*3, cv)*16)
+	w.phiDense = make([]float64, max(c*3, cv)*1)
+	w.phiDenseB = make([]float64, max(c*3, cv)*1)
+	w.phiQuadratic = make([]float64, max(c*3, cv)*256)
+	w.phiQuadraticB = make([]float64, max(c*3, cv)*256)
+	w.phiQuadraticD1 = make([]float64, max(c, cv)*256)
 	w.phiQuadraticD2 = make([]float64, c*256)
 	w.phiQuadraticD3 = make([]float64, c*256)
-	w.phiSum = make([]float64, c*3*1)
-	w.phiSumB = make([]float64, c*3*1)
-	w.phiScale = make([]float64, c*3*1)
-	w.phiScaleB = make([]float64, c*3*1)
-	w.phi = make([]float64, c*3*1)
-	w.phiB = make([]float64, c*3*1)
-	w.cols = make([]float64, c*1806336)
-	w.rd = make([]float64, c*4096)
+	w.phiSum = make([]float64, max(c*3, cv)*1)
+	w.phiSumB = make([]float64, max(c*3, cv)*1)
+	w.phiScale = make([]float64, max(c*3, cv)*1)
+	w.phiScaleB = make([]float64, max(c*3, cv)*1)
+	w.phi = make([]float64, max(c*3, cv)*1)
+	w.phiB = make([]float64, max(c*3, cv)*1)
+	w.cols = make([]float64, max(c*1806336, cv*36864))
+	w.rd = make([]float64, max(c, cv)*4096)
 	return w
 }
+
+var _ runtime.Chunker = (*Model)(nil)
 
 // Phi writes φ(x_b) to phi[b] for the B = len(x)/Dim inputs in x.
 // It panics on inconsistent lengths. It does not allocate.
@@ -363,8 +376,8 @@ func (m *Model) Phi(ws runtime.Workspace, phi, x []float64) {
 		panic("ising16cnn: len(phi) != B")
 	}
 	clear(phi)
-	for b0 := 0; b0 < B; b0 += w.c {
-		nb := min(w.c, B-b0)
+	for b0 := 0; b0 < B; b0 += w.cv {
+		nb := min(w.cv, B-b0)
 		gi := 0
 		load(w.s, x[b0*Dim:], nb, gi, 1)
 		m.fwdValues(w, nb)
@@ -395,8 +408,8 @@ func (m *Model) Grad(ws runtime.Workspace, phi, grad, x []float64) {
 		clear(phi)
 	}
 	clear(grad)
-	for b0 := 0; b0 < B; b0 += w.c {
-		nb := min(w.c, B-b0)
+	for b0 := 0; b0 < B; b0 += w.cv {
+		nb := min(w.cv, B-b0)
 		gi := 0
 		load(w.s, x[b0*Dim:], nb, gi, 1)
 		m.fwdValues(w, nb)

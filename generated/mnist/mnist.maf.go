@@ -62,6 +62,9 @@ const (
 	// Chunk is the most samples processed at once; larger batches are split so that
 	// Jacobian buffers stay within the memory budget.
 	Chunk = 256
+	// ValueChunk is the most samples Phi and Grad process at once: without
+	// Jacobian rows they can take taller products.
+	ValueChunk = 256
 	// NumProbes is the number of Hutchinson probes per sample.
 	NumProbes  = 1
 	sizeHDense = 1024 // vec(1024), mnist.maf:11:18
@@ -160,6 +163,7 @@ func (m *Model) Program() *ir.Program {
 type Workspace struct {
 	max        int       // MaxBatch
 	c          int       // samples per chunk
+	cv         int       // samples per chunk of Phi and Grad
 	deferGrad  bool      // see DeferGrad
 	x          []float64 // x rows: values, ℓ, 1 Jacobian rows per sample, tangents
 	xB         []float64 // cotangents of x
@@ -204,33 +208,42 @@ func (m *Model) FlushGrad(ws runtime.Workspace, dtheta []float64) {
 
 var _ runtime.GradDeferrer = (*Model)(nil)
 
-// NewWorkspace allocates the buffers for batches of up to maxBatch samples.
-// It is the only allocating call besides New.
+// NewWorkspace allocates the buffers for batches of up to maxBatch samples,
+// split into chunks of Chunk (ValueChunk for Phi and Grad) samples. It is the
+// only allocating call besides New.
 func (m *Model) NewWorkspace(maxBatch int) runtime.Workspace {
-	if maxBatch < 1 {
-		panic("mnist: NewWorkspace: maxBatch < 1")
+	return m.NewWorkspaceChunks(maxBatch, Chunk, ValueChunk)
+}
+
+// NewWorkspaceChunks is NewWorkspace with chunks of at most chunk samples
+// (valueChunk for Phi and Grad); see runtime.Chunker.
+func (m *Model) NewWorkspaceChunks(maxBatch, chunk, valueChunk int) runtime.Workspace {
+	if maxBatch < 1 || chunk < 1 || valueChunk < 1 {
+		panic("mnist: NewWorkspace: maxBatch, chunk and valueChunk must be positive")
 	}
-	c := min(maxBatch, Chunk)
-	w := &Workspace{max: maxBatch, c: c}
-	w.x = make([]float64, c*4*784)
-	w.xB = make([]float64, c*4*784)
+	c, cv := min(maxBatch, chunk), min(maxBatch, valueChunk)
+	w := &Workspace{max: maxBatch, c: c, cv: cv}
+	w.x = make([]float64, max(c*4, cv)*784)
+	w.xB = make([]float64, max(c*4, cv)*784)
 	w.xQ = make([]float64, c*784)
-	w.hDense = make([]float64, c*4*1024)
-	w.hDenseB = make([]float64, c*4*1024)
+	w.hDense = make([]float64, max(c*4, cv)*1024)
+	w.hDenseB = make([]float64, max(c*4, cv)*1024)
 	w.hDenseQ = make([]float64, c*1024)
 	w.hDenseE = make([]float64, c*1024)
 	w.hDenseEAcc = make([]float64, 1024)
-	w.h = make([]float64, c*3*1024)
-	w.hB = make([]float64, c*3*1024)
-	w.hD1 = make([]float64, c*1024)
+	w.h = make([]float64, max(c*3, cv)*1024)
+	w.hB = make([]float64, max(c*3, cv)*1024)
+	w.hD1 = make([]float64, max(c, cv)*1024)
 	w.hD2 = make([]float64, c*1024)
 	w.hD3 = make([]float64, c*1024)
-	w.phi = make([]float64, c*3*1)
-	w.phiB = make([]float64, c*3*1)
-	w.cols = make([]float64, c*0)
-	w.rd = make([]float64, c*1024)
+	w.phi = make([]float64, max(c*3, cv)*1)
+	w.phiB = make([]float64, max(c*3, cv)*1)
+	w.cols = make([]float64, max(c*0, cv*0))
+	w.rd = make([]float64, max(c, cv)*1024)
 	return w
 }
+
+var _ runtime.Chunker = (*Model)(nil)
 
 // Phi writes φ(x_b) to phi[b] for the B = len(x)/Dim inputs in x.
 // It panics on inconsistent lengths. It does not allocate.
@@ -247,8 +260,8 @@ func (m *Model) Phi(ws runtime.Workspace, phi, x []float64) {
 		panic("mnist: len(phi) != B")
 	}
 	clear(phi)
-	for b0 := 0; b0 < B; b0 += w.c {
-		nb := min(w.c, B-b0)
+	for b0 := 0; b0 < B; b0 += w.cv {
+		nb := min(w.cv, B-b0)
 		gi := 0
 		load(w.x, x[b0*Dim:], nb, gi, 1)
 		m.fwdValues(w, nb)
@@ -279,8 +292,8 @@ func (m *Model) Grad(ws runtime.Workspace, phi, grad, x []float64) {
 		clear(phi)
 	}
 	clear(grad)
-	for b0 := 0; b0 < B; b0 += w.c {
-		nb := min(w.c, B-b0)
+	for b0 := 0; b0 < B; b0 += w.cv {
+		nb := min(w.cv, B-b0)
 		gi := 0
 		load(w.x, x[b0*Dim:], nb, gi, 1)
 		m.fwdValues(w, nb)

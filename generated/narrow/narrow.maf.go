@@ -72,6 +72,9 @@ const (
 	// Chunk is the most samples processed at once; larger batches are split so that
 	// Jacobian buffers stay within the memory budget.
 	Chunk = 118
+	// ValueChunk is the most samples Phi and Grad process at once: without
+	// Jacobian rows they can take taller products.
+	ValueChunk = 256
 	// NumProbes is the number of Hutchinson probes per sample.
 	NumProbes   = 1
 	sizeH1Dense = 48 // vec(48), narrow.maf:10:15
@@ -188,6 +191,7 @@ func (m *Model) Program() *ir.Program {
 type Workspace struct {
 	max         int       // MaxBatch
 	c           int       // samples per chunk
+	cv          int       // samples per chunk of Phi and Grad
 	deferGrad   bool      // see DeferGrad
 	x           []float64 // x rows: values, ℓ, 1 Jacobian rows per sample, tangents
 	xB          []float64 // cotangents of x
@@ -259,60 +263,69 @@ func (m *Model) FlushGrad(ws runtime.Workspace, dtheta []float64) {
 
 var _ runtime.GradDeferrer = (*Model)(nil)
 
-// NewWorkspace allocates the buffers for batches of up to maxBatch samples.
-// It is the only allocating call besides New.
+// NewWorkspace allocates the buffers for batches of up to maxBatch samples,
+// split into chunks of Chunk (ValueChunk for Phi and Grad) samples. It is the
+// only allocating call besides New.
 func (m *Model) NewWorkspace(maxBatch int) runtime.Workspace {
-	if maxBatch < 1 {
-		panic("narrow: NewWorkspace: maxBatch < 1")
+	return m.NewWorkspaceChunks(maxBatch, Chunk, ValueChunk)
+}
+
+// NewWorkspaceChunks is NewWorkspace with chunks of at most chunk samples
+// (valueChunk for Phi and Grad); see runtime.Chunker.
+func (m *Model) NewWorkspaceChunks(maxBatch, chunk, valueChunk int) runtime.Workspace {
+	if maxBatch < 1 || chunk < 1 || valueChunk < 1 {
+		panic("narrow: NewWorkspace: maxBatch, chunk and valueChunk must be positive")
 	}
-	c := min(maxBatch, Chunk)
-	w := &Workspace{max: maxBatch, c: c}
-	w.x = make([]float64, c*4*784)
-	w.xB = make([]float64, c*4*784)
+	c, cv := min(maxBatch, chunk), min(maxBatch, valueChunk)
+	w := &Workspace{max: maxBatch, c: c, cv: cv}
+	w.x = make([]float64, max(c*4, cv)*784)
+	w.xB = make([]float64, max(c*4, cv)*784)
 	w.xQ = make([]float64, c*784)
-	w.h1Dense = make([]float64, c*4*48)
-	w.h1DenseB = make([]float64, c*787*48)
+	w.h1Dense = make([]float64, max(c*4, cv)*48)
+	w.h1DenseB = make([]float64, max(c*787, cv)*48)
 	w.h1DenseQ = make([]float64, c*48)
 	w.h1DenseE = make([]float64, c*48)
 	w.h1DenseEAcc = make([]float64, 48)
-	w.h1 = make([]float64, c*4*48)
-	w.h1B = make([]float64, c*787*48)
-	w.h1D1 = make([]float64, c*48)
+	w.h1 = make([]float64, max(c*4, cv)*48)
+	w.h1B = make([]float64, max(c*787, cv)*48)
+	w.h1D1 = make([]float64, max(c, cv)*48)
 	w.h1D2 = make([]float64, c*48)
 	w.h1D3 = make([]float64, c*48)
 	w.h1Q = make([]float64, c*48)
 	w.h1E = make([]float64, c*48)
-	w.h2Dense = make([]float64, c*787*48)
-	w.h2DenseB = make([]float64, c*787*48)
+	w.h2Dense = make([]float64, max(c*787, cv)*48)
+	w.h2DenseB = make([]float64, max(c*787, cv)*48)
 	w.h2DenseQ = make([]float64, c*48)
 	w.h2DenseE = make([]float64, c*48)
 	w.h2DenseG = make([]float64, c*2304)
-	w.h2 = make([]float64, c*787*48)
-	w.h2B = make([]float64, c*787*48)
-	w.h2D1 = make([]float64, c*48)
+	w.h2 = make([]float64, max(c*787, cv)*48)
+	w.h2B = make([]float64, max(c*787, cv)*48)
+	w.h2D1 = make([]float64, max(c, cv)*48)
 	w.h2D2 = make([]float64, c*48)
 	w.h2D3 = make([]float64, c*48)
 	w.h2Q = make([]float64, c*48)
 	w.h2E = make([]float64, c*48)
 	w.h2G = make([]float64, c*2304)
-	w.h3Dense = make([]float64, c*787*32)
-	w.h3DenseB = make([]float64, c*787*32)
+	w.h3Dense = make([]float64, max(c*787, cv)*32)
+	w.h3DenseB = make([]float64, max(c*787, cv)*32)
 	w.h3DenseQ = make([]float64, c*32)
 	w.h3DenseE = make([]float64, c*32)
 	w.h3DenseG = make([]float64, c*1024)
-	w.h3 = make([]float64, c*3*32)
-	w.h3B = make([]float64, c*3*32)
-	w.h3D1 = make([]float64, c*32)
+	w.h3 = make([]float64, max(c*3, cv)*32)
+	w.h3B = make([]float64, max(c*3, cv)*32)
+	w.h3D1 = make([]float64, max(c, cv)*32)
 	w.h3D2 = make([]float64, c*32)
 	w.h3D3 = make([]float64, c*32)
-	w.phi = make([]float64, c*3*1)
-	w.phiB = make([]float64, c*3*1)
-	w.cols = make([]float64, c*0)
-	w.rd = make([]float64, c*784)
-	w.panel = make([]float64, 2304)
-	w.wtmp = make([]float64, 2304)
+	w.phi = make([]float64, max(c*3, cv)*1)
+	w.phiB = make([]float64, max(c*3, cv)*1)
+	w.cols = make([]float64, max(c*0, cv*0))
+	w.rd = make([]float64, max(c, cv)*784)
+	w.panel = make([]float64, 37632)
+	w.wtmp = make([]float64, 37632)
 	return w
 }
+
+var _ runtime.Chunker = (*Model)(nil)
 
 // Phi writes φ(x_b) to phi[b] for the B = len(x)/Dim inputs in x.
 // It panics on inconsistent lengths. It does not allocate.
@@ -329,8 +342,8 @@ func (m *Model) Phi(ws runtime.Workspace, phi, x []float64) {
 		panic("narrow: len(phi) != B")
 	}
 	clear(phi)
-	for b0 := 0; b0 < B; b0 += w.c {
-		nb := min(w.c, B-b0)
+	for b0 := 0; b0 < B; b0 += w.cv {
+		nb := min(w.cv, B-b0)
 		gi := 0
 		load(w.x, x[b0*Dim:], nb, gi, 1)
 		m.fwdValues(w, nb)
@@ -361,8 +374,8 @@ func (m *Model) Grad(ws runtime.Workspace, phi, grad, x []float64) {
 		clear(phi)
 	}
 	clear(grad)
-	for b0 := 0; b0 < B; b0 += w.c {
-		nb := min(w.c, B-b0)
+	for b0 := 0; b0 < B; b0 += w.cv {
+		nb := min(w.cv, B-b0)
 		gi := 0
 		load(w.x, x[b0*Dim:], nb, gi, 1)
 		m.fwdValues(w, nb)
@@ -686,7 +699,6 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 func (m *Model) fwdReverse(w *Workspace, nb int) {
 	h1DenseW := m.p[0:37632]     // h1.dense.W [48 784], narrow.maf:10:15
 	h1DenseB := m.p[37632:37680] // h1.dense.b [48], narrow.maf:10:15
-	h2DenseW := m.p[37680:39984] // h2.dense.W [48 48], narrow.maf:11:19
 	h2DenseB := m.p[39984:40032] // h2.dense.b [48], narrow.maf:11:19
 	h3DenseB := m.p[41568:41600] // h3.dense.b [32], narrow.maf:12:16
 	phiW := m.p[41600:41632]     // phi.W [1 32], narrow.maf:13:11
@@ -713,10 +725,10 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	// narrow.maf:11:19  h2.dense = W·h1 + b, W ∈ R^(48×48)  [J: forward Laplacian: per-sample GEMM J_b = Wᵀ_prev·diag(d_b)·Wᵀ into 784 tangent rows]
 	gemm.DgemmPacked(false, 3*nb, 1, rows(w.h1, 0, 3*nb, 48), 48, &m.h2DenseFwd, 0, rows(w.h2Dense, 0, 3*nb, 48), 48)
 	kern.AddBias(rows(w.h2Dense, 0, nb, 48), h2DenseB, nb, 48)
-	// J_b = Wᵀ_prev·diag(σ′_b)·Wᵀ (tangent-major), one GEMM per sample
+	// J_b = Wᵀ_prev·diag(σ′_b)·Wᵀ (tangent-major), one GEMM per sample with the packed Wᵀ
 	for b := 0; b < nb; b++ {
-		kern.ScaledPanel(w.panel, rows(w.h1D1, b, 1, 48), h2DenseW, 1, 48, 48)
-		blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(48, Dim, h1DenseW), mat(48, 48, w.panel), 0, mat(Dim, 48, rows(w.h2Dense, 3*nb+b*784, Dim, 48)))
+		kern.ScaleRows(w.panel, rows(w.h1D1, b, 1, 48), h1DenseW, 48, Dim)
+		gemm.DgemmPacked(true, Dim, 1, w.panel, Dim, &m.h2DenseFwd, 0, rows(w.h2Dense, 3*nb+b*784, Dim, 48), 48)
 	}
 	// narrow.maf:11:10  h2 = softplus(h2.dense)  [J: forward Laplacian: 784 tangent rows per sample, GEMM over the batch]
 	kern.RowsNorm2(w.h2DenseQ, rows(w.h2Dense, 3*nb, nb*784, 48), nb, 784, 48)

@@ -82,6 +82,9 @@ const (
 	// Chunk is the most samples processed at once; larger batches are split so that
 	// Jacobian buffers stay within the memory budget.
 	Chunk = 256
+	// ValueChunk is the most samples Phi and Grad process at once: without
+	// Jacobian rows they can take taller products.
+	ValueChunk = 256
 	// NumProbes is the number of Hutchinson probes per sample.
 	NumProbes        = 1
 	sizeH0Dense      = 128 // vec(128), resnet.maf:8:15
@@ -200,6 +203,7 @@ func (m *Model) Program() *ir.Program {
 type Workspace struct {
 	max            int       // MaxBatch
 	c              int       // samples per chunk
+	cv             int       // samples per chunk of Phi and Grad
 	deferGrad      bool      // see DeferGrad
 	x              []float64 // x rows: values, ℓ, 1 Jacobian rows per sample, tangents
 	xB             []float64 // cotangents of x
@@ -283,72 +287,81 @@ func (m *Model) FlushGrad(ws runtime.Workspace, dtheta []float64) {
 
 var _ runtime.GradDeferrer = (*Model)(nil)
 
-// NewWorkspace allocates the buffers for batches of up to maxBatch samples.
-// It is the only allocating call besides New.
+// NewWorkspace allocates the buffers for batches of up to maxBatch samples,
+// split into chunks of Chunk (ValueChunk for Phi and Grad) samples. It is the
+// only allocating call besides New.
 func (m *Model) NewWorkspace(maxBatch int) runtime.Workspace {
-	if maxBatch < 1 {
-		panic("resnet: NewWorkspace: maxBatch < 1")
+	return m.NewWorkspaceChunks(maxBatch, Chunk, ValueChunk)
+}
+
+// NewWorkspaceChunks is NewWorkspace with chunks of at most chunk samples
+// (valueChunk for Phi and Grad); see runtime.Chunker.
+func (m *Model) NewWorkspaceChunks(maxBatch, chunk, valueChunk int) runtime.Workspace {
+	if maxBatch < 1 || chunk < 1 || valueChunk < 1 {
+		panic("resnet: NewWorkspace: maxBatch, chunk and valueChunk must be positive")
 	}
-	c := min(maxBatch, Chunk)
-	w := &Workspace{max: maxBatch, c: c}
-	w.x = make([]float64, c*4*64)
-	w.xB = make([]float64, c*4*64)
+	c, cv := min(maxBatch, chunk), min(maxBatch, valueChunk)
+	w := &Workspace{max: maxBatch, c: c, cv: cv}
+	w.x = make([]float64, max(c*4, cv)*64)
+	w.xB = make([]float64, max(c*4, cv)*64)
 	w.xQ = make([]float64, c*64)
-	w.h0Dense = make([]float64, c*4*128)
-	w.h0DenseB = make([]float64, c*67*128)
+	w.h0Dense = make([]float64, max(c*4, cv)*128)
+	w.h0DenseB = make([]float64, max(c*67, cv)*128)
 	w.h0DenseQ = make([]float64, c*128)
 	w.h0DenseE = make([]float64, c*128)
 	w.h0DenseEAcc = make([]float64, 128)
-	w.h0 = make([]float64, c*67*128)
-	w.h0B = make([]float64, c*67*128)
-	w.h0D1 = make([]float64, c*128)
+	w.h0 = make([]float64, max(c*67, cv)*128)
+	w.h0B = make([]float64, max(c*67, cv)*128)
+	w.h0D1 = make([]float64, max(c, cv)*128)
 	w.h0D2 = make([]float64, c*128)
 	w.h0D3 = make([]float64, c*128)
 	w.h0Q = make([]float64, c*128)
 	w.h0E = make([]float64, c*128)
-	w.h1Dense = make([]float64, c*67*128)
-	w.h1DenseB = make([]float64, c*67*128)
+	w.h1Dense = make([]float64, max(c*67, cv)*128)
+	w.h1DenseB = make([]float64, max(c*67, cv)*128)
 	w.h1DenseQ = make([]float64, c*128)
 	w.h1DenseE = make([]float64, c*128)
-	w.h1Tanh = make([]float64, c*67*128)
-	w.h1TanhB = make([]float64, c*67*128)
-	w.h1TanhD1 = make([]float64, c*128)
+	w.h1Tanh = make([]float64, max(c*67, cv)*128)
+	w.h1TanhB = make([]float64, max(c*67, cv)*128)
+	w.h1TanhD1 = make([]float64, max(c, cv)*128)
 	w.h1TanhD2 = make([]float64, c*128)
 	w.h1TanhD3 = make([]float64, c*128)
 	w.h1TanhQ = make([]float64, c*128)
 	w.h1TanhE = make([]float64, c*128)
-	w.h1 = make([]float64, c*67*128)
-	w.h1B = make([]float64, c*67*128)
+	w.h1 = make([]float64, max(c*67, cv)*128)
+	w.h1B = make([]float64, max(c*67, cv)*128)
 	w.h1Q = make([]float64, c*128)
 	w.h1E = make([]float64, c*128)
-	w.h2Dense = make([]float64, c*67*128)
-	w.h2DenseB = make([]float64, c*67*128)
+	w.h2Dense = make([]float64, max(c*67, cv)*128)
+	w.h2DenseB = make([]float64, max(c*67, cv)*128)
 	w.h2DenseQ = make([]float64, c*128)
 	w.h2DenseE = make([]float64, c*128)
-	w.h2Swish = make([]float64, c*3*128)
-	w.h2SwishB = make([]float64, c*3*128)
-	w.h2SwishD1 = make([]float64, c*128)
+	w.h2Swish = make([]float64, max(c*3, cv)*128)
+	w.h2SwishB = make([]float64, max(c*3, cv)*128)
+	w.h2SwishD1 = make([]float64, max(c, cv)*128)
 	w.h2SwishD2 = make([]float64, c*128)
 	w.h2SwishD3 = make([]float64, c*128)
-	w.h2 = make([]float64, c*3*128)
-	w.h2B = make([]float64, c*3*128)
-	w.phiDense = make([]float64, c*3*1)
-	w.phiDenseB = make([]float64, c*3*1)
-	w.phiQuadratic = make([]float64, c*3*64)
-	w.phiQuadraticB = make([]float64, c*3*64)
-	w.phiQuadraticD1 = make([]float64, c*64)
+	w.h2 = make([]float64, max(c*3, cv)*128)
+	w.h2B = make([]float64, max(c*3, cv)*128)
+	w.phiDense = make([]float64, max(c*3, cv)*1)
+	w.phiDenseB = make([]float64, max(c*3, cv)*1)
+	w.phiQuadratic = make([]float64, max(c*3, cv)*64)
+	w.phiQuadraticB = make([]float64, max(c*3, cv)*64)
+	w.phiQuadraticD1 = make([]float64, max(c, cv)*64)
 	w.phiQuadraticD2 = make([]float64, c*64)
 	w.phiQuadraticD3 = make([]float64, c*64)
-	w.phiSum = make([]float64, c*3*1)
-	w.phiSumB = make([]float64, c*3*1)
-	w.phiScale = make([]float64, c*3*1)
-	w.phiScaleB = make([]float64, c*3*1)
-	w.phi = make([]float64, c*3*1)
-	w.phiB = make([]float64, c*3*1)
-	w.cols = make([]float64, c*0)
-	w.rd = make([]float64, c*128)
+	w.phiSum = make([]float64, max(c*3, cv)*1)
+	w.phiSumB = make([]float64, max(c*3, cv)*1)
+	w.phiScale = make([]float64, max(c*3, cv)*1)
+	w.phiScaleB = make([]float64, max(c*3, cv)*1)
+	w.phi = make([]float64, max(c*3, cv)*1)
+	w.phiB = make([]float64, max(c*3, cv)*1)
+	w.cols = make([]float64, max(c*0, cv*0))
+	w.rd = make([]float64, max(c, cv)*128)
 	return w
 }
+
+var _ runtime.Chunker = (*Model)(nil)
 
 // Phi writes φ(x_b) to phi[b] for the B = len(x)/Dim inputs in x.
 // It panics on inconsistent lengths. It does not allocate.
@@ -365,8 +378,8 @@ func (m *Model) Phi(ws runtime.Workspace, phi, x []float64) {
 		panic("resnet: len(phi) != B")
 	}
 	clear(phi)
-	for b0 := 0; b0 < B; b0 += w.c {
-		nb := min(w.c, B-b0)
+	for b0 := 0; b0 < B; b0 += w.cv {
+		nb := min(w.cv, B-b0)
 		gi := 0
 		load(w.x, x[b0*Dim:], nb, gi, 1)
 		m.fwdValues(w, nb)
@@ -397,8 +410,8 @@ func (m *Model) Grad(ws runtime.Workspace, phi, grad, x []float64) {
 		clear(phi)
 	}
 	clear(grad)
-	for b0 := 0; b0 < B; b0 += w.c {
-		nb := min(w.c, B-b0)
+	for b0 := 0; b0 < B; b0 += w.cv {
+		nb := min(w.cv, B-b0)
 		gi := 0
 		load(w.x, x[b0*Dim:], nb, gi, 1)
 		m.fwdValues(w, nb)

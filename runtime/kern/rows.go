@@ -172,6 +172,18 @@ func ScaledPanel[T Float](P, d, W []T, nb, nin, nout int) {
 	}
 }
 
+// ScaleRows writes diag(d)·M to P for the n×D matrix M: P[j,k] = d[j]·M[j,k].
+func ScaleRows[T Float](P, d, M []T, n, D int) {
+	_ = P[n*D-1]
+	_ = M[n*D-1]
+	for j, dj := range d[:n] {
+		src, dst := M[j*D:j*D+D], P[j*D:j*D+D]
+		for k, v := range src {
+			dst[k] = dj * v
+		}
+	}
+}
+
 // AccumCols adds the column sums Σ_b e[b,j] of the nb×n matrix e to acc
 // (float64, whatever the kernels' precision).
 func AccumCols[T Float](acc []float64, e []T, nb, n int) {

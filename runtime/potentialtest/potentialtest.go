@@ -347,15 +347,23 @@ func checkDirectional(t *testing.T, name string, m runtime.Potential, rng *rand.
 // of single-sample calls.
 func checkBatch(t *testing.T, m runtime.Potential, rng *rand.Rand) {
 	D, P := m.Dim(), m.NumParams()
-	type chunker interface{ MaxBatch() int }
 	ws1 := m.NewWorkspace(1)
-	B := 3
-	wsB := m.NewWorkspace(B)
+	// Five samples in chunks of two: three chunks, the last one short.
+	B := 5
+	ch, ok := m.(runtime.Chunker)
+	if !ok {
+		t.Fatalf("%T does not implement runtime.Chunker", m)
+	}
+	wsB := ch.NewWorkspaceChunks(B, 2, 2)
 	x := randVec(rng, B*D, 1)
 	u := randVec(rng, B*D, 1)
 	c, s := randVec(rng, B, 1), randVec(rng, B, 1)
 	phi, grad, lap := make([]float64, B), make([]float64, B*D), make([]float64, B)
 	m.Laplacian(wsB, phi, grad, lap, x)
+	// The value-only methods chunk on their own.
+	phiV, gradV, phiP := make([]float64, B), make([]float64, B*D), make([]float64, B)
+	m.Grad(wsB, phiV, gradV, x)
+	m.Phi(wsB, phiP, x)
 	dx, dth := make([]float64, B*D), make([]float64, P)
 	m.Reverse(wsB, dx, dth, x, c, u, s)
 	dth1 := make([]float64, P)
@@ -368,6 +376,14 @@ func checkBatch(t *testing.T, m runtime.Potential, rng *rand.Rand) {
 		m.Laplacian(ws1, p1, g1, l1, x[b*D:(b+1)*D])
 		if !scalar.EqualWithinAbsOrRel(phi[b], p1[0], tol, tol) || !scalar.EqualWithinAbsOrRel(lap[b], l1[0], tol, tol) {
 			t.Fatalf("batch sample %d: (φ, Δφ) = (%v, %v), alone (%v, %v)", b, phi[b], lap[b], p1[0], l1[0])
+		}
+		if !scalar.EqualWithinAbsOrRel(phiV[b], p1[0], tol, tol) || !scalar.EqualWithinAbsOrRel(phiP[b], p1[0], tol, tol) {
+			t.Fatalf("batch sample %d: φ from Grad %v and Phi %v, alone %v", b, phiV[b], phiP[b], p1[0])
+		}
+		for i := 0; i < D; i++ {
+			if !scalar.EqualWithinAbsOrRel(gradV[b*D+i], g1[i], tol, tol) {
+				t.Fatalf("batch sample %d: ∇φ from Grad differs from a single-sample call at %d: %v vs %v", b, i, gradV[b*D+i], g1[i])
+			}
 		}
 		d1 := make([]float64, D)
 		m.Reverse(ws1, d1, dth1, x[b*D:(b+1)*D], c[b:b+1], u[b*D:(b+1)*D], s[b:b+1])

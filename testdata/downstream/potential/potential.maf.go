@@ -74,6 +74,9 @@ const (
 	// Chunk is the most samples processed at once; larger batches are split so that
 	// Jacobian buffers stay within the memory budget.
 	Chunk = 256
+	// ValueChunk is the most samples Phi and Grad process at once: without
+	// Jacobian rows they can take taller products.
+	ValueChunk = 256
 	// NumProbes is the number of Hutchinson probes per sample.
 	NumProbes        = 1
 	sizeH0Dense      = 32 // vec(32), model.maf:8:19
@@ -183,6 +186,7 @@ func (m *Model) Program() *ir.Program {
 type Workspace struct {
 	max            int       // MaxBatch
 	c              int       // samples per chunk
+	cv             int       // samples per chunk of Phi and Grad
 	deferGrad      bool      // see DeferGrad
 	x              []float64 // x rows: values, ℓ, 1 Jacobian rows per sample, tangents
 	xB             []float64 // cotangents of x
@@ -253,59 +257,68 @@ func (m *Model) FlushGrad(ws runtime.Workspace, dtheta []float64) {
 
 var _ runtime.GradDeferrer = (*Model)(nil)
 
-// NewWorkspace allocates the buffers for batches of up to maxBatch samples.
-// It is the only allocating call besides New.
+// NewWorkspace allocates the buffers for batches of up to maxBatch samples,
+// split into chunks of Chunk (ValueChunk for Phi and Grad) samples. It is the
+// only allocating call besides New.
 func (m *Model) NewWorkspace(maxBatch int) runtime.Workspace {
-	if maxBatch < 1 {
-		panic("potential: NewWorkspace: maxBatch < 1")
+	return m.NewWorkspaceChunks(maxBatch, Chunk, ValueChunk)
+}
+
+// NewWorkspaceChunks is NewWorkspace with chunks of at most chunk samples
+// (valueChunk for Phi and Grad); see runtime.Chunker.
+func (m *Model) NewWorkspaceChunks(maxBatch, chunk, valueChunk int) runtime.Workspace {
+	if maxBatch < 1 || chunk < 1 || valueChunk < 1 {
+		panic("potential: NewWorkspace: maxBatch, chunk and valueChunk must be positive")
 	}
-	c := min(maxBatch, Chunk)
-	w := &Workspace{max: maxBatch, c: c}
-	w.x = make([]float64, c*4*8)
-	w.xB = make([]float64, c*4*8)
+	c, cv := min(maxBatch, chunk), min(maxBatch, valueChunk)
+	w := &Workspace{max: maxBatch, c: c, cv: cv}
+	w.x = make([]float64, max(c*4, cv)*8)
+	w.xB = make([]float64, max(c*4, cv)*8)
 	w.xQ = make([]float64, c*8)
-	w.h0Dense = make([]float64, c*4*32)
-	w.h0DenseB = make([]float64, c*11*32)
+	w.h0Dense = make([]float64, max(c*4, cv)*32)
+	w.h0DenseB = make([]float64, max(c*11, cv)*32)
 	w.h0DenseQ = make([]float64, c*32)
 	w.h0DenseE = make([]float64, c*32)
 	w.h0DenseEAcc = make([]float64, 32)
-	w.h0 = make([]float64, c*4*32)
-	w.h0B = make([]float64, c*11*32)
-	w.h0D1 = make([]float64, c*32)
+	w.h0 = make([]float64, max(c*4, cv)*32)
+	w.h0B = make([]float64, max(c*11, cv)*32)
+	w.h0D1 = make([]float64, max(c, cv)*32)
 	w.h0D2 = make([]float64, c*32)
 	w.h0D3 = make([]float64, c*32)
 	w.h0Q = make([]float64, c*32)
 	w.h0E = make([]float64, c*32)
-	w.h1Dense = make([]float64, c*11*32)
-	w.h1DenseB = make([]float64, c*11*32)
+	w.h1Dense = make([]float64, max(c*11, cv)*32)
+	w.h1DenseB = make([]float64, max(c*11, cv)*32)
 	w.h1DenseQ = make([]float64, c*32)
 	w.h1DenseE = make([]float64, c*32)
-	w.h1Tanh = make([]float64, c*3*32)
-	w.h1TanhB = make([]float64, c*3*32)
-	w.h1TanhD1 = make([]float64, c*32)
+	w.h1Tanh = make([]float64, max(c*3, cv)*32)
+	w.h1TanhB = make([]float64, max(c*3, cv)*32)
+	w.h1TanhD1 = make([]float64, max(c, cv)*32)
 	w.h1TanhD2 = make([]float64, c*32)
 	w.h1TanhD3 = make([]float64, c*32)
-	w.h1 = make([]float64, c*3*32)
-	w.h1B = make([]float64, c*3*32)
-	w.phiDense = make([]float64, c*3*1)
-	w.phiDenseB = make([]float64, c*3*1)
-	w.phiQuadratic = make([]float64, c*3*8)
-	w.phiQuadraticB = make([]float64, c*3*8)
-	w.phiQuadraticD1 = make([]float64, c*8)
+	w.h1 = make([]float64, max(c*3, cv)*32)
+	w.h1B = make([]float64, max(c*3, cv)*32)
+	w.phiDense = make([]float64, max(c*3, cv)*1)
+	w.phiDenseB = make([]float64, max(c*3, cv)*1)
+	w.phiQuadratic = make([]float64, max(c*3, cv)*8)
+	w.phiQuadraticB = make([]float64, max(c*3, cv)*8)
+	w.phiQuadraticD1 = make([]float64, max(c, cv)*8)
 	w.phiQuadraticD2 = make([]float64, c*8)
 	w.phiQuadraticD3 = make([]float64, c*8)
-	w.phiSum = make([]float64, c*3*1)
-	w.phiSumB = make([]float64, c*3*1)
-	w.phiScale = make([]float64, c*3*1)
-	w.phiScaleB = make([]float64, c*3*1)
-	w.phi = make([]float64, c*3*1)
-	w.phiB = make([]float64, c*3*1)
-	w.cols = make([]float64, c*0)
-	w.rd = make([]float64, c*32)
+	w.phiSum = make([]float64, max(c*3, cv)*1)
+	w.phiSumB = make([]float64, max(c*3, cv)*1)
+	w.phiScale = make([]float64, max(c*3, cv)*1)
+	w.phiScaleB = make([]float64, max(c*3, cv)*1)
+	w.phi = make([]float64, max(c*3, cv)*1)
+	w.phiB = make([]float64, max(c*3, cv)*1)
+	w.cols = make([]float64, max(c*0, cv*0))
+	w.rd = make([]float64, max(c, cv)*32)
 	w.panel = make([]float64, 1024)
 	w.wtmp = make([]float64, 1024)
 	return w
 }
+
+var _ runtime.Chunker = (*Model)(nil)
 
 // Phi writes φ(x_b) to phi[b] for the B = len(x)/Dim inputs in x.
 // It panics on inconsistent lengths. It does not allocate.
@@ -322,8 +335,8 @@ func (m *Model) Phi(ws runtime.Workspace, phi, x []float64) {
 		panic("potential: len(phi) != B")
 	}
 	clear(phi)
-	for b0 := 0; b0 < B; b0 += w.c {
-		nb := min(w.c, B-b0)
+	for b0 := 0; b0 < B; b0 += w.cv {
+		nb := min(w.cv, B-b0)
 		gi := 0
 		load(w.x, x[b0*Dim:], nb, gi, 1)
 		m.fwdValues(w, nb)
@@ -354,8 +367,8 @@ func (m *Model) Grad(ws runtime.Workspace, phi, grad, x []float64) {
 		clear(phi)
 	}
 	clear(grad)
-	for b0 := 0; b0 < B; b0 += w.c {
-		nb := min(w.c, B-b0)
+	for b0 := 0; b0 < B; b0 += w.cv {
+		nb := min(w.cv, B-b0)
 		gi := 0
 		load(w.x, x[b0*Dim:], nb, gi, 1)
 		m.fwdValues(w, nb)
@@ -629,7 +642,6 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	h0DenseW := m.p[0:256]      // h0.dense.W [32 8], model.maf:8:19
 	h0DenseB := m.p[256:288]    // h0.dense.b [32], model.maf:8:19
-	h1DenseW := m.p[288:1312]   // h1.dense.W [32 32], model.maf:9:20
 	h1DenseB := m.p[1312:1344]  // h1.dense.b [32], model.maf:9:20
 	phiDenseW := m.p[1344:1376] // phi.dense.W [1 32], model.maf:10:11
 	// model.maf:8:19  h0.dense = W·x + b, W ∈ R^(32×8)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
@@ -653,10 +665,10 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	// model.maf:9:20  h1.dense = W·h0 + b, W ∈ R^(32×32)  [J: forward Laplacian: per-sample GEMM J_b = Wᵀ_prev·diag(d_b)·Wᵀ into 8 tangent rows]
 	gemm.DgemmPacked(false, 2*nb, 1, rows(w.h0, 0, 2*nb, 32), 32, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, 2*nb, 32), 32)
 	kern.AddBias(rows(w.h1Dense, 0, nb, 32), h1DenseB, nb, 32)
-	// J_b = Wᵀ_prev·diag(σ′_b)·Wᵀ (tangent-major), one GEMM per sample
+	// J_b = Wᵀ_prev·diag(σ′_b)·Wᵀ (tangent-major), one GEMM per sample with the packed Wᵀ
 	for b := 0; b < nb; b++ {
-		kern.ScaledPanel(w.panel, rows(w.h0D1, b, 1, 32), h1DenseW, 1, 32, 32)
-		blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(32, Dim, h0DenseW), mat(32, 32, w.panel), 0, mat(Dim, 32, rows(w.h1Dense, 2*nb+b*8, Dim, 32)))
+		kern.ScaleRows(w.panel, rows(w.h0D1, b, 1, 32), h0DenseW, 32, Dim)
+		gemm.DgemmPacked(true, Dim, 1, w.panel, Dim, &m.h1DenseFwd, 0, rows(w.h1Dense, 2*nb+b*8, Dim, 32), 32)
 	}
 	// model.maf:9:15  h1.tanh = tanh(h1.dense)
 	kern.RowsNorm2(w.h1DenseQ, rows(w.h1Dense, 2*nb, nb*8, 32), nb, 8, 32)
@@ -759,7 +771,6 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 func (m *Model) fwdReverse(w *Workspace, nb int) {
 	h0DenseW := m.p[0:256]      // h0.dense.W [32 8], model.maf:8:19
 	h0DenseB := m.p[256:288]    // h0.dense.b [32], model.maf:8:19
-	h1DenseW := m.p[288:1312]   // h1.dense.W [32 32], model.maf:9:20
 	h1DenseB := m.p[1312:1344]  // h1.dense.b [32], model.maf:9:20
 	phiDenseW := m.p[1344:1376] // phi.dense.W [1 32], model.maf:10:11
 	// model.maf:8:19  h0.dense = W·x + b, W ∈ R^(32×8)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
@@ -785,10 +796,10 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	// model.maf:9:20  h1.dense = W·h0 + b, W ∈ R^(32×32)  [J: forward Laplacian: per-sample GEMM J_b = Wᵀ_prev·diag(d_b)·Wᵀ into 8 tangent rows]
 	gemm.DgemmPacked(false, 3*nb, 1, rows(w.h0, 0, 3*nb, 32), 32, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, 3*nb, 32), 32)
 	kern.AddBias(rows(w.h1Dense, 0, nb, 32), h1DenseB, nb, 32)
-	// J_b = Wᵀ_prev·diag(σ′_b)·Wᵀ (tangent-major), one GEMM per sample
+	// J_b = Wᵀ_prev·diag(σ′_b)·Wᵀ (tangent-major), one GEMM per sample with the packed Wᵀ
 	for b := 0; b < nb; b++ {
-		kern.ScaledPanel(w.panel, rows(w.h0D1, b, 1, 32), h1DenseW, 1, 32, 32)
-		blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(32, Dim, h0DenseW), mat(32, 32, w.panel), 0, mat(Dim, 32, rows(w.h1Dense, 3*nb+b*8, Dim, 32)))
+		kern.ScaleRows(w.panel, rows(w.h0D1, b, 1, 32), h0DenseW, 32, Dim)
+		gemm.DgemmPacked(true, Dim, 1, w.panel, Dim, &m.h1DenseFwd, 0, rows(w.h1Dense, 3*nb+b*8, Dim, 32), 32)
 	}
 	// model.maf:9:15  h1.tanh = tanh(h1.dense)
 	kern.RowsNorm2(w.h1DenseQ, rows(w.h1Dense, 3*nb, nb*8, 32), nb, 8, 32)
