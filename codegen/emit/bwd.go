@@ -46,8 +46,11 @@ func (g *gen) transpose(pl *plan.Plan, n *plan.Node, segs []int) []jen.Code {
 			c := r.cnt.expr(W)
 			out = append(out, jen.Block(
 				raw("a, y := %s, %s", rows("w."+g.names[in.ID]+"B", r.dstOff.expr(W), c, n.Size), rows(nB, r.srcOff.expr(W), c, n.Size)),
-				raw("d := w.%sD1", g.names[n.ID]),
-				jen.For(raw("k := range a")).Block(raw("a[k] += d[k%%(nb*%d)] * y[k]", n.Size))))
+				raw("d := w.%sD1[:nb*%d]", g.names[n.ID], n.Size),
+				jen.Comment("σ′ of the value rows scales every block of nb rows"),
+				jen.For(raw("off := 0; off < len(a); off += len(d)")).Block(
+					raw("ao, yo := a[off:off+len(d)], y[off:off+len(d)]"),
+					jen.For(raw("k, dk := range d")).Block(raw("ao[k] += dk * yo[k]")))))
 		}
 	case ir.OpDense:
 		for _, r := range g.runs(segs, n.JBRows, in.JBRows) {

@@ -929,9 +929,13 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 	// chain64.maf:8:15  phi.lncosh = lncosh(phi.conv)  (backpropagation)
 	{
 		a, y := rows(w.phiConvB, 0, nb, 64), rows(w.phiLncoshB, 0, nb, 64)
-		d := w.phiLncoshD1
-		for k := range a {
-			a[k] += d[k%(nb*64)] * y[k]
+		d := w.phiLncoshD1[:nb*64]
+		// σ′ of the value rows scales every block of nb rows
+		for off := 0; off < len(a); off += len(d) {
+			ao, yo := a[off:off+len(d)], y[off:off+len(d)]
+			for k, dk := range d {
+				ao[k] += dk * yo[k]
+			}
 		}
 	}
 	// chain64.maf:8:22  phi.conv = conv3x1(h) + b, periodic, 4→1 channels  (backpropagation)
@@ -940,9 +944,13 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 	// chain64.maf:7:9  h = tanh(h.conv)  (backpropagation)
 	{
 		a, y := rows(w.hConvB, 0, nb, 256), rows(w.hB, 0, nb, 256)
-		d := w.hD1
-		for k := range a {
-			a[k] += d[k%(nb*256)] * y[k]
+		d := w.hD1[:nb*256]
+		// σ′ of the value rows scales every block of nb rows
+		for off := 0; off < len(a); off += len(d) {
+			ao, yo := a[off:off+len(d)], y[off:off+len(d)]
+			for k, dk := range d {
+				ao[k] += dk * yo[k]
+			}
 		}
 	}
 	// chain64.maf:7:14  h.conv = conv5x1(s) + b, periodic, 1→4 channels  (backpropagation)

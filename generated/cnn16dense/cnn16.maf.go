@@ -976,9 +976,13 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 	// cnn16.maf:11:10  h2 = softplus(h2.conv)  (backpropagation)
 	{
 		a, y := rows(w.h2ConvB, 0, nb, 2048), rows(w.h2B, 0, nb, 2048)
-		d := w.h2D1
-		for k := range a {
-			a[k] += d[k%(nb*2048)] * y[k]
+		d := w.h2D1[:nb*2048]
+		// σ′ of the value rows scales every block of nb rows
+		for off := 0; off < len(a); off += len(d) {
+			ao, yo := a[off:off+len(d)], y[off:off+len(d)]
+			for k, dk := range d {
+				ao[k] += dk * yo[k]
+			}
 		}
 	}
 	// cnn16.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 8→8 channels  (backpropagation)
@@ -987,9 +991,13 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 	// cnn16.maf:10:10  h1 = lncosh(h1.conv)  (backpropagation)
 	{
 		a, y := rows(w.h1ConvB, 0, nb, 2048), rows(w.h1B, 0, nb, 2048)
-		d := w.h1D1
-		for k := range a {
-			a[k] += d[k%(nb*2048)] * y[k]
+		d := w.h1D1[:nb*2048]
+		// σ′ of the value rows scales every block of nb rows
+		for off := 0; off < len(a); off += len(d) {
+			ao, yo := a[off:off+len(d)], y[off:off+len(d)]
+			for k, dk := range d {
+				ao[k] += dk * yo[k]
+			}
 		}
 	}
 	// cnn16.maf:10:17  h1.conv = conv3x3(s), periodic, 1→8 channels  (backpropagation)

@@ -797,9 +797,13 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 	// deepmlp.maf:10:10  h2 = softplus(h2.dense)  (backpropagation)
 	{
 		a, y := rows(w.h2DenseB, 0, nb, 1024), rows(w.h2B, 0, nb, 1024)
-		d := w.h2D1
-		for k := range a {
-			a[k] += d[k%(nb*1024)] * y[k]
+		d := w.h2D1[:nb*1024]
+		// σ′ of the value rows scales every block of nb rows
+		for off := 0; off < len(a); off += len(d) {
+			ao, yo := a[off:off+len(d)], y[off:off+len(d)]
+			for k, dk := range d {
+				ao[k] += dk * yo[k]
+			}
 		}
 	}
 	// deepmlp.maf:10:19  h2.dense = W·h1 + b, W ∈ R^(1024×1024)  (backpropagation)
@@ -807,9 +811,13 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 	// deepmlp.maf:9:10  h1 = softplus(h1.dense)  (backpropagation)
 	{
 		a, y := rows(w.h1DenseB, 0, nb, 1024), rows(w.h1B, 0, nb, 1024)
-		d := w.h1D1
-		for k := range a {
-			a[k] += d[k%(nb*1024)] * y[k]
+		d := w.h1D1[:nb*1024]
+		// σ′ of the value rows scales every block of nb rows
+		for off := 0; off < len(a); off += len(d) {
+			ao, yo := a[off:off+len(d)], y[off:off+len(d)]
+			for k, dk := range d {
+				ao[k] += dk * yo[k]
+			}
 		}
 	}
 	// deepmlp.maf:9:19  h1.dense = W·x + b, W ∈ R^(1024×784)  (backpropagation)

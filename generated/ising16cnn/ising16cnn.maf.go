@@ -1400,9 +1400,13 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 	// ising16_cnn.maf:13:50  phi.quadratic = quadratic(s)  (backpropagation)
 	{
 		a, y := rows(w.sB, 0, nb, 256), rows(w.phiQuadraticB, 0, nb, 256)
-		d := w.phiQuadraticD1
-		for k := range a {
-			a[k] += d[k%(nb*256)] * y[k]
+		d := w.phiQuadraticD1[:nb*256]
+		// σ′ of the value rows scales every block of nb rows
+		for off := 0; off < len(a); off += len(d) {
+			ao, yo := a[off:off+len(d)], y[off:off+len(d)]
+			for k, dk := range d {
+				ao[k] += dk * yo[k]
+			}
 		}
 	}
 	// ising16_cnn.maf:13:11  phi.dense = W·g, W ∈ R^(1×16)  (backpropagation)
@@ -1421,9 +1425,13 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 	// ising16_cnn.maf:11:10  h2 = softplus(h2.conv)  (backpropagation)
 	{
 		a, y := rows(w.h2ConvB, 0, nb, 4096), rows(w.h2B, 0, nb, 4096)
-		d := w.h2D1
-		for k := range a {
-			a[k] += d[k%(nb*4096)] * y[k]
+		d := w.h2D1[:nb*4096]
+		// σ′ of the value rows scales every block of nb rows
+		for off := 0; off < len(a); off += len(d) {
+			ao, yo := a[off:off+len(d)], y[off:off+len(d)]
+			for k, dk := range d {
+				ao[k] += dk * yo[k]
+			}
 		}
 	}
 	// ising16_cnn.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels  (backpropagation)
@@ -1432,9 +1440,13 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 	// ising16_cnn.maf:10:10  h1 = lncosh(h1.conv)  (backpropagation)
 	{
 		a, y := rows(w.h1ConvB, 0, nb, 4096), rows(w.h1B, 0, nb, 4096)
-		d := w.h1D1
-		for k := range a {
-			a[k] += d[k%(nb*4096)] * y[k]
+		d := w.h1D1[:nb*4096]
+		// σ′ of the value rows scales every block of nb rows
+		for off := 0; off < len(a); off += len(d) {
+			ao, yo := a[off:off+len(d)], y[off:off+len(d)]
+			for k, dk := range d {
+				ao[k] += dk * yo[k]
+			}
 		}
 	}
 	// ising16_cnn.maf:10:17  h1.conv = conv5x5(s), periodic, 1→16 channels  (backpropagation)

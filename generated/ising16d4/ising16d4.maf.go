@@ -655,9 +655,13 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 	// ising16_d4.maf:9:9  h = lncosh(h.dense)  (backpropagation)
 	{
 		a, y := rows(w.hDenseB, 0, nb, 512), rows(w.hB, 0, nb, 512)
-		d := w.hD1
-		for k := range a {
-			a[k] += d[k%(nb*512)] * y[k]
+		d := w.hD1[:nb*512]
+		// σ′ of the value rows scales every block of nb rows
+		for off := 0; off < len(a); off += len(d) {
+			ao, yo := a[off:off+len(d)], y[off:off+len(d)]
+			for k, dk := range d {
+				ao[k] += dk * yo[k]
+			}
 		}
 	}
 	// ising16_d4.maf:9:16  h.dense = W·s, W ∈ R^(512×256)  (backpropagation)

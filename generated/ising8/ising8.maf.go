@@ -639,9 +639,13 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 	// ising8.maf:11:9  h = lncosh(h.dense)  (backpropagation)
 	{
 		a, y := rows(w.hDenseB, 0, nb, 256), rows(w.hB, 0, nb, 256)
-		d := w.hD1
-		for k := range a {
-			a[k] += d[k%(nb*256)] * y[k]
+		d := w.hD1[:nb*256]
+		// σ′ of the value rows scales every block of nb rows
+		for off := 0; off < len(a); off += len(d) {
+			ao, yo := a[off:off+len(d)], y[off:off+len(d)]
+			for k, dk := range d {
+				ao[k] += dk * yo[k]
+			}
 		}
 	}
 	// ising8.maf:11:16  h.dense = W·x, W ∈ R^(256×64)  (backpropagation)

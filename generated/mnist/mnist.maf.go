@@ -653,9 +653,13 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 	// mnist.maf:11:9  h = softplus(h.dense)  (backpropagation)
 	{
 		a, y := rows(w.hDenseB, 0, nb, 1024), rows(w.hB, 0, nb, 1024)
-		d := w.hD1
-		for k := range a {
-			a[k] += d[k%(nb*1024)] * y[k]
+		d := w.hD1[:nb*1024]
+		// σ′ of the value rows scales every block of nb rows
+		for off := 0; off < len(a); off += len(d) {
+			ao, yo := a[off:off+len(d)], y[off:off+len(d)]
+			for k, dk := range d {
+				ao[k] += dk * yo[k]
+			}
 		}
 	}
 	// mnist.maf:11:18  h.dense = W·x + b, W ∈ R^(1024×784)  (backpropagation)

@@ -948,9 +948,13 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 	// narrow.maf:12:10  h3 = swish(h3.dense)  (backpropagation)
 	{
 		a, y := rows(w.h3DenseB, 0, nb, 32), rows(w.h3B, 0, nb, 32)
-		d := w.h3D1
-		for k := range a {
-			a[k] += d[k%(nb*32)] * y[k]
+		d := w.h3D1[:nb*32]
+		// σ′ of the value rows scales every block of nb rows
+		for off := 0; off < len(a); off += len(d) {
+			ao, yo := a[off:off+len(d)], y[off:off+len(d)]
+			for k, dk := range d {
+				ao[k] += dk * yo[k]
+			}
 		}
 	}
 	// narrow.maf:12:16  h3.dense = W·h2 + b, W ∈ R^(32×48)  (backpropagation)
@@ -958,9 +962,13 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 	// narrow.maf:11:10  h2 = softplus(h2.dense)  (backpropagation)
 	{
 		a, y := rows(w.h2DenseB, 0, nb, 48), rows(w.h2B, 0, nb, 48)
-		d := w.h2D1
-		for k := range a {
-			a[k] += d[k%(nb*48)] * y[k]
+		d := w.h2D1[:nb*48]
+		// σ′ of the value rows scales every block of nb rows
+		for off := 0; off < len(a); off += len(d) {
+			ao, yo := a[off:off+len(d)], y[off:off+len(d)]
+			for k, dk := range d {
+				ao[k] += dk * yo[k]
+			}
 		}
 	}
 	// narrow.maf:11:19  h2.dense = W·h1 + b, W ∈ R^(48×48)  (backpropagation)
@@ -968,9 +976,13 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 	// narrow.maf:10:10  h1 = tanh(h1.dense)  (backpropagation)
 	{
 		a, y := rows(w.h1DenseB, 0, nb, 48), rows(w.h1B, 0, nb, 48)
-		d := w.h1D1
-		for k := range a {
-			a[k] += d[k%(nb*48)] * y[k]
+		d := w.h1D1[:nb*48]
+		// σ′ of the value rows scales every block of nb rows
+		for off := 0; off < len(a); off += len(d) {
+			ao, yo := a[off:off+len(d)], y[off:off+len(d)]
+			for k, dk := range d {
+				ao[k] += dk * yo[k]
+			}
 		}
 	}
 	// narrow.maf:10:15  h1.dense = W·x + b, W ∈ R^(48×784)  (backpropagation)

@@ -1505,9 +1505,13 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 	// resnet.maf:11:50  phi.quadratic = quadratic(x)  (backpropagation)
 	{
 		a, y := rows(w.xB, 0, nb, 64), rows(w.phiQuadraticB, 0, nb, 64)
-		d := w.phiQuadraticD1
-		for k := range a {
-			a[k] += d[k%(nb*64)] * y[k]
+		d := w.phiQuadraticD1[:nb*64]
+		// σ′ of the value rows scales every block of nb rows
+		for off := 0; off < len(a); off += len(d) {
+			ao, yo := a[off:off+len(d)], y[off:off+len(d)]
+			for k, dk := range d {
+				ao[k] += dk * yo[k]
+			}
 		}
 	}
 	// resnet.maf:11:11  phi.dense = W·h2, W ∈ R^(1×128)  (backpropagation)
@@ -1528,9 +1532,13 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 	// resnet.maf:10:15  h2.swish = swish(h2.dense)  (backpropagation)
 	{
 		a, y := rows(w.h2DenseB, 0, nb, 128), rows(w.h2SwishB, 0, nb, 128)
-		d := w.h2SwishD1
-		for k := range a {
-			a[k] += d[k%(nb*128)] * y[k]
+		d := w.h2SwishD1[:nb*128]
+		// σ′ of the value rows scales every block of nb rows
+		for off := 0; off < len(a); off += len(d) {
+			ao, yo := a[off:off+len(d)], y[off:off+len(d)]
+			for k, dk := range d {
+				ao[k] += dk * yo[k]
+			}
 		}
 	}
 	// resnet.maf:10:21  h2.dense = W·h1 + b, W ∈ R^(128×128)  (backpropagation)
@@ -1551,9 +1559,13 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 	// resnet.maf:9:15  h1.tanh = tanh(h1.dense)  (backpropagation)
 	{
 		a, y := rows(w.h1DenseB, 0, nb, 128), rows(w.h1TanhB, 0, nb, 128)
-		d := w.h1TanhD1
-		for k := range a {
-			a[k] += d[k%(nb*128)] * y[k]
+		d := w.h1TanhD1[:nb*128]
+		// σ′ of the value rows scales every block of nb rows
+		for off := 0; off < len(a); off += len(d) {
+			ao, yo := a[off:off+len(d)], y[off:off+len(d)]
+			for k, dk := range d {
+				ao[k] += dk * yo[k]
+			}
 		}
 	}
 	// resnet.maf:9:20  h1.dense = W·h0 + b, W ∈ R^(128×128)  (backpropagation)
@@ -1561,9 +1573,13 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 	// resnet.maf:8:10  h0 = tanh(h0.dense)  (backpropagation)
 	{
 		a, y := rows(w.h0DenseB, 0, nb, 128), rows(w.h0B, 0, nb, 128)
-		d := w.h0D1
-		for k := range a {
-			a[k] += d[k%(nb*128)] * y[k]
+		d := w.h0D1[:nb*128]
+		// σ′ of the value rows scales every block of nb rows
+		for off := 0; off < len(a); off += len(d) {
+			ao, yo := a[off:off+len(d)], y[off:off+len(d)]
+			for k, dk := range d {
+				ao[k] += dk * yo[k]
+			}
 		}
 	}
 	// resnet.maf:8:15  h0.dense = W·x + b, W ∈ R^(128×64)  (backpropagation)

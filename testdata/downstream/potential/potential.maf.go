@@ -1271,9 +1271,13 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 	// model.maf:10:51  phi.quadratic = quadratic(x)  (backpropagation)
 	{
 		a, y := rows(w.xB, 0, nb, 8), rows(w.phiQuadraticB, 0, nb, 8)
-		d := w.phiQuadraticD1
-		for k := range a {
-			a[k] += d[k%(nb*8)] * y[k]
+		d := w.phiQuadraticD1[:nb*8]
+		// σ′ of the value rows scales every block of nb rows
+		for off := 0; off < len(a); off += len(d) {
+			ao, yo := a[off:off+len(d)], y[off:off+len(d)]
+			for k, dk := range d {
+				ao[k] += dk * yo[k]
+			}
 		}
 	}
 	// model.maf:10:11  phi.dense = W·h1, W ∈ R^(1×32)  (backpropagation)
@@ -1294,9 +1298,13 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 	// model.maf:9:15  h1.tanh = tanh(h1.dense)  (backpropagation)
 	{
 		a, y := rows(w.h1DenseB, 0, nb, 32), rows(w.h1TanhB, 0, nb, 32)
-		d := w.h1TanhD1
-		for k := range a {
-			a[k] += d[k%(nb*32)] * y[k]
+		d := w.h1TanhD1[:nb*32]
+		// σ′ of the value rows scales every block of nb rows
+		for off := 0; off < len(a); off += len(d) {
+			ao, yo := a[off:off+len(d)], y[off:off+len(d)]
+			for k, dk := range d {
+				ao[k] += dk * yo[k]
+			}
 		}
 	}
 	// model.maf:9:20  h1.dense = W·h0 + b, W ∈ R^(32×32)  (backpropagation)
@@ -1304,9 +1312,13 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 	// model.maf:8:10  h0 = softplus(h0.dense)  (backpropagation)
 	{
 		a, y := rows(w.h0DenseB, 0, nb, 32), rows(w.h0B, 0, nb, 32)
-		d := w.h0D1
-		for k := range a {
-			a[k] += d[k%(nb*32)] * y[k]
+		d := w.h0D1[:nb*32]
+		// σ′ of the value rows scales every block of nb rows
+		for off := 0; off < len(a); off += len(d) {
+			ao, yo := a[off:off+len(d)], y[off:off+len(d)]
+			for k, dk := range d {
+				ao[k] += dk * yo[k]
+			}
 		}
 	}
 	// model.maf:8:19  h0.dense = W·x + b, W ∈ R^(32×8)  (backpropagation)
