@@ -84,6 +84,19 @@ type Chunker interface {
 	NewWorkspaceChunks(maxBatch, chunk, valueChunk int) Workspace
 }
 
+// Saver is implemented by generated potentials with a dense layer of the
+// input (W·x + b, more than one output) that average no symmetry orbit.
+// LaplacianSave is Laplacian that also keeps that layer's outputs, SaveSize()
+// numbers per input, in save; ReverseSaved is Reverse at the same inputs and
+// parameters, taking them from save instead of recomputing the product. The
+// integrator's Store memory mode keeps them for every stage, so its adjoint
+// does one product fewer per stage.
+type Saver interface {
+	SaveSize() int
+	LaplacianSave(ws Workspace, phi, grad, lap, x, save []float64)
+	ReverseSaved(ws Workspace, dx, dtheta, x, c, u, s, save []float64)
+}
+
 // GradDeferrer is implemented by generated potentials. With deferral on,
 // Reverse and ReverseHutchinson keep the parameter-gradient terms that do
 // not depend on the samples' Jacobians (the closed-form terms diag(e)·W of

@@ -85,19 +85,20 @@ func (e *FormatError) Error() string {
 }
 
 type gen struct {
-	p      *ir.Program
-	opt    Options
-	f      *jen.File
-	T      string // element type: float64 or float32
-	is32   bool
-	pkg    string
-	names  []string // Go name per node
-	plans  map[plan.Mode]*plan.Plan
-	D      int
-	P      int // probes
-	chunk  int // samples per chunk in the Laplacian, Hutchinson and reverse modes
-	vchunk int // samples per chunk in the value-only modes (Phi, Grad)
-	group  int // orbit-average group order (1: none)
+	p        *ir.Program
+	opt      Options
+	f        *jen.File
+	T        string // element type: float64 or float32
+	is32     bool
+	pkg      string
+	names    []string // Go name per node
+	plans    map[plan.Mode]*plan.Plan
+	D        int
+	P        int // probes
+	saveNode int // the dense layer of the input whose outputs LaplacianSave keeps (0: none)
+	chunk    int // samples per chunk in the Laplacian, Hutchinson and reverse modes
+	vchunk   int // samples per chunk in the value-only modes (Phi, Grad)
+	group    int // orbit-average group order (1: none)
 
 	// per-node allocation facts (union over modes)
 	rowsW    []int  // J rows per sample in the forward stack
@@ -153,7 +154,24 @@ func newGen(p *ir.Program, opt Options) (*gen, error) {
 		g.plans[m] = plan.BuildWith(p, m, g.P, opt.Dense && (m == plan.Laplacian || m == plan.Reverse))
 	}
 	g.facts()
+	g.saveNode = g.findSaveNode()
 	return g, nil
+}
+
+// findSaveNode returns the first dense layer of the input whose outputs
+// W·x + b the reverse mode can take from a LaplacianSave at the same x
+// instead of recomputing them (0 when there is none): a GEMM product (more
+// than one output) in a model that averages no symmetry orbit.
+func (g *gen) findSaveNode() int {
+	if g.group > 1 {
+		return 0
+	}
+	for _, n := range g.p.Nodes {
+		if n.Op == ir.OpDense && len(n.Inputs) == 1 && n.Inputs[0] == 0 && n.Out > 1 {
+			return n.ID
+		}
+	}
+	return 0
 }
 
 // facts collects the buffers every node needs over all modes, and the chunk

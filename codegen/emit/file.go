@@ -324,6 +324,12 @@ func (g *gen) workspace() {
 	}
 	fields = append(fields, jen.Id("max").Int().Comment("MaxBatch"), jen.Id("c").Int().Comment("samples per chunk"), jen.Id("cv").Int().Comment("samples per chunk of Phi and Grad"),
 		jen.Id("deferGrad").Bool().Comment("see DeferGrad"))
+	if g.saveNode > 0 {
+		fields = append(fields,
+			jen.Id("saveOut").Index().Float64().Comment("LaplacianSave's destination (nil otherwise)"),
+			jen.Id("saveIn").Index().Float64().Comment("ReverseSaved's source (nil otherwise)"),
+			jen.Id("b0").Int().Comment("first sample of the current chunk"))
+	}
 	for i, n := range g.p.Nodes {
 		name, sz := g.names[i], n.Shape.Size()
 		add(name, fmt.Sprintf("max(c * %d, cv) * %d", 3+g.rowsW[i], sz), fmt.Sprintf("%s rows: values, ℓ, %d Jacobian rows per sample, tangents", n.Name, g.rowsW[i]))

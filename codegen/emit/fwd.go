@@ -117,12 +117,42 @@ func (g *gen) fwdDense(pl *plan.Plan, n *plan.Node) []jen.Code {
 	src, dst := "w."+g.names[in.ID], "w."+g.names[n.ID]
 	var out []jen.Code
 	withJ := n.Rows && in.Rows && pl.Mode != plan.Values
-	for _, r := range g.runs(segments(pl, in, withJ), in.Rows, n.Rows) {
-		cnt := r.cnt.expr(pl.Width)
-		out = append(out, g.wgemm(n.Node, false, cnt, rows(src, r.srcOff.expr(pl.Width), cnt, nin), "0", rows(dst, r.dstOff.expr(pl.Width), cnt, nout)))
+	products := func(segs []int) []jen.Code {
+		var out []jen.Code
+		for _, r := range g.runs(segs, in.Rows, n.Rows) {
+			cnt := r.cnt.expr(pl.Width)
+			out = append(out, g.wgemm(n.Node, false, cnt, rows(src, r.srcOff.expr(pl.Width), cnt, nin), "0", rows(dst, r.dstOff.expr(pl.Width), cnt, nout)))
+		}
+		return out
 	}
+	segs := segments(pl, in, withJ)
+	computed := products(segs)
 	if n.B >= 0 {
-		out = append(out, kcall("AddBias", rows(dst, "0", "nb", nout), g.param(n.B), "nb", fmt.Sprint(nout)))
+		computed = append(computed, kcall("AddBias", rows(dst, "0", "nb", nout), g.param(n.B), "nb", fmt.Sprint(nout)))
+	}
+	switch {
+	case n.ID == g.saveNode && pl.Mode == plan.Reverse:
+		// The value rows may come from LaplacianSave at the same x.
+		var rest []int
+		for _, s := range segs {
+			if s != segV {
+				rest = append(rest, s)
+			}
+		}
+		restore := jen.For(raw("i, v := range w.saveIn[w.b0*%d : (w.b0+nb)*%d]", nout, nout)).Block(raw("%s[i] = %s", dst, g.cvt("v")))
+		if !g.is32 {
+			restore = raw("copy(%s, w.saveIn[w.b0*%d:(w.b0+nb)*%d])", rows(dst, "0", "nb", nout), nout, nout)
+		}
+		out = append(out, jen.If(jen.Id("w.saveIn != nil")).Block(
+			append([]jen.Code{jen.Comment("value rows kept by LaplacianSave at the same x"), restore}, products(rest)...)...,
+		).Else().Block(computed...))
+	case n.ID == g.saveNode && pl.Mode == plan.Laplacian:
+		out = append(out, computed...)
+		out = append(out, jen.If(jen.Id("w.saveOut != nil")).Block(
+			jen.Comment("keep the value rows for ReverseSaved"),
+			jen.For(raw("i, v := range %s", rows(dst, "0", "nb", nout))).Block(raw("w.saveOut[w.b0*%d+i] = float64(v)", nout))))
+	default:
+		out = append(out, computed...)
 	}
 	if pl.Mode == plan.Values {
 		return out

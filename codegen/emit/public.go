@@ -82,7 +82,7 @@ func (g *gen) public() {
 	g.f.Comment("It does not allocate.")
 	sig("Laplacian", wsP, fl("phi, grad, lap, x")).Block(append(pre(lenCheckNil("phi", "B"), lenCheckNil("grad", "len(x)"), lenCheck("lap", "B"),
 		clearIf("phi", "B"), clearIf("grad", "B"), raw("clear(lap)")),
-		loop(raw("load(w.%s, x[b0*Dim:], nb, gi, 1)", in), raw("m.fwdLaplacian(w, nb)"),
+		loop(g.setB0(), raw("load(w.%s, x[b0*Dim:], nb, gi, 1)", in), raw("m.fwdLaplacian(w, nb)"),
 			jen.If(jen.Id("phi != nil")).Block(phiOut),
 			lapOut(),
 			jen.If(jen.Id("grad != nil")).Block(raw("m.bwdGrad(w, nb)"), raw("store(grad[b0*Dim:], w.%sB, nb, gi, %s)", in, wt))))...)
@@ -126,6 +126,7 @@ func (g *gen) public() {
 			gradArg = "w.g32"
 		}
 		body := []jen.Code{
+			g.setB0(),
 			raw("load(w.%s, x[b0*Dim:], nb, gi, 1)", in),
 			raw("load(rows(w.%s, %s, nb, Dim), u[b0*Dim:], nb, gi, 1)", in, tOff.expr(pl.Width)),
 		}
@@ -160,6 +161,48 @@ func (g *gen) public() {
 	g.f.Comment("ReverseHutchinson is Reverse with Δφ replaced by its Hutchinson estimate for")
 	g.f.Comment("the given probes. It does not allocate.")
 	rev("HutchRev", g.plans[plan.HutchRev], true)
+	g.saver(sig, wsP, fl)
+}
+
+// setB0 records the chunk's first sample for LaplacianSave and ReverseSaved.
+func (g *gen) setB0() jen.Code {
+	if g.saveNode == 0 {
+		return jen.Null()
+	}
+	return raw("w.b0 = b0")
+}
+
+// saver emits SaveSize, LaplacianSave and ReverseSaved (runtime.Saver) when
+// the model has a dense layer of the input whose outputs can be kept.
+func (g *gen) saver(sig func(string, ...jen.Code) *jen.Statement, wsP jen.Code, fl func(string) jen.Code) {
+	if g.saveNode == 0 {
+		return
+	}
+	n := g.p.Nodes[g.saveNode]
+	N := n.Shape.Size()
+	g.f.Comment(fmt.Sprintf("SaveSize returns the numbers per sample LaplacianSave keeps: the %d outputs", N))
+	g.f.Comment(fmt.Sprintf("W·x + b of %s (%s).", n.Name, g.pos(n)))
+	g.f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("SaveSize").Params().Int().Block(jen.Return(jen.Lit(N)))
+	check := func(name string) jen.Code {
+		return jen.If(jen.Id(fmt.Sprintf("len(%s) != len(x)/Dim*%d", name, N))).Block(jen.Panic(jen.Lit(fmt.Sprintf("%s: len(%s) != B·SaveSize()", g.pkg, name))))
+	}
+	g.f.Comment("LaplacianSave is Laplacian that also writes the outputs of the input's")
+	g.f.Comment("dense layer to save (B·SaveSize() numbers) for ReverseSaved. It does not")
+	g.f.Comment("allocate.")
+	sig("LaplacianSave", wsP, fl("phi, grad, lap, x, save")).Block(
+		raw("w := ws.(*Workspace)"), check("save"),
+		raw("w.saveOut = save"),
+		jen.Defer().Func().Params().Block(raw("w.saveOut = nil")).Call(),
+		raw("m.Laplacian(ws, phi, grad, lap, x)"))
+	g.f.Comment("ReverseSaved is Reverse at inputs x whose save was written by LaplacianSave")
+	g.f.Comment("with the same x and parameters: it reuses the kept outputs instead of")
+	g.f.Comment("recomputing that product. It does not allocate.")
+	sig("ReverseSaved", wsP, fl("dx, dtheta, x, c, u, s, save")).Block(
+		raw("w := ws.(*Workspace)"), check("save"),
+		raw("w.saveIn = save"),
+		jen.Defer().Func().Params().Block(raw("w.saveIn = nil")).Call(),
+		raw("m.Reverse(ws, dx, dtheta, x, c, u, s)"))
+	g.f.Var().Id("_").Qual(pathRuntime, "Saver").Op("=").Parens(jen.Op("*").Id("Model")).Parens(jen.Nil())
 }
 
 func sqrt(x float64) float64 {

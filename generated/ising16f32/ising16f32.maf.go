@@ -164,6 +164,9 @@ type Workspace struct {
 	c          int       // samples per chunk
 	cv         int       // samples per chunk of Phi and Grad
 	deferGrad  bool      // see DeferGrad
+	saveOut    []float64 // LaplacianSave's destination (nil otherwise)
+	saveIn     []float64 // ReverseSaved's source (nil otherwise)
+	b0         int       // first sample of the current chunk
 	x          []float32 // x rows: values, ℓ, 1 Jacobian rows per sample, tangents
 	xB         []float32 // cotangents of x
 	xQ         []float32 // squared Jacobian row norms of x
@@ -339,6 +342,7 @@ func (m *Model) Laplacian(ws runtime.Workspace, phi, grad, lap, x []float64) {
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		gi := 0
+		w.b0 = b0
 		load(w.x, x[b0*Dim:], nb, gi, 1)
 		m.fwdLaplacian(w, nb)
 		if phi != nil {
@@ -442,6 +446,7 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		gi := 0
+		w.b0 = b0
 		load(w.x, x[b0*Dim:], nb, gi, 1)
 		load(rows(w.x, nb, nb, Dim), u[b0*Dim:], nb, gi, 1)
 		clear(w.g32)
@@ -494,6 +499,7 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		gi := 0
+		w.b0 = b0
 		load(w.x, x[b0*Dim:], nb, gi, 1)
 		load(rows(w.x, nb, nb, Dim), u[b0*Dim:], nb, gi, 1)
 		for b := 0; b < nb; b++ {
@@ -516,6 +522,44 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 	}
 }
 
+// SaveSize returns the numbers per sample LaplacianSave keeps: the 512 outputs
+// W·x + b of h.dense (ising16_f32.maf:9:16).
+func (m *Model) SaveSize() int {
+	return 512
+}
+
+// LaplacianSave is Laplacian that also writes the outputs of the input's
+// dense layer to save (B·SaveSize() numbers) for ReverseSaved. It does not
+// allocate.
+func (m *Model) LaplacianSave(ws runtime.Workspace, phi, grad, lap, x, save []float64) {
+	w := ws.(*Workspace)
+	if len(save) != len(x)/Dim*512 {
+		panic("ising16f32: len(save) != B·SaveSize()")
+	}
+	w.saveOut = save
+	defer func() {
+		w.saveOut = nil
+	}()
+	m.Laplacian(ws, phi, grad, lap, x)
+}
+
+// ReverseSaved is Reverse at inputs x whose save was written by LaplacianSave
+// with the same x and parameters: it reuses the kept outputs instead of
+// recomputing that product. It does not allocate.
+func (m *Model) ReverseSaved(ws runtime.Workspace, dx, dtheta, x, c, u, s, save []float64) {
+	w := ws.(*Workspace)
+	if len(save) != len(x)/Dim*512 {
+		panic("ising16f32: len(save) != B·SaveSize()")
+	}
+	w.saveIn = save
+	defer func() {
+		w.saveIn = nil
+	}()
+	m.Reverse(ws, dx, dtheta, x, c, u, s)
+}
+
+var _ runtime.Saver = (*Model)(nil)
+
 // fwdValues computes the values of every node, and σ′ for backpropagation.
 func (m *Model) fwdValues(w *Workspace, nb int) {
 	phiW := m.p[131072:131584] // phi.W [1 512], ising16_f32.maf:10:11
@@ -533,6 +577,12 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	phiW := m.p[131072:131584] // phi.W [1 512], ising16_f32.maf:10:11
 	// ising16_f32.maf:9:16  h.dense = W·x, W ∈ R^(512×256)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
 	gemm.SgemmPacked(false, nb, 1, rows(w.x, 0, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 512), 512)
+	if w.saveOut != nil {
+		// keep the value rows for ReverseSaved
+		for i, v := range rows(w.hDense, 0, nb, 512) {
+			w.saveOut[w.b0*512+i] = float64(v)
+		}
+	}
 	// ising16_f32.maf:9:9  h = lncosh(h.dense)
 	// σ, σ′, σ″ for the value rows
 	kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], nil, rows(w.hDense, 0, nb, 512))
@@ -556,7 +606,15 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 func (m *Model) fwdReverse(w *Workspace, nb int) {
 	phiW := m.p[131072:131584] // phi.W [1 512], ising16_f32.maf:10:11
 	// ising16_f32.maf:9:16  h.dense = W·x, W ∈ R^(512×256)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
-	gemm.SgemmPacked(false, 2*nb, 1, rows(w.x, 0, 2*nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 0, 2*nb, 512), 512)
+	if w.saveIn != nil {
+		// value rows kept by LaplacianSave at the same x
+		for i, v := range w.saveIn[w.b0*512 : (w.b0+nb)*512] {
+			w.hDense[i] = float32(v)
+		}
+		gemm.SgemmPacked(false, nb, 1, rows(w.x, nb, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, nb, nb, 512), 512)
+	} else {
+		gemm.SgemmPacked(false, 2*nb, 1, rows(w.x, 0, 2*nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 0, 2*nb, 512), 512)
+	}
 	// ising16_f32.maf:9:9  h = lncosh(h.dense)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], w.hD3[:nb*512], rows(w.hDense, 0, nb, 512))

@@ -165,6 +165,9 @@ type Workspace struct {
 	c          int       // samples per chunk
 	cv         int       // samples per chunk of Phi and Grad
 	deferGrad  bool      // see DeferGrad
+	saveOut    []float64 // LaplacianSave's destination (nil otherwise)
+	saveIn     []float64 // ReverseSaved's source (nil otherwise)
+	b0         int       // first sample of the current chunk
 	x          []float64 // x rows: values, ℓ, 1 Jacobian rows per sample, tangents
 	xB         []float64 // cotangents of x
 	xQ         []float64 // squared Jacobian row norms of x
@@ -338,6 +341,7 @@ func (m *Model) Laplacian(ws runtime.Workspace, phi, grad, lap, x []float64) {
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		gi := 0
+		w.b0 = b0
 		load(w.x, x[b0*Dim:], nb, gi, 1)
 		m.fwdLaplacian(w, nb)
 		if phi != nil {
@@ -441,6 +445,7 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		gi := 0
+		w.b0 = b0
 		load(w.x, x[b0*Dim:], nb, gi, 1)
 		load(rows(w.x, nb, nb, Dim), u[b0*Dim:], nb, gi, 1)
 		var cb, sb []float64
@@ -489,6 +494,7 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		gi := 0
+		w.b0 = b0
 		load(w.x, x[b0*Dim:], nb, gi, 1)
 		load(rows(w.x, nb, nb, Dim), u[b0*Dim:], nb, gi, 1)
 		for b := 0; b < nb; b++ {
@@ -506,6 +512,44 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 		store(dx[b0*Dim:], w.xB, nb, gi, 1)
 	}
 }
+
+// SaveSize returns the numbers per sample LaplacianSave keeps: the 1024 outputs
+// W·x + b of h.dense (mnist.maf:11:18).
+func (m *Model) SaveSize() int {
+	return 1024
+}
+
+// LaplacianSave is Laplacian that also writes the outputs of the input's
+// dense layer to save (B·SaveSize() numbers) for ReverseSaved. It does not
+// allocate.
+func (m *Model) LaplacianSave(ws runtime.Workspace, phi, grad, lap, x, save []float64) {
+	w := ws.(*Workspace)
+	if len(save) != len(x)/Dim*1024 {
+		panic("mnist: len(save) != B·SaveSize()")
+	}
+	w.saveOut = save
+	defer func() {
+		w.saveOut = nil
+	}()
+	m.Laplacian(ws, phi, grad, lap, x)
+}
+
+// ReverseSaved is Reverse at inputs x whose save was written by LaplacianSave
+// with the same x and parameters: it reuses the kept outputs instead of
+// recomputing that product. It does not allocate.
+func (m *Model) ReverseSaved(ws runtime.Workspace, dx, dtheta, x, c, u, s, save []float64) {
+	w := ws.(*Workspace)
+	if len(save) != len(x)/Dim*1024 {
+		panic("mnist: len(save) != B·SaveSize()")
+	}
+	w.saveIn = save
+	defer func() {
+		w.saveIn = nil
+	}()
+	m.Reverse(ws, dx, dtheta, x, c, u, s)
+}
+
+var _ runtime.Saver = (*Model)(nil)
 
 // fwdValues computes the values of every node, and σ′ for backpropagation.
 func (m *Model) fwdValues(w *Workspace, nb int) {
@@ -528,6 +572,12 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	// mnist.maf:11:18  h.dense = W·x + b, W ∈ R^(1024×784)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 784), 784, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 1024), 1024)
 	kern.AddBias(rows(w.hDense, 0, nb, 1024), hDenseB, nb, 1024)
+	if w.saveOut != nil {
+		// keep the value rows for ReverseSaved
+		for i, v := range rows(w.hDense, 0, nb, 1024) {
+			w.saveOut[w.b0*1024+i] = float64(v)
+		}
+	}
 	// Hidden layer: h = softplus(W₁x + b₁).
 	// mnist.maf:11:9  h = softplus(h.dense)
 	// σ, σ′, σ″ for the value rows
@@ -554,8 +604,14 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	hDenseB := m.p[802816:803840] // h.dense.b [1024], mnist.maf:11:18
 	phiW := m.p[803840:804864]    // phi.W [1 1024], mnist.maf:13:11
 	// mnist.maf:11:18  h.dense = W·x + b, W ∈ R^(1024×784)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
-	gemm.DgemmPacked(false, 2*nb, 1, rows(w.x, 0, 2*nb, 784), 784, &m.hDenseFwd, 0, rows(w.hDense, 0, 2*nb, 1024), 1024)
-	kern.AddBias(rows(w.hDense, 0, nb, 1024), hDenseB, nb, 1024)
+	if w.saveIn != nil {
+		// value rows kept by LaplacianSave at the same x
+		copy(rows(w.hDense, 0, nb, 1024), w.saveIn[w.b0*1024:(w.b0+nb)*1024])
+		gemm.DgemmPacked(false, nb, 1, rows(w.x, nb, nb, 784), 784, &m.hDenseFwd, 0, rows(w.hDense, nb, nb, 1024), 1024)
+	} else {
+		gemm.DgemmPacked(false, 2*nb, 1, rows(w.x, 0, 2*nb, 784), 784, &m.hDenseFwd, 0, rows(w.hDense, 0, 2*nb, 1024), 1024)
+		kern.AddBias(rows(w.hDense, 0, nb, 1024), hDenseB, nb, 1024)
+	}
 	// mnist.maf:11:9  h = softplus(h.dense)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.SoftplusN(rows(w.h, 0, nb, 1024), w.hD1[:nb*1024], w.hD2[:nb*1024], w.hD3[:nb*1024], rows(w.hDense, 0, nb, 1024))

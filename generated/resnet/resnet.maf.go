@@ -205,6 +205,9 @@ type Workspace struct {
 	c              int       // samples per chunk
 	cv             int       // samples per chunk of Phi and Grad
 	deferGrad      bool      // see DeferGrad
+	saveOut        []float64 // LaplacianSave's destination (nil otherwise)
+	saveIn         []float64 // ReverseSaved's source (nil otherwise)
+	b0             int       // first sample of the current chunk
 	x              []float64 // x rows: values, ℓ, 1 Jacobian rows per sample, tangents
 	xB             []float64 // cotangents of x
 	xQ             []float64 // squared Jacobian row norms of x
@@ -456,6 +459,7 @@ func (m *Model) Laplacian(ws runtime.Workspace, phi, grad, lap, x []float64) {
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		gi := 0
+		w.b0 = b0
 		load(w.x, x[b0*Dim:], nb, gi, 1)
 		m.fwdLaplacian(w, nb)
 		if phi != nil {
@@ -559,6 +563,7 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		gi := 0
+		w.b0 = b0
 		load(w.x, x[b0*Dim:], nb, gi, 1)
 		load(rows(w.x, nb, nb, Dim), u[b0*Dim:], nb, gi, 1)
 		var cb, sb []float64
@@ -607,6 +612,7 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		gi := 0
+		w.b0 = b0
 		load(w.x, x[b0*Dim:], nb, gi, 1)
 		load(rows(w.x, nb, nb, Dim), u[b0*Dim:], nb, gi, 1)
 		for b := 0; b < nb; b++ {
@@ -624,6 +630,44 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 		store(dx[b0*Dim:], w.xB, nb, gi, 1)
 	}
 }
+
+// SaveSize returns the numbers per sample LaplacianSave keeps: the 128 outputs
+// W·x + b of h0.dense (resnet.maf:8:15).
+func (m *Model) SaveSize() int {
+	return 128
+}
+
+// LaplacianSave is Laplacian that also writes the outputs of the input's
+// dense layer to save (B·SaveSize() numbers) for ReverseSaved. It does not
+// allocate.
+func (m *Model) LaplacianSave(ws runtime.Workspace, phi, grad, lap, x, save []float64) {
+	w := ws.(*Workspace)
+	if len(save) != len(x)/Dim*128 {
+		panic("resnet: len(save) != B·SaveSize()")
+	}
+	w.saveOut = save
+	defer func() {
+		w.saveOut = nil
+	}()
+	m.Laplacian(ws, phi, grad, lap, x)
+}
+
+// ReverseSaved is Reverse at inputs x whose save was written by LaplacianSave
+// with the same x and parameters: it reuses the kept outputs instead of
+// recomputing that product. It does not allocate.
+func (m *Model) ReverseSaved(ws runtime.Workspace, dx, dtheta, x, c, u, s, save []float64) {
+	w := ws.(*Workspace)
+	if len(save) != len(x)/Dim*128 {
+		panic("resnet: len(save) != B·SaveSize()")
+	}
+	w.saveIn = save
+	defer func() {
+		w.saveIn = nil
+	}()
+	m.Reverse(ws, dx, dtheta, x, c, u, s)
+}
+
+var _ runtime.Saver = (*Model)(nil)
 
 // fwdValues computes the values of every node, and σ′ for backpropagation.
 func (m *Model) fwdValues(w *Workspace, nb int) {
@@ -705,6 +749,12 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	// resnet.maf:8:15  h0.dense = W·x + b, W ∈ R^(128×64)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 64), 64, &m.h0DenseFwd, 0, rows(w.h0Dense, 0, nb, 128), 128)
 	kern.AddBias(rows(w.h0Dense, 0, nb, 128), h0DenseB, nb, 128)
+	if w.saveOut != nil {
+		// keep the value rows for ReverseSaved
+		for i, v := range rows(w.h0Dense, 0, nb, 128) {
+			w.saveOut[w.b0*128+i] = float64(v)
+		}
+	}
 	// resnet.maf:8:10  h0 = tanh(h0.dense)  [J: closed form: J_b = diag(σ′(a_b))·W, never materialised; also materialised as rows]
 	// σ, σ′, σ″ for the value rows
 	kern.TanhN(rows(w.h0, 0, nb, 128), w.h0D1[:nb*128], w.h0D2[:nb*128], nil, rows(w.h0Dense, 0, nb, 128))
@@ -870,8 +920,14 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	h2DenseB := m.p[41216:41344]  // h2.dense.b [128], resnet.maf:10:21
 	phiDenseW := m.p[41344:41472] // phi.dense.W [1 128], resnet.maf:11:11
 	// resnet.maf:8:15  h0.dense = W·x + b, W ∈ R^(128×64)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
-	gemm.DgemmPacked(false, 2*nb, 1, rows(w.x, 0, 2*nb, 64), 64, &m.h0DenseFwd, 0, rows(w.h0Dense, 0, 2*nb, 128), 128)
-	kern.AddBias(rows(w.h0Dense, 0, nb, 128), h0DenseB, nb, 128)
+	if w.saveIn != nil {
+		// value rows kept by LaplacianSave at the same x
+		copy(rows(w.h0Dense, 0, nb, 128), w.saveIn[w.b0*128:(w.b0+nb)*128])
+		gemm.DgemmPacked(false, nb, 1, rows(w.x, nb, nb, 64), 64, &m.h0DenseFwd, 0, rows(w.h0Dense, nb, nb, 128), 128)
+	} else {
+		gemm.DgemmPacked(false, 2*nb, 1, rows(w.x, 0, 2*nb, 64), 64, &m.h0DenseFwd, 0, rows(w.h0Dense, 0, 2*nb, 128), 128)
+		kern.AddBias(rows(w.h0Dense, 0, nb, 128), h0DenseB, nb, 128)
+	}
 	// resnet.maf:8:10  h0 = tanh(h0.dense)  [J: closed form: J_b = diag(σ′(a_b))·W, never materialised; also materialised as rows]
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.TanhN(rows(w.h0, 0, nb, 128), w.h0D1[:nb*128], w.h0D2[:nb*128], w.h0D3[:nb*128], rows(w.h0Dense, 0, nb, 128))

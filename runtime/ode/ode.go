@@ -17,7 +17,9 @@
 // for the discrete map, obtained by the reverse mode of every stage. Two
 // memory modes give identical gradients: storing every stage state, or
 // storing the state every k steps and recomputing the stages of one segment
-// at a time.
+// at a time. With a runtime.Saver and the exact Laplacian, both also keep the
+// outputs of the potential's dense layer of the input for the stored (or
+// recomputed) stages, so the reverse mode skips that product.
 //
 // A potential whose program declares symmetries with the random strategy
 // (ir.ByRandom, the stochastic symmetrisation of the paper's reference code)
@@ -111,6 +113,8 @@ type Integrator struct {
 
 	// trajectory for the adjoint
 	states    [][]float64 // Store: steps·s stage states; Recompute: checkpoints
+	saver     runtime.Saver
+	saved     [][]float64 // with a runtime.Saver: kept first-layer outputs of the stages in states (Store) or seg (Recompute)
 	recording bool
 	sigma     float64
 	nb        int
@@ -185,6 +189,18 @@ func New(pot runtime.Potential, cfg Config) (*Integrator, error) {
 		it.states = mk((cfg.Steps+cfg.Every-1)/cfg.Every, B*D)
 		it.seg = mk(cfg.Every*s, B*D)
 	}
+	// Keeping the first layer's outputs of every stored (or recomputed)
+	// stage saves the adjoint one product per stage (exact Laplacian only).
+	// Both memory modes keep them, so that they still give bitwise the same
+	// gradients.
+	if sv, ok := pot.(runtime.Saver); ok && !cfg.Hutchinson {
+		it.saver = sv
+		n := cfg.Steps * s
+		if cfg.Memory == Recompute {
+			n = cfg.Every * s
+		}
+		it.saved = mk(n, B*sv.SaveSize())
+	}
 	return it, nil
 }
 
@@ -250,7 +266,7 @@ func (it *Integrator) transformT(dst, y []float64) {
 // eval computes the stage slope k = σ∇φ(y) and adds h·w·(−σΔφ(y)) to a.
 // With a random symmetry element g of the step, φ is φ∘g: the slope is
 // σ·gᵀ∇φ(g·y) and the Laplacian Δφ(g·y).
-func (it *Integrator) eval(step, stage int, y, k, a []float64, hw float64) {
+func (it *Integrator) eval(step, stage int, y, k, a []float64, hw float64, save []float64) {
 	nb := it.nb
 	g := it.grad[:nb*it.D]
 	lap := it.lap[:nb]
@@ -262,6 +278,8 @@ func (it *Integrator) eval(step, stage int, y, k, a []float64, hw float64) {
 	if it.cfg.Hutchinson {
 		it.setProbes(step, stage)
 		it.pot.Hutchinson(it.ws, nil, g, lap, y, it.probes[:nb*it.P*it.D])
+	} else if save != nil {
+		it.saver.LaplacianSave(it.ws, nil, g, lap, y, save[:nb*it.saver.SaveSize()])
 	} else {
 		it.pot.Laplacian(it.ws, nil, g, lap, y)
 	}
@@ -282,8 +300,9 @@ func (it *Integrator) eval(step, stage int, y, k, a []float64, hw float64) {
 	}
 }
 
-// step advances x and a by one step from x (the stage states go to ys).
-func (it *Integrator) step(n int, x, a []float64, ys [][]float64) {
+// step advances x and a by one step from x (the stage states go to ys and,
+// when saves is not nil, the potential's kept first-layer outputs to saves).
+func (it *Integrator) step(n int, x, a []float64, ys, saves [][]float64) {
 	tab, h := it.cfg.Tableau, it.cfg.Dt
 	nd := it.nb * it.D
 	it.setTransform(n)
@@ -298,7 +317,11 @@ func (it *Integrator) step(n int, x, a []float64, ys [][]float64) {
 				}
 			}
 		}
-		it.eval(n, i, yi, it.k[i][:nd], a, h*tab.B[i])
+		var save []float64
+		if saves != nil {
+			save = saves[i]
+		}
+		it.eval(n, i, yi, it.k[i][:nd], a, h*tab.B[i], save)
 	}
 	for i, bi := range tab.B {
 		if bi == 0 {
@@ -326,13 +349,17 @@ func (it *Integrator) Run(x, a []float64, sigma float64, record bool, probeSeed 
 	nd := it.nb * it.D
 	for n := 0; n < it.cfg.Steps; n++ {
 		ys := it.y
+		var saves [][]float64
 		switch {
 		case record && it.cfg.Memory == Store:
 			ys = it.states[n*s : (n+1)*s]
+			if it.saved != nil {
+				saves = it.saved[n*s : (n+1)*s]
+			}
 		case record && n%it.cfg.Every == 0:
 			copy(it.states[n/it.cfg.Every][:nd], x)
 		}
-		it.step(n, x, a, ys)
+		it.step(n, x, a, ys, saves)
 	}
 }
 
@@ -359,7 +386,11 @@ func (it *Integrator) Adjoint(xb, ab, dtheta []float64) {
 	switch it.cfg.Memory {
 	case Store:
 		for n := it.cfg.Steps - 1; n >= 0; n-- {
-			it.adjointStep(n, it.states[n*s:(n+1)*s], xb, ab, dtheta)
+			var saves [][]float64
+			if it.saved != nil {
+				saves = it.saved[n*s : (n+1)*s]
+			}
+			it.adjointStep(n, it.states[n*s:(n+1)*s], saves, xb, ab, dtheta)
 		}
 	case Recompute:
 		e := it.cfg.Every
@@ -371,22 +402,28 @@ func (it *Integrator) Adjoint(xb, ab, dtheta []float64) {
 			// Recompute the segment's stage states from its checkpoint.
 			x := it.u[:nd]
 			copy(x, it.states[c][:nd])
+			segSaves := func(n int) [][]float64 {
+				if it.saved == nil {
+					return nil
+				}
+				return it.saved[(n-first)*s : (n-first+1)*s]
+			}
 			for n := first; n < last; n++ {
-				it.step(n, x, nil, it.seg[(n-first)*s:(n-first+1)*s])
+				it.step(n, x, nil, it.seg[(n-first)*s:(n-first+1)*s], segSaves(n))
 			}
 			it.nb = saveNb
 			for n := last - 1; n >= first; n-- {
-				it.adjointStep(n, it.seg[(n-first)*s:(n-first+1)*s], xb, ab, dtheta)
+				it.adjointStep(n, it.seg[(n-first)*s:(n-first+1)*s], segSaves(n), xb, ab, dtheta)
 			}
 		}
 	}
 }
 
 // adjointStep propagates the cotangents through step n whose stage states
-// are ys: with k̄_i = h·B_i·x̄ + h·Σ_{l>i} A_li·ȳ_l and m̄_i = h·B_i·ā, stage
+// are ys (and kept first-layer outputs saves, or nil): with k̄_i = h·B_i·x̄ + h·Σ_{l>i} A_li·ȳ_l and m̄_i = h·B_i·ā, stage
 // i's reverse mode at y_i with u = σ·k̄_i and s = −σ·m̄_i gives ȳ_i, and
 // x̄ ← x̄ + Σ_i ȳ_i.
-func (it *Integrator) adjointStep(n int, ys [][]float64, xb, ab, dtheta []float64) {
+func (it *Integrator) adjointStep(n int, ys, saves [][]float64, xb, ab, dtheta []float64) {
 	tab, h := it.cfg.Tableau, it.cfg.Dt
 	nd := it.nb * it.D
 	S := tab.Stages()
@@ -423,6 +460,8 @@ func (it *Integrator) adjointStep(n int, ys [][]float64, xb, ab, dtheta []float6
 		if it.cfg.Hutchinson {
 			it.setProbes(n, i)
 			it.pot.ReverseHutchinson(it.ws, yb, dtheta, y, nil, u, sc, it.probes[:it.nb*it.P*it.D])
+		} else if saves != nil {
+			it.saver.ReverseSaved(it.ws, yb, dtheta, y, nil, u, sc, saves[i][:it.nb*it.saver.SaveSize()])
 		} else {
 			it.pot.Reverse(it.ws, yb, dtheta, y, nil, u, sc)
 		}

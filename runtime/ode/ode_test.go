@@ -9,6 +9,7 @@ import (
 	"gonum.org/v1/gonum/floats/scalar"
 
 	"github.com/mafc-dev/mafc/dsl"
+	"github.com/mafc-dev/mafc/generated/ising8"
 	"github.com/mafc-dev/mafc/runtime"
 	"github.com/mafc-dev/mafc/runtime/ising"
 	"github.com/mafc-dev/mafc/runtime/ode"
@@ -288,3 +289,44 @@ func TestRandomSymmetryRoundTrip(t *testing.T) {
 }
 
 var _ runtime.Potential = (*refeval.Potential)(nil)
+
+// plain hides a potential's optional interfaces (runtime.Saver among them).
+type plain struct{ runtime.Potential }
+
+// TestSaverAdjoint: with a generated potential that keeps its first layer's
+// outputs (runtime.Saver), the adjoint in both memory modes gives what the
+// same potential gives without keeping them.
+func TestSaverAdjoint(t *testing.T) {
+	m := ising8.New()
+	if _, ok := runtime.Potential(m).(runtime.Saver); !ok {
+		t.Fatal("ising8 does not implement runtime.Saver")
+	}
+	const B = 3
+	D := m.Dim()
+	rng := rand.New(rand.NewPCG(3, 4))
+	x0 := make([]float64, B*D)
+	for i := range x0 {
+		x0[i] = rng.NormFloat64()
+	}
+	xb0 := make([]float64, B*D)
+	for i := range xb0 {
+		xb0[i] = rng.NormFloat64()
+	}
+	ab0 := []float64{0.3, -1.1, 0.7}
+	grad := func(pot runtime.Potential, mem ode.Memory) (dx, dth []float64) {
+		it, err := ode.New(pot, ode.Config{Tableau: ode.RK4, Steps: 5, Dt: 0.1, MaxBatch: B, Memory: mem, Every: 2})
+		require.NoError(t, err)
+		x, a := append([]float64(nil), x0...), make([]float64, B)
+		it.Run(x, a, 1, true, 1)
+		dx, ab := append([]float64(nil), xb0...), append([]float64(nil), ab0...)
+		dth = make([]float64, pot.NumParams())
+		it.Adjoint(dx, ab, dth)
+		return dx, dth
+	}
+	for _, mem := range []ode.Memory{ode.Store, ode.Recompute} {
+		dx, dth := grad(m, mem)
+		wantDx, wantDth := grad(plain{m}, mem)
+		near(t, "x̄(0)", dx, wantDx, 1e-12)
+		near(t, "θ̄", dth, wantDth, 1e-12)
+	}
+}

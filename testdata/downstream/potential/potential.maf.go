@@ -188,6 +188,9 @@ type Workspace struct {
 	c              int       // samples per chunk
 	cv             int       // samples per chunk of Phi and Grad
 	deferGrad      bool      // see DeferGrad
+	saveOut        []float64 // LaplacianSave's destination (nil otherwise)
+	saveIn         []float64 // ReverseSaved's source (nil otherwise)
+	b0             int       // first sample of the current chunk
 	x              []float64 // x rows: values, ℓ, 1 Jacobian rows per sample, tangents
 	xB             []float64 // cotangents of x
 	xQ             []float64 // squared Jacobian row norms of x
@@ -413,6 +416,7 @@ func (m *Model) Laplacian(ws runtime.Workspace, phi, grad, lap, x []float64) {
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		gi := 0
+		w.b0 = b0
 		load(w.x, x[b0*Dim:], nb, gi, 1)
 		m.fwdLaplacian(w, nb)
 		if phi != nil {
@@ -516,6 +520,7 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		gi := 0
+		w.b0 = b0
 		load(w.x, x[b0*Dim:], nb, gi, 1)
 		load(rows(w.x, nb, nb, Dim), u[b0*Dim:], nb, gi, 1)
 		var cb, sb []float64
@@ -564,6 +569,7 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		gi := 0
+		w.b0 = b0
 		load(w.x, x[b0*Dim:], nb, gi, 1)
 		load(rows(w.x, nb, nb, Dim), u[b0*Dim:], nb, gi, 1)
 		for b := 0; b < nb; b++ {
@@ -581,6 +587,44 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 		store(dx[b0*Dim:], w.xB, nb, gi, 1)
 	}
 }
+
+// SaveSize returns the numbers per sample LaplacianSave keeps: the 32 outputs
+// W·x + b of h0.dense (model.maf:8:19).
+func (m *Model) SaveSize() int {
+	return 32
+}
+
+// LaplacianSave is Laplacian that also writes the outputs of the input's
+// dense layer to save (B·SaveSize() numbers) for ReverseSaved. It does not
+// allocate.
+func (m *Model) LaplacianSave(ws runtime.Workspace, phi, grad, lap, x, save []float64) {
+	w := ws.(*Workspace)
+	if len(save) != len(x)/Dim*32 {
+		panic("potential: len(save) != B·SaveSize()")
+	}
+	w.saveOut = save
+	defer func() {
+		w.saveOut = nil
+	}()
+	m.Laplacian(ws, phi, grad, lap, x)
+}
+
+// ReverseSaved is Reverse at inputs x whose save was written by LaplacianSave
+// with the same x and parameters: it reuses the kept outputs instead of
+// recomputing that product. It does not allocate.
+func (m *Model) ReverseSaved(ws runtime.Workspace, dx, dtheta, x, c, u, s, save []float64) {
+	w := ws.(*Workspace)
+	if len(save) != len(x)/Dim*32 {
+		panic("potential: len(save) != B·SaveSize()")
+	}
+	w.saveIn = save
+	defer func() {
+		w.saveIn = nil
+	}()
+	m.Reverse(ws, dx, dtheta, x, c, u, s)
+}
+
+var _ runtime.Saver = (*Model)(nil)
 
 // fwdValues computes the values of every node, and σ′ for backpropagation.
 func (m *Model) fwdValues(w *Workspace, nb int) {
@@ -647,6 +691,12 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	// model.maf:8:19  h0.dense = W·x + b, W ∈ R^(32×8)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 8), 8, &m.h0DenseFwd, 0, rows(w.h0Dense, 0, nb, 32), 32)
 	kern.AddBias(rows(w.h0Dense, 0, nb, 32), h0DenseB, nb, 32)
+	if w.saveOut != nil {
+		// keep the value rows for ReverseSaved
+		for i, v := range rows(w.h0Dense, 0, nb, 32) {
+			w.saveOut[w.b0*32+i] = float64(v)
+		}
+	}
 	// model.maf:8:10  h0 = softplus(h0.dense)  [J: closed form: J_b = diag(σ′(a_b))·W, never materialised]
 	// σ, σ′, σ″ for the value rows
 	kern.SoftplusN(rows(w.h0, 0, nb, 32), w.h0D1[:nb*32], w.h0D2[:nb*32], nil, rows(w.h0Dense, 0, nb, 32))
@@ -774,8 +824,14 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	h1DenseB := m.p[1312:1344]  // h1.dense.b [32], model.maf:9:20
 	phiDenseW := m.p[1344:1376] // phi.dense.W [1 32], model.maf:10:11
 	// model.maf:8:19  h0.dense = W·x + b, W ∈ R^(32×8)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
-	gemm.DgemmPacked(false, 2*nb, 1, rows(w.x, 0, 2*nb, 8), 8, &m.h0DenseFwd, 0, rows(w.h0Dense, 0, 2*nb, 32), 32)
-	kern.AddBias(rows(w.h0Dense, 0, nb, 32), h0DenseB, nb, 32)
+	if w.saveIn != nil {
+		// value rows kept by LaplacianSave at the same x
+		copy(rows(w.h0Dense, 0, nb, 32), w.saveIn[w.b0*32:(w.b0+nb)*32])
+		gemm.DgemmPacked(false, nb, 1, rows(w.x, nb, nb, 8), 8, &m.h0DenseFwd, 0, rows(w.h0Dense, nb, nb, 32), 32)
+	} else {
+		gemm.DgemmPacked(false, 2*nb, 1, rows(w.x, 0, 2*nb, 8), 8, &m.h0DenseFwd, 0, rows(w.h0Dense, 0, 2*nb, 32), 32)
+		kern.AddBias(rows(w.h0Dense, 0, nb, 32), h0DenseB, nb, 32)
+	}
 	// model.maf:8:10  h0 = softplus(h0.dense)  [J: closed form: J_b = diag(σ′(a_b))·W, never materialised]
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.SoftplusN(rows(w.h0, 0, nb, 32), w.h0D1[:nb*32], w.h0D2[:nb*32], w.h0D3[:nb*32], rows(w.h0Dense, 0, nb, 32))
