@@ -367,7 +367,10 @@
 //
 // memory = store keeps every intermediate state of the flow for the
 // backward pass; recompute(every = K) keeps one in K steps and recomputes
-// the others (default K = 10, 1 ≤ K ≤ 2²⁰), trading time for memory.
+// the others (default K = 10, 1 ≤ K ≤ 2²⁰), trading time for memory. With
+// the exact Laplacian, both also keep the outputs of a dense layer of the
+// input for those states (B·width numbers per stage), so that the backward
+// pass does not recompute that product.
 //
 // # Limits
 //

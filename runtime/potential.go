@@ -89,8 +89,9 @@ type Chunker interface {
 // LaplacianSave is Laplacian that also keeps that layer's outputs, SaveSize()
 // numbers per input, in save; ReverseSaved is Reverse at the same inputs and
 // parameters, taking them from save instead of recomputing the product. The
-// integrator's Store memory mode keeps them for every stage, so its adjoint
-// does one product fewer per stage.
+// integrator (runtime/ode) keeps them for every stored stage (Store) or every
+// recomputed stage of a segment (Recompute), so its adjoint does one product
+// fewer per stage; Hutchinson training does not use them.
 type Saver interface {
 	SaveSize() int
 	LaplacianSave(ws Workspace, phi, grad, lap, x, save []float64)
