@@ -213,3 +213,57 @@ func BenchmarkTrainStep(b *testing.B) {
 		})
 	}
 }
+
+// noSave hides runtime.Saver from a generated potential (and keeps
+// runtime.GradDeferrer), so that the integrator recomputes the first layer's
+// outputs in the adjoint.
+type noSave struct{ mafcrt.Potential }
+
+func (p noSave) DeferGrad(ws mafcrt.Workspace, on bool) {
+	p.Potential.(mafcrt.GradDeferrer).DeferGrad(ws, on)
+}
+
+func (p noSave) FlushGrad(ws mafcrt.Workspace, dtheta []float64) {
+	p.Potential.(mafcrt.GradDeferrer).FlushGrad(ws, dtheta)
+}
+
+// BenchmarkSavedFirstLayer: seconds per training step (2 workers, Store)
+// with the first layer's outputs kept from the forward pass (runtime.Saver)
+// and recomputed in the adjoint, interleaved, best of three (one for mnist).
+func BenchmarkSavedFirstLayer(b *testing.B) {
+	for _, c := range []struct {
+		name         string
+		new          func() mafcrt.Potential
+		obj          func() train.Objective
+		batch, steps int
+		rounds       int
+	}{
+		{"ising16", func() mafcrt.Potential { return ising16.New() }, func() train.Objective {
+			o, _ := train.NewVariational(16, 16, 2.269185314213022, 1)
+			return o
+		}, 64, 50, 3},
+		{"mnist", func() mafcrt.Potential { return mnist.New() }, func() train.Objective {
+			return &train.Likelihood{Data: train.NewGaussian(784, 1)}
+		}, 100, 100, 1},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			saved := trainer(b, c.new(), c.obj(), c.batch, c.steps, 2, ode.Store)
+			recomputed := trainer(b, noSave{c.new()}, c.obj(), c.batch, c.steps, 2, ode.Store)
+			defer saved.Close()
+			defer recomputed.Close()
+			step := func(tr *train.Trainer) func() {
+				return func() {
+					if _, err := tr.Step(); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			for b.Loop() {
+				t := interleave(c.rounds, 1, step(saved), step(recomputed))
+				b.ReportMetric(t[0], "s/step-saved")
+				b.ReportMetric(t[1], "s/step-recomputed")
+				b.ReportMetric(t[1]/t[0], "speedup")
+			}
+		})
+	}
+}
