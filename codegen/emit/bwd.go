@@ -398,31 +398,40 @@ func (g *gen) revAct(pl *plan.Plan, n *plan.Node) []jen.Code {
 		va = append(va, "("+lterm+")*yb[lo+k]")
 	}
 	if rd {
-		va = append(va, "d2*w.rd[k]")
+		va = append(va, "d2*rd[k]")
 	}
 	inner := []jen.Code{
 		raw("k := b*%d + j", size),
-		raw("d1, d2, d3 := w.%sD1[k], w.%sD2[k], w.%sD3[k]", yn, yn, yn),
+		raw("d1, d2, d3 := d1s[k], d2s[k], d3s[k]"),
 		raw("ab[k] += %s", joinPlus(va)),
 		raw("ab[tab+k] += d1 * yb[tyb+k]"),
 	}
 	if !a.LZero {
 		inner = append(inner, raw("ab[lo+k] += d1 * yb[lo+k]"))
 	}
-	if a.NeedJ && a.Kind != plan.Identity && a.ID != 0 {
-		inner = append(inner, raw("w.%sE[k] = 2 * d2 * yb[lo+k]", an))
+	hasE := a.NeedJ && a.Kind != plan.Identity && a.ID != 0
+	if hasE {
+		inner = append(inner, raw("e[k] = 2 * d2 * yb[lo+k]"))
 	}
 	if q == "" {
 		inner = append(inner, raw("_ = j"))
 	}
 	inner = append(inner, raw("_, _ = d2, d3"))
-	out = append(out, jen.Block(
+	// Slice headers in locals: the loop then loads no Workspace fields.
+	locals := []jen.Code{raw("d1s, d2s, d3s := w.%sD1[:nb*%d], w.%sD2[:nb*%d], w.%sD3[:nb*%d]", yn, size, yn, size, yn, size)}
+	if hasE {
+		locals = append(locals, raw("e := w.%sE[:nb*%d]", an, size))
+	}
+	if rd {
+		locals = append(locals, raw("rd := w.rd[:nb*%d]", size))
+	}
+	out = append(out, jen.Block(append(locals,
 		raw("a, ab, yb := w.%s, w.%sB, w.%sB", an, an, yn),
 		raw("lo := (%s) * %d", g.lStart(), size),
 		raw("ta, tab, tyb := (%s)*%d, (%s)*%d, (%s)*%d", tA.expr(W), size, tAB.expr(W), size, tYB.expr(W), size),
 		raw("_, _ = a, ta"),
 		jen.For(raw("b := 0; b < nb; b++")).Block(jen.For(raw("j := 0; j < %d; j++", size)).Block(inner...)),
-	))
+	)...))
 	if !a.NeedJ || a.Kind == plan.Identity || a.ID == 0 {
 		return out
 	}

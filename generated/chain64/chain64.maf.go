@@ -1017,6 +1017,8 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	}
 	// chain64.maf:8:15  phi.lncosh = lncosh(phi.conv)  (reverse)
 	{
+		d1s, d2s, d3s := w.phiLncoshD1[:nb*64], w.phiLncoshD2[:nb*64], w.phiLncoshD3[:nb*64]
+		e := w.phiConvE[:nb*64]
 		a, ab, yb := w.phiConv, w.phiConvB, w.phiLncoshB
 		lo := (2 * nb) * 64
 		ta, tab, tyb := (nb)*64, (nb)*64, (nb)*64
@@ -1024,11 +1026,11 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 64; j++ {
 				k := b*64 + j
-				d1, d2, d3 := w.phiLncoshD1[k], w.phiLncoshD2[k], w.phiLncoshD3[k]
+				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
 				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d2*a[lo+k]+d3*w.phiConvQ[k])*yb[lo+k]
 				ab[tab+k] += d1 * yb[tyb+k]
 				ab[lo+k] += d1 * yb[lo+k]
-				w.phiConvE[k] = 2 * d2 * yb[lo+k]
+				e[k] = 2 * d2 * yb[lo+k]
 				_, _ = d2, d3
 			}
 		}
@@ -1048,6 +1050,9 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	// chain64.maf:7:9  h = tanh(h.conv)  (reverse)
 	kern.RFDotShared(w.rd, w.hRFB, hConvW, nb, 64, 5, 4)
 	{
+		d1s, d2s, d3s := w.hD1[:nb*256], w.hD2[:nb*256], w.hD3[:nb*256]
+		e := w.hConvE[:nb*256]
+		rd := w.rd[:nb*256]
 		a, ab, yb := w.hConv, w.hConvB, w.hB
 		lo := (2 * nb) * 256
 		ta, tab, tyb := (nb)*256, (nb)*256, (nb)*256
@@ -1055,10 +1060,10 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 256; j++ {
 				k := b*256 + j
-				d1, d2, d3 := w.hD1[k], w.hD2[k], w.hD3[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*m.hConvNorm2[j%4])*yb[lo+k] + d2*w.rd[k]
+				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
+				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*m.hConvNorm2[j%4])*yb[lo+k] + d2*rd[k]
 				ab[tab+k] += d1 * yb[tyb+k]
-				w.hConvE[k] = 2 * d2 * yb[lo+k]
+				e[k] = 2 * d2 * yb[lo+k]
 				_, _ = d2, d3
 			}
 		}
@@ -1130,6 +1135,8 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	}
 	// chain64.maf:8:15  phi.lncosh = lncosh(phi.conv)  (reverse)
 	{
+		d1s, d2s, d3s := w.phiLncoshD1[:nb*64], w.phiLncoshD2[:nb*64], w.phiLncoshD3[:nb*64]
+		e := w.phiConvE[:nb*64]
 		a, ab, yb := w.phiConv, w.phiConvB, w.phiLncoshB
 		lo := (2 * nb) * 64
 		ta, tab, tyb := (nb)*64, (nb)*64, (nb)*64
@@ -1137,11 +1144,11 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 64; j++ {
 				k := b*64 + j
-				d1, d2, d3 := w.phiLncoshD1[k], w.phiLncoshD2[k], w.phiLncoshD3[k]
+				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
 				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d2*a[lo+k]+d3*w.phiConvQ[k])*yb[lo+k]
 				ab[tab+k] += d1 * yb[tyb+k]
 				ab[lo+k] += d1 * yb[lo+k]
-				w.phiConvE[k] = 2 * d2 * yb[lo+k]
+				e[k] = 2 * d2 * yb[lo+k]
 				_, _ = d2, d3
 			}
 		}
@@ -1156,6 +1163,9 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	// chain64.maf:7:9  h = tanh(h.conv)  (reverse)
 	kern.RowsDot(w.rd, rows(w.hB, 3*nb, nb*1, 256), rows(w.hConv, 3*nb, nb*1, 256), nb, 1, 256)
 	{
+		d1s, d2s, d3s := w.hD1[:nb*256], w.hD2[:nb*256], w.hD3[:nb*256]
+		e := w.hConvE[:nb*256]
+		rd := w.rd[:nb*256]
 		a, ab, yb := w.hConv, w.hConvB, w.hB
 		lo := (2 * nb) * 256
 		ta, tab, tyb := (nb)*256, (nb)*256, (nb)*256
@@ -1163,10 +1173,10 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 256; j++ {
 				k := b*256 + j
-				d1, d2, d3 := w.hD1[k], w.hD2[k], w.hD3[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*w.hConvQ[k])*yb[lo+k] + d2*w.rd[k]
+				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
+				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*w.hConvQ[k])*yb[lo+k] + d2*rd[k]
 				ab[tab+k] += d1 * yb[tyb+k]
-				w.hConvE[k] = 2 * d2 * yb[lo+k]
+				e[k] = 2 * d2 * yb[lo+k]
 				_, _ = d2, d3
 			}
 		}

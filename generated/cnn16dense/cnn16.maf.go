@@ -1067,6 +1067,8 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	}
 	// cnn16.maf:11:10  h2 = softplus(h2.conv)  (reverse)
 	{
+		d1s, d2s, d3s := w.h2D1[:nb*2048], w.h2D2[:nb*2048], w.h2D3[:nb*2048]
+		e := w.h2ConvE[:nb*2048]
 		a, ab, yb := w.h2Conv, w.h2ConvB, w.h2B
 		lo := (2 * nb) * 2048
 		ta, tab, tyb := (nb)*2048, (nb)*2048, (nb)*2048
@@ -1074,11 +1076,11 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 2048; j++ {
 				k := b*2048 + j
-				d1, d2, d3 := w.h2D1[k], w.h2D2[k], w.h2D3[k]
+				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
 				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d2*a[lo+k]+d3*w.h2ConvQ[k])*yb[lo+k]
 				ab[tab+k] += d1 * yb[tyb+k]
 				ab[lo+k] += d1 * yb[lo+k]
-				w.h2ConvE[k] = 2 * d2 * yb[lo+k]
+				e[k] = 2 * d2 * yb[lo+k]
 				_, _ = d2, d3
 			}
 		}
@@ -1093,6 +1095,9 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	// cnn16.maf:10:10  h1 = lncosh(h1.conv)  (reverse)
 	kern.RowsDot(w.rd, rows(w.h1B, 3*nb, nb*256, 2048), rows(w.h1Conv, 3*nb, nb*256, 2048), nb, 256, 2048)
 	{
+		d1s, d2s, d3s := w.h1D1[:nb*2048], w.h1D2[:nb*2048], w.h1D3[:nb*2048]
+		e := w.h1ConvE[:nb*2048]
+		rd := w.rd[:nb*2048]
 		a, ab, yb := w.h1Conv, w.h1ConvB, w.h1B
 		lo := (2 * nb) * 2048
 		ta, tab, tyb := (nb)*2048, (nb)*2048, (nb)*2048
@@ -1100,10 +1105,10 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 2048; j++ {
 				k := b*2048 + j
-				d1, d2, d3 := w.h1D1[k], w.h1D2[k], w.h1D3[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*w.h1ConvQ[k])*yb[lo+k] + d2*w.rd[k]
+				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
+				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*w.h1ConvQ[k])*yb[lo+k] + d2*rd[k]
 				ab[tab+k] += d1 * yb[tyb+k]
-				w.h1ConvE[k] = 2 * d2 * yb[lo+k]
+				e[k] = 2 * d2 * yb[lo+k]
 				_, _ = d2, d3
 			}
 		}
@@ -1181,6 +1186,8 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	}
 	// cnn16.maf:11:10  h2 = softplus(h2.conv)  (reverse)
 	{
+		d1s, d2s, d3s := w.h2D1[:nb*2048], w.h2D2[:nb*2048], w.h2D3[:nb*2048]
+		e := w.h2ConvE[:nb*2048]
 		a, ab, yb := w.h2Conv, w.h2ConvB, w.h2B
 		lo := (2 * nb) * 2048
 		ta, tab, tyb := (nb)*2048, (nb)*2048, (nb)*2048
@@ -1188,11 +1195,11 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 2048; j++ {
 				k := b*2048 + j
-				d1, d2, d3 := w.h2D1[k], w.h2D2[k], w.h2D3[k]
+				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
 				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d2*a[lo+k]+d3*w.h2ConvQ[k])*yb[lo+k]
 				ab[tab+k] += d1 * yb[tyb+k]
 				ab[lo+k] += d1 * yb[lo+k]
-				w.h2ConvE[k] = 2 * d2 * yb[lo+k]
+				e[k] = 2 * d2 * yb[lo+k]
 				_, _ = d2, d3
 			}
 		}
@@ -1207,6 +1214,9 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	// cnn16.maf:10:10  h1 = lncosh(h1.conv)  (reverse)
 	kern.RowsDot(w.rd, rows(w.h1B, 3*nb, nb*1, 2048), rows(w.h1Conv, 3*nb, nb*1, 2048), nb, 1, 2048)
 	{
+		d1s, d2s, d3s := w.h1D1[:nb*2048], w.h1D2[:nb*2048], w.h1D3[:nb*2048]
+		e := w.h1ConvE[:nb*2048]
+		rd := w.rd[:nb*2048]
 		a, ab, yb := w.h1Conv, w.h1ConvB, w.h1B
 		lo := (2 * nb) * 2048
 		ta, tab, tyb := (nb)*2048, (nb)*2048, (nb)*2048
@@ -1214,10 +1224,10 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 2048; j++ {
 				k := b*2048 + j
-				d1, d2, d3 := w.h1D1[k], w.h1D2[k], w.h1D3[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*w.h1ConvQ[k])*yb[lo+k] + d2*w.rd[k]
+				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
+				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*w.h1ConvQ[k])*yb[lo+k] + d2*rd[k]
 				ab[tab+k] += d1 * yb[tyb+k]
-				w.h1ConvE[k] = 2 * d2 * yb[lo+k]
+				e[k] = 2 * d2 * yb[lo+k]
 				_, _ = d2, d3
 			}
 		}

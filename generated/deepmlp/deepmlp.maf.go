@@ -912,6 +912,8 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(3*nb, 1024, rows(w.h2, 0, 3*nb, 1024)), 1, mat(1, 1024, gPhiW))
 	// deepmlp.maf:10:10  h2 = softplus(h2.dense)  (reverse)
 	{
+		d1s, d2s, d3s := w.h2D1[:nb*1024], w.h2D2[:nb*1024], w.h2D3[:nb*1024]
+		e := w.h2DenseE[:nb*1024]
 		a, ab, yb := w.h2Dense, w.h2DenseB, w.h2B
 		lo := (2 * nb) * 1024
 		ta, tab, tyb := (nb)*1024, (nb)*1024, (nb)*1024
@@ -919,11 +921,11 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 1024; j++ {
 				k := b*1024 + j
-				d1, d2, d3 := w.h2D1[k], w.h2D2[k], w.h2D3[k]
+				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
 				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d2*a[lo+k]+d3*w.h2DenseQ[k])*yb[lo+k]
 				ab[tab+k] += d1 * yb[tyb+k]
 				ab[lo+k] += d1 * yb[lo+k]
-				w.h2DenseE[k] = 2 * d2 * yb[lo+k]
+				e[k] = 2 * d2 * yb[lo+k]
 				_, _ = d2, d3
 			}
 		}
@@ -941,6 +943,9 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	// deepmlp.maf:9:10  h1 = softplus(h1.dense)  (reverse)
 	kern.RowsDotShared(w.rd, rows(w.h1B, 3*nb, nb*784, 1024), h1DenseW, nb, 1024, Dim)
 	{
+		d1s, d2s, d3s := w.h1D1[:nb*1024], w.h1D2[:nb*1024], w.h1D3[:nb*1024]
+		e := w.h1DenseE[:nb*1024]
+		rd := w.rd[:nb*1024]
 		a, ab, yb := w.h1Dense, w.h1DenseB, w.h1B
 		lo := (2 * nb) * 1024
 		ta, tab, tyb := (nb)*1024, (nb)*1024, (nb)*1024
@@ -948,10 +953,10 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 1024; j++ {
 				k := b*1024 + j
-				d1, d2, d3 := w.h1D1[k], w.h1D2[k], w.h1D3[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*m.h1DenseNorm2[j])*yb[lo+k] + d2*w.rd[k]
+				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
+				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*m.h1DenseNorm2[j])*yb[lo+k] + d2*rd[k]
 				ab[tab+k] += d1 * yb[tyb+k]
-				w.h1DenseE[k] = 2 * d2 * yb[lo+k]
+				e[k] = 2 * d2 * yb[lo+k]
 				_, _ = d2, d3
 			}
 		}
@@ -1002,6 +1007,8 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(3*nb, 1024, rows(w.h2, 0, 3*nb, 1024)), 1, mat(1, 1024, gPhiW))
 	// deepmlp.maf:10:10  h2 = softplus(h2.dense)  (reverse)
 	{
+		d1s, d2s, d3s := w.h2D1[:nb*1024], w.h2D2[:nb*1024], w.h2D3[:nb*1024]
+		e := w.h2DenseE[:nb*1024]
 		a, ab, yb := w.h2Dense, w.h2DenseB, w.h2B
 		lo := (2 * nb) * 1024
 		ta, tab, tyb := (nb)*1024, (nb)*1024, (nb)*1024
@@ -1009,11 +1016,11 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 1024; j++ {
 				k := b*1024 + j
-				d1, d2, d3 := w.h2D1[k], w.h2D2[k], w.h2D3[k]
+				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
 				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d2*a[lo+k]+d3*w.h2DenseQ[k])*yb[lo+k]
 				ab[tab+k] += d1 * yb[tyb+k]
 				ab[lo+k] += d1 * yb[lo+k]
-				w.h2DenseE[k] = 2 * d2 * yb[lo+k]
+				e[k] = 2 * d2 * yb[lo+k]
 				_, _ = d2, d3
 			}
 		}
@@ -1026,6 +1033,9 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	// deepmlp.maf:9:10  h1 = softplus(h1.dense)  (reverse)
 	kern.RowsDot(w.rd, rows(w.h1B, 3*nb, nb*1, 1024), rows(w.h1Dense, 3*nb, nb*1, 1024), nb, 1, 1024)
 	{
+		d1s, d2s, d3s := w.h1D1[:nb*1024], w.h1D2[:nb*1024], w.h1D3[:nb*1024]
+		e := w.h1DenseE[:nb*1024]
+		rd := w.rd[:nb*1024]
 		a, ab, yb := w.h1Dense, w.h1DenseB, w.h1B
 		lo := (2 * nb) * 1024
 		ta, tab, tyb := (nb)*1024, (nb)*1024, (nb)*1024
@@ -1033,10 +1043,10 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 1024; j++ {
 				k := b*1024 + j
-				d1, d2, d3 := w.h1D1[k], w.h1D2[k], w.h1D3[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*w.h1DenseQ[k])*yb[lo+k] + d2*w.rd[k]
+				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
+				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*w.h1DenseQ[k])*yb[lo+k] + d2*rd[k]
 				ab[tab+k] += d1 * yb[tyb+k]
-				w.h1DenseE[k] = 2 * d2 * yb[lo+k]
+				e[k] = 2 * d2 * yb[lo+k]
 				_, _ = d2, d3
 			}
 		}

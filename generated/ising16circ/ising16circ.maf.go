@@ -919,6 +919,8 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	}
 	// ising16_circ.maf:15:9  h = lncosh(h.conv)  (reverse)
 	{
+		d1s, d2s, d3s := w.hD1[:nb*512], w.hD2[:nb*512], w.hD3[:nb*512]
+		e := w.hConvE[:nb*512]
 		a, ab, yb := w.hConv, w.hConvB, w.hB
 		lo := (2 * nb) * 512
 		ta, tab, tyb := (nb)*512, (nb)*512, (nb)*512
@@ -926,10 +928,10 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 512; j++ {
 				k := b*512 + j
-				d1, d2, d3 := w.hD1[k], w.hD2[k], w.hD3[k]
+				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
 				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*m.hConvNorm2[j%2])*yb[lo+k]
 				ab[tab+k] += d1 * yb[tyb+k]
-				w.hConvE[k] = 2 * d2 * yb[lo+k]
+				e[k] = 2 * d2 * yb[lo+k]
 				_, _ = d2, d3
 			}
 		}
@@ -1004,6 +1006,8 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	}
 	// ising16_circ.maf:15:9  h = lncosh(h.conv)  (reverse)
 	{
+		d1s, d2s, d3s := w.hD1[:nb*512], w.hD2[:nb*512], w.hD3[:nb*512]
+		e := w.hConvE[:nb*512]
 		a, ab, yb := w.hConv, w.hConvB, w.hB
 		lo := (2 * nb) * 512
 		ta, tab, tyb := (nb)*512, (nb)*512, (nb)*512
@@ -1011,10 +1015,10 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 512; j++ {
 				k := b*512 + j
-				d1, d2, d3 := w.hD1[k], w.hD2[k], w.hD3[k]
+				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
 				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*w.hConvQ[k])*yb[lo+k]
 				ab[tab+k] += d1 * yb[tyb+k]
-				w.hConvE[k] = 2 * d2 * yb[lo+k]
+				e[k] = 2 * d2 * yb[lo+k]
 				_, _ = d2, d3
 			}
 		}

@@ -1576,6 +1576,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	}
 	// ising16_cnn.maf:13:50  phi.quadratic = quadratic(s)  (reverse)
 	{
+		d1s, d2s, d3s := w.phiQuadraticD1[:nb*256], w.phiQuadraticD2[:nb*256], w.phiQuadraticD3[:nb*256]
 		a, ab, yb := w.s, w.sB, w.phiQuadraticB
 		lo := (2 * nb) * 256
 		ta, tab, tyb := (nb)*256, (nb)*256, (nb)*256
@@ -1583,7 +1584,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 256; j++ {
 				k := b*256 + j
-				d1, d2, d3 := w.phiQuadraticD1[k], w.phiQuadraticD2[k], w.phiQuadraticD3[k]
+				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
 				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*1)*yb[lo+k]
 				ab[tab+k] += d1 * yb[tyb+k]
 				_, _ = d2, d3
@@ -1626,6 +1627,8 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	}
 	// ising16_cnn.maf:11:10  h2 = softplus(h2.conv)  (reverse)
 	{
+		d1s, d2s, d3s := w.h2D1[:nb*4096], w.h2D2[:nb*4096], w.h2D3[:nb*4096]
+		e := w.h2ConvE[:nb*4096]
 		a, ab, yb := w.h2Conv, w.h2ConvB, w.h2B
 		lo := (2 * nb) * 4096
 		ta, tab, tyb := (nb)*4096, (nb)*4096, (nb)*4096
@@ -1633,11 +1636,11 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 4096; j++ {
 				k := b*4096 + j
-				d1, d2, d3 := w.h2D1[k], w.h2D2[k], w.h2D3[k]
+				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
 				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d2*a[lo+k]+d3*w.h2ConvQ[k])*yb[lo+k]
 				ab[tab+k] += d1 * yb[tyb+k]
 				ab[lo+k] += d1 * yb[lo+k]
-				w.h2ConvE[k] = 2 * d2 * yb[lo+k]
+				e[k] = 2 * d2 * yb[lo+k]
 				_, _ = d2, d3
 			}
 		}
@@ -1657,6 +1660,9 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	// ising16_cnn.maf:10:10  h1 = lncosh(h1.conv)  (reverse)
 	kern.RFDotShared(w.rd, w.h1RFB, h1ConvW, nb, 256, 25, 16)
 	{
+		d1s, d2s, d3s := w.h1D1[:nb*4096], w.h1D2[:nb*4096], w.h1D3[:nb*4096]
+		e := w.h1ConvE[:nb*4096]
+		rd := w.rd[:nb*4096]
 		a, ab, yb := w.h1Conv, w.h1ConvB, w.h1B
 		lo := (2 * nb) * 4096
 		ta, tab, tyb := (nb)*4096, (nb)*4096, (nb)*4096
@@ -1664,10 +1670,10 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 4096; j++ {
 				k := b*4096 + j
-				d1, d2, d3 := w.h1D1[k], w.h1D2[k], w.h1D3[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*m.h1ConvNorm2[j%16])*yb[lo+k] + d2*w.rd[k]
+				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
+				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*m.h1ConvNorm2[j%16])*yb[lo+k] + d2*rd[k]
 				ab[tab+k] += d1 * yb[tyb+k]
-				w.h1ConvE[k] = 2 * d2 * yb[lo+k]
+				e[k] = 2 * d2 * yb[lo+k]
 				_, _ = d2, d3
 			}
 		}
@@ -1805,6 +1811,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	}
 	// ising16_cnn.maf:13:50  phi.quadratic = quadratic(s)  (reverse)
 	{
+		d1s, d2s, d3s := w.phiQuadraticD1[:nb*256], w.phiQuadraticD2[:nb*256], w.phiQuadraticD3[:nb*256]
 		a, ab, yb := w.s, w.sB, w.phiQuadraticB
 		lo := (2 * nb) * 256
 		ta, tab, tyb := (nb)*256, (nb)*256, (nb)*256
@@ -1812,7 +1819,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 256; j++ {
 				k := b*256 + j
-				d1, d2, d3 := w.phiQuadraticD1[k], w.phiQuadraticD2[k], w.phiQuadraticD3[k]
+				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
 				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*w.sQ[k])*yb[lo+k]
 				ab[tab+k] += d1 * yb[tyb+k]
 				_, _ = d2, d3
@@ -1855,6 +1862,8 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	}
 	// ising16_cnn.maf:11:10  h2 = softplus(h2.conv)  (reverse)
 	{
+		d1s, d2s, d3s := w.h2D1[:nb*4096], w.h2D2[:nb*4096], w.h2D3[:nb*4096]
+		e := w.h2ConvE[:nb*4096]
 		a, ab, yb := w.h2Conv, w.h2ConvB, w.h2B
 		lo := (2 * nb) * 4096
 		ta, tab, tyb := (nb)*4096, (nb)*4096, (nb)*4096
@@ -1862,11 +1871,11 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 4096; j++ {
 				k := b*4096 + j
-				d1, d2, d3 := w.h2D1[k], w.h2D2[k], w.h2D3[k]
+				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
 				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d2*a[lo+k]+d3*w.h2ConvQ[k])*yb[lo+k]
 				ab[tab+k] += d1 * yb[tyb+k]
 				ab[lo+k] += d1 * yb[lo+k]
-				w.h2ConvE[k] = 2 * d2 * yb[lo+k]
+				e[k] = 2 * d2 * yb[lo+k]
 				_, _ = d2, d3
 			}
 		}
@@ -1881,6 +1890,9 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	// ising16_cnn.maf:10:10  h1 = lncosh(h1.conv)  (reverse)
 	kern.RowsDot(w.rd, rows(w.h1B, 3*nb, nb*1, 4096), rows(w.h1Conv, 3*nb, nb*1, 4096), nb, 1, 4096)
 	{
+		d1s, d2s, d3s := w.h1D1[:nb*4096], w.h1D2[:nb*4096], w.h1D3[:nb*4096]
+		e := w.h1ConvE[:nb*4096]
+		rd := w.rd[:nb*4096]
 		a, ab, yb := w.h1Conv, w.h1ConvB, w.h1B
 		lo := (2 * nb) * 4096
 		ta, tab, tyb := (nb)*4096, (nb)*4096, (nb)*4096
@@ -1888,10 +1900,10 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 4096; j++ {
 				k := b*4096 + j
-				d1, d2, d3 := w.h1D1[k], w.h1D2[k], w.h1D3[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*w.h1ConvQ[k])*yb[lo+k] + d2*w.rd[k]
+				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
+				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*w.h1ConvQ[k])*yb[lo+k] + d2*rd[k]
 				ab[tab+k] += d1 * yb[tyb+k]
-				w.h1ConvE[k] = 2 * d2 * yb[lo+k]
+				e[k] = 2 * d2 * yb[lo+k]
 				_, _ = d2, d3
 			}
 		}

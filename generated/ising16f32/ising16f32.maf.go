@@ -748,6 +748,8 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	blas32.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(3*nb, 512, rows(w.h, 0, 3*nb, 512)), 1, mat(1, 512, gPhiW))
 	// ising16_f32.maf:9:9  h = lncosh(h.dense)  (reverse)
 	{
+		d1s, d2s, d3s := w.hD1[:nb*512], w.hD2[:nb*512], w.hD3[:nb*512]
+		e := w.hDenseE[:nb*512]
 		a, ab, yb := w.hDense, w.hDenseB, w.hB
 		lo := (2 * nb) * 512
 		ta, tab, tyb := (nb)*512, (nb)*512, (nb)*512
@@ -755,10 +757,10 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 512; j++ {
 				k := b*512 + j
-				d1, d2, d3 := w.hD1[k], w.hD2[k], w.hD3[k]
+				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
 				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*m.hDenseNorm2[j])*yb[lo+k]
 				ab[tab+k] += d1 * yb[tyb+k]
-				w.hDenseE[k] = 2 * d2 * yb[lo+k]
+				e[k] = 2 * d2 * yb[lo+k]
 				_, _ = d2, d3
 			}
 		}
@@ -800,6 +802,8 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	blas32.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(3*nb, 512, rows(w.h, 0, 3*nb, 512)), 1, mat(1, 512, gPhiW))
 	// ising16_f32.maf:9:9  h = lncosh(h.dense)  (reverse)
 	{
+		d1s, d2s, d3s := w.hD1[:nb*512], w.hD2[:nb*512], w.hD3[:nb*512]
+		e := w.hDenseE[:nb*512]
 		a, ab, yb := w.hDense, w.hDenseB, w.hB
 		lo := (2 * nb) * 512
 		ta, tab, tyb := (nb)*512, (nb)*512, (nb)*512
@@ -807,10 +811,10 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 512; j++ {
 				k := b*512 + j
-				d1, d2, d3 := w.hD1[k], w.hD2[k], w.hD3[k]
+				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
 				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*w.hDenseQ[k])*yb[lo+k]
 				ab[tab+k] += d1 * yb[tyb+k]
-				w.hDenseE[k] = 2 * d2 * yb[lo+k]
+				e[k] = 2 * d2 * yb[lo+k]
 				_, _ = d2, d3
 			}
 		}

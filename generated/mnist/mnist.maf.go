@@ -750,6 +750,8 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(3*nb, 1024, rows(w.h, 0, 3*nb, 1024)), 1, mat(1, 1024, gPhiW))
 	// mnist.maf:11:9  h = softplus(h.dense)  (reverse)
 	{
+		d1s, d2s, d3s := w.hD1[:nb*1024], w.hD2[:nb*1024], w.hD3[:nb*1024]
+		e := w.hDenseE[:nb*1024]
 		a, ab, yb := w.hDense, w.hDenseB, w.hB
 		lo := (2 * nb) * 1024
 		ta, tab, tyb := (nb)*1024, (nb)*1024, (nb)*1024
@@ -757,10 +759,10 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 1024; j++ {
 				k := b*1024 + j
-				d1, d2, d3 := w.hD1[k], w.hD2[k], w.hD3[k]
+				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
 				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*m.hDenseNorm2[j])*yb[lo+k]
 				ab[tab+k] += d1 * yb[tyb+k]
-				w.hDenseE[k] = 2 * d2 * yb[lo+k]
+				e[k] = 2 * d2 * yb[lo+k]
 				_, _ = d2, d3
 			}
 		}
@@ -804,6 +806,8 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(3*nb, 1024, rows(w.h, 0, 3*nb, 1024)), 1, mat(1, 1024, gPhiW))
 	// mnist.maf:11:9  h = softplus(h.dense)  (reverse)
 	{
+		d1s, d2s, d3s := w.hD1[:nb*1024], w.hD2[:nb*1024], w.hD3[:nb*1024]
+		e := w.hDenseE[:nb*1024]
 		a, ab, yb := w.hDense, w.hDenseB, w.hB
 		lo := (2 * nb) * 1024
 		ta, tab, tyb := (nb)*1024, (nb)*1024, (nb)*1024
@@ -811,10 +815,10 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 1024; j++ {
 				k := b*1024 + j
-				d1, d2, d3 := w.hD1[k], w.hD2[k], w.hD3[k]
+				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
 				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*w.hDenseQ[k])*yb[lo+k]
 				ab[tab+k] += d1 * yb[tyb+k]
-				w.hDenseE[k] = 2 * d2 * yb[lo+k]
+				e[k] = 2 * d2 * yb[lo+k]
 				_, _ = d2, d3
 			}
 		}

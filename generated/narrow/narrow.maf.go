@@ -1081,6 +1081,8 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(3*nb, 32, rows(w.h3, 0, 3*nb, 32)), 1, mat(1, 32, gPhiW))
 	// narrow.maf:12:10  h3 = swish(h3.dense)  (reverse)
 	{
+		d1s, d2s, d3s := w.h3D1[:nb*32], w.h3D2[:nb*32], w.h3D3[:nb*32]
+		e := w.h3DenseE[:nb*32]
 		a, ab, yb := w.h3Dense, w.h3DenseB, w.h3B
 		lo := (2 * nb) * 32
 		ta, tab, tyb := (nb)*32, (nb)*32, (nb)*32
@@ -1088,11 +1090,11 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 32; j++ {
 				k := b*32 + j
-				d1, d2, d3 := w.h3D1[k], w.h3D2[k], w.h3D3[k]
+				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
 				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d2*a[lo+k]+d3*w.h3DenseQ[k])*yb[lo+k]
 				ab[tab+k] += d1 * yb[tyb+k]
 				ab[lo+k] += d1 * yb[lo+k]
-				w.h3DenseE[k] = 2 * d2 * yb[lo+k]
+				e[k] = 2 * d2 * yb[lo+k]
 				_, _ = d2, d3
 			}
 		}
@@ -1105,6 +1107,9 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	// narrow.maf:11:10  h2 = softplus(h2.dense)  (reverse)
 	kern.RowsDot(w.rd, rows(w.h2B, 3*nb, nb*784, 48), rows(w.h2Dense, 3*nb, nb*784, 48), nb, 784, 48)
 	{
+		d1s, d2s, d3s := w.h2D1[:nb*48], w.h2D2[:nb*48], w.h2D3[:nb*48]
+		e := w.h2DenseE[:nb*48]
+		rd := w.rd[:nb*48]
 		a, ab, yb := w.h2Dense, w.h2DenseB, w.h2B
 		lo := (2 * nb) * 48
 		ta, tab, tyb := (nb)*48, (nb)*48, (nb)*48
@@ -1112,11 +1117,11 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 48; j++ {
 				k := b*48 + j
-				d1, d2, d3 := w.h2D1[k], w.h2D2[k], w.h2D3[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d2*a[lo+k]+d3*w.h2DenseQ[k])*yb[lo+k] + d2*w.rd[k]
+				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
+				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d2*a[lo+k]+d3*w.h2DenseQ[k])*yb[lo+k] + d2*rd[k]
 				ab[tab+k] += d1 * yb[tyb+k]
 				ab[lo+k] += d1 * yb[lo+k]
-				w.h2DenseE[k] = 2 * d2 * yb[lo+k]
+				e[k] = 2 * d2 * yb[lo+k]
 				_, _ = d2, d3
 			}
 		}
@@ -1135,6 +1140,9 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	// narrow.maf:10:10  h1 = tanh(h1.dense)  (reverse)
 	kern.RowsDotShared(w.rd, rows(w.h1B, 3*nb, nb*784, 48), h1DenseW, nb, 48, Dim)
 	{
+		d1s, d2s, d3s := w.h1D1[:nb*48], w.h1D2[:nb*48], w.h1D3[:nb*48]
+		e := w.h1DenseE[:nb*48]
+		rd := w.rd[:nb*48]
 		a, ab, yb := w.h1Dense, w.h1DenseB, w.h1B
 		lo := (2 * nb) * 48
 		ta, tab, tyb := (nb)*48, (nb)*48, (nb)*48
@@ -1142,10 +1150,10 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 48; j++ {
 				k := b*48 + j
-				d1, d2, d3 := w.h1D1[k], w.h1D2[k], w.h1D3[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*m.h1DenseNorm2[j])*yb[lo+k] + d2*w.rd[k]
+				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
+				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*m.h1DenseNorm2[j])*yb[lo+k] + d2*rd[k]
 				ab[tab+k] += d1 * yb[tyb+k]
-				w.h1DenseE[k] = 2 * d2 * yb[lo+k]
+				e[k] = 2 * d2 * yb[lo+k]
 				_, _ = d2, d3
 			}
 		}
@@ -1200,6 +1208,8 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(3*nb, 32, rows(w.h3, 0, 3*nb, 32)), 1, mat(1, 32, gPhiW))
 	// narrow.maf:12:10  h3 = swish(h3.dense)  (reverse)
 	{
+		d1s, d2s, d3s := w.h3D1[:nb*32], w.h3D2[:nb*32], w.h3D3[:nb*32]
+		e := w.h3DenseE[:nb*32]
 		a, ab, yb := w.h3Dense, w.h3DenseB, w.h3B
 		lo := (2 * nb) * 32
 		ta, tab, tyb := (nb)*32, (nb)*32, (nb)*32
@@ -1207,11 +1217,11 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 32; j++ {
 				k := b*32 + j
-				d1, d2, d3 := w.h3D1[k], w.h3D2[k], w.h3D3[k]
+				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
 				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d2*a[lo+k]+d3*w.h3DenseQ[k])*yb[lo+k]
 				ab[tab+k] += d1 * yb[tyb+k]
 				ab[lo+k] += d1 * yb[lo+k]
-				w.h3DenseE[k] = 2 * d2 * yb[lo+k]
+				e[k] = 2 * d2 * yb[lo+k]
 				_, _ = d2, d3
 			}
 		}
@@ -1224,6 +1234,9 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	// narrow.maf:11:10  h2 = softplus(h2.dense)  (reverse)
 	kern.RowsDot(w.rd, rows(w.h2B, 3*nb, nb*1, 48), rows(w.h2Dense, 3*nb, nb*1, 48), nb, 1, 48)
 	{
+		d1s, d2s, d3s := w.h2D1[:nb*48], w.h2D2[:nb*48], w.h2D3[:nb*48]
+		e := w.h2DenseE[:nb*48]
+		rd := w.rd[:nb*48]
 		a, ab, yb := w.h2Dense, w.h2DenseB, w.h2B
 		lo := (2 * nb) * 48
 		ta, tab, tyb := (nb)*48, (nb)*48, (nb)*48
@@ -1231,11 +1244,11 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 48; j++ {
 				k := b*48 + j
-				d1, d2, d3 := w.h2D1[k], w.h2D2[k], w.h2D3[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d2*a[lo+k]+d3*w.h2DenseQ[k])*yb[lo+k] + d2*w.rd[k]
+				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
+				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d2*a[lo+k]+d3*w.h2DenseQ[k])*yb[lo+k] + d2*rd[k]
 				ab[tab+k] += d1 * yb[tyb+k]
 				ab[lo+k] += d1 * yb[lo+k]
-				w.h2DenseE[k] = 2 * d2 * yb[lo+k]
+				e[k] = 2 * d2 * yb[lo+k]
 				_, _ = d2, d3
 			}
 		}
@@ -1249,6 +1262,9 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	// narrow.maf:10:10  h1 = tanh(h1.dense)  (reverse)
 	kern.RowsDot(w.rd, rows(w.h1B, 3*nb, nb*1, 48), rows(w.h1Dense, 3*nb, nb*1, 48), nb, 1, 48)
 	{
+		d1s, d2s, d3s := w.h1D1[:nb*48], w.h1D2[:nb*48], w.h1D3[:nb*48]
+		e := w.h1DenseE[:nb*48]
+		rd := w.rd[:nb*48]
 		a, ab, yb := w.h1Dense, w.h1DenseB, w.h1B
 		lo := (2 * nb) * 48
 		ta, tab, tyb := (nb)*48, (nb)*48, (nb)*48
@@ -1256,10 +1272,10 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 48; j++ {
 				k := b*48 + j
-				d1, d2, d3 := w.h1D1[k], w.h1D2[k], w.h1D3[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*w.h1DenseQ[k])*yb[lo+k] + d2*w.rd[k]
+				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
+				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*w.h1DenseQ[k])*yb[lo+k] + d2*rd[k]
 				ab[tab+k] += d1 * yb[tyb+k]
-				w.h1DenseE[k] = 2 * d2 * yb[lo+k]
+				e[k] = 2 * d2 * yb[lo+k]
 				_, _ = d2, d3
 			}
 		}

@@ -1765,6 +1765,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	}
 	// resnet.maf:11:50  phi.quadratic = quadratic(x)  (reverse)
 	{
+		d1s, d2s, d3s := w.phiQuadraticD1[:nb*64], w.phiQuadraticD2[:nb*64], w.phiQuadraticD3[:nb*64]
 		a, ab, yb := w.x, w.xB, w.phiQuadraticB
 		lo := (2 * nb) * 64
 		ta, tab, tyb := (nb)*64, (nb)*64, (nb)*64
@@ -1772,7 +1773,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 64; j++ {
 				k := b*64 + j
-				d1, d2, d3 := w.phiQuadraticD1[k], w.phiQuadraticD2[k], w.phiQuadraticD3[k]
+				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
 				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*1)*yb[lo+k]
 				ab[tab+k] += d1 * yb[tyb+k]
 				_, _ = d2, d3
@@ -1821,6 +1822,8 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	}
 	// resnet.maf:10:15  h2.swish = swish(h2.dense)  (reverse)
 	{
+		d1s, d2s, d3s := w.h2SwishD1[:nb*128], w.h2SwishD2[:nb*128], w.h2SwishD3[:nb*128]
+		e := w.h2DenseE[:nb*128]
 		a, ab, yb := w.h2Dense, w.h2DenseB, w.h2SwishB
 		lo := (2 * nb) * 128
 		ta, tab, tyb := (nb)*128, (nb)*128, (nb)*128
@@ -1828,11 +1831,11 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
-				d1, d2, d3 := w.h2SwishD1[k], w.h2SwishD2[k], w.h2SwishD3[k]
+				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
 				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d2*a[lo+k]+d3*w.h2DenseQ[k])*yb[lo+k]
 				ab[tab+k] += d1 * yb[tyb+k]
 				ab[lo+k] += d1 * yb[lo+k]
-				w.h2DenseE[k] = 2 * d2 * yb[lo+k]
+				e[k] = 2 * d2 * yb[lo+k]
 				_, _ = d2, d3
 			}
 		}
@@ -1894,6 +1897,9 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	// resnet.maf:9:15  h1.tanh = tanh(h1.dense)  (reverse)
 	kern.RowsDot(w.rd, rows(w.h1TanhB, 3*nb, nb*64, 128), rows(w.h1Dense, 3*nb, nb*64, 128), nb, 64, 128)
 	{
+		d1s, d2s, d3s := w.h1TanhD1[:nb*128], w.h1TanhD2[:nb*128], w.h1TanhD3[:nb*128]
+		e := w.h1DenseE[:nb*128]
+		rd := w.rd[:nb*128]
 		a, ab, yb := w.h1Dense, w.h1DenseB, w.h1TanhB
 		lo := (2 * nb) * 128
 		ta, tab, tyb := (nb)*128, (nb)*128, (nb)*128
@@ -1901,11 +1907,11 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
-				d1, d2, d3 := w.h1TanhD1[k], w.h1TanhD2[k], w.h1TanhD3[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d2*a[lo+k]+d3*w.h1DenseQ[k])*yb[lo+k] + d2*w.rd[k]
+				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
+				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d2*a[lo+k]+d3*w.h1DenseQ[k])*yb[lo+k] + d2*rd[k]
 				ab[tab+k] += d1 * yb[tyb+k]
 				ab[lo+k] += d1 * yb[lo+k]
-				w.h1DenseE[k] = 2 * d2 * yb[lo+k]
+				e[k] = 2 * d2 * yb[lo+k]
 				_, _ = d2, d3
 			}
 		}
@@ -1919,6 +1925,9 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	// resnet.maf:8:10  h0 = tanh(h0.dense)  (reverse)
 	kern.RowsDotShared(w.rd, rows(w.h0B, 3*nb, nb*64, 128), h0DenseW, nb, 128, Dim)
 	{
+		d1s, d2s, d3s := w.h0D1[:nb*128], w.h0D2[:nb*128], w.h0D3[:nb*128]
+		e := w.h0DenseE[:nb*128]
+		rd := w.rd[:nb*128]
 		a, ab, yb := w.h0Dense, w.h0DenseB, w.h0B
 		lo := (2 * nb) * 128
 		ta, tab, tyb := (nb)*128, (nb)*128, (nb)*128
@@ -1926,10 +1935,10 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
-				d1, d2, d3 := w.h0D1[k], w.h0D2[k], w.h0D3[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*m.h0DenseNorm2[j])*yb[lo+k] + d2*w.rd[k]
+				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
+				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*m.h0DenseNorm2[j])*yb[lo+k] + d2*rd[k]
 				ab[tab+k] += d1 * yb[tyb+k]
-				w.h0DenseE[k] = 2 * d2 * yb[lo+k]
+				e[k] = 2 * d2 * yb[lo+k]
 				_, _ = d2, d3
 			}
 		}
@@ -2071,6 +2080,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	}
 	// resnet.maf:11:50  phi.quadratic = quadratic(x)  (reverse)
 	{
+		d1s, d2s, d3s := w.phiQuadraticD1[:nb*64], w.phiQuadraticD2[:nb*64], w.phiQuadraticD3[:nb*64]
 		a, ab, yb := w.x, w.xB, w.phiQuadraticB
 		lo := (2 * nb) * 64
 		ta, tab, tyb := (nb)*64, (nb)*64, (nb)*64
@@ -2078,7 +2088,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 64; j++ {
 				k := b*64 + j
-				d1, d2, d3 := w.phiQuadraticD1[k], w.phiQuadraticD2[k], w.phiQuadraticD3[k]
+				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
 				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*w.xQ[k])*yb[lo+k]
 				ab[tab+k] += d1 * yb[tyb+k]
 				_, _ = d2, d3
@@ -2127,6 +2137,8 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	}
 	// resnet.maf:10:15  h2.swish = swish(h2.dense)  (reverse)
 	{
+		d1s, d2s, d3s := w.h2SwishD1[:nb*128], w.h2SwishD2[:nb*128], w.h2SwishD3[:nb*128]
+		e := w.h2DenseE[:nb*128]
 		a, ab, yb := w.h2Dense, w.h2DenseB, w.h2SwishB
 		lo := (2 * nb) * 128
 		ta, tab, tyb := (nb)*128, (nb)*128, (nb)*128
@@ -2134,11 +2146,11 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
-				d1, d2, d3 := w.h2SwishD1[k], w.h2SwishD2[k], w.h2SwishD3[k]
+				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
 				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d2*a[lo+k]+d3*w.h2DenseQ[k])*yb[lo+k]
 				ab[tab+k] += d1 * yb[tyb+k]
 				ab[lo+k] += d1 * yb[lo+k]
-				w.h2DenseE[k] = 2 * d2 * yb[lo+k]
+				e[k] = 2 * d2 * yb[lo+k]
 				_, _ = d2, d3
 			}
 		}
@@ -2200,6 +2212,9 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	// resnet.maf:9:15  h1.tanh = tanh(h1.dense)  (reverse)
 	kern.RowsDot(w.rd, rows(w.h1TanhB, 3*nb, nb*1, 128), rows(w.h1Dense, 3*nb, nb*1, 128), nb, 1, 128)
 	{
+		d1s, d2s, d3s := w.h1TanhD1[:nb*128], w.h1TanhD2[:nb*128], w.h1TanhD3[:nb*128]
+		e := w.h1DenseE[:nb*128]
+		rd := w.rd[:nb*128]
 		a, ab, yb := w.h1Dense, w.h1DenseB, w.h1TanhB
 		lo := (2 * nb) * 128
 		ta, tab, tyb := (nb)*128, (nb)*128, (nb)*128
@@ -2207,11 +2222,11 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
-				d1, d2, d3 := w.h1TanhD1[k], w.h1TanhD2[k], w.h1TanhD3[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d2*a[lo+k]+d3*w.h1DenseQ[k])*yb[lo+k] + d2*w.rd[k]
+				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
+				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d2*a[lo+k]+d3*w.h1DenseQ[k])*yb[lo+k] + d2*rd[k]
 				ab[tab+k] += d1 * yb[tyb+k]
 				ab[lo+k] += d1 * yb[lo+k]
-				w.h1DenseE[k] = 2 * d2 * yb[lo+k]
+				e[k] = 2 * d2 * yb[lo+k]
 				_, _ = d2, d3
 			}
 		}
@@ -2225,6 +2240,9 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	// resnet.maf:8:10  h0 = tanh(h0.dense)  (reverse)
 	kern.RowsDot(w.rd, rows(w.h0B, 3*nb, nb*1, 128), rows(w.h0Dense, 3*nb, nb*1, 128), nb, 1, 128)
 	{
+		d1s, d2s, d3s := w.h0D1[:nb*128], w.h0D2[:nb*128], w.h0D3[:nb*128]
+		e := w.h0DenseE[:nb*128]
+		rd := w.rd[:nb*128]
 		a, ab, yb := w.h0Dense, w.h0DenseB, w.h0B
 		lo := (2 * nb) * 128
 		ta, tab, tyb := (nb)*128, (nb)*128, (nb)*128
@@ -2232,10 +2250,10 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
-				d1, d2, d3 := w.h0D1[k], w.h0D2[k], w.h0D3[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*w.h0DenseQ[k])*yb[lo+k] + d2*w.rd[k]
+				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
+				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*w.h0DenseQ[k])*yb[lo+k] + d2*rd[k]
 				ab[tab+k] += d1 * yb[tyb+k]
-				w.h0DenseE[k] = 2 * d2 * yb[lo+k]
+				e[k] = 2 * d2 * yb[lo+k]
 				_, _ = d2, d3
 			}
 		}

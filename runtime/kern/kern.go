@@ -26,6 +26,7 @@ import (
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas32"
 	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/floats"
 )
 
 // Float is the element type of kernels: float32 or float64.
@@ -179,6 +180,20 @@ func TieReduce[T Float](tied, full []T, orbit []int, n, R int) {
 // product of m rows with a one-output weight (a GEMM with one column, where
 // packing would waste the micro-kernel).
 func MatVec[T Float](c, a, w []T, m, n int, beta T) {
+	if c64, ok := any(c).([]float64); ok {
+		// gonum's assembly dot product (floats.Dot) for float64.
+		a64, w64 := any(a).([]float64), any(w).([]float64)[:n]
+		b := float64(beta)
+		for r := 0; r < m; r++ {
+			s := floats.Dot(a64[r*n:r*n+n], w64)
+			if b == 0 {
+				c64[r] = s
+			} else {
+				c64[r] = b*c64[r] + s
+			}
+		}
+		return
+	}
 	w = w[:n]
 	for r := 0; r < m; r++ {
 		row := a[r*n : r*n+n]
@@ -205,6 +220,14 @@ func MatVec[T Float](c, a, w []T, m, n int, beta T) {
 // AddOuter writes c[r·n + j] = beta·c[r·n + j] + a[r]·w[j] for m rows: the
 // backward product through a one-output weight.
 func AddOuter[T Float](c, a, w []T, m, n int, beta T) {
+	if c64, ok := any(c).([]float64); ok && beta == 1 {
+		// gonum's assembly axpy (floats.AddScaled) for float64.
+		a64, w64 := any(a).([]float64), any(w).([]float64)[:n]
+		for r := 0; r < m; r++ {
+			floats.AddScaled(c64[r*n:r*n+n], a64[r], w64)
+		}
+		return
+	}
 	w = w[:n]
 	for r := 0; r < m; r++ {
 		row, s := c[r*n:r*n+n], a[r]

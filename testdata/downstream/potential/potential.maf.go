@@ -1499,6 +1499,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	}
 	// model.maf:10:51  phi.quadratic = quadratic(x)  (reverse)
 	{
+		d1s, d2s, d3s := w.phiQuadraticD1[:nb*8], w.phiQuadraticD2[:nb*8], w.phiQuadraticD3[:nb*8]
 		a, ab, yb := w.x, w.xB, w.phiQuadraticB
 		lo := (2 * nb) * 8
 		ta, tab, tyb := (nb)*8, (nb)*8, (nb)*8
@@ -1506,7 +1507,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 8; j++ {
 				k := b*8 + j
-				d1, d2, d3 := w.phiQuadraticD1[k], w.phiQuadraticD2[k], w.phiQuadraticD3[k]
+				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
 				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*1)*yb[lo+k]
 				ab[tab+k] += d1 * yb[tyb+k]
 				_, _ = d2, d3
@@ -1555,6 +1556,8 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	}
 	// model.maf:9:15  h1.tanh = tanh(h1.dense)  (reverse)
 	{
+		d1s, d2s, d3s := w.h1TanhD1[:nb*32], w.h1TanhD2[:nb*32], w.h1TanhD3[:nb*32]
+		e := w.h1DenseE[:nb*32]
 		a, ab, yb := w.h1Dense, w.h1DenseB, w.h1TanhB
 		lo := (2 * nb) * 32
 		ta, tab, tyb := (nb)*32, (nb)*32, (nb)*32
@@ -1562,11 +1565,11 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 32; j++ {
 				k := b*32 + j
-				d1, d2, d3 := w.h1TanhD1[k], w.h1TanhD2[k], w.h1TanhD3[k]
+				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
 				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d2*a[lo+k]+d3*w.h1DenseQ[k])*yb[lo+k]
 				ab[tab+k] += d1 * yb[tyb+k]
 				ab[lo+k] += d1 * yb[lo+k]
-				w.h1DenseE[k] = 2 * d2 * yb[lo+k]
+				e[k] = 2 * d2 * yb[lo+k]
 				_, _ = d2, d3
 			}
 		}
@@ -1584,6 +1587,9 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	// model.maf:8:10  h0 = softplus(h0.dense)  (reverse)
 	kern.RowsDotShared(w.rd, rows(w.h0B, 3*nb, nb*8, 32), h0DenseW, nb, 32, Dim)
 	{
+		d1s, d2s, d3s := w.h0D1[:nb*32], w.h0D2[:nb*32], w.h0D3[:nb*32]
+		e := w.h0DenseE[:nb*32]
+		rd := w.rd[:nb*32]
 		a, ab, yb := w.h0Dense, w.h0DenseB, w.h0B
 		lo := (2 * nb) * 32
 		ta, tab, tyb := (nb)*32, (nb)*32, (nb)*32
@@ -1591,10 +1597,10 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 32; j++ {
 				k := b*32 + j
-				d1, d2, d3 := w.h0D1[k], w.h0D2[k], w.h0D3[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*m.h0DenseNorm2[j])*yb[lo+k] + d2*w.rd[k]
+				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
+				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*m.h0DenseNorm2[j])*yb[lo+k] + d2*rd[k]
 				ab[tab+k] += d1 * yb[tyb+k]
-				w.h0DenseE[k] = 2 * d2 * yb[lo+k]
+				e[k] = 2 * d2 * yb[lo+k]
 				_, _ = d2, d3
 			}
 		}
@@ -1731,6 +1737,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	}
 	// model.maf:10:51  phi.quadratic = quadratic(x)  (reverse)
 	{
+		d1s, d2s, d3s := w.phiQuadraticD1[:nb*8], w.phiQuadraticD2[:nb*8], w.phiQuadraticD3[:nb*8]
 		a, ab, yb := w.x, w.xB, w.phiQuadraticB
 		lo := (2 * nb) * 8
 		ta, tab, tyb := (nb)*8, (nb)*8, (nb)*8
@@ -1738,7 +1745,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 8; j++ {
 				k := b*8 + j
-				d1, d2, d3 := w.phiQuadraticD1[k], w.phiQuadraticD2[k], w.phiQuadraticD3[k]
+				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
 				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*w.xQ[k])*yb[lo+k]
 				ab[tab+k] += d1 * yb[tyb+k]
 				_, _ = d2, d3
@@ -1787,6 +1794,8 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	}
 	// model.maf:9:15  h1.tanh = tanh(h1.dense)  (reverse)
 	{
+		d1s, d2s, d3s := w.h1TanhD1[:nb*32], w.h1TanhD2[:nb*32], w.h1TanhD3[:nb*32]
+		e := w.h1DenseE[:nb*32]
 		a, ab, yb := w.h1Dense, w.h1DenseB, w.h1TanhB
 		lo := (2 * nb) * 32
 		ta, tab, tyb := (nb)*32, (nb)*32, (nb)*32
@@ -1794,11 +1803,11 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 32; j++ {
 				k := b*32 + j
-				d1, d2, d3 := w.h1TanhD1[k], w.h1TanhD2[k], w.h1TanhD3[k]
+				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
 				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d2*a[lo+k]+d3*w.h1DenseQ[k])*yb[lo+k]
 				ab[tab+k] += d1 * yb[tyb+k]
 				ab[lo+k] += d1 * yb[lo+k]
-				w.h1DenseE[k] = 2 * d2 * yb[lo+k]
+				e[k] = 2 * d2 * yb[lo+k]
 				_, _ = d2, d3
 			}
 		}
@@ -1811,6 +1820,9 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	// model.maf:8:10  h0 = softplus(h0.dense)  (reverse)
 	kern.RowsDot(w.rd, rows(w.h0B, 3*nb, nb*1, 32), rows(w.h0Dense, 3*nb, nb*1, 32), nb, 1, 32)
 	{
+		d1s, d2s, d3s := w.h0D1[:nb*32], w.h0D2[:nb*32], w.h0D3[:nb*32]
+		e := w.h0DenseE[:nb*32]
+		rd := w.rd[:nb*32]
 		a, ab, yb := w.h0Dense, w.h0DenseB, w.h0B
 		lo := (2 * nb) * 32
 		ta, tab, tyb := (nb)*32, (nb)*32, (nb)*32
@@ -1818,10 +1830,10 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 32; j++ {
 				k := b*32 + j
-				d1, d2, d3 := w.h0D1[k], w.h0D2[k], w.h0D3[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*w.h0DenseQ[k])*yb[lo+k] + d2*w.rd[k]
+				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
+				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*w.h0DenseQ[k])*yb[lo+k] + d2*rd[k]
 				ab[tab+k] += d1 * yb[tyb+k]
-				w.h0DenseE[k] = 2 * d2 * yb[lo+k]
+				e[k] = 2 * d2 * yb[lo+k]
 				_, _ = d2, d3
 			}
 		}
