@@ -1,12 +1,13 @@
 // Command mafcbench measures mafc against a PyTorch implementation of the
 // same models, side by side in one run:
 //
-//	go run ./cmd/mafcbench [-threads 2] [-quick] [-float32] [-out bench-results] [-cases REGEXP]
+//	go run ./cmd/mafcbench [-threads 2] [-quick] [-float32] [-out DIR] [-cases REGEXP]
 //
-// It prints a table (case, mafc time, PyTorch time, PyTorch/mafc) and writes
-// bench-results/bench.md (the table, the targets and the machine: CPU, cores,
-// Go, torch and its BLAS, git commit, date), bench-results/bench.png (grouped
-// bars, log scale) and bench-results/bench.json (the numbers).
+// Run from the repository root, it prints a table (case, mafc time, PyTorch
+// time, PyTorch/mafc) and writes into -out (default
+// cmd/mafcbench/bench-results) bench.md (the table, the targets and the
+// machine: CPU, cores, Go, torch and its BLAS, git commit, date), bench.png
+// (grouped bars, log scale) and bench.json (the numbers).
 //
 // # What it measures
 //
@@ -115,7 +116,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.threads, "threads", 2, "threads per side: mafc GOMAXPROCS, GEMM threads and trainer workers; torch.set_num_threads and OMP_NUM_THREADS")
 	fs.BoolVar(&o.quick, "quick", false, "fewer repetitions; skip PyTorch cases estimated to take more than ~2 minutes")
 	fs.BoolVar(&o.float32, "float32", false, "also time float32 (mafc's ising16f32 against PyTorch in float32)")
-	fs.StringVar(&o.out, "out", "bench-results", "folder for bench.md, bench.png and bench.json")
+	fs.StringVar(&o.out, "out", "cmd/mafcbench/bench-results", "folder for bench.md, bench.png and bench.json (relative to the working directory: the repository root in the README's command)")
 	fs.StringVar(&o.cases, "cases", "", "only the cases whose key (model/what, e.g. mnist/train) matches this regular expression")
 	fs.StringVar(&o.python, "python", debianPython, "the python that imports Debian's python3-torch")
 	fs.BoolVar(&o.install, "install", true, "install python3-torch with apt-get (as root) when torch does not import")
