@@ -34,6 +34,15 @@ func refPotential(t *testing.T, c *potentialtest.RefCase) *refeval.Potential {
 	return pot
 }
 
+// normals returns n draws of N(0, 1).
+func normals(rng *rand.Rand, n int) []float64 {
+	v := make([]float64, n)
+	for i := range v {
+		v[i] = rng.NormFloat64()
+	}
+	return v
+}
+
 func near(t *testing.T, what string, got, want []float64, tol float64) {
 	t.Helper()
 	require.Len(t, got, len(want), what)
@@ -170,14 +179,7 @@ func checkGradientFD(t *testing.T, spec string, seed uint64) {
 	}
 	const B = 2
 	D := pot.Dim()
-	x0 := make([]float64, B*D)
-	for i := range x0 {
-		x0[i] = rng.NormFloat64()
-	}
-	wx := make([]float64, B*D)
-	for i := range wx {
-		wx[i] = rng.NormFloat64()
-	}
+	x0, wx := normals(rng, B*D), normals(rng, B*D)
 	for _, tab := range []*ode.Tableau{ode.RK4, ode.Euler, ode.Midpoint} {
 		for _, sigma := range []float64{+1, -1} {
 			var grads [][]float64
@@ -304,14 +306,7 @@ func TestSaverAdjoint(t *testing.T) {
 	const B = 3
 	D := m.Dim()
 	rng := rand.New(rand.NewPCG(3, 4))
-	x0 := make([]float64, B*D)
-	for i := range x0 {
-		x0[i] = rng.NormFloat64()
-	}
-	xb0 := make([]float64, B*D)
-	for i := range xb0 {
-		xb0[i] = rng.NormFloat64()
-	}
+	x0, xb0 := normals(rng, B*D), normals(rng, B*D)
 	ab0 := []float64{0.3, -1.1, 0.7}
 	grad := func(pot runtime.Potential, mem ode.Memory) (dx, dth []float64) {
 		it, err := ode.New(pot, ode.Config{Tableau: ode.RK4, Steps: 5, Dt: 0.1, MaxBatch: B, Memory: mem, Every: 2})
