@@ -9,6 +9,7 @@ import (
 	"gonum.org/v1/gonum/floats/scalar"
 
 	"github.com/mafc-dev/mafc/dsl"
+	"github.com/mafc-dev/mafc/generated/ising16rand"
 	"github.com/mafc-dev/mafc/generated/ising8"
 	"github.com/mafc-dev/mafc/runtime"
 	"github.com/mafc-dev/mafc/runtime/ising"
@@ -297,11 +298,17 @@ type plain struct{ runtime.Potential }
 
 // TestSaverAdjoint: with a generated potential that keeps its first layer's
 // outputs (runtime.Saver), the adjoint in both memory modes gives what the
-// same potential gives without keeping them.
+// same potential gives without keeping them, also when every step integrates
+// a random symmetry element (ising16rand).
 func TestSaverAdjoint(t *testing.T) {
-	m := ising8.New()
-	if _, ok := runtime.Potential(m).(runtime.Saver); !ok {
-		t.Fatal("ising8 does not implement runtime.Saver")
+	for _, m := range []runtime.Potential{ising8.New(), ising16rand.New()} {
+		t.Run(m.Name(), func(t *testing.T) { checkSaverAdjoint(t, m) })
+	}
+}
+
+func checkSaverAdjoint(t *testing.T, m runtime.Potential) {
+	if _, ok := m.(runtime.Saver); !ok {
+		t.Fatalf("%s does not implement runtime.Saver", m.Name())
 	}
 	const B = 3
 	D := m.Dim()
