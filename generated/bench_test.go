@@ -10,6 +10,7 @@ import (
 	"github.com/mafc-dev/mafc/generated/cnn16dense"
 	"github.com/mafc-dev/mafc/generated/deepmlp"
 	"github.com/mafc-dev/mafc/generated/ising16"
+	"github.com/mafc-dev/mafc/generated/ising16f32"
 	"github.com/mafc-dev/mafc/generated/mnist"
 	mafcrt "github.com/mafc-dev/mafc/runtime"
 	"github.com/mafc-dev/mafc/runtime/gemm"
@@ -265,5 +266,32 @@ func BenchmarkSavedFirstLayer(b *testing.B) {
 				b.ReportMetric(t[1]/t[0], "speedup")
 			}
 		})
+	}
+}
+
+// BenchmarkFloat32Step: seconds per training step of the paper's Ising model
+// (batch 64, 50 RK4 steps, 2 workers) with float64 and float32 kernels
+// (ising16, ising16f32), interleaved, best of three.
+func BenchmarkFloat32Step(b *testing.B) {
+	obj := func() train.Objective {
+		o, _ := train.NewVariational(16, 16, 2.269185314213022, 1)
+		return o
+	}
+	t64 := trainer(b, ising16.New(), obj(), 64, 50, 2, ode.Store)
+	t32 := trainer(b, ising16f32.New(), obj(), 64, 50, 2, ode.Store)
+	defer t64.Close()
+	defer t32.Close()
+	step := func(tr *train.Trainer) func() {
+		return func() {
+			if _, err := tr.Step(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	for b.Loop() {
+		t := interleave(3, 1, step(t64), step(t32))
+		b.ReportMetric(t[0], "s/step-float64")
+		b.ReportMetric(t[1], "s/step-float32")
+		b.ReportMetric(t[0]/t[1], "speedup")
 	}
 }
