@@ -96,6 +96,7 @@ type gen struct {
 	D        int
 	P        int // probes
 	saveNode int // the dense layer of the input whose outputs LaplacianSave keeps (0: none)
+	liteAct  int // the activation whose values only φ needs (0: none); see findLiteAct
 	chunk    int // samples per chunk in the Laplacian, Hutchinson and reverse modes
 	vchunk   int // samples per chunk in the value-only modes (Phi, Grad)
 	group    int // orbit-average group order (1: none)
@@ -155,6 +156,7 @@ func newGen(p *ir.Program, opt Options) (*gen, error) {
 	}
 	g.facts()
 	g.saveNode = g.findSaveNode()
+	g.liteAct = g.findLiteAct()
 	return g, nil
 }
 
@@ -172,6 +174,30 @@ func (g *gen) findSaveNode() int {
 		}
 	}
 	return 0
+}
+
+// findLiteAct returns the activation whose values feed nothing but the
+// output φ = w·h (a dense layer with one output), or 0. Laplacian without φ
+// and Reverse without c need none of its values, only its derivatives: they
+// zero the value rows instead of evaluating σ (for ln cosh and softplus that
+// drops the logarithm, half the cost).
+func (g *gen) findLiteAct() int {
+	out := g.p.Nodes[g.p.Output]
+	if out.Op != ir.OpDense || out.Out != 1 || len(out.Inputs) != 1 {
+		return 0
+	}
+	h := g.p.Nodes[out.Inputs[0]]
+	if h.Op != ir.OpAct {
+		return 0
+	}
+	for _, n := range g.p.Nodes {
+		for _, in := range n.Inputs {
+			if in == h.ID && n.ID != out.ID {
+				return 0
+			}
+		}
+	}
+	return h.ID
 }
 
 // facts collects the buffers every node needs over all modes, and the chunk

@@ -281,8 +281,17 @@ func (g *gen) fwdAct(pl *plan.Plan, n *plan.Node) []jen.Code {
 	if rev {
 		d3arg = fmt.Sprintf("w.%sD3[:%s]", yn, n2)
 	}
-	out = append(out, jen.Comment(fmt.Sprintf("σ, σ′%s for the value rows", map[bool]string{true: ", σ″, σ‴", false: map[bool]string{true: ", σ″", false: ""}[pl.Mode != plan.Values]}[rev])),
-		kcall(actFunc[n.Act]+"N", rows("w."+yn, "0", "nb", size), fmt.Sprintf("w.%sD1[:%s]", yn, n2), d2arg, d3arg, rows("w."+an, "0", "nb", size)))
+	out = append(out, jen.Comment(fmt.Sprintf("σ, σ′%s for the value rows", map[bool]string{true: ", σ″, σ‴", false: map[bool]string{true: ", σ″", false: ""}[pl.Mode != plan.Values]}[rev])))
+	eval := kcall(actFunc[n.Act]+"N", rows("w."+yn, "0", "nb", size), fmt.Sprintf("w.%sD1[:%s]", yn, n2), d2arg, d3arg, rows("w."+an, "0", "nb", size))
+	if n.ID == g.liteAct && (pl.Mode == plan.Laplacian || pl.Mode == plan.Reverse) {
+		out = append(out, jen.If(jen.Id("w.lite")).Block(
+			jen.Comment("only φ reads these values and φ is not wanted: zeros instead of σ"),
+			raw("clear(%s)", rows("w."+yn, "0", "nb", size)),
+			kcall(actFunc[n.Act]+"N", "nil", fmt.Sprintf("w.%sD1[:%s]", yn, n2), d2arg, d3arg, rows("w."+an, "0", "nb", size)),
+		).Else().Block(eval))
+	} else {
+		out = append(out, eval)
+	}
 	var inner []jen.Code
 	if lap {
 		terms := []string{}

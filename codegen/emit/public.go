@@ -81,7 +81,7 @@ func (g *gen) public() {
 	g.f.Comment("Laplacian Δφ(x_b) = Σ_i ∂²φ/∂x_i² to lap[b]. It panics on inconsistent lengths.")
 	g.f.Comment("It does not allocate.")
 	sig("Laplacian", wsP, fl("phi, grad, lap, x")).Block(append(pre(lenCheckNil("phi", "B"), lenCheckNil("grad", "len(x)"), lenCheck("lap", "B"),
-		clearIf("phi", "B"), clearIf("grad", "B"), raw("clear(lap)")),
+		clearIf("phi", "B"), clearIf("grad", "B"), raw("clear(lap)"), g.setLite("phi == nil")),
 		loop(g.setB0(), raw("load(w.%s, x[b0*Dim:], nb, gi, 1)", in), raw("m.fwdLaplacian(w, nb)"),
 			jen.If(jen.Id("phi != nil")).Block(phiOut),
 			lapOut(),
@@ -121,6 +121,9 @@ func (g *gen) public() {
 			checks = append(checks, lenCheck("probes", "len(x)*NumProbes"))
 		}
 		checks = append(checks, raw("clear(dx)"))
+		if !hutch {
+			checks = append(checks, g.setLite("c == nil"))
+		}
 		gradArg := "dtheta"
 		if g.is32 {
 			gradArg = "w.g32"
@@ -162,6 +165,15 @@ func (g *gen) public() {
 	g.f.Comment("the given probes. It does not allocate.")
 	rev("HutchRev", g.plans[plan.HutchRev], true)
 	g.saver(sig, wsP, fl)
+}
+
+// setLite tells the forward functions whether φ's value is wanted (see
+// findLiteAct).
+func (g *gen) setLite(cond string) jen.Code {
+	if g.liteAct == 0 {
+		return jen.Null()
+	}
+	return raw("w.lite = %s", cond)
 }
 
 // setB0 records the chunk's first sample for LaplacianSave and ReverseSaved.

@@ -174,6 +174,7 @@ type Workspace struct {
 	c           int       // samples per chunk
 	cv          int       // samples per chunk of Phi and Grad
 	deferGrad   bool      // see DeferGrad
+	lite        bool      // φ's value not wanted (Laplacian without phi, Reverse without c)
 	saveOut     []float64 // LaplacianSave's destination (nil otherwise)
 	saveIn      []float64 // ReverseSaved's source (nil otherwise)
 	b0          int       // first sample of the current chunk
@@ -373,6 +374,7 @@ func (m *Model) Laplacian(ws runtime.Workspace, phi, grad, lap, x []float64) {
 		clear(grad)
 	}
 	clear(lap)
+	w.lite = phi == nil
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		gi := 0
@@ -477,6 +479,7 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 		panic("deepmlp: len(s) != B")
 	}
 	clear(dx)
+	w.lite = c == nil
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		gi := 0
@@ -648,7 +651,13 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	// deepmlp.maf:10:10  h2 = softplus(h2.dense)
 	kern.RowsNorm2(w.h2DenseQ, rows(w.h2Dense, 2*nb, nb*784, 1024), nb, 784, 1024)
 	// σ, σ′, σ″ for the value rows
-	kern.SoftplusN(rows(w.h2, 0, nb, 1024), w.h2D1[:nb*1024], w.h2D2[:nb*1024], nil, rows(w.h2Dense, 0, nb, 1024))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.h2, 0, nb, 1024))
+		kern.SoftplusN(nil, w.h2D1[:nb*1024], w.h2D2[:nb*1024], nil, rows(w.h2Dense, 0, nb, 1024))
+	} else {
+		kern.SoftplusN(rows(w.h2, 0, nb, 1024), w.h2D1[:nb*1024], w.h2D2[:nb*1024], nil, rows(w.h2Dense, 0, nb, 1024))
+	}
 	{
 		a, y := w.h2Dense, w.h2
 		d1, d2 := w.h2D1, w.h2D2
@@ -709,7 +718,13 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	// deepmlp.maf:10:10  h2 = softplus(h2.dense)
 	kern.RowsNorm2(w.h2DenseQ, rows(w.h2Dense, 3*nb, nb*784, 1024), nb, 784, 1024)
 	// σ, σ′, σ″, σ‴ for the value rows
-	kern.SoftplusN(rows(w.h2, 0, nb, 1024), w.h2D1[:nb*1024], w.h2D2[:nb*1024], w.h2D3[:nb*1024], rows(w.h2Dense, 0, nb, 1024))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.h2, 0, nb, 1024))
+		kern.SoftplusN(nil, w.h2D1[:nb*1024], w.h2D2[:nb*1024], w.h2D3[:nb*1024], rows(w.h2Dense, 0, nb, 1024))
+	} else {
+		kern.SoftplusN(rows(w.h2, 0, nb, 1024), w.h2D1[:nb*1024], w.h2D2[:nb*1024], w.h2D3[:nb*1024], rows(w.h2Dense, 0, nb, 1024))
+	}
 	{
 		a, y := w.h2Dense, w.h2
 		d1, d2 := w.h2D1, w.h2D2

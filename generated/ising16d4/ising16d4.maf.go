@@ -173,6 +173,7 @@ type Workspace struct {
 	c          int       // samples per chunk
 	cv         int       // samples per chunk of Phi and Grad
 	deferGrad  bool      // see DeferGrad
+	lite       bool      // φ's value not wanted (Laplacian without phi, Reverse without c)
 	s          []float64 // s rows: values, ℓ, 1 Jacobian rows per sample, tangents
 	sB         []float64 // cotangents of s
 	sQ         []float64 // squared Jacobian row norms of s
@@ -345,6 +346,7 @@ func (m *Model) Laplacian(ws runtime.Workspace, phi, grad, lap, x []float64) {
 		clear(grad)
 	}
 	clear(lap)
+	w.lite = phi == nil
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		for gi := range group {
@@ -450,6 +452,7 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 		panic("ising16d4: len(s) != B")
 	}
 	clear(dx)
+	w.lite = c == nil
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		for gi := range group {
@@ -540,7 +543,13 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	gemm.DgemmPacked(false, nb, 1, rows(w.s, 0, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 512), 512)
 	// ising16_d4.maf:9:9  h = lncosh(h.dense)
 	// σ, σ′, σ″ for the value rows
-	kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], nil, rows(w.hDense, 0, nb, 512))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.h, 0, nb, 512))
+		kern.LnCoshN(nil, w.hD1[:nb*512], w.hD2[:nb*512], nil, rows(w.hDense, 0, nb, 512))
+	} else {
+		kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], nil, rows(w.hDense, 0, nb, 512))
+	}
 	{
 		a, y := w.hDense, w.h
 		d1, d2 := w.hD1, w.hD2
@@ -564,7 +573,13 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	gemm.DgemmPacked(false, 2*nb, 1, rows(w.s, 0, 2*nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 0, 2*nb, 512), 512)
 	// ising16_d4.maf:9:9  h = lncosh(h.dense)
 	// σ, σ′, σ″, σ‴ for the value rows
-	kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], w.hD3[:nb*512], rows(w.hDense, 0, nb, 512))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.h, 0, nb, 512))
+		kern.LnCoshN(nil, w.hD1[:nb*512], w.hD2[:nb*512], w.hD3[:nb*512], rows(w.hDense, 0, nb, 512))
+	} else {
+		kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], w.hD3[:nb*512], rows(w.hDense, 0, nb, 512))
+	}
 	{
 		a, y := w.hDense, w.h
 		d1, d2 := w.hD1, w.hD2

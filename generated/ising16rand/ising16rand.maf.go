@@ -168,6 +168,7 @@ type Workspace struct {
 	c          int       // samples per chunk
 	cv         int       // samples per chunk of Phi and Grad
 	deferGrad  bool      // see DeferGrad
+	lite       bool      // φ's value not wanted (Laplacian without phi, Reverse without c)
 	saveOut    []float64 // LaplacianSave's destination (nil otherwise)
 	saveIn     []float64 // ReverseSaved's source (nil otherwise)
 	b0         int       // first sample of the current chunk
@@ -341,6 +342,7 @@ func (m *Model) Laplacian(ws runtime.Workspace, phi, grad, lap, x []float64) {
 		clear(grad)
 	}
 	clear(lap)
+	w.lite = phi == nil
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		gi := 0
@@ -445,6 +447,7 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 		panic("ising16rand: len(s) != B")
 	}
 	clear(dx)
+	w.lite = c == nil
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		gi := 0
@@ -579,7 +582,13 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	}
 	// ising16_rand.maf:12:9  h = lncosh(h.dense)
 	// σ, σ′, σ″ for the value rows
-	kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], nil, rows(w.hDense, 0, nb, 512))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.h, 0, nb, 512))
+		kern.LnCoshN(nil, w.hD1[:nb*512], w.hD2[:nb*512], nil, rows(w.hDense, 0, nb, 512))
+	} else {
+		kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], nil, rows(w.hDense, 0, nb, 512))
+	}
 	{
 		a, y := w.hDense, w.h
 		d1, d2 := w.hD1, w.hD2
@@ -609,7 +618,13 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	}
 	// ising16_rand.maf:12:9  h = lncosh(h.dense)
 	// σ, σ′, σ″, σ‴ for the value rows
-	kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], w.hD3[:nb*512], rows(w.hDense, 0, nb, 512))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.h, 0, nb, 512))
+		kern.LnCoshN(nil, w.hD1[:nb*512], w.hD2[:nb*512], w.hD3[:nb*512], rows(w.hDense, 0, nb, 512))
+	} else {
+		kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], w.hD3[:nb*512], rows(w.hDense, 0, nb, 512))
+	}
 	{
 		a, y := w.hDense, w.h
 		d1, d2 := w.hD1, w.hD2

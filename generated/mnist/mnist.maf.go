@@ -165,6 +165,7 @@ type Workspace struct {
 	c          int       // samples per chunk
 	cv         int       // samples per chunk of Phi and Grad
 	deferGrad  bool      // see DeferGrad
+	lite       bool      // φ's value not wanted (Laplacian without phi, Reverse without c)
 	saveOut    []float64 // LaplacianSave's destination (nil otherwise)
 	saveIn     []float64 // ReverseSaved's source (nil otherwise)
 	b0         int       // first sample of the current chunk
@@ -338,6 +339,7 @@ func (m *Model) Laplacian(ws runtime.Workspace, phi, grad, lap, x []float64) {
 		clear(grad)
 	}
 	clear(lap)
+	w.lite = phi == nil
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		gi := 0
@@ -442,6 +444,7 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 		panic("mnist: len(s) != B")
 	}
 	clear(dx)
+	w.lite = c == nil
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		gi := 0
@@ -581,7 +584,13 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	// Hidden layer: h = softplus(W₁x + b₁).
 	// mnist.maf:11:9  h = softplus(h.dense)
 	// σ, σ′, σ″ for the value rows
-	kern.SoftplusN(rows(w.h, 0, nb, 1024), w.hD1[:nb*1024], w.hD2[:nb*1024], nil, rows(w.hDense, 0, nb, 1024))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.h, 0, nb, 1024))
+		kern.SoftplusN(nil, w.hD1[:nb*1024], w.hD2[:nb*1024], nil, rows(w.hDense, 0, nb, 1024))
+	} else {
+		kern.SoftplusN(rows(w.h, 0, nb, 1024), w.hD1[:nb*1024], w.hD2[:nb*1024], nil, rows(w.hDense, 0, nb, 1024))
+	}
 	{
 		a, y := w.hDense, w.h
 		d1, d2 := w.hD1, w.hD2
@@ -614,7 +623,13 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	}
 	// mnist.maf:11:9  h = softplus(h.dense)
 	// σ, σ′, σ″, σ‴ for the value rows
-	kern.SoftplusN(rows(w.h, 0, nb, 1024), w.hD1[:nb*1024], w.hD2[:nb*1024], w.hD3[:nb*1024], rows(w.hDense, 0, nb, 1024))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.h, 0, nb, 1024))
+		kern.SoftplusN(nil, w.hD1[:nb*1024], w.hD2[:nb*1024], w.hD3[:nb*1024], rows(w.hDense, 0, nb, 1024))
+	} else {
+		kern.SoftplusN(rows(w.h, 0, nb, 1024), w.hD1[:nb*1024], w.hD2[:nb*1024], w.hD3[:nb*1024], rows(w.hDense, 0, nb, 1024))
+	}
 	{
 		a, y := w.hDense, w.h
 		d1, d2 := w.hD1, w.hD2

@@ -193,6 +193,7 @@ type Workspace struct {
 	c           int       // samples per chunk
 	cv          int       // samples per chunk of Phi and Grad
 	deferGrad   bool      // see DeferGrad
+	lite        bool      // φ's value not wanted (Laplacian without phi, Reverse without c)
 	saveOut     []float64 // LaplacianSave's destination (nil otherwise)
 	saveIn      []float64 // ReverseSaved's source (nil otherwise)
 	b0          int       // first sample of the current chunk
@@ -420,6 +421,7 @@ func (m *Model) Laplacian(ws runtime.Workspace, phi, grad, lap, x []float64) {
 		clear(grad)
 	}
 	clear(lap)
+	w.lite = phi == nil
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		gi := 0
@@ -524,6 +526,7 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 		panic("narrow: len(s) != B")
 	}
 	clear(dx)
+	w.lite = c == nil
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		gi := 0
@@ -727,7 +730,13 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	// narrow.maf:12:10  h3 = swish(h3.dense)
 	kern.GramDiag(w.h3DenseQ, w.h3DenseG, nb, 32)
 	// σ, σ′, σ″ for the value rows
-	kern.SwishN(rows(w.h3, 0, nb, 32), w.h3D1[:nb*32], w.h3D2[:nb*32], nil, rows(w.h3Dense, 0, nb, 32))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.h3, 0, nb, 32))
+		kern.SwishN(nil, w.h3D1[:nb*32], w.h3D2[:nb*32], nil, rows(w.h3Dense, 0, nb, 32))
+	} else {
+		kern.SwishN(rows(w.h3, 0, nb, 32), w.h3D1[:nb*32], w.h3D2[:nb*32], nil, rows(w.h3Dense, 0, nb, 32))
+	}
 	{
 		a, y := w.h3Dense, w.h3
 		d1, d2 := w.h3D1, w.h3D2
@@ -812,7 +821,13 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	// narrow.maf:12:10  h3 = swish(h3.dense)
 	kern.RowsNorm2(w.h3DenseQ, rows(w.h3Dense, 3*nb, nb*784, 32), nb, 784, 32)
 	// σ, σ′, σ″, σ‴ for the value rows
-	kern.SwishN(rows(w.h3, 0, nb, 32), w.h3D1[:nb*32], w.h3D2[:nb*32], w.h3D3[:nb*32], rows(w.h3Dense, 0, nb, 32))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.h3, 0, nb, 32))
+		kern.SwishN(nil, w.h3D1[:nb*32], w.h3D2[:nb*32], w.h3D3[:nb*32], rows(w.h3Dense, 0, nb, 32))
+	} else {
+		kern.SwishN(rows(w.h3, 0, nb, 32), w.h3D1[:nb*32], w.h3D2[:nb*32], w.h3D3[:nb*32], rows(w.h3Dense, 0, nb, 32))
+	}
 	{
 		a, y := w.h3Dense, w.h3
 		d1, d2 := w.h3D1, w.h3D2

@@ -156,6 +156,7 @@ func Check(t *testing.T, m runtime.Potential, opt Options) {
 	t.Run("batch", func(t *testing.T) { checkBatch(t, m, rng) })
 	t.Run("deferred-gradient", func(t *testing.T) { checkDefer(t, m, rng) })
 	t.Run("saved-first-layer", func(t *testing.T) { checkSaver(t, m, rng) })
+	t.Run("without-phi", func(t *testing.T) { checkWithoutPhi(t, m, rng) })
 	t.Run("symmetry", func(t *testing.T) { checkSymmetry(t, m, rng) })
 	t.Run("flow-symmetry", func(t *testing.T) { checkFlowSymmetry(t, m, rng) })
 	t.Run("allocs", func(t *testing.T) {
@@ -621,6 +622,39 @@ func checkSaver(t *testing.T, m runtime.Potential, rng *rand.Rand) {
 	dx2, dth2 := make([]float64, B*D), make([]float64, P)
 	m.Reverse(ws, dx2, dth2, x, c, u, s)
 	same("Reverse after ReverseSaved ∂G/∂x", dx2, dx)
+}
+
+// checkWithoutPhi checks that leaving out φ (Laplacian with phi nil) or c
+// (Reverse with c nil), which lets a model skip σ where only φ needs it,
+// changes none of the other results: they equal those of calls with phi,
+// and with c = 0. Calls alternate on one workspace, so a value left behind
+// by one kind of call would show in the next.
+func checkWithoutPhi(t *testing.T, m runtime.Potential, rng *rand.Rand) {
+	D, P := m.Dim(), m.NumParams()
+	const B = 3
+	ws := m.NewWorkspace(B)
+	x, u, s := randVec(rng, B*D, 1), randVec(rng, B*D, 1), randVec(rng, B, 1)
+	zero := make([]float64, B)
+	for round := 0; round < 2; round++ {
+		phi, grad, lap := make([]float64, B), make([]float64, B*D), make([]float64, B)
+		m.Laplacian(ws, phi, grad, lap, x)
+		grad0, lap0 := make([]float64, B*D), make([]float64, B)
+		m.Laplacian(ws, nil, grad0, lap0, x)
+		dx, dth := make([]float64, B*D), make([]float64, P)
+		m.Reverse(ws, dx, dth, x, zero, u, s)
+		dx0, dth0 := make([]float64, B*D), make([]float64, P)
+		m.Reverse(ws, dx0, dth0, x, nil, u, s)
+		for _, c := range []struct {
+			what      string
+			got, want []float64
+		}{{"∇φ without φ", grad0, grad}, {"Δφ without φ", lap0, lap}, {"∂G/∂x with c = nil", dx0, dx}, {"∂G/∂θ with c = nil", dth0, dth}} {
+			for i := range c.got {
+				if c.got[i] != c.want[i] && !scalar.EqualWithinAbsOrRel(c.got[i], c.want[i], 1e-14, 1e-14) {
+					t.Fatalf("%s: [%d] = %v, want %v", c.what, i, c.got[i], c.want[i])
+				}
+			}
+		}
+	}
 }
 
 func allZeroVec(v []float64) bool {
