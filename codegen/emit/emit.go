@@ -342,6 +342,19 @@ func (g *gen) cvt(e string) string {
 	return e
 }
 
+// copyCvt copies src to dst: to the API's float64 (toAPI) or from it to the
+// kernels' precision, converting only where the two differ.
+func (g *gen) copyCvt(dst, src string, toAPI bool) jen.Code {
+	if !g.is32 {
+		return raw("copy(%s, %s)", dst, src)
+	}
+	T := "float32"
+	if toAPI {
+		T = "float64"
+	}
+	return jen.Block(raw("d := %s", dst), jen.For(raw("i, v := range %s", src)).Block(raw("d[i] = %s(v)", T)))
+}
+
 // lit formats a float constant exactly.
 func lit(x float64) string {
 	s := strconv.FormatFloat(x, 'g', -1, 64)

@@ -139,18 +139,15 @@ func (g *gen) fwdDense(pl *plan.Plan, n *plan.Node) []jen.Code {
 				rest = append(rest, s)
 			}
 		}
-		restore := jen.For(raw("i, v := range w.saveIn[w.b0*%d : (w.b0+nb)*%d]", nout, nout)).Block(raw("%s[i] = %s", dst, g.cvt("v")))
-		if !g.is32 {
-			restore = raw("copy(%s, w.saveIn[w.b0*%d:(w.b0+nb)*%d])", rows(dst, "0", "nb", nout), nout, nout)
-		}
+		saved := fmt.Sprintf("w.saveIn[w.b0*%d : (w.b0+nb)*%d]", nout, nout)
 		out = append(out, jen.If(jen.Id("w.saveIn != nil")).Block(
-			append([]jen.Code{jen.Comment("value rows kept by LaplacianSave at the same x"), restore}, products(rest)...)...,
+			append([]jen.Code{jen.Comment("value rows kept by LaplacianSave at the same x"), g.copyCvt(rows(dst, "0", "nb", nout), saved, false)}, products(rest)...)...,
 		).Else().Block(computed...))
 	case n.ID == g.saveNode && pl.Mode == plan.Laplacian:
 		out = append(out, computed...)
 		out = append(out, jen.If(jen.Id("w.saveOut != nil")).Block(
 			jen.Comment("keep the value rows for ReverseSaved"),
-			jen.For(raw("i, v := range %s", rows(dst, "0", "nb", nout))).Block(raw("w.saveOut[w.b0*%d+i] = float64(v)", nout))))
+			g.copyCvt(fmt.Sprintf("w.saveOut[w.b0*%d : (w.b0+nb)*%d]", nout, nout), rows(dst, "0", "nb", nout), true)))
 	default:
 		out = append(out, computed...)
 	}

@@ -129,12 +129,13 @@ func (g *gen) public() {
 			gradArg = "w.g32"
 		}
 		body := []jen.Code{
-			g.setB0(),
 			raw("load(w.%s, x[b0*Dim:], nb, gi, 1)", in),
 			raw("load(rows(w.%s, %s, nb, Dim), u[b0*Dim:], nb, gi, 1)", in, tOff.expr(pl.Width)),
 		}
 		if hutch {
 			body = append(body, probeLoad(pl))
+		} else {
+			body = append([]jen.Code{g.setB0()}, body...) // only Reverse reads kept outputs
 		}
 		if g.is32 {
 			body = append(body, raw("clear(w.g32)"))

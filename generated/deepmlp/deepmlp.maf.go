@@ -532,7 +532,6 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		gi := 0
-		w.b0 = b0
 		load(w.x, x[b0*Dim:], nb, gi, 1)
 		load(rows(w.x, nb, nb, Dim), u[b0*Dim:], nb, gi, 1)
 		for b := 0; b < nb; b++ {
@@ -621,9 +620,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	kern.AddBias(rows(w.h1Dense, 0, nb, 1024), h1DenseB, nb, 1024)
 	if w.saveOut != nil {
 		// keep the value rows for ReverseSaved
-		for i, v := range rows(w.h1Dense, 0, nb, 1024) {
-			w.saveOut[w.b0*1024+i] = float64(v)
-		}
+		copy(w.saveOut[w.b0*1024:(w.b0+nb)*1024], rows(w.h1Dense, 0, nb, 1024))
 	}
 	// deepmlp.maf:9:10  h1 = softplus(h1.dense)  [J: closed form: J_b = diag(σ′(a_b))·W, never materialised]
 	// σ, σ′, σ″ for the value rows

@@ -502,7 +502,6 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		gi := 0
-		w.b0 = b0
 		load(w.x, x[b0*Dim:], nb, gi, 1)
 		load(rows(w.x, nb, nb, Dim), u[b0*Dim:], nb, gi, 1)
 		for b := 0; b < nb; b++ {
@@ -582,8 +581,11 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	gemm.SgemmPacked(false, nb, 1, rows(w.x, 0, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 512), 512)
 	if w.saveOut != nil {
 		// keep the value rows for ReverseSaved
-		for i, v := range rows(w.hDense, 0, nb, 512) {
-			w.saveOut[w.b0*512+i] = float64(v)
+		{
+			d := w.saveOut[w.b0*512 : (w.b0+nb)*512]
+			for i, v := range rows(w.hDense, 0, nb, 512) {
+				d[i] = float64(v)
+			}
 		}
 	}
 	// ising16_f32.maf:9:9  h = lncosh(h.dense)
@@ -617,8 +619,11 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	// ising16_f32.maf:9:16  h.dense = W·x, W ∈ R^(512×256)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
 	if w.saveIn != nil {
 		// value rows kept by LaplacianSave at the same x
-		for i, v := range w.saveIn[w.b0*512 : (w.b0+nb)*512] {
-			w.hDense[i] = float32(v)
+		{
+			d := rows(w.hDense, 0, nb, 512)
+			for i, v := range w.saveIn[w.b0*512 : (w.b0+nb)*512] {
+				d[i] = float32(v)
+			}
 		}
 		gemm.SgemmPacked(false, nb, 1, rows(w.x, nb, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, nb, nb, 512), 512)
 	} else {

@@ -500,7 +500,6 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		gi := 0
-		w.b0 = b0
 		load(w.s, x[b0*Dim:], nb, gi, 1)
 		load(rows(w.s, nb, nb, Dim), u[b0*Dim:], nb, gi, 1)
 		for b := 0; b < nb; b++ {
@@ -576,9 +575,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	gemm.DgemmPacked(false, nb, 1, rows(w.s, 0, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 512), 512)
 	if w.saveOut != nil {
 		// keep the value rows for ReverseSaved
-		for i, v := range rows(w.hDense, 0, nb, 512) {
-			w.saveOut[w.b0*512+i] = float64(v)
-		}
+		copy(w.saveOut[w.b0*512:(w.b0+nb)*512], rows(w.hDense, 0, nb, 512))
 	}
 	// ising16_rand.maf:12:9  h = lncosh(h.dense)
 	// σ, σ′, σ″ for the value rows

@@ -497,7 +497,6 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		gi := 0
-		w.b0 = b0
 		load(w.x, x[b0*Dim:], nb, gi, 1)
 		load(rows(w.x, nb, nb, Dim), u[b0*Dim:], nb, gi, 1)
 		for b := 0; b < nb; b++ {
@@ -577,9 +576,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	kern.AddBias(rows(w.hDense, 0, nb, 1024), hDenseB, nb, 1024)
 	if w.saveOut != nil {
 		// keep the value rows for ReverseSaved
-		for i, v := range rows(w.hDense, 0, nb, 1024) {
-			w.saveOut[w.b0*1024+i] = float64(v)
-		}
+		copy(w.saveOut[w.b0*1024:(w.b0+nb)*1024], rows(w.hDense, 0, nb, 1024))
 	}
 	// Hidden layer: h = softplus(W₁x + b₁).
 	// mnist.maf:11:9  h = softplus(h.dense)

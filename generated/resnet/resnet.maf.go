@@ -612,7 +612,6 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		gi := 0
-		w.b0 = b0
 		load(w.x, x[b0*Dim:], nb, gi, 1)
 		load(rows(w.x, nb, nb, Dim), u[b0*Dim:], nb, gi, 1)
 		for b := 0; b < nb; b++ {
@@ -751,9 +750,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	kern.AddBias(rows(w.h0Dense, 0, nb, 128), h0DenseB, nb, 128)
 	if w.saveOut != nil {
 		// keep the value rows for ReverseSaved
-		for i, v := range rows(w.h0Dense, 0, nb, 128) {
-			w.saveOut[w.b0*128+i] = float64(v)
-		}
+		copy(w.saveOut[w.b0*128:(w.b0+nb)*128], rows(w.h0Dense, 0, nb, 128))
 	}
 	// resnet.maf:8:10  h0 = tanh(h0.dense)  [J: closed form: J_b = diag(σ′(a_b))·W, never materialised; also materialised as rows]
 	// σ, σ′, σ″ for the value rows

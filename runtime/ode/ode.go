@@ -352,10 +352,7 @@ func (it *Integrator) Run(x, a []float64, sigma float64, record bool, probeSeed 
 		var saves [][]float64
 		switch {
 		case record && it.cfg.Memory == Store:
-			ys = it.states[n*s : (n+1)*s]
-			if it.saved != nil {
-				saves = it.saved[n*s : (n+1)*s]
-			}
+			ys, saves = it.states[n*s:(n+1)*s], it.savesOf(n)
 		case record && n%it.cfg.Every == 0:
 			copy(it.states[n/it.cfg.Every][:nd], x)
 		}
@@ -386,11 +383,7 @@ func (it *Integrator) Adjoint(xb, ab, dtheta []float64) {
 	switch it.cfg.Memory {
 	case Store:
 		for n := it.cfg.Steps - 1; n >= 0; n-- {
-			var saves [][]float64
-			if it.saved != nil {
-				saves = it.saved[n*s : (n+1)*s]
-			}
-			it.adjointStep(n, it.states[n*s:(n+1)*s], saves, xb, ab, dtheta)
+			it.adjointStep(n, it.states[n*s:(n+1)*s], it.savesOf(n), xb, ab, dtheta)
 		}
 	case Recompute:
 		e := it.cfg.Every
@@ -402,21 +395,26 @@ func (it *Integrator) Adjoint(xb, ab, dtheta []float64) {
 			// Recompute the segment's stage states from its checkpoint.
 			x := it.u[:nd]
 			copy(x, it.states[c][:nd])
-			segSaves := func(n int) [][]float64 {
-				if it.saved == nil {
-					return nil
-				}
-				return it.saved[(n-first)*s : (n-first+1)*s]
-			}
 			for n := first; n < last; n++ {
-				it.step(n, x, nil, it.seg[(n-first)*s:(n-first+1)*s], segSaves(n))
+				it.step(n, x, nil, it.seg[(n-first)*s:(n-first+1)*s], it.savesOf(n-first))
 			}
 			it.nb = saveNb
 			for n := last - 1; n >= first; n-- {
-				it.adjointStep(n, it.seg[(n-first)*s:(n-first+1)*s], segSaves(n), xb, ab, dtheta)
+				it.adjointStep(n, it.seg[(n-first)*s:(n-first+1)*s], it.savesOf(n-first), xb, ab, dtheta)
 			}
 		}
 	}
+}
+
+// savesOf returns the kept first-layer outputs of the stages of the i-th
+// step in it.saved (a step of the run with Store, of the segment with
+// Recompute), or nil without a runtime.Saver.
+func (it *Integrator) savesOf(i int) [][]float64 {
+	if it.saved == nil {
+		return nil
+	}
+	s := it.cfg.Tableau.Stages()
+	return it.saved[i*s : (i+1)*s]
 }
 
 // adjointStep propagates the cotangents through step n whose stage states

@@ -583,15 +583,11 @@ func checkSaver(t *testing.T, m runtime.Potential, rng *rand.Rand) {
 	if is32(m) {
 		tol = 1e-5
 	}
-	same := func(what string, got, want []float64) bool {
+	same := func(what string, got, want []float64) {
 		t.Helper()
-		for i := range got {
-			if !scalar.EqualWithinAbsOrRel(got[i], want[i], tol, tol) {
-				t.Errorf("%s[%d] = %v, want %v", what, i, got[i], want[i])
-				return false
-			}
+		if i := firstDiff(got, want, tol); i >= 0 {
+			t.Errorf("%s[%d] = %v, want %v", what, i, got[i], want[i])
 		}
-		return true
 	}
 	same("LaplacianSave φ", phiS, phi)
 	same("LaplacianSave ∇φ", gradS, grad)
@@ -648,13 +644,22 @@ func checkWithoutPhi(t *testing.T, m runtime.Potential, rng *rand.Rand) {
 			what      string
 			got, want []float64
 		}{{"∇φ without φ", grad0, grad}, {"Δφ without φ", lap0, lap}, {"∂G/∂x with c = nil", dx0, dx}, {"∂G/∂θ with c = nil", dth0, dth}} {
-			for i := range c.got {
-				if c.got[i] != c.want[i] && !scalar.EqualWithinAbsOrRel(c.got[i], c.want[i], 1e-14, 1e-14) {
-					t.Fatalf("%s: [%d] = %v, want %v", c.what, i, c.got[i], c.want[i])
-				}
+			if i := firstDiff(c.got, c.want, 1e-14); i >= 0 {
+				t.Fatalf("%s: [%d] = %v, want %v", c.what, i, c.got[i], c.want[i])
 			}
 		}
 	}
+}
+
+// firstDiff returns the first index where got and want differ by more than
+// tol (absolute or relative), or −1.
+func firstDiff(got, want []float64, tol float64) int {
+	for i := range got {
+		if got[i] != want[i] && !scalar.EqualWithinAbsOrRel(got[i], want[i], tol, tol) {
+			return i
+		}
+	}
+	return -1
 }
 
 func allZeroVec(v []float64) bool {
