@@ -70,42 +70,63 @@ func (ar *arena) dgemmBlock(p *dgemmParams, i0, i1, j0, j1 int) {
 
 // dgemmMacro multiplies a packed mc×kc block of A by a packed kc×nc block
 // of B into C (which starts at the block's top-left element). The NR-column
-// micro-panels of B (kc×NR each) start bs elements apart.
+// micro-panels of B (kc×NR each) start bs elements apart. With wide kernels
+// (AVX-512) two full micro-panels go through dgemmKernel16 at once.
 func dgemmMacro(mc, nc, kc int, ap, bp []float64, bs int, c []float64, ldc int, alpha, beta float64) {
 	var tmp [dgemmMR * dgemmNR]float64
-	for jr := 0; jr < nc; jr += dgemmNR {
-		nr := min(dgemmNR, nc-jr)
+	for jr := 0; jr < nc; {
 		bpp := &bp[jr/dgemmNR*bs]
-		for ir := 0; ir < mc; ir += dgemmMR {
-			mr := min(dgemmMR, mc-ir)
-			app := &ap[ir*kc]
-			if mr == dgemmMR && nr == dgemmNR {
-				dgemmKernel(kc, app, bpp, &c[ir*ldc+jr], ldc, alpha, beta)
-				continue
-			}
-			if mr <= 4 && nr == dgemmNR {
-				// Few rows: the narrow kernels write only mr rows.
-				dgemmKernelRows(mr, kc, app, bpp, &c[ir*ldc+jr], ldc, alpha, beta)
-				continue
-			}
-			// Edge tile: compute the tile into tmp and merge only the valid
-			// mr×nr part, so that nothing outside the matrix (such as the
-			// padding between rows) is touched.
-			if mr <= 4 {
-				dgemmKernelRows(mr, kc, app, bpp, &tmp[0], dgemmNR, alpha, 0)
-			} else {
-				dgemmKernel(kc, app, bpp, &tmp[0], dgemmNR, alpha, 0) // zero-padded rows
-			}
-			for i := range mr {
-				t := tmp[i*dgemmNR : i*dgemmNR+nr]
-				cr := c[(ir+i)*ldc+jr:][:nr]
-				if beta == 0 {
-					copy(cr, t)
-				} else {
-					for j, v := range t {
-						cr[j] = v + beta*cr[j]
-					}
+		if useWide && nc-jr >= 2*dgemmNR {
+			for ir := 0; ir < mc; ir += dgemmMR {
+				mr := min(dgemmMR, mc-ir)
+				app := &ap[ir*kc]
+				if mr == dgemmMR {
+					dgemmKernel16(kc, app, bpp, bs, &c[ir*ldc+jr], ldc, alpha, beta)
+					continue
 				}
+				dgemmTile(mr, dgemmNR, kc, app, bpp, c[ir*ldc+jr:], ldc, alpha, beta, &tmp)
+				dgemmTile(mr, dgemmNR, kc, app, &bp[(jr/dgemmNR+1)*bs], c[ir*ldc+jr+dgemmNR:], ldc, alpha, beta, &tmp)
+			}
+			jr += 2 * dgemmNR
+			continue
+		}
+		nr := min(dgemmNR, nc-jr)
+		for ir := 0; ir < mc; ir += dgemmMR {
+			dgemmTile(min(dgemmMR, mc-ir), nr, kc, &ap[ir*kc], bpp, c[ir*ldc+jr:], ldc, alpha, beta, &tmp)
+		}
+		jr += dgemmNR
+	}
+}
+
+// dgemmTile computes one mr×nr tile (mr ≤ MR, nr ≤ NR) of C, which starts
+// at c[0], from a packed A panel and one B micro-panel. tmp is scratch for
+// edge tiles.
+func dgemmTile(mr, nr, kc int, app, bpp *float64, c []float64, ldc int, alpha, beta float64, tmp *[dgemmMR * dgemmNR]float64) {
+	if mr == dgemmMR && nr == dgemmNR {
+		dgemmKernel(kc, app, bpp, &c[0], ldc, alpha, beta)
+		return
+	}
+	if mr <= 4 && nr == dgemmNR {
+		// Few rows: the narrow kernels write only mr rows.
+		dgemmKernelRows(mr, kc, app, bpp, &c[0], ldc, alpha, beta)
+		return
+	}
+	// Edge tile: compute the tile into tmp and merge only the valid mr×nr
+	// part, so that nothing outside the matrix (such as the padding between
+	// rows) is touched.
+	if mr <= 4 {
+		dgemmKernelRows(mr, kc, app, bpp, &tmp[0], dgemmNR, alpha, 0)
+	} else {
+		dgemmKernel(kc, app, bpp, &tmp[0], dgemmNR, alpha, 0) // zero-padded rows
+	}
+	for i := range mr {
+		t := tmp[i*dgemmNR : i*dgemmNR+nr]
+		cr := c[i*ldc:][:nr]
+		if beta == 0 {
+			copy(cr, t)
+		} else {
+			for j, v := range t {
+				cr[j] = v + beta*cr[j]
 			}
 		}
 	}

@@ -79,6 +79,9 @@ func Name() string {
 	case backendOpenBLAS:
 		return openblasName()
 	case backendAsm:
+		if useWide {
+			return "avx512 6x16 + avx2-fma 6x8 (float64) / avx512 6x32 + avx2-fma 6x16 (float32)"
+		}
 		return "avx2-fma 6x8 (float64) / 6x16 (float32)"
 	}
 	return "gonum fallback"

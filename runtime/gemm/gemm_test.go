@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -505,6 +506,23 @@ func TestFallback(t *testing.T) {
 	}
 }
 
+// TestAVX2KernelsWhereWide runs the correctness checks with the AVX-512
+// kernels switched off, on CPUs where the other tests use them: the AVX2
+// kernels must stay correct for CPUs without AVX-512.
+func TestAVX2KernelsWhereWide(t *testing.T) {
+	if !useWide {
+		t.Skip("the AVX-512 kernels are not in use here, so the other tests already run the AVX2 kernels")
+	}
+	useWide = false
+	t.Cleanup(func() { useWide = true })
+	assert.NotContains(t, Name(), "avx512")
+	withThreads(t, 2)
+	odd(t, impl64(), gonum64())
+	odd(t, impl32(), gonum32())
+	packedOdd(t, packed64(new(PackedB64)), gonum64())
+	packedOdd(t, packed32(new(PackedB32)), gonum32())
+}
+
 func TestNameAndUse(t *testing.T) {
 	switch {
 	case haveOpenBLAS:
@@ -513,6 +531,9 @@ func TestNameAndUse(t *testing.T) {
 	case haveAsm:
 		assert.Equal(t, backendAsm, activeBackend())
 		assert.Contains(t, Name(), "avx2-fma")
+		if haveWide && os.Getenv("MAFC_GEMM") != "avx2" {
+			assert.Contains(t, Name(), "avx512")
+		}
 	default:
 		assert.Equal(t, backendGonum, activeBackend())
 		assert.Equal(t, "gonum fallback", Name())

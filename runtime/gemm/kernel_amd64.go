@@ -2,10 +2,37 @@
 
 package gemm
 
-import "golang.org/x/sys/cpu"
+import (
+	"os"
+
+	"golang.org/x/sys/cpu"
+)
 
 // haveAsm reports whether the assembly micro-kernels can run on this CPU.
 var haveAsm = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+
+// haveWide reports whether the AVX-512 kernels (dgemmKernel16,
+// sgemmKernel32) can run: AVX-512F with the operating system saving the
+// ZMM state, which x/sys/cpu checks.
+var haveWide = haveAsm && cpu.X86.HasAVX512F
+
+// useWide selects the AVX-512 kernels for pairs of full B micro-panels. It
+// starts as haveWide; tests and benchmarks switch it off to compare with
+// the AVX2 kernels, and the environment variable MAFC_GEMM=avx2 does so
+// for a whole program.
+var useWide = haveWide && os.Getenv("MAFC_GEMM") != "avx2"
+
+// dgemmKernel16 computes a 6×16 tile of C from a packed A panel and two
+// adjacent 8-column B micro-panels bs elements apart; see kernel512_amd64.s.
+//
+//go:noescape
+func dgemmKernel16(k int, a, b *float64, bs int, c *float64, ldc int, alpha, beta float64)
+
+// sgemmKernel32 computes a 6×32 tile of C from a packed A panel and two
+// adjacent 16-column B micro-panels bs elements apart; see kernel512_amd64.s.
+//
+//go:noescape
+func sgemmKernel32(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32)
 
 // dgemmKernel computes a 6×8 tile of C from packed panels; see kernel_amd64.s.
 //

@@ -145,3 +145,20 @@ func sgemmPackA6(d, a []float32, lda, kc int) { sgemmPackA6Go(d, a, lda, kc) }
 func dgemmPackAT(d, a []float64, lda, kc, np int) { dgemmPackATGo(d, a, lda, kc, np) }
 
 func sgemmPackAT(d, a []float32, lda, kc, np int) { sgemmPackATGo(d, a, lda, kc, np) }
+
+// haveWide and useWide are false: the wide kernels below only keep the
+// driver compiling.
+var haveWide, useWide = false, false
+
+// dgemmKernel16 is the portable stand-in for the AVX-512 kernel: two 6×8
+// tiles from adjacent B micro-panels bs elements apart.
+func dgemmKernel16(k int, a, b *float64, bs int, c *float64, ldc int, alpha, beta float64) {
+	dgemmKernel(k, a, b, c, ldc, alpha, beta)
+	dgemmKernel(k, a, &unsafe.Slice(b, bs+1)[bs], &unsafe.Slice(c, dgemmNR+1)[dgemmNR], ldc, alpha, beta)
+}
+
+// sgemmKernel32 is the float32 counterpart of dgemmKernel16.
+func sgemmKernel32(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32) {
+	sgemmKernel(k, a, b, c, ldc, alpha, beta)
+	sgemmKernel(k, a, &unsafe.Slice(b, bs+1)[bs], &unsafe.Slice(c, sgemmNR+1)[sgemmNR], ldc, alpha, beta)
+}

@@ -69,42 +69,63 @@ func (ar *arena) sgemmBlock(p *sgemmParams, i0, i1, j0, j1 int) {
 
 // sgemmMacro multiplies a packed mc×kc block of A by a packed kc×nc block
 // of B into C (which starts at the block's top-left element). The NR-column
-// micro-panels of B (kc×NR each) start bs elements apart.
+// micro-panels of B (kc×NR each) start bs elements apart. With wide kernels
+// (AVX-512) two full micro-panels go through sgemmKernel32 at once.
 func sgemmMacro(mc, nc, kc int, ap, bp []float32, bs int, c []float32, ldc int, alpha, beta float32) {
 	var tmp [sgemmMR * sgemmNR]float32
-	for jr := 0; jr < nc; jr += sgemmNR {
-		nr := min(sgemmNR, nc-jr)
+	for jr := 0; jr < nc; {
 		bpp := &bp[jr/sgemmNR*bs]
-		for ir := 0; ir < mc; ir += sgemmMR {
-			mr := min(sgemmMR, mc-ir)
-			app := &ap[ir*kc]
-			if mr == sgemmMR && nr == sgemmNR {
-				sgemmKernel(kc, app, bpp, &c[ir*ldc+jr], ldc, alpha, beta)
-				continue
-			}
-			if mr <= 4 && nr == sgemmNR {
-				// Few rows: the narrow kernels write only mr rows.
-				sgemmKernelRows(mr, kc, app, bpp, &c[ir*ldc+jr], ldc, alpha, beta)
-				continue
-			}
-			// Edge tile: compute the tile into tmp and merge only the valid
-			// mr×nr part, so that nothing outside the matrix (such as the
-			// padding between rows) is touched.
-			if mr <= 4 {
-				sgemmKernelRows(mr, kc, app, bpp, &tmp[0], sgemmNR, alpha, 0)
-			} else {
-				sgemmKernel(kc, app, bpp, &tmp[0], sgemmNR, alpha, 0) // zero-padded rows
-			}
-			for i := range mr {
-				t := tmp[i*sgemmNR : i*sgemmNR+nr]
-				cr := c[(ir+i)*ldc+jr:][:nr]
-				if beta == 0 {
-					copy(cr, t)
-				} else {
-					for j, v := range t {
-						cr[j] = v + beta*cr[j]
-					}
+		if useWide && nc-jr >= 2*sgemmNR {
+			for ir := 0; ir < mc; ir += sgemmMR {
+				mr := min(sgemmMR, mc-ir)
+				app := &ap[ir*kc]
+				if mr == sgemmMR {
+					sgemmKernel32(kc, app, bpp, bs, &c[ir*ldc+jr], ldc, alpha, beta)
+					continue
 				}
+				sgemmTile(mr, sgemmNR, kc, app, bpp, c[ir*ldc+jr:], ldc, alpha, beta, &tmp)
+				sgemmTile(mr, sgemmNR, kc, app, &bp[(jr/sgemmNR+1)*bs], c[ir*ldc+jr+sgemmNR:], ldc, alpha, beta, &tmp)
+			}
+			jr += 2 * sgemmNR
+			continue
+		}
+		nr := min(sgemmNR, nc-jr)
+		for ir := 0; ir < mc; ir += sgemmMR {
+			sgemmTile(min(sgemmMR, mc-ir), nr, kc, &ap[ir*kc], bpp, c[ir*ldc+jr:], ldc, alpha, beta, &tmp)
+		}
+		jr += sgemmNR
+	}
+}
+
+// sgemmTile computes one mr×nr tile (mr ≤ MR, nr ≤ NR) of C, which starts
+// at c[0], from a packed A panel and one B micro-panel. tmp is scratch for
+// edge tiles.
+func sgemmTile(mr, nr, kc int, app, bpp *float32, c []float32, ldc int, alpha, beta float32, tmp *[sgemmMR * sgemmNR]float32) {
+	if mr == sgemmMR && nr == sgemmNR {
+		sgemmKernel(kc, app, bpp, &c[0], ldc, alpha, beta)
+		return
+	}
+	if mr <= 4 && nr == sgemmNR {
+		// Few rows: the narrow kernels write only mr rows.
+		sgemmKernelRows(mr, kc, app, bpp, &c[0], ldc, alpha, beta)
+		return
+	}
+	// Edge tile: compute the tile into tmp and merge only the valid mr×nr
+	// part, so that nothing outside the matrix (such as the padding between
+	// rows) is touched.
+	if mr <= 4 {
+		sgemmKernelRows(mr, kc, app, bpp, &tmp[0], sgemmNR, alpha, 0)
+	} else {
+		sgemmKernel(kc, app, bpp, &tmp[0], sgemmNR, alpha, 0) // zero-padded rows
+	}
+	for i := range mr {
+		t := tmp[i*sgemmNR : i*sgemmNR+nr]
+		cr := c[i*ldc:][:nr]
+		if beta == 0 {
+			copy(cr, t)
+		} else {
+			for j, v := range t {
+				cr[j] = v + beta*cr[j]
 			}
 		}
 	}

@@ -1,0 +1,261 @@
+//go:build amd64 && !noasm
+
+#include "textflag.h"
+
+// AVX-512 micro-kernels: a 6-row tile twice as wide as the AVX2 kernels',
+// 6×16 for float64 and 6×32 for float32, computed from one packed A panel
+// and TWO adjacent NR-column B micro-panels, bs elements apart (the packed
+// layouts are the AVX2 kernels'; see kernel_amd64.s and doc.go):
+//
+//	acc = Ap · [Bp₀ Bp₁]
+//	C   = alpha·acc            if beta == ±0 (C is not read)
+//	C   = alpha·acc + beta·C   otherwise
+//
+// Register use: Z0–Z11 hold the 6×2 accumulator vectors (row r in Z(2r)
+// for panel 0 and Z(2r+1) for panel 1), Z12/Z13 the current rows of the
+// two B panels, Z16–Z21 the broadcast elements of Ap. On cores with two
+// 512-bit FMA pipes (Zen 5, Xeon) this doubles the AVX2 kernels' peak.
+
+// ZDSTEP is one rank-1 update for float64: Ap at ao(AX), the two B rows at
+// bo(BX) and bo(BX)(R11*1).
+#define ZDSTEP(ao, bo) \
+	VMOVUPD      bo(BX), Z12         \
+	VMOVUPD      bo(BX)(R11*1), Z13  \
+	VBROADCASTSD ao(AX), Z16         \
+	VBROADCASTSD ao+8(AX), Z17       \
+	VBROADCASTSD ao+16(AX), Z18      \
+	VFMADD231PD  Z12, Z16, Z0        \
+	VFMADD231PD  Z13, Z16, Z1        \
+	VBROADCASTSD ao+24(AX), Z19      \
+	VFMADD231PD  Z12, Z17, Z2        \
+	VFMADD231PD  Z13, Z17, Z3        \
+	VBROADCASTSD ao+32(AX), Z20      \
+	VFMADD231PD  Z12, Z18, Z4        \
+	VFMADD231PD  Z13, Z18, Z5        \
+	VBROADCASTSD ao+40(AX), Z21      \
+	VFMADD231PD  Z12, Z19, Z6        \
+	VFMADD231PD  Z13, Z19, Z7        \
+	VFMADD231PD  Z12, Z20, Z8        \
+	VFMADD231PD  Z13, Z20, Z9        \
+	VFMADD231PD  Z12, Z21, Z10       \
+	VFMADD231PD  Z13, Z21, Z11
+
+// ZSSTEP is ZDSTEP for float32.
+#define ZSSTEP(ao, bo) \
+	VMOVUPS      bo(BX), Z12         \
+	VMOVUPS      bo(BX)(R11*1), Z13  \
+	VBROADCASTSS ao(AX), Z16         \
+	VBROADCASTSS ao+4(AX), Z17       \
+	VBROADCASTSS ao+8(AX), Z18       \
+	VFMADD231PS  Z12, Z16, Z0        \
+	VFMADD231PS  Z13, Z16, Z1        \
+	VBROADCASTSS ao+12(AX), Z19      \
+	VFMADD231PS  Z12, Z17, Z2        \
+	VFMADD231PS  Z13, Z17, Z3        \
+	VBROADCASTSS ao+16(AX), Z20      \
+	VFMADD231PS  Z12, Z18, Z4        \
+	VFMADD231PS  Z13, Z18, Z5        \
+	VBROADCASTSS ao+20(AX), Z21      \
+	VFMADD231PS  Z12, Z19, Z6        \
+	VFMADD231PS  Z13, Z19, Z7        \
+	VFMADD231PS  Z12, Z20, Z8        \
+	VFMADD231PS  Z13, Z20, Z9        \
+	VFMADD231PS  Z12, Z21, Z10       \
+	VFMADD231PS  Z13, Z21, Z11
+
+// ZZERO12 clears the accumulators.
+#define ZZERO12 \
+	VPXORQ Z0, Z0, Z0    \
+	VPXORQ Z1, Z1, Z1    \
+	VPXORQ Z2, Z2, Z2    \
+	VPXORQ Z3, Z3, Z3    \
+	VPXORQ Z4, Z4, Z4    \
+	VPXORQ Z5, Z5, Z5    \
+	VPXORQ Z6, Z6, Z6    \
+	VPXORQ Z7, Z7, Z7    \
+	VPXORQ Z8, Z8, Z8    \
+	VPXORQ Z9, Z9, Z9    \
+	VPXORQ Z10, Z10, Z10 \
+	VPXORQ Z11, Z11, Z11
+
+// ZPREFC prefetches the 6 rows of the C tile at DI (row stride DX), 128
+// bytes each.
+#define ZPREFC \
+	MOVQ       DI, R10      \
+	PREFETCHT0 (R10)        \
+	PREFETCHT0 127(R10)     \
+	ADDQ       DX, R10      \
+	PREFETCHT0 (R10)        \
+	PREFETCHT0 127(R10)     \
+	ADDQ       DX, R10      \
+	PREFETCHT0 (R10)        \
+	PREFETCHT0 127(R10)     \
+	ADDQ       DX, R10      \
+	PREFETCHT0 (R10)        \
+	PREFETCHT0 127(R10)     \
+	ADDQ       DX, R10      \
+	PREFETCHT0 (R10)        \
+	PREFETCHT0 127(R10)     \
+	ADDQ       DX, R10      \
+	PREFETCHT0 (R10)        \
+	PREFETCHT0 127(R10)
+
+// ZMUL12 scales the accumulators by Z12 (op is VMULPD or VMULPS).
+#define ZMUL12(op) \
+	op Z12, Z0, Z0   \
+	op Z12, Z1, Z1   \
+	op Z12, Z2, Z2   \
+	op Z12, Z3, Z3   \
+	op Z12, Z4, Z4   \
+	op Z12, Z5, Z5   \
+	op Z12, Z6, Z6   \
+	op Z12, Z7, Z7   \
+	op Z12, Z8, Z8   \
+	op Z12, Z9, Z9   \
+	op Z12, Z10, Z10 \
+	op Z12, Z11, Z11
+
+// ZSTROW stores one accumulator row pair to (DI) and advances DI by DX.
+#define ZSTROW(mov, ra, rb) \
+	mov  ra, (DI)   \
+	mov  rb, 64(DI) \
+	ADDQ DX, DI
+
+// ZFMAROW computes ra += beta·C[0:], rb += beta·C[64:] (beta in Z13),
+// stores and advances DI by DX.
+#define ZFMAROW(mov, fma, ra, rb) \
+	fma  (DI), Z13, ra   \
+	fma  64(DI), Z13, rb \
+	mov  ra, (DI)        \
+	mov  rb, 64(DI)      \
+	ADDQ DX, DI
+
+// func dgemmKernel16(k int, a, b *float64, bs int, c *float64, ldc int, alpha, beta float64)
+TEXT ·dgemmKernel16(SB), NOSPLIT, $0-64
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), AX
+	MOVQ b+16(FP), BX
+	MOVQ bs+24(FP), R11
+	SHLQ $3, R11
+	MOVQ c+32(FP), DI
+	MOVQ ldc+40(FP), DX
+	SHLQ $3, DX
+	ZZERO12
+	ZPREFC
+	MOVQ CX, R8
+	SHRQ $2, R8
+	ANDQ $3, CX
+	TESTQ R8, R8
+	JZ   zdtail
+
+zdloop4:
+	ZDSTEP(0, 0)
+	ZDSTEP(48, 64)
+	ZDSTEP(96, 128)
+	ZDSTEP(144, 192)
+	ADDQ $192, AX
+	ADDQ $256, BX
+	DECQ R8
+	JNZ  zdloop4
+
+zdtail:
+	TESTQ CX, CX
+	JZ    zdstore
+
+zdloop1:
+	ZDSTEP(0, 0)
+	ADDQ $48, AX
+	ADDQ $64, BX
+	DECQ CX
+	JNZ  zdloop1
+
+zdstore:
+	VBROADCASTSD alpha+48(FP), Z12
+	ZMUL12(VMULPD)
+	MOVQ beta+56(FP), R9
+	SHLQ $1, R9
+	JZ   zdbeta0
+	VBROADCASTSD beta+56(FP), Z13
+	ZFMAROW(VMOVUPD, VFMADD231PD, Z0, Z1)
+	ZFMAROW(VMOVUPD, VFMADD231PD, Z2, Z3)
+	ZFMAROW(VMOVUPD, VFMADD231PD, Z4, Z5)
+	ZFMAROW(VMOVUPD, VFMADD231PD, Z6, Z7)
+	ZFMAROW(VMOVUPD, VFMADD231PD, Z8, Z9)
+	ZFMAROW(VMOVUPD, VFMADD231PD, Z10, Z11)
+	VZEROUPPER
+	RET
+
+zdbeta0:
+	ZSTROW(VMOVUPD, Z0, Z1)
+	ZSTROW(VMOVUPD, Z2, Z3)
+	ZSTROW(VMOVUPD, Z4, Z5)
+	ZSTROW(VMOVUPD, Z6, Z7)
+	ZSTROW(VMOVUPD, Z8, Z9)
+	ZSTROW(VMOVUPD, Z10, Z11)
+	VZEROUPPER
+	RET
+
+// func sgemmKernel32(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32)
+TEXT ·sgemmKernel32(SB), NOSPLIT, $0-56
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), AX
+	MOVQ b+16(FP), BX
+	MOVQ bs+24(FP), R11
+	SHLQ $2, R11
+	MOVQ c+32(FP), DI
+	MOVQ ldc+40(FP), DX
+	SHLQ $2, DX
+	ZZERO12
+	ZPREFC
+	MOVQ CX, R8
+	SHRQ $2, R8
+	ANDQ $3, CX
+	TESTQ R8, R8
+	JZ   zstail
+
+zsloop4:
+	ZSSTEP(0, 0)
+	ZSSTEP(24, 64)
+	ZSSTEP(48, 128)
+	ZSSTEP(72, 192)
+	ADDQ $96, AX
+	ADDQ $256, BX
+	DECQ R8
+	JNZ  zsloop4
+
+zstail:
+	TESTQ CX, CX
+	JZ    zsstore
+
+zsloop1:
+	ZSSTEP(0, 0)
+	ADDQ $24, AX
+	ADDQ $64, BX
+	DECQ CX
+	JNZ  zsloop1
+
+zsstore:
+	VBROADCASTSS alpha+48(FP), Z12
+	ZMUL12(VMULPS)
+	MOVL beta+52(FP), R9
+	SHLL $1, R9
+	JZ   zsbeta0
+	VBROADCASTSS beta+52(FP), Z13
+	ZFMAROW(VMOVUPS, VFMADD231PS, Z0, Z1)
+	ZFMAROW(VMOVUPS, VFMADD231PS, Z2, Z3)
+	ZFMAROW(VMOVUPS, VFMADD231PS, Z4, Z5)
+	ZFMAROW(VMOVUPS, VFMADD231PS, Z6, Z7)
+	ZFMAROW(VMOVUPS, VFMADD231PS, Z8, Z9)
+	ZFMAROW(VMOVUPS, VFMADD231PS, Z10, Z11)
+	VZEROUPPER
+	RET
+
+zsbeta0:
+	ZSTROW(VMOVUPS, Z0, Z1)
+	ZSTROW(VMOVUPS, Z2, Z3)
+	ZSTROW(VMOVUPS, Z4, Z5)
+	ZSTROW(VMOVUPS, Z6, Z7)
+	ZSTROW(VMOVUPS, Z8, Z9)
+	ZSTROW(VMOVUPS, Z10, Z11)
+	VZEROUPPER
+	RET
