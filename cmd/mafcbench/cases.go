@@ -78,7 +78,7 @@ func allCases(float32 bool) []benchCase {
 			}
 			return 0
 		}
-		row("lap-fwd", "exact Δφ  (PyTorch: forward Laplacian, einsum)", "lap fwdL", deepTarget(1.5))
+		row("lap-fwd", "exact Δφ  (PyTorch: forward Laplacian)", "lap fwdL", deepTarget(1.5))
 		row("lap-hessian", "exact Δφ  (PyTorch: trace of vmap(hessian))", "lap hess", deepTarget(10))
 		row("lap-loop", fmt.Sprintf("exact Δφ  (PyTorch: autograd loop over %s dims)", dims), "lap loop", 0)
 	}

@@ -21,8 +21,9 @@
 // For each: φ and ∇φ (mafc Grad; PyTorch torch.autograd.grad), and the exact
 // Laplacian Δφ (mafc Laplacian, which also returns φ and ∇φ) against three
 // PyTorch formulations: forward-Laplacian propagation (value, Jacobian and
-// Laplacian vector carried through the layers with einsum, also returning φ
-// and ∇φ), the trace of the autograd Hessian (vmap(hessian(φ)), from
+// Laplacian vector carried through the layers, one torch.mm per sample into
+// buffers kept between calls past the first layer, also returning φ and
+// ∇φ), the trace of the autograd Hessian (vmap(hessian(φ)), from
 // torch.func or functorch), and the common autograd loop over the D input
 // dimensions (grad of ∂φ/∂x_i with create_graph=True). Then one training step
 // of each paper model: ising16 (64 fresh N(0,1) samples, 50 RK4 steps of 0.1
