@@ -1,6 +1,7 @@
 package generated_test
 
 import (
+	"math"
 	"math/rand/v2"
 	"runtime"
 	"testing"
@@ -145,17 +146,24 @@ func BenchmarkCNNReceptiveField(b *testing.B) {
 	}
 }
 
-func trainer(b *testing.B, m mafcrt.Potential, obj train.Objective, batch, steps, workers int, mem ode.Memory) *train.Trainer {
-	tr, err := train.New(m, obj, train.Config{
+func trainer(b *testing.B, m mafcrt.Potential, obj train.Objective, batch, steps, workers int, mem ode.Memory, opts ...func(*train.Config)) *train.Trainer {
+	cfg := train.Config{
 		Steps: 1 << 20, Batch: batch, Seed: 1, Workers: workers, Shards: 2, Memory: mem, Every: 10,
 		Optimizer: optim.Settings{Name: "adam", LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 1e-3},
 		Flow:      train.FlowConfig{Tableau: ode.RK4, Steps: steps, Dt: 0.1},
-	})
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	tr, err := train.New(m, obj, cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
 	return tr
 }
+
+// inputSpace makes a trainer integrate in x (train.Config.InputSpace).
+func inputSpace(c *train.Config) { c.InputSpace = true }
 
 // BenchmarkTrainStep: seconds per training step of the paper's Ising model
 // (batch 64, 50 RK4 steps) and MNIST model (batch 100, 100 RK4 steps) with 1
@@ -228,8 +236,8 @@ func (p noSave) FlushGrad(ws mafcrt.Workspace, dtheta []float64) {
 	p.Potential.(mafcrt.GradDeferrer).FlushGrad(ws, dtheta)
 }
 
-// BenchmarkSavedFirstLayer: seconds per training step (2 workers, Store)
-// with the first layer's outputs kept from the forward pass (runtime.Saver)
+// BenchmarkSavedFirstLayer: seconds per training step (2 workers, Store,
+// integrated in x) with the first layer's outputs kept from the forward pass (runtime.Saver)
 // and recomputed in the adjoint, interleaved, best of three (one for mnist).
 func BenchmarkSavedFirstLayer(b *testing.B) {
 	for _, c := range []struct {
@@ -248,8 +256,8 @@ func BenchmarkSavedFirstLayer(b *testing.B) {
 		}, 100, 100, 1},
 	} {
 		b.Run(c.name, func(b *testing.B) {
-			saved := trainer(b, c.new(), c.obj(), c.batch, c.steps, 2, ode.Store)
-			recomputed := trainer(b, noSave{c.new()}, c.obj(), c.batch, c.steps, 2, ode.Store)
+			saved := trainer(b, c.new(), c.obj(), c.batch, c.steps, 2, ode.Store, inputSpace)
+			recomputed := trainer(b, noSave{c.new()}, c.obj(), c.batch, c.steps, 2, ode.Store, inputSpace)
 			defer saved.Close()
 			defer recomputed.Close()
 			step := func(tr *train.Trainer) func() {
@@ -266,6 +274,39 @@ func BenchmarkSavedFirstLayer(b *testing.B) {
 				b.ReportMetric(t[1]/t[0], "speedup")
 			}
 		})
+	}
+}
+
+// BenchmarkHiddenSpace: seconds per training step of the paper's MNIST
+// model (batch 100, 100 RK4 steps, 2 workers, Store) integrated in the
+// hidden pre-activations (ode.Hidden, the default for it) and in x
+// (train.Config.InputSpace), interleaved, with the relative difference of
+// the two steps' losses.
+func BenchmarkHiddenSpace(b *testing.B) {
+	obj := func() train.Objective { return &train.Likelihood{Data: train.NewGaussian(784, 1)} }
+	th := trainer(b, mnist.New(), obj(), 100, 100, 2, ode.Store)
+	tx := trainer(b, mnist.New(), obj(), 100, 100, 2, ode.Store, inputSpace)
+	defer th.Close()
+	defer tx.Close()
+	if !th.Hidden() || tx.Hidden() {
+		b.Fatal("expected the default trainer in hidden space and the other in x")
+	}
+	var lh, lx float64
+	step := func(tr *train.Trainer, loss *float64) func() {
+		return func() {
+			r, err := tr.Step()
+			if err != nil {
+				b.Fatal(err)
+			}
+			*loss = r.Loss
+		}
+	}
+	for b.Loop() {
+		t := interleave(1, 1, step(th, &lh), step(tx, &lx))
+		b.ReportMetric(t[0], "s/step-hidden")
+		b.ReportMetric(t[1], "s/step-input")
+		b.ReportMetric(t[1]/t[0], "speedup")
+		b.ReportMetric(math.Abs(lh-lx)/math.Abs(lx), "loss-reldiff")
 	}
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -203,4 +204,31 @@ train { objective = likelihood(gaussian)  batch = 16  steps = 3 }
 	code, _, stderr = mafc(t, "eval", spec, "-ckpt", out, "-n", "32")
 	require.Equal(t, 0, code, stderr)
 	require.NotContains(t, stderr, "first use only", "the second run must reuse the cached binary")
+}
+
+// TestTrainHiddenSpace trains the paper's MNIST model two steps, by default
+// (integrated in the hidden layer's pre-activations) and with -input-space:
+// the banners say which, and the parameters agree to rounding.
+func TestTrainHiddenSpace(t *testing.T) {
+	if testing.Short() {
+		t.Skip("reads the MNIST files")
+	}
+	base := t.TempDir()
+	var got [2][]float64
+	for i, extra := range [][]string{nil, {"-input-space"}} {
+		dir := filepath.Join(base, fmt.Sprint(i))
+		args := append([]string{"train", "../../testdata/mnist.maf", "-o", dir, "-steps", "2", "-batch", "4",
+			"-eval-samples", "4", "-eval-images", "4", "-progress", "lines"}, extra...)
+		code, out, stderr := mafc(t, args...)
+		require.Equal(t, 0, code, stderr)
+		want := map[bool]string{false: "100×0.1 in the hidden layer's pre-activations", true: "100×0.1 in x"}[i == 1]
+		require.Contains(t, out, want)
+		st, err := ckpt.Load(filepath.Join(dir, ckpt.FileName))
+		require.NoError(t, err)
+		got[i] = st.Params
+	}
+	require.Len(t, got[0], len(got[1]))
+	for i := range got[0] {
+		require.InDelta(t, got[1][i], got[0][i], 1e-9*(1+math.Abs(got[1][i])), "θ[%d]", i)
+	}
 }

@@ -29,6 +29,12 @@
 // elements, and the adjoint sees the same ones): the slope is gᵀ∇φ(g·x) and
 // the Laplacian Δφ(g·x). Every draw is an exact flow with an exact ln p; the
 // model is the mixture over the draws.
+//
+// For a potential with one hidden layer, φ(x) = w·σ(W·x + b), Hidden
+// integrates the same discrete flow in the hidden pre-activations z = W·x + b
+// (dz/dt = σ·W·Wᵀ·(w ⊙ σ′(z))), with H×H products instead of H×D ones; it
+// needs fewer flops when H is below about 1.8·D (PreferHidden), 1.53× fewer
+// for the paper's MNIST potential. Training uses it there by default.
 package ode
 
 import (

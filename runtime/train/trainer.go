@@ -36,6 +36,11 @@ type Config struct {
 	Hutchinson bool
 	Memory     ode.Memory
 	Every      int // Recompute segment length
+	// InputSpace integrates in x even where the hidden-space integrator
+	// (ode.Hidden) needs fewer flops (ode.PreferHidden: one-hidden-layer
+	// potentials with fewer than about 1.8·D hidden units, such as the
+	// paper's MNIST model). Both give the same flow up to rounding.
+	InputSpace bool
 	Optimizer  optim.Settings
 	Flow       FlowConfig
 }
@@ -80,7 +85,7 @@ type Trainer struct {
 }
 
 type worker struct {
-	it        *ode.Integrator
+	it        ode.Flow
 	xb, ab    []float64
 	probeSeed uint64
 }
@@ -123,8 +128,15 @@ func New(pot runtime.Potential, obj Objective, cfg Config) (*Trainer, error) {
 	t.jobs, t.done = make(chan int, cfg.Shards), make(chan error, cfg.Shards)
 	t.History = make([]Record, 0, cfg.Steps)
 	for w := 0; w < cfg.Workers; w++ {
-		it, err := ode.New(pot, ode.Config{Tableau: cfg.Flow.Tableau, Steps: cfg.Flow.Steps, Dt: cfg.Flow.Dt, MaxBatch: maxShard,
-			Hutchinson: cfg.Hutchinson, Memory: cfg.Memory, Every: cfg.Every})
+		oc := ode.Config{Tableau: cfg.Flow.Tableau, Steps: cfg.Flow.Steps, Dt: cfg.Flow.Dt, MaxBatch: maxShard,
+			Hutchinson: cfg.Hutchinson, Memory: cfg.Memory, Every: cfg.Every}
+		var it ode.Flow
+		var err error
+		if t.Hidden() {
+			it, err = ode.NewHidden(pot, oc)
+		} else {
+			it, err = ode.New(pot, oc)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -146,6 +158,13 @@ func (t *Trainer) Close() {
 
 // StepsDone returns the number of optimiser steps done.
 func (t *Trainer) StepsDone() int64 { return t.step }
+
+// Hidden reports whether the trainer integrates in the hidden layer's
+// pre-activations (ode.Hidden) rather than in x: where ode.PreferHidden
+// says it is cheaper, unless Config.InputSpace.
+func (t *Trainer) Hidden() bool {
+	return !t.Cfg.InputSpace && ode.PreferHidden(t.Pot.Program(), t.Cfg.Hutchinson)
+}
 
 func (t *Trainer) serve(wk *worker) {
 	for s := range t.jobs {
