@@ -87,8 +87,12 @@ func allCases(float32 bool) []benchCase {
 	kernel("deepmlp", "784")
 	trainRow := func(name string, target float64) {
 		m := models[name]
+		label := fmt.Sprintf("%s train step: B=%d, %d RK4 steps, adjoint, Adam", name, m.batch, m.steps)
+		if ode.PreferHidden(m.new().Program(), false) {
+			label += " (mafc integrates in the hidden layer)"
+		}
 		cs = append(cs, benchCase{Key: name + "/train", Model: name, What: "train",
-			Label: fmt.Sprintf("%s train step: B=%d, %d RK4 steps, adjoint, Adam", name, m.batch, m.steps),
+			Label: label,
 			Short: m.short + " train", Target: target, F32: name == "ising16f32"})
 	}
 	trainRow("ising16", 3)

@@ -32,7 +32,9 @@
 // samples of dimension 784, 100 RK4 steps of 0.1 in the density direction,
 // the negative log-likelihood), backpropagated through the integrator (mafc:
 // its discrete adjoint, train.Trainer.Step with BenchmarkTrainStep's
-// settings; PyTorch: autograd through the unrolled RK4 with create_graph=True
+// settings, which for mnist integrates in the hidden layer's pre-activations
+// (ode.Hidden: the same discrete flow with 1.53× fewer flops; the row says
+// so); PyTorch: autograd through the unrolled RK4 with create_graph=True
 // for ∇φ and the one-layer forward-Laplacian formula for Δφ), then Adam.
 // With -float32, ising16f32 (mafc's float32 kernels) against PyTorch in
 // float32: φ and ∇φ, Δφ, training step.
