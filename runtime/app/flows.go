@@ -14,7 +14,8 @@ func blasName() string { return kern.BLASName() }
 
 // flowMany integrates the states x (n×D) and a (n) in direction sigma with
 // the exact Laplacian, in chunks spread over workers goroutines, each with
-// its own integrator (seeded by the chunk's start). It stops early (returning ctx.Err()) when ctx is done.
+// its own integrator (seeded by the chunk's start; in the hidden layer's
+// pre-activations where ode.PreferHidden says it is cheaper). It stops early (returning ctx.Err()) when ctx is done.
 func flowMany(ctx context.Context, pot mafcrt.Potential, tab *ode.Tableau, steps int, dt float64, x, a []float64, sigma float64, workers, chunk int) error {
 	D := pot.Dim()
 	n := len(a)
@@ -27,7 +28,14 @@ func flowMany(ctx context.Context, pot mafcrt.Potential, tab *ode.Tableau, steps
 	var mu sync.Mutex
 	var firstErr error
 	for w := 0; w < max(1, workers); w++ {
-		it, err := ode.New(pot, ode.Config{Tableau: tab, Steps: steps, Dt: dt, MaxBatch: chunk})
+		cfg := ode.Config{Tableau: tab, Steps: steps, Dt: dt, MaxBatch: chunk}
+		var it ode.Flow
+		var err error
+		if ode.PreferHidden(pot.Program(), false) {
+			it, err = ode.NewHidden(pot, cfg) // the same flow with fewer flops
+		} else {
+			it, err = ode.New(pot, cfg)
+		}
 		if err != nil {
 			return err
 		}

@@ -66,6 +66,12 @@ func checkHidden(t *testing.T, m runtime.Potential, tab *ode.Tableau, sigma floa
 		near(t, "a(T)", a, wa, 1e-10)
 		near(t, "x̄(0)", dx, wdx, 1e-10)
 		near(t, "θ̄", dth, wdth, 1e-10)
+		// Without recording (sampling, evaluation): the same x(T), a(T).
+		xr, ar := append([]float64(nil), x0...), append([]float64(nil), a0...)
+		hd.Run(xr, ar, sigma, false, 1)
+		assert.Equal(t, x, xr, "x(T) without recording")
+		assert.Equal(t, a, ar, "a(T) without recording")
+		assert.Panics(t, func() { hd.Adjoint(dx, ab0, dth) }, "Adjoint after a Run without recording")
 		if first == nil {
 			first = [][]float64{x, a, dx, dth}
 		} else {
@@ -103,4 +109,27 @@ func TestHiddenEligibility(t *testing.T) {
 	assert.ErrorContains(t, err, "exact Laplacian only")
 	_, err = ode.NewHidden(mnist.New(), ode.Config{Steps: 0, Dt: 0.1, MaxBatch: 1})
 	assert.Error(t, err)
+}
+
+// TestHiddenZeroAllocs: Run and Adjoint of the hidden-space integrator do
+// not allocate after the first call.
+func TestHiddenZeroAllocs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("allocation counts")
+	}
+	m := mnist.New()
+	const B = 4
+	D := m.Dim()
+	for _, mem := range []ode.Memory{ode.Store, ode.Recompute} {
+		hd, err := ode.NewHidden(m, ode.Config{Steps: 3, Dt: 0.1, MaxBatch: B, Memory: mem, Every: 2})
+		require.NoError(t, err)
+		x, a := make([]float64, B*D), make([]float64, B)
+		xb, ab, dth := make([]float64, B*D), make([]float64, B), make([]float64, m.NumParams())
+		call := func() {
+			hd.Run(x, a, -1, true, 0)
+			hd.Adjoint(xb, ab, dth)
+		}
+		call()
+		assert.Zero(t, testing.AllocsPerRun(3, call), "memory mode %d", mem)
+	}
 }
