@@ -28,7 +28,7 @@ func flowMany(ctx context.Context, pot mafcrt.Potential, tab *ode.Tableau, steps
 	var mu sync.Mutex
 	var firstErr error
 	for w := 0; w < max(1, workers); w++ {
-		cfg := ode.Config{Tableau: tab, Steps: steps, Dt: dt, MaxBatch: chunk}
+		cfg := ode.Config{Tableau: tab, Steps: steps, Dt: dt, MaxBatch: chunk, NoRecord: true}
 		var it ode.Flow
 		var err error
 		if ode.PreferHidden(pot.Program(), false) {

@@ -170,10 +170,11 @@ func NewHidden(pot runtime.Potential, cfg Config) (*Hidden, error) {
 	hd.d1, hd.d2, hd.d3 = make([]float64, B*H), make([]float64, B*H), make([]float64, B*H)
 	hd.ub, hd.zb, hd.zacc, hd.sb = make([]float64, B*H), make([]float64, B*H), make([]float64, B*H), make([]float64, B*H)
 	hd.gb, hd.wb, hd.nb2, hd.lb = make([]float64, H*H), make([]float64, H), make([]float64, H), make([]float64, B)
-	switch cfg.Memory {
-	case Store:
+	switch {
+	case cfg.NoRecord:
+	case cfg.Memory == Store:
 		hd.states = mk(cfg.Steps*S, B*H)
-	case Recompute:
+	case cfg.Memory == Recompute:
 		hd.states = mk((cfg.Steps+cfg.Every-1)/cfg.Every, B*H)
 		hd.seg = mk(cfg.Every*S, B*H)
 	}
@@ -198,6 +199,9 @@ var impl gemm.Implementation
 func (hd *Hidden) Run(x, a []float64, sigma float64, record bool, _ uint64) {
 	if len(x) != len(a)*hd.D || len(a) > hd.cfg.MaxBatch || len(a) == 0 {
 		panic("ode: Run: bad batch")
+	}
+	if record && hd.cfg.NoRecord {
+		panic("ode: Run: cannot record with Config.NoRecord")
 	}
 	hd.nb, hd.sigma, hd.recording = len(a), sigma, record
 	D, H, nb := hd.D, hd.H, len(a)

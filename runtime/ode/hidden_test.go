@@ -72,6 +72,26 @@ func checkHidden(t *testing.T, m runtime.Potential, tab *ode.Tableau, sigma floa
 		assert.Equal(t, x, xr, "x(T) without recording")
 		assert.Equal(t, a, ar, "a(T) without recording")
 		assert.Panics(t, func() { hd.Adjoint(dx, ab0, dth) }, "Adjoint after a Run without recording")
+		// Without trajectory buffers (NoRecord): the same, for both
+		// integrators, and no recording.
+		nc := cfg
+		nc.NoRecord = true
+		hn, err := ode.NewHidden(m, nc)
+		require.NoError(t, err)
+		sn, err := ode.New(m, nc)
+		require.NoError(t, err)
+		for _, f := range []ode.Flow{hn, sn} {
+			xr, ar := append([]float64(nil), x0...), append([]float64(nil), a0...)
+			f.Run(xr, ar, sigma, false, 1)
+			if f == ode.Flow(hn) {
+				assert.Equal(t, x, xr, "x(T) with NoRecord")
+				assert.Equal(t, a, ar, "a(T) with NoRecord")
+			} else {
+				near(t, "x(T) with NoRecord", xr, wx, 0)
+				near(t, "a(T) with NoRecord", ar, wa, 0)
+			}
+			assert.PanicsWithValue(t, "ode: Run: cannot record with Config.NoRecord", func() { f.Run(xr, ar, sigma, true, 1) })
+		}
 		if first == nil {
 			first = [][]float64{x, a, dx, dth}
 		} else {

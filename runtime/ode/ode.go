@@ -100,6 +100,9 @@ type Config struct {
 	Memory     Memory
 	// Every is the segment length of Recompute (default 10).
 	Every int
+	// NoRecord leaves out the trajectory buffers for sampling and
+	// evaluation: Run then cannot record (it panics if asked to).
+	NoRecord bool
 }
 
 // Integrator integrates one potential on batches. It owns a workspace and
@@ -188,10 +191,11 @@ func New(pot runtime.Potential, cfg Config) (*Integrator, error) {
 		it.perm = make([]int, D)
 		it.gy, it.gt = make([]float64, B*D), make([]float64, B*D)
 	}
-	switch cfg.Memory {
-	case Store:
+	switch {
+	case cfg.NoRecord:
+	case cfg.Memory == Store:
 		it.states = mk(cfg.Steps*s, B*D)
-	case Recompute:
+	case cfg.Memory == Recompute:
 		it.states = mk((cfg.Steps+cfg.Every-1)/cfg.Every, B*D)
 		it.seg = mk(cfg.Every*s, B*D)
 	}
@@ -199,7 +203,7 @@ func New(pot runtime.Potential, cfg Config) (*Integrator, error) {
 	// stage saves the adjoint one product per stage (exact Laplacian only).
 	// Both memory modes keep them, so that they still give bitwise the same
 	// gradients.
-	if sv, ok := pot.(runtime.Saver); ok && !cfg.Hutchinson {
+	if sv, ok := pot.(runtime.Saver); ok && !cfg.Hutchinson && !cfg.NoRecord {
 		it.saver = sv
 		n := cfg.Steps * s
 		if cfg.Memory == Recompute {
@@ -348,6 +352,9 @@ func (it *Integrator) step(n int, x, a []float64, ys, saves [][]float64) {
 func (it *Integrator) Run(x, a []float64, sigma float64, record bool, probeSeed uint64) {
 	if len(x) != len(a)*it.D || len(a) > it.cfg.MaxBatch || len(a) == 0 {
 		panic("ode: Run: bad batch")
+	}
+	if record && it.cfg.NoRecord {
+		panic("ode: Run: cannot record with Config.NoRecord")
 	}
 	it.nb, it.sigma, it.recording, it.probeSeed = len(a), sigma, record, probeSeed
 	it.permStep = -1
