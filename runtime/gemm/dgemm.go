@@ -84,6 +84,10 @@ func dgemmMacro(mc, nc, kc int, ap, bp []float64, bs int, c []float64, ldc int, 
 					dgemmKernel16(kc, app, bpp, bs, &c[ir*ldc+jr], ldc, alpha, beta)
 					continue
 				}
+				if mr <= 4 {
+					dgemmKernelRowsWide(mr, kc, app, bpp, bs, &c[ir*ldc+jr], ldc, alpha, beta)
+					continue
+				}
 				dgemmTile(mr, dgemmNR, kc, app, bpp, c[ir*ldc+jr:], ldc, alpha, beta, &tmp)
 				dgemmTile(mr, dgemmNR, kc, app, &bp[(jr/dgemmNR+1)*bs], c[ir*ldc+jr+dgemmNR:], ldc, alpha, beta, &tmp)
 			}
@@ -129,6 +133,21 @@ func dgemmTile(mr, nr, kc int, app, bpp *float64, c []float64, ldc int, alpha, b
 				cr[j] = v + beta*cr[j]
 			}
 		}
+	}
+}
+
+// dgemmKernelRowsWide runs the wide narrow kernel for an mr×2NR tile over
+// two B micro-panels bs elements apart, 1 ≤ mr ≤ 4.
+func dgemmKernelRowsWide(mr, kc int, a, b *float64, bs int, c *float64, ldc int, alpha, beta float64) {
+	switch mr {
+	case 1:
+		dgemmKernelW1(kc, a, b, bs, c, ldc, alpha, beta)
+	case 2:
+		dgemmKernelW2(kc, a, b, bs, c, ldc, alpha, beta)
+	case 3:
+		dgemmKernelW3(kc, a, b, bs, c, ldc, alpha, beta)
+	default:
+		dgemmKernelW4(kc, a, b, bs, c, ldc, alpha, beta)
 	}
 }
 

@@ -76,6 +76,34 @@ func sgemmKernel3(k int, a, b, c *float32, ldc int, alpha, beta float32)
 //go:noescape
 func sgemmKernel4(k int, a, b, c *float32, ldc int, alpha, beta float32)
 
+// dgemmKernelW1 … dgemmKernelW4 and sgemmKernelW1 … sgemmKernelW4 are the
+// AVX-512 r-row kernels over two adjacent B micro-panels bs elements apart
+// (r×16 float64, r×32 float32); see kernel_small_amd64.s.
+
+//go:noescape
+func dgemmKernelW1(k int, a, b *float64, bs int, c *float64, ldc int, alpha, beta float64)
+
+//go:noescape
+func dgemmKernelW2(k int, a, b *float64, bs int, c *float64, ldc int, alpha, beta float64)
+
+//go:noescape
+func dgemmKernelW3(k int, a, b *float64, bs int, c *float64, ldc int, alpha, beta float64)
+
+//go:noescape
+func dgemmKernelW4(k int, a, b *float64, bs int, c *float64, ldc int, alpha, beta float64)
+
+//go:noescape
+func sgemmKernelW1(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func sgemmKernelW2(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func sgemmKernelW3(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func sgemmKernelW4(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32)
+
 // dpackA6 packs six rows of a (stride lda) into the MR=6 panel layout:
 // d[p*6+r] = a[r*lda+p] for p < kc. See pack_amd64.s.
 //

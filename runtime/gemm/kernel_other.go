@@ -162,3 +162,43 @@ func sgemmKernel32(k int, a, b *float32, bs int, c *float32, ldc int, alpha, bet
 	sgemmKernel(k, a, b, c, ldc, alpha, beta)
 	sgemmKernel(k, a, &unsafe.Slice(b, bs+1)[bs], &unsafe.Slice(c, sgemmNR+1)[sgemmNR], ldc, alpha, beta)
 }
+
+func dgemmKernelW1(k int, a, b *float64, bs int, c *float64, ldc int, alpha, beta float64) {
+	dgemmKernelRowsGo(1, k, a, b, c, ldc, alpha, beta)
+	dgemmKernelRowsGo(1, k, a, &unsafe.Slice(b, bs+1)[bs], &unsafe.Slice(c, dgemmNR+1)[dgemmNR], ldc, alpha, beta)
+}
+
+func dgemmKernelW2(k int, a, b *float64, bs int, c *float64, ldc int, alpha, beta float64) {
+	dgemmKernelRowsGo(2, k, a, b, c, ldc, alpha, beta)
+	dgemmKernelRowsGo(2, k, a, &unsafe.Slice(b, bs+1)[bs], &unsafe.Slice(c, dgemmNR+1)[dgemmNR], ldc, alpha, beta)
+}
+
+func dgemmKernelW3(k int, a, b *float64, bs int, c *float64, ldc int, alpha, beta float64) {
+	dgemmKernelRowsGo(3, k, a, b, c, ldc, alpha, beta)
+	dgemmKernelRowsGo(3, k, a, &unsafe.Slice(b, bs+1)[bs], &unsafe.Slice(c, dgemmNR+1)[dgemmNR], ldc, alpha, beta)
+}
+
+func dgemmKernelW4(k int, a, b *float64, bs int, c *float64, ldc int, alpha, beta float64) {
+	dgemmKernelRowsGo(4, k, a, b, c, ldc, alpha, beta)
+	dgemmKernelRowsGo(4, k, a, &unsafe.Slice(b, bs+1)[bs], &unsafe.Slice(c, dgemmNR+1)[dgemmNR], ldc, alpha, beta)
+}
+
+func sgemmKernelW1(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32) {
+	sgemmKernelRowsGo(1, k, a, b, c, ldc, alpha, beta)
+	sgemmKernelRowsGo(1, k, a, &unsafe.Slice(b, bs+1)[bs], &unsafe.Slice(c, sgemmNR+1)[sgemmNR], ldc, alpha, beta)
+}
+
+func sgemmKernelW2(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32) {
+	sgemmKernelRowsGo(2, k, a, b, c, ldc, alpha, beta)
+	sgemmKernelRowsGo(2, k, a, &unsafe.Slice(b, bs+1)[bs], &unsafe.Slice(c, sgemmNR+1)[sgemmNR], ldc, alpha, beta)
+}
+
+func sgemmKernelW3(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32) {
+	sgemmKernelRowsGo(3, k, a, b, c, ldc, alpha, beta)
+	sgemmKernelRowsGo(3, k, a, &unsafe.Slice(b, bs+1)[bs], &unsafe.Slice(c, sgemmNR+1)[sgemmNR], ldc, alpha, beta)
+}
+
+func sgemmKernelW4(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32) {
+	sgemmKernelRowsGo(4, k, a, b, c, ldc, alpha, beta)
+	sgemmKernelRowsGo(4, k, a, &unsafe.Slice(b, bs+1)[bs], &unsafe.Slice(c, sgemmNR+1)[sgemmNR], ldc, alpha, beta)
+}

@@ -83,6 +83,10 @@ func sgemmMacro(mc, nc, kc int, ap, bp []float32, bs int, c []float32, ldc int, 
 					sgemmKernel32(kc, app, bpp, bs, &c[ir*ldc+jr], ldc, alpha, beta)
 					continue
 				}
+				if mr <= 4 {
+					sgemmKernelRowsWide(mr, kc, app, bpp, bs, &c[ir*ldc+jr], ldc, alpha, beta)
+					continue
+				}
 				sgemmTile(mr, sgemmNR, kc, app, bpp, c[ir*ldc+jr:], ldc, alpha, beta, &tmp)
 				sgemmTile(mr, sgemmNR, kc, app, &bp[(jr/sgemmNR+1)*bs], c[ir*ldc+jr+sgemmNR:], ldc, alpha, beta, &tmp)
 			}
@@ -128,6 +132,21 @@ func sgemmTile(mr, nr, kc int, app, bpp *float32, c []float32, ldc int, alpha, b
 				cr[j] = v + beta*cr[j]
 			}
 		}
+	}
+}
+
+// sgemmKernelRowsWide runs the wide narrow kernel for an mr×2NR tile over
+// two B micro-panels bs elements apart, 1 ≤ mr ≤ 4.
+func sgemmKernelRowsWide(mr, kc int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32) {
+	switch mr {
+	case 1:
+		sgemmKernelW1(kc, a, b, bs, c, ldc, alpha, beta)
+	case 2:
+		sgemmKernelW2(kc, a, b, bs, c, ldc, alpha, beta)
+	case 3:
+		sgemmKernelW3(kc, a, b, bs, c, ldc, alpha, beta)
+	default:
+		sgemmKernelW4(kc, a, b, bs, c, ldc, alpha, beta)
 	}
 }
 

@@ -37,9 +37,9 @@ type Config struct {
 	Memory     ode.Memory
 	Every      int // Recompute segment length
 	// InputSpace integrates in x even where the hidden-space integrator
-	// (ode.Hidden) needs fewer flops (ode.PreferHidden: one-hidden-layer
-	// potentials with fewer than about 1.8·D hidden units, such as the
-	// paper's MNIST model). Both give the same flow up to rounding.
+	// (ode.Hidden) is cheaper (ode.PreferHidden: one-hidden-layer
+	// potentials with at most 2·D hidden units, such as both paper
+	// models). Both give the same flow up to rounding.
 	InputSpace bool
 	Optimizer  optim.Settings
 	Flow       FlowConfig
