@@ -236,25 +236,30 @@ func (p noSave) FlushGrad(ws mafcrt.Workspace, dtheta []float64) {
 	p.Potential.(mafcrt.GradDeferrer).FlushGrad(ws, dtheta)
 }
 
+// paperSteps are the training steps of the two paper models the side-by-side
+// step benchmarks compare, with the interleaved rounds each gets (the best
+// one counts).
+var paperSteps = []struct {
+	name         string
+	new          func() mafcrt.Potential
+	obj          func() train.Objective
+	batch, steps int
+	rounds       int
+}{
+	{"ising16", func() mafcrt.Potential { return ising16.New() }, func() train.Objective {
+		o, _ := train.NewVariational(16, 16, 2.269185314213022, 1)
+		return o
+	}, 64, 50, 3},
+	{"mnist", func() mafcrt.Potential { return mnist.New() }, func() train.Objective {
+		return &train.Likelihood{Data: train.NewGaussian(784, 1)}
+	}, 100, 100, 1},
+}
+
 // BenchmarkSavedFirstLayer: seconds per training step (2 workers, Store,
 // integrated in x) with the first layer's outputs kept from the forward pass (runtime.Saver)
 // and recomputed in the adjoint, interleaved, best of three (one for mnist).
 func BenchmarkSavedFirstLayer(b *testing.B) {
-	for _, c := range []struct {
-		name         string
-		new          func() mafcrt.Potential
-		obj          func() train.Objective
-		batch, steps int
-		rounds       int
-	}{
-		{"ising16", func() mafcrt.Potential { return ising16.New() }, func() train.Objective {
-			o, _ := train.NewVariational(16, 16, 2.269185314213022, 1)
-			return o
-		}, 64, 50, 3},
-		{"mnist", func() mafcrt.Potential { return mnist.New() }, func() train.Objective {
-			return &train.Likelihood{Data: train.NewGaussian(784, 1)}
-		}, 100, 100, 1},
-	} {
+	for _, c := range paperSteps {
 		b.Run(c.name, func(b *testing.B) {
 			saved := trainer(b, c.new(), c.obj(), c.batch, c.steps, 2, ode.Store, inputSpace)
 			recomputed := trainer(b, noSave{c.new()}, c.obj(), c.batch, c.steps, 2, ode.Store, inputSpace)
@@ -283,21 +288,7 @@ func BenchmarkSavedFirstLayer(b *testing.B) {
 // default) and in x (train.Config.InputSpace), interleaved (best of three
 // for ising16), with the relative difference of the two steps' losses.
 func BenchmarkHiddenSpace(b *testing.B) {
-	for _, c := range []struct {
-		name         string
-		new          func() mafcrt.Potential
-		obj          func() train.Objective
-		batch, steps int
-		rounds       int
-	}{
-		{"ising16", func() mafcrt.Potential { return ising16.New() }, func() train.Objective {
-			o, _ := train.NewVariational(16, 16, 2.269185314213022, 1)
-			return o
-		}, 64, 50, 3},
-		{"mnist", func() mafcrt.Potential { return mnist.New() }, func() train.Objective {
-			return &train.Likelihood{Data: train.NewGaussian(784, 1)}
-		}, 100, 100, 1},
-	} {
+	for _, c := range paperSteps {
 		b.Run(c.name, func(b *testing.B) {
 			th := trainer(b, c.new(), c.obj(), c.batch, c.steps, 2, ode.Store)
 			tx := trainer(b, c.new(), c.obj(), c.batch, c.steps, 2, ode.Store, inputSpace)

@@ -163,42 +163,48 @@ func sgemmKernel32(k int, a, b *float32, bs int, c *float32, ldc int, alpha, bet
 	sgemmKernel(k, a, &unsafe.Slice(b, bs+1)[bs], &unsafe.Slice(c, sgemmNR+1)[sgemmNR], ldc, alpha, beta)
 }
 
+// dgemmKernelRowsWideGo is the portable stand-in for the wide narrow
+// kernels: two r×NR tiles from adjacent B micro-panels bs elements apart.
+func dgemmKernelRowsWideGo(r, k int, a, b *float64, bs int, c *float64, ldc int, alpha, beta float64) {
+	dgemmKernelRowsGo(r, k, a, b, c, ldc, alpha, beta)
+	dgemmKernelRowsGo(r, k, a, &unsafe.Slice(b, bs+1)[bs], &unsafe.Slice(c, dgemmNR+1)[dgemmNR], ldc, alpha, beta)
+}
+
 func dgemmKernelW1(k int, a, b *float64, bs int, c *float64, ldc int, alpha, beta float64) {
-	dgemmKernelRowsGo(1, k, a, b, c, ldc, alpha, beta)
-	dgemmKernelRowsGo(1, k, a, &unsafe.Slice(b, bs+1)[bs], &unsafe.Slice(c, dgemmNR+1)[dgemmNR], ldc, alpha, beta)
+	dgemmKernelRowsWideGo(1, k, a, b, bs, c, ldc, alpha, beta)
 }
 
 func dgemmKernelW2(k int, a, b *float64, bs int, c *float64, ldc int, alpha, beta float64) {
-	dgemmKernelRowsGo(2, k, a, b, c, ldc, alpha, beta)
-	dgemmKernelRowsGo(2, k, a, &unsafe.Slice(b, bs+1)[bs], &unsafe.Slice(c, dgemmNR+1)[dgemmNR], ldc, alpha, beta)
+	dgemmKernelRowsWideGo(2, k, a, b, bs, c, ldc, alpha, beta)
 }
 
 func dgemmKernelW3(k int, a, b *float64, bs int, c *float64, ldc int, alpha, beta float64) {
-	dgemmKernelRowsGo(3, k, a, b, c, ldc, alpha, beta)
-	dgemmKernelRowsGo(3, k, a, &unsafe.Slice(b, bs+1)[bs], &unsafe.Slice(c, dgemmNR+1)[dgemmNR], ldc, alpha, beta)
+	dgemmKernelRowsWideGo(3, k, a, b, bs, c, ldc, alpha, beta)
 }
 
 func dgemmKernelW4(k int, a, b *float64, bs int, c *float64, ldc int, alpha, beta float64) {
-	dgemmKernelRowsGo(4, k, a, b, c, ldc, alpha, beta)
-	dgemmKernelRowsGo(4, k, a, &unsafe.Slice(b, bs+1)[bs], &unsafe.Slice(c, dgemmNR+1)[dgemmNR], ldc, alpha, beta)
+	dgemmKernelRowsWideGo(4, k, a, b, bs, c, ldc, alpha, beta)
+}
+
+// sgemmKernelRowsWideGo is the portable stand-in for the wide narrow
+// kernels: two r×NR tiles from adjacent B micro-panels bs elements apart.
+func sgemmKernelRowsWideGo(r, k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32) {
+	sgemmKernelRowsGo(r, k, a, b, c, ldc, alpha, beta)
+	sgemmKernelRowsGo(r, k, a, &unsafe.Slice(b, bs+1)[bs], &unsafe.Slice(c, sgemmNR+1)[sgemmNR], ldc, alpha, beta)
 }
 
 func sgemmKernelW1(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32) {
-	sgemmKernelRowsGo(1, k, a, b, c, ldc, alpha, beta)
-	sgemmKernelRowsGo(1, k, a, &unsafe.Slice(b, bs+1)[bs], &unsafe.Slice(c, sgemmNR+1)[sgemmNR], ldc, alpha, beta)
+	sgemmKernelRowsWideGo(1, k, a, b, bs, c, ldc, alpha, beta)
 }
 
 func sgemmKernelW2(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32) {
-	sgemmKernelRowsGo(2, k, a, b, c, ldc, alpha, beta)
-	sgemmKernelRowsGo(2, k, a, &unsafe.Slice(b, bs+1)[bs], &unsafe.Slice(c, sgemmNR+1)[sgemmNR], ldc, alpha, beta)
+	sgemmKernelRowsWideGo(2, k, a, b, bs, c, ldc, alpha, beta)
 }
 
 func sgemmKernelW3(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32) {
-	sgemmKernelRowsGo(3, k, a, b, c, ldc, alpha, beta)
-	sgemmKernelRowsGo(3, k, a, &unsafe.Slice(b, bs+1)[bs], &unsafe.Slice(c, sgemmNR+1)[sgemmNR], ldc, alpha, beta)
+	sgemmKernelRowsWideGo(3, k, a, b, bs, c, ldc, alpha, beta)
 }
 
 func sgemmKernelW4(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32) {
-	sgemmKernelRowsGo(4, k, a, b, c, ldc, alpha, beta)
-	sgemmKernelRowsGo(4, k, a, &unsafe.Slice(b, bs+1)[bs], &unsafe.Slice(c, sgemmNR+1)[sgemmNR], ldc, alpha, beta)
+	sgemmKernelRowsWideGo(4, k, a, b, bs, c, ldc, alpha, beta)
 }

@@ -147,27 +147,12 @@ func NewHidden(pot runtime.Potential, cfg Config) (*Hidden, error) {
 	if cfg.Hutchinson {
 		return nil, fmt.Errorf("ode: the hidden-space integrator computes the exact Laplacian only")
 	}
-	if cfg.Tableau == nil {
-		cfg.Tableau = RK4
-	}
-	if cfg.Steps < 1 || !(cfg.Dt > 0) || cfg.Dt > 1e300 {
-		return nil, fmt.Errorf("ode: need steps ≥ 1 and a positive finite dt, got %d and %v", cfg.Steps, cfg.Dt)
-	}
-	if cfg.MaxBatch < 1 {
-		return nil, fmt.Errorf("ode: MaxBatch must be positive")
-	}
-	if cfg.Every < 1 {
-		cfg.Every = 10
+	if err := cfg.normalize(); err != nil {
+		return nil, err
 	}
 	D, H, B, S := pot.Dim(), l.H, cfg.MaxBatch, cfg.Tableau.Stages()
 	hd := &Hidden{pot: pot, cfg: cfg, D: D, H: H, l: l, act: hiddenActs[l.Act]}
-	mk := func(n, size int) [][]float64 {
-		out := make([][]float64, n)
-		for i := range out {
-			out[i] = make([]float64, size)
-		}
-		return out
-	}
+	mk := buffers
 	hd.g, hd.n2 = make([]float64, H*H), make([]float64, H)
 	hd.x0, hd.z, hd.s = make([]float64, B*D), make([]float64, B*H), make([]float64, B*H)
 	hd.ys, hd.kap = mk(S, B*H), mk(S, B*H)
@@ -176,14 +161,7 @@ func NewHidden(pot runtime.Potential, cfg Config) (*Hidden, error) {
 	hd.ub, hd.zb, hd.zacc, hd.sb = make([]float64, B*H), make([]float64, B*H), make([]float64, B*H), make([]float64, B*H)
 	hd.gb, hd.wb, hd.nb2, hd.lb = make([]float64, H*H), make([]float64, H), make([]float64, H), make([]float64, B)
 	hd.wn, hd.t = make([]float64, H), make([]float64, H)
-	switch {
-	case cfg.NoRecord:
-	case cfg.Memory == Store:
-		hd.states = mk(cfg.Steps*S, B*H)
-	case cfg.Memory == Recompute:
-		hd.states = mk((cfg.Steps+cfg.Every-1)/cfg.Every, B*H)
-		hd.seg = mk(cfg.Every*S, B*H)
-	}
+	hd.states, hd.seg = cfg.trajectory(B * H)
 	return hd, nil
 }
 

@@ -153,27 +153,12 @@ type Integrator struct {
 // New returns an integrator for pot. It allocates every buffer; Run and
 // Adjoint then do not allocate.
 func New(pot runtime.Potential, cfg Config) (*Integrator, error) {
-	if cfg.Tableau == nil {
-		cfg.Tableau = RK4
-	}
-	if cfg.Steps < 1 || !(cfg.Dt > 0) || math.IsInf(cfg.Dt, 0) {
-		return nil, fmt.Errorf("ode: need steps ≥ 1 and a positive finite dt, got %d and %v", cfg.Steps, cfg.Dt)
-	}
-	if cfg.MaxBatch < 1 {
-		return nil, fmt.Errorf("ode: MaxBatch must be positive")
-	}
-	if cfg.Every < 1 {
-		cfg.Every = 10
+	if err := cfg.normalize(); err != nil {
+		return nil, err
 	}
 	D, B, s := pot.Dim(), cfg.MaxBatch, cfg.Tableau.Stages()
 	it := &Integrator{pot: pot, cfg: cfg, ws: pot.NewWorkspace(B), D: D, P: pot.Probes()}
-	mk := func(n, size int) [][]float64 {
-		out := make([][]float64, n)
-		for i := range out {
-			out[i] = make([]float64, size)
-		}
-		return out
-	}
+	mk := buffers
 	it.y, it.k, it.kb = mk(s, B*D), mk(s, B*D), mk(s, B*D)
 	it.lap, it.grad, it.yb, it.u, it.sc = make([]float64, B), make([]float64, B*D), make([]float64, B*D), make([]float64, B*D), make([]float64, B)
 	if cfg.Hutchinson {
@@ -192,14 +177,7 @@ func New(pot runtime.Potential, cfg Config) (*Integrator, error) {
 		it.perm = make([]int, D)
 		it.gy, it.gt = make([]float64, B*D), make([]float64, B*D)
 	}
-	switch {
-	case cfg.NoRecord:
-	case cfg.Memory == Store:
-		it.states = mk(cfg.Steps*s, B*D)
-	case cfg.Memory == Recompute:
-		it.states = mk((cfg.Steps+cfg.Every-1)/cfg.Every, B*D)
-		it.seg = mk(cfg.Every*s, B*D)
-	}
+	it.states, it.seg = cfg.trajectory(B * D)
 	// Keeping the first layer's outputs of every stored (or recomputed)
 	// stage saves the adjoint one product per stage (exact Laplacian only).
 	// Both memory modes keep them, so that they still give bitwise the same
@@ -213,6 +191,48 @@ func New(pot runtime.Potential, cfg Config) (*Integrator, error) {
 		it.saved = mk(n, B*sv.SaveSize())
 	}
 	return it, nil
+}
+
+// normalize checks cfg and fills in its defaults.
+func (cfg *Config) normalize() error {
+	if cfg.Tableau == nil {
+		cfg.Tableau = RK4
+	}
+	if cfg.Steps < 1 || !(cfg.Dt > 0) || math.IsInf(cfg.Dt, 0) {
+		return fmt.Errorf("ode: need steps ≥ 1 and a positive finite dt, got %d and %v", cfg.Steps, cfg.Dt)
+	}
+	if cfg.MaxBatch < 1 {
+		return fmt.Errorf("ode: MaxBatch must be positive")
+	}
+	if cfg.Every < 1 {
+		cfg.Every = 10
+	}
+	return nil
+}
+
+// trajectory returns the buffers a recorded run keeps, each of size
+// elements: every stage state (Store), or every Every-th state and the
+// stage states of one segment (Recompute); none with NoRecord.
+func (cfg *Config) trajectory(size int) (states, seg [][]float64) {
+	s := cfg.Tableau.Stages()
+	switch {
+	case cfg.NoRecord:
+	case cfg.Memory == Store:
+		states = buffers(cfg.Steps*s, size)
+	case cfg.Memory == Recompute:
+		states = buffers((cfg.Steps+cfg.Every-1)/cfg.Every, size)
+		seg = buffers(cfg.Every*s, size)
+	}
+	return states, seg
+}
+
+// buffers returns n zeroed slices of size elements.
+func buffers(n, size int) [][]float64 {
+	out := make([][]float64, n)
+	for i := range out {
+		out[i] = make([]float64, size)
+	}
+	return out
 }
 
 // Potential returns the integrated potential.
