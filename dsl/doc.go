@@ -310,6 +310,11 @@
 // number of steps of dt. With time alone, steps = max(1, round(time/0.1))
 // and dt = time/steps.
 //
+// A potential with one hidden layer, w·σ(W·x + b) with at most 2·D hidden
+// units, is integrated in its hidden pre-activations z = W·x + b (the same
+// discrete flow with H×H instead of H×D products; runtime/ode.Hidden);
+// mafc train -input-space integrates in x instead.
+//
 // # The train block
 //
 // The train block sets the objective and the optimisation. objective is

@@ -32,9 +32,10 @@
 // samples of dimension 784, 100 RK4 steps of 0.1 in the density direction,
 // the negative log-likelihood), backpropagated through the integrator (mafc:
 // its discrete adjoint, train.Trainer.Step with BenchmarkTrainStep's
-// settings, which for mnist integrates in the hidden layer's pre-activations
-// (ode.Hidden: the same discrete flow with 1.53× fewer flops; the row says
-// so); PyTorch: autograd through the unrolled RK4, with ∇φ = (w ⊙ σ′(a))·W
+// settings, which for both models integrates in the hidden layer's
+// pre-activations (ode.Hidden: the same discrete flow, with 1.53× fewer
+// flops for mnist and as many, in fewer and larger products, for ising16;
+// the rows say so); PyTorch: autograd through the unrolled RK4, with ∇φ = (w ⊙ σ′(a))·W
 // and the one-layer forward-Laplacian formula for Δφ in closed form, which
 // ran faster than autograd.grad with create_graph=True), then Adam.
 // With -float32, ising16f32 (mafc's float32 kernels) against PyTorch in
