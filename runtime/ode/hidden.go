@@ -42,8 +42,9 @@ var (
 // instead of two H×D ones, and two instead of four in the adjoint: per
 // stage pair 6·B·H² flops against 6·B·H·D (with runtime.Saver), fewer when
 // H < 2·D, 1.53× fewer for the paper's MNIST potential (H = 1024, D = 784),
-// as many for its Ising potential (H = 2·D), which still runs faster. Each Run also forms G = W·Wᵀ, and each Adjoint
-// turns the gradient of G into W's (2·H²·D flops each).
+// as many for its Ising potential (H = 2·D), which still runs faster. Each
+// Run also forms G = W·Wᵀ, and each Adjoint turns the gradient of G into
+// W's (2·H²·D flops each).
 //
 // NewHidden accepts the programs it can integrate this way (see
 // HiddenLayer); PreferHidden says when it is the cheaper choice.
