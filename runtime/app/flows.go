@@ -28,14 +28,7 @@ func flowMany(ctx context.Context, pot mafcrt.Potential, tab *ode.Tableau, steps
 	var mu sync.Mutex
 	var firstErr error
 	for w := 0; w < max(1, workers); w++ {
-		cfg := ode.Config{Tableau: tab, Steps: steps, Dt: dt, MaxBatch: chunk, NoRecord: true}
-		var it ode.Flow
-		var err error
-		if ode.PreferHidden(pot.Program(), false) {
-			it, err = ode.NewHidden(pot, cfg) // the same flow with fewer flops
-		} else {
-			it, err = ode.New(pot, cfg)
-		}
+		it, err := ode.NewFlow(pot, ode.Config{Tableau: tab, Steps: steps, Dt: dt, MaxBatch: chunk, NoRecord: true})
 		if err != nil {
 			return err
 		}

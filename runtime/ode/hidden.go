@@ -79,7 +79,7 @@ type Hidden struct {
 	sb      []float64 // s̄ = x̄(T)·Wᵀ (B×H), constant in time
 	gb      []float64 // Ḡ (H×H)
 	wb, nb2 []float64 // w̄, the cotangent of ‖W_k‖² (H)
-	wn, t   []float64 // w ⊙ ‖W_k‖², Σ ℓ̄·σ″ over the samples and stages (H)
+	wn, t   []float64 // w ⊙ ‖W_k‖² (formed by Run), Σ ℓ̄·σ″ over the samples and stages (H)
 	lb      []float64 // per-sample Laplacian cotangent (B)
 }
 
@@ -135,6 +135,15 @@ func HiddenLayerOf(p *ir.Program) (HiddenLayer, bool) {
 func PreferHidden(p *ir.Program, hutchinson bool) bool {
 	l, ok := HiddenLayerOf(p)
 	return ok && !hutchinson && l.H <= 2*p.Dim()
+}
+
+// NewFlow returns the integrator for pot: Hidden where PreferHidden says it
+// is cheaper (unless cfg.InputSpace), Integrator otherwise.
+func NewFlow(pot runtime.Potential, cfg Config) (Flow, error) {
+	if !cfg.InputSpace && PreferHidden(pot.Program(), cfg.Hutchinson) {
+		return NewHidden(pot, cfg)
+	}
+	return New(pot, cfg)
 }
 
 // NewHidden returns a hidden-space integrator for pot, whose program must
@@ -194,8 +203,10 @@ func (hd *Hidden) Run(x, a []float64, sigma float64, record bool, _ uint64) {
 	// G = W·Wᵀ and the squared row norms of W.
 	impl.Dgemm(blas.NoTrans, blas.Trans, H, H, D, 1, W, D, W, D, 0, hd.g, H)
 	hd.gp.Pack(false, H, H, hd.g, H)
+	_, _, w := hd.weights()
 	for k := range H {
 		hd.n2[k] = hd.g[k*H+k]
+		hd.wn[k] = w[k] * hd.n2[k]
 	}
 	copy(hd.x0[:nb*D], x)
 	z, s := hd.z[:nb*H], hd.s[:nb*H]
@@ -219,8 +230,8 @@ func (hd *Hidden) Run(x, a []float64, sigma float64, record bool, _ uint64) {
 	impl.Dgemm(blas.NoTrans, blas.NoTrans, nb, D, H, 1, s, H, W, D, 1, x, D)
 }
 
-// step advances z, s and a (nil: not accumulated) by one step, the stage
-// pre-activations going to ys.
+// step advances z, s and a (s or a nil: not accumulated) by one step, the
+// stage pre-activations going to ys.
 func (hd *Hidden) step(z, s, a []float64, ys [][]float64) {
 	tab, h := hd.cfg.Tableau, hd.cfg.Dt
 	H, nb := hd.H, hd.nb
@@ -246,18 +257,14 @@ func (hd *Hidden) step(z, s, a []float64, ys [][]float64) {
 		}
 		gemm.DgemmPacked(false, nb, hd.sigma, d1, H, &hd.gp, 0, hd.kap[i][:nh], H)
 		if bi := tab.B[i]; bi != 0 {
-			floats.AddScaled(s, h*bi*hd.sigma, d1)
+			if s != nil {
+				floats.AddScaled(s, h*bi*hd.sigma, d1)
+			}
 			if a != nil {
-				// Δφ = Σ_k w_k σ″(z_k)‖W_k‖²
-				c := -hd.sigma * h * bi
-				for r := range nb {
-					var l float64
-					row := d2[r*H : (r+1)*H]
-					for k, v := range row {
-						l += w[k] * v * hd.n2[k]
-					}
-					a[r] += c * l
-				}
+				// Δφ = Σ_k σ″(z_k)·w_k‖W_k‖²
+				lap := hd.lb[:nb]
+				kern.MatVec(lap, d2, hd.wn, nb, H, 0)
+				floats.AddScaled(a, -hd.sigma*h*bi, lap)
 			}
 		}
 	}
@@ -281,7 +288,7 @@ func (hd *Hidden) Adjoint(xb, ab, dtheta []float64) {
 	D, H, nb := hd.D, hd.H, hd.nb
 	nh := nb * H
 	S := hd.cfg.Tableau.Stages()
-	W, _, _ := hd.weights()
+	W, _, wout := hd.weights()
 	Wb := dtheta[hd.l.W : hd.l.W+H*D]
 	// x(T) = x(0) + Wᵀ·s(T): W̄ += s(T)ᵀ·x̄, s̄ = x̄·Wᵀ.
 	s := hd.s[:nh]
@@ -292,10 +299,6 @@ func (hd *Hidden) Adjoint(xb, ab, dtheta []float64) {
 	clear(hd.gb)
 	clear(hd.wb)
 	clear(hd.t)
-	_, _, wout := hd.weights()
-	for k := range H {
-		hd.wn[k] = wout[k] * hd.n2[k]
-	}
 	switch hd.cfg.Memory {
 	case Store:
 		for n := hd.cfg.Steps - 1; n >= 0; n-- {
@@ -309,7 +312,7 @@ func (hd *Hidden) Adjoint(xb, ab, dtheta []float64) {
 			last := min(first+e, hd.cfg.Steps)
 			copy(z, hd.states[c][:nh])
 			for n := first; n < last; n++ {
-				hd.step(z, s, nil, hd.seg[(n-first)*S:(n-first+1)*S])
+				hd.step(z, nil, nil, hd.seg[(n-first)*S:(n-first+1)*S])
 			}
 			for n := last - 1; n >= first; n-- {
 				hd.adjointStep(hd.seg[(n-first)*S:(n-first+1)*S], ab)

@@ -118,7 +118,14 @@ func TestHiddenEligibility(t *testing.T) {
 		assert.Equal(t, c.ok, ok, c.m.Name())
 		assert.Equal(t, c.prefer, ode.PreferHidden(c.m.Program(), false), c.m.Name())
 		assert.False(t, ode.PreferHidden(c.m.Program(), true), c.m.Name()+" with Hutchinson")
-		_, err := ode.NewHidden(c.m, ode.Config{Steps: 1, Dt: 0.1, MaxBatch: 1})
+		f, err := ode.NewFlow(c.m, ode.Config{Steps: 1, Dt: 0.1, MaxBatch: 1})
+		require.NoError(t, err)
+		_, isHidden := f.(*ode.Hidden)
+		assert.Equal(t, c.prefer, isHidden, c.m.Name()+": NewFlow")
+		f, err = ode.NewFlow(c.m, ode.Config{Steps: 1, Dt: 0.1, MaxBatch: 1, InputSpace: true})
+		require.NoError(t, err)
+		assert.IsType(t, (*ode.Integrator)(nil), f, c.m.Name()+": NewFlow with InputSpace")
+		_, err = ode.NewHidden(c.m, ode.Config{Steps: 1, Dt: 0.1, MaxBatch: 1})
 		if c.ok {
 			assert.NoError(t, err, c.m.Name())
 		} else {

@@ -101,6 +101,9 @@ type Config struct {
 	Memory     Memory
 	// Every is the segment length of Recompute (default 10).
 	Every int
+	// InputSpace makes NewFlow integrate in x even where Hidden is
+	// cheaper.
+	InputSpace bool
 	// NoRecord leaves out the trajectory buffers for sampling and
 	// evaluation: Run then cannot record (it panics if asked to).
 	NoRecord bool

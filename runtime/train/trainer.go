@@ -128,15 +128,8 @@ func New(pot runtime.Potential, obj Objective, cfg Config) (*Trainer, error) {
 	t.jobs, t.done = make(chan int, cfg.Shards), make(chan error, cfg.Shards)
 	t.History = make([]Record, 0, cfg.Steps)
 	for w := 0; w < cfg.Workers; w++ {
-		oc := ode.Config{Tableau: cfg.Flow.Tableau, Steps: cfg.Flow.Steps, Dt: cfg.Flow.Dt, MaxBatch: maxShard,
-			Hutchinson: cfg.Hutchinson, Memory: cfg.Memory, Every: cfg.Every}
-		var it ode.Flow
-		var err error
-		if t.Hidden() {
-			it, err = ode.NewHidden(pot, oc)
-		} else {
-			it, err = ode.New(pot, oc)
-		}
+		it, err := ode.NewFlow(pot, ode.Config{Tableau: cfg.Flow.Tableau, Steps: cfg.Flow.Steps, Dt: cfg.Flow.Dt, MaxBatch: maxShard,
+			Hutchinson: cfg.Hutchinson, Memory: cfg.Memory, Every: cfg.Every, InputSpace: cfg.InputSpace})
 		if err != nil {
 			return nil, err
 		}
@@ -160,10 +153,11 @@ func (t *Trainer) Close() {
 func (t *Trainer) StepsDone() int64 { return t.step }
 
 // Hidden reports whether the trainer integrates in the hidden layer's
-// pre-activations (ode.Hidden) rather than in x: where ode.PreferHidden
-// says it is cheaper, unless Config.InputSpace.
+// pre-activations (ode.Hidden, chosen by ode.NewFlow where it is cheaper,
+// unless Config.InputSpace) rather than in x.
 func (t *Trainer) Hidden() bool {
-	return !t.Cfg.InputSpace && ode.PreferHidden(t.Pot.Program(), t.Cfg.Hutchinson)
+	_, ok := t.workers[0].it.(*ode.Hidden)
+	return ok
 }
 
 func (t *Trainer) serve(wk *worker) {
