@@ -22,9 +22,9 @@ Usage:
 	mafc fmt [-w] FILE.maf...              format specs canonically
 	mafc gen [-o DIR] [-pkg NAME] [-check] [-dump=ir] FILE.maf
 	                                       generate the model's Go package
-	mafc train SPEC.maf [flags]            train (flags override the spec)
-	mafc sample SPEC.maf -ckpt FILE [-n N] [-o samples.npy]
-	mafc eval SPEC.maf -ckpt FILE [-n N]
+	mafc train [SPEC.maf] [flags]          train (flags override the spec)
+	mafc sample [SPEC.maf] -ckpt FILE [-n N] [-o samples.npy]
+	mafc eval [SPEC.maf] -ckpt FILE [-n N]
 	mafc version
 
 Run "mafc COMMAND -h" for the flags of a command.

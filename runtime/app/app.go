@@ -62,10 +62,14 @@ func Exec(newPot func() mafcrt.Potential, args []string, stdout, stderr io.Write
 }
 
 // Run runs command cmd ("train", "sample" or "eval") on model m with the
-// command's flags in args. It returns the exit status: 0 success, 1 failure,
-// 2 usage, 130 interrupted (after saving a checkpoint).
+// command's flags in args. It returns the exit status: 0 success (or help
+// printed for -h), 1 failure, 2 usage, 130 interrupted (after saving a
+// checkpoint). m.New may be nil when args ask for help: the flags depend
+// only on m.Prog, so no model is needed to list them.
 func Run(cmd string, m Model, args []string, stdout, stderr io.Writer) int {
-	if p := m.New(); p.Program().Hash() != m.Prog.Hash() {
+	if m.New == nil {
+		m.New = func() mafcrt.Potential { panic("app: Run without Model.New may only print help") }
+	} else if p := m.New(); p.Program().Hash() != m.Prog.Hash() {
 		fmt.Fprintf(stderr, "mafc: internal error: compiled model %q does not match the spec (hash %.12s vs %.12s): regenerate it with mafc gen\n",
 			p.Name(), p.Program().Hash(), m.Prog.Hash())
 		return 1
@@ -107,7 +111,7 @@ func Run(cmd string, m Model, args []string, stdout, stderr io.Writer) int {
 	}
 	var ue *usageError
 	switch {
-	case err == nil:
+	case err == nil, errors.Is(err, errHelp):
 		return 0
 	case errors.As(err, &ue):
 		fmt.Fprintf(stderr, "mafc %s: %v\n", cmd, ue.err)
@@ -120,6 +124,9 @@ func Run(cmd string, m Model, args []string, stdout, stderr io.Writer) int {
 	return 1
 }
 
+// errHelp is returned by the commands after printing their flags for -h.
+var errHelp = errors.New("help requested")
+
 type usageError struct{ err error }
 
 func (e *usageError) Error() string { return e.err.Error() }
@@ -129,13 +136,13 @@ func usagef(format string, args ...any) error {
 	return &usageError{fmt.Errorf(format, args...)}
 }
 
-// parseFlags parses fs; -h prints the usage to stdout and returns a usage
-// error with no message.
+// parseFlags parses fs; -h prints the flags (to stderr, like package flag)
+// and returns errHelp, which Run turns into exit status 0.
 func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return &usageError{errors.New("help requested")}
+			return errHelp
 		}
 		return &usageError{err}
 	}
