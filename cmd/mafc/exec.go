@@ -32,18 +32,21 @@ const defaultSpecName = "ising8.maf"
 // generated package when there is one, otherwise from a binary generated
 // and built into the cache (keyed by the spec's kernel hash) on first use.
 func modelCmd(cmd string, args []string, stdout, stderr io.Writer) int {
+	ovs, args, err := splitOverrides(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "mafc %s: %v\n", cmd, err)
+		return 2
+	}
 	spec, rest, ok := splitSpec(args)
 	var p *ir.Program
 	switch {
 	case ok:
-		if p, ok = compileFile(spec, stderr); !ok {
+		if p, ok = compileFile(spec, stderr, ovs...); !ok {
 			return 1
 		}
 	default:
 		// The main job: the built-in default spec.
-		var err error
-		if p, err = dsl.Compile(defaultSpecName, defaultSpec); err != nil {
-			printErrs(stderr, err)
+		if p, ok = compileSource(defaultSpecName, defaultSpec, ovs, stderr); !ok {
 			return 1
 		}
 		rest = args
@@ -51,6 +54,9 @@ func modelCmd(cmd string, args []string, stdout, stderr io.Writer) int {
 			verb := map[string]string{"train": "training", "sample": "sampling", "eval": "evaluating"}[cmd]
 			fmt.Fprintf(stdout, "mafc: no spec given: %s the built-in default %s (the 8×8 Ising model at T_c; see testdata/ising8.maf)\n", verb, defaultSpecName)
 		}
+	}
+	if len(p.Overrides) > 0 && !wantsHelp(rest) {
+		fmt.Fprintf(stdout, "mafc: settings from the command line: %s\n", strings.Join(p.Overrides, ", "))
 	}
 	if ctor := bundledFor(p.Hash()); ctor != nil {
 		return app.Run(cmd, app.Model{Prog: p, New: ctor}, rest, stdout, stderr)
@@ -65,6 +71,43 @@ func modelCmd(cmd string, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return execBinary(bin, cmd, p, rest, stdout, stderr)
+}
+
+// splitOverrides takes the -set PATH=VALUE flags (also --set, -set=…) out
+// of a model command's arguments, before any -- that ends the flags.
+func splitOverrides(args []string) ([]dsl.Override, []string, error) {
+	var ovs []dsl.Override
+	var rest []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			rest = append(rest, args[i:]...)
+			break
+		}
+		var text string
+		switch {
+		case a == "-set" || a == "--set":
+			if i+1 == len(args) {
+				return nil, nil, errors.New("-set needs PATH=VALUE, for example -set train.objective.T=2.5")
+			}
+			i++
+			text = args[i]
+		case strings.HasPrefix(a, "-set="), strings.HasPrefix(a, "--set="):
+			_, text, _ = strings.Cut(a, "=")
+		default:
+			rest = append(rest, a)
+			continue
+		}
+		ov, err := dsl.ParseOverride(text)
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(ovs) == dsl.MaxOverrides {
+			return nil, nil, fmt.Errorf("-set given more than %d times", dsl.MaxOverrides)
+		}
+		ovs = append(ovs, ov)
+	}
+	return ovs, rest, nil
 }
 
 // wantsHelp reports whether the flags ask for help (-h, -help or --help,

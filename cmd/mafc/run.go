@@ -73,16 +73,40 @@ func version() string {
 // compileFile reads and compiles a spec, printing its errors (one per line)
 // to stderr. ok is false when the spec has errors (exit status 1) or cannot
 // be read.
-func compileFile(path string, stderr io.Writer) (*ir.Program, bool) {
+//
+// Overrides (mafc's -set) are applied before checking, so they are checked
+// like the spec itself and recorded in the program.
+func compileFile(path string, stderr io.Writer, ovs ...dsl.Override) (*ir.Program, bool) {
 	src, err := os.ReadFile(path)
 	if err != nil {
 		fmt.Fprintf(stderr, "mafc: %v\n", err)
 		return nil, false
 	}
-	p, err := dsl.Compile(path, src)
+	return compileSource(path, src, ovs, stderr)
+}
+
+// compileSource compiles a spec's source with overrides, printing its
+// errors.
+func compileSource(path string, src []byte, ovs []dsl.Override, stderr io.Writer) (*ir.Program, bool) {
+	f, err := dsl.Parse(path, src)
 	if err != nil {
 		printErrs(stderr, err)
 		return nil, false
+	}
+	// Report the overrides that name nothing beside the checker's errors.
+	oerr := dsl.ApplyOverrides(f, ovs)
+	p, err := dsl.Check(f)
+	if oerr != nil {
+		printErrs(stderr, oerr)
+	}
+	if err != nil {
+		printErrs(stderr, err)
+	}
+	if oerr != nil || err != nil {
+		return nil, false
+	}
+	for _, ov := range ovs {
+		p.Overrides = append(p.Overrides, ov.Text)
 	}
 	return p, true
 }

@@ -307,6 +307,11 @@ type Program struct {
 
 	Flow  Flow  `json:"flow"`
 	Train Train `json:"train"`
+
+	// Overrides lists the settings changed from the command line (mafc's
+	// -set PATH=VALUE), as given, in order; Flow and Train already hold
+	// their values. Empty for a spec as written.
+	Overrides []string `json:"overrides,omitempty"`
 }
 
 // Dim returns the input dimension D.
