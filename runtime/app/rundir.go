@@ -33,12 +33,16 @@ const (
 	runBlob       = "run"                       // checkpoint blob: the runSettings, JSON
 )
 
-// lockRun takes the lock of the run directory dir for a train command with
-// arguments args, then removes the temporary files that killed writes left
-// there (none can belong to a live writer once the lock is held). Call the
-// returned function to release the lock.
-func lockRun(dir string, args []string, stderr io.Writer) (release func(), err error) {
-	l, err := rundir.Acquire(dir, rundir.Holder(append([]string{"mafc", "train"}, args...)))
+// lockRun takes the lock of the run directory dir for this process (the
+// lock file records its command line), then removes the temporary files
+// that killed writes left there (none can belong to a live writer once the
+// lock is held). Call the returned function to release the lock.
+func lockRun(dir string, stderr io.Writer) (release func(), err error) {
+	cmdline := []string{"mafc", "train"}
+	if len(os.Args) > 0 {
+		cmdline = append([]string{filepath.Base(os.Args[0])}, os.Args[1:]...)
+	}
+	l, err := rundir.Acquire(dir, rundir.Holder(cmdline))
 	var he *rundir.HeldError
 	if errors.As(err, &he) {
 		return nil, fmt.Errorf("-o: %w", err)

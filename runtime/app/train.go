@@ -86,7 +86,7 @@ func trainCmd(ctx context.Context, m Model, args []string, stdout, stderr io.Wri
 	if err := os.MkdirAll(f.out, 0o755); err != nil {
 		return fmt.Errorf("cannot create the output directory: %w", err)
 	}
-	release, err := lockRun(f.out, args, stderr)
+	release, err := lockRun(f.out, stderr)
 	if err != nil {
 		return err
 	}

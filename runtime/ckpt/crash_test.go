@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -134,8 +135,11 @@ func TestSaveLatestCrashAtEveryStep(t *testing.T) {
 				require.Equal(t, points[k-1], point, "step %d", k)
 				when := fmt.Sprintf("after a crash at step %d (%s)", k, point)
 				requireValid(t, dir, when, sc.valid...)
-				// Resume: save the step again, then the next; the pair
-				// must hold the two newest.
+				// Resume as mafc train does, removing the crash's
+				// temporary files, then save the step again and the next:
+				// the pair must hold the two newest, and nothing else
+				// must be left.
+				removeTemps(t, dir)
 				_, err := SaveLatest(dir, stepState(3))
 				require.NoError(t, err, "SaveLatest %s", when)
 				_, err = SaveLatest(dir, stepState(4))
@@ -144,6 +148,7 @@ func TestSaveLatestCrashAtEveryStep(t *testing.T) {
 				prev, err := Load(filepath.Join(dir, PrevFileName))
 				require.NoError(t, err, "checkpoint.prev.ckpt %s and two saves", when)
 				require.EqualValues(t, 3, prev.Step, "checkpoint.prev.ckpt %s and two saves", when)
+				requireOnlyPair(t, dir, when+" and two saves")
 			}
 		})
 	}
@@ -172,4 +177,29 @@ func TestSaveLatestKeepsValidPrev(t *testing.T) {
 	}
 	slices.Sort(names)
 	require.Equal(t, []string{FileName, PrevFileName}, names, "files left in the directory")
+}
+
+// removeTemps removes the temporary files of interrupted writes in dir.
+func removeTemps(t *testing.T, dir string) {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".") && strings.Contains(e.Name(), ".tmp-") {
+			require.NoError(t, os.Remove(filepath.Join(dir, e.Name())))
+		}
+	}
+}
+
+// requireOnlyPair checks that dir holds the two checkpoints and nothing
+// else.
+func requireOnlyPair(t *testing.T, dir, when string) {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	require.Equal(t, []string{FileName, PrevFileName}, names, "files in the directory %s", when)
 }

@@ -88,6 +88,10 @@ func keepPrevious(cur, prev string) (moved bool, err error) {
 			faults.At("ckpt.link", name)
 			if err = os.Rename(name, prev); err == nil {
 				faults.At("ckpt.keep", prev)
+				// Where prev already was a link to cur (a crash after
+				// this rename last time), rename did nothing and left
+				// name.
+				os.Remove(name)
 				return false, nil
 			}
 			os.Remove(name)
