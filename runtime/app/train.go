@@ -133,7 +133,7 @@ func trainCmd(ctx context.Context, m Model, args []string, stdout, stderr io.Wri
 	// Resume.
 	metricsPath := f.metrics
 	if metricsPath == "" {
-		metricsPath = filepath.Join(f.out, metricsName)
+		metricsPath = filepath.Join(f.out, "metrics.csv")
 	}
 	found, ok, err := ckpt.LoadLatest(f.out)
 	if err != nil {
