@@ -82,8 +82,10 @@ func keepPrevious(cur, prev string) (moved bool, err error) {
 	link, err := os.CreateTemp(filepath.Dir(prev), "."+filepath.Base(prev)+".tmp-*")
 	if err == nil {
 		name := link.Name()
+		faults.At("ckpt.reserve", name)
 		link.Close()
 		os.Remove(name)
+		faults.At("ckpt.unreserve", name)
 		if err = os.Link(cur, name); err == nil {
 			faults.At("ckpt.link", name)
 			if err = os.Rename(name, prev); err == nil {
