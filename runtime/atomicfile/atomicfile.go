@@ -36,6 +36,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"syscall"
+
+	"github.com/mafc-dev/mafc/internal/faults"
 )
 
 // Write replaces path with what write produces, atomically (see the package
@@ -73,6 +75,7 @@ func WriteTemp(path string, perm os.FileMode, write func(io.Writer) error) (stri
 		return "", createError(path, dir, err)
 	}
 	tmp := f.Name()
+	faults.At("atomicfile.create", tmp)
 	done := false
 	defer func() {
 		// Also on a panic in write.
@@ -88,15 +91,18 @@ func WriteTemp(path string, perm os.FileMode, write func(io.Writer) error) (stri
 	if err := write(f); err != nil {
 		return "", fmt.Errorf("%s: writing %s: %w", path, tmp, err)
 	}
+	faults.At("atomicfile.write", tmp)
 	if err := f.Sync(); err != nil {
 		return "", fmt.Errorf("%s: syncing %s: %w", path, tmp, err)
 	}
+	faults.At("atomicfile.sync", tmp)
 	err = f.Close()
 	done = true // closed, even if Close failed
 	if err != nil {
 		os.Remove(tmp)
 		return "", fmt.Errorf("%s: closing %s: %w", path, tmp, err)
 	}
+	faults.At("atomicfile.close", tmp)
 	return tmp, nil
 }
 
@@ -109,6 +115,7 @@ func Commit(tmp, path string) error {
 		os.Remove(tmp)
 		return renameError(path, tmp, err)
 	}
+	faults.At("atomicfile.rename", path)
 	return SyncDir(path)
 }
 
@@ -129,6 +136,7 @@ func SyncDir(path string) error {
 	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) && !errors.Is(err, syscall.ENOTSUP) {
 		return fmt.Errorf("%s: syncing directory %s: %w", path, dir, err)
 	}
+	faults.At("atomicfile.syncdir", path)
 	return nil
 }
 

@@ -71,15 +71,27 @@
 // checkpoint.ckpt ([FileName]) and checkpoint.prev.ckpt ([PrevFileName]):
 //
 //  1. the new checkpoint is written and synced to a temporary file;
-//  2. the current checkpoint.ckpt, if any, is hard-linked to a second
-//     temporary name that is then renamed over checkpoint.prev.ckpt (where
-//     hard links are not supported, checkpoint.ckpt is renamed to
-//     checkpoint.prev.ckpt instead);
+//  2. the current checkpoint.ckpt is read back and validated as [Load]
+//     does; only if it is valid is it hard-linked to a second temporary
+//     name that is then renamed over checkpoint.prev.ckpt (where hard links
+//     are not supported, checkpoint.ckpt is renamed to checkpoint.prev.ckpt
+//     instead). A missing or invalid checkpoint.ckpt (the case in which
+//     [LoadLatest] fell back to checkpoint.prev.ckpt) is not rotated, so
+//     the valid checkpoint.prev.ckpt is never replaced by a bad file;
 //  3. the temporary file is renamed over checkpoint.ckpt and the directory
 //     is synced.
 //
-// At every instant at least one of the two names holds a complete
-// checkpoint, and checkpoint.ckpt, when present, is the newest. [LoadLatest]
-// loads checkpoint.ckpt and falls back to checkpoint.prev.ckpt if the newest
-// is missing or fails validation, and says which one it used.
+// Each step replaces a name atomically with a complete, synced file, and
+// no step replaces the only valid checkpoint. So once a checkpoint has been
+// saved, at every instant, and after a crash at any point, at least one of
+// the two names holds a complete, valid checkpoint, and checkpoint.ckpt,
+// when valid, is the newest. [LoadLatest] loads checkpoint.ckpt and falls
+// back to checkpoint.prev.ckpt if the newest is missing or fails
+// validation, and says which one it used. A crash can leave temporary files
+// (".checkpoint.ckpt.tmp-*", ".checkpoint.prev.ckpt.tmp-*"); they are never
+// loaded, and mafc train removes them when it next starts on the
+// directory. The tests stop SaveLatest after each of its steps (every
+// create, write, sync, close, link, rename and directory sync) and check
+// these guarantees after each stop.
+
 package ckpt

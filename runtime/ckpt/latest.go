@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/mafc-dev/mafc/internal/faults"
 	"github.com/mafc-dev/mafc/runtime/atomicfile"
 )
 
@@ -18,13 +19,18 @@ const (
 )
 
 // SaveLatest saves st as dir/checkpoint.ckpt, first keeping the checkpoint
-// it replaces as dir/checkpoint.prev.ckpt, and returns the path written. The
-// scheme, in the package documentation, leaves a complete checkpoint under
-// one of the two names at every instant. On error checkpoint.ckpt is
-// unchanged if it was never moved, or restored where possible.
+// it replaces as dir/checkpoint.prev.ckpt if that checkpoint is valid, and
+// returns the path written. The scheme, in the package documentation, leaves
+// a complete, valid checkpoint under one of the two names at every instant
+// once one has been saved, even after [LoadLatest] had to fall back to
+// checkpoint.prev.ckpt: a checkpoint.ckpt that fails [Load] is replaced
+// without being rotated over the valid checkpoint.prev.ckpt. On error
+// checkpoint.ckpt is unchanged if it was never moved, or restored where
+// possible.
 //
-// SaveLatest panics if st is nil. It allocates like [Save]. Concurrent calls
-// on the same directory must be serialised by the caller.
+// SaveLatest panics if st is nil. It allocates like [Save], and like
+// [Load] of the checkpoint it replaces, which it reads back to validate.
+// Concurrent calls on the same directory must be serialised by the caller.
 func SaveLatest(dir string, st *State) (string, error) {
 	if st == nil {
 		panic("ckpt: SaveLatest of nil *State")
@@ -55,9 +61,10 @@ func SaveLatest(dir string, st *State) (string, error) {
 	return cur, nil
 }
 
-// keepPrevious makes prev a copy of cur if cur exists: by a hard link
-// renamed over prev (cur stays in place), or, where links fail, by renaming
-// cur itself (moved reports this).
+// keepPrevious makes prev a copy of cur if cur is a valid checkpoint: by a
+// hard link renamed over prev (cur stays in place), or, where links fail,
+// by renaming cur itself (moved reports this). A cur that fails [Load] is
+// left alone, and so is prev, which may then be the only valid checkpoint.
 func keepPrevious(cur, prev string) (moved bool, err error) {
 	fi, err := os.Lstat(cur)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -69,13 +76,24 @@ func keepPrevious(cur, prev string) (moved bool, err error) {
 	if !fi.Mode().IsRegular() {
 		return false, fmt.Errorf("ckpt: %s: not a regular file (mode %v); move it out of the way", cur, fi.Mode())
 	}
+	if _, err := Load(cur); err != nil {
+		return false, nil // LoadLatest would not use it either
+	}
 	link, err := os.CreateTemp(filepath.Dir(prev), "."+filepath.Base(prev)+".tmp-*")
 	if err == nil {
 		name := link.Name()
+		faults.At("ckpt.reserve", name)
 		link.Close()
 		os.Remove(name)
+		faults.At("ckpt.unreserve", name)
 		if err = os.Link(cur, name); err == nil {
+			faults.At("ckpt.link", name)
 			if err = os.Rename(name, prev); err == nil {
+				faults.At("ckpt.keep", prev)
+				// Where prev already was a link to cur (a crash after
+				// this rename last time), rename did nothing and left
+				// name.
+				os.Remove(name)
 				return false, nil
 			}
 			os.Remove(name)
@@ -89,6 +107,7 @@ func keepPrevious(cur, prev string) (moved bool, err error) {
 		}
 		return false, fmt.Errorf("ckpt: %s: keeping previous checkpoint as %s: %w", cur, prev, err)
 	}
+	faults.At("ckpt.move", prev)
 	return true, nil
 }
 

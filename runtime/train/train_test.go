@@ -156,3 +156,44 @@ func TestLossDecreases(t *testing.T) {
 	first, last := tr.History[0].Loss, tr.History[len(tr.History)-1].Loss
 	require.Less(t, last, first-0.05, "loss per site did not decrease: %v → %v", first, last)
 }
+
+// scaledObjective multiplies the cotangents, and so the gradient, by k.
+type scaledObjective struct {
+	train.Objective
+	k float64
+}
+
+func (o *scaledObjective) Loss(xT, aT, loss, xb, ab []float64, total int) {
+	o.Objective.Loss(xT, aT, loss, xb, ab, total)
+	for i := range xb {
+		xb[i] *= o.k
+	}
+	for i := range ab {
+		ab[i] *= o.k
+	}
+}
+
+// TestNonFiniteParamsStop: an update that turns finite parameters into
+// Inf (a finite but huge gradient times a huge learning rate) stops
+// training at that step, which is not counted, and leaves nothing to
+// snapshot, so no checkpoint can hold the non-finite θ.
+func TestNonFiniteParamsStop(t *testing.T) {
+	obj, err := train.NewVariational(8, 8, 2.269185314213022, 3)
+	require.NoError(t, err)
+	cfg := config(2, 5)
+	cfg.Optimizer = optim.Settings{Name: "sgd", LR: 1e300}
+	tr, err := train.New(ising8.New(), &scaledObjective{Objective: obj, k: 1e200}, cfg)
+	require.NoError(t, err)
+	defer tr.Close()
+	err = tr.Run(context.Background(), nil)
+	var nf *train.NonFiniteError
+	require.True(t, errors.As(err, &nf), "Run error = %v, want a NonFiniteError", err)
+	require.EqualValues(t, 1, nf.Step)
+	require.True(t, nf.AfterUpdate, "NonFiniteError.AfterUpdate")
+	require.Contains(t, err.Error(), "after the update")
+	require.EqualValues(t, 0, tr.StepsDone(), "the bad step must not be counted")
+	_, err = tr.Snapshot()
+	require.ErrorContains(t, err, "no snapshot after a failed step")
+	_, err = tr.Step()
+	require.ErrorAs(t, err, &nf, "Step after the failure")
+}

@@ -72,6 +72,7 @@ type Trainer struct {
 
 	step    int64
 	History []Record
+	broken  error // a NonFiniteError after the update: θ is lost
 
 	x0, a0, xT, aT, loss []float64
 	shardGrad            [][]float64
@@ -201,18 +202,26 @@ func mix(a, b, c uint64) uint64 {
 	return h.Sum64()
 }
 
-// NonFiniteError reports a NaN or Inf in training.
+// NonFiniteError reports a NaN or Inf in training: in the loss or the
+// gradient of step Step, computed from the parameters after step Step−1
+// (which are then suspect, and the step is not applied), or, with
+// AfterUpdate, in the parameters that the update of step Step produced
+// from finite ones (the trainer can then not continue or be snapshotted).
 type NonFiniteError struct {
-	Step     int64
-	Quantity string
+	Step        int64
+	Quantity    string
+	AfterUpdate bool
 }
 
 func (e *NonFiniteError) Error() string {
-	return fmt.Sprintf("train: step %d: %s is not finite; training stopped (the last checkpoint is kept; lower the learning rate or the step size dt)", e.Step, e.Quantity)
+	return fmt.Sprintf("train: step %d: %s is not finite; training stopped (lower the learning rate or the step size dt)", e.Step, e.Quantity)
 }
 
 // Step runs one optimisation step and returns its record.
 func (t *Trainer) Step() (Record, error) {
+	if t.broken != nil {
+		return Record{}, t.broken
+	}
 	start := time.Now()
 	t.Obj.Next(t.x0, t.a0)
 	epoch := t.Obj.Epoch()
@@ -238,17 +247,23 @@ func (t *Trainer) Step() (Record, error) {
 	mean, se := MeanStdErr(t.loss)
 	next := t.step + 1
 	if math.IsNaN(mean) || math.IsInf(mean, 0) {
-		return Record{}, &NonFiniteError{next, "the loss"}
+		return Record{}, &NonFiniteError{Step: next, Quantity: "the loss"}
 	}
 	var gn float64
 	for i, v := range t.grad {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return Record{}, &NonFiniteError{next, fmt.Sprintf("the gradient (θ[%d], %s)", i, t.paramName(i))}
+			return Record{}, &NonFiniteError{Step: next, Quantity: fmt.Sprintf("the gradient (θ[%d], %s)", i, t.paramName(i))}
 		}
 		gn += v * v
 	}
 	lr := t.Opt.LR(t.Opt.Steps() + 1)
 	t.Opt.Step(t.Pot.Params(), t.grad)
+	for i, v := range t.Pot.Params() {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			t.broken = &NonFiniteError{Step: next, Quantity: fmt.Sprintf("θ[%d] (%s) after the update", i, t.paramName(i)), AfterUpdate: true}
+			return Record{}, t.broken
+		}
+	}
 	t.Pot.Sync()
 	t.step = next
 	rec := Record{Step: next, Epoch: epoch, Loss: mean, StdErr: se, LR: lr, GNorm: math.Sqrt(gn), Seconds: time.Since(start).Seconds()}
@@ -297,8 +312,12 @@ type Snapshot struct {
 	History   []byte
 }
 
-// Snapshot captures the state (slices are copies).
+// Snapshot captures the state (slices are copies). It fails after a
+// [NonFiniteError] with AfterUpdate, which leaves no sound state.
 func (t *Trainer) Snapshot() (*Snapshot, error) {
+	if t.broken != nil {
+		return nil, fmt.Errorf("train: no snapshot after a failed step: %w", t.broken)
+	}
 	ob, err := t.Obj.MarshalBinary()
 	if err != nil {
 		return nil, err
