@@ -9,28 +9,19 @@ import (
 	"github.com/alecthomas/participle/v2/lexer"
 
 	"github.com/mafc-dev/mafc/runtime/ir"
+	"github.com/mafc-dev/mafc/runtime/limits"
 )
 
 // Limits bounds the models the checker accepts, so that an absurd spec is
-// rejected with a positioned error before anything is allocated.
-type Limits struct {
-	MaxDim       int   // largest input dimension D
-	MaxWidth     int   // largest dense width or channel count
-	MaxParams    int   // largest parameter count
-	MaxWorkspace int64 // largest estimated workspace in bytes at the training batch size
-	MaxBatch     int   // largest batch size
-}
+// rejected with a positioned error before anything is allocated. It is
+// [limits.Limits], the one statement of mafc's limits.
+type Limits = limits.Limits
 
-// DefaultLimits are the limits Check uses: D ≤ 2²⁰, widths ≤ 65,536,
-// at most 2²⁸ parameters (2 GiB in float64) and at most 16 GiB of estimated
-// workspace for one training batch.
-var DefaultLimits = Limits{
-	MaxDim:       1 << 20,
-	MaxWidth:     1 << 16,
-	MaxParams:    1 << 28,
-	MaxWorkspace: 16 << 30,
-	MaxBatch:     1 << 20,
-}
+// DefaultLimits are the limits Check uses, [limits.Default]: D ≤ 2²⁰,
+// widths ≤ 65,536, at most 2²⁸ parameters (2 GiB in float64), batches of at
+// most 2²⁰, at most 16,384 nodes, 16 GiB of estimated memory for a training
+// run and 16 MiB of generated code.
+var DefaultLimits = limits.Default
 
 // Compile parses and checks a .maf file and returns its IR.
 func Compile(filename string, src []byte) (*ir.Program, error) {
@@ -48,7 +39,7 @@ func Check(f *File) (*ir.Program, error) { return CheckWithLimits(f, DefaultLimi
 
 // CheckWithLimits is Check with explicit limits.
 func CheckWithLimits(f *File, lim Limits) (*ir.Program, error) {
-	c := &checker{f: f, lim: lim, names: map[string]*binding{}, lower: map[string]*binding{}}
+	c := &checker{f: f, lim: lim, names: map[string]*binding{}, lower: map[string]*binding{}, setPos: map[string]lexer.Position{}}
 	c.p = &ir.Program{File: f.Name, Output: -1, Precision: "float64"}
 	c.run()
 	if err := c.errs.Err(); err != nil {
@@ -80,6 +71,10 @@ type checker struct {
 
 	initScheme ir.Init
 	layerInits map[int]ir.Init // node → per-layer override
+
+	potPos        lexer.Position            // the potential block
+	setPos        map[string]lexer.Position // positions of settings that size a run ("train.batch", "flow.steps", …)
+	nodesReported bool
 }
 
 func (c *checker) doc(pos lexer.Position) string { return c.f.Docs[pos.Line] }
@@ -137,7 +132,10 @@ func (c *checker) run() {
 	} else {
 		c.p.Name = model.Name
 		c.p.Doc = c.doc(model.Pos)
-		if !isGoIdent(model.Name) {
+		if !c.nameFits(model.Pos, "model", model.Name) {
+			// The model name names the Go package, its files and the
+			// cache's directories.
+		} else if !isGoIdent(model.Name) {
 			c.errs.Add(model.Pos, "model name %q must be a lower-case Go package name (letters, digits, no underscores)", model.Name)
 		}
 	}
@@ -158,6 +156,7 @@ func (c *checker) run() {
 		c.errs.Add(start, "missing potential block: add `potential { … }` defining φ, ending with a scalar such as dense(h, 1)")
 		return
 	}
+	c.potPos = pot.Pos
 	c.potentialBlock(pot)
 	if c.p.Output < 0 {
 		return
@@ -165,6 +164,7 @@ func (c *checker) run() {
 	c.symmetryBlock(blocks["symmetry"])
 	c.checkTrainAgainstInput()
 	c.checkMemory()
+	c.checkGenerated()
 }
 
 // inputType returns the input's declared type, as written in a spec.
@@ -210,6 +210,9 @@ var goReserved = map[string]bool{
 // ---- input ----
 
 func (c *checker) inputDecl(d *InputDecl) bool {
+	if !c.nameFits(d.Pos, "input", d.Name) {
+		return false
+	}
 	t := d.Type
 	tv := &value{pos: t.Pos, kind: vCall, text: t.Name}
 	for _, a := range t.Args {
@@ -239,11 +242,11 @@ func (c *checker) inputDecl(d *InputDecl) bool {
 			c.errs.Add(t.Pos, "lattice needs its size: lattice(L) for L×L or lattice(L1, L2)")
 			return false
 		}
-		l1, ok1 := c.intIn(a["L1"], "lattice size", 2, 4096)
+		l1, ok1 := c.intR(a["L1"], limits.LatticeSide)
 		l2 := l1
 		ok2 := true
 		if a["L2"] != nil {
-			l2, ok2 = c.intIn(a["L2"], "lattice size", 2, 4096)
+			l2, ok2 = c.intR(a["L2"], limits.LatticeSide)
 		}
 		if !ok1 || !ok2 {
 			return false
@@ -287,6 +290,9 @@ func (c *checker) potentialBlock(b *Block) {
 	var last *binding
 	var lastStmt *Stmt
 	for _, s := range b.Stmts {
+		if c.nodesFull(s.Pos) {
+			return
+		}
 		if s.Value == nil {
 			c.errs.Add(s.Pos, "statement %q has no value: write `%s = expression`", s.Name, s.Name)
 			continue
@@ -310,6 +316,10 @@ func (c *checker) potentialBlock(b *Block) {
 				c.lower[strings.ToLower(s.Name)] = bd
 			}
 			c.markUsed(s.Value)
+		}
+		if !c.nameFits(s.Pos, "value", s.Name) {
+			failed()
+			continue
 		}
 		if prev, clash := c.lower[strings.ToLower(s.Name)]; clash {
 			c.errs.Add(s.Pos, "name %q clashes with %q (defined at %s) in generated Go code: names must differ in more than case", s.Name, prev.name, posString(prev.pos))
@@ -366,6 +376,29 @@ func (c *checker) potentialBlock(b *Block) {
 	c.assignParams()
 }
 
+// nameFits reports whether a name is within limits.MaxNameBytes, and
+// reports it at pos when it is not.
+func (c *checker) nameFits(pos lexer.Position, what, name string) bool {
+	if len(name) <= limits.MaxNameBytes {
+		return true
+	}
+	c.errs.Add(pos, "%s name %.16q… is %d bytes long, more than the limit of %d: choose a shorter name", what, name, len(name), limits.MaxNameBytes)
+	return false
+}
+
+// nodesFull reports whether the graph has more nodes than the limit, and
+// says so (once, at pos) when it has.
+func (c *checker) nodesFull(pos lexer.Position) bool {
+	if len(c.p.Nodes) <= c.lim.MaxNodes {
+		return false
+	}
+	if !c.nodesReported {
+		c.nodesReported = true
+		c.errs.Add(pos, "the potential has more than %d operations by here, the limit: use fewer layers or terms", c.lim.MaxNodes)
+	}
+	return true
+}
+
 // add appends a node and returns its index.
 func (c *checker) add(n *ir.Node, pos lexer.Position) int {
 	n.ID = len(c.p.Nodes)
@@ -380,6 +413,9 @@ func (c *checker) add(n *ir.Node, pos lexer.Position) int {
 func (c *checker) expr(e *Expr, stmt string) int {
 	id := c.term(e.Left, stmt)
 	for _, r := range e.Rest {
+		if c.nodesFull(r.Pos) {
+			return -1
+		}
 		rhs := c.term(r.Term, stmt)
 		if id < 0 || rhs < 0 {
 			id = -1
@@ -689,12 +725,12 @@ func (c *checker) call(call *Call, stmt string) int {
 			switch {
 			case kv.kind == vTuple && len(kv.elems) == 2:
 				var ok1, ok2 bool
-				k1, ok1 = c.intIn(kv.elems[0], "kernel size", 1, 4096)
-				k2, ok2 = c.intIn(kv.elems[1], "kernel size", 1, 4096)
+				k1, ok1 = c.intR(kv.elems[0], limits.KernelSide)
+				k2, ok2 = c.intR(kv.elems[1], limits.KernelSide)
 				ok = ok && ok1 && ok2
 			default:
 				var okk bool
-				k1, okk = c.intIn(kv, "kernel size", 1, 4096)
+				k1, okk = c.intR(kv, limits.KernelSide)
 				k2 = k1
 				if inShape.L2 == 1 {
 					k2 = 1
@@ -800,7 +836,7 @@ func (c *checker) layerInit(v *value) (*ir.Init, bool) {
 				c.errs.Add(v.pos, "normal needs its standard deviation: normal(std = 0.01)")
 				return nil, false
 			}
-			std, ok := c.floatIn(a["std"], "std", 0, 1e6, true)
+			std, ok := c.floatR(a["std"], limits.InitStd)
 			if !ok {
 				return nil, false
 			}

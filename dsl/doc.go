@@ -68,7 +68,9 @@
 //	h = softplus(dense(x, 1024))
 //
 // Names are ASCII letters, digits and underscores, not starting with a
-// digit: x, h1, phi, checkpoint_every. They are case-sensitive. Only
+// digit: x, h1, phi, checkpoint_every, at most 64 bytes long (the model's
+// names files and directories; every name is repeated in the generated code
+// for each operation of its statement). They are case-sensitive. Only
 // model and input are reserved, and only at the start of a top-level
 // declaration; the operation names (dense, conv, softplus, …) cannot name a
 // value in a potential block.
@@ -348,8 +350,12 @@
 // to continuous variables. L (3 ≤ L ≤ 4096) gives an L×L lattice, or
 // L1 and L2 a rectangular one; without them the lattice is the input's, or
 // √D×√D for a vector input whose D is a perfect square. The lattice must
-// have the input's sites. T is a positive temperature or critical, the
-// critical temperature 2/ln(1 + √2) ≈ 2.269. A variational objective draws
+// have the input's sites, at most 16,384 (the relaxation keeps a dense N×N
+// matrix). T is a temperature with 10⁻⁶ ≤ T ≤ 10⁶, or critical, the
+// critical temperature 2/ln(1 + √2) ≈ 2.269: below 10⁻⁶, β = 1/T is so large
+// that the relaxation's shift α = 0.1 − βλ_min(A) loses its 0.1 to rounding,
+// and near 10⁻¹⁵ the matrix K = βA + αI is singular (the loss is NaN). A
+// variational objective draws
 // fresh samples every step, so it takes steps, not epochs.
 //
 // The optimizers and their arguments (all optional, by position in this
@@ -360,7 +366,9 @@
 //	sgd(lr = 1e-3, momentum = 0, weight_decay = 0, schedule = constant, warmup = 0)
 //
 // with 0 < lr ≤ 10, betas a pair (β₁, β₂) with 0 ≤ βᵢ < 1, 0 < eps ≤ 1,
-// 0 ≤ weight_decay ≤ 10 and 0 ≤ momentum ≤ 1. adam adds weight_decay·θ to
+// 0 ≤ weight_decay ≤ 10 and 0 ≤ momentum ≤ 1; for adamw and sgd, which
+// multiply θ by 1 − lr·weight_decay every step, lr·weight_decay ≤ 1 (beyond
+// 2 the factor exceeds 1 in magnitude and θ diverges). adam adds weight_decay·θ to
 // the gradient (L2 regularisation, PyTorch's Adam, as in the paper); adamw
 // decays the weights directly (Loshchilov and Hutter 2019). schedule is
 // constant or cosine (decay to zero over the run), after warmup steps of
@@ -379,24 +387,49 @@
 //
 // # Limits
 //
-// [Check] uses [DefaultLimits]; [CheckWithLimits] takes others. A spec
-// beyond a limit is rejected with a positioned error before anything is
-// allocated, so that an absurd size fails fast instead of exhausting
-// memory:
+// Package [github.com/mafc-dev/mafc/runtime/limits] states every limit, and
+// the same limits hold for every command (check, gen, train, sample, eval):
+// a spec beyond one is rejected with a positioned error before anything is
+// read past it or allocated, and a command-line flag that overrides a
+// setting has the setting's range. [Check] uses [DefaultLimits]
+// (limits.Default); [CheckWithLimits] takes others.
 //
-//	MaxDim        2²⁰ = 1,048,576       input dimension D (lattice sites for a lattice)
-//	MaxWidth      2¹⁶ = 65,536          dense width, conv channels
-//	MaxParams     2²⁸ = 268,435,456     parameters (2 GiB in float64)
-//	MaxWorkspace  16 GiB                estimated workspace of one training batch
-//	MaxBatch      2²⁰                   batch size
+//	spec size           1 MiB; reading stops one byte past it (the error points there)
+//	names               64 bytes (model, input and values)
+//	MaxDim              2²⁰ = 1,048,576       input dimension D (lattice sites for a lattice)
+//	MaxWidth            2¹⁶ = 65,536          dense width, conv channels
+//	MaxParams           2²⁸ = 268,435,456     parameters (2 GiB in float64)
+//	MaxBatch            2²⁰                   batch size
+//	MaxNodes            2¹⁴ = 16,384          operations of the potential's graph
+//	MaxMemory           16 GiB                estimated memory of a run
+//	MaxGenerated        16 MiB                estimated size of the generated Go file
+//	orbit average       4,096 group elements
+//	Ising target        16,384 sites
 //
-// The workspace estimate counts, per sample, each node's value, Laplacian
-// and the stored part of its Jacobian (none for a dense layer of the input,
-// whose Jacobian is its weight; the receptive field of a convolution; D
-// otherwise), times the batch and the orbit-average factor. Fixed limits
-// complete these: lattice sides from 2 to 4096, kernel sizes at most 4096,
-// an orbit average over at most 4096 elements, 1 MiB of source and
-// brackets nested at most 100 deep.
+// The memory estimate ([limits.Resources]) is of a training run with the
+// spec's settings (two gradient shards and the final evaluation of 16
+// batches), or of sampling 64 points for a spec without a train block. It
+// counts the workspaces of the generated code (per sample, each node's value,
+// Laplacian and the stored part of its Jacobian: none for a dense layer of
+// the input, whose Jacobian is its weight; the receptive field of a
+// convolution; D otherwise; times the orbit-average factor), the
+// integrators' scratch, the trajectory the backward pass reads (with memory
+// = store, every stage state of every flow step: steps × stages × batch ×
+// (D + the width of the dense layer of the input) reals; with recompute,
+// one state every K steps and one segment's stages), the parameters with
+// their gradients, gradient shards and optimiser moments, the Ising
+// target's K⁻¹ and the evaluated samples. The error is reported at the
+// setting that drives the largest part (memory, the flow's steps, batch),
+// or at φ for the network itself. train, sample and eval estimate the same
+// at the values their flags give, and name the flag and the largest value
+// that fits.
+//
+// The generated-code estimate ([limits.GeneratedBytes]) grows with the
+// number of operations (about 5.5 KiB of Go each), the length of their
+// names and the size of tied convolution kernels; printing and formatting
+// the code takes about 70 times its size, so the limit keeps gen within
+// about 1 GiB. Fixed ranges complete these: lattice sides from 2 to 4096,
+// kernel sizes at most 4096, brackets nested at most 100 deep.
 //
 // # Errors
 //

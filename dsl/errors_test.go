@@ -108,7 +108,7 @@ func TestLexicalErrors(t *testing.T) {
 		{"unterminated block comment at the end", "model a /*", 1, 9, "unterminated block comment"},
 		{"control character", "model a\ninput x:\x0cvector(3)\n", 2, 9, `control character '\f' in file: a .maf spec is plain text`},
 		{"escape character", "model a\x1b[31m\n", 1, 8, `control character '\x1b'`},
-		{"file over the size limit", string(big), 0, 0, "file is 1048577 bytes, more than the 1048576-byte limit for a spec"},
+		{"file over the size limit", string(big), 1, MaxFileSize + 1, "spec is larger than the limit of 1048576 bytes (1 MiB) from here on"},
 		{"unterminated string", "model a\ntrain { objective = likelihood(\"mnist) }\n", 2, 32, `unterminated string: close it with " on the same line`},
 		{"string across lines", "model a\ntrain { x = \"a\nb\" }\n", 2, 13, `unterminated string`},
 		{"non-ASCII name", "model a\ninput φ: vector(3)\n", 2, 7, `unexpected character 'φ'`},

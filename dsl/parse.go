@@ -9,6 +9,8 @@ import (
 
 	"github.com/alecthomas/participle/v2"
 	"github.com/alecthomas/participle/v2/lexer"
+
+	"github.com/mafc-dev/mafc/runtime/limits"
 )
 
 var parser = participle.MustBuild[File](
@@ -21,8 +23,9 @@ var parser = participle.MustBuild[File](
 // the parser structs. A golden test keeps it under review.
 func Grammar() string { return parser.String() }
 
-// MaxFileSize is the largest spec Parse accepts.
-const MaxFileSize = 1 << 20
+// MaxFileSize is the largest spec Parse accepts, [limits.MaxSpecBytes]
+// (1 MiB); [ReadFile] reads no more than one byte past it.
+const MaxFileSize = limits.MaxSpecBytes
 
 // MaxNesting is the deepest nesting of brackets ( [ { that Parse accepts. It
 // bounds the parser's and the checker's recursion, so that no input can
@@ -42,8 +45,7 @@ func Parse(filename string, src []byte) (*File, error) {
 	pos := func(off int) lexer.Position { return position(filename, src, off) }
 	switch {
 	case len(src) > MaxFileSize:
-		errs.Add(lexer.Position{Filename: filename}, "file is %d bytes, more than the %d-byte limit for a spec", len(src), MaxFileSize)
-		return nil, errs.Err()
+		return nil, sizeError(filename, src)
 	case bytes.IndexByte(src, 0) >= 0:
 		errs.Add(pos(bytes.IndexByte(src, 0)), "file looks binary (NUL byte): a .maf spec is UTF-8 text")
 		return nil, errs.Err()

@@ -8,6 +8,7 @@ import (
 	"github.com/alecthomas/participle/v2/lexer"
 
 	"github.com/mafc-dev/mafc/runtime/ir"
+	"github.com/mafc-dev/mafc/runtime/limits"
 )
 
 // settings collects the key = value statements of a block, reporting
@@ -18,6 +19,7 @@ func (c *checker) settings(b *Block, keys ...string) map[string]*value {
 		return out
 	}
 	first := map[string]lexer.Position{}
+	c.setPos[b.Kind] = b.Pos
 	for _, s := range b.Stmts {
 		known := false
 		for _, k := range keys {
@@ -32,6 +34,7 @@ func (c *checker) settings(b *Block, keys ...string) map[string]*value {
 			continue
 		}
 		first[s.Name] = s.Pos
+		c.setPos[b.Kind+"."+s.Name] = s.Pos
 		if s.Value == nil {
 			c.errs.Add(s.Pos, "setting %q has no value: write `%s = …`", s.Name, s.Name)
 			continue
@@ -54,7 +57,7 @@ func (c *checker) initBlock(b *Block) {
 		}
 	}
 	if v := s["seed"]; v != nil {
-		if n, ok := c.intIn(v, "seed", 0, math.MaxInt32); ok {
+		if n, ok := c.intR(v, limits.Seed); ok {
 			c.p.InitSeed = uint64(n)
 		}
 	}
@@ -79,14 +82,14 @@ func (c *checker) flowBlock(b *Block) {
 	}
 	var okS, okD, okT bool
 	if steps != nil {
-		f.Steps, okS = c.intIn(steps, "steps", 1, 1<<20)
+		f.Steps, okS = c.intR(steps, limits.FlowSteps)
 	}
 	if dt != nil {
-		f.Dt, okD = c.floatIn(dt, "dt", 0, 1e3, true)
+		f.Dt, okD = c.floatR(dt, limits.Dt)
 	}
 	var T float64
 	if tm != nil {
-		T, okT = c.floatIn(tm, "time", 0, 1e6, true)
+		T, okT = c.floatR(tm, limits.FlowTime)
 	}
 	switch {
 	case tm != nil && steps != nil && dt == nil && okT && okS:
@@ -137,16 +140,16 @@ func (c *checker) trainBlock(b *Block) {
 		c.errs.Add(b.Pos, "train block needs an objective: objective = likelihood(mnist) or objective = variational(ising(L = 16, T = critical))")
 	}
 	if v := s["batch"]; v != nil {
-		t.Batch, _ = c.intIn(v, "batch", 1, c.lim.MaxBatch)
+		t.Batch, _ = c.intIn(v, limits.Batch.Name, limits.Batch.Lo, min(limits.Batch.Hi, c.lim.MaxBatch))
 	}
 	if s["steps"] != nil && s["epochs"] != nil {
 		c.errs.Add(s["epochs"].pos, "give steps or epochs, not both")
 	}
 	if v := s["steps"]; v != nil {
-		t.Steps, _ = c.intIn(v, "steps", 1, 1<<30)
+		t.Steps, _ = c.intR(v, limits.TrainSteps)
 	}
 	if v := s["epochs"]; v != nil {
-		t.Epochs, _ = c.intIn(v, "epochs", 1, 1<<20)
+		t.Epochs, _ = c.intR(v, limits.Epochs)
 		if t.Objective.Kind == "variational" {
 			c.errs.Add(v.pos, "epochs need a dataset; a variational objective draws fresh samples every step: use steps")
 		}
@@ -156,6 +159,10 @@ func (c *checker) trainBlock(b *Block) {
 	}
 	if v := s["optimizer"]; v != nil {
 		t.Optimizer = c.optimizer(v)
+		if o := t.Optimizer; (o.Name == "adamw" || o.Name == "sgd") && o.LR*o.WeightDecay > limits.MaxDecayProduct {
+			c.errs.Add(v.pos, "%s's weight decay multiplies θ by 1 − lr·weight_decay = %s every step, so lr·weight_decay must be at most %g (else θ diverges): lower lr or weight_decay",
+				o.Name, fmtNum(1-o.LR*o.WeightDecay), limits.MaxDecayProduct)
+		}
 	}
 	if v := s["laplacian"]; v != nil {
 		if w, ok := c.word(v, "laplacian mode", []string{"exact", "hutchinson"}); ok {
@@ -165,7 +172,7 @@ func (c *checker) trainBlock(b *Block) {
 				if v.kind == vCall {
 					a := c.bindArgs(v, "probes")
 					if a["probes"] != nil {
-						t.Probes, _ = c.intIn(a["probes"], "probes", 1, 1024)
+						t.Probes, _ = c.intR(a["probes"], limits.Probes)
 					}
 				}
 			} else if v.kind == vCall {
@@ -179,14 +186,14 @@ func (c *checker) trainBlock(b *Block) {
 		}
 	}
 	if v := s["seed"]; v != nil {
-		n, _ := c.intIn(v, "seed", 0, math.MaxInt32)
+		n, _ := c.intR(v, limits.Seed)
 		t.Seed = uint64(n)
 	}
 	if v := s["checkpoint_every"]; v != nil {
-		t.CheckpointEvery, _ = c.intIn(v, "checkpoint_every", 1, 1<<30)
+		t.CheckpointEvery, _ = c.intR(v, limits.CheckpointEvery)
 	}
 	if v := s["workers"]; v != nil {
-		t.Workers, _ = c.intIn(v, "workers", 1, 1024)
+		t.Workers, _ = c.intR(v, limits.Workers)
 	}
 	if v := s["memory"]; v != nil {
 		if w, ok := c.word(v, "memory mode", []string{"store", "recompute"}); ok {
@@ -199,7 +206,7 @@ func (c *checker) trainBlock(b *Block) {
 				if v.kind == vCall {
 					a := c.bindArgs(v, "every")
 					if a["every"] != nil {
-						t.RecomputeEvery, _ = c.intIn(a["every"], "every", 1, 1<<20)
+						t.RecomputeEvery, _ = c.intR(a["every"], limits.RecomputeEvery)
 					}
 				}
 			}
@@ -257,15 +264,15 @@ func (c *checker) objective(v *value) ir.Objective {
 			c.errs.Add(tv.pos, "give L, or L1 and L2, not both")
 		}
 		if ta["L"] != nil {
-			l, _ := c.intIn(ta["L"], "L", 3, 4096)
+			l, _ := c.intR(ta["L"], limits.IsingSide)
 			o.Target.L1, o.Target.L2 = l, l
 		}
 		if ta["L1"] != nil {
-			o.Target.L1, _ = c.intIn(ta["L1"], "L1", 3, 4096)
+			o.Target.L1, _ = c.intIn(ta["L1"], "L1", limits.IsingSide.Lo, limits.IsingSide.Hi)
 			o.Target.L2 = o.Target.L1
 		}
 		if ta["L2"] != nil {
-			o.Target.L2, _ = c.intIn(ta["L2"], "L2", 3, 4096)
+			o.Target.L2, _ = c.intIn(ta["L2"], "L2", limits.IsingSide.Lo, limits.IsingSide.Hi)
 		}
 		switch T := ta["T"]; {
 		case T == nil:
@@ -276,7 +283,7 @@ func (c *checker) objective(v *value) ir.Objective {
 		case T.kind == vIdent || T.kind == vStr:
 			c.errs.Add(T.pos, "temperature must be a positive number or critical, got %s", T.describe())
 		default:
-			o.Target.T, _ = c.floatIn(T, "temperature", 0, 1e6, true)
+			o.Target.T, _ = c.floatR(T, limits.Temperature)
 		}
 	}
 	return o
@@ -305,27 +312,27 @@ func (c *checker) optimizer(v *value) ir.Optimizer {
 		a = c.bindArgs(v, "lr", "betas", "eps", "weight_decay", "schedule", "warmup")
 	}
 	if x := a["lr"]; x != nil {
-		o.LR, _ = c.floatIn(x, "learning rate", 0, 10, true)
+		o.LR, _ = c.floatR(x, limits.LR)
 	}
 	if x := a["betas"]; x != nil {
 		if x.kind != vTuple || len(x.elems) != 2 {
 			c.errs.Add(x.pos, "betas must be a pair such as (0.9, 0.999), got %s", x.describe())
 		} else {
-			o.Beta1, _ = c.floatIn(x.elems[0], "beta1", 0, 1, false)
-			o.Beta2, _ = c.floatIn(x.elems[1], "beta2", 0, 1, false)
+			o.Beta1, _ = c.floatR(x.elems[0], limits.Beta1)
+			o.Beta2, _ = c.floatR(x.elems[1], limits.Beta2)
 			if o.Beta1 == 1 || o.Beta2 == 1 {
 				c.errs.Add(x.pos, "betas must be below 1")
 			}
 		}
 	}
 	if x := a["eps"]; x != nil {
-		o.Eps, _ = c.floatIn(x, "eps", 0, 1, true)
+		o.Eps, _ = c.floatR(x, limits.Eps)
 	}
 	if x := a["weight_decay"]; x != nil {
-		o.WeightDecay, _ = c.floatIn(x, "weight_decay", 0, 10, false)
+		o.WeightDecay, _ = c.floatR(x, limits.WeightDecay)
 	}
 	if x := a["momentum"]; x != nil {
-		o.Momentum, _ = c.floatIn(x, "momentum", 0, 1, false)
+		o.Momentum, _ = c.floatR(x, limits.Momentum)
 	}
 	if x := a["schedule"]; x != nil {
 		if w, ok := c.bareWord(x, "schedule", []string{"constant", "cosine"}); ok {
@@ -333,7 +340,7 @@ func (c *checker) optimizer(v *value) ir.Optimizer {
 		}
 	}
 	if x := a["warmup"]; x != nil {
-		o.Warmup, _ = c.intIn(x, "warmup", 0, 1<<30)
+		o.Warmup, _ = c.intR(x, limits.Warmup)
 	}
 	return o
 }

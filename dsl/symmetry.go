@@ -8,6 +8,7 @@ import (
 	"github.com/alecthomas/participle/v2/lexer"
 
 	"github.com/mafc-dev/mafc/runtime/ir"
+	"github.com/mafc-dev/mafc/runtime/limits"
 )
 
 var groupNames = []string{"z2", "translations", "d4", "c4"}
@@ -69,7 +70,7 @@ func (c *checker) symmetryBlock(b *Block) {
 			c.errs.Add(s.Pos, "%s = random draws group elements for a potential that is already invariant by construction (%s): write `%s` for the exact symmetry", name, why, name)
 			continue
 		case want == "random":
-			n := groupOrder(g, in)
+			n := limits.GroupOrder(g, in)
 			sym.Strategy = ir.ByRandom
 			sym.Reason = fmt.Sprintf("a uniformly random element of the %d-element group at each integration step (stochastic symmetrisation, as in the paper's reference code): not exact for φ; the model is a mixture over the draws, symmetric as a whole", n)
 		case want == "construction" && !proof:
@@ -77,7 +78,7 @@ func (c *checker) symmetryBlock(b *Block) {
 			continue
 		case want == "average" || !proof:
 			sym.Strategy = ir.ByAverage
-			n := groupOrder(g, in)
+			n := limits.GroupOrder(g, in)
 			sym.Reason = fmt.Sprintf("orbit average over %d elements (%d× the cost of one evaluation)", n, n)
 			if !proof {
 				// The hint to write `= average` is for errors, not for
@@ -102,8 +103,8 @@ func (c *checker) symmetryBlock(b *Block) {
 			c.errs.Add(p, "c4 is a subgroup of d4: declare only d4")
 		}
 	}
-	if n := c.averageOrder(); n > 4096 {
-		c.errs.Add(b.Pos, "orbit average over %d group elements is too costly (limit 4096): make some symmetries exact by construction", n)
+	if n := c.averageOrder(); n > limits.MaxAverageOrder {
+		c.errs.Add(b.Pos, "orbit average over %d group elements is too costly (limit %d): make some symmetries exact by construction", n, limits.MaxAverageOrder)
 	}
 }
 
@@ -112,23 +113,9 @@ func (c *checker) symmetryBlock(b *Block) {
 func (c *checker) averageOrder() int {
 	n := 1
 	for _, s := range c.p.Averaged() {
-		n *= groupOrder(s.Group, c.p.InputShape())
+		n *= limits.GroupOrder(s.Group, c.p.InputShape())
 	}
 	return n
-}
-
-func groupOrder(g ir.Group, in ir.Shape) int {
-	switch g {
-	case ir.Z2:
-		return 2
-	case ir.Translations:
-		return in.L1 * in.L2
-	case ir.D4:
-		return 8
-	case ir.C4:
-		return 4
-	}
-	return 1
 }
 
 // proveInvariant decides whether the architecture makes φ invariant under g
@@ -331,63 +318,4 @@ func (c *checker) proveTranslations() (bool, string) {
 
 func (c *checker) nodePos(n *ir.Node) string {
 	return fmt.Sprintf("%s:%d:%d", c.f.Name, n.Pos.Line, n.Pos.Col)
-}
-
-// checkMemory estimates the workspace of one training batch and rejects a
-// spec that would exceed the limit before anything is allocated. The
-// estimate counts, per sample, every node's value, Laplacian vector and the
-// stored part of its Jacobian (none for the first dense layer, whose Jacobian
-// is its weight; the receptive field for convolutions; D otherwise), each
-// twice for the reverse mode, times the orbit-average factor.
-func (c *checker) checkMemory() {
-	if len(c.errs) > 0 {
-		return
-	}
-	D := c.p.Dim()
-	width := make([]int, len(c.p.Nodes))
-	rf := make([][2]int, len(c.p.Nodes))
-	for i, n := range c.p.Nodes {
-		in := -1
-		if len(n.Inputs) > 0 {
-			in = n.Inputs[0]
-		}
-		switch n.Op {
-		case ir.OpInput:
-			width[i] = 0
-			rf[i] = [2]int{1, 1}
-		case ir.OpDense:
-			if in == 0 {
-				width[i] = 0
-			} else {
-				width[i] = D
-			}
-		case ir.OpConv:
-			s := c.p.Nodes[in].Shape
-			r := rf[in]
-			if r == [2]int{} {
-				width[i] = D
-				break
-			}
-			r = [2]int{min(s.L1, r[0]+n.K1-1), min(s.L2, r[1]+n.K2-1)}
-			rf[i] = r
-			width[i] = r[0] * r[1]
-		default:
-			width[i] = width[in]
-			rf[i] = rf[in]
-			if n.Op == ir.OpAdd {
-				width[i] = max(width[i], width[n.Inputs[1]])
-			}
-		}
-	}
-	var perSample float64
-	for i, n := range c.p.Nodes {
-		perSample += float64(n.Shape.Size()) * float64(4+2*width[i])
-	}
-	batch := c.p.Train.Batch * c.averageOrder()
-	bytes := 8 * perSample * float64(batch)
-	if bytes > float64(c.lim.MaxWorkspace) {
-		pos := lexer.Position{Filename: c.f.Name, Line: c.p.Nodes[c.p.Output].Pos.Line, Column: c.p.Nodes[c.p.Output].Pos.Col}
-		c.errs.Add(pos, "the workspace for a batch of %d would need about %.1f GiB, more than the %.0f GiB limit: reduce the batch size, the widths, or the orbit averages",
-			c.p.Train.Batch, bytes/(1<<30), float64(c.lim.MaxWorkspace)/(1<<30))
-	}
 }

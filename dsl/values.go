@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/alecthomas/participle/v2/lexer"
+
+	"github.com/mafc-dev/mafc/runtime/limits"
 )
 
 // kind of a constant setting value.
@@ -163,6 +165,14 @@ func (c *checker) intIn(v *value, what string, lo, hi int) (int, bool) {
 		return 0, false
 	}
 	return int(v.num), true
+}
+
+// intR is intIn with a range of package limits.
+func (c *checker) intR(v *value, r limits.Int) (int, bool) { return c.intIn(v, r.Name, r.Lo, r.Hi) }
+
+// floatR is floatIn with a range of package limits.
+func (c *checker) floatR(v *value, r limits.Float) (float64, bool) {
+	return c.floatIn(v, r.Name, r.Lo, r.Hi, r.OpenLo)
 }
 
 // floatIn checks that v is a number in the interval and returns it. open

@@ -70,16 +70,15 @@ func version() string {
 	return "(unknown)"
 }
 
-// compileFile reads and compiles a spec, printing its errors (one per line)
-// to stderr. ok is false when the spec has errors (exit status 1) or cannot
-// be read.
+// compileFile reads (with readSpec) and compiles a spec, printing its
+// errors (one per line) to stderr. ok is false when the spec has errors
+// (exit status 1) or cannot be read.
 //
 // Overrides (mafc's -set) are applied before checking, so they are checked
 // like the spec itself and recorded in the program.
 func compileFile(path string, stderr io.Writer, ovs ...dsl.Override) (*ir.Program, bool) {
-	src, err := os.ReadFile(path)
-	if err != nil {
-		fmt.Fprintf(stderr, "mafc: %v\n", err)
+	src, ok := readSpec(path, stderr)
+	if !ok {
 		return nil, false
 	}
 	return compileSource(path, src, ovs, stderr)
@@ -109,6 +108,23 @@ func compileSource(path string, src []byte, ovs []dsl.Override, stderr io.Writer
 		p.Overrides = append(p.Overrides, ov.Text)
 	}
 	return p, true
+}
+
+// readSpec reads a spec for every command with dsl.ReadFile, which stops at
+// the size limit whatever the file is, printing the error to stderr. ok is
+// false when it cannot be read or is too large (exit status 1).
+func readSpec(path string, stderr io.Writer) ([]byte, bool) {
+	src, err := dsl.ReadFile(path)
+	var el dsl.ErrorList
+	switch {
+	case errors.As(err, &el):
+		printErrs(stderr, err)
+		return nil, false
+	case err != nil:
+		fmt.Fprintf(stderr, "mafc: %v\n", err)
+		return nil, false
+	}
+	return src, true
 }
 
 func printErrs(stderr io.Writer, err error) {
@@ -180,9 +196,8 @@ func fmtCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	status := 0
 	for _, path := range fs.Args() {
-		src, err := os.ReadFile(path)
-		if err != nil {
-			fmt.Fprintf(stderr, "mafc: %v\n", err)
+		src, ok := readSpec(path, stderr)
+		if !ok {
 			status = 1
 			continue
 		}

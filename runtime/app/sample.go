@@ -31,6 +31,12 @@ func sampleCmd(ctx context.Context, m Model, args []string, stdout, stderr io.Wr
 	if *ck == "" {
 		return usagef("-ckpt is required (a checkpoint written by mafc train)")
 	}
+	if err := checkFlags(fs, sampleRules); err != nil {
+		return err
+	}
+	if err := checkFlowResources(m.Prog, "sampling", *n, max(1, min(64, m.Prog.Train.Batch)), *workers); err != nil {
+		return err
+	}
 	if *n < 1 {
 		return usagef("-n must be positive")
 	}
@@ -144,6 +150,13 @@ func evalCmd(ctx context.Context, m Model, args []string, stdout, stderr io.Writ
 	}
 	if *ck == "" {
 		return usagef("-ckpt is required (a checkpoint written by mafc train)")
+	}
+	if err := checkFlags(fs, evalRules); err != nil {
+		return err
+	}
+	points, chunk := evalPoints(m.Prog, *n)
+	if err := checkFlowResources(m.Prog, "evaluation", points, chunk, *workers); err != nil {
+		return err
 	}
 	pot := m.New()
 	st, err := loadParams(*ck, pot)

@@ -71,6 +71,9 @@ func trainCmd(ctx context.Context, m Model, args []string, stdout, stderr io.Wri
 	if p.Train.Objective.Kind == "" {
 		return fmt.Errorf("%s has no train block: add `train { objective = … }` to the spec", p.File)
 	}
+	if err := f.check(fs, p); err != nil {
+		return err
+	}
 	switch {
 	case f.batch < 1:
 		return usagef("-batch must be positive")

@@ -7,11 +7,14 @@ import (
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/floats"
+
+	"github.com/mafc-dev/mafc/runtime/limits"
 )
 
 // MaxRelaxationSites bounds N for NewRelaxation, because K⁻¹ is stored as a
-// dense N×N matrix (N = 16384, i.e. 128×128, takes 2 GiB).
-const MaxRelaxationSites = 1 << 14
+// dense N×N matrix (N = 16384, i.e. 128×128, takes 2 GiB). It is
+// limits.MaxIsingSites, which the checker enforces on specs.
+const MaxRelaxationSites = limits.MaxIsingSites
 
 // Relaxation is the continuous (Hubbard–Stratonovich) relaxation of the
 // periodic L1×L2 Ising model at temperature T:

@@ -127,7 +127,8 @@ func New(pot runtime.Potential, obj Objective, cfg Config) (*Trainer, error) {
 		t.shardGrad = append(t.shardGrad, make([]float64, pot.NumParams()))
 	}
 	t.jobs, t.done = make(chan int, cfg.Shards), make(chan error, cfg.Shards)
-	t.History = make([]Record, 0, cfg.Steps)
+	// History grows with the steps done; it is not preallocated for
+	// cfg.Steps, which may be up to 2³⁰.
 	for w := 0; w < cfg.Workers; w++ {
 		it, err := ode.NewFlow(pot, ode.Config{Tableau: cfg.Flow.Tableau, Steps: cfg.Flow.Steps, Dt: cfg.Flow.Dt, MaxBatch: maxShard,
 			Hutchinson: cfg.Hutchinson, Memory: cfg.Memory, Every: cfg.Every, InputSpace: cfg.InputSpace})
