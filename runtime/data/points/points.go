@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"math/bits"
 	"math/rand/v2"
@@ -64,18 +65,18 @@ func Load(path string, dim int, lim Limits) (*Set, error) {
 	// Stat before opening: opening a FIFO would block.
 	fi, err := os.Stat(path)
 	if err != nil {
-		return nil, fmt.Errorf("data file: %w", err)
+		return nil, fileError(path, err)
 	}
 	if err := checkFile(path, fi, lim); err != nil {
 		return nil, err
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("data file: %w", err)
+		return nil, fileError(path, err)
 	}
 	defer f.Close()
 	if fi, err = f.Stat(); err != nil {
-		return nil, fmt.Errorf("data file: %w", err)
+		return nil, fileError(path, err)
 	}
 	if err := checkFile(path, fi, lim); err != nil { // it may have changed since
 		return nil, err
@@ -95,6 +96,15 @@ func Load(path string, dim int, lim Limits) (*Set, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return s, nil
+}
+
+// fileError reports an error from the file system as "path: problem".
+func fileError(path string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s: %w", path, pe.Err)
+	}
+	return fmt.Errorf("%s: %w", path, err)
 }
 
 func checkFile(path string, fi os.FileInfo, lim Limits) error {
