@@ -26,29 +26,28 @@ const PaperIsingLoss = -2.294
 // IsingReport is the result of evaluating a model against the Ising
 // relaxation with fresh samples.
 type IsingReport struct {
-	L1            int     `json:"l1"`
-	L2            int     `json:"l2"`
-	T             float64 `json:"t"`
-	Samples       int     `json:"samples"`
-	Loss          float64 `json:"loss"` // ℓ, mean over samples
-	LossSE        float64 `json:"loss_se"`
-	Exact         float64 `json:"exact"`   // −ln Z_cont/N, the optimum of ℓ
-	Gap           float64 `json:"gap"`     // ℓ − exact
-	GapRel        float64 `json:"gap_rel"` // gap/|exact|
-	FBound        float64 `json:"f_bound"` // implied upper bound on the discrete free energy per site
-	FExact        float64 `json:"f_exact"`
-	FRelErr       float64 `json:"f_rel_err"`
-	Energy        float64 `json:"energy"` // energy per site from spins
-	EnergySE      float64 `json:"energy_se"`
-	EnergyExact   float64 `json:"energy_exact"`
-	AbsM          float64 `json:"abs_m"`
-	AbsMSE        float64 `json:"abs_m_se"`
-	M2            float64 `json:"m2"`
-	M2SE          float64 `json:"m2_se"`
-	Seconds       float64 `json:"seconds"`
-	PaperLoss     float64 `json:"paper_loss,omitempty"`
-	PaperGapRel   float64 `json:"paper_gap_rel,omitempty"`
-	RoundTripMaxZ float64 `json:"round_trip_max_z,omitempty"`
+	L1          int     `json:"l1"`
+	L2          int     `json:"l2"`
+	T           float64 `json:"t"`
+	Samples     int     `json:"samples"`
+	Loss        float64 `json:"loss"` // ℓ, mean over samples
+	LossSE      float64 `json:"loss_se"`
+	Exact       float64 `json:"exact"`   // −ln Z_cont/N, the optimum of ℓ
+	Gap         float64 `json:"gap"`     // ℓ − exact
+	GapRel      float64 `json:"gap_rel"` // gap/|exact|
+	FBound      float64 `json:"f_bound"` // implied upper bound on the discrete free energy per site
+	FExact      float64 `json:"f_exact"`
+	FRelErr     float64 `json:"f_rel_err"`
+	Energy      float64 `json:"energy"` // energy per site from spins
+	EnergySE    float64 `json:"energy_se"`
+	EnergyExact float64 `json:"energy_exact"`
+	AbsM        float64 `json:"abs_m"`
+	AbsMSE      float64 `json:"abs_m_se"`
+	M2          float64 `json:"m2"`
+	M2SE        float64 `json:"m2_se"`
+	Seconds     float64 `json:"seconds"`
+	PaperLoss   float64 `json:"paper_loss,omitempty"`
+	PaperGapRel float64 `json:"paper_gap_rel,omitempty"`
 	// Random lists the groups drawn at random per integration step
 	// (ir.ByRandom); ℓ is then averaged over the draws.
 	Random []string `json:"random,omitempty"`
