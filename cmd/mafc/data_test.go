@@ -227,3 +227,23 @@ func pngSize(t *testing.T, path string) (int, int) {
 	require.NoError(t, err)
 	return c.Width, c.Height
 }
+
+// TestOwnDataResume checks that training on a data file resumes bit for
+// bit: the data stream's position (epoch and place in its shuffled order)
+// is in the checkpoint.
+func TestOwnDataResume(t *testing.T) {
+	base := t.TempDir()
+	writeCSV(t, filepath.Join(base, "pts.csv"), 20, 64, 5)
+	spec := filepath.Join(base, "own.maf")
+	ownSpec(t, spec, `likelihood(file = "pts.csv", validation = 0.2)`)
+	full, part := filepath.Join(base, "full"), filepath.Join(base, "part")
+	common := []string{"-batch", "6", "-checkpoint-every", "1", "-progress", "lines"}
+	code, _, stderr := mafc(t, append([]string{"train", spec, "-o", full, "-steps", "5"}, common...)...)
+	require.Equal(t, 0, code, stderr)
+	code, _, stderr = mafc(t, append([]string{"train", spec, "-o", part, "-steps", "3"}, common...)...)
+	require.Equal(t, 0, code, stderr)
+	code, stdout, stderr := mafc(t, append([]string{"train", spec, "-o", part, "-steps", "5"}, common...)...)
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, stdout, "resuming ising8")
+	require.Equal(t, params(t, full), params(t, part), "a resumed run on a data file differs from an uninterrupted one (16 training points, batches of 6: the resumed steps cross an epoch)")
+}
