@@ -86,7 +86,8 @@
 // integers, 2.5 is an error.
 //
 // Strings are written in double quotes, with Go's backslash escapes, on one
-// line: "mnist". They are accepted where a dataset name is.
+// line: "mnist". They are accepted where a dataset name is, and are the
+// only form of a data file's path: likelihood(file = "points.npy").
 //
 // The punctuation is ( ) { } [ ] , : ; = + - * /. A semicolon may end any
 // statement and is never required. Brackets may nest at most [MaxNesting]
@@ -323,6 +324,7 @@
 // required when the block is present; everything else has a default:
 //
 //	objective = likelihood(DATASET)
+//	objective = likelihood(file = "points.npy", validation = 0.1)
 //	objective = variational(ising(L = 16, T = critical))
 //	batch = 64                 samples per step, 1 ≤ batch ≤ 1,048,576 (default 64)
 //	steps = 1000               optimiser steps, 1 ≤ steps ≤ 2³⁰
@@ -344,6 +346,21 @@
 // dimension must be the input's. The name may be quoted: likelihood("mnist").
 // gaussian is N(0, diag(σ²)) with σᵢ = 0.5 + i/D, whose exact entropy, the
 // best achievable negative log-likelihood, is known.
+//
+// likelihood(file = "points.npy", validation = 0.1) maximises the
+// likelihood of your own points: a .npy file (float32 or float64, shape
+// N×D) or a .csv file (numbers only, one point per line, an optional header
+// line; lines starting with # are comments). A relative path is read
+// relative to the spec's directory; mafc train -data FILE replaces it (a
+// path relative to the working directory). D must be the input's
+// dimension, every value finite, and the file at most 2 GiB and 2²⁸
+// values; these are checked when the file is read, and every error names
+// the file (and the line, for CSV). validation (0 ≤ validation ≤ 0.9,
+// default 0) holds out that fraction of the points, chosen by a shuffle
+// seeded with the training seed (the same seed gives the same split), for
+// the validation NLL. An epoch is one pass over the training points. The
+// file is not part of the model hash: the same kernels and checkpoints
+// serve any data file.
 //
 // variational(ising(L = 16, T = critical)) minimises the reverse KL
 // divergence to the Boltzmann distribution of the 2-D Ising model, relaxed

@@ -2,6 +2,7 @@ package dsl
 
 import (
 	"math"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -223,26 +224,12 @@ func (c *checker) objective(v *value) ir.Objective {
 	o.Kind = w
 	if v.kind != vCall {
 		c.errs.Add(v.pos, "%s needs its %s: %s", w, map[string]string{"likelihood": "dataset", "variational": "target"}[w],
-			map[string]string{"likelihood": "likelihood(mnist)", "variational": "variational(ising(L = 16, T = critical))"}[w])
+			map[string]string{"likelihood": "likelihood(mnist) or likelihood(file = \"points.npy\")", "variational": "variational(ising(L = 16, T = critical))"}[w])
 		return o
 	}
 	switch w {
 	case "likelihood":
-		a := c.bindArgs(v, "dataset")
-		d := a["dataset"]
-		if d == nil {
-			c.errs.Add(v.pos, "likelihood needs a dataset: likelihood(mnist)")
-			return o
-		}
-		if d.kind != vIdent && d.kind != vStr {
-			c.errs.Add(d.pos, "dataset must be a name (one of: %s), got %s", datasetNames(), d.describe())
-			return o
-		}
-		if _, ok := datasets[d.text]; !ok {
-			c.errs.Add(d.pos, "unknown dataset %q (want one of: %s)", d.text, datasetNames())
-			return o
-		}
-		o.Dataset = d.text
+		c.likelihood(v, &o)
 	case "variational":
 		a := c.bindArgs(v, "target")
 		tv := a["target"]
@@ -287,6 +274,64 @@ func (c *checker) objective(v *value) ir.Objective {
 		}
 	}
 	return o
+}
+
+// likelihood checks likelihood(DATASET) and likelihood(file = "…",
+// validation = F).
+func (c *checker) likelihood(v *value, o *ir.Objective) {
+	a := c.bindArgs(v, "dataset", "file", "validation")
+	d, f := a["dataset"], a["file"]
+	switch {
+	case d != nil && f != nil:
+		c.errs.Add(f.pos, "give a dataset or file, not both")
+		return
+	case d == nil && f == nil:
+		c.errs.Add(v.pos, "likelihood needs a dataset or a data file: likelihood(mnist) or likelihood(file = \"points.npy\")")
+		return
+	case d != nil:
+		if d.kind != vIdent && d.kind != vStr {
+			c.errs.Add(d.pos, "dataset must be a name (one of: %s), got %s", datasetNames(), d.describe())
+			return
+		}
+		if _, ok := datasets[d.text]; !ok {
+			if d.kind == vStr && isDataFile(d.text) {
+				c.errs.Add(d.pos, "unknown dataset %q: a data file is given by name: likelihood(file = %q)", d.text, d.text)
+				return
+			}
+			c.errs.Add(d.pos, "unknown dataset %q (want one of: %s, or file = \"points.npy\")", d.text, datasetNames())
+			return
+		}
+		o.Dataset = d.text
+		if vv := a["validation"]; vv != nil {
+			c.errs.Add(vv.pos, "validation applies to a data file: likelihood(file = \"points.npy\", validation = 0.1); %s has its own split or fresh samples", d.text)
+		}
+		return
+	}
+	if f.kind != vStr {
+		c.errs.Add(f.pos, "file must be a quoted path such as \"points.npy\", got %s", f.describe())
+		return
+	}
+	switch {
+	case f.text == "":
+		c.errs.Add(f.pos, "file is empty: give a .npy or .csv file such as \"points.npy\"")
+		return
+	case !isDataFile(f.text):
+		c.errs.Add(f.pos, "data file %q: want a .npy (float32 or float64, N×D) or .csv file", f.text)
+		return
+	case strings.ContainsRune(f.text, 0):
+		c.errs.Add(f.pos, "data file %q contains a NUL byte", f.text)
+		return
+	}
+	o.File = f.text
+	if vv := a["validation"]; vv != nil {
+		o.Validation, _ = c.floatIn(vv, "validation fraction", 0, 0.9, false)
+	}
+}
+
+// isDataFile reports whether name ends in .npy or .csv (in any case).
+func isDataFile(name string) bool {
+	ext := strings.ToLower(filepath.Ext(name))
+	return ext == ".npy" || ext == ".csv"
 }
 
 func (c *checker) optimizer(v *value) ir.Optimizer {

@@ -81,15 +81,37 @@ func genCmd(args []string, stdout, stderr io.Writer) int {
 }
 
 // planSummary describes the Jacobian strategy of every node in the
-// Laplacian and reverse modes.
+// Laplacian and reverse modes, then says what each strategy word used
+// means.
 func planSummary(p *ir.Program) string {
 	lp, rp := plan.Build(p, plan.Laplacian, 1), plan.Build(p, plan.Reverse, 1)
 	var b strings.Builder
+	used := map[plan.Kind]bool{}
 	for i, n := range lp.Nodes {
 		if i == 0 {
 			continue
 		}
 		fmt.Fprintf(&b, "%-14s %-7s %-16v Δφ: %-15s reverse: %s\n", n.Name, n.Op, n.Shape, n.Kind, rp.Nodes[i].Kind)
+		used[n.Kind], used[rp.Nodes[i].Kind] = true, true
+	}
+	b.WriteString("Jacobian strategies (how each layer's Jacobian J is carried to get the exact Δφ):\n")
+	for k := plan.None; k <= plan.Gram; k++ {
+		if used[k] {
+			fmt.Fprintf(&b, "  %-15s %s\n", k, strategyDoc[k])
+		}
 	}
 	return b.String()
+}
+
+// strategyDoc explains each Jacobian representation of package plan in a
+// line, for mafc check -v.
+var strategyDoc = map[plan.Kind]string{
+	plan.None:       "no Jacobian needed: nothing downstream reads this layer's Jacobian (its value and Laplacian suffice)",
+	plan.Identity:   "the input itself: J = I, never stored",
+	plan.Shared:     "closed form for a dense layer of the input: J = W for every sample, the row norms ‖W_j‖² computed once per parameter update",
+	plan.Scaled:     "an activation of such a layer: J = diag(σ′(a))·W, kept as σ′(a) per sample; its Laplacian is σ″(a)·‖W_j‖²",
+	plan.Rows:       "forward Laplacian: per-sample Jacobian rows (D, or the Hutchinson probes), propagated as BLAS GEMMs over the batch",
+	plan.ConvShared: "a periodic convolution of the input: J is its kernel on the kernel window, the same for every sample",
+	plan.RF:         "receptive field: per-sample Jacobians kept only on each site's receptive field, never D wide",
+	plan.Gram:       "Gram matrices J·Jᵀ per sample instead of Jacobian rows, chosen by the cost model when the layers are narrower than D",
 }

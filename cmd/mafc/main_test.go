@@ -204,6 +204,29 @@ train { objective = likelihood(gaussian)  batch = 16  steps = 3 }
 	code, _, stderr = mafc(t, "eval", spec, "-ckpt", out, "-n", "32")
 	require.Equal(t, 0, code, stderr)
 	require.NotContains(t, stderr, "first use only", "the second run must reuse the cached binary")
+	w, h := pngSize(t, filepath.Join(out, "figure.png"))
+	require.Equal(t, [2]int{900, 920}, [2]int{w, h}, "a 2-D likelihood figure: loss curves above the data and flow samples")
+
+	// The same kernels trained on a data file: the file does not enter
+	// the kernel hash, so the cached binary serves it; it reads the file
+	// relative to the spec's directory.
+	writeCSV(t, filepath.Join(filepath.Dir(spec), "pts.csv"), 50, 2, 4)
+	own := filepath.Join(filepath.Dir(spec), "own.maf")
+	src, err := os.ReadFile(spec)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(own, []byte(strings.Replace(string(src), "likelihood(gaussian)", `likelihood(file = "pts.csv", validation = 0.2)`, 1)), 0o644))
+	out2 := t.TempDir()
+	code, stdout, stderr = mafc(t, "train", own, "-o", out2, "-progress", "lines")
+	require.Equal(t, 0, code, stderr)
+	require.NotContains(t, stderr, "first use only", "a data file must not change the kernel hash")
+	require.Contains(t, stdout, "NLL on 40 training points")
+	require.Contains(t, stdout, "NLL on 10 validation points")
+	w, h = pngSize(t, filepath.Join(out2, "figure.png"))
+	require.Equal(t, [2]int{900, 920}, [2]int{w, h})
+	lp := filepath.Join(t.TempDir(), "lp.csv")
+	code, stdout, stderr = mafc(t, "eval", spec, "-ckpt", out2, "-data", filepath.Join(filepath.Dir(spec), "pts.csv"), "-o", lp)
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, stdout, "wrote ln p of 50 points")
 }
 
 // TestTrainHiddenSpace trains the paper's MNIST model two steps, by default

@@ -24,7 +24,9 @@ Usage:
 	                                       generate the model's Go package
 	mafc train [SPEC.maf] [flags]          train (flags override the spec)
 	mafc sample [SPEC.maf] -ckpt FILE [-n N] [-o samples.npy]
-	mafc eval [SPEC.maf] -ckpt FILE [-n N]
+	mafc eval [SPEC.maf] -ckpt FILE [-n N] [-data x.npy -o logp.npy]
+	mafc export [SPEC.maf] -ckpt FILE [-o model.npz]
+	                                       write θ, the spec, its IR and the flow settings for numpy
 	mafc version
 
 Run "mafc COMMAND -h" for the flags of a command.
@@ -46,6 +48,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return genCmd(rest, stdout, stderr)
 	case "train", "sample", "eval":
 		return modelCmd(cmd, rest, stdout, stderr)
+	case "export":
+		return exportCmd(rest, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "mafc", version())
 		return 0
@@ -244,6 +248,9 @@ func printSummary(w io.Writer, p *ir.Program) {
 	}
 	fmt.Fprintf(w, "  flow %s, %d steps of %g (T = %g)\n", p.Flow.Integrator, p.Flow.Steps, p.Flow.Dt, p.Flow.Time())
 	if t := p.Train; t.Objective.Kind != "" {
+		if t.Objective.File != "" {
+			fmt.Fprintf(w, "  data file %s (validation %g), read when training\n", p.DataFile(), t.Objective.Validation)
+		}
 		fmt.Fprintf(w, "  train %s, batch %d, %d steps / %d epochs, %s lr %g, Laplacian %s, %s\n", t.Objective.Kind, t.Batch, t.Steps, t.Epochs, t.Optimizer.Name, t.Optimizer.LR, t.Laplacian, p.Precision)
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -27,29 +26,31 @@ const PaperIsingLoss = -2.294
 // IsingReport is the result of evaluating a model against the Ising
 // relaxation with fresh samples.
 type IsingReport struct {
-	L1, L2        int
-	T             float64
-	Samples       int
-	Loss          float64 // ℓ, mean over samples
-	LossSE        float64
-	Exact         float64 // −ln Z_cont/N, the optimum of ℓ
-	Gap           float64 // ℓ − exact
-	GapRel        float64 // gap/|exact|
-	FBound        float64 // implied upper bound on the discrete free energy per site
-	FExact        float64
-	FRelErr       float64
-	Energy        float64 // energy per site from spins
-	EnergySE      float64
-	EnergyExact   float64
-	AbsM, AbsMSE  float64
-	M2, M2SE      float64
-	Seconds       float64
-	PaperLoss     float64 `json:",omitempty"`
-	PaperGapRel   float64 `json:",omitempty"`
-	RoundTripMaxZ float64 `json:",omitempty"`
+	L1          int     `json:"l1"`
+	L2          int     `json:"l2"`
+	T           float64 `json:"t"`
+	Samples     int     `json:"samples"`
+	Loss        float64 `json:"loss"` // ℓ, mean over samples
+	LossSE      float64 `json:"loss_se"`
+	Exact       float64 `json:"exact"`   // −ln Z_cont/N, the optimum of ℓ
+	Gap         float64 `json:"gap"`     // ℓ − exact
+	GapRel      float64 `json:"gap_rel"` // gap/|exact|
+	FBound      float64 `json:"f_bound"` // implied upper bound on the discrete free energy per site
+	FExact      float64 `json:"f_exact"`
+	FRelErr     float64 `json:"f_rel_err"`
+	Energy      float64 `json:"energy"` // energy per site from spins
+	EnergySE    float64 `json:"energy_se"`
+	EnergyExact float64 `json:"energy_exact"`
+	AbsM        float64 `json:"abs_m"`
+	AbsMSE      float64 `json:"abs_m_se"`
+	M2          float64 `json:"m2"`
+	M2SE        float64 `json:"m2_se"`
+	Seconds     float64 `json:"seconds"`
+	PaperLoss   float64 `json:"paper_loss,omitempty"`
+	PaperGapRel float64 `json:"paper_gap_rel,omitempty"`
 	// Random lists the groups drawn at random per integration step
 	// (ir.ByRandom); ℓ is then averaged over the draws.
-	Random []string `json:",omitempty"`
+	Random []string `json:"random,omitempty"`
 }
 
 // isingEval samples n configurations from the model and estimates ℓ, the
@@ -129,13 +130,9 @@ func (r *reporter) isingFinal(tr *train.Trainer, obj *train.Variational) error {
 		return err
 	}
 	rep.Print(r.out)
-	if err := writeJSON(filepath.Join(r.f.out, "report.json"), rep); err != nil {
-		return err
-	}
-	fig := r.f.figure
-	if fig == "" {
-		fig = filepath.Join(r.f.out, "figure.png")
-	}
+	report := r.newReport(tr)
+	report.Ising = rep
+	fig := r.figurePath()
 	d := figures.IsingData{
 		Title: fmt.Sprintf("%s: variational free energy, %d×%d Ising at T = %.4f", r.m.Prog.Name, rep.L1, rep.L2, rep.T),
 		Exact: rep.Exact,
@@ -156,8 +153,9 @@ func (r *reporter) isingFinal(tr *train.Trainer, obj *train.Variational) error {
 			return err
 		}
 		fmt.Fprintf(r.out, "figure: %s\n", fig)
+		report.Figures = append(report.Figures, fig)
 	}
-	return nil
+	return r.writeReport(report)
 }
 
 func writeJSON(path string, v any) error {

@@ -3,8 +3,10 @@ package app
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"path/filepath"
+	"strings"
 	"time"
 
 	mafcrt "github.com/mafc-dev/mafc/runtime"
@@ -26,11 +28,12 @@ var (
 
 // NLLResult is an exact negative log-likelihood estimate on a data split.
 type NLLResult struct {
-	Split   string
-	N       int
-	NLL, SE float64 // nats, in the data space of the model (logit space for MNIST)
-	BPD     float64 `json:",omitempty"` // bits per dimension in pixel space (MNIST only)
-	Seconds float64
+	Split   string  `json:"split"`         // "fresh", "train", "valid", "test" or "data" (mafc eval -data)
+	N       int     `json:"n"`             // points evaluated
+	NLL     float64 `json:"nll"`           // mean −ln p, nats, in the data space of the model (logit space for MNIST)
+	SE      float64 `json:"se"`            // its standard error
+	BPD     float64 `json:"bpd,omitempty"` // bits per dimension in pixel space (MNIST only)
+	Seconds float64 `json:"seconds"`
 }
 
 // densityNLL runs the density flow (exact Laplacian) from the points x (n×D)
@@ -113,6 +116,9 @@ func syntheticNLL(ctx context.Context, pot mafcrt.Potential, p *ir.Program, d tr
 
 func (r *reporter) epochEval(tr *train.Trainer, rec train.Record, bar *progress.Bar) error {
 	l := r.obj.(*train.Likelihood)
+	if d, ok := l.Data.(*train.Points); ok {
+		return r.pointsEval(tr, rec, d, bar.Printf)
+	}
 	ds, ok := l.Data.(*train.MNIST)
 	if !ok {
 		return nil
@@ -130,8 +136,55 @@ func (r *reporter) epochEval(tr *train.Trainer, rec train.Record, bar *progress.
 }
 
 func (r *reporter) likelihoodFinal(tr *train.Trainer, l *train.Likelihood) error {
-	ds, ok := l.Data.(*train.MNIST)
-	if !ok {
+	report := r.newReport(tr)
+	switch ds := l.Data.(type) {
+	case *train.MNIST:
+		n := r.f.evalN
+		if n == 0 {
+			n = 2000
+		}
+		res, err := mnistNLL(r.ctx, r.pot, r.m.Prog, ds, "test", n, uint64(r.f.seed)+7, r.f.workers)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(r.out, "MNIST test NLL after %d steps (epoch %.2f): %.2f ± %.2f nats in logit space, %.4f bits/dim (%d test images, %.0fs)\n",
+			tr.StepsDone(), l.Epoch(), res.NLL, res.SE, res.BPD, res.N, res.Seconds)
+		fmt.Fprintf(r.out, "paper: 1447.7 (epoch 0), 1370.6 (epoch 10), 1273.2 (epoch 100), 1255.6 (final); MADE 1380.8, Real NVP 1323.2, MAF 1300.5\n")
+		report.NLL = []*NLLResult{res}
+		for i := range mnistPaperX {
+			report.PaperNLL = append(report.PaperNLL, paperPoint{Epoch: mnistPaperX[i], NLL: mnistPaperY[i]})
+		}
+		report.Baselines = map[string]float64{}
+		for k, v := range mnistBaselines {
+			report.Baselines[strings.ReplaceAll(strings.ToLower(k), " ", "_")] = v
+		}
+		figs, err := r.mnistFigures(tr, ds, res)
+		if err != nil {
+			return err
+		}
+		report.Figures = figs
+	case *train.Points:
+		n := r.f.evalN
+		if n == 0 {
+			n = 2000
+		}
+		for _, split := range []string{"train", "valid"} {
+			if split == "valid" && len(ds.Valid) == 0 {
+				continue
+			}
+			idx, split, err := pointsSplit(ds, split, n)
+			if err != nil {
+				return err
+			}
+			res, _, err := pointsNLL(r.ctx, r.pot, r.m.Prog, ds.Set, idx, split, r.f.workers)
+			if err != nil {
+				return err
+			}
+			name := map[string]string{"train": "training", "valid": "validation"}[split]
+			fmt.Fprintf(r.out, "NLL on %d %s points of %s: %.4f ± %.4f nats (%.1fs)\n", res.N, name, ds.Set.Path, res.NLL, res.SE, res.Seconds)
+			report.NLL = append(report.NLL, res)
+		}
+	default:
 		n := r.f.evalN
 		if n == 0 {
 			n = 16 * tr.Cfg.Batch
@@ -142,31 +195,98 @@ func (r *reporter) likelihoodFinal(tr *train.Trainer, l *train.Likelihood) error
 		}
 		fmt.Fprintf(r.out, "NLL on %d fresh samples: %.4f ± %.4f nats", res.N, res.NLL, res.SE)
 		if g, ok := l.Data.(*train.Gaussian); ok {
+			report.OptimumNLL = g.Entropy()
 			fmt.Fprintf(r.out, " (optimum: the entropy %.4f)", g.Entropy())
 		}
 		fmt.Fprintln(r.out)
-		return writeJSON(filepath.Join(r.f.out, "report.json"), res)
+		report.NLL = []*NLLResult{res}
 	}
-	n := r.f.evalN
-	if n == 0 {
-		n = 2000
-	}
-	res, err := mnistNLL(r.ctx, r.pot, r.m.Prog, ds, "test", n, uint64(r.f.seed)+7, r.f.workers)
+	fig, err := r.likelihoodFigure(tr, l, report.OptimumNLL)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(r.out, "MNIST test NLL after %d steps (epoch %.2f): %.2f ± %.2f nats in logit space, %.4f bits/dim (%d test images, %.0fs)\n",
-		tr.StepsDone(), l.Epoch(), res.NLL, res.SE, res.BPD, res.N, res.Seconds)
-	fmt.Fprintf(r.out, "paper: 1447.7 (epoch 0), 1370.6 (epoch 10), 1273.2 (epoch 100), 1255.6 (final); MADE 1380.8, Real NVP 1323.2, MAF 1300.5\n")
-	if err := writeJSON(filepath.Join(r.f.out, "report.json"), res); err != nil {
-		return err
+	if fig != "" {
+		fmt.Fprintf(r.out, "figure: %s\n", fig)
+		report.Figures = append([]string{fig}, report.Figures...)
 	}
-	return r.mnistFigures(tr, ds, res)
+	return r.writeReport(report)
 }
+
+// likelihoodFigure draws the loss curves of a likelihood run (the batch
+// NLL per step, the validation NLL evaluations, the optimum if known) and,
+// for 2-D data, the target's points beside 2000 flow samples. It returns
+// the file written, or "" when there is nothing to draw.
+func (r *reporter) likelihoodFigure(tr *train.Trainer, l *train.Likelihood, optimum float64) (string, error) {
+	p := r.m.Prog
+	d := figures.LikelihoodData{Title: fmt.Sprintf("%s: maximum likelihood", p.Name), Optimum: optimum, HasOptimum: optimum != 0}
+	for _, h := range tr.History {
+		d.Loss.X = append(d.Loss.X, float64(h.Step))
+		d.Loss.Y = append(d.Loss.Y, h.Loss)
+	}
+	if len(d.Loss.X) == 0 {
+		return "", nil
+	}
+	bySplit := map[string]*figures.Series{}
+	var order []string
+	for _, e := range r.s.Evals {
+		s := bySplit[e.Split]
+		if s == nil {
+			s = &figures.Series{Name: e.Split + " NLL"}
+			bySplit[e.Split] = s
+			order = append(order, e.Split)
+		}
+		s.X, s.Y = append(s.X, float64(e.Step)), append(s.Y, e.NLL)
+	}
+	for _, k := range order {
+		d.Evals = append(d.Evals, *bySplit[k])
+	}
+	if r.pot.Dim() == 2 {
+		const n = 2000
+		switch ds := l.Data.(type) {
+		case *train.Points:
+			for i := 0; i < min(n, ds.Set.N); i++ {
+				d.DataX, d.DataY = append(d.DataX, ds.Set.X[2*i]), append(d.DataY, ds.Set.X[2*i+1])
+			}
+		default:
+			x := make([]float64, 2*n)
+			l.Data.Next(x)
+			for i := 0; i < n; i++ {
+				d.DataX, d.DataY = append(d.DataX, x[2*i]), append(d.DataY, x[2*i+1])
+			}
+		}
+		tab, err := ode.TableauFor(p.Flow.Integrator)
+		if err != nil {
+			return "", err
+		}
+		rng := rand.New(rand.NewPCG(uint64(r.f.seed), 0x73616d706c65))
+		x, a := make([]float64, 2*n), make([]float64, n)
+		for i := range x {
+			x[i] = rng.NormFloat64()
+		}
+		if err := flowMany(r.ctx, r.pot, tab, p.Flow.Steps, p.Flow.Dt, x, a, +1, r.f.workers, 64); err != nil {
+			return "", err
+		}
+		for i := 0; i < n; i++ {
+			if isFinite(x[2*i]) && isFinite(x[2*i+1]) {
+				d.SampleX, d.SampleY = append(d.SampleX, x[2*i]), append(d.SampleY, x[2*i+1])
+			}
+		}
+		if len(d.SampleX) == 0 {
+			d.DataX, d.DataY = nil, nil
+		}
+	}
+	path := r.figurePath()
+	if err := figures.LikelihoodFigure(path, d); err != nil {
+		return "", err
+	}
+	return path, nil
+}
+
+func isFinite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
 // mnistFigures draws the NLL curves, a grid of samples and the
 // Gaussianisation of test images (the density flow shown in five chunks).
-func (r *reporter) mnistFigures(tr *train.Trainer, ds *train.MNIST, final *NLLResult) error {
+func (r *reporter) mnistFigures(tr *train.Trainer, ds *train.MNIST, final *NLLResult) ([]string, error) {
 	p := r.m.Prog
 	dir := r.f.out
 	d := figures.NLLData{Title: fmt.Sprintf("%s: MNIST negative log-likelihood (nats, logit space)", p.Name),
@@ -184,11 +304,11 @@ func (r *reporter) mnistFigures(tr *train.Trainer, ds *train.MNIST, final *NLLRe
 	d.Test.X = append(d.Test.X, ds.Epoch())
 	d.Test.Y = append(d.Test.Y, final.NLL)
 	if err := figures.NLLCurves(filepath.Join(dir, "nll.png"), d); err != nil {
-		return err
+		return nil, err
 	}
 	tab, err := ode.TableauFor(p.Flow.Integrator)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	D := mnist.D
 	// Samples.
@@ -199,7 +319,7 @@ func (r *reporter) mnistFigures(tr *train.Trainer, ds *train.MNIST, final *NLLRe
 		x[i] = rng.NormFloat64()
 	}
 	if err := flowMany(r.ctx, r.pot, tab, p.Flow.Steps, p.Flow.Dt, x, a, +1, r.f.workers, 12); err != nil {
-		return err
+		return nil, err
 	}
 	var imgs [][]float64
 	for b := 0; b < nS; b++ {
@@ -210,7 +330,7 @@ func (r *reporter) mnistFigures(tr *train.Trainer, ds *train.MNIST, final *NLLRe
 		imgs = append(imgs, img)
 	}
 	if err := figures.ImageGrid(filepath.Join(dir, "samples.png"), imgs, 28, 28, 6, p.Name+": samples"); err != nil {
-		return err
+		return nil, err
 	}
 	// Gaussianisation: 6 test images through the density flow in 5 chunks.
 	const nG, chunks = 6, 5
@@ -230,14 +350,15 @@ func (r *reporter) mnistFigures(tr *train.Trainer, ds *train.MNIST, final *NLLRe
 	per := max(1, p.Flow.Steps/chunks)
 	for c := 0; c < chunks; c++ {
 		if err := flowMany(r.ctx, r.pot, tab, per, p.Flow.Dt, g, ag, -1, r.f.workers, nG); err != nil {
-			return err
+			return nil, err
 		}
 		snap()
 		times = append(times, float64((c+1)*per)*p.Flow.Dt)
 	}
 	if err := figures.Gaussianisation(filepath.Join(dir, "gaussianisation.png"), rows, 28, 28, times); err != nil {
-		return err
+		return nil, err
 	}
-	fmt.Fprintf(r.out, "figures: %s, %s, %s\n", filepath.Join(dir, "nll.png"), filepath.Join(dir, "samples.png"), filepath.Join(dir, "gaussianisation.png"))
-	return nil
+	figs := []string{filepath.Join(dir, "nll.png"), filepath.Join(dir, "samples.png"), filepath.Join(dir, "gaussianisation.png")}
+	fmt.Fprintf(r.out, "figures: %s\n", strings.Join(figs, ", "))
+	return figs, nil
 }

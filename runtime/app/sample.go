@@ -140,10 +140,12 @@ func writeArray(path string, data []float64, n, d int) error {
 func evalCmd(ctx context.Context, m Model, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
 	ck := fs.String("ckpt", "", "checkpoint `file` (or an output directory holding checkpoint.ckpt)")
-	n := fs.Int("n", 0, "samples (Ising, synthetic data) or data points (MNIST; default all 10,000 test images)")
-	split := fs.String("split", "test", "MNIST split: train, valid or test")
+	n := fs.Int("n", 0, "samples (Ising, synthetic data) or data points (MNIST: default all 10,000 test images; data files: default all points of the split)")
+	split := fs.String("split", "", "MNIST: train, valid or test (default test); a data file: train or valid (default valid when the spec holds points out, else train)")
 	mnistDir := fs.String("mnist-dir", "", "`dir`ectory with the MNIST IDX files")
-	seed := fs.Int64("seed", 1, "random seed")
+	data := fs.String("data", "", "evaluate ln p of the points in this .npy (float32/float64, N×D) or .csv `file`, for any spec")
+	out := fs.String("o", "", "write ln p of every evaluated point to this `file` (.npy or .csv; needs -data or a spec with likelihood(file = …))")
+	seed := fs.Int64("seed", int64(m.Prog.Train.Seed), "random seed (and, for data files and MNIST, of the train/validation split: use the training seed)")
 	workers := fs.Int("workers", defaultWorkers(), "goroutines")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
@@ -158,12 +160,44 @@ func evalCmd(ctx context.Context, m Model, args []string, stdout, stderr io.Writ
 	if err := checkFlowResources(m.Prog, "evaluation", points, chunk, *workers); err != nil {
 		return err
 	}
+	if *out != "" && !strings.HasSuffix(*out, ".npy") && !strings.HasSuffix(*out, ".csv") {
+		return usagef("-o %q: want a .npy or .csv file", *out)
+	}
 	pot := m.New()
+	p := m.Prog
+	if *out != "" && *data == "" && p.Train.Objective.File == "" {
+		return usagef("-o writes ln p of data points: give -data FILE (or use a spec with likelihood(file = …))")
+	}
+	if *data != "" {
+		// Read the points before the checkpoint: a bad file is the
+		// likelier mistake, and this way it is reported first.
+		set, err := loadData(*data, pot.Dim())
+		if err != nil {
+			return err
+		}
+		st, err := loadParams(*ck, pot)
+		if err != nil {
+			return err
+		}
+		var idx []int
+		if *n > 0 && *n < set.N {
+			idx = make([]int, *n)
+			for i := range idx {
+				idx[i] = i
+			}
+		}
+		res, nll, err := pointsNLL(ctx, pot, p, set, idx, "data", *workers)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s: checkpoint at step %d\n", p.Name, st.Step)
+		fmt.Fprintf(stdout, "NLL on %d points of %s: %.4f ± %.4f nats (%.1fs)\n", res.N, *data, res.NLL, res.SE, res.Seconds)
+		return writeLogp(stdout, *out, nll)
+	}
 	st, err := loadParams(*ck, pot)
 	if err != nil {
 		return err
 	}
-	p := m.Prog
 	fmt.Fprintf(stdout, "%s: checkpoint at step %d\n", p.Name, st.Step)
 	obj, err := train.ObjectiveFor(ctx, p, max(1, p.Train.Batch), uint64(*seed), *mnistDir)
 	if err != nil {
@@ -181,28 +215,61 @@ func evalCmd(ctx context.Context, m Model, args []string, stdout, stderr io.Writ
 		}
 		rep.Print(stdout)
 	case *train.Likelihood:
-		var res *NLLResult
-		if ds, ok := o.Data.(*train.MNIST); ok {
+		switch ds := o.Data.(type) {
+		case *train.MNIST:
 			k := *n
 			if k == 0 {
 				k = 10000
 			}
-			res, err = mnistNLL(ctx, pot, p, ds, *split, k, uint64(*seed)+7, *workers)
+			sp := *split
+			if sp == "" {
+				sp = "test"
+			}
+			res, err := mnistNLL(ctx, pot, p, ds, sp, k, uint64(*seed)+7, *workers)
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(stdout, "MNIST %s NLL: %.2f ± %.2f nats (logit space), %.4f bits/dim (%d images, %.0fs)\n", res.Split, res.NLL, res.SE, res.BPD, res.N, res.Seconds)
-		} else {
+		case *train.Points:
+			idx, sp, err := pointsSplit(ds, *split, *n)
+			if err != nil {
+				return err
+			}
+			res, nll, err := pointsNLL(ctx, pot, p, ds.Set, idx, sp, *workers)
+			if err != nil {
+				return err
+			}
+			name := map[string]string{"train": "training", "valid": "validation"}[sp]
+			fmt.Fprintf(stdout, "NLL on %d %s points of %s: %.4f ± %.4f nats (%.1fs)\n", res.N, name, ds.Set.Path, res.NLL, res.SE, res.Seconds)
+			return writeLogp(stdout, *out, nll)
+		default:
 			k := *n
 			if k == 0 {
 				k = 1024
 			}
-			res, err = syntheticNLL(ctx, pot, p, o.Data, k, *workers)
+			res, err := syntheticNLL(ctx, pot, p, o.Data, k, *workers)
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(stdout, "NLL on %d fresh samples: %.4f ± %.4f nats\n", res.N, res.NLL, res.SE)
 		}
 	}
+	return nil
+}
+
+// writeLogp writes ln p = −NLL of each point to path (.npy or .csv), if
+// path is not empty.
+func writeLogp(stdout io.Writer, path string, nll []float64) error {
+	if path == "" {
+		return nil
+	}
+	logp := make([]float64, len(nll))
+	for i, v := range nll {
+		logp[i] = -v
+	}
+	if err := writeArray(path, logp, len(logp), 1); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote ln p of %d points to %s\n", len(logp), path)
 	return nil
 }

@@ -64,7 +64,12 @@ func trainCmd(ctx context.Context, m Model, args []string, stdout, stderr io.Wri
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
 	var f trainFlags
 	f.register(fs, m)
+	var data dataFlags
+	data.register(fs, m)
 	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
+	}
+	if err := data.apply(&m); err != nil {
 		return err
 	}
 	p := m.Prog
@@ -235,6 +240,9 @@ func perEpoch(obj train.Objective, batch int) int {
 	if l, ok := obj.(*train.Likelihood); ok {
 		if m, ok := l.Data.(*train.MNIST); ok {
 			return len(m.Split.Train) / batch
+		}
+		if p, ok := l.Data.(*train.Points); ok {
+			return max(1, len(p.Train)/batch)
 		}
 	}
 	return 1000

@@ -133,3 +133,20 @@ func TestSaveLatestFailureKeepsNewest(t *testing.T) {
 	entries, _ := os.ReadDir(dir)
 	assert.Len(t, entries, 2, "no temp files left: %v", entries)
 }
+
+func TestOpen(t *testing.T) {
+	dir := t.TempDir()
+	_, err := Open(dir)
+	assert.ErrorContains(t, err, dir+": no checkpoint in this directory")
+	_, err = Open(filepath.Join(dir, "missing.ckpt"))
+	assert.ErrorContains(t, err, "missing.ckpt: no such file")
+	st := &State{Model: "m", Hash: "h", Step: 7, Params: []float64{1, 2}}
+	path, err := SaveLatest(dir, st)
+	require.NoError(t, err)
+	for _, p := range []string{dir, path} {
+		got, err := Open(p)
+		require.NoError(t, err, "Open(%s)", p)
+		assert.Equal(t, int64(7), got.Step, "Open(%s).Step", p)
+		assert.Equal(t, []float64{1, 2}, got.Params, "Open(%s).Params", p)
+	}
+}

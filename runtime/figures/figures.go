@@ -19,6 +19,8 @@
 //   - ImageGrid: grid of grayscale images in [0,1] (MNIST samples).
 //   - Gaussianisation: paper Figure 3b (image trajectories from data to
 //     latent, shown through a sigmoid).
+//   - LikelihoodFigure: loss curves of a likelihood run, and for 2-D data
+//     the target's points beside the flow's samples.
 //   - Curve and Bars: generic line plots and grouped bar charts.
 package figures
 

@@ -75,6 +75,9 @@ func (p *Program) Dump() string {
 	if t.Objective.Dataset != "" {
 		fmt.Fprintf(&b, "(%s)", t.Objective.Dataset)
 	}
+	if t.Objective.File != "" {
+		fmt.Fprintf(&b, "(file=%q validation=%s)", t.Objective.File, fmtF(t.Objective.Validation))
+	}
 	if tg := t.Objective.Target; tg.Name != "" {
 		fmt.Fprintf(&b, "(%s %dx%d T=%s)", tg.Name, tg.L1, tg.L2, fmtF(tg.T))
 	}

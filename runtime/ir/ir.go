@@ -31,6 +31,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 )
 
 // Version is the IR format version; it is part of every model hash.
@@ -235,8 +236,15 @@ type Objective struct {
 	// (reverse KL against Target).
 	Kind    string `json:"kind"`
 	Dataset string `json:"dataset,omitempty"`
-	Target  Target `json:"target,omitempty"`
-	Pos     Pos    `json:"pos"`
+	// File is the data file of likelihood(file = "…") (.npy or .csv), as
+	// written in the spec; it is read relative to the spec's directory
+	// (see [Program.DataFile]). It never enters the model hash.
+	File string `json:"file,omitempty"`
+	// Validation is the fraction of the file's points held out, by a
+	// seeded shuffle, for validation.
+	Validation float64 `json:"validation,omitempty"`
+	Target     Target  `json:"target,omitempty"`
+	Pos        Pos     `json:"pos"`
 }
 
 // Target is an unnormalised target density for variational training.
@@ -316,6 +324,17 @@ type Program struct {
 
 // Dim returns the input dimension D.
 func (p *Program) Dim() int { return p.Nodes[0].Shape.Size() }
+
+// DataFile returns the path of the objective's data file: File itself when
+// it is absolute, else File relative to the directory of the spec (File of
+// the program). It returns "" when the objective reads no file.
+func (p *Program) DataFile() string {
+	f := p.Train.Objective.File
+	if f == "" || filepath.IsAbs(f) {
+		return f
+	}
+	return filepath.Join(filepath.Dir(p.File), f)
+}
 
 // InputShape returns the input's shape.
 func (p *Program) InputShape() Shape { return p.Nodes[0].Shape }

@@ -1,6 +1,7 @@
 // Package npy writes arrays in NumPy's .npy format (version 1.0), so that
 // samples, spin configurations and other outputs of a run open with
-// numpy.load.
+// numpy.load; it writes .npz archives of them ([NPZ], as numpy.savez) and
+// reads float32 and float64 arrays back ([ReadFloats], bounded).
 //
 // # Format
 //
@@ -25,5 +26,7 @@
 //
 // [WriteFile] and [WriteFileInt8] replace their file atomically (temporary
 // file, sync, rename, directory sync), so a reader never sees half an array.
-// [Read] reads back float64 files, which is what the tests need.
+// [Read] reads back float64 files, which is what the tests need;
+// [ReadFloats] reads the float32 or float64 files users give as data, and
+// refuses a shape over a caller's element limit before reading any data.
 package npy

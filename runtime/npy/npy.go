@@ -177,68 +177,122 @@ func header(descr string, n int, shape []int) ([]byte, error) {
 // data and Fortran order are reported as errors. The data are read in
 // chunks, so a header claiming an absurd shape fails at end of input rather
 // than allocating for it. Read is meant for tests and tools; it consumes
-// exactly one array from r.
+// exactly one array from r. [ReadFloats] also accepts float32 and
+// big-endian data and bounds the element count.
 func Read(r io.Reader) (data []float64, shape []int, err error) {
-	var pre [len(magic) + 2]byte
-	if _, err := io.ReadFull(r, pre[:]); err != nil {
-		return nil, nil, fmt.Errorf("npy: reading preamble: %w", err)
-	}
-	if string(pre[:len(magic)]) != magic {
-		return nil, nil, fmt.Errorf("npy: not a .npy file (starts with %q)", pre[:len(magic)])
-	}
-	var hlen int
-	switch major := pre[len(magic)]; major {
-	case 1:
-		var b [2]byte
-		if _, err := io.ReadFull(r, b[:]); err != nil {
-			return nil, nil, fmt.Errorf("npy: reading header length: %w", err)
-		}
-		hlen = int(binary.LittleEndian.Uint16(b[:]))
-	case 2:
-		var b [4]byte
-		if _, err := io.ReadFull(r, b[:]); err != nil {
-			return nil, nil, fmt.Errorf("npy: reading header length: %w", err)
-		}
-		hlen = int(binary.LittleEndian.Uint32(b[:]))
-		if hlen > 1<<20 {
-			return nil, nil, fmt.Errorf("npy: header length %d is implausible", hlen)
-		}
-	default:
-		return nil, nil, fmt.Errorf("npy: unsupported version %d.%d (want 1.0 or 2.0)", major, pre[len(magic)+1])
-	}
-	h := make([]byte, hlen)
-	if _, err := io.ReadFull(r, h); err != nil {
-		return nil, nil, fmt.Errorf("npy: reading %d-byte header: %w", hlen, err)
-	}
-	descr, fortran, shape, err := parseHeader(string(h))
+	descr, shape, n, err := readHeader(r, math.MaxInt/8)
 	if err != nil {
 		return nil, nil, err
 	}
 	if descr != "<f8" {
 		return nil, nil, fmt.Errorf("npy: element type %q not supported (want '<f8')", descr)
 	}
-	if fortran {
-		return nil, nil, errors.New("npy: fortran_order arrays not supported")
+	data, err = readElems(r, n, 8, binary.LittleEndian)
+	return data, shape, err
+}
+
+// ReadFloats reads a float32 or float64 array ('<f4', '<f8', '>f4', '>f8';
+// also '=' and native-order forms numpy writes on little-endian machines)
+// in C order, converting float32 elements exactly to float64. It refuses,
+// before reading any element, a header whose shape has more than maxElems
+// elements; it allocates as the data arrive, so a short file fails without
+// allocating for its claimed shape.
+func ReadFloats(r io.Reader, maxElems int) (data []float64, shape []int, err error) {
+	descr, shape, n, err := readHeader(r, maxElems)
+	if err != nil {
+		return nil, nil, err
 	}
-	n := 1
+	var size int
+	var order binary.ByteOrder = binary.LittleEndian
+	switch descr {
+	case "<f8", "=f8", "f8":
+		size = 8
+	case ">f8":
+		size, order = 8, binary.BigEndian
+	case "<f4", "=f4", "f4":
+		size = 4
+	case ">f4":
+		size, order = 4, binary.BigEndian
+	default:
+		return nil, nil, fmt.Errorf("npy: element type %q not supported (want float64 '<f8' or float32 '<f4'; convert with a.astype(np.float64))", descr)
+	}
+	data, err = readElems(r, n, size, order)
+	return data, shape, err
+}
+
+// readHeader reads the preamble and header of a C-order array with at most
+// maxElems elements and returns its descr, shape and element count.
+func readHeader(r io.Reader, maxElems int) (descr string, shape []int, n int, err error) {
+	var pre [len(magic) + 2]byte
+	if _, err := io.ReadFull(r, pre[:]); err != nil {
+		return "", nil, 0, fmt.Errorf("npy: reading preamble: %w", err)
+	}
+	if string(pre[:len(magic)]) != magic {
+		return "", nil, 0, fmt.Errorf("npy: not a .npy file (starts with %q)", pre[:len(magic)])
+	}
+	var hlen int
+	switch major := pre[len(magic)]; major {
+	case 1:
+		var b [2]byte
+		if _, err := io.ReadFull(r, b[:]); err != nil {
+			return "", nil, 0, fmt.Errorf("npy: reading header length: %w", err)
+		}
+		hlen = int(binary.LittleEndian.Uint16(b[:]))
+	case 2:
+		var b [4]byte
+		if _, err := io.ReadFull(r, b[:]); err != nil {
+			return "", nil, 0, fmt.Errorf("npy: reading header length: %w", err)
+		}
+		hlen = int(binary.LittleEndian.Uint32(b[:]))
+		if hlen > 1<<20 {
+			return "", nil, 0, fmt.Errorf("npy: header length %d is implausible", hlen)
+		}
+	default:
+		return "", nil, 0, fmt.Errorf("npy: unsupported version %d.%d (want 1.0 or 2.0)", major, pre[len(magic)+1])
+	}
+	h := make([]byte, hlen)
+	if _, err := io.ReadFull(r, h); err != nil {
+		return "", nil, 0, fmt.Errorf("npy: reading %d-byte header: %w", hlen, err)
+	}
+	descr, fortran, shape, err := parseHeader(string(h))
+	if err != nil {
+		return "", nil, 0, err
+	}
+	if fortran {
+		return "", nil, 0, errors.New("npy: fortran_order arrays not supported (save a C-order copy: np.save(f, np.ascontiguousarray(a)))")
+	}
+	n = 1
 	for _, d := range shape {
-		if d != 0 && n > math.MaxInt/8/d {
-			return nil, nil, fmt.Errorf("npy: shape %s has too many elements", shapeString(shape))
+		if d != 0 && n > maxElems/d {
+			return "", nil, 0, fmt.Errorf("npy: shape %s has too many elements (at most %d)", shapeString(shape), maxElems)
 		}
 		n *= d
 	}
-	data = make([]float64, 0, min(n, chunkElems))
-	buf := make([]byte, 8*min(n, chunkElems))
+	if n > maxElems {
+		return "", nil, 0, fmt.Errorf("npy: shape %s has too many elements (at most %d)", shapeString(shape), maxElems)
+	}
+	return descr, shape, n, nil
+}
+
+// readElems reads n float elements of size bytes (4 or 8) in the given
+// byte order, in chunks.
+func readElems(r io.Reader, n, size int, order binary.ByteOrder) ([]float64, error) {
+	data := make([]float64, 0, min(n, chunkElems))
+	buf := make([]byte, size*min(n, chunkElems))
 	for len(data) < n {
 		k := min(n-len(data), chunkElems)
-		if _, err := io.ReadFull(r, buf[:8*k]); err != nil {
-			return nil, nil, fmt.Errorf("npy: reading element %d of %d: %w", len(data), n, err)
+		if _, err := io.ReadFull(r, buf[:size*k]); err != nil {
+			return nil, fmt.Errorf("npy: reading element %d of %d: %w", len(data), n, err)
 		}
 		for i := range k {
-			data = append(data, math.Float64frombits(binary.LittleEndian.Uint64(buf[8*i:])))
+			if size == 8 {
+				data = append(data, math.Float64frombits(order.Uint64(buf[8*i:])))
+			} else {
+				data = append(data, float64(math.Float32frombits(order.Uint32(buf[4*i:]))))
+			}
 		}
 	}
-	return data, shape, nil
+	return data, nil
 }
 
 // parseHeader parses the dict literal numpy writes. It accepts the keys in

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/mafc-dev/mafc/runtime/data/mnist"
+	"github.com/mafc-dev/mafc/runtime/data/points"
 	"github.com/mafc-dev/mafc/runtime/ir"
 	"github.com/mafc-dev/mafc/runtime/ising"
 	"github.com/mafc-dev/mafc/runtime/ode"
@@ -254,6 +255,8 @@ func (m *MNIST) MarshalBinary() ([]byte, error) { return m.it.MarshalBinary() }
 func (m *MNIST) UnmarshalBinary(b []byte) error { return m.it.UnmarshalBinary(b) }
 
 // ObjectiveFor builds the objective a spec asks for. mnistDir may be empty.
+// A data file (likelihood(file = …)) is read from [ir.Program.DataFile]
+// and split with seed.
 func ObjectiveFor(ctx context.Context, p *ir.Program, batch int, seed uint64, mnistDir string) (Objective, error) {
 	o := p.Train.Objective
 	switch o.Kind {
@@ -263,6 +266,17 @@ func ObjectiveFor(ctx context.Context, p *ir.Program, batch int, seed uint64, mn
 	case "likelihood":
 		var d Dataset
 		switch o.Dataset {
+		case "":
+			if o.File == "" {
+				return nil, fmt.Errorf("train: likelihood has no dataset and no data file")
+			}
+			set, err := points.Load(p.DataFile(), p.Dim(), points.DefaultLimits)
+			if err != nil {
+				return nil, err
+			}
+			if d, err = NewPoints(set, o.Validation, seed); err != nil {
+				return nil, err
+			}
 		case "gaussian":
 			d = NewGaussian(p.Dim(), seed)
 		case "moons":

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/mafc-dev/mafc/dsl"
+	"github.com/mafc-dev/mafc/runtime/app"
+	"github.com/mafc-dev/mafc/runtime/ir"
+)
+
+// exportCmd writes a trained model as a .npz archive for Python (and any
+// other numpy reader): θ by parameter name, the spec, the IR and the flow
+// settings (see app.Export).
+func exportCmd(args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("export", "[SPEC.maf] -ckpt DIR|FILE [-o model.npz]", stderr)
+	ck := fs.String("ckpt", "", "checkpoint `file` (or an output directory of mafc train)")
+	out := fs.String("o", "model.npz", "output `file` (.npz)")
+	spec, rest, hasSpec := splitSpec(args)
+	if st := parse(fs, rest); st >= 0 {
+		return st
+	}
+	switch {
+	case fs.NArg() > 0:
+		fmt.Fprintf(stderr, "mafc export: unexpected arguments %q (the spec is a .maf file)\n", fs.Args())
+		return 2
+	case *ck == "":
+		fmt.Fprintln(stderr, "mafc export: -ckpt is required (a checkpoint written by mafc train)")
+		return 2
+	case !strings.HasSuffix(*out, ".npz"):
+		fmt.Fprintf(stderr, "mafc export: -o %q: want a .npz file\n", *out)
+		return 2
+	}
+	var p *ir.Program
+	var src []byte
+	if hasSpec {
+		var ok bool
+		if src, ok = readSpec(spec, stderr); !ok {
+			return 1
+		}
+		if p, ok = compileSource(spec, src, nil, stderr); !ok {
+			return 1
+		}
+	} else {
+		var err error
+		if p, err = dsl.Compile(defaultSpecName, defaultSpec); err != nil {
+			printErrs(stderr, err)
+			return 1
+		}
+		src = defaultSpec
+		fmt.Fprintf(stdout, "mafc: no spec given: exporting the built-in default %s\n", defaultSpecName)
+	}
+	set, err := app.Export(p, src, *ck, *out)
+	if err != nil {
+		fmt.Fprintf(stderr, "mafc export: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "wrote %s: %s at step %d, %d parameters in %d tensors, the spec, its IR and the flow settings (%s, %d steps of %g)\n",
+		*out, set.Model, set.Step, set.Parameters, len(p.Params), set.Integrator, set.Steps, set.Dt)
+	return 0
+}
