@@ -10,22 +10,25 @@ import (
 // directory at the end of a run: every number the command prints, under
 // snake_case names. The README's "report.json" section lists them.
 type Report struct {
-	Model       string  `json:"model"`
-	Hash        string  `json:"hash"`      // the kernel hash (hex SHA-256)
-	Objective   string  `json:"objective"` // "variational", "likelihood"
-	Data        string  `json:"data,omitempty"`
-	Parameters  int     `json:"parameters"`
-	Integrator  string  `json:"integrator"`
-	FlowSteps   int     `json:"flow_steps"`
-	Dt          float64 `json:"dt"`
-	HiddenSpace bool    `json:"hidden_space"` // integrated in the hidden layer's pre-activations
-	Batch       int     `json:"batch"`
-	Steps       int64   `json:"steps"` // optimiser steps done
-	Workers     int     `json:"workers"`
-	Shards      int     `json:"shards"`
-	Laplacian   string  `json:"laplacian"`
-	BLAS        string  `json:"blas"`
-	Epoch       float64 `json:"epoch,omitempty"`
+	Model     string `json:"model"`
+	Hash      string `json:"hash"`      // the kernel hash (hex SHA-256)
+	Objective string `json:"objective"` // "variational", "likelihood"
+	Data      string `json:"data,omitempty"`
+	// Overrides are the settings changed on the command line (-set
+	// PATH=VALUE), as given.
+	Overrides   []string `json:"overrides,omitempty"`
+	Parameters  int      `json:"parameters"`
+	Integrator  string   `json:"integrator"`
+	FlowSteps   int      `json:"flow_steps"`
+	Dt          float64  `json:"dt"`
+	HiddenSpace bool     `json:"hidden_space"` // integrated in the hidden layer's pre-activations
+	Batch       int      `json:"batch"`
+	Steps       int64    `json:"steps"` // optimiser steps done
+	Workers     int      `json:"workers"`
+	Shards      int      `json:"shards"`
+	Laplacian   string   `json:"laplacian"`
+	BLAS        string   `json:"blas"`
+	Epoch       float64  `json:"epoch,omitempty"`
 	// LastLoss and LastLossSE are the last step's batch loss (in the unit
 	// of the objective) and its standard error.
 	LastLoss   float64 `json:"last_loss"`
@@ -58,7 +61,7 @@ type paperPoint struct {
 func (r *reporter) newReport(tr *train.Trainer) *Report {
 	p := r.m.Prog
 	rep := &Report{
-		Model: p.Name, Hash: p.Hash(), Objective: p.Train.Objective.Kind, Data: p.Train.Objective.Dataset,
+		Model: p.Name, Hash: p.Hash(), Objective: p.Train.Objective.Kind, Data: p.Train.Objective.Dataset, Overrides: p.Overrides,
 		Parameters: r.pot.NumParams(), Integrator: p.Flow.Integrator, FlowSteps: p.Flow.Steps, Dt: p.Flow.Dt,
 		HiddenSpace: tr.Hidden(), Batch: tr.Cfg.Batch, Steps: tr.StepsDone(), Workers: min(r.f.workers, r.f.shards),
 		Shards: r.f.shards, Laplacian: r.f.laplacian, BLAS: blasName(), Epoch: r.obj.Epoch(), Evals: r.s.Evals,

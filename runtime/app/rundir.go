@@ -84,8 +84,9 @@ func settingsOf(f *trainFlags, p *ir.Program, shards, steps int) runSettings {
 		"-input-space": strconv.FormatBool(f.inputSpace),
 		"optimizer (spec)": fmt.Sprintf("%s beta1=%s beta2=%s eps=%s weight_decay=%s momentum=%s schedule=%q warmup=%d",
 			o.Name, g(o.Beta1), g(o.Beta2), g(o.Eps), g(o.WeightDecay), g(o.Momentum), o.Schedule, o.Warmup),
-		"flow (spec)":      fmt.Sprintf("%s steps=%d dt=%s", p.Flow.Integrator, p.Flow.Steps, g(p.Flow.Dt)),
-		"objective (spec)": fmt.Sprintf("%s dataset=%q target=%q %dx%d T=%s", t.Objective.Kind, t.Objective.Dataset, t.Objective.Target.Name, t.Objective.Target.L1, t.Objective.Target.L2, g(t.Objective.Target.T)),
+		"flow (spec)": fmt.Sprintf("%s steps=%d dt=%s", p.Flow.Integrator, p.Flow.Steps, g(p.Flow.Dt)),
+		"objective (spec)": fmt.Sprintf("%s dataset=%q file=%q validation=%s target=%q %dx%d T=%s", t.Objective.Kind, t.Objective.Dataset,
+			t.Objective.File, g(t.Objective.Validation), t.Objective.Target.Name, t.Objective.Target.L1, t.Objective.Target.L2, g(t.Objective.Target.T)),
 	}
 	if f.laplacian == "hutchinson" {
 		s["probes (spec)"] = strconv.Itoa(t.Probes)
@@ -94,6 +95,19 @@ func settingsOf(f *trainFlags, p *ir.Program, shards, steps int) runSettings {
 		s["-steps"] = strconv.Itoa(steps) // the decay's length
 	}
 	return s
+}
+
+// overridesBlob is the checkpoint blob recording the settings changed on
+// the command line (mafc's -set), as a JSON array of PATH=VALUE strings.
+// Their values are compared on resume through the settings they change.
+const overridesBlob = "overrides"
+
+func overridesOf(p *ir.Program) []byte {
+	b, err := json.Marshal(p.Overrides)
+	if err != nil {
+		panic("app: " + err.Error())
+	}
+	return b
 }
 
 // blob returns s as a checkpoint blob.

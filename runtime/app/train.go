@@ -197,6 +197,9 @@ func trainCmd(ctx context.Context, m Model, args []string, stdout, stderr io.Wri
 			return err
 		}
 		st.Blobs[runBlob] = run.blob()
+		if len(p.Overrides) > 0 {
+			st.Blobs[overridesBlob] = overridesOf(p)
+		}
 		_, err = ckpt.SaveLatest(f.out, st)
 		return err
 	}
