@@ -159,40 +159,44 @@ func TestTrainRemovesStaleTemps(t *testing.T) {
 // parameters caused it; the message names the checkpoint to resume from
 // (which exists) or says there is none; resuming from it works.
 func TestTrainNonFinite(t *testing.T) {
-	// A huge learning rate: step 1's update ruins θ, step 2's loss is NaN.
-	// The only checkpoint (step 1) would fail again on resume.
+	// Plain SGD at the largest legal rate with a long flow: θ grows until
+	// step 5's gradient overflows. The only checkpoint (step 4) would fail
+	// again on resume.
+	blowUp := []string{"-set", "train.optimizer=sgd(lr = 10)", "-set", "flow.dt=1"}
 	dir := t.TempDir()
-	_, stderr := train(t, 1, ising8Args(dir, "4", "-lr", "1e300")...)
-	require.Contains(t, stderr, "step 2: the loss is not finite")
-	require.Contains(t, stderr, "the parameters of step 1 caused it, so their checkpoint was moved to "+filepath.Join(dir, "checkpoint.nonfinite.ckpt"))
+	_, stderr := train(t, 1, append(ising8Args(dir, "12", "-checkpoint-every", "4"), blowUp...)...)
+	require.Contains(t, stderr, "step 5: the gradient's norm is not finite")
+	require.Contains(t, stderr, "the parameters of step 4 caused it, so their checkpoint was moved to "+filepath.Join(dir, "checkpoint.nonfinite.ckpt"))
 	require.Contains(t, stderr, "no checkpoint to resume from")
 	_, ok, err := ckpt.LoadLatest(dir)
 	require.NoError(t, err)
-	require.False(t, ok, "a checkpoint is left that resumes into the same NaN")
+	require.False(t, ok, "a checkpoint is left that resumes into the same overflow")
 	require.FileExists(t, filepath.Join(dir, "checkpoint.nonfinite.ckpt"))
-	train(t, 0, ising8Args(dir, "4")...) // starts afresh with the spec's rate
+	train(t, 0, ising8Args(dir, "4")...) // starts afresh with the spec's settings
 
 	// The same from the middle of a run: the checkpoint of step 2 remains,
 	// and resuming from it ends where an uninterrupted run ends.
+	// (The same optimiser throughout, so its state carries over.)
+	calm := []string{"-set", "train.optimizer=sgd(lr = 0.01)"}
 	ref := t.TempDir()
-	train(t, 0, ising8Args(ref, "4")...)
+	train(t, 0, append(ising8Args(ref, "4"), calm...)...)
 	dir = t.TempDir()
-	train(t, 0, ising8Args(dir, "2")...)
-	_, stderr = train(t, 1, ising8Args(dir, "4", "-lr", "1e300", "-override")...)
-	require.Contains(t, stderr, "step 4: the loss is not finite")
-	prev := filepath.Join(dir, ckpt.PrevFileName)
-	require.Contains(t, stderr, "the last good checkpoint is "+prev+" (step 2)")
+	train(t, 0, append(ising8Args(dir, "2"), calm...)...)
+	_, stderr = train(t, 1, append(ising8Args(dir, "12", "-checkpoint-every", "100", "-override"), blowUp...)...)
+	require.Contains(t, stderr, "is not finite")
+	cur := filepath.Join(dir, ckpt.FileName)
+	require.Contains(t, stderr, "the last good checkpoint is "+cur+" (step 2)")
 	found, ok, err := ckpt.LoadLatest(dir)
 	require.NoError(t, err)
 	require.True(t, ok)
-	require.Equal(t, prev, found.Path, "the checkpoint named in the message")
+	require.Equal(t, cur, found.Path, "the checkpoint named in the message")
 	require.EqualValues(t, 2, found.State.Step)
 	for _, v := range found.State.Params {
 		require.False(t, math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) > 1e6, "θ of the remaining checkpoint = %v", v)
 	}
 	// Its recorded settings are the original ones: no -override needed.
-	train(t, 0, ising8Args(dir, "4")...)
-	require.Equal(t, params(t, ref), params(t, dir), "resumed after the NaN, the run differs from an uninterrupted one")
+	train(t, 0, append(ising8Args(dir, "4"), calm...)...)
+	require.Equal(t, params(t, ref), params(t, dir), "resumed after the overflow, the run differs from an uninterrupted one")
 	require.Equal(t, deterministic(t, filepath.Join(ref, "metrics.csv")), deterministic(t, filepath.Join(dir, "metrics.csv")), "metrics")
 }
 

@@ -257,6 +257,15 @@ func (t *Trainer) Step() (Record, error) {
 		}
 		gn += v * v
 	}
+	// Every number the step records must be finite too (the history is
+	// written to checkpoints as JSON): a finite loss can have a standard
+	// error, and finite gradients a norm, that overflow.
+	if math.IsInf(se, 0) || math.IsNaN(se) {
+		return Record{}, &NonFiniteError{Step: next, Quantity: "the loss's standard error"}
+	}
+	if math.IsInf(gn, 0) {
+		return Record{}, &NonFiniteError{Step: next, Quantity: "the gradient's norm"}
+	}
 	lr := t.Opt.LR(t.Opt.Steps() + 1)
 	t.Opt.Step(t.Pot.Params(), t.grad)
 	for i, v := range t.Pot.Params() {
