@@ -141,15 +141,9 @@ func newGen(p *ir.Program, opt Options) (*gen, error) {
 	for _, s := range p.Averaged() {
 		g.group *= len(ir.Elements(s.Group, p.InputShape()))
 	}
-	seen := map[string]int{}
-	for _, n := range p.Nodes {
-		name := goName(n.Name)
-		if _, dup := seen[name]; dup {
-			name = fmt.Sprintf("%s%d", name, n.ID)
-		}
-		seen[name] = n.ID
-		g.names = append(g.names, name)
-	}
+	// Verify has rejected clashing names: every identifier derived from
+	// these stems (ir.GoIdents) is distinct.
+	g.names, _ = ir.GoNames(p.Nodes)
 	g.plans = map[plan.Mode]*plan.Plan{}
 	for _, m := range []plan.Mode{plan.Values, plan.Laplacian, plan.Reverse, plan.Hutch, plan.HutchRev} {
 		g.plans[m] = plan.BuildWith(p, m, g.P, opt.Dense && (m == plan.Laplacian || m == plan.Reverse))
