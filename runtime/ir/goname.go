@@ -204,9 +204,10 @@ var goReserved = func() map[string]bool {
 	for _, s := range []string{
 		// packages
 		"runtime", "ir", "kern", "gemm", "blas", "blas64", "blas32", "math", "sync",
-		// Model and Workspace fields
+		// the fields of Model and Workspace, and Workspace's method (a
+		// Workspace field is named after each stem)
 		"theta", "p", "c", "cv", "deferGrad", "lite", "saveOut", "saveIn", "b0",
-		"cols", "rd", "panel", "wtmp", "g32",
+		"cols", "rd", "panel", "wtmp", "g32", "MaxBatch",
 		// locals and helpers
 		"m", "w", "ws", "nb", "b", "B", "j", "rows", "mat",
 	} {

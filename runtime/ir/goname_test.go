@@ -14,6 +14,7 @@ func TestGoName(t *testing.T) {
 		"len":        "len_",
 		"m":          "m_",
 		"c":          "c_",
+		"MaxBatch":   "MaxBatch_",
 		"":           "v",
 		"1x":         "v1x",
 		"a\n}; x(":   "aX",
