@@ -135,8 +135,8 @@ func (c *checker) run() {
 		if !c.nameFits(model.Pos, "model", model.Name) {
 			// The model name names the Go package, its files and the
 			// cache's directories.
-		} else if !isGoIdent(model.Name) {
-			c.errs.Add(model.Pos, "model name %q must be a lower-case Go package name (letters, digits, no underscores)", model.Name)
+		} else if err := ir.CheckPackageName(model.Name); err != nil {
+			c.errs.Add(model.Pos, "model name %q must be a lower-case Go package name (letters, digits, no underscores), not a Go keyword or predeclared name, main, or a package the generated code imports", model.Name)
 		}
 	}
 	// Settings first: init and train settings (precision, batch) are needed
@@ -179,32 +179,6 @@ func (c *checker) inputType() string {
 		return fmt.Sprintf("lattice(%d, %d)", in.L1, in.L2)
 	}
 	return fmt.Sprintf("vector(%d)", in.N)
-}
-
-// isGoIdent reports whether s is usable as a Go package name.
-func isGoIdent(s string) bool {
-	if s == "" || goReserved[s] {
-		return false
-	}
-	for i, r := range s {
-		switch {
-		case r >= 'a' && r <= 'z':
-		case r >= '0' && r <= '9' && i > 0:
-		default:
-			return false
-		}
-	}
-	return true
-}
-
-// goReserved lists Go keywords and predeclared names that cannot name a
-// generated package.
-var goReserved = map[string]bool{
-	"break": true, "case": true, "chan": true, "const": true, "continue": true, "default": true,
-	"defer": true, "else": true, "fallthrough": true, "for": true, "func": true, "go": true, "goto": true,
-	"if": true, "import": true, "interface": true, "map": true, "package": true, "range": true,
-	"return": true, "select": true, "struct": true, "switch": true, "type": true, "var": true,
-	"main": true, "runtime": true, "math": true, "testing": true,
 }
 
 // ---- input ----
@@ -374,6 +348,7 @@ func (c *checker) potentialBlock(b *Block) {
 	}
 	c.p.Output = last.node
 	c.assignParams()
+	c.checkGoNames()
 }
 
 // nameFits reports whether a name is within limits.MaxNameBytes, and

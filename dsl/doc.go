@@ -67,13 +67,32 @@
 //	/// Hidden layer: h = softplus(W₁x + b₁).
 //	h = softplus(dense(x, 1024))
 //
+// A doc comment is plain text: anything printable, Unicode included. In
+// the generated Go it always stays inside // line comments: text that
+// looks like a directive (//go:generate …, //line …), a build constraint
+// (+build …, go:build …) or a block comment (/* … */) is printed as
+// comment text that no Go tool acts on, and cannot end the comment or add
+// code. Specs are untrusted input, so characters that can make text
+// display differently from what it is are errors anywhere in a spec,
+// comments and doc comments included, reported at their line and column:
+// control characters other than tab and the line end (LF or CRLF; a lone
+// CR is refused), bidirectional overrides, embeddings, isolates and marks
+// (U+202A–U+202E, U+2066–U+2069, U+200E, U+200F, U+061C), zero-width and
+// other invisible format characters (Unicode category Cf, such as U+200B,
+// U+FEFF and the soft hyphen U+00AD), and the separators U+2028 and
+// U+2029.
+//
 // Names are ASCII letters, digits and underscores, not starting with a
 // digit: x, h1, phi, checkpoint_every, at most 64 bytes long (the model's
 // names files and directories; every name is repeated in the generated code
 // for each operation of its statement). They are case-sensitive. Only
 // model and input are reserved, and only at the start of a top-level
 // declaration; the operation names (dense, conv, softplus, …) cannot name a
-// value in a potential block.
+// value in a potential block. Each name also names Go identifiers in the
+// generated package (h_dense and the dense layer in h both give hDense,
+// h and H both sizeH), so the names of a potential must differ in more
+// than case, underscores and the parts the compiler appends: a clash is an
+// error that names both places.
 //
 // Numbers are decimal: 784, 0.1, .5, 1e-3, 2.5E+2. There is no sign in a
 // literal; a leading minus is the unary minus operator, and may be written
@@ -112,8 +131,10 @@
 //
 // model NAME names the model, and so the generated Go package: NAME must be
 // a lower-case Go package name (lower-case letters and digits, starting
-// with a letter, no underscores), and not a Go keyword or one of main,
-// runtime, math and testing.
+// with a letter, no underscores), and not a Go keyword, a predeclared name
+// (len, string, …), main, or a package the generated code imports
+// (runtime, math, testing, ir, kern, gemm, blas, blas64, blas32, sync,
+// potentialtest).
 //
 // input NAME: TYPE declares the input x ∈ Rᴰ and its geometry:
 //

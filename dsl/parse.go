@@ -53,8 +53,8 @@ func Parse(filename string, src []byte) (*File, error) {
 		errs.Add(pos(firstInvalidUTF8(src)), "invalid UTF-8 encoding: a .maf spec must be UTF-8 text")
 		return nil, errs.Err()
 	}
-	if i := bytes.IndexFunc(src, func(r rune) bool { return r < ' ' && r != '\n' && r != '\t' && r != '\r' }); i >= 0 {
-		errs.Add(pos(i), "control character %q in file: a .maf spec is plain text", src[i])
+	if i, msg, bad := badChar(src); bad {
+		errs.Add(pos(i), "%s", msg)
 		return nil, errs.Err()
 	}
 
@@ -89,7 +89,8 @@ func Parse(filename string, src []byte) (*File, error) {
 			if len(doc) > 0 && t.Pos.Line != docEnd+1 {
 				doc = nil
 			}
-			doc = append(doc, strings.TrimPrefix(strings.TrimPrefix(t.Value, "///"), " "))
+			// Without the CR of a CRLF line end.
+			doc = append(doc, strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(t.Value, "///"), " "), "\r"))
 			docEnd = t.Pos.Line
 		case typeOf(tokWhitespace), typeOf(tokComment), typeOf(tokBlockComment):
 		default:

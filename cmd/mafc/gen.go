@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -27,6 +26,12 @@ func genCmd(args []string, stdout, stderr io.Writer) int {
 	if fs.NArg() != 1 {
 		fs.Usage()
 		return 2
+	}
+	if *pkg != "" {
+		if err := ir.CheckPackageName(*pkg); err != nil {
+			fmt.Fprintf(stderr, "mafc gen: -pkg: %v\n", err)
+			return 2
+		}
 	}
 	path := fs.Arg(0)
 	p, ok := compileFile(path, stderr)
@@ -54,10 +59,7 @@ func genCmd(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		var fe *emit.FormatError
 		if errors.As(err, &fe) {
-			broken := filepath.Join(dir, p.Name+".maf.go.broken")
-			if werr := os.WriteFile(broken, fe.Src, 0o644); werr == nil {
-				fmt.Fprintf(stderr, "mafc: the unformatted output is in %s\n", broken)
-			}
+			saveBroken(dir, p.Name, fe.Src, stderr)
 		}
 		fmt.Fprintf(stderr, "mafc: %s: %v\n", path, err)
 		return 1

@@ -23,7 +23,7 @@ func (g *gen) bwdGrad() {
 	body = append(body, jen.For(raw("b := 0; b < nb; b++")).Block(raw("w.%sB[b] = 1", out)))
 	for i := len(pl.Nodes) - 1; i >= 1; i-- {
 		n := pl.Nodes[i]
-		body = append(body, jen.Comment(g.pos(n.Node)+"  "+g.formula(n.Node)+"  (backpropagation)"))
+		body = append(body, jen.Comment(LineComment(g.pos(n.Node)+"  "+g.formula(n.Node)+"  (backpropagation)")))
 		body = append(body, g.transpose(pl, n, []int{segV})...)
 	}
 	g.f.Comment("bwdGrad backpropagates ∂φ/∂(every node) for the values of one chunk; ∇φ ends")
@@ -142,11 +142,11 @@ func (g *gen) bwdReverse(pl *plan.Plan) {
 		))
 	for i := len(pl.Nodes) - 1; i >= 1; i-- {
 		n := pl.Nodes[i]
-		body = append(body, jen.Comment(fmt.Sprintf("%s  %s  (reverse)", g.pos(n.Node), g.formula(n.Node))))
+		body = append(body, jen.Comment(LineComment(fmt.Sprintf("%s  %s  (reverse)", g.pos(n.Node), g.formula(n.Node)))))
 		body = append(body, g.revNode(pl, n)...)
 	}
 	name := "bwd" + fwdNames[pl.Mode]
-	g.f.Comment(fmt.Sprintf("%s is the reverse sweep of fwd%s: it seeds the output's cotangent", name, fwdNames[pl.Mode]))
+	g.f.Comment(LineComment(fmt.Sprintf("%s is the reverse sweep of fwd%s: it seeds the output's cotangent", name, fwdNames[pl.Mode])))
 	g.f.Comment("rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian")
 	g.f.Comment("cotangents back to the input, adding parameter gradients to grad.")
 	g.f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(name).Params(jen.Id("w").Op("*").Id("Workspace"), jen.Id("nb").Int(),
@@ -177,7 +177,7 @@ func (g *gen) tieReduce() []jen.Code {
 			continue
 		}
 		n := g.p.Nodes[pr.Node]
-		out = append(out, jen.Comment(fmt.Sprintf("%s: sum the full kernels' gradient over each orbit of tied offsets", pr.Name)),
+		out = append(out, jen.Comment(LineComment(fmt.Sprintf("%s: sum the full kernels' gradient over each orbit of tied offsets", pr.Name))),
 			kcall("TieReduce", fmt.Sprintf("grad[%d:%d]", pr.Offset, pr.Offset+pr.Size), g.gradName(k), g.names[n.ID]+"Orbit", fmt.Sprint(pr.Shape[0]*pr.Shape[1]), fmt.Sprint(pr.Shape[2])))
 	}
 	return out

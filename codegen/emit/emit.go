@@ -133,6 +133,9 @@ func newGen(p *ir.Program, opt Options) (*gen, error) {
 	if g.pkg == "" {
 		g.pkg = p.Name
 	}
+	if err := ir.CheckPackageName(g.pkg); err != nil {
+		return nil, fmt.Errorf("emit: %w", err)
+	}
 	g.P = opt.Probes
 	if g.P == 0 {
 		g.P = max(p.Train.Probes, 1)
@@ -141,15 +144,9 @@ func newGen(p *ir.Program, opt Options) (*gen, error) {
 	for _, s := range p.Averaged() {
 		g.group *= len(ir.Elements(s.Group, p.InputShape()))
 	}
-	seen := map[string]int{}
-	for _, n := range p.Nodes {
-		name := goName(n.Name)
-		if _, dup := seen[name]; dup {
-			name = fmt.Sprintf("%s%d", name, n.ID)
-		}
-		seen[name] = n.ID
-		g.names = append(g.names, name)
-	}
+	// Verify has rejected clashing names: every identifier derived from
+	// these stems (ir.GoIdents) is distinct.
+	g.names, _ = ir.GoNames(p.Nodes)
 	g.plans = map[plan.Mode]*plan.Plan{}
 	for _, m := range []plan.Mode{plan.Values, plan.Laplacian, plan.Reverse, plan.Hutch, plan.HutchRev} {
 		g.plans[m] = plan.BuildWith(p, m, g.P, opt.Dense && (m == plan.Laplacian || m == plan.Reverse))
@@ -418,11 +415,11 @@ func (g *gen) paramDecls() []jen.Code {
 		}
 		if g.tied(k) {
 			out = append(out, raw("%s := m.%sFull", g.param(k), g.names[pr.Node]).
-				Comment(fmt.Sprintf("%s expanded from its %d tied numbers (%s-symmetric kernels), %s", pr.Name, pr.Size, g.p.Nodes[pr.Node].Tie, g.pos(g.p.Nodes[pr.Node]))))
+				Comment(LineComment(fmt.Sprintf("%s expanded from its %d tied numbers (%s-symmetric kernels), %s", pr.Name, pr.Size, g.p.Nodes[pr.Node].Tie, g.pos(g.p.Nodes[pr.Node])))))
 			continue
 		}
 		out = append(out, raw("%s := m.p[%d:%d]", g.param(k), pr.Offset, pr.Offset+pr.Size).
-			Comment(fmt.Sprintf("%s %v, %s", pr.Name, pr.Shape, g.pos(g.p.Nodes[pr.Node]))))
+			Comment(LineComment(fmt.Sprintf("%s %v, %s", pr.Name, pr.Shape, g.pos(g.p.Nodes[pr.Node])))))
 	}
 	return out
 }

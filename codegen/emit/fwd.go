@@ -29,11 +29,11 @@ func (g *gen) fwd(pl *plan.Plan) {
 		body = append(body, g.fwdNode(pl, n)...)
 	}
 	if in := pl.Nodes[0]; in.Rows && pl.Mode != plan.Hutch && pl.Mode != plan.HutchRev {
-		body = append([]jen.Code{jen.Comment(g.pos(in.Node) + "  the input's Jacobian J = I as rows"),
+		body = append([]jen.Code{jen.Comment(LineComment(g.pos(in.Node) + "  the input's Jacobian J = I as rows")),
 			kcall("IdentityRows", rows("w."+g.names[0], g.jStart(), "nb*Dim", g.D), "nb", "Dim")}, body...)
 	}
 	name := "fwd" + fwdNames[pl.Mode]
-	g.f.Comment(fmt.Sprintf("%s %s", name, fwdDocs[pl.Mode]))
+	g.f.Comment(LineComment(fmt.Sprintf("%s %s", name, fwdDocs[pl.Mode])))
 	g.f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(name).Params(jen.Id("w").Op("*").Id("Workspace"), jen.Id("nb").Int()).
 		Block(append(g.paramDecls(), body...)...)
 }
@@ -60,12 +60,12 @@ func (g *gen) header(pl *plan.Plan, n *plan.Node) jen.Code {
 	s := fmt.Sprintf("%s  %s", g.pos(n.Node), g.formula(n.Node))
 	if n.Doc != "" && pl.Mode == plan.Laplacian {
 		// A multi-line jen.Comment renders as /* */: one comment per line.
-		return jen.Comment(strings.ReplaceAll(strings.TrimSpace(n.Doc), "\n", " ")).Line().Comment(s)
+		return jen.Comment(LineComment(strings.ReplaceAll(strings.TrimSpace(n.Doc), "\n", " "))).Line().Comment(LineComment(s))
 	}
 	if pl.Mode != plan.Values && n.Kind != plan.None {
 		s += "  [J: " + n.Strategy + "]"
 	}
-	return jen.Comment(s)
+	return jen.Comment(LineComment(s))
 }
 
 func (g *gen) fwdNode(pl *plan.Plan, n *plan.Node) []jen.Code {
@@ -91,7 +91,7 @@ func (g *gen) fwdNode(pl *plan.Plan, n *plan.Node) []jen.Code {
 func (g *gen) materialise(pl *plan.Plan, n *plan.Node) []jen.Code {
 	name := "w." + g.names[n.ID]
 	dst := rows(name, g.jStart(), fmt.Sprintf("nb*%d", pl.Width), n.Size)
-	c := jen.Comment(fmt.Sprintf("%s's Jacobian as rows (a consumer needs them)", n.Name))
+	c := jen.Comment(LineComment(fmt.Sprintf("%s's Jacobian as rows (a consumer needs them)", n.Name)))
 	switch n.Kind {
 	case plan.Shared:
 		return []jen.Code{c, kcall("SharedToRows", dst, g.param(n.W), "nb", fmt.Sprint(n.Size), "Dim")}
@@ -222,7 +222,7 @@ func (g *gen) fwdConv(pl *plan.Plan, n *plan.Node) []jen.Code {
 	}
 	if pl.Mode != plan.Values && n.Kind == plan.RF && in.Kind == plan.RF {
 		ro := n.Window.Size()
-		out = append(out, jen.Comment(fmt.Sprintf("receptive-field Jacobian: %d×%d window per site, one GEMM over (sample, site, tap)", n.Window.R1, n.Window.R2)),
+		out = append(out, jen.Comment(LineComment(fmt.Sprintf("receptive-field Jacobian: %d×%d window per site, one GEMM over (sample, site, tap)", n.Window.R1, n.Window.R2))),
 			kcall("RFIm2Col", "w.cols", src+"RF", "nb", "w."+name+"RFGeom"),
 			g.wgemm(n.Node, false, fmt.Sprintf("nb*%d", S*ro), fmt.Sprintf("w.cols[:nb*%d]", S*ro*ck), "0", fmt.Sprintf("%sRF[:nb*%d]", dst, S*ro*cout)))
 	}
@@ -278,7 +278,7 @@ func (g *gen) fwdAct(pl *plan.Plan, n *plan.Node) []jen.Code {
 	if rev {
 		d3arg = fmt.Sprintf("w.%sD3[:%s]", yn, n2)
 	}
-	out = append(out, jen.Comment(fmt.Sprintf("σ, σ′%s for the value rows", map[bool]string{true: ", σ″, σ‴", false: map[bool]string{true: ", σ″", false: ""}[pl.Mode != plan.Values]}[rev])))
+	out = append(out, jen.Comment(LineComment(fmt.Sprintf("σ, σ′%s for the value rows", map[bool]string{true: ", σ″, σ‴", false: map[bool]string{true: ", σ″", false: ""}[pl.Mode != plan.Values]}[rev]))))
 	eval := kcall(actFunc[n.Act]+"N", rows("w."+yn, "0", "nb", size), fmt.Sprintf("w.%sD1[:%s]", yn, n2), d2arg, d3arg, rows("w."+an, "0", "nb", size))
 	if n.ID == g.liteAct && (pl.Mode == plan.Laplacian || pl.Mode == plan.Reverse) {
 		out = append(out, jen.If(jen.Id("w.lite")).Block(

@@ -193,8 +193,8 @@ func (g *gen) saver(sig func(string, ...jen.Code) *jen.Statement, wsP jen.Code, 
 	}
 	n := g.p.Nodes[g.saveNode]
 	N := n.Shape.Size()
-	g.f.Comment(fmt.Sprintf("SaveSize returns the numbers per sample LaplacianSave keeps: the %d outputs", N))
-	g.f.Comment(fmt.Sprintf("W·x + b of %s (%s).", n.Name, g.pos(n)))
+	g.f.Comment(LineComment(fmt.Sprintf("SaveSize returns the numbers per sample LaplacianSave keeps: the %d outputs", N)))
+	g.f.Comment(LineComment(fmt.Sprintf("W·x + b of %s (%s).", n.Name, g.pos(n))))
 	g.f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("SaveSize").Params().Int().Block(jen.Return(jen.Lit(N)))
 	check := func(name string) jen.Code {
 		return jen.If(jen.Id(fmt.Sprintf("len(%s) != len(x)/Dim*%d", name, N))).Block(jen.Panic(jen.Lit(fmt.Sprintf("%s: len(%s) != B·SaveSize()", g.pkg, name))))

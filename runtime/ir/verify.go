@@ -8,7 +8,8 @@ import (
 
 // Verify checks the structural invariants of p: nodes in topological order
 // with consistent shapes, a scalar output, and a contiguous parameter layout
-// that matches the layers. It returns the first violation found. The checker
+// that matches the layers, and node names whose Go identifiers do not clash
+// (see [GoNames]). It returns the first violation found. The checker
 // in package dsl never produces a program that fails Verify; Verify guards
 // decoding and the compiler's own passes.
 func (p *Program) Verify() error {
@@ -54,7 +55,7 @@ func (p *Program) Verify() error {
 			return fmt.Errorf("ir: node %d (%s): %w", i, n.Name, err)
 		}
 	}
-	return nil
+	return p.verifyGoNames()
 }
 
 func (p *Program) verifyNode(n *Node) error {
