@@ -182,7 +182,7 @@ func TestNonFiniteParamsStop(t *testing.T) {
 	require.NoError(t, err)
 	cfg := config(2, 5)
 	cfg.Optimizer = optim.Settings{Name: "sgd", LR: 1e300}
-	tr, err := train.New(ising8.New(), &scaledObjective{Objective: obj, k: 1e200}, cfg)
+	tr, err := train.New(ising8.New(), &scaledObjective{Objective: obj, k: 1e150}, cfg)
 	require.NoError(t, err)
 	defer tr.Close()
 	err = tr.Run(context.Background(), nil)
@@ -196,4 +196,23 @@ func TestNonFiniteParamsStop(t *testing.T) {
 	require.ErrorContains(t, err, "no snapshot after a failed step")
 	_, err = tr.Step()
 	require.ErrorAs(t, err, &nf, "Step after the failure")
+}
+
+// TestOverflowingGradientNormStops: finite gradients whose norm overflows
+// (so the step's record could not be written to a checkpoint) stop
+// training before the update, like a non-finite gradient.
+func TestOverflowingGradientNormStops(t *testing.T) {
+	obj, err := train.NewVariational(8, 8, 2.269185314213022, 3)
+	require.NoError(t, err)
+	tr, err := train.New(ising8.New(), &scaledObjective{Objective: obj, k: 1e200}, config(2, 5))
+	require.NoError(t, err)
+	defer tr.Close()
+	before := append([]float64(nil), tr.Pot.Params()...)
+	err = tr.Run(context.Background(), nil)
+	var nf *train.NonFiniteError
+	require.True(t, errors.As(err, &nf), "Run error = %v, want a NonFiniteError", err)
+	require.EqualValues(t, 1, nf.Step)
+	require.False(t, nf.AfterUpdate)
+	require.Contains(t, err.Error(), "the gradient's norm is not finite")
+	require.Equal(t, before, tr.Pot.Params(), "θ must not be updated")
 }
