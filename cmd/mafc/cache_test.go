@@ -1,10 +1,15 @@
 package main
 
 import (
+	"bufio"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -158,4 +163,38 @@ func TestDefaultSpecForEveryCommand(t *testing.T) {
 	require.Equal(t, 0, code, stderr)
 	require.Contains(t, stdout, "sampling the built-in default")
 	require.FileExists(t, samples)
+}
+
+// TestUnbundledForwardsSIGTERM: mafc running a spec's cached binary passes
+// SIGTERM on to it (a scheduler stopping the job signals mafc only), so the
+// run checkpoints and ends with status 130 instead of running on orphaned.
+func TestUnbundledForwardsSIGTERM(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a binary and starts mafc in a child process")
+	}
+	t.Setenv("MAFC_CACHE", t.TempDir())
+	spec := writeTiny(t, "Signals.")
+	dir := t.TempDir()
+	cmd := exec.Command(os.Args[0], "train", spec, "-o", dir, "-steps", "100000000", "-checkpoint-every", "100000000", "-progress", "lines")
+	cmd.Env = append(os.Environ(), "MAFC_TEST_RUN=1")
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	sc := bufio.NewScanner(stdout)
+	started := false
+	for sc.Scan() {
+		if strings.HasPrefix(sc.Text(), "training tiny") {
+			started = true
+			break
+		}
+	}
+	require.True(t, started, "mafc train did not start")
+	go io.Copy(io.Discard, stdout)
+	time.Sleep(200 * time.Millisecond)
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	ws := waitExit(t, cmd, 60*time.Second)
+	require.True(t, ws.Exited(), "mafc was killed by %v", ws.Signal())
+	require.Equal(t, 130, ws.ExitStatus(), "the cached binary checkpoints and exits 130")
+	require.FileExists(t, filepath.Join(dir, "checkpoint.ckpt"))
 }

@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	_ "embed"
 
@@ -169,10 +170,33 @@ func execBinary(bin, cmd string, p *ir.Program, args []string, stdout, stderr io
 	f.Close()
 	c := exec.Command(bin, append([]string{cmd, "-program", f.Name()}, args...)...)
 	c.Stdin, c.Stdout, c.Stderr = os.Stdin, stdout, stderr
-	// The child gets the terminal's interrupt too and checkpoints; wait for it.
-	signal.Ignore(os.Interrupt)
-	defer signal.Reset(os.Interrupt)
-	if err := c.Run(); err != nil {
+	// The child gets the terminal's interrupt too and checkpoints: the
+	// parent swallows SIGINT and waits for it. A SIGTERM, which no terminal
+	// sends to the whole group, is passed on. (Not signal.Ignore: it would
+	// leave SIGINT ignored in this process after Reset, and so in every
+	// process it starts later.)
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	if err := c.Start(); err != nil {
+		fmt.Fprintf(stderr, "mafc: %v\n", err)
+		return 1
+	}
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		for {
+			select {
+			case s := <-sigs:
+				if s == syscall.SIGTERM {
+					c.Process.Signal(s)
+				}
+			case <-done:
+				return
+			}
+		}
+	}()
+	if err := c.Wait(); err != nil {
 		var ee *exec.ExitError
 		if errors.As(err, &ee) {
 			return ee.ExitCode()
