@@ -18,6 +18,9 @@ func exportCmd(args []string, stdout, stderr io.Writer) int {
 	ck := fs.String("ckpt", "", "checkpoint `file` (or an output directory of mafc train)")
 	out := fs.String("o", "model.npz", "output `file` (.npz)")
 	spec, rest, hasSpec := splitSpec(args)
+	if !hasSpec {
+		rest = args
+	}
 	if st := parse(fs, rest); st >= 0 {
 		return st
 	}

@@ -168,3 +168,16 @@ func TestExportErrors(t *testing.T) {
 	}
 	assert.NoFileExists(t, filepath.Join(dir, "x.npz"), "nothing written on error")
 }
+
+// TestExportDefaultSpec: without a spec, export uses the built-in default
+// like the other model commands, with its flags intact.
+func TestExportDefaultSpec(t *testing.T) {
+	dir := t.TempDir()
+	code, _, stderr := mafc(t, "train", "-o", dir, "-steps", "1", "-batch", "4", "-eval-samples", "4", "-progress", "lines")
+	require.Equal(t, 0, code, stderr)
+	out := filepath.Join(t.TempDir(), "m.npz")
+	code, stdout, stderr := mafc(t, "export", "-ckpt", dir, "-o", out)
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, stdout, "exporting the built-in default")
+	require.FileExists(t, out)
+}
