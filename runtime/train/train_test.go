@@ -116,18 +116,27 @@ func (o *nanObjective) Next(x0, a0 []float64) {
 	}
 }
 
-func TestNonFiniteStops(t *testing.T) {
+// runUntilNonFinite trains ising8 on the objective that wrap makes of the
+// variational one until it fails, which it must with a NonFiniteError. It
+// returns the trainer, the error and θ as it was before training.
+func runUntilNonFinite(t *testing.T, wrap func(train.Objective) train.Objective) (*train.Trainer, *train.NonFiniteError, []float64) {
+	t.Helper()
 	obj, err := train.NewVariational(8, 8, 2.269185314213022, 3)
 	require.NoError(t, err)
-	tr, err := train.New(ising8.New(), &nanObjective{Objective: obj, from: 3}, config(2, 5))
+	tr, err := train.New(ising8.New(), wrap(obj), config(2, 5))
 	require.NoError(t, err)
-	defer tr.Close()
+	t.Cleanup(tr.Close)
 	before := append([]float64(nil), tr.Pot.Params()...)
 	err = tr.Run(context.Background(), nil)
 	var nf *train.NonFiniteError
 	require.True(t, errors.As(err, &nf), "Run error = %v, want a NonFiniteError", err)
+	return tr, nf, before
+}
+
+func TestNonFiniteStops(t *testing.T) {
+	tr, nf, before := runUntilNonFinite(t, func(o train.Objective) train.Objective { return &nanObjective{Objective: o, from: 3} })
 	require.EqualValues(t, 3, nf.Step)
-	require.Contains(t, err.Error(), "step 3")
+	require.Contains(t, nf.Error(), "step 3")
 	require.EqualValues(t, 2, tr.StepsDone(), "the bad step must not be applied")
 	require.NotEqual(t, before, tr.Pot.Params())
 }
@@ -202,17 +211,9 @@ func TestNonFiniteParamsStop(t *testing.T) {
 // (so the step's record could not be written to a checkpoint) stop
 // training before the update, like a non-finite gradient.
 func TestOverflowingGradientNormStops(t *testing.T) {
-	obj, err := train.NewVariational(8, 8, 2.269185314213022, 3)
-	require.NoError(t, err)
-	tr, err := train.New(ising8.New(), &scaledObjective{Objective: obj, k: 1e200}, config(2, 5))
-	require.NoError(t, err)
-	defer tr.Close()
-	before := append([]float64(nil), tr.Pot.Params()...)
-	err = tr.Run(context.Background(), nil)
-	var nf *train.NonFiniteError
-	require.True(t, errors.As(err, &nf), "Run error = %v, want a NonFiniteError", err)
+	tr, nf, before := runUntilNonFinite(t, func(o train.Objective) train.Objective { return &scaledObjective{Objective: o, k: 1e200} })
 	require.EqualValues(t, 1, nf.Step)
 	require.False(t, nf.AfterUpdate)
-	require.Contains(t, err.Error(), "the gradient's norm is not finite")
+	require.Contains(t, nf.Error(), "the gradient's norm is not finite")
 	require.Equal(t, before, tr.Pot.Params(), "θ must not be updated")
 }
