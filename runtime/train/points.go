@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/mafc-dev/mafc/runtime/data/points"
+	"github.com/mafc-dev/mafc/runtime/data/shuffle"
 )
 
 // Points is a user's data set (likelihood(file = …)): its training points
@@ -38,7 +39,7 @@ const epochStream = 0x65706f6368 // "epoch"
 // shuffle draws the order of the current epoch, a pure function of the
 // seed and the epoch number.
 func (p *Points) shuffle() {
-	perm := points.Permutation(len(p.Train), p.seed, epochStream+p.epoch)
+	perm := shuffle.Permutation(len(p.Train), p.seed, epochStream+p.epoch)
 	p.order = p.order[:0]
 	for _, k := range perm {
 		p.order = append(p.order, p.Train[k])

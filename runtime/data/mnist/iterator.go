@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
+
+	"github.com/mafc-dev/mafc/runtime/data/shuffle"
 )
 
 // IteratorOptions configures an Iterator.
@@ -105,7 +107,7 @@ func splitmix64(x uint64) uint64 {
 func (it *Iterator) startEpoch() {
 	copy(it.perm, it.indices)
 	it.permSrc.Seed(it.opts.Seed, splitmix64(epochStream^it.epoch))
-	shuffle(it.perm, &it.permSrc)
+	shuffle.Shuffle(it.perm, &it.permSrc)
 }
 
 // BatchSize returns the configured batch size.

@@ -2,9 +2,10 @@ package mnist
 
 import (
 	"fmt"
-	"math/bits"
 	"math/rand/v2"
 	"slices"
+
+	"github.com/mafc-dev/mafc/runtime/data/shuffle"
 )
 
 // Sizes of the paper's split of the official training set.
@@ -53,7 +54,7 @@ func SplitIndices(n, nValid int, seed uint64) (train, valid []int, err error) {
 	for i := range perm {
 		perm[i] = i
 	}
-	shuffle(perm, rand.NewPCG(seed, splitStream))
+	shuffle.Shuffle(perm, rand.NewPCG(seed, splitStream))
 	train, valid = perm[:n-nValid:n-nValid], perm[n-nValid:]
 	slices.Sort(train)
 	slices.Sort(valid)
@@ -80,25 +81,4 @@ func checkSplit(n, nValid int) error {
 		return fmt.Errorf("mnist: cannot split %d images into %d training and %d validation images", n, n-nValid, nValid)
 	}
 	return nil
-}
-
-// shuffle permutes p uniformly at random (Fisher-Yates).
-func shuffle(p []int, src *rand.PCG) {
-	for i := len(p) - 1; i > 0; i-- {
-		j := bounded(src, uint64(i)+1)
-		p[i], p[j] = p[j], p[i]
-	}
-}
-
-// bounded returns a uniform integer in [0, n), n > 0, by Lemire's
-// multiply-and-reject method.
-func bounded(src *rand.PCG, n uint64) uint64 {
-	hi, lo := bits.Mul64(src.Uint64(), n)
-	if lo < n {
-		thresh := -n % n
-		for lo < thresh {
-			hi, lo = bits.Mul64(src.Uint64(), n)
-		}
-	}
-	return hi
 }

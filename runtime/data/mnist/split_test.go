@@ -1,7 +1,6 @@
 package mnist
 
 import (
-	"math/rand/v2"
 	"slices"
 	"testing"
 
@@ -72,26 +71,4 @@ func TestSetSplit(t *testing.T) {
 	train, valid, err := SplitIndices(NumTrain, ValidSize, 99)
 	require.NoError(t, err)
 	assert.Equal(t, &Split{Seed: 99, Train: train, Valid: valid}, sp)
-}
-
-func TestShuffleUniform(t *testing.T) {
-	// All 6 permutations of 3 elements appear with frequency ≈ 1/6.
-	src := rand.NewPCG(5, 6)
-	counts := map[[3]int]int{}
-	const n = 60000
-	for range n {
-		p := []int{0, 1, 2}
-		shuffle(p, src)
-		counts[[3]int(p)]++
-	}
-	require.Len(t, counts, 6)
-	for _, c := range counts {
-		assert.InDelta(t, n/6, c, 400)
-	}
-	// bounded stays in range, including for n not a power of two.
-	for _, m := range []uint64{1, 3, 7, 1 << 40, 1<<63 + 5} {
-		for range 100 {
-			assert.Less(t, bounded(src, m), m)
-		}
-	}
 }

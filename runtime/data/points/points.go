@@ -19,14 +19,13 @@ import (
 	"io"
 	"io/fs"
 	"math"
-	"math/bits"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/mafc-dev/mafc/runtime/data/shuffle"
 	"github.com/mafc-dev/mafc/runtime/npy"
 )
 
@@ -236,7 +235,7 @@ func Split(n int, frac float64, seed uint64) (train, valid []int, err error) {
 	if n-nValid < 1 {
 		return nil, nil, fmt.Errorf("%d points leave none for training after %d validation points: use more points or a smaller validation fraction", n, nValid)
 	}
-	perm := Permutation(n, seed, splitStream)
+	perm := shuffle.Permutation(n, seed, splitStream)
 	train, valid = perm[:n-nValid:n-nValid], perm[n-nValid:]
 	slices.Sort(train)
 	slices.Sort(valid)
@@ -244,32 +243,3 @@ func Split(n int, frac float64, seed uint64) (train, valid []int, err error) {
 }
 
 const splitStream = 0x73706c6974 // "split"
-
-// Permutation returns a uniformly random permutation of 0..n−1 drawn from
-// rand.NewPCG(seed, stream) (Fisher-Yates with Lemire's unbiased bounded
-// draws), the same for the same arguments on every Go version.
-func Permutation(n int, seed, stream uint64) []int {
-	p := make([]int, n)
-	for i := range p {
-		p[i] = i
-	}
-	src := rand.NewPCG(seed, stream)
-	for i := n - 1; i > 0; i-- {
-		j := bounded(src, uint64(i)+1)
-		p[i], p[j] = p[j], p[i]
-	}
-	return p
-}
-
-// bounded returns a uniform integer in [0, n), n > 0, by Lemire's
-// multiply-and-reject method.
-func bounded(src *rand.PCG, n uint64) uint64 {
-	hi, lo := bits.Mul64(src.Uint64(), n)
-	if lo < n {
-		thresh := -n % n
-		for lo < thresh {
-			hi, lo = bits.Mul64(src.Uint64(), n)
-		}
-	}
-	return hi
-}
