@@ -38,16 +38,9 @@ func Curve(path string, title, xlabel, ylabel string, series []Series) error {
 			return nil, err
 		}
 		p := newPlot(title, xlabel, ylabel)
-		var items []legendItem
-		for i, s := range series {
-			ps, th, err := seriesPlotters(s, colorAt(i), vg.Points(1.8))
-			if err != nil {
-				return nil, err
-			}
-			p.Add(ps...)
-			if s.Name != "" {
-				items = append(items, legendItem{s.Name, th})
-			}
+		items, err := addSeries(p, series)
+		if err != nil {
+			return nil, err
 		}
 		if p.X.Min == p.X.Max {
 			p.X.Min, p.X.Max = padRange(p.X.Min, p.X.Max, 0)
@@ -278,4 +271,21 @@ func logTicks(lo, hi float64) []plot.Tick {
 		}
 	}
 	return ticks
+}
+
+// addSeries draws each series in its own colour and returns the legend
+// entries of the named ones.
+func addSeries(p *plot.Plot, series []Series) ([]legendItem, error) {
+	var items []legendItem
+	for i, s := range series {
+		ps, th, err := seriesPlotters(s, colorAt(i), vg.Points(1.8))
+		if err != nil {
+			return nil, err
+		}
+		p.Add(ps...)
+		if s.Name != "" {
+			items = append(items, legendItem{s.Name, th})
+		}
+	}
+	return items, nil
 }

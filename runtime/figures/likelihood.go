@@ -76,16 +76,9 @@ func LikelihoodFigure(path string, d LikelihoodData) error {
 			return nil, err
 		}
 		p := newPlot(d.Title, "step", "negative log-likelihood (nats)")
-		var items []legendItem
-		for i, s := range append([]Series{withName(d.Loss, "training batch")}, d.Evals...) {
-			ps, th, err := seriesPlotters(s, colorAt(i), vg.Points(1.8))
-			if err != nil {
-				return nil, err
-			}
-			p.Add(ps...)
-			if s.Name != "" {
-				items = append(items, legendItem{s.Name, th})
-			}
+		items, err := addSeries(p, append([]Series{withName(d.Loss, "training batch")}, d.Evals...))
+		if err != nil {
+			return nil, err
 		}
 		if d.HasOptimum {
 			lo, hi := d.Loss.X[0], d.Loss.X[len(d.Loss.X)-1]
