@@ -1,13 +1,18 @@
 package codegen_test
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"go/ast"
 	"go/importer"
 	"go/token"
 	"go/types"
+	"io"
+	"os"
+	"os/exec"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -186,12 +191,58 @@ func checkGenerated(t *testing.T, s specParts, files, bare []codegen.File) {
 		asts = append(asts, af)
 	}
 	if checkImp == nil {
-		checkImp = &cachedImporter{imp: importer.ForCompiler(checkFset, "source", nil), pkgs: map[string]*types.Package{}}
+		imp, err := exportImporter(checkFset, asts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkImp = &cachedImporter{imp: imp, pkgs: map[string]*types.Package{}}
 	}
 	conf := types.Config{Importer: checkImp}
 	if _, err := conf.Check(asts[0].Name.Name, checkFset, asts, nil); err != nil {
 		t.Fatalf("generated package does not type-check: %v\nspec:\n%s", err, s.text())
 	}
+}
+
+// exportImporter returns an importer that reads the compiler's export data
+// of the packages the files import (and their dependencies), located once
+// with go list -export from the build cache. Type-checking gonum and the
+// runtime from source instead took long enough, on a loaded machine, for
+// the fuzzing coordinator to call a worker hung (it waits 10 s).
+func exportImporter(fset *token.FileSet, files []*ast.File) (types.Importer, error) {
+	seen := map[string]bool{}
+	args := []string{"list", "-export", "-deps", "-f", "{{.ImportPath}}\t{{.Export}}"}
+	for _, f := range files {
+		for _, im := range f.Imports {
+			path, err := strconv.Unquote(im.Path.Value)
+			if err != nil {
+				return nil, err
+			}
+			if !seen[path] {
+				seen[path] = true
+				args = append(args, path)
+			}
+		}
+	}
+	var stderr bytes.Buffer
+	cmd := exec.Command("go", args...)
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("go list -export: %v\n%s", err, stderr.String())
+	}
+	export := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if path, file, ok := strings.Cut(line, "\t"); ok && file != "" {
+			export[path] = file
+		}
+	}
+	return importer.ForCompiler(fset, "gc", func(path string) (io.ReadCloser, error) {
+		file, ok := export[path]
+		if !ok {
+			return nil, fmt.Errorf("no export data for %q (not a dependency of the generated files?)", path)
+		}
+		return os.Open(file)
+	}), nil
 }
 
 // cachedImporter remembers the packages it imported by import path: the
