@@ -1,7 +1,8 @@
 // Package train trains a compiled potential through its flow: the
 // objectives (variational against the Ising relaxation, maximum likelihood
-// on a dataset), data-parallel gradient computation over goroutines with a
-// result independent of the number of workers, the optimiser step, and
+// on a dataset), data-parallel gradient computation over goroutines and
+// processes ([Comm]) with a result independent of the number of workers
+// and processes, the optimiser step, and
 // checkpoints that make interrupted runs resume bit-identically.
 package train
 
