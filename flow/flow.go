@@ -223,10 +223,22 @@ func (f *Flow) LogProbContext(ctx context.Context, x []float64) ([]float64, erro
 // a round trip draw the same ones. It stops early, returning ctx.Err(),
 // when ctx is done.
 func (f *Flow) Integrate(ctx context.Context, x, a []float64, sigma float64) error {
+	return f.IntegrateAt(ctx, x, a, sigma, 0)
+}
+
+// IntegrateAt is [Flow.Integrate] for the states x, a that are the part
+// from index first on of a larger set: the random group elements are those
+// Integrate draws for the whole set when first is a multiple of the chunk
+// size (Config.Chunk), so that processes integrating consecutive parts get
+// the numbers of one process integrating all.
+func (f *Flow) IntegrateAt(ctx context.Context, x, a []float64, sigma float64, first int) error {
 	D := f.pot.Dim()
 	n := len(a)
 	if len(x) != n*D {
 		return fmt.Errorf("flow: %d states of dimension %d need %d numbers, got %d", n, D, n*D, len(x))
+	}
+	if first < 0 {
+		return fmt.Errorf("flow: negative first index %d", first)
 	}
 	if n == 0 {
 		return nil
@@ -247,7 +259,7 @@ func (f *Flow) Integrate(ctx context.Context, x, a []float64, sigma float64) err
 			defer wg.Done()
 			for lo := range jobs {
 				hi := min(lo+chunk, n)
-				it.Run(x[lo*D:hi*D], a[lo:hi], sigma, false, uint64(lo))
+				it.Run(x[lo*D:hi*D], a[lo:hi], sigma, false, uint64(first+lo))
 			}
 		}()
 	}

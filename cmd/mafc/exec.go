@@ -33,6 +33,9 @@ const defaultSpecName = "ising8.maf"
 // generated package when there is one, otherwise from a binary generated
 // and built into the cache (keyed by the spec's kernel hash) on first use.
 func modelCmd(cmd string, args []string, stdout, stderr io.Writer) int {
+	if mpiRank() > 0 {
+		stdout = io.Discard // rank 0 prints the notes below
+	}
 	ovs, args, err := splitOverrides(args)
 	if err != nil {
 		fmt.Fprintf(stderr, "mafc %s: %v\n", cmd, err)
@@ -60,7 +63,12 @@ func modelCmd(cmd string, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "mafc: settings from the command line: %s\n", strings.Join(p.Overrides, ", "))
 	}
 	if ctor := bundledFor(p.Hash()); ctor != nil {
-		return app.Run(cmd, app.Model{Prog: p, New: ctor}, rest, stdout, stderr)
+		return runModel(cmd, app.Model{Prog: p, New: ctor}, rest, stdout, stderr)
+	}
+	if launched, size := mpiJob(); launched && (mpiBuild || size > 1) && !wantsHelp(rest) {
+		// The child binary built below has no MPI.
+		fmt.Fprintf(stderr, "mafc %s: under MPI, mafc runs only the bundled specs (testdata/*.maf), and %s has no checked-in package (kernel hash %.12s): run it without mpirun\n", cmd, p.File, p.Hash())
+		return 2
 	}
 	if wantsHelp(rest) {
 		// The flags depend only on the program: never build for -h.

@@ -17,6 +17,7 @@ import (
 
 	mafcrt "github.com/mafc-dev/mafc/runtime"
 	"github.com/mafc-dev/mafc/runtime/ir"
+	"github.com/mafc-dev/mafc/runtime/train"
 )
 
 // Model is a compiled potential with the program (settings) of the spec it
@@ -67,6 +68,37 @@ func Exec(newPot func() mafcrt.Potential, args []string, stdout, stderr io.Write
 // checkpoint). m.New may be nil when args ask for help: the flags depend
 // only on m.Prog, so no model is needed to list them.
 func Run(cmd string, m Model, args []string, stdout, stderr io.Writer) int {
+	return RunComm(cmd, m, args, stdout, stderr, nil)
+}
+
+// RunComm is [Run] as one process (rank) of a job of comm.Size() processes
+// (comm nil: [train.Local], this process alone), such as an MPI job: every
+// rank runs the same command, and train spreads each batch's shards, and
+// its evaluations, over the ranks (see [train.Config].Comm); the other
+// commands run in one process only. Rank 0 alone prints, takes the run
+// directory's lock and writes checkpoints, metrics, figures and the
+// report; it reads the checkpoint to resume from and sends it to the
+// others. The other ranks print nothing but their own failures: a failure
+// every rank meets at the same point (bad flags, an interrupt, a
+// non-finite step, another rank's failure) is left to rank 0 to report.
+func RunComm(cmd string, m Model, args []string, stdout, stderr io.Writer, comm train.Comm) int {
+	if comm == nil {
+		comm = train.Local{}
+	}
+	rank, size := comm.Rank(), comm.Size()
+	errOut, prefix := stderr, fmt.Sprintf("mafc %s", cmd)
+	if size > 1 {
+		if cmd != "train" {
+			if rank == 0 {
+				fmt.Fprintf(stderr, "mafc %s: runs in one process: start it without mpirun (only train is spread over processes)\n", cmd)
+			}
+			return 2
+		}
+		prefix = fmt.Sprintf("mafc %s (process %d of %d)", cmd, rank, size)
+		if rank > 0 {
+			stdout, stderr = io.Discard, io.Discard
+		}
+	}
 	if m.New == nil {
 		m.New = func() mafcrt.Potential { panic("app: Run without Model.New may only print help") }
 	} else if p := m.New(); p.Program().Hash() != m.Prog.Hash() {
@@ -100,7 +132,7 @@ func Run(cmd string, m Model, args []string, stdout, stderr io.Writer) int {
 	var err error
 	switch cmd {
 	case "train":
-		err = trainCmd(ctx, m, args, stdout, stderr)
+		err = trainCmd(ctx, m, args, stdout, stderr, comm)
 	case "sample":
 		err = sampleCmd(ctx, m, args, stdout, stderr)
 	case "eval":
@@ -109,19 +141,32 @@ func Run(cmd string, m Model, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "mafc: unknown command %q (want train, sample or eval)\n", cmd)
 		return 2
 	}
+	if rank > 0 && !shared(err) {
+		stderr = errOut // this rank's own failure
+	}
 	var ue *usageError
 	switch {
 	case err == nil, errors.Is(err, errHelp):
 		return 0
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "mafc %s: %v\n", cmd, ue.err)
+		fmt.Fprintf(stderr, "%s: %v\n", prefix, ue.err)
 		return 2
 	case errors.Is(err, context.Canceled):
-		fmt.Fprintf(stderr, "mafc %s: interrupted: %v\n", cmd, err)
+		fmt.Fprintf(stderr, "%s: interrupted: %v\n", prefix, err)
 		return 130
 	}
-	fmt.Fprintf(stderr, "mafc %s: %v\n", cmd, err)
+	fmt.Fprintf(stderr, "%s: %v\n", prefix, err)
 	return 1
+}
+
+// shared reports whether err is a failure that every process of a job
+// meets at the same point, which rank 0 reports: bad flags, an interrupt
+// (agreed between the ranks), a non-finite step (computed from the same
+// gathered numbers everywhere), another rank's failure.
+func shared(err error) bool {
+	var ue *usageError
+	var nf *train.NonFiniteError
+	return err == nil || errors.As(err, &ue) || errors.Is(err, context.Canceled) || errors.As(err, &nf) || errors.Is(err, train.ErrPeer)
 }
 
 // errHelp is returned by the commands after printing their flags for -h.

@@ -64,7 +64,7 @@ func loadData(path string, dim int) (*points.Set, error) {
 
 // pointsNLL evaluates −ln p of the points idx of s (all of them when idx is
 // nil) and returns the summary and the NLL of each point.
-func pointsNLL(ctx context.Context, pot mafcrt.Potential, p *ir.Program, s *points.Set, idx []int, split string, workers int) (*NLLResult, []float64, error) {
+func pointsNLL(ctx context.Context, comm train.Comm, pot mafcrt.Potential, p *ir.Program, s *points.Set, idx []int, split string, workers int) (*NLLResult, []float64, error) {
 	start := time.Now()
 	var x []float64
 	if idx == nil {
@@ -75,7 +75,7 @@ func pointsNLL(ctx context.Context, pot mafcrt.Potential, p *ir.Program, s *poin
 			x = append(x, s.Row(i)...)
 		}
 	}
-	nll, err := densityNLL(ctx, pot, p, x, workers)
+	nll, err := densityNLL(ctx, comm, pot, p, x, workers)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -134,7 +134,7 @@ func (r *reporter) pointsEval(tr *train.Trainer, rec train.Record, d *train.Poin
 	if err != nil {
 		return err
 	}
-	res, _, err := pointsNLL(r.ctx, r.pot, r.m.Prog, d.Set, idx, split, r.f.workers)
+	res, _, err := pointsNLL(r.ctx, r.comm, r.pot, r.m.Prog, d.Set, idx, split, r.f.workers)
 	if err != nil {
 		return err
 	}

@@ -55,7 +55,7 @@ type IsingReport struct {
 
 // isingEval samples n configurations from the model and estimates ℓ, the
 // free-energy bound and spin statistics.
-func isingEval(ctx context.Context, pot mafcrt.Potential, p *ir.Program, rel *ising.Relaxation, n int, seed uint64, workers int) (*IsingReport, error) {
+func isingEval(ctx context.Context, comm train.Comm, pot mafcrt.Potential, p *ir.Program, rel *ising.Relaxation, n int, seed uint64, workers int) (*IsingReport, error) {
 	start := time.Now()
 	tab, err := ode.TableauFor(p.Flow.Integrator)
 	if err != nil {
@@ -70,7 +70,7 @@ func isingEval(ctx context.Context, pot mafcrt.Potential, p *ir.Program, rel *is
 	for b := range a {
 		a[b] = ode.LogNormal(x[b*D : (b+1)*D])
 	}
-	if err := flowMany(ctx, pot, tab, p.Flow.Steps, p.Flow.Dt, x, a, +1, workers, max(1, p.Train.Batch/2)); err != nil {
+	if err := flowSpread(ctx, comm, pot, tab, p.Flow.Steps, p.Flow.Dt, x, a, +1, workers, max(1, p.Train.Batch/2)); err != nil {
 		return nil, err
 	}
 	lat := rel.Lattice()
@@ -125,9 +125,12 @@ func (r *reporter) isingFinal(tr *train.Trainer, obj *train.Variational) error {
 	if n == 0 {
 		n = 16 * tr.Cfg.Batch
 	}
-	rep, err := isingEval(r.ctx, r.pot, r.m.Prog, obj.Target, n, uint64(r.f.seed)+1, r.f.workers)
+	rep, err := isingEval(r.ctx, r.comm, r.pot, r.m.Prog, obj.Target, n, uint64(r.f.seed)+1, r.f.workers)
 	if err != nil {
 		return err
+	}
+	if !r.lead() {
+		return nil
 	}
 	rep.Print(r.out)
 	report := r.newReport(tr)

@@ -38,7 +38,7 @@ type NLLResult struct {
 
 // densityNLL runs the density flow (exact Laplacian) from the points x (n×D)
 // and returns −ln p for each.
-func densityNLL(ctx context.Context, pot mafcrt.Potential, p *ir.Program, x []float64, workers int) ([]float64, error) {
+func densityNLL(ctx context.Context, comm train.Comm, pot mafcrt.Potential, p *ir.Program, x []float64, workers int) ([]float64, error) {
 	tab, err := ode.TableauFor(p.Flow.Integrator)
 	if err != nil {
 		return nil, err
@@ -47,7 +47,7 @@ func densityNLL(ctx context.Context, pot mafcrt.Potential, p *ir.Program, x []fl
 	n := len(x) / D
 	z := append([]float64(nil), x...)
 	a := make([]float64, n)
-	if err := flowMany(ctx, pot, tab, p.Flow.Steps, p.Flow.Dt, z, a, -1, workers, 25); err != nil {
+	if err := flowSpread(ctx, comm, pot, tab, p.Flow.Steps, p.Flow.Dt, z, a, -1, workers, 25); err != nil {
 		return nil, err
 	}
 	nll := make([]float64, n)
@@ -59,7 +59,7 @@ func densityNLL(ctx context.Context, pot mafcrt.Potential, p *ir.Program, x []fl
 
 // mnistNLL evaluates the exact NLL of n images of a split (taken in a
 // seeded random order) with deterministic dequantisation noise.
-func mnistNLL(ctx context.Context, pot mafcrt.Potential, p *ir.Program, ds *train.MNIST, split string, n int, seed uint64, workers int) (*NLLResult, error) {
+func mnistNLL(ctx context.Context, comm train.Comm, pot mafcrt.Potential, p *ir.Program, ds *train.MNIST, split string, n int, seed uint64, workers int) (*NLLResult, error) {
 	start := time.Now()
 	var images []uint8
 	var idx []int
@@ -88,7 +88,7 @@ func mnistNLL(ctx context.Context, pot mafcrt.Potential, p *ir.Program, ds *trai
 	for i, k := range idx {
 		mnist.PreprocessAt(x[i*D:(i+1)*D], images[k*D:(k+1)*D], seed, uint64(k))
 	}
-	nll, err := densityNLL(ctx, pot, p, x, workers)
+	nll, err := densityNLL(ctx, comm, pot, p, x, workers)
 	if err != nil {
 		return nil, err
 	}
@@ -102,11 +102,11 @@ func mnistNLL(ctx context.Context, pot mafcrt.Potential, p *ir.Program, ds *trai
 }
 
 // syntheticNLL evaluates the NLL on n fresh samples of a synthetic dataset.
-func syntheticNLL(ctx context.Context, pot mafcrt.Potential, p *ir.Program, d train.Dataset, n, workers int) (*NLLResult, error) {
+func syntheticNLL(ctx context.Context, comm train.Comm, pot mafcrt.Potential, p *ir.Program, d train.Dataset, n, workers int) (*NLLResult, error) {
 	start := time.Now()
 	x := make([]float64, n*pot.Dim())
 	d.Next(x)
-	nll, err := densityNLL(ctx, pot, p, x, workers)
+	nll, err := densityNLL(ctx, comm, pot, p, x, workers)
 	if err != nil {
 		return nil, err
 	}
@@ -125,7 +125,7 @@ func (r *reporter) epochEval(tr *train.Trainer, rec train.Record, bar *progress.
 	}
 	n := r.f.evalSub
 	for _, split := range []string{"train", "valid", "test"} {
-		res, err := mnistNLL(r.ctx, r.pot, r.m.Prog, ds, split, n, uint64(r.f.seed)+7, r.f.workers)
+		res, err := mnistNLL(r.ctx, r.comm, r.pot, r.m.Prog, ds, split, n, uint64(r.f.seed)+7, r.f.workers)
 		if err != nil {
 			return err
 		}
@@ -143,9 +143,12 @@ func (r *reporter) likelihoodFinal(tr *train.Trainer, l *train.Likelihood) error
 		if n == 0 {
 			n = 2000
 		}
-		res, err := mnistNLL(r.ctx, r.pot, r.m.Prog, ds, "test", n, uint64(r.f.seed)+7, r.f.workers)
+		res, err := mnistNLL(r.ctx, r.comm, r.pot, r.m.Prog, ds, "test", n, uint64(r.f.seed)+7, r.f.workers)
 		if err != nil {
 			return err
+		}
+		if !r.lead() {
+			return nil
 		}
 		fmt.Fprintf(r.out, "MNIST test NLL after %d steps (epoch %.2f): %.2f ± %.2f nats in logit space, %.4f bits/dim (%d test images, %.0fs)\n",
 			tr.StepsDone(), l.Epoch(), res.NLL, res.SE, res.BPD, res.N, res.Seconds)
@@ -176,7 +179,7 @@ func (r *reporter) likelihoodFinal(tr *train.Trainer, l *train.Likelihood) error
 			if err != nil {
 				return err
 			}
-			res, _, err := pointsNLL(r.ctx, r.pot, r.m.Prog, ds.Set, idx, split, r.f.workers)
+			res, _, err := pointsNLL(r.ctx, r.comm, r.pot, r.m.Prog, ds.Set, idx, split, r.f.workers)
 			if err != nil {
 				return err
 			}
@@ -189,7 +192,7 @@ func (r *reporter) likelihoodFinal(tr *train.Trainer, l *train.Likelihood) error
 		if n == 0 {
 			n = 16 * tr.Cfg.Batch
 		}
-		res, err := syntheticNLL(r.ctx, r.pot, r.m.Prog, l.Data, n, r.f.workers)
+		res, err := syntheticNLL(r.ctx, r.comm, r.pot, r.m.Prog, l.Data, n, r.f.workers)
 		if err != nil {
 			return err
 		}
@@ -200,6 +203,9 @@ func (r *reporter) likelihoodFinal(tr *train.Trainer, l *train.Likelihood) error
 		}
 		fmt.Fprintln(r.out)
 		report.NLL = []*NLLResult{res}
+	}
+	if !r.lead() {
+		return nil
 	}
 	fig, err := r.likelihoodFigure(tr, l, report.OptimumNLL)
 	if err != nil {

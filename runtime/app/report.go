@@ -25,10 +25,13 @@ type Report struct {
 	Batch       int      `json:"batch"`
 	Steps       int64    `json:"steps"` // optimiser steps done
 	Workers     int      `json:"workers"`
-	Shards      int      `json:"shards"`
-	Laplacian   string   `json:"laplacian"`
-	BLAS        string   `json:"blas"`
-	Epoch       float64  `json:"epoch,omitempty"`
+	// Processes is the number of processes (MPI ranks) the run was
+	// spread over, when more than one.
+	Processes int     `json:"processes,omitempty"`
+	Shards    int     `json:"shards"`
+	Laplacian string  `json:"laplacian"`
+	BLAS      string  `json:"blas"`
+	Epoch     float64 `json:"epoch,omitempty"`
 	// LastLoss and LastLossSE are the last step's batch loss (in the unit
 	// of the objective) and its standard error.
 	LastLoss   float64 `json:"last_loss"`
@@ -65,6 +68,9 @@ func (r *reporter) newReport(tr *train.Trainer) *Report {
 		Parameters: r.pot.NumParams(), Integrator: p.Flow.Integrator, FlowSteps: p.Flow.Steps, Dt: p.Flow.Dt,
 		HiddenSpace: tr.Hidden(), Batch: tr.Cfg.Batch, Steps: tr.StepsDone(), Workers: min(r.f.workers, r.f.shards),
 		Shards: r.f.shards, Laplacian: r.f.laplacian, BLAS: blasName(), Epoch: r.obj.Epoch(), Evals: r.s.Evals,
+	}
+	if n := r.comm.Size(); n > 1 {
+		rep.Processes = n
 	}
 	if f := p.DataFile(); f != "" {
 		rep.Data = f

@@ -186,7 +186,7 @@ func evalCmd(ctx context.Context, m Model, args []string, stdout, stderr io.Writ
 				idx[i] = i
 			}
 		}
-		res, nll, err := pointsNLL(ctx, pot, p, set, idx, "data", *workers)
+		res, nll, err := pointsNLL(ctx, nil, pot, p, set, idx, "data", *workers)
 		if err != nil {
 			return err
 		}
@@ -209,7 +209,7 @@ func evalCmd(ctx context.Context, m Model, args []string, stdout, stderr io.Writ
 		if k == 0 {
 			k = 16 * max(1, p.Train.Batch)
 		}
-		rep, err := isingEval(ctx, pot, p, o.Target, k, uint64(*seed), *workers)
+		rep, err := isingEval(ctx, nil, pot, p, o.Target, k, uint64(*seed), *workers)
 		if err != nil {
 			return err
 		}
@@ -225,7 +225,7 @@ func evalCmd(ctx context.Context, m Model, args []string, stdout, stderr io.Writ
 			if sp == "" {
 				sp = "test"
 			}
-			res, err := mnistNLL(ctx, pot, p, ds, sp, k, uint64(*seed)+7, *workers)
+			res, err := mnistNLL(ctx, nil, pot, p, ds, sp, k, uint64(*seed)+7, *workers)
 			if err != nil {
 				return err
 			}
@@ -235,7 +235,7 @@ func evalCmd(ctx context.Context, m Model, args []string, stdout, stderr io.Writ
 			if err != nil {
 				return err
 			}
-			res, nll, err := pointsNLL(ctx, pot, p, ds.Set, idx, sp, *workers)
+			res, nll, err := pointsNLL(ctx, nil, pot, p, ds.Set, idx, sp, *workers)
 			if err != nil {
 				return err
 			}
@@ -247,7 +247,7 @@ func evalCmd(ctx context.Context, m Model, args []string, stdout, stderr io.Writ
 			if k == 0 {
 				k = 1024
 			}
-			res, err := syntheticNLL(ctx, pot, p, o.Data, k, *workers)
+			res, err := syntheticNLL(ctx, nil, pot, p, o.Data, k, *workers)
 			if err != nil {
 				return err
 			}

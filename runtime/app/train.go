@@ -60,7 +60,7 @@ func (f *trainFlags) register(fs *flag.FlagSet, m Model) {
 	fs.Float64Var(&f.lr, "lr", t.Optimizer.LR, "learning rate")
 }
 
-func trainCmd(ctx context.Context, m Model, args []string, stdout, stderr io.Writer) error {
+func trainCmd(ctx context.Context, m Model, args []string, stdout, stderr io.Writer, comm train.Comm) error {
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
 	var f trainFlags
 	f.register(fs, m)
@@ -91,14 +91,18 @@ func trainCmd(ctx context.Context, m Model, args []string, stdout, stderr io.Wri
 	case f.seed < 0:
 		return usagef("-seed must not be negative")
 	}
-	if err := os.MkdirAll(f.out, 0o755); err != nil {
-		return fmt.Errorf("cannot create the output directory: %w", err)
+	// Rank 0 alone touches the run directory (see RunComm).
+	lead := comm.Rank() == 0
+	if lead {
+		if err := os.MkdirAll(f.out, 0o755); err != nil {
+			return fmt.Errorf("cannot create the output directory: %w", err)
+		}
+		release, err := lockRun(f.out, stderr)
+		if err != nil {
+			return err
+		}
+		defer release()
 	}
-	release, err := lockRun(f.out, stderr)
-	if err != nil {
-		return err
-	}
-	defer release()
 	tab, err := ode.TableauFor(p.Flow.Integrator)
 	if err != nil {
 		return err
@@ -126,6 +130,7 @@ func trainCmd(ctx context.Context, m Model, args []string, stdout, stderr io.Wri
 		Optimizer: optim.Settings{Name: o.Name, LR: f.lr, Beta1: o.Beta1, Beta2: o.Beta2, Eps: o.Eps, WeightDecay: o.WeightDecay,
 			Momentum: o.Momentum, Schedule: o.Schedule, Warmup: o.Warmup, TotalSteps: steps},
 		Flow: train.FlowConfig{Tableau: tab, Steps: p.Flow.Steps, Dt: p.Flow.Dt},
+		Comm: comm,
 	}
 	if f.memory == "recompute" {
 		cfg.Memory = ode.Recompute
@@ -136,18 +141,20 @@ func trainCmd(ctx context.Context, m Model, args []string, stdout, stderr io.Wri
 	}
 	defer tr.Close()
 
-	rep := newReporter(ctx, m, pot, obj, &f, stdout)
+	rep := newReporter(ctx, m, pot, obj, &f, stdout, comm)
 	run := settingsOf(&f, p, tr.Cfg.Shards, steps)
 	// Resume.
 	metricsPath := f.metrics
 	if metricsPath == "" {
 		metricsPath = filepath.Join(f.out, "metrics.csv")
 	}
-	found, ok, err := ckpt.LoadLatest(f.out)
-	if err != nil {
-		return fmt.Errorf("%w (remove it or choose another -o)", err)
+	var found ckpt.Found
+	var ok bool
+	if lead {
+		if found, ok, err = ckpt.LoadLatest(f.out); err != nil {
+			return fmt.Errorf("%w (remove it or choose another -o)", err)
+		}
 	}
-	var metrics *progress.Metrics
 	if ok {
 		if !f.resume {
 			return fmt.Errorf("%s holds a checkpoint (step %d); pass -resume (the default) to continue it, or choose another -o: nothing was overwritten", f.out, found.State.Step)
@@ -162,19 +169,31 @@ func trainCmd(ctx context.Context, m Model, args []string, stdout, stderr io.Wri
 		if err := checkResume(st, run, steps, f.override, stderr); err != nil {
 			return err
 		}
-		if err := restore(tr, rep, st); err != nil {
+	}
+	if comm.Size() > 1 {
+		if found, ok, err = shareCheckpoint(comm, found, ok); err != nil {
+			return err
+		}
+	}
+	var metrics *progress.Metrics // rank 0's
+	if ok {
+		if err := restore(tr, rep, found.State); err != nil {
 			return fmt.Errorf("%s: %w", found.Path, err)
 		}
 		fmt.Fprintf(stdout, "resuming %s from %s at step %d of %d\n", p.Name, found.Path, tr.StepsDone(), steps)
-		if metrics, err = resumeMetrics(metricsPath, tr, stderr); err != nil {
-			return err
+		if lead {
+			if metrics, err = resumeMetrics(metricsPath, tr, stderr); err != nil {
+				return err
+			}
 		}
-	} else {
+	} else if lead {
 		if metrics, err = progress.CreateMetrics(metricsPath); err != nil {
 			return err
 		}
 	}
-	defer metrics.Close()
+	if metrics != nil {
+		defer metrics.Close()
+	}
 	if tr.StepsDone() == 0 {
 		space := "in x"
 		if tr.Hidden() {
@@ -182,6 +201,10 @@ func trainCmd(ctx context.Context, m Model, args []string, stdout, stderr io.Wri
 		}
 		fmt.Fprintf(stdout, "training %s: %d parameters, %s %d×%s %s, %s, batch %d, %d steps, %d workers (%d shards), Laplacian %s, BLAS %s\n",
 			p.Name, pot.NumParams(), p.Flow.Integrator, p.Flow.Steps, fmtG(p.Flow.Dt), space, obj.Unit(), f.batch, steps, min(f.workers, f.shards), f.shards, f.laplacian, blasName())
+		if comm.Size() > 1 {
+			fmt.Fprintf(stdout, "spread over %d processes: each computes %d to %d shards with up to %d workers\n",
+				comm.Size(), f.shards/comm.Size(), (f.shards+comm.Size()-1)/comm.Size(), f.workers)
+		}
 	}
 	mode := progress.Auto
 	switch f.progress {
@@ -210,13 +233,15 @@ func trainCmd(ctx context.Context, m Model, args []string, stdout, stderr io.Wri
 			fields = append(fields, progress.F("epoch", rec.Epoch, "%.2f"))
 		}
 		bar.Update(rec.Step, fields...)
-		if err := metrics.Write(metricsRow(rec, f.batch)); err != nil {
-			return err
+		if metrics != nil {
+			if err := metrics.Write(metricsRow(rec, f.batch)); err != nil {
+				return err
+			}
 		}
 		if err := rep.afterStep(tr, rec, bar); err != nil {
 			return err
 		}
-		if rec.Step%int64(f.ckptEvery) == 0 || rec.Step == int64(steps) {
+		if lead && (rec.Step%int64(f.ckptEvery) == 0 || rec.Step == int64(steps)) {
 			if err := save(); err != nil {
 				return err
 			}
@@ -226,6 +251,8 @@ func trainCmd(ctx context.Context, m Model, args []string, stdout, stderr io.Wri
 	bar.Done()
 	var nf *train.NonFiniteError
 	switch {
+	case !lead && err != nil:
+		return err
 	case errors.As(err, &nf):
 		return nonFinite(f.out, nf)
 	case errors.Is(err, context.Canceled):
@@ -330,6 +357,9 @@ type reporter struct {
 	out   io.Writer
 	s     reportState
 	tiles map[int64]bool
+	// comm spreads the evaluations over the processes of the run; all
+	// keep the same reportState, rank 0 alone writes.
+	comm train.Comm
 }
 
 type reportState struct {
@@ -351,10 +381,13 @@ type evalPoint struct {
 	BPD   float64 `json:"bpd"`
 }
 
-func newReporter(ctx context.Context, m Model, pot mafcrt.Potential, obj train.Objective, f *trainFlags, out io.Writer) *reporter {
-	r := &reporter{ctx: ctx, m: m, pot: pot, obj: obj, f: f, out: out, tiles: map[int64]bool{}}
+func newReporter(ctx context.Context, m Model, pot mafcrt.Potential, obj train.Objective, f *trainFlags, out io.Writer, comm train.Comm) *reporter {
+	r := &reporter{ctx: ctx, m: m, pot: pot, obj: obj, f: f, out: out, tiles: map[int64]bool{}, comm: comm}
 	return r
 }
+
+// lead reports whether this process writes the run's files (rank 0).
+func (r *reporter) lead() bool { return r.comm.Rank() == 0 }
 
 func (r *reporter) state() *reportState { return &r.s }
 func (r *reporter) saved() *reportState { return &r.s }
@@ -406,3 +439,24 @@ func (r *reporter) final(tr *train.Trainer, stderr io.Writer) error {
 func since(t time.Time) string { return progress.FormatDuration(time.Since(t)) }
 
 var _ = math.Inf
+
+// shareCheckpoint sends the checkpoint rank 0 found (ok) to the other
+// ranks of comm, which return it as their found.
+func shareCheckpoint(comm train.Comm, found ckpt.Found, ok bool) (ckpt.Found, bool, error) {
+	var b []byte
+	if comm.Rank() == 0 && ok {
+		var err error
+		if b, err = ckpt.Marshal(found.State); err != nil {
+			return found, ok, err
+		}
+	}
+	b = comm.Broadcast(b)
+	if comm.Rank() == 0 || len(b) == 0 {
+		return found, ok, nil
+	}
+	st, err := ckpt.Unmarshal(b, "the checkpoint from process 0")
+	if err != nil {
+		return ckpt.Found{}, false, err
+	}
+	return ckpt.Found{State: st, Path: st.Path()}, true, nil
+}

@@ -1,7 +1,8 @@
 // Package train trains a compiled potential through its flow: the
 // objectives (variational against the Ising relaxation, maximum likelihood
-// on a dataset), data-parallel gradient computation over goroutines with a
-// result independent of the number of workers, the optimiser step, and
+// on a dataset), data-parallel gradient computation over goroutines and
+// processes ([Comm]) with a result independent of the number of workers
+// and processes, the optimiser step, and
 // checkpoints that make interrupted runs resume bit-identically.
 package train
 
@@ -43,6 +44,12 @@ type Config struct {
 	InputSpace bool
 	Optimizer  optim.Settings
 	Flow       FlowConfig
+	// Comm spreads the shards over processes (nil: this process alone,
+	// [Local]). Each rank computes a contiguous run of shards; the shard
+	// gradients and losses are gathered and summed in shard order on every
+	// rank, so θ, losses and checkpoints are bit for bit those of one
+	// process with the same Shards. Shards must be at least Comm.Size().
+	Comm Comm
 }
 
 // FlowConfig is the integrator part of a Config.
@@ -83,6 +90,7 @@ type Trainer struct {
 	done                 chan error
 	closeOnce            sync.Once
 	prevThreads          int
+	dist                 *distributed // nil for a single process
 }
 
 type worker struct {
@@ -103,7 +111,14 @@ func New(pot runtime.Potential, obj Objective, cfg Config) (*Trainer, error) {
 		cfg.Shards = min(2, cfg.Batch)
 	}
 	cfg.Shards = min(cfg.Shards, cfg.Batch)
-	goroutines := min(cfg.Workers, cfg.Shards)
+	if cfg.Comm == nil {
+		cfg.Comm = Local{}
+	}
+	if size := cfg.Comm.Size(); cfg.Shards < size {
+		return nil, fmt.Errorf("train: %d shards cannot be spread over %d processes: use at least %d shards (-shards; results depend on the shards, not on the processes)", cfg.Shards, size, size)
+	}
+	myLo, myHi := Span(cfg.Shards, cfg.Comm.Rank(), cfg.Comm.Size())
+	goroutines := min(cfg.Workers, myHi-myLo)
 	prevThreads := gemm.Threads()
 	gemm.SetThreads(max(1, cfg.Workers/goroutines))
 	cfg.Workers = goroutines
@@ -123,8 +138,14 @@ func New(pot runtime.Potential, obj Objective, cfg Config) (*Trainer, error) {
 			maxShard = max(maxShard, t.shardLo[s]-t.shardLo[s-1])
 		}
 	}
-	for s := 0; s < cfg.Shards; s++ {
-		t.shardGrad = append(t.shardGrad, make([]float64, pot.NumParams()))
+	if cfg.Comm.Size() > 1 {
+		if t.dist, err = newDistributed(t, myLo, myHi); err != nil {
+			return nil, err
+		}
+	} else {
+		for s := 0; s < cfg.Shards; s++ {
+			t.shardGrad = append(t.shardGrad, make([]float64, pot.NumParams()))
+		}
 	}
 	t.jobs, t.done = make(chan int, cfg.Shards), make(chan error, cfg.Shards)
 	// History grows with the steps done; it is not preallocated for
@@ -226,16 +247,24 @@ func (t *Trainer) Step() (Record, error) {
 	start := time.Now()
 	t.Obj.Next(t.x0, t.a0)
 	epoch := t.Obj.Epoch()
-	for s := 0; s < t.Cfg.Shards; s++ {
+	lo, hi := 0, t.Cfg.Shards
+	if t.dist != nil {
+		lo, hi = t.dist.lo, t.dist.hi
+	}
+	for s := lo; s < hi; s++ {
 		t.jobs <- s // buffered: no goroutine per step
 	}
 	var errs []error
-	for s := 0; s < t.Cfg.Shards; s++ {
+	for s := lo; s < hi; s++ {
 		if err := <-t.done; err != nil {
 			errs = append(errs, err)
 		}
 	}
-	if len(errs) > 0 {
+	if t.dist != nil {
+		if err := t.dist.gather(errors.Join(errs...)); err != nil {
+			return Record{}, err
+		}
+	} else if len(errs) > 0 {
 		return Record{}, errors.Join(errs...)
 	}
 	// Fixed-order reduction: the result does not depend on the workers.
@@ -291,8 +320,14 @@ func (t *Trainer) paramName(i int) string {
 }
 
 // FinalStates returns the final states x(T) and a(T) of the last step's
-// batch (valid until the next step).
-func (t *Trainer) FinalStates() (x, a []float64) { return t.xT, t.aT }
+// batch (valid until the next step). With several processes (Config.Comm)
+// it gathers them from all ranks, so all must call it after the same step.
+func (t *Trainer) FinalStates() (x, a []float64) {
+	if t.dist != nil {
+		t.dist.gatherStates()
+	}
+	return t.xT, t.aT
+}
 
 // MeanStdErr returns the mean of v and its standard error
 // (sample standard deviation / √n; 0 for fewer than two values).
@@ -370,10 +405,17 @@ func (t *Trainer) Restore(s *Snapshot) error {
 }
 
 // Run steps until the configured number of steps is reached or ctx is
-// done, calling after (if non-nil) after every step.
+// done, calling after (if non-nil) after every step. With several
+// processes (Config.Comm), a rank whose ctx is done finishes the step in
+// progress together with all others, and then every rank returns an error
+// wrapping [context.Canceled].
 func (t *Trainer) Run(ctx context.Context, after func(Record) error) error {
 	for t.step < int64(t.Cfg.Steps) {
-		if err := ctx.Err(); err != nil {
+		if t.dist != nil {
+			// The ranks agree on stopping through the step's gather:
+			// the step is done everywhere, then all stop.
+			t.dist.stop = ctx.Err() != nil
+		} else if err := ctx.Err(); err != nil {
 			return err
 		}
 		rec, err := t.Step()
@@ -384,6 +426,12 @@ func (t *Trainer) Run(ctx context.Context, after func(Record) error) error {
 			if err := after(rec); err != nil {
 				return err
 			}
+		}
+		if t.dist != nil && t.dist.stopAll {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			return fmt.Errorf("another process was interrupted: %w", context.Canceled)
 		}
 	}
 	return nil
