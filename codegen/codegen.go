@@ -23,6 +23,9 @@ type Options struct {
 	// Dense forces plain forward-Laplacian propagation (D Jacobian rows per
 	// sample everywhere): a baseline for benchmarking the strategies.
 	Dense bool
+	// NoShift keeps receptive-field Jacobians on the im2col path instead
+	// of the shifted-kernel GEMMs (a baseline; see emit.Options).
+	NoShift bool
 }
 
 // File is one generated file.
@@ -48,7 +51,7 @@ func Generate(p *ir.Program, opt Options) ([]File, error) {
 	if err := ir.CheckPackageName(pkg); err != nil {
 		return nil, fmt.Errorf("codegen: %w", err)
 	}
-	src, err := emit.File(p, emit.Options{Package: pkg, Invocation: opt.Invocation, MemoryBudget: opt.MemoryBudget, Dense: opt.Dense})
+	src, err := emit.File(p, emit.Options{Package: pkg, Invocation: opt.Invocation, MemoryBudget: opt.MemoryBudget, Dense: opt.Dense, NoShift: opt.NoShift})
 	if err != nil {
 		return nil, err
 	}

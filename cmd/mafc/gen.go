@@ -19,7 +19,7 @@ func genCmd(args []string, stdout, stderr io.Writer) int {
 	pkg := fs.String("pkg", "", "Go package `name` (default: the model name)")
 	check := fs.Bool("check", false, "compare with the files on disk instead of writing; exit 1 when stale")
 	dump := fs.String("dump", "", "print an intermediate form instead of generating: ir")
-	jac := fs.String("jacobian", "auto", "Jacobian strategy: auto (the compiler's choice) or dense (D rows everywhere: a benchmark baseline)")
+	jac := fs.String("jacobian", "auto", "Jacobian strategy: auto (the compiler's choice), dense (D rows everywhere) or rf (receptive fields by im2col, no shifted-kernel GEMMs); the last two are benchmark baselines")
 	if st := parse(fs, args); st >= 0 {
 		return st
 	}
@@ -51,11 +51,11 @@ func genCmd(args []string, stdout, stderr io.Writer) int {
 	if dir == "" {
 		dir = filepath.Dir(path)
 	}
-	if *jac != "auto" && *jac != "dense" {
-		fmt.Fprintf(stderr, "mafc gen: -jacobian must be auto or dense, got %q\n", *jac)
+	if *jac != "auto" && *jac != "dense" && *jac != "rf" {
+		fmt.Fprintf(stderr, "mafc gen: -jacobian must be auto, dense or rf, got %q\n", *jac)
 		return 2
 	}
-	files, err := codegen.Generate(p, codegen.Options{Package: *pkg, Dense: *jac == "dense"})
+	files, err := codegen.Generate(p, codegen.Options{Package: *pkg, Dense: *jac == "dense", NoShift: *jac == "rf"})
 	if err != nil {
 		var fe *emit.FormatError
 		if errors.As(err, &fe) {
@@ -97,7 +97,7 @@ func planSummary(p *ir.Program) string {
 		used[n.Kind], used[rp.Nodes[i].Kind] = true, true
 	}
 	b.WriteString("Jacobian strategies (how each layer's Jacobian J is carried to get the exact Δφ):\n")
-	for k := plan.None; k <= plan.Gram; k++ {
+	for k := plan.None; k <= plan.ShiftRF; k++ {
 		if used[k] {
 			fmt.Fprintf(&b, "  %-15s %s\n", k, strategyDoc[k])
 		}
@@ -116,4 +116,6 @@ var strategyDoc = map[plan.Kind]string{
 	plan.ConvShared: "a periodic convolution of the input: J is its kernel on the kernel window, the same for every sample",
 	plan.RF:         "receptive field: per-sample Jacobians kept only on each site's receptive field, never D wide",
 	plan.Gram:       "Gram matrices J·Jᵀ per sample instead of Jacobian rows, chosen by the cost model when the layers are narrower than D",
+	plan.ConvScaled: "an activation of a convolution of the input read only by a shifted-kernel convolution: J = diag(σ′)·kernel, kept as σ′",
+	plan.ShiftRF:    "shifted-kernel GEMM: a receptive-field Jacobian as one GEMM per sample of σ′-weighted kernels with the first layer's shifted kernels, packed once per parameter update",
 }

@@ -130,6 +130,9 @@ func (g *gen) bwdReverse(pl *plan.Plan) {
 		if n.JBRF {
 			body = append(body, raw("clear(w.%sRFB[:nb*%d])", g.names[n.ID], n.Shape.Sites()*n.Window.Size()*n.Shape.C))
 		}
+		if n.JBShift {
+			body = append(body, raw("clear(w.%sDB[:nb*%d])", g.names[n.ID], n.Size))
+		}
 	}
 	o := pl.Nodes[g.p.Output]
 	oT, _ := g.layout(segT, o.JBRows)
@@ -330,6 +333,8 @@ func (g *gen) weightGrad(pl *plan.Plan, n *plan.Node) []jen.Code {
 	case n.Kind == plan.ConvShared && n.JBRF:
 		out = append(out, jen.Comment("J_x = I: the kernel gradient sums J̄ over samples and sites"),
 			kcall("RFSumToKernel", gW, "w."+name+"RFB", "nb", fmt.Sprint(S), fmt.Sprint(n.K1*n.K2), fmt.Sprint(n.Out)))
+	case n.Kind == plan.ShiftRF && n.JBRF:
+		out = append(out, g.shiftBwd(n)...)
 	case n.Kind == plan.RF && n.JBRF:
 		ro := n.Window.Size()
 		out = append(out, jen.Comment("receptive-field Jacobian cotangents: J̄_in += RFcol2im(J̄·W), W̄ += J̄ᵀ·RFim2col(J_in)"),
@@ -357,7 +362,7 @@ func (g *gen) revAct(pl *plan.Plan, n *plan.Node) []jen.Code {
 	size := n.Size
 	yn, an := g.names[n.ID], g.names[a.ID]
 	var out []jen.Code
-	rd := false
+	rd, rdBuf := false, "w.rd"
 	jr := func(buf string) string { return rows(buf, g.jStart(), fmt.Sprintf("nb*%d", W), size) }
 	s := n.Shape
 	if a.NeedJ {
@@ -374,6 +379,10 @@ func (g *gen) revAct(pl *plan.Plan, n *plan.Node) []jen.Code {
 		case n.JBRF && a.Kind == plan.RF:
 			out = append(out, kcall("RFDot", "w.rd", "w."+yn+"RFB", "w."+an+"RF", "nb", fmt.Sprint(s.Sites()), fmt.Sprint(a.Window.Size()), fmt.Sprint(s.C)))
 			rd = true
+		case n.JBShift:
+			// J̄_y·kernel, the cotangent of σ′, was added by the shifted-kernel
+			// convolution downstream.
+			rd, rdBuf = true, "w."+yn+"DB"
 		}
 	}
 	q := ""
@@ -423,7 +432,7 @@ func (g *gen) revAct(pl *plan.Plan, n *plan.Node) []jen.Code {
 		locals = append(locals, raw("e := w.%sE[:nb*%d]", an, size))
 	}
 	if rd {
-		locals = append(locals, raw("rd := w.rd[:nb*%d]", size))
+		locals = append(locals, raw("rd := %s[:nb*%d]", rdBuf, size))
 	}
 	out = append(out, jen.Block(append(locals,
 		raw("a, ab, yb := w.%s, w.%sB, w.%sB", an, an, yn),
@@ -453,6 +462,8 @@ func (g *gen) revAct(pl *plan.Plan, n *plan.Node) []jen.Code {
 			out = append(out, kcall("RFAddScaledShared", "w."+an+"RFB", "w."+an+"E", g.param(a.W), "nb", fmt.Sprint(S), fmt.Sprint(a.K1*a.K2), fmt.Sprint(C)))
 		case plan.RF:
 			out = append(out, kcall("RFScaleAdd", "w."+an+"RFB", "w."+an+"RF", "w."+an+"E", "nb", fmt.Sprint(S), fmt.Sprint(a.Window.Size()), fmt.Sprint(C)))
+		case plan.ShiftRF:
+			out = append(out, kcall("RowsAddScaled", "w."+an+"RFB", "w."+an+"RF", "w."+an+"E", fmt.Sprintf("nb*%d", a.Size), fmt.Sprint(a.Window.Size())))
 		}
 	}
 	return out

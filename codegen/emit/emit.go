@@ -49,6 +49,10 @@ type Options struct {
 	// Dense forces plain forward-Laplacian propagation with D Jacobian rows
 	// per sample for every node (a baseline for benchmarks).
 	Dense bool
+	// NoShift keeps receptive-field Jacobians of a convolution of a
+	// convolution on the im2col path instead of the shifted-kernel GEMMs
+	// (a baseline for benchmarks and tests).
+	NoShift bool
 }
 
 // File generates the model package source. It returns gofmt-formatted Go.
@@ -111,6 +115,9 @@ type gen struct {
 	gram     []bool
 	geom     []bool // needs a ConvGeom
 	rfGeom   []bool
+	shift    []bool // a ShiftRF convolution: shifted-kernel matrices on the model
+	shiftRev []bool // ... whose reverse sweep runs (coefficient-block cotangent buffers)
+	dB       []bool // a ConvScaled node whose Jacobian cotangent is held as σ′'s cotangent
 	sharedQ  []bool // model holds row norms
 	gramBase []bool // model holds W·Wᵀ
 	colsMax  string // expression for the im2col scratch size
@@ -149,7 +156,7 @@ func newGen(p *ir.Program, opt Options) (*gen, error) {
 	g.names, _ = ir.GoNames(p.Nodes)
 	g.plans = map[plan.Mode]*plan.Plan{}
 	for _, m := range []plan.Mode{plan.Values, plan.Laplacian, plan.Reverse, plan.Hutch, plan.HutchRev} {
-		g.plans[m] = plan.BuildWith(p, m, g.P, opt.Dense && (m == plan.Laplacian || m == plan.Reverse))
+		g.plans[m] = plan.BuildOptions(p, m, g.P, plan.Options{Dense: opt.Dense && (m == plan.Laplacian || m == plan.Reverse), NoShift: opt.NoShift})
 	}
 	g.facts()
 	g.saveNode = g.findSaveNode()
@@ -205,6 +212,7 @@ func (g *gen) facts() {
 	g.needQ, g.needE = make([]bool, n), make([]bool, n)
 	g.rfR, g.rfBR = make([]int, n), make([]int, n)
 	g.gram, g.geom, g.rfGeom = make([]bool, n), make([]bool, n), make([]bool, n)
+	g.shift, g.shiftRev, g.dB = make([]bool, n), make([]bool, n), make([]bool, n)
 	g.sharedQ, g.gramBase = make([]bool, n), make([]bool, n)
 	perSample := 0.0
 	colsPerSample := 0
@@ -229,6 +237,17 @@ func (g *gen) facts() {
 				g.rfR[i] = max(g.rfR[i], pn.Window.Size())
 				if pn.JBRF {
 					g.rfBR[i] = max(g.rfBR[i], pn.Window.Size())
+				}
+			case plan.ShiftRF:
+				g.shift[i] = true
+				g.rfR[i] = max(g.rfR[i], pn.Window.Size())
+				if pn.JBRF {
+					g.rfBR[i] = max(g.rfBR[i], pn.Window.Size())
+					g.shiftRev[i] = true
+				}
+			case plan.ConvScaled:
+				if pn.JBShift {
+					g.dB[i] = true
 				}
 			case plan.ConvShared:
 				g.sharedQ[i] = true

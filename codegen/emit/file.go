@@ -210,6 +210,9 @@ func (g *gen) model() {
 		if g.sharedQ[i] {
 			fields = append(fields, jen.Id(g.names[i]+"Norm2").Index().Id(g.T).Comment(LineComment(fmt.Sprintf("squared row norms of %s's weight (its Jacobian's), refreshed by Sync", n.Name))))
 		}
+		if g.shift[i] {
+			fields = append(fields, g.shiftFields(n, packT)...)
+		}
 		if g.gramBase[i] {
 			fields = append(fields, jen.Id(g.names[i]+"Gram").Index().Id(g.T).Comment(LineComment(fmt.Sprintf("W·Wᵀ of %s's weight, refreshed by Sync", n.Name))))
 		}
@@ -240,6 +243,9 @@ func (g *gen) model() {
 		}
 		if g.gramBase[i] {
 			body = append(body, raw("m.%sGram = make([]%s, %d)", g.names[i], g.T, n.Out*n.Out))
+		}
+		if g.shift[i] {
+			body = append(body, g.shiftNew(n)...)
 		}
 	}
 	body = append(body, raw("prog := Program()"), raw("prog.InitParams(m.theta, prog.InitSeed)"), raw("m.Sync()"), jen.Return(jen.Id("m")))
@@ -290,6 +296,9 @@ func (g *gen) model() {
 			}
 			sync = append(sync, jen.Comment(LineComment(fmt.Sprintf("%s: ‖W_j‖², the Jacobian's squared row norms (closed-form Laplacian)", n.Name))),
 				kcall("RowNorms", "m."+g.names[i]+"Norm2", W, fmt.Sprint(n.Out), fmt.Sprint(cols)))
+		}
+		if g.shift[i] {
+			sync = append(sync, g.shiftSync(n)...)
 		}
 		if g.gramBase[i] {
 			W := g.param(n.W)
@@ -357,6 +366,11 @@ func (g *gen) workspace() {
 		}
 		if g.rfBR[i] > 0 {
 			add(name+"RFB", fmt.Sprintf("c * %d", n.Shape.Sites()*g.rfBR[i]*n.Shape.C), "receptive-field Jacobian cotangent of "+n.Name)
+		}
+		if g.shift[i] || g.dB[i] {
+			for _, b := range g.shiftBuffers(n) {
+				add(b[0], b[1], b[2])
+			}
 		}
 		if g.gram[i] {
 			add(name+"G", fmt.Sprintf("c * %d", sz*sz), "per-sample Gram matrices J·Jᵀ of "+n.Name)

@@ -220,6 +220,9 @@ func (g *gen) fwdConv(pl *plan.Plan, n *plan.Node) []jen.Code {
 	if n.B >= 0 {
 		out = append(out, kcall("AddBiasSites", rows(dst, "0", "nb", S*cout), g.param(n.B), "nb", fmt.Sprint(S), fmt.Sprint(cout)))
 	}
+	if pl.Mode != plan.Values && n.Kind == plan.ShiftRF {
+		out = append(out, g.shiftFwd(n)...)
+	}
 	if pl.Mode != plan.Values && n.Kind == plan.RF && in.Kind == plan.RF {
 		ro := n.Window.Size()
 		out = append(out, jen.Comment(LineComment(fmt.Sprintf("receptive-field Jacobian: %d×%d window per site, one GEMM over (sample, site, tap)", n.Window.R1, n.Window.R2))),
@@ -247,6 +250,8 @@ func (g *gen) qExpr(pl *plan.Plan, a *plan.Node) (string, []jen.Code) {
 		return fmt.Sprintf("m.%sNorm2[j%%%d]", g.names[a.ID], a.Shape.C), nil
 	case a.Rows:
 		return q, []jen.Code{kcall("RowsNorm2", name+"Q", rows(name, g.jStart(), fmt.Sprintf("nb*%d", pl.Width), a.Size), "nb", fmt.Sprint(pl.Width), fmt.Sprint(a.Size))}
+	case a.Kind == plan.ShiftRF:
+		return q, []jen.Code{kcall("RowsSumSq", name+"Q", name+"RF", fmt.Sprintf("nb*%d", a.Size), fmt.Sprint(a.Window.Size()))}
 	case a.Kind == plan.RF:
 		return q, []jen.Code{kcall("RFNorm2", name+"Q", name+"RF", "nb", fmt.Sprint(a.Shape.Sites()), fmt.Sprint(a.Window.Size()), fmt.Sprint(a.Shape.C))}
 	case a.Kind == plan.Gram:

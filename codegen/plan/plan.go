@@ -26,6 +26,14 @@
 //	            site's receptive field, never D wide
 //	Gram        per-sample Gram matrices J·Jᵀ (Laplacian mode only), chosen
 //	            by a cost model when the widths are below D
+//	ConvScaled  an activation of a ConvShared node read only by a ShiftRF
+//	            convolution: J = diag(σ′)·kernel, kept as σ′ (never stored)
+//	ShiftRF     a convolution of a ConvScaled node: the receptive-field
+//	            Jacobian as one GEMM per sample of σ′-weighted second-layer
+//	            kernels (M = sites·channels, K = Cin·K²) with the constant
+//	            matrix of shifted first-layer kernels (K × window), packed
+//	            once per parameter update; chosen when it moves less data
+//	            than RF (see shiftCheaper)
 //
 // The reverse mode differentiates G = c·φ + uᵀ∇φ + s·Δφ through exactly the
 // forward computation: uᵀ∇φ is the output's tangent row, so the cotangent
@@ -71,10 +79,12 @@ const (
 	ConvShared
 	RF
 	Gram
+	ConvScaled
+	ShiftRF
 )
 
 func (k Kind) String() string {
-	return [...]string{"none", "identity", "shared", "scaled", "rows", "conv-shared", "receptive-field", "gram"}[k]
+	return [...]string{"none", "identity", "shared", "scaled", "rows", "conv-shared", "receptive-field", "gram", "conv-scaled", "shifted-kernel"}[k]
 }
 
 // Node is the plan of one IR node in one mode.
@@ -91,8 +101,10 @@ type Node struct {
 	// RowsFromScaled: a dense layer of a Scaled node computed by per-sample
 	// GEMMs J_b = Mᵀ·(diag(d_b)·Wᵀ) (tangent-major).
 	RowsFromScaled bool
-	// Reverse mode: forms of the Jacobian cotangent.
-	JBRows, JBRF, JBCoef bool
+	// Reverse mode: forms of the Jacobian cotangent. JBShift (ConvScaled):
+	// the cotangent is held only as its contraction with the kernel, the
+	// cotangent of σ′ (the ShiftRF consumer adds the kernel gradient).
+	JBRows, JBRF, JBCoef, JBShift bool
 	// Strategy is a one-line description for comments.
 	Strategy string
 }
@@ -105,6 +117,18 @@ type Plan struct {
 	// Width is the number of Jacobian rows per sample: D, or P probes.
 	Width int
 	dense bool
+	opt   Options
+}
+
+// Options select strategies for benchmarks and tests; the zero value is the
+// compiler's choice.
+type Options struct {
+	// Dense keeps every Jacobian as D rows per sample (see BuildWith).
+	Dense bool
+	// NoShift keeps receptive-field Jacobians of a convolution of a
+	// convolution on the im2col path (RF) instead of ShiftRF: the baseline
+	// the shifted-kernel GEMMs are compared against.
+	NoShift bool
 }
 
 // Build plans p in mode m; probes is the number of Hutchinson probes.
@@ -117,7 +141,12 @@ func Build(p *ir.Program, m Mode, probes int) *Plan {
 // fields or Gram matrices): the baseline the strategies are measured
 // against.
 func BuildWith(p *ir.Program, m Mode, probes int, dense bool) *Plan {
-	pl := &Plan{Mode: m, Prog: p, Width: p.Dim(), dense: dense}
+	return BuildOptions(p, m, probes, Options{Dense: dense})
+}
+
+// BuildOptions is Build with strategy options.
+func BuildOptions(p *ir.Program, m Mode, probes int, o Options) *Plan {
+	pl := &Plan{Mode: m, Prog: p, Width: p.Dim(), dense: o.Dense, opt: o}
 	if m == Hutch || m == HutchRev {
 		pl.Width = probes
 	}
@@ -132,6 +161,9 @@ func BuildWith(p *ir.Program, m Mode, probes int, dense bool) *Plan {
 	}
 	pl.needJ()
 	pl.kinds()
+	if !o.NoShift {
+		pl.shift()
+	}
 	if m.IsReverse() {
 		pl.cotangentForms()
 	}
@@ -364,7 +396,7 @@ func (pl *Plan) cotangentForms() {
 				// J̄ = diag(2σ″ℓ̄)·(kernel): kept as coefficients, the
 				// kernel gradient is diag(Σ coefficients)·W.
 				in.JBCoef = true
-			case in.Kind == ConvShared || in.Kind == RF:
+			case in.Kind == ConvShared || in.Kind == RF || in.Kind == ShiftRF:
 				in.JBRF = true
 				if in.Rows {
 					in.JBRows = true
@@ -383,7 +415,9 @@ func (pl *Plan) cotangentForms() {
 			if in.Kind == Identity {
 				continue
 			}
-			if n.Kind == RF {
+			if n.Kind == ShiftRF {
+				in.JBShift = true
+			} else if n.Kind == RF {
 				in.JBRF = true
 			} else if n.JBRows {
 				in.JBRows = true
@@ -434,6 +468,12 @@ func (pl *Plan) describe() {
 			n.Strategy = fmt.Sprintf("receptive-field Jacobian: %d×%d window per site (not %d wide)", n.Window.R1, n.Window.R2, pl.Width)
 		case Gram:
 			n.Strategy = "Gram matrices J·Jᵀ per sample (cheaper than rows by the cost model)"
+		case ConvScaled:
+			n.Strategy = "closed form: J = diag(σ′)·kernel, kept as σ′ for the shifted-kernel GEMM downstream"
+		case ShiftRF:
+			in := pl.Nodes[n.Inputs[0]].Shape
+			n.Strategy = fmt.Sprintf("receptive-field Jacobian on its %d×%d window: per sample one GEMM (%d×%d)·(%d×%d) with the shifted first-layer kernels packed by Sync",
+				n.Window.R1, n.Window.R2, n.Shape.Sites()*n.Out, in.C*n.K1*n.K2, in.C*n.K1*n.K2, n.Window.Size())
 		}
 		if n.Rows && n.Kind != Rows {
 			n.Strategy += "; also materialised as rows"
@@ -441,8 +481,11 @@ func (pl *Plan) describe() {
 	}
 }
 
-// Cost returns a rough flop count per sample of the Jacobian work in this
-// plan (used by tests and reports).
+// Cost returns the flop count per sample of the Jacobian products in this
+// plan (Jacobian rows, receptive-field and Gram products; in a reverse mode
+// the receptive-field products count three times: forward, input cotangent
+// and weight gradient). Benchmarks divide it by the time of a call to
+// report the rate.
 func (pl *Plan) Cost() float64 {
 	var c float64
 	W := float64(pl.Width)
@@ -461,9 +504,17 @@ func (pl *Plan) Cost() float64 {
 				}
 				c += 2 * out * k * W
 			}
-		case RF:
+		case RF, ShiftRF:
 			if n.Op == ir.OpConv {
-				c += 2 * out * float64(pl.Nodes[n.Inputs[0]].Shape.C*n.K1*n.K2) * float64(n.Window.Size())
+				// RF: (sites·window) × (Cin·K²) by (Cin·K²) × Cout; ShiftRF:
+				// (sites·Cout) × (Cin·K²) by (Cin·K²) × window. The same
+				// flops; the reverse sweep adds two products of that size
+				// (the input cotangent and the weight gradient).
+				f := 2 * out * float64(pl.Nodes[n.Inputs[0]].Shape.C*n.K1*n.K2) * float64(n.Window.Size())
+				if pl.Mode.IsReverse() {
+					f *= 3
+				}
+				c += f
 			}
 		case Gram:
 			if n.Op == ir.OpDense {
@@ -472,4 +523,53 @@ func (pl *Plan) Cost() float64 {
 		}
 	}
 	return c
+}
+
+// shift turns the receptive-field Jacobian of a convolution of an activation
+// of a convolution of the (one-channel) input into shifted-kernel GEMMs
+// (ShiftRF, with the activation ConvScaled) where that is valid and
+// cheaper: the activation feeds nothing but this convolution, and nothing
+// reads the convolution's Jacobian except the row norms of activations
+// (whose own Jacobians nobody needs), so the Jacobian's layout — one row
+// per output element — stays private to the pair.
+func (pl *Plan) shift() {
+	if pl.hutch() || pl.Nodes[0].Shape.C != 1 {
+		return
+	}
+	cons := pl.Consumers()
+	for _, n := range pl.Nodes {
+		if n.Op != ir.OpConv || n.Kind != RF || n.Rows {
+			continue
+		}
+		h := pl.Nodes[n.Inputs[0]]
+		if h.Op != ir.OpAct || h.Kind != RF || h.Rows || len(cons[h.ID]) != 1 {
+			continue
+		}
+		c := pl.Nodes[h.Inputs[0]]
+		if c.Kind != ConvShared || c.Rows {
+			continue
+		}
+		private := true
+		for _, j := range cons[n.ID] {
+			if pl.Nodes[j].NeedJ {
+				private = false
+			}
+		}
+		if !private || !shiftCheaper(n, h) {
+			continue
+		}
+		n.Kind, h.Kind = ShiftRF, ConvScaled
+	}
+}
+
+// shiftCheaper compares the data the two strategies for the convolution n
+// of h move per sample, at equal flops (see Cost): RF stores h's window
+// Jacobians (sites·Ri·Cin) and gathers them into a (sites·Ro)×(Cin·K²)
+// patch matrix; ShiftRF writes a (sites·Cout)×(Cin·K²) coefficient block.
+func shiftCheaper(n, h *Node) bool {
+	s := h.Shape
+	ck := s.C * n.K1 * n.K2
+	rf := s.Sites() * (h.Window.Size()*s.C + n.Window.Size()*ck)
+	sh := s.Sites() * n.Out * ck
+	return sh < rf
 }

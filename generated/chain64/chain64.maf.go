@@ -19,8 +19,8 @@
 //
 //	s            identity | identity
 //	h.conv       conv-shared | conv-shared
-//	h            receptive-field | receptive-field
-//	phi.conv     receptive-field | receptive-field
+//	h            conv-scaled | conv-scaled
+//	phi.conv     shifted-kernel | shifted-kernel
 //	phi.lncosh   none | none
 //	phi          none | none
 //
@@ -82,13 +82,17 @@ const irJSON = "{\"name\":\"chain64\",\"doc\":\"A 1-D periodic chain of 64 sites
 // Model is the potential with its parameters. Its methods may be called
 // concurrently with distinct Workspaces while the parameters do not change.
 type Model struct {
-	theta      []float64      // θ, the master copy
-	p          []float64      // the kernels' view of θ (the same slice)
-	hConvFwd   gemm.PackedB64 // h.conv's weight packed as Wᵀ for forward products, refreshed by Sync
-	hConvBwd   gemm.PackedB64 // h.conv's weight packed as W for backward products, refreshed by Sync
-	hConvNorm2 []float64      // squared row norms of h.conv's weight (its Jacobian's), refreshed by Sync
-	phiConvFwd gemm.PackedB64 // phi.conv's weight packed as Wᵀ for forward products, refreshed by Sync
-	phiConvBwd gemm.PackedB64 // phi.conv's weight packed as W for backward products, refreshed by Sync
+	theta            []float64      // θ, the master copy
+	p                []float64      // the kernels' view of θ (the same slice)
+	hConvFwd         gemm.PackedB64 // h.conv's weight packed as Wᵀ for forward products, refreshed by Sync
+	hConvBwd         gemm.PackedB64 // h.conv's weight packed as W for backward products, refreshed by Sync
+	hConvNorm2       []float64      // squared row norms of h.conv's weight (its Jacobian's), refreshed by Sync
+	phiConvFwd       gemm.PackedB64 // phi.conv's weight packed as Wᵀ for forward products, refreshed by Sync
+	phiConvBwd       gemm.PackedB64 // phi.conv's weight packed as W for backward products, refreshed by Sync
+	phiConvShiftM    []float64      // phi.conv's shifted h.conv kernels B (12×7), refreshed by Sync
+	phiConvShift     gemm.PackedB64 // B packed for the Jacobian products A·B
+	phiConvShiftT    gemm.PackedB64 // Bᵀ packed for the cotangent products J̄·Bᵀ
+	phiConvShiftGeom *kern.RFGeom   // where each of B's entries comes from
 }
 
 // New returns the model with θ initialised as the spec says (scheme and seed).
@@ -96,6 +100,13 @@ func New() *Model {
 	m := &Model{theta: make([]float64, NumParams)}
 	m.p = m.theta
 	m.hConvNorm2 = make([]float64, 4)
+	m.phiConvShiftM = make([]float64, 84)
+	m.phiConvShiftGeom = kern.NewRFGeom(kern.NewConvGeom(64, 1, 4, 1, 3, 1), kern.Window{
+		H1: 2,
+		H2: 0,
+		R1: 5,
+		R2: 1,
+	})
 	prog := Program()
 	prog.InitParams(m.theta, prog.InitSeed)
 	m.Sync()
@@ -140,6 +151,10 @@ func (m *Model) Sync() {
 	// phi.conv: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
 	m.phiConvFwd.Pack(true, 12, 1, phiConvW, 12)
 	m.phiConvBwd.Pack(false, 1, 12, phiConvW, 12)
+	// phi.conv: the matrix of h.conv's shifted kernels, packed for A·B and J̄·Bᵀ
+	kern.ShiftMatrix(m.phiConvShiftM, hConvW, m.phiConvShiftGeom)
+	m.phiConvShift.Pack(false, 12, 7, m.phiConvShiftM, 7)
+	m.phiConvShiftT.Pack(true, 7, 12, m.phiConvShiftM, 7)
 }
 
 var program = sync.OnceValue(func() *ir.Program {
@@ -163,46 +178,45 @@ func (m *Model) Program() *ir.Program {
 // Workspace holds every buffer the methods use, sized for one chunk of samples.
 // A Workspace must not be shared between goroutines.
 type Workspace struct {
-	max           int       // MaxBatch
-	c             int       // samples per chunk
-	cv            int       // samples per chunk of Phi and Grad
-	deferGrad     bool      // see DeferGrad
-	s             []float64 // s rows: values, ℓ, 1 Jacobian rows per sample, tangents
-	sB            []float64 // cotangents of s
-	sQ            []float64 // squared Jacobian row norms of s
-	hConv         []float64 // h.conv rows: values, ℓ, 1 Jacobian rows per sample, tangents
-	hConvB        []float64 // cotangents of h.conv
-	hConvQ        []float64 // squared Jacobian row norms of h.conv
-	hConvE        []float64 // 2σ″ℓ̄ coefficients of h.conv's Jacobian cotangent
-	hConvRF       []float64 // receptive-field Jacobian of h.conv (5 sites per window)
-	hConvRFB      []float64 // receptive-field Jacobian cotangent of h.conv
-	hConvGeom     *kern.ConvGeom
-	h             []float64 // h rows: values, ℓ, 1 Jacobian rows per sample, tangents
-	hB            []float64 // cotangents of h
-	hD1           []float64 // σ′ of h
-	hD2           []float64 // σ″ of h
-	hD3           []float64 // σ‴ of h
-	hQ            []float64 // squared Jacobian row norms of h
-	hE            []float64 // 2σ″ℓ̄ coefficients of h's Jacobian cotangent
-	hRF           []float64 // receptive-field Jacobian of h (5 sites per window)
-	hRFB          []float64 // receptive-field Jacobian cotangent of h
-	phiConv       []float64 // phi.conv rows: values, ℓ, 1 Jacobian rows per sample, tangents
-	phiConvB      []float64 // cotangents of phi.conv
-	phiConvQ      []float64 // squared Jacobian row norms of phi.conv
-	phiConvE      []float64 // 2σ″ℓ̄ coefficients of phi.conv's Jacobian cotangent
-	phiConvRF     []float64 // receptive-field Jacobian of phi.conv (7 sites per window)
-	phiConvRFB    []float64 // receptive-field Jacobian cotangent of phi.conv
-	phiConvGeom   *kern.ConvGeom
-	phiConvRFGeom *kern.RFGeom
-	phiLncosh     []float64 // phi.lncosh rows: values, ℓ, 0 Jacobian rows per sample, tangents
-	phiLncoshB    []float64 // cotangents of phi.lncosh
-	phiLncoshD1   []float64 // σ′ of phi.lncosh
-	phiLncoshD2   []float64 // σ″ of phi.lncosh
-	phiLncoshD3   []float64 // σ‴ of phi.lncosh
-	phi           []float64 // phi rows: values, ℓ, 0 Jacobian rows per sample, tangents
-	phiB          []float64 // cotangents of phi
-	cols          []float64 // im2col scratch
-	rd            []float64 // row-dot scratch
+	max         int       // MaxBatch
+	c           int       // samples per chunk
+	cv          int       // samples per chunk of Phi and Grad
+	deferGrad   bool      // see DeferGrad
+	s           []float64 // s rows: values, ℓ, 1 Jacobian rows per sample, tangents
+	sB          []float64 // cotangents of s
+	sQ          []float64 // squared Jacobian row norms of s
+	hConv       []float64 // h.conv rows: values, ℓ, 1 Jacobian rows per sample, tangents
+	hConvB      []float64 // cotangents of h.conv
+	hConvQ      []float64 // squared Jacobian row norms of h.conv
+	hConvE      []float64 // 2σ″ℓ̄ coefficients of h.conv's Jacobian cotangent
+	hConvGeom   *kern.ConvGeom
+	h           []float64 // h rows: values, ℓ, 1 Jacobian rows per sample, tangents
+	hB          []float64 // cotangents of h
+	hD1         []float64 // σ′ of h
+	hD2         []float64 // σ″ of h
+	hD3         []float64 // σ‴ of h
+	hQ          []float64 // squared Jacobian row norms of h
+	hE          []float64 // 2σ″ℓ̄ coefficients of h's Jacobian cotangent
+	hDB         []float64 // cotangent of σ′ of h (its Jacobian cotangent contracted with the kernel)
+	phiConv     []float64 // phi.conv rows: values, ℓ, 1 Jacobian rows per sample, tangents
+	phiConvB    []float64 // cotangents of phi.conv
+	phiConvQ    []float64 // squared Jacobian row norms of phi.conv
+	phiConvE    []float64 // 2σ″ℓ̄ coefficients of phi.conv's Jacobian cotangent
+	phiConvRF   []float64 // receptive-field Jacobian of phi.conv (7 sites per window)
+	phiConvRFB  []float64 // receptive-field Jacobian cotangent of phi.conv
+	phiConvA    []float64 // one sample's coefficient block A of phi.conv's shifted-kernel Jacobian
+	phiConvAB   []float64 // its cotangent J̄·Bᵀ
+	phiConvGS   []float64 // gradient of the shifted-kernel matrix B
+	phiConvGeom *kern.ConvGeom
+	phiLncosh   []float64 // phi.lncosh rows: values, ℓ, 0 Jacobian rows per sample, tangents
+	phiLncoshB  []float64 // cotangents of phi.lncosh
+	phiLncoshD1 []float64 // σ′ of phi.lncosh
+	phiLncoshD2 []float64 // σ″ of phi.lncosh
+	phiLncoshD3 []float64 // σ‴ of phi.lncosh
+	phi         []float64 // phi rows: values, ℓ, 0 Jacobian rows per sample, tangents
+	phiB        []float64 // cotangents of phi
+	cols        []float64 // im2col scratch
+	rd          []float64 // row-dot scratch
 }
 
 // MaxBatch returns the largest batch the workspace was made for.
@@ -250,8 +264,6 @@ func (m *Model) NewWorkspaceChunks(maxBatch, chunk, valueChunk int) runtime.Work
 	w.hConvB = make([]float64, max(c*4, cv)*256)
 	w.hConvQ = make([]float64, c*256)
 	w.hConvE = make([]float64, c*256)
-	w.hConvRF = make([]float64, c*1280)
-	w.hConvRFB = make([]float64, c*1280)
 	w.hConvGeom = kern.NewConvGeom(64, 1, 1, 4, 5, 1)
 	w.h = make([]float64, max(c*4, cv)*256)
 	w.hB = make([]float64, max(c*4, cv)*256)
@@ -260,21 +272,17 @@ func (m *Model) NewWorkspaceChunks(maxBatch, chunk, valueChunk int) runtime.Work
 	w.hD3 = make([]float64, c*256)
 	w.hQ = make([]float64, c*256)
 	w.hE = make([]float64, c*256)
-	w.hRF = make([]float64, c*1280)
-	w.hRFB = make([]float64, c*1280)
+	w.hDB = make([]float64, c*256)
 	w.phiConv = make([]float64, max(c*4, cv)*64)
 	w.phiConvB = make([]float64, max(c*4, cv)*64)
 	w.phiConvQ = make([]float64, c*64)
 	w.phiConvE = make([]float64, c*64)
 	w.phiConvRF = make([]float64, c*448)
 	w.phiConvRFB = make([]float64, c*448)
+	w.phiConvA = make([]float64, 768)
+	w.phiConvAB = make([]float64, 768)
+	w.phiConvGS = make([]float64, 84)
 	w.phiConvGeom = kern.NewConvGeom(64, 1, 4, 1, 3, 1)
-	w.phiConvRFGeom = kern.NewRFGeom(w.phiConvGeom, kern.Window{
-		H1: 2,
-		H2: 0,
-		R1: 5,
-		R2: 1,
-	})
 	w.phiLncosh = make([]float64, max(c*3, cv)*64)
 	w.phiLncoshB = make([]float64, max(c*3, cv)*64)
 	w.phiLncoshD1 = make([]float64, max(c, cv)*64)
@@ -282,7 +290,7 @@ func (m *Model) NewWorkspaceChunks(maxBatch, chunk, valueChunk int) runtime.Work
 	w.phiLncoshD3 = make([]float64, c*64)
 	w.phi = make([]float64, max(c*3, cv)*1)
 	w.phiB = make([]float64, max(c*3, cv)*1)
-	w.cols = make([]float64, max(c*5376, cv*768))
+	w.cols = make([]float64, max(c*3072, cv*768))
 	w.rd = make([]float64, max(c, cv)*256)
 	return w
 }
@@ -585,7 +593,6 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 
 // fwdLaplacian computes values, Laplacian vectors ℓ and the Jacobians the exact Δφ needs.
 func (m *Model) fwdLaplacian(w *Workspace, nb int) {
-	hConvW := m.p[0:20]    // h.conv.W [4 1 5 1], chain64.maf:7:14
 	hConvB := m.p[20:24]   // h.conv.b [4], chain64.maf:7:14
 	phiConvW := m.p[24:36] // phi.conv.W [1 4 3 1], chain64.maf:8:22
 	phiConvB := m.p[36:37] // phi.conv.b [1], chain64.maf:8:22
@@ -593,7 +600,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 64), nb, w.hConvGeom)
 	gemm.DgemmPacked(false, (nb)*64, 1, w.cols[:(nb)*320], 5, &m.hConvFwd, 0, rows(w.hConv, 0, nb, 256), 4)
 	kern.AddBiasSites(rows(w.hConv, 0, nb, 256), hConvB, nb, 64, 4)
-	// chain64.maf:7:9  h = tanh(h.conv)  [J: receptive-field Jacobian: 5×1 window per site (not 64 wide)]
+	// chain64.maf:7:9  h = tanh(h.conv)  [J: closed form: J = diag(σ′)·kernel, kept as σ′ for the shifted-kernel GEMM downstream]
 	// σ, σ′, σ″ for the value rows
 	kern.TanhN(rows(w.h, 0, nb, 256), w.hD1[:nb*256], w.hD2[:nb*256], nil, rows(w.hConv, 0, nb, 256))
 	{
@@ -608,16 +615,17 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 			}
 		}
 	}
-	kern.RFFromShared(w.hRF, w.hD1, hConvW, nb, 64, 5, 4)
-	// chain64.maf:8:22  phi.conv = conv3x1(h) + b, periodic, 4→1 channels  [J: receptive-field Jacobian: 7×1 window per site (not 64 wide)]
+	// chain64.maf:8:22  phi.conv = conv3x1(h) + b, periodic, 4→1 channels  [J: receptive-field Jacobian on its 7×1 window: per sample one GEMM (64×12)·(12×7) with the shifted first-layer kernels packed by Sync]
 	kern.Im2Col(w.cols, rows(w.h, 0, 2*nb, 256), 2*nb, w.phiConvGeom)
 	kern.MatVec(rows(w.phiConv, 0, 2*nb, 64), w.cols[:(2*nb)*768], phiConvW, (2*nb)*64, 12, 0)
 	kern.AddBiasSites(rows(w.phiConv, 0, nb, 64), phiConvB, nb, 64, 1)
-	// receptive-field Jacobian: 7×1 window per site, one GEMM over (sample, site, tap)
-	kern.RFIm2Col(w.cols, w.hRF, nb, w.phiConvRFGeom)
-	kern.MatVec(w.phiConvRF[:nb*448], w.cols[:nb*5376], phiConvW, nb*448, 12, 0)
+	// receptive-field Jacobian by shifted-kernel GEMM: per sample J = A·B, (64×12)·(12×7), one row per output
+	for b := 0; b < nb; b++ {
+		kern.ShiftCoef(w.phiConvA, w.hD1[b*256:(b+1)*256], phiConvW, w.phiConvGeom)
+		gemm.DgemmPacked(false, 64, 1, w.phiConvA, 12, &m.phiConvShift, 0, w.phiConvRF[b*448:(b+1)*448], 7)
+	}
 	// chain64.maf:8:15  phi.lncosh = lncosh(phi.conv)
-	kern.RFNorm2(w.phiConvQ, w.phiConvRF, nb, 64, 7, 1)
+	kern.RowsSumSq(w.phiConvQ, w.phiConvRF, nb*64, 7)
 	// σ, σ′, σ″ for the value rows
 	kern.LnCoshN(rows(w.phiLncosh, 0, nb, 64), w.phiLncoshD1[:nb*64], w.phiLncoshD2[:nb*64], nil, rows(w.phiConv, 0, nb, 64))
 	{
@@ -658,7 +666,6 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 
 // fwdReverse computes values, ℓ, Jacobians and tangents t = J·u for the reverse sweep.
 func (m *Model) fwdReverse(w *Workspace, nb int) {
-	hConvW := m.p[0:20]    // h.conv.W [4 1 5 1], chain64.maf:7:14
 	hConvB := m.p[20:24]   // h.conv.b [4], chain64.maf:7:14
 	phiConvW := m.p[24:36] // phi.conv.W [1 4 3 1], chain64.maf:8:22
 	phiConvB := m.p[36:37] // phi.conv.b [1], chain64.maf:8:22
@@ -666,7 +673,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	kern.Im2Col(w.cols, rows(w.s, 0, 2*nb, 64), 2*nb, w.hConvGeom)
 	gemm.DgemmPacked(false, (2*nb)*64, 1, w.cols[:(2*nb)*320], 5, &m.hConvFwd, 0, rows(w.hConv, 0, 2*nb, 256), 4)
 	kern.AddBiasSites(rows(w.hConv, 0, nb, 256), hConvB, nb, 64, 4)
-	// chain64.maf:7:9  h = tanh(h.conv)  [J: receptive-field Jacobian: 5×1 window per site (not 64 wide)]
+	// chain64.maf:7:9  h = tanh(h.conv)  [J: closed form: J = diag(σ′)·kernel, kept as σ′ for the shifted-kernel GEMM downstream]
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.TanhN(rows(w.h, 0, nb, 256), w.hD1[:nb*256], w.hD2[:nb*256], w.hD3[:nb*256], rows(w.hConv, 0, nb, 256))
 	{
@@ -683,16 +690,17 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 			}
 		}
 	}
-	kern.RFFromShared(w.hRF, w.hD1, hConvW, nb, 64, 5, 4)
-	// chain64.maf:8:22  phi.conv = conv3x1(h) + b, periodic, 4→1 channels  [J: receptive-field Jacobian: 7×1 window per site (not 64 wide)]
+	// chain64.maf:8:22  phi.conv = conv3x1(h) + b, periodic, 4→1 channels  [J: receptive-field Jacobian on its 7×1 window: per sample one GEMM (64×12)·(12×7) with the shifted first-layer kernels packed by Sync]
 	kern.Im2Col(w.cols, rows(w.h, 0, 3*nb, 256), 3*nb, w.phiConvGeom)
 	kern.MatVec(rows(w.phiConv, 0, 3*nb, 64), w.cols[:(3*nb)*768], phiConvW, (3*nb)*64, 12, 0)
 	kern.AddBiasSites(rows(w.phiConv, 0, nb, 64), phiConvB, nb, 64, 1)
-	// receptive-field Jacobian: 7×1 window per site, one GEMM over (sample, site, tap)
-	kern.RFIm2Col(w.cols, w.hRF, nb, w.phiConvRFGeom)
-	kern.MatVec(w.phiConvRF[:nb*448], w.cols[:nb*5376], phiConvW, nb*448, 12, 0)
+	// receptive-field Jacobian by shifted-kernel GEMM: per sample J = A·B, (64×12)·(12×7), one row per output
+	for b := 0; b < nb; b++ {
+		kern.ShiftCoef(w.phiConvA, w.hD1[b*256:(b+1)*256], phiConvW, w.phiConvGeom)
+		gemm.DgemmPacked(false, 64, 1, w.phiConvA, 12, &m.phiConvShift, 0, w.phiConvRF[b*448:(b+1)*448], 7)
+	}
 	// chain64.maf:8:15  phi.lncosh = lncosh(phi.conv)
-	kern.RFNorm2(w.phiConvQ, w.phiConvRF, nb, 64, 7, 1)
+	kern.RowsSumSq(w.phiConvQ, w.phiConvRF, nb*64, 7)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.LnCoshN(rows(w.phiLncosh, 0, nb, 64), w.phiLncoshD1[:nb*64], w.phiLncoshD2[:nb*64], w.phiLncoshD3[:nb*64], rows(w.phiConv, 0, nb, 64))
 	{
@@ -970,9 +978,8 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	gPhiConvB := grad[36:37]
 	clear(rows(w.sB, 0, 3*nb, 64))
 	clear(rows(w.hConvB, 0, 3*nb, 256))
-	clear(w.hConvRFB[:nb*1280])
 	clear(rows(w.hB, 0, 3*nb, 256))
-	clear(w.hRFB[:nb*1280])
+	clear(w.hDB[:nb*256])
 	clear(rows(w.phiConvB, 0, 3*nb, 64))
 	clear(w.phiConvRFB[:nb*448])
 	clear(rows(w.phiLncoshB, 0, 3*nb, 64))
@@ -1035,24 +1042,29 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 			}
 		}
 	}
-	kern.RFScaleAdd(w.phiConvRFB, w.phiConvRF, w.phiConvE, nb, 64, 7, 1)
+	kern.RowsAddScaled(w.phiConvRFB, w.phiConvRF, w.phiConvE, nb*64, 7)
 	// chain64.maf:8:22  phi.conv = conv3x1(h) + b, periodic, 4→1 channels  (reverse)
 	kern.AddOuter(w.cols[:(3*nb)*768], rows(w.phiConvB, 0, 3*nb, 64), phiConvW, (3*nb)*64, 12, 0)
 	kern.Col2ImAdd(rows(w.hB, 0, 3*nb, 256), w.cols, 3*nb, w.phiConvGeom)
 	kern.Im2Col(w.cols, rows(w.h, 0, 3*nb, 256), 3*nb, w.phiConvGeom)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((3*nb)*64, 1, rows(w.phiConvB, 0, 3*nb, 64)), mat((3*nb)*64, 12, w.cols), 1, mat(1, 12, gPhiConvW))
-	// receptive-field Jacobian cotangents: J̄_in += RFcol2im(J̄·W), W̄ += J̄ᵀ·RFim2col(J_in)
-	kern.AddOuter(w.cols[:nb*5376], w.phiConvRFB[:nb*448], phiConvW, nb*448, 12, 0)
-	kern.RFCol2ImAdd(w.hRFB, w.cols, nb, w.phiConvRFGeom)
-	kern.RFIm2Col(w.cols, w.hRF, nb, w.phiConvRFGeom)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*448, 1, w.phiConvRFB), mat(nb*448, 12, w.cols), 1, mat(1, 12, gPhiConvW))
+	// shifted-kernel cotangents: Ā = J̄·Bᵀ, B̄ += Aᵀ·J̄, then Ā into σ′'s cotangent and W̄, B̄ into the first kernel's W̄
+	clear(w.phiConvGS)
+	for b := 0; b < nb; b++ {
+		jb := w.phiConvRFB[b*448 : (b+1)*448]
+		kern.ShiftCoef(w.phiConvA, w.hD1[b*256:(b+1)*256], phiConvW, w.phiConvGeom)
+		gemm.DgemmPacked(false, 64, 1, jb, 7, &m.phiConvShiftT, 0, w.phiConvAB, 12)
+		blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(64, 12, w.phiConvA), mat(64, 7, jb), 1, mat(12, 7, w.phiConvGS))
+		// A is spent: its first rows are ShiftCoefTAdd's scratch
+		kern.ShiftCoefTAdd(w.hDB[b*256:(b+1)*256], gPhiConvW, w.phiConvAB, w.hD1[b*256:(b+1)*256], phiConvW, w.phiConvA, w.phiConvGeom)
+	}
+	kern.ShiftFold(gHConvW, w.phiConvGS, m.phiConvShiftGeom)
 	kern.SumRows(gPhiConvB, rows(w.phiConvB, 0, nb, 64), nb*64, 1)
 	// chain64.maf:7:9  h = tanh(h.conv)  (reverse)
-	kern.RFDotShared(w.rd, w.hRFB, hConvW, nb, 64, 5, 4)
 	{
 		d1s, d2s, d3s := w.hD1[:nb*256], w.hD2[:nb*256], w.hD3[:nb*256]
 		e := w.hConvE[:nb*256]
-		rd := w.rd[:nb*256]
+		rd := w.hDB[:nb*256]
 		a, ab, yb := w.hConv, w.hConvB, w.hB
 		lo := (2 * nb) * 256
 		ta, tab, tyb := (nb)*256, (nb)*256, (nb)*256
@@ -1068,15 +1080,13 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 			}
 		}
 	}
-	kern.RFScaleAdd(w.hConvRFB, w.hRFB, w.hD1, nb, 64, 5, 4)
-	kern.RFAddScaledShared(w.hConvRFB, w.hConvE, hConvW, nb, 64, 5, 4)
 	// chain64.maf:7:14  h.conv = conv5x1(s) + b, periodic, 1→4 channels  (reverse)
 	gemm.DgemmPacked(false, (nb)*64, 1, rows(w.hConvB, 0, nb, 256), 4, &m.hConvBwd, 0, w.cols[:(nb)*320], 5)
 	kern.Col2ImAdd(rows(w.sB, 0, nb, 64), w.cols, nb, w.hConvGeom)
 	kern.Im2Col(w.cols, rows(w.s, 0, 2*nb, 64), 2*nb, w.hConvGeom)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((2*nb)*64, 4, rows(w.hConvB, 0, 2*nb, 256)), mat((2*nb)*64, 5, w.cols), 1, mat(4, 5, gHConvW))
-	// J_x = I: the kernel gradient sums J̄ over samples and sites
-	kern.RFSumToKernel(gHConvW, w.hConvRFB, nb, 64, 5, 4)
+	// J̄ = diag(2σ″ℓ̄)·(kernel) and J_x = I: W̄ += diag(Σ_{samples, sites} 2σ″ℓ̄)·W
+	kern.AddConvDiag(gHConvW, w.hConvE, hConvW, nb*64, 4, 5)
 	kern.SumRows(gHConvB, rows(w.hConvB, 0, nb, 256), nb*64, 4)
 }
 

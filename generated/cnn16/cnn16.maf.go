@@ -25,8 +25,8 @@
 //
 //	s            identity | identity
 //	h1.conv      conv-shared | conv-shared
-//	h1           receptive-field | receptive-field
-//	h2.conv      receptive-field | receptive-field
+//	h1           conv-scaled | conv-scaled
+//	h2.conv      shifted-kernel | shifted-kernel
 //	h2           none | none
 //	g            none | none
 //	phi          none | none
@@ -70,7 +70,7 @@ const (
 	NumParams = 664
 	// Chunk is the most samples processed at once; larger batches are split so that
 	// Jacobian buffers stay within the memory budget.
-	Chunk = 177
+	Chunk = 256
 	// ValueChunk is the most samples Phi and Grad process at once: without
 	// Jacobian rows they can take taller products.
 	ValueChunk = 256
@@ -90,15 +90,19 @@ const irJSON = "{\"name\":\"cnn16\",\"doc\":\"A periodic CNN on the 16×16 Ising
 // Model is the potential with its parameters. Its methods may be called
 // concurrently with distinct Workspaces while the parameters do not change.
 type Model struct {
-	theta       []float64      // θ, the master copy
-	p           []float64      // the kernels' view of θ (the same slice)
-	h1ConvFwd   gemm.PackedB64 // h1.conv's weight packed as Wᵀ for forward products, refreshed by Sync
-	h1ConvBwd   gemm.PackedB64 // h1.conv's weight packed as W for backward products, refreshed by Sync
-	h1ConvNorm2 []float64      // squared row norms of h1.conv's weight (its Jacobian's), refreshed by Sync
-	h2ConvFwd   gemm.PackedB64 // h2.conv's weight packed as Wᵀ for forward products, refreshed by Sync
-	h2ConvBwd   gemm.PackedB64 // h2.conv's weight packed as W for backward products, refreshed by Sync
-	phiFwd      gemm.PackedB64 // phi's weight packed as Wᵀ for forward products, refreshed by Sync
-	phiBwd      gemm.PackedB64 // phi's weight packed as W for backward products, refreshed by Sync
+	theta           []float64      // θ, the master copy
+	p               []float64      // the kernels' view of θ (the same slice)
+	h1ConvFwd       gemm.PackedB64 // h1.conv's weight packed as Wᵀ for forward products, refreshed by Sync
+	h1ConvBwd       gemm.PackedB64 // h1.conv's weight packed as W for backward products, refreshed by Sync
+	h1ConvNorm2     []float64      // squared row norms of h1.conv's weight (its Jacobian's), refreshed by Sync
+	h2ConvFwd       gemm.PackedB64 // h2.conv's weight packed as Wᵀ for forward products, refreshed by Sync
+	h2ConvBwd       gemm.PackedB64 // h2.conv's weight packed as W for backward products, refreshed by Sync
+	h2ConvShiftM    []float64      // h2.conv's shifted h1.conv kernels B (72×25), refreshed by Sync
+	h2ConvShift     gemm.PackedB64 // B packed for the Jacobian products A·B
+	h2ConvShiftT    gemm.PackedB64 // Bᵀ packed for the cotangent products J̄·Bᵀ
+	h2ConvShiftGeom *kern.RFGeom   // where each of B's entries comes from
+	phiFwd          gemm.PackedB64 // phi's weight packed as Wᵀ for forward products, refreshed by Sync
+	phiBwd          gemm.PackedB64 // phi's weight packed as W for backward products, refreshed by Sync
 }
 
 // New returns the model with θ initialised as the spec says (scheme and seed).
@@ -106,6 +110,13 @@ func New() *Model {
 	m := &Model{theta: make([]float64, NumParams)}
 	m.p = m.theta
 	m.h1ConvNorm2 = make([]float64, 8)
+	m.h2ConvShiftM = make([]float64, 1800)
+	m.h2ConvShiftGeom = kern.NewRFGeom(kern.NewConvGeom(16, 16, 8, 8, 3, 3), kern.Window{
+		H1: 1,
+		H2: 1,
+		R1: 3,
+		R2: 3,
+	})
 	prog := Program()
 	prog.InitParams(m.theta, prog.InitSeed)
 	m.Sync()
@@ -151,6 +162,10 @@ func (m *Model) Sync() {
 	// h2.conv: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
 	m.h2ConvFwd.Pack(true, 72, 8, h2ConvW, 72)
 	m.h2ConvBwd.Pack(false, 8, 72, h2ConvW, 72)
+	// h2.conv: the matrix of h1.conv's shifted kernels, packed for A·B and J̄·Bᵀ
+	kern.ShiftMatrix(m.h2ConvShiftM, h1ConvW, m.h2ConvShiftGeom)
+	m.h2ConvShift.Pack(false, 72, 25, m.h2ConvShiftM, 25)
+	m.h2ConvShiftT.Pack(true, 25, 72, m.h2ConvShiftM, 25)
 	// phi: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
 	m.phiFwd.Pack(true, 8, 1, phiW, 8)
 	m.phiBwd.Pack(false, 1, 8, phiW, 8)
@@ -177,48 +192,47 @@ func (m *Model) Program() *ir.Program {
 // Workspace holds every buffer the methods use, sized for one chunk of samples.
 // A Workspace must not be shared between goroutines.
 type Workspace struct {
-	max          int       // MaxBatch
-	c            int       // samples per chunk
-	cv           int       // samples per chunk of Phi and Grad
-	deferGrad    bool      // see DeferGrad
-	s            []float64 // s rows: values, ℓ, 1 Jacobian rows per sample, tangents
-	sB           []float64 // cotangents of s
-	sQ           []float64 // squared Jacobian row norms of s
-	h1Conv       []float64 // h1.conv rows: values, ℓ, 1 Jacobian rows per sample, tangents
-	h1ConvB      []float64 // cotangents of h1.conv
-	h1ConvQ      []float64 // squared Jacobian row norms of h1.conv
-	h1ConvE      []float64 // 2σ″ℓ̄ coefficients of h1.conv's Jacobian cotangent
-	h1ConvRF     []float64 // receptive-field Jacobian of h1.conv (9 sites per window)
-	h1ConvRFB    []float64 // receptive-field Jacobian cotangent of h1.conv
-	h1ConvGeom   *kern.ConvGeom
-	h1           []float64 // h1 rows: values, ℓ, 1 Jacobian rows per sample, tangents
-	h1B          []float64 // cotangents of h1
-	h1D1         []float64 // σ′ of h1
-	h1D2         []float64 // σ″ of h1
-	h1D3         []float64 // σ‴ of h1
-	h1Q          []float64 // squared Jacobian row norms of h1
-	h1E          []float64 // 2σ″ℓ̄ coefficients of h1's Jacobian cotangent
-	h1RF         []float64 // receptive-field Jacobian of h1 (9 sites per window)
-	h1RFB        []float64 // receptive-field Jacobian cotangent of h1
-	h2Conv       []float64 // h2.conv rows: values, ℓ, 1 Jacobian rows per sample, tangents
-	h2ConvB      []float64 // cotangents of h2.conv
-	h2ConvQ      []float64 // squared Jacobian row norms of h2.conv
-	h2ConvE      []float64 // 2σ″ℓ̄ coefficients of h2.conv's Jacobian cotangent
-	h2ConvRF     []float64 // receptive-field Jacobian of h2.conv (25 sites per window)
-	h2ConvRFB    []float64 // receptive-field Jacobian cotangent of h2.conv
-	h2ConvGeom   *kern.ConvGeom
-	h2ConvRFGeom *kern.RFGeom
-	h2           []float64 // h2 rows: values, ℓ, 0 Jacobian rows per sample, tangents
-	h2B          []float64 // cotangents of h2
-	h2D1         []float64 // σ′ of h2
-	h2D2         []float64 // σ″ of h2
-	h2D3         []float64 // σ‴ of h2
-	g            []float64 // g rows: values, ℓ, 0 Jacobian rows per sample, tangents
-	gB           []float64 // cotangents of g
-	phi          []float64 // phi rows: values, ℓ, 0 Jacobian rows per sample, tangents
-	phiB         []float64 // cotangents of phi
-	cols         []float64 // im2col scratch
-	rd           []float64 // row-dot scratch
+	max        int       // MaxBatch
+	c          int       // samples per chunk
+	cv         int       // samples per chunk of Phi and Grad
+	deferGrad  bool      // see DeferGrad
+	s          []float64 // s rows: values, ℓ, 1 Jacobian rows per sample, tangents
+	sB         []float64 // cotangents of s
+	sQ         []float64 // squared Jacobian row norms of s
+	h1Conv     []float64 // h1.conv rows: values, ℓ, 1 Jacobian rows per sample, tangents
+	h1ConvB    []float64 // cotangents of h1.conv
+	h1ConvQ    []float64 // squared Jacobian row norms of h1.conv
+	h1ConvE    []float64 // 2σ″ℓ̄ coefficients of h1.conv's Jacobian cotangent
+	h1ConvGeom *kern.ConvGeom
+	h1         []float64 // h1 rows: values, ℓ, 1 Jacobian rows per sample, tangents
+	h1B        []float64 // cotangents of h1
+	h1D1       []float64 // σ′ of h1
+	h1D2       []float64 // σ″ of h1
+	h1D3       []float64 // σ‴ of h1
+	h1Q        []float64 // squared Jacobian row norms of h1
+	h1E        []float64 // 2σ″ℓ̄ coefficients of h1's Jacobian cotangent
+	h1DB       []float64 // cotangent of σ′ of h1 (its Jacobian cotangent contracted with the kernel)
+	h2Conv     []float64 // h2.conv rows: values, ℓ, 1 Jacobian rows per sample, tangents
+	h2ConvB    []float64 // cotangents of h2.conv
+	h2ConvQ    []float64 // squared Jacobian row norms of h2.conv
+	h2ConvE    []float64 // 2σ″ℓ̄ coefficients of h2.conv's Jacobian cotangent
+	h2ConvRF   []float64 // receptive-field Jacobian of h2.conv (25 sites per window)
+	h2ConvRFB  []float64 // receptive-field Jacobian cotangent of h2.conv
+	h2ConvA    []float64 // one sample's coefficient block A of h2.conv's shifted-kernel Jacobian
+	h2ConvAB   []float64 // its cotangent J̄·Bᵀ
+	h2ConvGS   []float64 // gradient of the shifted-kernel matrix B
+	h2ConvGeom *kern.ConvGeom
+	h2         []float64 // h2 rows: values, ℓ, 0 Jacobian rows per sample, tangents
+	h2B        []float64 // cotangents of h2
+	h2D1       []float64 // σ′ of h2
+	h2D2       []float64 // σ″ of h2
+	h2D3       []float64 // σ‴ of h2
+	g          []float64 // g rows: values, ℓ, 0 Jacobian rows per sample, tangents
+	gB         []float64 // cotangents of g
+	phi        []float64 // phi rows: values, ℓ, 0 Jacobian rows per sample, tangents
+	phiB       []float64 // cotangents of phi
+	cols       []float64 // im2col scratch
+	rd         []float64 // row-dot scratch
 }
 
 // MaxBatch returns the largest batch the workspace was made for.
@@ -266,8 +280,6 @@ func (m *Model) NewWorkspaceChunks(maxBatch, chunk, valueChunk int) runtime.Work
 	w.h1ConvB = make([]float64, max(c*4, cv)*2048)
 	w.h1ConvQ = make([]float64, c*2048)
 	w.h1ConvE = make([]float64, c*2048)
-	w.h1ConvRF = make([]float64, c*18432)
-	w.h1ConvRFB = make([]float64, c*18432)
 	w.h1ConvGeom = kern.NewConvGeom(16, 16, 1, 8, 3, 3)
 	w.h1 = make([]float64, max(c*4, cv)*2048)
 	w.h1B = make([]float64, max(c*4, cv)*2048)
@@ -276,21 +288,17 @@ func (m *Model) NewWorkspaceChunks(maxBatch, chunk, valueChunk int) runtime.Work
 	w.h1D3 = make([]float64, c*2048)
 	w.h1Q = make([]float64, c*2048)
 	w.h1E = make([]float64, c*2048)
-	w.h1RF = make([]float64, c*18432)
-	w.h1RFB = make([]float64, c*18432)
+	w.h1DB = make([]float64, c*2048)
 	w.h2Conv = make([]float64, max(c*4, cv)*2048)
 	w.h2ConvB = make([]float64, max(c*4, cv)*2048)
 	w.h2ConvQ = make([]float64, c*2048)
 	w.h2ConvE = make([]float64, c*2048)
 	w.h2ConvRF = make([]float64, c*51200)
 	w.h2ConvRFB = make([]float64, c*51200)
+	w.h2ConvA = make([]float64, 147456)
+	w.h2ConvAB = make([]float64, 147456)
+	w.h2ConvGS = make([]float64, 1800)
 	w.h2ConvGeom = kern.NewConvGeom(16, 16, 8, 8, 3, 3)
-	w.h2ConvRFGeom = kern.NewRFGeom(w.h2ConvGeom, kern.Window{
-		H1: 1,
-		H2: 1,
-		R1: 3,
-		R2: 3,
-	})
 	w.h2 = make([]float64, max(c*3, cv)*2048)
 	w.h2B = make([]float64, max(c*3, cv)*2048)
 	w.h2D1 = make([]float64, max(c, cv)*2048)
@@ -300,7 +308,7 @@ func (m *Model) NewWorkspaceChunks(maxBatch, chunk, valueChunk int) runtime.Work
 	w.gB = make([]float64, max(c*3, cv)*8)
 	w.phi = make([]float64, max(c*3, cv)*1)
 	w.phiB = make([]float64, max(c*3, cv)*1)
-	w.cols = make([]float64, max(c*460800, cv*18432))
+	w.cols = make([]float64, max(c*73728, cv*18432))
 	w.rd = make([]float64, max(c, cv)*2048)
 	return w
 }
@@ -607,13 +615,13 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 
 // fwdLaplacian computes values, Laplacian vectors ℓ and the Jacobians the exact Δφ needs.
 func (m *Model) fwdLaplacian(w *Workspace, nb int) {
-	h1ConvW := m.p[0:72]    // h1.conv.W [8 1 3 3], cnn16.maf:10:17
+	h2ConvW := m.p[72:648]  // h2.conv.W [8 8 3 3], cnn16.maf:11:19
 	h2ConvB := m.p[648:656] // h2.conv.b [8], cnn16.maf:11:19
 	phiW := m.p[656:664]    // phi.W [1 8], cnn16.maf:13:11
 	// cnn16.maf:10:17  h1.conv = conv3x3(s), periodic, 1→8 channels  [J: closed form: J = kernel on its 3×3 window, shared by all sites and samples]
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
 	gemm.DgemmPacked(false, (nb)*256, 1, w.cols[:(nb)*2304], 9, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, nb, 2048), 8)
-	// cnn16.maf:10:10  h1 = lncosh(h1.conv)  [J: receptive-field Jacobian: 3×3 window per site (not 256 wide)]
+	// cnn16.maf:10:10  h1 = lncosh(h1.conv)  [J: closed form: J = diag(σ′)·kernel, kept as σ′ for the shifted-kernel GEMM downstream]
 	// σ, σ′, σ″ for the value rows
 	kern.LnCoshN(rows(w.h1, 0, nb, 2048), w.h1D1[:nb*2048], w.h1D2[:nb*2048], nil, rows(w.h1Conv, 0, nb, 2048))
 	{
@@ -628,16 +636,17 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 			}
 		}
 	}
-	kern.RFFromShared(w.h1RF, w.h1D1, h1ConvW, nb, 256, 9, 8)
-	// cnn16.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 8→8 channels  [J: receptive-field Jacobian: 5×5 window per site (not 256 wide)]
+	// cnn16.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 8→8 channels  [J: receptive-field Jacobian on its 5×5 window: per sample one GEMM (2048×72)·(72×25) with the shifted first-layer kernels packed by Sync]
 	kern.Im2Col(w.cols, rows(w.h1, 0, 2*nb, 2048), 2*nb, w.h2ConvGeom)
 	gemm.DgemmPacked(false, (2*nb)*256, 1, w.cols[:(2*nb)*18432], 72, &m.h2ConvFwd, 0, rows(w.h2Conv, 0, 2*nb, 2048), 8)
 	kern.AddBiasSites(rows(w.h2Conv, 0, nb, 2048), h2ConvB, nb, 256, 8)
-	// receptive-field Jacobian: 5×5 window per site, one GEMM over (sample, site, tap)
-	kern.RFIm2Col(w.cols, w.h1RF, nb, w.h2ConvRFGeom)
-	gemm.DgemmPacked(false, nb*6400, 1, w.cols[:nb*460800], 72, &m.h2ConvFwd, 0, w.h2ConvRF[:nb*51200], 8)
+	// receptive-field Jacobian by shifted-kernel GEMM: per sample J = A·B, (2048×72)·(72×25), one row per output
+	for b := 0; b < nb; b++ {
+		kern.ShiftCoef(w.h2ConvA, w.h1D1[b*2048:(b+1)*2048], h2ConvW, w.h2ConvGeom)
+		gemm.DgemmPacked(false, 2048, 1, w.h2ConvA, 72, &m.h2ConvShift, 0, w.h2ConvRF[b*51200:(b+1)*51200], 25)
+	}
 	// cnn16.maf:11:10  h2 = softplus(h2.conv)
-	kern.RFNorm2(w.h2ConvQ, w.h2ConvRF, nb, 256, 25, 8)
+	kern.RowsSumSq(w.h2ConvQ, w.h2ConvRF, nb*2048, 25)
 	// σ, σ′, σ″ for the value rows
 	kern.SoftplusN(rows(w.h2, 0, nb, 2048), w.h2D1[:nb*2048], w.h2D2[:nb*2048], nil, rows(w.h2Conv, 0, nb, 2048))
 	{
@@ -688,13 +697,13 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 
 // fwdReverse computes values, ℓ, Jacobians and tangents t = J·u for the reverse sweep.
 func (m *Model) fwdReverse(w *Workspace, nb int) {
-	h1ConvW := m.p[0:72]    // h1.conv.W [8 1 3 3], cnn16.maf:10:17
+	h2ConvW := m.p[72:648]  // h2.conv.W [8 8 3 3], cnn16.maf:11:19
 	h2ConvB := m.p[648:656] // h2.conv.b [8], cnn16.maf:11:19
 	phiW := m.p[656:664]    // phi.W [1 8], cnn16.maf:13:11
 	// cnn16.maf:10:17  h1.conv = conv3x3(s), periodic, 1→8 channels  [J: closed form: J = kernel on its 3×3 window, shared by all sites and samples]
 	kern.Im2Col(w.cols, rows(w.s, 0, 2*nb, 256), 2*nb, w.h1ConvGeom)
 	gemm.DgemmPacked(false, (2*nb)*256, 1, w.cols[:(2*nb)*2304], 9, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, 2*nb, 2048), 8)
-	// cnn16.maf:10:10  h1 = lncosh(h1.conv)  [J: receptive-field Jacobian: 3×3 window per site (not 256 wide)]
+	// cnn16.maf:10:10  h1 = lncosh(h1.conv)  [J: closed form: J = diag(σ′)·kernel, kept as σ′ for the shifted-kernel GEMM downstream]
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.LnCoshN(rows(w.h1, 0, nb, 2048), w.h1D1[:nb*2048], w.h1D2[:nb*2048], w.h1D3[:nb*2048], rows(w.h1Conv, 0, nb, 2048))
 	{
@@ -711,16 +720,17 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 			}
 		}
 	}
-	kern.RFFromShared(w.h1RF, w.h1D1, h1ConvW, nb, 256, 9, 8)
-	// cnn16.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 8→8 channels  [J: receptive-field Jacobian: 5×5 window per site (not 256 wide)]
+	// cnn16.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 8→8 channels  [J: receptive-field Jacobian on its 5×5 window: per sample one GEMM (2048×72)·(72×25) with the shifted first-layer kernels packed by Sync]
 	kern.Im2Col(w.cols, rows(w.h1, 0, 3*nb, 2048), 3*nb, w.h2ConvGeom)
 	gemm.DgemmPacked(false, (3*nb)*256, 1, w.cols[:(3*nb)*18432], 72, &m.h2ConvFwd, 0, rows(w.h2Conv, 0, 3*nb, 2048), 8)
 	kern.AddBiasSites(rows(w.h2Conv, 0, nb, 2048), h2ConvB, nb, 256, 8)
-	// receptive-field Jacobian: 5×5 window per site, one GEMM over (sample, site, tap)
-	kern.RFIm2Col(w.cols, w.h1RF, nb, w.h2ConvRFGeom)
-	gemm.DgemmPacked(false, nb*6400, 1, w.cols[:nb*460800], 72, &m.h2ConvFwd, 0, w.h2ConvRF[:nb*51200], 8)
+	// receptive-field Jacobian by shifted-kernel GEMM: per sample J = A·B, (2048×72)·(72×25), one row per output
+	for b := 0; b < nb; b++ {
+		kern.ShiftCoef(w.h2ConvA, w.h1D1[b*2048:(b+1)*2048], h2ConvW, w.h2ConvGeom)
+		gemm.DgemmPacked(false, 2048, 1, w.h2ConvA, 72, &m.h2ConvShift, 0, w.h2ConvRF[b*51200:(b+1)*51200], 25)
+	}
 	// cnn16.maf:11:10  h2 = softplus(h2.conv)
-	kern.RFNorm2(w.h2ConvQ, w.h2ConvRF, nb, 256, 25, 8)
+	kern.RowsSumSq(w.h2ConvQ, w.h2ConvRF, nb*2048, 25)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.SoftplusN(rows(w.h2, 0, nb, 2048), w.h2D1[:nb*2048], w.h2D2[:nb*2048], w.h2D3[:nb*2048], rows(w.h2Conv, 0, nb, 2048))
 	{
@@ -1028,17 +1038,17 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	h1ConvW := m.p[0:72] // h1.conv.W [8 1 3 3], cnn16.maf:10:17
-	phiW := m.p[656:664] // phi.W [1 8], cnn16.maf:13:11
+	h1ConvW := m.p[0:72]   // h1.conv.W [8 1 3 3], cnn16.maf:10:17
+	h2ConvW := m.p[72:648] // h2.conv.W [8 8 3 3], cnn16.maf:11:19
+	phiW := m.p[656:664]   // phi.W [1 8], cnn16.maf:13:11
 	gH1ConvW := grad[0:72]
 	gH2ConvW := grad[72:648]
 	gH2ConvB := grad[648:656]
 	gPhiW := grad[656:664]
 	clear(rows(w.sB, 0, 3*nb, 256))
 	clear(rows(w.h1ConvB, 0, 3*nb, 2048))
-	clear(w.h1ConvRFB[:nb*18432])
 	clear(rows(w.h1B, 0, 3*nb, 2048))
-	clear(w.h1RFB[:nb*18432])
+	clear(w.h1DB[:nb*2048])
 	clear(rows(w.h2ConvB, 0, 3*nb, 2048))
 	clear(w.h2ConvRFB[:nb*51200])
 	clear(rows(w.h2B, 0, 3*nb, 2048))
@@ -1108,24 +1118,29 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 			}
 		}
 	}
-	kern.RFScaleAdd(w.h2ConvRFB, w.h2ConvRF, w.h2ConvE, nb, 256, 25, 8)
+	kern.RowsAddScaled(w.h2ConvRFB, w.h2ConvRF, w.h2ConvE, nb*2048, 25)
 	// cnn16.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 8→8 channels  (reverse)
 	gemm.DgemmPacked(false, (3*nb)*256, 1, rows(w.h2ConvB, 0, 3*nb, 2048), 8, &m.h2ConvBwd, 0, w.cols[:(3*nb)*18432], 72)
 	kern.Col2ImAdd(rows(w.h1B, 0, 3*nb, 2048), w.cols, 3*nb, w.h2ConvGeom)
 	kern.Im2Col(w.cols, rows(w.h1, 0, 3*nb, 2048), 3*nb, w.h2ConvGeom)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((3*nb)*256, 8, rows(w.h2ConvB, 0, 3*nb, 2048)), mat((3*nb)*256, 72, w.cols), 1, mat(8, 72, gH2ConvW))
-	// receptive-field Jacobian cotangents: J̄_in += RFcol2im(J̄·W), W̄ += J̄ᵀ·RFim2col(J_in)
-	gemm.DgemmPacked(false, nb*6400, 1, w.h2ConvRFB[:nb*51200], 8, &m.h2ConvBwd, 0, w.cols[:nb*460800], 72)
-	kern.RFCol2ImAdd(w.h1RFB, w.cols, nb, w.h2ConvRFGeom)
-	kern.RFIm2Col(w.cols, w.h1RF, nb, w.h2ConvRFGeom)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*6400, 8, w.h2ConvRFB), mat(nb*6400, 72, w.cols), 1, mat(8, 72, gH2ConvW))
+	// shifted-kernel cotangents: Ā = J̄·Bᵀ, B̄ += Aᵀ·J̄, then Ā into σ′'s cotangent and W̄, B̄ into the first kernel's W̄
+	clear(w.h2ConvGS)
+	for b := 0; b < nb; b++ {
+		jb := w.h2ConvRFB[b*51200 : (b+1)*51200]
+		kern.ShiftCoef(w.h2ConvA, w.h1D1[b*2048:(b+1)*2048], h2ConvW, w.h2ConvGeom)
+		gemm.DgemmPacked(false, 2048, 1, jb, 25, &m.h2ConvShiftT, 0, w.h2ConvAB, 72)
+		blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(2048, 72, w.h2ConvA), mat(2048, 25, jb), 1, mat(72, 25, w.h2ConvGS))
+		// A is spent: its first rows are ShiftCoefTAdd's scratch
+		kern.ShiftCoefTAdd(w.h1DB[b*2048:(b+1)*2048], gH2ConvW, w.h2ConvAB, w.h1D1[b*2048:(b+1)*2048], h2ConvW, w.h2ConvA, w.h2ConvGeom)
+	}
+	kern.ShiftFold(gH1ConvW, w.h2ConvGS, m.h2ConvShiftGeom)
 	kern.SumRows(gH2ConvB, rows(w.h2ConvB, 0, nb, 2048), nb*256, 8)
 	// cnn16.maf:10:10  h1 = lncosh(h1.conv)  (reverse)
-	kern.RFDotShared(w.rd, w.h1RFB, h1ConvW, nb, 256, 9, 8)
 	{
 		d1s, d2s, d3s := w.h1D1[:nb*2048], w.h1D2[:nb*2048], w.h1D3[:nb*2048]
 		e := w.h1ConvE[:nb*2048]
-		rd := w.rd[:nb*2048]
+		rd := w.h1DB[:nb*2048]
 		a, ab, yb := w.h1Conv, w.h1ConvB, w.h1B
 		lo := (2 * nb) * 2048
 		ta, tab, tyb := (nb)*2048, (nb)*2048, (nb)*2048
@@ -1141,15 +1156,13 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 			}
 		}
 	}
-	kern.RFScaleAdd(w.h1ConvRFB, w.h1RFB, w.h1D1, nb, 256, 9, 8)
-	kern.RFAddScaledShared(w.h1ConvRFB, w.h1ConvE, h1ConvW, nb, 256, 9, 8)
 	// cnn16.maf:10:17  h1.conv = conv3x3(s), periodic, 1→8 channels  (reverse)
 	gemm.DgemmPacked(false, (nb)*256, 1, rows(w.h1ConvB, 0, nb, 2048), 8, &m.h1ConvBwd, 0, w.cols[:(nb)*2304], 9)
 	kern.Col2ImAdd(rows(w.sB, 0, nb, 256), w.cols, nb, w.h1ConvGeom)
 	kern.Im2Col(w.cols, rows(w.s, 0, 2*nb, 256), 2*nb, w.h1ConvGeom)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((2*nb)*256, 8, rows(w.h1ConvB, 0, 2*nb, 2048)), mat((2*nb)*256, 9, w.cols), 1, mat(8, 9, gH1ConvW))
-	// J_x = I: the kernel gradient sums J̄ over samples and sites
-	kern.RFSumToKernel(gH1ConvW, w.h1ConvRFB, nb, 256, 9, 8)
+	// J̄ = diag(2σ″ℓ̄)·(kernel) and J_x = I: W̄ += diag(Σ_{samples, sites} 2σ″ℓ̄)·W
+	kern.AddConvDiag(gH1ConvW, w.h1ConvE, h1ConvW, nb*256, 8, 9)
 }
 
 // bwdHutchRev is the reverse sweep of fwdHutchRev: it seeds the output's cotangent

@@ -31,8 +31,8 @@
 //
 //	s            identity | identity
 //	h1.conv      conv-shared | conv-shared
-//	h1           receptive-field | receptive-field
-//	h2.conv      receptive-field | receptive-field
+//	h1           conv-scaled | conv-scaled
+//	h2.conv      shifted-kernel | shifted-kernel
 //	h2           none | none
 //	g            none | none
 //	phi.dense    none | none
@@ -80,7 +80,7 @@ const (
 	NumParams = 896
 	// Chunk is the most samples processed at once; larger batches are split so that
 	// Jacobian buffers stay within the memory budget.
-	Chunk = 40
+	Chunk = 78
 	// ValueChunk is the most samples Phi and Grad process at once: without
 	// Jacobian rows they can take taller products.
 	ValueChunk = 256
@@ -110,17 +110,21 @@ const irJSON = "{\"name\":\"ising16cnn\",\"doc\":\"A potential with the full sym
 // Model is the potential with its parameters. Its methods may be called
 // concurrently with distinct Workspaces while the parameters do not change.
 type Model struct {
-	theta       []float64      // θ, the master copy
-	p           []float64      // the kernels' view of θ (the same slice)
-	h1ConvFwd   gemm.PackedB64 // h1.conv's weight packed as Wᵀ for forward products, refreshed by Sync
-	h1ConvBwd   gemm.PackedB64 // h1.conv's weight packed as W for backward products, refreshed by Sync
-	h1ConvFull  []float64      // h1.conv's kernels expanded from their d4-tied parameters, refreshed by Sync
-	h1ConvNorm2 []float64      // squared row norms of h1.conv's weight (its Jacobian's), refreshed by Sync
-	h2ConvFwd   gemm.PackedB64 // h2.conv's weight packed as Wᵀ for forward products, refreshed by Sync
-	h2ConvBwd   gemm.PackedB64 // h2.conv's weight packed as W for backward products, refreshed by Sync
-	h2ConvFull  []float64      // h2.conv's kernels expanded from their d4-tied parameters, refreshed by Sync
-	phiDenseFwd gemm.PackedB64 // phi.dense's weight packed as Wᵀ for forward products, refreshed by Sync
-	phiDenseBwd gemm.PackedB64 // phi.dense's weight packed as W for backward products, refreshed by Sync
+	theta           []float64      // θ, the master copy
+	p               []float64      // the kernels' view of θ (the same slice)
+	h1ConvFwd       gemm.PackedB64 // h1.conv's weight packed as Wᵀ for forward products, refreshed by Sync
+	h1ConvBwd       gemm.PackedB64 // h1.conv's weight packed as W for backward products, refreshed by Sync
+	h1ConvFull      []float64      // h1.conv's kernels expanded from their d4-tied parameters, refreshed by Sync
+	h1ConvNorm2     []float64      // squared row norms of h1.conv's weight (its Jacobian's), refreshed by Sync
+	h2ConvFwd       gemm.PackedB64 // h2.conv's weight packed as Wᵀ for forward products, refreshed by Sync
+	h2ConvBwd       gemm.PackedB64 // h2.conv's weight packed as W for backward products, refreshed by Sync
+	h2ConvFull      []float64      // h2.conv's kernels expanded from their d4-tied parameters, refreshed by Sync
+	h2ConvShiftM    []float64      // h2.conv's shifted h1.conv kernels B (144×49), refreshed by Sync
+	h2ConvShift     gemm.PackedB64 // B packed for the Jacobian products A·B
+	h2ConvShiftT    gemm.PackedB64 // Bᵀ packed for the cotangent products J̄·Bᵀ
+	h2ConvShiftGeom *kern.RFGeom   // where each of B's entries comes from
+	phiDenseFwd     gemm.PackedB64 // phi.dense's weight packed as Wᵀ for forward products, refreshed by Sync
+	phiDenseBwd     gemm.PackedB64 // phi.dense's weight packed as W for backward products, refreshed by Sync
 }
 
 // New returns the model with θ initialised as the spec says (scheme and seed).
@@ -130,6 +134,13 @@ func New() *Model {
 	m.h1ConvFull = make([]float64, 400)
 	m.h1ConvNorm2 = make([]float64, 16)
 	m.h2ConvFull = make([]float64, 2304)
+	m.h2ConvShiftM = make([]float64, 7056)
+	m.h2ConvShiftGeom = kern.NewRFGeom(kern.NewConvGeom(16, 16, 16, 16, 3, 3), kern.Window{
+		H1: 2,
+		H2: 2,
+		R1: 5,
+		R2: 5,
+	})
 	prog := Program()
 	prog.InitParams(m.theta, prog.InitSeed)
 	m.Sync()
@@ -179,6 +190,10 @@ func (m *Model) Sync() {
 	// h2.conv: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
 	m.h2ConvFwd.Pack(true, 144, 16, h2ConvW, 144)
 	m.h2ConvBwd.Pack(false, 16, 144, h2ConvW, 144)
+	// h2.conv: the matrix of h1.conv's shifted kernels, packed for A·B and J̄·Bᵀ
+	kern.ShiftMatrix(m.h2ConvShiftM, h1ConvW, m.h2ConvShiftGeom)
+	m.h2ConvShift.Pack(false, 144, 49, m.h2ConvShiftM, 49)
+	m.h2ConvShiftT.Pack(true, 49, 144, m.h2ConvShiftM, 49)
 	// phi.dense: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
 	m.phiDenseFwd.Pack(true, 16, 1, phiDenseW, 16)
 	m.phiDenseBwd.Pack(false, 1, 16, phiDenseW, 16)
@@ -216,8 +231,6 @@ type Workspace struct {
 	h1ConvB        []float64 // cotangents of h1.conv
 	h1ConvQ        []float64 // squared Jacobian row norms of h1.conv
 	h1ConvE        []float64 // 2σ″ℓ̄ coefficients of h1.conv's Jacobian cotangent
-	h1ConvRF       []float64 // receptive-field Jacobian of h1.conv (25 sites per window)
-	h1ConvRFB      []float64 // receptive-field Jacobian cotangent of h1.conv
 	h1ConvGFull    []float64 // gradient of h1.conv's full kernels, folded into the tied parameters
 	h1ConvGeom     *kern.ConvGeom
 	h1             []float64 // h1 rows: values, ℓ, 1 Jacobian rows per sample, tangents
@@ -227,17 +240,18 @@ type Workspace struct {
 	h1D3           []float64 // σ‴ of h1
 	h1Q            []float64 // squared Jacobian row norms of h1
 	h1E            []float64 // 2σ″ℓ̄ coefficients of h1's Jacobian cotangent
-	h1RF           []float64 // receptive-field Jacobian of h1 (25 sites per window)
-	h1RFB          []float64 // receptive-field Jacobian cotangent of h1
+	h1DB           []float64 // cotangent of σ′ of h1 (its Jacobian cotangent contracted with the kernel)
 	h2Conv         []float64 // h2.conv rows: values, ℓ, 1 Jacobian rows per sample, tangents
 	h2ConvB        []float64 // cotangents of h2.conv
 	h2ConvQ        []float64 // squared Jacobian row norms of h2.conv
 	h2ConvE        []float64 // 2σ″ℓ̄ coefficients of h2.conv's Jacobian cotangent
 	h2ConvRF       []float64 // receptive-field Jacobian of h2.conv (49 sites per window)
 	h2ConvRFB      []float64 // receptive-field Jacobian cotangent of h2.conv
+	h2ConvA        []float64 // one sample's coefficient block A of h2.conv's shifted-kernel Jacobian
+	h2ConvAB       []float64 // its cotangent J̄·Bᵀ
+	h2ConvGS       []float64 // gradient of the shifted-kernel matrix B
 	h2ConvGFull    []float64 // gradient of h2.conv's full kernels, folded into the tied parameters
 	h2ConvGeom     *kern.ConvGeom
-	h2ConvRFGeom   *kern.RFGeom
 	h2             []float64 // h2 rows: values, ℓ, 0 Jacobian rows per sample, tangents
 	h2B            []float64 // cotangents of h2
 	h2D1           []float64 // σ′ of h2
@@ -307,8 +321,6 @@ func (m *Model) NewWorkspaceChunks(maxBatch, chunk, valueChunk int) runtime.Work
 	w.h1ConvB = make([]float64, max(c*4, cv)*4096)
 	w.h1ConvQ = make([]float64, c*4096)
 	w.h1ConvE = make([]float64, c*4096)
-	w.h1ConvRF = make([]float64, c*102400)
-	w.h1ConvRFB = make([]float64, c*102400)
 	w.h1ConvGFull = make([]float64, 400)
 	w.h1ConvGeom = kern.NewConvGeom(16, 16, 1, 16, 5, 5)
 	w.h1 = make([]float64, max(c*4, cv)*4096)
@@ -318,22 +330,18 @@ func (m *Model) NewWorkspaceChunks(maxBatch, chunk, valueChunk int) runtime.Work
 	w.h1D3 = make([]float64, c*4096)
 	w.h1Q = make([]float64, c*4096)
 	w.h1E = make([]float64, c*4096)
-	w.h1RF = make([]float64, c*102400)
-	w.h1RFB = make([]float64, c*102400)
+	w.h1DB = make([]float64, c*4096)
 	w.h2Conv = make([]float64, max(c*4, cv)*4096)
 	w.h2ConvB = make([]float64, max(c*4, cv)*4096)
 	w.h2ConvQ = make([]float64, c*4096)
 	w.h2ConvE = make([]float64, c*4096)
 	w.h2ConvRF = make([]float64, c*200704)
 	w.h2ConvRFB = make([]float64, c*200704)
+	w.h2ConvA = make([]float64, 589824)
+	w.h2ConvAB = make([]float64, 589824)
+	w.h2ConvGS = make([]float64, 7056)
 	w.h2ConvGFull = make([]float64, 2304)
 	w.h2ConvGeom = kern.NewConvGeom(16, 16, 16, 16, 3, 3)
-	w.h2ConvRFGeom = kern.NewRFGeom(w.h2ConvGeom, kern.Window{
-		H1: 2,
-		H2: 2,
-		R1: 5,
-		R2: 5,
-	})
 	w.h2 = make([]float64, max(c*3, cv)*4096)
 	w.h2B = make([]float64, max(c*3, cv)*4096)
 	w.h2D1 = make([]float64, max(c, cv)*4096)
@@ -354,7 +362,7 @@ func (m *Model) NewWorkspaceChunks(maxBatch, chunk, valueChunk int) runtime.Work
 	w.phiScaleB = make([]float64, max(c*3, cv)*1)
 	w.phi = make([]float64, max(c*3, cv)*1)
 	w.phiB = make([]float64, max(c*3, cv)*1)
-	w.cols = make([]float64, max(c*1806336, cv*36864))
+	w.cols = make([]float64, max(c*147456, cv*36864))
 	w.rd = make([]float64, max(c, cv)*4096)
 	return w
 }
@@ -689,13 +697,13 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 
 // fwdLaplacian computes values, Laplacian vectors ℓ and the Jacobians the exact Δφ needs.
 func (m *Model) fwdLaplacian(w *Workspace, nb int) {
-	h1ConvW := m.h1ConvFull   // h1.conv.W expanded from its 96 tied numbers (d4-symmetric kernels), ising16_cnn.maf:10:17
+	h2ConvW := m.h2ConvFull   // h2.conv.W expanded from its 768 tied numbers (d4-symmetric kernels), ising16_cnn.maf:11:19
 	h2ConvB := m.p[864:880]   // h2.conv.b [16], ising16_cnn.maf:11:19
 	phiDenseW := m.p[880:896] // phi.dense.W [1 16], ising16_cnn.maf:13:11
 	// ising16_cnn.maf:10:17  h1.conv = conv5x5(s), periodic, 1→16 channels  [J: closed form: J = kernel on its 5×5 window, shared by all sites and samples]
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
 	gemm.DgemmPacked(false, (nb)*256, 1, w.cols[:(nb)*6400], 25, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, nb, 4096), 16)
-	// ising16_cnn.maf:10:10  h1 = lncosh(h1.conv)  [J: receptive-field Jacobian: 5×5 window per site (not 256 wide)]
+	// ising16_cnn.maf:10:10  h1 = lncosh(h1.conv)  [J: closed form: J = diag(σ′)·kernel, kept as σ′ for the shifted-kernel GEMM downstream]
 	// σ, σ′, σ″ for the value rows
 	kern.LnCoshN(rows(w.h1, 0, nb, 4096), w.h1D1[:nb*4096], w.h1D2[:nb*4096], nil, rows(w.h1Conv, 0, nb, 4096))
 	{
@@ -710,16 +718,17 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 			}
 		}
 	}
-	kern.RFFromShared(w.h1RF, w.h1D1, h1ConvW, nb, 256, 25, 16)
-	// ising16_cnn.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels  [J: receptive-field Jacobian: 7×7 window per site (not 256 wide)]
+	// ising16_cnn.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels  [J: receptive-field Jacobian on its 7×7 window: per sample one GEMM (4096×144)·(144×49) with the shifted first-layer kernels packed by Sync]
 	kern.Im2Col(w.cols, rows(w.h1, 0, 2*nb, 4096), 2*nb, w.h2ConvGeom)
 	gemm.DgemmPacked(false, (2*nb)*256, 1, w.cols[:(2*nb)*36864], 144, &m.h2ConvFwd, 0, rows(w.h2Conv, 0, 2*nb, 4096), 16)
 	kern.AddBiasSites(rows(w.h2Conv, 0, nb, 4096), h2ConvB, nb, 256, 16)
-	// receptive-field Jacobian: 7×7 window per site, one GEMM over (sample, site, tap)
-	kern.RFIm2Col(w.cols, w.h1RF, nb, w.h2ConvRFGeom)
-	gemm.DgemmPacked(false, nb*12544, 1, w.cols[:nb*1806336], 144, &m.h2ConvFwd, 0, w.h2ConvRF[:nb*200704], 16)
+	// receptive-field Jacobian by shifted-kernel GEMM: per sample J = A·B, (4096×144)·(144×49), one row per output
+	for b := 0; b < nb; b++ {
+		kern.ShiftCoef(w.h2ConvA, w.h1D1[b*4096:(b+1)*4096], h2ConvW, w.h2ConvGeom)
+		gemm.DgemmPacked(false, 4096, 1, w.h2ConvA, 144, &m.h2ConvShift, 0, w.h2ConvRF[b*200704:(b+1)*200704], 49)
+	}
 	// ising16_cnn.maf:11:10  h2 = softplus(h2.conv)
-	kern.RFNorm2(w.h2ConvQ, w.h2ConvRF, nb, 256, 49, 16)
+	kern.RowsSumSq(w.h2ConvQ, w.h2ConvRF, nb*4096, 49)
 	// σ, σ′, σ″ for the value rows
 	kern.SoftplusN(rows(w.h2, 0, nb, 4096), w.h2D1[:nb*4096], w.h2D2[:nb*4096], nil, rows(w.h2Conv, 0, nb, 4096))
 	{
@@ -833,13 +842,13 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 
 // fwdReverse computes values, ℓ, Jacobians and tangents t = J·u for the reverse sweep.
 func (m *Model) fwdReverse(w *Workspace, nb int) {
-	h1ConvW := m.h1ConvFull   // h1.conv.W expanded from its 96 tied numbers (d4-symmetric kernels), ising16_cnn.maf:10:17
+	h2ConvW := m.h2ConvFull   // h2.conv.W expanded from its 768 tied numbers (d4-symmetric kernels), ising16_cnn.maf:11:19
 	h2ConvB := m.p[864:880]   // h2.conv.b [16], ising16_cnn.maf:11:19
 	phiDenseW := m.p[880:896] // phi.dense.W [1 16], ising16_cnn.maf:13:11
 	// ising16_cnn.maf:10:17  h1.conv = conv5x5(s), periodic, 1→16 channels  [J: closed form: J = kernel on its 5×5 window, shared by all sites and samples]
 	kern.Im2Col(w.cols, rows(w.s, 0, 2*nb, 256), 2*nb, w.h1ConvGeom)
 	gemm.DgemmPacked(false, (2*nb)*256, 1, w.cols[:(2*nb)*6400], 25, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, 2*nb, 4096), 16)
-	// ising16_cnn.maf:10:10  h1 = lncosh(h1.conv)  [J: receptive-field Jacobian: 5×5 window per site (not 256 wide)]
+	// ising16_cnn.maf:10:10  h1 = lncosh(h1.conv)  [J: closed form: J = diag(σ′)·kernel, kept as σ′ for the shifted-kernel GEMM downstream]
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.LnCoshN(rows(w.h1, 0, nb, 4096), w.h1D1[:nb*4096], w.h1D2[:nb*4096], w.h1D3[:nb*4096], rows(w.h1Conv, 0, nb, 4096))
 	{
@@ -856,16 +865,17 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 			}
 		}
 	}
-	kern.RFFromShared(w.h1RF, w.h1D1, h1ConvW, nb, 256, 25, 16)
-	// ising16_cnn.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels  [J: receptive-field Jacobian: 7×7 window per site (not 256 wide)]
+	// ising16_cnn.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels  [J: receptive-field Jacobian on its 7×7 window: per sample one GEMM (4096×144)·(144×49) with the shifted first-layer kernels packed by Sync]
 	kern.Im2Col(w.cols, rows(w.h1, 0, 3*nb, 4096), 3*nb, w.h2ConvGeom)
 	gemm.DgemmPacked(false, (3*nb)*256, 1, w.cols[:(3*nb)*36864], 144, &m.h2ConvFwd, 0, rows(w.h2Conv, 0, 3*nb, 4096), 16)
 	kern.AddBiasSites(rows(w.h2Conv, 0, nb, 4096), h2ConvB, nb, 256, 16)
-	// receptive-field Jacobian: 7×7 window per site, one GEMM over (sample, site, tap)
-	kern.RFIm2Col(w.cols, w.h1RF, nb, w.h2ConvRFGeom)
-	gemm.DgemmPacked(false, nb*12544, 1, w.cols[:nb*1806336], 144, &m.h2ConvFwd, 0, w.h2ConvRF[:nb*200704], 16)
+	// receptive-field Jacobian by shifted-kernel GEMM: per sample J = A·B, (4096×144)·(144×49), one row per output
+	for b := 0; b < nb; b++ {
+		kern.ShiftCoef(w.h2ConvA, w.h1D1[b*4096:(b+1)*4096], h2ConvW, w.h2ConvGeom)
+		gemm.DgemmPacked(false, 4096, 1, w.h2ConvA, 144, &m.h2ConvShift, 0, w.h2ConvRF[b*200704:(b+1)*200704], 49)
+	}
 	// ising16_cnn.maf:11:10  h2 = softplus(h2.conv)
-	kern.RFNorm2(w.h2ConvQ, w.h2ConvRF, nb, 256, 49, 16)
+	kern.RowsSumSq(w.h2ConvQ, w.h2ConvRF, nb*4096, 49)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.SoftplusN(rows(w.h2, 0, nb, 4096), w.h2D1[:nb*4096], w.h2D2[:nb*4096], w.h2D3[:nb*4096], rows(w.h2Conv, 0, nb, 4096))
 	{
@@ -1459,6 +1469,7 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
 	h1ConvW := m.h1ConvFull   // h1.conv.W expanded from its 96 tied numbers (d4-symmetric kernels), ising16_cnn.maf:10:17
+	h2ConvW := m.h2ConvFull   // h2.conv.W expanded from its 768 tied numbers (d4-symmetric kernels), ising16_cnn.maf:11:19
 	phiDenseW := m.p[880:896] // phi.dense.W [1 16], ising16_cnn.maf:13:11
 	gH1ConvW := w.h1ConvGFull
 	clear(gH1ConvW)
@@ -1468,9 +1479,8 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	gPhiDenseW := grad[880:896]
 	clear(rows(w.sB, 0, 3*nb, 256))
 	clear(rows(w.h1ConvB, 0, 3*nb, 4096))
-	clear(w.h1ConvRFB[:nb*102400])
 	clear(rows(w.h1B, 0, 3*nb, 4096))
-	clear(w.h1RFB[:nb*102400])
+	clear(w.h1DB[:nb*4096])
 	clear(rows(w.h2ConvB, 0, 3*nb, 4096))
 	clear(w.h2ConvRFB[:nb*200704])
 	clear(rows(w.h2B, 0, 3*nb, 4096))
@@ -1645,24 +1655,29 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 			}
 		}
 	}
-	kern.RFScaleAdd(w.h2ConvRFB, w.h2ConvRF, w.h2ConvE, nb, 256, 49, 16)
+	kern.RowsAddScaled(w.h2ConvRFB, w.h2ConvRF, w.h2ConvE, nb*4096, 49)
 	// ising16_cnn.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels  (reverse)
 	gemm.DgemmPacked(false, (3*nb)*256, 1, rows(w.h2ConvB, 0, 3*nb, 4096), 16, &m.h2ConvBwd, 0, w.cols[:(3*nb)*36864], 144)
 	kern.Col2ImAdd(rows(w.h1B, 0, 3*nb, 4096), w.cols, 3*nb, w.h2ConvGeom)
 	kern.Im2Col(w.cols, rows(w.h1, 0, 3*nb, 4096), 3*nb, w.h2ConvGeom)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((3*nb)*256, 16, rows(w.h2ConvB, 0, 3*nb, 4096)), mat((3*nb)*256, 144, w.cols), 1, mat(16, 144, gH2ConvW))
-	// receptive-field Jacobian cotangents: J̄_in += RFcol2im(J̄·W), W̄ += J̄ᵀ·RFim2col(J_in)
-	gemm.DgemmPacked(false, nb*12544, 1, w.h2ConvRFB[:nb*200704], 16, &m.h2ConvBwd, 0, w.cols[:nb*1806336], 144)
-	kern.RFCol2ImAdd(w.h1RFB, w.cols, nb, w.h2ConvRFGeom)
-	kern.RFIm2Col(w.cols, w.h1RF, nb, w.h2ConvRFGeom)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*12544, 16, w.h2ConvRFB), mat(nb*12544, 144, w.cols), 1, mat(16, 144, gH2ConvW))
+	// shifted-kernel cotangents: Ā = J̄·Bᵀ, B̄ += Aᵀ·J̄, then Ā into σ′'s cotangent and W̄, B̄ into the first kernel's W̄
+	clear(w.h2ConvGS)
+	for b := 0; b < nb; b++ {
+		jb := w.h2ConvRFB[b*200704 : (b+1)*200704]
+		kern.ShiftCoef(w.h2ConvA, w.h1D1[b*4096:(b+1)*4096], h2ConvW, w.h2ConvGeom)
+		gemm.DgemmPacked(false, 4096, 1, jb, 49, &m.h2ConvShiftT, 0, w.h2ConvAB, 144)
+		blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(4096, 144, w.h2ConvA), mat(4096, 49, jb), 1, mat(144, 49, w.h2ConvGS))
+		// A is spent: its first rows are ShiftCoefTAdd's scratch
+		kern.ShiftCoefTAdd(w.h1DB[b*4096:(b+1)*4096], gH2ConvW, w.h2ConvAB, w.h1D1[b*4096:(b+1)*4096], h2ConvW, w.h2ConvA, w.h2ConvGeom)
+	}
+	kern.ShiftFold(gH1ConvW, w.h2ConvGS, m.h2ConvShiftGeom)
 	kern.SumRows(gH2ConvB, rows(w.h2ConvB, 0, nb, 4096), nb*256, 16)
 	// ising16_cnn.maf:10:10  h1 = lncosh(h1.conv)  (reverse)
-	kern.RFDotShared(w.rd, w.h1RFB, h1ConvW, nb, 256, 25, 16)
 	{
 		d1s, d2s, d3s := w.h1D1[:nb*4096], w.h1D2[:nb*4096], w.h1D3[:nb*4096]
 		e := w.h1ConvE[:nb*4096]
-		rd := w.rd[:nb*4096]
+		rd := w.h1DB[:nb*4096]
 		a, ab, yb := w.h1Conv, w.h1ConvB, w.h1B
 		lo := (2 * nb) * 4096
 		ta, tab, tyb := (nb)*4096, (nb)*4096, (nb)*4096
@@ -1678,15 +1693,13 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 			}
 		}
 	}
-	kern.RFScaleAdd(w.h1ConvRFB, w.h1RFB, w.h1D1, nb, 256, 25, 16)
-	kern.RFAddScaledShared(w.h1ConvRFB, w.h1ConvE, h1ConvW, nb, 256, 25, 16)
 	// ising16_cnn.maf:10:17  h1.conv = conv5x5(s), periodic, 1→16 channels  (reverse)
 	gemm.DgemmPacked(false, (nb)*256, 1, rows(w.h1ConvB, 0, nb, 4096), 16, &m.h1ConvBwd, 0, w.cols[:(nb)*6400], 25)
 	kern.Col2ImAdd(rows(w.sB, 0, nb, 256), w.cols, nb, w.h1ConvGeom)
 	kern.Im2Col(w.cols, rows(w.s, 0, 2*nb, 256), 2*nb, w.h1ConvGeom)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((2*nb)*256, 16, rows(w.h1ConvB, 0, 2*nb, 4096)), mat((2*nb)*256, 25, w.cols), 1, mat(16, 25, gH1ConvW))
-	// J_x = I: the kernel gradient sums J̄ over samples and sites
-	kern.RFSumToKernel(gH1ConvW, w.h1ConvRFB, nb, 256, 25, 16)
+	// J̄ = diag(2σ″ℓ̄)·(kernel) and J_x = I: W̄ += diag(Σ_{samples, sites} 2σ″ℓ̄)·W
+	kern.AddConvDiag(gH1ConvW, w.h1ConvE, h1ConvW, nb*256, 16, 25)
 	// h1.conv.W: sum the full kernels' gradient over each orbit of tied offsets
 	kern.TieReduce(grad[0:96], gH1ConvW, h1ConvOrbit, 16, 6)
 	// h2.conv.W: sum the full kernels' gradient over each orbit of tied offsets

@@ -1,0 +1,175 @@
+package generated_test
+
+import (
+	"math"
+	"testing"
+
+	"gonum.org/v1/gonum/blas"
+
+	"github.com/mafc-dev/mafc/codegen/plan"
+	"github.com/mafc-dev/mafc/generated/ising16"
+	"github.com/mafc-dev/mafc/generated/ising16cnn"
+	"github.com/mafc-dev/mafc/generated/ising16cnnrf"
+	"github.com/mafc-dev/mafc/runtime/gemm"
+	"github.com/mafc-dev/mafc/runtime/ir"
+	"github.com/mafc-dev/mafc/runtime/ode"
+	"github.com/mafc-dev/mafc/runtime/train"
+)
+
+// closeTo reports the first index where got and want differ by more than
+// tol relative to the largest |want|, or -1.
+func closeTo(got, want []float64, tol float64) int {
+	scale := 0.0
+	for _, v := range want {
+		scale = max(scale, math.Abs(v))
+	}
+	for i := range want {
+		if math.Abs(got[i]-want[i]) > tol*scale {
+			return i
+		}
+	}
+	return -1
+}
+
+// TestShiftedKernelsMatchReceptiveField: ising16cnn (shifted-kernel GEMMs
+// for the second convolution's Jacobian) and ising16cnnrf (the same spec
+// with im2col receptive fields) agree to 1e-12 on φ, ∇φ, Δφ and on
+// Reverse's ∂G/∂x and ∂G/∂θ at the same random parameters.
+func TestShiftedKernelsMatchReceptiveField(t *testing.T) {
+	const B = 3
+	sh, rf := ising16cnn.New(), ising16cnnrf.New()
+	if !usesShift(sh.Program(), false) || usesShift(rf.Program(), true) {
+		t.Fatal("expected ising16cnn planned with shifted kernels and ising16cnnrf without")
+	}
+	th := randn(sh.NumParams(), 11)
+	for i := range th {
+		th[i] *= 0.3
+	}
+	copy(sh.Params(), th)
+	copy(rf.Params(), th)
+	sh.Sync()
+	rf.Sync()
+	a, b := newKernels(sh, B), newKernels(rf, B)
+	copy(b.x, a.x)
+	a.Laplacian()
+	b.Laplacian()
+	for _, c := range []struct {
+		name      string
+		got, want []float64
+	}{{"φ", a.phi, b.phi}, {"∇φ", a.grad, b.grad}, {"Δφ", a.lap, b.lap}} {
+		if i := closeTo(c.got, c.want, 1e-12); i >= 0 {
+			t.Errorf("Laplacian %s[%d] = %v, receptive field %v", c.name, i, c.got[i], c.want[i])
+		}
+	}
+	a.Reverse()
+	b.Reverse()
+	if i := closeTo(a.dx, b.dx, 1e-12); i >= 0 {
+		t.Errorf("Reverse ∂G/∂x[%d] = %v, receptive field %v", i, a.dx[i], b.dx[i])
+	}
+	if i := closeTo(a.dth, b.dth, 1e-12); i >= 0 {
+		t.Errorf("Reverse ∂G/∂θ[%d] = %v, receptive field %v", i, a.dth[i], b.dth[i])
+	}
+}
+
+// usesShift reports whether the exact-Laplacian plan of p (built with
+// NoShift: noShift) has a shifted-kernel node.
+func usesShift(p *ir.Program, noShift bool) bool {
+	for _, n := range plan.BuildOptions(p, plan.Laplacian, 1, plan.Options{NoShift: noShift}).Nodes {
+		if n.Kind == plan.ShiftRF {
+			return true
+		}
+	}
+	return false
+}
+
+// planFlops returns the plan's count of Jacobian flops (plan.Cost) of B
+// samples of p in mode m.
+func planFlops(p *ir.Program, m plan.Mode, B int) float64 {
+	return float64(B) * plan.Build(p, m, 1).Cost()
+}
+
+// BenchmarkCNNShiftedKernels: exact Δφ (Laplacian) and the reverse mode of
+// ising16_cnn at batch 64 with shifted-kernel GEMMs (ising16cnn) and with
+// im2col receptive fields (ising16cnnrf), interleaved with bare packed
+// GEMMs of the shifted-kernel products' shapes: per sample (4096×144)·
+// (144×49) for Δφ, plus (4096×49)·(49×144) and (144×4096)·(4096×49) for the
+// reverse mode. GFLOPS count the plan's flops (plan.Cost) over the whole
+// call. Target: each kernel ≥ 50% of the bare rate.
+func BenchmarkCNNShiftedKernels(b *testing.B) {
+	const B, M, CK, R = 64, 4096, 144, 49
+	sh, rf := newKernels(ising16cnn.New(), B), newKernels(ising16cnnrf.New(), B)
+	copy(rf.x, sh.x)
+	prog := ising16cnn.Program()
+	fl, fr := planFlops(prog, plan.Laplacian, B), planFlops(prog, plan.Reverse, B)
+	var bp, bt gemm.PackedB64
+	bm := randn(CK*R, 5)
+	bp.Pack(false, CK, R, bm, R)
+	bt.Pack(true, R, CK, bm, R)
+	A, J, AB, GS := randn(M*CK, 6), make([]float64, M*R), make([]float64, M*CK), make([]float64, CK*R)
+	bareLap := func() {
+		for range B {
+			gemm.DgemmPacked(false, M, 1, A, CK, &bp, 0, J, R)
+		}
+	}
+	bareRev := func() {
+		for range B {
+			gemm.DgemmPacked(false, M, 1, A, CK, &bp, 0, J, R)
+			gemm.DgemmPacked(false, M, 1, J, R, &bt, 0, AB, CK)
+			gemm.Implementation{}.Dgemm(blas.Trans, blas.NoTrans, CK, R, M, 1, A, CK, J, R, 1, GS, R)
+		}
+	}
+	for b.Loop() {
+		t := interleave(2, 1, sh.Laplacian, rf.Laplacian, bareLap, sh.Reverse, rf.Reverse, bareRev)
+		b.ReportMetric(t[0]*1e3, "ms/lap-shift")
+		b.ReportMetric(t[1]*1e3, "ms/lap-rf")
+		b.ReportMetric(fl/t[0]/1e9, "GFLOPS-lap")
+		b.ReportMetric(fl/t[2]/1e9, "GFLOPS-lap-bare")
+		b.ReportMetric(t[2]/t[0], "lap/bare-rate")
+		b.ReportMetric(t[3]*1e3, "ms/rev-shift")
+		b.ReportMetric(t[4]*1e3, "ms/rev-rf")
+		b.ReportMetric(fr/t[3]/1e9, "GFLOPS-rev")
+		b.ReportMetric(fr/t[5]/1e9, "GFLOPS-rev-bare")
+		b.ReportMetric(t[5]/t[3], "rev/bare-rate")
+		b.ReportMetric(t[1]/t[0], "lap-rf/shift")
+		b.ReportMetric(t[4]/t[3], "rev-rf/shift")
+	}
+}
+
+// cnnFlowSteps is the RK4 steps of the side-by-side CNN step benchmark: the
+// specs' 50.
+var cnnFlowSteps = 50
+
+// BenchmarkCNNTrainStep: seconds per training step (batch 64, cnnFlowSteps
+// RK4 steps, 2 workers, Store) of the paper's MLP (ising16) and of the
+// exactly symmetric CNN (ising16cnn) with the exact Laplacian and with
+// Hutchinson's estimate, interleaved, one round each. Targets: exact ≤ 60×
+// the MLP, Hutchinson ≤ 10×.
+func BenchmarkCNNTrainStep(b *testing.B) {
+	obj := func() train.Objective {
+		o, _ := train.NewVariational(16, 16, 2.269185314213022, 1)
+		return o
+	}
+	hutch := func(c *train.Config) { c.Hutchinson = true }
+	mlp := trainer(b, ising16.New(), obj(), 64, cnnFlowSteps, 2, ode.Store)
+	exact := trainer(b, ising16cnn.New(), obj(), 64, cnnFlowSteps, 2, ode.Store)
+	hut := trainer(b, ising16cnn.New(), obj(), 64, cnnFlowSteps, 2, ode.Store, hutch)
+	defer mlp.Close()
+	defer exact.Close()
+	defer hut.Close()
+	step := func(tr *train.Trainer) func() {
+		return func() {
+			if _, err := tr.Step(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	for b.Loop() {
+		t := interleave(1, 1, step(mlp), step(exact), step(hut))
+		b.ReportMetric(t[0], "s/step-mlp")
+		b.ReportMetric(t[1], "s/step-cnn-exact")
+		b.ReportMetric(t[2], "s/step-cnn-hutchinson")
+		b.ReportMetric(t[1]/t[0], "exact/mlp")
+		b.ReportMetric(t[2]/t[0], "hutchinson/mlp")
+	}
+	b.ReportMetric(testing.AllocsPerRun(1, step(exact)), "allocs/step-cnn-exact")
+}
