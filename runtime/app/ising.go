@@ -53,7 +53,7 @@ type IsingReport struct {
 	Random []string `json:"random,omitempty"`
 	// Unbiased holds the importance-sampling and Metropolis–Hastings
 	// estimates from the same samples (see isingUnbiased).
-	*Unbiased
+	Unbiased *Unbiased `json:"unbiased,omitempty"`
 }
 
 // isingEval samples n configurations from the model and estimates ℓ, the
