@@ -209,16 +209,7 @@ type Chain struct {
 // tests. It allocates O(B).
 func (o *Observed) IndependenceMH(rng *rand.Rand) Chain {
 	B := len(o.LogW)
-	state := make([]int, B)
-	cur := 0
-	acc := 0
-	for k := 1; k < B; k++ {
-		if d := o.LogW[k] - o.LogW[cur]; d >= 0 || rng.Float64() < math.Exp(d) {
-			cur = k
-			acc++
-		}
-		state[k] = cur
-	}
+	state, acc := IndependenceMHStates(o.LogW, rng)
 	ch := Chain{Steps: B, Accepted: acc}
 	if B > 1 {
 		ch.Acceptance = float64(acc) / float64(B-1)
@@ -240,6 +231,28 @@ func (o *Observed) IndependenceMH(rng *rand.Rand) Chain {
 	en := chained.series()[0]
 	ch.Tau = IntegratedAutocorrTime(en)
 	return ch
+}
+
+// IndependenceMHStates runs the independence Metropolis–Hastings chain
+// over proposals with log-weights lw, in order: it starts at proposal 0
+// and moves to proposal k with probability min(1, exp(lw_k − lw_current)).
+// state[k] is the proposal the chain holds after step k; accepted counts
+// the moves. rng draws the acceptance tests. It panics ("ising: ...") if lw
+// is empty and allocates the state slice.
+func IndependenceMHStates(lw []float64, rng *rand.Rand) (state []int, accepted int) {
+	if len(lw) == 0 {
+		panic("ising: IndependenceMHStates: no proposals")
+	}
+	state = make([]int, len(lw))
+	cur := 0
+	for k := 1; k < len(lw); k++ {
+		if d := lw[k] - lw[cur]; d >= 0 || rng.Float64() < math.Exp(d) {
+			cur = k
+			accepted++
+		}
+		state[k] = cur
+	}
+	return state, accepted
 }
 
 // sokalC is the window constant of IntegratedAutocorrTime.
