@@ -84,7 +84,7 @@ func NormalisedWeights(dst, lw []float64) {
 //
 //	se(μ̂) = √(Σ_b w̄_b² (f_b − μ̂)²),
 //
-// the first-order error of the ratio Σ w f / Σ w (Owen 2013, eq. 9.9
+// the first-order error of the ratio Σ w f / Σ w (Owen 2013, §9.2
 // with the weights' normalisation taken as estimated). μ̂ is consistent
 // (its bias is O(1/n)); the error is reliable only when the effective
 // sample size is not tiny. It panics ("ising: ...") if the lengths differ
