@@ -126,7 +126,7 @@ func ExampleTrain() {
 	fmt.Println("trained", f.Step(), "steps")
 	// Output:
 	// step 1: loss per site -1.34
-	// step 2: loss per site -1.37
-	// step 3: loss per site -1.37
+	// step 2: loss per site -1.38
+	// step 3: loss per site -1.38
 	// trained 3 steps
 }
