@@ -48,7 +48,10 @@ type Config struct {
 	// depend on it.
 	Workers int
 	// Chunk is the number of samples one integrator call takes (0: 64).
-	// Results do not depend on it beyond rounding in the products.
+	// Results do not depend on it beyond rounding in the products, except
+	// for specs with `= random` symmetries: their group elements are drawn
+	// once per chunk (seeded by its first index), so the chunk size changes
+	// which elements a sample sees (each draw is an exact flow).
 	Chunk int
 }
 

@@ -90,7 +90,7 @@ func TestOwnData(t *testing.T) {
 		"workers", "shards", "laplacian", "blas", "last_loss", "last_loss_se", "evals", "nll", "figures"} {
 		assert.Contains(t, r, k, "report.json key")
 	}
-	assert.Equal(t, 16640.0, r["parameters"])
+	assert.Equal(t, 8320.0, r["parameters"])
 	nll := r["nll"].([]any)
 	require.Len(t, nll, 2)
 	valid := nll[1].(map[string]any)

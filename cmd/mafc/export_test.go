@@ -119,7 +119,7 @@ func TestExportArchive(t *testing.T) {
 	set, err := app.Export(p, []byte("spec text"), ck, out)
 	require.NoError(t, err)
 	assert.Equal(t, int64(3), set.Step)
-	assert.Equal(t, []string{"z2:construction"}, set.Symmetries)
+	assert.Equal(t, []string{"z2:construction", "translations:random", "d4:random"}, set.Symmetries)
 	zr, err := zip.OpenReader(out)
 	require.NoError(t, err)
 	defer zr.Close()
@@ -132,10 +132,10 @@ func TestExportArchive(t *testing.T) {
 	require.NoError(t, err)
 	w, shape, err := npy.Read(f)
 	require.NoError(t, err)
-	assert.Equal(t, []int{256, 64}, shape, "theta/h.dense.W shape")
+	assert.Equal(t, []int{128, 64}, shape, "theta/h.dense.W shape")
 	st, err := ckpt.Load(ck)
 	require.NoError(t, err)
-	assert.Equal(t, st.Params[:256*64], w, "theta/h.dense.W values")
+	assert.Equal(t, st.Params[:128*64], w, "theta/h.dense.W values")
 }
 
 func TestExportErrors(t *testing.T) {

@@ -116,7 +116,7 @@ func TestIsingTemperatureRange(t *testing.T) {
 			code, _, stderr = mafc(t, cmd, bad)
 		}
 		require.Equal(t, 1, code, stderr)
-		require.Regexp(t, regexp.QuoteMeta(bad)+`:26:\d+: temperature must be in \[1e-06, 1e\+06\], got 1e-300`, stderr)
+		require.Regexp(t, regexp.QuoteMeta(bad)+`:28:\d+: temperature must be in \[1e-06, 1e\+06\], got 1e-300`, stderr)
 	}
 	loss := regexp.MustCompile(`(?m)^1,0,(-?[0-9.e+-]+|NaN|[+-]Inf),`)
 	for _, T := range []string{"1e-6", "1e6"} {

@@ -51,6 +51,9 @@ type IsingReport struct {
 	// Random lists the groups drawn at random per integration step
 	// (ir.ByRandom); ℓ is then averaged over the draws.
 	Random []string `json:"random,omitempty"`
+	// Unbiased holds the importance-sampling and Metropolis–Hastings
+	// estimates from the same samples (see isingUnbiased).
+	Unbiased *Unbiased `json:"unbiased,omitempty"`
 }
 
 // isingEval samples n configurations from the model and estimates ℓ, the
@@ -83,8 +86,12 @@ func isingEval(ctx context.Context, comm train.Comm, pot mafcrt.Potential, p *ir
 		losses[b] = (a[b] - rel.LogTarget(xb)) / N
 		st.AddContinuous(xb, buf, rng)
 	}
+	u, err := isingUnbiased(rel, x, a, rng)
+	if err != nil {
+		return nil, err
+	}
 	mean, se := train.MeanStdErr(losses)
-	r := &IsingReport{L1: lat.L1, L2: lat.L2, T: rel.T(), Samples: n, Loss: mean, LossSE: se}
+	r := &IsingReport{L1: lat.L1, L2: lat.L2, T: rel.T(), Samples: n, Loss: mean, LossSE: se, Unbiased: u}
 	bd := rel.Bound(mean)
 	r.Exact, r.Gap, r.GapRel = bd.OptimalLossPerSite, mean-bd.OptimalLossPerSite, bd.LossRelErr
 	r.FBound, r.FExact, r.FRelErr = bd.FBound, bd.FExact, bd.FRelErr
@@ -116,6 +123,10 @@ func (r *IsingReport) Print(w io.Writer) {
 		fmt.Fprintf(w, "  paper (step 2000)             %.6f (%.3f%% above the optimum)\n", r.PaperLoss, 100*r.PaperGapRel)
 	}
 	fmt.Fprintf(w, "  free energy per site: bound   %.6f, exact %.6f (relative error %.3f%%)\n", r.FBound, r.FExact, 100*r.FRelErr)
+	if r.Unbiased != nil {
+		r.Unbiased.print(w, r)
+		return
+	}
 	fmt.Fprintf(w, "  energy per site from spins    %.5f ± %.5f (exact %.5f)\n", r.Energy, r.EnergySE, r.EnergyExact)
 	fmt.Fprintf(w, "  ⟨|m|⟩ = %.4f ± %.4f, ⟨m²⟩ = %.4f ± %.4f\n", r.AbsM, r.AbsMSE, r.M2, r.M2SE)
 }

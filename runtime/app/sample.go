@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/mafc-dev/mafc/runtime/atomicfile"
+	"github.com/mafc-dev/mafc/runtime/ir"
 	"github.com/mafc-dev/mafc/runtime/ising"
 	"github.com/mafc-dev/mafc/runtime/npy"
 	"github.com/mafc-dev/mafc/runtime/ode"
@@ -25,11 +26,15 @@ func sampleCmd(ctx context.Context, m Model, args []string, stdout, stderr io.Wr
 	spins := fs.String("spins", "", "Ising targets: optional .npy `file` of sampled spins s = ±1 (int8)")
 	seed := fs.Int64("seed", 1, "random seed")
 	workers := fs.Int("workers", defaultWorkers(), "goroutines")
+	mcmc := fs.Bool("mcmc", false, "Ising targets: write the independence Metropolis–Hastings chain over the n flow samples (flow as proposal; exact target asymptotically, correlated) instead of the samples")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
 	if *ck == "" {
 		return usagef("-ckpt is required (a checkpoint written by mafc train)")
+	}
+	if *mcmc && m.Prog.Train.Objective.Kind != "variational" {
+		return usagef("-mcmc needs an Ising target in the spec (its weights π̃/p make the chain)")
 	}
 	if err := checkFlags(fs, sampleRules); err != nil {
 		return err
@@ -66,12 +71,18 @@ func sampleCmd(ctx context.Context, m Model, args []string, stdout, stderr io.Wr
 	if err := flowMany(ctx, pot, tab, p.Flow.Steps, p.Flow.Dt, x, a, +1, *workers, max(1, min(64, p.Train.Batch))); err != nil {
 		return err
 	}
-	if err := writeArray(*out, x, *n, D); err != nil {
+	xw, aw := x, a // what is written: the samples, or the chain's states
+	if *mcmc {
+		if xw, aw, err = chainStates(ctx, p, x, a, *seed, stdout); err != nil {
+			return err
+		}
+	}
+	if err := writeArray(*out, xw, *n, D); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "wrote %d samples of dimension %d to %s\n", *n, D, *out)
 	if *logp != "" {
-		if err := writeArray(*logp, a, *n, 1); err != nil {
+		if err := writeArray(*logp, aw, *n, 1); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "wrote ln p to %s\n", *logp)
@@ -82,7 +93,7 @@ func sampleCmd(ctx context.Context, m Model, args []string, stdout, stderr io.Wr
 		}
 		tg := p.Train.Objective.Target
 		s := make([]int8, *n*D)
-		ising.Spins(s, x, rng)
+		ising.Spins(s, xw, rng)
 		if err := npy.WriteFileInt8(*spins, s, *n, tg.L1, tg.L2); err != nil {
 			return err
 		}
@@ -111,6 +122,35 @@ func sampleCmd(ctx context.Context, m Model, args []string, stdout, stderr io.Wr
 	}
 	fmt.Fprintf(stdout, "round trip (forward then backward, %d samples): max |z − z'| = %.3g, max |ln p + NLL| = %.3g\n", k, dz, dl)
 	return nil
+}
+
+// chainStates runs the independence Metropolis–Hastings chain over the
+// flow samples x (with ln p in a) against the spec's Ising relaxation and
+// returns the chain's states in order (a state repeats while proposals are
+// rejected) with their ln p, after printing the acceptance rate and the
+// energy's integrated autocorrelation time.
+func chainStates(ctx context.Context, p *ir.Program, x, a []float64, seed int64, stdout io.Writer) ([]float64, []float64, error) {
+	tg := p.Train.Objective.Target
+	rel, err := ising.NewRelaxation(tg.L1, tg.L2, tg.T)
+	if err != nil {
+		return nil, nil, err
+	}
+	rng := rand.New(rand.NewPCG(uint64(seed), 0x6d636d63)) // "mcmc"
+	obs, err := rel.Observe(x, a, rng)
+	if err != nil {
+		return nil, nil, err
+	}
+	ch := obs.IndependenceMH(rand.New(rand.NewPCG(uint64(seed), 0x6d636d63)))
+	state, _ := ising.IndependenceMHStates(obs.LogW, rand.New(rand.NewPCG(uint64(seed), 0x6d636d63)))
+	D := rel.N()
+	xs, as := make([]float64, len(x)), make([]float64, len(a))
+	for k, s := range state {
+		copy(xs[k*D:(k+1)*D], x[s*D:(s+1)*D])
+		as[k] = a[s]
+	}
+	fmt.Fprintf(stdout, "independence Metropolis–Hastings over %d flow samples: acceptance %.1f%%, integrated autocorrelation time of the energy %.2f steps (about %.0f independent states)\n",
+		len(a), 100*ch.Acceptance, ch.Tau, float64(len(a))/ch.Tau)
+	return xs, as, ctx.Err()
 }
 
 // writeArray writes an n×d array as .npy or .csv (by extension).

@@ -616,3 +616,26 @@ func ones(n int) []int8 {
 	}
 	return s
 }
+
+// TestIsingClippedStart checks that the points of the loss curve above the
+// panel (the start of training) are marked on its top edge, and that a
+// curve inside the panel marks none.
+func TestIsingClippedStart(t *testing.T) {
+	d := sampleIsing(rand.New(rand.NewPCG(1, 1)), 8)
+	_, hi := isingYRange(d)
+	clip := clippedPoints(d, hi)
+	if len(clip) == 0 || clip[0].X != d.Steps[0] || clip[0].Y != hi {
+		t.Fatalf("clippedPoints(start ℓ = %v, top %v) = %v, want the first step on the top edge", d.Loss[0], hi, clip)
+	}
+	for i := range d.Loss {
+		d.Loss[i] = d.Exact + 0.01
+	}
+	_, hi = isingYRange(d)
+	if clip := clippedPoints(d, hi); len(clip) != 0 {
+		t.Errorf("clippedPoints(flat curve) = %v, want none", clip)
+	}
+	path := filepath.Join(t.TempDir(), "ising.png")
+	if err := IsingFigure(path, sampleIsing(rand.New(rand.NewPCG(1, 1)), 8)); err != nil {
+		t.Fatal(err)
+	}
+}

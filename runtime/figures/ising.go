@@ -10,6 +10,7 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
 )
 
 // IsingData is the input of IsingFigure.
@@ -159,6 +160,19 @@ func isingYRange(f IsingData) (lo, hi float64) {
 	return lo, hi + 0.05*(hi-lo)
 }
 
+// clippedPoints returns the points of the loss curve above the panel's top
+// hi, placed on the top edge, so that the figure shows where the curve
+// leaves the panel.
+func clippedPoints(f IsingData, hi float64) plotter.XYs {
+	var xy plotter.XYs
+	for i, l := range f.Loss {
+		if l > hi {
+			xy = append(xy, plotter.XY{X: f.Steps[i], Y: hi})
+		}
+	}
+	return xy
+}
+
 func drawIsingPlot(c *canvas, f IsingData) error {
 	p := newPlot(f.Title, "training step", "loss per site ℓ")
 	x0, x1 := f.Steps[0], f.Steps[0]
@@ -198,7 +212,24 @@ func drawIsingPlot(c *canvas, f IsingData) error {
 		return err
 	}
 	p.Add(ex)
-	items = append(items, legendItem{"exact: " + fmtNum(f.Exact), []plot.Thumbnailer{ex}})
+	items = append(items, legendItem{"optimum of the relaxation, −ln Z_cont/N (exact): " + fmtNum(f.Exact), []plot.Thumbnailer{ex}})
+	ylo, yhi := isingYRange(f)
+	if clip := clippedPoints(f, yhi); len(clip) > 0 {
+		sc, err := plotter.NewScatter(clip)
+		if err != nil {
+			return err
+		}
+		sc.GlyphStyle = draw.GlyphStyle{Color: colorAt(0), Radius: vg.Points(4), Shape: draw.TriangleGlyph{}}
+		p.Add(sc)
+		first := 0
+		for i, s := range f.Steps {
+			if s < f.Steps[first] {
+				first = i
+			}
+		}
+		items = append(items, legendItem{fmt.Sprintf("clipped: %d points above the panel (start ℓ = %s at step %s)",
+			len(clip), fmtNum(f.Loss[first]), fmtNum(f.Steps[first])), []plot.Thumbnailer{sc}})
+	}
 	if f.Reference != 0 {
 		ref, err := hline(f.Reference, x0, x1, colorAt(3), dotStyle)
 		if err != nil {
@@ -212,7 +243,7 @@ func drawIsingPlot(c *canvas, f IsingData) error {
 		items = append(items, legendItem{lbl + ": " + fmtNum(f.Reference), []plot.Thumbnailer{ref}})
 	}
 	p.X.Min, p.X.Max = x0, x1
-	p.Y.Min, p.Y.Max = isingYRange(f)
+	p.Y.Min, p.Y.Max = ylo, yhi
 	drawPlot(c.region(10, 8, float64(c.w)-10, isingPlotHeight-8), p, items)
 	return nil
 }
