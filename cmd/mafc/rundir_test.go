@@ -2,9 +2,12 @@ package main
 
 import (
 	"encoding/csv"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -160,15 +163,30 @@ func TestTrainRemovesStaleTemps(t *testing.T) {
 // (which exists) or says there is none; resuming from it works.
 func TestTrainNonFinite(t *testing.T) {
 	// Plain SGD at the largest legal rate with a long flow: θ grows until
-	// step 5's gradient overflows. The only checkpoint (step 4) would fail
-	// again on resume.
+	// some step K's loss or gradient overflows. With a checkpoint every
+	// step, the one of step K−1 (whose parameters caused it) is moved
+	// aside and the one of step K−2 remains.
 	blowUp := []string{"-set", "train.optimizer=sgd(lr = 10)", "-set", "flow.dt=1"}
 	dir := t.TempDir()
-	_, stderr := train(t, 1, append(ising8Args(dir, "12", "-checkpoint-every", "4"), blowUp...)...)
-	require.Contains(t, stderr, "step 5: the gradient's norm is not finite")
-	require.Contains(t, stderr, "the parameters of step 4 caused it, so their checkpoint was moved to "+filepath.Join(dir, "checkpoint.nonfinite.ckpt"))
+	_, stderr := train(t, 1, append(ising8Args(dir, "40"), blowUp...)...)
+	m := regexp.MustCompile(`step (\d+): the (loss|gradient|loss's standard error|gradient's norm)[^;]* is not finite`).FindStringSubmatch(stderr)
+	require.NotNil(t, m, "no non-finite step in %s", stderr)
+	k, err := strconv.Atoi(m[1])
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, k, 3, "the test needs two good checkpoints before the failure")
+	require.Contains(t, stderr, fmt.Sprintf("the parameters of step %d caused it, so their checkpoint was moved to %s", k-1, filepath.Join(dir, "checkpoint.nonfinite.ckpt")))
+	found, ok, err := ckpt.LoadLatest(dir)
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.EqualValues(t, k-2, found.State.Step)
+	require.Contains(t, stderr, fmt.Sprintf("the last good checkpoint is %s (step %d)", found.Path, k-2))
+
+	// When that checkpoint was the only one, none is left to resume from.
+	dir = t.TempDir()
+	_, stderr = train(t, 1, append(ising8Args(dir, "40", "-checkpoint-every", strconv.Itoa(k-1)), blowUp...)...)
+	require.Contains(t, stderr, fmt.Sprintf("step %d: the", k))
 	require.Contains(t, stderr, "no checkpoint to resume from")
-	_, ok, err := ckpt.LoadLatest(dir)
+	_, ok, err = ckpt.LoadLatest(dir)
 	require.NoError(t, err)
 	require.False(t, ok, "a checkpoint is left that resumes into the same overflow")
 	require.FileExists(t, filepath.Join(dir, "checkpoint.nonfinite.ckpt"))
@@ -182,11 +200,11 @@ func TestTrainNonFinite(t *testing.T) {
 	train(t, 0, append(ising8Args(ref, "4"), calm...)...)
 	dir = t.TempDir()
 	train(t, 0, append(ising8Args(dir, "2"), calm...)...)
-	_, stderr = train(t, 1, append(ising8Args(dir, "12", "-checkpoint-every", "100", "-override"), blowUp...)...)
+	_, stderr = train(t, 1, append(ising8Args(dir, "40", "-checkpoint-every", "100", "-override"), blowUp...)...)
 	require.Contains(t, stderr, "is not finite")
 	cur := filepath.Join(dir, ckpt.FileName)
 	require.Contains(t, stderr, "the last good checkpoint is "+cur+" (step 2)")
-	found, ok, err := ckpt.LoadLatest(dir)
+	found, ok, err = ckpt.LoadLatest(dir)
 	require.NoError(t, err)
 	require.True(t, ok)
 	require.Equal(t, cur, found.Path, "the checkpoint named in the message")
