@@ -174,8 +174,14 @@ func TestBundledSpecs(t *testing.T) {
 // fd.Laplacian, and the reverse mode with central differences of G along
 // random directions in x and θ (and coordinate-wise in x when full).
 func checkFD(t *testing.T, p *ir.Program, trials int, full bool) {
+	checkFDAt(t, p, trials, full, 0)
+}
+
+// checkFDAt is checkFD at the time tm of a time-dependent program.
+func checkFDAt(t *testing.T, p *ir.Program, trials int, full bool, tm float64) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	e := refeval.New(p)
+	e.SetTime(tm)
 	D, P := p.Dim(), p.NumParams()
 	for trial := 0; trial < trials; trial++ {
 		theta := make([]float64, P)
