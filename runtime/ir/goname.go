@@ -210,6 +210,7 @@ var goReserved = func() map[string]bool {
 		"cols", "rd", "panel", "wtmp", "g32", "MaxBatch",
 		// the time state of a time-dependent model (Model and Workspace)
 		"timeVersion", "timeNow", "timeModel", "timeVer", "timeSet", "timeGrad", "timeScratch", "timeMap",
+		"timeOf", "timeAt", "numKernelParams", "newModel", "dth",
 		// locals and helpers
 		"m", "w", "ws", "nb", "b", "B", "j", "rows", "mat",
 	} {
