@@ -310,10 +310,11 @@
 // to use t as a convolution's spatial input, or to put time terms in the
 // output layer, where they only add a function of t to φ and move nothing.
 //
-// The hidden-space integrator (below) handles a time-dependent potential
-// with one hidden layer when t enters only through the hidden layer's
-// concatenated features, the exact z = W·x + b + U·f(t); otherwise the
-// flow runs in x, and mafc train says why.
+// The hidden-space integrator (below) integrates only time-free
+// potentials: a time-dependent potential with one hidden layer runs in x,
+// and mafc train says so on its first line. (Time entering only through
+// the hidden layer's bias, z = W·x + b + U·f(t), could be carried there
+// exactly; that is not done yet.)
 //
 // # The symmetry block
 //
