@@ -290,9 +290,12 @@
 // The time parameters U (out×F), A (out×F), c (out) and V (out×F) come
 // after all other parameters in θ, layer by layer, so the others keep the
 // offsets and initial values of the spec without time. U is initialised
-// like the layer's weight with fan-in size(h) + F; A, c and V uniformly in
-// ±1/√F (PyTorch's defaults for the widened layer and for FFJORD's
-// hyper-networks).
+// like the layer's weight with fan-in size(h) + F (PyTorch's default for
+// the widened layer). A gated layer starts close to the layer without
+// gate: A = 0, V = 0 and c = 4, so s = sigmoid(4) ≈ 0.98 at every t.
+// (FFJORD's default initialisation starts its gates near ½, which with
+// Adam and the paper's weight decay of 1e-3 let the decay shrink the
+// ising16_t weights to zero before the flow learned anything.)
 //
 // Because t is constant within an evaluation, every time term is a bias
 // or a per-output scale of its layer for that t: the compiled kernels

@@ -7,6 +7,9 @@ import (
 	"github.com/mafc-dev/mafc/runtime/limits"
 )
 
+// GateBias is the initial bias c of a time gate sigmoid(A·f(t) + c).
+const GateBias = 4
+
 // timeNode is the binding of the time input: a name, but no node.
 const timeNode = -2
 
@@ -226,13 +229,18 @@ func (c *checker) assignTimeParams(off int) {
 			}
 		}
 		if f := n.Gate; f != nil {
-			// The gate is a linear layer of the features (FFJORD's
-			// hyper-gate): PyTorch's default initialisation.
-			u := ir.Init{Scheme: "uniform"}
-			if !add(n, "A", ir.RoleGate, []int{n.Out, f.Len()}, f.Len(), u) || !add(n, "c", ir.RoleGateBias, []int{n.Out}, f.Len(), u) {
+			// The gated layer starts close to the layer without gate:
+			// A = 0 and V = 0 (no time dependence yet) and c = GateBias,
+			// s = sigmoid(4) ≈ 0.98. (FFJORD's PyTorch-default
+			// initialisation starts the gates near ½; with Adam and the
+			// paper's weight decay of 1e-3, the smaller gradients of the
+			// halved layers let the decay shrink the weights to zero
+			// before the flow learned anything.)
+			z := ir.Init{Scheme: "zero"}
+			if !add(n, "A", ir.RoleGate, []int{n.Out, f.Len()}, f.Len(), z) || !add(n, "c", ir.RoleGateBias, []int{n.Out}, f.Len(), ir.Init{Scheme: "constant", Value: GateBias}) {
 				return
 			}
-			if n.GateShift && !add(n, "V", ir.RoleGateShift, []int{n.Out, f.Len()}, f.Len(), u) {
+			if n.GateShift && !add(n, "V", ir.RoleGateShift, []int{n.Out, f.Len()}, f.Len(), z) {
 				return
 			}
 		}

@@ -187,9 +187,13 @@ type Param struct {
 type Init struct {
 	// Scheme is "uniform" (PyTorch's default for linear and convolution
 	// layers: U(−1/√fanin, 1/√fanin)), "normal" (N(0, Std²)), "glorot"
-	// (Glorot/Xavier uniform), "lecun" (N(0, 1/fanin)) or "zero".
+	// (Glorot/Xavier uniform), "lecun" (N(0, 1/fanin)), "zero" or
+	// "constant" (Value).
 	Scheme string  `json:"scheme"`
 	Std    float64 `json:"std,omitempty"`
+	// Value is every element's value for the scheme "constant" (used
+	// for the bias of time gates; not a scheme a spec can name).
+	Value float64 `json:"value,omitempty"`
 }
 
 // Group names a symmetry group of the input.
