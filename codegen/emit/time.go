@@ -123,6 +123,21 @@ func (g *gen) syncFuncs(body []jen.Code) {
 	g.timeFuncs()
 }
 
+// biasOnlyTime reports whether only biases depend on t (no gates) and the
+// kernels read θ′ directly (float64: their view of θ′ is θ′ itself, and Sync
+// derives nothing from biases), so that a new time needs only b′(t).
+func (g *gen) biasOnlyTime() bool {
+	if g.is32 {
+		return false
+	}
+	for _, n := range g.full.Nodes {
+		if n.Gate != nil {
+			return false
+		}
+	}
+	return true
+}
+
 // deferBody is DeferGrad's body: deferral sums sample-independent terms
 // over calls, which a time-dependent model's calls at different times do
 // not share, so it stays off there.
@@ -171,13 +186,28 @@ func (g *gen) timeFuncs() {
 	f.Comment("at returns w's kernel model, with θ′ formed from m's θ at w's time: anew")
 	f.Comment("when the time, the model or θ (Sync) changed since it was last formed.")
 	f.Comment("It does not allocate.")
+	full := []jen.Code{
+		raw("timeMap().Apply(w.timeModel.theta[:numKernelParams], m.theta, w.timeNow, w.timeScratch)"),
+		raw("w.timeModel.sync()"),
+		raw("w.timeOf, w.timeVer, w.timeAt, w.timeSet = m, m.timeVersion, w.timeNow, true"),
+	}
+	cond := "!w.timeSet || w.timeOf != m || w.timeVer != m.timeVersion || w.timeAt != w.timeNow"
+	var body []jen.Code
+	if g.biasOnlyTime() {
+		// Only the biases depend on t, and the kernels read them from θ′
+		// itself: a new time rewrites them, a new θ forms everything.
+		body = []jen.Code{
+			jen.If(jen.Id("!w.timeSet || w.timeOf != m || w.timeVer != m.timeVersion")).Block(full...).Else().If(jen.Id("w.timeAt != w.timeNow")).Block(
+				jen.Comment("only the time changed: only the biases b′(t) depend on it"),
+				raw("timeMap().ApplyBias(w.timeModel.theta[:numKernelParams], m.theta, w.timeNow, w.timeScratch)"),
+				raw("w.timeAt = w.timeNow"),
+			),
+		}
+	} else {
+		body = []jen.Code{jen.If(jen.Id(cond)).Block(full...)}
+	}
 	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("at").Params(jen.Id("w").Op("*").Id("Workspace")).Op("*").Id("Model").Block(
-		jen.If(jen.Id("!w.timeSet || w.timeOf != m || w.timeVer != m.timeVersion || w.timeAt != w.timeNow")).Block(
-			raw("timeMap().Apply(w.timeModel.theta[:numKernelParams], m.theta, w.timeNow, w.timeScratch)"),
-			raw("w.timeModel.sync()"),
-			raw("w.timeOf, w.timeVer, w.timeAt, w.timeSet = m, m.timeVersion, w.timeNow, true"),
-		),
-		raw("return w.timeModel"),
+		append(body, raw("return w.timeModel"))...,
 	)
 	f.Comment(LineComment(fmt.Sprintf("SetTime sets the time %s at which the methods called with ws evaluate φ", g.full.TimeName)))
 	f.Comment("(runtime.TimeDependent). It does not allocate.")

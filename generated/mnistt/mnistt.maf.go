@@ -174,10 +174,14 @@ var timeMap = sync.OnceValue(func() *ir.TimeMap {
 // when the time, the model or θ (Sync) changed since it was last formed.
 // It does not allocate.
 func (m *Model) at(w *Workspace) *Model {
-	if !w.timeSet || w.timeOf != m || w.timeVer != m.timeVersion || w.timeAt != w.timeNow {
+	if !w.timeSet || w.timeOf != m || w.timeVer != m.timeVersion {
 		timeMap().Apply(w.timeModel.theta[:numKernelParams], m.theta, w.timeNow, w.timeScratch)
 		w.timeModel.sync()
 		w.timeOf, w.timeVer, w.timeAt, w.timeSet = m, m.timeVersion, w.timeNow, true
+	} else if w.timeAt != w.timeNow {
+		// only the time changed: only the biases b′(t) depend on it
+		timeMap().ApplyBias(w.timeModel.theta[:numKernelParams], m.theta, w.timeNow, w.timeScratch)
+		w.timeAt = w.timeNow
 	}
 	return w.timeModel
 }

@@ -242,6 +242,9 @@ type TimeMap struct {
 	NumParams, NumKernel int
 	// Scratch is the length of the scratch slice Apply and Back need.
 	Scratch int
+	// Gated reports whether a layer has a gate: only then does W′ depend
+	// on t (otherwise only the biases b′ do; see ApplyBias).
+	Gated bool
 }
 
 // TimeMap returns the map between p's parameters and those of
@@ -282,6 +285,7 @@ func (p *Program) TimeMap(k *Program) *TimeMap {
 			l.A, l.C, l.V, l.GF = off(RoleGate), off(RoleGateBias), off(RoleGateShift), *n.Gate
 		}
 		m.Layers = append(m.Layers, l)
+		m.Gated = m.Gated || n.Gate != nil
 		m.Scratch = max(m.Scratch, l.UF.Len()+l.GF.Len()+2*n.Out)
 	}
 	return m
@@ -342,6 +346,27 @@ func (m *TimeMap) Apply(kernel, theta []float64, t float64, scratch []float64) {
 				b += dot(theta[l.U+j*nu:l.U+(j+1)*nu], fu)
 			}
 			kernel[l.KB+j] = s*b + shift
+		}
+	}
+}
+
+// ApplyBias rewrites only the time-dependent biases b′(t) in kernel, which
+// must hold θ′ of the same theta at another time, for a map without gates
+// (Gated false), where nothing else depends on t. It does not allocate.
+func (m *TimeMap) ApplyBias(kernel, theta []float64, t float64, scratch []float64) {
+	if m.Gated {
+		panic("ir: TimeMap.ApplyBias with gated layers")
+	}
+	for li := range m.Layers {
+		l := &m.Layers[li]
+		fu, _, _, _ := l.scratch(scratch, t)
+		nu := len(fu)
+		for j := 0; j < l.Out; j++ {
+			b := 0.0
+			if l.B >= 0 {
+				b = theta[l.B+j]
+			}
+			kernel[l.KB+j] = b + dot(theta[l.U+j*nu:l.U+(j+1)*nu], fu)
 		}
 	}
 }

@@ -116,6 +116,16 @@ func TestTimeMap(t *testing.T) {
 			for i := range dthF {
 				require.True(t, scalar.EqualWithinAbsOrRel(dth[i], dthF[i], 1e-10, 1e-10), "%s t=%v: ∂G/∂θ[%d] through the map = %v, want %v", name, tm, i, dth[i], dthF[i])
 			}
+			// Without gates, moving θ′ to another time rewrites the biases
+			// alone, bit for bit as forming it anew.
+			require.Equal(t, name != "concat", m.Gated, name)
+			if !m.Gated {
+				moved, fresh := append([]float64(nil), kth...), make([]float64, len(kth))
+				m.ApplyBias(moved, theta, tm+0.3, scratch)
+				m.Apply(fresh, theta, tm+0.3, scratch)
+				require.Equal(t, fresh, moved, "%s: ApplyBias at t=%v", name, tm+0.3)
+				require.NotEqual(t, kth, moved, "%s: the biases depend on t", name)
+			}
 		}
 	}
 }
