@@ -73,6 +73,9 @@ type checker struct {
 	layerInits map[int]ir.Init // node → per-layer override
 
 	potPos        lexer.Position            // the potential block
+	flowDecl      bool                      // the spec has a flow block
+	time          *TimeDecl                 // the time input, if declared
+	timeUsed      bool                      // a layer reads the time
 	setPos        map[string]lexer.Position // positions of settings that size a run ("train.batch", "flow.steps", …)
 	nodesReported bool
 }
@@ -91,6 +94,7 @@ func (c *checker) run() {
 	seen := map[string]lexer.Position{}
 	var model *ModelDecl
 	var input *InputDecl
+	var tdecl *TimeDecl
 	blocks := map[string]*Block{}
 	for _, d := range c.f.Decls {
 		var key string
@@ -105,6 +109,11 @@ func (c *checker) run() {
 			key, pos = "input", d.Input.Pos
 			if input == nil {
 				input = d.Input
+			}
+		case d.Time != nil:
+			key, pos = "time", d.Time.Pos
+			if tdecl == nil {
+				tdecl = d.Time
 			}
 		case d.Block != nil:
 			key, pos = d.Block.Kind, d.Block.Pos
@@ -149,6 +158,10 @@ func (c *checker) run() {
 		return
 	}
 	if !c.inputDecl(input) {
+		return
+	}
+	c.flowDecl = blocks["flow"] != nil
+	if tdecl != nil && !c.timeDecl(tdecl) {
 		return
 	}
 	pot := blocks["potential"]
@@ -336,8 +349,13 @@ func (c *checker) potentialBlock(b *Block) {
 		return
 	}
 	if c.names[c.p.InputName] != nil && !c.names[c.p.InputName].used {
-		c.errs.Add(lastStmt.Pos, "φ does not depend on the input %q", c.p.InputName)
+		if c.timeUsed {
+			c.errs.Add(lastStmt.Pos, "φ depends only on the time %q, not on the input %q: a time-only potential moves nothing (∇ and Δ are in %s)", c.time.Name, c.p.InputName, c.p.InputName)
+		} else {
+			c.errs.Add(lastStmt.Pos, "φ does not depend on the input %q", c.p.InputName)
+		}
 	}
+	c.checkTimeUsed(out, lastStmt.Pos)
 	for _, bd := range c.order[:len(c.order)-1] {
 		if !bd.used {
 			c.errs.Add(bd.pos, "value %q is never used: remove it or use it in φ", bd.name)
@@ -540,6 +558,10 @@ func (c *checker) ref(pos lexer.Position, name string) int {
 		return -1
 	}
 	b.used = true
+	if b.node == timeNode {
+		c.errs.Add(pos, "the time %q is not a value of the potential but one number per evaluation: use it in a layer, as dense(h, N, time = %s) or gate(dense(h, N), %s)", name, name, name)
+		return -1
+	}
 	return b.node
 }
 
@@ -595,7 +617,7 @@ func (c *checker) definedNames() []string {
 
 // opNames lists the operations a potential may call, with their aliases.
 var opNames = map[string]string{
-	"dense": "dense", "linear": "dense", "conv": "conv",
+	"dense": "dense", "linear": "dense", "conv": "conv", "gate": "gate",
 	"sum": "sum", "mean": "mean",
 	"softplus": "act", "lncosh": "act", "logcosh": "act", "tanh": "act", "sigmoid": "act",
 	"swish": "act", "silu": "act", "quadratic": "act", "identity": "act",
@@ -626,6 +648,11 @@ func actList() string {
 // call lowers an operation call.
 func (c *checker) call(call *Call, stmt string) int {
 	kind, ok := opNames[call.Name]
+	if !ok && call.Name == "fourier" {
+		c.errs.Add(call.Pos, "fourier(%s, k) gives time features, not a value: give it to a layer, as dense(h, N, time = fourier(%s, k)) or gate(dense(h, N), fourier(%s, k))", c.timeNameOr("t"), c.timeNameOr("t"), c.timeNameOr("t"))
+		c.markUsed(&Expr{Left: &Term{Left: &Unary{Primary: &Primary{Call: call}}}})
+		return -1
+	}
 	if !ok {
 		if smooth, bad := nonSmooth[strings.ToLower(call.Name)]; bad {
 			c.errs.Add(call.Pos, "activation %q is not twice differentiable: Δφ needs a C² activation (σ″ is zero almost everywhere or undefined for %s); use %s", call.Name, call.Name, smooth)
@@ -636,6 +663,13 @@ func (c *checker) call(call *Call, stmt string) int {
 	}
 	if len(call.Args) == 0 || call.Args[0].Name != nil {
 		c.errs.Add(call.Pos, "%s needs the value it applies to as its first argument, e.g. %s(h)", call.Name, call.Name)
+		return -1
+	}
+	if kind == "gate" {
+		return c.gate(call, stmt)
+	}
+	if kind == "conv" && c.isTime(call.Args[0].Value) {
+		c.errs.Add(call.Args[0].Pos, "the time %q is one number per evaluation, not a lattice field: a convolution cannot take it as its spatial input; add it as constant channels with conv(h, C, time = %s)", c.time.Name, c.time.Name)
 		return -1
 	}
 	in := c.expr(call.Args[0].Value, stmt)
@@ -660,7 +694,7 @@ func (c *checker) call(call *Call, stmt string) int {
 		act := actAlias[call.Name]
 		return c.add(&ir.Node{Name: stmt + "." + string(act), Op: ir.OpAct, Act: act, Inputs: []int{in}, Shape: inShape}, call.Pos)
 	case "dense":
-		a := c.bindArgs(rest, "out", "bias", "init")
+		a := c.bindArgs(rest, "out", "bias", "init", "time")
 		if a["out"] == nil {
 			c.errs.Add(call.Pos, "dense needs its width: dense(h, N)")
 			return -1
@@ -673,16 +707,17 @@ func (c *checker) call(call *Call, stmt string) int {
 			bias = b
 		}
 		init, oki := c.layerInit(a["init"])
-		if !ok || !oki {
+		tf, okt := c.timeFeatures(a["time"])
+		if !ok || !oki || !okt {
 			return -1
 		}
-		id := c.add(&ir.Node{Name: stmt + ".dense", Op: ir.OpDense, Out: out, Bias: bias, Inputs: []int{in}, Shape: ir.Vec(out)}, call.Pos)
+		id := c.add(&ir.Node{Name: stmt + ".dense", Op: ir.OpDense, Out: out, Bias: bias, Time: tf, Inputs: []int{in}, Shape: ir.Vec(out)}, call.Pos)
 		if init != nil {
 			c.setLayerInit(id, *init)
 		}
 		return id
 	case "conv":
-		a := c.bindArgs(rest, "channels", "kernel", "bias", "init", "symmetric")
+		a := c.bindArgs(rest, "channels", "kernel", "bias", "init", "symmetric", "time")
 		if a["channels"] == nil {
 			c.errs.Add(call.Pos, "conv needs its output channels: conv(h, C, kernel = 3)")
 			return -1
@@ -747,10 +782,11 @@ func (c *checker) call(call *Call, stmt string) int {
 			}
 		}
 		init, oki := c.layerInit(a["init"])
-		if !ok || !oki {
+		tf, okt := c.timeFeatures(a["time"])
+		if !ok || !oki || !okt {
 			return -1
 		}
-		id := c.add(&ir.Node{Name: stmt + ".conv", Op: ir.OpConv, Out: ch, K1: k1, K2: k2, Bias: bias, Tie: tie, Inputs: []int{in}, Shape: ir.Grid(inShape.L1, inShape.L2, ch)}, call.Pos)
+		id := c.add(&ir.Node{Name: stmt + ".conv", Op: ir.OpConv, Out: ch, K1: k1, K2: k2, Bias: bias, Tie: tie, Time: tf, Inputs: []int{in}, Shape: ir.Grid(inShape.L1, inShape.L2, ch)}, call.Pos)
 		if init != nil {
 			c.setLayerInit(id, *init)
 		}
@@ -876,4 +912,5 @@ func (c *checker) assignParams() {
 			return
 		}
 	}
+	c.assignTimeParams(off)
 }

@@ -253,6 +253,9 @@ func (p *printer) decl(d *Decl) {
 		p.tok(d.Input.Name, true)
 		p.tok(":", false)
 		p.call(d.Input.Type, true)
+	case d.Time != nil:
+		p.tok("time", false)
+		p.tok(d.Time.Name, true)
 	case d.Block != nil:
 		b := d.Block
 		p.tok(b.Kind, false)

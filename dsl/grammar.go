@@ -26,7 +26,15 @@ type Decl struct {
 
 	Model *ModelDecl `parser:"@@"`
 	Input *InputDecl `parser:"| @@"`
+	Time  *TimeDecl  `parser:"| @@"`
 	Block *Block     `parser:"| @@"`
+}
+
+// TimeDecl declares the time input of a time-dependent potential φ(x, t):
+// time NAME.
+type TimeDecl struct {
+	Pos  lexer.Position
+	Name string `parser:"\"time\" @Ident"`
 }
 
 // ModelDecl names the model: model NAME.

@@ -160,8 +160,8 @@ func tokenize(filename string, src []byte) ([]lexer.Token, error) {
 }
 
 // chunks splits the token stream into top-level declarations, as [start,
-// end) token indexes: a declaration starts at a depth-0 "model" or "input"
-// or at a depth-0 name followed by "{". Tokens before the first declaration
+// end) token indexes: a declaration starts at a depth-0 "model", "input" or
+// "time" or at a depth-0 name followed by "{". Tokens before the first declaration
 // form a chunk of their own.
 func chunks(toks []lexer.Token) [][2]int {
 	var sig []int // indexes of the significant tokens
@@ -175,7 +175,7 @@ func chunks(toks []lexer.Token) [][2]int {
 	for j, i := range sig {
 		t := toks[i]
 		if depth == 0 && t.Type == typeOf("Ident") {
-			if t.Value == "model" || t.Value == "input" || (j+1 < len(sig) && toks[sig[j+1]].Value == "{") {
+			if t.Value == "model" || t.Value == "input" || t.Value == "time" || (j+1 < len(sig) && toks[sig[j+1]].Value == "{") {
 				starts = append(starts, i)
 			}
 		}

@@ -225,6 +225,12 @@ func (c *checker) proveZ2() (bool, string) {
 				par[i] = pNone
 				blame(n, fmt.Sprintf("%s layer %q has a bias, so it is not odd in x (use bias = false)", n.Op, n.Name))
 			}
+			if in == pOdd && n.TimeBias() {
+				// t is a parameter of the proof: a time gate scales the
+				// layer (odd stays odd), a time term shifts it.
+				par[i] = pNone
+				blame(n, fmt.Sprintf("%s layer %q adds a function of the time, a bias, so it is not odd in x (gate it without a shift: gate(…, %s, shift = false))", n.Op, n.Name, c.p.TimeName))
+			}
 		case ir.OpAct:
 			switch {
 			case in == pOdd && n.Act.Even():

@@ -14,8 +14,10 @@ import (
 	"github.com/mafc-dev/mafc/generated/ising16d4"
 	"github.com/mafc-dev/mafc/generated/ising16f32"
 	"github.com/mafc-dev/mafc/generated/ising16rand"
+	"github.com/mafc-dev/mafc/generated/ising16t"
 	"github.com/mafc-dev/mafc/generated/ising8"
 	"github.com/mafc-dev/mafc/generated/mnist"
+	"github.com/mafc-dev/mafc/generated/mnistt"
 	"github.com/mafc-dev/mafc/generated/narrow"
 	"github.com/mafc-dev/mafc/generated/resnet"
 )
@@ -33,8 +35,10 @@ var bundled = []func() mafcrt.Potential{
 	func() mafcrt.Potential { return ising16d4.New() },
 	func() mafcrt.Potential { return ising16f32.New() },
 	func() mafcrt.Potential { return ising16rand.New() },
+	func() mafcrt.Potential { return ising16t.New() },
 	func() mafcrt.Potential { return ising8.New() },
 	func() mafcrt.Potential { return mnist.New() },
+	func() mafcrt.Potential { return mnistt.New() },
 	func() mafcrt.Potential { return narrow.New() },
 	func() mafcrt.Potential { return resnet.New() },
 }

@@ -89,7 +89,8 @@ func (e *FormatError) Error() string {
 }
 
 type gen struct {
-	p        *ir.Program
+	p        *ir.Program // the program the kernels evaluate (KernelProgram of a time-dependent one)
+	full     *ir.Program // the spec's program (p itself without time)
 	opt      Options
 	f        *jen.File
 	T        string // element type: float64 or float32
@@ -132,7 +133,12 @@ func newGen(p *ir.Program, opt Options) (*gen, error) {
 	if err := p.Verify(); err != nil {
 		return nil, err
 	}
-	g := &gen{p: p, opt: opt, T: "float64", D: p.Dim()}
+	g := &gen{p: p, full: p, opt: opt, T: "float64", D: p.Dim()}
+	if p.TimeDependent() {
+		// The kernels evaluate the time-free network with θ′(t); see time.go.
+		p = p.KernelProgram()
+		g.p = p
+	}
 	if p.Precision == "float32" {
 		g.T, g.is32 = "float32", true
 	}

@@ -109,8 +109,9 @@ func (g *gen) packageDoc() string {
 	for i, n := range g.p.Nodes {
 		fmt.Fprintf(&b, "\t%-12s %s | %s\n", n.Name, lp.Nodes[i].Kind, rp.Nodes[i].Kind)
 	}
-	fmt.Fprintf(&b, "\nParameters: %d %s numbers in one flat vector θ:\n\n", g.p.NumParams(), "float64")
-	for _, pr := range g.p.Params {
+	g.timeDoc(&b)
+	fmt.Fprintf(&b, "\nParameters: %d %s numbers in one flat vector θ:\n\n", g.full.NumParams(), "float64")
+	for _, pr := range g.full.Params {
 		fmt.Fprintf(&b, "\tθ[%d:%d]  %s %v (%s)\n", pr.Offset, pr.Offset+pr.Size, pr.Name, pr.Shape, pr.Role)
 	}
 	fmt.Fprintf(&b, "\nKernels compute in %s. Every method is allocation-free given a Workspace; a Workspace belongs to one goroutine.", g.T)
@@ -133,7 +134,7 @@ func (g *gen) consts() {
 		jen.Comment(LineComment(fmt.Sprintf("Dim is the input dimension D: %s (%s).", g.formula(in), g.pos(in)))),
 		jen.Id("Dim").Op("=").Lit(g.D),
 		jen.Comment("NumParams is the length of the flat parameter vector θ."),
-		jen.Id("NumParams").Op("=").Lit(g.p.NumParams()),
+		jen.Id("NumParams").Op("=").Lit(g.full.NumParams()),
 		jen.Comment("Chunk is the most samples processed at once; larger batches are split so that"),
 		jen.Comment("Jacobian buffers stay within the memory budget."),
 		jen.Id("Chunk").Op("=").Lit(g.chunk),
@@ -149,8 +150,9 @@ func (g *gen) consts() {
 		}
 		defs = append(defs, jen.Id("size"+exported(g.names[n.ID])).Op("=").Lit(n.Shape.Size()).Comment(LineComment(fmt.Sprintf("%v, %s", n.Shape, g.pos(n)))))
 	}
+	defs = append(defs, g.timeConsts()...)
 	f.Const().Defs(defs...)
-	js, err := json.Marshal(g.p)
+	js, err := json.Marshal(g.full)
 	if err != nil {
 		panic("emit: " + err.Error())
 	}
@@ -185,6 +187,7 @@ func (g *gen) model() {
 	fields := []jen.Code{
 		jen.Id("theta").Index().Float64().Comment("θ, the master copy"),
 	}
+	fields = append(fields, g.timeModelFields()...)
 	if g.is32 {
 		fields = append(fields, jen.Id("p").Index().Id(g.T).Comment("θ in float32, refreshed by Sync"))
 	} else {
@@ -248,7 +251,13 @@ func (g *gen) model() {
 			body = append(body, g.shiftNew(n)...)
 		}
 	}
-	body = append(body, raw("prog := Program()"), raw("prog.InitParams(m.theta, prog.InitSeed)"), raw("m.Sync()"), jen.Return(jen.Id("m")))
+	initBody := []jen.Code{raw("prog := Program()"), raw("prog.InitParams(m.theta, prog.InitSeed)"), raw("m.Sync()"), jen.Return(jen.Id("m"))}
+	if g.timed() {
+		f.Comment("newModel allocates a model with θ = 0.")
+		f.Func().Id("newModel").Params().Op("*").Id("Model").Block(append(body, jen.Return(jen.Id("m")))...)
+		body = []jen.Code{raw("m := newModel()")}
+	}
+	body = append(body, initBody...)
 	f.Comment("New returns the model with θ initialised as the spec says (scheme and seed).")
 	f.Func().Id("New").Params().Op("*").Id("Model").Block(body...)
 
@@ -307,9 +316,7 @@ func (g *gen) model() {
 				g.gemm(false, true, "1", "0", [3]string{fmt.Sprint(n.Out), fmt.Sprint(in), W}, [3]string{fmt.Sprint(n.Out), fmt.Sprint(in), W}, [3]string{fmt.Sprint(n.Out), fmt.Sprint(n.Out), "m." + g.names[i] + "Gram"}))
 		}
 	}
-	f.Comment("Sync refreshes everything derived from θ: call it after every change of Params.")
-	f.Comment("It does not allocate.")
-	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("Sync").Params().Block(append(g.paramDecls(), sync...)...)
+	g.syncFuncs(append(g.paramDecls(), sync...))
 
 	f.Var().Id("program").Op("=").Qual("sync", "OnceValue").Call(jen.Func().Params().Op("*").Qual(pathIR, "Program").Block(
 		raw("p, err := ir.Decode([]byte(irJSON))"),
@@ -408,7 +415,7 @@ func (g *gen) workspace() {
 	}
 	g.f.Comment("Workspace holds every buffer the methods use, sized for one chunk of samples.")
 	g.f.Comment("A Workspace must not be shared between goroutines.")
-	g.f.Type().Id("Workspace").Struct(fields...)
+	g.f.Type().Id("Workspace").Struct(append(fields, g.timeWorkspaceFields()...)...)
 	g.f.Comment("MaxBatch returns the largest batch the workspace was made for.")
 	g.f.Func().Params(jen.Id("w").Op("*").Id("Workspace")).Id("MaxBatch").Params().Int().Block(jen.Return(jen.Id("w.max")))
 	body := []jen.Code{
@@ -417,10 +424,11 @@ func (g *gen) workspace() {
 		raw("w := &Workspace{max: maxBatch, c: c, cv: cv}"),
 	}
 	body = append(body, alloc...)
+	body = append(body, g.timeWorkspaceAlloc()...)
 	body = append(body, jen.Return(jen.Id("w")))
 	var flush []jen.Code
 	for i, n := range g.p.Nodes {
-		if g.jbCoef(i) {
+		if g.jbCoef(i) && !g.timed() {
 			pr := g.p.Params[n.W]
 			flush = append(flush, kcall("AddDiagRows", fmt.Sprintf("dtheta[%d:%d]", pr.Offset, pr.Offset+pr.Size), "w."+g.names[i]+"EAcc",
 				fmt.Sprintf("m.theta[%d:%d]", pr.Offset, pr.Offset+pr.Size), fmt.Sprint(n.Out), "Dim"))
@@ -429,7 +437,7 @@ func (g *gen) workspace() {
 	g.f.Comment("DeferGrad turns deferral of sample-independent gradient terms on or off (see")
 	g.f.Comment("runtime.GradDeferrer); with it on, call FlushGrad after the last Reverse.")
 	g.f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("DeferGrad").Params(jen.Id("ws").Qual(pathRuntime, "Workspace"), jen.Id("on").Bool()).Block(
-		raw("ws.(*Workspace).deferGrad = on"))
+		g.deferBody())
 	g.f.Comment("FlushGrad adds the deferred gradient terms to dtheta and resets them. It does")
 	g.f.Comment("not allocate.")
 	g.f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("FlushGrad").Params(jen.Id("ws").Qual(pathRuntime, "Workspace"), jen.Id("dtheta").Index().Float64()).Block(

@@ -26,7 +26,7 @@ func (g *gen) public() {
 			jen.If(jen.Id("len(x) != B*Dim")).Block(jen.Panic(jen.Lit(g.pkg + ": len(x) is not a multiple of Dim"))),
 			jen.If(jen.Id("B > w.max")).Block(jen.Panic(jen.Lit(g.pkg + ": batch larger than the workspace's MaxBatch"))),
 		}
-		return append(b, extra...)
+		return append(append(b, extra...), g.timeAt()...)
 	}
 	lenCheck := func(name, want string) jen.Code {
 		return jen.If(jen.Id(fmt.Sprintf("len(%s) != %s", name, want))).Block(jen.Panic(jen.Lit(fmt.Sprintf("%s: len(%s) != %s", g.pkg, name, want))))
@@ -121,6 +121,7 @@ func (g *gen) public() {
 			checks = append(checks, lenCheck("probes", "len(x)*NumProbes"))
 		}
 		checks = append(checks, raw("clear(dx)"))
+		checks = append(checks, g.timeGradRedirect()...)
 		if !hutch {
 			checks = append(checks, g.setLite("c == nil"))
 		}
@@ -155,7 +156,7 @@ func (g *gen) public() {
 		if hutch {
 			mname = "ReverseHutchinson"
 		}
-		sig(mname, params...).Block(append(pre(checks...), loop(body...))...)
+		sig(mname, params...).Block(append(append(pre(checks...), loop(body...)), g.timeGradBack()...)...)
 	}
 	g.f.Comment("Reverse computes the reverse mode of (φ, ∇φ, Δφ): for")
 	g.f.Comment("G_b = c_b·φ(x_b) + u_bᵀ∇φ(x_b) + s_b·Δφ(x_b) it writes ∂G_b/∂x_b to dx and adds")

@@ -198,6 +198,8 @@ func trainCmd(ctx context.Context, m Model, args []string, stdout, stderr io.Wri
 		space := "in x"
 		if tr.Hidden() {
 			space = "in the hidden layer's pre-activations"
+		} else if why := ode.HiddenFallback(p); why != "" && !f.inputSpace {
+			space = "in x (" + why + ")"
 		}
 		fmt.Fprintf(stdout, "training %s: %d parameters, %s %d×%s %s, %s, batch %d, %d steps, %d workers (%d shards), Laplacian %s, BLAS %s\n",
 			p.Name, pot.NumParams(), p.Flow.Integrator, p.Flow.Steps, fmtG(p.Flow.Dt), space, obj.Unit(), f.batch, steps, min(f.workers, f.shards), f.shards, f.laplacian, blasName())

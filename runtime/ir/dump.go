@@ -14,6 +14,9 @@ func (p *Program) Dump() string {
 	fmt.Fprintf(&b, "program %s\n", p.Name)
 	fmt.Fprintf(&b, "hash %s\n", p.Hash())
 	fmt.Fprintf(&b, "input %s: %s %v\n", p.InputName, p.InputKind, p.InputShape())
+	if p.TimeDependent() {
+		fmt.Fprintf(&b, "time %s\n", p.TimeName)
+	}
 	for _, n := range p.Nodes {
 		fmt.Fprintf(&b, "%%%d %s = %s", n.ID, n.Name, n.Op)
 		switch n.Op {
@@ -52,6 +55,12 @@ func (p *Program) Dump() string {
 		if n.B >= 0 {
 			fmt.Fprintf(&b, " b=p%d", n.B)
 		}
+		if n.Time != nil {
+			fmt.Fprintf(&b, " time=%s", n.Time.String(p.TimeName))
+		}
+		if n.Gate != nil {
+			fmt.Fprintf(&b, " gate=%s shift=%t", n.Gate.String(p.TimeName), n.GateShift)
+		}
 		fmt.Fprintf(&b, " @%d:%d\n", n.Pos.Line, n.Pos.Col)
 	}
 	fmt.Fprintf(&b, "output %%%d\n", p.Output)
@@ -60,6 +69,9 @@ func (p *Program) Dump() string {
 		fmt.Fprintf(&b, "  p%d %s %s %v [%d:%d] fanin=%d init=%s", i, pr.Name, pr.Role, pr.Shape, pr.Offset, pr.Offset+pr.Size, pr.FanIn, pr.Init.Scheme)
 		if pr.Init.Scheme == "normal" {
 			fmt.Fprintf(&b, "(std=%s)", strconv.FormatFloat(pr.Init.Std, 'g', -1, 64))
+		}
+		if pr.Init.Scheme == "constant" {
+			fmt.Fprintf(&b, "(%s)", strconv.FormatFloat(pr.Init.Value, 'g', -1, 64))
 		}
 		b.WriteByte('\n')
 	}

@@ -209,6 +209,9 @@ var goReserved = func() map[string]bool {
 		// Workspace field is named after each stem)
 		"theta", "p", "c", "cv", "deferGrad", "lite", "saveOut", "saveIn", "b0",
 		"cols", "rd", "panel", "wtmp", "g32", "MaxBatch",
+		// the time state of a time-dependent model (Model and Workspace)
+		"timeVersion", "timeNow", "timeModel", "timeVer", "timeSet", "timeGrad", "timeScratch", "timeMap",
+		"timeOf", "timeAt", "numKernelParams", "newModel", "dth",
 		// locals and helpers
 		"m", "w", "ws", "nb", "b", "B", "j", "rows", "mat",
 	} {

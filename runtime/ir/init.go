@@ -24,6 +24,10 @@ func (p *Program) InitParams(theta []float64, seed uint64) {
 		switch pr.Init.Scheme {
 		case "zero":
 			clear(dst)
+		case "constant":
+			for i := range dst {
+				dst[i] = pr.Init.Value
+			}
 		case "normal":
 			for i := range dst {
 				dst[i] = pr.Init.Std * rng.NormFloat64()

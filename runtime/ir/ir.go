@@ -153,6 +153,13 @@ type Node struct {
 	// orbit of offsets (see KernelOrbits), so the convolution commutes with
 	// rotations (and reflections) of the lattice.
 	Tie Group `json:"tie,omitempty"`
+	// Time (OpDense, OpConv) adds U·f(t) to the layer's output: the time
+	// features concatenated to its input. Gate scales every output by
+	// sigmoid(A·f(t) + c) and, with GateShift, adds V·f(t) (the
+	// concat-squash layer). See TimeFeatures; nil when absent.
+	Time      *TimeFeatures `json:"time,omitempty"`
+	Gate      *TimeFeatures `json:"gate,omitempty"`
+	GateShift bool          `json:"gate_shift,omitempty"`
 
 	W int `json:"w"` // index into Program.Params of the weight, or -1
 	B int `json:"b"` // index into Program.Params of the bias, or -1
@@ -180,9 +187,13 @@ type Param struct {
 type Init struct {
 	// Scheme is "uniform" (PyTorch's default for linear and convolution
 	// layers: U(−1/√fanin, 1/√fanin)), "normal" (N(0, Std²)), "glorot"
-	// (Glorot/Xavier uniform), "lecun" (N(0, 1/fanin)) or "zero".
+	// (Glorot/Xavier uniform), "lecun" (N(0, 1/fanin)), "zero" or
+	// "constant" (Value).
 	Scheme string  `json:"scheme"`
 	Std    float64 `json:"std,omitempty"`
+	// Value is every element's value for the scheme "constant" (used
+	// for the bias of time gates; not a scheme a spec can name).
+	Value float64 `json:"value,omitempty"`
 }
 
 // Group names a symmetry group of the input.
@@ -304,6 +315,9 @@ type Program struct {
 	// "lattice" or "chain".
 	InputName string `json:"input_name"`
 	InputKind string `json:"input_kind"`
+	// TimeName is the .maf name of the time input (`time t`), or "" when φ
+	// does not depend on time.
+	TimeName string `json:"time_name,omitempty"`
 
 	Nodes  []*Node  `json:"nodes"`
 	Output int      `json:"output"`
@@ -398,6 +412,14 @@ type hashNode struct {
 	Scale  float64
 	Mean   bool
 	Tie    Group
+	// Time is nil for a node without time terms, so that the hash of a
+	// time-independent program does not change.
+	Time *hashTime `json:",omitempty"`
+}
+
+type hashTime struct {
+	Time, Gate *TimeFeatures
+	Shift      bool
 }
 
 type hashParam struct {
@@ -407,12 +429,16 @@ type hashParam struct {
 
 // Hash returns a hex SHA-256 of everything the generated kernels depend on:
 // the graph, the parameter layout, the symmetries (with their strategies) and
-// the precision. Two specs with the same Hash can share generated code and
+// the precision; for a time-dependent φ, where and how the time enters. Two specs with the same Hash can share generated code and
 // checkpoints; training settings, names and comments do not enter it.
 func (p *Program) Hash() string {
 	v := hashView{Version: Version, Input: p.InputShape(), Precision: p.Precision}
 	for _, n := range p.Nodes {
-		v.Nodes = append(v.Nodes, hashNode{n.Op, n.Inputs, n.Shape, n.Act, n.Out, n.K1, n.K2, n.Bias, n.Scale, n.Mean, n.Tie})
+		hn := hashNode{Op: n.Op, Inputs: n.Inputs, Shape: n.Shape, Act: n.Act, Out: n.Out, K1: n.K1, K2: n.K2, Bias: n.Bias, Scale: n.Scale, Mean: n.Mean, Tie: n.Tie}
+		if n.Time != nil || n.Gate != nil {
+			hn.Time = &hashTime{n.Time, n.Gate, n.GateShift}
+		}
+		v.Nodes = append(v.Nodes, hn)
 	}
 	for _, pr := range p.Params {
 		v.Params = append(v.Params, hashParam{pr.Offset, pr.Shape})

@@ -55,6 +55,9 @@ func (p *Program) Verify() error {
 			return fmt.Errorf("ir: node %d (%s): %w", i, n.Name, err)
 		}
 	}
+	if err := p.verifyTime(); err != nil {
+		return err
+	}
 	return p.verifyGoNames()
 }
 

@@ -180,6 +180,11 @@ func Resources(p *ir.Program, r Run) Estimate {
 	}
 	add("the workspaces of the generated code", f64*WorkspacePerSample(p)*samplesInFlight, KnobNetwork)
 	add("the integrators' scratch", f64*(4*stages+9+probes)*W*samplesInFlight, KnobBatch)
+	if p.TimeDependent() {
+		// Each workspace holds its own kernel model at its time: θ′, the
+		// weights packed twice, and a gradient of θ′.
+		add("the workspaces' time-dependent kernel parameters", f64*4*P*float64(nInt), KnobWorkers)
+	}
 	if hiddenCandidate(p) {
 		add("the hidden-space integrators' H×H matrices", f64*3*S*S*float64(nInt), KnobWorkers)
 	}

@@ -101,12 +101,12 @@ var hiddenActs = map[ir.Act]func(f, d1, d2, d3, x []float64){
 	ir.Swish:    kern.SwishN[float64],
 }
 
-// HiddenLayerOf reports whether p is φ(x) = w·σ(W·x + b) (+ c) in float64
+// HiddenLayerOf reports whether p is a time-independent φ(x) = w·σ(W·x + b) (+ c) in float64
 // with an activation Hidden evaluates and no symmetry handled by the
 // integrator (orbit averages or random elements), and where its
 // parameters are.
 func HiddenLayerOf(p *ir.Program) (HiddenLayer, bool) {
-	if p.Precision == "float32" || len(p.Averaged()) > 0 || len(p.Randomized()) > 0 || len(p.Nodes) != 4 {
+	if p.TimeDependent() || p.Precision == "float32" || len(p.Averaged()) > 0 || len(p.Randomized()) > 0 || len(p.Nodes) != 4 {
 		return HiddenLayer{}, false
 	}
 	in, d, a, o := p.Nodes[0], p.Nodes[1], p.Nodes[2], p.Nodes[3]
@@ -123,6 +123,26 @@ func HiddenLayerOf(p *ir.Program) (HiddenLayer, bool) {
 		l.B = p.Params[d.B].Offset
 	}
 	return l, true
+}
+
+// HiddenFallback returns why a time-dependent p with one hidden layer,
+// which Hidden would integrate without its time terms, is integrated in x,
+// and "" for any other program.
+func HiddenFallback(p *ir.Program) string {
+	if !p.TimeDependent() {
+		return ""
+	}
+	if _, ok := HiddenLayerOf(p.KernelProgram()); !ok {
+		return ""
+	}
+	n := p.Nodes[1]
+	switch {
+	case n.Gate != nil:
+		return fmt.Sprintf("the hidden-space integrator is not used: the time gate of %q scales W·x, and Hidden integrates only time-free potentials", n.Name)
+	case n.Time != nil:
+		return fmt.Sprintf("the hidden-space integrator is not used: it integrates only time-free potentials (the time terms of %q enter z = W·x + b + U·f(t) through the bias, but Hidden does not carry them)", n.Name)
+	}
+	return "the hidden-space integrator is not used: it integrates only time-free potentials"
 }
 
 // PreferHidden reports whether Hidden is the cheaper way to integrate p:

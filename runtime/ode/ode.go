@@ -21,6 +21,11 @@
 // outputs of the potential's dense layer of the input for the stored (or
 // recomputed) stages, so the reverse mode skips that product.
 //
+// A time-dependent potential φ(x, t) (runtime.TimeDependent) is evaluated
+// at the flow time of each stage, t_n + c_i·dt (Config.StageTime): from 0
+// to T when sampling, from T back to 0 in the density direction, and at the
+// same times in the adjoint and in recomputed segments.
+//
 // A potential whose program declares symmetries with the random strategy
 // (ir.ByRandom, the stochastic symmetrisation of the paper's reference code)
 // is integrated as φ∘g_n on step n, g_n a uniformly random group element
@@ -116,7 +121,8 @@ type Integrator struct {
 	cfg Config
 	ws  runtime.Workspace
 	D   int
-	P   int // probes
+	P   int                   // probes
+	td  runtime.TimeDependent // pot, when φ depends on time; nil otherwise
 
 	// per-stage scratch
 	y    [][]float64 // stage states, s × (B·D)
@@ -161,6 +167,9 @@ func New(pot runtime.Potential, cfg Config) (*Integrator, error) {
 	}
 	D, B, s := pot.Dim(), cfg.MaxBatch, cfg.Tableau.Stages()
 	it := &Integrator{pot: pot, cfg: cfg, ws: pot.NewWorkspace(B), D: D, P: pot.Probes()}
+	if runtime.IsTimeDependent(pot) {
+		it.td = pot.(runtime.TimeDependent)
+	}
 	mk := buffers
 	it.y, it.k, it.kb = mk(s, B*D), mk(s, B*D), mk(s, B*D)
 	it.lap, it.grad, it.yb, it.u, it.sc = make([]float64, B), make([]float64, B*D), make([]float64, B*D), make([]float64, B*D), make([]float64, B)
@@ -261,6 +270,29 @@ func (it *Integrator) setProbes(step, stage int) {
 	}
 }
 
+// StageTime returns the flow time t at which stage i of step n of a run in
+// direction sigma evaluates φ(·, t): t_n + c_i·dt with c_i = Σ_j A[i][j]
+// when sampling (t from 0 to T), and T − (n + c_i)·dt in the density
+// direction, which runs the same flow backwards from T to 0.
+func (cfg *Config) StageTime(sigma float64, n, i int) float64 {
+	c := 0.0
+	for _, a := range cfg.Tableau.A[i] {
+		c += a
+	}
+	if sigma > 0 {
+		return (float64(n) + c) * cfg.Dt
+	}
+	return (float64(cfg.Steps-n) - c) * cfg.Dt
+}
+
+// setTime sets a time-dependent potential's time to that of stage i of
+// step n (see Config.StageTime).
+func (it *Integrator) setTime(n, i int) {
+	if it.td != nil {
+		it.td.SetTime(it.ws, it.cfg.StageTime(it.sigma, n, i))
+	}
+}
+
 // randomSeedMix separates the random symmetry elements' stream from the
 // probes' (both derive from the seed of Run).
 const randomSeedMix = 0x9e3779b97f4a7c15
@@ -309,6 +341,7 @@ func (it *Integrator) eval(step, stage int, y, k, a []float64, hw float64, save 
 		it.transform(gy, y)
 		y = gy
 	}
+	it.setTime(step, stage)
 	if it.cfg.Hutchinson {
 		it.setProbes(step, stage)
 		it.pot.Hutchinson(it.ws, nil, g, lap, y, it.probes[:nb*it.P*it.D])
@@ -492,6 +525,7 @@ func (it *Integrator) adjointStep(n int, ys, saves [][]float64, xb, ab, dtheta [
 			it.transform(gu, u)
 			y, u = gy, gu
 		}
+		it.setTime(n, i)
 		if it.cfg.Hutchinson {
 			it.setProbes(n, i)
 			it.pot.ReverseHutchinson(it.ws, yb, dtheta, y, nil, u, sc, it.probes[:it.nb*it.P*it.D])

@@ -17,6 +17,7 @@
 package potentialtest
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -65,8 +66,23 @@ const (
 func is32(p runtime.Potential) bool { return p.Program().Precision == "float32" }
 
 // Check runs the suite on model m. It modifies m's parameters (random
-// perturbations) and leaves them perturbed.
+// perturbations) and leaves them perturbed. A time-dependent model
+// (runtime.TimeDependent) runs the whole suite at several times, every
+// workspace set to that time, and the time checks of checkTime.
 func Check(t *testing.T, m runtime.Potential, opt Options) {
+	if !runtime.IsTimeDependent(m) {
+		check(t, m, opt, 0)
+		return
+	}
+	for _, tm := range checkTimes(m.Program()) {
+		t.Run(fmt.Sprintf("t=%g", tm), func(t *testing.T) { check(t, atTime(m, tm), opt, tm) })
+	}
+	t.Run("time", func(t *testing.T) { checkTime(t, m) })
+}
+
+// check runs the suite at the time tm of a time-dependent model (its
+// workspaces are already at tm).
+func check(t *testing.T, m runtime.Potential, opt Options, tm float64) {
 	prog := m.Program()
 	D, P := m.Dim(), m.NumParams()
 	rng := rand.New(rand.NewPCG(7, 11))
@@ -77,6 +93,7 @@ func Check(t *testing.T, m runtime.Potential, opt Options) {
 	}
 	m.Sync()
 	ref := refeval.New(prog)
+	ref.SetTime(tm)
 	tol := refTol64
 	if is32(m) {
 		tol = refTol32

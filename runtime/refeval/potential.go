@@ -31,6 +31,10 @@ type refWS struct {
 
 func (w *refWS) MaxBatch() int { return w.max }
 
+// SetTime sets the time of a time-dependent φ(x, t) for evaluations with ws
+// (runtime.TimeDependent).
+func (r *Potential) SetTime(ws runtime.Workspace, t float64) { ws.(*refWS).e.SetTime(t) }
+
 func (r *Potential) Name() string         { return r.prog.Name }
 func (r *Potential) Dim() int             { return r.prog.Dim() }
 func (r *Potential) NumParams() int       { return r.prog.NumParams() }

@@ -28,6 +28,9 @@
 //	           J̄_a = σ′ J̄_y + 2 σ″ ℓ̄_y J_a,  ℓ̄_a = σ′ ℓ̄_y
 //	input      ∂G/∂x = h̄
 //
+// Layers with time terms (a time-dependent φ(x, t), t set by SetTime) are
+// linear layers followed by a per-channel gate and shift; see time.go.
+//
 // Declared symmetries implemented by orbit averaging are applied on top:
 // φ(x) = (1/|G|) Σ_g f(g·x), ∇φ = (1/|G|) Σ_g gᵀ∇f(g·x), Δφ = (1/|G|) Σ_g Δf(g·x).
 package refeval
@@ -46,6 +49,8 @@ type Evaluator struct {
 	v, l, J    [][]float64   // per node: value, Laplacian vector, Jacobian (size×D)
 	vb, lb, Jb [][]float64   // cotangents
 	gx, gu     []float64
+	t          float64            // the time of a time-dependent program (SetTime)
+	pre        map[int]*timeState // gated nodes' values before the gate
 }
 
 // New returns an evaluator for p.
@@ -66,6 +71,7 @@ func New(p *ir.Program) *Evaluator {
 	}
 	e.gx, e.gu = make([]float64, e.D), make([]float64, e.D)
 	e.orbits = map[int][]int{}
+	e.pre = map[int]*timeState{}
 	for _, nd := range p.Nodes {
 		if nd.Op == ir.OpConv && nd.Tie != "" {
 			e.orbits[nd.ID], _ = ir.KernelOrbits(nd.Tie, nd.K1)
@@ -202,11 +208,11 @@ func (e *Evaluator) forwardFull(theta, x []float64, full bool) (f, lap float64) 
 		default:
 			// A linear node: apply it to the value, every Jacobian column and ℓ.
 			e.linear(theta, n, v, 1, true)
-			if !full {
-				continue
+			if full {
+				e.linear(theta, n, J, D, false)
+				e.linear(theta, n, l, 1, false)
 			}
-			e.linear(theta, n, J, D, false)
-			e.linear(theta, n, l, 1, false)
+			e.timeForward(theta, n, full)
 		}
 	}
 	o := e.p.Output
@@ -454,6 +460,7 @@ func (e *Evaluator) backward(theta []float64, c float64, u []float64, s float64,
 				lab[j] += s1 * lyb[j]
 			}
 		default:
+			e.timeBackward(theta, n, dtheta)
 			e.linearT(theta, n, e.vb[i], 1, 0, dtheta)
 			e.linearT(theta, n, e.Jb[i], D, 1, dtheta)
 			e.linearT(theta, n, e.lb[i], 1, 2, dtheta)

@@ -174,8 +174,14 @@ func TestBundledSpecs(t *testing.T) {
 // fd.Laplacian, and the reverse mode with central differences of G along
 // random directions in x and θ (and coordinate-wise in x when full).
 func checkFD(t *testing.T, p *ir.Program, trials int, full bool) {
+	checkFDAt(t, p, trials, full, 0)
+}
+
+// checkFDAt is checkFD at the time tm of a time-dependent program.
+func checkFDAt(t *testing.T, p *ir.Program, trials int, full bool, tm float64) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	e := refeval.New(p)
+	e.SetTime(tm)
 	D, P := p.Dim(), p.NumParams()
 	for trial := 0; trial < trials; trial++ {
 		theta := make([]float64, P)
@@ -205,9 +211,11 @@ func checkFD(t *testing.T, p *ir.Program, trials int, full bool) {
 		}
 		// fd.Laplacian uses the second-order central formula with step
 		// 1e-4 (error O(h²)·φ'''' plus O(ε/h²) ≈ 1e-8 rounding per
-		// coordinate): 1e-5 relative, as the house style says.
+		// coordinate, times |φ|, since the rounding error of each second
+		// difference is about 4ε·|φ|/h²): 1e-5 relative, as the house
+		// style says, or 1e-5·√D·max(1, |φ|) absolute.
 		fdLap := fd.Laplacian(f, x, nil)
-		require.True(t, scalar.EqualWithinAbsOrRel(lap, fdLap, 1e-5*math.Sqrt(float64(D)), 1e-5), "Δφ = %v, want (fd) %v", lap, fdLap)
+		require.True(t, scalar.EqualWithinAbsOrRel(lap, fdLap, 1e-5*math.Sqrt(float64(D))*math.Max(1, math.Abs(phi)), 1e-5), "Δφ = %v, want (fd) %v (φ = %v)", lap, fdLap, phi)
 
 		// Reverse mode of G = cφ + uᵀ∇φ + sΔφ.
 		c, s := rng.NormFloat64(), rng.NormFloat64()

@@ -1,0 +1,217 @@
+package emit
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/dave/jennifer/jen"
+
+	"github.com/mafc-dev/mafc/runtime/ir"
+)
+
+// Time-dependent potentials φ(x, t).
+//
+// For a fixed t every time term is a bias or a per-output scale of its
+// layer (ir.KernelProgram), so the kernels are those of the time-free
+// network, planned and emitted as for any other spec, and run on the
+// effective parameters θ′(t) (ir.TimeMap). A Model holds θ; each Workspace
+// holds its time and its own kernel model with θ′(t) and everything Sync
+// derives from it, refreshed by at when the time or θ changed (so
+// workspaces at different times run concurrently). Reverse accumulates
+// ∂G/∂θ′ in the workspace and maps it back to ∂G/∂θ at the workspace's time.
+// Nothing here is emitted for a spec without time: its output is unchanged.
+
+// timed reports whether the spec is time-dependent.
+func (g *gen) timed() bool { return g.full.TimeDependent() }
+
+// timeDoc adds the time-dependence to the package documentation.
+func (g *gen) timeDoc(b *strings.Builder) {
+	if !g.timed() {
+		return
+	}
+	t := g.full.TimeName
+	fmt.Fprintf(b, "\nφ depends on the time %s, one number per evaluation shared by the batch (SetTime; 0 in a new Workspace); ∇φ and Δφ are in x only. Time terms, per layer:\n\n", t)
+	for _, n := range g.full.Nodes {
+		if s := timeFormula(n, t); s != "" {
+			fmt.Fprintf(b, "\t%s: %s\n", n.Name, s)
+		}
+	}
+	fmt.Fprintf(b, "\nFor fixed %s each is a bias or a per-output scale of its layer: the kernels evaluate the network without time terms with the effective parameters W′ = diag(s)·W, b′ = s⊙(b + U·f(%s)) + V·f(%s), s = sigmoid(A·f(%s) + c), kept per Workspace and refreshed when the time or θ changes; the strategies below are those of that network.\n", t, t, t, t)
+}
+
+// timeFormula describes the time terms of n, or returns "".
+func timeFormula(n *ir.Node, t string) string {
+	var parts []string
+	if n.Time != nil {
+		parts = append(parts, fmt.Sprintf("+ U·f(%s), f(%s) = %s", t, t, n.Time.String(t)))
+	}
+	if n.Gate != nil {
+		s := fmt.Sprintf("⊙ sigmoid(A·g(%s) + c)", t)
+		if n.GateShift {
+			s += fmt.Sprintf(" + V·g(%s)", t)
+		}
+		parts = append(parts, fmt.Sprintf("%s, g(%s) = %s", s, t, n.Gate.String(t)))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// timeConsts declares the length of θ′.
+func (g *gen) timeConsts() []jen.Code {
+	if !g.timed() {
+		return nil
+	}
+	return []jen.Code{
+		jen.Comment("numKernelParams is the length of θ′(t), the kernels' parameters at a time t."),
+		jen.Id("numKernelParams").Op("=").Lit(g.p.NumParams()),
+	}
+}
+
+// timeModelFields adds θ's version to Model.
+func (g *gen) timeModelFields() []jen.Code {
+	if !g.timed() {
+		return nil
+	}
+	return []jen.Code{jen.Id("timeVersion").Uint64().Comment("incremented by Sync: the workspaces' kernel models refresh θ′ when it changes")}
+}
+
+// timeWorkspaceFields adds the time state to Workspace.
+func (g *gen) timeWorkspaceFields() []jen.Code {
+	if !g.timed() {
+		return nil
+	}
+	return []jen.Code{
+		jen.Id("timeNow").Float64().Comment("the time set by SetTime"),
+		jen.Id("timeModel").Op("*").Id("Model").Comment("the kernel model: θ′(timeAt) of timeOf's θ and what sync derives from it"),
+		jen.Id("timeOf").Op("*").Id("Model").Comment("the model whose θ timeModel holds"),
+		jen.Id("timeAt").Float64().Comment("the time of timeModel's θ′"),
+		jen.Id("timeVer").Uint64().Comment("timeOf's timeVersion when θ′ was formed"),
+		jen.Id("timeSet").Bool().Comment("θ′ has been formed"),
+		jen.Id("timeGrad").Index().Float64().Comment("∂G/∂θ′ of one Reverse call"),
+		jen.Id("timeScratch").Index().Float64().Comment("scratch of the time map"),
+	}
+}
+
+// timeWorkspaceAlloc allocates the time state of a new Workspace.
+func (g *gen) timeWorkspaceAlloc() []jen.Code {
+	if !g.timed() {
+		return nil
+	}
+	return []jen.Code{
+		raw("w.timeModel = newModel()"),
+		raw("w.timeGrad = make([]float64, NumParams)"),
+		raw("w.timeScratch = make([]float64, timeMap().Scratch)"),
+	}
+}
+
+// syncFuncs emits Sync, whose body is sync: for a time-dependent model the
+// body becomes sync (run on the workspaces' kernel models) and Sync marks θ
+// as changed.
+func (g *gen) syncFuncs(body []jen.Code) {
+	f := g.f
+	if !g.timed() {
+		f.Comment("Sync refreshes everything derived from θ: call it after every change of Params.")
+		f.Comment("It does not allocate.")
+		f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("Sync").Params().Block(body...)
+		return
+	}
+	f.Comment("Sync records a change of θ: call it after every change of Params. Each")
+	f.Comment("Workspace forms θ′(t) anew on its next use. It does not allocate.")
+	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("Sync").Params().Block(raw("m.timeVersion++"))
+	f.Comment("sync refreshes everything derived from the kernel parameters θ′ of a")
+	f.Comment("workspace's kernel model. It does not allocate.")
+	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("sync").Params().Block(body...)
+	g.timeFuncs()
+}
+
+// biasOnlyTime reports whether only biases depend on t (no gates) and the
+// kernels read θ′ directly (float64: their view of θ′ is θ′ itself, and Sync
+// derives nothing from biases), so that a new time needs only b′(t).
+func (g *gen) biasOnlyTime() bool {
+	if g.is32 {
+		return false
+	}
+	for _, n := range g.full.Nodes {
+		if n.Gate != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// deferBody is DeferGrad's body: deferral sums sample-independent terms
+// over calls, which a time-dependent model's calls at different times do
+// not share, so it stays off there.
+func (g *gen) deferBody() jen.Code {
+	if g.timed() {
+		return jen.Block(jen.Comment("deferral stays off: each Reverse maps its gradient back at its own time"), raw("_, _ = ws, on"))
+	}
+	return raw("ws.(*Workspace).deferGrad = on")
+}
+
+// timeAt switches a public method to the workspace's kernel model.
+func (g *gen) timeAt() []jen.Code {
+	if !g.timed() {
+		return nil
+	}
+	return []jen.Code{raw("m = m.at(w)")}
+}
+
+// timeGradRedirect makes Reverse accumulate ∂G/∂θ′ in the workspace.
+func (g *gen) timeGradRedirect() []jen.Code {
+	if !g.timed() {
+		return nil
+	}
+	return []jen.Code{raw("dth := dtheta"), raw("dtheta = w.timeGrad"), raw("clear(dtheta)")}
+}
+
+// timeGradBack maps Reverse's ∂G/∂θ′ back to θ.
+func (g *gen) timeGradBack() []jen.Code {
+	if !g.timed() {
+		return nil
+	}
+	return []jen.Code{
+		jen.Comment("∂G/∂θ from ∂G/∂θ′ at the workspace's time"),
+		raw("timeMap().Back(dth, w.timeGrad[:numKernelParams], w.timeOf.theta, w.timeAt, w.timeScratch)"),
+	}
+}
+
+// timeFuncs emits the time map, at and SetTime.
+func (g *gen) timeFuncs() {
+	f := g.f
+	f.Comment("timeMap maps θ to the kernels' θ′(t) and gradients back (ir.TimeMap).")
+	f.Var().Id("timeMap").Op("=").Qual("sync", "OnceValue").Call(jen.Func().Params().Op("*").Qual(pathIR, "TimeMap").Block(
+		raw("p := Program()"),
+		raw("return p.TimeMap(p.KernelProgram())"),
+	))
+	f.Comment("at returns w's kernel model, with θ′ formed from m's θ at w's time: anew")
+	f.Comment("when the time, the model or θ (Sync) changed since it was last formed.")
+	f.Comment("It does not allocate.")
+	full := []jen.Code{
+		raw("timeMap().Apply(w.timeModel.theta[:numKernelParams], m.theta, w.timeNow, w.timeScratch)"),
+		raw("w.timeModel.sync()"),
+		raw("w.timeOf, w.timeVer, w.timeAt, w.timeSet = m, m.timeVersion, w.timeNow, true"),
+	}
+	cond := "!w.timeSet || w.timeOf != m || w.timeVer != m.timeVersion || w.timeAt != w.timeNow"
+	var body []jen.Code
+	if g.biasOnlyTime() {
+		// Only the biases depend on t, and the kernels read them from θ′
+		// itself: a new time rewrites them, a new θ forms everything.
+		body = []jen.Code{
+			jen.If(jen.Id("!w.timeSet || w.timeOf != m || w.timeVer != m.timeVersion")).Block(full...).Else().If(jen.Id("w.timeAt != w.timeNow")).Block(
+				jen.Comment("only the time changed: only the biases b′(t) depend on it"),
+				raw("timeMap().ApplyBias(w.timeModel.theta[:numKernelParams], m.theta, w.timeNow, w.timeScratch)"),
+				raw("w.timeAt = w.timeNow"),
+			),
+		}
+	} else {
+		body = []jen.Code{jen.If(jen.Id(cond)).Block(full...)}
+	}
+	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("at").Params(jen.Id("w").Op("*").Id("Workspace")).Op("*").Id("Model").Block(
+		append(body, raw("return w.timeModel"))...,
+	)
+	f.Comment(LineComment(fmt.Sprintf("SetTime sets the time %s at which the methods called with ws evaluate φ", g.full.TimeName)))
+	f.Comment("(runtime.TimeDependent). It does not allocate.")
+	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("SetTime").Params(jen.Id("ws").Qual(pathRuntime, "Workspace"), jen.Id("t").Float64()).Block(
+		raw("ws.(*Workspace).timeNow = t"))
+	f.Var().Id("_").Qual(pathRuntime, "TimeDependent").Op("=").Parens(jen.Op("*").Id("Model")).Parens(jen.Nil())
+}

@@ -1,0 +1,65 @@
+package generated_test
+
+import (
+	"testing"
+
+	"github.com/mafc-dev/mafc/generated/ising16"
+	"github.com/mafc-dev/mafc/generated/ising16t"
+	"github.com/mafc-dev/mafc/generated/mnist"
+	"github.com/mafc-dev/mafc/generated/mnistt"
+	mafcrt "github.com/mafc-dev/mafc/runtime"
+	"github.com/mafc-dev/mafc/runtime/ode"
+	"github.com/mafc-dev/mafc/runtime/train"
+)
+
+// BenchmarkTimeStep: seconds per training step of the time-dependent
+// variants of the paper's models (ising16_t.maf, mnist_t.maf) against their
+// time-independent twins at the same hidden width, interleaved in one run
+// (2 workers, the spec's batch and flow). "input" integrates both in x, the
+// same integrator (the cost of the time terms alone); "default" lets each
+// take the path mafc train takes (the twin in hidden space, which the time
+// variant does not use). Target: time/twin ≤ 1.25 at equal path.
+func BenchmarkTimeStep(b *testing.B) {
+	ising := func() train.Objective {
+		o, _ := train.NewVariational(16, 16, 2.269185314213022, 1)
+		return o
+	}
+	gauss := func() train.Objective { return &train.Likelihood{Data: train.NewGaussian(784, 1)} }
+	cases := []struct {
+		name         string
+		twin, timed  func() mafcrt.Potential
+		obj          func() train.Objective
+		batch, steps int
+		input        bool
+	}{
+		{"ising16/input", func() mafcrt.Potential { return ising16.New() }, func() mafcrt.Potential { return ising16t.New() }, ising, 64, 50, true},
+		{"ising16/default", func() mafcrt.Potential { return ising16.New() }, func() mafcrt.Potential { return ising16t.New() }, ising, 64, 50, false},
+		{"mnist/input", func() mafcrt.Potential { return mnist.New() }, func() mafcrt.Potential { return mnistt.New() }, gauss, 100, 100, true},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			var opts []func(*train.Config)
+			if c.input {
+				opts = append(opts, inputSpace)
+			}
+			tw := trainer(b, c.twin(), c.obj(), c.batch, c.steps, 2, ode.Store, opts...)
+			tt := trainer(b, c.timed(), c.obj(), c.batch, c.steps, 2, ode.Store, opts...)
+			defer tw.Close()
+			defer tt.Close()
+			step := func(tr *train.Trainer) func() {
+				return func() {
+					if _, err := tr.Step(); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			for b.Loop() {
+				t := interleave(2, 1, step(tw), step(tt))
+				b.ReportMetric(t[0], "s/step-twin")
+				b.ReportMetric(t[1], "s/step-time")
+				b.ReportMetric(t[1]/t[0], "time/twin")
+			}
+			b.ReportMetric(testing.AllocsPerRun(1, step(tt)), "allocs/step-time")
+		})
+	}
+}
