@@ -89,34 +89,34 @@ func planFlops(p *ir.Program, m plan.Mode, B int) float64 {
 }
 
 // BenchmarkCNNShiftedKernels: exact Δφ (Laplacian) and the reverse mode of
-// ising16_cnn at batch 64 with shifted-kernel GEMMs (ising16cnn) and with
-// im2col receptive fields (ising16cnnrf), interleaved with bare packed
-// GEMMs of the shifted-kernel products' shapes: per sample (4096×144)·
-// (144×49) for Δφ, plus (4096×49)·(49×144) and (144×4096)·(4096×49) for the
-// reverse mode. GFLOPS count the plan's flops (plan.Cost) over the whole
-// call. Target: each kernel ≥ 50% of the bare rate.
+// ising16_cnn at batch 64 (one chunk) with shifted-kernel GEMMs
+// (ising16cnn) and with im2col receptive fields (ising16cnnrf), interleaved
+// with bare packed GEMMs of the shifted-kernel products' shapes: J = X·B,
+// (64·256×144)·(144×784), for Δφ, plus X̄ = J̄·Bᵀ, (64·256×784)·(784×144),
+// and B̄ = Xᵀ·J̄, (144×64·256)·(64·256×784), for the reverse mode. GFLOPS
+// count the plan's flops (plan.Cost) over the whole call. Target: each
+// kernel ≥ 50% of the bare rate.
 func BenchmarkCNNShiftedKernels(b *testing.B) {
-	const B, M, CK, R = 64, 4096, 144, 49
+	const B, M, CK, N = 64, 64 * 256, 144, 16 * 49
+	if ising16cnn.Chunk < B {
+		b.Fatalf("ising16cnn.Chunk = %d, want ≥ %d: the bare products below are one chunk's", ising16cnn.Chunk, B)
+	}
 	sh, rf := newKernels(ising16cnn.New(), B), newKernels(ising16cnnrf.New(), B)
 	copy(rf.x, sh.x)
 	prog := ising16cnn.Program()
 	fl, fr := planFlops(prog, plan.Laplacian, B), planFlops(prog, plan.Reverse, B)
 	var bp, bt gemm.PackedB64
-	bm := randn(CK*R, 5)
-	bp.Pack(false, CK, R, bm, R)
-	bt.Pack(true, R, CK, bm, R)
-	A, J, AB, GS := randn(M*CK, 6), make([]float64, M*R), make([]float64, M*CK), make([]float64, CK*R)
+	bm := randn(CK*N, 5)
+	bp.Pack(false, CK, N, bm, N)
+	bt.Pack(true, N, CK, bm, N)
+	X, J, XB, GS := randn(M*CK, 6), make([]float64, M*N), make([]float64, M*CK), make([]float64, CK*N)
 	bareLap := func() {
-		for range B {
-			gemm.DgemmPacked(false, M, 1, A, CK, &bp, 0, J, R)
-		}
+		gemm.DgemmPacked(false, M, 1, X, CK, &bp, 0, J, N)
 	}
 	bareRev := func() {
-		for range B {
-			gemm.DgemmPacked(false, M, 1, A, CK, &bp, 0, J, R)
-			gemm.DgemmPacked(false, M, 1, J, R, &bt, 0, AB, CK)
-			gemm.Implementation{}.Dgemm(blas.Trans, blas.NoTrans, CK, R, M, 1, A, CK, J, R, 1, GS, R)
-		}
+		gemm.DgemmPacked(false, M, 1, X, CK, &bp, 0, J, N)
+		gemm.DgemmPacked(false, M, 1, J, N, &bt, 0, XB, CK)
+		gemm.Implementation{}.Dgemm(blas.Trans, blas.NoTrans, CK, N, M, 1, X, CK, J, N, 0, GS, N)
 	}
 	for b.Loop() {
 		t := interleave(2, 1, sh.Laplacian, rf.Laplacian, bareLap, sh.Reverse, rf.Reverse, bareRev)
