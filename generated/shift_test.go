@@ -2,16 +2,21 @@ package generated_test
 
 import (
 	"math"
+	"runtime"
 	"testing"
 
 	"gonum.org/v1/gonum/blas"
 
 	"github.com/mafc-dev/mafc/codegen/plan"
+	"github.com/mafc-dev/mafc/generated/cnn16"
 	"github.com/mafc-dev/mafc/generated/ising16"
 	"github.com/mafc-dev/mafc/generated/ising16cnn"
+	"github.com/mafc-dev/mafc/generated/ising16cnnf32"
 	"github.com/mafc-dev/mafc/generated/ising16cnnrf"
+	mafcrt "github.com/mafc-dev/mafc/runtime"
 	"github.com/mafc-dev/mafc/runtime/gemm"
 	"github.com/mafc-dev/mafc/runtime/ir"
+	"github.com/mafc-dev/mafc/runtime/limits"
 	"github.com/mafc-dev/mafc/runtime/ode"
 	"github.com/mafc-dev/mafc/runtime/train"
 )
@@ -71,6 +76,38 @@ func TestShiftedKernelsMatchReceptiveField(t *testing.T) {
 	}
 }
 
+// TestShiftWorkspaceWithinEstimate: the per-sample workspace the
+// shifted-kernel models allocate (the σ′ patch matrix X and its cotangent
+// included) stays within runtime/limits' estimate, which mafc uses to
+// refuse runs that would not fit in memory. Measured as the bytes
+// NewWorkspace allocates for 9 samples less those for 1, over 8.
+func TestShiftWorkspaceWithinEstimate(t *testing.T) {
+	alloc := func(f func()) uint64 {
+		var a, b runtime.MemStats
+		runtime.ReadMemStats(&a)
+		f()
+		runtime.ReadMemStats(&b)
+		return b.TotalAlloc - a.TotalAlloc
+	}
+	for _, c := range []struct {
+		m    mafcrt.Potential
+		real float64 // bytes per real
+	}{{ising16cnn.New(), 8}, {ising16cnnf32.New(), 4}, {cnn16.New(), 8}} {
+		if !usesShift(c.m.Program(), false) {
+			t.Fatalf("%s: expected a shifted-kernel plan", c.m.Name())
+		}
+		var w1, w9 mafcrt.Workspace
+		b1 := alloc(func() { w1 = c.m.NewWorkspace(1) })
+		b9 := alloc(func() { w9 = c.m.NewWorkspace(9) })
+		runtime.KeepAlive(w1)
+		runtime.KeepAlive(w9)
+		got := float64(b9-b1) / 8 / c.real
+		if want := limits.WorkspacePerSample(c.m.Program()); got > want {
+			t.Errorf("%s: NewWorkspace allocates %v reals per sample, limits.WorkspacePerSample = %v", c.m.Name(), got, want)
+		}
+	}
+}
+
 // usesShift reports whether the exact-Laplacian plan of p (built with
 // NoShift: noShift) has a shifted-kernel node.
 func usesShift(p *ir.Program, noShift bool) bool {
@@ -89,34 +126,34 @@ func planFlops(p *ir.Program, m plan.Mode, B int) float64 {
 }
 
 // BenchmarkCNNShiftedKernels: exact Δφ (Laplacian) and the reverse mode of
-// ising16_cnn at batch 64 with shifted-kernel GEMMs (ising16cnn) and with
-// im2col receptive fields (ising16cnnrf), interleaved with bare packed
-// GEMMs of the shifted-kernel products' shapes: per sample (4096×144)·
-// (144×49) for Δφ, plus (4096×49)·(49×144) and (144×4096)·(4096×49) for the
-// reverse mode. GFLOPS count the plan's flops (plan.Cost) over the whole
-// call. Target: each kernel ≥ 50% of the bare rate.
+// ising16_cnn at batch 64 (one chunk) with shifted-kernel GEMMs
+// (ising16cnn) and with im2col receptive fields (ising16cnnrf), interleaved
+// with bare packed GEMMs of the shifted-kernel products' shapes: J = X·B,
+// (64·256×144)·(144×784), for Δφ, plus X̄ = J̄·Bᵀ, (64·256×784)·(784×144),
+// and B̄ = Xᵀ·J̄, (144×64·256)·(64·256×784), for the reverse mode. GFLOPS
+// count the plan's flops (plan.Cost) over the whole call. Target: each
+// kernel ≥ 50% of the bare rate.
 func BenchmarkCNNShiftedKernels(b *testing.B) {
-	const B, M, CK, R = 64, 4096, 144, 49
+	const B, M, CK, N = 64, 64 * 256, 144, 16 * 49
+	if ising16cnn.Chunk < B {
+		b.Fatalf("ising16cnn.Chunk = %d, want ≥ %d: the bare products below are one chunk's", ising16cnn.Chunk, B)
+	}
 	sh, rf := newKernels(ising16cnn.New(), B), newKernels(ising16cnnrf.New(), B)
 	copy(rf.x, sh.x)
 	prog := ising16cnn.Program()
 	fl, fr := planFlops(prog, plan.Laplacian, B), planFlops(prog, plan.Reverse, B)
 	var bp, bt gemm.PackedB64
-	bm := randn(CK*R, 5)
-	bp.Pack(false, CK, R, bm, R)
-	bt.Pack(true, R, CK, bm, R)
-	A, J, AB, GS := randn(M*CK, 6), make([]float64, M*R), make([]float64, M*CK), make([]float64, CK*R)
+	bm := randn(CK*N, 5)
+	bp.Pack(false, CK, N, bm, N)
+	bt.Pack(true, N, CK, bm, N)
+	X, J, XB, GS := randn(M*CK, 6), make([]float64, M*N), make([]float64, M*CK), make([]float64, CK*N)
 	bareLap := func() {
-		for range B {
-			gemm.DgemmPacked(false, M, 1, A, CK, &bp, 0, J, R)
-		}
+		gemm.DgemmPacked(false, M, 1, X, CK, &bp, 0, J, N)
 	}
 	bareRev := func() {
-		for range B {
-			gemm.DgemmPacked(false, M, 1, A, CK, &bp, 0, J, R)
-			gemm.DgemmPacked(false, M, 1, J, R, &bt, 0, AB, CK)
-			gemm.Implementation{}.Dgemm(blas.Trans, blas.NoTrans, CK, R, M, 1, A, CK, J, R, 1, GS, R)
-		}
+		gemm.DgemmPacked(false, M, 1, X, CK, &bp, 0, J, N)
+		gemm.DgemmPacked(false, M, 1, J, N, &bt, 0, XB, CK)
+		gemm.Implementation{}.Dgemm(blas.Trans, blas.NoTrans, CK, N, M, 1, X, CK, J, N, 0, GS, N)
 	}
 	for b.Loop() {
 		t := interleave(2, 1, sh.Laplacian, rf.Laplacian, bareLap, sh.Reverse, rf.Reverse, bareRev)

@@ -117,5 +117,5 @@ var strategyDoc = map[plan.Kind]string{
 	plan.RF:         "receptive field: per-sample Jacobians kept only on each site's receptive field, never D wide",
 	plan.Gram:       "Gram matrices J·Jᵀ per sample instead of Jacobian rows, chosen by the cost model when the layers are narrower than D",
 	plan.ConvScaled: "an activation of a convolution of the input read only by a shifted-kernel convolution: J = diag(σ′)·kernel, kept as σ′",
-	plan.ShiftRF:    "shifted-kernel GEMM: a receptive-field Jacobian as one GEMM per sample of σ′-weighted kernels with the first layer's shifted kernels, packed once per parameter update",
+	plan.ShiftRF:    "shifted-kernel GEMM: a receptive-field Jacobian as one GEMM over all sites and samples of the im2col of σ′ with the first layer's shifted kernels weighted by the second's, packed once per parameter update",
 }

@@ -11,20 +11,21 @@ import (
 )
 
 // Shifted-kernel GEMMs (plan.ShiftRF): the receptive-field Jacobian of a
-// convolution n of h = σ(c), c a convolution of the input, is per sample
-// J = A·B with A the σ′-weighted im2col block of n's kernels and B the
-// constant matrix of c's shifted kernels (see runtime/kern/convgemm.go).
-// The model holds B (…ShiftM) packed for A·B (…Shift) and for J̄·Bᵀ
-// (…ShiftT), refreshed by Sync.
+// convolution n of h = σ(c), c a convolution of the input, is J = X·B over
+// the whole chunk, with X the im2col of σ′ (kept in the workspace from the
+// forward sweep for the reverse one) and B the constant matrix of c's
+// shifted kernels weighted by n's (see runtime/kern/convgemm.go). The model
+// holds B (…ShiftM) packed for X·B (…Shift) and for J̄·Bᵀ (…ShiftT),
+// refreshed by Sync.
 
 // shiftDims returns, for the ShiftRF convolution n, its input h, h's input
-// c (the first convolution), the rows of one sample's block (sites·Cout),
-// its width (Cin·K²) and the window size Ro.
-func (g *gen) shiftDims(n *ir.Node) (h, c *ir.Node, m, ck, ro int) {
+// c (the first convolution), the sites, the width of X (Cin·K²) and of B
+// (Cout·window).
+func (g *gen) shiftDims(n *ir.Node) (h, c *ir.Node, sites, ck, nn int) {
 	h = g.p.Nodes[n.Inputs[0]]
 	c = g.p.Nodes[h.Inputs[0]]
 	s := h.Shape
-	return h, c, s.Sites() * n.Out, s.C * n.K1 * n.K2, g.shiftWindow(n).Size()
+	return h, c, s.Sites(), s.C * n.K1 * n.K2, n.Out * g.shiftWindow(n).Size()
 }
 
 // shiftWindow returns n's receptive field (the same in every exact mode).
@@ -40,11 +41,11 @@ func (g *gen) shiftWindow(n *ir.Node) kern.Window {
 // shiftFields declares the model's shifted-kernel matrices of n.
 func (g *gen) shiftFields(n *ir.Node, packT string) []jen.Code {
 	name := g.names[n.ID]
-	_, c, _, ck, ro := g.shiftDims(n)
+	_, c, _, ck, nn := g.shiftDims(n)
 	return []jen.Code{
-		jen.Id(name + "ShiftM").Index().Id(g.T).Comment(LineComment(fmt.Sprintf("%s's shifted %s kernels B (%d×%d), refreshed by Sync", n.Name, c.Name, ck, ro))),
-		jen.Id(name+"Shift").Qual(pathGemm, packT).Comment(LineComment("B packed for the Jacobian products A·B")),
-		jen.Id(name+"ShiftT").Qual(pathGemm, packT).Comment(LineComment("Bᵀ packed for the cotangent products J̄·Bᵀ")),
+		jen.Id(name + "ShiftM").Index().Id(g.T).Comment(LineComment(fmt.Sprintf("%s's shifted %s kernels weighted by its own, B (%d×%d), refreshed by Sync", n.Name, c.Name, ck, nn))),
+		jen.Id(name+"Shift").Qual(pathGemm, packT).Comment(LineComment("B packed for the Jacobian product X·B")),
+		jen.Id(name+"ShiftT").Qual(pathGemm, packT).Comment(LineComment("Bᵀ packed for the cotangent product J̄·Bᵀ")),
 		jen.Id(name+"ShiftGeom").Op("*").Qual(pathKern, "RFGeom").Comment(LineComment("where each of B's entries comes from")),
 	}
 }
@@ -52,27 +53,37 @@ func (g *gen) shiftFields(n *ir.Node, packT string) []jen.Code {
 // shiftNew allocates them in New.
 func (g *gen) shiftNew(n *ir.Node) []jen.Code {
 	name := g.names[n.ID]
-	h, _, _, ck, ro := g.shiftDims(n)
+	h, _, _, ck, nn := g.shiftDims(n)
 	s := h.Shape
 	in := g.plans[plan.Laplacian].Nodes[h.ID].Window
 	return []jen.Code{
-		raw("m.%sShiftM = make([]%s, %d)", name, g.T, ck*ro),
+		raw("m.%sShiftM = make([]%s, %d)", name, g.T, ck*nn),
 		jen.Id("m."+name+"ShiftGeom").Op("=").Qual(pathKern, "NewRFGeom").Call(
 			jen.Qual(pathKern, "NewConvGeom").Call(jen.Lit(s.L1), jen.Lit(s.L2), jen.Lit(s.C), jen.Lit(n.Out), jen.Lit(n.K1), jen.Lit(n.K2)), windowLit(in)),
 	}
 }
 
-// shiftSync builds and packs B in Sync (after the first layer's tied
-// kernels are expanded: c precedes n).
+// shiftSync builds and packs B in Sync (after both layers' tied kernels
+// are expanded: c precedes n, and n's own expansion comes first).
 func (g *gen) shiftSync(n *ir.Node) []jen.Code {
 	name := g.names[n.ID]
-	_, c, _, ck, ro := g.shiftDims(n)
+	_, c, _, ck, nn := g.shiftDims(n)
 	return []jen.Code{
-		jen.Comment(LineComment(fmt.Sprintf("%s: the matrix of %s's shifted kernels, packed for A·B and J̄·Bᵀ", n.Name, c.Name))),
-		kcall("ShiftMatrix", "m."+name+"ShiftM", g.param(c.W), "m."+name+"ShiftGeom"),
-		raw("m.%sShift.Pack(false, %d, %d, m.%sShiftM, %d)", name, ck, ro, name, ro),
-		raw("m.%sShiftT.Pack(true, %d, %d, m.%sShiftM, %d)", name, ro, ck, name, ro),
+		jen.Comment(LineComment(fmt.Sprintf("%s: the matrix of %s's shifted kernels weighted by %s's, packed for X·B and J̄·Bᵀ", n.Name, c.Name, n.Name))),
+		kcall("ShiftMatrix", "m."+name+"ShiftM", g.param(c.W), g.param(n.W), "m."+name+"ShiftGeom"),
+		raw("m.%sShift.Pack(false, %d, %d, m.%sShiftM, %d)", name, ck, nn, name, nn),
+		raw("m.%sShiftT.Pack(true, %d, %d, m.%sShiftM, %d)", name, nn, ck, name, nn),
 	}
+}
+
+// shiftPerSample returns the reals per sample of n's shifted-kernel
+// workspace buffers (for the chunk size's memory budget).
+func (g *gen) shiftPerSample(n *ir.Node) int {
+	_, _, sites, ck, _ := g.shiftDims(n)
+	if g.shiftRev[n.ID] {
+		return 2 * sites * ck
+	}
+	return sites * ck
 }
 
 // shiftBuffers lists the workspace buffers (name, size, comment) of a
@@ -81,12 +92,12 @@ func (g *gen) shiftBuffers(n *ir.Node) [][3]string {
 	name := g.names[n.ID]
 	var out [][3]string
 	if g.shift[n.ID] {
-		_, _, m, ck, ro := g.shiftDims(n)
-		out = append(out, [3]string{name + "A", fmt.Sprint(m * ck), "one sample's coefficient block A of " + n.Name + "'s shifted-kernel Jacobian"})
+		_, _, sites, ck, nn := g.shiftDims(n)
+		out = append(out, [3]string{name + "ShiftX", fmt.Sprintf("c * %d", sites*ck), "im2col of σ′ (the left factor X of " + n.Name + "'s shifted-kernel Jacobian), kept for the reverse sweep"})
 		if g.shiftRev[n.ID] {
 			out = append(out,
-				[3]string{name + "AB", fmt.Sprint(m * ck), "its cotangent J̄·Bᵀ"},
-				[3]string{name + "GS", fmt.Sprint(ck * ro), "gradient of the shifted-kernel matrix B"})
+				[3]string{name + "ShiftXB", fmt.Sprintf("c * %d", sites*ck), "its cotangent J̄·Bᵀ"},
+				[3]string{name + "GS", fmt.Sprint(ck * nn), "gradient of the shifted-kernel matrix B"})
 		}
 	}
 	if g.dB[n.ID] {
@@ -102,45 +113,39 @@ func (g *gen) packedFn() string {
 	return "DgemmPacked"
 }
 
-// shiftFwd emits the Jacobian of the ShiftRF convolution n: per sample the
-// coefficient block A and J = A·B.
+// shiftFwd emits the Jacobian of the ShiftRF convolution n: X, the im2col
+// of h's σ′ over the chunk, and J = X·B, one GEMM.
 func (g *gen) shiftFwd(n *plan.Node) []jen.Code {
 	name := g.names[n.ID]
-	h, _, m, ck, ro := g.shiftDims(n.Node)
+	h, _, sites, ck, nn := g.shiftDims(n.Node)
 	hs := h.Shape.Size()
 	return []jen.Code{
-		jen.Comment(LineComment(fmt.Sprintf("receptive-field Jacobian by shifted-kernel GEMM: per sample J = A·B, (%d×%d)·(%d×%d), one row per output", m, ck, ck, ro))),
-		jen.For(raw("b := 0; b < nb; b++")).Block(
-			kcall("ShiftCoef", "w."+name+"A", fmt.Sprintf("w.%sD1[b*%d:(b+1)*%d]", g.names[h.ID], hs, hs), g.param(n.W), "w."+name+"Geom"),
-			jen.Qual(pathGemm, g.packedFn()).Call(jen.False(), jen.Lit(m), jen.Lit(1), jen.Id("w."+name+"A"), jen.Lit(ck), jen.Op("&").Id("m."+name+"Shift"), jen.Lit(0),
-				jen.Id(fmt.Sprintf("w.%sRF[b*%d:(b+1)*%d]", name, m*ro, m*ro)), jen.Lit(ro))),
+		jen.Comment(LineComment(fmt.Sprintf("receptive-field Jacobian by shifted-kernel GEMM: J = X·B, (nb·%d×%d)·(%d×%d), X the im2col of σ′", sites, ck, ck, nn))),
+		kcall("Im2Col", "w."+name+"ShiftX", fmt.Sprintf("w.%sD1[:nb*%d]", g.names[h.ID], hs), "nb", "w."+name+"Geom"),
+		jen.Qual(pathGemm, g.packedFn()).Call(jen.False(), raw("nb*%d", sites), jen.Lit(1), jen.Id(fmt.Sprintf("w.%sShiftX[:nb*%d]", name, sites*ck)), jen.Lit(ck), jen.Op("&").Id("m."+name+"Shift"), jen.Lit(0),
+			jen.Id(fmt.Sprintf("w.%sRF[:nb*%d]", name, sites*nn)), jen.Lit(nn)),
 	}
 }
 
-// shiftBwd emits the reverse of shiftFwd: per sample Ā = J̄·Bᵀ,
-// B̄ += Aᵀ·J̄, and Ā into the cotangent of h's σ′ and n's kernel gradient;
-// then B̄ folded into the first layer's kernel gradient.
+// shiftBwd emits the reverse of shiftFwd: X̄ = J̄·Bᵀ into the cotangent of
+// h's σ′ (Col2ImAdd), B̄ = Xᵀ·J̄ over the chunk, folded into both kernels'
+// gradients. X is the forward sweep's.
 func (g *gen) shiftBwd(n *plan.Node) []jen.Code {
 	name := g.names[n.ID]
-	h, c, m, ck, ro := g.shiftDims(n.Node)
+	h, c, sites, ck, nn := g.shiftDims(n.Node)
 	hs := h.Shape.Size()
-	d := fmt.Sprintf("w.%sD1[b*%d:(b+1)*%d]", g.names[h.ID], hs, hs)
-	jb := fmt.Sprintf("w.%sRFB[b*%d:(b+1)*%d]", name, m*ro, m*ro)
-	W := g.param(n.W)
+	M := fmt.Sprintf("nb*%d", sites)
+	x := fmt.Sprintf("w.%sShiftX[:nb*%d]", name, sites*ck)
+	xb := fmt.Sprintf("w.%sShiftXB[:nb*%d]", name, sites*ck)
+	jb := fmt.Sprintf("w.%sRFB[:nb*%d]", name, sites*nn)
 	return []jen.Code{
-		jen.Comment(LineComment("shifted-kernel cotangents: Ā = J̄·Bᵀ, B̄ += Aᵀ·J̄, then Ā into σ′'s cotangent and W̄, B̄ into the first kernel's W̄")),
-		raw("clear(w.%sGS)", name),
-		jen.For(raw("b := 0; b < nb; b++")).Block(
-			raw("jb := %s", jb),
-			kcall("ShiftCoef", "w."+name+"A", d, W, "w."+name+"Geom"),
-			jen.Qual(pathGemm, g.packedFn()).Call(jen.False(), jen.Lit(m), jen.Lit(1), jen.Id("jb"), jen.Lit(ro), jen.Op("&").Id("m."+name+"ShiftT"), jen.Lit(0), jen.Id("w."+name+"AB"), jen.Lit(ck)),
-			g.gemm(true, false, "1", "1",
-				[3]string{fmt.Sprint(m), fmt.Sprint(ck), "w." + name + "A"},
-				[3]string{fmt.Sprint(m), fmt.Sprint(ro), "jb"},
-				[3]string{fmt.Sprint(ck), fmt.Sprint(ro), "w." + name + "GS"}),
-			jen.Comment("A is spent: its first rows are ShiftCoefTAdd's scratch"),
-			kcall("ShiftCoefTAdd", fmt.Sprintf("w.%sDB[b*%d:(b+1)*%d]", g.names[h.ID], hs, hs), g.gradOf(n.W), "w."+name+"AB", d, W, "w."+name+"A", "w."+name+"Geom"),
-		),
-		kcall("ShiftFold", g.gradOf(c.W), "w."+name+"GS", "m."+name+"ShiftGeom"),
+		jen.Comment(LineComment("shifted-kernel cotangents: X̄ = J̄·Bᵀ into σ′'s cotangent, B̄ = Xᵀ·J̄ into both kernels' W̄")),
+		jen.Qual(pathGemm, g.packedFn()).Call(jen.False(), raw("%s", M), jen.Lit(1), jen.Id(jb), jen.Lit(nn), jen.Op("&").Id("m."+name+"ShiftT"), jen.Lit(0), jen.Id(xb), jen.Lit(ck)),
+		kcall("Col2ImAdd", fmt.Sprintf("w.%sDB[:nb*%d]", g.names[h.ID], hs), xb, "nb", "w."+name+"Geom"),
+		g.gemm(true, false, "1", "0",
+			[3]string{M, fmt.Sprint(ck), x},
+			[3]string{M, fmt.Sprint(nn), jb},
+			[3]string{fmt.Sprint(ck), fmt.Sprint(nn), "w." + name + "GS"}),
+		kcall("ShiftFold", g.gradOf(c.W), g.gradOf(n.W), "w."+name+"GS", g.param(c.W), g.param(n.W), "m."+name+"ShiftGeom"),
 	}
 }

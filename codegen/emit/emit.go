@@ -301,6 +301,9 @@ func (g *gen) facts() {
 		if g.gram[i] {
 			perSample += float64(8 * nd.Shape.Size() * nd.Shape.Size())
 		}
+		if g.shift[i] {
+			perSample += float64(8 * g.shiftPerSample(nd))
+		}
 	}
 	budget := g.opt.MemoryBudget
 	if budget == 0 {

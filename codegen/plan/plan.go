@@ -29,11 +29,11 @@
 //	ConvScaled  an activation of a ConvShared node read only by a ShiftRF
 //	            convolution: J = diag(σ′)·kernel, kept as σ′ (never stored)
 //	ShiftRF     a convolution of a ConvScaled node: the receptive-field
-//	            Jacobian as one GEMM per sample of σ′-weighted second-layer
-//	            kernels (M = sites·channels, K = Cin·K²) with the constant
-//	            matrix of shifted first-layer kernels (K × window), packed
-//	            once per parameter update; chosen when it moves less data
-//	            than RF (see shiftCheaper)
+//	            Jacobian as one GEMM over the chunk of the im2col of σ′
+//	            (M = samples·sites, K = Cin·K²) with the constant matrix of
+//	            shifted first-layer kernels weighted by the second layer's
+//	            (K × Cout·window), packed once per parameter update; chosen
+//	            when it moves less data than RF (see shiftCheaper)
 //
 // The reverse mode differentiates G = c·φ + uᵀ∇φ + s·Δφ through exactly the
 // forward computation: uᵀ∇φ is the output's tangent row, so the cotangent
@@ -472,8 +472,8 @@ func (pl *Plan) describe() {
 			n.Strategy = "closed form: J = diag(σ′)·kernel, kept as σ′ for the shifted-kernel GEMM downstream"
 		case ShiftRF:
 			in := pl.Nodes[n.Inputs[0]].Shape
-			n.Strategy = fmt.Sprintf("receptive-field Jacobian on its %d×%d window: per sample one GEMM (%d×%d)·(%d×%d) with the shifted first-layer kernels packed by Sync",
-				n.Window.R1, n.Window.R2, n.Shape.Sites()*n.Out, in.C*n.K1*n.K2, in.C*n.K1*n.K2, n.Window.Size())
+			n.Strategy = fmt.Sprintf("receptive-field Jacobian on its %d×%d window: one GEMM (B·%d×%d)·(%d×%d) of σ′'s im2col with the weighted shifted first-layer kernels packed by Sync",
+				n.Window.R1, n.Window.R2, n.Shape.Sites(), in.C*n.K1*n.K2, in.C*n.K1*n.K2, n.Out*n.Window.Size())
 		}
 		if n.Rows && n.Kind != Rows {
 			n.Strategy += "; also materialised as rows"
@@ -507,7 +507,7 @@ func (pl *Plan) Cost() float64 {
 		case RF, ShiftRF:
 			if n.Op == ir.OpConv {
 				// RF: (sites·window) × (Cin·K²) by (Cin·K²) × Cout; ShiftRF:
-				// (sites·Cout) × (Cin·K²) by (Cin·K²) × window. The same
+				// sites × (Cin·K²) by (Cin·K²) × (Cout·window). The same
 				// flops; the reverse sweep adds two products of that size
 				// (the input cotangent and the weight gradient).
 				f := 2 * out * float64(pl.Nodes[n.Inputs[0]].Shape.C*n.K1*n.K2) * float64(n.Window.Size())
@@ -563,13 +563,14 @@ func (pl *Plan) shift() {
 }
 
 // shiftCheaper compares the data the two strategies for the convolution n
-// of h move per sample, at equal flops (see Cost): RF stores h's window
-// Jacobians (sites·Ri·Cin) and gathers them into a (sites·Ro)×(Cin·K²)
-// patch matrix; ShiftRF writes a (sites·Cout)×(Cin·K²) coefficient block.
+// of h move per sample, at equal flops (see Cost) and equal output (the
+// window Jacobian of every output element): RF stores h's window Jacobians
+// (sites·Ri·Cin) and gathers them into a (sites·Ro)×(Cin·K²) patch matrix;
+// ShiftRF gathers σ′ into a sites×(Cin·K²) patch matrix.
 func shiftCheaper(n, h *Node) bool {
 	s := h.Shape
 	ck := s.C * n.K1 * n.K2
 	rf := s.Sites() * (h.Window.Size()*s.C + n.Window.Size()*ck)
-	sh := s.Sites() * n.Out * ck
+	sh := s.Sites() * ck
 	return sh < rf
 }

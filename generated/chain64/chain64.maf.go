@@ -89,9 +89,9 @@ type Model struct {
 	hConvNorm2       []float64      // squared row norms of h.conv's weight (its Jacobian's), refreshed by Sync
 	phiConvFwd       gemm.PackedB64 // phi.conv's weight packed as Wᵀ for forward products, refreshed by Sync
 	phiConvBwd       gemm.PackedB64 // phi.conv's weight packed as W for backward products, refreshed by Sync
-	phiConvShiftM    []float64      // phi.conv's shifted h.conv kernels B (12×7), refreshed by Sync
-	phiConvShift     gemm.PackedB64 // B packed for the Jacobian products A·B
-	phiConvShiftT    gemm.PackedB64 // Bᵀ packed for the cotangent products J̄·Bᵀ
+	phiConvShiftM    []float64      // phi.conv's shifted h.conv kernels weighted by its own, B (12×7), refreshed by Sync
+	phiConvShift     gemm.PackedB64 // B packed for the Jacobian product X·B
+	phiConvShiftT    gemm.PackedB64 // Bᵀ packed for the cotangent product J̄·Bᵀ
 	phiConvShiftGeom *kern.RFGeom   // where each of B's entries comes from
 }
 
@@ -151,8 +151,8 @@ func (m *Model) Sync() {
 	// phi.conv: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
 	m.phiConvFwd.Pack(true, 12, 1, phiConvW, 12)
 	m.phiConvBwd.Pack(false, 1, 12, phiConvW, 12)
-	// phi.conv: the matrix of h.conv's shifted kernels, packed for A·B and J̄·Bᵀ
-	kern.ShiftMatrix(m.phiConvShiftM, hConvW, m.phiConvShiftGeom)
+	// phi.conv: the matrix of h.conv's shifted kernels weighted by phi.conv's, packed for X·B and J̄·Bᵀ
+	kern.ShiftMatrix(m.phiConvShiftM, hConvW, phiConvW, m.phiConvShiftGeom)
 	m.phiConvShift.Pack(false, 12, 7, m.phiConvShiftM, 7)
 	m.phiConvShiftT.Pack(true, 7, 12, m.phiConvShiftM, 7)
 }
@@ -178,45 +178,45 @@ func (m *Model) Program() *ir.Program {
 // Workspace holds every buffer the methods use, sized for one chunk of samples.
 // A Workspace must not be shared between goroutines.
 type Workspace struct {
-	max         int       // MaxBatch
-	c           int       // samples per chunk
-	cv          int       // samples per chunk of Phi and Grad
-	deferGrad   bool      // see DeferGrad
-	s           []float64 // s rows: values, ℓ, 1 Jacobian rows per sample, tangents
-	sB          []float64 // cotangents of s
-	sQ          []float64 // squared Jacobian row norms of s
-	hConv       []float64 // h.conv rows: values, ℓ, 1 Jacobian rows per sample, tangents
-	hConvB      []float64 // cotangents of h.conv
-	hConvQ      []float64 // squared Jacobian row norms of h.conv
-	hConvE      []float64 // 2σ″ℓ̄ coefficients of h.conv's Jacobian cotangent
-	hConvGeom   *kern.ConvGeom
-	h           []float64 // h rows: values, ℓ, 1 Jacobian rows per sample, tangents
-	hB          []float64 // cotangents of h
-	hD1         []float64 // σ′ of h
-	hD2         []float64 // σ″ of h
-	hD3         []float64 // σ‴ of h
-	hQ          []float64 // squared Jacobian row norms of h
-	hE          []float64 // 2σ″ℓ̄ coefficients of h's Jacobian cotangent
-	hDB         []float64 // cotangent of σ′ of h (its Jacobian cotangent contracted with the kernel)
-	phiConv     []float64 // phi.conv rows: values, ℓ, 1 Jacobian rows per sample, tangents
-	phiConvB    []float64 // cotangents of phi.conv
-	phiConvQ    []float64 // squared Jacobian row norms of phi.conv
-	phiConvE    []float64 // 2σ″ℓ̄ coefficients of phi.conv's Jacobian cotangent
-	phiConvRF   []float64 // receptive-field Jacobian of phi.conv (7 sites per window)
-	phiConvRFB  []float64 // receptive-field Jacobian cotangent of phi.conv
-	phiConvA    []float64 // one sample's coefficient block A of phi.conv's shifted-kernel Jacobian
-	phiConvAB   []float64 // its cotangent J̄·Bᵀ
-	phiConvGS   []float64 // gradient of the shifted-kernel matrix B
-	phiConvGeom *kern.ConvGeom
-	phiLncosh   []float64 // phi.lncosh rows: values, ℓ, 0 Jacobian rows per sample, tangents
-	phiLncoshB  []float64 // cotangents of phi.lncosh
-	phiLncoshD1 []float64 // σ′ of phi.lncosh
-	phiLncoshD2 []float64 // σ″ of phi.lncosh
-	phiLncoshD3 []float64 // σ‴ of phi.lncosh
-	phi         []float64 // phi rows: values, ℓ, 0 Jacobian rows per sample, tangents
-	phiB        []float64 // cotangents of phi
-	cols        []float64 // im2col scratch
-	rd          []float64 // row-dot scratch
+	max            int       // MaxBatch
+	c              int       // samples per chunk
+	cv             int       // samples per chunk of Phi and Grad
+	deferGrad      bool      // see DeferGrad
+	s              []float64 // s rows: values, ℓ, 1 Jacobian rows per sample, tangents
+	sB             []float64 // cotangents of s
+	sQ             []float64 // squared Jacobian row norms of s
+	hConv          []float64 // h.conv rows: values, ℓ, 1 Jacobian rows per sample, tangents
+	hConvB         []float64 // cotangents of h.conv
+	hConvQ         []float64 // squared Jacobian row norms of h.conv
+	hConvE         []float64 // 2σ″ℓ̄ coefficients of h.conv's Jacobian cotangent
+	hConvGeom      *kern.ConvGeom
+	h              []float64 // h rows: values, ℓ, 1 Jacobian rows per sample, tangents
+	hB             []float64 // cotangents of h
+	hD1            []float64 // σ′ of h
+	hD2            []float64 // σ″ of h
+	hD3            []float64 // σ‴ of h
+	hQ             []float64 // squared Jacobian row norms of h
+	hE             []float64 // 2σ″ℓ̄ coefficients of h's Jacobian cotangent
+	hDB            []float64 // cotangent of σ′ of h (its Jacobian cotangent contracted with the kernel)
+	phiConv        []float64 // phi.conv rows: values, ℓ, 1 Jacobian rows per sample, tangents
+	phiConvB       []float64 // cotangents of phi.conv
+	phiConvQ       []float64 // squared Jacobian row norms of phi.conv
+	phiConvE       []float64 // 2σ″ℓ̄ coefficients of phi.conv's Jacobian cotangent
+	phiConvRF      []float64 // receptive-field Jacobian of phi.conv (7 sites per window)
+	phiConvRFB     []float64 // receptive-field Jacobian cotangent of phi.conv
+	phiConvShiftX  []float64 // im2col of σ′ (the left factor X of phi.conv's shifted-kernel Jacobian), kept for the reverse sweep
+	phiConvShiftXB []float64 // its cotangent J̄·Bᵀ
+	phiConvGS      []float64 // gradient of the shifted-kernel matrix B
+	phiConvGeom    *kern.ConvGeom
+	phiLncosh      []float64 // phi.lncosh rows: values, ℓ, 0 Jacobian rows per sample, tangents
+	phiLncoshB     []float64 // cotangents of phi.lncosh
+	phiLncoshD1    []float64 // σ′ of phi.lncosh
+	phiLncoshD2    []float64 // σ″ of phi.lncosh
+	phiLncoshD3    []float64 // σ‴ of phi.lncosh
+	phi            []float64 // phi rows: values, ℓ, 0 Jacobian rows per sample, tangents
+	phiB           []float64 // cotangents of phi
+	cols           []float64 // im2col scratch
+	rd             []float64 // row-dot scratch
 }
 
 // MaxBatch returns the largest batch the workspace was made for.
@@ -279,8 +279,8 @@ func (m *Model) NewWorkspaceChunks(maxBatch, chunk, valueChunk int) runtime.Work
 	w.phiConvE = make([]float64, c*64)
 	w.phiConvRF = make([]float64, c*448)
 	w.phiConvRFB = make([]float64, c*448)
-	w.phiConvA = make([]float64, 768)
-	w.phiConvAB = make([]float64, 768)
+	w.phiConvShiftX = make([]float64, c*768)
+	w.phiConvShiftXB = make([]float64, c*768)
 	w.phiConvGS = make([]float64, 84)
 	w.phiConvGeom = kern.NewConvGeom(64, 1, 4, 1, 3, 1)
 	w.phiLncosh = make([]float64, max(c*3, cv)*64)
@@ -615,15 +615,13 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 			}
 		}
 	}
-	// chain64.maf:8:22  phi.conv = conv3x1(h) + b, periodic, 4→1 channels  [J: receptive-field Jacobian on its 7×1 window: per sample one GEMM (64×12)·(12×7) with the shifted first-layer kernels packed by Sync]
+	// chain64.maf:8:22  phi.conv = conv3x1(h) + b, periodic, 4→1 channels  [J: receptive-field Jacobian on its 7×1 window: one GEMM (B·64×12)·(12×7) of σ′'s im2col with the weighted shifted first-layer kernels packed by Sync]
 	kern.Im2Col(w.cols, rows(w.h, 0, 2*nb, 256), 2*nb, w.phiConvGeom)
 	kern.MatVec(rows(w.phiConv, 0, 2*nb, 64), w.cols[:(2*nb)*768], phiConvW, (2*nb)*64, 12, 0)
 	kern.AddBiasSites(rows(w.phiConv, 0, nb, 64), phiConvB, nb, 64, 1)
-	// receptive-field Jacobian by shifted-kernel GEMM: per sample J = A·B, (64×12)·(12×7), one row per output
-	for b := 0; b < nb; b++ {
-		kern.ShiftCoef(w.phiConvA, w.hD1[b*256:(b+1)*256], phiConvW, w.phiConvGeom)
-		gemm.DgemmPacked(false, 64, 1, w.phiConvA, 12, &m.phiConvShift, 0, w.phiConvRF[b*448:(b+1)*448], 7)
-	}
+	// receptive-field Jacobian by shifted-kernel GEMM: J = X·B, (nb·64×12)·(12×7), X the im2col of σ′
+	kern.Im2Col(w.phiConvShiftX, w.hD1[:nb*256], nb, w.phiConvGeom)
+	gemm.DgemmPacked(false, nb*64, 1, w.phiConvShiftX[:nb*768], 12, &m.phiConvShift, 0, w.phiConvRF[:nb*448], 7)
 	// chain64.maf:8:15  phi.lncosh = lncosh(phi.conv)
 	kern.RowsSumSq(w.phiConvQ, w.phiConvRF, nb*64, 7)
 	// σ, σ′, σ″ for the value rows
@@ -690,15 +688,13 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 			}
 		}
 	}
-	// chain64.maf:8:22  phi.conv = conv3x1(h) + b, periodic, 4→1 channels  [J: receptive-field Jacobian on its 7×1 window: per sample one GEMM (64×12)·(12×7) with the shifted first-layer kernels packed by Sync]
+	// chain64.maf:8:22  phi.conv = conv3x1(h) + b, periodic, 4→1 channels  [J: receptive-field Jacobian on its 7×1 window: one GEMM (B·64×12)·(12×7) of σ′'s im2col with the weighted shifted first-layer kernels packed by Sync]
 	kern.Im2Col(w.cols, rows(w.h, 0, 3*nb, 256), 3*nb, w.phiConvGeom)
 	kern.MatVec(rows(w.phiConv, 0, 3*nb, 64), w.cols[:(3*nb)*768], phiConvW, (3*nb)*64, 12, 0)
 	kern.AddBiasSites(rows(w.phiConv, 0, nb, 64), phiConvB, nb, 64, 1)
-	// receptive-field Jacobian by shifted-kernel GEMM: per sample J = A·B, (64×12)·(12×7), one row per output
-	for b := 0; b < nb; b++ {
-		kern.ShiftCoef(w.phiConvA, w.hD1[b*256:(b+1)*256], phiConvW, w.phiConvGeom)
-		gemm.DgemmPacked(false, 64, 1, w.phiConvA, 12, &m.phiConvShift, 0, w.phiConvRF[b*448:(b+1)*448], 7)
-	}
+	// receptive-field Jacobian by shifted-kernel GEMM: J = X·B, (nb·64×12)·(12×7), X the im2col of σ′
+	kern.Im2Col(w.phiConvShiftX, w.hD1[:nb*256], nb, w.phiConvGeom)
+	gemm.DgemmPacked(false, nb*64, 1, w.phiConvShiftX[:nb*768], 12, &m.phiConvShift, 0, w.phiConvRF[:nb*448], 7)
 	// chain64.maf:8:15  phi.lncosh = lncosh(phi.conv)
 	kern.RowsSumSq(w.phiConvQ, w.phiConvRF, nb*64, 7)
 	// σ, σ′, σ″, σ‴ for the value rows
@@ -1048,17 +1044,11 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	kern.Col2ImAdd(rows(w.hB, 0, 3*nb, 256), w.cols, 3*nb, w.phiConvGeom)
 	kern.Im2Col(w.cols, rows(w.h, 0, 3*nb, 256), 3*nb, w.phiConvGeom)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((3*nb)*64, 1, rows(w.phiConvB, 0, 3*nb, 64)), mat((3*nb)*64, 12, w.cols), 1, mat(1, 12, gPhiConvW))
-	// shifted-kernel cotangents: Ā = J̄·Bᵀ, B̄ += Aᵀ·J̄, then Ā into σ′'s cotangent and W̄, B̄ into the first kernel's W̄
-	clear(w.phiConvGS)
-	for b := 0; b < nb; b++ {
-		jb := w.phiConvRFB[b*448 : (b+1)*448]
-		kern.ShiftCoef(w.phiConvA, w.hD1[b*256:(b+1)*256], phiConvW, w.phiConvGeom)
-		gemm.DgemmPacked(false, 64, 1, jb, 7, &m.phiConvShiftT, 0, w.phiConvAB, 12)
-		blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(64, 12, w.phiConvA), mat(64, 7, jb), 1, mat(12, 7, w.phiConvGS))
-		// A is spent: its first rows are ShiftCoefTAdd's scratch
-		kern.ShiftCoefTAdd(w.hDB[b*256:(b+1)*256], gPhiConvW, w.phiConvAB, w.hD1[b*256:(b+1)*256], phiConvW, w.phiConvA, w.phiConvGeom)
-	}
-	kern.ShiftFold(gHConvW, w.phiConvGS, m.phiConvShiftGeom)
+	// shifted-kernel cotangents: X̄ = J̄·Bᵀ into σ′'s cotangent, B̄ = Xᵀ·J̄ into both kernels' W̄
+	gemm.DgemmPacked(false, nb*64, 1, w.phiConvRFB[:nb*448], 7, &m.phiConvShiftT, 0, w.phiConvShiftXB[:nb*768], 12)
+	kern.Col2ImAdd(w.hDB[:nb*256], w.phiConvShiftXB[:nb*768], nb, w.phiConvGeom)
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*64, 12, w.phiConvShiftX[:nb*768]), mat(nb*64, 7, w.phiConvRFB[:nb*448]), 0, mat(12, 7, w.phiConvGS))
+	kern.ShiftFold(gHConvW, gPhiConvW, w.phiConvGS, hConvW, phiConvW, m.phiConvShiftGeom)
 	kern.SumRows(gPhiConvB, rows(w.phiConvB, 0, nb, 64), nb*64, 1)
 	// chain64.maf:7:9  h = tanh(h.conv)  (reverse)
 	{

@@ -70,7 +70,7 @@ const (
 	NumParams = 664
 	// Chunk is the most samples processed at once; larger batches are split so that
 	// Jacobian buffers stay within the memory budget.
-	Chunk = 256
+	Chunk = 220
 	// ValueChunk is the most samples Phi and Grad process at once: without
 	// Jacobian rows they can take taller products.
 	ValueChunk = 256
@@ -97,9 +97,9 @@ type Model struct {
 	h1ConvNorm2     []float64      // squared row norms of h1.conv's weight (its Jacobian's), refreshed by Sync
 	h2ConvFwd       gemm.PackedB64 // h2.conv's weight packed as Wᵀ for forward products, refreshed by Sync
 	h2ConvBwd       gemm.PackedB64 // h2.conv's weight packed as W for backward products, refreshed by Sync
-	h2ConvShiftM    []float64      // h2.conv's shifted h1.conv kernels B (72×25), refreshed by Sync
-	h2ConvShift     gemm.PackedB64 // B packed for the Jacobian products A·B
-	h2ConvShiftT    gemm.PackedB64 // Bᵀ packed for the cotangent products J̄·Bᵀ
+	h2ConvShiftM    []float64      // h2.conv's shifted h1.conv kernels weighted by its own, B (72×200), refreshed by Sync
+	h2ConvShift     gemm.PackedB64 // B packed for the Jacobian product X·B
+	h2ConvShiftT    gemm.PackedB64 // Bᵀ packed for the cotangent product J̄·Bᵀ
 	h2ConvShiftGeom *kern.RFGeom   // where each of B's entries comes from
 	phiFwd          gemm.PackedB64 // phi's weight packed as Wᵀ for forward products, refreshed by Sync
 	phiBwd          gemm.PackedB64 // phi's weight packed as W for backward products, refreshed by Sync
@@ -110,7 +110,7 @@ func New() *Model {
 	m := &Model{theta: make([]float64, NumParams)}
 	m.p = m.theta
 	m.h1ConvNorm2 = make([]float64, 8)
-	m.h2ConvShiftM = make([]float64, 1800)
+	m.h2ConvShiftM = make([]float64, 14400)
 	m.h2ConvShiftGeom = kern.NewRFGeom(kern.NewConvGeom(16, 16, 8, 8, 3, 3), kern.Window{
 		H1: 1,
 		H2: 1,
@@ -162,10 +162,10 @@ func (m *Model) Sync() {
 	// h2.conv: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
 	m.h2ConvFwd.Pack(true, 72, 8, h2ConvW, 72)
 	m.h2ConvBwd.Pack(false, 8, 72, h2ConvW, 72)
-	// h2.conv: the matrix of h1.conv's shifted kernels, packed for A·B and J̄·Bᵀ
-	kern.ShiftMatrix(m.h2ConvShiftM, h1ConvW, m.h2ConvShiftGeom)
-	m.h2ConvShift.Pack(false, 72, 25, m.h2ConvShiftM, 25)
-	m.h2ConvShiftT.Pack(true, 25, 72, m.h2ConvShiftM, 25)
+	// h2.conv: the matrix of h1.conv's shifted kernels weighted by h2.conv's, packed for X·B and J̄·Bᵀ
+	kern.ShiftMatrix(m.h2ConvShiftM, h1ConvW, h2ConvW, m.h2ConvShiftGeom)
+	m.h2ConvShift.Pack(false, 72, 200, m.h2ConvShiftM, 200)
+	m.h2ConvShiftT.Pack(true, 200, 72, m.h2ConvShiftM, 200)
 	// phi: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
 	m.phiFwd.Pack(true, 8, 1, phiW, 8)
 	m.phiBwd.Pack(false, 1, 8, phiW, 8)
@@ -192,47 +192,47 @@ func (m *Model) Program() *ir.Program {
 // Workspace holds every buffer the methods use, sized for one chunk of samples.
 // A Workspace must not be shared between goroutines.
 type Workspace struct {
-	max        int       // MaxBatch
-	c          int       // samples per chunk
-	cv         int       // samples per chunk of Phi and Grad
-	deferGrad  bool      // see DeferGrad
-	s          []float64 // s rows: values, ℓ, 1 Jacobian rows per sample, tangents
-	sB         []float64 // cotangents of s
-	sQ         []float64 // squared Jacobian row norms of s
-	h1Conv     []float64 // h1.conv rows: values, ℓ, 1 Jacobian rows per sample, tangents
-	h1ConvB    []float64 // cotangents of h1.conv
-	h1ConvQ    []float64 // squared Jacobian row norms of h1.conv
-	h1ConvE    []float64 // 2σ″ℓ̄ coefficients of h1.conv's Jacobian cotangent
-	h1ConvGeom *kern.ConvGeom
-	h1         []float64 // h1 rows: values, ℓ, 1 Jacobian rows per sample, tangents
-	h1B        []float64 // cotangents of h1
-	h1D1       []float64 // σ′ of h1
-	h1D2       []float64 // σ″ of h1
-	h1D3       []float64 // σ‴ of h1
-	h1Q        []float64 // squared Jacobian row norms of h1
-	h1E        []float64 // 2σ″ℓ̄ coefficients of h1's Jacobian cotangent
-	h1DB       []float64 // cotangent of σ′ of h1 (its Jacobian cotangent contracted with the kernel)
-	h2Conv     []float64 // h2.conv rows: values, ℓ, 1 Jacobian rows per sample, tangents
-	h2ConvB    []float64 // cotangents of h2.conv
-	h2ConvQ    []float64 // squared Jacobian row norms of h2.conv
-	h2ConvE    []float64 // 2σ″ℓ̄ coefficients of h2.conv's Jacobian cotangent
-	h2ConvRF   []float64 // receptive-field Jacobian of h2.conv (25 sites per window)
-	h2ConvRFB  []float64 // receptive-field Jacobian cotangent of h2.conv
-	h2ConvA    []float64 // one sample's coefficient block A of h2.conv's shifted-kernel Jacobian
-	h2ConvAB   []float64 // its cotangent J̄·Bᵀ
-	h2ConvGS   []float64 // gradient of the shifted-kernel matrix B
-	h2ConvGeom *kern.ConvGeom
-	h2         []float64 // h2 rows: values, ℓ, 0 Jacobian rows per sample, tangents
-	h2B        []float64 // cotangents of h2
-	h2D1       []float64 // σ′ of h2
-	h2D2       []float64 // σ″ of h2
-	h2D3       []float64 // σ‴ of h2
-	g          []float64 // g rows: values, ℓ, 0 Jacobian rows per sample, tangents
-	gB         []float64 // cotangents of g
-	phi        []float64 // phi rows: values, ℓ, 0 Jacobian rows per sample, tangents
-	phiB       []float64 // cotangents of phi
-	cols       []float64 // im2col scratch
-	rd         []float64 // row-dot scratch
+	max           int       // MaxBatch
+	c             int       // samples per chunk
+	cv            int       // samples per chunk of Phi and Grad
+	deferGrad     bool      // see DeferGrad
+	s             []float64 // s rows: values, ℓ, 1 Jacobian rows per sample, tangents
+	sB            []float64 // cotangents of s
+	sQ            []float64 // squared Jacobian row norms of s
+	h1Conv        []float64 // h1.conv rows: values, ℓ, 1 Jacobian rows per sample, tangents
+	h1ConvB       []float64 // cotangents of h1.conv
+	h1ConvQ       []float64 // squared Jacobian row norms of h1.conv
+	h1ConvE       []float64 // 2σ″ℓ̄ coefficients of h1.conv's Jacobian cotangent
+	h1ConvGeom    *kern.ConvGeom
+	h1            []float64 // h1 rows: values, ℓ, 1 Jacobian rows per sample, tangents
+	h1B           []float64 // cotangents of h1
+	h1D1          []float64 // σ′ of h1
+	h1D2          []float64 // σ″ of h1
+	h1D3          []float64 // σ‴ of h1
+	h1Q           []float64 // squared Jacobian row norms of h1
+	h1E           []float64 // 2σ″ℓ̄ coefficients of h1's Jacobian cotangent
+	h1DB          []float64 // cotangent of σ′ of h1 (its Jacobian cotangent contracted with the kernel)
+	h2Conv        []float64 // h2.conv rows: values, ℓ, 1 Jacobian rows per sample, tangents
+	h2ConvB       []float64 // cotangents of h2.conv
+	h2ConvQ       []float64 // squared Jacobian row norms of h2.conv
+	h2ConvE       []float64 // 2σ″ℓ̄ coefficients of h2.conv's Jacobian cotangent
+	h2ConvRF      []float64 // receptive-field Jacobian of h2.conv (25 sites per window)
+	h2ConvRFB     []float64 // receptive-field Jacobian cotangent of h2.conv
+	h2ConvShiftX  []float64 // im2col of σ′ (the left factor X of h2.conv's shifted-kernel Jacobian), kept for the reverse sweep
+	h2ConvShiftXB []float64 // its cotangent J̄·Bᵀ
+	h2ConvGS      []float64 // gradient of the shifted-kernel matrix B
+	h2ConvGeom    *kern.ConvGeom
+	h2            []float64 // h2 rows: values, ℓ, 0 Jacobian rows per sample, tangents
+	h2B           []float64 // cotangents of h2
+	h2D1          []float64 // σ′ of h2
+	h2D2          []float64 // σ″ of h2
+	h2D3          []float64 // σ‴ of h2
+	g             []float64 // g rows: values, ℓ, 0 Jacobian rows per sample, tangents
+	gB            []float64 // cotangents of g
+	phi           []float64 // phi rows: values, ℓ, 0 Jacobian rows per sample, tangents
+	phiB          []float64 // cotangents of phi
+	cols          []float64 // im2col scratch
+	rd            []float64 // row-dot scratch
 }
 
 // MaxBatch returns the largest batch the workspace was made for.
@@ -295,9 +295,9 @@ func (m *Model) NewWorkspaceChunks(maxBatch, chunk, valueChunk int) runtime.Work
 	w.h2ConvE = make([]float64, c*2048)
 	w.h2ConvRF = make([]float64, c*51200)
 	w.h2ConvRFB = make([]float64, c*51200)
-	w.h2ConvA = make([]float64, 147456)
-	w.h2ConvAB = make([]float64, 147456)
-	w.h2ConvGS = make([]float64, 1800)
+	w.h2ConvShiftX = make([]float64, c*18432)
+	w.h2ConvShiftXB = make([]float64, c*18432)
+	w.h2ConvGS = make([]float64, 14400)
 	w.h2ConvGeom = kern.NewConvGeom(16, 16, 8, 8, 3, 3)
 	w.h2 = make([]float64, max(c*3, cv)*2048)
 	w.h2B = make([]float64, max(c*3, cv)*2048)
@@ -615,7 +615,6 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 
 // fwdLaplacian computes values, Laplacian vectors ℓ and the Jacobians the exact Δφ needs.
 func (m *Model) fwdLaplacian(w *Workspace, nb int) {
-	h2ConvW := m.p[72:648]  // h2.conv.W [8 8 3 3], cnn16.maf:11:19
 	h2ConvB := m.p[648:656] // h2.conv.b [8], cnn16.maf:11:19
 	phiW := m.p[656:664]    // phi.W [1 8], cnn16.maf:13:11
 	// cnn16.maf:10:17  h1.conv = conv3x3(s), periodic, 1→8 channels  [J: closed form: J = kernel on its 3×3 window, shared by all sites and samples]
@@ -636,15 +635,13 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 			}
 		}
 	}
-	// cnn16.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 8→8 channels  [J: receptive-field Jacobian on its 5×5 window: per sample one GEMM (2048×72)·(72×25) with the shifted first-layer kernels packed by Sync]
+	// cnn16.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 8→8 channels  [J: receptive-field Jacobian on its 5×5 window: one GEMM (B·256×72)·(72×200) of σ′'s im2col with the weighted shifted first-layer kernels packed by Sync]
 	kern.Im2Col(w.cols, rows(w.h1, 0, 2*nb, 2048), 2*nb, w.h2ConvGeom)
 	gemm.DgemmPacked(false, (2*nb)*256, 1, w.cols[:(2*nb)*18432], 72, &m.h2ConvFwd, 0, rows(w.h2Conv, 0, 2*nb, 2048), 8)
 	kern.AddBiasSites(rows(w.h2Conv, 0, nb, 2048), h2ConvB, nb, 256, 8)
-	// receptive-field Jacobian by shifted-kernel GEMM: per sample J = A·B, (2048×72)·(72×25), one row per output
-	for b := 0; b < nb; b++ {
-		kern.ShiftCoef(w.h2ConvA, w.h1D1[b*2048:(b+1)*2048], h2ConvW, w.h2ConvGeom)
-		gemm.DgemmPacked(false, 2048, 1, w.h2ConvA, 72, &m.h2ConvShift, 0, w.h2ConvRF[b*51200:(b+1)*51200], 25)
-	}
+	// receptive-field Jacobian by shifted-kernel GEMM: J = X·B, (nb·256×72)·(72×200), X the im2col of σ′
+	kern.Im2Col(w.h2ConvShiftX, w.h1D1[:nb*2048], nb, w.h2ConvGeom)
+	gemm.DgemmPacked(false, nb*256, 1, w.h2ConvShiftX[:nb*18432], 72, &m.h2ConvShift, 0, w.h2ConvRF[:nb*51200], 200)
 	// cnn16.maf:11:10  h2 = softplus(h2.conv)
 	kern.RowsSumSq(w.h2ConvQ, w.h2ConvRF, nb*2048, 25)
 	// σ, σ′, σ″ for the value rows
@@ -697,7 +694,6 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 
 // fwdReverse computes values, ℓ, Jacobians and tangents t = J·u for the reverse sweep.
 func (m *Model) fwdReverse(w *Workspace, nb int) {
-	h2ConvW := m.p[72:648]  // h2.conv.W [8 8 3 3], cnn16.maf:11:19
 	h2ConvB := m.p[648:656] // h2.conv.b [8], cnn16.maf:11:19
 	phiW := m.p[656:664]    // phi.W [1 8], cnn16.maf:13:11
 	// cnn16.maf:10:17  h1.conv = conv3x3(s), periodic, 1→8 channels  [J: closed form: J = kernel on its 3×3 window, shared by all sites and samples]
@@ -720,15 +716,13 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 			}
 		}
 	}
-	// cnn16.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 8→8 channels  [J: receptive-field Jacobian on its 5×5 window: per sample one GEMM (2048×72)·(72×25) with the shifted first-layer kernels packed by Sync]
+	// cnn16.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 8→8 channels  [J: receptive-field Jacobian on its 5×5 window: one GEMM (B·256×72)·(72×200) of σ′'s im2col with the weighted shifted first-layer kernels packed by Sync]
 	kern.Im2Col(w.cols, rows(w.h1, 0, 3*nb, 2048), 3*nb, w.h2ConvGeom)
 	gemm.DgemmPacked(false, (3*nb)*256, 1, w.cols[:(3*nb)*18432], 72, &m.h2ConvFwd, 0, rows(w.h2Conv, 0, 3*nb, 2048), 8)
 	kern.AddBiasSites(rows(w.h2Conv, 0, nb, 2048), h2ConvB, nb, 256, 8)
-	// receptive-field Jacobian by shifted-kernel GEMM: per sample J = A·B, (2048×72)·(72×25), one row per output
-	for b := 0; b < nb; b++ {
-		kern.ShiftCoef(w.h2ConvA, w.h1D1[b*2048:(b+1)*2048], h2ConvW, w.h2ConvGeom)
-		gemm.DgemmPacked(false, 2048, 1, w.h2ConvA, 72, &m.h2ConvShift, 0, w.h2ConvRF[b*51200:(b+1)*51200], 25)
-	}
+	// receptive-field Jacobian by shifted-kernel GEMM: J = X·B, (nb·256×72)·(72×200), X the im2col of σ′
+	kern.Im2Col(w.h2ConvShiftX, w.h1D1[:nb*2048], nb, w.h2ConvGeom)
+	gemm.DgemmPacked(false, nb*256, 1, w.h2ConvShiftX[:nb*18432], 72, &m.h2ConvShift, 0, w.h2ConvRF[:nb*51200], 200)
 	// cnn16.maf:11:10  h2 = softplus(h2.conv)
 	kern.RowsSumSq(w.h2ConvQ, w.h2ConvRF, nb*2048, 25)
 	// σ, σ′, σ″, σ‴ for the value rows
@@ -1124,17 +1118,11 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	kern.Col2ImAdd(rows(w.h1B, 0, 3*nb, 2048), w.cols, 3*nb, w.h2ConvGeom)
 	kern.Im2Col(w.cols, rows(w.h1, 0, 3*nb, 2048), 3*nb, w.h2ConvGeom)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((3*nb)*256, 8, rows(w.h2ConvB, 0, 3*nb, 2048)), mat((3*nb)*256, 72, w.cols), 1, mat(8, 72, gH2ConvW))
-	// shifted-kernel cotangents: Ā = J̄·Bᵀ, B̄ += Aᵀ·J̄, then Ā into σ′'s cotangent and W̄, B̄ into the first kernel's W̄
-	clear(w.h2ConvGS)
-	for b := 0; b < nb; b++ {
-		jb := w.h2ConvRFB[b*51200 : (b+1)*51200]
-		kern.ShiftCoef(w.h2ConvA, w.h1D1[b*2048:(b+1)*2048], h2ConvW, w.h2ConvGeom)
-		gemm.DgemmPacked(false, 2048, 1, jb, 25, &m.h2ConvShiftT, 0, w.h2ConvAB, 72)
-		blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(2048, 72, w.h2ConvA), mat(2048, 25, jb), 1, mat(72, 25, w.h2ConvGS))
-		// A is spent: its first rows are ShiftCoefTAdd's scratch
-		kern.ShiftCoefTAdd(w.h1DB[b*2048:(b+1)*2048], gH2ConvW, w.h2ConvAB, w.h1D1[b*2048:(b+1)*2048], h2ConvW, w.h2ConvA, w.h2ConvGeom)
-	}
-	kern.ShiftFold(gH1ConvW, w.h2ConvGS, m.h2ConvShiftGeom)
+	// shifted-kernel cotangents: X̄ = J̄·Bᵀ into σ′'s cotangent, B̄ = Xᵀ·J̄ into both kernels' W̄
+	gemm.DgemmPacked(false, nb*256, 1, w.h2ConvRFB[:nb*51200], 200, &m.h2ConvShiftT, 0, w.h2ConvShiftXB[:nb*18432], 72)
+	kern.Col2ImAdd(w.h1DB[:nb*2048], w.h2ConvShiftXB[:nb*18432], nb, w.h2ConvGeom)
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*256, 72, w.h2ConvShiftX[:nb*18432]), mat(nb*256, 200, w.h2ConvRFB[:nb*51200]), 0, mat(72, 200, w.h2ConvGS))
+	kern.ShiftFold(gH1ConvW, gH2ConvW, w.h2ConvGS, h1ConvW, h2ConvW, m.h2ConvShiftGeom)
 	kern.SumRows(gH2ConvB, rows(w.h2ConvB, 0, nb, 2048), nb*256, 8)
 	// cnn16.maf:10:10  h1 = lncosh(h1.conv)  (reverse)
 	{

@@ -82,7 +82,7 @@ const (
 	NumParams = 896
 	// Chunk is the most samples processed at once; larger batches are split so that
 	// Jacobian buffers stay within the memory budget.
-	Chunk = 78
+	Chunk = 67
 	// ValueChunk is the most samples Phi and Grad process at once: without
 	// Jacobian rows they can take taller products.
 	ValueChunk = 256
@@ -121,9 +121,9 @@ type Model struct {
 	h2ConvFwd       gemm.PackedB32 // h2.conv's weight packed as Wᵀ for forward products, refreshed by Sync
 	h2ConvBwd       gemm.PackedB32 // h2.conv's weight packed as W for backward products, refreshed by Sync
 	h2ConvFull      []float32      // h2.conv's kernels expanded from their d4-tied parameters, refreshed by Sync
-	h2ConvShiftM    []float32      // h2.conv's shifted h1.conv kernels B (144×49), refreshed by Sync
-	h2ConvShift     gemm.PackedB32 // B packed for the Jacobian products A·B
-	h2ConvShiftT    gemm.PackedB32 // Bᵀ packed for the cotangent products J̄·Bᵀ
+	h2ConvShiftM    []float32      // h2.conv's shifted h1.conv kernels weighted by its own, B (144×784), refreshed by Sync
+	h2ConvShift     gemm.PackedB32 // B packed for the Jacobian product X·B
+	h2ConvShiftT    gemm.PackedB32 // Bᵀ packed for the cotangent product J̄·Bᵀ
 	h2ConvShiftGeom *kern.RFGeom   // where each of B's entries comes from
 	phiDenseFwd     gemm.PackedB32 // phi.dense's weight packed as Wᵀ for forward products, refreshed by Sync
 	phiDenseBwd     gemm.PackedB32 // phi.dense's weight packed as W for backward products, refreshed by Sync
@@ -136,7 +136,7 @@ func New() *Model {
 	m.h1ConvFull = make([]float32, 400)
 	m.h1ConvNorm2 = make([]float32, 16)
 	m.h2ConvFull = make([]float32, 2304)
-	m.h2ConvShiftM = make([]float32, 7056)
+	m.h2ConvShiftM = make([]float32, 112896)
 	m.h2ConvShiftGeom = kern.NewRFGeom(kern.NewConvGeom(16, 16, 16, 16, 3, 3), kern.Window{
 		H1: 2,
 		H2: 2,
@@ -195,10 +195,10 @@ func (m *Model) Sync() {
 	// h2.conv: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
 	m.h2ConvFwd.Pack(true, 144, 16, h2ConvW, 144)
 	m.h2ConvBwd.Pack(false, 16, 144, h2ConvW, 144)
-	// h2.conv: the matrix of h1.conv's shifted kernels, packed for A·B and J̄·Bᵀ
-	kern.ShiftMatrix(m.h2ConvShiftM, h1ConvW, m.h2ConvShiftGeom)
-	m.h2ConvShift.Pack(false, 144, 49, m.h2ConvShiftM, 49)
-	m.h2ConvShiftT.Pack(true, 49, 144, m.h2ConvShiftM, 49)
+	// h2.conv: the matrix of h1.conv's shifted kernels weighted by h2.conv's, packed for X·B and J̄·Bᵀ
+	kern.ShiftMatrix(m.h2ConvShiftM, h1ConvW, h2ConvW, m.h2ConvShiftGeom)
+	m.h2ConvShift.Pack(false, 144, 784, m.h2ConvShiftM, 784)
+	m.h2ConvShiftT.Pack(true, 784, 144, m.h2ConvShiftM, 784)
 	// phi.dense: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
 	m.phiDenseFwd.Pack(true, 16, 1, phiDenseW, 16)
 	m.phiDenseBwd.Pack(false, 1, 16, phiDenseW, 16)
@@ -252,8 +252,8 @@ type Workspace struct {
 	h2ConvE        []float32 // 2σ″ℓ̄ coefficients of h2.conv's Jacobian cotangent
 	h2ConvRF       []float32 // receptive-field Jacobian of h2.conv (49 sites per window)
 	h2ConvRFB      []float32 // receptive-field Jacobian cotangent of h2.conv
-	h2ConvA        []float32 // one sample's coefficient block A of h2.conv's shifted-kernel Jacobian
-	h2ConvAB       []float32 // its cotangent J̄·Bᵀ
+	h2ConvShiftX   []float32 // im2col of σ′ (the left factor X of h2.conv's shifted-kernel Jacobian), kept for the reverse sweep
+	h2ConvShiftXB  []float32 // its cotangent J̄·Bᵀ
 	h2ConvGS       []float32 // gradient of the shifted-kernel matrix B
 	h2ConvGFull    []float32 // gradient of h2.conv's full kernels, folded into the tied parameters
 	h2ConvGeom     *kern.ConvGeom
@@ -343,9 +343,9 @@ func (m *Model) NewWorkspaceChunks(maxBatch, chunk, valueChunk int) runtime.Work
 	w.h2ConvE = make([]float32, c*4096)
 	w.h2ConvRF = make([]float32, c*200704)
 	w.h2ConvRFB = make([]float32, c*200704)
-	w.h2ConvA = make([]float32, 589824)
-	w.h2ConvAB = make([]float32, 589824)
-	w.h2ConvGS = make([]float32, 7056)
+	w.h2ConvShiftX = make([]float32, c*36864)
+	w.h2ConvShiftXB = make([]float32, c*36864)
+	w.h2ConvGS = make([]float32, 112896)
 	w.h2ConvGFull = make([]float32, 2304)
 	w.h2ConvGeom = kern.NewConvGeom(16, 16, 16, 16, 3, 3)
 	w.h2 = make([]float32, max(c*3, cv)*4096)
@@ -712,7 +712,6 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 
 // fwdLaplacian computes values, Laplacian vectors ℓ and the Jacobians the exact Δφ needs.
 func (m *Model) fwdLaplacian(w *Workspace, nb int) {
-	h2ConvW := m.h2ConvFull   // h2.conv.W expanded from its 768 tied numbers (d4-symmetric kernels), ising16_cnn_f32.maf:13:19
 	h2ConvB := m.p[864:880]   // h2.conv.b [16], ising16_cnn_f32.maf:13:19
 	phiDenseW := m.p[880:896] // phi.dense.W [1 16], ising16_cnn_f32.maf:15:11
 	// ising16_cnn_f32.maf:12:17  h1.conv = conv5x5(s), periodic, 1→16 channels  [J: closed form: J = kernel on its 5×5 window, shared by all sites and samples]
@@ -733,15 +732,13 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 			}
 		}
 	}
-	// ising16_cnn_f32.maf:13:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels  [J: receptive-field Jacobian on its 7×7 window: per sample one GEMM (4096×144)·(144×49) with the shifted first-layer kernels packed by Sync]
+	// ising16_cnn_f32.maf:13:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels  [J: receptive-field Jacobian on its 7×7 window: one GEMM (B·256×144)·(144×784) of σ′'s im2col with the weighted shifted first-layer kernels packed by Sync]
 	kern.Im2Col(w.cols, rows(w.h1, 0, 2*nb, 4096), 2*nb, w.h2ConvGeom)
 	gemm.SgemmPacked(false, (2*nb)*256, 1, w.cols[:(2*nb)*36864], 144, &m.h2ConvFwd, 0, rows(w.h2Conv, 0, 2*nb, 4096), 16)
 	kern.AddBiasSites(rows(w.h2Conv, 0, nb, 4096), h2ConvB, nb, 256, 16)
-	// receptive-field Jacobian by shifted-kernel GEMM: per sample J = A·B, (4096×144)·(144×49), one row per output
-	for b := 0; b < nb; b++ {
-		kern.ShiftCoef(w.h2ConvA, w.h1D1[b*4096:(b+1)*4096], h2ConvW, w.h2ConvGeom)
-		gemm.SgemmPacked(false, 4096, 1, w.h2ConvA, 144, &m.h2ConvShift, 0, w.h2ConvRF[b*200704:(b+1)*200704], 49)
-	}
+	// receptive-field Jacobian by shifted-kernel GEMM: J = X·B, (nb·256×144)·(144×784), X the im2col of σ′
+	kern.Im2Col(w.h2ConvShiftX, w.h1D1[:nb*4096], nb, w.h2ConvGeom)
+	gemm.SgemmPacked(false, nb*256, 1, w.h2ConvShiftX[:nb*36864], 144, &m.h2ConvShift, 0, w.h2ConvRF[:nb*200704], 784)
 	// ising16_cnn_f32.maf:13:10  h2 = softplus(h2.conv)
 	kern.RowsSumSq(w.h2ConvQ, w.h2ConvRF, nb*4096, 49)
 	// σ, σ′, σ″ for the value rows
@@ -857,7 +854,6 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 
 // fwdReverse computes values, ℓ, Jacobians and tangents t = J·u for the reverse sweep.
 func (m *Model) fwdReverse(w *Workspace, nb int) {
-	h2ConvW := m.h2ConvFull   // h2.conv.W expanded from its 768 tied numbers (d4-symmetric kernels), ising16_cnn_f32.maf:13:19
 	h2ConvB := m.p[864:880]   // h2.conv.b [16], ising16_cnn_f32.maf:13:19
 	phiDenseW := m.p[880:896] // phi.dense.W [1 16], ising16_cnn_f32.maf:15:11
 	// ising16_cnn_f32.maf:12:17  h1.conv = conv5x5(s), periodic, 1→16 channels  [J: closed form: J = kernel on its 5×5 window, shared by all sites and samples]
@@ -880,15 +876,13 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 			}
 		}
 	}
-	// ising16_cnn_f32.maf:13:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels  [J: receptive-field Jacobian on its 7×7 window: per sample one GEMM (4096×144)·(144×49) with the shifted first-layer kernels packed by Sync]
+	// ising16_cnn_f32.maf:13:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels  [J: receptive-field Jacobian on its 7×7 window: one GEMM (B·256×144)·(144×784) of σ′'s im2col with the weighted shifted first-layer kernels packed by Sync]
 	kern.Im2Col(w.cols, rows(w.h1, 0, 3*nb, 4096), 3*nb, w.h2ConvGeom)
 	gemm.SgemmPacked(false, (3*nb)*256, 1, w.cols[:(3*nb)*36864], 144, &m.h2ConvFwd, 0, rows(w.h2Conv, 0, 3*nb, 4096), 16)
 	kern.AddBiasSites(rows(w.h2Conv, 0, nb, 4096), h2ConvB, nb, 256, 16)
-	// receptive-field Jacobian by shifted-kernel GEMM: per sample J = A·B, (4096×144)·(144×49), one row per output
-	for b := 0; b < nb; b++ {
-		kern.ShiftCoef(w.h2ConvA, w.h1D1[b*4096:(b+1)*4096], h2ConvW, w.h2ConvGeom)
-		gemm.SgemmPacked(false, 4096, 1, w.h2ConvA, 144, &m.h2ConvShift, 0, w.h2ConvRF[b*200704:(b+1)*200704], 49)
-	}
+	// receptive-field Jacobian by shifted-kernel GEMM: J = X·B, (nb·256×144)·(144×784), X the im2col of σ′
+	kern.Im2Col(w.h2ConvShiftX, w.h1D1[:nb*4096], nb, w.h2ConvGeom)
+	gemm.SgemmPacked(false, nb*256, 1, w.h2ConvShiftX[:nb*36864], 144, &m.h2ConvShift, 0, w.h2ConvRF[:nb*200704], 784)
 	// ising16_cnn_f32.maf:13:10  h2 = softplus(h2.conv)
 	kern.RowsSumSq(w.h2ConvQ, w.h2ConvRF, nb*4096, 49)
 	// σ, σ′, σ″, σ‴ for the value rows
@@ -1676,17 +1670,11 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	kern.Col2ImAdd(rows(w.h1B, 0, 3*nb, 4096), w.cols, 3*nb, w.h2ConvGeom)
 	kern.Im2Col(w.cols, rows(w.h1, 0, 3*nb, 4096), 3*nb, w.h2ConvGeom)
 	blas32.Gemm(blas.Trans, blas.NoTrans, 1, mat((3*nb)*256, 16, rows(w.h2ConvB, 0, 3*nb, 4096)), mat((3*nb)*256, 144, w.cols), 1, mat(16, 144, gH2ConvW))
-	// shifted-kernel cotangents: Ā = J̄·Bᵀ, B̄ += Aᵀ·J̄, then Ā into σ′'s cotangent and W̄, B̄ into the first kernel's W̄
-	clear(w.h2ConvGS)
-	for b := 0; b < nb; b++ {
-		jb := w.h2ConvRFB[b*200704 : (b+1)*200704]
-		kern.ShiftCoef(w.h2ConvA, w.h1D1[b*4096:(b+1)*4096], h2ConvW, w.h2ConvGeom)
-		gemm.SgemmPacked(false, 4096, 1, jb, 49, &m.h2ConvShiftT, 0, w.h2ConvAB, 144)
-		blas32.Gemm(blas.Trans, blas.NoTrans, 1, mat(4096, 144, w.h2ConvA), mat(4096, 49, jb), 1, mat(144, 49, w.h2ConvGS))
-		// A is spent: its first rows are ShiftCoefTAdd's scratch
-		kern.ShiftCoefTAdd(w.h1DB[b*4096:(b+1)*4096], gH2ConvW, w.h2ConvAB, w.h1D1[b*4096:(b+1)*4096], h2ConvW, w.h2ConvA, w.h2ConvGeom)
-	}
-	kern.ShiftFold(gH1ConvW, w.h2ConvGS, m.h2ConvShiftGeom)
+	// shifted-kernel cotangents: X̄ = J̄·Bᵀ into σ′'s cotangent, B̄ = Xᵀ·J̄ into both kernels' W̄
+	gemm.SgemmPacked(false, nb*256, 1, w.h2ConvRFB[:nb*200704], 784, &m.h2ConvShiftT, 0, w.h2ConvShiftXB[:nb*36864], 144)
+	kern.Col2ImAdd(w.h1DB[:nb*4096], w.h2ConvShiftXB[:nb*36864], nb, w.h2ConvGeom)
+	blas32.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*256, 144, w.h2ConvShiftX[:nb*36864]), mat(nb*256, 784, w.h2ConvRFB[:nb*200704]), 0, mat(144, 784, w.h2ConvGS))
+	kern.ShiftFold(gH1ConvW, gH2ConvW, w.h2ConvGS, h1ConvW, h2ConvW, m.h2ConvShiftGeom)
 	kern.SumRows(gH2ConvB, rows(w.h2ConvB, 0, nb, 4096), nb*256, 16)
 	// ising16_cnn_f32.maf:12:10  h1 = lncosh(h1.conv)  (reverse)
 	{

@@ -58,7 +58,7 @@ func isASCIIAlnum(r rune) bool {
 var GoSuffixes = []string{
 	"", "B", "W", "D1", "D2", "D3", "Q", "E", "EAcc", "RF", "RFB", "G", "GCirc", "GFull",
 	"Geom", "RFGeom", "Fwd", "Bwd", "Circ", "Full", "Norm2", "Gram", "Orbit",
-	"Shift", "ShiftT", "ShiftM", "ShiftGeom", "A", "AB", "GS", "DB",
+	"Shift", "ShiftT", "ShiftM", "ShiftGeom", "ShiftX", "ShiftXB", "GS", "DB",
 }
 
 // GoIdents returns every identifier the generated code may declare for a

@@ -9,120 +9,87 @@ package kern
 // (d = σ′(a₁)), so the Jacobian of a₂ at site p, channel co, towards the
 // input site at window displacement s is
 //
-//	J₂[p, co, s] = Σ_{ci, t} W₂[co, ci, t]·d[p + t, ci] · W₁[ci, s − t]
-//	            = Σ_k A[(p, co), k]·B[k, s],  k = (ci, t)
+//	J₂[p, co, s] = Σ_{ci, t} d[p + t, ci] · W₂[co, ci, t]·W₁[ci, s − t]
+//	            = Σ_k X[p, k]·B[k, (co, s)],  k = (ci, t)
 //
-// with the coefficient block A[(p, co), (ci, t)] = W₂[co, ci, t]·d[p + t, ci]
-// (an im2col of d weighted by W₂) and the constant matrix of shifted kernels
-// B[(ci, t), s] = W₁[ci, s − t] (zero outside the first kernel's window). B
-// changes only when θ does: it is built and packed once per parameter
-// update, and J₂ of all sites and channels of a sample is one GEMM with
-// M = sites·C_out, K = C_in·K², N = the window size. J₂ is laid out
-// [(sample, site, channel)][s], one row per output element.
+// with X[p, (ci, t)] = d[p + t, ci] the im2col of σ′ (the same patch matrix
+// as the convolution's own forward product, Im2Col) and the constant matrix
+// of shifted kernels weighted by the second layer's
+//
+//	B[(ci, t), (co, s)] = W₂[co, ci, t]·W₁[ci, s − t]
+//
+// (zero where s − t falls outside the first kernel's window). B changes only
+// when θ does: it is built and packed once per parameter update, and J₂ of
+// every site, channel and sample of a chunk is one GEMM with M = samples·
+// sites, K = C_in·K², N = C_out·window. J₂ is laid out
+// [(sample, site, channel)][s], one row per output element, which is the
+// GEMM's row-major [(sample, site)][(channel, s)].
 //
 // The reverse mode sends the cotangent J̄₂ back through the same matrix:
-// Ā = J̄₂·Bᵀ (a GEMM with the transposed packed B), B̄ = Aᵀ·J̄₂ (folded into
-// W₁'s gradient by ShiftFold), and Ā into d's cotangent and W₂'s gradient
-// by ShiftCoefTAdd.
+// X̄ = J̄₂·Bᵀ (a GEMM with the transposed packed B) into d's cotangent by
+// Col2ImAdd, and B̄ = Xᵀ·J̄₂ (one GEMM over the chunk, K = samples·sites)
+// into both layers' kernel gradients by ShiftFold. The flops equal those of
+// the im2col receptive-field path (see codegen/plan's Cost); what changes is
+// the shape: three large GEMMs per chunk instead of scalar gathers of
+// shifted Jacobian windows.
 
-// ShiftMatrix writes the (Cin·K)×Ro matrix of shifted first-layer kernels
-// of g: dst[(ci·K + t)·Ro + s] = w1[ci·Ri + tap(s, t)], zero where the tap
-// falls outside the first kernel's window g.In (Ri = g.In.Size(), K the
-// second kernel's size, Ro = g.Out.Size()). w1 is the Cin×1×K1×K2 kernel of
-// the first convolution.
-func ShiftMatrix[T Float](dst, w1 []T, g *RFGeom) {
-	K, C := g.K(), g.Cin
+// ShiftMatrix writes the (Cin·K)×(Cout·Ro) matrix of shifted first-layer
+// kernels weighted by the second layer's:
+// dst[(ci·K + t)·N + co·Ro + s] = w2[co·Cin·K + ci·K + t]·w1[ci·Ri + tap(s, t)],
+// zero where the tap falls outside the first kernel's window g.In (Ri =
+// g.In.Size(), K the second kernel's size, Ro = g.Out.Size(), N = Cout·Ro).
+// w1 is the Cin×1×K1×K2 kernel of the first convolution, w2 the
+// Cout×Cin×K1×K2 kernel of the second (geometry g.ConvGeom). It does not
+// allocate.
+func ShiftMatrix[T Float](dst, w1, w2 []T, g *RFGeom) {
+	K, C, Co := g.K(), g.Cin, g.Cout
 	Ri, Ro := g.In.Size(), g.Out.Size()
+	ck, n := C*K, Co*Ro
 	for ci := 0; ci < C; ci++ {
 		for t := 0; t < K; t++ {
-			row := dst[(ci*K+t)*Ro : (ci*K+t+1)*Ro]
-			for s := range row {
-				if si := g.tap[s*K+t]; si >= 0 {
-					row[s] = w1[ci*Ri+si]
-				} else {
-					row[s] = 0
+			k := ci*K + t
+			row := dst[k*n : (k+1)*n]
+			for co := 0; co < Co; co++ {
+				f := w2[co*ck+k]
+				blk := row[co*Ro : (co+1)*Ro]
+				for s := range blk {
+					if si := g.tap[s*K+t]; si >= 0 {
+						blk[s] = f * w1[ci*Ri+si]
+					} else {
+						blk[s] = 0
+					}
 				}
 			}
 		}
 	}
 }
 
-// ShiftFold is the adjoint of ShiftMatrix: it adds the gradient GB of the
-// shifted-kernel matrix into the first layer's kernel gradient gw1.
-func ShiftFold[T Float](gw1, GB []T, g *RFGeom) {
-	K, C := g.K(), g.Cin
+// ShiftFold is the adjoint of ShiftMatrix: given the gradient GB of the
+// matrix it adds Σ_{co, t} GB[(ci, t), (co, s)]·w2[co, ci, t] to the first
+// layer's kernel gradient gw1 at (ci, s − t) and Σ_s GB[(ci, t), (co, s)]·
+// w1[ci, s − t] to the second layer's gw2 at (co, ci, t). It does not
+// allocate.
+func ShiftFold[T Float](gw1, gw2, GB, w1, w2 []T, g *RFGeom) {
+	K, C, Co := g.K(), g.Cin, g.Cout
 	Ri, Ro := g.In.Size(), g.Out.Size()
+	ck, n := C*K, Co*Ro
 	for ci := 0; ci < C; ci++ {
-		gw := gw1[ci*Ri : ci*Ri+Ri]
+		gw, w := gw1[ci*Ri:(ci+1)*Ri], w1[ci*Ri:(ci+1)*Ri]
 		for t := 0; t < K; t++ {
-			row := GB[(ci*K+t)*Ro : (ci*K+t+1)*Ro]
-			for s, v := range row {
-				if si := g.tap[s*K+t]; si >= 0 {
-					gw[si] += v
+			k := ci*K + t
+			row := GB[k*n : (k+1)*n]
+			tap := g.tap
+			for co := 0; co < Co; co++ {
+				f := w2[co*ck+k]
+				blk := row[co*Ro : (co+1)*Ro]
+				var s2 T
+				for s, v := range blk {
+					if si := tap[s*K+t]; si >= 0 {
+						gw[si] += f * v
+						s2 += v * w[si]
+					}
 				}
-			}
-		}
-	}
-}
-
-// ShiftCoef writes the coefficient block of one sample:
-// A[(p·Cout + co)·CK + ci·K + t] = w2[co·CK + ci·K + t]·d[nbr(p, t)·Cin + ci]
-// with CK = Cin·K and w2 the Cout×Cin×K1×K2 kernel of the second
-// convolution (geometry g). d holds one sample's σ′ (sites×Cin).
-func ShiftCoef[T Float](A, d, w2 []T, g *ConvGeom) {
-	S, K, C, Co := g.Sites(), g.K(), g.Cin, g.Cout
-	ck := C * K
-	for p := 0; p < S; p++ {
-		blk := A[p*Co*ck : (p+1)*Co*ck]
-		x := blk[:ck] // the gathered d, scaled in place last
-		nb := g.nbr[p*K : p*K+K]
-		for ci := 0; ci < C; ci++ {
-			xr := x[ci*K : ci*K+K]
-			for t, q := range nb {
-				xr[t] = d[q*C+ci]
-			}
-		}
-		for co := Co - 1; co >= 0; co-- {
-			row := blk[co*ck : co*ck+ck]
-			w := w2[co*ck : co*ck+ck]
-			for k, v := range x {
-				row[k] = w[k] * v
-			}
-		}
-	}
-}
-
-// ShiftCoefTAdd is the adjoint of ShiftCoef for one sample: given the
-// block's cotangent Ab it adds Σ_co w2[co, k]·Ab[(p, co), k] to dd at
-// (nbr(p, t), ci) and Σ_p d[nbr(p, t), ci]·Ab[(p, co), k] to gw2[co, k].
-// tmp is scratch of at least 2·Cin·K elements.
-func ShiftCoefTAdd[T Float](dd, gw2, Ab, d, w2, tmp []T, g *ConvGeom) {
-	S, K, C, Co := g.Sites(), g.K(), g.Cin, g.Cout
-	ck := C * K
-	x, y := tmp[:ck], tmp[ck:2*ck]
-	for p := 0; p < S; p++ {
-		blk := Ab[p*Co*ck : (p+1)*Co*ck]
-		nb := g.nbr[p*K : p*K+K]
-		for ci := 0; ci < C; ci++ {
-			xr := x[ci*K : ci*K+K]
-			for t, q := range nb {
-				xr[t] = d[q*C+ci]
-			}
-		}
-		clear(y)
-		for co := 0; co < Co; co++ {
-			row := blk[co*ck : co*ck+ck]
-			w := w2[co*ck : co*ck+ck]
-			gw := gw2[co*ck : co*ck+ck]
-			for k, v := range row {
-				y[k] += w[k] * v
-				gw[k] += x[k] * v
-			}
-		}
-		for ci := 0; ci < C; ci++ {
-			yr := y[ci*K : ci*K+K]
-			for t, q := range nb {
-				dd[q*C+ci] += yr[t]
+				gw2[co*ck+k] += s2
 			}
 		}
 	}

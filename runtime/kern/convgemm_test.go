@@ -34,9 +34,9 @@ func shiftCase(rng *rand.Rand) (g *ConvGeom, rg *RFGeom, w1, w2, d []float64) {
 	return
 }
 
-// TestShiftJacobianMatchesRF checks J = A·B (ShiftCoef, ShiftMatrix) against
-// the im2col receptive-field Jacobian (RFFromShared, RFIm2Col, ·W₂ᵀ) of the
-// same layers, entry by entry across the two layouts.
+// TestShiftJacobianMatchesRF checks J = X·B (Im2Col of σ′, ShiftMatrix)
+// against the im2col receptive-field Jacobian (RFFromShared, RFIm2Col, ·W₂ᵀ)
+// of the same layers, entry by entry across the two layouts.
 func TestShiftJacobianMatchesRF(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	g, rg, w1, w2, d := shiftCase(rng)
@@ -58,17 +58,21 @@ func TestShiftJacobianMatchesRF(t *testing.T) {
 		}
 	}
 
-	// New path: J[(p,co), s] = Σ_k A[(p,co),k]·B[k,s].
-	A := make([]float64, S*Co*ck)
-	ShiftCoef(A, d, w2, g)
-	B := make([]float64, ck*Ro)
-	ShiftMatrix(B, w1, rg)
+	// New path: J[p, (co, s)] = Σ_k X[p, k]·B[k, (co, s)].
+	X := make([]float64, S*ck)
+	Im2Col(X, d, 1, g)
+	n := Co * Ro
+	B := make([]float64, ck*n)
+	for i := range B {
+		B[i] = math.NaN() // ShiftMatrix writes every entry, the zeros too
+	}
+	ShiftMatrix(B, w1, w2, rg)
 	for p := 0; p < S; p++ {
 		for co := 0; co < Co; co++ {
 			for s := 0; s < Ro; s++ {
 				var v float64
 				for k := 0; k < ck; k++ {
-					v += A[(p*Co+co)*ck+k] * B[k*Ro+s]
+					v += X[p*ck+k] * B[k*n+co*Ro+s]
 				}
 				want := rf[(p*Ro+s)*Co+co]
 				if math.Abs(v-want) > 1e-12*(1+math.Abs(want)) {
@@ -79,37 +83,33 @@ func TestShiftJacobianMatchesRF(t *testing.T) {
 	}
 }
 
-// TestShiftAdjoints checks ShiftCoefTAdd and ShiftFold against ShiftCoef
-// and ShiftMatrix by the dot-product identity ⟨Ā, δA⟩ = ⟨d̄, δd⟩ + ⟨W̄₂, δW₂⟩
-// for a linearisation: A is bilinear in (d, w2) and B linear in w1.
-func TestShiftAdjoints(t *testing.T) {
+// TestShiftFoldAdjoint checks ShiftFold against ShiftMatrix by the
+// dot-product identity: B(w1, w2) is bilinear, so for a random cotangent B̄
+// ⟨B̄, B(δw1, w2)⟩ = ⟨W̄₁, δw1⟩ and ⟨B̄, B(w1, δw2)⟩ = ⟨W̄₂, δw2⟩.
+func TestShiftFoldAdjoint(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	g, rg, w1, w2, d := shiftCase(rng)
-	S, C, Co, K := g.Sites(), g.Cin, g.Cout, g.K()
-	ck, Ro := C*K, rg.Out.Size()
-
-	Ab := randSlice(rng, S*Co*ck)
-	dd := make([]float64, len(d))
-	gw2 := make([]float64, len(w2))
-	ShiftCoefTAdd(dd, gw2, append([]float64(nil), Ab...), d, w2, make([]float64, 2*ck), g)
-	// A(d, w2) is bilinear: ⟨Ab, A(δd, w2)⟩ = ⟨dd, δd⟩, ⟨Ab, A(d, δw2)⟩ = ⟨gw2, δw2⟩.
-	A := make([]float64, len(Ab))
-	δd, δw := randSlice(rng, len(d)), randSlice(rng, len(w2))
-	ShiftCoef(A, δd, w2, g)
-	if got, want := dot(Ab, A), dot(dd, δd); math.Abs(got-want) > 1e-10*math.Abs(want) {
-		t.Errorf("⟨Ā, A(δd)⟩ = %v, ⟨d̄, δd⟩ = %v", got, want)
+	g, rg, w1, w2, _ := shiftCase(rng)
+	ck, n := g.Cin*g.K(), g.Cout*rg.Out.Size()
+	GB := randSlice(rng, ck*n)
+	gw1, gw2 := randSlice(rng, len(w1)), randSlice(rng, len(w2))
+	g1, g2 := append([]float64(nil), gw1...), append([]float64(nil), gw2...)
+	ShiftFold(gw1, gw2, GB, w1, w2, rg)
+	for i := range gw1 {
+		gw1[i] -= g1[i] // ShiftFold adds
 	}
-	ShiftCoef(A, d, δw, g)
-	if got, want := dot(Ab, A), dot(gw2, δw); math.Abs(got-want) > 1e-10*math.Abs(want) {
-		t.Errorf("⟨Ā, A(δW₂)⟩ = %v, ⟨W̄₂, δW₂⟩ = %v", got, want)
+	for i := range gw2 {
+		gw2[i] -= g2[i]
 	}
-
-	GB := randSlice(rng, ck*Ro)
-	gw1 := make([]float64, len(w1))
-	ShiftFold(gw1, GB, rg)
-	B := make([]float64, ck*Ro)
-	ShiftMatrix(B, w1, rg)
-	if got, want := dot(GB, B), dot(gw1, w1); math.Abs(got-want) > 1e-10*math.Abs(want) {
-		t.Errorf("⟨B̄, B(W₁)⟩ = %v, ⟨W̄₁, W₁⟩ = %v", got, want)
+	B := make([]float64, ck*n)
+	δ1, δ2 := randSlice(rng, len(w1)), randSlice(rng, len(w2))
+	// Tolerance: sums of a few thousand O(1) products in float64.
+	const tol = 1e-10
+	ShiftMatrix(B, δ1, w2, rg)
+	if got, want := dot(GB, B), dot(gw1, δ1); math.Abs(got-want) > tol*math.Abs(want) {
+		t.Errorf("⟨B̄, B(δW₁, W₂)⟩ = %v, ⟨W̄₁, δW₁⟩ = %v", got, want)
+	}
+	ShiftMatrix(B, w1, δ2, rg)
+	if got, want := dot(GB, B), dot(gw2, δ2); math.Abs(got-want) > tol*math.Abs(want) {
+		t.Errorf("⟨B̄, B(W₁, δW₂)⟩ = %v, ⟨W̄₂, δW₂⟩ = %v", got, want)
 	}
 }
