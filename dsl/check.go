@@ -673,14 +673,7 @@ func (c *checker) call(call *Call, stmt string) int {
 		return -1
 	}
 	in := c.expr(call.Args[0].Value, stmt)
-	rest := &value{pos: call.Pos, kind: vCall, text: call.Name}
-	for _, a := range call.Args[1:] {
-		av := &argValue{pos: a.Pos, val: c.constValue(a.Value)}
-		if a.Name != nil {
-			av.name = *a.Name
-		}
-		rest.args = append(rest.args, av)
-	}
+	rest := c.restArgs(call)
 	if in < 0 {
 		return -1
 	}
@@ -913,4 +906,18 @@ func (c *checker) assignParams() {
 		}
 	}
 	c.assignTimeParams(off)
+}
+
+// restArgs returns call as a constant call value holding its arguments
+// after the first (a layer's settings: width, kernel, bias, time, …).
+func (c *checker) restArgs(call *Call) *value {
+	rest := &value{pos: call.Pos, kind: vCall, text: call.Name}
+	for _, a := range call.Args[1:] {
+		av := &argValue{pos: a.Pos, val: c.constValue(a.Value)}
+		if a.Name != nil {
+			av.name = *a.Name
+		}
+		rest.args = append(rest.args, av)
+	}
+	return rest
 }

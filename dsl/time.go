@@ -148,14 +148,7 @@ func (c *checker) gate(call *Call, stmt string) int {
 			}
 		}
 	}
-	rest := &value{pos: call.Pos, kind: vCall, text: call.Name}
-	for _, a := range call.Args[1:] {
-		av := &argValue{pos: a.Pos, val: c.constValue(a.Value)}
-		if a.Name != nil {
-			av.name = *a.Name
-		}
-		rest.args = append(rest.args, av)
-	}
+	rest := c.restArgs(call)
 	if inner == nil {
 		c.errs.Add(call.Args[0].Pos, "gate scales the outputs of one layer: its first argument must be a dense or conv call, as in gate(dense(h, 64), %s)", c.timeNameOr("t"))
 		c.markUsed(first)

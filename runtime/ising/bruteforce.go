@@ -53,15 +53,9 @@ func bondHistogram(l Lattice) []uint64 {
 // returns an error for an invalid lattice, N > MaxBruteForceSites or a
 // temperature that is not positive and finite.
 func BruteForce(L1, L2 int, T float64) (BruteForceResult, error) {
-	l := Lattice{L1, L2}
-	if err := l.Validate(); err != nil {
+	l, err := enumerable("BruteForce", L1, L2, T)
+	if err != nil {
 		return BruteForceResult{}, err
-	}
-	if l.N() > MaxBruteForceSites {
-		return BruteForceResult{}, fmt.Errorf("ising: BruteForce: N = %d exceeds %d sites", l.N(), MaxBruteForceSites)
-	}
-	if !(T > 0) || math.IsInf(T, 1) {
-		return BruteForceResult{}, fmt.Errorf("ising: BruteForce: temperature %v must be positive and finite", T)
 	}
 	n := l.N()
 	counts := bondHistogram(l)
@@ -98,4 +92,21 @@ func LogZBruteForce(L1, L2 int, T float64) float64 {
 		panic(err.Error())
 	}
 	return r.LogZ
+}
+
+// enumerable checks the arguments of the enumerating function fn: a valid
+// lattice of at most MaxBruteForceSites sites and a positive, finite
+// temperature.
+func enumerable(fn string, L1, L2 int, T float64) (Lattice, error) {
+	l := Lattice{L1, L2}
+	if err := l.Validate(); err != nil {
+		return l, err
+	}
+	if l.N() > MaxBruteForceSites {
+		return l, fmt.Errorf("ising: %s: N = %d exceeds %d sites", fn, l.N(), MaxBruteForceSites)
+	}
+	if !(T > 0) || math.IsInf(T, 1) {
+		return l, fmt.Errorf("ising: %s: temperature %v must be positive and finite", fn, T)
+	}
+	return l, nil
 }

@@ -1,7 +1,6 @@
 package ising
 
 import (
-	"fmt"
 	"math"
 	"math/bits"
 )
@@ -59,15 +58,9 @@ type Enumerated struct {
 // histogram of bond sum and magnetisation, then summing in log space. It
 // returns an error like BruteForce.
 func Enumerate(L1, L2 int, T float64) (Enumerated, error) {
-	l := Lattice{L1, L2}
-	if err := l.Validate(); err != nil {
+	l, err := enumerable("Enumerate", L1, L2, T)
+	if err != nil {
 		return Enumerated{}, err
-	}
-	if l.N() > MaxBruteForceSites {
-		return Enumerated{}, fmt.Errorf("ising: Enumerate: N = %d exceeds %d sites", l.N(), MaxBruteForceSites)
-	}
-	if !(T > 0) || math.IsInf(T, 1) {
-		return Enumerated{}, fmt.Errorf("ising: Enumerate: temperature %v must be positive and finite", T)
 	}
 	n := l.N()
 	nb := make([][4]int, n)
