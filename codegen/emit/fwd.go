@@ -251,7 +251,7 @@ func (g *gen) qExpr(pl *plan.Plan, a *plan.Node) (string, []jen.Code) {
 	case a.Rows:
 		return q, []jen.Code{kcall("RowsNorm2", name+"Q", rows(name, g.jStart(), fmt.Sprintf("nb*%d", pl.Width), a.Size), "nb", fmt.Sprint(pl.Width), fmt.Sprint(a.Size))}
 	case a.Kind == plan.ShiftRF:
-		return q, []jen.Code{kcall("RowsSumSq", name+"Q", name+"RF", fmt.Sprintf("nb*%d", a.Size), fmt.Sprint(a.Window.Size()))}
+		return q, []jen.Code{kcall("RowNorms", name+"Q", name+"RF", fmt.Sprintf("nb*%d", a.Size), fmt.Sprint(a.Window.Size()))}
 	case a.Kind == plan.RF:
 		return q, []jen.Code{kcall("RFNorm2", name+"Q", name+"RF", "nb", fmt.Sprint(a.Shape.Sites()), fmt.Sprint(a.Window.Size()), fmt.Sprint(a.Shape.C))}
 	case a.Kind == plan.Gram:

@@ -623,7 +623,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	kern.Im2Col(w.phiConvShiftX, w.hD1[:nb*256], nb, w.phiConvGeom)
 	gemm.DgemmPacked(false, nb*64, 1, w.phiConvShiftX[:nb*768], 12, &m.phiConvShift, 0, w.phiConvRF[:nb*448], 7)
 	// chain64.maf:8:15  phi.lncosh = lncosh(phi.conv)
-	kern.RowsSumSq(w.phiConvQ, w.phiConvRF, nb*64, 7)
+	kern.RowNorms(w.phiConvQ, w.phiConvRF, nb*64, 7)
 	// σ, σ′, σ″ for the value rows
 	kern.LnCoshN(rows(w.phiLncosh, 0, nb, 64), w.phiLncoshD1[:nb*64], w.phiLncoshD2[:nb*64], nil, rows(w.phiConv, 0, nb, 64))
 	{
@@ -696,7 +696,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	kern.Im2Col(w.phiConvShiftX, w.hD1[:nb*256], nb, w.phiConvGeom)
 	gemm.DgemmPacked(false, nb*64, 1, w.phiConvShiftX[:nb*768], 12, &m.phiConvShift, 0, w.phiConvRF[:nb*448], 7)
 	// chain64.maf:8:15  phi.lncosh = lncosh(phi.conv)
-	kern.RowsSumSq(w.phiConvQ, w.phiConvRF, nb*64, 7)
+	kern.RowNorms(w.phiConvQ, w.phiConvRF, nb*64, 7)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.LnCoshN(rows(w.phiLncosh, 0, nb, 64), w.phiLncoshD1[:nb*64], w.phiLncoshD2[:nb*64], w.phiLncoshD3[:nb*64], rows(w.phiConv, 0, nb, 64))
 	{

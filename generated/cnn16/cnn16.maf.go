@@ -643,7 +643,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	kern.Im2Col(w.h2ConvShiftX, w.h1D1[:nb*2048], nb, w.h2ConvGeom)
 	gemm.DgemmPacked(false, nb*256, 1, w.h2ConvShiftX[:nb*18432], 72, &m.h2ConvShift, 0, w.h2ConvRF[:nb*51200], 200)
 	// cnn16.maf:11:10  h2 = softplus(h2.conv)
-	kern.RowsSumSq(w.h2ConvQ, w.h2ConvRF, nb*2048, 25)
+	kern.RowNorms(w.h2ConvQ, w.h2ConvRF, nb*2048, 25)
 	// σ, σ′, σ″ for the value rows
 	kern.SoftplusN(rows(w.h2, 0, nb, 2048), w.h2D1[:nb*2048], w.h2D2[:nb*2048], nil, rows(w.h2Conv, 0, nb, 2048))
 	{
@@ -724,7 +724,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	kern.Im2Col(w.h2ConvShiftX, w.h1D1[:nb*2048], nb, w.h2ConvGeom)
 	gemm.DgemmPacked(false, nb*256, 1, w.h2ConvShiftX[:nb*18432], 72, &m.h2ConvShift, 0, w.h2ConvRF[:nb*51200], 200)
 	// cnn16.maf:11:10  h2 = softplus(h2.conv)
-	kern.RowsSumSq(w.h2ConvQ, w.h2ConvRF, nb*2048, 25)
+	kern.RowNorms(w.h2ConvQ, w.h2ConvRF, nb*2048, 25)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.SoftplusN(rows(w.h2, 0, nb, 2048), w.h2D1[:nb*2048], w.h2D2[:nb*2048], w.h2D3[:nb*2048], rows(w.h2Conv, 0, nb, 2048))
 	{

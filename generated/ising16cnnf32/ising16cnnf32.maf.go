@@ -740,7 +740,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	kern.Im2Col(w.h2ConvShiftX, w.h1D1[:nb*4096], nb, w.h2ConvGeom)
 	gemm.SgemmPacked(false, nb*256, 1, w.h2ConvShiftX[:nb*36864], 144, &m.h2ConvShift, 0, w.h2ConvRF[:nb*200704], 784)
 	// ising16_cnn_f32.maf:13:10  h2 = softplus(h2.conv)
-	kern.RowsSumSq(w.h2ConvQ, w.h2ConvRF, nb*4096, 49)
+	kern.RowNorms(w.h2ConvQ, w.h2ConvRF, nb*4096, 49)
 	// σ, σ′, σ″ for the value rows
 	kern.SoftplusN(rows(w.h2, 0, nb, 4096), w.h2D1[:nb*4096], w.h2D2[:nb*4096], nil, rows(w.h2Conv, 0, nb, 4096))
 	{
@@ -884,7 +884,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	kern.Im2Col(w.h2ConvShiftX, w.h1D1[:nb*4096], nb, w.h2ConvGeom)
 	gemm.SgemmPacked(false, nb*256, 1, w.h2ConvShiftX[:nb*36864], 144, &m.h2ConvShift, 0, w.h2ConvRF[:nb*200704], 784)
 	// ising16_cnn_f32.maf:13:10  h2 = softplus(h2.conv)
-	kern.RowsSumSq(w.h2ConvQ, w.h2ConvRF, nb*4096, 49)
+	kern.RowNorms(w.h2ConvQ, w.h2ConvRF, nb*4096, 49)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.SoftplusN(rows(w.h2, 0, nb, 4096), w.h2D1[:nb*4096], w.h2D2[:nb*4096], w.h2D3[:nb*4096], rows(w.h2Conv, 0, nb, 4096))
 	{

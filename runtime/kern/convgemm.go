@@ -95,17 +95,6 @@ func ShiftFold[T Float](gw1, gw2, GB, w1, w2 []T, g *RFGeom) {
 	}
 }
 
-// RowsSumSq writes q[r] = Σ_s J[r·n + s]² for the rows of J.
-func RowsSumSq[T Float](q, J []T, rows, n int) {
-	for r := 0; r < rows; r++ {
-		var s T
-		for _, v := range J[r*n : r*n+n] {
-			s += v * v
-		}
-		q[r] = s
-	}
-}
-
 // RowsAddScaled adds e[r]·src[r·n + s] to dst[r·n + s].
 func RowsAddScaled[T Float](dst, src, e []T, rows, n int) {
 	for r := 0; r < rows; r++ {
