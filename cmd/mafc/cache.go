@@ -140,13 +140,7 @@ func selfID() (string, error) {
 	selfOnce.Do(func() {
 		exe, err := os.Executable()
 		if err == nil {
-			var f *os.File
-			if f, err = os.Open(exe); err == nil {
-				h := sha256.New()
-				_, err = io.Copy(h, f)
-				f.Close()
-				selfOnce.id = hex.EncodeToString(h.Sum(nil))
-			}
+			selfOnce.id, err = fileSHA256(exe)
 		}
 		if err != nil {
 			selfOnce.err = fmt.Errorf("cannot read the mafc executable to key the build cache: %w", err)
