@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mafc-dev/mafc/flow"
 	mafcrt "github.com/mafc-dev/mafc/runtime"
 	"github.com/mafc-dev/mafc/runtime/ckpt"
 	"github.com/mafc-dev/mafc/runtime/ising"
@@ -320,30 +321,13 @@ func restore(tr *train.Trainer, rep *reporter, st *ckpt.State) error {
 // loadParams loads a checkpoint's parameters into pot after checking the
 // model hash.
 func loadParams(path string, pot mafcrt.Potential) (*ckpt.State, error) {
-	st, err := ckpt.Load(path)
+	st, err := ckpt.Open(path)
 	if err != nil {
-		if fi, serr := os.Stat(path); serr == nil && fi.IsDir() {
-			found, ok, lerr := ckpt.LoadLatest(path)
-			switch {
-			case lerr != nil:
-				return nil, lerr
-			case !ok:
-				return nil, fmt.Errorf("%s: no checkpoint in this directory", path)
-			}
-			st = found.State
-		} else {
-			return nil, err
-		}
-	}
-	p := pot.Program()
-	if err := st.CheckHash(p.Hash(), p.Name); err != nil {
 		return nil, err
 	}
-	if len(st.Params) != pot.NumParams() {
-		return nil, fmt.Errorf("%s: %d parameters, the model has %d", path, len(st.Params), pot.NumParams())
+	if err := flow.SetParams(pot, st, path); err != nil {
+		return nil, err
 	}
-	copy(pot.Params(), st.Params)
-	pot.Sync()
 	return st, nil
 }
 
