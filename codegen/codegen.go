@@ -8,8 +8,8 @@ import (
 	"path/filepath"
 
 	"github.com/mafc-dev/mafc/codegen/emit"
-	"github.com/mafc-dev/mafc/runtime/atomicfile"
-	"github.com/mafc-dev/mafc/runtime/ir"
+	"github.com/mafc-dev/mafc/internal/atomicfile"
+	"github.com/mafc-dev/mafc/ir"
 )
 
 // Options control generation.

@@ -20,7 +20,7 @@ import (
 	"github.com/mafc-dev/mafc/codegen"
 	"github.com/mafc-dev/mafc/dsl"
 	"github.com/mafc-dev/mafc/internal/gocheck"
-	"github.com/mafc-dev/mafc/runtime/ir"
+	"github.com/mafc-dev/mafc/ir"
 )
 
 // specParts are the fuzzed parts of a spec: doc texts, node names and

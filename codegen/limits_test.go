@@ -11,7 +11,7 @@ import (
 
 	"github.com/mafc-dev/mafc/codegen"
 	"github.com/mafc-dev/mafc/dsl"
-	"github.com/mafc-dev/mafc/runtime/limits"
+	"github.com/mafc-dev/mafc/limits"
 )
 
 // TestGeneratedBytesBoundsCodegen checks that limits.GeneratedBytes, which

@@ -11,7 +11,7 @@ import (
 
 	"github.com/mafc-dev/mafc/codegen"
 	"github.com/mafc-dev/mafc/dsl"
-	"github.com/mafc-dev/mafc/runtime/ir"
+	"github.com/mafc-dev/mafc/ir"
 )
 
 // producible reports whether a node could get the Go identifier x through
@@ -106,7 +106,7 @@ func TestFixedNamesReserved(t *testing.T) {
 		for typ, bare := range map[string]bool{"Workspace": true, "Model": false} {
 			for _, m := range members[typ] {
 				if producible(m, bare) && !ir.IsReservedGoName(m) {
-					t.Errorf("%s: %s.%s can also come from a node: reserve it in runtime/ir", spec, typ, m)
+					t.Errorf("%s: %s.%s can also come from a node: reserve it in ir", spec, typ, m)
 				}
 			}
 		}

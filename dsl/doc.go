@@ -1,12 +1,12 @@
 // Package dsl is the front end of mafc, the Monge-Ampère Flow Compiler: it
 // parses and checks .maf specs and lowers them to the IR of package
-// [github.com/mafc-dev/mafc/runtime/ir].
+// [github.com/mafc-dev/mafc/ir].
 //
 // A .maf spec describes a scalar potential network φ: Rᴰ → R, its
 // symmetries, the Monge-Ampère flow it drives (dx/dt = ∇φ(x), with the
 // log-density changing by −Δφ) and how it is trained. This comment is the
 // complete manual of the language. [Parse] reads a spec into a syntax tree,
-// [Check] resolves it into an [github.com/mafc-dev/mafc/runtime/ir.Program],
+// [Check] resolves it into an [github.com/mafc-dev/mafc/ir.Program],
 // [Compile] does both, and [Format] prints a parsed spec in canonical form.
 //
 // # An example
@@ -410,7 +410,7 @@
 //
 // A potential with one hidden layer, w·σ(W·x + b) with at most 2·D hidden
 // units, is integrated in its hidden pre-activations z = W·x + b (the same
-// discrete flow with H×H instead of H×D products; runtime/ode.Hidden);
+// discrete flow with H×H instead of H×D products; ode.Hidden);
 // mafc train -input-space integrates in x instead.
 //
 // # The train block
@@ -499,7 +499,7 @@
 //
 // # Limits
 //
-// Package [github.com/mafc-dev/mafc/runtime/limits] states every limit, and
+// Package [github.com/mafc-dev/mafc/limits] states every limit, and
 // the same limits hold for every command (check, gen, train, sample, eval):
 // a spec beyond one is rejected with a positioned error before anything is
 // read past it or allocated, and a command-line flag that overrides a

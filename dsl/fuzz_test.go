@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mafc-dev/mafc/runtime/ir"
+	"github.com/mafc-dev/mafc/ir"
 )
 
 // fuzzDeadline bounds one Parse or Compile call. The largest inputs the

@@ -10,7 +10,7 @@ import (
 	"github.com/alecthomas/participle/v2"
 	"github.com/alecthomas/participle/v2/lexer"
 
-	"github.com/mafc-dev/mafc/runtime/limits"
+	"github.com/mafc-dev/mafc/limits"
 )
 
 var parser = participle.MustBuild[File](

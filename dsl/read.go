@@ -4,7 +4,7 @@ import (
 	"io"
 	"os"
 
-	"github.com/mafc-dev/mafc/runtime/limits"
+	"github.com/mafc-dev/mafc/limits"
 )
 
 // ReadFile reads the spec at path for [Parse]. Whatever the file is (a

@@ -5,8 +5,8 @@ import (
 
 	"github.com/alecthomas/participle/v2/lexer"
 
-	"github.com/mafc-dev/mafc/runtime/ir"
-	"github.com/mafc-dev/mafc/runtime/limits"
+	"github.com/mafc-dev/mafc/ir"
+	"github.com/mafc-dev/mafc/limits"
 )
 
 // SpecRun returns how the commands use p with its own settings and their

@@ -8,8 +8,8 @@ import (
 
 	"github.com/alecthomas/participle/v2/lexer"
 
-	"github.com/mafc-dev/mafc/runtime/ir"
-	"github.com/mafc-dev/mafc/runtime/limits"
+	"github.com/mafc-dev/mafc/ir"
+	"github.com/mafc-dev/mafc/limits"
 )
 
 // settings collects the key = value statements of a block, reporting

@@ -7,8 +7,8 @@ import (
 
 	"github.com/alecthomas/participle/v2/lexer"
 
-	"github.com/mafc-dev/mafc/runtime/ir"
-	"github.com/mafc-dev/mafc/runtime/limits"
+	"github.com/mafc-dev/mafc/ir"
+	"github.com/mafc-dev/mafc/limits"
 )
 
 var groupNames = []string{"z2", "translations", "d4", "c4"}

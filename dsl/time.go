@@ -3,8 +3,8 @@ package dsl
 import (
 	"github.com/alecthomas/participle/v2/lexer"
 
-	"github.com/mafc-dev/mafc/runtime/ir"
-	"github.com/mafc-dev/mafc/runtime/limits"
+	"github.com/mafc-dev/mafc/ir"
+	"github.com/mafc-dev/mafc/limits"
 )
 
 // GateBias is the initial bias c of a time gate sigmoid(A·f(t) + c).

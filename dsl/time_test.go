@@ -6,7 +6,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mafc-dev/mafc/dsl"
-	"github.com/mafc-dev/mafc/runtime/ir"
+	"github.com/mafc-dev/mafc/ir"
 )
 
 const timeSpec = `model tz

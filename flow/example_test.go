@@ -10,7 +10,7 @@ import (
 
 	"github.com/mafc-dev/mafc/flow"
 	"github.com/mafc-dev/mafc/generated/ising8"
-	"github.com/mafc-dev/mafc/runtime/train"
+	"github.com/mafc-dev/mafc/train"
 )
 
 // A generated package evaluates φ, ∇φ and the exact Laplacian Δφ on a batch

@@ -33,10 +33,10 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/mafc-dev/mafc/ir"
+	"github.com/mafc-dev/mafc/ode"
 	mafcrt "github.com/mafc-dev/mafc/runtime"
-	"github.com/mafc-dev/mafc/runtime/ckpt"
-	"github.com/mafc-dev/mafc/runtime/ir"
-	"github.com/mafc-dev/mafc/runtime/ode"
+	"github.com/mafc-dev/mafc/train/ckpt"
 )
 
 // Config is how a Flow integrates.

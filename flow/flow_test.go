@@ -13,8 +13,8 @@ import (
 	"github.com/mafc-dev/mafc/flow"
 	"github.com/mafc-dev/mafc/generated/ising16"
 	"github.com/mafc-dev/mafc/generated/ising8"
-	"github.com/mafc-dev/mafc/runtime/ckpt"
-	"github.com/mafc-dev/mafc/runtime/train"
+	"github.com/mafc-dev/mafc/train"
+	"github.com/mafc-dev/mafc/train/ckpt"
 )
 
 // roundTripTol bounds |ln p from Sample − LogProb of the same points|:

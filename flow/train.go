@@ -4,11 +4,11 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/mafc-dev/mafc/ir"
+	"github.com/mafc-dev/mafc/ode"
 	mafcrt "github.com/mafc-dev/mafc/runtime"
-	"github.com/mafc-dev/mafc/runtime/ir"
-	"github.com/mafc-dev/mafc/runtime/ode"
-	"github.com/mafc-dev/mafc/runtime/optim"
-	"github.com/mafc-dev/mafc/runtime/train"
+	"github.com/mafc-dev/mafc/train"
+	"github.com/mafc-dev/mafc/train/optim"
 )
 
 // TrainOptions are the settings of [Train]. Zero fields take the program's

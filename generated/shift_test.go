@@ -13,12 +13,12 @@ import (
 	"github.com/mafc-dev/mafc/generated/ising16cnn"
 	"github.com/mafc-dev/mafc/generated/ising16cnnf32"
 	"github.com/mafc-dev/mafc/generated/ising16cnnrf"
+	"github.com/mafc-dev/mafc/ir"
+	"github.com/mafc-dev/mafc/limits"
+	"github.com/mafc-dev/mafc/ode"
 	mafcrt "github.com/mafc-dev/mafc/runtime"
 	"github.com/mafc-dev/mafc/runtime/gemm"
-	"github.com/mafc-dev/mafc/runtime/ir"
-	"github.com/mafc-dev/mafc/runtime/limits"
-	"github.com/mafc-dev/mafc/runtime/ode"
-	"github.com/mafc-dev/mafc/runtime/train"
+	"github.com/mafc-dev/mafc/train"
 )
 
 // closeTo reports the first index where got and want differ by more than
@@ -78,7 +78,7 @@ func TestShiftedKernelsMatchReceptiveField(t *testing.T) {
 
 // TestShiftWorkspaceWithinEstimate: the per-sample workspace the
 // shifted-kernel models allocate (the σ′ patch matrix X and its cotangent
-// included) stays within runtime/limits' estimate, which mafc uses to
+// included) stays within limits' estimate, which mafc uses to
 // refuse runs that would not fit in memory. Measured as the bytes
 // NewWorkspace allocates for 9 samples less those for 1, over 8.
 func TestShiftWorkspaceWithinEstimate(t *testing.T) {

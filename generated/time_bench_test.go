@@ -7,9 +7,9 @@ import (
 	"github.com/mafc-dev/mafc/generated/ising16t"
 	"github.com/mafc-dev/mafc/generated/mnist"
 	"github.com/mafc-dev/mafc/generated/mnistt"
+	"github.com/mafc-dev/mafc/ode"
 	mafcrt "github.com/mafc-dev/mafc/runtime"
-	"github.com/mafc-dev/mafc/runtime/ode"
-	"github.com/mafc-dev/mafc/runtime/train"
+	"github.com/mafc-dev/mafc/train"
 )
 
 // BenchmarkTimeStep: seconds per training step of the time-dependent

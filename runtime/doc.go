@@ -1,9 +1,11 @@
 // Package runtime is what mafc's generated packages plug into: the
 // [Potential] interface every generated model satisfies, and the version
-// guard that keeps generated code and runtime in step. The subpackages hold
-// the integrators (ode), training (train), optimisers (optim), data, the
-// kernel helpers generated code calls (kern), the IR and the reference
-// evaluator (ir, refeval) and the shared test suite (potentialtest).
+// guard that keeps generated code and runtime in step. Its subpackages are
+// the rest of what generated code and its tests import: the kernel helpers
+// (kern), the BLAS (gemm), the reference evaluator (refeval) and the shared
+// test suite (potentialtest).
 //
-// Generated packages import only runtime/…, gonum and the standard library.
+// Generated packages import only runtime/…, ir, gonum and the standard
+// library. The integrators, training and the commands live above this
+// package (ode, train, cli), never below it.
 package runtime

@@ -1,6 +1,6 @@
 package runtime
 
-import "github.com/mafc-dev/mafc/runtime/ir"
+import "github.com/mafc-dev/mafc/ir"
 
 // GenVersion is the version of the generated-code contract this runtime
 // implements. Generated files guard against a mismatch at compile time:
@@ -89,7 +89,7 @@ type Chunker interface {
 // LaplacianSave is Laplacian that also keeps that layer's outputs, SaveSize()
 // numbers per input, in save; ReverseSaved is Reverse at the same inputs and
 // parameters, taking them from save instead of recomputing the product. The
-// integrator (runtime/ode) keeps them for every stored stage (Store) or every
+// integrator (ode) keeps them for every stored stage (Store) or every
 // recomputed stage of a segment (Recompute), so its adjoint does one product
 // fewer per stage; Hutchinson training does not use them.
 type Saver interface {

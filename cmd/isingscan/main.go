@@ -32,8 +32,8 @@ import (
 	"path/filepath"
 	"sort"
 
-	"github.com/mafc-dev/mafc/runtime/figures"
-	"github.com/mafc-dev/mafc/runtime/ising"
+	"github.com/mafc-dev/mafc/cli/figures"
+	"github.com/mafc-dev/mafc/physics/ising"
 )
 
 // maxReport bounds the size of a report.json read.

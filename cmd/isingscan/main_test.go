@@ -11,8 +11,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/mafc-dev/mafc/runtime/app"
-	"github.com/mafc-dev/mafc/runtime/ising"
+	"github.com/mafc-dev/mafc/cli"
+	"github.com/mafc-dev/mafc/physics/ising"
 )
 
 // writeReport writes the report.json that mafc train would write for a run
@@ -23,9 +23,9 @@ func writeReport(t *testing.T, dir string, T, dev float64) string {
 	fe := ising.FreeEnergyPerSite(L, L, T)
 	e := ising.EnergyPerSite(L, L, T)
 	c := ising.SpecificHeatPerSite(L, L, T)
-	rep := app.Report{Model: "ising8", Objective: "variational", Ising: &app.IsingReport{
+	rep := cli.Report{Model: "ising8", Objective: "variational", Ising: &cli.IsingReport{
 		L1: L, L2: L, T: T, GapRel: 0.01, FBound: fe + 0.05, FExact: fe, EnergyExact: e,
-		Unbiased: &app.Unbiased{ESS: 100, ESSFrac: 0.1, FRW: fe + dev, FRWSE: 0.01, EnergyRW: e + dev, EnergyRWSE: 0.01,
+		Unbiased: &cli.Unbiased{ESS: 100, ESSFrac: 0.1, FRW: fe + dev, FRWSE: 0.01, EnergyRW: e + dev, EnergyRWSE: 0.01,
 			HeatRW: c + dev, HeatRWSE: 0.1, HeatExact: c, EnergyPlain: e - 0.1, EnergyPlainSE: 0.01, HeatPlain: c, HeatPlainSE: 0.1,
 			EnergyMCMC: e, EnergyMCMCSE: 0.02},
 	}}

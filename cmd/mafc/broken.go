@@ -5,12 +5,12 @@ import (
 	"io"
 	"path/filepath"
 
-	"github.com/mafc-dev/mafc/runtime/atomicfile"
+	"github.com/mafc-dev/mafc/internal/atomicfile"
 )
 
 // saveBroken saves generated code that does not format (a mafc bug) as
 // dir/<model>.maf.go.broken for inspection, and says where on stderr. The
-// file is written atomically (runtime/atomicfile): a symbolic link at that
+// file is written atomically (internal/atomicfile): a symbolic link at that
 // path is replaced by a regular file, never written through, and a reader
 // never sees a partial file. Nothing is written when src is empty; stderr
 // says so instead.

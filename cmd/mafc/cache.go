@@ -19,14 +19,14 @@ import (
 	"sync"
 
 	"github.com/mafc-dev/mafc/codegen"
-	"github.com/mafc-dev/mafc/runtime/ir"
+	"github.com/mafc-dev/mafc/ir"
 )
 
 // The build cache.
 //
 // A spec without a checked-in package runs from a small binary that mafc
 // generates and builds on first use: the generated package plus a main that
-// calls app.Exec. The binary is built inside mafc's own module (a checkout,
+// calls cli.Exec. The binary is built inside mafc's own module (a checkout,
 // the module cache, or a replace target), with the two new files supplied
 // as a go build -overlay, so the build uses mafc's go.mod and go.sum as they
 // are: no second module, no version of mafc to resolve, no network access
@@ -80,12 +80,12 @@ import (
 	"os"
 
 	mafcrt "` + modulePath + `/runtime"
-	"` + modulePath + `/runtime/app"
+	"` + modulePath + `/cli"
 	"` + modulePath + `/` + overlayPkg + `/model"
 )
 
 func main() {
-	os.Exit(app.Exec(func() mafcrt.Potential { return model.New() }, os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(cli.Exec(func() mafcrt.Potential { return model.New() }, os.Args[1:], os.Stdout, os.Stderr))
 }
 `)
 }

@@ -18,9 +18,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/mafc-dev/mafc/cli/rundir"
 	"github.com/mafc-dev/mafc/internal/faults"
-	"github.com/mafc-dev/mafc/runtime/ckpt"
-	"github.com/mafc-dev/mafc/runtime/rundir"
+	"github.com/mafc-dev/mafc/train/ckpt"
 )
 
 // In a child started by crashChild, MAFC_TEST_FAULTS=K makes every step of

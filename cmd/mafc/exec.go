@@ -13,10 +13,10 @@ import (
 
 	_ "embed"
 
+	"github.com/mafc-dev/mafc/cli"
 	"github.com/mafc-dev/mafc/dsl"
+	"github.com/mafc-dev/mafc/ir"
 	mafcrt "github.com/mafc-dev/mafc/runtime"
-	"github.com/mafc-dev/mafc/runtime/app"
-	"github.com/mafc-dev/mafc/runtime/ir"
 )
 
 const modulePath = "github.com/mafc-dev/mafc"
@@ -63,7 +63,7 @@ func modelCmd(cmd string, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "mafc: settings from the command line: %s\n", strings.Join(p.Overrides, ", "))
 	}
 	if ctor := bundledFor(p.Hash()); ctor != nil {
-		return runModel(cmd, app.Model{Prog: p, New: ctor}, rest, stdout, stderr)
+		return runModel(cmd, cli.Model{Prog: p, New: ctor}, rest, stdout, stderr)
 	}
 	if launched, size := mpiJob(); launched && (mpiBuild || size > 1) && !wantsHelp(rest) {
 		// The child binary built below has no MPI.
@@ -72,7 +72,7 @@ func modelCmd(cmd string, args []string, stdout, stderr io.Writer) int {
 	}
 	if wantsHelp(rest) {
 		// The flags depend only on the program: never build for -h.
-		return app.Run(cmd, app.Model{Prog: p}, rest, stdout, stderr)
+		return cli.Run(cmd, cli.Model{Prog: p}, rest, stdout, stderr)
 	}
 	bin, err := cachedBinary(p, stderr)
 	if err != nil {

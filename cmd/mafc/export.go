@@ -5,14 +5,14 @@ import (
 	"io"
 	"strings"
 
+	"github.com/mafc-dev/mafc/cli"
 	"github.com/mafc-dev/mafc/dsl"
-	"github.com/mafc-dev/mafc/runtime/app"
-	"github.com/mafc-dev/mafc/runtime/ir"
+	"github.com/mafc-dev/mafc/ir"
 )
 
 // exportCmd writes a trained model as a .npz archive for Python (and any
 // other numpy reader): θ by parameter name, the spec, the IR and the flow
-// settings (see app.Export).
+// settings (see cli.Export).
 func exportCmd(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("export", "[SPEC.maf] -ckpt DIR|FILE [-o model.npz]", stderr)
 	ck := fs.String("ckpt", "", "checkpoint `file` (or an output directory of mafc train)")
@@ -54,7 +54,7 @@ func exportCmd(args []string, stdout, stderr io.Writer) int {
 		src = defaultSpec
 		fmt.Fprintf(stdout, "mafc: no spec given: exporting the built-in default %s\n", defaultSpecName)
 	}
-	set, err := app.Export(p, src, *ck, *out)
+	set, err := cli.Export(p, src, *ck, *out)
 	if err != nil {
 		fmt.Fprintf(stderr, "mafc export: %v\n", err)
 		return 1

@@ -14,12 +14,12 @@ import (
 	"github.com/stretchr/testify/require"
 	"gonum.org/v1/gonum/floats/scalar"
 
+	"github.com/mafc-dev/mafc/cli"
+	"github.com/mafc-dev/mafc/data/npy"
 	"github.com/mafc-dev/mafc/generated/ising8"
 	"github.com/mafc-dev/mafc/generated/narrow"
 	mafcrt "github.com/mafc-dev/mafc/runtime"
-	"github.com/mafc-dev/mafc/runtime/app"
-	"github.com/mafc-dev/mafc/runtime/ckpt"
-	"github.com/mafc-dev/mafc/runtime/npy"
+	"github.com/mafc-dev/mafc/train/ckpt"
 )
 
 // readmePython returns the numpy snippet of the README's "Hand-off to
@@ -116,7 +116,7 @@ func TestExportArchive(t *testing.T) {
 	perturbedCheckpoint(t, ising8.New(), ck)
 	out := filepath.Join(dir, "m.npz")
 	p := ising8.Program()
-	set, err := app.Export(p, []byte("spec text"), ck, out)
+	set, err := cli.Export(p, []byte("spec text"), ck, out)
 	require.NoError(t, err)
 	assert.Equal(t, int64(3), set.Step)
 	assert.Equal(t, []string{"z2:construction", "translations:random", "d4:random"}, set.Symmetries)

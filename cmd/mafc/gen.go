@@ -10,7 +10,7 @@ import (
 	"github.com/mafc-dev/mafc/codegen"
 	"github.com/mafc-dev/mafc/codegen/emit"
 	"github.com/mafc-dev/mafc/codegen/plan"
-	"github.com/mafc-dev/mafc/runtime/ir"
+	"github.com/mafc-dev/mafc/ir"
 )
 
 func genCmd(args []string, stdout, stderr io.Writer) int {

@@ -13,7 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/mafc-dev/mafc/runtime/ckpt"
+	"github.com/mafc-dev/mafc/train/ckpt"
 )
 
 // TestMain lets the interrupt tests run mafc as a child process: the test

@@ -11,9 +11,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/mafc-dev/mafc/data/npy"
 	"github.com/mafc-dev/mafc/dsl"
-	"github.com/mafc-dev/mafc/runtime/ckpt"
-	"github.com/mafc-dev/mafc/runtime/npy"
+	"github.com/mafc-dev/mafc/train/ckpt"
 )
 
 func mafc(t *testing.T, args ...string) (code int, stdout, stderr string) {

@@ -7,9 +7,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/mafc-dev/mafc/data/npy"
 	"github.com/mafc-dev/mafc/flow"
 	"github.com/mafc-dev/mafc/generated/ising8"
-	"github.com/mafc-dev/mafc/runtime/npy"
 )
 
 // TestSampleMCMC checks mafc sample -mcmc: the chain's states are flow

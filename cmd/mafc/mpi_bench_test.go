@@ -17,10 +17,10 @@ import (
 
 	mnistmodel "github.com/mafc-dev/mafc/generated/mnist"
 	"github.com/mafc-dev/mafc/internal/mpitest"
-	"github.com/mafc-dev/mafc/runtime/mpi"
-	"github.com/mafc-dev/mafc/runtime/ode"
-	"github.com/mafc-dev/mafc/runtime/optim"
-	trainer "github.com/mafc-dev/mafc/runtime/train"
+	"github.com/mafc-dev/mafc/ode"
+	trainer "github.com/mafc-dev/mafc/train"
+	"github.com/mafc-dev/mafc/train/mpi"
+	"github.com/mafc-dev/mafc/train/optim"
 )
 
 // The MNIST step benchmark of the README ("Many processes (MPI)"):

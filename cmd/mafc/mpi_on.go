@@ -7,8 +7,8 @@ import (
 	"io"
 	"time"
 
-	"github.com/mafc-dev/mafc/runtime/app"
-	"github.com/mafc-dev/mafc/runtime/mpi"
+	"github.com/mafc-dev/mafc/cli"
+	"github.com/mafc-dev/mafc/train/mpi"
 )
 
 // mpiBuild reports whether this mafc was built with MPI (go build -tags
@@ -21,20 +21,20 @@ const mpiBuild = true
 const peerGrace = 10 * time.Second
 
 // runModel runs a model command; started by an MPI launcher (mpirun,
-// srun), as one rank of the job (app.RunComm): train spreads its shards
+// srun), as one rank of the job (cli.RunComm): train spreads its shards
 // over the ranks. A failure ends the whole job (MPI_Abort) with the exit
 // status of the failing command, after rank 0 has saved and printed what
 // it had to; success waits for all ranks (MPI_Finalize).
-func runModel(cmd string, m app.Model, args []string, stdout, stderr io.Writer) int {
+func runModel(cmd string, m cli.Model, args []string, stdout, stderr io.Writer) int {
 	if launched, _ := mpiJob(); !launched {
-		return app.Run(cmd, m, args, stdout, stderr)
+		return cli.Run(cmd, m, args, stdout, stderr)
 	}
 	w, err := mpi.Init()
 	if err != nil {
 		fmt.Fprintf(stderr, "mafc %s: %v\n", cmd, err)
 		return 1
 	}
-	code := app.RunComm(cmd, m, args, stdout, stderr, w)
+	code := cli.RunComm(cmd, m, args, stdout, stderr, w)
 	if code == 0 || w.Size() == 1 {
 		if err := w.Finalize(); err != nil {
 			fmt.Fprintf(stderr, "mafc %s: %v\n", cmd, err)

@@ -18,7 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mafc-dev/mafc/internal/mpitest"
-	"github.com/mafc-dev/mafc/runtime/ckpt"
+	"github.com/mafc-dev/mafc/train/ckpt"
 )
 
 // The tests of the mpi build start this test binary under mpirun: with

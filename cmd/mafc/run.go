@@ -10,8 +10,8 @@ import (
 	"strings"
 
 	"github.com/mafc-dev/mafc/dsl"
-	"github.com/mafc-dev/mafc/runtime/atomicfile"
-	"github.com/mafc-dev/mafc/runtime/ir"
+	"github.com/mafc-dev/mafc/internal/atomicfile"
+	"github.com/mafc-dev/mafc/ir"
 )
 
 const usage = `mafc is the Monge-Ampère Flow Compiler.

@@ -13,7 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/mafc-dev/mafc/runtime/ckpt"
+	"github.com/mafc-dev/mafc/train/ckpt"
 )
 
 // ising8Args are the arguments of a quick run of the default model into

@@ -8,7 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/mafc-dev/mafc/runtime/ckpt"
+	"github.com/mafc-dev/mafc/train/ckpt"
 )
 
 // TestSetOverrides: -set changes a spec setting for one command, checked

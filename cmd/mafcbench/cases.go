@@ -9,10 +9,10 @@ import (
 	"github.com/mafc-dev/mafc/generated/ising16"
 	"github.com/mafc-dev/mafc/generated/ising16f32"
 	"github.com/mafc-dev/mafc/generated/mnist"
+	"github.com/mafc-dev/mafc/ode"
 	mafcrt "github.com/mafc-dev/mafc/runtime"
-	"github.com/mafc-dev/mafc/runtime/ode"
-	"github.com/mafc-dev/mafc/runtime/optim"
-	"github.com/mafc-dev/mafc/runtime/train"
+	"github.com/mafc-dev/mafc/train"
+	"github.com/mafc-dev/mafc/train/optim"
 )
 
 // benchCase is one row of the comparison. Key ("model/what") is also the

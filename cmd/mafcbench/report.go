@@ -15,7 +15,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/mafc-dev/mafc/runtime/figures"
+	"github.com/mafc-dev/mafc/cli/figures"
 	"github.com/mafc-dev/mafc/runtime/kern"
 )
 

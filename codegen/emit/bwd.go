@@ -6,7 +6,7 @@ import (
 	"github.com/dave/jennifer/jen"
 
 	"github.com/mafc-dev/mafc/codegen/plan"
-	"github.com/mafc-dev/mafc/runtime/ir"
+	"github.com/mafc-dev/mafc/ir"
 )
 
 // bwdGrad emits backpropagation of φ's value rows: ∇φ lands in the input's

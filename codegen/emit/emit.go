@@ -15,13 +15,13 @@ import (
 	"github.com/dave/jennifer/jen"
 
 	"github.com/mafc-dev/mafc/codegen/plan"
-	"github.com/mafc-dev/mafc/runtime/ir"
+	"github.com/mafc-dev/mafc/ir"
 )
 
 // Import paths used by generated code.
 const (
 	pathRuntime = "github.com/mafc-dev/mafc/runtime"
-	pathIR      = "github.com/mafc-dev/mafc/runtime/ir"
+	pathIR      = "github.com/mafc-dev/mafc/ir"
 	pathKern    = "github.com/mafc-dev/mafc/runtime/kern"
 	pathGemm    = "github.com/mafc-dev/mafc/runtime/gemm"
 	pathBlas    = "gonum.org/v1/gonum/blas"

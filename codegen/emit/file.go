@@ -8,7 +8,7 @@ import (
 	"github.com/dave/jennifer/jen"
 
 	"github.com/mafc-dev/mafc/codegen/plan"
-	"github.com/mafc-dev/mafc/runtime/ir"
+	"github.com/mafc-dev/mafc/ir"
 	"github.com/mafc-dev/mafc/runtime/kern"
 )
 

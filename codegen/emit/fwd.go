@@ -7,7 +7,7 @@ import (
 	"github.com/dave/jennifer/jen"
 
 	"github.com/mafc-dev/mafc/codegen/plan"
-	"github.com/mafc-dev/mafc/runtime/ir"
+	"github.com/mafc-dev/mafc/ir"
 )
 
 var fwdNames = map[plan.Mode]string{plan.Values: "Values", plan.Laplacian: "Laplacian", plan.Reverse: "Reverse", plan.Hutch: "Hutch", plan.HutchRev: "HutchRev"}

@@ -1,6 +1,6 @@
 package emit
 
-import "github.com/mafc-dev/mafc/runtime/ir"
+import "github.com/mafc-dev/mafc/ir"
 
 // exported capitalises a Go identifier.
 func exported(s string) string { return ir.Exported(s) }

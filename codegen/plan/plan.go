@@ -43,7 +43,7 @@ package plan
 import (
 	"fmt"
 
-	"github.com/mafc-dev/mafc/runtime/ir"
+	"github.com/mafc-dev/mafc/ir"
 	"github.com/mafc-dev/mafc/runtime/kern"
 )
 

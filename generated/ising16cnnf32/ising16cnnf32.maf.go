@@ -54,9 +54,9 @@
 package ising16cnnf32
 
 import (
+	"github.com/mafc-dev/mafc/ir"
 	"github.com/mafc-dev/mafc/runtime"
 	gemm "github.com/mafc-dev/mafc/runtime/gemm"
-	"github.com/mafc-dev/mafc/runtime/ir"
 	"github.com/mafc-dev/mafc/runtime/kern"
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas32"

@@ -52,9 +52,9 @@
 package ising16cnnrf
 
 import (
+	"github.com/mafc-dev/mafc/ir"
 	"github.com/mafc-dev/mafc/runtime"
 	gemm "github.com/mafc-dev/mafc/runtime/gemm"
-	"github.com/mafc-dev/mafc/runtime/ir"
 	"github.com/mafc-dev/mafc/runtime/kern"
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"

@@ -53,9 +53,9 @@
 package resnet
 
 import (
+	"github.com/mafc-dev/mafc/ir"
 	"github.com/mafc-dev/mafc/runtime"
 	gemm "github.com/mafc-dev/mafc/runtime/gemm"
-	"github.com/mafc-dev/mafc/runtime/ir"
 	"github.com/mafc-dev/mafc/runtime/kern"
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"

@@ -2,8 +2,8 @@
 // crash-safe file writes, to prove that a kill at any of them leaves
 // recoverable files.
 //
-// The writers ([github.com/mafc-dev/mafc/runtime/atomicfile] and
-// [github.com/mafc-dev/mafc/runtime/ckpt]) call [At] after each step that
+// The writers ([github.com/mafc-dev/mafc/internal/atomicfile] and
+// [github.com/mafc-dev/mafc/train/ckpt]) call [At] after each step that
 // changes the file system (a file created, written, synced, closed, linked
 // or renamed, a directory synced). [Hook] is nil except in tests, so At
 // costs one load and compare and never allocates.

@@ -3,7 +3,7 @@ package kern
 import "math"
 
 // Activations with their first three derivatives, in the numerically stable
-// forms of [github.com/mafc-dev/mafc/runtime/ir.Act.Eval] (which is the
+// forms of [github.com/mafc-dev/mafc/ir.Act.Eval] (which is the
 // reference these are tested against): with e = exp(−|x|),
 // sigmoid(x)(1 − sigmoid(x)) = e/(1 + e)², and with e = exp(−2|x|),
 // sech²x = 4e/(1 + e)².

@@ -7,9 +7,9 @@ import (
 
 	"gonum.org/v1/gonum/floats/scalar"
 
+	"github.com/mafc-dev/mafc/ir"
+	"github.com/mafc-dev/mafc/ode"
 	"github.com/mafc-dev/mafc/runtime"
-	"github.com/mafc-dev/mafc/runtime/ir"
-	"github.com/mafc-dev/mafc/runtime/ode"
 	"github.com/mafc-dev/mafc/runtime/refeval"
 )
 

@@ -1,8 +1,8 @@
 package refeval
 
 import (
+	"github.com/mafc-dev/mafc/ir"
 	"github.com/mafc-dev/mafc/runtime"
-	"github.com/mafc-dev/mafc/runtime/ir"
 )
 
 // Potential adapts the reference evaluator to runtime.Potential, so that

@@ -36,7 +36,7 @@
 package refeval
 
 import (
-	"github.com/mafc-dev/mafc/runtime/ir"
+	"github.com/mafc-dev/mafc/ir"
 )
 
 // Evaluator evaluates one program. It is not safe for concurrent use.

@@ -13,7 +13,7 @@ import (
 	"gonum.org/v1/gonum/floats/scalar"
 
 	"github.com/mafc-dev/mafc/dsl"
-	"github.com/mafc-dev/mafc/runtime/ir"
+	"github.com/mafc-dev/mafc/ir"
 	"github.com/mafc-dev/mafc/runtime/potentialtest"
 	"github.com/mafc-dev/mafc/runtime/refeval"
 )

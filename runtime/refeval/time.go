@@ -3,7 +3,7 @@ package refeval
 import (
 	"math"
 
-	"github.com/mafc-dev/mafc/runtime/ir"
+	"github.com/mafc-dev/mafc/ir"
 )
 
 // Time-dependent programs: a layer with time terms computes, for the time t

@@ -18,7 +18,7 @@
 //
 // The results follow the numerically stable forms of the scalar reference
 // functions [github.com/mafc-dev/mafc/runtime/kern.Softplus] etc. (and of
-// [github.com/mafc-dev/mafc/runtime/ir.Act.Eval]) operation by operation;
+// [github.com/mafc-dev/mafc/ir.Act.Eval]) operation by operation;
 // only exp and log1p are replaced by the implementations of this package.
 // With a = |x|, e = exp(−a), d = 1 + e, g = 1/d (x ≥ 0) or e/d (x < 0),
 // q = e/d² = g(1 − g) and u = 1 − 2g:

@@ -4,7 +4,7 @@ import (
 	"math"
 	"testing"
 
-	"github.com/mafc-dev/mafc/runtime/ode"
+	"github.com/mafc-dev/mafc/ode"
 )
 
 // TestFlow uses the generated model the way a downstream user would: exact
