@@ -16,6 +16,7 @@ import (
 	"syscall"
 
 	"github.com/mafc-dev/mafc/ir"
+	"github.com/mafc-dev/mafc/limits"
 	mafcrt "github.com/mafc-dev/mafc/runtime"
 	"github.com/mafc-dev/mafc/train"
 )
@@ -49,7 +50,7 @@ func Exec(newPot func() mafcrt.Potential, args []string, stdout, stderr io.Write
 		}
 		rest = append(rest, args[i])
 	}
-	b, err := os.ReadFile(*progPath)
+	b, err := limits.ReadFile(*progPath, limits.MaxProgramBytes, "a model's IR (-program)")
 	if err != nil {
 		fmt.Fprintf(stderr, "mafc: %v\n", err)
 		return 2

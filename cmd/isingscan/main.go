@@ -33,6 +33,7 @@ import (
 	"sort"
 
 	"github.com/mafc-dev/mafc/cli/figures"
+	"github.com/mafc-dev/mafc/limits"
 	"github.com/mafc-dev/mafc/physics/ising"
 )
 
@@ -109,17 +110,9 @@ func load(paths []string) ([]*run, error) {
 		if fi, err := os.Stat(p); err == nil && fi.IsDir() {
 			p = filepath.Join(p, "report.json")
 		}
-		f, err := os.Open(p)
+		b, err := limits.ReadFile(p, maxReport, "a report.json")
 		if err != nil {
 			return nil, err
-		}
-		b, err := io.ReadAll(io.LimitReader(f, maxReport+1))
-		f.Close()
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", p, err)
-		}
-		if len(b) > maxReport {
-			return nil, fmt.Errorf("%s: larger than %d bytes: not a report.json", p, maxReport)
 		}
 		r := &run{Path: p}
 		if err := json.Unmarshal(b, r); err != nil {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/mafc-dev/mafc/codegen"
 	"github.com/mafc-dev/mafc/ir"
+	"github.com/mafc-dev/mafc/limits"
 )
 
 // The build cache.
@@ -266,7 +267,7 @@ func (b *cacheBuild) verify(dir string) error {
 	if err := ownedPrivate(mpath, false); err != nil {
 		return err
 	}
-	raw, err := readBounded(mpath, maxManifest)
+	raw, err := limits.ReadFile(mpath, maxManifest, "a cache manifest")
 	if err != nil {
 		return err
 	}
@@ -282,7 +283,7 @@ func (b *cacheBuild) verify(dir string) error {
 		if err := ownedPrivate(path, false); err != nil {
 			return err
 		}
-		got, err := readBounded(path, int64(len(want)))
+		got, err := limits.ReadFile(path, int64(len(want)), "a cached file")
 		if err != nil || !bytes.Equal(got, want) {
 			return fmt.Errorf("source %s differs from the generated one", name)
 		}
@@ -299,23 +300,6 @@ func (b *cacheBuild) verify(dir string) error {
 		return fmt.Errorf("%s has SHA-256 %.16s…, the manifest says %.16s…", binaryName, sum, m.Binary)
 	}
 	return nil
-}
-
-// readBounded reads at most limit bytes of path; a longer file is an error.
-func readBounded(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("%s is larger than expected", filepath.Base(path))
-	}
-	return b, nil
 }
 
 func fileSHA256(path string) (string, error) {
@@ -401,7 +385,7 @@ func sourceDir() string {
 
 // isMafcRoot reports whether dir holds mafc's go.mod.
 func isMafcRoot(dir string) bool {
-	b, err := readBounded(filepath.Join(dir, "go.mod"), 1<<20)
+	b, err := limits.ReadFile(filepath.Join(dir, "go.mod"), 1<<20, "a go.mod")
 	return err == nil && bytes.Contains(b, []byte("module "+modulePath+"\n"))
 }
 
