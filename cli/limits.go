@@ -50,7 +50,6 @@ var (
 		{name: "n", ints: &limits.Samples, zeroOK: true},
 		{name: "seed", ints: &limits.Seed},
 		{name: "workers", ints: &limits.Workers},
-		{name: "split", words: []string{"train", "valid", "test"}},
 	}
 )
 
@@ -202,16 +201,16 @@ func (f *trainFlags) check(fs *flag.FlagSet, p *ir.Program) error {
 // evalPoints returns the points eval evaluates for -n n and the chunk of
 // each integrator, as evalCmd chooses them: 16 batches of fresh samples for
 // an Ising target (chunks of half a batch), the 10,000 MNIST test images or
-// 1,024 fresh points of a synthetic dataset (chunks of 25).
+// 1,024 fresh points of a synthetic dataset (chunks of evalChunk).
 func evalPoints(p *ir.Program, n int) (points, chunk int) {
 	batch := max(1, p.Train.Batch)
 	switch {
 	case p.Train.Objective.Kind == "variational":
 		points, chunk = 16*batch, max(1, batch/2)
 	case p.Train.Objective.Dataset == "mnist":
-		points, chunk = 10000, 25
+		points, chunk = 10000, evalChunk(p)
 	default:
-		points, chunk = 1024, 25
+		points, chunk = 1024, evalChunk(p)
 	}
 	if n > 0 {
 		points = n

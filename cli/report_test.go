@@ -16,7 +16,7 @@ func TestReportNamesDocumented(t *testing.T) {
 	b, err := os.ReadFile("../README.md")
 	require.NoError(t, err)
 	readme := string(b)
-	for _, v := range []any{Report{}, IsingReport{}, Unbiased{}, NLLResult{}, evalPoint{}, paperPoint{}} {
+	for _, v := range []any{Report{}, IsingReport{}, Unbiased{}, NLLResult{}, evalPoint{}, paperPoint{}, EvalReport{}, CheckpointEval{}} {
 		typ := reflect.TypeOf(v)
 		for i := 0; i < typ.NumField(); i++ {
 			name, _, _ := strings.Cut(typ.Field(i).Tag.Get("json"), ",")

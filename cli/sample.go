@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/mafc-dev/mafc/data/mnist"
 	"io"
 	"math"
 	"math/rand/v2"
@@ -19,7 +20,7 @@ import (
 
 func sampleCmd(ctx context.Context, m Model, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("sample", flag.ContinueOnError)
-	ck := fs.String("ckpt", "", "checkpoint `file` (or an output directory holding checkpoint.ckpt)")
+	ck := fs.String("ckpt", "", "checkpoint `file` (or an output directory holding checkpoint.ckpt); MNIST: a comma-separated list of them, evaluated in turn, one line each")
 	n := fs.Int("n", 64, "number of samples")
 	out := fs.String("o", "samples.npy", "output `file` for x(T): .npy (numpy) or .csv")
 	logp := fs.String("logp", "", "optional output `file` for ln p(x(T)) (.npy or .csv)")
@@ -179,9 +180,10 @@ func writeArray(path string, data []float64, n, d int) error {
 
 func evalCmd(ctx context.Context, m Model, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
-	ck := fs.String("ckpt", "", "checkpoint `file` (or an output directory holding checkpoint.ckpt)")
-	n := fs.Int("n", 0, "samples (Ising, synthetic data) or data points (MNIST: default all 10,000 test images; data files: default all points of the split)")
-	split := fs.String("split", "", "MNIST: train, valid or test (default test); a data file: train or valid (default valid when the spec holds points out, else train)")
+	ck := fs.String("ckpt", "", "checkpoint `file` (or an output directory holding checkpoint.ckpt); MNIST: a comma-separated list of them, evaluated in turn, one line each")
+	n := fs.Int("n", 0, "samples (Ising, synthetic data) or data points (MNIST: images per split, default all: 50,000 train, 10,000 valid, 10,000 test; data files: default all points of the split)")
+	split := fs.String("split", "", "MNIST: train, valid or test, or a comma-separated list of them evaluated in one pass (default test); a data file: train or valid (default valid when the spec holds points out, else train)")
+	report := fs.String("report", "", "MNIST: write the results as JSON to this `file` (report.json names: checkpoints, each checkpoint, step, epoch, nll, seconds)")
 	mnistDir := fs.String("mnist-dir", "", "`dir`ectory with the MNIST IDX files")
 	data := fs.String("data", "", "evaluate ln p of the points in this .npy (float32/float64, N×D) or .csv `file`, for any spec")
 	out := fs.String("o", "", "write ln p of every evaluated point to this `file` (.npy or .csv; needs -data or a spec with likelihood(file = …))")
@@ -196,7 +198,32 @@ func evalCmd(ctx context.Context, m Model, args []string, stdout, stderr io.Writ
 	if err := checkFlags(fs, evalRules); err != nil {
 		return err
 	}
+	ckpts, err := checkpointList(*ck)
+	if err != nil {
+		return err
+	}
+	isMNIST := m.Prog.Train.Objective.Dataset == "mnist" && *data == ""
+	var splits []string
+	if isMNIST {
+		if splits, err = mnistSplits(*split); err != nil {
+			return err
+		}
+	} else {
+		switch {
+		case len(ckpts) > 1:
+			return usagef("-ckpt: a list of checkpoints is for MNIST specs; give one")
+		case strings.Contains(*split, ","):
+			return usagef("-split: a list of splits is for MNIST specs; give one")
+		case *report != "":
+			return usagef("-report is for MNIST specs")
+		case *split != "" && *split != "train" && *split != "valid" && *split != "test":
+			return usagef("-split must be train, valid or test, got %q", *split)
+		}
+	}
 	points, chunk := evalPoints(m.Prog, *n)
+	if isMNIST {
+		points = mnistEvalImages(splits, *n)
+	}
 	if err := checkFlowResources(m.Prog, "evaluation", points, chunk, *workers); err != nil {
 		return err
 	}
@@ -234,7 +261,7 @@ func evalCmd(ctx context.Context, m Model, args []string, stdout, stderr io.Writ
 		fmt.Fprintf(stdout, "NLL on %d points of %s: %.4f ± %.4f nats (%.1fs)\n", res.N, *data, res.NLL, res.SE, res.Seconds)
 		return writeLogp(stdout, *out, nll)
 	}
-	st, err := loadParams(*ck, pot)
+	st, err := loadParams(ckpts[0], pot)
 	if err != nil {
 		return err
 	}
@@ -259,17 +286,9 @@ func evalCmd(ctx context.Context, m Model, args []string, stdout, stderr io.Writ
 		case *train.MNIST:
 			k := *n
 			if k == 0 {
-				k = 10000
+				k = mnist.TrainSize // every image of each split (the largest holds 50,000)
 			}
-			sp := *split
-			if sp == "" {
-				sp = "test"
-			}
-			res, err := mnistNLL(ctx, nil, pot, p, ds, sp, k, uint64(*seed)+7, *workers)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(stdout, "MNIST %s NLL: %.2f ± %.2f nats (logit space), %.4f bits/dim (%d images, %.0fs)\n", res.Split, res.NLL, res.SE, res.BPD, res.N, res.Seconds)
+			return evalMNIST(ctx, stdout, pot, p, ds, ckpts, st, splits, k, uint64(*seed)+7, *workers, *report)
 		case *train.Points:
 			idx, sp, err := pointsSplit(ds, *split, *n)
 			if err != nil {

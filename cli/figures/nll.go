@@ -24,7 +24,7 @@ type NLLData struct {
 	// Baselines maps a model name to its NLL, drawn as horizontal dashed
 	// lines (e.g. "MADE": 1380.8, "Real NVP": 1323.2, "MAF": 1300.5).
 	Baselines map[string]float64
-	// Paper is the paper's curve as (epoch, NLL) points, drawn as markers
+	// Paper is the paper's curve as (epoch, NLL) points, drawn as a line through markers
 	// (optional; Name defaults to "paper").
 	Paper Series
 }
@@ -37,7 +37,7 @@ const (
 
 // NLLCurves writes a figure like the paper's Figure 3a to path: NLL (nats)
 // versus epoch for the test (and optional train/validation) curves, the
-// paper's points as markers and one horizontal line per baseline. The
+// paper's curve (a line through markers) and one horizontal line per baseline. The
 // legend sits outside the data area, on the right. When every value is
 // positive and they span more than a factor of 3 (an untrained model's NLL
 // is ten times the final one), the y axis is logarithmic and covers
@@ -159,15 +159,21 @@ func NLLCurves(path string, d NLLData) error {
 			items = append(items, legendItem{s.Name, th})
 		}
 		if hasPaper {
-			sc, err := plotter.NewScatter(xys(d.Paper.X, d.Paper.Y))
+			// A curve with a marker per point: the paper's log has one
+			// point per epoch.
+			ln, sc, err := plotter.NewLinePoints(xys(d.Paper.X, d.Paper.Y))
 			if err != nil {
 				return nil, err
 			}
+			ln.Color = color.Black
 			sc.Color = color.Black
 			sc.Shape = draw.BoxGlyph{}
 			sc.Radius = vg.Points(3.5)
-			p.Add(sc)
-			items = append(items, legendItem{withName(d.Paper, "paper").Name, []plot.Thumbnailer{sc}})
+			if len(d.Paper.X) > 60 {
+				sc.Radius = vg.Points(1.5)
+			}
+			p.Add(ln, sc)
+			items = append(items, legendItem{withName(d.Paper, "paper").Name, []plot.Thumbnailer{ln, sc}})
 		}
 		if paperFinal != nil {
 			l, err := hline(paperFinal.Y[0], x0, x1, color.Black, dotStyle)
