@@ -54,6 +54,8 @@ type Model struct {
 	// LiteAct is the activation whose values only φ needs (0: none; see
 	// liteAct).
 	LiteAct int
+	// Budget is the memory budget of one chunk's Jacobian buffers, bytes.
+	Budget int
 	// Chunk is the number of samples per chunk in the Laplacian,
 	// Hutchinson and reverse modes; ValueChunk in the value-only modes
 	// (Phi, Grad).
@@ -62,10 +64,12 @@ type Model struct {
 	Workspace *Workspace
 }
 
-// New plans every mode of p (a program without time: the kernel program of
-// a time-dependent spec) and derives the shared decisions.
+// New plans every mode of p and derives the shared decisions. A
+// time-dependent p is planned as the kernels evaluate it: its kernel
+// program (ir.Program.KernelProgram).
 func New(p *ir.Program, c Config) *Model {
-	m := &Model{Prog: p, Probes: c.Probes, Group: 1}
+	p = p.KernelProgram()
+	m := &Model{Prog: p, Probes: c.Probes, Group: 1, Budget: c.MemoryBudget}
 	if m.Probes == 0 {
 		m.Probes = max(p.Train.Probes, 1)
 	}
@@ -79,11 +83,10 @@ func New(p *ir.Program, c Config) *Model {
 	m.SaveNode = saveNode(p, m.Group)
 	m.LiteAct = liteAct(p)
 	m.Workspace = m.layout()
-	budget := c.MemoryBudget
-	if budget == 0 {
-		budget = DefaultMemoryBudget
+	if m.Budget == 0 {
+		m.Budget = DefaultMemoryBudget
 	}
-	m.Chunk, m.ValueChunk = m.Workspace.chunks(p, budget)
+	m.Chunk, m.ValueChunk = m.Workspace.chunks(m.Budget)
 	return m
 }
 

@@ -214,7 +214,7 @@ func (m *Model) layout() *Workspace {
 // chunks returns the samples per chunk that keep the Jacobian buffers
 // within budget bytes (at most MaxChunk), and the larger chunk of the
 // value-only modes.
-func (w *Workspace) chunks(p *ir.Program, budget int) (chunk, valueChunk int) {
+func (w *Workspace) chunks(budget int) (chunk, valueChunk int) {
 	chunk = MaxChunk
 	if w.JacobianPerSample > 0 {
 		chunk = max(1, min(MaxChunk, int(float64(budget)/w.JacobianPerSample)))
@@ -258,10 +258,7 @@ func (m *Model) shiftPerSample(w *Workspace, n *ir.Node) int {
 func (m *Model) buffers(w *Workspace) []Buffer {
 	p := m.Prog
 	names, _ := ir.GoNames(p.Nodes)
-	T := 8
-	if p.Precision == "float32" {
-		T = 4
-	}
+	T := elemBytes(p)
 	var out []Buffer
 	add := func(name string, perChunk, perValue, fixed int) {
 		out = append(out, Buffer{name, perChunk, perValue, fixed, T})
