@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/mafc-dev/mafc/codegen/emit"
+	"github.com/mafc-dev/mafc/codegen/plan"
 	"github.com/mafc-dev/mafc/internal/atomicfile"
 	"github.com/mafc-dev/mafc/ir"
 )
@@ -61,6 +62,11 @@ func Generate(p *ir.Program, opt Options) ([]File, error) {
 	}
 	base := p.Name + ".maf"
 	return []File{{base + ".go", src}, {base + "_test.go", test}}, nil
+}
+
+// Plan returns the plan Generate prints for p with the same options.
+func Plan(p *ir.Program, opt Options) *plan.Model {
+	return plan.New(p, plan.Config{MemoryBudget: opt.MemoryBudget, Dense: opt.Dense, NoShift: opt.NoShift})
 }
 
 // withBaseName returns a copy of p whose positions name the spec by its base

@@ -43,18 +43,22 @@ func TestGolden(t *testing.T) {
 			require.Equal(t, string(formatted), string(gen), "generated code is not gofmt-clean")
 			_, err = parser.ParseFile(token.NewFileSet(), files[0].Name, gen, parser.ParseComments)
 			require.NoError(t, err)
-			check := func(golden string, got []byte) {
-				path := filepath.Join("testdata", golden)
-				if *update {
-					require.NoError(t, os.WriteFile(path, got, 0o644))
-					return
-				}
-				want, err := os.ReadFile(path)
-				require.NoError(t, err, "run go test ./codegen -update to create %s", path)
-				assert.Equal(t, string(want), string(got), "%s is stale (go test ./codegen -update)", path)
-			}
-			check(name+".go.golden", gen)
-			check(name+".ir.golden", []byte(p.Dump()))
+			checkGolden(t, filepath.Join("testdata", name+".go.golden"), gen)
+			checkGolden(t, filepath.Join("testdata", name+".ir.golden"), []byte(p.Dump()))
 		})
 	}
+}
+
+// checkGolden compares got with the golden file at path, or rewrites the
+// file with -update.
+func checkGolden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+		require.NoError(t, os.WriteFile(path, got, 0o644))
+		return
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err, "run go test ./codegen -update to create %s", path)
+	assert.Equal(t, string(want), string(got), "%s is stale (go test ./codegen -update)", path)
 }

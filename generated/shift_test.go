@@ -119,10 +119,10 @@ func usesShift(p *ir.Program, noShift bool) bool {
 	return false
 }
 
-// planFlops returns the plan's count of Jacobian flops (plan.Cost) of B
+// planFlops returns the plan's count of Jacobian flops (plan.Flops) of B
 // samples of p in mode m.
 func planFlops(p *ir.Program, m plan.Mode, B int) float64 {
-	return float64(B) * plan.Build(p, m, 1).Cost()
+	return float64(B) * plan.Build(p, m, 1).Flops()
 }
 
 // BenchmarkCNNShiftedKernels: exact Δφ (Laplacian) and the reverse mode of
@@ -131,7 +131,7 @@ func planFlops(p *ir.Program, m plan.Mode, B int) float64 {
 // with bare packed GEMMs of the shifted-kernel products' shapes: J = X·B,
 // (64·256×144)·(144×784), for Δφ, plus X̄ = J̄·Bᵀ, (64·256×784)·(784×144),
 // and B̄ = Xᵀ·J̄, (144×64·256)·(64·256×784), for the reverse mode. GFLOPS
-// count the plan's flops (plan.Cost) over the whole call. Target: each
+// count the plan's flops (plan.Flops) over the whole call. Target: each
 // kernel ≥ 50% of the bare rate.
 func BenchmarkCNNShiftedKernels(b *testing.B) {
 	const B, M, CK, N = 64, 64 * 256, 144, 16 * 49

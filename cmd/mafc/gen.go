@@ -14,11 +14,11 @@ import (
 )
 
 func genCmd(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("gen", "[-o DIR] [-pkg NAME] [-check] [-dump=ir] FILE.maf", stderr)
+	fs := newFlags("gen", "[-o DIR] [-pkg NAME] [-check] [-dump=ir|plan] FILE.maf", stderr)
 	out := fs.String("o", "", "output `directory` (default: next to the spec)")
 	pkg := fs.String("pkg", "", "Go package `name` (default: the model name)")
 	check := fs.Bool("check", false, "compare with the files on disk instead of writing; exit 1 when stale")
-	dump := fs.String("dump", "", "print an intermediate form instead of generating: ir")
+	dump := fs.String("dump", "", "print an intermediate form instead of generating: ir (the checked program) or plan (the strategies, lowerings, chunks and workspace the code is printed from)")
 	jac := fs.String("jacobian", "auto", "Jacobian strategy: auto (the compiler's choice), dense (D rows everywhere) or rf (receptive fields by im2col, no shifted-kernel GEMMs); the last two are benchmark baselines")
 	if st := parse(fs, args); st >= 0 {
 		return st
@@ -33,6 +33,10 @@ func genCmd(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
+	if *jac != "auto" && *jac != "dense" && *jac != "rf" {
+		fmt.Fprintf(stderr, "mafc gen: -jacobian must be auto, dense or rf, got %q\n", *jac)
+		return 2
+	}
 	path := fs.Arg(0)
 	p, ok := compileFile(path, stderr)
 	if !ok {
@@ -43,17 +47,16 @@ func genCmd(args []string, stdout, stderr io.Writer) int {
 	case "ir":
 		fmt.Fprint(stdout, p.Dump())
 		return 0
+	case "plan":
+		fmt.Fprint(stdout, codegen.Plan(p, codegen.Options{Dense: *jac == "dense", NoShift: *jac == "rf"}).Dump())
+		return 0
 	default:
-		fmt.Fprintf(stderr, "mafc gen: unknown -dump %q (want ir)\n", *dump)
+		fmt.Fprintf(stderr, "mafc gen: unknown -dump %q (want ir or plan)\n", *dump)
 		return 2
 	}
 	dir := *out
 	if dir == "" {
 		dir = filepath.Dir(path)
-	}
-	if *jac != "auto" && *jac != "dense" && *jac != "rf" {
-		fmt.Fprintf(stderr, "mafc gen: -jacobian must be auto, dense or rf, got %q\n", *jac)
-		return 2
 	}
 	files, err := codegen.Generate(p, codegen.Options{Package: *pkg, Dense: *jac == "dense", NoShift: *jac == "rf"})
 	if err != nil {

@@ -7,7 +7,6 @@ import (
 
 	"github.com/mafc-dev/mafc/codegen/plan"
 	"github.com/mafc-dev/mafc/ir"
-	"github.com/mafc-dev/mafc/runtime/kern"
 )
 
 // Shifted-kernel GEMMs (plan.ShiftRF): the receptive-field Jacobian of a
@@ -20,22 +19,9 @@ import (
 
 // shiftDims returns, for the ShiftRF convolution n, its input h, h's input
 // c (the first convolution), the sites, the width of X (Cin·K²) and of B
-// (Cout·window).
+// (Cout·window), as planned (plan.Model.ShiftDims).
 func (g *gen) shiftDims(n *ir.Node) (h, c *ir.Node, sites, ck, nn int) {
-	h = g.p.Nodes[n.Inputs[0]]
-	c = g.p.Nodes[h.Inputs[0]]
-	s := h.Shape
-	return h, c, s.Sites(), s.C * n.K1 * n.K2, n.Out * g.shiftWindow(n).Size()
-}
-
-// shiftWindow returns n's receptive field (the same in every exact mode).
-func (g *gen) shiftWindow(n *ir.Node) kern.Window {
-	for _, m := range []plan.Mode{plan.Laplacian, plan.Reverse} {
-		if pn := g.plans[m].Nodes[n.ID]; pn.Kind == plan.ShiftRF {
-			return pn.Window
-		}
-	}
-	panic(fmt.Sprintf("emit: %s: not a shifted-kernel convolution", g.pos(n)))
+	return g.pm.ShiftDims(n)
 }
 
 // shiftFields declares the model's shifted-kernel matrices of n.
@@ -74,16 +60,6 @@ func (g *gen) shiftSync(n *ir.Node) []jen.Code {
 		raw("m.%sShift.Pack(false, %d, %d, m.%sShiftM, %d)", name, ck, nn, name, nn),
 		raw("m.%sShiftT.Pack(true, %d, %d, m.%sShiftM, %d)", name, nn, ck, name, nn),
 	}
-}
-
-// shiftPerSample returns the reals per sample of n's shifted-kernel
-// workspace buffers (for the chunk size's memory budget).
-func (g *gen) shiftPerSample(n *ir.Node) int {
-	_, _, sites, ck, _ := g.shiftDims(n)
-	if g.shiftRev[n.ID] {
-		return 2 * sites * ck
-	}
-	return sites * ck
 }
 
 // shiftBuffers lists the workspace buffers (name, size, comment) of a

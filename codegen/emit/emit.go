@@ -96,17 +96,18 @@ type gen struct {
 	T        string // element type: float64 or float32
 	is32     bool
 	pkg      string
-	names    []string // Go name per node
+	names    []string    // Go name per node
+	pm       *plan.Model // the plan the printers print
 	plans    map[plan.Mode]*plan.Plan
 	D        int
 	P        int // probes
 	saveNode int // the dense layer of the input whose outputs LaplacianSave keeps (0: none)
-	liteAct  int // the activation whose values only φ needs (0: none); see findLiteAct
+	liteAct  int // the activation whose values only φ needs (0: none); see plan.Model.LiteAct
 	chunk    int // samples per chunk in the Laplacian, Hutchinson and reverse modes
 	vchunk   int // samples per chunk in the value-only modes (Phi, Grad)
 	group    int // orbit-average group order (1: none)
 
-	// per-node allocation facts (union over modes)
+	// per-node allocation facts (union over modes), from the plan's workspace
 	rowsW    []int  // J rows per sample in the forward stack
 	jbRowsW  []int  // JB rows per sample in the cotangent stack
 	needQ    []bool // per-sample q buffer
@@ -149,197 +150,26 @@ func newGen(p *ir.Program, opt Options) (*gen, error) {
 	if err := ir.CheckPackageName(g.pkg); err != nil {
 		return nil, fmt.Errorf("emit: %w", err)
 	}
-	g.P = opt.Probes
-	if g.P == 0 {
-		g.P = max(p.Train.Probes, 1)
-	}
-	g.group = 1
-	for _, s := range p.Averaged() {
-		g.group *= len(ir.Elements(s.Group, p.InputShape()))
-	}
+	// The plan decides everything the printers write: strategies,
+	// lowerings, saved node, lite activation, chunks and the workspace.
+	g.pm = plan.New(p, plan.Config{Probes: opt.Probes, MemoryBudget: opt.MemoryBudget, Dense: opt.Dense, NoShift: opt.NoShift})
+	g.P, g.group = g.pm.Probes, g.pm.Group
 	// Verify has rejected clashing names: every identifier derived from
 	// these stems (ir.GoIdents) is distinct.
 	g.names, _ = ir.GoNames(p.Nodes)
 	g.plans = map[plan.Mode]*plan.Plan{}
-	for _, m := range []plan.Mode{plan.Values, plan.Laplacian, plan.Reverse, plan.Hutch, plan.HutchRev} {
-		g.plans[m] = plan.BuildOptions(p, m, g.P, plan.Options{Dense: opt.Dense && (m == plan.Laplacian || m == plan.Reverse), NoShift: opt.NoShift})
+	for _, m := range plan.Modes {
+		g.plans[m] = g.pm.Plan(m)
 	}
-	g.facts()
-	g.saveNode = g.findSaveNode()
-	g.liteAct = g.findLiteAct()
+	ws := g.pm.Workspace
+	g.rowsW, g.jbRowsW, g.needQ, g.needE = ws.RowsW, ws.JBRowsW, ws.NeedQ, ws.NeedE
+	g.rfR, g.rfBR, g.gram, g.geom, g.rfGeom = ws.RFR, ws.RFBR, ws.Gram, ws.Geom, ws.RFGeom
+	g.shift, g.shiftRev, g.dB, g.sharedQ, g.gramBase = ws.Shift, ws.ShiftRev, ws.DB, ws.SharedQ, ws.GramBase
+	g.panelMax, g.maxSize = ws.PanelMax, ws.MaxSize
+	g.colsMax = fmt.Sprintf("max(c * %d, cv * %d)", ws.ColsChunk, ws.ColsValue)
+	g.chunk, g.vchunk = g.pm.Chunk, g.pm.ValueChunk
+	g.saveNode, g.liteAct = g.pm.SaveNode, g.pm.LiteAct
 	return g, nil
-}
-
-// findSaveNode returns the first dense layer of the input whose outputs
-// W·x + b the reverse mode can take from a LaplacianSave at the same x
-// instead of recomputing them (0 when there is none): a GEMM product (more
-// than one output) in a model that averages no symmetry orbit.
-func (g *gen) findSaveNode() int {
-	if g.group > 1 {
-		return 0
-	}
-	for _, n := range g.p.Nodes {
-		if n.Op == ir.OpDense && len(n.Inputs) == 1 && n.Inputs[0] == 0 && n.Out > 1 {
-			return n.ID
-		}
-	}
-	return 0
-}
-
-// findLiteAct returns the activation whose values feed nothing but the
-// output φ = w·h (a dense layer with one output), or 0. Laplacian without φ
-// and Reverse without c need none of its values, only its derivatives: they
-// zero the value rows instead of evaluating σ (for ln cosh and softplus that
-// drops the logarithm, half the cost).
-func (g *gen) findLiteAct() int {
-	out := g.p.Nodes[g.p.Output]
-	if out.Op != ir.OpDense || out.Out != 1 || len(out.Inputs) != 1 {
-		return 0
-	}
-	h := g.p.Nodes[out.Inputs[0]]
-	if h.Op != ir.OpAct {
-		return 0
-	}
-	for _, n := range g.p.Nodes {
-		for _, in := range n.Inputs {
-			if in == h.ID && n.ID != out.ID {
-				return 0
-			}
-		}
-	}
-	return h.ID
-}
-
-// facts collects the buffers every node needs over all modes, and the chunk
-// size that keeps Jacobian rows within the memory budget.
-func (g *gen) facts() {
-	n := len(g.p.Nodes)
-	g.rowsW, g.jbRowsW = make([]int, n), make([]int, n)
-	g.needQ, g.needE = make([]bool, n), make([]bool, n)
-	g.rfR, g.rfBR = make([]int, n), make([]int, n)
-	g.gram, g.geom, g.rfGeom = make([]bool, n), make([]bool, n), make([]bool, n)
-	g.shift, g.shiftRev, g.dB = make([]bool, n), make([]bool, n), make([]bool, n)
-	g.sharedQ, g.gramBase = make([]bool, n), make([]bool, n)
-	perSample := 0.0
-	colsPerSample := 0
-	for _, nd := range g.p.Nodes {
-		g.maxSize = max(g.maxSize, nd.Shape.Size())
-	}
-	for _, m := range []plan.Mode{plan.Laplacian, plan.Reverse, plan.Hutch, plan.HutchRev} {
-		pl := g.plans[m]
-		for i, pn := range pl.Nodes {
-			if pn.Rows {
-				g.rowsW[i] = max(g.rowsW[i], pl.Width)
-			}
-			if pn.JBRows {
-				g.jbRowsW[i] = max(g.jbRowsW[i], pl.Width)
-			}
-			if pn.NeedJ && pn.Kind != plan.Identity {
-				g.needQ[i] = true
-				g.needE[i] = pn.ID != 0
-			}
-			switch pn.Kind {
-			case plan.RF:
-				g.rfR[i] = max(g.rfR[i], pn.Window.Size())
-				if pn.JBRF {
-					g.rfBR[i] = max(g.rfBR[i], pn.Window.Size())
-				}
-			case plan.ShiftRF:
-				g.shift[i] = true
-				g.rfR[i] = max(g.rfR[i], pn.Window.Size())
-				if pn.JBRF {
-					g.rfBR[i] = max(g.rfBR[i], pn.Window.Size())
-					g.shiftRev[i] = true
-				}
-			case plan.ConvScaled:
-				if pn.JBShift {
-					g.dB[i] = true
-				}
-			case plan.ConvShared:
-				g.sharedQ[i] = true
-				if pn.Rows || pn.JBRF {
-					g.rfR[i] = max(g.rfR[i], pn.Window.Size())
-				}
-				if pn.JBRF {
-					g.rfBR[i] = max(g.rfBR[i], pn.Window.Size())
-				}
-			case plan.Shared:
-				g.sharedQ[i] = true
-			case plan.Gram:
-				g.gram[i] = true
-				if pn.Op == ir.OpDense {
-					if in := pl.Nodes[pn.Inputs[0]]; in.Kind == plan.Scaled {
-						g.gramBase[in.Base] = true
-					}
-				}
-			}
-			if pn.RowsFromScaled || pn.Kind == plan.Gram {
-				in := g.p.Nodes[pn.Inputs[0]].Shape.Size()
-				g.panelMax = max(g.panelMax, in*pn.Size)
-				if pn.RowsFromScaled {
-					g.panelMax = max(g.panelMax, in*g.D) // diag(σ′_b)·W_prev
-				}
-			}
-			if pn.Op == ir.OpConv {
-				g.geom[i] = true
-				if pn.Kind == plan.RF {
-					g.rfGeom[i] = true
-					in := g.p.Nodes[pn.Inputs[0]].Shape
-					colsPerSample = max(colsPerSample, in.Sites()*pn.Window.Size()*in.C*pn.K1*pn.K2)
-				}
-			}
-		}
-	}
-	for _, nd := range g.p.Nodes {
-		if nd.Op == ir.OpConv {
-			g.geom[nd.ID] = true
-		}
-	}
-	for i, nd := range g.p.Nodes {
-		perSample += float64(8 * nd.Shape.Size() * (g.rowsW[i] + g.jbRowsW[i]))
-		perSample += float64(8 * nd.Shape.Sites() * nd.Shape.C * (g.rfR[i] + g.rfBR[i]))
-		if g.gram[i] {
-			perSample += float64(8 * nd.Shape.Size() * nd.Shape.Size())
-		}
-		if g.shift[i] {
-			perSample += float64(8 * g.shiftPerSample(nd))
-		}
-	}
-	budget := g.opt.MemoryBudget
-	if budget == 0 {
-		budget = 256 << 20
-	}
-	g.chunk = 256
-	if perSample > 0 {
-		g.chunk = max(1, min(256, int(float64(budget)/perSample)))
-	}
-	// im2col scratch: the largest stack of rows times the patch width.
-	maxRows := 0
-	for i, nd := range g.p.Nodes {
-		if nd.Op != ir.OpConv {
-			continue
-		}
-		in := g.p.Nodes[nd.Inputs[0]]
-		w := in.Shape.Sites() * in.Shape.C * nd.K1 * nd.K2
-		maxRows = max(maxRows, w*(3+max(g.rowsW[in.ID], g.jbRowsW[in.ID], g.rowsW[i], g.jbRowsW[i])))
-	}
-	// The value-only modes (Phi, Grad) keep no Jacobian rows, so they take
-	// larger chunks: fewer, taller products run closer to the GEMM's peak.
-	valPerSample, valCols := 0.0, 0
-	for _, nd := range g.p.Nodes {
-		k := 2
-		if nd.Op == ir.OpAct {
-			k = 3
-		}
-		valPerSample += float64(8 * k * nd.Shape.Size())
-		if nd.Op == ir.OpConv {
-			in := g.p.Nodes[nd.Inputs[0]].Shape
-			valCols = max(valCols, in.Sites()*in.C*nd.K1*nd.K2)
-		}
-	}
-	valPerSample += float64(8 * valCols)
-	g.vchunk = max(g.chunk, min(256, int(float64(budget)/valPerSample)))
-	g.colsMax = fmt.Sprintf("max(c * %d, cv * %d)", max(maxRows, colsPerSample), valCols)
 }
 
 // ---- small helpers ----
@@ -402,25 +232,12 @@ func (g *gen) srcName() string {
 }
 
 // circ reports whether the convolution n is computed as a dense product
-// with its circulant matrix: a convolution of the input whose kernel spans
-// the whole lattice, where im2col would copy every input once per site and
-// the circulant GEMM costs the same flops with none of the copying.
-func (g *gen) circ(n *ir.Node) bool {
-	if n.Op != ir.OpConv || n.Inputs[0] != 0 {
-		return false
-	}
-	s := g.p.Nodes[0].Shape
-	return n.K1 == s.L1 && n.K2 == s.L2
-}
+// with its circulant matrix (see plan.Lowering).
+func (g *gen) circ(n *ir.Node) bool { return g.pm.Circulant(n) }
 
 // jbCoef reports whether node i keeps its Jacobian cotangent as
 // coefficients (closed-form first layer) in a reverse mode.
-func (g *gen) jbCoef(i int) bool {
-	if g.p.Nodes[i].Op != ir.OpDense {
-		return false // convolution kernels are small: applied at once
-	}
-	return g.plans[plan.Reverse].Nodes[i].JBCoef || g.plans[plan.HutchRev].Nodes[i].JBCoef
-}
+func (g *gen) jbCoef(i int) bool { return g.pm.Workspace.JBCoef[i] }
 
 // tied reports whether parameter k is the weight of a tied convolution.
 func (g *gen) tied(k int) bool {

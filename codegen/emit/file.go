@@ -396,11 +396,7 @@ func (g *gen) workspace() {
 		}
 		if g.rfGeom[i] {
 			fields = append(fields, jen.Id(name+"RFGeom").Op("*").Qual(pathKern, "RFGeom"))
-			win := g.plans[plan.Reverse].Nodes[n.Inputs[0]].Window
-			if w2 := g.plans[plan.Laplacian].Nodes[n.Inputs[0]].Window; w2.R1 > 0 {
-				win = w2
-			}
-			alloc = append(alloc, jen.Id("w."+name+"RFGeom").Op("=").Qual(pathKern, "NewRFGeom").Call(jen.Id("w."+name+"Geom"), windowLit(win)))
+			alloc = append(alloc, jen.Id("w."+name+"RFGeom").Op("=").Qual(pathKern, "NewRFGeom").Call(jen.Id("w."+name+"Geom"), windowLit(g.pm.Workspace.RFGeomWindow[i])))
 		}
 	}
 	add("cols", g.colsMax, "im2col scratch")

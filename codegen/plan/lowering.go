@@ -1,0 +1,80 @@
+package plan
+
+import "github.com/mafc-dev/mafc/ir"
+
+// Lowering is how a convolution's values (and its Jacobian rows, where
+// they exist) are computed.
+type Lowering int
+
+// The lowerings. The Jacobian strategy of a convolution (Kind: conv-shared,
+// receptive-field, shifted-kernel) is chosen per mode on top of this.
+const (
+	NotConv   Lowering = iota // not a convolution
+	Im2col                    // im2col patches times the kernel matrix, one GEMM
+	Circulant                 // one dense GEMM with the circulant matrix
+)
+
+func (l Lowering) String() string {
+	return [...]string{"-", "im2col", "circulant"}[l]
+}
+
+// lowerings chooses every convolution's lowering: a convolution of the
+// input whose kernel spans the whole lattice is a dense product with its
+// circulant matrix, where im2col would copy every input once per site and
+// the circulant GEMM costs the same flops with none of the copying; any
+// other convolution goes through im2col.
+func lowerings(p *ir.Program) []Lowering {
+	out := make([]Lowering, len(p.Nodes))
+	s := p.Nodes[0].Shape
+	for i, n := range p.Nodes {
+		switch {
+		case n.Op != ir.OpConv:
+		case n.Inputs[0] == 0 && n.K1 == s.L1 && n.K2 == s.L2:
+			out[i] = Circulant
+		default:
+			out[i] = Im2col
+		}
+	}
+	return out
+}
+
+// saveNode returns the first dense layer of the input whose outputs
+// W·x + b the reverse mode can take from a LaplacianSave at the same x
+// instead of recomputing them (0 when there is none): a GEMM product (more
+// than one output) in a model that averages no symmetry orbit (group order
+// 1).
+func saveNode(p *ir.Program, group int) int {
+	if group > 1 {
+		return 0
+	}
+	for _, n := range p.Nodes {
+		if n.Op == ir.OpDense && len(n.Inputs) == 1 && n.Inputs[0] == 0 && n.Out > 1 {
+			return n.ID
+		}
+	}
+	return 0
+}
+
+// liteAct returns the activation whose values feed nothing but the output
+// φ = w·h (a dense layer with one output), or 0. Laplacian without φ and
+// Reverse without c need none of its values, only its derivatives: they
+// zero the value rows instead of evaluating σ (for ln cosh and softplus that
+// drops the logarithm, half the cost).
+func liteAct(p *ir.Program) int {
+	out := p.Nodes[p.Output]
+	if out.Op != ir.OpDense || out.Out != 1 || len(out.Inputs) != 1 {
+		return 0
+	}
+	h := p.Nodes[out.Inputs[0]]
+	if h.Op != ir.OpAct {
+		return 0
+	}
+	for _, n := range p.Nodes {
+		for _, in := range n.Inputs {
+			if in == h.ID && n.ID != out.ID {
+				return 0
+			}
+		}
+	}
+	return h.ID
+}

@@ -1,0 +1,98 @@
+package plan
+
+import (
+	"github.com/mafc-dev/mafc/ir"
+)
+
+// Modes lists the evaluation modes in the order the emitter writes them.
+var Modes = [...]Mode{Values, Laplacian, Reverse, Hutch, HutchRev}
+
+// Config selects what New plans; the zero value is the compiler's choice
+// for the spec.
+type Config struct {
+	// Probes is the number of Hutchinson probes per sample (default: the
+	// spec's, or 1).
+	Probes int
+	// MemoryBudget bounds the Jacobian buffers of one chunk in bytes
+	// (default DefaultMemoryBudget); the chunk size is derived from it.
+	MemoryBudget int
+	// Dense keeps every Jacobian as D rows per sample in the Laplacian and
+	// reverse modes (a baseline for benchmarks; see BuildWith).
+	Dense bool
+	// NoShift keeps receptive-field Jacobians of a convolution of a
+	// convolution on the im2col path (see Options).
+	NoShift bool
+}
+
+// DefaultMemoryBudget is the default bound of one chunk's Jacobian
+// buffers: 256 MiB.
+const DefaultMemoryBudget = 256 << 20
+
+// MaxChunk is the largest chunk of samples in any mode.
+const MaxChunk = 256
+
+// Model is the complete plan of a program: the plan of every mode and the
+// decisions shared by all of them (how each convolution is lowered, the
+// saved node, the lite activation, the chunk sizes and the workspace
+// layout). The emitter prints a Model and decides nothing.
+type Model struct {
+	// Prog is the program the kernels evaluate (the kernel program of a
+	// time-dependent spec, see ir.Program.KernelProgram).
+	Prog *ir.Program
+	// Modes holds the plan of each mode, indexed by Mode.
+	Modes [len(Modes)]*Plan
+	// Probes is the number of Hutchinson probes per sample.
+	Probes int
+	// Group is the order of the orbit average (1: none).
+	Group int
+	// Lowering is, per node, how a convolution's values are computed
+	// (NotConv for other nodes).
+	Lowering []Lowering
+	// SaveNode is the dense layer of the input whose outputs
+	// LaplacianSave keeps for the reverse mode (0: none; see saveNode).
+	SaveNode int
+	// LiteAct is the activation whose values only φ needs (0: none; see
+	// liteAct).
+	LiteAct int
+	// Budget is the memory budget of one chunk's Jacobian buffers, bytes.
+	Budget int
+	// Chunk is the number of samples per chunk in the Laplacian,
+	// Hutchinson and reverse modes; ValueChunk in the value-only modes
+	// (Phi, Grad).
+	Chunk, ValueChunk int
+	// Workspace is the layout of the generated Workspace.
+	Workspace *Workspace
+}
+
+// New plans every mode of p and derives the shared decisions. A
+// time-dependent p is planned as the kernels evaluate it: its kernel
+// program (ir.Program.KernelProgram).
+func New(p *ir.Program, c Config) *Model {
+	p = p.KernelProgram()
+	m := &Model{Prog: p, Probes: c.Probes, Group: 1, Budget: c.MemoryBudget}
+	if m.Probes == 0 {
+		m.Probes = max(p.Train.Probes, 1)
+	}
+	for _, s := range p.Averaged() {
+		m.Group *= len(ir.Elements(s.Group, p.InputShape()))
+	}
+	for _, md := range Modes {
+		m.Modes[md] = BuildOptions(p, md, m.Probes, Options{Dense: c.Dense && (md == Laplacian || md == Reverse), NoShift: c.NoShift})
+	}
+	m.Lowering = lowerings(p)
+	m.SaveNode = saveNode(p, m.Group)
+	m.LiteAct = liteAct(p)
+	m.Workspace = m.layout()
+	if m.Budget == 0 {
+		m.Budget = DefaultMemoryBudget
+	}
+	m.Chunk, m.ValueChunk = m.Workspace.chunks(m.Budget)
+	return m
+}
+
+// Plan returns the plan of mode md.
+func (m *Model) Plan(md Mode) *Plan { return m.Modes[md] }
+
+// Circulant reports whether node n is a convolution computed as a dense
+// product with its circulant matrix.
+func (m *Model) Circulant(n *ir.Node) bool { return m.Lowering[n.ID] == Circulant }

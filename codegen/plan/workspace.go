@@ -1,0 +1,322 @@
+package plan
+
+import (
+	"fmt"
+
+	"github.com/mafc-dev/mafc/ir"
+	"github.com/mafc-dev/mafc/runtime/kern"
+)
+
+// Workspace is the layout of the generated Workspace: which buffers every
+// node needs over all modes, their sizes, and the scratch shared by all
+// nodes. Per-node slices are indexed by node ID.
+type Workspace struct {
+	RowsW    []int  // Jacobian rows per sample in the forward stack
+	JBRowsW  []int  // Jacobian-cotangent rows per sample in the cotangent stack
+	NeedQ    []bool // per-sample squared row norms q
+	NeedE    []bool // coefficients 2σ″ℓ̄ of the Jacobian cotangent
+	JBCoef   []bool // a dense layer whose Jacobian cotangent is kept as coefficients (deferred sum)
+	RFR      []int  // receptive-field window of the forward buffer (0: none)
+	RFBR     []int  // receptive-field window of the cotangent buffer (0: none)
+	Gram     []bool // per-sample Gram matrices
+	Geom     []bool // a convolution: needs a ConvGeom
+	RFGeom   []bool // a receptive-field convolution: needs an RFGeom
+	Shift    []bool // a shifted-kernel convolution: its im2col of σ′
+	ShiftRev []bool // ... whose reverse sweep runs (cotangent buffers)
+	DB       []bool // a conv-scaled activation whose Jacobian cotangent is held as σ′'s cotangent
+	SharedQ  []bool // the model holds the row norms of a closed-form Jacobian
+	GramBase []bool // the model holds W·Wᵀ
+	// RFGeomWindow is, for an RFGeom convolution, the receptive field of
+	// its input.
+	RFGeomWindow []kern.Window
+	// ColsChunk and ColsValue are the im2col scratch per sample of a chunk
+	// and of a value chunk (reals).
+	ColsChunk, ColsValue int
+	// PanelMax is one sample's diag(d)·Wᵀ panel (reals; 0: none).
+	PanelMax int
+	// MaxSize is the largest node.
+	MaxSize int
+	// JacobianPerSample is the bytes per sample of the Jacobian buffers,
+	// which the memory budget bounds (counted at 8 bytes a real).
+	JacobianPerSample float64
+	// ValuePerSample is the bytes per sample of the value-only modes'
+	// buffers, which the memory budget bounds for ValueChunk.
+	ValuePerSample float64
+	// Buffers lists every buffer in the order of the Workspace's fields.
+	Buffers []Buffer
+}
+
+// Buffer is one workspace buffer of max(c·PerChunk, cv·PerValue) + Fixed
+// reals of Bytes bytes each, for chunks of c samples and value chunks of cv.
+type Buffer struct {
+	Name               string // the field's name
+	PerChunk, PerValue int
+	Fixed              int
+	Bytes              int
+}
+
+// Reals returns the buffer's length for chunks of c and cv samples.
+func (b Buffer) Reals(c, cv int) int { return max(c*b.PerChunk, cv*b.PerValue) + b.Fixed }
+
+// Bytes returns the bytes of the workspace's buffers for a batch of at most
+// maxBatch samples (the generated NewWorkspace(maxBatch) with the chunk
+// sizes of m), without the convolution geometries' index tables and, for a
+// time-dependent spec, the kernel model of each workspace.
+func (m *Model) Bytes(maxBatch int) float64 {
+	c, cv := min(maxBatch, m.Chunk), min(maxBatch, m.ValueChunk)
+	var total float64
+	for _, b := range m.Workspace.Buffers {
+		total += float64(b.Bytes) * float64(b.Reals(c, cv))
+	}
+	return total
+}
+
+// layout collects the buffers every node needs over all modes.
+func (m *Model) layout() *Workspace {
+	p := m.Prog
+	n := len(p.Nodes)
+	w := &Workspace{
+		RowsW: make([]int, n), JBRowsW: make([]int, n),
+		NeedQ: make([]bool, n), NeedE: make([]bool, n), JBCoef: make([]bool, n),
+		RFR: make([]int, n), RFBR: make([]int, n),
+		Gram: make([]bool, n), Geom: make([]bool, n), RFGeom: make([]bool, n),
+		Shift: make([]bool, n), ShiftRev: make([]bool, n), DB: make([]bool, n),
+		SharedQ: make([]bool, n), GramBase: make([]bool, n),
+		RFGeomWindow: make([]kern.Window, n),
+	}
+	D := p.Dim()
+	colsPerSample := 0
+	for _, nd := range p.Nodes {
+		w.MaxSize = max(w.MaxSize, nd.Shape.Size())
+	}
+	for _, md := range Modes[1:] {
+		pl := m.Modes[md]
+		for i, pn := range pl.Nodes {
+			if pn.Rows {
+				w.RowsW[i] = max(w.RowsW[i], pl.Width)
+			}
+			if pn.JBRows {
+				w.JBRowsW[i] = max(w.JBRowsW[i], pl.Width)
+			}
+			if pn.NeedJ && pn.Kind != Identity {
+				w.NeedQ[i] = true
+				w.NeedE[i] = pn.ID != 0
+			}
+			switch pn.Kind {
+			case RF:
+				w.RFR[i] = max(w.RFR[i], pn.Window.Size())
+				if pn.JBRF {
+					w.RFBR[i] = max(w.RFBR[i], pn.Window.Size())
+				}
+			case ShiftRF:
+				w.Shift[i] = true
+				w.RFR[i] = max(w.RFR[i], pn.Window.Size())
+				if pn.JBRF {
+					w.RFBR[i] = max(w.RFBR[i], pn.Window.Size())
+					w.ShiftRev[i] = true
+				}
+			case ConvScaled:
+				if pn.JBShift {
+					w.DB[i] = true
+				}
+			case ConvShared:
+				w.SharedQ[i] = true
+				if pn.Rows || pn.JBRF {
+					w.RFR[i] = max(w.RFR[i], pn.Window.Size())
+				}
+				if pn.JBRF {
+					w.RFBR[i] = max(w.RFBR[i], pn.Window.Size())
+				}
+			case Shared:
+				w.SharedQ[i] = true
+			case Gram:
+				w.Gram[i] = true
+				if pn.Op == ir.OpDense {
+					if in := pl.Nodes[pn.Inputs[0]]; in.Kind == Scaled {
+						w.GramBase[in.Base] = true
+					}
+				}
+			}
+			if pn.RowsFromScaled || pn.Kind == Gram {
+				in := p.Nodes[pn.Inputs[0]].Shape.Size()
+				w.PanelMax = max(w.PanelMax, in*pn.Size)
+				if pn.RowsFromScaled {
+					w.PanelMax = max(w.PanelMax, in*D) // diag(σ′_b)·W_prev
+				}
+			}
+			if pn.Op == ir.OpConv {
+				w.Geom[i] = true
+				if pn.Kind == RF {
+					w.RFGeom[i] = true
+					in := p.Nodes[pn.Inputs[0]].Shape
+					colsPerSample = max(colsPerSample, in.Sites()*pn.Window.Size()*in.C*pn.K1*pn.K2)
+				}
+			}
+		}
+	}
+	for i, nd := range p.Nodes {
+		if nd.Op == ir.OpConv {
+			w.Geom[i] = true
+		}
+		if nd.Op == ir.OpDense {
+			// Convolution kernels are small: their cotangents are applied
+			// at once.
+			w.JBCoef[i] = m.Modes[Reverse].Nodes[i].JBCoef || m.Modes[HutchRev].Nodes[i].JBCoef
+		}
+		if w.RFGeom[i] {
+			win := m.Modes[Reverse].Nodes[nd.Inputs[0]].Window
+			if w2 := m.Modes[Laplacian].Nodes[nd.Inputs[0]].Window; w2.R1 > 0 {
+				win = w2
+			}
+			w.RFGeomWindow[i] = win
+		}
+	}
+	for i, nd := range p.Nodes {
+		w.JacobianPerSample += float64(8 * nd.Shape.Size() * (w.RowsW[i] + w.JBRowsW[i]))
+		w.JacobianPerSample += float64(8 * nd.Shape.Sites() * nd.Shape.C * (w.RFR[i] + w.RFBR[i]))
+		if w.Gram[i] {
+			w.JacobianPerSample += float64(8 * nd.Shape.Size() * nd.Shape.Size())
+		}
+		if w.Shift[i] {
+			w.JacobianPerSample += float64(8 * m.shiftPerSample(w, nd))
+		}
+	}
+	// im2col scratch: the largest stack of rows times the patch width.
+	maxRows := 0
+	for i, nd := range p.Nodes {
+		if nd.Op != ir.OpConv {
+			continue
+		}
+		in := p.Nodes[nd.Inputs[0]]
+		k := in.Shape.Sites() * in.Shape.C * nd.K1 * nd.K2
+		maxRows = max(maxRows, k*(3+max(w.RowsW[in.ID], w.JBRowsW[in.ID], w.RowsW[i], w.JBRowsW[i])))
+	}
+	// The value-only modes (Phi, Grad) keep no Jacobian rows, so they take
+	// larger chunks: fewer, taller products run closer to the GEMM's peak.
+	valCols := 0
+	for _, nd := range p.Nodes {
+		k := 2
+		if nd.Op == ir.OpAct {
+			k = 3
+		}
+		w.ValuePerSample += float64(8 * k * nd.Shape.Size())
+		if nd.Op == ir.OpConv {
+			in := p.Nodes[nd.Inputs[0]].Shape
+			valCols = max(valCols, in.Sites()*in.C*nd.K1*nd.K2)
+		}
+	}
+	w.ValuePerSample += float64(8 * valCols)
+	w.ColsChunk, w.ColsValue = max(maxRows, colsPerSample), valCols
+	w.Buffers = m.buffers(w)
+	return w
+}
+
+// chunks returns the samples per chunk that keep the Jacobian buffers
+// within budget bytes (at most MaxChunk), and the larger chunk of the
+// value-only modes.
+func (w *Workspace) chunks(budget int) (chunk, valueChunk int) {
+	chunk = MaxChunk
+	if w.JacobianPerSample > 0 {
+		chunk = max(1, min(MaxChunk, int(float64(budget)/w.JacobianPerSample)))
+	}
+	return chunk, max(chunk, min(MaxChunk, int(float64(budget)/w.ValuePerSample)))
+}
+
+// ShiftDims returns, for the shifted-kernel convolution n, its input h,
+// h's input c (the first convolution), the sites, the width of the im2col
+// X of σ′ (Cin·K²) and of the shifted-kernel matrix B (Cout·window).
+func (m *Model) ShiftDims(n *ir.Node) (h, c *ir.Node, sites, ck, nn int) {
+	h = m.Prog.Nodes[n.Inputs[0]]
+	c = m.Prog.Nodes[h.Inputs[0]]
+	s := h.Shape
+	return h, c, s.Sites(), s.C * n.K1 * n.K2, n.Out * m.ShiftWindow(n).Size()
+}
+
+// ShiftWindow returns the shifted-kernel convolution n's receptive field
+// (the same in every exact mode).
+func (m *Model) ShiftWindow(n *ir.Node) kern.Window {
+	for _, md := range []Mode{Laplacian, Reverse} {
+		if pn := m.Modes[md].Nodes[n.ID]; pn.Kind == ShiftRF {
+			return pn.Window
+		}
+	}
+	panic(fmt.Sprintf("plan: node %d (%s): not a shifted-kernel convolution", n.ID, n.Name))
+}
+
+// shiftPerSample returns the reals per sample of n's shifted-kernel
+// buffers: X, and its cotangent where the reverse sweep runs.
+func (m *Model) shiftPerSample(w *Workspace, n *ir.Node) int {
+	_, _, sites, ck, _ := m.ShiftDims(n)
+	if w.ShiftRev[n.ID] {
+		return 2 * sites * ck
+	}
+	return sites * ck
+}
+
+// buffers lists the workspace buffers in the order the Workspace declares
+// them (the names are the generated fields').
+func (m *Model) buffers(w *Workspace) []Buffer {
+	p := m.Prog
+	names, _ := ir.GoNames(p.Nodes)
+	T := elemBytes(p)
+	var out []Buffer
+	add := func(name string, perChunk, perValue, fixed int) {
+		out = append(out, Buffer{name, perChunk, perValue, fixed, T})
+	}
+	for i, n := range p.Nodes {
+		name, sz := names[i], n.Shape.Size()
+		add(name, (3+w.RowsW[i])*sz, sz, 0)
+		add(name+"B", (3+w.JBRowsW[i])*sz, sz, 0)
+		if n.Op == ir.OpAct {
+			add(name+"D1", sz, sz, 0)
+			add(name+"D2", sz, 0, 0)
+			add(name+"D3", sz, 0, 0)
+		}
+		if w.NeedQ[i] {
+			add(name+"Q", sz, 0, 0)
+		}
+		if w.NeedE[i] {
+			add(name+"E", sz, 0, 0)
+		}
+		if w.JBCoef[i] {
+			out = append(out, Buffer{name + "EAcc", 0, 0, sz, 8})
+		}
+		if w.RFR[i] > 0 {
+			add(name+"RF", n.Shape.Sites()*w.RFR[i]*n.Shape.C, 0, 0)
+		}
+		if w.RFBR[i] > 0 {
+			add(name+"RFB", n.Shape.Sites()*w.RFBR[i]*n.Shape.C, 0, 0)
+		}
+		if w.Shift[i] {
+			_, _, sites, ck, nn := m.ShiftDims(n)
+			add(name+"ShiftX", sites*ck, 0, 0)
+			if w.ShiftRev[i] {
+				add(name+"ShiftXB", sites*ck, 0, 0)
+				add(name+"GS", 0, 0, ck*nn)
+			}
+		}
+		if w.DB[i] {
+			add(name+"DB", sz, 0, 0)
+		}
+		if w.Gram[i] {
+			add(name+"G", sz*sz, 0, 0)
+		}
+		if m.Lowering[i] == Circulant {
+			add(name+"GCirc", 0, 0, p.Nodes[n.Inputs[0]].Shape.Size()*sz)
+		}
+		if n.Op == ir.OpConv && n.Tie != "" {
+			in := p.Nodes[n.Inputs[0]].Shape
+			add(name+"GFull", 0, 0, n.Out*in.C*n.K1*n.K2)
+		}
+	}
+	add("cols", w.ColsChunk, w.ColsValue, 0)
+	add("rd", w.MaxSize, w.MaxSize, 0)
+	if w.PanelMax > 0 {
+		add("panel", 0, 0, w.PanelMax)
+		add("wtmp", 0, 0, w.PanelMax)
+	}
+	if T == 4 {
+		out = append(out, Buffer{"g32", 0, 0, p.NumParams(), 4})
+	}
+	return out
+}
