@@ -107,26 +107,27 @@ type gen struct {
 	group    int // orbit-average group order (1: none)
 
 	// per-node allocation facts (union over modes)
-	rowsW    []int  // J rows per sample in the forward stack
-	jbRowsW  []int  // JB rows per sample in the cotangent stack
-	needQ    []bool // per-sample q buffer
-	needE    []bool // coefficient buffer
-	rfR      []int  // RF window size (forward buffer)
-	rfBR     []int  // RF cotangent window size
-	gram     []bool
-	geom     []bool // needs a ConvGeom
-	rfGeom   []bool
-	shift    []bool // a ShiftRF convolution: shifted-kernel matrices on the model
-	shiftRev []bool // ... whose reverse sweep runs (coefficient-block cotangent buffers)
-	dB       []bool // a ConvScaled node whose Jacobian cotangent is held as σ′'s cotangent
-	sharedQ  []bool // model holds row norms
-	gramBase []bool // model holds W·Wᵀ
-	colsMax  string // expression for the im2col scratch size
-	panelMax int
-	maxSize  int
-	rev      bool         // the function being emitted is in a reverse mode
-	used     map[int]bool // params used by the function being emitted
-	usedGrad map[int]bool // parameter gradients used
+	rowsW       []int  // J rows per sample in the forward stack
+	jbRowsW     []int  // JB rows per sample in the cotangent stack
+	needQ       []bool // per-sample q buffer
+	needE       []bool // coefficient buffer
+	rfR         []int  // RF window size (forward buffer)
+	rfBR        []int  // RF cotangent window size
+	gram        []bool
+	geom        []bool // needs a ConvGeom
+	rfGeom      []bool
+	shift       []bool // a ShiftRF convolution: shifted-kernel matrices on the model
+	shiftRev    []bool // ... whose reverse sweep runs (coefficient-block cotangent buffers)
+	dB          []bool // a ConvScaled node whose Jacobian cotangent is held as σ′'s cotangent
+	sharedQ     []bool // model holds row norms
+	gramBase    []bool // model holds W·Wᵀ
+	colsRows    int    // im2col scratch per sample of a chunk …
+	colsValRows int    // … and of a value chunk
+	panelMax    int
+	maxSize     int
+	rev         bool         // the function being emitted is in a reverse mode
+	used        map[int]bool // params used by the function being emitted
+	usedGrad    map[int]bool // parameter gradients used
 }
 
 func newGen(p *ir.Program, opt Options) (*gen, error) {
@@ -339,7 +340,7 @@ func (g *gen) facts() {
 	}
 	valPerSample += float64(8 * valCols)
 	g.vchunk = max(g.chunk, min(256, int(float64(budget)/valPerSample)))
-	g.colsMax = fmt.Sprintf("max(c * %d, cv * %d)", max(maxRows, colsPerSample), valCols)
+	g.colsRows, g.colsValRows = max(maxRows, colsPerSample), valCols
 }
 
 // ---- small helpers ----
@@ -522,24 +523,11 @@ type off struct{ K, KW int }
 
 func (o off) add(p off) off { return off{o.K + p.K, o.KW + p.KW} }
 
-func (o off) expr(W int) string {
-	switch {
-	case o.K == 0 && o.KW == 0:
-		return "0"
-	case o.KW == 0:
-		if o.K == 1 {
-			return "nb"
-		}
-		return fmt.Sprintf("%d*nb", o.K)
-	case o.K == 0:
-		return fmt.Sprintf("nb*%d", o.KW*W)
-	}
-	k := "nb"
-	if o.K != 1 {
-		k = fmt.Sprintf("%d*nb", o.K)
-	}
-	return fmt.Sprintf("%s+nb*%d", k, o.KW*W)
-}
+// n returns the rows per sample, K + KW·W, for a width of W Jacobian rows.
+func (o off) n(W int) int { return o.K + o.KW*W }
+
+// expr returns the expression of the offset or count, folded: (K + KW·W)·nb.
+func (o off) expr(W int) string { return nbRows(o.n(W)) }
 
 // Segment names.
 const (
@@ -582,18 +570,23 @@ func (g *gen) layout(seg int, jrows bool) (off, off) {
 
 // lStart and jStart are the first Laplacian and Jacobian rows of a stack in
 // the current mode.
-func (g *gen) lStart() string {
+func (g *gen) lStart() string { return nbRows(g.lRow()) }
+
+func (g *gen) jStart() string { return nbRows(g.jRow()) }
+
+// lRow and jRow are lStart and jStart in rows per sample.
+func (g *gen) lRow() int {
 	if g.rev {
-		return "2*nb"
+		return 2
 	}
-	return "nb"
+	return 1
 }
 
-func (g *gen) jStart() string {
+func (g *gen) jRow() int {
 	if g.rev {
-		return "3*nb"
+		return 3
 	}
-	return "2*nb"
+	return 2
 }
 
 // order sorts segments into the stack order of the current mode.

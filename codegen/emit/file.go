@@ -351,28 +351,28 @@ func (g *gen) workspace() {
 	}
 	for i, n := range g.p.Nodes {
 		name, sz := g.names[i], n.Shape.Size()
-		add(name, fmt.Sprintf("max(c * %d, cv) * %d", 3+g.rowsW[i], sz), fmt.Sprintf("%s rows: values, ℓ, %d Jacobian rows per sample, tangents", n.Name, g.rowsW[i]))
-		add(name+"B", fmt.Sprintf("max(c * %d, cv) * %d", 3+g.jbRowsW[i], sz), fmt.Sprintf("cotangents of %s", n.Name))
+		add(name, chunkLen(3+g.rowsW[i], 1, sz), fmt.Sprintf("%s rows: values, ℓ, %d Jacobian rows per sample, tangents", n.Name, g.rowsW[i]))
+		add(name+"B", chunkLen(3+g.jbRowsW[i], 1, sz), fmt.Sprintf("cotangents of %s", n.Name))
 		if n.Op == ir.OpAct {
-			add(name+"D1", fmt.Sprintf("max(c, cv) * %d", sz), "σ′ of "+n.Name)
-			add(name+"D2", fmt.Sprintf("c * %d", sz), "σ″ of "+n.Name)
-			add(name+"D3", fmt.Sprintf("c * %d", sz), "σ‴ of "+n.Name)
+			add(name+"D1", chunkLen(1, 1, sz), "σ′ of "+n.Name)
+			add(name+"D2", chunkLen(sz, 0, 1), "σ″ of "+n.Name)
+			add(name+"D3", chunkLen(sz, 0, 1), "σ‴ of "+n.Name)
 		}
 		if g.needQ[i] {
-			add(name+"Q", fmt.Sprintf("c * %d", sz), "squared Jacobian row norms of "+n.Name)
+			add(name+"Q", chunkLen(sz, 0, 1), "squared Jacobian row norms of "+n.Name)
 		}
 		if g.needE[i] {
-			add(name+"E", fmt.Sprintf("c * %d", sz), "2σ″ℓ̄ coefficients of "+n.Name+"'s Jacobian cotangent")
+			add(name+"E", chunkLen(sz, 0, 1), "2σ″ℓ̄ coefficients of "+n.Name+"'s Jacobian cotangent")
 		}
 		if g.jbCoef(i) {
 			fields = append(fields, jen.Id(name+"EAcc").Index().Float64().Comment(LineComment("deferred Σ 2σ″ℓ̄ of "+n.Name+" (see FlushGrad)")))
 			alloc = append(alloc, raw("w.%sEAcc = make([]float64, %d)", name, sz))
 		}
 		if g.rfR[i] > 0 {
-			add(name+"RF", fmt.Sprintf("c * %d", n.Shape.Sites()*g.rfR[i]*n.Shape.C), fmt.Sprintf("receptive-field Jacobian of %s (%d sites per window)", n.Name, g.rfR[i]))
+			add(name+"RF", chunkLen(n.Shape.Sites()*g.rfR[i]*n.Shape.C, 0, 1), fmt.Sprintf("receptive-field Jacobian of %s (%d sites per window)", n.Name, g.rfR[i]))
 		}
 		if g.rfBR[i] > 0 {
-			add(name+"RFB", fmt.Sprintf("c * %d", n.Shape.Sites()*g.rfBR[i]*n.Shape.C), "receptive-field Jacobian cotangent of "+n.Name)
+			add(name+"RFB", chunkLen(n.Shape.Sites()*g.rfBR[i]*n.Shape.C, 0, 1), "receptive-field Jacobian cotangent of "+n.Name)
 		}
 		if g.shift[i] || g.dB[i] {
 			for _, b := range g.shiftBuffers(n) {
@@ -380,7 +380,7 @@ func (g *gen) workspace() {
 			}
 		}
 		if g.gram[i] {
-			add(name+"G", fmt.Sprintf("c * %d", sz*sz), "per-sample Gram matrices J·Jᵀ of "+n.Name)
+			add(name+"G", chunkLen(sz*sz, 0, 1), "per-sample Gram matrices J·Jᵀ of "+n.Name)
 		}
 		if g.circ(n) {
 			add(name+"GCirc", fmt.Sprint(g.p.Nodes[n.Inputs[0]].Shape.Size()*n.Shape.Size()), "gradient of "+n.Name+"'s circulant matrix")
@@ -403,8 +403,8 @@ func (g *gen) workspace() {
 			alloc = append(alloc, jen.Id("w."+name+"RFGeom").Op("=").Qual(pathKern, "NewRFGeom").Call(jen.Id("w."+name+"Geom"), windowLit(win)))
 		}
 	}
-	add("cols", g.colsMax, "im2col scratch")
-	add("rd", fmt.Sprintf("max(c, cv) * %d", g.maxSize), "row-dot scratch")
+	add("cols", chunkLen(g.colsRows, g.colsValRows, 1), "im2col scratch")
+	add("rd", chunkLen(1, 1, g.maxSize), "row-dot scratch")
 	if g.panelMax > 0 {
 		add("panel", fmt.Sprint(g.panelMax), "one sample's diag(d)·Wᵀ panel")
 		add("wtmp", fmt.Sprint(g.panelMax), "one sample's weight-gradient block")
@@ -441,8 +441,7 @@ func (g *gen) workspace() {
 	g.f.Comment("FlushGrad adds the deferred gradient terms to dtheta and resets them. It does")
 	g.f.Comment("not allocate.")
 	g.f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("FlushGrad").Params(jen.Id("ws").Qual(pathRuntime, "Workspace"), jen.Id("dtheta").Index().Float64()).Block(
-		append([]jen.Code{raw("w := ws.(*Workspace)"), raw("_ = w"),
-			jen.If(jen.Id("len(dtheta) != NumParams")).Block(jen.Panic(jen.Lit(g.pkg + ": len(dtheta) != NumParams")))}, flush...)...)
+		g.flushBody(flush)...)
 	g.f.Var().Id("_").Qual(pathRuntime, "GradDeferrer").Op("=").Parens(jen.Op("*").Id("Model")).Parens(jen.Nil())
 	g.f.Comment("NewWorkspace allocates the buffers for batches of up to maxBatch samples,")
 	g.f.Comment("split into chunks of Chunk (ValueChunk for Phi and Grad) samples. It is the")
@@ -471,9 +470,10 @@ func (g *gen) helpers() {
 	g.f.Func().Id("mat").Params(jen.Id("r, c").Int(), jen.Id("data").Index().Id(T)).Qual(pkg, "General").Block(
 		jen.Return(jen.Qual(pkg, "General").Values(jen.Dict{jen.Id("Rows"): jen.Id("r"), jen.Id("Cols"): jen.Id("c"), jen.Id("Stride"): jen.Id("c"), jen.Id("Data"): jen.Id("data[:r*c]")})))
 	// load / store with the symmetry transform
-	loadBody := []jen.Code{}
-	storeBody := []jen.Code{}
+	var loadBody, storeBody []jen.Code
+	params := []jen.Code{jen.Id("nb").Int(), jen.Id("scale").Float64()}
 	if g.group > 1 {
+		params = []jen.Code{jen.Id("nb, gi").Int(), jen.Id("scale").Float64()}
 		loadBody = append(loadBody,
 			raw("t := group[gi]"),
 			jen.For(raw("b := 0; b < nb; b++")).Block(
@@ -484,18 +484,26 @@ func (g *gen) helpers() {
 			raw("t := group[gi]"),
 			jen.For(raw("b := 0; b < nb; b++")).Block(
 				raw("s, d := src[b*Dim:(b+1)*Dim], dst[b*Dim:(b+1)*Dim]"),
-				jen.For(raw("i, k := range t.Perm")).Block(raw("d[k] += scale * t.Sign * float64(s[i])")),
+				jen.For(raw("i, k := range t.Perm")).Block(raw("d[k] += scale * t.Sign * %s", g.toAPI("s[i]"))),
 			))
 	} else {
 		loadBody = append(loadBody,
-			raw("_ = gi"),
 			jen.For(raw("i, v := range src[:nb*Dim]")).Block(raw("dst[i] = %s", g.cvt("scale*v"))))
 		storeBody = append(storeBody,
-			raw("_ = gi"),
-			jen.For(raw("i, v := range src[:nb*Dim]")).Block(raw("dst[i] += scale * float64(v)")))
+			jen.For(raw("i, v := range src[:nb*Dim]")).Block(raw("dst[i] += scale * %s", g.toAPI("v"))))
 	}
 	g.f.Comment("load writes g·x, scaled, for nb samples into dst (kernel precision).")
-	g.f.Func().Id("load").Params(jen.Id("dst").Index().Id(T), jen.Id("src").Index().Float64(), jen.Id("nb, gi").Int(), jen.Id("scale").Float64()).Block(loadBody...)
+	g.f.Func().Id("load").Params(append([]jen.Code{jen.Id("dst").Index().Id(T), jen.Id("src").Index().Float64()}, params...)...).Block(loadBody...)
 	g.f.Comment("store adds scale·gᵀy for nb samples of y to dst.")
-	g.f.Func().Id("store").Params(jen.Id("dst").Index().Float64(), jen.Id("src").Index().Id(T), jen.Id("nb, gi").Int(), jen.Id("scale").Float64()).Block(storeBody...)
+	g.f.Func().Id("store").Params(append([]jen.Code{jen.Id("dst").Index().Float64(), jen.Id("src").Index().Id(T)}, params...)...).Block(storeBody...)
+}
+
+// flushBody is FlushGrad's body: the length check, then the deferred terms
+// (reading the workspace only when there are any).
+func (g *gen) flushBody(flush []jen.Code) []jen.Code {
+	check := jen.If(jen.Id("len(dtheta) != NumParams")).Block(jen.Panic(jen.Lit(g.pkg + ": len(dtheta) != NumParams")))
+	if len(flush) == 0 {
+		return []jen.Code{check}
+	}
+	return append([]jen.Code{raw("w := ws.(*Workspace)"), check}, flush...)
 }

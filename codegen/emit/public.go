@@ -15,9 +15,16 @@ import (
 // folds the results back.
 func (g *gen) public() {
 	in, out := g.names[0], g.names[g.p.Output]
-	wt := "1.0"
+	wt := "1" // the weight of one group element
 	if g.group > 1 {
 		wt = fmt.Sprintf("1.0 / %d", g.group)
+	}
+	// weighted returns wt·x for a kernel value x, in float64.
+	weighted := func(x string) string {
+		if g.group > 1 {
+			return wt + " * " + g.toAPI(x)
+		}
+		return g.toAPI(x)
 	}
 	pre := func(extra ...jen.Code) []jen.Code {
 		b := []jen.Code{
@@ -38,8 +45,6 @@ func (g *gen) public() {
 		inner := body
 		if g.group > 1 {
 			inner = []jen.Code{jen.For(raw("gi := range group")).Block(body...)}
-		} else {
-			inner = append([]jen.Code{raw("gi := 0")}, body...)
 		}
 		return jen.For(raw("b0 := 0; b0 < B; b0 += w.%s", cf)).Block(append([]jen.Code{raw("nb := min(w.%s, B-b0)", cf)}, inner...)...)
 	}
@@ -53,28 +58,28 @@ func (g *gen) public() {
 	}
 	wsP := jen.Id("ws").Qual(pathRuntime, "Workspace")
 	fl := func(names string) jen.Code { return jen.Id(names).Index().Float64() }
-	phiOut := jen.For(raw("b := 0; b < nb; b++")).Block(raw("phi[b0+b] += %s * float64(w.%s[b])", wt, out))
+	phiOut := jen.For(raw("b := 0; b < nb; b++")).Block(raw("phi[b0+b] += %s", weighted("w."+out+"[b]")))
 
 	// Phi
 	g.f.Comment("Phi writes φ(x_b) to phi[b] for the B = len(x)/Dim inputs in x.")
 	g.f.Comment("It panics on inconsistent lengths. It does not allocate.")
 	sig("Phi", wsP, fl("phi, x")).Block(append(pre(lenCheck("phi", "B"), raw("clear(phi)")),
-		vloop(raw("load(w.%s, x[b0*Dim:], nb, gi, 1)", in), raw("m.fwdValues(w, nb)"), phiOut))...)
+		vloop(g.load("w."+in, "x[b0*Dim:]", "nb", "1"), raw("m.fwdValues(w, nb)"), phiOut))...)
 
 	// Grad
 	g.f.Comment("Grad writes φ(x_b) to phi[b] (phi may be nil) and ∇φ(x_b) to grad[b·Dim:(b+1)·Dim].")
 	g.f.Comment("∇φ comes from backpropagation. It panics on inconsistent lengths. It does not allocate.")
 	sig("Grad", wsP, fl("phi, grad, x")).Block(append(pre(lenCheckNil("phi", "B"), lenCheck("grad", "len(x)"), clearIf("phi", "B"), raw("clear(grad)")),
-		vloop(raw("load(w.%s, x[b0*Dim:], nb, gi, 1)", in), raw("m.fwdValues(w, nb)"),
+		vloop(g.load("w."+in, "x[b0*Dim:]", "nb", "1"), raw("m.fwdValues(w, nb)"),
 			jen.If(jen.Id("phi != nil")).Block(phiOut),
 			raw("m.bwdGrad(w, nb)"),
-			raw("store(grad[b0*Dim:], w.%sB, nb, gi, %s)", in, wt)))...)
+			g.store("grad[b0*Dim:]", "w."+in+"B", wt)))...)
 
 	lapOut := func() jen.Code {
 		if g.plans[plan.Laplacian].Nodes[g.p.Output].LZero {
 			return jen.Comment("Δφ ≡ 0 for this network")
 		}
-		return jen.For(raw("b := 0; b < nb; b++")).Block(raw("lap[b0+b] += %s * float64(w.%s[nb+b])", wt, out))
+		return jen.For(raw("b := 0; b < nb; b++")).Block(raw("lap[b0+b] += %s", weighted("w."+out+"[nb+b]")))
 	}
 	// Laplacian
 	g.f.Comment("Laplacian writes φ (phi may be nil), ∇φ (grad may be nil) and the exact")
@@ -82,10 +87,10 @@ func (g *gen) public() {
 	g.f.Comment("It does not allocate.")
 	sig("Laplacian", wsP, fl("phi, grad, lap, x")).Block(append(pre(lenCheckNil("phi", "B"), lenCheckNil("grad", "len(x)"), lenCheck("lap", "B"),
 		clearIf("phi", "B"), clearIf("grad", "B"), raw("clear(lap)"), g.setLite("phi == nil")),
-		loop(g.setB0(), raw("load(w.%s, x[b0*Dim:], nb, gi, 1)", in), raw("m.fwdLaplacian(w, nb)"),
+		loop(g.setB0(), g.load("w."+in, "x[b0*Dim:]", "nb", "1"), raw("m.fwdLaplacian(w, nb)"),
 			jen.If(jen.Id("phi != nil")).Block(phiOut),
 			lapOut(),
-			jen.If(jen.Id("grad != nil")).Block(raw("m.bwdGrad(w, nb)"), raw("store(grad[b0*Dim:], w.%sB, nb, gi, %s)", in, wt))))...)
+			jen.If(jen.Id("grad != nil")).Block(raw("m.bwdGrad(w, nb)"), g.store("grad[b0*Dim:]", "w."+in+"B", wt))))...)
 
 	// Hutchinson
 	hp := g.plans[plan.Hutch]
@@ -94,19 +99,19 @@ func (g *gen) public() {
 	g.f.Comment("(B·P·Dim numbers). It does not allocate.")
 	probeLoad := func(pl *plan.Plan) jen.Code {
 		if !pl.Nodes[0].Rows {
-			return raw("_ = probes")
+			return jen.Null() // the probes do not enter this network's estimate
 		}
 		g.rev = pl.Mode.IsReverse()
 		return jen.For(raw("b := 0; b < nb; b++")).Block(
-			raw("load(rows(w.%s, %s+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, gi, %s)", in, g.jStart(), lit(1/sqrt(float64(g.P)))))
+			g.load(fmt.Sprintf("rows(w.%s, %s+b*NumProbes, NumProbes, Dim)", in, g.jStart()), "probes[(b0+b)*NumProbes*Dim:]", "NumProbes", lit(1/sqrt(float64(g.P)))))
 	}
 	_ = hp
 	sig("Hutchinson", wsP, fl("phi, grad, lap, x, probes")).Block(append(pre(lenCheckNil("phi", "B"), lenCheckNil("grad", "len(x)"), lenCheck("lap", "B"), lenCheck("probes", "len(x)*NumProbes"),
 		clearIf("phi", "B"), clearIf("grad", "B"), raw("clear(lap)")),
-		loop(raw("load(w.%s, x[b0*Dim:], nb, gi, 1)", in), probeLoad(hp), raw("m.fwdHutch(w, nb)"),
+		loop(g.load("w."+in, "x[b0*Dim:]", "nb", "1"), probeLoad(hp), raw("m.fwdHutch(w, nb)"),
 			jen.If(jen.Id("phi != nil")).Block(phiOut),
 			lapOut(),
-			jen.If(jen.Id("grad != nil")).Block(raw("m.bwdGrad(w, nb)"), raw("store(grad[b0*Dim:], w.%sB, nb, gi, %s)", in, wt))))...)
+			jen.If(jen.Id("grad != nil")).Block(raw("m.bwdGrad(w, nb)"), g.store("grad[b0*Dim:]", "w."+in+"B", wt))))...)
 
 	// Reverse
 	rev := func(name string, pl *plan.Plan, hutch bool) {
@@ -130,8 +135,8 @@ func (g *gen) public() {
 			gradArg = "w.g32"
 		}
 		body := []jen.Code{
-			raw("load(w.%s, x[b0*Dim:], nb, gi, 1)", in),
-			raw("load(rows(w.%s, %s, nb, Dim), u[b0*Dim:], nb, gi, 1)", in, tOff.expr(pl.Width)),
+			g.load("w."+in, "x[b0*Dim:]", "nb", "1"),
+			g.load(fmt.Sprintf("rows(w.%s, %s, nb, Dim)", in, tOff.expr(pl.Width)), "u[b0*Dim:]", "nb", "1"),
 		}
 		if hutch {
 			body = append(body, probeLoad(pl))
@@ -147,7 +152,7 @@ func (g *gen) public() {
 			jen.If(jen.Id("s != nil")).Block(raw("sb = s[b0 : b0+nb]")),
 			raw("m.fwd%s(w, nb)", name),
 			raw("m.bwd%s(w, nb, cb, sb, %s, %s)", name, wt, gradArg),
-			raw("store(dx[b0*Dim:], w.%sB, nb, gi, 1)", in),
+			g.store("dx[b0*Dim:]", "w."+in+"B", "1"),
 		)
 		if g.is32 {
 			body = append(body, jen.For(raw("i, v := range w.g32")).Block(raw("dtheta[i] += float64(v)")))
@@ -221,4 +226,22 @@ func (g *gen) saver(sig func(string, ...jen.Code) *jen.Statement, wsP jen.Code, 
 
 func sqrt(x float64) float64 {
 	return math.Sqrt(x)
+}
+
+// load returns the call of load that writes g·src·scale for n samples into
+// dst; the group element gi is an argument only where a group is averaged.
+func (g *gen) load(dst, src, n, scale string) jen.Code {
+	if g.group > 1 {
+		return raw("load(%s, %s, %s, gi, %s)", dst, src, n, scale)
+	}
+	return raw("load(%s, %s, %s, %s)", dst, src, n, scale)
+}
+
+// store returns the call of store that adds scale·gᵀsrc for nb samples to
+// dst.
+func (g *gen) store(dst, src, scale string) jen.Code {
+	if g.group > 1 {
+		return raw("store(%s, %s, nb, gi, %s)", dst, src, scale)
+	}
+	return raw("store(%s, %s, nb, %s)", dst, src, scale)
 }

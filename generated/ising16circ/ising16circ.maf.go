@@ -224,8 +224,6 @@ func (m *Model) DeferGrad(ws runtime.Workspace, on bool) {
 // FlushGrad adds the deferred gradient terms to dtheta and resets them. It does
 // not allocate.
 func (m *Model) FlushGrad(ws runtime.Workspace, dtheta []float64) {
-	w := ws.(*Workspace)
-	_ = w
 	if len(dtheta) != NumParams {
 		panic("ising16circ: len(dtheta) != NumParams")
 	}
@@ -265,8 +263,8 @@ func (m *Model) NewWorkspaceChunks(maxBatch, chunk, valueChunk int) runtime.Work
 	w.hD3 = make([]float64, c*512)
 	w.phiPool = make([]float64, max(c*3, cv)*2)
 	w.phiPoolB = make([]float64, max(c*3, cv)*2)
-	w.phi = make([]float64, max(c*3, cv)*1)
-	w.phiB = make([]float64, max(c*3, cv)*1)
+	w.phi = make([]float64, max(c*3, cv))
+	w.phiB = make([]float64, max(c*3, cv))
 	w.cols = make([]float64, max(c*262144, cv*65536))
 	w.rd = make([]float64, max(c, cv)*512)
 	return w
@@ -291,11 +289,10 @@ func (m *Model) Phi(ws runtime.Workspace, phi, x []float64) {
 	clear(phi)
 	for b0 := 0; b0 < B; b0 += w.cv {
 		nb := min(w.cv, B-b0)
-		gi := 0
-		load(w.s, x[b0*Dim:], nb, gi, 1)
+		load(w.s, x[b0*Dim:], nb, 1)
 		m.fwdValues(w, nb)
 		for b := 0; b < nb; b++ {
-			phi[b0+b] += 1.0 * float64(w.phi[b])
+			phi[b0+b] += w.phi[b]
 		}
 	}
 }
@@ -323,16 +320,15 @@ func (m *Model) Grad(ws runtime.Workspace, phi, grad, x []float64) {
 	clear(grad)
 	for b0 := 0; b0 < B; b0 += w.cv {
 		nb := min(w.cv, B-b0)
-		gi := 0
-		load(w.s, x[b0*Dim:], nb, gi, 1)
+		load(w.s, x[b0*Dim:], nb, 1)
 		m.fwdValues(w, nb)
 		if phi != nil {
 			for b := 0; b < nb; b++ {
-				phi[b0+b] += 1.0 * float64(w.phi[b])
+				phi[b0+b] += w.phi[b]
 			}
 		}
 		m.bwdGrad(w, nb)
-		store(grad[b0*Dim:], w.sB, nb, gi, 1.0)
+		store(grad[b0*Dim:], w.sB, nb, 1)
 	}
 }
 
@@ -366,20 +362,19 @@ func (m *Model) Laplacian(ws runtime.Workspace, phi, grad, lap, x []float64) {
 	clear(lap)
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
-		gi := 0
-		load(w.s, x[b0*Dim:], nb, gi, 1)
+		load(w.s, x[b0*Dim:], nb, 1)
 		m.fwdLaplacian(w, nb)
 		if phi != nil {
 			for b := 0; b < nb; b++ {
-				phi[b0+b] += 1.0 * float64(w.phi[b])
+				phi[b0+b] += w.phi[b]
 			}
 		}
 		for b := 0; b < nb; b++ {
-			lap[b0+b] += 1.0 * float64(w.phi[nb+b])
+			lap[b0+b] += w.phi[nb+b]
 		}
 		if grad != nil {
 			m.bwdGrad(w, nb)
-			store(grad[b0*Dim:], w.sB, nb, gi, 1.0)
+			store(grad[b0*Dim:], w.sB, nb, 1)
 		}
 	}
 }
@@ -417,23 +412,22 @@ func (m *Model) Hutchinson(ws runtime.Workspace, phi, grad, lap, x, probes []flo
 	clear(lap)
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
-		gi := 0
-		load(w.s, x[b0*Dim:], nb, gi, 1)
+		load(w.s, x[b0*Dim:], nb, 1)
 		for b := 0; b < nb; b++ {
-			load(rows(w.s, 2*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, gi, 1.0)
+			load(rows(w.s, 2*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, 1.0)
 		}
 		m.fwdHutch(w, nb)
 		if phi != nil {
 			for b := 0; b < nb; b++ {
-				phi[b0+b] += 1.0 * float64(w.phi[b])
+				phi[b0+b] += w.phi[b]
 			}
 		}
 		for b := 0; b < nb; b++ {
-			lap[b0+b] += 1.0 * float64(w.phi[nb+b])
+			lap[b0+b] += w.phi[nb+b]
 		}
 		if grad != nil {
 			m.bwdGrad(w, nb)
-			store(grad[b0*Dim:], w.sB, nb, gi, 1.0)
+			store(grad[b0*Dim:], w.sB, nb, 1)
 		}
 	}
 }
@@ -469,9 +463,8 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 	clear(dx)
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
-		gi := 0
-		load(w.s, x[b0*Dim:], nb, gi, 1)
-		load(rows(w.s, nb, nb, Dim), u[b0*Dim:], nb, gi, 1)
+		load(w.s, x[b0*Dim:], nb, 1)
+		load(rows(w.s, nb, nb, Dim), u[b0*Dim:], nb, 1)
 		var cb, sb []float64
 		if c != nil {
 			cb = c[b0 : b0+nb]
@@ -480,8 +473,8 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 			sb = s[b0 : b0+nb]
 		}
 		m.fwdReverse(w, nb)
-		m.bwdReverse(w, nb, cb, sb, 1.0, dtheta)
-		store(dx[b0*Dim:], w.sB, nb, gi, 1)
+		m.bwdReverse(w, nb, cb, sb, 1, dtheta)
+		store(dx[b0*Dim:], w.sB, nb, 1)
 	}
 }
 
@@ -517,11 +510,10 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 	clear(dx)
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
-		gi := 0
-		load(w.s, x[b0*Dim:], nb, gi, 1)
-		load(rows(w.s, nb, nb, Dim), u[b0*Dim:], nb, gi, 1)
+		load(w.s, x[b0*Dim:], nb, 1)
+		load(rows(w.s, nb, nb, Dim), u[b0*Dim:], nb, 1)
 		for b := 0; b < nb; b++ {
-			load(rows(w.s, 3*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, gi, 1.0)
+			load(rows(w.s, 3*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, 1.0)
 		}
 		var cb, sb []float64
 		if c != nil {
@@ -531,8 +523,8 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 			sb = s[b0 : b0+nb]
 		}
 		m.fwdHutchRev(w, nb)
-		m.bwdHutchRev(w, nb, cb, sb, 1.0, dtheta)
-		store(dx[b0*Dim:], w.sB, nb, gi, 1)
+		m.bwdHutchRev(w, nb, cb, sb, 1, dtheta)
+		store(dx[b0*Dim:], w.sB, nb, 1)
 	}
 }
 
@@ -556,9 +548,6 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 				}
 			}
 		}
-		for k := range o {
-			o[k] *= 1.0
-		}
 	}
 	// ising16_circ.maf:16:11  phi = W·phi.pool, W ∈ R^(1×2)
 	kern.MatVec(rows(w.phi, 0, nb, 1), rows(w.phiPool, 0, nb, 2), phiW, nb, 2, 0)
@@ -574,10 +563,9 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	// σ, σ′, σ″ for the value rows
 	kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], nil, rows(w.hConv, 0, nb, 512))
 	{
-		a, y := w.hConv, w.h
-		d1, d2 := w.hD1, w.hD2
-		_, _, _ = a, d1, d2
-		lo := (nb) * 512
+		y := w.h
+		d2 := w.hD2
+		lo := nb * 512
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 512; j++ {
 				k := b*512 + j
@@ -596,9 +584,6 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 				}
 			}
 		}
-		for k := range o {
-			o[k] *= 1.0
-		}
 	}
 	{
 		o, x := rows(w.phiPool, nb, nb, 2), rows(w.h, nb, nb, 512)
@@ -609,9 +594,6 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 					o[r*2+ch] += x[(r*256+p)*2+ch]
 				}
 			}
-		}
-		for k := range o {
-			o[k] *= 1.0
 		}
 	}
 	// ising16_circ.maf:16:11  phi = W·phi.pool, W ∈ R^(1×2)
@@ -628,11 +610,11 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], w.hD3[:nb*512], rows(w.hConv, 0, nb, 512))
 	{
-		a, y := w.hConv, w.h
-		d1, d2 := w.hD1, w.hD2
-		_, _, _ = a, d1, d2
-		lo := (2 * nb) * 512
-		ta, ty := (nb)*512, (nb)*512
+		y := w.h
+		a, d1 := w.hConv, w.hD1
+		d2 := w.hD2
+		lo := nb * 1024
+		ta, ty := nb*512, nb*512
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 512; j++ {
 				k := b*512 + j
@@ -652,9 +634,6 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 				}
 			}
 		}
-		for k := range o {
-			o[k] *= 1.0
-		}
 	}
 	{
 		o, x := rows(w.phiPool, 2*nb, nb, 2), rows(w.h, 2*nb, nb, 512)
@@ -666,9 +645,6 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 				}
 			}
 		}
-		for k := range o {
-			o[k] *= 1.0
-		}
 	}
 	{
 		o, x := rows(w.phiPool, nb, nb, 2), rows(w.h, nb, nb, 512)
@@ -679,9 +655,6 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 					o[r*2+ch] += x[(r*256+p)*2+ch]
 				}
 			}
-		}
-		for k := range o {
-			o[k] *= 1.0
 		}
 	}
 	// ising16_circ.maf:16:11  phi = W·phi.pool, W ∈ R^(1×2)
@@ -694,21 +667,19 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	// ising16_circ.maf:15:16  h.conv = conv16x16(s), periodic, 1→2 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	// a kernel over the whole lattice: one GEMM with the circulant matrix (built by Sync)
 	gemm.DgemmPacked(false, nb, 1, rows(w.s, 0, nb, 256), 256, &m.hConvFwd, 0, rows(w.hConv, 0, nb, 512), 512)
-	gemm.DgemmPacked(false, nb*1, 1, rows(w.s, 2*nb, nb*1, 256), 256, &m.hConvFwd, 0, rows(w.hConv, 2*nb, nb*1, 512), 512)
+	gemm.DgemmPacked(false, nb, 1, rows(w.s, 2*nb, nb, 256), 256, &m.hConvFwd, 0, rows(w.hConv, 2*nb, nb, 512), 512)
 	// ising16_circ.maf:15:9  h = lncosh(h.conv)
-	kern.RowsNorm2(w.hConvQ, rows(w.hConv, 2*nb, nb*1, 512), nb, 1, 512)
+	kern.RowsNorm2(w.hConvQ, rows(w.hConv, 2*nb, nb, 512), nb, 1, 512)
 	// σ, σ′, σ″ for the value rows
 	kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], nil, rows(w.hConv, 0, nb, 512))
 	{
-		a, y := w.hConv, w.h
-		d1, d2 := w.hD1, w.hD2
-		_, _, _ = a, d1, d2
-		lo := (nb) * 512
+		y := w.h
+		d2 := w.hD2
+		lo := nb * 512
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 512; j++ {
 				k := b*512 + j
 				y[lo+k] = d2[k] * w.hConvQ[k]
-				_ = j
 			}
 		}
 	}
@@ -723,9 +694,6 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 				}
 			}
 		}
-		for k := range o {
-			o[k] *= 1.0
-		}
 	}
 	{
 		o, x := rows(w.phiPool, nb, nb, 2), rows(w.h, nb, nb, 512)
@@ -736,9 +704,6 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 					o[r*2+ch] += x[(r*256+p)*2+ch]
 				}
 			}
-		}
-		for k := range o {
-			o[k] *= 1.0
 		}
 	}
 	// ising16_circ.maf:16:11  phi = W·phi.pool, W ∈ R^(1×2)
@@ -751,23 +716,22 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	// ising16_circ.maf:15:16  h.conv = conv16x16(s), periodic, 1→2 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	// a kernel over the whole lattice: one GEMM with the circulant matrix (built by Sync)
 	gemm.DgemmPacked(false, 2*nb, 1, rows(w.s, 0, 2*nb, 256), 256, &m.hConvFwd, 0, rows(w.hConv, 0, 2*nb, 512), 512)
-	gemm.DgemmPacked(false, nb*1, 1, rows(w.s, 3*nb, nb*1, 256), 256, &m.hConvFwd, 0, rows(w.hConv, 3*nb, nb*1, 512), 512)
+	gemm.DgemmPacked(false, nb, 1, rows(w.s, 3*nb, nb, 256), 256, &m.hConvFwd, 0, rows(w.hConv, 3*nb, nb, 512), 512)
 	// ising16_circ.maf:15:9  h = lncosh(h.conv)
-	kern.RowsNorm2(w.hConvQ, rows(w.hConv, 3*nb, nb*1, 512), nb, 1, 512)
+	kern.RowsNorm2(w.hConvQ, rows(w.hConv, 3*nb, nb, 512), nb, 1, 512)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], w.hD3[:nb*512], rows(w.hConv, 0, nb, 512))
 	{
-		a, y := w.hConv, w.h
-		d1, d2 := w.hD1, w.hD2
-		_, _, _ = a, d1, d2
-		lo := (2 * nb) * 512
-		ta, ty := (nb)*512, (nb)*512
+		y := w.h
+		a, d1 := w.hConv, w.hD1
+		d2 := w.hD2
+		lo := nb * 1024
+		ta, ty := nb*512, nb*512
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 512; j++ {
 				k := b*512 + j
 				y[lo+k] = d2[k] * w.hConvQ[k]
 				y[ty+k] = d1[k] * a[ta+k]
-				_ = j
 			}
 		}
 	}
@@ -782,9 +746,6 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 				}
 			}
 		}
-		for k := range o {
-			o[k] *= 1.0
-		}
 	}
 	{
 		o, x := rows(w.phiPool, 2*nb, nb, 2), rows(w.h, 2*nb, nb, 512)
@@ -796,9 +757,6 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 				}
 			}
 		}
-		for k := range o {
-			o[k] *= 1.0
-		}
 	}
 	{
 		o, x := rows(w.phiPool, nb, nb, 2), rows(w.h, nb, nb, 512)
@@ -809,9 +767,6 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 					o[r*2+ch] += x[(r*256+p)*2+ch]
 				}
 			}
-		}
-		for k := range o {
-			o[k] *= 1.0
 		}
 	}
 	// ising16_circ.maf:16:11  phi = W·phi.pool, W ∈ R^(1×2)
@@ -838,7 +793,7 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 		for r := 0; r < len(o)/2; r++ {
 			for p := 0; p < 256; p++ {
 				for ch := 0; ch < 2; ch++ {
-					x[(r*256+p)*2+ch] += 1.0 * o[r*2+ch]
+					x[(r*256+p)*2+ch] += o[r*2+ch]
 				}
 			}
 		}
@@ -892,7 +847,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		for r := 0; r < len(o)/2; r++ {
 			for p := 0; p < 256; p++ {
 				for ch := 0; ch < 2; ch++ {
-					x[(r*256+p)*2+ch] += 1.0 * o[r*2+ch]
+					x[(r*256+p)*2+ch] += o[r*2+ch]
 				}
 			}
 		}
@@ -902,7 +857,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		for r := 0; r < len(o)/2; r++ {
 			for p := 0; p < 256; p++ {
 				for ch := 0; ch < 2; ch++ {
-					x[(r*256+p)*2+ch] += 1.0 * o[r*2+ch]
+					x[(r*256+p)*2+ch] += o[r*2+ch]
 				}
 			}
 		}
@@ -912,7 +867,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		for r := 0; r < len(o)/2; r++ {
 			for p := 0; p < 256; p++ {
 				for ch := 0; ch < 2; ch++ {
-					x[(r*256+p)*2+ch] += 1.0 * o[r*2+ch]
+					x[(r*256+p)*2+ch] += o[r*2+ch]
 				}
 			}
 		}
@@ -922,17 +877,15 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		d1s, d2s, d3s := w.hD1[:nb*512], w.hD2[:nb*512], w.hD3[:nb*512]
 		e := w.hConvE[:nb*512]
 		a, ab, yb := w.hConv, w.hConvB, w.hB
-		lo := (2 * nb) * 512
-		ta, tab, tyb := (nb)*512, (nb)*512, (nb)*512
-		_, _ = a, ta
+		lo := nb * 1024
+		ta, tab, tyb := nb*512, nb*512, nb*512
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 512; j++ {
 				k := b*512 + j
 				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*m.hConvNorm2[j%2])*yb[lo+k]
+				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*m.hConvNorm2[j%2]*yb[lo+k]
 				ab[tab+k] += d1 * yb[tyb+k]
 				e[k] = 2 * d2 * yb[lo+k]
-				_, _ = d2, d3
 			}
 		}
 	}
@@ -955,8 +908,8 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	gHConvW := w.hConvGFull
 	clear(gHConvW)
 	gPhiW := grad[90:92]
-	clear(rows(w.sB, 0, 3*nb+nb*1, 256))
-	clear(rows(w.hConvB, 0, 3*nb+nb*1, 512))
+	clear(rows(w.sB, 0, 4*nb, 256))
+	clear(rows(w.hConvB, 0, 4*nb, 512))
 	clear(rows(w.hB, 0, 3*nb, 512))
 	clear(rows(w.phiPoolB, 0, 3*nb, 2))
 	clear(rows(w.phiB, 0, 3*nb, 1))
@@ -979,7 +932,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		for r := 0; r < len(o)/2; r++ {
 			for p := 0; p < 256; p++ {
 				for ch := 0; ch < 2; ch++ {
-					x[(r*256+p)*2+ch] += 1.0 * o[r*2+ch]
+					x[(r*256+p)*2+ch] += o[r*2+ch]
 				}
 			}
 		}
@@ -989,7 +942,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		for r := 0; r < len(o)/2; r++ {
 			for p := 0; p < 256; p++ {
 				for ch := 0; ch < 2; ch++ {
-					x[(r*256+p)*2+ch] += 1.0 * o[r*2+ch]
+					x[(r*256+p)*2+ch] += o[r*2+ch]
 				}
 			}
 		}
@@ -999,7 +952,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		for r := 0; r < len(o)/2; r++ {
 			for p := 0; p < 256; p++ {
 				for ch := 0; ch < 2; ch++ {
-					x[(r*256+p)*2+ch] += 1.0 * o[r*2+ch]
+					x[(r*256+p)*2+ch] += o[r*2+ch]
 				}
 			}
 		}
@@ -1009,25 +962,23 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		d1s, d2s, d3s := w.hD1[:nb*512], w.hD2[:nb*512], w.hD3[:nb*512]
 		e := w.hConvE[:nb*512]
 		a, ab, yb := w.hConv, w.hConvB, w.hB
-		lo := (2 * nb) * 512
-		ta, tab, tyb := (nb)*512, (nb)*512, (nb)*512
-		_, _ = a, ta
+		lo := nb * 1024
+		ta, tab, tyb := nb*512, nb*512, nb*512
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 512; j++ {
 				k := b*512 + j
 				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*w.hConvQ[k])*yb[lo+k]
+				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*w.hConvQ[k]*yb[lo+k]
 				ab[tab+k] += d1 * yb[tyb+k]
 				e[k] = 2 * d2 * yb[lo+k]
-				_, _ = d2, d3
 			}
 		}
 	}
-	kern.RowsScaleAdd(rows(w.hConvB, 3*nb, nb*1, 512), rows(w.hConv, 3*nb, nb*1, 512), w.hConvE, nb, 1, 512)
+	kern.RowsScaleAdd(rows(w.hConvB, 3*nb, nb, 512), rows(w.hConv, 3*nb, nb, 512), w.hConvE, nb, 1, 512)
 	// ising16_circ.maf:15:16  h.conv = conv16x16(s), periodic, 1→2 channels  (reverse)
 	gemm.DgemmPacked(false, nb, 1, rows(w.hConvB, 0, nb, 512), 512, &m.hConvBwd, 1, rows(w.sB, 0, nb, 256), 256)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(2*nb, 512, rows(w.hConvB, 0, 2*nb, 512)), mat(2*nb, 256, rows(w.s, 0, 2*nb, 256)), 0, mat(512, 256, w.hConvGCirc))
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*1, 512, rows(w.hConvB, 3*nb, nb*1, 512)), mat(nb*1, 256, rows(w.s, 3*nb, nb*1, 256)), 1, mat(512, 256, w.hConvGCirc))
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb, 512, rows(w.hConvB, 3*nb, nb, 512)), mat(nb, 256, rows(w.s, 3*nb, nb, 256)), 1, mat(512, 256, w.hConvGCirc))
 	// fold the circulant matrix's gradient back into the kernel
 	kern.FoldCirculant(gHConvW, w.hConvGCirc, w.hConvGeom)
 	// h.conv.W: sum the full kernels' gradient over each orbit of tied offsets
@@ -1050,17 +1001,15 @@ func mat(r, c int, data []float64) blas64.General {
 }
 
 // load writes g·x, scaled, for nb samples into dst (kernel precision).
-func load(dst []float64, src []float64, nb, gi int, scale float64) {
-	_ = gi
+func load(dst []float64, src []float64, nb int, scale float64) {
 	for i, v := range src[:nb*Dim] {
 		dst[i] = scale * v
 	}
 }
 
 // store adds scale·gᵀy for nb samples of y to dst.
-func store(dst []float64, src []float64, nb, gi int, scale float64) {
-	_ = gi
+func store(dst []float64, src []float64, nb int, scale float64) {
 	for i, v := range src[:nb*Dim] {
-		dst[i] += scale * float64(v)
+		dst[i] += scale * v
 	}
 }

@@ -208,7 +208,6 @@ func (m *Model) DeferGrad(ws runtime.Workspace, on bool) {
 // not allocate.
 func (m *Model) FlushGrad(ws runtime.Workspace, dtheta []float64) {
 	w := ws.(*Workspace)
-	_ = w
 	if len(dtheta) != NumParams {
 		panic("ising16d4: len(dtheta) != NumParams")
 	}
@@ -245,9 +244,9 @@ func (m *Model) NewWorkspaceChunks(maxBatch, chunk, valueChunk int) runtime.Work
 	w.hD1 = make([]float64, max(c, cv)*512)
 	w.hD2 = make([]float64, c*512)
 	w.hD3 = make([]float64, c*512)
-	w.phi = make([]float64, max(c*3, cv)*1)
-	w.phiB = make([]float64, max(c*3, cv)*1)
-	w.cols = make([]float64, max(c*0, cv*0))
+	w.phi = make([]float64, max(c*3, cv))
+	w.phiB = make([]float64, max(c*3, cv))
+	w.cols = make([]float64, 0)
 	w.rd = make([]float64, max(c, cv)*512)
 	return w
 }
@@ -275,7 +274,7 @@ func (m *Model) Phi(ws runtime.Workspace, phi, x []float64) {
 			load(w.s, x[b0*Dim:], nb, gi, 1)
 			m.fwdValues(w, nb)
 			for b := 0; b < nb; b++ {
-				phi[b0+b] += 1.0 / 8 * float64(w.phi[b])
+				phi[b0+b] += 1.0 / 8 * w.phi[b]
 			}
 		}
 	}
@@ -309,7 +308,7 @@ func (m *Model) Grad(ws runtime.Workspace, phi, grad, x []float64) {
 			m.fwdValues(w, nb)
 			if phi != nil {
 				for b := 0; b < nb; b++ {
-					phi[b0+b] += 1.0 / 8 * float64(w.phi[b])
+					phi[b0+b] += 1.0 / 8 * w.phi[b]
 				}
 			}
 			m.bwdGrad(w, nb)
@@ -354,11 +353,11 @@ func (m *Model) Laplacian(ws runtime.Workspace, phi, grad, lap, x []float64) {
 			m.fwdLaplacian(w, nb)
 			if phi != nil {
 				for b := 0; b < nb; b++ {
-					phi[b0+b] += 1.0 / 8 * float64(w.phi[b])
+					phi[b0+b] += 1.0 / 8 * w.phi[b]
 				}
 			}
 			for b := 0; b < nb; b++ {
-				lap[b0+b] += 1.0 / 8 * float64(w.phi[nb+b])
+				lap[b0+b] += 1.0 / 8 * w.phi[nb+b]
 			}
 			if grad != nil {
 				m.bwdGrad(w, nb)
@@ -409,11 +408,11 @@ func (m *Model) Hutchinson(ws runtime.Workspace, phi, grad, lap, x, probes []flo
 			m.fwdHutch(w, nb)
 			if phi != nil {
 				for b := 0; b < nb; b++ {
-					phi[b0+b] += 1.0 / 8 * float64(w.phi[b])
+					phi[b0+b] += 1.0 / 8 * w.phi[b]
 				}
 			}
 			for b := 0; b < nb; b++ {
-				lap[b0+b] += 1.0 / 8 * float64(w.phi[nb+b])
+				lap[b0+b] += 1.0 / 8 * w.phi[nb+b]
 			}
 			if grad != nil {
 				m.bwdGrad(w, nb)
@@ -551,10 +550,9 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 		kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], nil, rows(w.hDense, 0, nb, 512))
 	}
 	{
-		a, y := w.hDense, w.h
-		d1, d2 := w.hD1, w.hD2
-		_, _, _ = a, d1, d2
-		lo := (nb) * 512
+		y := w.h
+		d2 := w.hD2
+		lo := nb * 512
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 512; j++ {
 				k := b*512 + j
@@ -581,11 +579,11 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], w.hD3[:nb*512], rows(w.hDense, 0, nb, 512))
 	}
 	{
-		a, y := w.hDense, w.h
-		d1, d2 := w.hD1, w.hD2
-		_, _, _ = a, d1, d2
-		lo := (2 * nb) * 512
-		ta, ty := (nb)*512, (nb)*512
+		y := w.h
+		a, d1 := w.hDense, w.hD1
+		d2 := w.hD2
+		lo := nb * 1024
+		ta, ty := nb*512, nb*512
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 512; j++ {
 				k := b*512 + j
@@ -603,21 +601,19 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	phiW := m.p[131072:131584] // phi.W [1 512], ising16_d4.maf:10:11
 	// ising16_d4.maf:9:16  h.dense = W·s, W ∈ R^(512×256)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, nb, 1, rows(w.s, 0, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 512), 512)
-	gemm.DgemmPacked(false, nb*1, 1, rows(w.s, 2*nb, nb*1, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 2*nb, nb*1, 512), 512)
+	gemm.DgemmPacked(false, nb, 1, rows(w.s, 2*nb, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 2*nb, nb, 512), 512)
 	// ising16_d4.maf:9:9  h = lncosh(h.dense)
-	kern.RowsNorm2(w.hDenseQ, rows(w.hDense, 2*nb, nb*1, 512), nb, 1, 512)
+	kern.RowsNorm2(w.hDenseQ, rows(w.hDense, 2*nb, nb, 512), nb, 1, 512)
 	// σ, σ′, σ″ for the value rows
 	kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], nil, rows(w.hDense, 0, nb, 512))
 	{
-		a, y := w.hDense, w.h
-		d1, d2 := w.hD1, w.hD2
-		_, _, _ = a, d1, d2
-		lo := (nb) * 512
+		y := w.h
+		d2 := w.hD2
+		lo := nb * 512
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 512; j++ {
 				k := b*512 + j
 				y[lo+k] = d2[k] * w.hDenseQ[k]
-				_ = j
 			}
 		}
 	}
@@ -630,23 +626,22 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	phiW := m.p[131072:131584] // phi.W [1 512], ising16_d4.maf:10:11
 	// ising16_d4.maf:9:16  h.dense = W·s, W ∈ R^(512×256)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, 2*nb, 1, rows(w.s, 0, 2*nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 0, 2*nb, 512), 512)
-	gemm.DgemmPacked(false, nb*1, 1, rows(w.s, 3*nb, nb*1, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 3*nb, nb*1, 512), 512)
+	gemm.DgemmPacked(false, nb, 1, rows(w.s, 3*nb, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 3*nb, nb, 512), 512)
 	// ising16_d4.maf:9:9  h = lncosh(h.dense)
-	kern.RowsNorm2(w.hDenseQ, rows(w.hDense, 3*nb, nb*1, 512), nb, 1, 512)
+	kern.RowsNorm2(w.hDenseQ, rows(w.hDense, 3*nb, nb, 512), nb, 1, 512)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], w.hD3[:nb*512], rows(w.hDense, 0, nb, 512))
 	{
-		a, y := w.hDense, w.h
-		d1, d2 := w.hD1, w.hD2
-		_, _, _ = a, d1, d2
-		lo := (2 * nb) * 512
-		ta, ty := (nb)*512, (nb)*512
+		y := w.h
+		a, d1 := w.hDense, w.hD1
+		d2 := w.hD2
+		lo := nb * 1024
+		ta, ty := nb*512, nb*512
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 512; j++ {
 				k := b*512 + j
 				y[lo+k] = d2[k] * w.hDenseQ[k]
 				y[ty+k] = d1[k] * a[ta+k]
-				_ = j
 			}
 		}
 	}
@@ -713,17 +708,15 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		d1s, d2s, d3s := w.hD1[:nb*512], w.hD2[:nb*512], w.hD3[:nb*512]
 		e := w.hDenseE[:nb*512]
 		a, ab, yb := w.hDense, w.hDenseB, w.hB
-		lo := (2 * nb) * 512
-		ta, tab, tyb := (nb)*512, (nb)*512, (nb)*512
-		_, _ = a, ta
+		lo := nb * 1024
+		ta, tab, tyb := nb*512, nb*512, nb*512
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 512; j++ {
 				k := b*512 + j
 				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*m.hDenseNorm2[j])*yb[lo+k]
+				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*m.hDenseNorm2[j]*yb[lo+k]
 				ab[tab+k] += d1 * yb[tyb+k]
 				e[k] = 2 * d2 * yb[lo+k]
-				_, _ = d2, d3
 			}
 		}
 	}
@@ -745,8 +738,8 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	phiW := m.p[131072:131584] // phi.W [1 512], ising16_d4.maf:10:11
 	gHDenseW := grad[0:131072]
 	gPhiW := grad[131072:131584]
-	clear(rows(w.sB, 0, 3*nb+nb*1, 256))
-	clear(rows(w.hDenseB, 0, 3*nb+nb*1, 512))
+	clear(rows(w.sB, 0, 4*nb, 256))
+	clear(rows(w.hDenseB, 0, 4*nb, 512))
 	clear(rows(w.hB, 0, 3*nb, 512))
 	clear(rows(w.phiB, 0, 3*nb, 1))
 	// seed: G = c·φ + s·Δφ + (tangent of φ along u) = c·φ + s·Δφ + uᵀ∇φ
@@ -767,25 +760,23 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		d1s, d2s, d3s := w.hD1[:nb*512], w.hD2[:nb*512], w.hD3[:nb*512]
 		e := w.hDenseE[:nb*512]
 		a, ab, yb := w.hDense, w.hDenseB, w.hB
-		lo := (2 * nb) * 512
-		ta, tab, tyb := (nb)*512, (nb)*512, (nb)*512
-		_, _ = a, ta
+		lo := nb * 1024
+		ta, tab, tyb := nb*512, nb*512, nb*512
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 512; j++ {
 				k := b*512 + j
 				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*w.hDenseQ[k])*yb[lo+k]
+				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*w.hDenseQ[k]*yb[lo+k]
 				ab[tab+k] += d1 * yb[tyb+k]
 				e[k] = 2 * d2 * yb[lo+k]
-				_, _ = d2, d3
 			}
 		}
 	}
-	kern.RowsScaleAdd(rows(w.hDenseB, 3*nb, nb*1, 512), rows(w.hDense, 3*nb, nb*1, 512), w.hDenseE, nb, 1, 512)
+	kern.RowsScaleAdd(rows(w.hDenseB, 3*nb, nb, 512), rows(w.hDense, 3*nb, nb, 512), w.hDenseE, nb, 1, 512)
 	// ising16_d4.maf:9:16  h.dense = W·s, W ∈ R^(512×256)  (reverse)
 	gemm.DgemmPacked(false, nb, 1, rows(w.hDenseB, 0, nb, 512), 512, &m.hDenseBwd, 1, rows(w.sB, 0, nb, 256), 256)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(2*nb, 512, rows(w.hDenseB, 0, 2*nb, 512)), mat(2*nb, 256, rows(w.s, 0, 2*nb, 256)), 1, mat(512, 256, gHDenseW))
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*1, 512, rows(w.hDenseB, 3*nb, nb*1, 512)), mat(nb*1, 256, rows(w.s, 3*nb, nb*1, 256)), 1, mat(512, 256, gHDenseW))
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb, 512, rows(w.hDenseB, 3*nb, nb, 512)), mat(nb, 256, rows(w.s, 3*nb, nb, 256)), 1, mat(512, 256, gHDenseW))
 }
 
 // rows returns nr rows of length n starting at row r0 of buf.
@@ -820,7 +811,7 @@ func store(dst []float64, src []float64, nb, gi int, scale float64) {
 	for b := 0; b < nb; b++ {
 		s, d := src[b*Dim:(b+1)*Dim], dst[b*Dim:(b+1)*Dim]
 		for i, k := range t.Perm {
-			d[k] += scale * t.Sign * float64(s[i])
+			d[k] += scale * t.Sign * s[i]
 		}
 	}
 }

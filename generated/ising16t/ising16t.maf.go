@@ -256,17 +256,12 @@ func (w *Workspace) MaxBatch() int {
 // DeferGrad turns deferral of sample-independent gradient terms on or off (see
 // runtime.GradDeferrer); with it on, call FlushGrad after the last Reverse.
 func (m *Model) DeferGrad(ws runtime.Workspace, on bool) {
-	{
-		// deferral stays off: each Reverse maps its gradient back at its own time
-		_, _ = ws, on
-	}
+	// deferral stays off: each Reverse maps its gradient back at its own time
 }
 
 // FlushGrad adds the deferred gradient terms to dtheta and resets them. It does
 // not allocate.
 func (m *Model) FlushGrad(ws runtime.Workspace, dtheta []float64) {
-	w := ws.(*Workspace)
-	_ = w
 	if len(dtheta) != NumParams {
 		panic("ising16t: len(dtheta) != NumParams")
 	}
@@ -302,9 +297,9 @@ func (m *Model) NewWorkspaceChunks(maxBatch, chunk, valueChunk int) runtime.Work
 	w.hD1 = make([]float64, max(c, cv)*512)
 	w.hD2 = make([]float64, c*512)
 	w.hD3 = make([]float64, c*512)
-	w.phi = make([]float64, max(c*3, cv)*1)
-	w.phiB = make([]float64, max(c*3, cv)*1)
-	w.cols = make([]float64, max(c*0, cv*0))
+	w.phi = make([]float64, max(c*3, cv))
+	w.phiB = make([]float64, max(c*3, cv))
+	w.cols = make([]float64, 0)
 	w.rd = make([]float64, max(c, cv)*512)
 	w.timeModel = newModel()
 	w.timeGrad = make([]float64, NumParams)
@@ -332,11 +327,10 @@ func (m *Model) Phi(ws runtime.Workspace, phi, x []float64) {
 	m = m.at(w)
 	for b0 := 0; b0 < B; b0 += w.cv {
 		nb := min(w.cv, B-b0)
-		gi := 0
-		load(w.x, x[b0*Dim:], nb, gi, 1)
+		load(w.x, x[b0*Dim:], nb, 1)
 		m.fwdValues(w, nb)
 		for b := 0; b < nb; b++ {
-			phi[b0+b] += 1.0 * float64(w.phi[b])
+			phi[b0+b] += w.phi[b]
 		}
 	}
 }
@@ -365,16 +359,15 @@ func (m *Model) Grad(ws runtime.Workspace, phi, grad, x []float64) {
 	m = m.at(w)
 	for b0 := 0; b0 < B; b0 += w.cv {
 		nb := min(w.cv, B-b0)
-		gi := 0
-		load(w.x, x[b0*Dim:], nb, gi, 1)
+		load(w.x, x[b0*Dim:], nb, 1)
 		m.fwdValues(w, nb)
 		if phi != nil {
 			for b := 0; b < nb; b++ {
-				phi[b0+b] += 1.0 * float64(w.phi[b])
+				phi[b0+b] += w.phi[b]
 			}
 		}
 		m.bwdGrad(w, nb)
-		store(grad[b0*Dim:], w.xB, nb, gi, 1.0)
+		store(grad[b0*Dim:], w.xB, nb, 1)
 	}
 }
 
@@ -410,21 +403,20 @@ func (m *Model) Laplacian(ws runtime.Workspace, phi, grad, lap, x []float64) {
 	m = m.at(w)
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
-		gi := 0
 		w.b0 = b0
-		load(w.x, x[b0*Dim:], nb, gi, 1)
+		load(w.x, x[b0*Dim:], nb, 1)
 		m.fwdLaplacian(w, nb)
 		if phi != nil {
 			for b := 0; b < nb; b++ {
-				phi[b0+b] += 1.0 * float64(w.phi[b])
+				phi[b0+b] += w.phi[b]
 			}
 		}
 		for b := 0; b < nb; b++ {
-			lap[b0+b] += 1.0 * float64(w.phi[nb+b])
+			lap[b0+b] += w.phi[nb+b]
 		}
 		if grad != nil {
 			m.bwdGrad(w, nb)
-			store(grad[b0*Dim:], w.xB, nb, gi, 1.0)
+			store(grad[b0*Dim:], w.xB, nb, 1)
 		}
 	}
 }
@@ -463,23 +455,22 @@ func (m *Model) Hutchinson(ws runtime.Workspace, phi, grad, lap, x, probes []flo
 	m = m.at(w)
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
-		gi := 0
-		load(w.x, x[b0*Dim:], nb, gi, 1)
+		load(w.x, x[b0*Dim:], nb, 1)
 		for b := 0; b < nb; b++ {
-			load(rows(w.x, 2*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, gi, 1.0)
+			load(rows(w.x, 2*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, 1.0)
 		}
 		m.fwdHutch(w, nb)
 		if phi != nil {
 			for b := 0; b < nb; b++ {
-				phi[b0+b] += 1.0 * float64(w.phi[b])
+				phi[b0+b] += w.phi[b]
 			}
 		}
 		for b := 0; b < nb; b++ {
-			lap[b0+b] += 1.0 * float64(w.phi[nb+b])
+			lap[b0+b] += w.phi[nb+b]
 		}
 		if grad != nil {
 			m.bwdGrad(w, nb)
-			store(grad[b0*Dim:], w.xB, nb, gi, 1.0)
+			store(grad[b0*Dim:], w.xB, nb, 1)
 		}
 	}
 }
@@ -520,10 +511,9 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 	m = m.at(w)
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
-		gi := 0
 		w.b0 = b0
-		load(w.x, x[b0*Dim:], nb, gi, 1)
-		load(rows(w.x, nb, nb, Dim), u[b0*Dim:], nb, gi, 1)
+		load(w.x, x[b0*Dim:], nb, 1)
+		load(rows(w.x, nb, nb, Dim), u[b0*Dim:], nb, 1)
 		var cb, sb []float64
 		if c != nil {
 			cb = c[b0 : b0+nb]
@@ -532,8 +522,8 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 			sb = s[b0 : b0+nb]
 		}
 		m.fwdReverse(w, nb)
-		m.bwdReverse(w, nb, cb, sb, 1.0, dtheta)
-		store(dx[b0*Dim:], w.xB, nb, gi, 1)
+		m.bwdReverse(w, nb, cb, sb, 1, dtheta)
+		store(dx[b0*Dim:], w.xB, nb, 1)
 	}
 	// ∂G/∂θ from ∂G/∂θ′ at the workspace's time
 	timeMap().Back(dth, w.timeGrad[:numKernelParams], w.timeOf.theta, w.timeAt, w.timeScratch)
@@ -575,11 +565,10 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 	m = m.at(w)
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
-		gi := 0
-		load(w.x, x[b0*Dim:], nb, gi, 1)
-		load(rows(w.x, nb, nb, Dim), u[b0*Dim:], nb, gi, 1)
+		load(w.x, x[b0*Dim:], nb, 1)
+		load(rows(w.x, nb, nb, Dim), u[b0*Dim:], nb, 1)
 		for b := 0; b < nb; b++ {
-			load(rows(w.x, 3*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, gi, 1.0)
+			load(rows(w.x, 3*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, 1.0)
 		}
 		var cb, sb []float64
 		if c != nil {
@@ -589,8 +578,8 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 			sb = s[b0 : b0+nb]
 		}
 		m.fwdHutchRev(w, nb)
-		m.bwdHutchRev(w, nb, cb, sb, 1.0, dtheta)
-		store(dx[b0*Dim:], w.xB, nb, gi, 1)
+		m.bwdHutchRev(w, nb, cb, sb, 1, dtheta)
+		store(dx[b0*Dim:], w.xB, nb, 1)
 	}
 	// ∂G/∂θ from ∂G/∂θ′ at the workspace's time
 	timeMap().Back(dth, w.timeGrad[:numKernelParams], w.timeOf.theta, w.timeAt, w.timeScratch)
@@ -665,10 +654,9 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 		kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], nil, rows(w.hDense, 0, nb, 512))
 	}
 	{
-		a, y := w.hDense, w.h
-		d1, d2 := w.hD1, w.hD2
-		_, _, _ = a, d1, d2
-		lo := (nb) * 512
+		y := w.h
+		d2 := w.hD2
+		lo := nb * 512
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 512; j++ {
 				k := b*512 + j
@@ -701,11 +689,11 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], w.hD3[:nb*512], rows(w.hDense, 0, nb, 512))
 	}
 	{
-		a, y := w.hDense, w.h
-		d1, d2 := w.hD1, w.hD2
-		_, _, _ = a, d1, d2
-		lo := (2 * nb) * 512
-		ta, ty := (nb)*512, (nb)*512
+		y := w.h
+		a, d1 := w.hDense, w.hD1
+		d2 := w.hD2
+		lo := nb * 1024
+		ta, ty := nb*512, nb*512
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 512; j++ {
 				k := b*512 + j
@@ -723,21 +711,19 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	phiW := m.p[131072:131584] // phi.W [1 512], ising16_t.maf:18:16
 	// ising16_t.maf:17:21  h.dense = W·x, W ∈ R^(512×256)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 512), 512)
-	gemm.DgemmPacked(false, nb*1, 1, rows(w.x, 2*nb, nb*1, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 2*nb, nb*1, 512), 512)
+	gemm.DgemmPacked(false, nb, 1, rows(w.x, 2*nb, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 2*nb, nb, 512), 512)
 	// ising16_t.maf:17:9  h = lncosh(h.dense)
-	kern.RowsNorm2(w.hDenseQ, rows(w.hDense, 2*nb, nb*1, 512), nb, 1, 512)
+	kern.RowsNorm2(w.hDenseQ, rows(w.hDense, 2*nb, nb, 512), nb, 1, 512)
 	// σ, σ′, σ″ for the value rows
 	kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], nil, rows(w.hDense, 0, nb, 512))
 	{
-		a, y := w.hDense, w.h
-		d1, d2 := w.hD1, w.hD2
-		_, _, _ = a, d1, d2
-		lo := (nb) * 512
+		y := w.h
+		d2 := w.hD2
+		lo := nb * 512
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 512; j++ {
 				k := b*512 + j
 				y[lo+k] = d2[k] * w.hDenseQ[k]
-				_ = j
 			}
 		}
 	}
@@ -750,23 +736,22 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	phiW := m.p[131072:131584] // phi.W [1 512], ising16_t.maf:18:16
 	// ising16_t.maf:17:21  h.dense = W·x, W ∈ R^(512×256)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, 2*nb, 1, rows(w.x, 0, 2*nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 0, 2*nb, 512), 512)
-	gemm.DgemmPacked(false, nb*1, 1, rows(w.x, 3*nb, nb*1, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 3*nb, nb*1, 512), 512)
+	gemm.DgemmPacked(false, nb, 1, rows(w.x, 3*nb, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 3*nb, nb, 512), 512)
 	// ising16_t.maf:17:9  h = lncosh(h.dense)
-	kern.RowsNorm2(w.hDenseQ, rows(w.hDense, 3*nb, nb*1, 512), nb, 1, 512)
+	kern.RowsNorm2(w.hDenseQ, rows(w.hDense, 3*nb, nb, 512), nb, 1, 512)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], w.hD3[:nb*512], rows(w.hDense, 0, nb, 512))
 	{
-		a, y := w.hDense, w.h
-		d1, d2 := w.hD1, w.hD2
-		_, _, _ = a, d1, d2
-		lo := (2 * nb) * 512
-		ta, ty := (nb)*512, (nb)*512
+		y := w.h
+		a, d1 := w.hDense, w.hD1
+		d2 := w.hD2
+		lo := nb * 1024
+		ta, ty := nb*512, nb*512
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 512; j++ {
 				k := b*512 + j
 				y[lo+k] = d2[k] * w.hDenseQ[k]
 				y[ty+k] = d1[k] * a[ta+k]
-				_ = j
 			}
 		}
 	}
@@ -833,17 +818,15 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		d1s, d2s, d3s := w.hD1[:nb*512], w.hD2[:nb*512], w.hD3[:nb*512]
 		e := w.hDenseE[:nb*512]
 		a, ab, yb := w.hDense, w.hDenseB, w.hB
-		lo := (2 * nb) * 512
-		ta, tab, tyb := (nb)*512, (nb)*512, (nb)*512
-		_, _ = a, ta
+		lo := nb * 1024
+		ta, tab, tyb := nb*512, nb*512, nb*512
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 512; j++ {
 				k := b*512 + j
 				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*m.hDenseNorm2[j])*yb[lo+k]
+				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*m.hDenseNorm2[j]*yb[lo+k]
 				ab[tab+k] += d1 * yb[tyb+k]
 				e[k] = 2 * d2 * yb[lo+k]
-				_, _ = d2, d3
 			}
 		}
 	}
@@ -865,8 +848,8 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	phiW := m.p[131072:131584] // phi.W [1 512], ising16_t.maf:18:16
 	gHDenseW := grad[0:131072]
 	gPhiW := grad[131072:131584]
-	clear(rows(w.xB, 0, 3*nb+nb*1, 256))
-	clear(rows(w.hDenseB, 0, 3*nb+nb*1, 512))
+	clear(rows(w.xB, 0, 4*nb, 256))
+	clear(rows(w.hDenseB, 0, 4*nb, 512))
 	clear(rows(w.hB, 0, 3*nb, 512))
 	clear(rows(w.phiB, 0, 3*nb, 1))
 	// seed: G = c·φ + s·Δφ + (tangent of φ along u) = c·φ + s·Δφ + uᵀ∇φ
@@ -887,25 +870,23 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		d1s, d2s, d3s := w.hD1[:nb*512], w.hD2[:nb*512], w.hD3[:nb*512]
 		e := w.hDenseE[:nb*512]
 		a, ab, yb := w.hDense, w.hDenseB, w.hB
-		lo := (2 * nb) * 512
-		ta, tab, tyb := (nb)*512, (nb)*512, (nb)*512
-		_, _ = a, ta
+		lo := nb * 1024
+		ta, tab, tyb := nb*512, nb*512, nb*512
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 512; j++ {
 				k := b*512 + j
 				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*w.hDenseQ[k])*yb[lo+k]
+				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*w.hDenseQ[k]*yb[lo+k]
 				ab[tab+k] += d1 * yb[tyb+k]
 				e[k] = 2 * d2 * yb[lo+k]
-				_, _ = d2, d3
 			}
 		}
 	}
-	kern.RowsScaleAdd(rows(w.hDenseB, 3*nb, nb*1, 512), rows(w.hDense, 3*nb, nb*1, 512), w.hDenseE, nb, 1, 512)
+	kern.RowsScaleAdd(rows(w.hDenseB, 3*nb, nb, 512), rows(w.hDense, 3*nb, nb, 512), w.hDenseE, nb, 1, 512)
 	// ising16_t.maf:17:21  h.dense = W·x, W ∈ R^(512×256)  (reverse)
 	gemm.DgemmPacked(false, nb, 1, rows(w.hDenseB, 0, nb, 512), 512, &m.hDenseBwd, 1, rows(w.xB, 0, nb, 256), 256)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(2*nb, 512, rows(w.hDenseB, 0, 2*nb, 512)), mat(2*nb, 256, rows(w.x, 0, 2*nb, 256)), 1, mat(512, 256, gHDenseW))
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*1, 512, rows(w.hDenseB, 3*nb, nb*1, 512)), mat(nb*1, 256, rows(w.x, 3*nb, nb*1, 256)), 1, mat(512, 256, gHDenseW))
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb, 512, rows(w.hDenseB, 3*nb, nb, 512)), mat(nb, 256, rows(w.x, 3*nb, nb, 256)), 1, mat(512, 256, gHDenseW))
 }
 
 // rows returns nr rows of length n starting at row r0 of buf.
@@ -924,17 +905,15 @@ func mat(r, c int, data []float64) blas64.General {
 }
 
 // load writes g·x, scaled, for nb samples into dst (kernel precision).
-func load(dst []float64, src []float64, nb, gi int, scale float64) {
-	_ = gi
+func load(dst []float64, src []float64, nb int, scale float64) {
 	for i, v := range src[:nb*Dim] {
 		dst[i] = scale * v
 	}
 }
 
 // store adds scale·gᵀy for nb samples of y to dst.
-func store(dst []float64, src []float64, nb, gi int, scale float64) {
-	_ = gi
+func store(dst []float64, src []float64, nb int, scale float64) {
 	for i, v := range src[:nb*Dim] {
-		dst[i] += scale * float64(v)
+		dst[i] += scale * v
 	}
 }

@@ -205,7 +205,6 @@ func (m *Model) DeferGrad(ws runtime.Workspace, on bool) {
 // not allocate.
 func (m *Model) FlushGrad(ws runtime.Workspace, dtheta []float64) {
 	w := ws.(*Workspace)
-	_ = w
 	if len(dtheta) != NumParams {
 		panic("ising8: len(dtheta) != NumParams")
 	}
@@ -242,9 +241,9 @@ func (m *Model) NewWorkspaceChunks(maxBatch, chunk, valueChunk int) runtime.Work
 	w.hD1 = make([]float64, max(c, cv)*128)
 	w.hD2 = make([]float64, c*128)
 	w.hD3 = make([]float64, c*128)
-	w.phi = make([]float64, max(c*3, cv)*1)
-	w.phiB = make([]float64, max(c*3, cv)*1)
-	w.cols = make([]float64, max(c*0, cv*0))
+	w.phi = make([]float64, max(c*3, cv))
+	w.phiB = make([]float64, max(c*3, cv))
+	w.cols = make([]float64, 0)
 	w.rd = make([]float64, max(c, cv)*128)
 	return w
 }
@@ -268,11 +267,10 @@ func (m *Model) Phi(ws runtime.Workspace, phi, x []float64) {
 	clear(phi)
 	for b0 := 0; b0 < B; b0 += w.cv {
 		nb := min(w.cv, B-b0)
-		gi := 0
-		load(w.x, x[b0*Dim:], nb, gi, 1)
+		load(w.x, x[b0*Dim:], nb, 1)
 		m.fwdValues(w, nb)
 		for b := 0; b < nb; b++ {
-			phi[b0+b] += 1.0 * float64(w.phi[b])
+			phi[b0+b] += w.phi[b]
 		}
 	}
 }
@@ -300,16 +298,15 @@ func (m *Model) Grad(ws runtime.Workspace, phi, grad, x []float64) {
 	clear(grad)
 	for b0 := 0; b0 < B; b0 += w.cv {
 		nb := min(w.cv, B-b0)
-		gi := 0
-		load(w.x, x[b0*Dim:], nb, gi, 1)
+		load(w.x, x[b0*Dim:], nb, 1)
 		m.fwdValues(w, nb)
 		if phi != nil {
 			for b := 0; b < nb; b++ {
-				phi[b0+b] += 1.0 * float64(w.phi[b])
+				phi[b0+b] += w.phi[b]
 			}
 		}
 		m.bwdGrad(w, nb)
-		store(grad[b0*Dim:], w.xB, nb, gi, 1.0)
+		store(grad[b0*Dim:], w.xB, nb, 1)
 	}
 }
 
@@ -344,21 +341,20 @@ func (m *Model) Laplacian(ws runtime.Workspace, phi, grad, lap, x []float64) {
 	w.lite = phi == nil
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
-		gi := 0
 		w.b0 = b0
-		load(w.x, x[b0*Dim:], nb, gi, 1)
+		load(w.x, x[b0*Dim:], nb, 1)
 		m.fwdLaplacian(w, nb)
 		if phi != nil {
 			for b := 0; b < nb; b++ {
-				phi[b0+b] += 1.0 * float64(w.phi[b])
+				phi[b0+b] += w.phi[b]
 			}
 		}
 		for b := 0; b < nb; b++ {
-			lap[b0+b] += 1.0 * float64(w.phi[nb+b])
+			lap[b0+b] += w.phi[nb+b]
 		}
 		if grad != nil {
 			m.bwdGrad(w, nb)
-			store(grad[b0*Dim:], w.xB, nb, gi, 1.0)
+			store(grad[b0*Dim:], w.xB, nb, 1)
 		}
 	}
 }
@@ -396,23 +392,22 @@ func (m *Model) Hutchinson(ws runtime.Workspace, phi, grad, lap, x, probes []flo
 	clear(lap)
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
-		gi := 0
-		load(w.x, x[b0*Dim:], nb, gi, 1)
+		load(w.x, x[b0*Dim:], nb, 1)
 		for b := 0; b < nb; b++ {
-			load(rows(w.x, 2*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, gi, 1.0)
+			load(rows(w.x, 2*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, 1.0)
 		}
 		m.fwdHutch(w, nb)
 		if phi != nil {
 			for b := 0; b < nb; b++ {
-				phi[b0+b] += 1.0 * float64(w.phi[b])
+				phi[b0+b] += w.phi[b]
 			}
 		}
 		for b := 0; b < nb; b++ {
-			lap[b0+b] += 1.0 * float64(w.phi[nb+b])
+			lap[b0+b] += w.phi[nb+b]
 		}
 		if grad != nil {
 			m.bwdGrad(w, nb)
-			store(grad[b0*Dim:], w.xB, nb, gi, 1.0)
+			store(grad[b0*Dim:], w.xB, nb, 1)
 		}
 	}
 }
@@ -449,10 +444,9 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 	w.lite = c == nil
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
-		gi := 0
 		w.b0 = b0
-		load(w.x, x[b0*Dim:], nb, gi, 1)
-		load(rows(w.x, nb, nb, Dim), u[b0*Dim:], nb, gi, 1)
+		load(w.x, x[b0*Dim:], nb, 1)
+		load(rows(w.x, nb, nb, Dim), u[b0*Dim:], nb, 1)
 		var cb, sb []float64
 		if c != nil {
 			cb = c[b0 : b0+nb]
@@ -461,8 +455,8 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 			sb = s[b0 : b0+nb]
 		}
 		m.fwdReverse(w, nb)
-		m.bwdReverse(w, nb, cb, sb, 1.0, dtheta)
-		store(dx[b0*Dim:], w.xB, nb, gi, 1)
+		m.bwdReverse(w, nb, cb, sb, 1, dtheta)
+		store(dx[b0*Dim:], w.xB, nb, 1)
 	}
 }
 
@@ -498,11 +492,10 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 	clear(dx)
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
-		gi := 0
-		load(w.x, x[b0*Dim:], nb, gi, 1)
-		load(rows(w.x, nb, nb, Dim), u[b0*Dim:], nb, gi, 1)
+		load(w.x, x[b0*Dim:], nb, 1)
+		load(rows(w.x, nb, nb, Dim), u[b0*Dim:], nb, 1)
 		for b := 0; b < nb; b++ {
-			load(rows(w.x, 3*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, gi, 1.0)
+			load(rows(w.x, 3*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, 1.0)
 		}
 		var cb, sb []float64
 		if c != nil {
@@ -512,8 +505,8 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 			sb = s[b0 : b0+nb]
 		}
 		m.fwdHutchRev(w, nb)
-		m.bwdHutchRev(w, nb, cb, sb, 1.0, dtheta)
-		store(dx[b0*Dim:], w.xB, nb, gi, 1)
+		m.bwdHutchRev(w, nb, cb, sb, 1, dtheta)
+		store(dx[b0*Dim:], w.xB, nb, 1)
 	}
 }
 
@@ -586,10 +579,9 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 		kern.LnCoshN(rows(w.h, 0, nb, 128), w.hD1[:nb*128], w.hD2[:nb*128], nil, rows(w.hDense, 0, nb, 128))
 	}
 	{
-		a, y := w.hDense, w.h
-		d1, d2 := w.hD1, w.hD2
-		_, _, _ = a, d1, d2
-		lo := (nb) * 128
+		y := w.h
+		d2 := w.hD2
+		lo := nb * 128
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
@@ -622,11 +614,11 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		kern.LnCoshN(rows(w.h, 0, nb, 128), w.hD1[:nb*128], w.hD2[:nb*128], w.hD3[:nb*128], rows(w.hDense, 0, nb, 128))
 	}
 	{
-		a, y := w.hDense, w.h
-		d1, d2 := w.hD1, w.hD2
-		_, _, _ = a, d1, d2
-		lo := (2 * nb) * 128
-		ta, ty := (nb)*128, (nb)*128
+		y := w.h
+		a, d1 := w.hDense, w.hD1
+		d2 := w.hD2
+		lo := nb * 256
+		ta, ty := nb*128, nb*128
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
@@ -644,21 +636,19 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	phiW := m.p[8192:8320] // phi.W [1 128], ising8.maf:12:11
 	// ising8.maf:11:16  h.dense = W·x, W ∈ R^(128×64)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 64), 64, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 128), 128)
-	gemm.DgemmPacked(false, nb*1, 1, rows(w.x, 2*nb, nb*1, 64), 64, &m.hDenseFwd, 0, rows(w.hDense, 2*nb, nb*1, 128), 128)
+	gemm.DgemmPacked(false, nb, 1, rows(w.x, 2*nb, nb, 64), 64, &m.hDenseFwd, 0, rows(w.hDense, 2*nb, nb, 128), 128)
 	// ising8.maf:11:9  h = lncosh(h.dense)
-	kern.RowsNorm2(w.hDenseQ, rows(w.hDense, 2*nb, nb*1, 128), nb, 1, 128)
+	kern.RowsNorm2(w.hDenseQ, rows(w.hDense, 2*nb, nb, 128), nb, 1, 128)
 	// σ, σ′, σ″ for the value rows
 	kern.LnCoshN(rows(w.h, 0, nb, 128), w.hD1[:nb*128], w.hD2[:nb*128], nil, rows(w.hDense, 0, nb, 128))
 	{
-		a, y := w.hDense, w.h
-		d1, d2 := w.hD1, w.hD2
-		_, _, _ = a, d1, d2
-		lo := (nb) * 128
+		y := w.h
+		d2 := w.hD2
+		lo := nb * 128
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
 				y[lo+k] = d2[k] * w.hDenseQ[k]
-				_ = j
 			}
 		}
 	}
@@ -671,23 +661,22 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	phiW := m.p[8192:8320] // phi.W [1 128], ising8.maf:12:11
 	// ising8.maf:11:16  h.dense = W·x, W ∈ R^(128×64)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, 2*nb, 1, rows(w.x, 0, 2*nb, 64), 64, &m.hDenseFwd, 0, rows(w.hDense, 0, 2*nb, 128), 128)
-	gemm.DgemmPacked(false, nb*1, 1, rows(w.x, 3*nb, nb*1, 64), 64, &m.hDenseFwd, 0, rows(w.hDense, 3*nb, nb*1, 128), 128)
+	gemm.DgemmPacked(false, nb, 1, rows(w.x, 3*nb, nb, 64), 64, &m.hDenseFwd, 0, rows(w.hDense, 3*nb, nb, 128), 128)
 	// ising8.maf:11:9  h = lncosh(h.dense)
-	kern.RowsNorm2(w.hDenseQ, rows(w.hDense, 3*nb, nb*1, 128), nb, 1, 128)
+	kern.RowsNorm2(w.hDenseQ, rows(w.hDense, 3*nb, nb, 128), nb, 1, 128)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.LnCoshN(rows(w.h, 0, nb, 128), w.hD1[:nb*128], w.hD2[:nb*128], w.hD3[:nb*128], rows(w.hDense, 0, nb, 128))
 	{
-		a, y := w.hDense, w.h
-		d1, d2 := w.hD1, w.hD2
-		_, _, _ = a, d1, d2
-		lo := (2 * nb) * 128
-		ta, ty := (nb)*128, (nb)*128
+		y := w.h
+		a, d1 := w.hDense, w.hD1
+		d2 := w.hD2
+		lo := nb * 256
+		ta, ty := nb*128, nb*128
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
 				y[lo+k] = d2[k] * w.hDenseQ[k]
 				y[ty+k] = d1[k] * a[ta+k]
-				_ = j
 			}
 		}
 	}
@@ -754,17 +743,15 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		d1s, d2s, d3s := w.hD1[:nb*128], w.hD2[:nb*128], w.hD3[:nb*128]
 		e := w.hDenseE[:nb*128]
 		a, ab, yb := w.hDense, w.hDenseB, w.hB
-		lo := (2 * nb) * 128
-		ta, tab, tyb := (nb)*128, (nb)*128, (nb)*128
-		_, _ = a, ta
+		lo := nb * 256
+		ta, tab, tyb := nb*128, nb*128, nb*128
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
 				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*m.hDenseNorm2[j])*yb[lo+k]
+				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*m.hDenseNorm2[j]*yb[lo+k]
 				ab[tab+k] += d1 * yb[tyb+k]
 				e[k] = 2 * d2 * yb[lo+k]
-				_, _ = d2, d3
 			}
 		}
 	}
@@ -786,8 +773,8 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	phiW := m.p[8192:8320] // phi.W [1 128], ising8.maf:12:11
 	gHDenseW := grad[0:8192]
 	gPhiW := grad[8192:8320]
-	clear(rows(w.xB, 0, 3*nb+nb*1, 64))
-	clear(rows(w.hDenseB, 0, 3*nb+nb*1, 128))
+	clear(rows(w.xB, 0, 4*nb, 64))
+	clear(rows(w.hDenseB, 0, 4*nb, 128))
 	clear(rows(w.hB, 0, 3*nb, 128))
 	clear(rows(w.phiB, 0, 3*nb, 1))
 	// seed: G = c·φ + s·Δφ + (tangent of φ along u) = c·φ + s·Δφ + uᵀ∇φ
@@ -808,25 +795,23 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		d1s, d2s, d3s := w.hD1[:nb*128], w.hD2[:nb*128], w.hD3[:nb*128]
 		e := w.hDenseE[:nb*128]
 		a, ab, yb := w.hDense, w.hDenseB, w.hB
-		lo := (2 * nb) * 128
-		ta, tab, tyb := (nb)*128, (nb)*128, (nb)*128
-		_, _ = a, ta
+		lo := nb * 256
+		ta, tab, tyb := nb*128, nb*128, nb*128
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
 				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*w.hDenseQ[k])*yb[lo+k]
+				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*w.hDenseQ[k]*yb[lo+k]
 				ab[tab+k] += d1 * yb[tyb+k]
 				e[k] = 2 * d2 * yb[lo+k]
-				_, _ = d2, d3
 			}
 		}
 	}
-	kern.RowsScaleAdd(rows(w.hDenseB, 3*nb, nb*1, 128), rows(w.hDense, 3*nb, nb*1, 128), w.hDenseE, nb, 1, 128)
+	kern.RowsScaleAdd(rows(w.hDenseB, 3*nb, nb, 128), rows(w.hDense, 3*nb, nb, 128), w.hDenseE, nb, 1, 128)
 	// ising8.maf:11:16  h.dense = W·x, W ∈ R^(128×64)  (reverse)
 	gemm.DgemmPacked(false, nb, 1, rows(w.hDenseB, 0, nb, 128), 128, &m.hDenseBwd, 1, rows(w.xB, 0, nb, 64), 64)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(2*nb, 128, rows(w.hDenseB, 0, 2*nb, 128)), mat(2*nb, 64, rows(w.x, 0, 2*nb, 64)), 1, mat(128, 64, gHDenseW))
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*1, 128, rows(w.hDenseB, 3*nb, nb*1, 128)), mat(nb*1, 64, rows(w.x, 3*nb, nb*1, 64)), 1, mat(128, 64, gHDenseW))
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb, 128, rows(w.hDenseB, 3*nb, nb, 128)), mat(nb, 64, rows(w.x, 3*nb, nb, 64)), 1, mat(128, 64, gHDenseW))
 }
 
 // rows returns nr rows of length n starting at row r0 of buf.
@@ -845,17 +830,15 @@ func mat(r, c int, data []float64) blas64.General {
 }
 
 // load writes g·x, scaled, for nb samples into dst (kernel precision).
-func load(dst []float64, src []float64, nb, gi int, scale float64) {
-	_ = gi
+func load(dst []float64, src []float64, nb int, scale float64) {
 	for i, v := range src[:nb*Dim] {
 		dst[i] = scale * v
 	}
 }
 
 // store adds scale·gᵀy for nb samples of y to dst.
-func store(dst []float64, src []float64, nb, gi int, scale float64) {
-	_ = gi
+func store(dst []float64, src []float64, nb int, scale float64) {
 	for i, v := range src[:nb*Dim] {
-		dst[i] += scale * float64(v)
+		dst[i] += scale * v
 	}
 }

@@ -281,7 +281,6 @@ func (m *Model) DeferGrad(ws runtime.Workspace, on bool) {
 // not allocate.
 func (m *Model) FlushGrad(ws runtime.Workspace, dtheta []float64) {
 	w := ws.(*Workspace)
-	_ = w
 	if len(dtheta) != NumParams {
 		panic("resnet: len(dtheta) != NumParams")
 	}
@@ -346,20 +345,20 @@ func (m *Model) NewWorkspaceChunks(maxBatch, chunk, valueChunk int) runtime.Work
 	w.h2SwishD3 = make([]float64, c*128)
 	w.h2 = make([]float64, max(c*3, cv)*128)
 	w.h2B = make([]float64, max(c*3, cv)*128)
-	w.phiDense = make([]float64, max(c*3, cv)*1)
-	w.phiDenseB = make([]float64, max(c*3, cv)*1)
+	w.phiDense = make([]float64, max(c*3, cv))
+	w.phiDenseB = make([]float64, max(c*3, cv))
 	w.phiQuadratic = make([]float64, max(c*3, cv)*64)
 	w.phiQuadraticB = make([]float64, max(c*3, cv)*64)
 	w.phiQuadraticD1 = make([]float64, max(c, cv)*64)
 	w.phiQuadraticD2 = make([]float64, c*64)
 	w.phiQuadraticD3 = make([]float64, c*64)
-	w.phiSum = make([]float64, max(c*3, cv)*1)
-	w.phiSumB = make([]float64, max(c*3, cv)*1)
-	w.phiScale = make([]float64, max(c*3, cv)*1)
-	w.phiScaleB = make([]float64, max(c*3, cv)*1)
-	w.phi = make([]float64, max(c*3, cv)*1)
-	w.phiB = make([]float64, max(c*3, cv)*1)
-	w.cols = make([]float64, max(c*0, cv*0))
+	w.phiSum = make([]float64, max(c*3, cv))
+	w.phiSumB = make([]float64, max(c*3, cv))
+	w.phiScale = make([]float64, max(c*3, cv))
+	w.phiScaleB = make([]float64, max(c*3, cv))
+	w.phi = make([]float64, max(c*3, cv))
+	w.phiB = make([]float64, max(c*3, cv))
+	w.cols = make([]float64, 0)
 	w.rd = make([]float64, max(c, cv)*128)
 	return w
 }
@@ -383,11 +382,10 @@ func (m *Model) Phi(ws runtime.Workspace, phi, x []float64) {
 	clear(phi)
 	for b0 := 0; b0 < B; b0 += w.cv {
 		nb := min(w.cv, B-b0)
-		gi := 0
-		load(w.x, x[b0*Dim:], nb, gi, 1)
+		load(w.x, x[b0*Dim:], nb, 1)
 		m.fwdValues(w, nb)
 		for b := 0; b < nb; b++ {
-			phi[b0+b] += 1.0 * float64(w.phi[b])
+			phi[b0+b] += w.phi[b]
 		}
 	}
 }
@@ -415,16 +413,15 @@ func (m *Model) Grad(ws runtime.Workspace, phi, grad, x []float64) {
 	clear(grad)
 	for b0 := 0; b0 < B; b0 += w.cv {
 		nb := min(w.cv, B-b0)
-		gi := 0
-		load(w.x, x[b0*Dim:], nb, gi, 1)
+		load(w.x, x[b0*Dim:], nb, 1)
 		m.fwdValues(w, nb)
 		if phi != nil {
 			for b := 0; b < nb; b++ {
-				phi[b0+b] += 1.0 * float64(w.phi[b])
+				phi[b0+b] += w.phi[b]
 			}
 		}
 		m.bwdGrad(w, nb)
-		store(grad[b0*Dim:], w.xB, nb, gi, 1.0)
+		store(grad[b0*Dim:], w.xB, nb, 1)
 	}
 }
 
@@ -458,21 +455,20 @@ func (m *Model) Laplacian(ws runtime.Workspace, phi, grad, lap, x []float64) {
 	clear(lap)
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
-		gi := 0
 		w.b0 = b0
-		load(w.x, x[b0*Dim:], nb, gi, 1)
+		load(w.x, x[b0*Dim:], nb, 1)
 		m.fwdLaplacian(w, nb)
 		if phi != nil {
 			for b := 0; b < nb; b++ {
-				phi[b0+b] += 1.0 * float64(w.phi[b])
+				phi[b0+b] += w.phi[b]
 			}
 		}
 		for b := 0; b < nb; b++ {
-			lap[b0+b] += 1.0 * float64(w.phi[nb+b])
+			lap[b0+b] += w.phi[nb+b]
 		}
 		if grad != nil {
 			m.bwdGrad(w, nb)
-			store(grad[b0*Dim:], w.xB, nb, gi, 1.0)
+			store(grad[b0*Dim:], w.xB, nb, 1)
 		}
 	}
 }
@@ -510,23 +506,22 @@ func (m *Model) Hutchinson(ws runtime.Workspace, phi, grad, lap, x, probes []flo
 	clear(lap)
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
-		gi := 0
-		load(w.x, x[b0*Dim:], nb, gi, 1)
+		load(w.x, x[b0*Dim:], nb, 1)
 		for b := 0; b < nb; b++ {
-			load(rows(w.x, 2*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, gi, 1.0)
+			load(rows(w.x, 2*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, 1.0)
 		}
 		m.fwdHutch(w, nb)
 		if phi != nil {
 			for b := 0; b < nb; b++ {
-				phi[b0+b] += 1.0 * float64(w.phi[b])
+				phi[b0+b] += w.phi[b]
 			}
 		}
 		for b := 0; b < nb; b++ {
-			lap[b0+b] += 1.0 * float64(w.phi[nb+b])
+			lap[b0+b] += w.phi[nb+b]
 		}
 		if grad != nil {
 			m.bwdGrad(w, nb)
-			store(grad[b0*Dim:], w.xB, nb, gi, 1.0)
+			store(grad[b0*Dim:], w.xB, nb, 1)
 		}
 	}
 }
@@ -562,10 +557,9 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 	clear(dx)
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
-		gi := 0
 		w.b0 = b0
-		load(w.x, x[b0*Dim:], nb, gi, 1)
-		load(rows(w.x, nb, nb, Dim), u[b0*Dim:], nb, gi, 1)
+		load(w.x, x[b0*Dim:], nb, 1)
+		load(rows(w.x, nb, nb, Dim), u[b0*Dim:], nb, 1)
 		var cb, sb []float64
 		if c != nil {
 			cb = c[b0 : b0+nb]
@@ -574,8 +568,8 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 			sb = s[b0 : b0+nb]
 		}
 		m.fwdReverse(w, nb)
-		m.bwdReverse(w, nb, cb, sb, 1.0, dtheta)
-		store(dx[b0*Dim:], w.xB, nb, gi, 1)
+		m.bwdReverse(w, nb, cb, sb, 1, dtheta)
+		store(dx[b0*Dim:], w.xB, nb, 1)
 	}
 }
 
@@ -611,11 +605,10 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 	clear(dx)
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
-		gi := 0
-		load(w.x, x[b0*Dim:], nb, gi, 1)
-		load(rows(w.x, nb, nb, Dim), u[b0*Dim:], nb, gi, 1)
+		load(w.x, x[b0*Dim:], nb, 1)
+		load(rows(w.x, nb, nb, Dim), u[b0*Dim:], nb, 1)
 		for b := 0; b < nb; b++ {
-			load(rows(w.x, 3*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, gi, 1.0)
+			load(rows(w.x, 3*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, 1.0)
 		}
 		var cb, sb []float64
 		if c != nil {
@@ -625,8 +618,8 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 			sb = s[b0 : b0+nb]
 		}
 		m.fwdHutchRev(w, nb)
-		m.bwdHutchRev(w, nb, cb, sb, 1.0, dtheta)
-		store(dx[b0*Dim:], w.xB, nb, gi, 1)
+		m.bwdHutchRev(w, nb, cb, sb, 1, dtheta)
+		store(dx[b0*Dim:], w.xB, nb, 1)
 	}
 }
 
@@ -719,7 +712,7 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 			for _, v := range x[r*64 : (r+1)*64] {
 				s += v
 			}
-			o[r] = 1.0 * s
+			o[r] = s
 		}
 	}
 	// resnet.maf:11:40  phi.scale = 0.1·phi.sum
@@ -756,10 +749,9 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	// σ, σ′, σ″ for the value rows
 	kern.TanhN(rows(w.h0, 0, nb, 128), w.h0D1[:nb*128], w.h0D2[:nb*128], nil, rows(w.h0Dense, 0, nb, 128))
 	{
-		a, y := w.h0Dense, w.h0
-		d1, d2 := w.h0D1, w.h0D2
-		_, _, _ = a, d1, d2
-		lo := (nb) * 128
+		y := w.h0
+		d2 := w.h0D2
+		lo := nb * 128
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
@@ -770,22 +762,21 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	// h0's Jacobian as rows (a consumer needs them)
 	kern.ScaledToRows(rows(w.h0, 2*nb, nb*64, 128), w.h0D1, h0DenseW, nb, 128, Dim)
 	// resnet.maf:9:20  h1.dense = W·h0 + b, W ∈ R^(128×128)  [J: forward Laplacian: 64 tangent rows per sample, GEMM over the batch]
-	gemm.DgemmPacked(false, 2*nb+nb*64, 1, rows(w.h0, 0, 2*nb+nb*64, 128), 128, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, 2*nb+nb*64, 128), 128)
+	gemm.DgemmPacked(false, 66*nb, 1, rows(w.h0, 0, 66*nb, 128), 128, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, 66*nb, 128), 128)
 	kern.AddBias(rows(w.h1Dense, 0, nb, 128), h1DenseB, nb, 128)
 	// resnet.maf:9:15  h1.tanh = tanh(h1.dense)  [J: forward Laplacian: 64 tangent rows per sample, GEMM over the batch]
 	kern.RowsNorm2(w.h1DenseQ, rows(w.h1Dense, 2*nb, nb*64, 128), nb, 64, 128)
 	// σ, σ′, σ″ for the value rows
 	kern.TanhN(rows(w.h1Tanh, 0, nb, 128), w.h1TanhD1[:nb*128], w.h1TanhD2[:nb*128], nil, rows(w.h1Dense, 0, nb, 128))
 	{
-		a, y := w.h1Dense, w.h1Tanh
-		d1, d2 := w.h1TanhD1, w.h1TanhD2
-		_, _, _ = a, d1, d2
-		lo := (nb) * 128
+		y := w.h1Tanh
+		a, d1 := w.h1Dense, w.h1TanhD1
+		d2 := w.h1TanhD2
+		lo := nb * 128
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
 				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h1DenseQ[k]
-				_ = j
 			}
 		}
 	}
@@ -804,28 +795,27 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 		}
 	}
 	{
-		o, x, y := rows(w.h1, 2*nb, nb*64, 128), rows(w.h0, 2*nb, nb*64, 128), rows(w.h1Tanh, 2*nb, nb*64, 128)
+		o, x, y := rows(w.h1, 2*nb, 64*nb, 128), rows(w.h0, 2*nb, 64*nb, 128), rows(w.h1Tanh, 2*nb, 64*nb, 128)
 		for k := range o {
 			o[k] = x[k] + y[k]
 		}
 	}
 	// resnet.maf:10:21  h2.dense = W·h1 + b, W ∈ R^(128×128)  [J: forward Laplacian: 64 tangent rows per sample, GEMM over the batch]
-	gemm.DgemmPacked(false, 2*nb+nb*64, 1, rows(w.h1, 0, 2*nb+nb*64, 128), 128, &m.h2DenseFwd, 0, rows(w.h2Dense, 0, 2*nb+nb*64, 128), 128)
+	gemm.DgemmPacked(false, 66*nb, 1, rows(w.h1, 0, 66*nb, 128), 128, &m.h2DenseFwd, 0, rows(w.h2Dense, 0, 66*nb, 128), 128)
 	kern.AddBias(rows(w.h2Dense, 0, nb, 128), h2DenseB, nb, 128)
 	// resnet.maf:10:15  h2.swish = swish(h2.dense)
 	kern.RowsNorm2(w.h2DenseQ, rows(w.h2Dense, 2*nb, nb*64, 128), nb, 64, 128)
 	// σ, σ′, σ″ for the value rows
 	kern.SwishN(rows(w.h2Swish, 0, nb, 128), w.h2SwishD1[:nb*128], w.h2SwishD2[:nb*128], nil, rows(w.h2Dense, 0, nb, 128))
 	{
-		a, y := w.h2Dense, w.h2Swish
-		d1, d2 := w.h2SwishD1, w.h2SwishD2
-		_, _, _ = a, d1, d2
-		lo := (nb) * 128
+		y := w.h2Swish
+		a, d1 := w.h2Dense, w.h2SwishD1
+		d2 := w.h2SwishD2
+		lo := nb * 128
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
 				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2DenseQ[k]
-				_ = j
 			}
 		}
 	}
@@ -848,15 +838,13 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	// σ, σ′, σ″ for the value rows
 	kern.QuadraticN(rows(w.phiQuadratic, 0, nb, 64), w.phiQuadraticD1[:nb*64], w.phiQuadraticD2[:nb*64], nil, rows(w.x, 0, nb, 64))
 	{
-		a, y := w.x, w.phiQuadratic
-		d1, d2 := w.phiQuadraticD1, w.phiQuadraticD2
-		_, _, _ = a, d1, d2
-		lo := (nb) * 64
+		y := w.phiQuadratic
+		d2 := w.phiQuadraticD2
+		lo := nb * 64
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 64; j++ {
 				k := b*64 + j
-				y[lo+k] = d2[k] * 1
-				_ = j
+				y[lo+k] = d2[k]
 			}
 		}
 	}
@@ -868,7 +856,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 			for _, v := range x[r*64 : (r+1)*64] {
 				s += v
 			}
-			o[r] = 1.0 * s
+			o[r] = s
 		}
 	}
 	{
@@ -878,7 +866,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 			for _, v := range x[r*64 : (r+1)*64] {
 				s += v
 			}
-			o[r] = 1.0 * s
+			o[r] = s
 		}
 	}
 	// resnet.maf:11:40  phi.scale = 0.1·phi.sum
@@ -929,11 +917,11 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.TanhN(rows(w.h0, 0, nb, 128), w.h0D1[:nb*128], w.h0D2[:nb*128], w.h0D3[:nb*128], rows(w.h0Dense, 0, nb, 128))
 	{
-		a, y := w.h0Dense, w.h0
-		d1, d2 := w.h0D1, w.h0D2
-		_, _, _ = a, d1, d2
-		lo := (2 * nb) * 128
-		ta, ty := (nb)*128, (nb)*128
+		y := w.h0
+		a, d1 := w.h0Dense, w.h0D1
+		d2 := w.h0D2
+		lo := nb * 256
+		ta, ty := nb*128, nb*128
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
@@ -945,24 +933,23 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	// h0's Jacobian as rows (a consumer needs them)
 	kern.ScaledToRows(rows(w.h0, 3*nb, nb*64, 128), w.h0D1, h0DenseW, nb, 128, Dim)
 	// resnet.maf:9:20  h1.dense = W·h0 + b, W ∈ R^(128×128)  [J: forward Laplacian: 64 tangent rows per sample, GEMM over the batch]
-	gemm.DgemmPacked(false, 3*nb+nb*64, 1, rows(w.h0, 0, 3*nb+nb*64, 128), 128, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, 3*nb+nb*64, 128), 128)
+	gemm.DgemmPacked(false, 67*nb, 1, rows(w.h0, 0, 67*nb, 128), 128, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, 67*nb, 128), 128)
 	kern.AddBias(rows(w.h1Dense, 0, nb, 128), h1DenseB, nb, 128)
 	// resnet.maf:9:15  h1.tanh = tanh(h1.dense)  [J: forward Laplacian: 64 tangent rows per sample, GEMM over the batch]
 	kern.RowsNorm2(w.h1DenseQ, rows(w.h1Dense, 3*nb, nb*64, 128), nb, 64, 128)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.TanhN(rows(w.h1Tanh, 0, nb, 128), w.h1TanhD1[:nb*128], w.h1TanhD2[:nb*128], w.h1TanhD3[:nb*128], rows(w.h1Dense, 0, nb, 128))
 	{
-		a, y := w.h1Dense, w.h1Tanh
-		d1, d2 := w.h1TanhD1, w.h1TanhD2
-		_, _, _ = a, d1, d2
-		lo := (2 * nb) * 128
-		ta, ty := (nb)*128, (nb)*128
+		y := w.h1Tanh
+		a, d1 := w.h1Dense, w.h1TanhD1
+		d2 := w.h1TanhD2
+		lo := nb * 256
+		ta, ty := nb*128, nb*128
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
 				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h1DenseQ[k]
 				y[ty+k] = d1[k] * a[ta+k]
-				_ = j
 			}
 		}
 	}
@@ -981,7 +968,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		}
 	}
 	{
-		o, x, y := rows(w.h1, 3*nb, nb*64, 128), rows(w.h0, 3*nb, nb*64, 128), rows(w.h1Tanh, 3*nb, nb*64, 128)
+		o, x, y := rows(w.h1, 3*nb, 64*nb, 128), rows(w.h0, 3*nb, 64*nb, 128), rows(w.h1Tanh, 3*nb, 64*nb, 128)
 		for k := range o {
 			o[k] = x[k] + y[k]
 		}
@@ -993,24 +980,23 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		}
 	}
 	// resnet.maf:10:21  h2.dense = W·h1 + b, W ∈ R^(128×128)  [J: forward Laplacian: 64 tangent rows per sample, GEMM over the batch]
-	gemm.DgemmPacked(false, 3*nb+nb*64, 1, rows(w.h1, 0, 3*nb+nb*64, 128), 128, &m.h2DenseFwd, 0, rows(w.h2Dense, 0, 3*nb+nb*64, 128), 128)
+	gemm.DgemmPacked(false, 67*nb, 1, rows(w.h1, 0, 67*nb, 128), 128, &m.h2DenseFwd, 0, rows(w.h2Dense, 0, 67*nb, 128), 128)
 	kern.AddBias(rows(w.h2Dense, 0, nb, 128), h2DenseB, nb, 128)
 	// resnet.maf:10:15  h2.swish = swish(h2.dense)
 	kern.RowsNorm2(w.h2DenseQ, rows(w.h2Dense, 3*nb, nb*64, 128), nb, 64, 128)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.SwishN(rows(w.h2Swish, 0, nb, 128), w.h2SwishD1[:nb*128], w.h2SwishD2[:nb*128], w.h2SwishD3[:nb*128], rows(w.h2Dense, 0, nb, 128))
 	{
-		a, y := w.h2Dense, w.h2Swish
-		d1, d2 := w.h2SwishD1, w.h2SwishD2
-		_, _, _ = a, d1, d2
-		lo := (2 * nb) * 128
-		ta, ty := (nb)*128, (nb)*128
+		y := w.h2Swish
+		a, d1 := w.h2Dense, w.h2SwishD1
+		d2 := w.h2SwishD2
+		lo := nb * 256
+		ta, ty := nb*128, nb*128
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
 				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2DenseQ[k]
 				y[ty+k] = d1[k] * a[ta+k]
-				_ = j
 			}
 		}
 	}
@@ -1039,17 +1025,16 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.QuadraticN(rows(w.phiQuadratic, 0, nb, 64), w.phiQuadraticD1[:nb*64], w.phiQuadraticD2[:nb*64], w.phiQuadraticD3[:nb*64], rows(w.x, 0, nb, 64))
 	{
-		a, y := w.x, w.phiQuadratic
-		d1, d2 := w.phiQuadraticD1, w.phiQuadraticD2
-		_, _, _ = a, d1, d2
-		lo := (2 * nb) * 64
-		ta, ty := (nb)*64, (nb)*64
+		y := w.phiQuadratic
+		a, d1 := w.x, w.phiQuadraticD1
+		d2 := w.phiQuadraticD2
+		lo := nb * 128
+		ta, ty := nb*64, nb*64
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 64; j++ {
 				k := b*64 + j
-				y[lo+k] = d2[k] * 1
+				y[lo+k] = d2[k]
 				y[ty+k] = d1[k] * a[ta+k]
-				_ = j
 			}
 		}
 	}
@@ -1061,7 +1046,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 			for _, v := range x[r*64 : (r+1)*64] {
 				s += v
 			}
-			o[r] = 1.0 * s
+			o[r] = s
 		}
 	}
 	{
@@ -1071,7 +1056,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 			for _, v := range x[r*64 : (r+1)*64] {
 				s += v
 			}
-			o[r] = 1.0 * s
+			o[r] = s
 		}
 	}
 	{
@@ -1081,7 +1066,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 			for _, v := range x[r*64 : (r+1)*64] {
 				s += v
 			}
-			o[r] = 1.0 * s
+			o[r] = s
 		}
 	}
 	// resnet.maf:11:40  phi.scale = 0.1·phi.sum
@@ -1132,47 +1117,44 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	phiDenseW := m.p[41344:41472] // phi.dense.W [1 128], resnet.maf:11:11
 	// resnet.maf:8:15  h0.dense = W·x + b, W ∈ R^(128×64)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 64), 64, &m.h0DenseFwd, 0, rows(w.h0Dense, 0, nb, 128), 128)
-	gemm.DgemmPacked(false, nb*1, 1, rows(w.x, 2*nb, nb*1, 64), 64, &m.h0DenseFwd, 0, rows(w.h0Dense, 2*nb, nb*1, 128), 128)
+	gemm.DgemmPacked(false, nb, 1, rows(w.x, 2*nb, nb, 64), 64, &m.h0DenseFwd, 0, rows(w.h0Dense, 2*nb, nb, 128), 128)
 	kern.AddBias(rows(w.h0Dense, 0, nb, 128), h0DenseB, nb, 128)
 	// resnet.maf:8:10  h0 = tanh(h0.dense)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	kern.RowsNorm2(w.h0DenseQ, rows(w.h0Dense, 2*nb, nb*1, 128), nb, 1, 128)
+	kern.RowsNorm2(w.h0DenseQ, rows(w.h0Dense, 2*nb, nb, 128), nb, 1, 128)
 	// σ, σ′, σ″ for the value rows
 	kern.TanhN(rows(w.h0, 0, nb, 128), w.h0D1[:nb*128], w.h0D2[:nb*128], nil, rows(w.h0Dense, 0, nb, 128))
 	{
-		a, y := w.h0Dense, w.h0
-		d1, d2 := w.h0D1, w.h0D2
-		_, _, _ = a, d1, d2
-		lo := (nb) * 128
+		y := w.h0
+		d2 := w.h0D2
+		lo := nb * 128
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
 				y[lo+k] = d2[k] * w.h0DenseQ[k]
-				_ = j
 			}
 		}
 	}
-	kern.RowsScale(rows(w.h0, 2*nb, nb*1, 128), rows(w.h0Dense, 2*nb, nb*1, 128), w.h0D1, nb, 1, 128)
+	kern.RowsScale(rows(w.h0, 2*nb, nb, 128), rows(w.h0Dense, 2*nb, nb, 128), w.h0D1, nb, 1, 128)
 	// resnet.maf:9:20  h1.dense = W·h0 + b, W ∈ R^(128×128)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	gemm.DgemmPacked(false, 2*nb+nb*1, 1, rows(w.h0, 0, 2*nb+nb*1, 128), 128, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, 2*nb+nb*1, 128), 128)
+	gemm.DgemmPacked(false, 3*nb, 1, rows(w.h0, 0, 3*nb, 128), 128, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, 3*nb, 128), 128)
 	kern.AddBias(rows(w.h1Dense, 0, nb, 128), h1DenseB, nb, 128)
 	// resnet.maf:9:15  h1.tanh = tanh(h1.dense)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	kern.RowsNorm2(w.h1DenseQ, rows(w.h1Dense, 2*nb, nb*1, 128), nb, 1, 128)
+	kern.RowsNorm2(w.h1DenseQ, rows(w.h1Dense, 2*nb, nb, 128), nb, 1, 128)
 	// σ, σ′, σ″ for the value rows
 	kern.TanhN(rows(w.h1Tanh, 0, nb, 128), w.h1TanhD1[:nb*128], w.h1TanhD2[:nb*128], nil, rows(w.h1Dense, 0, nb, 128))
 	{
-		a, y := w.h1Dense, w.h1Tanh
-		d1, d2 := w.h1TanhD1, w.h1TanhD2
-		_, _, _ = a, d1, d2
-		lo := (nb) * 128
+		y := w.h1Tanh
+		a, d1 := w.h1Dense, w.h1TanhD1
+		d2 := w.h1TanhD2
+		lo := nb * 128
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
 				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h1DenseQ[k]
-				_ = j
 			}
 		}
 	}
-	kern.RowsScale(rows(w.h1Tanh, 2*nb, nb*1, 128), rows(w.h1Dense, 2*nb, nb*1, 128), w.h1TanhD1, nb, 1, 128)
+	kern.RowsScale(rows(w.h1Tanh, 2*nb, nb, 128), rows(w.h1Dense, 2*nb, nb, 128), w.h1TanhD1, nb, 1, 128)
 	// resnet.maf:9:13  h1 = h0 + h1.tanh  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	{
 		o, x, y := rows(w.h1, 0, nb, 128), rows(w.h0, 0, nb, 128), rows(w.h1Tanh, 0, nb, 128)
@@ -1187,28 +1169,27 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 		}
 	}
 	{
-		o, x, y := rows(w.h1, 2*nb, nb*1, 128), rows(w.h0, 2*nb, nb*1, 128), rows(w.h1Tanh, 2*nb, nb*1, 128)
+		o, x, y := rows(w.h1, 2*nb, nb, 128), rows(w.h0, 2*nb, nb, 128), rows(w.h1Tanh, 2*nb, nb, 128)
 		for k := range o {
 			o[k] = x[k] + y[k]
 		}
 	}
 	// resnet.maf:10:21  h2.dense = W·h1 + b, W ∈ R^(128×128)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	gemm.DgemmPacked(false, 2*nb+nb*1, 1, rows(w.h1, 0, 2*nb+nb*1, 128), 128, &m.h2DenseFwd, 0, rows(w.h2Dense, 0, 2*nb+nb*1, 128), 128)
+	gemm.DgemmPacked(false, 3*nb, 1, rows(w.h1, 0, 3*nb, 128), 128, &m.h2DenseFwd, 0, rows(w.h2Dense, 0, 3*nb, 128), 128)
 	kern.AddBias(rows(w.h2Dense, 0, nb, 128), h2DenseB, nb, 128)
 	// resnet.maf:10:15  h2.swish = swish(h2.dense)
-	kern.RowsNorm2(w.h2DenseQ, rows(w.h2Dense, 2*nb, nb*1, 128), nb, 1, 128)
+	kern.RowsNorm2(w.h2DenseQ, rows(w.h2Dense, 2*nb, nb, 128), nb, 1, 128)
 	// σ, σ′, σ″ for the value rows
 	kern.SwishN(rows(w.h2Swish, 0, nb, 128), w.h2SwishD1[:nb*128], w.h2SwishD2[:nb*128], nil, rows(w.h2Dense, 0, nb, 128))
 	{
-		a, y := w.h2Dense, w.h2Swish
-		d1, d2 := w.h2SwishD1, w.h2SwishD2
-		_, _, _ = a, d1, d2
-		lo := (nb) * 128
+		y := w.h2Swish
+		a, d1 := w.h2Dense, w.h2SwishD1
+		d2 := w.h2SwishD2
+		lo := nb * 128
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
 				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2DenseQ[k]
-				_ = j
 			}
 		}
 	}
@@ -1228,19 +1209,17 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	// resnet.maf:11:11  phi.dense = W·h2, W ∈ R^(1×128)
 	kern.MatVec(rows(w.phiDense, 0, 2*nb, 1), rows(w.h2, 0, 2*nb, 128), phiDenseW, 2*nb, 128, 0)
 	// resnet.maf:11:50  phi.quadratic = quadratic(x)
-	kern.RowsNorm2(w.xQ, rows(w.x, 2*nb, nb*1, 64), nb, 1, 64)
+	kern.RowsNorm2(w.xQ, rows(w.x, 2*nb, nb, 64), nb, 1, 64)
 	// σ, σ′, σ″ for the value rows
 	kern.QuadraticN(rows(w.phiQuadratic, 0, nb, 64), w.phiQuadraticD1[:nb*64], w.phiQuadraticD2[:nb*64], nil, rows(w.x, 0, nb, 64))
 	{
-		a, y := w.x, w.phiQuadratic
-		d1, d2 := w.phiQuadraticD1, w.phiQuadraticD2
-		_, _, _ = a, d1, d2
-		lo := (nb) * 64
+		y := w.phiQuadratic
+		d2 := w.phiQuadraticD2
+		lo := nb * 64
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 64; j++ {
 				k := b*64 + j
 				y[lo+k] = d2[k] * w.xQ[k]
-				_ = j
 			}
 		}
 	}
@@ -1252,7 +1231,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 			for _, v := range x[r*64 : (r+1)*64] {
 				s += v
 			}
-			o[r] = 1.0 * s
+			o[r] = s
 		}
 	}
 	{
@@ -1262,7 +1241,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 			for _, v := range x[r*64 : (r+1)*64] {
 				s += v
 			}
-			o[r] = 1.0 * s
+			o[r] = s
 		}
 	}
 	// resnet.maf:11:40  phi.scale = 0.1·phi.sum
@@ -1301,51 +1280,49 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	phiDenseW := m.p[41344:41472] // phi.dense.W [1 128], resnet.maf:11:11
 	// resnet.maf:8:15  h0.dense = W·x + b, W ∈ R^(128×64)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, 2*nb, 1, rows(w.x, 0, 2*nb, 64), 64, &m.h0DenseFwd, 0, rows(w.h0Dense, 0, 2*nb, 128), 128)
-	gemm.DgemmPacked(false, nb*1, 1, rows(w.x, 3*nb, nb*1, 64), 64, &m.h0DenseFwd, 0, rows(w.h0Dense, 3*nb, nb*1, 128), 128)
+	gemm.DgemmPacked(false, nb, 1, rows(w.x, 3*nb, nb, 64), 64, &m.h0DenseFwd, 0, rows(w.h0Dense, 3*nb, nb, 128), 128)
 	kern.AddBias(rows(w.h0Dense, 0, nb, 128), h0DenseB, nb, 128)
 	// resnet.maf:8:10  h0 = tanh(h0.dense)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	kern.RowsNorm2(w.h0DenseQ, rows(w.h0Dense, 3*nb, nb*1, 128), nb, 1, 128)
+	kern.RowsNorm2(w.h0DenseQ, rows(w.h0Dense, 3*nb, nb, 128), nb, 1, 128)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.TanhN(rows(w.h0, 0, nb, 128), w.h0D1[:nb*128], w.h0D2[:nb*128], w.h0D3[:nb*128], rows(w.h0Dense, 0, nb, 128))
 	{
-		a, y := w.h0Dense, w.h0
-		d1, d2 := w.h0D1, w.h0D2
-		_, _, _ = a, d1, d2
-		lo := (2 * nb) * 128
-		ta, ty := (nb)*128, (nb)*128
+		y := w.h0
+		a, d1 := w.h0Dense, w.h0D1
+		d2 := w.h0D2
+		lo := nb * 256
+		ta, ty := nb*128, nb*128
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
 				y[lo+k] = d2[k] * w.h0DenseQ[k]
 				y[ty+k] = d1[k] * a[ta+k]
-				_ = j
 			}
 		}
 	}
-	kern.RowsScale(rows(w.h0, 3*nb, nb*1, 128), rows(w.h0Dense, 3*nb, nb*1, 128), w.h0D1, nb, 1, 128)
+	kern.RowsScale(rows(w.h0, 3*nb, nb, 128), rows(w.h0Dense, 3*nb, nb, 128), w.h0D1, nb, 1, 128)
 	// resnet.maf:9:20  h1.dense = W·h0 + b, W ∈ R^(128×128)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	gemm.DgemmPacked(false, 3*nb+nb*1, 1, rows(w.h0, 0, 3*nb+nb*1, 128), 128, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, 3*nb+nb*1, 128), 128)
+	gemm.DgemmPacked(false, 4*nb, 1, rows(w.h0, 0, 4*nb, 128), 128, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, 4*nb, 128), 128)
 	kern.AddBias(rows(w.h1Dense, 0, nb, 128), h1DenseB, nb, 128)
 	// resnet.maf:9:15  h1.tanh = tanh(h1.dense)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	kern.RowsNorm2(w.h1DenseQ, rows(w.h1Dense, 3*nb, nb*1, 128), nb, 1, 128)
+	kern.RowsNorm2(w.h1DenseQ, rows(w.h1Dense, 3*nb, nb, 128), nb, 1, 128)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.TanhN(rows(w.h1Tanh, 0, nb, 128), w.h1TanhD1[:nb*128], w.h1TanhD2[:nb*128], w.h1TanhD3[:nb*128], rows(w.h1Dense, 0, nb, 128))
 	{
-		a, y := w.h1Dense, w.h1Tanh
-		d1, d2 := w.h1TanhD1, w.h1TanhD2
-		_, _, _ = a, d1, d2
-		lo := (2 * nb) * 128
-		ta, ty := (nb)*128, (nb)*128
+		y := w.h1Tanh
+		a, d1 := w.h1Dense, w.h1TanhD1
+		d2 := w.h1TanhD2
+		lo := nb * 256
+		ta, ty := nb*128, nb*128
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
 				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h1DenseQ[k]
 				y[ty+k] = d1[k] * a[ta+k]
-				_ = j
 			}
 		}
 	}
-	kern.RowsScale(rows(w.h1Tanh, 3*nb, nb*1, 128), rows(w.h1Dense, 3*nb, nb*1, 128), w.h1TanhD1, nb, 1, 128)
+	kern.RowsScale(rows(w.h1Tanh, 3*nb, nb, 128), rows(w.h1Dense, 3*nb, nb, 128), w.h1TanhD1, nb, 1, 128)
 	// resnet.maf:9:13  h1 = h0 + h1.tanh  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	{
 		o, x, y := rows(w.h1, 0, nb, 128), rows(w.h0, 0, nb, 128), rows(w.h1Tanh, 0, nb, 128)
@@ -1360,7 +1337,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 		}
 	}
 	{
-		o, x, y := rows(w.h1, 3*nb, nb*1, 128), rows(w.h0, 3*nb, nb*1, 128), rows(w.h1Tanh, 3*nb, nb*1, 128)
+		o, x, y := rows(w.h1, 3*nb, nb, 128), rows(w.h0, 3*nb, nb, 128), rows(w.h1Tanh, 3*nb, nb, 128)
 		for k := range o {
 			o[k] = x[k] + y[k]
 		}
@@ -1372,24 +1349,23 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 		}
 	}
 	// resnet.maf:10:21  h2.dense = W·h1 + b, W ∈ R^(128×128)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	gemm.DgemmPacked(false, 3*nb+nb*1, 1, rows(w.h1, 0, 3*nb+nb*1, 128), 128, &m.h2DenseFwd, 0, rows(w.h2Dense, 0, 3*nb+nb*1, 128), 128)
+	gemm.DgemmPacked(false, 4*nb, 1, rows(w.h1, 0, 4*nb, 128), 128, &m.h2DenseFwd, 0, rows(w.h2Dense, 0, 4*nb, 128), 128)
 	kern.AddBias(rows(w.h2Dense, 0, nb, 128), h2DenseB, nb, 128)
 	// resnet.maf:10:15  h2.swish = swish(h2.dense)
-	kern.RowsNorm2(w.h2DenseQ, rows(w.h2Dense, 3*nb, nb*1, 128), nb, 1, 128)
+	kern.RowsNorm2(w.h2DenseQ, rows(w.h2Dense, 3*nb, nb, 128), nb, 1, 128)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.SwishN(rows(w.h2Swish, 0, nb, 128), w.h2SwishD1[:nb*128], w.h2SwishD2[:nb*128], w.h2SwishD3[:nb*128], rows(w.h2Dense, 0, nb, 128))
 	{
-		a, y := w.h2Dense, w.h2Swish
-		d1, d2 := w.h2SwishD1, w.h2SwishD2
-		_, _, _ = a, d1, d2
-		lo := (2 * nb) * 128
-		ta, ty := (nb)*128, (nb)*128
+		y := w.h2Swish
+		a, d1 := w.h2Dense, w.h2SwishD1
+		d2 := w.h2SwishD2
+		lo := nb * 256
+		ta, ty := nb*128, nb*128
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
 				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2DenseQ[k]
 				y[ty+k] = d1[k] * a[ta+k]
-				_ = j
 			}
 		}
 	}
@@ -1415,21 +1391,20 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	// resnet.maf:11:11  phi.dense = W·h2, W ∈ R^(1×128)
 	kern.MatVec(rows(w.phiDense, 0, 3*nb, 1), rows(w.h2, 0, 3*nb, 128), phiDenseW, 3*nb, 128, 0)
 	// resnet.maf:11:50  phi.quadratic = quadratic(x)
-	kern.RowsNorm2(w.xQ, rows(w.x, 3*nb, nb*1, 64), nb, 1, 64)
+	kern.RowsNorm2(w.xQ, rows(w.x, 3*nb, nb, 64), nb, 1, 64)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.QuadraticN(rows(w.phiQuadratic, 0, nb, 64), w.phiQuadraticD1[:nb*64], w.phiQuadraticD2[:nb*64], w.phiQuadraticD3[:nb*64], rows(w.x, 0, nb, 64))
 	{
-		a, y := w.x, w.phiQuadratic
-		d1, d2 := w.phiQuadraticD1, w.phiQuadraticD2
-		_, _, _ = a, d1, d2
-		lo := (2 * nb) * 64
-		ta, ty := (nb)*64, (nb)*64
+		y := w.phiQuadratic
+		a, d1 := w.x, w.phiQuadraticD1
+		d2 := w.phiQuadraticD2
+		lo := nb * 128
+		ta, ty := nb*64, nb*64
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 64; j++ {
 				k := b*64 + j
 				y[lo+k] = d2[k] * w.xQ[k]
 				y[ty+k] = d1[k] * a[ta+k]
-				_ = j
 			}
 		}
 	}
@@ -1441,7 +1416,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 			for _, v := range x[r*64 : (r+1)*64] {
 				s += v
 			}
-			o[r] = 1.0 * s
+			o[r] = s
 		}
 	}
 	{
@@ -1451,7 +1426,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 			for _, v := range x[r*64 : (r+1)*64] {
 				s += v
 			}
-			o[r] = 1.0 * s
+			o[r] = s
 		}
 	}
 	{
@@ -1461,7 +1436,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 			for _, v := range x[r*64 : (r+1)*64] {
 				s += v
 			}
-			o[r] = 1.0 * s
+			o[r] = s
 		}
 	}
 	// resnet.maf:11:40  phi.scale = 0.1·phi.sum
@@ -1549,7 +1524,6 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 	{
 		x, o := rows(w.phiQuadraticB, 0, nb, 64), rows(w.phiSumB, 0, nb, 1)
 		for r, v := range o {
-			v *= 1.0
 			for j := range x[r*64 : (r+1)*64] {
 				x[r*64+j] += v
 			}
@@ -1653,12 +1627,12 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	gH2DenseB := grad[41216:41344]
 	gPhiDenseW := grad[41344:41472]
 	clear(rows(w.xB, 0, 3*nb, 64))
-	clear(rows(w.h0DenseB, 0, 3*nb+nb*64, 128))
-	clear(rows(w.h0B, 0, 3*nb+nb*64, 128))
-	clear(rows(w.h1DenseB, 0, 3*nb+nb*64, 128))
-	clear(rows(w.h1TanhB, 0, 3*nb+nb*64, 128))
-	clear(rows(w.h1B, 0, 3*nb+nb*64, 128))
-	clear(rows(w.h2DenseB, 0, 3*nb+nb*64, 128))
+	clear(rows(w.h0DenseB, 0, 67*nb, 128))
+	clear(rows(w.h0B, 0, 67*nb, 128))
+	clear(rows(w.h1DenseB, 0, 67*nb, 128))
+	clear(rows(w.h1TanhB, 0, 67*nb, 128))
+	clear(rows(w.h1B, 0, 67*nb, 128))
+	clear(rows(w.h2DenseB, 0, 67*nb, 128))
 	clear(rows(w.h2SwishB, 0, 3*nb, 128))
 	clear(rows(w.h2B, 0, 3*nb, 128))
 	clear(rows(w.phiDenseB, 0, 3*nb, 1))
@@ -1736,7 +1710,6 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	{
 		x, o := rows(w.phiQuadraticB, 0, nb, 64), rows(w.phiSumB, 0, nb, 1)
 		for r, v := range o {
-			v *= 1.0
 			for j := range x[r*64 : (r+1)*64] {
 				x[r*64+j] += v
 			}
@@ -1745,7 +1718,6 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	{
 		x, o := rows(w.phiQuadraticB, 2*nb, nb, 64), rows(w.phiSumB, 2*nb, nb, 1)
 		for r, v := range o {
-			v *= 1.0
 			for j := range x[r*64 : (r+1)*64] {
 				x[r*64+j] += v
 			}
@@ -1754,7 +1726,6 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	{
 		x, o := rows(w.phiQuadraticB, nb, nb, 64), rows(w.phiSumB, nb, nb, 1)
 		for r, v := range o {
-			v *= 1.0
 			for j := range x[r*64 : (r+1)*64] {
 				x[r*64+j] += v
 			}
@@ -1764,16 +1735,14 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	{
 		d1s, d2s, d3s := w.phiQuadraticD1[:nb*64], w.phiQuadraticD2[:nb*64], w.phiQuadraticD3[:nb*64]
 		a, ab, yb := w.x, w.xB, w.phiQuadraticB
-		lo := (2 * nb) * 64
-		ta, tab, tyb := (nb)*64, (nb)*64, (nb)*64
-		_, _ = a, ta
+		lo := nb * 128
+		ta, tab, tyb := nb*64, nb*64, nb*64
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 64; j++ {
 				k := b*64 + j
 				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*1)*yb[lo+k]
+				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*yb[lo+k]
 				ab[tab+k] += d1 * yb[tyb+k]
-				_, _ = d2, d3
 			}
 		}
 	}
@@ -1822,9 +1791,8 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		d1s, d2s, d3s := w.h2SwishD1[:nb*128], w.h2SwishD2[:nb*128], w.h2SwishD3[:nb*128]
 		e := w.h2DenseE[:nb*128]
 		a, ab, yb := w.h2Dense, w.h2DenseB, w.h2SwishB
-		lo := (2 * nb) * 128
-		ta, tab, tyb := (nb)*128, (nb)*128, (nb)*128
-		_, _ = a, ta
+		lo := nb * 256
+		ta, tab, tyb := nb*128, nb*128, nb*128
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
@@ -1833,14 +1801,13 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 				ab[tab+k] += d1 * yb[tyb+k]
 				ab[lo+k] += d1 * yb[lo+k]
 				e[k] = 2 * d2 * yb[lo+k]
-				_, _ = d2, d3
 			}
 		}
 	}
 	kern.RowsScaleAdd(rows(w.h2DenseB, 3*nb, nb*64, 128), rows(w.h2Dense, 3*nb, nb*64, 128), w.h2DenseE, nb, 64, 128)
 	// resnet.maf:10:21  h2.dense = W·h1 + b, W ∈ R^(128×128)  (reverse)
-	gemm.DgemmPacked(false, 3*nb+nb*64, 1, rows(w.h2DenseB, 0, 3*nb+nb*64, 128), 128, &m.h2DenseBwd, 1, rows(w.h1B, 0, 3*nb+nb*64, 128), 128)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb+nb*64, 128, rows(w.h2DenseB, 0, 3*nb+nb*64, 128)), mat(3*nb+nb*64, 128, rows(w.h1, 0, 3*nb+nb*64, 128)), 1, mat(128, 128, gH2DenseW))
+	gemm.DgemmPacked(false, 67*nb, 1, rows(w.h2DenseB, 0, 67*nb, 128), 128, &m.h2DenseBwd, 1, rows(w.h1B, 0, 67*nb, 128), 128)
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(67*nb, 128, rows(w.h2DenseB, 0, 67*nb, 128)), mat(67*nb, 128, rows(w.h1, 0, 67*nb, 128)), 1, mat(128, 128, gH2DenseW))
 	kern.SumRows(gH2DenseB, rows(w.h2DenseB, 0, nb, 128), nb, 128)
 	// resnet.maf:9:13  h1 = h0 + h1.tanh  (reverse)
 	{
@@ -1868,13 +1835,13 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		}
 	}
 	{
-		x, o := rows(w.h0B, 3*nb, nb*64, 128), rows(w.h1B, 3*nb, nb*64, 128)
+		x, o := rows(w.h0B, 3*nb, 64*nb, 128), rows(w.h1B, 3*nb, 64*nb, 128)
 		for k := range o {
 			x[k] += o[k]
 		}
 	}
 	{
-		x, o := rows(w.h1TanhB, 3*nb, nb*64, 128), rows(w.h1B, 3*nb, nb*64, 128)
+		x, o := rows(w.h1TanhB, 3*nb, 64*nb, 128), rows(w.h1B, 3*nb, 64*nb, 128)
 		for k := range o {
 			x[k] += o[k]
 		}
@@ -1898,9 +1865,8 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		e := w.h1DenseE[:nb*128]
 		rd := w.rd[:nb*128]
 		a, ab, yb := w.h1Dense, w.h1DenseB, w.h1TanhB
-		lo := (2 * nb) * 128
-		ta, tab, tyb := (nb)*128, (nb)*128, (nb)*128
-		_, _ = a, ta
+		lo := nb * 256
+		ta, tab, tyb := nb*128, nb*128, nb*128
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
@@ -1909,15 +1875,14 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 				ab[tab+k] += d1 * yb[tyb+k]
 				ab[lo+k] += d1 * yb[lo+k]
 				e[k] = 2 * d2 * yb[lo+k]
-				_, _ = d2, d3
 			}
 		}
 	}
 	kern.RowsScaleAdd(rows(w.h1DenseB, 3*nb, nb*64, 128), rows(w.h1TanhB, 3*nb, nb*64, 128), w.h1TanhD1, nb, 64, 128)
 	kern.RowsScaleAdd(rows(w.h1DenseB, 3*nb, nb*64, 128), rows(w.h1Dense, 3*nb, nb*64, 128), w.h1DenseE, nb, 64, 128)
 	// resnet.maf:9:20  h1.dense = W·h0 + b, W ∈ R^(128×128)  (reverse)
-	gemm.DgemmPacked(false, 3*nb+nb*64, 1, rows(w.h1DenseB, 0, 3*nb+nb*64, 128), 128, &m.h1DenseBwd, 1, rows(w.h0B, 0, 3*nb+nb*64, 128), 128)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb+nb*64, 128, rows(w.h1DenseB, 0, 3*nb+nb*64, 128)), mat(3*nb+nb*64, 128, rows(w.h0, 0, 3*nb+nb*64, 128)), 1, mat(128, 128, gH1DenseW))
+	gemm.DgemmPacked(false, 67*nb, 1, rows(w.h1DenseB, 0, 67*nb, 128), 128, &m.h1DenseBwd, 1, rows(w.h0B, 0, 67*nb, 128), 128)
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(67*nb, 128, rows(w.h1DenseB, 0, 67*nb, 128)), mat(67*nb, 128, rows(w.h0, 0, 67*nb, 128)), 1, mat(128, 128, gH1DenseW))
 	kern.SumRows(gH1DenseB, rows(w.h1DenseB, 0, nb, 128), nb, 128)
 	// resnet.maf:8:10  h0 = tanh(h0.dense)  (reverse)
 	kern.RowsDotShared(w.rd, rows(w.h0B, 3*nb, nb*64, 128), h0DenseW, nb, 128, Dim)
@@ -1926,17 +1891,15 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		e := w.h0DenseE[:nb*128]
 		rd := w.rd[:nb*128]
 		a, ab, yb := w.h0Dense, w.h0DenseB, w.h0B
-		lo := (2 * nb) * 128
-		ta, tab, tyb := (nb)*128, (nb)*128, (nb)*128
-		_, _ = a, ta
+		lo := nb * 256
+		ta, tab, tyb := nb*128, nb*128, nb*128
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
 				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*m.h0DenseNorm2[j])*yb[lo+k] + d2*rd[k]
+				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*m.h0DenseNorm2[j]*yb[lo+k] + d2*rd[k]
 				ab[tab+k] += d1 * yb[tyb+k]
 				e[k] = 2 * d2 * yb[lo+k]
-				_, _ = d2, d3
 			}
 		}
 	}
@@ -1967,13 +1930,13 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	gH2DenseW := grad[24832:41216]
 	gH2DenseB := grad[41216:41344]
 	gPhiDenseW := grad[41344:41472]
-	clear(rows(w.xB, 0, 3*nb+nb*1, 64))
-	clear(rows(w.h0DenseB, 0, 3*nb+nb*1, 128))
-	clear(rows(w.h0B, 0, 3*nb+nb*1, 128))
-	clear(rows(w.h1DenseB, 0, 3*nb+nb*1, 128))
-	clear(rows(w.h1TanhB, 0, 3*nb+nb*1, 128))
-	clear(rows(w.h1B, 0, 3*nb+nb*1, 128))
-	clear(rows(w.h2DenseB, 0, 3*nb+nb*1, 128))
+	clear(rows(w.xB, 0, 4*nb, 64))
+	clear(rows(w.h0DenseB, 0, 4*nb, 128))
+	clear(rows(w.h0B, 0, 4*nb, 128))
+	clear(rows(w.h1DenseB, 0, 4*nb, 128))
+	clear(rows(w.h1TanhB, 0, 4*nb, 128))
+	clear(rows(w.h1B, 0, 4*nb, 128))
+	clear(rows(w.h2DenseB, 0, 4*nb, 128))
 	clear(rows(w.h2SwishB, 0, 3*nb, 128))
 	clear(rows(w.h2B, 0, 3*nb, 128))
 	clear(rows(w.phiDenseB, 0, 3*nb, 1))
@@ -2051,7 +2014,6 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	{
 		x, o := rows(w.phiQuadraticB, 0, nb, 64), rows(w.phiSumB, 0, nb, 1)
 		for r, v := range o {
-			v *= 1.0
 			for j := range x[r*64 : (r+1)*64] {
 				x[r*64+j] += v
 			}
@@ -2060,7 +2022,6 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	{
 		x, o := rows(w.phiQuadraticB, 2*nb, nb, 64), rows(w.phiSumB, 2*nb, nb, 1)
 		for r, v := range o {
-			v *= 1.0
 			for j := range x[r*64 : (r+1)*64] {
 				x[r*64+j] += v
 			}
@@ -2069,7 +2030,6 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	{
 		x, o := rows(w.phiQuadraticB, nb, nb, 64), rows(w.phiSumB, nb, nb, 1)
 		for r, v := range o {
-			v *= 1.0
 			for j := range x[r*64 : (r+1)*64] {
 				x[r*64+j] += v
 			}
@@ -2079,16 +2039,14 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	{
 		d1s, d2s, d3s := w.phiQuadraticD1[:nb*64], w.phiQuadraticD2[:nb*64], w.phiQuadraticD3[:nb*64]
 		a, ab, yb := w.x, w.xB, w.phiQuadraticB
-		lo := (2 * nb) * 64
-		ta, tab, tyb := (nb)*64, (nb)*64, (nb)*64
-		_, _ = a, ta
+		lo := nb * 128
+		ta, tab, tyb := nb*64, nb*64, nb*64
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 64; j++ {
 				k := b*64 + j
 				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*w.xQ[k])*yb[lo+k]
+				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*w.xQ[k]*yb[lo+k]
 				ab[tab+k] += d1 * yb[tyb+k]
-				_, _ = d2, d3
 			}
 		}
 	}
@@ -2137,9 +2095,8 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		d1s, d2s, d3s := w.h2SwishD1[:nb*128], w.h2SwishD2[:nb*128], w.h2SwishD3[:nb*128]
 		e := w.h2DenseE[:nb*128]
 		a, ab, yb := w.h2Dense, w.h2DenseB, w.h2SwishB
-		lo := (2 * nb) * 128
-		ta, tab, tyb := (nb)*128, (nb)*128, (nb)*128
-		_, _ = a, ta
+		lo := nb * 256
+		ta, tab, tyb := nb*128, nb*128, nb*128
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
@@ -2148,14 +2105,13 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 				ab[tab+k] += d1 * yb[tyb+k]
 				ab[lo+k] += d1 * yb[lo+k]
 				e[k] = 2 * d2 * yb[lo+k]
-				_, _ = d2, d3
 			}
 		}
 	}
-	kern.RowsScaleAdd(rows(w.h2DenseB, 3*nb, nb*1, 128), rows(w.h2Dense, 3*nb, nb*1, 128), w.h2DenseE, nb, 1, 128)
+	kern.RowsScaleAdd(rows(w.h2DenseB, 3*nb, nb, 128), rows(w.h2Dense, 3*nb, nb, 128), w.h2DenseE, nb, 1, 128)
 	// resnet.maf:10:21  h2.dense = W·h1 + b, W ∈ R^(128×128)  (reverse)
-	gemm.DgemmPacked(false, 3*nb+nb*1, 1, rows(w.h2DenseB, 0, 3*nb+nb*1, 128), 128, &m.h2DenseBwd, 1, rows(w.h1B, 0, 3*nb+nb*1, 128), 128)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb+nb*1, 128, rows(w.h2DenseB, 0, 3*nb+nb*1, 128)), mat(3*nb+nb*1, 128, rows(w.h1, 0, 3*nb+nb*1, 128)), 1, mat(128, 128, gH2DenseW))
+	gemm.DgemmPacked(false, 4*nb, 1, rows(w.h2DenseB, 0, 4*nb, 128), 128, &m.h2DenseBwd, 1, rows(w.h1B, 0, 4*nb, 128), 128)
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(4*nb, 128, rows(w.h2DenseB, 0, 4*nb, 128)), mat(4*nb, 128, rows(w.h1, 0, 4*nb, 128)), 1, mat(128, 128, gH2DenseW))
 	kern.SumRows(gH2DenseB, rows(w.h2DenseB, 0, nb, 128), nb, 128)
 	// resnet.maf:9:13  h1 = h0 + h1.tanh  (reverse)
 	{
@@ -2183,13 +2139,13 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		}
 	}
 	{
-		x, o := rows(w.h0B, 3*nb, nb*1, 128), rows(w.h1B, 3*nb, nb*1, 128)
+		x, o := rows(w.h0B, 3*nb, nb, 128), rows(w.h1B, 3*nb, nb, 128)
 		for k := range o {
 			x[k] += o[k]
 		}
 	}
 	{
-		x, o := rows(w.h1TanhB, 3*nb, nb*1, 128), rows(w.h1B, 3*nb, nb*1, 128)
+		x, o := rows(w.h1TanhB, 3*nb, nb, 128), rows(w.h1B, 3*nb, nb, 128)
 		for k := range o {
 			x[k] += o[k]
 		}
@@ -2207,15 +2163,14 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		}
 	}
 	// resnet.maf:9:15  h1.tanh = tanh(h1.dense)  (reverse)
-	kern.RowsDot(w.rd, rows(w.h1TanhB, 3*nb, nb*1, 128), rows(w.h1Dense, 3*nb, nb*1, 128), nb, 1, 128)
+	kern.RowsDot(w.rd, rows(w.h1TanhB, 3*nb, nb, 128), rows(w.h1Dense, 3*nb, nb, 128), nb, 1, 128)
 	{
 		d1s, d2s, d3s := w.h1TanhD1[:nb*128], w.h1TanhD2[:nb*128], w.h1TanhD3[:nb*128]
 		e := w.h1DenseE[:nb*128]
 		rd := w.rd[:nb*128]
 		a, ab, yb := w.h1Dense, w.h1DenseB, w.h1TanhB
-		lo := (2 * nb) * 128
-		ta, tab, tyb := (nb)*128, (nb)*128, (nb)*128
-		_, _ = a, ta
+		lo := nb * 256
+		ta, tab, tyb := nb*128, nb*128, nb*128
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
@@ -2224,43 +2179,40 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 				ab[tab+k] += d1 * yb[tyb+k]
 				ab[lo+k] += d1 * yb[lo+k]
 				e[k] = 2 * d2 * yb[lo+k]
-				_, _ = d2, d3
 			}
 		}
 	}
-	kern.RowsScaleAdd(rows(w.h1DenseB, 3*nb, nb*1, 128), rows(w.h1TanhB, 3*nb, nb*1, 128), w.h1TanhD1, nb, 1, 128)
-	kern.RowsScaleAdd(rows(w.h1DenseB, 3*nb, nb*1, 128), rows(w.h1Dense, 3*nb, nb*1, 128), w.h1DenseE, nb, 1, 128)
+	kern.RowsScaleAdd(rows(w.h1DenseB, 3*nb, nb, 128), rows(w.h1TanhB, 3*nb, nb, 128), w.h1TanhD1, nb, 1, 128)
+	kern.RowsScaleAdd(rows(w.h1DenseB, 3*nb, nb, 128), rows(w.h1Dense, 3*nb, nb, 128), w.h1DenseE, nb, 1, 128)
 	// resnet.maf:9:20  h1.dense = W·h0 + b, W ∈ R^(128×128)  (reverse)
-	gemm.DgemmPacked(false, 3*nb+nb*1, 1, rows(w.h1DenseB, 0, 3*nb+nb*1, 128), 128, &m.h1DenseBwd, 1, rows(w.h0B, 0, 3*nb+nb*1, 128), 128)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb+nb*1, 128, rows(w.h1DenseB, 0, 3*nb+nb*1, 128)), mat(3*nb+nb*1, 128, rows(w.h0, 0, 3*nb+nb*1, 128)), 1, mat(128, 128, gH1DenseW))
+	gemm.DgemmPacked(false, 4*nb, 1, rows(w.h1DenseB, 0, 4*nb, 128), 128, &m.h1DenseBwd, 1, rows(w.h0B, 0, 4*nb, 128), 128)
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(4*nb, 128, rows(w.h1DenseB, 0, 4*nb, 128)), mat(4*nb, 128, rows(w.h0, 0, 4*nb, 128)), 1, mat(128, 128, gH1DenseW))
 	kern.SumRows(gH1DenseB, rows(w.h1DenseB, 0, nb, 128), nb, 128)
 	// resnet.maf:8:10  h0 = tanh(h0.dense)  (reverse)
-	kern.RowsDot(w.rd, rows(w.h0B, 3*nb, nb*1, 128), rows(w.h0Dense, 3*nb, nb*1, 128), nb, 1, 128)
+	kern.RowsDot(w.rd, rows(w.h0B, 3*nb, nb, 128), rows(w.h0Dense, 3*nb, nb, 128), nb, 1, 128)
 	{
 		d1s, d2s, d3s := w.h0D1[:nb*128], w.h0D2[:nb*128], w.h0D3[:nb*128]
 		e := w.h0DenseE[:nb*128]
 		rd := w.rd[:nb*128]
 		a, ab, yb := w.h0Dense, w.h0DenseB, w.h0B
-		lo := (2 * nb) * 128
-		ta, tab, tyb := (nb)*128, (nb)*128, (nb)*128
-		_, _ = a, ta
+		lo := nb * 256
+		ta, tab, tyb := nb*128, nb*128, nb*128
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
 				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*w.h0DenseQ[k])*yb[lo+k] + d2*rd[k]
+				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*w.h0DenseQ[k]*yb[lo+k] + d2*rd[k]
 				ab[tab+k] += d1 * yb[tyb+k]
 				e[k] = 2 * d2 * yb[lo+k]
-				_, _ = d2, d3
 			}
 		}
 	}
-	kern.RowsScaleAdd(rows(w.h0DenseB, 3*nb, nb*1, 128), rows(w.h0B, 3*nb, nb*1, 128), w.h0D1, nb, 1, 128)
-	kern.RowsScaleAdd(rows(w.h0DenseB, 3*nb, nb*1, 128), rows(w.h0Dense, 3*nb, nb*1, 128), w.h0DenseE, nb, 1, 128)
+	kern.RowsScaleAdd(rows(w.h0DenseB, 3*nb, nb, 128), rows(w.h0B, 3*nb, nb, 128), w.h0D1, nb, 1, 128)
+	kern.RowsScaleAdd(rows(w.h0DenseB, 3*nb, nb, 128), rows(w.h0Dense, 3*nb, nb, 128), w.h0DenseE, nb, 1, 128)
 	// resnet.maf:8:15  h0.dense = W·x + b, W ∈ R^(128×64)  (reverse)
 	gemm.DgemmPacked(false, nb, 1, rows(w.h0DenseB, 0, nb, 128), 128, &m.h0DenseBwd, 1, rows(w.xB, 0, nb, 64), 64)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(2*nb, 128, rows(w.h0DenseB, 0, 2*nb, 128)), mat(2*nb, 64, rows(w.x, 0, 2*nb, 64)), 1, mat(128, 64, gH0DenseW))
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*1, 128, rows(w.h0DenseB, 3*nb, nb*1, 128)), mat(nb*1, 64, rows(w.x, 3*nb, nb*1, 64)), 1, mat(128, 64, gH0DenseW))
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb, 128, rows(w.h0DenseB, 3*nb, nb, 128)), mat(nb, 64, rows(w.x, 3*nb, nb, 64)), 1, mat(128, 64, gH0DenseW))
 	kern.SumRows(gH0DenseB, rows(w.h0DenseB, 0, nb, 128), nb, 128)
 }
 
@@ -2280,17 +2232,15 @@ func mat(r, c int, data []float64) blas64.General {
 }
 
 // load writes g·x, scaled, for nb samples into dst (kernel precision).
-func load(dst []float64, src []float64, nb, gi int, scale float64) {
-	_ = gi
+func load(dst []float64, src []float64, nb int, scale float64) {
 	for i, v := range src[:nb*Dim] {
 		dst[i] = scale * v
 	}
 }
 
 // store adds scale·gᵀy for nb samples of y to dst.
-func store(dst []float64, src []float64, nb, gi int, scale float64) {
-	_ = gi
+func store(dst []float64, src []float64, nb int, scale float64) {
 	for i, v := range src[:nb*Dim] {
-		dst[i] += scale * float64(v)
+		dst[i] += scale * v
 	}
 }
