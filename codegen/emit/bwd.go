@@ -168,7 +168,7 @@ func (g *gen) gradDecls(decls []jen.Code) []jen.Code {
 			decls = append(decls, raw("%s := w.%sGFull", g.gradName(k), g.names[pr.Node]), raw("clear(%s)", g.gradName(k)))
 			continue
 		}
-		decls = append(decls, raw("%s := grad[%d:%d]", g.gradName(k), pr.Offset, pr.Offset+pr.Size))
+		decls = append(decls, raw("%s := %s", g.gradName(k), g.thetaSlice("grad", k)))
 	}
 	return decls
 }
@@ -182,7 +182,7 @@ func (g *gen) tieReduce() []jen.Code {
 		}
 		n := g.p.Nodes[pr.Node]
 		out = append(out, jen.Comment(LineComment(fmt.Sprintf("%s: sum the full kernels' gradient over each orbit of tied offsets", pr.Name))),
-			kcall("TieReduce", fmt.Sprintf("grad[%d:%d]", pr.Offset, pr.Offset+pr.Size), g.gradName(k), g.names[n.ID]+"Orbit", fmt.Sprint(pr.Shape[0]*pr.Shape[1]), fmt.Sprint(pr.Shape[2])))
+			kcall("TieReduce", g.thetaSlice("grad", k), g.gradName(k), g.names[n.ID]+"Orbit", fmt.Sprint(pr.Shape[0]*pr.Shape[1]), fmt.Sprint(pr.Shape[2])))
 	}
 	return out
 }

@@ -447,7 +447,7 @@ func (g *gen) paramDecls() []jen.Code {
 				Comment(LineComment(fmt.Sprintf("%s expanded from its %d tied numbers (%s-symmetric kernels), %s", pr.Name, pr.Size, g.p.Nodes[pr.Node].Tie, g.pos(g.p.Nodes[pr.Node])))))
 			continue
 		}
-		out = append(out, raw("%s := m.p[%d:%d]", g.param(k), pr.Offset, pr.Offset+pr.Size).
+		out = append(out, raw("%s := %s", g.param(k), g.thetaSlice("m.p", k)).
 			Comment(LineComment(fmt.Sprintf("%s %v, %s", pr.Name, pr.Shape, g.pos(g.p.Nodes[pr.Node])))))
 	}
 	return out

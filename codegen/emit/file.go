@@ -152,6 +152,7 @@ func (g *gen) consts() {
 	}
 	defs = append(defs, g.timeConsts()...)
 	f.Const().Defs(defs...)
+	g.genOffsets()
 	js, err := json.Marshal(g.full)
 	if err != nil {
 		panic("emit: " + err.Error())
@@ -282,7 +283,7 @@ func (g *gen) model() {
 		if n.Op == ir.OpConv && n.Tie != "" {
 			pr := g.p.Params[n.W]
 			sync = append(sync, jen.Comment(LineComment(fmt.Sprintf("%s: expand the %s-tied kernels", n.Name, n.Tie))),
-				kcall("TieExpand", "m."+g.names[i]+"Full", fmt.Sprintf("m.p[%d:%d]", pr.Offset, pr.Offset+pr.Size), g.names[i]+"Orbit", fmt.Sprint(pr.Shape[0]*pr.Shape[1]), fmt.Sprint(pr.Shape[2])))
+				kcall("TieExpand", "m."+g.names[i]+"Full", g.thetaSlice("m.p", n.W), g.names[i]+"Orbit", fmt.Sprint(pr.Shape[0]*pr.Shape[1]), fmt.Sprint(pr.Shape[2])))
 		}
 		if n.Op == ir.OpDense || n.Op == ir.OpConv {
 			W := g.param(n.W)
@@ -429,9 +430,8 @@ func (g *gen) workspace() {
 	var flush []jen.Code
 	for i, n := range g.p.Nodes {
 		if g.jbCoef(i) && !g.timed() {
-			pr := g.p.Params[n.W]
-			flush = append(flush, kcall("AddDiagRows", fmt.Sprintf("dtheta[%d:%d]", pr.Offset, pr.Offset+pr.Size), "w."+g.names[i]+"EAcc",
-				fmt.Sprintf("m.theta[%d:%d]", pr.Offset, pr.Offset+pr.Size), fmt.Sprint(n.Out), "Dim"))
+			flush = append(flush, kcall("AddDiagRows", g.thetaSlice("dtheta", n.W), "w."+g.names[i]+"EAcc",
+				g.thetaSlice("m.theta", n.W), fmt.Sprint(n.Out), "Dim"))
 		}
 	}
 	g.f.Comment("DeferGrad turns deferral of sample-independent gradient terms on or off (see")

@@ -76,6 +76,14 @@ const (
 	sizePhi       = 1   // vec(1), chain64.maf:8:11
 )
 
+// Offsets of the parameter tensors in θ.
+const (
+	offHConvW   = 0  // h.conv.W [4 1 5 1] (weight)
+	offHConvB   = 20 // h.conv.b [4] (bias)
+	offPhiConvW = 24 // phi.conv.W [1 4 3 1] (weight)
+	offPhiConvB = 36 // phi.conv.b [1] (bias)
+)
+
 // irJSON is the IR this package was generated from (for Program and the tests).
 const irJSON = "{\"name\":\"chain64\",\"doc\":\"A 1-D periodic chain of 64 sites with a two-layer circular CNN, sum-pooled.\",\"file\":\"chain64.maf\",\"input_name\":\"s\",\"input_kind\":\"chain\",\"nodes\":[{\"id\":0,\"name\":\"s\",\"op\":\"input\",\"shape\":{\"l1\":64,\"l2\":1,\"c\":1},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"chain64.maf\",\"line\":4,\"col\":1}},{\"id\":1,\"name\":\"h.conv\",\"op\":\"conv\",\"inputs\":[0],\"shape\":{\"l1\":64,\"l2\":1,\"c\":4},\"out\":4,\"k1\":5,\"k2\":1,\"bias\":true,\"w\":0,\"b\":1,\"pos\":{\"file\":\"chain64.maf\",\"line\":7,\"col\":14}},{\"id\":2,\"name\":\"h\",\"op\":\"act\",\"inputs\":[1],\"shape\":{\"l1\":64,\"l2\":1,\"c\":4},\"act\":\"tanh\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"chain64.maf\",\"line\":7,\"col\":9}},{\"id\":3,\"name\":\"phi.conv\",\"op\":\"conv\",\"inputs\":[2],\"shape\":{\"l1\":64,\"l2\":1,\"c\":1},\"out\":1,\"k1\":3,\"k2\":1,\"bias\":true,\"w\":2,\"b\":3,\"pos\":{\"file\":\"chain64.maf\",\"line\":8,\"col\":22}},{\"id\":4,\"name\":\"phi.lncosh\",\"op\":\"act\",\"inputs\":[3],\"shape\":{\"l1\":64,\"l2\":1,\"c\":1},\"act\":\"lncosh\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"chain64.maf\",\"line\":8,\"col\":15}},{\"id\":5,\"name\":\"phi\",\"op\":\"sum\",\"inputs\":[4],\"shape\":{\"n\":1},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"chain64.maf\",\"line\":8,\"col\":11}}],\"output\":5,\"params\":[{\"name\":\"h.conv.W\",\"node\":1,\"role\":\"weight\",\"offset\":0,\"shape\":[4,1,5,1],\"size\":20,\"fanin\":5,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h.conv.b\",\"node\":1,\"role\":\"bias\",\"offset\":20,\"shape\":[4],\"size\":4,\"fanin\":5,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"phi.conv.W\",\"node\":3,\"role\":\"weight\",\"offset\":24,\"shape\":[1,4,3,1],\"size\":12,\"fanin\":12,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"phi.conv.b\",\"node\":3,\"role\":\"bias\",\"offset\":36,\"shape\":[1],\"size\":1,\"fanin\":12,\"init\":{\"scheme\":\"uniform\"}}],\"symmetries\":[{\"group\":\"translations\",\"strategy\":\"construction\",\"reason\":\"φ is translation invariant by construction (periodic convolutions followed by a global reduction)\",\"pos\":{\"file\":\"chain64.maf\",\"line\":12,\"col\":5}}],\"init_seed\":1,\"precision\":\"float64\",\"flow\":{\"integrator\":\"euler\",\"steps\":40,\"dt\":0.05,\"pos\":{\"file\":\"chain64.maf\",\"line\":15,\"col\":1}},\"train\":{\"objective\":{\"kind\":\"\",\"target\":{},\"pos\":{\"file\":\"chain64.maf\"}},\"batch\":64,\"optimizer\":{\"name\":\"adam\",\"lr\":0.001,\"beta1\":0.9,\"beta2\":0.999,\"eps\":1e-8,\"schedule\":\"constant\"},\"laplacian\":\"exact\",\"seed\":1,\"checkpoint_every\":100,\"memory\":\"store\",\"pos\":{\"file\":\"chain64.maf\"}}}"
 
@@ -141,8 +149,8 @@ func (m *Model) Params() []float64 {
 // Sync refreshes everything derived from θ: call it after every change of Params.
 // It does not allocate.
 func (m *Model) Sync() {
-	hConvW := m.p[0:20]    // h.conv.W [4 1 5 1], chain64.maf:7:14
-	phiConvW := m.p[24:36] // phi.conv.W [1 4 3 1], chain64.maf:8:22
+	hConvW := m.p[offHConvW : offHConvW+20]       // h.conv.W [4 1 5 1], chain64.maf:7:14
+	phiConvW := m.p[offPhiConvW : offPhiConvW+12] // phi.conv.W [1 4 3 1], chain64.maf:8:22
 	// h.conv: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
 	m.hConvFwd.Pack(true, 5, 4, hConvW, 5)
 	m.hConvBwd.Pack(false, 4, 5, hConvW, 5)
@@ -553,9 +561,9 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 
 // fwdValues computes the values of every node, and σ′ for backpropagation.
 func (m *Model) fwdValues(w *Workspace, nb int) {
-	hConvB := m.p[20:24]   // h.conv.b [4], chain64.maf:7:14
-	phiConvW := m.p[24:36] // phi.conv.W [1 4 3 1], chain64.maf:8:22
-	phiConvB := m.p[36:37] // phi.conv.b [1], chain64.maf:8:22
+	hConvB := m.p[offHConvB : offHConvB+4]        // h.conv.b [4], chain64.maf:7:14
+	phiConvW := m.p[offPhiConvW : offPhiConvW+12] // phi.conv.W [1 4 3 1], chain64.maf:8:22
+	phiConvB := m.p[offPhiConvB : offPhiConvB+1]  // phi.conv.b [1], chain64.maf:8:22
 	// chain64.maf:7:14  h.conv = conv5x1(s) + b, periodic, 1→4 channels
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 64), nb, w.hConvGeom)
 	gemm.DgemmPacked(false, nb*64, 1, w.cols[:nb*320], 5, &m.hConvFwd, 0, rows(w.hConv, 0, nb, 256), 4)
@@ -585,9 +593,9 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 
 // fwdLaplacian computes values, Laplacian vectors ℓ and the Jacobians the exact Δφ needs.
 func (m *Model) fwdLaplacian(w *Workspace, nb int) {
-	hConvB := m.p[20:24]   // h.conv.b [4], chain64.maf:7:14
-	phiConvW := m.p[24:36] // phi.conv.W [1 4 3 1], chain64.maf:8:22
-	phiConvB := m.p[36:37] // phi.conv.b [1], chain64.maf:8:22
+	hConvB := m.p[offHConvB : offHConvB+4]        // h.conv.b [4], chain64.maf:7:14
+	phiConvW := m.p[offPhiConvW : offPhiConvW+12] // phi.conv.W [1 4 3 1], chain64.maf:8:22
+	phiConvB := m.p[offPhiConvB : offPhiConvB+1]  // phi.conv.b [1], chain64.maf:8:22
 	// chain64.maf:7:14  h.conv = conv5x1(s) + b, periodic, 1→4 channels  [J: closed form: J = kernel on its 5×1 window, shared by all sites and samples]
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 64), nb, w.hConvGeom)
 	gemm.DgemmPacked(false, nb*64, 1, w.cols[:nb*320], 5, &m.hConvFwd, 0, rows(w.hConv, 0, nb, 256), 4)
@@ -654,9 +662,9 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 
 // fwdReverse computes values, ℓ, Jacobians and tangents t = J·u for the reverse sweep.
 func (m *Model) fwdReverse(w *Workspace, nb int) {
-	hConvB := m.p[20:24]   // h.conv.b [4], chain64.maf:7:14
-	phiConvW := m.p[24:36] // phi.conv.W [1 4 3 1], chain64.maf:8:22
-	phiConvB := m.p[36:37] // phi.conv.b [1], chain64.maf:8:22
+	hConvB := m.p[offHConvB : offHConvB+4]        // h.conv.b [4], chain64.maf:7:14
+	phiConvW := m.p[offPhiConvW : offPhiConvW+12] // phi.conv.W [1 4 3 1], chain64.maf:8:22
+	phiConvB := m.p[offPhiConvB : offPhiConvB+1]  // phi.conv.b [1], chain64.maf:8:22
 	// chain64.maf:7:14  h.conv = conv5x1(s) + b, periodic, 1→4 channels  [J: closed form: J = kernel on its 5×1 window, shared by all sites and samples]
 	kern.Im2Col(w.cols, rows(w.s, 0, 2*nb, 64), 2*nb, w.hConvGeom)
 	gemm.DgemmPacked(false, nb*128, 1, w.cols[:nb*640], 5, &m.hConvFwd, 0, rows(w.hConv, 0, 2*nb, 256), 4)
@@ -738,9 +746,9 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 
 // fwdHutch computes values and Hutchinson Laplacian vectors from the probe rows.
 func (m *Model) fwdHutch(w *Workspace, nb int) {
-	hConvB := m.p[20:24]   // h.conv.b [4], chain64.maf:7:14
-	phiConvW := m.p[24:36] // phi.conv.W [1 4 3 1], chain64.maf:8:22
-	phiConvB := m.p[36:37] // phi.conv.b [1], chain64.maf:8:22
+	hConvB := m.p[offHConvB : offHConvB+4]        // h.conv.b [4], chain64.maf:7:14
+	phiConvW := m.p[offPhiConvW : offPhiConvW+12] // phi.conv.W [1 4 3 1], chain64.maf:8:22
+	phiConvB := m.p[offPhiConvB : offPhiConvB+1]  // phi.conv.b [1], chain64.maf:8:22
 	// chain64.maf:7:14  h.conv = conv5x1(s) + b, periodic, 1→4 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 64), nb, w.hConvGeom)
 	gemm.DgemmPacked(false, nb*64, 1, w.cols[:nb*320], 5, &m.hConvFwd, 0, rows(w.hConv, 0, nb, 256), 4)
@@ -808,9 +816,9 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 
 // fwdHutchRev computes values, Hutchinson ℓ, probe rows and tangents for the reverse sweep.
 func (m *Model) fwdHutchRev(w *Workspace, nb int) {
-	hConvB := m.p[20:24]   // h.conv.b [4], chain64.maf:7:14
-	phiConvW := m.p[24:36] // phi.conv.W [1 4 3 1], chain64.maf:8:22
-	phiConvB := m.p[36:37] // phi.conv.b [1], chain64.maf:8:22
+	hConvB := m.p[offHConvB : offHConvB+4]        // h.conv.b [4], chain64.maf:7:14
+	phiConvW := m.p[offPhiConvW : offPhiConvW+12] // phi.conv.W [1 4 3 1], chain64.maf:8:22
+	phiConvB := m.p[offPhiConvB : offPhiConvB+1]  // phi.conv.b [1], chain64.maf:8:22
 	// chain64.maf:7:14  h.conv = conv5x1(s) + b, periodic, 1→4 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.Im2Col(w.cols, rows(w.s, 0, 2*nb, 64), 2*nb, w.hConvGeom)
 	gemm.DgemmPacked(false, nb*128, 1, w.cols[:nb*640], 5, &m.hConvFwd, 0, rows(w.hConv, 0, 2*nb, 256), 4)
@@ -894,7 +902,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 // bwdGrad backpropagates ∂φ/∂(every node) for the values of one chunk; ∇φ ends
 // in the input's cotangent rows. It uses σ′ from the forward pass.
 func (m *Model) bwdGrad(w *Workspace, nb int) {
-	phiConvW := m.p[24:36] // phi.conv.W [1 4 3 1], chain64.maf:8:22
+	phiConvW := m.p[offPhiConvW : offPhiConvW+12] // phi.conv.W [1 4 3 1], chain64.maf:8:22
 	clear(rows(w.sB, 0, nb, 64))
 	clear(rows(w.hConvB, 0, nb, 256))
 	clear(rows(w.hB, 0, nb, 256))
@@ -949,12 +957,12 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	hConvW := m.p[0:20]    // h.conv.W [4 1 5 1], chain64.maf:7:14
-	phiConvW := m.p[24:36] // phi.conv.W [1 4 3 1], chain64.maf:8:22
-	gHConvW := grad[0:20]
-	gHConvB := grad[20:24]
-	gPhiConvW := grad[24:36]
-	gPhiConvB := grad[36:37]
+	hConvW := m.p[offHConvW : offHConvW+20]       // h.conv.W [4 1 5 1], chain64.maf:7:14
+	phiConvW := m.p[offPhiConvW : offPhiConvW+12] // phi.conv.W [1 4 3 1], chain64.maf:8:22
+	gHConvW := grad[offHConvW : offHConvW+20]
+	gHConvB := grad[offHConvB : offHConvB+4]
+	gPhiConvW := grad[offPhiConvW : offPhiConvW+12]
+	gPhiConvB := grad[offPhiConvB : offPhiConvB+1]
 	clear(rows(w.sB, 0, 3*nb, 64))
 	clear(rows(w.hConvB, 0, 3*nb, 256))
 	clear(rows(w.hB, 0, 3*nb, 256))
@@ -1060,11 +1068,11 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	phiConvW := m.p[24:36] // phi.conv.W [1 4 3 1], chain64.maf:8:22
-	gHConvW := grad[0:20]
-	gHConvB := grad[20:24]
-	gPhiConvW := grad[24:36]
-	gPhiConvB := grad[36:37]
+	phiConvW := m.p[offPhiConvW : offPhiConvW+12] // phi.conv.W [1 4 3 1], chain64.maf:8:22
+	gHConvW := grad[offHConvW : offHConvW+20]
+	gHConvB := grad[offHConvB : offHConvB+4]
+	gPhiConvW := grad[offPhiConvW : offPhiConvW+12]
+	gPhiConvB := grad[offPhiConvB : offPhiConvB+1]
 	clear(rows(w.sB, 0, 4*nb, 64))
 	clear(rows(w.hConvB, 0, 4*nb, 256))
 	clear(rows(w.hB, 0, 4*nb, 256))

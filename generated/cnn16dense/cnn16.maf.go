@@ -84,6 +84,14 @@ const (
 	sizePhi    = 1    // vec(1), cnn16.maf:13:11
 )
 
+// Offsets of the parameter tensors in θ.
+const (
+	offH1ConvW = 0   // h1.conv.W [8 1 3 3] (weight)
+	offH2ConvW = 72  // h2.conv.W [8 8 3 3] (weight)
+	offH2ConvB = 648 // h2.conv.b [8] (bias)
+	offPhiW    = 656 // phi.W [1 8] (weight)
+)
+
 // irJSON is the IR this package was generated from (for Program and the tests).
 const irJSON = "{\"name\":\"cnn16\",\"doc\":\"A periodic CNN on the 16×16 Ising lattice with global pooling: two\\ncircular 3×3 convolutions, a mean over sites and a dense read-out.\\nTranslation invariant by construction; Z2 by construction (bias-free first\\nconvolution, even activation).\",\"file\":\"cnn16.maf\",\"input_name\":\"s\",\"input_kind\":\"lattice\",\"nodes\":[{\"id\":0,\"name\":\"s\",\"op\":\"input\",\"shape\":{\"l1\":16,\"l2\":16,\"c\":1},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"cnn16.maf\",\"line\":7,\"col\":1}},{\"id\":1,\"name\":\"h1.conv\",\"op\":\"conv\",\"inputs\":[0],\"shape\":{\"l1\":16,\"l2\":16,\"c\":8},\"out\":8,\"k1\":3,\"k2\":3,\"w\":0,\"b\":-1,\"pos\":{\"file\":\"cnn16.maf\",\"line\":10,\"col\":17}},{\"id\":2,\"name\":\"h1\",\"op\":\"act\",\"inputs\":[1],\"shape\":{\"l1\":16,\"l2\":16,\"c\":8},\"act\":\"lncosh\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"cnn16.maf\",\"line\":10,\"col\":10}},{\"id\":3,\"name\":\"h2.conv\",\"op\":\"conv\",\"inputs\":[2],\"shape\":{\"l1\":16,\"l2\":16,\"c\":8},\"out\":8,\"k1\":3,\"k2\":3,\"bias\":true,\"w\":1,\"b\":2,\"pos\":{\"file\":\"cnn16.maf\",\"line\":11,\"col\":19}},{\"id\":4,\"name\":\"h2\",\"op\":\"act\",\"inputs\":[3],\"shape\":{\"l1\":16,\"l2\":16,\"c\":8},\"act\":\"softplus\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"cnn16.maf\",\"line\":11,\"col\":10}},{\"id\":5,\"name\":\"g\",\"op\":\"pool\",\"inputs\":[4],\"shape\":{\"n\":8},\"mean\":true,\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"cnn16.maf\",\"line\":12,\"col\":9}},{\"id\":6,\"name\":\"phi\",\"op\":\"dense\",\"inputs\":[5],\"shape\":{\"n\":1},\"out\":1,\"w\":3,\"b\":-1,\"pos\":{\"file\":\"cnn16.maf\",\"line\":13,\"col\":11}}],\"output\":6,\"params\":[{\"name\":\"h1.conv.W\",\"node\":1,\"role\":\"weight\",\"offset\":0,\"shape\":[8,1,3,3],\"size\":72,\"fanin\":9,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h2.conv.W\",\"node\":3,\"role\":\"weight\",\"offset\":72,\"shape\":[8,8,3,3],\"size\":576,\"fanin\":72,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h2.conv.b\",\"node\":3,\"role\":\"bias\",\"offset\":648,\"shape\":[8],\"size\":8,\"fanin\":72,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"phi.W\",\"node\":6,\"role\":\"weight\",\"offset\":656,\"shape\":[1,8],\"size\":8,\"fanin\":8,\"init\":{\"scheme\":\"uniform\"}}],\"symmetries\":[{\"group\":\"translations\",\"strategy\":\"construction\",\"reason\":\"φ is translation invariant by construction (periodic convolutions followed by a global reduction)\",\"pos\":{\"file\":\"cnn16.maf\",\"line\":17,\"col\":5}},{\"group\":\"z2\",\"strategy\":\"construction\",\"reason\":\"φ is even by construction (even activation of bias-free odd layers)\",\"pos\":{\"file\":\"cnn16.maf\",\"line\":18,\"col\":5}}],\"init_seed\":1,\"precision\":\"float64\",\"flow\":{\"integrator\":\"rk4\",\"steps\":50,\"dt\":0.1,\"pos\":{\"file\":\"cnn16.maf\",\"line\":21,\"col\":1}},\"train\":{\"objective\":{\"kind\":\"variational\",\"target\":{\"name\":\"ising\",\"l1\":16,\"l2\":16,\"t\":2.269185314213022,\"critical\":true},\"pos\":{\"file\":\"cnn16.maf\",\"line\":28,\"col\":17}},\"batch\":64,\"steps\":2000,\"optimizer\":{\"name\":\"adam\",\"lr\":0.001,\"beta1\":0.9,\"beta2\":0.999,\"eps\":1e-8,\"schedule\":\"constant\"},\"laplacian\":\"exact\",\"seed\":1,\"checkpoint_every\":100,\"memory\":\"store\",\"pos\":{\"file\":\"cnn16.maf\",\"line\":27,\"col\":1}}}"
 
@@ -138,9 +146,9 @@ func (m *Model) Params() []float64 {
 // Sync refreshes everything derived from θ: call it after every change of Params.
 // It does not allocate.
 func (m *Model) Sync() {
-	h1ConvW := m.p[0:72]   // h1.conv.W [8 1 3 3], cnn16.maf:10:17
-	h2ConvW := m.p[72:648] // h2.conv.W [8 8 3 3], cnn16.maf:11:19
-	phiW := m.p[656:664]   // phi.W [1 8], cnn16.maf:13:11
+	h1ConvW := m.p[offH1ConvW : offH1ConvW+72]  // h1.conv.W [8 1 3 3], cnn16.maf:10:17
+	h2ConvW := m.p[offH2ConvW : offH2ConvW+576] // h2.conv.W [8 8 3 3], cnn16.maf:11:19
+	phiW := m.p[offPhiW : offPhiW+8]            // phi.W [1 8], cnn16.maf:13:11
 	// h1.conv: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
 	m.h1ConvFwd.Pack(true, 9, 8, h1ConvW, 9)
 	m.h1ConvBwd.Pack(false, 8, 9, h1ConvW, 9)
@@ -540,8 +548,8 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 
 // fwdValues computes the values of every node, and σ′ for backpropagation.
 func (m *Model) fwdValues(w *Workspace, nb int) {
-	h2ConvB := m.p[648:656] // h2.conv.b [8], cnn16.maf:11:19
-	phiW := m.p[656:664]    // phi.W [1 8], cnn16.maf:13:11
+	h2ConvB := m.p[offH2ConvB : offH2ConvB+8] // h2.conv.b [8], cnn16.maf:11:19
+	phiW := m.p[offPhiW : offPhiW+8]          // phi.W [1 8], cnn16.maf:13:11
 	// cnn16.maf:10:17  h1.conv = conv3x3(s), periodic, 1→8 channels
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
 	gemm.DgemmPacked(false, nb*256, 1, w.cols[:nb*2304], 9, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, nb, 2048), 8)
@@ -576,8 +584,8 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 
 // fwdLaplacian computes values, Laplacian vectors ℓ and the Jacobians the exact Δφ needs.
 func (m *Model) fwdLaplacian(w *Workspace, nb int) {
-	h2ConvB := m.p[648:656] // h2.conv.b [8], cnn16.maf:11:19
-	phiW := m.p[656:664]    // phi.W [1 8], cnn16.maf:13:11
+	h2ConvB := m.p[offH2ConvB : offH2ConvB+8] // h2.conv.b [8], cnn16.maf:11:19
+	phiW := m.p[offPhiW : offPhiW+8]          // phi.W [1 8], cnn16.maf:13:11
 	// cnn16.maf:7:1  the input's Jacobian J = I as rows
 	kern.IdentityRows(rows(w.s, 2*nb, nb*Dim, 256), nb, Dim)
 	// cnn16.maf:10:17  h1.conv = conv3x3(s), periodic, 1→8 channels  [J: forward Laplacian: 256 tangent rows per sample, GEMM over the batch]
@@ -656,8 +664,8 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 
 // fwdReverse computes values, ℓ, Jacobians and tangents t = J·u for the reverse sweep.
 func (m *Model) fwdReverse(w *Workspace, nb int) {
-	h2ConvB := m.p[648:656] // h2.conv.b [8], cnn16.maf:11:19
-	phiW := m.p[656:664]    // phi.W [1 8], cnn16.maf:13:11
+	h2ConvB := m.p[offH2ConvB : offH2ConvB+8] // h2.conv.b [8], cnn16.maf:11:19
+	phiW := m.p[offPhiW : offPhiW+8]          // phi.W [1 8], cnn16.maf:13:11
 	// cnn16.maf:7:1  the input's Jacobian J = I as rows
 	kern.IdentityRows(rows(w.s, 3*nb, nb*Dim, 256), nb, Dim)
 	// cnn16.maf:10:17  h1.conv = conv3x3(s), periodic, 1→8 channels  [J: forward Laplacian: 256 tangent rows per sample, GEMM over the batch]
@@ -755,8 +763,8 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 
 // fwdHutch computes values and Hutchinson Laplacian vectors from the probe rows.
 func (m *Model) fwdHutch(w *Workspace, nb int) {
-	h2ConvB := m.p[648:656] // h2.conv.b [8], cnn16.maf:11:19
-	phiW := m.p[656:664]    // phi.W [1 8], cnn16.maf:13:11
+	h2ConvB := m.p[offH2ConvB : offH2ConvB+8] // h2.conv.b [8], cnn16.maf:11:19
+	phiW := m.p[offPhiW : offPhiW+8]          // phi.W [1 8], cnn16.maf:13:11
 	// cnn16.maf:10:17  h1.conv = conv3x3(s), periodic, 1→8 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
 	gemm.DgemmPacked(false, nb*256, 1, w.cols[:nb*2304], 9, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, nb, 2048), 8)
@@ -833,8 +841,8 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 
 // fwdHutchRev computes values, Hutchinson ℓ, probe rows and tangents for the reverse sweep.
 func (m *Model) fwdHutchRev(w *Workspace, nb int) {
-	h2ConvB := m.p[648:656] // h2.conv.b [8], cnn16.maf:11:19
-	phiW := m.p[656:664]    // phi.W [1 8], cnn16.maf:13:11
+	h2ConvB := m.p[offH2ConvB : offH2ConvB+8] // h2.conv.b [8], cnn16.maf:11:19
+	phiW := m.p[offPhiW : offPhiW+8]          // phi.W [1 8], cnn16.maf:13:11
 	// cnn16.maf:10:17  h1.conv = conv3x3(s), periodic, 1→8 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.Im2Col(w.cols, rows(w.s, 0, 2*nb, 256), 2*nb, w.h1ConvGeom)
 	gemm.DgemmPacked(false, nb*512, 1, w.cols[:nb*4608], 9, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, 2*nb, 2048), 8)
@@ -931,7 +939,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 // bwdGrad backpropagates ∂φ/∂(every node) for the values of one chunk; ∇φ ends
 // in the input's cotangent rows. It uses σ′ from the forward pass.
 func (m *Model) bwdGrad(w *Workspace, nb int) {
-	phiW := m.p[656:664] // phi.W [1 8], cnn16.maf:13:11
+	phiW := m.p[offPhiW : offPhiW+8] // phi.W [1 8], cnn16.maf:13:11
 	clear(rows(w.sB, 0, nb, 256))
 	clear(rows(w.h1ConvB, 0, nb, 2048))
 	clear(rows(w.h1B, 0, nb, 2048))
@@ -991,11 +999,11 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	phiW := m.p[656:664] // phi.W [1 8], cnn16.maf:13:11
-	gH1ConvW := grad[0:72]
-	gH2ConvW := grad[72:648]
-	gH2ConvB := grad[648:656]
-	gPhiW := grad[656:664]
+	phiW := m.p[offPhiW : offPhiW+8] // phi.W [1 8], cnn16.maf:13:11
+	gH1ConvW := grad[offH1ConvW : offH1ConvW+72]
+	gH2ConvW := grad[offH2ConvW : offH2ConvW+576]
+	gH2ConvB := grad[offH2ConvB : offH2ConvB+8]
+	gPhiW := grad[offPhiW : offPhiW+8]
 	clear(rows(w.sB, 0, 259*nb, 256))
 	clear(rows(w.h1ConvB, 0, 259*nb, 2048))
 	clear(rows(w.h1B, 0, 259*nb, 2048))
@@ -1106,11 +1114,11 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	phiW := m.p[656:664] // phi.W [1 8], cnn16.maf:13:11
-	gH1ConvW := grad[0:72]
-	gH2ConvW := grad[72:648]
-	gH2ConvB := grad[648:656]
-	gPhiW := grad[656:664]
+	phiW := m.p[offPhiW : offPhiW+8] // phi.W [1 8], cnn16.maf:13:11
+	gH1ConvW := grad[offH1ConvW : offH1ConvW+72]
+	gH2ConvW := grad[offH2ConvW : offH2ConvW+576]
+	gH2ConvB := grad[offH2ConvB : offH2ConvB+8]
+	gPhiW := grad[offPhiW : offPhiW+8]
 	clear(rows(w.sB, 0, 4*nb, 256))
 	clear(rows(w.h1ConvB, 0, 4*nb, 2048))
 	clear(rows(w.h1B, 0, 4*nb, 2048))

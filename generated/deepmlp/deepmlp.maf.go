@@ -77,6 +77,15 @@ const (
 	sizePhi     = 1    // vec(1), deepmlp.maf:11:11
 )
 
+// Offsets of the parameter tensors in θ.
+const (
+	offH1DenseW = 0       // h1.dense.W [1024 784] (weight)
+	offH1DenseB = 802816  // h1.dense.b [1024] (bias)
+	offH2DenseW = 803840  // h2.dense.W [1024 1024] (weight)
+	offH2DenseB = 1852416 // h2.dense.b [1024] (bias)
+	offPhiW     = 1853440 // phi.W [1 1024] (weight)
+)
+
 // irJSON is the IR this package was generated from (for Program and the tests).
 const irJSON = "{\"name\":\"deepmlp\",\"doc\":\"A deep MLP on MNIST-sized inputs: two hidden layers [784, 1024, 1024] of\\nsoftplus units. The first layer's Jacobian is its weight matrix; the second\\nneeds forward-Laplacian propagation with per-sample Jacobians (GEMMs).\",\"file\":\"deepmlp.maf\",\"input_name\":\"x\",\"input_kind\":\"vector\",\"nodes\":[{\"id\":0,\"name\":\"x\",\"op\":\"input\",\"shape\":{\"n\":784},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"deepmlp.maf\",\"line\":6,\"col\":1}},{\"id\":1,\"name\":\"h1.dense\",\"op\":\"dense\",\"inputs\":[0],\"shape\":{\"n\":1024},\"out\":1024,\"bias\":true,\"w\":0,\"b\":1,\"pos\":{\"file\":\"deepmlp.maf\",\"line\":9,\"col\":19}},{\"id\":2,\"name\":\"h1\",\"op\":\"act\",\"inputs\":[1],\"shape\":{\"n\":1024},\"act\":\"softplus\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"deepmlp.maf\",\"line\":9,\"col\":10}},{\"id\":3,\"name\":\"h2.dense\",\"op\":\"dense\",\"inputs\":[2],\"shape\":{\"n\":1024},\"out\":1024,\"bias\":true,\"w\":2,\"b\":3,\"pos\":{\"file\":\"deepmlp.maf\",\"line\":10,\"col\":19}},{\"id\":4,\"name\":\"h2\",\"op\":\"act\",\"inputs\":[3],\"shape\":{\"n\":1024},\"act\":\"softplus\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"deepmlp.maf\",\"line\":10,\"col\":10}},{\"id\":5,\"name\":\"phi\",\"op\":\"dense\",\"inputs\":[4],\"shape\":{\"n\":1},\"out\":1,\"w\":4,\"b\":-1,\"pos\":{\"file\":\"deepmlp.maf\",\"line\":11,\"col\":11}}],\"output\":5,\"params\":[{\"name\":\"h1.dense.W\",\"node\":1,\"role\":\"weight\",\"offset\":0,\"shape\":[1024,784],\"size\":802816,\"fanin\":784,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h1.dense.b\",\"node\":1,\"role\":\"bias\",\"offset\":802816,\"shape\":[1024],\"size\":1024,\"fanin\":784,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h2.dense.W\",\"node\":3,\"role\":\"weight\",\"offset\":803840,\"shape\":[1024,1024],\"size\":1048576,\"fanin\":1024,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h2.dense.b\",\"node\":3,\"role\":\"bias\",\"offset\":1852416,\"shape\":[1024],\"size\":1024,\"fanin\":1024,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"phi.W\",\"node\":5,\"role\":\"weight\",\"offset\":1853440,\"shape\":[1,1024],\"size\":1024,\"fanin\":1024,\"init\":{\"scheme\":\"uniform\"}}],\"init_seed\":1,\"precision\":\"float64\",\"flow\":{\"integrator\":\"rk4\",\"steps\":100,\"dt\":0.1,\"pos\":{\"file\":\"deepmlp.maf\",\"line\":14,\"col\":1}},\"train\":{\"objective\":{\"kind\":\"likelihood\",\"dataset\":\"mnist\",\"target\":{},\"pos\":{\"file\":\"deepmlp.maf\",\"line\":21,\"col\":17}},\"batch\":100,\"epochs\":10,\"optimizer\":{\"name\":\"adam\",\"lr\":0.001,\"beta1\":0.9,\"beta2\":0.999,\"eps\":1e-8,\"weight_decay\":0.001,\"schedule\":\"constant\"},\"laplacian\":\"exact\",\"seed\":1,\"checkpoint_every\":100,\"memory\":\"store\",\"pos\":{\"file\":\"deepmlp.maf\",\"line\":20,\"col\":1}}}"
 
@@ -133,9 +142,9 @@ func (m *Model) Params() []float64 {
 // Sync refreshes everything derived from θ: call it after every change of Params.
 // It does not allocate.
 func (m *Model) Sync() {
-	h1DenseW := m.p[0:802816]       // h1.dense.W [1024 784], deepmlp.maf:9:19
-	h2DenseW := m.p[803840:1852416] // h2.dense.W [1024 1024], deepmlp.maf:10:19
-	phiW := m.p[1853440:1854464]    // phi.W [1 1024], deepmlp.maf:11:11
+	h1DenseW := m.p[offH1DenseW : offH1DenseW+802816]  // h1.dense.W [1024 784], deepmlp.maf:9:19
+	h2DenseW := m.p[offH2DenseW : offH2DenseW+1048576] // h2.dense.W [1024 1024], deepmlp.maf:10:19
+	phiW := m.p[offPhiW : offPhiW+1024]                // phi.W [1 1024], deepmlp.maf:11:11
 	// h1.dense: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
 	m.h1DenseFwd.Pack(true, 784, 1024, h1DenseW, 784)
 	m.h1DenseBwd.Pack(false, 1024, 784, h1DenseW, 784)
@@ -228,7 +237,7 @@ func (m *Model) FlushGrad(ws runtime.Workspace, dtheta []float64) {
 	if len(dtheta) != NumParams {
 		panic("deepmlp: len(dtheta) != NumParams")
 	}
-	kern.AddDiagRows(dtheta[0:802816], w.h1DenseEAcc, m.theta[0:802816], 1024, Dim)
+	kern.AddDiagRows(dtheta[offH1DenseW:offH1DenseW+802816], w.h1DenseEAcc, m.theta[offH1DenseW:offH1DenseW+802816], 1024, Dim)
 }
 
 var _ runtime.GradDeferrer = (*Model)(nil)
@@ -583,9 +592,9 @@ var _ runtime.Saver = (*Model)(nil)
 
 // fwdValues computes the values of every node, and σ′ for backpropagation.
 func (m *Model) fwdValues(w *Workspace, nb int) {
-	h1DenseB := m.p[802816:803840]   // h1.dense.b [1024], deepmlp.maf:9:19
-	h2DenseB := m.p[1852416:1853440] // h2.dense.b [1024], deepmlp.maf:10:19
-	phiW := m.p[1853440:1854464]     // phi.W [1 1024], deepmlp.maf:11:11
+	h1DenseB := m.p[offH1DenseB : offH1DenseB+1024] // h1.dense.b [1024], deepmlp.maf:9:19
+	h2DenseB := m.p[offH2DenseB : offH2DenseB+1024] // h2.dense.b [1024], deepmlp.maf:10:19
+	phiW := m.p[offPhiW : offPhiW+1024]             // phi.W [1 1024], deepmlp.maf:11:11
 	// deepmlp.maf:9:19  h1.dense = W·x + b, W ∈ R^(1024×784)
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, nb, 1024), 1024)
 	kern.AddBias(rows(w.h1Dense, 0, nb, 1024), h1DenseB, nb, 1024)
@@ -604,10 +613,10 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 
 // fwdLaplacian computes values, Laplacian vectors ℓ and the Jacobians the exact Δφ needs.
 func (m *Model) fwdLaplacian(w *Workspace, nb int) {
-	h1DenseW := m.p[0:802816]        // h1.dense.W [1024 784], deepmlp.maf:9:19
-	h1DenseB := m.p[802816:803840]   // h1.dense.b [1024], deepmlp.maf:9:19
-	h2DenseB := m.p[1852416:1853440] // h2.dense.b [1024], deepmlp.maf:10:19
-	phiW := m.p[1853440:1854464]     // phi.W [1 1024], deepmlp.maf:11:11
+	h1DenseW := m.p[offH1DenseW : offH1DenseW+802816] // h1.dense.W [1024 784], deepmlp.maf:9:19
+	h1DenseB := m.p[offH1DenseB : offH1DenseB+1024]   // h1.dense.b [1024], deepmlp.maf:9:19
+	h2DenseB := m.p[offH2DenseB : offH2DenseB+1024]   // h2.dense.b [1024], deepmlp.maf:10:19
+	phiW := m.p[offPhiW : offPhiW+1024]               // phi.W [1 1024], deepmlp.maf:11:11
 	// deepmlp.maf:9:19  h1.dense = W·x + b, W ∈ R^(1024×784)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, nb, 1024), 1024)
 	kern.AddBias(rows(w.h1Dense, 0, nb, 1024), h1DenseB, nb, 1024)
@@ -665,10 +674,10 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 
 // fwdReverse computes values, ℓ, Jacobians and tangents t = J·u for the reverse sweep.
 func (m *Model) fwdReverse(w *Workspace, nb int) {
-	h1DenseW := m.p[0:802816]        // h1.dense.W [1024 784], deepmlp.maf:9:19
-	h1DenseB := m.p[802816:803840]   // h1.dense.b [1024], deepmlp.maf:9:19
-	h2DenseB := m.p[1852416:1853440] // h2.dense.b [1024], deepmlp.maf:10:19
-	phiW := m.p[1853440:1854464]     // phi.W [1 1024], deepmlp.maf:11:11
+	h1DenseW := m.p[offH1DenseW : offH1DenseW+802816] // h1.dense.W [1024 784], deepmlp.maf:9:19
+	h1DenseB := m.p[offH1DenseB : offH1DenseB+1024]   // h1.dense.b [1024], deepmlp.maf:9:19
+	h2DenseB := m.p[offH2DenseB : offH2DenseB+1024]   // h2.dense.b [1024], deepmlp.maf:10:19
+	phiW := m.p[offPhiW : offPhiW+1024]               // phi.W [1 1024], deepmlp.maf:11:11
 	// deepmlp.maf:9:19  h1.dense = W·x + b, W ∈ R^(1024×784)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
 	if w.saveIn != nil {
 		// value rows kept by LaplacianSave at the same x
@@ -733,9 +742,9 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 
 // fwdHutch computes values and Hutchinson Laplacian vectors from the probe rows.
 func (m *Model) fwdHutch(w *Workspace, nb int) {
-	h1DenseB := m.p[802816:803840]   // h1.dense.b [1024], deepmlp.maf:9:19
-	h2DenseB := m.p[1852416:1853440] // h2.dense.b [1024], deepmlp.maf:10:19
-	phiW := m.p[1853440:1854464]     // phi.W [1 1024], deepmlp.maf:11:11
+	h1DenseB := m.p[offH1DenseB : offH1DenseB+1024] // h1.dense.b [1024], deepmlp.maf:9:19
+	h2DenseB := m.p[offH2DenseB : offH2DenseB+1024] // h2.dense.b [1024], deepmlp.maf:10:19
+	phiW := m.p[offPhiW : offPhiW+1024]             // phi.W [1 1024], deepmlp.maf:11:11
 	// deepmlp.maf:9:19  h1.dense = W·x + b, W ∈ R^(1024×784)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, nb, 1024), 1024)
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 2*nb, nb, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 2*nb, nb, 1024), 1024)
@@ -781,9 +790,9 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 
 // fwdHutchRev computes values, Hutchinson ℓ, probe rows and tangents for the reverse sweep.
 func (m *Model) fwdHutchRev(w *Workspace, nb int) {
-	h1DenseB := m.p[802816:803840]   // h1.dense.b [1024], deepmlp.maf:9:19
-	h2DenseB := m.p[1852416:1853440] // h2.dense.b [1024], deepmlp.maf:10:19
-	phiW := m.p[1853440:1854464]     // phi.W [1 1024], deepmlp.maf:11:11
+	h1DenseB := m.p[offH1DenseB : offH1DenseB+1024] // h1.dense.b [1024], deepmlp.maf:9:19
+	h2DenseB := m.p[offH2DenseB : offH2DenseB+1024] // h2.dense.b [1024], deepmlp.maf:10:19
+	phiW := m.p[offPhiW : offPhiW+1024]             // phi.W [1 1024], deepmlp.maf:11:11
 	// deepmlp.maf:9:19  h1.dense = W·x + b, W ∈ R^(1024×784)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, 2*nb, 1, rows(w.x, 0, 2*nb, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, 2*nb, 1024), 1024)
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 3*nb, nb, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 3*nb, nb, 1024), 1024)
@@ -835,7 +844,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 // bwdGrad backpropagates ∂φ/∂(every node) for the values of one chunk; ∇φ ends
 // in the input's cotangent rows. It uses σ′ from the forward pass.
 func (m *Model) bwdGrad(w *Workspace, nb int) {
-	phiW := m.p[1853440:1854464] // phi.W [1 1024], deepmlp.maf:11:11
+	phiW := m.p[offPhiW : offPhiW+1024] // phi.W [1 1024], deepmlp.maf:11:11
 	clear(rows(w.xB, 0, nb, 784))
 	clear(rows(w.h1DenseB, 0, nb, 1024))
 	clear(rows(w.h1B, 0, nb, 1024))
@@ -881,13 +890,13 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	h1DenseW := m.p[0:802816]    // h1.dense.W [1024 784], deepmlp.maf:9:19
-	phiW := m.p[1853440:1854464] // phi.W [1 1024], deepmlp.maf:11:11
-	gH1DenseW := grad[0:802816]
-	gH1DenseB := grad[802816:803840]
-	gH2DenseW := grad[803840:1852416]
-	gH2DenseB := grad[1852416:1853440]
-	gPhiW := grad[1853440:1854464]
+	h1DenseW := m.p[offH1DenseW : offH1DenseW+802816] // h1.dense.W [1024 784], deepmlp.maf:9:19
+	phiW := m.p[offPhiW : offPhiW+1024]               // phi.W [1 1024], deepmlp.maf:11:11
+	gH1DenseW := grad[offH1DenseW : offH1DenseW+802816]
+	gH1DenseB := grad[offH1DenseB : offH1DenseB+1024]
+	gH2DenseW := grad[offH2DenseW : offH2DenseW+1048576]
+	gH2DenseB := grad[offH2DenseB : offH2DenseB+1024]
+	gPhiW := grad[offPhiW : offPhiW+1024]
 	clear(rows(w.xB, 0, 3*nb, 784))
 	clear(rows(w.h1DenseB, 0, 787*nb, 1024))
 	clear(rows(w.h1B, 0, 787*nb, 1024))
@@ -973,12 +982,12 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	phiW := m.p[1853440:1854464] // phi.W [1 1024], deepmlp.maf:11:11
-	gH1DenseW := grad[0:802816]
-	gH1DenseB := grad[802816:803840]
-	gH2DenseW := grad[803840:1852416]
-	gH2DenseB := grad[1852416:1853440]
-	gPhiW := grad[1853440:1854464]
+	phiW := m.p[offPhiW : offPhiW+1024] // phi.W [1 1024], deepmlp.maf:11:11
+	gH1DenseW := grad[offH1DenseW : offH1DenseW+802816]
+	gH1DenseB := grad[offH1DenseB : offH1DenseB+1024]
+	gH2DenseW := grad[offH2DenseW : offH2DenseW+1048576]
+	gH2DenseB := grad[offH2DenseB : offH2DenseB+1024]
+	gPhiW := grad[offPhiW : offPhiW+1024]
 	clear(rows(w.xB, 0, 4*nb, 784))
 	clear(rows(w.h1DenseB, 0, 4*nb, 1024))
 	clear(rows(w.h1B, 0, 4*nb, 1024))

@@ -72,6 +72,12 @@ const (
 	sizePhi    = 1   // vec(1), ising16.maf:12:11
 )
 
+// Offsets of the parameter tensors in θ.
+const (
+	offHDenseW = 0      // h.dense.W [512 256] (weight)
+	offPhiW    = 131072 // phi.W [1 512] (weight)
+)
+
 // irJSON is the IR this package was generated from (for Program and the tests).
 const irJSON = "{\"name\":\"ising16\",\"doc\":\"The potential of the paper's 2D Ising experiment (Zhang, E, Wang 2018, §5):\\none hidden layer of 512 ln cosh units with no first-layer bias (so φ is\\nexactly even: Z2 by construction) and no output bias,\\n256·512 + 512 = 131,584 parameters.\",\"file\":\"ising16.maf\",\"input_name\":\"x\",\"input_kind\":\"vector\",\"nodes\":[{\"id\":0,\"name\":\"x\",\"op\":\"input\",\"shape\":{\"n\":256},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising16.maf\",\"line\":8,\"col\":1},\"doc\":\"The continuous relaxation of 16×16 Ising spins, flattened row-major.\"},{\"id\":1,\"name\":\"h.dense\",\"op\":\"dense\",\"inputs\":[0],\"shape\":{\"n\":512},\"out\":512,\"w\":0,\"b\":-1,\"pos\":{\"file\":\"ising16.maf\",\"line\":11,\"col\":16}},{\"id\":2,\"name\":\"h\",\"op\":\"act\",\"inputs\":[1],\"shape\":{\"n\":512},\"act\":\"lncosh\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising16.maf\",\"line\":11,\"col\":9}},{\"id\":3,\"name\":\"phi\",\"op\":\"dense\",\"inputs\":[2],\"shape\":{\"n\":1},\"out\":1,\"w\":1,\"b\":-1,\"pos\":{\"file\":\"ising16.maf\",\"line\":12,\"col\":11}}],\"output\":3,\"params\":[{\"name\":\"h.dense.W\",\"node\":1,\"role\":\"weight\",\"offset\":0,\"shape\":[512,256],\"size\":131072,\"fanin\":256,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"phi.W\",\"node\":3,\"role\":\"weight\",\"offset\":131072,\"shape\":[1,512],\"size\":512,\"fanin\":512,\"init\":{\"scheme\":\"uniform\"}}],\"symmetries\":[{\"group\":\"z2\",\"strategy\":\"construction\",\"reason\":\"φ is even by construction (even activation of bias-free odd layers)\",\"pos\":{\"file\":\"ising16.maf\",\"line\":16,\"col\":5}}],\"init_seed\":1,\"precision\":\"float64\",\"flow\":{\"integrator\":\"rk4\",\"steps\":50,\"dt\":0.1,\"pos\":{\"file\":\"ising16.maf\",\"line\":19,\"col\":1}},\"train\":{\"objective\":{\"kind\":\"variational\",\"target\":{\"name\":\"ising\",\"l1\":16,\"l2\":16,\"t\":2.269185314213022,\"critical\":true},\"pos\":{\"file\":\"ising16.maf\",\"line\":26,\"col\":17}},\"batch\":64,\"steps\":2000,\"optimizer\":{\"name\":\"adam\",\"lr\":0.001,\"beta1\":0.9,\"beta2\":0.999,\"eps\":1e-8,\"weight_decay\":0.001,\"schedule\":\"constant\"},\"laplacian\":\"exact\",\"seed\":1,\"checkpoint_every\":100,\"memory\":\"store\",\"pos\":{\"file\":\"ising16.maf\",\"line\":25,\"col\":1}}}"
 
@@ -126,8 +132,8 @@ func (m *Model) Params() []float64 {
 // Sync refreshes everything derived from θ: call it after every change of Params.
 // It does not allocate.
 func (m *Model) Sync() {
-	hDenseW := m.p[0:131072]   // h.dense.W [512 256], ising16.maf:11:16
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16.maf:12:11
+	hDenseW := m.p[offHDenseW : offHDenseW+131072] // h.dense.W [512 256], ising16.maf:11:16
+	phiW := m.p[offPhiW : offPhiW+512]             // phi.W [1 512], ising16.maf:12:11
 	// h.dense: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
 	m.hDenseFwd.Pack(true, 256, 512, hDenseW, 256)
 	m.hDenseBwd.Pack(false, 512, 256, hDenseW, 256)
@@ -204,7 +210,7 @@ func (m *Model) FlushGrad(ws runtime.Workspace, dtheta []float64) {
 	if len(dtheta) != NumParams {
 		panic("ising16: len(dtheta) != NumParams")
 	}
-	kern.AddDiagRows(dtheta[0:131072], w.hDenseEAcc, m.theta[0:131072], 512, Dim)
+	kern.AddDiagRows(dtheta[offHDenseW:offHDenseW+131072], w.hDenseEAcc, m.theta[offHDenseW:offHDenseW+131072], 512, Dim)
 }
 
 var _ runtime.GradDeferrer = (*Model)(nil)
@@ -546,7 +552,7 @@ var _ runtime.Saver = (*Model)(nil)
 
 // fwdValues computes the values of every node, and σ′ for backpropagation.
 func (m *Model) fwdValues(w *Workspace, nb int) {
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16.maf:12:11
+	phiW := m.p[offPhiW : offPhiW+512] // phi.W [1 512], ising16.maf:12:11
 	// ising16.maf:11:16  h.dense = W·x, W ∈ R^(512×256)
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 512), 512)
 	// ising16.maf:11:9  h = lncosh(h.dense)
@@ -558,7 +564,7 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 
 // fwdLaplacian computes values, Laplacian vectors ℓ and the Jacobians the exact Δφ needs.
 func (m *Model) fwdLaplacian(w *Workspace, nb int) {
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16.maf:12:11
+	phiW := m.p[offPhiW : offPhiW+512] // phi.W [1 512], ising16.maf:12:11
 	// ising16.maf:11:16  h.dense = W·x, W ∈ R^(512×256)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 512), 512)
 	if w.saveOut != nil {
@@ -591,7 +597,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 
 // fwdReverse computes values, ℓ, Jacobians and tangents t = J·u for the reverse sweep.
 func (m *Model) fwdReverse(w *Workspace, nb int) {
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16.maf:12:11
+	phiW := m.p[offPhiW : offPhiW+512] // phi.W [1 512], ising16.maf:12:11
 	// ising16.maf:11:16  h.dense = W·x, W ∈ R^(512×256)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
 	if w.saveIn != nil {
 		// value rows kept by LaplacianSave at the same x
@@ -629,7 +635,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 
 // fwdHutch computes values and Hutchinson Laplacian vectors from the probe rows.
 func (m *Model) fwdHutch(w *Workspace, nb int) {
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16.maf:12:11
+	phiW := m.p[offPhiW : offPhiW+512] // phi.W [1 512], ising16.maf:12:11
 	// ising16.maf:11:16  h.dense = W·x, W ∈ R^(512×256)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 512), 512)
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 2*nb, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 2*nb, nb, 512), 512)
@@ -654,7 +660,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 
 // fwdHutchRev computes values, Hutchinson ℓ, probe rows and tangents for the reverse sweep.
 func (m *Model) fwdHutchRev(w *Workspace, nb int) {
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16.maf:12:11
+	phiW := m.p[offPhiW : offPhiW+512] // phi.W [1 512], ising16.maf:12:11
 	// ising16.maf:11:16  h.dense = W·x, W ∈ R^(512×256)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, 2*nb, 1, rows(w.x, 0, 2*nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 0, 2*nb, 512), 512)
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 3*nb, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 3*nb, nb, 512), 512)
@@ -683,7 +689,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 // bwdGrad backpropagates ∂φ/∂(every node) for the values of one chunk; ∇φ ends
 // in the input's cotangent rows. It uses σ′ from the forward pass.
 func (m *Model) bwdGrad(w *Workspace, nb int) {
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16.maf:12:11
+	phiW := m.p[offPhiW : offPhiW+512] // phi.W [1 512], ising16.maf:12:11
 	clear(rows(w.xB, 0, nb, 256))
 	clear(rows(w.hDenseB, 0, nb, 512))
 	clear(rows(w.hB, 0, nb, 512))
@@ -713,10 +719,10 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	hDenseW := m.p[0:131072]   // h.dense.W [512 256], ising16.maf:11:16
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16.maf:12:11
-	gHDenseW := grad[0:131072]
-	gPhiW := grad[131072:131584]
+	hDenseW := m.p[offHDenseW : offHDenseW+131072] // h.dense.W [512 256], ising16.maf:11:16
+	phiW := m.p[offPhiW : offPhiW+512]             // phi.W [1 512], ising16.maf:12:11
+	gHDenseW := grad[offHDenseW : offHDenseW+131072]
+	gPhiW := grad[offPhiW : offPhiW+512]
 	clear(rows(w.xB, 0, 3*nb, 256))
 	clear(rows(w.hDenseB, 0, 3*nb, 512))
 	clear(rows(w.hB, 0, 3*nb, 512))
@@ -766,9 +772,9 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16.maf:12:11
-	gHDenseW := grad[0:131072]
-	gPhiW := grad[131072:131584]
+	phiW := m.p[offPhiW : offPhiW+512] // phi.W [1 512], ising16.maf:12:11
+	gHDenseW := grad[offHDenseW : offHDenseW+131072]
+	gPhiW := grad[offPhiW : offPhiW+512]
 	clear(rows(w.xB, 0, 4*nb, 256))
 	clear(rows(w.hDenseB, 0, 4*nb, 512))
 	clear(rows(w.hB, 0, 3*nb, 512))

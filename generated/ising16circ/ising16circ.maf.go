@@ -83,6 +83,12 @@ const (
 	sizePhi     = 1   // vec(1), ising16_circ.maf:16:11
 )
 
+// Offsets of the parameter tensors in θ.
+const (
+	offHConvW = 0  // h.conv.W [2 1 45] (weight)
+	offPhiW   = 90 // phi.W [1 2] (weight)
+)
+
 // hConvOrbit maps each of the 16×16 offsets of h.conv's kernels to its d4 orbit (45 orbits).
 var hConvOrbit = []int{0, 1, 2, 3, 4, 5, 6, 7, 6, 5, 4, 3, 2, 1, 0, 8, 1, 9, 10, 11, 12, 13, 14, 15, 14, 13, 12, 11, 10, 9, 1, 16, 2, 10, 17, 18, 19, 20, 21, 22, 21, 20, 19, 18, 17, 10, 2, 23, 3, 11, 18, 24, 25, 26, 27, 28, 27, 26, 25, 24, 18, 11, 3, 29, 4, 12, 19, 25, 30, 31, 32, 33, 32, 31, 30, 25, 19, 12, 4, 34, 5, 13, 20, 26, 31, 35, 36, 37, 36, 35, 31, 26, 20, 13, 5, 38, 6, 14, 21, 27, 32, 36, 39, 40, 39, 36, 32, 27, 21, 14, 6, 41, 7, 15, 22, 28, 33, 37, 40, 42, 40, 37, 33, 28, 22, 15, 7, 43, 6, 14, 21, 27, 32, 36, 39, 40, 39, 36, 32, 27, 21, 14, 6, 41, 5, 13, 20, 26, 31, 35, 36, 37, 36, 35, 31, 26, 20, 13, 5, 38, 4, 12, 19, 25, 30, 31, 32, 33, 32, 31, 30, 25, 19, 12, 4, 34, 3, 11, 18, 24, 25, 26, 27, 28, 27, 26, 25, 24, 18, 11, 3, 29, 2, 10, 17, 18, 19, 20, 21, 22, 21, 20, 19, 18, 17, 10, 2, 23, 1, 9, 10, 11, 12, 13, 14, 15, 14, 13, 12, 11, 10, 9, 1, 16, 0, 1, 2, 3, 4, 5, 6, 7, 6, 5, 4, 3, 2, 1, 0, 8, 8, 16, 23, 29, 34, 38, 41, 43, 41, 38, 34, 29, 23, 16, 8, 44}
 
@@ -146,10 +152,10 @@ func (m *Model) Params() []float64 {
 // Sync refreshes everything derived from θ: call it after every change of Params.
 // It does not allocate.
 func (m *Model) Sync() {
-	hConvW := m.hConvFull // h.conv.W expanded from its 90 tied numbers (d4-symmetric kernels), ising16_circ.maf:15:16
-	phiW := m.p[90:92]    // phi.W [1 2], ising16_circ.maf:16:11
+	hConvW := m.hConvFull            // h.conv.W expanded from its 90 tied numbers (d4-symmetric kernels), ising16_circ.maf:15:16
+	phiW := m.p[offPhiW : offPhiW+2] // phi.W [1 2], ising16_circ.maf:16:11
 	// h.conv: expand the d4-tied kernels
-	kern.TieExpand(m.hConvFull, m.p[0:90], hConvOrbit, 2, 45)
+	kern.TieExpand(m.hConvFull, m.p[offHConvW:offHConvW+90], hConvOrbit, 2, 45)
 	// h.conv: the circulant matrix of its whole-lattice kernels
 	kern.Circulant(m.hConvCirc, hConvW, m.hConvGeom)
 	// h.conv: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
@@ -530,7 +536,7 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 
 // fwdValues computes the values of every node, and σ′ for backpropagation.
 func (m *Model) fwdValues(w *Workspace, nb int) {
-	phiW := m.p[90:92] // phi.W [1 2], ising16_circ.maf:16:11
+	phiW := m.p[offPhiW : offPhiW+2] // phi.W [1 2], ising16_circ.maf:16:11
 	// ising16_circ.maf:15:16  h.conv = conv16x16(s), periodic, 1→2 channels
 	// a kernel over the whole lattice: one GEMM with the circulant matrix (built by Sync)
 	gemm.DgemmPacked(false, nb, 1, rows(w.s, 0, nb, 256), 256, &m.hConvFwd, 0, rows(w.hConv, 0, nb, 512), 512)
@@ -555,7 +561,7 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 
 // fwdLaplacian computes values, Laplacian vectors ℓ and the Jacobians the exact Δφ needs.
 func (m *Model) fwdLaplacian(w *Workspace, nb int) {
-	phiW := m.p[90:92] // phi.W [1 2], ising16_circ.maf:16:11
+	phiW := m.p[offPhiW : offPhiW+2] // phi.W [1 2], ising16_circ.maf:16:11
 	// ising16_circ.maf:15:16  h.conv = conv16x16(s), periodic, 1→2 channels  [J: closed form: J = kernel on its 16×16 window, shared by all sites and samples]
 	// a kernel over the whole lattice: one GEMM with the circulant matrix (built by Sync)
 	gemm.DgemmPacked(false, nb, 1, rows(w.s, 0, nb, 256), 256, &m.hConvFwd, 0, rows(w.hConv, 0, nb, 512), 512)
@@ -602,7 +608,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 
 // fwdReverse computes values, ℓ, Jacobians and tangents t = J·u for the reverse sweep.
 func (m *Model) fwdReverse(w *Workspace, nb int) {
-	phiW := m.p[90:92] // phi.W [1 2], ising16_circ.maf:16:11
+	phiW := m.p[offPhiW : offPhiW+2] // phi.W [1 2], ising16_circ.maf:16:11
 	// ising16_circ.maf:15:16  h.conv = conv16x16(s), periodic, 1→2 channels  [J: closed form: J = kernel on its 16×16 window, shared by all sites and samples]
 	// a kernel over the whole lattice: one GEMM with the circulant matrix (built by Sync)
 	gemm.DgemmPacked(false, 2*nb, 1, rows(w.s, 0, 2*nb, 256), 256, &m.hConvFwd, 0, rows(w.hConv, 0, 2*nb, 512), 512)
@@ -663,7 +669,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 
 // fwdHutch computes values and Hutchinson Laplacian vectors from the probe rows.
 func (m *Model) fwdHutch(w *Workspace, nb int) {
-	phiW := m.p[90:92] // phi.W [1 2], ising16_circ.maf:16:11
+	phiW := m.p[offPhiW : offPhiW+2] // phi.W [1 2], ising16_circ.maf:16:11
 	// ising16_circ.maf:15:16  h.conv = conv16x16(s), periodic, 1→2 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	// a kernel over the whole lattice: one GEMM with the circulant matrix (built by Sync)
 	gemm.DgemmPacked(false, nb, 1, rows(w.s, 0, nb, 256), 256, &m.hConvFwd, 0, rows(w.hConv, 0, nb, 512), 512)
@@ -712,7 +718,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 
 // fwdHutchRev computes values, Hutchinson ℓ, probe rows and tangents for the reverse sweep.
 func (m *Model) fwdHutchRev(w *Workspace, nb int) {
-	phiW := m.p[90:92] // phi.W [1 2], ising16_circ.maf:16:11
+	phiW := m.p[offPhiW : offPhiW+2] // phi.W [1 2], ising16_circ.maf:16:11
 	// ising16_circ.maf:15:16  h.conv = conv16x16(s), periodic, 1→2 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	// a kernel over the whole lattice: one GEMM with the circulant matrix (built by Sync)
 	gemm.DgemmPacked(false, 2*nb, 1, rows(w.s, 0, 2*nb, 256), 256, &m.hConvFwd, 0, rows(w.hConv, 0, 2*nb, 512), 512)
@@ -776,7 +782,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 // bwdGrad backpropagates ∂φ/∂(every node) for the values of one chunk; ∇φ ends
 // in the input's cotangent rows. It uses σ′ from the forward pass.
 func (m *Model) bwdGrad(w *Workspace, nb int) {
-	phiW := m.p[90:92] // phi.W [1 2], ising16_circ.maf:16:11
+	phiW := m.p[offPhiW : offPhiW+2] // phi.W [1 2], ising16_circ.maf:16:11
 	clear(rows(w.sB, 0, nb, 256))
 	clear(rows(w.hConvB, 0, nb, 512))
 	clear(rows(w.hB, 0, nb, 512))
@@ -818,11 +824,11 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	hConvW := m.hConvFull // h.conv.W expanded from its 90 tied numbers (d4-symmetric kernels), ising16_circ.maf:15:16
-	phiW := m.p[90:92]    // phi.W [1 2], ising16_circ.maf:16:11
+	hConvW := m.hConvFull            // h.conv.W expanded from its 90 tied numbers (d4-symmetric kernels), ising16_circ.maf:15:16
+	phiW := m.p[offPhiW : offPhiW+2] // phi.W [1 2], ising16_circ.maf:16:11
 	gHConvW := w.hConvGFull
 	clear(gHConvW)
-	gPhiW := grad[90:92]
+	gPhiW := grad[offPhiW : offPhiW+2]
 	clear(rows(w.sB, 0, 3*nb, 256))
 	clear(rows(w.hConvB, 0, 3*nb, 512))
 	clear(rows(w.hB, 0, 3*nb, 512))
@@ -897,17 +903,17 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	// J̄ = diag(2σ″ℓ̄)·(kernel) and J_x = I: W̄ += diag(Σ_{samples, sites} 2σ″ℓ̄)·W
 	kern.AddConvDiag(gHConvW, w.hConvE, hConvW, nb*256, 2, 256)
 	// h.conv.W: sum the full kernels' gradient over each orbit of tied offsets
-	kern.TieReduce(grad[0:90], gHConvW, hConvOrbit, 2, 45)
+	kern.TieReduce(grad[offHConvW:offHConvW+90], gHConvW, hConvOrbit, 2, 45)
 }
 
 // bwdHutchRev is the reverse sweep of fwdHutchRev: it seeds the output's cotangent
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	phiW := m.p[90:92] // phi.W [1 2], ising16_circ.maf:16:11
+	phiW := m.p[offPhiW : offPhiW+2] // phi.W [1 2], ising16_circ.maf:16:11
 	gHConvW := w.hConvGFull
 	clear(gHConvW)
-	gPhiW := grad[90:92]
+	gPhiW := grad[offPhiW : offPhiW+2]
 	clear(rows(w.sB, 0, 4*nb, 256))
 	clear(rows(w.hConvB, 0, 4*nb, 512))
 	clear(rows(w.hB, 0, 3*nb, 512))
@@ -982,7 +988,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	// fold the circulant matrix's gradient back into the kernel
 	kern.FoldCirculant(gHConvW, w.hConvGCirc, w.hConvGeom)
 	// h.conv.W: sum the full kernels' gradient over each orbit of tied offsets
-	kern.TieReduce(grad[0:90], gHConvW, hConvOrbit, 2, 45)
+	kern.TieReduce(grad[offHConvW:offHConvW+90], gHConvW, hConvOrbit, 2, 45)
 }
 
 // rows returns nr rows of length n starting at row r0 of buf.

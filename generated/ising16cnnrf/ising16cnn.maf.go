@@ -98,6 +98,14 @@ const (
 	sizePhi          = 1    // vec(1), ising16_cnn.maf:13:37
 )
 
+// Offsets of the parameter tensors in θ.
+const (
+	offH1ConvW   = 0   // h1.conv.W [16 1 6] (weight)
+	offH2ConvW   = 96  // h2.conv.W [16 16 3] (weight)
+	offH2ConvB   = 864 // h2.conv.b [16] (bias)
+	offPhiDenseW = 880 // phi.dense.W [1 16] (weight)
+)
+
 // h1ConvOrbit maps each of the 5×5 offsets of h1.conv's kernels to its d4 orbit (6 orbits).
 var h1ConvOrbit = []int{0, 1, 2, 1, 0, 1, 3, 4, 3, 1, 2, 4, 5, 4, 2, 1, 3, 4, 3, 1, 0, 1, 2, 1, 0}
 
@@ -164,18 +172,18 @@ func (m *Model) Params() []float64 {
 // Sync refreshes everything derived from θ: call it after every change of Params.
 // It does not allocate.
 func (m *Model) Sync() {
-	h1ConvW := m.h1ConvFull   // h1.conv.W expanded from its 96 tied numbers (d4-symmetric kernels), ising16_cnn.maf:10:17
-	h2ConvW := m.h2ConvFull   // h2.conv.W expanded from its 768 tied numbers (d4-symmetric kernels), ising16_cnn.maf:11:19
-	phiDenseW := m.p[880:896] // phi.dense.W [1 16], ising16_cnn.maf:13:11
+	h1ConvW := m.h1ConvFull                          // h1.conv.W expanded from its 96 tied numbers (d4-symmetric kernels), ising16_cnn.maf:10:17
+	h2ConvW := m.h2ConvFull                          // h2.conv.W expanded from its 768 tied numbers (d4-symmetric kernels), ising16_cnn.maf:11:19
+	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+16] // phi.dense.W [1 16], ising16_cnn.maf:13:11
 	// h1.conv: expand the d4-tied kernels
-	kern.TieExpand(m.h1ConvFull, m.p[0:96], h1ConvOrbit, 16, 6)
+	kern.TieExpand(m.h1ConvFull, m.p[offH1ConvW:offH1ConvW+96], h1ConvOrbit, 16, 6)
 	// h1.conv: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
 	m.h1ConvFwd.Pack(true, 25, 16, h1ConvW, 25)
 	m.h1ConvBwd.Pack(false, 16, 25, h1ConvW, 25)
 	// h1.conv: ‖W_j‖², the Jacobian's squared row norms (closed-form Laplacian)
 	kern.RowNorms(m.h1ConvNorm2, h1ConvW, 16, 25)
 	// h2.conv: expand the d4-tied kernels
-	kern.TieExpand(m.h2ConvFull, m.p[96:864], h2ConvOrbit, 256, 3)
+	kern.TieExpand(m.h2ConvFull, m.p[offH2ConvW:offH2ConvW+768], h2ConvOrbit, 256, 3)
 	// h2.conv: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
 	m.h2ConvFwd.Pack(true, 144, 16, h2ConvW, 144)
 	m.h2ConvBwd.Pack(false, 16, 144, h2ConvW, 144)
@@ -617,8 +625,8 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 
 // fwdValues computes the values of every node, and σ′ for backpropagation.
 func (m *Model) fwdValues(w *Workspace, nb int) {
-	h2ConvB := m.p[864:880]   // h2.conv.b [16], ising16_cnn.maf:11:19
-	phiDenseW := m.p[880:896] // phi.dense.W [1 16], ising16_cnn.maf:13:11
+	h2ConvB := m.p[offH2ConvB : offH2ConvB+16]       // h2.conv.b [16], ising16_cnn.maf:11:19
+	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+16] // phi.dense.W [1 16], ising16_cnn.maf:13:11
 	// ising16_cnn.maf:10:17  h1.conv = conv5x5(s), periodic, 1→16 channels
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
 	gemm.DgemmPacked(false, nb*256, 1, w.cols[:nb*6400], 25, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, nb, 4096), 16)
@@ -681,9 +689,9 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 
 // fwdLaplacian computes values, Laplacian vectors ℓ and the Jacobians the exact Δφ needs.
 func (m *Model) fwdLaplacian(w *Workspace, nb int) {
-	h1ConvW := m.h1ConvFull   // h1.conv.W expanded from its 96 tied numbers (d4-symmetric kernels), ising16_cnn.maf:10:17
-	h2ConvB := m.p[864:880]   // h2.conv.b [16], ising16_cnn.maf:11:19
-	phiDenseW := m.p[880:896] // phi.dense.W [1 16], ising16_cnn.maf:13:11
+	h1ConvW := m.h1ConvFull                          // h1.conv.W expanded from its 96 tied numbers (d4-symmetric kernels), ising16_cnn.maf:10:17
+	h2ConvB := m.p[offH2ConvB : offH2ConvB+16]       // h2.conv.b [16], ising16_cnn.maf:11:19
+	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+16] // phi.dense.W [1 16], ising16_cnn.maf:13:11
 	// ising16_cnn.maf:10:17  h1.conv = conv5x5(s), periodic, 1→16 channels  [J: closed form: J = kernel on its 5×5 window, shared by all sites and samples]
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
 	gemm.DgemmPacked(false, nb*256, 1, w.cols[:nb*6400], 25, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, nb, 4096), 16)
@@ -821,9 +829,9 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 
 // fwdReverse computes values, ℓ, Jacobians and tangents t = J·u for the reverse sweep.
 func (m *Model) fwdReverse(w *Workspace, nb int) {
-	h1ConvW := m.h1ConvFull   // h1.conv.W expanded from its 96 tied numbers (d4-symmetric kernels), ising16_cnn.maf:10:17
-	h2ConvB := m.p[864:880]   // h2.conv.b [16], ising16_cnn.maf:11:19
-	phiDenseW := m.p[880:896] // phi.dense.W [1 16], ising16_cnn.maf:13:11
+	h1ConvW := m.h1ConvFull                          // h1.conv.W expanded from its 96 tied numbers (d4-symmetric kernels), ising16_cnn.maf:10:17
+	h2ConvB := m.p[offH2ConvB : offH2ConvB+16]       // h2.conv.b [16], ising16_cnn.maf:11:19
+	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+16] // phi.dense.W [1 16], ising16_cnn.maf:13:11
 	// ising16_cnn.maf:10:17  h1.conv = conv5x5(s), periodic, 1→16 channels  [J: closed form: J = kernel on its 5×5 window, shared by all sites and samples]
 	kern.Im2Col(w.cols, rows(w.s, 0, 2*nb, 256), 2*nb, w.h1ConvGeom)
 	gemm.DgemmPacked(false, nb*512, 1, w.cols[:nb*12800], 25, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, 2*nb, 4096), 16)
@@ -1005,8 +1013,8 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 
 // fwdHutch computes values and Hutchinson Laplacian vectors from the probe rows.
 func (m *Model) fwdHutch(w *Workspace, nb int) {
-	h2ConvB := m.p[864:880]   // h2.conv.b [16], ising16_cnn.maf:11:19
-	phiDenseW := m.p[880:896] // phi.dense.W [1 16], ising16_cnn.maf:13:11
+	h2ConvB := m.p[offH2ConvB : offH2ConvB+16]       // h2.conv.b [16], ising16_cnn.maf:11:19
+	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+16] // phi.dense.W [1 16], ising16_cnn.maf:13:11
 	// ising16_cnn.maf:10:17  h1.conv = conv5x5(s), periodic, 1→16 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
 	gemm.DgemmPacked(false, nb*256, 1, w.cols[:nb*6400], 25, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, nb, 4096), 16)
@@ -1145,8 +1153,8 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 
 // fwdHutchRev computes values, Hutchinson ℓ, probe rows and tangents for the reverse sweep.
 func (m *Model) fwdHutchRev(w *Workspace, nb int) {
-	h2ConvB := m.p[864:880]   // h2.conv.b [16], ising16_cnn.maf:11:19
-	phiDenseW := m.p[880:896] // phi.dense.W [1 16], ising16_cnn.maf:13:11
+	h2ConvB := m.p[offH2ConvB : offH2ConvB+16]       // h2.conv.b [16], ising16_cnn.maf:11:19
+	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+16] // phi.dense.W [1 16], ising16_cnn.maf:13:11
 	// ising16_cnn.maf:10:17  h1.conv = conv5x5(s), periodic, 1→16 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.Im2Col(w.cols, rows(w.s, 0, 2*nb, 256), 2*nb, w.h1ConvGeom)
 	gemm.DgemmPacked(false, nb*512, 1, w.cols[:nb*12800], 25, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, 2*nb, 4096), 16)
@@ -1330,7 +1338,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 // bwdGrad backpropagates ∂φ/∂(every node) for the values of one chunk; ∇φ ends
 // in the input's cotangent rows. It uses σ′ from the forward pass.
 func (m *Model) bwdGrad(w *Workspace, nb int) {
-	phiDenseW := m.p[880:896] // phi.dense.W [1 16], ising16_cnn.maf:13:11
+	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+16] // phi.dense.W [1 16], ising16_cnn.maf:13:11
 	clear(rows(w.sB, 0, nb, 256))
 	clear(rows(w.h1ConvB, 0, nb, 4096))
 	clear(rows(w.h1B, 0, nb, 4096))
@@ -1435,14 +1443,14 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	h1ConvW := m.h1ConvFull   // h1.conv.W expanded from its 96 tied numbers (d4-symmetric kernels), ising16_cnn.maf:10:17
-	phiDenseW := m.p[880:896] // phi.dense.W [1 16], ising16_cnn.maf:13:11
+	h1ConvW := m.h1ConvFull                          // h1.conv.W expanded from its 96 tied numbers (d4-symmetric kernels), ising16_cnn.maf:10:17
+	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+16] // phi.dense.W [1 16], ising16_cnn.maf:13:11
 	gH1ConvW := w.h1ConvGFull
 	clear(gH1ConvW)
 	gH2ConvW := w.h2ConvGFull
 	clear(gH2ConvW)
-	gH2ConvB := grad[864:880]
-	gPhiDenseW := grad[880:896]
+	gH2ConvB := grad[offH2ConvB : offH2ConvB+16]
+	gPhiDenseW := grad[offPhiDenseW : offPhiDenseW+16]
 	clear(rows(w.sB, 0, 3*nb, 256))
 	clear(rows(w.h1ConvB, 0, 3*nb, 4096))
 	clear(w.h1ConvRFB[:nb*102400])
@@ -1656,22 +1664,22 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	// J_x = I: the kernel gradient sums J̄ over samples and sites
 	kern.RFSumToKernel(gH1ConvW, w.h1ConvRFB, nb, 256, 25, 16)
 	// h1.conv.W: sum the full kernels' gradient over each orbit of tied offsets
-	kern.TieReduce(grad[0:96], gH1ConvW, h1ConvOrbit, 16, 6)
+	kern.TieReduce(grad[offH1ConvW:offH1ConvW+96], gH1ConvW, h1ConvOrbit, 16, 6)
 	// h2.conv.W: sum the full kernels' gradient over each orbit of tied offsets
-	kern.TieReduce(grad[96:864], gH2ConvW, h2ConvOrbit, 256, 3)
+	kern.TieReduce(grad[offH2ConvW:offH2ConvW+768], gH2ConvW, h2ConvOrbit, 256, 3)
 }
 
 // bwdHutchRev is the reverse sweep of fwdHutchRev: it seeds the output's cotangent
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	phiDenseW := m.p[880:896] // phi.dense.W [1 16], ising16_cnn.maf:13:11
+	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+16] // phi.dense.W [1 16], ising16_cnn.maf:13:11
 	gH1ConvW := w.h1ConvGFull
 	clear(gH1ConvW)
 	gH2ConvW := w.h2ConvGFull
 	clear(gH2ConvW)
-	gH2ConvB := grad[864:880]
-	gPhiDenseW := grad[880:896]
+	gH2ConvB := grad[offH2ConvB : offH2ConvB+16]
+	gPhiDenseW := grad[offPhiDenseW : offPhiDenseW+16]
 	clear(rows(w.sB, 0, 4*nb, 256))
 	clear(rows(w.h1ConvB, 0, 4*nb, 4096))
 	clear(rows(w.h1B, 0, 4*nb, 4096))
@@ -1877,9 +1885,9 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	kern.Im2Col(w.cols, rows(w.s, 3*nb, nb, 256), nb, w.h1ConvGeom)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*256, 16, rows(w.h1ConvB, 3*nb, nb, 4096)), mat(nb*256, 25, w.cols), 1, mat(16, 25, gH1ConvW))
 	// h1.conv.W: sum the full kernels' gradient over each orbit of tied offsets
-	kern.TieReduce(grad[0:96], gH1ConvW, h1ConvOrbit, 16, 6)
+	kern.TieReduce(grad[offH1ConvW:offH1ConvW+96], gH1ConvW, h1ConvOrbit, 16, 6)
 	// h2.conv.W: sum the full kernels' gradient over each orbit of tied offsets
-	kern.TieReduce(grad[96:864], gH2ConvW, h2ConvOrbit, 256, 3)
+	kern.TieReduce(grad[offH2ConvW:offH2ConvW+768], gH2ConvW, h2ConvOrbit, 256, 3)
 }
 
 // rows returns nr rows of length n starting at row r0 of buf.

@@ -74,6 +74,12 @@ const (
 	sizePhi    = 1   // vec(1), ising16_d4.maf:10:11
 )
 
+// Offsets of the parameter tensors in θ.
+const (
+	offHDenseW = 0      // h.dense.W [512 256] (weight)
+	offPhiW    = 131072 // phi.W [1 512] (weight)
+)
+
 // irJSON is the IR this package was generated from (for Program and the tests).
 const irJSON = "{\"name\":\"ising16d4\",\"doc\":\"The paper's Ising potential with the full point-group symmetry made exact:\\nZ2 by construction (bias-free first layer, even ln cosh) and D4 by the\\n8-fold orbit average φ(x) = ⅛ Σ_g f(g·x) over rotations and reflections.\",\"file\":\"ising16_d4.maf\",\"input_name\":\"s\",\"input_kind\":\"lattice\",\"nodes\":[{\"id\":0,\"name\":\"s\",\"op\":\"input\",\"shape\":{\"l1\":16,\"l2\":16,\"c\":1},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising16_d4.maf\",\"line\":6,\"col\":1}},{\"id\":1,\"name\":\"h.dense\",\"op\":\"dense\",\"inputs\":[0],\"shape\":{\"n\":512},\"out\":512,\"w\":0,\"b\":-1,\"pos\":{\"file\":\"ising16_d4.maf\",\"line\":9,\"col\":16}},{\"id\":2,\"name\":\"h\",\"op\":\"act\",\"inputs\":[1],\"shape\":{\"n\":512},\"act\":\"lncosh\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising16_d4.maf\",\"line\":9,\"col\":9}},{\"id\":3,\"name\":\"phi\",\"op\":\"dense\",\"inputs\":[2],\"shape\":{\"n\":1},\"out\":1,\"w\":1,\"b\":-1,\"pos\":{\"file\":\"ising16_d4.maf\",\"line\":10,\"col\":11}}],\"output\":3,\"params\":[{\"name\":\"h.dense.W\",\"node\":1,\"role\":\"weight\",\"offset\":0,\"shape\":[512,256],\"size\":131072,\"fanin\":256,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"phi.W\",\"node\":3,\"role\":\"weight\",\"offset\":131072,\"shape\":[1,512],\"size\":512,\"fanin\":512,\"init\":{\"scheme\":\"uniform\"}}],\"symmetries\":[{\"group\":\"z2\",\"strategy\":\"construction\",\"reason\":\"φ is even by construction (even activation of bias-free odd layers)\",\"pos\":{\"file\":\"ising16_d4.maf\",\"line\":14,\"col\":5}},{\"group\":\"d4\",\"strategy\":\"average\",\"reason\":\"orbit average over 8 elements (8× the cost of one evaluation); not invariant by construction: dense layer \\\"h.dense\\\" at ising16_d4.maf:9:16 mixes lattice sites\",\"pos\":{\"file\":\"ising16_d4.maf\",\"line\":15,\"col\":5}}],\"init_seed\":1,\"precision\":\"float64\",\"flow\":{\"integrator\":\"rk4\",\"steps\":50,\"dt\":0.1,\"pos\":{\"file\":\"ising16_d4.maf\",\"line\":18,\"col\":1}},\"train\":{\"objective\":{\"kind\":\"variational\",\"target\":{\"name\":\"ising\",\"l1\":16,\"l2\":16,\"t\":2.269185314213022,\"critical\":true},\"pos\":{\"file\":\"ising16_d4.maf\",\"line\":25,\"col\":17}},\"batch\":64,\"steps\":2000,\"optimizer\":{\"name\":\"adam\",\"lr\":0.001,\"beta1\":0.9,\"beta2\":0.999,\"eps\":1e-8,\"weight_decay\":0.001,\"schedule\":\"constant\"},\"laplacian\":\"exact\",\"seed\":1,\"checkpoint_every\":100,\"memory\":\"store\",\"pos\":{\"file\":\"ising16_d4.maf\",\"line\":24,\"col\":1}}}"
 
@@ -136,8 +142,8 @@ func (m *Model) Params() []float64 {
 // Sync refreshes everything derived from θ: call it after every change of Params.
 // It does not allocate.
 func (m *Model) Sync() {
-	hDenseW := m.p[0:131072]   // h.dense.W [512 256], ising16_d4.maf:9:16
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16_d4.maf:10:11
+	hDenseW := m.p[offHDenseW : offHDenseW+131072] // h.dense.W [512 256], ising16_d4.maf:9:16
+	phiW := m.p[offPhiW : offPhiW+512]             // phi.W [1 512], ising16_d4.maf:10:11
 	// h.dense: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
 	m.hDenseFwd.Pack(true, 256, 512, hDenseW, 256)
 	m.hDenseBwd.Pack(false, 512, 256, hDenseW, 256)
@@ -211,7 +217,7 @@ func (m *Model) FlushGrad(ws runtime.Workspace, dtheta []float64) {
 	if len(dtheta) != NumParams {
 		panic("ising16d4: len(dtheta) != NumParams")
 	}
-	kern.AddDiagRows(dtheta[0:131072], w.hDenseEAcc, m.theta[0:131072], 512, Dim)
+	kern.AddDiagRows(dtheta[offHDenseW:offHDenseW+131072], w.hDenseEAcc, m.theta[offHDenseW:offHDenseW+131072], 512, Dim)
 }
 
 var _ runtime.GradDeferrer = (*Model)(nil)
@@ -525,7 +531,7 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 
 // fwdValues computes the values of every node, and σ′ for backpropagation.
 func (m *Model) fwdValues(w *Workspace, nb int) {
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16_d4.maf:10:11
+	phiW := m.p[offPhiW : offPhiW+512] // phi.W [1 512], ising16_d4.maf:10:11
 	// ising16_d4.maf:9:16  h.dense = W·s, W ∈ R^(512×256)
 	gemm.DgemmPacked(false, nb, 1, rows(w.s, 0, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 512), 512)
 	// ising16_d4.maf:9:9  h = lncosh(h.dense)
@@ -537,7 +543,7 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 
 // fwdLaplacian computes values, Laplacian vectors ℓ and the Jacobians the exact Δφ needs.
 func (m *Model) fwdLaplacian(w *Workspace, nb int) {
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16_d4.maf:10:11
+	phiW := m.p[offPhiW : offPhiW+512] // phi.W [1 512], ising16_d4.maf:10:11
 	// ising16_d4.maf:9:16  h.dense = W·s, W ∈ R^(512×256)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
 	gemm.DgemmPacked(false, nb, 1, rows(w.s, 0, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 512), 512)
 	// ising16_d4.maf:9:9  h = lncosh(h.dense)
@@ -566,7 +572,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 
 // fwdReverse computes values, ℓ, Jacobians and tangents t = J·u for the reverse sweep.
 func (m *Model) fwdReverse(w *Workspace, nb int) {
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16_d4.maf:10:11
+	phiW := m.p[offPhiW : offPhiW+512] // phi.W [1 512], ising16_d4.maf:10:11
 	// ising16_d4.maf:9:16  h.dense = W·s, W ∈ R^(512×256)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
 	gemm.DgemmPacked(false, 2*nb, 1, rows(w.s, 0, 2*nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 0, 2*nb, 512), 512)
 	// ising16_d4.maf:9:9  h = lncosh(h.dense)
@@ -598,7 +604,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 
 // fwdHutch computes values and Hutchinson Laplacian vectors from the probe rows.
 func (m *Model) fwdHutch(w *Workspace, nb int) {
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16_d4.maf:10:11
+	phiW := m.p[offPhiW : offPhiW+512] // phi.W [1 512], ising16_d4.maf:10:11
 	// ising16_d4.maf:9:16  h.dense = W·s, W ∈ R^(512×256)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, nb, 1, rows(w.s, 0, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 512), 512)
 	gemm.DgemmPacked(false, nb, 1, rows(w.s, 2*nb, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 2*nb, nb, 512), 512)
@@ -623,7 +629,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 
 // fwdHutchRev computes values, Hutchinson ℓ, probe rows and tangents for the reverse sweep.
 func (m *Model) fwdHutchRev(w *Workspace, nb int) {
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16_d4.maf:10:11
+	phiW := m.p[offPhiW : offPhiW+512] // phi.W [1 512], ising16_d4.maf:10:11
 	// ising16_d4.maf:9:16  h.dense = W·s, W ∈ R^(512×256)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, 2*nb, 1, rows(w.s, 0, 2*nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 0, 2*nb, 512), 512)
 	gemm.DgemmPacked(false, nb, 1, rows(w.s, 3*nb, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 3*nb, nb, 512), 512)
@@ -652,7 +658,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 // bwdGrad backpropagates ∂φ/∂(every node) for the values of one chunk; ∇φ ends
 // in the input's cotangent rows. It uses σ′ from the forward pass.
 func (m *Model) bwdGrad(w *Workspace, nb int) {
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16_d4.maf:10:11
+	phiW := m.p[offPhiW : offPhiW+512] // phi.W [1 512], ising16_d4.maf:10:11
 	clear(rows(w.sB, 0, nb, 256))
 	clear(rows(w.hDenseB, 0, nb, 512))
 	clear(rows(w.hB, 0, nb, 512))
@@ -682,10 +688,10 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	hDenseW := m.p[0:131072]   // h.dense.W [512 256], ising16_d4.maf:9:16
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16_d4.maf:10:11
-	gHDenseW := grad[0:131072]
-	gPhiW := grad[131072:131584]
+	hDenseW := m.p[offHDenseW : offHDenseW+131072] // h.dense.W [512 256], ising16_d4.maf:9:16
+	phiW := m.p[offPhiW : offPhiW+512]             // phi.W [1 512], ising16_d4.maf:10:11
+	gHDenseW := grad[offHDenseW : offHDenseW+131072]
+	gPhiW := grad[offPhiW : offPhiW+512]
 	clear(rows(w.sB, 0, 3*nb, 256))
 	clear(rows(w.hDenseB, 0, 3*nb, 512))
 	clear(rows(w.hB, 0, 3*nb, 512))
@@ -735,9 +741,9 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16_d4.maf:10:11
-	gHDenseW := grad[0:131072]
-	gPhiW := grad[131072:131584]
+	phiW := m.p[offPhiW : offPhiW+512] // phi.W [1 512], ising16_d4.maf:10:11
+	gHDenseW := grad[offHDenseW : offHDenseW+131072]
+	gPhiW := grad[offPhiW : offPhiW+512]
 	clear(rows(w.sB, 0, 4*nb, 256))
 	clear(rows(w.hDenseB, 0, 4*nb, 512))
 	clear(rows(w.hB, 0, 3*nb, 512))

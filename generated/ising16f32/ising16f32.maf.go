@@ -70,6 +70,12 @@ const (
 	sizePhi    = 1   // vec(1), ising16_f32.maf:10:11
 )
 
+// Offsets of the parameter tensors in θ.
+const (
+	offHDenseW = 0      // h.dense.W [512 256] (weight)
+	offPhiW    = 131072 // phi.W [1 512] (weight)
+)
+
 // irJSON is the IR this package was generated from (for Program and the tests).
 const irJSON = "{\"name\":\"ising16f32\",\"doc\":\"The paper's Ising potential with float32 kernels (the paper trained in\\nfloat32). Parameters, optimiser state and the flow's state stay in\\nfloat64; the kernels convert at their boundary.\",\"file\":\"ising16_f32.maf\",\"input_name\":\"x\",\"input_kind\":\"vector\",\"nodes\":[{\"id\":0,\"name\":\"x\",\"op\":\"input\",\"shape\":{\"n\":256},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising16_f32.maf\",\"line\":6,\"col\":1}},{\"id\":1,\"name\":\"h.dense\",\"op\":\"dense\",\"inputs\":[0],\"shape\":{\"n\":512},\"out\":512,\"w\":0,\"b\":-1,\"pos\":{\"file\":\"ising16_f32.maf\",\"line\":9,\"col\":16}},{\"id\":2,\"name\":\"h\",\"op\":\"act\",\"inputs\":[1],\"shape\":{\"n\":512},\"act\":\"lncosh\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising16_f32.maf\",\"line\":9,\"col\":9}},{\"id\":3,\"name\":\"phi\",\"op\":\"dense\",\"inputs\":[2],\"shape\":{\"n\":1},\"out\":1,\"w\":1,\"b\":-1,\"pos\":{\"file\":\"ising16_f32.maf\",\"line\":10,\"col\":11}}],\"output\":3,\"params\":[{\"name\":\"h.dense.W\",\"node\":1,\"role\":\"weight\",\"offset\":0,\"shape\":[512,256],\"size\":131072,\"fanin\":256,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"phi.W\",\"node\":3,\"role\":\"weight\",\"offset\":131072,\"shape\":[1,512],\"size\":512,\"fanin\":512,\"init\":{\"scheme\":\"uniform\"}}],\"symmetries\":[{\"group\":\"z2\",\"strategy\":\"construction\",\"reason\":\"φ is even by construction (even activation of bias-free odd layers)\",\"pos\":{\"file\":\"ising16_f32.maf\",\"line\":14,\"col\":5}}],\"init_seed\":1,\"precision\":\"float32\",\"flow\":{\"integrator\":\"rk4\",\"steps\":50,\"dt\":0.1,\"pos\":{\"file\":\"ising16_f32.maf\",\"line\":17,\"col\":1}},\"train\":{\"objective\":{\"kind\":\"variational\",\"target\":{\"name\":\"ising\",\"l1\":16,\"l2\":16,\"t\":2.269185314213022,\"critical\":true},\"pos\":{\"file\":\"ising16_f32.maf\",\"line\":24,\"col\":17}},\"batch\":64,\"steps\":2000,\"optimizer\":{\"name\":\"adam\",\"lr\":0.001,\"beta1\":0.9,\"beta2\":0.999,\"eps\":1e-8,\"weight_decay\":0.001,\"schedule\":\"constant\"},\"laplacian\":\"exact\",\"seed\":1,\"checkpoint_every\":100,\"memory\":\"store\",\"pos\":{\"file\":\"ising16_f32.maf\",\"line\":23,\"col\":1}}}"
 
@@ -124,8 +130,8 @@ func (m *Model) Params() []float64 {
 // Sync refreshes everything derived from θ: call it after every change of Params.
 // It does not allocate.
 func (m *Model) Sync() {
-	hDenseW := m.p[0:131072]   // h.dense.W [512 256], ising16_f32.maf:9:16
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16_f32.maf:10:11
+	hDenseW := m.p[offHDenseW : offHDenseW+131072] // h.dense.W [512 256], ising16_f32.maf:9:16
+	phiW := m.p[offPhiW : offPhiW+512]             // phi.W [1 512], ising16_f32.maf:10:11
 	for i, v := range m.theta {
 		m.p[i] = float32(v)
 	}
@@ -206,7 +212,7 @@ func (m *Model) FlushGrad(ws runtime.Workspace, dtheta []float64) {
 	if len(dtheta) != NumParams {
 		panic("ising16f32: len(dtheta) != NumParams")
 	}
-	kern.AddDiagRows(dtheta[0:131072], w.hDenseEAcc, m.theta[0:131072], 512, Dim)
+	kern.AddDiagRows(dtheta[offHDenseW:offHDenseW+131072], w.hDenseEAcc, m.theta[offHDenseW:offHDenseW+131072], 512, Dim)
 }
 
 var _ runtime.GradDeferrer = (*Model)(nil)
@@ -557,7 +563,7 @@ var _ runtime.Saver = (*Model)(nil)
 
 // fwdValues computes the values of every node, and σ′ for backpropagation.
 func (m *Model) fwdValues(w *Workspace, nb int) {
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16_f32.maf:10:11
+	phiW := m.p[offPhiW : offPhiW+512] // phi.W [1 512], ising16_f32.maf:10:11
 	// ising16_f32.maf:9:16  h.dense = W·x, W ∈ R^(512×256)
 	gemm.SgemmPacked(false, nb, 1, rows(w.x, 0, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 512), 512)
 	// ising16_f32.maf:9:9  h = lncosh(h.dense)
@@ -569,7 +575,7 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 
 // fwdLaplacian computes values, Laplacian vectors ℓ and the Jacobians the exact Δφ needs.
 func (m *Model) fwdLaplacian(w *Workspace, nb int) {
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16_f32.maf:10:11
+	phiW := m.p[offPhiW : offPhiW+512] // phi.W [1 512], ising16_f32.maf:10:11
 	// ising16_f32.maf:9:16  h.dense = W·x, W ∈ R^(512×256)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
 	gemm.SgemmPacked(false, nb, 1, rows(w.x, 0, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 512), 512)
 	if w.saveOut != nil {
@@ -607,7 +613,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 
 // fwdReverse computes values, ℓ, Jacobians and tangents t = J·u for the reverse sweep.
 func (m *Model) fwdReverse(w *Workspace, nb int) {
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16_f32.maf:10:11
+	phiW := m.p[offPhiW : offPhiW+512] // phi.W [1 512], ising16_f32.maf:10:11
 	// ising16_f32.maf:9:16  h.dense = W·x, W ∈ R^(512×256)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
 	if w.saveIn != nil {
 		// value rows kept by LaplacianSave at the same x
@@ -650,7 +656,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 
 // fwdHutch computes values and Hutchinson Laplacian vectors from the probe rows.
 func (m *Model) fwdHutch(w *Workspace, nb int) {
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16_f32.maf:10:11
+	phiW := m.p[offPhiW : offPhiW+512] // phi.W [1 512], ising16_f32.maf:10:11
 	// ising16_f32.maf:9:16  h.dense = W·x, W ∈ R^(512×256)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.SgemmPacked(false, nb, 1, rows(w.x, 0, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 512), 512)
 	gemm.SgemmPacked(false, nb, 1, rows(w.x, 2*nb, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 2*nb, nb, 512), 512)
@@ -675,7 +681,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 
 // fwdHutchRev computes values, Hutchinson ℓ, probe rows and tangents for the reverse sweep.
 func (m *Model) fwdHutchRev(w *Workspace, nb int) {
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16_f32.maf:10:11
+	phiW := m.p[offPhiW : offPhiW+512] // phi.W [1 512], ising16_f32.maf:10:11
 	// ising16_f32.maf:9:16  h.dense = W·x, W ∈ R^(512×256)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.SgemmPacked(false, 2*nb, 1, rows(w.x, 0, 2*nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 0, 2*nb, 512), 512)
 	gemm.SgemmPacked(false, nb, 1, rows(w.x, 3*nb, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 3*nb, nb, 512), 512)
@@ -704,7 +710,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 // bwdGrad backpropagates ∂φ/∂(every node) for the values of one chunk; ∇φ ends
 // in the input's cotangent rows. It uses σ′ from the forward pass.
 func (m *Model) bwdGrad(w *Workspace, nb int) {
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16_f32.maf:10:11
+	phiW := m.p[offPhiW : offPhiW+512] // phi.W [1 512], ising16_f32.maf:10:11
 	clear(rows(w.xB, 0, nb, 256))
 	clear(rows(w.hDenseB, 0, nb, 512))
 	clear(rows(w.hB, 0, nb, 512))
@@ -734,10 +740,10 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, grad []float32) {
-	hDenseW := m.p[0:131072]   // h.dense.W [512 256], ising16_f32.maf:9:16
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16_f32.maf:10:11
-	gHDenseW := grad[0:131072]
-	gPhiW := grad[131072:131584]
+	hDenseW := m.p[offHDenseW : offHDenseW+131072] // h.dense.W [512 256], ising16_f32.maf:9:16
+	phiW := m.p[offPhiW : offPhiW+512]             // phi.W [1 512], ising16_f32.maf:10:11
+	gHDenseW := grad[offHDenseW : offHDenseW+131072]
+	gPhiW := grad[offPhiW : offPhiW+512]
 	clear(rows(w.xB, 0, 3*nb, 256))
 	clear(rows(w.hDenseB, 0, 3*nb, 512))
 	clear(rows(w.hB, 0, 3*nb, 512))
@@ -787,9 +793,9 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, grad []float32) {
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16_f32.maf:10:11
-	gHDenseW := grad[0:131072]
-	gPhiW := grad[131072:131584]
+	phiW := m.p[offPhiW : offPhiW+512] // phi.W [1 512], ising16_f32.maf:10:11
+	gHDenseW := grad[offHDenseW : offHDenseW+131072]
+	gPhiW := grad[offPhiW : offPhiW+512]
 	clear(rows(w.xB, 0, 4*nb, 256))
 	clear(rows(w.hDenseB, 0, 4*nb, 512))
 	clear(rows(w.hB, 0, 3*nb, 512))

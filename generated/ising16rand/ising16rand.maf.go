@@ -77,6 +77,12 @@ const (
 	sizePhi    = 1   // vec(1), ising16_rand.maf:13:11
 )
 
+// Offsets of the parameter tensors in θ.
+const (
+	offHDenseW = 0      // h.dense.W [512 256] (weight)
+	offPhiW    = 131072 // phi.W [1 512] (weight)
+)
+
 // irJSON is the IR this package was generated from (for Program and the tests).
 const irJSON = "{\"name\":\"ising16rand\",\"doc\":\"The paper's Ising potential trained as the paper's reference code does:\\nZ2 exact by construction (bias-free first layer, even ln cosh), and at\\nevery integration step a uniformly random translation and point-group\\nelement g_n (the flow integrates φ∘g_n): the stochastic symmetrisation of\\nthe reference code, which draws a random translation and transpose. φ is\\nnot translation or D4 invariant; the model is a mixture over the draws.\",\"file\":\"ising16_rand.maf\",\"input_name\":\"s\",\"input_kind\":\"lattice\",\"nodes\":[{\"id\":0,\"name\":\"s\",\"op\":\"input\",\"shape\":{\"l1\":16,\"l2\":16,\"c\":1},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising16_rand.maf\",\"line\":9,\"col\":1}},{\"id\":1,\"name\":\"h.dense\",\"op\":\"dense\",\"inputs\":[0],\"shape\":{\"n\":512},\"out\":512,\"w\":0,\"b\":-1,\"pos\":{\"file\":\"ising16_rand.maf\",\"line\":12,\"col\":16}},{\"id\":2,\"name\":\"h\",\"op\":\"act\",\"inputs\":[1],\"shape\":{\"n\":512},\"act\":\"lncosh\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising16_rand.maf\",\"line\":12,\"col\":9}},{\"id\":3,\"name\":\"phi\",\"op\":\"dense\",\"inputs\":[2],\"shape\":{\"n\":1},\"out\":1,\"w\":1,\"b\":-1,\"pos\":{\"file\":\"ising16_rand.maf\",\"line\":13,\"col\":11}}],\"output\":3,\"params\":[{\"name\":\"h.dense.W\",\"node\":1,\"role\":\"weight\",\"offset\":0,\"shape\":[512,256],\"size\":131072,\"fanin\":256,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"phi.W\",\"node\":3,\"role\":\"weight\",\"offset\":131072,\"shape\":[1,512],\"size\":512,\"fanin\":512,\"init\":{\"scheme\":\"uniform\"}}],\"symmetries\":[{\"group\":\"z2\",\"strategy\":\"construction\",\"reason\":\"φ is even by construction (even activation of bias-free odd layers)\",\"pos\":{\"file\":\"ising16_rand.maf\",\"line\":17,\"col\":5}},{\"group\":\"translations\",\"strategy\":\"random\",\"reason\":\"a uniformly random element of the 256-element group at each integration step (stochastic symmetrisation, as in the paper's reference code): not exact for φ; the model is a mixture over the draws, symmetric as a whole\",\"pos\":{\"file\":\"ising16_rand.maf\",\"line\":18,\"col\":5}},{\"group\":\"d4\",\"strategy\":\"random\",\"reason\":\"a uniformly random element of the 8-element group at each integration step (stochastic symmetrisation, as in the paper's reference code): not exact for φ; the model is a mixture over the draws, symmetric as a whole\",\"pos\":{\"file\":\"ising16_rand.maf\",\"line\":19,\"col\":5}}],\"init_seed\":1,\"precision\":\"float64\",\"flow\":{\"integrator\":\"rk4\",\"steps\":50,\"dt\":0.1,\"pos\":{\"file\":\"ising16_rand.maf\",\"line\":22,\"col\":1}},\"train\":{\"objective\":{\"kind\":\"variational\",\"target\":{\"name\":\"ising\",\"l1\":16,\"l2\":16,\"t\":2.269185314213022,\"critical\":true},\"pos\":{\"file\":\"ising16_rand.maf\",\"line\":29,\"col\":17}},\"batch\":64,\"steps\":2000,\"optimizer\":{\"name\":\"adam\",\"lr\":0.001,\"beta1\":0.9,\"beta2\":0.999,\"eps\":1e-8,\"weight_decay\":0.001,\"schedule\":\"constant\"},\"laplacian\":\"exact\",\"seed\":1,\"checkpoint_every\":100,\"memory\":\"store\",\"pos\":{\"file\":\"ising16_rand.maf\",\"line\":28,\"col\":1}}}"
 
@@ -131,8 +137,8 @@ func (m *Model) Params() []float64 {
 // Sync refreshes everything derived from θ: call it after every change of Params.
 // It does not allocate.
 func (m *Model) Sync() {
-	hDenseW := m.p[0:131072]   // h.dense.W [512 256], ising16_rand.maf:12:16
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16_rand.maf:13:11
+	hDenseW := m.p[offHDenseW : offHDenseW+131072] // h.dense.W [512 256], ising16_rand.maf:12:16
+	phiW := m.p[offPhiW : offPhiW+512]             // phi.W [1 512], ising16_rand.maf:13:11
 	// h.dense: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
 	m.hDenseFwd.Pack(true, 256, 512, hDenseW, 256)
 	m.hDenseBwd.Pack(false, 512, 256, hDenseW, 256)
@@ -209,7 +215,7 @@ func (m *Model) FlushGrad(ws runtime.Workspace, dtheta []float64) {
 	if len(dtheta) != NumParams {
 		panic("ising16rand: len(dtheta) != NumParams")
 	}
-	kern.AddDiagRows(dtheta[0:131072], w.hDenseEAcc, m.theta[0:131072], 512, Dim)
+	kern.AddDiagRows(dtheta[offHDenseW:offHDenseW+131072], w.hDenseEAcc, m.theta[offHDenseW:offHDenseW+131072], 512, Dim)
 }
 
 var _ runtime.GradDeferrer = (*Model)(nil)
@@ -551,7 +557,7 @@ var _ runtime.Saver = (*Model)(nil)
 
 // fwdValues computes the values of every node, and σ′ for backpropagation.
 func (m *Model) fwdValues(w *Workspace, nb int) {
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16_rand.maf:13:11
+	phiW := m.p[offPhiW : offPhiW+512] // phi.W [1 512], ising16_rand.maf:13:11
 	// ising16_rand.maf:12:16  h.dense = W·s, W ∈ R^(512×256)
 	gemm.DgemmPacked(false, nb, 1, rows(w.s, 0, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 512), 512)
 	// ising16_rand.maf:12:9  h = lncosh(h.dense)
@@ -563,7 +569,7 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 
 // fwdLaplacian computes values, Laplacian vectors ℓ and the Jacobians the exact Δφ needs.
 func (m *Model) fwdLaplacian(w *Workspace, nb int) {
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16_rand.maf:13:11
+	phiW := m.p[offPhiW : offPhiW+512] // phi.W [1 512], ising16_rand.maf:13:11
 	// ising16_rand.maf:12:16  h.dense = W·s, W ∈ R^(512×256)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
 	gemm.DgemmPacked(false, nb, 1, rows(w.s, 0, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 512), 512)
 	if w.saveOut != nil {
@@ -596,7 +602,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 
 // fwdReverse computes values, ℓ, Jacobians and tangents t = J·u for the reverse sweep.
 func (m *Model) fwdReverse(w *Workspace, nb int) {
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16_rand.maf:13:11
+	phiW := m.p[offPhiW : offPhiW+512] // phi.W [1 512], ising16_rand.maf:13:11
 	// ising16_rand.maf:12:16  h.dense = W·s, W ∈ R^(512×256)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
 	if w.saveIn != nil {
 		// value rows kept by LaplacianSave at the same x
@@ -634,7 +640,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 
 // fwdHutch computes values and Hutchinson Laplacian vectors from the probe rows.
 func (m *Model) fwdHutch(w *Workspace, nb int) {
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16_rand.maf:13:11
+	phiW := m.p[offPhiW : offPhiW+512] // phi.W [1 512], ising16_rand.maf:13:11
 	// ising16_rand.maf:12:16  h.dense = W·s, W ∈ R^(512×256)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, nb, 1, rows(w.s, 0, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 512), 512)
 	gemm.DgemmPacked(false, nb, 1, rows(w.s, 2*nb, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 2*nb, nb, 512), 512)
@@ -659,7 +665,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 
 // fwdHutchRev computes values, Hutchinson ℓ, probe rows and tangents for the reverse sweep.
 func (m *Model) fwdHutchRev(w *Workspace, nb int) {
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16_rand.maf:13:11
+	phiW := m.p[offPhiW : offPhiW+512] // phi.W [1 512], ising16_rand.maf:13:11
 	// ising16_rand.maf:12:16  h.dense = W·s, W ∈ R^(512×256)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, 2*nb, 1, rows(w.s, 0, 2*nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 0, 2*nb, 512), 512)
 	gemm.DgemmPacked(false, nb, 1, rows(w.s, 3*nb, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 3*nb, nb, 512), 512)
@@ -688,7 +694,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 // bwdGrad backpropagates ∂φ/∂(every node) for the values of one chunk; ∇φ ends
 // in the input's cotangent rows. It uses σ′ from the forward pass.
 func (m *Model) bwdGrad(w *Workspace, nb int) {
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16_rand.maf:13:11
+	phiW := m.p[offPhiW : offPhiW+512] // phi.W [1 512], ising16_rand.maf:13:11
 	clear(rows(w.sB, 0, nb, 256))
 	clear(rows(w.hDenseB, 0, nb, 512))
 	clear(rows(w.hB, 0, nb, 512))
@@ -718,10 +724,10 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	hDenseW := m.p[0:131072]   // h.dense.W [512 256], ising16_rand.maf:12:16
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16_rand.maf:13:11
-	gHDenseW := grad[0:131072]
-	gPhiW := grad[131072:131584]
+	hDenseW := m.p[offHDenseW : offHDenseW+131072] // h.dense.W [512 256], ising16_rand.maf:12:16
+	phiW := m.p[offPhiW : offPhiW+512]             // phi.W [1 512], ising16_rand.maf:13:11
+	gHDenseW := grad[offHDenseW : offHDenseW+131072]
+	gPhiW := grad[offPhiW : offPhiW+512]
 	clear(rows(w.sB, 0, 3*nb, 256))
 	clear(rows(w.hDenseB, 0, 3*nb, 512))
 	clear(rows(w.hB, 0, 3*nb, 512))
@@ -771,9 +777,9 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16_rand.maf:13:11
-	gHDenseW := grad[0:131072]
-	gPhiW := grad[131072:131584]
+	phiW := m.p[offPhiW : offPhiW+512] // phi.W [1 512], ising16_rand.maf:13:11
+	gHDenseW := grad[offHDenseW : offHDenseW+131072]
+	gPhiW := grad[offPhiW : offPhiW+512]
 	clear(rows(w.sB, 0, 4*nb, 256))
 	clear(rows(w.hDenseB, 0, 4*nb, 512))
 	clear(rows(w.hB, 0, 3*nb, 512))

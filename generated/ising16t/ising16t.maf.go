@@ -88,6 +88,12 @@ const (
 	numKernelParams = 131584
 )
 
+// Offsets of the parameter tensors in the kernels' parameters θ′(t).
+const (
+	offHDenseW = 0      // h.dense.W [512 256] (weight)
+	offPhiW    = 131072 // phi.W [1 512] (weight)
+)
+
 // irJSON is the IR this package was generated from (for Program and the tests).
 const irJSON = "{\"name\":\"ising16t\",\"doc\":\"A time-dependent variant of the paper's Ising potential (ising16.maf):\\nφ(x, t) = w·lncosh(s(t) ⊙ W·x) · s_φ(t), the hidden units gated by\\ns(t) = sigmoid(A·f(t) + c) with Fourier features f(t) of the flow time,\\nand φ scaled by a gate of t (FFJORD's concat-squash gate without its\\nshift, so that φ stays exactly even: Z2 by construction, t a parameter).\\n131,584 + 512·4 + 512 + 2 = 134,146 parameters, 1.95% more than the\\npaper's 131,584.\",\"file\":\"ising16_t.maf\",\"input_name\":\"x\",\"input_kind\":\"vector\",\"time_name\":\"t\",\"nodes\":[{\"id\":0,\"name\":\"x\",\"op\":\"input\",\"shape\":{\"n\":256},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising16_t.maf\",\"line\":11,\"col\":1},\"doc\":\"The continuous relaxation of 16×16 Ising spins, flattened row-major.\"},{\"id\":1,\"name\":\"h.dense\",\"op\":\"dense\",\"inputs\":[0],\"shape\":{\"n\":512},\"out\":512,\"gate\":{\"fourier\":2,\"period\":5},\"w\":0,\"b\":-1,\"pos\":{\"file\":\"ising16_t.maf\",\"line\":17,\"col\":21}},{\"id\":2,\"name\":\"h\",\"op\":\"act\",\"inputs\":[1],\"shape\":{\"n\":512},\"act\":\"lncosh\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising16_t.maf\",\"line\":17,\"col\":9}},{\"id\":3,\"name\":\"phi\",\"op\":\"dense\",\"inputs\":[2],\"shape\":{\"n\":1},\"out\":1,\"gate\":{\"linear\":true},\"w\":1,\"b\":-1,\"pos\":{\"file\":\"ising16_t.maf\",\"line\":18,\"col\":16}}],\"output\":3,\"params\":[{\"name\":\"h.dense.W\",\"node\":1,\"role\":\"weight\",\"offset\":0,\"shape\":[512,256],\"size\":131072,\"fanin\":256,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"phi.W\",\"node\":3,\"role\":\"weight\",\"offset\":131072,\"shape\":[1,512],\"size\":512,\"fanin\":512,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h.dense.A\",\"node\":1,\"role\":\"gate\",\"offset\":131584,\"shape\":[512,4],\"size\":2048,\"fanin\":4,\"init\":{\"scheme\":\"zero\"}},{\"name\":\"h.dense.c\",\"node\":1,\"role\":\"gate_bias\",\"offset\":133632,\"shape\":[512],\"size\":512,\"fanin\":4,\"init\":{\"scheme\":\"constant\",\"value\":4}},{\"name\":\"phi.A\",\"node\":3,\"role\":\"gate\",\"offset\":134144,\"shape\":[1,1],\"size\":1,\"fanin\":1,\"init\":{\"scheme\":\"zero\"}},{\"name\":\"phi.c\",\"node\":3,\"role\":\"gate_bias\",\"offset\":134145,\"shape\":[1],\"size\":1,\"fanin\":1,\"init\":{\"scheme\":\"constant\",\"value\":4}}],\"symmetries\":[{\"group\":\"z2\",\"strategy\":\"construction\",\"reason\":\"φ is even by construction (even activation of bias-free odd layers)\",\"pos\":{\"file\":\"ising16_t.maf\",\"line\":22,\"col\":5}}],\"init_seed\":1,\"precision\":\"float64\",\"flow\":{\"integrator\":\"rk4\",\"steps\":50,\"dt\":0.1,\"pos\":{\"file\":\"ising16_t.maf\",\"line\":25,\"col\":1}},\"train\":{\"objective\":{\"kind\":\"variational\",\"target\":{\"name\":\"ising\",\"l1\":16,\"l2\":16,\"t\":2.269185314213022,\"critical\":true},\"pos\":{\"file\":\"ising16_t.maf\",\"line\":32,\"col\":17}},\"batch\":64,\"steps\":2000,\"optimizer\":{\"name\":\"adam\",\"lr\":0.001,\"beta1\":0.9,\"beta2\":0.999,\"eps\":1e-8,\"weight_decay\":0.001,\"schedule\":\"constant\"},\"laplacian\":\"exact\",\"seed\":1,\"checkpoint_every\":100,\"memory\":\"store\",\"pos\":{\"file\":\"ising16_t.maf\",\"line\":31,\"col\":1}}}"
 
@@ -155,8 +161,8 @@ func (m *Model) Sync() {
 // sync refreshes everything derived from the kernel parameters θ′ of a
 // workspace's kernel model. It does not allocate.
 func (m *Model) sync() {
-	hDenseW := m.p[0:131072]   // h.dense.W [512 256], ising16_t.maf:17:21
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16_t.maf:18:16
+	hDenseW := m.p[offHDenseW : offHDenseW+131072] // h.dense.W [512 256], ising16_t.maf:17:21
+	phiW := m.p[offPhiW : offPhiW+512]             // phi.W [1 512], ising16_t.maf:18:16
 	// h.dense: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
 	m.hDenseFwd.Pack(true, 256, 512, hDenseW, 256)
 	m.hDenseBwd.Pack(false, 512, 256, hDenseW, 256)
@@ -625,7 +631,7 @@ var _ runtime.Saver = (*Model)(nil)
 
 // fwdValues computes the values of every node, and σ′ for backpropagation.
 func (m *Model) fwdValues(w *Workspace, nb int) {
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16_t.maf:18:16
+	phiW := m.p[offPhiW : offPhiW+512] // phi.W [1 512], ising16_t.maf:18:16
 	// ising16_t.maf:17:21  h.dense = W·x, W ∈ R^(512×256)
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 512), 512)
 	// ising16_t.maf:17:9  h = lncosh(h.dense)
@@ -637,7 +643,7 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 
 // fwdLaplacian computes values, Laplacian vectors ℓ and the Jacobians the exact Δφ needs.
 func (m *Model) fwdLaplacian(w *Workspace, nb int) {
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16_t.maf:18:16
+	phiW := m.p[offPhiW : offPhiW+512] // phi.W [1 512], ising16_t.maf:18:16
 	// ising16_t.maf:17:21  h.dense = W·x, W ∈ R^(512×256)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 512), 512)
 	if w.saveOut != nil {
@@ -670,7 +676,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 
 // fwdReverse computes values, ℓ, Jacobians and tangents t = J·u for the reverse sweep.
 func (m *Model) fwdReverse(w *Workspace, nb int) {
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16_t.maf:18:16
+	phiW := m.p[offPhiW : offPhiW+512] // phi.W [1 512], ising16_t.maf:18:16
 	// ising16_t.maf:17:21  h.dense = W·x, W ∈ R^(512×256)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
 	if w.saveIn != nil {
 		// value rows kept by LaplacianSave at the same x
@@ -708,7 +714,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 
 // fwdHutch computes values and Hutchinson Laplacian vectors from the probe rows.
 func (m *Model) fwdHutch(w *Workspace, nb int) {
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16_t.maf:18:16
+	phiW := m.p[offPhiW : offPhiW+512] // phi.W [1 512], ising16_t.maf:18:16
 	// ising16_t.maf:17:21  h.dense = W·x, W ∈ R^(512×256)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 512), 512)
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 2*nb, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 2*nb, nb, 512), 512)
@@ -733,7 +739,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 
 // fwdHutchRev computes values, Hutchinson ℓ, probe rows and tangents for the reverse sweep.
 func (m *Model) fwdHutchRev(w *Workspace, nb int) {
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16_t.maf:18:16
+	phiW := m.p[offPhiW : offPhiW+512] // phi.W [1 512], ising16_t.maf:18:16
 	// ising16_t.maf:17:21  h.dense = W·x, W ∈ R^(512×256)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, 2*nb, 1, rows(w.x, 0, 2*nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 0, 2*nb, 512), 512)
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 3*nb, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 3*nb, nb, 512), 512)
@@ -762,7 +768,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 // bwdGrad backpropagates ∂φ/∂(every node) for the values of one chunk; ∇φ ends
 // in the input's cotangent rows. It uses σ′ from the forward pass.
 func (m *Model) bwdGrad(w *Workspace, nb int) {
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16_t.maf:18:16
+	phiW := m.p[offPhiW : offPhiW+512] // phi.W [1 512], ising16_t.maf:18:16
 	clear(rows(w.xB, 0, nb, 256))
 	clear(rows(w.hDenseB, 0, nb, 512))
 	clear(rows(w.hB, 0, nb, 512))
@@ -792,10 +798,10 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	hDenseW := m.p[0:131072]   // h.dense.W [512 256], ising16_t.maf:17:21
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16_t.maf:18:16
-	gHDenseW := grad[0:131072]
-	gPhiW := grad[131072:131584]
+	hDenseW := m.p[offHDenseW : offHDenseW+131072] // h.dense.W [512 256], ising16_t.maf:17:21
+	phiW := m.p[offPhiW : offPhiW+512]             // phi.W [1 512], ising16_t.maf:18:16
+	gHDenseW := grad[offHDenseW : offHDenseW+131072]
+	gPhiW := grad[offPhiW : offPhiW+512]
 	clear(rows(w.xB, 0, 3*nb, 256))
 	clear(rows(w.hDenseB, 0, 3*nb, 512))
 	clear(rows(w.hB, 0, 3*nb, 512))
@@ -845,9 +851,9 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16_t.maf:18:16
-	gHDenseW := grad[0:131072]
-	gPhiW := grad[131072:131584]
+	phiW := m.p[offPhiW : offPhiW+512] // phi.W [1 512], ising16_t.maf:18:16
+	gHDenseW := grad[offHDenseW : offHDenseW+131072]
+	gPhiW := grad[offPhiW : offPhiW+512]
 	clear(rows(w.xB, 0, 4*nb, 256))
 	clear(rows(w.hDenseB, 0, 4*nb, 512))
 	clear(rows(w.hB, 0, 3*nb, 512))

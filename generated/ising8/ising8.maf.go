@@ -76,6 +76,12 @@ const (
 	sizePhi    = 1   // vec(1), ising8.maf:12:11
 )
 
+// Offsets of the parameter tensors in θ.
+const (
+	offHDenseW = 0    // h.dense.W [128 64] (weight)
+	offPhiW    = 8192 // phi.W [1 128] (weight)
+)
+
 // irJSON is the IR this package was generated from (for Program and the tests).
 const irJSON = "{\"name\":\"ising8\",\"doc\":\"The default job: the paper's Ising experiment at 8×8 and T_c, trained as\\nthe paper's code trains its 16×16 model: Z2 exact (bias-free ln cosh\\nunits), a random translation and D4 element per integration step.\\n128 hidden units, 8,320 parameters: about half a minute on two cores.\",\"file\":\"ising8.maf\",\"input_name\":\"x\",\"input_kind\":\"lattice\",\"nodes\":[{\"id\":0,\"name\":\"x\",\"op\":\"input\",\"shape\":{\"l1\":8,\"l2\":8,\"c\":1},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising8.maf\",\"line\":8,\"col\":1},\"doc\":\"Continuous relaxation of the 8×8 spins, row-major.\"},{\"id\":1,\"name\":\"h.dense\",\"op\":\"dense\",\"inputs\":[0],\"shape\":{\"n\":128},\"out\":128,\"w\":0,\"b\":-1,\"pos\":{\"file\":\"ising8.maf\",\"line\":11,\"col\":16}},{\"id\":2,\"name\":\"h\",\"op\":\"act\",\"inputs\":[1],\"shape\":{\"n\":128},\"act\":\"lncosh\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising8.maf\",\"line\":11,\"col\":9}},{\"id\":3,\"name\":\"phi\",\"op\":\"dense\",\"inputs\":[2],\"shape\":{\"n\":1},\"out\":1,\"w\":1,\"b\":-1,\"pos\":{\"file\":\"ising8.maf\",\"line\":12,\"col\":11}}],\"output\":3,\"params\":[{\"name\":\"h.dense.W\",\"node\":1,\"role\":\"weight\",\"offset\":0,\"shape\":[128,64],\"size\":8192,\"fanin\":64,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"phi.W\",\"node\":3,\"role\":\"weight\",\"offset\":8192,\"shape\":[1,128],\"size\":128,\"fanin\":128,\"init\":{\"scheme\":\"uniform\"}}],\"symmetries\":[{\"group\":\"z2\",\"strategy\":\"construction\",\"reason\":\"φ is even by construction (even activation of bias-free odd layers)\",\"pos\":{\"file\":\"ising8.maf\",\"line\":16,\"col\":5}},{\"group\":\"translations\",\"strategy\":\"random\",\"reason\":\"a uniformly random element of the 64-element group at each integration step (stochastic symmetrisation, as in the paper's reference code): not exact for φ; the model is a mixture over the draws, symmetric as a whole\",\"pos\":{\"file\":\"ising8.maf\",\"line\":17,\"col\":5}},{\"group\":\"d4\",\"strategy\":\"random\",\"reason\":\"a uniformly random element of the 8-element group at each integration step (stochastic symmetrisation, as in the paper's reference code): not exact for φ; the model is a mixture over the draws, symmetric as a whole\",\"pos\":{\"file\":\"ising8.maf\",\"line\":18,\"col\":5}}],\"init_seed\":1,\"precision\":\"float64\",\"flow\":{\"integrator\":\"rk4\",\"steps\":50,\"dt\":0.1,\"pos\":{\"file\":\"ising8.maf\",\"line\":21,\"col\":1}},\"train\":{\"objective\":{\"kind\":\"variational\",\"target\":{\"name\":\"ising\",\"l1\":8,\"l2\":8,\"t\":2.269185314213022,\"critical\":true},\"pos\":{\"file\":\"ising8.maf\",\"line\":28,\"col\":17}},\"batch\":64,\"steps\":600,\"optimizer\":{\"name\":\"adam\",\"lr\":0.003,\"beta1\":0.9,\"beta2\":0.999,\"eps\":1e-8,\"weight_decay\":0.001,\"schedule\":\"constant\"},\"laplacian\":\"exact\",\"seed\":1,\"checkpoint_every\":50,\"memory\":\"store\",\"pos\":{\"file\":\"ising8.maf\",\"line\":27,\"col\":1}}}"
 
@@ -130,8 +136,8 @@ func (m *Model) Params() []float64 {
 // Sync refreshes everything derived from θ: call it after every change of Params.
 // It does not allocate.
 func (m *Model) Sync() {
-	hDenseW := m.p[0:8192] // h.dense.W [128 64], ising8.maf:11:16
-	phiW := m.p[8192:8320] // phi.W [1 128], ising8.maf:12:11
+	hDenseW := m.p[offHDenseW : offHDenseW+8192] // h.dense.W [128 64], ising8.maf:11:16
+	phiW := m.p[offPhiW : offPhiW+128]           // phi.W [1 128], ising8.maf:12:11
 	// h.dense: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
 	m.hDenseFwd.Pack(true, 64, 128, hDenseW, 64)
 	m.hDenseBwd.Pack(false, 128, 64, hDenseW, 64)
@@ -208,7 +214,7 @@ func (m *Model) FlushGrad(ws runtime.Workspace, dtheta []float64) {
 	if len(dtheta) != NumParams {
 		panic("ising8: len(dtheta) != NumParams")
 	}
-	kern.AddDiagRows(dtheta[0:8192], w.hDenseEAcc, m.theta[0:8192], 128, Dim)
+	kern.AddDiagRows(dtheta[offHDenseW:offHDenseW+8192], w.hDenseEAcc, m.theta[offHDenseW:offHDenseW+8192], 128, Dim)
 }
 
 var _ runtime.GradDeferrer = (*Model)(nil)
@@ -550,7 +556,7 @@ var _ runtime.Saver = (*Model)(nil)
 
 // fwdValues computes the values of every node, and σ′ for backpropagation.
 func (m *Model) fwdValues(w *Workspace, nb int) {
-	phiW := m.p[8192:8320] // phi.W [1 128], ising8.maf:12:11
+	phiW := m.p[offPhiW : offPhiW+128] // phi.W [1 128], ising8.maf:12:11
 	// ising8.maf:11:16  h.dense = W·x, W ∈ R^(128×64)
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 64), 64, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 128), 128)
 	// ising8.maf:11:9  h = lncosh(h.dense)
@@ -562,7 +568,7 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 
 // fwdLaplacian computes values, Laplacian vectors ℓ and the Jacobians the exact Δφ needs.
 func (m *Model) fwdLaplacian(w *Workspace, nb int) {
-	phiW := m.p[8192:8320] // phi.W [1 128], ising8.maf:12:11
+	phiW := m.p[offPhiW : offPhiW+128] // phi.W [1 128], ising8.maf:12:11
 	// ising8.maf:11:16  h.dense = W·x, W ∈ R^(128×64)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 64), 64, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 128), 128)
 	if w.saveOut != nil {
@@ -595,7 +601,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 
 // fwdReverse computes values, ℓ, Jacobians and tangents t = J·u for the reverse sweep.
 func (m *Model) fwdReverse(w *Workspace, nb int) {
-	phiW := m.p[8192:8320] // phi.W [1 128], ising8.maf:12:11
+	phiW := m.p[offPhiW : offPhiW+128] // phi.W [1 128], ising8.maf:12:11
 	// ising8.maf:11:16  h.dense = W·x, W ∈ R^(128×64)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
 	if w.saveIn != nil {
 		// value rows kept by LaplacianSave at the same x
@@ -633,7 +639,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 
 // fwdHutch computes values and Hutchinson Laplacian vectors from the probe rows.
 func (m *Model) fwdHutch(w *Workspace, nb int) {
-	phiW := m.p[8192:8320] // phi.W [1 128], ising8.maf:12:11
+	phiW := m.p[offPhiW : offPhiW+128] // phi.W [1 128], ising8.maf:12:11
 	// ising8.maf:11:16  h.dense = W·x, W ∈ R^(128×64)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 64), 64, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 128), 128)
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 2*nb, nb, 64), 64, &m.hDenseFwd, 0, rows(w.hDense, 2*nb, nb, 128), 128)
@@ -658,7 +664,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 
 // fwdHutchRev computes values, Hutchinson ℓ, probe rows and tangents for the reverse sweep.
 func (m *Model) fwdHutchRev(w *Workspace, nb int) {
-	phiW := m.p[8192:8320] // phi.W [1 128], ising8.maf:12:11
+	phiW := m.p[offPhiW : offPhiW+128] // phi.W [1 128], ising8.maf:12:11
 	// ising8.maf:11:16  h.dense = W·x, W ∈ R^(128×64)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, 2*nb, 1, rows(w.x, 0, 2*nb, 64), 64, &m.hDenseFwd, 0, rows(w.hDense, 0, 2*nb, 128), 128)
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 3*nb, nb, 64), 64, &m.hDenseFwd, 0, rows(w.hDense, 3*nb, nb, 128), 128)
@@ -687,7 +693,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 // bwdGrad backpropagates ∂φ/∂(every node) for the values of one chunk; ∇φ ends
 // in the input's cotangent rows. It uses σ′ from the forward pass.
 func (m *Model) bwdGrad(w *Workspace, nb int) {
-	phiW := m.p[8192:8320] // phi.W [1 128], ising8.maf:12:11
+	phiW := m.p[offPhiW : offPhiW+128] // phi.W [1 128], ising8.maf:12:11
 	clear(rows(w.xB, 0, nb, 64))
 	clear(rows(w.hDenseB, 0, nb, 128))
 	clear(rows(w.hB, 0, nb, 128))
@@ -717,10 +723,10 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	hDenseW := m.p[0:8192] // h.dense.W [128 64], ising8.maf:11:16
-	phiW := m.p[8192:8320] // phi.W [1 128], ising8.maf:12:11
-	gHDenseW := grad[0:8192]
-	gPhiW := grad[8192:8320]
+	hDenseW := m.p[offHDenseW : offHDenseW+8192] // h.dense.W [128 64], ising8.maf:11:16
+	phiW := m.p[offPhiW : offPhiW+128]           // phi.W [1 128], ising8.maf:12:11
+	gHDenseW := grad[offHDenseW : offHDenseW+8192]
+	gPhiW := grad[offPhiW : offPhiW+128]
 	clear(rows(w.xB, 0, 3*nb, 64))
 	clear(rows(w.hDenseB, 0, 3*nb, 128))
 	clear(rows(w.hB, 0, 3*nb, 128))
@@ -770,9 +776,9 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	phiW := m.p[8192:8320] // phi.W [1 128], ising8.maf:12:11
-	gHDenseW := grad[0:8192]
-	gPhiW := grad[8192:8320]
+	phiW := m.p[offPhiW : offPhiW+128] // phi.W [1 128], ising8.maf:12:11
+	gHDenseW := grad[offHDenseW : offHDenseW+8192]
+	gPhiW := grad[offPhiW : offPhiW+128]
 	clear(rows(w.xB, 0, 4*nb, 64))
 	clear(rows(w.hDenseB, 0, 4*nb, 128))
 	clear(rows(w.hB, 0, 3*nb, 128))

@@ -85,6 +85,13 @@ const (
 	numKernelParams = 804864
 )
 
+// Offsets of the parameter tensors in the kernels' parameters θ′(t).
+const (
+	offHDenseW = 0      // h.dense.W [1024 784] (weight)
+	offHDenseB = 802816 // h.dense.b [1024] (bias)
+	offPhiW    = 803840 // phi.W [1 1024] (weight)
+)
+
 // irJSON is the IR this package was generated from (for Program and the tests).
 const irJSON = "{\"name\":\"mnistt\",\"doc\":\"A time-dependent variant of the paper's MNIST potential (mnist.maf):\\nthe flow time enters the hidden layer as extra inputs, t and Fourier\\nfeatures of it (OT-Flow's concatenation): z = W₁x + b₁ + U·f(t).\\n804,864 + 1024·9 = 814,080 parameters, 1.15% more than the paper's\\n804,864.\",\"file\":\"mnist_t.maf\",\"input_name\":\"x\",\"input_kind\":\"vector\",\"time_name\":\"t\",\"nodes\":[{\"id\":0,\"name\":\"x\",\"op\":\"input\",\"shape\":{\"n\":784},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"mnist_t.maf\",\"line\":9,\"col\":1},\"doc\":\"A dequantised, logit-transformed 28×28 image, flattened.\"},{\"id\":1,\"name\":\"h.dense\",\"op\":\"dense\",\"inputs\":[0],\"shape\":{\"n\":1024},\"out\":1024,\"bias\":true,\"time\":{\"linear\":true,\"fourier\":4,\"period\":10},\"w\":0,\"b\":1,\"pos\":{\"file\":\"mnist_t.maf\",\"line\":16,\"col\":18}},{\"id\":2,\"name\":\"h\",\"op\":\"act\",\"inputs\":[1],\"shape\":{\"n\":1024},\"act\":\"softplus\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"mnist_t.maf\",\"line\":16,\"col\":9},\"doc\":\"Hidden layer: h = softplus(W₁x + b₁ + U·[t, fourier(t, 4)]).\"},{\"id\":3,\"name\":\"phi\",\"op\":\"dense\",\"inputs\":[2],\"shape\":{\"n\":1},\"out\":1,\"w\":2,\"b\":-1,\"pos\":{\"file\":\"mnist_t.maf\",\"line\":18,\"col\":11},\"doc\":\"Output: φ = w₂ · h.\"}],\"output\":3,\"params\":[{\"name\":\"h.dense.W\",\"node\":1,\"role\":\"weight\",\"offset\":0,\"shape\":[1024,784],\"size\":802816,\"fanin\":784,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h.dense.b\",\"node\":1,\"role\":\"bias\",\"offset\":802816,\"shape\":[1024],\"size\":1024,\"fanin\":784,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"phi.W\",\"node\":3,\"role\":\"weight\",\"offset\":803840,\"shape\":[1,1024],\"size\":1024,\"fanin\":1024,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h.dense.U\",\"node\":1,\"role\":\"time\",\"offset\":804864,\"shape\":[1024,9],\"size\":9216,\"fanin\":793,\"init\":{\"scheme\":\"uniform\"}}],\"init_seed\":1,\"precision\":\"float64\",\"flow\":{\"integrator\":\"rk4\",\"steps\":100,\"dt\":0.1,\"pos\":{\"file\":\"mnist_t.maf\",\"line\":21,\"col\":1}},\"train\":{\"objective\":{\"kind\":\"likelihood\",\"dataset\":\"mnist\",\"target\":{},\"pos\":{\"file\":\"mnist_t.maf\",\"line\":28,\"col\":17}},\"batch\":100,\"epochs\":548,\"optimizer\":{\"name\":\"adam\",\"lr\":0.001,\"beta1\":0.9,\"beta2\":0.999,\"eps\":1e-8,\"weight_decay\":0.001,\"schedule\":\"constant\"},\"laplacian\":\"exact\",\"seed\":1,\"checkpoint_every\":500,\"memory\":\"store\",\"pos\":{\"file\":\"mnist_t.maf\",\"line\":27,\"col\":1}}}"
 
@@ -152,8 +159,8 @@ func (m *Model) Sync() {
 // sync refreshes everything derived from the kernel parameters θ′ of a
 // workspace's kernel model. It does not allocate.
 func (m *Model) sync() {
-	hDenseW := m.p[0:802816]   // h.dense.W [1024 784], mnist_t.maf:16:18
-	phiW := m.p[803840:804864] // phi.W [1 1024], mnist_t.maf:18:11
+	hDenseW := m.p[offHDenseW : offHDenseW+802816] // h.dense.W [1024 784], mnist_t.maf:16:18
+	phiW := m.p[offPhiW : offPhiW+1024]            // phi.W [1 1024], mnist_t.maf:18:11
 	// h.dense: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
 	m.hDenseFwd.Pack(true, 784, 1024, hDenseW, 784)
 	m.hDenseBwd.Pack(false, 1024, 784, hDenseW, 784)
@@ -626,8 +633,8 @@ var _ runtime.Saver = (*Model)(nil)
 
 // fwdValues computes the values of every node, and σ′ for backpropagation.
 func (m *Model) fwdValues(w *Workspace, nb int) {
-	hDenseB := m.p[802816:803840] // h.dense.b [1024], mnist_t.maf:16:18
-	phiW := m.p[803840:804864]    // phi.W [1 1024], mnist_t.maf:18:11
+	hDenseB := m.p[offHDenseB : offHDenseB+1024] // h.dense.b [1024], mnist_t.maf:16:18
+	phiW := m.p[offPhiW : offPhiW+1024]          // phi.W [1 1024], mnist_t.maf:18:11
 	// mnist_t.maf:16:18  h.dense = W·x + b, W ∈ R^(1024×784)
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 784), 784, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 1024), 1024)
 	kern.AddBias(rows(w.hDense, 0, nb, 1024), hDenseB, nb, 1024)
@@ -640,8 +647,8 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 
 // fwdLaplacian computes values, Laplacian vectors ℓ and the Jacobians the exact Δφ needs.
 func (m *Model) fwdLaplacian(w *Workspace, nb int) {
-	hDenseB := m.p[802816:803840] // h.dense.b [1024], mnist_t.maf:16:18
-	phiW := m.p[803840:804864]    // phi.W [1 1024], mnist_t.maf:18:11
+	hDenseB := m.p[offHDenseB : offHDenseB+1024] // h.dense.b [1024], mnist_t.maf:16:18
+	phiW := m.p[offPhiW : offPhiW+1024]          // phi.W [1 1024], mnist_t.maf:18:11
 	// mnist_t.maf:16:18  h.dense = W·x + b, W ∈ R^(1024×784)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 784), 784, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 1024), 1024)
 	kern.AddBias(rows(w.hDense, 0, nb, 1024), hDenseB, nb, 1024)
@@ -677,8 +684,8 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 
 // fwdReverse computes values, ℓ, Jacobians and tangents t = J·u for the reverse sweep.
 func (m *Model) fwdReverse(w *Workspace, nb int) {
-	hDenseB := m.p[802816:803840] // h.dense.b [1024], mnist_t.maf:16:18
-	phiW := m.p[803840:804864]    // phi.W [1 1024], mnist_t.maf:18:11
+	hDenseB := m.p[offHDenseB : offHDenseB+1024] // h.dense.b [1024], mnist_t.maf:16:18
+	phiW := m.p[offPhiW : offPhiW+1024]          // phi.W [1 1024], mnist_t.maf:18:11
 	// mnist_t.maf:16:18  h.dense = W·x + b, W ∈ R^(1024×784)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
 	if w.saveIn != nil {
 		// value rows kept by LaplacianSave at the same x
@@ -717,8 +724,8 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 
 // fwdHutch computes values and Hutchinson Laplacian vectors from the probe rows.
 func (m *Model) fwdHutch(w *Workspace, nb int) {
-	hDenseB := m.p[802816:803840] // h.dense.b [1024], mnist_t.maf:16:18
-	phiW := m.p[803840:804864]    // phi.W [1 1024], mnist_t.maf:18:11
+	hDenseB := m.p[offHDenseB : offHDenseB+1024] // h.dense.b [1024], mnist_t.maf:16:18
+	phiW := m.p[offPhiW : offPhiW+1024]          // phi.W [1 1024], mnist_t.maf:18:11
 	// mnist_t.maf:16:18  h.dense = W·x + b, W ∈ R^(1024×784)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 784), 784, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 1024), 1024)
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 2*nb, nb, 784), 784, &m.hDenseFwd, 0, rows(w.hDense, 2*nb, nb, 1024), 1024)
@@ -744,8 +751,8 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 
 // fwdHutchRev computes values, Hutchinson ℓ, probe rows and tangents for the reverse sweep.
 func (m *Model) fwdHutchRev(w *Workspace, nb int) {
-	hDenseB := m.p[802816:803840] // h.dense.b [1024], mnist_t.maf:16:18
-	phiW := m.p[803840:804864]    // phi.W [1 1024], mnist_t.maf:18:11
+	hDenseB := m.p[offHDenseB : offHDenseB+1024] // h.dense.b [1024], mnist_t.maf:16:18
+	phiW := m.p[offPhiW : offPhiW+1024]          // phi.W [1 1024], mnist_t.maf:18:11
 	// mnist_t.maf:16:18  h.dense = W·x + b, W ∈ R^(1024×784)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, 2*nb, 1, rows(w.x, 0, 2*nb, 784), 784, &m.hDenseFwd, 0, rows(w.hDense, 0, 2*nb, 1024), 1024)
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 3*nb, nb, 784), 784, &m.hDenseFwd, 0, rows(w.hDense, 3*nb, nb, 1024), 1024)
@@ -775,7 +782,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 // bwdGrad backpropagates ∂φ/∂(every node) for the values of one chunk; ∇φ ends
 // in the input's cotangent rows. It uses σ′ from the forward pass.
 func (m *Model) bwdGrad(w *Workspace, nb int) {
-	phiW := m.p[803840:804864] // phi.W [1 1024], mnist_t.maf:18:11
+	phiW := m.p[offPhiW : offPhiW+1024] // phi.W [1 1024], mnist_t.maf:18:11
 	clear(rows(w.xB, 0, nb, 784))
 	clear(rows(w.hDenseB, 0, nb, 1024))
 	clear(rows(w.hB, 0, nb, 1024))
@@ -805,11 +812,11 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	hDenseW := m.p[0:802816]   // h.dense.W [1024 784], mnist_t.maf:16:18
-	phiW := m.p[803840:804864] // phi.W [1 1024], mnist_t.maf:18:11
-	gHDenseW := grad[0:802816]
-	gHDenseB := grad[802816:803840]
-	gPhiW := grad[803840:804864]
+	hDenseW := m.p[offHDenseW : offHDenseW+802816] // h.dense.W [1024 784], mnist_t.maf:16:18
+	phiW := m.p[offPhiW : offPhiW+1024]            // phi.W [1 1024], mnist_t.maf:18:11
+	gHDenseW := grad[offHDenseW : offHDenseW+802816]
+	gHDenseB := grad[offHDenseB : offHDenseB+1024]
+	gPhiW := grad[offPhiW : offPhiW+1024]
 	clear(rows(w.xB, 0, 3*nb, 784))
 	clear(rows(w.hDenseB, 0, 3*nb, 1024))
 	clear(rows(w.hB, 0, 3*nb, 1024))
@@ -860,10 +867,10 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	phiW := m.p[803840:804864] // phi.W [1 1024], mnist_t.maf:18:11
-	gHDenseW := grad[0:802816]
-	gHDenseB := grad[802816:803840]
-	gPhiW := grad[803840:804864]
+	phiW := m.p[offPhiW : offPhiW+1024] // phi.W [1 1024], mnist_t.maf:18:11
+	gHDenseW := grad[offHDenseW : offHDenseW+802816]
+	gHDenseB := grad[offHDenseB : offHDenseB+1024]
+	gPhiW := grad[offPhiW : offPhiW+1024]
 	clear(rows(w.xB, 0, 4*nb, 784))
 	clear(rows(w.hDenseB, 0, 4*nb, 1024))
 	clear(rows(w.hB, 0, 3*nb, 1024))

@@ -86,6 +86,17 @@ const (
 	sizePhi     = 1  // vec(1), narrow.maf:13:11
 )
 
+// Offsets of the parameter tensors in θ.
+const (
+	offH1DenseW = 0     // h1.dense.W [48 784] (weight)
+	offH1DenseB = 37632 // h1.dense.b [48] (bias)
+	offH2DenseW = 37680 // h2.dense.W [48 48] (weight)
+	offH2DenseB = 39984 // h2.dense.b [48] (bias)
+	offH3DenseW = 40032 // h3.dense.W [32 48] (weight)
+	offH3DenseB = 41568 // h3.dense.b [32] (bias)
+	offPhiW     = 41600 // phi.W [1 32] (weight)
+)
+
 // irJSON is the IR this package was generated from (for Program and the tests).
 const irJSON = "{\"name\":\"narrow\",\"doc\":\"A narrow deep MLP on MNIST-sized inputs: three hidden layers of width 48,\\n48 and 32, far below D = 784, where propagating per-sample Gram matrices\\nJ·Jᵀ is cheaper than Jacobian rows (the compiler's cost model picks it for\\nthe exact Laplacian).\",\"file\":\"narrow.maf\",\"input_name\":\"x\",\"input_kind\":\"vector\",\"nodes\":[{\"id\":0,\"name\":\"x\",\"op\":\"input\",\"shape\":{\"n\":784},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"narrow.maf\",\"line\":7,\"col\":1}},{\"id\":1,\"name\":\"h1.dense\",\"op\":\"dense\",\"inputs\":[0],\"shape\":{\"n\":48},\"out\":48,\"bias\":true,\"w\":0,\"b\":1,\"pos\":{\"file\":\"narrow.maf\",\"line\":10,\"col\":15}},{\"id\":2,\"name\":\"h1\",\"op\":\"act\",\"inputs\":[1],\"shape\":{\"n\":48},\"act\":\"tanh\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"narrow.maf\",\"line\":10,\"col\":10}},{\"id\":3,\"name\":\"h2.dense\",\"op\":\"dense\",\"inputs\":[2],\"shape\":{\"n\":48},\"out\":48,\"bias\":true,\"w\":2,\"b\":3,\"pos\":{\"file\":\"narrow.maf\",\"line\":11,\"col\":19}},{\"id\":4,\"name\":\"h2\",\"op\":\"act\",\"inputs\":[3],\"shape\":{\"n\":48},\"act\":\"softplus\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"narrow.maf\",\"line\":11,\"col\":10}},{\"id\":5,\"name\":\"h3.dense\",\"op\":\"dense\",\"inputs\":[4],\"shape\":{\"n\":32},\"out\":32,\"bias\":true,\"w\":4,\"b\":5,\"pos\":{\"file\":\"narrow.maf\",\"line\":12,\"col\":16}},{\"id\":6,\"name\":\"h3\",\"op\":\"act\",\"inputs\":[5],\"shape\":{\"n\":32},\"act\":\"swish\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"narrow.maf\",\"line\":12,\"col\":10}},{\"id\":7,\"name\":\"phi\",\"op\":\"dense\",\"inputs\":[6],\"shape\":{\"n\":1},\"out\":1,\"w\":6,\"b\":-1,\"pos\":{\"file\":\"narrow.maf\",\"line\":13,\"col\":11}}],\"output\":7,\"params\":[{\"name\":\"h1.dense.W\",\"node\":1,\"role\":\"weight\",\"offset\":0,\"shape\":[48,784],\"size\":37632,\"fanin\":784,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h1.dense.b\",\"node\":1,\"role\":\"bias\",\"offset\":37632,\"shape\":[48],\"size\":48,\"fanin\":784,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h2.dense.W\",\"node\":3,\"role\":\"weight\",\"offset\":37680,\"shape\":[48,48],\"size\":2304,\"fanin\":48,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h2.dense.b\",\"node\":3,\"role\":\"bias\",\"offset\":39984,\"shape\":[48],\"size\":48,\"fanin\":48,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h3.dense.W\",\"node\":5,\"role\":\"weight\",\"offset\":40032,\"shape\":[32,48],\"size\":1536,\"fanin\":48,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h3.dense.b\",\"node\":5,\"role\":\"bias\",\"offset\":41568,\"shape\":[32],\"size\":32,\"fanin\":48,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"phi.W\",\"node\":7,\"role\":\"weight\",\"offset\":41600,\"shape\":[1,32],\"size\":32,\"fanin\":32,\"init\":{\"scheme\":\"uniform\"}}],\"init_seed\":1,\"precision\":\"float64\",\"flow\":{\"integrator\":\"rk4\",\"steps\":20,\"dt\":0.1,\"pos\":{\"file\":\"narrow.maf\",\"line\":16,\"col\":1}},\"train\":{\"objective\":{\"kind\":\"likelihood\",\"dataset\":\"mnist\",\"target\":{},\"pos\":{\"file\":\"narrow.maf\",\"line\":23,\"col\":17}},\"batch\":100,\"epochs\":1,\"optimizer\":{\"name\":\"adam\",\"lr\":0.001,\"beta1\":0.9,\"beta2\":0.999,\"eps\":1e-8,\"schedule\":\"constant\"},\"laplacian\":\"exact\",\"seed\":1,\"checkpoint_every\":100,\"memory\":\"store\",\"pos\":{\"file\":\"narrow.maf\",\"line\":22,\"col\":1}}}"
 
@@ -146,10 +157,10 @@ func (m *Model) Params() []float64 {
 // Sync refreshes everything derived from θ: call it after every change of Params.
 // It does not allocate.
 func (m *Model) Sync() {
-	h1DenseW := m.p[0:37632]     // h1.dense.W [48 784], narrow.maf:10:15
-	h2DenseW := m.p[37680:39984] // h2.dense.W [48 48], narrow.maf:11:19
-	h3DenseW := m.p[40032:41568] // h3.dense.W [32 48], narrow.maf:12:16
-	phiW := m.p[41600:41632]     // phi.W [1 32], narrow.maf:13:11
+	h1DenseW := m.p[offH1DenseW : offH1DenseW+37632] // h1.dense.W [48 784], narrow.maf:10:15
+	h2DenseW := m.p[offH2DenseW : offH2DenseW+2304]  // h2.dense.W [48 48], narrow.maf:11:19
+	h3DenseW := m.p[offH3DenseW : offH3DenseW+1536]  // h3.dense.W [32 48], narrow.maf:12:16
+	phiW := m.p[offPhiW : offPhiW+32]                // phi.W [1 32], narrow.maf:13:11
 	// h1.dense: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
 	m.h1DenseFwd.Pack(true, 784, 48, h1DenseW, 784)
 	m.h1DenseBwd.Pack(false, 48, 784, h1DenseW, 784)
@@ -261,7 +272,7 @@ func (m *Model) FlushGrad(ws runtime.Workspace, dtheta []float64) {
 	if len(dtheta) != NumParams {
 		panic("narrow: len(dtheta) != NumParams")
 	}
-	kern.AddDiagRows(dtheta[0:37632], w.h1DenseEAcc, m.theta[0:37632], 48, Dim)
+	kern.AddDiagRows(dtheta[offH1DenseW:offH1DenseW+37632], w.h1DenseEAcc, m.theta[offH1DenseW:offH1DenseW+37632], 48, Dim)
 }
 
 var _ runtime.GradDeferrer = (*Model)(nil)
@@ -630,10 +641,10 @@ var _ runtime.Saver = (*Model)(nil)
 
 // fwdValues computes the values of every node, and σ′ for backpropagation.
 func (m *Model) fwdValues(w *Workspace, nb int) {
-	h1DenseB := m.p[37632:37680] // h1.dense.b [48], narrow.maf:10:15
-	h2DenseB := m.p[39984:40032] // h2.dense.b [48], narrow.maf:11:19
-	h3DenseB := m.p[41568:41600] // h3.dense.b [32], narrow.maf:12:16
-	phiW := m.p[41600:41632]     // phi.W [1 32], narrow.maf:13:11
+	h1DenseB := m.p[offH1DenseB : offH1DenseB+48] // h1.dense.b [48], narrow.maf:10:15
+	h2DenseB := m.p[offH2DenseB : offH2DenseB+48] // h2.dense.b [48], narrow.maf:11:19
+	h3DenseB := m.p[offH3DenseB : offH3DenseB+32] // h3.dense.b [32], narrow.maf:12:16
+	phiW := m.p[offPhiW : offPhiW+32]             // phi.W [1 32], narrow.maf:13:11
 	// narrow.maf:10:15  h1.dense = W·x + b, W ∈ R^(48×784)
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, nb, 48), 48)
 	kern.AddBias(rows(w.h1Dense, 0, nb, 48), h1DenseB, nb, 48)
@@ -658,12 +669,12 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 
 // fwdLaplacian computes values, Laplacian vectors ℓ and the Jacobians the exact Δφ needs.
 func (m *Model) fwdLaplacian(w *Workspace, nb int) {
-	h1DenseB := m.p[37632:37680] // h1.dense.b [48], narrow.maf:10:15
-	h2DenseW := m.p[37680:39984] // h2.dense.W [48 48], narrow.maf:11:19
-	h2DenseB := m.p[39984:40032] // h2.dense.b [48], narrow.maf:11:19
-	h3DenseW := m.p[40032:41568] // h3.dense.W [32 48], narrow.maf:12:16
-	h3DenseB := m.p[41568:41600] // h3.dense.b [32], narrow.maf:12:16
-	phiW := m.p[41600:41632]     // phi.W [1 32], narrow.maf:13:11
+	h1DenseB := m.p[offH1DenseB : offH1DenseB+48]   // h1.dense.b [48], narrow.maf:10:15
+	h2DenseW := m.p[offH2DenseW : offH2DenseW+2304] // h2.dense.W [48 48], narrow.maf:11:19
+	h2DenseB := m.p[offH2DenseB : offH2DenseB+48]   // h2.dense.b [48], narrow.maf:11:19
+	h3DenseW := m.p[offH3DenseW : offH3DenseW+1536] // h3.dense.W [32 48], narrow.maf:12:16
+	h3DenseB := m.p[offH3DenseB : offH3DenseB+32]   // h3.dense.b [32], narrow.maf:12:16
+	phiW := m.p[offPhiW : offPhiW+32]               // phi.W [1 32], narrow.maf:13:11
 	// narrow.maf:10:15  h1.dense = W·x + b, W ∈ R^(48×784)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, nb, 48), 48)
 	kern.AddBias(rows(w.h1Dense, 0, nb, 48), h1DenseB, nb, 48)
@@ -743,11 +754,11 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 
 // fwdReverse computes values, ℓ, Jacobians and tangents t = J·u for the reverse sweep.
 func (m *Model) fwdReverse(w *Workspace, nb int) {
-	h1DenseW := m.p[0:37632]     // h1.dense.W [48 784], narrow.maf:10:15
-	h1DenseB := m.p[37632:37680] // h1.dense.b [48], narrow.maf:10:15
-	h2DenseB := m.p[39984:40032] // h2.dense.b [48], narrow.maf:11:19
-	h3DenseB := m.p[41568:41600] // h3.dense.b [32], narrow.maf:12:16
-	phiW := m.p[41600:41632]     // phi.W [1 32], narrow.maf:13:11
+	h1DenseW := m.p[offH1DenseW : offH1DenseW+37632] // h1.dense.W [48 784], narrow.maf:10:15
+	h1DenseB := m.p[offH1DenseB : offH1DenseB+48]    // h1.dense.b [48], narrow.maf:10:15
+	h2DenseB := m.p[offH2DenseB : offH2DenseB+48]    // h2.dense.b [48], narrow.maf:11:19
+	h3DenseB := m.p[offH3DenseB : offH3DenseB+32]    // h3.dense.b [32], narrow.maf:12:16
+	phiW := m.p[offPhiW : offPhiW+32]                // phi.W [1 32], narrow.maf:13:11
 	// narrow.maf:10:15  h1.dense = W·x + b, W ∈ R^(48×784)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
 	if w.saveIn != nil {
 		// value rows kept by LaplacianSave at the same x
@@ -834,10 +845,10 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 
 // fwdHutch computes values and Hutchinson Laplacian vectors from the probe rows.
 func (m *Model) fwdHutch(w *Workspace, nb int) {
-	h1DenseB := m.p[37632:37680] // h1.dense.b [48], narrow.maf:10:15
-	h2DenseB := m.p[39984:40032] // h2.dense.b [48], narrow.maf:11:19
-	h3DenseB := m.p[41568:41600] // h3.dense.b [32], narrow.maf:12:16
-	phiW := m.p[41600:41632]     // phi.W [1 32], narrow.maf:13:11
+	h1DenseB := m.p[offH1DenseB : offH1DenseB+48] // h1.dense.b [48], narrow.maf:10:15
+	h2DenseB := m.p[offH2DenseB : offH2DenseB+48] // h2.dense.b [48], narrow.maf:11:19
+	h3DenseB := m.p[offH3DenseB : offH3DenseB+32] // h3.dense.b [32], narrow.maf:12:16
+	phiW := m.p[offPhiW : offPhiW+32]             // phi.W [1 32], narrow.maf:13:11
 	// narrow.maf:10:15  h1.dense = W·x + b, W ∈ R^(48×784)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, nb, 48), 48)
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 2*nb, nb, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 2*nb, nb, 48), 48)
@@ -903,10 +914,10 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 
 // fwdHutchRev computes values, Hutchinson ℓ, probe rows and tangents for the reverse sweep.
 func (m *Model) fwdHutchRev(w *Workspace, nb int) {
-	h1DenseB := m.p[37632:37680] // h1.dense.b [48], narrow.maf:10:15
-	h2DenseB := m.p[39984:40032] // h2.dense.b [48], narrow.maf:11:19
-	h3DenseB := m.p[41568:41600] // h3.dense.b [32], narrow.maf:12:16
-	phiW := m.p[41600:41632]     // phi.W [1 32], narrow.maf:13:11
+	h1DenseB := m.p[offH1DenseB : offH1DenseB+48] // h1.dense.b [48], narrow.maf:10:15
+	h2DenseB := m.p[offH2DenseB : offH2DenseB+48] // h2.dense.b [48], narrow.maf:11:19
+	h3DenseB := m.p[offH3DenseB : offH3DenseB+32] // h3.dense.b [32], narrow.maf:12:16
+	phiW := m.p[offPhiW : offPhiW+32]             // phi.W [1 32], narrow.maf:13:11
 	// narrow.maf:10:15  h1.dense = W·x + b, W ∈ R^(48×784)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, 2*nb, 1, rows(w.x, 0, 2*nb, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, 2*nb, 48), 48)
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 3*nb, nb, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 3*nb, nb, 48), 48)
@@ -980,7 +991,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 // bwdGrad backpropagates ∂φ/∂(every node) for the values of one chunk; ∇φ ends
 // in the input's cotangent rows. It uses σ′ from the forward pass.
 func (m *Model) bwdGrad(w *Workspace, nb int) {
-	phiW := m.p[41600:41632] // phi.W [1 32], narrow.maf:13:11
+	phiW := m.p[offPhiW : offPhiW+32] // phi.W [1 32], narrow.maf:13:11
 	clear(rows(w.xB, 0, nb, 784))
 	clear(rows(w.h1DenseB, 0, nb, 48))
 	clear(rows(w.h1B, 0, nb, 48))
@@ -1042,15 +1053,15 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	h1DenseW := m.p[0:37632] // h1.dense.W [48 784], narrow.maf:10:15
-	phiW := m.p[41600:41632] // phi.W [1 32], narrow.maf:13:11
-	gH1DenseW := grad[0:37632]
-	gH1DenseB := grad[37632:37680]
-	gH2DenseW := grad[37680:39984]
-	gH2DenseB := grad[39984:40032]
-	gH3DenseW := grad[40032:41568]
-	gH3DenseB := grad[41568:41600]
-	gPhiW := grad[41600:41632]
+	h1DenseW := m.p[offH1DenseW : offH1DenseW+37632] // h1.dense.W [48 784], narrow.maf:10:15
+	phiW := m.p[offPhiW : offPhiW+32]                // phi.W [1 32], narrow.maf:13:11
+	gH1DenseW := grad[offH1DenseW : offH1DenseW+37632]
+	gH1DenseB := grad[offH1DenseB : offH1DenseB+48]
+	gH2DenseW := grad[offH2DenseW : offH2DenseW+2304]
+	gH2DenseB := grad[offH2DenseB : offH2DenseB+48]
+	gH3DenseW := grad[offH3DenseW : offH3DenseW+1536]
+	gH3DenseB := grad[offH3DenseB : offH3DenseB+32]
+	gPhiW := grad[offPhiW : offPhiW+32]
 	clear(rows(w.xB, 0, 3*nb, 784))
 	clear(rows(w.h1DenseB, 0, 787*nb, 48))
 	clear(rows(w.h1B, 0, 787*nb, 48))
@@ -1164,14 +1175,14 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	phiW := m.p[41600:41632] // phi.W [1 32], narrow.maf:13:11
-	gH1DenseW := grad[0:37632]
-	gH1DenseB := grad[37632:37680]
-	gH2DenseW := grad[37680:39984]
-	gH2DenseB := grad[39984:40032]
-	gH3DenseW := grad[40032:41568]
-	gH3DenseB := grad[41568:41600]
-	gPhiW := grad[41600:41632]
+	phiW := m.p[offPhiW : offPhiW+32] // phi.W [1 32], narrow.maf:13:11
+	gH1DenseW := grad[offH1DenseW : offH1DenseW+37632]
+	gH1DenseB := grad[offH1DenseB : offH1DenseB+48]
+	gH2DenseW := grad[offH2DenseW : offH2DenseW+2304]
+	gH2DenseB := grad[offH2DenseB : offH2DenseB+48]
+	gH3DenseW := grad[offH3DenseW : offH3DenseW+1536]
+	gH3DenseB := grad[offH3DenseB : offH3DenseB+32]
+	gPhiW := grad[offPhiW : offPhiW+32]
 	clear(rows(w.xB, 0, 4*nb, 784))
 	clear(rows(w.h1DenseB, 0, 4*nb, 48))
 	clear(rows(w.h1B, 0, 4*nb, 48))

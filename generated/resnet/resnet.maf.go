@@ -102,6 +102,17 @@ const (
 	sizePhi          = 1   // vec(1), resnet.maf:11:38
 )
 
+// Offsets of the parameter tensors in θ.
+const (
+	offH0DenseW  = 0     // h0.dense.W [128 64] (weight)
+	offH0DenseB  = 8192  // h0.dense.b [128] (bias)
+	offH1DenseW  = 8320  // h1.dense.W [128 128] (weight)
+	offH1DenseB  = 24704 // h1.dense.b [128] (bias)
+	offH2DenseW  = 24832 // h2.dense.W [128 128] (weight)
+	offH2DenseB  = 41216 // h2.dense.b [128] (bias)
+	offPhiDenseW = 41344 // phi.dense.W [1 128] (weight)
+)
+
 // irJSON is the IR this package was generated from (for Program and the tests).
 const irJSON = "{\"name\":\"resnet\",\"doc\":\"A residual MLP: three tanh blocks of width 128 with skip connections and\\na fixed quadratic term ½·0.1·xᵀx that keeps the flow confining.\",\"file\":\"resnet.maf\",\"input_name\":\"x\",\"input_kind\":\"vector\",\"nodes\":[{\"id\":0,\"name\":\"x\",\"op\":\"input\",\"shape\":{\"n\":64},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"resnet.maf\",\"line\":5,\"col\":1}},{\"id\":1,\"name\":\"h0.dense\",\"op\":\"dense\",\"inputs\":[0],\"shape\":{\"n\":128},\"out\":128,\"bias\":true,\"w\":0,\"b\":1,\"pos\":{\"file\":\"resnet.maf\",\"line\":8,\"col\":15}},{\"id\":2,\"name\":\"h0\",\"op\":\"act\",\"inputs\":[1],\"shape\":{\"n\":128},\"act\":\"tanh\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"resnet.maf\",\"line\":8,\"col\":10}},{\"id\":3,\"name\":\"h1.dense\",\"op\":\"dense\",\"inputs\":[2],\"shape\":{\"n\":128},\"out\":128,\"bias\":true,\"w\":2,\"b\":3,\"pos\":{\"file\":\"resnet.maf\",\"line\":9,\"col\":20}},{\"id\":4,\"name\":\"h1.tanh\",\"op\":\"act\",\"inputs\":[3],\"shape\":{\"n\":128},\"act\":\"tanh\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"resnet.maf\",\"line\":9,\"col\":15}},{\"id\":5,\"name\":\"h1\",\"op\":\"add\",\"inputs\":[2,4],\"shape\":{\"n\":128},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"resnet.maf\",\"line\":9,\"col\":13}},{\"id\":6,\"name\":\"h2.dense\",\"op\":\"dense\",\"inputs\":[5],\"shape\":{\"n\":128},\"out\":128,\"bias\":true,\"w\":4,\"b\":5,\"pos\":{\"file\":\"resnet.maf\",\"line\":10,\"col\":21}},{\"id\":7,\"name\":\"h2.swish\",\"op\":\"act\",\"inputs\":[6],\"shape\":{\"n\":128},\"act\":\"swish\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"resnet.maf\",\"line\":10,\"col\":15}},{\"id\":8,\"name\":\"h2\",\"op\":\"add\",\"inputs\":[5,7],\"shape\":{\"n\":128},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"resnet.maf\",\"line\":10,\"col\":13}},{\"id\":9,\"name\":\"phi.dense\",\"op\":\"dense\",\"inputs\":[8],\"shape\":{\"n\":1},\"out\":1,\"w\":6,\"b\":-1,\"pos\":{\"file\":\"resnet.maf\",\"line\":11,\"col\":11}},{\"id\":10,\"name\":\"phi.quadratic\",\"op\":\"act\",\"inputs\":[0],\"shape\":{\"n\":64},\"act\":\"quadratic\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"resnet.maf\",\"line\":11,\"col\":50}},{\"id\":11,\"name\":\"phi.sum\",\"op\":\"sum\",\"inputs\":[10],\"shape\":{\"n\":1},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"resnet.maf\",\"line\":11,\"col\":46}},{\"id\":12,\"name\":\"phi.scale\",\"op\":\"scale\",\"inputs\":[11],\"shape\":{\"n\":1},\"scale\":0.1,\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"resnet.maf\",\"line\":11,\"col\":40}},{\"id\":13,\"name\":\"phi\",\"op\":\"add\",\"inputs\":[9,12],\"shape\":{\"n\":1},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"resnet.maf\",\"line\":11,\"col\":38}}],\"output\":13,\"params\":[{\"name\":\"h0.dense.W\",\"node\":1,\"role\":\"weight\",\"offset\":0,\"shape\":[128,64],\"size\":8192,\"fanin\":64,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h0.dense.b\",\"node\":1,\"role\":\"bias\",\"offset\":8192,\"shape\":[128],\"size\":128,\"fanin\":64,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h1.dense.W\",\"node\":3,\"role\":\"weight\",\"offset\":8320,\"shape\":[128,128],\"size\":16384,\"fanin\":128,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h1.dense.b\",\"node\":3,\"role\":\"bias\",\"offset\":24704,\"shape\":[128],\"size\":128,\"fanin\":128,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h2.dense.W\",\"node\":6,\"role\":\"weight\",\"offset\":24832,\"shape\":[128,128],\"size\":16384,\"fanin\":128,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h2.dense.b\",\"node\":6,\"role\":\"bias\",\"offset\":41216,\"shape\":[128],\"size\":128,\"fanin\":128,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"phi.dense.W\",\"node\":9,\"role\":\"weight\",\"offset\":41344,\"shape\":[1,128],\"size\":128,\"fanin\":128,\"init\":{\"scheme\":\"uniform\"}}],\"init_seed\":1,\"precision\":\"float64\",\"flow\":{\"integrator\":\"rk4\",\"steps\":20,\"dt\":0.1,\"pos\":{\"file\":\"resnet.maf\",\"line\":14,\"col\":1}},\"train\":{\"objective\":{\"kind\":\"likelihood\",\"dataset\":\"gaussian\",\"target\":{},\"pos\":{\"file\":\"resnet.maf\",\"line\":21,\"col\":17}},\"batch\":64,\"steps\":500,\"optimizer\":{\"name\":\"adam\",\"lr\":0.001,\"beta1\":0.9,\"beta2\":0.999,\"eps\":1e-8,\"schedule\":\"constant\"},\"laplacian\":\"exact\",\"seed\":1,\"checkpoint_every\":100,\"memory\":\"store\",\"pos\":{\"file\":\"resnet.maf\",\"line\":20,\"col\":1}}}"
 
@@ -160,10 +171,10 @@ func (m *Model) Params() []float64 {
 // Sync refreshes everything derived from θ: call it after every change of Params.
 // It does not allocate.
 func (m *Model) Sync() {
-	h0DenseW := m.p[0:8192]       // h0.dense.W [128 64], resnet.maf:8:15
-	h1DenseW := m.p[8320:24704]   // h1.dense.W [128 128], resnet.maf:9:20
-	h2DenseW := m.p[24832:41216]  // h2.dense.W [128 128], resnet.maf:10:21
-	phiDenseW := m.p[41344:41472] // phi.dense.W [1 128], resnet.maf:11:11
+	h0DenseW := m.p[offH0DenseW : offH0DenseW+8192]   // h0.dense.W [128 64], resnet.maf:8:15
+	h1DenseW := m.p[offH1DenseW : offH1DenseW+16384]  // h1.dense.W [128 128], resnet.maf:9:20
+	h2DenseW := m.p[offH2DenseW : offH2DenseW+16384]  // h2.dense.W [128 128], resnet.maf:10:21
+	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+128] // phi.dense.W [1 128], resnet.maf:11:11
 	// h0.dense: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
 	m.h0DenseFwd.Pack(true, 64, 128, h0DenseW, 64)
 	m.h0DenseBwd.Pack(false, 128, 64, h0DenseW, 64)
@@ -284,7 +295,7 @@ func (m *Model) FlushGrad(ws runtime.Workspace, dtheta []float64) {
 	if len(dtheta) != NumParams {
 		panic("resnet: len(dtheta) != NumParams")
 	}
-	kern.AddDiagRows(dtheta[0:8192], w.h0DenseEAcc, m.theta[0:8192], 128, Dim)
+	kern.AddDiagRows(dtheta[offH0DenseW:offH0DenseW+8192], w.h0DenseEAcc, m.theta[offH0DenseW:offH0DenseW+8192], 128, Dim)
 }
 
 var _ runtime.GradDeferrer = (*Model)(nil)
@@ -663,10 +674,10 @@ var _ runtime.Saver = (*Model)(nil)
 
 // fwdValues computes the values of every node, and σ′ for backpropagation.
 func (m *Model) fwdValues(w *Workspace, nb int) {
-	h0DenseB := m.p[8192:8320]    // h0.dense.b [128], resnet.maf:8:15
-	h1DenseB := m.p[24704:24832]  // h1.dense.b [128], resnet.maf:9:20
-	h2DenseB := m.p[41216:41344]  // h2.dense.b [128], resnet.maf:10:21
-	phiDenseW := m.p[41344:41472] // phi.dense.W [1 128], resnet.maf:11:11
+	h0DenseB := m.p[offH0DenseB : offH0DenseB+128]    // h0.dense.b [128], resnet.maf:8:15
+	h1DenseB := m.p[offH1DenseB : offH1DenseB+128]    // h1.dense.b [128], resnet.maf:9:20
+	h2DenseB := m.p[offH2DenseB : offH2DenseB+128]    // h2.dense.b [128], resnet.maf:10:21
+	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+128] // phi.dense.W [1 128], resnet.maf:11:11
 	// resnet.maf:8:15  h0.dense = W·x + b, W ∈ R^(128×64)
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 64), 64, &m.h0DenseFwd, 0, rows(w.h0Dense, 0, nb, 128), 128)
 	kern.AddBias(rows(w.h0Dense, 0, nb, 128), h0DenseB, nb, 128)
@@ -733,11 +744,11 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 
 // fwdLaplacian computes values, Laplacian vectors ℓ and the Jacobians the exact Δφ needs.
 func (m *Model) fwdLaplacian(w *Workspace, nb int) {
-	h0DenseW := m.p[0:8192]       // h0.dense.W [128 64], resnet.maf:8:15
-	h0DenseB := m.p[8192:8320]    // h0.dense.b [128], resnet.maf:8:15
-	h1DenseB := m.p[24704:24832]  // h1.dense.b [128], resnet.maf:9:20
-	h2DenseB := m.p[41216:41344]  // h2.dense.b [128], resnet.maf:10:21
-	phiDenseW := m.p[41344:41472] // phi.dense.W [1 128], resnet.maf:11:11
+	h0DenseW := m.p[offH0DenseW : offH0DenseW+8192]   // h0.dense.W [128 64], resnet.maf:8:15
+	h0DenseB := m.p[offH0DenseB : offH0DenseB+128]    // h0.dense.b [128], resnet.maf:8:15
+	h1DenseB := m.p[offH1DenseB : offH1DenseB+128]    // h1.dense.b [128], resnet.maf:9:20
+	h2DenseB := m.p[offH2DenseB : offH2DenseB+128]    // h2.dense.b [128], resnet.maf:10:21
+	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+128] // phi.dense.W [1 128], resnet.maf:11:11
 	// resnet.maf:8:15  h0.dense = W·x + b, W ∈ R^(128×64)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 64), 64, &m.h0DenseFwd, 0, rows(w.h0Dense, 0, nb, 128), 128)
 	kern.AddBias(rows(w.h0Dense, 0, nb, 128), h0DenseB, nb, 128)
@@ -899,11 +910,11 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 
 // fwdReverse computes values, ℓ, Jacobians and tangents t = J·u for the reverse sweep.
 func (m *Model) fwdReverse(w *Workspace, nb int) {
-	h0DenseW := m.p[0:8192]       // h0.dense.W [128 64], resnet.maf:8:15
-	h0DenseB := m.p[8192:8320]    // h0.dense.b [128], resnet.maf:8:15
-	h1DenseB := m.p[24704:24832]  // h1.dense.b [128], resnet.maf:9:20
-	h2DenseB := m.p[41216:41344]  // h2.dense.b [128], resnet.maf:10:21
-	phiDenseW := m.p[41344:41472] // phi.dense.W [1 128], resnet.maf:11:11
+	h0DenseW := m.p[offH0DenseW : offH0DenseW+8192]   // h0.dense.W [128 64], resnet.maf:8:15
+	h0DenseB := m.p[offH0DenseB : offH0DenseB+128]    // h0.dense.b [128], resnet.maf:8:15
+	h1DenseB := m.p[offH1DenseB : offH1DenseB+128]    // h1.dense.b [128], resnet.maf:9:20
+	h2DenseB := m.p[offH2DenseB : offH2DenseB+128]    // h2.dense.b [128], resnet.maf:10:21
+	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+128] // phi.dense.W [1 128], resnet.maf:11:11
 	// resnet.maf:8:15  h0.dense = W·x + b, W ∈ R^(128×64)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
 	if w.saveIn != nil {
 		// value rows kept by LaplacianSave at the same x
@@ -1111,10 +1122,10 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 
 // fwdHutch computes values and Hutchinson Laplacian vectors from the probe rows.
 func (m *Model) fwdHutch(w *Workspace, nb int) {
-	h0DenseB := m.p[8192:8320]    // h0.dense.b [128], resnet.maf:8:15
-	h1DenseB := m.p[24704:24832]  // h1.dense.b [128], resnet.maf:9:20
-	h2DenseB := m.p[41216:41344]  // h2.dense.b [128], resnet.maf:10:21
-	phiDenseW := m.p[41344:41472] // phi.dense.W [1 128], resnet.maf:11:11
+	h0DenseB := m.p[offH0DenseB : offH0DenseB+128]    // h0.dense.b [128], resnet.maf:8:15
+	h1DenseB := m.p[offH1DenseB : offH1DenseB+128]    // h1.dense.b [128], resnet.maf:9:20
+	h2DenseB := m.p[offH2DenseB : offH2DenseB+128]    // h2.dense.b [128], resnet.maf:10:21
+	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+128] // phi.dense.W [1 128], resnet.maf:11:11
 	// resnet.maf:8:15  h0.dense = W·x + b, W ∈ R^(128×64)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 64), 64, &m.h0DenseFwd, 0, rows(w.h0Dense, 0, nb, 128), 128)
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 2*nb, nb, 64), 64, &m.h0DenseFwd, 0, rows(w.h0Dense, 2*nb, nb, 128), 128)
@@ -1274,10 +1285,10 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 
 // fwdHutchRev computes values, Hutchinson ℓ, probe rows and tangents for the reverse sweep.
 func (m *Model) fwdHutchRev(w *Workspace, nb int) {
-	h0DenseB := m.p[8192:8320]    // h0.dense.b [128], resnet.maf:8:15
-	h1DenseB := m.p[24704:24832]  // h1.dense.b [128], resnet.maf:9:20
-	h2DenseB := m.p[41216:41344]  // h2.dense.b [128], resnet.maf:10:21
-	phiDenseW := m.p[41344:41472] // phi.dense.W [1 128], resnet.maf:11:11
+	h0DenseB := m.p[offH0DenseB : offH0DenseB+128]    // h0.dense.b [128], resnet.maf:8:15
+	h1DenseB := m.p[offH1DenseB : offH1DenseB+128]    // h1.dense.b [128], resnet.maf:9:20
+	h2DenseB := m.p[offH2DenseB : offH2DenseB+128]    // h2.dense.b [128], resnet.maf:10:21
+	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+128] // phi.dense.W [1 128], resnet.maf:11:11
 	// resnet.maf:8:15  h0.dense = W·x + b, W ∈ R^(128×64)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, 2*nb, 1, rows(w.x, 0, 2*nb, 64), 64, &m.h0DenseFwd, 0, rows(w.h0Dense, 0, 2*nb, 128), 128)
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 3*nb, nb, 64), 64, &m.h0DenseFwd, 0, rows(w.h0Dense, 3*nb, nb, 128), 128)
@@ -1482,7 +1493,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 // bwdGrad backpropagates ∂φ/∂(every node) for the values of one chunk; ∇φ ends
 // in the input's cotangent rows. It uses σ′ from the forward pass.
 func (m *Model) bwdGrad(w *Workspace, nb int) {
-	phiDenseW := m.p[41344:41472] // phi.dense.W [1 128], resnet.maf:11:11
+	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+128] // phi.dense.W [1 128], resnet.maf:11:11
 	clear(rows(w.xB, 0, nb, 64))
 	clear(rows(w.h0DenseB, 0, nb, 128))
 	clear(rows(w.h0B, 0, nb, 128))
@@ -1617,15 +1628,15 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	h0DenseW := m.p[0:8192]       // h0.dense.W [128 64], resnet.maf:8:15
-	phiDenseW := m.p[41344:41472] // phi.dense.W [1 128], resnet.maf:11:11
-	gH0DenseW := grad[0:8192]
-	gH0DenseB := grad[8192:8320]
-	gH1DenseW := grad[8320:24704]
-	gH1DenseB := grad[24704:24832]
-	gH2DenseW := grad[24832:41216]
-	gH2DenseB := grad[41216:41344]
-	gPhiDenseW := grad[41344:41472]
+	h0DenseW := m.p[offH0DenseW : offH0DenseW+8192]   // h0.dense.W [128 64], resnet.maf:8:15
+	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+128] // phi.dense.W [1 128], resnet.maf:11:11
+	gH0DenseW := grad[offH0DenseW : offH0DenseW+8192]
+	gH0DenseB := grad[offH0DenseB : offH0DenseB+128]
+	gH1DenseW := grad[offH1DenseW : offH1DenseW+16384]
+	gH1DenseB := grad[offH1DenseB : offH1DenseB+128]
+	gH2DenseW := grad[offH2DenseW : offH2DenseW+16384]
+	gH2DenseB := grad[offH2DenseB : offH2DenseB+128]
+	gPhiDenseW := grad[offPhiDenseW : offPhiDenseW+128]
 	clear(rows(w.xB, 0, 3*nb, 64))
 	clear(rows(w.h0DenseB, 0, 67*nb, 128))
 	clear(rows(w.h0B, 0, 67*nb, 128))
@@ -1922,14 +1933,14 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	phiDenseW := m.p[41344:41472] // phi.dense.W [1 128], resnet.maf:11:11
-	gH0DenseW := grad[0:8192]
-	gH0DenseB := grad[8192:8320]
-	gH1DenseW := grad[8320:24704]
-	gH1DenseB := grad[24704:24832]
-	gH2DenseW := grad[24832:41216]
-	gH2DenseB := grad[41216:41344]
-	gPhiDenseW := grad[41344:41472]
+	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+128] // phi.dense.W [1 128], resnet.maf:11:11
+	gH0DenseW := grad[offH0DenseW : offH0DenseW+8192]
+	gH0DenseB := grad[offH0DenseB : offH0DenseB+128]
+	gH1DenseW := grad[offH1DenseW : offH1DenseW+16384]
+	gH1DenseB := grad[offH1DenseB : offH1DenseB+128]
+	gH2DenseW := grad[offH2DenseW : offH2DenseW+16384]
+	gH2DenseB := grad[offH2DenseB : offH2DenseB+128]
+	gPhiDenseW := grad[offPhiDenseW : offPhiDenseW+128]
 	clear(rows(w.xB, 0, 4*nb, 64))
 	clear(rows(w.h0DenseB, 0, 4*nb, 128))
 	clear(rows(w.h0B, 0, 4*nb, 128))

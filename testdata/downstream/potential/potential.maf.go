@@ -91,6 +91,15 @@ const (
 	sizePhi          = 1  // vec(1), model.maf:10:38
 )
 
+// Offsets of the parameter tensors in θ.
+const (
+	offH0DenseW  = 0    // h0.dense.W [32 8] (weight)
+	offH0DenseB  = 256  // h0.dense.b [32] (bias)
+	offH1DenseW  = 288  // h1.dense.W [32 32] (weight)
+	offH1DenseB  = 1312 // h1.dense.b [32] (bias)
+	offPhiDenseW = 1344 // phi.dense.W [1 32] (weight)
+)
+
 // irJSON is the IR this package was generated from (for Program and the tests).
 const irJSON = "{\"name\":\"potential\",\"doc\":\"A downstream user's potential: a small residual MLP on R^8 with a\\nconfining quadratic term.\",\"file\":\"model.maf\",\"input_name\":\"x\",\"input_kind\":\"vector\",\"nodes\":[{\"id\":0,\"name\":\"x\",\"op\":\"input\",\"shape\":{\"n\":8},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"model.maf\",\"line\":5,\"col\":1}},{\"id\":1,\"name\":\"h0.dense\",\"op\":\"dense\",\"inputs\":[0],\"shape\":{\"n\":32},\"out\":32,\"bias\":true,\"w\":0,\"b\":1,\"pos\":{\"file\":\"model.maf\",\"line\":8,\"col\":19}},{\"id\":2,\"name\":\"h0\",\"op\":\"act\",\"inputs\":[1],\"shape\":{\"n\":32},\"act\":\"softplus\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"model.maf\",\"line\":8,\"col\":10}},{\"id\":3,\"name\":\"h1.dense\",\"op\":\"dense\",\"inputs\":[2],\"shape\":{\"n\":32},\"out\":32,\"bias\":true,\"w\":2,\"b\":3,\"pos\":{\"file\":\"model.maf\",\"line\":9,\"col\":20}},{\"id\":4,\"name\":\"h1.tanh\",\"op\":\"act\",\"inputs\":[3],\"shape\":{\"n\":32},\"act\":\"tanh\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"model.maf\",\"line\":9,\"col\":15}},{\"id\":5,\"name\":\"h1\",\"op\":\"add\",\"inputs\":[2,4],\"shape\":{\"n\":32},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"model.maf\",\"line\":9,\"col\":13}},{\"id\":6,\"name\":\"phi.dense\",\"op\":\"dense\",\"inputs\":[5],\"shape\":{\"n\":1},\"out\":1,\"w\":4,\"b\":-1,\"pos\":{\"file\":\"model.maf\",\"line\":10,\"col\":11}},{\"id\":7,\"name\":\"phi.quadratic\",\"op\":\"act\",\"inputs\":[0],\"shape\":{\"n\":8},\"act\":\"quadratic\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"model.maf\",\"line\":10,\"col\":51}},{\"id\":8,\"name\":\"phi.sum\",\"op\":\"sum\",\"inputs\":[7],\"shape\":{\"n\":1},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"model.maf\",\"line\":10,\"col\":47}},{\"id\":9,\"name\":\"phi.scale\",\"op\":\"scale\",\"inputs\":[8],\"shape\":{\"n\":1},\"scale\":0.25,\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"model.maf\",\"line\":10,\"col\":40}},{\"id\":10,\"name\":\"phi\",\"op\":\"add\",\"inputs\":[6,9],\"shape\":{\"n\":1},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"model.maf\",\"line\":10,\"col\":38}}],\"output\":10,\"params\":[{\"name\":\"h0.dense.W\",\"node\":1,\"role\":\"weight\",\"offset\":0,\"shape\":[32,8],\"size\":256,\"fanin\":8,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h0.dense.b\",\"node\":1,\"role\":\"bias\",\"offset\":256,\"shape\":[32],\"size\":32,\"fanin\":8,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h1.dense.W\",\"node\":3,\"role\":\"weight\",\"offset\":288,\"shape\":[32,32],\"size\":1024,\"fanin\":32,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h1.dense.b\",\"node\":3,\"role\":\"bias\",\"offset\":1312,\"shape\":[32],\"size\":32,\"fanin\":32,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"phi.dense.W\",\"node\":6,\"role\":\"weight\",\"offset\":1344,\"shape\":[1,32],\"size\":32,\"fanin\":32,\"init\":{\"scheme\":\"uniform\"}}],\"init_seed\":1,\"precision\":\"float64\",\"flow\":{\"integrator\":\"rk4\",\"steps\":10,\"dt\":0.1,\"pos\":{\"file\":\"model.maf\",\"line\":13,\"col\":1}},\"train\":{\"objective\":{\"kind\":\"\",\"target\":{},\"pos\":{\"file\":\"model.maf\"}},\"batch\":64,\"optimizer\":{\"name\":\"adam\",\"lr\":0.001,\"beta1\":0.9,\"beta2\":0.999,\"eps\":1e-8,\"schedule\":\"constant\"},\"laplacian\":\"exact\",\"seed\":1,\"checkpoint_every\":100,\"memory\":\"store\",\"pos\":{\"file\":\"model.maf\"}}}"
 
@@ -147,9 +156,9 @@ func (m *Model) Params() []float64 {
 // Sync refreshes everything derived from θ: call it after every change of Params.
 // It does not allocate.
 func (m *Model) Sync() {
-	h0DenseW := m.p[0:256]      // h0.dense.W [32 8], model.maf:8:19
-	h1DenseW := m.p[288:1312]   // h1.dense.W [32 32], model.maf:9:20
-	phiDenseW := m.p[1344:1376] // phi.dense.W [1 32], model.maf:10:11
+	h0DenseW := m.p[offH0DenseW : offH0DenseW+256]   // h0.dense.W [32 8], model.maf:8:19
+	h1DenseW := m.p[offH1DenseW : offH1DenseW+1024]  // h1.dense.W [32 32], model.maf:9:20
+	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+32] // phi.dense.W [1 32], model.maf:10:11
 	// h0.dense: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
 	m.h0DenseFwd.Pack(true, 8, 32, h0DenseW, 8)
 	m.h0DenseBwd.Pack(false, 32, 8, h0DenseW, 8)
@@ -254,7 +263,7 @@ func (m *Model) FlushGrad(ws runtime.Workspace, dtheta []float64) {
 	if len(dtheta) != NumParams {
 		panic("potential: len(dtheta) != NumParams")
 	}
-	kern.AddDiagRows(dtheta[0:256], w.h0DenseEAcc, m.theta[0:256], 32, Dim)
+	kern.AddDiagRows(dtheta[offH0DenseW:offH0DenseW+256], w.h0DenseEAcc, m.theta[offH0DenseW:offH0DenseW+256], 32, Dim)
 }
 
 var _ runtime.GradDeferrer = (*Model)(nil)
@@ -620,9 +629,9 @@ var _ runtime.Saver = (*Model)(nil)
 
 // fwdValues computes the values of every node, and σ′ for backpropagation.
 func (m *Model) fwdValues(w *Workspace, nb int) {
-	h0DenseB := m.p[256:288]    // h0.dense.b [32], model.maf:8:19
-	h1DenseB := m.p[1312:1344]  // h1.dense.b [32], model.maf:9:20
-	phiDenseW := m.p[1344:1376] // phi.dense.W [1 32], model.maf:10:11
+	h0DenseB := m.p[offH0DenseB : offH0DenseB+32]    // h0.dense.b [32], model.maf:8:19
+	h1DenseB := m.p[offH1DenseB : offH1DenseB+32]    // h1.dense.b [32], model.maf:9:20
+	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+32] // phi.dense.W [1 32], model.maf:10:11
 	// model.maf:8:19  h0.dense = W·x + b, W ∈ R^(32×8)
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 8), 8, &m.h0DenseFwd, 0, rows(w.h0Dense, 0, nb, 32), 32)
 	kern.AddBias(rows(w.h0Dense, 0, nb, 32), h0DenseB, nb, 32)
@@ -676,10 +685,10 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 
 // fwdLaplacian computes values, Laplacian vectors ℓ and the Jacobians the exact Δφ needs.
 func (m *Model) fwdLaplacian(w *Workspace, nb int) {
-	h0DenseW := m.p[0:256]      // h0.dense.W [32 8], model.maf:8:19
-	h0DenseB := m.p[256:288]    // h0.dense.b [32], model.maf:8:19
-	h1DenseB := m.p[1312:1344]  // h1.dense.b [32], model.maf:9:20
-	phiDenseW := m.p[1344:1376] // phi.dense.W [1 32], model.maf:10:11
+	h0DenseW := m.p[offH0DenseW : offH0DenseW+256]   // h0.dense.W [32 8], model.maf:8:19
+	h0DenseB := m.p[offH0DenseB : offH0DenseB+32]    // h0.dense.b [32], model.maf:8:19
+	h1DenseB := m.p[offH1DenseB : offH1DenseB+32]    // h1.dense.b [32], model.maf:9:20
+	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+32] // phi.dense.W [1 32], model.maf:10:11
 	// model.maf:8:19  h0.dense = W·x + b, W ∈ R^(32×8)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 8), 8, &m.h0DenseFwd, 0, rows(w.h0Dense, 0, nb, 32), 32)
 	kern.AddBias(rows(w.h0Dense, 0, nb, 32), h0DenseB, nb, 32)
@@ -805,10 +814,10 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 
 // fwdReverse computes values, ℓ, Jacobians and tangents t = J·u for the reverse sweep.
 func (m *Model) fwdReverse(w *Workspace, nb int) {
-	h0DenseW := m.p[0:256]      // h0.dense.W [32 8], model.maf:8:19
-	h0DenseB := m.p[256:288]    // h0.dense.b [32], model.maf:8:19
-	h1DenseB := m.p[1312:1344]  // h1.dense.b [32], model.maf:9:20
-	phiDenseW := m.p[1344:1376] // phi.dense.W [1 32], model.maf:10:11
+	h0DenseW := m.p[offH0DenseW : offH0DenseW+256]   // h0.dense.W [32 8], model.maf:8:19
+	h0DenseB := m.p[offH0DenseB : offH0DenseB+32]    // h0.dense.b [32], model.maf:8:19
+	h1DenseB := m.p[offH1DenseB : offH1DenseB+32]    // h1.dense.b [32], model.maf:9:20
+	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+32] // phi.dense.W [1 32], model.maf:10:11
 	// model.maf:8:19  h0.dense = W·x + b, W ∈ R^(32×8)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
 	if w.saveIn != nil {
 		// value rows kept by LaplacianSave at the same x
@@ -972,9 +981,9 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 
 // fwdHutch computes values and Hutchinson Laplacian vectors from the probe rows.
 func (m *Model) fwdHutch(w *Workspace, nb int) {
-	h0DenseB := m.p[256:288]    // h0.dense.b [32], model.maf:8:19
-	h1DenseB := m.p[1312:1344]  // h1.dense.b [32], model.maf:9:20
-	phiDenseW := m.p[1344:1376] // phi.dense.W [1 32], model.maf:10:11
+	h0DenseB := m.p[offH0DenseB : offH0DenseB+32]    // h0.dense.b [32], model.maf:8:19
+	h1DenseB := m.p[offH1DenseB : offH1DenseB+32]    // h1.dense.b [32], model.maf:9:20
+	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+32] // phi.dense.W [1 32], model.maf:10:11
 	// model.maf:8:19  h0.dense = W·x + b, W ∈ R^(32×8)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 8), 8, &m.h0DenseFwd, 0, rows(w.h0Dense, 0, nb, 32), 32)
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 2*nb, nb, 8), 8, &m.h0DenseFwd, 0, rows(w.h0Dense, 2*nb, nb, 32), 32)
@@ -1095,9 +1104,9 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 
 // fwdHutchRev computes values, Hutchinson ℓ, probe rows and tangents for the reverse sweep.
 func (m *Model) fwdHutchRev(w *Workspace, nb int) {
-	h0DenseB := m.p[256:288]    // h0.dense.b [32], model.maf:8:19
-	h1DenseB := m.p[1312:1344]  // h1.dense.b [32], model.maf:9:20
-	phiDenseW := m.p[1344:1376] // phi.dense.W [1 32], model.maf:10:11
+	h0DenseB := m.p[offH0DenseB : offH0DenseB+32]    // h0.dense.b [32], model.maf:8:19
+	h1DenseB := m.p[offH1DenseB : offH1DenseB+32]    // h1.dense.b [32], model.maf:9:20
+	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+32] // phi.dense.W [1 32], model.maf:10:11
 	// model.maf:8:19  h0.dense = W·x + b, W ∈ R^(32×8)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, 2*nb, 1, rows(w.x, 0, 2*nb, 8), 8, &m.h0DenseFwd, 0, rows(w.h0Dense, 0, 2*nb, 32), 32)
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 3*nb, nb, 8), 8, &m.h0DenseFwd, 0, rows(w.h0Dense, 3*nb, nb, 32), 32)
@@ -1255,7 +1264,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 // bwdGrad backpropagates ∂φ/∂(every node) for the values of one chunk; ∇φ ends
 // in the input's cotangent rows. It uses σ′ from the forward pass.
 func (m *Model) bwdGrad(w *Workspace, nb int) {
-	phiDenseW := m.p[1344:1376] // phi.dense.W [1 32], model.maf:10:11
+	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+32] // phi.dense.W [1 32], model.maf:10:11
 	clear(rows(w.xB, 0, nb, 8))
 	clear(rows(w.h0DenseB, 0, nb, 32))
 	clear(rows(w.h0B, 0, nb, 32))
@@ -1360,13 +1369,13 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	h0DenseW := m.p[0:256]      // h0.dense.W [32 8], model.maf:8:19
-	phiDenseW := m.p[1344:1376] // phi.dense.W [1 32], model.maf:10:11
-	gH0DenseW := grad[0:256]
-	gH0DenseB := grad[256:288]
-	gH1DenseW := grad[288:1312]
-	gH1DenseB := grad[1312:1344]
-	gPhiDenseW := grad[1344:1376]
+	h0DenseW := m.p[offH0DenseW : offH0DenseW+256]   // h0.dense.W [32 8], model.maf:8:19
+	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+32] // phi.dense.W [1 32], model.maf:10:11
+	gH0DenseW := grad[offH0DenseW : offH0DenseW+256]
+	gH0DenseB := grad[offH0DenseB : offH0DenseB+32]
+	gH1DenseW := grad[offH1DenseW : offH1DenseW+1024]
+	gH1DenseB := grad[offH1DenseB : offH1DenseB+32]
+	gPhiDenseW := grad[offPhiDenseW : offPhiDenseW+32]
 	clear(rows(w.xB, 0, 3*nb, 8))
 	clear(rows(w.h0DenseB, 0, 11*nb, 32))
 	clear(rows(w.h0B, 0, 11*nb, 32))
@@ -1590,12 +1599,12 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	phiDenseW := m.p[1344:1376] // phi.dense.W [1 32], model.maf:10:11
-	gH0DenseW := grad[0:256]
-	gH0DenseB := grad[256:288]
-	gH1DenseW := grad[288:1312]
-	gH1DenseB := grad[1312:1344]
-	gPhiDenseW := grad[1344:1376]
+	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+32] // phi.dense.W [1 32], model.maf:10:11
+	gH0DenseW := grad[offH0DenseW : offH0DenseW+256]
+	gH0DenseB := grad[offH0DenseB : offH0DenseB+32]
+	gH1DenseW := grad[offH1DenseW : offH1DenseW+1024]
+	gH1DenseB := grad[offH1DenseB : offH1DenseB+32]
+	gPhiDenseW := grad[offPhiDenseW : offPhiDenseW+32]
 	clear(rows(w.xB, 0, 4*nb, 8))
 	clear(rows(w.h0DenseB, 0, 4*nb, 32))
 	clear(rows(w.h0B, 0, 4*nb, 32))
