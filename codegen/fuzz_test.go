@@ -86,6 +86,7 @@ var hostile = []string{
 	"zero\u200bwidth",
 	"nul \x00",
 	"bad \xff",
+	"raw ` quote \ufeff bom \U000e0001 tag \u0085 nel",
 }
 
 func FuzzGenerate(f *testing.F) {

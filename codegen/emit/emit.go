@@ -20,10 +20,10 @@ import (
 
 // Import paths used by generated code.
 const (
-	pathRuntime = "github.com/mafc-dev/mafc/runtime"
-	pathIR      = "github.com/mafc-dev/mafc/ir"
-	pathKern    = "github.com/mafc-dev/mafc/runtime/kern"
-	pathGemm    = "github.com/mafc-dev/mafc/runtime/gemm"
+	pathRuntime = modulePath + "/runtime"
+	pathIR      = modulePath + "/ir"
+	pathKern    = modulePath + "/runtime/kern"
+	pathGemm    = modulePath + "/runtime/gemm"
 	pathBlas    = "gonum.org/v1/gonum/blas"
 	pathBlas64  = "gonum.org/v1/gonum/blas/blas64"
 	pathBlas32  = "gonum.org/v1/gonum/blas/blas32"
@@ -66,9 +66,13 @@ func File(p *ir.Program, opt Options) ([]byte, error) {
 	if err := g.f.Render(&buf); err != nil {
 		return nil, &FormatError{Src: buf.Bytes(), Err: err}
 	}
-	out, err := format.Source(buf.Bytes())
+	grouped, err := groupImports(buf.Bytes())
 	if err != nil {
 		return nil, &FormatError{Src: buf.Bytes(), Err: err}
+	}
+	out, err := format.Source(grouped)
+	if err != nil {
+		return nil, &FormatError{Src: grouped, Err: err}
 	}
 	return out, nil
 }

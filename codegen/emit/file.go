@@ -1,7 +1,6 @@
 package emit
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -14,10 +13,8 @@ import (
 
 func (g *gen) file() {
 	g.f = jen.NewFile(g.pkg)
-	for path, name := range map[string]string{pathRuntime: "runtime", pathIR: "ir", pathKern: "kern",
-		pathBlas: "blas", pathBlas64: "blas64", pathBlas32: "blas32", pathMath: "math"} {
-		g.f.ImportName(path, name)
-	}
+	g.f.ImportNames(map[string]string{pathRuntime: "runtime", pathIR: "ir", pathKern: "kern", pathGemm: "gemm",
+		pathBlas: "blas", pathBlas64: "blas64", pathBlas32: "blas32", pathMath: "math", "sync": "sync"})
 	inv := g.opt.Invocation
 	if inv == "" {
 		inv = "mafc gen " + g.srcName()
@@ -153,10 +150,6 @@ func (g *gen) consts() {
 	defs = append(defs, g.timeConsts()...)
 	f.Const().Defs(defs...)
 	g.genOffsets()
-	js, err := json.Marshal(g.full)
-	if err != nil {
-		panic("emit: " + err.Error())
-	}
 	for i, n := range g.p.Nodes {
 		if n.Op == ir.OpConv && n.Tie != "" {
 			orbit, r := ir.KernelOrbits(n.Tie, n.K1)
@@ -169,7 +162,7 @@ func (g *gen) consts() {
 		}
 	}
 	f.Comment("irJSON is the IR this package was generated from (for Program and the tests).")
-	f.Const().Id("irJSON").Op("=").Lit(string(js))
+	f.Const().Id("irJSON").Op("=").Add(g.irLiteral())
 	if g.group > 1 {
 		var groups []string
 		for _, s := range g.p.Averaged() {
@@ -326,8 +319,8 @@ func (g *gen) model() {
 	))
 	f.Comment("Program returns the IR this package was generated from.")
 	f.Func().Id("Program").Params().Op("*").Qual(pathIR, "Program").Block(jen.Return(jen.Id("program").Call()))
-	f.Comment("Program returns the IR this package was generated from.")
-	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("Program").Params().Op("*").Qual(pathIR, "Program").Block(jen.Return(jen.Id("program").Call()))
+	f.Comment("Program returns the IR this package was generated from, the package's Program.")
+	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("Program").Params().Op("*").Qual(pathIR, "Program").Block(jen.Return(jen.Id("Program").Call()))
 }
 
 // workspace emits the Workspace type and its constructor.

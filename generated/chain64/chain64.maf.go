@@ -35,13 +35,15 @@
 package chain64
 
 import (
-	"github.com/mafc-dev/mafc/ir"
-	"github.com/mafc-dev/mafc/runtime"
-	gemm "github.com/mafc-dev/mafc/runtime/gemm"
-	"github.com/mafc-dev/mafc/runtime/kern"
+	"sync"
+
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
-	"sync"
+
+	"github.com/mafc-dev/mafc/ir"
+	"github.com/mafc-dev/mafc/runtime"
+	"github.com/mafc-dev/mafc/runtime/gemm"
+	"github.com/mafc-dev/mafc/runtime/kern"
 )
 
 // GenVersion is the generated-code contract this file was written for.
@@ -85,7 +87,256 @@ const (
 )
 
 // irJSON is the IR this package was generated from (for Program and the tests).
-const irJSON = "{\"name\":\"chain64\",\"doc\":\"A 1-D periodic chain of 64 sites with a two-layer circular CNN, sum-pooled.\",\"file\":\"chain64.maf\",\"input_name\":\"s\",\"input_kind\":\"chain\",\"nodes\":[{\"id\":0,\"name\":\"s\",\"op\":\"input\",\"shape\":{\"l1\":64,\"l2\":1,\"c\":1},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"chain64.maf\",\"line\":4,\"col\":1}},{\"id\":1,\"name\":\"h.conv\",\"op\":\"conv\",\"inputs\":[0],\"shape\":{\"l1\":64,\"l2\":1,\"c\":4},\"out\":4,\"k1\":5,\"k2\":1,\"bias\":true,\"w\":0,\"b\":1,\"pos\":{\"file\":\"chain64.maf\",\"line\":7,\"col\":14}},{\"id\":2,\"name\":\"h\",\"op\":\"act\",\"inputs\":[1],\"shape\":{\"l1\":64,\"l2\":1,\"c\":4},\"act\":\"tanh\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"chain64.maf\",\"line\":7,\"col\":9}},{\"id\":3,\"name\":\"phi.conv\",\"op\":\"conv\",\"inputs\":[2],\"shape\":{\"l1\":64,\"l2\":1,\"c\":1},\"out\":1,\"k1\":3,\"k2\":1,\"bias\":true,\"w\":2,\"b\":3,\"pos\":{\"file\":\"chain64.maf\",\"line\":8,\"col\":22}},{\"id\":4,\"name\":\"phi.lncosh\",\"op\":\"act\",\"inputs\":[3],\"shape\":{\"l1\":64,\"l2\":1,\"c\":1},\"act\":\"lncosh\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"chain64.maf\",\"line\":8,\"col\":15}},{\"id\":5,\"name\":\"phi\",\"op\":\"sum\",\"inputs\":[4],\"shape\":{\"n\":1},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"chain64.maf\",\"line\":8,\"col\":11}}],\"output\":5,\"params\":[{\"name\":\"h.conv.W\",\"node\":1,\"role\":\"weight\",\"offset\":0,\"shape\":[4,1,5,1],\"size\":20,\"fanin\":5,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h.conv.b\",\"node\":1,\"role\":\"bias\",\"offset\":20,\"shape\":[4],\"size\":4,\"fanin\":5,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"phi.conv.W\",\"node\":3,\"role\":\"weight\",\"offset\":24,\"shape\":[1,4,3,1],\"size\":12,\"fanin\":12,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"phi.conv.b\",\"node\":3,\"role\":\"bias\",\"offset\":36,\"shape\":[1],\"size\":1,\"fanin\":12,\"init\":{\"scheme\":\"uniform\"}}],\"symmetries\":[{\"group\":\"translations\",\"strategy\":\"construction\",\"reason\":\"φ is translation invariant by construction (periodic convolutions followed by a global reduction)\",\"pos\":{\"file\":\"chain64.maf\",\"line\":12,\"col\":5}}],\"init_seed\":1,\"precision\":\"float64\",\"flow\":{\"integrator\":\"euler\",\"steps\":40,\"dt\":0.05,\"pos\":{\"file\":\"chain64.maf\",\"line\":15,\"col\":1}},\"train\":{\"objective\":{\"kind\":\"\",\"target\":{},\"pos\":{\"file\":\"chain64.maf\"}},\"batch\":64,\"optimizer\":{\"name\":\"adam\",\"lr\":0.001,\"beta1\":0.9,\"beta2\":0.999,\"eps\":1e-8,\"schedule\":\"constant\"},\"laplacian\":\"exact\",\"seed\":1,\"checkpoint_every\":100,\"memory\":\"store\",\"pos\":{\"file\":\"chain64.maf\"}}}"
+const irJSON = `
+{
+	"name": "chain64",
+	"doc": "A 1-D periodic chain of 64 sites with a two-layer circular CNN, sum-pooled.",
+	"file": "chain64.maf",
+	"input_name": "s",
+	"input_kind": "chain",
+	"nodes": [
+		{
+			"id": 0,
+			"name": "s",
+			"op": "input",
+			"shape": {
+				"l1": 64,
+				"l2": 1,
+				"c": 1
+			},
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "chain64.maf",
+				"line": 4,
+				"col": 1
+			}
+		},
+		{
+			"id": 1,
+			"name": "h.conv",
+			"op": "conv",
+			"inputs": [
+				0
+			],
+			"shape": {
+				"l1": 64,
+				"l2": 1,
+				"c": 4
+			},
+			"out": 4,
+			"k1": 5,
+			"k2": 1,
+			"bias": true,
+			"w": 0,
+			"b": 1,
+			"pos": {
+				"file": "chain64.maf",
+				"line": 7,
+				"col": 14
+			}
+		},
+		{
+			"id": 2,
+			"name": "h",
+			"op": "act",
+			"inputs": [
+				1
+			],
+			"shape": {
+				"l1": 64,
+				"l2": 1,
+				"c": 4
+			},
+			"act": "tanh",
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "chain64.maf",
+				"line": 7,
+				"col": 9
+			}
+		},
+		{
+			"id": 3,
+			"name": "phi.conv",
+			"op": "conv",
+			"inputs": [
+				2
+			],
+			"shape": {
+				"l1": 64,
+				"l2": 1,
+				"c": 1
+			},
+			"out": 1,
+			"k1": 3,
+			"k2": 1,
+			"bias": true,
+			"w": 2,
+			"b": 3,
+			"pos": {
+				"file": "chain64.maf",
+				"line": 8,
+				"col": 22
+			}
+		},
+		{
+			"id": 4,
+			"name": "phi.lncosh",
+			"op": "act",
+			"inputs": [
+				3
+			],
+			"shape": {
+				"l1": 64,
+				"l2": 1,
+				"c": 1
+			},
+			"act": "lncosh",
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "chain64.maf",
+				"line": 8,
+				"col": 15
+			}
+		},
+		{
+			"id": 5,
+			"name": "phi",
+			"op": "sum",
+			"inputs": [
+				4
+			],
+			"shape": {
+				"n": 1
+			},
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "chain64.maf",
+				"line": 8,
+				"col": 11
+			}
+		}
+	],
+	"output": 5,
+	"params": [
+		{
+			"name": "h.conv.W",
+			"node": 1,
+			"role": "weight",
+			"offset": 0,
+			"shape": [
+				4,
+				1,
+				5,
+				1
+			],
+			"size": 20,
+			"fanin": 5,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "h.conv.b",
+			"node": 1,
+			"role": "bias",
+			"offset": 20,
+			"shape": [
+				4
+			],
+			"size": 4,
+			"fanin": 5,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "phi.conv.W",
+			"node": 3,
+			"role": "weight",
+			"offset": 24,
+			"shape": [
+				1,
+				4,
+				3,
+				1
+			],
+			"size": 12,
+			"fanin": 12,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "phi.conv.b",
+			"node": 3,
+			"role": "bias",
+			"offset": 36,
+			"shape": [
+				1
+			],
+			"size": 1,
+			"fanin": 12,
+			"init": {
+				"scheme": "uniform"
+			}
+		}
+	],
+	"symmetries": [
+		{
+			"group": "translations",
+			"strategy": "construction",
+			"reason": "φ is translation invariant by construction (periodic convolutions followed by a global reduction)",
+			"pos": {
+				"file": "chain64.maf",
+				"line": 12,
+				"col": 5
+			}
+		}
+	],
+	"init_seed": 1,
+	"precision": "float64",
+	"flow": {
+		"integrator": "euler",
+		"steps": 40,
+		"dt": 0.05,
+		"pos": {
+			"file": "chain64.maf",
+			"line": 15,
+			"col": 1
+		}
+	},
+	"train": {
+		"objective": {
+			"kind": "",
+			"target": {},
+			"pos": {
+				"file": "chain64.maf"
+			}
+		},
+		"batch": 64,
+		"optimizer": {
+			"name": "adam",
+			"lr": 0.001,
+			"beta1": 0.9,
+			"beta2": 0.999,
+			"eps": 1e-8,
+			"schedule": "constant"
+		},
+		"laplacian": "exact",
+		"seed": 1,
+		"checkpoint_every": 100,
+		"memory": "store",
+		"pos": {
+			"file": "chain64.maf"
+		}
+	}
+}
+`
 
 // Model is the potential with its parameters. Its methods may be called
 // concurrently with distinct Workspaces while the parameters do not change.
@@ -178,9 +429,9 @@ func Program() *ir.Program {
 	return program()
 }
 
-// Program returns the IR this package was generated from.
+// Program returns the IR this package was generated from, the package's Program.
 func (m *Model) Program() *ir.Program {
-	return program()
+	return Program()
 }
 
 // Workspace holds every buffer the methods use, sized for one chunk of samples.

@@ -42,13 +42,15 @@
 package cnn16dense
 
 import (
-	"github.com/mafc-dev/mafc/ir"
-	"github.com/mafc-dev/mafc/runtime"
-	gemm "github.com/mafc-dev/mafc/runtime/gemm"
-	"github.com/mafc-dev/mafc/runtime/kern"
+	"sync"
+
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
-	"sync"
+
+	"github.com/mafc-dev/mafc/ir"
+	"github.com/mafc-dev/mafc/runtime"
+	"github.com/mafc-dev/mafc/runtime/gemm"
+	"github.com/mafc-dev/mafc/runtime/kern"
 )
 
 // GenVersion is the generated-code contract this file was written for.
@@ -93,7 +95,297 @@ const (
 )
 
 // irJSON is the IR this package was generated from (for Program and the tests).
-const irJSON = "{\"name\":\"cnn16\",\"doc\":\"A periodic CNN on the 16×16 Ising lattice with global pooling: two\\ncircular 3×3 convolutions, a mean over sites and a dense read-out.\\nTranslation invariant by construction; Z2 by construction (bias-free first\\nconvolution, even activation).\",\"file\":\"cnn16.maf\",\"input_name\":\"s\",\"input_kind\":\"lattice\",\"nodes\":[{\"id\":0,\"name\":\"s\",\"op\":\"input\",\"shape\":{\"l1\":16,\"l2\":16,\"c\":1},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"cnn16.maf\",\"line\":7,\"col\":1}},{\"id\":1,\"name\":\"h1.conv\",\"op\":\"conv\",\"inputs\":[0],\"shape\":{\"l1\":16,\"l2\":16,\"c\":8},\"out\":8,\"k1\":3,\"k2\":3,\"w\":0,\"b\":-1,\"pos\":{\"file\":\"cnn16.maf\",\"line\":10,\"col\":17}},{\"id\":2,\"name\":\"h1\",\"op\":\"act\",\"inputs\":[1],\"shape\":{\"l1\":16,\"l2\":16,\"c\":8},\"act\":\"lncosh\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"cnn16.maf\",\"line\":10,\"col\":10}},{\"id\":3,\"name\":\"h2.conv\",\"op\":\"conv\",\"inputs\":[2],\"shape\":{\"l1\":16,\"l2\":16,\"c\":8},\"out\":8,\"k1\":3,\"k2\":3,\"bias\":true,\"w\":1,\"b\":2,\"pos\":{\"file\":\"cnn16.maf\",\"line\":11,\"col\":19}},{\"id\":4,\"name\":\"h2\",\"op\":\"act\",\"inputs\":[3],\"shape\":{\"l1\":16,\"l2\":16,\"c\":8},\"act\":\"softplus\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"cnn16.maf\",\"line\":11,\"col\":10}},{\"id\":5,\"name\":\"g\",\"op\":\"pool\",\"inputs\":[4],\"shape\":{\"n\":8},\"mean\":true,\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"cnn16.maf\",\"line\":12,\"col\":9}},{\"id\":6,\"name\":\"phi\",\"op\":\"dense\",\"inputs\":[5],\"shape\":{\"n\":1},\"out\":1,\"w\":3,\"b\":-1,\"pos\":{\"file\":\"cnn16.maf\",\"line\":13,\"col\":11}}],\"output\":6,\"params\":[{\"name\":\"h1.conv.W\",\"node\":1,\"role\":\"weight\",\"offset\":0,\"shape\":[8,1,3,3],\"size\":72,\"fanin\":9,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h2.conv.W\",\"node\":3,\"role\":\"weight\",\"offset\":72,\"shape\":[8,8,3,3],\"size\":576,\"fanin\":72,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h2.conv.b\",\"node\":3,\"role\":\"bias\",\"offset\":648,\"shape\":[8],\"size\":8,\"fanin\":72,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"phi.W\",\"node\":6,\"role\":\"weight\",\"offset\":656,\"shape\":[1,8],\"size\":8,\"fanin\":8,\"init\":{\"scheme\":\"uniform\"}}],\"symmetries\":[{\"group\":\"translations\",\"strategy\":\"construction\",\"reason\":\"φ is translation invariant by construction (periodic convolutions followed by a global reduction)\",\"pos\":{\"file\":\"cnn16.maf\",\"line\":17,\"col\":5}},{\"group\":\"z2\",\"strategy\":\"construction\",\"reason\":\"φ is even by construction (even activation of bias-free odd layers)\",\"pos\":{\"file\":\"cnn16.maf\",\"line\":18,\"col\":5}}],\"init_seed\":1,\"precision\":\"float64\",\"flow\":{\"integrator\":\"rk4\",\"steps\":50,\"dt\":0.1,\"pos\":{\"file\":\"cnn16.maf\",\"line\":21,\"col\":1}},\"train\":{\"objective\":{\"kind\":\"variational\",\"target\":{\"name\":\"ising\",\"l1\":16,\"l2\":16,\"t\":2.269185314213022,\"critical\":true},\"pos\":{\"file\":\"cnn16.maf\",\"line\":28,\"col\":17}},\"batch\":64,\"steps\":2000,\"optimizer\":{\"name\":\"adam\",\"lr\":0.001,\"beta1\":0.9,\"beta2\":0.999,\"eps\":1e-8,\"schedule\":\"constant\"},\"laplacian\":\"exact\",\"seed\":1,\"checkpoint_every\":100,\"memory\":\"store\",\"pos\":{\"file\":\"cnn16.maf\",\"line\":27,\"col\":1}}}"
+const irJSON = `
+{
+	"name": "cnn16",
+	"doc": "A periodic CNN on the 16×16 Ising lattice with global pooling: two\ncircular 3×3 convolutions, a mean over sites and a dense read-out.\nTranslation invariant by construction; Z2 by construction (bias-free first\nconvolution, even activation).",
+	"file": "cnn16.maf",
+	"input_name": "s",
+	"input_kind": "lattice",
+	"nodes": [
+		{
+			"id": 0,
+			"name": "s",
+			"op": "input",
+			"shape": {
+				"l1": 16,
+				"l2": 16,
+				"c": 1
+			},
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "cnn16.maf",
+				"line": 7,
+				"col": 1
+			}
+		},
+		{
+			"id": 1,
+			"name": "h1.conv",
+			"op": "conv",
+			"inputs": [
+				0
+			],
+			"shape": {
+				"l1": 16,
+				"l2": 16,
+				"c": 8
+			},
+			"out": 8,
+			"k1": 3,
+			"k2": 3,
+			"w": 0,
+			"b": -1,
+			"pos": {
+				"file": "cnn16.maf",
+				"line": 10,
+				"col": 17
+			}
+		},
+		{
+			"id": 2,
+			"name": "h1",
+			"op": "act",
+			"inputs": [
+				1
+			],
+			"shape": {
+				"l1": 16,
+				"l2": 16,
+				"c": 8
+			},
+			"act": "lncosh",
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "cnn16.maf",
+				"line": 10,
+				"col": 10
+			}
+		},
+		{
+			"id": 3,
+			"name": "h2.conv",
+			"op": "conv",
+			"inputs": [
+				2
+			],
+			"shape": {
+				"l1": 16,
+				"l2": 16,
+				"c": 8
+			},
+			"out": 8,
+			"k1": 3,
+			"k2": 3,
+			"bias": true,
+			"w": 1,
+			"b": 2,
+			"pos": {
+				"file": "cnn16.maf",
+				"line": 11,
+				"col": 19
+			}
+		},
+		{
+			"id": 4,
+			"name": "h2",
+			"op": "act",
+			"inputs": [
+				3
+			],
+			"shape": {
+				"l1": 16,
+				"l2": 16,
+				"c": 8
+			},
+			"act": "softplus",
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "cnn16.maf",
+				"line": 11,
+				"col": 10
+			}
+		},
+		{
+			"id": 5,
+			"name": "g",
+			"op": "pool",
+			"inputs": [
+				4
+			],
+			"shape": {
+				"n": 8
+			},
+			"mean": true,
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "cnn16.maf",
+				"line": 12,
+				"col": 9
+			}
+		},
+		{
+			"id": 6,
+			"name": "phi",
+			"op": "dense",
+			"inputs": [
+				5
+			],
+			"shape": {
+				"n": 1
+			},
+			"out": 1,
+			"w": 3,
+			"b": -1,
+			"pos": {
+				"file": "cnn16.maf",
+				"line": 13,
+				"col": 11
+			}
+		}
+	],
+	"output": 6,
+	"params": [
+		{
+			"name": "h1.conv.W",
+			"node": 1,
+			"role": "weight",
+			"offset": 0,
+			"shape": [
+				8,
+				1,
+				3,
+				3
+			],
+			"size": 72,
+			"fanin": 9,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "h2.conv.W",
+			"node": 3,
+			"role": "weight",
+			"offset": 72,
+			"shape": [
+				8,
+				8,
+				3,
+				3
+			],
+			"size": 576,
+			"fanin": 72,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "h2.conv.b",
+			"node": 3,
+			"role": "bias",
+			"offset": 648,
+			"shape": [
+				8
+			],
+			"size": 8,
+			"fanin": 72,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "phi.W",
+			"node": 6,
+			"role": "weight",
+			"offset": 656,
+			"shape": [
+				1,
+				8
+			],
+			"size": 8,
+			"fanin": 8,
+			"init": {
+				"scheme": "uniform"
+			}
+		}
+	],
+	"symmetries": [
+		{
+			"group": "translations",
+			"strategy": "construction",
+			"reason": "φ is translation invariant by construction (periodic convolutions followed by a global reduction)",
+			"pos": {
+				"file": "cnn16.maf",
+				"line": 17,
+				"col": 5
+			}
+		},
+		{
+			"group": "z2",
+			"strategy": "construction",
+			"reason": "φ is even by construction (even activation of bias-free odd layers)",
+			"pos": {
+				"file": "cnn16.maf",
+				"line": 18,
+				"col": 5
+			}
+		}
+	],
+	"init_seed": 1,
+	"precision": "float64",
+	"flow": {
+		"integrator": "rk4",
+		"steps": 50,
+		"dt": 0.1,
+		"pos": {
+			"file": "cnn16.maf",
+			"line": 21,
+			"col": 1
+		}
+	},
+	"train": {
+		"objective": {
+			"kind": "variational",
+			"target": {
+				"name": "ising",
+				"l1": 16,
+				"l2": 16,
+				"t": 2.269185314213022,
+				"critical": true
+			},
+			"pos": {
+				"file": "cnn16.maf",
+				"line": 28,
+				"col": 17
+			}
+		},
+		"batch": 64,
+		"steps": 2000,
+		"optimizer": {
+			"name": "adam",
+			"lr": 0.001,
+			"beta1": 0.9,
+			"beta2": 0.999,
+			"eps": 1e-8,
+			"schedule": "constant"
+		},
+		"laplacian": "exact",
+		"seed": 1,
+		"checkpoint_every": 100,
+		"memory": "store",
+		"pos": {
+			"file": "cnn16.maf",
+			"line": 27,
+			"col": 1
+		}
+	}
+}
+`
 
 // Model is the potential with its parameters. Its methods may be called
 // concurrently with distinct Workspaces while the parameters do not change.
@@ -173,9 +465,9 @@ func Program() *ir.Program {
 	return program()
 }
 
-// Program returns the IR this package was generated from.
+// Program returns the IR this package was generated from, the package's Program.
 func (m *Model) Program() *ir.Program {
-	return program()
+	return Program()
 }
 
 // Workspace holds every buffer the methods use, sized for one chunk of samples.

@@ -36,13 +36,15 @@
 package deepmlp
 
 import (
-	"github.com/mafc-dev/mafc/ir"
-	"github.com/mafc-dev/mafc/runtime"
-	gemm "github.com/mafc-dev/mafc/runtime/gemm"
-	"github.com/mafc-dev/mafc/runtime/kern"
+	"sync"
+
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
-	"sync"
+
+	"github.com/mafc-dev/mafc/ir"
+	"github.com/mafc-dev/mafc/runtime"
+	"github.com/mafc-dev/mafc/runtime/gemm"
+	"github.com/mafc-dev/mafc/runtime/kern"
 )
 
 // GenVersion is the generated-code contract this file was written for.
@@ -87,7 +89,249 @@ const (
 )
 
 // irJSON is the IR this package was generated from (for Program and the tests).
-const irJSON = "{\"name\":\"deepmlp\",\"doc\":\"A deep MLP on MNIST-sized inputs: two hidden layers [784, 1024, 1024] of\\nsoftplus units. The first layer's Jacobian is its weight matrix; the second\\nneeds forward-Laplacian propagation with per-sample Jacobians (GEMMs).\",\"file\":\"deepmlp.maf\",\"input_name\":\"x\",\"input_kind\":\"vector\",\"nodes\":[{\"id\":0,\"name\":\"x\",\"op\":\"input\",\"shape\":{\"n\":784},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"deepmlp.maf\",\"line\":6,\"col\":1}},{\"id\":1,\"name\":\"h1.dense\",\"op\":\"dense\",\"inputs\":[0],\"shape\":{\"n\":1024},\"out\":1024,\"bias\":true,\"w\":0,\"b\":1,\"pos\":{\"file\":\"deepmlp.maf\",\"line\":9,\"col\":19}},{\"id\":2,\"name\":\"h1\",\"op\":\"act\",\"inputs\":[1],\"shape\":{\"n\":1024},\"act\":\"softplus\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"deepmlp.maf\",\"line\":9,\"col\":10}},{\"id\":3,\"name\":\"h2.dense\",\"op\":\"dense\",\"inputs\":[2],\"shape\":{\"n\":1024},\"out\":1024,\"bias\":true,\"w\":2,\"b\":3,\"pos\":{\"file\":\"deepmlp.maf\",\"line\":10,\"col\":19}},{\"id\":4,\"name\":\"h2\",\"op\":\"act\",\"inputs\":[3],\"shape\":{\"n\":1024},\"act\":\"softplus\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"deepmlp.maf\",\"line\":10,\"col\":10}},{\"id\":5,\"name\":\"phi\",\"op\":\"dense\",\"inputs\":[4],\"shape\":{\"n\":1},\"out\":1,\"w\":4,\"b\":-1,\"pos\":{\"file\":\"deepmlp.maf\",\"line\":11,\"col\":11}}],\"output\":5,\"params\":[{\"name\":\"h1.dense.W\",\"node\":1,\"role\":\"weight\",\"offset\":0,\"shape\":[1024,784],\"size\":802816,\"fanin\":784,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h1.dense.b\",\"node\":1,\"role\":\"bias\",\"offset\":802816,\"shape\":[1024],\"size\":1024,\"fanin\":784,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h2.dense.W\",\"node\":3,\"role\":\"weight\",\"offset\":803840,\"shape\":[1024,1024],\"size\":1048576,\"fanin\":1024,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h2.dense.b\",\"node\":3,\"role\":\"bias\",\"offset\":1852416,\"shape\":[1024],\"size\":1024,\"fanin\":1024,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"phi.W\",\"node\":5,\"role\":\"weight\",\"offset\":1853440,\"shape\":[1,1024],\"size\":1024,\"fanin\":1024,\"init\":{\"scheme\":\"uniform\"}}],\"init_seed\":1,\"precision\":\"float64\",\"flow\":{\"integrator\":\"rk4\",\"steps\":100,\"dt\":0.1,\"pos\":{\"file\":\"deepmlp.maf\",\"line\":14,\"col\":1}},\"train\":{\"objective\":{\"kind\":\"likelihood\",\"dataset\":\"mnist\",\"target\":{},\"pos\":{\"file\":\"deepmlp.maf\",\"line\":21,\"col\":17}},\"batch\":100,\"epochs\":10,\"optimizer\":{\"name\":\"adam\",\"lr\":0.001,\"beta1\":0.9,\"beta2\":0.999,\"eps\":1e-8,\"weight_decay\":0.001,\"schedule\":\"constant\"},\"laplacian\":\"exact\",\"seed\":1,\"checkpoint_every\":100,\"memory\":\"store\",\"pos\":{\"file\":\"deepmlp.maf\",\"line\":20,\"col\":1}}}"
+const irJSON = `
+{
+	"name": "deepmlp",
+	"doc": "A deep MLP on MNIST-sized inputs: two hidden layers [784, 1024, 1024] of\nsoftplus units. The first layer's Jacobian is its weight matrix; the second\nneeds forward-Laplacian propagation with per-sample Jacobians (GEMMs).",
+	"file": "deepmlp.maf",
+	"input_name": "x",
+	"input_kind": "vector",
+	"nodes": [
+		{
+			"id": 0,
+			"name": "x",
+			"op": "input",
+			"shape": {
+				"n": 784
+			},
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "deepmlp.maf",
+				"line": 6,
+				"col": 1
+			}
+		},
+		{
+			"id": 1,
+			"name": "h1.dense",
+			"op": "dense",
+			"inputs": [
+				0
+			],
+			"shape": {
+				"n": 1024
+			},
+			"out": 1024,
+			"bias": true,
+			"w": 0,
+			"b": 1,
+			"pos": {
+				"file": "deepmlp.maf",
+				"line": 9,
+				"col": 19
+			}
+		},
+		{
+			"id": 2,
+			"name": "h1",
+			"op": "act",
+			"inputs": [
+				1
+			],
+			"shape": {
+				"n": 1024
+			},
+			"act": "softplus",
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "deepmlp.maf",
+				"line": 9,
+				"col": 10
+			}
+		},
+		{
+			"id": 3,
+			"name": "h2.dense",
+			"op": "dense",
+			"inputs": [
+				2
+			],
+			"shape": {
+				"n": 1024
+			},
+			"out": 1024,
+			"bias": true,
+			"w": 2,
+			"b": 3,
+			"pos": {
+				"file": "deepmlp.maf",
+				"line": 10,
+				"col": 19
+			}
+		},
+		{
+			"id": 4,
+			"name": "h2",
+			"op": "act",
+			"inputs": [
+				3
+			],
+			"shape": {
+				"n": 1024
+			},
+			"act": "softplus",
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "deepmlp.maf",
+				"line": 10,
+				"col": 10
+			}
+		},
+		{
+			"id": 5,
+			"name": "phi",
+			"op": "dense",
+			"inputs": [
+				4
+			],
+			"shape": {
+				"n": 1
+			},
+			"out": 1,
+			"w": 4,
+			"b": -1,
+			"pos": {
+				"file": "deepmlp.maf",
+				"line": 11,
+				"col": 11
+			}
+		}
+	],
+	"output": 5,
+	"params": [
+		{
+			"name": "h1.dense.W",
+			"node": 1,
+			"role": "weight",
+			"offset": 0,
+			"shape": [
+				1024,
+				784
+			],
+			"size": 802816,
+			"fanin": 784,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "h1.dense.b",
+			"node": 1,
+			"role": "bias",
+			"offset": 802816,
+			"shape": [
+				1024
+			],
+			"size": 1024,
+			"fanin": 784,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "h2.dense.W",
+			"node": 3,
+			"role": "weight",
+			"offset": 803840,
+			"shape": [
+				1024,
+				1024
+			],
+			"size": 1048576,
+			"fanin": 1024,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "h2.dense.b",
+			"node": 3,
+			"role": "bias",
+			"offset": 1852416,
+			"shape": [
+				1024
+			],
+			"size": 1024,
+			"fanin": 1024,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "phi.W",
+			"node": 5,
+			"role": "weight",
+			"offset": 1853440,
+			"shape": [
+				1,
+				1024
+			],
+			"size": 1024,
+			"fanin": 1024,
+			"init": {
+				"scheme": "uniform"
+			}
+		}
+	],
+	"init_seed": 1,
+	"precision": "float64",
+	"flow": {
+		"integrator": "rk4",
+		"steps": 100,
+		"dt": 0.1,
+		"pos": {
+			"file": "deepmlp.maf",
+			"line": 14,
+			"col": 1
+		}
+	},
+	"train": {
+		"objective": {
+			"kind": "likelihood",
+			"dataset": "mnist",
+			"target": {},
+			"pos": {
+				"file": "deepmlp.maf",
+				"line": 21,
+				"col": 17
+			}
+		},
+		"batch": 100,
+		"epochs": 10,
+		"optimizer": {
+			"name": "adam",
+			"lr": 0.001,
+			"beta1": 0.9,
+			"beta2": 0.999,
+			"eps": 1e-8,
+			"weight_decay": 0.001,
+			"schedule": "constant"
+		},
+		"laplacian": "exact",
+		"seed": 1,
+		"checkpoint_every": 100,
+		"memory": "store",
+		"pos": {
+			"file": "deepmlp.maf",
+			"line": 20,
+			"col": 1
+		}
+	}
+}
+`
 
 // Model is the potential with its parameters. Its methods may be called
 // concurrently with distinct Workspaces while the parameters do not change.
@@ -171,9 +415,9 @@ func Program() *ir.Program {
 	return program()
 }
 
-// Program returns the IR this package was generated from.
+// Program returns the IR this package was generated from, the package's Program.
 func (m *Model) Program() *ir.Program {
-	return program()
+	return Program()
 }
 
 // Workspace holds every buffer the methods use, sized for one chunk of samples.

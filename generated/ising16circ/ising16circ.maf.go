@@ -43,13 +43,15 @@
 package ising16circ
 
 import (
-	"github.com/mafc-dev/mafc/ir"
-	"github.com/mafc-dev/mafc/runtime"
-	gemm "github.com/mafc-dev/mafc/runtime/gemm"
-	"github.com/mafc-dev/mafc/runtime/kern"
+	"sync"
+
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
-	"sync"
+
+	"github.com/mafc-dev/mafc/ir"
+	"github.com/mafc-dev/mafc/runtime"
+	"github.com/mafc-dev/mafc/runtime/gemm"
+	"github.com/mafc-dev/mafc/runtime/kern"
 )
 
 // GenVersion is the generated-code contract this file was written for.
@@ -93,7 +95,232 @@ const (
 var hConvOrbit = []int{0, 1, 2, 3, 4, 5, 6, 7, 6, 5, 4, 3, 2, 1, 0, 8, 1, 9, 10, 11, 12, 13, 14, 15, 14, 13, 12, 11, 10, 9, 1, 16, 2, 10, 17, 18, 19, 20, 21, 22, 21, 20, 19, 18, 17, 10, 2, 23, 3, 11, 18, 24, 25, 26, 27, 28, 27, 26, 25, 24, 18, 11, 3, 29, 4, 12, 19, 25, 30, 31, 32, 33, 32, 31, 30, 25, 19, 12, 4, 34, 5, 13, 20, 26, 31, 35, 36, 37, 36, 35, 31, 26, 20, 13, 5, 38, 6, 14, 21, 27, 32, 36, 39, 40, 39, 36, 32, 27, 21, 14, 6, 41, 7, 15, 22, 28, 33, 37, 40, 42, 40, 37, 33, 28, 22, 15, 7, 43, 6, 14, 21, 27, 32, 36, 39, 40, 39, 36, 32, 27, 21, 14, 6, 41, 5, 13, 20, 26, 31, 35, 36, 37, 36, 35, 31, 26, 20, 13, 5, 38, 4, 12, 19, 25, 30, 31, 32, 33, 32, 31, 30, 25, 19, 12, 4, 34, 3, 11, 18, 24, 25, 26, 27, 28, 27, 26, 25, 24, 18, 11, 3, 29, 2, 10, 17, 18, 19, 20, 21, 22, 21, 20, 19, 18, 17, 10, 2, 23, 1, 9, 10, 11, 12, 13, 14, 15, 14, 13, 12, 11, 10, 9, 1, 16, 0, 1, 2, 3, 4, 5, 6, 7, 6, 5, 4, 3, 2, 1, 0, 8, 8, 16, 23, 29, 34, 38, 41, 43, 41, 38, 34, 29, 23, 16, 8, 44}
 
 // irJSON is the IR this package was generated from (for Program and the tests).
-const irJSON = "{\"name\":\"ising16circ\",\"doc\":\"The paper's one-hidden-layer potential made exactly invariant under the\\nfull symmetry of the square-lattice Ising model at no extra cost: the\\nhidden units are the 256 translates of 2 filters over the whole 16×16\\nlattice (a circular convolution with a 16×16 kernel: 512 ln cosh units,\\nas in the paper), the filters are tied under rotations and reflections,\\nand the output weights are shared by the translates (a sum over sites).\\nTranslations, Z2 and D4 all hold by construction; the first layer's\\nJacobian is its kernel, so Δφ keeps the closed form. With only 92\\nparameters it needs a larger learning rate than the paper's 131,584.\",\"file\":\"ising16_circ.maf\",\"input_name\":\"s\",\"input_kind\":\"lattice\",\"nodes\":[{\"id\":0,\"name\":\"s\",\"op\":\"input\",\"shape\":{\"l1\":16,\"l2\":16,\"c\":1},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising16_circ.maf\",\"line\":12,\"col\":1}},{\"id\":1,\"name\":\"h.conv\",\"op\":\"conv\",\"inputs\":[0],\"shape\":{\"l1\":16,\"l2\":16,\"c\":2},\"out\":2,\"k1\":16,\"k2\":16,\"tie\":\"d4\",\"w\":0,\"b\":-1,\"pos\":{\"file\":\"ising16_circ.maf\",\"line\":15,\"col\":16}},{\"id\":2,\"name\":\"h\",\"op\":\"act\",\"inputs\":[1],\"shape\":{\"l1\":16,\"l2\":16,\"c\":2},\"act\":\"lncosh\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising16_circ.maf\",\"line\":15,\"col\":9}},{\"id\":3,\"name\":\"phi.pool\",\"op\":\"pool\",\"inputs\":[2],\"shape\":{\"n\":2},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising16_circ.maf\",\"line\":16,\"col\":17}},{\"id\":4,\"name\":\"phi\",\"op\":\"dense\",\"inputs\":[3],\"shape\":{\"n\":1},\"out\":1,\"w\":1,\"b\":-1,\"pos\":{\"file\":\"ising16_circ.maf\",\"line\":16,\"col\":11}}],\"output\":4,\"params\":[{\"name\":\"h.conv.W\",\"node\":1,\"role\":\"weight\",\"offset\":0,\"shape\":[2,1,45],\"size\":90,\"fanin\":256,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"phi.W\",\"node\":4,\"role\":\"weight\",\"offset\":90,\"shape\":[1,2],\"size\":2,\"fanin\":2,\"init\":{\"scheme\":\"normal\",\"std\":0.03}}],\"symmetries\":[{\"group\":\"translations\",\"strategy\":\"construction\",\"reason\":\"φ is translation invariant by construction (periodic convolutions followed by a global reduction)\",\"pos\":{\"file\":\"ising16_circ.maf\",\"line\":20,\"col\":5}},{\"group\":\"z2\",\"strategy\":\"construction\",\"reason\":\"φ is even by construction (even activation of bias-free odd layers)\",\"pos\":{\"file\":\"ising16_circ.maf\",\"line\":21,\"col\":5}},{\"group\":\"d4\",\"strategy\":\"construction\",\"reason\":\"φ is d4 invariant by construction (d4-tied convolution kernels followed by a global reduction)\",\"pos\":{\"file\":\"ising16_circ.maf\",\"line\":22,\"col\":5}}],\"init_seed\":1,\"precision\":\"float64\",\"flow\":{\"integrator\":\"rk4\",\"steps\":50,\"dt\":0.1,\"pos\":{\"file\":\"ising16_circ.maf\",\"line\":25,\"col\":1}},\"train\":{\"objective\":{\"kind\":\"variational\",\"target\":{\"name\":\"ising\",\"l1\":16,\"l2\":16,\"t\":2.269185314213022,\"critical\":true},\"pos\":{\"file\":\"ising16_circ.maf\",\"line\":32,\"col\":17}},\"batch\":64,\"steps\":2000,\"optimizer\":{\"name\":\"adam\",\"lr\":0.01,\"beta1\":0.9,\"beta2\":0.999,\"eps\":1e-8,\"weight_decay\":0.001,\"schedule\":\"constant\"},\"laplacian\":\"exact\",\"seed\":1,\"checkpoint_every\":100,\"memory\":\"store\",\"pos\":{\"file\":\"ising16_circ.maf\",\"line\":31,\"col\":1}}}"
+const irJSON = `
+{
+	"name": "ising16circ",
+	"doc": "The paper's one-hidden-layer potential made exactly invariant under the\nfull symmetry of the square-lattice Ising model at no extra cost: the\nhidden units are the 256 translates of 2 filters over the whole 16×16\nlattice (a circular convolution with a 16×16 kernel: 512 ln cosh units,\nas in the paper), the filters are tied under rotations and reflections,\nand the output weights are shared by the translates (a sum over sites).\nTranslations, Z2 and D4 all hold by construction; the first layer's\nJacobian is its kernel, so Δφ keeps the closed form. With only 92\nparameters it needs a larger learning rate than the paper's 131,584.",
+	"file": "ising16_circ.maf",
+	"input_name": "s",
+	"input_kind": "lattice",
+	"nodes": [
+		{
+			"id": 0,
+			"name": "s",
+			"op": "input",
+			"shape": {
+				"l1": 16,
+				"l2": 16,
+				"c": 1
+			},
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "ising16_circ.maf",
+				"line": 12,
+				"col": 1
+			}
+		},
+		{
+			"id": 1,
+			"name": "h.conv",
+			"op": "conv",
+			"inputs": [
+				0
+			],
+			"shape": {
+				"l1": 16,
+				"l2": 16,
+				"c": 2
+			},
+			"out": 2,
+			"k1": 16,
+			"k2": 16,
+			"tie": "d4",
+			"w": 0,
+			"b": -1,
+			"pos": {
+				"file": "ising16_circ.maf",
+				"line": 15,
+				"col": 16
+			}
+		},
+		{
+			"id": 2,
+			"name": "h",
+			"op": "act",
+			"inputs": [
+				1
+			],
+			"shape": {
+				"l1": 16,
+				"l2": 16,
+				"c": 2
+			},
+			"act": "lncosh",
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "ising16_circ.maf",
+				"line": 15,
+				"col": 9
+			}
+		},
+		{
+			"id": 3,
+			"name": "phi.pool",
+			"op": "pool",
+			"inputs": [
+				2
+			],
+			"shape": {
+				"n": 2
+			},
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "ising16_circ.maf",
+				"line": 16,
+				"col": 17
+			}
+		},
+		{
+			"id": 4,
+			"name": "phi",
+			"op": "dense",
+			"inputs": [
+				3
+			],
+			"shape": {
+				"n": 1
+			},
+			"out": 1,
+			"w": 1,
+			"b": -1,
+			"pos": {
+				"file": "ising16_circ.maf",
+				"line": 16,
+				"col": 11
+			}
+		}
+	],
+	"output": 4,
+	"params": [
+		{
+			"name": "h.conv.W",
+			"node": 1,
+			"role": "weight",
+			"offset": 0,
+			"shape": [
+				2,
+				1,
+				45
+			],
+			"size": 90,
+			"fanin": 256,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "phi.W",
+			"node": 4,
+			"role": "weight",
+			"offset": 90,
+			"shape": [
+				1,
+				2
+			],
+			"size": 2,
+			"fanin": 2,
+			"init": {
+				"scheme": "normal",
+				"std": 0.03
+			}
+		}
+	],
+	"symmetries": [
+		{
+			"group": "translations",
+			"strategy": "construction",
+			"reason": "φ is translation invariant by construction (periodic convolutions followed by a global reduction)",
+			"pos": {
+				"file": "ising16_circ.maf",
+				"line": 20,
+				"col": 5
+			}
+		},
+		{
+			"group": "z2",
+			"strategy": "construction",
+			"reason": "φ is even by construction (even activation of bias-free odd layers)",
+			"pos": {
+				"file": "ising16_circ.maf",
+				"line": 21,
+				"col": 5
+			}
+		},
+		{
+			"group": "d4",
+			"strategy": "construction",
+			"reason": "φ is d4 invariant by construction (d4-tied convolution kernels followed by a global reduction)",
+			"pos": {
+				"file": "ising16_circ.maf",
+				"line": 22,
+				"col": 5
+			}
+		}
+	],
+	"init_seed": 1,
+	"precision": "float64",
+	"flow": {
+		"integrator": "rk4",
+		"steps": 50,
+		"dt": 0.1,
+		"pos": {
+			"file": "ising16_circ.maf",
+			"line": 25,
+			"col": 1
+		}
+	},
+	"train": {
+		"objective": {
+			"kind": "variational",
+			"target": {
+				"name": "ising",
+				"l1": 16,
+				"l2": 16,
+				"t": 2.269185314213022,
+				"critical": true
+			},
+			"pos": {
+				"file": "ising16_circ.maf",
+				"line": 32,
+				"col": 17
+			}
+		},
+		"batch": 64,
+		"steps": 2000,
+		"optimizer": {
+			"name": "adam",
+			"lr": 0.01,
+			"beta1": 0.9,
+			"beta2": 0.999,
+			"eps": 1e-8,
+			"weight_decay": 0.001,
+			"schedule": "constant"
+		},
+		"laplacian": "exact",
+		"seed": 1,
+		"checkpoint_every": 100,
+		"memory": "store",
+		"pos": {
+			"file": "ising16_circ.maf",
+			"line": 31,
+			"col": 1
+		}
+	}
+}
+`
 
 // Model is the potential with its parameters. Its methods may be called
 // concurrently with distinct Workspaces while the parameters do not change.
@@ -181,9 +408,9 @@ func Program() *ir.Program {
 	return program()
 }
 
-// Program returns the IR this package was generated from.
+// Program returns the IR this package was generated from, the package's Program.
 func (m *Model) Program() *ir.Program {
-	return program()
+	return Program()
 }
 
 // Workspace holds every buffer the methods use, sized for one chunk of samples.

@@ -54,13 +54,15 @@
 package ising16cnnf32
 
 import (
-	"github.com/mafc-dev/mafc/ir"
-	"github.com/mafc-dev/mafc/runtime"
-	gemm "github.com/mafc-dev/mafc/runtime/gemm"
-	"github.com/mafc-dev/mafc/runtime/kern"
+	"sync"
+
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas32"
-	"sync"
+
+	"github.com/mafc-dev/mafc/ir"
+	"github.com/mafc-dev/mafc/runtime"
+	"github.com/mafc-dev/mafc/runtime/gemm"
+	"github.com/mafc-dev/mafc/runtime/kern"
 )
 
 // GenVersion is the generated-code contract this file was written for.
@@ -115,7 +117,384 @@ var h1ConvOrbit = []int{0, 1, 2, 1, 0, 1, 3, 4, 3, 1, 2, 4, 5, 4, 2, 1, 3, 4, 3,
 var h2ConvOrbit = []int{0, 1, 0, 1, 2, 1, 0, 1, 0}
 
 // irJSON is the IR this package was generated from (for Program and the tests).
-const irJSON = "{\"name\":\"ising16cnnf32\",\"doc\":\"ising16_cnn.maf with float32 kernels (the shifted-kernel GEMMs in single\\nprecision). A potential with the full symmetry of the square-lattice\\nIsing model, all\\nby construction at no extra cost: translations (periodic convolutions and\\na global mean), Z2 (bias-free first convolution, even ln cosh) and D4\\n(kernels tied under rotations and reflections).\",\"file\":\"ising16_cnn_f32.maf\",\"input_name\":\"s\",\"input_kind\":\"lattice\",\"nodes\":[{\"id\":0,\"name\":\"s\",\"op\":\"input\",\"shape\":{\"l1\":16,\"l2\":16,\"c\":1},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising16_cnn_f32.maf\",\"line\":9,\"col\":1}},{\"id\":1,\"name\":\"h1.conv\",\"op\":\"conv\",\"inputs\":[0],\"shape\":{\"l1\":16,\"l2\":16,\"c\":16},\"out\":16,\"k1\":5,\"k2\":5,\"tie\":\"d4\",\"w\":0,\"b\":-1,\"pos\":{\"file\":\"ising16_cnn_f32.maf\",\"line\":12,\"col\":17}},{\"id\":2,\"name\":\"h1\",\"op\":\"act\",\"inputs\":[1],\"shape\":{\"l1\":16,\"l2\":16,\"c\":16},\"act\":\"lncosh\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising16_cnn_f32.maf\",\"line\":12,\"col\":10}},{\"id\":3,\"name\":\"h2.conv\",\"op\":\"conv\",\"inputs\":[2],\"shape\":{\"l1\":16,\"l2\":16,\"c\":16},\"out\":16,\"k1\":3,\"k2\":3,\"bias\":true,\"tie\":\"d4\",\"w\":1,\"b\":2,\"pos\":{\"file\":\"ising16_cnn_f32.maf\",\"line\":13,\"col\":19}},{\"id\":4,\"name\":\"h2\",\"op\":\"act\",\"inputs\":[3],\"shape\":{\"l1\":16,\"l2\":16,\"c\":16},\"act\":\"softplus\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising16_cnn_f32.maf\",\"line\":13,\"col\":10}},{\"id\":5,\"name\":\"g\",\"op\":\"pool\",\"inputs\":[4],\"shape\":{\"n\":16},\"mean\":true,\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising16_cnn_f32.maf\",\"line\":14,\"col\":9}},{\"id\":6,\"name\":\"phi.dense\",\"op\":\"dense\",\"inputs\":[5],\"shape\":{\"n\":1},\"out\":1,\"w\":3,\"b\":-1,\"pos\":{\"file\":\"ising16_cnn_f32.maf\",\"line\":15,\"col\":11}},{\"id\":7,\"name\":\"phi.quadratic\",\"op\":\"act\",\"inputs\":[0],\"shape\":{\"l1\":16,\"l2\":16,\"c\":1},\"act\":\"quadratic\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising16_cnn_f32.maf\",\"line\":15,\"col\":50}},{\"id\":8,\"name\":\"phi.sum\",\"op\":\"sum\",\"inputs\":[7],\"shape\":{\"n\":1},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising16_cnn_f32.maf\",\"line\":15,\"col\":46}},{\"id\":9,\"name\":\"phi.scale\",\"op\":\"scale\",\"inputs\":[8],\"shape\":{\"n\":1},\"scale\":0.05,\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising16_cnn_f32.maf\",\"line\":15,\"col\":39}},{\"id\":10,\"name\":\"phi\",\"op\":\"add\",\"inputs\":[6,9],\"shape\":{\"n\":1},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising16_cnn_f32.maf\",\"line\":15,\"col\":37}}],\"output\":10,\"params\":[{\"name\":\"h1.conv.W\",\"node\":1,\"role\":\"weight\",\"offset\":0,\"shape\":[16,1,6],\"size\":96,\"fanin\":25,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h2.conv.W\",\"node\":3,\"role\":\"weight\",\"offset\":96,\"shape\":[16,16,3],\"size\":768,\"fanin\":144,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h2.conv.b\",\"node\":3,\"role\":\"bias\",\"offset\":864,\"shape\":[16],\"size\":16,\"fanin\":144,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"phi.dense.W\",\"node\":6,\"role\":\"weight\",\"offset\":880,\"shape\":[1,16],\"size\":16,\"fanin\":16,\"init\":{\"scheme\":\"uniform\"}}],\"symmetries\":[{\"group\":\"translations\",\"strategy\":\"construction\",\"reason\":\"φ is translation invariant by construction (periodic convolutions followed by a global reduction)\",\"pos\":{\"file\":\"ising16_cnn_f32.maf\",\"line\":19,\"col\":5}},{\"group\":\"z2\",\"strategy\":\"construction\",\"reason\":\"φ is even by construction (even activation of bias-free odd layers)\",\"pos\":{\"file\":\"ising16_cnn_f32.maf\",\"line\":20,\"col\":5}},{\"group\":\"d4\",\"strategy\":\"construction\",\"reason\":\"φ is d4 invariant by construction (d4-tied convolution kernels followed by a global reduction)\",\"pos\":{\"file\":\"ising16_cnn_f32.maf\",\"line\":21,\"col\":5}}],\"init_seed\":1,\"precision\":\"float32\",\"flow\":{\"integrator\":\"rk4\",\"steps\":50,\"dt\":0.1,\"pos\":{\"file\":\"ising16_cnn_f32.maf\",\"line\":24,\"col\":1}},\"train\":{\"objective\":{\"kind\":\"variational\",\"target\":{\"name\":\"ising\",\"l1\":16,\"l2\":16,\"t\":2.269185314213022,\"critical\":true},\"pos\":{\"file\":\"ising16_cnn_f32.maf\",\"line\":31,\"col\":17}},\"batch\":64,\"steps\":2000,\"optimizer\":{\"name\":\"adam\",\"lr\":0.001,\"beta1\":0.9,\"beta2\":0.999,\"eps\":1e-8,\"schedule\":\"constant\"},\"laplacian\":\"exact\",\"seed\":1,\"checkpoint_every\":100,\"memory\":\"store\",\"pos\":{\"file\":\"ising16_cnn_f32.maf\",\"line\":30,\"col\":1}}}"
+const irJSON = `
+{
+	"name": "ising16cnnf32",
+	"doc": "ising16_cnn.maf with float32 kernels (the shifted-kernel GEMMs in single\nprecision). A potential with the full symmetry of the square-lattice\nIsing model, all\nby construction at no extra cost: translations (periodic convolutions and\na global mean), Z2 (bias-free first convolution, even ln cosh) and D4\n(kernels tied under rotations and reflections).",
+	"file": "ising16_cnn_f32.maf",
+	"input_name": "s",
+	"input_kind": "lattice",
+	"nodes": [
+		{
+			"id": 0,
+			"name": "s",
+			"op": "input",
+			"shape": {
+				"l1": 16,
+				"l2": 16,
+				"c": 1
+			},
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "ising16_cnn_f32.maf",
+				"line": 9,
+				"col": 1
+			}
+		},
+		{
+			"id": 1,
+			"name": "h1.conv",
+			"op": "conv",
+			"inputs": [
+				0
+			],
+			"shape": {
+				"l1": 16,
+				"l2": 16,
+				"c": 16
+			},
+			"out": 16,
+			"k1": 5,
+			"k2": 5,
+			"tie": "d4",
+			"w": 0,
+			"b": -1,
+			"pos": {
+				"file": "ising16_cnn_f32.maf",
+				"line": 12,
+				"col": 17
+			}
+		},
+		{
+			"id": 2,
+			"name": "h1",
+			"op": "act",
+			"inputs": [
+				1
+			],
+			"shape": {
+				"l1": 16,
+				"l2": 16,
+				"c": 16
+			},
+			"act": "lncosh",
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "ising16_cnn_f32.maf",
+				"line": 12,
+				"col": 10
+			}
+		},
+		{
+			"id": 3,
+			"name": "h2.conv",
+			"op": "conv",
+			"inputs": [
+				2
+			],
+			"shape": {
+				"l1": 16,
+				"l2": 16,
+				"c": 16
+			},
+			"out": 16,
+			"k1": 3,
+			"k2": 3,
+			"bias": true,
+			"tie": "d4",
+			"w": 1,
+			"b": 2,
+			"pos": {
+				"file": "ising16_cnn_f32.maf",
+				"line": 13,
+				"col": 19
+			}
+		},
+		{
+			"id": 4,
+			"name": "h2",
+			"op": "act",
+			"inputs": [
+				3
+			],
+			"shape": {
+				"l1": 16,
+				"l2": 16,
+				"c": 16
+			},
+			"act": "softplus",
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "ising16_cnn_f32.maf",
+				"line": 13,
+				"col": 10
+			}
+		},
+		{
+			"id": 5,
+			"name": "g",
+			"op": "pool",
+			"inputs": [
+				4
+			],
+			"shape": {
+				"n": 16
+			},
+			"mean": true,
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "ising16_cnn_f32.maf",
+				"line": 14,
+				"col": 9
+			}
+		},
+		{
+			"id": 6,
+			"name": "phi.dense",
+			"op": "dense",
+			"inputs": [
+				5
+			],
+			"shape": {
+				"n": 1
+			},
+			"out": 1,
+			"w": 3,
+			"b": -1,
+			"pos": {
+				"file": "ising16_cnn_f32.maf",
+				"line": 15,
+				"col": 11
+			}
+		},
+		{
+			"id": 7,
+			"name": "phi.quadratic",
+			"op": "act",
+			"inputs": [
+				0
+			],
+			"shape": {
+				"l1": 16,
+				"l2": 16,
+				"c": 1
+			},
+			"act": "quadratic",
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "ising16_cnn_f32.maf",
+				"line": 15,
+				"col": 50
+			}
+		},
+		{
+			"id": 8,
+			"name": "phi.sum",
+			"op": "sum",
+			"inputs": [
+				7
+			],
+			"shape": {
+				"n": 1
+			},
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "ising16_cnn_f32.maf",
+				"line": 15,
+				"col": 46
+			}
+		},
+		{
+			"id": 9,
+			"name": "phi.scale",
+			"op": "scale",
+			"inputs": [
+				8
+			],
+			"shape": {
+				"n": 1
+			},
+			"scale": 0.05,
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "ising16_cnn_f32.maf",
+				"line": 15,
+				"col": 39
+			}
+		},
+		{
+			"id": 10,
+			"name": "phi",
+			"op": "add",
+			"inputs": [
+				6,
+				9
+			],
+			"shape": {
+				"n": 1
+			},
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "ising16_cnn_f32.maf",
+				"line": 15,
+				"col": 37
+			}
+		}
+	],
+	"output": 10,
+	"params": [
+		{
+			"name": "h1.conv.W",
+			"node": 1,
+			"role": "weight",
+			"offset": 0,
+			"shape": [
+				16,
+				1,
+				6
+			],
+			"size": 96,
+			"fanin": 25,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "h2.conv.W",
+			"node": 3,
+			"role": "weight",
+			"offset": 96,
+			"shape": [
+				16,
+				16,
+				3
+			],
+			"size": 768,
+			"fanin": 144,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "h2.conv.b",
+			"node": 3,
+			"role": "bias",
+			"offset": 864,
+			"shape": [
+				16
+			],
+			"size": 16,
+			"fanin": 144,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "phi.dense.W",
+			"node": 6,
+			"role": "weight",
+			"offset": 880,
+			"shape": [
+				1,
+				16
+			],
+			"size": 16,
+			"fanin": 16,
+			"init": {
+				"scheme": "uniform"
+			}
+		}
+	],
+	"symmetries": [
+		{
+			"group": "translations",
+			"strategy": "construction",
+			"reason": "φ is translation invariant by construction (periodic convolutions followed by a global reduction)",
+			"pos": {
+				"file": "ising16_cnn_f32.maf",
+				"line": 19,
+				"col": 5
+			}
+		},
+		{
+			"group": "z2",
+			"strategy": "construction",
+			"reason": "φ is even by construction (even activation of bias-free odd layers)",
+			"pos": {
+				"file": "ising16_cnn_f32.maf",
+				"line": 20,
+				"col": 5
+			}
+		},
+		{
+			"group": "d4",
+			"strategy": "construction",
+			"reason": "φ is d4 invariant by construction (d4-tied convolution kernels followed by a global reduction)",
+			"pos": {
+				"file": "ising16_cnn_f32.maf",
+				"line": 21,
+				"col": 5
+			}
+		}
+	],
+	"init_seed": 1,
+	"precision": "float32",
+	"flow": {
+		"integrator": "rk4",
+		"steps": 50,
+		"dt": 0.1,
+		"pos": {
+			"file": "ising16_cnn_f32.maf",
+			"line": 24,
+			"col": 1
+		}
+	},
+	"train": {
+		"objective": {
+			"kind": "variational",
+			"target": {
+				"name": "ising",
+				"l1": 16,
+				"l2": 16,
+				"t": 2.269185314213022,
+				"critical": true
+			},
+			"pos": {
+				"file": "ising16_cnn_f32.maf",
+				"line": 31,
+				"col": 17
+			}
+		},
+		"batch": 64,
+		"steps": 2000,
+		"optimizer": {
+			"name": "adam",
+			"lr": 0.001,
+			"beta1": 0.9,
+			"beta2": 0.999,
+			"eps": 1e-8,
+			"schedule": "constant"
+		},
+		"laplacian": "exact",
+		"seed": 1,
+		"checkpoint_every": 100,
+		"memory": "store",
+		"pos": {
+			"file": "ising16_cnn_f32.maf",
+			"line": 30,
+			"col": 1
+		}
+	}
+}
+`
 
 // Model is the potential with its parameters. Its methods may be called
 // concurrently with distinct Workspaces while the parameters do not change.
@@ -225,9 +604,9 @@ func Program() *ir.Program {
 	return program()
 }
 
-// Program returns the IR this package was generated from.
+// Program returns the IR this package was generated from, the package's Program.
 func (m *Model) Program() *ir.Program {
-	return program()
+	return Program()
 }
 
 // Workspace holds every buffer the methods use, sized for one chunk of samples.

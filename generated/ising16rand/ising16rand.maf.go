@@ -38,13 +38,15 @@
 package ising16rand
 
 import (
-	"github.com/mafc-dev/mafc/ir"
-	"github.com/mafc-dev/mafc/runtime"
-	gemm "github.com/mafc-dev/mafc/runtime/gemm"
-	"github.com/mafc-dev/mafc/runtime/kern"
+	"sync"
+
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
-	"sync"
+
+	"github.com/mafc-dev/mafc/ir"
+	"github.com/mafc-dev/mafc/runtime"
+	"github.com/mafc-dev/mafc/runtime/gemm"
+	"github.com/mafc-dev/mafc/runtime/kern"
 )
 
 // GenVersion is the generated-code contract this file was written for.
@@ -84,7 +86,205 @@ const (
 )
 
 // irJSON is the IR this package was generated from (for Program and the tests).
-const irJSON = "{\"name\":\"ising16rand\",\"doc\":\"The paper's Ising potential trained as the paper's reference code does:\\nZ2 exact by construction (bias-free first layer, even ln cosh), and at\\nevery integration step a uniformly random translation and point-group\\nelement g_n (the flow integrates φ∘g_n): the stochastic symmetrisation of\\nthe reference code, which draws a random translation and transpose. φ is\\nnot translation or D4 invariant; the model is a mixture over the draws.\",\"file\":\"ising16_rand.maf\",\"input_name\":\"s\",\"input_kind\":\"lattice\",\"nodes\":[{\"id\":0,\"name\":\"s\",\"op\":\"input\",\"shape\":{\"l1\":16,\"l2\":16,\"c\":1},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising16_rand.maf\",\"line\":9,\"col\":1}},{\"id\":1,\"name\":\"h.dense\",\"op\":\"dense\",\"inputs\":[0],\"shape\":{\"n\":512},\"out\":512,\"w\":0,\"b\":-1,\"pos\":{\"file\":\"ising16_rand.maf\",\"line\":12,\"col\":16}},{\"id\":2,\"name\":\"h\",\"op\":\"act\",\"inputs\":[1],\"shape\":{\"n\":512},\"act\":\"lncosh\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising16_rand.maf\",\"line\":12,\"col\":9}},{\"id\":3,\"name\":\"phi\",\"op\":\"dense\",\"inputs\":[2],\"shape\":{\"n\":1},\"out\":1,\"w\":1,\"b\":-1,\"pos\":{\"file\":\"ising16_rand.maf\",\"line\":13,\"col\":11}}],\"output\":3,\"params\":[{\"name\":\"h.dense.W\",\"node\":1,\"role\":\"weight\",\"offset\":0,\"shape\":[512,256],\"size\":131072,\"fanin\":256,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"phi.W\",\"node\":3,\"role\":\"weight\",\"offset\":131072,\"shape\":[1,512],\"size\":512,\"fanin\":512,\"init\":{\"scheme\":\"uniform\"}}],\"symmetries\":[{\"group\":\"z2\",\"strategy\":\"construction\",\"reason\":\"φ is even by construction (even activation of bias-free odd layers)\",\"pos\":{\"file\":\"ising16_rand.maf\",\"line\":17,\"col\":5}},{\"group\":\"translations\",\"strategy\":\"random\",\"reason\":\"a uniformly random element of the 256-element group at each integration step (stochastic symmetrisation, as in the paper's reference code): not exact for φ; the model is a mixture over the draws, symmetric as a whole\",\"pos\":{\"file\":\"ising16_rand.maf\",\"line\":18,\"col\":5}},{\"group\":\"d4\",\"strategy\":\"random\",\"reason\":\"a uniformly random element of the 8-element group at each integration step (stochastic symmetrisation, as in the paper's reference code): not exact for φ; the model is a mixture over the draws, symmetric as a whole\",\"pos\":{\"file\":\"ising16_rand.maf\",\"line\":19,\"col\":5}}],\"init_seed\":1,\"precision\":\"float64\",\"flow\":{\"integrator\":\"rk4\",\"steps\":50,\"dt\":0.1,\"pos\":{\"file\":\"ising16_rand.maf\",\"line\":22,\"col\":1}},\"train\":{\"objective\":{\"kind\":\"variational\",\"target\":{\"name\":\"ising\",\"l1\":16,\"l2\":16,\"t\":2.269185314213022,\"critical\":true},\"pos\":{\"file\":\"ising16_rand.maf\",\"line\":29,\"col\":17}},\"batch\":64,\"steps\":2000,\"optimizer\":{\"name\":\"adam\",\"lr\":0.001,\"beta1\":0.9,\"beta2\":0.999,\"eps\":1e-8,\"weight_decay\":0.001,\"schedule\":\"constant\"},\"laplacian\":\"exact\",\"seed\":1,\"checkpoint_every\":100,\"memory\":\"store\",\"pos\":{\"file\":\"ising16_rand.maf\",\"line\":28,\"col\":1}}}"
+const irJSON = `
+{
+	"name": "ising16rand",
+	"doc": "The paper's Ising potential trained as the paper's reference code does:\nZ2 exact by construction (bias-free first layer, even ln cosh), and at\nevery integration step a uniformly random translation and point-group\nelement g_n (the flow integrates φ∘g_n): the stochastic symmetrisation of\nthe reference code, which draws a random translation and transpose. φ is\nnot translation or D4 invariant; the model is a mixture over the draws.",
+	"file": "ising16_rand.maf",
+	"input_name": "s",
+	"input_kind": "lattice",
+	"nodes": [
+		{
+			"id": 0,
+			"name": "s",
+			"op": "input",
+			"shape": {
+				"l1": 16,
+				"l2": 16,
+				"c": 1
+			},
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "ising16_rand.maf",
+				"line": 9,
+				"col": 1
+			}
+		},
+		{
+			"id": 1,
+			"name": "h.dense",
+			"op": "dense",
+			"inputs": [
+				0
+			],
+			"shape": {
+				"n": 512
+			},
+			"out": 512,
+			"w": 0,
+			"b": -1,
+			"pos": {
+				"file": "ising16_rand.maf",
+				"line": 12,
+				"col": 16
+			}
+		},
+		{
+			"id": 2,
+			"name": "h",
+			"op": "act",
+			"inputs": [
+				1
+			],
+			"shape": {
+				"n": 512
+			},
+			"act": "lncosh",
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "ising16_rand.maf",
+				"line": 12,
+				"col": 9
+			}
+		},
+		{
+			"id": 3,
+			"name": "phi",
+			"op": "dense",
+			"inputs": [
+				2
+			],
+			"shape": {
+				"n": 1
+			},
+			"out": 1,
+			"w": 1,
+			"b": -1,
+			"pos": {
+				"file": "ising16_rand.maf",
+				"line": 13,
+				"col": 11
+			}
+		}
+	],
+	"output": 3,
+	"params": [
+		{
+			"name": "h.dense.W",
+			"node": 1,
+			"role": "weight",
+			"offset": 0,
+			"shape": [
+				512,
+				256
+			],
+			"size": 131072,
+			"fanin": 256,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "phi.W",
+			"node": 3,
+			"role": "weight",
+			"offset": 131072,
+			"shape": [
+				1,
+				512
+			],
+			"size": 512,
+			"fanin": 512,
+			"init": {
+				"scheme": "uniform"
+			}
+		}
+	],
+	"symmetries": [
+		{
+			"group": "z2",
+			"strategy": "construction",
+			"reason": "φ is even by construction (even activation of bias-free odd layers)",
+			"pos": {
+				"file": "ising16_rand.maf",
+				"line": 17,
+				"col": 5
+			}
+		},
+		{
+			"group": "translations",
+			"strategy": "random",
+			"reason": "a uniformly random element of the 256-element group at each integration step (stochastic symmetrisation, as in the paper's reference code): not exact for φ; the model is a mixture over the draws, symmetric as a whole",
+			"pos": {
+				"file": "ising16_rand.maf",
+				"line": 18,
+				"col": 5
+			}
+		},
+		{
+			"group": "d4",
+			"strategy": "random",
+			"reason": "a uniformly random element of the 8-element group at each integration step (stochastic symmetrisation, as in the paper's reference code): not exact for φ; the model is a mixture over the draws, symmetric as a whole",
+			"pos": {
+				"file": "ising16_rand.maf",
+				"line": 19,
+				"col": 5
+			}
+		}
+	],
+	"init_seed": 1,
+	"precision": "float64",
+	"flow": {
+		"integrator": "rk4",
+		"steps": 50,
+		"dt": 0.1,
+		"pos": {
+			"file": "ising16_rand.maf",
+			"line": 22,
+			"col": 1
+		}
+	},
+	"train": {
+		"objective": {
+			"kind": "variational",
+			"target": {
+				"name": "ising",
+				"l1": 16,
+				"l2": 16,
+				"t": 2.269185314213022,
+				"critical": true
+			},
+			"pos": {
+				"file": "ising16_rand.maf",
+				"line": 29,
+				"col": 17
+			}
+		},
+		"batch": 64,
+		"steps": 2000,
+		"optimizer": {
+			"name": "adam",
+			"lr": 0.001,
+			"beta1": 0.9,
+			"beta2": 0.999,
+			"eps": 1e-8,
+			"weight_decay": 0.001,
+			"schedule": "constant"
+		},
+		"laplacian": "exact",
+		"seed": 1,
+		"checkpoint_every": 100,
+		"memory": "store",
+		"pos": {
+			"file": "ising16_rand.maf",
+			"line": 28,
+			"col": 1
+		}
+	}
+}
+`
 
 // Model is the potential with its parameters. Its methods may be called
 // concurrently with distinct Workspaces while the parameters do not change.
@@ -162,9 +362,9 @@ func Program() *ir.Program {
 	return program()
 }
 
-// Program returns the IR this package was generated from.
+// Program returns the IR this package was generated from, the package's Program.
 func (m *Model) Program() *ir.Program {
-	return program()
+	return Program()
 }
 
 // Workspace holds every buffer the methods use, sized for one chunk of samples.

@@ -47,13 +47,15 @@
 package ising16t
 
 import (
-	"github.com/mafc-dev/mafc/ir"
-	"github.com/mafc-dev/mafc/runtime"
-	gemm "github.com/mafc-dev/mafc/runtime/gemm"
-	"github.com/mafc-dev/mafc/runtime/kern"
+	"sync"
+
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
-	"sync"
+
+	"github.com/mafc-dev/mafc/ir"
+	"github.com/mafc-dev/mafc/runtime"
+	"github.com/mafc-dev/mafc/runtime/gemm"
+	"github.com/mafc-dev/mafc/runtime/kern"
 )
 
 // GenVersion is the generated-code contract this file was written for.
@@ -95,7 +97,252 @@ const (
 )
 
 // irJSON is the IR this package was generated from (for Program and the tests).
-const irJSON = "{\"name\":\"ising16t\",\"doc\":\"A time-dependent variant of the paper's Ising potential (ising16.maf):\\nφ(x, t) = w·lncosh(s(t) ⊙ W·x) · s_φ(t), the hidden units gated by\\ns(t) = sigmoid(A·f(t) + c) with Fourier features f(t) of the flow time,\\nand φ scaled by a gate of t (FFJORD's concat-squash gate without its\\nshift, so that φ stays exactly even: Z2 by construction, t a parameter).\\n131,584 + 512·4 + 512 + 2 = 134,146 parameters, 1.95% more than the\\npaper's 131,584.\",\"file\":\"ising16_t.maf\",\"input_name\":\"x\",\"input_kind\":\"vector\",\"time_name\":\"t\",\"nodes\":[{\"id\":0,\"name\":\"x\",\"op\":\"input\",\"shape\":{\"n\":256},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising16_t.maf\",\"line\":11,\"col\":1},\"doc\":\"The continuous relaxation of 16×16 Ising spins, flattened row-major.\"},{\"id\":1,\"name\":\"h.dense\",\"op\":\"dense\",\"inputs\":[0],\"shape\":{\"n\":512},\"out\":512,\"gate\":{\"fourier\":2,\"period\":5},\"w\":0,\"b\":-1,\"pos\":{\"file\":\"ising16_t.maf\",\"line\":17,\"col\":21}},{\"id\":2,\"name\":\"h\",\"op\":\"act\",\"inputs\":[1],\"shape\":{\"n\":512},\"act\":\"lncosh\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising16_t.maf\",\"line\":17,\"col\":9}},{\"id\":3,\"name\":\"phi\",\"op\":\"dense\",\"inputs\":[2],\"shape\":{\"n\":1},\"out\":1,\"gate\":{\"linear\":true},\"w\":1,\"b\":-1,\"pos\":{\"file\":\"ising16_t.maf\",\"line\":18,\"col\":16}}],\"output\":3,\"params\":[{\"name\":\"h.dense.W\",\"node\":1,\"role\":\"weight\",\"offset\":0,\"shape\":[512,256],\"size\":131072,\"fanin\":256,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"phi.W\",\"node\":3,\"role\":\"weight\",\"offset\":131072,\"shape\":[1,512],\"size\":512,\"fanin\":512,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h.dense.A\",\"node\":1,\"role\":\"gate\",\"offset\":131584,\"shape\":[512,4],\"size\":2048,\"fanin\":4,\"init\":{\"scheme\":\"zero\"}},{\"name\":\"h.dense.c\",\"node\":1,\"role\":\"gate_bias\",\"offset\":133632,\"shape\":[512],\"size\":512,\"fanin\":4,\"init\":{\"scheme\":\"constant\",\"value\":4}},{\"name\":\"phi.A\",\"node\":3,\"role\":\"gate\",\"offset\":134144,\"shape\":[1,1],\"size\":1,\"fanin\":1,\"init\":{\"scheme\":\"zero\"}},{\"name\":\"phi.c\",\"node\":3,\"role\":\"gate_bias\",\"offset\":134145,\"shape\":[1],\"size\":1,\"fanin\":1,\"init\":{\"scheme\":\"constant\",\"value\":4}}],\"symmetries\":[{\"group\":\"z2\",\"strategy\":\"construction\",\"reason\":\"φ is even by construction (even activation of bias-free odd layers)\",\"pos\":{\"file\":\"ising16_t.maf\",\"line\":22,\"col\":5}}],\"init_seed\":1,\"precision\":\"float64\",\"flow\":{\"integrator\":\"rk4\",\"steps\":50,\"dt\":0.1,\"pos\":{\"file\":\"ising16_t.maf\",\"line\":25,\"col\":1}},\"train\":{\"objective\":{\"kind\":\"variational\",\"target\":{\"name\":\"ising\",\"l1\":16,\"l2\":16,\"t\":2.269185314213022,\"critical\":true},\"pos\":{\"file\":\"ising16_t.maf\",\"line\":32,\"col\":17}},\"batch\":64,\"steps\":2000,\"optimizer\":{\"name\":\"adam\",\"lr\":0.001,\"beta1\":0.9,\"beta2\":0.999,\"eps\":1e-8,\"weight_decay\":0.001,\"schedule\":\"constant\"},\"laplacian\":\"exact\",\"seed\":1,\"checkpoint_every\":100,\"memory\":\"store\",\"pos\":{\"file\":\"ising16_t.maf\",\"line\":31,\"col\":1}}}"
+const irJSON = `
+{
+	"name": "ising16t",
+	"doc": "A time-dependent variant of the paper's Ising potential (ising16.maf):\nφ(x, t) = w·lncosh(s(t) ⊙ W·x) · s_φ(t), the hidden units gated by\ns(t) = sigmoid(A·f(t) + c) with Fourier features f(t) of the flow time,\nand φ scaled by a gate of t (FFJORD's concat-squash gate without its\nshift, so that φ stays exactly even: Z2 by construction, t a parameter).\n131,584 + 512·4 + 512 + 2 = 134,146 parameters, 1.95% more than the\npaper's 131,584.",
+	"file": "ising16_t.maf",
+	"input_name": "x",
+	"input_kind": "vector",
+	"time_name": "t",
+	"nodes": [
+		{
+			"id": 0,
+			"name": "x",
+			"op": "input",
+			"shape": {
+				"n": 256
+			},
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "ising16_t.maf",
+				"line": 11,
+				"col": 1
+			},
+			"doc": "The continuous relaxation of 16×16 Ising spins, flattened row-major."
+		},
+		{
+			"id": 1,
+			"name": "h.dense",
+			"op": "dense",
+			"inputs": [
+				0
+			],
+			"shape": {
+				"n": 512
+			},
+			"out": 512,
+			"gate": {
+				"fourier": 2,
+				"period": 5
+			},
+			"w": 0,
+			"b": -1,
+			"pos": {
+				"file": "ising16_t.maf",
+				"line": 17,
+				"col": 21
+			}
+		},
+		{
+			"id": 2,
+			"name": "h",
+			"op": "act",
+			"inputs": [
+				1
+			],
+			"shape": {
+				"n": 512
+			},
+			"act": "lncosh",
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "ising16_t.maf",
+				"line": 17,
+				"col": 9
+			}
+		},
+		{
+			"id": 3,
+			"name": "phi",
+			"op": "dense",
+			"inputs": [
+				2
+			],
+			"shape": {
+				"n": 1
+			},
+			"out": 1,
+			"gate": {
+				"linear": true
+			},
+			"w": 1,
+			"b": -1,
+			"pos": {
+				"file": "ising16_t.maf",
+				"line": 18,
+				"col": 16
+			}
+		}
+	],
+	"output": 3,
+	"params": [
+		{
+			"name": "h.dense.W",
+			"node": 1,
+			"role": "weight",
+			"offset": 0,
+			"shape": [
+				512,
+				256
+			],
+			"size": 131072,
+			"fanin": 256,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "phi.W",
+			"node": 3,
+			"role": "weight",
+			"offset": 131072,
+			"shape": [
+				1,
+				512
+			],
+			"size": 512,
+			"fanin": 512,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "h.dense.A",
+			"node": 1,
+			"role": "gate",
+			"offset": 131584,
+			"shape": [
+				512,
+				4
+			],
+			"size": 2048,
+			"fanin": 4,
+			"init": {
+				"scheme": "zero"
+			}
+		},
+		{
+			"name": "h.dense.c",
+			"node": 1,
+			"role": "gate_bias",
+			"offset": 133632,
+			"shape": [
+				512
+			],
+			"size": 512,
+			"fanin": 4,
+			"init": {
+				"scheme": "constant",
+				"value": 4
+			}
+		},
+		{
+			"name": "phi.A",
+			"node": 3,
+			"role": "gate",
+			"offset": 134144,
+			"shape": [
+				1,
+				1
+			],
+			"size": 1,
+			"fanin": 1,
+			"init": {
+				"scheme": "zero"
+			}
+		},
+		{
+			"name": "phi.c",
+			"node": 3,
+			"role": "gate_bias",
+			"offset": 134145,
+			"shape": [
+				1
+			],
+			"size": 1,
+			"fanin": 1,
+			"init": {
+				"scheme": "constant",
+				"value": 4
+			}
+		}
+	],
+	"symmetries": [
+		{
+			"group": "z2",
+			"strategy": "construction",
+			"reason": "φ is even by construction (even activation of bias-free odd layers)",
+			"pos": {
+				"file": "ising16_t.maf",
+				"line": 22,
+				"col": 5
+			}
+		}
+	],
+	"init_seed": 1,
+	"precision": "float64",
+	"flow": {
+		"integrator": "rk4",
+		"steps": 50,
+		"dt": 0.1,
+		"pos": {
+			"file": "ising16_t.maf",
+			"line": 25,
+			"col": 1
+		}
+	},
+	"train": {
+		"objective": {
+			"kind": "variational",
+			"target": {
+				"name": "ising",
+				"l1": 16,
+				"l2": 16,
+				"t": 2.269185314213022,
+				"critical": true
+			},
+			"pos": {
+				"file": "ising16_t.maf",
+				"line": 32,
+				"col": 17
+			}
+		},
+		"batch": 64,
+		"steps": 2000,
+		"optimizer": {
+			"name": "adam",
+			"lr": 0.001,
+			"beta1": 0.9,
+			"beta2": 0.999,
+			"eps": 1e-8,
+			"weight_decay": 0.001,
+			"schedule": "constant"
+		},
+		"laplacian": "exact",
+		"seed": 1,
+		"checkpoint_every": 100,
+		"memory": "store",
+		"pos": {
+			"file": "ising16_t.maf",
+			"line": 31,
+			"col": 1
+		}
+	}
+}
+`
 
 // Model is the potential with its parameters. Its methods may be called
 // concurrently with distinct Workspaces while the parameters do not change.
@@ -211,9 +458,9 @@ func Program() *ir.Program {
 	return program()
 }
 
-// Program returns the IR this package was generated from.
+// Program returns the IR this package was generated from, the package's Program.
 func (m *Model) Program() *ir.Program {
-	return program()
+	return Program()
 }
 
 // Workspace holds every buffer the methods use, sized for one chunk of samples.

@@ -37,13 +37,15 @@
 package ising8
 
 import (
-	"github.com/mafc-dev/mafc/ir"
-	"github.com/mafc-dev/mafc/runtime"
-	gemm "github.com/mafc-dev/mafc/runtime/gemm"
-	"github.com/mafc-dev/mafc/runtime/kern"
+	"sync"
+
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
-	"sync"
+
+	"github.com/mafc-dev/mafc/ir"
+	"github.com/mafc-dev/mafc/runtime"
+	"github.com/mafc-dev/mafc/runtime/gemm"
+	"github.com/mafc-dev/mafc/runtime/kern"
 )
 
 // GenVersion is the generated-code contract this file was written for.
@@ -83,7 +85,206 @@ const (
 )
 
 // irJSON is the IR this package was generated from (for Program and the tests).
-const irJSON = "{\"name\":\"ising8\",\"doc\":\"The default job: the paper's Ising experiment at 8×8 and T_c, trained as\\nthe paper's code trains its 16×16 model: Z2 exact (bias-free ln cosh\\nunits), a random translation and D4 element per integration step.\\n128 hidden units, 8,320 parameters: about half a minute on two cores.\",\"file\":\"ising8.maf\",\"input_name\":\"x\",\"input_kind\":\"lattice\",\"nodes\":[{\"id\":0,\"name\":\"x\",\"op\":\"input\",\"shape\":{\"l1\":8,\"l2\":8,\"c\":1},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising8.maf\",\"line\":8,\"col\":1},\"doc\":\"Continuous relaxation of the 8×8 spins, row-major.\"},{\"id\":1,\"name\":\"h.dense\",\"op\":\"dense\",\"inputs\":[0],\"shape\":{\"n\":128},\"out\":128,\"w\":0,\"b\":-1,\"pos\":{\"file\":\"ising8.maf\",\"line\":11,\"col\":16}},{\"id\":2,\"name\":\"h\",\"op\":\"act\",\"inputs\":[1],\"shape\":{\"n\":128},\"act\":\"lncosh\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising8.maf\",\"line\":11,\"col\":9}},{\"id\":3,\"name\":\"phi\",\"op\":\"dense\",\"inputs\":[2],\"shape\":{\"n\":1},\"out\":1,\"w\":1,\"b\":-1,\"pos\":{\"file\":\"ising8.maf\",\"line\":12,\"col\":11}}],\"output\":3,\"params\":[{\"name\":\"h.dense.W\",\"node\":1,\"role\":\"weight\",\"offset\":0,\"shape\":[128,64],\"size\":8192,\"fanin\":64,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"phi.W\",\"node\":3,\"role\":\"weight\",\"offset\":8192,\"shape\":[1,128],\"size\":128,\"fanin\":128,\"init\":{\"scheme\":\"uniform\"}}],\"symmetries\":[{\"group\":\"z2\",\"strategy\":\"construction\",\"reason\":\"φ is even by construction (even activation of bias-free odd layers)\",\"pos\":{\"file\":\"ising8.maf\",\"line\":16,\"col\":5}},{\"group\":\"translations\",\"strategy\":\"random\",\"reason\":\"a uniformly random element of the 64-element group at each integration step (stochastic symmetrisation, as in the paper's reference code): not exact for φ; the model is a mixture over the draws, symmetric as a whole\",\"pos\":{\"file\":\"ising8.maf\",\"line\":17,\"col\":5}},{\"group\":\"d4\",\"strategy\":\"random\",\"reason\":\"a uniformly random element of the 8-element group at each integration step (stochastic symmetrisation, as in the paper's reference code): not exact for φ; the model is a mixture over the draws, symmetric as a whole\",\"pos\":{\"file\":\"ising8.maf\",\"line\":18,\"col\":5}}],\"init_seed\":1,\"precision\":\"float64\",\"flow\":{\"integrator\":\"rk4\",\"steps\":50,\"dt\":0.1,\"pos\":{\"file\":\"ising8.maf\",\"line\":21,\"col\":1}},\"train\":{\"objective\":{\"kind\":\"variational\",\"target\":{\"name\":\"ising\",\"l1\":8,\"l2\":8,\"t\":2.269185314213022,\"critical\":true},\"pos\":{\"file\":\"ising8.maf\",\"line\":28,\"col\":17}},\"batch\":64,\"steps\":600,\"optimizer\":{\"name\":\"adam\",\"lr\":0.003,\"beta1\":0.9,\"beta2\":0.999,\"eps\":1e-8,\"weight_decay\":0.001,\"schedule\":\"constant\"},\"laplacian\":\"exact\",\"seed\":1,\"checkpoint_every\":50,\"memory\":\"store\",\"pos\":{\"file\":\"ising8.maf\",\"line\":27,\"col\":1}}}"
+const irJSON = `
+{
+	"name": "ising8",
+	"doc": "The default job: the paper's Ising experiment at 8×8 and T_c, trained as\nthe paper's code trains its 16×16 model: Z2 exact (bias-free ln cosh\nunits), a random translation and D4 element per integration step.\n128 hidden units, 8,320 parameters: about half a minute on two cores.",
+	"file": "ising8.maf",
+	"input_name": "x",
+	"input_kind": "lattice",
+	"nodes": [
+		{
+			"id": 0,
+			"name": "x",
+			"op": "input",
+			"shape": {
+				"l1": 8,
+				"l2": 8,
+				"c": 1
+			},
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "ising8.maf",
+				"line": 8,
+				"col": 1
+			},
+			"doc": "Continuous relaxation of the 8×8 spins, row-major."
+		},
+		{
+			"id": 1,
+			"name": "h.dense",
+			"op": "dense",
+			"inputs": [
+				0
+			],
+			"shape": {
+				"n": 128
+			},
+			"out": 128,
+			"w": 0,
+			"b": -1,
+			"pos": {
+				"file": "ising8.maf",
+				"line": 11,
+				"col": 16
+			}
+		},
+		{
+			"id": 2,
+			"name": "h",
+			"op": "act",
+			"inputs": [
+				1
+			],
+			"shape": {
+				"n": 128
+			},
+			"act": "lncosh",
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "ising8.maf",
+				"line": 11,
+				"col": 9
+			}
+		},
+		{
+			"id": 3,
+			"name": "phi",
+			"op": "dense",
+			"inputs": [
+				2
+			],
+			"shape": {
+				"n": 1
+			},
+			"out": 1,
+			"w": 1,
+			"b": -1,
+			"pos": {
+				"file": "ising8.maf",
+				"line": 12,
+				"col": 11
+			}
+		}
+	],
+	"output": 3,
+	"params": [
+		{
+			"name": "h.dense.W",
+			"node": 1,
+			"role": "weight",
+			"offset": 0,
+			"shape": [
+				128,
+				64
+			],
+			"size": 8192,
+			"fanin": 64,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "phi.W",
+			"node": 3,
+			"role": "weight",
+			"offset": 8192,
+			"shape": [
+				1,
+				128
+			],
+			"size": 128,
+			"fanin": 128,
+			"init": {
+				"scheme": "uniform"
+			}
+		}
+	],
+	"symmetries": [
+		{
+			"group": "z2",
+			"strategy": "construction",
+			"reason": "φ is even by construction (even activation of bias-free odd layers)",
+			"pos": {
+				"file": "ising8.maf",
+				"line": 16,
+				"col": 5
+			}
+		},
+		{
+			"group": "translations",
+			"strategy": "random",
+			"reason": "a uniformly random element of the 64-element group at each integration step (stochastic symmetrisation, as in the paper's reference code): not exact for φ; the model is a mixture over the draws, symmetric as a whole",
+			"pos": {
+				"file": "ising8.maf",
+				"line": 17,
+				"col": 5
+			}
+		},
+		{
+			"group": "d4",
+			"strategy": "random",
+			"reason": "a uniformly random element of the 8-element group at each integration step (stochastic symmetrisation, as in the paper's reference code): not exact for φ; the model is a mixture over the draws, symmetric as a whole",
+			"pos": {
+				"file": "ising8.maf",
+				"line": 18,
+				"col": 5
+			}
+		}
+	],
+	"init_seed": 1,
+	"precision": "float64",
+	"flow": {
+		"integrator": "rk4",
+		"steps": 50,
+		"dt": 0.1,
+		"pos": {
+			"file": "ising8.maf",
+			"line": 21,
+			"col": 1
+		}
+	},
+	"train": {
+		"objective": {
+			"kind": "variational",
+			"target": {
+				"name": "ising",
+				"l1": 8,
+				"l2": 8,
+				"t": 2.269185314213022,
+				"critical": true
+			},
+			"pos": {
+				"file": "ising8.maf",
+				"line": 28,
+				"col": 17
+			}
+		},
+		"batch": 64,
+		"steps": 600,
+		"optimizer": {
+			"name": "adam",
+			"lr": 0.003,
+			"beta1": 0.9,
+			"beta2": 0.999,
+			"eps": 1e-8,
+			"weight_decay": 0.001,
+			"schedule": "constant"
+		},
+		"laplacian": "exact",
+		"seed": 1,
+		"checkpoint_every": 50,
+		"memory": "store",
+		"pos": {
+			"file": "ising8.maf",
+			"line": 27,
+			"col": 1
+		}
+	}
+}
+`
 
 // Model is the potential with its parameters. Its methods may be called
 // concurrently with distinct Workspaces while the parameters do not change.
@@ -161,9 +362,9 @@ func Program() *ir.Program {
 	return program()
 }
 
-// Program returns the IR this package was generated from.
+// Program returns the IR this package was generated from, the package's Program.
 func (m *Model) Program() *ir.Program {
-	return program()
+	return Program()
 }
 
 // Workspace holds every buffer the methods use, sized for one chunk of samples.

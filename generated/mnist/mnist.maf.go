@@ -33,13 +33,15 @@
 package mnist
 
 import (
-	"github.com/mafc-dev/mafc/ir"
-	"github.com/mafc-dev/mafc/runtime"
-	gemm "github.com/mafc-dev/mafc/runtime/gemm"
-	"github.com/mafc-dev/mafc/runtime/kern"
+	"sync"
+
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
-	"sync"
+
+	"github.com/mafc-dev/mafc/ir"
+	"github.com/mafc-dev/mafc/runtime"
+	"github.com/mafc-dev/mafc/runtime/gemm"
+	"github.com/mafc-dev/mafc/runtime/kern"
 )
 
 // GenVersion is the generated-code contract this file was written for.
@@ -82,7 +84,184 @@ const (
 )
 
 // irJSON is the IR this package was generated from (for Program and the tests).
-const irJSON = "{\"name\":\"mnist\",\"doc\":\"The potential of the paper's MNIST experiment (Zhang, E, Wang 2018, §4):\\none hidden layer of 1024 softplus units, output without bias,\\n784·1024 + 1024 + 1024 = 804,864 parameters.\",\"file\":\"mnist.maf\",\"input_name\":\"x\",\"input_kind\":\"vector\",\"nodes\":[{\"id\":0,\"name\":\"x\",\"op\":\"input\",\"shape\":{\"n\":784},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"mnist.maf\",\"line\":7,\"col\":1},\"doc\":\"A dequantised, logit-transformed 28×28 image, flattened.\"},{\"id\":1,\"name\":\"h.dense\",\"op\":\"dense\",\"inputs\":[0],\"shape\":{\"n\":1024},\"out\":1024,\"bias\":true,\"w\":0,\"b\":1,\"pos\":{\"file\":\"mnist.maf\",\"line\":11,\"col\":18}},{\"id\":2,\"name\":\"h\",\"op\":\"act\",\"inputs\":[1],\"shape\":{\"n\":1024},\"act\":\"softplus\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"mnist.maf\",\"line\":11,\"col\":9},\"doc\":\"Hidden layer: h = softplus(W₁x + b₁).\"},{\"id\":3,\"name\":\"phi\",\"op\":\"dense\",\"inputs\":[2],\"shape\":{\"n\":1},\"out\":1,\"w\":2,\"b\":-1,\"pos\":{\"file\":\"mnist.maf\",\"line\":13,\"col\":11},\"doc\":\"Output: φ = w₂ · h.\"}],\"output\":3,\"params\":[{\"name\":\"h.dense.W\",\"node\":1,\"role\":\"weight\",\"offset\":0,\"shape\":[1024,784],\"size\":802816,\"fanin\":784,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h.dense.b\",\"node\":1,\"role\":\"bias\",\"offset\":802816,\"shape\":[1024],\"size\":1024,\"fanin\":784,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"phi.W\",\"node\":3,\"role\":\"weight\",\"offset\":803840,\"shape\":[1,1024],\"size\":1024,\"fanin\":1024,\"init\":{\"scheme\":\"uniform\"}}],\"init_seed\":1,\"precision\":\"float64\",\"flow\":{\"integrator\":\"rk4\",\"steps\":100,\"dt\":0.1,\"pos\":{\"file\":\"mnist.maf\",\"line\":16,\"col\":1}},\"train\":{\"objective\":{\"kind\":\"likelihood\",\"dataset\":\"mnist\",\"target\":{},\"pos\":{\"file\":\"mnist.maf\",\"line\":23,\"col\":17}},\"batch\":100,\"epochs\":548,\"optimizer\":{\"name\":\"adam\",\"lr\":0.001,\"beta1\":0.9,\"beta2\":0.999,\"eps\":1e-8,\"weight_decay\":0.001,\"schedule\":\"constant\"},\"laplacian\":\"exact\",\"seed\":1,\"checkpoint_every\":500,\"memory\":\"store\",\"pos\":{\"file\":\"mnist.maf\",\"line\":22,\"col\":1}}}"
+const irJSON = `
+{
+	"name": "mnist",
+	"doc": "The potential of the paper's MNIST experiment (Zhang, E, Wang 2018, §4):\none hidden layer of 1024 softplus units, output without bias,\n784·1024 + 1024 + 1024 = 804,864 parameters.",
+	"file": "mnist.maf",
+	"input_name": "x",
+	"input_kind": "vector",
+	"nodes": [
+		{
+			"id": 0,
+			"name": "x",
+			"op": "input",
+			"shape": {
+				"n": 784
+			},
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "mnist.maf",
+				"line": 7,
+				"col": 1
+			},
+			"doc": "A dequantised, logit-transformed 28×28 image, flattened."
+		},
+		{
+			"id": 1,
+			"name": "h.dense",
+			"op": "dense",
+			"inputs": [
+				0
+			],
+			"shape": {
+				"n": 1024
+			},
+			"out": 1024,
+			"bias": true,
+			"w": 0,
+			"b": 1,
+			"pos": {
+				"file": "mnist.maf",
+				"line": 11,
+				"col": 18
+			}
+		},
+		{
+			"id": 2,
+			"name": "h",
+			"op": "act",
+			"inputs": [
+				1
+			],
+			"shape": {
+				"n": 1024
+			},
+			"act": "softplus",
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "mnist.maf",
+				"line": 11,
+				"col": 9
+			},
+			"doc": "Hidden layer: h = softplus(W₁x + b₁)."
+		},
+		{
+			"id": 3,
+			"name": "phi",
+			"op": "dense",
+			"inputs": [
+				2
+			],
+			"shape": {
+				"n": 1
+			},
+			"out": 1,
+			"w": 2,
+			"b": -1,
+			"pos": {
+				"file": "mnist.maf",
+				"line": 13,
+				"col": 11
+			},
+			"doc": "Output: φ = w₂ · h."
+		}
+	],
+	"output": 3,
+	"params": [
+		{
+			"name": "h.dense.W",
+			"node": 1,
+			"role": "weight",
+			"offset": 0,
+			"shape": [
+				1024,
+				784
+			],
+			"size": 802816,
+			"fanin": 784,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "h.dense.b",
+			"node": 1,
+			"role": "bias",
+			"offset": 802816,
+			"shape": [
+				1024
+			],
+			"size": 1024,
+			"fanin": 784,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "phi.W",
+			"node": 3,
+			"role": "weight",
+			"offset": 803840,
+			"shape": [
+				1,
+				1024
+			],
+			"size": 1024,
+			"fanin": 1024,
+			"init": {
+				"scheme": "uniform"
+			}
+		}
+	],
+	"init_seed": 1,
+	"precision": "float64",
+	"flow": {
+		"integrator": "rk4",
+		"steps": 100,
+		"dt": 0.1,
+		"pos": {
+			"file": "mnist.maf",
+			"line": 16,
+			"col": 1
+		}
+	},
+	"train": {
+		"objective": {
+			"kind": "likelihood",
+			"dataset": "mnist",
+			"target": {},
+			"pos": {
+				"file": "mnist.maf",
+				"line": 23,
+				"col": 17
+			}
+		},
+		"batch": 100,
+		"epochs": 548,
+		"optimizer": {
+			"name": "adam",
+			"lr": 0.001,
+			"beta1": 0.9,
+			"beta2": 0.999,
+			"eps": 1e-8,
+			"weight_decay": 0.001,
+			"schedule": "constant"
+		},
+		"laplacian": "exact",
+		"seed": 1,
+		"checkpoint_every": 500,
+		"memory": "store",
+		"pos": {
+			"file": "mnist.maf",
+			"line": 22,
+			"col": 1
+		}
+	}
+}
+`
 
 // Model is the potential with its parameters. Its methods may be called
 // concurrently with distinct Workspaces while the parameters do not change.
@@ -160,9 +339,9 @@ func Program() *ir.Program {
 	return program()
 }
 
-// Program returns the IR this package was generated from.
+// Program returns the IR this package was generated from, the package's Program.
 func (m *Model) Program() *ir.Program {
-	return program()
+	return Program()
 }
 
 // Workspace holds every buffer the methods use, sized for one chunk of samples.

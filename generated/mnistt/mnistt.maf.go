@@ -42,13 +42,15 @@
 package mnistt
 
 import (
-	"github.com/mafc-dev/mafc/ir"
-	"github.com/mafc-dev/mafc/runtime"
-	gemm "github.com/mafc-dev/mafc/runtime/gemm"
-	"github.com/mafc-dev/mafc/runtime/kern"
+	"sync"
+
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
-	"sync"
+
+	"github.com/mafc-dev/mafc/ir"
+	"github.com/mafc-dev/mafc/runtime"
+	"github.com/mafc-dev/mafc/runtime/gemm"
+	"github.com/mafc-dev/mafc/runtime/kern"
 )
 
 // GenVersion is the generated-code contract this file was written for.
@@ -93,7 +95,205 @@ const (
 )
 
 // irJSON is the IR this package was generated from (for Program and the tests).
-const irJSON = "{\"name\":\"mnistt\",\"doc\":\"A time-dependent variant of the paper's MNIST potential (mnist.maf):\\nthe flow time enters the hidden layer as extra inputs, t and Fourier\\nfeatures of it (OT-Flow's concatenation): z = W₁x + b₁ + U·f(t).\\n804,864 + 1024·9 = 814,080 parameters, 1.15% more than the paper's\\n804,864.\",\"file\":\"mnist_t.maf\",\"input_name\":\"x\",\"input_kind\":\"vector\",\"time_name\":\"t\",\"nodes\":[{\"id\":0,\"name\":\"x\",\"op\":\"input\",\"shape\":{\"n\":784},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"mnist_t.maf\",\"line\":9,\"col\":1},\"doc\":\"A dequantised, logit-transformed 28×28 image, flattened.\"},{\"id\":1,\"name\":\"h.dense\",\"op\":\"dense\",\"inputs\":[0],\"shape\":{\"n\":1024},\"out\":1024,\"bias\":true,\"time\":{\"linear\":true,\"fourier\":4,\"period\":10},\"w\":0,\"b\":1,\"pos\":{\"file\":\"mnist_t.maf\",\"line\":16,\"col\":18}},{\"id\":2,\"name\":\"h\",\"op\":\"act\",\"inputs\":[1],\"shape\":{\"n\":1024},\"act\":\"softplus\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"mnist_t.maf\",\"line\":16,\"col\":9},\"doc\":\"Hidden layer: h = softplus(W₁x + b₁ + U·[t, fourier(t, 4)]).\"},{\"id\":3,\"name\":\"phi\",\"op\":\"dense\",\"inputs\":[2],\"shape\":{\"n\":1},\"out\":1,\"w\":2,\"b\":-1,\"pos\":{\"file\":\"mnist_t.maf\",\"line\":18,\"col\":11},\"doc\":\"Output: φ = w₂ · h.\"}],\"output\":3,\"params\":[{\"name\":\"h.dense.W\",\"node\":1,\"role\":\"weight\",\"offset\":0,\"shape\":[1024,784],\"size\":802816,\"fanin\":784,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h.dense.b\",\"node\":1,\"role\":\"bias\",\"offset\":802816,\"shape\":[1024],\"size\":1024,\"fanin\":784,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"phi.W\",\"node\":3,\"role\":\"weight\",\"offset\":803840,\"shape\":[1,1024],\"size\":1024,\"fanin\":1024,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h.dense.U\",\"node\":1,\"role\":\"time\",\"offset\":804864,\"shape\":[1024,9],\"size\":9216,\"fanin\":793,\"init\":{\"scheme\":\"uniform\"}}],\"init_seed\":1,\"precision\":\"float64\",\"flow\":{\"integrator\":\"rk4\",\"steps\":100,\"dt\":0.1,\"pos\":{\"file\":\"mnist_t.maf\",\"line\":21,\"col\":1}},\"train\":{\"objective\":{\"kind\":\"likelihood\",\"dataset\":\"mnist\",\"target\":{},\"pos\":{\"file\":\"mnist_t.maf\",\"line\":28,\"col\":17}},\"batch\":100,\"epochs\":548,\"optimizer\":{\"name\":\"adam\",\"lr\":0.001,\"beta1\":0.9,\"beta2\":0.999,\"eps\":1e-8,\"weight_decay\":0.001,\"schedule\":\"constant\"},\"laplacian\":\"exact\",\"seed\":1,\"checkpoint_every\":500,\"memory\":\"store\",\"pos\":{\"file\":\"mnist_t.maf\",\"line\":27,\"col\":1}}}"
+const irJSON = `
+{
+	"name": "mnistt",
+	"doc": "A time-dependent variant of the paper's MNIST potential (mnist.maf):\nthe flow time enters the hidden layer as extra inputs, t and Fourier\nfeatures of it (OT-Flow's concatenation): z = W₁x + b₁ + U·f(t).\n804,864 + 1024·9 = 814,080 parameters, 1.15% more than the paper's\n804,864.",
+	"file": "mnist_t.maf",
+	"input_name": "x",
+	"input_kind": "vector",
+	"time_name": "t",
+	"nodes": [
+		{
+			"id": 0,
+			"name": "x",
+			"op": "input",
+			"shape": {
+				"n": 784
+			},
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "mnist_t.maf",
+				"line": 9,
+				"col": 1
+			},
+			"doc": "A dequantised, logit-transformed 28×28 image, flattened."
+		},
+		{
+			"id": 1,
+			"name": "h.dense",
+			"op": "dense",
+			"inputs": [
+				0
+			],
+			"shape": {
+				"n": 1024
+			},
+			"out": 1024,
+			"bias": true,
+			"time": {
+				"linear": true,
+				"fourier": 4,
+				"period": 10
+			},
+			"w": 0,
+			"b": 1,
+			"pos": {
+				"file": "mnist_t.maf",
+				"line": 16,
+				"col": 18
+			}
+		},
+		{
+			"id": 2,
+			"name": "h",
+			"op": "act",
+			"inputs": [
+				1
+			],
+			"shape": {
+				"n": 1024
+			},
+			"act": "softplus",
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "mnist_t.maf",
+				"line": 16,
+				"col": 9
+			},
+			"doc": "Hidden layer: h = softplus(W₁x + b₁ + U·[t, fourier(t, 4)])."
+		},
+		{
+			"id": 3,
+			"name": "phi",
+			"op": "dense",
+			"inputs": [
+				2
+			],
+			"shape": {
+				"n": 1
+			},
+			"out": 1,
+			"w": 2,
+			"b": -1,
+			"pos": {
+				"file": "mnist_t.maf",
+				"line": 18,
+				"col": 11
+			},
+			"doc": "Output: φ = w₂ · h."
+		}
+	],
+	"output": 3,
+	"params": [
+		{
+			"name": "h.dense.W",
+			"node": 1,
+			"role": "weight",
+			"offset": 0,
+			"shape": [
+				1024,
+				784
+			],
+			"size": 802816,
+			"fanin": 784,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "h.dense.b",
+			"node": 1,
+			"role": "bias",
+			"offset": 802816,
+			"shape": [
+				1024
+			],
+			"size": 1024,
+			"fanin": 784,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "phi.W",
+			"node": 3,
+			"role": "weight",
+			"offset": 803840,
+			"shape": [
+				1,
+				1024
+			],
+			"size": 1024,
+			"fanin": 1024,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "h.dense.U",
+			"node": 1,
+			"role": "time",
+			"offset": 804864,
+			"shape": [
+				1024,
+				9
+			],
+			"size": 9216,
+			"fanin": 793,
+			"init": {
+				"scheme": "uniform"
+			}
+		}
+	],
+	"init_seed": 1,
+	"precision": "float64",
+	"flow": {
+		"integrator": "rk4",
+		"steps": 100,
+		"dt": 0.1,
+		"pos": {
+			"file": "mnist_t.maf",
+			"line": 21,
+			"col": 1
+		}
+	},
+	"train": {
+		"objective": {
+			"kind": "likelihood",
+			"dataset": "mnist",
+			"target": {},
+			"pos": {
+				"file": "mnist_t.maf",
+				"line": 28,
+				"col": 17
+			}
+		},
+		"batch": 100,
+		"epochs": 548,
+		"optimizer": {
+			"name": "adam",
+			"lr": 0.001,
+			"beta1": 0.9,
+			"beta2": 0.999,
+			"eps": 1e-8,
+			"weight_decay": 0.001,
+			"schedule": "constant"
+		},
+		"laplacian": "exact",
+		"seed": 1,
+		"checkpoint_every": 500,
+		"memory": "store",
+		"pos": {
+			"file": "mnist_t.maf",
+			"line": 27,
+			"col": 1
+		}
+	}
+}
+`
 
 // Model is the potential with its parameters. Its methods may be called
 // concurrently with distinct Workspaces while the parameters do not change.
@@ -213,9 +413,9 @@ func Program() *ir.Program {
 	return program()
 }
 
-// Program returns the IR this package was generated from.
+// Program returns the IR this package was generated from, the package's Program.
 func (m *Model) Program() *ir.Program {
-	return program()
+	return Program()
 }
 
 // Workspace holds every buffer the methods use, sized for one chunk of samples.

@@ -43,13 +43,15 @@
 package narrow
 
 import (
-	"github.com/mafc-dev/mafc/ir"
-	"github.com/mafc-dev/mafc/runtime"
-	gemm "github.com/mafc-dev/mafc/runtime/gemm"
-	"github.com/mafc-dev/mafc/runtime/kern"
+	"sync"
+
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
-	"sync"
+
+	"github.com/mafc-dev/mafc/ir"
+	"github.com/mafc-dev/mafc/runtime"
+	"github.com/mafc-dev/mafc/runtime/gemm"
+	"github.com/mafc-dev/mafc/runtime/kern"
 )
 
 // GenVersion is the generated-code contract this file was written for.
@@ -98,7 +100,316 @@ const (
 )
 
 // irJSON is the IR this package was generated from (for Program and the tests).
-const irJSON = "{\"name\":\"narrow\",\"doc\":\"A narrow deep MLP on MNIST-sized inputs: three hidden layers of width 48,\\n48 and 32, far below D = 784, where propagating per-sample Gram matrices\\nJ·Jᵀ is cheaper than Jacobian rows (the compiler's cost model picks it for\\nthe exact Laplacian).\",\"file\":\"narrow.maf\",\"input_name\":\"x\",\"input_kind\":\"vector\",\"nodes\":[{\"id\":0,\"name\":\"x\",\"op\":\"input\",\"shape\":{\"n\":784},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"narrow.maf\",\"line\":7,\"col\":1}},{\"id\":1,\"name\":\"h1.dense\",\"op\":\"dense\",\"inputs\":[0],\"shape\":{\"n\":48},\"out\":48,\"bias\":true,\"w\":0,\"b\":1,\"pos\":{\"file\":\"narrow.maf\",\"line\":10,\"col\":15}},{\"id\":2,\"name\":\"h1\",\"op\":\"act\",\"inputs\":[1],\"shape\":{\"n\":48},\"act\":\"tanh\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"narrow.maf\",\"line\":10,\"col\":10}},{\"id\":3,\"name\":\"h2.dense\",\"op\":\"dense\",\"inputs\":[2],\"shape\":{\"n\":48},\"out\":48,\"bias\":true,\"w\":2,\"b\":3,\"pos\":{\"file\":\"narrow.maf\",\"line\":11,\"col\":19}},{\"id\":4,\"name\":\"h2\",\"op\":\"act\",\"inputs\":[3],\"shape\":{\"n\":48},\"act\":\"softplus\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"narrow.maf\",\"line\":11,\"col\":10}},{\"id\":5,\"name\":\"h3.dense\",\"op\":\"dense\",\"inputs\":[4],\"shape\":{\"n\":32},\"out\":32,\"bias\":true,\"w\":4,\"b\":5,\"pos\":{\"file\":\"narrow.maf\",\"line\":12,\"col\":16}},{\"id\":6,\"name\":\"h3\",\"op\":\"act\",\"inputs\":[5],\"shape\":{\"n\":32},\"act\":\"swish\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"narrow.maf\",\"line\":12,\"col\":10}},{\"id\":7,\"name\":\"phi\",\"op\":\"dense\",\"inputs\":[6],\"shape\":{\"n\":1},\"out\":1,\"w\":6,\"b\":-1,\"pos\":{\"file\":\"narrow.maf\",\"line\":13,\"col\":11}}],\"output\":7,\"params\":[{\"name\":\"h1.dense.W\",\"node\":1,\"role\":\"weight\",\"offset\":0,\"shape\":[48,784],\"size\":37632,\"fanin\":784,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h1.dense.b\",\"node\":1,\"role\":\"bias\",\"offset\":37632,\"shape\":[48],\"size\":48,\"fanin\":784,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h2.dense.W\",\"node\":3,\"role\":\"weight\",\"offset\":37680,\"shape\":[48,48],\"size\":2304,\"fanin\":48,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h2.dense.b\",\"node\":3,\"role\":\"bias\",\"offset\":39984,\"shape\":[48],\"size\":48,\"fanin\":48,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h3.dense.W\",\"node\":5,\"role\":\"weight\",\"offset\":40032,\"shape\":[32,48],\"size\":1536,\"fanin\":48,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h3.dense.b\",\"node\":5,\"role\":\"bias\",\"offset\":41568,\"shape\":[32],\"size\":32,\"fanin\":48,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"phi.W\",\"node\":7,\"role\":\"weight\",\"offset\":41600,\"shape\":[1,32],\"size\":32,\"fanin\":32,\"init\":{\"scheme\":\"uniform\"}}],\"init_seed\":1,\"precision\":\"float64\",\"flow\":{\"integrator\":\"rk4\",\"steps\":20,\"dt\":0.1,\"pos\":{\"file\":\"narrow.maf\",\"line\":16,\"col\":1}},\"train\":{\"objective\":{\"kind\":\"likelihood\",\"dataset\":\"mnist\",\"target\":{},\"pos\":{\"file\":\"narrow.maf\",\"line\":23,\"col\":17}},\"batch\":100,\"epochs\":1,\"optimizer\":{\"name\":\"adam\",\"lr\":0.001,\"beta1\":0.9,\"beta2\":0.999,\"eps\":1e-8,\"schedule\":\"constant\"},\"laplacian\":\"exact\",\"seed\":1,\"checkpoint_every\":100,\"memory\":\"store\",\"pos\":{\"file\":\"narrow.maf\",\"line\":22,\"col\":1}}}"
+const irJSON = `
+{
+	"name": "narrow",
+	"doc": "A narrow deep MLP on MNIST-sized inputs: three hidden layers of width 48,\n48 and 32, far below D = 784, where propagating per-sample Gram matrices\nJ·Jᵀ is cheaper than Jacobian rows (the compiler's cost model picks it for\nthe exact Laplacian).",
+	"file": "narrow.maf",
+	"input_name": "x",
+	"input_kind": "vector",
+	"nodes": [
+		{
+			"id": 0,
+			"name": "x",
+			"op": "input",
+			"shape": {
+				"n": 784
+			},
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "narrow.maf",
+				"line": 7,
+				"col": 1
+			}
+		},
+		{
+			"id": 1,
+			"name": "h1.dense",
+			"op": "dense",
+			"inputs": [
+				0
+			],
+			"shape": {
+				"n": 48
+			},
+			"out": 48,
+			"bias": true,
+			"w": 0,
+			"b": 1,
+			"pos": {
+				"file": "narrow.maf",
+				"line": 10,
+				"col": 15
+			}
+		},
+		{
+			"id": 2,
+			"name": "h1",
+			"op": "act",
+			"inputs": [
+				1
+			],
+			"shape": {
+				"n": 48
+			},
+			"act": "tanh",
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "narrow.maf",
+				"line": 10,
+				"col": 10
+			}
+		},
+		{
+			"id": 3,
+			"name": "h2.dense",
+			"op": "dense",
+			"inputs": [
+				2
+			],
+			"shape": {
+				"n": 48
+			},
+			"out": 48,
+			"bias": true,
+			"w": 2,
+			"b": 3,
+			"pos": {
+				"file": "narrow.maf",
+				"line": 11,
+				"col": 19
+			}
+		},
+		{
+			"id": 4,
+			"name": "h2",
+			"op": "act",
+			"inputs": [
+				3
+			],
+			"shape": {
+				"n": 48
+			},
+			"act": "softplus",
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "narrow.maf",
+				"line": 11,
+				"col": 10
+			}
+		},
+		{
+			"id": 5,
+			"name": "h3.dense",
+			"op": "dense",
+			"inputs": [
+				4
+			],
+			"shape": {
+				"n": 32
+			},
+			"out": 32,
+			"bias": true,
+			"w": 4,
+			"b": 5,
+			"pos": {
+				"file": "narrow.maf",
+				"line": 12,
+				"col": 16
+			}
+		},
+		{
+			"id": 6,
+			"name": "h3",
+			"op": "act",
+			"inputs": [
+				5
+			],
+			"shape": {
+				"n": 32
+			},
+			"act": "swish",
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "narrow.maf",
+				"line": 12,
+				"col": 10
+			}
+		},
+		{
+			"id": 7,
+			"name": "phi",
+			"op": "dense",
+			"inputs": [
+				6
+			],
+			"shape": {
+				"n": 1
+			},
+			"out": 1,
+			"w": 6,
+			"b": -1,
+			"pos": {
+				"file": "narrow.maf",
+				"line": 13,
+				"col": 11
+			}
+		}
+	],
+	"output": 7,
+	"params": [
+		{
+			"name": "h1.dense.W",
+			"node": 1,
+			"role": "weight",
+			"offset": 0,
+			"shape": [
+				48,
+				784
+			],
+			"size": 37632,
+			"fanin": 784,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "h1.dense.b",
+			"node": 1,
+			"role": "bias",
+			"offset": 37632,
+			"shape": [
+				48
+			],
+			"size": 48,
+			"fanin": 784,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "h2.dense.W",
+			"node": 3,
+			"role": "weight",
+			"offset": 37680,
+			"shape": [
+				48,
+				48
+			],
+			"size": 2304,
+			"fanin": 48,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "h2.dense.b",
+			"node": 3,
+			"role": "bias",
+			"offset": 39984,
+			"shape": [
+				48
+			],
+			"size": 48,
+			"fanin": 48,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "h3.dense.W",
+			"node": 5,
+			"role": "weight",
+			"offset": 40032,
+			"shape": [
+				32,
+				48
+			],
+			"size": 1536,
+			"fanin": 48,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "h3.dense.b",
+			"node": 5,
+			"role": "bias",
+			"offset": 41568,
+			"shape": [
+				32
+			],
+			"size": 32,
+			"fanin": 48,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "phi.W",
+			"node": 7,
+			"role": "weight",
+			"offset": 41600,
+			"shape": [
+				1,
+				32
+			],
+			"size": 32,
+			"fanin": 32,
+			"init": {
+				"scheme": "uniform"
+			}
+		}
+	],
+	"init_seed": 1,
+	"precision": "float64",
+	"flow": {
+		"integrator": "rk4",
+		"steps": 20,
+		"dt": 0.1,
+		"pos": {
+			"file": "narrow.maf",
+			"line": 16,
+			"col": 1
+		}
+	},
+	"train": {
+		"objective": {
+			"kind": "likelihood",
+			"dataset": "mnist",
+			"target": {},
+			"pos": {
+				"file": "narrow.maf",
+				"line": 23,
+				"col": 17
+			}
+		},
+		"batch": 100,
+		"epochs": 1,
+		"optimizer": {
+			"name": "adam",
+			"lr": 0.001,
+			"beta1": 0.9,
+			"beta2": 0.999,
+			"eps": 1e-8,
+			"schedule": "constant"
+		},
+		"laplacian": "exact",
+		"seed": 1,
+		"checkpoint_every": 100,
+		"memory": "store",
+		"pos": {
+			"file": "narrow.maf",
+			"line": 22,
+			"col": 1
+		}
+	}
+}
+`
 
 // Model is the potential with its parameters. Its methods may be called
 // concurrently with distinct Workspaces while the parameters do not change.
@@ -192,9 +503,9 @@ func Program() *ir.Program {
 	return program()
 }
 
-// Program returns the IR this package was generated from.
+// Program returns the IR this package was generated from, the package's Program.
 func (m *Model) Program() *ir.Program {
-	return program()
+	return Program()
 }
 
 // Workspace holds every buffer the methods use, sized for one chunk of samples.

@@ -53,13 +53,15 @@
 package resnet
 
 import (
-	"github.com/mafc-dev/mafc/ir"
-	"github.com/mafc-dev/mafc/runtime"
-	gemm "github.com/mafc-dev/mafc/runtime/gemm"
-	"github.com/mafc-dev/mafc/runtime/kern"
+	"sync"
+
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
-	"sync"
+
+	"github.com/mafc-dev/mafc/ir"
+	"github.com/mafc-dev/mafc/runtime"
+	"github.com/mafc-dev/mafc/runtime/gemm"
+	"github.com/mafc-dev/mafc/runtime/kern"
 )
 
 // GenVersion is the generated-code contract this file was written for.
@@ -114,7 +116,429 @@ const (
 )
 
 // irJSON is the IR this package was generated from (for Program and the tests).
-const irJSON = "{\"name\":\"resnet\",\"doc\":\"A residual MLP: three tanh blocks of width 128 with skip connections and\\na fixed quadratic term ½·0.1·xᵀx that keeps the flow confining.\",\"file\":\"resnet.maf\",\"input_name\":\"x\",\"input_kind\":\"vector\",\"nodes\":[{\"id\":0,\"name\":\"x\",\"op\":\"input\",\"shape\":{\"n\":64},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"resnet.maf\",\"line\":5,\"col\":1}},{\"id\":1,\"name\":\"h0.dense\",\"op\":\"dense\",\"inputs\":[0],\"shape\":{\"n\":128},\"out\":128,\"bias\":true,\"w\":0,\"b\":1,\"pos\":{\"file\":\"resnet.maf\",\"line\":8,\"col\":15}},{\"id\":2,\"name\":\"h0\",\"op\":\"act\",\"inputs\":[1],\"shape\":{\"n\":128},\"act\":\"tanh\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"resnet.maf\",\"line\":8,\"col\":10}},{\"id\":3,\"name\":\"h1.dense\",\"op\":\"dense\",\"inputs\":[2],\"shape\":{\"n\":128},\"out\":128,\"bias\":true,\"w\":2,\"b\":3,\"pos\":{\"file\":\"resnet.maf\",\"line\":9,\"col\":20}},{\"id\":4,\"name\":\"h1.tanh\",\"op\":\"act\",\"inputs\":[3],\"shape\":{\"n\":128},\"act\":\"tanh\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"resnet.maf\",\"line\":9,\"col\":15}},{\"id\":5,\"name\":\"h1\",\"op\":\"add\",\"inputs\":[2,4],\"shape\":{\"n\":128},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"resnet.maf\",\"line\":9,\"col\":13}},{\"id\":6,\"name\":\"h2.dense\",\"op\":\"dense\",\"inputs\":[5],\"shape\":{\"n\":128},\"out\":128,\"bias\":true,\"w\":4,\"b\":5,\"pos\":{\"file\":\"resnet.maf\",\"line\":10,\"col\":21}},{\"id\":7,\"name\":\"h2.swish\",\"op\":\"act\",\"inputs\":[6],\"shape\":{\"n\":128},\"act\":\"swish\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"resnet.maf\",\"line\":10,\"col\":15}},{\"id\":8,\"name\":\"h2\",\"op\":\"add\",\"inputs\":[5,7],\"shape\":{\"n\":128},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"resnet.maf\",\"line\":10,\"col\":13}},{\"id\":9,\"name\":\"phi.dense\",\"op\":\"dense\",\"inputs\":[8],\"shape\":{\"n\":1},\"out\":1,\"w\":6,\"b\":-1,\"pos\":{\"file\":\"resnet.maf\",\"line\":11,\"col\":11}},{\"id\":10,\"name\":\"phi.quadratic\",\"op\":\"act\",\"inputs\":[0],\"shape\":{\"n\":64},\"act\":\"quadratic\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"resnet.maf\",\"line\":11,\"col\":50}},{\"id\":11,\"name\":\"phi.sum\",\"op\":\"sum\",\"inputs\":[10],\"shape\":{\"n\":1},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"resnet.maf\",\"line\":11,\"col\":46}},{\"id\":12,\"name\":\"phi.scale\",\"op\":\"scale\",\"inputs\":[11],\"shape\":{\"n\":1},\"scale\":0.1,\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"resnet.maf\",\"line\":11,\"col\":40}},{\"id\":13,\"name\":\"phi\",\"op\":\"add\",\"inputs\":[9,12],\"shape\":{\"n\":1},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"resnet.maf\",\"line\":11,\"col\":38}}],\"output\":13,\"params\":[{\"name\":\"h0.dense.W\",\"node\":1,\"role\":\"weight\",\"offset\":0,\"shape\":[128,64],\"size\":8192,\"fanin\":64,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h0.dense.b\",\"node\":1,\"role\":\"bias\",\"offset\":8192,\"shape\":[128],\"size\":128,\"fanin\":64,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h1.dense.W\",\"node\":3,\"role\":\"weight\",\"offset\":8320,\"shape\":[128,128],\"size\":16384,\"fanin\":128,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h1.dense.b\",\"node\":3,\"role\":\"bias\",\"offset\":24704,\"shape\":[128],\"size\":128,\"fanin\":128,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h2.dense.W\",\"node\":6,\"role\":\"weight\",\"offset\":24832,\"shape\":[128,128],\"size\":16384,\"fanin\":128,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h2.dense.b\",\"node\":6,\"role\":\"bias\",\"offset\":41216,\"shape\":[128],\"size\":128,\"fanin\":128,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"phi.dense.W\",\"node\":9,\"role\":\"weight\",\"offset\":41344,\"shape\":[1,128],\"size\":128,\"fanin\":128,\"init\":{\"scheme\":\"uniform\"}}],\"init_seed\":1,\"precision\":\"float64\",\"flow\":{\"integrator\":\"rk4\",\"steps\":20,\"dt\":0.1,\"pos\":{\"file\":\"resnet.maf\",\"line\":14,\"col\":1}},\"train\":{\"objective\":{\"kind\":\"likelihood\",\"dataset\":\"gaussian\",\"target\":{},\"pos\":{\"file\":\"resnet.maf\",\"line\":21,\"col\":17}},\"batch\":64,\"steps\":500,\"optimizer\":{\"name\":\"adam\",\"lr\":0.001,\"beta1\":0.9,\"beta2\":0.999,\"eps\":1e-8,\"schedule\":\"constant\"},\"laplacian\":\"exact\",\"seed\":1,\"checkpoint_every\":100,\"memory\":\"store\",\"pos\":{\"file\":\"resnet.maf\",\"line\":20,\"col\":1}}}"
+const irJSON = `
+{
+	"name": "resnet",
+	"doc": "A residual MLP: three tanh blocks of width 128 with skip connections and\na fixed quadratic term ½·0.1·xᵀx that keeps the flow confining.",
+	"file": "resnet.maf",
+	"input_name": "x",
+	"input_kind": "vector",
+	"nodes": [
+		{
+			"id": 0,
+			"name": "x",
+			"op": "input",
+			"shape": {
+				"n": 64
+			},
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "resnet.maf",
+				"line": 5,
+				"col": 1
+			}
+		},
+		{
+			"id": 1,
+			"name": "h0.dense",
+			"op": "dense",
+			"inputs": [
+				0
+			],
+			"shape": {
+				"n": 128
+			},
+			"out": 128,
+			"bias": true,
+			"w": 0,
+			"b": 1,
+			"pos": {
+				"file": "resnet.maf",
+				"line": 8,
+				"col": 15
+			}
+		},
+		{
+			"id": 2,
+			"name": "h0",
+			"op": "act",
+			"inputs": [
+				1
+			],
+			"shape": {
+				"n": 128
+			},
+			"act": "tanh",
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "resnet.maf",
+				"line": 8,
+				"col": 10
+			}
+		},
+		{
+			"id": 3,
+			"name": "h1.dense",
+			"op": "dense",
+			"inputs": [
+				2
+			],
+			"shape": {
+				"n": 128
+			},
+			"out": 128,
+			"bias": true,
+			"w": 2,
+			"b": 3,
+			"pos": {
+				"file": "resnet.maf",
+				"line": 9,
+				"col": 20
+			}
+		},
+		{
+			"id": 4,
+			"name": "h1.tanh",
+			"op": "act",
+			"inputs": [
+				3
+			],
+			"shape": {
+				"n": 128
+			},
+			"act": "tanh",
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "resnet.maf",
+				"line": 9,
+				"col": 15
+			}
+		},
+		{
+			"id": 5,
+			"name": "h1",
+			"op": "add",
+			"inputs": [
+				2,
+				4
+			],
+			"shape": {
+				"n": 128
+			},
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "resnet.maf",
+				"line": 9,
+				"col": 13
+			}
+		},
+		{
+			"id": 6,
+			"name": "h2.dense",
+			"op": "dense",
+			"inputs": [
+				5
+			],
+			"shape": {
+				"n": 128
+			},
+			"out": 128,
+			"bias": true,
+			"w": 4,
+			"b": 5,
+			"pos": {
+				"file": "resnet.maf",
+				"line": 10,
+				"col": 21
+			}
+		},
+		{
+			"id": 7,
+			"name": "h2.swish",
+			"op": "act",
+			"inputs": [
+				6
+			],
+			"shape": {
+				"n": 128
+			},
+			"act": "swish",
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "resnet.maf",
+				"line": 10,
+				"col": 15
+			}
+		},
+		{
+			"id": 8,
+			"name": "h2",
+			"op": "add",
+			"inputs": [
+				5,
+				7
+			],
+			"shape": {
+				"n": 128
+			},
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "resnet.maf",
+				"line": 10,
+				"col": 13
+			}
+		},
+		{
+			"id": 9,
+			"name": "phi.dense",
+			"op": "dense",
+			"inputs": [
+				8
+			],
+			"shape": {
+				"n": 1
+			},
+			"out": 1,
+			"w": 6,
+			"b": -1,
+			"pos": {
+				"file": "resnet.maf",
+				"line": 11,
+				"col": 11
+			}
+		},
+		{
+			"id": 10,
+			"name": "phi.quadratic",
+			"op": "act",
+			"inputs": [
+				0
+			],
+			"shape": {
+				"n": 64
+			},
+			"act": "quadratic",
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "resnet.maf",
+				"line": 11,
+				"col": 50
+			}
+		},
+		{
+			"id": 11,
+			"name": "phi.sum",
+			"op": "sum",
+			"inputs": [
+				10
+			],
+			"shape": {
+				"n": 1
+			},
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "resnet.maf",
+				"line": 11,
+				"col": 46
+			}
+		},
+		{
+			"id": 12,
+			"name": "phi.scale",
+			"op": "scale",
+			"inputs": [
+				11
+			],
+			"shape": {
+				"n": 1
+			},
+			"scale": 0.1,
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "resnet.maf",
+				"line": 11,
+				"col": 40
+			}
+		},
+		{
+			"id": 13,
+			"name": "phi",
+			"op": "add",
+			"inputs": [
+				9,
+				12
+			],
+			"shape": {
+				"n": 1
+			},
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "resnet.maf",
+				"line": 11,
+				"col": 38
+			}
+		}
+	],
+	"output": 13,
+	"params": [
+		{
+			"name": "h0.dense.W",
+			"node": 1,
+			"role": "weight",
+			"offset": 0,
+			"shape": [
+				128,
+				64
+			],
+			"size": 8192,
+			"fanin": 64,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "h0.dense.b",
+			"node": 1,
+			"role": "bias",
+			"offset": 8192,
+			"shape": [
+				128
+			],
+			"size": 128,
+			"fanin": 64,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "h1.dense.W",
+			"node": 3,
+			"role": "weight",
+			"offset": 8320,
+			"shape": [
+				128,
+				128
+			],
+			"size": 16384,
+			"fanin": 128,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "h1.dense.b",
+			"node": 3,
+			"role": "bias",
+			"offset": 24704,
+			"shape": [
+				128
+			],
+			"size": 128,
+			"fanin": 128,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "h2.dense.W",
+			"node": 6,
+			"role": "weight",
+			"offset": 24832,
+			"shape": [
+				128,
+				128
+			],
+			"size": 16384,
+			"fanin": 128,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "h2.dense.b",
+			"node": 6,
+			"role": "bias",
+			"offset": 41216,
+			"shape": [
+				128
+			],
+			"size": 128,
+			"fanin": 128,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "phi.dense.W",
+			"node": 9,
+			"role": "weight",
+			"offset": 41344,
+			"shape": [
+				1,
+				128
+			],
+			"size": 128,
+			"fanin": 128,
+			"init": {
+				"scheme": "uniform"
+			}
+		}
+	],
+	"init_seed": 1,
+	"precision": "float64",
+	"flow": {
+		"integrator": "rk4",
+		"steps": 20,
+		"dt": 0.1,
+		"pos": {
+			"file": "resnet.maf",
+			"line": 14,
+			"col": 1
+		}
+	},
+	"train": {
+		"objective": {
+			"kind": "likelihood",
+			"dataset": "gaussian",
+			"target": {},
+			"pos": {
+				"file": "resnet.maf",
+				"line": 21,
+				"col": 17
+			}
+		},
+		"batch": 64,
+		"steps": 500,
+		"optimizer": {
+			"name": "adam",
+			"lr": 0.001,
+			"beta1": 0.9,
+			"beta2": 0.999,
+			"eps": 1e-8,
+			"schedule": "constant"
+		},
+		"laplacian": "exact",
+		"seed": 1,
+		"checkpoint_every": 100,
+		"memory": "store",
+		"pos": {
+			"file": "resnet.maf",
+			"line": 20,
+			"col": 1
+		}
+	}
+}
+`
 
 // Model is the potential with its parameters. Its methods may be called
 // concurrently with distinct Workspaces while the parameters do not change.
@@ -204,9 +628,9 @@ func Program() *ir.Program {
 	return program()
 }
 
-// Program returns the IR this package was generated from.
+// Program returns the IR this package was generated from, the package's Program.
 func (m *Model) Program() *ir.Program {
-	return program()
+	return Program()
 }
 
 // Workspace holds every buffer the methods use, sized for one chunk of samples.

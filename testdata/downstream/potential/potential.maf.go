@@ -45,13 +45,15 @@
 package potential
 
 import (
-	"github.com/mafc-dev/mafc/ir"
-	"github.com/mafc-dev/mafc/runtime"
-	gemm "github.com/mafc-dev/mafc/runtime/gemm"
-	"github.com/mafc-dev/mafc/runtime/kern"
+	"sync"
+
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
-	"sync"
+
+	"github.com/mafc-dev/mafc/ir"
+	"github.com/mafc-dev/mafc/runtime"
+	"github.com/mafc-dev/mafc/runtime/gemm"
+	"github.com/mafc-dev/mafc/runtime/kern"
 )
 
 // GenVersion is the generated-code contract this file was written for.
@@ -101,7 +103,336 @@ const (
 )
 
 // irJSON is the IR this package was generated from (for Program and the tests).
-const irJSON = "{\"name\":\"potential\",\"doc\":\"A downstream user's potential: a small residual MLP on R^8 with a\\nconfining quadratic term.\",\"file\":\"model.maf\",\"input_name\":\"x\",\"input_kind\":\"vector\",\"nodes\":[{\"id\":0,\"name\":\"x\",\"op\":\"input\",\"shape\":{\"n\":8},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"model.maf\",\"line\":5,\"col\":1}},{\"id\":1,\"name\":\"h0.dense\",\"op\":\"dense\",\"inputs\":[0],\"shape\":{\"n\":32},\"out\":32,\"bias\":true,\"w\":0,\"b\":1,\"pos\":{\"file\":\"model.maf\",\"line\":8,\"col\":19}},{\"id\":2,\"name\":\"h0\",\"op\":\"act\",\"inputs\":[1],\"shape\":{\"n\":32},\"act\":\"softplus\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"model.maf\",\"line\":8,\"col\":10}},{\"id\":3,\"name\":\"h1.dense\",\"op\":\"dense\",\"inputs\":[2],\"shape\":{\"n\":32},\"out\":32,\"bias\":true,\"w\":2,\"b\":3,\"pos\":{\"file\":\"model.maf\",\"line\":9,\"col\":20}},{\"id\":4,\"name\":\"h1.tanh\",\"op\":\"act\",\"inputs\":[3],\"shape\":{\"n\":32},\"act\":\"tanh\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"model.maf\",\"line\":9,\"col\":15}},{\"id\":5,\"name\":\"h1\",\"op\":\"add\",\"inputs\":[2,4],\"shape\":{\"n\":32},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"model.maf\",\"line\":9,\"col\":13}},{\"id\":6,\"name\":\"phi.dense\",\"op\":\"dense\",\"inputs\":[5],\"shape\":{\"n\":1},\"out\":1,\"w\":4,\"b\":-1,\"pos\":{\"file\":\"model.maf\",\"line\":10,\"col\":11}},{\"id\":7,\"name\":\"phi.quadratic\",\"op\":\"act\",\"inputs\":[0],\"shape\":{\"n\":8},\"act\":\"quadratic\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"model.maf\",\"line\":10,\"col\":51}},{\"id\":8,\"name\":\"phi.sum\",\"op\":\"sum\",\"inputs\":[7],\"shape\":{\"n\":1},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"model.maf\",\"line\":10,\"col\":47}},{\"id\":9,\"name\":\"phi.scale\",\"op\":\"scale\",\"inputs\":[8],\"shape\":{\"n\":1},\"scale\":0.25,\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"model.maf\",\"line\":10,\"col\":40}},{\"id\":10,\"name\":\"phi\",\"op\":\"add\",\"inputs\":[6,9],\"shape\":{\"n\":1},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"model.maf\",\"line\":10,\"col\":38}}],\"output\":10,\"params\":[{\"name\":\"h0.dense.W\",\"node\":1,\"role\":\"weight\",\"offset\":0,\"shape\":[32,8],\"size\":256,\"fanin\":8,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h0.dense.b\",\"node\":1,\"role\":\"bias\",\"offset\":256,\"shape\":[32],\"size\":32,\"fanin\":8,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h1.dense.W\",\"node\":3,\"role\":\"weight\",\"offset\":288,\"shape\":[32,32],\"size\":1024,\"fanin\":32,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h1.dense.b\",\"node\":3,\"role\":\"bias\",\"offset\":1312,\"shape\":[32],\"size\":32,\"fanin\":32,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"phi.dense.W\",\"node\":6,\"role\":\"weight\",\"offset\":1344,\"shape\":[1,32],\"size\":32,\"fanin\":32,\"init\":{\"scheme\":\"uniform\"}}],\"init_seed\":1,\"precision\":\"float64\",\"flow\":{\"integrator\":\"rk4\",\"steps\":10,\"dt\":0.1,\"pos\":{\"file\":\"model.maf\",\"line\":13,\"col\":1}},\"train\":{\"objective\":{\"kind\":\"\",\"target\":{},\"pos\":{\"file\":\"model.maf\"}},\"batch\":64,\"optimizer\":{\"name\":\"adam\",\"lr\":0.001,\"beta1\":0.9,\"beta2\":0.999,\"eps\":1e-8,\"schedule\":\"constant\"},\"laplacian\":\"exact\",\"seed\":1,\"checkpoint_every\":100,\"memory\":\"store\",\"pos\":{\"file\":\"model.maf\"}}}"
+const irJSON = `
+{
+	"name": "potential",
+	"doc": "A downstream user's potential: a small residual MLP on R^8 with a\nconfining quadratic term.",
+	"file": "model.maf",
+	"input_name": "x",
+	"input_kind": "vector",
+	"nodes": [
+		{
+			"id": 0,
+			"name": "x",
+			"op": "input",
+			"shape": {
+				"n": 8
+			},
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "model.maf",
+				"line": 5,
+				"col": 1
+			}
+		},
+		{
+			"id": 1,
+			"name": "h0.dense",
+			"op": "dense",
+			"inputs": [
+				0
+			],
+			"shape": {
+				"n": 32
+			},
+			"out": 32,
+			"bias": true,
+			"w": 0,
+			"b": 1,
+			"pos": {
+				"file": "model.maf",
+				"line": 8,
+				"col": 19
+			}
+		},
+		{
+			"id": 2,
+			"name": "h0",
+			"op": "act",
+			"inputs": [
+				1
+			],
+			"shape": {
+				"n": 32
+			},
+			"act": "softplus",
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "model.maf",
+				"line": 8,
+				"col": 10
+			}
+		},
+		{
+			"id": 3,
+			"name": "h1.dense",
+			"op": "dense",
+			"inputs": [
+				2
+			],
+			"shape": {
+				"n": 32
+			},
+			"out": 32,
+			"bias": true,
+			"w": 2,
+			"b": 3,
+			"pos": {
+				"file": "model.maf",
+				"line": 9,
+				"col": 20
+			}
+		},
+		{
+			"id": 4,
+			"name": "h1.tanh",
+			"op": "act",
+			"inputs": [
+				3
+			],
+			"shape": {
+				"n": 32
+			},
+			"act": "tanh",
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "model.maf",
+				"line": 9,
+				"col": 15
+			}
+		},
+		{
+			"id": 5,
+			"name": "h1",
+			"op": "add",
+			"inputs": [
+				2,
+				4
+			],
+			"shape": {
+				"n": 32
+			},
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "model.maf",
+				"line": 9,
+				"col": 13
+			}
+		},
+		{
+			"id": 6,
+			"name": "phi.dense",
+			"op": "dense",
+			"inputs": [
+				5
+			],
+			"shape": {
+				"n": 1
+			},
+			"out": 1,
+			"w": 4,
+			"b": -1,
+			"pos": {
+				"file": "model.maf",
+				"line": 10,
+				"col": 11
+			}
+		},
+		{
+			"id": 7,
+			"name": "phi.quadratic",
+			"op": "act",
+			"inputs": [
+				0
+			],
+			"shape": {
+				"n": 8
+			},
+			"act": "quadratic",
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "model.maf",
+				"line": 10,
+				"col": 51
+			}
+		},
+		{
+			"id": 8,
+			"name": "phi.sum",
+			"op": "sum",
+			"inputs": [
+				7
+			],
+			"shape": {
+				"n": 1
+			},
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "model.maf",
+				"line": 10,
+				"col": 47
+			}
+		},
+		{
+			"id": 9,
+			"name": "phi.scale",
+			"op": "scale",
+			"inputs": [
+				8
+			],
+			"shape": {
+				"n": 1
+			},
+			"scale": 0.25,
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "model.maf",
+				"line": 10,
+				"col": 40
+			}
+		},
+		{
+			"id": 10,
+			"name": "phi",
+			"op": "add",
+			"inputs": [
+				6,
+				9
+			],
+			"shape": {
+				"n": 1
+			},
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "model.maf",
+				"line": 10,
+				"col": 38
+			}
+		}
+	],
+	"output": 10,
+	"params": [
+		{
+			"name": "h0.dense.W",
+			"node": 1,
+			"role": "weight",
+			"offset": 0,
+			"shape": [
+				32,
+				8
+			],
+			"size": 256,
+			"fanin": 8,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "h0.dense.b",
+			"node": 1,
+			"role": "bias",
+			"offset": 256,
+			"shape": [
+				32
+			],
+			"size": 32,
+			"fanin": 8,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "h1.dense.W",
+			"node": 3,
+			"role": "weight",
+			"offset": 288,
+			"shape": [
+				32,
+				32
+			],
+			"size": 1024,
+			"fanin": 32,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "h1.dense.b",
+			"node": 3,
+			"role": "bias",
+			"offset": 1312,
+			"shape": [
+				32
+			],
+			"size": 32,
+			"fanin": 32,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "phi.dense.W",
+			"node": 6,
+			"role": "weight",
+			"offset": 1344,
+			"shape": [
+				1,
+				32
+			],
+			"size": 32,
+			"fanin": 32,
+			"init": {
+				"scheme": "uniform"
+			}
+		}
+	],
+	"init_seed": 1,
+	"precision": "float64",
+	"flow": {
+		"integrator": "rk4",
+		"steps": 10,
+		"dt": 0.1,
+		"pos": {
+			"file": "model.maf",
+			"line": 13,
+			"col": 1
+		}
+	},
+	"train": {
+		"objective": {
+			"kind": "",
+			"target": {},
+			"pos": {
+				"file": "model.maf"
+			}
+		},
+		"batch": 64,
+		"optimizer": {
+			"name": "adam",
+			"lr": 0.001,
+			"beta1": 0.9,
+			"beta2": 0.999,
+			"eps": 1e-8,
+			"schedule": "constant"
+		},
+		"laplacian": "exact",
+		"seed": 1,
+		"checkpoint_every": 100,
+		"memory": "store",
+		"pos": {
+			"file": "model.maf"
+		}
+	}
+}
+`
 
 // Model is the potential with its parameters. Its methods may be called
 // concurrently with distinct Workspaces while the parameters do not change.
@@ -185,9 +516,9 @@ func Program() *ir.Program {
 	return program()
 }
 
-// Program returns the IR this package was generated from.
+// Program returns the IR this package was generated from, the package's Program.
 func (m *Model) Program() *ir.Program {
-	return program()
+	return Program()
 }
 
 // Workspace holds every buffer the methods use, sized for one chunk of samples.
