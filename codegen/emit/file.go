@@ -176,7 +176,19 @@ func (g *gen) consts() {
 	}
 }
 
+// model prints the Model type, New, the accessors, Sync and Program.
 func (g *gen) model() {
+	g.genModelType()
+	g.genNew()
+	g.genAccessors()
+	g.genSync()
+	g.genProgram()
+}
+
+// genModelType prints the Model struct: θ, the kernels' view of it, and
+// what Sync derives from it per layer (packed weights, circulant matrices,
+// expanded tied kernels, row norms, shifted-kernel matrices, Gram bases).
+func (g *gen) genModelType() {
 	f := g.f
 	fields := []jen.Code{
 		jen.Id("theta").Index().Float64().Comment("θ, the master copy"),
@@ -217,7 +229,12 @@ func (g *gen) model() {
 	f.Comment("Model is the potential with its parameters. Its methods may be called")
 	f.Comment("concurrently with distinct Workspaces while the parameters do not change.")
 	f.Type().Id("Model").Struct(fields...)
+}
 
+// genNew prints New (and, for a time-dependent spec, newModel): allocate
+// the derived buffers, initialise θ as the spec says, Sync.
+func (g *gen) genNew() {
+	f := g.f
 	body := []jen.Code{raw("m := &Model{theta: make([]float64, NumParams)}")}
 	if g.is32 {
 		body = append(body, raw("m.p = make([]float32, NumParams)"))
@@ -254,7 +271,11 @@ func (g *gen) model() {
 	body = append(body, initBody...)
 	f.Comment("New returns the model with θ initialised as the spec says (scheme and seed).")
 	f.Func().Id("New").Params().Op("*").Id("Model").Block(body...)
+}
 
+// genAccessors prints Name, Dim, NumParams, Probes and Params.
+func (g *gen) genAccessors() {
+	f := g.f
 	f.Comment("Name returns the model's name.")
 	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("Name").Params().String().Block(jen.Return(jen.Lit(g.p.Name)))
 	f.Comment("Dim returns the input dimension D.")
@@ -265,8 +286,12 @@ func (g *gen) model() {
 	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("Probes").Params().Int().Block(jen.Return(jen.Id("NumProbes")))
 	f.Comment("Params returns the live flat parameter vector θ; call Sync after changing it.")
 	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("Params").Params().Index().Float64().Block(jen.Return(jen.Id("m.theta")))
+}
 
-	// Sync
+// genSync prints Sync: per layer, expand tied kernels, build circulant
+// matrices, pack W both ways, row norms, shifted-kernel matrices and Gram
+// bases, from the parameter views it declares first.
+func (g *gen) genSync() {
 	g.used = map[int]bool{}
 	var sync []jen.Code
 	if g.is32 {
@@ -311,7 +336,11 @@ func (g *gen) model() {
 		}
 	}
 	g.syncFuncs(append(g.paramDecls(), sync...))
+}
 
+// genProgram prints the embedded IR's decoder, Program and Model.Program.
+func (g *gen) genProgram() {
+	f := g.f
 	f.Var().Id("program").Op("=").Qual("sync", "OnceValue").Call(jen.Func().Params().Op("*").Qual(pathIR, "Program").Block(
 		raw("p, err := ir.Decode([]byte(irJSON))"),
 		jen.If(jen.Id("err").Op("!=").Nil()).Block(jen.Panic(jen.Lit(g.pkg+": corrupt embedded IR: ").Op("+").Id("err.Error()"))),
@@ -323,15 +352,36 @@ func (g *gen) model() {
 	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("Program").Params().Op("*").Qual(pathIR, "Program").Block(jen.Return(jen.Id("Program").Call()))
 }
 
-// workspace emits the Workspace type and its constructor.
+// wsBuffers collects the Workspace's fields and the statements of
+// NewWorkspaceChunks that allocate them.
+type wsBuffers struct {
+	T             string
+	fields, alloc []jen.Code
+}
+
+// add declares the buffer name of size elements (an expression in c and
+// cv) of the kernels' element type.
+func (b *wsBuffers) add(name, size, comment string) {
+	b.fields = append(b.fields, jen.Id(name).Index().Id(b.T).Comment(LineComment(comment)))
+	b.alloc = append(b.alloc, raw("w.%s = make([]%s, %s)", name, b.T, size))
+}
+
+// workspace emits the Workspace type, its constructor, DeferGrad and
+// FlushGrad.
 func (g *gen) workspace() {
-	var fields []jen.Code
-	var alloc []jen.Code
-	T := g.T
-	add := func(name, size, comment string) {
-		fields = append(fields, jen.Id(name).Index().Id(T).Comment(LineComment(comment)))
-		alloc = append(alloc, raw("w.%s = make([]%s, %s)", name, T, size))
+	ws := &wsBuffers{T: g.T}
+	g.wsFixed(ws)
+	for i, n := range g.p.Nodes {
+		g.wsNode(ws, i, n)
 	}
+	g.wsScratch(ws)
+	g.genWorkspace(ws)
+}
+
+// wsFixed declares the fields every workspace has: sizes, flags and the
+// LaplacianSave/ReverseSaved state.
+func (g *gen) wsFixed(ws *wsBuffers) {
+	fields := []jen.Code{}
 	fields = append(fields, jen.Id("max").Int().Comment("MaxBatch"), jen.Id("c").Int().Comment("samples per chunk"), jen.Id("cv").Int().Comment("samples per chunk of Phi and Grad"),
 		jen.Id("deferGrad").Bool().Comment("see DeferGrad"))
 	if g.liteAct > 0 {
@@ -343,60 +393,71 @@ func (g *gen) workspace() {
 			jen.Id("saveIn").Index().Float64().Comment("ReverseSaved's source (nil otherwise)"),
 			jen.Id("b0").Int().Comment("first sample of the current chunk"))
 	}
-	for i, n := range g.p.Nodes {
-		name, sz := g.names[i], n.Shape.Size()
-		add(name, chunkLen(3+g.rowsW[i], 1, sz), fmt.Sprintf("%s rows: values, ℓ, %d Jacobian rows per sample, tangents", n.Name, g.rowsW[i]))
-		add(name+"B", chunkLen(3+g.jbRowsW[i], 1, sz), fmt.Sprintf("cotangents of %s", n.Name))
-		if n.Op == ir.OpAct {
-			add(name+"D1", chunkLen(1, 1, sz), "σ′ of "+n.Name)
-			add(name+"D2", chunkLen(sz, 0, 1), "σ″ of "+n.Name)
-			add(name+"D3", chunkLen(sz, 0, 1), "σ‴ of "+n.Name)
-		}
-		if g.needQ[i] {
-			add(name+"Q", chunkLen(sz, 0, 1), "squared Jacobian row norms of "+n.Name)
-		}
-		if g.needE[i] {
-			add(name+"E", chunkLen(sz, 0, 1), "2σ″ℓ̄ coefficients of "+n.Name+"'s Jacobian cotangent")
-		}
-		if g.jbCoef(i) {
-			fields = append(fields, jen.Id(name+"EAcc").Index().Float64().Comment(LineComment("deferred Σ 2σ″ℓ̄ of "+n.Name+" (see FlushGrad)")))
-			alloc = append(alloc, raw("w.%sEAcc = make([]float64, %d)", name, sz))
-		}
-		if g.rfR[i] > 0 {
-			add(name+"RF", chunkLen(n.Shape.Sites()*g.rfR[i]*n.Shape.C, 0, 1), fmt.Sprintf("receptive-field Jacobian of %s (%d sites per window)", n.Name, g.rfR[i]))
-		}
-		if g.rfBR[i] > 0 {
-			add(name+"RFB", chunkLen(n.Shape.Sites()*g.rfBR[i]*n.Shape.C, 0, 1), "receptive-field Jacobian cotangent of "+n.Name)
-		}
-		if g.shift[i] || g.dB[i] {
-			for _, b := range g.shiftBuffers(n) {
-				add(b[0], b[1], b[2])
-			}
-		}
-		if g.gram[i] {
-			add(name+"G", chunkLen(sz*sz, 0, 1), "per-sample Gram matrices J·Jᵀ of "+n.Name)
-		}
-		if g.circ(n) {
-			add(name+"GCirc", fmt.Sprint(g.p.Nodes[n.Inputs[0]].Shape.Size()*n.Shape.Size()), "gradient of "+n.Name+"'s circulant matrix")
-		}
-		if n.Op == ir.OpConv && n.Tie != "" {
-			in := g.p.Nodes[n.Inputs[0]].Shape
-			add(name+"GFull", fmt.Sprint(n.Out*in.C*n.K1*n.K2), "gradient of "+n.Name+"'s full kernels, folded into the tied parameters")
-		}
-		if g.geom[i] {
-			fields = append(fields, jen.Id(name+"Geom").Op("*").Qual(pathKern, "ConvGeom"))
-			in := g.p.Nodes[n.Inputs[0]].Shape
-			alloc = append(alloc, jen.Id("w."+name+"Geom").Op("=").Qual(pathKern, "NewConvGeom").Call(jen.Lit(in.L1), jen.Lit(in.L2), jen.Lit(in.C), jen.Lit(n.Out), jen.Lit(n.K1), jen.Lit(n.K2)))
-		}
-		if g.rfGeom[i] {
-			fields = append(fields, jen.Id(name+"RFGeom").Op("*").Qual(pathKern, "RFGeom"))
-			win := g.plans[plan.Reverse].Nodes[n.Inputs[0]].Window
-			if w2 := g.plans[plan.Laplacian].Nodes[n.Inputs[0]].Window; w2.R1 > 0 {
-				win = w2
-			}
-			alloc = append(alloc, jen.Id("w."+name+"RFGeom").Op("=").Qual(pathKern, "NewRFGeom").Call(jen.Id("w."+name+"Geom"), windowLit(win)))
+	ws.fields = append(ws.fields, fields...)
+}
+
+// wsNode declares node i's buffers: its row stack and cotangents, σ′, σ″
+// and σ‴, row norms, coefficients, receptive-field and Gram Jacobians,
+// shifted-kernel and circulant scratch, convolution geometry.
+func (g *gen) wsNode(ws *wsBuffers, i int, n *ir.Node) {
+	add := ws.add
+	name, sz := g.names[i], n.Shape.Size()
+	add(name, chunkLen(3+g.rowsW[i], 1, sz), fmt.Sprintf("%s rows: values, ℓ, %d Jacobian rows per sample, tangents", n.Name, g.rowsW[i]))
+	add(name+"B", chunkLen(3+g.jbRowsW[i], 1, sz), fmt.Sprintf("cotangents of %s", n.Name))
+	if n.Op == ir.OpAct {
+		add(name+"D1", chunkLen(1, 1, sz), "σ′ of "+n.Name)
+		add(name+"D2", chunkLen(sz, 0, 1), "σ″ of "+n.Name)
+		add(name+"D3", chunkLen(sz, 0, 1), "σ‴ of "+n.Name)
+	}
+	if g.needQ[i] {
+		add(name+"Q", chunkLen(sz, 0, 1), "squared Jacobian row norms of "+n.Name)
+	}
+	if g.needE[i] {
+		add(name+"E", chunkLen(sz, 0, 1), "2σ″ℓ̄ coefficients of "+n.Name+"'s Jacobian cotangent")
+	}
+	if g.jbCoef(i) {
+		ws.fields = append(ws.fields, jen.Id(name+"EAcc").Index().Float64().Comment(LineComment("deferred Σ 2σ″ℓ̄ of "+n.Name+" (see FlushGrad)")))
+		ws.alloc = append(ws.alloc, raw("w.%sEAcc = make([]float64, %d)", name, sz))
+	}
+	if g.rfR[i] > 0 {
+		add(name+"RF", chunkLen(n.Shape.Sites()*g.rfR[i]*n.Shape.C, 0, 1), fmt.Sprintf("receptive-field Jacobian of %s (%d sites per window)", n.Name, g.rfR[i]))
+	}
+	if g.rfBR[i] > 0 {
+		add(name+"RFB", chunkLen(n.Shape.Sites()*g.rfBR[i]*n.Shape.C, 0, 1), "receptive-field Jacobian cotangent of "+n.Name)
+	}
+	if g.shift[i] || g.dB[i] {
+		for _, b := range g.shiftBuffers(n) {
+			add(b[0], b[1], b[2])
 		}
 	}
+	if g.gram[i] {
+		add(name+"G", chunkLen(sz*sz, 0, 1), "per-sample Gram matrices J·Jᵀ of "+n.Name)
+	}
+	if g.circ(n) {
+		add(name+"GCirc", fmt.Sprint(g.p.Nodes[n.Inputs[0]].Shape.Size()*n.Shape.Size()), "gradient of "+n.Name+"'s circulant matrix")
+	}
+	if n.Op == ir.OpConv && n.Tie != "" {
+		in := g.p.Nodes[n.Inputs[0]].Shape
+		add(name+"GFull", fmt.Sprint(n.Out*in.C*n.K1*n.K2), "gradient of "+n.Name+"'s full kernels, folded into the tied parameters")
+	}
+	if g.geom[i] {
+		ws.fields = append(ws.fields, jen.Id(name+"Geom").Op("*").Qual(pathKern, "ConvGeom"))
+		in := g.p.Nodes[n.Inputs[0]].Shape
+		ws.alloc = append(ws.alloc, jen.Id("w."+name+"Geom").Op("=").Qual(pathKern, "NewConvGeom").Call(jen.Lit(in.L1), jen.Lit(in.L2), jen.Lit(in.C), jen.Lit(n.Out), jen.Lit(n.K1), jen.Lit(n.K2)))
+	}
+	if g.rfGeom[i] {
+		ws.fields = append(ws.fields, jen.Id(name+"RFGeom").Op("*").Qual(pathKern, "RFGeom"))
+		win := g.plans[plan.Reverse].Nodes[n.Inputs[0]].Window
+		if w2 := g.plans[plan.Laplacian].Nodes[n.Inputs[0]].Window; w2.R1 > 0 {
+			win = w2
+		}
+		ws.alloc = append(ws.alloc, jen.Id("w."+name+"RFGeom").Op("=").Qual(pathKern, "NewRFGeom").Call(jen.Id("w."+name+"Geom"), windowLit(win)))
+	}
+}
+
+// wsScratch declares the scratch buffers shared by all nodes.
+func (g *gen) wsScratch(ws *wsBuffers) {
+	add := ws.add
 	add("cols", chunkLen(g.colsRows, g.colsValRows, 1), "im2col scratch")
 	add("rd", chunkLen(1, 1, g.maxSize), "row-dot scratch")
 	if g.panelMax > 0 {
@@ -404,9 +465,15 @@ func (g *gen) workspace() {
 		add("wtmp", fmt.Sprint(g.panelMax), "one sample's weight-gradient block")
 	}
 	if g.is32 {
-		fields = append(fields, jen.Id("g32").Index().Float32().Comment("float32 parameter gradient of one chunk"))
-		alloc = append(alloc, raw("w.g32 = make([]float32, NumParams)"))
+		ws.fields = append(ws.fields, jen.Id("g32").Index().Float32().Comment("float32 parameter gradient of one chunk"))
+		ws.alloc = append(ws.alloc, raw("w.g32 = make([]float32, NumParams)"))
 	}
+}
+
+// genWorkspace prints the Workspace type, MaxBatch, DeferGrad, FlushGrad,
+// NewWorkspace and NewWorkspaceChunks.
+func (g *gen) genWorkspace(ws *wsBuffers) {
+	fields, alloc := ws.fields, ws.alloc
 	g.f.Comment("Workspace holds every buffer the methods use, sized for one chunk of samples.")
 	g.f.Comment("A Workspace must not be shared between goroutines.")
 	g.f.Type().Id("Workspace").Struct(append(fields, g.timeWorkspaceFields()...)...)
