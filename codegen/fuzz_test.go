@@ -86,6 +86,7 @@ var hostile = []string{
 	"zero\u200bwidth",
 	"nul \x00",
 	"bad \xff",
+	"raw ` quote \ufeff bom \U000e0001 tag \u0085 nel",
 }
 
 func FuzzGenerate(f *testing.F) {
@@ -162,6 +163,8 @@ func checkGenerated(t *testing.T, s specParts, files, bare []codegen.File) {
 	}
 	for _, st := range stems {
 		expected["size"+ir.Exported(st)] = true
+		expected["off"+ir.Exported(st)+"W"] = true
+		expected["off"+ir.Exported(st)+"B"] = true
 		expected[st+"Orbit"] = true
 	}
 	checkMu.Lock()
@@ -265,7 +268,7 @@ func (c *cachedImporter) Import(path string) (*types.Package, error) {
 }
 
 // fixedDecls are the top-level declarations the emitter writes for every
-// model (the others are size<Node> and <node>Orbit).
+// model (the others are size<Node>, off<Node>W, off<Node>B and <node>Orbit).
 var fixedDecls = []string{
 	"_", "BenchmarkModel", "Chunk", "Dim", "GenVersion", "Model", "New", "NumParams", "NumProbes",
 	"Program", "TestModel", "ValueChunk", "Workspace", "group", "irJSON", "load", "mat", "program",

@@ -26,8 +26,10 @@ func producible(x string, bare bool) bool {
 	if rest, ok := strings.CutPrefix(x, "size"); ok && rest != "" && rest == ir.Exported(rest) {
 		return true
 	}
-	if rest, ok := strings.CutPrefix(x, "g"); ok && len(rest) > 1 && rest == ir.Exported(rest) && (strings.HasSuffix(rest, "W") || strings.HasSuffix(rest, "B")) {
-		return true
+	for _, pre := range []string{"g", "off"} {
+		if rest, ok := strings.CutPrefix(x, pre); ok && len(rest) > 1 && rest == ir.Exported(rest) && (strings.HasSuffix(rest, "W") || strings.HasSuffix(rest, "B")) {
+			return true
+		}
 	}
 	return false
 }

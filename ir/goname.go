@@ -52,8 +52,9 @@ func isASCIIAlnum(r rune) bool {
 
 // GoSuffixes lists every suffix the emitter appends to a node's stem to
 // name a buffer, a field, a local variable or a package-level variable (""
-// is the stem itself). Besides these, it declares "size"+Exported(stem)
-// and "g"+Exported(stem)+"W" and "…B" (see [GoIdents]). The emitter must
+// is the stem itself). Besides these, it declares "size"+Exported(stem),
+// "g"+Exported(stem)+"W" and "…B", and "off"+Exported(stem)+"W" and "…B"
+// (see [GoIdents]). The emitter must
 // derive no other identifier from a stem: the clash check relies on it.
 var GoSuffixes = []string{
 	"", "B", "W", "D1", "D2", "D3", "Q", "E", "EAcc", "RF", "RFB", "G", "GCirc", "GFull",
@@ -69,7 +70,7 @@ func GoIdents(stem string) []string {
 		out = append(out, stem+s)
 	}
 	e := Exported(stem)
-	return append(out, "size"+e, "g"+e+"W", "g"+e+"B")
+	return append(out, "size"+e, "g"+e+"W", "g"+e+"B", "off"+e+"W", "off"+e+"B")
 }
 
 // GoNameClash is a clash between the Go identifiers of two nodes: the

@@ -46,7 +46,7 @@ func (g *gen) transpose(pl *plan.Plan, n *plan.Node, segs []int) []jen.Code {
 			c := r.cnt.expr(W)
 			out = append(out, jen.Block(
 				raw("a, y := %s, %s", rows("w."+g.names[in.ID]+"B", r.dstOff.expr(W), c, n.Size), rows(nB, r.srcOff.expr(W), c, n.Size)),
-				raw("d := w.%sD1[:nb*%d]", g.names[n.ID], n.Size),
+				raw("d := %s", nbHead("w."+g.names[n.ID]+"D1", n.Size)),
 				jen.Comment("σ′ of the value rows scales every block of nb rows"),
 				jen.For(raw("off := 0; off < len(a); off += len(d)")).Block(
 					raw("ao, yo := a[off:off+len(d)], y[off:off+len(d)]"),
@@ -67,7 +67,7 @@ func (g *gen) transpose(pl *plan.Plan, n *plan.Node, segs []int) []jen.Code {
 				continue
 			}
 			out = append(out,
-				g.wgemm(n.Node, true, fmt.Sprintf("(%s)*%d", c, S), rows(nB, r.srcOff.expr(W), c, n.Size), "0", fmt.Sprintf("w.cols[:(%s)*%d]", c, S*ck)),
+				g.wgemm(n.Node, true, times("nb", r.cnt.n(W)*S), rows(nB, r.srcOff.expr(W), c, n.Size), "0", nbHead("w.cols", r.cnt.n(W)*S*ck)),
 				kcall("Col2ImAdd", rows("w."+g.names[in.ID]+"B", r.dstOff.expr(W), c, in.Size), "w.cols", c, "w."+g.names[n.ID]+"Geom"))
 		}
 	default:
@@ -89,16 +89,17 @@ func (g *gen) transpose(pl *plan.Plan, n *plan.Node, segs []int) []jen.Code {
 					out = append(out, jen.Block(raw("x, o := %s, %s", dstOf(p), o), jen.For(raw("k := range o")).Block(raw("x[k] += o[k]"))))
 				}
 			case ir.OpScale:
-				out = append(out, jen.Block(raw("x, o := %s, %s", dstOf(in), o), jen.For(raw("k := range o")).Block(raw("x[k] += %s * o[k]", g.fmtFloat(n.Scale)))))
+				out = append(out, jen.Block(raw("x, o := %s, %s", dstOf(in), o), jen.For(raw("k := range o")).Block(raw("x[k] += %s", g.scaled(n.Scale, "o[k]")))))
 			case ir.OpSum, ir.OpMean:
 				f := 1.0
 				if n.Op == ir.OpMean {
 					f = 1 / float64(in.Size)
 				}
-				out = append(out, jen.Block(raw("x, o := %s, %s", dstOf(in), o),
-					jen.For(raw("r, v := range o")).Block(
-						raw("v *= %s", g.fmtFloat(f)),
-						jen.For(raw("j := range x[r*%d : (r+1)*%d]", in.Size, in.Size)).Block(raw("x[r*%d+j] += v", in.Size)))))
+				loop := []jen.Code{jen.For(raw("j := range x[r*%d : (r+1)*%d]", in.Size, in.Size)).Block(raw("x[r*%d+j] += v", in.Size))}
+				if f != 1 {
+					loop = append([]jen.Code{raw("v *= %s", g.fmtFloat(f))}, loop...)
+				}
+				out = append(out, jen.Block(raw("x, o := %s, %s", dstOf(in), o), jen.For(raw("r, v := range o")).Block(loop...)))
 			case ir.OpPool:
 				S, C := in.Shape.Sites(), in.Shape.C
 				f := 1.0
@@ -108,7 +109,7 @@ func (g *gen) transpose(pl *plan.Plan, n *plan.Node, segs []int) []jen.Code {
 				out = append(out, jen.Block(raw("x, o := %s, %s", dstOf(in), o),
 					jen.For(raw("r := 0; r < len(o)/%d; r++", C)).Block(
 						jen.For(raw("p := 0; p < %d; p++", S)).Block(
-							jen.For(raw("ch := 0; ch < %d; ch++", C)).Block(raw("x[(r*%d+p)*%d+ch] += %s * o[r*%d+ch]", S, C, g.fmtFloat(f), C))))))
+							jen.For(raw("ch := 0; ch < %d; ch++", C)).Block(raw("x[(r*%d+p)*%d+ch] += %s", S, C, g.scaled(f, fmt.Sprintf("o[r*%d+ch]", C))))))))
 			}
 		}
 	}
@@ -128,10 +129,10 @@ func (g *gen) bwdReverse(pl *plan.Plan) {
 		}
 		body = append(body, raw("clear(rows(w.%sB, 0, %s, %d))", g.names[n.ID], end.expr(W), n.Size))
 		if n.JBRF {
-			body = append(body, raw("clear(w.%sRFB[:nb*%d])", g.names[n.ID], n.Shape.Sites()*n.Window.Size()*n.Shape.C))
+			body = append(body, raw("clear(%s)", nbHead("w."+g.names[n.ID]+"RFB", n.Shape.Sites()*n.Window.Size()*n.Shape.C)))
 		}
 		if n.JBShift {
-			body = append(body, raw("clear(w.%sDB[:nb*%d])", g.names[n.ID], n.Size))
+			body = append(body, raw("clear(%s)", nbHead("w."+g.names[n.ID]+"DB", n.Size)))
 		}
 	}
 	o := pl.Nodes[g.p.Output]
@@ -167,7 +168,7 @@ func (g *gen) gradDecls(decls []jen.Code) []jen.Code {
 			decls = append(decls, raw("%s := w.%sGFull", g.gradName(k), g.names[pr.Node]), raw("clear(%s)", g.gradName(k)))
 			continue
 		}
-		decls = append(decls, raw("%s := grad[%d:%d]", g.gradName(k), pr.Offset, pr.Offset+pr.Size))
+		decls = append(decls, raw("%s := %s", g.gradName(k), g.thetaSlice("grad", k)))
 	}
 	return decls
 }
@@ -181,7 +182,7 @@ func (g *gen) tieReduce() []jen.Code {
 		}
 		n := g.p.Nodes[pr.Node]
 		out = append(out, jen.Comment(LineComment(fmt.Sprintf("%s: sum the full kernels' gradient over each orbit of tied offsets", pr.Name))),
-			kcall("TieReduce", fmt.Sprintf("grad[%d:%d]", pr.Offset, pr.Offset+pr.Size), g.gradName(k), g.names[n.ID]+"Orbit", fmt.Sprint(pr.Shape[0]*pr.Shape[1]), fmt.Sprint(pr.Shape[2])))
+			kcall("TieReduce", g.thetaSlice("grad", k), g.gradName(k), g.names[n.ID]+"Orbit", fmt.Sprint(pr.Shape[0]*pr.Shape[1]), fmt.Sprint(pr.Shape[2])))
 	}
 	return out
 }
@@ -203,7 +204,7 @@ func (g *gen) revNode(pl *plan.Plan, n *plan.Node) []jen.Code {
 	// Fold row cotangents into the receptive-field form.
 	if n.JBRF && n.JBRows {
 		s := n.Shape
-		out = append(out, jen.Qual(pathKern, "RFToRowsTAdd").Call(jen.Id("w."+name+"RFB"), jen.Id(rows("w."+name+"B", g.jStart(), fmt.Sprintf("nb*%d", W), n.Size)),
+		out = append(out, jen.Qual(pathKern, "RFToRowsTAdd").Call(jen.Id("w."+name+"RFB"), jen.Id(rows("w."+name+"B", g.jStart(), times("nb", W), n.Size)),
 			jen.Id("nb"), jen.Lit(s.L1), jen.Lit(s.L2), jen.Lit(s.C), windowLit(n.Window), jen.Lit(0), jen.Id(g.cvt("1"))))
 	}
 	all := []int{segV}
@@ -240,7 +241,7 @@ func (g *gen) revNode(pl *plan.Plan, n *plan.Node) []jen.Code {
 		if rfIn && n.JBRows {
 			s := in.Shape
 			reduce, f := rfReduce(n.Node, in.Node)
-			out = append(out, jen.Qual(pathKern, "RFToRowsTAdd").Call(jen.Id("w."+g.names[in.ID]+"RFB"), jen.Id(rows("w."+name+"B", g.jStart(), fmt.Sprintf("nb*%d", W), n.Size)),
+			out = append(out, jen.Qual(pathKern, "RFToRowsTAdd").Call(jen.Id("w."+g.names[in.ID]+"RFB"), jen.Id(rows("w."+name+"B", g.jStart(), times("nb", W), n.Size)),
 				jen.Id("nb"), jen.Lit(s.L1), jen.Lit(s.L2), jen.Lit(s.C), windowLit(in.Window), jen.Lit(reduce), jen.Id(g.cvt(g.fmtFloat(f)))))
 		}
 	}
@@ -276,13 +277,13 @@ func (g *gen) weightGrad(pl *plan.Plan, n *plan.Node) []jen.Code {
 		switch {
 		case n.JBRows && in.Kind == plan.Identity && !in.Rows:
 			out = append(out, jen.Comment("J_x = I: W̄ += Σ_b J̄_b"),
-				kcall("AddRowsT", gW, rows(nB, g.jStart(), fmt.Sprintf("nb*%d", W), n.Size), "nb", fmt.Sprint(n.Size), "Dim"))
+				kcall("AddRowsT", gW, rows(nB, g.jStart(), times("nb", W), n.Size), "nb", fmt.Sprint(n.Size), "Dim"))
 		case n.JBRows && n.RowsFromScaled:
 			base := pl.Nodes[in.Base]
 			out = append(out, jen.Comment("W̄ += Σ_b (J̄_bᵀ·W_prevᵀ)·diag(σ′_b)"),
 				jen.For(raw("b := 0; b < nb; b++")).Block(
 					g.gemm(true, true, "1", "0",
-						[3]string{"Dim", fmt.Sprint(n.Size), rows(nB, fmt.Sprintf("%s+b*%d", g.jStart(), W), "Dim", n.Size)},
+						[3]string{"Dim", fmt.Sprint(n.Size), rows(nB, plus(g.jStart(), times("b", W)), "Dim", n.Size)},
 						[3]string{fmt.Sprint(in.Size), "Dim", g.param(base.W)},
 						[3]string{fmt.Sprint(n.Size), fmt.Sprint(in.Size), "w.wtmp"}),
 					kcall("AddColScaled", gW, "w.wtmp", rows(h+"D1", "b", "1", in.Size), fmt.Sprint(n.Size), fmt.Sprint(in.Size))))
@@ -322,14 +323,14 @@ func (g *gen) weightGrad(pl *plan.Plan, n *plan.Node) []jen.Code {
 		out = append(out,
 			kcall("Im2Col", "w.cols", rows(h, r.dstOff.expr(W), c, in.Size), c, "w."+name+"Geom"),
 			g.gemm(true, false, "1", "1",
-				[3]string{fmt.Sprintf("(%s)*%d", c, S), fmt.Sprint(n.Out), rows(nB, r.srcOff.expr(W), c, n.Size)},
-				[3]string{fmt.Sprintf("(%s)*%d", c, S), fmt.Sprint(ck), "w.cols"},
+				[3]string{times("nb", r.cnt.n(W)*S), fmt.Sprint(n.Out), rows(nB, r.srcOff.expr(W), c, n.Size)},
+				[3]string{times("nb", r.cnt.n(W)*S), fmt.Sprint(ck), "w.cols"},
 				[3]string{fmt.Sprint(n.Out), fmt.Sprint(ck), gW}))
 	}
 	switch {
 	case n.Kind == plan.ConvShared && n.JBCoef:
 		out = append(out, jen.Comment("J̄ = diag(2σ″ℓ̄)·(kernel) and J_x = I: W̄ += diag(Σ_{samples, sites} 2σ″ℓ̄)·W"),
-			kcall("AddConvDiag", gW, "w."+name+"E", g.param(n.W), fmt.Sprintf("nb*%d", S), fmt.Sprint(n.Out), fmt.Sprint(ck)))
+			kcall("AddConvDiag", gW, "w."+name+"E", g.param(n.W), times("nb", S), fmt.Sprint(n.Out), fmt.Sprint(ck)))
 	case n.Kind == plan.ConvShared && n.JBRF:
 		out = append(out, jen.Comment("J_x = I: the kernel gradient sums J̄ over samples and sites"),
 			kcall("RFSumToKernel", gW, "w."+name+"RFB", "nb", fmt.Sprint(S), fmt.Sprint(n.K1*n.K2), fmt.Sprint(n.Out)))
@@ -338,16 +339,16 @@ func (g *gen) weightGrad(pl *plan.Plan, n *plan.Node) []jen.Code {
 	case n.Kind == plan.RF && n.JBRF:
 		ro := n.Window.Size()
 		out = append(out, jen.Comment("receptive-field Jacobian cotangents: J̄_in += RFcol2im(J̄·W), W̄ += J̄ᵀ·RFim2col(J_in)"),
-			g.wgemm(n.Node, true, fmt.Sprintf("nb*%d", S*ro), fmt.Sprintf("w.%sRFB[:nb*%d]", name, S*ro*n.Out), "0", fmt.Sprintf("w.cols[:nb*%d]", S*ro*ck)),
+			g.wgemm(n.Node, true, times("nb", S*ro), nbHead("w."+name+"RFB", S*ro*n.Out), "0", nbHead("w.cols", S*ro*ck)),
 			kcall("RFCol2ImAdd", h+"RFB", "w.cols", "nb", "w."+name+"RFGeom"),
 			kcall("RFIm2Col", "w.cols", h+"RF", "nb", "w."+name+"RFGeom"),
 			g.gemm(true, false, "1", "1",
-				[3]string{fmt.Sprintf("nb*%d", S*ro), fmt.Sprint(n.Out), "w." + name + "RFB"},
-				[3]string{fmt.Sprintf("nb*%d", S*ro), fmt.Sprint(ck), "w.cols"},
+				[3]string{times("nb", S*ro), fmt.Sprint(n.Out), "w." + name + "RFB"},
+				[3]string{times("nb", S*ro), fmt.Sprint(ck), "w.cols"},
 				[3]string{fmt.Sprint(n.Out), fmt.Sprint(ck), gW}))
 	}
 	if n.B >= 0 {
-		out = append(out, kcall("SumRows", g.gradOf(n.B), rows(nB, "0", "nb", n.Size), fmt.Sprintf("nb*%d", S), fmt.Sprint(n.Out)))
+		out = append(out, kcall("SumRows", g.gradOf(n.B), rows(nB, "0", "nb", n.Size), times("nb", S), fmt.Sprint(n.Out)))
 	}
 	return out
 }
@@ -363,7 +364,7 @@ func (g *gen) revAct(pl *plan.Plan, n *plan.Node) []jen.Code {
 	yn, an := g.names[n.ID], g.names[a.ID]
 	var out []jen.Code
 	rd, rdBuf := false, "w.rd"
-	jr := func(buf string) string { return rows(buf, g.jStart(), fmt.Sprintf("nb*%d", W), size) }
+	jr := func(buf string) string { return rows(buf, g.jStart(), times("nb", W), size) }
 	s := n.Shape
 	if a.NeedJ {
 		switch {
@@ -399,19 +400,20 @@ func (g *gen) revAct(pl *plan.Plan, n *plan.Node) []jen.Code {
 	}
 	if q != "" {
 		if lterm != "" {
-			lterm += " + "
+			lterm = "(" + lterm + " + " + mulFloat("d3", q) + ")"
+		} else {
+			lterm = mulFloat("d3", q)
 		}
-		lterm += "d3*" + q
 	}
 	if lterm != "" {
-		va = append(va, "("+lterm+")*yb[lo+k]")
+		va = append(va, lterm+"*yb[lo+k]")
 	}
 	if rd {
 		va = append(va, "d2*rd[k]")
 	}
 	inner := []jen.Code{
-		raw("k := b*%d + j", size),
-		raw("d1, d2, d3 := d1s[k], d2s[k], d3s[k]"),
+		raw("k := %s", plus(times("b", size), "j")),
+		raw("d1, d2 := d1s[k], d2s[k]"),
 		raw("ab[k] += %s", joinPlus(va)),
 		raw("ab[tab+k] += d1 * yb[tyb+k]"),
 	}
@@ -422,23 +424,24 @@ func (g *gen) revAct(pl *plan.Plan, n *plan.Node) []jen.Code {
 	if hasE {
 		inner = append(inner, raw("e[k] = 2 * d2 * yb[lo+k]"))
 	}
-	if q == "" {
-		inner = append(inner, raw("_ = j"))
-	}
-	inner = append(inner, raw("_, _ = d2, d3"))
 	// Slice headers in locals: the loop then loads no Workspace fields.
-	locals := []jen.Code{raw("d1s, d2s, d3s := w.%sD1[:nb*%d], w.%sD2[:nb*%d], w.%sD3[:nb*%d]", yn, size, yn, size, yn, size)}
+	locals := []jen.Code{raw("d1s, d2s := %s, %s", nbHead("w."+yn+"D1", size), nbHead("w."+yn+"D2", size))}
+	if q != "" { // σ‴ enters only through the squared row norms
+		inner[1] = raw("d1, d2, d3 := d1s[k], d2s[k], d3s[k]")
+		locals[0] = raw("d1s, d2s, d3s := %s, %s, %s", nbHead("w."+yn+"D1", size), nbHead("w."+yn+"D2", size), nbHead("w."+yn+"D3", size))
+	}
 	if hasE {
-		locals = append(locals, raw("e := w.%sE[:nb*%d]", an, size))
+		locals = append(locals, raw("e := %s", nbHead("w."+an+"E", size)))
 	}
 	if rd {
-		locals = append(locals, raw("rd := %s[:nb*%d]", rdBuf, size))
+		locals = append(locals, raw("rd := %s", nbHead(rdBuf, size)))
+	}
+	locals = append(locals, raw("a, ab, yb := w.%s, w.%sB, w.%sB", an, an, yn))
+	if lterm != "" || !a.LZero || hasE {
+		locals = append(locals, raw("lo := %s", times("nb", g.lRow()*size)))
 	}
 	out = append(out, jen.Block(append(locals,
-		raw("a, ab, yb := w.%s, w.%sB, w.%sB", an, an, yn),
-		raw("lo := (%s) * %d", g.lStart(), size),
-		raw("ta, tab, tyb := (%s)*%d, (%s)*%d, (%s)*%d", tA.expr(W), size, tAB.expr(W), size, tYB.expr(W), size),
-		raw("_, _ = a, ta"),
+		raw("ta, tab, tyb := %s, %s, %s", times("nb", tA.n(W)*size), times("nb", tAB.n(W)*size), times("nb", tYB.n(W)*size)),
 		jen.For(raw("b := 0; b < nb; b++")).Block(jen.For(raw("j := 0; j < %d; j++", size)).Block(inner...)),
 	)...))
 	if !a.NeedJ || a.Kind == plan.Identity || a.ID == 0 {
@@ -463,7 +466,7 @@ func (g *gen) revAct(pl *plan.Plan, n *plan.Node) []jen.Code {
 		case plan.RF:
 			out = append(out, kcall("RFScaleAdd", "w."+an+"RFB", "w."+an+"RF", "w."+an+"E", "nb", fmt.Sprint(S), fmt.Sprint(a.Window.Size()), fmt.Sprint(C)))
 		case plan.ShiftRF:
-			out = append(out, kcall("RowsAddScaled", "w."+an+"RFB", "w."+an+"RF", "w."+an+"E", fmt.Sprintf("nb*%d", a.Size), fmt.Sprint(a.Window.Size())))
+			out = append(out, kcall("RowsAddScaled", "w."+an+"RFB", "w."+an+"RF", "w."+an+"E", times("nb", a.Size), fmt.Sprint(a.Window.Size())))
 		}
 	}
 	return out

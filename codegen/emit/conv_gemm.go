@@ -69,15 +69,15 @@ func (g *gen) shiftBuffers(n *ir.Node) [][3]string {
 	var out [][3]string
 	if g.shift[n.ID] {
 		_, _, sites, ck, nn := g.shiftDims(n)
-		out = append(out, [3]string{name + "ShiftX", fmt.Sprintf("c * %d", sites*ck), "im2col of σ′ (the left factor X of " + n.Name + "'s shifted-kernel Jacobian), kept for the reverse sweep"})
+		out = append(out, [3]string{name + "ShiftX", chunkLen(sites*ck, 0, 1), "im2col of σ′ (the left factor X of " + n.Name + "'s shifted-kernel Jacobian), kept for the reverse sweep"})
 		if g.shiftRev[n.ID] {
 			out = append(out,
-				[3]string{name + "ShiftXB", fmt.Sprintf("c * %d", sites*ck), "its cotangent J̄·Bᵀ"},
+				[3]string{name + "ShiftXB", chunkLen(sites*ck, 0, 1), "its cotangent J̄·Bᵀ"},
 				[3]string{name + "GS", fmt.Sprint(ck * nn), "gradient of the shifted-kernel matrix B"})
 		}
 	}
 	if g.dB[n.ID] {
-		out = append(out, [3]string{name + "DB", fmt.Sprintf("c * %d", n.Shape.Size()), "cotangent of σ′ of " + n.Name + " (its Jacobian cotangent contracted with the kernel)"})
+		out = append(out, [3]string{name + "DB", chunkLen(n.Shape.Size(), 0, 1), "cotangent of σ′ of " + n.Name + " (its Jacobian cotangent contracted with the kernel)"})
 	}
 	return out
 }
@@ -97,9 +97,9 @@ func (g *gen) shiftFwd(n *plan.Node) []jen.Code {
 	hs := h.Shape.Size()
 	return []jen.Code{
 		jen.Comment(LineComment(fmt.Sprintf("receptive-field Jacobian by shifted-kernel GEMM: J = X·B, (nb·%d×%d)·(%d×%d), X the im2col of σ′", sites, ck, ck, nn))),
-		kcall("Im2Col", "w."+name+"ShiftX", fmt.Sprintf("w.%sD1[:nb*%d]", g.names[h.ID], hs), "nb", "w."+name+"Geom"),
-		jen.Qual(pathGemm, g.packedFn()).Call(jen.False(), raw("nb*%d", sites), jen.Lit(1), jen.Id(fmt.Sprintf("w.%sShiftX[:nb*%d]", name, sites*ck)), jen.Lit(ck), jen.Op("&").Id("m."+name+"Shift"), jen.Lit(0),
-			jen.Id(fmt.Sprintf("w.%sRF[:nb*%d]", name, sites*nn)), jen.Lit(nn)),
+		kcall("Im2Col", "w."+name+"ShiftX", nbHead("w."+g.names[h.ID]+"D1", hs), "nb", "w."+name+"Geom"),
+		jen.Qual(pathGemm, g.packedFn()).Call(jen.False(), jen.Id(times("nb", sites)), jen.Lit(1), jen.Id(nbHead("w."+name+"ShiftX", sites*ck)), jen.Lit(ck), jen.Op("&").Id("m."+name+"Shift"), jen.Lit(0),
+			jen.Id(nbHead("w."+name+"RF", sites*nn)), jen.Lit(nn)),
 	}
 }
 
@@ -110,14 +110,14 @@ func (g *gen) shiftBwd(n *plan.Node) []jen.Code {
 	name := g.names[n.ID]
 	h, c, sites, ck, nn := g.shiftDims(n.Node)
 	hs := h.Shape.Size()
-	M := fmt.Sprintf("nb*%d", sites)
-	x := fmt.Sprintf("w.%sShiftX[:nb*%d]", name, sites*ck)
-	xb := fmt.Sprintf("w.%sShiftXB[:nb*%d]", name, sites*ck)
-	jb := fmt.Sprintf("w.%sRFB[:nb*%d]", name, sites*nn)
+	M := times("nb", sites)
+	x := nbHead("w."+name+"ShiftX", sites*ck)
+	xb := nbHead("w."+name+"ShiftXB", sites*ck)
+	jb := nbHead("w."+name+"RFB", sites*nn)
 	return []jen.Code{
 		jen.Comment(LineComment("shifted-kernel cotangents: X̄ = J̄·Bᵀ into σ′'s cotangent, B̄ = Xᵀ·J̄ into both kernels' W̄")),
 		jen.Qual(pathGemm, g.packedFn()).Call(jen.False(), raw("%s", M), jen.Lit(1), jen.Id(jb), jen.Lit(nn), jen.Op("&").Id("m."+name+"ShiftT"), jen.Lit(0), jen.Id(xb), jen.Lit(ck)),
-		kcall("Col2ImAdd", fmt.Sprintf("w.%sDB[:nb*%d]", g.names[h.ID], hs), xb, "nb", "w."+name+"Geom"),
+		kcall("Col2ImAdd", nbHead("w."+g.names[h.ID]+"DB", hs), xb, "nb", "w."+name+"Geom"),
 		g.gemm(true, false, "1", "0",
 			[3]string{M, fmt.Sprint(ck), x},
 			[3]string{M, fmt.Sprint(nn), jb},

@@ -20,10 +20,10 @@ import (
 
 // Import paths used by generated code.
 const (
-	pathRuntime = "github.com/mafc-dev/mafc/runtime"
-	pathIR      = "github.com/mafc-dev/mafc/ir"
-	pathKern    = "github.com/mafc-dev/mafc/runtime/kern"
-	pathGemm    = "github.com/mafc-dev/mafc/runtime/gemm"
+	pathRuntime = modulePath + "/runtime"
+	pathIR      = modulePath + "/ir"
+	pathKern    = modulePath + "/runtime/kern"
+	pathGemm    = modulePath + "/runtime/gemm"
 	pathBlas    = "gonum.org/v1/gonum/blas"
 	pathBlas64  = "gonum.org/v1/gonum/blas/blas64"
 	pathBlas32  = "gonum.org/v1/gonum/blas/blas32"
@@ -66,9 +66,13 @@ func File(p *ir.Program, opt Options) ([]byte, error) {
 	if err := g.f.Render(&buf); err != nil {
 		return nil, &FormatError{Src: buf.Bytes(), Err: err}
 	}
-	out, err := format.Source(buf.Bytes())
+	grouped, err := groupImports(buf.Bytes())
 	if err != nil {
 		return nil, &FormatError{Src: buf.Bytes(), Err: err}
+	}
+	out, err := format.Source(grouped)
+	if err != nil {
+		return nil, &FormatError{Src: grouped, Err: err}
 	}
 	return out, nil
 }
@@ -108,26 +112,27 @@ type gen struct {
 	group    int // orbit-average group order (1: none)
 
 	// per-node allocation facts (union over modes), from the plan's workspace
-	rowsW    []int  // J rows per sample in the forward stack
-	jbRowsW  []int  // JB rows per sample in the cotangent stack
-	needQ    []bool // per-sample q buffer
-	needE    []bool // coefficient buffer
-	rfR      []int  // RF window size (forward buffer)
-	rfBR     []int  // RF cotangent window size
-	gram     []bool
-	geom     []bool // needs a ConvGeom
-	rfGeom   []bool
-	shift    []bool // a ShiftRF convolution: shifted-kernel matrices on the model
-	shiftRev []bool // ... whose reverse sweep runs (coefficient-block cotangent buffers)
-	dB       []bool // a ConvScaled node whose Jacobian cotangent is held as σ′'s cotangent
-	sharedQ  []bool // model holds row norms
-	gramBase []bool // model holds W·Wᵀ
-	colsMax  string // expression for the im2col scratch size
-	panelMax int
-	maxSize  int
-	rev      bool         // the function being emitted is in a reverse mode
-	used     map[int]bool // params used by the function being emitted
-	usedGrad map[int]bool // parameter gradients used
+	rowsW       []int  // J rows per sample in the forward stack
+	jbRowsW     []int  // JB rows per sample in the cotangent stack
+	needQ       []bool // per-sample q buffer
+	needE       []bool // coefficient buffer
+	rfR         []int  // RF window size (forward buffer)
+	rfBR        []int  // RF cotangent window size
+	gram        []bool
+	geom        []bool // needs a ConvGeom
+	rfGeom      []bool
+	shift       []bool // a ShiftRF convolution: shifted-kernel matrices on the model
+	shiftRev    []bool // ... whose reverse sweep runs (coefficient-block cotangent buffers)
+	dB          []bool // a ConvScaled node whose Jacobian cotangent is held as σ′'s cotangent
+	sharedQ     []bool // model holds row norms
+	gramBase    []bool // model holds W·Wᵀ
+	colsRows    int    // im2col scratch per sample of a chunk …
+	colsValRows int    // … and of a value chunk
+	panelMax    int
+	maxSize     int
+	rev         bool         // the function being emitted is in a reverse mode
+	used        map[int]bool // params used by the function being emitted
+	usedGrad    map[int]bool // parameter gradients used
 }
 
 func newGen(p *ir.Program, opt Options) (*gen, error) {
@@ -166,7 +171,7 @@ func newGen(p *ir.Program, opt Options) (*gen, error) {
 	g.rfR, g.rfBR, g.gram, g.geom, g.rfGeom = ws.RFR, ws.RFBR, ws.Gram, ws.Geom, ws.RFGeom
 	g.shift, g.shiftRev, g.dB, g.sharedQ, g.gramBase = ws.Shift, ws.ShiftRev, ws.DB, ws.SharedQ, ws.GramBase
 	g.panelMax, g.maxSize = ws.PanelMax, ws.MaxSize
-	g.colsMax = fmt.Sprintf("max(c * %d, cv * %d)", ws.ColsChunk, ws.ColsValue)
+	g.colsRows, g.colsValRows = ws.ColsChunk, ws.ColsValue
 	g.chunk, g.vchunk = g.pm.Chunk, g.pm.ValueChunk
 	g.saveNode, g.liteAct = g.pm.SaveNode, g.pm.LiteAct
 	return g, nil
@@ -263,7 +268,7 @@ func (g *gen) paramDecls() []jen.Code {
 				Comment(LineComment(fmt.Sprintf("%s expanded from its %d tied numbers (%s-symmetric kernels), %s", pr.Name, pr.Size, g.p.Nodes[pr.Node].Tie, g.pos(g.p.Nodes[pr.Node])))))
 			continue
 		}
-		out = append(out, raw("%s := m.p[%d:%d]", g.param(k), pr.Offset, pr.Offset+pr.Size).
+		out = append(out, raw("%s := %s", g.param(k), g.thetaSlice("m.p", k)).
 			Comment(LineComment(fmt.Sprintf("%s %v, %s", pr.Name, pr.Shape, g.pos(g.p.Nodes[pr.Node])))))
 	}
 	return out
@@ -339,24 +344,11 @@ type off struct{ K, KW int }
 
 func (o off) add(p off) off { return off{o.K + p.K, o.KW + p.KW} }
 
-func (o off) expr(W int) string {
-	switch {
-	case o.K == 0 && o.KW == 0:
-		return "0"
-	case o.KW == 0:
-		if o.K == 1 {
-			return "nb"
-		}
-		return fmt.Sprintf("%d*nb", o.K)
-	case o.K == 0:
-		return fmt.Sprintf("nb*%d", o.KW*W)
-	}
-	k := "nb"
-	if o.K != 1 {
-		k = fmt.Sprintf("%d*nb", o.K)
-	}
-	return fmt.Sprintf("%s+nb*%d", k, o.KW*W)
-}
+// n returns the rows per sample, K + KW·W, for a width of W Jacobian rows.
+func (o off) n(W int) int { return o.K + o.KW*W }
+
+// expr returns the expression of the offset or count, folded: (K + KW·W)·nb.
+func (o off) expr(W int) string { return nbRows(o.n(W)) }
 
 // Segment names.
 const (
@@ -399,18 +391,23 @@ func (g *gen) layout(seg int, jrows bool) (off, off) {
 
 // lStart and jStart are the first Laplacian and Jacobian rows of a stack in
 // the current mode.
-func (g *gen) lStart() string {
+func (g *gen) lStart() string { return nbRows(g.lRow()) }
+
+func (g *gen) jStart() string { return nbRows(g.jRow()) }
+
+// lRow and jRow are lStart and jStart in rows per sample.
+func (g *gen) lRow() int {
 	if g.rev {
-		return "2*nb"
+		return 2
 	}
-	return "nb"
+	return 1
 }
 
-func (g *gen) jStart() string {
+func (g *gen) jRow() int {
 	if g.rev {
-		return "3*nb"
+		return 3
 	}
-	return "2*nb"
+	return 2
 }
 
 // order sorts segments into the stack order of the current mode.

@@ -1,7 +1,6 @@
 package emit
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -14,10 +13,8 @@ import (
 
 func (g *gen) file() {
 	g.f = jen.NewFile(g.pkg)
-	for path, name := range map[string]string{pathRuntime: "runtime", pathIR: "ir", pathKern: "kern",
-		pathBlas: "blas", pathBlas64: "blas64", pathBlas32: "blas32", pathMath: "math"} {
-		g.f.ImportName(path, name)
-	}
+	g.f.ImportNames(map[string]string{pathRuntime: "runtime", pathIR: "ir", pathKern: "kern", pathGemm: "gemm",
+		pathBlas: "blas", pathBlas64: "blas64", pathBlas32: "blas32", pathMath: "math", "sync": "sync"})
 	inv := g.opt.Invocation
 	if inv == "" {
 		inv = "mafc gen " + g.srcName()
@@ -152,10 +149,7 @@ func (g *gen) consts() {
 	}
 	defs = append(defs, g.timeConsts()...)
 	f.Const().Defs(defs...)
-	js, err := json.Marshal(g.full)
-	if err != nil {
-		panic("emit: " + err.Error())
-	}
+	g.genOffsets()
 	for i, n := range g.p.Nodes {
 		if n.Op == ir.OpConv && n.Tie != "" {
 			orbit, r := ir.KernelOrbits(n.Tie, n.K1)
@@ -168,7 +162,7 @@ func (g *gen) consts() {
 		}
 	}
 	f.Comment("irJSON is the IR this package was generated from (for Program and the tests).")
-	f.Const().Id("irJSON").Op("=").Lit(string(js))
+	f.Const().Id("irJSON").Op("=").Add(g.irLiteral())
 	if g.group > 1 {
 		var groups []string
 		for _, s := range g.p.Averaged() {
@@ -182,7 +176,19 @@ func (g *gen) consts() {
 	}
 }
 
+// model prints the Model type, New, the accessors, Sync and Program.
 func (g *gen) model() {
+	g.genModelType()
+	g.genNew()
+	g.genAccessors()
+	g.genSync()
+	g.genProgram()
+}
+
+// genModelType prints the Model struct: θ, the kernels' view of it, and
+// what Sync derives from it per layer (packed weights, circulant matrices,
+// expanded tied kernels, row norms, shifted-kernel matrices, Gram bases).
+func (g *gen) genModelType() {
 	f := g.f
 	fields := []jen.Code{
 		jen.Id("theta").Index().Float64().Comment("θ, the master copy"),
@@ -223,7 +229,12 @@ func (g *gen) model() {
 	f.Comment("Model is the potential with its parameters. Its methods may be called")
 	f.Comment("concurrently with distinct Workspaces while the parameters do not change.")
 	f.Type().Id("Model").Struct(fields...)
+}
 
+// genNew prints New (and, for a time-dependent spec, newModel): allocate
+// the derived buffers, initialise θ as the spec says, Sync.
+func (g *gen) genNew() {
+	f := g.f
 	body := []jen.Code{raw("m := &Model{theta: make([]float64, NumParams)}")}
 	if g.is32 {
 		body = append(body, raw("m.p = make([]float32, NumParams)"))
@@ -260,7 +271,11 @@ func (g *gen) model() {
 	body = append(body, initBody...)
 	f.Comment("New returns the model with θ initialised as the spec says (scheme and seed).")
 	f.Func().Id("New").Params().Op("*").Id("Model").Block(body...)
+}
 
+// genAccessors prints Name, Dim, NumParams, Probes and Params.
+func (g *gen) genAccessors() {
+	f := g.f
 	f.Comment("Name returns the model's name.")
 	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("Name").Params().String().Block(jen.Return(jen.Lit(g.p.Name)))
 	f.Comment("Dim returns the input dimension D.")
@@ -271,8 +286,12 @@ func (g *gen) model() {
 	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("Probes").Params().Int().Block(jen.Return(jen.Id("NumProbes")))
 	f.Comment("Params returns the live flat parameter vector θ; call Sync after changing it.")
 	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("Params").Params().Index().Float64().Block(jen.Return(jen.Id("m.theta")))
+}
 
-	// Sync
+// genSync prints Sync: per layer, expand tied kernels, build circulant
+// matrices, pack W both ways, row norms, shifted-kernel matrices and Gram
+// bases, from the parameter views it declares first.
+func (g *gen) genSync() {
 	g.used = map[int]bool{}
 	var sync []jen.Code
 	if g.is32 {
@@ -282,7 +301,7 @@ func (g *gen) model() {
 		if n.Op == ir.OpConv && n.Tie != "" {
 			pr := g.p.Params[n.W]
 			sync = append(sync, jen.Comment(LineComment(fmt.Sprintf("%s: expand the %s-tied kernels", n.Name, n.Tie))),
-				kcall("TieExpand", "m."+g.names[i]+"Full", fmt.Sprintf("m.p[%d:%d]", pr.Offset, pr.Offset+pr.Size), g.names[i]+"Orbit", fmt.Sprint(pr.Shape[0]*pr.Shape[1]), fmt.Sprint(pr.Shape[2])))
+				kcall("TieExpand", "m."+g.names[i]+"Full", g.thetaSlice("m.p", n.W), g.names[i]+"Orbit", fmt.Sprint(pr.Shape[0]*pr.Shape[1]), fmt.Sprint(pr.Shape[2])))
 		}
 		if n.Op == ir.OpDense || n.Op == ir.OpConv {
 			W := g.param(n.W)
@@ -317,7 +336,11 @@ func (g *gen) model() {
 		}
 	}
 	g.syncFuncs(append(g.paramDecls(), sync...))
+}
 
+// genProgram prints the embedded IR's decoder, Program and Model.Program.
+func (g *gen) genProgram() {
+	f := g.f
 	f.Var().Id("program").Op("=").Qual("sync", "OnceValue").Call(jen.Func().Params().Op("*").Qual(pathIR, "Program").Block(
 		raw("p, err := ir.Decode([]byte(irJSON))"),
 		jen.If(jen.Id("err").Op("!=").Nil()).Block(jen.Panic(jen.Lit(g.pkg+": corrupt embedded IR: ").Op("+").Id("err.Error()"))),
@@ -325,19 +348,40 @@ func (g *gen) model() {
 	))
 	f.Comment("Program returns the IR this package was generated from.")
 	f.Func().Id("Program").Params().Op("*").Qual(pathIR, "Program").Block(jen.Return(jen.Id("program").Call()))
-	f.Comment("Program returns the IR this package was generated from.")
-	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("Program").Params().Op("*").Qual(pathIR, "Program").Block(jen.Return(jen.Id("program").Call()))
+	f.Comment("Program returns the IR this package was generated from, the package's Program.")
+	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("Program").Params().Op("*").Qual(pathIR, "Program").Block(jen.Return(jen.Id("Program").Call()))
 }
 
-// workspace emits the Workspace type and its constructor.
+// wsBuffers collects the Workspace's fields and the statements of
+// NewWorkspaceChunks that allocate them.
+type wsBuffers struct {
+	T             string
+	fields, alloc []jen.Code
+}
+
+// add declares the buffer name of size elements (an expression in c and
+// cv) of the kernels' element type.
+func (b *wsBuffers) add(name, size, comment string) {
+	b.fields = append(b.fields, jen.Id(name).Index().Id(b.T).Comment(LineComment(comment)))
+	b.alloc = append(b.alloc, raw("w.%s = make([]%s, %s)", name, b.T, size))
+}
+
+// workspace emits the Workspace type, its constructor, DeferGrad and
+// FlushGrad.
 func (g *gen) workspace() {
-	var fields []jen.Code
-	var alloc []jen.Code
-	T := g.T
-	add := func(name, size, comment string) {
-		fields = append(fields, jen.Id(name).Index().Id(T).Comment(LineComment(comment)))
-		alloc = append(alloc, raw("w.%s = make([]%s, %s)", name, T, size))
+	ws := &wsBuffers{T: g.T}
+	g.wsFixed(ws)
+	for i, n := range g.p.Nodes {
+		g.wsNode(ws, i, n)
 	}
+	g.wsScratch(ws)
+	g.genWorkspace(ws)
+}
+
+// wsFixed declares the fields every workspace has: sizes, flags and the
+// LaplacianSave/ReverseSaved state.
+func (g *gen) wsFixed(ws *wsBuffers) {
+	fields := []jen.Code{}
 	fields = append(fields, jen.Id("max").Int().Comment("MaxBatch"), jen.Id("c").Int().Comment("samples per chunk"), jen.Id("cv").Int().Comment("samples per chunk of Phi and Grad"),
 		jen.Id("deferGrad").Bool().Comment("see DeferGrad"))
 	if g.liteAct > 0 {
@@ -349,66 +393,83 @@ func (g *gen) workspace() {
 			jen.Id("saveIn").Index().Float64().Comment("ReverseSaved's source (nil otherwise)"),
 			jen.Id("b0").Int().Comment("first sample of the current chunk"))
 	}
-	for i, n := range g.p.Nodes {
-		name, sz := g.names[i], n.Shape.Size()
-		add(name, fmt.Sprintf("max(c * %d, cv) * %d", 3+g.rowsW[i], sz), fmt.Sprintf("%s rows: values, ℓ, %d Jacobian rows per sample, tangents", n.Name, g.rowsW[i]))
-		add(name+"B", fmt.Sprintf("max(c * %d, cv) * %d", 3+g.jbRowsW[i], sz), fmt.Sprintf("cotangents of %s", n.Name))
-		if n.Op == ir.OpAct {
-			add(name+"D1", fmt.Sprintf("max(c, cv) * %d", sz), "σ′ of "+n.Name)
-			add(name+"D2", fmt.Sprintf("c * %d", sz), "σ″ of "+n.Name)
-			add(name+"D3", fmt.Sprintf("c * %d", sz), "σ‴ of "+n.Name)
-		}
-		if g.needQ[i] {
-			add(name+"Q", fmt.Sprintf("c * %d", sz), "squared Jacobian row norms of "+n.Name)
-		}
-		if g.needE[i] {
-			add(name+"E", fmt.Sprintf("c * %d", sz), "2σ″ℓ̄ coefficients of "+n.Name+"'s Jacobian cotangent")
-		}
-		if g.jbCoef(i) {
-			fields = append(fields, jen.Id(name+"EAcc").Index().Float64().Comment(LineComment("deferred Σ 2σ″ℓ̄ of "+n.Name+" (see FlushGrad)")))
-			alloc = append(alloc, raw("w.%sEAcc = make([]float64, %d)", name, sz))
-		}
-		if g.rfR[i] > 0 {
-			add(name+"RF", fmt.Sprintf("c * %d", n.Shape.Sites()*g.rfR[i]*n.Shape.C), fmt.Sprintf("receptive-field Jacobian of %s (%d sites per window)", n.Name, g.rfR[i]))
-		}
-		if g.rfBR[i] > 0 {
-			add(name+"RFB", fmt.Sprintf("c * %d", n.Shape.Sites()*g.rfBR[i]*n.Shape.C), "receptive-field Jacobian cotangent of "+n.Name)
-		}
-		if g.shift[i] || g.dB[i] {
-			for _, b := range g.shiftBuffers(n) {
-				add(b[0], b[1], b[2])
-			}
-		}
-		if g.gram[i] {
-			add(name+"G", fmt.Sprintf("c * %d", sz*sz), "per-sample Gram matrices J·Jᵀ of "+n.Name)
-		}
-		if g.circ(n) {
-			add(name+"GCirc", fmt.Sprint(g.p.Nodes[n.Inputs[0]].Shape.Size()*n.Shape.Size()), "gradient of "+n.Name+"'s circulant matrix")
-		}
-		if n.Op == ir.OpConv && n.Tie != "" {
-			in := g.p.Nodes[n.Inputs[0]].Shape
-			add(name+"GFull", fmt.Sprint(n.Out*in.C*n.K1*n.K2), "gradient of "+n.Name+"'s full kernels, folded into the tied parameters")
-		}
-		if g.geom[i] {
-			fields = append(fields, jen.Id(name+"Geom").Op("*").Qual(pathKern, "ConvGeom"))
-			in := g.p.Nodes[n.Inputs[0]].Shape
-			alloc = append(alloc, jen.Id("w."+name+"Geom").Op("=").Qual(pathKern, "NewConvGeom").Call(jen.Lit(in.L1), jen.Lit(in.L2), jen.Lit(in.C), jen.Lit(n.Out), jen.Lit(n.K1), jen.Lit(n.K2)))
-		}
-		if g.rfGeom[i] {
-			fields = append(fields, jen.Id(name+"RFGeom").Op("*").Qual(pathKern, "RFGeom"))
-			alloc = append(alloc, jen.Id("w."+name+"RFGeom").Op("=").Qual(pathKern, "NewRFGeom").Call(jen.Id("w."+name+"Geom"), windowLit(g.pm.Workspace.RFGeomWindow[i])))
+	ws.fields = append(ws.fields, fields...)
+}
+
+// wsNode declares node i's buffers: its row stack and cotangents, σ′, σ″
+// and σ‴, row norms, coefficients, receptive-field and Gram Jacobians,
+// shifted-kernel and circulant scratch, convolution geometry.
+func (g *gen) wsNode(ws *wsBuffers, i int, n *ir.Node) {
+	add := ws.add
+	name, sz := g.names[i], n.Shape.Size()
+	add(name, chunkLen(3+g.rowsW[i], 1, sz), fmt.Sprintf("%s rows: values, ℓ, %d Jacobian rows per sample, tangents", n.Name, g.rowsW[i]))
+	add(name+"B", chunkLen(3+g.jbRowsW[i], 1, sz), fmt.Sprintf("cotangents of %s", n.Name))
+	if n.Op == ir.OpAct {
+		add(name+"D1", chunkLen(1, 1, sz), "σ′ of "+n.Name)
+		add(name+"D2", chunkLen(sz, 0, 1), "σ″ of "+n.Name)
+		add(name+"D3", chunkLen(sz, 0, 1), "σ‴ of "+n.Name)
+	}
+	if g.needQ[i] {
+		add(name+"Q", chunkLen(sz, 0, 1), "squared Jacobian row norms of "+n.Name)
+	}
+	if g.needE[i] {
+		add(name+"E", chunkLen(sz, 0, 1), "2σ″ℓ̄ coefficients of "+n.Name+"'s Jacobian cotangent")
+	}
+	if g.jbCoef(i) {
+		ws.fields = append(ws.fields, jen.Id(name+"EAcc").Index().Float64().Comment(LineComment("deferred Σ 2σ″ℓ̄ of "+n.Name+" (see FlushGrad)")))
+		ws.alloc = append(ws.alloc, raw("w.%sEAcc = make([]float64, %d)", name, sz))
+	}
+	if g.rfR[i] > 0 {
+		add(name+"RF", chunkLen(n.Shape.Sites()*g.rfR[i]*n.Shape.C, 0, 1), fmt.Sprintf("receptive-field Jacobian of %s (%d sites per window)", n.Name, g.rfR[i]))
+	}
+	if g.rfBR[i] > 0 {
+		add(name+"RFB", chunkLen(n.Shape.Sites()*g.rfBR[i]*n.Shape.C, 0, 1), "receptive-field Jacobian cotangent of "+n.Name)
+	}
+	if g.shift[i] || g.dB[i] {
+		for _, b := range g.shiftBuffers(n) {
+			add(b[0], b[1], b[2])
 		}
 	}
-	add("cols", g.colsMax, "im2col scratch")
-	add("rd", fmt.Sprintf("max(c, cv) * %d", g.maxSize), "row-dot scratch")
+	if g.gram[i] {
+		add(name+"G", chunkLen(sz*sz, 0, 1), "per-sample Gram matrices J·Jᵀ of "+n.Name)
+	}
+	if g.circ(n) {
+		add(name+"GCirc", fmt.Sprint(g.p.Nodes[n.Inputs[0]].Shape.Size()*n.Shape.Size()), "gradient of "+n.Name+"'s circulant matrix")
+	}
+	if n.Op == ir.OpConv && n.Tie != "" {
+		in := g.p.Nodes[n.Inputs[0]].Shape
+		add(name+"GFull", fmt.Sprint(n.Out*in.C*n.K1*n.K2), "gradient of "+n.Name+"'s full kernels, folded into the tied parameters")
+	}
+	if g.geom[i] {
+		ws.fields = append(ws.fields, jen.Id(name+"Geom").Op("*").Qual(pathKern, "ConvGeom"))
+		in := g.p.Nodes[n.Inputs[0]].Shape
+		ws.alloc = append(ws.alloc, jen.Id("w."+name+"Geom").Op("=").Qual(pathKern, "NewConvGeom").Call(jen.Lit(in.L1), jen.Lit(in.L2), jen.Lit(in.C), jen.Lit(n.Out), jen.Lit(n.K1), jen.Lit(n.K2)))
+	}
+	if g.rfGeom[i] {
+		ws.fields = append(ws.fields, jen.Id(name+"RFGeom").Op("*").Qual(pathKern, "RFGeom"))
+		ws.alloc = append(ws.alloc, jen.Id("w."+name+"RFGeom").Op("=").Qual(pathKern, "NewRFGeom").Call(jen.Id("w."+name+"Geom"), windowLit(g.pm.Workspace.RFGeomWindow[i])))
+	}
+}
+
+// wsScratch declares the scratch buffers shared by all nodes.
+func (g *gen) wsScratch(ws *wsBuffers) {
+	add := ws.add
+	add("cols", chunkLen(g.colsRows, g.colsValRows, 1), "im2col scratch")
+	add("rd", chunkLen(1, 1, g.maxSize), "row-dot scratch")
 	if g.panelMax > 0 {
 		add("panel", fmt.Sprint(g.panelMax), "one sample's diag(d)·Wᵀ panel")
 		add("wtmp", fmt.Sprint(g.panelMax), "one sample's weight-gradient block")
 	}
 	if g.is32 {
-		fields = append(fields, jen.Id("g32").Index().Float32().Comment("float32 parameter gradient of one chunk"))
-		alloc = append(alloc, raw("w.g32 = make([]float32, NumParams)"))
+		ws.fields = append(ws.fields, jen.Id("g32").Index().Float32().Comment("float32 parameter gradient of one chunk"))
+		ws.alloc = append(ws.alloc, raw("w.g32 = make([]float32, NumParams)"))
 	}
+}
+
+// genWorkspace prints the Workspace type, MaxBatch, DeferGrad, FlushGrad,
+// NewWorkspace and NewWorkspaceChunks.
+func (g *gen) genWorkspace(ws *wsBuffers) {
+	fields, alloc := ws.fields, ws.alloc
 	g.f.Comment("Workspace holds every buffer the methods use, sized for one chunk of samples.")
 	g.f.Comment("A Workspace must not be shared between goroutines.")
 	g.f.Type().Id("Workspace").Struct(append(fields, g.timeWorkspaceFields()...)...)
@@ -425,9 +486,8 @@ func (g *gen) workspace() {
 	var flush []jen.Code
 	for i, n := range g.p.Nodes {
 		if g.jbCoef(i) && !g.timed() {
-			pr := g.p.Params[n.W]
-			flush = append(flush, kcall("AddDiagRows", fmt.Sprintf("dtheta[%d:%d]", pr.Offset, pr.Offset+pr.Size), "w."+g.names[i]+"EAcc",
-				fmt.Sprintf("m.theta[%d:%d]", pr.Offset, pr.Offset+pr.Size), fmt.Sprint(n.Out), "Dim"))
+			flush = append(flush, kcall("AddDiagRows", g.thetaSlice("dtheta", n.W), "w."+g.names[i]+"EAcc",
+				g.thetaSlice("m.theta", n.W), fmt.Sprint(n.Out), "Dim"))
 		}
 	}
 	g.f.Comment("DeferGrad turns deferral of sample-independent gradient terms on or off (see")
@@ -437,8 +497,7 @@ func (g *gen) workspace() {
 	g.f.Comment("FlushGrad adds the deferred gradient terms to dtheta and resets them. It does")
 	g.f.Comment("not allocate.")
 	g.f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("FlushGrad").Params(jen.Id("ws").Qual(pathRuntime, "Workspace"), jen.Id("dtheta").Index().Float64()).Block(
-		append([]jen.Code{raw("w := ws.(*Workspace)"), raw("_ = w"),
-			jen.If(jen.Id("len(dtheta) != NumParams")).Block(jen.Panic(jen.Lit(g.pkg + ": len(dtheta) != NumParams")))}, flush...)...)
+		g.flushBody(flush)...)
 	g.f.Var().Id("_").Qual(pathRuntime, "GradDeferrer").Op("=").Parens(jen.Op("*").Id("Model")).Parens(jen.Nil())
 	g.f.Comment("NewWorkspace allocates the buffers for batches of up to maxBatch samples,")
 	g.f.Comment("split into chunks of Chunk (ValueChunk for Phi and Grad) samples. It is the")
@@ -467,9 +526,10 @@ func (g *gen) helpers() {
 	g.f.Func().Id("mat").Params(jen.Id("r, c").Int(), jen.Id("data").Index().Id(T)).Qual(pkg, "General").Block(
 		jen.Return(jen.Qual(pkg, "General").Values(jen.Dict{jen.Id("Rows"): jen.Id("r"), jen.Id("Cols"): jen.Id("c"), jen.Id("Stride"): jen.Id("c"), jen.Id("Data"): jen.Id("data[:r*c]")})))
 	// load / store with the symmetry transform
-	loadBody := []jen.Code{}
-	storeBody := []jen.Code{}
+	var loadBody, storeBody []jen.Code
+	params := []jen.Code{jen.Id("nb").Int(), jen.Id("scale").Float64()}
 	if g.group > 1 {
+		params = []jen.Code{jen.Id("nb, gi").Int(), jen.Id("scale").Float64()}
 		loadBody = append(loadBody,
 			raw("t := group[gi]"),
 			jen.For(raw("b := 0; b < nb; b++")).Block(
@@ -480,18 +540,26 @@ func (g *gen) helpers() {
 			raw("t := group[gi]"),
 			jen.For(raw("b := 0; b < nb; b++")).Block(
 				raw("s, d := src[b*Dim:(b+1)*Dim], dst[b*Dim:(b+1)*Dim]"),
-				jen.For(raw("i, k := range t.Perm")).Block(raw("d[k] += scale * t.Sign * float64(s[i])")),
+				jen.For(raw("i, k := range t.Perm")).Block(raw("d[k] += scale * t.Sign * %s", g.toAPI("s[i]"))),
 			))
 	} else {
 		loadBody = append(loadBody,
-			raw("_ = gi"),
 			jen.For(raw("i, v := range src[:nb*Dim]")).Block(raw("dst[i] = %s", g.cvt("scale*v"))))
 		storeBody = append(storeBody,
-			raw("_ = gi"),
-			jen.For(raw("i, v := range src[:nb*Dim]")).Block(raw("dst[i] += scale * float64(v)")))
+			jen.For(raw("i, v := range src[:nb*Dim]")).Block(raw("dst[i] += scale * %s", g.toAPI("v"))))
 	}
 	g.f.Comment("load writes g·x, scaled, for nb samples into dst (kernel precision).")
-	g.f.Func().Id("load").Params(jen.Id("dst").Index().Id(T), jen.Id("src").Index().Float64(), jen.Id("nb, gi").Int(), jen.Id("scale").Float64()).Block(loadBody...)
+	g.f.Func().Id("load").Params(append([]jen.Code{jen.Id("dst").Index().Id(T), jen.Id("src").Index().Float64()}, params...)...).Block(loadBody...)
 	g.f.Comment("store adds scale·gᵀy for nb samples of y to dst.")
-	g.f.Func().Id("store").Params(jen.Id("dst").Index().Float64(), jen.Id("src").Index().Id(T), jen.Id("nb, gi").Int(), jen.Id("scale").Float64()).Block(storeBody...)
+	g.f.Func().Id("store").Params(append([]jen.Code{jen.Id("dst").Index().Float64(), jen.Id("src").Index().Id(T)}, params...)...).Block(storeBody...)
+}
+
+// flushBody is FlushGrad's body: the length check, then the deferred terms
+// (reading the workspace only when there are any).
+func (g *gen) flushBody(flush []jen.Code) []jen.Code {
+	check := jen.If(jen.Id("len(dtheta) != NumParams")).Block(jen.Panic(jen.Lit(g.pkg + ": len(dtheta) != NumParams")))
+	if len(flush) == 0 {
+		return []jen.Code{check}
+	}
+	return append([]jen.Code{raw("w := ws.(*Workspace)"), check}, flush...)
 }

@@ -90,7 +90,7 @@ func (g *gen) fwdNode(pl *plan.Plan, n *plan.Node) []jen.Code {
 // materialise writes a node's special Jacobian as rows.
 func (g *gen) materialise(pl *plan.Plan, n *plan.Node) []jen.Code {
 	name := "w." + g.names[n.ID]
-	dst := rows(name, g.jStart(), fmt.Sprintf("nb*%d", pl.Width), n.Size)
+	dst := rows(name, g.jStart(), times("nb", pl.Width), n.Size)
 	c := jen.Comment(LineComment(fmt.Sprintf("%s's Jacobian as rows (a consumer needs them)", n.Name)))
 	switch n.Kind {
 	case plan.Shared:
@@ -172,7 +172,7 @@ func (g *gen) fwdDense(pl *plan.Plan, n *plan.Node) []jen.Code {
 			jen.For(raw("b := 0; b < nb; b++")).Block(
 				kcall("ScaleRows", "w.panel", rows(src+"D1", "b", "1", nin), g.param(base.W), fmt.Sprint(nin), "Dim"),
 				jen.Qual(pathGemm, fn).Call(jen.True(), jen.Id("Dim"), jen.Lit(1), jen.Id("w.panel"), jen.Id("Dim"), jen.Op("&").Id("m."+g.names[n.ID]+"Fwd"), jen.Lit(0),
-					jen.Id(rows(dst, fmt.Sprintf("%s+b*%d", g.jStart(), pl.Width), "Dim", nout)), jen.Lit(nout))))
+					jen.Id(rows(dst, plus(g.jStart(), times("b", pl.Width)), "Dim", nout)), jen.Lit(nout))))
 	case n.RowsFromScaled:
 		base := pl.Nodes[in.Base]
 		out = append(out, jen.Comment("J_b = Wᵀ_prev·diag(σ′_b)·Wᵀ (tangent-major), one GEMM per sample"),
@@ -181,7 +181,7 @@ func (g *gen) fwdDense(pl *plan.Plan, n *plan.Node) []jen.Code {
 				g.gemm(true, false, "1", "0",
 					[3]string{fmt.Sprint(nin), "Dim", g.param(base.W)},
 					[3]string{fmt.Sprint(nin), fmt.Sprint(nout), "w.panel"},
-					[3]string{"Dim", fmt.Sprint(nout), rows(dst, fmt.Sprintf("%s+b*%d", g.jStart(), pl.Width), "Dim", nout)})))
+					[3]string{"Dim", fmt.Sprint(nout), rows(dst, plus(g.jStart(), times("b", pl.Width)), "Dim", nout)})))
 	case n.Kind == plan.Gram && in.Kind == plan.Scaled:
 		base := pl.Nodes[in.Base]
 		out = append(out, jen.Comment("Gram matrices G_b = P_bᵀ·(W_prev·W_prevᵀ)·P_b with P_b = diag(σ′_b)·Wᵀ"),
@@ -215,7 +215,7 @@ func (g *gen) fwdConv(pl *plan.Plan, n *plan.Node) []jen.Code {
 		}
 		out = append(out,
 			kcall("Im2Col", "w.cols", rows(src, r.srcOff.expr(pl.Width), cnt, S*cin), cnt, "w."+name+"Geom"),
-			g.wgemm(n.Node, false, fmt.Sprintf("(%s)*%d", cnt, S), fmt.Sprintf("w.cols[:(%s)*%d]", cnt, S*ck), "0", rows(dst, r.dstOff.expr(pl.Width), cnt, S*cout)))
+			g.wgemm(n.Node, false, times("nb", r.cnt.n(pl.Width)*S), nbHead("w.cols", r.cnt.n(pl.Width)*S*ck), "0", rows(dst, r.dstOff.expr(pl.Width), cnt, S*cout)))
 	}
 	if n.B >= 0 {
 		out = append(out, kcall("AddBiasSites", rows(dst, "0", "nb", S*cout), g.param(n.B), "nb", fmt.Sprint(S), fmt.Sprint(cout)))
@@ -227,7 +227,7 @@ func (g *gen) fwdConv(pl *plan.Plan, n *plan.Node) []jen.Code {
 		ro := n.Window.Size()
 		out = append(out, jen.Comment(LineComment(fmt.Sprintf("receptive-field Jacobian: %d×%d window per site, one GEMM over (sample, site, tap)", n.Window.R1, n.Window.R2))),
 			kcall("RFIm2Col", "w.cols", src+"RF", "nb", "w."+name+"RFGeom"),
-			g.wgemm(n.Node, false, fmt.Sprintf("nb*%d", S*ro), fmt.Sprintf("w.cols[:nb*%d]", S*ro*ck), "0", fmt.Sprintf("%sRF[:nb*%d]", dst, S*ro*cout)))
+			g.wgemm(n.Node, false, times("nb", S*ro), nbHead("w.cols", S*ro*ck), "0", nbHead(dst+"RF", S*ro*cout)))
 	}
 	return out
 }
@@ -249,9 +249,9 @@ func (g *gen) qExpr(pl *plan.Plan, a *plan.Node) (string, []jen.Code) {
 	case a.Kind == plan.ConvShared:
 		return fmt.Sprintf("m.%sNorm2[j%%%d]", g.names[a.ID], a.Shape.C), nil
 	case a.Rows:
-		return q, []jen.Code{kcall("RowsNorm2", name+"Q", rows(name, g.jStart(), fmt.Sprintf("nb*%d", pl.Width), a.Size), "nb", fmt.Sprint(pl.Width), fmt.Sprint(a.Size))}
+		return q, []jen.Code{kcall("RowsNorm2", name+"Q", rows(name, g.jStart(), times("nb", pl.Width), a.Size), "nb", fmt.Sprint(pl.Width), fmt.Sprint(a.Size))}
 	case a.Kind == plan.ShiftRF:
-		return q, []jen.Code{kcall("RowNorms", name+"Q", name+"RF", fmt.Sprintf("nb*%d", a.Size), fmt.Sprint(a.Window.Size()))}
+		return q, []jen.Code{kcall("RowNorms", name+"Q", name+"RF", times("nb", a.Size), fmt.Sprint(a.Window.Size()))}
 	case a.Kind == plan.RF:
 		return q, []jen.Code{kcall("RFNorm2", name+"Q", name+"RF", "nb", fmt.Sprint(a.Shape.Sites()), fmt.Sprint(a.Window.Size()), fmt.Sprint(a.Shape.C))}
 	case a.Kind == plan.Gram:
@@ -275,7 +275,7 @@ func (g *gen) fwdAct(pl *plan.Plan, n *plan.Node) []jen.Code {
 		tOffA, _ = g.layout(segT, a.Rows)
 		tOffY, _ = g.layout(segT, n.Rows)
 	}
-	n2 := fmt.Sprintf("nb*%d", size)
+	n2 := times("nb", size)
 	d2arg, d3arg := "nil", "nil"
 	if pl.Mode != plan.Values {
 		d2arg = fmt.Sprintf("w.%sD2[:%s]", yn, n2)
@@ -295,13 +295,16 @@ func (g *gen) fwdAct(pl *plan.Plan, n *plan.Node) []jen.Code {
 		out = append(out, eval)
 	}
 	var inner []jen.Code
+	useA, useD2 := rev, false // which of a, σ′ (with a) and σ″ the loop reads
 	if lap {
 		terms := []string{}
 		if !a.LZero {
 			terms = append(terms, "d1[k]*a[lo+k]")
+			useA = true
 		}
 		if q != "" {
-			terms = append(terms, "d2[k]*"+q)
+			terms = append(terms, mulFloat("d2[k]", q))
+			useD2 = true
 		}
 		e := "0"
 		if len(terms) > 0 {
@@ -315,16 +318,19 @@ func (g *gen) fwdAct(pl *plan.Plan, n *plan.Node) []jen.Code {
 	if len(inner) == 0 {
 		return out
 	}
-	inner = append([]jen.Code{raw("k := b*%d + j", size)}, inner...)
-	if !strings.Contains(q, "[j") {
-		inner = append(inner, raw("_ = j"))
+	inner = append([]jen.Code{raw("k := %s", plus(times("b", size), "j"))}, inner...)
+	blk := []jen.Code{raw("y := w.%s", yn)}
+	if useA {
+		blk = append(blk, raw("a, d1 := w.%s, w.%sD1", an, yn))
 	}
-	blk := []jen.Code{raw("a, y := w.%s, w.%s", an, yn), raw("d1, d2 := w.%sD1, w.%sD2", yn, yn), raw("_, _, _ = a, d1, d2")}
+	if useD2 {
+		blk = append(blk, raw("d2 := w.%sD2", yn))
+	}
 	if lap {
-		blk = append(blk, raw("lo := (%s) * %d", g.lStart(), size))
+		blk = append(blk, raw("lo := %s", times("nb", g.lRow()*size)))
 	}
 	if rev {
-		blk = append(blk, raw("ta, ty := (%s)*%d, (%s)*%d", tOffA.expr(pl.Width), size, tOffY.expr(pl.Width), size))
+		blk = append(blk, raw("ta, ty := %s, %s", times("nb", tOffA.n(pl.Width)*size), times("nb", tOffY.n(pl.Width)*size)))
 	}
 	blk = append(blk, jen.For(raw("b := 0; b < nb; b++")).Block(jen.For(raw("j := 0; j < %d; j++", size)).Block(inner...)))
 	out = append(out, jen.Block(blk...))
@@ -335,7 +341,7 @@ func (g *gen) fwdAct(pl *plan.Plan, n *plan.Node) []jen.Code {
 	switch n.Kind {
 	case plan.Rows:
 		if a.Rows {
-			r := fmt.Sprintf("nb*%d", pl.Width)
+			r := times("nb", pl.Width)
 			out = append(out, kcall("RowsScale", rows("w."+yn, g.jStart(), r, size), rows("w."+an, g.jStart(), r, size), "w."+yn+"D1", "nb", fmt.Sprint(pl.Width), fmt.Sprint(size)))
 		}
 	case plan.RF:
@@ -381,7 +387,7 @@ func (g *gen) fwdLinear(pl *plan.Plan, n *plan.Node) []jen.Code {
 			}
 		case ir.OpScale:
 			out = append(out, jen.Block(raw("o, x := %s, %s", o, srcOf(in)),
-				jen.For(raw("k := range o")).Block(raw("o[k] = %s * x[k]", g.fmtFloat(n.Scale)))))
+				jen.For(raw("k := range o")).Block(raw("o[k] = %s", g.scaled(n.Scale, "x[k]")))))
 		case ir.OpSum, ir.OpMean:
 			f := 1.0
 			if n.Op == ir.OpMean {
@@ -391,26 +397,25 @@ func (g *gen) fwdLinear(pl *plan.Plan, n *plan.Node) []jen.Code {
 				jen.For(raw("r := range o")).Block(
 					raw("var s %s", g.T),
 					jen.For(raw("_, v := range x[r*%d : (r+1)*%d]", in.Size, in.Size)).Block(raw("s += v")),
-					raw("o[r] = %s * s", g.fmtFloat(f)))))
+					raw("o[r] = %s", g.scaled(f, "s")))))
 		case ir.OpPool:
 			S, C := in.Shape.Sites(), in.Shape.C
-			f := 1.0
-			if n.Mean {
-				f = 1 / float64(S)
-			}
-			out = append(out, jen.Block(raw("o, x := %s, %s", o, srcOf(in)),
+			blk := []jen.Code{raw("o, x := %s, %s", o, srcOf(in)),
 				raw("clear(o)"),
 				jen.For(raw("r := 0; r < len(o)/%d; r++", C)).Block(
 					jen.For(raw("p := 0; p < %d; p++", S)).Block(
-						jen.For(raw("ch := 0; ch < %d; ch++", C)).Block(raw("o[r*%d+ch] += x[(r*%d+p)*%d+ch]", C, S, C)))),
-				jen.For(raw("k := range o")).Block(raw("o[k] *= %s", g.fmtFloat(f)))))
+						jen.For(raw("ch := 0; ch < %d; ch++", C)).Block(raw("o[r*%d+ch] += x[(r*%d+p)*%d+ch]", C, S, C))))}
+			if n.Mean {
+				blk = append(blk, jen.For(raw("k := range o")).Block(raw("o[k] *= %s", g.fmtFloat(1/float64(S)))))
+			}
+			out = append(out, jen.Block(blk...))
 		}
 	}
 	if rfIn {
 		s := in.Shape
 		reduce, f := rfReduce(n.Node, in.Node)
 		out = append(out, jen.Comment("Jacobian rows straight from the receptive-field Jacobian"),
-			jen.Qual(pathKern, "RFToRows").Call(jen.Id(rows(dst, g.jStart(), fmt.Sprintf("nb*%d", W), n.Size)), jen.Id("w."+g.names[in.ID]+"RF"), jen.Id("nb"),
+			jen.Qual(pathKern, "RFToRows").Call(jen.Id(rows(dst, g.jStart(), times("nb", W), n.Size)), jen.Id("w."+g.names[in.ID]+"RF"), jen.Id("nb"),
 				jen.Lit(s.L1), jen.Lit(s.L2), jen.Lit(s.C), windowLit(in.Window), jen.Lit(reduce), jen.Id(g.cvt(g.fmtFloat(f)))))
 	}
 	return out

@@ -14,159 +14,227 @@ import (
 // the input stack, runs the planned forward (and backward) functions and
 // folds the results back.
 func (g *gen) public() {
-	in, out := g.names[0], g.names[g.p.Output]
-	wt := "1.0"
-	if g.group > 1 {
-		wt = fmt.Sprintf("1.0 / %d", g.group)
-	}
-	pre := func(extra ...jen.Code) []jen.Code {
-		b := []jen.Code{
-			raw("w := ws.(*Workspace)"),
-			raw("B := len(x) / Dim"),
-			jen.If(jen.Id("len(x) != B*Dim")).Block(jen.Panic(jen.Lit(g.pkg + ": len(x) is not a multiple of Dim"))),
-			jen.If(jen.Id("B > w.max")).Block(jen.Panic(jen.Lit(g.pkg + ": batch larger than the workspace's MaxBatch"))),
-		}
-		return append(append(b, extra...), g.timeAt()...)
-	}
-	lenCheck := func(name, want string) jen.Code {
-		return jen.If(jen.Id(fmt.Sprintf("len(%s) != %s", name, want))).Block(jen.Panic(jen.Lit(fmt.Sprintf("%s: len(%s) != %s", g.pkg, name, want))))
-	}
-	lenCheckNil := func(name, want string) jen.Code {
-		return jen.If(jen.Id(fmt.Sprintf("%s != nil && len(%s) != %s", name, name, want))).Block(jen.Panic(jen.Lit(fmt.Sprintf("%s: len(%s) != %s", g.pkg, name, want))))
-	}
-	loopC := func(cf string, body ...jen.Code) jen.Code {
-		inner := body
-		if g.group > 1 {
-			inner = []jen.Code{jen.For(raw("gi := range group")).Block(body...)}
-		} else {
-			inner = append([]jen.Code{raw("gi := 0")}, body...)
-		}
-		return jen.For(raw("b0 := 0; b0 < B; b0 += w.%s", cf)).Block(append([]jen.Code{raw("nb := min(w.%s, B-b0)", cf)}, inner...)...)
-	}
-	loop := func(body ...jen.Code) jen.Code { return loopC("c", body...) }
-	vloop := func(body ...jen.Code) jen.Code { return loopC("cv", body...) }
-	clearIf := func(name, n string) jen.Code {
-		return jen.If(jen.Id(name + " != nil")).Block(raw("clear(%s)", name))
-	}
-	sig := func(name string, params ...jen.Code) *jen.Statement {
-		return g.f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(name).Params(params...)
-	}
-	wsP := jen.Id("ws").Qual(pathRuntime, "Workspace")
-	fl := func(names string) jen.Code { return jen.Id(names).Index().Float64() }
-	phiOut := jen.For(raw("b := 0; b < nb; b++")).Block(raw("phi[b0+b] += %s * float64(w.%s[b])", wt, out))
-
-	// Phi
-	g.f.Comment("Phi writes φ(x_b) to phi[b] for the B = len(x)/Dim inputs in x.")
-	g.f.Comment("It panics on inconsistent lengths. It does not allocate.")
-	sig("Phi", wsP, fl("phi, x")).Block(append(pre(lenCheck("phi", "B"), raw("clear(phi)")),
-		vloop(raw("load(w.%s, x[b0*Dim:], nb, gi, 1)", in), raw("m.fwdValues(w, nb)"), phiOut))...)
-
-	// Grad
-	g.f.Comment("Grad writes φ(x_b) to phi[b] (phi may be nil) and ∇φ(x_b) to grad[b·Dim:(b+1)·Dim].")
-	g.f.Comment("∇φ comes from backpropagation. It panics on inconsistent lengths. It does not allocate.")
-	sig("Grad", wsP, fl("phi, grad, x")).Block(append(pre(lenCheckNil("phi", "B"), lenCheck("grad", "len(x)"), clearIf("phi", "B"), raw("clear(grad)")),
-		vloop(raw("load(w.%s, x[b0*Dim:], nb, gi, 1)", in), raw("m.fwdValues(w, nb)"),
-			jen.If(jen.Id("phi != nil")).Block(phiOut),
-			raw("m.bwdGrad(w, nb)"),
-			raw("store(grad[b0*Dim:], w.%sB, nb, gi, %s)", in, wt)))...)
-
-	lapOut := func() jen.Code {
-		if g.plans[plan.Laplacian].Nodes[g.p.Output].LZero {
-			return jen.Comment("Δφ ≡ 0 for this network")
-		}
-		return jen.For(raw("b := 0; b < nb; b++")).Block(raw("lap[b0+b] += %s * float64(w.%s[nb+b])", wt, out))
-	}
-	// Laplacian
-	g.f.Comment("Laplacian writes φ (phi may be nil), ∇φ (grad may be nil) and the exact")
-	g.f.Comment("Laplacian Δφ(x_b) = Σ_i ∂²φ/∂x_i² to lap[b]. It panics on inconsistent lengths.")
-	g.f.Comment("It does not allocate.")
-	sig("Laplacian", wsP, fl("phi, grad, lap, x")).Block(append(pre(lenCheckNil("phi", "B"), lenCheckNil("grad", "len(x)"), lenCheck("lap", "B"),
-		clearIf("phi", "B"), clearIf("grad", "B"), raw("clear(lap)"), g.setLite("phi == nil")),
-		loop(g.setB0(), raw("load(w.%s, x[b0*Dim:], nb, gi, 1)", in), raw("m.fwdLaplacian(w, nb)"),
-			jen.If(jen.Id("phi != nil")).Block(phiOut),
-			lapOut(),
-			jen.If(jen.Id("grad != nil")).Block(raw("m.bwdGrad(w, nb)"), raw("store(grad[b0*Dim:], w.%sB, nb, gi, %s)", in, wt))))...)
-
-	// Hutchinson
-	hp := g.plans[plan.Hutch]
-	g.f.Comment("Hutchinson is Laplacian with Δφ replaced by the unbiased estimate")
-	g.f.Comment("(1/P) Σ_p v_pᵀ∇²φ v_p for the P = NumProbes probes per sample in probes")
-	g.f.Comment("(B·P·Dim numbers). It does not allocate.")
-	probeLoad := func(pl *plan.Plan) jen.Code {
-		if !pl.Nodes[0].Rows {
-			return raw("_ = probes")
-		}
-		g.rev = pl.Mode.IsReverse()
-		return jen.For(raw("b := 0; b < nb; b++")).Block(
-			raw("load(rows(w.%s, %s+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, gi, %s)", in, g.jStart(), lit(1/sqrt(float64(g.P)))))
-	}
-	_ = hp
-	sig("Hutchinson", wsP, fl("phi, grad, lap, x, probes")).Block(append(pre(lenCheckNil("phi", "B"), lenCheckNil("grad", "len(x)"), lenCheck("lap", "B"), lenCheck("probes", "len(x)*NumProbes"),
-		clearIf("phi", "B"), clearIf("grad", "B"), raw("clear(lap)")),
-		loop(raw("load(w.%s, x[b0*Dim:], nb, gi, 1)", in), probeLoad(hp), raw("m.fwdHutch(w, nb)"),
-			jen.If(jen.Id("phi != nil")).Block(phiOut),
-			lapOut(),
-			jen.If(jen.Id("grad != nil")).Block(raw("m.bwdGrad(w, nb)"), raw("store(grad[b0*Dim:], w.%sB, nb, gi, %s)", in, wt))))...)
-
-	// Reverse
-	rev := func(name string, pl *plan.Plan, hutch bool) {
-		g.rev = true
-		tOff, _ := g.layout(segT, pl.Nodes[0].Rows)
-		params := []jen.Code{wsP, fl("dx, dtheta, x, c, u, s")}
-		if hutch {
-			params = []jen.Code{wsP, fl("dx, dtheta, x, c, u, s, probes")}
-		}
-		checks := []jen.Code{lenCheck("dx", "len(x)"), lenCheck("dtheta", "NumParams"), lenCheck("u", "len(x)"), lenCheckNil("c", "B"), lenCheckNil("s", "B")}
-		if hutch {
-			checks = append(checks, lenCheck("probes", "len(x)*NumProbes"))
-		}
-		checks = append(checks, raw("clear(dx)"))
-		checks = append(checks, g.timeGradRedirect()...)
-		if !hutch {
-			checks = append(checks, g.setLite("c == nil"))
-		}
-		gradArg := "dtheta"
-		if g.is32 {
-			gradArg = "w.g32"
-		}
-		body := []jen.Code{
-			raw("load(w.%s, x[b0*Dim:], nb, gi, 1)", in),
-			raw("load(rows(w.%s, %s, nb, Dim), u[b0*Dim:], nb, gi, 1)", in, tOff.expr(pl.Width)),
-		}
-		if hutch {
-			body = append(body, probeLoad(pl))
-		} else {
-			body = append([]jen.Code{g.setB0()}, body...) // only Reverse reads kept outputs
-		}
-		if g.is32 {
-			body = append(body, raw("clear(w.g32)"))
-		}
-		body = append(body,
-			raw("var cb, sb []float64"),
-			jen.If(jen.Id("c != nil")).Block(raw("cb = c[b0 : b0+nb]")),
-			jen.If(jen.Id("s != nil")).Block(raw("sb = s[b0 : b0+nb]")),
-			raw("m.fwd%s(w, nb)", name),
-			raw("m.bwd%s(w, nb, cb, sb, %s, %s)", name, wt, gradArg),
-			raw("store(dx[b0*Dim:], w.%sB, nb, gi, 1)", in),
-		)
-		if g.is32 {
-			body = append(body, jen.For(raw("i, v := range w.g32")).Block(raw("dtheta[i] += float64(v)")))
-		}
-		mname := "Reverse"
-		if hutch {
-			mname = "ReverseHutchinson"
-		}
-		sig(mname, params...).Block(append(append(pre(checks...), loop(body...)), g.timeGradBack()...)...)
-	}
+	g.genPhi()
+	g.genGrad()
+	g.genLaplacian()
+	g.genHutchinson()
 	g.f.Comment("Reverse computes the reverse mode of (φ, ∇φ, Δφ): for")
 	g.f.Comment("G_b = c_b·φ(x_b) + u_bᵀ∇φ(x_b) + s_b·Δφ(x_b) it writes ∂G_b/∂x_b to dx and adds")
 	g.f.Comment("Σ_b ∂G_b/∂θ to dtheta. c and s may be nil (zero). It panics on inconsistent")
 	g.f.Comment("lengths. It does not allocate.")
-	rev("Reverse", g.plans[plan.Reverse], false)
+	g.genReverse("Reverse", g.plans[plan.Reverse], false)
 	g.f.Comment("ReverseHutchinson is Reverse with Δφ replaced by its Hutchinson estimate for")
 	g.f.Comment("the given probes. It does not allocate.")
-	rev("HutchRev", g.plans[plan.HutchRev], true)
-	g.saver(sig, wsP, fl)
+	g.genReverse("HutchRev", g.plans[plan.HutchRev], true)
+	g.saver()
+}
+
+// wt returns the weight of one group element: 1, or 1/|G| as a constant
+// expression.
+func (g *gen) wt() string {
+	if g.group > 1 {
+		return fmt.Sprintf("1.0 / %d", g.group)
+	}
+	return "1"
+}
+
+// weighted returns wt·x for a kernel value x, in float64.
+func (g *gen) weighted(x string) string {
+	if g.group > 1 {
+		return g.wt() + " * " + g.toAPI(x)
+	}
+	return g.toAPI(x)
+}
+
+// method starts the declaration of the exported method name of *Model.
+func (g *gen) method(name string, params ...jen.Code) *jen.Statement {
+	return g.f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(name).Params(params...)
+}
+
+// wsParam is the parameter ws runtime.Workspace; floats declares names of
+// type []float64.
+func wsParam() jen.Code            { return jen.Id("ws").Qual(pathRuntime, "Workspace") }
+func floats(names string) jen.Code { return jen.Id(names).Index().Float64() }
+
+// prologue prints the start of a batched method:
+//
+//	w := ws.(*Workspace)
+//	B := len(x) / Dim
+//	if len(x) != B*Dim { panic(…) }
+//	if B > w.max { panic(…) }
+//	extra…
+//	m = m.at(w) // time-dependent specs
+func (g *gen) prologue(extra ...jen.Code) []jen.Code {
+	b := []jen.Code{
+		raw("w := ws.(*Workspace)"),
+		raw("B := len(x) / Dim"),
+		jen.If(jen.Id("len(x) != B*Dim")).Block(jen.Panic(jen.Lit(g.pkg + ": len(x) is not a multiple of Dim"))),
+		jen.If(jen.Id("B > w.max")).Block(jen.Panic(jen.Lit(g.pkg + ": batch larger than the workspace's MaxBatch"))),
+	}
+	return append(append(b, extra...), g.timeAt()...)
+}
+
+// lenCheck prints: if len(name) != want { panic(…) }.
+func (g *gen) lenCheck(name, want string) jen.Code {
+	return jen.If(jen.Id(fmt.Sprintf("len(%s) != %s", name, want))).Block(jen.Panic(jen.Lit(fmt.Sprintf("%s: len(%s) != %s", g.pkg, name, want))))
+}
+
+// lenCheckNil prints: if name != nil && len(name) != want { panic(…) }.
+func (g *gen) lenCheckNil(name, want string) jen.Code {
+	return jen.If(jen.Id(fmt.Sprintf("%s != nil && len(%s) != %s", name, name, want))).Block(jen.Panic(jen.Lit(fmt.Sprintf("%s: len(%s) != %s", g.pkg, name, want))))
+}
+
+// clearIf prints: if name != nil { clear(name) }.
+func clearIf(name string) jen.Code {
+	return jen.If(jen.Id(name + " != nil")).Block(raw("clear(%s)", name))
+}
+
+// chunks prints the loop over the chunks of w.<cf> samples (and, inside,
+// over the averaged group elements):
+//
+//	for b0 := 0; b0 < B; b0 += w.c {
+//		nb := min(w.c, B-b0)
+//		for gi := range group { body… }
+//	}
+func (g *gen) chunks(cf string, body ...jen.Code) jen.Code {
+	inner := body
+	if g.group > 1 {
+		inner = []jen.Code{jen.For(raw("gi := range group")).Block(body...)}
+	}
+	return jen.For(raw("b0 := 0; b0 < B; b0 += w.%s", cf)).Block(append([]jen.Code{raw("nb := min(w.%s, B-b0)", cf)}, inner...)...)
+}
+
+// phiOut prints: for b := 0; b < nb; b++ { phi[b0+b] += wt·φ_b }.
+func (g *gen) phiOut() jen.Code {
+	return jen.For(raw("b := 0; b < nb; b++")).Block(raw("phi[b0+b] += %s", g.weighted("w."+g.names[g.p.Output]+"[b]")))
+}
+
+// lapOut prints: for b := 0; b < nb; b++ { lap[b0+b] += wt·Δφ_b }, or a
+// comment where Δφ ≡ 0.
+func (g *gen) lapOut() jen.Code {
+	if g.plans[plan.Laplacian].Nodes[g.p.Output].LZero {
+		return jen.Comment("Δφ ≡ 0 for this network")
+	}
+	return jen.For(raw("b := 0; b < nb; b++")).Block(raw("lap[b0+b] += %s", g.weighted("w."+g.names[g.p.Output]+"[nb+b]")))
+}
+
+// gradOut prints: if grad != nil { m.bwdGrad(w, nb); store(grad, ∇φ) }.
+func (g *gen) gradOut() jen.Code {
+	return jen.If(jen.Id("grad != nil")).Block(raw("m.bwdGrad(w, nb)"), g.store("grad[b0*Dim:]", "w."+g.names[0]+"B", g.wt()))
+}
+
+// loadX prints the load of the chunk's inputs into the input stack.
+func (g *gen) loadX() jen.Code { return g.load("w."+g.names[0], "x[b0*Dim:]", "nb", "1") }
+
+// genPhi prints Phi: chunks of fwdValues, φ summed into phi.
+func (g *gen) genPhi() {
+	g.f.Comment("Phi writes φ(x_b) to phi[b] for the B = len(x)/Dim inputs in x.")
+	g.f.Comment("It panics on inconsistent lengths. It does not allocate.")
+	g.method("Phi", wsParam(), floats("phi, x")).Block(append(g.prologue(g.lenCheck("phi", "B"), raw("clear(phi)")),
+		g.chunks("cv", g.loadX(), raw("m.fwdValues(w, nb)"), g.phiOut()))...)
+}
+
+// genGrad prints Grad: chunks of fwdValues and bwdGrad.
+func (g *gen) genGrad() {
+	g.f.Comment("Grad writes φ(x_b) to phi[b] (phi may be nil) and ∇φ(x_b) to grad[b·Dim:(b+1)·Dim].")
+	g.f.Comment("∇φ comes from backpropagation. It panics on inconsistent lengths. It does not allocate.")
+	g.method("Grad", wsParam(), floats("phi, grad, x")).Block(append(g.prologue(g.lenCheckNil("phi", "B"), g.lenCheck("grad", "len(x)"), clearIf("phi"), raw("clear(grad)")),
+		g.chunks("cv", g.loadX(), raw("m.fwdValues(w, nb)"),
+			jen.If(jen.Id("phi != nil")).Block(g.phiOut()),
+			raw("m.bwdGrad(w, nb)"),
+			g.store("grad[b0*Dim:]", "w."+g.names[0]+"B", g.wt())))...)
+}
+
+// genLaplacian prints Laplacian: chunks of fwdLaplacian (and bwdGrad).
+func (g *gen) genLaplacian() {
+	g.f.Comment("Laplacian writes φ (phi may be nil), ∇φ (grad may be nil) and the exact")
+	g.f.Comment("Laplacian Δφ(x_b) = Σ_i ∂²φ/∂x_i² to lap[b]. It panics on inconsistent lengths.")
+	g.f.Comment("It does not allocate.")
+	g.method("Laplacian", wsParam(), floats("phi, grad, lap, x")).Block(append(g.prologue(g.lenCheckNil("phi", "B"), g.lenCheckNil("grad", "len(x)"), g.lenCheck("lap", "B"),
+		clearIf("phi"), clearIf("grad"), raw("clear(lap)"), g.setLite("phi == nil")),
+		g.chunks("c", g.setB0(), g.loadX(), raw("m.fwdLaplacian(w, nb)"),
+			jen.If(jen.Id("phi != nil")).Block(g.phiOut()),
+			g.lapOut(),
+			g.gradOut()))...)
+}
+
+// genHutchinson prints Hutchinson: chunks of fwdHutch with the probe rows.
+func (g *gen) genHutchinson() {
+	g.f.Comment("Hutchinson is Laplacian with Δφ replaced by the unbiased estimate")
+	g.f.Comment("(1/P) Σ_p v_pᵀ∇²φ v_p for the P = NumProbes probes per sample in probes")
+	g.f.Comment("(B·P·Dim numbers). It does not allocate.")
+	g.method("Hutchinson", wsParam(), floats("phi, grad, lap, x, probes")).Block(append(g.prologue(g.lenCheckNil("phi", "B"), g.lenCheckNil("grad", "len(x)"), g.lenCheck("lap", "B"), g.lenCheck("probes", "len(x)*NumProbes"),
+		clearIf("phi"), clearIf("grad"), raw("clear(lap)")),
+		g.chunks("c", g.loadX(), g.probeLoad(g.plans[plan.Hutch]), raw("m.fwdHutch(w, nb)"),
+			jen.If(jen.Id("phi != nil")).Block(g.phiOut()),
+			g.lapOut(),
+			g.gradOut()))...)
+}
+
+// probeLoad prints the load of each sample's probes, scaled by 1/√P, into
+// the input's Jacobian rows:
+//
+//	for b := 0; b < nb; b++ { load(rows(w.x, 2*nb+b*NumProbes, NumProbes, Dim), probes[…], NumProbes, 1/√P) }
+func (g *gen) probeLoad(pl *plan.Plan) jen.Code {
+	if !pl.Nodes[0].Rows {
+		return jen.Null() // the probes do not enter this network's estimate
+	}
+	g.rev = pl.Mode.IsReverse()
+	return jen.For(raw("b := 0; b < nb; b++")).Block(
+		g.load(fmt.Sprintf("rows(w.%s, %s+b*NumProbes, NumProbes, Dim)", g.names[0], g.jStart()), "probes[(b0+b)*NumProbes*Dim:]", "NumProbes", lit(1/sqrt(float64(g.P)))))
+}
+
+// genReverse prints Reverse (name "Reverse") or ReverseHutchinson (name
+// "HutchRev", hutch): the length checks, then chunks of fwd<name> and
+// bwd<name> with the tangents u (and the probes) loaded.
+func (g *gen) genReverse(name string, pl *plan.Plan, hutch bool) {
+	g.rev = true
+	params := []jen.Code{wsParam(), floats("dx, dtheta, x, c, u, s")}
+	checks := []jen.Code{g.lenCheck("dx", "len(x)"), g.lenCheck("dtheta", "NumParams"), g.lenCheck("u", "len(x)"), g.lenCheckNil("c", "B"), g.lenCheckNil("s", "B")}
+	mname := "Reverse"
+	if hutch {
+		params = []jen.Code{wsParam(), floats("dx, dtheta, x, c, u, s, probes")}
+		checks = append(checks, g.lenCheck("probes", "len(x)*NumProbes"))
+		mname = "ReverseHutchinson"
+	}
+	checks = append(checks, raw("clear(dx)"))
+	checks = append(checks, g.timeGradRedirect()...)
+	if !hutch {
+		checks = append(checks, g.setLite("c == nil"))
+	}
+	g.method(mname, params...).Block(append(append(g.prologue(checks...), g.chunks("c", g.reverseChunk(name, pl, hutch)...)), g.timeGradBack()...)...)
+}
+
+// reverseChunk is the body of genReverse's loop over chunks.
+func (g *gen) reverseChunk(name string, pl *plan.Plan, hutch bool) []jen.Code {
+	in := g.names[0]
+	tOff, _ := g.layout(segT, pl.Nodes[0].Rows)
+	body := []jen.Code{
+		g.loadX(),
+		g.load(fmt.Sprintf("rows(w.%s, %s, nb, Dim)", in, tOff.expr(pl.Width)), "u[b0*Dim:]", "nb", "1"),
+	}
+	if hutch {
+		body = append(body, g.probeLoad(pl))
+	} else {
+		body = append([]jen.Code{g.setB0()}, body...) // only Reverse reads kept outputs
+	}
+	gradArg := "dtheta"
+	if g.is32 {
+		gradArg = "w.g32"
+		body = append(body, raw("clear(w.g32)"))
+	}
+	body = append(body,
+		raw("var cb, sb []float64"),
+		jen.If(jen.Id("c != nil")).Block(raw("cb = c[b0 : b0+nb]")),
+		jen.If(jen.Id("s != nil")).Block(raw("sb = s[b0 : b0+nb]")),
+		raw("m.fwd%s(w, nb)", name),
+		raw("m.bwd%s(w, nb, cb, sb, %s, %s)", name, g.wt(), gradArg),
+		g.store("dx[b0*Dim:]", "w."+in+"B", "1"),
+	)
+	if g.is32 {
+		body = append(body, jen.For(raw("i, v := range w.g32")).Block(raw("dtheta[i] += float64(v)")))
+	}
+	return body
 }
 
 // setLite tells the forward functions whether φ's value is wanted (see
@@ -188,7 +256,7 @@ func (g *gen) setB0() jen.Code {
 
 // saver emits SaveSize, LaplacianSave and ReverseSaved (runtime.Saver) when
 // the model has a dense layer of the input whose outputs can be kept.
-func (g *gen) saver(sig func(string, ...jen.Code) *jen.Statement, wsP jen.Code, fl func(string) jen.Code) {
+func (g *gen) saver() {
 	if g.saveNode == 0 {
 		return
 	}
@@ -203,7 +271,7 @@ func (g *gen) saver(sig func(string, ...jen.Code) *jen.Statement, wsP jen.Code, 
 	g.f.Comment("LaplacianSave is Laplacian that also writes the outputs of the input's")
 	g.f.Comment("dense layer to save (B·SaveSize() numbers) for ReverseSaved. It does not")
 	g.f.Comment("allocate.")
-	sig("LaplacianSave", wsP, fl("phi, grad, lap, x, save")).Block(
+	g.method("LaplacianSave", wsParam(), floats("phi, grad, lap, x, save")).Block(
 		raw("w := ws.(*Workspace)"), check("save"),
 		raw("w.saveOut = save"),
 		jen.Defer().Func().Params().Block(raw("w.saveOut = nil")).Call(),
@@ -211,7 +279,7 @@ func (g *gen) saver(sig func(string, ...jen.Code) *jen.Statement, wsP jen.Code, 
 	g.f.Comment("ReverseSaved is Reverse at inputs x whose save was written by LaplacianSave")
 	g.f.Comment("with the same x and parameters: it reuses the kept outputs instead of")
 	g.f.Comment("recomputing that product. It does not allocate.")
-	sig("ReverseSaved", wsP, fl("dx, dtheta, x, c, u, s, save")).Block(
+	g.method("ReverseSaved", wsParam(), floats("dx, dtheta, x, c, u, s, save")).Block(
 		raw("w := ws.(*Workspace)"), check("save"),
 		raw("w.saveIn = save"),
 		jen.Defer().Func().Params().Block(raw("w.saveIn = nil")).Call(),
@@ -221,4 +289,22 @@ func (g *gen) saver(sig func(string, ...jen.Code) *jen.Statement, wsP jen.Code, 
 
 func sqrt(x float64) float64 {
 	return math.Sqrt(x)
+}
+
+// load returns the call of load that writes g·src·scale for n samples into
+// dst; the group element gi is an argument only where a group is averaged.
+func (g *gen) load(dst, src, n, scale string) jen.Code {
+	if g.group > 1 {
+		return raw("load(%s, %s, %s, gi, %s)", dst, src, n, scale)
+	}
+	return raw("load(%s, %s, %s, %s)", dst, src, n, scale)
+}
+
+// store returns the call of store that adds scale·gᵀsrc for nb samples to
+// dst.
+func (g *gen) store(dst, src, scale string) jen.Code {
+	if g.group > 1 {
+		return raw("store(%s, %s, nb, gi, %s)", dst, src, scale)
+	}
+	return raw("store(%s, %s, nb, %s)", dst, src, scale)
 }

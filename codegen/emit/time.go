@@ -143,7 +143,7 @@ func (g *gen) biasOnlyTime() bool {
 // not share, so it stays off there.
 func (g *gen) deferBody() jen.Code {
 	if g.timed() {
-		return jen.Block(jen.Comment("deferral stays off: each Reverse maps its gradient back at its own time"), raw("_, _ = ws, on"))
+		return jen.Comment("deferral stays off: each Reverse maps its gradient back at its own time")
 	}
 	return raw("ws.(*Workspace).deferGrad = on")
 }

@@ -35,13 +35,15 @@
 package chain64
 
 import (
-	"github.com/mafc-dev/mafc/ir"
-	"github.com/mafc-dev/mafc/runtime"
-	gemm "github.com/mafc-dev/mafc/runtime/gemm"
-	"github.com/mafc-dev/mafc/runtime/kern"
+	"sync"
+
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
-	"sync"
+
+	"github.com/mafc-dev/mafc/ir"
+	"github.com/mafc-dev/mafc/runtime"
+	"github.com/mafc-dev/mafc/runtime/gemm"
+	"github.com/mafc-dev/mafc/runtime/kern"
 )
 
 // GenVersion is the generated-code contract this file was written for.
@@ -76,8 +78,265 @@ const (
 	sizePhi       = 1   // vec(1), chain64.maf:8:11
 )
 
+// Offsets of the parameter tensors in θ.
+const (
+	offHConvW   = 0  // h.conv.W [4 1 5 1] (weight)
+	offHConvB   = 20 // h.conv.b [4] (bias)
+	offPhiConvW = 24 // phi.conv.W [1 4 3 1] (weight)
+	offPhiConvB = 36 // phi.conv.b [1] (bias)
+)
+
 // irJSON is the IR this package was generated from (for Program and the tests).
-const irJSON = "{\"name\":\"chain64\",\"doc\":\"A 1-D periodic chain of 64 sites with a two-layer circular CNN, sum-pooled.\",\"file\":\"chain64.maf\",\"input_name\":\"s\",\"input_kind\":\"chain\",\"nodes\":[{\"id\":0,\"name\":\"s\",\"op\":\"input\",\"shape\":{\"l1\":64,\"l2\":1,\"c\":1},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"chain64.maf\",\"line\":4,\"col\":1}},{\"id\":1,\"name\":\"h.conv\",\"op\":\"conv\",\"inputs\":[0],\"shape\":{\"l1\":64,\"l2\":1,\"c\":4},\"out\":4,\"k1\":5,\"k2\":1,\"bias\":true,\"w\":0,\"b\":1,\"pos\":{\"file\":\"chain64.maf\",\"line\":7,\"col\":14}},{\"id\":2,\"name\":\"h\",\"op\":\"act\",\"inputs\":[1],\"shape\":{\"l1\":64,\"l2\":1,\"c\":4},\"act\":\"tanh\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"chain64.maf\",\"line\":7,\"col\":9}},{\"id\":3,\"name\":\"phi.conv\",\"op\":\"conv\",\"inputs\":[2],\"shape\":{\"l1\":64,\"l2\":1,\"c\":1},\"out\":1,\"k1\":3,\"k2\":1,\"bias\":true,\"w\":2,\"b\":3,\"pos\":{\"file\":\"chain64.maf\",\"line\":8,\"col\":22}},{\"id\":4,\"name\":\"phi.lncosh\",\"op\":\"act\",\"inputs\":[3],\"shape\":{\"l1\":64,\"l2\":1,\"c\":1},\"act\":\"lncosh\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"chain64.maf\",\"line\":8,\"col\":15}},{\"id\":5,\"name\":\"phi\",\"op\":\"sum\",\"inputs\":[4],\"shape\":{\"n\":1},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"chain64.maf\",\"line\":8,\"col\":11}}],\"output\":5,\"params\":[{\"name\":\"h.conv.W\",\"node\":1,\"role\":\"weight\",\"offset\":0,\"shape\":[4,1,5,1],\"size\":20,\"fanin\":5,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h.conv.b\",\"node\":1,\"role\":\"bias\",\"offset\":20,\"shape\":[4],\"size\":4,\"fanin\":5,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"phi.conv.W\",\"node\":3,\"role\":\"weight\",\"offset\":24,\"shape\":[1,4,3,1],\"size\":12,\"fanin\":12,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"phi.conv.b\",\"node\":3,\"role\":\"bias\",\"offset\":36,\"shape\":[1],\"size\":1,\"fanin\":12,\"init\":{\"scheme\":\"uniform\"}}],\"symmetries\":[{\"group\":\"translations\",\"strategy\":\"construction\",\"reason\":\"φ is translation invariant by construction (periodic convolutions followed by a global reduction)\",\"pos\":{\"file\":\"chain64.maf\",\"line\":12,\"col\":5}}],\"init_seed\":1,\"precision\":\"float64\",\"flow\":{\"integrator\":\"euler\",\"steps\":40,\"dt\":0.05,\"pos\":{\"file\":\"chain64.maf\",\"line\":15,\"col\":1}},\"train\":{\"objective\":{\"kind\":\"\",\"target\":{},\"pos\":{\"file\":\"chain64.maf\"}},\"batch\":64,\"optimizer\":{\"name\":\"adam\",\"lr\":0.001,\"beta1\":0.9,\"beta2\":0.999,\"eps\":1e-8,\"schedule\":\"constant\"},\"laplacian\":\"exact\",\"seed\":1,\"checkpoint_every\":100,\"memory\":\"store\",\"pos\":{\"file\":\"chain64.maf\"}}}"
+const irJSON = `
+{
+	"name": "chain64",
+	"doc": "A 1-D periodic chain of 64 sites with a two-layer circular CNN, sum-pooled.",
+	"file": "chain64.maf",
+	"input_name": "s",
+	"input_kind": "chain",
+	"nodes": [
+		{
+			"id": 0,
+			"name": "s",
+			"op": "input",
+			"shape": {
+				"l1": 64,
+				"l2": 1,
+				"c": 1
+			},
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "chain64.maf",
+				"line": 4,
+				"col": 1
+			}
+		},
+		{
+			"id": 1,
+			"name": "h.conv",
+			"op": "conv",
+			"inputs": [
+				0
+			],
+			"shape": {
+				"l1": 64,
+				"l2": 1,
+				"c": 4
+			},
+			"out": 4,
+			"k1": 5,
+			"k2": 1,
+			"bias": true,
+			"w": 0,
+			"b": 1,
+			"pos": {
+				"file": "chain64.maf",
+				"line": 7,
+				"col": 14
+			}
+		},
+		{
+			"id": 2,
+			"name": "h",
+			"op": "act",
+			"inputs": [
+				1
+			],
+			"shape": {
+				"l1": 64,
+				"l2": 1,
+				"c": 4
+			},
+			"act": "tanh",
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "chain64.maf",
+				"line": 7,
+				"col": 9
+			}
+		},
+		{
+			"id": 3,
+			"name": "phi.conv",
+			"op": "conv",
+			"inputs": [
+				2
+			],
+			"shape": {
+				"l1": 64,
+				"l2": 1,
+				"c": 1
+			},
+			"out": 1,
+			"k1": 3,
+			"k2": 1,
+			"bias": true,
+			"w": 2,
+			"b": 3,
+			"pos": {
+				"file": "chain64.maf",
+				"line": 8,
+				"col": 22
+			}
+		},
+		{
+			"id": 4,
+			"name": "phi.lncosh",
+			"op": "act",
+			"inputs": [
+				3
+			],
+			"shape": {
+				"l1": 64,
+				"l2": 1,
+				"c": 1
+			},
+			"act": "lncosh",
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "chain64.maf",
+				"line": 8,
+				"col": 15
+			}
+		},
+		{
+			"id": 5,
+			"name": "phi",
+			"op": "sum",
+			"inputs": [
+				4
+			],
+			"shape": {
+				"n": 1
+			},
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "chain64.maf",
+				"line": 8,
+				"col": 11
+			}
+		}
+	],
+	"output": 5,
+	"params": [
+		{
+			"name": "h.conv.W",
+			"node": 1,
+			"role": "weight",
+			"offset": 0,
+			"shape": [
+				4,
+				1,
+				5,
+				1
+			],
+			"size": 20,
+			"fanin": 5,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "h.conv.b",
+			"node": 1,
+			"role": "bias",
+			"offset": 20,
+			"shape": [
+				4
+			],
+			"size": 4,
+			"fanin": 5,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "phi.conv.W",
+			"node": 3,
+			"role": "weight",
+			"offset": 24,
+			"shape": [
+				1,
+				4,
+				3,
+				1
+			],
+			"size": 12,
+			"fanin": 12,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "phi.conv.b",
+			"node": 3,
+			"role": "bias",
+			"offset": 36,
+			"shape": [
+				1
+			],
+			"size": 1,
+			"fanin": 12,
+			"init": {
+				"scheme": "uniform"
+			}
+		}
+	],
+	"symmetries": [
+		{
+			"group": "translations",
+			"strategy": "construction",
+			"reason": "φ is translation invariant by construction (periodic convolutions followed by a global reduction)",
+			"pos": {
+				"file": "chain64.maf",
+				"line": 12,
+				"col": 5
+			}
+		}
+	],
+	"init_seed": 1,
+	"precision": "float64",
+	"flow": {
+		"integrator": "euler",
+		"steps": 40,
+		"dt": 0.05,
+		"pos": {
+			"file": "chain64.maf",
+			"line": 15,
+			"col": 1
+		}
+	},
+	"train": {
+		"objective": {
+			"kind": "",
+			"target": {},
+			"pos": {
+				"file": "chain64.maf"
+			}
+		},
+		"batch": 64,
+		"optimizer": {
+			"name": "adam",
+			"lr": 0.001,
+			"beta1": 0.9,
+			"beta2": 0.999,
+			"eps": 1e-8,
+			"schedule": "constant"
+		},
+		"laplacian": "exact",
+		"seed": 1,
+		"checkpoint_every": 100,
+		"memory": "store",
+		"pos": {
+			"file": "chain64.maf"
+		}
+	}
+}
+`
 
 // Model is the potential with its parameters. Its methods may be called
 // concurrently with distinct Workspaces while the parameters do not change.
@@ -141,8 +400,8 @@ func (m *Model) Params() []float64 {
 // Sync refreshes everything derived from θ: call it after every change of Params.
 // It does not allocate.
 func (m *Model) Sync() {
-	hConvW := m.p[0:20]    // h.conv.W [4 1 5 1], chain64.maf:7:14
-	phiConvW := m.p[24:36] // phi.conv.W [1 4 3 1], chain64.maf:8:22
+	hConvW := m.p[offHConvW : offHConvW+20]       // h.conv.W [4 1 5 1], chain64.maf:7:14
+	phiConvW := m.p[offPhiConvW : offPhiConvW+12] // phi.conv.W [1 4 3 1], chain64.maf:8:22
 	// h.conv: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
 	m.hConvFwd.Pack(true, 5, 4, hConvW, 5)
 	m.hConvBwd.Pack(false, 4, 5, hConvW, 5)
@@ -170,9 +429,9 @@ func Program() *ir.Program {
 	return program()
 }
 
-// Program returns the IR this package was generated from.
+// Program returns the IR this package was generated from, the package's Program.
 func (m *Model) Program() *ir.Program {
-	return program()
+	return Program()
 }
 
 // Workspace holds every buffer the methods use, sized for one chunk of samples.
@@ -233,8 +492,6 @@ func (m *Model) DeferGrad(ws runtime.Workspace, on bool) {
 // FlushGrad adds the deferred gradient terms to dtheta and resets them. It does
 // not allocate.
 func (m *Model) FlushGrad(ws runtime.Workspace, dtheta []float64) {
-	w := ws.(*Workspace)
-	_ = w
 	if len(dtheta) != NumParams {
 		panic("chain64: len(dtheta) != NumParams")
 	}
@@ -288,8 +545,8 @@ func (m *Model) NewWorkspaceChunks(maxBatch, chunk, valueChunk int) runtime.Work
 	w.phiLncoshD1 = make([]float64, max(c, cv)*64)
 	w.phiLncoshD2 = make([]float64, c*64)
 	w.phiLncoshD3 = make([]float64, c*64)
-	w.phi = make([]float64, max(c*3, cv)*1)
-	w.phiB = make([]float64, max(c*3, cv)*1)
+	w.phi = make([]float64, max(c*3, cv))
+	w.phiB = make([]float64, max(c*3, cv))
 	w.cols = make([]float64, max(c*3072, cv*768))
 	w.rd = make([]float64, max(c, cv)*256)
 	return w
@@ -314,11 +571,10 @@ func (m *Model) Phi(ws runtime.Workspace, phi, x []float64) {
 	clear(phi)
 	for b0 := 0; b0 < B; b0 += w.cv {
 		nb := min(w.cv, B-b0)
-		gi := 0
-		load(w.s, x[b0*Dim:], nb, gi, 1)
+		load(w.s, x[b0*Dim:], nb, 1)
 		m.fwdValues(w, nb)
 		for b := 0; b < nb; b++ {
-			phi[b0+b] += 1.0 * float64(w.phi[b])
+			phi[b0+b] += w.phi[b]
 		}
 	}
 }
@@ -346,16 +602,15 @@ func (m *Model) Grad(ws runtime.Workspace, phi, grad, x []float64) {
 	clear(grad)
 	for b0 := 0; b0 < B; b0 += w.cv {
 		nb := min(w.cv, B-b0)
-		gi := 0
-		load(w.s, x[b0*Dim:], nb, gi, 1)
+		load(w.s, x[b0*Dim:], nb, 1)
 		m.fwdValues(w, nb)
 		if phi != nil {
 			for b := 0; b < nb; b++ {
-				phi[b0+b] += 1.0 * float64(w.phi[b])
+				phi[b0+b] += w.phi[b]
 			}
 		}
 		m.bwdGrad(w, nb)
-		store(grad[b0*Dim:], w.sB, nb, gi, 1.0)
+		store(grad[b0*Dim:], w.sB, nb, 1)
 	}
 }
 
@@ -389,20 +644,19 @@ func (m *Model) Laplacian(ws runtime.Workspace, phi, grad, lap, x []float64) {
 	clear(lap)
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
-		gi := 0
-		load(w.s, x[b0*Dim:], nb, gi, 1)
+		load(w.s, x[b0*Dim:], nb, 1)
 		m.fwdLaplacian(w, nb)
 		if phi != nil {
 			for b := 0; b < nb; b++ {
-				phi[b0+b] += 1.0 * float64(w.phi[b])
+				phi[b0+b] += w.phi[b]
 			}
 		}
 		for b := 0; b < nb; b++ {
-			lap[b0+b] += 1.0 * float64(w.phi[nb+b])
+			lap[b0+b] += w.phi[nb+b]
 		}
 		if grad != nil {
 			m.bwdGrad(w, nb)
-			store(grad[b0*Dim:], w.sB, nb, gi, 1.0)
+			store(grad[b0*Dim:], w.sB, nb, 1)
 		}
 	}
 }
@@ -440,23 +694,22 @@ func (m *Model) Hutchinson(ws runtime.Workspace, phi, grad, lap, x, probes []flo
 	clear(lap)
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
-		gi := 0
-		load(w.s, x[b0*Dim:], nb, gi, 1)
+		load(w.s, x[b0*Dim:], nb, 1)
 		for b := 0; b < nb; b++ {
-			load(rows(w.s, 2*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, gi, 1.0)
+			load(rows(w.s, 2*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, 1.0)
 		}
 		m.fwdHutch(w, nb)
 		if phi != nil {
 			for b := 0; b < nb; b++ {
-				phi[b0+b] += 1.0 * float64(w.phi[b])
+				phi[b0+b] += w.phi[b]
 			}
 		}
 		for b := 0; b < nb; b++ {
-			lap[b0+b] += 1.0 * float64(w.phi[nb+b])
+			lap[b0+b] += w.phi[nb+b]
 		}
 		if grad != nil {
 			m.bwdGrad(w, nb)
-			store(grad[b0*Dim:], w.sB, nb, gi, 1.0)
+			store(grad[b0*Dim:], w.sB, nb, 1)
 		}
 	}
 }
@@ -492,9 +745,8 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 	clear(dx)
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
-		gi := 0
-		load(w.s, x[b0*Dim:], nb, gi, 1)
-		load(rows(w.s, nb, nb, Dim), u[b0*Dim:], nb, gi, 1)
+		load(w.s, x[b0*Dim:], nb, 1)
+		load(rows(w.s, nb, nb, Dim), u[b0*Dim:], nb, 1)
 		var cb, sb []float64
 		if c != nil {
 			cb = c[b0 : b0+nb]
@@ -503,8 +755,8 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 			sb = s[b0 : b0+nb]
 		}
 		m.fwdReverse(w, nb)
-		m.bwdReverse(w, nb, cb, sb, 1.0, dtheta)
-		store(dx[b0*Dim:], w.sB, nb, gi, 1)
+		m.bwdReverse(w, nb, cb, sb, 1, dtheta)
+		store(dx[b0*Dim:], w.sB, nb, 1)
 	}
 }
 
@@ -540,11 +792,10 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 	clear(dx)
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
-		gi := 0
-		load(w.s, x[b0*Dim:], nb, gi, 1)
-		load(rows(w.s, nb, nb, Dim), u[b0*Dim:], nb, gi, 1)
+		load(w.s, x[b0*Dim:], nb, 1)
+		load(rows(w.s, nb, nb, Dim), u[b0*Dim:], nb, 1)
 		for b := 0; b < nb; b++ {
-			load(rows(w.s, 3*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, gi, 1.0)
+			load(rows(w.s, 3*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, 1.0)
 		}
 		var cb, sb []float64
 		if c != nil {
@@ -554,26 +805,26 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 			sb = s[b0 : b0+nb]
 		}
 		m.fwdHutchRev(w, nb)
-		m.bwdHutchRev(w, nb, cb, sb, 1.0, dtheta)
-		store(dx[b0*Dim:], w.sB, nb, gi, 1)
+		m.bwdHutchRev(w, nb, cb, sb, 1, dtheta)
+		store(dx[b0*Dim:], w.sB, nb, 1)
 	}
 }
 
 // fwdValues computes the values of every node, and σ′ for backpropagation.
 func (m *Model) fwdValues(w *Workspace, nb int) {
-	hConvB := m.p[20:24]   // h.conv.b [4], chain64.maf:7:14
-	phiConvW := m.p[24:36] // phi.conv.W [1 4 3 1], chain64.maf:8:22
-	phiConvB := m.p[36:37] // phi.conv.b [1], chain64.maf:8:22
+	hConvB := m.p[offHConvB : offHConvB+4]        // h.conv.b [4], chain64.maf:7:14
+	phiConvW := m.p[offPhiConvW : offPhiConvW+12] // phi.conv.W [1 4 3 1], chain64.maf:8:22
+	phiConvB := m.p[offPhiConvB : offPhiConvB+1]  // phi.conv.b [1], chain64.maf:8:22
 	// chain64.maf:7:14  h.conv = conv5x1(s) + b, periodic, 1→4 channels
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 64), nb, w.hConvGeom)
-	gemm.DgemmPacked(false, (nb)*64, 1, w.cols[:(nb)*320], 5, &m.hConvFwd, 0, rows(w.hConv, 0, nb, 256), 4)
+	gemm.DgemmPacked(false, nb*64, 1, w.cols[:nb*320], 5, &m.hConvFwd, 0, rows(w.hConv, 0, nb, 256), 4)
 	kern.AddBiasSites(rows(w.hConv, 0, nb, 256), hConvB, nb, 64, 4)
 	// chain64.maf:7:9  h = tanh(h.conv)
 	// σ, σ′ for the value rows
 	kern.TanhN(rows(w.h, 0, nb, 256), w.hD1[:nb*256], nil, nil, rows(w.hConv, 0, nb, 256))
 	// chain64.maf:8:22  phi.conv = conv3x1(h) + b, periodic, 4→1 channels
 	kern.Im2Col(w.cols, rows(w.h, 0, nb, 256), nb, w.phiConvGeom)
-	kern.MatVec(rows(w.phiConv, 0, nb, 64), w.cols[:(nb)*768], phiConvW, (nb)*64, 12, 0)
+	kern.MatVec(rows(w.phiConv, 0, nb, 64), w.cols[:nb*768], phiConvW, nb*64, 12, 0)
 	kern.AddBiasSites(rows(w.phiConv, 0, nb, 64), phiConvB, nb, 64, 1)
 	// chain64.maf:8:15  phi.lncosh = lncosh(phi.conv)
 	// σ, σ′ for the value rows
@@ -586,28 +837,27 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 			for _, v := range x[r*64 : (r+1)*64] {
 				s += v
 			}
-			o[r] = 1.0 * s
+			o[r] = s
 		}
 	}
 }
 
 // fwdLaplacian computes values, Laplacian vectors ℓ and the Jacobians the exact Δφ needs.
 func (m *Model) fwdLaplacian(w *Workspace, nb int) {
-	hConvB := m.p[20:24]   // h.conv.b [4], chain64.maf:7:14
-	phiConvW := m.p[24:36] // phi.conv.W [1 4 3 1], chain64.maf:8:22
-	phiConvB := m.p[36:37] // phi.conv.b [1], chain64.maf:8:22
+	hConvB := m.p[offHConvB : offHConvB+4]        // h.conv.b [4], chain64.maf:7:14
+	phiConvW := m.p[offPhiConvW : offPhiConvW+12] // phi.conv.W [1 4 3 1], chain64.maf:8:22
+	phiConvB := m.p[offPhiConvB : offPhiConvB+1]  // phi.conv.b [1], chain64.maf:8:22
 	// chain64.maf:7:14  h.conv = conv5x1(s) + b, periodic, 1→4 channels  [J: closed form: J = kernel on its 5×1 window, shared by all sites and samples]
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 64), nb, w.hConvGeom)
-	gemm.DgemmPacked(false, (nb)*64, 1, w.cols[:(nb)*320], 5, &m.hConvFwd, 0, rows(w.hConv, 0, nb, 256), 4)
+	gemm.DgemmPacked(false, nb*64, 1, w.cols[:nb*320], 5, &m.hConvFwd, 0, rows(w.hConv, 0, nb, 256), 4)
 	kern.AddBiasSites(rows(w.hConv, 0, nb, 256), hConvB, nb, 64, 4)
 	// chain64.maf:7:9  h = tanh(h.conv)  [J: closed form: J = diag(σ′)·kernel, kept as σ′ for the shifted-kernel GEMM downstream]
 	// σ, σ′, σ″ for the value rows
 	kern.TanhN(rows(w.h, 0, nb, 256), w.hD1[:nb*256], w.hD2[:nb*256], nil, rows(w.hConv, 0, nb, 256))
 	{
-		a, y := w.hConv, w.h
-		d1, d2 := w.hD1, w.hD2
-		_, _, _ = a, d1, d2
-		lo := (nb) * 256
+		y := w.h
+		d2 := w.hD2
+		lo := nb * 256
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 256; j++ {
 				k := b*256 + j
@@ -617,7 +867,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	}
 	// chain64.maf:8:22  phi.conv = conv3x1(h) + b, periodic, 4→1 channels  [J: receptive-field Jacobian on its 7×1 window: one GEMM (B·64×12)·(12×7) of σ′'s im2col with the weighted shifted first-layer kernels packed by Sync]
 	kern.Im2Col(w.cols, rows(w.h, 0, 2*nb, 256), 2*nb, w.phiConvGeom)
-	kern.MatVec(rows(w.phiConv, 0, 2*nb, 64), w.cols[:(2*nb)*768], phiConvW, (2*nb)*64, 12, 0)
+	kern.MatVec(rows(w.phiConv, 0, 2*nb, 64), w.cols[:nb*1536], phiConvW, nb*128, 12, 0)
 	kern.AddBiasSites(rows(w.phiConv, 0, nb, 64), phiConvB, nb, 64, 1)
 	// receptive-field Jacobian by shifted-kernel GEMM: J = X·B, (nb·64×12)·(12×7), X the im2col of σ′
 	kern.Im2Col(w.phiConvShiftX, w.hD1[:nb*256], nb, w.phiConvGeom)
@@ -627,15 +877,14 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	// σ, σ′, σ″ for the value rows
 	kern.LnCoshN(rows(w.phiLncosh, 0, nb, 64), w.phiLncoshD1[:nb*64], w.phiLncoshD2[:nb*64], nil, rows(w.phiConv, 0, nb, 64))
 	{
-		a, y := w.phiConv, w.phiLncosh
-		d1, d2 := w.phiLncoshD1, w.phiLncoshD2
-		_, _, _ = a, d1, d2
-		lo := (nb) * 64
+		y := w.phiLncosh
+		a, d1 := w.phiConv, w.phiLncoshD1
+		d2 := w.phiLncoshD2
+		lo := nb * 64
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 64; j++ {
 				k := b*64 + j
 				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.phiConvQ[k]
-				_ = j
 			}
 		}
 	}
@@ -647,7 +896,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 			for _, v := range x[r*64 : (r+1)*64] {
 				s += v
 			}
-			o[r] = 1.0 * s
+			o[r] = s
 		}
 	}
 	{
@@ -657,29 +906,29 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 			for _, v := range x[r*64 : (r+1)*64] {
 				s += v
 			}
-			o[r] = 1.0 * s
+			o[r] = s
 		}
 	}
 }
 
 // fwdReverse computes values, ℓ, Jacobians and tangents t = J·u for the reverse sweep.
 func (m *Model) fwdReverse(w *Workspace, nb int) {
-	hConvB := m.p[20:24]   // h.conv.b [4], chain64.maf:7:14
-	phiConvW := m.p[24:36] // phi.conv.W [1 4 3 1], chain64.maf:8:22
-	phiConvB := m.p[36:37] // phi.conv.b [1], chain64.maf:8:22
+	hConvB := m.p[offHConvB : offHConvB+4]        // h.conv.b [4], chain64.maf:7:14
+	phiConvW := m.p[offPhiConvW : offPhiConvW+12] // phi.conv.W [1 4 3 1], chain64.maf:8:22
+	phiConvB := m.p[offPhiConvB : offPhiConvB+1]  // phi.conv.b [1], chain64.maf:8:22
 	// chain64.maf:7:14  h.conv = conv5x1(s) + b, periodic, 1→4 channels  [J: closed form: J = kernel on its 5×1 window, shared by all sites and samples]
 	kern.Im2Col(w.cols, rows(w.s, 0, 2*nb, 64), 2*nb, w.hConvGeom)
-	gemm.DgemmPacked(false, (2*nb)*64, 1, w.cols[:(2*nb)*320], 5, &m.hConvFwd, 0, rows(w.hConv, 0, 2*nb, 256), 4)
+	gemm.DgemmPacked(false, nb*128, 1, w.cols[:nb*640], 5, &m.hConvFwd, 0, rows(w.hConv, 0, 2*nb, 256), 4)
 	kern.AddBiasSites(rows(w.hConv, 0, nb, 256), hConvB, nb, 64, 4)
 	// chain64.maf:7:9  h = tanh(h.conv)  [J: closed form: J = diag(σ′)·kernel, kept as σ′ for the shifted-kernel GEMM downstream]
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.TanhN(rows(w.h, 0, nb, 256), w.hD1[:nb*256], w.hD2[:nb*256], w.hD3[:nb*256], rows(w.hConv, 0, nb, 256))
 	{
-		a, y := w.hConv, w.h
-		d1, d2 := w.hD1, w.hD2
-		_, _, _ = a, d1, d2
-		lo := (2 * nb) * 256
-		ta, ty := (nb)*256, (nb)*256
+		y := w.h
+		a, d1 := w.hConv, w.hD1
+		d2 := w.hD2
+		lo := nb * 512
+		ta, ty := nb*256, nb*256
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 256; j++ {
 				k := b*256 + j
@@ -690,7 +939,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	}
 	// chain64.maf:8:22  phi.conv = conv3x1(h) + b, periodic, 4→1 channels  [J: receptive-field Jacobian on its 7×1 window: one GEMM (B·64×12)·(12×7) of σ′'s im2col with the weighted shifted first-layer kernels packed by Sync]
 	kern.Im2Col(w.cols, rows(w.h, 0, 3*nb, 256), 3*nb, w.phiConvGeom)
-	kern.MatVec(rows(w.phiConv, 0, 3*nb, 64), w.cols[:(3*nb)*768], phiConvW, (3*nb)*64, 12, 0)
+	kern.MatVec(rows(w.phiConv, 0, 3*nb, 64), w.cols[:nb*2304], phiConvW, nb*192, 12, 0)
 	kern.AddBiasSites(rows(w.phiConv, 0, nb, 64), phiConvB, nb, 64, 1)
 	// receptive-field Jacobian by shifted-kernel GEMM: J = X·B, (nb·64×12)·(12×7), X the im2col of σ′
 	kern.Im2Col(w.phiConvShiftX, w.hD1[:nb*256], nb, w.phiConvGeom)
@@ -700,17 +949,16 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.LnCoshN(rows(w.phiLncosh, 0, nb, 64), w.phiLncoshD1[:nb*64], w.phiLncoshD2[:nb*64], w.phiLncoshD3[:nb*64], rows(w.phiConv, 0, nb, 64))
 	{
-		a, y := w.phiConv, w.phiLncosh
-		d1, d2 := w.phiLncoshD1, w.phiLncoshD2
-		_, _, _ = a, d1, d2
-		lo := (2 * nb) * 64
-		ta, ty := (nb)*64, (nb)*64
+		y := w.phiLncosh
+		a, d1 := w.phiConv, w.phiLncoshD1
+		d2 := w.phiLncoshD2
+		lo := nb * 128
+		ta, ty := nb*64, nb*64
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 64; j++ {
 				k := b*64 + j
 				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.phiConvQ[k]
 				y[ty+k] = d1[k] * a[ta+k]
-				_ = j
 			}
 		}
 	}
@@ -722,7 +970,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 			for _, v := range x[r*64 : (r+1)*64] {
 				s += v
 			}
-			o[r] = 1.0 * s
+			o[r] = s
 		}
 	}
 	{
@@ -732,7 +980,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 			for _, v := range x[r*64 : (r+1)*64] {
 				s += v
 			}
-			o[r] = 1.0 * s
+			o[r] = s
 		}
 	}
 	{
@@ -742,58 +990,55 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 			for _, v := range x[r*64 : (r+1)*64] {
 				s += v
 			}
-			o[r] = 1.0 * s
+			o[r] = s
 		}
 	}
 }
 
 // fwdHutch computes values and Hutchinson Laplacian vectors from the probe rows.
 func (m *Model) fwdHutch(w *Workspace, nb int) {
-	hConvB := m.p[20:24]   // h.conv.b [4], chain64.maf:7:14
-	phiConvW := m.p[24:36] // phi.conv.W [1 4 3 1], chain64.maf:8:22
-	phiConvB := m.p[36:37] // phi.conv.b [1], chain64.maf:8:22
+	hConvB := m.p[offHConvB : offHConvB+4]        // h.conv.b [4], chain64.maf:7:14
+	phiConvW := m.p[offPhiConvW : offPhiConvW+12] // phi.conv.W [1 4 3 1], chain64.maf:8:22
+	phiConvB := m.p[offPhiConvB : offPhiConvB+1]  // phi.conv.b [1], chain64.maf:8:22
 	// chain64.maf:7:14  h.conv = conv5x1(s) + b, periodic, 1→4 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 64), nb, w.hConvGeom)
-	gemm.DgemmPacked(false, (nb)*64, 1, w.cols[:(nb)*320], 5, &m.hConvFwd, 0, rows(w.hConv, 0, nb, 256), 4)
-	kern.Im2Col(w.cols, rows(w.s, 2*nb, nb*1, 64), nb*1, w.hConvGeom)
-	gemm.DgemmPacked(false, (nb*1)*64, 1, w.cols[:(nb*1)*320], 5, &m.hConvFwd, 0, rows(w.hConv, 2*nb, nb*1, 256), 4)
+	gemm.DgemmPacked(false, nb*64, 1, w.cols[:nb*320], 5, &m.hConvFwd, 0, rows(w.hConv, 0, nb, 256), 4)
+	kern.Im2Col(w.cols, rows(w.s, 2*nb, nb, 64), nb, w.hConvGeom)
+	gemm.DgemmPacked(false, nb*64, 1, w.cols[:nb*320], 5, &m.hConvFwd, 0, rows(w.hConv, 2*nb, nb, 256), 4)
 	kern.AddBiasSites(rows(w.hConv, 0, nb, 256), hConvB, nb, 64, 4)
 	// chain64.maf:7:9  h = tanh(h.conv)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	kern.RowsNorm2(w.hConvQ, rows(w.hConv, 2*nb, nb*1, 256), nb, 1, 256)
+	kern.RowsNorm2(w.hConvQ, rows(w.hConv, 2*nb, nb, 256), nb, 1, 256)
 	// σ, σ′, σ″ for the value rows
 	kern.TanhN(rows(w.h, 0, nb, 256), w.hD1[:nb*256], w.hD2[:nb*256], nil, rows(w.hConv, 0, nb, 256))
 	{
-		a, y := w.hConv, w.h
-		d1, d2 := w.hD1, w.hD2
-		_, _, _ = a, d1, d2
-		lo := (nb) * 256
+		y := w.h
+		d2 := w.hD2
+		lo := nb * 256
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 256; j++ {
 				k := b*256 + j
 				y[lo+k] = d2[k] * w.hConvQ[k]
-				_ = j
 			}
 		}
 	}
-	kern.RowsScale(rows(w.h, 2*nb, nb*1, 256), rows(w.hConv, 2*nb, nb*1, 256), w.hD1, nb, 1, 256)
+	kern.RowsScale(rows(w.h, 2*nb, nb, 256), rows(w.hConv, 2*nb, nb, 256), w.hD1, nb, 1, 256)
 	// chain64.maf:8:22  phi.conv = conv3x1(h) + b, periodic, 4→1 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	kern.Im2Col(w.cols, rows(w.h, 0, 2*nb+nb*1, 256), 2*nb+nb*1, w.phiConvGeom)
-	kern.MatVec(rows(w.phiConv, 0, 2*nb+nb*1, 64), w.cols[:(2*nb+nb*1)*768], phiConvW, (2*nb+nb*1)*64, 12, 0)
+	kern.Im2Col(w.cols, rows(w.h, 0, 3*nb, 256), 3*nb, w.phiConvGeom)
+	kern.MatVec(rows(w.phiConv, 0, 3*nb, 64), w.cols[:nb*2304], phiConvW, nb*192, 12, 0)
 	kern.AddBiasSites(rows(w.phiConv, 0, nb, 64), phiConvB, nb, 64, 1)
 	// chain64.maf:8:15  phi.lncosh = lncosh(phi.conv)
-	kern.RowsNorm2(w.phiConvQ, rows(w.phiConv, 2*nb, nb*1, 64), nb, 1, 64)
+	kern.RowsNorm2(w.phiConvQ, rows(w.phiConv, 2*nb, nb, 64), nb, 1, 64)
 	// σ, σ′, σ″ for the value rows
 	kern.LnCoshN(rows(w.phiLncosh, 0, nb, 64), w.phiLncoshD1[:nb*64], w.phiLncoshD2[:nb*64], nil, rows(w.phiConv, 0, nb, 64))
 	{
-		a, y := w.phiConv, w.phiLncosh
-		d1, d2 := w.phiLncoshD1, w.phiLncoshD2
-		_, _, _ = a, d1, d2
-		lo := (nb) * 64
+		y := w.phiLncosh
+		a, d1 := w.phiConv, w.phiLncoshD1
+		d2 := w.phiLncoshD2
+		lo := nb * 64
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 64; j++ {
 				k := b*64 + j
 				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.phiConvQ[k]
-				_ = j
 			}
 		}
 	}
@@ -805,7 +1050,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 			for _, v := range x[r*64 : (r+1)*64] {
 				s += v
 			}
-			o[r] = 1.0 * s
+			o[r] = s
 		}
 	}
 	{
@@ -815,62 +1060,60 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 			for _, v := range x[r*64 : (r+1)*64] {
 				s += v
 			}
-			o[r] = 1.0 * s
+			o[r] = s
 		}
 	}
 }
 
 // fwdHutchRev computes values, Hutchinson ℓ, probe rows and tangents for the reverse sweep.
 func (m *Model) fwdHutchRev(w *Workspace, nb int) {
-	hConvB := m.p[20:24]   // h.conv.b [4], chain64.maf:7:14
-	phiConvW := m.p[24:36] // phi.conv.W [1 4 3 1], chain64.maf:8:22
-	phiConvB := m.p[36:37] // phi.conv.b [1], chain64.maf:8:22
+	hConvB := m.p[offHConvB : offHConvB+4]        // h.conv.b [4], chain64.maf:7:14
+	phiConvW := m.p[offPhiConvW : offPhiConvW+12] // phi.conv.W [1 4 3 1], chain64.maf:8:22
+	phiConvB := m.p[offPhiConvB : offPhiConvB+1]  // phi.conv.b [1], chain64.maf:8:22
 	// chain64.maf:7:14  h.conv = conv5x1(s) + b, periodic, 1→4 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.Im2Col(w.cols, rows(w.s, 0, 2*nb, 64), 2*nb, w.hConvGeom)
-	gemm.DgemmPacked(false, (2*nb)*64, 1, w.cols[:(2*nb)*320], 5, &m.hConvFwd, 0, rows(w.hConv, 0, 2*nb, 256), 4)
-	kern.Im2Col(w.cols, rows(w.s, 3*nb, nb*1, 64), nb*1, w.hConvGeom)
-	gemm.DgemmPacked(false, (nb*1)*64, 1, w.cols[:(nb*1)*320], 5, &m.hConvFwd, 0, rows(w.hConv, 3*nb, nb*1, 256), 4)
+	gemm.DgemmPacked(false, nb*128, 1, w.cols[:nb*640], 5, &m.hConvFwd, 0, rows(w.hConv, 0, 2*nb, 256), 4)
+	kern.Im2Col(w.cols, rows(w.s, 3*nb, nb, 64), nb, w.hConvGeom)
+	gemm.DgemmPacked(false, nb*64, 1, w.cols[:nb*320], 5, &m.hConvFwd, 0, rows(w.hConv, 3*nb, nb, 256), 4)
 	kern.AddBiasSites(rows(w.hConv, 0, nb, 256), hConvB, nb, 64, 4)
 	// chain64.maf:7:9  h = tanh(h.conv)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	kern.RowsNorm2(w.hConvQ, rows(w.hConv, 3*nb, nb*1, 256), nb, 1, 256)
+	kern.RowsNorm2(w.hConvQ, rows(w.hConv, 3*nb, nb, 256), nb, 1, 256)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.TanhN(rows(w.h, 0, nb, 256), w.hD1[:nb*256], w.hD2[:nb*256], w.hD3[:nb*256], rows(w.hConv, 0, nb, 256))
 	{
-		a, y := w.hConv, w.h
-		d1, d2 := w.hD1, w.hD2
-		_, _, _ = a, d1, d2
-		lo := (2 * nb) * 256
-		ta, ty := (nb)*256, (nb)*256
+		y := w.h
+		a, d1 := w.hConv, w.hD1
+		d2 := w.hD2
+		lo := nb * 512
+		ta, ty := nb*256, nb*256
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 256; j++ {
 				k := b*256 + j
 				y[lo+k] = d2[k] * w.hConvQ[k]
 				y[ty+k] = d1[k] * a[ta+k]
-				_ = j
 			}
 		}
 	}
-	kern.RowsScale(rows(w.h, 3*nb, nb*1, 256), rows(w.hConv, 3*nb, nb*1, 256), w.hD1, nb, 1, 256)
+	kern.RowsScale(rows(w.h, 3*nb, nb, 256), rows(w.hConv, 3*nb, nb, 256), w.hD1, nb, 1, 256)
 	// chain64.maf:8:22  phi.conv = conv3x1(h) + b, periodic, 4→1 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	kern.Im2Col(w.cols, rows(w.h, 0, 3*nb+nb*1, 256), 3*nb+nb*1, w.phiConvGeom)
-	kern.MatVec(rows(w.phiConv, 0, 3*nb+nb*1, 64), w.cols[:(3*nb+nb*1)*768], phiConvW, (3*nb+nb*1)*64, 12, 0)
+	kern.Im2Col(w.cols, rows(w.h, 0, 4*nb, 256), 4*nb, w.phiConvGeom)
+	kern.MatVec(rows(w.phiConv, 0, 4*nb, 64), w.cols[:nb*3072], phiConvW, nb*256, 12, 0)
 	kern.AddBiasSites(rows(w.phiConv, 0, nb, 64), phiConvB, nb, 64, 1)
 	// chain64.maf:8:15  phi.lncosh = lncosh(phi.conv)
-	kern.RowsNorm2(w.phiConvQ, rows(w.phiConv, 3*nb, nb*1, 64), nb, 1, 64)
+	kern.RowsNorm2(w.phiConvQ, rows(w.phiConv, 3*nb, nb, 64), nb, 1, 64)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.LnCoshN(rows(w.phiLncosh, 0, nb, 64), w.phiLncoshD1[:nb*64], w.phiLncoshD2[:nb*64], w.phiLncoshD3[:nb*64], rows(w.phiConv, 0, nb, 64))
 	{
-		a, y := w.phiConv, w.phiLncosh
-		d1, d2 := w.phiLncoshD1, w.phiLncoshD2
-		_, _, _ = a, d1, d2
-		lo := (2 * nb) * 64
-		ta, ty := (nb)*64, (nb)*64
+		y := w.phiLncosh
+		a, d1 := w.phiConv, w.phiLncoshD1
+		d2 := w.phiLncoshD2
+		lo := nb * 128
+		ta, ty := nb*64, nb*64
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 64; j++ {
 				k := b*64 + j
 				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.phiConvQ[k]
 				y[ty+k] = d1[k] * a[ta+k]
-				_ = j
 			}
 		}
 	}
@@ -882,7 +1125,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 			for _, v := range x[r*64 : (r+1)*64] {
 				s += v
 			}
-			o[r] = 1.0 * s
+			o[r] = s
 		}
 	}
 	{
@@ -892,7 +1135,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 			for _, v := range x[r*64 : (r+1)*64] {
 				s += v
 			}
-			o[r] = 1.0 * s
+			o[r] = s
 		}
 	}
 	{
@@ -902,7 +1145,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 			for _, v := range x[r*64 : (r+1)*64] {
 				s += v
 			}
-			o[r] = 1.0 * s
+			o[r] = s
 		}
 	}
 }
@@ -910,7 +1153,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 // bwdGrad backpropagates ∂φ/∂(every node) for the values of one chunk; ∇φ ends
 // in the input's cotangent rows. It uses σ′ from the forward pass.
 func (m *Model) bwdGrad(w *Workspace, nb int) {
-	phiConvW := m.p[24:36] // phi.conv.W [1 4 3 1], chain64.maf:8:22
+	phiConvW := m.p[offPhiConvW : offPhiConvW+12] // phi.conv.W [1 4 3 1], chain64.maf:8:22
 	clear(rows(w.sB, 0, nb, 64))
 	clear(rows(w.hConvB, 0, nb, 256))
 	clear(rows(w.hB, 0, nb, 256))
@@ -924,7 +1167,6 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 	{
 		x, o := rows(w.phiLncoshB, 0, nb, 64), rows(w.phiB, 0, nb, 1)
 		for r, v := range o {
-			v *= 1.0
 			for j := range x[r*64 : (r+1)*64] {
 				x[r*64+j] += v
 			}
@@ -943,7 +1185,7 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 		}
 	}
 	// chain64.maf:8:22  phi.conv = conv3x1(h) + b, periodic, 4→1 channels  (backpropagation)
-	kern.AddOuter(w.cols[:(nb)*768], rows(w.phiConvB, 0, nb, 64), phiConvW, (nb)*64, 12, 0)
+	kern.AddOuter(w.cols[:nb*768], rows(w.phiConvB, 0, nb, 64), phiConvW, nb*64, 12, 0)
 	kern.Col2ImAdd(rows(w.hB, 0, nb, 256), w.cols, nb, w.phiConvGeom)
 	// chain64.maf:7:9  h = tanh(h.conv)  (backpropagation)
 	{
@@ -958,7 +1200,7 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 		}
 	}
 	// chain64.maf:7:14  h.conv = conv5x1(s) + b, periodic, 1→4 channels  (backpropagation)
-	gemm.DgemmPacked(false, (nb)*64, 1, rows(w.hConvB, 0, nb, 256), 4, &m.hConvBwd, 0, w.cols[:(nb)*320], 5)
+	gemm.DgemmPacked(false, nb*64, 1, rows(w.hConvB, 0, nb, 256), 4, &m.hConvBwd, 0, w.cols[:nb*320], 5)
 	kern.Col2ImAdd(rows(w.sB, 0, nb, 64), w.cols, nb, w.hConvGeom)
 }
 
@@ -966,12 +1208,12 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	hConvW := m.p[0:20]    // h.conv.W [4 1 5 1], chain64.maf:7:14
-	phiConvW := m.p[24:36] // phi.conv.W [1 4 3 1], chain64.maf:8:22
-	gHConvW := grad[0:20]
-	gHConvB := grad[20:24]
-	gPhiConvW := grad[24:36]
-	gPhiConvB := grad[36:37]
+	hConvW := m.p[offHConvW : offHConvW+20]       // h.conv.W [4 1 5 1], chain64.maf:7:14
+	phiConvW := m.p[offPhiConvW : offPhiConvW+12] // phi.conv.W [1 4 3 1], chain64.maf:8:22
+	gHConvW := grad[offHConvW : offHConvW+20]
+	gHConvB := grad[offHConvB : offHConvB+4]
+	gPhiConvW := grad[offPhiConvW : offPhiConvW+12]
+	gPhiConvB := grad[offPhiConvB : offPhiConvB+1]
 	clear(rows(w.sB, 0, 3*nb, 64))
 	clear(rows(w.hConvB, 0, 3*nb, 256))
 	clear(rows(w.hB, 0, 3*nb, 256))
@@ -994,7 +1236,6 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	{
 		x, o := rows(w.phiLncoshB, 0, nb, 64), rows(w.phiB, 0, nb, 1)
 		for r, v := range o {
-			v *= 1.0
 			for j := range x[r*64 : (r+1)*64] {
 				x[r*64+j] += v
 			}
@@ -1003,7 +1244,6 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	{
 		x, o := rows(w.phiLncoshB, 2*nb, nb, 64), rows(w.phiB, 2*nb, nb, 1)
 		for r, v := range o {
-			v *= 1.0
 			for j := range x[r*64 : (r+1)*64] {
 				x[r*64+j] += v
 			}
@@ -1012,7 +1252,6 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	{
 		x, o := rows(w.phiLncoshB, nb, nb, 64), rows(w.phiB, nb, nb, 1)
 		for r, v := range o {
-			v *= 1.0
 			for j := range x[r*64 : (r+1)*64] {
 				x[r*64+j] += v
 			}
@@ -1023,9 +1262,8 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		d1s, d2s, d3s := w.phiLncoshD1[:nb*64], w.phiLncoshD2[:nb*64], w.phiLncoshD3[:nb*64]
 		e := w.phiConvE[:nb*64]
 		a, ab, yb := w.phiConv, w.phiConvB, w.phiLncoshB
-		lo := (2 * nb) * 64
-		ta, tab, tyb := (nb)*64, (nb)*64, (nb)*64
-		_, _ = a, ta
+		lo := nb * 128
+		ta, tab, tyb := nb*64, nb*64, nb*64
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 64; j++ {
 				k := b*64 + j
@@ -1034,16 +1272,15 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 				ab[tab+k] += d1 * yb[tyb+k]
 				ab[lo+k] += d1 * yb[lo+k]
 				e[k] = 2 * d2 * yb[lo+k]
-				_, _ = d2, d3
 			}
 		}
 	}
 	kern.RowsAddScaled(w.phiConvRFB, w.phiConvRF, w.phiConvE, nb*64, 7)
 	// chain64.maf:8:22  phi.conv = conv3x1(h) + b, periodic, 4→1 channels  (reverse)
-	kern.AddOuter(w.cols[:(3*nb)*768], rows(w.phiConvB, 0, 3*nb, 64), phiConvW, (3*nb)*64, 12, 0)
+	kern.AddOuter(w.cols[:nb*2304], rows(w.phiConvB, 0, 3*nb, 64), phiConvW, nb*192, 12, 0)
 	kern.Col2ImAdd(rows(w.hB, 0, 3*nb, 256), w.cols, 3*nb, w.phiConvGeom)
 	kern.Im2Col(w.cols, rows(w.h, 0, 3*nb, 256), 3*nb, w.phiConvGeom)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((3*nb)*64, 1, rows(w.phiConvB, 0, 3*nb, 64)), mat((3*nb)*64, 12, w.cols), 1, mat(1, 12, gPhiConvW))
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*192, 1, rows(w.phiConvB, 0, 3*nb, 64)), mat(nb*192, 12, w.cols), 1, mat(1, 12, gPhiConvW))
 	// shifted-kernel cotangents: X̄ = J̄·Bᵀ into σ′'s cotangent, B̄ = Xᵀ·J̄ into both kernels' W̄
 	gemm.DgemmPacked(false, nb*64, 1, w.phiConvRFB[:nb*448], 7, &m.phiConvShiftT, 0, w.phiConvShiftXB[:nb*768], 12)
 	kern.Col2ImAdd(w.hDB[:nb*256], w.phiConvShiftXB[:nb*768], nb, w.phiConvGeom)
@@ -1056,25 +1293,23 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		e := w.hConvE[:nb*256]
 		rd := w.hDB[:nb*256]
 		a, ab, yb := w.hConv, w.hConvB, w.hB
-		lo := (2 * nb) * 256
-		ta, tab, tyb := (nb)*256, (nb)*256, (nb)*256
-		_, _ = a, ta
+		lo := nb * 512
+		ta, tab, tyb := nb*256, nb*256, nb*256
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 256; j++ {
 				k := b*256 + j
 				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*m.hConvNorm2[j%4])*yb[lo+k] + d2*rd[k]
+				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*m.hConvNorm2[j%4]*yb[lo+k] + d2*rd[k]
 				ab[tab+k] += d1 * yb[tyb+k]
 				e[k] = 2 * d2 * yb[lo+k]
-				_, _ = d2, d3
 			}
 		}
 	}
 	// chain64.maf:7:14  h.conv = conv5x1(s) + b, periodic, 1→4 channels  (reverse)
-	gemm.DgemmPacked(false, (nb)*64, 1, rows(w.hConvB, 0, nb, 256), 4, &m.hConvBwd, 0, w.cols[:(nb)*320], 5)
+	gemm.DgemmPacked(false, nb*64, 1, rows(w.hConvB, 0, nb, 256), 4, &m.hConvBwd, 0, w.cols[:nb*320], 5)
 	kern.Col2ImAdd(rows(w.sB, 0, nb, 64), w.cols, nb, w.hConvGeom)
 	kern.Im2Col(w.cols, rows(w.s, 0, 2*nb, 64), 2*nb, w.hConvGeom)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((2*nb)*64, 4, rows(w.hConvB, 0, 2*nb, 256)), mat((2*nb)*64, 5, w.cols), 1, mat(4, 5, gHConvW))
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*128, 4, rows(w.hConvB, 0, 2*nb, 256)), mat(nb*128, 5, w.cols), 1, mat(4, 5, gHConvW))
 	// J̄ = diag(2σ″ℓ̄)·(kernel) and J_x = I: W̄ += diag(Σ_{samples, sites} 2σ″ℓ̄)·W
 	kern.AddConvDiag(gHConvW, w.hConvE, hConvW, nb*64, 4, 5)
 	kern.SumRows(gHConvB, rows(w.hConvB, 0, nb, 256), nb*64, 4)
@@ -1084,15 +1319,15 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	phiConvW := m.p[24:36] // phi.conv.W [1 4 3 1], chain64.maf:8:22
-	gHConvW := grad[0:20]
-	gHConvB := grad[20:24]
-	gPhiConvW := grad[24:36]
-	gPhiConvB := grad[36:37]
-	clear(rows(w.sB, 0, 3*nb+nb*1, 64))
-	clear(rows(w.hConvB, 0, 3*nb+nb*1, 256))
-	clear(rows(w.hB, 0, 3*nb+nb*1, 256))
-	clear(rows(w.phiConvB, 0, 3*nb+nb*1, 64))
+	phiConvW := m.p[offPhiConvW : offPhiConvW+12] // phi.conv.W [1 4 3 1], chain64.maf:8:22
+	gHConvW := grad[offHConvW : offHConvW+20]
+	gHConvB := grad[offHConvB : offHConvB+4]
+	gPhiConvW := grad[offPhiConvW : offPhiConvW+12]
+	gPhiConvB := grad[offPhiConvB : offPhiConvB+1]
+	clear(rows(w.sB, 0, 4*nb, 64))
+	clear(rows(w.hConvB, 0, 4*nb, 256))
+	clear(rows(w.hB, 0, 4*nb, 256))
+	clear(rows(w.phiConvB, 0, 4*nb, 64))
 	clear(rows(w.phiLncoshB, 0, 3*nb, 64))
 	clear(rows(w.phiB, 0, 3*nb, 1))
 	// seed: G = c·φ + s·Δφ + (tangent of φ along u) = c·φ + s·Δφ + uᵀ∇φ
@@ -1109,7 +1344,6 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	{
 		x, o := rows(w.phiLncoshB, 0, nb, 64), rows(w.phiB, 0, nb, 1)
 		for r, v := range o {
-			v *= 1.0
 			for j := range x[r*64 : (r+1)*64] {
 				x[r*64+j] += v
 			}
@@ -1118,7 +1352,6 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	{
 		x, o := rows(w.phiLncoshB, 2*nb, nb, 64), rows(w.phiB, 2*nb, nb, 1)
 		for r, v := range o {
-			v *= 1.0
 			for j := range x[r*64 : (r+1)*64] {
 				x[r*64+j] += v
 			}
@@ -1127,7 +1360,6 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	{
 		x, o := rows(w.phiLncoshB, nb, nb, 64), rows(w.phiB, nb, nb, 1)
 		for r, v := range o {
-			v *= 1.0
 			for j := range x[r*64 : (r+1)*64] {
 				x[r*64+j] += v
 			}
@@ -1138,9 +1370,8 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		d1s, d2s, d3s := w.phiLncoshD1[:nb*64], w.phiLncoshD2[:nb*64], w.phiLncoshD3[:nb*64]
 		e := w.phiConvE[:nb*64]
 		a, ab, yb := w.phiConv, w.phiConvB, w.phiLncoshB
-		lo := (2 * nb) * 64
-		ta, tab, tyb := (nb)*64, (nb)*64, (nb)*64
-		_, _ = a, ta
+		lo := nb * 128
+		ta, tab, tyb := nb*64, nb*64, nb*64
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 64; j++ {
 				k := b*64 + j
@@ -1149,47 +1380,44 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 				ab[tab+k] += d1 * yb[tyb+k]
 				ab[lo+k] += d1 * yb[lo+k]
 				e[k] = 2 * d2 * yb[lo+k]
-				_, _ = d2, d3
 			}
 		}
 	}
-	kern.RowsScaleAdd(rows(w.phiConvB, 3*nb, nb*1, 64), rows(w.phiConv, 3*nb, nb*1, 64), w.phiConvE, nb, 1, 64)
+	kern.RowsScaleAdd(rows(w.phiConvB, 3*nb, nb, 64), rows(w.phiConv, 3*nb, nb, 64), w.phiConvE, nb, 1, 64)
 	// chain64.maf:8:22  phi.conv = conv3x1(h) + b, periodic, 4→1 channels  (reverse)
-	kern.AddOuter(w.cols[:(3*nb+nb*1)*768], rows(w.phiConvB, 0, 3*nb+nb*1, 64), phiConvW, (3*nb+nb*1)*64, 12, 0)
-	kern.Col2ImAdd(rows(w.hB, 0, 3*nb+nb*1, 256), w.cols, 3*nb+nb*1, w.phiConvGeom)
-	kern.Im2Col(w.cols, rows(w.h, 0, 3*nb+nb*1, 256), 3*nb+nb*1, w.phiConvGeom)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((3*nb+nb*1)*64, 1, rows(w.phiConvB, 0, 3*nb+nb*1, 64)), mat((3*nb+nb*1)*64, 12, w.cols), 1, mat(1, 12, gPhiConvW))
+	kern.AddOuter(w.cols[:nb*3072], rows(w.phiConvB, 0, 4*nb, 64), phiConvW, nb*256, 12, 0)
+	kern.Col2ImAdd(rows(w.hB, 0, 4*nb, 256), w.cols, 4*nb, w.phiConvGeom)
+	kern.Im2Col(w.cols, rows(w.h, 0, 4*nb, 256), 4*nb, w.phiConvGeom)
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*256, 1, rows(w.phiConvB, 0, 4*nb, 64)), mat(nb*256, 12, w.cols), 1, mat(1, 12, gPhiConvW))
 	kern.SumRows(gPhiConvB, rows(w.phiConvB, 0, nb, 64), nb*64, 1)
 	// chain64.maf:7:9  h = tanh(h.conv)  (reverse)
-	kern.RowsDot(w.rd, rows(w.hB, 3*nb, nb*1, 256), rows(w.hConv, 3*nb, nb*1, 256), nb, 1, 256)
+	kern.RowsDot(w.rd, rows(w.hB, 3*nb, nb, 256), rows(w.hConv, 3*nb, nb, 256), nb, 1, 256)
 	{
 		d1s, d2s, d3s := w.hD1[:nb*256], w.hD2[:nb*256], w.hD3[:nb*256]
 		e := w.hConvE[:nb*256]
 		rd := w.rd[:nb*256]
 		a, ab, yb := w.hConv, w.hConvB, w.hB
-		lo := (2 * nb) * 256
-		ta, tab, tyb := (nb)*256, (nb)*256, (nb)*256
-		_, _ = a, ta
+		lo := nb * 512
+		ta, tab, tyb := nb*256, nb*256, nb*256
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 256; j++ {
 				k := b*256 + j
 				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*w.hConvQ[k])*yb[lo+k] + d2*rd[k]
+				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*w.hConvQ[k]*yb[lo+k] + d2*rd[k]
 				ab[tab+k] += d1 * yb[tyb+k]
 				e[k] = 2 * d2 * yb[lo+k]
-				_, _ = d2, d3
 			}
 		}
 	}
-	kern.RowsScaleAdd(rows(w.hConvB, 3*nb, nb*1, 256), rows(w.hB, 3*nb, nb*1, 256), w.hD1, nb, 1, 256)
-	kern.RowsScaleAdd(rows(w.hConvB, 3*nb, nb*1, 256), rows(w.hConv, 3*nb, nb*1, 256), w.hConvE, nb, 1, 256)
+	kern.RowsScaleAdd(rows(w.hConvB, 3*nb, nb, 256), rows(w.hB, 3*nb, nb, 256), w.hD1, nb, 1, 256)
+	kern.RowsScaleAdd(rows(w.hConvB, 3*nb, nb, 256), rows(w.hConv, 3*nb, nb, 256), w.hConvE, nb, 1, 256)
 	// chain64.maf:7:14  h.conv = conv5x1(s) + b, periodic, 1→4 channels  (reverse)
-	gemm.DgemmPacked(false, (nb)*64, 1, rows(w.hConvB, 0, nb, 256), 4, &m.hConvBwd, 0, w.cols[:(nb)*320], 5)
+	gemm.DgemmPacked(false, nb*64, 1, rows(w.hConvB, 0, nb, 256), 4, &m.hConvBwd, 0, w.cols[:nb*320], 5)
 	kern.Col2ImAdd(rows(w.sB, 0, nb, 64), w.cols, nb, w.hConvGeom)
 	kern.Im2Col(w.cols, rows(w.s, 0, 2*nb, 64), 2*nb, w.hConvGeom)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((2*nb)*64, 4, rows(w.hConvB, 0, 2*nb, 256)), mat((2*nb)*64, 5, w.cols), 1, mat(4, 5, gHConvW))
-	kern.Im2Col(w.cols, rows(w.s, 3*nb, nb*1, 64), nb*1, w.hConvGeom)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((nb*1)*64, 4, rows(w.hConvB, 3*nb, nb*1, 256)), mat((nb*1)*64, 5, w.cols), 1, mat(4, 5, gHConvW))
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*128, 4, rows(w.hConvB, 0, 2*nb, 256)), mat(nb*128, 5, w.cols), 1, mat(4, 5, gHConvW))
+	kern.Im2Col(w.cols, rows(w.s, 3*nb, nb, 64), nb, w.hConvGeom)
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*64, 4, rows(w.hConvB, 3*nb, nb, 256)), mat(nb*64, 5, w.cols), 1, mat(4, 5, gHConvW))
 	kern.SumRows(gHConvB, rows(w.hConvB, 0, nb, 256), nb*64, 4)
 }
 
@@ -1209,17 +1437,15 @@ func mat(r, c int, data []float64) blas64.General {
 }
 
 // load writes g·x, scaled, for nb samples into dst (kernel precision).
-func load(dst []float64, src []float64, nb, gi int, scale float64) {
-	_ = gi
+func load(dst []float64, src []float64, nb int, scale float64) {
 	for i, v := range src[:nb*Dim] {
 		dst[i] = scale * v
 	}
 }
 
 // store adds scale·gᵀy for nb samples of y to dst.
-func store(dst []float64, src []float64, nb, gi int, scale float64) {
-	_ = gi
+func store(dst []float64, src []float64, nb int, scale float64) {
 	for i, v := range src[:nb*Dim] {
-		dst[i] += scale * float64(v)
+		dst[i] += scale * v
 	}
 }

@@ -42,13 +42,15 @@
 package cnn16dense
 
 import (
-	"github.com/mafc-dev/mafc/ir"
-	"github.com/mafc-dev/mafc/runtime"
-	gemm "github.com/mafc-dev/mafc/runtime/gemm"
-	"github.com/mafc-dev/mafc/runtime/kern"
+	"sync"
+
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
-	"sync"
+
+	"github.com/mafc-dev/mafc/ir"
+	"github.com/mafc-dev/mafc/runtime"
+	"github.com/mafc-dev/mafc/runtime/gemm"
+	"github.com/mafc-dev/mafc/runtime/kern"
 )
 
 // GenVersion is the generated-code contract this file was written for.
@@ -84,8 +86,306 @@ const (
 	sizePhi    = 1    // vec(1), cnn16.maf:13:11
 )
 
+// Offsets of the parameter tensors in θ.
+const (
+	offH1ConvW = 0   // h1.conv.W [8 1 3 3] (weight)
+	offH2ConvW = 72  // h2.conv.W [8 8 3 3] (weight)
+	offH2ConvB = 648 // h2.conv.b [8] (bias)
+	offPhiW    = 656 // phi.W [1 8] (weight)
+)
+
 // irJSON is the IR this package was generated from (for Program and the tests).
-const irJSON = "{\"name\":\"cnn16\",\"doc\":\"A periodic CNN on the 16×16 Ising lattice with global pooling: two\\ncircular 3×3 convolutions, a mean over sites and a dense read-out.\\nTranslation invariant by construction; Z2 by construction (bias-free first\\nconvolution, even activation).\",\"file\":\"cnn16.maf\",\"input_name\":\"s\",\"input_kind\":\"lattice\",\"nodes\":[{\"id\":0,\"name\":\"s\",\"op\":\"input\",\"shape\":{\"l1\":16,\"l2\":16,\"c\":1},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"cnn16.maf\",\"line\":7,\"col\":1}},{\"id\":1,\"name\":\"h1.conv\",\"op\":\"conv\",\"inputs\":[0],\"shape\":{\"l1\":16,\"l2\":16,\"c\":8},\"out\":8,\"k1\":3,\"k2\":3,\"w\":0,\"b\":-1,\"pos\":{\"file\":\"cnn16.maf\",\"line\":10,\"col\":17}},{\"id\":2,\"name\":\"h1\",\"op\":\"act\",\"inputs\":[1],\"shape\":{\"l1\":16,\"l2\":16,\"c\":8},\"act\":\"lncosh\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"cnn16.maf\",\"line\":10,\"col\":10}},{\"id\":3,\"name\":\"h2.conv\",\"op\":\"conv\",\"inputs\":[2],\"shape\":{\"l1\":16,\"l2\":16,\"c\":8},\"out\":8,\"k1\":3,\"k2\":3,\"bias\":true,\"w\":1,\"b\":2,\"pos\":{\"file\":\"cnn16.maf\",\"line\":11,\"col\":19}},{\"id\":4,\"name\":\"h2\",\"op\":\"act\",\"inputs\":[3],\"shape\":{\"l1\":16,\"l2\":16,\"c\":8},\"act\":\"softplus\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"cnn16.maf\",\"line\":11,\"col\":10}},{\"id\":5,\"name\":\"g\",\"op\":\"pool\",\"inputs\":[4],\"shape\":{\"n\":8},\"mean\":true,\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"cnn16.maf\",\"line\":12,\"col\":9}},{\"id\":6,\"name\":\"phi\",\"op\":\"dense\",\"inputs\":[5],\"shape\":{\"n\":1},\"out\":1,\"w\":3,\"b\":-1,\"pos\":{\"file\":\"cnn16.maf\",\"line\":13,\"col\":11}}],\"output\":6,\"params\":[{\"name\":\"h1.conv.W\",\"node\":1,\"role\":\"weight\",\"offset\":0,\"shape\":[8,1,3,3],\"size\":72,\"fanin\":9,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h2.conv.W\",\"node\":3,\"role\":\"weight\",\"offset\":72,\"shape\":[8,8,3,3],\"size\":576,\"fanin\":72,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h2.conv.b\",\"node\":3,\"role\":\"bias\",\"offset\":648,\"shape\":[8],\"size\":8,\"fanin\":72,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"phi.W\",\"node\":6,\"role\":\"weight\",\"offset\":656,\"shape\":[1,8],\"size\":8,\"fanin\":8,\"init\":{\"scheme\":\"uniform\"}}],\"symmetries\":[{\"group\":\"translations\",\"strategy\":\"construction\",\"reason\":\"φ is translation invariant by construction (periodic convolutions followed by a global reduction)\",\"pos\":{\"file\":\"cnn16.maf\",\"line\":17,\"col\":5}},{\"group\":\"z2\",\"strategy\":\"construction\",\"reason\":\"φ is even by construction (even activation of bias-free odd layers)\",\"pos\":{\"file\":\"cnn16.maf\",\"line\":18,\"col\":5}}],\"init_seed\":1,\"precision\":\"float64\",\"flow\":{\"integrator\":\"rk4\",\"steps\":50,\"dt\":0.1,\"pos\":{\"file\":\"cnn16.maf\",\"line\":21,\"col\":1}},\"train\":{\"objective\":{\"kind\":\"variational\",\"target\":{\"name\":\"ising\",\"l1\":16,\"l2\":16,\"t\":2.269185314213022,\"critical\":true},\"pos\":{\"file\":\"cnn16.maf\",\"line\":28,\"col\":17}},\"batch\":64,\"steps\":2000,\"optimizer\":{\"name\":\"adam\",\"lr\":0.001,\"beta1\":0.9,\"beta2\":0.999,\"eps\":1e-8,\"schedule\":\"constant\"},\"laplacian\":\"exact\",\"seed\":1,\"checkpoint_every\":100,\"memory\":\"store\",\"pos\":{\"file\":\"cnn16.maf\",\"line\":27,\"col\":1}}}"
+const irJSON = `
+{
+	"name": "cnn16",
+	"doc": "A periodic CNN on the 16×16 Ising lattice with global pooling: two\ncircular 3×3 convolutions, a mean over sites and a dense read-out.\nTranslation invariant by construction; Z2 by construction (bias-free first\nconvolution, even activation).",
+	"file": "cnn16.maf",
+	"input_name": "s",
+	"input_kind": "lattice",
+	"nodes": [
+		{
+			"id": 0,
+			"name": "s",
+			"op": "input",
+			"shape": {
+				"l1": 16,
+				"l2": 16,
+				"c": 1
+			},
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "cnn16.maf",
+				"line": 7,
+				"col": 1
+			}
+		},
+		{
+			"id": 1,
+			"name": "h1.conv",
+			"op": "conv",
+			"inputs": [
+				0
+			],
+			"shape": {
+				"l1": 16,
+				"l2": 16,
+				"c": 8
+			},
+			"out": 8,
+			"k1": 3,
+			"k2": 3,
+			"w": 0,
+			"b": -1,
+			"pos": {
+				"file": "cnn16.maf",
+				"line": 10,
+				"col": 17
+			}
+		},
+		{
+			"id": 2,
+			"name": "h1",
+			"op": "act",
+			"inputs": [
+				1
+			],
+			"shape": {
+				"l1": 16,
+				"l2": 16,
+				"c": 8
+			},
+			"act": "lncosh",
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "cnn16.maf",
+				"line": 10,
+				"col": 10
+			}
+		},
+		{
+			"id": 3,
+			"name": "h2.conv",
+			"op": "conv",
+			"inputs": [
+				2
+			],
+			"shape": {
+				"l1": 16,
+				"l2": 16,
+				"c": 8
+			},
+			"out": 8,
+			"k1": 3,
+			"k2": 3,
+			"bias": true,
+			"w": 1,
+			"b": 2,
+			"pos": {
+				"file": "cnn16.maf",
+				"line": 11,
+				"col": 19
+			}
+		},
+		{
+			"id": 4,
+			"name": "h2",
+			"op": "act",
+			"inputs": [
+				3
+			],
+			"shape": {
+				"l1": 16,
+				"l2": 16,
+				"c": 8
+			},
+			"act": "softplus",
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "cnn16.maf",
+				"line": 11,
+				"col": 10
+			}
+		},
+		{
+			"id": 5,
+			"name": "g",
+			"op": "pool",
+			"inputs": [
+				4
+			],
+			"shape": {
+				"n": 8
+			},
+			"mean": true,
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "cnn16.maf",
+				"line": 12,
+				"col": 9
+			}
+		},
+		{
+			"id": 6,
+			"name": "phi",
+			"op": "dense",
+			"inputs": [
+				5
+			],
+			"shape": {
+				"n": 1
+			},
+			"out": 1,
+			"w": 3,
+			"b": -1,
+			"pos": {
+				"file": "cnn16.maf",
+				"line": 13,
+				"col": 11
+			}
+		}
+	],
+	"output": 6,
+	"params": [
+		{
+			"name": "h1.conv.W",
+			"node": 1,
+			"role": "weight",
+			"offset": 0,
+			"shape": [
+				8,
+				1,
+				3,
+				3
+			],
+			"size": 72,
+			"fanin": 9,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "h2.conv.W",
+			"node": 3,
+			"role": "weight",
+			"offset": 72,
+			"shape": [
+				8,
+				8,
+				3,
+				3
+			],
+			"size": 576,
+			"fanin": 72,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "h2.conv.b",
+			"node": 3,
+			"role": "bias",
+			"offset": 648,
+			"shape": [
+				8
+			],
+			"size": 8,
+			"fanin": 72,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "phi.W",
+			"node": 6,
+			"role": "weight",
+			"offset": 656,
+			"shape": [
+				1,
+				8
+			],
+			"size": 8,
+			"fanin": 8,
+			"init": {
+				"scheme": "uniform"
+			}
+		}
+	],
+	"symmetries": [
+		{
+			"group": "translations",
+			"strategy": "construction",
+			"reason": "φ is translation invariant by construction (periodic convolutions followed by a global reduction)",
+			"pos": {
+				"file": "cnn16.maf",
+				"line": 17,
+				"col": 5
+			}
+		},
+		{
+			"group": "z2",
+			"strategy": "construction",
+			"reason": "φ is even by construction (even activation of bias-free odd layers)",
+			"pos": {
+				"file": "cnn16.maf",
+				"line": 18,
+				"col": 5
+			}
+		}
+	],
+	"init_seed": 1,
+	"precision": "float64",
+	"flow": {
+		"integrator": "rk4",
+		"steps": 50,
+		"dt": 0.1,
+		"pos": {
+			"file": "cnn16.maf",
+			"line": 21,
+			"col": 1
+		}
+	},
+	"train": {
+		"objective": {
+			"kind": "variational",
+			"target": {
+				"name": "ising",
+				"l1": 16,
+				"l2": 16,
+				"t": 2.269185314213022,
+				"critical": true
+			},
+			"pos": {
+				"file": "cnn16.maf",
+				"line": 28,
+				"col": 17
+			}
+		},
+		"batch": 64,
+		"steps": 2000,
+		"optimizer": {
+			"name": "adam",
+			"lr": 0.001,
+			"beta1": 0.9,
+			"beta2": 0.999,
+			"eps": 1e-8,
+			"schedule": "constant"
+		},
+		"laplacian": "exact",
+		"seed": 1,
+		"checkpoint_every": 100,
+		"memory": "store",
+		"pos": {
+			"file": "cnn16.maf",
+			"line": 27,
+			"col": 1
+		}
+	}
+}
+`
 
 // Model is the potential with its parameters. Its methods may be called
 // concurrently with distinct Workspaces while the parameters do not change.
@@ -138,9 +438,9 @@ func (m *Model) Params() []float64 {
 // Sync refreshes everything derived from θ: call it after every change of Params.
 // It does not allocate.
 func (m *Model) Sync() {
-	h1ConvW := m.p[0:72]   // h1.conv.W [8 1 3 3], cnn16.maf:10:17
-	h2ConvW := m.p[72:648] // h2.conv.W [8 8 3 3], cnn16.maf:11:19
-	phiW := m.p[656:664]   // phi.W [1 8], cnn16.maf:13:11
+	h1ConvW := m.p[offH1ConvW : offH1ConvW+72]  // h1.conv.W [8 1 3 3], cnn16.maf:10:17
+	h2ConvW := m.p[offH2ConvW : offH2ConvW+576] // h2.conv.W [8 8 3 3], cnn16.maf:11:19
+	phiW := m.p[offPhiW : offPhiW+8]            // phi.W [1 8], cnn16.maf:13:11
 	// h1.conv: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
 	m.h1ConvFwd.Pack(true, 9, 8, h1ConvW, 9)
 	m.h1ConvBwd.Pack(false, 8, 9, h1ConvW, 9)
@@ -165,9 +465,9 @@ func Program() *ir.Program {
 	return program()
 }
 
-// Program returns the IR this package was generated from.
+// Program returns the IR this package was generated from, the package's Program.
 func (m *Model) Program() *ir.Program {
-	return program()
+	return Program()
 }
 
 // Workspace holds every buffer the methods use, sized for one chunk of samples.
@@ -224,8 +524,6 @@ func (m *Model) DeferGrad(ws runtime.Workspace, on bool) {
 // FlushGrad adds the deferred gradient terms to dtheta and resets them. It does
 // not allocate.
 func (m *Model) FlushGrad(ws runtime.Workspace, dtheta []float64) {
-	w := ws.(*Workspace)
-	_ = w
 	if len(dtheta) != NumParams {
 		panic("cnn16dense: len(dtheta) != NumParams")
 	}
@@ -275,8 +573,8 @@ func (m *Model) NewWorkspaceChunks(maxBatch, chunk, valueChunk int) runtime.Work
 	w.h2D3 = make([]float64, c*2048)
 	w.g = make([]float64, max(c*3, cv)*8)
 	w.gB = make([]float64, max(c*3, cv)*8)
-	w.phi = make([]float64, max(c*3, cv)*1)
-	w.phiB = make([]float64, max(c*3, cv)*1)
+	w.phi = make([]float64, max(c*3, cv))
+	w.phiB = make([]float64, max(c*3, cv))
 	w.cols = make([]float64, max(c*4773888, cv*18432))
 	w.rd = make([]float64, max(c, cv)*2048)
 	return w
@@ -301,11 +599,10 @@ func (m *Model) Phi(ws runtime.Workspace, phi, x []float64) {
 	clear(phi)
 	for b0 := 0; b0 < B; b0 += w.cv {
 		nb := min(w.cv, B-b0)
-		gi := 0
-		load(w.s, x[b0*Dim:], nb, gi, 1)
+		load(w.s, x[b0*Dim:], nb, 1)
 		m.fwdValues(w, nb)
 		for b := 0; b < nb; b++ {
-			phi[b0+b] += 1.0 * float64(w.phi[b])
+			phi[b0+b] += w.phi[b]
 		}
 	}
 }
@@ -333,16 +630,15 @@ func (m *Model) Grad(ws runtime.Workspace, phi, grad, x []float64) {
 	clear(grad)
 	for b0 := 0; b0 < B; b0 += w.cv {
 		nb := min(w.cv, B-b0)
-		gi := 0
-		load(w.s, x[b0*Dim:], nb, gi, 1)
+		load(w.s, x[b0*Dim:], nb, 1)
 		m.fwdValues(w, nb)
 		if phi != nil {
 			for b := 0; b < nb; b++ {
-				phi[b0+b] += 1.0 * float64(w.phi[b])
+				phi[b0+b] += w.phi[b]
 			}
 		}
 		m.bwdGrad(w, nb)
-		store(grad[b0*Dim:], w.sB, nb, gi, 1.0)
+		store(grad[b0*Dim:], w.sB, nb, 1)
 	}
 }
 
@@ -376,20 +672,19 @@ func (m *Model) Laplacian(ws runtime.Workspace, phi, grad, lap, x []float64) {
 	clear(lap)
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
-		gi := 0
-		load(w.s, x[b0*Dim:], nb, gi, 1)
+		load(w.s, x[b0*Dim:], nb, 1)
 		m.fwdLaplacian(w, nb)
 		if phi != nil {
 			for b := 0; b < nb; b++ {
-				phi[b0+b] += 1.0 * float64(w.phi[b])
+				phi[b0+b] += w.phi[b]
 			}
 		}
 		for b := 0; b < nb; b++ {
-			lap[b0+b] += 1.0 * float64(w.phi[nb+b])
+			lap[b0+b] += w.phi[nb+b]
 		}
 		if grad != nil {
 			m.bwdGrad(w, nb)
-			store(grad[b0*Dim:], w.sB, nb, gi, 1.0)
+			store(grad[b0*Dim:], w.sB, nb, 1)
 		}
 	}
 }
@@ -427,23 +722,22 @@ func (m *Model) Hutchinson(ws runtime.Workspace, phi, grad, lap, x, probes []flo
 	clear(lap)
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
-		gi := 0
-		load(w.s, x[b0*Dim:], nb, gi, 1)
+		load(w.s, x[b0*Dim:], nb, 1)
 		for b := 0; b < nb; b++ {
-			load(rows(w.s, 2*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, gi, 1.0)
+			load(rows(w.s, 2*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, 1.0)
 		}
 		m.fwdHutch(w, nb)
 		if phi != nil {
 			for b := 0; b < nb; b++ {
-				phi[b0+b] += 1.0 * float64(w.phi[b])
+				phi[b0+b] += w.phi[b]
 			}
 		}
 		for b := 0; b < nb; b++ {
-			lap[b0+b] += 1.0 * float64(w.phi[nb+b])
+			lap[b0+b] += w.phi[nb+b]
 		}
 		if grad != nil {
 			m.bwdGrad(w, nb)
-			store(grad[b0*Dim:], w.sB, nb, gi, 1.0)
+			store(grad[b0*Dim:], w.sB, nb, 1)
 		}
 	}
 }
@@ -479,9 +773,8 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 	clear(dx)
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
-		gi := 0
-		load(w.s, x[b0*Dim:], nb, gi, 1)
-		load(rows(w.s, nb, nb, Dim), u[b0*Dim:], nb, gi, 1)
+		load(w.s, x[b0*Dim:], nb, 1)
+		load(rows(w.s, nb, nb, Dim), u[b0*Dim:], nb, 1)
 		var cb, sb []float64
 		if c != nil {
 			cb = c[b0 : b0+nb]
@@ -490,8 +783,8 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 			sb = s[b0 : b0+nb]
 		}
 		m.fwdReverse(w, nb)
-		m.bwdReverse(w, nb, cb, sb, 1.0, dtheta)
-		store(dx[b0*Dim:], w.sB, nb, gi, 1)
+		m.bwdReverse(w, nb, cb, sb, 1, dtheta)
+		store(dx[b0*Dim:], w.sB, nb, 1)
 	}
 }
 
@@ -527,11 +820,10 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 	clear(dx)
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
-		gi := 0
-		load(w.s, x[b0*Dim:], nb, gi, 1)
-		load(rows(w.s, nb, nb, Dim), u[b0*Dim:], nb, gi, 1)
+		load(w.s, x[b0*Dim:], nb, 1)
+		load(rows(w.s, nb, nb, Dim), u[b0*Dim:], nb, 1)
 		for b := 0; b < nb; b++ {
-			load(rows(w.s, 3*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, gi, 1.0)
+			load(rows(w.s, 3*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, 1.0)
 		}
 		var cb, sb []float64
 		if c != nil {
@@ -541,24 +833,24 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 			sb = s[b0 : b0+nb]
 		}
 		m.fwdHutchRev(w, nb)
-		m.bwdHutchRev(w, nb, cb, sb, 1.0, dtheta)
-		store(dx[b0*Dim:], w.sB, nb, gi, 1)
+		m.bwdHutchRev(w, nb, cb, sb, 1, dtheta)
+		store(dx[b0*Dim:], w.sB, nb, 1)
 	}
 }
 
 // fwdValues computes the values of every node, and σ′ for backpropagation.
 func (m *Model) fwdValues(w *Workspace, nb int) {
-	h2ConvB := m.p[648:656] // h2.conv.b [8], cnn16.maf:11:19
-	phiW := m.p[656:664]    // phi.W [1 8], cnn16.maf:13:11
+	h2ConvB := m.p[offH2ConvB : offH2ConvB+8] // h2.conv.b [8], cnn16.maf:11:19
+	phiW := m.p[offPhiW : offPhiW+8]          // phi.W [1 8], cnn16.maf:13:11
 	// cnn16.maf:10:17  h1.conv = conv3x3(s), periodic, 1→8 channels
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
-	gemm.DgemmPacked(false, (nb)*256, 1, w.cols[:(nb)*2304], 9, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, nb, 2048), 8)
+	gemm.DgemmPacked(false, nb*256, 1, w.cols[:nb*2304], 9, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, nb, 2048), 8)
 	// cnn16.maf:10:10  h1 = lncosh(h1.conv)
 	// σ, σ′ for the value rows
 	kern.LnCoshN(rows(w.h1, 0, nb, 2048), w.h1D1[:nb*2048], nil, nil, rows(w.h1Conv, 0, nb, 2048))
 	// cnn16.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 8→8 channels
 	kern.Im2Col(w.cols, rows(w.h1, 0, nb, 2048), nb, w.h2ConvGeom)
-	gemm.DgemmPacked(false, (nb)*256, 1, w.cols[:(nb)*18432], 72, &m.h2ConvFwd, 0, rows(w.h2Conv, 0, nb, 2048), 8)
+	gemm.DgemmPacked(false, nb*256, 1, w.cols[:nb*18432], 72, &m.h2ConvFwd, 0, rows(w.h2Conv, 0, nb, 2048), 8)
 	kern.AddBiasSites(rows(w.h2Conv, 0, nb, 2048), h2ConvB, nb, 256, 8)
 	// cnn16.maf:11:10  h2 = softplus(h2.conv)
 	// σ, σ′ for the value rows
@@ -584,51 +876,48 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 
 // fwdLaplacian computes values, Laplacian vectors ℓ and the Jacobians the exact Δφ needs.
 func (m *Model) fwdLaplacian(w *Workspace, nb int) {
-	h2ConvB := m.p[648:656] // h2.conv.b [8], cnn16.maf:11:19
-	phiW := m.p[656:664]    // phi.W [1 8], cnn16.maf:13:11
+	h2ConvB := m.p[offH2ConvB : offH2ConvB+8] // h2.conv.b [8], cnn16.maf:11:19
+	phiW := m.p[offPhiW : offPhiW+8]          // phi.W [1 8], cnn16.maf:13:11
 	// cnn16.maf:7:1  the input's Jacobian J = I as rows
 	kern.IdentityRows(rows(w.s, 2*nb, nb*Dim, 256), nb, Dim)
 	// cnn16.maf:10:17  h1.conv = conv3x3(s), periodic, 1→8 channels  [J: forward Laplacian: 256 tangent rows per sample, GEMM over the batch]
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
-	gemm.DgemmPacked(false, (nb)*256, 1, w.cols[:(nb)*2304], 9, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, nb, 2048), 8)
-	kern.Im2Col(w.cols, rows(w.s, 2*nb, nb*256, 256), nb*256, w.h1ConvGeom)
-	gemm.DgemmPacked(false, (nb*256)*256, 1, w.cols[:(nb*256)*2304], 9, &m.h1ConvFwd, 0, rows(w.h1Conv, 2*nb, nb*256, 2048), 8)
+	gemm.DgemmPacked(false, nb*256, 1, w.cols[:nb*2304], 9, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, nb, 2048), 8)
+	kern.Im2Col(w.cols, rows(w.s, 2*nb, 256*nb, 256), 256*nb, w.h1ConvGeom)
+	gemm.DgemmPacked(false, nb*65536, 1, w.cols[:nb*589824], 9, &m.h1ConvFwd, 0, rows(w.h1Conv, 2*nb, 256*nb, 2048), 8)
 	// cnn16.maf:10:10  h1 = lncosh(h1.conv)  [J: forward Laplacian: 256 tangent rows per sample, GEMM over the batch]
 	kern.RowsNorm2(w.h1ConvQ, rows(w.h1Conv, 2*nb, nb*256, 2048), nb, 256, 2048)
 	// σ, σ′, σ″ for the value rows
 	kern.LnCoshN(rows(w.h1, 0, nb, 2048), w.h1D1[:nb*2048], w.h1D2[:nb*2048], nil, rows(w.h1Conv, 0, nb, 2048))
 	{
-		a, y := w.h1Conv, w.h1
-		d1, d2 := w.h1D1, w.h1D2
-		_, _, _ = a, d1, d2
-		lo := (nb) * 2048
+		y := w.h1
+		d2 := w.h1D2
+		lo := nb * 2048
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 2048; j++ {
 				k := b*2048 + j
 				y[lo+k] = d2[k] * w.h1ConvQ[k]
-				_ = j
 			}
 		}
 	}
 	kern.RowsScale(rows(w.h1, 2*nb, nb*256, 2048), rows(w.h1Conv, 2*nb, nb*256, 2048), w.h1D1, nb, 256, 2048)
 	// cnn16.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 8→8 channels  [J: forward Laplacian: 256 tangent rows per sample, GEMM over the batch]
-	kern.Im2Col(w.cols, rows(w.h1, 0, 2*nb+nb*256, 2048), 2*nb+nb*256, w.h2ConvGeom)
-	gemm.DgemmPacked(false, (2*nb+nb*256)*256, 1, w.cols[:(2*nb+nb*256)*18432], 72, &m.h2ConvFwd, 0, rows(w.h2Conv, 0, 2*nb+nb*256, 2048), 8)
+	kern.Im2Col(w.cols, rows(w.h1, 0, 258*nb, 2048), 258*nb, w.h2ConvGeom)
+	gemm.DgemmPacked(false, nb*66048, 1, w.cols[:nb*4755456], 72, &m.h2ConvFwd, 0, rows(w.h2Conv, 0, 258*nb, 2048), 8)
 	kern.AddBiasSites(rows(w.h2Conv, 0, nb, 2048), h2ConvB, nb, 256, 8)
 	// cnn16.maf:11:10  h2 = softplus(h2.conv)
 	kern.RowsNorm2(w.h2ConvQ, rows(w.h2Conv, 2*nb, nb*256, 2048), nb, 256, 2048)
 	// σ, σ′, σ″ for the value rows
 	kern.SoftplusN(rows(w.h2, 0, nb, 2048), w.h2D1[:nb*2048], w.h2D2[:nb*2048], nil, rows(w.h2Conv, 0, nb, 2048))
 	{
-		a, y := w.h2Conv, w.h2
-		d1, d2 := w.h2D1, w.h2D2
-		_, _, _ = a, d1, d2
-		lo := (nb) * 2048
+		y := w.h2
+		a, d1 := w.h2Conv, w.h2D1
+		d2 := w.h2D2
+		lo := nb * 2048
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 2048; j++ {
 				k := b*2048 + j
 				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2ConvQ[k]
-				_ = j
 			}
 		}
 	}
@@ -667,55 +956,53 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 
 // fwdReverse computes values, ℓ, Jacobians and tangents t = J·u for the reverse sweep.
 func (m *Model) fwdReverse(w *Workspace, nb int) {
-	h2ConvB := m.p[648:656] // h2.conv.b [8], cnn16.maf:11:19
-	phiW := m.p[656:664]    // phi.W [1 8], cnn16.maf:13:11
+	h2ConvB := m.p[offH2ConvB : offH2ConvB+8] // h2.conv.b [8], cnn16.maf:11:19
+	phiW := m.p[offPhiW : offPhiW+8]          // phi.W [1 8], cnn16.maf:13:11
 	// cnn16.maf:7:1  the input's Jacobian J = I as rows
 	kern.IdentityRows(rows(w.s, 3*nb, nb*Dim, 256), nb, Dim)
 	// cnn16.maf:10:17  h1.conv = conv3x3(s), periodic, 1→8 channels  [J: forward Laplacian: 256 tangent rows per sample, GEMM over the batch]
 	kern.Im2Col(w.cols, rows(w.s, 0, 2*nb, 256), 2*nb, w.h1ConvGeom)
-	gemm.DgemmPacked(false, (2*nb)*256, 1, w.cols[:(2*nb)*2304], 9, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, 2*nb, 2048), 8)
-	kern.Im2Col(w.cols, rows(w.s, 3*nb, nb*256, 256), nb*256, w.h1ConvGeom)
-	gemm.DgemmPacked(false, (nb*256)*256, 1, w.cols[:(nb*256)*2304], 9, &m.h1ConvFwd, 0, rows(w.h1Conv, 3*nb, nb*256, 2048), 8)
+	gemm.DgemmPacked(false, nb*512, 1, w.cols[:nb*4608], 9, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, 2*nb, 2048), 8)
+	kern.Im2Col(w.cols, rows(w.s, 3*nb, 256*nb, 256), 256*nb, w.h1ConvGeom)
+	gemm.DgemmPacked(false, nb*65536, 1, w.cols[:nb*589824], 9, &m.h1ConvFwd, 0, rows(w.h1Conv, 3*nb, 256*nb, 2048), 8)
 	// cnn16.maf:10:10  h1 = lncosh(h1.conv)  [J: forward Laplacian: 256 tangent rows per sample, GEMM over the batch]
 	kern.RowsNorm2(w.h1ConvQ, rows(w.h1Conv, 3*nb, nb*256, 2048), nb, 256, 2048)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.LnCoshN(rows(w.h1, 0, nb, 2048), w.h1D1[:nb*2048], w.h1D2[:nb*2048], w.h1D3[:nb*2048], rows(w.h1Conv, 0, nb, 2048))
 	{
-		a, y := w.h1Conv, w.h1
-		d1, d2 := w.h1D1, w.h1D2
-		_, _, _ = a, d1, d2
-		lo := (2 * nb) * 2048
-		ta, ty := (nb)*2048, (nb)*2048
+		y := w.h1
+		a, d1 := w.h1Conv, w.h1D1
+		d2 := w.h1D2
+		lo := nb * 4096
+		ta, ty := nb*2048, nb*2048
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 2048; j++ {
 				k := b*2048 + j
 				y[lo+k] = d2[k] * w.h1ConvQ[k]
 				y[ty+k] = d1[k] * a[ta+k]
-				_ = j
 			}
 		}
 	}
 	kern.RowsScale(rows(w.h1, 3*nb, nb*256, 2048), rows(w.h1Conv, 3*nb, nb*256, 2048), w.h1D1, nb, 256, 2048)
 	// cnn16.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 8→8 channels  [J: forward Laplacian: 256 tangent rows per sample, GEMM over the batch]
-	kern.Im2Col(w.cols, rows(w.h1, 0, 3*nb+nb*256, 2048), 3*nb+nb*256, w.h2ConvGeom)
-	gemm.DgemmPacked(false, (3*nb+nb*256)*256, 1, w.cols[:(3*nb+nb*256)*18432], 72, &m.h2ConvFwd, 0, rows(w.h2Conv, 0, 3*nb+nb*256, 2048), 8)
+	kern.Im2Col(w.cols, rows(w.h1, 0, 259*nb, 2048), 259*nb, w.h2ConvGeom)
+	gemm.DgemmPacked(false, nb*66304, 1, w.cols[:nb*4773888], 72, &m.h2ConvFwd, 0, rows(w.h2Conv, 0, 259*nb, 2048), 8)
 	kern.AddBiasSites(rows(w.h2Conv, 0, nb, 2048), h2ConvB, nb, 256, 8)
 	// cnn16.maf:11:10  h2 = softplus(h2.conv)
 	kern.RowsNorm2(w.h2ConvQ, rows(w.h2Conv, 3*nb, nb*256, 2048), nb, 256, 2048)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.SoftplusN(rows(w.h2, 0, nb, 2048), w.h2D1[:nb*2048], w.h2D2[:nb*2048], w.h2D3[:nb*2048], rows(w.h2Conv, 0, nb, 2048))
 	{
-		a, y := w.h2Conv, w.h2
-		d1, d2 := w.h2D1, w.h2D2
-		_, _, _ = a, d1, d2
-		lo := (2 * nb) * 2048
-		ta, ty := (nb)*2048, (nb)*2048
+		y := w.h2
+		a, d1 := w.h2Conv, w.h2D1
+		d2 := w.h2D2
+		lo := nb * 4096
+		ta, ty := nb*2048, nb*2048
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 2048; j++ {
 				k := b*2048 + j
 				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2ConvQ[k]
 				y[ty+k] = d1[k] * a[ta+k]
-				_ = j
 			}
 		}
 	}
@@ -768,49 +1055,46 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 
 // fwdHutch computes values and Hutchinson Laplacian vectors from the probe rows.
 func (m *Model) fwdHutch(w *Workspace, nb int) {
-	h2ConvB := m.p[648:656] // h2.conv.b [8], cnn16.maf:11:19
-	phiW := m.p[656:664]    // phi.W [1 8], cnn16.maf:13:11
+	h2ConvB := m.p[offH2ConvB : offH2ConvB+8] // h2.conv.b [8], cnn16.maf:11:19
+	phiW := m.p[offPhiW : offPhiW+8]          // phi.W [1 8], cnn16.maf:13:11
 	// cnn16.maf:10:17  h1.conv = conv3x3(s), periodic, 1→8 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
-	gemm.DgemmPacked(false, (nb)*256, 1, w.cols[:(nb)*2304], 9, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, nb, 2048), 8)
-	kern.Im2Col(w.cols, rows(w.s, 2*nb, nb*1, 256), nb*1, w.h1ConvGeom)
-	gemm.DgemmPacked(false, (nb*1)*256, 1, w.cols[:(nb*1)*2304], 9, &m.h1ConvFwd, 0, rows(w.h1Conv, 2*nb, nb*1, 2048), 8)
+	gemm.DgemmPacked(false, nb*256, 1, w.cols[:nb*2304], 9, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, nb, 2048), 8)
+	kern.Im2Col(w.cols, rows(w.s, 2*nb, nb, 256), nb, w.h1ConvGeom)
+	gemm.DgemmPacked(false, nb*256, 1, w.cols[:nb*2304], 9, &m.h1ConvFwd, 0, rows(w.h1Conv, 2*nb, nb, 2048), 8)
 	// cnn16.maf:10:10  h1 = lncosh(h1.conv)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	kern.RowsNorm2(w.h1ConvQ, rows(w.h1Conv, 2*nb, nb*1, 2048), nb, 1, 2048)
+	kern.RowsNorm2(w.h1ConvQ, rows(w.h1Conv, 2*nb, nb, 2048), nb, 1, 2048)
 	// σ, σ′, σ″ for the value rows
 	kern.LnCoshN(rows(w.h1, 0, nb, 2048), w.h1D1[:nb*2048], w.h1D2[:nb*2048], nil, rows(w.h1Conv, 0, nb, 2048))
 	{
-		a, y := w.h1Conv, w.h1
-		d1, d2 := w.h1D1, w.h1D2
-		_, _, _ = a, d1, d2
-		lo := (nb) * 2048
+		y := w.h1
+		d2 := w.h1D2
+		lo := nb * 2048
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 2048; j++ {
 				k := b*2048 + j
 				y[lo+k] = d2[k] * w.h1ConvQ[k]
-				_ = j
 			}
 		}
 	}
-	kern.RowsScale(rows(w.h1, 2*nb, nb*1, 2048), rows(w.h1Conv, 2*nb, nb*1, 2048), w.h1D1, nb, 1, 2048)
+	kern.RowsScale(rows(w.h1, 2*nb, nb, 2048), rows(w.h1Conv, 2*nb, nb, 2048), w.h1D1, nb, 1, 2048)
 	// cnn16.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 8→8 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	kern.Im2Col(w.cols, rows(w.h1, 0, 2*nb+nb*1, 2048), 2*nb+nb*1, w.h2ConvGeom)
-	gemm.DgemmPacked(false, (2*nb+nb*1)*256, 1, w.cols[:(2*nb+nb*1)*18432], 72, &m.h2ConvFwd, 0, rows(w.h2Conv, 0, 2*nb+nb*1, 2048), 8)
+	kern.Im2Col(w.cols, rows(w.h1, 0, 3*nb, 2048), 3*nb, w.h2ConvGeom)
+	gemm.DgemmPacked(false, nb*768, 1, w.cols[:nb*55296], 72, &m.h2ConvFwd, 0, rows(w.h2Conv, 0, 3*nb, 2048), 8)
 	kern.AddBiasSites(rows(w.h2Conv, 0, nb, 2048), h2ConvB, nb, 256, 8)
 	// cnn16.maf:11:10  h2 = softplus(h2.conv)
-	kern.RowsNorm2(w.h2ConvQ, rows(w.h2Conv, 2*nb, nb*1, 2048), nb, 1, 2048)
+	kern.RowsNorm2(w.h2ConvQ, rows(w.h2Conv, 2*nb, nb, 2048), nb, 1, 2048)
 	// σ, σ′, σ″ for the value rows
 	kern.SoftplusN(rows(w.h2, 0, nb, 2048), w.h2D1[:nb*2048], w.h2D2[:nb*2048], nil, rows(w.h2Conv, 0, nb, 2048))
 	{
-		a, y := w.h2Conv, w.h2
-		d1, d2 := w.h2D1, w.h2D2
-		_, _, _ = a, d1, d2
-		lo := (nb) * 2048
+		y := w.h2
+		a, d1 := w.h2Conv, w.h2D1
+		d2 := w.h2D2
+		lo := nb * 2048
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 2048; j++ {
 				k := b*2048 + j
 				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2ConvQ[k]
-				_ = j
 			}
 		}
 	}
@@ -849,53 +1133,51 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 
 // fwdHutchRev computes values, Hutchinson ℓ, probe rows and tangents for the reverse sweep.
 func (m *Model) fwdHutchRev(w *Workspace, nb int) {
-	h2ConvB := m.p[648:656] // h2.conv.b [8], cnn16.maf:11:19
-	phiW := m.p[656:664]    // phi.W [1 8], cnn16.maf:13:11
+	h2ConvB := m.p[offH2ConvB : offH2ConvB+8] // h2.conv.b [8], cnn16.maf:11:19
+	phiW := m.p[offPhiW : offPhiW+8]          // phi.W [1 8], cnn16.maf:13:11
 	// cnn16.maf:10:17  h1.conv = conv3x3(s), periodic, 1→8 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.Im2Col(w.cols, rows(w.s, 0, 2*nb, 256), 2*nb, w.h1ConvGeom)
-	gemm.DgemmPacked(false, (2*nb)*256, 1, w.cols[:(2*nb)*2304], 9, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, 2*nb, 2048), 8)
-	kern.Im2Col(w.cols, rows(w.s, 3*nb, nb*1, 256), nb*1, w.h1ConvGeom)
-	gemm.DgemmPacked(false, (nb*1)*256, 1, w.cols[:(nb*1)*2304], 9, &m.h1ConvFwd, 0, rows(w.h1Conv, 3*nb, nb*1, 2048), 8)
+	gemm.DgemmPacked(false, nb*512, 1, w.cols[:nb*4608], 9, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, 2*nb, 2048), 8)
+	kern.Im2Col(w.cols, rows(w.s, 3*nb, nb, 256), nb, w.h1ConvGeom)
+	gemm.DgemmPacked(false, nb*256, 1, w.cols[:nb*2304], 9, &m.h1ConvFwd, 0, rows(w.h1Conv, 3*nb, nb, 2048), 8)
 	// cnn16.maf:10:10  h1 = lncosh(h1.conv)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	kern.RowsNorm2(w.h1ConvQ, rows(w.h1Conv, 3*nb, nb*1, 2048), nb, 1, 2048)
+	kern.RowsNorm2(w.h1ConvQ, rows(w.h1Conv, 3*nb, nb, 2048), nb, 1, 2048)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.LnCoshN(rows(w.h1, 0, nb, 2048), w.h1D1[:nb*2048], w.h1D2[:nb*2048], w.h1D3[:nb*2048], rows(w.h1Conv, 0, nb, 2048))
 	{
-		a, y := w.h1Conv, w.h1
-		d1, d2 := w.h1D1, w.h1D2
-		_, _, _ = a, d1, d2
-		lo := (2 * nb) * 2048
-		ta, ty := (nb)*2048, (nb)*2048
+		y := w.h1
+		a, d1 := w.h1Conv, w.h1D1
+		d2 := w.h1D2
+		lo := nb * 4096
+		ta, ty := nb*2048, nb*2048
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 2048; j++ {
 				k := b*2048 + j
 				y[lo+k] = d2[k] * w.h1ConvQ[k]
 				y[ty+k] = d1[k] * a[ta+k]
-				_ = j
 			}
 		}
 	}
-	kern.RowsScale(rows(w.h1, 3*nb, nb*1, 2048), rows(w.h1Conv, 3*nb, nb*1, 2048), w.h1D1, nb, 1, 2048)
+	kern.RowsScale(rows(w.h1, 3*nb, nb, 2048), rows(w.h1Conv, 3*nb, nb, 2048), w.h1D1, nb, 1, 2048)
 	// cnn16.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 8→8 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	kern.Im2Col(w.cols, rows(w.h1, 0, 3*nb+nb*1, 2048), 3*nb+nb*1, w.h2ConvGeom)
-	gemm.DgemmPacked(false, (3*nb+nb*1)*256, 1, w.cols[:(3*nb+nb*1)*18432], 72, &m.h2ConvFwd, 0, rows(w.h2Conv, 0, 3*nb+nb*1, 2048), 8)
+	kern.Im2Col(w.cols, rows(w.h1, 0, 4*nb, 2048), 4*nb, w.h2ConvGeom)
+	gemm.DgemmPacked(false, nb*1024, 1, w.cols[:nb*73728], 72, &m.h2ConvFwd, 0, rows(w.h2Conv, 0, 4*nb, 2048), 8)
 	kern.AddBiasSites(rows(w.h2Conv, 0, nb, 2048), h2ConvB, nb, 256, 8)
 	// cnn16.maf:11:10  h2 = softplus(h2.conv)
-	kern.RowsNorm2(w.h2ConvQ, rows(w.h2Conv, 3*nb, nb*1, 2048), nb, 1, 2048)
+	kern.RowsNorm2(w.h2ConvQ, rows(w.h2Conv, 3*nb, nb, 2048), nb, 1, 2048)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.SoftplusN(rows(w.h2, 0, nb, 2048), w.h2D1[:nb*2048], w.h2D2[:nb*2048], w.h2D3[:nb*2048], rows(w.h2Conv, 0, nb, 2048))
 	{
-		a, y := w.h2Conv, w.h2
-		d1, d2 := w.h2D1, w.h2D2
-		_, _, _ = a, d1, d2
-		lo := (2 * nb) * 2048
-		ta, ty := (nb)*2048, (nb)*2048
+		y := w.h2
+		a, d1 := w.h2Conv, w.h2D1
+		d2 := w.h2D2
+		lo := nb * 4096
+		ta, ty := nb*2048, nb*2048
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 2048; j++ {
 				k := b*2048 + j
 				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2ConvQ[k]
 				y[ty+k] = d1[k] * a[ta+k]
-				_ = j
 			}
 		}
 	}
@@ -949,7 +1231,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 // bwdGrad backpropagates ∂φ/∂(every node) for the values of one chunk; ∇φ ends
 // in the input's cotangent rows. It uses σ′ from the forward pass.
 func (m *Model) bwdGrad(w *Workspace, nb int) {
-	phiW := m.p[656:664] // phi.W [1 8], cnn16.maf:13:11
+	phiW := m.p[offPhiW : offPhiW+8] // phi.W [1 8], cnn16.maf:13:11
 	clear(rows(w.sB, 0, nb, 256))
 	clear(rows(w.h1ConvB, 0, nb, 2048))
 	clear(rows(w.h1B, 0, nb, 2048))
@@ -986,7 +1268,7 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 		}
 	}
 	// cnn16.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 8→8 channels  (backpropagation)
-	gemm.DgemmPacked(false, (nb)*256, 1, rows(w.h2ConvB, 0, nb, 2048), 8, &m.h2ConvBwd, 0, w.cols[:(nb)*18432], 72)
+	gemm.DgemmPacked(false, nb*256, 1, rows(w.h2ConvB, 0, nb, 2048), 8, &m.h2ConvBwd, 0, w.cols[:nb*18432], 72)
 	kern.Col2ImAdd(rows(w.h1B, 0, nb, 2048), w.cols, nb, w.h2ConvGeom)
 	// cnn16.maf:10:10  h1 = lncosh(h1.conv)  (backpropagation)
 	{
@@ -1001,7 +1283,7 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 		}
 	}
 	// cnn16.maf:10:17  h1.conv = conv3x3(s), periodic, 1→8 channels  (backpropagation)
-	gemm.DgemmPacked(false, (nb)*256, 1, rows(w.h1ConvB, 0, nb, 2048), 8, &m.h1ConvBwd, 0, w.cols[:(nb)*2304], 9)
+	gemm.DgemmPacked(false, nb*256, 1, rows(w.h1ConvB, 0, nb, 2048), 8, &m.h1ConvBwd, 0, w.cols[:nb*2304], 9)
 	kern.Col2ImAdd(rows(w.sB, 0, nb, 256), w.cols, nb, w.h1ConvGeom)
 }
 
@@ -1009,15 +1291,15 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	phiW := m.p[656:664] // phi.W [1 8], cnn16.maf:13:11
-	gH1ConvW := grad[0:72]
-	gH2ConvW := grad[72:648]
-	gH2ConvB := grad[648:656]
-	gPhiW := grad[656:664]
-	clear(rows(w.sB, 0, 3*nb+nb*256, 256))
-	clear(rows(w.h1ConvB, 0, 3*nb+nb*256, 2048))
-	clear(rows(w.h1B, 0, 3*nb+nb*256, 2048))
-	clear(rows(w.h2ConvB, 0, 3*nb+nb*256, 2048))
+	phiW := m.p[offPhiW : offPhiW+8] // phi.W [1 8], cnn16.maf:13:11
+	gH1ConvW := grad[offH1ConvW : offH1ConvW+72]
+	gH2ConvW := grad[offH2ConvW : offH2ConvW+576]
+	gH2ConvB := grad[offH2ConvB : offH2ConvB+8]
+	gPhiW := grad[offPhiW : offPhiW+8]
+	clear(rows(w.sB, 0, 259*nb, 256))
+	clear(rows(w.h1ConvB, 0, 259*nb, 2048))
+	clear(rows(w.h1B, 0, 259*nb, 2048))
+	clear(rows(w.h2ConvB, 0, 259*nb, 2048))
 	clear(rows(w.h2B, 0, 3*nb, 2048))
 	clear(rows(w.gB, 0, 3*nb, 8))
 	clear(rows(w.phiB, 0, 3*nb, 1))
@@ -1070,9 +1352,8 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		d1s, d2s, d3s := w.h2D1[:nb*2048], w.h2D2[:nb*2048], w.h2D3[:nb*2048]
 		e := w.h2ConvE[:nb*2048]
 		a, ab, yb := w.h2Conv, w.h2ConvB, w.h2B
-		lo := (2 * nb) * 2048
-		ta, tab, tyb := (nb)*2048, (nb)*2048, (nb)*2048
-		_, _ = a, ta
+		lo := nb * 4096
+		ta, tab, tyb := nb*2048, nb*2048, nb*2048
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 2048; j++ {
 				k := b*2048 + j
@@ -1081,16 +1362,15 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 				ab[tab+k] += d1 * yb[tyb+k]
 				ab[lo+k] += d1 * yb[lo+k]
 				e[k] = 2 * d2 * yb[lo+k]
-				_, _ = d2, d3
 			}
 		}
 	}
 	kern.RowsScaleAdd(rows(w.h2ConvB, 3*nb, nb*256, 2048), rows(w.h2Conv, 3*nb, nb*256, 2048), w.h2ConvE, nb, 256, 2048)
 	// cnn16.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 8→8 channels  (reverse)
-	gemm.DgemmPacked(false, (3*nb+nb*256)*256, 1, rows(w.h2ConvB, 0, 3*nb+nb*256, 2048), 8, &m.h2ConvBwd, 0, w.cols[:(3*nb+nb*256)*18432], 72)
-	kern.Col2ImAdd(rows(w.h1B, 0, 3*nb+nb*256, 2048), w.cols, 3*nb+nb*256, w.h2ConvGeom)
-	kern.Im2Col(w.cols, rows(w.h1, 0, 3*nb+nb*256, 2048), 3*nb+nb*256, w.h2ConvGeom)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((3*nb+nb*256)*256, 8, rows(w.h2ConvB, 0, 3*nb+nb*256, 2048)), mat((3*nb+nb*256)*256, 72, w.cols), 1, mat(8, 72, gH2ConvW))
+	gemm.DgemmPacked(false, nb*66304, 1, rows(w.h2ConvB, 0, 259*nb, 2048), 8, &m.h2ConvBwd, 0, w.cols[:nb*4773888], 72)
+	kern.Col2ImAdd(rows(w.h1B, 0, 259*nb, 2048), w.cols, 259*nb, w.h2ConvGeom)
+	kern.Im2Col(w.cols, rows(w.h1, 0, 259*nb, 2048), 259*nb, w.h2ConvGeom)
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*66304, 8, rows(w.h2ConvB, 0, 259*nb, 2048)), mat(nb*66304, 72, w.cols), 1, mat(8, 72, gH2ConvW))
 	kern.SumRows(gH2ConvB, rows(w.h2ConvB, 0, nb, 2048), nb*256, 8)
 	// cnn16.maf:10:10  h1 = lncosh(h1.conv)  (reverse)
 	kern.RowsDot(w.rd, rows(w.h1B, 3*nb, nb*256, 2048), rows(w.h1Conv, 3*nb, nb*256, 2048), nb, 256, 2048)
@@ -1099,44 +1379,42 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		e := w.h1ConvE[:nb*2048]
 		rd := w.rd[:nb*2048]
 		a, ab, yb := w.h1Conv, w.h1ConvB, w.h1B
-		lo := (2 * nb) * 2048
-		ta, tab, tyb := (nb)*2048, (nb)*2048, (nb)*2048
-		_, _ = a, ta
+		lo := nb * 4096
+		ta, tab, tyb := nb*2048, nb*2048, nb*2048
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 2048; j++ {
 				k := b*2048 + j
 				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*w.h1ConvQ[k])*yb[lo+k] + d2*rd[k]
+				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*w.h1ConvQ[k]*yb[lo+k] + d2*rd[k]
 				ab[tab+k] += d1 * yb[tyb+k]
 				e[k] = 2 * d2 * yb[lo+k]
-				_, _ = d2, d3
 			}
 		}
 	}
 	kern.RowsScaleAdd(rows(w.h1ConvB, 3*nb, nb*256, 2048), rows(w.h1B, 3*nb, nb*256, 2048), w.h1D1, nb, 256, 2048)
 	kern.RowsScaleAdd(rows(w.h1ConvB, 3*nb, nb*256, 2048), rows(w.h1Conv, 3*nb, nb*256, 2048), w.h1ConvE, nb, 256, 2048)
 	// cnn16.maf:10:17  h1.conv = conv3x3(s), periodic, 1→8 channels  (reverse)
-	gemm.DgemmPacked(false, (nb)*256, 1, rows(w.h1ConvB, 0, nb, 2048), 8, &m.h1ConvBwd, 0, w.cols[:(nb)*2304], 9)
+	gemm.DgemmPacked(false, nb*256, 1, rows(w.h1ConvB, 0, nb, 2048), 8, &m.h1ConvBwd, 0, w.cols[:nb*2304], 9)
 	kern.Col2ImAdd(rows(w.sB, 0, nb, 256), w.cols, nb, w.h1ConvGeom)
 	kern.Im2Col(w.cols, rows(w.s, 0, 2*nb, 256), 2*nb, w.h1ConvGeom)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((2*nb)*256, 8, rows(w.h1ConvB, 0, 2*nb, 2048)), mat((2*nb)*256, 9, w.cols), 1, mat(8, 9, gH1ConvW))
-	kern.Im2Col(w.cols, rows(w.s, 3*nb, nb*256, 256), nb*256, w.h1ConvGeom)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((nb*256)*256, 8, rows(w.h1ConvB, 3*nb, nb*256, 2048)), mat((nb*256)*256, 9, w.cols), 1, mat(8, 9, gH1ConvW))
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*512, 8, rows(w.h1ConvB, 0, 2*nb, 2048)), mat(nb*512, 9, w.cols), 1, mat(8, 9, gH1ConvW))
+	kern.Im2Col(w.cols, rows(w.s, 3*nb, 256*nb, 256), 256*nb, w.h1ConvGeom)
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*65536, 8, rows(w.h1ConvB, 3*nb, 256*nb, 2048)), mat(nb*65536, 9, w.cols), 1, mat(8, 9, gH1ConvW))
 }
 
 // bwdHutchRev is the reverse sweep of fwdHutchRev: it seeds the output's cotangent
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	phiW := m.p[656:664] // phi.W [1 8], cnn16.maf:13:11
-	gH1ConvW := grad[0:72]
-	gH2ConvW := grad[72:648]
-	gH2ConvB := grad[648:656]
-	gPhiW := grad[656:664]
-	clear(rows(w.sB, 0, 3*nb+nb*1, 256))
-	clear(rows(w.h1ConvB, 0, 3*nb+nb*1, 2048))
-	clear(rows(w.h1B, 0, 3*nb+nb*1, 2048))
-	clear(rows(w.h2ConvB, 0, 3*nb+nb*1, 2048))
+	phiW := m.p[offPhiW : offPhiW+8] // phi.W [1 8], cnn16.maf:13:11
+	gH1ConvW := grad[offH1ConvW : offH1ConvW+72]
+	gH2ConvW := grad[offH2ConvW : offH2ConvW+576]
+	gH2ConvB := grad[offH2ConvB : offH2ConvB+8]
+	gPhiW := grad[offPhiW : offPhiW+8]
+	clear(rows(w.sB, 0, 4*nb, 256))
+	clear(rows(w.h1ConvB, 0, 4*nb, 2048))
+	clear(rows(w.h1B, 0, 4*nb, 2048))
+	clear(rows(w.h2ConvB, 0, 4*nb, 2048))
 	clear(rows(w.h2B, 0, 3*nb, 2048))
 	clear(rows(w.gB, 0, 3*nb, 8))
 	clear(rows(w.phiB, 0, 3*nb, 1))
@@ -1189,9 +1467,8 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		d1s, d2s, d3s := w.h2D1[:nb*2048], w.h2D2[:nb*2048], w.h2D3[:nb*2048]
 		e := w.h2ConvE[:nb*2048]
 		a, ab, yb := w.h2Conv, w.h2ConvB, w.h2B
-		lo := (2 * nb) * 2048
-		ta, tab, tyb := (nb)*2048, (nb)*2048, (nb)*2048
-		_, _ = a, ta
+		lo := nb * 4096
+		ta, tab, tyb := nb*2048, nb*2048, nb*2048
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 2048; j++ {
 				k := b*2048 + j
@@ -1200,47 +1477,44 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 				ab[tab+k] += d1 * yb[tyb+k]
 				ab[lo+k] += d1 * yb[lo+k]
 				e[k] = 2 * d2 * yb[lo+k]
-				_, _ = d2, d3
 			}
 		}
 	}
-	kern.RowsScaleAdd(rows(w.h2ConvB, 3*nb, nb*1, 2048), rows(w.h2Conv, 3*nb, nb*1, 2048), w.h2ConvE, nb, 1, 2048)
+	kern.RowsScaleAdd(rows(w.h2ConvB, 3*nb, nb, 2048), rows(w.h2Conv, 3*nb, nb, 2048), w.h2ConvE, nb, 1, 2048)
 	// cnn16.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 8→8 channels  (reverse)
-	gemm.DgemmPacked(false, (3*nb+nb*1)*256, 1, rows(w.h2ConvB, 0, 3*nb+nb*1, 2048), 8, &m.h2ConvBwd, 0, w.cols[:(3*nb+nb*1)*18432], 72)
-	kern.Col2ImAdd(rows(w.h1B, 0, 3*nb+nb*1, 2048), w.cols, 3*nb+nb*1, w.h2ConvGeom)
-	kern.Im2Col(w.cols, rows(w.h1, 0, 3*nb+nb*1, 2048), 3*nb+nb*1, w.h2ConvGeom)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((3*nb+nb*1)*256, 8, rows(w.h2ConvB, 0, 3*nb+nb*1, 2048)), mat((3*nb+nb*1)*256, 72, w.cols), 1, mat(8, 72, gH2ConvW))
+	gemm.DgemmPacked(false, nb*1024, 1, rows(w.h2ConvB, 0, 4*nb, 2048), 8, &m.h2ConvBwd, 0, w.cols[:nb*73728], 72)
+	kern.Col2ImAdd(rows(w.h1B, 0, 4*nb, 2048), w.cols, 4*nb, w.h2ConvGeom)
+	kern.Im2Col(w.cols, rows(w.h1, 0, 4*nb, 2048), 4*nb, w.h2ConvGeom)
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*1024, 8, rows(w.h2ConvB, 0, 4*nb, 2048)), mat(nb*1024, 72, w.cols), 1, mat(8, 72, gH2ConvW))
 	kern.SumRows(gH2ConvB, rows(w.h2ConvB, 0, nb, 2048), nb*256, 8)
 	// cnn16.maf:10:10  h1 = lncosh(h1.conv)  (reverse)
-	kern.RowsDot(w.rd, rows(w.h1B, 3*nb, nb*1, 2048), rows(w.h1Conv, 3*nb, nb*1, 2048), nb, 1, 2048)
+	kern.RowsDot(w.rd, rows(w.h1B, 3*nb, nb, 2048), rows(w.h1Conv, 3*nb, nb, 2048), nb, 1, 2048)
 	{
 		d1s, d2s, d3s := w.h1D1[:nb*2048], w.h1D2[:nb*2048], w.h1D3[:nb*2048]
 		e := w.h1ConvE[:nb*2048]
 		rd := w.rd[:nb*2048]
 		a, ab, yb := w.h1Conv, w.h1ConvB, w.h1B
-		lo := (2 * nb) * 2048
-		ta, tab, tyb := (nb)*2048, (nb)*2048, (nb)*2048
-		_, _ = a, ta
+		lo := nb * 4096
+		ta, tab, tyb := nb*2048, nb*2048, nb*2048
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 2048; j++ {
 				k := b*2048 + j
 				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*w.h1ConvQ[k])*yb[lo+k] + d2*rd[k]
+				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*w.h1ConvQ[k]*yb[lo+k] + d2*rd[k]
 				ab[tab+k] += d1 * yb[tyb+k]
 				e[k] = 2 * d2 * yb[lo+k]
-				_, _ = d2, d3
 			}
 		}
 	}
-	kern.RowsScaleAdd(rows(w.h1ConvB, 3*nb, nb*1, 2048), rows(w.h1B, 3*nb, nb*1, 2048), w.h1D1, nb, 1, 2048)
-	kern.RowsScaleAdd(rows(w.h1ConvB, 3*nb, nb*1, 2048), rows(w.h1Conv, 3*nb, nb*1, 2048), w.h1ConvE, nb, 1, 2048)
+	kern.RowsScaleAdd(rows(w.h1ConvB, 3*nb, nb, 2048), rows(w.h1B, 3*nb, nb, 2048), w.h1D1, nb, 1, 2048)
+	kern.RowsScaleAdd(rows(w.h1ConvB, 3*nb, nb, 2048), rows(w.h1Conv, 3*nb, nb, 2048), w.h1ConvE, nb, 1, 2048)
 	// cnn16.maf:10:17  h1.conv = conv3x3(s), periodic, 1→8 channels  (reverse)
-	gemm.DgemmPacked(false, (nb)*256, 1, rows(w.h1ConvB, 0, nb, 2048), 8, &m.h1ConvBwd, 0, w.cols[:(nb)*2304], 9)
+	gemm.DgemmPacked(false, nb*256, 1, rows(w.h1ConvB, 0, nb, 2048), 8, &m.h1ConvBwd, 0, w.cols[:nb*2304], 9)
 	kern.Col2ImAdd(rows(w.sB, 0, nb, 256), w.cols, nb, w.h1ConvGeom)
 	kern.Im2Col(w.cols, rows(w.s, 0, 2*nb, 256), 2*nb, w.h1ConvGeom)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((2*nb)*256, 8, rows(w.h1ConvB, 0, 2*nb, 2048)), mat((2*nb)*256, 9, w.cols), 1, mat(8, 9, gH1ConvW))
-	kern.Im2Col(w.cols, rows(w.s, 3*nb, nb*1, 256), nb*1, w.h1ConvGeom)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((nb*1)*256, 8, rows(w.h1ConvB, 3*nb, nb*1, 2048)), mat((nb*1)*256, 9, w.cols), 1, mat(8, 9, gH1ConvW))
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*512, 8, rows(w.h1ConvB, 0, 2*nb, 2048)), mat(nb*512, 9, w.cols), 1, mat(8, 9, gH1ConvW))
+	kern.Im2Col(w.cols, rows(w.s, 3*nb, nb, 256), nb, w.h1ConvGeom)
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*256, 8, rows(w.h1ConvB, 3*nb, nb, 2048)), mat(nb*256, 9, w.cols), 1, mat(8, 9, gH1ConvW))
 }
 
 // rows returns nr rows of length n starting at row r0 of buf.
@@ -1259,17 +1533,15 @@ func mat(r, c int, data []float64) blas64.General {
 }
 
 // load writes g·x, scaled, for nb samples into dst (kernel precision).
-func load(dst []float64, src []float64, nb, gi int, scale float64) {
-	_ = gi
+func load(dst []float64, src []float64, nb int, scale float64) {
 	for i, v := range src[:nb*Dim] {
 		dst[i] = scale * v
 	}
 }
 
 // store adds scale·gᵀy for nb samples of y to dst.
-func store(dst []float64, src []float64, nb, gi int, scale float64) {
-	_ = gi
+func store(dst []float64, src []float64, nb int, scale float64) {
 	for i, v := range src[:nb*Dim] {
-		dst[i] += scale * float64(v)
+		dst[i] += scale * v
 	}
 }

@@ -36,13 +36,15 @@
 package deepmlp
 
 import (
-	"github.com/mafc-dev/mafc/ir"
-	"github.com/mafc-dev/mafc/runtime"
-	gemm "github.com/mafc-dev/mafc/runtime/gemm"
-	"github.com/mafc-dev/mafc/runtime/kern"
+	"sync"
+
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
-	"sync"
+
+	"github.com/mafc-dev/mafc/ir"
+	"github.com/mafc-dev/mafc/runtime"
+	"github.com/mafc-dev/mafc/runtime/gemm"
+	"github.com/mafc-dev/mafc/runtime/kern"
 )
 
 // GenVersion is the generated-code contract this file was written for.
@@ -77,8 +79,259 @@ const (
 	sizePhi     = 1    // vec(1), deepmlp.maf:11:11
 )
 
+// Offsets of the parameter tensors in θ.
+const (
+	offH1DenseW = 0       // h1.dense.W [1024 784] (weight)
+	offH1DenseB = 802816  // h1.dense.b [1024] (bias)
+	offH2DenseW = 803840  // h2.dense.W [1024 1024] (weight)
+	offH2DenseB = 1852416 // h2.dense.b [1024] (bias)
+	offPhiW     = 1853440 // phi.W [1 1024] (weight)
+)
+
 // irJSON is the IR this package was generated from (for Program and the tests).
-const irJSON = "{\"name\":\"deepmlp\",\"doc\":\"A deep MLP on MNIST-sized inputs: two hidden layers [784, 1024, 1024] of\\nsoftplus units. The first layer's Jacobian is its weight matrix; the second\\nneeds forward-Laplacian propagation with per-sample Jacobians (GEMMs).\",\"file\":\"deepmlp.maf\",\"input_name\":\"x\",\"input_kind\":\"vector\",\"nodes\":[{\"id\":0,\"name\":\"x\",\"op\":\"input\",\"shape\":{\"n\":784},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"deepmlp.maf\",\"line\":6,\"col\":1}},{\"id\":1,\"name\":\"h1.dense\",\"op\":\"dense\",\"inputs\":[0],\"shape\":{\"n\":1024},\"out\":1024,\"bias\":true,\"w\":0,\"b\":1,\"pos\":{\"file\":\"deepmlp.maf\",\"line\":9,\"col\":19}},{\"id\":2,\"name\":\"h1\",\"op\":\"act\",\"inputs\":[1],\"shape\":{\"n\":1024},\"act\":\"softplus\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"deepmlp.maf\",\"line\":9,\"col\":10}},{\"id\":3,\"name\":\"h2.dense\",\"op\":\"dense\",\"inputs\":[2],\"shape\":{\"n\":1024},\"out\":1024,\"bias\":true,\"w\":2,\"b\":3,\"pos\":{\"file\":\"deepmlp.maf\",\"line\":10,\"col\":19}},{\"id\":4,\"name\":\"h2\",\"op\":\"act\",\"inputs\":[3],\"shape\":{\"n\":1024},\"act\":\"softplus\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"deepmlp.maf\",\"line\":10,\"col\":10}},{\"id\":5,\"name\":\"phi\",\"op\":\"dense\",\"inputs\":[4],\"shape\":{\"n\":1},\"out\":1,\"w\":4,\"b\":-1,\"pos\":{\"file\":\"deepmlp.maf\",\"line\":11,\"col\":11}}],\"output\":5,\"params\":[{\"name\":\"h1.dense.W\",\"node\":1,\"role\":\"weight\",\"offset\":0,\"shape\":[1024,784],\"size\":802816,\"fanin\":784,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h1.dense.b\",\"node\":1,\"role\":\"bias\",\"offset\":802816,\"shape\":[1024],\"size\":1024,\"fanin\":784,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h2.dense.W\",\"node\":3,\"role\":\"weight\",\"offset\":803840,\"shape\":[1024,1024],\"size\":1048576,\"fanin\":1024,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h2.dense.b\",\"node\":3,\"role\":\"bias\",\"offset\":1852416,\"shape\":[1024],\"size\":1024,\"fanin\":1024,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"phi.W\",\"node\":5,\"role\":\"weight\",\"offset\":1853440,\"shape\":[1,1024],\"size\":1024,\"fanin\":1024,\"init\":{\"scheme\":\"uniform\"}}],\"init_seed\":1,\"precision\":\"float64\",\"flow\":{\"integrator\":\"rk4\",\"steps\":100,\"dt\":0.1,\"pos\":{\"file\":\"deepmlp.maf\",\"line\":14,\"col\":1}},\"train\":{\"objective\":{\"kind\":\"likelihood\",\"dataset\":\"mnist\",\"target\":{},\"pos\":{\"file\":\"deepmlp.maf\",\"line\":21,\"col\":17}},\"batch\":100,\"epochs\":10,\"optimizer\":{\"name\":\"adam\",\"lr\":0.001,\"beta1\":0.9,\"beta2\":0.999,\"eps\":1e-8,\"weight_decay\":0.001,\"schedule\":\"constant\"},\"laplacian\":\"exact\",\"seed\":1,\"checkpoint_every\":100,\"memory\":\"store\",\"pos\":{\"file\":\"deepmlp.maf\",\"line\":20,\"col\":1}}}"
+const irJSON = `
+{
+	"name": "deepmlp",
+	"doc": "A deep MLP on MNIST-sized inputs: two hidden layers [784, 1024, 1024] of\nsoftplus units. The first layer's Jacobian is its weight matrix; the second\nneeds forward-Laplacian propagation with per-sample Jacobians (GEMMs).",
+	"file": "deepmlp.maf",
+	"input_name": "x",
+	"input_kind": "vector",
+	"nodes": [
+		{
+			"id": 0,
+			"name": "x",
+			"op": "input",
+			"shape": {
+				"n": 784
+			},
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "deepmlp.maf",
+				"line": 6,
+				"col": 1
+			}
+		},
+		{
+			"id": 1,
+			"name": "h1.dense",
+			"op": "dense",
+			"inputs": [
+				0
+			],
+			"shape": {
+				"n": 1024
+			},
+			"out": 1024,
+			"bias": true,
+			"w": 0,
+			"b": 1,
+			"pos": {
+				"file": "deepmlp.maf",
+				"line": 9,
+				"col": 19
+			}
+		},
+		{
+			"id": 2,
+			"name": "h1",
+			"op": "act",
+			"inputs": [
+				1
+			],
+			"shape": {
+				"n": 1024
+			},
+			"act": "softplus",
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "deepmlp.maf",
+				"line": 9,
+				"col": 10
+			}
+		},
+		{
+			"id": 3,
+			"name": "h2.dense",
+			"op": "dense",
+			"inputs": [
+				2
+			],
+			"shape": {
+				"n": 1024
+			},
+			"out": 1024,
+			"bias": true,
+			"w": 2,
+			"b": 3,
+			"pos": {
+				"file": "deepmlp.maf",
+				"line": 10,
+				"col": 19
+			}
+		},
+		{
+			"id": 4,
+			"name": "h2",
+			"op": "act",
+			"inputs": [
+				3
+			],
+			"shape": {
+				"n": 1024
+			},
+			"act": "softplus",
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "deepmlp.maf",
+				"line": 10,
+				"col": 10
+			}
+		},
+		{
+			"id": 5,
+			"name": "phi",
+			"op": "dense",
+			"inputs": [
+				4
+			],
+			"shape": {
+				"n": 1
+			},
+			"out": 1,
+			"w": 4,
+			"b": -1,
+			"pos": {
+				"file": "deepmlp.maf",
+				"line": 11,
+				"col": 11
+			}
+		}
+	],
+	"output": 5,
+	"params": [
+		{
+			"name": "h1.dense.W",
+			"node": 1,
+			"role": "weight",
+			"offset": 0,
+			"shape": [
+				1024,
+				784
+			],
+			"size": 802816,
+			"fanin": 784,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "h1.dense.b",
+			"node": 1,
+			"role": "bias",
+			"offset": 802816,
+			"shape": [
+				1024
+			],
+			"size": 1024,
+			"fanin": 784,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "h2.dense.W",
+			"node": 3,
+			"role": "weight",
+			"offset": 803840,
+			"shape": [
+				1024,
+				1024
+			],
+			"size": 1048576,
+			"fanin": 1024,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "h2.dense.b",
+			"node": 3,
+			"role": "bias",
+			"offset": 1852416,
+			"shape": [
+				1024
+			],
+			"size": 1024,
+			"fanin": 1024,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "phi.W",
+			"node": 5,
+			"role": "weight",
+			"offset": 1853440,
+			"shape": [
+				1,
+				1024
+			],
+			"size": 1024,
+			"fanin": 1024,
+			"init": {
+				"scheme": "uniform"
+			}
+		}
+	],
+	"init_seed": 1,
+	"precision": "float64",
+	"flow": {
+		"integrator": "rk4",
+		"steps": 100,
+		"dt": 0.1,
+		"pos": {
+			"file": "deepmlp.maf",
+			"line": 14,
+			"col": 1
+		}
+	},
+	"train": {
+		"objective": {
+			"kind": "likelihood",
+			"dataset": "mnist",
+			"target": {},
+			"pos": {
+				"file": "deepmlp.maf",
+				"line": 21,
+				"col": 17
+			}
+		},
+		"batch": 100,
+		"epochs": 10,
+		"optimizer": {
+			"name": "adam",
+			"lr": 0.001,
+			"beta1": 0.9,
+			"beta2": 0.999,
+			"eps": 1e-8,
+			"weight_decay": 0.001,
+			"schedule": "constant"
+		},
+		"laplacian": "exact",
+		"seed": 1,
+		"checkpoint_every": 100,
+		"memory": "store",
+		"pos": {
+			"file": "deepmlp.maf",
+			"line": 20,
+			"col": 1
+		}
+	}
+}
+`
 
 // Model is the potential with its parameters. Its methods may be called
 // concurrently with distinct Workspaces while the parameters do not change.
@@ -133,9 +386,9 @@ func (m *Model) Params() []float64 {
 // Sync refreshes everything derived from θ: call it after every change of Params.
 // It does not allocate.
 func (m *Model) Sync() {
-	h1DenseW := m.p[0:802816]       // h1.dense.W [1024 784], deepmlp.maf:9:19
-	h2DenseW := m.p[803840:1852416] // h2.dense.W [1024 1024], deepmlp.maf:10:19
-	phiW := m.p[1853440:1854464]    // phi.W [1 1024], deepmlp.maf:11:11
+	h1DenseW := m.p[offH1DenseW : offH1DenseW+802816]  // h1.dense.W [1024 784], deepmlp.maf:9:19
+	h2DenseW := m.p[offH2DenseW : offH2DenseW+1048576] // h2.dense.W [1024 1024], deepmlp.maf:10:19
+	phiW := m.p[offPhiW : offPhiW+1024]                // phi.W [1 1024], deepmlp.maf:11:11
 	// h1.dense: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
 	m.h1DenseFwd.Pack(true, 784, 1024, h1DenseW, 784)
 	m.h1DenseBwd.Pack(false, 1024, 784, h1DenseW, 784)
@@ -162,9 +415,9 @@ func Program() *ir.Program {
 	return program()
 }
 
-// Program returns the IR this package was generated from.
+// Program returns the IR this package was generated from, the package's Program.
 func (m *Model) Program() *ir.Program {
-	return program()
+	return Program()
 }
 
 // Workspace holds every buffer the methods use, sized for one chunk of samples.
@@ -225,11 +478,10 @@ func (m *Model) DeferGrad(ws runtime.Workspace, on bool) {
 // not allocate.
 func (m *Model) FlushGrad(ws runtime.Workspace, dtheta []float64) {
 	w := ws.(*Workspace)
-	_ = w
 	if len(dtheta) != NumParams {
 		panic("deepmlp: len(dtheta) != NumParams")
 	}
-	kern.AddDiagRows(dtheta[0:802816], w.h1DenseEAcc, m.theta[0:802816], 1024, Dim)
+	kern.AddDiagRows(dtheta[offH1DenseW:offH1DenseW+802816], w.h1DenseEAcc, m.theta[offH1DenseW:offH1DenseW+802816], 1024, Dim)
 }
 
 var _ runtime.GradDeferrer = (*Model)(nil)
@@ -273,9 +525,9 @@ func (m *Model) NewWorkspaceChunks(maxBatch, chunk, valueChunk int) runtime.Work
 	w.h2D1 = make([]float64, max(c, cv)*1024)
 	w.h2D2 = make([]float64, c*1024)
 	w.h2D3 = make([]float64, c*1024)
-	w.phi = make([]float64, max(c*3, cv)*1)
-	w.phiB = make([]float64, max(c*3, cv)*1)
-	w.cols = make([]float64, max(c*0, cv*0))
+	w.phi = make([]float64, max(c*3, cv))
+	w.phiB = make([]float64, max(c*3, cv))
+	w.cols = make([]float64, 0)
 	w.rd = make([]float64, max(c, cv)*1024)
 	w.panel = make([]float64, 1048576)
 	w.wtmp = make([]float64, 1048576)
@@ -301,11 +553,10 @@ func (m *Model) Phi(ws runtime.Workspace, phi, x []float64) {
 	clear(phi)
 	for b0 := 0; b0 < B; b0 += w.cv {
 		nb := min(w.cv, B-b0)
-		gi := 0
-		load(w.x, x[b0*Dim:], nb, gi, 1)
+		load(w.x, x[b0*Dim:], nb, 1)
 		m.fwdValues(w, nb)
 		for b := 0; b < nb; b++ {
-			phi[b0+b] += 1.0 * float64(w.phi[b])
+			phi[b0+b] += w.phi[b]
 		}
 	}
 }
@@ -333,16 +584,15 @@ func (m *Model) Grad(ws runtime.Workspace, phi, grad, x []float64) {
 	clear(grad)
 	for b0 := 0; b0 < B; b0 += w.cv {
 		nb := min(w.cv, B-b0)
-		gi := 0
-		load(w.x, x[b0*Dim:], nb, gi, 1)
+		load(w.x, x[b0*Dim:], nb, 1)
 		m.fwdValues(w, nb)
 		if phi != nil {
 			for b := 0; b < nb; b++ {
-				phi[b0+b] += 1.0 * float64(w.phi[b])
+				phi[b0+b] += w.phi[b]
 			}
 		}
 		m.bwdGrad(w, nb)
-		store(grad[b0*Dim:], w.xB, nb, gi, 1.0)
+		store(grad[b0*Dim:], w.xB, nb, 1)
 	}
 }
 
@@ -377,21 +627,20 @@ func (m *Model) Laplacian(ws runtime.Workspace, phi, grad, lap, x []float64) {
 	w.lite = phi == nil
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
-		gi := 0
 		w.b0 = b0
-		load(w.x, x[b0*Dim:], nb, gi, 1)
+		load(w.x, x[b0*Dim:], nb, 1)
 		m.fwdLaplacian(w, nb)
 		if phi != nil {
 			for b := 0; b < nb; b++ {
-				phi[b0+b] += 1.0 * float64(w.phi[b])
+				phi[b0+b] += w.phi[b]
 			}
 		}
 		for b := 0; b < nb; b++ {
-			lap[b0+b] += 1.0 * float64(w.phi[nb+b])
+			lap[b0+b] += w.phi[nb+b]
 		}
 		if grad != nil {
 			m.bwdGrad(w, nb)
-			store(grad[b0*Dim:], w.xB, nb, gi, 1.0)
+			store(grad[b0*Dim:], w.xB, nb, 1)
 		}
 	}
 }
@@ -429,23 +678,22 @@ func (m *Model) Hutchinson(ws runtime.Workspace, phi, grad, lap, x, probes []flo
 	clear(lap)
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
-		gi := 0
-		load(w.x, x[b0*Dim:], nb, gi, 1)
+		load(w.x, x[b0*Dim:], nb, 1)
 		for b := 0; b < nb; b++ {
-			load(rows(w.x, 2*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, gi, 1.0)
+			load(rows(w.x, 2*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, 1.0)
 		}
 		m.fwdHutch(w, nb)
 		if phi != nil {
 			for b := 0; b < nb; b++ {
-				phi[b0+b] += 1.0 * float64(w.phi[b])
+				phi[b0+b] += w.phi[b]
 			}
 		}
 		for b := 0; b < nb; b++ {
-			lap[b0+b] += 1.0 * float64(w.phi[nb+b])
+			lap[b0+b] += w.phi[nb+b]
 		}
 		if grad != nil {
 			m.bwdGrad(w, nb)
-			store(grad[b0*Dim:], w.xB, nb, gi, 1.0)
+			store(grad[b0*Dim:], w.xB, nb, 1)
 		}
 	}
 }
@@ -482,10 +730,9 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 	w.lite = c == nil
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
-		gi := 0
 		w.b0 = b0
-		load(w.x, x[b0*Dim:], nb, gi, 1)
-		load(rows(w.x, nb, nb, Dim), u[b0*Dim:], nb, gi, 1)
+		load(w.x, x[b0*Dim:], nb, 1)
+		load(rows(w.x, nb, nb, Dim), u[b0*Dim:], nb, 1)
 		var cb, sb []float64
 		if c != nil {
 			cb = c[b0 : b0+nb]
@@ -494,8 +741,8 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 			sb = s[b0 : b0+nb]
 		}
 		m.fwdReverse(w, nb)
-		m.bwdReverse(w, nb, cb, sb, 1.0, dtheta)
-		store(dx[b0*Dim:], w.xB, nb, gi, 1)
+		m.bwdReverse(w, nb, cb, sb, 1, dtheta)
+		store(dx[b0*Dim:], w.xB, nb, 1)
 	}
 }
 
@@ -531,11 +778,10 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 	clear(dx)
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
-		gi := 0
-		load(w.x, x[b0*Dim:], nb, gi, 1)
-		load(rows(w.x, nb, nb, Dim), u[b0*Dim:], nb, gi, 1)
+		load(w.x, x[b0*Dim:], nb, 1)
+		load(rows(w.x, nb, nb, Dim), u[b0*Dim:], nb, 1)
 		for b := 0; b < nb; b++ {
-			load(rows(w.x, 3*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, gi, 1.0)
+			load(rows(w.x, 3*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, 1.0)
 		}
 		var cb, sb []float64
 		if c != nil {
@@ -545,8 +791,8 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 			sb = s[b0 : b0+nb]
 		}
 		m.fwdHutchRev(w, nb)
-		m.bwdHutchRev(w, nb, cb, sb, 1.0, dtheta)
-		store(dx[b0*Dim:], w.xB, nb, gi, 1)
+		m.bwdHutchRev(w, nb, cb, sb, 1, dtheta)
+		store(dx[b0*Dim:], w.xB, nb, 1)
 	}
 }
 
@@ -590,9 +836,9 @@ var _ runtime.Saver = (*Model)(nil)
 
 // fwdValues computes the values of every node, and σ′ for backpropagation.
 func (m *Model) fwdValues(w *Workspace, nb int) {
-	h1DenseB := m.p[802816:803840]   // h1.dense.b [1024], deepmlp.maf:9:19
-	h2DenseB := m.p[1852416:1853440] // h2.dense.b [1024], deepmlp.maf:10:19
-	phiW := m.p[1853440:1854464]     // phi.W [1 1024], deepmlp.maf:11:11
+	h1DenseB := m.p[offH1DenseB : offH1DenseB+1024] // h1.dense.b [1024], deepmlp.maf:9:19
+	h2DenseB := m.p[offH2DenseB : offH2DenseB+1024] // h2.dense.b [1024], deepmlp.maf:10:19
+	phiW := m.p[offPhiW : offPhiW+1024]             // phi.W [1 1024], deepmlp.maf:11:11
 	// deepmlp.maf:9:19  h1.dense = W·x + b, W ∈ R^(1024×784)
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, nb, 1024), 1024)
 	kern.AddBias(rows(w.h1Dense, 0, nb, 1024), h1DenseB, nb, 1024)
@@ -611,10 +857,10 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 
 // fwdLaplacian computes values, Laplacian vectors ℓ and the Jacobians the exact Δφ needs.
 func (m *Model) fwdLaplacian(w *Workspace, nb int) {
-	h1DenseW := m.p[0:802816]        // h1.dense.W [1024 784], deepmlp.maf:9:19
-	h1DenseB := m.p[802816:803840]   // h1.dense.b [1024], deepmlp.maf:9:19
-	h2DenseB := m.p[1852416:1853440] // h2.dense.b [1024], deepmlp.maf:10:19
-	phiW := m.p[1853440:1854464]     // phi.W [1 1024], deepmlp.maf:11:11
+	h1DenseW := m.p[offH1DenseW : offH1DenseW+802816] // h1.dense.W [1024 784], deepmlp.maf:9:19
+	h1DenseB := m.p[offH1DenseB : offH1DenseB+1024]   // h1.dense.b [1024], deepmlp.maf:9:19
+	h2DenseB := m.p[offH2DenseB : offH2DenseB+1024]   // h2.dense.b [1024], deepmlp.maf:10:19
+	phiW := m.p[offPhiW : offPhiW+1024]               // phi.W [1 1024], deepmlp.maf:11:11
 	// deepmlp.maf:9:19  h1.dense = W·x + b, W ∈ R^(1024×784)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, nb, 1024), 1024)
 	kern.AddBias(rows(w.h1Dense, 0, nb, 1024), h1DenseB, nb, 1024)
@@ -626,10 +872,9 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	// σ, σ′, σ″ for the value rows
 	kern.SoftplusN(rows(w.h1, 0, nb, 1024), w.h1D1[:nb*1024], w.h1D2[:nb*1024], nil, rows(w.h1Dense, 0, nb, 1024))
 	{
-		a, y := w.h1Dense, w.h1
-		d1, d2 := w.h1D1, w.h1D2
-		_, _, _ = a, d1, d2
-		lo := (nb) * 1024
+		y := w.h1
+		d2 := w.h1D2
+		lo := nb * 1024
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 1024; j++ {
 				k := b*1024 + j
@@ -656,15 +901,14 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 		kern.SoftplusN(rows(w.h2, 0, nb, 1024), w.h2D1[:nb*1024], w.h2D2[:nb*1024], nil, rows(w.h2Dense, 0, nb, 1024))
 	}
 	{
-		a, y := w.h2Dense, w.h2
-		d1, d2 := w.h2D1, w.h2D2
-		_, _, _ = a, d1, d2
-		lo := (nb) * 1024
+		y := w.h2
+		a, d1 := w.h2Dense, w.h2D1
+		d2 := w.h2D2
+		lo := nb * 1024
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 1024; j++ {
 				k := b*1024 + j
 				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2DenseQ[k]
-				_ = j
 			}
 		}
 	}
@@ -674,10 +918,10 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 
 // fwdReverse computes values, ℓ, Jacobians and tangents t = J·u for the reverse sweep.
 func (m *Model) fwdReverse(w *Workspace, nb int) {
-	h1DenseW := m.p[0:802816]        // h1.dense.W [1024 784], deepmlp.maf:9:19
-	h1DenseB := m.p[802816:803840]   // h1.dense.b [1024], deepmlp.maf:9:19
-	h2DenseB := m.p[1852416:1853440] // h2.dense.b [1024], deepmlp.maf:10:19
-	phiW := m.p[1853440:1854464]     // phi.W [1 1024], deepmlp.maf:11:11
+	h1DenseW := m.p[offH1DenseW : offH1DenseW+802816] // h1.dense.W [1024 784], deepmlp.maf:9:19
+	h1DenseB := m.p[offH1DenseB : offH1DenseB+1024]   // h1.dense.b [1024], deepmlp.maf:9:19
+	h2DenseB := m.p[offH2DenseB : offH2DenseB+1024]   // h2.dense.b [1024], deepmlp.maf:10:19
+	phiW := m.p[offPhiW : offPhiW+1024]               // phi.W [1 1024], deepmlp.maf:11:11
 	// deepmlp.maf:9:19  h1.dense = W·x + b, W ∈ R^(1024×784)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
 	if w.saveIn != nil {
 		// value rows kept by LaplacianSave at the same x
@@ -691,11 +935,11 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.SoftplusN(rows(w.h1, 0, nb, 1024), w.h1D1[:nb*1024], w.h1D2[:nb*1024], w.h1D3[:nb*1024], rows(w.h1Dense, 0, nb, 1024))
 	{
-		a, y := w.h1Dense, w.h1
-		d1, d2 := w.h1D1, w.h1D2
-		_, _, _ = a, d1, d2
-		lo := (2 * nb) * 1024
-		ta, ty := (nb)*1024, (nb)*1024
+		y := w.h1
+		a, d1 := w.h1Dense, w.h1D1
+		d2 := w.h1D2
+		lo := nb * 2048
+		ta, ty := nb*1024, nb*1024
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 1024; j++ {
 				k := b*1024 + j
@@ -723,17 +967,16 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		kern.SoftplusN(rows(w.h2, 0, nb, 1024), w.h2D1[:nb*1024], w.h2D2[:nb*1024], w.h2D3[:nb*1024], rows(w.h2Dense, 0, nb, 1024))
 	}
 	{
-		a, y := w.h2Dense, w.h2
-		d1, d2 := w.h2D1, w.h2D2
-		_, _, _ = a, d1, d2
-		lo := (2 * nb) * 1024
-		ta, ty := (nb)*1024, (nb)*1024
+		y := w.h2
+		a, d1 := w.h2Dense, w.h2D1
+		d2 := w.h2D2
+		lo := nb * 2048
+		ta, ty := nb*1024, nb*1024
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 1024; j++ {
 				k := b*1024 + j
 				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2DenseQ[k]
 				y[ty+k] = d1[k] * a[ta+k]
-				_ = j
 			}
 		}
 	}
@@ -743,48 +986,45 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 
 // fwdHutch computes values and Hutchinson Laplacian vectors from the probe rows.
 func (m *Model) fwdHutch(w *Workspace, nb int) {
-	h1DenseB := m.p[802816:803840]   // h1.dense.b [1024], deepmlp.maf:9:19
-	h2DenseB := m.p[1852416:1853440] // h2.dense.b [1024], deepmlp.maf:10:19
-	phiW := m.p[1853440:1854464]     // phi.W [1 1024], deepmlp.maf:11:11
+	h1DenseB := m.p[offH1DenseB : offH1DenseB+1024] // h1.dense.b [1024], deepmlp.maf:9:19
+	h2DenseB := m.p[offH2DenseB : offH2DenseB+1024] // h2.dense.b [1024], deepmlp.maf:10:19
+	phiW := m.p[offPhiW : offPhiW+1024]             // phi.W [1 1024], deepmlp.maf:11:11
 	// deepmlp.maf:9:19  h1.dense = W·x + b, W ∈ R^(1024×784)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, nb, 1024), 1024)
-	gemm.DgemmPacked(false, nb*1, 1, rows(w.x, 2*nb, nb*1, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 2*nb, nb*1, 1024), 1024)
+	gemm.DgemmPacked(false, nb, 1, rows(w.x, 2*nb, nb, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 2*nb, nb, 1024), 1024)
 	kern.AddBias(rows(w.h1Dense, 0, nb, 1024), h1DenseB, nb, 1024)
 	// deepmlp.maf:9:10  h1 = softplus(h1.dense)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	kern.RowsNorm2(w.h1DenseQ, rows(w.h1Dense, 2*nb, nb*1, 1024), nb, 1, 1024)
+	kern.RowsNorm2(w.h1DenseQ, rows(w.h1Dense, 2*nb, nb, 1024), nb, 1, 1024)
 	// σ, σ′, σ″ for the value rows
 	kern.SoftplusN(rows(w.h1, 0, nb, 1024), w.h1D1[:nb*1024], w.h1D2[:nb*1024], nil, rows(w.h1Dense, 0, nb, 1024))
 	{
-		a, y := w.h1Dense, w.h1
-		d1, d2 := w.h1D1, w.h1D2
-		_, _, _ = a, d1, d2
-		lo := (nb) * 1024
+		y := w.h1
+		d2 := w.h1D2
+		lo := nb * 1024
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 1024; j++ {
 				k := b*1024 + j
 				y[lo+k] = d2[k] * w.h1DenseQ[k]
-				_ = j
 			}
 		}
 	}
-	kern.RowsScale(rows(w.h1, 2*nb, nb*1, 1024), rows(w.h1Dense, 2*nb, nb*1, 1024), w.h1D1, nb, 1, 1024)
+	kern.RowsScale(rows(w.h1, 2*nb, nb, 1024), rows(w.h1Dense, 2*nb, nb, 1024), w.h1D1, nb, 1, 1024)
 	// deepmlp.maf:10:19  h2.dense = W·h1 + b, W ∈ R^(1024×1024)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	gemm.DgemmPacked(false, 2*nb+nb*1, 1, rows(w.h1, 0, 2*nb+nb*1, 1024), 1024, &m.h2DenseFwd, 0, rows(w.h2Dense, 0, 2*nb+nb*1, 1024), 1024)
+	gemm.DgemmPacked(false, 3*nb, 1, rows(w.h1, 0, 3*nb, 1024), 1024, &m.h2DenseFwd, 0, rows(w.h2Dense, 0, 3*nb, 1024), 1024)
 	kern.AddBias(rows(w.h2Dense, 0, nb, 1024), h2DenseB, nb, 1024)
 	// deepmlp.maf:10:10  h2 = softplus(h2.dense)
-	kern.RowsNorm2(w.h2DenseQ, rows(w.h2Dense, 2*nb, nb*1, 1024), nb, 1, 1024)
+	kern.RowsNorm2(w.h2DenseQ, rows(w.h2Dense, 2*nb, nb, 1024), nb, 1, 1024)
 	// σ, σ′, σ″ for the value rows
 	kern.SoftplusN(rows(w.h2, 0, nb, 1024), w.h2D1[:nb*1024], w.h2D2[:nb*1024], nil, rows(w.h2Dense, 0, nb, 1024))
 	{
-		a, y := w.h2Dense, w.h2
-		d1, d2 := w.h2D1, w.h2D2
-		_, _, _ = a, d1, d2
-		lo := (nb) * 1024
+		y := w.h2
+		a, d1 := w.h2Dense, w.h2D1
+		d2 := w.h2D2
+		lo := nb * 1024
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 1024; j++ {
 				k := b*1024 + j
 				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2DenseQ[k]
-				_ = j
 			}
 		}
 	}
@@ -794,52 +1034,50 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 
 // fwdHutchRev computes values, Hutchinson ℓ, probe rows and tangents for the reverse sweep.
 func (m *Model) fwdHutchRev(w *Workspace, nb int) {
-	h1DenseB := m.p[802816:803840]   // h1.dense.b [1024], deepmlp.maf:9:19
-	h2DenseB := m.p[1852416:1853440] // h2.dense.b [1024], deepmlp.maf:10:19
-	phiW := m.p[1853440:1854464]     // phi.W [1 1024], deepmlp.maf:11:11
+	h1DenseB := m.p[offH1DenseB : offH1DenseB+1024] // h1.dense.b [1024], deepmlp.maf:9:19
+	h2DenseB := m.p[offH2DenseB : offH2DenseB+1024] // h2.dense.b [1024], deepmlp.maf:10:19
+	phiW := m.p[offPhiW : offPhiW+1024]             // phi.W [1 1024], deepmlp.maf:11:11
 	// deepmlp.maf:9:19  h1.dense = W·x + b, W ∈ R^(1024×784)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, 2*nb, 1, rows(w.x, 0, 2*nb, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, 2*nb, 1024), 1024)
-	gemm.DgemmPacked(false, nb*1, 1, rows(w.x, 3*nb, nb*1, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 3*nb, nb*1, 1024), 1024)
+	gemm.DgemmPacked(false, nb, 1, rows(w.x, 3*nb, nb, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 3*nb, nb, 1024), 1024)
 	kern.AddBias(rows(w.h1Dense, 0, nb, 1024), h1DenseB, nb, 1024)
 	// deepmlp.maf:9:10  h1 = softplus(h1.dense)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	kern.RowsNorm2(w.h1DenseQ, rows(w.h1Dense, 3*nb, nb*1, 1024), nb, 1, 1024)
+	kern.RowsNorm2(w.h1DenseQ, rows(w.h1Dense, 3*nb, nb, 1024), nb, 1, 1024)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.SoftplusN(rows(w.h1, 0, nb, 1024), w.h1D1[:nb*1024], w.h1D2[:nb*1024], w.h1D3[:nb*1024], rows(w.h1Dense, 0, nb, 1024))
 	{
-		a, y := w.h1Dense, w.h1
-		d1, d2 := w.h1D1, w.h1D2
-		_, _, _ = a, d1, d2
-		lo := (2 * nb) * 1024
-		ta, ty := (nb)*1024, (nb)*1024
+		y := w.h1
+		a, d1 := w.h1Dense, w.h1D1
+		d2 := w.h1D2
+		lo := nb * 2048
+		ta, ty := nb*1024, nb*1024
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 1024; j++ {
 				k := b*1024 + j
 				y[lo+k] = d2[k] * w.h1DenseQ[k]
 				y[ty+k] = d1[k] * a[ta+k]
-				_ = j
 			}
 		}
 	}
-	kern.RowsScale(rows(w.h1, 3*nb, nb*1, 1024), rows(w.h1Dense, 3*nb, nb*1, 1024), w.h1D1, nb, 1, 1024)
+	kern.RowsScale(rows(w.h1, 3*nb, nb, 1024), rows(w.h1Dense, 3*nb, nb, 1024), w.h1D1, nb, 1, 1024)
 	// deepmlp.maf:10:19  h2.dense = W·h1 + b, W ∈ R^(1024×1024)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	gemm.DgemmPacked(false, 3*nb+nb*1, 1, rows(w.h1, 0, 3*nb+nb*1, 1024), 1024, &m.h2DenseFwd, 0, rows(w.h2Dense, 0, 3*nb+nb*1, 1024), 1024)
+	gemm.DgemmPacked(false, 4*nb, 1, rows(w.h1, 0, 4*nb, 1024), 1024, &m.h2DenseFwd, 0, rows(w.h2Dense, 0, 4*nb, 1024), 1024)
 	kern.AddBias(rows(w.h2Dense, 0, nb, 1024), h2DenseB, nb, 1024)
 	// deepmlp.maf:10:10  h2 = softplus(h2.dense)
-	kern.RowsNorm2(w.h2DenseQ, rows(w.h2Dense, 3*nb, nb*1, 1024), nb, 1, 1024)
+	kern.RowsNorm2(w.h2DenseQ, rows(w.h2Dense, 3*nb, nb, 1024), nb, 1, 1024)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.SoftplusN(rows(w.h2, 0, nb, 1024), w.h2D1[:nb*1024], w.h2D2[:nb*1024], w.h2D3[:nb*1024], rows(w.h2Dense, 0, nb, 1024))
 	{
-		a, y := w.h2Dense, w.h2
-		d1, d2 := w.h2D1, w.h2D2
-		_, _, _ = a, d1, d2
-		lo := (2 * nb) * 1024
-		ta, ty := (nb)*1024, (nb)*1024
+		y := w.h2
+		a, d1 := w.h2Dense, w.h2D1
+		d2 := w.h2D2
+		lo := nb * 2048
+		ta, ty := nb*1024, nb*1024
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 1024; j++ {
 				k := b*1024 + j
 				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2DenseQ[k]
 				y[ty+k] = d1[k] * a[ta+k]
-				_ = j
 			}
 		}
 	}
@@ -850,7 +1088,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 // bwdGrad backpropagates ∂φ/∂(every node) for the values of one chunk; ∇φ ends
 // in the input's cotangent rows. It uses σ′ from the forward pass.
 func (m *Model) bwdGrad(w *Workspace, nb int) {
-	phiW := m.p[1853440:1854464] // phi.W [1 1024], deepmlp.maf:11:11
+	phiW := m.p[offPhiW : offPhiW+1024] // phi.W [1 1024], deepmlp.maf:11:11
 	clear(rows(w.xB, 0, nb, 784))
 	clear(rows(w.h1DenseB, 0, nb, 1024))
 	clear(rows(w.h1B, 0, nb, 1024))
@@ -896,17 +1134,17 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	h1DenseW := m.p[0:802816]    // h1.dense.W [1024 784], deepmlp.maf:9:19
-	phiW := m.p[1853440:1854464] // phi.W [1 1024], deepmlp.maf:11:11
-	gH1DenseW := grad[0:802816]
-	gH1DenseB := grad[802816:803840]
-	gH2DenseW := grad[803840:1852416]
-	gH2DenseB := grad[1852416:1853440]
-	gPhiW := grad[1853440:1854464]
+	h1DenseW := m.p[offH1DenseW : offH1DenseW+802816] // h1.dense.W [1024 784], deepmlp.maf:9:19
+	phiW := m.p[offPhiW : offPhiW+1024]               // phi.W [1 1024], deepmlp.maf:11:11
+	gH1DenseW := grad[offH1DenseW : offH1DenseW+802816]
+	gH1DenseB := grad[offH1DenseB : offH1DenseB+1024]
+	gH2DenseW := grad[offH2DenseW : offH2DenseW+1048576]
+	gH2DenseB := grad[offH2DenseB : offH2DenseB+1024]
+	gPhiW := grad[offPhiW : offPhiW+1024]
 	clear(rows(w.xB, 0, 3*nb, 784))
-	clear(rows(w.h1DenseB, 0, 3*nb+nb*784, 1024))
-	clear(rows(w.h1B, 0, 3*nb+nb*784, 1024))
-	clear(rows(w.h2DenseB, 0, 3*nb+nb*784, 1024))
+	clear(rows(w.h1DenseB, 0, 787*nb, 1024))
+	clear(rows(w.h1B, 0, 787*nb, 1024))
+	clear(rows(w.h2DenseB, 0, 787*nb, 1024))
 	clear(rows(w.h2B, 0, 3*nb, 1024))
 	clear(rows(w.phiB, 0, 3*nb, 1))
 	// seed: G = c·φ + s·Δφ + (tangent of φ along u) = c·φ + s·Δφ + uᵀ∇φ
@@ -927,9 +1165,8 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		d1s, d2s, d3s := w.h2D1[:nb*1024], w.h2D2[:nb*1024], w.h2D3[:nb*1024]
 		e := w.h2DenseE[:nb*1024]
 		a, ab, yb := w.h2Dense, w.h2DenseB, w.h2B
-		lo := (2 * nb) * 1024
-		ta, tab, tyb := (nb)*1024, (nb)*1024, (nb)*1024
-		_, _ = a, ta
+		lo := nb * 2048
+		ta, tab, tyb := nb*1024, nb*1024, nb*1024
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 1024; j++ {
 				k := b*1024 + j
@@ -938,13 +1175,12 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 				ab[tab+k] += d1 * yb[tyb+k]
 				ab[lo+k] += d1 * yb[lo+k]
 				e[k] = 2 * d2 * yb[lo+k]
-				_, _ = d2, d3
 			}
 		}
 	}
 	kern.RowsScaleAdd(rows(w.h2DenseB, 3*nb, nb*784, 1024), rows(w.h2Dense, 3*nb, nb*784, 1024), w.h2DenseE, nb, 784, 1024)
 	// deepmlp.maf:10:19  h2.dense = W·h1 + b, W ∈ R^(1024×1024)  (reverse)
-	gemm.DgemmPacked(false, 3*nb+nb*784, 1, rows(w.h2DenseB, 0, 3*nb+nb*784, 1024), 1024, &m.h2DenseBwd, 1, rows(w.h1B, 0, 3*nb+nb*784, 1024), 1024)
+	gemm.DgemmPacked(false, 787*nb, 1, rows(w.h2DenseB, 0, 787*nb, 1024), 1024, &m.h2DenseBwd, 1, rows(w.h1B, 0, 787*nb, 1024), 1024)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 1024, rows(w.h2DenseB, 0, 3*nb, 1024)), mat(3*nb, 1024, rows(w.h1, 0, 3*nb, 1024)), 1, mat(1024, 1024, gH2DenseW))
 	// W̄ += Σ_b (J̄_bᵀ·W_prevᵀ)·diag(σ′_b)
 	for b := 0; b < nb; b++ {
@@ -959,17 +1195,15 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		e := w.h1DenseE[:nb*1024]
 		rd := w.rd[:nb*1024]
 		a, ab, yb := w.h1Dense, w.h1DenseB, w.h1B
-		lo := (2 * nb) * 1024
-		ta, tab, tyb := (nb)*1024, (nb)*1024, (nb)*1024
-		_, _ = a, ta
+		lo := nb * 2048
+		ta, tab, tyb := nb*1024, nb*1024, nb*1024
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 1024; j++ {
 				k := b*1024 + j
 				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*m.h1DenseNorm2[j])*yb[lo+k] + d2*rd[k]
+				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*m.h1DenseNorm2[j]*yb[lo+k] + d2*rd[k]
 				ab[tab+k] += d1 * yb[tyb+k]
 				e[k] = 2 * d2 * yb[lo+k]
-				_, _ = d2, d3
 			}
 		}
 	}
@@ -992,16 +1226,16 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	phiW := m.p[1853440:1854464] // phi.W [1 1024], deepmlp.maf:11:11
-	gH1DenseW := grad[0:802816]
-	gH1DenseB := grad[802816:803840]
-	gH2DenseW := grad[803840:1852416]
-	gH2DenseB := grad[1852416:1853440]
-	gPhiW := grad[1853440:1854464]
-	clear(rows(w.xB, 0, 3*nb+nb*1, 784))
-	clear(rows(w.h1DenseB, 0, 3*nb+nb*1, 1024))
-	clear(rows(w.h1B, 0, 3*nb+nb*1, 1024))
-	clear(rows(w.h2DenseB, 0, 3*nb+nb*1, 1024))
+	phiW := m.p[offPhiW : offPhiW+1024] // phi.W [1 1024], deepmlp.maf:11:11
+	gH1DenseW := grad[offH1DenseW : offH1DenseW+802816]
+	gH1DenseB := grad[offH1DenseB : offH1DenseB+1024]
+	gH2DenseW := grad[offH2DenseW : offH2DenseW+1048576]
+	gH2DenseB := grad[offH2DenseB : offH2DenseB+1024]
+	gPhiW := grad[offPhiW : offPhiW+1024]
+	clear(rows(w.xB, 0, 4*nb, 784))
+	clear(rows(w.h1DenseB, 0, 4*nb, 1024))
+	clear(rows(w.h1B, 0, 4*nb, 1024))
+	clear(rows(w.h2DenseB, 0, 4*nb, 1024))
 	clear(rows(w.h2B, 0, 3*nb, 1024))
 	clear(rows(w.phiB, 0, 3*nb, 1))
 	// seed: G = c·φ + s·Δφ + (tangent of φ along u) = c·φ + s·Δφ + uᵀ∇φ
@@ -1022,9 +1256,8 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		d1s, d2s, d3s := w.h2D1[:nb*1024], w.h2D2[:nb*1024], w.h2D3[:nb*1024]
 		e := w.h2DenseE[:nb*1024]
 		a, ab, yb := w.h2Dense, w.h2DenseB, w.h2B
-		lo := (2 * nb) * 1024
-		ta, tab, tyb := (nb)*1024, (nb)*1024, (nb)*1024
-		_, _ = a, ta
+		lo := nb * 2048
+		ta, tab, tyb := nb*1024, nb*1024, nb*1024
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 1024; j++ {
 				k := b*1024 + j
@@ -1033,42 +1266,39 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 				ab[tab+k] += d1 * yb[tyb+k]
 				ab[lo+k] += d1 * yb[lo+k]
 				e[k] = 2 * d2 * yb[lo+k]
-				_, _ = d2, d3
 			}
 		}
 	}
-	kern.RowsScaleAdd(rows(w.h2DenseB, 3*nb, nb*1, 1024), rows(w.h2Dense, 3*nb, nb*1, 1024), w.h2DenseE, nb, 1, 1024)
+	kern.RowsScaleAdd(rows(w.h2DenseB, 3*nb, nb, 1024), rows(w.h2Dense, 3*nb, nb, 1024), w.h2DenseE, nb, 1, 1024)
 	// deepmlp.maf:10:19  h2.dense = W·h1 + b, W ∈ R^(1024×1024)  (reverse)
-	gemm.DgemmPacked(false, 3*nb+nb*1, 1, rows(w.h2DenseB, 0, 3*nb+nb*1, 1024), 1024, &m.h2DenseBwd, 1, rows(w.h1B, 0, 3*nb+nb*1, 1024), 1024)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb+nb*1, 1024, rows(w.h2DenseB, 0, 3*nb+nb*1, 1024)), mat(3*nb+nb*1, 1024, rows(w.h1, 0, 3*nb+nb*1, 1024)), 1, mat(1024, 1024, gH2DenseW))
+	gemm.DgemmPacked(false, 4*nb, 1, rows(w.h2DenseB, 0, 4*nb, 1024), 1024, &m.h2DenseBwd, 1, rows(w.h1B, 0, 4*nb, 1024), 1024)
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(4*nb, 1024, rows(w.h2DenseB, 0, 4*nb, 1024)), mat(4*nb, 1024, rows(w.h1, 0, 4*nb, 1024)), 1, mat(1024, 1024, gH2DenseW))
 	kern.SumRows(gH2DenseB, rows(w.h2DenseB, 0, nb, 1024), nb, 1024)
 	// deepmlp.maf:9:10  h1 = softplus(h1.dense)  (reverse)
-	kern.RowsDot(w.rd, rows(w.h1B, 3*nb, nb*1, 1024), rows(w.h1Dense, 3*nb, nb*1, 1024), nb, 1, 1024)
+	kern.RowsDot(w.rd, rows(w.h1B, 3*nb, nb, 1024), rows(w.h1Dense, 3*nb, nb, 1024), nb, 1, 1024)
 	{
 		d1s, d2s, d3s := w.h1D1[:nb*1024], w.h1D2[:nb*1024], w.h1D3[:nb*1024]
 		e := w.h1DenseE[:nb*1024]
 		rd := w.rd[:nb*1024]
 		a, ab, yb := w.h1Dense, w.h1DenseB, w.h1B
-		lo := (2 * nb) * 1024
-		ta, tab, tyb := (nb)*1024, (nb)*1024, (nb)*1024
-		_, _ = a, ta
+		lo := nb * 2048
+		ta, tab, tyb := nb*1024, nb*1024, nb*1024
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 1024; j++ {
 				k := b*1024 + j
 				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*w.h1DenseQ[k])*yb[lo+k] + d2*rd[k]
+				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*w.h1DenseQ[k]*yb[lo+k] + d2*rd[k]
 				ab[tab+k] += d1 * yb[tyb+k]
 				e[k] = 2 * d2 * yb[lo+k]
-				_, _ = d2, d3
 			}
 		}
 	}
-	kern.RowsScaleAdd(rows(w.h1DenseB, 3*nb, nb*1, 1024), rows(w.h1B, 3*nb, nb*1, 1024), w.h1D1, nb, 1, 1024)
-	kern.RowsScaleAdd(rows(w.h1DenseB, 3*nb, nb*1, 1024), rows(w.h1Dense, 3*nb, nb*1, 1024), w.h1DenseE, nb, 1, 1024)
+	kern.RowsScaleAdd(rows(w.h1DenseB, 3*nb, nb, 1024), rows(w.h1B, 3*nb, nb, 1024), w.h1D1, nb, 1, 1024)
+	kern.RowsScaleAdd(rows(w.h1DenseB, 3*nb, nb, 1024), rows(w.h1Dense, 3*nb, nb, 1024), w.h1DenseE, nb, 1, 1024)
 	// deepmlp.maf:9:19  h1.dense = W·x + b, W ∈ R^(1024×784)  (reverse)
 	gemm.DgemmPacked(false, nb, 1, rows(w.h1DenseB, 0, nb, 1024), 1024, &m.h1DenseBwd, 1, rows(w.xB, 0, nb, 784), 784)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(2*nb, 1024, rows(w.h1DenseB, 0, 2*nb, 1024)), mat(2*nb, 784, rows(w.x, 0, 2*nb, 784)), 1, mat(1024, 784, gH1DenseW))
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*1, 1024, rows(w.h1DenseB, 3*nb, nb*1, 1024)), mat(nb*1, 784, rows(w.x, 3*nb, nb*1, 784)), 1, mat(1024, 784, gH1DenseW))
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb, 1024, rows(w.h1DenseB, 3*nb, nb, 1024)), mat(nb, 784, rows(w.x, 3*nb, nb, 784)), 1, mat(1024, 784, gH1DenseW))
 	kern.SumRows(gH1DenseB, rows(w.h1DenseB, 0, nb, 1024), nb, 1024)
 }
 
@@ -1088,17 +1318,15 @@ func mat(r, c int, data []float64) blas64.General {
 }
 
 // load writes g·x, scaled, for nb samples into dst (kernel precision).
-func load(dst []float64, src []float64, nb, gi int, scale float64) {
-	_ = gi
+func load(dst []float64, src []float64, nb int, scale float64) {
 	for i, v := range src[:nb*Dim] {
 		dst[i] = scale * v
 	}
 }
 
 // store adds scale·gᵀy for nb samples of y to dst.
-func store(dst []float64, src []float64, nb, gi int, scale float64) {
-	_ = gi
+func store(dst []float64, src []float64, nb int, scale float64) {
 	for i, v := range src[:nb*Dim] {
-		dst[i] += scale * float64(v)
+		dst[i] += scale * v
 	}
 }

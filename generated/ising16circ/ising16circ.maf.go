@@ -43,13 +43,15 @@
 package ising16circ
 
 import (
-	"github.com/mafc-dev/mafc/ir"
-	"github.com/mafc-dev/mafc/runtime"
-	gemm "github.com/mafc-dev/mafc/runtime/gemm"
-	"github.com/mafc-dev/mafc/runtime/kern"
+	"sync"
+
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
-	"sync"
+
+	"github.com/mafc-dev/mafc/ir"
+	"github.com/mafc-dev/mafc/runtime"
+	"github.com/mafc-dev/mafc/runtime/gemm"
+	"github.com/mafc-dev/mafc/runtime/kern"
 )
 
 // GenVersion is the generated-code contract this file was written for.
@@ -83,11 +85,242 @@ const (
 	sizePhi     = 1   // vec(1), ising16_circ.maf:16:11
 )
 
+// Offsets of the parameter tensors in θ.
+const (
+	offHConvW = 0  // h.conv.W [2 1 45] (weight)
+	offPhiW   = 90 // phi.W [1 2] (weight)
+)
+
 // hConvOrbit maps each of the 16×16 offsets of h.conv's kernels to its d4 orbit (45 orbits).
 var hConvOrbit = []int{0, 1, 2, 3, 4, 5, 6, 7, 6, 5, 4, 3, 2, 1, 0, 8, 1, 9, 10, 11, 12, 13, 14, 15, 14, 13, 12, 11, 10, 9, 1, 16, 2, 10, 17, 18, 19, 20, 21, 22, 21, 20, 19, 18, 17, 10, 2, 23, 3, 11, 18, 24, 25, 26, 27, 28, 27, 26, 25, 24, 18, 11, 3, 29, 4, 12, 19, 25, 30, 31, 32, 33, 32, 31, 30, 25, 19, 12, 4, 34, 5, 13, 20, 26, 31, 35, 36, 37, 36, 35, 31, 26, 20, 13, 5, 38, 6, 14, 21, 27, 32, 36, 39, 40, 39, 36, 32, 27, 21, 14, 6, 41, 7, 15, 22, 28, 33, 37, 40, 42, 40, 37, 33, 28, 22, 15, 7, 43, 6, 14, 21, 27, 32, 36, 39, 40, 39, 36, 32, 27, 21, 14, 6, 41, 5, 13, 20, 26, 31, 35, 36, 37, 36, 35, 31, 26, 20, 13, 5, 38, 4, 12, 19, 25, 30, 31, 32, 33, 32, 31, 30, 25, 19, 12, 4, 34, 3, 11, 18, 24, 25, 26, 27, 28, 27, 26, 25, 24, 18, 11, 3, 29, 2, 10, 17, 18, 19, 20, 21, 22, 21, 20, 19, 18, 17, 10, 2, 23, 1, 9, 10, 11, 12, 13, 14, 15, 14, 13, 12, 11, 10, 9, 1, 16, 0, 1, 2, 3, 4, 5, 6, 7, 6, 5, 4, 3, 2, 1, 0, 8, 8, 16, 23, 29, 34, 38, 41, 43, 41, 38, 34, 29, 23, 16, 8, 44}
 
 // irJSON is the IR this package was generated from (for Program and the tests).
-const irJSON = "{\"name\":\"ising16circ\",\"doc\":\"The paper's one-hidden-layer potential made exactly invariant under the\\nfull symmetry of the square-lattice Ising model at no extra cost: the\\nhidden units are the 256 translates of 2 filters over the whole 16×16\\nlattice (a circular convolution with a 16×16 kernel: 512 ln cosh units,\\nas in the paper), the filters are tied under rotations and reflections,\\nand the output weights are shared by the translates (a sum over sites).\\nTranslations, Z2 and D4 all hold by construction; the first layer's\\nJacobian is its kernel, so Δφ keeps the closed form. With only 92\\nparameters it needs a larger learning rate than the paper's 131,584.\",\"file\":\"ising16_circ.maf\",\"input_name\":\"s\",\"input_kind\":\"lattice\",\"nodes\":[{\"id\":0,\"name\":\"s\",\"op\":\"input\",\"shape\":{\"l1\":16,\"l2\":16,\"c\":1},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising16_circ.maf\",\"line\":12,\"col\":1}},{\"id\":1,\"name\":\"h.conv\",\"op\":\"conv\",\"inputs\":[0],\"shape\":{\"l1\":16,\"l2\":16,\"c\":2},\"out\":2,\"k1\":16,\"k2\":16,\"tie\":\"d4\",\"w\":0,\"b\":-1,\"pos\":{\"file\":\"ising16_circ.maf\",\"line\":15,\"col\":16}},{\"id\":2,\"name\":\"h\",\"op\":\"act\",\"inputs\":[1],\"shape\":{\"l1\":16,\"l2\":16,\"c\":2},\"act\":\"lncosh\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising16_circ.maf\",\"line\":15,\"col\":9}},{\"id\":3,\"name\":\"phi.pool\",\"op\":\"pool\",\"inputs\":[2],\"shape\":{\"n\":2},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising16_circ.maf\",\"line\":16,\"col\":17}},{\"id\":4,\"name\":\"phi\",\"op\":\"dense\",\"inputs\":[3],\"shape\":{\"n\":1},\"out\":1,\"w\":1,\"b\":-1,\"pos\":{\"file\":\"ising16_circ.maf\",\"line\":16,\"col\":11}}],\"output\":4,\"params\":[{\"name\":\"h.conv.W\",\"node\":1,\"role\":\"weight\",\"offset\":0,\"shape\":[2,1,45],\"size\":90,\"fanin\":256,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"phi.W\",\"node\":4,\"role\":\"weight\",\"offset\":90,\"shape\":[1,2],\"size\":2,\"fanin\":2,\"init\":{\"scheme\":\"normal\",\"std\":0.03}}],\"symmetries\":[{\"group\":\"translations\",\"strategy\":\"construction\",\"reason\":\"φ is translation invariant by construction (periodic convolutions followed by a global reduction)\",\"pos\":{\"file\":\"ising16_circ.maf\",\"line\":20,\"col\":5}},{\"group\":\"z2\",\"strategy\":\"construction\",\"reason\":\"φ is even by construction (even activation of bias-free odd layers)\",\"pos\":{\"file\":\"ising16_circ.maf\",\"line\":21,\"col\":5}},{\"group\":\"d4\",\"strategy\":\"construction\",\"reason\":\"φ is d4 invariant by construction (d4-tied convolution kernels followed by a global reduction)\",\"pos\":{\"file\":\"ising16_circ.maf\",\"line\":22,\"col\":5}}],\"init_seed\":1,\"precision\":\"float64\",\"flow\":{\"integrator\":\"rk4\",\"steps\":50,\"dt\":0.1,\"pos\":{\"file\":\"ising16_circ.maf\",\"line\":25,\"col\":1}},\"train\":{\"objective\":{\"kind\":\"variational\",\"target\":{\"name\":\"ising\",\"l1\":16,\"l2\":16,\"t\":2.269185314213022,\"critical\":true},\"pos\":{\"file\":\"ising16_circ.maf\",\"line\":32,\"col\":17}},\"batch\":64,\"steps\":2000,\"optimizer\":{\"name\":\"adam\",\"lr\":0.01,\"beta1\":0.9,\"beta2\":0.999,\"eps\":1e-8,\"weight_decay\":0.001,\"schedule\":\"constant\"},\"laplacian\":\"exact\",\"seed\":1,\"checkpoint_every\":100,\"memory\":\"store\",\"pos\":{\"file\":\"ising16_circ.maf\",\"line\":31,\"col\":1}}}"
+const irJSON = `
+{
+	"name": "ising16circ",
+	"doc": "The paper's one-hidden-layer potential made exactly invariant under the\nfull symmetry of the square-lattice Ising model at no extra cost: the\nhidden units are the 256 translates of 2 filters over the whole 16×16\nlattice (a circular convolution with a 16×16 kernel: 512 ln cosh units,\nas in the paper), the filters are tied under rotations and reflections,\nand the output weights are shared by the translates (a sum over sites).\nTranslations, Z2 and D4 all hold by construction; the first layer's\nJacobian is its kernel, so Δφ keeps the closed form. With only 92\nparameters it needs a larger learning rate than the paper's 131,584.",
+	"file": "ising16_circ.maf",
+	"input_name": "s",
+	"input_kind": "lattice",
+	"nodes": [
+		{
+			"id": 0,
+			"name": "s",
+			"op": "input",
+			"shape": {
+				"l1": 16,
+				"l2": 16,
+				"c": 1
+			},
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "ising16_circ.maf",
+				"line": 12,
+				"col": 1
+			}
+		},
+		{
+			"id": 1,
+			"name": "h.conv",
+			"op": "conv",
+			"inputs": [
+				0
+			],
+			"shape": {
+				"l1": 16,
+				"l2": 16,
+				"c": 2
+			},
+			"out": 2,
+			"k1": 16,
+			"k2": 16,
+			"tie": "d4",
+			"w": 0,
+			"b": -1,
+			"pos": {
+				"file": "ising16_circ.maf",
+				"line": 15,
+				"col": 16
+			}
+		},
+		{
+			"id": 2,
+			"name": "h",
+			"op": "act",
+			"inputs": [
+				1
+			],
+			"shape": {
+				"l1": 16,
+				"l2": 16,
+				"c": 2
+			},
+			"act": "lncosh",
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "ising16_circ.maf",
+				"line": 15,
+				"col": 9
+			}
+		},
+		{
+			"id": 3,
+			"name": "phi.pool",
+			"op": "pool",
+			"inputs": [
+				2
+			],
+			"shape": {
+				"n": 2
+			},
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "ising16_circ.maf",
+				"line": 16,
+				"col": 17
+			}
+		},
+		{
+			"id": 4,
+			"name": "phi",
+			"op": "dense",
+			"inputs": [
+				3
+			],
+			"shape": {
+				"n": 1
+			},
+			"out": 1,
+			"w": 1,
+			"b": -1,
+			"pos": {
+				"file": "ising16_circ.maf",
+				"line": 16,
+				"col": 11
+			}
+		}
+	],
+	"output": 4,
+	"params": [
+		{
+			"name": "h.conv.W",
+			"node": 1,
+			"role": "weight",
+			"offset": 0,
+			"shape": [
+				2,
+				1,
+				45
+			],
+			"size": 90,
+			"fanin": 256,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "phi.W",
+			"node": 4,
+			"role": "weight",
+			"offset": 90,
+			"shape": [
+				1,
+				2
+			],
+			"size": 2,
+			"fanin": 2,
+			"init": {
+				"scheme": "normal",
+				"std": 0.03
+			}
+		}
+	],
+	"symmetries": [
+		{
+			"group": "translations",
+			"strategy": "construction",
+			"reason": "φ is translation invariant by construction (periodic convolutions followed by a global reduction)",
+			"pos": {
+				"file": "ising16_circ.maf",
+				"line": 20,
+				"col": 5
+			}
+		},
+		{
+			"group": "z2",
+			"strategy": "construction",
+			"reason": "φ is even by construction (even activation of bias-free odd layers)",
+			"pos": {
+				"file": "ising16_circ.maf",
+				"line": 21,
+				"col": 5
+			}
+		},
+		{
+			"group": "d4",
+			"strategy": "construction",
+			"reason": "φ is d4 invariant by construction (d4-tied convolution kernels followed by a global reduction)",
+			"pos": {
+				"file": "ising16_circ.maf",
+				"line": 22,
+				"col": 5
+			}
+		}
+	],
+	"init_seed": 1,
+	"precision": "float64",
+	"flow": {
+		"integrator": "rk4",
+		"steps": 50,
+		"dt": 0.1,
+		"pos": {
+			"file": "ising16_circ.maf",
+			"line": 25,
+			"col": 1
+		}
+	},
+	"train": {
+		"objective": {
+			"kind": "variational",
+			"target": {
+				"name": "ising",
+				"l1": 16,
+				"l2": 16,
+				"t": 2.269185314213022,
+				"critical": true
+			},
+			"pos": {
+				"file": "ising16_circ.maf",
+				"line": 32,
+				"col": 17
+			}
+		},
+		"batch": 64,
+		"steps": 2000,
+		"optimizer": {
+			"name": "adam",
+			"lr": 0.01,
+			"beta1": 0.9,
+			"beta2": 0.999,
+			"eps": 1e-8,
+			"weight_decay": 0.001,
+			"schedule": "constant"
+		},
+		"laplacian": "exact",
+		"seed": 1,
+		"checkpoint_every": 100,
+		"memory": "store",
+		"pos": {
+			"file": "ising16_circ.maf",
+			"line": 31,
+			"col": 1
+		}
+	}
+}
+`
 
 // Model is the potential with its parameters. Its methods may be called
 // concurrently with distinct Workspaces while the parameters do not change.
@@ -146,10 +379,10 @@ func (m *Model) Params() []float64 {
 // Sync refreshes everything derived from θ: call it after every change of Params.
 // It does not allocate.
 func (m *Model) Sync() {
-	hConvW := m.hConvFull // h.conv.W expanded from its 90 tied numbers (d4-symmetric kernels), ising16_circ.maf:15:16
-	phiW := m.p[90:92]    // phi.W [1 2], ising16_circ.maf:16:11
+	hConvW := m.hConvFull            // h.conv.W expanded from its 90 tied numbers (d4-symmetric kernels), ising16_circ.maf:15:16
+	phiW := m.p[offPhiW : offPhiW+2] // phi.W [1 2], ising16_circ.maf:16:11
 	// h.conv: expand the d4-tied kernels
-	kern.TieExpand(m.hConvFull, m.p[0:90], hConvOrbit, 2, 45)
+	kern.TieExpand(m.hConvFull, m.p[offHConvW:offHConvW+90], hConvOrbit, 2, 45)
 	// h.conv: the circulant matrix of its whole-lattice kernels
 	kern.Circulant(m.hConvCirc, hConvW, m.hConvGeom)
 	// h.conv: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
@@ -175,9 +408,9 @@ func Program() *ir.Program {
 	return program()
 }
 
-// Program returns the IR this package was generated from.
+// Program returns the IR this package was generated from, the package's Program.
 func (m *Model) Program() *ir.Program {
-	return program()
+	return Program()
 }
 
 // Workspace holds every buffer the methods use, sized for one chunk of samples.
@@ -224,8 +457,6 @@ func (m *Model) DeferGrad(ws runtime.Workspace, on bool) {
 // FlushGrad adds the deferred gradient terms to dtheta and resets them. It does
 // not allocate.
 func (m *Model) FlushGrad(ws runtime.Workspace, dtheta []float64) {
-	w := ws.(*Workspace)
-	_ = w
 	if len(dtheta) != NumParams {
 		panic("ising16circ: len(dtheta) != NumParams")
 	}
@@ -265,8 +496,8 @@ func (m *Model) NewWorkspaceChunks(maxBatch, chunk, valueChunk int) runtime.Work
 	w.hD3 = make([]float64, c*512)
 	w.phiPool = make([]float64, max(c*3, cv)*2)
 	w.phiPoolB = make([]float64, max(c*3, cv)*2)
-	w.phi = make([]float64, max(c*3, cv)*1)
-	w.phiB = make([]float64, max(c*3, cv)*1)
+	w.phi = make([]float64, max(c*3, cv))
+	w.phiB = make([]float64, max(c*3, cv))
 	w.cols = make([]float64, max(c*262144, cv*65536))
 	w.rd = make([]float64, max(c, cv)*512)
 	return w
@@ -291,11 +522,10 @@ func (m *Model) Phi(ws runtime.Workspace, phi, x []float64) {
 	clear(phi)
 	for b0 := 0; b0 < B; b0 += w.cv {
 		nb := min(w.cv, B-b0)
-		gi := 0
-		load(w.s, x[b0*Dim:], nb, gi, 1)
+		load(w.s, x[b0*Dim:], nb, 1)
 		m.fwdValues(w, nb)
 		for b := 0; b < nb; b++ {
-			phi[b0+b] += 1.0 * float64(w.phi[b])
+			phi[b0+b] += w.phi[b]
 		}
 	}
 }
@@ -323,16 +553,15 @@ func (m *Model) Grad(ws runtime.Workspace, phi, grad, x []float64) {
 	clear(grad)
 	for b0 := 0; b0 < B; b0 += w.cv {
 		nb := min(w.cv, B-b0)
-		gi := 0
-		load(w.s, x[b0*Dim:], nb, gi, 1)
+		load(w.s, x[b0*Dim:], nb, 1)
 		m.fwdValues(w, nb)
 		if phi != nil {
 			for b := 0; b < nb; b++ {
-				phi[b0+b] += 1.0 * float64(w.phi[b])
+				phi[b0+b] += w.phi[b]
 			}
 		}
 		m.bwdGrad(w, nb)
-		store(grad[b0*Dim:], w.sB, nb, gi, 1.0)
+		store(grad[b0*Dim:], w.sB, nb, 1)
 	}
 }
 
@@ -366,20 +595,19 @@ func (m *Model) Laplacian(ws runtime.Workspace, phi, grad, lap, x []float64) {
 	clear(lap)
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
-		gi := 0
-		load(w.s, x[b0*Dim:], nb, gi, 1)
+		load(w.s, x[b0*Dim:], nb, 1)
 		m.fwdLaplacian(w, nb)
 		if phi != nil {
 			for b := 0; b < nb; b++ {
-				phi[b0+b] += 1.0 * float64(w.phi[b])
+				phi[b0+b] += w.phi[b]
 			}
 		}
 		for b := 0; b < nb; b++ {
-			lap[b0+b] += 1.0 * float64(w.phi[nb+b])
+			lap[b0+b] += w.phi[nb+b]
 		}
 		if grad != nil {
 			m.bwdGrad(w, nb)
-			store(grad[b0*Dim:], w.sB, nb, gi, 1.0)
+			store(grad[b0*Dim:], w.sB, nb, 1)
 		}
 	}
 }
@@ -417,23 +645,22 @@ func (m *Model) Hutchinson(ws runtime.Workspace, phi, grad, lap, x, probes []flo
 	clear(lap)
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
-		gi := 0
-		load(w.s, x[b0*Dim:], nb, gi, 1)
+		load(w.s, x[b0*Dim:], nb, 1)
 		for b := 0; b < nb; b++ {
-			load(rows(w.s, 2*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, gi, 1.0)
+			load(rows(w.s, 2*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, 1.0)
 		}
 		m.fwdHutch(w, nb)
 		if phi != nil {
 			for b := 0; b < nb; b++ {
-				phi[b0+b] += 1.0 * float64(w.phi[b])
+				phi[b0+b] += w.phi[b]
 			}
 		}
 		for b := 0; b < nb; b++ {
-			lap[b0+b] += 1.0 * float64(w.phi[nb+b])
+			lap[b0+b] += w.phi[nb+b]
 		}
 		if grad != nil {
 			m.bwdGrad(w, nb)
-			store(grad[b0*Dim:], w.sB, nb, gi, 1.0)
+			store(grad[b0*Dim:], w.sB, nb, 1)
 		}
 	}
 }
@@ -469,9 +696,8 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 	clear(dx)
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
-		gi := 0
-		load(w.s, x[b0*Dim:], nb, gi, 1)
-		load(rows(w.s, nb, nb, Dim), u[b0*Dim:], nb, gi, 1)
+		load(w.s, x[b0*Dim:], nb, 1)
+		load(rows(w.s, nb, nb, Dim), u[b0*Dim:], nb, 1)
 		var cb, sb []float64
 		if c != nil {
 			cb = c[b0 : b0+nb]
@@ -480,8 +706,8 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 			sb = s[b0 : b0+nb]
 		}
 		m.fwdReverse(w, nb)
-		m.bwdReverse(w, nb, cb, sb, 1.0, dtheta)
-		store(dx[b0*Dim:], w.sB, nb, gi, 1)
+		m.bwdReverse(w, nb, cb, sb, 1, dtheta)
+		store(dx[b0*Dim:], w.sB, nb, 1)
 	}
 }
 
@@ -517,11 +743,10 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 	clear(dx)
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
-		gi := 0
-		load(w.s, x[b0*Dim:], nb, gi, 1)
-		load(rows(w.s, nb, nb, Dim), u[b0*Dim:], nb, gi, 1)
+		load(w.s, x[b0*Dim:], nb, 1)
+		load(rows(w.s, nb, nb, Dim), u[b0*Dim:], nb, 1)
 		for b := 0; b < nb; b++ {
-			load(rows(w.s, 3*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, gi, 1.0)
+			load(rows(w.s, 3*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, 1.0)
 		}
 		var cb, sb []float64
 		if c != nil {
@@ -531,14 +756,14 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 			sb = s[b0 : b0+nb]
 		}
 		m.fwdHutchRev(w, nb)
-		m.bwdHutchRev(w, nb, cb, sb, 1.0, dtheta)
-		store(dx[b0*Dim:], w.sB, nb, gi, 1)
+		m.bwdHutchRev(w, nb, cb, sb, 1, dtheta)
+		store(dx[b0*Dim:], w.sB, nb, 1)
 	}
 }
 
 // fwdValues computes the values of every node, and σ′ for backpropagation.
 func (m *Model) fwdValues(w *Workspace, nb int) {
-	phiW := m.p[90:92] // phi.W [1 2], ising16_circ.maf:16:11
+	phiW := m.p[offPhiW : offPhiW+2] // phi.W [1 2], ising16_circ.maf:16:11
 	// ising16_circ.maf:15:16  h.conv = conv16x16(s), periodic, 1→2 channels
 	// a kernel over the whole lattice: one GEMM with the circulant matrix (built by Sync)
 	gemm.DgemmPacked(false, nb, 1, rows(w.s, 0, nb, 256), 256, &m.hConvFwd, 0, rows(w.hConv, 0, nb, 512), 512)
@@ -556,9 +781,6 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 				}
 			}
 		}
-		for k := range o {
-			o[k] *= 1.0
-		}
 	}
 	// ising16_circ.maf:16:11  phi = W·phi.pool, W ∈ R^(1×2)
 	kern.MatVec(rows(w.phi, 0, nb, 1), rows(w.phiPool, 0, nb, 2), phiW, nb, 2, 0)
@@ -566,7 +788,7 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 
 // fwdLaplacian computes values, Laplacian vectors ℓ and the Jacobians the exact Δφ needs.
 func (m *Model) fwdLaplacian(w *Workspace, nb int) {
-	phiW := m.p[90:92] // phi.W [1 2], ising16_circ.maf:16:11
+	phiW := m.p[offPhiW : offPhiW+2] // phi.W [1 2], ising16_circ.maf:16:11
 	// ising16_circ.maf:15:16  h.conv = conv16x16(s), periodic, 1→2 channels  [J: closed form: J = kernel on its 16×16 window, shared by all sites and samples]
 	// a kernel over the whole lattice: one GEMM with the circulant matrix (built by Sync)
 	gemm.DgemmPacked(false, nb, 1, rows(w.s, 0, nb, 256), 256, &m.hConvFwd, 0, rows(w.hConv, 0, nb, 512), 512)
@@ -574,10 +796,9 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	// σ, σ′, σ″ for the value rows
 	kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], nil, rows(w.hConv, 0, nb, 512))
 	{
-		a, y := w.hConv, w.h
-		d1, d2 := w.hD1, w.hD2
-		_, _, _ = a, d1, d2
-		lo := (nb) * 512
+		y := w.h
+		d2 := w.hD2
+		lo := nb * 512
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 512; j++ {
 				k := b*512 + j
@@ -596,9 +817,6 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 				}
 			}
 		}
-		for k := range o {
-			o[k] *= 1.0
-		}
 	}
 	{
 		o, x := rows(w.phiPool, nb, nb, 2), rows(w.h, nb, nb, 512)
@@ -609,9 +827,6 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 					o[r*2+ch] += x[(r*256+p)*2+ch]
 				}
 			}
-		}
-		for k := range o {
-			o[k] *= 1.0
 		}
 	}
 	// ising16_circ.maf:16:11  phi = W·phi.pool, W ∈ R^(1×2)
@@ -620,7 +835,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 
 // fwdReverse computes values, ℓ, Jacobians and tangents t = J·u for the reverse sweep.
 func (m *Model) fwdReverse(w *Workspace, nb int) {
-	phiW := m.p[90:92] // phi.W [1 2], ising16_circ.maf:16:11
+	phiW := m.p[offPhiW : offPhiW+2] // phi.W [1 2], ising16_circ.maf:16:11
 	// ising16_circ.maf:15:16  h.conv = conv16x16(s), periodic, 1→2 channels  [J: closed form: J = kernel on its 16×16 window, shared by all sites and samples]
 	// a kernel over the whole lattice: one GEMM with the circulant matrix (built by Sync)
 	gemm.DgemmPacked(false, 2*nb, 1, rows(w.s, 0, 2*nb, 256), 256, &m.hConvFwd, 0, rows(w.hConv, 0, 2*nb, 512), 512)
@@ -628,11 +843,11 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], w.hD3[:nb*512], rows(w.hConv, 0, nb, 512))
 	{
-		a, y := w.hConv, w.h
-		d1, d2 := w.hD1, w.hD2
-		_, _, _ = a, d1, d2
-		lo := (2 * nb) * 512
-		ta, ty := (nb)*512, (nb)*512
+		y := w.h
+		a, d1 := w.hConv, w.hD1
+		d2 := w.hD2
+		lo := nb * 1024
+		ta, ty := nb*512, nb*512
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 512; j++ {
 				k := b*512 + j
@@ -652,9 +867,6 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 				}
 			}
 		}
-		for k := range o {
-			o[k] *= 1.0
-		}
 	}
 	{
 		o, x := rows(w.phiPool, 2*nb, nb, 2), rows(w.h, 2*nb, nb, 512)
@@ -666,9 +878,6 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 				}
 			}
 		}
-		for k := range o {
-			o[k] *= 1.0
-		}
 	}
 	{
 		o, x := rows(w.phiPool, nb, nb, 2), rows(w.h, nb, nb, 512)
@@ -679,9 +888,6 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 					o[r*2+ch] += x[(r*256+p)*2+ch]
 				}
 			}
-		}
-		for k := range o {
-			o[k] *= 1.0
 		}
 	}
 	// ising16_circ.maf:16:11  phi = W·phi.pool, W ∈ R^(1×2)
@@ -690,25 +896,23 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 
 // fwdHutch computes values and Hutchinson Laplacian vectors from the probe rows.
 func (m *Model) fwdHutch(w *Workspace, nb int) {
-	phiW := m.p[90:92] // phi.W [1 2], ising16_circ.maf:16:11
+	phiW := m.p[offPhiW : offPhiW+2] // phi.W [1 2], ising16_circ.maf:16:11
 	// ising16_circ.maf:15:16  h.conv = conv16x16(s), periodic, 1→2 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	// a kernel over the whole lattice: one GEMM with the circulant matrix (built by Sync)
 	gemm.DgemmPacked(false, nb, 1, rows(w.s, 0, nb, 256), 256, &m.hConvFwd, 0, rows(w.hConv, 0, nb, 512), 512)
-	gemm.DgemmPacked(false, nb*1, 1, rows(w.s, 2*nb, nb*1, 256), 256, &m.hConvFwd, 0, rows(w.hConv, 2*nb, nb*1, 512), 512)
+	gemm.DgemmPacked(false, nb, 1, rows(w.s, 2*nb, nb, 256), 256, &m.hConvFwd, 0, rows(w.hConv, 2*nb, nb, 512), 512)
 	// ising16_circ.maf:15:9  h = lncosh(h.conv)
-	kern.RowsNorm2(w.hConvQ, rows(w.hConv, 2*nb, nb*1, 512), nb, 1, 512)
+	kern.RowsNorm2(w.hConvQ, rows(w.hConv, 2*nb, nb, 512), nb, 1, 512)
 	// σ, σ′, σ″ for the value rows
 	kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], nil, rows(w.hConv, 0, nb, 512))
 	{
-		a, y := w.hConv, w.h
-		d1, d2 := w.hD1, w.hD2
-		_, _, _ = a, d1, d2
-		lo := (nb) * 512
+		y := w.h
+		d2 := w.hD2
+		lo := nb * 512
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 512; j++ {
 				k := b*512 + j
 				y[lo+k] = d2[k] * w.hConvQ[k]
-				_ = j
 			}
 		}
 	}
@@ -722,9 +926,6 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 					o[r*2+ch] += x[(r*256+p)*2+ch]
 				}
 			}
-		}
-		for k := range o {
-			o[k] *= 1.0
 		}
 	}
 	{
@@ -737,9 +938,6 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 				}
 			}
 		}
-		for k := range o {
-			o[k] *= 1.0
-		}
 	}
 	// ising16_circ.maf:16:11  phi = W·phi.pool, W ∈ R^(1×2)
 	kern.MatVec(rows(w.phi, 0, 2*nb, 1), rows(w.phiPool, 0, 2*nb, 2), phiW, 2*nb, 2, 0)
@@ -747,27 +945,26 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 
 // fwdHutchRev computes values, Hutchinson ℓ, probe rows and tangents for the reverse sweep.
 func (m *Model) fwdHutchRev(w *Workspace, nb int) {
-	phiW := m.p[90:92] // phi.W [1 2], ising16_circ.maf:16:11
+	phiW := m.p[offPhiW : offPhiW+2] // phi.W [1 2], ising16_circ.maf:16:11
 	// ising16_circ.maf:15:16  h.conv = conv16x16(s), periodic, 1→2 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	// a kernel over the whole lattice: one GEMM with the circulant matrix (built by Sync)
 	gemm.DgemmPacked(false, 2*nb, 1, rows(w.s, 0, 2*nb, 256), 256, &m.hConvFwd, 0, rows(w.hConv, 0, 2*nb, 512), 512)
-	gemm.DgemmPacked(false, nb*1, 1, rows(w.s, 3*nb, nb*1, 256), 256, &m.hConvFwd, 0, rows(w.hConv, 3*nb, nb*1, 512), 512)
+	gemm.DgemmPacked(false, nb, 1, rows(w.s, 3*nb, nb, 256), 256, &m.hConvFwd, 0, rows(w.hConv, 3*nb, nb, 512), 512)
 	// ising16_circ.maf:15:9  h = lncosh(h.conv)
-	kern.RowsNorm2(w.hConvQ, rows(w.hConv, 3*nb, nb*1, 512), nb, 1, 512)
+	kern.RowsNorm2(w.hConvQ, rows(w.hConv, 3*nb, nb, 512), nb, 1, 512)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], w.hD3[:nb*512], rows(w.hConv, 0, nb, 512))
 	{
-		a, y := w.hConv, w.h
-		d1, d2 := w.hD1, w.hD2
-		_, _, _ = a, d1, d2
-		lo := (2 * nb) * 512
-		ta, ty := (nb)*512, (nb)*512
+		y := w.h
+		a, d1 := w.hConv, w.hD1
+		d2 := w.hD2
+		lo := nb * 1024
+		ta, ty := nb*512, nb*512
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 512; j++ {
 				k := b*512 + j
 				y[lo+k] = d2[k] * w.hConvQ[k]
 				y[ty+k] = d1[k] * a[ta+k]
-				_ = j
 			}
 		}
 	}
@@ -781,9 +978,6 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 					o[r*2+ch] += x[(r*256+p)*2+ch]
 				}
 			}
-		}
-		for k := range o {
-			o[k] *= 1.0
 		}
 	}
 	{
@@ -796,9 +990,6 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 				}
 			}
 		}
-		for k := range o {
-			o[k] *= 1.0
-		}
 	}
 	{
 		o, x := rows(w.phiPool, nb, nb, 2), rows(w.h, nb, nb, 512)
@@ -809,9 +1000,6 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 					o[r*2+ch] += x[(r*256+p)*2+ch]
 				}
 			}
-		}
-		for k := range o {
-			o[k] *= 1.0
 		}
 	}
 	// ising16_circ.maf:16:11  phi = W·phi.pool, W ∈ R^(1×2)
@@ -821,7 +1009,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 // bwdGrad backpropagates ∂φ/∂(every node) for the values of one chunk; ∇φ ends
 // in the input's cotangent rows. It uses σ′ from the forward pass.
 func (m *Model) bwdGrad(w *Workspace, nb int) {
-	phiW := m.p[90:92] // phi.W [1 2], ising16_circ.maf:16:11
+	phiW := m.p[offPhiW : offPhiW+2] // phi.W [1 2], ising16_circ.maf:16:11
 	clear(rows(w.sB, 0, nb, 256))
 	clear(rows(w.hConvB, 0, nb, 512))
 	clear(rows(w.hB, 0, nb, 512))
@@ -838,7 +1026,7 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 		for r := 0; r < len(o)/2; r++ {
 			for p := 0; p < 256; p++ {
 				for ch := 0; ch < 2; ch++ {
-					x[(r*256+p)*2+ch] += 1.0 * o[r*2+ch]
+					x[(r*256+p)*2+ch] += o[r*2+ch]
 				}
 			}
 		}
@@ -863,11 +1051,11 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	hConvW := m.hConvFull // h.conv.W expanded from its 90 tied numbers (d4-symmetric kernels), ising16_circ.maf:15:16
-	phiW := m.p[90:92]    // phi.W [1 2], ising16_circ.maf:16:11
+	hConvW := m.hConvFull            // h.conv.W expanded from its 90 tied numbers (d4-symmetric kernels), ising16_circ.maf:15:16
+	phiW := m.p[offPhiW : offPhiW+2] // phi.W [1 2], ising16_circ.maf:16:11
 	gHConvW := w.hConvGFull
 	clear(gHConvW)
-	gPhiW := grad[90:92]
+	gPhiW := grad[offPhiW : offPhiW+2]
 	clear(rows(w.sB, 0, 3*nb, 256))
 	clear(rows(w.hConvB, 0, 3*nb, 512))
 	clear(rows(w.hB, 0, 3*nb, 512))
@@ -892,7 +1080,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		for r := 0; r < len(o)/2; r++ {
 			for p := 0; p < 256; p++ {
 				for ch := 0; ch < 2; ch++ {
-					x[(r*256+p)*2+ch] += 1.0 * o[r*2+ch]
+					x[(r*256+p)*2+ch] += o[r*2+ch]
 				}
 			}
 		}
@@ -902,7 +1090,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		for r := 0; r < len(o)/2; r++ {
 			for p := 0; p < 256; p++ {
 				for ch := 0; ch < 2; ch++ {
-					x[(r*256+p)*2+ch] += 1.0 * o[r*2+ch]
+					x[(r*256+p)*2+ch] += o[r*2+ch]
 				}
 			}
 		}
@@ -912,7 +1100,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		for r := 0; r < len(o)/2; r++ {
 			for p := 0; p < 256; p++ {
 				for ch := 0; ch < 2; ch++ {
-					x[(r*256+p)*2+ch] += 1.0 * o[r*2+ch]
+					x[(r*256+p)*2+ch] += o[r*2+ch]
 				}
 			}
 		}
@@ -922,17 +1110,15 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		d1s, d2s, d3s := w.hD1[:nb*512], w.hD2[:nb*512], w.hD3[:nb*512]
 		e := w.hConvE[:nb*512]
 		a, ab, yb := w.hConv, w.hConvB, w.hB
-		lo := (2 * nb) * 512
-		ta, tab, tyb := (nb)*512, (nb)*512, (nb)*512
-		_, _ = a, ta
+		lo := nb * 1024
+		ta, tab, tyb := nb*512, nb*512, nb*512
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 512; j++ {
 				k := b*512 + j
 				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*m.hConvNorm2[j%2])*yb[lo+k]
+				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*m.hConvNorm2[j%2]*yb[lo+k]
 				ab[tab+k] += d1 * yb[tyb+k]
 				e[k] = 2 * d2 * yb[lo+k]
-				_, _ = d2, d3
 			}
 		}
 	}
@@ -944,19 +1130,19 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	// J̄ = diag(2σ″ℓ̄)·(kernel) and J_x = I: W̄ += diag(Σ_{samples, sites} 2σ″ℓ̄)·W
 	kern.AddConvDiag(gHConvW, w.hConvE, hConvW, nb*256, 2, 256)
 	// h.conv.W: sum the full kernels' gradient over each orbit of tied offsets
-	kern.TieReduce(grad[0:90], gHConvW, hConvOrbit, 2, 45)
+	kern.TieReduce(grad[offHConvW:offHConvW+90], gHConvW, hConvOrbit, 2, 45)
 }
 
 // bwdHutchRev is the reverse sweep of fwdHutchRev: it seeds the output's cotangent
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	phiW := m.p[90:92] // phi.W [1 2], ising16_circ.maf:16:11
+	phiW := m.p[offPhiW : offPhiW+2] // phi.W [1 2], ising16_circ.maf:16:11
 	gHConvW := w.hConvGFull
 	clear(gHConvW)
-	gPhiW := grad[90:92]
-	clear(rows(w.sB, 0, 3*nb+nb*1, 256))
-	clear(rows(w.hConvB, 0, 3*nb+nb*1, 512))
+	gPhiW := grad[offPhiW : offPhiW+2]
+	clear(rows(w.sB, 0, 4*nb, 256))
+	clear(rows(w.hConvB, 0, 4*nb, 512))
 	clear(rows(w.hB, 0, 3*nb, 512))
 	clear(rows(w.phiPoolB, 0, 3*nb, 2))
 	clear(rows(w.phiB, 0, 3*nb, 1))
@@ -979,7 +1165,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		for r := 0; r < len(o)/2; r++ {
 			for p := 0; p < 256; p++ {
 				for ch := 0; ch < 2; ch++ {
-					x[(r*256+p)*2+ch] += 1.0 * o[r*2+ch]
+					x[(r*256+p)*2+ch] += o[r*2+ch]
 				}
 			}
 		}
@@ -989,7 +1175,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		for r := 0; r < len(o)/2; r++ {
 			for p := 0; p < 256; p++ {
 				for ch := 0; ch < 2; ch++ {
-					x[(r*256+p)*2+ch] += 1.0 * o[r*2+ch]
+					x[(r*256+p)*2+ch] += o[r*2+ch]
 				}
 			}
 		}
@@ -999,7 +1185,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		for r := 0; r < len(o)/2; r++ {
 			for p := 0; p < 256; p++ {
 				for ch := 0; ch < 2; ch++ {
-					x[(r*256+p)*2+ch] += 1.0 * o[r*2+ch]
+					x[(r*256+p)*2+ch] += o[r*2+ch]
 				}
 			}
 		}
@@ -1009,29 +1195,27 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		d1s, d2s, d3s := w.hD1[:nb*512], w.hD2[:nb*512], w.hD3[:nb*512]
 		e := w.hConvE[:nb*512]
 		a, ab, yb := w.hConv, w.hConvB, w.hB
-		lo := (2 * nb) * 512
-		ta, tab, tyb := (nb)*512, (nb)*512, (nb)*512
-		_, _ = a, ta
+		lo := nb * 1024
+		ta, tab, tyb := nb*512, nb*512, nb*512
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 512; j++ {
 				k := b*512 + j
 				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*w.hConvQ[k])*yb[lo+k]
+				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*w.hConvQ[k]*yb[lo+k]
 				ab[tab+k] += d1 * yb[tyb+k]
 				e[k] = 2 * d2 * yb[lo+k]
-				_, _ = d2, d3
 			}
 		}
 	}
-	kern.RowsScaleAdd(rows(w.hConvB, 3*nb, nb*1, 512), rows(w.hConv, 3*nb, nb*1, 512), w.hConvE, nb, 1, 512)
+	kern.RowsScaleAdd(rows(w.hConvB, 3*nb, nb, 512), rows(w.hConv, 3*nb, nb, 512), w.hConvE, nb, 1, 512)
 	// ising16_circ.maf:15:16  h.conv = conv16x16(s), periodic, 1→2 channels  (reverse)
 	gemm.DgemmPacked(false, nb, 1, rows(w.hConvB, 0, nb, 512), 512, &m.hConvBwd, 1, rows(w.sB, 0, nb, 256), 256)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(2*nb, 512, rows(w.hConvB, 0, 2*nb, 512)), mat(2*nb, 256, rows(w.s, 0, 2*nb, 256)), 0, mat(512, 256, w.hConvGCirc))
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*1, 512, rows(w.hConvB, 3*nb, nb*1, 512)), mat(nb*1, 256, rows(w.s, 3*nb, nb*1, 256)), 1, mat(512, 256, w.hConvGCirc))
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb, 512, rows(w.hConvB, 3*nb, nb, 512)), mat(nb, 256, rows(w.s, 3*nb, nb, 256)), 1, mat(512, 256, w.hConvGCirc))
 	// fold the circulant matrix's gradient back into the kernel
 	kern.FoldCirculant(gHConvW, w.hConvGCirc, w.hConvGeom)
 	// h.conv.W: sum the full kernels' gradient over each orbit of tied offsets
-	kern.TieReduce(grad[0:90], gHConvW, hConvOrbit, 2, 45)
+	kern.TieReduce(grad[offHConvW:offHConvW+90], gHConvW, hConvOrbit, 2, 45)
 }
 
 // rows returns nr rows of length n starting at row r0 of buf.
@@ -1050,17 +1234,15 @@ func mat(r, c int, data []float64) blas64.General {
 }
 
 // load writes g·x, scaled, for nb samples into dst (kernel precision).
-func load(dst []float64, src []float64, nb, gi int, scale float64) {
-	_ = gi
+func load(dst []float64, src []float64, nb int, scale float64) {
 	for i, v := range src[:nb*Dim] {
 		dst[i] = scale * v
 	}
 }
 
 // store adds scale·gᵀy for nb samples of y to dst.
-func store(dst []float64, src []float64, nb, gi int, scale float64) {
-	_ = gi
+func store(dst []float64, src []float64, nb int, scale float64) {
 	for i, v := range src[:nb*Dim] {
-		dst[i] += scale * float64(v)
+		dst[i] += scale * v
 	}
 }

@@ -52,13 +52,15 @@
 package ising16cnn
 
 import (
-	"github.com/mafc-dev/mafc/ir"
-	"github.com/mafc-dev/mafc/runtime"
-	gemm "github.com/mafc-dev/mafc/runtime/gemm"
-	"github.com/mafc-dev/mafc/runtime/kern"
+	"sync"
+
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
-	"sync"
+
+	"github.com/mafc-dev/mafc/ir"
+	"github.com/mafc-dev/mafc/runtime"
+	"github.com/mafc-dev/mafc/runtime/gemm"
+	"github.com/mafc-dev/mafc/runtime/kern"
 )
 
 // GenVersion is the generated-code contract this file was written for.
@@ -98,6 +100,14 @@ const (
 	sizePhi          = 1    // vec(1), ising16_cnn.maf:13:37
 )
 
+// Offsets of the parameter tensors in θ.
+const (
+	offH1ConvW   = 0   // h1.conv.W [16 1 6] (weight)
+	offH2ConvW   = 96  // h2.conv.W [16 16 3] (weight)
+	offH2ConvB   = 864 // h2.conv.b [16] (bias)
+	offPhiDenseW = 880 // phi.dense.W [1 16] (weight)
+)
+
 // h1ConvOrbit maps each of the 5×5 offsets of h1.conv's kernels to its d4 orbit (6 orbits).
 var h1ConvOrbit = []int{0, 1, 2, 1, 0, 1, 3, 4, 3, 1, 2, 4, 5, 4, 2, 1, 3, 4, 3, 1, 0, 1, 2, 1, 0}
 
@@ -105,7 +115,384 @@ var h1ConvOrbit = []int{0, 1, 2, 1, 0, 1, 3, 4, 3, 1, 2, 4, 5, 4, 2, 1, 3, 4, 3,
 var h2ConvOrbit = []int{0, 1, 0, 1, 2, 1, 0, 1, 0}
 
 // irJSON is the IR this package was generated from (for Program and the tests).
-const irJSON = "{\"name\":\"ising16cnn\",\"doc\":\"A potential with the full symmetry of the square-lattice Ising model, all\\nby construction at no extra cost: translations (periodic convolutions and\\na global mean), Z2 (bias-free first convolution, even ln cosh) and D4\\n(kernels tied under rotations and reflections).\",\"file\":\"ising16_cnn.maf\",\"input_name\":\"s\",\"input_kind\":\"lattice\",\"nodes\":[{\"id\":0,\"name\":\"s\",\"op\":\"input\",\"shape\":{\"l1\":16,\"l2\":16,\"c\":1},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising16_cnn.maf\",\"line\":7,\"col\":1}},{\"id\":1,\"name\":\"h1.conv\",\"op\":\"conv\",\"inputs\":[0],\"shape\":{\"l1\":16,\"l2\":16,\"c\":16},\"out\":16,\"k1\":5,\"k2\":5,\"tie\":\"d4\",\"w\":0,\"b\":-1,\"pos\":{\"file\":\"ising16_cnn.maf\",\"line\":10,\"col\":17}},{\"id\":2,\"name\":\"h1\",\"op\":\"act\",\"inputs\":[1],\"shape\":{\"l1\":16,\"l2\":16,\"c\":16},\"act\":\"lncosh\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising16_cnn.maf\",\"line\":10,\"col\":10}},{\"id\":3,\"name\":\"h2.conv\",\"op\":\"conv\",\"inputs\":[2],\"shape\":{\"l1\":16,\"l2\":16,\"c\":16},\"out\":16,\"k1\":3,\"k2\":3,\"bias\":true,\"tie\":\"d4\",\"w\":1,\"b\":2,\"pos\":{\"file\":\"ising16_cnn.maf\",\"line\":11,\"col\":19}},{\"id\":4,\"name\":\"h2\",\"op\":\"act\",\"inputs\":[3],\"shape\":{\"l1\":16,\"l2\":16,\"c\":16},\"act\":\"softplus\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising16_cnn.maf\",\"line\":11,\"col\":10}},{\"id\":5,\"name\":\"g\",\"op\":\"pool\",\"inputs\":[4],\"shape\":{\"n\":16},\"mean\":true,\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising16_cnn.maf\",\"line\":12,\"col\":9}},{\"id\":6,\"name\":\"phi.dense\",\"op\":\"dense\",\"inputs\":[5],\"shape\":{\"n\":1},\"out\":1,\"w\":3,\"b\":-1,\"pos\":{\"file\":\"ising16_cnn.maf\",\"line\":13,\"col\":11}},{\"id\":7,\"name\":\"phi.quadratic\",\"op\":\"act\",\"inputs\":[0],\"shape\":{\"l1\":16,\"l2\":16,\"c\":1},\"act\":\"quadratic\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising16_cnn.maf\",\"line\":13,\"col\":50}},{\"id\":8,\"name\":\"phi.sum\",\"op\":\"sum\",\"inputs\":[7],\"shape\":{\"n\":1},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising16_cnn.maf\",\"line\":13,\"col\":46}},{\"id\":9,\"name\":\"phi.scale\",\"op\":\"scale\",\"inputs\":[8],\"shape\":{\"n\":1},\"scale\":0.05,\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising16_cnn.maf\",\"line\":13,\"col\":39}},{\"id\":10,\"name\":\"phi\",\"op\":\"add\",\"inputs\":[6,9],\"shape\":{\"n\":1},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising16_cnn.maf\",\"line\":13,\"col\":37}}],\"output\":10,\"params\":[{\"name\":\"h1.conv.W\",\"node\":1,\"role\":\"weight\",\"offset\":0,\"shape\":[16,1,6],\"size\":96,\"fanin\":25,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h2.conv.W\",\"node\":3,\"role\":\"weight\",\"offset\":96,\"shape\":[16,16,3],\"size\":768,\"fanin\":144,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h2.conv.b\",\"node\":3,\"role\":\"bias\",\"offset\":864,\"shape\":[16],\"size\":16,\"fanin\":144,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"phi.dense.W\",\"node\":6,\"role\":\"weight\",\"offset\":880,\"shape\":[1,16],\"size\":16,\"fanin\":16,\"init\":{\"scheme\":\"uniform\"}}],\"symmetries\":[{\"group\":\"translations\",\"strategy\":\"construction\",\"reason\":\"φ is translation invariant by construction (periodic convolutions followed by a global reduction)\",\"pos\":{\"file\":\"ising16_cnn.maf\",\"line\":17,\"col\":5}},{\"group\":\"z2\",\"strategy\":\"construction\",\"reason\":\"φ is even by construction (even activation of bias-free odd layers)\",\"pos\":{\"file\":\"ising16_cnn.maf\",\"line\":18,\"col\":5}},{\"group\":\"d4\",\"strategy\":\"construction\",\"reason\":\"φ is d4 invariant by construction (d4-tied convolution kernels followed by a global reduction)\",\"pos\":{\"file\":\"ising16_cnn.maf\",\"line\":19,\"col\":5}}],\"init_seed\":1,\"precision\":\"float64\",\"flow\":{\"integrator\":\"rk4\",\"steps\":50,\"dt\":0.1,\"pos\":{\"file\":\"ising16_cnn.maf\",\"line\":22,\"col\":1}},\"train\":{\"objective\":{\"kind\":\"variational\",\"target\":{\"name\":\"ising\",\"l1\":16,\"l2\":16,\"t\":2.269185314213022,\"critical\":true},\"pos\":{\"file\":\"ising16_cnn.maf\",\"line\":29,\"col\":17}},\"batch\":64,\"steps\":2000,\"optimizer\":{\"name\":\"adam\",\"lr\":0.001,\"beta1\":0.9,\"beta2\":0.999,\"eps\":1e-8,\"schedule\":\"constant\"},\"laplacian\":\"exact\",\"seed\":1,\"checkpoint_every\":100,\"memory\":\"store\",\"pos\":{\"file\":\"ising16_cnn.maf\",\"line\":28,\"col\":1}}}"
+const irJSON = `
+{
+	"name": "ising16cnn",
+	"doc": "A potential with the full symmetry of the square-lattice Ising model, all\nby construction at no extra cost: translations (periodic convolutions and\na global mean), Z2 (bias-free first convolution, even ln cosh) and D4\n(kernels tied under rotations and reflections).",
+	"file": "ising16_cnn.maf",
+	"input_name": "s",
+	"input_kind": "lattice",
+	"nodes": [
+		{
+			"id": 0,
+			"name": "s",
+			"op": "input",
+			"shape": {
+				"l1": 16,
+				"l2": 16,
+				"c": 1
+			},
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "ising16_cnn.maf",
+				"line": 7,
+				"col": 1
+			}
+		},
+		{
+			"id": 1,
+			"name": "h1.conv",
+			"op": "conv",
+			"inputs": [
+				0
+			],
+			"shape": {
+				"l1": 16,
+				"l2": 16,
+				"c": 16
+			},
+			"out": 16,
+			"k1": 5,
+			"k2": 5,
+			"tie": "d4",
+			"w": 0,
+			"b": -1,
+			"pos": {
+				"file": "ising16_cnn.maf",
+				"line": 10,
+				"col": 17
+			}
+		},
+		{
+			"id": 2,
+			"name": "h1",
+			"op": "act",
+			"inputs": [
+				1
+			],
+			"shape": {
+				"l1": 16,
+				"l2": 16,
+				"c": 16
+			},
+			"act": "lncosh",
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "ising16_cnn.maf",
+				"line": 10,
+				"col": 10
+			}
+		},
+		{
+			"id": 3,
+			"name": "h2.conv",
+			"op": "conv",
+			"inputs": [
+				2
+			],
+			"shape": {
+				"l1": 16,
+				"l2": 16,
+				"c": 16
+			},
+			"out": 16,
+			"k1": 3,
+			"k2": 3,
+			"bias": true,
+			"tie": "d4",
+			"w": 1,
+			"b": 2,
+			"pos": {
+				"file": "ising16_cnn.maf",
+				"line": 11,
+				"col": 19
+			}
+		},
+		{
+			"id": 4,
+			"name": "h2",
+			"op": "act",
+			"inputs": [
+				3
+			],
+			"shape": {
+				"l1": 16,
+				"l2": 16,
+				"c": 16
+			},
+			"act": "softplus",
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "ising16_cnn.maf",
+				"line": 11,
+				"col": 10
+			}
+		},
+		{
+			"id": 5,
+			"name": "g",
+			"op": "pool",
+			"inputs": [
+				4
+			],
+			"shape": {
+				"n": 16
+			},
+			"mean": true,
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "ising16_cnn.maf",
+				"line": 12,
+				"col": 9
+			}
+		},
+		{
+			"id": 6,
+			"name": "phi.dense",
+			"op": "dense",
+			"inputs": [
+				5
+			],
+			"shape": {
+				"n": 1
+			},
+			"out": 1,
+			"w": 3,
+			"b": -1,
+			"pos": {
+				"file": "ising16_cnn.maf",
+				"line": 13,
+				"col": 11
+			}
+		},
+		{
+			"id": 7,
+			"name": "phi.quadratic",
+			"op": "act",
+			"inputs": [
+				0
+			],
+			"shape": {
+				"l1": 16,
+				"l2": 16,
+				"c": 1
+			},
+			"act": "quadratic",
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "ising16_cnn.maf",
+				"line": 13,
+				"col": 50
+			}
+		},
+		{
+			"id": 8,
+			"name": "phi.sum",
+			"op": "sum",
+			"inputs": [
+				7
+			],
+			"shape": {
+				"n": 1
+			},
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "ising16_cnn.maf",
+				"line": 13,
+				"col": 46
+			}
+		},
+		{
+			"id": 9,
+			"name": "phi.scale",
+			"op": "scale",
+			"inputs": [
+				8
+			],
+			"shape": {
+				"n": 1
+			},
+			"scale": 0.05,
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "ising16_cnn.maf",
+				"line": 13,
+				"col": 39
+			}
+		},
+		{
+			"id": 10,
+			"name": "phi",
+			"op": "add",
+			"inputs": [
+				6,
+				9
+			],
+			"shape": {
+				"n": 1
+			},
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "ising16_cnn.maf",
+				"line": 13,
+				"col": 37
+			}
+		}
+	],
+	"output": 10,
+	"params": [
+		{
+			"name": "h1.conv.W",
+			"node": 1,
+			"role": "weight",
+			"offset": 0,
+			"shape": [
+				16,
+				1,
+				6
+			],
+			"size": 96,
+			"fanin": 25,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "h2.conv.W",
+			"node": 3,
+			"role": "weight",
+			"offset": 96,
+			"shape": [
+				16,
+				16,
+				3
+			],
+			"size": 768,
+			"fanin": 144,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "h2.conv.b",
+			"node": 3,
+			"role": "bias",
+			"offset": 864,
+			"shape": [
+				16
+			],
+			"size": 16,
+			"fanin": 144,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "phi.dense.W",
+			"node": 6,
+			"role": "weight",
+			"offset": 880,
+			"shape": [
+				1,
+				16
+			],
+			"size": 16,
+			"fanin": 16,
+			"init": {
+				"scheme": "uniform"
+			}
+		}
+	],
+	"symmetries": [
+		{
+			"group": "translations",
+			"strategy": "construction",
+			"reason": "φ is translation invariant by construction (periodic convolutions followed by a global reduction)",
+			"pos": {
+				"file": "ising16_cnn.maf",
+				"line": 17,
+				"col": 5
+			}
+		},
+		{
+			"group": "z2",
+			"strategy": "construction",
+			"reason": "φ is even by construction (even activation of bias-free odd layers)",
+			"pos": {
+				"file": "ising16_cnn.maf",
+				"line": 18,
+				"col": 5
+			}
+		},
+		{
+			"group": "d4",
+			"strategy": "construction",
+			"reason": "φ is d4 invariant by construction (d4-tied convolution kernels followed by a global reduction)",
+			"pos": {
+				"file": "ising16_cnn.maf",
+				"line": 19,
+				"col": 5
+			}
+		}
+	],
+	"init_seed": 1,
+	"precision": "float64",
+	"flow": {
+		"integrator": "rk4",
+		"steps": 50,
+		"dt": 0.1,
+		"pos": {
+			"file": "ising16_cnn.maf",
+			"line": 22,
+			"col": 1
+		}
+	},
+	"train": {
+		"objective": {
+			"kind": "variational",
+			"target": {
+				"name": "ising",
+				"l1": 16,
+				"l2": 16,
+				"t": 2.269185314213022,
+				"critical": true
+			},
+			"pos": {
+				"file": "ising16_cnn.maf",
+				"line": 29,
+				"col": 17
+			}
+		},
+		"batch": 64,
+		"steps": 2000,
+		"optimizer": {
+			"name": "adam",
+			"lr": 0.001,
+			"beta1": 0.9,
+			"beta2": 0.999,
+			"eps": 1e-8,
+			"schedule": "constant"
+		},
+		"laplacian": "exact",
+		"seed": 1,
+		"checkpoint_every": 100,
+		"memory": "store",
+		"pos": {
+			"file": "ising16_cnn.maf",
+			"line": 28,
+			"col": 1
+		}
+	}
+}
+`
 
 // Model is the potential with its parameters. Its methods may be called
 // concurrently with distinct Workspaces while the parameters do not change.
@@ -175,18 +562,18 @@ func (m *Model) Params() []float64 {
 // Sync refreshes everything derived from θ: call it after every change of Params.
 // It does not allocate.
 func (m *Model) Sync() {
-	h1ConvW := m.h1ConvFull   // h1.conv.W expanded from its 96 tied numbers (d4-symmetric kernels), ising16_cnn.maf:10:17
-	h2ConvW := m.h2ConvFull   // h2.conv.W expanded from its 768 tied numbers (d4-symmetric kernels), ising16_cnn.maf:11:19
-	phiDenseW := m.p[880:896] // phi.dense.W [1 16], ising16_cnn.maf:13:11
+	h1ConvW := m.h1ConvFull                          // h1.conv.W expanded from its 96 tied numbers (d4-symmetric kernels), ising16_cnn.maf:10:17
+	h2ConvW := m.h2ConvFull                          // h2.conv.W expanded from its 768 tied numbers (d4-symmetric kernels), ising16_cnn.maf:11:19
+	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+16] // phi.dense.W [1 16], ising16_cnn.maf:13:11
 	// h1.conv: expand the d4-tied kernels
-	kern.TieExpand(m.h1ConvFull, m.p[0:96], h1ConvOrbit, 16, 6)
+	kern.TieExpand(m.h1ConvFull, m.p[offH1ConvW:offH1ConvW+96], h1ConvOrbit, 16, 6)
 	// h1.conv: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
 	m.h1ConvFwd.Pack(true, 25, 16, h1ConvW, 25)
 	m.h1ConvBwd.Pack(false, 16, 25, h1ConvW, 25)
 	// h1.conv: ‖W_j‖², the Jacobian's squared row norms (closed-form Laplacian)
 	kern.RowNorms(m.h1ConvNorm2, h1ConvW, 16, 25)
 	// h2.conv: expand the d4-tied kernels
-	kern.TieExpand(m.h2ConvFull, m.p[96:864], h2ConvOrbit, 256, 3)
+	kern.TieExpand(m.h2ConvFull, m.p[offH2ConvW:offH2ConvW+768], h2ConvOrbit, 256, 3)
 	// h2.conv: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
 	m.h2ConvFwd.Pack(true, 144, 16, h2ConvW, 144)
 	m.h2ConvBwd.Pack(false, 16, 144, h2ConvW, 144)
@@ -212,9 +599,9 @@ func Program() *ir.Program {
 	return program()
 }
 
-// Program returns the IR this package was generated from.
+// Program returns the IR this package was generated from, the package's Program.
 func (m *Model) Program() *ir.Program {
-	return program()
+	return Program()
 }
 
 // Workspace holds every buffer the methods use, sized for one chunk of samples.
@@ -290,8 +677,6 @@ func (m *Model) DeferGrad(ws runtime.Workspace, on bool) {
 // FlushGrad adds the deferred gradient terms to dtheta and resets them. It does
 // not allocate.
 func (m *Model) FlushGrad(ws runtime.Workspace, dtheta []float64) {
-	w := ws.(*Workspace)
-	_ = w
 	if len(dtheta) != NumParams {
 		panic("ising16cnn: len(dtheta) != NumParams")
 	}
@@ -349,19 +734,19 @@ func (m *Model) NewWorkspaceChunks(maxBatch, chunk, valueChunk int) runtime.Work
 	w.h2D3 = make([]float64, c*4096)
 	w.g = make([]float64, max(c*3, cv)*16)
 	w.gB = make([]float64, max(c*3, cv)*16)
-	w.phiDense = make([]float64, max(c*3, cv)*1)
-	w.phiDenseB = make([]float64, max(c*3, cv)*1)
+	w.phiDense = make([]float64, max(c*3, cv))
+	w.phiDenseB = make([]float64, max(c*3, cv))
 	w.phiQuadratic = make([]float64, max(c*3, cv)*256)
 	w.phiQuadraticB = make([]float64, max(c*3, cv)*256)
 	w.phiQuadraticD1 = make([]float64, max(c, cv)*256)
 	w.phiQuadraticD2 = make([]float64, c*256)
 	w.phiQuadraticD3 = make([]float64, c*256)
-	w.phiSum = make([]float64, max(c*3, cv)*1)
-	w.phiSumB = make([]float64, max(c*3, cv)*1)
-	w.phiScale = make([]float64, max(c*3, cv)*1)
-	w.phiScaleB = make([]float64, max(c*3, cv)*1)
-	w.phi = make([]float64, max(c*3, cv)*1)
-	w.phiB = make([]float64, max(c*3, cv)*1)
+	w.phiSum = make([]float64, max(c*3, cv))
+	w.phiSumB = make([]float64, max(c*3, cv))
+	w.phiScale = make([]float64, max(c*3, cv))
+	w.phiScaleB = make([]float64, max(c*3, cv))
+	w.phi = make([]float64, max(c*3, cv))
+	w.phiB = make([]float64, max(c*3, cv))
 	w.cols = make([]float64, max(c*147456, cv*36864))
 	w.rd = make([]float64, max(c, cv)*4096)
 	return w
@@ -386,11 +771,10 @@ func (m *Model) Phi(ws runtime.Workspace, phi, x []float64) {
 	clear(phi)
 	for b0 := 0; b0 < B; b0 += w.cv {
 		nb := min(w.cv, B-b0)
-		gi := 0
-		load(w.s, x[b0*Dim:], nb, gi, 1)
+		load(w.s, x[b0*Dim:], nb, 1)
 		m.fwdValues(w, nb)
 		for b := 0; b < nb; b++ {
-			phi[b0+b] += 1.0 * float64(w.phi[b])
+			phi[b0+b] += w.phi[b]
 		}
 	}
 }
@@ -418,16 +802,15 @@ func (m *Model) Grad(ws runtime.Workspace, phi, grad, x []float64) {
 	clear(grad)
 	for b0 := 0; b0 < B; b0 += w.cv {
 		nb := min(w.cv, B-b0)
-		gi := 0
-		load(w.s, x[b0*Dim:], nb, gi, 1)
+		load(w.s, x[b0*Dim:], nb, 1)
 		m.fwdValues(w, nb)
 		if phi != nil {
 			for b := 0; b < nb; b++ {
-				phi[b0+b] += 1.0 * float64(w.phi[b])
+				phi[b0+b] += w.phi[b]
 			}
 		}
 		m.bwdGrad(w, nb)
-		store(grad[b0*Dim:], w.sB, nb, gi, 1.0)
+		store(grad[b0*Dim:], w.sB, nb, 1)
 	}
 }
 
@@ -461,20 +844,19 @@ func (m *Model) Laplacian(ws runtime.Workspace, phi, grad, lap, x []float64) {
 	clear(lap)
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
-		gi := 0
-		load(w.s, x[b0*Dim:], nb, gi, 1)
+		load(w.s, x[b0*Dim:], nb, 1)
 		m.fwdLaplacian(w, nb)
 		if phi != nil {
 			for b := 0; b < nb; b++ {
-				phi[b0+b] += 1.0 * float64(w.phi[b])
+				phi[b0+b] += w.phi[b]
 			}
 		}
 		for b := 0; b < nb; b++ {
-			lap[b0+b] += 1.0 * float64(w.phi[nb+b])
+			lap[b0+b] += w.phi[nb+b]
 		}
 		if grad != nil {
 			m.bwdGrad(w, nb)
-			store(grad[b0*Dim:], w.sB, nb, gi, 1.0)
+			store(grad[b0*Dim:], w.sB, nb, 1)
 		}
 	}
 }
@@ -512,23 +894,22 @@ func (m *Model) Hutchinson(ws runtime.Workspace, phi, grad, lap, x, probes []flo
 	clear(lap)
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
-		gi := 0
-		load(w.s, x[b0*Dim:], nb, gi, 1)
+		load(w.s, x[b0*Dim:], nb, 1)
 		for b := 0; b < nb; b++ {
-			load(rows(w.s, 2*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, gi, 1.0)
+			load(rows(w.s, 2*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, 1.0)
 		}
 		m.fwdHutch(w, nb)
 		if phi != nil {
 			for b := 0; b < nb; b++ {
-				phi[b0+b] += 1.0 * float64(w.phi[b])
+				phi[b0+b] += w.phi[b]
 			}
 		}
 		for b := 0; b < nb; b++ {
-			lap[b0+b] += 1.0 * float64(w.phi[nb+b])
+			lap[b0+b] += w.phi[nb+b]
 		}
 		if grad != nil {
 			m.bwdGrad(w, nb)
-			store(grad[b0*Dim:], w.sB, nb, gi, 1.0)
+			store(grad[b0*Dim:], w.sB, nb, 1)
 		}
 	}
 }
@@ -564,9 +945,8 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 	clear(dx)
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
-		gi := 0
-		load(w.s, x[b0*Dim:], nb, gi, 1)
-		load(rows(w.s, nb, nb, Dim), u[b0*Dim:], nb, gi, 1)
+		load(w.s, x[b0*Dim:], nb, 1)
+		load(rows(w.s, nb, nb, Dim), u[b0*Dim:], nb, 1)
 		var cb, sb []float64
 		if c != nil {
 			cb = c[b0 : b0+nb]
@@ -575,8 +955,8 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 			sb = s[b0 : b0+nb]
 		}
 		m.fwdReverse(w, nb)
-		m.bwdReverse(w, nb, cb, sb, 1.0, dtheta)
-		store(dx[b0*Dim:], w.sB, nb, gi, 1)
+		m.bwdReverse(w, nb, cb, sb, 1, dtheta)
+		store(dx[b0*Dim:], w.sB, nb, 1)
 	}
 }
 
@@ -612,11 +992,10 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 	clear(dx)
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
-		gi := 0
-		load(w.s, x[b0*Dim:], nb, gi, 1)
-		load(rows(w.s, nb, nb, Dim), u[b0*Dim:], nb, gi, 1)
+		load(w.s, x[b0*Dim:], nb, 1)
+		load(rows(w.s, nb, nb, Dim), u[b0*Dim:], nb, 1)
 		for b := 0; b < nb; b++ {
-			load(rows(w.s, 3*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, gi, 1.0)
+			load(rows(w.s, 3*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, 1.0)
 		}
 		var cb, sb []float64
 		if c != nil {
@@ -626,24 +1005,24 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 			sb = s[b0 : b0+nb]
 		}
 		m.fwdHutchRev(w, nb)
-		m.bwdHutchRev(w, nb, cb, sb, 1.0, dtheta)
-		store(dx[b0*Dim:], w.sB, nb, gi, 1)
+		m.bwdHutchRev(w, nb, cb, sb, 1, dtheta)
+		store(dx[b0*Dim:], w.sB, nb, 1)
 	}
 }
 
 // fwdValues computes the values of every node, and σ′ for backpropagation.
 func (m *Model) fwdValues(w *Workspace, nb int) {
-	h2ConvB := m.p[864:880]   // h2.conv.b [16], ising16_cnn.maf:11:19
-	phiDenseW := m.p[880:896] // phi.dense.W [1 16], ising16_cnn.maf:13:11
+	h2ConvB := m.p[offH2ConvB : offH2ConvB+16]       // h2.conv.b [16], ising16_cnn.maf:11:19
+	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+16] // phi.dense.W [1 16], ising16_cnn.maf:13:11
 	// ising16_cnn.maf:10:17  h1.conv = conv5x5(s), periodic, 1→16 channels
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
-	gemm.DgemmPacked(false, (nb)*256, 1, w.cols[:(nb)*6400], 25, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, nb, 4096), 16)
+	gemm.DgemmPacked(false, nb*256, 1, w.cols[:nb*6400], 25, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, nb, 4096), 16)
 	// ising16_cnn.maf:10:10  h1 = lncosh(h1.conv)
 	// σ, σ′ for the value rows
 	kern.LnCoshN(rows(w.h1, 0, nb, 4096), w.h1D1[:nb*4096], nil, nil, rows(w.h1Conv, 0, nb, 4096))
 	// ising16_cnn.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels
 	kern.Im2Col(w.cols, rows(w.h1, 0, nb, 4096), nb, w.h2ConvGeom)
-	gemm.DgemmPacked(false, (nb)*256, 1, w.cols[:(nb)*36864], 144, &m.h2ConvFwd, 0, rows(w.h2Conv, 0, nb, 4096), 16)
+	gemm.DgemmPacked(false, nb*256, 1, w.cols[:nb*36864], 144, &m.h2ConvFwd, 0, rows(w.h2Conv, 0, nb, 4096), 16)
 	kern.AddBiasSites(rows(w.h2Conv, 0, nb, 4096), h2ConvB, nb, 256, 16)
 	// ising16_cnn.maf:11:10  h2 = softplus(h2.conv)
 	// σ, σ′ for the value rows
@@ -676,7 +1055,7 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 			for _, v := range x[r*256 : (r+1)*256] {
 				s += v
 			}
-			o[r] = 1.0 * s
+			o[r] = s
 		}
 	}
 	// ising16_cnn.maf:13:39  phi.scale = 0.05·phi.sum
@@ -697,19 +1076,18 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 
 // fwdLaplacian computes values, Laplacian vectors ℓ and the Jacobians the exact Δφ needs.
 func (m *Model) fwdLaplacian(w *Workspace, nb int) {
-	h2ConvB := m.p[864:880]   // h2.conv.b [16], ising16_cnn.maf:11:19
-	phiDenseW := m.p[880:896] // phi.dense.W [1 16], ising16_cnn.maf:13:11
+	h2ConvB := m.p[offH2ConvB : offH2ConvB+16]       // h2.conv.b [16], ising16_cnn.maf:11:19
+	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+16] // phi.dense.W [1 16], ising16_cnn.maf:13:11
 	// ising16_cnn.maf:10:17  h1.conv = conv5x5(s), periodic, 1→16 channels  [J: closed form: J = kernel on its 5×5 window, shared by all sites and samples]
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
-	gemm.DgemmPacked(false, (nb)*256, 1, w.cols[:(nb)*6400], 25, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, nb, 4096), 16)
+	gemm.DgemmPacked(false, nb*256, 1, w.cols[:nb*6400], 25, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, nb, 4096), 16)
 	// ising16_cnn.maf:10:10  h1 = lncosh(h1.conv)  [J: closed form: J = diag(σ′)·kernel, kept as σ′ for the shifted-kernel GEMM downstream]
 	// σ, σ′, σ″ for the value rows
 	kern.LnCoshN(rows(w.h1, 0, nb, 4096), w.h1D1[:nb*4096], w.h1D2[:nb*4096], nil, rows(w.h1Conv, 0, nb, 4096))
 	{
-		a, y := w.h1Conv, w.h1
-		d1, d2 := w.h1D1, w.h1D2
-		_, _, _ = a, d1, d2
-		lo := (nb) * 4096
+		y := w.h1
+		d2 := w.h1D2
+		lo := nb * 4096
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 4096; j++ {
 				k := b*4096 + j
@@ -719,7 +1097,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	}
 	// ising16_cnn.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels  [J: receptive-field Jacobian on its 7×7 window: one GEMM (B·256×144)·(144×784) of σ′'s im2col with the weighted shifted first-layer kernels packed by Sync]
 	kern.Im2Col(w.cols, rows(w.h1, 0, 2*nb, 4096), 2*nb, w.h2ConvGeom)
-	gemm.DgemmPacked(false, (2*nb)*256, 1, w.cols[:(2*nb)*36864], 144, &m.h2ConvFwd, 0, rows(w.h2Conv, 0, 2*nb, 4096), 16)
+	gemm.DgemmPacked(false, nb*512, 1, w.cols[:nb*73728], 144, &m.h2ConvFwd, 0, rows(w.h2Conv, 0, 2*nb, 4096), 16)
 	kern.AddBiasSites(rows(w.h2Conv, 0, nb, 4096), h2ConvB, nb, 256, 16)
 	// receptive-field Jacobian by shifted-kernel GEMM: J = X·B, (nb·256×144)·(144×784), X the im2col of σ′
 	kern.Im2Col(w.h2ConvShiftX, w.h1D1[:nb*4096], nb, w.h2ConvGeom)
@@ -729,15 +1107,14 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	// σ, σ′, σ″ for the value rows
 	kern.SoftplusN(rows(w.h2, 0, nb, 4096), w.h2D1[:nb*4096], w.h2D2[:nb*4096], nil, rows(w.h2Conv, 0, nb, 4096))
 	{
-		a, y := w.h2Conv, w.h2
-		d1, d2 := w.h2D1, w.h2D2
-		_, _, _ = a, d1, d2
-		lo := (nb) * 4096
+		y := w.h2
+		a, d1 := w.h2Conv, w.h2D1
+		d2 := w.h2D2
+		lo := nb * 4096
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 4096; j++ {
 				k := b*4096 + j
 				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2ConvQ[k]
-				_ = j
 			}
 		}
 	}
@@ -776,15 +1153,13 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	// σ, σ′, σ″ for the value rows
 	kern.QuadraticN(rows(w.phiQuadratic, 0, nb, 256), w.phiQuadraticD1[:nb*256], w.phiQuadraticD2[:nb*256], nil, rows(w.s, 0, nb, 256))
 	{
-		a, y := w.s, w.phiQuadratic
-		d1, d2 := w.phiQuadraticD1, w.phiQuadraticD2
-		_, _, _ = a, d1, d2
-		lo := (nb) * 256
+		y := w.phiQuadratic
+		d2 := w.phiQuadraticD2
+		lo := nb * 256
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 256; j++ {
 				k := b*256 + j
-				y[lo+k] = d2[k] * 1
-				_ = j
+				y[lo+k] = d2[k]
 			}
 		}
 	}
@@ -796,7 +1171,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 			for _, v := range x[r*256 : (r+1)*256] {
 				s += v
 			}
-			o[r] = 1.0 * s
+			o[r] = s
 		}
 	}
 	{
@@ -806,7 +1181,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 			for _, v := range x[r*256 : (r+1)*256] {
 				s += v
 			}
-			o[r] = 1.0 * s
+			o[r] = s
 		}
 	}
 	// ising16_cnn.maf:13:39  phi.scale = 0.05·phi.sum
@@ -839,20 +1214,20 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 
 // fwdReverse computes values, ℓ, Jacobians and tangents t = J·u for the reverse sweep.
 func (m *Model) fwdReverse(w *Workspace, nb int) {
-	h2ConvB := m.p[864:880]   // h2.conv.b [16], ising16_cnn.maf:11:19
-	phiDenseW := m.p[880:896] // phi.dense.W [1 16], ising16_cnn.maf:13:11
+	h2ConvB := m.p[offH2ConvB : offH2ConvB+16]       // h2.conv.b [16], ising16_cnn.maf:11:19
+	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+16] // phi.dense.W [1 16], ising16_cnn.maf:13:11
 	// ising16_cnn.maf:10:17  h1.conv = conv5x5(s), periodic, 1→16 channels  [J: closed form: J = kernel on its 5×5 window, shared by all sites and samples]
 	kern.Im2Col(w.cols, rows(w.s, 0, 2*nb, 256), 2*nb, w.h1ConvGeom)
-	gemm.DgemmPacked(false, (2*nb)*256, 1, w.cols[:(2*nb)*6400], 25, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, 2*nb, 4096), 16)
+	gemm.DgemmPacked(false, nb*512, 1, w.cols[:nb*12800], 25, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, 2*nb, 4096), 16)
 	// ising16_cnn.maf:10:10  h1 = lncosh(h1.conv)  [J: closed form: J = diag(σ′)·kernel, kept as σ′ for the shifted-kernel GEMM downstream]
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.LnCoshN(rows(w.h1, 0, nb, 4096), w.h1D1[:nb*4096], w.h1D2[:nb*4096], w.h1D3[:nb*4096], rows(w.h1Conv, 0, nb, 4096))
 	{
-		a, y := w.h1Conv, w.h1
-		d1, d2 := w.h1D1, w.h1D2
-		_, _, _ = a, d1, d2
-		lo := (2 * nb) * 4096
-		ta, ty := (nb)*4096, (nb)*4096
+		y := w.h1
+		a, d1 := w.h1Conv, w.h1D1
+		d2 := w.h1D2
+		lo := nb * 8192
+		ta, ty := nb*4096, nb*4096
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 4096; j++ {
 				k := b*4096 + j
@@ -863,7 +1238,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	}
 	// ising16_cnn.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels  [J: receptive-field Jacobian on its 7×7 window: one GEMM (B·256×144)·(144×784) of σ′'s im2col with the weighted shifted first-layer kernels packed by Sync]
 	kern.Im2Col(w.cols, rows(w.h1, 0, 3*nb, 4096), 3*nb, w.h2ConvGeom)
-	gemm.DgemmPacked(false, (3*nb)*256, 1, w.cols[:(3*nb)*36864], 144, &m.h2ConvFwd, 0, rows(w.h2Conv, 0, 3*nb, 4096), 16)
+	gemm.DgemmPacked(false, nb*768, 1, w.cols[:nb*110592], 144, &m.h2ConvFwd, 0, rows(w.h2Conv, 0, 3*nb, 4096), 16)
 	kern.AddBiasSites(rows(w.h2Conv, 0, nb, 4096), h2ConvB, nb, 256, 16)
 	// receptive-field Jacobian by shifted-kernel GEMM: J = X·B, (nb·256×144)·(144×784), X the im2col of σ′
 	kern.Im2Col(w.h2ConvShiftX, w.h1D1[:nb*4096], nb, w.h2ConvGeom)
@@ -873,17 +1248,16 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.SoftplusN(rows(w.h2, 0, nb, 4096), w.h2D1[:nb*4096], w.h2D2[:nb*4096], w.h2D3[:nb*4096], rows(w.h2Conv, 0, nb, 4096))
 	{
-		a, y := w.h2Conv, w.h2
-		d1, d2 := w.h2D1, w.h2D2
-		_, _, _ = a, d1, d2
-		lo := (2 * nb) * 4096
-		ta, ty := (nb)*4096, (nb)*4096
+		y := w.h2
+		a, d1 := w.h2Conv, w.h2D1
+		d2 := w.h2D2
+		lo := nb * 8192
+		ta, ty := nb*4096, nb*4096
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 4096; j++ {
 				k := b*4096 + j
 				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2ConvQ[k]
 				y[ty+k] = d1[k] * a[ta+k]
-				_ = j
 			}
 		}
 	}
@@ -936,17 +1310,16 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.QuadraticN(rows(w.phiQuadratic, 0, nb, 256), w.phiQuadraticD1[:nb*256], w.phiQuadraticD2[:nb*256], w.phiQuadraticD3[:nb*256], rows(w.s, 0, nb, 256))
 	{
-		a, y := w.s, w.phiQuadratic
-		d1, d2 := w.phiQuadraticD1, w.phiQuadraticD2
-		_, _, _ = a, d1, d2
-		lo := (2 * nb) * 256
-		ta, ty := (nb)*256, (nb)*256
+		y := w.phiQuadratic
+		a, d1 := w.s, w.phiQuadraticD1
+		d2 := w.phiQuadraticD2
+		lo := nb * 512
+		ta, ty := nb*256, nb*256
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 256; j++ {
 				k := b*256 + j
-				y[lo+k] = d2[k] * 1
+				y[lo+k] = d2[k]
 				y[ty+k] = d1[k] * a[ta+k]
-				_ = j
 			}
 		}
 	}
@@ -958,7 +1331,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 			for _, v := range x[r*256 : (r+1)*256] {
 				s += v
 			}
-			o[r] = 1.0 * s
+			o[r] = s
 		}
 	}
 	{
@@ -968,7 +1341,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 			for _, v := range x[r*256 : (r+1)*256] {
 				s += v
 			}
-			o[r] = 1.0 * s
+			o[r] = s
 		}
 	}
 	{
@@ -978,7 +1351,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 			for _, v := range x[r*256 : (r+1)*256] {
 				s += v
 			}
-			o[r] = 1.0 * s
+			o[r] = s
 		}
 	}
 	// ising16_cnn.maf:13:39  phi.scale = 0.05·phi.sum
@@ -1023,49 +1396,46 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 
 // fwdHutch computes values and Hutchinson Laplacian vectors from the probe rows.
 func (m *Model) fwdHutch(w *Workspace, nb int) {
-	h2ConvB := m.p[864:880]   // h2.conv.b [16], ising16_cnn.maf:11:19
-	phiDenseW := m.p[880:896] // phi.dense.W [1 16], ising16_cnn.maf:13:11
+	h2ConvB := m.p[offH2ConvB : offH2ConvB+16]       // h2.conv.b [16], ising16_cnn.maf:11:19
+	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+16] // phi.dense.W [1 16], ising16_cnn.maf:13:11
 	// ising16_cnn.maf:10:17  h1.conv = conv5x5(s), periodic, 1→16 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
-	gemm.DgemmPacked(false, (nb)*256, 1, w.cols[:(nb)*6400], 25, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, nb, 4096), 16)
-	kern.Im2Col(w.cols, rows(w.s, 2*nb, nb*1, 256), nb*1, w.h1ConvGeom)
-	gemm.DgemmPacked(false, (nb*1)*256, 1, w.cols[:(nb*1)*6400], 25, &m.h1ConvFwd, 0, rows(w.h1Conv, 2*nb, nb*1, 4096), 16)
+	gemm.DgemmPacked(false, nb*256, 1, w.cols[:nb*6400], 25, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, nb, 4096), 16)
+	kern.Im2Col(w.cols, rows(w.s, 2*nb, nb, 256), nb, w.h1ConvGeom)
+	gemm.DgemmPacked(false, nb*256, 1, w.cols[:nb*6400], 25, &m.h1ConvFwd, 0, rows(w.h1Conv, 2*nb, nb, 4096), 16)
 	// ising16_cnn.maf:10:10  h1 = lncosh(h1.conv)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	kern.RowsNorm2(w.h1ConvQ, rows(w.h1Conv, 2*nb, nb*1, 4096), nb, 1, 4096)
+	kern.RowsNorm2(w.h1ConvQ, rows(w.h1Conv, 2*nb, nb, 4096), nb, 1, 4096)
 	// σ, σ′, σ″ for the value rows
 	kern.LnCoshN(rows(w.h1, 0, nb, 4096), w.h1D1[:nb*4096], w.h1D2[:nb*4096], nil, rows(w.h1Conv, 0, nb, 4096))
 	{
-		a, y := w.h1Conv, w.h1
-		d1, d2 := w.h1D1, w.h1D2
-		_, _, _ = a, d1, d2
-		lo := (nb) * 4096
+		y := w.h1
+		d2 := w.h1D2
+		lo := nb * 4096
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 4096; j++ {
 				k := b*4096 + j
 				y[lo+k] = d2[k] * w.h1ConvQ[k]
-				_ = j
 			}
 		}
 	}
-	kern.RowsScale(rows(w.h1, 2*nb, nb*1, 4096), rows(w.h1Conv, 2*nb, nb*1, 4096), w.h1D1, nb, 1, 4096)
+	kern.RowsScale(rows(w.h1, 2*nb, nb, 4096), rows(w.h1Conv, 2*nb, nb, 4096), w.h1D1, nb, 1, 4096)
 	// ising16_cnn.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	kern.Im2Col(w.cols, rows(w.h1, 0, 2*nb+nb*1, 4096), 2*nb+nb*1, w.h2ConvGeom)
-	gemm.DgemmPacked(false, (2*nb+nb*1)*256, 1, w.cols[:(2*nb+nb*1)*36864], 144, &m.h2ConvFwd, 0, rows(w.h2Conv, 0, 2*nb+nb*1, 4096), 16)
+	kern.Im2Col(w.cols, rows(w.h1, 0, 3*nb, 4096), 3*nb, w.h2ConvGeom)
+	gemm.DgemmPacked(false, nb*768, 1, w.cols[:nb*110592], 144, &m.h2ConvFwd, 0, rows(w.h2Conv, 0, 3*nb, 4096), 16)
 	kern.AddBiasSites(rows(w.h2Conv, 0, nb, 4096), h2ConvB, nb, 256, 16)
 	// ising16_cnn.maf:11:10  h2 = softplus(h2.conv)
-	kern.RowsNorm2(w.h2ConvQ, rows(w.h2Conv, 2*nb, nb*1, 4096), nb, 1, 4096)
+	kern.RowsNorm2(w.h2ConvQ, rows(w.h2Conv, 2*nb, nb, 4096), nb, 1, 4096)
 	// σ, σ′, σ″ for the value rows
 	kern.SoftplusN(rows(w.h2, 0, nb, 4096), w.h2D1[:nb*4096], w.h2D2[:nb*4096], nil, rows(w.h2Conv, 0, nb, 4096))
 	{
-		a, y := w.h2Conv, w.h2
-		d1, d2 := w.h2D1, w.h2D2
-		_, _, _ = a, d1, d2
-		lo := (nb) * 4096
+		y := w.h2
+		a, d1 := w.h2Conv, w.h2D1
+		d2 := w.h2D2
+		lo := nb * 4096
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 4096; j++ {
 				k := b*4096 + j
 				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2ConvQ[k]
-				_ = j
 			}
 		}
 	}
@@ -1101,19 +1471,17 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	// ising16_cnn.maf:13:11  phi.dense = W·g, W ∈ R^(1×16)
 	kern.MatVec(rows(w.phiDense, 0, 2*nb, 1), rows(w.g, 0, 2*nb, 16), phiDenseW, 2*nb, 16, 0)
 	// ising16_cnn.maf:13:50  phi.quadratic = quadratic(s)
-	kern.RowsNorm2(w.sQ, rows(w.s, 2*nb, nb*1, 256), nb, 1, 256)
+	kern.RowsNorm2(w.sQ, rows(w.s, 2*nb, nb, 256), nb, 1, 256)
 	// σ, σ′, σ″ for the value rows
 	kern.QuadraticN(rows(w.phiQuadratic, 0, nb, 256), w.phiQuadraticD1[:nb*256], w.phiQuadraticD2[:nb*256], nil, rows(w.s, 0, nb, 256))
 	{
-		a, y := w.s, w.phiQuadratic
-		d1, d2 := w.phiQuadraticD1, w.phiQuadraticD2
-		_, _, _ = a, d1, d2
-		lo := (nb) * 256
+		y := w.phiQuadratic
+		d2 := w.phiQuadraticD2
+		lo := nb * 256
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 256; j++ {
 				k := b*256 + j
 				y[lo+k] = d2[k] * w.sQ[k]
-				_ = j
 			}
 		}
 	}
@@ -1125,7 +1493,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 			for _, v := range x[r*256 : (r+1)*256] {
 				s += v
 			}
-			o[r] = 1.0 * s
+			o[r] = s
 		}
 	}
 	{
@@ -1135,7 +1503,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 			for _, v := range x[r*256 : (r+1)*256] {
 				s += v
 			}
-			o[r] = 1.0 * s
+			o[r] = s
 		}
 	}
 	// ising16_cnn.maf:13:39  phi.scale = 0.05·phi.sum
@@ -1168,53 +1536,51 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 
 // fwdHutchRev computes values, Hutchinson ℓ, probe rows and tangents for the reverse sweep.
 func (m *Model) fwdHutchRev(w *Workspace, nb int) {
-	h2ConvB := m.p[864:880]   // h2.conv.b [16], ising16_cnn.maf:11:19
-	phiDenseW := m.p[880:896] // phi.dense.W [1 16], ising16_cnn.maf:13:11
+	h2ConvB := m.p[offH2ConvB : offH2ConvB+16]       // h2.conv.b [16], ising16_cnn.maf:11:19
+	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+16] // phi.dense.W [1 16], ising16_cnn.maf:13:11
 	// ising16_cnn.maf:10:17  h1.conv = conv5x5(s), periodic, 1→16 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.Im2Col(w.cols, rows(w.s, 0, 2*nb, 256), 2*nb, w.h1ConvGeom)
-	gemm.DgemmPacked(false, (2*nb)*256, 1, w.cols[:(2*nb)*6400], 25, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, 2*nb, 4096), 16)
-	kern.Im2Col(w.cols, rows(w.s, 3*nb, nb*1, 256), nb*1, w.h1ConvGeom)
-	gemm.DgemmPacked(false, (nb*1)*256, 1, w.cols[:(nb*1)*6400], 25, &m.h1ConvFwd, 0, rows(w.h1Conv, 3*nb, nb*1, 4096), 16)
+	gemm.DgemmPacked(false, nb*512, 1, w.cols[:nb*12800], 25, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, 2*nb, 4096), 16)
+	kern.Im2Col(w.cols, rows(w.s, 3*nb, nb, 256), nb, w.h1ConvGeom)
+	gemm.DgemmPacked(false, nb*256, 1, w.cols[:nb*6400], 25, &m.h1ConvFwd, 0, rows(w.h1Conv, 3*nb, nb, 4096), 16)
 	// ising16_cnn.maf:10:10  h1 = lncosh(h1.conv)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	kern.RowsNorm2(w.h1ConvQ, rows(w.h1Conv, 3*nb, nb*1, 4096), nb, 1, 4096)
+	kern.RowsNorm2(w.h1ConvQ, rows(w.h1Conv, 3*nb, nb, 4096), nb, 1, 4096)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.LnCoshN(rows(w.h1, 0, nb, 4096), w.h1D1[:nb*4096], w.h1D2[:nb*4096], w.h1D3[:nb*4096], rows(w.h1Conv, 0, nb, 4096))
 	{
-		a, y := w.h1Conv, w.h1
-		d1, d2 := w.h1D1, w.h1D2
-		_, _, _ = a, d1, d2
-		lo := (2 * nb) * 4096
-		ta, ty := (nb)*4096, (nb)*4096
+		y := w.h1
+		a, d1 := w.h1Conv, w.h1D1
+		d2 := w.h1D2
+		lo := nb * 8192
+		ta, ty := nb*4096, nb*4096
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 4096; j++ {
 				k := b*4096 + j
 				y[lo+k] = d2[k] * w.h1ConvQ[k]
 				y[ty+k] = d1[k] * a[ta+k]
-				_ = j
 			}
 		}
 	}
-	kern.RowsScale(rows(w.h1, 3*nb, nb*1, 4096), rows(w.h1Conv, 3*nb, nb*1, 4096), w.h1D1, nb, 1, 4096)
+	kern.RowsScale(rows(w.h1, 3*nb, nb, 4096), rows(w.h1Conv, 3*nb, nb, 4096), w.h1D1, nb, 1, 4096)
 	// ising16_cnn.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	kern.Im2Col(w.cols, rows(w.h1, 0, 3*nb+nb*1, 4096), 3*nb+nb*1, w.h2ConvGeom)
-	gemm.DgemmPacked(false, (3*nb+nb*1)*256, 1, w.cols[:(3*nb+nb*1)*36864], 144, &m.h2ConvFwd, 0, rows(w.h2Conv, 0, 3*nb+nb*1, 4096), 16)
+	kern.Im2Col(w.cols, rows(w.h1, 0, 4*nb, 4096), 4*nb, w.h2ConvGeom)
+	gemm.DgemmPacked(false, nb*1024, 1, w.cols[:nb*147456], 144, &m.h2ConvFwd, 0, rows(w.h2Conv, 0, 4*nb, 4096), 16)
 	kern.AddBiasSites(rows(w.h2Conv, 0, nb, 4096), h2ConvB, nb, 256, 16)
 	// ising16_cnn.maf:11:10  h2 = softplus(h2.conv)
-	kern.RowsNorm2(w.h2ConvQ, rows(w.h2Conv, 3*nb, nb*1, 4096), nb, 1, 4096)
+	kern.RowsNorm2(w.h2ConvQ, rows(w.h2Conv, 3*nb, nb, 4096), nb, 1, 4096)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.SoftplusN(rows(w.h2, 0, nb, 4096), w.h2D1[:nb*4096], w.h2D2[:nb*4096], w.h2D3[:nb*4096], rows(w.h2Conv, 0, nb, 4096))
 	{
-		a, y := w.h2Conv, w.h2
-		d1, d2 := w.h2D1, w.h2D2
-		_, _, _ = a, d1, d2
-		lo := (2 * nb) * 4096
-		ta, ty := (nb)*4096, (nb)*4096
+		y := w.h2
+		a, d1 := w.h2Conv, w.h2D1
+		d2 := w.h2D2
+		lo := nb * 8192
+		ta, ty := nb*4096, nb*4096
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 4096; j++ {
 				k := b*4096 + j
 				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2ConvQ[k]
 				y[ty+k] = d1[k] * a[ta+k]
-				_ = j
 			}
 		}
 	}
@@ -1264,21 +1630,20 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	// ising16_cnn.maf:13:11  phi.dense = W·g, W ∈ R^(1×16)
 	kern.MatVec(rows(w.phiDense, 0, 3*nb, 1), rows(w.g, 0, 3*nb, 16), phiDenseW, 3*nb, 16, 0)
 	// ising16_cnn.maf:13:50  phi.quadratic = quadratic(s)
-	kern.RowsNorm2(w.sQ, rows(w.s, 3*nb, nb*1, 256), nb, 1, 256)
+	kern.RowsNorm2(w.sQ, rows(w.s, 3*nb, nb, 256), nb, 1, 256)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.QuadraticN(rows(w.phiQuadratic, 0, nb, 256), w.phiQuadraticD1[:nb*256], w.phiQuadraticD2[:nb*256], w.phiQuadraticD3[:nb*256], rows(w.s, 0, nb, 256))
 	{
-		a, y := w.s, w.phiQuadratic
-		d1, d2 := w.phiQuadraticD1, w.phiQuadraticD2
-		_, _, _ = a, d1, d2
-		lo := (2 * nb) * 256
-		ta, ty := (nb)*256, (nb)*256
+		y := w.phiQuadratic
+		a, d1 := w.s, w.phiQuadraticD1
+		d2 := w.phiQuadraticD2
+		lo := nb * 512
+		ta, ty := nb*256, nb*256
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 256; j++ {
 				k := b*256 + j
 				y[lo+k] = d2[k] * w.sQ[k]
 				y[ty+k] = d1[k] * a[ta+k]
-				_ = j
 			}
 		}
 	}
@@ -1290,7 +1655,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 			for _, v := range x[r*256 : (r+1)*256] {
 				s += v
 			}
-			o[r] = 1.0 * s
+			o[r] = s
 		}
 	}
 	{
@@ -1300,7 +1665,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 			for _, v := range x[r*256 : (r+1)*256] {
 				s += v
 			}
-			o[r] = 1.0 * s
+			o[r] = s
 		}
 	}
 	{
@@ -1310,7 +1675,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 			for _, v := range x[r*256 : (r+1)*256] {
 				s += v
 			}
-			o[r] = 1.0 * s
+			o[r] = s
 		}
 	}
 	// ising16_cnn.maf:13:39  phi.scale = 0.05·phi.sum
@@ -1356,7 +1721,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 // bwdGrad backpropagates ∂φ/∂(every node) for the values of one chunk; ∇φ ends
 // in the input's cotangent rows. It uses σ′ from the forward pass.
 func (m *Model) bwdGrad(w *Workspace, nb int) {
-	phiDenseW := m.p[880:896] // phi.dense.W [1 16], ising16_cnn.maf:13:11
+	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+16] // phi.dense.W [1 16], ising16_cnn.maf:13:11
 	clear(rows(w.sB, 0, nb, 256))
 	clear(rows(w.h1ConvB, 0, nb, 4096))
 	clear(rows(w.h1B, 0, nb, 4096))
@@ -1395,7 +1760,6 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 	{
 		x, o := rows(w.phiQuadraticB, 0, nb, 256), rows(w.phiSumB, 0, nb, 1)
 		for r, v := range o {
-			v *= 1.0
 			for j := range x[r*256 : (r+1)*256] {
 				x[r*256+j] += v
 			}
@@ -1439,7 +1803,7 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 		}
 	}
 	// ising16_cnn.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels  (backpropagation)
-	gemm.DgemmPacked(false, (nb)*256, 1, rows(w.h2ConvB, 0, nb, 4096), 16, &m.h2ConvBwd, 0, w.cols[:(nb)*36864], 144)
+	gemm.DgemmPacked(false, nb*256, 1, rows(w.h2ConvB, 0, nb, 4096), 16, &m.h2ConvBwd, 0, w.cols[:nb*36864], 144)
 	kern.Col2ImAdd(rows(w.h1B, 0, nb, 4096), w.cols, nb, w.h2ConvGeom)
 	// ising16_cnn.maf:10:10  h1 = lncosh(h1.conv)  (backpropagation)
 	{
@@ -1454,7 +1818,7 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 		}
 	}
 	// ising16_cnn.maf:10:17  h1.conv = conv5x5(s), periodic, 1→16 channels  (backpropagation)
-	gemm.DgemmPacked(false, (nb)*256, 1, rows(w.h1ConvB, 0, nb, 4096), 16, &m.h1ConvBwd, 0, w.cols[:(nb)*6400], 25)
+	gemm.DgemmPacked(false, nb*256, 1, rows(w.h1ConvB, 0, nb, 4096), 16, &m.h1ConvBwd, 0, w.cols[:nb*6400], 25)
 	kern.Col2ImAdd(rows(w.sB, 0, nb, 256), w.cols, nb, w.h1ConvGeom)
 }
 
@@ -1462,15 +1826,15 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	h1ConvW := m.h1ConvFull   // h1.conv.W expanded from its 96 tied numbers (d4-symmetric kernels), ising16_cnn.maf:10:17
-	h2ConvW := m.h2ConvFull   // h2.conv.W expanded from its 768 tied numbers (d4-symmetric kernels), ising16_cnn.maf:11:19
-	phiDenseW := m.p[880:896] // phi.dense.W [1 16], ising16_cnn.maf:13:11
+	h1ConvW := m.h1ConvFull                          // h1.conv.W expanded from its 96 tied numbers (d4-symmetric kernels), ising16_cnn.maf:10:17
+	h2ConvW := m.h2ConvFull                          // h2.conv.W expanded from its 768 tied numbers (d4-symmetric kernels), ising16_cnn.maf:11:19
+	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+16] // phi.dense.W [1 16], ising16_cnn.maf:13:11
 	gH1ConvW := w.h1ConvGFull
 	clear(gH1ConvW)
 	gH2ConvW := w.h2ConvGFull
 	clear(gH2ConvW)
-	gH2ConvB := grad[864:880]
-	gPhiDenseW := grad[880:896]
+	gH2ConvB := grad[offH2ConvB : offH2ConvB+16]
+	gPhiDenseW := grad[offPhiDenseW : offPhiDenseW+16]
 	clear(rows(w.sB, 0, 3*nb, 256))
 	clear(rows(w.h1ConvB, 0, 3*nb, 4096))
 	clear(rows(w.h1B, 0, 3*nb, 4096))
@@ -1554,7 +1918,6 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	{
 		x, o := rows(w.phiQuadraticB, 0, nb, 256), rows(w.phiSumB, 0, nb, 1)
 		for r, v := range o {
-			v *= 1.0
 			for j := range x[r*256 : (r+1)*256] {
 				x[r*256+j] += v
 			}
@@ -1563,7 +1926,6 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	{
 		x, o := rows(w.phiQuadraticB, 2*nb, nb, 256), rows(w.phiSumB, 2*nb, nb, 1)
 		for r, v := range o {
-			v *= 1.0
 			for j := range x[r*256 : (r+1)*256] {
 				x[r*256+j] += v
 			}
@@ -1572,7 +1934,6 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	{
 		x, o := rows(w.phiQuadraticB, nb, nb, 256), rows(w.phiSumB, nb, nb, 1)
 		for r, v := range o {
-			v *= 1.0
 			for j := range x[r*256 : (r+1)*256] {
 				x[r*256+j] += v
 			}
@@ -1582,16 +1943,14 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	{
 		d1s, d2s, d3s := w.phiQuadraticD1[:nb*256], w.phiQuadraticD2[:nb*256], w.phiQuadraticD3[:nb*256]
 		a, ab, yb := w.s, w.sB, w.phiQuadraticB
-		lo := (2 * nb) * 256
-		ta, tab, tyb := (nb)*256, (nb)*256, (nb)*256
-		_, _ = a, ta
+		lo := nb * 512
+		ta, tab, tyb := nb*256, nb*256, nb*256
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 256; j++ {
 				k := b*256 + j
 				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*1)*yb[lo+k]
+				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*yb[lo+k]
 				ab[tab+k] += d1 * yb[tyb+k]
-				_, _ = d2, d3
 			}
 		}
 	}
@@ -1634,9 +1993,8 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		d1s, d2s, d3s := w.h2D1[:nb*4096], w.h2D2[:nb*4096], w.h2D3[:nb*4096]
 		e := w.h2ConvE[:nb*4096]
 		a, ab, yb := w.h2Conv, w.h2ConvB, w.h2B
-		lo := (2 * nb) * 4096
-		ta, tab, tyb := (nb)*4096, (nb)*4096, (nb)*4096
-		_, _ = a, ta
+		lo := nb * 8192
+		ta, tab, tyb := nb*4096, nb*4096, nb*4096
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 4096; j++ {
 				k := b*4096 + j
@@ -1645,16 +2003,15 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 				ab[tab+k] += d1 * yb[tyb+k]
 				ab[lo+k] += d1 * yb[lo+k]
 				e[k] = 2 * d2 * yb[lo+k]
-				_, _ = d2, d3
 			}
 		}
 	}
 	kern.RowsAddScaled(w.h2ConvRFB, w.h2ConvRF, w.h2ConvE, nb*4096, 49)
 	// ising16_cnn.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels  (reverse)
-	gemm.DgemmPacked(false, (3*nb)*256, 1, rows(w.h2ConvB, 0, 3*nb, 4096), 16, &m.h2ConvBwd, 0, w.cols[:(3*nb)*36864], 144)
+	gemm.DgemmPacked(false, nb*768, 1, rows(w.h2ConvB, 0, 3*nb, 4096), 16, &m.h2ConvBwd, 0, w.cols[:nb*110592], 144)
 	kern.Col2ImAdd(rows(w.h1B, 0, 3*nb, 4096), w.cols, 3*nb, w.h2ConvGeom)
 	kern.Im2Col(w.cols, rows(w.h1, 0, 3*nb, 4096), 3*nb, w.h2ConvGeom)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((3*nb)*256, 16, rows(w.h2ConvB, 0, 3*nb, 4096)), mat((3*nb)*256, 144, w.cols), 1, mat(16, 144, gH2ConvW))
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*768, 16, rows(w.h2ConvB, 0, 3*nb, 4096)), mat(nb*768, 144, w.cols), 1, mat(16, 144, gH2ConvW))
 	// shifted-kernel cotangents: X̄ = J̄·Bᵀ into σ′'s cotangent, B̄ = Xᵀ·J̄ into both kernels' W̄
 	gemm.DgemmPacked(false, nb*256, 1, w.h2ConvRFB[:nb*200704], 784, &m.h2ConvShiftT, 0, w.h2ConvShiftXB[:nb*36864], 144)
 	kern.Col2ImAdd(w.h1DB[:nb*4096], w.h2ConvShiftXB[:nb*36864], nb, w.h2ConvGeom)
@@ -1667,48 +2024,46 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		e := w.h1ConvE[:nb*4096]
 		rd := w.h1DB[:nb*4096]
 		a, ab, yb := w.h1Conv, w.h1ConvB, w.h1B
-		lo := (2 * nb) * 4096
-		ta, tab, tyb := (nb)*4096, (nb)*4096, (nb)*4096
-		_, _ = a, ta
+		lo := nb * 8192
+		ta, tab, tyb := nb*4096, nb*4096, nb*4096
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 4096; j++ {
 				k := b*4096 + j
 				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*m.h1ConvNorm2[j%16])*yb[lo+k] + d2*rd[k]
+				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*m.h1ConvNorm2[j%16]*yb[lo+k] + d2*rd[k]
 				ab[tab+k] += d1 * yb[tyb+k]
 				e[k] = 2 * d2 * yb[lo+k]
-				_, _ = d2, d3
 			}
 		}
 	}
 	// ising16_cnn.maf:10:17  h1.conv = conv5x5(s), periodic, 1→16 channels  (reverse)
-	gemm.DgemmPacked(false, (nb)*256, 1, rows(w.h1ConvB, 0, nb, 4096), 16, &m.h1ConvBwd, 0, w.cols[:(nb)*6400], 25)
+	gemm.DgemmPacked(false, nb*256, 1, rows(w.h1ConvB, 0, nb, 4096), 16, &m.h1ConvBwd, 0, w.cols[:nb*6400], 25)
 	kern.Col2ImAdd(rows(w.sB, 0, nb, 256), w.cols, nb, w.h1ConvGeom)
 	kern.Im2Col(w.cols, rows(w.s, 0, 2*nb, 256), 2*nb, w.h1ConvGeom)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((2*nb)*256, 16, rows(w.h1ConvB, 0, 2*nb, 4096)), mat((2*nb)*256, 25, w.cols), 1, mat(16, 25, gH1ConvW))
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*512, 16, rows(w.h1ConvB, 0, 2*nb, 4096)), mat(nb*512, 25, w.cols), 1, mat(16, 25, gH1ConvW))
 	// J̄ = diag(2σ″ℓ̄)·(kernel) and J_x = I: W̄ += diag(Σ_{samples, sites} 2σ″ℓ̄)·W
 	kern.AddConvDiag(gH1ConvW, w.h1ConvE, h1ConvW, nb*256, 16, 25)
 	// h1.conv.W: sum the full kernels' gradient over each orbit of tied offsets
-	kern.TieReduce(grad[0:96], gH1ConvW, h1ConvOrbit, 16, 6)
+	kern.TieReduce(grad[offH1ConvW:offH1ConvW+96], gH1ConvW, h1ConvOrbit, 16, 6)
 	// h2.conv.W: sum the full kernels' gradient over each orbit of tied offsets
-	kern.TieReduce(grad[96:864], gH2ConvW, h2ConvOrbit, 256, 3)
+	kern.TieReduce(grad[offH2ConvW:offH2ConvW+768], gH2ConvW, h2ConvOrbit, 256, 3)
 }
 
 // bwdHutchRev is the reverse sweep of fwdHutchRev: it seeds the output's cotangent
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	phiDenseW := m.p[880:896] // phi.dense.W [1 16], ising16_cnn.maf:13:11
+	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+16] // phi.dense.W [1 16], ising16_cnn.maf:13:11
 	gH1ConvW := w.h1ConvGFull
 	clear(gH1ConvW)
 	gH2ConvW := w.h2ConvGFull
 	clear(gH2ConvW)
-	gH2ConvB := grad[864:880]
-	gPhiDenseW := grad[880:896]
-	clear(rows(w.sB, 0, 3*nb+nb*1, 256))
-	clear(rows(w.h1ConvB, 0, 3*nb+nb*1, 4096))
-	clear(rows(w.h1B, 0, 3*nb+nb*1, 4096))
-	clear(rows(w.h2ConvB, 0, 3*nb+nb*1, 4096))
+	gH2ConvB := grad[offH2ConvB : offH2ConvB+16]
+	gPhiDenseW := grad[offPhiDenseW : offPhiDenseW+16]
+	clear(rows(w.sB, 0, 4*nb, 256))
+	clear(rows(w.h1ConvB, 0, 4*nb, 4096))
+	clear(rows(w.h1B, 0, 4*nb, 4096))
+	clear(rows(w.h2ConvB, 0, 4*nb, 4096))
 	clear(rows(w.h2B, 0, 3*nb, 4096))
 	clear(rows(w.gB, 0, 3*nb, 16))
 	clear(rows(w.phiDenseB, 0, 3*nb, 1))
@@ -1786,7 +2141,6 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	{
 		x, o := rows(w.phiQuadraticB, 0, nb, 256), rows(w.phiSumB, 0, nb, 1)
 		for r, v := range o {
-			v *= 1.0
 			for j := range x[r*256 : (r+1)*256] {
 				x[r*256+j] += v
 			}
@@ -1795,7 +2149,6 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	{
 		x, o := rows(w.phiQuadraticB, 2*nb, nb, 256), rows(w.phiSumB, 2*nb, nb, 1)
 		for r, v := range o {
-			v *= 1.0
 			for j := range x[r*256 : (r+1)*256] {
 				x[r*256+j] += v
 			}
@@ -1804,7 +2157,6 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	{
 		x, o := rows(w.phiQuadraticB, nb, nb, 256), rows(w.phiSumB, nb, nb, 1)
 		for r, v := range o {
-			v *= 1.0
 			for j := range x[r*256 : (r+1)*256] {
 				x[r*256+j] += v
 			}
@@ -1814,16 +2166,14 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	{
 		d1s, d2s, d3s := w.phiQuadraticD1[:nb*256], w.phiQuadraticD2[:nb*256], w.phiQuadraticD3[:nb*256]
 		a, ab, yb := w.s, w.sB, w.phiQuadraticB
-		lo := (2 * nb) * 256
-		ta, tab, tyb := (nb)*256, (nb)*256, (nb)*256
-		_, _ = a, ta
+		lo := nb * 512
+		ta, tab, tyb := nb*256, nb*256, nb*256
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 256; j++ {
 				k := b*256 + j
 				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*w.sQ[k])*yb[lo+k]
+				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*w.sQ[k]*yb[lo+k]
 				ab[tab+k] += d1 * yb[tyb+k]
-				_, _ = d2, d3
 			}
 		}
 	}
@@ -1866,9 +2216,8 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		d1s, d2s, d3s := w.h2D1[:nb*4096], w.h2D2[:nb*4096], w.h2D3[:nb*4096]
 		e := w.h2ConvE[:nb*4096]
 		a, ab, yb := w.h2Conv, w.h2ConvB, w.h2B
-		lo := (2 * nb) * 4096
-		ta, tab, tyb := (nb)*4096, (nb)*4096, (nb)*4096
-		_, _ = a, ta
+		lo := nb * 8192
+		ta, tab, tyb := nb*4096, nb*4096, nb*4096
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 4096; j++ {
 				k := b*4096 + j
@@ -1877,51 +2226,48 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 				ab[tab+k] += d1 * yb[tyb+k]
 				ab[lo+k] += d1 * yb[lo+k]
 				e[k] = 2 * d2 * yb[lo+k]
-				_, _ = d2, d3
 			}
 		}
 	}
-	kern.RowsScaleAdd(rows(w.h2ConvB, 3*nb, nb*1, 4096), rows(w.h2Conv, 3*nb, nb*1, 4096), w.h2ConvE, nb, 1, 4096)
+	kern.RowsScaleAdd(rows(w.h2ConvB, 3*nb, nb, 4096), rows(w.h2Conv, 3*nb, nb, 4096), w.h2ConvE, nb, 1, 4096)
 	// ising16_cnn.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels  (reverse)
-	gemm.DgemmPacked(false, (3*nb+nb*1)*256, 1, rows(w.h2ConvB, 0, 3*nb+nb*1, 4096), 16, &m.h2ConvBwd, 0, w.cols[:(3*nb+nb*1)*36864], 144)
-	kern.Col2ImAdd(rows(w.h1B, 0, 3*nb+nb*1, 4096), w.cols, 3*nb+nb*1, w.h2ConvGeom)
-	kern.Im2Col(w.cols, rows(w.h1, 0, 3*nb+nb*1, 4096), 3*nb+nb*1, w.h2ConvGeom)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((3*nb+nb*1)*256, 16, rows(w.h2ConvB, 0, 3*nb+nb*1, 4096)), mat((3*nb+nb*1)*256, 144, w.cols), 1, mat(16, 144, gH2ConvW))
+	gemm.DgemmPacked(false, nb*1024, 1, rows(w.h2ConvB, 0, 4*nb, 4096), 16, &m.h2ConvBwd, 0, w.cols[:nb*147456], 144)
+	kern.Col2ImAdd(rows(w.h1B, 0, 4*nb, 4096), w.cols, 4*nb, w.h2ConvGeom)
+	kern.Im2Col(w.cols, rows(w.h1, 0, 4*nb, 4096), 4*nb, w.h2ConvGeom)
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*1024, 16, rows(w.h2ConvB, 0, 4*nb, 4096)), mat(nb*1024, 144, w.cols), 1, mat(16, 144, gH2ConvW))
 	kern.SumRows(gH2ConvB, rows(w.h2ConvB, 0, nb, 4096), nb*256, 16)
 	// ising16_cnn.maf:10:10  h1 = lncosh(h1.conv)  (reverse)
-	kern.RowsDot(w.rd, rows(w.h1B, 3*nb, nb*1, 4096), rows(w.h1Conv, 3*nb, nb*1, 4096), nb, 1, 4096)
+	kern.RowsDot(w.rd, rows(w.h1B, 3*nb, nb, 4096), rows(w.h1Conv, 3*nb, nb, 4096), nb, 1, 4096)
 	{
 		d1s, d2s, d3s := w.h1D1[:nb*4096], w.h1D2[:nb*4096], w.h1D3[:nb*4096]
 		e := w.h1ConvE[:nb*4096]
 		rd := w.rd[:nb*4096]
 		a, ab, yb := w.h1Conv, w.h1ConvB, w.h1B
-		lo := (2 * nb) * 4096
-		ta, tab, tyb := (nb)*4096, (nb)*4096, (nb)*4096
-		_, _ = a, ta
+		lo := nb * 8192
+		ta, tab, tyb := nb*4096, nb*4096, nb*4096
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 4096; j++ {
 				k := b*4096 + j
 				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*w.h1ConvQ[k])*yb[lo+k] + d2*rd[k]
+				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*w.h1ConvQ[k]*yb[lo+k] + d2*rd[k]
 				ab[tab+k] += d1 * yb[tyb+k]
 				e[k] = 2 * d2 * yb[lo+k]
-				_, _ = d2, d3
 			}
 		}
 	}
-	kern.RowsScaleAdd(rows(w.h1ConvB, 3*nb, nb*1, 4096), rows(w.h1B, 3*nb, nb*1, 4096), w.h1D1, nb, 1, 4096)
-	kern.RowsScaleAdd(rows(w.h1ConvB, 3*nb, nb*1, 4096), rows(w.h1Conv, 3*nb, nb*1, 4096), w.h1ConvE, nb, 1, 4096)
+	kern.RowsScaleAdd(rows(w.h1ConvB, 3*nb, nb, 4096), rows(w.h1B, 3*nb, nb, 4096), w.h1D1, nb, 1, 4096)
+	kern.RowsScaleAdd(rows(w.h1ConvB, 3*nb, nb, 4096), rows(w.h1Conv, 3*nb, nb, 4096), w.h1ConvE, nb, 1, 4096)
 	// ising16_cnn.maf:10:17  h1.conv = conv5x5(s), periodic, 1→16 channels  (reverse)
-	gemm.DgemmPacked(false, (nb)*256, 1, rows(w.h1ConvB, 0, nb, 4096), 16, &m.h1ConvBwd, 0, w.cols[:(nb)*6400], 25)
+	gemm.DgemmPacked(false, nb*256, 1, rows(w.h1ConvB, 0, nb, 4096), 16, &m.h1ConvBwd, 0, w.cols[:nb*6400], 25)
 	kern.Col2ImAdd(rows(w.sB, 0, nb, 256), w.cols, nb, w.h1ConvGeom)
 	kern.Im2Col(w.cols, rows(w.s, 0, 2*nb, 256), 2*nb, w.h1ConvGeom)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((2*nb)*256, 16, rows(w.h1ConvB, 0, 2*nb, 4096)), mat((2*nb)*256, 25, w.cols), 1, mat(16, 25, gH1ConvW))
-	kern.Im2Col(w.cols, rows(w.s, 3*nb, nb*1, 256), nb*1, w.h1ConvGeom)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat((nb*1)*256, 16, rows(w.h1ConvB, 3*nb, nb*1, 4096)), mat((nb*1)*256, 25, w.cols), 1, mat(16, 25, gH1ConvW))
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*512, 16, rows(w.h1ConvB, 0, 2*nb, 4096)), mat(nb*512, 25, w.cols), 1, mat(16, 25, gH1ConvW))
+	kern.Im2Col(w.cols, rows(w.s, 3*nb, nb, 256), nb, w.h1ConvGeom)
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*256, 16, rows(w.h1ConvB, 3*nb, nb, 4096)), mat(nb*256, 25, w.cols), 1, mat(16, 25, gH1ConvW))
 	// h1.conv.W: sum the full kernels' gradient over each orbit of tied offsets
-	kern.TieReduce(grad[0:96], gH1ConvW, h1ConvOrbit, 16, 6)
+	kern.TieReduce(grad[offH1ConvW:offH1ConvW+96], gH1ConvW, h1ConvOrbit, 16, 6)
 	// h2.conv.W: sum the full kernels' gradient over each orbit of tied offsets
-	kern.TieReduce(grad[96:864], gH2ConvW, h2ConvOrbit, 256, 3)
+	kern.TieReduce(grad[offH2ConvW:offH2ConvW+768], gH2ConvW, h2ConvOrbit, 256, 3)
 }
 
 // rows returns nr rows of length n starting at row r0 of buf.
@@ -1940,17 +2286,15 @@ func mat(r, c int, data []float64) blas64.General {
 }
 
 // load writes g·x, scaled, for nb samples into dst (kernel precision).
-func load(dst []float64, src []float64, nb, gi int, scale float64) {
-	_ = gi
+func load(dst []float64, src []float64, nb int, scale float64) {
 	for i, v := range src[:nb*Dim] {
 		dst[i] = scale * v
 	}
 }
 
 // store adds scale·gᵀy for nb samples of y to dst.
-func store(dst []float64, src []float64, nb, gi int, scale float64) {
-	_ = gi
+func store(dst []float64, src []float64, nb int, scale float64) {
 	for i, v := range src[:nb*Dim] {
-		dst[i] += scale * float64(v)
+		dst[i] += scale * v
 	}
 }

@@ -31,13 +31,15 @@
 package ising16f32
 
 import (
-	"github.com/mafc-dev/mafc/ir"
-	"github.com/mafc-dev/mafc/runtime"
-	gemm "github.com/mafc-dev/mafc/runtime/gemm"
-	"github.com/mafc-dev/mafc/runtime/kern"
+	"sync"
+
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas32"
-	"sync"
+
+	"github.com/mafc-dev/mafc/ir"
+	"github.com/mafc-dev/mafc/runtime"
+	"github.com/mafc-dev/mafc/runtime/gemm"
+	"github.com/mafc-dev/mafc/runtime/kern"
 )
 
 // GenVersion is the generated-code contract this file was written for.
@@ -70,8 +72,190 @@ const (
 	sizePhi    = 1   // vec(1), ising16_f32.maf:10:11
 )
 
+// Offsets of the parameter tensors in θ.
+const (
+	offHDenseW = 0      // h.dense.W [512 256] (weight)
+	offPhiW    = 131072 // phi.W [1 512] (weight)
+)
+
 // irJSON is the IR this package was generated from (for Program and the tests).
-const irJSON = "{\"name\":\"ising16f32\",\"doc\":\"The paper's Ising potential with float32 kernels (the paper trained in\\nfloat32). Parameters, optimiser state and the flow's state stay in\\nfloat64; the kernels convert at their boundary.\",\"file\":\"ising16_f32.maf\",\"input_name\":\"x\",\"input_kind\":\"vector\",\"nodes\":[{\"id\":0,\"name\":\"x\",\"op\":\"input\",\"shape\":{\"n\":256},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising16_f32.maf\",\"line\":6,\"col\":1}},{\"id\":1,\"name\":\"h.dense\",\"op\":\"dense\",\"inputs\":[0],\"shape\":{\"n\":512},\"out\":512,\"w\":0,\"b\":-1,\"pos\":{\"file\":\"ising16_f32.maf\",\"line\":9,\"col\":16}},{\"id\":2,\"name\":\"h\",\"op\":\"act\",\"inputs\":[1],\"shape\":{\"n\":512},\"act\":\"lncosh\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"ising16_f32.maf\",\"line\":9,\"col\":9}},{\"id\":3,\"name\":\"phi\",\"op\":\"dense\",\"inputs\":[2],\"shape\":{\"n\":1},\"out\":1,\"w\":1,\"b\":-1,\"pos\":{\"file\":\"ising16_f32.maf\",\"line\":10,\"col\":11}}],\"output\":3,\"params\":[{\"name\":\"h.dense.W\",\"node\":1,\"role\":\"weight\",\"offset\":0,\"shape\":[512,256],\"size\":131072,\"fanin\":256,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"phi.W\",\"node\":3,\"role\":\"weight\",\"offset\":131072,\"shape\":[1,512],\"size\":512,\"fanin\":512,\"init\":{\"scheme\":\"uniform\"}}],\"symmetries\":[{\"group\":\"z2\",\"strategy\":\"construction\",\"reason\":\"φ is even by construction (even activation of bias-free odd layers)\",\"pos\":{\"file\":\"ising16_f32.maf\",\"line\":14,\"col\":5}}],\"init_seed\":1,\"precision\":\"float32\",\"flow\":{\"integrator\":\"rk4\",\"steps\":50,\"dt\":0.1,\"pos\":{\"file\":\"ising16_f32.maf\",\"line\":17,\"col\":1}},\"train\":{\"objective\":{\"kind\":\"variational\",\"target\":{\"name\":\"ising\",\"l1\":16,\"l2\":16,\"t\":2.269185314213022,\"critical\":true},\"pos\":{\"file\":\"ising16_f32.maf\",\"line\":24,\"col\":17}},\"batch\":64,\"steps\":2000,\"optimizer\":{\"name\":\"adam\",\"lr\":0.001,\"beta1\":0.9,\"beta2\":0.999,\"eps\":1e-8,\"weight_decay\":0.001,\"schedule\":\"constant\"},\"laplacian\":\"exact\",\"seed\":1,\"checkpoint_every\":100,\"memory\":\"store\",\"pos\":{\"file\":\"ising16_f32.maf\",\"line\":23,\"col\":1}}}"
+const irJSON = `
+{
+	"name": "ising16f32",
+	"doc": "The paper's Ising potential with float32 kernels (the paper trained in\nfloat32). Parameters, optimiser state and the flow's state stay in\nfloat64; the kernels convert at their boundary.",
+	"file": "ising16_f32.maf",
+	"input_name": "x",
+	"input_kind": "vector",
+	"nodes": [
+		{
+			"id": 0,
+			"name": "x",
+			"op": "input",
+			"shape": {
+				"n": 256
+			},
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "ising16_f32.maf",
+				"line": 6,
+				"col": 1
+			}
+		},
+		{
+			"id": 1,
+			"name": "h.dense",
+			"op": "dense",
+			"inputs": [
+				0
+			],
+			"shape": {
+				"n": 512
+			},
+			"out": 512,
+			"w": 0,
+			"b": -1,
+			"pos": {
+				"file": "ising16_f32.maf",
+				"line": 9,
+				"col": 16
+			}
+		},
+		{
+			"id": 2,
+			"name": "h",
+			"op": "act",
+			"inputs": [
+				1
+			],
+			"shape": {
+				"n": 512
+			},
+			"act": "lncosh",
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "ising16_f32.maf",
+				"line": 9,
+				"col": 9
+			}
+		},
+		{
+			"id": 3,
+			"name": "phi",
+			"op": "dense",
+			"inputs": [
+				2
+			],
+			"shape": {
+				"n": 1
+			},
+			"out": 1,
+			"w": 1,
+			"b": -1,
+			"pos": {
+				"file": "ising16_f32.maf",
+				"line": 10,
+				"col": 11
+			}
+		}
+	],
+	"output": 3,
+	"params": [
+		{
+			"name": "h.dense.W",
+			"node": 1,
+			"role": "weight",
+			"offset": 0,
+			"shape": [
+				512,
+				256
+			],
+			"size": 131072,
+			"fanin": 256,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "phi.W",
+			"node": 3,
+			"role": "weight",
+			"offset": 131072,
+			"shape": [
+				1,
+				512
+			],
+			"size": 512,
+			"fanin": 512,
+			"init": {
+				"scheme": "uniform"
+			}
+		}
+	],
+	"symmetries": [
+		{
+			"group": "z2",
+			"strategy": "construction",
+			"reason": "φ is even by construction (even activation of bias-free odd layers)",
+			"pos": {
+				"file": "ising16_f32.maf",
+				"line": 14,
+				"col": 5
+			}
+		}
+	],
+	"init_seed": 1,
+	"precision": "float32",
+	"flow": {
+		"integrator": "rk4",
+		"steps": 50,
+		"dt": 0.1,
+		"pos": {
+			"file": "ising16_f32.maf",
+			"line": 17,
+			"col": 1
+		}
+	},
+	"train": {
+		"objective": {
+			"kind": "variational",
+			"target": {
+				"name": "ising",
+				"l1": 16,
+				"l2": 16,
+				"t": 2.269185314213022,
+				"critical": true
+			},
+			"pos": {
+				"file": "ising16_f32.maf",
+				"line": 24,
+				"col": 17
+			}
+		},
+		"batch": 64,
+		"steps": 2000,
+		"optimizer": {
+			"name": "adam",
+			"lr": 0.001,
+			"beta1": 0.9,
+			"beta2": 0.999,
+			"eps": 1e-8,
+			"weight_decay": 0.001,
+			"schedule": "constant"
+		},
+		"laplacian": "exact",
+		"seed": 1,
+		"checkpoint_every": 100,
+		"memory": "store",
+		"pos": {
+			"file": "ising16_f32.maf",
+			"line": 23,
+			"col": 1
+		}
+	}
+}
+`
 
 // Model is the potential with its parameters. Its methods may be called
 // concurrently with distinct Workspaces while the parameters do not change.
@@ -124,8 +308,8 @@ func (m *Model) Params() []float64 {
 // Sync refreshes everything derived from θ: call it after every change of Params.
 // It does not allocate.
 func (m *Model) Sync() {
-	hDenseW := m.p[0:131072]   // h.dense.W [512 256], ising16_f32.maf:9:16
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16_f32.maf:10:11
+	hDenseW := m.p[offHDenseW : offHDenseW+131072] // h.dense.W [512 256], ising16_f32.maf:9:16
+	phiW := m.p[offPhiW : offPhiW+512]             // phi.W [1 512], ising16_f32.maf:10:11
 	for i, v := range m.theta {
 		m.p[i] = float32(v)
 	}
@@ -152,9 +336,9 @@ func Program() *ir.Program {
 	return program()
 }
 
-// Program returns the IR this package was generated from.
+// Program returns the IR this package was generated from, the package's Program.
 func (m *Model) Program() *ir.Program {
-	return program()
+	return Program()
 }
 
 // Workspace holds every buffer the methods use, sized for one chunk of samples.
@@ -203,11 +387,10 @@ func (m *Model) DeferGrad(ws runtime.Workspace, on bool) {
 // not allocate.
 func (m *Model) FlushGrad(ws runtime.Workspace, dtheta []float64) {
 	w := ws.(*Workspace)
-	_ = w
 	if len(dtheta) != NumParams {
 		panic("ising16f32: len(dtheta) != NumParams")
 	}
-	kern.AddDiagRows(dtheta[0:131072], w.hDenseEAcc, m.theta[0:131072], 512, Dim)
+	kern.AddDiagRows(dtheta[offHDenseW:offHDenseW+131072], w.hDenseEAcc, m.theta[offHDenseW:offHDenseW+131072], 512, Dim)
 }
 
 var _ runtime.GradDeferrer = (*Model)(nil)
@@ -240,9 +423,9 @@ func (m *Model) NewWorkspaceChunks(maxBatch, chunk, valueChunk int) runtime.Work
 	w.hD1 = make([]float32, max(c, cv)*512)
 	w.hD2 = make([]float32, c*512)
 	w.hD3 = make([]float32, c*512)
-	w.phi = make([]float32, max(c*3, cv)*1)
-	w.phiB = make([]float32, max(c*3, cv)*1)
-	w.cols = make([]float32, max(c*0, cv*0))
+	w.phi = make([]float32, max(c*3, cv))
+	w.phiB = make([]float32, max(c*3, cv))
+	w.cols = make([]float32, 0)
 	w.rd = make([]float32, max(c, cv)*512)
 	w.g32 = make([]float32, NumParams)
 	return w
@@ -267,11 +450,10 @@ func (m *Model) Phi(ws runtime.Workspace, phi, x []float64) {
 	clear(phi)
 	for b0 := 0; b0 < B; b0 += w.cv {
 		nb := min(w.cv, B-b0)
-		gi := 0
-		load(w.x, x[b0*Dim:], nb, gi, 1)
+		load(w.x, x[b0*Dim:], nb, 1)
 		m.fwdValues(w, nb)
 		for b := 0; b < nb; b++ {
-			phi[b0+b] += 1.0 * float64(w.phi[b])
+			phi[b0+b] += float64(w.phi[b])
 		}
 	}
 }
@@ -299,16 +481,15 @@ func (m *Model) Grad(ws runtime.Workspace, phi, grad, x []float64) {
 	clear(grad)
 	for b0 := 0; b0 < B; b0 += w.cv {
 		nb := min(w.cv, B-b0)
-		gi := 0
-		load(w.x, x[b0*Dim:], nb, gi, 1)
+		load(w.x, x[b0*Dim:], nb, 1)
 		m.fwdValues(w, nb)
 		if phi != nil {
 			for b := 0; b < nb; b++ {
-				phi[b0+b] += 1.0 * float64(w.phi[b])
+				phi[b0+b] += float64(w.phi[b])
 			}
 		}
 		m.bwdGrad(w, nb)
-		store(grad[b0*Dim:], w.xB, nb, gi, 1.0)
+		store(grad[b0*Dim:], w.xB, nb, 1)
 	}
 }
 
@@ -343,21 +524,20 @@ func (m *Model) Laplacian(ws runtime.Workspace, phi, grad, lap, x []float64) {
 	w.lite = phi == nil
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
-		gi := 0
 		w.b0 = b0
-		load(w.x, x[b0*Dim:], nb, gi, 1)
+		load(w.x, x[b0*Dim:], nb, 1)
 		m.fwdLaplacian(w, nb)
 		if phi != nil {
 			for b := 0; b < nb; b++ {
-				phi[b0+b] += 1.0 * float64(w.phi[b])
+				phi[b0+b] += float64(w.phi[b])
 			}
 		}
 		for b := 0; b < nb; b++ {
-			lap[b0+b] += 1.0 * float64(w.phi[nb+b])
+			lap[b0+b] += float64(w.phi[nb+b])
 		}
 		if grad != nil {
 			m.bwdGrad(w, nb)
-			store(grad[b0*Dim:], w.xB, nb, gi, 1.0)
+			store(grad[b0*Dim:], w.xB, nb, 1)
 		}
 	}
 }
@@ -395,23 +575,22 @@ func (m *Model) Hutchinson(ws runtime.Workspace, phi, grad, lap, x, probes []flo
 	clear(lap)
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
-		gi := 0
-		load(w.x, x[b0*Dim:], nb, gi, 1)
+		load(w.x, x[b0*Dim:], nb, 1)
 		for b := 0; b < nb; b++ {
-			load(rows(w.x, 2*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, gi, 1.0)
+			load(rows(w.x, 2*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, 1.0)
 		}
 		m.fwdHutch(w, nb)
 		if phi != nil {
 			for b := 0; b < nb; b++ {
-				phi[b0+b] += 1.0 * float64(w.phi[b])
+				phi[b0+b] += float64(w.phi[b])
 			}
 		}
 		for b := 0; b < nb; b++ {
-			lap[b0+b] += 1.0 * float64(w.phi[nb+b])
+			lap[b0+b] += float64(w.phi[nb+b])
 		}
 		if grad != nil {
 			m.bwdGrad(w, nb)
-			store(grad[b0*Dim:], w.xB, nb, gi, 1.0)
+			store(grad[b0*Dim:], w.xB, nb, 1)
 		}
 	}
 }
@@ -448,10 +627,9 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 	w.lite = c == nil
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
-		gi := 0
 		w.b0 = b0
-		load(w.x, x[b0*Dim:], nb, gi, 1)
-		load(rows(w.x, nb, nb, Dim), u[b0*Dim:], nb, gi, 1)
+		load(w.x, x[b0*Dim:], nb, 1)
+		load(rows(w.x, nb, nb, Dim), u[b0*Dim:], nb, 1)
 		clear(w.g32)
 		var cb, sb []float64
 		if c != nil {
@@ -461,8 +639,8 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 			sb = s[b0 : b0+nb]
 		}
 		m.fwdReverse(w, nb)
-		m.bwdReverse(w, nb, cb, sb, 1.0, w.g32)
-		store(dx[b0*Dim:], w.xB, nb, gi, 1)
+		m.bwdReverse(w, nb, cb, sb, 1, w.g32)
+		store(dx[b0*Dim:], w.xB, nb, 1)
 		for i, v := range w.g32 {
 			dtheta[i] += float64(v)
 		}
@@ -501,11 +679,10 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 	clear(dx)
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
-		gi := 0
-		load(w.x, x[b0*Dim:], nb, gi, 1)
-		load(rows(w.x, nb, nb, Dim), u[b0*Dim:], nb, gi, 1)
+		load(w.x, x[b0*Dim:], nb, 1)
+		load(rows(w.x, nb, nb, Dim), u[b0*Dim:], nb, 1)
 		for b := 0; b < nb; b++ {
-			load(rows(w.x, 3*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, gi, 1.0)
+			load(rows(w.x, 3*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, 1.0)
 		}
 		clear(w.g32)
 		var cb, sb []float64
@@ -516,8 +693,8 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 			sb = s[b0 : b0+nb]
 		}
 		m.fwdHutchRev(w, nb)
-		m.bwdHutchRev(w, nb, cb, sb, 1.0, w.g32)
-		store(dx[b0*Dim:], w.xB, nb, gi, 1)
+		m.bwdHutchRev(w, nb, cb, sb, 1, w.g32)
+		store(dx[b0*Dim:], w.xB, nb, 1)
 		for i, v := range w.g32 {
 			dtheta[i] += float64(v)
 		}
@@ -564,7 +741,7 @@ var _ runtime.Saver = (*Model)(nil)
 
 // fwdValues computes the values of every node, and σ′ for backpropagation.
 func (m *Model) fwdValues(w *Workspace, nb int) {
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16_f32.maf:10:11
+	phiW := m.p[offPhiW : offPhiW+512] // phi.W [1 512], ising16_f32.maf:10:11
 	// ising16_f32.maf:9:16  h.dense = W·x, W ∈ R^(512×256)
 	gemm.SgemmPacked(false, nb, 1, rows(w.x, 0, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 512), 512)
 	// ising16_f32.maf:9:9  h = lncosh(h.dense)
@@ -576,7 +753,7 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 
 // fwdLaplacian computes values, Laplacian vectors ℓ and the Jacobians the exact Δφ needs.
 func (m *Model) fwdLaplacian(w *Workspace, nb int) {
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16_f32.maf:10:11
+	phiW := m.p[offPhiW : offPhiW+512] // phi.W [1 512], ising16_f32.maf:10:11
 	// ising16_f32.maf:9:16  h.dense = W·x, W ∈ R^(512×256)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
 	gemm.SgemmPacked(false, nb, 1, rows(w.x, 0, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 512), 512)
 	if w.saveOut != nil {
@@ -598,10 +775,9 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 		kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], nil, rows(w.hDense, 0, nb, 512))
 	}
 	{
-		a, y := w.hDense, w.h
-		d1, d2 := w.hD1, w.hD2
-		_, _, _ = a, d1, d2
-		lo := (nb) * 512
+		y := w.h
+		d2 := w.hD2
+		lo := nb * 512
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 512; j++ {
 				k := b*512 + j
@@ -615,7 +791,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 
 // fwdReverse computes values, ℓ, Jacobians and tangents t = J·u for the reverse sweep.
 func (m *Model) fwdReverse(w *Workspace, nb int) {
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16_f32.maf:10:11
+	phiW := m.p[offPhiW : offPhiW+512] // phi.W [1 512], ising16_f32.maf:10:11
 	// ising16_f32.maf:9:16  h.dense = W·x, W ∈ R^(512×256)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
 	if w.saveIn != nil {
 		// value rows kept by LaplacianSave at the same x
@@ -639,11 +815,11 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], w.hD3[:nb*512], rows(w.hDense, 0, nb, 512))
 	}
 	{
-		a, y := w.hDense, w.h
-		d1, d2 := w.hD1, w.hD2
-		_, _, _ = a, d1, d2
-		lo := (2 * nb) * 512
-		ta, ty := (nb)*512, (nb)*512
+		y := w.h
+		a, d1 := w.hDense, w.hD1
+		d2 := w.hD2
+		lo := nb * 1024
+		ta, ty := nb*512, nb*512
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 512; j++ {
 				k := b*512 + j
@@ -658,24 +834,22 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 
 // fwdHutch computes values and Hutchinson Laplacian vectors from the probe rows.
 func (m *Model) fwdHutch(w *Workspace, nb int) {
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16_f32.maf:10:11
+	phiW := m.p[offPhiW : offPhiW+512] // phi.W [1 512], ising16_f32.maf:10:11
 	// ising16_f32.maf:9:16  h.dense = W·x, W ∈ R^(512×256)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.SgemmPacked(false, nb, 1, rows(w.x, 0, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 512), 512)
-	gemm.SgemmPacked(false, nb*1, 1, rows(w.x, 2*nb, nb*1, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 2*nb, nb*1, 512), 512)
+	gemm.SgemmPacked(false, nb, 1, rows(w.x, 2*nb, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 2*nb, nb, 512), 512)
 	// ising16_f32.maf:9:9  h = lncosh(h.dense)
-	kern.RowsNorm2(w.hDenseQ, rows(w.hDense, 2*nb, nb*1, 512), nb, 1, 512)
+	kern.RowsNorm2(w.hDenseQ, rows(w.hDense, 2*nb, nb, 512), nb, 1, 512)
 	// σ, σ′, σ″ for the value rows
 	kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], nil, rows(w.hDense, 0, nb, 512))
 	{
-		a, y := w.hDense, w.h
-		d1, d2 := w.hD1, w.hD2
-		_, _, _ = a, d1, d2
-		lo := (nb) * 512
+		y := w.h
+		d2 := w.hD2
+		lo := nb * 512
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 512; j++ {
 				k := b*512 + j
 				y[lo+k] = d2[k] * w.hDenseQ[k]
-				_ = j
 			}
 		}
 	}
@@ -685,26 +859,25 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 
 // fwdHutchRev computes values, Hutchinson ℓ, probe rows and tangents for the reverse sweep.
 func (m *Model) fwdHutchRev(w *Workspace, nb int) {
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16_f32.maf:10:11
+	phiW := m.p[offPhiW : offPhiW+512] // phi.W [1 512], ising16_f32.maf:10:11
 	// ising16_f32.maf:9:16  h.dense = W·x, W ∈ R^(512×256)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.SgemmPacked(false, 2*nb, 1, rows(w.x, 0, 2*nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 0, 2*nb, 512), 512)
-	gemm.SgemmPacked(false, nb*1, 1, rows(w.x, 3*nb, nb*1, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 3*nb, nb*1, 512), 512)
+	gemm.SgemmPacked(false, nb, 1, rows(w.x, 3*nb, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 3*nb, nb, 512), 512)
 	// ising16_f32.maf:9:9  h = lncosh(h.dense)
-	kern.RowsNorm2(w.hDenseQ, rows(w.hDense, 3*nb, nb*1, 512), nb, 1, 512)
+	kern.RowsNorm2(w.hDenseQ, rows(w.hDense, 3*nb, nb, 512), nb, 1, 512)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], w.hD3[:nb*512], rows(w.hDense, 0, nb, 512))
 	{
-		a, y := w.hDense, w.h
-		d1, d2 := w.hD1, w.hD2
-		_, _, _ = a, d1, d2
-		lo := (2 * nb) * 512
-		ta, ty := (nb)*512, (nb)*512
+		y := w.h
+		a, d1 := w.hDense, w.hD1
+		d2 := w.hD2
+		lo := nb * 1024
+		ta, ty := nb*512, nb*512
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 512; j++ {
 				k := b*512 + j
 				y[lo+k] = d2[k] * w.hDenseQ[k]
 				y[ty+k] = d1[k] * a[ta+k]
-				_ = j
 			}
 		}
 	}
@@ -715,7 +888,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 // bwdGrad backpropagates ∂φ/∂(every node) for the values of one chunk; ∇φ ends
 // in the input's cotangent rows. It uses σ′ from the forward pass.
 func (m *Model) bwdGrad(w *Workspace, nb int) {
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16_f32.maf:10:11
+	phiW := m.p[offPhiW : offPhiW+512] // phi.W [1 512], ising16_f32.maf:10:11
 	clear(rows(w.xB, 0, nb, 256))
 	clear(rows(w.hDenseB, 0, nb, 512))
 	clear(rows(w.hB, 0, nb, 512))
@@ -745,10 +918,10 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, grad []float32) {
-	hDenseW := m.p[0:131072]   // h.dense.W [512 256], ising16_f32.maf:9:16
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16_f32.maf:10:11
-	gHDenseW := grad[0:131072]
-	gPhiW := grad[131072:131584]
+	hDenseW := m.p[offHDenseW : offHDenseW+131072] // h.dense.W [512 256], ising16_f32.maf:9:16
+	phiW := m.p[offPhiW : offPhiW+512]             // phi.W [1 512], ising16_f32.maf:10:11
+	gHDenseW := grad[offHDenseW : offHDenseW+131072]
+	gPhiW := grad[offPhiW : offPhiW+512]
 	clear(rows(w.xB, 0, 3*nb, 256))
 	clear(rows(w.hDenseB, 0, 3*nb, 512))
 	clear(rows(w.hB, 0, 3*nb, 512))
@@ -771,17 +944,15 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		d1s, d2s, d3s := w.hD1[:nb*512], w.hD2[:nb*512], w.hD3[:nb*512]
 		e := w.hDenseE[:nb*512]
 		a, ab, yb := w.hDense, w.hDenseB, w.hB
-		lo := (2 * nb) * 512
-		ta, tab, tyb := (nb)*512, (nb)*512, (nb)*512
-		_, _ = a, ta
+		lo := nb * 1024
+		ta, tab, tyb := nb*512, nb*512, nb*512
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 512; j++ {
 				k := b*512 + j
 				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*m.hDenseNorm2[j])*yb[lo+k]
+				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*m.hDenseNorm2[j]*yb[lo+k]
 				ab[tab+k] += d1 * yb[tyb+k]
 				e[k] = 2 * d2 * yb[lo+k]
-				_, _ = d2, d3
 			}
 		}
 	}
@@ -800,11 +971,11 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, grad []float32) {
-	phiW := m.p[131072:131584] // phi.W [1 512], ising16_f32.maf:10:11
-	gHDenseW := grad[0:131072]
-	gPhiW := grad[131072:131584]
-	clear(rows(w.xB, 0, 3*nb+nb*1, 256))
-	clear(rows(w.hDenseB, 0, 3*nb+nb*1, 512))
+	phiW := m.p[offPhiW : offPhiW+512] // phi.W [1 512], ising16_f32.maf:10:11
+	gHDenseW := grad[offHDenseW : offHDenseW+131072]
+	gPhiW := grad[offPhiW : offPhiW+512]
+	clear(rows(w.xB, 0, 4*nb, 256))
+	clear(rows(w.hDenseB, 0, 4*nb, 512))
 	clear(rows(w.hB, 0, 3*nb, 512))
 	clear(rows(w.phiB, 0, 3*nb, 1))
 	// seed: G = c·φ + s·Δφ + (tangent of φ along u) = c·φ + s·Δφ + uᵀ∇φ
@@ -825,25 +996,23 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		d1s, d2s, d3s := w.hD1[:nb*512], w.hD2[:nb*512], w.hD3[:nb*512]
 		e := w.hDenseE[:nb*512]
 		a, ab, yb := w.hDense, w.hDenseB, w.hB
-		lo := (2 * nb) * 512
-		ta, tab, tyb := (nb)*512, (nb)*512, (nb)*512
-		_, _ = a, ta
+		lo := nb * 1024
+		ta, tab, tyb := nb*512, nb*512, nb*512
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 512; j++ {
 				k := b*512 + j
 				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*w.hDenseQ[k])*yb[lo+k]
+				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*w.hDenseQ[k]*yb[lo+k]
 				ab[tab+k] += d1 * yb[tyb+k]
 				e[k] = 2 * d2 * yb[lo+k]
-				_, _ = d2, d3
 			}
 		}
 	}
-	kern.RowsScaleAdd(rows(w.hDenseB, 3*nb, nb*1, 512), rows(w.hDense, 3*nb, nb*1, 512), w.hDenseE, nb, 1, 512)
+	kern.RowsScaleAdd(rows(w.hDenseB, 3*nb, nb, 512), rows(w.hDense, 3*nb, nb, 512), w.hDenseE, nb, 1, 512)
 	// ising16_f32.maf:9:16  h.dense = W·x, W ∈ R^(512×256)  (reverse)
 	gemm.SgemmPacked(false, nb, 1, rows(w.hDenseB, 0, nb, 512), 512, &m.hDenseBwd, 1, rows(w.xB, 0, nb, 256), 256)
 	blas32.Gemm(blas.Trans, blas.NoTrans, 1, mat(2*nb, 512, rows(w.hDenseB, 0, 2*nb, 512)), mat(2*nb, 256, rows(w.x, 0, 2*nb, 256)), 1, mat(512, 256, gHDenseW))
-	blas32.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*1, 512, rows(w.hDenseB, 3*nb, nb*1, 512)), mat(nb*1, 256, rows(w.x, 3*nb, nb*1, 256)), 1, mat(512, 256, gHDenseW))
+	blas32.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb, 512, rows(w.hDenseB, 3*nb, nb, 512)), mat(nb, 256, rows(w.x, 3*nb, nb, 256)), 1, mat(512, 256, gHDenseW))
 }
 
 // rows returns nr rows of length n starting at row r0 of buf.
@@ -862,16 +1031,14 @@ func mat(r, c int, data []float32) blas32.General {
 }
 
 // load writes g·x, scaled, for nb samples into dst (kernel precision).
-func load(dst []float32, src []float64, nb, gi int, scale float64) {
-	_ = gi
+func load(dst []float32, src []float64, nb int, scale float64) {
 	for i, v := range src[:nb*Dim] {
 		dst[i] = float32(scale * v)
 	}
 }
 
 // store adds scale·gᵀy for nb samples of y to dst.
-func store(dst []float64, src []float32, nb, gi int, scale float64) {
-	_ = gi
+func store(dst []float64, src []float32, nb int, scale float64) {
 	for i, v := range src[:nb*Dim] {
 		dst[i] += scale * float64(v)
 	}

@@ -42,13 +42,15 @@
 package mnistt
 
 import (
-	"github.com/mafc-dev/mafc/ir"
-	"github.com/mafc-dev/mafc/runtime"
-	gemm "github.com/mafc-dev/mafc/runtime/gemm"
-	"github.com/mafc-dev/mafc/runtime/kern"
+	"sync"
+
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
-	"sync"
+
+	"github.com/mafc-dev/mafc/ir"
+	"github.com/mafc-dev/mafc/runtime"
+	"github.com/mafc-dev/mafc/runtime/gemm"
+	"github.com/mafc-dev/mafc/runtime/kern"
 )
 
 // GenVersion is the generated-code contract this file was written for.
@@ -85,8 +87,213 @@ const (
 	numKernelParams = 804864
 )
 
+// Offsets of the parameter tensors in the kernels' parameters θ′(t).
+const (
+	offHDenseW = 0      // h.dense.W [1024 784] (weight)
+	offHDenseB = 802816 // h.dense.b [1024] (bias)
+	offPhiW    = 803840 // phi.W [1 1024] (weight)
+)
+
 // irJSON is the IR this package was generated from (for Program and the tests).
-const irJSON = "{\"name\":\"mnistt\",\"doc\":\"A time-dependent variant of the paper's MNIST potential (mnist.maf):\\nthe flow time enters the hidden layer as extra inputs, t and Fourier\\nfeatures of it (OT-Flow's concatenation): z = W₁x + b₁ + U·f(t).\\n804,864 + 1024·9 = 814,080 parameters, 1.15% more than the paper's\\n804,864.\",\"file\":\"mnist_t.maf\",\"input_name\":\"x\",\"input_kind\":\"vector\",\"time_name\":\"t\",\"nodes\":[{\"id\":0,\"name\":\"x\",\"op\":\"input\",\"shape\":{\"n\":784},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"mnist_t.maf\",\"line\":9,\"col\":1},\"doc\":\"A dequantised, logit-transformed 28×28 image, flattened.\"},{\"id\":1,\"name\":\"h.dense\",\"op\":\"dense\",\"inputs\":[0],\"shape\":{\"n\":1024},\"out\":1024,\"bias\":true,\"time\":{\"linear\":true,\"fourier\":4,\"period\":10},\"w\":0,\"b\":1,\"pos\":{\"file\":\"mnist_t.maf\",\"line\":16,\"col\":18}},{\"id\":2,\"name\":\"h\",\"op\":\"act\",\"inputs\":[1],\"shape\":{\"n\":1024},\"act\":\"softplus\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"mnist_t.maf\",\"line\":16,\"col\":9},\"doc\":\"Hidden layer: h = softplus(W₁x + b₁ + U·[t, fourier(t, 4)]).\"},{\"id\":3,\"name\":\"phi\",\"op\":\"dense\",\"inputs\":[2],\"shape\":{\"n\":1},\"out\":1,\"w\":2,\"b\":-1,\"pos\":{\"file\":\"mnist_t.maf\",\"line\":18,\"col\":11},\"doc\":\"Output: φ = w₂ · h.\"}],\"output\":3,\"params\":[{\"name\":\"h.dense.W\",\"node\":1,\"role\":\"weight\",\"offset\":0,\"shape\":[1024,784],\"size\":802816,\"fanin\":784,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h.dense.b\",\"node\":1,\"role\":\"bias\",\"offset\":802816,\"shape\":[1024],\"size\":1024,\"fanin\":784,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"phi.W\",\"node\":3,\"role\":\"weight\",\"offset\":803840,\"shape\":[1,1024],\"size\":1024,\"fanin\":1024,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h.dense.U\",\"node\":1,\"role\":\"time\",\"offset\":804864,\"shape\":[1024,9],\"size\":9216,\"fanin\":793,\"init\":{\"scheme\":\"uniform\"}}],\"init_seed\":1,\"precision\":\"float64\",\"flow\":{\"integrator\":\"rk4\",\"steps\":100,\"dt\":0.1,\"pos\":{\"file\":\"mnist_t.maf\",\"line\":21,\"col\":1}},\"train\":{\"objective\":{\"kind\":\"likelihood\",\"dataset\":\"mnist\",\"target\":{},\"pos\":{\"file\":\"mnist_t.maf\",\"line\":28,\"col\":17}},\"batch\":100,\"epochs\":548,\"optimizer\":{\"name\":\"adam\",\"lr\":0.001,\"beta1\":0.9,\"beta2\":0.999,\"eps\":1e-8,\"weight_decay\":0.001,\"schedule\":\"constant\"},\"laplacian\":\"exact\",\"seed\":1,\"checkpoint_every\":500,\"memory\":\"store\",\"pos\":{\"file\":\"mnist_t.maf\",\"line\":27,\"col\":1}}}"
+const irJSON = `
+{
+	"name": "mnistt",
+	"doc": "A time-dependent variant of the paper's MNIST potential (mnist.maf):\nthe flow time enters the hidden layer as extra inputs, t and Fourier\nfeatures of it (OT-Flow's concatenation): z = W₁x + b₁ + U·f(t).\n804,864 + 1024·9 = 814,080 parameters, 1.15% more than the paper's\n804,864.",
+	"file": "mnist_t.maf",
+	"input_name": "x",
+	"input_kind": "vector",
+	"time_name": "t",
+	"nodes": [
+		{
+			"id": 0,
+			"name": "x",
+			"op": "input",
+			"shape": {
+				"n": 784
+			},
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "mnist_t.maf",
+				"line": 9,
+				"col": 1
+			},
+			"doc": "A dequantised, logit-transformed 28×28 image, flattened."
+		},
+		{
+			"id": 1,
+			"name": "h.dense",
+			"op": "dense",
+			"inputs": [
+				0
+			],
+			"shape": {
+				"n": 1024
+			},
+			"out": 1024,
+			"bias": true,
+			"time": {
+				"linear": true,
+				"fourier": 4,
+				"period": 10
+			},
+			"w": 0,
+			"b": 1,
+			"pos": {
+				"file": "mnist_t.maf",
+				"line": 16,
+				"col": 18
+			}
+		},
+		{
+			"id": 2,
+			"name": "h",
+			"op": "act",
+			"inputs": [
+				1
+			],
+			"shape": {
+				"n": 1024
+			},
+			"act": "softplus",
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "mnist_t.maf",
+				"line": 16,
+				"col": 9
+			},
+			"doc": "Hidden layer: h = softplus(W₁x + b₁ + U·[t, fourier(t, 4)])."
+		},
+		{
+			"id": 3,
+			"name": "phi",
+			"op": "dense",
+			"inputs": [
+				2
+			],
+			"shape": {
+				"n": 1
+			},
+			"out": 1,
+			"w": 2,
+			"b": -1,
+			"pos": {
+				"file": "mnist_t.maf",
+				"line": 18,
+				"col": 11
+			},
+			"doc": "Output: φ = w₂ · h."
+		}
+	],
+	"output": 3,
+	"params": [
+		{
+			"name": "h.dense.W",
+			"node": 1,
+			"role": "weight",
+			"offset": 0,
+			"shape": [
+				1024,
+				784
+			],
+			"size": 802816,
+			"fanin": 784,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "h.dense.b",
+			"node": 1,
+			"role": "bias",
+			"offset": 802816,
+			"shape": [
+				1024
+			],
+			"size": 1024,
+			"fanin": 784,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "phi.W",
+			"node": 3,
+			"role": "weight",
+			"offset": 803840,
+			"shape": [
+				1,
+				1024
+			],
+			"size": 1024,
+			"fanin": 1024,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "h.dense.U",
+			"node": 1,
+			"role": "time",
+			"offset": 804864,
+			"shape": [
+				1024,
+				9
+			],
+			"size": 9216,
+			"fanin": 793,
+			"init": {
+				"scheme": "uniform"
+			}
+		}
+	],
+	"init_seed": 1,
+	"precision": "float64",
+	"flow": {
+		"integrator": "rk4",
+		"steps": 100,
+		"dt": 0.1,
+		"pos": {
+			"file": "mnist_t.maf",
+			"line": 21,
+			"col": 1
+		}
+	},
+	"train": {
+		"objective": {
+			"kind": "likelihood",
+			"dataset": "mnist",
+			"target": {},
+			"pos": {
+				"file": "mnist_t.maf",
+				"line": 28,
+				"col": 17
+			}
+		},
+		"batch": 100,
+		"epochs": 548,
+		"optimizer": {
+			"name": "adam",
+			"lr": 0.001,
+			"beta1": 0.9,
+			"beta2": 0.999,
+			"eps": 1e-8,
+			"weight_decay": 0.001,
+			"schedule": "constant"
+		},
+		"laplacian": "exact",
+		"seed": 1,
+		"checkpoint_every": 500,
+		"memory": "store",
+		"pos": {
+			"file": "mnist_t.maf",
+			"line": 27,
+			"col": 1
+		}
+	}
+}
+`
 
 // Model is the potential with its parameters. Its methods may be called
 // concurrently with distinct Workspaces while the parameters do not change.
@@ -152,8 +359,8 @@ func (m *Model) Sync() {
 // sync refreshes everything derived from the kernel parameters θ′ of a
 // workspace's kernel model. It does not allocate.
 func (m *Model) sync() {
-	hDenseW := m.p[0:802816]   // h.dense.W [1024 784], mnist_t.maf:16:18
-	phiW := m.p[803840:804864] // phi.W [1 1024], mnist_t.maf:18:11
+	hDenseW := m.p[offHDenseW : offHDenseW+802816] // h.dense.W [1024 784], mnist_t.maf:16:18
+	phiW := m.p[offPhiW : offPhiW+1024]            // phi.W [1 1024], mnist_t.maf:18:11
 	// h.dense: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
 	m.hDenseFwd.Pack(true, 784, 1024, hDenseW, 784)
 	m.hDenseBwd.Pack(false, 1024, 784, hDenseW, 784)
@@ -206,9 +413,9 @@ func Program() *ir.Program {
 	return program()
 }
 
-// Program returns the IR this package was generated from.
+// Program returns the IR this package was generated from, the package's Program.
 func (m *Model) Program() *ir.Program {
-	return program()
+	return Program()
 }
 
 // Workspace holds every buffer the methods use, sized for one chunk of samples.
@@ -257,17 +464,12 @@ func (w *Workspace) MaxBatch() int {
 // DeferGrad turns deferral of sample-independent gradient terms on or off (see
 // runtime.GradDeferrer); with it on, call FlushGrad after the last Reverse.
 func (m *Model) DeferGrad(ws runtime.Workspace, on bool) {
-	{
-		// deferral stays off: each Reverse maps its gradient back at its own time
-		_, _ = ws, on
-	}
+	// deferral stays off: each Reverse maps its gradient back at its own time
 }
 
 // FlushGrad adds the deferred gradient terms to dtheta and resets them. It does
 // not allocate.
 func (m *Model) FlushGrad(ws runtime.Workspace, dtheta []float64) {
-	w := ws.(*Workspace)
-	_ = w
 	if len(dtheta) != NumParams {
 		panic("mnistt: len(dtheta) != NumParams")
 	}
@@ -303,9 +505,9 @@ func (m *Model) NewWorkspaceChunks(maxBatch, chunk, valueChunk int) runtime.Work
 	w.hD1 = make([]float64, max(c, cv)*1024)
 	w.hD2 = make([]float64, c*1024)
 	w.hD3 = make([]float64, c*1024)
-	w.phi = make([]float64, max(c*3, cv)*1)
-	w.phiB = make([]float64, max(c*3, cv)*1)
-	w.cols = make([]float64, max(c*0, cv*0))
+	w.phi = make([]float64, max(c*3, cv))
+	w.phiB = make([]float64, max(c*3, cv))
+	w.cols = make([]float64, 0)
 	w.rd = make([]float64, max(c, cv)*1024)
 	w.timeModel = newModel()
 	w.timeGrad = make([]float64, NumParams)
@@ -333,11 +535,10 @@ func (m *Model) Phi(ws runtime.Workspace, phi, x []float64) {
 	m = m.at(w)
 	for b0 := 0; b0 < B; b0 += w.cv {
 		nb := min(w.cv, B-b0)
-		gi := 0
-		load(w.x, x[b0*Dim:], nb, gi, 1)
+		load(w.x, x[b0*Dim:], nb, 1)
 		m.fwdValues(w, nb)
 		for b := 0; b < nb; b++ {
-			phi[b0+b] += 1.0 * float64(w.phi[b])
+			phi[b0+b] += w.phi[b]
 		}
 	}
 }
@@ -366,16 +567,15 @@ func (m *Model) Grad(ws runtime.Workspace, phi, grad, x []float64) {
 	m = m.at(w)
 	for b0 := 0; b0 < B; b0 += w.cv {
 		nb := min(w.cv, B-b0)
-		gi := 0
-		load(w.x, x[b0*Dim:], nb, gi, 1)
+		load(w.x, x[b0*Dim:], nb, 1)
 		m.fwdValues(w, nb)
 		if phi != nil {
 			for b := 0; b < nb; b++ {
-				phi[b0+b] += 1.0 * float64(w.phi[b])
+				phi[b0+b] += w.phi[b]
 			}
 		}
 		m.bwdGrad(w, nb)
-		store(grad[b0*Dim:], w.xB, nb, gi, 1.0)
+		store(grad[b0*Dim:], w.xB, nb, 1)
 	}
 }
 
@@ -411,21 +611,20 @@ func (m *Model) Laplacian(ws runtime.Workspace, phi, grad, lap, x []float64) {
 	m = m.at(w)
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
-		gi := 0
 		w.b0 = b0
-		load(w.x, x[b0*Dim:], nb, gi, 1)
+		load(w.x, x[b0*Dim:], nb, 1)
 		m.fwdLaplacian(w, nb)
 		if phi != nil {
 			for b := 0; b < nb; b++ {
-				phi[b0+b] += 1.0 * float64(w.phi[b])
+				phi[b0+b] += w.phi[b]
 			}
 		}
 		for b := 0; b < nb; b++ {
-			lap[b0+b] += 1.0 * float64(w.phi[nb+b])
+			lap[b0+b] += w.phi[nb+b]
 		}
 		if grad != nil {
 			m.bwdGrad(w, nb)
-			store(grad[b0*Dim:], w.xB, nb, gi, 1.0)
+			store(grad[b0*Dim:], w.xB, nb, 1)
 		}
 	}
 }
@@ -464,23 +663,22 @@ func (m *Model) Hutchinson(ws runtime.Workspace, phi, grad, lap, x, probes []flo
 	m = m.at(w)
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
-		gi := 0
-		load(w.x, x[b0*Dim:], nb, gi, 1)
+		load(w.x, x[b0*Dim:], nb, 1)
 		for b := 0; b < nb; b++ {
-			load(rows(w.x, 2*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, gi, 1.0)
+			load(rows(w.x, 2*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, 1.0)
 		}
 		m.fwdHutch(w, nb)
 		if phi != nil {
 			for b := 0; b < nb; b++ {
-				phi[b0+b] += 1.0 * float64(w.phi[b])
+				phi[b0+b] += w.phi[b]
 			}
 		}
 		for b := 0; b < nb; b++ {
-			lap[b0+b] += 1.0 * float64(w.phi[nb+b])
+			lap[b0+b] += w.phi[nb+b]
 		}
 		if grad != nil {
 			m.bwdGrad(w, nb)
-			store(grad[b0*Dim:], w.xB, nb, gi, 1.0)
+			store(grad[b0*Dim:], w.xB, nb, 1)
 		}
 	}
 }
@@ -521,10 +719,9 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 	m = m.at(w)
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
-		gi := 0
 		w.b0 = b0
-		load(w.x, x[b0*Dim:], nb, gi, 1)
-		load(rows(w.x, nb, nb, Dim), u[b0*Dim:], nb, gi, 1)
+		load(w.x, x[b0*Dim:], nb, 1)
+		load(rows(w.x, nb, nb, Dim), u[b0*Dim:], nb, 1)
 		var cb, sb []float64
 		if c != nil {
 			cb = c[b0 : b0+nb]
@@ -533,8 +730,8 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 			sb = s[b0 : b0+nb]
 		}
 		m.fwdReverse(w, nb)
-		m.bwdReverse(w, nb, cb, sb, 1.0, dtheta)
-		store(dx[b0*Dim:], w.xB, nb, gi, 1)
+		m.bwdReverse(w, nb, cb, sb, 1, dtheta)
+		store(dx[b0*Dim:], w.xB, nb, 1)
 	}
 	// ∂G/∂θ from ∂G/∂θ′ at the workspace's time
 	timeMap().Back(dth, w.timeGrad[:numKernelParams], w.timeOf.theta, w.timeAt, w.timeScratch)
@@ -576,11 +773,10 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 	m = m.at(w)
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
-		gi := 0
-		load(w.x, x[b0*Dim:], nb, gi, 1)
-		load(rows(w.x, nb, nb, Dim), u[b0*Dim:], nb, gi, 1)
+		load(w.x, x[b0*Dim:], nb, 1)
+		load(rows(w.x, nb, nb, Dim), u[b0*Dim:], nb, 1)
 		for b := 0; b < nb; b++ {
-			load(rows(w.x, 3*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, gi, 1.0)
+			load(rows(w.x, 3*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, 1.0)
 		}
 		var cb, sb []float64
 		if c != nil {
@@ -590,8 +786,8 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 			sb = s[b0 : b0+nb]
 		}
 		m.fwdHutchRev(w, nb)
-		m.bwdHutchRev(w, nb, cb, sb, 1.0, dtheta)
-		store(dx[b0*Dim:], w.xB, nb, gi, 1)
+		m.bwdHutchRev(w, nb, cb, sb, 1, dtheta)
+		store(dx[b0*Dim:], w.xB, nb, 1)
 	}
 	// ∂G/∂θ from ∂G/∂θ′ at the workspace's time
 	timeMap().Back(dth, w.timeGrad[:numKernelParams], w.timeOf.theta, w.timeAt, w.timeScratch)
@@ -637,8 +833,8 @@ var _ runtime.Saver = (*Model)(nil)
 
 // fwdValues computes the values of every node, and σ′ for backpropagation.
 func (m *Model) fwdValues(w *Workspace, nb int) {
-	hDenseB := m.p[802816:803840] // h.dense.b [1024], mnist_t.maf:16:18
-	phiW := m.p[803840:804864]    // phi.W [1 1024], mnist_t.maf:18:11
+	hDenseB := m.p[offHDenseB : offHDenseB+1024] // h.dense.b [1024], mnist_t.maf:16:18
+	phiW := m.p[offPhiW : offPhiW+1024]          // phi.W [1 1024], mnist_t.maf:18:11
 	// mnist_t.maf:16:18  h.dense = W·x + b, W ∈ R^(1024×784)
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 784), 784, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 1024), 1024)
 	kern.AddBias(rows(w.hDense, 0, nb, 1024), hDenseB, nb, 1024)
@@ -651,8 +847,8 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 
 // fwdLaplacian computes values, Laplacian vectors ℓ and the Jacobians the exact Δφ needs.
 func (m *Model) fwdLaplacian(w *Workspace, nb int) {
-	hDenseB := m.p[802816:803840] // h.dense.b [1024], mnist_t.maf:16:18
-	phiW := m.p[803840:804864]    // phi.W [1 1024], mnist_t.maf:18:11
+	hDenseB := m.p[offHDenseB : offHDenseB+1024] // h.dense.b [1024], mnist_t.maf:16:18
+	phiW := m.p[offPhiW : offPhiW+1024]          // phi.W [1 1024], mnist_t.maf:18:11
 	// mnist_t.maf:16:18  h.dense = W·x + b, W ∈ R^(1024×784)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 784), 784, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 1024), 1024)
 	kern.AddBias(rows(w.hDense, 0, nb, 1024), hDenseB, nb, 1024)
@@ -671,10 +867,9 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 		kern.SoftplusN(rows(w.h, 0, nb, 1024), w.hD1[:nb*1024], w.hD2[:nb*1024], nil, rows(w.hDense, 0, nb, 1024))
 	}
 	{
-		a, y := w.hDense, w.h
-		d1, d2 := w.hD1, w.hD2
-		_, _, _ = a, d1, d2
-		lo := (nb) * 1024
+		y := w.h
+		d2 := w.hD2
+		lo := nb * 1024
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 1024; j++ {
 				k := b*1024 + j
@@ -689,8 +884,8 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 
 // fwdReverse computes values, ℓ, Jacobians and tangents t = J·u for the reverse sweep.
 func (m *Model) fwdReverse(w *Workspace, nb int) {
-	hDenseB := m.p[802816:803840] // h.dense.b [1024], mnist_t.maf:16:18
-	phiW := m.p[803840:804864]    // phi.W [1 1024], mnist_t.maf:18:11
+	hDenseB := m.p[offHDenseB : offHDenseB+1024] // h.dense.b [1024], mnist_t.maf:16:18
+	phiW := m.p[offPhiW : offPhiW+1024]          // phi.W [1 1024], mnist_t.maf:18:11
 	// mnist_t.maf:16:18  h.dense = W·x + b, W ∈ R^(1024×784)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
 	if w.saveIn != nil {
 		// value rows kept by LaplacianSave at the same x
@@ -710,11 +905,11 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		kern.SoftplusN(rows(w.h, 0, nb, 1024), w.hD1[:nb*1024], w.hD2[:nb*1024], w.hD3[:nb*1024], rows(w.hDense, 0, nb, 1024))
 	}
 	{
-		a, y := w.hDense, w.h
-		d1, d2 := w.hD1, w.hD2
-		_, _, _ = a, d1, d2
-		lo := (2 * nb) * 1024
-		ta, ty := (nb)*1024, (nb)*1024
+		y := w.h
+		a, d1 := w.hDense, w.hD1
+		d2 := w.hD2
+		lo := nb * 2048
+		ta, ty := nb*1024, nb*1024
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 1024; j++ {
 				k := b*1024 + j
@@ -729,26 +924,24 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 
 // fwdHutch computes values and Hutchinson Laplacian vectors from the probe rows.
 func (m *Model) fwdHutch(w *Workspace, nb int) {
-	hDenseB := m.p[802816:803840] // h.dense.b [1024], mnist_t.maf:16:18
-	phiW := m.p[803840:804864]    // phi.W [1 1024], mnist_t.maf:18:11
+	hDenseB := m.p[offHDenseB : offHDenseB+1024] // h.dense.b [1024], mnist_t.maf:16:18
+	phiW := m.p[offPhiW : offPhiW+1024]          // phi.W [1 1024], mnist_t.maf:18:11
 	// mnist_t.maf:16:18  h.dense = W·x + b, W ∈ R^(1024×784)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 784), 784, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 1024), 1024)
-	gemm.DgemmPacked(false, nb*1, 1, rows(w.x, 2*nb, nb*1, 784), 784, &m.hDenseFwd, 0, rows(w.hDense, 2*nb, nb*1, 1024), 1024)
+	gemm.DgemmPacked(false, nb, 1, rows(w.x, 2*nb, nb, 784), 784, &m.hDenseFwd, 0, rows(w.hDense, 2*nb, nb, 1024), 1024)
 	kern.AddBias(rows(w.hDense, 0, nb, 1024), hDenseB, nb, 1024)
 	// mnist_t.maf:16:9  h = softplus(h.dense)
-	kern.RowsNorm2(w.hDenseQ, rows(w.hDense, 2*nb, nb*1, 1024), nb, 1, 1024)
+	kern.RowsNorm2(w.hDenseQ, rows(w.hDense, 2*nb, nb, 1024), nb, 1, 1024)
 	// σ, σ′, σ″ for the value rows
 	kern.SoftplusN(rows(w.h, 0, nb, 1024), w.hD1[:nb*1024], w.hD2[:nb*1024], nil, rows(w.hDense, 0, nb, 1024))
 	{
-		a, y := w.hDense, w.h
-		d1, d2 := w.hD1, w.hD2
-		_, _, _ = a, d1, d2
-		lo := (nb) * 1024
+		y := w.h
+		d2 := w.hD2
+		lo := nb * 1024
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 1024; j++ {
 				k := b*1024 + j
 				y[lo+k] = d2[k] * w.hDenseQ[k]
-				_ = j
 			}
 		}
 	}
@@ -758,28 +951,27 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 
 // fwdHutchRev computes values, Hutchinson ℓ, probe rows and tangents for the reverse sweep.
 func (m *Model) fwdHutchRev(w *Workspace, nb int) {
-	hDenseB := m.p[802816:803840] // h.dense.b [1024], mnist_t.maf:16:18
-	phiW := m.p[803840:804864]    // phi.W [1 1024], mnist_t.maf:18:11
+	hDenseB := m.p[offHDenseB : offHDenseB+1024] // h.dense.b [1024], mnist_t.maf:16:18
+	phiW := m.p[offPhiW : offPhiW+1024]          // phi.W [1 1024], mnist_t.maf:18:11
 	// mnist_t.maf:16:18  h.dense = W·x + b, W ∈ R^(1024×784)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, 2*nb, 1, rows(w.x, 0, 2*nb, 784), 784, &m.hDenseFwd, 0, rows(w.hDense, 0, 2*nb, 1024), 1024)
-	gemm.DgemmPacked(false, nb*1, 1, rows(w.x, 3*nb, nb*1, 784), 784, &m.hDenseFwd, 0, rows(w.hDense, 3*nb, nb*1, 1024), 1024)
+	gemm.DgemmPacked(false, nb, 1, rows(w.x, 3*nb, nb, 784), 784, &m.hDenseFwd, 0, rows(w.hDense, 3*nb, nb, 1024), 1024)
 	kern.AddBias(rows(w.hDense, 0, nb, 1024), hDenseB, nb, 1024)
 	// mnist_t.maf:16:9  h = softplus(h.dense)
-	kern.RowsNorm2(w.hDenseQ, rows(w.hDense, 3*nb, nb*1, 1024), nb, 1, 1024)
+	kern.RowsNorm2(w.hDenseQ, rows(w.hDense, 3*nb, nb, 1024), nb, 1, 1024)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.SoftplusN(rows(w.h, 0, nb, 1024), w.hD1[:nb*1024], w.hD2[:nb*1024], w.hD3[:nb*1024], rows(w.hDense, 0, nb, 1024))
 	{
-		a, y := w.hDense, w.h
-		d1, d2 := w.hD1, w.hD2
-		_, _, _ = a, d1, d2
-		lo := (2 * nb) * 1024
-		ta, ty := (nb)*1024, (nb)*1024
+		y := w.h
+		a, d1 := w.hDense, w.hD1
+		d2 := w.hD2
+		lo := nb * 2048
+		ta, ty := nb*1024, nb*1024
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 1024; j++ {
 				k := b*1024 + j
 				y[lo+k] = d2[k] * w.hDenseQ[k]
 				y[ty+k] = d1[k] * a[ta+k]
-				_ = j
 			}
 		}
 	}
@@ -790,7 +982,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 // bwdGrad backpropagates ∂φ/∂(every node) for the values of one chunk; ∇φ ends
 // in the input's cotangent rows. It uses σ′ from the forward pass.
 func (m *Model) bwdGrad(w *Workspace, nb int) {
-	phiW := m.p[803840:804864] // phi.W [1 1024], mnist_t.maf:18:11
+	phiW := m.p[offPhiW : offPhiW+1024] // phi.W [1 1024], mnist_t.maf:18:11
 	clear(rows(w.xB, 0, nb, 784))
 	clear(rows(w.hDenseB, 0, nb, 1024))
 	clear(rows(w.hB, 0, nb, 1024))
@@ -820,11 +1012,11 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	hDenseW := m.p[0:802816]   // h.dense.W [1024 784], mnist_t.maf:16:18
-	phiW := m.p[803840:804864] // phi.W [1 1024], mnist_t.maf:18:11
-	gHDenseW := grad[0:802816]
-	gHDenseB := grad[802816:803840]
-	gPhiW := grad[803840:804864]
+	hDenseW := m.p[offHDenseW : offHDenseW+802816] // h.dense.W [1024 784], mnist_t.maf:16:18
+	phiW := m.p[offPhiW : offPhiW+1024]            // phi.W [1 1024], mnist_t.maf:18:11
+	gHDenseW := grad[offHDenseW : offHDenseW+802816]
+	gHDenseB := grad[offHDenseB : offHDenseB+1024]
+	gPhiW := grad[offPhiW : offPhiW+1024]
 	clear(rows(w.xB, 0, 3*nb, 784))
 	clear(rows(w.hDenseB, 0, 3*nb, 1024))
 	clear(rows(w.hB, 0, 3*nb, 1024))
@@ -847,17 +1039,15 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		d1s, d2s, d3s := w.hD1[:nb*1024], w.hD2[:nb*1024], w.hD3[:nb*1024]
 		e := w.hDenseE[:nb*1024]
 		a, ab, yb := w.hDense, w.hDenseB, w.hB
-		lo := (2 * nb) * 1024
-		ta, tab, tyb := (nb)*1024, (nb)*1024, (nb)*1024
-		_, _ = a, ta
+		lo := nb * 2048
+		ta, tab, tyb := nb*1024, nb*1024, nb*1024
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 1024; j++ {
 				k := b*1024 + j
 				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*m.hDenseNorm2[j])*yb[lo+k]
+				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*m.hDenseNorm2[j]*yb[lo+k]
 				ab[tab+k] += d1 * yb[tyb+k]
 				e[k] = 2 * d2 * yb[lo+k]
-				_, _ = d2, d3
 			}
 		}
 	}
@@ -877,12 +1067,12 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	phiW := m.p[803840:804864] // phi.W [1 1024], mnist_t.maf:18:11
-	gHDenseW := grad[0:802816]
-	gHDenseB := grad[802816:803840]
-	gPhiW := grad[803840:804864]
-	clear(rows(w.xB, 0, 3*nb+nb*1, 784))
-	clear(rows(w.hDenseB, 0, 3*nb+nb*1, 1024))
+	phiW := m.p[offPhiW : offPhiW+1024] // phi.W [1 1024], mnist_t.maf:18:11
+	gHDenseW := grad[offHDenseW : offHDenseW+802816]
+	gHDenseB := grad[offHDenseB : offHDenseB+1024]
+	gPhiW := grad[offPhiW : offPhiW+1024]
+	clear(rows(w.xB, 0, 4*nb, 784))
+	clear(rows(w.hDenseB, 0, 4*nb, 1024))
 	clear(rows(w.hB, 0, 3*nb, 1024))
 	clear(rows(w.phiB, 0, 3*nb, 1))
 	// seed: G = c·φ + s·Δφ + (tangent of φ along u) = c·φ + s·Δφ + uᵀ∇φ
@@ -903,25 +1093,23 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		d1s, d2s, d3s := w.hD1[:nb*1024], w.hD2[:nb*1024], w.hD3[:nb*1024]
 		e := w.hDenseE[:nb*1024]
 		a, ab, yb := w.hDense, w.hDenseB, w.hB
-		lo := (2 * nb) * 1024
-		ta, tab, tyb := (nb)*1024, (nb)*1024, (nb)*1024
-		_, _ = a, ta
+		lo := nb * 2048
+		ta, tab, tyb := nb*1024, nb*1024, nb*1024
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 1024; j++ {
 				k := b*1024 + j
 				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*w.hDenseQ[k])*yb[lo+k]
+				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*w.hDenseQ[k]*yb[lo+k]
 				ab[tab+k] += d1 * yb[tyb+k]
 				e[k] = 2 * d2 * yb[lo+k]
-				_, _ = d2, d3
 			}
 		}
 	}
-	kern.RowsScaleAdd(rows(w.hDenseB, 3*nb, nb*1, 1024), rows(w.hDense, 3*nb, nb*1, 1024), w.hDenseE, nb, 1, 1024)
+	kern.RowsScaleAdd(rows(w.hDenseB, 3*nb, nb, 1024), rows(w.hDense, 3*nb, nb, 1024), w.hDenseE, nb, 1, 1024)
 	// mnist_t.maf:16:18  h.dense = W·x + b, W ∈ R^(1024×784)  (reverse)
 	gemm.DgemmPacked(false, nb, 1, rows(w.hDenseB, 0, nb, 1024), 1024, &m.hDenseBwd, 1, rows(w.xB, 0, nb, 784), 784)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(2*nb, 1024, rows(w.hDenseB, 0, 2*nb, 1024)), mat(2*nb, 784, rows(w.x, 0, 2*nb, 784)), 1, mat(1024, 784, gHDenseW))
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*1, 1024, rows(w.hDenseB, 3*nb, nb*1, 1024)), mat(nb*1, 784, rows(w.x, 3*nb, nb*1, 784)), 1, mat(1024, 784, gHDenseW))
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb, 1024, rows(w.hDenseB, 3*nb, nb, 1024)), mat(nb, 784, rows(w.x, 3*nb, nb, 784)), 1, mat(1024, 784, gHDenseW))
 	kern.SumRows(gHDenseB, rows(w.hDenseB, 0, nb, 1024), nb, 1024)
 }
 
@@ -941,17 +1129,15 @@ func mat(r, c int, data []float64) blas64.General {
 }
 
 // load writes g·x, scaled, for nb samples into dst (kernel precision).
-func load(dst []float64, src []float64, nb, gi int, scale float64) {
-	_ = gi
+func load(dst []float64, src []float64, nb int, scale float64) {
 	for i, v := range src[:nb*Dim] {
 		dst[i] = scale * v
 	}
 }
 
 // store adds scale·gᵀy for nb samples of y to dst.
-func store(dst []float64, src []float64, nb, gi int, scale float64) {
-	_ = gi
+func store(dst []float64, src []float64, nb int, scale float64) {
 	for i, v := range src[:nb*Dim] {
-		dst[i] += scale * float64(v)
+		dst[i] += scale * v
 	}
 }

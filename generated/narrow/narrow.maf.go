@@ -43,13 +43,15 @@
 package narrow
 
 import (
-	"github.com/mafc-dev/mafc/ir"
-	"github.com/mafc-dev/mafc/runtime"
-	gemm "github.com/mafc-dev/mafc/runtime/gemm"
-	"github.com/mafc-dev/mafc/runtime/kern"
+	"sync"
+
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
-	"sync"
+
+	"github.com/mafc-dev/mafc/ir"
+	"github.com/mafc-dev/mafc/runtime"
+	"github.com/mafc-dev/mafc/runtime/gemm"
+	"github.com/mafc-dev/mafc/runtime/kern"
 )
 
 // GenVersion is the generated-code contract this file was written for.
@@ -86,8 +88,328 @@ const (
 	sizePhi     = 1  // vec(1), narrow.maf:13:11
 )
 
+// Offsets of the parameter tensors in θ.
+const (
+	offH1DenseW = 0     // h1.dense.W [48 784] (weight)
+	offH1DenseB = 37632 // h1.dense.b [48] (bias)
+	offH2DenseW = 37680 // h2.dense.W [48 48] (weight)
+	offH2DenseB = 39984 // h2.dense.b [48] (bias)
+	offH3DenseW = 40032 // h3.dense.W [32 48] (weight)
+	offH3DenseB = 41568 // h3.dense.b [32] (bias)
+	offPhiW     = 41600 // phi.W [1 32] (weight)
+)
+
 // irJSON is the IR this package was generated from (for Program and the tests).
-const irJSON = "{\"name\":\"narrow\",\"doc\":\"A narrow deep MLP on MNIST-sized inputs: three hidden layers of width 48,\\n48 and 32, far below D = 784, where propagating per-sample Gram matrices\\nJ·Jᵀ is cheaper than Jacobian rows (the compiler's cost model picks it for\\nthe exact Laplacian).\",\"file\":\"narrow.maf\",\"input_name\":\"x\",\"input_kind\":\"vector\",\"nodes\":[{\"id\":0,\"name\":\"x\",\"op\":\"input\",\"shape\":{\"n\":784},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"narrow.maf\",\"line\":7,\"col\":1}},{\"id\":1,\"name\":\"h1.dense\",\"op\":\"dense\",\"inputs\":[0],\"shape\":{\"n\":48},\"out\":48,\"bias\":true,\"w\":0,\"b\":1,\"pos\":{\"file\":\"narrow.maf\",\"line\":10,\"col\":15}},{\"id\":2,\"name\":\"h1\",\"op\":\"act\",\"inputs\":[1],\"shape\":{\"n\":48},\"act\":\"tanh\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"narrow.maf\",\"line\":10,\"col\":10}},{\"id\":3,\"name\":\"h2.dense\",\"op\":\"dense\",\"inputs\":[2],\"shape\":{\"n\":48},\"out\":48,\"bias\":true,\"w\":2,\"b\":3,\"pos\":{\"file\":\"narrow.maf\",\"line\":11,\"col\":19}},{\"id\":4,\"name\":\"h2\",\"op\":\"act\",\"inputs\":[3],\"shape\":{\"n\":48},\"act\":\"softplus\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"narrow.maf\",\"line\":11,\"col\":10}},{\"id\":5,\"name\":\"h3.dense\",\"op\":\"dense\",\"inputs\":[4],\"shape\":{\"n\":32},\"out\":32,\"bias\":true,\"w\":4,\"b\":5,\"pos\":{\"file\":\"narrow.maf\",\"line\":12,\"col\":16}},{\"id\":6,\"name\":\"h3\",\"op\":\"act\",\"inputs\":[5],\"shape\":{\"n\":32},\"act\":\"swish\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"narrow.maf\",\"line\":12,\"col\":10}},{\"id\":7,\"name\":\"phi\",\"op\":\"dense\",\"inputs\":[6],\"shape\":{\"n\":1},\"out\":1,\"w\":6,\"b\":-1,\"pos\":{\"file\":\"narrow.maf\",\"line\":13,\"col\":11}}],\"output\":7,\"params\":[{\"name\":\"h1.dense.W\",\"node\":1,\"role\":\"weight\",\"offset\":0,\"shape\":[48,784],\"size\":37632,\"fanin\":784,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h1.dense.b\",\"node\":1,\"role\":\"bias\",\"offset\":37632,\"shape\":[48],\"size\":48,\"fanin\":784,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h2.dense.W\",\"node\":3,\"role\":\"weight\",\"offset\":37680,\"shape\":[48,48],\"size\":2304,\"fanin\":48,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h2.dense.b\",\"node\":3,\"role\":\"bias\",\"offset\":39984,\"shape\":[48],\"size\":48,\"fanin\":48,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h3.dense.W\",\"node\":5,\"role\":\"weight\",\"offset\":40032,\"shape\":[32,48],\"size\":1536,\"fanin\":48,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h3.dense.b\",\"node\":5,\"role\":\"bias\",\"offset\":41568,\"shape\":[32],\"size\":32,\"fanin\":48,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"phi.W\",\"node\":7,\"role\":\"weight\",\"offset\":41600,\"shape\":[1,32],\"size\":32,\"fanin\":32,\"init\":{\"scheme\":\"uniform\"}}],\"init_seed\":1,\"precision\":\"float64\",\"flow\":{\"integrator\":\"rk4\",\"steps\":20,\"dt\":0.1,\"pos\":{\"file\":\"narrow.maf\",\"line\":16,\"col\":1}},\"train\":{\"objective\":{\"kind\":\"likelihood\",\"dataset\":\"mnist\",\"target\":{},\"pos\":{\"file\":\"narrow.maf\",\"line\":23,\"col\":17}},\"batch\":100,\"epochs\":1,\"optimizer\":{\"name\":\"adam\",\"lr\":0.001,\"beta1\":0.9,\"beta2\":0.999,\"eps\":1e-8,\"schedule\":\"constant\"},\"laplacian\":\"exact\",\"seed\":1,\"checkpoint_every\":100,\"memory\":\"store\",\"pos\":{\"file\":\"narrow.maf\",\"line\":22,\"col\":1}}}"
+const irJSON = `
+{
+	"name": "narrow",
+	"doc": "A narrow deep MLP on MNIST-sized inputs: three hidden layers of width 48,\n48 and 32, far below D = 784, where propagating per-sample Gram matrices\nJ·Jᵀ is cheaper than Jacobian rows (the compiler's cost model picks it for\nthe exact Laplacian).",
+	"file": "narrow.maf",
+	"input_name": "x",
+	"input_kind": "vector",
+	"nodes": [
+		{
+			"id": 0,
+			"name": "x",
+			"op": "input",
+			"shape": {
+				"n": 784
+			},
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "narrow.maf",
+				"line": 7,
+				"col": 1
+			}
+		},
+		{
+			"id": 1,
+			"name": "h1.dense",
+			"op": "dense",
+			"inputs": [
+				0
+			],
+			"shape": {
+				"n": 48
+			},
+			"out": 48,
+			"bias": true,
+			"w": 0,
+			"b": 1,
+			"pos": {
+				"file": "narrow.maf",
+				"line": 10,
+				"col": 15
+			}
+		},
+		{
+			"id": 2,
+			"name": "h1",
+			"op": "act",
+			"inputs": [
+				1
+			],
+			"shape": {
+				"n": 48
+			},
+			"act": "tanh",
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "narrow.maf",
+				"line": 10,
+				"col": 10
+			}
+		},
+		{
+			"id": 3,
+			"name": "h2.dense",
+			"op": "dense",
+			"inputs": [
+				2
+			],
+			"shape": {
+				"n": 48
+			},
+			"out": 48,
+			"bias": true,
+			"w": 2,
+			"b": 3,
+			"pos": {
+				"file": "narrow.maf",
+				"line": 11,
+				"col": 19
+			}
+		},
+		{
+			"id": 4,
+			"name": "h2",
+			"op": "act",
+			"inputs": [
+				3
+			],
+			"shape": {
+				"n": 48
+			},
+			"act": "softplus",
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "narrow.maf",
+				"line": 11,
+				"col": 10
+			}
+		},
+		{
+			"id": 5,
+			"name": "h3.dense",
+			"op": "dense",
+			"inputs": [
+				4
+			],
+			"shape": {
+				"n": 32
+			},
+			"out": 32,
+			"bias": true,
+			"w": 4,
+			"b": 5,
+			"pos": {
+				"file": "narrow.maf",
+				"line": 12,
+				"col": 16
+			}
+		},
+		{
+			"id": 6,
+			"name": "h3",
+			"op": "act",
+			"inputs": [
+				5
+			],
+			"shape": {
+				"n": 32
+			},
+			"act": "swish",
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "narrow.maf",
+				"line": 12,
+				"col": 10
+			}
+		},
+		{
+			"id": 7,
+			"name": "phi",
+			"op": "dense",
+			"inputs": [
+				6
+			],
+			"shape": {
+				"n": 1
+			},
+			"out": 1,
+			"w": 6,
+			"b": -1,
+			"pos": {
+				"file": "narrow.maf",
+				"line": 13,
+				"col": 11
+			}
+		}
+	],
+	"output": 7,
+	"params": [
+		{
+			"name": "h1.dense.W",
+			"node": 1,
+			"role": "weight",
+			"offset": 0,
+			"shape": [
+				48,
+				784
+			],
+			"size": 37632,
+			"fanin": 784,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "h1.dense.b",
+			"node": 1,
+			"role": "bias",
+			"offset": 37632,
+			"shape": [
+				48
+			],
+			"size": 48,
+			"fanin": 784,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "h2.dense.W",
+			"node": 3,
+			"role": "weight",
+			"offset": 37680,
+			"shape": [
+				48,
+				48
+			],
+			"size": 2304,
+			"fanin": 48,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "h2.dense.b",
+			"node": 3,
+			"role": "bias",
+			"offset": 39984,
+			"shape": [
+				48
+			],
+			"size": 48,
+			"fanin": 48,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "h3.dense.W",
+			"node": 5,
+			"role": "weight",
+			"offset": 40032,
+			"shape": [
+				32,
+				48
+			],
+			"size": 1536,
+			"fanin": 48,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "h3.dense.b",
+			"node": 5,
+			"role": "bias",
+			"offset": 41568,
+			"shape": [
+				32
+			],
+			"size": 32,
+			"fanin": 48,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "phi.W",
+			"node": 7,
+			"role": "weight",
+			"offset": 41600,
+			"shape": [
+				1,
+				32
+			],
+			"size": 32,
+			"fanin": 32,
+			"init": {
+				"scheme": "uniform"
+			}
+		}
+	],
+	"init_seed": 1,
+	"precision": "float64",
+	"flow": {
+		"integrator": "rk4",
+		"steps": 20,
+		"dt": 0.1,
+		"pos": {
+			"file": "narrow.maf",
+			"line": 16,
+			"col": 1
+		}
+	},
+	"train": {
+		"objective": {
+			"kind": "likelihood",
+			"dataset": "mnist",
+			"target": {},
+			"pos": {
+				"file": "narrow.maf",
+				"line": 23,
+				"col": 17
+			}
+		},
+		"batch": 100,
+		"epochs": 1,
+		"optimizer": {
+			"name": "adam",
+			"lr": 0.001,
+			"beta1": 0.9,
+			"beta2": 0.999,
+			"eps": 1e-8,
+			"schedule": "constant"
+		},
+		"laplacian": "exact",
+		"seed": 1,
+		"checkpoint_every": 100,
+		"memory": "store",
+		"pos": {
+			"file": "narrow.maf",
+			"line": 22,
+			"col": 1
+		}
+	}
+}
+`
 
 // Model is the potential with its parameters. Its methods may be called
 // concurrently with distinct Workspaces while the parameters do not change.
@@ -146,10 +468,10 @@ func (m *Model) Params() []float64 {
 // Sync refreshes everything derived from θ: call it after every change of Params.
 // It does not allocate.
 func (m *Model) Sync() {
-	h1DenseW := m.p[0:37632]     // h1.dense.W [48 784], narrow.maf:10:15
-	h2DenseW := m.p[37680:39984] // h2.dense.W [48 48], narrow.maf:11:19
-	h3DenseW := m.p[40032:41568] // h3.dense.W [32 48], narrow.maf:12:16
-	phiW := m.p[41600:41632]     // phi.W [1 32], narrow.maf:13:11
+	h1DenseW := m.p[offH1DenseW : offH1DenseW+37632] // h1.dense.W [48 784], narrow.maf:10:15
+	h2DenseW := m.p[offH2DenseW : offH2DenseW+2304]  // h2.dense.W [48 48], narrow.maf:11:19
+	h3DenseW := m.p[offH3DenseW : offH3DenseW+1536]  // h3.dense.W [32 48], narrow.maf:12:16
+	phiW := m.p[offPhiW : offPhiW+32]                // phi.W [1 32], narrow.maf:13:11
 	// h1.dense: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
 	m.h1DenseFwd.Pack(true, 784, 48, h1DenseW, 784)
 	m.h1DenseBwd.Pack(false, 48, 784, h1DenseW, 784)
@@ -181,9 +503,9 @@ func Program() *ir.Program {
 	return program()
 }
 
-// Program returns the IR this package was generated from.
+// Program returns the IR this package was generated from, the package's Program.
 func (m *Model) Program() *ir.Program {
-	return program()
+	return Program()
 }
 
 // Workspace holds every buffer the methods use, sized for one chunk of samples.
@@ -258,11 +580,10 @@ func (m *Model) DeferGrad(ws runtime.Workspace, on bool) {
 // not allocate.
 func (m *Model) FlushGrad(ws runtime.Workspace, dtheta []float64) {
 	w := ws.(*Workspace)
-	_ = w
 	if len(dtheta) != NumParams {
 		panic("narrow: len(dtheta) != NumParams")
 	}
-	kern.AddDiagRows(dtheta[0:37632], w.h1DenseEAcc, m.theta[0:37632], 48, Dim)
+	kern.AddDiagRows(dtheta[offH1DenseW:offH1DenseW+37632], w.h1DenseEAcc, m.theta[offH1DenseW:offH1DenseW+37632], 48, Dim)
 }
 
 var _ runtime.GradDeferrer = (*Model)(nil)
@@ -320,9 +641,9 @@ func (m *Model) NewWorkspaceChunks(maxBatch, chunk, valueChunk int) runtime.Work
 	w.h3D1 = make([]float64, max(c, cv)*32)
 	w.h3D2 = make([]float64, c*32)
 	w.h3D3 = make([]float64, c*32)
-	w.phi = make([]float64, max(c*3, cv)*1)
-	w.phiB = make([]float64, max(c*3, cv)*1)
-	w.cols = make([]float64, max(c*0, cv*0))
+	w.phi = make([]float64, max(c*3, cv))
+	w.phiB = make([]float64, max(c*3, cv))
+	w.cols = make([]float64, 0)
 	w.rd = make([]float64, max(c, cv)*784)
 	w.panel = make([]float64, 37632)
 	w.wtmp = make([]float64, 37632)
@@ -348,11 +669,10 @@ func (m *Model) Phi(ws runtime.Workspace, phi, x []float64) {
 	clear(phi)
 	for b0 := 0; b0 < B; b0 += w.cv {
 		nb := min(w.cv, B-b0)
-		gi := 0
-		load(w.x, x[b0*Dim:], nb, gi, 1)
+		load(w.x, x[b0*Dim:], nb, 1)
 		m.fwdValues(w, nb)
 		for b := 0; b < nb; b++ {
-			phi[b0+b] += 1.0 * float64(w.phi[b])
+			phi[b0+b] += w.phi[b]
 		}
 	}
 }
@@ -380,16 +700,15 @@ func (m *Model) Grad(ws runtime.Workspace, phi, grad, x []float64) {
 	clear(grad)
 	for b0 := 0; b0 < B; b0 += w.cv {
 		nb := min(w.cv, B-b0)
-		gi := 0
-		load(w.x, x[b0*Dim:], nb, gi, 1)
+		load(w.x, x[b0*Dim:], nb, 1)
 		m.fwdValues(w, nb)
 		if phi != nil {
 			for b := 0; b < nb; b++ {
-				phi[b0+b] += 1.0 * float64(w.phi[b])
+				phi[b0+b] += w.phi[b]
 			}
 		}
 		m.bwdGrad(w, nb)
-		store(grad[b0*Dim:], w.xB, nb, gi, 1.0)
+		store(grad[b0*Dim:], w.xB, nb, 1)
 	}
 }
 
@@ -424,21 +743,20 @@ func (m *Model) Laplacian(ws runtime.Workspace, phi, grad, lap, x []float64) {
 	w.lite = phi == nil
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
-		gi := 0
 		w.b0 = b0
-		load(w.x, x[b0*Dim:], nb, gi, 1)
+		load(w.x, x[b0*Dim:], nb, 1)
 		m.fwdLaplacian(w, nb)
 		if phi != nil {
 			for b := 0; b < nb; b++ {
-				phi[b0+b] += 1.0 * float64(w.phi[b])
+				phi[b0+b] += w.phi[b]
 			}
 		}
 		for b := 0; b < nb; b++ {
-			lap[b0+b] += 1.0 * float64(w.phi[nb+b])
+			lap[b0+b] += w.phi[nb+b]
 		}
 		if grad != nil {
 			m.bwdGrad(w, nb)
-			store(grad[b0*Dim:], w.xB, nb, gi, 1.0)
+			store(grad[b0*Dim:], w.xB, nb, 1)
 		}
 	}
 }
@@ -476,23 +794,22 @@ func (m *Model) Hutchinson(ws runtime.Workspace, phi, grad, lap, x, probes []flo
 	clear(lap)
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
-		gi := 0
-		load(w.x, x[b0*Dim:], nb, gi, 1)
+		load(w.x, x[b0*Dim:], nb, 1)
 		for b := 0; b < nb; b++ {
-			load(rows(w.x, 2*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, gi, 1.0)
+			load(rows(w.x, 2*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, 1.0)
 		}
 		m.fwdHutch(w, nb)
 		if phi != nil {
 			for b := 0; b < nb; b++ {
-				phi[b0+b] += 1.0 * float64(w.phi[b])
+				phi[b0+b] += w.phi[b]
 			}
 		}
 		for b := 0; b < nb; b++ {
-			lap[b0+b] += 1.0 * float64(w.phi[nb+b])
+			lap[b0+b] += w.phi[nb+b]
 		}
 		if grad != nil {
 			m.bwdGrad(w, nb)
-			store(grad[b0*Dim:], w.xB, nb, gi, 1.0)
+			store(grad[b0*Dim:], w.xB, nb, 1)
 		}
 	}
 }
@@ -529,10 +846,9 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 	w.lite = c == nil
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
-		gi := 0
 		w.b0 = b0
-		load(w.x, x[b0*Dim:], nb, gi, 1)
-		load(rows(w.x, nb, nb, Dim), u[b0*Dim:], nb, gi, 1)
+		load(w.x, x[b0*Dim:], nb, 1)
+		load(rows(w.x, nb, nb, Dim), u[b0*Dim:], nb, 1)
 		var cb, sb []float64
 		if c != nil {
 			cb = c[b0 : b0+nb]
@@ -541,8 +857,8 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 			sb = s[b0 : b0+nb]
 		}
 		m.fwdReverse(w, nb)
-		m.bwdReverse(w, nb, cb, sb, 1.0, dtheta)
-		store(dx[b0*Dim:], w.xB, nb, gi, 1)
+		m.bwdReverse(w, nb, cb, sb, 1, dtheta)
+		store(dx[b0*Dim:], w.xB, nb, 1)
 	}
 }
 
@@ -578,11 +894,10 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 	clear(dx)
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
-		gi := 0
-		load(w.x, x[b0*Dim:], nb, gi, 1)
-		load(rows(w.x, nb, nb, Dim), u[b0*Dim:], nb, gi, 1)
+		load(w.x, x[b0*Dim:], nb, 1)
+		load(rows(w.x, nb, nb, Dim), u[b0*Dim:], nb, 1)
 		for b := 0; b < nb; b++ {
-			load(rows(w.x, 3*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, gi, 1.0)
+			load(rows(w.x, 3*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, 1.0)
 		}
 		var cb, sb []float64
 		if c != nil {
@@ -592,8 +907,8 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 			sb = s[b0 : b0+nb]
 		}
 		m.fwdHutchRev(w, nb)
-		m.bwdHutchRev(w, nb, cb, sb, 1.0, dtheta)
-		store(dx[b0*Dim:], w.xB, nb, gi, 1)
+		m.bwdHutchRev(w, nb, cb, sb, 1, dtheta)
+		store(dx[b0*Dim:], w.xB, nb, 1)
 	}
 }
 
@@ -637,10 +952,10 @@ var _ runtime.Saver = (*Model)(nil)
 
 // fwdValues computes the values of every node, and σ′ for backpropagation.
 func (m *Model) fwdValues(w *Workspace, nb int) {
-	h1DenseB := m.p[37632:37680] // h1.dense.b [48], narrow.maf:10:15
-	h2DenseB := m.p[39984:40032] // h2.dense.b [48], narrow.maf:11:19
-	h3DenseB := m.p[41568:41600] // h3.dense.b [32], narrow.maf:12:16
-	phiW := m.p[41600:41632]     // phi.W [1 32], narrow.maf:13:11
+	h1DenseB := m.p[offH1DenseB : offH1DenseB+48] // h1.dense.b [48], narrow.maf:10:15
+	h2DenseB := m.p[offH2DenseB : offH2DenseB+48] // h2.dense.b [48], narrow.maf:11:19
+	h3DenseB := m.p[offH3DenseB : offH3DenseB+32] // h3.dense.b [32], narrow.maf:12:16
+	phiW := m.p[offPhiW : offPhiW+32]             // phi.W [1 32], narrow.maf:13:11
 	// narrow.maf:10:15  h1.dense = W·x + b, W ∈ R^(48×784)
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, nb, 48), 48)
 	kern.AddBias(rows(w.h1Dense, 0, nb, 48), h1DenseB, nb, 48)
@@ -665,12 +980,12 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 
 // fwdLaplacian computes values, Laplacian vectors ℓ and the Jacobians the exact Δφ needs.
 func (m *Model) fwdLaplacian(w *Workspace, nb int) {
-	h1DenseB := m.p[37632:37680] // h1.dense.b [48], narrow.maf:10:15
-	h2DenseW := m.p[37680:39984] // h2.dense.W [48 48], narrow.maf:11:19
-	h2DenseB := m.p[39984:40032] // h2.dense.b [48], narrow.maf:11:19
-	h3DenseW := m.p[40032:41568] // h3.dense.W [32 48], narrow.maf:12:16
-	h3DenseB := m.p[41568:41600] // h3.dense.b [32], narrow.maf:12:16
-	phiW := m.p[41600:41632]     // phi.W [1 32], narrow.maf:13:11
+	h1DenseB := m.p[offH1DenseB : offH1DenseB+48]   // h1.dense.b [48], narrow.maf:10:15
+	h2DenseW := m.p[offH2DenseW : offH2DenseW+2304] // h2.dense.W [48 48], narrow.maf:11:19
+	h2DenseB := m.p[offH2DenseB : offH2DenseB+48]   // h2.dense.b [48], narrow.maf:11:19
+	h3DenseW := m.p[offH3DenseW : offH3DenseW+1536] // h3.dense.W [32 48], narrow.maf:12:16
+	h3DenseB := m.p[offH3DenseB : offH3DenseB+32]   // h3.dense.b [32], narrow.maf:12:16
+	phiW := m.p[offPhiW : offPhiW+32]               // phi.W [1 32], narrow.maf:13:11
 	// narrow.maf:10:15  h1.dense = W·x + b, W ∈ R^(48×784)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, nb, 48), 48)
 	kern.AddBias(rows(w.h1Dense, 0, nb, 48), h1DenseB, nb, 48)
@@ -682,10 +997,9 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	// σ, σ′, σ″ for the value rows
 	kern.TanhN(rows(w.h1, 0, nb, 48), w.h1D1[:nb*48], w.h1D2[:nb*48], nil, rows(w.h1Dense, 0, nb, 48))
 	{
-		a, y := w.h1Dense, w.h1
-		d1, d2 := w.h1D1, w.h1D2
-		_, _, _ = a, d1, d2
-		lo := (nb) * 48
+		y := w.h1
+		d2 := w.h1D2
+		lo := nb * 48
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 48; j++ {
 				k := b*48 + j
@@ -706,15 +1020,14 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	// σ, σ′, σ″ for the value rows
 	kern.SoftplusN(rows(w.h2, 0, nb, 48), w.h2D1[:nb*48], w.h2D2[:nb*48], nil, rows(w.h2Dense, 0, nb, 48))
 	{
-		a, y := w.h2Dense, w.h2
-		d1, d2 := w.h2D1, w.h2D2
-		_, _, _ = a, d1, d2
-		lo := (nb) * 48
+		y := w.h2
+		a, d1 := w.h2Dense, w.h2D1
+		d2 := w.h2D2
+		lo := nb * 48
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 48; j++ {
 				k := b*48 + j
 				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2DenseQ[k]
-				_ = j
 			}
 		}
 	}
@@ -735,15 +1048,14 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 		kern.SwishN(rows(w.h3, 0, nb, 32), w.h3D1[:nb*32], w.h3D2[:nb*32], nil, rows(w.h3Dense, 0, nb, 32))
 	}
 	{
-		a, y := w.h3Dense, w.h3
-		d1, d2 := w.h3D1, w.h3D2
-		_, _, _ = a, d1, d2
-		lo := (nb) * 32
+		y := w.h3
+		a, d1 := w.h3Dense, w.h3D1
+		d2 := w.h3D2
+		lo := nb * 32
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 32; j++ {
 				k := b*32 + j
 				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h3DenseQ[k]
-				_ = j
 			}
 		}
 	}
@@ -753,11 +1065,11 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 
 // fwdReverse computes values, ℓ, Jacobians and tangents t = J·u for the reverse sweep.
 func (m *Model) fwdReverse(w *Workspace, nb int) {
-	h1DenseW := m.p[0:37632]     // h1.dense.W [48 784], narrow.maf:10:15
-	h1DenseB := m.p[37632:37680] // h1.dense.b [48], narrow.maf:10:15
-	h2DenseB := m.p[39984:40032] // h2.dense.b [48], narrow.maf:11:19
-	h3DenseB := m.p[41568:41600] // h3.dense.b [32], narrow.maf:12:16
-	phiW := m.p[41600:41632]     // phi.W [1 32], narrow.maf:13:11
+	h1DenseW := m.p[offH1DenseW : offH1DenseW+37632] // h1.dense.W [48 784], narrow.maf:10:15
+	h1DenseB := m.p[offH1DenseB : offH1DenseB+48]    // h1.dense.b [48], narrow.maf:10:15
+	h2DenseB := m.p[offH2DenseB : offH2DenseB+48]    // h2.dense.b [48], narrow.maf:11:19
+	h3DenseB := m.p[offH3DenseB : offH3DenseB+32]    // h3.dense.b [32], narrow.maf:12:16
+	phiW := m.p[offPhiW : offPhiW+32]                // phi.W [1 32], narrow.maf:13:11
 	// narrow.maf:10:15  h1.dense = W·x + b, W ∈ R^(48×784)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
 	if w.saveIn != nil {
 		// value rows kept by LaplacianSave at the same x
@@ -771,11 +1083,11 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.TanhN(rows(w.h1, 0, nb, 48), w.h1D1[:nb*48], w.h1D2[:nb*48], w.h1D3[:nb*48], rows(w.h1Dense, 0, nb, 48))
 	{
-		a, y := w.h1Dense, w.h1
-		d1, d2 := w.h1D1, w.h1D2
-		_, _, _ = a, d1, d2
-		lo := (2 * nb) * 48
-		ta, ty := (nb)*48, (nb)*48
+		y := w.h1
+		a, d1 := w.h1Dense, w.h1D1
+		d2 := w.h1D2
+		lo := nb * 96
+		ta, ty := nb*48, nb*48
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 48; j++ {
 				k := b*48 + j
@@ -797,23 +1109,22 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.SoftplusN(rows(w.h2, 0, nb, 48), w.h2D1[:nb*48], w.h2D2[:nb*48], w.h2D3[:nb*48], rows(w.h2Dense, 0, nb, 48))
 	{
-		a, y := w.h2Dense, w.h2
-		d1, d2 := w.h2D1, w.h2D2
-		_, _, _ = a, d1, d2
-		lo := (2 * nb) * 48
-		ta, ty := (nb)*48, (nb)*48
+		y := w.h2
+		a, d1 := w.h2Dense, w.h2D1
+		d2 := w.h2D2
+		lo := nb * 96
+		ta, ty := nb*48, nb*48
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 48; j++ {
 				k := b*48 + j
 				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2DenseQ[k]
 				y[ty+k] = d1[k] * a[ta+k]
-				_ = j
 			}
 		}
 	}
 	kern.RowsScale(rows(w.h2, 3*nb, nb*784, 48), rows(w.h2Dense, 3*nb, nb*784, 48), w.h2D1, nb, 784, 48)
 	// narrow.maf:12:16  h3.dense = W·h2 + b, W ∈ R^(32×48)  [J: forward Laplacian: 784 tangent rows per sample, GEMM over the batch]
-	gemm.DgemmPacked(false, 3*nb+nb*784, 1, rows(w.h2, 0, 3*nb+nb*784, 48), 48, &m.h3DenseFwd, 0, rows(w.h3Dense, 0, 3*nb+nb*784, 32), 32)
+	gemm.DgemmPacked(false, 787*nb, 1, rows(w.h2, 0, 787*nb, 48), 48, &m.h3DenseFwd, 0, rows(w.h3Dense, 0, 787*nb, 32), 32)
 	kern.AddBias(rows(w.h3Dense, 0, nb, 32), h3DenseB, nb, 32)
 	// narrow.maf:12:10  h3 = swish(h3.dense)
 	kern.RowsNorm2(w.h3DenseQ, rows(w.h3Dense, 3*nb, nb*784, 32), nb, 784, 32)
@@ -826,17 +1137,16 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		kern.SwishN(rows(w.h3, 0, nb, 32), w.h3D1[:nb*32], w.h3D2[:nb*32], w.h3D3[:nb*32], rows(w.h3Dense, 0, nb, 32))
 	}
 	{
-		a, y := w.h3Dense, w.h3
-		d1, d2 := w.h3D1, w.h3D2
-		_, _, _ = a, d1, d2
-		lo := (2 * nb) * 32
-		ta, ty := (nb)*32, (nb)*32
+		y := w.h3
+		a, d1 := w.h3Dense, w.h3D1
+		d2 := w.h3D2
+		lo := nb * 64
+		ta, ty := nb*32, nb*32
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 32; j++ {
 				k := b*32 + j
 				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h3DenseQ[k]
 				y[ty+k] = d1[k] * a[ta+k]
-				_ = j
 			}
 		}
 	}
@@ -846,70 +1156,66 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 
 // fwdHutch computes values and Hutchinson Laplacian vectors from the probe rows.
 func (m *Model) fwdHutch(w *Workspace, nb int) {
-	h1DenseB := m.p[37632:37680] // h1.dense.b [48], narrow.maf:10:15
-	h2DenseB := m.p[39984:40032] // h2.dense.b [48], narrow.maf:11:19
-	h3DenseB := m.p[41568:41600] // h3.dense.b [32], narrow.maf:12:16
-	phiW := m.p[41600:41632]     // phi.W [1 32], narrow.maf:13:11
+	h1DenseB := m.p[offH1DenseB : offH1DenseB+48] // h1.dense.b [48], narrow.maf:10:15
+	h2DenseB := m.p[offH2DenseB : offH2DenseB+48] // h2.dense.b [48], narrow.maf:11:19
+	h3DenseB := m.p[offH3DenseB : offH3DenseB+32] // h3.dense.b [32], narrow.maf:12:16
+	phiW := m.p[offPhiW : offPhiW+32]             // phi.W [1 32], narrow.maf:13:11
 	// narrow.maf:10:15  h1.dense = W·x + b, W ∈ R^(48×784)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, nb, 48), 48)
-	gemm.DgemmPacked(false, nb*1, 1, rows(w.x, 2*nb, nb*1, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 2*nb, nb*1, 48), 48)
+	gemm.DgemmPacked(false, nb, 1, rows(w.x, 2*nb, nb, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 2*nb, nb, 48), 48)
 	kern.AddBias(rows(w.h1Dense, 0, nb, 48), h1DenseB, nb, 48)
 	// narrow.maf:10:10  h1 = tanh(h1.dense)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	kern.RowsNorm2(w.h1DenseQ, rows(w.h1Dense, 2*nb, nb*1, 48), nb, 1, 48)
+	kern.RowsNorm2(w.h1DenseQ, rows(w.h1Dense, 2*nb, nb, 48), nb, 1, 48)
 	// σ, σ′, σ″ for the value rows
 	kern.TanhN(rows(w.h1, 0, nb, 48), w.h1D1[:nb*48], w.h1D2[:nb*48], nil, rows(w.h1Dense, 0, nb, 48))
 	{
-		a, y := w.h1Dense, w.h1
-		d1, d2 := w.h1D1, w.h1D2
-		_, _, _ = a, d1, d2
-		lo := (nb) * 48
+		y := w.h1
+		d2 := w.h1D2
+		lo := nb * 48
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 48; j++ {
 				k := b*48 + j
 				y[lo+k] = d2[k] * w.h1DenseQ[k]
-				_ = j
 			}
 		}
 	}
-	kern.RowsScale(rows(w.h1, 2*nb, nb*1, 48), rows(w.h1Dense, 2*nb, nb*1, 48), w.h1D1, nb, 1, 48)
+	kern.RowsScale(rows(w.h1, 2*nb, nb, 48), rows(w.h1Dense, 2*nb, nb, 48), w.h1D1, nb, 1, 48)
 	// narrow.maf:11:19  h2.dense = W·h1 + b, W ∈ R^(48×48)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	gemm.DgemmPacked(false, 2*nb+nb*1, 1, rows(w.h1, 0, 2*nb+nb*1, 48), 48, &m.h2DenseFwd, 0, rows(w.h2Dense, 0, 2*nb+nb*1, 48), 48)
+	gemm.DgemmPacked(false, 3*nb, 1, rows(w.h1, 0, 3*nb, 48), 48, &m.h2DenseFwd, 0, rows(w.h2Dense, 0, 3*nb, 48), 48)
 	kern.AddBias(rows(w.h2Dense, 0, nb, 48), h2DenseB, nb, 48)
 	// narrow.maf:11:10  h2 = softplus(h2.dense)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	kern.RowsNorm2(w.h2DenseQ, rows(w.h2Dense, 2*nb, nb*1, 48), nb, 1, 48)
+	kern.RowsNorm2(w.h2DenseQ, rows(w.h2Dense, 2*nb, nb, 48), nb, 1, 48)
 	// σ, σ′, σ″ for the value rows
 	kern.SoftplusN(rows(w.h2, 0, nb, 48), w.h2D1[:nb*48], w.h2D2[:nb*48], nil, rows(w.h2Dense, 0, nb, 48))
 	{
-		a, y := w.h2Dense, w.h2
-		d1, d2 := w.h2D1, w.h2D2
-		_, _, _ = a, d1, d2
-		lo := (nb) * 48
+		y := w.h2
+		a, d1 := w.h2Dense, w.h2D1
+		d2 := w.h2D2
+		lo := nb * 48
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 48; j++ {
 				k := b*48 + j
 				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2DenseQ[k]
-				_ = j
 			}
 		}
 	}
-	kern.RowsScale(rows(w.h2, 2*nb, nb*1, 48), rows(w.h2Dense, 2*nb, nb*1, 48), w.h2D1, nb, 1, 48)
+	kern.RowsScale(rows(w.h2, 2*nb, nb, 48), rows(w.h2Dense, 2*nb, nb, 48), w.h2D1, nb, 1, 48)
 	// narrow.maf:12:16  h3.dense = W·h2 + b, W ∈ R^(32×48)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	gemm.DgemmPacked(false, 2*nb+nb*1, 1, rows(w.h2, 0, 2*nb+nb*1, 48), 48, &m.h3DenseFwd, 0, rows(w.h3Dense, 0, 2*nb+nb*1, 32), 32)
+	gemm.DgemmPacked(false, 3*nb, 1, rows(w.h2, 0, 3*nb, 48), 48, &m.h3DenseFwd, 0, rows(w.h3Dense, 0, 3*nb, 32), 32)
 	kern.AddBias(rows(w.h3Dense, 0, nb, 32), h3DenseB, nb, 32)
 	// narrow.maf:12:10  h3 = swish(h3.dense)
-	kern.RowsNorm2(w.h3DenseQ, rows(w.h3Dense, 2*nb, nb*1, 32), nb, 1, 32)
+	kern.RowsNorm2(w.h3DenseQ, rows(w.h3Dense, 2*nb, nb, 32), nb, 1, 32)
 	// σ, σ′, σ″ for the value rows
 	kern.SwishN(rows(w.h3, 0, nb, 32), w.h3D1[:nb*32], w.h3D2[:nb*32], nil, rows(w.h3Dense, 0, nb, 32))
 	{
-		a, y := w.h3Dense, w.h3
-		d1, d2 := w.h3D1, w.h3D2
-		_, _, _ = a, d1, d2
-		lo := (nb) * 32
+		y := w.h3
+		a, d1 := w.h3Dense, w.h3D1
+		d2 := w.h3D2
+		lo := nb * 32
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 32; j++ {
 				k := b*32 + j
 				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h3DenseQ[k]
-				_ = j
 			}
 		}
 	}
@@ -919,76 +1225,73 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 
 // fwdHutchRev computes values, Hutchinson ℓ, probe rows and tangents for the reverse sweep.
 func (m *Model) fwdHutchRev(w *Workspace, nb int) {
-	h1DenseB := m.p[37632:37680] // h1.dense.b [48], narrow.maf:10:15
-	h2DenseB := m.p[39984:40032] // h2.dense.b [48], narrow.maf:11:19
-	h3DenseB := m.p[41568:41600] // h3.dense.b [32], narrow.maf:12:16
-	phiW := m.p[41600:41632]     // phi.W [1 32], narrow.maf:13:11
+	h1DenseB := m.p[offH1DenseB : offH1DenseB+48] // h1.dense.b [48], narrow.maf:10:15
+	h2DenseB := m.p[offH2DenseB : offH2DenseB+48] // h2.dense.b [48], narrow.maf:11:19
+	h3DenseB := m.p[offH3DenseB : offH3DenseB+32] // h3.dense.b [32], narrow.maf:12:16
+	phiW := m.p[offPhiW : offPhiW+32]             // phi.W [1 32], narrow.maf:13:11
 	// narrow.maf:10:15  h1.dense = W·x + b, W ∈ R^(48×784)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, 2*nb, 1, rows(w.x, 0, 2*nb, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, 2*nb, 48), 48)
-	gemm.DgemmPacked(false, nb*1, 1, rows(w.x, 3*nb, nb*1, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 3*nb, nb*1, 48), 48)
+	gemm.DgemmPacked(false, nb, 1, rows(w.x, 3*nb, nb, 784), 784, &m.h1DenseFwd, 0, rows(w.h1Dense, 3*nb, nb, 48), 48)
 	kern.AddBias(rows(w.h1Dense, 0, nb, 48), h1DenseB, nb, 48)
 	// narrow.maf:10:10  h1 = tanh(h1.dense)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	kern.RowsNorm2(w.h1DenseQ, rows(w.h1Dense, 3*nb, nb*1, 48), nb, 1, 48)
+	kern.RowsNorm2(w.h1DenseQ, rows(w.h1Dense, 3*nb, nb, 48), nb, 1, 48)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.TanhN(rows(w.h1, 0, nb, 48), w.h1D1[:nb*48], w.h1D2[:nb*48], w.h1D3[:nb*48], rows(w.h1Dense, 0, nb, 48))
 	{
-		a, y := w.h1Dense, w.h1
-		d1, d2 := w.h1D1, w.h1D2
-		_, _, _ = a, d1, d2
-		lo := (2 * nb) * 48
-		ta, ty := (nb)*48, (nb)*48
+		y := w.h1
+		a, d1 := w.h1Dense, w.h1D1
+		d2 := w.h1D2
+		lo := nb * 96
+		ta, ty := nb*48, nb*48
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 48; j++ {
 				k := b*48 + j
 				y[lo+k] = d2[k] * w.h1DenseQ[k]
 				y[ty+k] = d1[k] * a[ta+k]
-				_ = j
 			}
 		}
 	}
-	kern.RowsScale(rows(w.h1, 3*nb, nb*1, 48), rows(w.h1Dense, 3*nb, nb*1, 48), w.h1D1, nb, 1, 48)
+	kern.RowsScale(rows(w.h1, 3*nb, nb, 48), rows(w.h1Dense, 3*nb, nb, 48), w.h1D1, nb, 1, 48)
 	// narrow.maf:11:19  h2.dense = W·h1 + b, W ∈ R^(48×48)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	gemm.DgemmPacked(false, 3*nb+nb*1, 1, rows(w.h1, 0, 3*nb+nb*1, 48), 48, &m.h2DenseFwd, 0, rows(w.h2Dense, 0, 3*nb+nb*1, 48), 48)
+	gemm.DgemmPacked(false, 4*nb, 1, rows(w.h1, 0, 4*nb, 48), 48, &m.h2DenseFwd, 0, rows(w.h2Dense, 0, 4*nb, 48), 48)
 	kern.AddBias(rows(w.h2Dense, 0, nb, 48), h2DenseB, nb, 48)
 	// narrow.maf:11:10  h2 = softplus(h2.dense)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	kern.RowsNorm2(w.h2DenseQ, rows(w.h2Dense, 3*nb, nb*1, 48), nb, 1, 48)
+	kern.RowsNorm2(w.h2DenseQ, rows(w.h2Dense, 3*nb, nb, 48), nb, 1, 48)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.SoftplusN(rows(w.h2, 0, nb, 48), w.h2D1[:nb*48], w.h2D2[:nb*48], w.h2D3[:nb*48], rows(w.h2Dense, 0, nb, 48))
 	{
-		a, y := w.h2Dense, w.h2
-		d1, d2 := w.h2D1, w.h2D2
-		_, _, _ = a, d1, d2
-		lo := (2 * nb) * 48
-		ta, ty := (nb)*48, (nb)*48
+		y := w.h2
+		a, d1 := w.h2Dense, w.h2D1
+		d2 := w.h2D2
+		lo := nb * 96
+		ta, ty := nb*48, nb*48
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 48; j++ {
 				k := b*48 + j
 				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2DenseQ[k]
 				y[ty+k] = d1[k] * a[ta+k]
-				_ = j
 			}
 		}
 	}
-	kern.RowsScale(rows(w.h2, 3*nb, nb*1, 48), rows(w.h2Dense, 3*nb, nb*1, 48), w.h2D1, nb, 1, 48)
+	kern.RowsScale(rows(w.h2, 3*nb, nb, 48), rows(w.h2Dense, 3*nb, nb, 48), w.h2D1, nb, 1, 48)
 	// narrow.maf:12:16  h3.dense = W·h2 + b, W ∈ R^(32×48)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	gemm.DgemmPacked(false, 3*nb+nb*1, 1, rows(w.h2, 0, 3*nb+nb*1, 48), 48, &m.h3DenseFwd, 0, rows(w.h3Dense, 0, 3*nb+nb*1, 32), 32)
+	gemm.DgemmPacked(false, 4*nb, 1, rows(w.h2, 0, 4*nb, 48), 48, &m.h3DenseFwd, 0, rows(w.h3Dense, 0, 4*nb, 32), 32)
 	kern.AddBias(rows(w.h3Dense, 0, nb, 32), h3DenseB, nb, 32)
 	// narrow.maf:12:10  h3 = swish(h3.dense)
-	kern.RowsNorm2(w.h3DenseQ, rows(w.h3Dense, 3*nb, nb*1, 32), nb, 1, 32)
+	kern.RowsNorm2(w.h3DenseQ, rows(w.h3Dense, 3*nb, nb, 32), nb, 1, 32)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.SwishN(rows(w.h3, 0, nb, 32), w.h3D1[:nb*32], w.h3D2[:nb*32], w.h3D3[:nb*32], rows(w.h3Dense, 0, nb, 32))
 	{
-		a, y := w.h3Dense, w.h3
-		d1, d2 := w.h3D1, w.h3D2
-		_, _, _ = a, d1, d2
-		lo := (2 * nb) * 32
-		ta, ty := (nb)*32, (nb)*32
+		y := w.h3
+		a, d1 := w.h3Dense, w.h3D1
+		d2 := w.h3D2
+		lo := nb * 64
+		ta, ty := nb*32, nb*32
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 32; j++ {
 				k := b*32 + j
 				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h3DenseQ[k]
 				y[ty+k] = d1[k] * a[ta+k]
-				_ = j
 			}
 		}
 	}
@@ -999,7 +1302,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 // bwdGrad backpropagates ∂φ/∂(every node) for the values of one chunk; ∇φ ends
 // in the input's cotangent rows. It uses σ′ from the forward pass.
 func (m *Model) bwdGrad(w *Workspace, nb int) {
-	phiW := m.p[41600:41632] // phi.W [1 32], narrow.maf:13:11
+	phiW := m.p[offPhiW : offPhiW+32] // phi.W [1 32], narrow.maf:13:11
 	clear(rows(w.xB, 0, nb, 784))
 	clear(rows(w.h1DenseB, 0, nb, 48))
 	clear(rows(w.h1B, 0, nb, 48))
@@ -1061,21 +1364,21 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	h1DenseW := m.p[0:37632] // h1.dense.W [48 784], narrow.maf:10:15
-	phiW := m.p[41600:41632] // phi.W [1 32], narrow.maf:13:11
-	gH1DenseW := grad[0:37632]
-	gH1DenseB := grad[37632:37680]
-	gH2DenseW := grad[37680:39984]
-	gH2DenseB := grad[39984:40032]
-	gH3DenseW := grad[40032:41568]
-	gH3DenseB := grad[41568:41600]
-	gPhiW := grad[41600:41632]
+	h1DenseW := m.p[offH1DenseW : offH1DenseW+37632] // h1.dense.W [48 784], narrow.maf:10:15
+	phiW := m.p[offPhiW : offPhiW+32]                // phi.W [1 32], narrow.maf:13:11
+	gH1DenseW := grad[offH1DenseW : offH1DenseW+37632]
+	gH1DenseB := grad[offH1DenseB : offH1DenseB+48]
+	gH2DenseW := grad[offH2DenseW : offH2DenseW+2304]
+	gH2DenseB := grad[offH2DenseB : offH2DenseB+48]
+	gH3DenseW := grad[offH3DenseW : offH3DenseW+1536]
+	gH3DenseB := grad[offH3DenseB : offH3DenseB+32]
+	gPhiW := grad[offPhiW : offPhiW+32]
 	clear(rows(w.xB, 0, 3*nb, 784))
-	clear(rows(w.h1DenseB, 0, 3*nb+nb*784, 48))
-	clear(rows(w.h1B, 0, 3*nb+nb*784, 48))
-	clear(rows(w.h2DenseB, 0, 3*nb+nb*784, 48))
-	clear(rows(w.h2B, 0, 3*nb+nb*784, 48))
-	clear(rows(w.h3DenseB, 0, 3*nb+nb*784, 32))
+	clear(rows(w.h1DenseB, 0, 787*nb, 48))
+	clear(rows(w.h1B, 0, 787*nb, 48))
+	clear(rows(w.h2DenseB, 0, 787*nb, 48))
+	clear(rows(w.h2B, 0, 787*nb, 48))
+	clear(rows(w.h3DenseB, 0, 787*nb, 32))
 	clear(rows(w.h3B, 0, 3*nb, 32))
 	clear(rows(w.phiB, 0, 3*nb, 1))
 	// seed: G = c·φ + s·Δφ + (tangent of φ along u) = c·φ + s·Δφ + uᵀ∇φ
@@ -1096,9 +1399,8 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		d1s, d2s, d3s := w.h3D1[:nb*32], w.h3D2[:nb*32], w.h3D3[:nb*32]
 		e := w.h3DenseE[:nb*32]
 		a, ab, yb := w.h3Dense, w.h3DenseB, w.h3B
-		lo := (2 * nb) * 32
-		ta, tab, tyb := (nb)*32, (nb)*32, (nb)*32
-		_, _ = a, ta
+		lo := nb * 64
+		ta, tab, tyb := nb*32, nb*32, nb*32
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 32; j++ {
 				k := b*32 + j
@@ -1107,14 +1409,13 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 				ab[tab+k] += d1 * yb[tyb+k]
 				ab[lo+k] += d1 * yb[lo+k]
 				e[k] = 2 * d2 * yb[lo+k]
-				_, _ = d2, d3
 			}
 		}
 	}
 	kern.RowsScaleAdd(rows(w.h3DenseB, 3*nb, nb*784, 32), rows(w.h3Dense, 3*nb, nb*784, 32), w.h3DenseE, nb, 784, 32)
 	// narrow.maf:12:16  h3.dense = W·h2 + b, W ∈ R^(32×48)  (reverse)
-	gemm.DgemmPacked(false, 3*nb+nb*784, 1, rows(w.h3DenseB, 0, 3*nb+nb*784, 32), 32, &m.h3DenseBwd, 1, rows(w.h2B, 0, 3*nb+nb*784, 48), 48)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb+nb*784, 32, rows(w.h3DenseB, 0, 3*nb+nb*784, 32)), mat(3*nb+nb*784, 48, rows(w.h2, 0, 3*nb+nb*784, 48)), 1, mat(32, 48, gH3DenseW))
+	gemm.DgemmPacked(false, 787*nb, 1, rows(w.h3DenseB, 0, 787*nb, 32), 32, &m.h3DenseBwd, 1, rows(w.h2B, 0, 787*nb, 48), 48)
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(787*nb, 32, rows(w.h3DenseB, 0, 787*nb, 32)), mat(787*nb, 48, rows(w.h2, 0, 787*nb, 48)), 1, mat(32, 48, gH3DenseW))
 	kern.SumRows(gH3DenseB, rows(w.h3DenseB, 0, nb, 32), nb, 32)
 	// narrow.maf:11:10  h2 = softplus(h2.dense)  (reverse)
 	kern.RowsDot(w.rd, rows(w.h2B, 3*nb, nb*784, 48), rows(w.h2Dense, 3*nb, nb*784, 48), nb, 784, 48)
@@ -1123,9 +1424,8 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		e := w.h2DenseE[:nb*48]
 		rd := w.rd[:nb*48]
 		a, ab, yb := w.h2Dense, w.h2DenseB, w.h2B
-		lo := (2 * nb) * 48
-		ta, tab, tyb := (nb)*48, (nb)*48, (nb)*48
-		_, _ = a, ta
+		lo := nb * 96
+		ta, tab, tyb := nb*48, nb*48, nb*48
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 48; j++ {
 				k := b*48 + j
@@ -1134,14 +1434,13 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 				ab[tab+k] += d1 * yb[tyb+k]
 				ab[lo+k] += d1 * yb[lo+k]
 				e[k] = 2 * d2 * yb[lo+k]
-				_, _ = d2, d3
 			}
 		}
 	}
 	kern.RowsScaleAdd(rows(w.h2DenseB, 3*nb, nb*784, 48), rows(w.h2B, 3*nb, nb*784, 48), w.h2D1, nb, 784, 48)
 	kern.RowsScaleAdd(rows(w.h2DenseB, 3*nb, nb*784, 48), rows(w.h2Dense, 3*nb, nb*784, 48), w.h2DenseE, nb, 784, 48)
 	// narrow.maf:11:19  h2.dense = W·h1 + b, W ∈ R^(48×48)  (reverse)
-	gemm.DgemmPacked(false, 3*nb+nb*784, 1, rows(w.h2DenseB, 0, 3*nb+nb*784, 48), 48, &m.h2DenseBwd, 1, rows(w.h1B, 0, 3*nb+nb*784, 48), 48)
+	gemm.DgemmPacked(false, 787*nb, 1, rows(w.h2DenseB, 0, 787*nb, 48), 48, &m.h2DenseBwd, 1, rows(w.h1B, 0, 787*nb, 48), 48)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 48, rows(w.h2DenseB, 0, 3*nb, 48)), mat(3*nb, 48, rows(w.h1, 0, 3*nb, 48)), 1, mat(48, 48, gH2DenseW))
 	// W̄ += Σ_b (J̄_bᵀ·W_prevᵀ)·diag(σ′_b)
 	for b := 0; b < nb; b++ {
@@ -1156,17 +1455,15 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		e := w.h1DenseE[:nb*48]
 		rd := w.rd[:nb*48]
 		a, ab, yb := w.h1Dense, w.h1DenseB, w.h1B
-		lo := (2 * nb) * 48
-		ta, tab, tyb := (nb)*48, (nb)*48, (nb)*48
-		_, _ = a, ta
+		lo := nb * 96
+		ta, tab, tyb := nb*48, nb*48, nb*48
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 48; j++ {
 				k := b*48 + j
 				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*m.h1DenseNorm2[j])*yb[lo+k] + d2*rd[k]
+				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*m.h1DenseNorm2[j]*yb[lo+k] + d2*rd[k]
 				ab[tab+k] += d1 * yb[tyb+k]
 				e[k] = 2 * d2 * yb[lo+k]
-				_, _ = d2, d3
 			}
 		}
 	}
@@ -1189,20 +1486,20 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	phiW := m.p[41600:41632] // phi.W [1 32], narrow.maf:13:11
-	gH1DenseW := grad[0:37632]
-	gH1DenseB := grad[37632:37680]
-	gH2DenseW := grad[37680:39984]
-	gH2DenseB := grad[39984:40032]
-	gH3DenseW := grad[40032:41568]
-	gH3DenseB := grad[41568:41600]
-	gPhiW := grad[41600:41632]
-	clear(rows(w.xB, 0, 3*nb+nb*1, 784))
-	clear(rows(w.h1DenseB, 0, 3*nb+nb*1, 48))
-	clear(rows(w.h1B, 0, 3*nb+nb*1, 48))
-	clear(rows(w.h2DenseB, 0, 3*nb+nb*1, 48))
-	clear(rows(w.h2B, 0, 3*nb+nb*1, 48))
-	clear(rows(w.h3DenseB, 0, 3*nb+nb*1, 32))
+	phiW := m.p[offPhiW : offPhiW+32] // phi.W [1 32], narrow.maf:13:11
+	gH1DenseW := grad[offH1DenseW : offH1DenseW+37632]
+	gH1DenseB := grad[offH1DenseB : offH1DenseB+48]
+	gH2DenseW := grad[offH2DenseW : offH2DenseW+2304]
+	gH2DenseB := grad[offH2DenseB : offH2DenseB+48]
+	gH3DenseW := grad[offH3DenseW : offH3DenseW+1536]
+	gH3DenseB := grad[offH3DenseB : offH3DenseB+32]
+	gPhiW := grad[offPhiW : offPhiW+32]
+	clear(rows(w.xB, 0, 4*nb, 784))
+	clear(rows(w.h1DenseB, 0, 4*nb, 48))
+	clear(rows(w.h1B, 0, 4*nb, 48))
+	clear(rows(w.h2DenseB, 0, 4*nb, 48))
+	clear(rows(w.h2B, 0, 4*nb, 48))
+	clear(rows(w.h3DenseB, 0, 4*nb, 32))
 	clear(rows(w.h3B, 0, 3*nb, 32))
 	clear(rows(w.phiB, 0, 3*nb, 1))
 	// seed: G = c·φ + s·Δφ + (tangent of φ along u) = c·φ + s·Δφ + uᵀ∇φ
@@ -1223,9 +1520,8 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		d1s, d2s, d3s := w.h3D1[:nb*32], w.h3D2[:nb*32], w.h3D3[:nb*32]
 		e := w.h3DenseE[:nb*32]
 		a, ab, yb := w.h3Dense, w.h3DenseB, w.h3B
-		lo := (2 * nb) * 32
-		ta, tab, tyb := (nb)*32, (nb)*32, (nb)*32
-		_, _ = a, ta
+		lo := nb * 64
+		ta, tab, tyb := nb*32, nb*32, nb*32
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 32; j++ {
 				k := b*32 + j
@@ -1234,25 +1530,23 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 				ab[tab+k] += d1 * yb[tyb+k]
 				ab[lo+k] += d1 * yb[lo+k]
 				e[k] = 2 * d2 * yb[lo+k]
-				_, _ = d2, d3
 			}
 		}
 	}
-	kern.RowsScaleAdd(rows(w.h3DenseB, 3*nb, nb*1, 32), rows(w.h3Dense, 3*nb, nb*1, 32), w.h3DenseE, nb, 1, 32)
+	kern.RowsScaleAdd(rows(w.h3DenseB, 3*nb, nb, 32), rows(w.h3Dense, 3*nb, nb, 32), w.h3DenseE, nb, 1, 32)
 	// narrow.maf:12:16  h3.dense = W·h2 + b, W ∈ R^(32×48)  (reverse)
-	gemm.DgemmPacked(false, 3*nb+nb*1, 1, rows(w.h3DenseB, 0, 3*nb+nb*1, 32), 32, &m.h3DenseBwd, 1, rows(w.h2B, 0, 3*nb+nb*1, 48), 48)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb+nb*1, 32, rows(w.h3DenseB, 0, 3*nb+nb*1, 32)), mat(3*nb+nb*1, 48, rows(w.h2, 0, 3*nb+nb*1, 48)), 1, mat(32, 48, gH3DenseW))
+	gemm.DgemmPacked(false, 4*nb, 1, rows(w.h3DenseB, 0, 4*nb, 32), 32, &m.h3DenseBwd, 1, rows(w.h2B, 0, 4*nb, 48), 48)
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(4*nb, 32, rows(w.h3DenseB, 0, 4*nb, 32)), mat(4*nb, 48, rows(w.h2, 0, 4*nb, 48)), 1, mat(32, 48, gH3DenseW))
 	kern.SumRows(gH3DenseB, rows(w.h3DenseB, 0, nb, 32), nb, 32)
 	// narrow.maf:11:10  h2 = softplus(h2.dense)  (reverse)
-	kern.RowsDot(w.rd, rows(w.h2B, 3*nb, nb*1, 48), rows(w.h2Dense, 3*nb, nb*1, 48), nb, 1, 48)
+	kern.RowsDot(w.rd, rows(w.h2B, 3*nb, nb, 48), rows(w.h2Dense, 3*nb, nb, 48), nb, 1, 48)
 	{
 		d1s, d2s, d3s := w.h2D1[:nb*48], w.h2D2[:nb*48], w.h2D3[:nb*48]
 		e := w.h2DenseE[:nb*48]
 		rd := w.rd[:nb*48]
 		a, ab, yb := w.h2Dense, w.h2DenseB, w.h2B
-		lo := (2 * nb) * 48
-		ta, tab, tyb := (nb)*48, (nb)*48, (nb)*48
-		_, _ = a, ta
+		lo := nb * 96
+		ta, tab, tyb := nb*48, nb*48, nb*48
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 48; j++ {
 				k := b*48 + j
@@ -1261,43 +1555,40 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 				ab[tab+k] += d1 * yb[tyb+k]
 				ab[lo+k] += d1 * yb[lo+k]
 				e[k] = 2 * d2 * yb[lo+k]
-				_, _ = d2, d3
 			}
 		}
 	}
-	kern.RowsScaleAdd(rows(w.h2DenseB, 3*nb, nb*1, 48), rows(w.h2B, 3*nb, nb*1, 48), w.h2D1, nb, 1, 48)
-	kern.RowsScaleAdd(rows(w.h2DenseB, 3*nb, nb*1, 48), rows(w.h2Dense, 3*nb, nb*1, 48), w.h2DenseE, nb, 1, 48)
+	kern.RowsScaleAdd(rows(w.h2DenseB, 3*nb, nb, 48), rows(w.h2B, 3*nb, nb, 48), w.h2D1, nb, 1, 48)
+	kern.RowsScaleAdd(rows(w.h2DenseB, 3*nb, nb, 48), rows(w.h2Dense, 3*nb, nb, 48), w.h2DenseE, nb, 1, 48)
 	// narrow.maf:11:19  h2.dense = W·h1 + b, W ∈ R^(48×48)  (reverse)
-	gemm.DgemmPacked(false, 3*nb+nb*1, 1, rows(w.h2DenseB, 0, 3*nb+nb*1, 48), 48, &m.h2DenseBwd, 1, rows(w.h1B, 0, 3*nb+nb*1, 48), 48)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb+nb*1, 48, rows(w.h2DenseB, 0, 3*nb+nb*1, 48)), mat(3*nb+nb*1, 48, rows(w.h1, 0, 3*nb+nb*1, 48)), 1, mat(48, 48, gH2DenseW))
+	gemm.DgemmPacked(false, 4*nb, 1, rows(w.h2DenseB, 0, 4*nb, 48), 48, &m.h2DenseBwd, 1, rows(w.h1B, 0, 4*nb, 48), 48)
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(4*nb, 48, rows(w.h2DenseB, 0, 4*nb, 48)), mat(4*nb, 48, rows(w.h1, 0, 4*nb, 48)), 1, mat(48, 48, gH2DenseW))
 	kern.SumRows(gH2DenseB, rows(w.h2DenseB, 0, nb, 48), nb, 48)
 	// narrow.maf:10:10  h1 = tanh(h1.dense)  (reverse)
-	kern.RowsDot(w.rd, rows(w.h1B, 3*nb, nb*1, 48), rows(w.h1Dense, 3*nb, nb*1, 48), nb, 1, 48)
+	kern.RowsDot(w.rd, rows(w.h1B, 3*nb, nb, 48), rows(w.h1Dense, 3*nb, nb, 48), nb, 1, 48)
 	{
 		d1s, d2s, d3s := w.h1D1[:nb*48], w.h1D2[:nb*48], w.h1D3[:nb*48]
 		e := w.h1DenseE[:nb*48]
 		rd := w.rd[:nb*48]
 		a, ab, yb := w.h1Dense, w.h1DenseB, w.h1B
-		lo := (2 * nb) * 48
-		ta, tab, tyb := (nb)*48, (nb)*48, (nb)*48
-		_, _ = a, ta
+		lo := nb * 96
+		ta, tab, tyb := nb*48, nb*48, nb*48
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 48; j++ {
 				k := b*48 + j
 				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*w.h1DenseQ[k])*yb[lo+k] + d2*rd[k]
+				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*w.h1DenseQ[k]*yb[lo+k] + d2*rd[k]
 				ab[tab+k] += d1 * yb[tyb+k]
 				e[k] = 2 * d2 * yb[lo+k]
-				_, _ = d2, d3
 			}
 		}
 	}
-	kern.RowsScaleAdd(rows(w.h1DenseB, 3*nb, nb*1, 48), rows(w.h1B, 3*nb, nb*1, 48), w.h1D1, nb, 1, 48)
-	kern.RowsScaleAdd(rows(w.h1DenseB, 3*nb, nb*1, 48), rows(w.h1Dense, 3*nb, nb*1, 48), w.h1DenseE, nb, 1, 48)
+	kern.RowsScaleAdd(rows(w.h1DenseB, 3*nb, nb, 48), rows(w.h1B, 3*nb, nb, 48), w.h1D1, nb, 1, 48)
+	kern.RowsScaleAdd(rows(w.h1DenseB, 3*nb, nb, 48), rows(w.h1Dense, 3*nb, nb, 48), w.h1DenseE, nb, 1, 48)
 	// narrow.maf:10:15  h1.dense = W·x + b, W ∈ R^(48×784)  (reverse)
 	gemm.DgemmPacked(false, nb, 1, rows(w.h1DenseB, 0, nb, 48), 48, &m.h1DenseBwd, 1, rows(w.xB, 0, nb, 784), 784)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(2*nb, 48, rows(w.h1DenseB, 0, 2*nb, 48)), mat(2*nb, 784, rows(w.x, 0, 2*nb, 784)), 1, mat(48, 784, gH1DenseW))
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*1, 48, rows(w.h1DenseB, 3*nb, nb*1, 48)), mat(nb*1, 784, rows(w.x, 3*nb, nb*1, 784)), 1, mat(48, 784, gH1DenseW))
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb, 48, rows(w.h1DenseB, 3*nb, nb, 48)), mat(nb, 784, rows(w.x, 3*nb, nb, 784)), 1, mat(48, 784, gH1DenseW))
 	kern.SumRows(gH1DenseB, rows(w.h1DenseB, 0, nb, 48), nb, 48)
 }
 
@@ -1317,17 +1608,15 @@ func mat(r, c int, data []float64) blas64.General {
 }
 
 // load writes g·x, scaled, for nb samples into dst (kernel precision).
-func load(dst []float64, src []float64, nb, gi int, scale float64) {
-	_ = gi
+func load(dst []float64, src []float64, nb int, scale float64) {
 	for i, v := range src[:nb*Dim] {
 		dst[i] = scale * v
 	}
 }
 
 // store adds scale·gᵀy for nb samples of y to dst.
-func store(dst []float64, src []float64, nb, gi int, scale float64) {
-	_ = gi
+func store(dst []float64, src []float64, nb int, scale float64) {
 	for i, v := range src[:nb*Dim] {
-		dst[i] += scale * float64(v)
+		dst[i] += scale * v
 	}
 }

@@ -53,13 +53,15 @@
 package resnet
 
 import (
-	"github.com/mafc-dev/mafc/ir"
-	"github.com/mafc-dev/mafc/runtime"
-	gemm "github.com/mafc-dev/mafc/runtime/gemm"
-	"github.com/mafc-dev/mafc/runtime/kern"
+	"sync"
+
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
-	"sync"
+
+	"github.com/mafc-dev/mafc/ir"
+	"github.com/mafc-dev/mafc/runtime"
+	"github.com/mafc-dev/mafc/runtime/gemm"
+	"github.com/mafc-dev/mafc/runtime/kern"
 )
 
 // GenVersion is the generated-code contract this file was written for.
@@ -102,8 +104,441 @@ const (
 	sizePhi          = 1   // vec(1), resnet.maf:11:38
 )
 
+// Offsets of the parameter tensors in θ.
+const (
+	offH0DenseW  = 0     // h0.dense.W [128 64] (weight)
+	offH0DenseB  = 8192  // h0.dense.b [128] (bias)
+	offH1DenseW  = 8320  // h1.dense.W [128 128] (weight)
+	offH1DenseB  = 24704 // h1.dense.b [128] (bias)
+	offH2DenseW  = 24832 // h2.dense.W [128 128] (weight)
+	offH2DenseB  = 41216 // h2.dense.b [128] (bias)
+	offPhiDenseW = 41344 // phi.dense.W [1 128] (weight)
+)
+
 // irJSON is the IR this package was generated from (for Program and the tests).
-const irJSON = "{\"name\":\"resnet\",\"doc\":\"A residual MLP: three tanh blocks of width 128 with skip connections and\\na fixed quadratic term ½·0.1·xᵀx that keeps the flow confining.\",\"file\":\"resnet.maf\",\"input_name\":\"x\",\"input_kind\":\"vector\",\"nodes\":[{\"id\":0,\"name\":\"x\",\"op\":\"input\",\"shape\":{\"n\":64},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"resnet.maf\",\"line\":5,\"col\":1}},{\"id\":1,\"name\":\"h0.dense\",\"op\":\"dense\",\"inputs\":[0],\"shape\":{\"n\":128},\"out\":128,\"bias\":true,\"w\":0,\"b\":1,\"pos\":{\"file\":\"resnet.maf\",\"line\":8,\"col\":15}},{\"id\":2,\"name\":\"h0\",\"op\":\"act\",\"inputs\":[1],\"shape\":{\"n\":128},\"act\":\"tanh\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"resnet.maf\",\"line\":8,\"col\":10}},{\"id\":3,\"name\":\"h1.dense\",\"op\":\"dense\",\"inputs\":[2],\"shape\":{\"n\":128},\"out\":128,\"bias\":true,\"w\":2,\"b\":3,\"pos\":{\"file\":\"resnet.maf\",\"line\":9,\"col\":20}},{\"id\":4,\"name\":\"h1.tanh\",\"op\":\"act\",\"inputs\":[3],\"shape\":{\"n\":128},\"act\":\"tanh\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"resnet.maf\",\"line\":9,\"col\":15}},{\"id\":5,\"name\":\"h1\",\"op\":\"add\",\"inputs\":[2,4],\"shape\":{\"n\":128},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"resnet.maf\",\"line\":9,\"col\":13}},{\"id\":6,\"name\":\"h2.dense\",\"op\":\"dense\",\"inputs\":[5],\"shape\":{\"n\":128},\"out\":128,\"bias\":true,\"w\":4,\"b\":5,\"pos\":{\"file\":\"resnet.maf\",\"line\":10,\"col\":21}},{\"id\":7,\"name\":\"h2.swish\",\"op\":\"act\",\"inputs\":[6],\"shape\":{\"n\":128},\"act\":\"swish\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"resnet.maf\",\"line\":10,\"col\":15}},{\"id\":8,\"name\":\"h2\",\"op\":\"add\",\"inputs\":[5,7],\"shape\":{\"n\":128},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"resnet.maf\",\"line\":10,\"col\":13}},{\"id\":9,\"name\":\"phi.dense\",\"op\":\"dense\",\"inputs\":[8],\"shape\":{\"n\":1},\"out\":1,\"w\":6,\"b\":-1,\"pos\":{\"file\":\"resnet.maf\",\"line\":11,\"col\":11}},{\"id\":10,\"name\":\"phi.quadratic\",\"op\":\"act\",\"inputs\":[0],\"shape\":{\"n\":64},\"act\":\"quadratic\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"resnet.maf\",\"line\":11,\"col\":50}},{\"id\":11,\"name\":\"phi.sum\",\"op\":\"sum\",\"inputs\":[10],\"shape\":{\"n\":1},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"resnet.maf\",\"line\":11,\"col\":46}},{\"id\":12,\"name\":\"phi.scale\",\"op\":\"scale\",\"inputs\":[11],\"shape\":{\"n\":1},\"scale\":0.1,\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"resnet.maf\",\"line\":11,\"col\":40}},{\"id\":13,\"name\":\"phi\",\"op\":\"add\",\"inputs\":[9,12],\"shape\":{\"n\":1},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"resnet.maf\",\"line\":11,\"col\":38}}],\"output\":13,\"params\":[{\"name\":\"h0.dense.W\",\"node\":1,\"role\":\"weight\",\"offset\":0,\"shape\":[128,64],\"size\":8192,\"fanin\":64,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h0.dense.b\",\"node\":1,\"role\":\"bias\",\"offset\":8192,\"shape\":[128],\"size\":128,\"fanin\":64,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h1.dense.W\",\"node\":3,\"role\":\"weight\",\"offset\":8320,\"shape\":[128,128],\"size\":16384,\"fanin\":128,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h1.dense.b\",\"node\":3,\"role\":\"bias\",\"offset\":24704,\"shape\":[128],\"size\":128,\"fanin\":128,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h2.dense.W\",\"node\":6,\"role\":\"weight\",\"offset\":24832,\"shape\":[128,128],\"size\":16384,\"fanin\":128,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h2.dense.b\",\"node\":6,\"role\":\"bias\",\"offset\":41216,\"shape\":[128],\"size\":128,\"fanin\":128,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"phi.dense.W\",\"node\":9,\"role\":\"weight\",\"offset\":41344,\"shape\":[1,128],\"size\":128,\"fanin\":128,\"init\":{\"scheme\":\"uniform\"}}],\"init_seed\":1,\"precision\":\"float64\",\"flow\":{\"integrator\":\"rk4\",\"steps\":20,\"dt\":0.1,\"pos\":{\"file\":\"resnet.maf\",\"line\":14,\"col\":1}},\"train\":{\"objective\":{\"kind\":\"likelihood\",\"dataset\":\"gaussian\",\"target\":{},\"pos\":{\"file\":\"resnet.maf\",\"line\":21,\"col\":17}},\"batch\":64,\"steps\":500,\"optimizer\":{\"name\":\"adam\",\"lr\":0.001,\"beta1\":0.9,\"beta2\":0.999,\"eps\":1e-8,\"schedule\":\"constant\"},\"laplacian\":\"exact\",\"seed\":1,\"checkpoint_every\":100,\"memory\":\"store\",\"pos\":{\"file\":\"resnet.maf\",\"line\":20,\"col\":1}}}"
+const irJSON = `
+{
+	"name": "resnet",
+	"doc": "A residual MLP: three tanh blocks of width 128 with skip connections and\na fixed quadratic term ½·0.1·xᵀx that keeps the flow confining.",
+	"file": "resnet.maf",
+	"input_name": "x",
+	"input_kind": "vector",
+	"nodes": [
+		{
+			"id": 0,
+			"name": "x",
+			"op": "input",
+			"shape": {
+				"n": 64
+			},
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "resnet.maf",
+				"line": 5,
+				"col": 1
+			}
+		},
+		{
+			"id": 1,
+			"name": "h0.dense",
+			"op": "dense",
+			"inputs": [
+				0
+			],
+			"shape": {
+				"n": 128
+			},
+			"out": 128,
+			"bias": true,
+			"w": 0,
+			"b": 1,
+			"pos": {
+				"file": "resnet.maf",
+				"line": 8,
+				"col": 15
+			}
+		},
+		{
+			"id": 2,
+			"name": "h0",
+			"op": "act",
+			"inputs": [
+				1
+			],
+			"shape": {
+				"n": 128
+			},
+			"act": "tanh",
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "resnet.maf",
+				"line": 8,
+				"col": 10
+			}
+		},
+		{
+			"id": 3,
+			"name": "h1.dense",
+			"op": "dense",
+			"inputs": [
+				2
+			],
+			"shape": {
+				"n": 128
+			},
+			"out": 128,
+			"bias": true,
+			"w": 2,
+			"b": 3,
+			"pos": {
+				"file": "resnet.maf",
+				"line": 9,
+				"col": 20
+			}
+		},
+		{
+			"id": 4,
+			"name": "h1.tanh",
+			"op": "act",
+			"inputs": [
+				3
+			],
+			"shape": {
+				"n": 128
+			},
+			"act": "tanh",
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "resnet.maf",
+				"line": 9,
+				"col": 15
+			}
+		},
+		{
+			"id": 5,
+			"name": "h1",
+			"op": "add",
+			"inputs": [
+				2,
+				4
+			],
+			"shape": {
+				"n": 128
+			},
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "resnet.maf",
+				"line": 9,
+				"col": 13
+			}
+		},
+		{
+			"id": 6,
+			"name": "h2.dense",
+			"op": "dense",
+			"inputs": [
+				5
+			],
+			"shape": {
+				"n": 128
+			},
+			"out": 128,
+			"bias": true,
+			"w": 4,
+			"b": 5,
+			"pos": {
+				"file": "resnet.maf",
+				"line": 10,
+				"col": 21
+			}
+		},
+		{
+			"id": 7,
+			"name": "h2.swish",
+			"op": "act",
+			"inputs": [
+				6
+			],
+			"shape": {
+				"n": 128
+			},
+			"act": "swish",
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "resnet.maf",
+				"line": 10,
+				"col": 15
+			}
+		},
+		{
+			"id": 8,
+			"name": "h2",
+			"op": "add",
+			"inputs": [
+				5,
+				7
+			],
+			"shape": {
+				"n": 128
+			},
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "resnet.maf",
+				"line": 10,
+				"col": 13
+			}
+		},
+		{
+			"id": 9,
+			"name": "phi.dense",
+			"op": "dense",
+			"inputs": [
+				8
+			],
+			"shape": {
+				"n": 1
+			},
+			"out": 1,
+			"w": 6,
+			"b": -1,
+			"pos": {
+				"file": "resnet.maf",
+				"line": 11,
+				"col": 11
+			}
+		},
+		{
+			"id": 10,
+			"name": "phi.quadratic",
+			"op": "act",
+			"inputs": [
+				0
+			],
+			"shape": {
+				"n": 64
+			},
+			"act": "quadratic",
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "resnet.maf",
+				"line": 11,
+				"col": 50
+			}
+		},
+		{
+			"id": 11,
+			"name": "phi.sum",
+			"op": "sum",
+			"inputs": [
+				10
+			],
+			"shape": {
+				"n": 1
+			},
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "resnet.maf",
+				"line": 11,
+				"col": 46
+			}
+		},
+		{
+			"id": 12,
+			"name": "phi.scale",
+			"op": "scale",
+			"inputs": [
+				11
+			],
+			"shape": {
+				"n": 1
+			},
+			"scale": 0.1,
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "resnet.maf",
+				"line": 11,
+				"col": 40
+			}
+		},
+		{
+			"id": 13,
+			"name": "phi",
+			"op": "add",
+			"inputs": [
+				9,
+				12
+			],
+			"shape": {
+				"n": 1
+			},
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "resnet.maf",
+				"line": 11,
+				"col": 38
+			}
+		}
+	],
+	"output": 13,
+	"params": [
+		{
+			"name": "h0.dense.W",
+			"node": 1,
+			"role": "weight",
+			"offset": 0,
+			"shape": [
+				128,
+				64
+			],
+			"size": 8192,
+			"fanin": 64,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "h0.dense.b",
+			"node": 1,
+			"role": "bias",
+			"offset": 8192,
+			"shape": [
+				128
+			],
+			"size": 128,
+			"fanin": 64,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "h1.dense.W",
+			"node": 3,
+			"role": "weight",
+			"offset": 8320,
+			"shape": [
+				128,
+				128
+			],
+			"size": 16384,
+			"fanin": 128,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "h1.dense.b",
+			"node": 3,
+			"role": "bias",
+			"offset": 24704,
+			"shape": [
+				128
+			],
+			"size": 128,
+			"fanin": 128,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "h2.dense.W",
+			"node": 6,
+			"role": "weight",
+			"offset": 24832,
+			"shape": [
+				128,
+				128
+			],
+			"size": 16384,
+			"fanin": 128,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "h2.dense.b",
+			"node": 6,
+			"role": "bias",
+			"offset": 41216,
+			"shape": [
+				128
+			],
+			"size": 128,
+			"fanin": 128,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "phi.dense.W",
+			"node": 9,
+			"role": "weight",
+			"offset": 41344,
+			"shape": [
+				1,
+				128
+			],
+			"size": 128,
+			"fanin": 128,
+			"init": {
+				"scheme": "uniform"
+			}
+		}
+	],
+	"init_seed": 1,
+	"precision": "float64",
+	"flow": {
+		"integrator": "rk4",
+		"steps": 20,
+		"dt": 0.1,
+		"pos": {
+			"file": "resnet.maf",
+			"line": 14,
+			"col": 1
+		}
+	},
+	"train": {
+		"objective": {
+			"kind": "likelihood",
+			"dataset": "gaussian",
+			"target": {},
+			"pos": {
+				"file": "resnet.maf",
+				"line": 21,
+				"col": 17
+			}
+		},
+		"batch": 64,
+		"steps": 500,
+		"optimizer": {
+			"name": "adam",
+			"lr": 0.001,
+			"beta1": 0.9,
+			"beta2": 0.999,
+			"eps": 1e-8,
+			"schedule": "constant"
+		},
+		"laplacian": "exact",
+		"seed": 1,
+		"checkpoint_every": 100,
+		"memory": "store",
+		"pos": {
+			"file": "resnet.maf",
+			"line": 20,
+			"col": 1
+		}
+	}
+}
+`
 
 // Model is the potential with its parameters. Its methods may be called
 // concurrently with distinct Workspaces while the parameters do not change.
@@ -160,10 +595,10 @@ func (m *Model) Params() []float64 {
 // Sync refreshes everything derived from θ: call it after every change of Params.
 // It does not allocate.
 func (m *Model) Sync() {
-	h0DenseW := m.p[0:8192]       // h0.dense.W [128 64], resnet.maf:8:15
-	h1DenseW := m.p[8320:24704]   // h1.dense.W [128 128], resnet.maf:9:20
-	h2DenseW := m.p[24832:41216]  // h2.dense.W [128 128], resnet.maf:10:21
-	phiDenseW := m.p[41344:41472] // phi.dense.W [1 128], resnet.maf:11:11
+	h0DenseW := m.p[offH0DenseW : offH0DenseW+8192]   // h0.dense.W [128 64], resnet.maf:8:15
+	h1DenseW := m.p[offH1DenseW : offH1DenseW+16384]  // h1.dense.W [128 128], resnet.maf:9:20
+	h2DenseW := m.p[offH2DenseW : offH2DenseW+16384]  // h2.dense.W [128 128], resnet.maf:10:21
+	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+128] // phi.dense.W [1 128], resnet.maf:11:11
 	// h0.dense: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
 	m.h0DenseFwd.Pack(true, 64, 128, h0DenseW, 64)
 	m.h0DenseBwd.Pack(false, 128, 64, h0DenseW, 64)
@@ -193,9 +628,9 @@ func Program() *ir.Program {
 	return program()
 }
 
-// Program returns the IR this package was generated from.
+// Program returns the IR this package was generated from, the package's Program.
 func (m *Model) Program() *ir.Program {
-	return program()
+	return Program()
 }
 
 // Workspace holds every buffer the methods use, sized for one chunk of samples.
@@ -281,11 +716,10 @@ func (m *Model) DeferGrad(ws runtime.Workspace, on bool) {
 // not allocate.
 func (m *Model) FlushGrad(ws runtime.Workspace, dtheta []float64) {
 	w := ws.(*Workspace)
-	_ = w
 	if len(dtheta) != NumParams {
 		panic("resnet: len(dtheta) != NumParams")
 	}
-	kern.AddDiagRows(dtheta[0:8192], w.h0DenseEAcc, m.theta[0:8192], 128, Dim)
+	kern.AddDiagRows(dtheta[offH0DenseW:offH0DenseW+8192], w.h0DenseEAcc, m.theta[offH0DenseW:offH0DenseW+8192], 128, Dim)
 }
 
 var _ runtime.GradDeferrer = (*Model)(nil)
@@ -346,20 +780,20 @@ func (m *Model) NewWorkspaceChunks(maxBatch, chunk, valueChunk int) runtime.Work
 	w.h2SwishD3 = make([]float64, c*128)
 	w.h2 = make([]float64, max(c*3, cv)*128)
 	w.h2B = make([]float64, max(c*3, cv)*128)
-	w.phiDense = make([]float64, max(c*3, cv)*1)
-	w.phiDenseB = make([]float64, max(c*3, cv)*1)
+	w.phiDense = make([]float64, max(c*3, cv))
+	w.phiDenseB = make([]float64, max(c*3, cv))
 	w.phiQuadratic = make([]float64, max(c*3, cv)*64)
 	w.phiQuadraticB = make([]float64, max(c*3, cv)*64)
 	w.phiQuadraticD1 = make([]float64, max(c, cv)*64)
 	w.phiQuadraticD2 = make([]float64, c*64)
 	w.phiQuadraticD3 = make([]float64, c*64)
-	w.phiSum = make([]float64, max(c*3, cv)*1)
-	w.phiSumB = make([]float64, max(c*3, cv)*1)
-	w.phiScale = make([]float64, max(c*3, cv)*1)
-	w.phiScaleB = make([]float64, max(c*3, cv)*1)
-	w.phi = make([]float64, max(c*3, cv)*1)
-	w.phiB = make([]float64, max(c*3, cv)*1)
-	w.cols = make([]float64, max(c*0, cv*0))
+	w.phiSum = make([]float64, max(c*3, cv))
+	w.phiSumB = make([]float64, max(c*3, cv))
+	w.phiScale = make([]float64, max(c*3, cv))
+	w.phiScaleB = make([]float64, max(c*3, cv))
+	w.phi = make([]float64, max(c*3, cv))
+	w.phiB = make([]float64, max(c*3, cv))
+	w.cols = make([]float64, 0)
 	w.rd = make([]float64, max(c, cv)*128)
 	return w
 }
@@ -383,11 +817,10 @@ func (m *Model) Phi(ws runtime.Workspace, phi, x []float64) {
 	clear(phi)
 	for b0 := 0; b0 < B; b0 += w.cv {
 		nb := min(w.cv, B-b0)
-		gi := 0
-		load(w.x, x[b0*Dim:], nb, gi, 1)
+		load(w.x, x[b0*Dim:], nb, 1)
 		m.fwdValues(w, nb)
 		for b := 0; b < nb; b++ {
-			phi[b0+b] += 1.0 * float64(w.phi[b])
+			phi[b0+b] += w.phi[b]
 		}
 	}
 }
@@ -415,16 +848,15 @@ func (m *Model) Grad(ws runtime.Workspace, phi, grad, x []float64) {
 	clear(grad)
 	for b0 := 0; b0 < B; b0 += w.cv {
 		nb := min(w.cv, B-b0)
-		gi := 0
-		load(w.x, x[b0*Dim:], nb, gi, 1)
+		load(w.x, x[b0*Dim:], nb, 1)
 		m.fwdValues(w, nb)
 		if phi != nil {
 			for b := 0; b < nb; b++ {
-				phi[b0+b] += 1.0 * float64(w.phi[b])
+				phi[b0+b] += w.phi[b]
 			}
 		}
 		m.bwdGrad(w, nb)
-		store(grad[b0*Dim:], w.xB, nb, gi, 1.0)
+		store(grad[b0*Dim:], w.xB, nb, 1)
 	}
 }
 
@@ -458,21 +890,20 @@ func (m *Model) Laplacian(ws runtime.Workspace, phi, grad, lap, x []float64) {
 	clear(lap)
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
-		gi := 0
 		w.b0 = b0
-		load(w.x, x[b0*Dim:], nb, gi, 1)
+		load(w.x, x[b0*Dim:], nb, 1)
 		m.fwdLaplacian(w, nb)
 		if phi != nil {
 			for b := 0; b < nb; b++ {
-				phi[b0+b] += 1.0 * float64(w.phi[b])
+				phi[b0+b] += w.phi[b]
 			}
 		}
 		for b := 0; b < nb; b++ {
-			lap[b0+b] += 1.0 * float64(w.phi[nb+b])
+			lap[b0+b] += w.phi[nb+b]
 		}
 		if grad != nil {
 			m.bwdGrad(w, nb)
-			store(grad[b0*Dim:], w.xB, nb, gi, 1.0)
+			store(grad[b0*Dim:], w.xB, nb, 1)
 		}
 	}
 }
@@ -510,23 +941,22 @@ func (m *Model) Hutchinson(ws runtime.Workspace, phi, grad, lap, x, probes []flo
 	clear(lap)
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
-		gi := 0
-		load(w.x, x[b0*Dim:], nb, gi, 1)
+		load(w.x, x[b0*Dim:], nb, 1)
 		for b := 0; b < nb; b++ {
-			load(rows(w.x, 2*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, gi, 1.0)
+			load(rows(w.x, 2*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, 1.0)
 		}
 		m.fwdHutch(w, nb)
 		if phi != nil {
 			for b := 0; b < nb; b++ {
-				phi[b0+b] += 1.0 * float64(w.phi[b])
+				phi[b0+b] += w.phi[b]
 			}
 		}
 		for b := 0; b < nb; b++ {
-			lap[b0+b] += 1.0 * float64(w.phi[nb+b])
+			lap[b0+b] += w.phi[nb+b]
 		}
 		if grad != nil {
 			m.bwdGrad(w, nb)
-			store(grad[b0*Dim:], w.xB, nb, gi, 1.0)
+			store(grad[b0*Dim:], w.xB, nb, 1)
 		}
 	}
 }
@@ -562,10 +992,9 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 	clear(dx)
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
-		gi := 0
 		w.b0 = b0
-		load(w.x, x[b0*Dim:], nb, gi, 1)
-		load(rows(w.x, nb, nb, Dim), u[b0*Dim:], nb, gi, 1)
+		load(w.x, x[b0*Dim:], nb, 1)
+		load(rows(w.x, nb, nb, Dim), u[b0*Dim:], nb, 1)
 		var cb, sb []float64
 		if c != nil {
 			cb = c[b0 : b0+nb]
@@ -574,8 +1003,8 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 			sb = s[b0 : b0+nb]
 		}
 		m.fwdReverse(w, nb)
-		m.bwdReverse(w, nb, cb, sb, 1.0, dtheta)
-		store(dx[b0*Dim:], w.xB, nb, gi, 1)
+		m.bwdReverse(w, nb, cb, sb, 1, dtheta)
+		store(dx[b0*Dim:], w.xB, nb, 1)
 	}
 }
 
@@ -611,11 +1040,10 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 	clear(dx)
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
-		gi := 0
-		load(w.x, x[b0*Dim:], nb, gi, 1)
-		load(rows(w.x, nb, nb, Dim), u[b0*Dim:], nb, gi, 1)
+		load(w.x, x[b0*Dim:], nb, 1)
+		load(rows(w.x, nb, nb, Dim), u[b0*Dim:], nb, 1)
 		for b := 0; b < nb; b++ {
-			load(rows(w.x, 3*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, gi, 1.0)
+			load(rows(w.x, 3*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, 1.0)
 		}
 		var cb, sb []float64
 		if c != nil {
@@ -625,8 +1053,8 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 			sb = s[b0 : b0+nb]
 		}
 		m.fwdHutchRev(w, nb)
-		m.bwdHutchRev(w, nb, cb, sb, 1.0, dtheta)
-		store(dx[b0*Dim:], w.xB, nb, gi, 1)
+		m.bwdHutchRev(w, nb, cb, sb, 1, dtheta)
+		store(dx[b0*Dim:], w.xB, nb, 1)
 	}
 }
 
@@ -670,10 +1098,10 @@ var _ runtime.Saver = (*Model)(nil)
 
 // fwdValues computes the values of every node, and σ′ for backpropagation.
 func (m *Model) fwdValues(w *Workspace, nb int) {
-	h0DenseB := m.p[8192:8320]    // h0.dense.b [128], resnet.maf:8:15
-	h1DenseB := m.p[24704:24832]  // h1.dense.b [128], resnet.maf:9:20
-	h2DenseB := m.p[41216:41344]  // h2.dense.b [128], resnet.maf:10:21
-	phiDenseW := m.p[41344:41472] // phi.dense.W [1 128], resnet.maf:11:11
+	h0DenseB := m.p[offH0DenseB : offH0DenseB+128]    // h0.dense.b [128], resnet.maf:8:15
+	h1DenseB := m.p[offH1DenseB : offH1DenseB+128]    // h1.dense.b [128], resnet.maf:9:20
+	h2DenseB := m.p[offH2DenseB : offH2DenseB+128]    // h2.dense.b [128], resnet.maf:10:21
+	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+128] // phi.dense.W [1 128], resnet.maf:11:11
 	// resnet.maf:8:15  h0.dense = W·x + b, W ∈ R^(128×64)
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 64), 64, &m.h0DenseFwd, 0, rows(w.h0Dense, 0, nb, 128), 128)
 	kern.AddBias(rows(w.h0Dense, 0, nb, 128), h0DenseB, nb, 128)
@@ -719,7 +1147,7 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 			for _, v := range x[r*64 : (r+1)*64] {
 				s += v
 			}
-			o[r] = 1.0 * s
+			o[r] = s
 		}
 	}
 	// resnet.maf:11:40  phi.scale = 0.1·phi.sum
@@ -740,11 +1168,11 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 
 // fwdLaplacian computes values, Laplacian vectors ℓ and the Jacobians the exact Δφ needs.
 func (m *Model) fwdLaplacian(w *Workspace, nb int) {
-	h0DenseW := m.p[0:8192]       // h0.dense.W [128 64], resnet.maf:8:15
-	h0DenseB := m.p[8192:8320]    // h0.dense.b [128], resnet.maf:8:15
-	h1DenseB := m.p[24704:24832]  // h1.dense.b [128], resnet.maf:9:20
-	h2DenseB := m.p[41216:41344]  // h2.dense.b [128], resnet.maf:10:21
-	phiDenseW := m.p[41344:41472] // phi.dense.W [1 128], resnet.maf:11:11
+	h0DenseW := m.p[offH0DenseW : offH0DenseW+8192]   // h0.dense.W [128 64], resnet.maf:8:15
+	h0DenseB := m.p[offH0DenseB : offH0DenseB+128]    // h0.dense.b [128], resnet.maf:8:15
+	h1DenseB := m.p[offH1DenseB : offH1DenseB+128]    // h1.dense.b [128], resnet.maf:9:20
+	h2DenseB := m.p[offH2DenseB : offH2DenseB+128]    // h2.dense.b [128], resnet.maf:10:21
+	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+128] // phi.dense.W [1 128], resnet.maf:11:11
 	// resnet.maf:8:15  h0.dense = W·x + b, W ∈ R^(128×64)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 64), 64, &m.h0DenseFwd, 0, rows(w.h0Dense, 0, nb, 128), 128)
 	kern.AddBias(rows(w.h0Dense, 0, nb, 128), h0DenseB, nb, 128)
@@ -756,10 +1184,9 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	// σ, σ′, σ″ for the value rows
 	kern.TanhN(rows(w.h0, 0, nb, 128), w.h0D1[:nb*128], w.h0D2[:nb*128], nil, rows(w.h0Dense, 0, nb, 128))
 	{
-		a, y := w.h0Dense, w.h0
-		d1, d2 := w.h0D1, w.h0D2
-		_, _, _ = a, d1, d2
-		lo := (nb) * 128
+		y := w.h0
+		d2 := w.h0D2
+		lo := nb * 128
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
@@ -770,22 +1197,21 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	// h0's Jacobian as rows (a consumer needs them)
 	kern.ScaledToRows(rows(w.h0, 2*nb, nb*64, 128), w.h0D1, h0DenseW, nb, 128, Dim)
 	// resnet.maf:9:20  h1.dense = W·h0 + b, W ∈ R^(128×128)  [J: forward Laplacian: 64 tangent rows per sample, GEMM over the batch]
-	gemm.DgemmPacked(false, 2*nb+nb*64, 1, rows(w.h0, 0, 2*nb+nb*64, 128), 128, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, 2*nb+nb*64, 128), 128)
+	gemm.DgemmPacked(false, 66*nb, 1, rows(w.h0, 0, 66*nb, 128), 128, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, 66*nb, 128), 128)
 	kern.AddBias(rows(w.h1Dense, 0, nb, 128), h1DenseB, nb, 128)
 	// resnet.maf:9:15  h1.tanh = tanh(h1.dense)  [J: forward Laplacian: 64 tangent rows per sample, GEMM over the batch]
 	kern.RowsNorm2(w.h1DenseQ, rows(w.h1Dense, 2*nb, nb*64, 128), nb, 64, 128)
 	// σ, σ′, σ″ for the value rows
 	kern.TanhN(rows(w.h1Tanh, 0, nb, 128), w.h1TanhD1[:nb*128], w.h1TanhD2[:nb*128], nil, rows(w.h1Dense, 0, nb, 128))
 	{
-		a, y := w.h1Dense, w.h1Tanh
-		d1, d2 := w.h1TanhD1, w.h1TanhD2
-		_, _, _ = a, d1, d2
-		lo := (nb) * 128
+		y := w.h1Tanh
+		a, d1 := w.h1Dense, w.h1TanhD1
+		d2 := w.h1TanhD2
+		lo := nb * 128
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
 				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h1DenseQ[k]
-				_ = j
 			}
 		}
 	}
@@ -804,28 +1230,27 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 		}
 	}
 	{
-		o, x, y := rows(w.h1, 2*nb, nb*64, 128), rows(w.h0, 2*nb, nb*64, 128), rows(w.h1Tanh, 2*nb, nb*64, 128)
+		o, x, y := rows(w.h1, 2*nb, 64*nb, 128), rows(w.h0, 2*nb, 64*nb, 128), rows(w.h1Tanh, 2*nb, 64*nb, 128)
 		for k := range o {
 			o[k] = x[k] + y[k]
 		}
 	}
 	// resnet.maf:10:21  h2.dense = W·h1 + b, W ∈ R^(128×128)  [J: forward Laplacian: 64 tangent rows per sample, GEMM over the batch]
-	gemm.DgemmPacked(false, 2*nb+nb*64, 1, rows(w.h1, 0, 2*nb+nb*64, 128), 128, &m.h2DenseFwd, 0, rows(w.h2Dense, 0, 2*nb+nb*64, 128), 128)
+	gemm.DgemmPacked(false, 66*nb, 1, rows(w.h1, 0, 66*nb, 128), 128, &m.h2DenseFwd, 0, rows(w.h2Dense, 0, 66*nb, 128), 128)
 	kern.AddBias(rows(w.h2Dense, 0, nb, 128), h2DenseB, nb, 128)
 	// resnet.maf:10:15  h2.swish = swish(h2.dense)
 	kern.RowsNorm2(w.h2DenseQ, rows(w.h2Dense, 2*nb, nb*64, 128), nb, 64, 128)
 	// σ, σ′, σ″ for the value rows
 	kern.SwishN(rows(w.h2Swish, 0, nb, 128), w.h2SwishD1[:nb*128], w.h2SwishD2[:nb*128], nil, rows(w.h2Dense, 0, nb, 128))
 	{
-		a, y := w.h2Dense, w.h2Swish
-		d1, d2 := w.h2SwishD1, w.h2SwishD2
-		_, _, _ = a, d1, d2
-		lo := (nb) * 128
+		y := w.h2Swish
+		a, d1 := w.h2Dense, w.h2SwishD1
+		d2 := w.h2SwishD2
+		lo := nb * 128
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
 				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2DenseQ[k]
-				_ = j
 			}
 		}
 	}
@@ -848,15 +1273,13 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	// σ, σ′, σ″ for the value rows
 	kern.QuadraticN(rows(w.phiQuadratic, 0, nb, 64), w.phiQuadraticD1[:nb*64], w.phiQuadraticD2[:nb*64], nil, rows(w.x, 0, nb, 64))
 	{
-		a, y := w.x, w.phiQuadratic
-		d1, d2 := w.phiQuadraticD1, w.phiQuadraticD2
-		_, _, _ = a, d1, d2
-		lo := (nb) * 64
+		y := w.phiQuadratic
+		d2 := w.phiQuadraticD2
+		lo := nb * 64
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 64; j++ {
 				k := b*64 + j
-				y[lo+k] = d2[k] * 1
-				_ = j
+				y[lo+k] = d2[k]
 			}
 		}
 	}
@@ -868,7 +1291,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 			for _, v := range x[r*64 : (r+1)*64] {
 				s += v
 			}
-			o[r] = 1.0 * s
+			o[r] = s
 		}
 	}
 	{
@@ -878,7 +1301,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 			for _, v := range x[r*64 : (r+1)*64] {
 				s += v
 			}
-			o[r] = 1.0 * s
+			o[r] = s
 		}
 	}
 	// resnet.maf:11:40  phi.scale = 0.1·phi.sum
@@ -911,11 +1334,11 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 
 // fwdReverse computes values, ℓ, Jacobians and tangents t = J·u for the reverse sweep.
 func (m *Model) fwdReverse(w *Workspace, nb int) {
-	h0DenseW := m.p[0:8192]       // h0.dense.W [128 64], resnet.maf:8:15
-	h0DenseB := m.p[8192:8320]    // h0.dense.b [128], resnet.maf:8:15
-	h1DenseB := m.p[24704:24832]  // h1.dense.b [128], resnet.maf:9:20
-	h2DenseB := m.p[41216:41344]  // h2.dense.b [128], resnet.maf:10:21
-	phiDenseW := m.p[41344:41472] // phi.dense.W [1 128], resnet.maf:11:11
+	h0DenseW := m.p[offH0DenseW : offH0DenseW+8192]   // h0.dense.W [128 64], resnet.maf:8:15
+	h0DenseB := m.p[offH0DenseB : offH0DenseB+128]    // h0.dense.b [128], resnet.maf:8:15
+	h1DenseB := m.p[offH1DenseB : offH1DenseB+128]    // h1.dense.b [128], resnet.maf:9:20
+	h2DenseB := m.p[offH2DenseB : offH2DenseB+128]    // h2.dense.b [128], resnet.maf:10:21
+	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+128] // phi.dense.W [1 128], resnet.maf:11:11
 	// resnet.maf:8:15  h0.dense = W·x + b, W ∈ R^(128×64)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
 	if w.saveIn != nil {
 		// value rows kept by LaplacianSave at the same x
@@ -929,11 +1352,11 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.TanhN(rows(w.h0, 0, nb, 128), w.h0D1[:nb*128], w.h0D2[:nb*128], w.h0D3[:nb*128], rows(w.h0Dense, 0, nb, 128))
 	{
-		a, y := w.h0Dense, w.h0
-		d1, d2 := w.h0D1, w.h0D2
-		_, _, _ = a, d1, d2
-		lo := (2 * nb) * 128
-		ta, ty := (nb)*128, (nb)*128
+		y := w.h0
+		a, d1 := w.h0Dense, w.h0D1
+		d2 := w.h0D2
+		lo := nb * 256
+		ta, ty := nb*128, nb*128
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
@@ -945,24 +1368,23 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	// h0's Jacobian as rows (a consumer needs them)
 	kern.ScaledToRows(rows(w.h0, 3*nb, nb*64, 128), w.h0D1, h0DenseW, nb, 128, Dim)
 	// resnet.maf:9:20  h1.dense = W·h0 + b, W ∈ R^(128×128)  [J: forward Laplacian: 64 tangent rows per sample, GEMM over the batch]
-	gemm.DgemmPacked(false, 3*nb+nb*64, 1, rows(w.h0, 0, 3*nb+nb*64, 128), 128, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, 3*nb+nb*64, 128), 128)
+	gemm.DgemmPacked(false, 67*nb, 1, rows(w.h0, 0, 67*nb, 128), 128, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, 67*nb, 128), 128)
 	kern.AddBias(rows(w.h1Dense, 0, nb, 128), h1DenseB, nb, 128)
 	// resnet.maf:9:15  h1.tanh = tanh(h1.dense)  [J: forward Laplacian: 64 tangent rows per sample, GEMM over the batch]
 	kern.RowsNorm2(w.h1DenseQ, rows(w.h1Dense, 3*nb, nb*64, 128), nb, 64, 128)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.TanhN(rows(w.h1Tanh, 0, nb, 128), w.h1TanhD1[:nb*128], w.h1TanhD2[:nb*128], w.h1TanhD3[:nb*128], rows(w.h1Dense, 0, nb, 128))
 	{
-		a, y := w.h1Dense, w.h1Tanh
-		d1, d2 := w.h1TanhD1, w.h1TanhD2
-		_, _, _ = a, d1, d2
-		lo := (2 * nb) * 128
-		ta, ty := (nb)*128, (nb)*128
+		y := w.h1Tanh
+		a, d1 := w.h1Dense, w.h1TanhD1
+		d2 := w.h1TanhD2
+		lo := nb * 256
+		ta, ty := nb*128, nb*128
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
 				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h1DenseQ[k]
 				y[ty+k] = d1[k] * a[ta+k]
-				_ = j
 			}
 		}
 	}
@@ -981,7 +1403,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		}
 	}
 	{
-		o, x, y := rows(w.h1, 3*nb, nb*64, 128), rows(w.h0, 3*nb, nb*64, 128), rows(w.h1Tanh, 3*nb, nb*64, 128)
+		o, x, y := rows(w.h1, 3*nb, 64*nb, 128), rows(w.h0, 3*nb, 64*nb, 128), rows(w.h1Tanh, 3*nb, 64*nb, 128)
 		for k := range o {
 			o[k] = x[k] + y[k]
 		}
@@ -993,24 +1415,23 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		}
 	}
 	// resnet.maf:10:21  h2.dense = W·h1 + b, W ∈ R^(128×128)  [J: forward Laplacian: 64 tangent rows per sample, GEMM over the batch]
-	gemm.DgemmPacked(false, 3*nb+nb*64, 1, rows(w.h1, 0, 3*nb+nb*64, 128), 128, &m.h2DenseFwd, 0, rows(w.h2Dense, 0, 3*nb+nb*64, 128), 128)
+	gemm.DgemmPacked(false, 67*nb, 1, rows(w.h1, 0, 67*nb, 128), 128, &m.h2DenseFwd, 0, rows(w.h2Dense, 0, 67*nb, 128), 128)
 	kern.AddBias(rows(w.h2Dense, 0, nb, 128), h2DenseB, nb, 128)
 	// resnet.maf:10:15  h2.swish = swish(h2.dense)
 	kern.RowsNorm2(w.h2DenseQ, rows(w.h2Dense, 3*nb, nb*64, 128), nb, 64, 128)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.SwishN(rows(w.h2Swish, 0, nb, 128), w.h2SwishD1[:nb*128], w.h2SwishD2[:nb*128], w.h2SwishD3[:nb*128], rows(w.h2Dense, 0, nb, 128))
 	{
-		a, y := w.h2Dense, w.h2Swish
-		d1, d2 := w.h2SwishD1, w.h2SwishD2
-		_, _, _ = a, d1, d2
-		lo := (2 * nb) * 128
-		ta, ty := (nb)*128, (nb)*128
+		y := w.h2Swish
+		a, d1 := w.h2Dense, w.h2SwishD1
+		d2 := w.h2SwishD2
+		lo := nb * 256
+		ta, ty := nb*128, nb*128
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
 				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2DenseQ[k]
 				y[ty+k] = d1[k] * a[ta+k]
-				_ = j
 			}
 		}
 	}
@@ -1039,17 +1460,16 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.QuadraticN(rows(w.phiQuadratic, 0, nb, 64), w.phiQuadraticD1[:nb*64], w.phiQuadraticD2[:nb*64], w.phiQuadraticD3[:nb*64], rows(w.x, 0, nb, 64))
 	{
-		a, y := w.x, w.phiQuadratic
-		d1, d2 := w.phiQuadraticD1, w.phiQuadraticD2
-		_, _, _ = a, d1, d2
-		lo := (2 * nb) * 64
-		ta, ty := (nb)*64, (nb)*64
+		y := w.phiQuadratic
+		a, d1 := w.x, w.phiQuadraticD1
+		d2 := w.phiQuadraticD2
+		lo := nb * 128
+		ta, ty := nb*64, nb*64
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 64; j++ {
 				k := b*64 + j
-				y[lo+k] = d2[k] * 1
+				y[lo+k] = d2[k]
 				y[ty+k] = d1[k] * a[ta+k]
-				_ = j
 			}
 		}
 	}
@@ -1061,7 +1481,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 			for _, v := range x[r*64 : (r+1)*64] {
 				s += v
 			}
-			o[r] = 1.0 * s
+			o[r] = s
 		}
 	}
 	{
@@ -1071,7 +1491,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 			for _, v := range x[r*64 : (r+1)*64] {
 				s += v
 			}
-			o[r] = 1.0 * s
+			o[r] = s
 		}
 	}
 	{
@@ -1081,7 +1501,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 			for _, v := range x[r*64 : (r+1)*64] {
 				s += v
 			}
-			o[r] = 1.0 * s
+			o[r] = s
 		}
 	}
 	// resnet.maf:11:40  phi.scale = 0.1·phi.sum
@@ -1126,53 +1546,50 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 
 // fwdHutch computes values and Hutchinson Laplacian vectors from the probe rows.
 func (m *Model) fwdHutch(w *Workspace, nb int) {
-	h0DenseB := m.p[8192:8320]    // h0.dense.b [128], resnet.maf:8:15
-	h1DenseB := m.p[24704:24832]  // h1.dense.b [128], resnet.maf:9:20
-	h2DenseB := m.p[41216:41344]  // h2.dense.b [128], resnet.maf:10:21
-	phiDenseW := m.p[41344:41472] // phi.dense.W [1 128], resnet.maf:11:11
+	h0DenseB := m.p[offH0DenseB : offH0DenseB+128]    // h0.dense.b [128], resnet.maf:8:15
+	h1DenseB := m.p[offH1DenseB : offH1DenseB+128]    // h1.dense.b [128], resnet.maf:9:20
+	h2DenseB := m.p[offH2DenseB : offH2DenseB+128]    // h2.dense.b [128], resnet.maf:10:21
+	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+128] // phi.dense.W [1 128], resnet.maf:11:11
 	// resnet.maf:8:15  h0.dense = W·x + b, W ∈ R^(128×64)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 64), 64, &m.h0DenseFwd, 0, rows(w.h0Dense, 0, nb, 128), 128)
-	gemm.DgemmPacked(false, nb*1, 1, rows(w.x, 2*nb, nb*1, 64), 64, &m.h0DenseFwd, 0, rows(w.h0Dense, 2*nb, nb*1, 128), 128)
+	gemm.DgemmPacked(false, nb, 1, rows(w.x, 2*nb, nb, 64), 64, &m.h0DenseFwd, 0, rows(w.h0Dense, 2*nb, nb, 128), 128)
 	kern.AddBias(rows(w.h0Dense, 0, nb, 128), h0DenseB, nb, 128)
 	// resnet.maf:8:10  h0 = tanh(h0.dense)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	kern.RowsNorm2(w.h0DenseQ, rows(w.h0Dense, 2*nb, nb*1, 128), nb, 1, 128)
+	kern.RowsNorm2(w.h0DenseQ, rows(w.h0Dense, 2*nb, nb, 128), nb, 1, 128)
 	// σ, σ′, σ″ for the value rows
 	kern.TanhN(rows(w.h0, 0, nb, 128), w.h0D1[:nb*128], w.h0D2[:nb*128], nil, rows(w.h0Dense, 0, nb, 128))
 	{
-		a, y := w.h0Dense, w.h0
-		d1, d2 := w.h0D1, w.h0D2
-		_, _, _ = a, d1, d2
-		lo := (nb) * 128
+		y := w.h0
+		d2 := w.h0D2
+		lo := nb * 128
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
 				y[lo+k] = d2[k] * w.h0DenseQ[k]
-				_ = j
 			}
 		}
 	}
-	kern.RowsScale(rows(w.h0, 2*nb, nb*1, 128), rows(w.h0Dense, 2*nb, nb*1, 128), w.h0D1, nb, 1, 128)
+	kern.RowsScale(rows(w.h0, 2*nb, nb, 128), rows(w.h0Dense, 2*nb, nb, 128), w.h0D1, nb, 1, 128)
 	// resnet.maf:9:20  h1.dense = W·h0 + b, W ∈ R^(128×128)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	gemm.DgemmPacked(false, 2*nb+nb*1, 1, rows(w.h0, 0, 2*nb+nb*1, 128), 128, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, 2*nb+nb*1, 128), 128)
+	gemm.DgemmPacked(false, 3*nb, 1, rows(w.h0, 0, 3*nb, 128), 128, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, 3*nb, 128), 128)
 	kern.AddBias(rows(w.h1Dense, 0, nb, 128), h1DenseB, nb, 128)
 	// resnet.maf:9:15  h1.tanh = tanh(h1.dense)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	kern.RowsNorm2(w.h1DenseQ, rows(w.h1Dense, 2*nb, nb*1, 128), nb, 1, 128)
+	kern.RowsNorm2(w.h1DenseQ, rows(w.h1Dense, 2*nb, nb, 128), nb, 1, 128)
 	// σ, σ′, σ″ for the value rows
 	kern.TanhN(rows(w.h1Tanh, 0, nb, 128), w.h1TanhD1[:nb*128], w.h1TanhD2[:nb*128], nil, rows(w.h1Dense, 0, nb, 128))
 	{
-		a, y := w.h1Dense, w.h1Tanh
-		d1, d2 := w.h1TanhD1, w.h1TanhD2
-		_, _, _ = a, d1, d2
-		lo := (nb) * 128
+		y := w.h1Tanh
+		a, d1 := w.h1Dense, w.h1TanhD1
+		d2 := w.h1TanhD2
+		lo := nb * 128
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
 				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h1DenseQ[k]
-				_ = j
 			}
 		}
 	}
-	kern.RowsScale(rows(w.h1Tanh, 2*nb, nb*1, 128), rows(w.h1Dense, 2*nb, nb*1, 128), w.h1TanhD1, nb, 1, 128)
+	kern.RowsScale(rows(w.h1Tanh, 2*nb, nb, 128), rows(w.h1Dense, 2*nb, nb, 128), w.h1TanhD1, nb, 1, 128)
 	// resnet.maf:9:13  h1 = h0 + h1.tanh  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	{
 		o, x, y := rows(w.h1, 0, nb, 128), rows(w.h0, 0, nb, 128), rows(w.h1Tanh, 0, nb, 128)
@@ -1187,28 +1604,27 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 		}
 	}
 	{
-		o, x, y := rows(w.h1, 2*nb, nb*1, 128), rows(w.h0, 2*nb, nb*1, 128), rows(w.h1Tanh, 2*nb, nb*1, 128)
+		o, x, y := rows(w.h1, 2*nb, nb, 128), rows(w.h0, 2*nb, nb, 128), rows(w.h1Tanh, 2*nb, nb, 128)
 		for k := range o {
 			o[k] = x[k] + y[k]
 		}
 	}
 	// resnet.maf:10:21  h2.dense = W·h1 + b, W ∈ R^(128×128)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	gemm.DgemmPacked(false, 2*nb+nb*1, 1, rows(w.h1, 0, 2*nb+nb*1, 128), 128, &m.h2DenseFwd, 0, rows(w.h2Dense, 0, 2*nb+nb*1, 128), 128)
+	gemm.DgemmPacked(false, 3*nb, 1, rows(w.h1, 0, 3*nb, 128), 128, &m.h2DenseFwd, 0, rows(w.h2Dense, 0, 3*nb, 128), 128)
 	kern.AddBias(rows(w.h2Dense, 0, nb, 128), h2DenseB, nb, 128)
 	// resnet.maf:10:15  h2.swish = swish(h2.dense)
-	kern.RowsNorm2(w.h2DenseQ, rows(w.h2Dense, 2*nb, nb*1, 128), nb, 1, 128)
+	kern.RowsNorm2(w.h2DenseQ, rows(w.h2Dense, 2*nb, nb, 128), nb, 1, 128)
 	// σ, σ′, σ″ for the value rows
 	kern.SwishN(rows(w.h2Swish, 0, nb, 128), w.h2SwishD1[:nb*128], w.h2SwishD2[:nb*128], nil, rows(w.h2Dense, 0, nb, 128))
 	{
-		a, y := w.h2Dense, w.h2Swish
-		d1, d2 := w.h2SwishD1, w.h2SwishD2
-		_, _, _ = a, d1, d2
-		lo := (nb) * 128
+		y := w.h2Swish
+		a, d1 := w.h2Dense, w.h2SwishD1
+		d2 := w.h2SwishD2
+		lo := nb * 128
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
 				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2DenseQ[k]
-				_ = j
 			}
 		}
 	}
@@ -1228,19 +1644,17 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	// resnet.maf:11:11  phi.dense = W·h2, W ∈ R^(1×128)
 	kern.MatVec(rows(w.phiDense, 0, 2*nb, 1), rows(w.h2, 0, 2*nb, 128), phiDenseW, 2*nb, 128, 0)
 	// resnet.maf:11:50  phi.quadratic = quadratic(x)
-	kern.RowsNorm2(w.xQ, rows(w.x, 2*nb, nb*1, 64), nb, 1, 64)
+	kern.RowsNorm2(w.xQ, rows(w.x, 2*nb, nb, 64), nb, 1, 64)
 	// σ, σ′, σ″ for the value rows
 	kern.QuadraticN(rows(w.phiQuadratic, 0, nb, 64), w.phiQuadraticD1[:nb*64], w.phiQuadraticD2[:nb*64], nil, rows(w.x, 0, nb, 64))
 	{
-		a, y := w.x, w.phiQuadratic
-		d1, d2 := w.phiQuadraticD1, w.phiQuadraticD2
-		_, _, _ = a, d1, d2
-		lo := (nb) * 64
+		y := w.phiQuadratic
+		d2 := w.phiQuadraticD2
+		lo := nb * 64
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 64; j++ {
 				k := b*64 + j
 				y[lo+k] = d2[k] * w.xQ[k]
-				_ = j
 			}
 		}
 	}
@@ -1252,7 +1666,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 			for _, v := range x[r*64 : (r+1)*64] {
 				s += v
 			}
-			o[r] = 1.0 * s
+			o[r] = s
 		}
 	}
 	{
@@ -1262,7 +1676,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 			for _, v := range x[r*64 : (r+1)*64] {
 				s += v
 			}
-			o[r] = 1.0 * s
+			o[r] = s
 		}
 	}
 	// resnet.maf:11:40  phi.scale = 0.1·phi.sum
@@ -1295,57 +1709,55 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 
 // fwdHutchRev computes values, Hutchinson ℓ, probe rows and tangents for the reverse sweep.
 func (m *Model) fwdHutchRev(w *Workspace, nb int) {
-	h0DenseB := m.p[8192:8320]    // h0.dense.b [128], resnet.maf:8:15
-	h1DenseB := m.p[24704:24832]  // h1.dense.b [128], resnet.maf:9:20
-	h2DenseB := m.p[41216:41344]  // h2.dense.b [128], resnet.maf:10:21
-	phiDenseW := m.p[41344:41472] // phi.dense.W [1 128], resnet.maf:11:11
+	h0DenseB := m.p[offH0DenseB : offH0DenseB+128]    // h0.dense.b [128], resnet.maf:8:15
+	h1DenseB := m.p[offH1DenseB : offH1DenseB+128]    // h1.dense.b [128], resnet.maf:9:20
+	h2DenseB := m.p[offH2DenseB : offH2DenseB+128]    // h2.dense.b [128], resnet.maf:10:21
+	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+128] // phi.dense.W [1 128], resnet.maf:11:11
 	// resnet.maf:8:15  h0.dense = W·x + b, W ∈ R^(128×64)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, 2*nb, 1, rows(w.x, 0, 2*nb, 64), 64, &m.h0DenseFwd, 0, rows(w.h0Dense, 0, 2*nb, 128), 128)
-	gemm.DgemmPacked(false, nb*1, 1, rows(w.x, 3*nb, nb*1, 64), 64, &m.h0DenseFwd, 0, rows(w.h0Dense, 3*nb, nb*1, 128), 128)
+	gemm.DgemmPacked(false, nb, 1, rows(w.x, 3*nb, nb, 64), 64, &m.h0DenseFwd, 0, rows(w.h0Dense, 3*nb, nb, 128), 128)
 	kern.AddBias(rows(w.h0Dense, 0, nb, 128), h0DenseB, nb, 128)
 	// resnet.maf:8:10  h0 = tanh(h0.dense)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	kern.RowsNorm2(w.h0DenseQ, rows(w.h0Dense, 3*nb, nb*1, 128), nb, 1, 128)
+	kern.RowsNorm2(w.h0DenseQ, rows(w.h0Dense, 3*nb, nb, 128), nb, 1, 128)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.TanhN(rows(w.h0, 0, nb, 128), w.h0D1[:nb*128], w.h0D2[:nb*128], w.h0D3[:nb*128], rows(w.h0Dense, 0, nb, 128))
 	{
-		a, y := w.h0Dense, w.h0
-		d1, d2 := w.h0D1, w.h0D2
-		_, _, _ = a, d1, d2
-		lo := (2 * nb) * 128
-		ta, ty := (nb)*128, (nb)*128
+		y := w.h0
+		a, d1 := w.h0Dense, w.h0D1
+		d2 := w.h0D2
+		lo := nb * 256
+		ta, ty := nb*128, nb*128
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
 				y[lo+k] = d2[k] * w.h0DenseQ[k]
 				y[ty+k] = d1[k] * a[ta+k]
-				_ = j
 			}
 		}
 	}
-	kern.RowsScale(rows(w.h0, 3*nb, nb*1, 128), rows(w.h0Dense, 3*nb, nb*1, 128), w.h0D1, nb, 1, 128)
+	kern.RowsScale(rows(w.h0, 3*nb, nb, 128), rows(w.h0Dense, 3*nb, nb, 128), w.h0D1, nb, 1, 128)
 	// resnet.maf:9:20  h1.dense = W·h0 + b, W ∈ R^(128×128)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	gemm.DgemmPacked(false, 3*nb+nb*1, 1, rows(w.h0, 0, 3*nb+nb*1, 128), 128, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, 3*nb+nb*1, 128), 128)
+	gemm.DgemmPacked(false, 4*nb, 1, rows(w.h0, 0, 4*nb, 128), 128, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, 4*nb, 128), 128)
 	kern.AddBias(rows(w.h1Dense, 0, nb, 128), h1DenseB, nb, 128)
 	// resnet.maf:9:15  h1.tanh = tanh(h1.dense)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	kern.RowsNorm2(w.h1DenseQ, rows(w.h1Dense, 3*nb, nb*1, 128), nb, 1, 128)
+	kern.RowsNorm2(w.h1DenseQ, rows(w.h1Dense, 3*nb, nb, 128), nb, 1, 128)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.TanhN(rows(w.h1Tanh, 0, nb, 128), w.h1TanhD1[:nb*128], w.h1TanhD2[:nb*128], w.h1TanhD3[:nb*128], rows(w.h1Dense, 0, nb, 128))
 	{
-		a, y := w.h1Dense, w.h1Tanh
-		d1, d2 := w.h1TanhD1, w.h1TanhD2
-		_, _, _ = a, d1, d2
-		lo := (2 * nb) * 128
-		ta, ty := (nb)*128, (nb)*128
+		y := w.h1Tanh
+		a, d1 := w.h1Dense, w.h1TanhD1
+		d2 := w.h1TanhD2
+		lo := nb * 256
+		ta, ty := nb*128, nb*128
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
 				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h1DenseQ[k]
 				y[ty+k] = d1[k] * a[ta+k]
-				_ = j
 			}
 		}
 	}
-	kern.RowsScale(rows(w.h1Tanh, 3*nb, nb*1, 128), rows(w.h1Dense, 3*nb, nb*1, 128), w.h1TanhD1, nb, 1, 128)
+	kern.RowsScale(rows(w.h1Tanh, 3*nb, nb, 128), rows(w.h1Dense, 3*nb, nb, 128), w.h1TanhD1, nb, 1, 128)
 	// resnet.maf:9:13  h1 = h0 + h1.tanh  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	{
 		o, x, y := rows(w.h1, 0, nb, 128), rows(w.h0, 0, nb, 128), rows(w.h1Tanh, 0, nb, 128)
@@ -1360,7 +1772,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 		}
 	}
 	{
-		o, x, y := rows(w.h1, 3*nb, nb*1, 128), rows(w.h0, 3*nb, nb*1, 128), rows(w.h1Tanh, 3*nb, nb*1, 128)
+		o, x, y := rows(w.h1, 3*nb, nb, 128), rows(w.h0, 3*nb, nb, 128), rows(w.h1Tanh, 3*nb, nb, 128)
 		for k := range o {
 			o[k] = x[k] + y[k]
 		}
@@ -1372,24 +1784,23 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 		}
 	}
 	// resnet.maf:10:21  h2.dense = W·h1 + b, W ∈ R^(128×128)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	gemm.DgemmPacked(false, 3*nb+nb*1, 1, rows(w.h1, 0, 3*nb+nb*1, 128), 128, &m.h2DenseFwd, 0, rows(w.h2Dense, 0, 3*nb+nb*1, 128), 128)
+	gemm.DgemmPacked(false, 4*nb, 1, rows(w.h1, 0, 4*nb, 128), 128, &m.h2DenseFwd, 0, rows(w.h2Dense, 0, 4*nb, 128), 128)
 	kern.AddBias(rows(w.h2Dense, 0, nb, 128), h2DenseB, nb, 128)
 	// resnet.maf:10:15  h2.swish = swish(h2.dense)
-	kern.RowsNorm2(w.h2DenseQ, rows(w.h2Dense, 3*nb, nb*1, 128), nb, 1, 128)
+	kern.RowsNorm2(w.h2DenseQ, rows(w.h2Dense, 3*nb, nb, 128), nb, 1, 128)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.SwishN(rows(w.h2Swish, 0, nb, 128), w.h2SwishD1[:nb*128], w.h2SwishD2[:nb*128], w.h2SwishD3[:nb*128], rows(w.h2Dense, 0, nb, 128))
 	{
-		a, y := w.h2Dense, w.h2Swish
-		d1, d2 := w.h2SwishD1, w.h2SwishD2
-		_, _, _ = a, d1, d2
-		lo := (2 * nb) * 128
-		ta, ty := (nb)*128, (nb)*128
+		y := w.h2Swish
+		a, d1 := w.h2Dense, w.h2SwishD1
+		d2 := w.h2SwishD2
+		lo := nb * 256
+		ta, ty := nb*128, nb*128
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
 				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2DenseQ[k]
 				y[ty+k] = d1[k] * a[ta+k]
-				_ = j
 			}
 		}
 	}
@@ -1415,21 +1826,20 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	// resnet.maf:11:11  phi.dense = W·h2, W ∈ R^(1×128)
 	kern.MatVec(rows(w.phiDense, 0, 3*nb, 1), rows(w.h2, 0, 3*nb, 128), phiDenseW, 3*nb, 128, 0)
 	// resnet.maf:11:50  phi.quadratic = quadratic(x)
-	kern.RowsNorm2(w.xQ, rows(w.x, 3*nb, nb*1, 64), nb, 1, 64)
+	kern.RowsNorm2(w.xQ, rows(w.x, 3*nb, nb, 64), nb, 1, 64)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.QuadraticN(rows(w.phiQuadratic, 0, nb, 64), w.phiQuadraticD1[:nb*64], w.phiQuadraticD2[:nb*64], w.phiQuadraticD3[:nb*64], rows(w.x, 0, nb, 64))
 	{
-		a, y := w.x, w.phiQuadratic
-		d1, d2 := w.phiQuadraticD1, w.phiQuadraticD2
-		_, _, _ = a, d1, d2
-		lo := (2 * nb) * 64
-		ta, ty := (nb)*64, (nb)*64
+		y := w.phiQuadratic
+		a, d1 := w.x, w.phiQuadraticD1
+		d2 := w.phiQuadraticD2
+		lo := nb * 128
+		ta, ty := nb*64, nb*64
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 64; j++ {
 				k := b*64 + j
 				y[lo+k] = d2[k] * w.xQ[k]
 				y[ty+k] = d1[k] * a[ta+k]
-				_ = j
 			}
 		}
 	}
@@ -1441,7 +1851,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 			for _, v := range x[r*64 : (r+1)*64] {
 				s += v
 			}
-			o[r] = 1.0 * s
+			o[r] = s
 		}
 	}
 	{
@@ -1451,7 +1861,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 			for _, v := range x[r*64 : (r+1)*64] {
 				s += v
 			}
-			o[r] = 1.0 * s
+			o[r] = s
 		}
 	}
 	{
@@ -1461,7 +1871,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 			for _, v := range x[r*64 : (r+1)*64] {
 				s += v
 			}
-			o[r] = 1.0 * s
+			o[r] = s
 		}
 	}
 	// resnet.maf:11:40  phi.scale = 0.1·phi.sum
@@ -1507,7 +1917,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 // bwdGrad backpropagates ∂φ/∂(every node) for the values of one chunk; ∇φ ends
 // in the input's cotangent rows. It uses σ′ from the forward pass.
 func (m *Model) bwdGrad(w *Workspace, nb int) {
-	phiDenseW := m.p[41344:41472] // phi.dense.W [1 128], resnet.maf:11:11
+	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+128] // phi.dense.W [1 128], resnet.maf:11:11
 	clear(rows(w.xB, 0, nb, 64))
 	clear(rows(w.h0DenseB, 0, nb, 128))
 	clear(rows(w.h0B, 0, nb, 128))
@@ -1549,7 +1959,6 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 	{
 		x, o := rows(w.phiQuadraticB, 0, nb, 64), rows(w.phiSumB, 0, nb, 1)
 		for r, v := range o {
-			v *= 1.0
 			for j := range x[r*64 : (r+1)*64] {
 				x[r*64+j] += v
 			}
@@ -1643,22 +2052,22 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	h0DenseW := m.p[0:8192]       // h0.dense.W [128 64], resnet.maf:8:15
-	phiDenseW := m.p[41344:41472] // phi.dense.W [1 128], resnet.maf:11:11
-	gH0DenseW := grad[0:8192]
-	gH0DenseB := grad[8192:8320]
-	gH1DenseW := grad[8320:24704]
-	gH1DenseB := grad[24704:24832]
-	gH2DenseW := grad[24832:41216]
-	gH2DenseB := grad[41216:41344]
-	gPhiDenseW := grad[41344:41472]
+	h0DenseW := m.p[offH0DenseW : offH0DenseW+8192]   // h0.dense.W [128 64], resnet.maf:8:15
+	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+128] // phi.dense.W [1 128], resnet.maf:11:11
+	gH0DenseW := grad[offH0DenseW : offH0DenseW+8192]
+	gH0DenseB := grad[offH0DenseB : offH0DenseB+128]
+	gH1DenseW := grad[offH1DenseW : offH1DenseW+16384]
+	gH1DenseB := grad[offH1DenseB : offH1DenseB+128]
+	gH2DenseW := grad[offH2DenseW : offH2DenseW+16384]
+	gH2DenseB := grad[offH2DenseB : offH2DenseB+128]
+	gPhiDenseW := grad[offPhiDenseW : offPhiDenseW+128]
 	clear(rows(w.xB, 0, 3*nb, 64))
-	clear(rows(w.h0DenseB, 0, 3*nb+nb*64, 128))
-	clear(rows(w.h0B, 0, 3*nb+nb*64, 128))
-	clear(rows(w.h1DenseB, 0, 3*nb+nb*64, 128))
-	clear(rows(w.h1TanhB, 0, 3*nb+nb*64, 128))
-	clear(rows(w.h1B, 0, 3*nb+nb*64, 128))
-	clear(rows(w.h2DenseB, 0, 3*nb+nb*64, 128))
+	clear(rows(w.h0DenseB, 0, 67*nb, 128))
+	clear(rows(w.h0B, 0, 67*nb, 128))
+	clear(rows(w.h1DenseB, 0, 67*nb, 128))
+	clear(rows(w.h1TanhB, 0, 67*nb, 128))
+	clear(rows(w.h1B, 0, 67*nb, 128))
+	clear(rows(w.h2DenseB, 0, 67*nb, 128))
 	clear(rows(w.h2SwishB, 0, 3*nb, 128))
 	clear(rows(w.h2B, 0, 3*nb, 128))
 	clear(rows(w.phiDenseB, 0, 3*nb, 1))
@@ -1736,7 +2145,6 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	{
 		x, o := rows(w.phiQuadraticB, 0, nb, 64), rows(w.phiSumB, 0, nb, 1)
 		for r, v := range o {
-			v *= 1.0
 			for j := range x[r*64 : (r+1)*64] {
 				x[r*64+j] += v
 			}
@@ -1745,7 +2153,6 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	{
 		x, o := rows(w.phiQuadraticB, 2*nb, nb, 64), rows(w.phiSumB, 2*nb, nb, 1)
 		for r, v := range o {
-			v *= 1.0
 			for j := range x[r*64 : (r+1)*64] {
 				x[r*64+j] += v
 			}
@@ -1754,7 +2161,6 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	{
 		x, o := rows(w.phiQuadraticB, nb, nb, 64), rows(w.phiSumB, nb, nb, 1)
 		for r, v := range o {
-			v *= 1.0
 			for j := range x[r*64 : (r+1)*64] {
 				x[r*64+j] += v
 			}
@@ -1764,16 +2170,14 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	{
 		d1s, d2s, d3s := w.phiQuadraticD1[:nb*64], w.phiQuadraticD2[:nb*64], w.phiQuadraticD3[:nb*64]
 		a, ab, yb := w.x, w.xB, w.phiQuadraticB
-		lo := (2 * nb) * 64
-		ta, tab, tyb := (nb)*64, (nb)*64, (nb)*64
-		_, _ = a, ta
+		lo := nb * 128
+		ta, tab, tyb := nb*64, nb*64, nb*64
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 64; j++ {
 				k := b*64 + j
 				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*1)*yb[lo+k]
+				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*yb[lo+k]
 				ab[tab+k] += d1 * yb[tyb+k]
-				_, _ = d2, d3
 			}
 		}
 	}
@@ -1822,9 +2226,8 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		d1s, d2s, d3s := w.h2SwishD1[:nb*128], w.h2SwishD2[:nb*128], w.h2SwishD3[:nb*128]
 		e := w.h2DenseE[:nb*128]
 		a, ab, yb := w.h2Dense, w.h2DenseB, w.h2SwishB
-		lo := (2 * nb) * 128
-		ta, tab, tyb := (nb)*128, (nb)*128, (nb)*128
-		_, _ = a, ta
+		lo := nb * 256
+		ta, tab, tyb := nb*128, nb*128, nb*128
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
@@ -1833,14 +2236,13 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 				ab[tab+k] += d1 * yb[tyb+k]
 				ab[lo+k] += d1 * yb[lo+k]
 				e[k] = 2 * d2 * yb[lo+k]
-				_, _ = d2, d3
 			}
 		}
 	}
 	kern.RowsScaleAdd(rows(w.h2DenseB, 3*nb, nb*64, 128), rows(w.h2Dense, 3*nb, nb*64, 128), w.h2DenseE, nb, 64, 128)
 	// resnet.maf:10:21  h2.dense = W·h1 + b, W ∈ R^(128×128)  (reverse)
-	gemm.DgemmPacked(false, 3*nb+nb*64, 1, rows(w.h2DenseB, 0, 3*nb+nb*64, 128), 128, &m.h2DenseBwd, 1, rows(w.h1B, 0, 3*nb+nb*64, 128), 128)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb+nb*64, 128, rows(w.h2DenseB, 0, 3*nb+nb*64, 128)), mat(3*nb+nb*64, 128, rows(w.h1, 0, 3*nb+nb*64, 128)), 1, mat(128, 128, gH2DenseW))
+	gemm.DgemmPacked(false, 67*nb, 1, rows(w.h2DenseB, 0, 67*nb, 128), 128, &m.h2DenseBwd, 1, rows(w.h1B, 0, 67*nb, 128), 128)
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(67*nb, 128, rows(w.h2DenseB, 0, 67*nb, 128)), mat(67*nb, 128, rows(w.h1, 0, 67*nb, 128)), 1, mat(128, 128, gH2DenseW))
 	kern.SumRows(gH2DenseB, rows(w.h2DenseB, 0, nb, 128), nb, 128)
 	// resnet.maf:9:13  h1 = h0 + h1.tanh  (reverse)
 	{
@@ -1868,13 +2270,13 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		}
 	}
 	{
-		x, o := rows(w.h0B, 3*nb, nb*64, 128), rows(w.h1B, 3*nb, nb*64, 128)
+		x, o := rows(w.h0B, 3*nb, 64*nb, 128), rows(w.h1B, 3*nb, 64*nb, 128)
 		for k := range o {
 			x[k] += o[k]
 		}
 	}
 	{
-		x, o := rows(w.h1TanhB, 3*nb, nb*64, 128), rows(w.h1B, 3*nb, nb*64, 128)
+		x, o := rows(w.h1TanhB, 3*nb, 64*nb, 128), rows(w.h1B, 3*nb, 64*nb, 128)
 		for k := range o {
 			x[k] += o[k]
 		}
@@ -1898,9 +2300,8 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		e := w.h1DenseE[:nb*128]
 		rd := w.rd[:nb*128]
 		a, ab, yb := w.h1Dense, w.h1DenseB, w.h1TanhB
-		lo := (2 * nb) * 128
-		ta, tab, tyb := (nb)*128, (nb)*128, (nb)*128
-		_, _ = a, ta
+		lo := nb * 256
+		ta, tab, tyb := nb*128, nb*128, nb*128
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
@@ -1909,15 +2310,14 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 				ab[tab+k] += d1 * yb[tyb+k]
 				ab[lo+k] += d1 * yb[lo+k]
 				e[k] = 2 * d2 * yb[lo+k]
-				_, _ = d2, d3
 			}
 		}
 	}
 	kern.RowsScaleAdd(rows(w.h1DenseB, 3*nb, nb*64, 128), rows(w.h1TanhB, 3*nb, nb*64, 128), w.h1TanhD1, nb, 64, 128)
 	kern.RowsScaleAdd(rows(w.h1DenseB, 3*nb, nb*64, 128), rows(w.h1Dense, 3*nb, nb*64, 128), w.h1DenseE, nb, 64, 128)
 	// resnet.maf:9:20  h1.dense = W·h0 + b, W ∈ R^(128×128)  (reverse)
-	gemm.DgemmPacked(false, 3*nb+nb*64, 1, rows(w.h1DenseB, 0, 3*nb+nb*64, 128), 128, &m.h1DenseBwd, 1, rows(w.h0B, 0, 3*nb+nb*64, 128), 128)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb+nb*64, 128, rows(w.h1DenseB, 0, 3*nb+nb*64, 128)), mat(3*nb+nb*64, 128, rows(w.h0, 0, 3*nb+nb*64, 128)), 1, mat(128, 128, gH1DenseW))
+	gemm.DgemmPacked(false, 67*nb, 1, rows(w.h1DenseB, 0, 67*nb, 128), 128, &m.h1DenseBwd, 1, rows(w.h0B, 0, 67*nb, 128), 128)
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(67*nb, 128, rows(w.h1DenseB, 0, 67*nb, 128)), mat(67*nb, 128, rows(w.h0, 0, 67*nb, 128)), 1, mat(128, 128, gH1DenseW))
 	kern.SumRows(gH1DenseB, rows(w.h1DenseB, 0, nb, 128), nb, 128)
 	// resnet.maf:8:10  h0 = tanh(h0.dense)  (reverse)
 	kern.RowsDotShared(w.rd, rows(w.h0B, 3*nb, nb*64, 128), h0DenseW, nb, 128, Dim)
@@ -1926,17 +2326,15 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		e := w.h0DenseE[:nb*128]
 		rd := w.rd[:nb*128]
 		a, ab, yb := w.h0Dense, w.h0DenseB, w.h0B
-		lo := (2 * nb) * 128
-		ta, tab, tyb := (nb)*128, (nb)*128, (nb)*128
-		_, _ = a, ta
+		lo := nb * 256
+		ta, tab, tyb := nb*128, nb*128, nb*128
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
 				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*m.h0DenseNorm2[j])*yb[lo+k] + d2*rd[k]
+				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*m.h0DenseNorm2[j]*yb[lo+k] + d2*rd[k]
 				ab[tab+k] += d1 * yb[tyb+k]
 				e[k] = 2 * d2 * yb[lo+k]
-				_, _ = d2, d3
 			}
 		}
 	}
@@ -1959,21 +2357,21 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	phiDenseW := m.p[41344:41472] // phi.dense.W [1 128], resnet.maf:11:11
-	gH0DenseW := grad[0:8192]
-	gH0DenseB := grad[8192:8320]
-	gH1DenseW := grad[8320:24704]
-	gH1DenseB := grad[24704:24832]
-	gH2DenseW := grad[24832:41216]
-	gH2DenseB := grad[41216:41344]
-	gPhiDenseW := grad[41344:41472]
-	clear(rows(w.xB, 0, 3*nb+nb*1, 64))
-	clear(rows(w.h0DenseB, 0, 3*nb+nb*1, 128))
-	clear(rows(w.h0B, 0, 3*nb+nb*1, 128))
-	clear(rows(w.h1DenseB, 0, 3*nb+nb*1, 128))
-	clear(rows(w.h1TanhB, 0, 3*nb+nb*1, 128))
-	clear(rows(w.h1B, 0, 3*nb+nb*1, 128))
-	clear(rows(w.h2DenseB, 0, 3*nb+nb*1, 128))
+	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+128] // phi.dense.W [1 128], resnet.maf:11:11
+	gH0DenseW := grad[offH0DenseW : offH0DenseW+8192]
+	gH0DenseB := grad[offH0DenseB : offH0DenseB+128]
+	gH1DenseW := grad[offH1DenseW : offH1DenseW+16384]
+	gH1DenseB := grad[offH1DenseB : offH1DenseB+128]
+	gH2DenseW := grad[offH2DenseW : offH2DenseW+16384]
+	gH2DenseB := grad[offH2DenseB : offH2DenseB+128]
+	gPhiDenseW := grad[offPhiDenseW : offPhiDenseW+128]
+	clear(rows(w.xB, 0, 4*nb, 64))
+	clear(rows(w.h0DenseB, 0, 4*nb, 128))
+	clear(rows(w.h0B, 0, 4*nb, 128))
+	clear(rows(w.h1DenseB, 0, 4*nb, 128))
+	clear(rows(w.h1TanhB, 0, 4*nb, 128))
+	clear(rows(w.h1B, 0, 4*nb, 128))
+	clear(rows(w.h2DenseB, 0, 4*nb, 128))
 	clear(rows(w.h2SwishB, 0, 3*nb, 128))
 	clear(rows(w.h2B, 0, 3*nb, 128))
 	clear(rows(w.phiDenseB, 0, 3*nb, 1))
@@ -2051,7 +2449,6 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	{
 		x, o := rows(w.phiQuadraticB, 0, nb, 64), rows(w.phiSumB, 0, nb, 1)
 		for r, v := range o {
-			v *= 1.0
 			for j := range x[r*64 : (r+1)*64] {
 				x[r*64+j] += v
 			}
@@ -2060,7 +2457,6 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	{
 		x, o := rows(w.phiQuadraticB, 2*nb, nb, 64), rows(w.phiSumB, 2*nb, nb, 1)
 		for r, v := range o {
-			v *= 1.0
 			for j := range x[r*64 : (r+1)*64] {
 				x[r*64+j] += v
 			}
@@ -2069,7 +2465,6 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	{
 		x, o := rows(w.phiQuadraticB, nb, nb, 64), rows(w.phiSumB, nb, nb, 1)
 		for r, v := range o {
-			v *= 1.0
 			for j := range x[r*64 : (r+1)*64] {
 				x[r*64+j] += v
 			}
@@ -2079,16 +2474,14 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	{
 		d1s, d2s, d3s := w.phiQuadraticD1[:nb*64], w.phiQuadraticD2[:nb*64], w.phiQuadraticD3[:nb*64]
 		a, ab, yb := w.x, w.xB, w.phiQuadraticB
-		lo := (2 * nb) * 64
-		ta, tab, tyb := (nb)*64, (nb)*64, (nb)*64
-		_, _ = a, ta
+		lo := nb * 128
+		ta, tab, tyb := nb*64, nb*64, nb*64
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 64; j++ {
 				k := b*64 + j
 				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*w.xQ[k])*yb[lo+k]
+				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*w.xQ[k]*yb[lo+k]
 				ab[tab+k] += d1 * yb[tyb+k]
-				_, _ = d2, d3
 			}
 		}
 	}
@@ -2137,9 +2530,8 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		d1s, d2s, d3s := w.h2SwishD1[:nb*128], w.h2SwishD2[:nb*128], w.h2SwishD3[:nb*128]
 		e := w.h2DenseE[:nb*128]
 		a, ab, yb := w.h2Dense, w.h2DenseB, w.h2SwishB
-		lo := (2 * nb) * 128
-		ta, tab, tyb := (nb)*128, (nb)*128, (nb)*128
-		_, _ = a, ta
+		lo := nb * 256
+		ta, tab, tyb := nb*128, nb*128, nb*128
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
@@ -2148,14 +2540,13 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 				ab[tab+k] += d1 * yb[tyb+k]
 				ab[lo+k] += d1 * yb[lo+k]
 				e[k] = 2 * d2 * yb[lo+k]
-				_, _ = d2, d3
 			}
 		}
 	}
-	kern.RowsScaleAdd(rows(w.h2DenseB, 3*nb, nb*1, 128), rows(w.h2Dense, 3*nb, nb*1, 128), w.h2DenseE, nb, 1, 128)
+	kern.RowsScaleAdd(rows(w.h2DenseB, 3*nb, nb, 128), rows(w.h2Dense, 3*nb, nb, 128), w.h2DenseE, nb, 1, 128)
 	// resnet.maf:10:21  h2.dense = W·h1 + b, W ∈ R^(128×128)  (reverse)
-	gemm.DgemmPacked(false, 3*nb+nb*1, 1, rows(w.h2DenseB, 0, 3*nb+nb*1, 128), 128, &m.h2DenseBwd, 1, rows(w.h1B, 0, 3*nb+nb*1, 128), 128)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb+nb*1, 128, rows(w.h2DenseB, 0, 3*nb+nb*1, 128)), mat(3*nb+nb*1, 128, rows(w.h1, 0, 3*nb+nb*1, 128)), 1, mat(128, 128, gH2DenseW))
+	gemm.DgemmPacked(false, 4*nb, 1, rows(w.h2DenseB, 0, 4*nb, 128), 128, &m.h2DenseBwd, 1, rows(w.h1B, 0, 4*nb, 128), 128)
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(4*nb, 128, rows(w.h2DenseB, 0, 4*nb, 128)), mat(4*nb, 128, rows(w.h1, 0, 4*nb, 128)), 1, mat(128, 128, gH2DenseW))
 	kern.SumRows(gH2DenseB, rows(w.h2DenseB, 0, nb, 128), nb, 128)
 	// resnet.maf:9:13  h1 = h0 + h1.tanh  (reverse)
 	{
@@ -2183,13 +2574,13 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		}
 	}
 	{
-		x, o := rows(w.h0B, 3*nb, nb*1, 128), rows(w.h1B, 3*nb, nb*1, 128)
+		x, o := rows(w.h0B, 3*nb, nb, 128), rows(w.h1B, 3*nb, nb, 128)
 		for k := range o {
 			x[k] += o[k]
 		}
 	}
 	{
-		x, o := rows(w.h1TanhB, 3*nb, nb*1, 128), rows(w.h1B, 3*nb, nb*1, 128)
+		x, o := rows(w.h1TanhB, 3*nb, nb, 128), rows(w.h1B, 3*nb, nb, 128)
 		for k := range o {
 			x[k] += o[k]
 		}
@@ -2207,15 +2598,14 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		}
 	}
 	// resnet.maf:9:15  h1.tanh = tanh(h1.dense)  (reverse)
-	kern.RowsDot(w.rd, rows(w.h1TanhB, 3*nb, nb*1, 128), rows(w.h1Dense, 3*nb, nb*1, 128), nb, 1, 128)
+	kern.RowsDot(w.rd, rows(w.h1TanhB, 3*nb, nb, 128), rows(w.h1Dense, 3*nb, nb, 128), nb, 1, 128)
 	{
 		d1s, d2s, d3s := w.h1TanhD1[:nb*128], w.h1TanhD2[:nb*128], w.h1TanhD3[:nb*128]
 		e := w.h1DenseE[:nb*128]
 		rd := w.rd[:nb*128]
 		a, ab, yb := w.h1Dense, w.h1DenseB, w.h1TanhB
-		lo := (2 * nb) * 128
-		ta, tab, tyb := (nb)*128, (nb)*128, (nb)*128
-		_, _ = a, ta
+		lo := nb * 256
+		ta, tab, tyb := nb*128, nb*128, nb*128
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
@@ -2224,43 +2614,40 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 				ab[tab+k] += d1 * yb[tyb+k]
 				ab[lo+k] += d1 * yb[lo+k]
 				e[k] = 2 * d2 * yb[lo+k]
-				_, _ = d2, d3
 			}
 		}
 	}
-	kern.RowsScaleAdd(rows(w.h1DenseB, 3*nb, nb*1, 128), rows(w.h1TanhB, 3*nb, nb*1, 128), w.h1TanhD1, nb, 1, 128)
-	kern.RowsScaleAdd(rows(w.h1DenseB, 3*nb, nb*1, 128), rows(w.h1Dense, 3*nb, nb*1, 128), w.h1DenseE, nb, 1, 128)
+	kern.RowsScaleAdd(rows(w.h1DenseB, 3*nb, nb, 128), rows(w.h1TanhB, 3*nb, nb, 128), w.h1TanhD1, nb, 1, 128)
+	kern.RowsScaleAdd(rows(w.h1DenseB, 3*nb, nb, 128), rows(w.h1Dense, 3*nb, nb, 128), w.h1DenseE, nb, 1, 128)
 	// resnet.maf:9:20  h1.dense = W·h0 + b, W ∈ R^(128×128)  (reverse)
-	gemm.DgemmPacked(false, 3*nb+nb*1, 1, rows(w.h1DenseB, 0, 3*nb+nb*1, 128), 128, &m.h1DenseBwd, 1, rows(w.h0B, 0, 3*nb+nb*1, 128), 128)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb+nb*1, 128, rows(w.h1DenseB, 0, 3*nb+nb*1, 128)), mat(3*nb+nb*1, 128, rows(w.h0, 0, 3*nb+nb*1, 128)), 1, mat(128, 128, gH1DenseW))
+	gemm.DgemmPacked(false, 4*nb, 1, rows(w.h1DenseB, 0, 4*nb, 128), 128, &m.h1DenseBwd, 1, rows(w.h0B, 0, 4*nb, 128), 128)
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(4*nb, 128, rows(w.h1DenseB, 0, 4*nb, 128)), mat(4*nb, 128, rows(w.h0, 0, 4*nb, 128)), 1, mat(128, 128, gH1DenseW))
 	kern.SumRows(gH1DenseB, rows(w.h1DenseB, 0, nb, 128), nb, 128)
 	// resnet.maf:8:10  h0 = tanh(h0.dense)  (reverse)
-	kern.RowsDot(w.rd, rows(w.h0B, 3*nb, nb*1, 128), rows(w.h0Dense, 3*nb, nb*1, 128), nb, 1, 128)
+	kern.RowsDot(w.rd, rows(w.h0B, 3*nb, nb, 128), rows(w.h0Dense, 3*nb, nb, 128), nb, 1, 128)
 	{
 		d1s, d2s, d3s := w.h0D1[:nb*128], w.h0D2[:nb*128], w.h0D3[:nb*128]
 		e := w.h0DenseE[:nb*128]
 		rd := w.rd[:nb*128]
 		a, ab, yb := w.h0Dense, w.h0DenseB, w.h0B
-		lo := (2 * nb) * 128
-		ta, tab, tyb := (nb)*128, (nb)*128, (nb)*128
-		_, _ = a, ta
+		lo := nb * 256
+		ta, tab, tyb := nb*128, nb*128, nb*128
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 128; j++ {
 				k := b*128 + j
 				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*w.h0DenseQ[k])*yb[lo+k] + d2*rd[k]
+				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*w.h0DenseQ[k]*yb[lo+k] + d2*rd[k]
 				ab[tab+k] += d1 * yb[tyb+k]
 				e[k] = 2 * d2 * yb[lo+k]
-				_, _ = d2, d3
 			}
 		}
 	}
-	kern.RowsScaleAdd(rows(w.h0DenseB, 3*nb, nb*1, 128), rows(w.h0B, 3*nb, nb*1, 128), w.h0D1, nb, 1, 128)
-	kern.RowsScaleAdd(rows(w.h0DenseB, 3*nb, nb*1, 128), rows(w.h0Dense, 3*nb, nb*1, 128), w.h0DenseE, nb, 1, 128)
+	kern.RowsScaleAdd(rows(w.h0DenseB, 3*nb, nb, 128), rows(w.h0B, 3*nb, nb, 128), w.h0D1, nb, 1, 128)
+	kern.RowsScaleAdd(rows(w.h0DenseB, 3*nb, nb, 128), rows(w.h0Dense, 3*nb, nb, 128), w.h0DenseE, nb, 1, 128)
 	// resnet.maf:8:15  h0.dense = W·x + b, W ∈ R^(128×64)  (reverse)
 	gemm.DgemmPacked(false, nb, 1, rows(w.h0DenseB, 0, nb, 128), 128, &m.h0DenseBwd, 1, rows(w.xB, 0, nb, 64), 64)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(2*nb, 128, rows(w.h0DenseB, 0, 2*nb, 128)), mat(2*nb, 64, rows(w.x, 0, 2*nb, 64)), 1, mat(128, 64, gH0DenseW))
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*1, 128, rows(w.h0DenseB, 3*nb, nb*1, 128)), mat(nb*1, 64, rows(w.x, 3*nb, nb*1, 64)), 1, mat(128, 64, gH0DenseW))
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb, 128, rows(w.h0DenseB, 3*nb, nb, 128)), mat(nb, 64, rows(w.x, 3*nb, nb, 64)), 1, mat(128, 64, gH0DenseW))
 	kern.SumRows(gH0DenseB, rows(w.h0DenseB, 0, nb, 128), nb, 128)
 }
 
@@ -2280,17 +2667,15 @@ func mat(r, c int, data []float64) blas64.General {
 }
 
 // load writes g·x, scaled, for nb samples into dst (kernel precision).
-func load(dst []float64, src []float64, nb, gi int, scale float64) {
-	_ = gi
+func load(dst []float64, src []float64, nb int, scale float64) {
 	for i, v := range src[:nb*Dim] {
 		dst[i] = scale * v
 	}
 }
 
 // store adds scale·gᵀy for nb samples of y to dst.
-func store(dst []float64, src []float64, nb, gi int, scale float64) {
-	_ = gi
+func store(dst []float64, src []float64, nb int, scale float64) {
 	for i, v := range src[:nb*Dim] {
-		dst[i] += scale * float64(v)
+		dst[i] += scale * v
 	}
 }

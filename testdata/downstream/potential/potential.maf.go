@@ -45,13 +45,15 @@
 package potential
 
 import (
-	"github.com/mafc-dev/mafc/ir"
-	"github.com/mafc-dev/mafc/runtime"
-	gemm "github.com/mafc-dev/mafc/runtime/gemm"
-	"github.com/mafc-dev/mafc/runtime/kern"
+	"sync"
+
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
-	"sync"
+
+	"github.com/mafc-dev/mafc/ir"
+	"github.com/mafc-dev/mafc/runtime"
+	"github.com/mafc-dev/mafc/runtime/gemm"
+	"github.com/mafc-dev/mafc/runtime/kern"
 )
 
 // GenVersion is the generated-code contract this file was written for.
@@ -91,8 +93,346 @@ const (
 	sizePhi          = 1  // vec(1), model.maf:10:38
 )
 
+// Offsets of the parameter tensors in θ.
+const (
+	offH0DenseW  = 0    // h0.dense.W [32 8] (weight)
+	offH0DenseB  = 256  // h0.dense.b [32] (bias)
+	offH1DenseW  = 288  // h1.dense.W [32 32] (weight)
+	offH1DenseB  = 1312 // h1.dense.b [32] (bias)
+	offPhiDenseW = 1344 // phi.dense.W [1 32] (weight)
+)
+
 // irJSON is the IR this package was generated from (for Program and the tests).
-const irJSON = "{\"name\":\"potential\",\"doc\":\"A downstream user's potential: a small residual MLP on R^8 with a\\nconfining quadratic term.\",\"file\":\"model.maf\",\"input_name\":\"x\",\"input_kind\":\"vector\",\"nodes\":[{\"id\":0,\"name\":\"x\",\"op\":\"input\",\"shape\":{\"n\":8},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"model.maf\",\"line\":5,\"col\":1}},{\"id\":1,\"name\":\"h0.dense\",\"op\":\"dense\",\"inputs\":[0],\"shape\":{\"n\":32},\"out\":32,\"bias\":true,\"w\":0,\"b\":1,\"pos\":{\"file\":\"model.maf\",\"line\":8,\"col\":19}},{\"id\":2,\"name\":\"h0\",\"op\":\"act\",\"inputs\":[1],\"shape\":{\"n\":32},\"act\":\"softplus\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"model.maf\",\"line\":8,\"col\":10}},{\"id\":3,\"name\":\"h1.dense\",\"op\":\"dense\",\"inputs\":[2],\"shape\":{\"n\":32},\"out\":32,\"bias\":true,\"w\":2,\"b\":3,\"pos\":{\"file\":\"model.maf\",\"line\":9,\"col\":20}},{\"id\":4,\"name\":\"h1.tanh\",\"op\":\"act\",\"inputs\":[3],\"shape\":{\"n\":32},\"act\":\"tanh\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"model.maf\",\"line\":9,\"col\":15}},{\"id\":5,\"name\":\"h1\",\"op\":\"add\",\"inputs\":[2,4],\"shape\":{\"n\":32},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"model.maf\",\"line\":9,\"col\":13}},{\"id\":6,\"name\":\"phi.dense\",\"op\":\"dense\",\"inputs\":[5],\"shape\":{\"n\":1},\"out\":1,\"w\":4,\"b\":-1,\"pos\":{\"file\":\"model.maf\",\"line\":10,\"col\":11}},{\"id\":7,\"name\":\"phi.quadratic\",\"op\":\"act\",\"inputs\":[0],\"shape\":{\"n\":8},\"act\":\"quadratic\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"model.maf\",\"line\":10,\"col\":51}},{\"id\":8,\"name\":\"phi.sum\",\"op\":\"sum\",\"inputs\":[7],\"shape\":{\"n\":1},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"model.maf\",\"line\":10,\"col\":47}},{\"id\":9,\"name\":\"phi.scale\",\"op\":\"scale\",\"inputs\":[8],\"shape\":{\"n\":1},\"scale\":0.25,\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"model.maf\",\"line\":10,\"col\":40}},{\"id\":10,\"name\":\"phi\",\"op\":\"add\",\"inputs\":[6,9],\"shape\":{\"n\":1},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"model.maf\",\"line\":10,\"col\":38}}],\"output\":10,\"params\":[{\"name\":\"h0.dense.W\",\"node\":1,\"role\":\"weight\",\"offset\":0,\"shape\":[32,8],\"size\":256,\"fanin\":8,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h0.dense.b\",\"node\":1,\"role\":\"bias\",\"offset\":256,\"shape\":[32],\"size\":32,\"fanin\":8,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h1.dense.W\",\"node\":3,\"role\":\"weight\",\"offset\":288,\"shape\":[32,32],\"size\":1024,\"fanin\":32,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h1.dense.b\",\"node\":3,\"role\":\"bias\",\"offset\":1312,\"shape\":[32],\"size\":32,\"fanin\":32,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"phi.dense.W\",\"node\":6,\"role\":\"weight\",\"offset\":1344,\"shape\":[1,32],\"size\":32,\"fanin\":32,\"init\":{\"scheme\":\"uniform\"}}],\"init_seed\":1,\"precision\":\"float64\",\"flow\":{\"integrator\":\"rk4\",\"steps\":10,\"dt\":0.1,\"pos\":{\"file\":\"model.maf\",\"line\":13,\"col\":1}},\"train\":{\"objective\":{\"kind\":\"\",\"target\":{},\"pos\":{\"file\":\"model.maf\"}},\"batch\":64,\"optimizer\":{\"name\":\"adam\",\"lr\":0.001,\"beta1\":0.9,\"beta2\":0.999,\"eps\":1e-8,\"schedule\":\"constant\"},\"laplacian\":\"exact\",\"seed\":1,\"checkpoint_every\":100,\"memory\":\"store\",\"pos\":{\"file\":\"model.maf\"}}}"
+const irJSON = `
+{
+	"name": "potential",
+	"doc": "A downstream user's potential: a small residual MLP on R^8 with a\nconfining quadratic term.",
+	"file": "model.maf",
+	"input_name": "x",
+	"input_kind": "vector",
+	"nodes": [
+		{
+			"id": 0,
+			"name": "x",
+			"op": "input",
+			"shape": {
+				"n": 8
+			},
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "model.maf",
+				"line": 5,
+				"col": 1
+			}
+		},
+		{
+			"id": 1,
+			"name": "h0.dense",
+			"op": "dense",
+			"inputs": [
+				0
+			],
+			"shape": {
+				"n": 32
+			},
+			"out": 32,
+			"bias": true,
+			"w": 0,
+			"b": 1,
+			"pos": {
+				"file": "model.maf",
+				"line": 8,
+				"col": 19
+			}
+		},
+		{
+			"id": 2,
+			"name": "h0",
+			"op": "act",
+			"inputs": [
+				1
+			],
+			"shape": {
+				"n": 32
+			},
+			"act": "softplus",
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "model.maf",
+				"line": 8,
+				"col": 10
+			}
+		},
+		{
+			"id": 3,
+			"name": "h1.dense",
+			"op": "dense",
+			"inputs": [
+				2
+			],
+			"shape": {
+				"n": 32
+			},
+			"out": 32,
+			"bias": true,
+			"w": 2,
+			"b": 3,
+			"pos": {
+				"file": "model.maf",
+				"line": 9,
+				"col": 20
+			}
+		},
+		{
+			"id": 4,
+			"name": "h1.tanh",
+			"op": "act",
+			"inputs": [
+				3
+			],
+			"shape": {
+				"n": 32
+			},
+			"act": "tanh",
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "model.maf",
+				"line": 9,
+				"col": 15
+			}
+		},
+		{
+			"id": 5,
+			"name": "h1",
+			"op": "add",
+			"inputs": [
+				2,
+				4
+			],
+			"shape": {
+				"n": 32
+			},
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "model.maf",
+				"line": 9,
+				"col": 13
+			}
+		},
+		{
+			"id": 6,
+			"name": "phi.dense",
+			"op": "dense",
+			"inputs": [
+				5
+			],
+			"shape": {
+				"n": 1
+			},
+			"out": 1,
+			"w": 4,
+			"b": -1,
+			"pos": {
+				"file": "model.maf",
+				"line": 10,
+				"col": 11
+			}
+		},
+		{
+			"id": 7,
+			"name": "phi.quadratic",
+			"op": "act",
+			"inputs": [
+				0
+			],
+			"shape": {
+				"n": 8
+			},
+			"act": "quadratic",
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "model.maf",
+				"line": 10,
+				"col": 51
+			}
+		},
+		{
+			"id": 8,
+			"name": "phi.sum",
+			"op": "sum",
+			"inputs": [
+				7
+			],
+			"shape": {
+				"n": 1
+			},
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "model.maf",
+				"line": 10,
+				"col": 47
+			}
+		},
+		{
+			"id": 9,
+			"name": "phi.scale",
+			"op": "scale",
+			"inputs": [
+				8
+			],
+			"shape": {
+				"n": 1
+			},
+			"scale": 0.25,
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "model.maf",
+				"line": 10,
+				"col": 40
+			}
+		},
+		{
+			"id": 10,
+			"name": "phi",
+			"op": "add",
+			"inputs": [
+				6,
+				9
+			],
+			"shape": {
+				"n": 1
+			},
+			"w": -1,
+			"b": -1,
+			"pos": {
+				"file": "model.maf",
+				"line": 10,
+				"col": 38
+			}
+		}
+	],
+	"output": 10,
+	"params": [
+		{
+			"name": "h0.dense.W",
+			"node": 1,
+			"role": "weight",
+			"offset": 0,
+			"shape": [
+				32,
+				8
+			],
+			"size": 256,
+			"fanin": 8,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "h0.dense.b",
+			"node": 1,
+			"role": "bias",
+			"offset": 256,
+			"shape": [
+				32
+			],
+			"size": 32,
+			"fanin": 8,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "h1.dense.W",
+			"node": 3,
+			"role": "weight",
+			"offset": 288,
+			"shape": [
+				32,
+				32
+			],
+			"size": 1024,
+			"fanin": 32,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "h1.dense.b",
+			"node": 3,
+			"role": "bias",
+			"offset": 1312,
+			"shape": [
+				32
+			],
+			"size": 32,
+			"fanin": 32,
+			"init": {
+				"scheme": "uniform"
+			}
+		},
+		{
+			"name": "phi.dense.W",
+			"node": 6,
+			"role": "weight",
+			"offset": 1344,
+			"shape": [
+				1,
+				32
+			],
+			"size": 32,
+			"fanin": 32,
+			"init": {
+				"scheme": "uniform"
+			}
+		}
+	],
+	"init_seed": 1,
+	"precision": "float64",
+	"flow": {
+		"integrator": "rk4",
+		"steps": 10,
+		"dt": 0.1,
+		"pos": {
+			"file": "model.maf",
+			"line": 13,
+			"col": 1
+		}
+	},
+	"train": {
+		"objective": {
+			"kind": "",
+			"target": {},
+			"pos": {
+				"file": "model.maf"
+			}
+		},
+		"batch": 64,
+		"optimizer": {
+			"name": "adam",
+			"lr": 0.001,
+			"beta1": 0.9,
+			"beta2": 0.999,
+			"eps": 1e-8,
+			"schedule": "constant"
+		},
+		"laplacian": "exact",
+		"seed": 1,
+		"checkpoint_every": 100,
+		"memory": "store",
+		"pos": {
+			"file": "model.maf"
+		}
+	}
+}
+`
 
 // Model is the potential with its parameters. Its methods may be called
 // concurrently with distinct Workspaces while the parameters do not change.
@@ -147,9 +487,9 @@ func (m *Model) Params() []float64 {
 // Sync refreshes everything derived from θ: call it after every change of Params.
 // It does not allocate.
 func (m *Model) Sync() {
-	h0DenseW := m.p[0:256]      // h0.dense.W [32 8], model.maf:8:19
-	h1DenseW := m.p[288:1312]   // h1.dense.W [32 32], model.maf:9:20
-	phiDenseW := m.p[1344:1376] // phi.dense.W [1 32], model.maf:10:11
+	h0DenseW := m.p[offH0DenseW : offH0DenseW+256]   // h0.dense.W [32 8], model.maf:8:19
+	h1DenseW := m.p[offH1DenseW : offH1DenseW+1024]  // h1.dense.W [32 32], model.maf:9:20
+	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+32] // phi.dense.W [1 32], model.maf:10:11
 	// h0.dense: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
 	m.h0DenseFwd.Pack(true, 8, 32, h0DenseW, 8)
 	m.h0DenseBwd.Pack(false, 32, 8, h0DenseW, 8)
@@ -176,9 +516,9 @@ func Program() *ir.Program {
 	return program()
 }
 
-// Program returns the IR this package was generated from.
+// Program returns the IR this package was generated from, the package's Program.
 func (m *Model) Program() *ir.Program {
-	return program()
+	return Program()
 }
 
 // Workspace holds every buffer the methods use, sized for one chunk of samples.
@@ -251,11 +591,10 @@ func (m *Model) DeferGrad(ws runtime.Workspace, on bool) {
 // not allocate.
 func (m *Model) FlushGrad(ws runtime.Workspace, dtheta []float64) {
 	w := ws.(*Workspace)
-	_ = w
 	if len(dtheta) != NumParams {
 		panic("potential: len(dtheta) != NumParams")
 	}
-	kern.AddDiagRows(dtheta[0:256], w.h0DenseEAcc, m.theta[0:256], 32, Dim)
+	kern.AddDiagRows(dtheta[offH0DenseW:offH0DenseW+256], w.h0DenseEAcc, m.theta[offH0DenseW:offH0DenseW+256], 32, Dim)
 }
 
 var _ runtime.GradDeferrer = (*Model)(nil)
@@ -301,20 +640,20 @@ func (m *Model) NewWorkspaceChunks(maxBatch, chunk, valueChunk int) runtime.Work
 	w.h1TanhD3 = make([]float64, c*32)
 	w.h1 = make([]float64, max(c*3, cv)*32)
 	w.h1B = make([]float64, max(c*3, cv)*32)
-	w.phiDense = make([]float64, max(c*3, cv)*1)
-	w.phiDenseB = make([]float64, max(c*3, cv)*1)
+	w.phiDense = make([]float64, max(c*3, cv))
+	w.phiDenseB = make([]float64, max(c*3, cv))
 	w.phiQuadratic = make([]float64, max(c*3, cv)*8)
 	w.phiQuadraticB = make([]float64, max(c*3, cv)*8)
 	w.phiQuadraticD1 = make([]float64, max(c, cv)*8)
 	w.phiQuadraticD2 = make([]float64, c*8)
 	w.phiQuadraticD3 = make([]float64, c*8)
-	w.phiSum = make([]float64, max(c*3, cv)*1)
-	w.phiSumB = make([]float64, max(c*3, cv)*1)
-	w.phiScale = make([]float64, max(c*3, cv)*1)
-	w.phiScaleB = make([]float64, max(c*3, cv)*1)
-	w.phi = make([]float64, max(c*3, cv)*1)
-	w.phiB = make([]float64, max(c*3, cv)*1)
-	w.cols = make([]float64, max(c*0, cv*0))
+	w.phiSum = make([]float64, max(c*3, cv))
+	w.phiSumB = make([]float64, max(c*3, cv))
+	w.phiScale = make([]float64, max(c*3, cv))
+	w.phiScaleB = make([]float64, max(c*3, cv))
+	w.phi = make([]float64, max(c*3, cv))
+	w.phiB = make([]float64, max(c*3, cv))
+	w.cols = make([]float64, 0)
 	w.rd = make([]float64, max(c, cv)*32)
 	w.panel = make([]float64, 1024)
 	w.wtmp = make([]float64, 1024)
@@ -340,11 +679,10 @@ func (m *Model) Phi(ws runtime.Workspace, phi, x []float64) {
 	clear(phi)
 	for b0 := 0; b0 < B; b0 += w.cv {
 		nb := min(w.cv, B-b0)
-		gi := 0
-		load(w.x, x[b0*Dim:], nb, gi, 1)
+		load(w.x, x[b0*Dim:], nb, 1)
 		m.fwdValues(w, nb)
 		for b := 0; b < nb; b++ {
-			phi[b0+b] += 1.0 * float64(w.phi[b])
+			phi[b0+b] += w.phi[b]
 		}
 	}
 }
@@ -372,16 +710,15 @@ func (m *Model) Grad(ws runtime.Workspace, phi, grad, x []float64) {
 	clear(grad)
 	for b0 := 0; b0 < B; b0 += w.cv {
 		nb := min(w.cv, B-b0)
-		gi := 0
-		load(w.x, x[b0*Dim:], nb, gi, 1)
+		load(w.x, x[b0*Dim:], nb, 1)
 		m.fwdValues(w, nb)
 		if phi != nil {
 			for b := 0; b < nb; b++ {
-				phi[b0+b] += 1.0 * float64(w.phi[b])
+				phi[b0+b] += w.phi[b]
 			}
 		}
 		m.bwdGrad(w, nb)
-		store(grad[b0*Dim:], w.xB, nb, gi, 1.0)
+		store(grad[b0*Dim:], w.xB, nb, 1)
 	}
 }
 
@@ -415,21 +752,20 @@ func (m *Model) Laplacian(ws runtime.Workspace, phi, grad, lap, x []float64) {
 	clear(lap)
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
-		gi := 0
 		w.b0 = b0
-		load(w.x, x[b0*Dim:], nb, gi, 1)
+		load(w.x, x[b0*Dim:], nb, 1)
 		m.fwdLaplacian(w, nb)
 		if phi != nil {
 			for b := 0; b < nb; b++ {
-				phi[b0+b] += 1.0 * float64(w.phi[b])
+				phi[b0+b] += w.phi[b]
 			}
 		}
 		for b := 0; b < nb; b++ {
-			lap[b0+b] += 1.0 * float64(w.phi[nb+b])
+			lap[b0+b] += w.phi[nb+b]
 		}
 		if grad != nil {
 			m.bwdGrad(w, nb)
-			store(grad[b0*Dim:], w.xB, nb, gi, 1.0)
+			store(grad[b0*Dim:], w.xB, nb, 1)
 		}
 	}
 }
@@ -467,23 +803,22 @@ func (m *Model) Hutchinson(ws runtime.Workspace, phi, grad, lap, x, probes []flo
 	clear(lap)
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
-		gi := 0
-		load(w.x, x[b0*Dim:], nb, gi, 1)
+		load(w.x, x[b0*Dim:], nb, 1)
 		for b := 0; b < nb; b++ {
-			load(rows(w.x, 2*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, gi, 1.0)
+			load(rows(w.x, 2*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, 1.0)
 		}
 		m.fwdHutch(w, nb)
 		if phi != nil {
 			for b := 0; b < nb; b++ {
-				phi[b0+b] += 1.0 * float64(w.phi[b])
+				phi[b0+b] += w.phi[b]
 			}
 		}
 		for b := 0; b < nb; b++ {
-			lap[b0+b] += 1.0 * float64(w.phi[nb+b])
+			lap[b0+b] += w.phi[nb+b]
 		}
 		if grad != nil {
 			m.bwdGrad(w, nb)
-			store(grad[b0*Dim:], w.xB, nb, gi, 1.0)
+			store(grad[b0*Dim:], w.xB, nb, 1)
 		}
 	}
 }
@@ -519,10 +854,9 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 	clear(dx)
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
-		gi := 0
 		w.b0 = b0
-		load(w.x, x[b0*Dim:], nb, gi, 1)
-		load(rows(w.x, nb, nb, Dim), u[b0*Dim:], nb, gi, 1)
+		load(w.x, x[b0*Dim:], nb, 1)
+		load(rows(w.x, nb, nb, Dim), u[b0*Dim:], nb, 1)
 		var cb, sb []float64
 		if c != nil {
 			cb = c[b0 : b0+nb]
@@ -531,8 +865,8 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 			sb = s[b0 : b0+nb]
 		}
 		m.fwdReverse(w, nb)
-		m.bwdReverse(w, nb, cb, sb, 1.0, dtheta)
-		store(dx[b0*Dim:], w.xB, nb, gi, 1)
+		m.bwdReverse(w, nb, cb, sb, 1, dtheta)
+		store(dx[b0*Dim:], w.xB, nb, 1)
 	}
 }
 
@@ -568,11 +902,10 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 	clear(dx)
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
-		gi := 0
-		load(w.x, x[b0*Dim:], nb, gi, 1)
-		load(rows(w.x, nb, nb, Dim), u[b0*Dim:], nb, gi, 1)
+		load(w.x, x[b0*Dim:], nb, 1)
+		load(rows(w.x, nb, nb, Dim), u[b0*Dim:], nb, 1)
 		for b := 0; b < nb; b++ {
-			load(rows(w.x, 3*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, gi, 1.0)
+			load(rows(w.x, 3*nb+b*NumProbes, NumProbes, Dim), probes[(b0+b)*NumProbes*Dim:], NumProbes, 1.0)
 		}
 		var cb, sb []float64
 		if c != nil {
@@ -582,8 +915,8 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 			sb = s[b0 : b0+nb]
 		}
 		m.fwdHutchRev(w, nb)
-		m.bwdHutchRev(w, nb, cb, sb, 1.0, dtheta)
-		store(dx[b0*Dim:], w.xB, nb, gi, 1)
+		m.bwdHutchRev(w, nb, cb, sb, 1, dtheta)
+		store(dx[b0*Dim:], w.xB, nb, 1)
 	}
 }
 
@@ -627,9 +960,9 @@ var _ runtime.Saver = (*Model)(nil)
 
 // fwdValues computes the values of every node, and σ′ for backpropagation.
 func (m *Model) fwdValues(w *Workspace, nb int) {
-	h0DenseB := m.p[256:288]    // h0.dense.b [32], model.maf:8:19
-	h1DenseB := m.p[1312:1344]  // h1.dense.b [32], model.maf:9:20
-	phiDenseW := m.p[1344:1376] // phi.dense.W [1 32], model.maf:10:11
+	h0DenseB := m.p[offH0DenseB : offH0DenseB+32]    // h0.dense.b [32], model.maf:8:19
+	h1DenseB := m.p[offH1DenseB : offH1DenseB+32]    // h1.dense.b [32], model.maf:9:20
+	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+32] // phi.dense.W [1 32], model.maf:10:11
 	// model.maf:8:19  h0.dense = W·x + b, W ∈ R^(32×8)
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 8), 8, &m.h0DenseFwd, 0, rows(w.h0Dense, 0, nb, 32), 32)
 	kern.AddBias(rows(w.h0Dense, 0, nb, 32), h0DenseB, nb, 32)
@@ -662,7 +995,7 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 			for _, v := range x[r*8 : (r+1)*8] {
 				s += v
 			}
-			o[r] = 1.0 * s
+			o[r] = s
 		}
 	}
 	// model.maf:10:40  phi.scale = 0.25·phi.sum
@@ -683,10 +1016,10 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 
 // fwdLaplacian computes values, Laplacian vectors ℓ and the Jacobians the exact Δφ needs.
 func (m *Model) fwdLaplacian(w *Workspace, nb int) {
-	h0DenseW := m.p[0:256]      // h0.dense.W [32 8], model.maf:8:19
-	h0DenseB := m.p[256:288]    // h0.dense.b [32], model.maf:8:19
-	h1DenseB := m.p[1312:1344]  // h1.dense.b [32], model.maf:9:20
-	phiDenseW := m.p[1344:1376] // phi.dense.W [1 32], model.maf:10:11
+	h0DenseW := m.p[offH0DenseW : offH0DenseW+256]   // h0.dense.W [32 8], model.maf:8:19
+	h0DenseB := m.p[offH0DenseB : offH0DenseB+32]    // h0.dense.b [32], model.maf:8:19
+	h1DenseB := m.p[offH1DenseB : offH1DenseB+32]    // h1.dense.b [32], model.maf:9:20
+	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+32] // phi.dense.W [1 32], model.maf:10:11
 	// model.maf:8:19  h0.dense = W·x + b, W ∈ R^(32×8)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 8), 8, &m.h0DenseFwd, 0, rows(w.h0Dense, 0, nb, 32), 32)
 	kern.AddBias(rows(w.h0Dense, 0, nb, 32), h0DenseB, nb, 32)
@@ -698,10 +1031,9 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	// σ, σ′, σ″ for the value rows
 	kern.SoftplusN(rows(w.h0, 0, nb, 32), w.h0D1[:nb*32], w.h0D2[:nb*32], nil, rows(w.h0Dense, 0, nb, 32))
 	{
-		a, y := w.h0Dense, w.h0
-		d1, d2 := w.h0D1, w.h0D2
-		_, _, _ = a, d1, d2
-		lo := (nb) * 32
+		y := w.h0
+		d2 := w.h0D2
+		lo := nb * 32
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 32; j++ {
 				k := b*32 + j
@@ -722,15 +1054,14 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	// σ, σ′, σ″ for the value rows
 	kern.TanhN(rows(w.h1Tanh, 0, nb, 32), w.h1TanhD1[:nb*32], w.h1TanhD2[:nb*32], nil, rows(w.h1Dense, 0, nb, 32))
 	{
-		a, y := w.h1Dense, w.h1Tanh
-		d1, d2 := w.h1TanhD1, w.h1TanhD2
-		_, _, _ = a, d1, d2
-		lo := (nb) * 32
+		y := w.h1Tanh
+		a, d1 := w.h1Dense, w.h1TanhD1
+		d2 := w.h1TanhD2
+		lo := nb * 32
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 32; j++ {
 				k := b*32 + j
 				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h1DenseQ[k]
-				_ = j
 			}
 		}
 	}
@@ -753,15 +1084,13 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	// σ, σ′, σ″ for the value rows
 	kern.QuadraticN(rows(w.phiQuadratic, 0, nb, 8), w.phiQuadraticD1[:nb*8], w.phiQuadraticD2[:nb*8], nil, rows(w.x, 0, nb, 8))
 	{
-		a, y := w.x, w.phiQuadratic
-		d1, d2 := w.phiQuadraticD1, w.phiQuadraticD2
-		_, _, _ = a, d1, d2
-		lo := (nb) * 8
+		y := w.phiQuadratic
+		d2 := w.phiQuadraticD2
+		lo := nb * 8
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 8; j++ {
 				k := b*8 + j
-				y[lo+k] = d2[k] * 1
-				_ = j
+				y[lo+k] = d2[k]
 			}
 		}
 	}
@@ -773,7 +1102,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 			for _, v := range x[r*8 : (r+1)*8] {
 				s += v
 			}
-			o[r] = 1.0 * s
+			o[r] = s
 		}
 	}
 	{
@@ -783,7 +1112,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 			for _, v := range x[r*8 : (r+1)*8] {
 				s += v
 			}
-			o[r] = 1.0 * s
+			o[r] = s
 		}
 	}
 	// model.maf:10:40  phi.scale = 0.25·phi.sum
@@ -816,10 +1145,10 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 
 // fwdReverse computes values, ℓ, Jacobians and tangents t = J·u for the reverse sweep.
 func (m *Model) fwdReverse(w *Workspace, nb int) {
-	h0DenseW := m.p[0:256]      // h0.dense.W [32 8], model.maf:8:19
-	h0DenseB := m.p[256:288]    // h0.dense.b [32], model.maf:8:19
-	h1DenseB := m.p[1312:1344]  // h1.dense.b [32], model.maf:9:20
-	phiDenseW := m.p[1344:1376] // phi.dense.W [1 32], model.maf:10:11
+	h0DenseW := m.p[offH0DenseW : offH0DenseW+256]   // h0.dense.W [32 8], model.maf:8:19
+	h0DenseB := m.p[offH0DenseB : offH0DenseB+32]    // h0.dense.b [32], model.maf:8:19
+	h1DenseB := m.p[offH1DenseB : offH1DenseB+32]    // h1.dense.b [32], model.maf:9:20
+	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+32] // phi.dense.W [1 32], model.maf:10:11
 	// model.maf:8:19  h0.dense = W·x + b, W ∈ R^(32×8)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
 	if w.saveIn != nil {
 		// value rows kept by LaplacianSave at the same x
@@ -833,11 +1162,11 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.SoftplusN(rows(w.h0, 0, nb, 32), w.h0D1[:nb*32], w.h0D2[:nb*32], w.h0D3[:nb*32], rows(w.h0Dense, 0, nb, 32))
 	{
-		a, y := w.h0Dense, w.h0
-		d1, d2 := w.h0D1, w.h0D2
-		_, _, _ = a, d1, d2
-		lo := (2 * nb) * 32
-		ta, ty := (nb)*32, (nb)*32
+		y := w.h0
+		a, d1 := w.h0Dense, w.h0D1
+		d2 := w.h0D2
+		lo := nb * 64
+		ta, ty := nb*32, nb*32
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 32; j++ {
 				k := b*32 + j
@@ -859,17 +1188,16 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.TanhN(rows(w.h1Tanh, 0, nb, 32), w.h1TanhD1[:nb*32], w.h1TanhD2[:nb*32], w.h1TanhD3[:nb*32], rows(w.h1Dense, 0, nb, 32))
 	{
-		a, y := w.h1Dense, w.h1Tanh
-		d1, d2 := w.h1TanhD1, w.h1TanhD2
-		_, _, _ = a, d1, d2
-		lo := (2 * nb) * 32
-		ta, ty := (nb)*32, (nb)*32
+		y := w.h1Tanh
+		a, d1 := w.h1Dense, w.h1TanhD1
+		d2 := w.h1TanhD2
+		lo := nb * 64
+		ta, ty := nb*32, nb*32
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 32; j++ {
 				k := b*32 + j
 				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h1DenseQ[k]
 				y[ty+k] = d1[k] * a[ta+k]
-				_ = j
 			}
 		}
 	}
@@ -898,17 +1226,16 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.QuadraticN(rows(w.phiQuadratic, 0, nb, 8), w.phiQuadraticD1[:nb*8], w.phiQuadraticD2[:nb*8], w.phiQuadraticD3[:nb*8], rows(w.x, 0, nb, 8))
 	{
-		a, y := w.x, w.phiQuadratic
-		d1, d2 := w.phiQuadraticD1, w.phiQuadraticD2
-		_, _, _ = a, d1, d2
-		lo := (2 * nb) * 8
-		ta, ty := (nb)*8, (nb)*8
+		y := w.phiQuadratic
+		a, d1 := w.x, w.phiQuadraticD1
+		d2 := w.phiQuadraticD2
+		lo := nb * 16
+		ta, ty := nb*8, nb*8
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 8; j++ {
 				k := b*8 + j
-				y[lo+k] = d2[k] * 1
+				y[lo+k] = d2[k]
 				y[ty+k] = d1[k] * a[ta+k]
-				_ = j
 			}
 		}
 	}
@@ -920,7 +1247,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 			for _, v := range x[r*8 : (r+1)*8] {
 				s += v
 			}
-			o[r] = 1.0 * s
+			o[r] = s
 		}
 	}
 	{
@@ -930,7 +1257,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 			for _, v := range x[r*8 : (r+1)*8] {
 				s += v
 			}
-			o[r] = 1.0 * s
+			o[r] = s
 		}
 	}
 	{
@@ -940,7 +1267,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 			for _, v := range x[r*8 : (r+1)*8] {
 				s += v
 			}
-			o[r] = 1.0 * s
+			o[r] = s
 		}
 	}
 	// model.maf:10:40  phi.scale = 0.25·phi.sum
@@ -985,48 +1312,45 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 
 // fwdHutch computes values and Hutchinson Laplacian vectors from the probe rows.
 func (m *Model) fwdHutch(w *Workspace, nb int) {
-	h0DenseB := m.p[256:288]    // h0.dense.b [32], model.maf:8:19
-	h1DenseB := m.p[1312:1344]  // h1.dense.b [32], model.maf:9:20
-	phiDenseW := m.p[1344:1376] // phi.dense.W [1 32], model.maf:10:11
+	h0DenseB := m.p[offH0DenseB : offH0DenseB+32]    // h0.dense.b [32], model.maf:8:19
+	h1DenseB := m.p[offH1DenseB : offH1DenseB+32]    // h1.dense.b [32], model.maf:9:20
+	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+32] // phi.dense.W [1 32], model.maf:10:11
 	// model.maf:8:19  h0.dense = W·x + b, W ∈ R^(32×8)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 8), 8, &m.h0DenseFwd, 0, rows(w.h0Dense, 0, nb, 32), 32)
-	gemm.DgemmPacked(false, nb*1, 1, rows(w.x, 2*nb, nb*1, 8), 8, &m.h0DenseFwd, 0, rows(w.h0Dense, 2*nb, nb*1, 32), 32)
+	gemm.DgemmPacked(false, nb, 1, rows(w.x, 2*nb, nb, 8), 8, &m.h0DenseFwd, 0, rows(w.h0Dense, 2*nb, nb, 32), 32)
 	kern.AddBias(rows(w.h0Dense, 0, nb, 32), h0DenseB, nb, 32)
 	// model.maf:8:10  h0 = softplus(h0.dense)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	kern.RowsNorm2(w.h0DenseQ, rows(w.h0Dense, 2*nb, nb*1, 32), nb, 1, 32)
+	kern.RowsNorm2(w.h0DenseQ, rows(w.h0Dense, 2*nb, nb, 32), nb, 1, 32)
 	// σ, σ′, σ″ for the value rows
 	kern.SoftplusN(rows(w.h0, 0, nb, 32), w.h0D1[:nb*32], w.h0D2[:nb*32], nil, rows(w.h0Dense, 0, nb, 32))
 	{
-		a, y := w.h0Dense, w.h0
-		d1, d2 := w.h0D1, w.h0D2
-		_, _, _ = a, d1, d2
-		lo := (nb) * 32
+		y := w.h0
+		d2 := w.h0D2
+		lo := nb * 32
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 32; j++ {
 				k := b*32 + j
 				y[lo+k] = d2[k] * w.h0DenseQ[k]
-				_ = j
 			}
 		}
 	}
-	kern.RowsScale(rows(w.h0, 2*nb, nb*1, 32), rows(w.h0Dense, 2*nb, nb*1, 32), w.h0D1, nb, 1, 32)
+	kern.RowsScale(rows(w.h0, 2*nb, nb, 32), rows(w.h0Dense, 2*nb, nb, 32), w.h0D1, nb, 1, 32)
 	// model.maf:9:20  h1.dense = W·h0 + b, W ∈ R^(32×32)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	gemm.DgemmPacked(false, 2*nb+nb*1, 1, rows(w.h0, 0, 2*nb+nb*1, 32), 32, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, 2*nb+nb*1, 32), 32)
+	gemm.DgemmPacked(false, 3*nb, 1, rows(w.h0, 0, 3*nb, 32), 32, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, 3*nb, 32), 32)
 	kern.AddBias(rows(w.h1Dense, 0, nb, 32), h1DenseB, nb, 32)
 	// model.maf:9:15  h1.tanh = tanh(h1.dense)
-	kern.RowsNorm2(w.h1DenseQ, rows(w.h1Dense, 2*nb, nb*1, 32), nb, 1, 32)
+	kern.RowsNorm2(w.h1DenseQ, rows(w.h1Dense, 2*nb, nb, 32), nb, 1, 32)
 	// σ, σ′, σ″ for the value rows
 	kern.TanhN(rows(w.h1Tanh, 0, nb, 32), w.h1TanhD1[:nb*32], w.h1TanhD2[:nb*32], nil, rows(w.h1Dense, 0, nb, 32))
 	{
-		a, y := w.h1Dense, w.h1Tanh
-		d1, d2 := w.h1TanhD1, w.h1TanhD2
-		_, _, _ = a, d1, d2
-		lo := (nb) * 32
+		y := w.h1Tanh
+		a, d1 := w.h1Dense, w.h1TanhD1
+		d2 := w.h1TanhD2
+		lo := nb * 32
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 32; j++ {
 				k := b*32 + j
 				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h1DenseQ[k]
-				_ = j
 			}
 		}
 	}
@@ -1046,19 +1370,17 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	// model.maf:10:11  phi.dense = W·h1, W ∈ R^(1×32)
 	kern.MatVec(rows(w.phiDense, 0, 2*nb, 1), rows(w.h1, 0, 2*nb, 32), phiDenseW, 2*nb, 32, 0)
 	// model.maf:10:51  phi.quadratic = quadratic(x)
-	kern.RowsNorm2(w.xQ, rows(w.x, 2*nb, nb*1, 8), nb, 1, 8)
+	kern.RowsNorm2(w.xQ, rows(w.x, 2*nb, nb, 8), nb, 1, 8)
 	// σ, σ′, σ″ for the value rows
 	kern.QuadraticN(rows(w.phiQuadratic, 0, nb, 8), w.phiQuadraticD1[:nb*8], w.phiQuadraticD2[:nb*8], nil, rows(w.x, 0, nb, 8))
 	{
-		a, y := w.x, w.phiQuadratic
-		d1, d2 := w.phiQuadraticD1, w.phiQuadraticD2
-		_, _, _ = a, d1, d2
-		lo := (nb) * 8
+		y := w.phiQuadratic
+		d2 := w.phiQuadraticD2
+		lo := nb * 8
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 8; j++ {
 				k := b*8 + j
 				y[lo+k] = d2[k] * w.xQ[k]
-				_ = j
 			}
 		}
 	}
@@ -1070,7 +1392,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 			for _, v := range x[r*8 : (r+1)*8] {
 				s += v
 			}
-			o[r] = 1.0 * s
+			o[r] = s
 		}
 	}
 	{
@@ -1080,7 +1402,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 			for _, v := range x[r*8 : (r+1)*8] {
 				s += v
 			}
-			o[r] = 1.0 * s
+			o[r] = s
 		}
 	}
 	// model.maf:10:40  phi.scale = 0.25·phi.sum
@@ -1113,52 +1435,50 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 
 // fwdHutchRev computes values, Hutchinson ℓ, probe rows and tangents for the reverse sweep.
 func (m *Model) fwdHutchRev(w *Workspace, nb int) {
-	h0DenseB := m.p[256:288]    // h0.dense.b [32], model.maf:8:19
-	h1DenseB := m.p[1312:1344]  // h1.dense.b [32], model.maf:9:20
-	phiDenseW := m.p[1344:1376] // phi.dense.W [1 32], model.maf:10:11
+	h0DenseB := m.p[offH0DenseB : offH0DenseB+32]    // h0.dense.b [32], model.maf:8:19
+	h1DenseB := m.p[offH1DenseB : offH1DenseB+32]    // h1.dense.b [32], model.maf:9:20
+	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+32] // phi.dense.W [1 32], model.maf:10:11
 	// model.maf:8:19  h0.dense = W·x + b, W ∈ R^(32×8)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, 2*nb, 1, rows(w.x, 0, 2*nb, 8), 8, &m.h0DenseFwd, 0, rows(w.h0Dense, 0, 2*nb, 32), 32)
-	gemm.DgemmPacked(false, nb*1, 1, rows(w.x, 3*nb, nb*1, 8), 8, &m.h0DenseFwd, 0, rows(w.h0Dense, 3*nb, nb*1, 32), 32)
+	gemm.DgemmPacked(false, nb, 1, rows(w.x, 3*nb, nb, 8), 8, &m.h0DenseFwd, 0, rows(w.h0Dense, 3*nb, nb, 32), 32)
 	kern.AddBias(rows(w.h0Dense, 0, nb, 32), h0DenseB, nb, 32)
 	// model.maf:8:10  h0 = softplus(h0.dense)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	kern.RowsNorm2(w.h0DenseQ, rows(w.h0Dense, 3*nb, nb*1, 32), nb, 1, 32)
+	kern.RowsNorm2(w.h0DenseQ, rows(w.h0Dense, 3*nb, nb, 32), nb, 1, 32)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.SoftplusN(rows(w.h0, 0, nb, 32), w.h0D1[:nb*32], w.h0D2[:nb*32], w.h0D3[:nb*32], rows(w.h0Dense, 0, nb, 32))
 	{
-		a, y := w.h0Dense, w.h0
-		d1, d2 := w.h0D1, w.h0D2
-		_, _, _ = a, d1, d2
-		lo := (2 * nb) * 32
-		ta, ty := (nb)*32, (nb)*32
+		y := w.h0
+		a, d1 := w.h0Dense, w.h0D1
+		d2 := w.h0D2
+		lo := nb * 64
+		ta, ty := nb*32, nb*32
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 32; j++ {
 				k := b*32 + j
 				y[lo+k] = d2[k] * w.h0DenseQ[k]
 				y[ty+k] = d1[k] * a[ta+k]
-				_ = j
 			}
 		}
 	}
-	kern.RowsScale(rows(w.h0, 3*nb, nb*1, 32), rows(w.h0Dense, 3*nb, nb*1, 32), w.h0D1, nb, 1, 32)
+	kern.RowsScale(rows(w.h0, 3*nb, nb, 32), rows(w.h0Dense, 3*nb, nb, 32), w.h0D1, nb, 1, 32)
 	// model.maf:9:20  h1.dense = W·h0 + b, W ∈ R^(32×32)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	gemm.DgemmPacked(false, 3*nb+nb*1, 1, rows(w.h0, 0, 3*nb+nb*1, 32), 32, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, 3*nb+nb*1, 32), 32)
+	gemm.DgemmPacked(false, 4*nb, 1, rows(w.h0, 0, 4*nb, 32), 32, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, 4*nb, 32), 32)
 	kern.AddBias(rows(w.h1Dense, 0, nb, 32), h1DenseB, nb, 32)
 	// model.maf:9:15  h1.tanh = tanh(h1.dense)
-	kern.RowsNorm2(w.h1DenseQ, rows(w.h1Dense, 3*nb, nb*1, 32), nb, 1, 32)
+	kern.RowsNorm2(w.h1DenseQ, rows(w.h1Dense, 3*nb, nb, 32), nb, 1, 32)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.TanhN(rows(w.h1Tanh, 0, nb, 32), w.h1TanhD1[:nb*32], w.h1TanhD2[:nb*32], w.h1TanhD3[:nb*32], rows(w.h1Dense, 0, nb, 32))
 	{
-		a, y := w.h1Dense, w.h1Tanh
-		d1, d2 := w.h1TanhD1, w.h1TanhD2
-		_, _, _ = a, d1, d2
-		lo := (2 * nb) * 32
-		ta, ty := (nb)*32, (nb)*32
+		y := w.h1Tanh
+		a, d1 := w.h1Dense, w.h1TanhD1
+		d2 := w.h1TanhD2
+		lo := nb * 64
+		ta, ty := nb*32, nb*32
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 32; j++ {
 				k := b*32 + j
 				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h1DenseQ[k]
 				y[ty+k] = d1[k] * a[ta+k]
-				_ = j
 			}
 		}
 	}
@@ -1184,21 +1504,20 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	// model.maf:10:11  phi.dense = W·h1, W ∈ R^(1×32)
 	kern.MatVec(rows(w.phiDense, 0, 3*nb, 1), rows(w.h1, 0, 3*nb, 32), phiDenseW, 3*nb, 32, 0)
 	// model.maf:10:51  phi.quadratic = quadratic(x)
-	kern.RowsNorm2(w.xQ, rows(w.x, 3*nb, nb*1, 8), nb, 1, 8)
+	kern.RowsNorm2(w.xQ, rows(w.x, 3*nb, nb, 8), nb, 1, 8)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.QuadraticN(rows(w.phiQuadratic, 0, nb, 8), w.phiQuadraticD1[:nb*8], w.phiQuadraticD2[:nb*8], w.phiQuadraticD3[:nb*8], rows(w.x, 0, nb, 8))
 	{
-		a, y := w.x, w.phiQuadratic
-		d1, d2 := w.phiQuadraticD1, w.phiQuadraticD2
-		_, _, _ = a, d1, d2
-		lo := (2 * nb) * 8
-		ta, ty := (nb)*8, (nb)*8
+		y := w.phiQuadratic
+		a, d1 := w.x, w.phiQuadraticD1
+		d2 := w.phiQuadraticD2
+		lo := nb * 16
+		ta, ty := nb*8, nb*8
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 8; j++ {
 				k := b*8 + j
 				y[lo+k] = d2[k] * w.xQ[k]
 				y[ty+k] = d1[k] * a[ta+k]
-				_ = j
 			}
 		}
 	}
@@ -1210,7 +1529,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 			for _, v := range x[r*8 : (r+1)*8] {
 				s += v
 			}
-			o[r] = 1.0 * s
+			o[r] = s
 		}
 	}
 	{
@@ -1220,7 +1539,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 			for _, v := range x[r*8 : (r+1)*8] {
 				s += v
 			}
-			o[r] = 1.0 * s
+			o[r] = s
 		}
 	}
 	{
@@ -1230,7 +1549,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 			for _, v := range x[r*8 : (r+1)*8] {
 				s += v
 			}
-			o[r] = 1.0 * s
+			o[r] = s
 		}
 	}
 	// model.maf:10:40  phi.scale = 0.25·phi.sum
@@ -1276,7 +1595,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 // bwdGrad backpropagates ∂φ/∂(every node) for the values of one chunk; ∇φ ends
 // in the input's cotangent rows. It uses σ′ from the forward pass.
 func (m *Model) bwdGrad(w *Workspace, nb int) {
-	phiDenseW := m.p[1344:1376] // phi.dense.W [1 32], model.maf:10:11
+	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+32] // phi.dense.W [1 32], model.maf:10:11
 	clear(rows(w.xB, 0, nb, 8))
 	clear(rows(w.h0DenseB, 0, nb, 32))
 	clear(rows(w.h0B, 0, nb, 32))
@@ -1315,7 +1634,6 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 	{
 		x, o := rows(w.phiQuadraticB, 0, nb, 8), rows(w.phiSumB, 0, nb, 1)
 		for r, v := range o {
-			v *= 1.0
 			for j := range x[r*8 : (r+1)*8] {
 				x[r*8+j] += v
 			}
@@ -1382,17 +1700,17 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	h0DenseW := m.p[0:256]      // h0.dense.W [32 8], model.maf:8:19
-	phiDenseW := m.p[1344:1376] // phi.dense.W [1 32], model.maf:10:11
-	gH0DenseW := grad[0:256]
-	gH0DenseB := grad[256:288]
-	gH1DenseW := grad[288:1312]
-	gH1DenseB := grad[1312:1344]
-	gPhiDenseW := grad[1344:1376]
+	h0DenseW := m.p[offH0DenseW : offH0DenseW+256]   // h0.dense.W [32 8], model.maf:8:19
+	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+32] // phi.dense.W [1 32], model.maf:10:11
+	gH0DenseW := grad[offH0DenseW : offH0DenseW+256]
+	gH0DenseB := grad[offH0DenseB : offH0DenseB+32]
+	gH1DenseW := grad[offH1DenseW : offH1DenseW+1024]
+	gH1DenseB := grad[offH1DenseB : offH1DenseB+32]
+	gPhiDenseW := grad[offPhiDenseW : offPhiDenseW+32]
 	clear(rows(w.xB, 0, 3*nb, 8))
-	clear(rows(w.h0DenseB, 0, 3*nb+nb*8, 32))
-	clear(rows(w.h0B, 0, 3*nb+nb*8, 32))
-	clear(rows(w.h1DenseB, 0, 3*nb+nb*8, 32))
+	clear(rows(w.h0DenseB, 0, 11*nb, 32))
+	clear(rows(w.h0B, 0, 11*nb, 32))
+	clear(rows(w.h1DenseB, 0, 11*nb, 32))
 	clear(rows(w.h1TanhB, 0, 3*nb, 32))
 	clear(rows(w.h1B, 0, 3*nb, 32))
 	clear(rows(w.phiDenseB, 0, 3*nb, 1))
@@ -1470,7 +1788,6 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	{
 		x, o := rows(w.phiQuadraticB, 0, nb, 8), rows(w.phiSumB, 0, nb, 1)
 		for r, v := range o {
-			v *= 1.0
 			for j := range x[r*8 : (r+1)*8] {
 				x[r*8+j] += v
 			}
@@ -1479,7 +1796,6 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	{
 		x, o := rows(w.phiQuadraticB, 2*nb, nb, 8), rows(w.phiSumB, 2*nb, nb, 1)
 		for r, v := range o {
-			v *= 1.0
 			for j := range x[r*8 : (r+1)*8] {
 				x[r*8+j] += v
 			}
@@ -1488,7 +1804,6 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	{
 		x, o := rows(w.phiQuadraticB, nb, nb, 8), rows(w.phiSumB, nb, nb, 1)
 		for r, v := range o {
-			v *= 1.0
 			for j := range x[r*8 : (r+1)*8] {
 				x[r*8+j] += v
 			}
@@ -1498,16 +1813,14 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	{
 		d1s, d2s, d3s := w.phiQuadraticD1[:nb*8], w.phiQuadraticD2[:nb*8], w.phiQuadraticD3[:nb*8]
 		a, ab, yb := w.x, w.xB, w.phiQuadraticB
-		lo := (2 * nb) * 8
-		ta, tab, tyb := (nb)*8, (nb)*8, (nb)*8
-		_, _ = a, ta
+		lo := nb * 16
+		ta, tab, tyb := nb*8, nb*8, nb*8
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 8; j++ {
 				k := b*8 + j
 				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*1)*yb[lo+k]
+				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*yb[lo+k]
 				ab[tab+k] += d1 * yb[tyb+k]
-				_, _ = d2, d3
 			}
 		}
 	}
@@ -1556,9 +1869,8 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		d1s, d2s, d3s := w.h1TanhD1[:nb*32], w.h1TanhD2[:nb*32], w.h1TanhD3[:nb*32]
 		e := w.h1DenseE[:nb*32]
 		a, ab, yb := w.h1Dense, w.h1DenseB, w.h1TanhB
-		lo := (2 * nb) * 32
-		ta, tab, tyb := (nb)*32, (nb)*32, (nb)*32
-		_, _ = a, ta
+		lo := nb * 64
+		ta, tab, tyb := nb*32, nb*32, nb*32
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 32; j++ {
 				k := b*32 + j
@@ -1567,13 +1879,12 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 				ab[tab+k] += d1 * yb[tyb+k]
 				ab[lo+k] += d1 * yb[lo+k]
 				e[k] = 2 * d2 * yb[lo+k]
-				_, _ = d2, d3
 			}
 		}
 	}
 	kern.RowsScaleAdd(rows(w.h1DenseB, 3*nb, nb*8, 32), rows(w.h1Dense, 3*nb, nb*8, 32), w.h1DenseE, nb, 8, 32)
 	// model.maf:9:20  h1.dense = W·h0 + b, W ∈ R^(32×32)  (reverse)
-	gemm.DgemmPacked(false, 3*nb+nb*8, 1, rows(w.h1DenseB, 0, 3*nb+nb*8, 32), 32, &m.h1DenseBwd, 1, rows(w.h0B, 0, 3*nb+nb*8, 32), 32)
+	gemm.DgemmPacked(false, 11*nb, 1, rows(w.h1DenseB, 0, 11*nb, 32), 32, &m.h1DenseBwd, 1, rows(w.h0B, 0, 11*nb, 32), 32)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 32, rows(w.h1DenseB, 0, 3*nb, 32)), mat(3*nb, 32, rows(w.h0, 0, 3*nb, 32)), 1, mat(32, 32, gH1DenseW))
 	// W̄ += Σ_b (J̄_bᵀ·W_prevᵀ)·diag(σ′_b)
 	for b := 0; b < nb; b++ {
@@ -1588,17 +1899,15 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		e := w.h0DenseE[:nb*32]
 		rd := w.rd[:nb*32]
 		a, ab, yb := w.h0Dense, w.h0DenseB, w.h0B
-		lo := (2 * nb) * 32
-		ta, tab, tyb := (nb)*32, (nb)*32, (nb)*32
-		_, _ = a, ta
+		lo := nb * 64
+		ta, tab, tyb := nb*32, nb*32, nb*32
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 32; j++ {
 				k := b*32 + j
 				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*m.h0DenseNorm2[j])*yb[lo+k] + d2*rd[k]
+				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*m.h0DenseNorm2[j]*yb[lo+k] + d2*rd[k]
 				ab[tab+k] += d1 * yb[tyb+k]
 				e[k] = 2 * d2 * yb[lo+k]
-				_, _ = d2, d3
 			}
 		}
 	}
@@ -1621,16 +1930,16 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, grad []float64) {
-	phiDenseW := m.p[1344:1376] // phi.dense.W [1 32], model.maf:10:11
-	gH0DenseW := grad[0:256]
-	gH0DenseB := grad[256:288]
-	gH1DenseW := grad[288:1312]
-	gH1DenseB := grad[1312:1344]
-	gPhiDenseW := grad[1344:1376]
-	clear(rows(w.xB, 0, 3*nb+nb*1, 8))
-	clear(rows(w.h0DenseB, 0, 3*nb+nb*1, 32))
-	clear(rows(w.h0B, 0, 3*nb+nb*1, 32))
-	clear(rows(w.h1DenseB, 0, 3*nb+nb*1, 32))
+	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+32] // phi.dense.W [1 32], model.maf:10:11
+	gH0DenseW := grad[offH0DenseW : offH0DenseW+256]
+	gH0DenseB := grad[offH0DenseB : offH0DenseB+32]
+	gH1DenseW := grad[offH1DenseW : offH1DenseW+1024]
+	gH1DenseB := grad[offH1DenseB : offH1DenseB+32]
+	gPhiDenseW := grad[offPhiDenseW : offPhiDenseW+32]
+	clear(rows(w.xB, 0, 4*nb, 8))
+	clear(rows(w.h0DenseB, 0, 4*nb, 32))
+	clear(rows(w.h0B, 0, 4*nb, 32))
+	clear(rows(w.h1DenseB, 0, 4*nb, 32))
 	clear(rows(w.h1TanhB, 0, 3*nb, 32))
 	clear(rows(w.h1B, 0, 3*nb, 32))
 	clear(rows(w.phiDenseB, 0, 3*nb, 1))
@@ -1708,7 +2017,6 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	{
 		x, o := rows(w.phiQuadraticB, 0, nb, 8), rows(w.phiSumB, 0, nb, 1)
 		for r, v := range o {
-			v *= 1.0
 			for j := range x[r*8 : (r+1)*8] {
 				x[r*8+j] += v
 			}
@@ -1717,7 +2025,6 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	{
 		x, o := rows(w.phiQuadraticB, 2*nb, nb, 8), rows(w.phiSumB, 2*nb, nb, 1)
 		for r, v := range o {
-			v *= 1.0
 			for j := range x[r*8 : (r+1)*8] {
 				x[r*8+j] += v
 			}
@@ -1726,7 +2033,6 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	{
 		x, o := rows(w.phiQuadraticB, nb, nb, 8), rows(w.phiSumB, nb, nb, 1)
 		for r, v := range o {
-			v *= 1.0
 			for j := range x[r*8 : (r+1)*8] {
 				x[r*8+j] += v
 			}
@@ -1736,16 +2042,14 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	{
 		d1s, d2s, d3s := w.phiQuadraticD1[:nb*8], w.phiQuadraticD2[:nb*8], w.phiQuadraticD3[:nb*8]
 		a, ab, yb := w.x, w.xB, w.phiQuadraticB
-		lo := (2 * nb) * 8
-		ta, tab, tyb := (nb)*8, (nb)*8, (nb)*8
-		_, _ = a, ta
+		lo := nb * 16
+		ta, tab, tyb := nb*8, nb*8, nb*8
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 8; j++ {
 				k := b*8 + j
 				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*w.xQ[k])*yb[lo+k]
+				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*w.xQ[k]*yb[lo+k]
 				ab[tab+k] += d1 * yb[tyb+k]
-				_, _ = d2, d3
 			}
 		}
 	}
@@ -1794,9 +2098,8 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		d1s, d2s, d3s := w.h1TanhD1[:nb*32], w.h1TanhD2[:nb*32], w.h1TanhD3[:nb*32]
 		e := w.h1DenseE[:nb*32]
 		a, ab, yb := w.h1Dense, w.h1DenseB, w.h1TanhB
-		lo := (2 * nb) * 32
-		ta, tab, tyb := (nb)*32, (nb)*32, (nb)*32
-		_, _ = a, ta
+		lo := nb * 64
+		ta, tab, tyb := nb*32, nb*32, nb*32
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 32; j++ {
 				k := b*32 + j
@@ -1805,42 +2108,39 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 				ab[tab+k] += d1 * yb[tyb+k]
 				ab[lo+k] += d1 * yb[lo+k]
 				e[k] = 2 * d2 * yb[lo+k]
-				_, _ = d2, d3
 			}
 		}
 	}
-	kern.RowsScaleAdd(rows(w.h1DenseB, 3*nb, nb*1, 32), rows(w.h1Dense, 3*nb, nb*1, 32), w.h1DenseE, nb, 1, 32)
+	kern.RowsScaleAdd(rows(w.h1DenseB, 3*nb, nb, 32), rows(w.h1Dense, 3*nb, nb, 32), w.h1DenseE, nb, 1, 32)
 	// model.maf:9:20  h1.dense = W·h0 + b, W ∈ R^(32×32)  (reverse)
-	gemm.DgemmPacked(false, 3*nb+nb*1, 1, rows(w.h1DenseB, 0, 3*nb+nb*1, 32), 32, &m.h1DenseBwd, 1, rows(w.h0B, 0, 3*nb+nb*1, 32), 32)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb+nb*1, 32, rows(w.h1DenseB, 0, 3*nb+nb*1, 32)), mat(3*nb+nb*1, 32, rows(w.h0, 0, 3*nb+nb*1, 32)), 1, mat(32, 32, gH1DenseW))
+	gemm.DgemmPacked(false, 4*nb, 1, rows(w.h1DenseB, 0, 4*nb, 32), 32, &m.h1DenseBwd, 1, rows(w.h0B, 0, 4*nb, 32), 32)
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(4*nb, 32, rows(w.h1DenseB, 0, 4*nb, 32)), mat(4*nb, 32, rows(w.h0, 0, 4*nb, 32)), 1, mat(32, 32, gH1DenseW))
 	kern.SumRows(gH1DenseB, rows(w.h1DenseB, 0, nb, 32), nb, 32)
 	// model.maf:8:10  h0 = softplus(h0.dense)  (reverse)
-	kern.RowsDot(w.rd, rows(w.h0B, 3*nb, nb*1, 32), rows(w.h0Dense, 3*nb, nb*1, 32), nb, 1, 32)
+	kern.RowsDot(w.rd, rows(w.h0B, 3*nb, nb, 32), rows(w.h0Dense, 3*nb, nb, 32), nb, 1, 32)
 	{
 		d1s, d2s, d3s := w.h0D1[:nb*32], w.h0D2[:nb*32], w.h0D3[:nb*32]
 		e := w.h0DenseE[:nb*32]
 		rd := w.rd[:nb*32]
 		a, ab, yb := w.h0Dense, w.h0DenseB, w.h0B
-		lo := (2 * nb) * 32
-		ta, tab, tyb := (nb)*32, (nb)*32, (nb)*32
-		_, _ = a, ta
+		lo := nb * 64
+		ta, tab, tyb := nb*32, nb*32, nb*32
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 32; j++ {
 				k := b*32 + j
 				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d3*w.h0DenseQ[k])*yb[lo+k] + d2*rd[k]
+				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*w.h0DenseQ[k]*yb[lo+k] + d2*rd[k]
 				ab[tab+k] += d1 * yb[tyb+k]
 				e[k] = 2 * d2 * yb[lo+k]
-				_, _ = d2, d3
 			}
 		}
 	}
-	kern.RowsScaleAdd(rows(w.h0DenseB, 3*nb, nb*1, 32), rows(w.h0B, 3*nb, nb*1, 32), w.h0D1, nb, 1, 32)
-	kern.RowsScaleAdd(rows(w.h0DenseB, 3*nb, nb*1, 32), rows(w.h0Dense, 3*nb, nb*1, 32), w.h0DenseE, nb, 1, 32)
+	kern.RowsScaleAdd(rows(w.h0DenseB, 3*nb, nb, 32), rows(w.h0B, 3*nb, nb, 32), w.h0D1, nb, 1, 32)
+	kern.RowsScaleAdd(rows(w.h0DenseB, 3*nb, nb, 32), rows(w.h0Dense, 3*nb, nb, 32), w.h0DenseE, nb, 1, 32)
 	// model.maf:8:19  h0.dense = W·x + b, W ∈ R^(32×8)  (reverse)
 	gemm.DgemmPacked(false, nb, 1, rows(w.h0DenseB, 0, nb, 32), 32, &m.h0DenseBwd, 1, rows(w.xB, 0, nb, 8), 8)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(2*nb, 32, rows(w.h0DenseB, 0, 2*nb, 32)), mat(2*nb, 8, rows(w.x, 0, 2*nb, 8)), 1, mat(32, 8, gH0DenseW))
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*1, 32, rows(w.h0DenseB, 3*nb, nb*1, 32)), mat(nb*1, 8, rows(w.x, 3*nb, nb*1, 8)), 1, mat(32, 8, gH0DenseW))
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb, 32, rows(w.h0DenseB, 3*nb, nb, 32)), mat(nb, 8, rows(w.x, 3*nb, nb, 8)), 1, mat(32, 8, gH0DenseW))
 	kern.SumRows(gH0DenseB, rows(w.h0DenseB, 0, nb, 32), nb, 32)
 }
 
@@ -1860,17 +2160,15 @@ func mat(r, c int, data []float64) blas64.General {
 }
 
 // load writes g·x, scaled, for nb samples into dst (kernel precision).
-func load(dst []float64, src []float64, nb, gi int, scale float64) {
-	_ = gi
+func load(dst []float64, src []float64, nb int, scale float64) {
 	for i, v := range src[:nb*Dim] {
 		dst[i] = scale * v
 	}
 }
 
 // store adds scale·gᵀy for nb samples of y to dst.
-func store(dst []float64, src []float64, nb, gi int, scale float64) {
-	_ = gi
+func store(dst []float64, src []float64, nb int, scale float64) {
 	for i, v := range src[:nb*Dim] {
-		dst[i] += scale * float64(v)
+		dst[i] += scale * v
 	}
 }
