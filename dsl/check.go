@@ -89,12 +89,49 @@ func posString(p lexer.Position) string {
 
 var blockKinds = []string{"potential", "symmetry", "init", "flow", "train"}
 
+// run checks the whole file: declarations, settings, the potential, its
+// symmetries, and the limits of the run and of the generated code.
 func (c *checker) run() {
+	model, input, tdecl, blocks := c.decls()
+	start := lexer.Position{Filename: c.f.Name, Line: 1, Column: 1}
+	c.modelDecl(model, start)
+	// Settings first: init and train settings (precision, batch) are needed
+	// while building the graph.
+	c.initBlock(blocks["init"])
+	c.trainBlock(blocks["train"])
+	c.flowBlock(blocks["flow"])
+	if input == nil {
+		c.errs.Add(start, "missing input declaration: add e.g. `input x: vector(784)` or `input s: lattice(16)`")
+		return
+	}
+	if !c.inputDecl(input) {
+		return
+	}
+	c.flowDecl = blocks["flow"] != nil
+	if tdecl != nil && !c.timeDecl(tdecl) {
+		return
+	}
+	pot := blocks["potential"]
+	if pot == nil {
+		c.errs.Add(start, "missing potential block: add `potential { … }` defining φ, ending with a scalar such as dense(h, 1)")
+		return
+	}
+	c.potPos = pot.Pos
+	c.potentialBlock(pot)
+	if c.p.Output < 0 {
+		return
+	}
+	c.symmetryBlock(blocks["symmetry"])
+	c.checkTrainAgainstInput()
+	c.checkMemory()
+	c.checkGenerated()
+}
+
+// decls returns the first declaration of each kind and the first block of
+// each section, reporting unknown sections and duplicates.
+func (c *checker) decls() (model *ModelDecl, input *InputDecl, tdecl *TimeDecl, blocks map[string]*Block) {
 	seen := map[string]lexer.Position{}
-	var model *ModelDecl
-	var input *InputDecl
-	var tdecl *TimeDecl
-	blocks := map[string]*Block{}
+	blocks = map[string]*Block{}
 	for _, d := range c.f.Decls {
 		var key string
 		var pos lexer.Position
@@ -134,7 +171,12 @@ func (c *checker) run() {
 		}
 		seen[key] = pos
 	}
-	start := lexer.Position{Filename: c.f.Name, Line: 1, Column: 1}
+	return model, input, tdecl, blocks
+}
+
+// modelDecl checks the model declaration (nil: missing; start is the
+// file's first position) and names the program.
+func (c *checker) modelDecl(model *ModelDecl, start lexer.Position) {
 	if model == nil {
 		c.errs.Add(start, "missing model declaration: add `model NAME` at the top of the file")
 	} else {
@@ -147,36 +189,6 @@ func (c *checker) run() {
 			c.errs.Add(model.Pos, "model name %q must be a lower-case Go package name (letters, digits, no underscores), not a Go keyword or predeclared name, main, or a package the generated code imports", model.Name)
 		}
 	}
-	// Settings first: init and train settings (precision, batch) are needed
-	// while building the graph.
-	c.initBlock(blocks["init"])
-	c.trainBlock(blocks["train"])
-	c.flowBlock(blocks["flow"])
-	if input == nil {
-		c.errs.Add(start, "missing input declaration: add e.g. `input x: vector(784)` or `input s: lattice(16)`")
-		return
-	}
-	if !c.inputDecl(input) {
-		return
-	}
-	c.flowDecl = blocks["flow"] != nil
-	if tdecl != nil && !c.timeDecl(tdecl) {
-		return
-	}
-	pot := blocks["potential"]
-	if pot == nil {
-		c.errs.Add(start, "missing potential block: add `potential { … }` defining φ, ending with a scalar such as dense(h, 1)")
-		return
-	}
-	c.potPos = pot.Pos
-	c.potentialBlock(pot)
-	if c.p.Output < 0 {
-		return
-	}
-	c.symmetryBlock(blocks["symmetry"])
-	c.checkTrainAgainstInput()
-	c.checkMemory()
-	c.checkGenerated()
 }
 
 // inputType returns the input's declared type, as written in a spec.
@@ -267,6 +279,8 @@ func (c *checker) inputDecl(d *InputDecl) bool {
 
 // ---- potential ----
 
+// potentialBlock lowers the potential block, statement by statement, and
+// checks φ.
 func (c *checker) potentialBlock(b *Block) {
 	nerr := len(c.errs)
 	if len(b.Stmts) == 0 {
@@ -279,67 +293,82 @@ func (c *checker) potentialBlock(b *Block) {
 		if c.nodesFull(s.Pos) {
 			return
 		}
-		if s.Value == nil {
-			c.errs.Add(s.Pos, "statement %q has no value: write `%s = expression`", s.Name, s.Name)
-			continue
+		if bd := c.stmt(s); bd != nil {
+			last, lastStmt = bd, s
 		}
-		if prev, dup := c.names[s.Name]; dup {
-			what := "value"
-			if prev.node == 0 {
-				what = "input"
-			}
-			c.errs.Add(s.Pos, "duplicate name %q, first defined (as %s) at %s", s.Name, what, posString(prev.pos))
-			c.markUsed(s.Value)
-			continue
-		}
-		// failed binds the name of a statement in error, so that later uses
-		// do not cascade into "unknown name" errors, and marks the names it
-		// reads as used, so that they are not reported as unused.
-		failed := func() {
-			bd := &binding{node: -1, pos: s.Pos, used: true, name: s.Name}
-			c.names[s.Name] = bd
-			if _, ok := c.lower[strings.ToLower(s.Name)]; !ok {
-				c.lower[strings.ToLower(s.Name)] = bd
-			}
-			c.markUsed(s.Value)
-		}
-		if !c.nameFits(s.Pos, "value", s.Name) {
-			failed()
-			continue
-		}
-		if prev, clash := c.lower[strings.ToLower(s.Name)]; clash {
-			c.errs.Add(s.Pos, "name %q clashes with %q (defined at %s) in generated Go code: names must differ in more than case", s.Name, prev.name, posString(prev.pos))
-			failed()
-			continue
-		}
-		if _, isOp := opNames[s.Name]; isOp {
-			c.errs.Add(s.Pos, "name %q is an operation; choose another name", s.Name)
-			failed()
-			continue
-		}
-		before := len(c.p.Nodes)
-		id := c.expr(s.Value, s.Name)
-		if id < 0 {
-			failed()
-			continue
-		}
-		if id < before {
-			// A plain alias (h2 = h1): give it its own node so the name exists.
-			id = c.add(&ir.Node{Name: s.Name, Op: ir.OpScale, Scale: 1, Inputs: []int{id}, Shape: c.p.Nodes[id].Shape}, s.Pos)
-		}
-		n := c.p.Nodes[id]
-		n.Name = s.Name
-		n.Doc = c.doc(s.Pos)
-		bd := &binding{node: id, pos: s.Pos, name: s.Name}
-		c.names[s.Name] = bd
-		c.lower[strings.ToLower(s.Name)] = bd
-		c.order = append(c.order, bd)
-		last, lastStmt = bd, s
 	}
 	if last == nil || lastStmt != b.Stmts[len(b.Stmts)-1] {
 		// The last statement, which defines φ, is in error.
 		return
 	}
+	c.output(last, lastStmt, nerr)
+}
+
+// stmt lowers one statement of the potential block and binds its name; it
+// returns nil if the statement is in error.
+func (c *checker) stmt(s *Stmt) *binding {
+	if s.Value == nil {
+		c.errs.Add(s.Pos, "statement %q has no value: write `%s = expression`", s.Name, s.Name)
+		return nil
+	}
+	if prev, dup := c.names[s.Name]; dup {
+		what := "value"
+		if prev.node == 0 {
+			what = "input"
+		}
+		c.errs.Add(s.Pos, "duplicate name %q, first defined (as %s) at %s", s.Name, what, posString(prev.pos))
+		c.markUsed(s.Value)
+		return nil
+	}
+	// failed binds the name of a statement in error, so that later uses
+	// do not cascade into "unknown name" errors, and marks the names it
+	// reads as used, so that they are not reported as unused.
+	failed := func() {
+		bd := &binding{node: -1, pos: s.Pos, used: true, name: s.Name}
+		c.names[s.Name] = bd
+		if _, ok := c.lower[strings.ToLower(s.Name)]; !ok {
+			c.lower[strings.ToLower(s.Name)] = bd
+		}
+		c.markUsed(s.Value)
+	}
+	if !c.nameFits(s.Pos, "value", s.Name) {
+		failed()
+		return nil
+	}
+	if prev, clash := c.lower[strings.ToLower(s.Name)]; clash {
+		c.errs.Add(s.Pos, "name %q clashes with %q (defined at %s) in generated Go code: names must differ in more than case", s.Name, prev.name, posString(prev.pos))
+		failed()
+		return nil
+	}
+	if _, isOp := opNames[s.Name]; isOp {
+		c.errs.Add(s.Pos, "name %q is an operation; choose another name", s.Name)
+		failed()
+		return nil
+	}
+	before := len(c.p.Nodes)
+	id := c.expr(s.Value, s.Name)
+	if id < 0 {
+		failed()
+		return nil
+	}
+	if id < before {
+		// A plain alias (h2 = h1): give it its own node so the name exists.
+		id = c.add(&ir.Node{Name: s.Name, Op: ir.OpScale, Scale: 1, Inputs: []int{id}, Shape: c.p.Nodes[id].Shape}, s.Pos)
+	}
+	n := c.p.Nodes[id]
+	n.Name = s.Name
+	n.Doc = c.doc(s.Pos)
+	bd := &binding{node: id, pos: s.Pos, name: s.Name}
+	c.names[s.Name] = bd
+	c.lower[strings.ToLower(s.Name)] = bd
+	c.order = append(c.order, bd)
+	return bd
+}
+
+// output checks φ, the last statement's value lastStmt (bound to last):
+// a scalar that depends on the input, with no unused value before it; then
+// it lays out the parameters, unless the block had errors (more than nerr).
+func (c *checker) output(last *binding, lastStmt *Stmt, nerr int) {
 	last.used = true
 	out := c.p.Nodes[last.node]
 	if out.Shape != ir.Vec(1) {

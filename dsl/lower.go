@@ -296,127 +296,157 @@ func (c *checker) call(call *Call, stmt string) int {
 		act := actAlias[call.Name]
 		return c.add(&ir.Node{Name: stmt + "." + string(act), Op: ir.OpAct, Act: act, Inputs: []int{in}, Shape: inShape}, call.Pos)
 	case "dense":
-		a := c.bindArgs(rest, "out", "bias", "init", "time")
-		if a["out"] == nil {
-			c.errs.Add(call.Pos, "dense needs its width: dense(h, N)")
-			return -1
-		}
-		out, ok := c.intIn(a["out"], "dense width", 1, c.lim.MaxWidth)
-		bias := true
-		if a["bias"] != nil {
-			b, okb := c.boolValue(a["bias"], "bias")
-			ok = ok && okb
-			bias = b
-		}
-		init, oki := c.layerInit(a["init"])
-		tf, okt := c.timeFeatures(a["time"])
-		if !ok || !oki || !okt {
-			return -1
-		}
-		id := c.add(&ir.Node{Name: stmt + ".dense", Op: ir.OpDense, Out: out, Bias: bias, Time: tf, Inputs: []int{in}, Shape: ir.Vec(out)}, call.Pos)
-		if init != nil {
-			c.setLayerInit(id, *init)
-		}
-		return id
+		return c.dense(call, rest, in, stmt)
 	case "conv":
-		a := c.bindArgs(rest, "channels", "kernel", "bias", "init", "symmetric", "time")
-		if a["channels"] == nil {
-			c.errs.Add(call.Pos, "conv needs its output channels: conv(h, C, kernel = 3)")
-			return -1
-		}
-		if !inShape.IsGrid() {
-			c.errs.Add(call.Pos, "conv needs a lattice-shaped value, but its input has shape %v: declare the input as lattice(L) or chain(L), and apply conv before any dense layer", inShape)
-			return -1
-		}
-		ch, ok := c.intIn(a["channels"], "conv channels", 1, c.lim.MaxWidth)
-		k1, k2 := 3, 3
-		if inShape.L2 == 1 {
-			k2 = 1
-		}
-		if kv := a["kernel"]; kv != nil {
-			switch {
-			case kv.kind == vTuple && len(kv.elems) == 2:
-				var ok1, ok2 bool
-				k1, ok1 = c.intR(kv.elems[0], limits.KernelSide)
-				k2, ok2 = c.intR(kv.elems[1], limits.KernelSide)
-				ok = ok && ok1 && ok2
-			default:
-				var okk bool
-				k1, okk = c.intR(kv, limits.KernelSide)
-				k2 = k1
-				if inShape.L2 == 1 {
-					k2 = 1
-				}
-				ok = ok && okk
-			}
-		}
-		// An even size is allowed only for a kernel spanning the whole
-		// periodic axis (every offset once); otherwise it has no centre.
-		if ok && ((k1%2 == 0 && k1 != inShape.L1) || (k2%2 == 0 && k2 != inShape.L2)) {
-			c.errs.Add(a["kernel"].pos, "kernel size %d×%d must be odd so that the kernel has a centre site (or equal to the lattice size, %d×%d, for a kernel over the whole lattice)", k1, k2, inShape.L1, inShape.L2)
-			ok = false
-		}
-		if ok && (k1 > inShape.L1 || k2 > inShape.L2) {
-			pos := call.Pos
-			if a["kernel"] != nil {
-				pos = a["kernel"].pos
-			}
-			c.errs.Add(pos, "kernel %d×%d is larger than the %d×%d lattice: use a kernel of at most the lattice size", k1, k2, inShape.L1, inShape.L2)
-			ok = false
-		}
-		bias := true
-		if a["bias"] != nil {
-			b, okb := c.boolValue(a["bias"], "bias")
-			ok = ok && okb
-			bias = b
-		}
-		var tie ir.Group
-		if sv := a["symmetric"]; sv != nil && ok {
-			w, okw := c.bareWord(sv, "kernel symmetry", []string{"d4", "c4"})
-			switch {
-			case !okw:
-				ok = false
-			case inShape.L1 != inShape.L2 || k1 != k2:
-				c.errs.Add(sv.pos, "symmetric = %s needs a square lattice and a square kernel, got a %d×%d kernel on a %d×%d lattice", w, k1, k2, inShape.L1, inShape.L2)
-				ok = false
-			default:
-				tie = ir.Group(w)
-			}
-		}
-		init, oki := c.layerInit(a["init"])
-		tf, okt := c.timeFeatures(a["time"])
-		if !ok || !oki || !okt {
-			return -1
-		}
-		id := c.add(&ir.Node{Name: stmt + ".conv", Op: ir.OpConv, Out: ch, K1: k1, K2: k2, Bias: bias, Tie: tie, Time: tf, Inputs: []int{in}, Shape: ir.Grid(inShape.L1, inShape.L2, ch)}, call.Pos)
-		if init != nil {
-			c.setLayerInit(id, *init)
-		}
-		return id
+		return c.conv(call, rest, in, stmt)
 	case "sum", "mean":
-		a := c.bindArgs(rest, "over")
-		over := "all"
-		if a["over"] != nil {
-			w, ok := c.bareWord(a["over"], "reduction", []string{"all", "sites"})
-			if !ok {
-				return -1
-			}
-			over = w
-		}
-		if over == "sites" {
-			if !inShape.IsGrid() {
-				c.errs.Add(call.Pos, "%s over sites needs a lattice-shaped value, but its input has shape %v", call.Name, inShape)
-				return -1
-			}
-			return c.add(&ir.Node{Name: stmt + ".pool", Op: ir.OpPool, Mean: kind == "mean", Inputs: []int{in}, Shape: ir.Vec(inShape.C)}, call.Pos)
-		}
-		op := ir.OpSum
-		if kind == "mean" {
-			op = ir.OpMean
-		}
-		return c.add(&ir.Node{Name: stmt + "." + kind, Op: op, Inputs: []int{in}, Shape: ir.Vec(1)}, call.Pos)
+		return c.reduce(call, kind, rest, in, stmt)
 	}
 	panic("dsl: unhandled op kind " + kind)
+}
+
+// dense lowers dense(in, N, bias = …, init = …, time = …); rest holds
+// the arguments after the first.
+func (c *checker) dense(call *Call, rest *value, in int, stmt string) int {
+	a := c.bindArgs(rest, "out", "bias", "init", "time")
+	if a["out"] == nil {
+		c.errs.Add(call.Pos, "dense needs its width: dense(h, N)")
+		return -1
+	}
+	out, ok := c.intIn(a["out"], "dense width", 1, c.lim.MaxWidth)
+	bias := true
+	if a["bias"] != nil {
+		b, okb := c.boolValue(a["bias"], "bias")
+		ok = ok && okb
+		bias = b
+	}
+	init, oki := c.layerInit(a["init"])
+	tf, okt := c.timeFeatures(a["time"])
+	if !ok || !oki || !okt {
+		return -1
+	}
+	id := c.add(&ir.Node{Name: stmt + ".dense", Op: ir.OpDense, Out: out, Bias: bias, Time: tf, Inputs: []int{in}, Shape: ir.Vec(out)}, call.Pos)
+	if init != nil {
+		c.setLayerInit(id, *init)
+	}
+	return id
+}
+
+// conv lowers conv(in, C, kernel = …, bias = …, init = …, symmetric = …,
+// time = …) of the lattice-shaped in; rest holds the arguments after the
+// first.
+func (c *checker) conv(call *Call, rest *value, in int, stmt string) int {
+	inShape := c.p.Nodes[in].Shape
+	a := c.bindArgs(rest, "channels", "kernel", "bias", "init", "symmetric", "time")
+	if a["channels"] == nil {
+		c.errs.Add(call.Pos, "conv needs its output channels: conv(h, C, kernel = 3)")
+		return -1
+	}
+	if !inShape.IsGrid() {
+		c.errs.Add(call.Pos, "conv needs a lattice-shaped value, but its input has shape %v: declare the input as lattice(L) or chain(L), and apply conv before any dense layer", inShape)
+		return -1
+	}
+	ch, ok := c.intIn(a["channels"], "conv channels", 1, c.lim.MaxWidth)
+	k1, k2, ok := c.convKernel(call, a["kernel"], inShape, ok)
+	bias := true
+	if a["bias"] != nil {
+		b, okb := c.boolValue(a["bias"], "bias")
+		ok = ok && okb
+		bias = b
+	}
+	var tie ir.Group
+	if sv := a["symmetric"]; sv != nil && ok {
+		w, okw := c.bareWord(sv, "kernel symmetry", []string{"d4", "c4"})
+		switch {
+		case !okw:
+			ok = false
+		case inShape.L1 != inShape.L2 || k1 != k2:
+			c.errs.Add(sv.pos, "symmetric = %s needs a square lattice and a square kernel, got a %d×%d kernel on a %d×%d lattice", w, k1, k2, inShape.L1, inShape.L2)
+			ok = false
+		default:
+			tie = ir.Group(w)
+		}
+	}
+	init, oki := c.layerInit(a["init"])
+	tf, okt := c.timeFeatures(a["time"])
+	if !ok || !oki || !okt {
+		return -1
+	}
+	id := c.add(&ir.Node{Name: stmt + ".conv", Op: ir.OpConv, Out: ch, K1: k1, K2: k2, Bias: bias, Tie: tie, Time: tf, Inputs: []int{in}, Shape: ir.Grid(inShape.L1, inShape.L2, ch)}, call.Pos)
+	if init != nil {
+		c.setLayerInit(id, *init)
+	}
+	return id
+}
+
+// convKernel returns the kernel size kv gives (nil: 3×3, or 3×1 on a
+// chain) and whether ok, the arguments so far, and the size are valid:
+// odd, or the lattice's size for a kernel over the whole lattice, and at
+// most the lattice. The size checks are skipped when ok is false on entry.
+func (c *checker) convKernel(call *Call, kv *value, inShape ir.Shape, ok bool) (k1, k2 int, _ bool) {
+	k1, k2 = 3, 3
+	if inShape.L2 == 1 {
+		k2 = 1
+	}
+	if kv != nil {
+		switch {
+		case kv.kind == vTuple && len(kv.elems) == 2:
+			var ok1, ok2 bool
+			k1, ok1 = c.intR(kv.elems[0], limits.KernelSide)
+			k2, ok2 = c.intR(kv.elems[1], limits.KernelSide)
+			ok = ok && ok1 && ok2
+		default:
+			var okk bool
+			k1, okk = c.intR(kv, limits.KernelSide)
+			k2 = k1
+			if inShape.L2 == 1 {
+				k2 = 1
+			}
+			ok = ok && okk
+		}
+	}
+	// An even size is allowed only for a kernel spanning the whole
+	// periodic axis (every offset once); otherwise it has no centre.
+	if ok && ((k1%2 == 0 && k1 != inShape.L1) || (k2%2 == 0 && k2 != inShape.L2)) {
+		c.errs.Add(kv.pos, "kernel size %d×%d must be odd so that the kernel has a centre site (or equal to the lattice size, %d×%d, for a kernel over the whole lattice)", k1, k2, inShape.L1, inShape.L2)
+		ok = false
+	}
+	if ok && (k1 > inShape.L1 || k2 > inShape.L2) {
+		pos := call.Pos
+		if kv != nil {
+			pos = kv.pos
+		}
+		c.errs.Add(pos, "kernel %d×%d is larger than the %d×%d lattice: use a kernel of at most the lattice size", k1, k2, inShape.L1, inShape.L2)
+		ok = false
+	}
+	return k1, k2, ok
+}
+
+// reduce lowers sum(in, over = …) and mean(in, over = …) (kind "sum" or
+// "mean"); rest holds the arguments after the first.
+func (c *checker) reduce(call *Call, kind string, rest *value, in int, stmt string) int {
+	inShape := c.p.Nodes[in].Shape
+	a := c.bindArgs(rest, "over")
+	over := "all"
+	if a["over"] != nil {
+		w, ok := c.bareWord(a["over"], "reduction", []string{"all", "sites"})
+		if !ok {
+			return -1
+		}
+		over = w
+	}
+	if over == "sites" {
+		if !inShape.IsGrid() {
+			c.errs.Add(call.Pos, "%s over sites needs a lattice-shaped value, but its input has shape %v", call.Name, inShape)
+			return -1
+		}
+		return c.add(&ir.Node{Name: stmt + ".pool", Op: ir.OpPool, Mean: kind == "mean", Inputs: []int{in}, Shape: ir.Vec(inShape.C)}, call.Pos)
+	}
+	op := ir.OpSum
+	if kind == "mean" {
+		op = ir.OpMean
+	}
+	return c.add(&ir.Node{Name: stmt + "." + kind, Op: op, Inputs: []int{in}, Shape: ir.Vec(1)}, call.Pos)
 }
 
 func (c *checker) setLayerInit(node int, in ir.Init) {
