@@ -87,9 +87,8 @@ type Trainer struct {
 }
 
 type worker struct {
-	it        ode.Flow
-	xb, ab    []float64
-	probeSeed uint64
+	it     ode.Flow
+	xb, ab []float64
 }
 
 // New returns a trainer; Close releases its goroutines.
