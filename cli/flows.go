@@ -14,11 +14,11 @@ import (
 func blasName() string { return kern.BLASName() }
 
 // flowMany integrates the states x (n×D) and a (n) in direction sigma with
-// the exact Laplacian, in chunks spread over workers goroutines, as
+// the integrator settings oc ([ode.ConfigFor]) and the exact Laplacian, in chunks spread over workers goroutines, as
 // [flow.Flow.Integrate] does. It stops early (returning ctx.Err()) when ctx
 // is done.
-func flowMany(ctx context.Context, pot mafcrt.Potential, tab *ode.Tableau, steps int, dt float64, x, a []float64, sigma float64, workers, chunk int) error {
-	f, err := flow.New(pot, flow.Config{Integrator: tab.Name, Steps: steps, Dt: dt, Workers: max(1, workers), Chunk: max(1, chunk)})
+func flowMany(ctx context.Context, pot mafcrt.Potential, oc ode.Config, x, a []float64, sigma float64, workers, chunk int) error {
+	f, err := flow.New(pot, flow.Config{Config: oc, Workers: max(1, workers), Chunk: max(1, chunk)})
 	if err != nil {
 		return err
 	}
@@ -30,9 +30,9 @@ func flowMany(ctx context.Context, pot mafcrt.Potential, tab *ode.Tableau, steps
 // results are gathered, so every rank ends with the numbers flowMany gives
 // one process (the same chunks, the same random draws). All ranks must
 // call it with the same arguments.
-func flowSpread(ctx context.Context, comm train.Comm, pot mafcrt.Potential, tab *ode.Tableau, steps int, dt float64, x, a []float64, sigma float64, workers, chunk int) error {
+func flowSpread(ctx context.Context, comm train.Comm, pot mafcrt.Potential, oc ode.Config, x, a []float64, sigma float64, workers, chunk int) error {
 	if comm == nil || comm.Size() == 1 {
-		return flowMany(ctx, pot, tab, steps, dt, x, a, sigma, workers, chunk)
+		return flowMany(ctx, pot, oc, x, a, sigma, workers, chunk)
 	}
 	D, n := pot.Dim(), len(a)
 	chunk = max(1, min(chunk, n))
@@ -46,7 +46,7 @@ func flowSpread(ctx context.Context, comm train.Comm, pot mafcrt.Potential, tab 
 	}
 	c0, c1 := train.Span(chunks, comm.Rank(), size)
 	lo, hi := min(c0*chunk, n), min(c1*chunk, n)
-	f, err := flow.New(pot, flow.Config{Integrator: tab.Name, Steps: steps, Dt: dt, Workers: max(1, workers), Chunk: chunk})
+	f, err := flow.New(pot, flow.Config{Config: oc, Workers: max(1, workers), Chunk: chunk})
 	if err != nil {
 		return err
 	}

@@ -60,7 +60,7 @@ type IsingReport struct {
 // free-energy bound and spin statistics.
 func isingEval(ctx context.Context, comm train.Comm, pot mafcrt.Potential, p *ir.Program, rel *ising.Relaxation, n int, seed uint64, workers int) (*IsingReport, error) {
 	start := time.Now()
-	tab, err := ode.TableauFor(p.Flow.Integrator)
+	oc, err := ode.ConfigFor(p)
 	if err != nil {
 		return nil, err
 	}
@@ -73,7 +73,7 @@ func isingEval(ctx context.Context, comm train.Comm, pot mafcrt.Potential, p *ir
 	for b := range a {
 		a[b] = ode.LogNormal(x[b*D : (b+1)*D])
 	}
-	if err := flowSpread(ctx, comm, pot, tab, p.Flow.Steps, p.Flow.Dt, x, a, +1, workers, max(1, p.Train.Batch/2)); err != nil {
+	if err := flowSpread(ctx, comm, pot, oc, x, a, +1, workers, max(1, p.Train.Batch/2)); err != nil {
 		return nil, err
 	}
 	lat := rel.Lattice()

@@ -38,7 +38,7 @@ type NLLResult struct {
 // whatever the number of workers, so each point's −ln p does not depend on
 // workers.
 func densityNLL(ctx context.Context, comm train.Comm, pot mafcrt.Potential, p *ir.Program, x []float64, workers int) ([]float64, error) {
-	tab, err := ode.TableauFor(p.Flow.Integrator)
+	oc, err := ode.ConfigFor(p)
 	if err != nil {
 		return nil, err
 	}
@@ -46,7 +46,7 @@ func densityNLL(ctx context.Context, comm train.Comm, pot mafcrt.Potential, p *i
 	n := len(x) / D
 	z := append([]float64(nil), x...)
 	a := make([]float64, n)
-	if err := flowSpread(ctx, comm, pot, tab, p.Flow.Steps, p.Flow.Dt, z, a, -1, workers, evalChunk(pot.Program())); err != nil {
+	if err := flowSpread(ctx, comm, pot, oc, z, a, -1, workers, evalChunk(pot.Program())); err != nil {
 		return nil, err
 	}
 	nll := make([]float64, n)
@@ -290,7 +290,7 @@ func (r *reporter) likelihoodFigure(tr *train.Trainer, l *train.Likelihood, opti
 				d.DataX, d.DataY = append(d.DataX, x[2*i]), append(d.DataY, x[2*i+1])
 			}
 		}
-		tab, err := ode.TableauFor(p.Flow.Integrator)
+		oc, err := ode.ConfigFor(p)
 		if err != nil {
 			return "", err
 		}
@@ -299,7 +299,7 @@ func (r *reporter) likelihoodFigure(tr *train.Trainer, l *train.Likelihood, opti
 		for i := range x {
 			x[i] = rng.NormFloat64()
 		}
-		if err := flowMany(r.ctx, r.pot, tab, p.Flow.Steps, p.Flow.Dt, x, a, +1, r.f.workers, 64); err != nil {
+		if err := flowMany(r.ctx, r.pot, oc, x, a, +1, r.f.workers, 64); err != nil {
 			return "", err
 		}
 		for i := 0; i < n; i++ {
@@ -342,7 +342,7 @@ func (r *reporter) mnistFigures(tr *train.Trainer, ds *train.MNIST, final *NLLRe
 	if err := figures.NLLCurves(filepath.Join(dir, "nll.png"), d); err != nil {
 		return nil, err
 	}
-	tab, err := ode.TableauFor(p.Flow.Integrator)
+	oc, err := ode.ConfigFor(p)
 	if err != nil {
 		return nil, err
 	}
@@ -354,7 +354,7 @@ func (r *reporter) mnistFigures(tr *train.Trainer, ds *train.MNIST, final *NLLRe
 	for i := range x {
 		x[i] = rng.NormFloat64()
 	}
-	if err := flowMany(r.ctx, r.pot, tab, p.Flow.Steps, p.Flow.Dt, x, a, +1, r.f.workers, 12); err != nil {
+	if err := flowMany(r.ctx, r.pot, oc, x, a, +1, r.f.workers, 12); err != nil {
 		return nil, err
 	}
 	var imgs [][]float64
@@ -383,13 +383,15 @@ func (r *reporter) mnistFigures(tr *train.Trainer, ds *train.MNIST, final *NLLRe
 	}
 	snap()
 	ag := make([]float64, nG)
-	per := max(1, p.Flow.Steps/chunks)
+	per := max(1, oc.Steps/chunks)
+	perChunk := oc
+	perChunk.Steps = per
 	for c := 0; c < chunks; c++ {
-		if err := flowMany(r.ctx, r.pot, tab, per, p.Flow.Dt, g, ag, -1, r.f.workers, nG); err != nil {
+		if err := flowMany(r.ctx, r.pot, perChunk, g, ag, -1, r.f.workers, nG); err != nil {
 			return nil, err
 		}
 		snap()
-		times = append(times, float64((c+1)*per)*p.Flow.Dt)
+		times = append(times, float64((c+1)*per)*oc.Dt)
 	}
 	if err := figures.Gaussianisation(filepath.Join(dir, "gaussianisation.png"), rows, 28, 28, times); err != nil {
 		return nil, err

@@ -56,7 +56,7 @@ func sampleCmd(ctx context.Context, m Model, args []string, stdout, stderr io.Wr
 		return err
 	}
 	p := m.Prog
-	tab, err := ode.TableauFor(p.Flow.Integrator)
+	oc, err := ode.ConfigFor(p)
 	if err != nil {
 		return err
 	}
@@ -69,7 +69,7 @@ func sampleCmd(ctx context.Context, m Model, args []string, stdout, stderr io.Wr
 	for b := range a {
 		a[b] = ode.LogNormal(x[b*D : (b+1)*D])
 	}
-	if err := flowMany(ctx, pot, tab, p.Flow.Steps, p.Flow.Dt, x, a, +1, *workers, max(1, min(64, p.Train.Batch))); err != nil {
+	if err := flowMany(ctx, pot, oc, x, a, +1, *workers, max(1, min(64, p.Train.Batch))); err != nil {
 		return err
 	}
 	xw, aw := x, a // what is written: the samples, or the chain's states
@@ -110,7 +110,7 @@ func sampleCmd(ctx context.Context, m Model, args []string, stdout, stderr io.Wr
 	}
 	back := append([]float64(nil), x[:k*D]...)
 	acc := make([]float64, k)
-	if err := flowMany(ctx, pot, tab, p.Flow.Steps, p.Flow.Dt, back, acc, -1, *workers, max(1, min(64, p.Train.Batch))); err != nil {
+	if err := flowMany(ctx, pot, oc, back, acc, -1, *workers, max(1, min(64, p.Train.Batch))); err != nil {
 		return err
 	}
 	var dz, dl float64

@@ -7,21 +7,19 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/mafc-dev/mafc/cli/progress"
 	"github.com/mafc-dev/mafc/flow"
+	"github.com/mafc-dev/mafc/ir"
 	"github.com/mafc-dev/mafc/ode"
 	"github.com/mafc-dev/mafc/physics/ising"
 	mafcrt "github.com/mafc-dev/mafc/runtime"
 	"github.com/mafc-dev/mafc/train"
 	"github.com/mafc-dev/mafc/train/ckpt"
-	"github.com/mafc-dev/mafc/train/optim"
 )
 
 // trainFlags are the flags of mafc train; they override the spec's settings.
@@ -61,37 +59,14 @@ func (f *trainFlags) register(fs *flag.FlagSet, m Model) {
 	fs.Float64Var(&f.lr, "lr", t.Optimizer.LR, "learning rate")
 }
 
+// trainCmd is mafc train: it parses and checks the flags, trains with
+// checkpoints (resuming the newest one in -o), and reports at the end.
 func trainCmd(ctx context.Context, m Model, args []string, stdout, stderr io.Writer, comm train.Comm) error {
-	fs := flag.NewFlagSet("train", flag.ContinueOnError)
-	var f trainFlags
-	f.register(fs, m)
-	var data dataFlags
-	data.register(fs, m)
-	if err := parseFlags(fs, args, stderr); err != nil {
-		return err
-	}
-	if err := data.apply(&m); err != nil {
+	f, m, err := parseTrainFlags(m, args, stderr)
+	if err != nil {
 		return err
 	}
 	p := m.Prog
-	if p.Train.Objective.Kind == "" {
-		return fmt.Errorf("%s has no train block: add `train { objective = … }` to the spec", p.File)
-	}
-	if err := f.check(fs, p); err != nil {
-		return err
-	}
-	switch {
-	case f.batch < 1:
-		return usagef("-batch must be positive")
-	case f.workers < 1:
-		return usagef("-workers must be positive")
-	case f.laplacian != "exact" && f.laplacian != "hutchinson":
-		return usagef("-laplacian must be exact or hutchinson, got %q", f.laplacian)
-	case f.memory != "store" && f.memory != "recompute":
-		return usagef("-memory must be store or recompute, got %q", f.memory)
-	case f.seed < 0:
-		return usagef("-seed must not be negative")
-	}
 	// Rank 0 alone touches the run directory (see RunComm).
 	lead := comm.Rank() == 0
 	if lead {
@@ -104,14 +79,75 @@ func trainCmd(ctx context.Context, m Model, args []string, stdout, stderr io.Wri
 		}
 		defer release()
 	}
-	tab, err := ode.TableauFor(p.Flow.Integrator)
-	if err != nil {
-		return err
-	}
 	obj, err := train.ObjectiveFor(ctx, p, f.batch, uint64(f.seed), f.mnistDir)
 	if err != nil {
 		return err
 	}
+	cfg, err := f.config(p, obj, comm)
+	if err != nil {
+		return err
+	}
+	pot := m.New()
+	tr, err := train.New(pot, obj, cfg)
+	if err != nil {
+		return err
+	}
+	defer tr.Close()
+	r := &trainRun{f: f, p: p, pot: pot, tr: tr, comm: comm, lead: lead, steps: cfg.Steps, stdout: stdout, stderr: stderr,
+		rep: newReporter(ctx, m, pot, obj, f, stdout, comm), run: settingsOf(f, p, tr.Cfg.Shards, cfg.Steps)}
+	metrics, err := r.resume()
+	if err != nil {
+		return err
+	}
+	if metrics != nil {
+		defer metrics.Close()
+	}
+	if tr.StepsDone() == 0 {
+		r.banner(obj)
+	}
+	return r.finish(r.loop(ctx, metrics))
+}
+
+// parseTrainFlags parses and checks the flags of mafc train, and applies
+// the data flags to m.
+func parseTrainFlags(m Model, args []string, stderr io.Writer) (*trainFlags, Model, error) {
+	fs := flag.NewFlagSet("train", flag.ContinueOnError)
+	f := new(trainFlags)
+	f.register(fs, m)
+	var data dataFlags
+	data.register(fs, m)
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return nil, m, err
+	}
+	if err := data.apply(&m); err != nil {
+		return nil, m, err
+	}
+	p := m.Prog
+	if p.Train.Objective.Kind == "" {
+		return nil, m, fmt.Errorf("%s has no train block: add `train { objective = … }` to the spec", p.File)
+	}
+	if err := f.check(fs, p); err != nil {
+		return nil, m, err
+	}
+	switch {
+	case f.batch < 1:
+		return nil, m, usagef("-batch must be positive")
+	case f.workers < 1:
+		return nil, m, usagef("-workers must be positive")
+	case f.laplacian != "exact" && f.laplacian != "hutchinson":
+		return nil, m, usagef("-laplacian must be exact or hutchinson, got %q", f.laplacian)
+	case f.memory != "store" && f.memory != "recompute":
+		return nil, m, usagef("-memory must be store or recompute, got %q", f.memory)
+	case f.seed < 0:
+		return nil, m, usagef("-seed must not be negative")
+	}
+	return f, m, nil
+}
+
+// config returns the trainer's settings: the spec's ([train.ConfigFor])
+// with the flags' values, and the number of steps from -steps or, for a
+// likelihood objective, -epochs (an explicit -steps wins).
+func (f *trainFlags) config(p *ir.Program, obj train.Objective, comm train.Comm) (train.Config, error) {
 	steps := f.steps
 	if f.epochs > 0 && p.Train.Objective.Kind == "likelihood" {
 		per := perEpoch(obj, f.batch)
@@ -121,94 +157,131 @@ func trainCmd(ctx context.Context, m Model, args []string, stdout, stderr io.Wri
 		}
 	}
 	if steps < 1 {
-		return usagef("nothing to do: -steps must be positive")
+		return train.Config{}, usagef("nothing to do: -steps must be positive")
 	}
-	o := p.Train.Optimizer
-	pot := m.New()
-	cfg := train.Config{
-		Steps: steps, Batch: f.batch, Seed: uint64(f.seed), Workers: f.workers, Shards: f.shards,
-		Hutchinson: f.laplacian == "hutchinson", Every: f.every, InputSpace: f.inputSpace,
-		Optimizer: optim.Settings{Name: o.Name, LR: f.lr, Beta1: o.Beta1, Beta2: o.Beta2, Eps: o.Eps, WeightDecay: o.WeightDecay,
-			Momentum: o.Momentum, Schedule: o.Schedule, Warmup: o.Warmup, TotalSteps: steps},
-		Flow: train.FlowConfig{Tableau: tab, Steps: p.Flow.Steps, Dt: p.Flow.Dt},
-		Comm: comm,
-	}
-	if f.memory == "recompute" {
-		cfg.Memory = ode.Recompute
-	}
-	tr, err := train.New(pot, obj, cfg)
+	cfg, err := train.ConfigFor(p)
 	if err != nil {
-		return err
+		return train.Config{}, err
 	}
-	defer tr.Close()
+	cfg.Steps, cfg.Batch, cfg.Seed, cfg.Workers, cfg.Shards, cfg.Comm = steps, f.batch, uint64(f.seed), f.workers, f.shards, comm
+	cfg.Optimizer.LR, cfg.Optimizer.TotalSteps = f.lr, steps
+	cfg.Flow.Hutchinson, cfg.Flow.Every, cfg.Flow.InputSpace = f.laplacian == "hutchinson", f.every, f.inputSpace
+	if cfg.Flow.Memory, err = ode.MemoryFor(f.memory); err != nil {
+		return train.Config{}, err
+	}
+	return cfg, nil
+}
 
-	rep := newReporter(ctx, m, pot, obj, &f, stdout, comm)
-	run := settingsOf(&f, p, tr.Cfg.Shards, steps)
-	// Resume.
+// trainRun is one run of mafc train after its trainer is built.
+type trainRun struct {
+	f              *trainFlags
+	p              *ir.Program
+	pot            mafcrt.Potential
+	tr             *train.Trainer
+	rep            *reporter
+	run            runSettings
+	comm           train.Comm
+	lead           bool // rank 0, which writes the run's files
+	steps          int
+	stdout, stderr io.Writer
+}
+
+// resume restores the newest checkpoint in -o, if there is one and
+// -resume allows it, and opens the metrics file (rank 0; nil elsewhere).
+func (r *trainRun) resume() (*progress.Metrics, error) {
+	f, p, tr := r.f, r.p, r.tr
 	metricsPath := f.metrics
 	if metricsPath == "" {
 		metricsPath = filepath.Join(f.out, "metrics.csv")
 	}
+	found, ok, err := r.latest()
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		if !r.lead {
+			return nil, nil
+		}
+		return progress.CreateMetrics(metricsPath)
+	}
+	if err := restore(tr, r.rep, found.State); err != nil {
+		return nil, fmt.Errorf("%s: %w", found.Path, err)
+	}
+	fmt.Fprintf(r.stdout, "resuming %s from %s at step %d of %d\n", p.Name, found.Path, tr.StepsDone(), r.steps)
+	if !r.lead {
+		return nil, nil
+	}
+	return resumeMetrics(metricsPath, tr, r.stderr)
+}
+
+// latest finds the checkpoint to resume from (rank 0, which checks it
+// against the spec and the flags) and shares it with the other ranks.
+func (r *trainRun) latest() (ckpt.Found, bool, error) {
 	var found ckpt.Found
 	var ok bool
-	if lead {
-		if found, ok, err = ckpt.LoadLatest(f.out); err != nil {
-			return fmt.Errorf("%w (remove it or choose another -o)", err)
+	var err error
+	if r.lead {
+		if found, ok, err = ckpt.LoadLatest(r.f.out); err != nil {
+			return found, false, fmt.Errorf("%w (remove it or choose another -o)", err)
 		}
 	}
 	if ok {
-		if !f.resume {
-			return fmt.Errorf("%s holds a checkpoint (step %d); pass -resume (the default) to continue it, or choose another -o: nothing was overwritten", f.out, found.State.Step)
+		if !r.f.resume {
+			return found, false, fmt.Errorf("%s holds a checkpoint (step %d); pass -resume (the default) to continue it, or choose another -o: nothing was overwritten", r.f.out, found.State.Step)
 		}
 		st := found.State
-		if err := st.CheckHash(p.Hash(), p.Name); err != nil {
-			return err
+		if err := st.CheckHash(r.p.Hash(), r.p.Name); err != nil {
+			return found, false, err
 		}
 		if found.Skipped != nil {
-			fmt.Fprintf(stderr, "mafc: warning: %v; resuming from %s\n", found.Skipped, found.Path)
+			fmt.Fprintf(r.stderr, "mafc: warning: %v; resuming from %s\n", found.Skipped, found.Path)
 		}
-		if err := checkResume(st, run, steps, f.override, stderr); err != nil {
-			return err
+		if err := checkResume(st, r.run, r.steps, r.f.override, r.stderr); err != nil {
+			return found, false, err
 		}
 	}
+	if r.comm.Size() > 1 {
+		return shareCheckpoint(r.comm, found, ok)
+	}
+	return found, ok, nil
+}
+
+// banner prints what a fresh run trains and how.
+func (r *trainRun) banner(obj train.Objective) {
+	f, p, comm, fl := r.f, r.p, r.comm, r.tr.Cfg.Flow
+	space := "in x"
+	if r.tr.Hidden() {
+		space = "in the hidden layer's pre-activations"
+	} else if why := ode.HiddenFallback(p); why != "" && !f.inputSpace {
+		space = "in x (" + why + ")"
+	}
+	fmt.Fprintf(r.stdout, "training %s: %d parameters, %s %d×%s %s, %s, batch %d, %d steps, %d workers (%d shards), Laplacian %s, BLAS %s\n",
+		p.Name, r.pot.NumParams(), fl.Tableau.Name, fl.Steps, fmtG(fl.Dt), space, obj.Unit(), f.batch, r.steps, min(f.workers, f.shards), f.shards, f.laplacian, blasName())
 	if comm.Size() > 1 {
-		if found, ok, err = shareCheckpoint(comm, found, ok); err != nil {
-			return err
-		}
+		fmt.Fprintf(r.stdout, "spread over %d processes: each computes %d to %d shards with up to %d workers\n",
+			comm.Size(), f.shards/comm.Size(), (f.shards+comm.Size()-1)/comm.Size(), f.workers)
 	}
-	var metrics *progress.Metrics // rank 0's
-	if ok {
-		if err := restore(tr, rep, found.State); err != nil {
-			return fmt.Errorf("%s: %w", found.Path, err)
-		}
-		fmt.Fprintf(stdout, "resuming %s from %s at step %d of %d\n", p.Name, found.Path, tr.StepsDone(), steps)
-		if lead {
-			if metrics, err = resumeMetrics(metricsPath, tr, stderr); err != nil {
-				return err
-			}
-		}
-	} else if lead {
-		if metrics, err = progress.CreateMetrics(metricsPath); err != nil {
-			return err
-		}
+}
+
+// save writes a checkpoint of the run into -o.
+func (r *trainRun) save() error {
+	st, err := snapshot(r.tr, r.rep, r.pot)
+	if err != nil {
+		return err
 	}
-	if metrics != nil {
-		defer metrics.Close()
+	st.Blobs[runBlob] = r.run.blob()
+	if len(r.p.Overrides) > 0 {
+		st.Blobs[overridesBlob] = overridesOf(r.p)
 	}
-	if tr.StepsDone() == 0 {
-		space := "in x"
-		if tr.Hidden() {
-			space = "in the hidden layer's pre-activations"
-		} else if why := ode.HiddenFallback(p); why != "" && !f.inputSpace {
-			space = "in x (" + why + ")"
-		}
-		fmt.Fprintf(stdout, "training %s: %d parameters, %s %d×%s %s, %s, batch %d, %d steps, %d workers (%d shards), Laplacian %s, BLAS %s\n",
-			p.Name, pot.NumParams(), p.Flow.Integrator, p.Flow.Steps, fmtG(p.Flow.Dt), space, obj.Unit(), f.batch, steps, min(f.workers, f.shards), f.shards, f.laplacian, blasName())
-		if comm.Size() > 1 {
-			fmt.Fprintf(stdout, "spread over %d processes: each computes %d to %d shards with up to %d workers\n",
-				comm.Size(), f.shards/comm.Size(), (f.shards+comm.Size()-1)/comm.Size(), f.workers)
-		}
-	}
+	_, err = ckpt.SaveLatest(r.f.out, st)
+	return err
+}
+
+// loop runs the remaining steps with the progress display, the metrics
+// file (nil: none) and a checkpoint every -checkpoint-every steps and at
+// the end.
+func (r *trainRun) loop(ctx context.Context, metrics *progress.Metrics) error {
+	f := r.f
 	mode := progress.Auto
 	switch f.progress {
 	case "live":
@@ -216,20 +289,9 @@ func trainCmd(ctx context.Context, m Model, args []string, stdout, stderr io.Wri
 	case "lines":
 		mode = progress.Lines
 	}
-	bar := progress.New(stderr, int64(steps), progress.Options{Mode: mode, Start: tr.StepsDone()})
-	save := func() error {
-		st, err := snapshot(tr, rep, pot)
-		if err != nil {
-			return err
-		}
-		st.Blobs[runBlob] = run.blob()
-		if len(p.Overrides) > 0 {
-			st.Blobs[overridesBlob] = overridesOf(p)
-		}
-		_, err = ckpt.SaveLatest(f.out, st)
-		return err
-	}
-	err = tr.Run(ctx, func(rec train.Record) error {
+	bar := progress.New(r.stderr, int64(r.steps), progress.Options{Mode: mode, Start: r.tr.StepsDone()})
+	defer bar.Done()
+	return r.tr.Run(ctx, func(rec train.Record) error {
 		rate := float64(f.batch) / rec.Seconds
 		fields := []progress.Field{progress.F("loss", rec.Loss, "%.4f"), progress.F("±", rec.StdErr, "%.4f"), progress.Unit("samples/s", rate, "%.1f")}
 		if rec.Epoch > 0 {
@@ -241,32 +303,36 @@ func trainCmd(ctx context.Context, m Model, args []string, stdout, stderr io.Wri
 				return err
 			}
 		}
-		if err := rep.afterStep(tr, rec, bar); err != nil {
+		if err := r.rep.afterStep(r.tr, rec, bar); err != nil {
 			return err
 		}
-		if lead && (rec.Step%int64(f.ckptEvery) == 0 || rec.Step == int64(steps)) {
-			if err := save(); err != nil {
+		if r.lead && (rec.Step%int64(f.ckptEvery) == 0 || rec.Step == int64(r.steps)) {
+			if err := r.save(); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
-	bar.Done()
+}
+
+// finish turns the training loop's outcome into the command's: the final
+// report after a complete run, a saved checkpoint after an interruption.
+func (r *trainRun) finish(err error) error {
 	var nf *train.NonFiniteError
 	switch {
-	case !lead && err != nil:
+	case !r.lead && err != nil:
 		return err
 	case errors.As(err, &nf):
-		return nonFinite(f.out, nf)
+		return nonFinite(r.f.out, nf)
 	case errors.Is(err, context.Canceled):
-		if serr := save(); serr != nil {
-			return fmt.Errorf("interrupted at step %d, and saving the checkpoint failed: %w", tr.StepsDone(), serr)
+		if serr := r.save(); serr != nil {
+			return fmt.Errorf("interrupted at step %d, and saving the checkpoint failed: %w", r.tr.StepsDone(), serr)
 		}
-		return fmt.Errorf("stopped at step %d of %d; checkpoint saved in %s (run the same command to resume): %w", tr.StepsDone(), steps, f.out, err)
+		return fmt.Errorf("stopped at step %d of %d; checkpoint saved in %s (run the same command to resume): %w", r.tr.StepsDone(), r.steps, r.f.out, err)
 	case err != nil:
 		return err
 	}
-	return rep.final(tr, stderr)
+	return r.rep.final(r.tr, r.stderr)
 }
 
 func perEpoch(obj train.Objective, batch int) int {
@@ -421,10 +487,6 @@ func (r *reporter) final(tr *train.Trainer, stderr io.Writer) error {
 	}
 	return nil
 }
-
-func since(t time.Time) string { return progress.FormatDuration(time.Since(t)) }
-
-var _ = math.Inf
 
 // shareCheckpoint sends the checkpoint rank 0 found (ok) to the other
 // ranks of comm, which return it as their found.

@@ -104,7 +104,7 @@ func ExampleLoad() {
 		log.Fatal(err)
 	}
 	c := f.Config()
-	fmt.Printf("%s after %d steps: %s, %d steps of %g\n", f.Potential().Name(), f.Step(), c.Integrator, c.Steps, c.Dt)
+	fmt.Printf("%s after %d steps: %s, %d steps of %g\n", f.Potential().Name(), f.Step(), c.Tableau.Name, c.Steps, c.Dt)
 	// Output:
 	// ising8 after 2 steps: rk4, 50 steps of 0.1
 }

@@ -39,11 +39,15 @@ import (
 	"github.com/mafc-dev/mafc/train/ckpt"
 )
 
-// Config is how a Flow integrates.
+// Config is how a Flow integrates: the method, the number of steps and
+// the step size of the embedded [ode.Config] (the flow runs for
+// T = Steps·Dt; a nil Tableau is RK4) and its InputSpace, which integrates
+// in x even where the hidden-space integrator is cheaper (the same flow up
+// to rounding). A Flow always integrates with the exact Laplacian and
+// without recording: Hutchinson must be false, and Memory, Every,
+// MaxBatch and NoRecord are ignored.
 type Config struct {
-	Integrator string  // "rk4", "euler" or "midpoint"
-	Steps      int     // integration steps
-	Dt         float64 // step size; the flow runs for T = Steps·Dt
+	ode.Config
 	// Workers is the number of goroutines (0: GOMAXPROCS). Results do not
 	// depend on it.
 	Workers int
@@ -55,9 +59,12 @@ type Config struct {
 	Chunk int
 }
 
-// ConfigFor returns the integrator settings of a program's flow block.
-func ConfigFor(p *ir.Program) Config {
-	return Config{Integrator: p.Flow.Integrator, Steps: p.Flow.Steps, Dt: p.Flow.Dt}
+// ConfigFor returns the integrator settings of a program's flow block
+// ([ode.ConfigFor]). It returns an error if the program names an unknown
+// integrator.
+func ConfigFor(p *ir.Program) (Config, error) {
+	c, err := ode.ConfigFor(p)
+	return Config{Config: c}, err
 }
 
 // Flow is a potential with its integrator settings. Its methods may be
@@ -66,21 +73,22 @@ func ConfigFor(p *ir.Program) Config {
 type Flow struct {
 	pot  mafcrt.Potential
 	cfg  Config
-	tab  *ode.Tableau
 	step int64 // training steps behind θ, as far as known
 }
 
 // New returns the flow of pot with the given settings; a zero Config
 // takes the settings of pot's program ([ConfigFor]).
 func New(pot mafcrt.Potential, cfg Config) (*Flow, error) {
-	if cfg.Integrator == "" && cfg.Steps == 0 && cfg.Dt == 0 {
-		w, c := cfg.Workers, cfg.Chunk
-		cfg = ConfigFor(pot.Program())
-		cfg.Workers, cfg.Chunk = w, c
+	if cfg.Tableau == nil && cfg.Steps == 0 && cfg.Dt == 0 {
+		spec, err := ConfigFor(pot.Program())
+		if err != nil {
+			return nil, fmt.Errorf("flow: %w", err)
+		}
+		spec.InputSpace, spec.Workers, spec.Chunk = cfg.InputSpace, cfg.Workers, cfg.Chunk
+		cfg = spec
 	}
-	tab, err := ode.TableauFor(cfg.Integrator)
-	if err != nil {
-		return nil, fmt.Errorf("flow: %w", err)
+	if cfg.Tableau == nil {
+		cfg.Tableau = ode.RK4
 	}
 	switch {
 	case cfg.Steps < 1:
@@ -89,6 +97,8 @@ func New(pot mafcrt.Potential, cfg Config) (*Flow, error) {
 		return nil, fmt.Errorf("flow: step size %v: want a positive number", cfg.Dt)
 	case cfg.Workers < 0 || cfg.Chunk < 0:
 		return nil, errors.New("flow: Workers and Chunk must not be negative")
+	case cfg.Hutchinson:
+		return nil, errors.New("flow: Hutchinson is a training setting: a Flow integrates with the exact Laplacian (leave it false)")
 	}
 	if cfg.Workers == 0 {
 		cfg.Workers = runtime.GOMAXPROCS(0)
@@ -96,7 +106,7 @@ func New(pot mafcrt.Potential, cfg Config) (*Flow, error) {
 	if cfg.Chunk == 0 {
 		cfg.Chunk = 64
 	}
-	return &Flow{pot: pot, cfg: cfg, tab: tab}, nil
+	return &Flow{pot: pot, cfg: cfg}, nil
 }
 
 // Load loads the parameters θ of a checkpoint into pot and returns its
@@ -251,7 +261,7 @@ func (f *Flow) IntegrateAt(ctx context.Context, x, a []float64, sigma float64, f
 	jobs := make(chan int)
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
-		it, err := ode.NewFlow(f.pot, ode.Config{Tableau: f.tab, Steps: f.cfg.Steps, Dt: f.cfg.Dt, MaxBatch: chunk, NoRecord: true})
+		it, err := ode.NewFlow(f.pot, ode.Config{Tableau: f.cfg.Tableau, Steps: f.cfg.Steps, Dt: f.cfg.Dt, InputSpace: f.cfg.InputSpace, MaxBatch: chunk, NoRecord: true})
 		if err != nil {
 			close(jobs)
 			wg.Wait()

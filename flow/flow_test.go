@@ -13,6 +13,7 @@ import (
 	"github.com/mafc-dev/mafc/flow"
 	"github.com/mafc-dev/mafc/generated/ising16"
 	"github.com/mafc-dev/mafc/generated/ising8"
+	"github.com/mafc-dev/mafc/ode"
 	"github.com/mafc-dev/mafc/train"
 	"github.com/mafc-dev/mafc/train/ckpt"
 )
@@ -55,12 +56,18 @@ func TestSampleLogProbAgree(t *testing.T) {
 }
 
 func TestFlowErrors(t *testing.T) {
-	_, err := flow.New(ising8.New(), flow.Config{Integrator: "leapfrog", Steps: 1, Dt: 1})
-	assert.ErrorContains(t, err, `unknown integrator "leapfrog"`)
-	_, err = flow.New(ising8.New(), flow.Config{Integrator: "rk4", Steps: 0, Dt: 1})
+	_, err := flow.New(ising8.New(), flow.Config{Config: ode.Config{Tableau: ode.RK4, Steps: 0, Dt: 1}})
 	assert.ErrorContains(t, err, "0 integration steps")
-	_, err = flow.New(ising8.New(), flow.Config{Integrator: "rk4", Steps: 1, Dt: math.NaN()})
+	_, err = flow.New(ising8.New(), flow.Config{Config: ode.Config{Tableau: ode.RK4, Steps: 1, Dt: math.NaN()}})
 	assert.ErrorContains(t, err, "step size NaN")
+	_, err = flow.New(ising8.New(), flow.Config{Config: ode.Config{Steps: 1, Dt: 0.1, Hutchinson: true}})
+	assert.ErrorContains(t, err, "Hutchinson is a training setting")
+	// A program naming an unknown integrator: the spec's settings cannot
+	// be read.
+	bad := *ising8.Program()
+	bad.Flow.Integrator = "leapfrog"
+	_, err = flow.ConfigFor(&bad)
+	assert.ErrorContains(t, err, `unknown integrator "leapfrog"`)
 	f, err := flow.New(ising8.New(), flow.Config{})
 	require.NoError(t, err)
 	_, err = f.LogProb(make([]float64, 65))
@@ -86,7 +93,9 @@ func TestSaveLoad(t *testing.T) {
 	g, err := flow.Load(path, ising8.New())
 	require.NoError(t, err)
 	assert.Equal(t, m.Params(), g.Potential().Params(), "θ after Save and Load")
-	assert.Equal(t, flow.ConfigFor(ising8.Program()).Steps, g.Config().Steps)
+	spec, err := flow.ConfigFor(ising8.Program())
+	require.NoError(t, err)
+	assert.Equal(t, spec.Config, g.Config().Config)
 
 	// Another model's checkpoint; a directory without one.
 	_, err = flow.Load(path, ising16.New())

@@ -10,6 +10,7 @@ import (
 
 	"github.com/mafc-dev/mafc/flow"
 	"github.com/mafc-dev/mafc/generated/ising16rand"
+	"github.com/mafc-dev/mafc/ode"
 )
 
 // TestIntegrateAtIsIntegrate: integrating chunk-aligned parts of a set
@@ -18,7 +19,7 @@ import (
 // instead, the parts draw other elements and differ.
 func TestIntegrateAtIsIntegrate(t *testing.T) {
 	pot := ising16rand.New()
-	f, err := flow.New(pot, flow.Config{Integrator: "rk4", Steps: 3, Dt: 0.1, Workers: 2, Chunk: 3})
+	f, err := flow.New(pot, flow.Config{Config: ode.Config{Tableau: ode.RK4, Steps: 3, Dt: 0.1}, Workers: 2, Chunk: 3})
 	require.NoError(t, err)
 	D, n := pot.Dim(), 10
 	rng := rand.New(rand.NewPCG(1, 1))

@@ -8,7 +8,6 @@ import (
 	"github.com/mafc-dev/mafc/ode"
 	mafcrt "github.com/mafc-dev/mafc/runtime"
 	"github.com/mafc-dev/mafc/train"
-	"github.com/mafc-dev/mafc/train/optim"
 )
 
 // TrainOptions are the settings of [Train]. Zero fields take the program's
@@ -44,38 +43,30 @@ func Train(ctx context.Context, pot mafcrt.Potential, o TrainOptions) (*Flow, er
 	if p.Hash() != pot.Program().Hash() {
 		return nil, fmt.Errorf("flow: the program %q does not match the potential %q's kernels (hash %.12s vs %.12s)", p.Name, pot.Name(), p.Hash(), pot.Program().Hash())
 	}
-	t := p.Train
-	if t.Objective.Kind == "" {
+	if p.Train.Objective.Kind == "" {
 		return nil, fmt.Errorf("flow: %s has no train block: add `train { objective = … }` to the spec", p.Name)
 	}
-	steps := pick(o.Steps, t.Steps, 1000)
-	batch := pick(o.Batch, t.Batch, 64)
-	seed := o.Seed
-	if seed == 0 {
-		seed = t.Seed
-	}
-	f, err := New(pot, Config{Integrator: p.Flow.Integrator, Steps: p.Flow.Steps, Dt: p.Flow.Dt, Workers: o.Workers})
+	cfg, err := train.ConfigFor(p)
 	if err != nil {
 		return nil, err
 	}
-	obj, err := train.ObjectiveFor(ctx, p, batch, seed, o.MNISTDir)
-	if err != nil {
-		return nil, err
+	cfg.Steps = pick(o.Steps, cfg.Steps, 1000)
+	cfg.Batch = pick(o.Batch, cfg.Batch, 64)
+	cfg.Optimizer.TotalSteps = cfg.Steps
+	if o.Seed != 0 {
+		cfg.Seed = o.Seed
 	}
-	opt := t.Optimizer
-	lr := opt.LR
 	if o.LR > 0 {
-		lr = o.LR
+		cfg.Optimizer.LR = o.LR
 	}
-	cfg := train.Config{
-		Steps: steps, Batch: batch, Seed: seed, Workers: f.cfg.Workers, Shards: 2,
-		Hutchinson: t.Laplacian == "hutchinson", Every: max(t.RecomputeEvery, 10),
-		Optimizer: optim.Settings{Name: opt.Name, LR: lr, Beta1: opt.Beta1, Beta2: opt.Beta2, Eps: opt.Eps, WeightDecay: opt.WeightDecay,
-			Momentum: opt.Momentum, Schedule: opt.Schedule, Warmup: opt.Warmup, TotalSteps: steps},
-		Flow: train.FlowConfig{Tableau: f.tab, Steps: p.Flow.Steps, Dt: p.Flow.Dt},
+	f, err := New(pot, Config{Config: ode.Config{Tableau: cfg.Flow.Tableau, Steps: cfg.Flow.Steps, Dt: cfg.Flow.Dt}, Workers: o.Workers})
+	if err != nil {
+		return nil, err
 	}
-	if t.Memory == "recompute" {
-		cfg.Memory = ode.Recompute
+	cfg.Workers = f.cfg.Workers
+	obj, err := train.ObjectiveFor(ctx, p, cfg.Batch, cfg.Seed, o.MNISTDir)
+	if err != nil {
+		return nil, err
 	}
 	tr, err := train.New(pot, obj, cfg)
 	if err != nil {

@@ -148,9 +148,9 @@ func BenchmarkCNNReceptiveField(b *testing.B) {
 
 func trainer(b *testing.B, m mafcrt.Potential, obj train.Objective, batch, steps, workers int, mem ode.Memory, opts ...func(*train.Config)) *train.Trainer {
 	cfg := train.Config{
-		Steps: 1 << 20, Batch: batch, Seed: 1, Workers: workers, Shards: 2, Memory: mem, Every: 10,
+		Steps: 1 << 20, Batch: batch, Seed: 1, Workers: workers, Shards: 2,
 		Optimizer: optim.Settings{Name: "adam", LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 1e-3},
-		Flow:      train.FlowConfig{Tableau: ode.RK4, Steps: steps, Dt: 0.1},
+		Flow:      ode.Config{Tableau: ode.RK4, Steps: steps, Dt: 0.1, Memory: mem, Every: 10},
 	}
 	for _, o := range opts {
 		o(&cfg)
@@ -162,8 +162,8 @@ func trainer(b *testing.B, m mafcrt.Potential, obj train.Objective, batch, steps
 	return tr
 }
 
-// inputSpace makes a trainer integrate in x (train.Config.InputSpace).
-func inputSpace(c *train.Config) { c.InputSpace = true }
+// inputSpace makes a trainer integrate in x (train.Config.Flow.InputSpace).
+func inputSpace(c *train.Config) { c.Flow.InputSpace = true }
 
 // BenchmarkTrainStep: seconds per training step of the paper's Ising model
 // (batch 64, 50 RK4 steps) and MNIST model (batch 100, 100 RK4 steps) with 1
@@ -285,7 +285,7 @@ func BenchmarkSavedFirstLayer(b *testing.B) {
 // BenchmarkHiddenSpace: seconds per training step of the paper's models
 // (2 workers, Store; mnist: batch 100, 100 RK4 steps; ising16: batch 64, 50
 // steps) integrated in the hidden pre-activations (ode.Hidden, their
-// default) and in x (train.Config.InputSpace), interleaved (best of three
+// default) and in x (train.Config.Flow.InputSpace), interleaved (best of three
 // for ising16), with the relative difference of the two steps' losses.
 func BenchmarkHiddenSpace(b *testing.B) {
 	for _, c := range paperSteps {

@@ -186,7 +186,7 @@ func BenchmarkCNNTrainStep(b *testing.B) {
 		o, _ := train.NewVariational(16, 16, 2.269185314213022, 1)
 		return o
 	}
-	hutch := func(c *train.Config) { c.Hutchinson = true }
+	hutch := func(c *train.Config) { c.Flow.Hutchinson = true }
 	mlp := trainer(b, ising16.New(), obj(), 64, cnnFlowSteps, 2, ode.Store)
 	exact := trainer(b, ising16cnn.New(), obj(), 64, cnnFlowSteps, 2, ode.Store)
 	hut := trainer(b, ising16cnn.New(), obj(), 64, cnnFlowSteps, 2, ode.Store, hutch)

@@ -61,29 +61,9 @@ func (p *Program) Verify() error {
 	return p.verifyGoNames()
 }
 
+// verifyNode checks one node: its number of inputs, its shape against
+// its inputs', its parameters and its settings.
 func (p *Program) verifyNode(n *Node) error {
-	want := func(k int) error {
-		if len(n.Inputs) != k {
-			return fmt.Errorf("%s has %d inputs, want %d", n.Op, len(n.Inputs), k)
-		}
-		return nil
-	}
-	param := func(idx int, role string, shape ...int) error {
-		if idx < 0 || idx >= len(p.Params) {
-			return fmt.Errorf("missing %s", role)
-		}
-		pr := p.Params[idx]
-		if pr.Node != n.ID || pr.Role != role || fmt.Sprint(pr.Shape) != fmt.Sprint(shape) {
-			return fmt.Errorf("%s %s has shape %v, want %v", role, pr.Name, pr.Shape, shape)
-		}
-		return nil
-	}
-	noParams := func() error {
-		if n.W != -1 || n.B != -1 {
-			return fmt.Errorf("%s node has parameters", n.Op)
-		}
-		return nil
-	}
 	switch n.Op {
 	case OpInput:
 		if n.ID != 0 {
@@ -92,54 +72,13 @@ func (p *Program) verifyNode(n *Node) error {
 		if n.Shape.IsGrid() && n.Shape.C != 1 {
 			return errors.New("lattice input must have one channel")
 		}
-		return noParams()
+		return noParams(n)
 	case OpDense:
-		if err := want(1); err != nil {
-			return err
-		}
-		in := p.Nodes[n.Inputs[0]].Shape.Size()
-		if n.Shape != Vec(n.Out) {
-			return fmt.Errorf("dense to %d has shape %v", n.Out, n.Shape)
-		}
-		if err := param(n.W, "weight", n.Out, in); err != nil {
-			return err
-		}
-		if n.Bias {
-			return param(n.B, "bias", n.Out)
-		}
-		if n.B != -1 {
-			return errors.New("bias parameter without bias")
-		}
+		return p.verifyDense(n)
 	case OpConv:
-		if err := want(1); err != nil {
-			return err
-		}
-		in := p.Nodes[n.Inputs[0]].Shape
-		if !in.IsGrid() || n.Shape != Grid(in.L1, in.L2, n.Out) {
-			return fmt.Errorf("conv of %v has shape %v", in, n.Shape)
-		}
-		if n.K1 < 1 || n.K2 < 1 || n.K1 > in.L1 || n.K2 > in.L2 {
-			return fmt.Errorf("kernel %dx%d on lattice %dx%d", n.K1, n.K2, in.L1, in.L2)
-		}
-		wshape := []int{n.Out, in.C, n.K1, n.K2}
-		if n.Tie != "" {
-			if n.K1 != n.K2 {
-				return fmt.Errorf("tied kernel %dx%d is not square", n.K1, n.K2)
-			}
-			_, r := KernelOrbits(n.Tie, n.K1)
-			wshape = []int{n.Out, in.C, r}
-		}
-		if err := param(n.W, "weight", wshape...); err != nil {
-			return err
-		}
-		if n.Bias {
-			return param(n.B, "bias", n.Out)
-		}
-		if n.B != -1 {
-			return errors.New("bias parameter without bias")
-		}
+		return p.verifyConv(n)
 	case OpAct:
-		if err := want(1); err != nil {
+		if err := wantInputs(n, 1); err != nil {
 			return err
 		}
 		ok := false
@@ -152,17 +91,17 @@ func (p *Program) verifyNode(n *Node) error {
 		if p.Nodes[n.Inputs[0]].Shape != n.Shape {
 			return errors.New("activation changes shape")
 		}
-		return noParams()
+		return noParams(n)
 	case OpAdd:
-		if err := want(2); err != nil {
+		if err := wantInputs(n, 2); err != nil {
 			return err
 		}
 		if p.Nodes[n.Inputs[0]].Shape != n.Shape || p.Nodes[n.Inputs[1]].Shape != n.Shape {
 			return errors.New("add of different shapes")
 		}
-		return noParams()
+		return noParams(n)
 	case OpScale:
-		if err := want(1); err != nil {
+		if err := wantInputs(n, 1); err != nil {
 			return err
 		}
 		if math.IsNaN(n.Scale) || math.IsInf(n.Scale, 0) {
@@ -171,26 +110,110 @@ func (p *Program) verifyNode(n *Node) error {
 		if p.Nodes[n.Inputs[0]].Shape != n.Shape {
 			return errors.New("scale changes shape")
 		}
-		return noParams()
+		return noParams(n)
 	case OpSum, OpMean:
-		if err := want(1); err != nil {
+		if err := wantInputs(n, 1); err != nil {
 			return err
 		}
 		if n.Shape != Vec(1) {
 			return errors.New("reduction must give a scalar")
 		}
-		return noParams()
+		return noParams(n)
 	case OpPool:
-		if err := want(1); err != nil {
+		if err := wantInputs(n, 1); err != nil {
 			return err
 		}
 		in := p.Nodes[n.Inputs[0]].Shape
 		if !in.IsGrid() || n.Shape != Vec(in.C) {
 			return fmt.Errorf("pool of %v has shape %v", in, n.Shape)
 		}
-		return noParams()
-	default:
-		return fmt.Errorf("unknown op %q", n.Op)
+		return noParams(n)
+	}
+	return fmt.Errorf("unknown op %q", n.Op)
+}
+
+// verifyDense checks a dense node: one input, a vector of n.Out, an
+// n.Out × (input size) weight and the bias it declares.
+func (p *Program) verifyDense(n *Node) error {
+	if err := wantInputs(n, 1); err != nil {
+		return err
+	}
+	in := p.Nodes[n.Inputs[0]].Shape.Size()
+	if n.Shape != Vec(n.Out) {
+		return fmt.Errorf("dense to %d has shape %v", n.Out, n.Shape)
+	}
+	if err := p.verifyParam(n, n.W, "weight", n.Out, in); err != nil {
+		return err
+	}
+	return p.verifyBias(n)
+}
+
+// verifyConv checks a convolution: one lattice-shaped input, the output
+// lattice with n.Out channels, a kernel within the lattice (square when
+// tied), its weight (one entry per kernel orbit when tied) and the bias it
+// declares.
+func (p *Program) verifyConv(n *Node) error {
+	if err := wantInputs(n, 1); err != nil {
+		return err
+	}
+	in := p.Nodes[n.Inputs[0]].Shape
+	if !in.IsGrid() || n.Shape != Grid(in.L1, in.L2, n.Out) {
+		return fmt.Errorf("conv of %v has shape %v", in, n.Shape)
+	}
+	if n.K1 < 1 || n.K2 < 1 || n.K1 > in.L1 || n.K2 > in.L2 {
+		return fmt.Errorf("kernel %dx%d on lattice %dx%d", n.K1, n.K2, in.L1, in.L2)
+	}
+	wshape := []int{n.Out, in.C, n.K1, n.K2}
+	if n.Tie != "" {
+		if n.K1 != n.K2 {
+			return fmt.Errorf("tied kernel %dx%d is not square", n.K1, n.K2)
+		}
+		_, r := KernelOrbits(n.Tie, n.K1)
+		wshape = []int{n.Out, in.C, r}
+	}
+	if err := p.verifyParam(n, n.W, "weight", wshape...); err != nil {
+		return err
+	}
+	return p.verifyBias(n)
+}
+
+// verifyBias checks the bias of a dense or conv node: an n.Out vector
+// when n.Bias, none otherwise.
+func (p *Program) verifyBias(n *Node) error {
+	if n.Bias {
+		return p.verifyParam(n, n.B, "bias", n.Out)
+	}
+	if n.B != -1 {
+		return errors.New("bias parameter without bias")
+	}
+	return nil
+}
+
+// verifyParam checks that parameter idx exists, belongs to n in the given
+// role and has the given shape.
+func (p *Program) verifyParam(n *Node, idx int, role string, shape ...int) error {
+	if idx < 0 || idx >= len(p.Params) {
+		return fmt.Errorf("missing %s", role)
+	}
+	pr := p.Params[idx]
+	if pr.Node != n.ID || pr.Role != role || fmt.Sprint(pr.Shape) != fmt.Sprint(shape) {
+		return fmt.Errorf("%s %s has shape %v, want %v", role, pr.Name, pr.Shape, shape)
+	}
+	return nil
+}
+
+// wantInputs checks that n has k inputs.
+func wantInputs(n *Node, k int) error {
+	if len(n.Inputs) != k {
+		return fmt.Errorf("%s has %d inputs, want %d", n.Op, len(n.Inputs), k)
+	}
+	return nil
+}
+
+// noParams checks that n, which has no parameters, refers to none.
+func noParams(n *Node) error {
+	if n.W != -1 || n.B != -1 {
+		return fmt.Errorf("%s node has parameters", n.Op)
 	}
 	return nil
 }

@@ -149,9 +149,8 @@ func HiddenFallback(p *ir.Program) string {
 // when its products need at most the flops of Integrator's with a
 // runtime.Saver, 3·H² against 6·H·D per sample and stage pair, i.e. H ≤ 2·D.
 // At equality Hidden still wins, with fewer and larger products and no
-// elementwise work in x: for the paper's Ising potential (H = 2·D = 512, a
-// shard of 32 samples, 50 RK4 steps) Run and Adjoint took 160–184 ms
-// against 212–238 ms.
+// elementwise work in x (README, "Speed", has the measured times of the
+// paper's Ising potential, where H = 2·D).
 func PreferHidden(p *ir.Program, hutchinson bool) bool {
 	l, ok := HiddenLayerOf(p)
 	return ok && !hutchinson && l.H <= 2*p.Dim()

@@ -59,9 +59,9 @@ func TestResourcesBoundTrainer(t *testing.T) {
 			obj, err := train.NewVariational(L, L, 2/math.Log(1+math.Sqrt2), 3)
 			require.NoError(t, err)
 			cfg := config(2, 10)
-			cfg.Batch, cfg.Shards, cfg.Flow.Steps, cfg.Every = 64, 2, tc.steps, tc.every
+			cfg.Batch, cfg.Shards, cfg.Flow.Steps, cfg.Flow.Every = 64, 2, tc.steps, tc.every
 			if tc.memory == "recompute" {
-				cfg.Memory = ode.Recompute
+				cfg.Flow.Memory = ode.Recompute
 			}
 			var before, after runtime.MemStats
 			runtime.GC()

@@ -48,7 +48,6 @@ type Variational struct {
 	rng    *rand.Rand
 	pcg    *rand.PCG
 	N      float64
-	grad   []float64 // per-worker scratch is not needed: Loss writes xb directly
 }
 
 // NewVariational returns the variational objective for the Ising

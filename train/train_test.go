@@ -18,7 +18,7 @@ func config(workers, steps int) train.Config {
 	return train.Config{
 		Steps: steps, Batch: 8, Seed: 3, Workers: workers, Shards: 4,
 		Optimizer: optim.Settings{Name: "adam", LR: 3e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 1e-3},
-		Flow:      train.FlowConfig{Tableau: ode.RK4, Steps: 6, Dt: 0.1},
+		Flow:      ode.Config{Tableau: ode.RK4, Steps: 6, Dt: 0.1},
 	}
 }
 
@@ -92,7 +92,7 @@ func TestMemoryModesAgree(t *testing.T) {
 		obj, err := train.NewVariational(8, 8, 2.269185314213022, 3)
 		require.NoError(t, err)
 		cfg := config(2, 2)
-		cfg.Memory, cfg.Every = mem, 4
+		cfg.Flow.Memory, cfg.Flow.Every = mem, 4
 		tr, err := train.New(ising8.New(), obj, cfg)
 		require.NoError(t, err)
 		defer tr.Close()

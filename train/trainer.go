@@ -33,30 +33,23 @@ type Config struct {
 	Workers int
 	// Shards is the fixed number of micro-batches a batch is split into
 	// (default min(2, Batch)). Results depend on Shards but not on Workers.
-	Shards     int
-	Hutchinson bool
-	Memory     ode.Memory
-	Every      int // Recompute segment length
-	// InputSpace integrates in x even where the hidden-space integrator
-	// (ode.Hidden) is cheaper (ode.PreferHidden: one-hidden-layer
-	// potentials with at most 2·D hidden units, such as both paper
-	// models). Both give the same flow up to rounding.
-	InputSpace bool
-	Optimizer  optim.Settings
-	Flow       FlowConfig
+	Shards    int
+	Optimizer optim.Settings
+	// Flow is how each worker integrates: the method, steps and step size
+	// of the flow, the Laplacian (Hutchinson), the adjoint's memory mode
+	// and segment length, and InputSpace, which integrates in x even where
+	// the hidden-space integrator (ode.Hidden) is cheaper
+	// (ode.PreferHidden: one-hidden-layer potentials with at most 2·D
+	// hidden units, such as both paper models; both give the same flow up
+	// to rounding). New sets MaxBatch to the largest shard and NoRecord to
+	// false (the adjoint needs the trajectory).
+	Flow ode.Config
 	// Comm spreads the shards over processes (nil: this process alone,
 	// [Local]). Each rank computes a contiguous run of shards; the shard
 	// gradients and losses are gathered and summed in shard order on every
 	// rank, so θ, losses and checkpoints are bit for bit those of one
 	// process with the same Shards. Shards must be at least Comm.Size().
 	Comm Comm
-}
-
-// FlowConfig is the integrator part of a Config.
-type FlowConfig struct {
-	Tableau *ode.Tableau
-	Steps   int
-	Dt      float64
 }
 
 // Record is one step's summary.
@@ -94,9 +87,8 @@ type Trainer struct {
 }
 
 type worker struct {
-	it        ode.Flow
-	xb, ab    []float64
-	probeSeed uint64
+	it     ode.Flow
+	xb, ab []float64
 }
 
 // New returns a trainer; Close releases its goroutines.
@@ -151,8 +143,9 @@ func New(pot runtime.Potential, obj Objective, cfg Config) (*Trainer, error) {
 	// History grows with the steps done; it is not preallocated for
 	// cfg.Steps, which may be up to 2³⁰.
 	for w := 0; w < cfg.Workers; w++ {
-		it, err := ode.NewFlow(pot, ode.Config{Tableau: cfg.Flow.Tableau, Steps: cfg.Flow.Steps, Dt: cfg.Flow.Dt, MaxBatch: maxShard,
-			Hutchinson: cfg.Hutchinson, Memory: cfg.Memory, Every: cfg.Every, InputSpace: cfg.InputSpace})
+		fc := cfg.Flow
+		fc.MaxBatch, fc.NoRecord = maxShard, false
+		it, err := ode.NewFlow(pot, fc)
 		if err != nil {
 			return nil, err
 		}
@@ -177,7 +170,7 @@ func (t *Trainer) StepsDone() int64 { return t.step }
 
 // Hidden reports whether the trainer integrates in the hidden layer's
 // pre-activations (ode.Hidden, chosen by ode.NewFlow where it is cheaper,
-// unless Config.InputSpace) rather than in x.
+// unless Config.Flow.InputSpace) rather than in x.
 func (t *Trainer) Hidden() bool {
 	_, ok := t.workers[0].it.(*ode.Hidden)
 	return ok

@@ -65,7 +65,7 @@ func benchChild() int {
 	o := p.Train.Optimizer
 	tr, err := trainer.New(pot, obj, trainer.Config{Steps: steps + 1, Batch: 100, Seed: 1, Workers: workers, Shards: 2,
 		Optimizer: optim.Settings{Name: o.Name, LR: o.LR, Beta1: o.Beta1, Beta2: o.Beta2, Eps: o.Eps, WeightDecay: o.WeightDecay},
-		Flow:      trainer.FlowConfig{Tableau: ode.RK4, Steps: p.Flow.Steps, Dt: p.Flow.Dt}, Comm: comm})
+		Flow:      ode.Config{Tableau: ode.RK4, Steps: p.Flow.Steps, Dt: p.Flow.Dt}, Comm: comm})
 	if err != nil {
 		fmt.Println(err)
 		return 1

@@ -158,9 +158,9 @@ func mafcRunner(c benchCase, threads int) (run func() error, done func(), err er
 			return nil, nil, err
 		}
 		tr, err := train.New(pot, obj, train.Config{
-			Steps: 1 << 20, Batch: m.batch, Seed: 1, Workers: threads, Memory: ode.Store, Every: 10,
+			Steps: 1 << 20, Batch: m.batch, Seed: 1, Workers: threads,
 			Optimizer: optim.Settings{Name: "adam", LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 1e-3},
-			Flow:      train.FlowConfig{Tableau: ode.RK4, Steps: m.steps, Dt: 0.1},
+			Flow:      ode.Config{Tableau: ode.RK4, Steps: m.steps, Dt: 0.1, Memory: ode.Store, Every: 10},
 		})
 		if err != nil {
 			return nil, nil, err

@@ -63,13 +63,3 @@ func writeFile(tb testing.TB, dir, name string, data []byte) string {
 	require.NoError(tb, os.WriteFile(p, data, 0o644))
 	return p
 }
-
-// writeSet writes a small valid data set (nTrain, nTest images) to dir:
-// raw training files and gzip test files.
-func writeSet(tb testing.TB, dir string, nTrain, nTest int) {
-	tb.Helper()
-	writeFile(tb, dir, "train-images-idx3-ubyte", validImages(nTrain))
-	writeFile(tb, dir, "train-labels-idx1-ubyte", validLabels(nTrain))
-	writeFile(tb, dir, "t10k-images-idx3-ubyte.gz", gzipBytes(tb, validImages(nTest)))
-	writeFile(tb, dir, "t10k-labels-idx1-ubyte.gz", gzipBytes(tb, validLabels(nTest)))
-}

@@ -48,10 +48,9 @@
 // panels bs elements apart, so the packed layouts (and PackedB64/PackedB32)
 // are those of the AVX2 kernels, which still compute the remaining single
 // panels and the edge tiles. On cores with two 512-bit FMA pipes this
-// doubles the peak: on the project's Zen 5 machine (2 cores) the float64
-// kernel alone runs at 113 GFLOPS per core against 57 for the AVX2 one, and
-// the 1024×1024 by 1024×784 product at 186 GFLOPS on two threads against
-// 102 (BenchmarkKernelWide, BenchmarkDgemm with and without MAFC_GEMM=avx2).
+// doubles the peak (README, "Kernels and training steps", has the rates
+// measured with BenchmarkKernelWide and BenchmarkDgemm, with and without
+// MAFC_GEMM=avx2).
 // Setting the environment variable MAFC_GEMM=avx2 keeps the AVX2 kernels
 // (for comparisons); Name says which are in use.
 //
@@ -79,8 +78,8 @@
 // its FMAs; their panels of A need no zero padding either. Dgemm and Sgemm
 // with m ≤ 4 do not pack at all: packing B (k×n) costs more than m
 // matrix-vector products that stream B in place, so they run as m calls of
-// gonum's Dgemv/Sgemv, whose inner loops are in assembly (dgemmRows); for
-// m = 1 that is 5–10 times faster than packing.
+// gonum's Dgemv/Sgemv, whose inner loops are in assembly (dgemmRows),
+// several times faster than packing for m = 1.
 //
 // # Pre-packed B
 //

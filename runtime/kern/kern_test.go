@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// naive forms of MatVec and AddOuter, in float64.
+// matVecRef is MatVec written naively, in float64 (addOuterRef is AddOuter).
 func matVecRef(a, w []float64, m, n int, beta float64, c []float64) []float64 {
 	out := make([]float64, m)
 	for r := range m {

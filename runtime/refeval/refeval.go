@@ -219,8 +219,8 @@ func (e *Evaluator) forwardFull(theta, x []float64, full bool) (f, lap float64) 
 	return e.v[o][0], e.l[o][0]
 }
 
-// inputsOf returns the stacked buffers (value, J or ℓ) of n's inputs that
-// correspond to out.
+// pick returns the stacked buffer of node idx that a linear node reads:
+// its values (value), its Jacobian J (stride > 1 columns) or its ℓ.
 func (e *Evaluator) pick(idx int, stride int, value bool) []float64 {
 	switch {
 	case value:

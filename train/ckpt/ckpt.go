@@ -338,32 +338,9 @@ func (e *encoding) writeTo(w io.Writer) error {
 // decode parses and validates a whole checkpoint file. Its errors carry no
 // file name.
 func decode(b []byte) (*State, error) {
-	if len(b) < len(magic) {
-		if strings.HasPrefix(magic, string(b)) {
-			return nil, fmt.Errorf("%w: expected at least %d bytes, file has %d", ErrTruncated, headerSize+trailerSize, len(b))
-		}
-		return nil, fmt.Errorf("%w (file starts with %q, want %q)", ErrNotCheckpoint, b, magic)
-	}
-	if string(b[:len(magic)]) != magic {
-		return nil, fmt.Errorf("%w (file starts with %q, want %q)", ErrNotCheckpoint, b[:len(magic)], magic)
-	}
-	if len(b) < headerSize+trailerSize {
-		return nil, fmt.Errorf("%w: expected at least %d bytes, file has %d", ErrTruncated, headerSize+trailerSize, len(b))
-	}
-	if v := binary.LittleEndian.Uint32(b[8:]); v != Version {
-		return nil, fmt.Errorf("%w %d (this build reads version %d; was it written by another mafc?)", ErrVersion, v, Version)
-	}
-	nsec := binary.LittleEndian.Uint32(b[12:])
-	size := binary.LittleEndian.Uint64(b[16:])
-	switch {
-	case size > uint64(len(b)):
-		return nil, fmt.Errorf("%w: expected %d bytes, file has %d (interrupted copy or write?)", ErrTruncated, size, len(b))
-	case size < uint64(len(b)):
-		return nil, fmt.Errorf("%w: header says %d bytes but file has %d", ErrCorrupt, size, len(b))
-	}
-	body := b[:len(b)-trailerSize]
-	if got, want := crc32.Checksum(body, castagnoli), binary.LittleEndian.Uint32(b[len(body):]); got != want {
-		return nil, fmt.Errorf("%w: checksum mismatch (CRC-32C %08x, file says %08x)", ErrCorrupt, got, want)
+	nsec, body, err := decodeHeader(b)
+	if err != nil {
+		return nil, err
 	}
 
 	// The checksum matched, so anything wrong below means the writer was
@@ -385,59 +362,12 @@ func decode(b []byte) (*State, error) {
 		bad := func(format string, args ...any) error {
 			return fmt.Errorf("%w: section %d (kind %d, name %q) at offset %d: %s", ErrCorrupt, i, kind, name, start, fmt.Sprintf(format, args...))
 		}
-		// Canonical order: kinds 1..5 once each in order, then 6, 7, 8 with
-		// strictly increasing names within a kind.
-		switch {
-		case kind < kindModel || kind > kindBlob:
-			return nil, bad("unknown kind")
-		case kind <= kindParams && kind != lastKind+1:
-			return nil, bad("out of order (want kind %d)", lastKind+1)
-		case kind <= kindParams && name != "":
-			return nil, bad("singleton section has a name")
-		case kind > kindParams && lastKind < kindParams:
-			return nil, bad("out of order (want kind %d)", lastKind+1)
-		case kind > kindParams && kind < lastKind:
-			return nil, bad("out of order (kind %d follows kind %d)", kind, lastKind)
-		case kind > kindParams && kind == lastKind && name <= lastName:
-			return nil, bad("name out of order or duplicated (follows %q)", lastName)
+		if msg := sectionOrder(kind, name, lastKind, lastName); msg != "" {
+			return nil, bad("%s", msg)
 		}
 		lastKind, lastName = kind, name
-		switch kind {
-		case kindModel:
-			st.Model = string(payload)
-		case kindHash:
-			st.Hash = string(payload)
-		case kindStep, kindEpoch, kindScalar:
-			if len(payload) != 8 {
-				return nil, bad("payload is %d bytes, want 8", len(payload))
-			}
-			v := binary.LittleEndian.Uint64(payload)
-			switch kind {
-			case kindStep:
-				st.Step = int64(v)
-			case kindEpoch:
-				st.Epoch = int64(v)
-			default:
-				st.Scalars[name] = math.Float64frombits(v)
-			}
-		case kindParams, kindOptim:
-			if len(payload)%8 != 0 {
-				return nil, bad("payload is %d bytes, not a multiple of 8", len(payload))
-			}
-			v := make([]float64, len(payload)/8)
-			for j := range v {
-				v[j] = math.Float64frombits(binary.LittleEndian.Uint64(payload[8*j:]))
-			}
-			if kind == kindParams {
-				st.Params = v
-			} else {
-				st.Optim[name] = v
-			}
-		case kindBlob:
-			st.Blobs[name] = slices.Clone(payload)
-			if st.Blobs[name] == nil {
-				st.Blobs[name] = []byte{}
-			}
+		if msg := st.set(kind, name, payload); msg != "" {
+			return nil, bad("%s", msg)
 		}
 	}
 	if lastKind < kindParams {
@@ -447,6 +377,105 @@ func decode(b []byte) (*State, error) {
 		return nil, fmt.Errorf("%w: %d unexplained bytes after the last section at offset %d", ErrCorrupt, len(body)-d.off, d.off)
 	}
 	return st, nil
+}
+
+// decodeHeader checks a checkpoint file's magic, version, size and
+// checksum, and returns its number of sections and its body (the file
+// without the trailer).
+func decodeHeader(b []byte) (nsec uint32, body []byte, err error) {
+	if len(b) < len(magic) {
+		if strings.HasPrefix(magic, string(b)) {
+			return 0, nil, fmt.Errorf("%w: expected at least %d bytes, file has %d", ErrTruncated, headerSize+trailerSize, len(b))
+		}
+		return 0, nil, fmt.Errorf("%w (file starts with %q, want %q)", ErrNotCheckpoint, b, magic)
+	}
+	if string(b[:len(magic)]) != magic {
+		return 0, nil, fmt.Errorf("%w (file starts with %q, want %q)", ErrNotCheckpoint, b[:len(magic)], magic)
+	}
+	if len(b) < headerSize+trailerSize {
+		return 0, nil, fmt.Errorf("%w: expected at least %d bytes, file has %d", ErrTruncated, headerSize+trailerSize, len(b))
+	}
+	if v := binary.LittleEndian.Uint32(b[8:]); v != Version {
+		return 0, nil, fmt.Errorf("%w %d (this build reads version %d; was it written by another mafc?)", ErrVersion, v, Version)
+	}
+	nsec = binary.LittleEndian.Uint32(b[12:])
+	size := binary.LittleEndian.Uint64(b[16:])
+	switch {
+	case size > uint64(len(b)):
+		return 0, nil, fmt.Errorf("%w: expected %d bytes, file has %d (interrupted copy or write?)", ErrTruncated, size, len(b))
+	case size < uint64(len(b)):
+		return 0, nil, fmt.Errorf("%w: header says %d bytes but file has %d", ErrCorrupt, size, len(b))
+	}
+	body = b[:len(b)-trailerSize]
+	if got, want := crc32.Checksum(body, castagnoli), binary.LittleEndian.Uint32(b[len(body):]); got != want {
+		return 0, nil, fmt.Errorf("%w: checksum mismatch (CRC-32C %08x, file says %08x)", ErrCorrupt, got, want)
+	}
+	return nsec, body, nil
+}
+
+// sectionOrder returns why a section of the given kind and name cannot
+// follow one of lastKind and lastName, or "" if it can.
+func sectionOrder(kind uint16, name string, lastKind uint16, lastName string) string {
+	// Canonical order: kinds 1..5 once each in order, then 6, 7, 8 with
+	// strictly increasing names within a kind.
+	switch {
+	case kind < kindModel || kind > kindBlob:
+		return "unknown kind"
+	case kind <= kindParams && kind != lastKind+1:
+		return fmt.Sprintf("out of order (want kind %d)", lastKind+1)
+	case kind <= kindParams && name != "":
+		return "singleton section has a name"
+	case kind > kindParams && lastKind < kindParams:
+		return fmt.Sprintf("out of order (want kind %d)", lastKind+1)
+	case kind > kindParams && kind < lastKind:
+		return fmt.Sprintf("out of order (kind %d follows kind %d)", kind, lastKind)
+	case kind > kindParams && kind == lastKind && name <= lastName:
+		return fmt.Sprintf("name out of order or duplicated (follows %q)", lastName)
+	}
+	return ""
+}
+
+// set stores a section's payload in st. It returns what is wrong with
+// the payload, or "".
+func (st *State) set(kind uint16, name string, payload []byte) string {
+	switch kind {
+	case kindModel:
+		st.Model = string(payload)
+	case kindHash:
+		st.Hash = string(payload)
+	case kindStep, kindEpoch, kindScalar:
+		if len(payload) != 8 {
+			return fmt.Sprintf("payload is %d bytes, want 8", len(payload))
+		}
+		v := binary.LittleEndian.Uint64(payload)
+		switch kind {
+		case kindStep:
+			st.Step = int64(v)
+		case kindEpoch:
+			st.Epoch = int64(v)
+		default:
+			st.Scalars[name] = math.Float64frombits(v)
+		}
+	case kindParams, kindOptim:
+		if len(payload)%8 != 0 {
+			return fmt.Sprintf("payload is %d bytes, not a multiple of 8", len(payload))
+		}
+		v := make([]float64, len(payload)/8)
+		for j := range v {
+			v[j] = math.Float64frombits(binary.LittleEndian.Uint64(payload[8*j:]))
+		}
+		if kind == kindParams {
+			st.Params = v
+		} else {
+			st.Optim[name] = v
+		}
+	case kindBlob:
+		st.Blobs[name] = slices.Clone(payload)
+		if st.Blobs[name] == nil {
+			st.Blobs[name] = []byte{}
+		}
+	}
+	return ""
 }
 
 type decoder struct {

@@ -1,0 +1,103 @@
+package potentialtest
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"gonum.org/v1/gonum/floats/scalar"
+
+	"github.com/mafc-dev/mafc/runtime"
+)
+
+// checkBatch checks that a batch spanning several chunks gives the numbers
+// of single-sample calls.
+func checkBatch(t *testing.T, m runtime.Potential, rng *rand.Rand) {
+	D, P := m.Dim(), m.NumParams()
+	ws1 := m.NewWorkspace(1)
+	// Five samples in chunks of two: three chunks, the last one short.
+	B := 5
+	ch, ok := m.(runtime.Chunker)
+	if !ok {
+		t.Fatalf("%T does not implement runtime.Chunker", m)
+	}
+	wsB := ch.NewWorkspaceChunks(B, 2, 2)
+	x := randVec(rng, B*D, 1)
+	u := randVec(rng, B*D, 1)
+	c, s := randVec(rng, B, 1), randVec(rng, B, 1)
+	phi, grad, lap := make([]float64, B), make([]float64, B*D), make([]float64, B)
+	m.Laplacian(wsB, phi, grad, lap, x)
+	// The value-only methods chunk on their own.
+	phiV, gradV, phiP := make([]float64, B), make([]float64, B*D), make([]float64, B)
+	m.Grad(wsB, phiV, gradV, x)
+	m.Phi(wsB, phiP, x)
+	dx, dth := make([]float64, B*D), make([]float64, P)
+	m.Reverse(wsB, dx, dth, x, c, u, s)
+	dth1 := make([]float64, P)
+	tol := 1e-12
+	if is32(m) {
+		tol = 1e-5
+	}
+	for b := 0; b < B; b++ {
+		p1, g1, l1 := []float64{0}, make([]float64, D), []float64{0}
+		m.Laplacian(ws1, p1, g1, l1, x[b*D:(b+1)*D])
+		if !scalar.EqualWithinAbsOrRel(phi[b], p1[0], tol, tol) || !scalar.EqualWithinAbsOrRel(lap[b], l1[0], tol, tol) {
+			t.Fatalf("batch sample %d: (φ, Δφ) = (%v, %v), alone (%v, %v)", b, phi[b], lap[b], p1[0], l1[0])
+		}
+		if !scalar.EqualWithinAbsOrRel(phiV[b], p1[0], tol, tol) || !scalar.EqualWithinAbsOrRel(phiP[b], p1[0], tol, tol) {
+			t.Fatalf("batch sample %d: φ from Grad %v and Phi %v, alone %v", b, phiV[b], phiP[b], p1[0])
+		}
+		for i := 0; i < D; i++ {
+			if !scalar.EqualWithinAbsOrRel(gradV[b*D+i], g1[i], tol, tol) {
+				t.Fatalf("batch sample %d: ∇φ from Grad differs from a single-sample call at %d: %v vs %v", b, i, gradV[b*D+i], g1[i])
+			}
+		}
+		d1 := make([]float64, D)
+		m.Reverse(ws1, d1, dth1, x[b*D:(b+1)*D], c[b:b+1], u[b*D:(b+1)*D], s[b:b+1])
+		for i := range d1 {
+			if !scalar.EqualWithinAbsOrRel(dx[b*D+i], d1[i], tol, tol) || !scalar.EqualWithinAbsOrRel(grad[b*D+i], g1[i], tol, tol) {
+				t.Fatalf("batch sample %d: ∇φ or ∂G/∂x differs from a single-sample call at %d", b, i)
+			}
+		}
+	}
+	// Summing Σ_b ∂G_b/∂θ in another order: a few ulps of the largest term.
+	thTol := 1e-9
+	if is32(m) {
+		thTol = 1e-4
+	}
+	for i := range dth {
+		if !scalar.EqualWithinAbsOrRel(dth[i], dth1[i], thTol, thTol) {
+			t.Fatalf("batch ∂G/∂θ[%d] = %v, sum of single-sample calls %v", i, dth[i], dth1[i])
+		}
+	}
+}
+
+// checkWithoutPhi checks that leaving out φ (Laplacian with phi nil) or c
+// (Reverse with c nil), which lets a model skip σ where only φ needs it,
+// changes none of the other results: they equal those of calls with phi,
+// and with c = 0. Calls alternate on one workspace, so a value left behind
+// by one kind of call would show in the next.
+func checkWithoutPhi(t *testing.T, m runtime.Potential, rng *rand.Rand) {
+	D, P := m.Dim(), m.NumParams()
+	const B = 3
+	ws := m.NewWorkspace(B)
+	x, u, s := randVec(rng, B*D, 1), randVec(rng, B*D, 1), randVec(rng, B, 1)
+	zero := make([]float64, B)
+	for round := 0; round < 2; round++ {
+		phi, grad, lap := make([]float64, B), make([]float64, B*D), make([]float64, B)
+		m.Laplacian(ws, phi, grad, lap, x)
+		grad0, lap0 := make([]float64, B*D), make([]float64, B)
+		m.Laplacian(ws, nil, grad0, lap0, x)
+		dx, dth := make([]float64, B*D), make([]float64, P)
+		m.Reverse(ws, dx, dth, x, zero, u, s)
+		dx0, dth0 := make([]float64, B*D), make([]float64, P)
+		m.Reverse(ws, dx0, dth0, x, nil, u, s)
+		for _, c := range []struct {
+			what      string
+			got, want []float64
+		}{{"∇φ without φ", grad0, grad}, {"Δφ without φ", lap0, lap}, {"∂G/∂x with c = nil", dx0, dx}, {"∂G/∂θ with c = nil", dth0, dth}} {
+			if i := firstDiff(c.got, c.want, 1e-14); i >= 0 {
+				t.Fatalf("%s: [%d] = %v, want %v", c.what, i, c.got[i], c.want[i])
+			}
+		}
+	}
+}
