@@ -111,88 +111,148 @@ func (g *gen) materialise(pl *plan.Plan, n *plan.Node) []jen.Code {
 	panic(fmt.Sprintf("emit: %s: cannot materialise %s Jacobian as rows", g.pos(n.Node), n.Kind))
 }
 
+// fwdDense prints the forward of h = W·x + b on the value, ℓ, Jacobian and
+// tangent rows the mode needs, then the node's special Jacobian form:
+//
+//	W·x over each run of row segments (or the saved value rows)
+//	kern.AddBias(h, b, nb, size)
+//	the Jacobian construct (denseJac)
 func (g *gen) fwdDense(pl *plan.Plan, n *plan.Node) []jen.Code {
 	in := pl.Nodes[n.Inputs[0]]
-	nin, nout := in.Size, n.Size
-	src, dst := "w."+g.names[in.ID], "w."+g.names[n.ID]
-	var out []jen.Code
 	withJ := n.Rows && in.Rows && pl.Mode != plan.Values
-	products := func(segs []int) []jen.Code {
-		var out []jen.Code
-		for _, r := range g.runs(segs, in.Rows, n.Rows) {
-			cnt := r.cnt.expr(pl.Width)
-			out = append(out, g.wgemm(n.Node, false, cnt, rows(src, r.srcOff.expr(pl.Width), cnt, nin), "0", rows(dst, r.dstOff.expr(pl.Width), cnt, nout)))
-		}
-		return out
-	}
 	segs := segments(pl, in, withJ)
-	computed := products(segs)
+	computed := g.denseProducts(pl, n, segs)
 	if n.B >= 0 {
-		computed = append(computed, kcall("AddBias", rows(dst, "0", "nb", nout), g.param(n.B), "nb", fmt.Sprint(nout)))
+		computed = append(computed, kcall("AddBias", rows("w."+g.names[n.ID], "0", "nb", n.Size), g.param(n.B), "nb", fmt.Sprint(n.Size)))
 	}
+	var out []jen.Code
 	switch {
 	case n.ID == g.saveNode && pl.Mode == plan.Reverse:
-		// The value rows may come from LaplacianSave at the same x.
-		var rest []int
-		for _, s := range segs {
-			if s != segV {
-				rest = append(rest, s)
-			}
-		}
-		saved := fmt.Sprintf("w.saveIn[w.b0*%d : (w.b0+nb)*%d]", nout, nout)
-		out = append(out, jen.If(jen.Id("w.saveIn != nil")).Block(
-			append([]jen.Code{jen.Comment("value rows kept by LaplacianSave at the same x"), g.copyCvt(rows(dst, "0", "nb", nout), saved, false)}, products(rest)...)...,
-		).Else().Block(computed...))
+		out = g.denseLoadSaved(pl, n, segs, computed)
 	case n.ID == g.saveNode && pl.Mode == plan.Laplacian:
-		out = append(out, computed...)
-		out = append(out, jen.If(jen.Id("w.saveOut != nil")).Block(
-			jen.Comment("keep the value rows for ReverseSaved"),
-			g.copyCvt(fmt.Sprintf("w.saveOut[w.b0*%d : (w.b0+nb)*%d]", nout, nout), rows(dst, "0", "nb", nout), true)))
+		out = append(computed, g.denseKeepSaved(n))
 	default:
-		out = append(out, computed...)
+		out = computed
 	}
 	if pl.Mode == plan.Values {
 		return out
 	}
-	W := ""
-	if (n.RowsFromScaled && nout == 1) || n.Kind == plan.Gram {
-		W = g.param(n.W)
-	}
-	switch {
-	case n.RowsFromScaled && nout > 1:
-		// op(A) = (diag(σ′_b)·W_prev)ᵀ times the Wᵀ packed by Sync for the
-		// value rows: no per-call packing of the weight and a contiguous
-		// row scaling instead of a transposed panel.
-		base := pl.Nodes[in.Base]
-		fn := "DgemmPacked"
-		if g.is32 {
-			fn = "SgemmPacked"
-		}
-		out = append(out, jen.Comment("J_b = Wᵀ_prev·diag(σ′_b)·Wᵀ (tangent-major), one GEMM per sample with the packed Wᵀ"),
-			jen.For(raw("b := 0; b < nb; b++")).Block(
-				kcall("ScaleRows", "w.panel", rows(src+"D1", "b", "1", nin), g.param(base.W), fmt.Sprint(nin), "Dim"),
-				jen.Qual(pathGemm, fn).Call(jen.True(), jen.Id("Dim"), jen.Lit(1), jen.Id("w.panel"), jen.Id("Dim"), jen.Op("&").Id("m."+g.names[n.ID]+"Fwd"), jen.Lit(0),
-					jen.Id(rows(dst, plus(g.jStart(), times("b", pl.Width)), "Dim", nout)), jen.Lit(nout))))
-	case n.RowsFromScaled:
-		base := pl.Nodes[in.Base]
-		out = append(out, jen.Comment("J_b = Wᵀ_prev·diag(σ′_b)·Wᵀ (tangent-major), one GEMM per sample"),
-			jen.For(raw("b := 0; b < nb; b++")).Block(
-				kcall("ScaledPanel", "w.panel", rows(src+"D1", "b", "1", nin), W, "1", fmt.Sprint(nin), fmt.Sprint(nout)),
-				g.gemm(true, false, "1", "0",
-					[3]string{fmt.Sprint(nin), "Dim", g.param(base.W)},
-					[3]string{fmt.Sprint(nin), fmt.Sprint(nout), "w.panel"},
-					[3]string{"Dim", fmt.Sprint(nout), rows(dst, plus(g.jStart(), times("b", pl.Width)), "Dim", nout)})))
-	case n.Kind == plan.Gram && in.Kind == plan.Scaled:
-		base := pl.Nodes[in.Base]
-		out = append(out, jen.Comment("Gram matrices G_b = P_bᵀ·(W_prev·W_prevᵀ)·P_b with P_b = diag(σ′_b)·Wᵀ"),
-			jen.For(raw("b := 0; b < nb; b++")).Block(
-				kcall("ScaledPanel", "w.panel", rows(src+"D1", "b", "1", nin), W, "1", fmt.Sprint(nin), fmt.Sprint(nout)),
-				kcall("GramFromScaled", rows(dst+"G", "b", "1", nout*nout), "w.panel", "m."+g.names[base.ID]+"Gram", "w.wtmp", "1", fmt.Sprint(nin), fmt.Sprint(nout))))
-	case n.Kind == plan.Gram:
-		out = append(out, jen.Comment("Gram matrices G_b = W·G_in,b·Wᵀ"),
-			kcall("GramDense", dst+"G", W, src+"G", "w.wtmp", "nb", fmt.Sprint(nin), fmt.Sprint(nout)))
+	return append(out, g.denseJac(pl, n)...)
+}
+
+// denseProducts prints one product with W per run of contiguous row
+// segments of the input's stack:
+//
+//	h[rows] = x[rows]·Wᵀ
+func (g *gen) denseProducts(pl *plan.Plan, n *plan.Node, segs []int) []jen.Code {
+	in := pl.Nodes[n.Inputs[0]]
+	src, dst := "w."+g.names[in.ID], "w."+g.names[n.ID]
+	var out []jen.Code
+	for _, r := range g.runs(segs, in.Rows, n.Rows) {
+		cnt := r.cnt.expr(pl.Width)
+		out = append(out, g.wgemm(n.Node, false, cnt, rows(src, r.srcOff.expr(pl.Width), cnt, in.Size), "0", rows(dst, r.dstOff.expr(pl.Width), cnt, n.Size)))
 	}
 	return out
+}
+
+// denseLoadSaved prints the saved node's forward in ReverseSaved, where the
+// value rows may come from LaplacianSave at the same x:
+//
+//	if w.saveIn != nil { copy(h, saved); W·x on the other rows } else { computed }
+func (g *gen) denseLoadSaved(pl *plan.Plan, n *plan.Node, segs []int, computed []jen.Code) []jen.Code {
+	var rest []int
+	for _, s := range segs {
+		if s != segV {
+			rest = append(rest, s)
+		}
+	}
+	nout := n.Size
+	saved := fmt.Sprintf("w.saveIn[w.b0*%d : (w.b0+nb)*%d]", nout, nout)
+	load := []jen.Code{jen.Comment("value rows kept by LaplacianSave at the same x"), g.copyCvt(rows("w."+g.names[n.ID], "0", "nb", nout), saved, false)}
+	return []jen.Code{jen.If(jen.Id("w.saveIn != nil")).Block(append(load, g.denseProducts(pl, n, rest)...)...).Else().Block(computed...)}
+}
+
+// denseKeepSaved prints, after the saved node's forward in the Laplacian
+// mode:
+//
+//	if w.saveOut != nil { copy(saved, h) }
+func (g *gen) denseKeepSaved(n *plan.Node) jen.Code {
+	nout := n.Size
+	return jen.If(jen.Id("w.saveOut != nil")).Block(
+		jen.Comment("keep the value rows for ReverseSaved"),
+		g.copyCvt(fmt.Sprintf("w.saveOut[w.b0*%d : (w.b0+nb)*%d]", nout, nout), rows("w."+g.names[n.ID], "0", "nb", nout), true))
+}
+
+// denseJac prints the special Jacobian form of a dense node that the plan
+// chose: rows from a scaled input (packed or not) or Gram matrices; nothing
+// for the other forms, whose rows came with the products.
+func (g *gen) denseJac(pl *plan.Plan, n *plan.Node) []jen.Code {
+	in := pl.Nodes[n.Inputs[0]]
+	switch {
+	case n.RowsFromScaled && n.Size > 1:
+		return g.denseRowsPacked(pl, n)
+	case n.RowsFromScaled:
+		return g.denseRowsScaled(pl, n)
+	case n.Kind == plan.Gram && in.Kind == plan.Scaled:
+		return g.denseGramScaled(pl, n)
+	case n.Kind == plan.Gram:
+		return []jen.Code{jen.Comment("Gram matrices G_b = W·G_in,b·Wᵀ"),
+			kcall("GramDense", "w."+g.names[n.ID]+"G", g.param(n.W), "w."+g.names[in.ID]+"G", "w.wtmp", "nb", fmt.Sprint(in.Size), fmt.Sprint(n.Size))}
+	}
+	return nil
+}
+
+// denseRowsPacked prints the Jacobian rows of h = W·σ(W_prev·x + b), more
+// than one output, with the Wᵀ packed by Sync for the value rows:
+//
+//	for b { kern.ScaleRows(panel, σ′_b, W_prev); gemm.DgemmPacked(panel, Wᵀ, J_b) }
+//
+// op(A) = (diag(σ′_b)·W_prev)ᵀ: no per-call packing of the weight and a
+// contiguous row scaling instead of a transposed panel.
+func (g *gen) denseRowsPacked(pl *plan.Plan, n *plan.Node) []jen.Code {
+	in := pl.Nodes[n.Inputs[0]]
+	base := pl.Nodes[in.Base]
+	nin, nout := in.Size, n.Size
+	fn := "DgemmPacked"
+	if g.is32 {
+		fn = "SgemmPacked"
+	}
+	return []jen.Code{jen.Comment("J_b = Wᵀ_prev·diag(σ′_b)·Wᵀ (tangent-major), one GEMM per sample with the packed Wᵀ"),
+		jen.For(raw("b := 0; b < nb; b++")).Block(
+			kcall("ScaleRows", "w.panel", rows("w."+g.names[in.ID]+"D1", "b", "1", nin), g.param(base.W), fmt.Sprint(nin), "Dim"),
+			jen.Qual(pathGemm, fn).Call(jen.True(), jen.Id("Dim"), jen.Lit(1), jen.Id("w.panel"), jen.Id("Dim"), jen.Op("&").Id("m."+g.names[n.ID]+"Fwd"), jen.Lit(0),
+				jen.Id(rows("w."+g.names[n.ID], plus(g.jStart(), times("b", pl.Width)), "Dim", nout)), jen.Lit(nout)))}
+}
+
+// denseRowsScaled prints the Jacobian row of h = W·σ(W_prev·x + b) with one
+// output:
+//
+//	for b { kern.ScaledPanel(panel, σ′_b, W); Gemm(W_prevᵀ, panel, J_b) }
+func (g *gen) denseRowsScaled(pl *plan.Plan, n *plan.Node) []jen.Code {
+	in := pl.Nodes[n.Inputs[0]]
+	base := pl.Nodes[in.Base]
+	nin, nout := in.Size, n.Size
+	W := g.param(n.W)
+	return []jen.Code{jen.Comment("J_b = Wᵀ_prev·diag(σ′_b)·Wᵀ (tangent-major), one GEMM per sample"),
+		jen.For(raw("b := 0; b < nb; b++")).Block(
+			kcall("ScaledPanel", "w.panel", rows("w."+g.names[in.ID]+"D1", "b", "1", nin), W, "1", fmt.Sprint(nin), fmt.Sprint(nout)),
+			g.gemm(true, false, "1", "0",
+				[3]string{fmt.Sprint(nin), "Dim", g.param(base.W)},
+				[3]string{fmt.Sprint(nin), fmt.Sprint(nout), "w.panel"},
+				[3]string{"Dim", fmt.Sprint(nout), rows("w."+g.names[n.ID], plus(g.jStart(), times("b", pl.Width)), "Dim", nout)}))}
+}
+
+// denseGramScaled prints the Gram matrices of h = W·σ(W_prev·x + b):
+//
+//	for b { kern.ScaledPanel(panel, σ′_b, W); kern.GramFromScaled(G_b, panel, W_prev·W_prevᵀ) }
+func (g *gen) denseGramScaled(pl *plan.Plan, n *plan.Node) []jen.Code {
+	in := pl.Nodes[n.Inputs[0]]
+	base := pl.Nodes[in.Base]
+	nin, nout := in.Size, n.Size
+	return []jen.Code{jen.Comment("Gram matrices G_b = P_bᵀ·(W_prev·W_prevᵀ)·P_b with P_b = diag(σ′_b)·Wᵀ"),
+		jen.For(raw("b := 0; b < nb; b++")).Block(
+			kcall("ScaledPanel", "w.panel", rows("w."+g.names[in.ID]+"D1", "b", "1", nin), g.param(n.W), "1", fmt.Sprint(nin), fmt.Sprint(nout)),
+			kcall("GramFromScaled", rows("w."+g.names[n.ID]+"G", "b", "1", nout*nout), "w.panel", "m."+g.names[base.ID]+"Gram", "w.wtmp", "1", fmt.Sprint(nin), fmt.Sprint(nout)))}
 }
 
 func (g *gen) fwdConv(pl *plan.Plan, n *plan.Node) []jen.Code {
