@@ -322,19 +322,37 @@ func (g *gen) qExpr(pl *plan.Plan, a *plan.Node) (string, []jen.Code) {
 
 var actFunc = map[ir.Act]string{ir.Softplus: "Softplus", ir.LnCosh: "LnCosh", ir.Tanh: "Tanh", ir.Sigmoid: "Sigmoid", ir.Swish: "Swish", ir.Quadratic: "Quadratic", ir.Identity: "Identity"}
 
+// fwdAct prints the forward of y = σ(a) on the rows the mode needs:
+//
+//	kern.σN(y, σ′, σ″, σ‴, a)                 (actEval)
+//	{ for b { for j { ℓ_y = σ′ℓ_a + σ″q_a; t_y = σ′t_a } } }   (actLoop)
+//	the Jacobian of y                           (actJac)
 func (g *gen) fwdAct(pl *plan.Plan, n *plan.Node) []jen.Code {
-	a := pl.Nodes[n.Inputs[0]]
-	size := n.Size
-	an, yn := g.names[a.ID], g.names[n.ID]
-	q, pre := g.qExpr(pl, a)
-	out := append([]jen.Code{}, pre...)
-	rev := pl.Mode.IsReverse()
-	lap := pl.Mode != plan.Values && !n.LZero
-	var tOffA, tOffY off
-	if rev {
-		tOffA, _ = g.layout(segT, a.Rows)
-		tOffY, _ = g.layout(segT, n.Rows)
+	q, pre := g.qExpr(pl, pl.Nodes[n.Inputs[0]])
+	out := append(append([]jen.Code{}, pre...), g.actEval(pl, n)...)
+	loop := g.actLoop(pl, n, q)
+	if loop == nil {
+		return out
 	}
+	out = append(out, loop)
+	if pl.Mode == plan.Values {
+		return out
+	}
+	return append(out, g.actJac(pl, n)...)
+}
+
+// actEval prints σ and its derivatives on the value rows:
+//
+//	// σ, σ′, σ″ for the value rows
+//	kern.TanhN(y, d1, d2, d3, a)
+//
+// or, for the activation only φ reads, in the modes with a lite variant:
+//
+//	if w.lite { clear(y); kern.TanhN(nil, d1, d2, d3, a) } else { kern.TanhN(y, …) }
+func (g *gen) actEval(pl *plan.Plan, n *plan.Node) []jen.Code {
+	size := n.Size
+	an, yn := g.names[pl.Nodes[n.Inputs[0]].ID], g.names[n.ID]
+	rev := pl.Mode.IsReverse()
 	n2 := times("nb", size)
 	d2arg, d3arg := "nil", "nil"
 	if pl.Mode != plan.Values {
@@ -343,17 +361,40 @@ func (g *gen) fwdAct(pl *plan.Plan, n *plan.Node) []jen.Code {
 	if rev {
 		d3arg = fmt.Sprintf("w.%sD3[:%s]", yn, n2)
 	}
-	out = append(out, jen.Comment(LineComment(fmt.Sprintf("σ, σ′%s for the value rows", map[bool]string{true: ", σ″, σ‴", false: map[bool]string{true: ", σ″", false: ""}[pl.Mode != plan.Values]}[rev]))))
+	out := []jen.Code{jen.Comment(LineComment(fmt.Sprintf("σ, σ′%s for the value rows", map[bool]string{true: ", σ″, σ‴", false: map[bool]string{true: ", σ″", false: ""}[pl.Mode != plan.Values]}[rev])))}
 	eval := kcall(actFunc[n.Act]+"N", rows("w."+yn, "0", "nb", size), fmt.Sprintf("w.%sD1[:%s]", yn, n2), d2arg, d3arg, rows("w."+an, "0", "nb", size))
-	if n.ID == g.liteAct && (pl.Mode == plan.Laplacian || pl.Mode == plan.Reverse) {
-		out = append(out, jen.If(jen.Id("w.lite")).Block(
-			jen.Comment("only φ reads these values and φ is not wanted: zeros instead of σ"),
-			raw("clear(%s)", rows("w."+yn, "0", "nb", size)),
-			kcall(actFunc[n.Act]+"N", "nil", fmt.Sprintf("w.%sD1[:%s]", yn, n2), d2arg, d3arg, rows("w."+an, "0", "nb", size)),
-		).Else().Block(eval))
-	} else {
-		out = append(out, eval)
+	if n.ID != g.liteAct || (pl.Mode != plan.Laplacian && pl.Mode != plan.Reverse) {
+		return append(out, eval)
 	}
+	return append(out, jen.If(jen.Id("w.lite")).Block(
+		jen.Comment("only φ reads these values and φ is not wanted: zeros instead of σ"),
+		raw("clear(%s)", rows("w."+yn, "0", "nb", size)),
+		kcall(actFunc[n.Act]+"N", "nil", fmt.Sprintf("w.%sD1[:%s]", yn, n2), d2arg, d3arg, rows("w."+an, "0", "nb", size)),
+	).Else().Block(eval))
+}
+
+// actLoop prints the elementwise loop of y = σ(a) over the Laplacian and
+// tangent rows, q being the expression of a's squared Jacobian row norms
+// ("" when a has none), or returns nil when the mode needs neither:
+//
+//	{
+//		y := w.y
+//		a, d1 := w.a, w.yD1
+//		…
+//		for b := 0; b < nb; b++ {
+//			for j := 0; j < size; j++ {
+//				k := b*size + j
+//				y[lo+k] = d1[k]*a[lo+k] + d2[k]*q
+//				y[ty+k] = d1[k] * a[ta+k]
+//			}
+//		}
+//	}
+func (g *gen) actLoop(pl *plan.Plan, n *plan.Node, q string) jen.Code {
+	a := pl.Nodes[n.Inputs[0]]
+	size := n.Size
+	an, yn := g.names[a.ID], g.names[n.ID]
+	rev := pl.Mode.IsReverse()
+	lap := pl.Mode != plan.Values && !n.LZero
 	var inner []jen.Code
 	useA, useD2 := rev, false // which of a, σ′ (with a) and σ″ the loop reads
 	if lap {
@@ -376,7 +417,7 @@ func (g *gen) fwdAct(pl *plan.Plan, n *plan.Node) []jen.Code {
 		inner = append(inner, raw("y[ty+k] = d1[k] * a[ta+k]"))
 	}
 	if len(inner) == 0 {
-		return out
+		return nil
 	}
 	inner = append([]jen.Code{raw("k := %s", plus(times("b", size), "j"))}, inner...)
 	blk := []jen.Code{raw("y := w.%s", yn)}
@@ -390,31 +431,39 @@ func (g *gen) fwdAct(pl *plan.Plan, n *plan.Node) []jen.Code {
 		blk = append(blk, raw("lo := %s", times("nb", g.lRow()*size)))
 	}
 	if rev {
+		tOffA, _ := g.layout(segT, a.Rows)
+		tOffY, _ := g.layout(segT, n.Rows)
 		blk = append(blk, raw("ta, ty := %s, %s", times("nb", tOffA.n(pl.Width)*size), times("nb", tOffY.n(pl.Width)*size)))
 	}
 	blk = append(blk, jen.For(raw("b := 0; b < nb; b++")).Block(jen.For(raw("j := 0; j < %d; j++", size)).Block(inner...)))
-	out = append(out, jen.Block(blk...))
-	if pl.Mode == plan.Values {
-		return out
-	}
-	// The Jacobian of y.
+	return jen.Block(blk...)
+}
+
+// actJac prints the Jacobian of y = σ(a) in the form the plan chose for y:
+//
+//	kern.RowsScale(J_y, J_a, σ′)                    (rows)
+//	kern.RFFromShared or kern.RFScale(RF_y, …, σ′)  (receptive fields)
+//	kern.GramScale(G_y, G_a, σ′)                    (Gram matrices)
+func (g *gen) actJac(pl *plan.Plan, n *plan.Node) []jen.Code {
+	a := pl.Nodes[n.Inputs[0]]
+	size := n.Size
+	an, yn := g.names[a.ID], g.names[n.ID]
 	switch n.Kind {
 	case plan.Rows:
 		if a.Rows {
 			r := times("nb", pl.Width)
-			out = append(out, kcall("RowsScale", rows("w."+yn, g.jStart(), r, size), rows("w."+an, g.jStart(), r, size), "w."+yn+"D1", "nb", fmt.Sprint(pl.Width), fmt.Sprint(size)))
+			return []jen.Code{kcall("RowsScale", rows("w."+yn, g.jStart(), r, size), rows("w."+an, g.jStart(), r, size), "w."+yn+"D1", "nb", fmt.Sprint(pl.Width), fmt.Sprint(size))}
 		}
 	case plan.RF:
 		s := n.Shape
 		if a.Kind == plan.ConvShared {
-			out = append(out, kcall("RFFromShared", "w."+yn+"RF", "w."+yn+"D1", g.param(a.W), "nb", fmt.Sprint(s.Sites()), fmt.Sprint(a.K1*a.K2), fmt.Sprint(s.C)))
-		} else {
-			out = append(out, kcall("RFScale", "w."+yn+"RF", "w."+an+"RF", "w."+yn+"D1", "nb", fmt.Sprint(s.Sites()), fmt.Sprint(n.Window.Size()), fmt.Sprint(s.C)))
+			return []jen.Code{kcall("RFFromShared", "w."+yn+"RF", "w."+yn+"D1", g.param(a.W), "nb", fmt.Sprint(s.Sites()), fmt.Sprint(a.K1*a.K2), fmt.Sprint(s.C))}
 		}
+		return []jen.Code{kcall("RFScale", "w."+yn+"RF", "w."+an+"RF", "w."+yn+"D1", "nb", fmt.Sprint(s.Sites()), fmt.Sprint(n.Window.Size()), fmt.Sprint(s.C))}
 	case plan.Gram:
-		out = append(out, kcall("GramScale", "w."+yn+"G", "w."+an+"G", "w."+yn+"D1", "nb", fmt.Sprint(size)))
+		return []jen.Code{kcall("GramScale", "w."+yn+"G", "w."+an+"G", "w."+yn+"D1", "nb", fmt.Sprint(size))}
 	}
-	return out
+	return nil
 }
 
 // fwdLinear emits add, scale, sum, mean and pool.
