@@ -253,9 +253,6 @@ func (g *gen) revNode(pl *plan.Plan, n *plan.Node) []jen.Code {
 // rows, plus the special Jacobian forms; b̄ += Σ value cotangents.
 func (g *gen) weightGrad(pl *plan.Plan, n *plan.Node) []jen.Code {
 	in := pl.Nodes[n.Inputs[0]]
-	W := pl.Width
-	name := g.names[n.ID]
-	nB, h := "w."+name+"B", "w."+g.names[in.ID]
 	gW := g.gradOf(n.W)
 	segs := []int{segV}
 	if !in.LZero {
@@ -265,92 +262,174 @@ func (g *gen) weightGrad(pl *plan.Plan, n *plan.Node) []jen.Code {
 		segs = append(segs, segJ)
 	}
 	segs = append(segs, segT)
-	var out []jen.Code
 	if n.Op == ir.OpDense {
-		for _, r := range g.runs(segs, n.JBRows, in.Rows) {
-			c := r.cnt.expr(W)
-			out = append(out, g.gemm(true, false, "1", "1",
-				[3]string{c, fmt.Sprint(n.Size), rows(nB, r.srcOff.expr(W), c, n.Size)},
-				[3]string{c, fmt.Sprint(in.Size), rows(h, r.dstOff.expr(W), c, in.Size)},
-				[3]string{fmt.Sprint(n.Size), fmt.Sprint(in.Size), gW}))
-		}
-		switch {
-		case n.JBRows && in.Kind == plan.Identity && !in.Rows:
-			out = append(out, jen.Comment("J_x = I: W̄ += Σ_b J̄_b"),
-				kcall("AddRowsT", gW, rows(nB, g.jStart(), times("nb", W), n.Size), "nb", fmt.Sprint(n.Size), "Dim"))
-		case n.JBRows && n.RowsFromScaled:
-			base := pl.Nodes[in.Base]
-			out = append(out, jen.Comment("W̄ += Σ_b (J̄_bᵀ·W_prevᵀ)·diag(σ′_b)"),
-				jen.For(raw("b := 0; b < nb; b++")).Block(
-					g.gemm(true, true, "1", "0",
-						[3]string{"Dim", fmt.Sprint(n.Size), rows(nB, plus(g.jStart(), times("b", W)), "Dim", n.Size)},
-						[3]string{fmt.Sprint(in.Size), "Dim", g.param(base.W)},
-						[3]string{fmt.Sprint(n.Size), fmt.Sprint(in.Size), "w.wtmp"}),
-					kcall("AddColScaled", gW, "w.wtmp", rows(h+"D1", "b", "1", in.Size), fmt.Sprint(n.Size), fmt.Sprint(in.Size))))
-		}
-		if n.JBCoef {
-			out = append(out, jen.Comment("J̄_b = diag(2σ″ℓ̄)_b·W and J_x = I: W̄ += diag(Σ_b 2σ″ℓ̄)·W (or sum the coefficients, for FlushGrad)"),
-				jen.If(jen.Id("w.deferGrad")).Block(
-					kcall("AccumCols", "w."+name+"EAcc", "w."+name+"E", "nb", fmt.Sprint(n.Size)),
-				).Else().Block(
-					kcall("AddDiagShared", gW, "w."+name+"E", g.param(n.W), "nb", fmt.Sprint(n.Size), "Dim"),
-				))
-		}
-		if n.B >= 0 {
-			out = append(out, kcall("SumRows", g.gradOf(n.B), rows(nB, "0", "nb", n.Size), "nb", fmt.Sprint(n.Size)))
-		}
-		return out
+		return g.denseWeightGrad(pl, n, segs, gW)
 	}
-	// Convolution.
-	s := in.Shape
-	S, ck := s.Sites(), s.C*n.K1*n.K2
-	if g.circ(n.Node) {
-		beta := "0"
-		for _, r := range g.runs(segs, n.JBRows, in.Rows) {
-			c := r.cnt.expr(W)
-			out = append(out, g.gemm(true, false, "1", beta,
-				[3]string{c, fmt.Sprint(n.Size), rows(nB, r.srcOff.expr(W), c, n.Size)},
-				[3]string{c, fmt.Sprint(in.Size), rows(h, r.dstOff.expr(W), c, in.Size)},
-				[3]string{fmt.Sprint(n.Size), fmt.Sprint(in.Size), "w." + name + "GCirc"}))
-			beta = "1"
-		}
-		out = append(out, jen.Comment("fold the circulant matrix's gradient back into the kernel"),
-			kcall("FoldCirculant", gW, "w."+name+"GCirc", "w."+name+"Geom"))
-		segs = nil
-	}
+	return g.convWeightGrad(pl, n, segs, gW)
+}
+
+// denseWeightGrad prints θ̄ of h = W·x + b, gW naming W̄:
+//
+//	Gemm(h̄[rows]ᵀ, x[rows], W̄) per run of row segments
+//	the Jacobian terms (denseJacGrad)
+//	kern.SumRows(b̄, h̄, nb, size)
+func (g *gen) denseWeightGrad(pl *plan.Plan, n *plan.Node, segs []int, gW string) []jen.Code {
+	in := pl.Nodes[n.Inputs[0]]
+	W := pl.Width
+	nB, h := "w."+g.names[n.ID]+"B", "w."+g.names[in.ID]
+	var out []jen.Code
 	for _, r := range g.runs(segs, n.JBRows, in.Rows) {
 		c := r.cnt.expr(W)
-		out = append(out,
-			kcall("Im2Col", "w.cols", rows(h, r.dstOff.expr(W), c, in.Size), c, "w."+name+"Geom"),
-			g.gemm(true, false, "1", "1",
-				[3]string{times("nb", r.cnt.n(W)*S), fmt.Sprint(n.Out), rows(nB, r.srcOff.expr(W), c, n.Size)},
-				[3]string{times("nb", r.cnt.n(W)*S), fmt.Sprint(ck), "w.cols"},
-				[3]string{fmt.Sprint(n.Out), fmt.Sprint(ck), gW}))
+		out = append(out, g.gemm(true, false, "1", "1",
+			[3]string{c, fmt.Sprint(n.Size), rows(nB, r.srcOff.expr(W), c, n.Size)},
+			[3]string{c, fmt.Sprint(in.Size), rows(h, r.dstOff.expr(W), c, in.Size)},
+			[3]string{fmt.Sprint(n.Size), fmt.Sprint(in.Size), gW}))
 	}
+	out = append(out, g.denseJacGrad(pl, n, gW)...)
+	if n.B >= 0 {
+		out = append(out, kcall("SumRows", g.gradOf(n.B), rows(nB, "0", "nb", n.Size), "nb", fmt.Sprint(n.Size)))
+	}
+	return out
+}
+
+// denseJacGrad prints the terms of W̄ that come from the special Jacobian
+// forms of h = W·x + b:
+//
+//	kern.AddRowsT(W̄, J̄, …)                                (J_x = I)
+//	for b { Gemm(J̄_bᵀ, W_prevᵀ, tmp); kern.AddColScaled(W̄, tmp, σ′_b) }  (rows from a scaled input)
+//	if w.deferGrad { kern.AccumCols(…) } else { kern.AddDiagShared(W̄, …) }  (coefficients)
+func (g *gen) denseJacGrad(pl *plan.Plan, n *plan.Node, gW string) []jen.Code {
+	in := pl.Nodes[n.Inputs[0]]
+	W := pl.Width
+	name := g.names[n.ID]
+	nB, h := "w."+name+"B", "w."+g.names[in.ID]
+	var out []jen.Code
 	switch {
-	case n.Kind == plan.ConvShared && n.JBCoef:
-		out = append(out, jen.Comment("J̄ = diag(2σ″ℓ̄)·(kernel) and J_x = I: W̄ += diag(Σ_{samples, sites} 2σ″ℓ̄)·W"),
-			kcall("AddConvDiag", gW, "w."+name+"E", g.param(n.W), times("nb", S), fmt.Sprint(n.Out), fmt.Sprint(ck)))
-	case n.Kind == plan.ConvShared && n.JBRF:
-		out = append(out, jen.Comment("J_x = I: the kernel gradient sums J̄ over samples and sites"),
-			kcall("RFSumToKernel", gW, "w."+name+"RFB", "nb", fmt.Sprint(S), fmt.Sprint(n.K1*n.K2), fmt.Sprint(n.Out)))
-	case n.Kind == plan.ShiftRF && n.JBRF:
-		out = append(out, g.shiftBwd(n)...)
-	case n.Kind == plan.RF && n.JBRF:
-		ro := n.Window.Size()
-		out = append(out, jen.Comment("receptive-field Jacobian cotangents: J̄_in += RFcol2im(J̄·W), W̄ += J̄ᵀ·RFim2col(J_in)"),
-			g.wgemm(n.Node, true, times("nb", S*ro), nbHead("w."+name+"RFB", S*ro*n.Out), "0", nbHead("w.cols", S*ro*ck)),
-			kcall("RFCol2ImAdd", h+"RFB", "w.cols", "nb", "w."+name+"RFGeom"),
-			kcall("RFIm2Col", "w.cols", h+"RF", "nb", "w."+name+"RFGeom"),
-			g.gemm(true, false, "1", "1",
-				[3]string{times("nb", S*ro), fmt.Sprint(n.Out), "w." + name + "RFB"},
-				[3]string{times("nb", S*ro), fmt.Sprint(ck), "w.cols"},
-				[3]string{fmt.Sprint(n.Out), fmt.Sprint(ck), gW}))
+	case n.JBRows && in.Kind == plan.Identity && !in.Rows:
+		out = append(out, jen.Comment("J_x = I: W̄ += Σ_b J̄_b"),
+			kcall("AddRowsT", gW, rows(nB, g.jStart(), times("nb", W), n.Size), "nb", fmt.Sprint(n.Size), "Dim"))
+	case n.JBRows && n.RowsFromScaled:
+		base := pl.Nodes[in.Base]
+		out = append(out, jen.Comment("W̄ += Σ_b (J̄_bᵀ·W_prevᵀ)·diag(σ′_b)"),
+			jen.For(raw("b := 0; b < nb; b++")).Block(
+				g.gemm(true, true, "1", "0",
+					[3]string{"Dim", fmt.Sprint(n.Size), rows(nB, plus(g.jStart(), times("b", W)), "Dim", n.Size)},
+					[3]string{fmt.Sprint(in.Size), "Dim", g.param(base.W)},
+					[3]string{fmt.Sprint(n.Size), fmt.Sprint(in.Size), "w.wtmp"}),
+				kcall("AddColScaled", gW, "w.wtmp", rows(h+"D1", "b", "1", in.Size), fmt.Sprint(n.Size), fmt.Sprint(in.Size))))
 	}
+	if n.JBCoef {
+		out = append(out, jen.Comment("J̄_b = diag(2σ″ℓ̄)_b·W and J_x = I: W̄ += diag(Σ_b 2σ″ℓ̄)·W (or sum the coefficients, for FlushGrad)"),
+			jen.If(jen.Id("w.deferGrad")).Block(
+				kcall("AccumCols", "w."+name+"EAcc", "w."+name+"E", "nb", fmt.Sprint(n.Size)),
+			).Else().Block(
+				kcall("AddDiagShared", gW, "w."+name+"E", g.param(n.W), "nb", fmt.Sprint(n.Size), "Dim"),
+			))
+	}
+	return out
+}
+
+// convWeightGrad prints θ̄ of a convolution h = K∗x + b, gW naming K̄:
+//
+//	circWeightGrad, or per run of row segments:
+//		kern.Im2Col(cols, x[rows], …); Gemm(h̄[rows]ᵀ, cols, K̄)
+//	the Jacobian terms (convJacGrad)
+//	kern.SumRows(b̄, h̄, nb·sites, channels)
+func (g *gen) convWeightGrad(pl *plan.Plan, n *plan.Node, segs []int, gW string) []jen.Code {
+	in := pl.Nodes[n.Inputs[0]]
+	W := pl.Width
+	name := g.names[n.ID]
+	nB, h := "w."+name+"B", "w."+g.names[in.ID]
+	S, ck := in.Shape.Sites(), in.Shape.C*n.K1*n.K2
+	var out []jen.Code
+	if g.circ(n.Node) {
+		out = g.circWeightGrad(pl, n, segs, gW)
+	} else {
+		for _, r := range g.runs(segs, n.JBRows, in.Rows) {
+			c := r.cnt.expr(W)
+			out = append(out,
+				kcall("Im2Col", "w.cols", rows(h, r.dstOff.expr(W), c, in.Size), c, "w."+name+"Geom"),
+				g.gemm(true, false, "1", "1",
+					[3]string{times("nb", r.cnt.n(W)*S), fmt.Sprint(n.Out), rows(nB, r.srcOff.expr(W), c, n.Size)},
+					[3]string{times("nb", r.cnt.n(W)*S), fmt.Sprint(ck), "w.cols"},
+					[3]string{fmt.Sprint(n.Out), fmt.Sprint(ck), gW}))
+		}
+	}
+	out = append(out, g.convJacGrad(pl, n, gW)...)
 	if n.B >= 0 {
 		out = append(out, kcall("SumRows", g.gradOf(n.B), rows(nB, "0", "nb", n.Size), times("nb", S), fmt.Sprint(n.Out)))
 	}
 	return out
+}
+
+// circWeightGrad prints the kernel gradient of a convolution printed as one
+// product with its circulant matrix C:
+//
+//	Gemm(h̄[rows]ᵀ, x[rows], C̄) per run of row segments (β = 0, then 1)
+//	kern.FoldCirculant(K̄, C̄, geom)
+func (g *gen) circWeightGrad(pl *plan.Plan, n *plan.Node, segs []int, gW string) []jen.Code {
+	in := pl.Nodes[n.Inputs[0]]
+	W := pl.Width
+	name := g.names[n.ID]
+	nB, h := "w."+name+"B", "w."+g.names[in.ID]
+	var out []jen.Code
+	beta := "0"
+	for _, r := range g.runs(segs, n.JBRows, in.Rows) {
+		c := r.cnt.expr(W)
+		out = append(out, g.gemm(true, false, "1", beta,
+			[3]string{c, fmt.Sprint(n.Size), rows(nB, r.srcOff.expr(W), c, n.Size)},
+			[3]string{c, fmt.Sprint(in.Size), rows(h, r.dstOff.expr(W), c, in.Size)},
+			[3]string{fmt.Sprint(n.Size), fmt.Sprint(in.Size), "w." + name + "GCirc"}))
+		beta = "1"
+	}
+	return append(out, jen.Comment("fold the circulant matrix's gradient back into the kernel"),
+		kcall("FoldCirculant", gW, "w."+name+"GCirc", "w."+name+"Geom"))
+}
+
+// convJacGrad prints the terms of K̄ (and of the input's Jacobian
+// cotangents) that come from the special Jacobian form of a convolution:
+//
+//	kern.AddConvDiag(K̄, …)     (shared kernel, coefficients)
+//	kern.RFSumToKernel(K̄, …)   (shared kernel, receptive-field cotangents)
+//	shiftBwd                    (shifted kernels)
+//	convRFGrad                  (receptive fields)
+func (g *gen) convJacGrad(pl *plan.Plan, n *plan.Node, gW string) []jen.Code {
+	in := pl.Nodes[n.Inputs[0]]
+	name := g.names[n.ID]
+	S, ck := in.Shape.Sites(), in.Shape.C*n.K1*n.K2
+	switch {
+	case n.Kind == plan.ConvShared && n.JBCoef:
+		return []jen.Code{jen.Comment("J̄ = diag(2σ″ℓ̄)·(kernel) and J_x = I: W̄ += diag(Σ_{samples, sites} 2σ″ℓ̄)·W"),
+			kcall("AddConvDiag", gW, "w."+name+"E", g.param(n.W), times("nb", S), fmt.Sprint(n.Out), fmt.Sprint(ck))}
+	case n.Kind == plan.ConvShared && n.JBRF:
+		return []jen.Code{jen.Comment("J_x = I: the kernel gradient sums J̄ over samples and sites"),
+			kcall("RFSumToKernel", gW, "w."+name+"RFB", "nb", fmt.Sprint(S), fmt.Sprint(n.K1*n.K2), fmt.Sprint(n.Out))}
+	case n.Kind == plan.ShiftRF && n.JBRF:
+		return g.shiftBwd(n)
+	case n.Kind == plan.RF && n.JBRF:
+		return g.convRFGrad(pl, n, gW)
+	}
+	return nil
+}
+
+// convRFGrad prints the cotangents of a convolution's receptive-field
+// Jacobian:
+//
+//	Gemm(J̄ (as RF), K, cols); kern.RFCol2ImAdd(J̄_in, cols, …)
+//	kern.RFIm2Col(cols, J_in, …); Gemm(J̄ᵀ, cols, K̄)
+func (g *gen) convRFGrad(pl *plan.Plan, n *plan.Node, gW string) []jen.Code {
+	in := pl.Nodes[n.Inputs[0]]
+	name, h := g.names[n.ID], "w."+g.names[in.ID]
+	S, ck := in.Shape.Sites(), in.Shape.C*n.K1*n.K2
+	ro := n.Window.Size()
+	return []jen.Code{jen.Comment("receptive-field Jacobian cotangents: J̄_in += RFcol2im(J̄·W), W̄ += J̄ᵀ·RFim2col(J_in)"),
+		g.wgemm(n.Node, true, times("nb", S*ro), nbHead("w."+name+"RFB", S*ro*n.Out), "0", nbHead("w.cols", S*ro*ck)),
+		kcall("RFCol2ImAdd", h+"RFB", "w.cols", "nb", "w."+name+"RFGeom"),
+		kcall("RFIm2Col", "w.cols", h+"RF", "nb", "w."+name+"RFGeom"),
+		g.gemm(true, false, "1", "1",
+			[3]string{times("nb", S*ro), fmt.Sprint(n.Out), "w." + name + "RFB"},
+			[3]string{times("nb", S*ro), fmt.Sprint(ck), "w.cols"},
+			[3]string{fmt.Sprint(n.Out), fmt.Sprint(ck), gW})}
 }
 
 // revAct emits the reverse of y = σ(a):

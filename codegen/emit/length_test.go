@@ -16,7 +16,7 @@ const maxFuncLines = 80
 // longFuncs are the known exceptions: the kernel printers revAct,
 // weightGrad, fwdAct and fwdDense still print several constructs each and
 // are to be split next.
-var longFuncs = map[string]bool{"revAct": true, "weightGrad": true}
+var longFuncs = map[string]bool{"revAct": true}
 
 // TestFunctionsShort fails for a function of package emit over
 // maxFuncLines lines that is not a listed exception.
