@@ -436,44 +436,60 @@ func (g *gen) convRFGrad(pl *plan.Plan, n *plan.Node, gW string) []jen.Code {
 //
 //	ā += σ′ȳ + σ″·t_a·t̄_y + (σ″ℓ_a + σ‴q_a)·ℓ̄_y + σ″·rowdot(J̄_y, J_a)
 //	t̄_a += σ′t̄_y,  ℓ̄_a += σ′ℓ̄_y,  J̄_a += σ′J̄_y + 2σ″ℓ̄_y·J_a
+//
+// as the row dot products (revActRowDot), one elementwise loop (revActLoop)
+// and the Jacobian cotangents (revActJac).
 func (g *gen) revAct(pl *plan.Plan, n *plan.Node) []jen.Code {
 	a := pl.Nodes[n.Inputs[0]]
-	W := pl.Width
-	size := n.Size
+	out, rdBuf := g.revActRowDot(pl, n)
+	out = append(out, g.revActLoop(pl, n, rdBuf))
+	if !a.NeedJ || a.Kind == plan.Identity || a.ID == 0 {
+		return out
+	}
+	return append(out, g.revActJac(pl, n)...)
+}
+
+// revActRowDot prints rowdot(J̄_y, J_a), one number per element of y, in the
+// form of the two Jacobians, and returns the buffer that holds it ("" when
+// there is none):
+//
+//	kern.RowsDot(rd, J̄_y, J_a, …)        (rows)
+//	kern.RowsDotShared(rd, J̄_y, W, …)    (shared dense weights)
+//	kern.RFDotShared(rd, J̄_y, K, …)      (shared kernel)
+//	kern.RFDot(rd, J̄_y, J_a, …)          (receptive fields)
+//
+// Behind shifted kernels nothing is printed: the convolution downstream
+// added J̄_y·kernel, the cotangent of σ′, to yDB.
+func (g *gen) revActRowDot(pl *plan.Plan, n *plan.Node) ([]jen.Code, string) {
+	a := pl.Nodes[n.Inputs[0]]
+	if !a.NeedJ {
+		return nil, ""
+	}
+	W, size, s := pl.Width, n.Size, n.Shape
 	yn, an := g.names[n.ID], g.names[a.ID]
-	var out []jen.Code
-	rd, rdBuf := false, "w.rd"
 	jr := func(buf string) string { return rows(buf, g.jStart(), times("nb", W), size) }
-	s := n.Shape
-	if a.NeedJ {
-		switch {
-		case n.JBRows && a.Rows:
-			out = append(out, kcall("RowsDot", "w.rd", jr("w."+yn+"B"), jr("w."+an), "nb", fmt.Sprint(W), fmt.Sprint(size)))
-			rd = true
-		case n.JBRows && a.Kind == plan.Shared:
-			out = append(out, kcall("RowsDotShared", "w.rd", jr("w."+yn+"B"), g.param(a.W), "nb", fmt.Sprint(size), "Dim"))
-			rd = true
-		case n.JBRF && a.Kind == plan.ConvShared:
-			out = append(out, kcall("RFDotShared", "w.rd", "w."+yn+"RFB", g.param(a.W), "nb", fmt.Sprint(s.Sites()), fmt.Sprint(a.K1*a.K2), fmt.Sprint(s.C)))
-			rd = true
-		case n.JBRF && a.Kind == plan.RF:
-			out = append(out, kcall("RFDot", "w.rd", "w."+yn+"RFB", "w."+an+"RF", "nb", fmt.Sprint(s.Sites()), fmt.Sprint(a.Window.Size()), fmt.Sprint(s.C)))
-			rd = true
-		case n.JBShift:
-			// J̄_y·kernel, the cotangent of σ′, was added by the shifted-kernel
-			// convolution downstream.
-			rd, rdBuf = true, "w."+yn+"DB"
-		}
+	switch {
+	case n.JBRows && a.Rows:
+		return []jen.Code{kcall("RowsDot", "w.rd", jr("w."+yn+"B"), jr("w."+an), "nb", fmt.Sprint(W), fmt.Sprint(size))}, "w.rd"
+	case n.JBRows && a.Kind == plan.Shared:
+		return []jen.Code{kcall("RowsDotShared", "w.rd", jr("w."+yn+"B"), g.param(a.W), "nb", fmt.Sprint(size), "Dim")}, "w.rd"
+	case n.JBRF && a.Kind == plan.ConvShared:
+		return []jen.Code{kcall("RFDotShared", "w.rd", "w."+yn+"RFB", g.param(a.W), "nb", fmt.Sprint(s.Sites()), fmt.Sprint(a.K1*a.K2), fmt.Sprint(s.C))}, "w.rd"
+	case n.JBRF && a.Kind == plan.RF:
+		return []jen.Code{kcall("RFDot", "w.rd", "w."+yn+"RFB", "w."+an+"RF", "nb", fmt.Sprint(s.Sites()), fmt.Sprint(a.Window.Size()), fmt.Sprint(s.C))}, "w.rd"
+	case n.JBShift:
+		return nil, "w." + yn + "DB"
 	}
-	q := ""
-	if a.NeedJ {
-		q, _ = g.qExpr(pl, a) // computed by the forward pass, still valid
-	}
-	tA, _ := g.layout(segT, a.Rows)
-	tAB, _ := g.layout(segT, a.JBRows)
-	tYB, _ := g.layout(segT, n.JBRows)
-	va := []string{"d1*yb[k]", "d2*a[ta+k]*yb[tyb+k]"}
-	lterm := ""
+	return nil, ""
+}
+
+// revActTerms returns the terms of ā's value cotangent in the loop of
+// revActLoop, σ′ȳ + σ″·t_a·t̄_y + (σ″ℓ_a + σ‴q_a)·ℓ̄_y + σ″·rd, leaving out
+// the zero ones, and the coefficient of ℓ̄_y ("" when it is zero); q is the
+// expression of a's squared Jacobian row norms, rd whether row dot
+// products exist.
+func revActTerms(a *plan.Node, q string, rd bool) (va []string, lterm string) {
+	va = []string{"d1*yb[k]", "d2*a[ta+k]*yb[tyb+k]"}
 	if !a.LZero {
 		lterm = "d2*a[lo+k]"
 	}
@@ -490,6 +506,40 @@ func (g *gen) revAct(pl *plan.Plan, n *plan.Node) []jen.Code {
 	if rd {
 		va = append(va, "d2*rd[k]")
 	}
+	return va, lterm
+}
+
+// revActLoop prints the elementwise loop of the reverse of y = σ(a), rdBuf
+// naming the row dot products ("" when there are none):
+//
+//	{
+//		d1s, d2s, d3s := …; e := …; rd := …
+//		a, ab, yb := w.a, w.aB, w.yB
+//		lo := …
+//		ta, tab, tyb := …
+//		for b := 0; b < nb; b++ {
+//			for j := 0; j < size; j++ {
+//				k := b*size + j
+//				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
+//				ab[k] += (revActTerms)
+//				ab[tab+k] += d1 * yb[tyb+k]
+//				ab[lo+k] += d1 * yb[lo+k]
+//				e[k] = 2 * d2 * yb[lo+k]
+//			}
+//		}
+//	}
+func (g *gen) revActLoop(pl *plan.Plan, n *plan.Node, rdBuf string) jen.Code {
+	a := pl.Nodes[n.Inputs[0]]
+	W, size := pl.Width, n.Size
+	yn, an := g.names[n.ID], g.names[a.ID]
+	q := ""
+	if a.NeedJ {
+		q, _ = g.qExpr(pl, a) // computed by the forward pass, still valid
+	}
+	tA, _ := g.layout(segT, a.Rows)
+	tAB, _ := g.layout(segT, a.JBRows)
+	tYB, _ := g.layout(segT, n.JBRows)
+	va, lterm := revActTerms(a, q, rdBuf != "")
 	inner := []jen.Code{
 		raw("k := %s", plus(times("b", size), "j")),
 		raw("d1, d2 := d1s[k], d2s[k]"),
@@ -512,20 +562,31 @@ func (g *gen) revAct(pl *plan.Plan, n *plan.Node) []jen.Code {
 	if hasE {
 		locals = append(locals, raw("e := %s", nbHead("w."+an+"E", size)))
 	}
-	if rd {
+	if rdBuf != "" {
 		locals = append(locals, raw("rd := %s", nbHead(rdBuf, size)))
 	}
 	locals = append(locals, raw("a, ab, yb := w.%s, w.%sB, w.%sB", an, an, yn))
 	if lterm != "" || !a.LZero || hasE {
 		locals = append(locals, raw("lo := %s", times("nb", g.lRow()*size)))
 	}
-	out = append(out, jen.Block(append(locals,
+	return jen.Block(append(locals,
 		raw("ta, tab, tyb := %s, %s, %s", times("nb", tA.n(W)*size), times("nb", tAB.n(W)*size), times("nb", tYB.n(W)*size)),
 		jen.For(raw("b := 0; b < nb; b++")).Block(jen.For(raw("j := 0; j < %d; j++", size)).Block(inner...)),
-	)...))
-	if !a.NeedJ || a.Kind == plan.Identity || a.ID == 0 {
-		return out
-	}
+	)...)
+}
+
+// revActJac prints the Jacobian cotangents of a, J̄_a += σ′J̄_y + 2σ″ℓ̄_y·J_a,
+// in a's form:
+//
+//	kern.RowsScaleAdd(J̄_a, J̄_y, σ′); kern.RowsScaleAdd(J̄_a, J_a, e)   (rows)
+//	kern.RFScaleAdd(RF̄_a, RF̄_y, σ′); then by a's kind:
+//		kern.RFAddScaledShared, kern.RFScaleAdd or kern.RowsAddScaled(RF̄_a, …, e)
+func (g *gen) revActJac(pl *plan.Plan, n *plan.Node) []jen.Code {
+	a := pl.Nodes[n.Inputs[0]]
+	W, size, s := pl.Width, n.Size, n.Shape
+	yn, an := g.names[n.ID], g.names[a.ID]
+	jr := func(buf string) string { return rows(buf, g.jStart(), times("nb", W), size) }
+	var out []jen.Code
 	if a.JBRows {
 		if n.JBRows {
 			out = append(out, kcall("RowsScaleAdd", jr("w."+an+"B"), jr("w."+yn+"B"), "w."+yn+"D1", "nb", fmt.Sprint(W), fmt.Sprint(size)))
@@ -534,19 +595,20 @@ func (g *gen) revAct(pl *plan.Plan, n *plan.Node) []jen.Code {
 			out = append(out, kcall("RowsScaleAdd", jr("w."+an+"B"), jr("w."+an), "w."+an+"E", "nb", fmt.Sprint(W), fmt.Sprint(size)))
 		}
 	}
-	if a.JBRF {
-		S, C := s.Sites(), s.C
-		if n.JBRF {
-			out = append(out, kcall("RFScaleAdd", "w."+an+"RFB", "w."+yn+"RFB", "w."+yn+"D1", "nb", fmt.Sprint(S), fmt.Sprint(a.Window.Size()), fmt.Sprint(C)))
-		}
-		switch a.Kind {
-		case plan.ConvShared:
-			out = append(out, kcall("RFAddScaledShared", "w."+an+"RFB", "w."+an+"E", g.param(a.W), "nb", fmt.Sprint(S), fmt.Sprint(a.K1*a.K2), fmt.Sprint(C)))
-		case plan.RF:
-			out = append(out, kcall("RFScaleAdd", "w."+an+"RFB", "w."+an+"RF", "w."+an+"E", "nb", fmt.Sprint(S), fmt.Sprint(a.Window.Size()), fmt.Sprint(C)))
-		case plan.ShiftRF:
-			out = append(out, kcall("RowsAddScaled", "w."+an+"RFB", "w."+an+"RF", "w."+an+"E", times("nb", a.Size), fmt.Sprint(a.Window.Size())))
-		}
+	if !a.JBRF {
+		return out
+	}
+	S, C := s.Sites(), s.C
+	if n.JBRF {
+		out = append(out, kcall("RFScaleAdd", "w."+an+"RFB", "w."+yn+"RFB", "w."+yn+"D1", "nb", fmt.Sprint(S), fmt.Sprint(a.Window.Size()), fmt.Sprint(C)))
+	}
+	switch a.Kind {
+	case plan.ConvShared:
+		out = append(out, kcall("RFAddScaledShared", "w."+an+"RFB", "w."+an+"E", g.param(a.W), "nb", fmt.Sprint(S), fmt.Sprint(a.K1*a.K2), fmt.Sprint(C)))
+	case plan.RF:
+		out = append(out, kcall("RFScaleAdd", "w."+an+"RFB", "w."+an+"RF", "w."+an+"E", "nb", fmt.Sprint(S), fmt.Sprint(a.Window.Size()), fmt.Sprint(C)))
+	case plan.ShiftRF:
+		out = append(out, kcall("RowsAddScaled", "w."+an+"RFB", "w."+an+"RF", "w."+an+"E", times("nb", a.Size), fmt.Sprint(a.Window.Size())))
 	}
 	return out
 }

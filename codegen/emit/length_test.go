@@ -13,13 +13,8 @@ import (
 // may span (issue #14: one emitter per construct, each short enough to read).
 const maxFuncLines = 80
 
-// longFuncs are the known exceptions: the kernel printers revAct,
-// weightGrad, fwdAct and fwdDense still print several constructs each and
-// are to be split next.
-var longFuncs = map[string]bool{"revAct": true}
-
 // TestFunctionsShort fails for a function of package emit over
-// maxFuncLines lines that is not a listed exception.
+// maxFuncLines lines.
 func TestFunctionsShort(t *testing.T) {
 	files, err := filepath.Glob("*.go")
 	if err != nil {
@@ -42,7 +37,7 @@ func TestFunctionsShort(t *testing.T) {
 			}
 			seen++
 			n := fset.Position(fd.End()).Line - fset.Position(fd.Pos()).Line + 1
-			if n > maxFuncLines && !longFuncs[fd.Name.Name] {
+			if n > maxFuncLines {
 				t.Errorf("%s: %s spans %d lines, want at most %d: split it", fset.Position(fd.Pos()), fd.Name.Name, n, maxFuncLines)
 			}
 		}
