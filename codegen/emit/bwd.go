@@ -268,15 +268,22 @@ func (g *gen) weightGrad(pl *plan.Plan, n *plan.Node) []jen.Code {
 	return g.convWeightGrad(pl, n, segs, gW)
 }
 
+// gradBufs returns the input of the dense or convolution node n, the name
+// of n's cotangent stack (w.hB) and that of its input's stack (w.x), which
+// the weight gradients multiply.
+func (g *gen) gradBufs(pl *plan.Plan, n *plan.Node) (in *plan.Node, nB, h string) {
+	in = pl.Nodes[n.Inputs[0]]
+	return in, "w." + g.names[n.ID] + "B", "w." + g.names[in.ID]
+}
+
 // denseWeightGrad prints θ̄ of h = W·x + b, gW naming W̄:
 //
 //	Gemm(h̄[rows]ᵀ, x[rows], W̄) per run of row segments
 //	the Jacobian terms (denseJacGrad)
 //	kern.SumRows(b̄, h̄, nb, size)
 func (g *gen) denseWeightGrad(pl *plan.Plan, n *plan.Node, segs []int, gW string) []jen.Code {
-	in := pl.Nodes[n.Inputs[0]]
+	in, nB, h := g.gradBufs(pl, n)
 	W := pl.Width
-	nB, h := "w."+g.names[n.ID]+"B", "w."+g.names[in.ID]
 	var out []jen.Code
 	for _, r := range g.runs(segs, n.JBRows, in.Rows) {
 		c := r.cnt.expr(W)
@@ -299,10 +306,8 @@ func (g *gen) denseWeightGrad(pl *plan.Plan, n *plan.Node, segs []int, gW string
 //	for b { Gemm(J̄_bᵀ, W_prevᵀ, tmp); kern.AddColScaled(W̄, tmp, σ′_b) }  (rows from a scaled input)
 //	if w.deferGrad { kern.AccumCols(…) } else { kern.AddDiagShared(W̄, …) }  (coefficients)
 func (g *gen) denseJacGrad(pl *plan.Plan, n *plan.Node, gW string) []jen.Code {
-	in := pl.Nodes[n.Inputs[0]]
-	W := pl.Width
-	name := g.names[n.ID]
-	nB, h := "w."+name+"B", "w."+g.names[in.ID]
+	in, nB, h := g.gradBufs(pl, n)
+	W, name := pl.Width, g.names[n.ID]
 	var out []jen.Code
 	switch {
 	case n.JBRows && in.Kind == plan.Identity && !in.Rows:
@@ -336,10 +341,8 @@ func (g *gen) denseJacGrad(pl *plan.Plan, n *plan.Node, gW string) []jen.Code {
 //	the Jacobian terms (convJacGrad)
 //	kern.SumRows(b̄, h̄, nb·sites, channels)
 func (g *gen) convWeightGrad(pl *plan.Plan, n *plan.Node, segs []int, gW string) []jen.Code {
-	in := pl.Nodes[n.Inputs[0]]
-	W := pl.Width
-	name := g.names[n.ID]
-	nB, h := "w."+name+"B", "w."+g.names[in.ID]
+	in, nB, h := g.gradBufs(pl, n)
+	W, name := pl.Width, g.names[n.ID]
 	S, ck := in.Shape.Sites(), in.Shape.C*n.K1*n.K2
 	var out []jen.Code
 	if g.circ(n.Node) {
@@ -368,10 +371,8 @@ func (g *gen) convWeightGrad(pl *plan.Plan, n *plan.Node, segs []int, gW string)
 //	Gemm(h̄[rows]ᵀ, x[rows], C̄) per run of row segments (β = 0, then 1)
 //	kern.FoldCirculant(K̄, C̄, geom)
 func (g *gen) circWeightGrad(pl *plan.Plan, n *plan.Node, segs []int, gW string) []jen.Code {
-	in := pl.Nodes[n.Inputs[0]]
-	W := pl.Width
-	name := g.names[n.ID]
-	nB, h := "w."+name+"B", "w."+g.names[in.ID]
+	in, nB, h := g.gradBufs(pl, n)
+	W, name := pl.Width, g.names[n.ID]
 	var out []jen.Code
 	beta := "0"
 	for _, r := range g.runs(segs, n.JBRows, in.Rows) {
