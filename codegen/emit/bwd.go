@@ -253,9 +253,6 @@ func (g *gen) revNode(pl *plan.Plan, n *plan.Node) []jen.Code {
 // rows, plus the special Jacobian forms; b̄ += Σ value cotangents.
 func (g *gen) weightGrad(pl *plan.Plan, n *plan.Node) []jen.Code {
 	in := pl.Nodes[n.Inputs[0]]
-	W := pl.Width
-	name := g.names[n.ID]
-	nB, h := "w."+name+"B", "w."+g.names[in.ID]
 	gW := g.gradOf(n.W)
 	segs := []int{segV}
 	if !in.LZero {
@@ -265,136 +262,235 @@ func (g *gen) weightGrad(pl *plan.Plan, n *plan.Node) []jen.Code {
 		segs = append(segs, segJ)
 	}
 	segs = append(segs, segT)
-	var out []jen.Code
 	if n.Op == ir.OpDense {
-		for _, r := range g.runs(segs, n.JBRows, in.Rows) {
-			c := r.cnt.expr(W)
-			out = append(out, g.gemm(true, false, "1", "1",
-				[3]string{c, fmt.Sprint(n.Size), rows(nB, r.srcOff.expr(W), c, n.Size)},
-				[3]string{c, fmt.Sprint(in.Size), rows(h, r.dstOff.expr(W), c, in.Size)},
-				[3]string{fmt.Sprint(n.Size), fmt.Sprint(in.Size), gW}))
-		}
-		switch {
-		case n.JBRows && in.Kind == plan.Identity && !in.Rows:
-			out = append(out, jen.Comment("J_x = I: W̄ += Σ_b J̄_b"),
-				kcall("AddRowsT", gW, rows(nB, g.jStart(), times("nb", W), n.Size), "nb", fmt.Sprint(n.Size), "Dim"))
-		case n.JBRows && n.RowsFromScaled:
-			base := pl.Nodes[in.Base]
-			out = append(out, jen.Comment("W̄ += Σ_b (J̄_bᵀ·W_prevᵀ)·diag(σ′_b)"),
-				jen.For(raw("b := 0; b < nb; b++")).Block(
-					g.gemm(true, true, "1", "0",
-						[3]string{"Dim", fmt.Sprint(n.Size), rows(nB, plus(g.jStart(), times("b", W)), "Dim", n.Size)},
-						[3]string{fmt.Sprint(in.Size), "Dim", g.param(base.W)},
-						[3]string{fmt.Sprint(n.Size), fmt.Sprint(in.Size), "w.wtmp"}),
-					kcall("AddColScaled", gW, "w.wtmp", rows(h+"D1", "b", "1", in.Size), fmt.Sprint(n.Size), fmt.Sprint(in.Size))))
-		}
-		if n.JBCoef {
-			out = append(out, jen.Comment("J̄_b = diag(2σ″ℓ̄)_b·W and J_x = I: W̄ += diag(Σ_b 2σ″ℓ̄)·W (or sum the coefficients, for FlushGrad)"),
-				jen.If(jen.Id("w.deferGrad")).Block(
-					kcall("AccumCols", "w."+name+"EAcc", "w."+name+"E", "nb", fmt.Sprint(n.Size)),
-				).Else().Block(
-					kcall("AddDiagShared", gW, "w."+name+"E", g.param(n.W), "nb", fmt.Sprint(n.Size), "Dim"),
-				))
-		}
-		if n.B >= 0 {
-			out = append(out, kcall("SumRows", g.gradOf(n.B), rows(nB, "0", "nb", n.Size), "nb", fmt.Sprint(n.Size)))
-		}
-		return out
+		return g.denseWeightGrad(pl, n, segs, gW)
 	}
-	// Convolution.
-	s := in.Shape
-	S, ck := s.Sites(), s.C*n.K1*n.K2
-	if g.circ(n.Node) {
-		beta := "0"
-		for _, r := range g.runs(segs, n.JBRows, in.Rows) {
-			c := r.cnt.expr(W)
-			out = append(out, g.gemm(true, false, "1", beta,
-				[3]string{c, fmt.Sprint(n.Size), rows(nB, r.srcOff.expr(W), c, n.Size)},
-				[3]string{c, fmt.Sprint(in.Size), rows(h, r.dstOff.expr(W), c, in.Size)},
-				[3]string{fmt.Sprint(n.Size), fmt.Sprint(in.Size), "w." + name + "GCirc"}))
-			beta = "1"
-		}
-		out = append(out, jen.Comment("fold the circulant matrix's gradient back into the kernel"),
-			kcall("FoldCirculant", gW, "w."+name+"GCirc", "w."+name+"Geom"))
-		segs = nil
-	}
+	return g.convWeightGrad(pl, n, segs, gW)
+}
+
+// gradBufs returns the input of the dense or convolution node n, the name
+// of n's cotangent stack (w.hB) and that of its input's stack (w.x), which
+// the weight gradients multiply.
+func (g *gen) gradBufs(pl *plan.Plan, n *plan.Node) (in *plan.Node, nB, h string) {
+	in = pl.Nodes[n.Inputs[0]]
+	return in, "w." + g.names[n.ID] + "B", "w." + g.names[in.ID]
+}
+
+// denseWeightGrad prints θ̄ of h = W·x + b, gW naming W̄:
+//
+//	Gemm(h̄[rows]ᵀ, x[rows], W̄) per run of row segments
+//	the Jacobian terms (denseJacGrad)
+//	kern.SumRows(b̄, h̄, nb, size)
+func (g *gen) denseWeightGrad(pl *plan.Plan, n *plan.Node, segs []int, gW string) []jen.Code {
+	in, nB, h := g.gradBufs(pl, n)
+	W := pl.Width
+	var out []jen.Code
 	for _, r := range g.runs(segs, n.JBRows, in.Rows) {
 		c := r.cnt.expr(W)
-		out = append(out,
-			kcall("Im2Col", "w.cols", rows(h, r.dstOff.expr(W), c, in.Size), c, "w."+name+"Geom"),
-			g.gemm(true, false, "1", "1",
-				[3]string{times("nb", r.cnt.n(W)*S), fmt.Sprint(n.Out), rows(nB, r.srcOff.expr(W), c, n.Size)},
-				[3]string{times("nb", r.cnt.n(W)*S), fmt.Sprint(ck), "w.cols"},
-				[3]string{fmt.Sprint(n.Out), fmt.Sprint(ck), gW}))
+		out = append(out, g.gemm(true, false, "1", "1",
+			[3]string{c, fmt.Sprint(n.Size), rows(nB, r.srcOff.expr(W), c, n.Size)},
+			[3]string{c, fmt.Sprint(in.Size), rows(h, r.dstOff.expr(W), c, in.Size)},
+			[3]string{fmt.Sprint(n.Size), fmt.Sprint(in.Size), gW}))
 	}
+	out = append(out, g.denseJacGrad(pl, n, gW)...)
+	if n.B >= 0 {
+		out = append(out, kcall("SumRows", g.gradOf(n.B), rows(nB, "0", "nb", n.Size), "nb", fmt.Sprint(n.Size)))
+	}
+	return out
+}
+
+// denseJacGrad prints the terms of W̄ that come from the special Jacobian
+// forms of h = W·x + b:
+//
+//	kern.AddRowsT(W̄, J̄, …)                                (J_x = I)
+//	for b { Gemm(J̄_bᵀ, W_prevᵀ, tmp); kern.AddColScaled(W̄, tmp, σ′_b) }  (rows from a scaled input)
+//	if w.deferGrad { kern.AccumCols(…) } else { kern.AddDiagShared(W̄, …) }  (coefficients)
+func (g *gen) denseJacGrad(pl *plan.Plan, n *plan.Node, gW string) []jen.Code {
+	in, nB, h := g.gradBufs(pl, n)
+	W, name := pl.Width, g.names[n.ID]
+	var out []jen.Code
 	switch {
-	case n.Kind == plan.ConvShared && n.JBCoef:
-		out = append(out, jen.Comment("J̄ = diag(2σ″ℓ̄)·(kernel) and J_x = I: W̄ += diag(Σ_{samples, sites} 2σ″ℓ̄)·W"),
-			kcall("AddConvDiag", gW, "w."+name+"E", g.param(n.W), times("nb", S), fmt.Sprint(n.Out), fmt.Sprint(ck)))
-	case n.Kind == plan.ConvShared && n.JBRF:
-		out = append(out, jen.Comment("J_x = I: the kernel gradient sums J̄ over samples and sites"),
-			kcall("RFSumToKernel", gW, "w."+name+"RFB", "nb", fmt.Sprint(S), fmt.Sprint(n.K1*n.K2), fmt.Sprint(n.Out)))
-	case n.Kind == plan.ShiftRF && n.JBRF:
-		out = append(out, g.shiftBwd(n)...)
-	case n.Kind == plan.RF && n.JBRF:
-		ro := n.Window.Size()
-		out = append(out, jen.Comment("receptive-field Jacobian cotangents: J̄_in += RFcol2im(J̄·W), W̄ += J̄ᵀ·RFim2col(J_in)"),
-			g.wgemm(n.Node, true, times("nb", S*ro), nbHead("w."+name+"RFB", S*ro*n.Out), "0", nbHead("w.cols", S*ro*ck)),
-			kcall("RFCol2ImAdd", h+"RFB", "w.cols", "nb", "w."+name+"RFGeom"),
-			kcall("RFIm2Col", "w.cols", h+"RF", "nb", "w."+name+"RFGeom"),
-			g.gemm(true, false, "1", "1",
-				[3]string{times("nb", S*ro), fmt.Sprint(n.Out), "w." + name + "RFB"},
-				[3]string{times("nb", S*ro), fmt.Sprint(ck), "w.cols"},
-				[3]string{fmt.Sprint(n.Out), fmt.Sprint(ck), gW}))
+	case n.JBRows && in.Kind == plan.Identity && !in.Rows:
+		out = append(out, jen.Comment("J_x = I: W̄ += Σ_b J̄_b"),
+			kcall("AddRowsT", gW, rows(nB, g.jStart(), times("nb", W), n.Size), "nb", fmt.Sprint(n.Size), "Dim"))
+	case n.JBRows && n.RowsFromScaled:
+		base := pl.Nodes[in.Base]
+		out = append(out, jen.Comment("W̄ += Σ_b (J̄_bᵀ·W_prevᵀ)·diag(σ′_b)"),
+			jen.For(raw("b := 0; b < nb; b++")).Block(
+				g.gemm(true, true, "1", "0",
+					[3]string{"Dim", fmt.Sprint(n.Size), rows(nB, plus(g.jStart(), times("b", W)), "Dim", n.Size)},
+					[3]string{fmt.Sprint(in.Size), "Dim", g.param(base.W)},
+					[3]string{fmt.Sprint(n.Size), fmt.Sprint(in.Size), "w.wtmp"}),
+				kcall("AddColScaled", gW, "w.wtmp", rows(h+"D1", "b", "1", in.Size), fmt.Sprint(n.Size), fmt.Sprint(in.Size))))
 	}
+	if n.JBCoef {
+		out = append(out, jen.Comment("J̄_b = diag(2σ″ℓ̄)_b·W and J_x = I: W̄ += diag(Σ_b 2σ″ℓ̄)·W (or sum the coefficients, for FlushGrad)"),
+			jen.If(jen.Id("w.deferGrad")).Block(
+				kcall("AccumCols", "w."+name+"EAcc", "w."+name+"E", "nb", fmt.Sprint(n.Size)),
+			).Else().Block(
+				kcall("AddDiagShared", gW, "w."+name+"E", g.param(n.W), "nb", fmt.Sprint(n.Size), "Dim"),
+			))
+	}
+	return out
+}
+
+// convWeightGrad prints θ̄ of a convolution h = K∗x + b, gW naming K̄:
+//
+//	circWeightGrad, or per run of row segments:
+//		kern.Im2Col(cols, x[rows], …); Gemm(h̄[rows]ᵀ, cols, K̄)
+//	the Jacobian terms (convJacGrad)
+//	kern.SumRows(b̄, h̄, nb·sites, channels)
+func (g *gen) convWeightGrad(pl *plan.Plan, n *plan.Node, segs []int, gW string) []jen.Code {
+	in, nB, h := g.gradBufs(pl, n)
+	W, name := pl.Width, g.names[n.ID]
+	S, ck := in.Shape.Sites(), in.Shape.C*n.K1*n.K2
+	var out []jen.Code
+	if g.circ(n.Node) {
+		out = g.circWeightGrad(pl, n, segs, gW)
+	} else {
+		for _, r := range g.runs(segs, n.JBRows, in.Rows) {
+			c := r.cnt.expr(W)
+			out = append(out,
+				kcall("Im2Col", "w.cols", rows(h, r.dstOff.expr(W), c, in.Size), c, "w."+name+"Geom"),
+				g.gemm(true, false, "1", "1",
+					[3]string{times("nb", r.cnt.n(W)*S), fmt.Sprint(n.Out), rows(nB, r.srcOff.expr(W), c, n.Size)},
+					[3]string{times("nb", r.cnt.n(W)*S), fmt.Sprint(ck), "w.cols"},
+					[3]string{fmt.Sprint(n.Out), fmt.Sprint(ck), gW}))
+		}
+	}
+	out = append(out, g.convJacGrad(pl, n, gW)...)
 	if n.B >= 0 {
 		out = append(out, kcall("SumRows", g.gradOf(n.B), rows(nB, "0", "nb", n.Size), times("nb", S), fmt.Sprint(n.Out)))
 	}
 	return out
 }
 
+// circWeightGrad prints the kernel gradient of a convolution printed as one
+// product with its circulant matrix C:
+//
+//	Gemm(h̄[rows]ᵀ, x[rows], C̄) per run of row segments (β = 0, then 1)
+//	kern.FoldCirculant(K̄, C̄, geom)
+func (g *gen) circWeightGrad(pl *plan.Plan, n *plan.Node, segs []int, gW string) []jen.Code {
+	in, nB, h := g.gradBufs(pl, n)
+	W, name := pl.Width, g.names[n.ID]
+	var out []jen.Code
+	beta := "0"
+	for _, r := range g.runs(segs, n.JBRows, in.Rows) {
+		c := r.cnt.expr(W)
+		out = append(out, g.gemm(true, false, "1", beta,
+			[3]string{c, fmt.Sprint(n.Size), rows(nB, r.srcOff.expr(W), c, n.Size)},
+			[3]string{c, fmt.Sprint(in.Size), rows(h, r.dstOff.expr(W), c, in.Size)},
+			[3]string{fmt.Sprint(n.Size), fmt.Sprint(in.Size), "w." + name + "GCirc"}))
+		beta = "1"
+	}
+	return append(out, jen.Comment("fold the circulant matrix's gradient back into the kernel"),
+		kcall("FoldCirculant", gW, "w."+name+"GCirc", "w."+name+"Geom"))
+}
+
+// convJacGrad prints the terms of K̄ (and of the input's Jacobian
+// cotangents) that come from the special Jacobian form of a convolution:
+//
+//	kern.AddConvDiag(K̄, …)     (shared kernel, coefficients)
+//	kern.RFSumToKernel(K̄, …)   (shared kernel, receptive-field cotangents)
+//	shiftBwd                    (shifted kernels)
+//	convRFGrad                  (receptive fields)
+func (g *gen) convJacGrad(pl *plan.Plan, n *plan.Node, gW string) []jen.Code {
+	in := pl.Nodes[n.Inputs[0]]
+	name := g.names[n.ID]
+	S, ck := in.Shape.Sites(), in.Shape.C*n.K1*n.K2
+	switch {
+	case n.Kind == plan.ConvShared && n.JBCoef:
+		return []jen.Code{jen.Comment("J̄ = diag(2σ″ℓ̄)·(kernel) and J_x = I: W̄ += diag(Σ_{samples, sites} 2σ″ℓ̄)·W"),
+			kcall("AddConvDiag", gW, "w."+name+"E", g.param(n.W), times("nb", S), fmt.Sprint(n.Out), fmt.Sprint(ck))}
+	case n.Kind == plan.ConvShared && n.JBRF:
+		return []jen.Code{jen.Comment("J_x = I: the kernel gradient sums J̄ over samples and sites"),
+			kcall("RFSumToKernel", gW, "w."+name+"RFB", "nb", fmt.Sprint(S), fmt.Sprint(n.K1*n.K2), fmt.Sprint(n.Out))}
+	case n.Kind == plan.ShiftRF && n.JBRF:
+		return g.shiftBwd(n)
+	case n.Kind == plan.RF && n.JBRF:
+		return g.convRFGrad(pl, n, gW)
+	}
+	return nil
+}
+
+// convRFGrad prints the cotangents of a convolution's receptive-field
+// Jacobian:
+//
+//	Gemm(J̄ (as RF), K, cols); kern.RFCol2ImAdd(J̄_in, cols, …)
+//	kern.RFIm2Col(cols, J_in, …); Gemm(J̄ᵀ, cols, K̄)
+func (g *gen) convRFGrad(pl *plan.Plan, n *plan.Node, gW string) []jen.Code {
+	in := pl.Nodes[n.Inputs[0]]
+	name, h := g.names[n.ID], "w."+g.names[in.ID]
+	S, ck := in.Shape.Sites(), in.Shape.C*n.K1*n.K2
+	ro := n.Window.Size()
+	return []jen.Code{jen.Comment("receptive-field Jacobian cotangents: J̄_in += RFcol2im(J̄·W), W̄ += J̄ᵀ·RFim2col(J_in)"),
+		g.wgemm(n.Node, true, times("nb", S*ro), nbHead("w."+name+"RFB", S*ro*n.Out), "0", nbHead("w.cols", S*ro*ck)),
+		kcall("RFCol2ImAdd", h+"RFB", "w.cols", "nb", "w."+name+"RFGeom"),
+		kcall("RFIm2Col", "w.cols", h+"RF", "nb", "w."+name+"RFGeom"),
+		g.gemm(true, false, "1", "1",
+			[3]string{times("nb", S*ro), fmt.Sprint(n.Out), "w." + name + "RFB"},
+			[3]string{times("nb", S*ro), fmt.Sprint(ck), "w.cols"},
+			[3]string{fmt.Sprint(n.Out), fmt.Sprint(ck), gW})}
+}
+
 // revAct emits the reverse of y = σ(a):
 //
 //	ā += σ′ȳ + σ″·t_a·t̄_y + (σ″ℓ_a + σ‴q_a)·ℓ̄_y + σ″·rowdot(J̄_y, J_a)
 //	t̄_a += σ′t̄_y,  ℓ̄_a += σ′ℓ̄_y,  J̄_a += σ′J̄_y + 2σ″ℓ̄_y·J_a
+//
+// as the row dot products (revActRowDot), one elementwise loop (revActLoop)
+// and the Jacobian cotangents (revActJac).
 func (g *gen) revAct(pl *plan.Plan, n *plan.Node) []jen.Code {
 	a := pl.Nodes[n.Inputs[0]]
-	W := pl.Width
-	size := n.Size
+	out, rdBuf := g.revActRowDot(pl, n)
+	out = append(out, g.revActLoop(pl, n, rdBuf))
+	if !a.NeedJ || a.Kind == plan.Identity || a.ID == 0 {
+		return out
+	}
+	return append(out, g.revActJac(pl, n)...)
+}
+
+// revActRowDot prints rowdot(J̄_y, J_a), one number per element of y, in the
+// form of the two Jacobians, and returns the buffer that holds it ("" when
+// there is none):
+//
+//	kern.RowsDot(rd, J̄_y, J_a, …)        (rows)
+//	kern.RowsDotShared(rd, J̄_y, W, …)    (shared dense weights)
+//	kern.RFDotShared(rd, J̄_y, K, …)      (shared kernel)
+//	kern.RFDot(rd, J̄_y, J_a, …)          (receptive fields)
+//
+// Behind shifted kernels nothing is printed: the convolution downstream
+// added J̄_y·kernel, the cotangent of σ′, to yDB.
+func (g *gen) revActRowDot(pl *plan.Plan, n *plan.Node) ([]jen.Code, string) {
+	a := pl.Nodes[n.Inputs[0]]
+	if !a.NeedJ {
+		return nil, ""
+	}
+	W, size, s := pl.Width, n.Size, n.Shape
 	yn, an := g.names[n.ID], g.names[a.ID]
-	var out []jen.Code
-	rd, rdBuf := false, "w.rd"
 	jr := func(buf string) string { return rows(buf, g.jStart(), times("nb", W), size) }
-	s := n.Shape
-	if a.NeedJ {
-		switch {
-		case n.JBRows && a.Rows:
-			out = append(out, kcall("RowsDot", "w.rd", jr("w."+yn+"B"), jr("w."+an), "nb", fmt.Sprint(W), fmt.Sprint(size)))
-			rd = true
-		case n.JBRows && a.Kind == plan.Shared:
-			out = append(out, kcall("RowsDotShared", "w.rd", jr("w."+yn+"B"), g.param(a.W), "nb", fmt.Sprint(size), "Dim"))
-			rd = true
-		case n.JBRF && a.Kind == plan.ConvShared:
-			out = append(out, kcall("RFDotShared", "w.rd", "w."+yn+"RFB", g.param(a.W), "nb", fmt.Sprint(s.Sites()), fmt.Sprint(a.K1*a.K2), fmt.Sprint(s.C)))
-			rd = true
-		case n.JBRF && a.Kind == plan.RF:
-			out = append(out, kcall("RFDot", "w.rd", "w."+yn+"RFB", "w."+an+"RF", "nb", fmt.Sprint(s.Sites()), fmt.Sprint(a.Window.Size()), fmt.Sprint(s.C)))
-			rd = true
-		case n.JBShift:
-			// J̄_y·kernel, the cotangent of σ′, was added by the shifted-kernel
-			// convolution downstream.
-			rd, rdBuf = true, "w."+yn+"DB"
-		}
+	switch {
+	case n.JBRows && a.Rows:
+		return []jen.Code{kcall("RowsDot", "w.rd", jr("w."+yn+"B"), jr("w."+an), "nb", fmt.Sprint(W), fmt.Sprint(size))}, "w.rd"
+	case n.JBRows && a.Kind == plan.Shared:
+		return []jen.Code{kcall("RowsDotShared", "w.rd", jr("w."+yn+"B"), g.param(a.W), "nb", fmt.Sprint(size), "Dim")}, "w.rd"
+	case n.JBRF && a.Kind == plan.ConvShared:
+		return []jen.Code{kcall("RFDotShared", "w.rd", "w."+yn+"RFB", g.param(a.W), "nb", fmt.Sprint(s.Sites()), fmt.Sprint(a.K1*a.K2), fmt.Sprint(s.C))}, "w.rd"
+	case n.JBRF && a.Kind == plan.RF:
+		return []jen.Code{kcall("RFDot", "w.rd", "w."+yn+"RFB", "w."+an+"RF", "nb", fmt.Sprint(s.Sites()), fmt.Sprint(a.Window.Size()), fmt.Sprint(s.C))}, "w.rd"
+	case n.JBShift:
+		return nil, "w." + yn + "DB"
 	}
-	q := ""
-	if a.NeedJ {
-		q, _ = g.qExpr(pl, a) // computed by the forward pass, still valid
-	}
-	tA, _ := g.layout(segT, a.Rows)
-	tAB, _ := g.layout(segT, a.JBRows)
-	tYB, _ := g.layout(segT, n.JBRows)
-	va := []string{"d1*yb[k]", "d2*a[ta+k]*yb[tyb+k]"}
-	lterm := ""
+	return nil, ""
+}
+
+// revActTerms returns the terms of ā's value cotangent in the loop of
+// revActLoop, σ′ȳ + σ″·t_a·t̄_y + (σ″ℓ_a + σ‴q_a)·ℓ̄_y + σ″·rd, leaving out
+// the zero ones, and the coefficient of ℓ̄_y ("" when it is zero); q is the
+// expression of a's squared Jacobian row norms, rd whether row dot
+// products exist.
+func revActTerms(a *plan.Node, q string, rd bool) (va []string, lterm string) {
+	va = []string{"d1*yb[k]", "d2*a[ta+k]*yb[tyb+k]"}
 	if !a.LZero {
 		lterm = "d2*a[lo+k]"
 	}
@@ -411,6 +507,40 @@ func (g *gen) revAct(pl *plan.Plan, n *plan.Node) []jen.Code {
 	if rd {
 		va = append(va, "d2*rd[k]")
 	}
+	return va, lterm
+}
+
+// revActLoop prints the elementwise loop of the reverse of y = σ(a), rdBuf
+// naming the row dot products ("" when there are none):
+//
+//	{
+//		d1s, d2s, d3s := …; e := …; rd := …
+//		a, ab, yb := w.a, w.aB, w.yB
+//		lo := …
+//		ta, tab, tyb := …
+//		for b := 0; b < nb; b++ {
+//			for j := 0; j < size; j++ {
+//				k := b*size + j
+//				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
+//				ab[k] += (revActTerms)
+//				ab[tab+k] += d1 * yb[tyb+k]
+//				ab[lo+k] += d1 * yb[lo+k]
+//				e[k] = 2 * d2 * yb[lo+k]
+//			}
+//		}
+//	}
+func (g *gen) revActLoop(pl *plan.Plan, n *plan.Node, rdBuf string) jen.Code {
+	a := pl.Nodes[n.Inputs[0]]
+	W, size := pl.Width, n.Size
+	yn, an := g.names[n.ID], g.names[a.ID]
+	q := ""
+	if a.NeedJ {
+		q, _ = g.qExpr(pl, a) // computed by the forward pass, still valid
+	}
+	tA, _ := g.layout(segT, a.Rows)
+	tAB, _ := g.layout(segT, a.JBRows)
+	tYB, _ := g.layout(segT, n.JBRows)
+	va, lterm := revActTerms(a, q, rdBuf != "")
 	inner := []jen.Code{
 		raw("k := %s", plus(times("b", size), "j")),
 		raw("d1, d2 := d1s[k], d2s[k]"),
@@ -433,20 +563,31 @@ func (g *gen) revAct(pl *plan.Plan, n *plan.Node) []jen.Code {
 	if hasE {
 		locals = append(locals, raw("e := %s", nbHead("w."+an+"E", size)))
 	}
-	if rd {
+	if rdBuf != "" {
 		locals = append(locals, raw("rd := %s", nbHead(rdBuf, size)))
 	}
 	locals = append(locals, raw("a, ab, yb := w.%s, w.%sB, w.%sB", an, an, yn))
 	if lterm != "" || !a.LZero || hasE {
 		locals = append(locals, raw("lo := %s", times("nb", g.lRow()*size)))
 	}
-	out = append(out, jen.Block(append(locals,
+	return jen.Block(append(locals,
 		raw("ta, tab, tyb := %s, %s, %s", times("nb", tA.n(W)*size), times("nb", tAB.n(W)*size), times("nb", tYB.n(W)*size)),
 		jen.For(raw("b := 0; b < nb; b++")).Block(jen.For(raw("j := 0; j < %d; j++", size)).Block(inner...)),
-	)...))
-	if !a.NeedJ || a.Kind == plan.Identity || a.ID == 0 {
-		return out
-	}
+	)...)
+}
+
+// revActJac prints the Jacobian cotangents of a, J̄_a += σ′J̄_y + 2σ″ℓ̄_y·J_a,
+// in a's form:
+//
+//	kern.RowsScaleAdd(J̄_a, J̄_y, σ′); kern.RowsScaleAdd(J̄_a, J_a, e)   (rows)
+//	kern.RFScaleAdd(RF̄_a, RF̄_y, σ′); then by a's kind:
+//		kern.RFAddScaledShared, kern.RFScaleAdd or kern.RowsAddScaled(RF̄_a, …, e)
+func (g *gen) revActJac(pl *plan.Plan, n *plan.Node) []jen.Code {
+	a := pl.Nodes[n.Inputs[0]]
+	W, size, s := pl.Width, n.Size, n.Shape
+	yn, an := g.names[n.ID], g.names[a.ID]
+	jr := func(buf string) string { return rows(buf, g.jStart(), times("nb", W), size) }
+	var out []jen.Code
 	if a.JBRows {
 		if n.JBRows {
 			out = append(out, kcall("RowsScaleAdd", jr("w."+an+"B"), jr("w."+yn+"B"), "w."+yn+"D1", "nb", fmt.Sprint(W), fmt.Sprint(size)))
@@ -455,19 +596,20 @@ func (g *gen) revAct(pl *plan.Plan, n *plan.Node) []jen.Code {
 			out = append(out, kcall("RowsScaleAdd", jr("w."+an+"B"), jr("w."+an), "w."+an+"E", "nb", fmt.Sprint(W), fmt.Sprint(size)))
 		}
 	}
-	if a.JBRF {
-		S, C := s.Sites(), s.C
-		if n.JBRF {
-			out = append(out, kcall("RFScaleAdd", "w."+an+"RFB", "w."+yn+"RFB", "w."+yn+"D1", "nb", fmt.Sprint(S), fmt.Sprint(a.Window.Size()), fmt.Sprint(C)))
-		}
-		switch a.Kind {
-		case plan.ConvShared:
-			out = append(out, kcall("RFAddScaledShared", "w."+an+"RFB", "w."+an+"E", g.param(a.W), "nb", fmt.Sprint(S), fmt.Sprint(a.K1*a.K2), fmt.Sprint(C)))
-		case plan.RF:
-			out = append(out, kcall("RFScaleAdd", "w."+an+"RFB", "w."+an+"RF", "w."+an+"E", "nb", fmt.Sprint(S), fmt.Sprint(a.Window.Size()), fmt.Sprint(C)))
-		case plan.ShiftRF:
-			out = append(out, kcall("RowsAddScaled", "w."+an+"RFB", "w."+an+"RF", "w."+an+"E", times("nb", a.Size), fmt.Sprint(a.Window.Size())))
-		}
+	if !a.JBRF {
+		return out
+	}
+	S, C := s.Sites(), s.C
+	if n.JBRF {
+		out = append(out, kcall("RFScaleAdd", "w."+an+"RFB", "w."+yn+"RFB", "w."+yn+"D1", "nb", fmt.Sprint(S), fmt.Sprint(a.Window.Size()), fmt.Sprint(C)))
+	}
+	switch a.Kind {
+	case plan.ConvShared:
+		out = append(out, kcall("RFAddScaledShared", "w."+an+"RFB", "w."+an+"E", g.param(a.W), "nb", fmt.Sprint(S), fmt.Sprint(a.K1*a.K2), fmt.Sprint(C)))
+	case plan.RF:
+		out = append(out, kcall("RFScaleAdd", "w."+an+"RFB", "w."+an+"RF", "w."+an+"E", "nb", fmt.Sprint(S), fmt.Sprint(a.Window.Size()), fmt.Sprint(C)))
+	case plan.ShiftRF:
+		out = append(out, kcall("RowsAddScaled", "w."+an+"RFB", "w."+an+"RF", "w."+an+"E", times("nb", a.Size), fmt.Sprint(a.Window.Size())))
 	}
 	return out
 }

@@ -111,88 +111,148 @@ func (g *gen) materialise(pl *plan.Plan, n *plan.Node) []jen.Code {
 	panic(fmt.Sprintf("emit: %s: cannot materialise %s Jacobian as rows", g.pos(n.Node), n.Kind))
 }
 
+// fwdDense prints the forward of h = W·x + b on the value, ℓ, Jacobian and
+// tangent rows the mode needs, then the node's special Jacobian form:
+//
+//	W·x over each run of row segments (or the saved value rows)
+//	kern.AddBias(h, b, nb, size)
+//	the Jacobian construct (denseJac)
 func (g *gen) fwdDense(pl *plan.Plan, n *plan.Node) []jen.Code {
 	in := pl.Nodes[n.Inputs[0]]
-	nin, nout := in.Size, n.Size
-	src, dst := "w."+g.names[in.ID], "w."+g.names[n.ID]
-	var out []jen.Code
 	withJ := n.Rows && in.Rows && pl.Mode != plan.Values
-	products := func(segs []int) []jen.Code {
-		var out []jen.Code
-		for _, r := range g.runs(segs, in.Rows, n.Rows) {
-			cnt := r.cnt.expr(pl.Width)
-			out = append(out, g.wgemm(n.Node, false, cnt, rows(src, r.srcOff.expr(pl.Width), cnt, nin), "0", rows(dst, r.dstOff.expr(pl.Width), cnt, nout)))
-		}
-		return out
-	}
 	segs := segments(pl, in, withJ)
-	computed := products(segs)
+	computed := g.denseProducts(pl, n, segs)
 	if n.B >= 0 {
-		computed = append(computed, kcall("AddBias", rows(dst, "0", "nb", nout), g.param(n.B), "nb", fmt.Sprint(nout)))
+		computed = append(computed, kcall("AddBias", rows("w."+g.names[n.ID], "0", "nb", n.Size), g.param(n.B), "nb", fmt.Sprint(n.Size)))
 	}
+	var out []jen.Code
 	switch {
 	case n.ID == g.saveNode && pl.Mode == plan.Reverse:
-		// The value rows may come from LaplacianSave at the same x.
-		var rest []int
-		for _, s := range segs {
-			if s != segV {
-				rest = append(rest, s)
-			}
-		}
-		saved := fmt.Sprintf("w.saveIn[w.b0*%d : (w.b0+nb)*%d]", nout, nout)
-		out = append(out, jen.If(jen.Id("w.saveIn != nil")).Block(
-			append([]jen.Code{jen.Comment("value rows kept by LaplacianSave at the same x"), g.copyCvt(rows(dst, "0", "nb", nout), saved, false)}, products(rest)...)...,
-		).Else().Block(computed...))
+		out = g.denseLoadSaved(pl, n, segs, computed)
 	case n.ID == g.saveNode && pl.Mode == plan.Laplacian:
-		out = append(out, computed...)
-		out = append(out, jen.If(jen.Id("w.saveOut != nil")).Block(
-			jen.Comment("keep the value rows for ReverseSaved"),
-			g.copyCvt(fmt.Sprintf("w.saveOut[w.b0*%d : (w.b0+nb)*%d]", nout, nout), rows(dst, "0", "nb", nout), true)))
+		out = append(computed, g.denseKeepSaved(n))
 	default:
-		out = append(out, computed...)
+		out = computed
 	}
 	if pl.Mode == plan.Values {
 		return out
 	}
-	W := ""
-	if (n.RowsFromScaled && nout == 1) || n.Kind == plan.Gram {
-		W = g.param(n.W)
-	}
-	switch {
-	case n.RowsFromScaled && nout > 1:
-		// op(A) = (diag(σ′_b)·W_prev)ᵀ times the Wᵀ packed by Sync for the
-		// value rows: no per-call packing of the weight and a contiguous
-		// row scaling instead of a transposed panel.
-		base := pl.Nodes[in.Base]
-		fn := "DgemmPacked"
-		if g.is32 {
-			fn = "SgemmPacked"
-		}
-		out = append(out, jen.Comment("J_b = Wᵀ_prev·diag(σ′_b)·Wᵀ (tangent-major), one GEMM per sample with the packed Wᵀ"),
-			jen.For(raw("b := 0; b < nb; b++")).Block(
-				kcall("ScaleRows", "w.panel", rows(src+"D1", "b", "1", nin), g.param(base.W), fmt.Sprint(nin), "Dim"),
-				jen.Qual(pathGemm, fn).Call(jen.True(), jen.Id("Dim"), jen.Lit(1), jen.Id("w.panel"), jen.Id("Dim"), jen.Op("&").Id("m."+g.names[n.ID]+"Fwd"), jen.Lit(0),
-					jen.Id(rows(dst, plus(g.jStart(), times("b", pl.Width)), "Dim", nout)), jen.Lit(nout))))
-	case n.RowsFromScaled:
-		base := pl.Nodes[in.Base]
-		out = append(out, jen.Comment("J_b = Wᵀ_prev·diag(σ′_b)·Wᵀ (tangent-major), one GEMM per sample"),
-			jen.For(raw("b := 0; b < nb; b++")).Block(
-				kcall("ScaledPanel", "w.panel", rows(src+"D1", "b", "1", nin), W, "1", fmt.Sprint(nin), fmt.Sprint(nout)),
-				g.gemm(true, false, "1", "0",
-					[3]string{fmt.Sprint(nin), "Dim", g.param(base.W)},
-					[3]string{fmt.Sprint(nin), fmt.Sprint(nout), "w.panel"},
-					[3]string{"Dim", fmt.Sprint(nout), rows(dst, plus(g.jStart(), times("b", pl.Width)), "Dim", nout)})))
-	case n.Kind == plan.Gram && in.Kind == plan.Scaled:
-		base := pl.Nodes[in.Base]
-		out = append(out, jen.Comment("Gram matrices G_b = P_bᵀ·(W_prev·W_prevᵀ)·P_b with P_b = diag(σ′_b)·Wᵀ"),
-			jen.For(raw("b := 0; b < nb; b++")).Block(
-				kcall("ScaledPanel", "w.panel", rows(src+"D1", "b", "1", nin), W, "1", fmt.Sprint(nin), fmt.Sprint(nout)),
-				kcall("GramFromScaled", rows(dst+"G", "b", "1", nout*nout), "w.panel", "m."+g.names[base.ID]+"Gram", "w.wtmp", "1", fmt.Sprint(nin), fmt.Sprint(nout))))
-	case n.Kind == plan.Gram:
-		out = append(out, jen.Comment("Gram matrices G_b = W·G_in,b·Wᵀ"),
-			kcall("GramDense", dst+"G", W, src+"G", "w.wtmp", "nb", fmt.Sprint(nin), fmt.Sprint(nout)))
+	return append(out, g.denseJac(pl, n)...)
+}
+
+// denseProducts prints one product with W per run of contiguous row
+// segments of the input's stack:
+//
+//	h[rows] = x[rows]·Wᵀ
+func (g *gen) denseProducts(pl *plan.Plan, n *plan.Node, segs []int) []jen.Code {
+	in := pl.Nodes[n.Inputs[0]]
+	src, dst := "w."+g.names[in.ID], "w."+g.names[n.ID]
+	var out []jen.Code
+	for _, r := range g.runs(segs, in.Rows, n.Rows) {
+		cnt := r.cnt.expr(pl.Width)
+		out = append(out, g.wgemm(n.Node, false, cnt, rows(src, r.srcOff.expr(pl.Width), cnt, in.Size), "0", rows(dst, r.dstOff.expr(pl.Width), cnt, n.Size)))
 	}
 	return out
+}
+
+// denseLoadSaved prints the saved node's forward in ReverseSaved, where the
+// value rows may come from LaplacianSave at the same x:
+//
+//	if w.saveIn != nil { copy(h, saved); W·x on the other rows } else { computed }
+func (g *gen) denseLoadSaved(pl *plan.Plan, n *plan.Node, segs []int, computed []jen.Code) []jen.Code {
+	var rest []int
+	for _, s := range segs {
+		if s != segV {
+			rest = append(rest, s)
+		}
+	}
+	nout := n.Size
+	saved := fmt.Sprintf("w.saveIn[w.b0*%d : (w.b0+nb)*%d]", nout, nout)
+	load := []jen.Code{jen.Comment("value rows kept by LaplacianSave at the same x"), g.copyCvt(rows("w."+g.names[n.ID], "0", "nb", nout), saved, false)}
+	return []jen.Code{jen.If(jen.Id("w.saveIn != nil")).Block(append(load, g.denseProducts(pl, n, rest)...)...).Else().Block(computed...)}
+}
+
+// denseKeepSaved prints, after the saved node's forward in the Laplacian
+// mode:
+//
+//	if w.saveOut != nil { copy(saved, h) }
+func (g *gen) denseKeepSaved(n *plan.Node) jen.Code {
+	nout := n.Size
+	return jen.If(jen.Id("w.saveOut != nil")).Block(
+		jen.Comment("keep the value rows for ReverseSaved"),
+		g.copyCvt(fmt.Sprintf("w.saveOut[w.b0*%d : (w.b0+nb)*%d]", nout, nout), rows("w."+g.names[n.ID], "0", "nb", nout), true))
+}
+
+// denseJac prints the special Jacobian form of a dense node that the plan
+// chose: rows from a scaled input (packed or not) or Gram matrices; nothing
+// for the other forms, whose rows came with the products.
+func (g *gen) denseJac(pl *plan.Plan, n *plan.Node) []jen.Code {
+	in := pl.Nodes[n.Inputs[0]]
+	switch {
+	case n.RowsFromScaled && n.Size > 1:
+		return g.denseRowsPacked(pl, n)
+	case n.RowsFromScaled:
+		return g.denseRowsScaled(pl, n)
+	case n.Kind == plan.Gram && in.Kind == plan.Scaled:
+		return g.denseGramScaled(pl, n)
+	case n.Kind == plan.Gram:
+		return []jen.Code{jen.Comment("Gram matrices G_b = W·G_in,b·Wᵀ"),
+			kcall("GramDense", "w."+g.names[n.ID]+"G", g.param(n.W), "w."+g.names[in.ID]+"G", "w.wtmp", "nb", fmt.Sprint(in.Size), fmt.Sprint(n.Size))}
+	}
+	return nil
+}
+
+// denseRowsPacked prints the Jacobian rows of h = W·σ(W_prev·x + b), more
+// than one output, with the Wᵀ packed by Sync for the value rows:
+//
+//	for b { kern.ScaleRows(panel, σ′_b, W_prev); gemm.DgemmPacked(panel, Wᵀ, J_b) }
+//
+// op(A) = (diag(σ′_b)·W_prev)ᵀ: no per-call packing of the weight and a
+// contiguous row scaling instead of a transposed panel.
+func (g *gen) denseRowsPacked(pl *plan.Plan, n *plan.Node) []jen.Code {
+	in := pl.Nodes[n.Inputs[0]]
+	base := pl.Nodes[in.Base]
+	nin, nout := in.Size, n.Size
+	fn := "DgemmPacked"
+	if g.is32 {
+		fn = "SgemmPacked"
+	}
+	return []jen.Code{jen.Comment("J_b = Wᵀ_prev·diag(σ′_b)·Wᵀ (tangent-major), one GEMM per sample with the packed Wᵀ"),
+		jen.For(raw("b := 0; b < nb; b++")).Block(
+			kcall("ScaleRows", "w.panel", rows("w."+g.names[in.ID]+"D1", "b", "1", nin), g.param(base.W), fmt.Sprint(nin), "Dim"),
+			jen.Qual(pathGemm, fn).Call(jen.True(), jen.Id("Dim"), jen.Lit(1), jen.Id("w.panel"), jen.Id("Dim"), jen.Op("&").Id("m."+g.names[n.ID]+"Fwd"), jen.Lit(0),
+				jen.Id(rows("w."+g.names[n.ID], plus(g.jStart(), times("b", pl.Width)), "Dim", nout)), jen.Lit(nout)))}
+}
+
+// denseRowsScaled prints the Jacobian row of h = W·σ(W_prev·x + b) with one
+// output:
+//
+//	for b { kern.ScaledPanel(panel, σ′_b, W); Gemm(W_prevᵀ, panel, J_b) }
+func (g *gen) denseRowsScaled(pl *plan.Plan, n *plan.Node) []jen.Code {
+	in := pl.Nodes[n.Inputs[0]]
+	base := pl.Nodes[in.Base]
+	nin, nout := in.Size, n.Size
+	W := g.param(n.W)
+	return []jen.Code{jen.Comment("J_b = Wᵀ_prev·diag(σ′_b)·Wᵀ (tangent-major), one GEMM per sample"),
+		jen.For(raw("b := 0; b < nb; b++")).Block(
+			kcall("ScaledPanel", "w.panel", rows("w."+g.names[in.ID]+"D1", "b", "1", nin), W, "1", fmt.Sprint(nin), fmt.Sprint(nout)),
+			g.gemm(true, false, "1", "0",
+				[3]string{fmt.Sprint(nin), "Dim", g.param(base.W)},
+				[3]string{fmt.Sprint(nin), fmt.Sprint(nout), "w.panel"},
+				[3]string{"Dim", fmt.Sprint(nout), rows("w."+g.names[n.ID], plus(g.jStart(), times("b", pl.Width)), "Dim", nout)}))}
+}
+
+// denseGramScaled prints the Gram matrices of h = W·σ(W_prev·x + b):
+//
+//	for b { kern.ScaledPanel(panel, σ′_b, W); kern.GramFromScaled(G_b, panel, W_prev·W_prevᵀ) }
+func (g *gen) denseGramScaled(pl *plan.Plan, n *plan.Node) []jen.Code {
+	in := pl.Nodes[n.Inputs[0]]
+	base := pl.Nodes[in.Base]
+	nin, nout := in.Size, n.Size
+	return []jen.Code{jen.Comment("Gram matrices G_b = P_bᵀ·(W_prev·W_prevᵀ)·P_b with P_b = diag(σ′_b)·Wᵀ"),
+		jen.For(raw("b := 0; b < nb; b++")).Block(
+			kcall("ScaledPanel", "w.panel", rows("w."+g.names[in.ID]+"D1", "b", "1", nin), g.param(n.W), "1", fmt.Sprint(nin), fmt.Sprint(nout)),
+			kcall("GramFromScaled", rows("w."+g.names[n.ID]+"G", "b", "1", nout*nout), "w.panel", "m."+g.names[base.ID]+"Gram", "w.wtmp", "1", fmt.Sprint(nin), fmt.Sprint(nout)))}
 }
 
 func (g *gen) fwdConv(pl *plan.Plan, n *plan.Node) []jen.Code {
@@ -262,19 +322,37 @@ func (g *gen) qExpr(pl *plan.Plan, a *plan.Node) (string, []jen.Code) {
 
 var actFunc = map[ir.Act]string{ir.Softplus: "Softplus", ir.LnCosh: "LnCosh", ir.Tanh: "Tanh", ir.Sigmoid: "Sigmoid", ir.Swish: "Swish", ir.Quadratic: "Quadratic", ir.Identity: "Identity"}
 
+// fwdAct prints the forward of y = σ(a) on the rows the mode needs:
+//
+//	kern.σN(y, σ′, σ″, σ‴, a)                 (actEval)
+//	{ for b { for j { ℓ_y = σ′ℓ_a + σ″q_a; t_y = σ′t_a } } }   (actLoop)
+//	the Jacobian of y                           (actJac)
 func (g *gen) fwdAct(pl *plan.Plan, n *plan.Node) []jen.Code {
-	a := pl.Nodes[n.Inputs[0]]
-	size := n.Size
-	an, yn := g.names[a.ID], g.names[n.ID]
-	q, pre := g.qExpr(pl, a)
-	out := append([]jen.Code{}, pre...)
-	rev := pl.Mode.IsReverse()
-	lap := pl.Mode != plan.Values && !n.LZero
-	var tOffA, tOffY off
-	if rev {
-		tOffA, _ = g.layout(segT, a.Rows)
-		tOffY, _ = g.layout(segT, n.Rows)
+	q, pre := g.qExpr(pl, pl.Nodes[n.Inputs[0]])
+	out := append(append([]jen.Code{}, pre...), g.actEval(pl, n)...)
+	loop := g.actLoop(pl, n, q)
+	if loop == nil {
+		return out
 	}
+	out = append(out, loop)
+	if pl.Mode == plan.Values {
+		return out
+	}
+	return append(out, g.actJac(pl, n)...)
+}
+
+// actEval prints σ and its derivatives on the value rows:
+//
+//	// σ, σ′, σ″ for the value rows
+//	kern.TanhN(y, d1, d2, d3, a)
+//
+// or, for the activation only φ reads, in the modes with a lite variant:
+//
+//	if w.lite { clear(y); kern.TanhN(nil, d1, d2, d3, a) } else { kern.TanhN(y, …) }
+func (g *gen) actEval(pl *plan.Plan, n *plan.Node) []jen.Code {
+	size := n.Size
+	an, yn := g.names[pl.Nodes[n.Inputs[0]].ID], g.names[n.ID]
+	rev := pl.Mode.IsReverse()
 	n2 := times("nb", size)
 	d2arg, d3arg := "nil", "nil"
 	if pl.Mode != plan.Values {
@@ -283,17 +361,40 @@ func (g *gen) fwdAct(pl *plan.Plan, n *plan.Node) []jen.Code {
 	if rev {
 		d3arg = fmt.Sprintf("w.%sD3[:%s]", yn, n2)
 	}
-	out = append(out, jen.Comment(LineComment(fmt.Sprintf("σ, σ′%s for the value rows", map[bool]string{true: ", σ″, σ‴", false: map[bool]string{true: ", σ″", false: ""}[pl.Mode != plan.Values]}[rev]))))
+	out := []jen.Code{jen.Comment(LineComment(fmt.Sprintf("σ, σ′%s for the value rows", map[bool]string{true: ", σ″, σ‴", false: map[bool]string{true: ", σ″", false: ""}[pl.Mode != plan.Values]}[rev])))}
 	eval := kcall(actFunc[n.Act]+"N", rows("w."+yn, "0", "nb", size), fmt.Sprintf("w.%sD1[:%s]", yn, n2), d2arg, d3arg, rows("w."+an, "0", "nb", size))
-	if n.ID == g.liteAct && (pl.Mode == plan.Laplacian || pl.Mode == plan.Reverse) {
-		out = append(out, jen.If(jen.Id("w.lite")).Block(
-			jen.Comment("only φ reads these values and φ is not wanted: zeros instead of σ"),
-			raw("clear(%s)", rows("w."+yn, "0", "nb", size)),
-			kcall(actFunc[n.Act]+"N", "nil", fmt.Sprintf("w.%sD1[:%s]", yn, n2), d2arg, d3arg, rows("w."+an, "0", "nb", size)),
-		).Else().Block(eval))
-	} else {
-		out = append(out, eval)
+	if n.ID != g.liteAct || (pl.Mode != plan.Laplacian && pl.Mode != plan.Reverse) {
+		return append(out, eval)
 	}
+	return append(out, jen.If(jen.Id("w.lite")).Block(
+		jen.Comment("only φ reads these values and φ is not wanted: zeros instead of σ"),
+		raw("clear(%s)", rows("w."+yn, "0", "nb", size)),
+		kcall(actFunc[n.Act]+"N", "nil", fmt.Sprintf("w.%sD1[:%s]", yn, n2), d2arg, d3arg, rows("w."+an, "0", "nb", size)),
+	).Else().Block(eval))
+}
+
+// actLoop prints the elementwise loop of y = σ(a) over the Laplacian and
+// tangent rows, q being the expression of a's squared Jacobian row norms
+// ("" when a has none), or returns nil when the mode needs neither:
+//
+//	{
+//		y := w.y
+//		a, d1 := w.a, w.yD1
+//		…
+//		for b := 0; b < nb; b++ {
+//			for j := 0; j < size; j++ {
+//				k := b*size + j
+//				y[lo+k] = d1[k]*a[lo+k] + d2[k]*q
+//				y[ty+k] = d1[k] * a[ta+k]
+//			}
+//		}
+//	}
+func (g *gen) actLoop(pl *plan.Plan, n *plan.Node, q string) jen.Code {
+	a := pl.Nodes[n.Inputs[0]]
+	size := n.Size
+	an, yn := g.names[a.ID], g.names[n.ID]
+	rev := pl.Mode.IsReverse()
+	lap := pl.Mode != plan.Values && !n.LZero
 	var inner []jen.Code
 	useA, useD2 := rev, false // which of a, σ′ (with a) and σ″ the loop reads
 	if lap {
@@ -316,7 +417,7 @@ func (g *gen) fwdAct(pl *plan.Plan, n *plan.Node) []jen.Code {
 		inner = append(inner, raw("y[ty+k] = d1[k] * a[ta+k]"))
 	}
 	if len(inner) == 0 {
-		return out
+		return nil
 	}
 	inner = append([]jen.Code{raw("k := %s", plus(times("b", size), "j"))}, inner...)
 	blk := []jen.Code{raw("y := w.%s", yn)}
@@ -330,31 +431,39 @@ func (g *gen) fwdAct(pl *plan.Plan, n *plan.Node) []jen.Code {
 		blk = append(blk, raw("lo := %s", times("nb", g.lRow()*size)))
 	}
 	if rev {
+		tOffA, _ := g.layout(segT, a.Rows)
+		tOffY, _ := g.layout(segT, n.Rows)
 		blk = append(blk, raw("ta, ty := %s, %s", times("nb", tOffA.n(pl.Width)*size), times("nb", tOffY.n(pl.Width)*size)))
 	}
 	blk = append(blk, jen.For(raw("b := 0; b < nb; b++")).Block(jen.For(raw("j := 0; j < %d; j++", size)).Block(inner...)))
-	out = append(out, jen.Block(blk...))
-	if pl.Mode == plan.Values {
-		return out
-	}
-	// The Jacobian of y.
+	return jen.Block(blk...)
+}
+
+// actJac prints the Jacobian of y = σ(a) in the form the plan chose for y:
+//
+//	kern.RowsScale(J_y, J_a, σ′)                    (rows)
+//	kern.RFFromShared or kern.RFScale(RF_y, …, σ′)  (receptive fields)
+//	kern.GramScale(G_y, G_a, σ′)                    (Gram matrices)
+func (g *gen) actJac(pl *plan.Plan, n *plan.Node) []jen.Code {
+	a := pl.Nodes[n.Inputs[0]]
+	size := n.Size
+	an, yn := g.names[a.ID], g.names[n.ID]
 	switch n.Kind {
 	case plan.Rows:
 		if a.Rows {
 			r := times("nb", pl.Width)
-			out = append(out, kcall("RowsScale", rows("w."+yn, g.jStart(), r, size), rows("w."+an, g.jStart(), r, size), "w."+yn+"D1", "nb", fmt.Sprint(pl.Width), fmt.Sprint(size)))
+			return []jen.Code{kcall("RowsScale", rows("w."+yn, g.jStart(), r, size), rows("w."+an, g.jStart(), r, size), "w."+yn+"D1", "nb", fmt.Sprint(pl.Width), fmt.Sprint(size))}
 		}
 	case plan.RF:
 		s := n.Shape
 		if a.Kind == plan.ConvShared {
-			out = append(out, kcall("RFFromShared", "w."+yn+"RF", "w."+yn+"D1", g.param(a.W), "nb", fmt.Sprint(s.Sites()), fmt.Sprint(a.K1*a.K2), fmt.Sprint(s.C)))
-		} else {
-			out = append(out, kcall("RFScale", "w."+yn+"RF", "w."+an+"RF", "w."+yn+"D1", "nb", fmt.Sprint(s.Sites()), fmt.Sprint(n.Window.Size()), fmt.Sprint(s.C)))
+			return []jen.Code{kcall("RFFromShared", "w."+yn+"RF", "w."+yn+"D1", g.param(a.W), "nb", fmt.Sprint(s.Sites()), fmt.Sprint(a.K1*a.K2), fmt.Sprint(s.C))}
 		}
+		return []jen.Code{kcall("RFScale", "w."+yn+"RF", "w."+an+"RF", "w."+yn+"D1", "nb", fmt.Sprint(s.Sites()), fmt.Sprint(n.Window.Size()), fmt.Sprint(s.C))}
 	case plan.Gram:
-		out = append(out, kcall("GramScale", "w."+yn+"G", "w."+an+"G", "w."+yn+"D1", "nb", fmt.Sprint(size)))
+		return []jen.Code{kcall("GramScale", "w."+yn+"G", "w."+an+"G", "w."+yn+"D1", "nb", fmt.Sprint(size))}
 	}
-	return out
+	return nil
 }
 
 // fwdLinear emits add, scale, sum, mean and pool.

@@ -62,7 +62,8 @@ func (pl *Plan) ensureRows(i int) {
 	n.Rows = true
 }
 
-// kinds assigns Jacobian representations in topological order.
+// kinds assigns Jacobian representations in topological order, then
+// settles the consumers of nodes that became rows later.
 func (pl *Plan) kinds() {
 	in0 := pl.Nodes[0]
 	if in0.NeedJ {
@@ -72,71 +73,100 @@ func (pl *Plan) kinds() {
 		}
 	}
 	for _, n := range pl.Nodes[1:] {
-		if !n.NeedJ {
-			continue
-		}
-		in := pl.Nodes[n.Inputs[0]]
-		switch n.Op {
-		case ir.OpDense:
-			switch {
-			case in.Kind == Identity:
-				n.Kind = Shared
-			case in.Kind == Scaled && !in.Rows:
-				if pl.Mode == Laplacian && pl.gramCheaper(n) {
-					n.Kind = Gram
-				} else {
-					n.Kind, n.Rows, n.RowsFromScaled = Rows, true, true
-				}
-			case in.Kind == Gram:
-				n.Kind = Gram
-			default:
-				pl.ensureRows(in.ID)
-				n.Kind, n.Rows = Rows, true
-			}
-		case ir.OpConv:
-			switch {
-			case in.Kind == Identity:
-				n.Kind, n.Window = ConvShared, kern.KernelWindow(n.K1, n.K2)
-			case in.Kind == RF && !in.Rows:
-				s := in.Shape
-				n.Kind, n.Window = RF, in.Window.Grow(n.K1, n.K2, s.L1, s.L2)
-			default:
-				pl.ensureRows(in.ID)
-				n.Kind, n.Rows = Rows, true
-			}
-		case ir.OpAct:
-			switch in.Kind {
-			case Shared:
-				n.Kind, n.Base = Scaled, in.ID
-			case ConvShared, RF:
-				if in.Rows {
-					n.Kind, n.Rows = Rows, true
-				} else {
-					n.Kind, n.Window = RF, in.Window
-				}
-			case Gram:
-				n.Kind = Gram
-			default:
-				pl.ensureRows(in.ID)
-				n.Kind, n.Rows = Rows, true
-			}
-		case ir.OpPool, ir.OpSum, ir.OpMean:
-			if in.Kind == RF && !in.Rows {
-				n.Kind, n.Rows = Rows, true
-				break
-			}
-			pl.ensureRows(in.ID)
-			n.Kind, n.Rows = Rows, true
-		default: // add, scale
-			for _, j := range n.Inputs {
-				pl.ensureRows(j)
-			}
-			n.Kind, n.Rows = Rows, true
+		if n.NeedJ {
+			pl.kind(n)
 		}
 	}
-	// A node converted to rows after its consumers were planned (a later
-	// consumer needed rows) keeps its kind for the consumers planned
-	// before. Re-plan until stable so every consumer sees the final form.
+	pl.settle()
+}
+
+// kind assigns the Jacobian representation of node n from its inputs'.
+func (pl *Plan) kind(n *Node) {
+	in := pl.Nodes[n.Inputs[0]]
+	switch n.Op {
+	case ir.OpDense:
+		pl.denseKind(n, in)
+	case ir.OpConv:
+		pl.convKind(n, in)
+	case ir.OpAct:
+		pl.actKind(n, in)
+	case ir.OpPool, ir.OpSum, ir.OpMean:
+		if in.Kind == RF && !in.Rows {
+			n.Kind, n.Rows = Rows, true
+			break
+		}
+		pl.ensureRows(in.ID)
+		n.Kind, n.Rows = Rows, true
+	default: // add, scale
+		for _, j := range n.Inputs {
+			pl.ensureRows(j)
+		}
+		n.Kind, n.Rows = Rows, true
+	}
+}
+
+// denseKind assigns the representation of the dense node n with input in:
+// the weight itself behind the input, Gram matrices or rows from a scaled
+// input behind an activation of such a layer, rows otherwise.
+func (pl *Plan) denseKind(n, in *Node) {
+	switch {
+	case in.Kind == Identity:
+		n.Kind = Shared
+	case in.Kind == Scaled && !in.Rows:
+		if pl.Mode == Laplacian && pl.gramCheaper(n) {
+			n.Kind = Gram
+		} else {
+			n.Kind, n.Rows, n.RowsFromScaled = Rows, true, true
+		}
+	case in.Kind == Gram:
+		n.Kind = Gram
+	default:
+		pl.ensureRows(in.ID)
+		n.Kind, n.Rows = Rows, true
+	}
+}
+
+// convKind assigns the representation of the convolution n with input in:
+// the shared kernel behind the input, a grown receptive field behind one,
+// rows otherwise.
+func (pl *Plan) convKind(n, in *Node) {
+	switch {
+	case in.Kind == Identity:
+		n.Kind, n.Window = ConvShared, kern.KernelWindow(n.K1, n.K2)
+	case in.Kind == RF && !in.Rows:
+		s := in.Shape
+		n.Kind, n.Window = RF, in.Window.Grow(n.K1, n.K2, s.L1, s.L2)
+	default:
+		pl.ensureRows(in.ID)
+		n.Kind, n.Rows = Rows, true
+	}
+}
+
+// actKind assigns the representation of the activation n with input in:
+// its input's form scaled by σ′ where one exists, rows otherwise.
+func (pl *Plan) actKind(n, in *Node) {
+	switch in.Kind {
+	case Shared:
+		n.Kind, n.Base = Scaled, in.ID
+	case ConvShared, RF:
+		if in.Rows {
+			n.Kind, n.Rows = Rows, true
+		} else {
+			n.Kind, n.Window = RF, in.Window
+		}
+	case Gram:
+		n.Kind = Gram
+	default:
+		pl.ensureRows(in.ID)
+		n.Kind, n.Rows = Rows, true
+	}
+}
+
+// settle re-plans the consumers of nodes converted to rows after those
+// consumers were planned (a later consumer needed rows): such a consumer
+// kept the kind it chose for the old form. It repeats until stable so
+// every consumer sees the final form.
+func (pl *Plan) settle() {
 	for changed := true; changed; {
 		changed = false
 		for _, n := range pl.Nodes[1:] {

@@ -84,77 +84,105 @@ func (m *Model) layout() *Workspace {
 		SharedQ: make([]bool, n), GramBase: make([]bool, n),
 		RFGeomWindow: make([]kern.Window, n),
 	}
-	D := p.Dim()
-	colsPerSample := 0
 	for _, nd := range p.Nodes {
 		w.MaxSize = max(w.MaxSize, nd.Shape.Size())
 	}
+	colsPerSample := 0
 	for _, md := range Modes[1:] {
-		pl := m.Modes[md]
-		for i, pn := range pl.Nodes {
-			if pn.Rows {
-				w.RowsW[i] = max(w.RowsW[i], pl.Width)
+		colsPerSample = max(colsPerSample, m.collect(w, m.Modes[md]))
+	}
+	m.collectNodes(w)
+	w.JacobianPerSample = m.jacobianPerSample(w)
+	valCols := m.valueCols()
+	w.ValuePerSample = m.valuePerSample(valCols)
+	w.ColsChunk, w.ColsValue = max(m.colsRows(w), colsPerSample), valCols
+	w.Buffers = m.buffers(w)
+	return w
+}
+
+// collect records in w what the nodes of one mode's plan pl need, and
+// returns the receptive-field im2col scratch per sample (reals) of its
+// convolutions.
+func (m *Model) collect(w *Workspace, pl *Plan) (colsPerSample int) {
+	p := m.Prog
+	D := p.Dim()
+	for i, pn := range pl.Nodes {
+		if pn.Rows {
+			w.RowsW[i] = max(w.RowsW[i], pl.Width)
+		}
+		if pn.JBRows {
+			w.JBRowsW[i] = max(w.JBRowsW[i], pl.Width)
+		}
+		if pn.NeedJ && pn.Kind != Identity {
+			w.NeedQ[i] = true
+			w.NeedE[i] = pn.ID != 0
+		}
+		w.collectKind(pl, i, pn)
+		if pn.RowsFromScaled || pn.Kind == Gram {
+			in := p.Nodes[pn.Inputs[0]].Shape.Size()
+			w.PanelMax = max(w.PanelMax, in*pn.Size)
+			if pn.RowsFromScaled {
+				w.PanelMax = max(w.PanelMax, in*D) // diag(σ′_b)·W_prev
 			}
-			if pn.JBRows {
-				w.JBRowsW[i] = max(w.JBRowsW[i], pl.Width)
-			}
-			if pn.NeedJ && pn.Kind != Identity {
-				w.NeedQ[i] = true
-				w.NeedE[i] = pn.ID != 0
-			}
-			switch pn.Kind {
-			case RF:
-				w.RFR[i] = max(w.RFR[i], pn.Window.Size())
-				if pn.JBRF {
-					w.RFBR[i] = max(w.RFBR[i], pn.Window.Size())
-				}
-			case ShiftRF:
-				w.Shift[i] = true
-				w.RFR[i] = max(w.RFR[i], pn.Window.Size())
-				if pn.JBRF {
-					w.RFBR[i] = max(w.RFBR[i], pn.Window.Size())
-					w.ShiftRev[i] = true
-				}
-			case ConvScaled:
-				if pn.JBShift {
-					w.DB[i] = true
-				}
-			case ConvShared:
-				w.SharedQ[i] = true
-				if pn.Rows || pn.JBRF {
-					w.RFR[i] = max(w.RFR[i], pn.Window.Size())
-				}
-				if pn.JBRF {
-					w.RFBR[i] = max(w.RFBR[i], pn.Window.Size())
-				}
-			case Shared:
-				w.SharedQ[i] = true
-			case Gram:
-				w.Gram[i] = true
-				if pn.Op == ir.OpDense {
-					if in := pl.Nodes[pn.Inputs[0]]; in.Kind == Scaled {
-						w.GramBase[in.Base] = true
-					}
-				}
-			}
-			if pn.RowsFromScaled || pn.Kind == Gram {
-				in := p.Nodes[pn.Inputs[0]].Shape.Size()
-				w.PanelMax = max(w.PanelMax, in*pn.Size)
-				if pn.RowsFromScaled {
-					w.PanelMax = max(w.PanelMax, in*D) // diag(σ′_b)·W_prev
-				}
-			}
-			if pn.Op == ir.OpConv {
-				w.Geom[i] = true
-				if pn.Kind == RF {
-					w.RFGeom[i] = true
-					in := p.Nodes[pn.Inputs[0]].Shape
-					colsPerSample = max(colsPerSample, in.Sites()*pn.Window.Size()*in.C*pn.K1*pn.K2)
-				}
+		}
+		if pn.Op == ir.OpConv {
+			w.Geom[i] = true
+			if pn.Kind == RF {
+				w.RFGeom[i] = true
+				in := p.Nodes[pn.Inputs[0]].Shape
+				colsPerSample = max(colsPerSample, in.Sites()*pn.Window.Size()*in.C*pn.K1*pn.K2)
 			}
 		}
 	}
-	for i, nd := range p.Nodes {
+	return colsPerSample
+}
+
+// collectKind records in w the buffers that node pn (node i) needs for its
+// Jacobian form in the plan pl: receptive-field windows, shifted-kernel and
+// σ′-cotangent buffers, the model's row norms and Gram bases.
+func (w *Workspace) collectKind(pl *Plan, i int, pn *Node) {
+	switch pn.Kind {
+	case RF:
+		w.RFR[i] = max(w.RFR[i], pn.Window.Size())
+		if pn.JBRF {
+			w.RFBR[i] = max(w.RFBR[i], pn.Window.Size())
+		}
+	case ShiftRF:
+		w.Shift[i] = true
+		w.RFR[i] = max(w.RFR[i], pn.Window.Size())
+		if pn.JBRF {
+			w.RFBR[i] = max(w.RFBR[i], pn.Window.Size())
+			w.ShiftRev[i] = true
+		}
+	case ConvScaled:
+		if pn.JBShift {
+			w.DB[i] = true
+		}
+	case ConvShared:
+		w.SharedQ[i] = true
+		if pn.Rows || pn.JBRF {
+			w.RFR[i] = max(w.RFR[i], pn.Window.Size())
+		}
+		if pn.JBRF {
+			w.RFBR[i] = max(w.RFBR[i], pn.Window.Size())
+		}
+	case Shared:
+		w.SharedQ[i] = true
+	case Gram:
+		w.Gram[i] = true
+		if pn.Op == ir.OpDense {
+			if in := pl.Nodes[pn.Inputs[0]]; in.Kind == Scaled {
+				w.GramBase[in.Base] = true
+			}
+		}
+	}
+}
+
+// collectNodes records in w what holds per node over the modes together:
+// the convolution geometries, the dense layers whose Jacobian cotangent is
+// kept as coefficients and the receptive field of each RFGeom's input.
+func (m *Model) collectNodes(w *Workspace) {
+	for i, nd := range m.Prog.Nodes {
 		if nd.Op == ir.OpConv {
 			w.Geom[i] = true
 		}
@@ -171,17 +199,30 @@ func (m *Model) layout() *Workspace {
 			w.RFGeomWindow[i] = win
 		}
 	}
-	for i, nd := range p.Nodes {
-		w.JacobianPerSample += float64(8 * nd.Shape.Size() * (w.RowsW[i] + w.JBRowsW[i]))
-		w.JacobianPerSample += float64(8 * nd.Shape.Sites() * nd.Shape.C * (w.RFR[i] + w.RFBR[i]))
+}
+
+// jacobianPerSample returns the bytes per sample of w's Jacobian buffers:
+// rows, receptive fields, Gram matrices and shifted-kernel buffers.
+func (m *Model) jacobianPerSample(w *Workspace) float64 {
+	var total float64
+	for i, nd := range m.Prog.Nodes {
+		total += float64(8 * nd.Shape.Size() * (w.RowsW[i] + w.JBRowsW[i]))
+		total += float64(8 * nd.Shape.Sites() * nd.Shape.C * (w.RFR[i] + w.RFBR[i]))
 		if w.Gram[i] {
-			w.JacobianPerSample += float64(8 * nd.Shape.Size() * nd.Shape.Size())
+			total += float64(8 * nd.Shape.Size() * nd.Shape.Size())
 		}
 		if w.Shift[i] {
-			w.JacobianPerSample += float64(8 * m.shiftPerSample(w, nd))
+			total += float64(8 * m.shiftPerSample(w, nd))
 		}
 	}
-	// im2col scratch: the largest stack of rows times the patch width.
+	return total
+}
+
+// colsRows returns the im2col scratch per sample of a chunk for the
+// convolutions' row stacks: the largest stack of rows times the patch
+// width.
+func (m *Model) colsRows(w *Workspace) int {
+	p := m.Prog
 	maxRows := 0
 	for i, nd := range p.Nodes {
 		if nd.Op != ir.OpConv {
@@ -191,24 +232,35 @@ func (m *Model) layout() *Workspace {
 		k := in.Shape.Sites() * in.Shape.C * nd.K1 * nd.K2
 		maxRows = max(maxRows, k*(3+max(w.RowsW[in.ID], w.JBRowsW[in.ID], w.RowsW[i], w.JBRowsW[i])))
 	}
-	// The value-only modes (Phi, Grad) keep no Jacobian rows, so they take
-	// larger chunks: fewer, taller products run closer to the GEMM's peak.
+	return maxRows
+}
+
+// valueCols returns the im2col scratch per sample of a value chunk (reals).
+func (m *Model) valueCols() int {
 	valCols := 0
-	for _, nd := range p.Nodes {
+	for _, nd := range m.Prog.Nodes {
+		if nd.Op == ir.OpConv {
+			in := m.Prog.Nodes[nd.Inputs[0]].Shape
+			valCols = max(valCols, in.Sites()*in.C*nd.K1*nd.K2)
+		}
+	}
+	return valCols
+}
+
+// valuePerSample returns the bytes per sample of the value-only modes'
+// buffers, with valCols reals of im2col scratch. The value-only modes (Phi,
+// Grad) keep no Jacobian rows, so they take larger chunks: fewer, taller
+// products run closer to the GEMM's peak.
+func (m *Model) valuePerSample(valCols int) float64 {
+	var total float64
+	for _, nd := range m.Prog.Nodes {
 		k := 2
 		if nd.Op == ir.OpAct {
 			k = 3
 		}
-		w.ValuePerSample += float64(8 * k * nd.Shape.Size())
-		if nd.Op == ir.OpConv {
-			in := p.Nodes[nd.Inputs[0]].Shape
-			valCols = max(valCols, in.Sites()*in.C*nd.K1*nd.K2)
-		}
+		total += float64(8 * k * nd.Shape.Size())
 	}
-	w.ValuePerSample += float64(8 * valCols)
-	w.ColsChunk, w.ColsValue = max(maxRows, colsPerSample), valCols
-	w.Buffers = m.buffers(w)
-	return w
+	return total + float64(8*valCols)
 }
 
 // chunks returns the samples per chunk that keep the Jacobian buffers
