@@ -42,7 +42,7 @@ func (g *gen) transpose(pl *plan.Plan, n *plan.Node, segs []int) []jen.Code {
 	var out []jen.Code
 	switch n.Op {
 	case ir.OpAct:
-		for _, r := range g.runs(segs, n.JBRows, in.JBRows) {
+		for _, r := range g.runs(segs) {
 			c := r.cnt.expr(W)
 			out = append(out, jen.Block(
 				raw("a, y := %s, %s", rows("w."+g.names[in.ID]+"B", r.dstOff.expr(W), c, n.Size), rows(nB, r.srcOff.expr(W), c, n.Size)),
@@ -53,14 +53,14 @@ func (g *gen) transpose(pl *plan.Plan, n *plan.Node, segs []int) []jen.Code {
 					jen.For(raw("k, dk := range d")).Block(raw("ao[k] += dk * yo[k]")))))
 		}
 	case ir.OpDense:
-		for _, r := range g.runs(segs, n.JBRows, in.JBRows) {
+		for _, r := range g.runs(segs) {
 			c := r.cnt.expr(W)
 			out = append(out, g.wgemm(n.Node, true, c, rows(nB, r.srcOff.expr(W), c, n.Size), "1", rows("w."+g.names[in.ID]+"B", r.dstOff.expr(W), c, in.Size)))
 		}
 	case ir.OpConv:
 		s := in.Shape
 		S, ck := s.Sites(), s.C*n.K1*n.K2
-		for _, r := range g.runs(segs, n.JBRows, in.JBRows) {
+		for _, r := range g.runs(segs) {
 			c := r.cnt.expr(W)
 			if g.circ(n.Node) {
 				out = append(out, g.wgemm(n.Node, true, c, rows(nB, r.srcOff.expr(W), c, n.Size), "1", rows("w."+g.names[in.ID]+"B", r.dstOff.expr(W), c, in.Size)))
@@ -72,11 +72,11 @@ func (g *gen) transpose(pl *plan.Plan, n *plan.Node, segs []int) []jen.Code {
 		}
 	default:
 		for _, seg := range segs {
-			do, cnt := g.layout(seg, n.JBRows)
+			do, cnt := g.layout(seg)
 			c := cnt.expr(W)
 			o := rows(nB, do.expr(W), c, n.Size)
 			dstOf := func(p *plan.Node) string {
-				so, _ := g.layout(seg, p.JBRows)
+				so, _ := g.layout(seg)
 				return rows("w."+g.names[p.ID]+"B", so.expr(W), c, p.Size)
 			}
 			switch n.Op {
@@ -136,7 +136,7 @@ func (g *gen) bwdReverse(pl *plan.Plan) {
 		}
 	}
 	o := pl.Nodes[g.p.Output]
-	oT, _ := g.layout(segT, o.JBRows)
+	oT, _ := g.layout(segT)
 	oB := "w." + g.names[o.ID] + "B"
 	body = append(body, jen.Comment("seed: G = c·φ + s·Δφ + (tangent of φ along u) = c·φ + s·Δφ + uᵀ∇φ"),
 		jen.For(raw("b := 0; b < nb; b++")).Block(
@@ -285,7 +285,7 @@ func (g *gen) denseWeightGrad(pl *plan.Plan, n *plan.Node, segs []int, gW string
 	in, nB, h := g.gradBufs(pl, n)
 	W := pl.Width
 	var out []jen.Code
-	for _, r := range g.runs(segs, n.JBRows, in.Rows) {
+	for _, r := range g.runs(segs) {
 		c := r.cnt.expr(W)
 		out = append(out, g.gemm(true, false, "1", "1",
 			[3]string{c, fmt.Sprint(n.Size), rows(nB, r.srcOff.expr(W), c, n.Size)},
@@ -348,7 +348,7 @@ func (g *gen) convWeightGrad(pl *plan.Plan, n *plan.Node, segs []int, gW string)
 	if g.circ(n.Node) {
 		out = g.circWeightGrad(pl, n, segs, gW)
 	} else {
-		for _, r := range g.runs(segs, n.JBRows, in.Rows) {
+		for _, r := range g.runs(segs) {
 			c := r.cnt.expr(W)
 			out = append(out,
 				kcall("Im2Col", "w.cols", rows(h, r.dstOff.expr(W), c, in.Size), c, "w."+name+"Geom"),
@@ -375,7 +375,7 @@ func (g *gen) circWeightGrad(pl *plan.Plan, n *plan.Node, segs []int, gW string)
 	W, name := pl.Width, g.names[n.ID]
 	var out []jen.Code
 	beta := "0"
-	for _, r := range g.runs(segs, n.JBRows, in.Rows) {
+	for _, r := range g.runs(segs) {
 		c := r.cnt.expr(W)
 		out = append(out, g.gemm(true, false, "1", beta,
 			[3]string{c, fmt.Sprint(n.Size), rows(nB, r.srcOff.expr(W), c, n.Size)},
@@ -537,9 +537,9 @@ func (g *gen) revActLoop(pl *plan.Plan, n *plan.Node, rdBuf string) jen.Code {
 	if a.NeedJ {
 		q, _ = g.qExpr(pl, a) // computed by the forward pass, still valid
 	}
-	tA, _ := g.layout(segT, a.Rows)
-	tAB, _ := g.layout(segT, a.JBRows)
-	tYB, _ := g.layout(segT, n.JBRows)
+	tA, _ := g.layout(segT)
+	tAB, _ := g.layout(segT)
+	tYB, _ := g.layout(segT)
 	va, lterm := revActTerms(a, q, rdBuf != "")
 	inner := []jen.Code{
 		raw("k := %s", plus(times("b", size), "j")),
@@ -614,6 +614,7 @@ func (g *gen) revActJac(pl *plan.Plan, n *plan.Node) []jen.Code {
 	return out
 }
 
+// joinPlus joins terms into one sum expression.
 func joinPlus(xs []string) string {
 	s := xs[0]
 	for _, x := range xs[1:] {

@@ -358,14 +358,14 @@ const (
 	segT
 )
 
-// layout returns the offset and count of a segment of a node's stack in a
-// mode, given whether the stack holds Jacobian rows.
+// layout returns the offset and count of a segment of a node's stack in the
+// mode being emitted.
 //
 // In the reverse modes the tangent rows come right after the values (v, t,
 // ℓ, J), so that the stacks of a layer's input with a zero Laplacian (such
 // as x itself) have [v; t] contiguous and its weight gradient is one GEMM;
 // in the other modes the stack is v, ℓ, J.
-func (g *gen) layout(seg int, jrows bool) (off, off) {
+func (g *gen) layout(seg int) (off, off) {
 	if !g.rev {
 		switch seg {
 		case segV:
@@ -385,7 +385,6 @@ func (g *gen) layout(seg int, jrows bool) (off, off) {
 	case segL:
 		return off{2, 0}, off{1, 0}
 	}
-	_ = jrows
 	return off{3, 0}, off{0, 1}
 }
 
@@ -412,7 +411,7 @@ func (g *gen) jRow() int {
 
 // order sorts segments into the stack order of the current mode.
 func (g *gen) order(segs []int) []int {
-	pos := func(s int) int { o, _ := g.layout(s, true); return o.K*1000 + o.KW }
+	pos := func(s int) int { o, _ := g.layout(s); return o.K*1000 + o.KW }
 	out := append([]int(nil), segs...)
 	for i := 1; i < len(out); i++ {
 		for j := i; j > 0 && pos(out[j]) < pos(out[j-1]); j-- {
@@ -427,13 +426,14 @@ type run struct {
 	srcOff, dstOff, cnt off
 }
 
-// runs merges segments into contiguous runs between a source stack (with
-// Jacobian rows iff srcJ) and a destination stack (iff dstJ).
-func (g *gen) runs(segs []int, srcJ, dstJ bool) []run {
+// runs merges segments into contiguous runs between a source and a
+// destination stack (both laid out by layout, so a segment sits at the same
+// offset in each).
+func (g *gen) runs(segs []int) []run {
 	var out []run
 	for _, s := range g.order(segs) {
-		so, c := g.layout(s, srcJ)
-		do, _ := g.layout(s, dstJ)
+		so, c := g.layout(s)
+		do := so
 		if len(out) > 0 {
 			last := &out[len(out)-1]
 			if last.srcOff.add(last.cnt) == so && last.dstOff.add(last.cnt) == do {

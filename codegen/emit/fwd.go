@@ -148,7 +148,7 @@ func (g *gen) denseProducts(pl *plan.Plan, n *plan.Node, segs []int) []jen.Code 
 	in := pl.Nodes[n.Inputs[0]]
 	src, dst := "w."+g.names[in.ID], "w."+g.names[n.ID]
 	var out []jen.Code
-	for _, r := range g.runs(segs, in.Rows, n.Rows) {
+	for _, r := range g.runs(segs) {
 		cnt := r.cnt.expr(pl.Width)
 		out = append(out, g.wgemm(n.Node, false, cnt, rows(src, r.srcOff.expr(pl.Width), cnt, in.Size), "0", rows(dst, r.dstOff.expr(pl.Width), cnt, n.Size)))
 	}
@@ -267,7 +267,7 @@ func (g *gen) fwdConv(pl *plan.Plan, n *plan.Node) []jen.Code {
 		out = append(out, jen.Comment("a kernel over the whole lattice: one GEMM with the circulant matrix (built by Sync)"))
 	}
 	withJ := n.Rows && in.Rows && pl.Mode != plan.Values
-	for _, r := range g.runs(segments(pl, in, withJ), in.Rows, n.Rows) {
+	for _, r := range g.runs(segments(pl, in, withJ)) {
 		cnt := r.cnt.expr(pl.Width)
 		if g.circ(n.Node) {
 			out = append(out, g.wgemm(n.Node, false, cnt, rows(src, r.srcOff.expr(pl.Width), cnt, S*cin), "0", rows(dst, r.dstOff.expr(pl.Width), cnt, S*cout)))
@@ -431,8 +431,8 @@ func (g *gen) actLoop(pl *plan.Plan, n *plan.Node, q string) jen.Code {
 		blk = append(blk, raw("lo := %s", times("nb", g.lRow()*size)))
 	}
 	if rev {
-		tOffA, _ := g.layout(segT, a.Rows)
-		tOffY, _ := g.layout(segT, n.Rows)
+		tOffA, _ := g.layout(segT)
+		tOffY, _ := g.layout(segT)
 		blk = append(blk, raw("ta, ty := %s, %s", times("nb", tOffA.n(pl.Width)*size), times("nb", tOffY.n(pl.Width)*size)))
 	}
 	blk = append(blk, jen.For(raw("b := 0; b < nb; b++")).Block(jen.For(raw("j := 0; j < %d; j++", size)).Block(inner...)))
@@ -475,10 +475,10 @@ func (g *gen) fwdLinear(pl *plan.Plan, n *plan.Node) []jen.Code {
 	withJ := n.Rows && pl.Mode != plan.Values && !rfIn
 	W := pl.Width
 	for _, seg := range segments(pl, n, withJ) {
-		do, cnt := g.layout(seg, n.Rows)
+		do, cnt := g.layout(seg)
 		c := cnt.expr(W)
 		srcOf := func(p *plan.Node) string {
-			so, _ := g.layout(seg, p.Rows)
+			so, _ := g.layout(seg)
 			return rows("w."+g.names[p.ID], so.expr(W), c, p.Size)
 		}
 		o := rows(dst, do.expr(W), c, n.Size)

@@ -208,7 +208,7 @@ func (g *gen) genReverse(name string, pl *plan.Plan, hutch bool) {
 // reverseChunk is the body of genReverse's loop over chunks.
 func (g *gen) reverseChunk(name string, pl *plan.Plan, hutch bool) []jen.Code {
 	in := g.names[0]
-	tOff, _ := g.layout(segT, pl.Nodes[0].Rows)
+	tOff, _ := g.layout(segT)
 	body := []jen.Code{
 		g.loadX(),
 		g.load(fmt.Sprintf("rows(w.%s, %s, nb, Dim)", in, tOff.expr(pl.Width)), "u[b0*Dim:]", "nb", "1"),
