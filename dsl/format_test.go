@@ -10,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/mafc-dev/mafc/internal/golden"
 )
 
 // posRE matches the positions in an IR dump or an error message: node
@@ -197,8 +199,7 @@ func TestFormatMessy(t *testing.T) {
 			out, err := FormatSource(name, src)
 			require.NoError(t, err, "FormatSource(%q)", name)
 			checkFormatted(t, src, out)
-			golden := strings.TrimSuffix(name, ".maf") + ".golden"
-			compareGolden(t, golden, out)
+			golden.Check(t, strings.TrimSuffix(name, ".maf")+".golden", out)
 		})
 	}
 }
