@@ -323,5 +323,5 @@ func (c *checker) proveTranslations() (bool, string) {
 }
 
 func (c *checker) nodePos(n *ir.Node) string {
-	return fmt.Sprintf("%s:%d:%d", c.f.Name, n.Pos.Line, n.Pos.Col)
+	return ir.Pos{File: c.f.Name, Line: n.Pos.Line, Col: n.Pos.Col}.String()
 }
