@@ -540,38 +540,64 @@ func checkFlowSymmetry(t *testing.T, m runtime.Potential, rng *rand.Rand) {
 	}
 }
 
-func checkAllocs(t *testing.T, m runtime.Potential, rng *rand.Rand) {
+// methodCall is one method of a Potential, bound to the buffers of a
+// methodBatch.
+type methodCall struct {
+	name string
+	f    func()
+}
+
+// methodBatch is a workspace and the arguments of every method of a
+// Potential for a batch of random points.
+type methodBatch struct {
+	ws                                 runtime.Workspace
+	x, u, probes, phi, grad, lap, c, s []float64
+	dx, dth                            []float64
+}
+
+// newMethodBatch draws a batch of B points (x, u and the probes, in that
+// order, from rng) and allocates the outputs.
+func newMethodBatch(m runtime.Potential, rng *rand.Rand, B int) *methodBatch {
 	D, P, K := m.Dim(), m.NumParams(), m.Probes()
-	B := 2
-	ws := m.NewWorkspace(B)
-	x, u := randVec(rng, B*D, 1), randVec(rng, B*D, 1)
-	probes := randVec(rng, B*K*D, 1)
-	phi, grad, lap := make([]float64, B), make([]float64, B*D), make([]float64, B)
-	c, s := make([]float64, B), make([]float64, B)
-	dx, dth := make([]float64, B*D), make([]float64, P)
-	for _, tc := range []struct {
-		name string
-		f    func()
-	}{
+	mb := &methodBatch{ws: m.NewWorkspace(B)}
+	mb.x, mb.u = randVec(rng, B*D, 1), randVec(rng, B*D, 1)
+	mb.probes = randVec(rng, B*K*D, 1)
+	mb.phi, mb.grad, mb.lap = make([]float64, B), make([]float64, B*D), make([]float64, B)
+	mb.c, mb.s = make([]float64, B), make([]float64, B)
+	mb.dx, mb.dth = make([]float64, B*D), make([]float64, P)
+	return mb
+}
+
+// calls returns the forward methods (Phi, Grad, Laplacian, Hutchinson) and
+// Reverse bound to mb, and with all also ReverseHutchinson and Sync.
+func (mb *methodBatch) calls(m runtime.Potential, all bool) []methodCall {
+	ws, x, u, probes, c, s := mb.ws, mb.x, mb.u, mb.probes, mb.c, mb.s
+	phi, grad, lap, dx, dth := mb.phi, mb.grad, mb.lap, mb.dx, mb.dth
+	calls := []methodCall{
 		{"Phi", func() { m.Phi(ws, phi, x) }},
 		{"Grad", func() { m.Grad(ws, phi, grad, x) }},
 		{"Laplacian", func() { m.Laplacian(ws, phi, grad, lap, x) }},
 		{"Hutchinson", func() { m.Hutchinson(ws, phi, grad, lap, x, probes) }},
 		{"Reverse", func() { m.Reverse(ws, dx, dth, x, c, u, s) }},
-		{"ReverseHutchinson", func() { m.ReverseHutchinson(ws, dx, dth, x, c, u, s, probes) }},
-		{"Sync", m.Sync},
-	} {
+	}
+	if all {
+		calls = append(calls,
+			methodCall{"ReverseHutchinson", func() { m.ReverseHutchinson(ws, dx, dth, x, c, u, s, probes) }},
+			methodCall{"Sync", m.Sync})
+	}
+	if sv, ok := m.(runtime.Saver); ok && all {
+		save := make([]float64, len(phi)*sv.SaveSize())
+		calls = append(calls,
+			methodCall{"LaplacianSave", func() { sv.LaplacianSave(ws, phi, grad, lap, x, save) }},
+			methodCall{"ReverseSaved", func() { sv.ReverseSaved(ws, dx, dth, x, c, u, s, save) }})
+	}
+	return calls
+}
+
+func checkAllocs(t *testing.T, m runtime.Potential, rng *rand.Rand) {
+	for _, tc := range newMethodBatch(m, rng, 2).calls(m, true) {
 		if n := testing.AllocsPerRun(5, tc.f); n != 0 {
 			t.Errorf("%s allocates %v times per call, want 0", tc.name, n)
-		}
-	}
-	if sv, ok := m.(runtime.Saver); ok {
-		save := make([]float64, B*sv.SaveSize())
-		if n := testing.AllocsPerRun(5, func() { sv.LaplacianSave(ws, phi, grad, lap, x, save) }); n != 0 {
-			t.Errorf("LaplacianSave allocates %v times per call, want 0", n)
-		}
-		if n := testing.AllocsPerRun(5, func() { sv.ReverseSaved(ws, dx, dth, x, c, u, s, save) }); n != 0 {
-			t.Errorf("ReverseSaved allocates %v times per call, want 0", n)
 		}
 	}
 }
@@ -695,28 +721,12 @@ const (
 	Large  = 100
 )
 
-// Bench times every method at batch sizes 1, 16 and 100 (samples/s are
-// reported as a metric).
+// Bench times Phi, Grad, Laplacian, Hutchinson and Reverse at batch sizes
+// 1, 16 and 100 (samples/s are reported as a metric).
 func Bench(b *testing.B, m runtime.Potential) {
-	D, P, K := m.Dim(), m.NumParams(), m.Probes()
 	rng := rand.New(rand.NewPCG(1, 1))
 	for _, B := range []int{Single, Small, Large} {
-		ws := m.NewWorkspace(B)
-		x, u := randVec(rng, B*D, 1), randVec(rng, B*D, 1)
-		probes := randVec(rng, B*K*D, 1)
-		phi, grad, lap := make([]float64, B), make([]float64, B*D), make([]float64, B)
-		c, s := make([]float64, B), make([]float64, B)
-		dx, dth := make([]float64, B*D), make([]float64, P)
-		for _, tc := range []struct {
-			name string
-			f    func()
-		}{
-			{"Phi", func() { m.Phi(ws, phi, x) }},
-			{"Grad", func() { m.Grad(ws, phi, grad, x) }},
-			{"Laplacian", func() { m.Laplacian(ws, phi, grad, lap, x) }},
-			{"Hutchinson", func() { m.Hutchinson(ws, phi, grad, lap, x, probes) }},
-			{"Reverse", func() { m.Reverse(ws, dx, dth, x, c, u, s) }},
-		} {
+		for _, tc := range newMethodBatch(m, rng, B).calls(m, false) {
 			b.Run(tc.name+"/B="+itoa(B), func(b *testing.B) {
 				b.ReportAllocs()
 				for b.Loop() {

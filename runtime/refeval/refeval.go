@@ -80,6 +80,31 @@ func New(p *ir.Program) *Evaluator {
 	return e
 }
 
+// convTaps calls tap for every term of the periodic convolution n, in a
+// fixed order: output site and channel co, input channel ci, kernel offset
+// (di, dj). dst and src are the offsets of the output and input values
+// (each a run of stride numbers) and wi the index in θ of the weight.
+func (e *Evaluator) convTaps(n *ir.Node, stride int, tap func(dst, src, wi int)) {
+	s := e.p.Nodes[n.Inputs[0]].Shape
+	for r := 0; r < s.L1; r++ {
+		for c := 0; c < s.L2; c++ {
+			for co := 0; co < n.Out; co++ {
+				dst := ((r*s.L2+c)*n.Out + co) * stride
+				for ci := 0; ci < s.C; ci++ {
+					for di := 0; di < n.K1; di++ {
+						for dj := 0; dj < n.K2; dj++ {
+							rr := mod(r+di-(n.K1-1)/2, s.L1)
+							cc := mod(c+dj-(n.K2-1)/2, s.L2)
+							src := ((rr*s.L2+cc)*s.C + ci) * stride
+							tap(dst, src, e.convWeight(n, s.C, co, ci, di, dj))
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
 // convWeight returns the index in θ of the weight W[co, ci, di, dj] of a
 // convolution: W is stored in full (Cout×Cin×K1×K2) or, for a tied kernel,
 // one number per orbit of offsets (Cout×Cin×R).
@@ -250,27 +275,12 @@ func (e *Evaluator) linear(theta []float64, n *ir.Node, out []float64, stride in
 			}
 		}
 	case ir.OpConv:
-		s := p.Nodes[n.Inputs[0]].Shape
-		for r := 0; r < s.L1; r++ {
-			for c := 0; c < s.L2; c++ {
-				for co := 0; co < n.Out; co++ {
-					dst := ((r*s.L2+c)*n.Out + co) * stride
-					for ci := 0; ci < s.C; ci++ {
-						for di := 0; di < n.K1; di++ {
-							for dj := 0; dj < n.K2; dj++ {
-								rr := mod(r+di-(n.K1-1)/2, s.L1)
-								cc := mod(c+dj-(n.K2-1)/2, s.L2)
-								w := theta[e.convWeight(n, s.C, co, ci, di, dj)]
-								src := ((rr*s.L2+cc)*s.C + ci) * stride
-								for k := 0; k < stride; k++ {
-									out[dst+k] += w * in[src+k]
-								}
-							}
-						}
-					}
-				}
+		e.convTaps(n, stride, func(dst, src, wi int) {
+			w := theta[wi]
+			for k := 0; k < stride; k++ {
+				out[dst+k] += w * in[src+k]
 			}
-		}
+		})
 	case ir.OpAdd:
 		in2 := e.pick(n.Inputs[1], stride, addBias)
 		for i := range out {
@@ -357,31 +367,15 @@ func (e *Evaluator) linearT(theta []float64, n *ir.Node, outb []float64, stride 
 			}
 		}
 	case ir.OpConv:
-		s := p.Nodes[n.Inputs[0]].Shape
-		for r := 0; r < s.L1; r++ {
-			for c := 0; c < s.L2; c++ {
-				for co := 0; co < n.Out; co++ {
-					dst := ((r*s.L2+c)*n.Out + co) * stride
-					for ci := 0; ci < s.C; ci++ {
-						for di := 0; di < n.K1; di++ {
-							for dj := 0; dj < n.K2; dj++ {
-								rr := mod(r+di-(n.K1-1)/2, s.L1)
-								cc := mod(c+dj-(n.K2-1)/2, s.L2)
-								wi := e.convWeight(n, s.C, co, ci, di, dj)
-								w := theta[wi]
-								src := ((rr*s.L2+cc)*s.C + ci) * stride
-								var g float64
-								for k := 0; k < stride; k++ {
-									inb[src+k] += w * outb[dst+k]
-									g += outb[dst+k] * in[src+k]
-								}
-								dtheta[wi] += g
-							}
-						}
-					}
-				}
+		e.convTaps(n, stride, func(dst, src, wi int) {
+			w := theta[wi]
+			var g float64
+			for k := 0; k < stride; k++ {
+				inb[src+k] += w * outb[dst+k]
+				g += outb[dst+k] * in[src+k]
 			}
-		}
+			dtheta[wi] += g
+		})
 	case ir.OpAdd:
 		for i := range outb {
 			inb[i] += outb[i]
