@@ -231,12 +231,20 @@ func exhaustive[T float](t *testing.T, f, ref gemmFunc[T]) {
 			s += step
 		}
 	}
+	grid(t, rnd, f, ref, sizes, sizes, sizes)
+}
+
+// grid checks f against ref for every m in ms, n in ns and k in ks in all
+// transpose combinations, cycling through paddings (none, 1, 2 for A, B
+// and C independently) and the alpha/beta pairs, with NaNs in C for half
+// the cases with beta == 0. It stops at the first failure.
+func grid[T float](t *testing.T, rnd *rand.Rand, f, ref gemmFunc[T], ms, ns, ks []int) {
 	i := 0
 	for _, tA := range transposes {
 		for _, tB := range transposes {
-			for _, m := range sizes {
-				for _, n := range sizes {
-					for _, k := range sizes {
+			for _, m := range ms {
+				for _, n := range ns {
+					for _, k := range ks {
 						i++
 						ab := alphaBetas[i%len(alphaBetas)]
 						gc := gemmCase{tA: tA, tB: tB, m: m, n: n, k: k,

@@ -53,25 +53,7 @@ func packedExhaustive[T float](t *testing.T, f, ref gemmFunc[T]) {
 		}
 		ms = append(ms, m)
 	}
-	i := 0
-	for _, tA := range transposes {
-		for _, tB := range transposes {
-			for _, m := range ms {
-				for _, n := range nks {
-					for _, k := range nks {
-						i++
-						ab := alphaBetas[i%len(alphaBetas)]
-						gc := gemmCase{tA: tA, tB: tB, m: m, n: n, k: k,
-							padA: i % 3, padB: (i / 3) % 3, padC: (i / 9) % 3,
-							alpha: ab[0], beta: ab[1], nanC: ab[1] == 0 && i%2 == 0}
-						if !checkCase(t, rnd, f, ref, gc) {
-							return
-						}
-					}
-				}
-			}
-		}
-	}
+	grid(t, rnd, f, ref, ms, nks, nks)
 }
 
 func TestDgemmPackedExhaustiveSmall(t *testing.T) {
@@ -114,27 +96,23 @@ func packedOdd[T float](t *testing.T, f, ref gemmFunc[T]) {
 }
 
 func TestDgemmPackedOddSizes(t *testing.T) {
-	pb := new(PackedB64)
-	for _, th := range []int{1, 2} {
-		if testing.Short() && th == 1 {
-			continue // the threaded path is the one to check under -race
-		}
-		t.Run(fmt.Sprintf("threads%d", th), func(t *testing.T) {
-			withThreads(t, th)
-			packedOdd(t, packed64(pb), gonum64())
-		})
-	}
+	packedOddThreads(t, packed64(new(PackedB64)), gonum64())
 }
 
 func TestSgemmPackedOddSizes(t *testing.T) {
-	pb := new(PackedB32)
+	packedOddThreads(t, packed32(new(PackedB32)), gonum32())
+}
+
+// packedOddThreads runs packedOdd with one thread (not under -short) and
+// with two.
+func packedOddThreads[T float](t *testing.T, f, ref gemmFunc[T]) {
 	for _, th := range []int{1, 2} {
 		if testing.Short() && th == 1 {
 			continue // the threaded path is the one to check under -race
 		}
 		t.Run(fmt.Sprintf("threads%d", th), func(t *testing.T) {
 			withThreads(t, th)
-			packedOdd(t, packed32(pb), gonum32())
+			packedOdd(t, f, ref)
 		})
 	}
 }
