@@ -94,10 +94,7 @@ func check(t *testing.T, m runtime.Potential, opt Options, tm float64) {
 	m.Sync()
 	ref := refeval.New(prog)
 	ref.SetTime(tm)
-	tol := refTol64
-	if is32(m) {
-		tol = refTol32
-	}
+	tol := tolFor(m, refTol64, refTol32)
 	eq := func(got, want, tol float64) bool { return scalar.EqualWithinAbsOrRel(got, want, tol, tol) }
 
 	// How many samples the reference can afford.
@@ -291,10 +288,7 @@ func checkHutch(t *testing.T, m runtime.Potential, rng *rand.Rand) {
 		}
 	}
 	want /= float64(K)
-	tol := 1e-9
-	if is32(m) {
-		tol = refTol32
-	}
+	tol := tolFor(m, 1e-9, refTol32)
 	if !scalar.EqualWithinAbsOrRel(lap[0], want, tol, tol) {
 		t.Errorf("Hutchinson = %v, want (1/P)Σ vᵀHv = %v", lap[0], want)
 	}
@@ -386,10 +380,7 @@ func checkBatch(t *testing.T, m runtime.Potential, rng *rand.Rand) {
 	dx, dth := make([]float64, B*D), make([]float64, P)
 	m.Reverse(wsB, dx, dth, x, c, u, s)
 	dth1 := make([]float64, P)
-	tol := 1e-12
-	if is32(m) {
-		tol = 1e-5
-	}
+	tol := tolFor(m, 1e-12, 1e-5)
 	for b := 0; b < B; b++ {
 		p1, g1, l1 := []float64{0}, make([]float64, D), []float64{0}
 		m.Laplacian(ws1, p1, g1, l1, x[b*D:(b+1)*D])
@@ -413,15 +404,8 @@ func checkBatch(t *testing.T, m runtime.Potential, rng *rand.Rand) {
 		}
 	}
 	// Summing Σ_b ∂G_b/∂θ in another order: a few ulps of the largest term.
-	thTol := 1e-9
-	if is32(m) {
-		thTol = 1e-4
-	}
-	for i := range dth {
-		if !scalar.EqualWithinAbsOrRel(dth[i], dth1[i], thTol, thTol) {
-			t.Fatalf("batch ∂G/∂θ[%d] = %v, sum of single-sample calls %v", i, dth[i], dth1[i])
-		}
-	}
+	thTol := tolFor(m, 1e-9, 1e-4)
+	requireClose(t, dth, dth1, thTol, "batch ∂G/∂θ[%d] = %v, sum of single-sample calls %v")
 }
 
 // checkDefer checks that Reverse with deferred gradient terms followed by
@@ -445,15 +429,8 @@ func checkDefer(t *testing.T, m runtime.Potential, rng *rand.Rand) {
 	m.Reverse(ws, dx, got, x, c, u, s)
 	d.FlushGrad(ws, got)
 	d.DeferGrad(ws, false)
-	tol := 1e-12
-	if is32(m) {
-		tol = 1e-5
-	}
-	for i := range got {
-		if !scalar.EqualWithinAbsOrRel(got[i], want[i], tol, tol) {
-			t.Fatalf("deferred ∂G/∂θ[%d] = %v, want %v", i, got[i], want[i])
-		}
-	}
+	tol := tolFor(m, 1e-12, 1e-5)
+	requireClose(t, got, want, tol, "deferred ∂G/∂θ[%d] = %v, want %v")
 }
 
 func checkSymmetry(t *testing.T, m runtime.Potential, rng *rand.Rand) {
@@ -466,10 +443,7 @@ func checkSymmetry(t *testing.T, m runtime.Potential, rng *rand.Rand) {
 	x := randVec(rng, D, 1)
 	phi0, g0, l0 := []float64{0}, make([]float64, D), []float64{0}
 	m.Laplacian(ws, phi0, g0, l0, x)
-	tol := symTol
-	if is32(m) {
-		tol = 1e-5
-	}
+	tol := tolFor(m, symTol, 1e-5)
 	for _, s := range prog.Exact() {
 		for _, g := range ir.Generators(s.Group, prog.InputShape()) {
 			gx := make([]float64, D)
@@ -520,10 +494,7 @@ func checkFlowSymmetry(t *testing.T, m runtime.Potential, rng *rand.Rand) {
 		return acc
 	}
 	want := nll(x)
-	tol := 1e-10
-	if is32(m) {
-		tol = 1e-4
-	}
+	tol := tolFor(m, 1e-10, 1e-4)
 	for _, s := range prog.Exact() {
 		for _, g := range ir.Generators(s.Group, prog.InputShape()) {
 			gx := make([]float64, B*D)
@@ -594,6 +565,26 @@ func (mb *methodBatch) calls(m runtime.Potential, all bool) []methodCall {
 	return calls
 }
 
+// tolFor returns tol64, or tol32 for a float32 potential.
+func tolFor(m runtime.Potential, tol64, tol32 float64) float64 {
+	if is32(m) {
+		return tol32
+	}
+	return tol64
+}
+
+// requireClose stops the test at the first i where got[i] and want[i]
+// differ by more than tol, absolutely and relatively; msg formats i,
+// got[i] and want[i].
+func requireClose(t *testing.T, got, want []float64, tol float64, msg string) {
+	t.Helper()
+	for i := range got {
+		if !scalar.EqualWithinAbsOrRel(got[i], want[i], tol, tol) {
+			t.Fatalf(msg, i, got[i], want[i])
+		}
+	}
+}
+
 func checkAllocs(t *testing.T, m runtime.Potential, rng *rand.Rand) {
 	for _, tc := range newMethodBatch(m, rng, 2).calls(m, true) {
 		if n := testing.AllocsPerRun(5, tc.f); n != 0 {
@@ -622,10 +613,7 @@ func checkSaver(t *testing.T, m runtime.Potential, rng *rand.Rand) {
 	phiS, gradS, lapS := make([]float64, B), make([]float64, B*D), make([]float64, B)
 	m.Laplacian(ws, phi, grad, lap, x)
 	sv.LaplacianSave(ws, phiS, gradS, lapS, x, save)
-	tol := 1e-12
-	if is32(m) {
-		tol = 1e-5
-	}
+	tol := tolFor(m, 1e-12, 1e-5)
 	same := func(what string, got, want []float64) {
 		t.Helper()
 		if i := firstDiff(got, want, tol); i >= 0 {

@@ -105,6 +105,15 @@ func (e *Evaluator) convTaps(n *ir.Node, stride int, tap func(dst, src, wi int))
 	}
 }
 
+// poolFactor returns the factor of a pool over the sites of a field of
+// shape s: 1/sites for a mean pool, 1 for a sum pool.
+func poolFactor(n *ir.Node, s ir.Shape) float64 {
+	if n.Mean {
+		return 1 / float64(s.Sites())
+	}
+	return 1
+}
+
 // convWeight returns the index in θ of the weight W[co, ci, di, dj] of a
 // convolution: W is stored in full (Cout×Cin×K1×K2) or, for a tied kernel,
 // one number per orbit of offsets (Cout×Cin×R).
@@ -302,10 +311,7 @@ func (e *Evaluator) linear(theta []float64, n *ir.Node, out []float64, stride in
 		}
 	case ir.OpPool:
 		s := p.Nodes[n.Inputs[0]].Shape
-		f := 1.0
-		if n.Mean {
-			f = 1 / float64(s.Sites())
-		}
+		f := poolFactor(n, s)
 		for site := 0; site < s.Sites(); site++ {
 			for ch := 0; ch < s.C; ch++ {
 				for k := 0; k < stride; k++ {
@@ -397,10 +403,7 @@ func (e *Evaluator) linearT(theta []float64, n *ir.Node, outb []float64, stride 
 		}
 	case ir.OpPool:
 		s := p.Nodes[n.Inputs[0]].Shape
-		f := 1.0
-		if n.Mean {
-			f = 1 / float64(s.Sites())
-		}
+		f := poolFactor(n, s)
 		for site := 0; site < s.Sites(); site++ {
 			for ch := 0; ch < s.C; ch++ {
 				for k := 0; k < stride; k++ {

@@ -302,6 +302,12 @@ func (k *kern) tanhBlock(r regs) {
 	k.add("VXORPD %s, %s, %s", t[4], t[3], t[3])
 }
 
+// negTwoProd emits dst = −2·a·b, as (−2·a)·b.
+func (k *kern) negTwoProd(a, b, dst string) {
+	k.add("VMULPD NEGTWO, %s, %s", a, dst)
+	k.add("VMULPD %s, %s, %s", b, dst, dst)
+}
+
 // derivs emits the float64 formulas of the outputs of activation a other
 // than the f of softplus and ln cosh, for half h (float32) of the vector.
 func (k *kern) derivs(a string, r regs, h int) {
@@ -321,8 +327,7 @@ func (k *kern) derivs(a string, r regs, h int) {
 		k.ifOut("d1", func() { k.store("d1", t[3], h, sc) })
 		k.ifOut("d2", func() { k.store("d2", t[2], h, sc) })
 		k.ifOut("d3", func() {
-			k.add("VMULPD NEGTWO, %s, %s", t[3], t[5])
-			k.add("VMULPD %s, %s, %s", t[2], t[5], t[5]) // −2·t·s
+			k.negTwoProd(t[3], t[2], t[5]) // −2·t·s
 			k.store("d3", t[5], h, sc)
 		})
 	case "tanh":
@@ -330,13 +335,11 @@ func (k *kern) derivs(a string, r regs, h int) {
 		k.ifOut("f", func() { k.store("f", t[3], h, sc) })
 		k.ifOut("d1", func() { k.store("d1", t[2], h, sc) })
 		k.ifOut("d2", func() {
-			k.add("VMULPD NEGTWO, %s, %s", t[3], t[5])
-			k.add("VMULPD %s, %s, %s", t[2], t[5], t[5]) // −2·t·s
+			k.negTwoProd(t[3], t[2], t[5]) // −2·t·s
 			k.store("d2", t[5], h, sc)
 		})
 		k.ifOut("d3", func() {
-			k.add("VMULPD NEGTWO, %s, %s", t[2], t[5])
-			k.add("VMULPD %s, %s, %s", t[2], t[5], t[5]) // −2·s·s
+			k.negTwoProd(t[2], t[2], t[5]) // −2·s·s
 			k.add("VMULPD FOUR, %s, %s", t[3], t[6])
 			k.add("VMULPD %s, %s, %s", t[3], t[6], t[6])
 			k.add("VMULPD %s, %s, %s", t[2], t[6], t[6]) // 4·t·t·s
