@@ -331,8 +331,16 @@ var oddShapes = [][3]int{
 
 func odd[T float](t *testing.T, f, ref gemmFunc[T]) {
 	rnd := rand.New(rand.NewPCG(1, 1))
+	shapes(t, rnd, f, ref, oddShapes)
+}
+
+// shapes checks f against ref for every (m, n, k) of list (under -short
+// only those up to 2·10⁶ multiply-adds) in all transpose combinations,
+// cycling through paddings and the alpha/beta pairs. It stops at the first
+// failure.
+func shapes[T float](t *testing.T, rnd *rand.Rand, f, ref gemmFunc[T], list [][3]int) {
 	i := 0
-	for _, s := range oddShapes {
+	for _, s := range list {
 		if testing.Short() && s[0]*s[1]*s[2] > 2_000_000 {
 			continue
 		}
@@ -350,20 +358,21 @@ func odd[T float](t *testing.T, f, ref gemmFunc[T]) {
 	}
 }
 
-func TestDgemmOddSizes(t *testing.T) {
-	for _, th := range []int{1, 2} {
-		t.Run(fmt.Sprintf("threads%d", th), func(t *testing.T) {
-			withThreads(t, th)
-			odd(t, impl64(), gonum64())
-		})
-	}
-}
+func TestDgemmOddSizes(t *testing.T) { withThreadCounts(t, false, odd, impl64(), gonum64()) }
 
-func TestSgemmOddSizes(t *testing.T) {
+func TestSgemmOddSizes(t *testing.T) { withThreadCounts(t, false, odd, impl32(), gonum32()) }
+
+// withThreadCounts runs check(f, ref) with one thread (unless short and
+// -short is set: the threaded path is the one to check under -race) and
+// with two.
+func withThreadCounts[T float](t *testing.T, short bool, check func(t *testing.T, f, ref gemmFunc[T]), f, ref gemmFunc[T]) {
 	for _, th := range []int{1, 2} {
+		if short && testing.Short() && th == 1 {
+			continue
+		}
 		t.Run(fmt.Sprintf("threads%d", th), func(t *testing.T) {
 			withThreads(t, th)
-			odd(t, impl32(), gonum32())
+			check(t, f, ref)
 		})
 	}
 }

@@ -76,45 +76,15 @@ var packedShapes = [][3]int{
 
 func packedOdd[T float](t *testing.T, f, ref gemmFunc[T]) {
 	rnd := rand.New(rand.NewPCG(3, 3))
-	i := 0
-	for _, s := range packedShapes {
-		if testing.Short() && s[0]*s[1]*s[2] > 2_000_000 {
-			continue
-		}
-		for _, tA := range transposes {
-			for _, tB := range transposes {
-				i++
-				ab := alphaBetas[i%len(alphaBetas)]
-				gc := gemmCase{tA: tA, tB: tB, m: s[0], n: s[1], k: s[2], padA: i % 5, padB: i % 3, padC: 1 + i%4,
-					alpha: ab[0], beta: ab[1], nanC: ab[1] == 0 && i%2 == 1}
-				if !checkCase(t, rnd, f, ref, gc) {
-					return
-				}
-			}
-		}
-	}
+	shapes(t, rnd, f, ref, packedShapes)
 }
 
 func TestDgemmPackedOddSizes(t *testing.T) {
-	packedOddThreads(t, packed64(new(PackedB64)), gonum64())
+	withThreadCounts(t, true, packedOdd, packed64(new(PackedB64)), gonum64())
 }
 
 func TestSgemmPackedOddSizes(t *testing.T) {
-	packedOddThreads(t, packed32(new(PackedB32)), gonum32())
-}
-
-// packedOddThreads runs packedOdd with one thread (not under -short) and
-// with two.
-func packedOddThreads[T float](t *testing.T, f, ref gemmFunc[T]) {
-	for _, th := range []int{1, 2} {
-		if testing.Short() && th == 1 {
-			continue // the threaded path is the one to check under -race
-		}
-		t.Run(fmt.Sprintf("threads%d", th), func(t *testing.T) {
-			withThreads(t, th)
-			packedOdd(t, f, ref)
-		})
-	}
+	withThreadCounts(t, true, packedOdd, packed32(new(PackedB32)), gonum32())
 }
 
 // TestGemmPackedThreadedSmall pushes small sizes through the multithreaded
