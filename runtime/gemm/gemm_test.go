@@ -130,11 +130,9 @@ func (gc gemmCase) String() string {
 		tname(gc.tA), tname(gc.tB), gc.m, gc.n, gc.k, gc.padA, gc.padB, gc.padC, gc.alpha, gc.beta, gc.nanC)
 }
 
-// checkCase runs one case through f and checks it against the naive loop and
-// (when ref is not nil) against gonum. It returns false on the first
-// failure so that exhaustive loops stop early.
-func checkCase[T float](t *testing.T, rnd *rand.Rand, f, ref gemmFunc[T], gc gemmCase) bool {
-	t.Helper()
+// operands draws random A, B and C (in that order) for the case gc, each
+// row-major with its padded leading dimension.
+func operands[T float](rnd *rand.Rand, gc gemmCase) (a, b, c []T, lda, ldb, ldc int) {
 	ar, ac := gc.m, gc.k
 	if gc.tA != blas.NoTrans {
 		ar, ac = ac, ar
@@ -143,10 +141,19 @@ func checkCase[T float](t *testing.T, rnd *rand.Rand, f, ref gemmFunc[T], gc gem
 	if gc.tB != blas.NoTrans {
 		br, bc = bc, br
 	}
-	lda, ldb, ldc := max(1, ac)+gc.padA, max(1, bc)+gc.padB, max(1, gc.n)+gc.padC
-	a := matrix[T](rnd, ar, ac, lda)
-	b := matrix[T](rnd, br, bc, ldb)
-	c := matrix[T](rnd, gc.m, gc.n, ldc)
+	lda, ldb, ldc = max(1, ac)+gc.padA, max(1, bc)+gc.padB, max(1, gc.n)+gc.padC
+	a = matrix[T](rnd, ar, ac, lda)
+	b = matrix[T](rnd, br, bc, ldb)
+	c = matrix[T](rnd, gc.m, gc.n, ldc)
+	return a, b, c, lda, ldb, ldc
+}
+
+// checkCase runs one case through f and checks it against the naive loop and
+// (when ref is not nil) against gonum. It returns false on the first
+// failure so that exhaustive loops stop early.
+func checkCase[T float](t *testing.T, rnd *rand.Rand, f, ref gemmFunc[T], gc gemmCase) bool {
+	t.Helper()
+	a, b, c, lda, ldb, ldc := operands[T](rnd, gc)
 	if gc.nanC {
 		for i := range c {
 			if i%ldc < gc.n {

@@ -277,18 +277,7 @@ func TestPackedFallback(t *testing.T) {
 // bit the result of Dgemm on the original B.
 func packedSameAsDgemm(t *testing.T, rnd *rand.Rand, pb *PackedB64, gc gemmCase) {
 	t.Helper()
-	ar, ac := gc.m, gc.k
-	if gc.tA != blas.NoTrans {
-		ar, ac = ac, ar
-	}
-	br, bc := gc.k, gc.n
-	if gc.tB != blas.NoTrans {
-		br, bc = bc, br
-	}
-	lda, ldb, ldc := max(1, ac)+gc.padA, max(1, bc)+gc.padB, max(1, gc.n)+gc.padC
-	a := matrix[float64](rnd, ar, ac, lda)
-	b := matrix[float64](rnd, br, bc, ldb)
-	c1 := matrix[float64](rnd, gc.m, gc.n, ldc)
+	a, b, c1, lda, ldb, ldc := operands[float64](rnd, gc)
 	c2 := slices.Clone(c1)
 	pb.Pack(gc.tB != blas.NoTrans, gc.k, gc.n, b, ldb)
 	DgemmPacked(gc.tA != blas.NoTrans, gc.m, gc.alpha, a, lda, pb, gc.beta, c1, ldc)
