@@ -80,11 +80,22 @@ func New(p *ir.Program) *Evaluator {
 	return e
 }
 
-// convTaps calls tap for every term of the periodic convolution n, in a
-// fixed order: output site and channel co, input channel ci, kernel offset
+// weightTaps calls tap for every term of the dense or convolution layer n,
+// in a fixed order: for a dense layer output o, input i; for a periodic
+// convolution output site and channel co, input channel ci, kernel offset
 // (di, dj). dst and src are the offsets of the output and input values
 // (each a run of stride numbers) and wi the index in θ of the weight.
-func (e *Evaluator) convTaps(n *ir.Node, stride int, tap func(dst, src, wi int)) {
+func (e *Evaluator) weightTaps(n *ir.Node, stride int, tap func(dst, src, wi int)) {
+	if n.Op == ir.OpDense {
+		W := e.p.Params[n.W]
+		nin := W.Shape[1]
+		for o := 0; o < n.Out; o++ {
+			for i := 0; i < nin; i++ {
+				tap(o*stride, i*stride, W.Offset+o*nin+i)
+			}
+		}
+		return
+	}
 	s := e.p.Nodes[n.Inputs[0]].Shape
 	for r := 0; r < s.L1; r++ {
 		for c := 0; c < s.L2; c++ {
@@ -272,19 +283,8 @@ func (e *Evaluator) linear(theta []float64, n *ir.Node, out []float64, stride in
 	in := e.pick(n.Inputs[0], stride, addBias)
 	clear(out)
 	switch n.Op {
-	case ir.OpDense:
-		W := p.Params[n.W]
-		nin := W.Shape[1]
-		for o := 0; o < n.Out; o++ {
-			for i := 0; i < nin; i++ {
-				w := theta[W.Offset+o*nin+i]
-				for k := 0; k < stride; k++ {
-					out[o*stride+k] += w * in[i*stride+k]
-				}
-			}
-		}
-	case ir.OpConv:
-		e.convTaps(n, stride, func(dst, src, wi int) {
+	case ir.OpDense, ir.OpConv:
+		e.weightTaps(n, stride, func(dst, src, wi int) {
 			w := theta[wi]
 			for k := 0; k < stride; k++ {
 				out[dst+k] += w * in[src+k]
@@ -358,22 +358,8 @@ func (e *Evaluator) linearT(theta []float64, n *ir.Node, outb []float64, stride 
 		}
 	}
 	switch n.Op {
-	case ir.OpDense:
-		W := p.Params[n.W]
-		nin := W.Shape[1]
-		for o := 0; o < n.Out; o++ {
-			for i := 0; i < nin; i++ {
-				w := theta[W.Offset+o*nin+i]
-				var g float64
-				for k := 0; k < stride; k++ {
-					inb[i*stride+k] += w * outb[o*stride+k]
-					g += outb[o*stride+k] * in[i*stride+k]
-				}
-				dtheta[W.Offset+o*nin+i] += g
-			}
-		}
-	case ir.OpConv:
-		e.convTaps(n, stride, func(dst, src, wi int) {
+	case ir.OpDense, ir.OpConv:
+		e.weightTaps(n, stride, func(dst, src, wi int) {
 			w := theta[wi]
 			var g float64
 			for k := 0; k < stride; k++ {
