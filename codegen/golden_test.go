@@ -1,7 +1,6 @@
 package codegen_test
 
 import (
-	"flag"
 	"go/format"
 	"go/parser"
 	"go/token"
@@ -10,14 +9,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/mafc-dev/mafc/codegen"
 	"github.com/mafc-dev/mafc/dsl"
+	"github.com/mafc-dev/mafc/internal/golden"
 )
-
-var update = flag.Bool("update", false, "update golden files")
 
 // TestGolden generates every codegen/testdata/<case>.maf and compares the
 // model file with <case>.go.golden and the IR dump with <case>.ir.golden
@@ -43,22 +40,8 @@ func TestGolden(t *testing.T) {
 			require.Equal(t, string(formatted), string(gen), "generated code is not gofmt-clean")
 			_, err = parser.ParseFile(token.NewFileSet(), files[0].Name, gen, parser.ParseComments)
 			require.NoError(t, err)
-			checkGolden(t, filepath.Join("testdata", name+".go.golden"), gen)
-			checkGolden(t, filepath.Join("testdata", name+".ir.golden"), []byte(p.Dump()))
+			golden.Check(t, filepath.Join("testdata", name+".go.golden"), gen)
+			golden.Check(t, filepath.Join("testdata", name+".ir.golden"), []byte(p.Dump()))
 		})
 	}
-}
-
-// checkGolden compares got with the golden file at path, or rewrites the
-// file with -update.
-func checkGolden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
-		require.NoError(t, os.WriteFile(path, got, 0o644))
-		return
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "run go test ./codegen -update to create %s", path)
-	assert.Equal(t, string(want), string(got), "%s is stale (go test ./codegen -update)", path)
 }

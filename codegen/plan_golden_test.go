@@ -10,6 +10,7 @@ import (
 
 	"github.com/mafc-dev/mafc/codegen"
 	"github.com/mafc-dev/mafc/dsl"
+	"github.com/mafc-dev/mafc/internal/golden"
 )
 
 // TestPlanGolden compares the plan dump (mafc gen -dump=plan) of every
@@ -30,7 +31,7 @@ func TestPlanGolden(t *testing.T) {
 			got := codegen.Plan(p, codegen.Options{}).Dump()
 			require.Equal(t, got, codegen.Plan(p, codegen.Options{}).Dump(), "the dump is not deterministic")
 			require.NotContains(t, got, "testdata", "the dump names a path")
-			checkGolden(t, filepath.Join("testdata", "plan", name+".plan.golden"), []byte(got))
+			golden.Check(t, filepath.Join("testdata", "plan", name+".plan.golden"), []byte(got))
 		})
 	}
 }

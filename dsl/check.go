@@ -83,9 +83,9 @@ func (c *checker) doc(pos lexer.Position) string { return c.f.Docs[pos.Line] }
 
 func irPos(p lexer.Position) ir.Pos { return ir.Pos{File: p.Filename, Line: p.Line, Col: p.Column} }
 
-func posString(p lexer.Position) string {
-	return fmt.Sprintf("%s:%d:%d", p.Filename, p.Line, p.Column)
-}
+// posString formats p as file:line:col (as ir.Pos does), or as the file
+// name alone when p has no line.
+func posString(p lexer.Position) string { return irPos(p).String() }
 
 var blockKinds = []string{"potential", "symmetry", "init", "flow", "train"}
 

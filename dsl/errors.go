@@ -16,13 +16,10 @@ type Error struct {
 
 // Error formats e as file:line:col: msg.
 func (e *Error) Error() string {
-	if e.Pos.Line == 0 {
-		if e.Pos.Filename == "" {
-			return e.Msg
-		}
-		return e.Pos.Filename + ": " + e.Msg
+	if e.Pos.Line == 0 && e.Pos.Filename == "" {
+		return e.Msg
 	}
-	return fmt.Sprintf("%s:%d:%d: %s", e.Pos.Filename, e.Pos.Line, e.Pos.Column, e.Msg)
+	return posString(e.Pos) + ": " + e.Msg
 }
 
 // ErrorList is a list of errors, sortable by position (modelled on

@@ -12,6 +12,8 @@ import (
 	"github.com/alecthomas/participle/v2/lexer"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/mafc-dev/mafc/ir"
 )
 
 // expectation is one `ERROR "regexp"` annotation of an error fixture.
@@ -198,6 +200,26 @@ func TestErrorListMethods(t *testing.T) {
 	require.Error(t, err)
 	assert.Equal(t, "a.maf: whole file\na.maf:1:5: first 1\na.maf:3:1: third", err.Error(), "Err().Error() after sorting and removing repeats")
 	assert.Equal(t, "plain", (&Error{Msg: "plain"}).Error(), "Error without a position")
+}
+
+// TestPositionsOneFormat checks that every position in the checker's
+// messages is formatted as ir.Pos formats it: file:line:col, or the file
+// alone when there is no line.
+func TestPositionsOneFormat(t *testing.T) {
+	for _, pos := range []lexer.Position{
+		{Filename: "a.maf", Line: 3, Column: 7},
+		{Filename: "a.maf"},
+		{Line: 2, Column: 1},
+	} {
+		want := irPos(pos).String()
+		assert.Equal(t, want, posString(pos), "posString(%+v)", pos)
+		if pos.Filename != "" || pos.Line != 0 {
+			assert.Equal(t, want+": msg", (&Error{Pos: pos, Msg: "msg"}).Error(), "Error at %+v", pos)
+		}
+	}
+	c := &checker{f: &File{Name: "b.maf"}}
+	assert.Equal(t, "b.maf:4:2", c.nodePos(&ir.Node{Pos: ir.Pos{Line: 4, Col: 2}}), "nodePos")
+	assert.Equal(t, "b.maf", c.nodePos(&ir.Node{}), "nodePos of a node without a position")
 }
 
 // TestHugeSizesFail checks that huge declared sizes are rejected quickly:

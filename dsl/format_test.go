@@ -10,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/mafc-dev/mafc/internal/golden"
 )
 
 // posRE matches the positions in an IR dump or an error message: node
@@ -45,9 +47,31 @@ func checkFormatted(t *testing.T, src, out []byte) {
 }
 
 func TestFormatTestdata(t *testing.T) {
-	names, err := filepath.Glob("../testdata/*.maf")
+	formatEach(t, "../testdata/*.maf", func(t *testing.T, name string, src, out []byte) {
+		p1, err := Compile(name, src)
+		require.NoError(t, err, "Compile(%q)", name)
+		p2, err := Compile(name, out)
+		require.NoError(t, err, "Compile(Format(%q))", name)
+		assert.Equal(t, p1.Hash(), p2.Hash(), "Hash of Compile(Format(%q)), want Hash of Compile(%q)", name, name)
+		assert.Equal(t, p1.Train, p2.Train, "training settings of Format(%q) differ", name)
+		assert.Equal(t, p1.Flow.Integrator, p2.Flow.Integrator, "flow of Format(%q) differs", name)
+		assert.Equal(t, p1.Flow.Steps, p2.Flow.Steps, "flow of Format(%q) differs", name)
+		assert.Equal(t, p1.Flow.Dt, p2.Flow.Dt, "flow of Format(%q) differs", name)
+		// Docs survive formatting.
+		assert.Equal(t, p1.Doc, p2.Doc, "model doc of Format(%q)", name)
+		for i, n := range p1.Nodes {
+			assert.Equal(t, n.Doc, p2.Nodes[i].Doc, "doc of node %s in Format(%q)", n.Name, name)
+		}
+	})
+}
+
+// formatEach formats every file matching pattern in a subtest, checks the
+// result with checkFormatted, then calls check with the source and the
+// formatted text.
+func formatEach(t *testing.T, pattern string, check func(t *testing.T, name string, src, out []byte)) {
+	names, err := filepath.Glob(pattern)
 	require.NoError(t, err)
-	require.NotEmpty(t, names, "no specs in ../testdata")
+	require.NotEmpty(t, names, "no specs match %s", pattern)
 	for _, name := range names {
 		t.Run(filepath.Base(name), func(t *testing.T) {
 			src, err := os.ReadFile(name)
@@ -55,20 +79,7 @@ func TestFormatTestdata(t *testing.T) {
 			out, err := FormatSource(name, src)
 			require.NoError(t, err, "FormatSource(%q)", name)
 			checkFormatted(t, src, out)
-			p1, err := Compile(name, src)
-			require.NoError(t, err, "Compile(%q)", name)
-			p2, err := Compile(name, out)
-			require.NoError(t, err, "Compile(Format(%q))", name)
-			assert.Equal(t, p1.Hash(), p2.Hash(), "Hash of Compile(Format(%q)), want Hash of Compile(%q)", name, name)
-			assert.Equal(t, p1.Train, p2.Train, "training settings of Format(%q) differ", name)
-			assert.Equal(t, p1.Flow.Integrator, p2.Flow.Integrator, "flow of Format(%q) differs", name)
-			assert.Equal(t, p1.Flow.Steps, p2.Flow.Steps, "flow of Format(%q) differs", name)
-			assert.Equal(t, p1.Flow.Dt, p2.Flow.Dt, "flow of Format(%q) differs", name)
-			// Docs survive formatting.
-			assert.Equal(t, p1.Doc, p2.Doc, "model doc of Format(%q)", name)
-			for i, n := range p1.Nodes {
-				assert.Equal(t, n.Doc, p2.Nodes[i].Doc, "doc of node %s in Format(%q)", n.Name, name)
-			}
+			check(t, name, src, out)
 		})
 	}
 }
@@ -187,20 +198,9 @@ train {
 // TestFormatMessy formats the messy variants in testdata/format: each must
 // format idempotently to a file that compiles as the original does.
 func TestFormatMessy(t *testing.T) {
-	names, err := filepath.Glob("testdata/format/*.maf")
-	require.NoError(t, err)
-	require.NotEmpty(t, names, "no specs in testdata/format")
-	for _, name := range names {
-		t.Run(filepath.Base(name), func(t *testing.T) {
-			src, err := os.ReadFile(name)
-			require.NoError(t, err)
-			out, err := FormatSource(name, src)
-			require.NoError(t, err, "FormatSource(%q)", name)
-			checkFormatted(t, src, out)
-			golden := strings.TrimSuffix(name, ".maf") + ".golden"
-			compareGolden(t, golden, out)
-		})
-	}
+	formatEach(t, "testdata/format/*.maf", func(t *testing.T, name string, _, out []byte) {
+		golden.Check(t, strings.TrimSuffix(name, ".maf")+".golden", out)
+	})
 }
 
 func TestFormatErrors(t *testing.T) {

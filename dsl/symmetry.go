@@ -140,49 +140,16 @@ func (c *checker) proveInvariant(g ir.Group) (bool, string) {
 // reduction makes a value invariant; a dense layer of an invariant vector is
 // invariant, of a field it breaks the symmetry.
 func (c *checker) provePointGroup(g ir.Group) (bool, string) {
-	cls := make([]tclass, len(c.p.Nodes))
-	culprit := ""
-	blame := func(why string) {
-		if culprit == "" {
-			culprit = why
+	out, culprit := c.classify(func(n *ir.Node) string {
+		if n.Op == ir.OpDense {
+			return fmt.Sprintf("dense layer %q at %s mixes lattice sites", n.Name, c.nodePos(n))
 		}
-	}
-	for i, n := range c.p.Nodes {
-		var in tclass
-		if len(n.Inputs) > 0 {
-			in = cls[n.Inputs[0]]
+		if n.Tie != g && !(g == ir.C4 && n.Tie == ir.D4) {
+			return fmt.Sprintf("the kernels of conv layer %q at %s are not tied under %s (write conv(…, symmetric = %s))", n.Name, c.nodePos(n), g, g)
 		}
-		switch n.Op {
-		case ir.OpInput:
-			cls[i] = tEquivariant
-		case ir.OpConv:
-			cls[i] = in
-			if in == tEquivariant && n.Tie != g && !(g == ir.C4 && n.Tie == ir.D4) {
-				cls[i] = tNone
-				blame(fmt.Sprintf("the kernels of conv layer %q at %s are not tied under %s (write conv(…, symmetric = %s))", n.Name, c.nodePos(n), g, g))
-			}
-		case ir.OpDense:
-			cls[i] = in
-			if in == tEquivariant {
-				cls[i] = tNone
-				blame(fmt.Sprintf("dense layer %q at %s mixes lattice sites", n.Name, c.nodePos(n)))
-			}
-		case ir.OpSum, ir.OpMean, ir.OpPool:
-			cls[i] = in
-			if in == tEquivariant {
-				cls[i] = tInvariant
-			}
-		case ir.OpAdd:
-			if a, b := cls[n.Inputs[0]], cls[n.Inputs[1]]; a == b {
-				cls[i] = a
-			} else {
-				cls[i] = tNone
-			}
-		default:
-			cls[i] = in
-		}
-	}
-	if cls[c.p.Output] == tInvariant {
+		return ""
+	})
+	if out == tInvariant {
 		return true, fmt.Sprintf("φ is %s invariant by construction (%s-tied convolution kernels followed by a global reduction)", g, g)
 	}
 	if culprit == "" {
@@ -275,11 +242,13 @@ const (
 	tInvariant
 )
 
-// proveTranslations propagates translation classes: the lattice input is
-// equivariant; periodic convolutions, activations, sums and scalings keep
-// equivariance; a global sum or mean (over everything or over sites) makes a
-// value invariant; a dense layer of an equivariant field breaks the symmetry.
-func (c *checker) proveTranslations() (bool, string) {
+// classify propagates a symmetry class through the graph: the input is
+// equivariant; a sum, mean or pool of an equivariant value is invariant; an
+// addition of two values of one class keeps it (and has none otherwise);
+// every other node has the class of its first input, except that a conv or
+// dense layer of an equivariant value for which breaks returns a reason
+// breaks the symmetry. It returns the output's class and the first reason.
+func (c *checker) classify(breaks func(n *ir.Node) string) (tclass, string) {
 	cls := make([]tclass, len(c.p.Nodes))
 	culprit := ""
 	for i, n := range c.p.Nodes {
@@ -290,12 +259,15 @@ func (c *checker) proveTranslations() (bool, string) {
 		switch n.Op {
 		case ir.OpInput:
 			cls[i] = tEquivariant
-		case ir.OpDense:
+		case ir.OpConv, ir.OpDense:
 			cls[i] = in
-			if in == tEquivariant {
+			if in != tEquivariant {
+				break
+			}
+			if why := breaks(n); why != "" {
 				cls[i] = tNone
 				if culprit == "" {
-					culprit = fmt.Sprintf("dense layer %q at %s mixes lattice sites (use conv layers followed by sum or mean)", n.Name, c.nodePos(n))
+					culprit = why
 				}
 			}
 		case ir.OpSum, ir.OpMean, ir.OpPool:
@@ -313,7 +285,21 @@ func (c *checker) proveTranslations() (bool, string) {
 			cls[i] = in
 		}
 	}
-	if cls[c.p.Output] == tInvariant {
+	return cls[c.p.Output], culprit
+}
+
+// proveTranslations propagates translation classes: the lattice input is
+// equivariant; periodic convolutions, activations, sums and scalings keep
+// equivariance; a global sum or mean (over everything or over sites) makes a
+// value invariant; a dense layer of an equivariant field breaks the symmetry.
+func (c *checker) proveTranslations() (bool, string) {
+	out, culprit := c.classify(func(n *ir.Node) string {
+		if n.Op == ir.OpDense {
+			return fmt.Sprintf("dense layer %q at %s mixes lattice sites (use conv layers followed by sum or mean)", n.Name, c.nodePos(n))
+		}
+		return ""
+	})
+	if out == tInvariant {
 		return true, "φ is translation invariant by construction (periodic convolutions followed by a global reduction)"
 	}
 	if culprit == "" {
@@ -323,5 +309,5 @@ func (c *checker) proveTranslations() (bool, string) {
 }
 
 func (c *checker) nodePos(n *ir.Node) string {
-	return fmt.Sprintf("%s:%d:%d", c.f.Name, n.Pos.Line, n.Pos.Col)
+	return ir.Pos{File: c.f.Name, Line: n.Pos.Line, Col: n.Pos.Col}.String()
 }

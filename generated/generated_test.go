@@ -1,7 +1,6 @@
 package generated_test
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/mafc-dev/mafc/codegen"
 	"github.com/mafc-dev/mafc/dsl"
+	"github.com/mafc-dev/mafc/internal/golden"
 )
 
 var genLine = regexp.MustCompile(`//go:generate go run -tags mafcgen \.\./\.\./cmd/mafc gen (.*)-o \. (\S+\.maf)`)
@@ -59,8 +59,9 @@ func TestGeneratedUpToDate(t *testing.T) {
 			for _, f := range files {
 				old, err := os.ReadFile(filepath.Join(dir, f.Name))
 				require.NoError(t, err, "missing generated file; run go generate ./generated/...")
-				if !bytes.Equal(old, f.Data) {
-					t.Errorf("%s is stale: run go generate ./generated/...", filepath.Join(dir, f.Name))
+				path := filepath.Join(dir, f.Name)
+				if d := golden.Diff(path, "codegen.Generate", old, f.Data); d != "" {
+					t.Errorf("%s is stale: run go generate ./generated/...\n%s", path, d)
 				}
 			}
 		})
@@ -78,8 +79,9 @@ func TestGeneratedUpToDate(t *testing.T) {
 		for _, f := range files {
 			old, err := os.ReadFile(filepath.Join(dir, f.Name))
 			require.NoError(t, err)
-			if !bytes.Equal(old, f.Data) {
-				t.Errorf("%s is stale: run go generate ./... in testdata/downstream", filepath.Join(dir, f.Name))
+			path := filepath.Join(dir, f.Name)
+			if d := golden.Diff(path, "codegen.Generate", old, f.Data); d != "" {
+				t.Errorf("%s is stale: run go generate ./... in testdata/downstream\n%s", path, d)
 			}
 		}
 	})

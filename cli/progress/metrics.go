@@ -111,25 +111,17 @@ func (m *Metrics) open(truncate bool) error {
 	return nil
 }
 
+// openError explains why the metrics file path could not be opened.
 func openError(path string, err error) error {
 	dir := filepath.Dir(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return &hintError{fmt.Sprintf("%s: directory %s does not exist (create it first or choose another output directory)", path, dir), err}
+		return atomicfile.MissingDirError(path, dir, err)
 	case errors.Is(err, fs.ErrPermission):
-		return &hintError{fmt.Sprintf("%s: permission denied (make it and %s writable or choose another output directory)", path, dir), err}
+		return atomicfile.Explain(fmt.Sprintf("%s: permission denied (make it and %s writable or choose another output directory)", path, dir), err)
 	}
 	return err
 }
-
-// hintError is an error message that explains err, which it wraps.
-type hintError struct {
-	msg string
-	err error
-}
-
-func (e *hintError) Error() string { return e.msg }
-func (e *hintError) Unwrap() error { return e.err }
 
 func (m *Metrics) setHeader(h []string) {
 	m.header = h

@@ -188,12 +188,7 @@ func TestOwnDataErrors(t *testing.T) {
 	writeCSV(t, filepath.Join(base, "pts.csv"), 10, 64, 3)
 	ownSpec(t, fileSpec, `likelihood(file = "pts.csv")`)
 	ising := "../../testdata/ising8.maf"
-	cases := []struct {
-		name string
-		args []string
-		code int
-		want string
-	}{
+	cases := []failCase{
 		{"dimension", []string{"eval", ising, "-ckpt", ck, "-data", narrow}, 1, narrow + ": points have dimension 2 (2 columns), but the model's input has dimension 64"},
 		{"NaN", []string{"eval", ising, "-ckpt", ck, "-data", nan}, 1, nan + `: line 4, column 1: "NaN": every value must be finite`},
 		{"missing -data", []string{"eval", ising, "-ckpt", ck, "-data", filepath.Join(base, "nope.csv")}, 1, filepath.Join(base, "nope.csv") + ": no such file"},
@@ -208,13 +203,7 @@ func TestOwnDataErrors(t *testing.T) {
 		{"-validation without data", []string{"train", ising, "-validation", "0.1", "-o", filepath.Join(base, "r4")}, 2, "-validation needs a data file"},
 		{"train -data dimension", []string{"train", ising, "-data", narrow, "-o", filepath.Join(base, "r5")}, 1, narrow + ": points have dimension 2"},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			code, _, stderr := mafc(t, c.args...)
-			assert.Equal(t, c.code, code, "mafc %v: exit status (stderr %s)", c.args, stderr)
-			assert.Contains(t, stderr, c.want, "mafc %v", c.args)
-		})
-	}
+	runFailCases(t, cases)
 }
 
 // pngSize returns the width and height of a PNG file.

@@ -145,12 +145,7 @@ func TestExportErrors(t *testing.T) {
 	bad := filepath.Join(dir, "bad.maf")
 	require.NoError(t, os.WriteFile(bad, []byte("model bad\ninput x: vector(4)\npotential {\n  phi = relu(x)\n}\n"), 0o644))
 	ising := "../../testdata/ising8.maf"
-	cases := []struct {
-		name string
-		args []string
-		code int
-		want string
-	}{
+	cases := []failCase{
 		{"no -ckpt", []string{"export", ising}, 2, "-ckpt is required"},
 		{"-o", []string{"export", ising, "-ckpt", ck, "-o", filepath.Join(dir, "m.zip")}, 2, `want a .npz file`},
 		{"extra argument", []string{"export", ising, "-ckpt", ck, "stray"}, 2, `unexpected arguments ["stray"]`},
@@ -159,13 +154,7 @@ func TestExportErrors(t *testing.T) {
 		{"missing checkpoint", []string{"export", ising, "-ckpt", filepath.Join(dir, "none.ckpt"), "-o", filepath.Join(dir, "x.npz")}, 1, "none.ckpt: no such file"},
 		{"bad spec", []string{"export", bad, "-ckpt", ck, "-o", filepath.Join(dir, "x.npz")}, 1, bad + ":4:"},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			code, _, stderr := mafc(t, c.args...)
-			assert.Equal(t, c.code, code, "mafc %v (stderr %s)", c.args, stderr)
-			assert.Contains(t, stderr, c.want, "mafc %v", c.args)
-		})
-	}
+	runFailCases(t, cases)
 	assert.NoFileExists(t, filepath.Join(dir, "x.npz"), "nothing written on error")
 }
 

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/mafc-dev/mafc/data/npy"
@@ -21,6 +22,27 @@ func mafc(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	var o, e bytes.Buffer
 	code = run(args, &o, &e)
 	return code, o.String(), e.String()
+}
+
+// failCase is a mafc command line that must fail with exit status code and
+// a message on stderr containing want.
+type failCase struct {
+	name string
+	args []string
+	code int
+	want string
+}
+
+// runFailCases runs each case as a subtest.
+func runFailCases(t *testing.T, cases []failCase) {
+	t.Helper()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, _, stderr := mafc(t, c.args...)
+			assert.Equal(t, c.code, code, "mafc %v: exit status (stderr %s)", c.args, stderr)
+			assert.Contains(t, stderr, c.want, "mafc %v", c.args)
+		})
+	}
 }
 
 func TestUsage(t *testing.T) {

@@ -164,9 +164,10 @@ func parse(fs *flag.FlagSet, args []string) int {
 	return -1
 }
 
-func checkCmd(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("check", "[-v] FILE.maf...", stderr)
-	verbose := fs.Bool("v", false, "print the model summary: parameters, symmetry strategies, Jacobian plan")
+// eachFile parses the flags of a command that takes one or more files,
+// then calls do for each file in turn. It returns the exit status: 2 for
+// bad flags or no file, 1 when do failed for any file, else 0.
+func eachFile(fs *flag.FlagSet, args []string, do func(path string) bool) int {
 	if st := parse(fs, args); st >= 0 {
 		return st
 	}
@@ -176,66 +177,61 @@ func checkCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	status := 0
 	for _, path := range fs.Args() {
-		p, ok := compileFile(path, stderr)
-		if !ok {
+		if !do(path) {
 			status = 1
-			continue
-		}
-		if *verbose {
-			printSummary(stdout, p)
 		}
 	}
 	return status
 }
 
+func checkCmd(args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("check", "[-v] FILE.maf...", stderr)
+	verbose := fs.Bool("v", false, "print the model summary: parameters, symmetry strategies, Jacobian plan")
+	return eachFile(fs, args, func(path string) bool {
+		p, ok := compileFile(path, stderr)
+		if ok && *verbose {
+			printSummary(stdout, p)
+		}
+		return ok
+	})
+}
+
 func fmtCmd(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("fmt", "[-w] FILE.maf...", stderr)
 	write := fs.Bool("w", false, "rewrite the files in place instead of printing them")
-	if st := parse(fs, args); st >= 0 {
-		return st
-	}
-	if fs.NArg() == 0 {
-		fs.Usage()
-		return 2
-	}
-	status := 0
-	for _, path := range fs.Args() {
+	return eachFile(fs, args, func(path string) bool {
 		src, ok := readSpec(path, stderr)
 		if !ok {
-			status = 1
-			continue
+			return false
 		}
 		f, err := dsl.Parse(path, src)
 		if err != nil {
 			printErrs(stderr, err)
-			status = 1
-			continue
+			return false
 		}
 		out, err := dsl.Format(f, src)
 		if err != nil {
 			printErrs(stderr, err)
-			status = 1
-			continue
+			return false
 		}
 		if !*write {
 			stdout.Write(out)
-			continue
+			return true
 		}
 		if string(out) == string(src) {
-			continue
+			return true
 		}
 		fi, err := os.Stat(path)
 		if err != nil {
 			fmt.Fprintf(stderr, "mafc: %v\n", err)
-			status = 1
-			continue
+			return false
 		}
 		if err := atomicfile.WriteFile(path, out, fi.Mode().Perm()); err != nil {
 			fmt.Fprintf(stderr, "mafc: %v\n", err)
-			status = 1
+			return false
 		}
-	}
-	return status
+		return true
+	})
 }
 
 func printSummary(w io.Writer, p *ir.Program) {

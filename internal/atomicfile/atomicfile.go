@@ -149,7 +149,7 @@ func createError(path, dir string, err error) error {
 	}
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return &hintError{fmt.Sprintf("%s: directory %s does not exist (create it first or choose another output directory)", path, dir), err}
+		return MissingDirError(path, dir, err)
 	case errors.Is(err, fs.ErrPermission):
 		return &hintError{fmt.Sprintf("%s: cannot create a file in %s: permission denied (make the directory writable or choose another output directory)", path, dir), err}
 	case errors.Is(err, syscall.EROFS):
@@ -170,6 +170,19 @@ func renameError(path, tmp string, err error) error {
 	}
 	return fmt.Errorf("%s: cannot replace it with %s: %w", path, tmp, err)
 }
+
+// MissingDirError is the error for a file path that cannot be created
+// because its directory dir does not exist: it says so and what to do, and
+// wraps err (which should match fs.ErrNotExist). Every writer of output
+// files reports a missing directory with it.
+func MissingDirError(path, dir string, err error) error {
+	return &hintError{fmt.Sprintf("%s: directory %s does not exist (create it first or choose another output directory)", path, dir), err}
+}
+
+// Explain returns an error with the message msg, which should say what went
+// wrong and what to do, wrapping err (so that errors.Is and errors.As see
+// err).
+func Explain(msg string, err error) error { return &hintError{msg, err} }
 
 // hintError is an error message that explains err, which it wraps.
 type hintError struct {

@@ -88,6 +88,15 @@ func TestWriteMissingDir(t *testing.T) {
 	assert.EqualError(t, err, path+": directory "+dir+" does not exist (create it first or choose another output directory)")
 }
 
+func TestHints(t *testing.T) {
+	err := MissingDirError("out/x.csv", "out", fs.ErrNotExist)
+	assert.EqualError(t, err, "out/x.csv: directory out does not exist (create it first or choose another output directory)")
+	assert.ErrorIs(t, err, fs.ErrNotExist, "MissingDirError wraps its error")
+	err = Explain("x.csv: permission denied (make it writable)", fs.ErrPermission)
+	assert.EqualError(t, err, "x.csv: permission denied (make it writable)")
+	assert.ErrorIs(t, err, fs.ErrPermission, "Explain wraps its error")
+}
+
 // writableDespiteMode reports whether dir, whose mode forbids writing, is
 // writable anyway (as for root).
 func writableDespiteMode(dir string) bool {

@@ -19,9 +19,24 @@ type BruteForceResult struct {
 	Counts []uint64
 }
 
-// bondHistogram enumerates all 2^N states in Gray-code order and returns the
-// number of states for each bond sum Σ_<ij> s_i s_j ∈ [−2N, 2N], offset by 2N.
+// bondHistogram returns the number of states for each bond sum
+// Σ_<ij> s_i s_j ∈ [−2N, 2N], offset by 2N: the marginal of jointHistogram.
 func bondHistogram(l Lattice) []uint64 {
+	n := l.N()
+	joint := jointHistogram(l)
+	counts := make([]uint64, 4*n+1)
+	for b := range counts {
+		for _, c := range joint[b*(n+1) : (b+1)*(n+1)] {
+			counts[b] += c
+		}
+	}
+	return counts
+}
+
+// jointHistogram enumerates all 2^N states in Gray-code order and returns
+// the number of states for each bond sum and number of up spins:
+// counts[(bond+2N)·(N+1) + up] for bond ∈ [−2N, 2N], up ∈ [0, N].
+func jointHistogram(l Lattice) []uint64 {
 	n := l.N()
 	nb := make([][4]int, n)
 	for i := range nb {
@@ -31,9 +46,9 @@ func bondHistogram(l Lattice) []uint64 {
 	for i := range spin {
 		spin[i] = 1
 	}
-	counts := make([]uint64, 4*n+1)
-	sum := 2 * n // all spins up: every bond satisfied
-	counts[sum+2*n]++
+	counts := make([]uint64, (4*n+1)*(n+1))
+	sum, up := 2*n, n // all spins up: every bond satisfied
+	counts[(sum+2*n)*(n+1)+up]++
 	for k := uint64(1); k < 1<<uint(n); k++ {
 		j := bits.TrailingZeros64(k)
 		h := 0
@@ -41,8 +56,9 @@ func bondHistogram(l Lattice) []uint64 {
 			h += int(spin[v])
 		}
 		sum -= 2 * int(spin[j]) * h
+		up -= int(spin[j])
 		spin[j] = -spin[j]
-		counts[sum+2*n]++
+		counts[(sum+2*n)*(n+1)+up]++
 	}
 	return counts
 }

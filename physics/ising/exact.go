@@ -2,7 +2,6 @@ package ising
 
 import (
 	"math"
-	"math/bits"
 )
 
 // specificHeatStep is the relative β-step of SpecificHeatPerSite's
@@ -63,29 +62,7 @@ func Enumerate(L1, L2 int, T float64) (Enumerated, error) {
 		return Enumerated{}, err
 	}
 	n := l.N()
-	nb := make([][4]int, n)
-	for i := range nb {
-		nb[i] = l.Neighbours(i)
-	}
-	spin := make([]int8, n)
-	for i := range spin {
-		spin[i] = 1
-	}
-	// counts[(bond+2N)*(N+1) + up] for bond sum ∈ [−2N, 2N], up spins ∈ [0, N].
-	counts := make([]uint64, (4*n+1)*(n+1))
-	sum, up := 2*n, n
-	counts[(sum+2*n)*(n+1)+up]++
-	for k := uint64(1); k < 1<<uint(n); k++ {
-		j := bits.TrailingZeros64(k)
-		h := 0
-		for _, v := range nb[j] {
-			h += int(spin[v])
-		}
-		sum -= 2 * int(spin[j]) * h
-		up -= int(spin[j])
-		spin[j] = -spin[j]
-		counts[(sum+2*n)*(n+1)+up]++
-	}
+	counts := jointHistogram(l)
 	beta := 1 / T
 	top := math.Inf(-1)
 	for i, c := range counts {

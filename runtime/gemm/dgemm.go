@@ -1,18 +1,98 @@
 package gemm
 
-// This file holds the float64 half of the packed GEMM driver. sgemm.go is the
-// float32 twin (the same code with float64→float32, dgemm→sgemm and its own
-// block sizes); keep the two in sync.
-
-// Register-block and cache-block sizes for float64; see doc.go for the
-// reasoning behind the numbers.
-const (
-	dgemmMR = 6    // rows of the micro-tile (broadcast elements of A)
-	dgemmNR = 8    // columns of the micro-tile (two 4-wide vectors of B)
-	dgemmMC = 120  // rows of a packed A block (MC×KC×8 B = 240 KiB, half of L2)
-	dgemmKC = 256  // depth of a block (KC×NR×8 B = 16 KiB B sliver in L1)
-	dgemmNC = 2048 // columns of a packed B block (KC×NC×8 B = 4 MiB in L3)
+import (
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/gonum"
 )
+
+// This file is the float64 GEMM: Dgemm, its driver (the Goto/BLIS loop
+// nest), the packers and the dispatch to the micro-kernels. gen_single.go
+// writes the float32 GEMM, sgemm.go, from it by renaming (float64 to
+// float32, dgemm to sgemm, Dgemm to Sgemm): edit this file and run
+// go generate.
+//
+//go:generate go run gen_single.go
+
+// Dgemm computes C = alpha·op(A)·op(B) + beta·C, where op(X) is X or Xᵀ as
+// selected by tA and tB, A is m×k, B is k×n and C is m×n after op, all
+// row-major. Invalid arguments panic with gonum's messages.
+func (impl Implementation) Dgemm(tA, tB blas.Transpose, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	if !gemmArgsOK(tA, tB, m, n, k, len(a), lda, len(b), ldb, len(c), ldc) {
+		// gonum validates in the reference order and panics with its own
+		// messages.
+		impl.Implementation.Dgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	if m == 0 || n == 0 {
+		return
+	}
+	if alpha == 0 || k == 0 {
+		// Reference BLAS semantics: A and B are not read, C = beta·C.
+		// (gonum would still form 0·A·B and propagate NaNs in A or B.)
+		dgemmScale(m, n, beta, c, ldc)
+		return
+	}
+	if m*n*k >= smallMNK && activeBackend() == backendOpenBLAS &&
+		openblasDgemm(tA != blas.NoTrans, tB != blas.NoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
+		return
+	}
+	if !asmEnabled() || m*n*k < smallMNK {
+		impl.Implementation.Dgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	if m <= dgemmRowsMaxM {
+		dgemmRows(tA != blas.NoTrans, tB != blas.NoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	p := dgemmParams{
+		aTrans: tA != blas.NoTrans, bTrans: tB != blas.NoTrans,
+		m: m, n: n, k: k, alpha: alpha, beta: beta,
+		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
+	}
+	dgemmRun(&p)
+}
+
+// dgemmRows computes a validated Dgemm with few rows as m matrix-vector
+// products C[i,:] = alpha·op(B)ᵀ·op(A)[i,:] + beta·C[i,:] with gonum's
+// (assembly) Dgemv, which streams B once per row without packing it and
+// does not allocate. x and y are sliced to their exact extents (gonum's
+// Sgemv clears the whole y slice when beta == 0).
+func dgemmRows(tA, tB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	g := gonum.Implementation{}
+	for i := range m {
+		var x []float64
+		incX := 1
+		if tA {
+			x, incX = a[i:i+(k-1)*lda+1], lda
+		} else {
+			x = a[i*lda : i*lda+k]
+		}
+		y := c[i*ldc : i*ldc+n]
+		if tB {
+			g.Dgemv(blas.NoTrans, n, k, alpha, b, ldb, x, incX, beta, y, 1)
+		} else {
+			g.Dgemv(blas.Trans, k, n, alpha, b, ldb, x, incX, beta, y, 1)
+		}
+	}
+}
+
+// dgemmRun computes a validated, non-trivial Dgemm or DgemmPacked.
+func dgemmRun(p *dgemmParams) {
+	t := Threads()
+	rows, cols, tm, tn := plan(p.m, p.n, p.k, t, dgemmMR, dgemmNR, dgemmNC, p.packed)
+	if tm*tn == 1 {
+		ar := getArena()
+		ar.dgemmBlock(p, 0, p.m, 0, p.n)
+		putArena(ar)
+		return
+	}
+	j := getJob()
+	j.f32 = dgemmF32
+	j.dgemm = *p
+	j.m, j.n, j.rows, j.cols, j.tn, j.ntask = p.m, p.n, rows, cols, tn, int64(tm*tn)
+	execute(j, min(t, tm*tn)-1)
+	putJob(j)
+}
 
 // dgemmParams describes one validated Dgemm call: C = alpha·op(A)·op(B) + beta·C.
 type dgemmParams struct {

@@ -110,6 +110,17 @@
 // in per-goroutine arenas recycled through a free list, jobs are recycled
 // the same way, and workers are fed value-type tokens over a channel.
 //
+// # One source for both precisions
+//
+// The float32 half of the package is generated from the float64 half, as
+// gonum generates its single precision: gen_single.go (go generate) writes
+// sgemm.go, packed32.go, sgemm_amd64.go and sgemm_other.go from dgemm.go,
+// packed64.go, dgemm_amd64.go and dgemm_other.go by renaming float64 to
+// float32, dgemm to sgemm and Dgemm to Sgemm (package internal/single has
+// the exact rules). Only the block sizes (blocksize.go) and the assembly
+// differ by hand. Edit the float64 files and run go generate;
+// TestSingleUpToDate fails when a float32 file is stale.
+//
 // # OpenBLAS backend (build tag openblas)
 //
 // The default build is pure Go plus Go assembly and needs no C toolchain.

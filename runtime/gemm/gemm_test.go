@@ -130,11 +130,9 @@ func (gc gemmCase) String() string {
 		tname(gc.tA), tname(gc.tB), gc.m, gc.n, gc.k, gc.padA, gc.padB, gc.padC, gc.alpha, gc.beta, gc.nanC)
 }
 
-// checkCase runs one case through f and checks it against the naive loop and
-// (when ref is not nil) against gonum. It returns false on the first
-// failure so that exhaustive loops stop early.
-func checkCase[T float](t *testing.T, rnd *rand.Rand, f, ref gemmFunc[T], gc gemmCase) bool {
-	t.Helper()
+// operands draws random A, B and C (in that order) for the case gc, each
+// row-major with its padded leading dimension.
+func operands[T float](rnd *rand.Rand, gc gemmCase) (a, b, c []T, lda, ldb, ldc int) {
 	ar, ac := gc.m, gc.k
 	if gc.tA != blas.NoTrans {
 		ar, ac = ac, ar
@@ -143,10 +141,19 @@ func checkCase[T float](t *testing.T, rnd *rand.Rand, f, ref gemmFunc[T], gc gem
 	if gc.tB != blas.NoTrans {
 		br, bc = bc, br
 	}
-	lda, ldb, ldc := max(1, ac)+gc.padA, max(1, bc)+gc.padB, max(1, gc.n)+gc.padC
-	a := matrix[T](rnd, ar, ac, lda)
-	b := matrix[T](rnd, br, bc, ldb)
-	c := matrix[T](rnd, gc.m, gc.n, ldc)
+	lda, ldb, ldc = max(1, ac)+gc.padA, max(1, bc)+gc.padB, max(1, gc.n)+gc.padC
+	a = matrix[T](rnd, ar, ac, lda)
+	b = matrix[T](rnd, br, bc, ldb)
+	c = matrix[T](rnd, gc.m, gc.n, ldc)
+	return a, b, c, lda, ldb, ldc
+}
+
+// checkCase runs one case through f and checks it against the naive loop and
+// (when ref is not nil) against gonum. It returns false on the first
+// failure so that exhaustive loops stop early.
+func checkCase[T float](t *testing.T, rnd *rand.Rand, f, ref gemmFunc[T], gc gemmCase) bool {
+	t.Helper()
+	a, b, c, lda, ldb, ldc := operands[T](rnd, gc)
 	if gc.nanC {
 		for i := range c {
 			if i%ldc < gc.n {
@@ -231,12 +238,20 @@ func exhaustive[T float](t *testing.T, f, ref gemmFunc[T]) {
 			s += step
 		}
 	}
+	grid(t, rnd, f, ref, sizes, sizes, sizes)
+}
+
+// grid checks f against ref for every m in ms, n in ns and k in ks in all
+// transpose combinations, cycling through paddings (none, 1, 2 for A, B
+// and C independently) and the alpha/beta pairs, with NaNs in C for half
+// the cases with beta == 0. It stops at the first failure.
+func grid[T float](t *testing.T, rnd *rand.Rand, f, ref gemmFunc[T], ms, ns, ks []int) {
 	i := 0
 	for _, tA := range transposes {
 		for _, tB := range transposes {
-			for _, m := range sizes {
-				for _, n := range sizes {
-					for _, k := range sizes {
+			for _, m := range ms {
+				for _, n := range ns {
+					for _, k := range ks {
 						i++
 						ab := alphaBetas[i%len(alphaBetas)]
 						gc := gemmCase{tA: tA, tB: tB, m: m, n: n, k: k,
@@ -323,8 +338,16 @@ var oddShapes = [][3]int{
 
 func odd[T float](t *testing.T, f, ref gemmFunc[T]) {
 	rnd := rand.New(rand.NewPCG(1, 1))
+	shapes(t, rnd, f, ref, oddShapes)
+}
+
+// shapes checks f against ref for every (m, n, k) of list (under -short
+// only those up to 2·10⁶ multiply-adds) in all transpose combinations,
+// cycling through paddings and the alpha/beta pairs. It stops at the first
+// failure.
+func shapes[T float](t *testing.T, rnd *rand.Rand, f, ref gemmFunc[T], list [][3]int) {
 	i := 0
-	for _, s := range oddShapes {
+	for _, s := range list {
 		if testing.Short() && s[0]*s[1]*s[2] > 2_000_000 {
 			continue
 		}
@@ -342,20 +365,21 @@ func odd[T float](t *testing.T, f, ref gemmFunc[T]) {
 	}
 }
 
-func TestDgemmOddSizes(t *testing.T) {
-	for _, th := range []int{1, 2} {
-		t.Run(fmt.Sprintf("threads%d", th), func(t *testing.T) {
-			withThreads(t, th)
-			odd(t, impl64(), gonum64())
-		})
-	}
-}
+func TestDgemmOddSizes(t *testing.T) { withThreadCounts(t, false, odd, impl64(), gonum64()) }
 
-func TestSgemmOddSizes(t *testing.T) {
+func TestSgemmOddSizes(t *testing.T) { withThreadCounts(t, false, odd, impl32(), gonum32()) }
+
+// withThreadCounts runs check(f, ref) with one thread (unless short and
+// -short is set: the threaded path is the one to check under -race) and
+// with two.
+func withThreadCounts[T float](t *testing.T, short bool, check func(t *testing.T, f, ref gemmFunc[T]), f, ref gemmFunc[T]) {
 	for _, th := range []int{1, 2} {
+		if short && testing.Short() && th == 1 {
+			continue
+		}
 		t.Run(fmt.Sprintf("threads%d", th), func(t *testing.T) {
 			withThreads(t, th)
-			odd(t, impl32(), gonum32())
+			check(t, f, ref)
 		})
 	}
 }

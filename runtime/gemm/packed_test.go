@@ -53,25 +53,7 @@ func packedExhaustive[T float](t *testing.T, f, ref gemmFunc[T]) {
 		}
 		ms = append(ms, m)
 	}
-	i := 0
-	for _, tA := range transposes {
-		for _, tB := range transposes {
-			for _, m := range ms {
-				for _, n := range nks {
-					for _, k := range nks {
-						i++
-						ab := alphaBetas[i%len(alphaBetas)]
-						gc := gemmCase{tA: tA, tB: tB, m: m, n: n, k: k,
-							padA: i % 3, padB: (i / 3) % 3, padC: (i / 9) % 3,
-							alpha: ab[0], beta: ab[1], nanC: ab[1] == 0 && i%2 == 0}
-						if !checkCase(t, rnd, f, ref, gc) {
-							return
-						}
-					}
-				}
-			}
-		}
-	}
+	grid(t, rnd, f, ref, ms, nks, nks)
 }
 
 func TestDgemmPackedExhaustiveSmall(t *testing.T) {
@@ -94,49 +76,15 @@ var packedShapes = [][3]int{
 
 func packedOdd[T float](t *testing.T, f, ref gemmFunc[T]) {
 	rnd := rand.New(rand.NewPCG(3, 3))
-	i := 0
-	for _, s := range packedShapes {
-		if testing.Short() && s[0]*s[1]*s[2] > 2_000_000 {
-			continue
-		}
-		for _, tA := range transposes {
-			for _, tB := range transposes {
-				i++
-				ab := alphaBetas[i%len(alphaBetas)]
-				gc := gemmCase{tA: tA, tB: tB, m: s[0], n: s[1], k: s[2], padA: i % 5, padB: i % 3, padC: 1 + i%4,
-					alpha: ab[0], beta: ab[1], nanC: ab[1] == 0 && i%2 == 1}
-				if !checkCase(t, rnd, f, ref, gc) {
-					return
-				}
-			}
-		}
-	}
+	shapes(t, rnd, f, ref, packedShapes)
 }
 
 func TestDgemmPackedOddSizes(t *testing.T) {
-	pb := new(PackedB64)
-	for _, th := range []int{1, 2} {
-		if testing.Short() && th == 1 {
-			continue // the threaded path is the one to check under -race
-		}
-		t.Run(fmt.Sprintf("threads%d", th), func(t *testing.T) {
-			withThreads(t, th)
-			packedOdd(t, packed64(pb), gonum64())
-		})
-	}
+	withThreadCounts(t, true, packedOdd, packed64(new(PackedB64)), gonum64())
 }
 
 func TestSgemmPackedOddSizes(t *testing.T) {
-	pb := new(PackedB32)
-	for _, th := range []int{1, 2} {
-		if testing.Short() && th == 1 {
-			continue // the threaded path is the one to check under -race
-		}
-		t.Run(fmt.Sprintf("threads%d", th), func(t *testing.T) {
-			withThreads(t, th)
-			packedOdd(t, packed32(pb), gonum32())
-		})
-	}
+	withThreadCounts(t, true, packedOdd, packed32(new(PackedB32)), gonum32())
 }
 
 // TestGemmPackedThreadedSmall pushes small sizes through the multithreaded
@@ -329,18 +277,7 @@ func TestPackedFallback(t *testing.T) {
 // bit the result of Dgemm on the original B.
 func packedSameAsDgemm(t *testing.T, rnd *rand.Rand, pb *PackedB64, gc gemmCase) {
 	t.Helper()
-	ar, ac := gc.m, gc.k
-	if gc.tA != blas.NoTrans {
-		ar, ac = ac, ar
-	}
-	br, bc := gc.k, gc.n
-	if gc.tB != blas.NoTrans {
-		br, bc = bc, br
-	}
-	lda, ldb, ldc := max(1, ac)+gc.padA, max(1, bc)+gc.padB, max(1, gc.n)+gc.padC
-	a := matrix[float64](rnd, ar, ac, lda)
-	b := matrix[float64](rnd, br, bc, ldb)
-	c1 := matrix[float64](rnd, gc.m, gc.n, ldc)
+	a, b, c1, lda, ldb, ldc := operands[float64](rnd, gc)
 	c2 := slices.Clone(c1)
 	pb.Pack(gc.tB != blas.NoTrans, gc.k, gc.n, b, ldb)
 	DgemmPacked(gc.tA != blas.NoTrans, gc.m, gc.alpha, a, lda, pb, gc.beta, c1, ldc)

@@ -116,8 +116,8 @@ type job struct {
 	rows, cols int // size of a task's block of C (multiples of MR, NR)
 	m, n       int
 	f32        bool
-	d          dgemmParams
-	s          sgemmParams
+	dgemm      dgemmParams
+	sgemm      sgemmParams
 }
 
 var jobs = make(chan *job, 64)
@@ -132,8 +132,8 @@ func getJob() *job {
 }
 
 func putJob(j *job) {
-	j.d = dgemmParams{} // drop references to the caller's matrices
-	j.s = sgemmParams{}
+	j.dgemm = dgemmParams{} // drop references to the caller's matrices
+	j.sgemm = sgemmParams{}
 	select {
 	case jobs <- j:
 	default:
@@ -171,9 +171,9 @@ func (j *job) work(ar *arena) {
 		i0, j0 := ti*j.rows, tj*j.cols
 		i1, j1 := min(i0+j.rows, j.m), min(j0+j.cols, j.n)
 		if j.f32 {
-			ar.sgemmBlock(&j.s, i0, i1, j0, j1)
+			ar.sgemmBlock(&j.sgemm, i0, i1, j0, j1)
 		} else {
-			ar.dgemmBlock(&j.d, i0, i1, j0, j1)
+			ar.dgemmBlock(&j.dgemm, i0, i1, j0, j1)
 		}
 	}
 }
@@ -299,40 +299,4 @@ func plan(m, n, k, t, mr, nr, nc int, bPacked bool) (rows, cols, tm, tn int) {
 		return m, n, 1, 1
 	}
 	return
-}
-
-// dgemmRun computes a validated, non-trivial Dgemm or DgemmPacked.
-func dgemmRun(p *dgemmParams) {
-	t := Threads()
-	rows, cols, tm, tn := plan(p.m, p.n, p.k, t, dgemmMR, dgemmNR, dgemmNC, p.packed)
-	if tm*tn == 1 {
-		ar := getArena()
-		ar.dgemmBlock(p, 0, p.m, 0, p.n)
-		putArena(ar)
-		return
-	}
-	j := getJob()
-	j.f32 = false
-	j.d = *p
-	j.m, j.n, j.rows, j.cols, j.tn, j.ntask = p.m, p.n, rows, cols, tn, int64(tm*tn)
-	execute(j, min(t, tm*tn)-1)
-	putJob(j)
-}
-
-// sgemmRun computes a validated, non-trivial Sgemm or SgemmPacked.
-func sgemmRun(p *sgemmParams) {
-	t := Threads()
-	rows, cols, tm, tn := plan(p.m, p.n, p.k, t, sgemmMR, sgemmNR, sgemmNC, p.packed)
-	if tm*tn == 1 {
-		ar := getArena()
-		ar.sgemmBlock(p, 0, p.m, 0, p.n)
-		putArena(ar)
-		return
-	}
-	j := getJob()
-	j.f32 = true
-	j.s = *p
-	j.m, j.n, j.rows, j.cols, j.tn, j.ntask = p.m, p.n, rows, cols, tn, int64(tm*tn)
-	execute(j, min(t, tm*tn)-1)
-	putJob(j)
 }

@@ -241,75 +241,28 @@ func RFFromShared[T Float](J, d, w []T, nb, sites, K, C int) {
 	}
 }
 
-// RFScale writes dst[b,p,s,c] = d[b,p,c]·src[b,p,s,c] (dst may be src).
-func RFScale[T Float](dst, src, d []T, nb, sites, R, C int) {
-	for bp := 0; bp < nb*sites; bp++ {
-		dd := d[bp*C : bp*C+C]
-		for s := 0; s < R; s++ {
-			o := (bp*R + s) * C
-			x, y := src[o:o+C], dst[o:o+C]
-			for c, v := range x {
-				y[c] = dd[c] * v
-			}
-		}
-	}
-}
+// RFScale writes dst[b,p,s,c] = d[b,p,c]·src[b,p,s,c] (dst may be src): it
+// is RowsScale with the nb·sites (b, p) pairs as samples.
+func RFScale[T Float](dst, src, d []T, nb, sites, R, C int) { RowsScale(dst, src, d, nb*sites, R, C) }
 
-// RFScaleAdd adds d[b,p,c]·src[b,p,s,c] to dst.
+// RFScaleAdd adds d[b,p,c]·src[b,p,s,c] to dst: RowsScaleAdd with the
+// nb·sites (b, p) pairs as samples.
 func RFScaleAdd[T Float](dst, src, d []T, nb, sites, R, C int) {
-	for bp := 0; bp < nb*sites; bp++ {
-		dd := d[bp*C : bp*C+C]
-		for s := 0; s < R; s++ {
-			o := (bp*R + s) * C
-			x, y := src[o:o+C], dst[o:o+C]
-			for c, v := range x {
-				y[c] += dd[c] * v
-			}
-		}
-	}
+	RowsScaleAdd(dst, src, d, nb*sites, R, C)
 }
 
-// RFNorm2 writes q[b,p,c] = Σ_s J[b,p,s,c]².
-func RFNorm2[T Float](q, J []T, nb, sites, R, C int) {
-	for bp := 0; bp < nb*sites; bp++ {
-		qq := q[bp*C : bp*C+C]
-		clear(qq)
-		for s := 0; s < R; s++ {
-			o := (bp*R + s) * C
-			for c, v := range J[o : o+C] {
-				qq[c] += v * v
-			}
-		}
-	}
-}
+// RFNorm2 writes q[b,p,c] = Σ_s J[b,p,s,c]²: RowsNorm2 with the nb·sites
+// (b, p) pairs as samples.
+func RFNorm2[T Float](q, J []T, nb, sites, R, C int) { RowsNorm2(q, J, nb*sites, R, C) }
 
-// RFDot writes out[b,p,c] = Σ_s A[b,p,s,c]·B[b,p,s,c].
-func RFDot[T Float](out, A, B []T, nb, sites, R, C int) {
-	for bp := 0; bp < nb*sites; bp++ {
-		oo := out[bp*C : bp*C+C]
-		clear(oo)
-		for s := 0; s < R; s++ {
-			o := (bp*R + s) * C
-			bb := B[o : o+C]
-			for c, v := range A[o : o+C] {
-				oo[c] += v * bb[c]
-			}
-		}
-	}
-}
+// RFDot writes out[b,p,c] = Σ_s A[b,p,s,c]·B[b,p,s,c]: RowsDot with the
+// nb·sites (b, p) pairs as samples.
+func RFDot[T Float](out, A, B []T, nb, sites, R, C int) { RowsDot(out, A, B, nb*sites, R, C) }
 
-// RFDotShared writes out[b,p,c] = Σ_s A[b,p,s,c]·w[c·K + s].
+// RFDotShared writes out[b,p,c] = Σ_s A[b,p,s,c]·w[c·K + s]: RowsDotShared
+// with the nb·sites (b, p) pairs as samples and w as the C×K matrix.
 func RFDotShared[T Float](out, A, w []T, nb, sites, K, C int) {
-	for bp := 0; bp < nb*sites; bp++ {
-		oo := out[bp*C : bp*C+C]
-		clear(oo)
-		for s := 0; s < K; s++ {
-			o := (bp*K + s) * C
-			for c, v := range A[o : o+C] {
-				oo[c] += v * w[c*K+s]
-			}
-		}
-	}
+	RowsDotShared(out, A, w, nb*sites, C, K)
 }
 
 // RFAddScaledShared adds e[b,p,c]·w[c·K + s] to Jb[b,p,s,c].
@@ -327,17 +280,8 @@ func RFAddScaledShared[T Float](Jb, e, w []T, nb, sites, K, C int) {
 
 // RFSumToKernel adds Σ_{b,p} Jb[b,p,s,c] to dw[c·K + s]: the weight
 // gradient of a convolution applied to the input, whose Jacobian is its
-// kernel.
-func RFSumToKernel[T Float](dw, Jb []T, nb, sites, K, C int) {
-	for bp := 0; bp < nb*sites; bp++ {
-		for s := 0; s < K; s++ {
-			o := (bp*K + s) * C
-			for c, v := range Jb[o : o+C] {
-				dw[c*K+s] += v
-			}
-		}
-	}
-}
+// kernel. It is AddRowsT with the nb·sites (b, p) pairs as samples.
+func RFSumToKernel[T Float](dw, Jb []T, nb, sites, K, C int) { AddRowsT(dw, Jb, nb*sites, C, K) }
 
 // RFToRows scatters receptive-field Jacobians into tangent-major rows. With
 // reduce == 0 the rows have n = sites·C columns (the field itself);
@@ -409,22 +353,9 @@ func rfRowsWidth(S, C, reduce int) int {
 
 // AddConvDiag adds (Σ_r e[r,c])·W[c,:] to G[c,:] for the C×K kernel matrix
 // W and the rows×C coefficients e: the kernel gradient of a convolution of
-// the input from its Jacobian cotangent diag(e)·W.
-func AddConvDiag[T Float](G, e, W []T, rows, C, K int) {
-	for c := 0; c < C; c++ {
-		var s T
-		for r := 0; r < rows; r++ {
-			s += e[r*C+c]
-		}
-		if s == 0 {
-			continue
-		}
-		g, w := G[c*K:c*K+K], W[c*K:c*K+K]
-		for k, x := range w {
-			g[k] += s * x
-		}
-	}
-}
+// the input from its Jacobian cotangent diag(e)·W. It is AddDiagShared
+// with the rows as samples.
+func AddConvDiag[T Float](G, e, W []T, rows, C, K int) { AddDiagShared(G, e, W, rows, C, K) }
 
 // Circulant writes the matrix of a periodic convolution as a dense
 // (sites·Cout)×(sites·Cin) matrix: row (p, co), column (q, ci) holds

@@ -33,10 +33,7 @@ func checkBatch(t *testing.T, m runtime.Potential, rng *rand.Rand) {
 	dx, dth := make([]float64, B*D), make([]float64, P)
 	m.Reverse(wsB, dx, dth, x, c, u, s)
 	dth1 := make([]float64, P)
-	tol := 1e-12
-	if is32(m) {
-		tol = 1e-5
-	}
+	tol := tolFor(m, 1e-12, 1e-5)
 	for b := 0; b < B; b++ {
 		p1, g1, l1 := []float64{0}, make([]float64, D), []float64{0}
 		m.Laplacian(ws1, p1, g1, l1, x[b*D:(b+1)*D])
@@ -60,15 +57,8 @@ func checkBatch(t *testing.T, m runtime.Potential, rng *rand.Rand) {
 		}
 	}
 	// Summing Σ_b ∂G_b/∂θ in another order: a few ulps of the largest term.
-	thTol := 1e-9
-	if is32(m) {
-		thTol = 1e-4
-	}
-	for i := range dth {
-		if !scalar.EqualWithinAbsOrRel(dth[i], dth1[i], thTol, thTol) {
-			t.Fatalf("batch ∂G/∂θ[%d] = %v, sum of single-sample calls %v", i, dth[i], dth1[i])
-		}
-	}
+	thTol := tolFor(m, 1e-9, 1e-4)
+	requireClose(t, dth, dth1, thTol, "batch ∂G/∂θ[%d] = %v, sum of single-sample calls %v")
 }
 
 // checkWithoutPhi checks that leaving out φ (Laplacian with phi nil) or c

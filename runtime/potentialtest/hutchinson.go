@@ -35,10 +35,7 @@ func checkHutch(t *testing.T, m runtime.Potential, rng *rand.Rand) {
 		}
 	}
 	want /= float64(K)
-	tol := 1e-9
-	if is32(m) {
-		tol = refTol32
-	}
+	tol := tolFor(m, 1e-9, refTol32)
 	if !scalar.EqualWithinAbsOrRel(lap[0], want, tol, tol) {
 		t.Errorf("Hutchinson = %v, want (1/P)Σ vᵀHv = %v", lap[0], want)
 	}

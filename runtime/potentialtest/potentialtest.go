@@ -96,10 +96,7 @@ func check(t *testing.T, m runtime.Potential, opt Options, tm float64) {
 	m.Sync()
 	ref := refeval.New(prog)
 	ref.SetTime(tm)
-	tol := refTol64
-	if is32(m) {
-		tol = refTol32
-	}
+	tol := tolFor(m, refTol64, refTol32)
 
 	// How many samples the reference can afford.
 	samples := opt.Samples
@@ -161,4 +158,78 @@ func allZeroVec(v []float64) bool {
 		}
 	}
 	return true
+}
+
+// methodCall is one method of a Potential, bound to the buffers of a
+// methodBatch.
+type methodCall struct {
+	name string
+	f    func()
+}
+
+// methodBatch is a workspace and the arguments of every method of a
+// Potential for a batch of random points.
+type methodBatch struct {
+	ws                                 runtime.Workspace
+	x, u, probes, phi, grad, lap, c, s []float64
+	dx, dth                            []float64
+}
+
+// newMethodBatch draws a batch of B points (x, u and the probes, in that
+// order, from rng) and allocates the outputs.
+func newMethodBatch(m runtime.Potential, rng *rand.Rand, B int) *methodBatch {
+	D, P, K := m.Dim(), m.NumParams(), m.Probes()
+	mb := &methodBatch{ws: m.NewWorkspace(B)}
+	mb.x, mb.u = randVec(rng, B*D, 1), randVec(rng, B*D, 1)
+	mb.probes = randVec(rng, B*K*D, 1)
+	mb.phi, mb.grad, mb.lap = make([]float64, B), make([]float64, B*D), make([]float64, B)
+	mb.c, mb.s = make([]float64, B), make([]float64, B)
+	mb.dx, mb.dth = make([]float64, B*D), make([]float64, P)
+	return mb
+}
+
+// calls returns the forward methods (Phi, Grad, Laplacian, Hutchinson) and
+// Reverse bound to mb, and with all also ReverseHutchinson and Sync.
+func (mb *methodBatch) calls(m runtime.Potential, all bool) []methodCall {
+	ws, x, u, probes, c, s := mb.ws, mb.x, mb.u, mb.probes, mb.c, mb.s
+	phi, grad, lap, dx, dth := mb.phi, mb.grad, mb.lap, mb.dx, mb.dth
+	calls := []methodCall{
+		{"Phi", func() { m.Phi(ws, phi, x) }},
+		{"Grad", func() { m.Grad(ws, phi, grad, x) }},
+		{"Laplacian", func() { m.Laplacian(ws, phi, grad, lap, x) }},
+		{"Hutchinson", func() { m.Hutchinson(ws, phi, grad, lap, x, probes) }},
+		{"Reverse", func() { m.Reverse(ws, dx, dth, x, c, u, s) }},
+	}
+	if all {
+		calls = append(calls,
+			methodCall{"ReverseHutchinson", func() { m.ReverseHutchinson(ws, dx, dth, x, c, u, s, probes) }},
+			methodCall{"Sync", m.Sync})
+	}
+	if sv, ok := m.(runtime.Saver); ok && all {
+		save := make([]float64, len(phi)*sv.SaveSize())
+		calls = append(calls,
+			methodCall{"LaplacianSave", func() { sv.LaplacianSave(ws, phi, grad, lap, x, save) }},
+			methodCall{"ReverseSaved", func() { sv.ReverseSaved(ws, dx, dth, x, c, u, s, save) }})
+	}
+	return calls
+}
+
+// tolFor returns tol64, or tol32 for a float32 potential.
+func tolFor(m runtime.Potential, tol64, tol32 float64) float64 {
+	if is32(m) {
+		return tol32
+	}
+	return tol64
+}
+
+// requireClose stops the test at the first i where got[i] and want[i]
+// differ by more than tol, absolutely and relatively; msg formats i,
+// got[i] and want[i].
+func requireClose(t *testing.T, got, want []float64, tol float64, msg string) {
+	t.Helper()
+	for i := range got {
+		if !scalar.EqualWithinAbsOrRel(got[i], want[i], tol, tol) {
+			t.Fatalf(msg, i, got[i], want[i])
+		}
+	}
 }

@@ -5,8 +5,6 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"gonum.org/v1/gonum/floats/scalar"
-
 	"github.com/mafc-dev/mafc/runtime"
 )
 
@@ -31,15 +29,8 @@ func checkDefer(t *testing.T, m runtime.Potential, rng *rand.Rand) {
 	m.Reverse(ws, dx, got, x, c, u, s)
 	d.FlushGrad(ws, got)
 	d.DeferGrad(ws, false)
-	tol := 1e-12
-	if is32(m) {
-		tol = 1e-5
-	}
-	for i := range got {
-		if !scalar.EqualWithinAbsOrRel(got[i], want[i], tol, tol) {
-			t.Fatalf("deferred ∂G/∂θ[%d] = %v, want %v", i, got[i], want[i])
-		}
-	}
+	tol := tolFor(m, 1e-12, 1e-5)
+	requireClose(t, got, want, tol, "deferred ∂G/∂θ[%d] = %v, want %v")
 }
 
 // checkSaver checks, for a runtime.Saver, that LaplacianSave gives what
@@ -62,10 +53,7 @@ func checkSaver(t *testing.T, m runtime.Potential, rng *rand.Rand) {
 	phiS, gradS, lapS := make([]float64, B), make([]float64, B*D), make([]float64, B)
 	m.Laplacian(ws, phi, grad, lap, x)
 	sv.LaplacianSave(ws, phiS, gradS, lapS, x, save)
-	tol := 1e-12
-	if is32(m) {
-		tol = 1e-5
-	}
+	tol := tolFor(m, 1e-12, 1e-5)
 	same := func(what string, got, want []float64) {
 		t.Helper()
 		if i := firstDiff(got, want, tol); i >= 0 {

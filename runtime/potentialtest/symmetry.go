@@ -21,10 +21,7 @@ func checkSymmetry(t *testing.T, m runtime.Potential, rng *rand.Rand) {
 	x := randVec(rng, D, 1)
 	phi0, g0, l0 := []float64{0}, make([]float64, D), []float64{0}
 	m.Laplacian(ws, phi0, g0, l0, x)
-	tol := symTol
-	if is32(m) {
-		tol = 1e-5
-	}
+	tol := tolFor(m, symTol, 1e-5)
 	for _, s := range prog.Exact() {
 		for _, g := range ir.Generators(s.Group, prog.InputShape()) {
 			gx := make([]float64, D)
@@ -75,10 +72,7 @@ func checkFlowSymmetry(t *testing.T, m runtime.Potential, rng *rand.Rand) {
 		return acc
 	}
 	want := nll(x)
-	tol := 1e-10
-	if is32(m) {
-		tol = 1e-4
-	}
+	tol := tolFor(m, 1e-10, 1e-4)
 	for _, s := range prog.Exact() {
 		for _, g := range ir.Generators(s.Group, prog.InputShape()) {
 			gx := make([]float64, B*D)

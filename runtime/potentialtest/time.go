@@ -78,10 +78,7 @@ func checkTime(t *testing.T, m runtime.Potential) {
 	const B = 2
 	x := randVec(rng, B*D, 1)
 	c, s, u := randVec(rng, B, 1), randVec(rng, B, 1), randVec(rng, B*D, 1)
-	tol := refTol64
-	if is32(m) {
-		tol = refTol32
-	}
+	tol := tolFor(m, refTol64, refTol32)
 	type result struct{ phi, grad, lap, dx, dth []float64 }
 	eval := func(ws runtime.Workspace) result {
 		r := result{make([]float64, B), make([]float64, B*D), make([]float64, B), make([]float64, B*D), make([]float64, P)}

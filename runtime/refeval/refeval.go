@@ -80,6 +80,51 @@ func New(p *ir.Program) *Evaluator {
 	return e
 }
 
+// weightTaps calls tap for every term of the dense or convolution layer n,
+// in a fixed order: for a dense layer output o, input i; for a periodic
+// convolution output site and channel co, input channel ci, kernel offset
+// (di, dj). dst and src are the offsets of the output and input values
+// (each a run of stride numbers) and wi the index in θ of the weight.
+func (e *Evaluator) weightTaps(n *ir.Node, stride int, tap func(dst, src, wi int)) {
+	if n.Op == ir.OpDense {
+		W := e.p.Params[n.W]
+		nin := W.Shape[1]
+		for o := 0; o < n.Out; o++ {
+			for i := 0; i < nin; i++ {
+				tap(o*stride, i*stride, W.Offset+o*nin+i)
+			}
+		}
+		return
+	}
+	s := e.p.Nodes[n.Inputs[0]].Shape
+	for r := 0; r < s.L1; r++ {
+		for c := 0; c < s.L2; c++ {
+			for co := 0; co < n.Out; co++ {
+				dst := ((r*s.L2+c)*n.Out + co) * stride
+				for ci := 0; ci < s.C; ci++ {
+					for di := 0; di < n.K1; di++ {
+						for dj := 0; dj < n.K2; dj++ {
+							rr := mod(r+di-(n.K1-1)/2, s.L1)
+							cc := mod(c+dj-(n.K2-1)/2, s.L2)
+							src := ((rr*s.L2+cc)*s.C + ci) * stride
+							tap(dst, src, e.convWeight(n, s.C, co, ci, di, dj))
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// poolFactor returns the factor of a pool over the sites of a field of
+// shape s: 1/sites for a mean pool, 1 for a sum pool.
+func poolFactor(n *ir.Node, s ir.Shape) float64 {
+	if n.Mean {
+		return 1 / float64(s.Sites())
+	}
+	return 1
+}
+
 // convWeight returns the index in θ of the weight W[co, ci, di, dj] of a
 // convolution: W is stored in full (Cout×Cin×K1×K2) or, for a tied kernel,
 // one number per orbit of offsets (Cout×Cin×R).
@@ -238,39 +283,13 @@ func (e *Evaluator) linear(theta []float64, n *ir.Node, out []float64, stride in
 	in := e.pick(n.Inputs[0], stride, addBias)
 	clear(out)
 	switch n.Op {
-	case ir.OpDense:
-		W := p.Params[n.W]
-		nin := W.Shape[1]
-		for o := 0; o < n.Out; o++ {
-			for i := 0; i < nin; i++ {
-				w := theta[W.Offset+o*nin+i]
-				for k := 0; k < stride; k++ {
-					out[o*stride+k] += w * in[i*stride+k]
-				}
+	case ir.OpDense, ir.OpConv:
+		e.weightTaps(n, stride, func(dst, src, wi int) {
+			w := theta[wi]
+			for k := 0; k < stride; k++ {
+				out[dst+k] += w * in[src+k]
 			}
-		}
-	case ir.OpConv:
-		s := p.Nodes[n.Inputs[0]].Shape
-		for r := 0; r < s.L1; r++ {
-			for c := 0; c < s.L2; c++ {
-				for co := 0; co < n.Out; co++ {
-					dst := ((r*s.L2+c)*n.Out + co) * stride
-					for ci := 0; ci < s.C; ci++ {
-						for di := 0; di < n.K1; di++ {
-							for dj := 0; dj < n.K2; dj++ {
-								rr := mod(r+di-(n.K1-1)/2, s.L1)
-								cc := mod(c+dj-(n.K2-1)/2, s.L2)
-								w := theta[e.convWeight(n, s.C, co, ci, di, dj)]
-								src := ((rr*s.L2+cc)*s.C + ci) * stride
-								for k := 0; k < stride; k++ {
-									out[dst+k] += w * in[src+k]
-								}
-							}
-						}
-					}
-				}
-			}
-		}
+		})
 	case ir.OpAdd:
 		in2 := e.pick(n.Inputs[1], stride, addBias)
 		for i := range out {
@@ -292,10 +311,7 @@ func (e *Evaluator) linear(theta []float64, n *ir.Node, out []float64, stride in
 		}
 	case ir.OpPool:
 		s := p.Nodes[n.Inputs[0]].Shape
-		f := 1.0
-		if n.Mean {
-			f = 1 / float64(s.Sites())
-		}
+		f := poolFactor(n, s)
 		for site := 0; site < s.Sites(); site++ {
 			for ch := 0; ch < s.C; ch++ {
 				for k := 0; k < stride; k++ {
@@ -342,46 +358,16 @@ func (e *Evaluator) linearT(theta []float64, n *ir.Node, outb []float64, stride 
 		}
 	}
 	switch n.Op {
-	case ir.OpDense:
-		W := p.Params[n.W]
-		nin := W.Shape[1]
-		for o := 0; o < n.Out; o++ {
-			for i := 0; i < nin; i++ {
-				w := theta[W.Offset+o*nin+i]
-				var g float64
-				for k := 0; k < stride; k++ {
-					inb[i*stride+k] += w * outb[o*stride+k]
-					g += outb[o*stride+k] * in[i*stride+k]
-				}
-				dtheta[W.Offset+o*nin+i] += g
+	case ir.OpDense, ir.OpConv:
+		e.weightTaps(n, stride, func(dst, src, wi int) {
+			w := theta[wi]
+			var g float64
+			for k := 0; k < stride; k++ {
+				inb[src+k] += w * outb[dst+k]
+				g += outb[dst+k] * in[src+k]
 			}
-		}
-	case ir.OpConv:
-		s := p.Nodes[n.Inputs[0]].Shape
-		for r := 0; r < s.L1; r++ {
-			for c := 0; c < s.L2; c++ {
-				for co := 0; co < n.Out; co++ {
-					dst := ((r*s.L2+c)*n.Out + co) * stride
-					for ci := 0; ci < s.C; ci++ {
-						for di := 0; di < n.K1; di++ {
-							for dj := 0; dj < n.K2; dj++ {
-								rr := mod(r+di-(n.K1-1)/2, s.L1)
-								cc := mod(c+dj-(n.K2-1)/2, s.L2)
-								wi := e.convWeight(n, s.C, co, ci, di, dj)
-								w := theta[wi]
-								src := ((rr*s.L2+cc)*s.C + ci) * stride
-								var g float64
-								for k := 0; k < stride; k++ {
-									inb[src+k] += w * outb[dst+k]
-									g += outb[dst+k] * in[src+k]
-								}
-								dtheta[wi] += g
-							}
-						}
-					}
-				}
-			}
-		}
+			dtheta[wi] += g
+		})
 	case ir.OpAdd:
 		for i := range outb {
 			inb[i] += outb[i]
@@ -403,10 +389,7 @@ func (e *Evaluator) linearT(theta []float64, n *ir.Node, outb []float64, stride 
 		}
 	case ir.OpPool:
 		s := p.Nodes[n.Inputs[0]].Shape
-		f := 1.0
-		if n.Mean {
-			f = 1 / float64(s.Sites())
-		}
+		f := poolFactor(n, s)
 		for site := 0; site < s.Sites(); site++ {
 			for ch := 0; ch < s.C; ch++ {
 				for k := 0; k < stride; k++ {

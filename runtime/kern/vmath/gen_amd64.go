@@ -76,18 +76,7 @@ func expMacro(bits int) string {
 	add("VSUB%s a, y, b", P)                // r = rh − rl
 	add("VMUL%s b, b, t", P)                // r²
 	// Q(r) = Σ_{i=2}^{deg} r^(i−2)/i! = E(r²) + r·O(r²), two Horner chains.
-	even, odd := deg, deg-1
-	if even%2 == 1 {
-		even, odd = deg-1, deg
-	}
-	add("VMOVU%s %sE%d, e", P, S, even)
-	add("VMOVU%s %sE%d, h", P, S, odd)
-	for i := even - 2; i >= 2; i -= 2 {
-		add("VFMADD213%s %sE%d, t, e", P, S, i)
-	}
-	for i := odd - 2; i >= 3; i -= 2 {
-		add("VFMADD213%s %sE%d, t, h", P, S, i)
-	}
+	l = append(l, horner2(P, S, "E", 2, deg, "t", "e", "h")...)
 	add("VFMADD231%s h, b, e", P)   // Q = E + r·O
 	add("VFMSUB213%s a, t, e", P)   // s = r²·Q − rl
 	add("VADD%s %sONE, y, h", P, S) // hi = 1 + rh
@@ -132,6 +121,28 @@ func expMacro(bits int) string {
 	return doc + macro("EXP64(y, t, k, e, h, a, b)", l)
 }
 
+// horner2 returns the instructions that evaluate the coefficients
+// c<lo>…c<deg> (named c and the index) as two Horner chains in the square
+// sq: the even indices into the register even, the odd ones into odd, each
+// from its highest coefficient down (the caller then combines the two).
+func horner2(P, S, c string, lo, deg int, sq, even, odd string) []string {
+	evenTop, oddTop := deg, deg-1
+	if deg%2 == 1 {
+		evenTop, oddTop = deg-1, deg
+	}
+	l := []string{
+		fmt.Sprintf("VMOVU%s %s%s%d, %s", P, S, c, evenTop, even),
+		fmt.Sprintf("VMOVU%s %s%s%d, %s", P, S, c, oddTop, odd),
+	}
+	for i := evenTop - 2; i >= lo; i -= 2 {
+		l = append(l, fmt.Sprintf("VFMADD213%s %s%s%d, %s, %s", P, S, c, i, sq, even))
+	}
+	for i := oddTop - 2; i >= lo; i -= 2 {
+		l = append(l, fmt.Sprintf("VFMADD213%s %s%s%d, %s, %s", P, S, c, i, sq, odd))
+	}
+	return l
+}
+
 // logMacro returns the LOG1P64 or LOG1P32 macro.
 func logMacro(bits int) string {
 	P, S, deg := "PD", "", 11
@@ -150,18 +161,8 @@ func logMacro(bits int) string {
 	add("VMUL%s s, s, w", P)
 	add("VMUL%s w, w, h", P) // w²
 	// P(w) = Σ_{j=1}^{deg} l_j w^(j−1) = E(w²) + w·O(w²), O kept in l.
-	even, odd := deg, deg-1 // coefficient indices j: odd j → E, even j → O
-	if deg%2 == 0 {
-		even, odd = deg-1, deg
-	}
-	add("VMOVU%s %sL%d, l", P, S, odd)
-	add("VMOVU%s %sL%d, f2", P, S, even)
-	for j := odd - 2; j >= 2; j -= 2 {
-		add("VFMADD213%s %sL%d, h, l", P, S, j)
-	}
-	for j := even - 2; j >= 1; j -= 2 {
-		add("VFMADD213%s %sL%d, h, f2", P, S, j)
-	}
+	// Coefficient indices j: odd j → E (in f2), even j → O (in l).
+	l = append(l, horner2(P, S, "L", 1, deg, "h", "l", "f2")...)
 	add("VFMADD213%s f2, w, l", P) // P = E + w·O
 	add("VMUL%s w, l, l", P)       // R = w·P
 	add("VMUL%s f, f, h", P)
@@ -301,6 +302,12 @@ func (k *kern) tanhBlock(r regs) {
 	k.add("VXORPD %s, %s, %s", t[4], t[3], t[3])
 }
 
+// negTwoProd emits dst = −2·a·b, as (−2·a)·b.
+func (k *kern) negTwoProd(a, b, dst string) {
+	k.add("VMULPD NEGTWO, %s, %s", a, dst)
+	k.add("VMULPD %s, %s, %s", b, dst, dst)
+}
+
 // derivs emits the float64 formulas of the outputs of activation a other
 // than the f of softplus and ln cosh, for half h (float32) of the vector.
 func (k *kern) derivs(a string, r regs, h int) {
@@ -320,8 +327,7 @@ func (k *kern) derivs(a string, r regs, h int) {
 		k.ifOut("d1", func() { k.store("d1", t[3], h, sc) })
 		k.ifOut("d2", func() { k.store("d2", t[2], h, sc) })
 		k.ifOut("d3", func() {
-			k.add("VMULPD NEGTWO, %s, %s", t[3], t[5])
-			k.add("VMULPD %s, %s, %s", t[2], t[5], t[5]) // −2·t·s
+			k.negTwoProd(t[3], t[2], t[5]) // −2·t·s
 			k.store("d3", t[5], h, sc)
 		})
 	case "tanh":
@@ -329,13 +335,11 @@ func (k *kern) derivs(a string, r regs, h int) {
 		k.ifOut("f", func() { k.store("f", t[3], h, sc) })
 		k.ifOut("d1", func() { k.store("d1", t[2], h, sc) })
 		k.ifOut("d2", func() {
-			k.add("VMULPD NEGTWO, %s, %s", t[3], t[5])
-			k.add("VMULPD %s, %s, %s", t[2], t[5], t[5]) // −2·t·s
+			k.negTwoProd(t[3], t[2], t[5]) // −2·t·s
 			k.store("d2", t[5], h, sc)
 		})
 		k.ifOut("d3", func() {
-			k.add("VMULPD NEGTWO, %s, %s", t[2], t[5])
-			k.add("VMULPD %s, %s, %s", t[2], t[5], t[5]) // −2·s·s
+			k.negTwoProd(t[2], t[2], t[5]) // −2·s·s
 			k.add("VMULPD FOUR, %s, %s", t[3], t[6])
 			k.add("VMULPD %s, %s, %s", t[3], t[6], t[6])
 			k.add("VMULPD %s, %s, %s", t[2], t[6], t[6]) // 4·t·t·s

@@ -4,6 +4,7 @@ package vmath
 
 import (
 	"math"
+	"unsafe"
 
 	"golang.org/x/sys/cpu"
 )
@@ -106,23 +107,30 @@ func pick[T float32 | float64](s []T, b []T) *T {
 	return &b[0]
 }
 
-// run64 evaluates the activation kind on x with the assembly: whole vectors
-// in place, the remaining len(x) mod 4 elements through a zero-padded
-// vector on the stack, so that every result is computed by the same code.
-// The outputs have been checked to hold len(x) elements.
-func run64(kind int, f, d1, d2, d3, x []float64) {
-	const w = 4
+// run64 evaluates the activation kind on x with the assembly; see run.
+func run64(kind int, f, d1, d2, d3, x []float64) { run(kind, f, d1, d2, d3, x) }
+
+// run32 is run64 for float32.
+func run32(kind int, f, d1, d2, d3, x []float32) { run(kind, f, d1, d2, d3, x) }
+
+// run evaluates the activation kind on x with the assembly: whole vectors
+// (4 float64 or 8 float32 elements) in place, the remaining elements
+// through a zero-padded vector on the stack, so that every result is
+// computed by the same code. The outputs have been checked to hold len(x)
+// elements.
+func run[T float32 | float64](kind int, f, d1, d2, d3, x []T) {
+	var xb, fb, b1, b2, b3 [8]T
+	w := 32 / int(unsafe.Sizeof(xb[0]))
 	n := len(x)
 	m := n &^ (w - 1)
 	if m > 0 {
-		vec64(kind, first(f), first(d1), first(d2), first(d3), &x[0], m)
+		vec(kind, first(f), first(d1), first(d2), first(d3), &x[0], m)
 	}
 	if m == n {
 		return
 	}
-	var xb, fb, b1, b2, b3 [w]float64
 	copy(xb[:], x[m:])
-	vec64(kind, pick(f, fb[:]), pick(d1, b1[:]), pick(d2, b2[:]), pick(d3, b3[:]), &xb[0], w)
+	vec(kind, pick(f, fb[:]), pick(d1, b1[:]), pick(d2, b2[:]), pick(d3, b3[:]), &xb[0], w)
 	if f != nil {
 		copy(f[m:n], fb[:])
 	}
@@ -137,32 +145,13 @@ func run64(kind int, f, d1, d2, d3, x []float64) {
 	}
 }
 
-// run32 is run64 for float32, with vectors of 8.
-func run32(kind int, f, d1, d2, d3, x []float32) {
-	const w = 8
-	n := len(x)
-	m := n &^ (w - 1)
-	if m > 0 {
-		vec32(kind, first(f), first(d1), first(d2), first(d3), &x[0], m)
-	}
-	if m == n {
+// vec calls vec64 or vec32, as T is float64 or float32.
+func vec[T float32 | float64](kind int, f, d1, d2, d3, x *T, n int) {
+	if unsafe.Sizeof(*x) == 8 {
+		vec64(kind, (*float64)(unsafe.Pointer(f)), (*float64)(unsafe.Pointer(d1)), (*float64)(unsafe.Pointer(d2)), (*float64)(unsafe.Pointer(d3)), (*float64)(unsafe.Pointer(x)), n)
 		return
 	}
-	var xb, fb, b1, b2, b3 [w]float32
-	copy(xb[:], x[m:])
-	vec32(kind, pick(f, fb[:]), pick(d1, b1[:]), pick(d2, b2[:]), pick(d3, b3[:]), &xb[0], w)
-	if f != nil {
-		copy(f[m:n], fb[:])
-	}
-	if d1 != nil {
-		copy(d1[m:n], b1[:])
-	}
-	if d2 != nil {
-		copy(d2[m:n], b2[:])
-	}
-	if d3 != nil {
-		copy(d3[m:n], b3[:])
-	}
+	vec32(kind, (*float32)(unsafe.Pointer(f)), (*float32)(unsafe.Pointer(d1)), (*float32)(unsafe.Pointer(d2)), (*float32)(unsafe.Pointer(d3)), (*float32)(unsafe.Pointer(x)), n)
 }
 
 // Sign and magnitude masks: entry 0 has only the sign bit set in every

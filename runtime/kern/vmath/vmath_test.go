@@ -489,10 +489,7 @@ func TestLengthsAndTails(t *testing.T) {
 		for _, a := range acts {
 			for n := 0; n <= 70; n++ {
 				x := mixed(rnd, n)
-				x32 := make([]float32, n)
-				for i, v := range x {
-					x32[i] = float32(v)
-				}
+				x32 := to32(x)
 				var o64 [4][]float64
 				var o32 [4][]float32
 				for k := range 4 {
@@ -544,25 +541,12 @@ func TestNilOutputs(t *testing.T) {
 		for _, a := range acts {
 			for _, n := range []int{1, 3, 4, 8, 13, 37} {
 				x := mixed(rnd, n)
-				x32 := make([]float32, n)
-				for i, v := range x {
-					x32[i] = float32(v)
-				}
-				var all64 [4][]float64
-				var all32 [4][]float32
-				for k := range 4 {
-					all64[k], all32[k] = make([]float64, n), make([]float32, n)
-				}
+				x32 := to32(x)
+				all64, all32 := newOutputs(n, 0b1111)
 				a.v64(all64[0], all64[1], all64[2], all64[3], x)
 				a.v32(all32[0], all32[1], all32[2], all32[3], x32)
 				for mask := range 16 {
-					var o64 [4][]float64
-					var o32 [4][]float32
-					for k := range 4 {
-						if mask&(1<<k) != 0 {
-							o64[k], o32[k] = make([]float64, n), make([]float32, n)
-						}
-					}
+					o64, o32 := newOutputs(n, mask)
 					a.v64(o64[0], o64[1], o64[2], o64[3], x)
 					a.v32(o32[0], o32[1], o32[2], o32[3], x32)
 					for k := range 4 {
@@ -582,6 +566,26 @@ func TestNilOutputs(t *testing.T) {
 	}
 }
 
+// to32 returns x rounded to float32.
+func to32(x []float64) []float32 {
+	x32 := make([]float32, len(x))
+	for i, v := range x {
+		x32[i] = float32(v)
+	}
+	return x32
+}
+
+// newOutputs returns the four outputs (f, d1, d2, d3) of n elements in each
+// precision, where bit k of mask is set, and nil ones elsewhere.
+func newOutputs(n, mask int) (o64 [4][]float64, o32 [4][]float32) {
+	for k := range 4 {
+		if mask&(1<<k) != 0 {
+			o64[k], o32[k] = make([]float64, n), make([]float32, n)
+		}
+	}
+	return o64, o32
+}
+
 // TestAliasing checks that x may be the same slice as any one output.
 func TestAliasing(t *testing.T) {
 	rnd := rand.New(rand.NewPCG(9, 10))
@@ -590,23 +594,12 @@ func TestAliasing(t *testing.T) {
 		for _, a := range acts {
 			for _, n := range []int{5, 16, 35} {
 				x := mixed(rnd, n)
-				x32 := make([]float32, n)
-				for i, v := range x {
-					x32[i] = float32(v)
-				}
-				var want64 [4][]float64
-				var want32 [4][]float32
-				for k := range 4 {
-					want64[k], want32[k] = make([]float64, n), make([]float32, n)
-				}
+				x32 := to32(x)
+				want64, want32 := newOutputs(n, 0b1111)
 				a.v64(want64[0], want64[1], want64[2], want64[3], x)
 				a.v32(want32[0], want32[1], want32[2], want32[3], x32)
 				for k := range 4 {
-					var o64 [4][]float64
-					var o32 [4][]float32
-					for j := range 4 {
-						o64[j], o32[j] = make([]float64, n), make([]float32, n)
-					}
+					o64, o32 := newOutputs(n, 0b1111)
 					copy(o64[k], x)
 					copy(o32[k], x32)
 					a.v64(o64[0], o64[1], o64[2], o64[3], o64[k])
