@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/mafc-dev/mafc/ir"
-	"github.com/mafc-dev/mafc/runtime/kern"
 )
 
 // Workspace is the layout of the generated Workspace: which buffers every
@@ -28,7 +27,7 @@ type Workspace struct {
 	GramBase []bool // the model holds W·Wᵀ
 	// RFGeomWindow is, for an RFGeom convolution, the receptive field of
 	// its input.
-	RFGeomWindow []kern.Window
+	RFGeomWindow []ir.Window
 	// ColsChunk and ColsValue are the im2col scratch per sample of a chunk
 	// and of a value chunk (reals).
 	ColsChunk, ColsValue int
@@ -82,7 +81,7 @@ func (m *Model) layout() *Workspace {
 		Gram: make([]bool, n), Geom: make([]bool, n), RFGeom: make([]bool, n),
 		Shift: make([]bool, n), ShiftRev: make([]bool, n), DB: make([]bool, n),
 		SharedQ: make([]bool, n), GramBase: make([]bool, n),
-		RFGeomWindow: make([]kern.Window, n),
+		RFGeomWindow: make([]ir.Window, n),
 	}
 	D := p.Dim()
 	colsPerSample := 0
@@ -234,7 +233,7 @@ func (m *Model) ShiftDims(n *ir.Node) (h, c *ir.Node, sites, ck, nn int) {
 
 // ShiftWindow returns the shifted-kernel convolution n's receptive field
 // (the same in every exact mode).
-func (m *Model) ShiftWindow(n *ir.Node) kern.Window {
+func (m *Model) ShiftWindow(n *ir.Node) ir.Window {
 	for _, md := range []Mode{Laplacian, Reverse} {
 		if pn := m.Modes[md].Nodes[n.ID]; pn.Kind == ShiftRF {
 			return pn.Window
