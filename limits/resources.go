@@ -304,20 +304,8 @@ func averageOrder(p *ir.Program) int {
 }
 
 // GroupOrder returns the number of elements of g acting on an input of
-// shape in.
-func GroupOrder(g ir.Group, in ir.Shape) int {
-	switch g {
-	case ir.Z2:
-		return 2
-	case ir.Translations:
-		return in.L1 * in.L2
-	case ir.D4:
-		return 8
-	case ir.C4:
-		return 4
-	}
-	return 1
-}
+// shape in ([ir.Group.Order]).
+func GroupOrder(g ir.Group, in ir.Shape) int { return g.Order(in) }
 
 // saveSize returns the outputs per sample of the dense layer of the input
 // that the integrators keep for every stored stage (0 when none), as the
