@@ -49,6 +49,9 @@ func TestWorkspaceLayoutIsPrinted(t *testing.T) {
 			pm := codegen.Plan(p, codegen.Options{})
 			var want []string
 			for _, b := range pm.Workspace.Buffers {
+				if strings.HasPrefix(b.Name, "time") || strings.HasSuffix(b.Name, "Geom") {
+					continue // no make of reals: generated/memory_test.go checks these by their bytes
+				}
 				want = append(want, b.Name)
 				require.Equal(t, got[b.Name], b.Reals(c, cv), "buffer %s", b.Name)
 			}

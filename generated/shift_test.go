@@ -2,21 +2,16 @@ package generated_test
 
 import (
 	"math"
-	"runtime"
 	"testing"
 
 	"gonum.org/v1/gonum/blas"
 
 	"github.com/mafc-dev/mafc/codegen/plan"
-	"github.com/mafc-dev/mafc/generated/cnn16"
 	"github.com/mafc-dev/mafc/generated/ising16"
 	"github.com/mafc-dev/mafc/generated/ising16cnn"
-	"github.com/mafc-dev/mafc/generated/ising16cnnf32"
 	"github.com/mafc-dev/mafc/generated/ising16cnnrf"
 	"github.com/mafc-dev/mafc/ir"
-	"github.com/mafc-dev/mafc/limits"
 	"github.com/mafc-dev/mafc/ode"
-	mafcrt "github.com/mafc-dev/mafc/runtime"
 	"github.com/mafc-dev/mafc/runtime/gemm"
 	"github.com/mafc-dev/mafc/train"
 )
@@ -73,38 +68,6 @@ func TestShiftedKernelsMatchReceptiveField(t *testing.T) {
 	}
 	if i := closeTo(a.dth, b.dth, 1e-12); i >= 0 {
 		t.Errorf("Reverse ∂G/∂θ[%d] = %v, receptive field %v", i, a.dth[i], b.dth[i])
-	}
-}
-
-// TestShiftWorkspaceWithinEstimate: the per-sample workspace the
-// shifted-kernel models allocate (the σ′ patch matrix X and its cotangent
-// included) stays within limits' estimate, which mafc uses to
-// refuse runs that would not fit in memory. Measured as the bytes
-// NewWorkspace allocates for 9 samples less those for 1, over 8.
-func TestShiftWorkspaceWithinEstimate(t *testing.T) {
-	alloc := func(f func()) uint64 {
-		var a, b runtime.MemStats
-		runtime.ReadMemStats(&a)
-		f()
-		runtime.ReadMemStats(&b)
-		return b.TotalAlloc - a.TotalAlloc
-	}
-	for _, c := range []struct {
-		m    mafcrt.Potential
-		real float64 // bytes per real
-	}{{ising16cnn.New(), 8}, {ising16cnnf32.New(), 4}, {cnn16.New(), 8}} {
-		if !usesShift(c.m.Program(), false) {
-			t.Fatalf("%s: expected a shifted-kernel plan", c.m.Name())
-		}
-		var w1, w9 mafcrt.Workspace
-		b1 := alloc(func() { w1 = c.m.NewWorkspace(1) })
-		b9 := alloc(func() { w9 = c.m.NewWorkspace(9) })
-		runtime.KeepAlive(w1)
-		runtime.KeepAlive(w9)
-		got := float64(b9-b1) / 8 / c.real
-		if want := limits.WorkspacePerSample(c.m.Program()); got > want {
-			t.Errorf("%s: NewWorkspace allocates %v reals per sample, limits.WorkspacePerSample = %v", c.m.Name(), got, want)
-		}
 	}
 }
 

@@ -53,6 +53,22 @@ func Generators(g Group, s Shape) []Transform {
 	panic("ir: unknown group " + string(g))
 }
 
+// Order returns the number of elements of g acting on inputs of shape s
+// (len(Elements(g, s)), without building them).
+func (g Group) Order(s Shape) int {
+	switch g {
+	case Z2:
+		return 2
+	case Translations:
+		return s.L1 * s.L2
+	case D4:
+		return 8
+	case C4:
+		return 4
+	}
+	return 1
+}
+
 // Elements returns every element of the group g acting on inputs of shape
 // s, the identity first.
 func Elements(g Group, s Shape) []Transform {

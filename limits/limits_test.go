@@ -6,6 +6,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/mafc-dev/mafc/codegen/plan"
 	"github.com/mafc-dev/mafc/ir"
 )
 
@@ -72,4 +73,23 @@ func TestMaxKnob(t *testing.T) {
 	require.True(t, l.Exceeds(Resources(p, Run{Batch: 64, Samples: best + 1})))
 	l.MaxMemory = 1
 	require.Equal(t, 0, l.MaxKnob(p, Run{Batch: 64}, set, 1, Samples.Hi), "nothing fits in one byte")
+}
+
+// TestWorkspacesArePlanned: the workspaces' part is one workspace per
+// integrator as the plan lays it out for the integrator's batch (two
+// shards of 32 here), not a per-sample bound of the whole batch; a
+// Hutchinson run keeps no saved outputs in its trajectory.
+func TestWorkspacesArePlanned(t *testing.T) {
+	p := program(100, 300)
+	part := func(r Run, what string) float64 {
+		for _, pt := range Resources(p, r).Parts {
+			if pt.What == what {
+				return pt.Bytes
+			}
+		}
+		return 0
+	}
+	want := 2 * plan.New(p, plan.Config{}).Bytes(32)
+	require.Equal(t, want, part(Run{Train: true, Batch: 64, Shards: 2}, "the workspaces of the generated code"))
+	require.Equal(t, 8.0*50*4*100*64, part(Run{Train: true, Batch: 64, Memory: "store", Hutchinson: true}, "the trajectory kept by memory = store"))
 }

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/mafc-dev/mafc/codegen/plan"
 	"github.com/mafc-dev/mafc/ir"
 )
 
@@ -117,21 +118,19 @@ func (l Limits) Exceeds(e Estimate) bool { return e.Total() > float64(l.MaxMemor
 
 // Resources estimates the memory a command needs for program p used as r:
 //
-//   - the workspaces of the generated code: per sample, every node's value,
-//     Laplacian vector and the stored part of its Jacobian (none for a
-//     dense layer of the input, whose Jacobian is its weight; the
-//     receptive field for convolutions; D otherwise), twice for the reverse
-//     mode, times the orbit-average factor (an upper bound: the generated
-//     code works in chunks);
+//   - the workspaces of the generated code, one per integrator, as the
+//     plan lays them out (codegen/plan's Model.Bytes for the integrator's
+//     batch: every buffer of a chunk, the convolution geometries and, for a
+//     time-dependent spec, each workspace's kernel model);
 //   - the integrators' scratch (ode: s stage states, slopes and
 //     cotangents, gradients, probes, transformed states; the hidden-space
 //     integrator's H×H matrices);
 //   - in training, the trajectory the adjoint reads: every stage state of
 //     every step with memory = store (steps·s states), or one state every K
 //     steps and the stages of one segment with recompute (⌈steps/K⌉ + K·s),
-//     each D reals plus the kept outputs of the dense layer of the input;
-//     the batch buffers, and the parameters with their gradient, one
-//     gradient per shard and the optimiser's moments;
+//     each D reals plus, with the exact Laplacian, the kept outputs of the
+//     plan's saved node; the batch buffers, and the parameters with their
+//     gradient, one gradient per shard and the optimiser's moments;
 //   - the Ising target's dense K⁻¹ (N² reals);
 //   - the group table of an orbit average (|G|·D indices);
 //   - the sampled or evaluated points.
@@ -139,10 +138,27 @@ func (l Limits) Exceeds(e Estimate) bool { return e.Total() > float64(l.MaxMemor
 // The trainer's history grows with the steps done and is not preallocated,
 // so it is not counted.
 func Resources(p *ir.Program, r Run) Estimate {
+	return resources(p, planFor(p, r), r)
+}
+
+// planFor plans p as the commands run it: with r's probes when r sets them.
+func planFor(p *ir.Program, r Run) *plan.Model {
+	c := plan.Config{}
+	if r.Hutchinson && r.Probes > 0 {
+		c.Probes = r.Probes
+	}
+	return plan.New(p, c)
+}
+
+// resources is Resources with p's plan m.
+func resources(p *ir.Program, m *plan.Model, r Run) Estimate {
 	const f64 = 8
 	D := float64(p.Dim())
-	S := float64(saveSize(p))
-	W := D + S // reals per sample of one kept stage
+	S := float64(m.SaveSize())
+	W := D // reals per sample of one kept stage
+	if !r.Hutchinson {
+		W += S // runtime.Saver keeps the saved node's outputs with the exact Laplacian only
+	}
 	stages := float64(stageCount(p.Flow.Integrator))
 	steps := float64(p.Flow.Steps)
 	P := float64(p.NumParams())
@@ -178,14 +194,9 @@ func Resources(p *ir.Program, r Run) Estimate {
 			e.Parts = append(e.Parts, Part{what, bytes, k})
 		}
 	}
-	add("the workspaces of the generated code", f64*WorkspacePerSample(p)*samplesInFlight, KnobNetwork)
-	add("the integrators' scratch", f64*(4*stages+9+probes)*W*samplesInFlight, KnobBatch)
-	if p.TimeDependent() {
-		// Each workspace holds its own kernel model at its time: θ′, the
-		// weights packed twice, and a gradient of θ′.
-		add("the workspaces' time-dependent kernel parameters", f64*4*P*float64(nInt), KnobWorkers)
-	}
-	if hiddenCandidate(p) {
+	add("the workspaces of the generated code", m.Bytes(perInt)*float64(nInt), KnobNetwork)
+	add("the integrators' scratch", f64*(4*stages+9+probes)*(D+S)*samplesInFlight, KnobBatch)
+	if hiddenCandidate(p, m) {
 		add("the hidden-space integrators' H×H matrices", f64*3*S*S*float64(nInt), KnobWorkers)
 	}
 	if r.Train {
@@ -227,10 +238,20 @@ func Resources(p *ir.Program, r Run) Estimate {
 // fits the memory limit, or lo−1 when none does. The estimate must grow
 // with v.
 func (l Limits) MaxKnob(p *ir.Program, r Run, set func(*Run, int), lo, hi int) int {
+	plans := map[int]*plan.Model{} // by probes
 	fits := func(v int) bool {
 		q := r
 		set(&q, v)
-		return !l.Exceeds(Resources(p, q))
+		key := 0
+		if q.Hutchinson {
+			key = q.Probes
+		}
+		pq, ok := plans[key]
+		if !ok {
+			pq = planFor(p, q)
+			plans[key] = pq
+		}
+		return !l.Exceeds(resources(p, pq, q))
 	}
 	if !fits(lo) {
 		return lo - 1
@@ -246,53 +267,6 @@ func (l Limits) MaxKnob(p *ir.Program, r Run, set func(*Run, int), lo, hi int) i
 	return lo
 }
 
-// WorkspacePerSample returns the estimated reals of the generated
-// workspace per sample (see Resources), including the orbit-average
-// factor.
-func WorkspacePerSample(p *ir.Program) float64 {
-	D := p.Dim()
-	width := make([]int, len(p.Nodes))
-	rf := make([][2]int, len(p.Nodes))
-	for i, n := range p.Nodes {
-		in := -1
-		if len(n.Inputs) > 0 {
-			in = n.Inputs[0]
-		}
-		switch n.Op {
-		case ir.OpInput:
-			width[i] = 0
-			rf[i] = [2]int{1, 1}
-		case ir.OpDense:
-			if in == 0 {
-				width[i] = 0
-			} else {
-				width[i] = D
-			}
-		case ir.OpConv:
-			s := p.Nodes[in].Shape
-			r := rf[in]
-			if r == [2]int{} {
-				width[i] = D
-				break
-			}
-			r = [2]int{min(s.L1, r[0]+n.K1-1), min(s.L2, r[1]+n.K2-1)}
-			rf[i] = r
-			width[i] = r[0] * r[1]
-		default:
-			width[i] = width[in]
-			rf[i] = rf[in]
-			if n.Op == ir.OpAdd {
-				width[i] = max(width[i], width[n.Inputs[1]])
-			}
-		}
-	}
-	var perSample float64
-	for i, n := range p.Nodes {
-		perSample += float64(n.Shape.Size()) * float64(4+2*width[i])
-	}
-	return perSample * float64(averageOrder(p))
-}
-
 // averageOrder returns the number of group elements the orbit average sums
 // over (1 when nothing is averaged).
 func averageOrder(p *ir.Program) int {
@@ -304,41 +278,14 @@ func averageOrder(p *ir.Program) int {
 }
 
 // GroupOrder returns the number of elements of g acting on an input of
-// shape in.
-func GroupOrder(g ir.Group, in ir.Shape) int {
-	switch g {
-	case ir.Z2:
-		return 2
-	case ir.Translations:
-		return in.L1 * in.L2
-	case ir.D4:
-		return 8
-	case ir.C4:
-		return 4
-	}
-	return 1
-}
-
-// saveSize returns the outputs per sample of the dense layer of the input
-// that the integrators keep for every stored stage (0 when none), as the
-// generated code's runtime.Saver does.
-func saveSize(p *ir.Program) int {
-	if averageOrder(p) > 1 {
-		return 0
-	}
-	for _, n := range p.Nodes {
-		if n.Op == ir.OpDense && len(n.Inputs) == 1 && n.Inputs[0] == 0 && n.Out > 1 {
-			return n.Out
-		}
-	}
-	return 0
-}
+// shape in ([ir.Group.Order]).
+func GroupOrder(g ir.Group, in ir.Shape) int { return g.Order(in) }
 
 // hiddenCandidate reports whether p might be integrated by ode's
 // hidden-space integrator (a one-hidden-layer potential with H ≤ 2·D),
 // which keeps H×H matrices.
-func hiddenCandidate(p *ir.Program) bool {
-	return len(p.Nodes) == 4 && saveSize(p) > 0 && saveSize(p) <= 2*p.Dim()
+func hiddenCandidate(p *ir.Program, m *plan.Model) bool {
+	return len(p.Nodes) == 4 && m.SaveSize() > 0 && m.SaveSize() <= 2*p.Dim()
 }
 
 func stageCount(integrator string) int {

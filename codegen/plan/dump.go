@@ -31,7 +31,7 @@ func (m *Model) Dump() string {
 	for _, buf := range m.Workspace.Buffers {
 		fmt.Fprintf(&b, "  %-20s %s\n", buf.Name, buf.expr(elemBytes(p)))
 	}
-	fmt.Fprintf(&b, "memory: %.0f bytes for 1 sample, %.0f bytes for a full chunk\n", m.Bytes(1), m.Bytes(max(m.Chunk, m.ValueChunk)))
+	fmt.Fprintf(&b, "memory: %.0f bytes for 1 sample, %.0f bytes for a full chunk; the model %.0f bytes\n", m.Bytes(1), m.Bytes(max(m.Chunk, m.ValueChunk)), m.ModelBytes())
 	return b.String()
 }
 
@@ -94,6 +94,9 @@ func (b Buffer) expr(elem int) string {
 	s := strings.Join(terms, " + ")
 	if b.Bytes != elem {
 		s += fmt.Sprintf(" (%d-byte reals)", b.Bytes)
+	}
+	if b.Lazy {
+		s += " (packed by the first evaluation)"
 	}
 	return s
 }

@@ -62,19 +62,28 @@ type Model struct {
 	Chunk, ValueChunk int
 	// Workspace is the layout of the generated Workspace.
 	Workspace *Workspace
+	// Time is the time map's state of a time-dependent spec (nil
+	// otherwise).
+	Time *TimeState
 }
 
 // New plans every mode of p and derives the shared decisions. A
 // time-dependent p is planned as the kernels evaluate it: its kernel
 // program (ir.Program.KernelProgram).
 func New(p *ir.Program, c Config) *Model {
-	p = p.KernelProgram()
-	m := &Model{Prog: p, Probes: c.Probes, Group: 1, Budget: c.MemoryBudget}
+	var ts *TimeState
+	if p.TimeDependent() {
+		k := p.KernelProgram()
+		tm := p.TimeMap(k)
+		ts = &TimeState{NumParams: tm.NumParams, Scratch: tm.Scratch}
+		p = k
+	}
+	m := &Model{Prog: p, Probes: c.Probes, Group: 1, Budget: c.MemoryBudget, Time: ts}
 	if m.Probes == 0 {
 		m.Probes = max(p.Train.Probes, 1)
 	}
 	for _, s := range p.Averaged() {
-		m.Group *= len(ir.Elements(s.Group, p.InputShape()))
+		m.Group *= s.Group.Order(p.InputShape())
 	}
 	for _, md := range Modes {
 		m.Modes[md] = BuildOptions(p, md, m.Probes, Options{Dense: c.Dense && (md == Laplacian || md == Reverse), NoShift: c.NoShift})
@@ -83,6 +92,7 @@ func New(p *ir.Program, c Config) *Model {
 	m.SaveNode = saveNode(p, m.Group)
 	m.LiteAct = liteAct(p)
 	m.Workspace = m.layout()
+	m.Workspace.Buffers = append(m.Workspace.Buffers, m.timeBuffers()...)
 	if m.Budget == 0 {
 		m.Budget = DefaultMemoryBudget
 	}

@@ -42,7 +42,6 @@ package plan
 
 import (
 	"github.com/mafc-dev/mafc/ir"
-	"github.com/mafc-dev/mafc/runtime/kern"
 )
 
 // Mode is an evaluation mode.
@@ -92,8 +91,8 @@ type Node struct {
 	LZero  bool // ℓ ≡ 0 (no Laplacian rows are read)
 	NeedJ  bool // the Jacobian is needed (for a row norm downstream)
 	Kind   Kind
-	Rows   bool        // J is (also) materialised as rows
-	Window kern.Window // ConvShared and RF: the receptive field
+	Rows   bool      // J is (also) materialised as rows
+	Window ir.Window // ConvShared and RF: the receptive field
 	// Base is, for Scaled, the Shared node whose weight is M.
 	Base int
 	// RowsFromScaled: a dense layer of a Scaled node computed by per-sample

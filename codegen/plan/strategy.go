@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/mafc-dev/mafc/ir"
-	"github.com/mafc-dev/mafc/runtime/kern"
 )
 
 // The strategy choice: which Jacobian representation (Kind) every node
@@ -132,7 +131,7 @@ func (pl *Plan) denseKind(n, in *Node) {
 func (pl *Plan) convKind(n, in *Node) {
 	switch {
 	case in.Kind == Identity:
-		n.Kind, n.Window = ConvShared, kern.KernelWindow(n.K1, n.K2)
+		n.Kind, n.Window = ConvShared, ir.KernelWindow(n.K1, n.K2)
 	case in.Kind == RF && !in.Rows:
 		s := in.Shape
 		n.Kind, n.Window = RF, in.Window.Grow(n.K1, n.K2, s.L1, s.L2)

@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/mafc-dev/mafc/ir"
-	"github.com/mafc-dev/mafc/runtime/kern"
 )
 
 // Workspace is the layout of the generated Workspace: which buffers every
@@ -28,7 +27,7 @@ type Workspace struct {
 	GramBase []bool // the model holds W·Wᵀ
 	// RFGeomWindow is, for an RFGeom convolution, the receptive field of
 	// its input.
-	RFGeomWindow []kern.Window
+	RFGeomWindow []ir.Window
 	// ColsChunk and ColsValue are the im2col scratch per sample of a chunk
 	// and of a value chunk (reals).
 	ColsChunk, ColsValue int
@@ -46,27 +45,40 @@ type Workspace struct {
 	Buffers []Buffer
 }
 
-// Buffer is one workspace buffer of max(c·PerChunk, cv·PerValue) + Fixed
-// reals of Bytes bytes each, for chunks of c samples and value chunks of cv.
+// Buffer is one allocation of max(c·PerChunk, cv·PerValue) + Fixed
+// elements of Bytes bytes each (reals, or the indices of a convolution
+// geometry), for chunks of c samples and value chunks of cv.
 type Buffer struct {
 	Name               string // the field's name
 	PerChunk, PerValue int
 	Fixed              int
 	Bytes              int
+	// Lazy marks a packed weight, which the first Sync allocates (for a
+	// workspace's kernel model: its first evaluation), not New or
+	// NewWorkspace.
+	Lazy bool
 }
 
 // Reals returns the buffer's length for chunks of c and cv samples.
 func (b Buffer) Reals(c, cv int) int { return max(c*b.PerChunk, cv*b.PerValue) + b.Fixed }
 
-// Bytes returns the bytes of the workspace's buffers for a batch of at most
-// maxBatch samples (the generated NewWorkspace(maxBatch) with the chunk
-// sizes of m), without the convolution geometries' index tables and, for a
-// time-dependent spec, the kernel model of each workspace.
+// bytes returns the buffer's bytes for chunks of c and cv samples, in
+// float64 so that no size overflows.
+func (b Buffer) bytes(c, cv int) float64 {
+	return float64(b.Bytes) * (max(float64(c)*float64(b.PerChunk), float64(cv)*float64(b.PerValue)) + float64(b.Fixed))
+}
+
+// Bytes returns the bytes of a workspace for a batch of at most maxBatch
+// samples (the generated NewWorkspace(maxBatch) with the chunk sizes of
+// m): every buffer, the convolution geometries' index tables and, for a
+// time-dependent spec, the time state (kernel model with its packed
+// weights, ∂G/∂θ′, the time map's scratch). Go's allocator rounds each
+// allocation up to its size class, which is not counted.
 func (m *Model) Bytes(maxBatch int) float64 {
 	c, cv := min(maxBatch, m.Chunk), min(maxBatch, m.ValueChunk)
 	var total float64
 	for _, b := range m.Workspace.Buffers {
-		total += float64(b.Bytes) * float64(b.Reals(c, cv))
+		total += b.bytes(c, cv)
 	}
 	return total
 }
@@ -82,7 +94,7 @@ func (m *Model) layout() *Workspace {
 		Gram: make([]bool, n), Geom: make([]bool, n), RFGeom: make([]bool, n),
 		Shift: make([]bool, n), ShiftRev: make([]bool, n), DB: make([]bool, n),
 		SharedQ: make([]bool, n), GramBase: make([]bool, n),
-		RFGeomWindow: make([]kern.Window, n),
+		RFGeomWindow: make([]ir.Window, n),
 	}
 	for _, nd := range p.Nodes {
 		w.MaxSize = max(w.MaxSize, nd.Shape.Size())
@@ -286,7 +298,7 @@ func (m *Model) ShiftDims(n *ir.Node) (h, c *ir.Node, sites, ck, nn int) {
 
 // ShiftWindow returns the shifted-kernel convolution n's receptive field
 // (the same in every exact mode).
-func (m *Model) ShiftWindow(n *ir.Node) kern.Window {
+func (m *Model) ShiftWindow(n *ir.Node) ir.Window {
 	for _, md := range []Mode{Laplacian, Reverse} {
 		if pn := m.Modes[md].Nodes[n.ID]; pn.Kind == ShiftRF {
 			return pn.Window
@@ -313,7 +325,7 @@ func (m *Model) buffers(w *Workspace) []Buffer {
 	T := elemBytes(p)
 	var out []Buffer
 	add := func(name string, perChunk, perValue, fixed int) {
-		out = append(out, Buffer{name, perChunk, perValue, fixed, T})
+		out = append(out, Buffer{Name: name, PerChunk: perChunk, PerValue: perValue, Fixed: fixed, Bytes: T})
 	}
 	for i, n := range p.Nodes {
 		name, sz := names[i], n.Shape.Size()
@@ -331,7 +343,7 @@ func (m *Model) buffers(w *Workspace) []Buffer {
 			add(name+"E", sz, 0, 0)
 		}
 		if w.JBCoef[i] {
-			out = append(out, Buffer{name + "EAcc", 0, 0, sz, 8})
+			out = append(out, Buffer{Name: name + "EAcc", Fixed: sz, Bytes: 8})
 		}
 		if w.RFR[i] > 0 {
 			add(name+"RF", n.Shape.Sites()*w.RFR[i]*n.Shape.C, 0, 0)
@@ -360,6 +372,14 @@ func (m *Model) buffers(w *Workspace) []Buffer {
 			in := p.Nodes[n.Inputs[0]].Shape
 			add(name+"GFull", 0, 0, n.Out*in.C*n.K1*n.K2)
 		}
+		if w.Geom[i] {
+			in := p.Nodes[n.Inputs[0]].Shape
+			out = append(out, Buffer{Name: name + "Geom", Fixed: convGeomLen(in, n), Bytes: intBytes})
+		}
+		if w.RFGeom[i] {
+			in := p.Nodes[n.Inputs[0]].Shape
+			out = append(out, Buffer{Name: name + "RFGeom", Fixed: rfGeomLen(in, n, w.RFGeomWindow[i]), Bytes: intBytes})
+		}
 	}
 	add("cols", w.ColsChunk, w.ColsValue, 0)
 	add("rd", w.MaxSize, w.MaxSize, 0)
@@ -368,7 +388,11 @@ func (m *Model) buffers(w *Workspace) []Buffer {
 		add("wtmp", 0, 0, w.PanelMax)
 	}
 	if T == 4 {
-		out = append(out, Buffer{"g32", 0, 0, p.NumParams(), 4})
+		n := p.NumParams()
+		if m.Time != nil {
+			n = m.Time.NumParams // the generated NumParams is θ's length
+		}
+		out = append(out, Buffer{Name: "g32", Fixed: n, Bytes: 4})
 	}
 	return out
 }

@@ -20,7 +20,10 @@ type rule struct {
 // command layer above the runtime and never below it.
 var rules = []rule{
 	{"ir", nil},
-	{"limits", []string{"ir"}},
+	// The plan is the model of the generated code, built from the IR
+	// alone; the limits estimate a run's memory with that model.
+	{"codegen/plan", []string{"ir"}},
+	{"limits", []string{"ir", "codegen/plan"}},
 	{"dsl", []string{"ir", "limits"}},
 	{"codegen", []string{"ir", "limits", "runtime/kern", "internal/atomicfile"}},
 	{"generated", []string{"runtime", "ir"}},

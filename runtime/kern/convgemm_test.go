@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/mafc-dev/mafc/ir"
 )
 
 func randSlice(rng *rand.Rand, n int) []float64 {
@@ -27,7 +29,7 @@ func dot(a, b []float64) float64 {
 func shiftCase(rng *rand.Rand) (g *ConvGeom, rg *RFGeom, w1, w2, d []float64) {
 	const L1, L2, C, Co, K1, K2, KF = 5, 9, 3, 4, 3, 3, 3
 	g = NewConvGeom(L1, L2, C, Co, K1, K2)
-	rg = NewRFGeom(g, KernelWindow(KF, KF))
+	rg = NewRFGeom(g, ir.KernelWindow(KF, KF))
 	w1 = randSlice(rng, C*KF*KF)
 	w2 = randSlice(rng, Co*C*K1*K2)
 	d = randSlice(rng, L1*L2*C)

@@ -1,0 +1,150 @@
+package plan
+
+import "github.com/mafc-dev/mafc/ir"
+
+// The memory model: every allocation of the generated Model (New and what
+// Sync packs) and Workspace (NewWorkspace, and for a time-dependent spec
+// its kernel model), as Buffers. The commands' memory limits
+// (limits.Resources) read it, so that the estimate that refuses a run and
+// the code that runs are one model.
+
+// TimeState is what the time map needs of a time-dependent spec: the
+// length of θ (the kernels' θ′ is Prog's NumParams) and of the map's
+// scratch (ir.TimeMap).
+type TimeState struct {
+	NumParams, Scratch int
+}
+
+// intBytes is the size of an index of a convolution geometry's tables.
+const intBytes = 8
+
+// packPanel returns the columns of a packed GEMM operand's micro-panel for
+// reals of elem bytes (runtime/gemm: NR = 8 for float64, 16 for float32);
+// a packed k×n operand holds k·⌈n/NR⌉·NR reals.
+func packPanel(elem int) int {
+	if elem == 4 {
+		return 16
+	}
+	return 8
+}
+
+// packed returns the reals of a packed k×n GEMM operand of reals of elem
+// bytes (an upper bound: without the assembly kernels it is k·n).
+func packed(k, n, elem int) int {
+	nr := packPanel(elem)
+	return k * ((n + nr - 1) / nr * nr)
+}
+
+// convGeomLen returns the length of the neighbour table of a K1×K2
+// convolution on the input shape in (kern.NewConvGeom).
+func convGeomLen(in ir.Shape, n *ir.Node) int { return in.Sites() * n.K1 * n.K2 }
+
+// rfGeomLen returns the length of the tap table of the receptive-field
+// geometry of n on input in whose Jacobian lives on win (kern.NewRFGeom).
+func rfGeomLen(in ir.Shape, n *ir.Node, win ir.Window) int {
+	return win.Grow(n.K1, n.K2, in.L1, in.L2).Size() * n.K1 * n.K2
+}
+
+// matrix returns the rows and columns of the weight matrix of a dense or
+// convolution node as its GEMMs use it (a circulant convolution's is its
+// circulant matrix).
+func (m *Model) matrix(n *ir.Node) (rows, cols int) {
+	in := m.Prog.Nodes[n.Inputs[0]].Shape
+	switch {
+	case n.Op == ir.OpDense:
+		return n.Out, in.Size()
+	case m.Lowering[n.ID] == Circulant:
+		return n.Shape.Size(), in.Size()
+	}
+	return n.Out, in.C * n.K1 * n.K2
+}
+
+// modelBuffers lists the generated Model's allocations, θ first, in the
+// order the Model declares them; prefix names them (the kernel model of a
+// workspace). The packed weights are allocated by the first Sync (Lazy).
+func (m *Model) modelBuffers(prefix string) []Buffer {
+	p := m.Prog
+	names, _ := ir.GoNames(p.Nodes)
+	T := elemBytes(p)
+	params := p.NumParams()
+	if m.Time != nil {
+		params = m.Time.NumParams
+	}
+	var out []Buffer
+	add := func(name string, n, bytes int, lazy bool) {
+		out = append(out, Buffer{Name: prefix + name, Fixed: n, Bytes: bytes, Lazy: lazy})
+	}
+	add("theta", params, 8, false)
+	if T == 4 {
+		add("p", params, 4, false)
+	}
+	ws := m.Workspace
+	for i, n := range p.Nodes {
+		name := names[i]
+		if n.Op == ir.OpDense || n.Op == ir.OpConv {
+			r, c := m.matrix(n)
+			add(name+"Fwd", packed(c, r, T), T, true)
+			add(name+"Bwd", packed(r, c, T), T, true)
+		}
+		in := ir.Shape{}
+		if len(n.Inputs) > 0 {
+			in = p.Nodes[n.Inputs[0]].Shape
+		}
+		if m.Lowering[i] == Circulant {
+			add(name+"Circ", in.Size()*n.Shape.Size(), T, false)
+			add(name+"Geom", convGeomLen(in, n), intBytes, false)
+		}
+		if n.Op == ir.OpConv && n.Tie != "" {
+			add(name+"Full", n.Out*in.C*n.K1*n.K2, T, false)
+		}
+		if ws.SharedQ[i] {
+			add(name+"Norm2", n.Out, T, false)
+		}
+		if ws.Shift[i] {
+			h, _, _, ck, nn := m.ShiftDims(n)
+			add(name+"ShiftM", ck*nn, T, false)
+			add(name+"Shift", packed(ck, nn, T), T, true)
+			add(name+"ShiftT", packed(nn, ck, T), T, true)
+			add(name+"ShiftGeom", convGeomLen(h.Shape, n)+rfGeomLen(h.Shape, n, m.Modes[Laplacian].Nodes[h.ID].Window), intBytes, false)
+		}
+		if ws.GramBase[i] {
+			add(name+"Gram", n.Out*n.Out, T, false)
+		}
+	}
+	return out
+}
+
+// ModelBytes returns the bytes of the generated Model: θ and what New and
+// Sync derive from it (views, circulant and shifted-kernel matrices, row
+// norms, Gram bases, packed weights, geometry tables).
+func (m *Model) ModelBytes() float64 {
+	var total float64
+	for _, b := range m.modelBuffers("") {
+		total += b.bytes(1, 1)
+	}
+	return total
+}
+
+// timeBuffers lists the time state of a workspace of a time-dependent
+// spec: its kernel model, ∂G/∂θ′ (of θ's length) and the time map's
+// scratch.
+func (m *Model) timeBuffers() []Buffer {
+	if m.Time == nil {
+		return nil
+	}
+	out := m.modelBuffers("timeModel.")
+	out = append(out,
+		Buffer{Name: "timeGrad", Fixed: m.Time.NumParams, Bytes: 8},
+		Buffer{Name: "timeScratch", Fixed: m.Time.Scratch, Bytes: 8})
+	return out
+}
+
+// SaveSize returns the outputs per sample of the saved node (SaveNode)
+// that an integrator keeps for every stored stage (runtime.Saver's
+// SaveSize; 0 when none).
+func (m *Model) SaveSize() int {
+	if m.SaveNode == 0 {
+		return 0
+	}
+	return m.Prog.Nodes[m.SaveNode].Out
+}
