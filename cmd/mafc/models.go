@@ -17,6 +17,7 @@ import (
 	"github.com/mafc-dev/mafc/generated/ising16t"
 	"github.com/mafc-dev/mafc/generated/ising8"
 	"github.com/mafc-dev/mafc/generated/mnist"
+	"github.com/mafc-dev/mafc/generated/mnistf32"
 	"github.com/mafc-dev/mafc/generated/mnistt"
 	"github.com/mafc-dev/mafc/generated/narrow"
 	"github.com/mafc-dev/mafc/generated/resnet"
@@ -38,6 +39,7 @@ var bundled = []func() mafcrt.Potential{
 	func() mafcrt.Potential { return ising16t.New() },
 	func() mafcrt.Potential { return ising8.New() },
 	func() mafcrt.Potential { return mnist.New() },
+	func() mafcrt.Potential { return mnistf32.New() },
 	func() mafcrt.Potential { return mnistt.New() },
 	func() mafcrt.Potential { return narrow.New() },
 	func() mafcrt.Potential { return resnet.New() },
