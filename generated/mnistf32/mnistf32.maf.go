@@ -2,9 +2,10 @@
 
 // Package mnistf32 evaluates the potential φ declared in mnist_f32.maf:
 // The paper's MNIST potential with float32 kernels (the paper trained in
-// float32). Parameters and optimiser state stay in float64; the flow runs
+// float32). Parameters and optimiser state stay in float64. The flow runs
 // in the hidden layer's pre-activations in float32 (ode.Hidden), with ln p
-// and the gradient sums in float64.
+// and the gradient sums in float64; integrated in x (-input-space), its
+// state stays float64 and the kernels convert at their boundary.
 //
 // The potential, node by node:
 //
@@ -53,7 +54,7 @@ const (
 var _ runtime.Potential = (*Model)(nil)
 
 const (
-	// Dim is the input dimension D: x ∈ R^784 (vector vec(784)) (mnist_f32.maf:7:1).
+	// Dim is the input dimension D: x ∈ R^784 (vector vec(784)) (mnist_f32.maf:8:1).
 	Dim = 784
 	// NumParams is the length of the flat parameter vector θ.
 	NumParams = 804864
@@ -65,13 +66,13 @@ const (
 	ValueChunk = 256
 	// NumProbes is the number of Hutchinson probes per sample.
 	NumProbes  = 1
-	sizeHDense = 1024 // vec(1024), mnist_f32.maf:10:18
-	sizeH      = 1024 // vec(1024), mnist_f32.maf:10:9
-	sizePhi    = 1    // vec(1), mnist_f32.maf:11:11
+	sizeHDense = 1024 // vec(1024), mnist_f32.maf:11:18
+	sizeH      = 1024 // vec(1024), mnist_f32.maf:11:9
+	sizePhi    = 1    // vec(1), mnist_f32.maf:12:11
 )
 
 // irJSON is the IR this package was generated from (for Program and the tests).
-const irJSON = "{\"name\":\"mnistf32\",\"doc\":\"The paper's MNIST potential with float32 kernels (the paper trained in\\nfloat32). Parameters and optimiser state stay in float64; the flow runs\\nin the hidden layer's pre-activations in float32 (ode.Hidden), with ln p\\nand the gradient sums in float64.\",\"file\":\"mnist_f32.maf\",\"input_name\":\"x\",\"input_kind\":\"vector\",\"nodes\":[{\"id\":0,\"name\":\"x\",\"op\":\"input\",\"shape\":{\"n\":784},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"mnist_f32.maf\",\"line\":7,\"col\":1}},{\"id\":1,\"name\":\"h.dense\",\"op\":\"dense\",\"inputs\":[0],\"shape\":{\"n\":1024},\"out\":1024,\"bias\":true,\"w\":0,\"b\":1,\"pos\":{\"file\":\"mnist_f32.maf\",\"line\":10,\"col\":18}},{\"id\":2,\"name\":\"h\",\"op\":\"act\",\"inputs\":[1],\"shape\":{\"n\":1024},\"act\":\"softplus\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"mnist_f32.maf\",\"line\":10,\"col\":9}},{\"id\":3,\"name\":\"phi\",\"op\":\"dense\",\"inputs\":[2],\"shape\":{\"n\":1},\"out\":1,\"w\":2,\"b\":-1,\"pos\":{\"file\":\"mnist_f32.maf\",\"line\":11,\"col\":11}}],\"output\":3,\"params\":[{\"name\":\"h.dense.W\",\"node\":1,\"role\":\"weight\",\"offset\":0,\"shape\":[1024,784],\"size\":802816,\"fanin\":784,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h.dense.b\",\"node\":1,\"role\":\"bias\",\"offset\":802816,\"shape\":[1024],\"size\":1024,\"fanin\":784,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"phi.W\",\"node\":3,\"role\":\"weight\",\"offset\":803840,\"shape\":[1,1024],\"size\":1024,\"fanin\":1024,\"init\":{\"scheme\":\"uniform\"}}],\"init_seed\":1,\"precision\":\"float32\",\"flow\":{\"integrator\":\"rk4\",\"steps\":100,\"dt\":0.1,\"pos\":{\"file\":\"mnist_f32.maf\",\"line\":14,\"col\":1}},\"train\":{\"objective\":{\"kind\":\"likelihood\",\"dataset\":\"mnist\",\"target\":{},\"pos\":{\"file\":\"mnist_f32.maf\",\"line\":21,\"col\":17}},\"batch\":100,\"epochs\":548,\"optimizer\":{\"name\":\"adam\",\"lr\":0.001,\"beta1\":0.9,\"beta2\":0.999,\"eps\":1e-8,\"weight_decay\":0.001,\"schedule\":\"constant\"},\"laplacian\":\"exact\",\"seed\":1,\"checkpoint_every\":500,\"memory\":\"store\",\"pos\":{\"file\":\"mnist_f32.maf\",\"line\":20,\"col\":1}}}"
+const irJSON = "{\"name\":\"mnistf32\",\"doc\":\"The paper's MNIST potential with float32 kernels (the paper trained in\\nfloat32). Parameters and optimiser state stay in float64. The flow runs\\nin the hidden layer's pre-activations in float32 (ode.Hidden), with ln p\\nand the gradient sums in float64; integrated in x (-input-space), its\\nstate stays float64 and the kernels convert at their boundary.\",\"file\":\"mnist_f32.maf\",\"input_name\":\"x\",\"input_kind\":\"vector\",\"nodes\":[{\"id\":0,\"name\":\"x\",\"op\":\"input\",\"shape\":{\"n\":784},\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"mnist_f32.maf\",\"line\":8,\"col\":1}},{\"id\":1,\"name\":\"h.dense\",\"op\":\"dense\",\"inputs\":[0],\"shape\":{\"n\":1024},\"out\":1024,\"bias\":true,\"w\":0,\"b\":1,\"pos\":{\"file\":\"mnist_f32.maf\",\"line\":11,\"col\":18}},{\"id\":2,\"name\":\"h\",\"op\":\"act\",\"inputs\":[1],\"shape\":{\"n\":1024},\"act\":\"softplus\",\"w\":-1,\"b\":-1,\"pos\":{\"file\":\"mnist_f32.maf\",\"line\":11,\"col\":9}},{\"id\":3,\"name\":\"phi\",\"op\":\"dense\",\"inputs\":[2],\"shape\":{\"n\":1},\"out\":1,\"w\":2,\"b\":-1,\"pos\":{\"file\":\"mnist_f32.maf\",\"line\":12,\"col\":11}}],\"output\":3,\"params\":[{\"name\":\"h.dense.W\",\"node\":1,\"role\":\"weight\",\"offset\":0,\"shape\":[1024,784],\"size\":802816,\"fanin\":784,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"h.dense.b\",\"node\":1,\"role\":\"bias\",\"offset\":802816,\"shape\":[1024],\"size\":1024,\"fanin\":784,\"init\":{\"scheme\":\"uniform\"}},{\"name\":\"phi.W\",\"node\":3,\"role\":\"weight\",\"offset\":803840,\"shape\":[1,1024],\"size\":1024,\"fanin\":1024,\"init\":{\"scheme\":\"uniform\"}}],\"init_seed\":1,\"precision\":\"float32\",\"flow\":{\"integrator\":\"rk4\",\"steps\":100,\"dt\":0.1,\"pos\":{\"file\":\"mnist_f32.maf\",\"line\":15,\"col\":1}},\"train\":{\"objective\":{\"kind\":\"likelihood\",\"dataset\":\"mnist\",\"target\":{},\"pos\":{\"file\":\"mnist_f32.maf\",\"line\":22,\"col\":17}},\"batch\":100,\"epochs\":548,\"optimizer\":{\"name\":\"adam\",\"lr\":0.001,\"beta1\":0.9,\"beta2\":0.999,\"eps\":1e-8,\"weight_decay\":0.001,\"schedule\":\"constant\"},\"laplacian\":\"exact\",\"seed\":1,\"checkpoint_every\":500,\"memory\":\"store\",\"pos\":{\"file\":\"mnist_f32.maf\",\"line\":21,\"col\":1}}}"
 
 // Model is the potential with its parameters. Its methods may be called
 // concurrently with distinct Workspaces while the parameters do not change.
@@ -124,8 +125,8 @@ func (m *Model) Params() []float64 {
 // Sync refreshes everything derived from θ: call it after every change of Params.
 // It does not allocate.
 func (m *Model) Sync() {
-	hDenseW := m.p[0:802816]   // h.dense.W [1024 784], mnist_f32.maf:10:18
-	phiW := m.p[803840:804864] // phi.W [1 1024], mnist_f32.maf:11:11
+	hDenseW := m.p[0:802816]   // h.dense.W [1024 784], mnist_f32.maf:11:18
+	phiW := m.p[803840:804864] // phi.W [1 1024], mnist_f32.maf:12:11
 	for i, v := range m.theta {
 		m.p[i] = float32(v)
 	}
@@ -525,7 +526,7 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 }
 
 // SaveSize returns the numbers per sample LaplacianSave keeps: the 1024 outputs
-// W·x + b of h.dense (mnist_f32.maf:10:18).
+// W·x + b of h.dense (mnist_f32.maf:11:18).
 func (m *Model) SaveSize() int {
 	return 1024
 }
@@ -564,23 +565,23 @@ var _ runtime.Saver = (*Model)(nil)
 
 // fwdValues computes the values of every node, and σ′ for backpropagation.
 func (m *Model) fwdValues(w *Workspace, nb int) {
-	hDenseB := m.p[802816:803840] // h.dense.b [1024], mnist_f32.maf:10:18
-	phiW := m.p[803840:804864]    // phi.W [1 1024], mnist_f32.maf:11:11
-	// mnist_f32.maf:10:18  h.dense = W·x + b, W ∈ R^(1024×784)
+	hDenseB := m.p[802816:803840] // h.dense.b [1024], mnist_f32.maf:11:18
+	phiW := m.p[803840:804864]    // phi.W [1 1024], mnist_f32.maf:12:11
+	// mnist_f32.maf:11:18  h.dense = W·x + b, W ∈ R^(1024×784)
 	gemm.SgemmPacked(false, nb, 1, rows(w.x, 0, nb, 784), 784, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 1024), 1024)
 	kern.AddBias(rows(w.hDense, 0, nb, 1024), hDenseB, nb, 1024)
-	// mnist_f32.maf:10:9  h = softplus(h.dense)
+	// mnist_f32.maf:11:9  h = softplus(h.dense)
 	// σ, σ′ for the value rows
 	kern.SoftplusN(rows(w.h, 0, nb, 1024), w.hD1[:nb*1024], nil, nil, rows(w.hDense, 0, nb, 1024))
-	// mnist_f32.maf:11:11  phi = W·h, W ∈ R^(1×1024)
+	// mnist_f32.maf:12:11  phi = W·h, W ∈ R^(1×1024)
 	kern.MatVec(rows(w.phi, 0, nb, 1), rows(w.h, 0, nb, 1024), phiW, nb, 1024, 0)
 }
 
 // fwdLaplacian computes values, Laplacian vectors ℓ and the Jacobians the exact Δφ needs.
 func (m *Model) fwdLaplacian(w *Workspace, nb int) {
-	hDenseB := m.p[802816:803840] // h.dense.b [1024], mnist_f32.maf:10:18
-	phiW := m.p[803840:804864]    // phi.W [1 1024], mnist_f32.maf:11:11
-	// mnist_f32.maf:10:18  h.dense = W·x + b, W ∈ R^(1024×784)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
+	hDenseB := m.p[802816:803840] // h.dense.b [1024], mnist_f32.maf:11:18
+	phiW := m.p[803840:804864]    // phi.W [1 1024], mnist_f32.maf:12:11
+	// mnist_f32.maf:11:18  h.dense = W·x + b, W ∈ R^(1024×784)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
 	gemm.SgemmPacked(false, nb, 1, rows(w.x, 0, nb, 784), 784, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 1024), 1024)
 	kern.AddBias(rows(w.hDense, 0, nb, 1024), hDenseB, nb, 1024)
 	if w.saveOut != nil {
@@ -592,7 +593,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 			}
 		}
 	}
-	// mnist_f32.maf:10:9  h = softplus(h.dense)
+	// mnist_f32.maf:11:9  h = softplus(h.dense)
 	// σ, σ′, σ″ for the value rows
 	if w.lite {
 		// only φ reads these values and φ is not wanted: zeros instead of σ
@@ -613,15 +614,15 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 			}
 		}
 	}
-	// mnist_f32.maf:11:11  phi = W·h, W ∈ R^(1×1024)
+	// mnist_f32.maf:12:11  phi = W·h, W ∈ R^(1×1024)
 	kern.MatVec(rows(w.phi, 0, 2*nb, 1), rows(w.h, 0, 2*nb, 1024), phiW, 2*nb, 1024, 0)
 }
 
 // fwdReverse computes values, ℓ, Jacobians and tangents t = J·u for the reverse sweep.
 func (m *Model) fwdReverse(w *Workspace, nb int) {
-	hDenseB := m.p[802816:803840] // h.dense.b [1024], mnist_f32.maf:10:18
-	phiW := m.p[803840:804864]    // phi.W [1 1024], mnist_f32.maf:11:11
-	// mnist_f32.maf:10:18  h.dense = W·x + b, W ∈ R^(1024×784)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
+	hDenseB := m.p[802816:803840] // h.dense.b [1024], mnist_f32.maf:11:18
+	phiW := m.p[803840:804864]    // phi.W [1 1024], mnist_f32.maf:12:11
+	// mnist_f32.maf:11:18  h.dense = W·x + b, W ∈ R^(1024×784)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
 	if w.saveIn != nil {
 		// value rows kept by LaplacianSave at the same x
 		{
@@ -635,7 +636,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		gemm.SgemmPacked(false, 2*nb, 1, rows(w.x, 0, 2*nb, 784), 784, &m.hDenseFwd, 0, rows(w.hDense, 0, 2*nb, 1024), 1024)
 		kern.AddBias(rows(w.hDense, 0, nb, 1024), hDenseB, nb, 1024)
 	}
-	// mnist_f32.maf:10:9  h = softplus(h.dense)
+	// mnist_f32.maf:11:9  h = softplus(h.dense)
 	// σ, σ′, σ″, σ‴ for the value rows
 	if w.lite {
 		// only φ reads these values and φ is not wanted: zeros instead of σ
@@ -658,19 +659,19 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 			}
 		}
 	}
-	// mnist_f32.maf:11:11  phi = W·h, W ∈ R^(1×1024)
+	// mnist_f32.maf:12:11  phi = W·h, W ∈ R^(1×1024)
 	kern.MatVec(rows(w.phi, 0, 3*nb, 1), rows(w.h, 0, 3*nb, 1024), phiW, 3*nb, 1024, 0)
 }
 
 // fwdHutch computes values and Hutchinson Laplacian vectors from the probe rows.
 func (m *Model) fwdHutch(w *Workspace, nb int) {
-	hDenseB := m.p[802816:803840] // h.dense.b [1024], mnist_f32.maf:10:18
-	phiW := m.p[803840:804864]    // phi.W [1 1024], mnist_f32.maf:11:11
-	// mnist_f32.maf:10:18  h.dense = W·x + b, W ∈ R^(1024×784)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
+	hDenseB := m.p[802816:803840] // h.dense.b [1024], mnist_f32.maf:11:18
+	phiW := m.p[803840:804864]    // phi.W [1 1024], mnist_f32.maf:12:11
+	// mnist_f32.maf:11:18  h.dense = W·x + b, W ∈ R^(1024×784)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.SgemmPacked(false, nb, 1, rows(w.x, 0, nb, 784), 784, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 1024), 1024)
 	gemm.SgemmPacked(false, nb*1, 1, rows(w.x, 2*nb, nb*1, 784), 784, &m.hDenseFwd, 0, rows(w.hDense, 2*nb, nb*1, 1024), 1024)
 	kern.AddBias(rows(w.hDense, 0, nb, 1024), hDenseB, nb, 1024)
-	// mnist_f32.maf:10:9  h = softplus(h.dense)
+	// mnist_f32.maf:11:9  h = softplus(h.dense)
 	kern.RowsNorm2(w.hDenseQ, rows(w.hDense, 2*nb, nb*1, 1024), nb, 1, 1024)
 	// σ, σ′, σ″ for the value rows
 	kern.SoftplusN(rows(w.h, 0, nb, 1024), w.hD1[:nb*1024], w.hD2[:nb*1024], nil, rows(w.hDense, 0, nb, 1024))
@@ -687,19 +688,19 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 			}
 		}
 	}
-	// mnist_f32.maf:11:11  phi = W·h, W ∈ R^(1×1024)
+	// mnist_f32.maf:12:11  phi = W·h, W ∈ R^(1×1024)
 	kern.MatVec(rows(w.phi, 0, 2*nb, 1), rows(w.h, 0, 2*nb, 1024), phiW, 2*nb, 1024, 0)
 }
 
 // fwdHutchRev computes values, Hutchinson ℓ, probe rows and tangents for the reverse sweep.
 func (m *Model) fwdHutchRev(w *Workspace, nb int) {
-	hDenseB := m.p[802816:803840] // h.dense.b [1024], mnist_f32.maf:10:18
-	phiW := m.p[803840:804864]    // phi.W [1 1024], mnist_f32.maf:11:11
-	// mnist_f32.maf:10:18  h.dense = W·x + b, W ∈ R^(1024×784)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
+	hDenseB := m.p[802816:803840] // h.dense.b [1024], mnist_f32.maf:11:18
+	phiW := m.p[803840:804864]    // phi.W [1 1024], mnist_f32.maf:12:11
+	// mnist_f32.maf:11:18  h.dense = W·x + b, W ∈ R^(1024×784)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.SgemmPacked(false, 2*nb, 1, rows(w.x, 0, 2*nb, 784), 784, &m.hDenseFwd, 0, rows(w.hDense, 0, 2*nb, 1024), 1024)
 	gemm.SgemmPacked(false, nb*1, 1, rows(w.x, 3*nb, nb*1, 784), 784, &m.hDenseFwd, 0, rows(w.hDense, 3*nb, nb*1, 1024), 1024)
 	kern.AddBias(rows(w.hDense, 0, nb, 1024), hDenseB, nb, 1024)
-	// mnist_f32.maf:10:9  h = softplus(h.dense)
+	// mnist_f32.maf:11:9  h = softplus(h.dense)
 	kern.RowsNorm2(w.hDenseQ, rows(w.hDense, 3*nb, nb*1, 1024), nb, 1, 1024)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.SoftplusN(rows(w.h, 0, nb, 1024), w.hD1[:nb*1024], w.hD2[:nb*1024], w.hD3[:nb*1024], rows(w.hDense, 0, nb, 1024))
@@ -718,14 +719,14 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 			}
 		}
 	}
-	// mnist_f32.maf:11:11  phi = W·h, W ∈ R^(1×1024)
+	// mnist_f32.maf:12:11  phi = W·h, W ∈ R^(1×1024)
 	kern.MatVec(rows(w.phi, 0, 3*nb, 1), rows(w.h, 0, 3*nb, 1024), phiW, 3*nb, 1024, 0)
 }
 
 // bwdGrad backpropagates ∂φ/∂(every node) for the values of one chunk; ∇φ ends
 // in the input's cotangent rows. It uses σ′ from the forward pass.
 func (m *Model) bwdGrad(w *Workspace, nb int) {
-	phiW := m.p[803840:804864] // phi.W [1 1024], mnist_f32.maf:11:11
+	phiW := m.p[803840:804864] // phi.W [1 1024], mnist_f32.maf:12:11
 	clear(rows(w.xB, 0, nb, 784))
 	clear(rows(w.hDenseB, 0, nb, 1024))
 	clear(rows(w.hB, 0, nb, 1024))
@@ -733,9 +734,9 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 	for b := 0; b < nb; b++ {
 		w.phiB[b] = 1
 	}
-	// mnist_f32.maf:11:11  phi = W·h, W ∈ R^(1×1024)  (backpropagation)
+	// mnist_f32.maf:12:11  phi = W·h, W ∈ R^(1×1024)  (backpropagation)
 	kern.AddOuter(rows(w.hB, 0, nb, 1024), rows(w.phiB, 0, nb, 1), phiW, nb, 1024, 1)
-	// mnist_f32.maf:10:9  h = softplus(h.dense)  (backpropagation)
+	// mnist_f32.maf:11:9  h = softplus(h.dense)  (backpropagation)
 	{
 		a, y := rows(w.hDenseB, 0, nb, 1024), rows(w.hB, 0, nb, 1024)
 		d := w.hD1[:nb*1024]
@@ -747,7 +748,7 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 			}
 		}
 	}
-	// mnist_f32.maf:10:18  h.dense = W·x + b, W ∈ R^(1024×784)  (backpropagation)
+	// mnist_f32.maf:11:18  h.dense = W·x + b, W ∈ R^(1024×784)  (backpropagation)
 	gemm.SgemmPacked(false, nb, 1, rows(w.hDenseB, 0, nb, 1024), 1024, &m.hDenseBwd, 1, rows(w.xB, 0, nb, 784), 784)
 }
 
@@ -755,8 +756,8 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, grad []float32) {
-	hDenseW := m.p[0:802816]   // h.dense.W [1024 784], mnist_f32.maf:10:18
-	phiW := m.p[803840:804864] // phi.W [1 1024], mnist_f32.maf:11:11
+	hDenseW := m.p[0:802816]   // h.dense.W [1024 784], mnist_f32.maf:11:18
+	phiW := m.p[803840:804864] // phi.W [1 1024], mnist_f32.maf:12:11
 	gHDenseW := grad[0:802816]
 	gHDenseB := grad[802816:803840]
 	gPhiW := grad[803840:804864]
@@ -774,10 +775,10 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		}
 		w.phiB[nb+b] = float32(wt)
 	}
-	// mnist_f32.maf:11:11  phi = W·h, W ∈ R^(1×1024)  (reverse)
+	// mnist_f32.maf:12:11  phi = W·h, W ∈ R^(1×1024)  (reverse)
 	kern.AddOuter(rows(w.hB, 0, 3*nb, 1024), rows(w.phiB, 0, 3*nb, 1), phiW, 3*nb, 1024, 1)
 	blas32.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(3*nb, 1024, rows(w.h, 0, 3*nb, 1024)), 1, mat(1, 1024, gPhiW))
-	// mnist_f32.maf:10:9  h = softplus(h.dense)  (reverse)
+	// mnist_f32.maf:11:9  h = softplus(h.dense)  (reverse)
 	{
 		d1s, d2s, d3s := w.hD1[:nb*1024], w.hD2[:nb*1024], w.hD3[:nb*1024]
 		e := w.hDenseE[:nb*1024]
@@ -796,7 +797,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 			}
 		}
 	}
-	// mnist_f32.maf:10:18  h.dense = W·x + b, W ∈ R^(1024×784)  (reverse)
+	// mnist_f32.maf:11:18  h.dense = W·x + b, W ∈ R^(1024×784)  (reverse)
 	gemm.SgemmPacked(false, nb, 1, rows(w.hDenseB, 0, nb, 1024), 1024, &m.hDenseBwd, 1, rows(w.xB, 0, nb, 784), 784)
 	blas32.Gemm(blas.Trans, blas.NoTrans, 1, mat(2*nb, 1024, rows(w.hDenseB, 0, 2*nb, 1024)), mat(2*nb, 784, rows(w.x, 0, 2*nb, 784)), 1, mat(1024, 784, gHDenseW))
 	// J̄_b = diag(2σ″ℓ̄)_b·W and J_x = I: W̄ += diag(Σ_b 2σ″ℓ̄)·W (or sum the coefficients, for FlushGrad)
@@ -812,7 +813,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, grad []float32) {
-	phiW := m.p[803840:804864] // phi.W [1 1024], mnist_f32.maf:11:11
+	phiW := m.p[803840:804864] // phi.W [1 1024], mnist_f32.maf:12:11
 	gHDenseW := grad[0:802816]
 	gHDenseB := grad[802816:803840]
 	gPhiW := grad[803840:804864]
@@ -830,10 +831,10 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		}
 		w.phiB[nb+b] = float32(wt)
 	}
-	// mnist_f32.maf:11:11  phi = W·h, W ∈ R^(1×1024)  (reverse)
+	// mnist_f32.maf:12:11  phi = W·h, W ∈ R^(1×1024)  (reverse)
 	kern.AddOuter(rows(w.hB, 0, 3*nb, 1024), rows(w.phiB, 0, 3*nb, 1), phiW, 3*nb, 1024, 1)
 	blas32.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(3*nb, 1024, rows(w.h, 0, 3*nb, 1024)), 1, mat(1, 1024, gPhiW))
-	// mnist_f32.maf:10:9  h = softplus(h.dense)  (reverse)
+	// mnist_f32.maf:11:9  h = softplus(h.dense)  (reverse)
 	{
 		d1s, d2s, d3s := w.hD1[:nb*1024], w.hD2[:nb*1024], w.hD3[:nb*1024]
 		e := w.hDenseE[:nb*1024]
@@ -853,7 +854,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		}
 	}
 	kern.RowsScaleAdd(rows(w.hDenseB, 3*nb, nb*1, 1024), rows(w.hDense, 3*nb, nb*1, 1024), w.hDenseE, nb, 1, 1024)
-	// mnist_f32.maf:10:18  h.dense = W·x + b, W ∈ R^(1024×784)  (reverse)
+	// mnist_f32.maf:11:18  h.dense = W·x + b, W ∈ R^(1024×784)  (reverse)
 	gemm.SgemmPacked(false, nb, 1, rows(w.hDenseB, 0, nb, 1024), 1024, &m.hDenseBwd, 1, rows(w.xB, 0, nb, 784), 784)
 	blas32.Gemm(blas.Trans, blas.NoTrans, 1, mat(2*nb, 1024, rows(w.hDenseB, 0, 2*nb, 1024)), mat(2*nb, 784, rows(w.x, 0, 2*nb, 784)), 1, mat(1024, 784, gHDenseW))
 	blas32.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*1, 1024, rows(w.hDenseB, 3*nb, nb*1, 1024)), mat(nb*1, 784, rows(w.x, 3*nb, nb*1, 784)), 1, mat(1024, 784, gHDenseW))
