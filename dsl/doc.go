@@ -410,7 +410,8 @@
 //
 // A potential with one hidden layer, w·σ(W·x + b) with at most 2·D hidden
 // units, is integrated in its hidden pre-activations z = W·x + b (the same
-// discrete flow with H×H instead of H×D products; ode.Hidden);
+// discrete flow with H×H instead of H×D products, in the kernels'
+// precision; ode.Hidden);
 // mafc train -input-space integrates in x instead.
 //
 // # The train block

@@ -319,14 +319,15 @@ func BenchmarkHiddenSpace(b *testing.B) {
 }
 
 // BenchmarkFloat32Step: seconds per training step of the paper's Ising model
-// (batch 64, 50 RK4 steps, 2 workers) with float64 and float32 kernels
-// (ising16, ising16f32), interleaved, best of three.
+// (batch 64, 50 RK4 steps, 2 workers, integrated in x) with float64 and
+// float32 kernels (ising16, ising16f32), interleaved, best of three.
 func BenchmarkFloat32Step(b *testing.B) {
 	obj := func() train.Objective {
 		o, _ := train.NewVariational(16, 16, 2.269185314213022, 1)
 		return o
 	}
-	// Both in x: the float32 kernels have no hidden-space integrator.
+	// Both in x, to compare the kernels (BenchmarkFloat32MNISTStep compares
+	// the hidden-space integrator in both precisions).
 	t64 := trainer(b, ising16.New(), obj(), 64, 50, 2, ode.Store, inputSpace)
 	t32 := trainer(b, ising16f32.New(), obj(), 64, 50, 2, ode.Store, inputSpace)
 	defer t64.Close()

@@ -124,7 +124,7 @@ func (l Limits) Exceeds(e Estimate) bool { return e.Total() > float64(l.MaxMemor
 //     time-dependent spec, each workspace's kernel model);
 //   - the integrators' scratch (ode: s stage states, slopes and
 //     cotangents, gradients, probes, transformed states; the hidden-space
-//     integrator's H×H matrices);
+//     integrator's H×H matrices, and in float32 its copies of W and W̄);
 //   - in training, the trajectory the adjoint reads: every stage state of
 //     every step with memory = store (steps·s states), or one state every K
 //     steps and the stages of one segment with recompute (⌈steps/K⌉ + K·s),
@@ -198,6 +198,10 @@ func resources(p *ir.Program, m *plan.Model, r Run) Estimate {
 	add("the integrators' scratch", f64*(4*stages+9+probes)*(D+S)*samplesInFlight, KnobBatch)
 	if hiddenCandidate(p, m) {
 		add("the hidden-space integrators' H×H matrices", f64*3*S*S*float64(nInt), KnobWorkers)
+		if p.Precision == "float32" {
+			// In float32 each also keeps W and W̄ (H×D) in float32.
+			add("the float32 hidden-space integrators' copies of W and W̄", 4*2*S*D*float64(nInt), KnobWorkers)
+		}
 	}
 	if r.Train {
 		var traj float64

@@ -109,7 +109,7 @@ func TestHiddenEligibility(t *testing.T) {
 	}{
 		{mnist.New(), true, true},         // H = 1024, D = 784
 		{ising16.New(), true, true},       // H = 512 = 2·D: as many flops, fewer passes
-		{ising16f32.New(), false, false},  // float32 kernels
+		{ising16f32.New(), true, true},    // float32 kernels: Hidden in float32
 		{ising16rand.New(), false, false}, // random symmetry elements
 		{deepmlp.New(), false, false},     // two hidden layers
 		{ising8.New(), false, false},      // random symmetry elements

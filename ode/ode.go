@@ -40,7 +40,8 @@
 // (dz/dt = σ·W·Wᵀ·(w ⊙ σ′(z))), with H×H products instead of H×D ones; it
 // needs at most as many flops when H ≤ 2·D (PreferHidden), 1.53× fewer for
 // the paper's MNIST potential, and runs faster also at H = 2·D (the paper's
-// Ising potential). Training, sampling and evaluation use it there.
+// Ising potential). Training, sampling and evaluation use it there. It
+// works in the precision of the potential's kernels, float32 or float64.
 package ode
 
 import (

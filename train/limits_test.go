@@ -9,6 +9,7 @@ import (
 
 	"github.com/mafc-dev/mafc/generated/ising8"
 	"github.com/mafc-dev/mafc/generated/mnist"
+	"github.com/mafc-dev/mafc/generated/mnistf32"
 	"github.com/mafc-dev/mafc/ir"
 	"github.com/mafc-dev/mafc/limits"
 	"github.com/mafc-dev/mafc/ode"
@@ -44,17 +45,22 @@ func TestResourcesBoundTrainer(t *testing.T) {
 		every  int
 		steps  int
 		hidden bool
+		f32    bool
 	}{
-		{"store", "store", 0, 40, false},
-		{"recompute", "recompute", 5, 40, false},
-		{"recompute longer than the flow", "recompute", 64, 8, false},
-		{"hidden space", "store", 0, 8, true},
+		{"store", "store", 0, 40, false, false},
+		{"recompute", "recompute", 5, 40, false, false},
+		{"recompute longer than the flow", "recompute", 64, 8, false, false},
+		{"hidden space", "store", 0, 8, true, false},
+		{"hidden space float32", "store", 0, 8, true, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			pot := mafcrt.Potential(ising8.New())
 			L := 8
 			if tc.hidden {
 				pot, L = mnist.New(), 28 // H = 1024 ≤ 2·784: ode.Hidden
+			}
+			if tc.f32 {
+				pot = mnistf32.New() // ode.Hidden in float32
 			}
 			obj, err := train.NewVariational(L, L, 2/math.Log(1+math.Sqrt2), 3)
 			require.NoError(t, err)

@@ -19,6 +19,7 @@ import (
 	"github.com/mafc-dev/mafc/generated/ising16t"
 	"github.com/mafc-dev/mafc/generated/ising8"
 	"github.com/mafc-dev/mafc/generated/mnist"
+	"github.com/mafc-dev/mafc/generated/mnistf32"
 	"github.com/mafc-dev/mafc/generated/mnistt"
 	"github.com/mafc-dev/mafc/generated/narrow"
 	"github.com/mafc-dev/mafc/generated/resnet"
@@ -41,6 +42,7 @@ var bundled = map[string]func() mafcrt.Potential{
 	"ebbd4568fc008a9b52fdba98d47e897656a1cf6ecab096a263def2c7fff30293": func() mafcrt.Potential { return ising16t.New() },
 	"4991174b31fa1d707c6628c0211db403b62407e00b0ae2eb26b97b1d9bb8514f": func() mafcrt.Potential { return ising8.New() },
 	"bbae4c64c1cc81ffb81a58a79a541b76b560a726a34695f81929d104ab1460c1": func() mafcrt.Potential { return mnist.New() },
+	"641c66d1d4368a3d905efc83e10336d90b0fcb332ca31e7c29d38125c0893c55": func() mafcrt.Potential { return mnistf32.New() },
 	"3ccb71210ed431e5ec0925539dd3e86c0a358c16611658a5995cd6b79dd5c66b": func() mafcrt.Potential { return mnistt.New() },
 	"46914a230429633316a9be8bc0d0071e2f19642b8f4fe9e7df20897cf94f73b4": func() mafcrt.Potential { return narrow.New() },
 	"686bb68566e9958122b407f5df6ee9402880a544fffe9885373aff9d3ebaa7fb": func() mafcrt.Potential { return resnet.New() },

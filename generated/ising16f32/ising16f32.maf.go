@@ -2,8 +2,11 @@
 
 // Package ising16f32 evaluates the potential φ declared in ising16_f32.maf:
 // The paper's Ising potential with float32 kernels (the paper trained in
-// float32). Parameters, optimiser state and the flow's state stay in
-// float64; the kernels convert at their boundary.
+// float32). Parameters and optimiser state stay in float64. The flow runs
+// in the hidden layer's pre-activations in float32 (ode.Hidden, H = 2·D),
+// with ln p and the gradient sums in float64; integrated in x
+// (-input-space), its state stays float64 and the kernels convert at their
+// boundary.
 //
 // The potential, node by node:
 //
@@ -55,7 +58,7 @@ const (
 var _ runtime.Potential = (*Model)(nil)
 
 const (
-	// Dim is the input dimension D: x ∈ R^256 (vector vec(256)) (ising16_f32.maf:6:1).
+	// Dim is the input dimension D: x ∈ R^256 (vector vec(256)) (ising16_f32.maf:9:1).
 	Dim = 256
 	// NumParams is the length of the flat parameter vector θ.
 	NumParams = 131584
@@ -67,9 +70,9 @@ const (
 	ValueChunk = 256
 	// NumProbes is the number of Hutchinson probes per sample.
 	NumProbes  = 1
-	sizeHDense = 512 // vec(512), ising16_f32.maf:9:16
-	sizeH      = 512 // vec(512), ising16_f32.maf:9:9
-	sizePhi    = 1   // vec(1), ising16_f32.maf:10:11
+	sizeHDense = 512 // vec(512), ising16_f32.maf:12:16
+	sizeH      = 512 // vec(512), ising16_f32.maf:12:9
+	sizePhi    = 1   // vec(1), ising16_f32.maf:13:11
 )
 
 // Offsets of the parameter tensors in θ.
@@ -82,7 +85,7 @@ const (
 const irJSON = `
 {
 	"name": "ising16f32",
-	"doc": "The paper's Ising potential with float32 kernels (the paper trained in\nfloat32). Parameters, optimiser state and the flow's state stay in\nfloat64; the kernels convert at their boundary.",
+	"doc": "The paper's Ising potential with float32 kernels (the paper trained in\nfloat32). Parameters and optimiser state stay in float64. The flow runs\nin the hidden layer's pre-activations in float32 (ode.Hidden, H = 2·D),\nwith ln p and the gradient sums in float64; integrated in x\n(-input-space), its state stays float64 and the kernels convert at their\nboundary.",
 	"file": "ising16_f32.maf",
 	"input_name": "x",
 	"input_kind": "vector",
@@ -98,7 +101,7 @@ const irJSON = `
 			"b": -1,
 			"pos": {
 				"file": "ising16_f32.maf",
-				"line": 6,
+				"line": 9,
 				"col": 1
 			}
 		},
@@ -117,7 +120,7 @@ const irJSON = `
 			"b": -1,
 			"pos": {
 				"file": "ising16_f32.maf",
-				"line": 9,
+				"line": 12,
 				"col": 16
 			}
 		},
@@ -136,7 +139,7 @@ const irJSON = `
 			"b": -1,
 			"pos": {
 				"file": "ising16_f32.maf",
-				"line": 9,
+				"line": 12,
 				"col": 9
 			}
 		},
@@ -155,7 +158,7 @@ const irJSON = `
 			"b": -1,
 			"pos": {
 				"file": "ising16_f32.maf",
-				"line": 10,
+				"line": 13,
 				"col": 11
 			}
 		}
@@ -200,7 +203,7 @@ const irJSON = `
 			"reason": "φ is even by construction (even activation of bias-free odd layers)",
 			"pos": {
 				"file": "ising16_f32.maf",
-				"line": 14,
+				"line": 17,
 				"col": 5
 			}
 		}
@@ -213,7 +216,7 @@ const irJSON = `
 		"dt": 0.1,
 		"pos": {
 			"file": "ising16_f32.maf",
-			"line": 17,
+			"line": 20,
 			"col": 1
 		}
 	},
@@ -229,7 +232,7 @@ const irJSON = `
 			},
 			"pos": {
 				"file": "ising16_f32.maf",
-				"line": 24,
+				"line": 27,
 				"col": 17
 			}
 		},
@@ -250,7 +253,7 @@ const irJSON = `
 		"memory": "store",
 		"pos": {
 			"file": "ising16_f32.maf",
-			"line": 23,
+			"line": 26,
 			"col": 1
 		}
 	}
@@ -308,8 +311,8 @@ func (m *Model) Params() []float64 {
 // Sync refreshes everything derived from θ: call it after every change of Params.
 // It does not allocate.
 func (m *Model) Sync() {
-	hDenseW := m.p[offHDenseW : offHDenseW+131072] // h.dense.W [512 256], ising16_f32.maf:9:16
-	phiW := m.p[offPhiW : offPhiW+512]             // phi.W [1 512], ising16_f32.maf:10:11
+	hDenseW := m.p[offHDenseW : offHDenseW+131072] // h.dense.W [512 256], ising16_f32.maf:12:16
+	phiW := m.p[offPhiW : offPhiW+512]             // phi.W [1 512], ising16_f32.maf:13:11
 	for i, v := range m.theta {
 		m.p[i] = float32(v)
 	}
@@ -702,7 +705,7 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 }
 
 // SaveSize returns the numbers per sample LaplacianSave keeps: the 512 outputs
-// W·x + b of h.dense (ising16_f32.maf:9:16).
+// W·x + b of h.dense (ising16_f32.maf:12:16).
 func (m *Model) SaveSize() int {
 	return 512
 }
@@ -741,20 +744,20 @@ var _ runtime.Saver = (*Model)(nil)
 
 // fwdValues computes the values of every node, and σ′ for backpropagation.
 func (m *Model) fwdValues(w *Workspace, nb int) {
-	phiW := m.p[offPhiW : offPhiW+512] // phi.W [1 512], ising16_f32.maf:10:11
-	// ising16_f32.maf:9:16  h.dense = W·x, W ∈ R^(512×256)
+	phiW := m.p[offPhiW : offPhiW+512] // phi.W [1 512], ising16_f32.maf:13:11
+	// ising16_f32.maf:12:16  h.dense = W·x, W ∈ R^(512×256)
 	gemm.SgemmPacked(false, nb, 1, rows(w.x, 0, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 512), 512)
-	// ising16_f32.maf:9:9  h = lncosh(h.dense)
+	// ising16_f32.maf:12:9  h = lncosh(h.dense)
 	// σ, σ′ for the value rows
 	kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], nil, nil, rows(w.hDense, 0, nb, 512))
-	// ising16_f32.maf:10:11  phi = W·h, W ∈ R^(1×512)
+	// ising16_f32.maf:13:11  phi = W·h, W ∈ R^(1×512)
 	kern.MatVec(rows(w.phi, 0, nb, 1), rows(w.h, 0, nb, 512), phiW, nb, 512, 0)
 }
 
 // fwdLaplacian computes values, Laplacian vectors ℓ and the Jacobians the exact Δφ needs.
 func (m *Model) fwdLaplacian(w *Workspace, nb int) {
-	phiW := m.p[offPhiW : offPhiW+512] // phi.W [1 512], ising16_f32.maf:10:11
-	// ising16_f32.maf:9:16  h.dense = W·x, W ∈ R^(512×256)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
+	phiW := m.p[offPhiW : offPhiW+512] // phi.W [1 512], ising16_f32.maf:13:11
+	// ising16_f32.maf:12:16  h.dense = W·x, W ∈ R^(512×256)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
 	gemm.SgemmPacked(false, nb, 1, rows(w.x, 0, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 512), 512)
 	if w.saveOut != nil {
 		// keep the value rows for ReverseSaved
@@ -765,7 +768,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 			}
 		}
 	}
-	// ising16_f32.maf:9:9  h = lncosh(h.dense)
+	// ising16_f32.maf:12:9  h = lncosh(h.dense)
 	// σ, σ′, σ″ for the value rows
 	if w.lite {
 		// only φ reads these values and φ is not wanted: zeros instead of σ
@@ -785,14 +788,14 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 			}
 		}
 	}
-	// ising16_f32.maf:10:11  phi = W·h, W ∈ R^(1×512)
+	// ising16_f32.maf:13:11  phi = W·h, W ∈ R^(1×512)
 	kern.MatVec(rows(w.phi, 0, 2*nb, 1), rows(w.h, 0, 2*nb, 512), phiW, 2*nb, 512, 0)
 }
 
 // fwdReverse computes values, ℓ, Jacobians and tangents t = J·u for the reverse sweep.
 func (m *Model) fwdReverse(w *Workspace, nb int) {
-	phiW := m.p[offPhiW : offPhiW+512] // phi.W [1 512], ising16_f32.maf:10:11
-	// ising16_f32.maf:9:16  h.dense = W·x, W ∈ R^(512×256)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
+	phiW := m.p[offPhiW : offPhiW+512] // phi.W [1 512], ising16_f32.maf:13:11
+	// ising16_f32.maf:12:16  h.dense = W·x, W ∈ R^(512×256)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
 	if w.saveIn != nil {
 		// value rows kept by LaplacianSave at the same x
 		{
@@ -805,7 +808,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	} else {
 		gemm.SgemmPacked(false, 2*nb, 1, rows(w.x, 0, 2*nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 0, 2*nb, 512), 512)
 	}
-	// ising16_f32.maf:9:9  h = lncosh(h.dense)
+	// ising16_f32.maf:12:9  h = lncosh(h.dense)
 	// σ, σ′, σ″, σ‴ for the value rows
 	if w.lite {
 		// only φ reads these values and φ is not wanted: zeros instead of σ
@@ -828,17 +831,17 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 			}
 		}
 	}
-	// ising16_f32.maf:10:11  phi = W·h, W ∈ R^(1×512)
+	// ising16_f32.maf:13:11  phi = W·h, W ∈ R^(1×512)
 	kern.MatVec(rows(w.phi, 0, 3*nb, 1), rows(w.h, 0, 3*nb, 512), phiW, 3*nb, 512, 0)
 }
 
 // fwdHutch computes values and Hutchinson Laplacian vectors from the probe rows.
 func (m *Model) fwdHutch(w *Workspace, nb int) {
-	phiW := m.p[offPhiW : offPhiW+512] // phi.W [1 512], ising16_f32.maf:10:11
-	// ising16_f32.maf:9:16  h.dense = W·x, W ∈ R^(512×256)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
+	phiW := m.p[offPhiW : offPhiW+512] // phi.W [1 512], ising16_f32.maf:13:11
+	// ising16_f32.maf:12:16  h.dense = W·x, W ∈ R^(512×256)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.SgemmPacked(false, nb, 1, rows(w.x, 0, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 512), 512)
 	gemm.SgemmPacked(false, nb, 1, rows(w.x, 2*nb, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 2*nb, nb, 512), 512)
-	// ising16_f32.maf:9:9  h = lncosh(h.dense)
+	// ising16_f32.maf:12:9  h = lncosh(h.dense)
 	kern.RowsNorm2(w.hDenseQ, rows(w.hDense, 2*nb, nb, 512), nb, 1, 512)
 	// σ, σ′, σ″ for the value rows
 	kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], nil, rows(w.hDense, 0, nb, 512))
@@ -853,17 +856,17 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 			}
 		}
 	}
-	// ising16_f32.maf:10:11  phi = W·h, W ∈ R^(1×512)
+	// ising16_f32.maf:13:11  phi = W·h, W ∈ R^(1×512)
 	kern.MatVec(rows(w.phi, 0, 2*nb, 1), rows(w.h, 0, 2*nb, 512), phiW, 2*nb, 512, 0)
 }
 
 // fwdHutchRev computes values, Hutchinson ℓ, probe rows and tangents for the reverse sweep.
 func (m *Model) fwdHutchRev(w *Workspace, nb int) {
-	phiW := m.p[offPhiW : offPhiW+512] // phi.W [1 512], ising16_f32.maf:10:11
-	// ising16_f32.maf:9:16  h.dense = W·x, W ∈ R^(512×256)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
+	phiW := m.p[offPhiW : offPhiW+512] // phi.W [1 512], ising16_f32.maf:13:11
+	// ising16_f32.maf:12:16  h.dense = W·x, W ∈ R^(512×256)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.SgemmPacked(false, 2*nb, 1, rows(w.x, 0, 2*nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 0, 2*nb, 512), 512)
 	gemm.SgemmPacked(false, nb, 1, rows(w.x, 3*nb, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 3*nb, nb, 512), 512)
-	// ising16_f32.maf:9:9  h = lncosh(h.dense)
+	// ising16_f32.maf:12:9  h = lncosh(h.dense)
 	kern.RowsNorm2(w.hDenseQ, rows(w.hDense, 3*nb, nb, 512), nb, 1, 512)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], w.hD3[:nb*512], rows(w.hDense, 0, nb, 512))
@@ -881,14 +884,14 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 			}
 		}
 	}
-	// ising16_f32.maf:10:11  phi = W·h, W ∈ R^(1×512)
+	// ising16_f32.maf:13:11  phi = W·h, W ∈ R^(1×512)
 	kern.MatVec(rows(w.phi, 0, 3*nb, 1), rows(w.h, 0, 3*nb, 512), phiW, 3*nb, 512, 0)
 }
 
 // bwdGrad backpropagates ∂φ/∂(every node) for the values of one chunk; ∇φ ends
 // in the input's cotangent rows. It uses σ′ from the forward pass.
 func (m *Model) bwdGrad(w *Workspace, nb int) {
-	phiW := m.p[offPhiW : offPhiW+512] // phi.W [1 512], ising16_f32.maf:10:11
+	phiW := m.p[offPhiW : offPhiW+512] // phi.W [1 512], ising16_f32.maf:13:11
 	clear(rows(w.xB, 0, nb, 256))
 	clear(rows(w.hDenseB, 0, nb, 512))
 	clear(rows(w.hB, 0, nb, 512))
@@ -896,9 +899,9 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 	for b := 0; b < nb; b++ {
 		w.phiB[b] = 1
 	}
-	// ising16_f32.maf:10:11  phi = W·h, W ∈ R^(1×512)  (backpropagation)
+	// ising16_f32.maf:13:11  phi = W·h, W ∈ R^(1×512)  (backpropagation)
 	kern.AddOuter(rows(w.hB, 0, nb, 512), rows(w.phiB, 0, nb, 1), phiW, nb, 512, 1)
-	// ising16_f32.maf:9:9  h = lncosh(h.dense)  (backpropagation)
+	// ising16_f32.maf:12:9  h = lncosh(h.dense)  (backpropagation)
 	{
 		a, y := rows(w.hDenseB, 0, nb, 512), rows(w.hB, 0, nb, 512)
 		d := w.hD1[:nb*512]
@@ -910,7 +913,7 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 			}
 		}
 	}
-	// ising16_f32.maf:9:16  h.dense = W·x, W ∈ R^(512×256)  (backpropagation)
+	// ising16_f32.maf:12:16  h.dense = W·x, W ∈ R^(512×256)  (backpropagation)
 	gemm.SgemmPacked(false, nb, 1, rows(w.hDenseB, 0, nb, 512), 512, &m.hDenseBwd, 1, rows(w.xB, 0, nb, 256), 256)
 }
 
@@ -918,8 +921,8 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, grad []float32) {
-	hDenseW := m.p[offHDenseW : offHDenseW+131072] // h.dense.W [512 256], ising16_f32.maf:9:16
-	phiW := m.p[offPhiW : offPhiW+512]             // phi.W [1 512], ising16_f32.maf:10:11
+	hDenseW := m.p[offHDenseW : offHDenseW+131072] // h.dense.W [512 256], ising16_f32.maf:12:16
+	phiW := m.p[offPhiW : offPhiW+512]             // phi.W [1 512], ising16_f32.maf:13:11
 	gHDenseW := grad[offHDenseW : offHDenseW+131072]
 	gPhiW := grad[offPhiW : offPhiW+512]
 	clear(rows(w.xB, 0, 3*nb, 256))
@@ -936,10 +939,10 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		}
 		w.phiB[nb+b] = float32(wt)
 	}
-	// ising16_f32.maf:10:11  phi = W·h, W ∈ R^(1×512)  (reverse)
+	// ising16_f32.maf:13:11  phi = W·h, W ∈ R^(1×512)  (reverse)
 	kern.AddOuter(rows(w.hB, 0, 3*nb, 512), rows(w.phiB, 0, 3*nb, 1), phiW, 3*nb, 512, 1)
 	blas32.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(3*nb, 512, rows(w.h, 0, 3*nb, 512)), 1, mat(1, 512, gPhiW))
-	// ising16_f32.maf:9:9  h = lncosh(h.dense)  (reverse)
+	// ising16_f32.maf:12:9  h = lncosh(h.dense)  (reverse)
 	{
 		d1s, d2s, d3s := w.hD1[:nb*512], w.hD2[:nb*512], w.hD3[:nb*512]
 		e := w.hDenseE[:nb*512]
@@ -956,7 +959,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 			}
 		}
 	}
-	// ising16_f32.maf:9:16  h.dense = W·x, W ∈ R^(512×256)  (reverse)
+	// ising16_f32.maf:12:16  h.dense = W·x, W ∈ R^(512×256)  (reverse)
 	gemm.SgemmPacked(false, nb, 1, rows(w.hDenseB, 0, nb, 512), 512, &m.hDenseBwd, 1, rows(w.xB, 0, nb, 256), 256)
 	blas32.Gemm(blas.Trans, blas.NoTrans, 1, mat(2*nb, 512, rows(w.hDenseB, 0, 2*nb, 512)), mat(2*nb, 256, rows(w.x, 0, 2*nb, 256)), 1, mat(512, 256, gHDenseW))
 	// J̄_b = diag(2σ″ℓ̄)_b·W and J_x = I: W̄ += diag(Σ_b 2σ″ℓ̄)·W (or sum the coefficients, for FlushGrad)
@@ -971,7 +974,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 // rows with (wt·c, wt·s, wt) and propagates value, Laplacian, tangent and Jacobian
 // cotangents back to the input, adding parameter gradients to grad.
 func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, grad []float32) {
-	phiW := m.p[offPhiW : offPhiW+512] // phi.W [1 512], ising16_f32.maf:10:11
+	phiW := m.p[offPhiW : offPhiW+512] // phi.W [1 512], ising16_f32.maf:13:11
 	gHDenseW := grad[offHDenseW : offHDenseW+131072]
 	gPhiW := grad[offPhiW : offPhiW+512]
 	clear(rows(w.xB, 0, 4*nb, 256))
@@ -988,10 +991,10 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		}
 		w.phiB[nb+b] = float32(wt)
 	}
-	// ising16_f32.maf:10:11  phi = W·h, W ∈ R^(1×512)  (reverse)
+	// ising16_f32.maf:13:11  phi = W·h, W ∈ R^(1×512)  (reverse)
 	kern.AddOuter(rows(w.hB, 0, 3*nb, 512), rows(w.phiB, 0, 3*nb, 1), phiW, 3*nb, 512, 1)
 	blas32.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(3*nb, 512, rows(w.h, 0, 3*nb, 512)), 1, mat(1, 512, gPhiW))
-	// ising16_f32.maf:9:9  h = lncosh(h.dense)  (reverse)
+	// ising16_f32.maf:12:9  h = lncosh(h.dense)  (reverse)
 	{
 		d1s, d2s, d3s := w.hD1[:nb*512], w.hD2[:nb*512], w.hD3[:nb*512]
 		e := w.hDenseE[:nb*512]
@@ -1009,7 +1012,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		}
 	}
 	kern.RowsScaleAdd(rows(w.hDenseB, 3*nb, nb, 512), rows(w.hDense, 3*nb, nb, 512), w.hDenseE, nb, 1, 512)
-	// ising16_f32.maf:9:16  h.dense = W·x, W ∈ R^(512×256)  (reverse)
+	// ising16_f32.maf:12:16  h.dense = W·x, W ∈ R^(512×256)  (reverse)
 	gemm.SgemmPacked(false, nb, 1, rows(w.hDenseB, 0, nb, 512), 512, &m.hDenseBwd, 1, rows(w.xB, 0, nb, 256), 256)
 	blas32.Gemm(blas.Trans, blas.NoTrans, 1, mat(2*nb, 512, rows(w.hDenseB, 0, 2*nb, 512)), mat(2*nb, 256, rows(w.x, 0, 2*nb, 256)), 1, mat(512, 256, gHDenseW))
 	blas32.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb, 512, rows(w.hDenseB, 3*nb, nb, 512)), mat(nb, 256, rows(w.x, 3*nb, nb, 256)), 1, mat(512, 256, gHDenseW))

@@ -21,7 +21,7 @@ import (
 // bundles. Add a package here and run go generate in cmd/mafc.
 var Packages = []string{
 	"chain64", "cnn16", "deepmlp", "ising16", "ising16circ", "ising16cnn", "ising16d4", "ising16f32",
-	"ising16rand", "ising16t", "ising8", "mnist", "mnistt", "narrow", "resnet",
+	"ising16rand", "ising16t", "ising8", "mnist", "mnistf32", "mnistt", "narrow", "resnet",
 }
 
 // Source returns models.go for the packages pkgs of the module at root:
