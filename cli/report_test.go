@@ -13,7 +13,7 @@ import (
 // TestReportNamesDocumented checks that every report.json name is
 // snake_case and listed in the README's table.
 func TestReportNamesDocumented(t *testing.T) {
-	b, err := os.ReadFile("../../README.md")
+	b, err := os.ReadFile("../README.md")
 	require.NoError(t, err)
 	readme := string(b)
 	for _, v := range []any{Report{}, IsingReport{}, Unbiased{}, NLLResult{}, evalPoint{}, paperPoint{}} {

@@ -204,6 +204,15 @@ func trainCmd(ctx context.Context, m Model, args []string, stdout, stderr io.Wri
 		}
 		fmt.Fprintf(stdout, "training %s: %d parameters, %s %d×%s %s, %s, batch %d, %d steps, %d workers (%d shards), Laplacian %s, BLAS %s\n",
 			p.Name, pot.NumParams(), p.Flow.Integrator, p.Flow.Steps, fmtG(p.Flow.Dt), space, obj.Unit(), f.batch, steps, min(f.workers, f.shards), f.shards, f.laplacian, blasName())
+		if a := p.Train.Anneal; a != nil {
+			T := p.Train.Objective.Target.T
+			fmt.Fprintf(stdout, "annealing: T from %s to %s over the first %d steps (β linear); until then the loss is against the hotter target\n",
+				fmtG(a.From), fmtG(T), a.Steps)
+			if int64(steps) <= int64(a.Steps) {
+				fmt.Fprintf(stdout, "note: the run ends inside the anneal, at T = %s (run it again with more -steps to continue to T = %s); it is evaluated at T = %s\n",
+					fmtG(a.Temperature(int64(steps), T)), fmtG(T), fmtG(T))
+			}
+		}
 		if comm.Size() > 1 {
 			fmt.Fprintf(stdout, "spread over %d processes: each computes %d to %d shards with up to %d workers\n",
 				comm.Size(), f.shards/comm.Size(), (f.shards+comm.Size()-1)/comm.Size(), f.workers)

@@ -101,7 +101,18 @@ func isingUnbiased(rel *ising.Relaxation, x, logp []float64, rng *rand.Rand) (*U
 		M2MCMC: ch.Observables.M2.Mean, M2MCMCSE: ch.Observables.M2.SE,
 		HeatMCMC: ch.Observables.SpecificHeat.Mean, HeatMCMCSE: ch.Observables.SpecificHeat.SE,
 	}
-	exactE := ising.EnergyPerSite(lat.L1, lat.L2, rel.T())
+	u.judge(ising.EnergyPerSite(lat.L1, lat.L2, rel.T()))
+	return u, nil
+}
+
+// judge sets EnergyZ, Collapse and Warnings from the estimates of u and
+// the exact energy per site exactE: the samples collapsed when the
+// effective sample size is near 1, when the flow's own and the reweighted
+// energies disagree far beyond their errors, when the reweighted energy
+// misses the exact one far beyond its error, or when the weights' ln Z_cont
+// falls far below the exact value (mass the flow never samples).
+func (u *Unbiased) judge(exactE float64) {
+	u.Collapse, u.Warnings, u.EnergyZ = false, nil, 0
 	if u.EnergyRWSE > 0 {
 		u.EnergyZ = (u.EnergyRW - exactE) / u.EnergyRWSE
 	}
@@ -124,7 +135,6 @@ func isingUnbiased(rel *ising.Relaxation, x, logp []float64, rng *rand.Rand) (*U
 		u.Warnings = append(u.Warnings, fmt.Sprintf("ln Z_cont/N from the weights is %.4f below the exact value (%.0f standard errors): mass the flow never samples",
 			d, d/u.LogZContSE))
 	}
-	return u, nil
 }
 
 // print writes the unbiased estimates beside the plain ones of r, saying
@@ -153,5 +163,6 @@ func (u *Unbiased) print(w io.Writer, r *IsingReport) {
 		}
 		return
 	}
-	fmt.Fprintf(w, "  verdict: the flow covers the target (ESS %.0f); use the reweighted or chain numbers, which are unbiased up to their errors\n", u.ESS)
+	fmt.Fprintf(w, "  verdict: no collapse: the flow covers the target (ESS %.0f of %d), and its reweighted energy is %.1f standard errors from the exact one;\n", u.ESS, r.Samples, u.EnergyZ)
+	fmt.Fprintf(w, "  use the reweighted or chain numbers (unbiased up to their errors) for the physics, ℓ (%.2f%% above the optimum) for the flow's quality\n", 100*r.GapRel)
 }

@@ -301,7 +301,37 @@ type Train struct {
 	Memory         string `json:"memory"`
 	RecomputeEvery int    `json:"recompute_every,omitempty"`
 	Workers        int    `json:"workers,omitempty"`
-	Pos            Pos    `json:"pos"`
+	// Anneal, when set, trains a variational Ising objective at higher
+	// temperatures first (see Anneal); nil trains at the target's T from
+	// the first step.
+	Anneal *Anneal `json:"anneal,omitempty"`
+	Pos    Pos     `json:"pos"`
+}
+
+// Anneal is a temperature schedule for a variational Ising objective, the
+// standard cure for the mode collapse of reverse-KL training: step n of
+// the run (1-based) trains against the relaxation at inverse temperature
+//
+//	β_n = β₀ + (β − β₀)·min(1, (n − 1)/Steps),   β₀ = 1/From, β = 1/T,
+//
+// so the first step is at From and every step from Steps + 1 on at the
+// target's T. Steps is below the run's steps, so that the run ends at T.
+type Anneal struct {
+	From  float64 `json:"from"`
+	Steps int     `json:"steps"`
+	Pos   Pos     `json:"pos"`
+}
+
+// Temperature returns the temperature 1/β_n of step n (1-based) for a
+// target temperature T: From at step 1, and T itself (exactly) from step
+// Steps + 1 on.
+func (a *Anneal) Temperature(step int64, T float64) float64 {
+	if step > int64(a.Steps) {
+		return T
+	}
+	b0, b := 1/a.From, 1/T
+	f := float64(max(step-1, 0)) / float64(a.Steps)
+	return 1 / (b0 + (b-b0)*f)
 }
 
 // Program is a checked spec: the potential's graph, its parameters, its
