@@ -90,7 +90,7 @@ func settingsOf(f *trainFlags, p *ir.Program, shards, steps int) runSettings {
 	}
 	s["anneal (spec)"] = "none"
 	if a := t.Anneal; a != nil {
-		s["anneal (spec)"] = fmt.Sprintf("linear from=%s steps=%d", g(a.From), a.Steps)
+		s["anneal (spec)"] = fmt.Sprintf("linear from=%s steps=%d hold=%d", g(a.From), a.Steps, a.Hold)
 	}
 	if f.laplacian == "hutchinson" {
 		s["probes (spec)"] = strconv.Itoa(t.Probes)

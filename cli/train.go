@@ -206,9 +206,13 @@ func trainCmd(ctx context.Context, m Model, args []string, stdout, stderr io.Wri
 			p.Name, pot.NumParams(), p.Flow.Integrator, p.Flow.Steps, fmtG(p.Flow.Dt), space, obj.Unit(), f.batch, steps, min(f.workers, f.shards), f.shards, f.laplacian, blasName())
 		if a := p.Train.Anneal; a != nil {
 			T := p.Train.Objective.Target.T
-			fmt.Fprintf(stdout, "annealing: T from %s to %s over the first %d steps (β linear); until then the loss is against the hotter target\n",
-				fmtG(a.From), fmtG(T), a.Steps)
-			if int64(steps) <= int64(a.Steps) {
+			hold := ""
+			if a.Hold > 0 {
+				hold = fmt.Sprintf("%d steps at T = %s, then ", a.Hold, fmtG(a.From))
+			}
+			fmt.Fprintf(stdout, "annealing: %sT from %s to %s over %d steps (β linear), T from step %d on; until then the loss is against the hotter target\n",
+				hold, fmtG(a.From), fmtG(T), a.Steps, a.End()+1)
+			if int64(steps) <= a.End() {
 				fmt.Fprintf(stdout, "note: the run ends inside the anneal, at T = %s (run it again with more -steps to continue to T = %s); it is evaluated at T = %s\n",
 					fmtG(a.Temperature(int64(steps), T)), fmtG(T), fmtG(T))
 			}

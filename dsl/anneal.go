@@ -6,7 +6,7 @@ import (
 )
 
 // anneal checks the train setting anneal = none or
-// anneal = linear(from = T₀, steps = S) against the train settings t (its
+// anneal = linear(from = T₀, steps = S, hold = H) against the train settings t (its
 // objective and steps, already checked): the schedule applies to a
 // variational objective only and starts at a valid temperature other than
 // the target's. A run may end inside the anneal (mafc train -steps 10): it
@@ -23,20 +23,24 @@ func (c *checker) anneal(v *value, t *ir.Train) *ir.Anneal {
 		return nil
 	}
 	if v.kind != vCall {
-		c.errs.Add(v.pos, "linear needs its start temperature and length: anneal = linear(from = 4, steps = 200)")
+		c.errs.Add(v.pos, "linear needs its start temperature and length: anneal = linear(from = 4, steps = 300, hold = 300)")
 		return nil
 	}
-	a := c.bindArgs(v, "from", "steps")
+	a := c.bindArgs(v, "from", "steps", "hold")
 	from, steps := a["from"], a["steps"]
 	if from == nil || steps == nil {
-		c.errs.Add(v.pos, "linear needs both from (the start temperature) and steps: anneal = linear(from = 4, steps = 200)")
+		c.errs.Add(v.pos, "linear needs both from (the start temperature) and steps: anneal = linear(from = 4, steps = 300, hold = 300)")
 		return nil
 	}
 	an := &ir.Anneal{Pos: irPos(v.pos)}
 	okF, okS := false, false
 	an.From, okF = c.floatR(from, limits.Temperature)
 	an.Steps, okS = c.intR(steps, limits.AnnealSteps)
-	if !okF || !okS {
+	okH := true
+	if h := a["hold"]; h != nil {
+		an.Hold, okH = c.intR(h, limits.AnnealHold)
+	}
+	if !okF || !okS || !okH {
 		return nil
 	}
 	if t.Objective.Kind != "" && t.Objective.Kind != "variational" {

@@ -102,7 +102,7 @@ func (p *Program) Dump() string {
 		fmt.Fprintf(&b, "(every=%d)", t.RecomputeEvery)
 	}
 	if a := t.Anneal; a != nil {
-		fmt.Fprintf(&b, " anneal=linear(from=%s steps=%d)", fmtF(a.From), a.Steps)
+		fmt.Fprintf(&b, " anneal=linear(from=%s steps=%d hold=%d)", fmtF(a.From), a.Steps, a.Hold)
 	}
 	o := t.Optimizer
 	fmt.Fprintf(&b, "\noptimizer %s lr=%s beta1=%s beta2=%s eps=%s weight_decay=%s momentum=%s schedule=%s warmup=%d\n",

@@ -309,28 +309,33 @@ type Train struct {
 }
 
 // Anneal is a temperature schedule for a variational Ising objective, the
-// standard cure for the mode collapse of reverse-KL training: step n of
-// the run (1-based) trains against the relaxation at inverse temperature
+// standard cure for the mode collapse of reverse-KL training: steps 1 to
+// Hold of the run train against the relaxation at temperature From, and
+// step n after them at inverse temperature
 //
-//	β_n = β₀ + (β − β₀)·min(1, (n − 1)/Steps),   β₀ = 1/From, β = 1/T,
+//	β_n = β₀ + (β − β₀)·min(1, (n − Hold − 1)/Steps),   β₀ = 1/From, β = 1/T,
 //
-// so the first step is at From and every step from Steps + 1 on at the
-// target's T. Steps is below the run's steps, so that the run ends at T.
+// so every step from Hold + Steps + 1 on trains at the target's T.
 type Anneal struct {
 	From  float64 `json:"from"`
+	Hold  int     `json:"hold,omitempty"`
 	Steps int     `json:"steps"`
 	Pos   Pos     `json:"pos"`
 }
 
+// End returns the last step of the schedule that is not at the target's
+// temperature, Hold + Steps.
+func (a *Anneal) End() int64 { return int64(a.Hold) + int64(a.Steps) }
+
 // Temperature returns the temperature 1/β_n of step n (1-based) for a
-// target temperature T: From at step 1, and T itself (exactly) from step
-// Steps + 1 on.
+// target temperature T: From up to step Hold + 1, and T itself (exactly)
+// after step End.
 func (a *Anneal) Temperature(step int64, T float64) float64 {
-	if step > int64(a.Steps) {
+	if step > a.End() {
 		return T
 	}
 	b0, b := 1/a.From, 1/T
-	f := float64(max(step-1, 0)) / float64(a.Steps)
+	f := float64(max(step-int64(a.Hold)-1, 0)) / float64(a.Steps)
 	return 1 / (b0 + (b-b0)*f)
 }
 

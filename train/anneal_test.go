@@ -29,11 +29,11 @@ func newAnnealed(t *testing.T, workers, steps int, an *ir.Anneal) (*train.Traine
 // run at that temperature), the steps after the anneal against the target
 // itself.
 func TestAnnealTargets(t *testing.T) {
-	an := &ir.Anneal{From: 4, Steps: 3}
-	tr, obj := newAnnealed(t, 2, 5, an)
+	an := &ir.Anneal{From: 4, Hold: 1, Steps: 3}
+	tr, obj := newAnnealed(t, 2, 6, an)
 	hot, err := train.NewVariational(8, 8, 4, 3)
 	require.NoError(t, err)
-	ref, err := train.New(ising8.New(), hot, config(2, 5))
+	ref, err := train.New(ising8.New(), hot, config(2, 6))
 	require.NoError(t, err)
 	t.Cleanup(ref.Close)
 
@@ -43,23 +43,27 @@ func TestAnnealTargets(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, h1.Loss, r1.Loss, "step 1 loss: annealed run against an unannealed run at T = 4")
 	require.Equal(t, 4.0, obj.Current().T())
-	for n := int64(2); n <= 3; n++ {
+	for n := int64(2); n <= 4; n++ {
 		_, err := tr.Step()
 		require.NoError(t, err)
 		T := obj.Current().T()
 		require.Equal(t, an.Temperature(n, tc), T, "step %d", n)
+		if n == 2 {
+			require.Equal(t, 4.0, T, "step 2 is the first of the cooling, still at T = 4")
+			continue
+		}
 		require.True(t, tc < T && T < 4, "step %d: T = %v is not between T_c and 4", n, T)
 	}
 	_, err = tr.Step()
 	require.NoError(t, err)
-	require.Same(t, obj.Target, obj.Current(), "step 4 must train against the target itself")
+	require.Same(t, obj.Target, obj.Current(), "step 5 must train against the target itself")
 }
 
 // TestAnnealResumeIsBitIdentical interrupts an annealed run inside the
 // anneal and checks that the resumed run ends exactly where an
 // uninterrupted one ends: the schedule depends on the step alone.
 func TestAnnealResumeIsBitIdentical(t *testing.T) {
-	an := &ir.Anneal{From: 3.5, Steps: 4}
+	an := &ir.Anneal{From: 3.5, Hold: 1, Steps: 3}
 	full, _ := newAnnealed(t, 2, 6, an)
 	require.NoError(t, full.Run(context.Background(), nil))
 

@@ -45,7 +45,7 @@ type Objective interface {
 // forward flow of z ~ N(0, I). The gradient flows through x(T) and ln p.
 type Variational struct {
 	Target *ising.Relaxation
-	// Anneal, when set, makes the steps up to Anneal.Steps train against
+	// Anneal, when set, makes the steps up to Anneal.End() train against
 	// the relaxation at the hotter temperatures of the schedule instead
 	// of Target (see [ir.Anneal] and [Variational.SetStep]).
 	Anneal *ir.Anneal

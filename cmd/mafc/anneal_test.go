@@ -13,14 +13,14 @@ func TestAnnealResume(t *testing.T) {
 	dir := t.TempDir()
 	an := []string{"-set", "train.anneal=linear(from = 4, steps = 3)"}
 	stdout, _ := train(t, 0, ising8Args(dir, "2", an...)...)
-	require.Contains(t, stdout, "annealing: T from 4 to 2.269185 over the first 3 steps")
+	require.Contains(t, stdout, "annealing: T from 4 to 2.269185 over 3 steps (β linear), T from step 4 on")
 	require.Contains(t, stdout, "note: the run ends inside the anneal, at T = 3.")
 
 	_, stderr := train(t, 1, ising8Args(dir, "4", "-set", "train.anneal=linear(from = 5, steps = 3)")...)
 	require.Contains(t, stderr, "would change the run")
-	require.Contains(t, stderr, "anneal (spec): checkpoint linear from=4 steps=3, now linear from=5 steps=3")
+	require.Contains(t, stderr, "anneal (spec): checkpoint linear from=4 steps=3 hold=0, now linear from=5 steps=3 hold=0")
 	_, stderr = train(t, 1, ising8Args(dir, "4")...)
-	require.Contains(t, stderr, "anneal (spec): checkpoint linear from=4 steps=3, now none")
+	require.Contains(t, stderr, "anneal (spec): checkpoint linear from=4 steps=3 hold=0, now none")
 
 	stdout, _ = train(t, 0, ising8Args(dir, "4", an...)...)
 	require.Contains(t, stdout, "resuming ising8")
