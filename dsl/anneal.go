@@ -32,7 +32,7 @@ func (c *checker) anneal(v *value, t *ir.Train) *ir.Anneal {
 		c.errs.Add(v.pos, "linear needs both from (the start temperature) and steps: anneal = linear(from = 4, steps = 300, hold = 300)")
 		return nil
 	}
-	an := &ir.Anneal{Pos: irPos(v.pos)}
+	an := &ir.Anneal{}
 	okF, okS := false, false
 	an.From, okF = c.floatR(from, limits.Temperature)
 	an.Steps, okS = c.intR(steps, limits.AnnealSteps)

@@ -320,7 +320,6 @@ type Anneal struct {
 	From  float64 `json:"from"`
 	Hold  int     `json:"hold,omitempty"`
 	Steps int     `json:"steps"`
-	Pos   Pos     `json:"pos"`
 }
 
 // End returns the last step of the schedule that is not at the target's
