@@ -156,7 +156,7 @@ func (r *reporter) isingFinal(tr *train.Trainer, obj *train.Variational) error {
 	}
 	if a := obj.Anneal; a != nil {
 		d.AnnealEnd = float64(a.End())
-		d.AnnealLabel = fmt.Sprintf("end of the anneal from T = %s: the losses before it are against hotter targets", fmtG(a.From))
+		d.AnnealLabel = fmt.Sprintf("end of the anneal from T = %s (losses before it: hotter targets)", fmtG(a.From))
 	}
 	for _, h := range tr.History {
 		d.Steps = append(d.Steps, float64(h.Step))
