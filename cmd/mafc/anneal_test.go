@@ -19,8 +19,9 @@ func TestAnnealResume(t *testing.T) {
 	_, stderr := train(t, 1, ising8Args(dir, "4", "-set", "train.anneal=linear(from = 5, steps = 3)")...)
 	require.Contains(t, stderr, "would change the run")
 	require.Contains(t, stderr, "anneal (spec): checkpoint linear from=4 steps=3 hold=0, now linear from=5 steps=3 hold=0")
+	// Without -set, the spec's own anneal applies, which differs too.
 	_, stderr = train(t, 1, ising8Args(dir, "4")...)
-	require.Contains(t, stderr, "anneal (spec): checkpoint linear from=4 steps=3 hold=0, now none")
+	require.Contains(t, stderr, "anneal (spec): checkpoint linear from=4 steps=3 hold=0, now linear from=4 steps=300 hold=300")
 
 	stdout, _ = train(t, 0, ising8Args(dir, "4", an...)...)
 	require.Contains(t, stdout, "resuming ising8")
@@ -28,6 +29,7 @@ func TestAnnealResume(t *testing.T) {
 
 	_, stderr = train(t, 0, ising8Args(dir, "5", "-set", "train.anneal=none", "-override")...)
 	require.Contains(t, stderr, "-override: continuing")
+	require.Contains(t, stderr, "now none")
 
 	_, stderr = train(t, 1, ising8Args(t.TempDir(), "2", "-set", "train.anneal=linear(from = -1, steps = 3)")...)
 	require.Contains(t, stderr, "-set train.anneal=linear(from = -1, steps = 3)")
