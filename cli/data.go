@@ -53,6 +53,7 @@ func (d *dataFlags) apply(m *Model) error {
 	}
 	q := *m.Prog
 	q.Train.Objective = ir.Objective{Kind: "likelihood", File: abs, Validation: d.validation, Pos: q.Train.Objective.Pos}
+	q.Train.Anneal = nil // a temperature schedule belongs to the replaced (Ising) objective
 	m.Prog = &q
 	return nil
 }

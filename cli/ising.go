@@ -154,6 +154,10 @@ func (r *reporter) isingFinal(tr *train.Trainer, obj *train.Variational) error {
 	if rep.PaperLoss != 0 {
 		d.Reference, d.RefLabel = rep.PaperLoss, "paper, step 2000"
 	}
+	if a := obj.Anneal; a != nil {
+		d.AnnealEnd = float64(a.End())
+		d.AnnealLabel = fmt.Sprintf("end of the anneal from T = %s (losses before it: hotter targets)", fmtG(a.From))
+	}
 	for _, h := range tr.History {
 		d.Steps = append(d.Steps, float64(h.Step))
 		d.Loss = append(d.Loss, h.Loss)

@@ -88,6 +88,10 @@ func settingsOf(f *trainFlags, p *ir.Program, shards, steps int) runSettings {
 		"objective (spec)": fmt.Sprintf("%s dataset=%q file=%q validation=%s target=%q %dx%d T=%s", t.Objective.Kind, t.Objective.Dataset,
 			t.Objective.File, g(t.Objective.Validation), t.Objective.Target.Name, t.Objective.Target.L1, t.Objective.Target.L2, g(t.Objective.Target.T)),
 	}
+	s["anneal (spec)"] = "none"
+	if a := t.Anneal; a != nil {
+		s["anneal (spec)"] = fmt.Sprintf("linear from=%s steps=%d hold=%d", g(a.From), a.Steps, a.Hold)
+	}
 	if f.laplacian == "hutchinson" {
 		s["probes (spec)"] = strconv.Itoa(t.Probes)
 	}

@@ -257,9 +257,31 @@ func (r *trainRun) banner(obj train.Objective) {
 	}
 	fmt.Fprintf(r.stdout, "training %s: %d parameters, %s %d×%s %s, %s, batch %d, %d steps, %d workers (%d shards), Laplacian %s, BLAS %s\n",
 		p.Name, r.pot.NumParams(), fl.Tableau.Name, fl.Steps, fmtG(fl.Dt), space, obj.Unit(), f.batch, r.steps, min(f.workers, f.shards), f.shards, f.laplacian, blasName())
+	r.annealBanner()
 	if comm.Size() > 1 {
 		fmt.Fprintf(r.stdout, "spread over %d processes: each computes %d to %d shards with up to %d workers\n",
 			comm.Size(), f.shards/comm.Size(), (f.shards+comm.Size()-1)/comm.Size(), f.workers)
+	}
+}
+
+// annealBanner says how the spec's anneal (if any) moves the target's
+// temperature, and whether the run ends inside it.
+func (r *trainRun) annealBanner() {
+	p, steps := r.p, r.steps
+	a := p.Train.Anneal
+	if a == nil {
+		return
+	}
+	T := p.Train.Objective.Target.T
+	hold := ""
+	if a.Hold > 0 {
+		hold = fmt.Sprintf("%d steps at T = %s, then ", a.Hold, fmtG(a.From))
+	}
+	fmt.Fprintf(r.stdout, "annealing: %sT from %s to %s over %d steps (β linear), T from step %d on; until then the loss is against the hotter target\n",
+		hold, fmtG(a.From), fmtG(T), a.Steps, a.End()+1)
+	if int64(steps) <= a.End() {
+		fmt.Fprintf(r.stdout, "note: the run ends inside the anneal, at T = %s (run it again with more -steps to continue to T = %s); it is evaluated at T = %s\n",
+			fmtG(a.Temperature(int64(steps), T)), fmtG(T), fmtG(T))
 	}
 }
 

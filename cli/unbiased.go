@@ -54,10 +54,16 @@ type Unbiased struct {
 	HeatMCMCSE     float64 `json:"mcmc_specific_heat_se"`
 	// EnergyZ is (rw_energy − energy_exact)/rw_energy_se.
 	EnergyZ float64 `json:"rw_energy_z"`
-	// Collapse is set when the samples do not represent the target: the
-	// effective sample size is near 1, or the plain and reweighted energies
-	// disagree far beyond their errors.
-	Collapse bool     `json:"collapse"`
+	// Collapse is set when the samples do not represent the target, so
+	// that no weighting can restore it: the effective sample size is near
+	// 1, or the reweighted energy or ln Z_cont misses the exact value far
+	// beyond its error.
+	Collapse bool `json:"collapse"`
+	// Biased is set when the flow's own (unweighted) energy and the
+	// reweighted one disagree far beyond their errors: the flow's own
+	// samples answer the physics wrongly. Without Collapse the weights
+	// still restore the exact values, and the reweighted numbers hold.
+	Biased   bool     `json:"biased"`
 	Warnings []string `json:"warnings,omitempty"`
 }
 
@@ -101,7 +107,22 @@ func isingUnbiased(rel *ising.Relaxation, x, logp []float64, rng *rand.Rand) (*U
 		M2MCMC: ch.Observables.M2.Mean, M2MCMCSE: ch.Observables.M2.SE,
 		HeatMCMC: ch.Observables.SpecificHeat.Mean, HeatMCMCSE: ch.Observables.SpecificHeat.SE,
 	}
-	exactE := ising.EnergyPerSite(lat.L1, lat.L2, rel.T())
+	u.judge(ising.EnergyPerSite(lat.L1, lat.L2, rel.T()))
+	return u, nil
+}
+
+// judge sets EnergyZ, Collapse, Biased and Warnings from the estimates of
+// u and the exact energy per site exactE: the samples collapsed when the
+// effective sample size is near 1, when the reweighted energy misses the
+// exact one far beyond its error, or when the weights' ln Z_cont falls far
+// below the exact value (mass the flow never samples); the flow is biased
+// when its own and the reweighted energies disagree far beyond their
+// errors. A collapsed flow's own energy can agree with the reweighted one
+// (the weights are nearly uniform over the part it samples), and a flow
+// whose own energy does not can still cover the target: the exact values
+// decide collapse.
+func (u *Unbiased) judge(exactE float64) {
+	u.Collapse, u.Biased, u.Warnings, u.EnergyZ = false, false, nil, 0
 	if u.EnergyRWSE > 0 {
 		u.EnergyZ = (u.EnergyRW - exactE) / u.EnergyRWSE
 	}
@@ -110,8 +131,8 @@ func isingUnbiased(rel *ising.Relaxation, x, logp []float64, rng *rand.Rand) (*U
 		u.Warnings = append(u.Warnings, fmt.Sprintf("effective sample size %.1f is near 1: a few samples carry all the weight, so the reweighted numbers and their errors are not reliable", u.ESS))
 	}
 	if d, se := math.Abs(u.EnergyPlain-u.EnergyRW), math.Hypot(u.EnergyPlainSE, u.EnergyRWSE); d > collapseSigmas*se {
-		u.Collapse = true
-		u.Warnings = append(u.Warnings, fmt.Sprintf("the flow's own energy %.4f and the reweighted %.4f differ by %.0f standard errors: the flow is far from the target",
+		u.Biased = true
+		u.Warnings = append(u.Warnings, fmt.Sprintf("the flow's own energy %.4f and the reweighted %.4f differ by %.0f standard errors: the flow is far from the target, and its own samples are biased",
 			u.EnergyPlain, u.EnergyRW, d/se))
 	}
 	if math.Abs(u.EnergyZ) > collapseSigmas {
@@ -124,7 +145,6 @@ func isingUnbiased(rel *ising.Relaxation, x, logp []float64, rng *rand.Rand) (*U
 		u.Warnings = append(u.Warnings, fmt.Sprintf("ln Z_cont/N from the weights is %.4f below the exact value (%.0f standard errors): mass the flow never samples",
 			d, d/u.LogZContSE))
 	}
-	return u, nil
 }
 
 // print writes the unbiased estimates beside the plain ones of r, saying
@@ -147,11 +167,17 @@ func (u *Unbiased) print(w io.Writer, r *IsingReport) {
 	fmt.Fprintf(w, "    energy per site             %.5f ± %.5f (E[E|x]; from sampled spins %.5f ± %.5f)\n", u.EnergyPlain, u.EnergyPlainSE, r.Energy, r.EnergySE)
 	fmt.Fprintf(w, "    specific heat per site      %.4f ± %.4f\n", u.HeatPlain, u.HeatPlainSE)
 	fmt.Fprintf(w, "    ⟨|m|⟩ = %.4f ± %.4f, ⟨m²⟩ = %.4f ± %.4f (sampled spins)\n", r.AbsM, r.AbsMSE, r.M2, r.M2SE)
-	if u.Collapse {
-		for _, s := range u.Warnings {
-			fmt.Fprintf(w, "  WARNING: %s\n", s)
-		}
-		return
+	for _, s := range u.Warnings {
+		fmt.Fprintf(w, "  WARNING: %s\n", s)
 	}
-	fmt.Fprintf(w, "  verdict: the flow covers the target (ESS %.0f); use the reweighted or chain numbers, which are unbiased up to their errors\n", u.ESS)
+	switch {
+	case u.Collapse:
+		fmt.Fprintf(w, "  verdict: COLLAPSE: the samples miss part of the target, and no weighting restores it; only ℓ (an upper bound, %.2f%% above the optimum) holds\n", 100*r.GapRel)
+	case u.Biased:
+		fmt.Fprintf(w, "  verdict: no collapse: the weights restore the exact energy (%.1f standard errors) and ln Z_cont (ESS %.0f of %d), but the flow's own samples are biased;\n", u.EnergyZ, u.ESS, r.Samples)
+		fmt.Fprintf(w, "  use the reweighted or chain numbers (unbiased up to their errors) for the physics, not the flow's own; ℓ (%.2f%% above the optimum) for the flow's quality\n", 100*r.GapRel)
+	default:
+		fmt.Fprintf(w, "  verdict: no collapse: the flow covers the target (ESS %.0f of %d), and its reweighted energy is %.1f standard errors from the exact one;\n", u.ESS, r.Samples, u.EnergyZ)
+		fmt.Fprintf(w, "  use the reweighted or chain numbers (unbiased up to their errors) for the physics, ℓ (%.2f%% above the optimum) for the flow's quality\n", 100*r.GapRel)
+	}
 }

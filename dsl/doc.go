@@ -433,6 +433,7 @@
 //	memory = store             store (the default), recompute or recompute(every = K)
 //	workers = 4                goroutines computing gradient shards, 1 ≤ workers ≤ 1024
 //	                           (default: all CPUs; results do not depend on it)
+//	anneal = none              none (the default) or linear(from = T₀, steps = S, hold = H); variational only
 //
 // Give steps or epochs, not both; with neither, steps = 1000.
 //
@@ -470,6 +471,21 @@
 // and near 10⁻¹⁵ the matrix K = βA + αI is singular (the loss is NaN). A
 // variational objective draws
 // fresh samples every step, so it takes steps, not epochs.
+//
+// anneal = linear(from = 4, steps = 300, hold = 300) trains a variational
+// objective at a higher temperature first, the standard cure for the mode
+// collapse of reverse-KL training (at T_c, a flow trained at T_c alone
+// tends to sample only the two ordered states): steps 1 to H (hold,
+// default 0) train against the relaxation at T₀ = from, and step n after
+// them at inverse temperature β₀ + (β − β₀)·(n − H − 1)/S, β₀ = 1/from,
+// β = 1/T, until every step after H + S trains at T itself. from is a
+// temperature in the range of T other than T, 1 ≤ S ≤ 2³⁰ and
+// 0 ≤ H ≤ 2³⁰. The schedule depends on the step alone: a run shorter than
+// H + S (mafc train -steps 10) ends inside the anneal, at a hotter
+// temperature, and is the start of the longer run, which resuming it
+// continues. The loss of an annealed step is against its own
+// temperature's relaxation. mafc train records the schedule in its
+// checkpoints: resuming with another is refused unless -override.
 //
 // The optimizers and their arguments (all optional, by position in this
 // order or by name):

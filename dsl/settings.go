@@ -134,7 +134,7 @@ func (c *checker) trainBlock(b *Block) {
 		return
 	}
 	t.Pos = irPos(b.Pos)
-	s := c.settings(b, "objective", "batch", "steps", "epochs", "optimizer", "laplacian", "precision", "seed", "checkpoint_every", "memory", "workers")
+	s := c.settings(b, "objective", "batch", "steps", "epochs", "optimizer", "laplacian", "precision", "seed", "checkpoint_every", "memory", "workers", "anneal")
 	if v := s["objective"]; v != nil {
 		t.Objective = c.objective(v)
 	} else {
@@ -195,6 +195,9 @@ func (c *checker) trainBlock(b *Block) {
 	}
 	if v := s["workers"]; v != nil {
 		t.Workers, _ = c.intR(v, limits.Workers)
+	}
+	if v := s["anneal"]; v != nil {
+		t.Anneal = c.anneal(v, &t)
 	}
 	if v := s["memory"]; v != nil {
 		if w, ok := c.word(v, "memory mode", []string{"store", "recompute"}); ok {

@@ -101,6 +101,9 @@ func (p *Program) Dump() string {
 	if t.Memory == "recompute" {
 		fmt.Fprintf(&b, "(every=%d)", t.RecomputeEvery)
 	}
+	if a := t.Anneal; a != nil {
+		fmt.Fprintf(&b, " anneal=linear(from=%s steps=%d hold=%d)", fmtF(a.From), a.Steps, a.Hold)
+	}
 	o := t.Optimizer
 	fmt.Fprintf(&b, "\noptimizer %s lr=%s beta1=%s beta2=%s eps=%s weight_decay=%s momentum=%s schedule=%s warmup=%d\n",
 		o.Name, fmtF(o.LR), fmtF(o.Beta1), fmtF(o.Beta2), fmtF(o.Eps), fmtF(o.WeightDecay), fmtF(o.Momentum), o.Schedule, o.Warmup)

@@ -301,7 +301,41 @@ type Train struct {
 	Memory         string `json:"memory"`
 	RecomputeEvery int    `json:"recompute_every,omitempty"`
 	Workers        int    `json:"workers,omitempty"`
-	Pos            Pos    `json:"pos"`
+	// Anneal, when set, trains a variational Ising objective at higher
+	// temperatures first (see Anneal); nil trains at the target's T from
+	// the first step.
+	Anneal *Anneal `json:"anneal,omitempty"`
+	Pos    Pos     `json:"pos"`
+}
+
+// Anneal is a temperature schedule for a variational Ising objective, the
+// standard cure for the mode collapse of reverse-KL training: steps 1 to
+// Hold of the run train against the relaxation at temperature From, and
+// step n after them at inverse temperature
+//
+//	β_n = β₀ + (β − β₀)·min(1, (n − Hold − 1)/Steps),   β₀ = 1/From, β = 1/T,
+//
+// so every step from Hold + Steps + 1 on trains at the target's T.
+type Anneal struct {
+	From  float64 `json:"from"`
+	Hold  int     `json:"hold,omitempty"`
+	Steps int     `json:"steps"`
+}
+
+// End returns the last step of the schedule that is not at the target's
+// temperature, Hold + Steps.
+func (a *Anneal) End() int64 { return int64(a.Hold) + int64(a.Steps) }
+
+// Temperature returns the temperature 1/β_n of step n (1-based) for a
+// target temperature T: From up to step Hold + 1, and T itself (exactly)
+// after step End.
+func (a *Anneal) Temperature(step int64, T float64) float64 {
+	if step > a.End() {
+		return T
+	}
+	b0, b := 1/a.From, 1/T
+	f := float64(max(step-int64(a.Hold)-1, 0)) / float64(a.Steps)
+	return 1 / (b0 + (b-b0)*f)
 }
 
 // Program is a checked spec: the potential's graph, its parameters, its

@@ -126,6 +126,11 @@ var (
 	// becomes singular: ln det K = −∞ and the loss is NaN); at T = 1e-6 the
 	// smallest eigenvalue of K is still exact to about 10⁻⁸.
 	Temperature = Float{"temperature", 1e-6, 1e6, false}
+	// AnnealSteps bounds the steps over which an anneal lowers the
+	// temperature.
+	AnnealSteps = Int{"anneal steps", 1, 1 << 30}
+	// AnnealHold bounds the steps an anneal holds its start temperature.
+	AnnealHold  = Int{"anneal hold", 0, 1 << 30}
 	LR          = Float{"learning rate", 0, 10, true}
 	Beta1       = Float{"beta1", 0, 1, false}
 	Beta2       = Float{"beta2", 0, 1, false}

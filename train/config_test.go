@@ -19,9 +19,9 @@ func TestConfigFor(t *testing.T) {
 	cfg, err := train.ConfigFor(&p)
 	require.NoError(t, err)
 	want := train.Config{
-		Steps: 600, Batch: 64, Seed: 1, Shards: 2,
+		Steps: 900, Batch: 64, Seed: 1, Shards: 2,
 		Optimizer: optim.Settings{Name: "adam", LR: 0.003, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 0.001,
-			Schedule: "constant", TotalSteps: 600},
+			Schedule: "constant", TotalSteps: 900},
 		Flow: ode.Config{Tableau: ode.RK4, Steps: 50, Dt: 0.1, Memory: ode.Store, Every: 10},
 	}
 	assert.Equal(t, want, cfg, "ConfigFor(ising8)")

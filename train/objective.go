@@ -45,6 +45,11 @@ type Objective interface {
 // forward flow of z ~ N(0, I). The gradient flows through x(T) and ln p.
 type Variational struct {
 	Target *ising.Relaxation
+	// Anneal, when set, makes the steps up to Anneal.End() train against
+	// the relaxation at the hotter temperatures of the schedule instead
+	// of Target (see [ir.Anneal] and [Variational.SetStep]).
+	Anneal *ir.Anneal
+	cur    *ising.Relaxation // the target of the current step
 	rng    *rand.Rand
 	pcg    *rand.PCG
 	N      float64
@@ -59,8 +64,45 @@ func NewVariational(L1, L2 int, T float64, seed uint64) (*Variational, error) {
 		return nil, err
 	}
 	pcg := rand.NewPCG(seed, 0x7661726961)
-	return &Variational{Target: rel, pcg: pcg, rng: rand.New(pcg), N: float64(L1 * L2)}, nil
+	return &Variational{Target: rel, cur: rel, pcg: pcg, rng: rand.New(pcg), N: float64(L1 * L2)}, nil
 }
+
+// Stepped is an Objective whose target depends on the step: the trainer
+// calls SetStep(n) before the Next of step n (1-based), on one goroutine.
+// The target is then a function of n alone, so a run resumed at any step
+// is bit-identical to one that did not stop.
+type Stepped interface {
+	SetStep(step int64) error
+}
+
+// SetStep selects the target of step n: with an Anneal, the relaxation at
+// the schedule's temperature (built afresh while it differs from the
+// target's, which costs O(N²) per step), else Target. Without an Anneal it
+// does nothing.
+func (v *Variational) SetStep(step int64) error {
+	if v.Anneal == nil {
+		return nil
+	}
+	T := v.Anneal.Temperature(step, v.Target.T())
+	if T == v.Target.T() {
+		v.cur = v.Target
+		return nil
+	}
+	if v.cur.T() == T {
+		return nil
+	}
+	lat := v.Target.Lattice()
+	rel, err := ising.NewRelaxation(lat.L1, lat.L2, T)
+	if err != nil {
+		return fmt.Errorf("train: anneal at step %d: %w", step, err)
+	}
+	v.cur = rel
+	return nil
+}
+
+// Current returns the relaxation the last step trained against (Target
+// before the first step and after the anneal).
+func (v *Variational) Current() *ising.Relaxation { return v.cur }
 
 func (v *Variational) Sigma() float64 { return +1 }
 func (v *Variational) Unit() string   { return "loss per site" }
@@ -84,7 +126,7 @@ func (v *Variational) Loss(xT, aT, loss, xb, ab []float64, total int) {
 	s := 1 / (v.N * float64(total))
 	for b := range aT {
 		g := xb[b*D : (b+1)*D]
-		lp := v.Target.LogTargetGrad(g, xT[b*D:(b+1)*D])
+		lp := v.cur.LogTargetGrad(g, xT[b*D:(b+1)*D])
 		loss[b] = (aT[b] - lp) / v.N
 		for i := range g {
 			g[i] *= -s
@@ -261,7 +303,12 @@ func ObjectiveFor(ctx context.Context, p *ir.Program, batch int, seed uint64, mn
 	switch o.Kind {
 	case "variational":
 		t := o.Target
-		return NewVariational(t.L1, t.L2, t.T, seed)
+		v, err := NewVariational(t.L1, t.L2, t.T, seed)
+		if err != nil {
+			return nil, err
+		}
+		v.Anneal = p.Train.Anneal
+		return v, nil
 	case "likelihood":
 		var d Dataset
 		switch o.Dataset {

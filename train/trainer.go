@@ -238,6 +238,11 @@ func (t *Trainer) Step() (Record, error) {
 		return Record{}, t.broken
 	}
 	start := time.Now()
+	if st, ok := t.Obj.(Stepped); ok {
+		if err := st.SetStep(t.step + 1); err != nil {
+			return Record{}, err
+		}
+	}
 	t.Obj.Next(t.x0, t.a0)
 	epoch := t.Obj.Epoch()
 	lo, hi := 0, t.Cfg.Shards

@@ -195,6 +195,39 @@ func TestIsingFigure(t *testing.T) {
 	checkPNG(t, p2, isingWidth, isingPlotHeight, 20)
 }
 
+// TestIsingAnnealMarker: an anneal's end is drawn as a vertical line in
+// the loss panel at its step.
+func TestIsingAnnealMarker(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	d := sampleIsing(rng, 16)
+	d.Tiles = nil
+	dir := t.TempDir()
+	plain, marked := filepath.Join(dir, "plain.png"), filepath.Join(dir, "marked.png")
+	if err := IsingFigure(plain, d); err != nil {
+		t.Fatal(err)
+	}
+	d.AnnealEnd = d.Steps[len(d.Steps)/2]
+	if err := IsingFigure(marked, d); err != nil {
+		t.Fatal(err)
+	}
+	a, b := checkPNG(t, plain, isingWidth, isingPlotHeight, 20), checkPNG(t, marked, isingWidth, isingPlotHeight, 20)
+	// The line runs from the panel's bottom to its top: the middle third
+	// of the panel's height differs in some column.
+	differs := 0
+	for x := 0; x < isingWidth; x++ {
+		col := 0
+		for y := isingPlotHeight / 3; y < 2*isingPlotHeight/3; y++ {
+			if gray(a, x, y) != gray(b, x, y) {
+				col++
+			}
+		}
+		differs = max(differs, col)
+	}
+	if differs < isingPlotHeight/6 {
+		t.Errorf("no vertical anneal marker: at most %d pixels of a column differ in the panel's middle third", differs)
+	}
+}
+
 func TestIsingYRange(t *testing.T) {
 	d := IsingData{Exact: -2}
 	for i := 0; i < 100; i++ {
@@ -227,6 +260,8 @@ func TestIsingErrors(t *testing.T) {
 		"stderr neg":   func(d *IsingData) { d.StdErr = []float64{1, -1} },
 		"nan loss":     func(d *IsingData) { d.Loss = []float64{math.NaN(), 1} },
 		"inf exact":    func(d *IsingData) { d.Exact = math.Inf(1) },
+		"anneal nan":   func(d *IsingData) { d.AnnealEnd = math.NaN() },
+		"anneal neg":   func(d *IsingData) { d.AnnealEnd = -1 },
 		"tile size":    func(d *IsingData) { tl := tile; tl.Spins = [][]int8{{1, 1, 1}}; d.Tiles = []SpinTiles{tl} },
 		"tile zero L":  func(d *IsingData) { tl := tile; tl.L1 = 0; d.Tiles = []SpinTiles{tl} },
 		"tile no spin": func(d *IsingData) { tl := tile; tl.Spins = nil; d.Tiles = []SpinTiles{tl} },

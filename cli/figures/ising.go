@@ -23,6 +23,11 @@ type IsingData struct {
 	Reference float64   // paper's value; 0 = none
 	RefLabel  string    // legend label of Reference; default "paper"
 	Tiles     []SpinTiles
+	// AnnealEnd, when positive, is the last step of a temperature anneal:
+	// a vertical line marks it, labelled AnnealLabel, since the losses up
+	// to it are against hotter targets than Exact's.
+	AnnealEnd   float64
+	AnnealLabel string
 }
 
 // SpinTiles holds sampled spin configurations of one training checkpoint.
@@ -108,6 +113,9 @@ func validateIsing(f IsingData) error {
 		if s < 0 {
 			return fmt.Errorf("StdErr[%d] = %v is negative", i, s)
 		}
+	}
+	if !isFinite(f.AnnealEnd) || f.AnnealEnd < 0 {
+		return fmt.Errorf("ising: AnnealEnd=%v must be finite and not negative", f.AnnealEnd)
 	}
 	if !isFinite(f.Exact) || !isFinite(f.Reference) {
 		return fmt.Errorf("ising: Exact=%v / Reference=%v must be finite", f.Exact, f.Reference)
@@ -241,6 +249,19 @@ func drawIsingPlot(c *canvas, f IsingData) error {
 			lbl = "paper"
 		}
 		items = append(items, legendItem{lbl + ": " + fmtNum(f.Reference), []plot.Thumbnailer{ref}})
+	}
+	if f.AnnealEnd > 0 {
+		l, err := plotter.NewLine(plotter.XYs{{X: f.AnnealEnd, Y: ylo}, {X: f.AnnealEnd, Y: yhi}})
+		if err != nil {
+			return err
+		}
+		l.Color, l.Width, l.Dashes = colorAt(2), vg.Points(1.5), dotStyle
+		p.Add(l)
+		lbl := f.AnnealLabel
+		if lbl == "" {
+			lbl = "end of the temperature anneal"
+		}
+		items = append(items, legendItem{lbl, []plot.Thumbnailer{l}})
 	}
 	p.X.Min, p.X.Max = x0, x1
 	p.Y.Min, p.Y.Max = ylo, yhi

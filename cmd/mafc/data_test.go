@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -17,6 +18,7 @@ import (
 	"github.com/mafc-dev/mafc/data/npy"
 	"github.com/mafc-dev/mafc/flow"
 	"github.com/mafc-dev/mafc/generated/ising8"
+	"github.com/mafc-dev/mafc/train/ckpt"
 )
 
 // writeCSV writes n random points of dimension d (with a header line).
@@ -48,13 +50,16 @@ func writeCSV(t *testing.T, path string, n, d int, seed uint64) []float64 {
 }
 
 // ownSpec is testdata/ising8.maf (the bundled 8×8 model's kernels) trained
-// on a data file instead.
+// on a data file instead, without its temperature anneal (which only a
+// variational objective takes).
 func ownSpec(t *testing.T, path, objective string) {
 	t.Helper()
 	src, err := os.ReadFile("../../testdata/ising8.maf")
 	require.NoError(t, err)
 	s := strings.Replace(string(src), "objective = variational(ising(L = 8, T = critical))", "objective = "+objective, 1)
 	require.NotEqual(t, string(src), s)
+	s = regexp.MustCompile(`(?m)^\s*anneal = .*\n`).ReplaceAllString(s, "")
+	require.NotContains(t, s, "anneal")
 	require.NoError(t, os.WriteFile(path, []byte(s), 0o644))
 }
 
@@ -139,11 +144,16 @@ func TestOwnData(t *testing.T) {
 		assert.InDelta(t, want[i], got, 1e-9*(1+math.Abs(want[i])), "ln p of point %d: mafc eval -data against flow.LogProb", i)
 	}
 
-	// mafc train -data replaces the spec's objective.
+	// mafc train -data replaces the spec's objective, and with it the
+	// spec's temperature anneal.
 	out2 := filepath.Join(base, "run2")
 	code, stdout, stderr = mafc(t, "train", "../../testdata/ising8.maf", "-data", other, "-o", out2, "-steps", "1", "-batch", "4", "-progress", "lines")
 	require.Equal(t, 0, code, stderr)
 	assert.Contains(t, stdout, "NLL on 5 training points of "+other)
+	assert.NotContains(t, stdout, "anneal")
+	st, err := ckpt.Load(filepath.Join(out2, ckpt.FileName))
+	require.NoError(t, err)
+	assert.Contains(t, string(st.Blobs["run"]), `"anneal (spec)":"none"`)
 }
 
 // TestSampleMatchesGoAPI checks that mafc sample -seed and flow.Sample
