@@ -1,5 +1,5 @@
-// Package emit writes the Go package of a potential from its IR and plans,
-// with jennifer. One function per construct writes the code of one IR node in
+// Package emit prints the Go package of a potential from its IR and its
+// plan (package plan), with jennifer; it decides nothing itself. One function per construct writes the code of one IR node in
 // one mode; every block is commented with its .maf position, its formula and
 // the Jacobian strategy the planner chose.
 package emit

@@ -1,6 +1,12 @@
-// Package plan chooses, for every node of a potential and every evaluation
-// mode, how its Jacobian is represented, and so which kernels compute the
-// exact Laplacian and its reverse mode. The emitter turns a Plan into Go.
+// Package plan makes every decision about a potential's generated code
+// before any of it is printed: for every node and evaluation mode how its
+// Jacobian is represented (strategy.go), how each convolution is lowered,
+// which outputs are saved and which activations run without their values
+// (lowering.go), the chunk sizes and the workspace layout with every
+// buffer's size (workspace.go, memory.go), and the FLOP count (cost.go). A
+// [Model] holds all of it; the emitter only prints it, the limits and
+// benchmarks read their estimates from it, and mafc gen -dump=plan prints it
+// (dump.go).
 //
 // # Conventions
 //

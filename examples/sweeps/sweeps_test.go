@@ -1,5 +1,3 @@
-// Package sweeps holds the example Slurm script and Kubernetes manifest
-// for sweeps of mafc train; its test checks their syntax.
 package sweeps
 
 import (

@@ -93,5 +93,4 @@
 // directory. The tests stop SaveLatest after each of its steps (every
 // create, write, sync, close, link, rename and directory sync) and check
 // these guarantees after each stop.
-
 package ckpt
