@@ -48,6 +48,11 @@ func TestImportsPointOneWay(t *testing.T) {
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		fields := strings.Fields(line)
 		pkg := strings.TrimPrefix(fields[0], module+"/")
+		for _, imp := range fields[1:] {
+			if within(strings.TrimPrefix(imp, module+"/"), "cli") && !within(pkg, "cli") && !within(pkg, "cmd") {
+				t.Errorf("%s imports %s: only the commands (cmd/) use the command layer", pkg, imp)
+			}
+		}
 		for _, r := range rules {
 			if !within(pkg, r.group) {
 				continue
