@@ -165,6 +165,10 @@ func (r *reporter) epochEval(tr *train.Trainer, rec train.Record, bar *progress.
 	return nil
 }
 
+// likelihoodFinal evaluates a likelihood run at the end of training (the
+// test NLL for MNIST, the training and validation NLL for a data file, the
+// NLL of fresh samples otherwise), prints it, draws the figures and writes
+// the report.
 func (r *reporter) likelihoodFinal(tr *train.Trainer, l *train.Likelihood) error {
 	report := r.newReport(tr)
 	switch ds := l.Data.(type) {
@@ -197,25 +201,8 @@ func (r *reporter) likelihoodFinal(tr *train.Trainer, l *train.Likelihood) error
 		}
 		report.Figures = figs
 	case *train.Points:
-		n := r.f.evalN
-		if n == 0 {
-			n = 2000
-		}
-		for _, split := range []string{"train", "valid"} {
-			if split == "valid" && len(ds.Valid) == 0 {
-				continue
-			}
-			idx, split, err := pointsSplit(ds, split, n)
-			if err != nil {
-				return err
-			}
-			res, _, err := pointsNLL(r.ctx, r.comm, r.pot, r.m.Prog, ds.Set, idx, split, r.f.workers)
-			if err != nil {
-				return err
-			}
-			name := map[string]string{"train": "training", "valid": "validation"}[split]
-			fmt.Fprintf(r.out, "NLL on %d %s points of %s: %.4f ± %.4f nats (%.1fs)\n", res.N, name, ds.Set.Path, res.NLL, res.SE, res.Seconds)
-			report.NLL = append(report.NLL, res)
+		if err := r.pointsFinal(ds, report); err != nil {
+			return err
 		}
 	default:
 		n := r.f.evalN
@@ -246,6 +233,33 @@ func (r *reporter) likelihoodFinal(tr *train.Trainer, l *train.Likelihood) error
 		report.Figures = append([]string{fig}, report.Figures...)
 	}
 	return r.writeReport(report)
+}
+
+// pointsFinal evaluates the NLL of the training points and, if any are
+// held out, of the validation points of a data file at the end of
+// training, prints each and adds it to report.
+func (r *reporter) pointsFinal(ds *train.Points, report *Report) error {
+	n := r.f.evalN
+	if n == 0 {
+		n = 2000
+	}
+	for _, split := range []string{"train", "valid"} {
+		if split == "valid" && len(ds.Valid) == 0 {
+			continue
+		}
+		idx, split, err := pointsSplit(ds, split, n)
+		if err != nil {
+			return err
+		}
+		res, _, err := pointsNLL(r.ctx, r.comm, r.pot, r.m.Prog, ds.Set, idx, split, r.f.workers)
+		if err != nil {
+			return err
+		}
+		name := map[string]string{"train": "training", "valid": "validation"}[split]
+		fmt.Fprintf(r.out, "NLL on %d %s points of %s: %.4f ± %.4f nats (%.1fs)\n", res.N, name, ds.Set.Path, res.NLL, res.SE, res.Seconds)
+		report.NLL = append(report.NLL, res)
+	}
+	return nil
 }
 
 // likelihoodFigure draws the loss curves of a likelihood run (the batch

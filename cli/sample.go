@@ -15,7 +15,9 @@ import (
 	"github.com/mafc-dev/mafc/ir"
 	"github.com/mafc-dev/mafc/ode"
 	"github.com/mafc-dev/mafc/physics/ising"
+	mafcrt "github.com/mafc-dev/mafc/runtime"
 	"github.com/mafc-dev/mafc/train"
+	"github.com/mafc-dev/mafc/train/ckpt"
 )
 
 func sampleCmd(ctx context.Context, m Model, args []string, stdout, stderr io.Writer) error {
@@ -89,28 +91,45 @@ func sampleCmd(ctx context.Context, m Model, args []string, stdout, stderr io.Wr
 		fmt.Fprintf(stdout, "wrote ln p to %s\n", *logp)
 	}
 	if *spins != "" {
-		if p.Train.Objective.Kind != "variational" {
-			return usagef("-spins needs an Ising target in the spec")
-		}
-		tg := p.Train.Objective.Target
-		s := make([]int8, *n*D)
-		ising.Spins(s, xw, rng)
-		if err := npy.WriteFileInt8(*spins, s, *n, tg.L1, tg.L2); err != nil {
+		if err := writeSpins(*spins, p, xw, *n, rng, stdout); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "wrote spins to %s\n", *spins)
 	}
-	// Round trip: the density flow from x(T) should return to z and to
-	// −ln p(x(T)). RK4 backwards is not the exact inverse of RK4 forwards.
-	k := min(*n, 64)
-	rng = rand.New(rand.NewPCG(uint64(*seed), 0x73616d70))
+	return roundTrip(ctx, pot, oc, x, a, *n, *seed, *workers, max(1, min(64, p.Train.Batch)), stdout)
+}
+
+// writeSpins writes the spins s = ±1 sampled from the n flow samples xw of
+// an Ising spec p to path as .npy (int8, n×L1×L2), drawing from rng.
+func writeSpins(path string, p *ir.Program, xw []float64, n int, rng *rand.Rand, stdout io.Writer) error {
+	if p.Train.Objective.Kind != "variational" {
+		return usagef("-spins needs an Ising target in the spec")
+	}
+	tg := p.Train.Objective.Target
+	D := len(xw) / n
+	s := make([]int8, n*D)
+	ising.Spins(s, xw, rng)
+	if err := npy.WriteFileInt8(path, s, n, tg.L1, tg.L2); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote spins to %s\n", path)
+	return nil
+}
+
+// roundTrip checks the first min(n, 64) samples x (drawn with seed, ln p
+// in a) by the density flow backwards and prints how far it lands from z
+// and from −ln p(x(T)). RK4 backwards is not the exact inverse of RK4
+// forwards.
+func roundTrip(ctx context.Context, pot mafcrt.Potential, oc ode.Config, x, a []float64, n int, seed int64, workers, chunk int, stdout io.Writer) error {
+	D := pot.Dim()
+	k := min(n, 64)
+	rng := rand.New(rand.NewPCG(uint64(seed), 0x73616d70))
 	z := make([]float64, k*D)
 	for i := range z {
 		z[i] = rng.NormFloat64()
 	}
 	back := append([]float64(nil), x[:k*D]...)
 	acc := make([]float64, k)
-	if err := flowMany(ctx, pot, oc, back, acc, -1, *workers, max(1, min(64, p.Train.Batch))); err != nil {
+	if err := flowMany(ctx, pot, oc, back, acc, -1, workers, chunk); err != nil {
 		return err
 	}
 	var dz, dl float64
@@ -235,31 +254,9 @@ func evalCmd(ctx context.Context, m Model, args []string, stdout, stderr io.Writ
 	if *out != "" && *data == "" && p.Train.Objective.File == "" {
 		return usagef("-o writes ln p of data points: give -data FILE (or use a spec with likelihood(file = …))")
 	}
+	a := evalArgs{ck: *ck, n: *n, split: *split, report: *report, data: *data, out: *out, seed: *seed, workers: *workers, ckpts: ckpts, splits: splits}
 	if *data != "" {
-		// Read the points before the checkpoint: a bad file is the
-		// likelier mistake, and this way it is reported first.
-		set, err := loadData(*data, pot.Dim())
-		if err != nil {
-			return err
-		}
-		st, err := loadParams(*ck, pot)
-		if err != nil {
-			return err
-		}
-		var idx []int
-		if *n > 0 && *n < set.N {
-			idx = make([]int, *n)
-			for i := range idx {
-				idx[i] = i
-			}
-		}
-		res, nll, err := pointsNLL(ctx, nil, pot, p, set, idx, "data", *workers)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "%s: checkpoint at step %d\n", p.Name, st.Step)
-		fmt.Fprintf(stdout, "NLL on %d points of %s: %.4f ± %.4f nats (%.1fs)\n", res.N, *data, res.NLL, res.SE, res.Seconds)
-		return writeLogp(stdout, *out, nll)
+		return evalDataFile(ctx, stdout, pot, p, a)
 	}
 	st, err := loadParams(ckpts[0], pot)
 	if err != nil {
@@ -270,13 +267,59 @@ func evalCmd(ctx context.Context, m Model, args []string, stdout, stderr io.Writ
 	if err != nil {
 		return err
 	}
+	return evalObjective(ctx, stdout, pot, p, obj, st, a)
+}
+
+// evalArgs are the flags of mafc eval, with the checkpoints and MNIST
+// splits they name.
+type evalArgs struct {
+	ck, split, report, data, out string
+	n, workers                   int
+	seed                         int64
+	ckpts, splits                []string
+}
+
+// evalDataFile evaluates ln p of the points of the data file a.data (the
+// first a.n if positive) with the checkpoint a.ck and writes them to a.out
+// if given.
+func evalDataFile(ctx context.Context, stdout io.Writer, pot mafcrt.Potential, p *ir.Program, a evalArgs) error {
+	// Read the points before the checkpoint: a bad file is the
+	// likelier mistake, and this way it is reported first.
+	set, err := loadData(a.data, pot.Dim())
+	if err != nil {
+		return err
+	}
+	st, err := loadParams(a.ck, pot)
+	if err != nil {
+		return err
+	}
+	var idx []int
+	if a.n > 0 && a.n < set.N {
+		idx = make([]int, a.n)
+		for i := range idx {
+			idx[i] = i
+		}
+	}
+	res, nll, err := pointsNLL(ctx, nil, pot, p, set, idx, "data", a.workers)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: checkpoint at step %d\n", p.Name, st.Step)
+	fmt.Fprintf(stdout, "NLL on %d points of %s: %.4f ± %.4f nats (%.1fs)\n", res.N, a.data, res.NLL, res.SE, res.Seconds)
+	return writeLogp(stdout, a.out, nll)
+}
+
+// evalObjective evaluates the checkpoint st for the spec's objective obj:
+// the Ising report, the NLL of MNIST splits or of a data file's points, or
+// the NLL of fresh samples of a synthetic data set.
+func evalObjective(ctx context.Context, stdout io.Writer, pot mafcrt.Potential, p *ir.Program, obj train.Objective, st *ckpt.State, a evalArgs) error {
 	switch o := obj.(type) {
 	case *train.Variational:
-		k := *n
+		k := a.n
 		if k == 0 {
 			k = 16 * max(1, p.Train.Batch)
 		}
-		rep, err := isingEval(ctx, nil, pot, p, o.Target, k, uint64(*seed), *workers)
+		rep, err := isingEval(ctx, nil, pot, p, o.Target, k, uint64(a.seed), a.workers)
 		if err != nil {
 			return err
 		}
@@ -284,29 +327,29 @@ func evalCmd(ctx context.Context, m Model, args []string, stdout, stderr io.Writ
 	case *train.Likelihood:
 		switch ds := o.Data.(type) {
 		case *train.MNIST:
-			k := *n
+			k := a.n
 			if k == 0 {
 				k = mnist.TrainSize // every image of each split (the largest holds 50,000)
 			}
-			return evalMNIST(ctx, stdout, pot, p, ds, ckpts, st, splits, k, uint64(*seed)+7, *workers, *report)
+			return evalMNIST(ctx, stdout, pot, p, ds, a.ckpts, st, a.splits, k, uint64(a.seed)+7, a.workers, a.report)
 		case *train.Points:
-			idx, sp, err := pointsSplit(ds, *split, *n)
+			idx, sp, err := pointsSplit(ds, a.split, a.n)
 			if err != nil {
 				return err
 			}
-			res, nll, err := pointsNLL(ctx, nil, pot, p, ds.Set, idx, sp, *workers)
+			res, nll, err := pointsNLL(ctx, nil, pot, p, ds.Set, idx, sp, a.workers)
 			if err != nil {
 				return err
 			}
 			name := map[string]string{"train": "training", "valid": "validation"}[sp]
 			fmt.Fprintf(stdout, "NLL on %d %s points of %s: %.4f ± %.4f nats (%.1fs)\n", res.N, name, ds.Set.Path, res.NLL, res.SE, res.Seconds)
-			return writeLogp(stdout, *out, nll)
+			return writeLogp(stdout, a.out, nll)
 		default:
-			k := *n
+			k := a.n
 			if k == 0 {
 				k = 1024
 			}
-			res, err := syntheticNLL(ctx, nil, pot, p, o.Data, k, *workers)
+			res, err := syntheticNLL(ctx, nil, pot, p, o.Data, k, a.workers)
 			if err != nil {
 				return err
 			}

@@ -84,16 +84,15 @@ func formatEach(t *testing.T, pattern string, check func(t *testing.T, name stri
 	}
 }
 
-// TestFormatCanonical checks the exact output for messy inputs.
-func TestFormatCanonical(t *testing.T) {
-	for _, tc := range []struct {
-		name, src, want string
-	}{
-		{
-			name: "spacing and semicolons",
-			src: "model   a input x :vector( 3 )\npotential{h=softplus(dense(x,4,bias=false));phi=dense(h,1)+0.5*sum(quadratic(x));}\n" +
-				"train{optimizer=adam(lr=1e-3,betas=(0.9,0.999),);objective=likelihood(moons)}",
-			want: `model a
+// canonicalCases are messy inputs with their exact formatted output.
+var canonicalCases = []struct {
+	name, src, want string
+}{
+	{
+		name: "spacing and semicolons",
+		src: "model   a input x :vector( 3 )\npotential{h=softplus(dense(x,4,bias=false));phi=dense(h,1)+0.5*sum(quadratic(x));}\n" +
+			"train{optimizer=adam(lr=1e-3,betas=(0.9,0.999),);objective=likelihood(moons)}",
+		want: `model a
 
 input x: vector(3)
 
@@ -107,10 +106,10 @@ train {
     objective = likelihood(moons)
 }
 `,
-		},
-		{
-			name: "comments",
-			src: `// header comment
+	},
+	{
+		name: "comments",
+		src: `// header comment
 
 /// The model.
 model a // trailing
@@ -129,7 +128,7 @@ flow { // trailing brace
 }
 // end of file
 `,
-			want: `// header comment
+		want: `// header comment
 
 /// The model.
 model a // trailing
@@ -149,27 +148,27 @@ flow { // trailing brace
 }
 // end of file
 `,
-		},
-		{
-			name: "line comment inside a call keeps its line break",
-			src: `model a
+	},
+	{
+		name: "line comment inside a call keeps its line break",
+		src: `model a
 train {
     optimizer = adam(lr = 1e-3, // learning rate
       betas = (0.9, 0.999))
 }
 `,
-			want: `model a
+		want: `model a
 
 train {
     optimizer = adam(lr = 1e-3, // learning rate
         betas = (0.9, 0.999))
 }
 `,
-		},
-		{
-			name: "empty blocks, lists, negation and numbers as written",
-			src:  "model a\nflow {}\ntrain { x = [ 1,2 , ] ; y = - 1.50E+3 ; z = -(-x) - -2 }\n\n\n",
-			want: `model a
+	},
+	{
+		name: "empty blocks, lists, negation and numbers as written",
+		src:  "model a\nflow {}\ntrain { x = [ 1,2 , ] ; y = - 1.50E+3 ; z = -(-x) - -2 }\n\n\n",
+		want: `model a
 
 flow {}
 
@@ -179,13 +178,17 @@ train {
     z = -(-x) - -2
 }
 `,
-		},
-		{
-			name: "windows line endings",
-			src:  "model a // c\r\ninput x: vector(3)\r\n",
-			want: "model a // c\n\ninput x: vector(3)\n",
-		},
-	} {
+	},
+	{
+		name: "windows line endings",
+		src:  "model a // c\r\ninput x: vector(3)\r\n",
+		want: "model a // c\n\ninput x: vector(3)\n",
+	},
+}
+
+// TestFormatCanonical checks the exact output for messy inputs.
+func TestFormatCanonical(t *testing.T) {
+	for _, tc := range canonicalCases {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := FormatSource("a.maf", []byte(tc.src))
 			require.NoError(t, err, "FormatSource(%q)", tc.src)

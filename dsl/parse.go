@@ -41,27 +41,56 @@ const maxSyntaxErrors = 100
 // parse (the parser resynchronises at the next declaration), plus lexical
 // problems such as non-UTF-8 text, binary content or an unterminated comment.
 func Parse(filename string, src []byte) (*File, error) {
-	var errs ErrorList
-	pos := func(off int) lexer.Position { return position(filename, src, off) }
-	switch {
-	case len(src) > MaxFileSize:
-		return nil, sizeError(filename, src)
-	case bytes.IndexByte(src, 0) >= 0:
-		errs.Add(pos(bytes.IndexByte(src, 0)), "file looks binary (NUL byte): a .maf spec is UTF-8 text")
-		return nil, errs.Err()
-	case !utf8.Valid(src):
-		errs.Add(pos(firstInvalidUTF8(src)), "invalid UTF-8 encoding: a .maf spec must be UTF-8 text")
-		return nil, errs.Err()
+	if err := checkText(filename, src); err != nil {
+		return nil, err
 	}
-	if i, msg, bad := badChar(src); bad {
-		errs.Add(pos(i), "%s", msg)
-		return nil, errs.Err()
-	}
-
 	toks, err := tokenize(filename, src)
 	if err != nil {
 		return nil, lexError(filename, src, err)
 	}
+	docs, err := scanTokens(filename, toks)
+	if err != nil {
+		return nil, err
+	}
+	// Parse from the tokens already lexed (the regexp lexer is the costly
+	// part of parsing a large file).
+	f, err := parseChunk(toks, lexer.EOFToken(position(filename, src, len(src))))
+	if err == nil {
+		f.Name = filename
+		f.Docs = docs
+		return f, nil
+	}
+	return resync(filename, src, toks, docs, err)
+}
+
+// checkText rejects src before lexing when it is too large, binary, not
+// UTF-8 or holds a character the language never allows.
+func checkText(filename string, src []byte) error {
+	var errs ErrorList
+	pos := func(off int) lexer.Position { return position(filename, src, off) }
+	switch {
+	case len(src) > MaxFileSize:
+		return sizeError(filename, src)
+	case bytes.IndexByte(src, 0) >= 0:
+		errs.Add(pos(bytes.IndexByte(src, 0)), "file looks binary (NUL byte): a .maf spec is UTF-8 text")
+		return errs.Err()
+	case !utf8.Valid(src):
+		errs.Add(pos(firstInvalidUTF8(src)), "invalid UTF-8 encoding: a .maf spec must be UTF-8 text")
+		return errs.Err()
+	}
+	if i, msg, bad := badChar(src); bad {
+		errs.Add(pos(i), "%s", msg)
+		return errs.Err()
+	}
+	return nil
+}
+
+// scanTokens checks the token stream for brackets nested over MaxNesting,
+// an unterminated block comment and the absence of any declaration, and
+// returns the doc comments (/// lines) by the line of the token they
+// document.
+func scanTokens(filename string, toks []lexer.Token) (map[int]string, error) {
+	var errs ErrorList
 	docs := map[int]string{}
 	var doc []string
 	docEnd := 0
@@ -105,19 +134,16 @@ func Parse(filename string, src []byte) (*File, error) {
 		errs.Add(lexer.Position{Filename: filename, Line: 1, Column: 1}, "empty spec: want at least `model NAME`, `input x: vector(D)` and a `potential { … }` block")
 		return nil, errs.Err()
 	}
+	return docs, nil
+}
 
-	// Parse from the tokens already lexed (the regexp lexer is the costly
-	// part of parsing a large file).
-	f, err := parseChunk(toks, lexer.EOFToken(position(filename, src, len(src))))
-	if err == nil {
-		f.Name = filename
-		f.Docs = docs
-		return f, nil
-	}
-	// Resynchronise: parse each top-level declaration on its own, from its
-	// own tokens (which carry their positions in the whole file), and report
-	// one error per failing declaration. The work is linear in the file
-	// size however many declarations fail.
+// resync parses each top-level declaration on its own, from its own tokens
+// (which carry their positions in the whole file), after the whole file
+// failed with err, and reports one error per failing declaration (err
+// itself if none fails alone). The work is linear in the file size however
+// many declarations fail.
+func resync(filename string, src []byte, toks []lexer.Token, docs map[int]string, err error) (*File, error) {
+	var errs ErrorList
 	out := &File{Name: filename, Docs: docs, Pos: lexer.Position{Filename: filename, Line: 1, Column: 1}, partial: true}
 	for _, ch := range chunks(toks) {
 		if len(errs) == maxSyntaxErrors {

@@ -120,6 +120,8 @@ func datasetNames() string {
 	return strings.Join(s, ", ")
 }
 
+// trainBlock checks the train block b (nil when absent) and sets the
+// program's training settings, with their defaults, and its precision.
 func (c *checker) trainBlock(b *Block) {
 	t := ir.Train{
 		Batch:           64,
@@ -166,20 +168,7 @@ func (c *checker) trainBlock(b *Block) {
 		}
 	}
 	if v := s["laplacian"]; v != nil {
-		if w, ok := c.word(v, "laplacian mode", []string{"exact", "hutchinson"}); ok {
-			t.Laplacian = w
-			if w == "hutchinson" {
-				t.Probes = 1
-				if v.kind == vCall {
-					a := c.bindArgs(v, "probes")
-					if a["probes"] != nil {
-						t.Probes, _ = c.intR(a["probes"], limits.Probes)
-					}
-				}
-			} else if v.kind == vCall {
-				c.errs.Add(v.pos, "laplacian mode exact takes no arguments: write exact")
-			}
-		}
+		c.laplacianMode(v, &t)
 	}
 	if v := s["precision"]; v != nil {
 		if w, ok := c.bareWord(v, "precision", []string{"float64", "float32"}); ok {
@@ -200,18 +189,43 @@ func (c *checker) trainBlock(b *Block) {
 		t.Anneal = c.anneal(v, &t)
 	}
 	if v := s["memory"]; v != nil {
-		if w, ok := c.word(v, "memory mode", []string{"store", "recompute"}); ok {
-			t.Memory = w
-			if w == "store" && v.kind == vCall {
-				c.errs.Add(v.pos, "memory mode store takes no arguments: write store")
+		c.memoryMode(v, &t)
+	}
+}
+
+// laplacianMode sets t's Laplacian (and Hutchinson probes) from the
+// setting laplacian = exact | hutchinson[(probes = N)].
+func (c *checker) laplacianMode(v *value, t *ir.Train) {
+	if w, ok := c.word(v, "laplacian mode", []string{"exact", "hutchinson"}); ok {
+		t.Laplacian = w
+		if w == "hutchinson" {
+			t.Probes = 1
+			if v.kind == vCall {
+				a := c.bindArgs(v, "probes")
+				if a["probes"] != nil {
+					t.Probes, _ = c.intR(a["probes"], limits.Probes)
+				}
 			}
-			if w == "recompute" {
-				t.RecomputeEvery = 10
-				if v.kind == vCall {
-					a := c.bindArgs(v, "every")
-					if a["every"] != nil {
-						t.RecomputeEvery, _ = c.intR(a["every"], limits.RecomputeEvery)
-					}
+		} else if v.kind == vCall {
+			c.errs.Add(v.pos, "laplacian mode exact takes no arguments: write exact")
+		}
+	}
+}
+
+// memoryMode sets t's memory mode (and recomputation interval) from the
+// setting memory = store | recompute[(every = N)].
+func (c *checker) memoryMode(v *value, t *ir.Train) {
+	if w, ok := c.word(v, "memory mode", []string{"store", "recompute"}); ok {
+		t.Memory = w
+		if w == "store" && v.kind == vCall {
+			c.errs.Add(v.pos, "memory mode store takes no arguments: write store")
+		}
+		if w == "recompute" {
+			t.RecomputeEvery = 10
+			if v.kind == vCall {
+				a := c.bindArgs(v, "every")
+				if a["every"] != nil {
+					t.RecomputeEvery, _ = c.intR(a["every"], limits.RecomputeEvery)
 				}
 			}
 		}

@@ -63,38 +63,9 @@ func (c *checker) symmetryBlock(b *Block) {
 				continue
 			}
 		}
-		proof, why := c.proveInvariant(g)
-		sym := ir.Symmetry{Group: g, Pos: irPos(s.Pos)}
-		switch {
-		case want == "random" && proof:
-			c.errs.Add(s.Pos, "%s = random draws group elements for a potential that is already invariant by construction (%s): write `%s` for the exact symmetry", name, why, name)
+		sym, ok := c.symmetryStrategy(s, g, name, want, in)
+		if !ok {
 			continue
-		case want == "random":
-			n := limits.GroupOrder(g, in)
-			sym.Strategy = ir.ByRandom
-			sym.Reason = fmt.Sprintf("a uniformly random element of the %d-element group at each integration step (stochastic symmetrisation, as in the paper's reference code): not exact for φ; the model is a mixture over the draws, symmetric as a whole", n)
-		case want == "construction" && !proof:
-			c.errs.Add(s.Pos, "%s symmetry cannot be proved by construction: %s", name, why)
-			continue
-		case want == "average" || !proof:
-			sym.Strategy = ir.ByAverage
-			n := limits.GroupOrder(g, in)
-			sym.Reason = fmt.Sprintf("orbit average over %d elements (%d× the cost of one evaluation)", n, n)
-			if !proof {
-				// The hint to write `= average` is for errors, not for
-				// a strategy already chosen.
-				culprit, _, _ := strings.Cut(why, "; or write `")
-				sym.Reason += "; not invariant by construction: " + culprit
-			}
-		default:
-			sym.Strategy = ir.ByConstruction
-			sym.Reason = why
-		}
-		// The reason is kept in the IR (and generated code): name the spec
-		// by its base name so that it does not depend on the working
-		// directory.
-		if c.f.Name != "" {
-			sym.Reason = strings.ReplaceAll(sym.Reason, c.f.Name+":", filepath.Base(c.f.Name)+":")
 		}
 		c.p.Symmetries = append(c.p.Symmetries, sym)
 	}
@@ -106,6 +77,46 @@ func (c *checker) symmetryBlock(b *Block) {
 	if n := c.averageOrder(); n > limits.MaxAverageOrder {
 		c.errs.Add(b.Pos, "orbit average over %d group elements is too costly (limit %d): make some symmetries exact by construction", n, limits.MaxAverageOrder)
 	}
+}
+
+// symmetryStrategy returns the symmetry of group g declared by statement s
+// (named name, strategy want) with its strategy and reason, or false after
+// reporting why the wanted strategy cannot be used.
+func (c *checker) symmetryStrategy(s *Stmt, g ir.Group, name, want string, in ir.Shape) (ir.Symmetry, bool) {
+	proof, why := c.proveInvariant(g)
+	sym := ir.Symmetry{Group: g, Pos: irPos(s.Pos)}
+	switch {
+	case want == "random" && proof:
+		c.errs.Add(s.Pos, "%s = random draws group elements for a potential that is already invariant by construction (%s): write `%s` for the exact symmetry", name, why, name)
+		return sym, false
+	case want == "random":
+		n := limits.GroupOrder(g, in)
+		sym.Strategy = ir.ByRandom
+		sym.Reason = fmt.Sprintf("a uniformly random element of the %d-element group at each integration step (stochastic symmetrisation, as in the paper's reference code): not exact for φ; the model is a mixture over the draws, symmetric as a whole", n)
+	case want == "construction" && !proof:
+		c.errs.Add(s.Pos, "%s symmetry cannot be proved by construction: %s", name, why)
+		return sym, false
+	case want == "average" || !proof:
+		sym.Strategy = ir.ByAverage
+		n := limits.GroupOrder(g, in)
+		sym.Reason = fmt.Sprintf("orbit average over %d elements (%d× the cost of one evaluation)", n, n)
+		if !proof {
+			// The hint to write `= average` is for errors, not for
+			// a strategy already chosen.
+			culprit, _, _ := strings.Cut(why, "; or write `")
+			sym.Reason += "; not invariant by construction: " + culprit
+		}
+	default:
+		sym.Strategy = ir.ByConstruction
+		sym.Reason = why
+	}
+	// The reason is kept in the IR (and generated code): name the spec
+	// by its base name so that it does not depend on the working
+	// directory.
+	if c.f.Name != "" {
+		sym.Reason = strings.ReplaceAll(sym.Reason, c.f.Name+":", filepath.Base(c.f.Name)+":")
+	}
+	return sym, true
 }
 
 // averageOrder returns the number of group elements the orbit average sums

@@ -167,25 +167,7 @@ func resources(p *ir.Program, m *plan.Model, r Run) Estimate {
 		probes = float64(max(r.Probes, 1))
 	}
 	batch := max(r.Batch, 1)
-
-	// Integrators: how many, and the batch of each.
-	var nInt, perInt, shards int
-	if r.Train {
-		shards = r.Shards
-		if shards < 1 {
-			shards = min(2, batch)
-		}
-		shards = min(shards, batch)
-		workers := r.Workers
-		if workers < 1 {
-			workers = shards
-		}
-		nInt = min(workers, shards)
-		perInt = (batch + shards - 1) / shards
-	} else {
-		nInt = max(r.Workers, 1)
-		perInt = batch
-	}
+	nInt, perInt, shards := integrators(r, batch)
 	samplesInFlight := float64(nInt) * float64(perInt)
 
 	var e Estimate
@@ -204,18 +186,7 @@ func resources(p *ir.Program, m *plan.Model, r Run) Estimate {
 		}
 	}
 	if r.Train {
-		var traj float64
-		what := "the trajectory kept by memory = store"
-		if r.Memory == "recompute" {
-			every := 10.0
-			if r.Every > 0 {
-				every = float64(r.Every)
-			}
-			traj = (math.Ceil(steps/every) + every*stages) * W
-			what = "the trajectory kept by memory = recompute"
-		} else {
-			traj = steps * stages * W
-		}
+		traj, what := trajectory(r, steps, stages, W)
 		add(what, f64*traj*samplesInFlight, KnobMemory)
 		add("the batch buffers", f64*(3*D+4)*float64(batch), KnobBatch)
 		add("the parameters, their gradients and the optimiser's moments", f64*P*5, KnobNetwork)
@@ -236,6 +207,37 @@ func resources(p *ir.Program, m *plan.Model, r Run) Estimate {
 		add("the samples", (f64*(2*D+3)+D)*float64(r.Samples), KnobSamples)
 	}
 	return e
+}
+
+// integrators returns how many integrators a run keeps at once, the batch
+// of each, and the gradient shards of a training run (0 otherwise).
+func integrators(r Run, batch int) (nInt, perInt, shards int) {
+	if !r.Train {
+		return max(r.Workers, 1), batch, 0
+	}
+	shards = r.Shards
+	if shards < 1 {
+		shards = min(2, batch)
+	}
+	shards = min(shards, batch)
+	workers := r.Workers
+	if workers < 1 {
+		workers = shards
+	}
+	return min(workers, shards), (batch + shards - 1) / shards, shards
+}
+
+// trajectory returns the reals per sample of the trajectory the adjoint
+// reads, W per kept stage, and what keeps it.
+func trajectory(r Run, steps, stages, W float64) (float64, string) {
+	if r.Memory != "recompute" {
+		return steps * stages * W, "the trajectory kept by memory = store"
+	}
+	every := 10.0
+	if r.Every > 0 {
+		every = float64(r.Every)
+	}
+	return (math.Ceil(steps/every) + every*stages) * W, "the trajectory kept by memory = recompute"
 }
 
 // MaxKnob returns the largest v in [lo, hi] for which the run set(r, v)

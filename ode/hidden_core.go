@@ -266,7 +266,6 @@ func (hd *hidden[T]) Adjoint(xb, ab, dtheta []float64) {
 	}
 	D, H, nb := hd.D, hd.H, hd.nb
 	nh := nb * H
-	S := hd.cfg.Tableau.Stages()
 	W, wout := hd.w, hd.wo
 	// W̄ goes to dθ directly in float64, to hd.wbT in float32; x̄ is read
 	// in T from xbT.
@@ -287,26 +286,7 @@ func (hd *hidden[T]) Adjoint(xb, ab, dtheta []float64) {
 	hd.unfolded = 0
 	clear(hd.wb)
 	clear(hd.t)
-	switch hd.cfg.Memory {
-	case Store:
-		for n := hd.cfg.Steps - 1; n >= 0; n-- {
-			hd.adjointStep(hd.states[n*S:(n+1)*S], ab)
-		}
-	case Recompute:
-		e := hd.cfg.Every
-		z := hd.z[:nh]
-		for c := len(hd.states) - 1; c >= 0; c-- {
-			first := c * e
-			last := min(first+e, hd.cfg.Steps)
-			copy(z, hd.states[c][:nh])
-			for n := first; n < last; n++ {
-				hd.step(z, nil, nil, hd.seg[(n-first)*S:(n-first+1)*S])
-			}
-			for n := last - 1; n >= first; n-- {
-				hd.adjointStep(hd.seg[(n-first)*S:(n-first+1)*S], ab)
-			}
-		}
-	}
+	hd.adjointSweep(ab)
 	hd.fold()
 	// z(0) = W·x(0) + b: W̄ += z̄ᵀ·x(0), b̄ += Σ z̄, x̄ += z̄·W.
 	gemmT(blas.Trans, blas.NoTrans, H, D, nb, 1, zacc, H, hd.x0[:nb*D], D, 1, Wb, D)
@@ -345,6 +325,33 @@ func (hd *hidden[T]) Adjoint(xb, ab, dtheta []float64) {
 		addWide(dtheta[hd.l.W:hd.l.W+H*D], Wb)
 	}
 	axpyWide(dtheta[hd.l.Out:hd.l.Out+H], 1, hd.wb)
+}
+
+// adjointSweep runs the adjoint steps from the last step back to the
+// first, over the stored stages (Store) or over each segment's stages
+// recomputed from its checkpoint (Recompute).
+func (hd *hidden[T]) adjointSweep(ab []float64) {
+	S := hd.cfg.Tableau.Stages()
+	switch hd.cfg.Memory {
+	case Store:
+		for n := hd.cfg.Steps - 1; n >= 0; n-- {
+			hd.adjointStep(hd.states[n*S:(n+1)*S], ab)
+		}
+	case Recompute:
+		e := hd.cfg.Every
+		z := hd.z[:hd.nb*hd.H]
+		for c := len(hd.states) - 1; c >= 0; c-- {
+			first := c * e
+			last := min(first+e, hd.cfg.Steps)
+			copy(z, hd.states[c][:hd.nb*hd.H])
+			for n := first; n < last; n++ {
+				hd.step(z, nil, nil, hd.seg[(n-first)*S:(n-first+1)*S])
+			}
+			for n := last - 1; n >= first; n-- {
+				hd.adjointStep(hd.seg[(n-first)*S:(n-first+1)*S], ab)
+			}
+		}
+	}
 }
 
 // fold adds the Ḡ terms accumulated in T since the last fold into the

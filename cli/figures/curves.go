@@ -83,34 +83,9 @@ func Bars(path, title, ylabel string, groups []string, series []BarSeries, opts 
 				f(&o)
 			}
 		}
-		if len(groups) == 0 {
-			return nil, fmt.Errorf("bars: no groups")
-		}
-		if len(series) == 0 {
-			return nil, fmt.Errorf("bars: no series")
-		}
-		lo, hi := math.Inf(1), math.Inf(-1)
-		for i, s := range series {
-			if len(s.Values) != len(groups) {
-				return nil, fmt.Errorf("bars: series[%d] %q has %d values, want %d (one per group)",
-					i, s.Name, len(s.Values), len(groups))
-			}
-			for j, v := range s.Values {
-				if math.IsNaN(v) {
-					continue
-				}
-				if math.IsInf(v, 0) {
-					return nil, fmt.Errorf("bars: series[%d] %q value %d is infinite", i, s.Name, j)
-				}
-				if o.logY && v <= 0 {
-					return nil, fmt.Errorf("bars: series[%d] %q value %d = %v, want > 0 on a log axis",
-						i, s.Name, j, v)
-				}
-				lo, hi = math.Min(lo, v), math.Max(hi, v)
-			}
-		}
-		if math.IsInf(lo, 1) {
-			return nil, fmt.Errorf("bars: all values are missing (NaN)")
+		lo, hi, err := barRange(groups, series, o.logY)
+		if err != nil {
+			return nil, err
 		}
 		c, err := newCanvas(curveWidth, curveHeight)
 		if err != nil {
@@ -131,23 +106,7 @@ func Bars(path, title, ylabel string, groups []string, series []BarSeries, opts 
 		p.Add(b)
 		p.NominalX(groups...)
 		p.X.Min, p.X.Max = -0.5, float64(len(groups))-0.5
-		if o.logY {
-			p.Y.Scale = plot.LogScale{}
-			p.Y.Tick.Marker = plot.TickerFunc(logTicks)
-			p.Y.Min, p.Y.Max = lo/1.6, hi*1.6
-		} else {
-			p.Y.Min, p.Y.Max = math.Min(0, lo), math.Max(0, hi)
-			span := p.Y.Max - p.Y.Min
-			if span == 0 {
-				span = 1
-			}
-			if hi > 0 {
-				p.Y.Max += 0.08 * span
-			}
-			if lo < 0 {
-				p.Y.Min -= 0.08 * span
-			}
-		}
+		barYAxis(p, lo, hi, o.logY)
 		// Rotate the group names when they would not fit side by side.
 		// The data area is roughly 70% of the figure width.
 		var widest vg.Length
@@ -162,6 +121,65 @@ func Bars(path, title, ylabel string, groups []string, series []BarSeries, opts 
 		drawPlot(c.region(10, 8, float64(c.w)-10, float64(c.h)-8), p, items)
 		return c, nil
 	})
+}
+
+// barRange checks that each series has one value per group, none
+// infinite (NaN: missing) and, on a log axis, all positive, and returns
+// the smallest and largest value present.
+func barRange(groups []string, series []BarSeries, logY bool) (lo, hi float64, err error) {
+	if len(groups) == 0 {
+		return 0, 0, fmt.Errorf("bars: no groups")
+	}
+	if len(series) == 0 {
+		return 0, 0, fmt.Errorf("bars: no series")
+	}
+	lo, hi = math.Inf(1), math.Inf(-1)
+	for i, s := range series {
+		if len(s.Values) != len(groups) {
+			return 0, 0, fmt.Errorf("bars: series[%d] %q has %d values, want %d (one per group)",
+				i, s.Name, len(s.Values), len(groups))
+		}
+		for j, v := range s.Values {
+			if math.IsNaN(v) {
+				continue
+			}
+			if math.IsInf(v, 0) {
+				return 0, 0, fmt.Errorf("bars: series[%d] %q value %d is infinite", i, s.Name, j)
+			}
+			if logY && v <= 0 {
+				return 0, 0, fmt.Errorf("bars: series[%d] %q value %d = %v, want > 0 on a log axis",
+					i, s.Name, j, v)
+			}
+			lo, hi = math.Min(lo, v), math.Max(hi, v)
+		}
+	}
+	if math.IsInf(lo, 1) {
+		return 0, 0, fmt.Errorf("bars: all values are missing (NaN)")
+	}
+	return lo, hi, nil
+}
+
+// barYAxis sets p's y axis for bars from lo to hi: logarithmic with a
+// factor 1.6 of room, or linear from 0 with 8% room on the side of the
+// bars.
+func barYAxis(p *plot.Plot, lo, hi float64, logY bool) {
+	if logY {
+		p.Y.Scale = plot.LogScale{}
+		p.Y.Tick.Marker = plot.TickerFunc(logTicks)
+		p.Y.Min, p.Y.Max = lo/1.6, hi*1.6
+		return
+	}
+	p.Y.Min, p.Y.Max = math.Min(0, lo), math.Max(0, hi)
+	span := p.Y.Max - p.Y.Min
+	if span == 0 {
+		span = 1
+	}
+	if hi > 0 {
+		p.Y.Max += 0.08 * span
+	}
+	if lo < 0 {
+		p.Y.Min -= 0.08 * span
+	}
 }
 
 // groupedBars draws vals[s][g] as bars: group g is centred at x = g and its

@@ -181,6 +181,47 @@ func clippedPoints(f IsingData, hi float64) plotter.XYs {
 	return xy
 }
 
+// addErrorBand draws the ±1 standard error band of the loss, when f has
+// standard errors, and returns its legend entry.
+func addErrorBand(p *plot.Plot, f IsingData) ([]legendItem, error) {
+	if len(f.StdErr) == 0 {
+		return nil, nil
+	}
+	band := make(plotter.XYs, 0, 2*len(f.Loss))
+	for i := range f.Loss {
+		band = append(band, plotter.XY{X: f.Steps[i], Y: f.Loss[i] + f.StdErr[i]})
+	}
+	for i := len(f.Loss) - 1; i >= 0; i-- {
+		band = append(band, plotter.XY{X: f.Steps[i], Y: f.Loss[i] - f.StdErr[i]})
+	}
+	poly, err := plotter.NewPolygon(band)
+	if err != nil {
+		return nil, err
+	}
+	poly.Color = color.RGBA{0x9e, 0xc5, 0xe8, 0xff}
+	poly.LineStyle.Width = 0
+	p.Add(poly)
+	return []legendItem{{"±1 std. error", []plot.Thumbnailer{poly}}}, nil
+}
+
+// addAnnealMark draws a vertical line at the end of the temperature anneal
+// and returns its legend entry.
+func addAnnealMark(p *plot.Plot, f IsingData, ylo, yhi float64) (legendItem, error) {
+	l, err := plotter.NewLine(plotter.XYs{{X: f.AnnealEnd, Y: ylo}, {X: f.AnnealEnd, Y: yhi}})
+	if err != nil {
+		return legendItem{}, err
+	}
+	l.Color, l.Width, l.Dashes = colorAt(2), vg.Points(1.5), dotStyle
+	p.Add(l)
+	lbl := f.AnnealLabel
+	if lbl == "" {
+		lbl = "end of the temperature anneal"
+	}
+	return legendItem{lbl, []plot.Thumbnailer{l}}, nil
+}
+
+// drawIsingPlot draws the loss curve with its error band, the exact
+// optimum, the clipped start, the reference and the anneal's end.
 func drawIsingPlot(c *canvas, f IsingData) error {
 	p := newPlot(f.Title, "training step", "loss per site ℓ")
 	x0, x1 := f.Steps[0], f.Steps[0]
@@ -190,23 +231,9 @@ func drawIsingPlot(c *canvas, f IsingData) error {
 	if x0 == x1 {
 		x0, x1 = x0-1, x1+1
 	}
-	var items []legendItem
-	if len(f.StdErr) > 0 {
-		band := make(plotter.XYs, 0, 2*len(f.Loss))
-		for i := range f.Loss {
-			band = append(band, plotter.XY{X: f.Steps[i], Y: f.Loss[i] + f.StdErr[i]})
-		}
-		for i := len(f.Loss) - 1; i >= 0; i-- {
-			band = append(band, plotter.XY{X: f.Steps[i], Y: f.Loss[i] - f.StdErr[i]})
-		}
-		poly, err := plotter.NewPolygon(band)
-		if err != nil {
-			return err
-		}
-		poly.Color = color.RGBA{0x9e, 0xc5, 0xe8, 0xff}
-		poly.LineStyle.Width = 0
-		p.Add(poly)
-		items = append(items, legendItem{"±1 std. error", []plot.Thumbnailer{poly}})
+	items, err := addErrorBand(p, f)
+	if err != nil {
+		return err
 	}
 	ps, th, err := seriesPlotters(Series{X: f.Steps, Y: f.Loss}, colorAt(0), vg.Points(1.5))
 	if err != nil {
@@ -251,17 +278,11 @@ func drawIsingPlot(c *canvas, f IsingData) error {
 		items = append(items, legendItem{lbl + ": " + fmtNum(f.Reference), []plot.Thumbnailer{ref}})
 	}
 	if f.AnnealEnd > 0 {
-		l, err := plotter.NewLine(plotter.XYs{{X: f.AnnealEnd, Y: ylo}, {X: f.AnnealEnd, Y: yhi}})
+		item, err := addAnnealMark(p, f, ylo, yhi)
 		if err != nil {
 			return err
 		}
-		l.Color, l.Width, l.Dashes = colorAt(2), vg.Points(1.5), dotStyle
-		p.Add(l)
-		lbl := f.AnnealLabel
-		if lbl == "" {
-			lbl = "end of the temperature anneal"
-		}
-		items = append(items, legendItem{lbl, []plot.Thumbnailer{l}})
+		items = append(items, item)
 	}
 	p.X.Min, p.X.Max = x0, x1
 	p.Y.Min, p.Y.Max = ylo, yhi

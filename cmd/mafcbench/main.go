@@ -164,22 +164,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	gemm.SetThreads(o.threads)
 
 	rep := &report{Machine: newMachine(o.threads), Float32: o.float32, Quick: o.quick}
-	var client *torchClient
-	skip := "skipped: -torch=false"
-	if o.torch {
-		if skip = ensureTorch(stderr, o.python, o.install); skip == "" {
-			client = &torchClient{python: o.python, threads: o.threads, log: stderr}
-			info, err := client.info()
-			if err != nil {
-				fmt.Fprintf(stderr, "mafcbench: NOT measuring PyTorch: the worker did not start: %v\n", err)
-				skip = "skipped: the PyTorch worker failed to start"
-				client.close()
-				client = nil
-			} else {
-				rep.Machine.setTorch(info)
-			}
-		}
-	}
+	client, skip := openTorch(o, rep, stderr)
 	if client == nil {
 		fmt.Fprintf(stderr, "mafcbench: PyTorch column %s\n", skip)
 	} else {
@@ -189,31 +174,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 	p := newPlan(o.quick, o.rounds)
 	for _, c := range cases {
-		var side torchSide
-		pid := 0
-		if client != nil {
-			side, pid = client, client.pid()
-		}
-		if o.wait > 0 {
-			if quiet, l := waitQuiet(pid, o.wait, stderr, c.Key); !quiet {
-				fmt.Fprintf(stderr, "mafcbench: still busy (%.1f CPUs used by other processes); measuring %s anyway\n", l, c.Key)
-			}
-		}
-		res := measure(c, o.threads, p, side, skip, stderr)
-		if res.OtherCPU >= busyCPU && o.wait > 0 {
-			// Measured on a busy machine: once more after waiting, keeping
-			// the quieter measurement.
-			if client != nil {
-				pid = client.pid()
-			}
-			if quiet, l := waitQuiet(pid, o.wait, stderr, "measuring "+c.Key+" again"); quiet {
-				if again := measure(c, o.threads, p, side, skip, stderr); again.OtherCPU < res.OtherCPU {
-					res = again
-				}
-			} else {
-				fmt.Fprintf(stderr, "mafcbench: still busy (%.1f CPUs used by other processes); keeping the first measurement of %s\n", l, c.Key)
-			}
-		}
+		res := measureCase(c, o, p, client, skip, stderr)
 		rep.Results = append(rep.Results, res)
 	}
 	if client != nil {
@@ -236,4 +197,59 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	return status
+}
+
+// openTorch starts the PyTorch worker when o asks for it and records its
+// versions in rep. It returns the worker, or nil with the reason the
+// PyTorch column is skipped.
+func openTorch(o options, rep *report, stderr io.Writer) (client *torchClient, skip string) {
+	skip = "skipped: -torch=false"
+	if o.torch {
+		if skip = ensureTorch(stderr, o.python, o.install); skip == "" {
+			client = &torchClient{python: o.python, threads: o.threads, log: stderr}
+			info, err := client.info()
+			if err != nil {
+				fmt.Fprintf(stderr, "mafcbench: NOT measuring PyTorch: the worker did not start: %v\n", err)
+				skip = "skipped: the PyTorch worker failed to start"
+				client.close()
+				client = nil
+			} else {
+				rep.Machine.setTorch(info)
+			}
+		}
+	}
+	return client, skip
+}
+
+// measureCase measures case c with plan p (the PyTorch side through client
+// unless nil), after waiting up to o.wait for a quiet machine, and
+// measures it once more when the machine was busy, keeping the quieter
+// measurement.
+func measureCase(c benchCase, o options, p plan, client *torchClient, skip string, stderr io.Writer) result {
+	var side torchSide
+	pid := 0
+	if client != nil {
+		side, pid = client, client.pid()
+	}
+	if o.wait > 0 {
+		if quiet, l := waitQuiet(pid, o.wait, stderr, c.Key); !quiet {
+			fmt.Fprintf(stderr, "mafcbench: still busy (%.1f CPUs used by other processes); measuring %s anyway\n", l, c.Key)
+		}
+	}
+	res := measure(c, o.threads, p, side, skip, stderr)
+	if res.OtherCPU >= busyCPU && o.wait > 0 {
+		// Measured on a busy machine: once more after waiting, keeping
+		// the quieter measurement.
+		if client != nil {
+			pid = client.pid()
+		}
+		if quiet, l := waitQuiet(pid, o.wait, stderr, "measuring "+c.Key+" again"); quiet {
+			if again := measure(c, o.threads, p, side, skip, stderr); again.OtherCPU < res.OtherCPU {
+				res = again
+			}
+		} else {
+			fmt.Fprintf(stderr, "mafcbench: still busy (%.1f CPUs used by other processes); keeping the first measurement of %s\n", l, c.Key)
+		}
+	}
+	return res
 }

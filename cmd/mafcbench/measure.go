@@ -140,107 +140,14 @@ func measure(c benchCase, threads int, p plan, torch torchSide, torchSkip string
 	} else {
 		defer done()
 	}
-	// Warm-up (and estimate) of the mafc side.
-	cm := math.NaN()
-	if run != nil {
-		start := time.Now()
-		if err := run(); err != nil {
-			res.MafcNote = "error: " + err.Error()
-			run = nil
-		} else {
-			cm = time.Since(start).Seconds()
-		}
+	m := &caseRun{res: &res, run: run, torch: torch, key: c.Key}
+	cm := m.warmMafc()
+	ct := m.setupTorch(torchSkip)
+	rounds := m.schedule(p, cm, ct)
+	if m.torch != nil {
+		defer m.torch.free(c.Key)
 	}
-	// Estimate (and, for full calls, warm-up) of the PyTorch side.
-	ct, warmup := math.NaN(), 0
-	if torch == nil {
-		res.TorchNote = torchSkip
-	} else {
-		est, warm, err := torch.setup(c.Key)
-		switch {
-		case err != nil:
-			res.TorchNote = "error: " + err.Error()
-			torch = nil
-		default:
-			ct, res.TorchEst = est, est
-			if !warm && est < slowCall.Seconds() {
-				warmup = 1
-			}
-		}
-	}
-	km, kt := p.repeats(cm), p.repeats(ct)
-	round := 0.0
-	if !math.IsNaN(cm) {
-		round = max(round, cm*float64(km))
-	}
-	if !math.IsNaN(ct) {
-		round = max(round, ct*float64(kt))
-	}
-	rounds := p.roundsFor(round)
-	if torch != nil && p.skipOver > 0 {
-		if total := ct * float64(rounds*kt+warmup); total > p.skipOver.Seconds() {
-			res.TorchNote = fmt.Sprintf("skipped (est. %s/call, %s in all)", fmtDur(ct), fmtDur(total))
-			torch.free(c.Key)
-			torch = nil
-			if !math.IsNaN(cm) {
-				rounds = p.roundsFor(cm * float64(km))
-			}
-		}
-	}
-	if torch != nil {
-		defer torch.free(c.Key)
-	}
-	var tm, tt []float64
-	mafcRound := func() {
-		if run == nil {
-			return
-		}
-		start := time.Now()
-		for k := 0; k < km; k++ {
-			if err := run(); err != nil {
-				res.MafcNote = "error: " + err.Error()
-				run = nil
-				return
-			}
-		}
-		tm = append(tm, time.Since(start).Seconds()/float64(km))
-	}
-	torchRound := func() {
-		if torch == nil {
-			return
-		}
-		ts, err := torch.time(c.Key, kt, warmup)
-		warmup = 0
-		if err != nil {
-			res.TorchNote = "error: " + err.Error()
-			torch = nil
-			return
-		}
-		s := 0.0
-		for _, t := range ts {
-			s += t
-		}
-		tt = append(tt, s/float64(len(ts)))
-	}
-	pause := func() { time.Sleep(20 * time.Millisecond) } // let the other side's threads go idle
-	for r := 0; r < rounds; r++ {
-		if r%2 == 0 {
-			mafcRound()
-			pause()
-			torchRound()
-		} else {
-			torchRound()
-			pause()
-			mafcRound()
-		}
-		pause()
-	}
-	if len(tm) > 0 && res.MafcNote == "" {
-		res.Mafc, res.MafcMin, res.MafcRounds = median(tm), slices.Min(tm), len(tm)
-	}
-	if len(tt) > 0 && res.TorchNote == "" {
-		res.Torch, res.TorchMin, res.TorchRounds = median(tt), slices.Min(tt), len(tt)
-	}
+	m.timeRounds(rounds)
 	res.OtherCPU = otherCPUs(s0, snapCPU(pid()), time.Since(t0).Seconds())
 	busy := ""
 	if res.OtherCPU >= busyCPU {
@@ -249,6 +156,146 @@ func measure(c benchCase, threads int, p plan, torch torchSide, torchSkip string
 	fmt.Fprintf(log, "mafcbench: %-22s mafc %-10s PyTorch %-10s %s  (%d rounds)%s\n", c.Key,
 		cell(res.Mafc, res.MafcNote), cell(res.Torch, res.TorchNote), fmtRatio(res.Ratio()), rounds, busy)
 	return res
+}
+
+// caseRun is the state of measuring one case: the sides still running
+// (run or torch nil once a side is missing), the calls per round of each,
+// PyTorch's pending warm-up calls and the rounds' mean times per call.
+type caseRun struct {
+	res    *result
+	run    func() error
+	torch  torchSide
+	key    string
+	km, kt int
+	warmup int
+	tm, tt []float64
+}
+
+// warmMafc makes the mafc side's warm-up call and returns its duration
+// (NaN when the mafc side is missing or fails).
+func (m *caseRun) warmMafc() float64 {
+	cm := math.NaN()
+	if m.run != nil {
+		start := time.Now()
+		if err := m.run(); err != nil {
+			m.res.MafcNote = "error: " + err.Error()
+			m.run = nil
+		} else {
+			cm = time.Since(start).Seconds()
+		}
+	}
+	return cm
+}
+
+// setupTorch sets up the case on the PyTorch side and returns its estimate
+// of one call (and, for full calls, warm-up), NaN when PyTorch is skipped
+// (for the reason torchSkip) or fails. It sets one warm-up call when the
+// estimate did not warm up and a call is not slow.
+func (m *caseRun) setupTorch(torchSkip string) float64 {
+	ct := math.NaN()
+	if m.torch == nil {
+		m.res.TorchNote = torchSkip
+		return ct
+	}
+	est, warm, err := m.torch.setup(m.key)
+	switch {
+	case err != nil:
+		m.res.TorchNote = "error: " + err.Error()
+		m.torch = nil
+	default:
+		ct, m.res.TorchEst = est, est
+		if !warm && est < slowCall.Seconds() {
+			m.warmup = 1
+		}
+	}
+	return ct
+}
+
+// schedule sets the calls per round of each side from the calls' durations cm
+// and ct and returns the number of rounds, skipping PyTorch (-quick) when
+// it would take longer than p.skipOver.
+func (m *caseRun) schedule(p plan, cm, ct float64) int {
+	m.km, m.kt = p.repeats(cm), p.repeats(ct)
+	round := 0.0
+	if !math.IsNaN(cm) {
+		round = max(round, cm*float64(m.km))
+	}
+	if !math.IsNaN(ct) {
+		round = max(round, ct*float64(m.kt))
+	}
+	rounds := p.roundsFor(round)
+	if m.torch != nil && p.skipOver > 0 {
+		if total := ct * float64(rounds*m.kt+m.warmup); total > p.skipOver.Seconds() {
+			m.res.TorchNote = fmt.Sprintf("skipped (est. %s/call, %s in all)", fmtDur(ct), fmtDur(total))
+			m.torch.free(m.key)
+			m.torch = nil
+			if !math.IsNaN(cm) {
+				rounds = p.roundsFor(cm * float64(m.km))
+			}
+		}
+	}
+	return rounds
+}
+
+// timeRounds runs the timed rounds, the order of the sides alternating,
+// and records each side's median and fastest round in the result.
+func (m *caseRun) timeRounds(rounds int) {
+	pause := func() { time.Sleep(20 * time.Millisecond) } // let the other side's threads go idle
+	for r := 0; r < rounds; r++ {
+		if r%2 == 0 {
+			m.mafcRound()
+			pause()
+			m.torchRound()
+		} else {
+			m.torchRound()
+			pause()
+			m.mafcRound()
+		}
+		pause()
+	}
+	res := m.res
+	if len(m.tm) > 0 && res.MafcNote == "" {
+		res.Mafc, res.MafcMin, res.MafcRounds = median(m.tm), slices.Min(m.tm), len(m.tm)
+	}
+	if len(m.tt) > 0 && res.TorchNote == "" {
+		res.Torch, res.TorchMin, res.TorchRounds = median(m.tt), slices.Min(m.tt), len(m.tt)
+	}
+}
+
+// mafcRound times one round of the mafc side.
+func (m *caseRun) mafcRound() {
+	if m.run == nil {
+		return
+	}
+	start := time.Now()
+	for k := 0; k < m.km; k++ {
+		if err := m.run(); err != nil {
+			m.res.MafcNote = "error: " + err.Error()
+			m.run = nil
+			return
+		}
+	}
+	m.tm = append(m.tm, time.Since(start).Seconds()/float64(m.km))
+}
+
+// torchRound times one round of the PyTorch side (with the pending warm-up
+// calls).
+func (m *caseRun) torchRound() {
+	if m.torch == nil {
+		return
+	}
+	ts, err := m.torch.time(m.key, m.kt, m.warmup)
+	m.warmup = 0
+	if err != nil {
+		m.res.TorchNote = "error: " + err.Error()
+		m.torch = nil
+		return
+	}
+	s := 0.0
+	for _, t := range ts {
+		s += t
+	}
+	m.tt = append(m.tt, s/float64(len(ts)))
 }
 
 // fmtSec formats seconds for the table.

@@ -113,12 +113,34 @@ func kaufmanLog(m, n int, K float64) (lnZ, dlnZ float64) {
 		return fn*math.Ln2 + 2*fn*LogCosh(K), 2 * fn * math.Tanh(K)
 	}
 	q := newKaufmanK(K)
-	hm := 0.5 * float64(m)
-	fm := float64(m)
+	odd, even := q.productSums(m, n)
+	lnM0, lnPQ, dlnPQ, diff, ddiff := kaufmanZero(m, K)
 
-	// Sums of ln F and d ln F over the factors of each product.
-	var lnPlusOdd, dPlusOdd, lnMinusOdd, dMinusOdd float64
-	var lnPlusEven, dPlusEven, lnMinusEven, dMinusEven float64
+	// The four terms as val·exp(logMag), with derivative der·exp(logMag).
+	logMag := [4]float64{odd.lnPlus, odd.lnMinus, lnPQ + even.lnPlus, lnM0 + even.lnMinus}
+	val := [4]float64{1, 1, 1, diff}
+	der := [4]float64{odd.dPlus, odd.dMinus, dlnPQ + even.dPlus, ddiff + diff*even.dMinus}
+	top := math.Max(math.Max(logMag[0], logMag[1]), logMag[2])
+	var s, sd float64
+	for i := range logMag {
+		w := math.Exp(logMag[i] - top)
+		s += val[i] * w
+		sd += der[i] * w
+	}
+	return -math.Ln2 + top + math.Log(s), sd / s
+}
+
+// kaufmanSums are the sums of ln F and d ln F/dK over the factors F of
+// the products with odd or even k, in the terms with the plus and the
+// minus sign.
+type kaufmanSums struct {
+	lnPlus, dPlus, lnMinus, dMinus float64
+}
+
+// productSums returns the sums of the factors of the products over
+// θ = πk/n, k = 1 … 2n−1, for odd and for even k, on m rows.
+func (q *kaufmanK) productSums(m, n int) (odd, even kaufmanSums) {
+	hm := 0.5 * float64(m)
 	for k := 1; k < 2*n; k++ {
 		// Reduce θ = πk/n to [0, π] by symmetry.
 		kk := k
@@ -137,21 +159,24 @@ func kaufmanLog(m, n int, K float64) (lnZ, dlnZ float64) {
 		omr := -math.Expm1(x) // 1 − ρ > 0
 		lmi := hm*lnA + math.Log(omr)
 		dmi := hm * (dlnA - rho*dlnB) / omr
+		sums := &even
 		if k%2 == 1 {
-			lnPlusOdd += lp
-			dPlusOdd += dp
-			lnMinusOdd += lmi
-			dMinusOdd += dmi
-		} else {
-			lnPlusEven += lp
-			dPlusEven += dp
-			lnMinusEven += lmi
-			dMinusEven += dmi
+			sums = &odd
 		}
+		sums.lnPlus += lp
+		sums.dPlus += dp
+		sums.lnMinus += lmi
+		sums.dMinus += dmi
 	}
+	return odd, even
+}
 
-	// k = 0: p = (e^{2K} − 1)^m, q = (1 + e^{−2K})^m,
-	// dp/dK = p·m(1 + coth K), dq/dK = −q·m(1 − tanh K).
+// kaufmanZero returns the k = 0 factors p = (e^{2K} − 1)^m and
+// q = (1 + e^{−2K})^m scaled by M0 = max(p, q): ln M0, ln(p + q),
+// d ln(p + q)/dK, (p − q)/M0 (computed without cancellation error) and
+// (p' − q')/M0, where dp/dK = p·m(1 + coth K), dq/dK = −q·m(1 − tanh K).
+func kaufmanZero(m int, K float64) (lnM0, lnPQ, dlnPQ, diff, ddiff float64) {
+	fm := float64(m)
 	var lnEm1 float64
 	if 2*K <= 1 {
 		lnEm1 = math.Log(math.Expm1(2 * K))
@@ -162,31 +187,18 @@ func kaufmanLog(m, n int, K float64) (lnZ, dlnZ float64) {
 	lnq := fm * math.Log1p(math.Exp(-2*K))
 	dlp := fm * (1 + 1/math.Tanh(K))
 	dlq := -fm * (1 - math.Tanh(K))
-	lnM0 := math.Max(lnp, lnq)
+	lnM0 = math.Max(lnp, lnq)
 	wp := math.Exp(lnp - lnM0) // p/M0
 	wq := math.Exp(lnq - lnM0) // q/M0
-	lnPQ := lnM0 + math.Log(wp+wq)
-	dlnPQ := (wp*dlp + wq*dlq) / (wp + wq)
-	var diff float64 // (p − q)/M0, computed without cancellation error
+	lnPQ = lnM0 + math.Log(wp+wq)
+	dlnPQ = (wp*dlp + wq*dlq) / (wp + wq)
 	if lnp >= lnq {
 		diff = -math.Expm1(lnq - lnp)
 	} else {
 		diff = math.Expm1(lnp - lnq)
 	}
-	ddiff := wp*dlp - wq*dlq // (p' − q')/M0
-
-	// The four terms as val·exp(logMag), with derivative der·exp(logMag).
-	logMag := [4]float64{lnPlusOdd, lnMinusOdd, lnPQ + lnPlusEven, lnM0 + lnMinusEven}
-	val := [4]float64{1, 1, 1, diff}
-	der := [4]float64{dPlusOdd, dMinusOdd, dlnPQ + dPlusEven, ddiff + diff*dMinusEven}
-	top := math.Max(math.Max(logMag[0], logMag[1]), logMag[2])
-	var s, sd float64
-	for i := range logMag {
-		w := math.Exp(logMag[i] - top)
-		s += val[i] * w
-		sd += der[i] * w
-	}
-	return -math.Ln2 + top + math.Log(s), sd / s
+	ddiff = wp*dlp - wq*dlq
+	return lnM0, lnPQ, dlnPQ, diff, ddiff
 }
 
 func checkLT(fn string, L1, L2 int, T float64) {

@@ -91,161 +91,227 @@ func main() {
 // AVX2 over one NR-column B micro-panel, or (wide) AVX-512 over two
 // adjacent ones bs elements apart, like kernel512_amd64.s.
 func kernel(b *bytes.Buffer, typ string, r int, wide bool) {
-	w := func(format string, args ...any) { fmt.Fprintf(b, format+"\n", args...) }
-	es, T, sfx, shift := 8, "float64", "D", 3
-	frame, alphaOff, betaOff := 56, 40, 48
-	if typ == "s" {
-		es, T, sfx, shift = 4, "float32", "S", 2
-		frame, betaOff = 48, 44
-	}
-	// V is the vector register prefix; the second vector of a row is the
-	// next 32 bytes of the same panel (AVX2) or the same row of the next
-	// panel (wide, at R11 bytes).
-	V, second, cOff := "Y", func(bo int) string { return fmt.Sprintf("%d(BX)", bo+32) }, 32
-	if wide {
-		V, second, cOff = "Z", func(bo int) string { return fmt.Sprintf("%d(BX)(R11*1)", bo) }, 64
-		frame, alphaOff, betaOff = frame+8, alphaOff+8, betaOff+8
-	}
-	reg := func(n int) string { return fmt.Sprintf("%s%d", V, n) }
-	mov, bc := "VMOVUP"+sfx, "VBROADCASTS"+sfx
-	fma, add, mul := "VFMADD231P"+sfx, "VADDP"+sfx, "VMULP"+sfx
-	astep := 6 * es // bytes per step of the packed A panel (MR = 6)
-	sets := map[int]int{1: 4, 2: 2, 3: 2, 4: 1}[r]
-	name := fmt.Sprintf("%sgemmKernel%d", typ, r)
-	L := fmt.Sprintf("%sk%d", typ, r)
-	if wide {
-		name = fmt.Sprintf("%sgemmKernelW%d", typ, r)
-		L = fmt.Sprintf("%skw%d", typ, r)
-	}
-	acc := func(j, i int) (string, string) {
-		n := 2*r*j + 2*i
-		return reg(n), reg(n + 1)
-	}
-	step := func(j, ao, bo int) {
-		w("\t%s %d(BX), %s", mov, bo, reg(12))
-		w("\t%s %s, %s", mov, second(bo), reg(13))
-		for i := range r {
-			br := reg(14)
-			if i%2 == 1 {
-				br = reg(15)
-			}
-			ya, yb := acc(j, i)
-			w("\t%s %d(AX), %s", bc, ao+i*es, br)
-			w("\t%s %s, %s, %s", fma, reg(12), br, ya)
-			w("\t%s %s, %s, %s", fma, reg(13), br, yb)
-		}
-	}
+	g := newKgen(b, typ, r, wide)
+	g.prologue()
+	g.loops()
+	g.sum()
+	g.store()
+}
 
-	w("")
-	off := 24
-	if wide {
-		w("// func %s(k int, a, b *%s, bs int, c *%s, ldc int, alpha, beta %s)", name, T, T, T)
-	} else {
-		w("// func %s(k int, a, b, c *%s, ldc int, alpha, beta %s)", name, T, T)
+// kgen holds what the parts of one narrow kernel are printed from.
+type kgen struct {
+	b                        *bytes.Buffer
+	typ                      string // "d" (float64) or "s" (float32)
+	r                        int    // rows of C
+	wide                     bool   // AVX-512 over two B micro-panels
+	es                       int    // element size in bytes
+	T                        string // Go element type
+	shift                    int    // log2(es)
+	frame, alphaOff, betaOff int    // argument frame size and offsets
+	V                        string // vector register prefix
+	cOff                     int    // bytes of C per row vector
+	mov, bc, fma, add, mul   string // instructions for the element type
+	astep                    int    // bytes per step of the packed A panel (MR = 6)
+	sets                     int    // accumulator sets
+	name, L                  string // TEXT symbol and label prefix
+}
+
+// newKgen returns the parameters of the r-row kernel of type typ.
+func newKgen(b *bytes.Buffer, typ string, r int, wide bool) *kgen {
+	g := &kgen{b: b, typ: typ, r: r, wide: wide}
+	sfx := "D"
+	g.es, g.T, g.shift = 8, "float64", 3
+	g.frame, g.alphaOff, g.betaOff = 56, 40, 48
+	if typ == "s" {
+		g.es, g.T, sfx, g.shift = 4, "float32", "S", 2
+		g.frame, g.betaOff = 48, 44
 	}
-	w("TEXT ·%s(SB), NOSPLIT, $0-%d", name, frame)
-	w("\tMOVQ k+0(FP), CX")
-	w("\tMOVQ a+8(FP), AX")
-	w("\tMOVQ b+16(FP), BX")
+	g.V, g.cOff = "Y", 32
 	if wide {
-		w("\tMOVQ bs+24(FP), R11")
-		w("\tSHLQ $%d, R11", shift)
+		g.V, g.cOff = "Z", 64
+		g.frame, g.alphaOff, g.betaOff = g.frame+8, g.alphaOff+8, g.betaOff+8
+	}
+	g.mov, g.bc = "VMOVUP"+sfx, "VBROADCASTS"+sfx
+	g.fma, g.add, g.mul = "VFMADD231P"+sfx, "VADDP"+sfx, "VMULP"+sfx
+	g.astep = 6 * g.es
+	g.sets = map[int]int{1: 4, 2: 2, 3: 2, 4: 1}[r]
+	g.name = fmt.Sprintf("%sgemmKernel%d", typ, r)
+	g.L = fmt.Sprintf("%sk%d", typ, r)
+	if wide {
+		g.name = fmt.Sprintf("%sgemmKernelW%d", typ, r)
+		g.L = fmt.Sprintf("%skw%d", typ, r)
+	}
+	return g
+}
+
+// w writes one line.
+func (g *kgen) w(format string, args ...any) { fmt.Fprintf(g.b, format+"\n", args...) }
+
+// reg names vector register n.
+func (g *kgen) reg(n int) string { return fmt.Sprintf("%s%d", g.V, n) }
+
+// second is the operand of a row's second vector of B at byte offset bo:
+// the next 32 bytes of the same panel (AVX2) or the same row of the next
+// panel (wide, at R11 bytes).
+func (g *kgen) second(bo int) string {
+	if g.wide {
+		return fmt.Sprintf("%d(BX)(R11*1)", bo)
+	}
+	return fmt.Sprintf("%d(BX)", bo+32)
+}
+
+// acc names the two accumulator registers of set j, row i.
+func (g *kgen) acc(j, i int) (string, string) {
+	n := 2*g.r*j + 2*i
+	return g.reg(n), g.reg(n + 1)
+}
+
+// step writes one k step into accumulator set j, from A at byte offset ao
+// and B at bo.
+func (g *kgen) step(j, ao, bo int) {
+	g.w("\t%s %d(BX), %s", g.mov, bo, g.reg(12))
+	g.w("\t%s %s, %s", g.mov, g.second(bo), g.reg(13))
+	for i := range g.r {
+		br := g.reg(14)
+		if i%2 == 1 {
+			br = g.reg(15)
+		}
+		ya, yb := g.acc(j, i)
+		g.w("\t%s %d(AX), %s", g.bc, ao+i*g.es, br)
+		g.w("\t%s %s, %s, %s", g.fma, g.reg(12), br, ya)
+		g.w("\t%s %s, %s, %s", g.fma, g.reg(13), br, yb)
+	}
+}
+
+// prologue writes the declaration, the TEXT line, the argument loads, the
+// zeroed accumulators and the prefetches of C's rows.
+func (g *kgen) prologue() {
+	g.w("")
+	off := 24
+	if g.wide {
+		g.w("// func %s(k int, a, b *%s, bs int, c *%s, ldc int, alpha, beta %s)", g.name, g.T, g.T, g.T)
+	} else {
+		g.w("// func %s(k int, a, b, c *%s, ldc int, alpha, beta %s)", g.name, g.T, g.T)
+	}
+	g.w("TEXT ·%s(SB), NOSPLIT, $0-%d", g.name, g.frame)
+	g.w("\tMOVQ k+0(FP), CX")
+	g.w("\tMOVQ a+8(FP), AX")
+	g.w("\tMOVQ b+16(FP), BX")
+	if g.wide {
+		g.w("\tMOVQ bs+24(FP), R11")
+		g.w("\tSHLQ $%d, R11", g.shift)
 		off = 32
 	}
-	w("\tMOVQ c+%d(FP), DI", off)
-	w("\tMOVQ ldc+%d(FP), DX", off+8)
-	w("\tSHLQ $%d, DX", shift)
-	for j := range sets {
-		for i := range r {
-			ya, yb := acc(j, i)
-			if wide {
-				w("\tVPXORQ %s, %s, %s", ya, ya, ya)
-				w("\tVPXORQ %s, %s, %s", yb, yb, yb)
+	g.w("\tMOVQ c+%d(FP), DI", off)
+	g.w("\tMOVQ ldc+%d(FP), DX", off+8)
+	g.w("\tSHLQ $%d, DX", g.shift)
+	for j := range g.sets {
+		for i := range g.r {
+			ya, yb := g.acc(j, i)
+			if g.wide {
+				g.w("\tVPXORQ %s, %s, %s", ya, ya, ya)
+				g.w("\tVPXORQ %s, %s, %s", yb, yb, yb)
 			} else {
-				w("\tVXORPS %s, %s, %s", ya, ya, ya)
-				w("\tVXORPS %s, %s, %s", yb, yb, yb)
+				g.w("\tVXORPS %s, %s, %s", ya, ya, ya)
+				g.w("\tVXORPS %s, %s, %s", yb, yb, yb)
 			}
 		}
 	}
-	w("\tMOVQ DI, R10") // prefetch the rows of C
-	for i := range r {
-		w("\tPREFETCHT0 (R10)")
-		w("\tPREFETCHT0 %d(R10)", 2*cOff-1)
-		if i < r-1 {
-			w("\tADDQ DX, R10")
+	g.w("\tMOVQ DI, R10") // prefetch the rows of C
+	for i := range g.r {
+		g.w("\tPREFETCHT0 (R10)")
+		g.w("\tPREFETCHT0 %d(R10)", 2*g.cOff-1)
+		if i < g.r-1 {
+			g.w("\tADDQ DX, R10")
 		}
 	}
-	w("\tMOVQ CX, R8")
-	w("\tSHRQ $2, R8")
-	w("\tANDQ $3, CX")
-	w("\tTESTQ R8, R8")
-	w("\tJZ   %stail", L)
-	w("")
-	w("%sloop4:", L)
+}
+
+// loops writes the k loop: four steps at a time round-robin over the
+// accumulator sets, then the remaining steps one at a time.
+func (g *kgen) loops() {
+	L := g.L
+	g.w("\tMOVQ CX, R8")
+	g.w("\tSHRQ $2, R8")
+	g.w("\tANDQ $3, CX")
+	g.w("\tTESTQ R8, R8")
+	g.w("\tJZ   %stail", L)
+	g.w("")
+	g.w("%sloop4:", L)
 	for u := range 4 {
-		step(u%sets, u*astep, u*64)
+		g.step(u%g.sets, u*g.astep, u*64)
 	}
-	w("\tADDQ $%d, AX", 4*astep)
-	w("\tADDQ $256, BX")
-	w("\tDECQ R8")
-	w("\tJNZ  %sloop4", L)
-	w("")
-	w("%stail:", L)
-	w("\tTESTQ CX, CX")
-	w("\tJZ    %ssum", L)
-	w("")
-	w("%sloop1:", L)
-	step(0, 0, 0)
-	w("\tADDQ $%d, AX", astep)
-	w("\tADDQ $64, BX")
-	w("\tDECQ CX")
-	w("\tJNZ  %sloop1", L)
-	w("")
-	w("%ssum:", L)
-	for j := 1; j < sets; j++ {
-		for i := range r {
-			a0, b0 := acc(0, i)
-			aj, bj := acc(j, i)
-			w("\t%s %s, %s, %s", add, aj, a0, a0)
-			w("\t%s %s, %s, %s", add, bj, b0, b0)
+	g.w("\tADDQ $%d, AX", 4*g.astep)
+	g.w("\tADDQ $256, BX")
+	g.w("\tDECQ R8")
+	g.w("\tJNZ  %sloop4", L)
+	g.w("")
+	g.w("%stail:", L)
+	g.w("\tTESTQ CX, CX")
+	g.w("\tJZ    %ssum", L)
+	g.w("")
+	g.w("%sloop1:", L)
+	g.step(0, 0, 0)
+	g.w("\tADDQ $%d, AX", g.astep)
+	g.w("\tADDQ $64, BX")
+	g.w("\tDECQ CX")
+	g.w("\tJNZ  %sloop1", L)
+	g.w("")
+}
+
+// sum writes the sum of the accumulator sets into set 0 and its scaling
+// by alpha.
+func (g *kgen) sum() {
+	g.w("%ssum:", g.L)
+	for j := 1; j < g.sets; j++ {
+		for i := range g.r {
+			a0, b0 := g.acc(0, i)
+			aj, bj := g.acc(j, i)
+			g.w("\t%s %s, %s, %s", g.add, aj, a0, a0)
+			g.w("\t%s %s, %s, %s", g.add, bj, b0, b0)
 		}
 	}
-	w("\t%s alpha+%d(FP), %s", bc, alphaOff, reg(12))
-	for i := range r {
-		ya, yb := acc(0, i)
-		w("\t%s %s, %s, %s", mul, reg(12), ya, ya)
-		w("\t%s %s, %s, %s", mul, reg(12), yb, yb)
+	g.w("\t%s alpha+%d(FP), %s", g.bc, g.alphaOff, g.reg(12))
+	for i := range g.r {
+		ya, yb := g.acc(0, i)
+		g.w("\t%s %s, %s, %s", g.mul, g.reg(12), ya, ya)
+		g.w("\t%s %s, %s, %s", g.mul, g.reg(12), yb, yb)
 	}
+}
+
+// store writes the stores of the rows of C: alpha·acc + beta·C, or
+// alpha·acc without reading C when beta is ±0.
+func (g *kgen) store() {
 	// beta == ±0: shift out the sign bit and test the rest.
-	if typ == "d" {
-		w("\tMOVQ beta+%d(FP), R9", betaOff)
-		w("\tSHLQ $1, R9")
+	if g.typ == "d" {
+		g.w("\tMOVQ beta+%d(FP), R9", g.betaOff)
+		g.w("\tSHLQ $1, R9")
 	} else {
-		w("\tMOVL beta+%d(FP), R9", betaOff)
-		w("\tSHLL $1, R9")
+		g.w("\tMOVL beta+%d(FP), R9", g.betaOff)
+		g.w("\tSHLL $1, R9")
 	}
-	w("\tJZ   %sbeta0", L)
-	w("\t%s beta+%d(FP), %s", bc, betaOff, reg(13))
-	for i := range r {
-		ya, yb := acc(0, i)
-		if wide {
-			w("\tFMAROWW(%s, %s, %s, %s)", mov, fma, ya, yb)
+	g.w("\tJZ   %sbeta0", g.L)
+	g.w("\t%s beta+%d(FP), %s", g.bc, g.betaOff, g.reg(13))
+	for i := range g.r {
+		ya, yb := g.acc(0, i)
+		if g.wide {
+			g.w("\tFMAROWW(%s, %s, %s, %s)", g.mov, g.fma, ya, yb)
 		} else {
-			w("\tFMAROWN(%s, %s, %s, %s)", mov, fma, ya, yb)
+			g.w("\tFMAROWN(%s, %s, %s, %s)", g.mov, g.fma, ya, yb)
 		}
 	}
-	w("\tVZEROUPPER")
-	w("\tRET")
-	w("")
-	w("%sbeta0:", L)
-	for i := range r {
-		ya, yb := acc(0, i)
-		if wide {
-			w("\tSTROWW(%s, %s, %s)", mov, ya, yb)
+	g.w("\tVZEROUPPER")
+	g.w("\tRET")
+	g.w("")
+	g.w("%sbeta0:", g.L)
+	for i := range g.r {
+		ya, yb := g.acc(0, i)
+		if g.wide {
+			g.w("\tSTROWW(%s, %s, %s)", g.mov, ya, yb)
 		} else {
-			w("\tSTROWN(%s, %s, %s)", mov, ya, yb)
+			g.w("\tSTROWN(%s, %s, %s)", g.mov, ya, yb)
 		}
 	}
-	w("\tVZEROUPPER")
-	w("\tRET")
+	g.w("\tVZEROUPPER")
+	g.w("\tRET")
 }

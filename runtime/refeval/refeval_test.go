@@ -200,84 +200,107 @@ func checkFDAt(t *testing.T, p *ir.Program, trials int, full bool, tm float64) {
 			dirs = 1
 		}
 		require.InDelta(t, e.Phi(theta, x), phi, 1e-12*(1+math.Abs(phi)))
-		f := func(y []float64) float64 { return e.Phi(theta, y) }
+		checkForwardFD(t, e, theta, x, grad, phi, lap)
+		checkReverseFD(t, rng, e, theta, x, grad, dirs, full)
+	}
+}
 
-		// Central differences have O(h²) truncation and O(ε/h) rounding
-		// error; with gonum's default step 1e-6 and |φ| = O(1) that is
-		// about 1e-9 absolute.
-		fdGrad := fd.Gradient(nil, f, x, &fd.Settings{Formula: fd.Central})
-		for i := range grad {
-			require.True(t, scalar.EqualWithinAbsOrRel(grad[i], fdGrad[i], 1e-6, 1e-6), "∇φ[%d] = %v, want (fd) %v", i, grad[i], fdGrad[i])
-		}
-		// fd.Laplacian uses the second-order central formula with step
-		// 1e-4 (error O(h²)·φ'''' plus O(ε/h²) ≈ 1e-8 rounding per
-		// coordinate, times |φ|, since the rounding error of each second
-		// difference is about 4ε·|φ|/h²): 1e-5 relative, as the house
-		// style says, or 1e-5·√D·max(1, |φ|) absolute.
-		fdLap := fd.Laplacian(f, x, nil)
-		require.True(t, scalar.EqualWithinAbsOrRel(lap, fdLap, 1e-5*math.Sqrt(float64(D))*math.Max(1, math.Abs(phi)), 1e-5), "Δφ = %v, want (fd) %v (φ = %v)", lap, fdLap, phi)
+// checkForwardFD compares ∇φ (grad) and Δφ (lap) at x with central
+// differences of φ = phi.
+func checkForwardFD(t *testing.T, e *refeval.Evaluator, theta, x, grad []float64, phi, lap float64) {
+	D := len(x)
+	f := func(y []float64) float64 { return e.Phi(theta, y) }
 
-		// Reverse mode of G = cφ + uᵀ∇φ + sΔφ.
-		c, s := rng.NormFloat64(), rng.NormFloat64()
-		u := randVec(rng, D)
-		dx := make([]float64, D)
-		dth := make([]float64, P)
-		e.Reverse(theta, x, c, u, s, dx, dth)
-		G := func(th, y []float64) float64 {
-			phi, lap := e.Eval(th, y, grad)
-			g := c*phi + s*lap
-			for i := range u {
-				g += u[i] * grad[i]
-			}
-			return g
+	// Central differences have O(h²) truncation and O(ε/h) rounding
+	// error; with gonum's default step 1e-6 and |φ| = O(1) that is
+	// about 1e-9 absolute.
+	fdGrad := fd.Gradient(nil, f, x, &fd.Settings{Formula: fd.Central})
+	for i := range grad {
+		require.True(t, scalar.EqualWithinAbsOrRel(grad[i], fdGrad[i], 1e-6, 1e-6), "∇φ[%d] = %v, want (fd) %v", i, grad[i], fdGrad[i])
+	}
+	// fd.Laplacian uses the second-order central formula with step
+	// 1e-4 (error O(h²)·φ'''' plus O(ε/h²) ≈ 1e-8 rounding per
+	// coordinate, times |φ|, since the rounding error of each second
+	// difference is about 4ε·|φ|/h²): 1e-5 relative, as the house
+	// style says, or 1e-5·√D·max(1, |φ|) absolute.
+	fdLap := fd.Laplacian(f, x, nil)
+	require.True(t, scalar.EqualWithinAbsOrRel(lap, fdLap, 1e-5*math.Sqrt(float64(D))*math.Max(1, math.Abs(phi)), 1e-5), "Δφ = %v, want (fd) %v (φ = %v)", lap, fdLap, phi)
+}
+
+// revH and revTol are the step and tolerance of the differences of G in
+// checkReverseFD: G involves Δφ, so differences of G lose two more digits
+// than differences of φ.
+const revH, revTol = 1e-5, 1e-5
+
+// checkReverseFD compares the reverse mode of G = cφ + uᵀ∇φ + sΔφ (random
+// c, s and u from rng) at x with central differences of G along dirs
+// random directions in x and θ, and coordinate-wise when full. grad is
+// scratch space for ∇φ.
+func checkReverseFD(t *testing.T, rng *rand.Rand, e *refeval.Evaluator, theta, x, grad []float64, dirs int, full bool) {
+	D, P := len(x), len(theta)
+	c, s := rng.NormFloat64(), rng.NormFloat64()
+	u := randVec(rng, D)
+	dx := make([]float64, D)
+	dth := make([]float64, P)
+	e.Reverse(theta, x, c, u, s, dx, dth)
+	G := func(th, y []float64) float64 {
+		phi, lap := e.Eval(th, y, grad)
+		g := c*phi + s*lap
+		for i := range u {
+			g += u[i] * grad[i]
 		}
-		// G involves Δφ, so differences of G lose two more digits than
-		// differences of φ: step 1e-5 and 1e-5 relative tolerance.
-		const h, tol = 1e-5, 1e-5
-		dirCheck := func(what string, v []float64, got float64, shift func(a float64) float64) {
-			want := (shift(h) - shift(-h)) / (2 * h)
-			require.True(t, scalar.EqualWithinAbsOrRel(got, want, tol, tol), "%s: ∂G·v = %v, want (fd) %v", what, got, want)
+		return g
+	}
+	dirCheck := func(what string, v []float64, got float64, shift func(a float64) float64) {
+		want := (shift(revH) - shift(-revH)) / (2 * revH)
+		require.True(t, scalar.EqualWithinAbsOrRel(got, want, revTol, revTol), "%s: ∂G·v = %v, want (fd) %v", what, got, want)
+	}
+	for k := 0; k < dirs; k++ {
+		v := randVec(rng, D)
+		got := 0.0
+		for i := range v {
+			got += dx[i] * v[i]
 		}
-		for k := 0; k < dirs; k++ {
-			v := randVec(rng, D)
-			got := 0.0
-			for i := range v {
-				got += dx[i] * v[i]
+		dirCheck("x", v, got, func(a float64) float64 {
+			y := append([]float64(nil), x...)
+			for i := range y {
+				y[i] += a * v[i]
 			}
-			dirCheck("x", v, got, func(a float64) float64 {
-				y := append([]float64(nil), x...)
-				for i := range y {
-					y[i] += a * v[i]
-				}
-				return G(theta, y)
-			})
-			if P == 0 {
-				continue
-			}
-			w := randVec(rng, P)
-			got = 0
-			for i := range w {
-				got += dth[i] * w[i]
-			}
-			dirCheck("θ", w, got, func(a float64) float64 {
-				th := append([]float64(nil), theta...)
-				for i := range th {
-					th[i] += a * w[i]
-				}
-				return G(th, x)
-			})
+			return G(theta, y)
+		})
+		if P == 0 {
+			continue
 		}
-		if full {
-			fdx := fd.Gradient(nil, func(y []float64) float64 { return G(theta, y) }, x, &fd.Settings{Formula: fd.Central, Step: 1e-5})
-			for i := range dx {
-				require.True(t, scalar.EqualWithinAbsOrRel(dx[i], fdx[i], tol, tol), "∂G/∂x[%d] = %v, want (fd) %v", i, dx[i], fdx[i])
+		w := randVec(rng, P)
+		got = 0
+		for i := range w {
+			got += dth[i] * w[i]
+		}
+		dirCheck("θ", w, got, func(a float64) float64 {
+			th := append([]float64(nil), theta...)
+			for i := range th {
+				th[i] += a * w[i]
 			}
-			if P <= 200 {
-				fdth := fd.Gradient(nil, func(th []float64) float64 { return G(th, x) }, theta, &fd.Settings{Formula: fd.Central, Step: 1e-5})
-				for i := range dth {
-					require.True(t, scalar.EqualWithinAbsOrRel(dth[i], fdth[i], tol, tol), "∂G/∂θ[%d] = %v, want (fd) %v", i, dth[i], fdth[i])
-				}
-			}
+			return G(th, x)
+		})
+	}
+	if full {
+		checkReverseFull(t, G, theta, x, dx, dth)
+	}
+}
+
+// checkReverseFull compares the gradients dx and dθ of G with
+// coordinate-wise central differences (those in θ only up to 200
+// parameters).
+func checkReverseFull(t *testing.T, G func(th, y []float64) float64, theta, x, dx, dth []float64) {
+	fdx := fd.Gradient(nil, func(y []float64) float64 { return G(theta, y) }, x, &fd.Settings{Formula: fd.Central, Step: revH})
+	for i := range dx {
+		require.True(t, scalar.EqualWithinAbsOrRel(dx[i], fdx[i], revTol, revTol), "∂G/∂x[%d] = %v, want (fd) %v", i, dx[i], fdx[i])
+	}
+	if len(theta) <= 200 {
+		fdth := fd.Gradient(nil, func(th []float64) float64 { return G(th, x) }, theta, &fd.Settings{Formula: fd.Central, Step: revH})
+		for i := range dth {
+			require.True(t, scalar.EqualWithinAbsOrRel(dth[i], fdth[i], revTol, revTol), "∂G/∂θ[%d] = %v, want (fd) %v", i, dth[i], fdth[i])
 		}
 	}
 }

@@ -311,85 +311,118 @@ func (k *kern) negTwoProd(a, b, dst string) {
 // derivs emits the float64 formulas of the outputs of activation a other
 // than the f of softplus and ln cosh, for half h (float32) of the vector.
 func (k *kern) derivs(a string, r regs, h int) {
-	t, sc := r.t, r.scratch
 	switch a {
 	case "softplus":
-		k.sigmoidBlock(r)
-		k.ifOut("d1", func() { k.store("d1", t[2], h, sc) })
-		k.ifOut("d2", func() { k.store("d2", t[1], h, sc) })
-		k.ifOut("d3", func() {
-			k.uBlock(t[2], t[3])
-			k.add("VMULPD %s, %s, %s", t[3], t[1], t[3]) // q·u
-			k.store("d3", t[3], h, sc)
-		})
+		k.softplusDerivs(r, h)
 	case "lnCosh":
-		k.tanhBlock(r)
-		k.ifOut("d1", func() { k.store("d1", t[3], h, sc) })
-		k.ifOut("d2", func() { k.store("d2", t[2], h, sc) })
-		k.ifOut("d3", func() {
-			k.negTwoProd(t[3], t[2], t[5]) // −2·t·s
-			k.store("d3", t[5], h, sc)
-		})
+		k.lnCoshDerivs(r, h)
 	case "tanh":
-		k.tanhBlock(r)
-		k.ifOut("f", func() { k.store("f", t[3], h, sc) })
-		k.ifOut("d1", func() { k.store("d1", t[2], h, sc) })
-		k.ifOut("d2", func() {
-			k.negTwoProd(t[3], t[2], t[5]) // −2·t·s
-			k.store("d2", t[5], h, sc)
-		})
-		k.ifOut("d3", func() {
-			k.negTwoProd(t[2], t[2], t[5]) // −2·s·s
-			k.add("VMULPD FOUR, %s, %s", t[3], t[6])
-			k.add("VMULPD %s, %s, %s", t[3], t[6], t[6])
-			k.add("VMULPD %s, %s, %s", t[2], t[6], t[6]) // 4·t·t·s
-			k.add("VADDPD %s, %s, %s", t[6], t[5], t[5])
-			k.store("d3", t[5], h, sc)
-		})
+		k.tanhDerivs(r, h)
 	case "sigmoid":
-		k.sigmoidBlock(r)
-		k.ifOut("f", func() { k.store("f", t[2], h, sc) })
-		k.ifOut("d1", func() { k.store("d1", t[1], h, sc) })
-		k.uBlock(t[2], t[3])
-		k.add("VMULPD %s, %s, %s", t[3], t[1], t[4]) // q·u
-		k.ifOut("d2", func() { k.store("d2", t[4], h, sc) })
-		k.ifOut("d3", func() {
-			k.add("VMULPD %s, %s, %s", t[3], t[4], t[5]) // q·u·u
-			k.add("VADDPD %s, %s, %s", t[1], t[1], t[6])
-			k.add("VMULPD %s, %s, %s", t[1], t[6], t[6]) // 2·q·q
-			k.add("VSUBPD %s, %s, %s", t[6], t[5], t[5])
-			k.store("d3", t[5], h, sc)
-		})
+		k.sigmoidDerivs(r, h)
 	case "swish":
-		k.sigmoidBlock(r)
-		k.ifOut("f", func() {
-			k.add("VMULPD %s, %s, %s", t[2], r.x, t[3]) // x·g
-			k.store("f", t[3], h, sc)
-		})
-		k.add("VMULPD %s, %s, %s", t[1], r.x, t[3]) // x·q
-		k.ifOut("d1", func() {
-			k.add("VADDPD %s, %s, %s", t[3], t[2], t[4]) // g + x·q
-			k.store("d1", t[4], h, sc)
-		})
-		k.uBlock(t[2], t[4])
-		k.add("VADDPD %s, %s, %s", t[1], t[1], t[5]) // 2q
-		k.ifOut("d2", func() {
-			k.add("VMULPD %s, %s, %s", t[4], t[3], t[6]) // x·q·u
-			k.add("VADDPD %s, %s, %s", t[6], t[5], t[6]) // 2q + x·q·u
-			k.store("d2", t[6], h, sc)
-		})
-		k.ifOut("d3", func() {
-			k.add("VMULPD %s, %s, %s", t[4], t[1], t[6]) // q·u
-			k.add("VMULPD %s, %s, %s", t[4], t[6], t[6]) // q·u·u
-			k.add("VMULPD %s, %s, %s", t[1], t[5], t[7]) // 2·q·q
-			k.add("VSUBPD %s, %s, %s", t[7], t[6], t[6])
-			k.add("VMULPD %s, %s, %s", t[6], r.x, t[6]) // x·(…)
-			k.add("VMULPD THREE, %s, %s", t[1], t[7])
-			k.add("VMULPD %s, %s, %s", t[4], t[7], t[7]) // 3·q·u
-			k.add("VADDPD %s, %s, %s", t[6], t[7], t[7])
-			k.store("d3", t[7], h, sc)
-		})
+		k.swishDerivs(r, h)
 	}
+}
+
+// softplusDerivs emits d1, d2 and d3 of softplus: g, q and q·u (g the
+// logistic sigmoid, q = g·(1−g), u = 1−2g).
+func (k *kern) softplusDerivs(r regs, h int) {
+	t, sc := r.t, r.scratch
+	k.sigmoidBlock(r)
+	k.ifOut("d1", func() { k.store("d1", t[2], h, sc) })
+	k.ifOut("d2", func() { k.store("d2", t[1], h, sc) })
+	k.ifOut("d3", func() {
+		k.uBlock(t[2], t[3])
+		k.add("VMULPD %s, %s, %s", t[3], t[1], t[3]) // q·u
+		k.store("d3", t[3], h, sc)
+	})
+}
+
+// lnCoshDerivs emits d1, d2 and d3 of ln cosh: t = tanh, s = 1−t² and −2·t·s.
+func (k *kern) lnCoshDerivs(r regs, h int) {
+	t, sc := r.t, r.scratch
+	k.tanhBlock(r)
+	k.ifOut("d1", func() { k.store("d1", t[3], h, sc) })
+	k.ifOut("d2", func() { k.store("d2", t[2], h, sc) })
+	k.ifOut("d3", func() {
+		k.negTwoProd(t[3], t[2], t[5]) // −2·t·s
+		k.store("d3", t[5], h, sc)
+	})
+}
+
+// tanhDerivs emits f, d1, d2 and d3 of tanh: t, s = 1−t², −2·t·s and −2·s·s
+// + 4·t·t·s.
+func (k *kern) tanhDerivs(r regs, h int) {
+	t, sc := r.t, r.scratch
+	k.tanhBlock(r)
+	k.ifOut("f", func() { k.store("f", t[3], h, sc) })
+	k.ifOut("d1", func() { k.store("d1", t[2], h, sc) })
+	k.ifOut("d2", func() {
+		k.negTwoProd(t[3], t[2], t[5]) // −2·t·s
+		k.store("d2", t[5], h, sc)
+	})
+	k.ifOut("d3", func() {
+		k.negTwoProd(t[2], t[2], t[5]) // −2·s·s
+		k.add("VMULPD FOUR, %s, %s", t[3], t[6])
+		k.add("VMULPD %s, %s, %s", t[3], t[6], t[6])
+		k.add("VMULPD %s, %s, %s", t[2], t[6], t[6]) // 4·t·t·s
+		k.add("VADDPD %s, %s, %s", t[6], t[5], t[5])
+		k.store("d3", t[5], h, sc)
+	})
+}
+
+// sigmoidDerivs emits f, d1, d2 and d3 of the logistic sigmoid: g, q, q·u
+// and q·u·u − 2·q·q.
+func (k *kern) sigmoidDerivs(r regs, h int) {
+	t, sc := r.t, r.scratch
+	k.sigmoidBlock(r)
+	k.ifOut("f", func() { k.store("f", t[2], h, sc) })
+	k.ifOut("d1", func() { k.store("d1", t[1], h, sc) })
+	k.uBlock(t[2], t[3])
+	k.add("VMULPD %s, %s, %s", t[3], t[1], t[4]) // q·u
+	k.ifOut("d2", func() { k.store("d2", t[4], h, sc) })
+	k.ifOut("d3", func() {
+		k.add("VMULPD %s, %s, %s", t[3], t[4], t[5]) // q·u·u
+		k.add("VADDPD %s, %s, %s", t[1], t[1], t[6])
+		k.add("VMULPD %s, %s, %s", t[1], t[6], t[6]) // 2·q·q
+		k.add("VSUBPD %s, %s, %s", t[6], t[5], t[5])
+		k.store("d3", t[5], h, sc)
+	})
+}
+
+// swishDerivs emits f, d1, d2 and d3 of swish x·g: x·g, g + x·q, 2q + x·q·u
+// and x·(q·u·u − 2·q·q) + 3·q·u.
+func (k *kern) swishDerivs(r regs, h int) {
+	t, sc := r.t, r.scratch
+	k.sigmoidBlock(r)
+	k.ifOut("f", func() {
+		k.add("VMULPD %s, %s, %s", t[2], r.x, t[3]) // x·g
+		k.store("f", t[3], h, sc)
+	})
+	k.add("VMULPD %s, %s, %s", t[1], r.x, t[3]) // x·q
+	k.ifOut("d1", func() {
+		k.add("VADDPD %s, %s, %s", t[3], t[2], t[4]) // g + x·q
+		k.store("d1", t[4], h, sc)
+	})
+	k.uBlock(t[2], t[4])
+	k.add("VADDPD %s, %s, %s", t[1], t[1], t[5]) // 2q
+	k.ifOut("d2", func() {
+		k.add("VMULPD %s, %s, %s", t[4], t[3], t[6]) // x·q·u
+		k.add("VADDPD %s, %s, %s", t[6], t[5], t[6]) // 2q + x·q·u
+		k.store("d2", t[6], h, sc)
+	})
+	k.ifOut("d3", func() {
+		k.add("VMULPD %s, %s, %s", t[4], t[1], t[6]) // q·u
+		k.add("VMULPD %s, %s, %s", t[4], t[6], t[6]) // q·u·u
+		k.add("VMULPD %s, %s, %s", t[1], t[5], t[7]) // 2·q·q
+		k.add("VSUBPD %s, %s, %s", t[7], t[6], t[6])
+		k.add("VMULPD %s, %s, %s", t[6], r.x, t[6]) // x·(…)
+		k.add("VMULPD THREE, %s, %s", t[1], t[7])
+		k.add("VMULPD %s, %s, %s", t[4], t[7], t[7]) // 3·q·u
+		k.add("VADDPD %s, %s, %s", t[6], t[7], t[7])
+		k.store("d3", t[7], h, sc)
+	})
 }
 
 // fBlock emits f of softplus or ln cosh in the kernel's precision from x in
@@ -429,12 +462,29 @@ const block = 64
 // its outputs is written, so x may equal an output.)
 func kernel(a string, bits int, doc string) string {
 	k := &kern{name: a, bits: bits}
-	P, S, W, V := "PD", "", 8, 4
-	if bits == 32 {
-		P, S, W, V = "PS", "S", 4, 8
-	}
-	xb, eb := 0, block*W // buffer offsets from the hardware SP
 	blk, loopA, loopB, next, done := k.label(), k.label(), k.label(), k.label(), k.label()
+	k.kernelArgs()
+	k.add("%s:", blk)
+	k.add("MOVQ CX, DX")
+	k.add("SUBQ R12, DX")
+	k.add("JLE %s", done)
+	k.add("CMPQ DX, R13")
+	k.add("CMOVQGT R13, DX") // DX = block length
+	k.expLoop(a, loopA)
+	k.outputLoop(a, loopB, next)
+	k.add("MOVQ AX, R12")
+	k.add("JMP %s", blk)
+	k.add("%s:", done)
+	k.add("VZEROUPPER")
+	k.add("RET")
+	return k.text(doc)
+}
+
+// kernelArgs emits the loads of a kernel's arguments (the outputs f, d1,
+// d2, d3 in DI, R8, R9, R10, x in SI, n in CX), BX ≠ 0 when some
+// derivative is wanted, the block length in R13 and the first block's
+// start in R12.
+func (k *kern) kernelArgs() {
 	k.add("MOVQ f+0(FP), DI")
 	k.add("MOVQ d1+8(FP), R8")
 	k.add("MOVQ d2+16(FP), R9")
@@ -446,13 +496,31 @@ func kernel(a string, bits int, doc string) string {
 	k.add("ORQ R10, BX") // BX ≠ 0: some derivative is wanted
 	k.add("MOVQ $%d, R13", block)
 	k.add("XORQ R12, R12") // block start
-	k.add("%s:", blk)
-	k.add("MOVQ CX, DX")
-	k.add("SUBQ R12, DX")
-	k.add("JLE %s", done)
-	k.add("CMPQ DX, R13")
-	k.add("CMOVQGT R13, DX") // DX = block length
-	// Loop A: x and e = exp(y) into the buffers.
+}
+
+// widths returns the kernel's packed-instruction suffix (PD or PS), the
+// prefix of its constants ("" or S), its element width in bytes and the
+// elements per vector.
+func (k *kern) widths() (P, S string, W, V int) {
+	if k.bits == 32 {
+		return "PS", "S", 4, 8
+	}
+	return "PD", "", 8, 4
+}
+
+// buffers returns the offsets from the hardware SP of the block's x and e
+// buffers on the stack.
+func (k *kern) buffers() (xb, eb int) {
+	_, _, W, _ := k.widths()
+	return 0, block * W
+}
+
+// expLoop emits loop A of a kernel: x and e = exp(y) of the block (DX
+// elements from R12) into the buffers, y = −2|x| for ln cosh and tanh and
+// −|x| otherwise, looping at label loopA.
+func (k *kern) expLoop(a, loopA string) {
+	P, S, W, V := k.widths()
+	xb, eb := k.buffers()
 	k.add("MOVQ R12, AX")
 	k.add("XORQ R11, R11")
 	k.add("%s:", loopA)
@@ -464,12 +532,12 @@ func kernel(a string, bits int, doc string) string {
 		k.add("VOR%s %sSIGN, Y0, Y1", P, S) // −|x|
 	}
 	k.add("VMOVU%s %sCLAMP, Y2", P, S)
-	if bits == 32 {
+	if k.bits == 32 {
 		k.add("VCMPPS $1, Y2, Y1, Y6") // y < −130: exp taken as 0
 	}
 	k.add("VMAX%s Y1, Y2, Y1", P)
-	k.add("EXP%d(Y1, Y2, Y3, Y4, Y5, Y7, Y8)", bits)
-	if bits == 32 {
+	k.add("EXP%d(Y1, Y2, Y3, Y4, Y5, Y7, Y8)", k.bits)
+	if k.bits == 32 {
 		k.add("VANDNPS Y4, Y6, Y4")
 	}
 	k.add("VMOVU%s Y0, %d(SP)(R11*%d)", P, xb, W)
@@ -478,7 +546,15 @@ func kernel(a string, bits int, doc string) string {
 	k.add("ADDQ $%d, R11", V)
 	k.add("CMPQ R11, DX")
 	k.add("JLT %s", loopA)
-	// Loop B: the outputs.
+}
+
+// outputLoop emits loop B of a kernel: the outputs of the block from x and
+// e in the buffers; float32 kernels compute the derivatives in float64,
+// half a vector at a time. It loops at label loopB; next is the label of
+// the next vector, where a wanted f without derivatives skips to.
+func (k *kern) outputLoop(a, loopB, next string) {
+	P, _, W, V := k.widths()
+	xb, eb := k.buffers()
 	k.add("MOVQ R12, AX")
 	k.add("XORQ R11, R11")
 	k.add("%s:", loopB)
@@ -491,7 +567,7 @@ func kernel(a string, bits int, doc string) string {
 		k.add("JZ %s", next)
 	}
 	tmp := []string{"Y1", "Y2", "Y3", "Y5", "Y6", "Y7", "Y8", "Y9"}
-	if bits == 64 {
+	if k.bits == 64 {
 		k.derivs(a, regs{x: "Y0", e: "Y4", t: tmp}, 0)
 	} else {
 		r := regs{x: "Y12", e: "Y13", t: tmp, scratch: "Y10"}
@@ -509,12 +585,13 @@ func kernel(a string, bits int, doc string) string {
 	k.add("ADDQ $%d, R11", V)
 	k.add("CMPQ R11, DX")
 	k.add("JLT %s", loopB)
-	k.add("MOVQ AX, R12")
-	k.add("JMP %s", blk)
-	k.add("%s:", done)
-	k.add("VZEROUPPER")
-	k.add("RET")
+}
 
+// text returns the kernel's assembly: its Go declaration and doc, the
+// TEXT line with the frame of the two block buffers, and its instructions.
+func (k *kern) text(doc string) string {
+	a, bits := k.name, k.bits
+	_, _, W, _ := k.widths()
 	var b strings.Builder
 	fmt.Fprintf(&b, "// func %s%dAVX(f, d1, d2, d3, x *float%d, n int)\n//\n// %s\n", a, bits, bits, doc)
 	fmt.Fprintf(&b, "TEXT ·%s%dAVX(SB), 0, $%d-48\n", a, bits, 2*block*W)
