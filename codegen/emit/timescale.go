@@ -91,7 +91,7 @@ func (g *gen) gateVec(v string, i int) string {
 // gateQ returns the squared row norm expression of element j of a gated
 // layer: q_j·s_j².
 func (g *gen) gateQ(i int) string {
-	return fmt.Sprintf("m.%sNorm2[j]*m.timeS2[%d+j]", g.names[i], g.gateOff[i])
+	return fmt.Sprintf("m.%sNorm2[j]*m.timeS2[%s]", g.names[i], plus(fmt.Sprint(g.gateOff[i]), "j"))
 }
 
 // gateProducts scales the rows of a gated layer's products by s.

@@ -952,7 +952,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 512; j++ {
 				k := b*512 + j
-				y[lo+k] = d2[k] * m.hDenseNorm2[j] * m.timeS2[0+j]
+				y[lo+k] = d2[k] * m.hDenseNorm2[j] * m.timeS2[j]
 			}
 		}
 	}
@@ -992,7 +992,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 512; j++ {
 				k := b*512 + j
-				y[lo+k] = d2[k] * m.hDenseNorm2[j] * m.timeS2[0+j]
+				y[lo+k] = d2[k] * m.hDenseNorm2[j] * m.timeS2[j]
 				y[ty+k] = d1[k] * a[ta+k]
 			}
 		}
@@ -1133,7 +1133,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 			for j := 0; j < 512; j++ {
 				k := b*512 + j
 				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*m.hDenseNorm2[j]*m.timeS2[0+j]*yb[lo+k]
+				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*m.hDenseNorm2[j]*m.timeS2[j]*yb[lo+k]
 				ab[tab+k] += d1 * yb[tyb+k]
 				e[k] = 2 * d2 * yb[lo+k]
 			}
