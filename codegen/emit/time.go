@@ -19,7 +19,11 @@ import (
 // derives from it, refreshed by at when the time or θ changed (so
 // workspaces at different times run concurrently). Reverse accumulates
 // ∂G/∂θ′ in the workspace and maps it back to ∂G/∂θ at the workspace's time.
-// Nothing here is emitted for a spec without time: its output is unchanged.
+// For float64 specs (split) the kernel model forms what does not depend on t
+// once per θ and the rest at each new time, the kernels apply some gates as
+// scales (timescale.go), and the part of ∂G/∂θ′ whose map back does not
+// depend on t may wait for FlushGrad. Nothing here is emitted for a spec
+// without time: its output is unchanged.
 
 // timed reports whether the spec is time-dependent.
 func (g *gen) timed() bool { return g.full.TimeDependent() }
@@ -92,13 +96,21 @@ func (g *gen) timeWorkspaceFields() []jen.Code {
 		jen.Id("timeAt").Float64().Comment("the time of timeModel's θ′"),
 		jen.Id("timeVer").Uint64().Comment("timeOf's timeVersion when θ′ was formed"),
 		jen.Id("timeSet").Bool().Comment("θ′ has been formed"),
-		jen.Id("timeGrad").Index().Float64().Comment("∂G/∂θ′ of one Reverse call"),
+		jen.Id("timeGrad").Index().Float64().Comment(g.timeGradDoc()),
 		jen.Id("timeScratch").Index().Float64().Comment("scratch of the time map"),
 	}
 	if g.split() {
 		f = append(f, jen.Id("timeGS").Index().Float64().Comment("s⊙∂G/∂s of the gates the kernels apply, of one Reverse call"))
 	}
 	return f
+}
+
+// timeGradDoc documents Workspace.timeGrad.
+func (g *gen) timeGradDoc() string {
+	if g.split() {
+		return "∂G/∂θ′ of one Reverse call, plus, with deferral, the part BackFixed has not taken yet"
+	}
+	return "∂G/∂θ′ of one Reverse call"
 }
 
 // timeWorkspaceAlloc allocates the time state of a new Workspace.

@@ -513,7 +513,7 @@ type Workspace struct {
 	timeAt      float64   // the time of timeModel's θ′
 	timeVer     uint64    // timeOf's timeVersion when θ′ was formed
 	timeSet     bool      // θ′ has been formed
-	timeGrad    []float64 // ∂G/∂θ′ of one Reverse call
+	timeGrad    []float64 // ∂G/∂θ′ of one Reverse call, plus, with deferral, the part BackFixed has not taken yet
 	timeScratch []float64 // scratch of the time map
 	timeGS      []float64 // s⊙∂G/∂s of the gates the kernels apply, of one Reverse call
 }
