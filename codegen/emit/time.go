@@ -96,7 +96,7 @@ func (g *gen) timeWorkspaceFields() []jen.Code {
 		jen.Id("timeAt").Float64().Comment("the time of timeModel's θ′"),
 		jen.Id("timeVer").Uint64().Comment("timeOf's timeVersion when θ′ was formed"),
 		jen.Id("timeSet").Bool().Comment("θ′ has been formed"),
-		jen.Id("timeGrad").Index().Float64().Comment(g.timeGradDoc()),
+		g.timeGradField(),
 		jen.Id("timeScratch").Index().Float64().Comment("scratch of the time map"),
 	}
 	if g.split() {
@@ -105,12 +105,12 @@ func (g *gen) timeWorkspaceFields() []jen.Code {
 	return f
 }
 
-// timeGradDoc documents Workspace.timeGrad.
-func (g *gen) timeGradDoc() string {
+// timeGradField declares Workspace.timeGrad.
+func (g *gen) timeGradField() jen.Code {
 	if g.split() {
-		return "∂G/∂θ′ of one Reverse call, plus, with deferral, the part BackFixed has not taken yet"
+		return jen.Id("timeGrad").Index().Float64().Comment("∂G/∂θ′ of one Reverse call, plus, with deferral, the part BackFixed has not taken yet")
 	}
-	return "∂G/∂θ′ of one Reverse call"
+	return jen.Id("timeGrad").Index().Float64().Comment("∂G/∂θ′ of one Reverse call")
 }
 
 // timeWorkspaceAlloc allocates the time state of a new Workspace.
