@@ -212,7 +212,7 @@ var goReserved = func() map[string]bool {
 		"cols", "rd", "panel", "wtmp", "g32", "MaxBatch",
 		// the time state of a time-dependent model (Model and Workspace)
 		"timeVersion", "timeNow", "timeModel", "timeVer", "timeSet", "timeGrad", "timeScratch", "timeMap",
-		"timeOf", "timeAt", "numKernelParams", "newModel", "dth",
+		"timeOf", "timeAt", "numKernelParams", "newModel", "dth", "timeS", "timeS2", "timeGS",
 		// locals and helpers
 		"m", "w", "ws", "nb", "b", "B", "j", "rows", "mat",
 	} {

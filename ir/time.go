@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 )
 
 // # Time-dependent potentials
@@ -229,6 +230,12 @@ type TimeLayer struct {
 	U        int          // offset of U, or −1
 	A, C, V  int          // offsets of the gate's A and c and of the shift V, or −1
 	UF, GF   TimeFeatures // features of U and of the gate
+	// Scaled: the kernels apply the gate s as a per-output scale of the
+	// layer's products, so θ′ holds W itself at KW (not diag(s)·W) and the
+	// kernels' gradient there is already ∂/∂W; s goes to the gate vector at
+	// S (see TimeMap.ApplyTime and BackTime).
+	Scaled bool
+	S      int
 }
 
 // TimeMap maps θ to the kernel parameters θ′(t) of KernelProgram and
@@ -245,11 +252,15 @@ type TimeMap struct {
 	// Gated reports whether a layer has a gate: only then does W′ depend
 	// on t (otherwise only the biases b′ do; see ApplyBias).
 	Gated bool
+	// NumScaled is the length of the gate vector of the Scaled layers.
+	NumScaled int
 }
 
 // TimeMap returns the map between p's parameters and those of
-// p.KernelProgram() (k).
-func (p *Program) TimeMap(k *Program) *TimeMap {
+// p.KernelProgram() (k). The gated layers of the nodes listed in scaled
+// are Scaled: their kernels apply the gate themselves (only ApplyTheta,
+// ApplyTime, BackTime and BackFixed handle them).
+func (p *Program) TimeMap(k *Program, scaled ...int) *TimeMap {
 	m := &TimeMap{NumParams: p.NumParams(), NumKernel: k.NumParams()}
 	for i, n := range p.Nodes {
 		if n.Op != OpDense && n.Op != OpConv {
@@ -283,6 +294,10 @@ func (p *Program) TimeMap(k *Program) *TimeMap {
 		}
 		if n.Gate != nil {
 			l.A, l.C, l.V, l.GF = off(RoleGate), off(RoleGateBias), off(RoleGateShift), *n.Gate
+		}
+		if n.Gate != nil && slices.Contains(scaled, n.ID) {
+			l.Scaled, l.S = true, m.NumScaled
+			m.NumScaled += n.Out
 		}
 		m.Layers = append(m.Layers, l)
 		m.Gated = m.Gated || n.Gate != nil

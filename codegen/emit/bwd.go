@@ -24,6 +24,7 @@ func (g *gen) bwdGrad() {
 	for i := len(pl.Nodes) - 1; i >= 1; i-- {
 		n := pl.Nodes[i]
 		body = append(body, jen.Comment(LineComment(g.pos(n.Node)+"  "+g.formula(n.Node)+"  (backpropagation)")))
+		body = append(body, g.gateCotangents(pl, n, []int{segV})...)
 		body = append(body, g.transpose(pl, n, []int{segV})...)
 	}
 	g.f.Comment("bwdGrad backpropagates ∂φ/∂(every node) for the values of one chunk; ∇φ ends")
@@ -222,6 +223,7 @@ func (g *gen) revNode(pl *plan.Plan, n *plan.Node) []jen.Code {
 	case ir.OpAct:
 		return append(out, g.revAct(pl, n)...)
 	case ir.OpDense:
+		out = append(out, g.revGate(pl, n, all, g.weightSegs(pl, n))...)
 		out = append(out, g.transpose(pl, n, all)...)
 		out = append(out, g.weightGrad(pl, n)...)
 	case ir.OpConv:
@@ -252,8 +254,18 @@ func (g *gen) revNode(pl *plan.Plan, n *plan.Node) []jen.Code {
 // (cotangent of the output)ᵀ·(input), for values, ℓ, tangents and Jacobian
 // rows, plus the special Jacobian forms; b̄ += Σ value cotangents.
 func (g *gen) weightGrad(pl *plan.Plan, n *plan.Node) []jen.Code {
-	in := pl.Nodes[n.Inputs[0]]
 	gW := g.gradOf(n.W)
+	segs := g.weightSegs(pl, n)
+	if n.Op == ir.OpDense {
+		return g.denseWeightGrad(pl, n, segs, gW)
+	}
+	return g.convWeightGrad(pl, n, segs, gW)
+}
+
+// weightSegs returns the row segments whose cotangents the weight gradient
+// of node n multiplies.
+func (g *gen) weightSegs(pl *plan.Plan, n *plan.Node) []int {
+	in := pl.Nodes[n.Inputs[0]]
 	segs := []int{segV}
 	if !in.LZero {
 		segs = append(segs, segL)
@@ -261,11 +273,7 @@ func (g *gen) weightGrad(pl *plan.Plan, n *plan.Node) []jen.Code {
 	if n.JBRows && in.Rows {
 		segs = append(segs, segJ)
 	}
-	segs = append(segs, segT)
-	if n.Op == ir.OpDense {
-		return g.denseWeightGrad(pl, n, segs, gW)
-	}
-	return g.convWeightGrad(pl, n, segs, gW)
+	return append(segs, segT)
 }
 
 // gradBufs returns the input of the dense or convolution node n, the name
@@ -293,7 +301,7 @@ func (g *gen) denseWeightGrad(pl *plan.Plan, n *plan.Node, segs []int, gW string
 			[3]string{fmt.Sprint(n.Size), fmt.Sprint(in.Size), gW}))
 	}
 	out = append(out, g.denseJacGrad(pl, n, gW)...)
-	if n.B >= 0 {
+	if n.B >= 0 && !g.gated(n.ID) { // a gated layer's b̄′ comes before h̄ ← s⊙h̄ (revGate)
 		out = append(out, kcall("SumRows", g.gradOf(n.B), rows(nB, "0", "nb", n.Size), "nb", fmt.Sprint(n.Size)))
 	}
 	return out
@@ -324,6 +332,7 @@ func (g *gen) denseJacGrad(pl *plan.Plan, n *plan.Node, gW string) []jen.Code {
 				kcall("AddColScaled", gW, "w.wtmp", rows(h+"D1", "b", "1", in.Size), fmt.Sprint(n.Size), fmt.Sprint(in.Size))))
 	}
 	if n.JBCoef {
+		out = append(out, g.gateCoef(n)...)
 		out = append(out, jen.Comment("J̄_b = diag(2σ″ℓ̄)_b·W and J_x = I: W̄ += diag(Σ_b 2σ″ℓ̄)·W (or sum the coefficients, for FlushGrad)"),
 			jen.If(jen.Id("w.deferGrad")).Block(
 				kcall("AccumCols", "w."+name+"EAcc", "w."+name+"E", "nb", fmt.Sprint(n.Size)),

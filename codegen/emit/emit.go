@@ -133,6 +133,8 @@ type gen struct {
 	rev         bool         // the function being emitted is in a reverse mode
 	used        map[int]bool // params used by the function being emitted
 	usedGrad    map[int]bool // parameter gradients used
+	gateOff     map[int]int  // gated dense layers whose kernels apply s: offset in the gate vector (timescale.go)
+	numGates    int          // length of the gate vector
 }
 
 func newGen(p *ir.Program, opt Options) (*gen, error) {
@@ -174,6 +176,7 @@ func newGen(p *ir.Program, opt Options) (*gen, error) {
 	g.colsRows, g.colsValRows = ws.ColsChunk, ws.ColsValue
 	g.chunk, g.vchunk = g.pm.Chunk, g.pm.ValueChunk
 	g.saveNode, g.liteAct = g.pm.SaveNode, g.pm.LiteAct
+	g.initGates()
 	return g, nil
 }
 

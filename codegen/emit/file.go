@@ -292,12 +292,19 @@ func (g *gen) genAccessors() {
 // matrices, pack W both ways, row norms, shifted-kernel matrices and Gram
 // bases, from the parameter views it declares first.
 func (g *gen) genSync() {
-	g.used = map[int]bool{}
-	var sync []jen.Code
+	usedT, usedW := map[int]bool{}, map[int]bool{}
+	var all, syncW []jen.Code
 	if g.is32 {
-		sync = append(sync, jen.For(raw("i, v := range m.theta")).Block(raw("m.p[i] = float32(v)")))
+		all = append(all, jen.For(raw("i, v := range m.theta")).Block(raw("m.p[i] = float32(v)")))
 	}
 	for i, n := range g.p.Nodes {
+		// what a time-dependent spec derives from weights that do not depend on t goes to syncTheta
+		fixed := g.fixedW(i)
+		g.used = usedT
+		if fixed {
+			g.used = usedW
+		}
+		var sync []jen.Code
 		if n.Op == ir.OpConv && n.Tie != "" {
 			pr := g.p.Params[n.W]
 			sync = append(sync, jen.Comment(LineComment(fmt.Sprintf("%s: expand the %s-tied kernels", n.Name, n.Tie))),
@@ -334,8 +341,16 @@ func (g *gen) genSync() {
 			sync = append(sync, jen.Comment(LineComment(fmt.Sprintf("%s: W·Wᵀ, the base of the Gram-matrix Laplacian", n.Name))),
 				g.gemm(false, true, "1", "0", [3]string{fmt.Sprint(n.Out), fmt.Sprint(in), W}, [3]string{fmt.Sprint(n.Out), fmt.Sprint(in), W}, [3]string{fmt.Sprint(n.Out), fmt.Sprint(n.Out), "m." + g.names[i] + "Gram"}))
 		}
+		if fixed {
+			syncW = append(syncW, sync...)
+		} else {
+			all = append(all, sync...)
+		}
 	}
-	g.syncFuncs(append(g.paramDecls(), sync...))
+	g.used = usedW
+	declsW := g.paramDecls()
+	g.used = usedT
+	g.syncFuncs(append(g.paramDecls(), all...), append(declsW, syncW...))
 }
 
 // genProgram prints the embedded IR's decoder, Program and Model.Program.
@@ -485,7 +500,7 @@ func (g *gen) genWorkspace(ws *wsBuffers) {
 	body = append(body, jen.Return(jen.Id("w")))
 	var flush []jen.Code
 	for i, n := range g.p.Nodes {
-		if g.jbCoef(i) && !g.timed() {
+		if g.jbCoef(i) && (!g.timed() || g.deferTime()) {
 			flush = append(flush, kcall("AddDiagRows", g.thetaSlice("dtheta", n.W), "w."+g.names[i]+"EAcc",
 				g.thetaSlice("m.theta", n.W), fmt.Sprint(n.Out), "Dim"))
 		}
@@ -557,6 +572,9 @@ func (g *gen) helpers() {
 // flushBody is FlushGrad's body: the length check, then the deferred terms
 // (reading the workspace only when there are any).
 func (g *gen) flushBody(flush []jen.Code) []jen.Code {
+	if g.timed() {
+		return g.timeFlushBody(flush)
+	}
 	check := jen.If(jen.Id("len(dtheta) != NumParams")).Block(jen.Panic(jen.Lit(g.pkg + ": len(dtheta) != NumParams")))
 	if len(flush) == 0 {
 		return []jen.Code{check}

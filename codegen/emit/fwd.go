@@ -151,6 +151,7 @@ func (g *gen) denseProducts(pl *plan.Plan, n *plan.Node, segs []int) []jen.Code 
 	for _, r := range g.runs(segs) {
 		cnt := r.cnt.expr(pl.Width)
 		out = append(out, g.wgemm(n.Node, false, cnt, rows(src, r.srcOff.expr(pl.Width), cnt, in.Size), "0", rows(dst, r.dstOff.expr(pl.Width), cnt, n.Size)))
+		out = append(out, g.gateProducts(n, rows(dst, r.dstOff.expr(pl.Width), cnt, n.Size), cnt)...)
 	}
 	return out
 }
@@ -304,6 +305,8 @@ func (g *gen) qExpr(pl *plan.Plan, a *plan.Node) (string, []jen.Code) {
 	switch {
 	case a.Kind == plan.Identity:
 		return "1", nil // J = I has unit rows
+	case a.Kind == plan.Shared && g.gated(a.ID):
+		return g.gateQ(a.ID), nil
 	case a.Kind == plan.Shared:
 		return fmt.Sprintf("m.%sNorm2[j]", g.names[a.ID]), nil
 	case a.Kind == plan.ConvShared:

@@ -19,7 +19,11 @@ import (
 // derives from it, refreshed by at when the time or θ changed (so
 // workspaces at different times run concurrently). Reverse accumulates
 // ∂G/∂θ′ in the workspace and maps it back to ∂G/∂θ at the workspace's time.
-// Nothing here is emitted for a spec without time: its output is unchanged.
+// For float64 specs (split) the kernel model forms what does not depend on t
+// once per θ and the rest at each new time, the kernels apply some gates as
+// scales (timescale.go), and the part of ∂G/∂θ′ whose map back does not
+// depend on t may wait for FlushGrad. Nothing here is emitted for a spec
+// without time: its output is unchanged.
 
 // timed reports whether the spec is time-dependent.
 func (g *gen) timed() bool { return g.full.TimeDependent() }
@@ -71,7 +75,13 @@ func (g *gen) timeModelFields() []jen.Code {
 	if !g.timed() {
 		return nil
 	}
-	return []jen.Code{jen.Id("timeVersion").Uint64().Comment("incremented by Sync: the workspaces' kernel models refresh θ′ when it changes")}
+	f := []jen.Code{jen.Id("timeVersion").Uint64().Comment("incremented by Sync: the workspaces' kernel models refresh θ′ when it changes")}
+	if g.split() {
+		f = append(f,
+			jen.Id("timeS").Index().Float64().Comment("kernel models: the gates s(t) that the kernels apply as scales (ir.TimeLayer.Scaled)"),
+			jen.Id("timeS2").Index().Float64().Comment("kernel models: s²"))
+	}
+	return f
 }
 
 // timeWorkspaceFields adds the time state to Workspace.
@@ -79,16 +89,28 @@ func (g *gen) timeWorkspaceFields() []jen.Code {
 	if !g.timed() {
 		return nil
 	}
-	return []jen.Code{
+	f := []jen.Code{
 		jen.Id("timeNow").Float64().Comment("the time set by SetTime"),
 		jen.Id("timeModel").Op("*").Id("Model").Comment("the kernel model: θ′(timeAt) of timeOf's θ and what sync derives from it"),
 		jen.Id("timeOf").Op("*").Id("Model").Comment("the model whose θ timeModel holds"),
 		jen.Id("timeAt").Float64().Comment("the time of timeModel's θ′"),
 		jen.Id("timeVer").Uint64().Comment("timeOf's timeVersion when θ′ was formed"),
 		jen.Id("timeSet").Bool().Comment("θ′ has been formed"),
-		jen.Id("timeGrad").Index().Float64().Comment("∂G/∂θ′ of one Reverse call"),
+		g.timeGradField(),
 		jen.Id("timeScratch").Index().Float64().Comment("scratch of the time map"),
 	}
+	if g.split() {
+		f = append(f, jen.Id("timeGS").Index().Float64().Comment("s⊙∂G/∂s of the gates the kernels apply, of one Reverse call"))
+	}
+	return f
+}
+
+// timeGradField declares Workspace.timeGrad.
+func (g *gen) timeGradField() jen.Code {
+	if g.split() {
+		return jen.Id("timeGrad").Index().Float64().Comment("∂G/∂θ′ of one Reverse call, plus, with deferral, the part BackFixed has not taken yet")
+	}
+	return jen.Id("timeGrad").Index().Float64().Comment("∂G/∂θ′ of one Reverse call")
 }
 
 // timeWorkspaceAlloc allocates the time state of a new Workspace.
@@ -96,17 +118,26 @@ func (g *gen) timeWorkspaceAlloc() []jen.Code {
 	if !g.timed() {
 		return nil
 	}
-	return []jen.Code{
+	a := []jen.Code{
 		raw("w.timeModel = newModel()"),
 		raw("w.timeGrad = make([]float64, NumParams)"),
 		raw("w.timeScratch = make([]float64, timeMap().Scratch)"),
 	}
+	if g.split() {
+		a = append(a,
+			raw("w.timeGS = make([]float64, timeMap().NumScaled)"),
+			raw("w.timeModel.timeS = make([]float64, timeMap().NumScaled)"),
+			raw("w.timeModel.timeS2 = make([]float64, timeMap().NumScaled)"))
+	}
+	return a
 }
 
 // syncFuncs emits Sync, whose body is sync: for a time-dependent model the
-// body becomes sync (run on the workspaces' kernel models) and Sync marks θ
-// as changed.
-func (g *gen) syncFuncs(body []jen.Code) {
+// body becomes sync (run on the workspaces' kernel models at each new time)
+// and Sync marks θ as changed; bodyW, what derives from weights that do not
+// depend on t (split: every layer but the gated ones that keep W′), becomes
+// syncTheta, run once per θ.
+func (g *gen) syncFuncs(body, bodyW []jen.Code) {
 	f := g.f
 	if !g.timed() {
 		f.Comment("Sync refreshes everything derived from θ: call it after every change of Params.")
@@ -120,18 +151,36 @@ func (g *gen) syncFuncs(body []jen.Code) {
 	f.Comment("sync refreshes everything derived from the kernel parameters θ′ of a")
 	f.Comment("workspace's kernel model. It does not allocate.")
 	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("sync").Params().Block(body...)
+	if g.split() {
+		f.Comment("syncTheta refreshes what a workspace's kernel model derives from the weights")
+		f.Comment("of θ′ that do not depend on t, once per θ. It does not allocate.")
+		f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("syncTheta").Params().Block(bodyW...)
+	}
 	g.timeFuncs()
 }
 
-// biasOnlyTime reports whether only biases depend on t (no gates) and the
-// kernels read θ′ directly (float64: their view of θ′ is θ′ itself, and Sync
-// derives nothing from biases), so that a new time needs only b′(t).
-func (g *gen) biasOnlyTime() bool {
-	if g.is32 {
+// split reports whether the kernel models keep what does not depend on t
+// across stage times (float64: the kernels read θ′ itself, and for float32
+// θ′ is converted whole at each new time).
+func (g *gen) split() bool { return g.timed() && !g.is32 }
+
+// fixedW reports whether, in a split model, node i's kernel weight is θ's
+// own (no gate, or a gate the kernels apply), so that what Sync derives
+// from it is formed once per θ.
+func (g *gen) fixedW(i int) bool {
+	return g.split() && (g.full.Nodes[i].Gate == nil || g.gated(i))
+}
+
+// deferTime reports whether a split model may defer gradient terms: every
+// deferred Jacobian coefficient term multiplies a weight that does not
+// depend on t, and the rest of ∂G/∂θ′ whose map does not depend on t
+// waits for FlushGrad.
+func (g *gen) deferTime() bool {
+	if !g.split() {
 		return false
 	}
-	for _, n := range g.full.Nodes {
-		if n.Gate != nil {
+	for i := range g.p.Nodes {
+		if g.jbCoef(i) && !g.fixedW(i) {
 			return false
 		}
 	}
@@ -139,10 +188,11 @@ func (g *gen) biasOnlyTime() bool {
 }
 
 // deferBody is DeferGrad's body: deferral sums sample-independent terms
-// over calls, which a time-dependent model's calls at different times do
-// not share, so it stays off there.
+// over calls, which a time-dependent model's calls at different times
+// share only where they do not depend on t (deferTime); otherwise it stays
+// off.
 func (g *gen) deferBody() jen.Code {
-	if g.timed() {
+	if g.timed() && !g.deferTime() {
 		return jen.Comment("deferral stays off: each Reverse maps its gradient back at its own time")
 	}
 	return raw("ws.(*Workspace).deferGrad = on")
@@ -161,6 +211,11 @@ func (g *gen) timeGradRedirect() []jen.Code {
 	if !g.timed() {
 		return nil
 	}
+	if g.split() {
+		// w.timeGrad holds only the deferred part that BackFixed has not
+		// taken yet: the kernels add to it
+		return []jen.Code{raw("dth := dtheta"), raw("dtheta = w.timeGrad")}
+	}
 	return []jen.Code{raw("dth := dtheta"), raw("dtheta = w.timeGrad"), raw("clear(dtheta)")}
 }
 
@@ -169,10 +224,36 @@ func (g *gen) timeGradBack() []jen.Code {
 	if !g.timed() {
 		return nil
 	}
+	if g.split() {
+		return []jen.Code{
+			jen.Comment("∂G/∂θ from ∂G/∂θ′: what depends on the workspace's time now, the rest now or,"),
+			jen.Comment("with deferral, summed over calls until FlushGrad"),
+			raw("timeMap().BackTime(dth, w.timeGrad[:numKernelParams], w.timeOf.theta, w.timeAt, w.timeScratch, w.timeGS)"),
+			jen.If(jen.Id("!w.deferGrad")).Block(raw("timeMap().BackFixed(dth, w.timeGrad[:numKernelParams])")),
+		}
+	}
 	return []jen.Code{
 		jen.Comment("∂G/∂θ from ∂G/∂θ′ at the workspace's time"),
 		raw("timeMap().Back(dth, w.timeGrad[:numKernelParams], w.timeOf.theta, w.timeAt, w.timeScratch)"),
 	}
+}
+
+// timeFlushBody is FlushGrad's body for a time-dependent model (flush: the
+// kernels' deferred terms, on the kernel model), emitting flushKernel.
+func (g *gen) timeFlushBody(flush []jen.Code) []jen.Code {
+	check := jen.If(jen.Id("len(dtheta) != NumParams")).Block(jen.Panic(jen.Lit(g.pkg + ": len(dtheta) != NumParams")))
+	if !g.deferTime() {
+		return []jen.Code{check}
+	}
+	body := []jen.Code{raw("w := ws.(*Workspace)"), check}
+	if len(flush) > 0 {
+		g.f.Comment("flushKernel adds the kernels' deferred terms, with the weights of the kernel")
+		g.f.Comment("model m (which do not depend on t), to dtheta (in θ′'s layout).")
+		g.f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("flushKernel").Params(jen.Id("w").Op("*").Id("Workspace"), jen.Id("dtheta").Index().Float64()).Block(flush...)
+		body = append(body, raw("w.timeModel.flushKernel(w, w.timeGrad)"))
+	}
+	return append(body, jen.Comment("the part of ∂G/∂θ′ summed over calls whose map does not depend on t"),
+		raw("timeMap().BackFixed(dtheta, w.timeGrad[:numKernelParams])"))
 }
 
 // timeFuncs emits the time map, at and SetTime.
@@ -181,30 +262,35 @@ func (g *gen) timeFuncs() {
 	f.Comment("timeMap maps θ to the kernels' θ′(t) and gradients back (ir.TimeMap).")
 	f.Var().Id("timeMap").Op("=").Qual("sync", "OnceValue").Call(jen.Func().Params().Op("*").Qual(pathIR, "TimeMap").Block(
 		raw("p := Program()"),
-		raw("return p.TimeMap(p.KernelProgram())"),
+		raw("return p.TimeMap(p.KernelProgram()%s)", g.scaledList()),
 	))
 	f.Comment("at returns w's kernel model, with θ′ formed from m's θ at w's time: anew")
 	f.Comment("when the time, the model or θ (Sync) changed since it was last formed.")
 	f.Comment("It does not allocate.")
-	full := []jen.Code{
-		raw("timeMap().Apply(w.timeModel.theta[:numKernelParams], m.theta, w.timeNow, w.timeScratch)"),
-		raw("w.timeModel.sync()"),
-		raw("w.timeOf, w.timeVer, w.timeAt, w.timeSet = m, m.timeVersion, w.timeNow, true"),
-	}
-	cond := "!w.timeSet || w.timeOf != m || w.timeVer != m.timeVersion || w.timeAt != w.timeNow"
 	var body []jen.Code
-	if g.biasOnlyTime() {
-		// Only the biases depend on t, and the kernels read them from θ′
-		// itself: a new time rewrites them, a new θ forms everything.
+	if g.split() {
+		// What does not depend on t is formed once per θ, the rest at each new time.
 		body = []jen.Code{
-			jen.If(jen.Id("!w.timeSet || w.timeOf != m || w.timeVer != m.timeVersion")).Block(full...).Else().If(jen.Id("w.timeAt != w.timeNow")).Block(
-				jen.Comment("only the time changed: only the biases b′(t) depend on it"),
-				raw("timeMap().ApplyBias(w.timeModel.theta[:numKernelParams], m.theta, w.timeNow, w.timeScratch)"),
+			raw("fresh := !w.timeSet || w.timeOf != m || w.timeVer != m.timeVersion"),
+			jen.If(jen.Id("fresh")).Block(
+				raw("timeMap().ApplyTheta(w.timeModel.theta[:numKernelParams], m.theta)"),
+				raw("w.timeModel.syncTheta()"),
+				raw("w.timeOf, w.timeVer, w.timeSet = m, m.timeVersion, true"),
+			),
+			jen.If(jen.Id("fresh || w.timeAt != w.timeNow")).Block(
+				raw("k := w.timeModel"),
+				raw("timeMap().ApplyTime(k.theta[:numKernelParams], m.theta, w.timeNow, w.timeScratch, k.timeS)"),
+				jen.For(raw("i, v := range k.timeS")).Block(raw("k.timeS2[i] = v * v")),
+				raw("k.sync()"),
 				raw("w.timeAt = w.timeNow"),
 			),
 		}
 	} else {
-		body = []jen.Code{jen.If(jen.Id(cond)).Block(full...)}
+		body = []jen.Code{jen.If(jen.Id("!w.timeSet || w.timeOf != m || w.timeVer != m.timeVersion || w.timeAt != w.timeNow")).Block(
+			raw("timeMap().Apply(w.timeModel.theta[:numKernelParams], m.theta, w.timeNow, w.timeScratch)"),
+			raw("w.timeModel.sync()"),
+			raw("w.timeOf, w.timeVer, w.timeAt, w.timeSet = m, m.timeVersion, w.timeNow, true"),
+		)}
 	}
 	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("at").Params(jen.Id("w").Op("*").Id("Workspace")).Op("*").Id("Model").Block(
 		append(body, raw("return w.timeModel"))...,

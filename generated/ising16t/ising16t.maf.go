@@ -349,6 +349,8 @@ const irJSON = `
 type Model struct {
 	theta       []float64      // θ, the master copy
 	timeVersion uint64         // incremented by Sync: the workspaces' kernel models refresh θ′ when it changes
+	timeS       []float64      // kernel models: the gates s(t) that the kernels apply as scales (ir.TimeLayer.Scaled)
+	timeS2      []float64      // kernel models: s²
 	p           []float64      // the kernels' view of θ (the same slice)
 	hDenseFwd   gemm.PackedB64 // h.dense's weight packed as Wᵀ for forward products, refreshed by Sync
 	hDenseBwd   gemm.PackedB64 // h.dense's weight packed as W for backward products, refreshed by Sync
@@ -407,7 +409,11 @@ func (m *Model) Sync() {
 
 // sync refreshes everything derived from the kernel parameters θ′ of a
 // workspace's kernel model. It does not allocate.
-func (m *Model) sync() {
+func (m *Model) sync() {}
+
+// syncTheta refreshes what a workspace's kernel model derives from the weights
+// of θ′ that do not depend on t, once per θ. It does not allocate.
+func (m *Model) syncTheta() {
 	hDenseW := m.p[offHDenseW : offHDenseW+131072] // h.dense.W [512 256], ising16_t.maf:17:21
 	phiW := m.p[offPhiW : offPhiW+512]             // phi.W [1 512], ising16_t.maf:18:16
 	// h.dense: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
@@ -423,17 +429,27 @@ func (m *Model) sync() {
 // timeMap maps θ to the kernels' θ′(t) and gradients back (ir.TimeMap).
 var timeMap = sync.OnceValue(func() *ir.TimeMap {
 	p := Program()
-	return p.TimeMap(p.KernelProgram())
+	return p.TimeMap(p.KernelProgram(), 1, 3)
 })
 
 // at returns w's kernel model, with θ′ formed from m's θ at w's time: anew
 // when the time, the model or θ (Sync) changed since it was last formed.
 // It does not allocate.
 func (m *Model) at(w *Workspace) *Model {
-	if !w.timeSet || w.timeOf != m || w.timeVer != m.timeVersion || w.timeAt != w.timeNow {
-		timeMap().Apply(w.timeModel.theta[:numKernelParams], m.theta, w.timeNow, w.timeScratch)
-		w.timeModel.sync()
-		w.timeOf, w.timeVer, w.timeAt, w.timeSet = m, m.timeVersion, w.timeNow, true
+	fresh := !w.timeSet || w.timeOf != m || w.timeVer != m.timeVersion
+	if fresh {
+		timeMap().ApplyTheta(w.timeModel.theta[:numKernelParams], m.theta)
+		w.timeModel.syncTheta()
+		w.timeOf, w.timeVer, w.timeSet = m, m.timeVersion, true
+	}
+	if fresh || w.timeAt != w.timeNow {
+		k := w.timeModel
+		timeMap().ApplyTime(k.theta[:numKernelParams], m.theta, w.timeNow, w.timeScratch, k.timeS)
+		for i, v := range k.timeS {
+			k.timeS2[i] = v * v
+		}
+		k.sync()
+		w.timeAt = w.timeNow
 	}
 	return w.timeModel
 }
@@ -497,8 +513,9 @@ type Workspace struct {
 	timeAt      float64   // the time of timeModel's θ′
 	timeVer     uint64    // timeOf's timeVersion when θ′ was formed
 	timeSet     bool      // θ′ has been formed
-	timeGrad    []float64 // ∂G/∂θ′ of one Reverse call
+	timeGrad    []float64 // ∂G/∂θ′ of one Reverse call, plus, with deferral, the part BackFixed has not taken yet
 	timeScratch []float64 // scratch of the time map
+	timeGS      []float64 // s⊙∂G/∂s of the gates the kernels apply, of one Reverse call
 }
 
 // MaxBatch returns the largest batch the workspace was made for.
@@ -509,15 +526,25 @@ func (w *Workspace) MaxBatch() int {
 // DeferGrad turns deferral of sample-independent gradient terms on or off (see
 // runtime.GradDeferrer); with it on, call FlushGrad after the last Reverse.
 func (m *Model) DeferGrad(ws runtime.Workspace, on bool) {
-	// deferral stays off: each Reverse maps its gradient back at its own time
+	ws.(*Workspace).deferGrad = on
 }
 
 // FlushGrad adds the deferred gradient terms to dtheta and resets them. It does
 // not allocate.
 func (m *Model) FlushGrad(ws runtime.Workspace, dtheta []float64) {
+	w := ws.(*Workspace)
 	if len(dtheta) != NumParams {
 		panic("ising16t: len(dtheta) != NumParams")
 	}
+	w.timeModel.flushKernel(w, w.timeGrad)
+	// the part of ∂G/∂θ′ summed over calls whose map does not depend on t
+	timeMap().BackFixed(dtheta, w.timeGrad[:numKernelParams])
+}
+
+// flushKernel adds the kernels' deferred terms, with the weights of the kernel
+// model m (which do not depend on t), to dtheta (in θ′'s layout).
+func (m *Model) flushKernel(w *Workspace, dtheta []float64) {
+	kern.AddDiagRows(dtheta[offHDenseW:offHDenseW+131072], w.hDenseEAcc, m.theta[offHDenseW:offHDenseW+131072], 512, Dim)
 }
 
 var _ runtime.GradDeferrer = (*Model)(nil)
@@ -557,6 +584,9 @@ func (m *Model) NewWorkspaceChunks(maxBatch, chunk, valueChunk int) runtime.Work
 	w.timeModel = newModel()
 	w.timeGrad = make([]float64, NumParams)
 	w.timeScratch = make([]float64, timeMap().Scratch)
+	w.timeGS = make([]float64, timeMap().NumScaled)
+	w.timeModel.timeS = make([]float64, timeMap().NumScaled)
+	w.timeModel.timeS2 = make([]float64, timeMap().NumScaled)
 	return w
 }
 
@@ -759,7 +789,6 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 	clear(dx)
 	dth := dtheta
 	dtheta = w.timeGrad
-	clear(dtheta)
 	w.lite = c == nil
 	m = m.at(w)
 	for b0 := 0; b0 < B; b0 += w.c {
@@ -778,8 +807,12 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 		m.bwdReverse(w, nb, cb, sb, 1, dtheta)
 		store(dx[b0*Dim:], w.xB, nb, 1)
 	}
-	// ∂G/∂θ from ∂G/∂θ′ at the workspace's time
-	timeMap().Back(dth, w.timeGrad[:numKernelParams], w.timeOf.theta, w.timeAt, w.timeScratch)
+	// ∂G/∂θ from ∂G/∂θ′: what depends on the workspace's time now, the rest now or,
+	// with deferral, summed over calls until FlushGrad
+	timeMap().BackTime(dth, w.timeGrad[:numKernelParams], w.timeOf.theta, w.timeAt, w.timeScratch, w.timeGS)
+	if !w.deferGrad {
+		timeMap().BackFixed(dth, w.timeGrad[:numKernelParams])
+	}
 }
 
 // ReverseHutchinson is Reverse with Δφ replaced by its Hutchinson estimate for
@@ -814,7 +847,6 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 	clear(dx)
 	dth := dtheta
 	dtheta = w.timeGrad
-	clear(dtheta)
 	m = m.at(w)
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
@@ -834,8 +866,12 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 		m.bwdHutchRev(w, nb, cb, sb, 1, dtheta)
 		store(dx[b0*Dim:], w.xB, nb, 1)
 	}
-	// ∂G/∂θ from ∂G/∂θ′ at the workspace's time
-	timeMap().Back(dth, w.timeGrad[:numKernelParams], w.timeOf.theta, w.timeAt, w.timeScratch)
+	// ∂G/∂θ from ∂G/∂θ′: what depends on the workspace's time now, the rest now or,
+	// with deferral, summed over calls until FlushGrad
+	timeMap().BackTime(dth, w.timeGrad[:numKernelParams], w.timeOf.theta, w.timeAt, w.timeScratch, w.timeGS)
+	if !w.deferGrad {
+		timeMap().BackFixed(dth, w.timeGrad[:numKernelParams])
+	}
 }
 
 // SaveSize returns the numbers per sample LaplacianSave keeps: the 512 outputs
@@ -881,11 +917,13 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 	phiW := m.p[offPhiW : offPhiW+512] // phi.W [1 512], ising16_t.maf:18:16
 	// ising16_t.maf:17:21  h.dense = W·x, W ∈ R^(512×256)
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 512), 512)
+	kern.MulCols(rows(w.hDense, 0, nb, 512), m.timeS[0:512], nb, 512)
 	// ising16_t.maf:17:9  h = lncosh(h.dense)
 	// σ, σ′ for the value rows
 	kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], nil, nil, rows(w.hDense, 0, nb, 512))
 	// ising16_t.maf:18:16  phi = W·h, W ∈ R^(1×512)
 	kern.MatVec(rows(w.phi, 0, nb, 1), rows(w.h, 0, nb, 512), phiW, nb, 512, 0)
+	kern.MulCols(rows(w.phi, 0, nb, 1), m.timeS[512:513], nb, 1)
 }
 
 // fwdLaplacian computes values, Laplacian vectors ℓ and the Jacobians the exact Δφ needs.
@@ -893,6 +931,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	phiW := m.p[offPhiW : offPhiW+512] // phi.W [1 512], ising16_t.maf:18:16
 	// ising16_t.maf:17:21  h.dense = W·x, W ∈ R^(512×256)  [J: closed form: J = W shared by all samples, ‖W_j‖² refreshed by Sync]
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 512), 512)
+	kern.MulCols(rows(w.hDense, 0, nb, 512), m.timeS[0:512], nb, 512)
 	if w.saveOut != nil {
 		// keep the value rows for ReverseSaved
 		copy(w.saveOut[w.b0*512:(w.b0+nb)*512], rows(w.hDense, 0, nb, 512))
@@ -913,12 +952,13 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 512; j++ {
 				k := b*512 + j
-				y[lo+k] = d2[k] * m.hDenseNorm2[j]
+				y[lo+k] = d2[k] * m.hDenseNorm2[j] * m.timeS2[j]
 			}
 		}
 	}
 	// ising16_t.maf:18:16  phi = W·h, W ∈ R^(1×512)
 	kern.MatVec(rows(w.phi, 0, 2*nb, 1), rows(w.h, 0, 2*nb, 512), phiW, 2*nb, 512, 0)
+	kern.MulCols(rows(w.phi, 0, 2*nb, 1), m.timeS[512:513], 2*nb, 1)
 }
 
 // fwdReverse computes values, ℓ, Jacobians and tangents t = J·u for the reverse sweep.
@@ -929,8 +969,10 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		// value rows kept by LaplacianSave at the same x
 		copy(rows(w.hDense, 0, nb, 512), w.saveIn[w.b0*512:(w.b0+nb)*512])
 		gemm.DgemmPacked(false, nb, 1, rows(w.x, nb, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, nb, nb, 512), 512)
+		kern.MulCols(rows(w.hDense, nb, nb, 512), m.timeS[0:512], nb, 512)
 	} else {
 		gemm.DgemmPacked(false, 2*nb, 1, rows(w.x, 0, 2*nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 0, 2*nb, 512), 512)
+		kern.MulCols(rows(w.hDense, 0, 2*nb, 512), m.timeS[0:512], 2*nb, 512)
 	}
 	// ising16_t.maf:17:9  h = lncosh(h.dense)
 	// σ, σ′, σ″, σ‴ for the value rows
@@ -950,13 +992,14 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		for b := 0; b < nb; b++ {
 			for j := 0; j < 512; j++ {
 				k := b*512 + j
-				y[lo+k] = d2[k] * m.hDenseNorm2[j]
+				y[lo+k] = d2[k] * m.hDenseNorm2[j] * m.timeS2[j]
 				y[ty+k] = d1[k] * a[ta+k]
 			}
 		}
 	}
 	// ising16_t.maf:18:16  phi = W·h, W ∈ R^(1×512)
 	kern.MatVec(rows(w.phi, 0, 3*nb, 1), rows(w.h, 0, 3*nb, 512), phiW, 3*nb, 512, 0)
+	kern.MulCols(rows(w.phi, 0, 3*nb, 1), m.timeS[512:513], 3*nb, 1)
 }
 
 // fwdHutch computes values and Hutchinson Laplacian vectors from the probe rows.
@@ -964,7 +1007,9 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	phiW := m.p[offPhiW : offPhiW+512] // phi.W [1 512], ising16_t.maf:18:16
 	// ising16_t.maf:17:21  h.dense = W·x, W ∈ R^(512×256)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 512), 512)
+	kern.MulCols(rows(w.hDense, 0, nb, 512), m.timeS[0:512], nb, 512)
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 2*nb, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 2*nb, nb, 512), 512)
+	kern.MulCols(rows(w.hDense, 2*nb, nb, 512), m.timeS[0:512], nb, 512)
 	// ising16_t.maf:17:9  h = lncosh(h.dense)
 	kern.RowsNorm2(w.hDenseQ, rows(w.hDense, 2*nb, nb, 512), nb, 1, 512)
 	// σ, σ′, σ″ for the value rows
@@ -982,6 +1027,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	}
 	// ising16_t.maf:18:16  phi = W·h, W ∈ R^(1×512)
 	kern.MatVec(rows(w.phi, 0, 2*nb, 1), rows(w.h, 0, 2*nb, 512), phiW, 2*nb, 512, 0)
+	kern.MulCols(rows(w.phi, 0, 2*nb, 1), m.timeS[512:513], 2*nb, 1)
 }
 
 // fwdHutchRev computes values, Hutchinson ℓ, probe rows and tangents for the reverse sweep.
@@ -989,7 +1035,9 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	phiW := m.p[offPhiW : offPhiW+512] // phi.W [1 512], ising16_t.maf:18:16
 	// ising16_t.maf:17:21  h.dense = W·x, W ∈ R^(512×256)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, 2*nb, 1, rows(w.x, 0, 2*nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 0, 2*nb, 512), 512)
+	kern.MulCols(rows(w.hDense, 0, 2*nb, 512), m.timeS[0:512], 2*nb, 512)
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 3*nb, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 3*nb, nb, 512), 512)
+	kern.MulCols(rows(w.hDense, 3*nb, nb, 512), m.timeS[0:512], nb, 512)
 	// ising16_t.maf:17:9  h = lncosh(h.dense)
 	kern.RowsNorm2(w.hDenseQ, rows(w.hDense, 3*nb, nb, 512), nb, 1, 512)
 	// σ, σ′, σ″, σ‴ for the value rows
@@ -1010,6 +1058,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	}
 	// ising16_t.maf:18:16  phi = W·h, W ∈ R^(1×512)
 	kern.MatVec(rows(w.phi, 0, 3*nb, 1), rows(w.h, 0, 3*nb, 512), phiW, 3*nb, 512, 0)
+	kern.MulCols(rows(w.phi, 0, 3*nb, 1), m.timeS[512:513], 3*nb, 1)
 }
 
 // bwdGrad backpropagates ∂φ/∂(every node) for the values of one chunk; ∇φ ends
@@ -1024,6 +1073,7 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 		w.phiB[b] = 1
 	}
 	// ising16_t.maf:18:16  phi = W·h, W ∈ R^(1×512)  (backpropagation)
+	kern.MulCols(rows(w.phiB, 0, nb, 1), m.timeS[512:513], nb, 1)
 	kern.AddOuter(rows(w.hB, 0, nb, 512), rows(w.phiB, 0, nb, 1), phiW, nb, 512, 1)
 	// ising16_t.maf:17:9  h = lncosh(h.dense)  (backpropagation)
 	{
@@ -1038,6 +1088,7 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 		}
 	}
 	// ising16_t.maf:17:21  h.dense = W·x, W ∈ R^(512×256)  (backpropagation)
+	kern.MulCols(rows(w.hDenseB, 0, nb, 512), m.timeS[0:512], nb, 512)
 	gemm.DgemmPacked(false, nb, 1, rows(w.hDenseB, 0, nb, 512), 512, &m.hDenseBwd, 1, rows(w.xB, 0, nb, 256), 256)
 }
 
@@ -1064,6 +1115,11 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		w.phiB[nb+b] = wt
 	}
 	// ising16_t.maf:18:16  phi = W·h, W ∈ R^(1×512)  (reverse)
+	// the gate s: s⊙∂G/∂s from the products, b̄′, then h̄ ← s⊙h̄ (ir.TimeLayer.Scaled)
+	kern.GateGrad(w.timeGS[512:513], rows(w.phiB, 0, nb, 1), rows(w.phi, 0, nb, 1), nil, nb, 1)
+	kern.GateGrad(w.timeGS[512:513], rows(w.phiB, 2*nb, nb, 1), rows(w.phi, 2*nb, nb, 1), nil, nb, 1)
+	kern.GateGrad(w.timeGS[512:513], rows(w.phiB, nb, nb, 1), rows(w.phi, nb, nb, 1), nil, nb, 1)
+	kern.MulCols(rows(w.phiB, 0, 3*nb, 1), m.timeS[512:513], 3*nb, 1)
 	kern.AddOuter(rows(w.hB, 0, 3*nb, 512), rows(w.phiB, 0, 3*nb, 1), phiW, 3*nb, 512, 1)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(3*nb, 512, rows(w.h, 0, 3*nb, 512)), 1, mat(1, 512, gPhiW))
 	// ising16_t.maf:17:9  h = lncosh(h.dense)  (reverse)
@@ -1077,15 +1133,20 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 			for j := 0; j < 512; j++ {
 				k := b*512 + j
 				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*m.hDenseNorm2[j]*yb[lo+k]
+				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*m.hDenseNorm2[j]*m.timeS2[j]*yb[lo+k]
 				ab[tab+k] += d1 * yb[tyb+k]
 				e[k] = 2 * d2 * yb[lo+k]
 			}
 		}
 	}
 	// ising16_t.maf:17:21  h.dense = W·x, W ∈ R^(512×256)  (reverse)
+	// the gate s: s⊙∂G/∂s from the products, b̄′, then h̄ ← s⊙h̄ (ir.TimeLayer.Scaled)
+	kern.GateGrad(w.timeGS[0:512], rows(w.hDenseB, 0, nb, 512), rows(w.hDense, 0, nb, 512), nil, nb, 512)
+	kern.GateGrad(w.timeGS[0:512], rows(w.hDenseB, nb, nb, 512), rows(w.hDense, nb, nb, 512), nil, nb, 512)
+	kern.MulCols(rows(w.hDenseB, 0, 2*nb, 512), m.timeS[0:512], 2*nb, 512)
 	gemm.DgemmPacked(false, nb, 1, rows(w.hDenseB, 0, nb, 512), 512, &m.hDenseBwd, 1, rows(w.xB, 0, nb, 256), 256)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(2*nb, 512, rows(w.hDenseB, 0, 2*nb, 512)), mat(2*nb, 256, rows(w.x, 0, 2*nb, 256)), 1, mat(512, 256, gHDenseW))
+	kern.GateCoef(w.timeGS[0:512], w.hDenseE, m.timeS2[0:512], m.hDenseNorm2, nb, 512)
 	// J̄_b = diag(2σ″ℓ̄)_b·W and J_x = I: W̄ += diag(Σ_b 2σ″ℓ̄)·W (or sum the coefficients, for FlushGrad)
 	if w.deferGrad {
 		kern.AccumCols(w.hDenseEAcc, w.hDenseE, nb, 512)
@@ -1116,6 +1177,11 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		w.phiB[nb+b] = wt
 	}
 	// ising16_t.maf:18:16  phi = W·h, W ∈ R^(1×512)  (reverse)
+	// the gate s: s⊙∂G/∂s from the products, b̄′, then h̄ ← s⊙h̄ (ir.TimeLayer.Scaled)
+	kern.GateGrad(w.timeGS[512:513], rows(w.phiB, 0, nb, 1), rows(w.phi, 0, nb, 1), nil, nb, 1)
+	kern.GateGrad(w.timeGS[512:513], rows(w.phiB, 2*nb, nb, 1), rows(w.phi, 2*nb, nb, 1), nil, nb, 1)
+	kern.GateGrad(w.timeGS[512:513], rows(w.phiB, nb, nb, 1), rows(w.phi, nb, nb, 1), nil, nb, 1)
+	kern.MulCols(rows(w.phiB, 0, 3*nb, 1), m.timeS[512:513], 3*nb, 1)
 	kern.AddOuter(rows(w.hB, 0, 3*nb, 512), rows(w.phiB, 0, 3*nb, 1), phiW, 3*nb, 512, 1)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(3*nb, 512, rows(w.h, 0, 3*nb, 512)), 1, mat(1, 512, gPhiW))
 	// ising16_t.maf:17:9  h = lncosh(h.dense)  (reverse)
@@ -1137,6 +1203,12 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	}
 	kern.RowsScaleAdd(rows(w.hDenseB, 3*nb, nb, 512), rows(w.hDense, 3*nb, nb, 512), w.hDenseE, nb, 1, 512)
 	// ising16_t.maf:17:21  h.dense = W·x, W ∈ R^(512×256)  (reverse)
+	// the gate s: s⊙∂G/∂s from the products, b̄′, then h̄ ← s⊙h̄ (ir.TimeLayer.Scaled)
+	kern.GateGrad(w.timeGS[0:512], rows(w.hDenseB, 0, nb, 512), rows(w.hDense, 0, nb, 512), nil, nb, 512)
+	kern.GateGrad(w.timeGS[0:512], rows(w.hDenseB, 3*nb, nb, 512), rows(w.hDense, 3*nb, nb, 512), nil, nb, 512)
+	kern.GateGrad(w.timeGS[0:512], rows(w.hDenseB, nb, nb, 512), rows(w.hDense, nb, nb, 512), nil, nb, 512)
+	kern.MulCols(rows(w.hDenseB, 0, 2*nb, 512), m.timeS[0:512], 2*nb, 512)
+	kern.MulCols(rows(w.hDenseB, 3*nb, nb, 512), m.timeS[0:512], nb, 512)
 	gemm.DgemmPacked(false, nb, 1, rows(w.hDenseB, 0, nb, 512), 512, &m.hDenseBwd, 1, rows(w.xB, 0, nb, 256), 256)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(2*nb, 512, rows(w.hDenseB, 0, 2*nb, 512)), mat(2*nb, 256, rows(w.x, 0, 2*nb, 256)), 1, mat(512, 256, gHDenseW))
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb, 512, rows(w.hDenseB, 3*nb, nb, 512)), mat(nb, 256, rows(w.x, 3*nb, nb, 256)), 1, mat(512, 256, gHDenseW))

@@ -300,6 +300,8 @@ const irJSON = `
 type Model struct {
 	theta       []float64      // θ, the master copy
 	timeVersion uint64         // incremented by Sync: the workspaces' kernel models refresh θ′ when it changes
+	timeS       []float64      // kernel models: the gates s(t) that the kernels apply as scales (ir.TimeLayer.Scaled)
+	timeS2      []float64      // kernel models: s²
 	p           []float64      // the kernels' view of θ (the same slice)
 	hDenseFwd   gemm.PackedB64 // h.dense's weight packed as Wᵀ for forward products, refreshed by Sync
 	hDenseBwd   gemm.PackedB64 // h.dense's weight packed as W for backward products, refreshed by Sync
@@ -358,7 +360,11 @@ func (m *Model) Sync() {
 
 // sync refreshes everything derived from the kernel parameters θ′ of a
 // workspace's kernel model. It does not allocate.
-func (m *Model) sync() {
+func (m *Model) sync() {}
+
+// syncTheta refreshes what a workspace's kernel model derives from the weights
+// of θ′ that do not depend on t, once per θ. It does not allocate.
+func (m *Model) syncTheta() {
 	hDenseW := m.p[offHDenseW : offHDenseW+802816] // h.dense.W [1024 784], mnist_t.maf:16:18
 	phiW := m.p[offPhiW : offPhiW+1024]            // phi.W [1 1024], mnist_t.maf:18:11
 	// h.dense: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
@@ -381,13 +387,19 @@ var timeMap = sync.OnceValue(func() *ir.TimeMap {
 // when the time, the model or θ (Sync) changed since it was last formed.
 // It does not allocate.
 func (m *Model) at(w *Workspace) *Model {
-	if !w.timeSet || w.timeOf != m || w.timeVer != m.timeVersion {
-		timeMap().Apply(w.timeModel.theta[:numKernelParams], m.theta, w.timeNow, w.timeScratch)
-		w.timeModel.sync()
-		w.timeOf, w.timeVer, w.timeAt, w.timeSet = m, m.timeVersion, w.timeNow, true
-	} else if w.timeAt != w.timeNow {
-		// only the time changed: only the biases b′(t) depend on it
-		timeMap().ApplyBias(w.timeModel.theta[:numKernelParams], m.theta, w.timeNow, w.timeScratch)
+	fresh := !w.timeSet || w.timeOf != m || w.timeVer != m.timeVersion
+	if fresh {
+		timeMap().ApplyTheta(w.timeModel.theta[:numKernelParams], m.theta)
+		w.timeModel.syncTheta()
+		w.timeOf, w.timeVer, w.timeSet = m, m.timeVersion, true
+	}
+	if fresh || w.timeAt != w.timeNow {
+		k := w.timeModel
+		timeMap().ApplyTime(k.theta[:numKernelParams], m.theta, w.timeNow, w.timeScratch, k.timeS)
+		for i, v := range k.timeS {
+			k.timeS2[i] = v * v
+		}
+		k.sync()
 		w.timeAt = w.timeNow
 	}
 	return w.timeModel
@@ -452,8 +464,9 @@ type Workspace struct {
 	timeAt      float64   // the time of timeModel's θ′
 	timeVer     uint64    // timeOf's timeVersion when θ′ was formed
 	timeSet     bool      // θ′ has been formed
-	timeGrad    []float64 // ∂G/∂θ′ of one Reverse call
+	timeGrad    []float64 // ∂G/∂θ′ of one Reverse call, plus, with deferral, the part BackFixed has not taken yet
 	timeScratch []float64 // scratch of the time map
+	timeGS      []float64 // s⊙∂G/∂s of the gates the kernels apply, of one Reverse call
 }
 
 // MaxBatch returns the largest batch the workspace was made for.
@@ -464,15 +477,25 @@ func (w *Workspace) MaxBatch() int {
 // DeferGrad turns deferral of sample-independent gradient terms on or off (see
 // runtime.GradDeferrer); with it on, call FlushGrad after the last Reverse.
 func (m *Model) DeferGrad(ws runtime.Workspace, on bool) {
-	// deferral stays off: each Reverse maps its gradient back at its own time
+	ws.(*Workspace).deferGrad = on
 }
 
 // FlushGrad adds the deferred gradient terms to dtheta and resets them. It does
 // not allocate.
 func (m *Model) FlushGrad(ws runtime.Workspace, dtheta []float64) {
+	w := ws.(*Workspace)
 	if len(dtheta) != NumParams {
 		panic("mnistt: len(dtheta) != NumParams")
 	}
+	w.timeModel.flushKernel(w, w.timeGrad)
+	// the part of ∂G/∂θ′ summed over calls whose map does not depend on t
+	timeMap().BackFixed(dtheta, w.timeGrad[:numKernelParams])
+}
+
+// flushKernel adds the kernels' deferred terms, with the weights of the kernel
+// model m (which do not depend on t), to dtheta (in θ′'s layout).
+func (m *Model) flushKernel(w *Workspace, dtheta []float64) {
+	kern.AddDiagRows(dtheta[offHDenseW:offHDenseW+802816], w.hDenseEAcc, m.theta[offHDenseW:offHDenseW+802816], 1024, Dim)
 }
 
 var _ runtime.GradDeferrer = (*Model)(nil)
@@ -512,6 +535,9 @@ func (m *Model) NewWorkspaceChunks(maxBatch, chunk, valueChunk int) runtime.Work
 	w.timeModel = newModel()
 	w.timeGrad = make([]float64, NumParams)
 	w.timeScratch = make([]float64, timeMap().Scratch)
+	w.timeGS = make([]float64, timeMap().NumScaled)
+	w.timeModel.timeS = make([]float64, timeMap().NumScaled)
+	w.timeModel.timeS2 = make([]float64, timeMap().NumScaled)
 	return w
 }
 
@@ -714,7 +740,6 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 	clear(dx)
 	dth := dtheta
 	dtheta = w.timeGrad
-	clear(dtheta)
 	w.lite = c == nil
 	m = m.at(w)
 	for b0 := 0; b0 < B; b0 += w.c {
@@ -733,8 +758,12 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 		m.bwdReverse(w, nb, cb, sb, 1, dtheta)
 		store(dx[b0*Dim:], w.xB, nb, 1)
 	}
-	// ∂G/∂θ from ∂G/∂θ′ at the workspace's time
-	timeMap().Back(dth, w.timeGrad[:numKernelParams], w.timeOf.theta, w.timeAt, w.timeScratch)
+	// ∂G/∂θ from ∂G/∂θ′: what depends on the workspace's time now, the rest now or,
+	// with deferral, summed over calls until FlushGrad
+	timeMap().BackTime(dth, w.timeGrad[:numKernelParams], w.timeOf.theta, w.timeAt, w.timeScratch, w.timeGS)
+	if !w.deferGrad {
+		timeMap().BackFixed(dth, w.timeGrad[:numKernelParams])
+	}
 }
 
 // ReverseHutchinson is Reverse with Δφ replaced by its Hutchinson estimate for
@@ -769,7 +798,6 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 	clear(dx)
 	dth := dtheta
 	dtheta = w.timeGrad
-	clear(dtheta)
 	m = m.at(w)
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
@@ -789,8 +817,12 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 		m.bwdHutchRev(w, nb, cb, sb, 1, dtheta)
 		store(dx[b0*Dim:], w.xB, nb, 1)
 	}
-	// ∂G/∂θ from ∂G/∂θ′ at the workspace's time
-	timeMap().Back(dth, w.timeGrad[:numKernelParams], w.timeOf.theta, w.timeAt, w.timeScratch)
+	// ∂G/∂θ from ∂G/∂θ′: what depends on the workspace's time now, the rest now or,
+	// with deferral, summed over calls until FlushGrad
+	timeMap().BackTime(dth, w.timeGrad[:numKernelParams], w.timeOf.theta, w.timeAt, w.timeScratch, w.timeGS)
+	if !w.deferGrad {
+		timeMap().BackFixed(dth, w.timeGrad[:numKernelParams])
+	}
 }
 
 // SaveSize returns the numbers per sample LaplacianSave keeps: the 1024 outputs

@@ -140,6 +140,7 @@ func checkTime(t *testing.T, m runtime.Potential) {
 	copy(theta, saved)
 	m.Sync()
 	same("after restoring θ", eval(wa), fixed[0])
+	checkTimeDefer(t, m, times, x, c, s, u)
 	checkTimeFlow(t, m, rng)
 }
 
