@@ -158,8 +158,9 @@ func newGen(p *ir.Program, opt Options) (*gen, error) {
 		return nil, fmt.Errorf("emit: %w", err)
 	}
 	// The plan decides everything the printers write: strategies,
-	// lowerings, saved node, lite activation, chunks and the workspace.
-	g.pm = plan.New(p, plan.Config{Probes: opt.Probes, MemoryBudget: opt.MemoryBudget, Dense: opt.Dense, NoShift: opt.NoShift})
+	// lowerings, saved node, lite activation, chunks and the workspace
+	// (of the kernel program, for a time-dependent spec), and the time state.
+	g.pm = plan.New(g.full, plan.Config{Probes: opt.Probes, MemoryBudget: opt.MemoryBudget, Dense: opt.Dense, NoShift: opt.NoShift})
 	g.P, g.group = g.pm.Probes, g.pm.Group
 	// Verify has rejected clashing names: every identifier derived from
 	// these stems (ir.GoIdents) is distinct.

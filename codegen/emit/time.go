@@ -161,8 +161,8 @@ func (g *gen) syncFuncs(body, bodyW []jen.Code) {
 
 // split reports whether the kernel models keep what does not depend on t
 // across stage times (float64: the kernels read θ′ itself, and for float32
-// θ′ is converted whole at each new time).
-func (g *gen) split() bool { return g.timed() && !g.is32 }
+// θ′ is converted whole at each new time): the plan decides (plan.TimeState).
+func (g *gen) split() bool { return g.pm.Time != nil && g.pm.Time.Split }
 
 // fixedW reports whether, in a split model, node i's kernel weight is θ's
 // own (no gate, or a gate the kernels apply), so that what Sync derives

@@ -7,7 +7,6 @@ import (
 	"github.com/dave/jennifer/jen"
 
 	"github.com/mafc-dev/mafc/codegen/plan"
-	"github.com/mafc-dev/mafc/ir"
 )
 
 // Gates as per-output scales (float64 time-dependent specs).
@@ -27,52 +26,13 @@ import (
 // gradients s⊙∂G/∂s the workspace's timeGS). Other layers, and float32
 // specs, keep W′ in θ′.
 
-// initGates chooses the Scaled layers of a time-dependent float64 spec.
+// initGates takes the Scaled layers and their offsets in the gate vector
+// from the plan (plan.TimeState.Gates).
 func (g *gen) initGates() {
-	g.gateOff = map[int]int{}
-	if !g.timed() || g.is32 {
-		return
+	g.gateOff, g.numGates = map[int]int{}, 0
+	if t := g.pm.Time; t != nil {
+		g.gateOff, g.numGates = t.Gates, t.NumScaled
 	}
-	off := 0
-	for _, n := range g.full.Nodes {
-		if n.Op != ir.OpDense || n.Gate == nil || !g.gateScalable(n.ID) {
-			continue
-		}
-		g.gateOff[n.ID] = off
-		off += n.Out
-	}
-	g.numGates = off
-}
-
-// gateScalable reports whether, in every mode, dense node i's weight is
-// read only by its products, its shared row norms and its Jacobian
-// coefficients (no materialised Jacobian rows built from W, no Gram
-// matrices, no scaled consumers reading W).
-func (g *gen) gateScalable(i int) bool {
-	if g.gramBase[i] || g.shift[i] {
-		return false
-	}
-	for _, m := range plan.Modes {
-		pl := g.plans[m]
-		n, in := pl.Nodes[i], pl.Nodes[pl.Nodes[i].Inputs[0]]
-		switch {
-		case n.Kind == plan.None, n.Kind == plan.Shared && !n.Rows, n.Kind == plan.Rows && !n.RowsFromScaled:
-		default:
-			return false
-		}
-		if n.JBRF || n.JBRows && !in.Rows {
-			return false
-		}
-		for _, p := range pl.Nodes {
-			if p.Kind == plan.Scaled && p.Base == i {
-				return false
-			}
-			if slices.Contains(p.Inputs, i) && (p.JBRows || p.JBRF) && n.Kind == plan.Shared {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 // gated reports whether dense node i applies its gate as a scale.

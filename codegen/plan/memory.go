@@ -10,9 +10,17 @@ import "github.com/mafc-dev/mafc/ir"
 
 // TimeState is what the time map needs of a time-dependent spec: the
 // length of θ (the kernels' θ′ is Prog's NumParams) and of the map's
-// scratch (ir.TimeMap).
+// scratch (ir.TimeMap), and whether θ′ is split into a part formed once per
+// θ and a part formed per time, with the gates of the Scaled layers
+// (NumScaled of them) applied by the kernels (float64 specs; float32 specs
+// form all of θ′ per time).
 type TimeState struct {
 	NumParams, Scratch int
+	Split              bool
+	// Gates maps each Scaled layer (see Model.gates) to its offset in the
+	// gate vector of NumScaled entries.
+	Gates     map[int]int
+	NumScaled int
 }
 
 // intBytes is the size of an index of a convolution geometry's tables.
@@ -136,6 +144,12 @@ func (m *Model) timeBuffers() []Buffer {
 	out = append(out,
 		Buffer{Name: "timeGrad", Fixed: m.Time.NumParams, Bytes: 8},
 		Buffer{Name: "timeScratch", Fixed: m.Time.Scratch, Bytes: 8})
+	if m.Time.Split {
+		out = append(out,
+			Buffer{Name: "timeGS", Fixed: m.Time.NumScaled, Bytes: 8},
+			Buffer{Name: "timeModel.timeS", Fixed: m.Time.NumScaled, Bytes: 8},
+			Buffer{Name: "timeModel.timeS2", Fixed: m.Time.NumScaled, Bytes: 8})
+	}
 	return out
 }
 

@@ -1,6 +1,8 @@
 package plan
 
 import (
+	"slices"
+
 	"github.com/mafc-dev/mafc/ir"
 )
 
@@ -71,14 +73,11 @@ type Model struct {
 // time-dependent p is planned as the kernels evaluate it: its kernel
 // program (ir.Program.KernelProgram).
 func New(p *ir.Program, c Config) *Model {
-	var ts *TimeState
+	full := p
 	if p.TimeDependent() {
-		k := p.KernelProgram()
-		tm := p.TimeMap(k)
-		ts = &TimeState{NumParams: tm.NumParams, Scratch: tm.Scratch}
-		p = k
+		p = p.KernelProgram()
 	}
-	m := &Model{Prog: p, Probes: c.Probes, Group: 1, Budget: c.MemoryBudget, Time: ts}
+	m := &Model{Prog: p, Probes: c.Probes, Group: 1, Budget: c.MemoryBudget}
 	if m.Probes == 0 {
 		m.Probes = max(p.Train.Probes, 1)
 	}
@@ -92,12 +91,33 @@ func New(p *ir.Program, c Config) *Model {
 	m.SaveNode = saveNode(p, m.Group)
 	m.LiteAct = liteAct(p)
 	m.Workspace = m.layout()
+	if full.TimeDependent() {
+		m.Time = m.timeState(full)
+	}
 	m.Workspace.Buffers = append(m.Workspace.Buffers, m.timeBuffers()...)
 	if m.Budget == 0 {
 		m.Budget = DefaultMemoryBudget
 	}
 	m.Chunk, m.ValueChunk = m.Workspace.chunks(m.Budget)
 	return m
+}
+
+// timeState plans the time map of the time-dependent spec full: float64
+// kernels keep the part of θ′ that does not depend on t and apply the
+// gates they can as scales (gates); float32 kernels form all of θ′ per time.
+func (m *Model) timeState(full *ir.Program) *TimeState {
+	ts := &TimeState{Split: full.Precision != "float32", Gates: map[int]int{}}
+	if ts.Split {
+		ts.Gates, ts.NumScaled = m.gates(full)
+	}
+	var scaled []int
+	for id := range ts.Gates {
+		scaled = append(scaled, id)
+	}
+	slices.Sort(scaled)
+	tm := full.TimeMap(m.Prog, scaled...)
+	ts.NumParams, ts.Scratch = tm.NumParams, tm.Scratch
+	return ts
 }
 
 // Plan returns the plan of mode md.

@@ -37,12 +37,7 @@ func TestGateKernels(t *testing.T) {
 		}
 		return out
 	}
-	near := func(what string, got, want float64) {
-		t.Helper()
-		if math.Abs(got-want) > 1e-12*(1+math.Abs(want)) {
-			t.Errorf("%s = %v, want %v", what, got, want)
-		}
-	}
+	near := func(what string, got, want float64) { t.Helper(); nearRel(t, what, got, want) }
 	// Outputs: s⊙(W·x) + b = W′·x + b on the first row (a value row).
 	a, want := prod(W), prod(Wp)
 	MulCols(a, s, rows, n)
@@ -88,5 +83,13 @@ func TestGateKernels(t *testing.T) {
 			ds += E[j] * Wp[j*D+i] * W[j*D+i]
 		}
 		near("s⊙∂G/∂s of the coefficients", gs[j], s[j]*ds)
+	}
+}
+
+// nearRel fails t unless got is want to 1e-12 relative.
+func nearRel(t *testing.T, what string, got, want float64) {
+	t.Helper()
+	if math.Abs(got-want) > 1e-12*(1+math.Abs(want)) {
+		t.Errorf("%s = %v, want %v", what, got, want)
 	}
 }
