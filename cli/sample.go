@@ -4,12 +4,12 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"github.com/mafc-dev/mafc/data/mnist"
 	"io"
 	"math"
 	"math/rand/v2"
 	"strings"
 
+	"github.com/mafc-dev/mafc/data/mnist"
 	"github.com/mafc-dev/mafc/data/npy"
 	"github.com/mafc-dev/mafc/internal/atomicfile"
 	"github.com/mafc-dev/mafc/ir"

@@ -90,7 +90,7 @@ func (c *checker) symmetryStrategy(s *Stmt, g ir.Group, name, want string, in ir
 		c.errs.Add(s.Pos, "%s = random draws group elements for a potential that is already invariant by construction (%s): write `%s` for the exact symmetry", name, why, name)
 		return sym, false
 	case want == "random":
-		n := limits.GroupOrder(g, in)
+		n := g.Order(in)
 		sym.Strategy = ir.ByRandom
 		sym.Reason = fmt.Sprintf("a uniformly random element of the %d-element group at each integration step (stochastic symmetrisation, as in the paper's reference code): not exact for φ; the model is a mixture over the draws, symmetric as a whole", n)
 	case want == "construction" && !proof:
@@ -98,7 +98,7 @@ func (c *checker) symmetryStrategy(s *Stmt, g ir.Group, name, want string, in ir
 		return sym, false
 	case want == "average" || !proof:
 		sym.Strategy = ir.ByAverage
-		n := limits.GroupOrder(g, in)
+		n := g.Order(in)
 		sym.Reason = fmt.Sprintf("orbit average over %d elements (%d× the cost of one evaluation)", n, n)
 		if !proof {
 			// The hint to write `= average` is for errors, not for
@@ -124,7 +124,7 @@ func (c *checker) symmetryStrategy(s *Stmt, g ir.Group, name, want string, in ir
 func (c *checker) averageOrder() int {
 	n := 1
 	for _, s := range c.p.Averaged() {
-		n *= limits.GroupOrder(s.Group, c.p.InputShape())
+		n *= s.Group.Order(c.p.InputShape())
 	}
 	return n
 }

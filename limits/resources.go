@@ -278,14 +278,10 @@ func (l Limits) MaxKnob(p *ir.Program, r Run, set func(*Run, int), lo, hi int) i
 func averageOrder(p *ir.Program) int {
 	n := 1
 	for _, s := range p.Averaged() {
-		n *= GroupOrder(s.Group, p.InputShape())
+		n *= s.Group.Order(p.InputShape())
 	}
 	return n
 }
-
-// GroupOrder returns the number of elements of g acting on an input of
-// shape in ([ir.Group.Order]).
-func GroupOrder(g ir.Group, in ir.Shape) int { return g.Order(in) }
 
 // hiddenCandidate reports whether p might be integrated by ode's
 // hidden-space integrator (a one-hidden-layer potential with H ≤ 2·D),
