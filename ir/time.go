@@ -337,30 +337,15 @@ func (m *TimeMap) Apply(kernel, theta []float64, t float64, scratch []float64) {
 	for li := range m.Layers {
 		l := &m.Layers[li]
 		fu, fg, _, _ := l.scratch(scratch, t)
-		nu, ng := len(fu), len(fg)
 		for j := 0; j < l.Out; j++ {
-			s, shift := 1.0, 0.0
-			if ng > 0 {
-				s = sigmoid(dot(theta[l.A+j*ng:l.A+(j+1)*ng], fg) + theta[l.C+j])
-				if l.V >= 0 {
-					shift = dot(theta[l.V+j*ng:l.V+(j+1)*ng], fg)
-				}
-			}
+			s, shift := l.gate(theta, fg, j)
 			kw, w := kernel[l.KW+j*l.Row:l.KW+(j+1)*l.Row], theta[l.W+j*l.Row:l.W+(j+1)*l.Row]
 			for i, v := range w {
 				kw[i] = s * v
 			}
-			if l.KB < 0 {
-				continue
+			if l.KB >= 0 {
+				kernel[l.KB+j] = s*l.bias(theta, fu, j) + shift
 			}
-			b := 0.0
-			if l.B >= 0 {
-				b = theta[l.B+j]
-			}
-			if nu > 0 {
-				b += dot(theta[l.U+j*nu:l.U+(j+1)*nu], fu)
-			}
-			kernel[l.KB+j] = s*b + shift
 		}
 	}
 }

@@ -35,6 +35,19 @@ func (l *TimeLayer) gate(theta, fg []float64, j int) (s, shift float64) {
 	return s, shift
 }
 
+// bias returns output j's bias before the gate, b + U·f(t), for the time
+// features fu.
+func (l *TimeLayer) bias(theta, fu []float64, j int) float64 {
+	b := 0.0
+	if l.B >= 0 {
+		b = theta[l.B+j]
+	}
+	if nu := len(fu); nu > 0 {
+		b += dot(theta[l.U+j*nu:l.U+(j+1)*nu], fu)
+	}
+	return b
+}
+
 // ApplyTheta writes the part of θ′ that does not depend on t to kernel. It
 // does not allocate.
 func (m *TimeMap) ApplyTheta(kernel, theta []float64) {
@@ -58,7 +71,6 @@ func (m *TimeMap) ApplyTime(kernel, theta []float64, t float64, scratch, s []flo
 	for li := range m.Layers {
 		l := &m.Layers[li]
 		fu, fg, _, _ := l.scratch(scratch, t)
-		nu := len(fu)
 		for j := 0; j < l.Out; j++ {
 			sj, shift := l.gate(theta, fg, j)
 			switch {
@@ -70,17 +82,9 @@ func (m *TimeMap) ApplyTime(kernel, theta []float64, t float64, scratch, s []flo
 					kw[i] = sj * v
 				}
 			}
-			if l.KB < 0 {
-				continue
+			if l.KB >= 0 {
+				kernel[l.KB+j] = sj*l.bias(theta, fu, j) + shift
 			}
-			b := 0.0
-			if l.B >= 0 {
-				b = theta[l.B+j]
-			}
-			if nu > 0 {
-				b += dot(theta[l.U+j*nu:l.U+(j+1)*nu], fu)
-			}
-			kernel[l.KB+j] = sj*b + shift
 		}
 	}
 }
