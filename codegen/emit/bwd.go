@@ -46,7 +46,7 @@ func (g *gen) transpose(pl *plan.Plan, n *plan.Node, segs []int) []jen.Code {
 		for _, r := range g.runs(segs) {
 			c := r.cnt.expr(W)
 			out = append(out, jen.Block(
-				raw("a, y := %s, %s", rows("w."+g.names[in.ID]+"B", r.dstOff.expr(W), c, n.Size), rows(nB, r.srcOff.expr(W), c, n.Size)),
+				raw("a, y := %s, %s", rows("w."+g.names[in.ID]+"B", r.off.expr(W), c, n.Size), rows(nB, r.off.expr(W), c, n.Size)),
 				raw("d := %s", nbHead("w."+g.names[n.ID]+"D1", n.Size)),
 				jen.Comment("σ′ of the value rows scales every block of nb rows"),
 				jen.For(raw("off := 0; off < len(a); off += len(d)")).Block(
@@ -56,7 +56,7 @@ func (g *gen) transpose(pl *plan.Plan, n *plan.Node, segs []int) []jen.Code {
 	case ir.OpDense:
 		for _, r := range g.runs(segs) {
 			c := r.cnt.expr(W)
-			out = append(out, g.wgemm(n.Node, true, c, rows(nB, r.srcOff.expr(W), c, n.Size), "1", rows("w."+g.names[in.ID]+"B", r.dstOff.expr(W), c, in.Size)))
+			out = append(out, g.wgemm(n.Node, true, c, rows(nB, r.off.expr(W), c, n.Size), "1", rows("w."+g.names[in.ID]+"B", r.off.expr(W), c, in.Size)))
 		}
 	case ir.OpConv:
 		s := in.Shape
@@ -64,12 +64,12 @@ func (g *gen) transpose(pl *plan.Plan, n *plan.Node, segs []int) []jen.Code {
 		for _, r := range g.runs(segs) {
 			c := r.cnt.expr(W)
 			if g.circ(n.Node) {
-				out = append(out, g.wgemm(n.Node, true, c, rows(nB, r.srcOff.expr(W), c, n.Size), "1", rows("w."+g.names[in.ID]+"B", r.dstOff.expr(W), c, in.Size)))
+				out = append(out, g.wgemm(n.Node, true, c, rows(nB, r.off.expr(W), c, n.Size), "1", rows("w."+g.names[in.ID]+"B", r.off.expr(W), c, in.Size)))
 				continue
 			}
 			out = append(out,
-				g.wgemm(n.Node, true, times("nb", r.cnt.n(W)*S), rows(nB, r.srcOff.expr(W), c, n.Size), "0", nbHead("w.cols", r.cnt.n(W)*S*ck)),
-				kcall("Col2ImAdd", rows("w."+g.names[in.ID]+"B", r.dstOff.expr(W), c, in.Size), "w.cols", c, "w."+g.names[n.ID]+"Geom"))
+				g.wgemm(n.Node, true, times("nb", r.cnt.n(W)*S), rows(nB, r.off.expr(W), c, n.Size), "0", nbHead("w.cols", r.cnt.n(W)*S*ck)),
+				kcall("Col2ImAdd", rows("w."+g.names[in.ID]+"B", r.off.expr(W), c, in.Size), "w.cols", c, "w."+g.names[n.ID]+"Geom"))
 		}
 	default:
 		for _, seg := range segs {
@@ -296,8 +296,8 @@ func (g *gen) denseWeightGrad(pl *plan.Plan, n *plan.Node, segs []int, gW string
 	for _, r := range g.runs(segs) {
 		c := r.cnt.expr(W)
 		out = append(out, g.gemm(true, false, "1", "1",
-			[3]string{c, fmt.Sprint(n.Size), rows(nB, r.srcOff.expr(W), c, n.Size)},
-			[3]string{c, fmt.Sprint(in.Size), rows(h, r.dstOff.expr(W), c, in.Size)},
+			[3]string{c, fmt.Sprint(n.Size), rows(nB, r.off.expr(W), c, n.Size)},
+			[3]string{c, fmt.Sprint(in.Size), rows(h, r.off.expr(W), c, in.Size)},
 			[3]string{fmt.Sprint(n.Size), fmt.Sprint(in.Size), gW}))
 	}
 	out = append(out, g.denseJacGrad(pl, n, gW)...)
@@ -360,9 +360,9 @@ func (g *gen) convWeightGrad(pl *plan.Plan, n *plan.Node, segs []int, gW string)
 		for _, r := range g.runs(segs) {
 			c := r.cnt.expr(W)
 			out = append(out,
-				kcall("Im2Col", "w.cols", rows(h, r.dstOff.expr(W), c, in.Size), c, "w."+name+"Geom"),
+				kcall("Im2Col", "w.cols", rows(h, r.off.expr(W), c, in.Size), c, "w."+name+"Geom"),
 				g.gemm(true, false, "1", "1",
-					[3]string{times("nb", r.cnt.n(W)*S), fmt.Sprint(n.Out), rows(nB, r.srcOff.expr(W), c, n.Size)},
+					[3]string{times("nb", r.cnt.n(W)*S), fmt.Sprint(n.Out), rows(nB, r.off.expr(W), c, n.Size)},
 					[3]string{times("nb", r.cnt.n(W)*S), fmt.Sprint(ck), "w.cols"},
 					[3]string{fmt.Sprint(n.Out), fmt.Sprint(ck), gW}))
 		}
@@ -387,8 +387,8 @@ func (g *gen) circWeightGrad(pl *plan.Plan, n *plan.Node, segs []int, gW string)
 	for _, r := range g.runs(segs) {
 		c := r.cnt.expr(W)
 		out = append(out, g.gemm(true, false, "1", beta,
-			[3]string{c, fmt.Sprint(n.Size), rows(nB, r.srcOff.expr(W), c, n.Size)},
-			[3]string{c, fmt.Sprint(in.Size), rows(h, r.dstOff.expr(W), c, in.Size)},
+			[3]string{c, fmt.Sprint(n.Size), rows(nB, r.off.expr(W), c, n.Size)},
+			[3]string{c, fmt.Sprint(in.Size), rows(h, r.off.expr(W), c, in.Size)},
 			[3]string{fmt.Sprint(n.Size), fmt.Sprint(in.Size), "w." + name + "GCirc"}))
 		beta = "1"
 	}

@@ -425,9 +425,10 @@ func (g *gen) order(segs []int) []int {
 	return out
 }
 
-// run is a contiguous block of rows present in two stacks.
+// run is a contiguous block of rows present in two stacks, at the same
+// offset in each (layout does not depend on the stack).
 type run struct {
-	srcOff, dstOff, cnt off
+	off, cnt off
 }
 
 // runs merges segments into contiguous runs between a source and a
@@ -437,15 +438,14 @@ func (g *gen) runs(segs []int) []run {
 	var out []run
 	for _, s := range g.order(segs) {
 		so, c := g.layout(s)
-		do := so
 		if len(out) > 0 {
 			last := &out[len(out)-1]
-			if last.srcOff.add(last.cnt) == so && last.dstOff.add(last.cnt) == do {
+			if last.off.add(last.cnt) == so {
 				last.cnt = last.cnt.add(c)
 				continue
 			}
 		}
-		out = append(out, run{so, do, c})
+		out = append(out, run{so, c})
 	}
 	return out
 }

@@ -150,8 +150,8 @@ func (g *gen) denseProducts(pl *plan.Plan, n *plan.Node, segs []int) []jen.Code 
 	var out []jen.Code
 	for _, r := range g.runs(segs) {
 		cnt := r.cnt.expr(pl.Width)
-		out = append(out, g.wgemm(n.Node, false, cnt, rows(src, r.srcOff.expr(pl.Width), cnt, in.Size), "0", rows(dst, r.dstOff.expr(pl.Width), cnt, n.Size)))
-		out = append(out, g.gateProducts(n, rows(dst, r.dstOff.expr(pl.Width), cnt, n.Size), cnt)...)
+		out = append(out, g.wgemm(n.Node, false, cnt, rows(src, r.off.expr(pl.Width), cnt, in.Size), "0", rows(dst, r.off.expr(pl.Width), cnt, n.Size)))
+		out = append(out, g.gateProducts(n, rows(dst, r.off.expr(pl.Width), cnt, n.Size), cnt)...)
 	}
 	return out
 }
@@ -271,12 +271,12 @@ func (g *gen) fwdConv(pl *plan.Plan, n *plan.Node) []jen.Code {
 	for _, r := range g.runs(segments(pl, in, withJ)) {
 		cnt := r.cnt.expr(pl.Width)
 		if g.circ(n.Node) {
-			out = append(out, g.wgemm(n.Node, false, cnt, rows(src, r.srcOff.expr(pl.Width), cnt, S*cin), "0", rows(dst, r.dstOff.expr(pl.Width), cnt, S*cout)))
+			out = append(out, g.wgemm(n.Node, false, cnt, rows(src, r.off.expr(pl.Width), cnt, S*cin), "0", rows(dst, r.off.expr(pl.Width), cnt, S*cout)))
 			continue
 		}
 		out = append(out,
-			kcall("Im2Col", "w.cols", rows(src, r.srcOff.expr(pl.Width), cnt, S*cin), cnt, "w."+name+"Geom"),
-			g.wgemm(n.Node, false, times("nb", r.cnt.n(pl.Width)*S), nbHead("w.cols", r.cnt.n(pl.Width)*S*ck), "0", rows(dst, r.dstOff.expr(pl.Width), cnt, S*cout)))
+			kcall("Im2Col", "w.cols", rows(src, r.off.expr(pl.Width), cnt, S*cin), cnt, "w."+name+"Geom"),
+			g.wgemm(n.Node, false, times("nb", r.cnt.n(pl.Width)*S), nbHead("w.cols", r.cnt.n(pl.Width)*S*ck), "0", rows(dst, r.off.expr(pl.Width), cnt, S*cout)))
 	}
 	if n.B >= 0 {
 		out = append(out, kcall("AddBiasSites", rows(dst, "0", "nb", S*cout), g.param(n.B), "nb", fmt.Sprint(S), fmt.Sprint(cout)))

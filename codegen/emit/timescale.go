@@ -102,7 +102,7 @@ func (g *gen) gateCotangents(pl *plan.Plan, n *plan.Node, segs []int) []jen.Code
 	var out []jen.Code
 	for _, r := range g.runs(segs) {
 		c := r.cnt.expr(pl.Width)
-		out = append(out, kcall("MulCols", rows("w."+g.names[n.ID]+"B", r.srcOff.expr(pl.Width), c, n.Size), g.gateVec("m.timeS", n.ID), c, fmt.Sprint(n.Size)))
+		out = append(out, kcall("MulCols", rows("w."+g.names[n.ID]+"B", r.off.expr(pl.Width), c, n.Size), g.gateVec("m.timeS", n.ID), c, fmt.Sprint(n.Size)))
 	}
 	return out
 }
