@@ -252,8 +252,6 @@ func (r *trainRun) banner(obj train.Objective) {
 	space := "in x"
 	if r.tr.Hidden() {
 		space = "in the hidden layer's pre-activations"
-	} else if why := ode.HiddenFallback(p); why != "" && !f.inputSpace {
-		space = "in x (" + why + ")"
 	}
 	fmt.Fprintf(r.stdout, "training %s: %d parameters, %s %d×%s %s, %s, batch %d, %d steps, %d workers (%d shards), Laplacian %s, BLAS %s\n",
 		p.Name, r.pot.NumParams(), fl.Tableau.Name, fl.Steps, fmtG(fl.Dt), space, obj.Unit(), f.batch, r.steps, min(f.workers, f.shards), f.shards, f.laplacian, blasName())

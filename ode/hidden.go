@@ -42,6 +42,22 @@ var (
 // Run also forms G = W·Wᵀ, and each Adjoint turns the gradient of G into
 // W's (2·H²·D flops each).
 //
+// A time-dependent potential with one hidden layer (HiddenLayer.Time) is
+// integrated the same way: whatever time terms its two layers have (time
+// features concatenated to the input, gates with or without shift; see
+// ir.TimeMap), at a fixed t the hidden pre-activations are
+// a = s(t)⊙z + b′(t) with the time-free z = W·x (z = W·x + b, s = 1 and
+// b′ = 0 when only the output has them), and φ is the output gate
+// g(t) times w·σ(a) plus terms of t alone. So ∇φ = Wᵀ·(g·w⊙s⊙σ′(a)),
+// Δφ = Σ_k g·w_k·s_k²·σ″(a_k)‖W_k‖², and z still moves by
+// dz/dt = σ_f·G·u: each stage evaluates a, s, b′ and g at its time
+// t_n + c_i·dt, from 0 to T when sampling and from T back to 0 in the
+// density direction (Config.StageTime, as Integrator does), and the
+// adjoint maps each stage's gradient with respect to s, b′ and g back to
+// the time parameters with ir.TimeMap.BackTime, as the kernels' reverse
+// mode does. The time terms cost O(B·H) per stage next to the O(B·H²)
+// product.
+//
 // Hidden works in the precision of the potential's kernels
 // (ir.Program.Precision): in float32, the state, G and every product are
 // float32 (Sgemm and its pre-packed form), while ln p, x and the sums that
@@ -83,14 +99,22 @@ type HiddenLayer struct {
 	B   int    // offset of b (H), −1 without bias
 	Out int    // offset of w (H)
 	Act ir.Act // σ
+	// Time reports whether φ depends on t: the time terms of either layer
+	// (ir.TimeMap has their parameters), with which Hidden integrates
+	// φ(x, t) = g(t)·Σ_k w_k σ(s_k(t)·(W·x)_k + b′_k(t)) (+ terms of t
+	// alone); see Hidden.
+	Time bool
 }
 
-// HiddenLayerOf reports whether p is a time-independent φ(x) = w·σ(W·x + b) (+ c),
-// in either precision, with an activation Hidden evaluates and no symmetry
-// handled by the integrator (orbit averages or random elements), and where
-// its parameters are.
+// HiddenLayerOf reports whether p is φ(x) = w·σ(W·x + b) (+ c), in either
+// precision, with an activation Hidden evaluates and no symmetry handled
+// by the integrator (orbit averages or random elements), and where its
+// parameters are. Time terms (concatenated features, gates with or without
+// shift) may enter either layer: for each t they make the hidden layer's
+// pre-activations s(t)⊙(W·x) + b′(t) and scale φ by the output layer's
+// gate, which Hidden integrates exactly.
 func HiddenLayerOf(p *ir.Program) (HiddenLayer, bool) {
-	if p.TimeDependent() || len(p.Averaged()) > 0 || len(p.Randomized()) > 0 || len(p.Nodes) != 4 {
+	if len(p.Averaged()) > 0 || len(p.Randomized()) > 0 || len(p.Nodes) != 4 {
 		return HiddenLayer{}, false
 	}
 	in, d, a, o := p.Nodes[0], p.Nodes[1], p.Nodes[2], p.Nodes[3]
@@ -102,31 +126,11 @@ func HiddenLayerOf(p *ir.Program) (HiddenLayer, bool) {
 	if _, ok := hiddenAct[float64](a.Act); !ok {
 		return HiddenLayer{}, false
 	}
-	l := HiddenLayer{H: d.Out, W: p.Params[d.W].Offset, B: -1, Out: p.Params[o.W].Offset, Act: a.Act}
+	l := HiddenLayer{H: d.Out, W: p.Params[d.W].Offset, B: -1, Out: p.Params[o.W].Offset, Act: a.Act, Time: p.TimeDependent()}
 	if d.B >= 0 {
 		l.B = p.Params[d.B].Offset
 	}
 	return l, true
-}
-
-// HiddenFallback returns why a time-dependent p with one hidden layer,
-// which Hidden would integrate without its time terms, is integrated in x,
-// and "" for any other program.
-func HiddenFallback(p *ir.Program) string {
-	if !p.TimeDependent() {
-		return ""
-	}
-	if _, ok := HiddenLayerOf(p.KernelProgram()); !ok {
-		return ""
-	}
-	n := p.Nodes[1]
-	switch {
-	case n.Gate != nil:
-		return fmt.Sprintf("the hidden-space integrator is not used: the time gate of %q scales W·x, and Hidden integrates only time-free potentials", n.Name)
-	case n.Time != nil:
-		return fmt.Sprintf("the hidden-space integrator is not used: it integrates only time-free potentials (the time terms of %q enter z = W·x + b + U·f(t) through the bias, but Hidden does not carry them)", n.Name)
-	}
-	return "the hidden-space integrator is not used: it integrates only time-free potentials"
 }
 
 // PreferHidden reports whether Hidden is the cheaper way to integrate p:
@@ -150,7 +154,7 @@ func NewFlow(pot runtime.Potential, cfg Config) (Flow, error) {
 }
 
 // NewHidden returns a hidden-space integrator for pot, whose program must
-// pass HiddenLayerOf, with the exact Laplacian (cfg.Hutchinson must be
+// pass HiddenLayerOf (with or without time terms), with the exact Laplacian (cfg.Hutchinson must be
 // false). It allocates every buffer; Run and Adjoint then do not allocate.
 func NewHidden(pot runtime.Potential, cfg Config) (*Hidden, error) {
 	l, ok := HiddenLayerOf(pot.Program())

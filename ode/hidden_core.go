@@ -33,6 +33,8 @@ type hidden[T floatT] struct {
 	D, H int
 	l    HiddenLayer
 	act  func(f, d1, d2, d3, x []T)
+	tt   *hiddenTime[T] // the time terms of φ(x, t); nil without time
+	bz   int            // offset in θ of the bias added to z = W·x, −1 for none (see hiddenTime)
 
 	w, b, wo []T // W (H×D), b (H, nil without bias), w (H): θ's slices in float64, copies made by Run in float32
 	g        []T // G = W·Wᵀ (H×H), formed by Run
@@ -95,7 +97,10 @@ func hiddenAct[T floatT](a ir.Act) (func(f, d1, d2, d3, x []T), bool) {
 func newHidden[T floatT](pot runtime.Potential, cfg Config, l HiddenLayer) *hidden[T] {
 	D, H, B, S := pot.Dim(), l.H, cfg.MaxBatch, cfg.Tableau.Stages()
 	act, _ := hiddenAct[T](l.Act)
-	hd := &hidden[T]{pot: pot, cfg: cfg, D: D, H: H, l: l, act: act}
+	hd := &hidden[T]{pot: pot, cfg: cfg, D: D, H: H, l: l, act: act, bz: l.B}
+	if hd.tt = newHiddenTime[T](pot.Program(), l, B); hd.tt != nil && hd.tt.hidden {
+		hd.bz = -1 // b enters a through b′(t)
+	}
 	mk := buffersT[T]
 	hd.g, hd.n2, hd.wn = make([]T, H*H), make([]T, H), make([]T, H)
 	hd.x0, hd.z, hd.s = make([]T, B*D), make([]T, B*H), make([]T, B*H)
@@ -110,7 +115,7 @@ func newHidden[T floatT](pot runtime.Potential, cfg Config, l HiddenLayer) *hidd
 	} else {
 		hd.gbT, hd.xt, hd.wbT = make([]T, H*H), make([]T, B*D), make([]T, H*D)
 		hd.w, hd.wo = make([]T, H*D), make([]T, H)
-		if l.B >= 0 {
+		if hd.bz >= 0 {
 			hd.b = make([]T, H)
 		}
 	}
@@ -147,8 +152,8 @@ func (hd *hidden[T]) loadWeights() {
 	th := hd.pot.Params()
 	W, out := th[hd.l.W:hd.l.W+hd.H*hd.D], th[hd.l.Out:hd.l.Out+hd.H]
 	var b []float64
-	if hd.l.B >= 0 {
-		b = th[hd.l.B : hd.l.B+hd.H]
+	if hd.bz >= 0 {
+		b = th[hd.bz : hd.bz+hd.H]
 	}
 	if is64[T]() {
 		hd.w, hd.b, hd.wo = alias64[T](W), alias64[T](b), alias64[T](out)
@@ -173,6 +178,9 @@ func (hd *hidden[T]) Run(x, a []float64, sigma float64, record bool, _ uint64) {
 	hd.nb, hd.sigma, hd.recording = len(a), sigma, record
 	D, H, nb := hd.D, hd.H, len(a)
 	hd.loadWeights()
+	if hd.tt != nil {
+		hd.tt.valid = false // θ may have changed
+	}
 	W, w := hd.w, hd.wo
 	// G = W·Wᵀ and the squared row norms of W.
 	gemmT(blas.NoTrans, blas.Trans, H, H, D, 1, W, D, W, D, 0, hd.g, H)
@@ -198,7 +206,7 @@ func (hd *hidden[T]) Run(x, a []float64, sigma float64, record bool, _ uint64) {
 		case record && n%hd.cfg.Every == 0:
 			copy(hd.states[n/hd.cfg.Every][:nb*H], z)
 		}
-		hd.step(z, s, a, ys)
+		hd.step(n, z, s, a, ys)
 	}
 	// x(T) = x(0) + Wᵀ·s(T), row by row: x += s·W.
 	if xT := alias64[T](x); xT != nil {
@@ -210,13 +218,12 @@ func (hd *hidden[T]) Run(x, a []float64, sigma float64, record bool, _ uint64) {
 	addWide(x, dx)
 }
 
-// step advances z, s and a (s or a nil: not accumulated) by one step, the
-// stage pre-activations going to ys.
-func (hd *hidden[T]) step(z, s []T, a []float64, ys [][]T) {
+// step advances z, s and a (s or a nil: not accumulated) by step n, the
+// stage states going to ys.
+func (hd *hidden[T]) step(n int, z, s []T, a []float64, ys [][]T) {
 	tab, h := hd.cfg.Tableau, hd.cfg.Dt
 	H, nb := hd.H, hd.nb
 	nh := nb * H
-	w := hd.wo
 	d1, d2 := hd.d1[:nh], hd.d2[:nh]
 	for i := range tab.B {
 		zi := ys[i][:nh]
@@ -226,10 +233,11 @@ func (hd *hidden[T]) step(z, s []T, a []float64, ys [][]T) {
 				axpy(zi, T(h*aij), hd.kap[j][:nh])
 			}
 		}
+		pre, w, wn := hd.stage(n, i, zi)
 		if a != nil && tab.B[i] != 0 {
-			hd.act(nil, d1, d2, nil, zi)
+			hd.act(nil, d1, d2, nil, pre)
 		} else {
-			hd.act(nil, d1, nil, nil, zi)
+			hd.act(nil, d1, nil, nil, pre)
 		}
 		// u_i = w ⊙ σ′ (in d1), κ_i = σ_f·u_i·G.
 		for r := range nb {
@@ -243,7 +251,7 @@ func (hd *hidden[T]) step(z, s []T, a []float64, ys [][]T) {
 			if a != nil {
 				// Δφ = Σ_k σ″(z_k)·w_k‖W_k‖²
 				lap := hd.lb[:nb]
-				kern.MatVec(lap, d2, hd.wn, nb, H, 0)
+				kern.MatVec(lap, d2, wn, nb, H, 0)
 				axpyWide(a, -hd.sigma*h*bi, lap)
 			}
 		}
@@ -253,6 +261,19 @@ func (hd *hidden[T]) step(z, s []T, a []float64, ys [][]T) {
 			axpy(z, T(h*bi), hd.kap[i][:nh])
 		}
 	}
+}
+
+// stage returns the pre-activations of stage i of step n at its state zi
+// and the coefficients of σ′ and σ″ in ∇φ and Δφ: zi, w and w⊙‖W_k‖² for
+// a time-free φ; a = s⊙zi + c, g·w⊙s and g·w⊙s²⊙‖W_k‖² at the stage's
+// time (Config.StageTime) for φ(x, t).
+func (hd *hidden[T]) stage(n, i int, zi []T) (pre, w, wn []T) {
+	tt := hd.tt
+	if tt == nil {
+		return zi, hd.wo, hd.wn
+	}
+	tt.at(hd.cfg.StageTime(hd.sigma, n, i), hd.pot.Params(), hd.wo, hd.n2)
+	return tt.shift(zi, hd.nb), tt.wu, tt.wl
 }
 
 // Adjoint back-propagates through the last recorded Run; see
@@ -285,13 +306,14 @@ func (hd *hidden[T]) Adjoint(xb, ab, dtheta []float64) {
 	clear(hd.gbT)
 	hd.unfolded = 0
 	clear(hd.wb)
+	clear(hd.nb2)
 	clear(hd.t)
-	hd.adjointSweep(ab)
+	hd.adjointSweep(ab, dtheta)
 	hd.fold()
 	// z(0) = W·x(0) + b: W̄ += z̄ᵀ·x(0), b̄ += Σ z̄, x̄ += z̄·W.
 	gemmT(blas.Trans, blas.NoTrans, H, D, nb, 1, zacc, H, hd.x0[:nb*D], D, 1, Wb, D)
-	if hd.l.B >= 0 {
-		bb := dtheta[hd.l.B : hd.l.B+H]
+	if hd.bz >= 0 {
+		bb := dtheta[hd.bz : hd.bz+H]
 		for r := range nb {
 			axpyWide(bb, 1, zacc[r*H:(r+1)*H])
 		}
@@ -313,10 +335,11 @@ func (hd *hidden[T]) Adjoint(xb, ab, dtheta []float64) {
 	}
 	narrow(hd.gbT, gb) // a copy onto itself in float64
 	gemmT(blas.NoTrans, blas.NoTrans, H, D, H, 1, hd.gbT, H, W, D, 1, Wb, D)
-	// The ℓ̄ terms: w̄ += n ⊙ t, n̄ = w ⊙ t.
+	// The ℓ̄ terms: w̄ += n ⊙ t, n̄ = w ⊙ t (with time, each adjoint stage
+	// added its own to w̄ and n̄).
 	for k := range H {
 		hd.wb[k] += float64(hd.n2[k]) * hd.t[k]
-		hd.nb2[k] = float64(wout[k]) * hd.t[k]
+		hd.nb2[k] += float64(wout[k]) * hd.t[k]
 	}
 	for k := range H {
 		axpy(Wb[k*D:(k+1)*D], T(2*hd.nb2[k]), W[k*D:(k+1)*D])
@@ -330,12 +353,12 @@ func (hd *hidden[T]) Adjoint(xb, ab, dtheta []float64) {
 // adjointSweep runs the adjoint steps from the last step back to the
 // first, over the stored stages (Store) or over each segment's stages
 // recomputed from its checkpoint (Recompute).
-func (hd *hidden[T]) adjointSweep(ab []float64) {
+func (hd *hidden[T]) adjointSweep(ab, dtheta []float64) {
 	S := hd.cfg.Tableau.Stages()
 	switch hd.cfg.Memory {
 	case Store:
 		for n := hd.cfg.Steps - 1; n >= 0; n-- {
-			hd.adjointStep(hd.states[n*S:(n+1)*S], ab)
+			hd.adjointStep(n, hd.states[n*S:(n+1)*S], ab, dtheta)
 		}
 	case Recompute:
 		e := hd.cfg.Every
@@ -345,10 +368,10 @@ func (hd *hidden[T]) adjointSweep(ab []float64) {
 			last := min(first+e, hd.cfg.Steps)
 			copy(z, hd.states[c][:hd.nb*hd.H])
 			for n := first; n < last; n++ {
-				hd.step(z, nil, nil, hd.seg[(n-first)*S:(n-first+1)*S])
+				hd.step(n, z, nil, nil, hd.seg[(n-first)*S:(n-first+1)*S])
 			}
 			for n := last - 1; n >= first; n-- {
-				hd.adjointStep(hd.seg[(n-first)*S:(n-first+1)*S], ab)
+				hd.adjointStep(n, hd.seg[(n-first)*S:(n-first+1)*S], ab, dtheta)
 			}
 		}
 	}
@@ -365,14 +388,14 @@ func (hd *hidden[T]) fold() {
 	hd.unfolded = 0
 }
 
-// adjointStep propagates the cotangent of z (hd.zacc) back through one step
-// whose stage pre-activations are zs, accumulating Ḡ, w̄ and t.
-func (hd *hidden[T]) adjointStep(zs [][]T, ab []float64) {
+// adjointStep propagates the cotangent of z (hd.zacc) back through step n
+// whose stage states are zs, accumulating Ḡ, w̄ and t (with time, adding
+// each stage's gradient of w̄, n̄ and the time parameters, to dtheta).
+func (hd *hidden[T]) adjointStep(n int, zs [][]T, ab, dtheta []float64) {
 	tab, h := hd.cfg.Tableau, hd.cfg.Dt
 	H, nb := hd.H, hd.nb
 	nh := nb * H
 	S := tab.Stages()
-	w := hd.wo[:H]
 	zacc := hd.zacc[:nh]
 	kb := hd.kb[:S*nh]
 	for i := range S {
@@ -382,10 +405,12 @@ func (hd *hidden[T]) adjointStep(zs [][]T, ab []float64) {
 			k[e] = c * v
 		}
 	}
-	d1, d2, d3 := hd.d1[:nh], hd.d2[:nh], hd.d3[:nh]
-	ub, zb, lb := hd.ub[:nh], hd.zb[:nh], hd.lb[:nb]
+	d1, zb, lb := hd.d1[:nh], hd.zb[:nh], hd.lb[:nb]
+	tt := hd.tt
 	for i := S - 1; i >= 0; i-- {
-		hd.act(nil, d1, d2, d3, zs[i][:nh])
+		zi := zs[i][:nh]
+		pre, w, wn := hd.stage(n, i, zi)
+		hd.act(nil, d1, hd.d2[:nh], hd.d3[:nh], pre)
 		u := hd.u[i*nh : (i+1)*nh]
 		for r := range nb {
 			ur, dr := u[r*H:(r+1)*H], d1[r*H:(r+1)*H]
@@ -394,7 +419,7 @@ func (hd *hidden[T]) adjointStep(zs [][]T, ab []float64) {
 			}
 		}
 		// ū = h·B_i·σ_f·s̄ + σ_f·κ̄_i·G
-		c := T(h * tab.B[i] * hd.sigma)
+		c, ub := T(h*tab.B[i]*hd.sigma), hd.ub[:nh]
 		for e, v := range hd.sb[:nh] {
 			ub[e] = c * v
 		}
@@ -402,18 +427,12 @@ func (hd *hidden[T]) adjointStep(zs [][]T, ab []float64) {
 		for r := range nb {
 			lb[r] = T(-hd.sigma * h * tab.B[i] * ab[r])
 		}
-		// ζ̄_i = w ⊙ (ū ⊙ σ″ + ℓ̄·σ‴ ⊙ n), w̄ += Σ ū ⊙ σ′, and t += Σ ℓ̄·σ″
-		// (Adjoint turns t into the ℓ̄ terms of w̄ and n̄).
-		wn, t, wb := hd.wn[:H], hd.t[:H], hd.wb[:H]
-		for r := range nb {
-			o := r * H
-			ubr, d1r, d2r, d3r, zbr := ub[o:o+H], d1[o:o+H], d2[o:o+H], d3[o:o+H], zb[o:o+H]
-			l := lb[r]
-			for k := range zbr {
-				zbr[k] = w[k]*ubr[k]*d2r[k] + l*wn[k]*d3r[k]
-				wb[k] += float64(ubr[k]) * float64(d1r[k])
-				t[k] += float64(l) * float64(d2r[k])
-			}
+		if tt == nil {
+			hd.stageCotangent(w, wn, hd.wb, hd.t)
+		} else {
+			hd.stageCotangent(w, wn, tt.ub, tt.lb)
+			tt.unshift(zb, zi, nb)
+			tt.back(tt.cur, hd.pot.Params(), dtheta, hd.wo, hd.n2, hd.wb, hd.nb2)
 		}
 		axpy(zacc, 1, zb)
 		for j, aij := range tab.A[i] {
@@ -426,5 +445,27 @@ func (hd *hidden[T]) adjointStep(zs [][]T, ab []float64) {
 	gemmT(blas.Trans, blas.NoTrans, H, H, S*nb, T(hd.sigma), hd.u[:S*nh], H, kb, H, 1, hd.gbT, H)
 	if hd.unfolded++; hd.unfolded == foldEvery {
 		hd.fold()
+	}
+}
+
+// stageCotangent computes the cotangent of a stage's pre-activations from
+// ū (hd.ub), ℓ̄ (hd.lb) and σ′, σ″, σ‴ there (hd.d1, d2, d3), with w and wn
+// the coefficients of σ′ and σ″ (see stage): ζ̄ = w ⊙ ū ⊙ σ″ + ℓ̄·wn ⊙ σ‴
+// (to hd.zb), and adds Σ ū ⊙ σ′ to wb and Σ ℓ̄·σ″ to t (Adjoint turns t
+// into the ℓ̄ terms of w̄ and n̄; with time, the stage's back does).
+func (hd *hidden[T]) stageCotangent(w, wn []T, wb, t []float64) {
+	H, nb := hd.H, hd.nb
+	nh := nb * H
+	ub, d1, d2, d3, zb, lb := hd.ub[:nh], hd.d1[:nh], hd.d2[:nh], hd.d3[:nh], hd.zb[:nh], hd.lb[:nb]
+	w, wn, wb, t = w[:H], wn[:H], wb[:H], t[:H]
+	for r := range nb {
+		o := r * H
+		ubr, d1r, d2r, d3r, zbr := ub[o:o+H], d1[o:o+H], d2[o:o+H], d3[o:o+H], zb[o:o+H]
+		l := lb[r]
+		for k := range zbr {
+			zbr[k] = w[k]*ubr[k]*d2r[k] + l*wn[k]*d3r[k]
+			wb[k] += float64(ubr[k]) * float64(d1r[k])
+			t[k] += float64(l) * float64(d2r[k])
+		}
 	}
 }

@@ -8,8 +8,10 @@ import (
 	"github.com/mafc-dev/mafc/generated/ising16"
 	"github.com/mafc-dev/mafc/generated/ising16f32"
 	"github.com/mafc-dev/mafc/generated/ising16rand"
+	"github.com/mafc-dev/mafc/generated/ising16t"
 	"github.com/mafc-dev/mafc/generated/ising8"
 	"github.com/mafc-dev/mafc/generated/mnist"
+	"github.com/mafc-dev/mafc/generated/mnistt"
 	"github.com/mafc-dev/mafc/ode"
 	"github.com/mafc-dev/mafc/runtime"
 	"github.com/stretchr/testify/assert"
@@ -110,6 +112,8 @@ func TestHiddenEligibility(t *testing.T) {
 		{mnist.New(), true, true},         // H = 1024, D = 784
 		{ising16.New(), true, true},       // H = 512 = 2·D: as many flops, fewer passes
 		{ising16f32.New(), true, true},    // float32 kernels: Hidden in float32
+		{ising16t.New(), true, true},      // gated hidden units and output: φ(x, t)
+		{mnistt.New(), true, true},        // time features concatenated to the hidden layer
 		{ising16rand.New(), false, false}, // random symmetry elements
 		{deepmlp.New(), false, false},     // two hidden layers
 		{ising8.New(), false, false},      // random symmetry elements

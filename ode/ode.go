@@ -42,6 +42,12 @@
 // the paper's MNIST potential, and runs faster also at H = 2·D (the paper's
 // Ising potential). Training, sampling and evaluation use it there. It
 // works in the precision of the potential's kernels, float32 or float64.
+// It takes time-dependent one-hidden-layer potentials too (time features
+// concatenated to the hidden layer, gated hidden units or output, as in
+// testdata/mnist_t.maf and ising16_t.maf): for each t, time enters the
+// hidden pre-activations as a per-unit scale and bias and φ as a factor,
+// which keeps the flow exact in z = W·x, with the stages at the same times
+// as Integrator's.
 package ode
 
 import (
