@@ -313,11 +313,11 @@
 // to use t as a convolution's spatial input, or to put time terms in the
 // output layer, where they only add a function of t to φ and move nothing.
 //
-// The hidden-space integrator (below) integrates only time-free
-// potentials: a time-dependent potential with one hidden layer runs in x,
-// and mafc train says so on its first line. (Time entering only through
-// the hidden layer's bias, z = W·x + b + U·f(t), could be carried there
-// exactly; that is not done yet.)
+// The hidden-space integrator (below) takes time-dependent potentials with
+// one hidden layer too: for a fixed t the hidden layer's time terms are a
+// per-unit scale s(t) and bias b′(t) of its pre-activations,
+// s(t)⊙(W·x) + b′(t), and the output's gate a factor of φ, so the flow
+// stays exact in z = W·x, with every stage at its own time.
 //
 // # The symmetry block
 //
@@ -409,10 +409,10 @@
 // and dt = time/steps.
 //
 // A potential with one hidden layer, w·σ(W·x + b) with at most 2·D hidden
-// units, is integrated in its hidden pre-activations z = W·x + b (the same
-// discrete flow with H×H instead of H×D products, in the kernels'
-// precision; ode.Hidden);
-// mafc train -input-space integrates in x instead.
+// units (with or without time terms), is integrated in its hidden
+// pre-activations z = W·x + b (the same discrete flow with H×H instead of
+// H×D products, in the kernels' precision; ode.Hidden); mafc train
+// -input-space integrates in x instead.
 //
 // # The train block
 //

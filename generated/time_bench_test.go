@@ -64,6 +64,7 @@ func BenchmarkTimeStep(b *testing.B) {
 				b.ReportMetric(t[1]/t[0], "time/twin")
 			}
 			b.ReportMetric(testing.AllocsPerRun(1, step(tt)), "allocs/step-time")
+			b.ReportMetric(testing.AllocsPerRun(1, step(tw)), "allocs/step-twin")
 		})
 	}
 }

@@ -427,11 +427,15 @@ func (hd *hidden[T]) adjointStep(n int, zs [][]T, ab, dtheta []float64) {
 		for r := range nb {
 			lb[r] = T(-hd.sigma * h * tab.B[i] * ab[r])
 		}
-		if tt == nil {
+		switch {
+		case tt == nil:
 			hd.stageCotangent(w, wn, hd.wb, hd.t)
-		} else {
+		case tt.hidden:
+			tt.cotangent(zb, zi, ub, d1, hd.d2[:nh], hd.d3[:nh], lb, w, wn, nb)
+		default:
 			hd.stageCotangent(w, wn, tt.ub, tt.lb)
-			tt.unshift(zb, zi, nb)
+		}
+		if tt != nil {
 			tt.back(tt.cur, hd.pot.Params(), dtheta, hd.wo, hd.n2, hd.wb, hd.nb2)
 		}
 		axpy(zacc, 1, zb)

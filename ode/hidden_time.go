@@ -124,31 +124,37 @@ func (ht *hiddenTime[T]) shift(z []T, nb int) []T {
 		return z
 	}
 	H := len(ht.s)
-	a := ht.pre[:nb*H]
+	s, c, a := ht.s, ht.c, ht.pre[:nb*H]
 	for r := range nb {
 		ar, zr := a[r*H:(r+1)*H], z[r*H:(r+1)*H]
+		s, c := s[:len(zr)], c[:len(zr)]
 		for k, v := range zr {
-			ar[k] = ht.s[k]*v + ht.c[k]
+			ar[k] = s[k]*v + c[k]
 		}
 	}
 	return a
 }
 
-// unshift turns the cotangent ā of the stage's pre-activations (in zb, nb
-// rows) into that of its state z (zb ← s⊙ā), summing ā⊙z and ā over the
-// samples for the cotangents of s and c. Without hidden time terms, ā is
-// z̄ already.
-func (ht *hiddenTime[T]) unshift(zb, z []T, nb int) {
-	if !ht.hidden {
-		return
-	}
+// cotangent is hidden.stageCotangent for hidden time terms: with the
+// stage's ā = w ⊙ ū ⊙ σ″ + ℓ̄·wn ⊙ σ‴, it writes z̄ = s⊙ā to zb, adds
+// Σ ū ⊙ σ′ and Σ ℓ̄·σ″ to ht.ub and ht.lb, and Σ ā⊙z and Σ ā (z: the stage
+// state) to ht.sb and ht.cb, in one pass over the nb rows.
+func (ht *hiddenTime[T]) cotangent(zb, z, ub, d1, d2, d3, lb, w, wn []T, nb int) {
 	H := len(ht.s)
+	s, wb, t, sb, cb := ht.s, ht.ub, ht.lb, ht.sb, ht.cb
 	for r := range nb {
-		br, zr := zb[r*H:(r+1)*H], z[r*H:(r+1)*H]
-		for k, v := range br {
-			ht.sb[k] += float64(v) * float64(zr[k])
-			ht.cb[k] += float64(v)
-			br[k] = ht.s[k] * v
+		o := r * H
+		zbr := zb[o : o+H]
+		zr, ubr, d1r, d2r, d3r := z[o:o+H], ub[o:o+H], d1[o:o+H], d2[o:o+H], d3[o:o+H]
+		s, w, wn, wb, t, sb, cb := s[:H], w[:H], wn[:H], wb[:H], t[:H], sb[:H], cb[:H]
+		l := lb[r]
+		for k := range zbr {
+			ab := w[k]*ubr[k]*d2r[k] + l*wn[k]*d3r[k]
+			zbr[k] = s[k] * ab
+			wb[k] += float64(ubr[k]) * float64(d1r[k])
+			t[k] += float64(l) * float64(d2r[k])
+			sb[k] += float64(ab) * float64(zr[k])
+			cb[k] += float64(ab)
 		}
 	}
 }
