@@ -310,7 +310,7 @@ func (hd *hidden[T]) Adjoint(xb, ab, dtheta []float64) {
 	clear(hd.t)
 	hd.adjointSweep(ab, dtheta)
 	hd.fold()
-	// z(0) = W·x(0) + b: W̄ += z̄ᵀ·x(0), b̄ += Σ z̄, x̄ += z̄·W.
+	// z(0) = W·x(0) + b (b: see hd.bz): W̄ += z̄ᵀ·x(0), b̄ += Σ z̄, x̄ += z̄·W.
 	gemmT(blas.Trans, blas.NoTrans, H, D, nb, 1, zacc, H, hd.x0[:nb*D], D, 1, Wb, D)
 	if hd.bz >= 0 {
 		bb := dtheta[hd.bz : hd.bz+H]
@@ -431,7 +431,7 @@ func (hd *hidden[T]) adjointStep(n int, zs [][]T, ab, dtheta []float64) {
 		case tt == nil:
 			hd.stageCotangent(w, wn, hd.wb, hd.t)
 		case tt.hidden:
-			tt.cotangent(zb, zi, ub, d1, hd.d2[:nh], hd.d3[:nh], lb, w, wn, nb)
+			hd.cotangent(tt, zi)
 		default:
 			hd.stageCotangent(w, wn, tt.ub, tt.lb)
 		}

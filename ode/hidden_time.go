@@ -2,6 +2,7 @@ package ode
 
 import (
 	"github.com/mafc-dev/mafc/ir"
+	"github.com/mafc-dev/mafc/runtime/kern"
 )
 
 // hiddenTime holds what the hidden-space integrator needs of a
@@ -128,25 +129,43 @@ func (ht *hiddenTime[T]) shift(z []T, nb int) []T {
 	for r := range nb {
 		ar, zr := a[r*H:(r+1)*H], z[r*H:(r+1)*H]
 		s, c := s[:len(zr)], c[:len(zr)]
-		for k, v := range zr {
-			ar[k] = s[k]*v + c[k]
+		switch {
+		case ht.gateH < 0: // s = 1
+			for k, v := range zr {
+				ar[k] = v + c[k]
+			}
+		case ht.kb < 0: // c = 0
+			for k, v := range zr {
+				ar[k] = s[k] * v
+			}
+		default:
+			for k, v := range zr {
+				ar[k] = s[k]*v + c[k]
+			}
 		}
 	}
 	return a
 }
 
-// cotangent is hidden.stageCotangent for hidden time terms: with the
-// stage's ā = w ⊙ ū ⊙ σ″ + ℓ̄·wn ⊙ σ‴, it writes z̄ = s⊙ā to zb, adds
-// Σ ū ⊙ σ′ and Σ ℓ̄·σ″ to ht.ub and ht.lb, and Σ ā⊙z and Σ ā (z: the stage
-// state) to ht.sb and ht.cb, in one pass over the nb rows.
-func (ht *hiddenTime[T]) cotangent(zb, z, ub, d1, d2, d3, lb, w, wn []T, nb int) {
-	H := len(ht.s)
-	s, wb, t, sb, cb := ht.s, ht.ub, ht.lb, ht.sb, ht.cb
+// cotangent is hidden.stageCotangent for a hidden layer with time terms
+// (ht.hidden): with the stage's ā = w ⊙ ū ⊙ σ″ + ℓ̄·wn ⊙ σ‴, it writes
+// z̄ = s⊙ā to zb, adds Σ ū ⊙ σ′ and Σ ℓ̄·σ″ to ht.ub and ht.lb, and Σ ā⊙z
+// (z: the stage state) and Σ ā to ht.sb and ht.cb, the sums over the nb
+// rows.
+func (hd *hidden[T]) cotangent(ht *hiddenTime[T], z []T) {
+	if ht.gateH < 0 { // s = 1: z̄ = ā
+		hd.stageCotangent(ht.wu, ht.wl, ht.ub, ht.lb)
+		kern.AccumCols(ht.cb, hd.zb, hd.nb, hd.H)
+		return
+	}
+	H, nb := hd.H, hd.nb
+	nh := nb * H
+	zb, ub, d1, d2, d3, lb := hd.zb[:nh], hd.ub[:nh], hd.d1[:nh], hd.d2[:nh], hd.d3[:nh], hd.lb[:nb]
 	for r := range nb {
 		o := r * H
 		zbr := zb[o : o+H]
 		zr, ubr, d1r, d2r, d3r := z[o:o+H], ub[o:o+H], d1[o:o+H], d2[o:o+H], d3[o:o+H]
-		s, w, wn, wb, t, sb, cb := s[:H], w[:H], wn[:H], wb[:H], t[:H], sb[:H], cb[:H]
+		s, w, wn, wb, t, sb, cb := ht.s[:H], ht.wu[:H], ht.wl[:H], ht.ub[:H], ht.lb[:H], ht.sb[:H], ht.cb[:H]
 		l := lb[r]
 		for k := range zbr {
 			ab := w[k]*ubr[k]*d2r[k] + l*wn[k]*d3r[k]
