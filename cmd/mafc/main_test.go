@@ -259,18 +259,25 @@ train { objective = likelihood(gaussian)  batch = 16  steps = 3 }
 	require.Contains(t, stdout, "wrote ln p of 50 points")
 }
 
-// TestTrainHiddenSpace trains the paper's MNIST model two steps, by default
+// TestTrainHiddenSpace trains the paper's MNIST model and its
+// time-dependent variant (mnist_t.maf) two steps each, by default
 // (integrated in the hidden layer's pre-activations) and with -input-space:
 // the banners say which, and the parameters agree to rounding.
 func TestTrainHiddenSpace(t *testing.T) {
 	if testing.Short() {
 		t.Skip("reads the MNIST files")
 	}
+	for _, spec := range []string{"mnist.maf", "mnist_t.maf"} {
+		t.Run(spec, func(t *testing.T) { trainHiddenSpace(t, "../../testdata/"+spec) })
+	}
+}
+
+func trainHiddenSpace(t *testing.T, spec string) {
 	base := t.TempDir()
 	var got [2][]float64
 	for i, extra := range [][]string{nil, {"-input-space"}} {
 		dir := filepath.Join(base, fmt.Sprint(i))
-		args := append([]string{"train", "../../testdata/mnist.maf", "-o", dir, "-steps", "2", "-batch", "4",
+		args := append([]string{"train", spec, "-o", dir, "-steps", "2", "-batch", "4",
 			"-eval-samples", "4", "-eval-images", "4", "-progress", "lines"}, extra...)
 		code, out, stderr := mafc(t, args...)
 		require.Equal(t, 0, code, stderr)
