@@ -10,8 +10,10 @@ import (
 	"github.com/mafc-dev/mafc/generated/ising16"
 	"github.com/mafc-dev/mafc/generated/ising16cnn"
 	"github.com/mafc-dev/mafc/generated/ising16cnnrf"
+	"github.com/mafc-dev/mafc/generated/ising16cnnshift"
 	"github.com/mafc-dev/mafc/ir"
 	"github.com/mafc-dev/mafc/ode"
+	mafcrt "github.com/mafc-dev/mafc/runtime"
 	"github.com/mafc-dev/mafc/runtime/gemm"
 	"github.com/mafc-dev/mafc/train"
 )
@@ -31,25 +33,44 @@ func closeTo(got, want []float64, tol float64) int {
 	return -1
 }
 
-// TestShiftedKernelsMatchReceptiveField: ising16cnn (shifted-kernel GEMMs
-// for the second convolution's Jacobian) and ising16cnnrf (the same spec
-// with im2col receptive fields) agree to 1e-12 on φ, ∇φ, Δφ and on
+// TestShiftedKernelsMatchReceptiveField: ising16cnnshift (shifted-kernel
+// GEMMs for the second convolution's Jacobian) and ising16cnnrf (the same
+// spec with im2col receptive fields) agree to 1e-12 on φ, ∇φ, Δφ and on
 // Reverse's ∂G/∂x and ∂G/∂θ at the same random parameters.
 func TestShiftedKernelsMatchReceptiveField(t *testing.T) {
-	const B = 3
-	sh, rf := ising16cnn.New(), ising16cnnrf.New()
-	if !usesShift(sh.Program(), false) || usesShift(rf.Program(), true) {
-		t.Fatal("expected ising16cnn planned with shifted kernels and ising16cnnrf without")
+	sh, rf := ising16cnnshift.New(), ising16cnnrf.New()
+	if usesKind(sh.Program(), plan.Options{NoFactor: true}) != plan.ShiftRF || usesKind(rf.Program(), plan.Options{NoShift: true}) != plan.RF {
+		t.Fatal("expected ising16cnnshift planned with shifted kernels and ising16cnnrf with receptive fields")
 	}
-	th := randn(sh.NumParams(), 11)
+	agree(t, sh, rf, "receptive field")
+}
+
+// TestFactoredMatchesShiftedKernels: ising16cnn (the second convolution's
+// Jacobian factored by the kernels' orbits) and ising16cnnshift (the same
+// spec with the shifted-kernel GEMM) agree to 1e-12 on φ, ∇φ, Δφ and on
+// Reverse's ∂G/∂x and ∂G/∂θ at the same random parameters.
+func TestFactoredMatchesShiftedKernels(t *testing.T) {
+	fa, sh := ising16cnn.New(), ising16cnnshift.New()
+	if usesKind(fa.Program(), plan.Options{}) != plan.Factored {
+		t.Fatal("expected ising16cnn planned with orbit-factored kernels")
+	}
+	agree(t, fa, sh, "shifted kernels")
+}
+
+// agree checks that the kernels of a and b (two plans of one spec) agree to
+// 1e-12 on three samples at the same random parameters.
+func agree(t *testing.T, ma, mb mafcrt.Potential, bName string) {
+	t.Helper()
+	const B = 3
+	th := randn(ma.NumParams(), 11)
 	for i := range th {
 		th[i] *= 0.3
 	}
-	copy(sh.Params(), th)
-	copy(rf.Params(), th)
-	sh.Sync()
-	rf.Sync()
-	a, b := newKernels(sh, B), newKernels(rf, B)
+	copy(ma.Params(), th)
+	copy(mb.Params(), th)
+	ma.Sync()
+	mb.Sync()
+	a, b := newKernels(ma, B), newKernels(mb, B)
 	copy(b.x, a.x)
 	a.Laplacian()
 	b.Laplacian()
@@ -58,28 +79,28 @@ func TestShiftedKernelsMatchReceptiveField(t *testing.T) {
 		got, want []float64
 	}{{"φ", a.phi, b.phi}, {"∇φ", a.grad, b.grad}, {"Δφ", a.lap, b.lap}} {
 		if i := closeTo(c.got, c.want, 1e-12); i >= 0 {
-			t.Errorf("Laplacian %s[%d] = %v, receptive field %v", c.name, i, c.got[i], c.want[i])
+			t.Errorf("Laplacian %s[%d] = %v, %s %v", c.name, i, c.got[i], bName, c.want[i])
 		}
 	}
 	a.Reverse()
 	b.Reverse()
 	if i := closeTo(a.dx, b.dx, 1e-12); i >= 0 {
-		t.Errorf("Reverse ∂G/∂x[%d] = %v, receptive field %v", i, a.dx[i], b.dx[i])
+		t.Errorf("Reverse ∂G/∂x[%d] = %v, %s %v", i, a.dx[i], bName, b.dx[i])
 	}
 	if i := closeTo(a.dth, b.dth, 1e-12); i >= 0 {
-		t.Errorf("Reverse ∂G/∂θ[%d] = %v, receptive field %v", i, a.dth[i], b.dth[i])
+		t.Errorf("Reverse ∂G/∂θ[%d] = %v, %s %v", i, a.dth[i], bName, b.dth[i])
 	}
 }
 
-// usesShift reports whether the exact-Laplacian plan of p (built with
-// NoShift: noShift) has a shifted-kernel node.
-func usesShift(p *ir.Program, noShift bool) bool {
-	for _, n := range plan.BuildOptions(p, plan.Laplacian, 1, plan.Options{NoShift: noShift}).Nodes {
-		if n.Kind == plan.ShiftRF {
-			return true
+// usesKind returns the kind of the exact-Laplacian plan of p (built with
+// o) for its second convolution, h2.conv.
+func usesKind(p *ir.Program, o plan.Options) plan.Kind {
+	for _, n := range plan.BuildOptions(p, plan.Laplacian, 1, o).Nodes {
+		if n.Name == "h2.conv" {
+			return n.Kind
 		}
 	}
-	return false
+	return plan.None
 }
 
 // planFlops returns the plan's count of Jacobian flops (plan.Flops) of B

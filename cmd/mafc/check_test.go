@@ -15,12 +15,12 @@ import (
 func TestCheckExplainsStrategies(t *testing.T) {
 	code, out, stderr := mafc(t, "check", "-v", "../../testdata/narrow.maf", "../../testdata/cnn16.maf")
 	require.Equal(t, 0, code, stderr)
-	for _, w := range []string{"shared", "scaled", "rows", "gram", "conv-shared", "conv-scaled", "shifted-kernel", "none"} {
+	for _, w := range []string{"shared", "scaled", "rows", "gram", "conv-shared", "conv-scaled", "orbit-factored", "none"} {
 		assert.Regexp(t, `(?m)^    `+w+` +\S`, out, "mafc check -v explains %q", w)
 	}
 	narrow, _, _ := strings.Cut(out, "cnn16.maf")
-	assert.NotContains(t, narrow, "shifted-kernel GEMM:", "only the words a model uses are explained")
-	for k := plan.None; k <= plan.ShiftRF; k++ {
+	assert.NotContains(t, narrow, "orbit-factored:", "only the words a model uses are explained")
+	for k := plan.None; k <= plan.Factored; k++ {
 		assert.NotEmpty(t, strategyDoc[k], "strategyDoc has no line for %q", k)
 	}
 }

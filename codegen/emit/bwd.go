@@ -402,6 +402,7 @@ func (g *gen) circWeightGrad(pl *plan.Plan, n *plan.Node, segs []int, gW string)
 //	kern.AddConvDiag(K̄, …)     (shared kernel, coefficients)
 //	kern.RFSumToKernel(K̄, …)   (shared kernel, receptive-field cotangents)
 //	shiftBwd                    (shifted kernels)
+//	factorBwd                   (orbit-factored kernels)
 //	convRFGrad                  (receptive fields)
 func (g *gen) convJacGrad(pl *plan.Plan, n *plan.Node, gW string) []jen.Code {
 	in := pl.Nodes[n.Inputs[0]]
@@ -416,6 +417,8 @@ func (g *gen) convJacGrad(pl *plan.Plan, n *plan.Node, gW string) []jen.Code {
 			kcall("RFSumToKernel", gW, "w."+name+"RFB", "nb", fmt.Sprint(S), fmt.Sprint(n.K1*n.K2), fmt.Sprint(n.Out))}
 	case n.Kind == plan.ShiftRF && n.JBRF:
 		return g.shiftBwd(n)
+	case n.Kind == plan.Factored && n.JBCoef:
+		return g.factorBwd(n)
 	case n.Kind == plan.RF && n.JBRF:
 		return g.convRFGrad(pl, n, gW)
 	}

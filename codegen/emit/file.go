@@ -222,6 +222,9 @@ func (g *gen) genModelType() {
 		if g.shift[i] {
 			fields = append(fields, g.shiftFields(n, packT)...)
 		}
+		if g.factor[i] {
+			fields = append(fields, g.factorFields(n, packT)...)
+		}
 		if g.gramBase[i] {
 			fields = append(fields, jen.Id(g.names[i]+"Gram").Index().Id(g.T).Comment(LineComment(fmt.Sprintf("W·Wᵀ of %s's weight, refreshed by Sync", n.Name))))
 		}
@@ -260,6 +263,9 @@ func (g *gen) genNew() {
 		}
 		if g.shift[i] {
 			body = append(body, g.shiftNew(n)...)
+		}
+		if g.factor[i] {
+			body = append(body, g.factorNew(n)...)
 		}
 	}
 	initBody := []jen.Code{raw("prog := Program()"), raw("prog.InitParams(m.theta, prog.InitSeed)"), raw("m.Sync()"), jen.Return(jen.Id("m"))}
@@ -334,6 +340,9 @@ func (g *gen) genSync() {
 		}
 		if g.shift[i] {
 			sync = append(sync, g.shiftSync(n)...)
+		}
+		if g.factor[i] {
+			sync = append(sync, g.factorSync(n)...)
 		}
 		if g.gramBase[i] {
 			W := g.param(n.W)
@@ -440,7 +449,7 @@ func (g *gen) wsNode(ws *wsBuffers, i int, n *ir.Node) {
 	if g.rfBR[i] > 0 {
 		add(name+"RFB", chunkLen(n.Shape.Sites()*g.rfBR[i]*n.Shape.C, 0, 1), "receptive-field Jacobian cotangent of "+n.Name)
 	}
-	if g.shift[i] || g.dB[i] {
+	if g.shift[i] || g.dB[i] || g.factor[i] {
 		for _, b := range g.shiftBuffers(n) {
 			add(b[0], b[1], b[2])
 		}

@@ -284,6 +284,9 @@ func (g *gen) fwdConv(pl *plan.Plan, n *plan.Node) []jen.Code {
 	if pl.Mode != plan.Values && n.Kind == plan.ShiftRF {
 		out = append(out, g.shiftFwd(n)...)
 	}
+	if pl.Mode != plan.Values && n.Kind == plan.Factored {
+		out = append(out, g.factorFwd(n)...)
+	}
 	if pl.Mode != plan.Values && n.Kind == plan.RF && in.Kind == plan.RF {
 		ro := n.Window.Size()
 		out = append(out, jen.Comment(LineComment(fmt.Sprintf("receptive-field Jacobian: %d×%d window per site, one GEMM over (sample, site, tap)", n.Window.R1, n.Window.R2))),
@@ -315,6 +318,8 @@ func (g *gen) qExpr(pl *plan.Plan, a *plan.Node) (string, []jen.Code) {
 		return q, []jen.Code{kcall("RowsNorm2", name+"Q", rows(name, g.jStart(), times("nb", pl.Width), a.Size), "nb", fmt.Sprint(pl.Width), fmt.Sprint(a.Size))}
 	case a.Kind == plan.ShiftRF:
 		return q, []jen.Code{kcall("RowNorms", name+"Q", name+"RF", times("nb", a.Size), fmt.Sprint(a.Window.Size()))}
+	case a.Kind == plan.Factored:
+		return q, nil // written by the convolution's forward (FactorNorms)
 	case a.Kind == plan.RF:
 		return q, []jen.Code{kcall("RFNorm2", name+"Q", name+"RF", "nb", fmt.Sprint(a.Shape.Sites()), fmt.Sprint(a.Window.Size()), fmt.Sprint(a.Shape.C))}
 	case a.Kind == plan.Gram:

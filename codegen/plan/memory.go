@@ -115,6 +115,13 @@ func (m *Model) modelBuffers(prefix string) []Buffer {
 			add(name+"ShiftT", packed(nn, ck, T), T, true)
 			add(name+"ShiftGeom", convGeomLen(h.Shape, n)+rfGeomLen(h.Shape, n, m.Modes[Laplacian].Nodes[h.ID].Window), intBytes, false)
 		}
+		if ws.Factor[i] {
+			f := m.FactorShape(n)
+			add(name+"FactorM", f.Cin*f.Width(), T, false)
+			add(name+"Factor", packed(f.Cin, f.Width(), T), T, true)
+			add(name+"FactorT", packed(f.Width(), f.Cin, T), T, true)
+			add(name+"FactorGeom", convGeomLen(f.H.Shape, n)+rfGeomLen(f.H.Shape, n, f.InWindow)+f.factorGeomLen(), intBytes, false)
+		}
 		if ws.GramBase[i] {
 			add(name+"Gram", n.Out*n.Out, T, false)
 		}

@@ -78,48 +78,49 @@ type FactorGeom struct {
 // allocates; generated code calls it once per model. It panics when a
 // table does not fit its kernel.
 func NewFactorGeom(g *RFGeom, orbit1 []int, n1 int, orbit2 []int, n2 int) *FactorGeom {
-	K, Ri, Ro := g.K(), g.In.Size(), g.Out.Size()
-	orbit1, n1 = orbitsOrIdentity(orbit1, n1, Ri)
-	orbit2, n2 = orbitsOrIdentity(orbit2, n2, K)
+	orbit1, n1 = orbitsOrIdentity(orbit1, n1, g.In.Size())
+	orbit2, n2 = orbitsOrIdentity(orbit2, n2, g.K())
 	fg := &FactorGeom{RFGeom: g, O: n1, T: n2, orb2: orbit2,
 		rep1: representatives(orbit1, n1), rep2: representatives(orbit2, n2)}
 	fg.entries(orbit1)
-	fg.tStart = make([]int, K*n1+1)
-	for t := 0; t < K; t++ {
-		for o := 0; o < n1; o++ {
-			for s := 0; s < Ro; s++ {
-				if u := g.tap[s*K+t]; u >= 0 && orbit1[u] == o {
-					fg.tWin = append(fg.tWin, s)
-				}
-			}
-			fg.tStart[t*n1+o+1] = len(fg.tWin)
-		}
-	}
 	return fg
 }
 
-// entries builds the output-stationary map of step 2 (sStart, off, E).
+// entries builds both forms of the map of step 2: sStart, off and E, and
+// tStart and tWin. Every slice has the exact length it needs.
 func (fg *FactorGeom) entries(orbit1 []int) {
-	K, Ro, S, C, N := fg.K(), fg.Out.Size(), fg.Sites(), fg.Cout, fg.Width()
+	K, Ro, S, C, N, O := fg.K(), fg.Out.Size(), fg.Sites(), fg.Cout, fg.Width(), fg.O
 	if S*N > math.MaxInt32 {
 		panic(fmt.Sprintf("kern: a sample's R of %d reals is too large for the factored Jacobian", S*N))
 	}
-	var taps, offs []int
-	fg.sStart = make([]int, Ro+1)
+	for _, u := range fg.tap {
+		if u >= 0 {
+			fg.E++
+		}
+	}
+	fg.sStart, fg.off = make([]int, Ro+1), make([]int32, S*fg.E)
+	fg.tStart, fg.tWin = make([]int, K*O+1), make([]int, 0, fg.E)
+	j := 0
 	for s := 0; s < Ro; s++ {
 		for t := 0; t < K; t++ {
 			if u := fg.tap[s*K+t]; u >= 0 {
-				taps = append(taps, t)
-				offs = append(offs, (fg.orb2[t]*fg.O+orbit1[u])*C)
+				at := (fg.orb2[t]*O + orbit1[u]) * C
+				for p := 0; p < S; p++ {
+					fg.off[p*fg.E+j] = int32(fg.nbr[p*K+t]*N + at)
+				}
+				j++
 			}
 		}
-		fg.sStart[s+1] = len(taps)
+		fg.sStart[s+1] = j
 	}
-	fg.E = len(taps)
-	fg.off = make([]int32, S*fg.E)
-	for p := 0; p < S; p++ {
-		for j, t := range taps {
-			fg.off[p*fg.E+j] = int32(fg.nbr[p*K+t]*N + offs[j])
+	for t := 0; t < K; t++ {
+		for o := 0; o < O; o++ {
+			for s := 0; s < Ro; s++ {
+				if u := fg.tap[s*K+t]; u >= 0 && orbit1[u] == o {
+					fg.tWin = append(fg.tWin, s)
+				}
+			}
+			fg.tStart[t*O+o+1] = len(fg.tWin)
 		}
 	}
 }
