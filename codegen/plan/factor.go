@@ -107,9 +107,9 @@ func (m *Model) FactorShape(n *ir.Node) FactorShape {
 
 // factorGeomLen returns the indices of a factored geometry (kern.NewFactorGeom)
 // beyond its RFGeom, at most: the representatives and the taps' orbits, the
-// per-site offsets of the sparse map (int32, two to an index) and its
-// input-stationary lists.
+// window order and the per-site offsets of the sparse map (int32, two to
+// an index) and of its input-stationary form.
 func (f FactorShape) factorGeomLen() int {
 	E := f.K * f.Ri // entries of the map per site, at most
-	return f.O + f.T + f.K + f.Ro + 1 + (f.Sites*E+1)/2 + f.K*f.O + 1 + E
+	return f.O + f.T + f.K + 2*f.Ro + 1 + (f.Sites*E+1)/2 + f.K*f.O + 1 + (E+1)/2 + (f.Sites*f.K*f.O+1)/2
 }

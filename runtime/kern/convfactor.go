@@ -3,6 +3,7 @@ package kern
 import (
 	"fmt"
 	"math"
+	"slices"
 )
 
 // Orbit-factored receptive-field Jacobians: the same Jacobian as the
@@ -59,16 +60,23 @@ type FactorGeom struct {
 	rep1 []int // a representative offset of each of the first kernel's orbits
 	rep2 []int // a representative tap of each of the second kernel's orbits
 	orb2 []int // the orbit τ(t) of each tap
-	// The map of step 2, output-stationary: window site s of site p sums
-	// the rows of one sample's R that start at off[p·E + j] for j in
-	// [sStart[s], sStart[s+1]) (E entries per site; an entry (t, o) starts
-	// at the neighbour p + t's row, then (τ(t)·O + o)·Cout within it).
+	// The map of step 2, output-stationary: the k-th window site, win[k],
+	// of site p sums the rows of one sample's R that start at off[p·E + j]
+	// for j in [sStart[k], sStart[k+1]) (E entries per site; an entry
+	// (t, o) starts at the neighbour p + t's row, then (τ(t)·O + o)·Cout
+	// within it). The window sites are ordered by their number of entries
+	// so that the loops over them run alike, one after the other, and a
+	// site's window is stored in this order.
+	win    []int
 	sStart []int
 	off    []int32
 	E      int
-	// ... and input-stationary: the entry (t, o) of R goes to the window
-	// sites tWin[tStart[t·O + o] : tStart[t·O + o + 1]].
-	tStart, tWin []int
+	// ... and input-stationary: the k-th entry (t, o) of R (ordered by
+	// the window sites it covers) sums the stored window rows that start at
+	// tOff[tStart[k] : tStart[k+1]], and lies at dOff[p·K·O + k] in one
+	// sample's R.
+	tStart     []int
+	tOff, dOff []int32
 }
 
 // NewFactorGeom builds the factored geometry of g (whose In window is the
@@ -86,22 +94,28 @@ func NewFactorGeom(g *RFGeom, orbit1 []int, n1 int, orbit2 []int, n2 int) *Facto
 	return fg
 }
 
-// entries builds both forms of the map of step 2: sStart, off and E, and
-// tStart and tWin. Every slice has the exact length it needs.
+// entries builds both forms of the map of step 2: win, sStart, off and E,
+// and tStart, tOff and dOff. Every kept slice has the exact length it
+// needs.
 func (fg *FactorGeom) entries(orbit1 []int) {
 	K, Ro, S, C, N, O := fg.K(), fg.Out.Size(), fg.Sites(), fg.Cout, fg.Width(), fg.O
 	if S*N > math.MaxInt32 {
 		panic(fmt.Sprintf("kern: a sample's R of %d reals is too large for the factored Jacobian", S*N))
 	}
-	for _, u := range fg.tap {
-		if u >= 0 {
-			fg.E++
+	perWin, perEntry := make([]int, Ro), make([]int, K*O)
+	for s := 0; s < Ro; s++ {
+		for t := 0; t < K; t++ {
+			if u := fg.tap[s*K+t]; u >= 0 {
+				perWin[s]++
+				perEntry[t*O+orbit1[u]]++
+				fg.E++
+			}
 		}
 	}
+	fg.win = byCount(perWin)
 	fg.sStart, fg.off = make([]int, Ro+1), make([]int32, S*fg.E)
-	fg.tStart, fg.tWin = make([]int, K*O+1), make([]int, 0, fg.E)
 	j := 0
-	for s := 0; s < Ro; s++ {
+	for k, s := range fg.win {
 		for t := 0; t < K; t++ {
 			if u := fg.tap[s*K+t]; u >= 0 {
 				at := (fg.orb2[t]*O + orbit1[u]) * C
@@ -111,18 +125,43 @@ func (fg *FactorGeom) entries(orbit1 []int) {
 				j++
 			}
 		}
-		fg.sStart[s+1] = j
+		fg.sStart[k+1] = j
 	}
-	for t := 0; t < K; t++ {
-		for o := 0; o < O; o++ {
-			for s := 0; s < Ro; s++ {
-				if u := fg.tap[s*K+t]; u >= 0 && orbit1[u] == o {
-					fg.tWin = append(fg.tWin, s)
-				}
+	fg.transposed(orbit1, byCount(perEntry))
+}
+
+// transposed builds the input-stationary map (tStart, tOff, dOff) with the
+// entries (t, o) in the order ord.
+func (fg *FactorGeom) transposed(orbit1, ord []int) {
+	K, Ro, S, C, N, O := fg.K(), fg.Out.Size(), fg.Sites(), fg.Cout, fg.Width(), fg.O
+	pos := make([]int, Ro) // where each window site is stored
+	for k, s := range fg.win {
+		pos[s] = k
+	}
+	fg.tStart, fg.tOff, fg.dOff = make([]int, K*O+1), make([]int32, 0, fg.E), make([]int32, S*K*O)
+	for k, to := range ord {
+		t, o := to/O, to%O
+		for s := 0; s < Ro; s++ {
+			if u := fg.tap[s*K+t]; u >= 0 && orbit1[u] == o {
+				fg.tOff = append(fg.tOff, int32(pos[s]*C))
 			}
-			fg.tStart[t*O+o+1] = len(fg.tWin)
+		}
+		fg.tStart[k+1] = len(fg.tOff)
+		for p := 0; p < S; p++ {
+			fg.dOff[p*K*O+k] = int32(fg.nbr[p*K+t]*N + (fg.orb2[t]*O+o)*C)
 		}
 	}
+}
+
+// byCount returns the indices of counts ordered by count (ties in index
+// order).
+func byCount(counts []int) []int {
+	ord := make([]int, len(counts))
+	for i := range ord {
+		ord[i] = i
+	}
+	slices.SortStableFunc(ord, func(a, b int) int { return counts[a] - counts[b] })
+	return ord
 }
 
 // orbitsOrIdentity returns orbit (n orbits of k offsets), or, for a nil
@@ -213,60 +252,21 @@ func FactorFold[T Float](gw1, gw2, GP, w1, w2 []T, g *FactorGeom) {
 	}
 }
 
-// factorWindow writes the window Jacobian of site p, J[s·Cout + co] =
-// J₂[p, co, s], from Rb (one sample's R).
+// factorWindow writes the window Jacobian of site p, J[k·Cout + co] =
+// J₂[p, co, win[k]], from Rb (one sample's R).
 func factorWindow[T Float](J, Rb []T, p int, g *FactorGeom) {
-	C := g.Cout
-	offs := g.off[p*g.E : (p+1)*g.E]
-	for s := 0; s < g.Out.Size(); s++ {
-		sumRows(J[s*C:s*C+C], Rb, offs[g.sStart[s]:g.sStart[s+1]])
-	}
-}
-
-// sumRows writes to d the sum of the rows of R (of len(d) reals) that
-// start at offs, four channels at a time in registers.
-func sumRows[T Float](d, R []T, offs []int32) {
-	C := len(d)
-	c := 0
-	for ; c+4 <= C; c += 4 {
-		var a0, a1, a2, a3 T
-		for _, o := range offs {
-			x := R[int(o)+c : int(o)+c+4 : int(o)+c+4]
-			a0 += x[0]
-			a1 += x[1]
-			a2 += x[2]
-			a3 += x[3]
-		}
-		dd := d[c : c+4 : c+4]
-		dd[0], dd[1], dd[2], dd[3] = a0, a1, a2, a3
-	}
-	for ; c < C; c++ {
-		var a T
-		for _, o := range offs {
-			a += R[int(o)+c]
-		}
-		d[c] = a
-	}
+	storeRows(J, Rb, g.off[p*g.E:(p+1)*g.E], g.sStart, g.Out.Size(), g.Cout)
 }
 
 // FactorNorms writes the squared row norms q[b, p, co] = Σ_s J₂[b, p, co, s]²
-// of nb samples' Jacobians from R (nb × sites × Width), building each
-// window row in the scratch J (at least Cout reals). It does not allocate.
+// of nb samples' Jacobians from R (nb × sites × Width), with the scratch J
+// (at least Cout reals). It does not allocate.
 func FactorNorms[T Float](q, R, J []T, nb int, g *FactorGeom) {
 	S, C, N, Ro := g.Sites(), g.Cout, g.Width(), g.Out.Size()
-	row := J[:C]
 	for b := 0; b < nb; b++ {
 		Rb := R[b*S*N : (b+1)*S*N]
 		for p := 0; p < S; p++ {
-			qp := q[(b*S+p)*C : (b*S+p+1)*C]
-			clear(qp)
-			offs := g.off[p*g.E : (p+1)*g.E]
-			for s := 0; s < Ro; s++ {
-				sumRows(row, Rb, offs[g.sStart[s]:g.sStart[s+1]])
-				for co, v := range row {
-					qp[co] += v * v
-				}
-			}
+			normRows(q[(b*S+p)*C:(b*S+p+1)*C], J, Rb, g.off[p*g.E:(p+1)*g.E], g.sStart, Ro, C)
 		}
 	}
 }
@@ -277,13 +277,14 @@ func FactorNorms[T Float](q, R, J []T, nb int, g *FactorGeom) {
 // window·Cout reals. It does not allocate.
 func FactorJacobian[T Float](J, R, scratch []T, nb int, g *FactorGeom) {
 	S, C, N, Ro := g.Sites(), g.Cout, g.Width(), g.Out.Size()
+	scratch = scratch[:Ro*C]
 	for b := 0; b < nb; b++ {
 		Rb := R[b*S*N : (b+1)*S*N]
 		for p := 0; p < S; p++ {
 			factorWindow(scratch, Rb, p, g)
 			out := J[(b*S+p)*C*Ro : (b*S+p+1)*C*Ro]
-			for s := 0; s < Ro; s++ {
-				for co, v := range scratch[s*C : s*C+C] {
+			for k, s := range g.win {
+				for co, v := range scratch[k*C : k*C+C] {
 					out[co*Ro+s] = v
 				}
 			}
@@ -296,50 +297,13 @@ func FactorJacobian[T Float](J, R, scratch []T, nb int, g *FactorGeom) {
 // co]·Σ_{s: s − t ∈ orbit o} J₂[b, p, co, s]. It rebuilds each site's window
 // from R in the scratch J (window·Cout reals). It does not allocate.
 func FactorBack[T Float](Rb, R, e, J []T, nb int, g *FactorGeom) {
-	S, C, K, N, O := g.Sites(), g.Cout, g.K(), g.Width(), g.O
+	S, C, N, KO := g.Sites(), g.Cout, g.Width(), g.K()*g.O
+	J = J[:g.Out.Size()*C]
 	for b := 0; b < nb; b++ {
 		Rs, Rbs := R[b*S*N:(b+1)*S*N], Rb[b*S*N:(b+1)*S*N]
 		for p := 0; p < S; p++ {
 			factorWindow(J, Rs, p, g)
-			ep := e[(b*S+p)*C : (b*S+p+1)*C]
-			nbr := g.nbr[p*K : p*K+K]
-			for t, q := range nbr {
-				at := q*N + g.orb2[t]*O*C
-				for o := 0; o < O; o++ {
-					win := g.tWin[g.tStart[t*O+o]:g.tStart[t*O+o+1]]
-					addSumRows(Rbs[at+o*C:at+o*C+C], J, ep, win)
-				}
-			}
+			axpyRows(Rbs, g.dOff[p*KO:(p+1)*KO], e[(b*S+p)*C:(b*S+p+1)*C], J, g.tOff, g.tStart, KO, C)
 		}
-	}
-}
-
-// addSumRows adds e[c]·Σ_{s ∈ win} J[s·C + c] to d[c] (C = len(d)), four
-// channels at a time in registers.
-func addSumRows[T Float](d, J, e []T, win []int) {
-	C := len(d)
-	e = e[:C]
-	c := 0
-	for ; c+4 <= C; c += 4 {
-		var a0, a1, a2, a3 T
-		for _, s := range win {
-			x := J[s*C+c : s*C+c+4 : s*C+c+4]
-			a0 += x[0]
-			a1 += x[1]
-			a2 += x[2]
-			a3 += x[3]
-		}
-		dd, ee := d[c:c+4:c+4], e[c:c+4:c+4]
-		dd[0] += ee[0] * a0
-		dd[1] += ee[1] * a1
-		dd[2] += ee[2] * a2
-		dd[3] += ee[3] * a3
-	}
-	for ; c < C; c++ {
-		var a T
-		for _, s := range win {
-			a += J[s*C+c]
-		}
-		d[c] += e[c] * a
 	}
 }

@@ -1,9 +1,11 @@
 package kern
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
+	"unsafe"
 
 	"github.com/mafc-dev/mafc/ir"
 	"github.com/mafc-dev/mafc/runtime/gemm"
@@ -230,5 +232,91 @@ func BenchmarkFactorStep2(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*M), "ns/site")
 		})
+	}
+}
+
+// TestFactorRowsPaths checks the row sums of the sparse map (storeRows,
+// normRows, axpyRows) on random offsets, for channel counts that take the
+// assembly's wide and narrow blocks and the portable code, in both
+// precisions, against a naive loop; where the assembly runs, also with it
+// switched off.
+func TestFactorRowsPaths(t *testing.T) {
+	for _, asm := range []bool{true, false} {
+		if asm && !useFactorAsm {
+			continue
+		}
+		saved := useFactorAsm
+		useFactorAsm = asm
+		for _, C := range []int{1, 3, 4, 8, 12, 16, 20, 24, 32, 36} {
+			checkRows[float64](t, C, asm, 1e-12)
+			checkRows[float32](t, C, asm, 1e-5)
+		}
+		useFactorAsm = saved
+	}
+}
+
+// checkRows runs one case of TestFactorRowsPaths.
+func checkRows[T Float](t *testing.T, C int, asm bool, tol float64) {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(uint64(C), 3))
+	const n, rows = 7, 23
+	start := make([]int, n+1)
+	var off []int32
+	for k := 0; k < n; k++ {
+		for range rng.IntN(5) { // windows of 0–4 rows
+			off = append(off, int32(rng.IntN(rows)*C))
+		}
+		start[k+1] = len(off)
+	}
+	src, e := make([]T, rows*C), make([]T, C)
+	for i := range src {
+		src[i] = T(rng.NormFloat64())
+	}
+	for i := range e {
+		e[i] = T(rng.NormFloat64())
+	}
+	a := make([]float64, n*C) // the naive sums a_k
+	for k := 0; k < n; k++ {
+		for _, o := range off[start[k]:start[k+1]] {
+			for c := 0; c < C; c++ {
+				a[k*C+c] += float64(src[int(o)+c])
+			}
+		}
+	}
+	name := func(op string) string {
+		return fmt.Sprintf("%s C=%d float%d asm=%v", op, C, 8*unsafe.Sizeof(T(0)), asm)
+	}
+	st := make([]T, n*C)
+	storeRows(st, src, off, start, n, C)
+	q, row := make([]T, C), make([]T, C)
+	normRows(q, row, src, off, start, n, C)
+	doff := make([]int32, n)
+	for k := range doff {
+		doff[k] = int32(rng.IntN(rows) * C)
+	}
+	dst := make([]T, rows*C)
+	axpyRows(dst, doff, e, src, off, start, n, C)
+	want := make([]float64, rows*C)
+	for k := 0; k < n; k++ {
+		for c := 0; c < C; c++ {
+			if d := float64(st[k*C+c]) - a[k*C+c]; math.Abs(d) > tol*(1+math.Abs(a[k*C+c])) {
+				t.Fatalf("%s: a[%d, %d] = %v, want %v", name("storeRows"), k, c, st[k*C+c], a[k*C+c])
+			}
+			want[int(doff[k])+c] += float64(e[c]) * a[k*C+c]
+		}
+	}
+	for c := 0; c < C; c++ {
+		var w float64
+		for k := 0; k < n; k++ {
+			w += a[k*C+c] * a[k*C+c]
+		}
+		if math.Abs(float64(q[c])-w) > tol*(1+w) {
+			t.Fatalf("%s: q[%d] = %v, want %v", name("normRows"), c, q[c], w)
+		}
+	}
+	for i := range want {
+		if math.Abs(float64(dst[i])-want[i]) > tol*(1+math.Abs(want[i])) {
+			t.Fatalf("%s: dst[%d] = %v, want %v", name("axpyRows"), i, dst[i], want[i])
+		}
 	}
 }
