@@ -187,7 +187,8 @@ func (g *gen) model() {
 
 // genModelType prints the Model struct: θ, the kernels' view of it, and
 // what Sync derives from it per layer (packed weights, circulant matrices,
-// expanded tied kernels, row norms, shifted-kernel matrices, Gram bases).
+// expanded tied kernels, row norms, shifted-kernel and orbit-factored
+// matrices, Gram bases).
 func (g *gen) genModelType() {
 	f := g.f
 	fields := []jen.Code{
@@ -295,8 +296,8 @@ func (g *gen) genAccessors() {
 }
 
 // genSync prints Sync: per layer, expand tied kernels, build circulant
-// matrices, pack W both ways, row norms, shifted-kernel matrices and Gram
-// bases, from the parameter views it declares first.
+// matrices, pack W both ways, row norms, shifted-kernel and orbit-factored
+// matrices and Gram bases, from the parameter views it declares first.
 func (g *gen) genSync() {
 	usedT, usedW := map[int]bool{}, map[int]bool{}
 	var all, syncW []jen.Code
@@ -422,7 +423,8 @@ func (g *gen) wsFixed(ws *wsBuffers) {
 
 // wsNode declares node i's buffers: its row stack and cotangents, σ′, σ″
 // and σ‴, row norms, coefficients, receptive-field and Gram Jacobians,
-// shifted-kernel and circulant scratch, convolution geometry.
+// shifted-kernel, orbit-factored and circulant scratch, convolution
+// geometry.
 func (g *gen) wsNode(ws *wsBuffers, i int, n *ir.Node) {
 	add := ws.add
 	name, sz := g.names[i], n.Shape.Size()

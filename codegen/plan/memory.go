@@ -130,8 +130,8 @@ func (m *Model) modelBuffers(prefix string) []Buffer {
 }
 
 // ModelBytes returns the bytes of the generated Model: θ and what New and
-// Sync derive from it (views, circulant and shifted-kernel matrices, row
-// norms, Gram bases, packed weights, geometry tables).
+// Sync derive from it (views, circulant, shifted-kernel and orbit-factored
+// matrices, row norms, Gram bases, packed weights, geometry tables).
 func (m *Model) ModelBytes() float64 {
 	var total float64
 	for _, b := range m.modelBuffers("") {

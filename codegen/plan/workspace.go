@@ -154,8 +154,9 @@ func (m *Model) collect(w *Workspace, pl *Plan) (colsPerSample int) {
 }
 
 // collectKind records in w the buffers that node pn (node i) needs for its
-// Jacobian form in the plan pl: receptive-field windows, shifted-kernel and
-// σ′-cotangent buffers, the model's row norms and Gram bases.
+// Jacobian form in the plan pl: receptive-field windows, shifted-kernel,
+// orbit-factored and σ′-cotangent buffers, the model's row norms and Gram
+// bases.
 func (w *Workspace) collectKind(pl *Plan, i int, pn *Node) {
 	switch pn.Kind {
 	case RF:
@@ -221,7 +222,8 @@ func (m *Model) collectNodes(w *Workspace) {
 }
 
 // jacobianPerSample returns the bytes per sample of w's Jacobian buffers:
-// rows, receptive fields, Gram matrices and shifted-kernel buffers.
+// rows, receptive fields, Gram matrices, shifted-kernel and orbit-factored
+// buffers.
 func (m *Model) jacobianPerSample(w *Workspace) float64 {
 	var total float64
 	for i, nd := range m.Prog.Nodes {
