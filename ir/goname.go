@@ -61,6 +61,7 @@ var GoSuffixes = []string{
 	"Geom", "RFGeom", "Fwd", "Bwd", "Circ", "Full", "Norm2", "Gram", "Orbit",
 	"Shift", "ShiftT", "ShiftM", "ShiftGeom", "ShiftX", "ShiftXB", "GS", "DB",
 	"Factor", "FactorT", "FactorM", "FactorGeom", "FR", "FRB", "FJ", "GP",
+	"Direct", "DirFwd", "DirBwd", "DirGeom", "GDir",
 }
 
 // GoIdents returns every identifier the generated code may declare for a

@@ -217,6 +217,9 @@ func (g *gen) genModelType() {
 		if n.Op == ir.OpConv && n.Tie != "" {
 			fields = append(fields, jen.Id(g.names[i]+"Full").Index().Id(g.T).Comment(LineComment(fmt.Sprintf("%s's kernels expanded from their %s-tied parameters, refreshed by Sync", n.Name, n.Tie))))
 		}
+		if g.direct(n) {
+			fields = append(fields, g.directFields(n, packT)...)
+		}
 		if g.sharedQ[i] {
 			fields = append(fields, jen.Id(g.names[i]+"Norm2").Index().Id(g.T).Comment(LineComment(fmt.Sprintf("squared row norms of %s's weight (its Jacobian's), refreshed by Sync", n.Name))))
 		}
@@ -254,6 +257,9 @@ func (g *gen) genNew() {
 		if n.Op == ir.OpConv && n.Tie != "" {
 			in := g.p.Nodes[n.Inputs[0]].Shape
 			body = append(body, raw("m.%sFull = make([]%s, %d)", g.names[i], g.T, n.Out*in.C*n.K1*n.K2))
+		}
+		if g.direct(n) {
+			body = append(body, g.directNew(n)...)
 		}
 		if g.sharedQ[i] {
 			k := n.Out
@@ -328,6 +334,9 @@ func (g *gen) genSync() {
 			sync = append(sync, jen.Comment(LineComment(fmt.Sprintf("%s: pack W for the forward (X·Wᵀ) and backward (X̄·W) products", n.Name))),
 				raw("m.%sFwd.Pack(true, %d, %d, %s, %d)", g.names[i], in, out, W, in),
 				raw("m.%sBwd.Pack(false, %d, %d, %s, %d)", g.names[i], out, in, W, in))
+		}
+		if g.direct(n) {
+			sync = append(sync, g.directSync(n)...)
 		}
 		if g.sharedQ[i] {
 			W := g.param(n.W)
@@ -461,6 +470,10 @@ func (g *gen) wsNode(ws *wsBuffers, i int, n *ir.Node) {
 	}
 	if g.circ(n) {
 		add(name+"GCirc", fmt.Sprint(g.p.Nodes[n.Inputs[0]].Shape.Size()*n.Shape.Size()), "gradient of "+n.Name+"'s circulant matrix")
+	}
+	if g.direct(n) {
+		cin, wd := g.directDims(n)
+		add(name+"GDir", fmt.Sprint(wd*cin), "gradient of "+n.Name+"'s tap-orbit matrix Ωᵀ")
 	}
 	if n.Op == ir.OpConv && n.Tie != "" {
 		in := g.p.Nodes[n.Inputs[0]].Shape

@@ -178,6 +178,35 @@ func TestCirculantForWholeLatticeKernels(t *testing.T) {
 	require.Equal(t, plan.Im2col, small.Lowering[node(t, small.Plan(plan.Laplacian), "h.conv").ID])
 }
 
+// TestDirectForTiedKernels: a convolution of two or more channels whose
+// kernel is tied goes direct by its tap orbits (a third of the products for
+// a D4-tied 3×3 kernel, and no im2col), with Z of T·Cout = 3·4 columns in
+// the cols scratch; an untied one, or one of the one-channel input, goes
+// through im2col.
+func TestDirectForTiedKernels(t *testing.T) {
+	src := func(sym string) string {
+		return "model a\ninput s: lattice(8)\npotential {\n  h1 = tanh(conv(s, 2, kernel = 3" + sym + "))\n  h2 = tanh(conv(h1, 4, kernel = 3" + sym + "))\n  phi = sum(h2)\n}\n"
+	}
+	tied := plan.New(compile(t, src(", symmetric = d4")), plan.Config{})
+	lp := tied.Plan(plan.Laplacian)
+	require.Equal(t, plan.Im2col, tied.Lowering[node(t, lp, "h1.conv").ID], "one input channel")
+	h2 := node(t, lp, "h2.conv")
+	require.Equal(t, plan.Direct, tied.Lowering[h2.ID])
+	require.True(t, tied.Direct(h2.Node))
+	require.Equal(t, 12, plan.DirectWidth(h2.Node))
+	var gdir *plan.Buffer
+	for i, b := range tied.Workspace.Buffers {
+		if b.Name == "h2ConvGDir" {
+			gdir = &tied.Workspace.Buffers[i]
+		}
+	}
+	require.NotNil(t, gdir, "the tap-orbit matrix's gradient buffer")
+	require.Equal(t, 12*2, gdir.Reals(1, 1))
+
+	untied := plan.New(compile(t, src("")), plan.Config{})
+	require.Equal(t, plan.Im2col, untied.Lowering[node(t, untied.Plan(plan.Laplacian), "h2.conv").ID])
+}
+
 // TestChunkFromBudget: the chunk is the budget over the Jacobian bytes per
 // sample, at most MaxChunk and at least 1.
 func TestChunkFromBudget(t *testing.T) {

@@ -129,3 +129,7 @@ func (m *Model) Plan(md Mode) *Plan { return m.Modes[md] }
 // Circulant reports whether node n is a convolution computed as a dense
 // product with its circulant matrix.
 func (m *Model) Circulant(n *ir.Node) bool { return m.Lowering[n.ID] == Circulant }
+
+// Direct reports whether node n is a convolution computed by its tap
+// orbits (see Lowering).
+func (m *Model) Direct(n *ir.Node) bool { return m.Lowering[n.ID] == Direct }

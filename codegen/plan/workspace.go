@@ -253,7 +253,7 @@ func (m *Model) colsRows(w *Workspace) int {
 			continue
 		}
 		in := p.Nodes[nd.Inputs[0]]
-		k := in.Shape.Sites() * in.Shape.C * nd.K1 * nd.K2
+		k := in.Shape.Sites() * m.colsWidth(nd)
 		maxRows = max(maxRows, k*(3+max(w.RowsW[in.ID], w.JBRowsW[in.ID], w.RowsW[i], w.JBRowsW[i])))
 	}
 	return maxRows
@@ -264,11 +264,20 @@ func (m *Model) valueCols() int {
 	valCols := 0
 	for _, nd := range m.Prog.Nodes {
 		if nd.Op == ir.OpConv {
-			in := m.Prog.Nodes[nd.Inputs[0]].Shape
-			valCols = max(valCols, in.Sites()*in.C*nd.K1*nd.K2)
+			valCols = max(valCols, m.Prog.Nodes[nd.Inputs[0]].Shape.Sites()*m.colsWidth(nd))
 		}
 	}
 	return valCols
+}
+
+// colsWidth returns the scratch per site and row of the convolution n's
+// value products: its im2col patch (Cin·K), or a direct convolution's Z
+// (T·Cout).
+func (m *Model) colsWidth(n *ir.Node) int {
+	if m.Lowering[n.ID] == Direct {
+		return DirectWidth(n)
+	}
+	return m.Prog.Nodes[n.Inputs[0]].Shape.C * n.K1 * n.K2
 }
 
 // valuePerSample returns the bytes per sample of the value-only modes'
@@ -405,6 +414,9 @@ func (m *Model) buffers(w *Workspace) []Buffer {
 		}
 		if m.Lowering[i] == Circulant {
 			add(name+"GCirc", 0, 0, p.Nodes[n.Inputs[0]].Shape.Size()*sz)
+		}
+		if m.Lowering[i] == Direct {
+			add(name+"GDir", 0, 0, DirectWidth(n)*p.Nodes[n.Inputs[0]].Shape.C)
 		}
 		if n.Op == ir.OpConv && n.Tie != "" {
 			in := p.Nodes[n.Inputs[0]].Shape

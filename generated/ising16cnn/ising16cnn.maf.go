@@ -506,6 +506,10 @@ type Model struct {
 	h2ConvFwd        gemm.PackedB64   // h2.conv's weight packed as Wᵀ for forward products, refreshed by Sync
 	h2ConvBwd        gemm.PackedB64   // h2.conv's weight packed as W for backward products, refreshed by Sync
 	h2ConvFull       []float64        // h2.conv's kernels expanded from their d4-tied parameters, refreshed by Sync
+	h2ConvDirect     []float64        // h2.conv's kernel by tap orbits, Ωᵀ (48×16), refreshed by Sync
+	h2ConvDirFwd     gemm.PackedB64   // Ω packed for Z = x·Ω
+	h2ConvDirBwd     gemm.PackedB64   // Ωᵀ packed for x̄ += Z̄·Ωᵀ
+	h2ConvDirGeom    *kern.DirectGeom // the row sums of Z and of ȳ
 	h2ConvFactorM    []float64        // h1.conv's and h2.conv's kernel orbit products, P (16×288), refreshed by Sync
 	h2ConvFactor     gemm.PackedB64   // P packed for R = D·P
 	h2ConvFactorT    gemm.PackedB64   // Pᵀ packed for D̄ = R̄·Pᵀ
@@ -521,6 +525,8 @@ func New() *Model {
 	m.h1ConvFull = make([]float64, 400)
 	m.h1ConvNorm2 = make([]float64, 16)
 	m.h2ConvFull = make([]float64, 2304)
+	m.h2ConvDirect = make([]float64, 768)
+	m.h2ConvDirGeom = kern.NewDirectGeom(kern.NewConvGeom(16, 16, 16, 16, 3, 3), h2ConvOrbit, 3)
 	m.h2ConvFactorM = make([]float64, 4608)
 	m.h2ConvFactorGeom = kern.NewFactorGeom(kern.NewRFGeom(kern.NewConvGeom(16, 16, 16, 16, 3, 3), kern.Window{
 		H1: 2,
@@ -577,6 +583,10 @@ func (m *Model) Sync() {
 	// h2.conv: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
 	m.h2ConvFwd.Pack(true, 144, 16, h2ConvW, 144)
 	m.h2ConvBwd.Pack(false, 16, 144, h2ConvW, 144)
+	// h2.conv: its kernel by tap orbits, packed for x·Ω and Z̄·Ωᵀ
+	kern.DirectMatrix(m.h2ConvDirect, h2ConvW, m.h2ConvDirGeom)
+	m.h2ConvDirFwd.Pack(true, 16, 48, m.h2ConvDirect, 16)
+	m.h2ConvDirBwd.Pack(false, 48, 16, m.h2ConvDirect, 16)
 	// h2.conv: the products of h1.conv's and its kernel orbits, packed for D·P and R̄·Pᵀ
 	kern.FactorMatrix(m.h2ConvFactorM, h1ConvW, h2ConvW, m.h2ConvFactorGeom)
 	m.h2ConvFactor.Pack(false, 16, 288, m.h2ConvFactorM, 288)
@@ -636,6 +646,7 @@ type Workspace struct {
 	h2ConvFJ       []float64 // one site's window Jacobian (scratch)
 	h2ConvFRB      []float64 // its cotangent R̄
 	h2ConvGP       []float64 // gradient of the orbit products P
+	h2ConvGDir     []float64 // gradient of h2.conv's tap-orbit matrix Ωᵀ
 	h2ConvGFull    []float64 // gradient of h2.conv's full kernels, folded into the tied parameters
 	h2ConvGeom     *kern.ConvGeom
 	h2             []float64 // h2 rows: values, ℓ, 0 Jacobian rows per sample, tangents
@@ -723,6 +734,7 @@ func (m *Model) NewWorkspaceChunks(maxBatch, chunk, valueChunk int) runtime.Work
 	w.h2ConvFJ = make([]float64, 784)
 	w.h2ConvFRB = make([]float64, c*73728)
 	w.h2ConvGP = make([]float64, 4608)
+	w.h2ConvGDir = make([]float64, 768)
 	w.h2ConvGFull = make([]float64, 2304)
 	w.h2ConvGeom = kern.NewConvGeom(16, 16, 16, 16, 3, 3)
 	w.h2 = make([]float64, max(c*3, cv)*4096)
@@ -745,7 +757,7 @@ func (m *Model) NewWorkspaceChunks(maxBatch, chunk, valueChunk int) runtime.Work
 	w.phiScaleB = make([]float64, max(c*3, cv))
 	w.phi = make([]float64, max(c*3, cv))
 	w.phiB = make([]float64, max(c*3, cv))
-	w.cols = make([]float64, max(c*147456, cv*36864))
+	w.cols = make([]float64, max(c*49152, cv*12288))
 	w.rd = make([]float64, max(c, cv)*4096)
 	return w
 }
@@ -1019,8 +1031,8 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 	// σ, σ′ for the value rows
 	kern.LnCoshN(rows(w.h1, 0, nb, 4096), w.h1D1[:nb*4096], nil, nil, rows(w.h1Conv, 0, nb, 4096))
 	// ising16_cnn.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels
-	kern.Im2Col(w.cols, rows(w.h1, 0, nb, 4096), nb, w.h2ConvGeom)
-	gemm.DgemmPacked(false, nb*256, 1, w.cols[:nb*36864], 144, &m.h2ConvFwd, 0, rows(w.h2Conv, 0, nb, 4096), 16)
+	gemm.DgemmPacked(false, nb*256, 1, rows(w.h1, 0, nb, 4096), 16, &m.h2ConvDirFwd, 0, w.cols[:nb*12288], 48)
+	kern.DirectSum(rows(w.h2Conv, 0, nb, 4096), w.cols, nb, m.h2ConvDirGeom)
 	kern.AddBiasSites(rows(w.h2Conv, 0, nb, 4096), h2ConvB, nb, 256, 16)
 	// ising16_cnn.maf:11:10  h2 = softplus(h2.conv)
 	// σ, σ′ for the value rows
@@ -1094,8 +1106,8 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 		}
 	}
 	// ising16_cnn.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels  [J: receptive-field Jacobian on its 7×7 window, kernels factored by their orbits (6 and 3): one GEMM (B·256×16)·(16×288) of σ′ with the orbit products packed by Sync, then 225 sparse adds per site and channel; only the row norms are kept]
-	kern.Im2Col(w.cols, rows(w.h1, 0, 2*nb, 4096), 2*nb, w.h2ConvGeom)
-	gemm.DgemmPacked(false, nb*512, 1, w.cols[:nb*73728], 144, &m.h2ConvFwd, 0, rows(w.h2Conv, 0, 2*nb, 4096), 16)
+	gemm.DgemmPacked(false, nb*512, 1, rows(w.h1, 0, 2*nb, 4096), 16, &m.h2ConvDirFwd, 0, w.cols[:nb*24576], 48)
+	kern.DirectSum(rows(w.h2Conv, 0, 2*nb, 4096), w.cols, 2*nb, m.h2ConvDirGeom)
 	kern.AddBiasSites(rows(w.h2Conv, 0, nb, 4096), h2ConvB, nb, 256, 16)
 	// orbit-factored receptive-field Jacobian: R = D·P, (nb·256×16)·(16×288), D = σ′ of h1; q from its 7×7 windows
 	gemm.DgemmPacked(false, nb*256, 1, w.h1D1[:nb*4096], 16, &m.h2ConvFactor, 0, w.h2ConvFR[:nb*73728], 288)
@@ -1234,8 +1246,8 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		}
 	}
 	// ising16_cnn.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels  [J: receptive-field Jacobian on its 7×7 window, kernels factored by their orbits (6 and 3): one GEMM (B·256×16)·(16×288) of σ′ with the orbit products packed by Sync, then 225 sparse adds per site and channel; only the row norms are kept]
-	kern.Im2Col(w.cols, rows(w.h1, 0, 3*nb, 4096), 3*nb, w.h2ConvGeom)
-	gemm.DgemmPacked(false, nb*768, 1, w.cols[:nb*110592], 144, &m.h2ConvFwd, 0, rows(w.h2Conv, 0, 3*nb, 4096), 16)
+	gemm.DgemmPacked(false, nb*768, 1, rows(w.h1, 0, 3*nb, 4096), 16, &m.h2ConvDirFwd, 0, w.cols[:nb*36864], 48)
+	kern.DirectSum(rows(w.h2Conv, 0, 3*nb, 4096), w.cols, 3*nb, m.h2ConvDirGeom)
 	kern.AddBiasSites(rows(w.h2Conv, 0, nb, 4096), h2ConvB, nb, 256, 16)
 	// orbit-factored receptive-field Jacobian: R = D·P, (nb·256×16)·(16×288), D = σ′ of h1; q from its 7×7 windows
 	gemm.DgemmPacked(false, nb*256, 1, w.h1D1[:nb*4096], 16, &m.h2ConvFactor, 0, w.h2ConvFR[:nb*73728], 288)
@@ -1416,8 +1428,8 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	}
 	kern.RowsScale(rows(w.h1, 2*nb, nb, 4096), rows(w.h1Conv, 2*nb, nb, 4096), w.h1D1, nb, 1, 4096)
 	// ising16_cnn.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	kern.Im2Col(w.cols, rows(w.h1, 0, 3*nb, 4096), 3*nb, w.h2ConvGeom)
-	gemm.DgemmPacked(false, nb*768, 1, w.cols[:nb*110592], 144, &m.h2ConvFwd, 0, rows(w.h2Conv, 0, 3*nb, 4096), 16)
+	gemm.DgemmPacked(false, nb*768, 1, rows(w.h1, 0, 3*nb, 4096), 16, &m.h2ConvDirFwd, 0, w.cols[:nb*36864], 48)
+	kern.DirectSum(rows(w.h2Conv, 0, 3*nb, 4096), w.cols, 3*nb, m.h2ConvDirGeom)
 	kern.AddBiasSites(rows(w.h2Conv, 0, nb, 4096), h2ConvB, nb, 256, 16)
 	// ising16_cnn.maf:11:10  h2 = softplus(h2.conv)
 	kern.RowsNorm2(w.h2ConvQ, rows(w.h2Conv, 2*nb, nb, 4096), nb, 1, 4096)
@@ -1559,8 +1571,8 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	}
 	kern.RowsScale(rows(w.h1, 3*nb, nb, 4096), rows(w.h1Conv, 3*nb, nb, 4096), w.h1D1, nb, 1, 4096)
 	// ising16_cnn.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	kern.Im2Col(w.cols, rows(w.h1, 0, 4*nb, 4096), 4*nb, w.h2ConvGeom)
-	gemm.DgemmPacked(false, nb*1024, 1, w.cols[:nb*147456], 144, &m.h2ConvFwd, 0, rows(w.h2Conv, 0, 4*nb, 4096), 16)
+	gemm.DgemmPacked(false, nb*1024, 1, rows(w.h1, 0, 4*nb, 4096), 16, &m.h2ConvDirFwd, 0, w.cols[:nb*49152], 48)
+	kern.DirectSum(rows(w.h2Conv, 0, 4*nb, 4096), w.cols, 4*nb, m.h2ConvDirGeom)
 	kern.AddBiasSites(rows(w.h2Conv, 0, nb, 4096), h2ConvB, nb, 256, 16)
 	// ising16_cnn.maf:11:10  h2 = softplus(h2.conv)
 	kern.RowsNorm2(w.h2ConvQ, rows(w.h2Conv, 3*nb, nb, 4096), nb, 1, 4096)
@@ -1799,8 +1811,8 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 		}
 	}
 	// ising16_cnn.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels  (backpropagation)
-	gemm.DgemmPacked(false, nb*256, 1, rows(w.h2ConvB, 0, nb, 4096), 16, &m.h2ConvBwd, 0, w.cols[:nb*36864], 144)
-	kern.Col2ImAdd(rows(w.h1B, 0, nb, 4096), w.cols, nb, w.h2ConvGeom)
+	kern.DirectGather(w.cols, rows(w.h2ConvB, 0, nb, 4096), nb, m.h2ConvDirGeom)
+	gemm.DgemmPacked(false, nb*256, 1, w.cols[:nb*12288], 48, &m.h2ConvDirBwd, 1, rows(w.h1B, 0, nb, 4096), 16)
 	// ising16_cnn.maf:10:10  h1 = lncosh(h1.conv)  (backpropagation)
 	{
 		a, y := rows(w.h1ConvB, 0, nb, 4096), rows(w.h1B, 0, nb, 4096)
@@ -2002,10 +2014,12 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		}
 	}
 	// ising16_cnn.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels  (reverse)
-	gemm.DgemmPacked(false, nb*768, 1, rows(w.h2ConvB, 0, 3*nb, 4096), 16, &m.h2ConvBwd, 0, w.cols[:nb*110592], 144)
-	kern.Col2ImAdd(rows(w.h1B, 0, 3*nb, 4096), w.cols, 3*nb, w.h2ConvGeom)
-	kern.Im2Col(w.cols, rows(w.h1, 0, 3*nb, 4096), 3*nb, w.h2ConvGeom)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*768, 16, rows(w.h2ConvB, 0, 3*nb, 4096)), mat(nb*768, 144, w.cols), 1, mat(16, 144, gH2ConvW))
+	kern.DirectGather(w.cols, rows(w.h2ConvB, 0, 3*nb, 4096), 3*nb, m.h2ConvDirGeom)
+	gemm.DgemmPacked(false, nb*768, 1, w.cols[:nb*36864], 48, &m.h2ConvDirBwd, 1, rows(w.h1B, 0, 3*nb, 4096), 16)
+	kern.DirectGather(w.cols, rows(w.h2ConvB, 0, 3*nb, 4096), 3*nb, m.h2ConvDirGeom)
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*768, 48, w.cols[:nb*36864]), mat(nb*768, 16, rows(w.h1, 0, 3*nb, 4096)), 0, mat(48, 16, w.h2ConvGDir))
+	// fold the tap-orbit matrix's gradient back into the kernel
+	kern.DirectFold(gH2ConvW, w.h2ConvGDir, m.h2ConvDirGeom)
 	// orbit-factored cotangents: R̄ from diag(e)·J, D̄ = R̄·Pᵀ into σ′'s cotangent, P̄ = Dᵀ·R̄ into both kernels' W̄
 	clear(w.h2ConvFRB[:nb*73728])
 	kern.FactorBack(w.h2ConvFRB, w.h2ConvFR, w.h2ConvE, w.h2ConvFJ, nb, m.h2ConvFactorGeom)
@@ -2226,10 +2240,12 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	}
 	kern.RowsScaleAdd(rows(w.h2ConvB, 3*nb, nb, 4096), rows(w.h2Conv, 3*nb, nb, 4096), w.h2ConvE, nb, 1, 4096)
 	// ising16_cnn.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels  (reverse)
-	gemm.DgemmPacked(false, nb*1024, 1, rows(w.h2ConvB, 0, 4*nb, 4096), 16, &m.h2ConvBwd, 0, w.cols[:nb*147456], 144)
-	kern.Col2ImAdd(rows(w.h1B, 0, 4*nb, 4096), w.cols, 4*nb, w.h2ConvGeom)
-	kern.Im2Col(w.cols, rows(w.h1, 0, 4*nb, 4096), 4*nb, w.h2ConvGeom)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*1024, 16, rows(w.h2ConvB, 0, 4*nb, 4096)), mat(nb*1024, 144, w.cols), 1, mat(16, 144, gH2ConvW))
+	kern.DirectGather(w.cols, rows(w.h2ConvB, 0, 4*nb, 4096), 4*nb, m.h2ConvDirGeom)
+	gemm.DgemmPacked(false, nb*1024, 1, w.cols[:nb*49152], 48, &m.h2ConvDirBwd, 1, rows(w.h1B, 0, 4*nb, 4096), 16)
+	kern.DirectGather(w.cols, rows(w.h2ConvB, 0, 4*nb, 4096), 4*nb, m.h2ConvDirGeom)
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*1024, 48, w.cols[:nb*49152]), mat(nb*1024, 16, rows(w.h1, 0, 4*nb, 4096)), 0, mat(48, 16, w.h2ConvGDir))
+	// fold the tap-orbit matrix's gradient back into the kernel
+	kern.DirectFold(gH2ConvW, w.h2ConvGDir, m.h2ConvDirGeom)
 	kern.SumRows(gH2ConvB, rows(w.h2ConvB, 0, nb, 4096), nb*256, 16)
 	// ising16_cnn.maf:10:10  h1 = lncosh(h1.conv)  (reverse)
 	kern.RowsDot(w.rd, rows(w.h1B, 3*nb, nb, 4096), rows(w.h1Conv, 3*nb, nb, 4096), nb, 1, 4096)
