@@ -7,8 +7,8 @@ import "golang.org/x/sys/cpu"
 //go:generate go run gen_factor_amd64.go
 
 // useFactorAsm selects the AVX2/FMA kernels of the factored Jacobian's
-// sparse map (factor_amd64.s); a variable so that tests can force the
-// portable code.
+// sparse map and of the direct convolutions' row sums (factor_amd64.s); a
+// variable so that tests can force the portable code.
 var useFactorAsm = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
 // The assembly kernels (see factor_amd64.s for what they compute) read

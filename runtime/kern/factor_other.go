@@ -3,7 +3,8 @@
 package kern
 
 // useFactorAsm is false: without the amd64 assembly the factored
-// Jacobian's sparse map runs the portable Go code.
+// Jacobian's sparse map and the direct convolutions' row sums run the
+// portable Go code.
 var useFactorAsm = false
 
 // The assembly kernels are never called while useFactorAsm is false; these

@@ -1,6 +1,7 @@
 package kern
 
-// The row sums of the factored Jacobian's sparse map (convfactor.go): for
+// The row sums of the factored Jacobian's sparse map (convfactor.go) and of
+// the direct convolutions (convdirect.go): for
 // k < n, a_k = Σ_{j ∈ [start[k], start[k+1])} src[off[j] : off[j] + C]. On
 // amd64 with AVX2 and FMA they run the assembly of factor_amd64.s (for C a
 // multiple of 4 float64 or 8 float32 channels), elsewhere the Go below,
