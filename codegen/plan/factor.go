@@ -79,8 +79,11 @@ func (f FactorShape) shiftFlops(reverse bool) float64 {
 }
 
 // factorCheaper reports whether the shifted-kernel convolution n takes
-// fewer flops factored, and whether its Jacobian's only reader is one
-// activation (whose coefficient buffer the factored cotangent reads).
+// fewer flops factored without more memory (R, T·O·Cout reals per site,
+// against the shifted-kernel GEMM's X and J, Cin·K + Cout·window: untied
+// kernels have O·T = K·Ri orbit pairs, which can make R the larger), and
+// whether its Jacobian's only reader is one activation (whose coefficient
+// buffer the factored cotangent reads).
 func (pl *Plan) factorCheaper(n *Node, cons []int) bool {
 	acts := 0
 	for _, j := range cons {
@@ -92,7 +95,7 @@ func (pl *Plan) factorCheaper(n *Node, cons []int) bool {
 		return false
 	}
 	f := factorShape(pl.Prog, n.Node, n.Window)
-	return f.flops(false) < f.shiftFlops(false)
+	return f.flops(false) < f.shiftFlops(false) && f.Width() <= f.Cin*f.K+f.Cout*f.Ro
 }
 
 // FactorShape returns the factored shape of the Factored convolution n.

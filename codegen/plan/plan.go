@@ -46,8 +46,9 @@
 //	            products of the kernels' orbit entries, then a fixed sparse
 //	            map to each site's window; only the row norms are kept
 //	            (the Jacobian cotangent is held as their coefficients,
-//	            JBCoef). Chosen where it needs fewer flops than ShiftRF (see
-//	            factorCheaper and runtime/kern/convfactor.go)
+//	            JBCoef). Chosen where it needs fewer flops than ShiftRF and
+//	            no more memory (see factorCheaper and
+//	            runtime/kern/convfactor.go)
 //
 // The reverse mode differentiates G = c·φ + uᵀ∇φ + s·Δφ through exactly the
 // forward computation: uᵀ∇φ is the output's tangent row, so the cotangent

@@ -353,8 +353,8 @@ func (pl *Plan) describe() {
 // reads the convolution's Jacobian except the row norms of activations
 // (whose own Jacobians nobody needs), so the Jacobian's layout — one row
 // per output element — stays private to the pair. Such a convolution is
-// then orbit-factored (Factored) where that takes fewer flops and one
-// activation reads it (see factorCheaper).
+// then orbit-factored (Factored) where that takes fewer flops, no more
+// memory, and one activation reads it (see factorCheaper).
 func (pl *Plan) shift() {
 	if pl.hutch() || pl.Nodes[0].Shape.C != 1 {
 		return

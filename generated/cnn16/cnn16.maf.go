@@ -26,7 +26,7 @@
 //	s            identity | identity
 //	h1.conv      conv-shared | conv-shared
 //	h1           conv-scaled | conv-scaled
-//	h2.conv      orbit-factored | orbit-factored
+//	h2.conv      shifted-kernel | shifted-kernel
 //	h2           none | none
 //	g            none | none
 //	phi          none | none
@@ -72,7 +72,7 @@ const (
 	NumParams = 664
 	// Chunk is the most samples processed at once; larger batches are split so that
 	// Jacobian buffers stay within the memory budget.
-	Chunk = 97
+	Chunk = 220
 	// ValueChunk is the most samples Phi and Grad process at once: without
 	// Jacobian rows they can take taller products.
 	ValueChunk = 256
@@ -390,19 +390,19 @@ const irJSON = `
 // Model is the potential with its parameters. Its methods may be called
 // concurrently with distinct Workspaces while the parameters do not change.
 type Model struct {
-	theta            []float64        // θ, the master copy
-	p                []float64        // the kernels' view of θ (the same slice)
-	h1ConvFwd        gemm.PackedB64   // h1.conv's weight packed as Wᵀ for forward products, refreshed by Sync
-	h1ConvBwd        gemm.PackedB64   // h1.conv's weight packed as W for backward products, refreshed by Sync
-	h1ConvNorm2      []float64        // squared row norms of h1.conv's weight (its Jacobian's), refreshed by Sync
-	h2ConvFwd        gemm.PackedB64   // h2.conv's weight packed as Wᵀ for forward products, refreshed by Sync
-	h2ConvBwd        gemm.PackedB64   // h2.conv's weight packed as W for backward products, refreshed by Sync
-	h2ConvFactorM    []float64        // h1.conv's and h2.conv's kernel orbit products, P (8×648), refreshed by Sync
-	h2ConvFactor     gemm.PackedB64   // P packed for R = D·P
-	h2ConvFactorT    gemm.PackedB64   // Pᵀ packed for D̄ = R̄·Pᵀ
-	h2ConvFactorGeom *kern.FactorGeom // the orbits and the sparse map of R to the windows
-	phiFwd           gemm.PackedB64   // phi's weight packed as Wᵀ for forward products, refreshed by Sync
-	phiBwd           gemm.PackedB64   // phi's weight packed as W for backward products, refreshed by Sync
+	theta           []float64      // θ, the master copy
+	p               []float64      // the kernels' view of θ (the same slice)
+	h1ConvFwd       gemm.PackedB64 // h1.conv's weight packed as Wᵀ for forward products, refreshed by Sync
+	h1ConvBwd       gemm.PackedB64 // h1.conv's weight packed as W for backward products, refreshed by Sync
+	h1ConvNorm2     []float64      // squared row norms of h1.conv's weight (its Jacobian's), refreshed by Sync
+	h2ConvFwd       gemm.PackedB64 // h2.conv's weight packed as Wᵀ for forward products, refreshed by Sync
+	h2ConvBwd       gemm.PackedB64 // h2.conv's weight packed as W for backward products, refreshed by Sync
+	h2ConvShiftM    []float64      // h2.conv's shifted h1.conv kernels weighted by its own, B (72×200), refreshed by Sync
+	h2ConvShift     gemm.PackedB64 // B packed for the Jacobian product X·B
+	h2ConvShiftT    gemm.PackedB64 // Bᵀ packed for the cotangent product J̄·Bᵀ
+	h2ConvShiftGeom *kern.RFGeom   // where each of B's entries comes from
+	phiFwd          gemm.PackedB64 // phi's weight packed as Wᵀ for forward products, refreshed by Sync
+	phiBwd          gemm.PackedB64 // phi's weight packed as W for backward products, refreshed by Sync
 }
 
 // New returns the model with θ initialised as the spec says (scheme and seed).
@@ -410,13 +410,13 @@ func New() *Model {
 	m := &Model{theta: make([]float64, NumParams)}
 	m.p = m.theta
 	m.h1ConvNorm2 = make([]float64, 8)
-	m.h2ConvFactorM = make([]float64, 5184)
-	m.h2ConvFactorGeom = kern.NewFactorGeom(kern.NewRFGeom(kern.NewConvGeom(16, 16, 8, 8, 3, 3), kern.Window{
+	m.h2ConvShiftM = make([]float64, 14400)
+	m.h2ConvShiftGeom = kern.NewRFGeom(kern.NewConvGeom(16, 16, 8, 8, 3, 3), kern.Window{
 		H1: 1,
 		H2: 1,
 		R1: 3,
 		R2: 3,
-	}), nil, 9, nil, 9)
+	})
 	prog := Program()
 	prog.InitParams(m.theta, prog.InitSeed)
 	m.Sync()
@@ -462,10 +462,10 @@ func (m *Model) Sync() {
 	// h2.conv: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
 	m.h2ConvFwd.Pack(true, 72, 8, h2ConvW, 72)
 	m.h2ConvBwd.Pack(false, 8, 72, h2ConvW, 72)
-	// h2.conv: the products of h1.conv's and its kernel orbits, packed for D·P and R̄·Pᵀ
-	kern.FactorMatrix(m.h2ConvFactorM, h1ConvW, h2ConvW, m.h2ConvFactorGeom)
-	m.h2ConvFactor.Pack(false, 8, 648, m.h2ConvFactorM, 648)
-	m.h2ConvFactorT.Pack(true, 648, 8, m.h2ConvFactorM, 648)
+	// h2.conv: the matrix of h1.conv's shifted kernels weighted by h2.conv's, packed for X·B and J̄·Bᵀ
+	kern.ShiftMatrix(m.h2ConvShiftM, h1ConvW, h2ConvW, m.h2ConvShiftGeom)
+	m.h2ConvShift.Pack(false, 72, 200, m.h2ConvShiftM, 200)
+	m.h2ConvShiftT.Pack(true, 200, 72, m.h2ConvShiftM, 200)
 	// phi: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
 	m.phiFwd.Pack(true, 8, 1, phiW, 8)
 	m.phiBwd.Pack(false, 1, 8, phiW, 8)
@@ -492,46 +492,47 @@ func (m *Model) Program() *ir.Program {
 // Workspace holds every buffer the methods use, sized for one chunk of samples.
 // A Workspace must not be shared between goroutines.
 type Workspace struct {
-	max        int       // MaxBatch
-	c          int       // samples per chunk
-	cv         int       // samples per chunk of Phi and Grad
-	deferGrad  bool      // see DeferGrad
-	s          []float64 // s rows: values, ℓ, 1 Jacobian rows per sample, tangents
-	sB         []float64 // cotangents of s
-	sQ         []float64 // squared Jacobian row norms of s
-	h1Conv     []float64 // h1.conv rows: values, ℓ, 1 Jacobian rows per sample, tangents
-	h1ConvB    []float64 // cotangents of h1.conv
-	h1ConvQ    []float64 // squared Jacobian row norms of h1.conv
-	h1ConvE    []float64 // 2σ″ℓ̄ coefficients of h1.conv's Jacobian cotangent
-	h1ConvGeom *kern.ConvGeom
-	h1         []float64 // h1 rows: values, ℓ, 1 Jacobian rows per sample, tangents
-	h1B        []float64 // cotangents of h1
-	h1D1       []float64 // σ′ of h1
-	h1D2       []float64 // σ″ of h1
-	h1D3       []float64 // σ‴ of h1
-	h1Q        []float64 // squared Jacobian row norms of h1
-	h1E        []float64 // 2σ″ℓ̄ coefficients of h1's Jacobian cotangent
-	h1DB       []float64 // cotangent of σ′ of h1 (its Jacobian cotangent contracted with the kernel)
-	h2Conv     []float64 // h2.conv rows: values, ℓ, 1 Jacobian rows per sample, tangents
-	h2ConvB    []float64 // cotangents of h2.conv
-	h2ConvQ    []float64 // squared Jacobian row norms of h2.conv
-	h2ConvE    []float64 // 2σ″ℓ̄ coefficients of h2.conv's Jacobian cotangent
-	h2ConvFR   []float64 // R = σ′·P (the factored Jacobian of h2.conv), kept for the reverse sweep
-	h2ConvFJ   []float64 // one site's window Jacobian (scratch)
-	h2ConvFRB  []float64 // its cotangent R̄
-	h2ConvGP   []float64 // gradient of the orbit products P
-	h2ConvGeom *kern.ConvGeom
-	h2         []float64 // h2 rows: values, ℓ, 0 Jacobian rows per sample, tangents
-	h2B        []float64 // cotangents of h2
-	h2D1       []float64 // σ′ of h2
-	h2D2       []float64 // σ″ of h2
-	h2D3       []float64 // σ‴ of h2
-	g          []float64 // g rows: values, ℓ, 0 Jacobian rows per sample, tangents
-	gB         []float64 // cotangents of g
-	phi        []float64 // phi rows: values, ℓ, 0 Jacobian rows per sample, tangents
-	phiB       []float64 // cotangents of phi
-	cols       []float64 // im2col scratch
-	rd         []float64 // row-dot scratch
+	max           int       // MaxBatch
+	c             int       // samples per chunk
+	cv            int       // samples per chunk of Phi and Grad
+	deferGrad     bool      // see DeferGrad
+	s             []float64 // s rows: values, ℓ, 1 Jacobian rows per sample, tangents
+	sB            []float64 // cotangents of s
+	sQ            []float64 // squared Jacobian row norms of s
+	h1Conv        []float64 // h1.conv rows: values, ℓ, 1 Jacobian rows per sample, tangents
+	h1ConvB       []float64 // cotangents of h1.conv
+	h1ConvQ       []float64 // squared Jacobian row norms of h1.conv
+	h1ConvE       []float64 // 2σ″ℓ̄ coefficients of h1.conv's Jacobian cotangent
+	h1ConvGeom    *kern.ConvGeom
+	h1            []float64 // h1 rows: values, ℓ, 1 Jacobian rows per sample, tangents
+	h1B           []float64 // cotangents of h1
+	h1D1          []float64 // σ′ of h1
+	h1D2          []float64 // σ″ of h1
+	h1D3          []float64 // σ‴ of h1
+	h1Q           []float64 // squared Jacobian row norms of h1
+	h1E           []float64 // 2σ″ℓ̄ coefficients of h1's Jacobian cotangent
+	h1DB          []float64 // cotangent of σ′ of h1 (its Jacobian cotangent contracted with the kernel)
+	h2Conv        []float64 // h2.conv rows: values, ℓ, 1 Jacobian rows per sample, tangents
+	h2ConvB       []float64 // cotangents of h2.conv
+	h2ConvQ       []float64 // squared Jacobian row norms of h2.conv
+	h2ConvE       []float64 // 2σ″ℓ̄ coefficients of h2.conv's Jacobian cotangent
+	h2ConvRF      []float64 // receptive-field Jacobian of h2.conv (25 sites per window)
+	h2ConvRFB     []float64 // receptive-field Jacobian cotangent of h2.conv
+	h2ConvShiftX  []float64 // im2col of σ′ (the left factor X of h2.conv's shifted-kernel Jacobian), kept for the reverse sweep
+	h2ConvShiftXB []float64 // its cotangent J̄·Bᵀ
+	h2ConvGS      []float64 // gradient of the shifted-kernel matrix B
+	h2ConvGeom    *kern.ConvGeom
+	h2            []float64 // h2 rows: values, ℓ, 0 Jacobian rows per sample, tangents
+	h2B           []float64 // cotangents of h2
+	h2D1          []float64 // σ′ of h2
+	h2D2          []float64 // σ″ of h2
+	h2D3          []float64 // σ‴ of h2
+	g             []float64 // g rows: values, ℓ, 0 Jacobian rows per sample, tangents
+	gB            []float64 // cotangents of g
+	phi           []float64 // phi rows: values, ℓ, 0 Jacobian rows per sample, tangents
+	phiB          []float64 // cotangents of phi
+	cols          []float64 // im2col scratch
+	rd            []float64 // row-dot scratch
 }
 
 // MaxBatch returns the largest batch the workspace was made for.
@@ -590,10 +591,11 @@ func (m *Model) NewWorkspaceChunks(maxBatch, chunk, valueChunk int) runtime.Work
 	w.h2ConvB = make([]float64, max(c*4, cv)*2048)
 	w.h2ConvQ = make([]float64, c*2048)
 	w.h2ConvE = make([]float64, c*2048)
-	w.h2ConvFR = make([]float64, c*165888)
-	w.h2ConvFJ = make([]float64, 200)
-	w.h2ConvFRB = make([]float64, c*165888)
-	w.h2ConvGP = make([]float64, 5184)
+	w.h2ConvRF = make([]float64, c*51200)
+	w.h2ConvRFB = make([]float64, c*51200)
+	w.h2ConvShiftX = make([]float64, c*18432)
+	w.h2ConvShiftXB = make([]float64, c*18432)
+	w.h2ConvGS = make([]float64, 14400)
 	w.h2ConvGeom = kern.NewConvGeom(16, 16, 8, 8, 3, 3)
 	w.h2 = make([]float64, max(c*3, cv)*2048)
 	w.h2B = make([]float64, max(c*3, cv)*2048)
@@ -924,14 +926,15 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 			}
 		}
 	}
-	// cnn16.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 8→8 channels  [J: receptive-field Jacobian on its 5×5 window, kernels factored by their orbits (9 and 9): one GEMM (B·256×8)·(8×648) of σ′ with the orbit products packed by Sync, then 81 sparse adds per site and channel; only the row norms are kept]
+	// cnn16.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 8→8 channels  [J: receptive-field Jacobian on its 5×5 window: one GEMM (B·256×72)·(72×200) of σ′'s im2col with the weighted shifted first-layer kernels packed by Sync]
 	kern.Im2Col(w.cols, rows(w.h1, 0, 2*nb, 2048), 2*nb, w.h2ConvGeom)
 	gemm.DgemmPacked(false, nb*512, 1, w.cols[:nb*36864], 72, &m.h2ConvFwd, 0, rows(w.h2Conv, 0, 2*nb, 2048), 8)
 	kern.AddBiasSites(rows(w.h2Conv, 0, nb, 2048), h2ConvB, nb, 256, 8)
-	// orbit-factored receptive-field Jacobian: R = D·P, (nb·256×8)·(8×648), D = σ′ of h1; q from its 5×5 windows
-	gemm.DgemmPacked(false, nb*256, 1, w.h1D1[:nb*2048], 8, &m.h2ConvFactor, 0, w.h2ConvFR[:nb*165888], 648)
-	kern.FactorNorms(w.h2ConvQ, w.h2ConvFR, w.h2ConvFJ, nb, m.h2ConvFactorGeom)
+	// receptive-field Jacobian by shifted-kernel GEMM: J = X·B, (nb·256×72)·(72×200), X the im2col of σ′
+	kern.Im2Col(w.h2ConvShiftX, w.h1D1[:nb*2048], nb, w.h2ConvGeom)
+	gemm.DgemmPacked(false, nb*256, 1, w.h2ConvShiftX[:nb*18432], 72, &m.h2ConvShift, 0, w.h2ConvRF[:nb*51200], 200)
 	// cnn16.maf:11:10  h2 = softplus(h2.conv)
+	kern.RowNorms(w.h2ConvQ, w.h2ConvRF, nb*2048, 25)
 	// σ, σ′, σ″ for the value rows
 	kern.SoftplusN(rows(w.h2, 0, nb, 2048), w.h2D1[:nb*2048], w.h2D2[:nb*2048], nil, rows(w.h2Conv, 0, nb, 2048))
 	{
@@ -1003,14 +1006,15 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 			}
 		}
 	}
-	// cnn16.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 8→8 channels  [J: receptive-field Jacobian on its 5×5 window, kernels factored by their orbits (9 and 9): one GEMM (B·256×8)·(8×648) of σ′ with the orbit products packed by Sync, then 81 sparse adds per site and channel; only the row norms are kept]
+	// cnn16.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 8→8 channels  [J: receptive-field Jacobian on its 5×5 window: one GEMM (B·256×72)·(72×200) of σ′'s im2col with the weighted shifted first-layer kernels packed by Sync]
 	kern.Im2Col(w.cols, rows(w.h1, 0, 3*nb, 2048), 3*nb, w.h2ConvGeom)
 	gemm.DgemmPacked(false, nb*768, 1, w.cols[:nb*55296], 72, &m.h2ConvFwd, 0, rows(w.h2Conv, 0, 3*nb, 2048), 8)
 	kern.AddBiasSites(rows(w.h2Conv, 0, nb, 2048), h2ConvB, nb, 256, 8)
-	// orbit-factored receptive-field Jacobian: R = D·P, (nb·256×8)·(8×648), D = σ′ of h1; q from its 5×5 windows
-	gemm.DgemmPacked(false, nb*256, 1, w.h1D1[:nb*2048], 8, &m.h2ConvFactor, 0, w.h2ConvFR[:nb*165888], 648)
-	kern.FactorNorms(w.h2ConvQ, w.h2ConvFR, w.h2ConvFJ, nb, m.h2ConvFactorGeom)
+	// receptive-field Jacobian by shifted-kernel GEMM: J = X·B, (nb·256×72)·(72×200), X the im2col of σ′
+	kern.Im2Col(w.h2ConvShiftX, w.h1D1[:nb*2048], nb, w.h2ConvGeom)
+	gemm.DgemmPacked(false, nb*256, 1, w.h2ConvShiftX[:nb*18432], 72, &m.h2ConvShift, 0, w.h2ConvRF[:nb*51200], 200)
 	// cnn16.maf:11:10  h2 = softplus(h2.conv)
+	kern.RowNorms(w.h2ConvQ, w.h2ConvRF, nb*2048, 25)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.SoftplusN(rows(w.h2, 0, nb, 2048), w.h2D1[:nb*2048], w.h2D2[:nb*2048], w.h2D3[:nb*2048], rows(w.h2Conv, 0, nb, 2048))
 	{
@@ -1324,6 +1328,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	clear(rows(w.h1B, 0, 3*nb, 2048))
 	clear(w.h1DB[:nb*2048])
 	clear(rows(w.h2ConvB, 0, 3*nb, 2048))
+	clear(w.h2ConvRFB[:nb*51200])
 	clear(rows(w.h2B, 0, 3*nb, 2048))
 	clear(rows(w.gB, 0, 3*nb, 8))
 	clear(rows(w.phiB, 0, 3*nb, 1))
@@ -1389,17 +1394,17 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 			}
 		}
 	}
+	kern.RowsAddScaled(w.h2ConvRFB, w.h2ConvRF, w.h2ConvE, nb*2048, 25)
 	// cnn16.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 8→8 channels  (reverse)
 	gemm.DgemmPacked(false, nb*768, 1, rows(w.h2ConvB, 0, 3*nb, 2048), 8, &m.h2ConvBwd, 0, w.cols[:nb*55296], 72)
 	kern.Col2ImAdd(rows(w.h1B, 0, 3*nb, 2048), w.cols, 3*nb, w.h2ConvGeom)
 	kern.Im2Col(w.cols, rows(w.h1, 0, 3*nb, 2048), 3*nb, w.h2ConvGeom)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*768, 8, rows(w.h2ConvB, 0, 3*nb, 2048)), mat(nb*768, 72, w.cols), 1, mat(8, 72, gH2ConvW))
-	// orbit-factored cotangents: R̄ from diag(e)·J, D̄ = R̄·Pᵀ into σ′'s cotangent, P̄ = Dᵀ·R̄ into both kernels' W̄
-	clear(w.h2ConvFRB[:nb*165888])
-	kern.FactorBack(w.h2ConvFRB, w.h2ConvFR, w.h2ConvE, w.h2ConvFJ, nb, m.h2ConvFactorGeom)
-	gemm.DgemmPacked(false, nb*256, 1, w.h2ConvFRB[:nb*165888], 648, &m.h2ConvFactorT, 1, w.h1DB[:nb*2048], 8)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*256, 8, w.h1D1[:nb*2048]), mat(nb*256, 648, w.h2ConvFRB[:nb*165888]), 0, mat(8, 648, w.h2ConvGP))
-	kern.FactorFold(gH1ConvW, gH2ConvW, w.h2ConvGP, h1ConvW, h2ConvW, m.h2ConvFactorGeom)
+	// shifted-kernel cotangents: X̄ = J̄·Bᵀ into σ′'s cotangent, B̄ = Xᵀ·J̄ into both kernels' W̄
+	gemm.DgemmPacked(false, nb*256, 1, w.h2ConvRFB[:nb*51200], 200, &m.h2ConvShiftT, 0, w.h2ConvShiftXB[:nb*18432], 72)
+	kern.Col2ImAdd(w.h1DB[:nb*2048], w.h2ConvShiftXB[:nb*18432], nb, w.h2ConvGeom)
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*256, 72, w.h2ConvShiftX[:nb*18432]), mat(nb*256, 200, w.h2ConvRFB[:nb*51200]), 0, mat(72, 200, w.h2ConvGS))
+	kern.ShiftFold(gH1ConvW, gH2ConvW, w.h2ConvGS, h1ConvW, h2ConvW, m.h2ConvShiftGeom)
 	kern.SumRows(gH2ConvB, rows(w.h2ConvB, 0, nb, 2048), nb*256, 8)
 	// cnn16.maf:10:10  h1 = lncosh(h1.conv)  (reverse)
 	{
