@@ -27,6 +27,9 @@ type Options struct {
 	// NoShift keeps receptive-field Jacobians on the im2col path instead
 	// of the shifted-kernel GEMMs (a baseline; see emit.Options).
 	NoShift bool
+	// NoFactor keeps the shifted-kernel GEMMs instead of the orbit-factored
+	// Jacobian (a baseline; see emit.Options).
+	NoFactor bool
 }
 
 // File is one generated file.
@@ -52,7 +55,7 @@ func Generate(p *ir.Program, opt Options) ([]File, error) {
 	if err := ir.CheckPackageName(pkg); err != nil {
 		return nil, fmt.Errorf("codegen: %w", err)
 	}
-	src, err := emit.File(p, emit.Options{Package: pkg, Invocation: opt.Invocation, MemoryBudget: opt.MemoryBudget, Dense: opt.Dense, NoShift: opt.NoShift})
+	src, err := emit.File(p, emit.Options{Package: pkg, Invocation: opt.Invocation, MemoryBudget: opt.MemoryBudget, Dense: opt.Dense, NoShift: opt.NoShift, NoFactor: opt.NoFactor})
 	if err != nil {
 		return nil, err
 	}
@@ -66,7 +69,7 @@ func Generate(p *ir.Program, opt Options) ([]File, error) {
 
 // Plan returns the plan Generate prints for p with the same options.
 func Plan(p *ir.Program, opt Options) *plan.Model {
-	return plan.New(p, plan.Config{MemoryBudget: opt.MemoryBudget, Dense: opt.Dense, NoShift: opt.NoShift})
+	return plan.New(p, plan.Config{MemoryBudget: opt.MemoryBudget, Dense: opt.Dense, NoShift: opt.NoShift, NoFactor: opt.NoFactor})
 }
 
 // withBaseName returns a copy of p whose positions name the spec by its base

@@ -42,6 +42,8 @@ func TestGeneratedUpToDate(t *testing.T) {
 					opt.Dense = true
 				case f == "-jacobian=rf":
 					opt.NoShift = true
+				case f == "-jacobian=shift":
+					opt.NoFactor = true
 				case strings.HasPrefix(f, "-pkg"):
 				case f == filepath.Base(dir):
 					opt.Package = f

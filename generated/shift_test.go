@@ -10,8 +10,10 @@ import (
 	"github.com/mafc-dev/mafc/generated/ising16"
 	"github.com/mafc-dev/mafc/generated/ising16cnn"
 	"github.com/mafc-dev/mafc/generated/ising16cnnrf"
+	"github.com/mafc-dev/mafc/generated/ising16cnnshift"
 	"github.com/mafc-dev/mafc/ir"
 	"github.com/mafc-dev/mafc/ode"
+	mafcrt "github.com/mafc-dev/mafc/runtime"
 	"github.com/mafc-dev/mafc/runtime/gemm"
 	"github.com/mafc-dev/mafc/train"
 )
@@ -31,25 +33,44 @@ func closeTo(got, want []float64, tol float64) int {
 	return -1
 }
 
-// TestShiftedKernelsMatchReceptiveField: ising16cnn (shifted-kernel GEMMs
-// for the second convolution's Jacobian) and ising16cnnrf (the same spec
-// with im2col receptive fields) agree to 1e-12 on φ, ∇φ, Δφ and on
+// TestShiftedKernelsMatchReceptiveField: ising16cnnshift (shifted-kernel
+// GEMMs for the second convolution's Jacobian) and ising16cnnrf (the same
+// spec with im2col receptive fields) agree to 1e-12 on φ, ∇φ, Δφ and on
 // Reverse's ∂G/∂x and ∂G/∂θ at the same random parameters.
 func TestShiftedKernelsMatchReceptiveField(t *testing.T) {
-	const B = 3
-	sh, rf := ising16cnn.New(), ising16cnnrf.New()
-	if !usesShift(sh.Program(), false) || usesShift(rf.Program(), true) {
-		t.Fatal("expected ising16cnn planned with shifted kernels and ising16cnnrf without")
+	sh, rf := ising16cnnshift.New(), ising16cnnrf.New()
+	if usesKind(sh.Program(), plan.Options{NoFactor: true}) != plan.ShiftRF || usesKind(rf.Program(), plan.Options{NoShift: true}) != plan.RF {
+		t.Fatal("expected ising16cnnshift planned with shifted kernels and ising16cnnrf with receptive fields")
 	}
-	th := randn(sh.NumParams(), 11)
+	agree(t, sh, rf, "receptive field")
+}
+
+// TestFactoredMatchesShiftedKernels: ising16cnn (the second convolution's
+// Jacobian factored by the kernels' orbits) and ising16cnnshift (the same
+// spec with the shifted-kernel GEMM) agree to 1e-12 on φ, ∇φ, Δφ and on
+// Reverse's ∂G/∂x and ∂G/∂θ at the same random parameters.
+func TestFactoredMatchesShiftedKernels(t *testing.T) {
+	fa, sh := ising16cnn.New(), ising16cnnshift.New()
+	if usesKind(fa.Program(), plan.Options{}) != plan.Factored {
+		t.Fatal("expected ising16cnn planned with orbit-factored kernels")
+	}
+	agree(t, fa, sh, "shifted kernels")
+}
+
+// agree checks that the kernels of a and b (two plans of one spec) agree to
+// 1e-12 on three samples at the same random parameters.
+func agree(t *testing.T, ma, mb mafcrt.Potential, bName string) {
+	t.Helper()
+	const B = 3
+	th := randn(ma.NumParams(), 11)
 	for i := range th {
 		th[i] *= 0.3
 	}
-	copy(sh.Params(), th)
-	copy(rf.Params(), th)
-	sh.Sync()
-	rf.Sync()
-	a, b := newKernels(sh, B), newKernels(rf, B)
+	copy(ma.Params(), th)
+	copy(mb.Params(), th)
+	ma.Sync()
+	mb.Sync()
+	a, b := newKernels(ma, B), newKernels(mb, B)
 	copy(b.x, a.x)
 	a.Laplacian()
 	b.Laplacian()
@@ -58,81 +79,99 @@ func TestShiftedKernelsMatchReceptiveField(t *testing.T) {
 		got, want []float64
 	}{{"φ", a.phi, b.phi}, {"∇φ", a.grad, b.grad}, {"Δφ", a.lap, b.lap}} {
 		if i := closeTo(c.got, c.want, 1e-12); i >= 0 {
-			t.Errorf("Laplacian %s[%d] = %v, receptive field %v", c.name, i, c.got[i], c.want[i])
+			t.Errorf("Laplacian %s[%d] = %v, %s %v", c.name, i, c.got[i], bName, c.want[i])
 		}
 	}
 	a.Reverse()
 	b.Reverse()
 	if i := closeTo(a.dx, b.dx, 1e-12); i >= 0 {
-		t.Errorf("Reverse ∂G/∂x[%d] = %v, receptive field %v", i, a.dx[i], b.dx[i])
+		t.Errorf("Reverse ∂G/∂x[%d] = %v, %s %v", i, a.dx[i], bName, b.dx[i])
 	}
 	if i := closeTo(a.dth, b.dth, 1e-12); i >= 0 {
-		t.Errorf("Reverse ∂G/∂θ[%d] = %v, receptive field %v", i, a.dth[i], b.dth[i])
+		t.Errorf("Reverse ∂G/∂θ[%d] = %v, %s %v", i, a.dth[i], bName, b.dth[i])
 	}
 }
 
-// usesShift reports whether the exact-Laplacian plan of p (built with
-// NoShift: noShift) has a shifted-kernel node.
-func usesShift(p *ir.Program, noShift bool) bool {
-	for _, n := range plan.BuildOptions(p, plan.Laplacian, 1, plan.Options{NoShift: noShift}).Nodes {
-		if n.Kind == plan.ShiftRF {
-			return true
+// usesKind returns the kind of the exact-Laplacian plan of p (built with
+// o) for its second convolution, h2.conv.
+func usesKind(p *ir.Program, o plan.Options) plan.Kind {
+	for _, n := range plan.BuildOptions(p, plan.Laplacian, 1, o).Nodes {
+		if n.Name == "h2.conv" {
+			return n.Kind
 		}
 	}
-	return false
+	return plan.None
 }
 
 // planFlops returns the plan's count of Jacobian flops (plan.Flops) of B
-// samples of p in mode m.
-func planFlops(p *ir.Program, m plan.Mode, B int) float64 {
-	return float64(B) * plan.Build(p, m, 1).Flops()
+// samples of p in mode m, planned with o.
+func planFlops(p *ir.Program, m plan.Mode, B int, o plan.Options) float64 {
+	return float64(B) * plan.BuildOptions(p, m, 1, o).Flops()
 }
 
 // BenchmarkCNNShiftedKernels: exact Δφ (Laplacian) and the reverse mode of
-// ising16_cnn at batch 64 (one chunk) with shifted-kernel GEMMs
-// (ising16cnn) and with im2col receptive fields (ising16cnnrf), interleaved
-// with bare packed GEMMs of the shifted-kernel products' shapes: J = X·B,
-// (64·256×144)·(144×784), for Δφ, plus X̄ = J̄·Bᵀ, (64·256×784)·(784×144),
-// and B̄ = Xᵀ·J̄, (144×64·256)·(64·256×784), for the reverse mode. GFLOPS
-// count the plan's flops (plan.Flops) over the whole call. Target: each
-// kernel ≥ 50% of the bare rate.
+// ising16_cnn at batch 64 (one chunk) with the orbit-factored Jacobian
+// (ising16cnn), the shifted-kernel GEMM (ising16cnnshift) and im2col
+// receptive fields (ising16cnnrf), interleaved with bare packed GEMMs of
+// the factored and of the shifted-kernel products' shapes. Factored: R =
+// D·P, (64·256×16)·(16×288), for Δφ, plus D̄ = R̄·Pᵀ, (64·256×288)·(288×16),
+// and P̄ = Dᵀ·R̄, (16×64·256)·(64·256×288), for the reverse mode. Shifted:
+// J = X·B, (64·256×144)·(144×784), plus X̄ = J̄·Bᵀ and B̄ = Xᵀ·J̄. GFLOPS
+// count each plan's flops (plan.Flops: the factored count includes its
+// sparse map's adds) over the whole call; the bare rates count the GEMMs'.
+// Target: each kernel ≥ 50% of the bare rate of its own shapes.
 func BenchmarkCNNShiftedKernels(b *testing.B) {
-	const B, M, CK, N = 64, 64 * 256, 144, 16 * 49
-	if ising16cnn.Chunk < B {
-		b.Fatalf("ising16cnn.Chunk = %d, want ≥ %d: the bare products below are one chunk's", ising16cnn.Chunk, B)
+	const B = 64
+	if ising16cnn.Chunk < B || ising16cnnshift.Chunk < B {
+		b.Fatalf("chunks %d, %d: want ≥ %d, the bare products below are one chunk's", ising16cnn.Chunk, ising16cnnshift.Chunk, B)
 	}
-	sh, rf := newKernels(ising16cnn.New(), B), newKernels(ising16cnnrf.New(), B)
-	copy(rf.x, sh.x)
+	fa, sh, rf := newKernels(ising16cnn.New(), B), newKernels(ising16cnnshift.New(), B), newKernels(ising16cnnrf.New(), B)
+	copy(sh.x, fa.x)
+	copy(rf.x, fa.x)
 	prog := ising16cnn.Program()
-	fl, fr := planFlops(prog, plan.Laplacian, B), planFlops(prog, plan.Reverse, B)
-	var bp, bt gemm.PackedB64
-	bm := randn(CK*N, 5)
-	bp.Pack(false, CK, N, bm, N)
-	bt.Pack(true, N, CK, bm, N)
-	X, J, XB, GS := randn(M*CK, 6), make([]float64, M*N), make([]float64, M*CK), make([]float64, CK*N)
-	bareLap := func() {
-		gemm.DgemmPacked(false, M, 1, X, CK, &bp, 0, J, N)
-	}
-	bareRev := func() {
-		gemm.DgemmPacked(false, M, 1, X, CK, &bp, 0, J, N)
-		gemm.DgemmPacked(false, M, 1, J, N, &bt, 0, XB, CK)
-		gemm.Implementation{}.Dgemm(blas.Trans, blas.NoTrans, CK, N, M, 1, X, CK, J, N, 0, GS, N)
-	}
+	ffl, ffr := planFlops(prog, plan.Laplacian, B, plan.Options{}), planFlops(prog, plan.Reverse, B, plan.Options{})
+	sfl, sfr := planFlops(prog, plan.Laplacian, B, plan.Options{NoFactor: true}), planFlops(prog, plan.Reverse, B, plan.Options{NoFactor: true})
+	bfLap, bfRev, gfl := bareGEMMs(B*256, 16, 288)
+	bsLap, bsRev, gsl := bareGEMMs(B*256, 144, 16*49)
 	for b.Loop() {
-		t := interleave(2, 1, sh.Laplacian, rf.Laplacian, bareLap, sh.Reverse, rf.Reverse, bareRev)
-		b.ReportMetric(t[0]*1e3, "ms/lap-shift")
-		b.ReportMetric(t[1]*1e3, "ms/lap-rf")
-		b.ReportMetric(fl/t[0]/1e9, "GFLOPS-lap")
-		b.ReportMetric(fl/t[2]/1e9, "GFLOPS-lap-bare")
-		b.ReportMetric(t[2]/t[0], "lap/bare-rate")
-		b.ReportMetric(t[3]*1e3, "ms/rev-shift")
-		b.ReportMetric(t[4]*1e3, "ms/rev-rf")
-		b.ReportMetric(fr/t[3]/1e9, "GFLOPS-rev")
-		b.ReportMetric(fr/t[5]/1e9, "GFLOPS-rev-bare")
-		b.ReportMetric(t[5]/t[3], "rev/bare-rate")
-		b.ReportMetric(t[1]/t[0], "lap-rf/shift")
-		b.ReportMetric(t[4]/t[3], "rev-rf/shift")
+		t := interleave(2, 1, fa.Laplacian, sh.Laplacian, rf.Laplacian, bfLap, bsLap, fa.Reverse, sh.Reverse, rf.Reverse, bfRev, bsRev)
+		b.ReportMetric(t[0]*1e3, "ms/lap-factor")
+		b.ReportMetric(t[1]*1e3, "ms/lap-shift")
+		b.ReportMetric(t[2]*1e3, "ms/lap-rf")
+		b.ReportMetric(ffl/t[0]/1e9, "GFLOPS-lap-factor")
+		b.ReportMetric(gfl/t[3]/1e9, "GFLOPS-lap-factor-bare")
+		b.ReportMetric(sfl/t[1]/1e9, "GFLOPS-lap-shift")
+		b.ReportMetric(gsl/t[4]/1e9, "GFLOPS-lap-shift-bare")
+		b.ReportMetric(t[5]*1e3, "ms/rev-factor")
+		b.ReportMetric(t[6]*1e3, "ms/rev-shift")
+		b.ReportMetric(t[7]*1e3, "ms/rev-rf")
+		b.ReportMetric(ffr/t[5]/1e9, "GFLOPS-rev-factor")
+		b.ReportMetric(3*gfl/t[8]/1e9, "GFLOPS-rev-factor-bare")
+		b.ReportMetric(sfr/t[6]/1e9, "GFLOPS-rev-shift")
+		b.ReportMetric(3*gsl/t[9]/1e9, "GFLOPS-rev-shift-bare")
+		b.ReportMetric(t[1]/t[0], "lap-shift/factor")
+		b.ReportMetric(t[6]/t[5], "rev-shift/factor")
 	}
+}
+
+// bareGEMMs returns the bare packed GEMMs of a Jacobian product X·B with
+// X M×K and B K×N: the forward product alone, and with the two reverse
+// products (X̄ = J̄·Bᵀ and B̄ = Xᵀ·J̄), and the forward product's flops.
+func bareGEMMs(M, K, N int) (lap, rev func(), flops float64) {
+	var bp, bt gemm.PackedB64
+	bm := randn(K*N, 5)
+	bp.Pack(false, K, N, bm, N)
+	bt.Pack(true, N, K, bm, N)
+	X, J, XB, GS := randn(M*K, 6), make([]float64, M*N), make([]float64, M*K), make([]float64, K*N)
+	lap = func() {
+		gemm.DgemmPacked(false, M, 1, X, K, &bp, 0, J, N)
+	}
+	rev = func() {
+		gemm.DgemmPacked(false, M, 1, X, K, &bp, 0, J, N)
+		gemm.DgemmPacked(false, M, 1, J, N, &bt, 0, XB, K)
+		gemm.Implementation{}.Dgemm(blas.Trans, blas.NoTrans, K, N, M, 1, X, K, J, N, 0, GS, N)
+	}
+	return lap, rev, 2 * float64(M) * float64(K) * float64(N)
 }
 
 // cnnFlowSteps is the RK4 steps of the side-by-side CNN step benchmark: the

@@ -60,6 +60,8 @@ var GoSuffixes = []string{
 	"", "B", "W", "D1", "D2", "D3", "Q", "E", "EAcc", "RF", "RFB", "G", "GCirc", "GFull",
 	"Geom", "RFGeom", "Fwd", "Bwd", "Circ", "Full", "Norm2", "Gram", "Orbit",
 	"Shift", "ShiftT", "ShiftM", "ShiftGeom", "ShiftX", "ShiftXB", "GS", "DB",
+	"Factor", "FactorT", "FactorM", "FactorGeom", "FR", "FRB", "FJ", "GP",
+	"Direct", "DirFwd", "DirBwd", "DirGeom", "GDir",
 }
 
 // GoIdents returns every identifier the generated code may declare for a

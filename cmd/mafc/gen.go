@@ -19,7 +19,7 @@ func genCmd(args []string, stdout, stderr io.Writer) int {
 	pkg := fs.String("pkg", "", "Go package `name` (default: the model name)")
 	check := fs.Bool("check", false, "compare with the files on disk instead of writing; exit 1 when stale")
 	dump := fs.String("dump", "", "print an intermediate form instead of generating: ir (the checked program) or plan (the strategies, lowerings, chunks and workspace the code is printed from)")
-	jac := fs.String("jacobian", "auto", "Jacobian strategy: auto (the compiler's choice), dense (D rows everywhere) or rf (receptive fields by im2col, no shifted-kernel GEMMs); the last two are benchmark baselines")
+	jac := fs.String("jacobian", "auto", "Jacobian strategy: auto (the compiler's choice), dense (D rows everywhere), rf (receptive fields by im2col, no shifted-kernel GEMMs) or shift (shifted-kernel GEMMs, no orbit-factored Jacobians); the last three are benchmark baselines")
 	if st := parse(fs, args); st >= 0 {
 		return st
 	}
@@ -33,8 +33,8 @@ func genCmd(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
-	if *jac != "auto" && *jac != "dense" && *jac != "rf" {
-		fmt.Fprintf(stderr, "mafc gen: -jacobian must be auto, dense or rf, got %q\n", *jac)
+	if *jac != "auto" && *jac != "dense" && *jac != "rf" && *jac != "shift" {
+		fmt.Fprintf(stderr, "mafc gen: -jacobian must be auto, dense, rf or shift, got %q\n", *jac)
 		return 2
 	}
 	path := fs.Arg(0)
@@ -48,7 +48,7 @@ func genCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, p.Dump())
 		return 0
 	case "plan":
-		fmt.Fprint(stdout, codegen.Plan(p, codegen.Options{Dense: *jac == "dense", NoShift: *jac == "rf"}).Dump())
+		fmt.Fprint(stdout, codegen.Plan(p, jacobianOptions(*jac)).Dump())
 		return 0
 	default:
 		fmt.Fprintf(stderr, "mafc gen: unknown -dump %q (want ir or plan)\n", *dump)
@@ -58,7 +58,9 @@ func genCmd(args []string, stdout, stderr io.Writer) int {
 	if dir == "" {
 		dir = filepath.Dir(path)
 	}
-	files, err := codegen.Generate(p, codegen.Options{Package: *pkg, Dense: *jac == "dense", NoShift: *jac == "rf"})
+	opt := jacobianOptions(*jac)
+	opt.Package = *pkg
+	files, err := codegen.Generate(p, opt)
 	if err != nil {
 		var fe *emit.FormatError
 		if errors.As(err, &fe) {
@@ -100,7 +102,7 @@ func planSummary(p *ir.Program) string {
 		used[n.Kind], used[rp.Nodes[i].Kind] = true, true
 	}
 	b.WriteString("Jacobian strategies (how each layer's Jacobian J is carried to get the exact Δφ):\n")
-	for k := plan.None; k <= plan.ShiftRF; k++ {
+	for k := plan.None; k <= plan.Factored; k++ {
 		if used[k] {
 			fmt.Fprintf(&b, "  %-15s %s\n", k, strategyDoc[k])
 		}
@@ -119,6 +121,13 @@ var strategyDoc = map[plan.Kind]string{
 	plan.ConvShared: "a periodic convolution of the input: J is its kernel on the kernel window, the same for every sample",
 	plan.RF:         "receptive field: per-sample Jacobians kept only on each site's receptive field, never D wide",
 	plan.Gram:       "Gram matrices J·Jᵀ per sample instead of Jacobian rows, chosen by the cost model when the layers are narrower than D",
-	plan.ConvScaled: "an activation of a convolution of the input read only by a shifted-kernel convolution: J = diag(σ′)·kernel, kept as σ′",
+	plan.ConvScaled: "an activation of a convolution of the input read only by a shifted-kernel or orbit-factored convolution: J = diag(σ′)·kernel, kept as σ′",
 	plan.ShiftRF:    "shifted-kernel GEMM: a receptive-field Jacobian as one GEMM over all sites and samples of the im2col of σ′ with the first layer's shifted kernels weighted by the second's, packed once per parameter update",
+	plan.Factored:   "orbit-factored: the shifted-kernel Jacobian with both kernels written by their orbits of tied offsets, one GEMM of σ′ with the products of the orbit entries (packed once per parameter update) and a fixed sparse map to each site's window; only its row norms are kept",
+}
+
+// jacobianOptions returns the code generator's options for a -jacobian
+// value (auto, dense, rf or shift).
+func jacobianOptions(jac string) codegen.Options {
+	return codegen.Options{Dense: jac == "dense", NoShift: jac == "rf", NoFactor: jac == "shift"}
 }

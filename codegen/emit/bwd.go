@@ -59,18 +59,7 @@ func (g *gen) transpose(pl *plan.Plan, n *plan.Node, segs []int) []jen.Code {
 			out = append(out, g.wgemm(n.Node, true, c, rows(nB, r.off.expr(W), c, n.Size), "1", rows("w."+g.names[in.ID]+"B", r.off.expr(W), c, in.Size)))
 		}
 	case ir.OpConv:
-		s := in.Shape
-		S, ck := s.Sites(), s.C*n.K1*n.K2
-		for _, r := range g.runs(segs) {
-			c := r.cnt.expr(W)
-			if g.circ(n.Node) {
-				out = append(out, g.wgemm(n.Node, true, c, rows(nB, r.off.expr(W), c, n.Size), "1", rows("w."+g.names[in.ID]+"B", r.off.expr(W), c, in.Size)))
-				continue
-			}
-			out = append(out,
-				g.wgemm(n.Node, true, times("nb", r.cnt.n(W)*S), rows(nB, r.off.expr(W), c, n.Size), "0", nbHead("w.cols", r.cnt.n(W)*S*ck)),
-				kcall("Col2ImAdd", rows("w."+g.names[in.ID]+"B", r.off.expr(W), c, in.Size), "w.cols", c, "w."+g.names[n.ID]+"Geom"))
-		}
+		out = g.convTranspose(pl, n, segs)
 	default:
 		for _, seg := range segs {
 			do, cnt := g.layout(seg)
@@ -250,6 +239,31 @@ func (g *gen) revNode(pl *plan.Plan, n *plan.Node) []jen.Code {
 	return out
 }
 
+// convTranspose emits the adjoint of the convolution n on the given row
+// segments: one product with its circulant matrix, the direct form
+// (directTranspose), or a GEMM with the kernel and Col2ImAdd.
+func (g *gen) convTranspose(pl *plan.Plan, n *plan.Node, segs []int) []jen.Code {
+	in := pl.Nodes[n.Inputs[0]]
+	W := pl.Width
+	nB, xB := "w."+g.names[n.ID]+"B", "w."+g.names[in.ID]+"B"
+	S, ck := in.Shape.Sites(), in.Shape.C*n.K1*n.K2
+	var out []jen.Code
+	for _, r := range g.runs(segs) {
+		c := r.cnt.expr(W)
+		switch {
+		case g.circ(n.Node):
+			out = append(out, g.wgemm(n.Node, true, c, rows(nB, r.off.expr(W), c, n.Size), "1", rows(xB, r.off.expr(W), c, in.Size)))
+		case g.direct(n.Node):
+			out = append(out, g.directTranspose(n.Node, nB, xB, r.off.expr(W), c, r.cnt.n(W))...)
+		default:
+			out = append(out,
+				g.wgemm(n.Node, true, times("nb", r.cnt.n(W)*S), rows(nB, r.off.expr(W), c, n.Size), "0", nbHead("w.cols", r.cnt.n(W)*S*ck)),
+				kcall("Col2ImAdd", rows(xB, r.off.expr(W), c, in.Size), "w.cols", c, "w."+g.names[n.ID]+"Geom"))
+		}
+	}
+	return out
+}
+
 // weightGrad emits θ̄ for a dense or convolution node: W̄ += Σ over rows of
 // (cotangent of the output)ᵀ·(input), for values, ℓ, tangents and Jacobian
 // rows, plus the special Jacobian forms; b̄ += Σ value cotangents.
@@ -345,7 +359,7 @@ func (g *gen) denseJacGrad(pl *plan.Plan, n *plan.Node, gW string) []jen.Code {
 
 // convWeightGrad prints θ̄ of a convolution h = K∗x + b, gW naming K̄:
 //
-//	circWeightGrad, or per run of row segments:
+//	circWeightGrad, directWeightGrad, or per run of row segments:
 //		kern.Im2Col(cols, x[rows], …); Gemm(h̄[rows]ᵀ, cols, K̄)
 //	the Jacobian terms (convJacGrad)
 //	kern.SumRows(b̄, h̄, nb·sites, channels)
@@ -354,9 +368,12 @@ func (g *gen) convWeightGrad(pl *plan.Plan, n *plan.Node, segs []int, gW string)
 	W, name := pl.Width, g.names[n.ID]
 	S, ck := in.Shape.Sites(), in.Shape.C*n.K1*n.K2
 	var out []jen.Code
-	if g.circ(n.Node) {
+	switch {
+	case g.circ(n.Node):
 		out = g.circWeightGrad(pl, n, segs, gW)
-	} else {
+	case g.direct(n.Node):
+		out = g.directWeightGrad(pl, n, segs, gW)
+	default:
 		for _, r := range g.runs(segs) {
 			c := r.cnt.expr(W)
 			out = append(out,
@@ -402,6 +419,7 @@ func (g *gen) circWeightGrad(pl *plan.Plan, n *plan.Node, segs []int, gW string)
 //	kern.AddConvDiag(K̄, …)     (shared kernel, coefficients)
 //	kern.RFSumToKernel(K̄, …)   (shared kernel, receptive-field cotangents)
 //	shiftBwd                    (shifted kernels)
+//	factorBwd                   (orbit-factored kernels)
 //	convRFGrad                  (receptive fields)
 func (g *gen) convJacGrad(pl *plan.Plan, n *plan.Node, gW string) []jen.Code {
 	in := pl.Nodes[n.Inputs[0]]
@@ -416,6 +434,8 @@ func (g *gen) convJacGrad(pl *plan.Plan, n *plan.Node, gW string) []jen.Code {
 			kcall("RFSumToKernel", gW, "w."+name+"RFB", "nb", fmt.Sprint(S), fmt.Sprint(n.K1*n.K2), fmt.Sprint(n.Out))}
 	case n.Kind == plan.ShiftRF && n.JBRF:
 		return g.shiftBwd(n)
+	case n.Kind == plan.Factored && n.JBCoef:
+		return g.factorBwd(n)
 	case n.Kind == plan.RF && n.JBRF:
 		return g.convRFGrad(pl, n, gW)
 	}

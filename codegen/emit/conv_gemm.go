@@ -63,7 +63,7 @@ func (g *gen) shiftSync(n *ir.Node) []jen.Code {
 }
 
 // shiftBuffers lists the workspace buffers (name, size, comment) of a
-// ShiftRF convolution or of a ConvScaled activation.
+// ShiftRF or Factored convolution or of a ConvScaled activation.
 func (g *gen) shiftBuffers(n *ir.Node) [][3]string {
 	name := g.names[n.ID]
 	var out [][3]string
@@ -75,6 +75,9 @@ func (g *gen) shiftBuffers(n *ir.Node) [][3]string {
 				[3]string{name + "ShiftXB", chunkLen(sites*ck, 0, 1), "its cotangent J̄·Bᵀ"},
 				[3]string{name + "GS", fmt.Sprint(ck * nn), "gradient of the shifted-kernel matrix B"})
 		}
+	}
+	if g.factor[n.ID] {
+		out = append(out, g.factorBuffers(n)...)
 	}
 	if g.dB[n.ID] {
 		out = append(out, [3]string{name + "DB", chunkLen(n.Shape.Size(), 0, 1), "cotangent of σ′ of " + n.Name + " (its Jacobian cotangent contracted with the kernel)"})

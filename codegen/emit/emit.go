@@ -53,6 +53,9 @@ type Options struct {
 	// convolution on the im2col path instead of the shifted-kernel GEMMs
 	// (a baseline for benchmarks and tests).
 	NoShift bool
+	// NoFactor keeps the shifted-kernel GEMMs instead of the orbit-factored
+	// Jacobian (a baseline for benchmarks and tests).
+	NoFactor bool
 }
 
 // File generates the model package source. It returns gofmt-formatted Go.
@@ -123,6 +126,7 @@ type gen struct {
 	rfGeom      []bool
 	shift       []bool // a ShiftRF convolution: shifted-kernel matrices on the model
 	shiftRev    []bool // ... whose reverse sweep runs (coefficient-block cotangent buffers)
+	factor      []bool // a Factored convolution: orbit products on the model
 	dB          []bool // a ConvScaled node whose Jacobian cotangent is held as σ′'s cotangent
 	sharedQ     []bool // model holds row norms
 	gramBase    []bool // model holds W·Wᵀ
@@ -160,7 +164,7 @@ func newGen(p *ir.Program, opt Options) (*gen, error) {
 	// The plan decides everything the printers write: strategies,
 	// lowerings, saved node, lite activation, chunks and the workspace
 	// (of the kernel program, for a time-dependent spec), and the time state.
-	g.pm = plan.New(g.full, plan.Config{Probes: opt.Probes, MemoryBudget: opt.MemoryBudget, Dense: opt.Dense, NoShift: opt.NoShift})
+	g.pm = plan.New(g.full, plan.Config{Probes: opt.Probes, MemoryBudget: opt.MemoryBudget, Dense: opt.Dense, NoShift: opt.NoShift, NoFactor: opt.NoFactor})
 	g.P, g.group = g.pm.Probes, g.pm.Group
 	// Verify has rejected clashing names: every identifier derived from
 	// these stems (ir.GoIdents) is distinct.
@@ -173,6 +177,7 @@ func newGen(p *ir.Program, opt Options) (*gen, error) {
 	g.rowsW, g.jbRowsW, g.needQ, g.needE = ws.RowsW, ws.JBRowsW, ws.NeedQ, ws.NeedE
 	g.rfR, g.rfBR, g.gram, g.geom, g.rfGeom = ws.RFR, ws.RFBR, ws.Gram, ws.Geom, ws.RFGeom
 	g.shift, g.shiftRev, g.dB, g.sharedQ, g.gramBase = ws.Shift, ws.ShiftRev, ws.DB, ws.SharedQ, ws.GramBase
+	g.factor = ws.Factor
 	g.panelMax, g.maxSize = ws.PanelMax, ws.MaxSize
 	g.colsRows, g.colsValRows = ws.ColsChunk, ws.ColsValue
 	g.chunk, g.vchunk = g.pm.Chunk, g.pm.ValueChunk

@@ -187,7 +187,8 @@ func (g *gen) model() {
 
 // genModelType prints the Model struct: θ, the kernels' view of it, and
 // what Sync derives from it per layer (packed weights, circulant matrices,
-// expanded tied kernels, row norms, shifted-kernel matrices, Gram bases).
+// expanded tied kernels, row norms, shifted-kernel and orbit-factored
+// matrices, Gram bases).
 func (g *gen) genModelType() {
 	f := g.f
 	fields := []jen.Code{
@@ -216,11 +217,17 @@ func (g *gen) genModelType() {
 		if n.Op == ir.OpConv && n.Tie != "" {
 			fields = append(fields, jen.Id(g.names[i]+"Full").Index().Id(g.T).Comment(LineComment(fmt.Sprintf("%s's kernels expanded from their %s-tied parameters, refreshed by Sync", n.Name, n.Tie))))
 		}
+		if g.direct(n) {
+			fields = append(fields, g.directFields(n, packT)...)
+		}
 		if g.sharedQ[i] {
 			fields = append(fields, jen.Id(g.names[i]+"Norm2").Index().Id(g.T).Comment(LineComment(fmt.Sprintf("squared row norms of %s's weight (its Jacobian's), refreshed by Sync", n.Name))))
 		}
 		if g.shift[i] {
 			fields = append(fields, g.shiftFields(n, packT)...)
+		}
+		if g.factor[i] {
+			fields = append(fields, g.factorFields(n, packT)...)
 		}
 		if g.gramBase[i] {
 			fields = append(fields, jen.Id(g.names[i]+"Gram").Index().Id(g.T).Comment(LineComment(fmt.Sprintf("W·Wᵀ of %s's weight, refreshed by Sync", n.Name))))
@@ -251,6 +258,9 @@ func (g *gen) genNew() {
 			in := g.p.Nodes[n.Inputs[0]].Shape
 			body = append(body, raw("m.%sFull = make([]%s, %d)", g.names[i], g.T, n.Out*in.C*n.K1*n.K2))
 		}
+		if g.direct(n) {
+			body = append(body, g.directNew(n)...)
+		}
 		if g.sharedQ[i] {
 			k := n.Out
 			body = append(body, raw("m.%sNorm2 = make([]%s, %d)", g.names[i], g.T, k))
@@ -260,6 +270,9 @@ func (g *gen) genNew() {
 		}
 		if g.shift[i] {
 			body = append(body, g.shiftNew(n)...)
+		}
+		if g.factor[i] {
+			body = append(body, g.factorNew(n)...)
 		}
 	}
 	initBody := []jen.Code{raw("prog := Program()"), raw("prog.InitParams(m.theta, prog.InitSeed)"), raw("m.Sync()"), jen.Return(jen.Id("m"))}
@@ -289,8 +302,8 @@ func (g *gen) genAccessors() {
 }
 
 // genSync prints Sync: per layer, expand tied kernels, build circulant
-// matrices, pack W both ways, row norms, shifted-kernel matrices and Gram
-// bases, from the parameter views it declares first.
+// matrices, pack W both ways, row norms, shifted-kernel and orbit-factored
+// matrices and Gram bases, from the parameter views it declares first.
 func (g *gen) genSync() {
 	usedT, usedW := map[int]bool{}, map[int]bool{}
 	var all, syncW []jen.Code
@@ -322,6 +335,9 @@ func (g *gen) genSync() {
 				raw("m.%sFwd.Pack(true, %d, %d, %s, %d)", g.names[i], in, out, W, in),
 				raw("m.%sBwd.Pack(false, %d, %d, %s, %d)", g.names[i], out, in, W, in))
 		}
+		if g.direct(n) {
+			sync = append(sync, g.directSync(n)...)
+		}
 		if g.sharedQ[i] {
 			W := g.param(n.W)
 			in := g.p.Nodes[n.Inputs[0]].Shape
@@ -334,6 +350,9 @@ func (g *gen) genSync() {
 		}
 		if g.shift[i] {
 			sync = append(sync, g.shiftSync(n)...)
+		}
+		if g.factor[i] {
+			sync = append(sync, g.factorSync(n)...)
 		}
 		if g.gramBase[i] {
 			W := g.param(n.W)
@@ -413,7 +432,8 @@ func (g *gen) wsFixed(ws *wsBuffers) {
 
 // wsNode declares node i's buffers: its row stack and cotangents, σ′, σ″
 // and σ‴, row norms, coefficients, receptive-field and Gram Jacobians,
-// shifted-kernel and circulant scratch, convolution geometry.
+// shifted-kernel, orbit-factored and circulant scratch, convolution
+// geometry.
 func (g *gen) wsNode(ws *wsBuffers, i int, n *ir.Node) {
 	add := ws.add
 	name, sz := g.names[i], n.Shape.Size()
@@ -440,7 +460,7 @@ func (g *gen) wsNode(ws *wsBuffers, i int, n *ir.Node) {
 	if g.rfBR[i] > 0 {
 		add(name+"RFB", chunkLen(n.Shape.Sites()*g.rfBR[i]*n.Shape.C, 0, 1), "receptive-field Jacobian cotangent of "+n.Name)
 	}
-	if g.shift[i] || g.dB[i] {
+	if g.shift[i] || g.dB[i] || g.factor[i] {
 		for _, b := range g.shiftBuffers(n) {
 			add(b[0], b[1], b[2])
 		}
@@ -450,6 +470,10 @@ func (g *gen) wsNode(ws *wsBuffers, i int, n *ir.Node) {
 	}
 	if g.circ(n) {
 		add(name+"GCirc", fmt.Sprint(g.p.Nodes[n.Inputs[0]].Shape.Size()*n.Shape.Size()), "gradient of "+n.Name+"'s circulant matrix")
+	}
+	if g.direct(n) {
+		cin, wd := g.directDims(n)
+		add(name+"GDir", fmt.Sprint(wd*cin), "gradient of "+n.Name+"'s tap-orbit matrix Ωᵀ")
 	}
 	if n.Op == ir.OpConv && n.Tie != "" {
 		in := g.p.Nodes[n.Inputs[0]].Shape

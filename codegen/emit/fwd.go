@@ -274,6 +274,10 @@ func (g *gen) fwdConv(pl *plan.Plan, n *plan.Node) []jen.Code {
 			out = append(out, g.wgemm(n.Node, false, cnt, rows(src, r.off.expr(pl.Width), cnt, S*cin), "0", rows(dst, r.off.expr(pl.Width), cnt, S*cout)))
 			continue
 		}
+		if g.direct(n.Node) {
+			out = append(out, g.directFwd(n.Node, src, dst, r.off.expr(pl.Width), cnt, r.cnt.n(pl.Width))...)
+			continue
+		}
 		out = append(out,
 			kcall("Im2Col", "w.cols", rows(src, r.off.expr(pl.Width), cnt, S*cin), cnt, "w."+name+"Geom"),
 			g.wgemm(n.Node, false, times("nb", r.cnt.n(pl.Width)*S), nbHead("w.cols", r.cnt.n(pl.Width)*S*ck), "0", rows(dst, r.off.expr(pl.Width), cnt, S*cout)))
@@ -283,6 +287,9 @@ func (g *gen) fwdConv(pl *plan.Plan, n *plan.Node) []jen.Code {
 	}
 	if pl.Mode != plan.Values && n.Kind == plan.ShiftRF {
 		out = append(out, g.shiftFwd(n)...)
+	}
+	if pl.Mode != plan.Values && n.Kind == plan.Factored {
+		out = append(out, g.factorFwd(n)...)
 	}
 	if pl.Mode != plan.Values && n.Kind == plan.RF && in.Kind == plan.RF {
 		ro := n.Window.Size()
@@ -315,6 +322,8 @@ func (g *gen) qExpr(pl *plan.Plan, a *plan.Node) (string, []jen.Code) {
 		return q, []jen.Code{kcall("RowsNorm2", name+"Q", rows(name, g.jStart(), times("nb", pl.Width), a.Size), "nb", fmt.Sprint(pl.Width), fmt.Sprint(a.Size))}
 	case a.Kind == plan.ShiftRF:
 		return q, []jen.Code{kcall("RowNorms", name+"Q", name+"RF", times("nb", a.Size), fmt.Sprint(a.Window.Size()))}
+	case a.Kind == plan.Factored:
+		return q, nil // written by the convolution's forward (FactorNorms)
 	case a.Kind == plan.RF:
 		return q, []jen.Code{kcall("RFNorm2", name+"Q", name+"RF", "nb", fmt.Sprint(a.Shape.Sites()), fmt.Sprint(a.Window.Size()), fmt.Sprint(a.Shape.C))}
 	case a.Kind == plan.Gram:

@@ -8,8 +8,9 @@ import "github.com/mafc-dev/mafc/ir"
 // Flops returns the flop count per sample of the Jacobian products in this
 // plan (Jacobian rows, receptive-field and Gram products; in a reverse mode
 // the receptive-field products count three times: forward, input cotangent
-// and weight gradient). Benchmarks divide it by the time of a call to
-// report the rate.
+// and weight gradient; an orbit-factored Jacobian counts its GEMMs and the
+// adds of its sparse map, see FactorShape). Benchmarks divide it by the
+// time of a call to report the rate.
 func (pl *Plan) Flops() float64 {
 	var c float64
 	W := float64(pl.Width)
@@ -40,6 +41,8 @@ func (pl *Plan) Flops() float64 {
 				}
 				c += f
 			}
+		case Factored:
+			c += factorShape(pl.Prog, n.Node, n.Window).flops(pl.Mode.IsReverse())
 		case Gram:
 			if n.Op == ir.OpDense {
 				c += 2 * (in*in*out + out*out*in)

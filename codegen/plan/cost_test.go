@@ -2,6 +2,7 @@ package plan_test
 
 import (
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -111,7 +112,7 @@ func TestReceptiveFieldsForConvolutions(t *testing.T) {
 	require.Equal(t, want, rf.Flops())
 	require.Equal(t, 3*want, plan.BuildOptions(p, plan.Reverse, 1, plan.Options{NoShift: true}).Flops())
 
-	m := plan.New(p, plan.Config{})
+	m := plan.New(p, plan.Config{NoFactor: true})
 	sh := m.Plan(plan.Laplacian)
 	require.Equal(t, plan.ShiftRF, node(t, sh, "h2.conv").Kind)
 	require.Equal(t, plan.ConvScaled, node(t, sh, "h1").Kind)
@@ -119,6 +120,37 @@ func TestReceptiveFieldsForConvolutions(t *testing.T) {
 	for _, name := range []string{"h1.conv", "h2.conv"} {
 		require.Equal(t, plan.Im2col, m.Lowering[node(t, sh, name).ID], name)
 	}
+}
+
+// TestOrbitFactoredConvolutions: the shifted-kernel convolution is
+// factored by its kernels' orbits where that takes fewer flops and no more
+// memory. D4-tied 3×3 kernels (3 orbits each), 2 channels: per site a GEMM
+// of 2·Cin·T·O·Cout = 2·2·3·3·2 flops and K·Ri = 9·9 adds per output
+// channel, against the shifted-kernel GEMM's 2·(Cin·K)·(Cout·window) =
+// 2·18·50, and R of T·O·Cout = 18 reals per site against X and J's 18 + 50;
+// the reverse mode counts three GEMMs, the map three times and the
+// coefficients (Cout·K·O). Untied, R would take 9·9·2 = 162 reals per site:
+// the shifted-kernel GEMM stays.
+func TestOrbitFactoredConvolutions(t *testing.T) {
+	p := compile(t, strings.ReplaceAll(cnn, "kernel = 3)", "kernel = 3, symmetric = d4)"))
+	m := plan.New(p, plan.Config{})
+	fa := m.Plan(plan.Laplacian)
+	h2 := node(t, fa, "h2.conv")
+	require.Equal(t, plan.Factored, h2.Kind)
+	require.Equal(t, plan.ConvScaled, node(t, fa, "h1").Kind)
+	f := m.FactorShape(h2.Node)
+	require.Equal(t, [2]int{3, 3}, [2]int{f.O, f.T})
+	require.Equal(t, 18, f.Width())
+	const sites = 64
+	require.Equal(t, sites*(2.0*2*18+2*81), fa.Flops())
+	require.Less(t, fa.Flops(), 2.0*sites*18*50)
+	rev := m.Plan(plan.Reverse)
+	require.True(t, node(t, rev, "h2.conv").JBCoef, "the cotangent is held as the row norms' coefficients")
+	require.True(t, node(t, rev, "h1").JBShift)
+	require.Equal(t, sites*(3*2.0*2*18+3*2*81+2*9*3), rev.Flops())
+
+	untied := plan.New(compile(t, cnn), plan.Config{}).Plan(plan.Laplacian)
+	require.Equal(t, plan.ShiftRF, node(t, untied, "h2.conv").Kind, "untied, R would outgrow X and J")
 }
 
 // TestCirculantForWholeLatticeKernels: a convolution of the input whose
@@ -144,6 +176,35 @@ func TestCirculantForWholeLatticeKernels(t *testing.T) {
 
 	small := plan.New(compile(t, src("3")), plan.Config{})
 	require.Equal(t, plan.Im2col, small.Lowering[node(t, small.Plan(plan.Laplacian), "h.conv").ID])
+}
+
+// TestDirectForTiedKernels: a convolution of two or more channels whose
+// kernel is tied goes direct by its tap orbits (a third of the products for
+// a D4-tied 3×3 kernel, and no im2col), with Z of T·Cout = 3·4 columns in
+// the cols scratch; an untied one, or one of the one-channel input, goes
+// through im2col.
+func TestDirectForTiedKernels(t *testing.T) {
+	src := func(sym string) string {
+		return "model a\ninput s: lattice(8)\npotential {\n  h1 = tanh(conv(s, 2, kernel = 3" + sym + "))\n  h2 = tanh(conv(h1, 4, kernel = 3" + sym + "))\n  phi = sum(h2)\n}\n"
+	}
+	tied := plan.New(compile(t, src(", symmetric = d4")), plan.Config{})
+	lp := tied.Plan(plan.Laplacian)
+	require.Equal(t, plan.Im2col, tied.Lowering[node(t, lp, "h1.conv").ID], "one input channel")
+	h2 := node(t, lp, "h2.conv")
+	require.Equal(t, plan.Direct, tied.Lowering[h2.ID])
+	require.True(t, tied.Direct(h2.Node))
+	require.Equal(t, 12, plan.DirectWidth(h2.Node))
+	var gdir *plan.Buffer
+	for i, b := range tied.Workspace.Buffers {
+		if b.Name == "h2ConvGDir" {
+			gdir = &tied.Workspace.Buffers[i]
+		}
+	}
+	require.NotNil(t, gdir, "the tap-orbit matrix's gradient buffer")
+	require.Equal(t, 12*2, gdir.Reals(1, 1))
+
+	untied := plan.New(compile(t, src("")), plan.Config{})
+	require.Equal(t, plan.Im2col, untied.Lowering[node(t, untied.Plan(plan.Laplacian), "h2.conv").ID])
 }
 
 // TestChunkFromBudget: the chunk is the budget over the Jacobian bytes per

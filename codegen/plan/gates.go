@@ -28,7 +28,7 @@ func (m *Model) gates(full *ir.Program) (map[int]int, int) {
 // coefficients (no materialised Jacobian rows built from W, no Gram
 // matrices, no scaled consumers reading W).
 func (m *Model) gateScalable(i int) bool {
-	if m.Workspace.GramBase[i] || m.Workspace.Shift[i] {
+	if m.Workspace.GramBase[i] || m.Workspace.Shift[i] || m.Workspace.Factor[i] {
 		return false
 	}
 	for _, md := range Modes {

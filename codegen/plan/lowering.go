@@ -12,17 +12,22 @@ const (
 	NotConv   Lowering = iota // not a convolution
 	Im2col                    // im2col patches times the kernel matrix, one GEMM
 	Circulant                 // one dense GEMM with the circulant matrix
+	Direct                    // by tap orbits: one GEMM of the input, then row sums (kern.DirectSum)
 )
 
 func (l Lowering) String() string {
-	return [...]string{"-", "im2col", "circulant"}[l]
+	return [...]string{"-", "im2col", "circulant", "direct"}[l]
 }
 
 // lowerings chooses every convolution's lowering: a convolution of the
 // input whose kernel spans the whole lattice is a dense product with its
 // circulant matrix, where im2col would copy every input once per site and
-// the circulant GEMM costs the same flops with none of the copying; any
-// other convolution goes through im2col.
+// the circulant GEMM costs the same flops with none of the copying; a
+// convolution of at least two channels whose kernel is tied goes direct
+// by its T < K orbits of taps (runtime/kern/convdirect.go: a GEMM of
+// 2·Cin·T·Cout flops per site and K·Cout adds, against im2col's K·Cin
+// copies and 2·K·Cin·Cout flops); any other convolution goes through
+// im2col.
 func lowerings(p *ir.Program) []Lowering {
 	out := make([]Lowering, len(p.Nodes))
 	s := p.Nodes[0].Shape
@@ -31,11 +36,33 @@ func lowerings(p *ir.Program) []Lowering {
 		case n.Op != ir.OpConv:
 		case n.Inputs[0] == 0 && n.K1 == s.L1 && n.K2 == s.L2:
 			out[i] = Circulant
+		case directCheaper(p, n):
+			out[i] = Direct
 		default:
 			out[i] = Im2col
 		}
 	}
 	return out
+}
+
+// directCheaper reports whether the convolution n goes direct: its kernel
+// is tied (fewer orbits than taps), its input has at least two channels
+// (with one, im2col's patch matrix is the kernel window itself), and the
+// direct form counts fewer operations.
+func directCheaper(p *ir.Program, n *ir.Node) bool {
+	_, T := KernelOrbits(n)
+	K, cin, cout := n.K1*n.K2, p.Nodes[n.Inputs[0]].Shape.C, n.Out
+	if T >= K || cin < 2 {
+		return false
+	}
+	return 2*cin*T*cout+K*cout < 2*K*cin*cout+K*cin
+}
+
+// DirectWidth returns the width T·Cout of the direct convolution n's
+// product Z (and of its Ωᵀ's rows).
+func DirectWidth(n *ir.Node) int {
+	_, T := KernelOrbits(n)
+	return T * n.Out
 }
 
 // saveNode returns the first dense layer of the input whose outputs

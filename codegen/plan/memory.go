@@ -47,6 +47,15 @@ func packed(k, n, elem int) int {
 // convolution on the input shape in (kern.NewConvGeom).
 func convGeomLen(in ir.Shape, n *ir.Node) int { return in.Sites() * n.K1 * n.K2 }
 
+// directGeomLen returns the indices of a direct geometry
+// (kern.NewDirectGeom) beyond its ConvGeom: the orbit tables, the row sums'
+// offsets (int32, two to an index) both ways and their starts.
+func directGeomLen(in ir.Shape, n *ir.Node) int {
+	_, T := KernelOrbits(n)
+	S, K := in.Sites(), n.K1*n.K2
+	return T + K + S*K + S + 1 + S*T + 1
+}
+
 // rfGeomLen returns the length of the tap table of the receptive-field
 // geometry of n on input in whose Jacobian lives on win (kern.NewRFGeom).
 func rfGeomLen(in ir.Shape, n *ir.Node, win ir.Window) int {
@@ -105,6 +114,13 @@ func (m *Model) modelBuffers(prefix string) []Buffer {
 		if n.Op == ir.OpConv && n.Tie != "" {
 			add(name+"Full", n.Out*in.C*n.K1*n.K2, T, false)
 		}
+		if m.Lowering[i] == Direct {
+			W := DirectWidth(n)
+			add(name+"Direct", W*in.C, T, false)
+			add(name+"DirFwd", packed(in.C, W, T), T, true)
+			add(name+"DirBwd", packed(W, in.C, T), T, true)
+			add(name+"DirGeom", convGeomLen(in, n)+directGeomLen(in, n), intBytes, false)
+		}
 		if ws.SharedQ[i] {
 			add(name+"Norm2", n.Out, T, false)
 		}
@@ -115,6 +131,13 @@ func (m *Model) modelBuffers(prefix string) []Buffer {
 			add(name+"ShiftT", packed(nn, ck, T), T, true)
 			add(name+"ShiftGeom", convGeomLen(h.Shape, n)+rfGeomLen(h.Shape, n, m.Modes[Laplacian].Nodes[h.ID].Window), intBytes, false)
 		}
+		if ws.Factor[i] {
+			f := m.FactorShape(n)
+			add(name+"FactorM", f.Cin*f.Width(), T, false)
+			add(name+"Factor", packed(f.Cin, f.Width(), T), T, true)
+			add(name+"FactorT", packed(f.Width(), f.Cin, T), T, true)
+			add(name+"FactorGeom", convGeomLen(f.H.Shape, n)+rfGeomLen(f.H.Shape, n, f.InWindow)+f.factorGeomLen(), intBytes, false)
+		}
 		if ws.GramBase[i] {
 			add(name+"Gram", n.Out*n.Out, T, false)
 		}
@@ -123,8 +146,8 @@ func (m *Model) modelBuffers(prefix string) []Buffer {
 }
 
 // ModelBytes returns the bytes of the generated Model: θ and what New and
-// Sync derive from it (views, circulant and shifted-kernel matrices, row
-// norms, Gram bases, packed weights, geometry tables).
+// Sync derive from it (views, circulant, shifted-kernel and orbit-factored
+// matrices, row norms, Gram bases, packed weights, geometry tables).
 func (m *Model) ModelBytes() float64 {
 	var total float64
 	for _, b := range m.modelBuffers("") {

@@ -24,6 +24,9 @@ type Config struct {
 	// NoShift keeps receptive-field Jacobians of a convolution of a
 	// convolution on the im2col path (see Options).
 	NoShift bool
+	// NoFactor keeps the shifted-kernel GEMMs instead of the orbit-factored
+	// Jacobian (see Options).
+	NoFactor bool
 }
 
 // DefaultMemoryBudget is the default bound of one chunk's Jacobian
@@ -85,7 +88,7 @@ func New(p *ir.Program, c Config) *Model {
 		m.Group *= s.Group.Order(p.InputShape())
 	}
 	for _, md := range Modes {
-		m.Modes[md] = BuildOptions(p, md, m.Probes, Options{Dense: c.Dense && (md == Laplacian || md == Reverse), NoShift: c.NoShift})
+		m.Modes[md] = BuildOptions(p, md, m.Probes, Options{Dense: c.Dense && (md == Laplacian || md == Reverse), NoShift: c.NoShift, NoFactor: c.NoFactor})
 	}
 	m.Lowering = lowerings(p)
 	m.SaveNode = saveNode(p, m.Group)
@@ -126,3 +129,7 @@ func (m *Model) Plan(md Mode) *Plan { return m.Modes[md] }
 // Circulant reports whether node n is a convolution computed as a dense
 // product with its circulant matrix.
 func (m *Model) Circulant(n *ir.Node) bool { return m.Lowering[n.ID] == Circulant }
+
+// Direct reports whether node n is a convolution computed by its tap
+// orbits (see Lowering).
+func (m *Model) Direct(n *ir.Node) bool { return m.Lowering[n.ID] == Direct }

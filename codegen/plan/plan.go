@@ -40,6 +40,15 @@
 //	            shifted first-layer kernels weighted by the second layer's
 //	            (K × Cout·window), packed once per parameter update; chosen
 //	            when it moves less data than RF (see shiftCheaper)
+//	Factored    a ShiftRF convolution with the kernels factored by their
+//	            orbits of tied offsets (untied: one orbit per offset): one
+//	            GEMM of σ′ (M × Cin) with the constant Cin × T·O·Cout matrix of
+//	            products of the kernels' orbit entries, then a fixed sparse
+//	            map to each site's window; only the row norms are kept
+//	            (the Jacobian cotangent is held as their coefficients,
+//	            JBCoef). Chosen where it needs fewer flops than ShiftRF and
+//	            no more memory (see factorCheaper and
+//	            runtime/kern/convfactor.go)
 //
 // The reverse mode differentiates G = c·φ + uᵀ∇φ + s·Δφ through exactly the
 // forward computation: uᵀ∇φ is the output's tangent row, so the cotangent
@@ -84,10 +93,11 @@ const (
 	Gram
 	ConvScaled
 	ShiftRF
+	Factored
 )
 
 func (k Kind) String() string {
-	return [...]string{"none", "identity", "shared", "scaled", "rows", "conv-shared", "receptive-field", "gram", "conv-scaled", "shifted-kernel"}[k]
+	return [...]string{"none", "identity", "shared", "scaled", "rows", "conv-shared", "receptive-field", "gram", "conv-scaled", "shifted-kernel", "orbit-factored"}[k]
 }
 
 // Node is the plan of one IR node in one mode.
@@ -106,7 +116,9 @@ type Node struct {
 	RowsFromScaled bool
 	// Reverse mode: forms of the Jacobian cotangent. JBShift (ConvScaled):
 	// the cotangent is held only as its contraction with the kernel, the
-	// cotangent of σ′ (the ShiftRF consumer adds the kernel gradient).
+	// cotangent of σ′ (the ShiftRF or Factored consumer adds the kernel
+	// gradient). JBCoef of a Factored convolution: J̄ = diag(e)·J, held as
+	// the coefficients e of its row norms.
 	JBRows, JBRF, JBCoef, JBShift bool
 	// Strategy is a one-line description for comments.
 	Strategy string
@@ -132,6 +144,10 @@ type Options struct {
 	// convolution on the im2col path (RF) instead of ShiftRF: the baseline
 	// the shifted-kernel GEMMs are compared against.
 	NoShift bool
+	// NoFactor keeps the shifted-kernel GEMMs (ShiftRF) where the
+	// orbit-factored Jacobian (Factored) would be chosen: the baseline the
+	// factored strategy is compared against.
+	NoFactor bool
 }
 
 // Build plans p in mode m; probes is the number of Hutchinson probes.

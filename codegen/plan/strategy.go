@@ -253,6 +253,10 @@ func (pl *Plan) cotangentForms() {
 				// J̄ = diag(2σ″ℓ̄)·(kernel): kept as coefficients, the
 				// kernel gradient is diag(Σ coefficients)·W.
 				in.JBCoef = true
+			case in.Kind == Factored:
+				// J̄ = diag(2σ″ℓ̄)·J, kept as the coefficients (the E
+				// buffer); the convolution rebuilds J where it needs it.
+				in.JBCoef = true
 			case in.Kind == ConvShared || in.Kind == RF || in.Kind == ShiftRF:
 				in.JBRF = true
 				if in.Rows {
@@ -272,7 +276,7 @@ func (pl *Plan) cotangentForms() {
 			if in.Kind == Identity {
 				continue
 			}
-			if n.Kind == ShiftRF {
+			if n.Kind == ShiftRF || n.Kind == Factored {
 				in.JBShift = true
 			} else if n.Kind == RF {
 				in.JBRF = true
@@ -326,7 +330,11 @@ func (pl *Plan) describe() {
 		case Gram:
 			n.Strategy = "Gram matrices J·Jᵀ per sample (cheaper than rows by the cost model)"
 		case ConvScaled:
-			n.Strategy = "closed form: J = diag(σ′)·kernel, kept as σ′ for the shifted-kernel GEMM downstream"
+			n.Strategy = "closed form: J = diag(σ′)·kernel, kept as σ′ for the shifted-kernel or orbit-factored Jacobian downstream"
+		case Factored:
+			f := factorShape(pl.Prog, n.Node, n.Window)
+			n.Strategy = fmt.Sprintf("receptive-field Jacobian on its %d×%d window, kernels factored by their orbits (%d and %d): one GEMM (B·%d×%d)·(%d×%d) of σ′ with the orbit products packed by Sync, then %d sparse adds per site and channel; only the row norms are kept",
+				n.Window.R1, n.Window.R2, f.O, f.T, f.Sites, f.Cin, f.Cin, f.Width(), f.AddsPerRow)
 		case ShiftRF:
 			in := pl.Nodes[n.Inputs[0]].Shape
 			n.Strategy = fmt.Sprintf("receptive-field Jacobian on its %d×%d window: one GEMM (B·%d×%d)·(%d×%d) of σ′'s im2col with the weighted shifted first-layer kernels packed by Sync",
@@ -344,7 +352,9 @@ func (pl *Plan) describe() {
 // cheaper: the activation feeds nothing but this convolution, and nothing
 // reads the convolution's Jacobian except the row norms of activations
 // (whose own Jacobians nobody needs), so the Jacobian's layout — one row
-// per output element — stays private to the pair.
+// per output element — stays private to the pair. Such a convolution is
+// then orbit-factored (Factored) where that takes fewer flops, no more
+// memory, and one activation reads it (see factorCheaper).
 func (pl *Plan) shift() {
 	if pl.hutch() || pl.Nodes[0].Shape.C != 1 {
 		return
@@ -372,6 +382,9 @@ func (pl *Plan) shift() {
 			continue
 		}
 		n.Kind, h.Kind = ShiftRF, ConvScaled
+		if !pl.opt.NoFactor && pl.factorCheaper(n, cons[n.ID]) {
+			n.Kind = Factored
+		}
 	}
 }
 

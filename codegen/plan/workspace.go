@@ -22,9 +22,12 @@ type Workspace struct {
 	RFGeom   []bool // a receptive-field convolution: needs an RFGeom
 	Shift    []bool // a shifted-kernel convolution: its im2col of σ′
 	ShiftRev []bool // ... whose reverse sweep runs (cotangent buffers)
-	DB       []bool // a conv-scaled activation whose Jacobian cotangent is held as σ′'s cotangent
-	SharedQ  []bool // the model holds the row norms of a closed-form Jacobian
-	GramBase []bool // the model holds W·Wᵀ
+	// Factor marks an orbit-factored convolution (R and the window
+	// scratch), FactorRev one whose reverse sweep runs (R̄ and P̄).
+	Factor, FactorRev []bool
+	DB                []bool // a conv-scaled activation whose Jacobian cotangent is held as σ′'s cotangent
+	SharedQ           []bool // the model holds the row norms of a closed-form Jacobian
+	GramBase          []bool // the model holds W·Wᵀ
 	// RFGeomWindow is, for an RFGeom convolution, the receptive field of
 	// its input.
 	RFGeomWindow []ir.Window
@@ -93,6 +96,7 @@ func (m *Model) layout() *Workspace {
 		RFR: make([]int, n), RFBR: make([]int, n),
 		Gram: make([]bool, n), Geom: make([]bool, n), RFGeom: make([]bool, n),
 		Shift: make([]bool, n), ShiftRev: make([]bool, n), DB: make([]bool, n),
+		Factor: make([]bool, n), FactorRev: make([]bool, n),
 		SharedQ: make([]bool, n), GramBase: make([]bool, n),
 		RFGeomWindow: make([]ir.Window, n),
 	}
@@ -150,8 +154,9 @@ func (m *Model) collect(w *Workspace, pl *Plan) (colsPerSample int) {
 }
 
 // collectKind records in w the buffers that node pn (node i) needs for its
-// Jacobian form in the plan pl: receptive-field windows, shifted-kernel and
-// σ′-cotangent buffers, the model's row norms and Gram bases.
+// Jacobian form in the plan pl: receptive-field windows, shifted-kernel,
+// orbit-factored and σ′-cotangent buffers, the model's row norms and Gram
+// bases.
 func (w *Workspace) collectKind(pl *Plan, i int, pn *Node) {
 	switch pn.Kind {
 	case RF:
@@ -166,6 +171,9 @@ func (w *Workspace) collectKind(pl *Plan, i int, pn *Node) {
 			w.RFBR[i] = max(w.RFBR[i], pn.Window.Size())
 			w.ShiftRev[i] = true
 		}
+	case Factored:
+		w.Factor[i] = true
+		w.FactorRev[i] = w.FactorRev[i] || pn.JBCoef
 	case ConvScaled:
 		if pn.JBShift {
 			w.DB[i] = true
@@ -214,7 +222,8 @@ func (m *Model) collectNodes(w *Workspace) {
 }
 
 // jacobianPerSample returns the bytes per sample of w's Jacobian buffers:
-// rows, receptive fields, Gram matrices and shifted-kernel buffers.
+// rows, receptive fields, Gram matrices, shifted-kernel and orbit-factored
+// buffers.
 func (m *Model) jacobianPerSample(w *Workspace) float64 {
 	var total float64
 	for i, nd := range m.Prog.Nodes {
@@ -225,6 +234,9 @@ func (m *Model) jacobianPerSample(w *Workspace) float64 {
 		}
 		if w.Shift[i] {
 			total += float64(8 * m.shiftPerSample(w, nd))
+		}
+		if w.Factor[i] {
+			total += float64(8 * m.factorPerSample(w, nd))
 		}
 	}
 	return total
@@ -241,7 +253,7 @@ func (m *Model) colsRows(w *Workspace) int {
 			continue
 		}
 		in := p.Nodes[nd.Inputs[0]]
-		k := in.Shape.Sites() * in.Shape.C * nd.K1 * nd.K2
+		k := in.Shape.Sites() * m.colsWidth(nd)
 		maxRows = max(maxRows, k*(3+max(w.RowsW[in.ID], w.JBRowsW[in.ID], w.RowsW[i], w.JBRowsW[i])))
 	}
 	return maxRows
@@ -252,11 +264,20 @@ func (m *Model) valueCols() int {
 	valCols := 0
 	for _, nd := range m.Prog.Nodes {
 		if nd.Op == ir.OpConv {
-			in := m.Prog.Nodes[nd.Inputs[0]].Shape
-			valCols = max(valCols, in.Sites()*in.C*nd.K1*nd.K2)
+			valCols = max(valCols, m.Prog.Nodes[nd.Inputs[0]].Shape.Sites()*m.colsWidth(nd))
 		}
 	}
 	return valCols
+}
+
+// colsWidth returns the scratch per site and row of the convolution n's
+// value products: its im2col patch (Cin·K), or a direct convolution's Z
+// (T·Cout).
+func (m *Model) colsWidth(n *ir.Node) int {
+	if m.Lowering[n.ID] == Direct {
+		return DirectWidth(n)
+	}
+	return m.Prog.Nodes[n.Inputs[0]].Shape.C * n.K1 * n.K2
 }
 
 // valuePerSample returns the bytes per sample of the value-only modes'
@@ -317,6 +338,45 @@ func (m *Model) shiftPerSample(w *Workspace, n *ir.Node) int {
 	return sites * ck
 }
 
+// factorPerSample returns the reals per sample of n's factored buffers: R,
+// and R̄ where the reverse sweep runs.
+func (m *Model) factorPerSample(w *Workspace, n *ir.Node) int {
+	f := m.FactorShape(n)
+	if w.FactorRev[n.ID] {
+		return 2 * f.Sites * f.Width()
+	}
+	return f.Sites * f.Width()
+}
+
+// jacobianBuffers adds node i's (named name) receptive-field, shifted-kernel and
+// orbit-factored buffers (in the order the Workspace declares them).
+func (m *Model) jacobianBuffers(w *Workspace, i int, name string, add func(name string, perChunk, perValue, fixed int)) {
+	n := m.Prog.Nodes[i]
+	if w.RFR[i] > 0 {
+		add(name+"RF", n.Shape.Sites()*w.RFR[i]*n.Shape.C, 0, 0)
+	}
+	if w.RFBR[i] > 0 {
+		add(name+"RFB", n.Shape.Sites()*w.RFBR[i]*n.Shape.C, 0, 0)
+	}
+	if w.Shift[i] {
+		_, _, sites, ck, nn := m.ShiftDims(n)
+		add(name+"ShiftX", sites*ck, 0, 0)
+		if w.ShiftRev[i] {
+			add(name+"ShiftXB", sites*ck, 0, 0)
+			add(name+"GS", 0, 0, ck*nn)
+		}
+	}
+	if w.Factor[i] {
+		f := m.FactorShape(n)
+		add(name+"FR", f.Sites*f.Width(), 0, 0)
+		add(name+"FJ", 0, 0, f.Ro*f.Cout)
+		if w.FactorRev[i] {
+			add(name+"FRB", f.Sites*f.Width(), 0, 0)
+			add(name+"GP", 0, 0, f.Cin*f.Width())
+		}
+	}
+}
+
 // buffers lists the workspace buffers in the order the Workspace declares
 // them (the names are the generated fields').
 func (m *Model) buffers(w *Workspace) []Buffer {
@@ -345,20 +405,7 @@ func (m *Model) buffers(w *Workspace) []Buffer {
 		if w.JBCoef[i] {
 			out = append(out, Buffer{Name: name + "EAcc", Fixed: sz, Bytes: 8})
 		}
-		if w.RFR[i] > 0 {
-			add(name+"RF", n.Shape.Sites()*w.RFR[i]*n.Shape.C, 0, 0)
-		}
-		if w.RFBR[i] > 0 {
-			add(name+"RFB", n.Shape.Sites()*w.RFBR[i]*n.Shape.C, 0, 0)
-		}
-		if w.Shift[i] {
-			_, _, sites, ck, nn := m.ShiftDims(n)
-			add(name+"ShiftX", sites*ck, 0, 0)
-			if w.ShiftRev[i] {
-				add(name+"ShiftXB", sites*ck, 0, 0)
-				add(name+"GS", 0, 0, ck*nn)
-			}
-		}
+		m.jacobianBuffers(w, i, name, add)
 		if w.DB[i] {
 			add(name+"DB", sz, 0, 0)
 		}
@@ -367,6 +414,9 @@ func (m *Model) buffers(w *Workspace) []Buffer {
 		}
 		if m.Lowering[i] == Circulant {
 			add(name+"GCirc", 0, 0, p.Nodes[n.Inputs[0]].Shape.Size()*sz)
+		}
+		if m.Lowering[i] == Direct {
+			add(name+"GDir", 0, 0, DirectWidth(n)*p.Nodes[n.Inputs[0]].Shape.C)
 		}
 		if n.Op == ir.OpConv && n.Tie != "" {
 			in := p.Nodes[n.Inputs[0]].Shape

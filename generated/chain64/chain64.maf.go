@@ -20,7 +20,7 @@
 //	s            identity | identity
 //	h.conv       conv-shared | conv-shared
 //	h            conv-scaled | conv-scaled
-//	phi.conv     shifted-kernel | shifted-kernel
+//	phi.conv     orbit-factored | orbit-factored
 //	phi.lncosh   none | none
 //	phi          none | none
 //
@@ -341,17 +341,17 @@ const irJSON = `
 // Model is the potential with its parameters. Its methods may be called
 // concurrently with distinct Workspaces while the parameters do not change.
 type Model struct {
-	theta            []float64      // θ, the master copy
-	p                []float64      // the kernels' view of θ (the same slice)
-	hConvFwd         gemm.PackedB64 // h.conv's weight packed as Wᵀ for forward products, refreshed by Sync
-	hConvBwd         gemm.PackedB64 // h.conv's weight packed as W for backward products, refreshed by Sync
-	hConvNorm2       []float64      // squared row norms of h.conv's weight (its Jacobian's), refreshed by Sync
-	phiConvFwd       gemm.PackedB64 // phi.conv's weight packed as Wᵀ for forward products, refreshed by Sync
-	phiConvBwd       gemm.PackedB64 // phi.conv's weight packed as W for backward products, refreshed by Sync
-	phiConvShiftM    []float64      // phi.conv's shifted h.conv kernels weighted by its own, B (12×7), refreshed by Sync
-	phiConvShift     gemm.PackedB64 // B packed for the Jacobian product X·B
-	phiConvShiftT    gemm.PackedB64 // Bᵀ packed for the cotangent product J̄·Bᵀ
-	phiConvShiftGeom *kern.RFGeom   // where each of B's entries comes from
+	theta             []float64        // θ, the master copy
+	p                 []float64        // the kernels' view of θ (the same slice)
+	hConvFwd          gemm.PackedB64   // h.conv's weight packed as Wᵀ for forward products, refreshed by Sync
+	hConvBwd          gemm.PackedB64   // h.conv's weight packed as W for backward products, refreshed by Sync
+	hConvNorm2        []float64        // squared row norms of h.conv's weight (its Jacobian's), refreshed by Sync
+	phiConvFwd        gemm.PackedB64   // phi.conv's weight packed as Wᵀ for forward products, refreshed by Sync
+	phiConvBwd        gemm.PackedB64   // phi.conv's weight packed as W for backward products, refreshed by Sync
+	phiConvFactorM    []float64        // h.conv's and phi.conv's kernel orbit products, P (4×15), refreshed by Sync
+	phiConvFactor     gemm.PackedB64   // P packed for R = D·P
+	phiConvFactorT    gemm.PackedB64   // Pᵀ packed for D̄ = R̄·Pᵀ
+	phiConvFactorGeom *kern.FactorGeom // the orbits and the sparse map of R to the windows
 }
 
 // New returns the model with θ initialised as the spec says (scheme and seed).
@@ -359,13 +359,13 @@ func New() *Model {
 	m := &Model{theta: make([]float64, NumParams)}
 	m.p = m.theta
 	m.hConvNorm2 = make([]float64, 4)
-	m.phiConvShiftM = make([]float64, 84)
-	m.phiConvShiftGeom = kern.NewRFGeom(kern.NewConvGeom(64, 1, 4, 1, 3, 1), kern.Window{
+	m.phiConvFactorM = make([]float64, 60)
+	m.phiConvFactorGeom = kern.NewFactorGeom(kern.NewRFGeom(kern.NewConvGeom(64, 1, 4, 1, 3, 1), kern.Window{
 		H1: 2,
 		H2: 0,
 		R1: 5,
 		R2: 1,
-	})
+	}), nil, 5, nil, 3)
 	prog := Program()
 	prog.InitParams(m.theta, prog.InitSeed)
 	m.Sync()
@@ -410,10 +410,10 @@ func (m *Model) Sync() {
 	// phi.conv: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
 	m.phiConvFwd.Pack(true, 12, 1, phiConvW, 12)
 	m.phiConvBwd.Pack(false, 1, 12, phiConvW, 12)
-	// phi.conv: the matrix of h.conv's shifted kernels weighted by phi.conv's, packed for X·B and J̄·Bᵀ
-	kern.ShiftMatrix(m.phiConvShiftM, hConvW, phiConvW, m.phiConvShiftGeom)
-	m.phiConvShift.Pack(false, 12, 7, m.phiConvShiftM, 7)
-	m.phiConvShiftT.Pack(true, 7, 12, m.phiConvShiftM, 7)
+	// phi.conv: the products of h.conv's and its kernel orbits, packed for D·P and R̄·Pᵀ
+	kern.FactorMatrix(m.phiConvFactorM, hConvW, phiConvW, m.phiConvFactorGeom)
+	m.phiConvFactor.Pack(false, 4, 15, m.phiConvFactorM, 15)
+	m.phiConvFactorT.Pack(true, 15, 4, m.phiConvFactorM, 15)
 }
 
 var program = sync.OnceValue(func() *ir.Program {
@@ -437,45 +437,44 @@ func (m *Model) Program() *ir.Program {
 // Workspace holds every buffer the methods use, sized for one chunk of samples.
 // A Workspace must not be shared between goroutines.
 type Workspace struct {
-	max            int       // MaxBatch
-	c              int       // samples per chunk
-	cv             int       // samples per chunk of Phi and Grad
-	deferGrad      bool      // see DeferGrad
-	s              []float64 // s rows: values, ℓ, 1 Jacobian rows per sample, tangents
-	sB             []float64 // cotangents of s
-	sQ             []float64 // squared Jacobian row norms of s
-	hConv          []float64 // h.conv rows: values, ℓ, 1 Jacobian rows per sample, tangents
-	hConvB         []float64 // cotangents of h.conv
-	hConvQ         []float64 // squared Jacobian row norms of h.conv
-	hConvE         []float64 // 2σ″ℓ̄ coefficients of h.conv's Jacobian cotangent
-	hConvGeom      *kern.ConvGeom
-	h              []float64 // h rows: values, ℓ, 1 Jacobian rows per sample, tangents
-	hB             []float64 // cotangents of h
-	hD1            []float64 // σ′ of h
-	hD2            []float64 // σ″ of h
-	hD3            []float64 // σ‴ of h
-	hQ             []float64 // squared Jacobian row norms of h
-	hE             []float64 // 2σ″ℓ̄ coefficients of h's Jacobian cotangent
-	hDB            []float64 // cotangent of σ′ of h (its Jacobian cotangent contracted with the kernel)
-	phiConv        []float64 // phi.conv rows: values, ℓ, 1 Jacobian rows per sample, tangents
-	phiConvB       []float64 // cotangents of phi.conv
-	phiConvQ       []float64 // squared Jacobian row norms of phi.conv
-	phiConvE       []float64 // 2σ″ℓ̄ coefficients of phi.conv's Jacobian cotangent
-	phiConvRF      []float64 // receptive-field Jacobian of phi.conv (7 sites per window)
-	phiConvRFB     []float64 // receptive-field Jacobian cotangent of phi.conv
-	phiConvShiftX  []float64 // im2col of σ′ (the left factor X of phi.conv's shifted-kernel Jacobian), kept for the reverse sweep
-	phiConvShiftXB []float64 // its cotangent J̄·Bᵀ
-	phiConvGS      []float64 // gradient of the shifted-kernel matrix B
-	phiConvGeom    *kern.ConvGeom
-	phiLncosh      []float64 // phi.lncosh rows: values, ℓ, 0 Jacobian rows per sample, tangents
-	phiLncoshB     []float64 // cotangents of phi.lncosh
-	phiLncoshD1    []float64 // σ′ of phi.lncosh
-	phiLncoshD2    []float64 // σ″ of phi.lncosh
-	phiLncoshD3    []float64 // σ‴ of phi.lncosh
-	phi            []float64 // phi rows: values, ℓ, 0 Jacobian rows per sample, tangents
-	phiB           []float64 // cotangents of phi
-	cols           []float64 // im2col scratch
-	rd             []float64 // row-dot scratch
+	max         int       // MaxBatch
+	c           int       // samples per chunk
+	cv          int       // samples per chunk of Phi and Grad
+	deferGrad   bool      // see DeferGrad
+	s           []float64 // s rows: values, ℓ, 1 Jacobian rows per sample, tangents
+	sB          []float64 // cotangents of s
+	sQ          []float64 // squared Jacobian row norms of s
+	hConv       []float64 // h.conv rows: values, ℓ, 1 Jacobian rows per sample, tangents
+	hConvB      []float64 // cotangents of h.conv
+	hConvQ      []float64 // squared Jacobian row norms of h.conv
+	hConvE      []float64 // 2σ″ℓ̄ coefficients of h.conv's Jacobian cotangent
+	hConvGeom   *kern.ConvGeom
+	h           []float64 // h rows: values, ℓ, 1 Jacobian rows per sample, tangents
+	hB          []float64 // cotangents of h
+	hD1         []float64 // σ′ of h
+	hD2         []float64 // σ″ of h
+	hD3         []float64 // σ‴ of h
+	hQ          []float64 // squared Jacobian row norms of h
+	hE          []float64 // 2σ″ℓ̄ coefficients of h's Jacobian cotangent
+	hDB         []float64 // cotangent of σ′ of h (its Jacobian cotangent contracted with the kernel)
+	phiConv     []float64 // phi.conv rows: values, ℓ, 1 Jacobian rows per sample, tangents
+	phiConvB    []float64 // cotangents of phi.conv
+	phiConvQ    []float64 // squared Jacobian row norms of phi.conv
+	phiConvE    []float64 // 2σ″ℓ̄ coefficients of phi.conv's Jacobian cotangent
+	phiConvFR   []float64 // R = σ′·P (the factored Jacobian of phi.conv), kept for the reverse sweep
+	phiConvFJ   []float64 // one site's window Jacobian (scratch)
+	phiConvFRB  []float64 // its cotangent R̄
+	phiConvGP   []float64 // gradient of the orbit products P
+	phiConvGeom *kern.ConvGeom
+	phiLncosh   []float64 // phi.lncosh rows: values, ℓ, 0 Jacobian rows per sample, tangents
+	phiLncoshB  []float64 // cotangents of phi.lncosh
+	phiLncoshD1 []float64 // σ′ of phi.lncosh
+	phiLncoshD2 []float64 // σ″ of phi.lncosh
+	phiLncoshD3 []float64 // σ‴ of phi.lncosh
+	phi         []float64 // phi rows: values, ℓ, 0 Jacobian rows per sample, tangents
+	phiB        []float64 // cotangents of phi
+	cols        []float64 // im2col scratch
+	rd          []float64 // row-dot scratch
 }
 
 // MaxBatch returns the largest batch the workspace was made for.
@@ -534,11 +533,10 @@ func (m *Model) NewWorkspaceChunks(maxBatch, chunk, valueChunk int) runtime.Work
 	w.phiConvB = make([]float64, max(c*4, cv)*64)
 	w.phiConvQ = make([]float64, c*64)
 	w.phiConvE = make([]float64, c*64)
-	w.phiConvRF = make([]float64, c*448)
-	w.phiConvRFB = make([]float64, c*448)
-	w.phiConvShiftX = make([]float64, c*768)
-	w.phiConvShiftXB = make([]float64, c*768)
-	w.phiConvGS = make([]float64, 84)
+	w.phiConvFR = make([]float64, c*960)
+	w.phiConvFJ = make([]float64, 7)
+	w.phiConvFRB = make([]float64, c*960)
+	w.phiConvGP = make([]float64, 60)
 	w.phiConvGeom = kern.NewConvGeom(64, 1, 4, 1, 3, 1)
 	w.phiLncosh = make([]float64, max(c*3, cv)*64)
 	w.phiLncoshB = make([]float64, max(c*3, cv)*64)
@@ -851,7 +849,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 64), nb, w.hConvGeom)
 	gemm.DgemmPacked(false, nb*64, 1, w.cols[:nb*320], 5, &m.hConvFwd, 0, rows(w.hConv, 0, nb, 256), 4)
 	kern.AddBiasSites(rows(w.hConv, 0, nb, 256), hConvB, nb, 64, 4)
-	// chain64.maf:7:9  h = tanh(h.conv)  [J: closed form: J = diag(σ′)·kernel, kept as σ′ for the shifted-kernel GEMM downstream]
+	// chain64.maf:7:9  h = tanh(h.conv)  [J: closed form: J = diag(σ′)·kernel, kept as σ′ for the shifted-kernel or orbit-factored Jacobian downstream]
 	// σ, σ′, σ″ for the value rows
 	kern.TanhN(rows(w.h, 0, nb, 256), w.hD1[:nb*256], w.hD2[:nb*256], nil, rows(w.hConv, 0, nb, 256))
 	{
@@ -865,15 +863,14 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 			}
 		}
 	}
-	// chain64.maf:8:22  phi.conv = conv3x1(h) + b, periodic, 4→1 channels  [J: receptive-field Jacobian on its 7×1 window: one GEMM (B·64×12)·(12×7) of σ′'s im2col with the weighted shifted first-layer kernels packed by Sync]
+	// chain64.maf:8:22  phi.conv = conv3x1(h) + b, periodic, 4→1 channels  [J: receptive-field Jacobian on its 7×1 window, kernels factored by their orbits (5 and 3): one GEMM (B·64×4)·(4×15) of σ′ with the orbit products packed by Sync, then 15 sparse adds per site and channel; only the row norms are kept]
 	kern.Im2Col(w.cols, rows(w.h, 0, 2*nb, 256), 2*nb, w.phiConvGeom)
 	kern.MatVec(rows(w.phiConv, 0, 2*nb, 64), w.cols[:nb*1536], phiConvW, nb*128, 12, 0)
 	kern.AddBiasSites(rows(w.phiConv, 0, nb, 64), phiConvB, nb, 64, 1)
-	// receptive-field Jacobian by shifted-kernel GEMM: J = X·B, (nb·64×12)·(12×7), X the im2col of σ′
-	kern.Im2Col(w.phiConvShiftX, w.hD1[:nb*256], nb, w.phiConvGeom)
-	gemm.DgemmPacked(false, nb*64, 1, w.phiConvShiftX[:nb*768], 12, &m.phiConvShift, 0, w.phiConvRF[:nb*448], 7)
+	// orbit-factored receptive-field Jacobian: R = D·P, (nb·64×4)·(4×15), D = σ′ of h; q from its 7×1 windows
+	gemm.DgemmPacked(false, nb*64, 1, w.hD1[:nb*256], 4, &m.phiConvFactor, 0, w.phiConvFR[:nb*960], 15)
+	kern.FactorNorms(w.phiConvQ, w.phiConvFR, w.phiConvFJ, nb, m.phiConvFactorGeom)
 	// chain64.maf:8:15  phi.lncosh = lncosh(phi.conv)
-	kern.RowNorms(w.phiConvQ, w.phiConvRF, nb*64, 7)
 	// σ, σ′, σ″ for the value rows
 	kern.LnCoshN(rows(w.phiLncosh, 0, nb, 64), w.phiLncoshD1[:nb*64], w.phiLncoshD2[:nb*64], nil, rows(w.phiConv, 0, nb, 64))
 	{
@@ -920,7 +917,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	kern.Im2Col(w.cols, rows(w.s, 0, 2*nb, 64), 2*nb, w.hConvGeom)
 	gemm.DgemmPacked(false, nb*128, 1, w.cols[:nb*640], 5, &m.hConvFwd, 0, rows(w.hConv, 0, 2*nb, 256), 4)
 	kern.AddBiasSites(rows(w.hConv, 0, nb, 256), hConvB, nb, 64, 4)
-	// chain64.maf:7:9  h = tanh(h.conv)  [J: closed form: J = diag(σ′)·kernel, kept as σ′ for the shifted-kernel GEMM downstream]
+	// chain64.maf:7:9  h = tanh(h.conv)  [J: closed form: J = diag(σ′)·kernel, kept as σ′ for the shifted-kernel or orbit-factored Jacobian downstream]
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.TanhN(rows(w.h, 0, nb, 256), w.hD1[:nb*256], w.hD2[:nb*256], w.hD3[:nb*256], rows(w.hConv, 0, nb, 256))
 	{
@@ -937,15 +934,14 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 			}
 		}
 	}
-	// chain64.maf:8:22  phi.conv = conv3x1(h) + b, periodic, 4→1 channels  [J: receptive-field Jacobian on its 7×1 window: one GEMM (B·64×12)·(12×7) of σ′'s im2col with the weighted shifted first-layer kernels packed by Sync]
+	// chain64.maf:8:22  phi.conv = conv3x1(h) + b, periodic, 4→1 channels  [J: receptive-field Jacobian on its 7×1 window, kernels factored by their orbits (5 and 3): one GEMM (B·64×4)·(4×15) of σ′ with the orbit products packed by Sync, then 15 sparse adds per site and channel; only the row norms are kept]
 	kern.Im2Col(w.cols, rows(w.h, 0, 3*nb, 256), 3*nb, w.phiConvGeom)
 	kern.MatVec(rows(w.phiConv, 0, 3*nb, 64), w.cols[:nb*2304], phiConvW, nb*192, 12, 0)
 	kern.AddBiasSites(rows(w.phiConv, 0, nb, 64), phiConvB, nb, 64, 1)
-	// receptive-field Jacobian by shifted-kernel GEMM: J = X·B, (nb·64×12)·(12×7), X the im2col of σ′
-	kern.Im2Col(w.phiConvShiftX, w.hD1[:nb*256], nb, w.phiConvGeom)
-	gemm.DgemmPacked(false, nb*64, 1, w.phiConvShiftX[:nb*768], 12, &m.phiConvShift, 0, w.phiConvRF[:nb*448], 7)
+	// orbit-factored receptive-field Jacobian: R = D·P, (nb·64×4)·(4×15), D = σ′ of h; q from its 7×1 windows
+	gemm.DgemmPacked(false, nb*64, 1, w.hD1[:nb*256], 4, &m.phiConvFactor, 0, w.phiConvFR[:nb*960], 15)
+	kern.FactorNorms(w.phiConvQ, w.phiConvFR, w.phiConvFJ, nb, m.phiConvFactorGeom)
 	// chain64.maf:8:15  phi.lncosh = lncosh(phi.conv)
-	kern.RowNorms(w.phiConvQ, w.phiConvRF, nb*64, 7)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.LnCoshN(rows(w.phiLncosh, 0, nb, 64), w.phiLncoshD1[:nb*64], w.phiLncoshD2[:nb*64], w.phiLncoshD3[:nb*64], rows(w.phiConv, 0, nb, 64))
 	{
@@ -1219,7 +1215,6 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	clear(rows(w.hB, 0, 3*nb, 256))
 	clear(w.hDB[:nb*256])
 	clear(rows(w.phiConvB, 0, 3*nb, 64))
-	clear(w.phiConvRFB[:nb*448])
 	clear(rows(w.phiLncoshB, 0, 3*nb, 64))
 	clear(rows(w.phiB, 0, 3*nb, 1))
 	// seed: G = c·φ + s·Δφ + (tangent of φ along u) = c·φ + s·Δφ + uᵀ∇φ
@@ -1275,17 +1270,17 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 			}
 		}
 	}
-	kern.RowsAddScaled(w.phiConvRFB, w.phiConvRF, w.phiConvE, nb*64, 7)
 	// chain64.maf:8:22  phi.conv = conv3x1(h) + b, periodic, 4→1 channels  (reverse)
 	kern.AddOuter(w.cols[:nb*2304], rows(w.phiConvB, 0, 3*nb, 64), phiConvW, nb*192, 12, 0)
 	kern.Col2ImAdd(rows(w.hB, 0, 3*nb, 256), w.cols, 3*nb, w.phiConvGeom)
 	kern.Im2Col(w.cols, rows(w.h, 0, 3*nb, 256), 3*nb, w.phiConvGeom)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*192, 1, rows(w.phiConvB, 0, 3*nb, 64)), mat(nb*192, 12, w.cols), 1, mat(1, 12, gPhiConvW))
-	// shifted-kernel cotangents: X̄ = J̄·Bᵀ into σ′'s cotangent, B̄ = Xᵀ·J̄ into both kernels' W̄
-	gemm.DgemmPacked(false, nb*64, 1, w.phiConvRFB[:nb*448], 7, &m.phiConvShiftT, 0, w.phiConvShiftXB[:nb*768], 12)
-	kern.Col2ImAdd(w.hDB[:nb*256], w.phiConvShiftXB[:nb*768], nb, w.phiConvGeom)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*64, 12, w.phiConvShiftX[:nb*768]), mat(nb*64, 7, w.phiConvRFB[:nb*448]), 0, mat(12, 7, w.phiConvGS))
-	kern.ShiftFold(gHConvW, gPhiConvW, w.phiConvGS, hConvW, phiConvW, m.phiConvShiftGeom)
+	// orbit-factored cotangents: R̄ from diag(e)·J, D̄ = R̄·Pᵀ into σ′'s cotangent, P̄ = Dᵀ·R̄ into both kernels' W̄
+	clear(w.phiConvFRB[:nb*960])
+	kern.FactorBack(w.phiConvFRB, w.phiConvFR, w.phiConvE, w.phiConvFJ, nb, m.phiConvFactorGeom)
+	gemm.DgemmPacked(false, nb*64, 1, w.phiConvFRB[:nb*960], 15, &m.phiConvFactorT, 1, w.hDB[:nb*256], 4)
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*64, 4, w.hD1[:nb*256]), mat(nb*64, 15, w.phiConvFRB[:nb*960]), 0, mat(4, 15, w.phiConvGP))
+	kern.FactorFold(gHConvW, gPhiConvW, w.phiConvGP, hConvW, phiConvW, m.phiConvFactorGeom)
 	kern.SumRows(gPhiConvB, rows(w.phiConvB, 0, nb, 64), nb*64, 1)
 	// chain64.maf:7:9  h = tanh(h.conv)  (reverse)
 	{

@@ -912,7 +912,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	// cnn16.maf:10:17  h1.conv = conv3x3(s), periodic, 1→8 channels  [J: closed form: J = kernel on its 3×3 window, shared by all sites and samples]
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
 	gemm.DgemmPacked(false, nb*256, 1, w.cols[:nb*2304], 9, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, nb, 2048), 8)
-	// cnn16.maf:10:10  h1 = lncosh(h1.conv)  [J: closed form: J = diag(σ′)·kernel, kept as σ′ for the shifted-kernel GEMM downstream]
+	// cnn16.maf:10:10  h1 = lncosh(h1.conv)  [J: closed form: J = diag(σ′)·kernel, kept as σ′ for the shifted-kernel or orbit-factored Jacobian downstream]
 	// σ, σ′, σ″ for the value rows
 	kern.LnCoshN(rows(w.h1, 0, nb, 2048), w.h1D1[:nb*2048], w.h1D2[:nb*2048], nil, rows(w.h1Conv, 0, nb, 2048))
 	{
@@ -989,7 +989,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	// cnn16.maf:10:17  h1.conv = conv3x3(s), periodic, 1→8 channels  [J: closed form: J = kernel on its 3×3 window, shared by all sites and samples]
 	kern.Im2Col(w.cols, rows(w.s, 0, 2*nb, 256), 2*nb, w.h1ConvGeom)
 	gemm.DgemmPacked(false, nb*512, 1, w.cols[:nb*4608], 9, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, 2*nb, 2048), 8)
-	// cnn16.maf:10:10  h1 = lncosh(h1.conv)  [J: closed form: J = diag(σ′)·kernel, kept as σ′ for the shifted-kernel GEMM downstream]
+	// cnn16.maf:10:10  h1 = lncosh(h1.conv)  [J: closed form: J = diag(σ′)·kernel, kept as σ′ for the shifted-kernel or orbit-factored Jacobian downstream]
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.LnCoshN(rows(w.h1, 0, nb, 2048), w.h1D1[:nb*2048], w.h1D2[:nb*2048], w.h1D3[:nb*2048], rows(w.h1Conv, 0, nb, 2048))
 	{

@@ -32,7 +32,7 @@
 //	s            identity | identity
 //	h1.conv      conv-shared | conv-shared
 //	h1           conv-scaled | conv-scaled
-//	h2.conv      shifted-kernel | shifted-kernel
+//	h2.conv      orbit-factored | orbit-factored
 //	h2           none | none
 //	g            none | none
 //	phi.dense    none | none
@@ -82,7 +82,7 @@ const (
 	NumParams = 896
 	// Chunk is the most samples processed at once; larger batches are split so that
 	// Jacobian buffers stay within the memory budget.
-	Chunk = 67
+	Chunk = 194
 	// ValueChunk is the most samples Phi and Grad process at once: without
 	// Jacobian rows they can take taller products.
 	ValueChunk = 256
@@ -497,21 +497,25 @@ const irJSON = `
 // Model is the potential with its parameters. Its methods may be called
 // concurrently with distinct Workspaces while the parameters do not change.
 type Model struct {
-	theta           []float64      // θ, the master copy
-	p               []float64      // the kernels' view of θ (the same slice)
-	h1ConvFwd       gemm.PackedB64 // h1.conv's weight packed as Wᵀ for forward products, refreshed by Sync
-	h1ConvBwd       gemm.PackedB64 // h1.conv's weight packed as W for backward products, refreshed by Sync
-	h1ConvFull      []float64      // h1.conv's kernels expanded from their d4-tied parameters, refreshed by Sync
-	h1ConvNorm2     []float64      // squared row norms of h1.conv's weight (its Jacobian's), refreshed by Sync
-	h2ConvFwd       gemm.PackedB64 // h2.conv's weight packed as Wᵀ for forward products, refreshed by Sync
-	h2ConvBwd       gemm.PackedB64 // h2.conv's weight packed as W for backward products, refreshed by Sync
-	h2ConvFull      []float64      // h2.conv's kernels expanded from their d4-tied parameters, refreshed by Sync
-	h2ConvShiftM    []float64      // h2.conv's shifted h1.conv kernels weighted by its own, B (144×784), refreshed by Sync
-	h2ConvShift     gemm.PackedB64 // B packed for the Jacobian product X·B
-	h2ConvShiftT    gemm.PackedB64 // Bᵀ packed for the cotangent product J̄·Bᵀ
-	h2ConvShiftGeom *kern.RFGeom   // where each of B's entries comes from
-	phiDenseFwd     gemm.PackedB64 // phi.dense's weight packed as Wᵀ for forward products, refreshed by Sync
-	phiDenseBwd     gemm.PackedB64 // phi.dense's weight packed as W for backward products, refreshed by Sync
+	theta            []float64        // θ, the master copy
+	p                []float64        // the kernels' view of θ (the same slice)
+	h1ConvFwd        gemm.PackedB64   // h1.conv's weight packed as Wᵀ for forward products, refreshed by Sync
+	h1ConvBwd        gemm.PackedB64   // h1.conv's weight packed as W for backward products, refreshed by Sync
+	h1ConvFull       []float64        // h1.conv's kernels expanded from their d4-tied parameters, refreshed by Sync
+	h1ConvNorm2      []float64        // squared row norms of h1.conv's weight (its Jacobian's), refreshed by Sync
+	h2ConvFwd        gemm.PackedB64   // h2.conv's weight packed as Wᵀ for forward products, refreshed by Sync
+	h2ConvBwd        gemm.PackedB64   // h2.conv's weight packed as W for backward products, refreshed by Sync
+	h2ConvFull       []float64        // h2.conv's kernels expanded from their d4-tied parameters, refreshed by Sync
+	h2ConvDirect     []float64        // h2.conv's kernel by tap orbits, Ωᵀ (48×16), refreshed by Sync
+	h2ConvDirFwd     gemm.PackedB64   // Ω packed for Z = x·Ω
+	h2ConvDirBwd     gemm.PackedB64   // Ωᵀ packed for x̄ += Z̄·Ωᵀ
+	h2ConvDirGeom    *kern.DirectGeom // the row sums of Z and of ȳ
+	h2ConvFactorM    []float64        // h1.conv's and h2.conv's kernel orbit products, P (16×288), refreshed by Sync
+	h2ConvFactor     gemm.PackedB64   // P packed for R = D·P
+	h2ConvFactorT    gemm.PackedB64   // Pᵀ packed for D̄ = R̄·Pᵀ
+	h2ConvFactorGeom *kern.FactorGeom // the orbits and the sparse map of R to the windows
+	phiDenseFwd      gemm.PackedB64   // phi.dense's weight packed as Wᵀ for forward products, refreshed by Sync
+	phiDenseBwd      gemm.PackedB64   // phi.dense's weight packed as W for backward products, refreshed by Sync
 }
 
 // New returns the model with θ initialised as the spec says (scheme and seed).
@@ -521,13 +525,15 @@ func New() *Model {
 	m.h1ConvFull = make([]float64, 400)
 	m.h1ConvNorm2 = make([]float64, 16)
 	m.h2ConvFull = make([]float64, 2304)
-	m.h2ConvShiftM = make([]float64, 112896)
-	m.h2ConvShiftGeom = kern.NewRFGeom(kern.NewConvGeom(16, 16, 16, 16, 3, 3), kern.Window{
+	m.h2ConvDirect = make([]float64, 768)
+	m.h2ConvDirGeom = kern.NewDirectGeom(kern.NewConvGeom(16, 16, 16, 16, 3, 3), h2ConvOrbit, 3)
+	m.h2ConvFactorM = make([]float64, 4608)
+	m.h2ConvFactorGeom = kern.NewFactorGeom(kern.NewRFGeom(kern.NewConvGeom(16, 16, 16, 16, 3, 3), kern.Window{
 		H1: 2,
 		H2: 2,
 		R1: 5,
 		R2: 5,
-	})
+	}), h1ConvOrbit, 6, h2ConvOrbit, 3)
 	prog := Program()
 	prog.InitParams(m.theta, prog.InitSeed)
 	m.Sync()
@@ -577,10 +583,14 @@ func (m *Model) Sync() {
 	// h2.conv: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
 	m.h2ConvFwd.Pack(true, 144, 16, h2ConvW, 144)
 	m.h2ConvBwd.Pack(false, 16, 144, h2ConvW, 144)
-	// h2.conv: the matrix of h1.conv's shifted kernels weighted by h2.conv's, packed for X·B and J̄·Bᵀ
-	kern.ShiftMatrix(m.h2ConvShiftM, h1ConvW, h2ConvW, m.h2ConvShiftGeom)
-	m.h2ConvShift.Pack(false, 144, 784, m.h2ConvShiftM, 784)
-	m.h2ConvShiftT.Pack(true, 784, 144, m.h2ConvShiftM, 784)
+	// h2.conv: its kernel by tap orbits, packed for x·Ω and Z̄·Ωᵀ
+	kern.DirectMatrix(m.h2ConvDirect, h2ConvW, m.h2ConvDirGeom)
+	m.h2ConvDirFwd.Pack(true, 16, 48, m.h2ConvDirect, 16)
+	m.h2ConvDirBwd.Pack(false, 48, 16, m.h2ConvDirect, 16)
+	// h2.conv: the products of h1.conv's and its kernel orbits, packed for D·P and R̄·Pᵀ
+	kern.FactorMatrix(m.h2ConvFactorM, h1ConvW, h2ConvW, m.h2ConvFactorGeom)
+	m.h2ConvFactor.Pack(false, 16, 288, m.h2ConvFactorM, 288)
+	m.h2ConvFactorT.Pack(true, 288, 16, m.h2ConvFactorM, 288)
 	// phi.dense: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
 	m.phiDenseFwd.Pack(true, 16, 1, phiDenseW, 16)
 	m.phiDenseBwd.Pack(false, 1, 16, phiDenseW, 16)
@@ -632,11 +642,11 @@ type Workspace struct {
 	h2ConvB        []float64 // cotangents of h2.conv
 	h2ConvQ        []float64 // squared Jacobian row norms of h2.conv
 	h2ConvE        []float64 // 2σ″ℓ̄ coefficients of h2.conv's Jacobian cotangent
-	h2ConvRF       []float64 // receptive-field Jacobian of h2.conv (49 sites per window)
-	h2ConvRFB      []float64 // receptive-field Jacobian cotangent of h2.conv
-	h2ConvShiftX   []float64 // im2col of σ′ (the left factor X of h2.conv's shifted-kernel Jacobian), kept for the reverse sweep
-	h2ConvShiftXB  []float64 // its cotangent J̄·Bᵀ
-	h2ConvGS       []float64 // gradient of the shifted-kernel matrix B
+	h2ConvFR       []float64 // R = σ′·P (the factored Jacobian of h2.conv), kept for the reverse sweep
+	h2ConvFJ       []float64 // one site's window Jacobian (scratch)
+	h2ConvFRB      []float64 // its cotangent R̄
+	h2ConvGP       []float64 // gradient of the orbit products P
+	h2ConvGDir     []float64 // gradient of h2.conv's tap-orbit matrix Ωᵀ
 	h2ConvGFull    []float64 // gradient of h2.conv's full kernels, folded into the tied parameters
 	h2ConvGeom     *kern.ConvGeom
 	h2             []float64 // h2 rows: values, ℓ, 0 Jacobian rows per sample, tangents
@@ -720,11 +730,11 @@ func (m *Model) NewWorkspaceChunks(maxBatch, chunk, valueChunk int) runtime.Work
 	w.h2ConvB = make([]float64, max(c*4, cv)*4096)
 	w.h2ConvQ = make([]float64, c*4096)
 	w.h2ConvE = make([]float64, c*4096)
-	w.h2ConvRF = make([]float64, c*200704)
-	w.h2ConvRFB = make([]float64, c*200704)
-	w.h2ConvShiftX = make([]float64, c*36864)
-	w.h2ConvShiftXB = make([]float64, c*36864)
-	w.h2ConvGS = make([]float64, 112896)
+	w.h2ConvFR = make([]float64, c*73728)
+	w.h2ConvFJ = make([]float64, 784)
+	w.h2ConvFRB = make([]float64, c*73728)
+	w.h2ConvGP = make([]float64, 4608)
+	w.h2ConvGDir = make([]float64, 768)
 	w.h2ConvGFull = make([]float64, 2304)
 	w.h2ConvGeom = kern.NewConvGeom(16, 16, 16, 16, 3, 3)
 	w.h2 = make([]float64, max(c*3, cv)*4096)
@@ -747,7 +757,7 @@ func (m *Model) NewWorkspaceChunks(maxBatch, chunk, valueChunk int) runtime.Work
 	w.phiScaleB = make([]float64, max(c*3, cv))
 	w.phi = make([]float64, max(c*3, cv))
 	w.phiB = make([]float64, max(c*3, cv))
-	w.cols = make([]float64, max(c*147456, cv*36864))
+	w.cols = make([]float64, max(c*49152, cv*12288))
 	w.rd = make([]float64, max(c, cv)*4096)
 	return w
 }
@@ -1021,8 +1031,8 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 	// σ, σ′ for the value rows
 	kern.LnCoshN(rows(w.h1, 0, nb, 4096), w.h1D1[:nb*4096], nil, nil, rows(w.h1Conv, 0, nb, 4096))
 	// ising16_cnn.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels
-	kern.Im2Col(w.cols, rows(w.h1, 0, nb, 4096), nb, w.h2ConvGeom)
-	gemm.DgemmPacked(false, nb*256, 1, w.cols[:nb*36864], 144, &m.h2ConvFwd, 0, rows(w.h2Conv, 0, nb, 4096), 16)
+	gemm.DgemmPacked(false, nb*256, 1, rows(w.h1, 0, nb, 4096), 16, &m.h2ConvDirFwd, 0, w.cols[:nb*12288], 48)
+	kern.DirectSum(rows(w.h2Conv, 0, nb, 4096), w.cols, nb, m.h2ConvDirGeom)
 	kern.AddBiasSites(rows(w.h2Conv, 0, nb, 4096), h2ConvB, nb, 256, 16)
 	// ising16_cnn.maf:11:10  h2 = softplus(h2.conv)
 	// σ, σ′ for the value rows
@@ -1081,7 +1091,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	// ising16_cnn.maf:10:17  h1.conv = conv5x5(s), periodic, 1→16 channels  [J: closed form: J = kernel on its 5×5 window, shared by all sites and samples]
 	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
 	gemm.DgemmPacked(false, nb*256, 1, w.cols[:nb*6400], 25, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, nb, 4096), 16)
-	// ising16_cnn.maf:10:10  h1 = lncosh(h1.conv)  [J: closed form: J = diag(σ′)·kernel, kept as σ′ for the shifted-kernel GEMM downstream]
+	// ising16_cnn.maf:10:10  h1 = lncosh(h1.conv)  [J: closed form: J = diag(σ′)·kernel, kept as σ′ for the shifted-kernel or orbit-factored Jacobian downstream]
 	// σ, σ′, σ″ for the value rows
 	kern.LnCoshN(rows(w.h1, 0, nb, 4096), w.h1D1[:nb*4096], w.h1D2[:nb*4096], nil, rows(w.h1Conv, 0, nb, 4096))
 	{
@@ -1095,15 +1105,14 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 			}
 		}
 	}
-	// ising16_cnn.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels  [J: receptive-field Jacobian on its 7×7 window: one GEMM (B·256×144)·(144×784) of σ′'s im2col with the weighted shifted first-layer kernels packed by Sync]
-	kern.Im2Col(w.cols, rows(w.h1, 0, 2*nb, 4096), 2*nb, w.h2ConvGeom)
-	gemm.DgemmPacked(false, nb*512, 1, w.cols[:nb*73728], 144, &m.h2ConvFwd, 0, rows(w.h2Conv, 0, 2*nb, 4096), 16)
+	// ising16_cnn.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels  [J: receptive-field Jacobian on its 7×7 window, kernels factored by their orbits (6 and 3): one GEMM (B·256×16)·(16×288) of σ′ with the orbit products packed by Sync, then 225 sparse adds per site and channel; only the row norms are kept]
+	gemm.DgemmPacked(false, nb*512, 1, rows(w.h1, 0, 2*nb, 4096), 16, &m.h2ConvDirFwd, 0, w.cols[:nb*24576], 48)
+	kern.DirectSum(rows(w.h2Conv, 0, 2*nb, 4096), w.cols, 2*nb, m.h2ConvDirGeom)
 	kern.AddBiasSites(rows(w.h2Conv, 0, nb, 4096), h2ConvB, nb, 256, 16)
-	// receptive-field Jacobian by shifted-kernel GEMM: J = X·B, (nb·256×144)·(144×784), X the im2col of σ′
-	kern.Im2Col(w.h2ConvShiftX, w.h1D1[:nb*4096], nb, w.h2ConvGeom)
-	gemm.DgemmPacked(false, nb*256, 1, w.h2ConvShiftX[:nb*36864], 144, &m.h2ConvShift, 0, w.h2ConvRF[:nb*200704], 784)
+	// orbit-factored receptive-field Jacobian: R = D·P, (nb·256×16)·(16×288), D = σ′ of h1; q from its 7×7 windows
+	gemm.DgemmPacked(false, nb*256, 1, w.h1D1[:nb*4096], 16, &m.h2ConvFactor, 0, w.h2ConvFR[:nb*73728], 288)
+	kern.FactorNorms(w.h2ConvQ, w.h2ConvFR, w.h2ConvFJ, nb, m.h2ConvFactorGeom)
 	// ising16_cnn.maf:11:10  h2 = softplus(h2.conv)
-	kern.RowNorms(w.h2ConvQ, w.h2ConvRF, nb*4096, 49)
 	// σ, σ′, σ″ for the value rows
 	kern.SoftplusN(rows(w.h2, 0, nb, 4096), w.h2D1[:nb*4096], w.h2D2[:nb*4096], nil, rows(w.h2Conv, 0, nb, 4096))
 	{
@@ -1219,7 +1228,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	// ising16_cnn.maf:10:17  h1.conv = conv5x5(s), periodic, 1→16 channels  [J: closed form: J = kernel on its 5×5 window, shared by all sites and samples]
 	kern.Im2Col(w.cols, rows(w.s, 0, 2*nb, 256), 2*nb, w.h1ConvGeom)
 	gemm.DgemmPacked(false, nb*512, 1, w.cols[:nb*12800], 25, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, 2*nb, 4096), 16)
-	// ising16_cnn.maf:10:10  h1 = lncosh(h1.conv)  [J: closed form: J = diag(σ′)·kernel, kept as σ′ for the shifted-kernel GEMM downstream]
+	// ising16_cnn.maf:10:10  h1 = lncosh(h1.conv)  [J: closed form: J = diag(σ′)·kernel, kept as σ′ for the shifted-kernel or orbit-factored Jacobian downstream]
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.LnCoshN(rows(w.h1, 0, nb, 4096), w.h1D1[:nb*4096], w.h1D2[:nb*4096], w.h1D3[:nb*4096], rows(w.h1Conv, 0, nb, 4096))
 	{
@@ -1236,15 +1245,14 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 			}
 		}
 	}
-	// ising16_cnn.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels  [J: receptive-field Jacobian on its 7×7 window: one GEMM (B·256×144)·(144×784) of σ′'s im2col with the weighted shifted first-layer kernels packed by Sync]
-	kern.Im2Col(w.cols, rows(w.h1, 0, 3*nb, 4096), 3*nb, w.h2ConvGeom)
-	gemm.DgemmPacked(false, nb*768, 1, w.cols[:nb*110592], 144, &m.h2ConvFwd, 0, rows(w.h2Conv, 0, 3*nb, 4096), 16)
+	// ising16_cnn.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels  [J: receptive-field Jacobian on its 7×7 window, kernels factored by their orbits (6 and 3): one GEMM (B·256×16)·(16×288) of σ′ with the orbit products packed by Sync, then 225 sparse adds per site and channel; only the row norms are kept]
+	gemm.DgemmPacked(false, nb*768, 1, rows(w.h1, 0, 3*nb, 4096), 16, &m.h2ConvDirFwd, 0, w.cols[:nb*36864], 48)
+	kern.DirectSum(rows(w.h2Conv, 0, 3*nb, 4096), w.cols, 3*nb, m.h2ConvDirGeom)
 	kern.AddBiasSites(rows(w.h2Conv, 0, nb, 4096), h2ConvB, nb, 256, 16)
-	// receptive-field Jacobian by shifted-kernel GEMM: J = X·B, (nb·256×144)·(144×784), X the im2col of σ′
-	kern.Im2Col(w.h2ConvShiftX, w.h1D1[:nb*4096], nb, w.h2ConvGeom)
-	gemm.DgemmPacked(false, nb*256, 1, w.h2ConvShiftX[:nb*36864], 144, &m.h2ConvShift, 0, w.h2ConvRF[:nb*200704], 784)
+	// orbit-factored receptive-field Jacobian: R = D·P, (nb·256×16)·(16×288), D = σ′ of h1; q from its 7×7 windows
+	gemm.DgemmPacked(false, nb*256, 1, w.h1D1[:nb*4096], 16, &m.h2ConvFactor, 0, w.h2ConvFR[:nb*73728], 288)
+	kern.FactorNorms(w.h2ConvQ, w.h2ConvFR, w.h2ConvFJ, nb, m.h2ConvFactorGeom)
 	// ising16_cnn.maf:11:10  h2 = softplus(h2.conv)
-	kern.RowNorms(w.h2ConvQ, w.h2ConvRF, nb*4096, 49)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.SoftplusN(rows(w.h2, 0, nb, 4096), w.h2D1[:nb*4096], w.h2D2[:nb*4096], w.h2D3[:nb*4096], rows(w.h2Conv, 0, nb, 4096))
 	{
@@ -1420,8 +1428,8 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	}
 	kern.RowsScale(rows(w.h1, 2*nb, nb, 4096), rows(w.h1Conv, 2*nb, nb, 4096), w.h1D1, nb, 1, 4096)
 	// ising16_cnn.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	kern.Im2Col(w.cols, rows(w.h1, 0, 3*nb, 4096), 3*nb, w.h2ConvGeom)
-	gemm.DgemmPacked(false, nb*768, 1, w.cols[:nb*110592], 144, &m.h2ConvFwd, 0, rows(w.h2Conv, 0, 3*nb, 4096), 16)
+	gemm.DgemmPacked(false, nb*768, 1, rows(w.h1, 0, 3*nb, 4096), 16, &m.h2ConvDirFwd, 0, w.cols[:nb*36864], 48)
+	kern.DirectSum(rows(w.h2Conv, 0, 3*nb, 4096), w.cols, 3*nb, m.h2ConvDirGeom)
 	kern.AddBiasSites(rows(w.h2Conv, 0, nb, 4096), h2ConvB, nb, 256, 16)
 	// ising16_cnn.maf:11:10  h2 = softplus(h2.conv)
 	kern.RowsNorm2(w.h2ConvQ, rows(w.h2Conv, 2*nb, nb, 4096), nb, 1, 4096)
@@ -1563,8 +1571,8 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	}
 	kern.RowsScale(rows(w.h1, 3*nb, nb, 4096), rows(w.h1Conv, 3*nb, nb, 4096), w.h1D1, nb, 1, 4096)
 	// ising16_cnn.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	kern.Im2Col(w.cols, rows(w.h1, 0, 4*nb, 4096), 4*nb, w.h2ConvGeom)
-	gemm.DgemmPacked(false, nb*1024, 1, w.cols[:nb*147456], 144, &m.h2ConvFwd, 0, rows(w.h2Conv, 0, 4*nb, 4096), 16)
+	gemm.DgemmPacked(false, nb*1024, 1, rows(w.h1, 0, 4*nb, 4096), 16, &m.h2ConvDirFwd, 0, w.cols[:nb*49152], 48)
+	kern.DirectSum(rows(w.h2Conv, 0, 4*nb, 4096), w.cols, 4*nb, m.h2ConvDirGeom)
 	kern.AddBiasSites(rows(w.h2Conv, 0, nb, 4096), h2ConvB, nb, 256, 16)
 	// ising16_cnn.maf:11:10  h2 = softplus(h2.conv)
 	kern.RowsNorm2(w.h2ConvQ, rows(w.h2Conv, 3*nb, nb, 4096), nb, 1, 4096)
@@ -1803,8 +1811,8 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 		}
 	}
 	// ising16_cnn.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels  (backpropagation)
-	gemm.DgemmPacked(false, nb*256, 1, rows(w.h2ConvB, 0, nb, 4096), 16, &m.h2ConvBwd, 0, w.cols[:nb*36864], 144)
-	kern.Col2ImAdd(rows(w.h1B, 0, nb, 4096), w.cols, nb, w.h2ConvGeom)
+	kern.DirectGather(w.cols, rows(w.h2ConvB, 0, nb, 4096), nb, m.h2ConvDirGeom)
+	gemm.DgemmPacked(false, nb*256, 1, w.cols[:nb*12288], 48, &m.h2ConvDirBwd, 1, rows(w.h1B, 0, nb, 4096), 16)
 	// ising16_cnn.maf:10:10  h1 = lncosh(h1.conv)  (backpropagation)
 	{
 		a, y := rows(w.h1ConvB, 0, nb, 4096), rows(w.h1B, 0, nb, 4096)
@@ -1840,7 +1848,6 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	clear(rows(w.h1B, 0, 3*nb, 4096))
 	clear(w.h1DB[:nb*4096])
 	clear(rows(w.h2ConvB, 0, 3*nb, 4096))
-	clear(w.h2ConvRFB[:nb*200704])
 	clear(rows(w.h2B, 0, 3*nb, 4096))
 	clear(rows(w.gB, 0, 3*nb, 16))
 	clear(rows(w.phiDenseB, 0, 3*nb, 1))
@@ -2006,17 +2013,19 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 			}
 		}
 	}
-	kern.RowsAddScaled(w.h2ConvRFB, w.h2ConvRF, w.h2ConvE, nb*4096, 49)
 	// ising16_cnn.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels  (reverse)
-	gemm.DgemmPacked(false, nb*768, 1, rows(w.h2ConvB, 0, 3*nb, 4096), 16, &m.h2ConvBwd, 0, w.cols[:nb*110592], 144)
-	kern.Col2ImAdd(rows(w.h1B, 0, 3*nb, 4096), w.cols, 3*nb, w.h2ConvGeom)
-	kern.Im2Col(w.cols, rows(w.h1, 0, 3*nb, 4096), 3*nb, w.h2ConvGeom)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*768, 16, rows(w.h2ConvB, 0, 3*nb, 4096)), mat(nb*768, 144, w.cols), 1, mat(16, 144, gH2ConvW))
-	// shifted-kernel cotangents: X̄ = J̄·Bᵀ into σ′'s cotangent, B̄ = Xᵀ·J̄ into both kernels' W̄
-	gemm.DgemmPacked(false, nb*256, 1, w.h2ConvRFB[:nb*200704], 784, &m.h2ConvShiftT, 0, w.h2ConvShiftXB[:nb*36864], 144)
-	kern.Col2ImAdd(w.h1DB[:nb*4096], w.h2ConvShiftXB[:nb*36864], nb, w.h2ConvGeom)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*256, 144, w.h2ConvShiftX[:nb*36864]), mat(nb*256, 784, w.h2ConvRFB[:nb*200704]), 0, mat(144, 784, w.h2ConvGS))
-	kern.ShiftFold(gH1ConvW, gH2ConvW, w.h2ConvGS, h1ConvW, h2ConvW, m.h2ConvShiftGeom)
+	kern.DirectGather(w.cols, rows(w.h2ConvB, 0, 3*nb, 4096), 3*nb, m.h2ConvDirGeom)
+	gemm.DgemmPacked(false, nb*768, 1, w.cols[:nb*36864], 48, &m.h2ConvDirBwd, 1, rows(w.h1B, 0, 3*nb, 4096), 16)
+	kern.DirectGather(w.cols, rows(w.h2ConvB, 0, 3*nb, 4096), 3*nb, m.h2ConvDirGeom)
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*768, 48, w.cols[:nb*36864]), mat(nb*768, 16, rows(w.h1, 0, 3*nb, 4096)), 0, mat(48, 16, w.h2ConvGDir))
+	// fold the tap-orbit matrix's gradient back into the kernel
+	kern.DirectFold(gH2ConvW, w.h2ConvGDir, m.h2ConvDirGeom)
+	// orbit-factored cotangents: R̄ from diag(e)·J, D̄ = R̄·Pᵀ into σ′'s cotangent, P̄ = Dᵀ·R̄ into both kernels' W̄
+	clear(w.h2ConvFRB[:nb*73728])
+	kern.FactorBack(w.h2ConvFRB, w.h2ConvFR, w.h2ConvE, w.h2ConvFJ, nb, m.h2ConvFactorGeom)
+	gemm.DgemmPacked(false, nb*256, 1, w.h2ConvFRB[:nb*73728], 288, &m.h2ConvFactorT, 1, w.h1DB[:nb*4096], 16)
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*256, 16, w.h1D1[:nb*4096]), mat(nb*256, 288, w.h2ConvFRB[:nb*73728]), 0, mat(16, 288, w.h2ConvGP))
+	kern.FactorFold(gH1ConvW, gH2ConvW, w.h2ConvGP, h1ConvW, h2ConvW, m.h2ConvFactorGeom)
 	kern.SumRows(gH2ConvB, rows(w.h2ConvB, 0, nb, 4096), nb*256, 16)
 	// ising16_cnn.maf:10:10  h1 = lncosh(h1.conv)  (reverse)
 	{
@@ -2231,10 +2240,12 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	}
 	kern.RowsScaleAdd(rows(w.h2ConvB, 3*nb, nb, 4096), rows(w.h2Conv, 3*nb, nb, 4096), w.h2ConvE, nb, 1, 4096)
 	// ising16_cnn.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels  (reverse)
-	gemm.DgemmPacked(false, nb*1024, 1, rows(w.h2ConvB, 0, 4*nb, 4096), 16, &m.h2ConvBwd, 0, w.cols[:nb*147456], 144)
-	kern.Col2ImAdd(rows(w.h1B, 0, 4*nb, 4096), w.cols, 4*nb, w.h2ConvGeom)
-	kern.Im2Col(w.cols, rows(w.h1, 0, 4*nb, 4096), 4*nb, w.h2ConvGeom)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*1024, 16, rows(w.h2ConvB, 0, 4*nb, 4096)), mat(nb*1024, 144, w.cols), 1, mat(16, 144, gH2ConvW))
+	kern.DirectGather(w.cols, rows(w.h2ConvB, 0, 4*nb, 4096), 4*nb, m.h2ConvDirGeom)
+	gemm.DgemmPacked(false, nb*1024, 1, w.cols[:nb*49152], 48, &m.h2ConvDirBwd, 1, rows(w.h1B, 0, 4*nb, 4096), 16)
+	kern.DirectGather(w.cols, rows(w.h2ConvB, 0, 4*nb, 4096), 4*nb, m.h2ConvDirGeom)
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*1024, 48, w.cols[:nb*49152]), mat(nb*1024, 16, rows(w.h1, 0, 4*nb, 4096)), 0, mat(48, 16, w.h2ConvGDir))
+	// fold the tap-orbit matrix's gradient back into the kernel
+	kern.DirectFold(gH2ConvW, w.h2ConvGDir, m.h2ConvDirGeom)
 	kern.SumRows(gH2ConvB, rows(w.h2ConvB, 0, nb, 4096), nb*256, 16)
 	// ising16_cnn.maf:10:10  h1 = lncosh(h1.conv)  (reverse)
 	kern.RowsDot(w.rd, rows(w.h1B, 3*nb, nb, 4096), rows(w.h1Conv, 3*nb, nb, 4096), nb, 1, 4096)

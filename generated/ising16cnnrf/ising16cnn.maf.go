@@ -497,17 +497,21 @@ const irJSON = `
 // Model is the potential with its parameters. Its methods may be called
 // concurrently with distinct Workspaces while the parameters do not change.
 type Model struct {
-	theta       []float64      // θ, the master copy
-	p           []float64      // the kernels' view of θ (the same slice)
-	h1ConvFwd   gemm.PackedB64 // h1.conv's weight packed as Wᵀ for forward products, refreshed by Sync
-	h1ConvBwd   gemm.PackedB64 // h1.conv's weight packed as W for backward products, refreshed by Sync
-	h1ConvFull  []float64      // h1.conv's kernels expanded from their d4-tied parameters, refreshed by Sync
-	h1ConvNorm2 []float64      // squared row norms of h1.conv's weight (its Jacobian's), refreshed by Sync
-	h2ConvFwd   gemm.PackedB64 // h2.conv's weight packed as Wᵀ for forward products, refreshed by Sync
-	h2ConvBwd   gemm.PackedB64 // h2.conv's weight packed as W for backward products, refreshed by Sync
-	h2ConvFull  []float64      // h2.conv's kernels expanded from their d4-tied parameters, refreshed by Sync
-	phiDenseFwd gemm.PackedB64 // phi.dense's weight packed as Wᵀ for forward products, refreshed by Sync
-	phiDenseBwd gemm.PackedB64 // phi.dense's weight packed as W for backward products, refreshed by Sync
+	theta         []float64        // θ, the master copy
+	p             []float64        // the kernels' view of θ (the same slice)
+	h1ConvFwd     gemm.PackedB64   // h1.conv's weight packed as Wᵀ for forward products, refreshed by Sync
+	h1ConvBwd     gemm.PackedB64   // h1.conv's weight packed as W for backward products, refreshed by Sync
+	h1ConvFull    []float64        // h1.conv's kernels expanded from their d4-tied parameters, refreshed by Sync
+	h1ConvNorm2   []float64        // squared row norms of h1.conv's weight (its Jacobian's), refreshed by Sync
+	h2ConvFwd     gemm.PackedB64   // h2.conv's weight packed as Wᵀ for forward products, refreshed by Sync
+	h2ConvBwd     gemm.PackedB64   // h2.conv's weight packed as W for backward products, refreshed by Sync
+	h2ConvFull    []float64        // h2.conv's kernels expanded from their d4-tied parameters, refreshed by Sync
+	h2ConvDirect  []float64        // h2.conv's kernel by tap orbits, Ωᵀ (48×16), refreshed by Sync
+	h2ConvDirFwd  gemm.PackedB64   // Ω packed for Z = x·Ω
+	h2ConvDirBwd  gemm.PackedB64   // Ωᵀ packed for x̄ += Z̄·Ωᵀ
+	h2ConvDirGeom *kern.DirectGeom // the row sums of Z and of ȳ
+	phiDenseFwd   gemm.PackedB64   // phi.dense's weight packed as Wᵀ for forward products, refreshed by Sync
+	phiDenseBwd   gemm.PackedB64   // phi.dense's weight packed as W for backward products, refreshed by Sync
 }
 
 // New returns the model with θ initialised as the spec says (scheme and seed).
@@ -517,6 +521,8 @@ func New() *Model {
 	m.h1ConvFull = make([]float64, 400)
 	m.h1ConvNorm2 = make([]float64, 16)
 	m.h2ConvFull = make([]float64, 2304)
+	m.h2ConvDirect = make([]float64, 768)
+	m.h2ConvDirGeom = kern.NewDirectGeom(kern.NewConvGeom(16, 16, 16, 16, 3, 3), h2ConvOrbit, 3)
 	prog := Program()
 	prog.InitParams(m.theta, prog.InitSeed)
 	m.Sync()
@@ -566,6 +572,10 @@ func (m *Model) Sync() {
 	// h2.conv: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
 	m.h2ConvFwd.Pack(true, 144, 16, h2ConvW, 144)
 	m.h2ConvBwd.Pack(false, 16, 144, h2ConvW, 144)
+	// h2.conv: its kernel by tap orbits, packed for x·Ω and Z̄·Ωᵀ
+	kern.DirectMatrix(m.h2ConvDirect, h2ConvW, m.h2ConvDirGeom)
+	m.h2ConvDirFwd.Pack(true, 16, 48, m.h2ConvDirect, 16)
+	m.h2ConvDirBwd.Pack(false, 48, 16, m.h2ConvDirect, 16)
 	// phi.dense: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
 	m.phiDenseFwd.Pack(true, 16, 1, phiDenseW, 16)
 	m.phiDenseBwd.Pack(false, 1, 16, phiDenseW, 16)
@@ -622,6 +632,7 @@ type Workspace struct {
 	h2ConvE        []float64 // 2σ″ℓ̄ coefficients of h2.conv's Jacobian cotangent
 	h2ConvRF       []float64 // receptive-field Jacobian of h2.conv (49 sites per window)
 	h2ConvRFB      []float64 // receptive-field Jacobian cotangent of h2.conv
+	h2ConvGDir     []float64 // gradient of h2.conv's tap-orbit matrix Ωᵀ
 	h2ConvGFull    []float64 // gradient of h2.conv's full kernels, folded into the tied parameters
 	h2ConvGeom     *kern.ConvGeom
 	h2ConvRFGeom   *kern.RFGeom
@@ -711,6 +722,7 @@ func (m *Model) NewWorkspaceChunks(maxBatch, chunk, valueChunk int) runtime.Work
 	w.h2ConvE = make([]float64, c*4096)
 	w.h2ConvRF = make([]float64, c*200704)
 	w.h2ConvRFB = make([]float64, c*200704)
+	w.h2ConvGDir = make([]float64, 768)
 	w.h2ConvGFull = make([]float64, 2304)
 	w.h2ConvGeom = kern.NewConvGeom(16, 16, 16, 16, 3, 3)
 	w.h2ConvRFGeom = kern.NewRFGeom(w.h2ConvGeom, kern.Window{
@@ -739,7 +751,7 @@ func (m *Model) NewWorkspaceChunks(maxBatch, chunk, valueChunk int) runtime.Work
 	w.phiScaleB = make([]float64, max(c*3, cv))
 	w.phi = make([]float64, max(c*3, cv))
 	w.phiB = make([]float64, max(c*3, cv))
-	w.cols = make([]float64, max(c*1806336, cv*36864))
+	w.cols = make([]float64, max(c*1806336, cv*12288))
 	w.rd = make([]float64, max(c, cv)*4096)
 	return w
 }
@@ -1013,8 +1025,8 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 	// σ, σ′ for the value rows
 	kern.LnCoshN(rows(w.h1, 0, nb, 4096), w.h1D1[:nb*4096], nil, nil, rows(w.h1Conv, 0, nb, 4096))
 	// ising16_cnn.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels
-	kern.Im2Col(w.cols, rows(w.h1, 0, nb, 4096), nb, w.h2ConvGeom)
-	gemm.DgemmPacked(false, nb*256, 1, w.cols[:nb*36864], 144, &m.h2ConvFwd, 0, rows(w.h2Conv, 0, nb, 4096), 16)
+	gemm.DgemmPacked(false, nb*256, 1, rows(w.h1, 0, nb, 4096), 16, &m.h2ConvDirFwd, 0, w.cols[:nb*12288], 48)
+	kern.DirectSum(rows(w.h2Conv, 0, nb, 4096), w.cols, nb, m.h2ConvDirGeom)
 	kern.AddBiasSites(rows(w.h2Conv, 0, nb, 4096), h2ConvB, nb, 256, 16)
 	// ising16_cnn.maf:11:10  h2 = softplus(h2.conv)
 	// σ, σ′ for the value rows
@@ -1090,8 +1102,8 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	}
 	kern.RFFromShared(w.h1RF, w.h1D1, h1ConvW, nb, 256, 25, 16)
 	// ising16_cnn.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels  [J: receptive-field Jacobian: 7×7 window per site (not 256 wide)]
-	kern.Im2Col(w.cols, rows(w.h1, 0, 2*nb, 4096), 2*nb, w.h2ConvGeom)
-	gemm.DgemmPacked(false, nb*512, 1, w.cols[:nb*73728], 144, &m.h2ConvFwd, 0, rows(w.h2Conv, 0, 2*nb, 4096), 16)
+	gemm.DgemmPacked(false, nb*512, 1, rows(w.h1, 0, 2*nb, 4096), 16, &m.h2ConvDirFwd, 0, w.cols[:nb*24576], 48)
+	kern.DirectSum(rows(w.h2Conv, 0, 2*nb, 4096), w.cols, 2*nb, m.h2ConvDirGeom)
 	kern.AddBiasSites(rows(w.h2Conv, 0, nb, 4096), h2ConvB, nb, 256, 16)
 	// receptive-field Jacobian: 7×7 window per site, one GEMM over (sample, site, tap)
 	kern.RFIm2Col(w.cols, w.h1RF, nb, w.h2ConvRFGeom)
@@ -1233,8 +1245,8 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	}
 	kern.RFFromShared(w.h1RF, w.h1D1, h1ConvW, nb, 256, 25, 16)
 	// ising16_cnn.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels  [J: receptive-field Jacobian: 7×7 window per site (not 256 wide)]
-	kern.Im2Col(w.cols, rows(w.h1, 0, 3*nb, 4096), 3*nb, w.h2ConvGeom)
-	gemm.DgemmPacked(false, nb*768, 1, w.cols[:nb*110592], 144, &m.h2ConvFwd, 0, rows(w.h2Conv, 0, 3*nb, 4096), 16)
+	gemm.DgemmPacked(false, nb*768, 1, rows(w.h1, 0, 3*nb, 4096), 16, &m.h2ConvDirFwd, 0, w.cols[:nb*36864], 48)
+	kern.DirectSum(rows(w.h2Conv, 0, 3*nb, 4096), w.cols, 3*nb, m.h2ConvDirGeom)
 	kern.AddBiasSites(rows(w.h2Conv, 0, nb, 4096), h2ConvB, nb, 256, 16)
 	// receptive-field Jacobian: 7×7 window per site, one GEMM over (sample, site, tap)
 	kern.RFIm2Col(w.cols, w.h1RF, nb, w.h2ConvRFGeom)
@@ -1416,8 +1428,8 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	}
 	kern.RowsScale(rows(w.h1, 2*nb, nb, 4096), rows(w.h1Conv, 2*nb, nb, 4096), w.h1D1, nb, 1, 4096)
 	// ising16_cnn.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	kern.Im2Col(w.cols, rows(w.h1, 0, 3*nb, 4096), 3*nb, w.h2ConvGeom)
-	gemm.DgemmPacked(false, nb*768, 1, w.cols[:nb*110592], 144, &m.h2ConvFwd, 0, rows(w.h2Conv, 0, 3*nb, 4096), 16)
+	gemm.DgemmPacked(false, nb*768, 1, rows(w.h1, 0, 3*nb, 4096), 16, &m.h2ConvDirFwd, 0, w.cols[:nb*36864], 48)
+	kern.DirectSum(rows(w.h2Conv, 0, 3*nb, 4096), w.cols, 3*nb, m.h2ConvDirGeom)
 	kern.AddBiasSites(rows(w.h2Conv, 0, nb, 4096), h2ConvB, nb, 256, 16)
 	// ising16_cnn.maf:11:10  h2 = softplus(h2.conv)
 	kern.RowsNorm2(w.h2ConvQ, rows(w.h2Conv, 2*nb, nb, 4096), nb, 1, 4096)
@@ -1559,8 +1571,8 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	}
 	kern.RowsScale(rows(w.h1, 3*nb, nb, 4096), rows(w.h1Conv, 3*nb, nb, 4096), w.h1D1, nb, 1, 4096)
 	// ising16_cnn.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	kern.Im2Col(w.cols, rows(w.h1, 0, 4*nb, 4096), 4*nb, w.h2ConvGeom)
-	gemm.DgemmPacked(false, nb*1024, 1, w.cols[:nb*147456], 144, &m.h2ConvFwd, 0, rows(w.h2Conv, 0, 4*nb, 4096), 16)
+	gemm.DgemmPacked(false, nb*1024, 1, rows(w.h1, 0, 4*nb, 4096), 16, &m.h2ConvDirFwd, 0, w.cols[:nb*49152], 48)
+	kern.DirectSum(rows(w.h2Conv, 0, 4*nb, 4096), w.cols, 4*nb, m.h2ConvDirGeom)
 	kern.AddBiasSites(rows(w.h2Conv, 0, nb, 4096), h2ConvB, nb, 256, 16)
 	// ising16_cnn.maf:11:10  h2 = softplus(h2.conv)
 	kern.RowsNorm2(w.h2ConvQ, rows(w.h2Conv, 3*nb, nb, 4096), nb, 1, 4096)
@@ -1799,8 +1811,8 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 		}
 	}
 	// ising16_cnn.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels  (backpropagation)
-	gemm.DgemmPacked(false, nb*256, 1, rows(w.h2ConvB, 0, nb, 4096), 16, &m.h2ConvBwd, 0, w.cols[:nb*36864], 144)
-	kern.Col2ImAdd(rows(w.h1B, 0, nb, 4096), w.cols, nb, w.h2ConvGeom)
+	kern.DirectGather(w.cols, rows(w.h2ConvB, 0, nb, 4096), nb, m.h2ConvDirGeom)
+	gemm.DgemmPacked(false, nb*256, 1, w.cols[:nb*12288], 48, &m.h2ConvDirBwd, 1, rows(w.h1B, 0, nb, 4096), 16)
 	// ising16_cnn.maf:10:10  h1 = lncosh(h1.conv)  (backpropagation)
 	{
 		a, y := rows(w.h1ConvB, 0, nb, 4096), rows(w.h1B, 0, nb, 4096)
@@ -2004,10 +2016,12 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	}
 	kern.RFScaleAdd(w.h2ConvRFB, w.h2ConvRF, w.h2ConvE, nb, 256, 49, 16)
 	// ising16_cnn.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels  (reverse)
-	gemm.DgemmPacked(false, nb*768, 1, rows(w.h2ConvB, 0, 3*nb, 4096), 16, &m.h2ConvBwd, 0, w.cols[:nb*110592], 144)
-	kern.Col2ImAdd(rows(w.h1B, 0, 3*nb, 4096), w.cols, 3*nb, w.h2ConvGeom)
-	kern.Im2Col(w.cols, rows(w.h1, 0, 3*nb, 4096), 3*nb, w.h2ConvGeom)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*768, 16, rows(w.h2ConvB, 0, 3*nb, 4096)), mat(nb*768, 144, w.cols), 1, mat(16, 144, gH2ConvW))
+	kern.DirectGather(w.cols, rows(w.h2ConvB, 0, 3*nb, 4096), 3*nb, m.h2ConvDirGeom)
+	gemm.DgemmPacked(false, nb*768, 1, w.cols[:nb*36864], 48, &m.h2ConvDirBwd, 1, rows(w.h1B, 0, 3*nb, 4096), 16)
+	kern.DirectGather(w.cols, rows(w.h2ConvB, 0, 3*nb, 4096), 3*nb, m.h2ConvDirGeom)
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*768, 48, w.cols[:nb*36864]), mat(nb*768, 16, rows(w.h1, 0, 3*nb, 4096)), 0, mat(48, 16, w.h2ConvGDir))
+	// fold the tap-orbit matrix's gradient back into the kernel
+	kern.DirectFold(gH2ConvW, w.h2ConvGDir, m.h2ConvDirGeom)
 	// receptive-field Jacobian cotangents: J̄_in += RFcol2im(J̄·W), W̄ += J̄ᵀ·RFim2col(J_in)
 	gemm.DgemmPacked(false, nb*12544, 1, w.h2ConvRFB[:nb*200704], 16, &m.h2ConvBwd, 0, w.cols[:nb*1806336], 144)
 	kern.RFCol2ImAdd(w.h1RFB, w.cols, nb, w.h2ConvRFGeom)
@@ -2230,10 +2244,12 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	}
 	kern.RowsScaleAdd(rows(w.h2ConvB, 3*nb, nb, 4096), rows(w.h2Conv, 3*nb, nb, 4096), w.h2ConvE, nb, 1, 4096)
 	// ising16_cnn.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels  (reverse)
-	gemm.DgemmPacked(false, nb*1024, 1, rows(w.h2ConvB, 0, 4*nb, 4096), 16, &m.h2ConvBwd, 0, w.cols[:nb*147456], 144)
-	kern.Col2ImAdd(rows(w.h1B, 0, 4*nb, 4096), w.cols, 4*nb, w.h2ConvGeom)
-	kern.Im2Col(w.cols, rows(w.h1, 0, 4*nb, 4096), 4*nb, w.h2ConvGeom)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*1024, 16, rows(w.h2ConvB, 0, 4*nb, 4096)), mat(nb*1024, 144, w.cols), 1, mat(16, 144, gH2ConvW))
+	kern.DirectGather(w.cols, rows(w.h2ConvB, 0, 4*nb, 4096), 4*nb, m.h2ConvDirGeom)
+	gemm.DgemmPacked(false, nb*1024, 1, w.cols[:nb*49152], 48, &m.h2ConvDirBwd, 1, rows(w.h1B, 0, 4*nb, 4096), 16)
+	kern.DirectGather(w.cols, rows(w.h2ConvB, 0, 4*nb, 4096), 4*nb, m.h2ConvDirGeom)
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*1024, 48, w.cols[:nb*49152]), mat(nb*1024, 16, rows(w.h1, 0, 4*nb, 4096)), 0, mat(48, 16, w.h2ConvGDir))
+	// fold the tap-orbit matrix's gradient back into the kernel
+	kern.DirectFold(gH2ConvW, w.h2ConvGDir, m.h2ConvDirGeom)
 	kern.SumRows(gH2ConvB, rows(w.h2ConvB, 0, nb, 4096), nb*256, 16)
 	// ising16_cnn.maf:10:10  h1 = lncosh(h1.conv)  (reverse)
 	kern.RowsDot(w.rd, rows(w.h1B, 3*nb, nb, 4096), rows(w.h1Conv, 3*nb, nb, 4096), nb, 1, 4096)

@@ -32,6 +32,12 @@ package kern
 // the im2col receptive-field path (see codegen/plan's Cost); what changes is
 // the shape: three large GEMMs per chunk instead of scalar gathers of
 // shifted Jacobian windows.
+//
+// B is half zeros and repeats the kernels' tied entries: where the plan
+// counts fewer flops, the same Jacobian is computed factored by the
+// kernels' orbits instead (convfactor.go: one GEMM of σ′ with a Cin ×
+// T·O·Cout matrix and a fixed sparse map, 17× fewer flops for
+// ising16_cnn); `mafc gen -jacobian=shift` keeps this path.
 
 // ShiftMatrix writes the (Cin·K)×(Cout·Ro) matrix of shifted first-layer
 // kernels weighted by the second layer's:

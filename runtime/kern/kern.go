@@ -1,8 +1,11 @@
 // Package kern holds the kernels that generated code calls for the
 // structured parts of a potential's derivatives: BLAS dispatch for either
-// precision, Jacobian row operations, im2col for periodic convolutions, and
-// the receptive-field (RF) Jacobian kernels. Sizes are arguments (the
-// generated code passes constants); no kernel allocates; none keeps state.
+// precision, Jacobian row operations, im2col and direct (tap-orbit)
+// periodic convolutions, and the receptive-field (RF) Jacobian kernels:
+// im2col, shifted-kernel GEMMs and the orbit-factored Jacobian. Sizes are
+// arguments (the generated code passes constants, and the geometries —
+// ConvGeom, RFGeom, FactorGeom, DirectGeom — are built once per workspace
+// or model); no kernel allocates; none keeps state.
 //
 // # Conventions
 //

@@ -1,0 +1,35 @@
+//go:build amd64 && !noasm
+
+package kern
+
+import "golang.org/x/sys/cpu"
+
+//go:generate go run gen_factor_amd64.go
+
+// useFactorAsm selects the AVX2/FMA kernels of the factored Jacobian's
+// sparse map and of the direct convolutions' row sums (factor_amd64.s); a
+// variable so that tests can force the portable code.
+var useFactorAsm = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+
+// The assembly kernels (see factor_amd64.s for what they compute) read
+// and write without bounds checks: their callers in convfactor.go check
+// the slices' lengths against the geometry, whose offsets are in range by
+// construction.
+
+//go:noescape
+func sumRowsStore64(dst, src *float64, off *int32, start *int, n, C int)
+
+//go:noescape
+func sumRowsNorm64(dst, src *float64, off *int32, start *int, n, C int)
+
+//go:noescape
+func sumRowsAxpy64(dst *float64, doff *int32, e, src *float64, off *int32, start *int, n, C int)
+
+//go:noescape
+func sumRowsStore32(dst, src *float32, off *int32, start *int, n, C int)
+
+//go:noescape
+func sumRowsNorm32(dst, src *float32, off *int32, start *int, n, C int)
+
+//go:noescape
+func sumRowsAxpy32(dst *float32, doff *int32, e, src *float32, off *int32, start *int, n, C int)
