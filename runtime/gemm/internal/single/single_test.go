@@ -27,13 +27,15 @@ func TestName(t *testing.T) {
 }
 
 func TestConvert(t *testing.T) {
+	// The template's go:generate line is spliced in so that go generate,
+	// which reads lines and not Go syntax, does not run it from here.
 	src := `//go:build amd64
 
 package gemm
 
 // This file is the template of the float32 file; gen_single.go writes it.
 //
-//go:generate go run gen_single.go
+` + "//go:" + `generate go run gen_single.go
 
 // dgemmScale scales a float64 matrix (see Dgemm and dgemm.go).
 func dgemmScale(c []float64, beta float64) {
