@@ -9,6 +9,7 @@ import (
 	"github.com/mafc-dev/mafc/generated/chain64"
 	"github.com/mafc-dev/mafc/generated/cnn16"
 	"github.com/mafc-dev/mafc/generated/cnn16dense"
+	"github.com/mafc-dev/mafc/generated/cnn8gated"
 	"github.com/mafc-dev/mafc/generated/deepmlp"
 	"github.com/mafc-dev/mafc/generated/ising16"
 	"github.com/mafc-dev/mafc/generated/ising16circ"
@@ -37,7 +38,7 @@ func bundled() []struct {
 		m   mafcrt.Potential
 		cfg plan.Config
 	}{
-		{chain64.New(), plan.Config{}}, {cnn16.New(), plan.Config{}}, {cnn16dense.New(), plan.Config{Dense: true}},
+		{chain64.New(), plan.Config{}}, {cnn16.New(), plan.Config{}}, {cnn8gated.New(), plan.Config{}}, {cnn16dense.New(), plan.Config{Dense: true}},
 		{deepmlp.New(), plan.Config{}}, {ising16.New(), plan.Config{}}, {ising16circ.New(), plan.Config{}},
 		{ising16cnn.New(), plan.Config{}}, {ising16cnnf32.New(), plan.Config{}}, {ising16cnnrf.New(), plan.Config{NoShift: true}},
 		{ising16d4.New(), plan.Config{}}, {ising16f32.New(), plan.Config{}}, {ising16rand.New(), plan.Config{}},

@@ -348,11 +348,13 @@ func (g *gen) genSync() {
 			sync = append(sync, jen.Comment(LineComment(fmt.Sprintf("%s: ‖W_j‖², the Jacobian's squared row norms (closed-form Laplacian)", n.Name))),
 				kcall("RowNorms", "m."+g.names[i]+"Norm2", W, fmt.Sprint(n.Out), fmt.Sprint(cols)))
 		}
-		if g.shift[i] {
-			sync = append(sync, g.shiftSync(n)...)
-		}
-		if g.factor[i] {
-			sync = append(sync, g.factorSync(n)...)
+		if g.shift[i] || g.factor[i] {
+			pair := g.pairSync(i, fixed, usedT, usedW)
+			if fixed && !g.fixedW(g.p.Nodes[n.Inputs[0]].Inputs[0]) {
+				all = append(all, pair...)
+			} else {
+				sync = append(sync, pair...)
+			}
 		}
 		if g.gramBase[i] {
 			W := g.param(n.W)
@@ -370,6 +372,32 @@ func (g *gen) genSync() {
 	declsW := g.paramDecls()
 	g.used = usedT
 	g.syncFuncs(append(g.paramDecls(), all...), append(declsW, syncW...))
+}
+
+// pairSync returns the Sync code of the shifted-kernel or orbit-factored
+// matrix of convolution i, which reads both its own kernel and the first
+// convolution's: in a split time-dependent model it derives from weights
+// that do not depend on t only when both layers' are fixed (fixedW), and
+// otherwise runs at each new time with the per-time part of Sync, so a
+// gated first convolution does not leave the matrix of an earlier time.
+// fixed is fixedW(i); g.used is set to the declarations of the part the
+// code goes to.
+func (g *gen) pairSync(i int, fixed bool, usedT, usedW map[int]bool) []jen.Code {
+	n := g.p.Nodes[i]
+	g.used = usedT
+	if fixed && g.fixedW(g.p.Nodes[n.Inputs[0]].Inputs[0]) {
+		g.used = usedW
+	}
+	defer func() {
+		g.used = usedT
+		if fixed {
+			g.used = usedW
+		}
+	}()
+	if g.shift[i] {
+		return g.shiftSync(n)
+	}
+	return g.factorSync(n)
 }
 
 // genProgram prints the embedded IR's decoder, Program and Model.Program.

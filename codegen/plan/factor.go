@@ -108,11 +108,17 @@ func (m *Model) FactorShape(n *ir.Node) FactorShape {
 	panic(fmt.Sprintf("plan: node %d (%s): not an orbit-factored convolution", n.ID, n.Name))
 }
 
-// factorGeomLen returns the indices of a factored geometry (kern.NewFactorGeom)
-// beyond its RFGeom, at most: the representatives and the taps' orbits, the
-// window order and the per-site offsets of the sparse map (int32, two to
-// an index) and of its input-stationary form.
-func (f FactorShape) factorGeomLen() int {
+// factorGeomHalves returns the size, in int32 halves of an index, of a
+// factored geometry (kern.NewFactorGeom) beyond its RFGeom, at most: the
+// representatives, the taps' orbits (unless shared: the same table as a
+// direct convolution's geometry), the window order and the map's starts
+// (indices), and the per-site offsets of the sparse map and of its
+// input-stationary form (int32).
+func (f FactorShape) factorGeomHalves(sharedTaps bool) int {
 	E := f.K * f.Ri // entries of the map per site, at most
-	return f.O + f.T + f.K + 2*f.Ro + 1 + (f.Sites*E+1)/2 + f.K*f.O + 1 + (E+1)/2 + (f.Sites*f.K*f.O+1)/2
+	ints := f.O + f.T + f.K + 2*f.Ro + 1 + f.K*f.O + 1
+	if sharedTaps {
+		ints -= f.K
+	}
+	return 2*ints + f.Sites*E + E + f.Sites*f.K*f.O
 }

@@ -136,7 +136,9 @@ func (m *Model) modelBuffers(prefix string) []Buffer {
 			add(name+"FactorM", f.Cin*f.Width(), T, false)
 			add(name+"Factor", packed(f.Cin, f.Width(), T), T, true)
 			add(name+"FactorT", packed(f.Width(), f.Cin, T), T, true)
-			add(name+"FactorGeom", convGeomLen(f.H.Shape, n)+rfGeomLen(f.H.Shape, n, f.InWindow)+f.factorGeomLen(), intBytes, false)
+			// in int32 halves of an index, exactly; the taps' orbit table is the direct geometry's when n has one
+			idx := convGeomLen(f.H.Shape, n) + rfGeomLen(f.H.Shape, n, f.InWindow)
+			add(name+"FactorGeom", 2*idx+f.factorGeomHalves(m.Lowering[i] == Direct), intBytes/2, false)
 		}
 		if ws.GramBase[i] {
 			add(name+"Gram", n.Out*n.Out, T, false)
