@@ -197,7 +197,14 @@ func TestFactorGeomRejectsBadOrbits(t *testing.T) {
 // the gather that GEMM would also need), next to step 1's GEMM and the
 // reverse's FactorBack. ns/site is per sample and site.
 func BenchmarkFactorStep2(b *testing.B) {
-	const nb, L, C, K1, KF = 16, 16, 16, 3, 5
+	for _, C := range []int{16, 4} {
+		b.Run(fmt.Sprintf("C=%d", C), func(b *testing.B) { benchFactorStep2(b, C) })
+	}
+}
+
+// benchFactorStep2 is one channel count of BenchmarkFactorStep2.
+func benchFactorStep2(b *testing.B, C int) {
+	const nb, L, K1, KF = 16, 16, 3, 5
 	g := NewConvGeom(L, L, C, C, K1, K1)
 	rg := NewRFGeom(g, ir.KernelWindow(KF, KF))
 	o1, n1 := ir.KernelOrbits(ir.D4, KF)
@@ -263,7 +270,7 @@ func checkRows[T Float](t *testing.T, C int, asm bool, tol float64) {
 	start := make([]int, n+1)
 	var off []int32
 	for k := 0; k < n; k++ {
-		for range rng.IntN(5) { // windows of 0–4 rows
+		for range rng.IntN(11) { // windows of 0–10 rows: the narrow block's four chains and its tail
 			off = append(off, int32(rng.IntN(rows)*C))
 		}
 		start[k+1] = len(off)
