@@ -263,12 +263,40 @@ func factorWindow[T Float](J, Rb []T, p int, g *FactorGeom) {
 // (at least Cout reals). It does not allocate.
 func FactorNorms[T Float](q, R, J []T, nb int, g *FactorGeom) {
 	S, C, N, Ro := g.Sites(), g.Cout, g.Width(), g.Out.Size()
-	for b := 0; b < nb; b++ {
+	b := 0
+	if q64, ok := any(q).([]float64); ok {
+		b = factorNorms4(q64, any(R).([]float64), nb, g)
+	}
+	for ; b < nb; b++ {
 		Rb := R[b*S*N : (b+1)*S*N]
 		for p := 0; p < S; p++ {
 			normRows(q[(b*S+p)*C:(b*S+p+1)*C], J, Rb, g.off[p*g.E:(p+1)*g.E], g.sStart, Ro, C)
 		}
 	}
+}
+
+// norms4 enables factorNorms4; a variable so that benchmarks can compare
+// it with the one-sample loop in one process.
+var norms4 = true
+
+// factorNorms4 does FactorNorms for the samples up to the last multiple of
+// four, four samples at a time (one load of each offset for four rows),
+// where the assembly takes Cout channels and Cout < 16: with so few
+// channels a row is one or a few registers and the per-row overhead, not
+// the adds, bounds the row sums. It returns the samples done.
+func factorNorms4(q, R []float64, nb int, g *FactorGeom) int {
+	S, C, N, Ro, E := g.Sites(), g.Cout, g.Width(), g.Out.Size(), g.E
+	nb4 := nb &^ 3
+	if !useFactorAsm || !norms4 || C%4 != 0 || C == 0 || C >= 16 || E == 0 || nb4 == 0 {
+		return 0
+	}
+	q, R = q[:nb4*S*C], R[:nb4*S*N]
+	for b := 0; b < nb4; b += 4 {
+		for p := 0; p < S; p++ {
+			sumRowsNorm4x64(&q[(b*S+p)*C], &R[b*S*N], &g.off[p*E], &g.sStart[0], Ro, C, S*N, S*C)
+		}
+	}
+	return nb4
 }
 
 // FactorJacobian writes the window Jacobians J₂ of nb samples, laid out

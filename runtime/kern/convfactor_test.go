@@ -195,9 +195,18 @@ func TestFactorGeomRejectsBadOrbits(t *testing.T) {
 // (FactorNorms: K·Ri sparse adds per site and channel) against the same map
 // as one dense GEMM, (M·Cout × K·O)·(K·O × window), plus RowNorms (without
 // the gather that GEMM would also need), next to step 1's GEMM and the
-// reverse's FactorBack. ns/site is per sample and site.
+// reverse's FactorBack; the norms also one sample at a time (without
+// factorNorms4, which takes fewer than 16 channels four samples at a
+// time), twice interleaved. ns/site is per sample and site.
 func BenchmarkFactorStep2(b *testing.B) {
-	const nb, L, C, K1, KF = 16, 16, 16, 3, 5
+	for _, C := range []int{16, 4} {
+		b.Run(fmt.Sprintf("C=%d", C), func(b *testing.B) { benchFactorStep2(b, C) })
+	}
+}
+
+// benchFactorStep2 is one channel count of BenchmarkFactorStep2.
+func benchFactorStep2(b *testing.B, C int) {
+	const nb, L, K1, KF = 16, 16, 3, 5
 	g := NewConvGeom(L, L, C, C, K1, K1)
 	rg := NewRFGeom(g, ir.KernelWindow(KF, KF))
 	o1, n1 := ir.KernelOrbits(ir.D4, KF)
@@ -220,6 +229,17 @@ func BenchmarkFactorStep2(b *testing.B) {
 	}{
 		{"step1-gemm", func() { gemm.DgemmPacked(false, M, 1, d, C, &pp, 0, R, N) }},
 		{"step2-sparse-norms", func() { FactorNorms(q, R, J, nb, fg) }},
+		{"step2-sparse-norms-1sample", func() {
+			norms4 = false
+			FactorNorms(q, R, J, nb, fg)
+			norms4 = true
+		}},
+		{"step2-sparse-norms#2", func() { FactorNorms(q, R, J, nb, fg) }},
+		{"step2-sparse-norms-1sample#2", func() {
+			norms4 = false
+			FactorNorms(q, R, J, nb, fg)
+			norms4 = true
+		}},
 		{"step2-dense-gemm-norms", func() {
 			gemm.DgemmPacked(false, M*C, 1, A, KO, &pe, 0, Jd, Ro)
 			RowNorms(q, Jd, M*C, Ro)
@@ -263,7 +283,7 @@ func checkRows[T Float](t *testing.T, C int, asm bool, tol float64) {
 	start := make([]int, n+1)
 	var off []int32
 	for k := 0; k < n; k++ {
-		for range rng.IntN(5) { // windows of 0–4 rows
+		for range rng.IntN(11) { // windows of 0–10 rows: the narrow block's four chains and its tail
 			off = append(off, int32(rng.IntN(rows)*C))
 		}
 		start[k+1] = len(off)
@@ -317,6 +337,42 @@ func checkRows[T Float](t *testing.T, C int, asm bool, tol float64) {
 	for i := range want {
 		if math.Abs(float64(dst[i])-want[i]) > tol*(1+math.Abs(want[i])) {
 			t.Fatalf("%s: dst[%d] = %v, want %v", name("axpyRows"), i, dst[i], want[i])
+		}
+	}
+}
+
+// TestFactorNormsFourSamples checks FactorNorms where the assembly takes
+// four samples per offset (factorNorms4: 4 and 8 channels, 6 samples, so
+// that two go the one-sample way) against the portable code, and checks
+// that it writes nothing past the samples' norms.
+func TestFactorNormsFourSamples(t *testing.T) {
+	if !useFactorAsm {
+		t.Skip("no assembly kernels")
+	}
+	for _, C := range []int{4, 8} {
+		g := NewConvGeom(6, 7, 3, C, 3, 3)
+		rg := NewRFGeom(g, ir.KernelWindow(5, 5))
+		o1, n1 := ir.KernelOrbits(ir.D4, 5)
+		o2, n2 := ir.KernelOrbits(ir.D4, 3)
+		fg := NewFactorGeom(rg, o1, n1, o2, n2)
+		const nb = 6
+		S, N := g.Sites(), fg.Width()
+		rng := rand.New(rand.NewPCG(uint64(C), 9))
+		R := randSlice(rng, nb*S*N)
+		got, want := make([]float64, nb*S*C+1), make([]float64, nb*S*C)
+		got[nb*S*C] = 42
+		if n := factorNorms4(got[:nb*S*C], R, nb, fg); n != 4 {
+			t.Fatalf("C=%d: factorNorms4 did %d samples, want 4", C, n)
+		}
+		FactorNorms(got[:nb*S*C], R, make([]float64, C), nb, fg)
+		useFactorAsm = false
+		FactorNorms(want, R, make([]float64, C), nb, fg)
+		useFactorAsm = true
+		if i := firstDiff(got[:nb*S*C], want, 1e-12); i >= 0 {
+			t.Fatalf("C=%d: q[%d] = %v, portable %v", C, i, got[i], want[i])
+		}
+		if got[nb*S*C] != 42 {
+			t.Fatalf("C=%d: wrote past the norms", C)
 		}
 	}
 }

@@ -18,8 +18,10 @@
 // in blocks of channels: wide blocks (16 channels: four YMM registers of
 // float64, two of float32) while they fit, then narrow ones (one YMM
 // register: 4 float64, 8 float32); C must be a multiple of the narrow
-// block. Y0–Y3 accumulate a_k, Y4–Y7 hold the norms (Norm) or e (Axpy),
-// Y8–Y11 the destination (Axpy).
+// block. Y0–Y3 accumulate a_k (the narrow block sums four rows at a time
+// into Y0–Y3, four dependency chains, and adds them up at the window's
+// end), Y4–Y7 hold the norms (Norm) or e (Axpy), Y8–Y11 the destination
+// (Axpy).
 //
 // Registers: DI dst, SI src, R8 off, R9 start, R10 n, R11 C, R13 doff,
 // R15 e; CX the block's first channel, DX k, BX j, R12 start[k+1], R14 the
@@ -83,6 +85,27 @@ narrow_k:
 	JGE narrow_next
 	MOVQ 8(R9)(DX*8), R12
 	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+narrow_j4:
+	LEAQ 4(BX), AX
+	CMPQ AX, R12
+	JGT narrow_j
+	MOVLQSX 0(R8)(BX*4), AX
+	ADDQ CX, AX
+	VADDPD (SI)(AX*8), Y0, Y0
+	MOVLQSX 4(R8)(BX*4), AX
+	ADDQ CX, AX
+	VADDPD (SI)(AX*8), Y1, Y1
+	MOVLQSX 8(R8)(BX*4), AX
+	ADDQ CX, AX
+	VADDPD (SI)(AX*8), Y2, Y2
+	MOVLQSX 12(R8)(BX*4), AX
+	ADDQ CX, AX
+	VADDPD (SI)(AX*8), Y3, Y3
+	ADDQ $4, BX
+	JMP narrow_j4
 narrow_j:
 	CMPQ BX, R12
 	JGE narrow_out
@@ -92,6 +115,9 @@ narrow_j:
 	INCQ BX
 	JMP narrow_j
 narrow_out:
+	VADDPD Y1, Y0, Y0
+	VADDPD Y3, Y2, Y2
+	VADDPD Y2, Y0, Y0
 	VMOVUPD Y0, 0(R14)
 	LEAQ (R14)(R11*8), R14
 	INCQ DX
@@ -167,6 +193,27 @@ narrow_k:
 	JGE narrow_next
 	MOVQ 8(R9)(DX*8), R12
 	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+narrow_j4:
+	LEAQ 4(BX), AX
+	CMPQ AX, R12
+	JGT narrow_j
+	MOVLQSX 0(R8)(BX*4), AX
+	ADDQ CX, AX
+	VADDPD (SI)(AX*8), Y0, Y0
+	MOVLQSX 4(R8)(BX*4), AX
+	ADDQ CX, AX
+	VADDPD (SI)(AX*8), Y1, Y1
+	MOVLQSX 8(R8)(BX*4), AX
+	ADDQ CX, AX
+	VADDPD (SI)(AX*8), Y2, Y2
+	MOVLQSX 12(R8)(BX*4), AX
+	ADDQ CX, AX
+	VADDPD (SI)(AX*8), Y3, Y3
+	ADDQ $4, BX
+	JMP narrow_j4
 narrow_j:
 	CMPQ BX, R12
 	JGE narrow_out
@@ -176,6 +223,9 @@ narrow_j:
 	INCQ BX
 	JMP narrow_j
 narrow_out:
+	VADDPD Y1, Y0, Y0
+	VADDPD Y3, Y2, Y2
+	VADDPD Y2, Y0, Y0
 	VFMADD231PD Y0, Y0, Y4
 	INCQ DX
 	JMP narrow_k
@@ -260,6 +310,27 @@ narrow_k:
 	JGE narrow_next
 	MOVQ 8(R9)(DX*8), R12
 	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+narrow_j4:
+	LEAQ 4(BX), AX
+	CMPQ AX, R12
+	JGT narrow_j
+	MOVLQSX 0(R8)(BX*4), AX
+	ADDQ CX, AX
+	VADDPD (SI)(AX*8), Y0, Y0
+	MOVLQSX 4(R8)(BX*4), AX
+	ADDQ CX, AX
+	VADDPD (SI)(AX*8), Y1, Y1
+	MOVLQSX 8(R8)(BX*4), AX
+	ADDQ CX, AX
+	VADDPD (SI)(AX*8), Y2, Y2
+	MOVLQSX 12(R8)(BX*4), AX
+	ADDQ CX, AX
+	VADDPD (SI)(AX*8), Y3, Y3
+	ADDQ $4, BX
+	JMP narrow_j4
 narrow_j:
 	CMPQ BX, R12
 	JGE narrow_out
@@ -269,6 +340,9 @@ narrow_j:
 	INCQ BX
 	JMP narrow_j
 narrow_out:
+	VADDPD Y1, Y0, Y0
+	VADDPD Y3, Y2, Y2
+	VADDPD Y2, Y0, Y0
 	MOVLQSX (R13)(DX*4), AX
 	ADDQ CX, AX
 	LEAQ (DI)(AX*8), R14
@@ -336,6 +410,27 @@ narrow_k:
 	JGE narrow_next
 	MOVQ 8(R9)(DX*8), R12
 	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+narrow_j4:
+	LEAQ 4(BX), AX
+	CMPQ AX, R12
+	JGT narrow_j
+	MOVLQSX 0(R8)(BX*4), AX
+	ADDQ CX, AX
+	VADDPS (SI)(AX*4), Y0, Y0
+	MOVLQSX 4(R8)(BX*4), AX
+	ADDQ CX, AX
+	VADDPS (SI)(AX*4), Y1, Y1
+	MOVLQSX 8(R8)(BX*4), AX
+	ADDQ CX, AX
+	VADDPS (SI)(AX*4), Y2, Y2
+	MOVLQSX 12(R8)(BX*4), AX
+	ADDQ CX, AX
+	VADDPS (SI)(AX*4), Y3, Y3
+	ADDQ $4, BX
+	JMP narrow_j4
 narrow_j:
 	CMPQ BX, R12
 	JGE narrow_out
@@ -345,6 +440,9 @@ narrow_j:
 	INCQ BX
 	JMP narrow_j
 narrow_out:
+	VADDPS Y1, Y0, Y0
+	VADDPS Y3, Y2, Y2
+	VADDPS Y2, Y0, Y0
 	VMOVUPS Y0, 0(R14)
 	LEAQ (R14)(R11*4), R14
 	INCQ DX
@@ -410,6 +508,27 @@ narrow_k:
 	JGE narrow_next
 	MOVQ 8(R9)(DX*8), R12
 	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+narrow_j4:
+	LEAQ 4(BX), AX
+	CMPQ AX, R12
+	JGT narrow_j
+	MOVLQSX 0(R8)(BX*4), AX
+	ADDQ CX, AX
+	VADDPS (SI)(AX*4), Y0, Y0
+	MOVLQSX 4(R8)(BX*4), AX
+	ADDQ CX, AX
+	VADDPS (SI)(AX*4), Y1, Y1
+	MOVLQSX 8(R8)(BX*4), AX
+	ADDQ CX, AX
+	VADDPS (SI)(AX*4), Y2, Y2
+	MOVLQSX 12(R8)(BX*4), AX
+	ADDQ CX, AX
+	VADDPS (SI)(AX*4), Y3, Y3
+	ADDQ $4, BX
+	JMP narrow_j4
 narrow_j:
 	CMPQ BX, R12
 	JGE narrow_out
@@ -419,6 +538,9 @@ narrow_j:
 	INCQ BX
 	JMP narrow_j
 narrow_out:
+	VADDPS Y1, Y0, Y0
+	VADDPS Y3, Y2, Y2
+	VADDPS Y2, Y0, Y0
 	VFMADD231PS Y0, Y0, Y4
 	INCQ DX
 	JMP narrow_k
@@ -491,6 +613,27 @@ narrow_k:
 	JGE narrow_next
 	MOVQ 8(R9)(DX*8), R12
 	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+narrow_j4:
+	LEAQ 4(BX), AX
+	CMPQ AX, R12
+	JGT narrow_j
+	MOVLQSX 0(R8)(BX*4), AX
+	ADDQ CX, AX
+	VADDPS (SI)(AX*4), Y0, Y0
+	MOVLQSX 4(R8)(BX*4), AX
+	ADDQ CX, AX
+	VADDPS (SI)(AX*4), Y1, Y1
+	MOVLQSX 8(R8)(BX*4), AX
+	ADDQ CX, AX
+	VADDPS (SI)(AX*4), Y2, Y2
+	MOVLQSX 12(R8)(BX*4), AX
+	ADDQ CX, AX
+	VADDPS (SI)(AX*4), Y3, Y3
+	ADDQ $4, BX
+	JMP narrow_j4
 narrow_j:
 	CMPQ BX, R12
 	JGE narrow_out
@@ -500,6 +643,9 @@ narrow_j:
 	INCQ BX
 	JMP narrow_j
 narrow_out:
+	VADDPS Y1, Y0, Y0
+	VADDPS Y3, Y2, Y2
+	VADDPS Y2, Y0, Y0
 	MOVLQSX (R13)(DX*4), AX
 	ADDQ CX, AX
 	LEAQ (DI)(AX*4), R14

@@ -33,3 +33,7 @@ func sumRowsNorm32(dst, src *float32, off *int32, start *int, n, C int) {
 func sumRowsAxpy32(dst *float32, doff *int32, e, src *float32, off *int32, start *int, n, C int) {
 	panic("kern: no assembly kernels")
 }
+
+func sumRowsNorm4x64(dst, src *float64, off *int32, start *int, n, C, sstride, dstride int) {
+	panic("kern: no assembly kernels")
+}
