@@ -16,15 +16,17 @@ const (
 	expLLo  = ln2Lo64 / 128
 )
 
-// expNeg returns eʸ for y ≤ 0 (or y = NaN, giving NaN) within about 0.51
-// ulp; results below the normal range are rounded once, to the subnormal
-// (or 0). It uses the table expTab of 2^(j/128) and the Taylor polynomial
-// of degree 5 of eʳ − 1, |r| ≤ ln2/256 (truncation error below 2⁻⁶⁰). The
-// formulas are written so that the accuracy does not depend on whether the
-// compiler fuses multiply–adds (as it may on arm64).
-func expNeg(y float64) float64 {
+// expNegScaled returns eʸ·2⁶⁴ for −746 ≤ y ≤ 0, within about 0.51 ulp, 0
+// for y < −746 (where eʸ rounds to 0) and NaN for NaN. The scaled value is
+// a normal number even where eʸ is subnormal, so no subnormal is computed
+// (expArg unscales it where eʸ is normal). It uses the table expTab of
+// 2^(j/128) and the Taylor polynomial of degree 5 of eʳ − 1, |r| ≤ ln2/256
+// (truncation error below 2⁻⁶⁰). The formulas are written so that the
+// accuracy does not depend on whether the compiler fuses multiply–adds (as
+// it may on arm64).
+func expNegScaled(y float64) float64 {
 	if y < expMin64 {
-		y = expMin64
+		return 0
 	}
 	t := y*expInvL + magic64 // n = round(y·128/ln2) in the low bits
 	nf := t - magic64
@@ -35,16 +37,28 @@ func expNeg(y float64) float64 {
 	tab := &expTab[n&127]
 	v := tab[0] + (tab[1] + tab[0]*p) // 2^(j/128)·eʳ ∈ [1, 2)
 	k := n >> 7                       // −1077 ≤ k ≤ 0
-	if k >= -1022 {
-		return v * math.Float64frombits(uint64(k+1023)<<52)
+	return v * math.Float64frombits(uint64(k+1023+64)<<52)
+}
+
+// expArg returns e = exp(y) for y ≤ 0 where that is at least the smallest
+// normal (scaled = false), and otherwise ê = exp(y)·2⁶⁴, a normal number
+// or 0, with scaled = true; see flush.
+func expArg(y float64) (e float64, scaled bool) {
+	es := expNegScaled(y)
+	if es < esMin64 {
+		return es, true
 	}
-	return v * math.Float64frombits(uint64(k+1023+64)<<52) * 0x1p-64
+	return es * twoM64, false
 }
 
 // log1pUnit returns ln(1 + e) for e ∈ [0, 1] (or NaN), within 0.9 ulp
 // (measured: 0.83), by the algorithm of LOG1P64 in the assembly (see the
-// package documentation).
+// package documentation); below log1pSmall64 it returns e, to which
+// ln(1 + e) rounds, and computes no subnormal.
 func log1pUnit(e float64) float64 {
+	if e < log1pSmall64 {
+		return e
+	}
 	phi, k := e, 0.0
 	if e >= 0.5 { // 1 + e = 2(1 + φ), φ = (e − 1)/2 ∈ [−¼, 0] exactly
 		phi, k = (e-1)*0.5, 1
@@ -65,128 +79,181 @@ func log1pUnit(e float64) float64 {
 	return hi + (lo + (k*ln2Tail64 - (h - s*(h+r))))
 }
 
-// sigmoidQ returns e = exp(−|x|), g = sigmoid(x) and q = g(1 − g) = e/(1+e)²
-// as in the reference.
-func sigmoidQ(x float64) (e, g, q float64) {
-	e = expNeg(-math.Abs(x))
+// tinyOf returns the smallest normal of T.
+func tinyOf[T float32 | float64]() float64 {
+	var z T
+	if _, ok := any(z).(float32); ok {
+		return tiny32
+	}
+	return tiny64
+}
+
+// daz returns x, or 0 where |x| is below tiny (a subnormal input is taken
+// as 0, as in the assembly).
+func daz(x, tiny float64) float64 {
+	if math.Abs(x) < tiny {
+		return 0
+	}
+	return x
+}
+
+// flush returns the output w as the functions store it: +0 where |w| is
+// below tiny, the smallest normal of the output's precision. Where e was
+// scaled (see expArg), w was computed from ê = e·2⁶⁴ < esMin64: the outputs
+// of order 1 are as they are, those proportional to e are below oSmall64
+// and are unscaled by 2⁻⁶⁴ (exactly, after those below esMin64 became 0,
+// so that no subnormal is computed).
+func flush(w float64, scaled bool, tiny float64) float64 {
+	a := math.Abs(w)
+	if scaled && a < oSmall64 {
+		if a < esMin64 {
+			return 0
+		}
+		w *= twoM64
+		a *= twoM64
+	}
+	if a < tiny {
+		return 0
+	}
+	return w
+}
+
+// sq0 returns v, or 0 below sqMin64, where v·v would underflow (and is far
+// below the rounding error of the terms it is added to).
+func sq0(v float64) float64 {
+	if v < sqMin64 {
+		return 0
+	}
+	return v
+}
+
+// sigmoidQ returns e = exp(−|x|), g = sigmoid(x) and q = g(1 − g) =
+// e/(1+e)² as in the reference, computed from ê (see expArg) where scaled.
+func sigmoidQ(x float64) (e, g, q float64, scaled bool) {
+	e, scaled = expArg(-math.Abs(x))
 	d := 1 + e
 	q = e / (d * d)
 	g = 1 / d
 	if x < 0 {
 		g = e / d
 	}
-	return e, g, q
+	return e, g, q, scaled
 }
 
 // tanhSech2 returns e = exp(−2|x|), t = tanh x and s = sech²x = 4e/(1+e)²
-// as in the reference.
-func tanhSech2(x float64) (e, t, s float64) {
-	e = expNeg(-2 * math.Abs(x))
+// as in the reference, computed from ê (see expArg) where scaled.
+func tanhSech2(x float64) (e, t, s float64, scaled bool) {
+	e, scaled = expArg(-2 * math.Abs(x))
 	d := 1 + e
 	s = 4 * e / (d * d)
 	t = (1 - e) / d
 	if x < 0 {
 		t = -t
 	}
-	return e, t, s
+	return e, t, s, scaled
 }
 
 // softplusGo is the portable Softplus64/Softplus32.
 func softplusGo[T float32 | float64](f, d1, d2, d3, x []T) {
+	tiny := tinyOf[T]()
 	for i, xv := range x {
-		v := float64(xv)
-		e, g, q := sigmoidQ(v)
+		v := daz(float64(xv), tiny)
+		e, g, q, sc := sigmoidQ(v)
 		if f != nil {
-			f[i] = T(max(v, 0) + log1pUnit(e))
+			f[i] = T(flush(max(v, 0)+log1pUnit(e), sc, tiny))
 		}
 		if d1 != nil {
-			d1[i] = T(g)
+			d1[i] = T(flush(g, sc, tiny))
 		}
 		if d2 != nil {
-			d2[i] = T(q)
+			d2[i] = T(flush(q, sc, tiny))
 		}
 		if d3 != nil {
-			d3[i] = T(q * (1 - 2*g))
+			d3[i] = T(flush(q*(1-2*g), sc, tiny))
 		}
 	}
 }
 
 // lnCoshGo is the portable LnCosh64/LnCosh32.
 func lnCoshGo[T float32 | float64](f, d1, d2, d3, x []T) {
+	tiny := tinyOf[T]()
 	for i, xv := range x {
-		v := float64(xv)
-		e, t, s := tanhSech2(v)
+		v := daz(float64(xv), tiny)
+		e, t, s, sc := tanhSech2(v)
 		if f != nil {
-			f[i] = T(math.Abs(v) + log1pUnit(e) - math.Ln2)
+			f[i] = T(flush(math.Abs(v)+log1pUnit(e)-math.Ln2, sc, tiny))
 		}
 		if d1 != nil {
-			d1[i] = T(t)
+			d1[i] = T(flush(t, sc, tiny))
 		}
 		if d2 != nil {
-			d2[i] = T(s)
+			d2[i] = T(flush(s, sc, tiny))
 		}
 		if d3 != nil {
-			d3[i] = T(-2 * t * s)
+			d3[i] = T(flush(-2*t*s, sc, tiny))
 		}
 	}
 }
 
 // tanhGo is the portable Tanh64/Tanh32.
 func tanhGo[T float32 | float64](f, d1, d2, d3, x []T) {
+	tiny := tinyOf[T]()
 	for i, xv := range x {
-		_, t, s := tanhSech2(float64(xv))
+		_, t, s, sc := tanhSech2(daz(float64(xv), tiny))
 		if f != nil {
-			f[i] = T(t)
+			f[i] = T(flush(t, sc, tiny))
 		}
 		if d1 != nil {
-			d1[i] = T(s)
+			d1[i] = T(flush(s, sc, tiny))
 		}
 		if d2 != nil {
-			d2[i] = T(-2 * t * s)
+			d2[i] = T(flush(-2*t*s, sc, tiny))
 		}
 		if d3 != nil {
-			d3[i] = T(-2*s*s + 4*t*t*s)
+			d3[i] = T(flush(-2*s*sq0(s)+4*t*t*s, sc, tiny))
 		}
 	}
 }
 
 // sigmoidGo is the portable Sigmoid64/Sigmoid32.
 func sigmoidGo[T float32 | float64](f, d1, d2, d3, x []T) {
+	tiny := tinyOf[T]()
 	for i, xv := range x {
-		_, g, q := sigmoidQ(float64(xv))
+		_, g, q, sc := sigmoidQ(daz(float64(xv), tiny))
 		u := 1 - 2*g
 		if f != nil {
-			f[i] = T(g)
+			f[i] = T(flush(g, sc, tiny))
 		}
 		if d1 != nil {
-			d1[i] = T(q)
+			d1[i] = T(flush(q, sc, tiny))
 		}
 		if d2 != nil {
-			d2[i] = T(q * u)
+			d2[i] = T(flush(q*u, sc, tiny))
 		}
 		if d3 != nil {
-			d3[i] = T(q*u*u - 2*q*q)
+			d3[i] = T(flush(q*u*u-2*q*sq0(q), sc, tiny))
 		}
 	}
 }
 
 // swishGo is the portable Swish64/Swish32.
 func swishGo[T float32 | float64](f, d1, d2, d3, x []T) {
+	tiny := tinyOf[T]()
 	for i, xv := range x {
-		v := float64(xv)
-		_, g, q := sigmoidQ(v)
+		v := daz(float64(xv), tiny)
+		_, g, q, sc := sigmoidQ(v)
 		u := 1 - 2*g
 		if f != nil {
-			f[i] = T(v * g)
+			f[i] = T(flush(v*g, sc, tiny))
 		}
 		if d1 != nil {
-			d1[i] = T(g + v*q)
+			d1[i] = T(flush(g+v*q, sc, tiny))
 		}
 		if d2 != nil {
-			d2[i] = T(2*q + v*q*u)
+			d2[i] = T(flush(2*q+v*q*u, sc, tiny))
 		}
 		if d3 != nil {
-			d3[i] = T(3*q*u + v*(q*u*u-2*q*q))
+			d3[i] = T(flush(3*q*u+v*(q*u*u-2*q*sq0(q)), sc, tiny))
 		}
 	}
 }
