@@ -517,9 +517,13 @@ func (k *kern) fBlock(a string) {
 	e := "Y4"
 	if k.bits == 32 {
 		e = "Y11"
-		k.add("VCMPPS $0x15, SESMIN, Y4, Y11") // e ≥ 2^-126 (or NaN) …
-		k.add("VANDPS Y4, Y11, Y11")           // … else 0
-		k.add("VMULPS STWOM64, Y11, Y11")      // e, exactly
+		if k.slow {
+			k.add("VCMPPS $0x15, SESMIN, Y4, Y11") // e ≥ 2^-126 (or NaN) …
+			k.add("VANDPS Y4, Y11, Y11")           // … else 0
+			k.add("VMULPS STWOM64, Y11, Y11")      // e, exactly
+		} else {
+			k.add("VMULPS STWOM64, Y4, Y11") // e ≥ 2^-120 here, exactly
+		}
 	}
 	k.add("%s(%s, Y5, Y1, Y2, Y3, Y6, Y7, Y8, Y10)", lg, e)
 	if a == "softplus" {

@@ -1205,9 +1205,7 @@ softplus32_3:
 	JNZ          softplus32_5
 	TESTQ        DI, DI
 	JZ           softplus32_7
-	VCMPPS       $0x15, SESMIN, Y4, Y11
-	VANDPS       Y4, Y11, Y11
-	VMULPS       STWOM64, Y11, Y11
+	VMULPS       STWOM64, Y4, Y11
 	LOG1P32(Y11, Y5, Y1, Y2, Y3, Y6, Y7, Y8, Y10)
 	VXORPS       Y9, Y9, Y9
 	VMAXPS       Y0, Y9, Y9
@@ -1420,9 +1418,7 @@ lnCosh32_3:
 	JNZ          lnCosh32_5
 	TESTQ        DI, DI
 	JZ           lnCosh32_7
-	VCMPPS       $0x15, SESMIN, Y4, Y11
-	VANDPS       Y4, Y11, Y11
-	VMULPS       STWOM64, Y11, Y11
+	VMULPS       STWOM64, Y4, Y11
 	LOG1P32(Y11, Y5, Y1, Y2, Y3, Y6, Y7, Y8, Y10)
 	VANDPS       SABS, Y0, Y9
 	VADDPS       Y5, Y9, Y9

@@ -384,8 +384,8 @@ func inputs32() []float32 {
 func TestAccuracy(t *testing.T) {
 	x64, x32 := inputs64(), inputs32()
 	var table strings.Builder
-	fmt.Fprintf(&table, "%-8s %-3s %-4s | %-45s | %-45s\n", "", "", "",
-		"float64: bound [at x]      ulps [at x]      u·mu", "float32: bound [at x]      ulps [at x]      u·mu")
+	fmt.Fprintf(&table, "%-8s %-3s %-4s | %-45s %6s | %-45s %6s\n", "", "", "",
+		"float64: bound [at x]      ulps [at x]      u·mu", "+0", "float32: bound [at x]      ulps [at x]      u·mu", "+0")
 	for _, impl := range impls() {
 		use(t, impl)
 		for _, a := range acts {
@@ -393,10 +393,10 @@ func TestAccuracy(t *testing.T) {
 			check64(a, x64, &s64)
 			check32(a, x32, &s32)
 			for k := range 4 {
-				fmt.Fprintf(&table, "%-8s %-3s %-4s | %4.2f [%-10.4g] %5.2f [%-10.4g] %4.2f | %4.2f [%-10.4g] %5.2f [%-10.4g] %4.2f\n",
+				fmt.Fprintf(&table, "%-8s %-3s %-4s | %4.2f [%-10.4g] %5.2f [%-10.4g] %4.2f %6d | %4.2f [%-10.4g] %5.2f [%-10.4g] %4.2f %6d\n",
 					a.name, outNames[k], impl,
-					s64[k].bound, s64[k].xBound, s64[k].ulps, s64[k].xUlps, s64[k].mus,
-					s32[k].bound, s32[k].xBound, s32[k].ulps, s32[k].xUlps, s32[k].mus)
+					s64[k].bound, s64[k].xBound, s64[k].ulps, s64[k].xUlps, s64[k].mus, s64[k].flushed,
+					s32[k].bound, s32[k].xBound, s32[k].ulps, s32[k].xUlps, s32[k].mus, s32[k].flushed)
 				for _, st := range []struct {
 					prec string
 					s    errStat
@@ -410,7 +410,8 @@ func TestAccuracy(t *testing.T) {
 		}
 	}
 	t.Logf("largest errors on %d float64 and %d float32 inputs: bound = error/max(4 ulp, 2u·mu) (must be ≤ 1), "+
-		"ulps = error/ulp where no digits cancel, u·mu = error/(u·mu):\n%s",
+		"ulps = error/ulp where no digits cancel, u·mu = error/(u·mu), +0 = outputs flushed to +0 where the reference "+
+		"is below the smallest normal (or rounds to just above it), left out of the other columns:\n%s",
 		len(x64), len(x32), table.String())
 }
 
