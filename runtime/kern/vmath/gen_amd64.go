@@ -705,8 +705,9 @@ func (k *kern) slowBlock(a, slow, next string) {
 	k.add("%s:", slow)
 	if k.bits == 64 {
 		k.add("VCMPPD $0x11, ESMIN, Y4, Y14") // e·2^64 < 2^-958
-		k.add("VMULPD TWOM64, Y4, Y15")
-		k.add("VBLENDVPD Y14, Y4, Y15, Y4") // ê
+		k.add("VANDNPD Y4, Y14, Y15")         // 0 there (no subnormal e) …
+		k.add("VMULPD TWOM64, Y15, Y15")      // … e elsewhere
+		k.add("VBLENDVPD Y14, Y4, Y15, Y4")   // ê
 		k.add("VMOVUPD TINYM, Y15")
 		k.add("VBLENDVPD Y14, ESMINM, Y15, Y15")
 		k.add("VMOVUPD ONE, Y13")
