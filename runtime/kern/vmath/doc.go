@@ -152,10 +152,11 @@
 // Elsewhere, and when built with the noasm tag, a portable Go implementation
 // runs: exp by a table of 2^(j/128) (head and tail) and the Taylor
 // polynomial of degree 5 on |r| ≤ ln 2/256 (within 0.51 ulp), scaled by
-// 2⁶⁴ as in the assembly, log1p as above (within 0.83 ulp), written so that
+// 2⁶⁴ below the normal range, log1p as above (within 0.83 ulp), written so that
 // their accuracy does not depend on whether the compiler fuses
-// multiply–adds; float32 is computed in float64, flushed below 2⁻¹²⁶ and
-// rounded. Both are faster than math.Exp and math.Log1p. Results of the two
+// multiply–adds; the outputs of an element near the underflow (as in the
+// assembly) are flushed; float32 is computed in float64 (flushed below
+// 2⁻¹²⁶) and rounded. Both are faster than math.Exp and math.Log1p. Results of the two
 // implementations may differ in the last bits, both being within the bound
 // and flushed alike.
 //
