@@ -23,6 +23,21 @@
 // Registers: accumulator set j, row i in Y(2r·j+2i), Y(2r·j+2i+1); Y12/Y13
 // hold the row of Bp, Y14/Y15 the broadcast elements of Ap.
 
+// FTZON saves MXCSR at 0(SP) and sets its flush-to-zero and
+// denormals-are-zero bits (0x8040): subnormal operands of A, B and C count
+// as 0 and subnormal results become 0, instead of costing a microcode
+// assist each on Intel cores (about a hundred times an FMA; see doc.go,
+// "Subnormal numbers"). FTZOFF restores MXCSR before RET, as the Go ABI
+// requires. They need an 8-byte frame and clobber R12.
+#define FTZON \
+	STMXCSR 0(SP)        \
+	MOVL    0(SP), R12   \
+	ORL     $0x8040, R12 \
+	MOVL    R12, 4(SP)   \
+	LDMXCSR 4(SP)
+
+#define FTZOFF LDMXCSR 0(SP)
+
 // STROWN stores one accumulator row pair to (DI) and advances DI by DX.
 #define STROWN(mov, ra, rb) \
 	mov  ra, (DI)   \
@@ -59,7 +74,8 @@
 	ADDQ DX, DI
 
 // func dgemmKernel1(k int, a, b, c *float64, ldc int, alpha, beta float64)
-TEXT ·dgemmKernel1(SB), NOSPLIT, $0-56
+TEXT ·dgemmKernel1(SB), NOSPLIT, $8-56
+	FTZON
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), AX
 	MOVQ b+16(FP), BX
@@ -139,16 +155,19 @@ dk1sum:
 	JZ   dk1beta0
 	VBROADCASTSD beta+48(FP), Y13
 	FMAROWN(VMOVUPD, VFMADD231PD, Y0, Y1)
+	FTZOFF
 	VZEROUPPER
 	RET
 
 dk1beta0:
 	STROWN(VMOVUPD, Y0, Y1)
+	FTZOFF
 	VZEROUPPER
 	RET
 
 // func dgemmKernel2(k int, a, b, c *float64, ldc int, alpha, beta float64)
-TEXT ·dgemmKernel2(SB), NOSPLIT, $0-56
+TEXT ·dgemmKernel2(SB), NOSPLIT, $8-56
+	FTZON
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), AX
 	MOVQ b+16(FP), BX
@@ -247,17 +266,20 @@ dk2sum:
 	VBROADCASTSD beta+48(FP), Y13
 	FMAROWN(VMOVUPD, VFMADD231PD, Y0, Y1)
 	FMAROWN(VMOVUPD, VFMADD231PD, Y2, Y3)
+	FTZOFF
 	VZEROUPPER
 	RET
 
 dk2beta0:
 	STROWN(VMOVUPD, Y0, Y1)
 	STROWN(VMOVUPD, Y2, Y3)
+	FTZOFF
 	VZEROUPPER
 	RET
 
 // func dgemmKernel3(k int, a, b, c *float64, ldc int, alpha, beta float64)
-TEXT ·dgemmKernel3(SB), NOSPLIT, $0-56
+TEXT ·dgemmKernel3(SB), NOSPLIT, $8-56
+	FTZON
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), AX
 	MOVQ b+16(FP), BX
@@ -383,6 +405,7 @@ dk3sum:
 	FMAROWN(VMOVUPD, VFMADD231PD, Y0, Y1)
 	FMAROWN(VMOVUPD, VFMADD231PD, Y2, Y3)
 	FMAROWN(VMOVUPD, VFMADD231PD, Y4, Y5)
+	FTZOFF
 	VZEROUPPER
 	RET
 
@@ -390,11 +413,13 @@ dk3beta0:
 	STROWN(VMOVUPD, Y0, Y1)
 	STROWN(VMOVUPD, Y2, Y3)
 	STROWN(VMOVUPD, Y4, Y5)
+	FTZOFF
 	VZEROUPPER
 	RET
 
 // func dgemmKernel4(k int, a, b, c *float64, ldc int, alpha, beta float64)
-TEXT ·dgemmKernel4(SB), NOSPLIT, $0-56
+TEXT ·dgemmKernel4(SB), NOSPLIT, $8-56
+	FTZON
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), AX
 	MOVQ b+16(FP), BX
@@ -531,6 +556,7 @@ dk4sum:
 	FMAROWN(VMOVUPD, VFMADD231PD, Y2, Y3)
 	FMAROWN(VMOVUPD, VFMADD231PD, Y4, Y5)
 	FMAROWN(VMOVUPD, VFMADD231PD, Y6, Y7)
+	FTZOFF
 	VZEROUPPER
 	RET
 
@@ -539,11 +565,13 @@ dk4beta0:
 	STROWN(VMOVUPD, Y2, Y3)
 	STROWN(VMOVUPD, Y4, Y5)
 	STROWN(VMOVUPD, Y6, Y7)
+	FTZOFF
 	VZEROUPPER
 	RET
 
 // func sgemmKernel1(k int, a, b, c *float32, ldc int, alpha, beta float32)
-TEXT ·sgemmKernel1(SB), NOSPLIT, $0-48
+TEXT ·sgemmKernel1(SB), NOSPLIT, $8-48
+	FTZON
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), AX
 	MOVQ b+16(FP), BX
@@ -623,16 +651,19 @@ sk1sum:
 	JZ   sk1beta0
 	VBROADCASTSS beta+44(FP), Y13
 	FMAROWN(VMOVUPS, VFMADD231PS, Y0, Y1)
+	FTZOFF
 	VZEROUPPER
 	RET
 
 sk1beta0:
 	STROWN(VMOVUPS, Y0, Y1)
+	FTZOFF
 	VZEROUPPER
 	RET
 
 // func sgemmKernel2(k int, a, b, c *float32, ldc int, alpha, beta float32)
-TEXT ·sgemmKernel2(SB), NOSPLIT, $0-48
+TEXT ·sgemmKernel2(SB), NOSPLIT, $8-48
+	FTZON
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), AX
 	MOVQ b+16(FP), BX
@@ -731,17 +762,20 @@ sk2sum:
 	VBROADCASTSS beta+44(FP), Y13
 	FMAROWN(VMOVUPS, VFMADD231PS, Y0, Y1)
 	FMAROWN(VMOVUPS, VFMADD231PS, Y2, Y3)
+	FTZOFF
 	VZEROUPPER
 	RET
 
 sk2beta0:
 	STROWN(VMOVUPS, Y0, Y1)
 	STROWN(VMOVUPS, Y2, Y3)
+	FTZOFF
 	VZEROUPPER
 	RET
 
 // func sgemmKernel3(k int, a, b, c *float32, ldc int, alpha, beta float32)
-TEXT ·sgemmKernel3(SB), NOSPLIT, $0-48
+TEXT ·sgemmKernel3(SB), NOSPLIT, $8-48
+	FTZON
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), AX
 	MOVQ b+16(FP), BX
@@ -867,6 +901,7 @@ sk3sum:
 	FMAROWN(VMOVUPS, VFMADD231PS, Y0, Y1)
 	FMAROWN(VMOVUPS, VFMADD231PS, Y2, Y3)
 	FMAROWN(VMOVUPS, VFMADD231PS, Y4, Y5)
+	FTZOFF
 	VZEROUPPER
 	RET
 
@@ -874,11 +909,13 @@ sk3beta0:
 	STROWN(VMOVUPS, Y0, Y1)
 	STROWN(VMOVUPS, Y2, Y3)
 	STROWN(VMOVUPS, Y4, Y5)
+	FTZOFF
 	VZEROUPPER
 	RET
 
 // func sgemmKernel4(k int, a, b, c *float32, ldc int, alpha, beta float32)
-TEXT ·sgemmKernel4(SB), NOSPLIT, $0-48
+TEXT ·sgemmKernel4(SB), NOSPLIT, $8-48
+	FTZON
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), AX
 	MOVQ b+16(FP), BX
@@ -1015,6 +1052,7 @@ sk4sum:
 	FMAROWN(VMOVUPS, VFMADD231PS, Y2, Y3)
 	FMAROWN(VMOVUPS, VFMADD231PS, Y4, Y5)
 	FMAROWN(VMOVUPS, VFMADD231PS, Y6, Y7)
+	FTZOFF
 	VZEROUPPER
 	RET
 
@@ -1023,11 +1061,13 @@ sk4beta0:
 	STROWN(VMOVUPS, Y2, Y3)
 	STROWN(VMOVUPS, Y4, Y5)
 	STROWN(VMOVUPS, Y6, Y7)
+	FTZOFF
 	VZEROUPPER
 	RET
 
 // func dgemmKernelW1(k int, a, b *float64, bs int, c *float64, ldc int, alpha, beta float64)
-TEXT ·dgemmKernelW1(SB), NOSPLIT, $0-64
+TEXT ·dgemmKernelW1(SB), NOSPLIT, $8-64
+	FTZON
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), AX
 	MOVQ b+16(FP), BX
@@ -1109,16 +1149,19 @@ dkw1sum:
 	JZ   dkw1beta0
 	VBROADCASTSD beta+56(FP), Z13
 	FMAROWW(VMOVUPD, VFMADD231PD, Z0, Z1)
+	FTZOFF
 	VZEROUPPER
 	RET
 
 dkw1beta0:
 	STROWW(VMOVUPD, Z0, Z1)
+	FTZOFF
 	VZEROUPPER
 	RET
 
 // func dgemmKernelW2(k int, a, b *float64, bs int, c *float64, ldc int, alpha, beta float64)
-TEXT ·dgemmKernelW2(SB), NOSPLIT, $0-64
+TEXT ·dgemmKernelW2(SB), NOSPLIT, $8-64
+	FTZON
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), AX
 	MOVQ b+16(FP), BX
@@ -1219,17 +1262,20 @@ dkw2sum:
 	VBROADCASTSD beta+56(FP), Z13
 	FMAROWW(VMOVUPD, VFMADD231PD, Z0, Z1)
 	FMAROWW(VMOVUPD, VFMADD231PD, Z2, Z3)
+	FTZOFF
 	VZEROUPPER
 	RET
 
 dkw2beta0:
 	STROWW(VMOVUPD, Z0, Z1)
 	STROWW(VMOVUPD, Z2, Z3)
+	FTZOFF
 	VZEROUPPER
 	RET
 
 // func dgemmKernelW3(k int, a, b *float64, bs int, c *float64, ldc int, alpha, beta float64)
-TEXT ·dgemmKernelW3(SB), NOSPLIT, $0-64
+TEXT ·dgemmKernelW3(SB), NOSPLIT, $8-64
+	FTZON
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), AX
 	MOVQ b+16(FP), BX
@@ -1357,6 +1403,7 @@ dkw3sum:
 	FMAROWW(VMOVUPD, VFMADD231PD, Z0, Z1)
 	FMAROWW(VMOVUPD, VFMADD231PD, Z2, Z3)
 	FMAROWW(VMOVUPD, VFMADD231PD, Z4, Z5)
+	FTZOFF
 	VZEROUPPER
 	RET
 
@@ -1364,11 +1411,13 @@ dkw3beta0:
 	STROWW(VMOVUPD, Z0, Z1)
 	STROWW(VMOVUPD, Z2, Z3)
 	STROWW(VMOVUPD, Z4, Z5)
+	FTZOFF
 	VZEROUPPER
 	RET
 
 // func dgemmKernelW4(k int, a, b *float64, bs int, c *float64, ldc int, alpha, beta float64)
-TEXT ·dgemmKernelW4(SB), NOSPLIT, $0-64
+TEXT ·dgemmKernelW4(SB), NOSPLIT, $8-64
+	FTZON
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), AX
 	MOVQ b+16(FP), BX
@@ -1507,6 +1556,7 @@ dkw4sum:
 	FMAROWW(VMOVUPD, VFMADD231PD, Z2, Z3)
 	FMAROWW(VMOVUPD, VFMADD231PD, Z4, Z5)
 	FMAROWW(VMOVUPD, VFMADD231PD, Z6, Z7)
+	FTZOFF
 	VZEROUPPER
 	RET
 
@@ -1515,11 +1565,13 @@ dkw4beta0:
 	STROWW(VMOVUPD, Z2, Z3)
 	STROWW(VMOVUPD, Z4, Z5)
 	STROWW(VMOVUPD, Z6, Z7)
+	FTZOFF
 	VZEROUPPER
 	RET
 
 // func sgemmKernelW1(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32)
-TEXT ·sgemmKernelW1(SB), NOSPLIT, $0-56
+TEXT ·sgemmKernelW1(SB), NOSPLIT, $8-56
+	FTZON
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), AX
 	MOVQ b+16(FP), BX
@@ -1601,16 +1653,19 @@ skw1sum:
 	JZ   skw1beta0
 	VBROADCASTSS beta+52(FP), Z13
 	FMAROWW(VMOVUPS, VFMADD231PS, Z0, Z1)
+	FTZOFF
 	VZEROUPPER
 	RET
 
 skw1beta0:
 	STROWW(VMOVUPS, Z0, Z1)
+	FTZOFF
 	VZEROUPPER
 	RET
 
 // func sgemmKernelW2(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32)
-TEXT ·sgemmKernelW2(SB), NOSPLIT, $0-56
+TEXT ·sgemmKernelW2(SB), NOSPLIT, $8-56
+	FTZON
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), AX
 	MOVQ b+16(FP), BX
@@ -1711,17 +1766,20 @@ skw2sum:
 	VBROADCASTSS beta+52(FP), Z13
 	FMAROWW(VMOVUPS, VFMADD231PS, Z0, Z1)
 	FMAROWW(VMOVUPS, VFMADD231PS, Z2, Z3)
+	FTZOFF
 	VZEROUPPER
 	RET
 
 skw2beta0:
 	STROWW(VMOVUPS, Z0, Z1)
 	STROWW(VMOVUPS, Z2, Z3)
+	FTZOFF
 	VZEROUPPER
 	RET
 
 // func sgemmKernelW3(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32)
-TEXT ·sgemmKernelW3(SB), NOSPLIT, $0-56
+TEXT ·sgemmKernelW3(SB), NOSPLIT, $8-56
+	FTZON
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), AX
 	MOVQ b+16(FP), BX
@@ -1849,6 +1907,7 @@ skw3sum:
 	FMAROWW(VMOVUPS, VFMADD231PS, Z0, Z1)
 	FMAROWW(VMOVUPS, VFMADD231PS, Z2, Z3)
 	FMAROWW(VMOVUPS, VFMADD231PS, Z4, Z5)
+	FTZOFF
 	VZEROUPPER
 	RET
 
@@ -1856,11 +1915,13 @@ skw3beta0:
 	STROWW(VMOVUPS, Z0, Z1)
 	STROWW(VMOVUPS, Z2, Z3)
 	STROWW(VMOVUPS, Z4, Z5)
+	FTZOFF
 	VZEROUPPER
 	RET
 
 // func sgemmKernelW4(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32)
-TEXT ·sgemmKernelW4(SB), NOSPLIT, $0-56
+TEXT ·sgemmKernelW4(SB), NOSPLIT, $8-56
+	FTZON
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), AX
 	MOVQ b+16(FP), BX
@@ -1999,6 +2060,7 @@ skw4sum:
 	FMAROWW(VMOVUPS, VFMADD231PS, Z2, Z3)
 	FMAROWW(VMOVUPS, VFMADD231PS, Z4, Z5)
 	FMAROWW(VMOVUPS, VFMADD231PS, Z6, Z7)
+	FTZOFF
 	VZEROUPPER
 	RET
 
@@ -2007,5 +2069,6 @@ skw4beta0:
 	STROWW(VMOVUPS, Z2, Z3)
 	STROWW(VMOVUPS, Z4, Z5)
 	STROWW(VMOVUPS, Z6, Z7)
+	FTZOFF
 	VZEROUPPER
 	RET

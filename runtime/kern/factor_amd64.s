@@ -27,8 +27,24 @@
 // R15 e; CX the block's first channel, DX k, BX j, R12 start[k+1], R14 the
 // destination row, AX scratch.
 
+// FTZON saves MXCSR at 0(SP) and sets its flush-to-zero and
+// denormals-are-zero bits (0x8040): subnormal operands count as 0 and
+// subnormal results become 0, instead of costing a microcode assist each
+// on Intel cores (e ⊙ a_k of subnormal rows ran 9 times slower). FTZOFF
+// restores MXCSR before RET, as the Go ABI requires. They need an 8-byte
+// frame and clobber R12 (before its use).
+#define FTZON \
+	STMXCSR 0(SP)        \
+	MOVL    0(SP), R12   \
+	ORL     $0x8040, R12 \
+	MOVL    R12, 4(SP)   \
+	LDMXCSR 4(SP)
+
+#define FTZOFF LDMXCSR 0(SP)
+
 // func sumRowsStore64(dst *float64, src *float64, off *int32, start *int, n, C int)
-TEXT ·sumRowsStore64(SB), NOSPLIT, $0-48
+TEXT ·sumRowsStore64(SB), NOSPLIT, $8-48
+	FTZON
 	MOVQ dst+0(FP), DI
 	MOVQ src+8(FP), SI
 	MOVQ off+16(FP), R8
@@ -126,11 +142,13 @@ narrow_next:
 	ADDQ $4, CX
 	JMP narrow_c
 done:
+	FTZOFF
 	VZEROUPPER
 	RET
 
 // func sumRowsNorm64(dst *float64, src *float64, off *int32, start *int, n, C int)
-TEXT ·sumRowsNorm64(SB), NOSPLIT, $0-48
+TEXT ·sumRowsNorm64(SB), NOSPLIT, $8-48
+	FTZON
 	MOVQ dst+0(FP), DI
 	MOVQ src+8(FP), SI
 	MOVQ off+16(FP), R8
@@ -234,11 +252,13 @@ narrow_next:
 	ADDQ $4, CX
 	JMP narrow_c
 done:
+	FTZOFF
 	VZEROUPPER
 	RET
 
 // func sumRowsAxpy64(dst *float64, doff *int32, e *float64, src *float64, off *int32, start *int, n, C int)
-TEXT ·sumRowsAxpy64(SB), NOSPLIT, $0-64
+TEXT ·sumRowsAxpy64(SB), NOSPLIT, $8-64
+	FTZON
 	MOVQ dst+0(FP), DI
 	MOVQ doff+8(FP), R13
 	MOVQ e+16(FP), R15
@@ -355,11 +375,13 @@ narrow_next:
 	ADDQ $4, CX
 	JMP narrow_c
 done:
+	FTZOFF
 	VZEROUPPER
 	RET
 
 // func sumRowsStore32(dst *float32, src *float32, off *int32, start *int, n, C int)
-TEXT ·sumRowsStore32(SB), NOSPLIT, $0-48
+TEXT ·sumRowsStore32(SB), NOSPLIT, $8-48
+	FTZON
 	MOVQ dst+0(FP), DI
 	MOVQ src+8(FP), SI
 	MOVQ off+16(FP), R8
@@ -451,11 +473,13 @@ narrow_next:
 	ADDQ $8, CX
 	JMP narrow_c
 done:
+	FTZOFF
 	VZEROUPPER
 	RET
 
 // func sumRowsNorm32(dst *float32, src *float32, off *int32, start *int, n, C int)
-TEXT ·sumRowsNorm32(SB), NOSPLIT, $0-48
+TEXT ·sumRowsNorm32(SB), NOSPLIT, $8-48
+	FTZON
 	MOVQ dst+0(FP), DI
 	MOVQ src+8(FP), SI
 	MOVQ off+16(FP), R8
@@ -549,11 +573,13 @@ narrow_next:
 	ADDQ $8, CX
 	JMP narrow_c
 done:
+	FTZOFF
 	VZEROUPPER
 	RET
 
 // func sumRowsAxpy32(dst *float32, doff *int32, e *float32, src *float32, off *int32, start *int, n, C int)
-TEXT ·sumRowsAxpy32(SB), NOSPLIT, $0-64
+TEXT ·sumRowsAxpy32(SB), NOSPLIT, $8-64
+	FTZON
 	MOVQ dst+0(FP), DI
 	MOVQ doff+8(FP), R13
 	MOVQ e+16(FP), R15
@@ -658,5 +684,6 @@ narrow_next:
 	ADDQ $8, CX
 	JMP narrow_c
 done:
+	FTZOFF
 	VZEROUPPER
 	RET

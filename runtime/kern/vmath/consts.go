@@ -42,6 +42,51 @@ const (
 	// gives in float32 (|x|·exp(−|x|) < 2⁻¹⁵⁰ for |x| ≥ 130), and exp(y)·2⁶⁴
 	// is a normal float32 above it (k ≥ −188).
 	expMin32 = -130
+
+	// tiny64 and tiny32 are the smallest normal float64 and float32: the
+	// functions return +0 for outputs below them and take inputs below
+	// them as 0. tinyM64 and tinyM32 are the largest subnormals, and
+	// tinyM32in64 the largest float64 below tiny32: the assembly compares
+	// the bits of magnitudes, as integers, with them.
+	tiny64      = 0x1p-1022
+	tiny32      = 0x1p-126
+	tinyM64     = tiny64 - 0x1p-1074
+	tinyM32     = tiny32 - 0x1p-149
+	tinyM32in64 = tiny32 - 0x1p-179
+
+	// esMin64 = 2⁶⁴·tiny64: the float64 code works with e·2⁶⁴, which is
+	// below esMin64 exactly where e = exp(…) is below the normal range;
+	// esMinM64 is the float64 below it. esMin32 = 2⁶⁴·tiny32 is the same
+	// for the float32 log1p.
+	esMin64  = 0x1p-958
+	esMinM64 = esMin64 - 0x1p-1011
+	esMin32  = 0x1p-62
+
+	// oSmall64: where e is below the normal range, every output is either
+	// of order 1 or proportional to e; computed from e·2⁶⁴ < esMin64, the
+	// latter are below oSmall64 (|output| ≤ 745·e·2⁶⁴), the former above.
+	oSmall64 = 0x1p-900
+
+	// sqMin64: q·q and s·s use 0 for q, s < sqMin64 (where the square
+	// would underflow, and is far below the rounding error of the terms
+	// it is added to).
+	sqMin64 = 0x1p-511
+
+	// log1pSmall64 and log1pSmall32: below them log1p(e) rounds to e
+	// (|log1p(e) − e| < e²/2 is below a quarter ulp), which log1p returns
+	// without evaluating its polynomial, whose φ² and s² would underflow.
+	log1pSmall64 = 0x1p-54
+	log1pSmall32 = 0x1p-25
+
+	// esSlow64, esSlow32, xSmall64 and xSmall32: the assembly runs a vector
+	// through its slower code, which flushes the outputs and masks the
+	// squares, only when a lane has e·2⁶⁴ below esSlow (e < 2⁻⁵⁰⁰, resp.
+	// 2⁻¹²⁰) or, for swish, |x| below xSmall; elsewhere no output is below
+	// the normal range (see outputLoop in gen_amd64.go).
+	esSlow64 = 0x1p-436
+	esSlow32 = 0x1p-56
+	xSmall64 = 0x1p-1000
+	xSmall32 = 0x1p-100
 )
 
 // Taylor coefficients 1/n! of exp, n = 2 … 13.

@@ -2,7 +2,7 @@ package vmath
 
 // expTab[j] = 2^(j/128) for j < 128, as the nearest float64 (head) and the
 // nearest float64 to the remainder (tail), together exact to about 2⁻¹⁰⁶.
-// The portable exp (expNeg) looks them up; TestExpTable recomputes them with
+// The portable exp (expArg) looks them up; TestExpTable recomputes them with
 // math/big.
 var expTab = [128][2]float64{
 	{0x1p+00, 0x0p+00},

@@ -118,6 +118,16 @@ func maxULP(xs []float64, f func(float64) float64, exact func(float64) *big.Floa
 
 func bigExpOf(y float64) *big.Float { return bigExp(new(big.Float).SetFloat64(y)) }
 
+// expNeg is eʸ from expArg, unscaled: rounded once, to a subnormal (or 0)
+// below the normal range.
+func expNeg(y float64) float64 {
+	e, scaled := expArg(y)
+	if scaled {
+		return e * twoM64
+	}
+	return e
+}
+
 // TestExpLog1pGo checks the portable exp to 0.52 ulp and log1p to 0.9 ulp
 // (the measured maxima are logged, with those of math.Exp and math.Log1p
 // for comparison).

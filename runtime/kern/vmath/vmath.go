@@ -14,7 +14,8 @@ const (
 // d3[i] = g(1 − g)(1 − 2g), in the forms of kern.Softplus (see the package
 // documentation for the formulas and the accuracy: within
 // max(4 ulp, 2u·μ) of kern.Softplus, μ the running error bound of its
-// formula, which is a few ulp except near x = 0 for d3). Any of f, d1, d2,
+// formula, which is a few ulp except near x = 0 for d3; outputs below the
+// smallest normal are +0, subnormal inputs count as 0). Any of f, d1, d2,
 // d3 may be nil (not computed; a nil f skips the logarithm); the others need
 // at least len(x) elements, or it panics. x may be the same slice as one
 // output. It does not allocate and is safe for concurrent use.
@@ -92,8 +93,10 @@ func Swish64(f, d1, d2, d3, x []float64) {
 
 // Softplus32 is Softplus64 for float32: each output is within
 // max(4 ulp, 2u·μ) (u = 2⁻²⁴, see the package documentation) of
-// kern.Softplus(float64(x[i])) rounded to float32; measured, within 1 ulp of
-// it. It does not allocate and is safe for concurrent use.
+// kern.Softplus(float64(x[i])) rounded to float32, or +0 where below the
+// smallest normal float32 (d2 and d3 where |x| > 87.34, f and d1 too where
+// x < −87.34); measured, within 1 ulp of it. It does not allocate and is safe for
+// concurrent use.
 func Softplus32(f, d1, d2, d3, x []float32) {
 	check(len(x), f, d1, d2, d3)
 	if useAsm {

@@ -10,20 +10,43 @@
 //	func name(f, d1, d2, d3, x *T, n int)
 //
 // processes n elements (a multiple of 4 for float64, of 8 for float32) in
-// blocks of up to 64: a first loop stores x and e = exp(−|x|) (or
-// exp(−2|x|)) of the block in two buffers on the stack, a second loop reads
-// them back (x into Y0, e into Y4), computes the outputs whose pointer is
-// not nil and stores them. All of x in a block is read before any output of
-// the block is written, so x may equal an output. The formulas are
-// evaluated in the order of the reference (kern.Softplus etc.).
+// blocks of up to 64: a first loop stores x (a subnormal x replaced by +0)
+// and e·2^64 of the block, e = exp(−|x|) (or exp(−2|x|)), in two buffers on
+// the stack, a second loop reads them back (x into Y0, e·2^64 into Y4),
+// computes the outputs whose pointer is not nil and stores them. All of x in
+// a block is read before any output of the block is written, so x may equal
+// an output. The formulas are evaluated in the order of the reference
+// (kern.Softplus etc.).
+//
+// No kernel computes a subnormal number (except float64 swish for
+// 0 < |x| < 2^-1019, whose x·g, x·q and x·(q·u·u − 2·q·q) may be): Intel
+// cores take a microcode assist, about 100 times slower, for every
+// subnormal operand or result. e·2^64 is normal for every argument down
+// to the clamp, where it is set to 0; log1p returns its argument e below
+// 2^-54 (2^-25), where that is exact to rounding and the polynomial would
+// underflow. A vector with a lane near the underflow (see outputLoop)
+// branches to a second copy of the output code, after the loop, which
+// stores every output below the smallest normal of its precision as +0
+// (the magnitude, as an integer, compared with that of the largest number
+// below it) and, in float64, uses 0 for q and s below 2^-511 in q·q and
+// s·s (far below the rounding error of the terms they are added to) and
+// computes the lanes whose e is below the normal range (e·2^64 < 2^-958)
+// from ê = e·2^64: there 1 + ê = 1, and every output is either of order 1
+// (unaffected by ê) or proportional to ê and below 2^-900; those below
+// 2^-958 become 0 and the rest are scaled back by 2^-64 (exactly, to a
+// normal number), so that outputs such as x·e of swish keep their normal
+// values down to the smallest normal. Elsewhere e·2^64 is unscaled
+// exactly (float64) and the formulas run as in the reference.
 //
 // float32: exp (and log1p for f of softplus and ln cosh) run on 8 float32
 // lanes, exp scaled by 2^64 so that it stays normal, and set to 0 where its
 // argument is below −130 (where every output rounds as if it were 0, and
-// where x·exp would not: x may be huge); the remaining formulas,
-// which contain the divisions and the cancellations, run in float64 on the
-// two halves (x and e converted and unscaled exactly), and their results are
-// rounded once to float32 when stored.
+// where x·exp would not: x may be huge); log1p gets e = 0 where e is below
+// 2^-126; the remaining formulas, which contain the divisions and the
+// cancellations, run in float64 on the two halves (x and e converted and
+// unscaled exactly: e ≥ 2^-188 is normal in float64), and their results
+// are (in the second copy: flushed below 2^-126 and) rounded once to
+// float32 when stored.
 //
 // Operand order is Go's (sources first, destination last): VFMADD213 a, b, c
 // computes c = b·c + a, VFMADD231 a, b, c computes c = a·b + c and
@@ -49,29 +72,38 @@
 #define THREE ·c64+384(SB)
 #define NEGTWO ·c64+416(SB)
 #define TWOM64 ·c64+448(SB)
-#define E13 ·c64+480(SB)
-#define E12 ·c64+512(SB)
-#define E11 ·c64+544(SB)
-#define E10 ·c64+576(SB)
-#define E9 ·c64+608(SB)
-#define E8 ·c64+640(SB)
-#define E7 ·c64+672(SB)
-#define E6 ·c64+704(SB)
-#define E5 ·c64+736(SB)
-#define E4 ·c64+768(SB)
-#define E3 ·c64+800(SB)
-#define E2 ·c64+832(SB)
-#define L11 ·c64+864(SB)
-#define L10 ·c64+896(SB)
-#define L9 ·c64+928(SB)
-#define L8 ·c64+960(SB)
-#define L7 ·c64+992(SB)
-#define L6 ·c64+1024(SB)
-#define L5 ·c64+1056(SB)
-#define L4 ·c64+1088(SB)
-#define L3 ·c64+1120(SB)
-#define L2 ·c64+1152(SB)
-#define L1 ·c64+1184(SB)
+#define TINYM ·c64+480(SB)
+#define TINYFM ·c64+512(SB)
+#define ESMIN ·c64+544(SB)
+#define ESMINM ·c64+576(SB)
+#define OSMALL ·c64+608(SB)
+#define SQMIN ·c64+640(SB)
+#define LGSMALL ·c64+672(SB)
+#define ESLOW ·c64+704(SB)
+#define XSMALL ·c64+736(SB)
+#define E13 ·c64+768(SB)
+#define E12 ·c64+800(SB)
+#define E11 ·c64+832(SB)
+#define E10 ·c64+864(SB)
+#define E9 ·c64+896(SB)
+#define E8 ·c64+928(SB)
+#define E7 ·c64+960(SB)
+#define E6 ·c64+992(SB)
+#define E5 ·c64+1024(SB)
+#define E4 ·c64+1056(SB)
+#define E3 ·c64+1088(SB)
+#define E2 ·c64+1120(SB)
+#define L11 ·c64+1152(SB)
+#define L10 ·c64+1184(SB)
+#define L9 ·c64+1216(SB)
+#define L8 ·c64+1248(SB)
+#define L7 ·c64+1280(SB)
+#define L6 ·c64+1312(SB)
+#define L5 ·c64+1344(SB)
+#define L4 ·c64+1376(SB)
+#define L3 ·c64+1408(SB)
+#define L2 ·c64+1440(SB)
+#define L1 ·c64+1472(SB)
 #define SIGN ·m64+0(SB)
 #define ABS ·m64+32(SB)
 
@@ -91,41 +123,51 @@
 #define STHREE ·c32+384(SB)
 #define SNEGTWO ·c32+416(SB)
 #define STWOM64 ·c32+448(SB)
-#define SE13 ·c32+480(SB)
-#define SE12 ·c32+512(SB)
-#define SE11 ·c32+544(SB)
-#define SE10 ·c32+576(SB)
-#define SE9 ·c32+608(SB)
-#define SE8 ·c32+640(SB)
-#define SE7 ·c32+672(SB)
-#define SE6 ·c32+704(SB)
-#define SE5 ·c32+736(SB)
-#define SE4 ·c32+768(SB)
-#define SE3 ·c32+800(SB)
-#define SE2 ·c32+832(SB)
-#define SL11 ·c32+864(SB)
-#define SL10 ·c32+896(SB)
-#define SL9 ·c32+928(SB)
-#define SL8 ·c32+960(SB)
-#define SL7 ·c32+992(SB)
-#define SL6 ·c32+1024(SB)
-#define SL5 ·c32+1056(SB)
-#define SL4 ·c32+1088(SB)
-#define SL3 ·c32+1120(SB)
-#define SL2 ·c32+1152(SB)
-#define SL1 ·c32+1184(SB)
+#define STINYM ·c32+480(SB)
+#define STINYFM ·c32+512(SB)
+#define SESMIN ·c32+544(SB)
+#define SESMINM ·c32+576(SB)
+#define SOSMALL ·c32+608(SB)
+#define SSQMIN ·c32+640(SB)
+#define SLGSMALL ·c32+672(SB)
+#define SESLOW ·c32+704(SB)
+#define SXSMALL ·c32+736(SB)
+#define SE13 ·c32+768(SB)
+#define SE12 ·c32+800(SB)
+#define SE11 ·c32+832(SB)
+#define SE10 ·c32+864(SB)
+#define SE9 ·c32+896(SB)
+#define SE8 ·c32+928(SB)
+#define SE7 ·c32+960(SB)
+#define SE6 ·c32+992(SB)
+#define SE5 ·c32+1024(SB)
+#define SE4 ·c32+1056(SB)
+#define SE3 ·c32+1088(SB)
+#define SE2 ·c32+1120(SB)
+#define SL11 ·c32+1152(SB)
+#define SL10 ·c32+1184(SB)
+#define SL9 ·c32+1216(SB)
+#define SL8 ·c32+1248(SB)
+#define SL7 ·c32+1280(SB)
+#define SL6 ·c32+1312(SB)
+#define SL5 ·c32+1344(SB)
+#define SL4 ·c32+1376(SB)
+#define SL3 ·c32+1408(SB)
+#define SL2 ·c32+1440(SB)
+#define SL1 ·c32+1472(SB)
 #define SSIGN ·m32+0(SB)
 #define SABS ·m32+32(SB)
 
-// EXP64(y, t, k, e, h, a, b) sets e = exp(y) for y ≤ 0 clamped to ≥ −746
-// (NaN stays NaN), clobbering y, t, k, h, a, b: k = round(y·log2 e), made by
-// adding 1.5·2^52; r = rh − rl with rh = y − k·ln2hi (exact: ln2hi has 32
-// bits) and rl = k·ln2lo; Q(r) the Taylor polynomial of (exp r − 1 − r)/r²
-// of degree 11, evaluated as E(r²) + r·O(r²); p = 1 + r + r²·Q summed as
-// hi + (lo + (r²·Q − rl)) with hi + lo = 1 + rh exactly; then p·2^k1·2^k2 with
-// k1 = ⌊k/2⌋ and k2 = k − k1, each power made by adding 1.5·2^52 + 1023 and
-// shifting the integer into the exponent field (two factors keep subnormal
-// results rounded once).
+// EXP64(y, t, k, e, h, a, b) sets e = exp(y)·2^64 for y ≤ 0 clamped to
+// ≥ −746 (NaN stays NaN), clobbering y, t, k, h, a, b: k = round(y·log2 e),
+// made by adding 1.5·2^52; r = rh − rl with rh = y − k·ln2hi (exact: ln2hi
+// has 32 bits) and rl = k·ln2lo; Q(r) the Taylor polynomial of
+// (exp r − 1 − r)/r² of degree 11, evaluated as E(r²) + r·O(r²);
+// p = 1 + r + r²·Q summed as hi + (lo + (r²·Q − rl)) with hi + lo = 1 + rh
+// exactly; then p·2^(k+64), the power made by adding 1.5·2^52 + 1023 + 64
+// and shifting the integer into the exponent field: a normal number (k ≥
+// −1077) even where exp(y) is subnormal, so that no subnormal is computed;
+// multiplying by 2^-64 afterwards is exact where exp(y) ≥ 2^-1022.
 #define EXP64(y, t, k, e, h, a, b) \
 	VMOVUPD      MAGIC, t     \
 	VFMADD231PD  LOG2E, y, t  \
@@ -154,14 +196,8 @@
 	VADDPD       y, b, b      \
 	VADDPD       b, e, e      \
 	VADDPD       h, e, e      \
-	VMULPD       HALF, k, t   \
-	VROUNDPD     $1, t, t     \
-	VSUBPD       t, k, k      \
-	VADDPD       MAGICB, t, t \
 	VADDPD       MAGICB, k, k \
-	VPSLLQ       $52, t, t    \
 	VPSLLQ       $52, k, k    \
-	VMULPD       t, e, e      \
 	VMULPD       k, e, e
 
 // EXP32(y, t, k, e, h, a, b) sets e = exp(y)·2^64 for y ≤ 0 clamped to
@@ -197,81 +233,95 @@
 	VPSLLD       $23, k, k     \
 	VMULPS       k, e, e
 
-// LOG1P64(e, l, m, f, s, w, h, f2) sets l = ln(1 + e) for e ∈ [0, 1] (NaN
-// stays NaN), clobbering m, f, s, w, h, f2: where e ≥ ½, φ = (e − 1)/2 and
-// k = 1, else φ = e and k = 0 (so 1 + e = 2^k·(1 + φ), φ exact);
+// LOG1P64(e, l, m, f, s, w, h, f2, z) sets l = ln(1 + e) for e ∈ [0, 1]
+// (NaN stays NaN), clobbering m, f, s, w, h, f2, z: where e ≥ ½, φ = (e − 1)/2
+// and k = 1, else φ = e and k = 0 (so 1 + e = 2^k·(1 + φ), φ exact);
 // s = φ/(2 + φ), w = s², R = Σ_(j=1…11) 2w^j/(2j + 1) (as w·(E(w²) + w·O(w²))),
 // X = φ²/2 − s·(φ²/2 + R) and l = k·ln 2 + φ − X, summed as
-// hi + (lo + (k·ln2lo − X)) with hi + lo = k·ln2hi + φ exactly.
-#define LOG1P64(e, l, m, f, s, w, h, f2) \
-	VCMPPD       $0x0D, HALF, e, m \
-	VSUBPD       ONE, e, f         \
-	VMULPD       HALF, f, f        \
-	VBLENDVPD    m, f, e, f        \
-	VANDPD       ONE, m, m         \
-	VADDPD       TWO, f, s         \
-	VDIVPD       s, f, s           \
-	VMULPD       s, s, w           \
-	VMULPD       w, w, h           \
-	VMOVUPD      L10, l            \
-	VMOVUPD      L11, f2           \
-	VFMADD213PD  L8, h, l          \
-	VFMADD213PD  L6, h, l          \
-	VFMADD213PD  L4, h, l          \
-	VFMADD213PD  L2, h, l          \
-	VFMADD213PD  L9, h, f2         \
-	VFMADD213PD  L7, h, f2         \
-	VFMADD213PD  L5, h, f2         \
-	VFMADD213PD  L3, h, f2         \
-	VFMADD213PD  L1, h, f2         \
-	VFMADD213PD  f2, w, l          \
-	VMULPD       w, l, l           \
-	VMULPD       f, f, h           \
-	VMULPD       HALF, h, h        \
-	VADDPD       h, l, l           \
-	VFNMADD213PD h, s, l           \
-	VFMSUB231PD  LNLO, m, l        \
-	VMULPD       LNHI, m, m        \
-	VADDPD       f, m, w           \
-	VSUBPD       w, m, m           \
-	VADDPD       f, m, m           \
-	VADDPD       m, l, l           \
-	VADDPD       w, l, l
+// hi + (lo + (k·ln2lo − X)) with hi + lo = k·ln2hi + φ exactly. Below 2^-54,
+// ln(1 + e) rounds to e (within a quarter ulp), which is returned: the
+// polynomial runs on 0 there (giving exactly 0), as s² and φ² would
+// underflow.
+#define LOG1P64(e, l, m, f, s, w, h, f2, z) \
+	VCMPPD       $0x15, LGSMALL, e, z \
+	VANDPD       z, e, s              \
+	VCMPPD       $0x0D, HALF, s, m    \
+	VSUBPD       ONE, s, f            \
+	VMULPD       HALF, f, f           \
+	VBLENDVPD    m, f, s, f           \
+	VANDPD       ONE, m, m            \
+	VADDPD       TWO, f, s            \
+	VDIVPD       s, f, s              \
+	VMULPD       s, s, w              \
+	VMULPD       w, w, h              \
+	VMOVUPD      L10, l               \
+	VMOVUPD      L11, f2              \
+	VFMADD213PD  L8, h, l             \
+	VFMADD213PD  L6, h, l             \
+	VFMADD213PD  L4, h, l             \
+	VFMADD213PD  L2, h, l             \
+	VFMADD213PD  L9, h, f2            \
+	VFMADD213PD  L7, h, f2            \
+	VFMADD213PD  L5, h, f2            \
+	VFMADD213PD  L3, h, f2            \
+	VFMADD213PD  L1, h, f2            \
+	VFMADD213PD  f2, w, l             \
+	VMULPD       w, l, l              \
+	VMULPD       f, f, h              \
+	VMULPD       HALF, h, h           \
+	VADDPD       h, l, l              \
+	VFNMADD213PD h, s, l              \
+	VFMSUB231PD  LNLO, m, l           \
+	VMULPD       LNHI, m, m           \
+	VADDPD       f, m, w              \
+	VSUBPD       w, m, m              \
+	VADDPD       f, m, m              \
+	VADDPD       m, l, l              \
+	VADDPD       w, l, l              \
+	VANDNPD      e, z, z              \
+	VADDPD       z, l, l
 
-// LOG1P32(e, l, m, f, s, w, h, f2) sets l = ln(1 + e) for e ∈ [0, 1] (NaN
-// stays NaN), clobbering m, f, s, w, h, f2: where e ≥ ½, φ = (e − 1)/2 and
-// k = 1, else φ = e and k = 0 (so 1 + e = 2^k·(1 + φ), φ exact);
+// LOG1P32(e, l, m, f, s, w, h, f2, z) sets l = ln(1 + e) for e ∈ [0, 1]
+// (NaN stays NaN), clobbering m, f, s, w, h, f2, z: where e ≥ ½, φ = (e − 1)/2
+// and k = 1, else φ = e and k = 0 (so 1 + e = 2^k·(1 + φ), φ exact);
 // s = φ/(2 + φ), w = s², R = Σ_(j=1…5) 2w^j/(2j + 1) (as w·(E(w²) + w·O(w²))),
 // X = φ²/2 − s·(φ²/2 + R) and l = k·ln 2 + φ − X, summed as
-// hi + (lo + (k·ln2lo − X)) with hi + lo = k·ln2hi + φ exactly.
-#define LOG1P32(e, l, m, f, s, w, h, f2) \
-	VCMPPS       $0x0D, SHALF, e, m \
-	VSUBPS       SONE, e, f         \
-	VMULPS       SHALF, f, f        \
-	VBLENDVPS    m, f, e, f         \
-	VANDPS       SONE, m, m         \
-	VADDPS       STWO, f, s         \
-	VDIVPS       s, f, s            \
-	VMULPS       s, s, w            \
-	VMULPS       w, w, h            \
-	VMOVUPS      SL4, l             \
-	VMOVUPS      SL5, f2            \
-	VFMADD213PS  SL2, h, l          \
-	VFMADD213PS  SL3, h, f2         \
-	VFMADD213PS  SL1, h, f2         \
-	VFMADD213PS  f2, w, l           \
-	VMULPS       w, l, l            \
-	VMULPS       f, f, h            \
-	VMULPS       SHALF, h, h        \
-	VADDPS       h, l, l            \
-	VFNMADD213PS h, s, l            \
-	VFMSUB231PS  SLNLO, m, l        \
-	VMULPS       SLNHI, m, m        \
-	VADDPS       f, m, w            \
-	VSUBPS       w, m, m            \
-	VADDPS       f, m, m            \
-	VADDPS       m, l, l            \
-	VADDPS       w, l, l
+// hi + (lo + (k·ln2lo − X)) with hi + lo = k·ln2hi + φ exactly. Below 2^-25,
+// ln(1 + e) rounds to e (within a quarter ulp), which is returned: the
+// polynomial runs on 0 there (giving exactly 0), as s² and φ² would
+// underflow.
+#define LOG1P32(e, l, m, f, s, w, h, f2, z) \
+	VCMPPS       $0x15, SLGSMALL, e, z \
+	VANDPS       z, e, s               \
+	VCMPPS       $0x0D, SHALF, s, m    \
+	VSUBPS       SONE, s, f            \
+	VMULPS       SHALF, f, f           \
+	VBLENDVPS    m, f, s, f            \
+	VANDPS       SONE, m, m            \
+	VADDPS       STWO, f, s            \
+	VDIVPS       s, f, s               \
+	VMULPS       s, s, w               \
+	VMULPS       w, w, h               \
+	VMOVUPS      SL4, l                \
+	VMOVUPS      SL5, f2               \
+	VFMADD213PS  SL2, h, l             \
+	VFMADD213PS  SL3, h, f2            \
+	VFMADD213PS  SL1, h, f2            \
+	VFMADD213PS  f2, w, l              \
+	VMULPS       w, l, l               \
+	VMULPS       f, f, h               \
+	VMULPS       SHALF, h, h           \
+	VADDPS       h, l, l               \
+	VFNMADD213PS h, s, l               \
+	VFMSUB231PS  SLNLO, m, l           \
+	VMULPS       SLNHI, m, m           \
+	VADDPS       f, m, w               \
+	VSUBPS       w, m, m               \
+	VADDPS       f, m, m               \
+	VADDPS       m, l, l               \
+	VADDPS       w, l, l               \
+	VANDNPS      e, z, z               \
+	VADDPS       z, l, l
 
 // func softplus64AVX(f, d1, d2, d3, x *float64, n int)
 //
@@ -292,17 +342,22 @@ TEXT ·softplus64AVX(SB), 0, $1024-48
 softplus64_1:
 	MOVQ         CX, DX
 	SUBQ         R12, DX
-	JLE          softplus64_5
+	JLE          softplus64_6
 	CMPQ         DX, R13
 	CMOVQGT      R13, DX
 	MOVQ         R12, AX
 	XORQ         R11, R11
 softplus64_2:
 	VMOVUPD      (SI)(AX*8), Y0
+	VANDPD       ABS, Y0, Y1
+	VPCMPGTQ     TINYM, Y1, Y9
+	VANDPD       Y0, Y9, Y0
 	VORPD        SIGN, Y0, Y1
 	VMOVUPD      CLAMP, Y2
+	VCMPPD       $0x11, Y2, Y1, Y6
 	VMAXPD       Y1, Y2, Y1
 	EXP64(Y1, Y2, Y3, Y4, Y5, Y7, Y8)
+	VANDNPD      Y4, Y6, Y4
 	VMOVUPD      Y0, 0(SP)(R11*8)
 	VMOVUPD      Y4, 512(SP)(R11*8)
 	ADDQ         $4, AX
@@ -314,14 +369,18 @@ softplus64_2:
 softplus64_3:
 	VMOVUPD      0(SP)(R11*8), Y0
 	VMOVUPD      512(SP)(R11*8), Y4
+	VCMPPD       $0x11, ESLOW, Y4, Y14
+	VTESTPD      Y14, Y14
+	JNZ          softplus64_5
+	VMULPD       TWOM64, Y4, Y4
 	TESTQ        DI, DI
-	JZ           softplus64_6
-	LOG1P64(Y4, Y5, Y1, Y2, Y3, Y6, Y7, Y8)
+	JZ           softplus64_7
+	LOG1P64(Y4, Y5, Y1, Y2, Y3, Y6, Y7, Y8, Y10)
 	VXORPD       Y9, Y9, Y9
 	VMAXPD       Y0, Y9, Y9
 	VADDPD       Y5, Y9, Y9
 	VMOVUPD      Y9, (DI)(AX*8)
-softplus64_6:
+softplus64_7:
 	TESTQ        BX, BX
 	JZ           softplus64_4
 	VADDPD       ONE, Y4, Y1
@@ -331,20 +390,20 @@ softplus64_6:
 	VBLENDVPD    Y0, Y4, Y3, Y3
 	VDIVPD       Y1, Y3, Y3
 	TESTQ        R8, R8
-	JZ           softplus64_7
-	VMOVUPD      Y3, (R8)(AX*8)
-softplus64_7:
-	TESTQ        R9, R9
 	JZ           softplus64_8
-	VMOVUPD      Y2, (R9)(AX*8)
+	VMOVUPD      Y3, (R8)(AX*8)
 softplus64_8:
-	TESTQ        R10, R10
+	TESTQ        R9, R9
 	JZ           softplus64_9
+	VMOVUPD      Y2, (R9)(AX*8)
+softplus64_9:
+	TESTQ        R10, R10
+	JZ           softplus64_10
 	VMOVUPD      ONE, Y5
 	VFNMADD231PD TWO, Y3, Y5
 	VMULPD       Y5, Y2, Y5
 	VMOVUPD      Y5, (R10)(AX*8)
-softplus64_9:
+softplus64_10:
 softplus64_4:
 	ADDQ         $4, AX
 	ADDQ         $4, R11
@@ -353,6 +412,74 @@ softplus64_4:
 	MOVQ         AX, R12
 	JMP          softplus64_1
 softplus64_5:
+	VCMPPD       $0x11, ESMIN, Y4, Y14
+	VANDNPD      Y4, Y14, Y15
+	VMULPD       TWOM64, Y15, Y15
+	VBLENDVPD    Y14, Y4, Y15, Y4
+	VMOVUPD      TINYM, Y15
+	VBLENDVPD    Y14, ESMINM, Y15, Y15
+	VMOVUPD      ONE, Y13
+	TESTQ        DI, DI
+	JZ           softplus64_11
+	LOG1P64(Y4, Y5, Y1, Y2, Y3, Y6, Y7, Y8, Y10)
+	VXORPD       Y9, Y9, Y9
+	VMAXPD       Y0, Y9, Y9
+	VADDPD       Y5, Y9, Y9
+	VANDPD       ABS, Y9, Y10
+	VPCMPGTQ     Y15, Y10, Y11
+	VCMPPD       $0x11, OSMALL, Y10, Y10
+	VANDPD       Y14, Y10, Y10
+	VANDPD       Y9, Y11, Y11
+	VBLENDVPD    Y10, TWOM64, Y13, Y10
+	VMULPD       Y11, Y10, Y10
+	VMOVUPD      Y10, (DI)(AX*8)
+softplus64_11:
+	TESTQ        BX, BX
+	JZ           softplus64_4
+	VADDPD       ONE, Y4, Y1
+	VMULPD       Y1, Y1, Y2
+	VDIVPD       Y2, Y4, Y2
+	VMOVUPD      ONE, Y3
+	VBLENDVPD    Y0, Y4, Y3, Y3
+	VDIVPD       Y1, Y3, Y3
+	TESTQ        R8, R8
+	JZ           softplus64_12
+	VANDPD       ABS, Y3, Y10
+	VPCMPGTQ     Y15, Y10, Y11
+	VCMPPD       $0x11, OSMALL, Y10, Y10
+	VANDPD       Y14, Y10, Y10
+	VANDPD       Y3, Y11, Y11
+	VBLENDVPD    Y10, TWOM64, Y13, Y10
+	VMULPD       Y11, Y10, Y10
+	VMOVUPD      Y10, (R8)(AX*8)
+softplus64_12:
+	TESTQ        R9, R9
+	JZ           softplus64_13
+	VANDPD       ABS, Y2, Y10
+	VPCMPGTQ     Y15, Y10, Y11
+	VCMPPD       $0x11, OSMALL, Y10, Y10
+	VANDPD       Y14, Y10, Y10
+	VANDPD       Y2, Y11, Y11
+	VBLENDVPD    Y10, TWOM64, Y13, Y10
+	VMULPD       Y11, Y10, Y10
+	VMOVUPD      Y10, (R9)(AX*8)
+softplus64_13:
+	TESTQ        R10, R10
+	JZ           softplus64_14
+	VMOVUPD      ONE, Y5
+	VFNMADD231PD TWO, Y3, Y5
+	VMULPD       Y5, Y2, Y5
+	VANDPD       ABS, Y5, Y10
+	VPCMPGTQ     Y15, Y10, Y11
+	VCMPPD       $0x11, OSMALL, Y10, Y10
+	VANDPD       Y14, Y10, Y10
+	VANDPD       Y5, Y11, Y11
+	VBLENDVPD    Y10, TWOM64, Y13, Y10
+	VMULPD       Y11, Y10, Y10
+	VMOVUPD      Y10, (R10)(AX*8)
+softplus64_14:
+	JMP          softplus64_4
+softplus64_6:
 	VZEROUPPER
 	RET
 
@@ -375,7 +502,7 @@ TEXT ·lnCosh64AVX(SB), 0, $1024-48
 lnCosh64_1:
 	MOVQ         CX, DX
 	SUBQ         R12, DX
-	JLE          lnCosh64_5
+	JLE          lnCosh64_6
 	CMPQ         DX, R13
 	CMOVQGT      R13, DX
 	MOVQ         R12, AX
@@ -383,10 +510,15 @@ lnCosh64_1:
 lnCosh64_2:
 	VMOVUPD      (SI)(AX*8), Y0
 	VANDPD       ABS, Y0, Y1
+	VPCMPGTQ     TINYM, Y1, Y9
+	VANDPD       Y0, Y9, Y0
+	VANDPD       Y1, Y9, Y1
 	VMULPD       NEGTWO, Y1, Y1
 	VMOVUPD      CLAMP, Y2
+	VCMPPD       $0x11, Y2, Y1, Y6
 	VMAXPD       Y1, Y2, Y1
 	EXP64(Y1, Y2, Y3, Y4, Y5, Y7, Y8)
+	VANDNPD      Y4, Y6, Y4
 	VMOVUPD      Y0, 0(SP)(R11*8)
 	VMOVUPD      Y4, 512(SP)(R11*8)
 	ADDQ         $4, AX
@@ -398,14 +530,18 @@ lnCosh64_2:
 lnCosh64_3:
 	VMOVUPD      0(SP)(R11*8), Y0
 	VMOVUPD      512(SP)(R11*8), Y4
+	VCMPPD       $0x11, ESLOW, Y4, Y14
+	VTESTPD      Y14, Y14
+	JNZ          lnCosh64_5
+	VMULPD       TWOM64, Y4, Y4
 	TESTQ        DI, DI
-	JZ           lnCosh64_6
-	LOG1P64(Y4, Y5, Y1, Y2, Y3, Y6, Y7, Y8)
+	JZ           lnCosh64_7
+	LOG1P64(Y4, Y5, Y1, Y2, Y3, Y6, Y7, Y8, Y10)
 	VANDPD       ABS, Y0, Y9
 	VADDPD       Y5, Y9, Y9
 	VSUBPD       LNHI, Y9, Y9
 	VMOVUPD      Y9, (DI)(AX*8)
-lnCosh64_6:
+lnCosh64_7:
 	TESTQ        BX, BX
 	JZ           lnCosh64_4
 	VADDPD       ONE, Y4, Y1
@@ -420,19 +556,19 @@ lnCosh64_6:
 	VANDPD       SIGN, Y6, Y6
 	VXORPD       Y6, Y5, Y5
 	TESTQ        R8, R8
-	JZ           lnCosh64_7
-	VMOVUPD      Y5, (R8)(AX*8)
-lnCosh64_7:
-	TESTQ        R9, R9
 	JZ           lnCosh64_8
-	VMOVUPD      Y3, (R9)(AX*8)
+	VMOVUPD      Y5, (R8)(AX*8)
 lnCosh64_8:
-	TESTQ        R10, R10
+	TESTQ        R9, R9
 	JZ           lnCosh64_9
+	VMOVUPD      Y3, (R9)(AX*8)
+lnCosh64_9:
+	TESTQ        R10, R10
+	JZ           lnCosh64_10
 	VMULPD       NEGTWO, Y5, Y7
 	VMULPD       Y3, Y7, Y7
 	VMOVUPD      Y7, (R10)(AX*8)
-lnCosh64_9:
+lnCosh64_10:
 lnCosh64_4:
 	ADDQ         $4, AX
 	ADDQ         $4, R11
@@ -441,6 +577,78 @@ lnCosh64_4:
 	MOVQ         AX, R12
 	JMP          lnCosh64_1
 lnCosh64_5:
+	VCMPPD       $0x11, ESMIN, Y4, Y14
+	VANDNPD      Y4, Y14, Y15
+	VMULPD       TWOM64, Y15, Y15
+	VBLENDVPD    Y14, Y4, Y15, Y4
+	VMOVUPD      TINYM, Y15
+	VBLENDVPD    Y14, ESMINM, Y15, Y15
+	VMOVUPD      ONE, Y13
+	TESTQ        DI, DI
+	JZ           lnCosh64_11
+	LOG1P64(Y4, Y5, Y1, Y2, Y3, Y6, Y7, Y8, Y10)
+	VANDPD       ABS, Y0, Y9
+	VADDPD       Y5, Y9, Y9
+	VSUBPD       LNHI, Y9, Y9
+	VANDPD       ABS, Y9, Y10
+	VPCMPGTQ     Y15, Y10, Y11
+	VCMPPD       $0x11, OSMALL, Y10, Y10
+	VANDPD       Y14, Y10, Y10
+	VANDPD       Y9, Y11, Y11
+	VBLENDVPD    Y10, TWOM64, Y13, Y10
+	VMULPD       Y11, Y10, Y10
+	VMOVUPD      Y10, (DI)(AX*8)
+lnCosh64_11:
+	TESTQ        BX, BX
+	JZ           lnCosh64_4
+	VADDPD       ONE, Y4, Y1
+	VMULPD       Y1, Y1, Y2
+	VMULPD       FOUR, Y4, Y3
+	VDIVPD       Y2, Y3, Y3
+	VMOVUPD      ONE, Y5
+	VSUBPD       Y4, Y5, Y5
+	VDIVPD       Y1, Y5, Y5
+	VXORPD       Y6, Y6, Y6
+	VCMPPD       $1, Y6, Y0, Y6
+	VANDPD       SIGN, Y6, Y6
+	VXORPD       Y6, Y5, Y5
+	TESTQ        R8, R8
+	JZ           lnCosh64_12
+	VANDPD       ABS, Y5, Y10
+	VPCMPGTQ     Y15, Y10, Y11
+	VCMPPD       $0x11, OSMALL, Y10, Y10
+	VANDPD       Y14, Y10, Y10
+	VANDPD       Y5, Y11, Y11
+	VBLENDVPD    Y10, TWOM64, Y13, Y10
+	VMULPD       Y11, Y10, Y10
+	VMOVUPD      Y10, (R8)(AX*8)
+lnCosh64_12:
+	TESTQ        R9, R9
+	JZ           lnCosh64_13
+	VANDPD       ABS, Y3, Y10
+	VPCMPGTQ     Y15, Y10, Y11
+	VCMPPD       $0x11, OSMALL, Y10, Y10
+	VANDPD       Y14, Y10, Y10
+	VANDPD       Y3, Y11, Y11
+	VBLENDVPD    Y10, TWOM64, Y13, Y10
+	VMULPD       Y11, Y10, Y10
+	VMOVUPD      Y10, (R9)(AX*8)
+lnCosh64_13:
+	TESTQ        R10, R10
+	JZ           lnCosh64_14
+	VMULPD       NEGTWO, Y5, Y7
+	VMULPD       Y3, Y7, Y7
+	VANDPD       ABS, Y7, Y10
+	VPCMPGTQ     Y15, Y10, Y11
+	VCMPPD       $0x11, OSMALL, Y10, Y10
+	VANDPD       Y14, Y10, Y10
+	VANDPD       Y7, Y11, Y11
+	VBLENDVPD    Y10, TWOM64, Y13, Y10
+	VMULPD       Y11, Y10, Y10
+	VMOVUPD      Y10, (R10)(AX*8)
+lnCosh64_14:
+	JMP          lnCosh64_4
+lnCosh64_6:
 	VZEROUPPER
 	RET
 
@@ -462,7 +670,7 @@ TEXT ·tanh64AVX(SB), 0, $1024-48
 tanh64_1:
 	MOVQ         CX, DX
 	SUBQ         R12, DX
-	JLE          tanh64_5
+	JLE          tanh64_6
 	CMPQ         DX, R13
 	CMOVQGT      R13, DX
 	MOVQ         R12, AX
@@ -470,10 +678,15 @@ tanh64_1:
 tanh64_2:
 	VMOVUPD      (SI)(AX*8), Y0
 	VANDPD       ABS, Y0, Y1
+	VPCMPGTQ     TINYM, Y1, Y9
+	VANDPD       Y0, Y9, Y0
+	VANDPD       Y1, Y9, Y1
 	VMULPD       NEGTWO, Y1, Y1
 	VMOVUPD      CLAMP, Y2
+	VCMPPD       $0x11, Y2, Y1, Y6
 	VMAXPD       Y1, Y2, Y1
 	EXP64(Y1, Y2, Y3, Y4, Y5, Y7, Y8)
+	VANDNPD      Y4, Y6, Y4
 	VMOVUPD      Y0, 0(SP)(R11*8)
 	VMOVUPD      Y4, 512(SP)(R11*8)
 	ADDQ         $4, AX
@@ -485,6 +698,10 @@ tanh64_2:
 tanh64_3:
 	VMOVUPD      0(SP)(R11*8), Y0
 	VMOVUPD      512(SP)(R11*8), Y4
+	VCMPPD       $0x11, ESLOW, Y4, Y14
+	VTESTPD      Y14, Y14
+	JNZ          tanh64_5
+	VMULPD       TWOM64, Y4, Y4
 	VADDPD       ONE, Y4, Y1
 	VMULPD       Y1, Y1, Y2
 	VMULPD       FOUR, Y4, Y3
@@ -497,21 +714,21 @@ tanh64_3:
 	VANDPD       SIGN, Y6, Y6
 	VXORPD       Y6, Y5, Y5
 	TESTQ        DI, DI
-	JZ           tanh64_6
-	VMOVUPD      Y5, (DI)(AX*8)
-tanh64_6:
-	TESTQ        R8, R8
 	JZ           tanh64_7
-	VMOVUPD      Y3, (R8)(AX*8)
+	VMOVUPD      Y5, (DI)(AX*8)
 tanh64_7:
-	TESTQ        R9, R9
+	TESTQ        R8, R8
 	JZ           tanh64_8
+	VMOVUPD      Y3, (R8)(AX*8)
+tanh64_8:
+	TESTQ        R9, R9
+	JZ           tanh64_9
 	VMULPD       NEGTWO, Y5, Y7
 	VMULPD       Y3, Y7, Y7
 	VMOVUPD      Y7, (R9)(AX*8)
-tanh64_8:
+tanh64_9:
 	TESTQ        R10, R10
-	JZ           tanh64_9
+	JZ           tanh64_10
 	VMULPD       NEGTWO, Y3, Y7
 	VMULPD       Y3, Y7, Y7
 	VMULPD       FOUR, Y5, Y8
@@ -519,7 +736,7 @@ tanh64_8:
 	VMULPD       Y3, Y8, Y8
 	VADDPD       Y8, Y7, Y7
 	VMOVUPD      Y7, (R10)(AX*8)
-tanh64_9:
+tanh64_10:
 tanh64_4:
 	ADDQ         $4, AX
 	ADDQ         $4, R11
@@ -528,6 +745,80 @@ tanh64_4:
 	MOVQ         AX, R12
 	JMP          tanh64_1
 tanh64_5:
+	VCMPPD       $0x11, ESMIN, Y4, Y14
+	VANDNPD      Y4, Y14, Y15
+	VMULPD       TWOM64, Y15, Y15
+	VBLENDVPD    Y14, Y4, Y15, Y4
+	VMOVUPD      TINYM, Y15
+	VBLENDVPD    Y14, ESMINM, Y15, Y15
+	VMOVUPD      ONE, Y13
+	VADDPD       ONE, Y4, Y1
+	VMULPD       Y1, Y1, Y2
+	VMULPD       FOUR, Y4, Y3
+	VDIVPD       Y2, Y3, Y3
+	VMOVUPD      ONE, Y5
+	VSUBPD       Y4, Y5, Y5
+	VDIVPD       Y1, Y5, Y5
+	VXORPD       Y6, Y6, Y6
+	VCMPPD       $1, Y6, Y0, Y6
+	VANDPD       SIGN, Y6, Y6
+	VXORPD       Y6, Y5, Y5
+	TESTQ        DI, DI
+	JZ           tanh64_11
+	VANDPD       ABS, Y5, Y10
+	VPCMPGTQ     Y15, Y10, Y11
+	VCMPPD       $0x11, OSMALL, Y10, Y10
+	VANDPD       Y14, Y10, Y10
+	VANDPD       Y5, Y11, Y11
+	VBLENDVPD    Y10, TWOM64, Y13, Y10
+	VMULPD       Y11, Y10, Y10
+	VMOVUPD      Y10, (DI)(AX*8)
+tanh64_11:
+	TESTQ        R8, R8
+	JZ           tanh64_12
+	VANDPD       ABS, Y3, Y10
+	VPCMPGTQ     Y15, Y10, Y11
+	VCMPPD       $0x11, OSMALL, Y10, Y10
+	VANDPD       Y14, Y10, Y10
+	VANDPD       Y3, Y11, Y11
+	VBLENDVPD    Y10, TWOM64, Y13, Y10
+	VMULPD       Y11, Y10, Y10
+	VMOVUPD      Y10, (R8)(AX*8)
+tanh64_12:
+	TESTQ        R9, R9
+	JZ           tanh64_13
+	VMULPD       NEGTWO, Y5, Y7
+	VMULPD       Y3, Y7, Y7
+	VANDPD       ABS, Y7, Y10
+	VPCMPGTQ     Y15, Y10, Y11
+	VCMPPD       $0x11, OSMALL, Y10, Y10
+	VANDPD       Y14, Y10, Y10
+	VANDPD       Y7, Y11, Y11
+	VBLENDVPD    Y10, TWOM64, Y13, Y10
+	VMULPD       Y11, Y10, Y10
+	VMOVUPD      Y10, (R9)(AX*8)
+tanh64_13:
+	TESTQ        R10, R10
+	JZ           tanh64_14
+	VCMPPD       $0x1D, SQMIN, Y3, Y9
+	VANDPD       Y3, Y9, Y9
+	VMULPD       NEGTWO, Y3, Y7
+	VMULPD       Y9, Y7, Y7
+	VMULPD       FOUR, Y5, Y8
+	VMULPD       Y5, Y8, Y8
+	VMULPD       Y3, Y8, Y8
+	VADDPD       Y8, Y7, Y7
+	VANDPD       ABS, Y7, Y10
+	VPCMPGTQ     Y15, Y10, Y11
+	VCMPPD       $0x11, OSMALL, Y10, Y10
+	VANDPD       Y14, Y10, Y10
+	VANDPD       Y7, Y11, Y11
+	VBLENDVPD    Y10, TWOM64, Y13, Y10
+	VMULPD       Y11, Y10, Y10
+	VMOVUPD      Y10, (R10)(AX*8)
+tanh64_14:
+	JMP          tanh64_4
+tanh64_6:
 	VZEROUPPER
 	RET
 
@@ -550,17 +841,22 @@ TEXT ·sigmoid64AVX(SB), 0, $1024-48
 sigmoid64_1:
 	MOVQ         CX, DX
 	SUBQ         R12, DX
-	JLE          sigmoid64_5
+	JLE          sigmoid64_6
 	CMPQ         DX, R13
 	CMOVQGT      R13, DX
 	MOVQ         R12, AX
 	XORQ         R11, R11
 sigmoid64_2:
 	VMOVUPD      (SI)(AX*8), Y0
+	VANDPD       ABS, Y0, Y1
+	VPCMPGTQ     TINYM, Y1, Y9
+	VANDPD       Y0, Y9, Y0
 	VORPD        SIGN, Y0, Y1
 	VMOVUPD      CLAMP, Y2
+	VCMPPD       $0x11, Y2, Y1, Y6
 	VMAXPD       Y1, Y2, Y1
 	EXP64(Y1, Y2, Y3, Y4, Y5, Y7, Y8)
+	VANDNPD      Y4, Y6, Y4
 	VMOVUPD      Y0, 0(SP)(R11*8)
 	VMOVUPD      Y4, 512(SP)(R11*8)
 	ADDQ         $4, AX
@@ -572,6 +868,10 @@ sigmoid64_2:
 sigmoid64_3:
 	VMOVUPD      0(SP)(R11*8), Y0
 	VMOVUPD      512(SP)(R11*8), Y4
+	VCMPPD       $0x11, ESLOW, Y4, Y14
+	VTESTPD      Y14, Y14
+	JNZ          sigmoid64_5
+	VMULPD       TWOM64, Y4, Y4
 	VADDPD       ONE, Y4, Y1
 	VMULPD       Y1, Y1, Y2
 	VDIVPD       Y2, Y4, Y2
@@ -579,28 +879,28 @@ sigmoid64_3:
 	VBLENDVPD    Y0, Y4, Y3, Y3
 	VDIVPD       Y1, Y3, Y3
 	TESTQ        DI, DI
-	JZ           sigmoid64_6
-	VMOVUPD      Y3, (DI)(AX*8)
-sigmoid64_6:
-	TESTQ        R8, R8
 	JZ           sigmoid64_7
-	VMOVUPD      Y2, (R8)(AX*8)
+	VMOVUPD      Y3, (DI)(AX*8)
 sigmoid64_7:
+	TESTQ        R8, R8
+	JZ           sigmoid64_8
+	VMOVUPD      Y2, (R8)(AX*8)
+sigmoid64_8:
 	VMOVUPD      ONE, Y5
 	VFNMADD231PD TWO, Y3, Y5
 	VMULPD       Y5, Y2, Y6
 	TESTQ        R9, R9
-	JZ           sigmoid64_8
-	VMOVUPD      Y6, (R9)(AX*8)
-sigmoid64_8:
-	TESTQ        R10, R10
 	JZ           sigmoid64_9
+	VMOVUPD      Y6, (R9)(AX*8)
+sigmoid64_9:
+	TESTQ        R10, R10
+	JZ           sigmoid64_10
 	VMULPD       Y5, Y6, Y7
 	VADDPD       Y2, Y2, Y8
 	VMULPD       Y2, Y8, Y8
 	VSUBPD       Y8, Y7, Y7
 	VMOVUPD      Y7, (R10)(AX*8)
-sigmoid64_9:
+sigmoid64_10:
 sigmoid64_4:
 	ADDQ         $4, AX
 	ADDQ         $4, R11
@@ -609,6 +909,74 @@ sigmoid64_4:
 	MOVQ         AX, R12
 	JMP          sigmoid64_1
 sigmoid64_5:
+	VCMPPD       $0x11, ESMIN, Y4, Y14
+	VANDNPD      Y4, Y14, Y15
+	VMULPD       TWOM64, Y15, Y15
+	VBLENDVPD    Y14, Y4, Y15, Y4
+	VMOVUPD      TINYM, Y15
+	VBLENDVPD    Y14, ESMINM, Y15, Y15
+	VMOVUPD      ONE, Y13
+	VADDPD       ONE, Y4, Y1
+	VMULPD       Y1, Y1, Y2
+	VDIVPD       Y2, Y4, Y2
+	VMOVUPD      ONE, Y3
+	VBLENDVPD    Y0, Y4, Y3, Y3
+	VDIVPD       Y1, Y3, Y3
+	TESTQ        DI, DI
+	JZ           sigmoid64_11
+	VANDPD       ABS, Y3, Y10
+	VPCMPGTQ     Y15, Y10, Y11
+	VCMPPD       $0x11, OSMALL, Y10, Y10
+	VANDPD       Y14, Y10, Y10
+	VANDPD       Y3, Y11, Y11
+	VBLENDVPD    Y10, TWOM64, Y13, Y10
+	VMULPD       Y11, Y10, Y10
+	VMOVUPD      Y10, (DI)(AX*8)
+sigmoid64_11:
+	TESTQ        R8, R8
+	JZ           sigmoid64_12
+	VANDPD       ABS, Y2, Y10
+	VPCMPGTQ     Y15, Y10, Y11
+	VCMPPD       $0x11, OSMALL, Y10, Y10
+	VANDPD       Y14, Y10, Y10
+	VANDPD       Y2, Y11, Y11
+	VBLENDVPD    Y10, TWOM64, Y13, Y10
+	VMULPD       Y11, Y10, Y10
+	VMOVUPD      Y10, (R8)(AX*8)
+sigmoid64_12:
+	VMOVUPD      ONE, Y5
+	VFNMADD231PD TWO, Y3, Y5
+	VMULPD       Y5, Y2, Y6
+	TESTQ        R9, R9
+	JZ           sigmoid64_13
+	VANDPD       ABS, Y6, Y10
+	VPCMPGTQ     Y15, Y10, Y11
+	VCMPPD       $0x11, OSMALL, Y10, Y10
+	VANDPD       Y14, Y10, Y10
+	VANDPD       Y6, Y11, Y11
+	VBLENDVPD    Y10, TWOM64, Y13, Y10
+	VMULPD       Y11, Y10, Y10
+	VMOVUPD      Y10, (R9)(AX*8)
+sigmoid64_13:
+	TESTQ        R10, R10
+	JZ           sigmoid64_14
+	VMULPD       Y5, Y6, Y7
+	VADDPD       Y2, Y2, Y8
+	VCMPPD       $0x1D, SQMIN, Y2, Y9
+	VANDPD       Y2, Y9, Y9
+	VMULPD       Y9, Y8, Y8
+	VSUBPD       Y8, Y7, Y7
+	VANDPD       ABS, Y7, Y10
+	VPCMPGTQ     Y15, Y10, Y11
+	VCMPPD       $0x11, OSMALL, Y10, Y10
+	VANDPD       Y14, Y10, Y10
+	VANDPD       Y7, Y11, Y11
+	VBLENDVPD    Y10, TWOM64, Y13, Y10
+	VMULPD       Y11, Y10, Y10
+	VMOVUPD      Y10, (R10)(AX*8)
+sigmoid64_14:
+	JMP          sigmoid64_4
+sigmoid64_6:
 	VZEROUPPER
 	RET
 
@@ -631,17 +999,22 @@ TEXT ·swish64AVX(SB), 0, $1024-48
 swish64_1:
 	MOVQ         CX, DX
 	SUBQ         R12, DX
-	JLE          swish64_5
+	JLE          swish64_6
 	CMPQ         DX, R13
 	CMOVQGT      R13, DX
 	MOVQ         R12, AX
 	XORQ         R11, R11
 swish64_2:
 	VMOVUPD      (SI)(AX*8), Y0
+	VANDPD       ABS, Y0, Y1
+	VPCMPGTQ     TINYM, Y1, Y9
+	VANDPD       Y0, Y9, Y0
 	VORPD        SIGN, Y0, Y1
 	VMOVUPD      CLAMP, Y2
+	VCMPPD       $0x11, Y2, Y1, Y6
 	VMAXPD       Y1, Y2, Y1
 	EXP64(Y1, Y2, Y3, Y4, Y5, Y7, Y8)
+	VANDNPD      Y4, Y6, Y4
 	VMOVUPD      Y0, 0(SP)(R11*8)
 	VMOVUPD      Y4, 512(SP)(R11*8)
 	ADDQ         $4, AX
@@ -653,6 +1026,13 @@ swish64_2:
 swish64_3:
 	VMOVUPD      0(SP)(R11*8), Y0
 	VMOVUPD      512(SP)(R11*8), Y4
+	VCMPPD       $0x11, ESLOW, Y4, Y14
+	VANDPD       ABS, Y0, Y15
+	VCMPPD       $0x11, XSMALL, Y15, Y15
+	VORPD        Y15, Y14, Y14
+	VTESTPD      Y14, Y14
+	JNZ          swish64_5
+	VMULPD       TWOM64, Y4, Y4
 	VADDPD       ONE, Y4, Y1
 	VMULPD       Y1, Y1, Y2
 	VDIVPD       Y2, Y4, Y2
@@ -660,27 +1040,27 @@ swish64_3:
 	VBLENDVPD    Y0, Y4, Y3, Y3
 	VDIVPD       Y1, Y3, Y3
 	TESTQ        DI, DI
-	JZ           swish64_6
+	JZ           swish64_7
 	VMULPD       Y3, Y0, Y5
 	VMOVUPD      Y5, (DI)(AX*8)
-swish64_6:
+swish64_7:
 	VMULPD       Y2, Y0, Y5
 	TESTQ        R8, R8
-	JZ           swish64_7
+	JZ           swish64_8
 	VADDPD       Y5, Y3, Y6
 	VMOVUPD      Y6, (R8)(AX*8)
-swish64_7:
+swish64_8:
 	VMOVUPD      ONE, Y6
 	VFNMADD231PD TWO, Y3, Y6
 	VADDPD       Y2, Y2, Y7
 	TESTQ        R9, R9
-	JZ           swish64_8
+	JZ           swish64_9
 	VMULPD       Y6, Y5, Y8
 	VADDPD       Y8, Y7, Y8
 	VMOVUPD      Y8, (R9)(AX*8)
-swish64_8:
+swish64_9:
 	TESTQ        R10, R10
-	JZ           swish64_9
+	JZ           swish64_10
 	VMULPD       Y6, Y2, Y8
 	VMULPD       Y6, Y8, Y8
 	VMULPD       Y2, Y7, Y9
@@ -690,7 +1070,7 @@ swish64_8:
 	VMULPD       Y6, Y9, Y9
 	VADDPD       Y8, Y9, Y9
 	VMOVUPD      Y9, (R10)(AX*8)
-swish64_9:
+swish64_10:
 swish64_4:
 	ADDQ         $4, AX
 	ADDQ         $4, R11
@@ -699,6 +1079,83 @@ swish64_4:
 	MOVQ         AX, R12
 	JMP          swish64_1
 swish64_5:
+	VCMPPD       $0x11, ESMIN, Y4, Y14
+	VANDNPD      Y4, Y14, Y15
+	VMULPD       TWOM64, Y15, Y15
+	VBLENDVPD    Y14, Y4, Y15, Y4
+	VMOVUPD      TINYM, Y15
+	VBLENDVPD    Y14, ESMINM, Y15, Y15
+	VMOVUPD      ONE, Y13
+	VADDPD       ONE, Y4, Y1
+	VMULPD       Y1, Y1, Y2
+	VDIVPD       Y2, Y4, Y2
+	VMOVUPD      ONE, Y3
+	VBLENDVPD    Y0, Y4, Y3, Y3
+	VDIVPD       Y1, Y3, Y3
+	TESTQ        DI, DI
+	JZ           swish64_11
+	VMULPD       Y3, Y0, Y5
+	VANDPD       ABS, Y5, Y10
+	VPCMPGTQ     Y15, Y10, Y11
+	VCMPPD       $0x11, OSMALL, Y10, Y10
+	VANDPD       Y14, Y10, Y10
+	VANDPD       Y5, Y11, Y11
+	VBLENDVPD    Y10, TWOM64, Y13, Y10
+	VMULPD       Y11, Y10, Y10
+	VMOVUPD      Y10, (DI)(AX*8)
+swish64_11:
+	VMULPD       Y2, Y0, Y5
+	TESTQ        R8, R8
+	JZ           swish64_12
+	VADDPD       Y5, Y3, Y6
+	VANDPD       ABS, Y6, Y10
+	VPCMPGTQ     Y15, Y10, Y11
+	VCMPPD       $0x11, OSMALL, Y10, Y10
+	VANDPD       Y14, Y10, Y10
+	VANDPD       Y6, Y11, Y11
+	VBLENDVPD    Y10, TWOM64, Y13, Y10
+	VMULPD       Y11, Y10, Y10
+	VMOVUPD      Y10, (R8)(AX*8)
+swish64_12:
+	VMOVUPD      ONE, Y6
+	VFNMADD231PD TWO, Y3, Y6
+	VADDPD       Y2, Y2, Y7
+	TESTQ        R9, R9
+	JZ           swish64_13
+	VMULPD       Y6, Y5, Y8
+	VADDPD       Y8, Y7, Y8
+	VANDPD       ABS, Y8, Y10
+	VPCMPGTQ     Y15, Y10, Y11
+	VCMPPD       $0x11, OSMALL, Y10, Y10
+	VANDPD       Y14, Y10, Y10
+	VANDPD       Y8, Y11, Y11
+	VBLENDVPD    Y10, TWOM64, Y13, Y10
+	VMULPD       Y11, Y10, Y10
+	VMOVUPD      Y10, (R9)(AX*8)
+swish64_13:
+	TESTQ        R10, R10
+	JZ           swish64_14
+	VMULPD       Y6, Y2, Y8
+	VMULPD       Y6, Y8, Y8
+	VCMPPD       $0x1D, SQMIN, Y2, Y9
+	VANDPD       Y2, Y9, Y9
+	VMULPD       Y9, Y7, Y9
+	VSUBPD       Y9, Y8, Y8
+	VMULPD       Y8, Y0, Y8
+	VMULPD       THREE, Y2, Y9
+	VMULPD       Y6, Y9, Y9
+	VADDPD       Y8, Y9, Y9
+	VANDPD       ABS, Y9, Y10
+	VPCMPGTQ     Y15, Y10, Y11
+	VCMPPD       $0x11, OSMALL, Y10, Y10
+	VANDPD       Y14, Y10, Y10
+	VANDPD       Y9, Y11, Y11
+	VBLENDVPD    Y10, TWOM64, Y13, Y10
+	VMULPD       Y11, Y10, Y10
+	VMOVUPD      Y10, (R10)(AX*8)
+swish64_14:
+	JMP          swish64_4
+swish64_6:
 	VZEROUPPER
 	RET
 
@@ -721,16 +1178,19 @@ TEXT ·softplus32AVX(SB), 0, $512-48
 softplus32_1:
 	MOVQ         CX, DX
 	SUBQ         R12, DX
-	JLE          softplus32_5
+	JLE          softplus32_6
 	CMPQ         DX, R13
 	CMOVQGT      R13, DX
 	MOVQ         R12, AX
 	XORQ         R11, R11
 softplus32_2:
 	VMOVUPS      (SI)(AX*4), Y0
+	VANDPS       SABS, Y0, Y1
+	VPCMPGTD     STINYM, Y1, Y9
+	VANDPS       Y0, Y9, Y0
 	VORPS        SSIGN, Y0, Y1
 	VMOVUPS      SCLAMP, Y2
-	VCMPPS       $1, Y2, Y1, Y6
+	VCMPPS       $0x11, Y2, Y1, Y6
 	VMAXPS       Y1, Y2, Y1
 	EXP32(Y1, Y2, Y3, Y4, Y5, Y7, Y8)
 	VANDNPS      Y4, Y6, Y4
@@ -745,15 +1205,18 @@ softplus32_2:
 softplus32_3:
 	VMOVUPS      0(SP)(R11*4), Y0
 	VMOVUPS      256(SP)(R11*4), Y4
+	VCMPPS       $0x11, SESLOW, Y4, Y14
+	VTESTPS      Y14, Y14
+	JNZ          softplus32_5
 	TESTQ        DI, DI
-	JZ           softplus32_6
+	JZ           softplus32_7
 	VMULPS       STWOM64, Y4, Y11
-	LOG1P32(Y11, Y5, Y1, Y2, Y3, Y6, Y7, Y8)
+	LOG1P32(Y11, Y5, Y1, Y2, Y3, Y6, Y7, Y8, Y10)
 	VXORPS       Y9, Y9, Y9
 	VMAXPS       Y0, Y9, Y9
 	VADDPS       Y5, Y9, Y9
 	VMOVUPS      Y9, (DI)(AX*4)
-softplus32_6:
+softplus32_7:
 	TESTQ        BX, BX
 	JZ           softplus32_4
 	VCVTPS2PD    X0, Y12
@@ -766,23 +1229,23 @@ softplus32_6:
 	VBLENDVPD    Y12, Y13, Y3, Y3
 	VDIVPD       Y1, Y3, Y3
 	TESTQ        R8, R8
-	JZ           softplus32_7
+	JZ           softplus32_8
 	VCVTPD2PSY   Y3, X10
 	VMOVUPS      X10, (R8)(AX*4)
-softplus32_7:
+softplus32_8:
 	TESTQ        R9, R9
-	JZ           softplus32_8
+	JZ           softplus32_9
 	VCVTPD2PSY   Y2, X10
 	VMOVUPS      X10, (R9)(AX*4)
-softplus32_8:
+softplus32_9:
 	TESTQ        R10, R10
-	JZ           softplus32_9
+	JZ           softplus32_10
 	VMOVUPD      ONE, Y5
 	VFNMADD231PD TWO, Y3, Y5
 	VMULPD       Y5, Y2, Y5
 	VCVTPD2PSY   Y5, X10
 	VMOVUPS      X10, (R10)(AX*4)
-softplus32_9:
+softplus32_10:
 	VCVTPS2PD    16(SP)(R11*4), Y12
 	VCVTPS2PD    272(SP)(R11*4), Y13
 	VMULPD       TWOM64, Y13, Y13
@@ -793,23 +1256,23 @@ softplus32_9:
 	VBLENDVPD    Y12, Y13, Y3, Y3
 	VDIVPD       Y1, Y3, Y3
 	TESTQ        R8, R8
-	JZ           softplus32_10
+	JZ           softplus32_11
 	VCVTPD2PSY   Y3, X10
 	VMOVUPS      X10, 16(R8)(AX*4)
-softplus32_10:
+softplus32_11:
 	TESTQ        R9, R9
-	JZ           softplus32_11
+	JZ           softplus32_12
 	VCVTPD2PSY   Y2, X10
 	VMOVUPS      X10, 16(R9)(AX*4)
-softplus32_11:
+softplus32_12:
 	TESTQ        R10, R10
-	JZ           softplus32_12
+	JZ           softplus32_13
 	VMOVUPD      ONE, Y5
 	VFNMADD231PD TWO, Y3, Y5
 	VMULPD       Y5, Y2, Y5
 	VCVTPD2PSY   Y5, X10
 	VMOVUPS      X10, 16(R10)(AX*4)
-softplus32_12:
+softplus32_13:
 softplus32_4:
 	ADDQ         $8, AX
 	ADDQ         $8, R11
@@ -818,6 +1281,93 @@ softplus32_4:
 	MOVQ         AX, R12
 	JMP          softplus32_1
 softplus32_5:
+	TESTQ        DI, DI
+	JZ           softplus32_14
+	VCMPPS       $0x15, SESMIN, Y4, Y11
+	VANDPS       Y4, Y11, Y11
+	VMULPS       STWOM64, Y11, Y11
+	LOG1P32(Y11, Y5, Y1, Y2, Y3, Y6, Y7, Y8, Y10)
+	VXORPS       Y9, Y9, Y9
+	VMAXPS       Y0, Y9, Y9
+	VADDPS       Y5, Y9, Y9
+	VMOVUPS      Y9, (DI)(AX*4)
+softplus32_14:
+	TESTQ        BX, BX
+	JZ           softplus32_4
+	VCVTPS2PD    X0, Y12
+	VCVTPS2PD    X4, Y13
+	VMULPD       TWOM64, Y13, Y13
+	VADDPD       ONE, Y13, Y1
+	VMULPD       Y1, Y1, Y2
+	VDIVPD       Y2, Y13, Y2
+	VMOVUPD      ONE, Y3
+	VBLENDVPD    Y12, Y13, Y3, Y3
+	VDIVPD       Y1, Y3, Y3
+	TESTQ        R8, R8
+	JZ           softplus32_15
+	VANDPD       ABS, Y3, Y10
+	VPCMPGTQ     TINYFM, Y10, Y10
+	VANDPD       Y3, Y10, Y10
+	VCVTPD2PSY   Y10, X10
+	VMOVUPS      X10, (R8)(AX*4)
+softplus32_15:
+	TESTQ        R9, R9
+	JZ           softplus32_16
+	VANDPD       ABS, Y2, Y10
+	VPCMPGTQ     TINYFM, Y10, Y10
+	VANDPD       Y2, Y10, Y10
+	VCVTPD2PSY   Y10, X10
+	VMOVUPS      X10, (R9)(AX*4)
+softplus32_16:
+	TESTQ        R10, R10
+	JZ           softplus32_17
+	VMOVUPD      ONE, Y5
+	VFNMADD231PD TWO, Y3, Y5
+	VMULPD       Y5, Y2, Y5
+	VANDPD       ABS, Y5, Y10
+	VPCMPGTQ     TINYFM, Y10, Y10
+	VANDPD       Y5, Y10, Y10
+	VCVTPD2PSY   Y10, X10
+	VMOVUPS      X10, (R10)(AX*4)
+softplus32_17:
+	VCVTPS2PD    16(SP)(R11*4), Y12
+	VCVTPS2PD    272(SP)(R11*4), Y13
+	VMULPD       TWOM64, Y13, Y13
+	VADDPD       ONE, Y13, Y1
+	VMULPD       Y1, Y1, Y2
+	VDIVPD       Y2, Y13, Y2
+	VMOVUPD      ONE, Y3
+	VBLENDVPD    Y12, Y13, Y3, Y3
+	VDIVPD       Y1, Y3, Y3
+	TESTQ        R8, R8
+	JZ           softplus32_18
+	VANDPD       ABS, Y3, Y10
+	VPCMPGTQ     TINYFM, Y10, Y10
+	VANDPD       Y3, Y10, Y10
+	VCVTPD2PSY   Y10, X10
+	VMOVUPS      X10, 16(R8)(AX*4)
+softplus32_18:
+	TESTQ        R9, R9
+	JZ           softplus32_19
+	VANDPD       ABS, Y2, Y10
+	VPCMPGTQ     TINYFM, Y10, Y10
+	VANDPD       Y2, Y10, Y10
+	VCVTPD2PSY   Y10, X10
+	VMOVUPS      X10, 16(R9)(AX*4)
+softplus32_19:
+	TESTQ        R10, R10
+	JZ           softplus32_20
+	VMOVUPD      ONE, Y5
+	VFNMADD231PD TWO, Y3, Y5
+	VMULPD       Y5, Y2, Y5
+	VANDPD       ABS, Y5, Y10
+	VPCMPGTQ     TINYFM, Y10, Y10
+	VANDPD       Y5, Y10, Y10
+	VCVTPD2PSY   Y10, X10
+	VMOVUPS      X10, 16(R10)(AX*4)
+softplus32_20:
+	JMP          softplus32_4
+softplus32_6:
 	VZEROUPPER
 	RET
 
@@ -840,7 +1390,7 @@ TEXT ·lnCosh32AVX(SB), 0, $512-48
 lnCosh32_1:
 	MOVQ         CX, DX
 	SUBQ         R12, DX
-	JLE          lnCosh32_5
+	JLE          lnCosh32_6
 	CMPQ         DX, R13
 	CMOVQGT      R13, DX
 	MOVQ         R12, AX
@@ -848,9 +1398,12 @@ lnCosh32_1:
 lnCosh32_2:
 	VMOVUPS      (SI)(AX*4), Y0
 	VANDPS       SABS, Y0, Y1
+	VPCMPGTD     STINYM, Y1, Y9
+	VANDPS       Y0, Y9, Y0
+	VANDPS       Y1, Y9, Y1
 	VMULPS       SNEGTWO, Y1, Y1
 	VMOVUPS      SCLAMP, Y2
-	VCMPPS       $1, Y2, Y1, Y6
+	VCMPPS       $0x11, Y2, Y1, Y6
 	VMAXPS       Y1, Y2, Y1
 	EXP32(Y1, Y2, Y3, Y4, Y5, Y7, Y8)
 	VANDNPS      Y4, Y6, Y4
@@ -865,15 +1418,18 @@ lnCosh32_2:
 lnCosh32_3:
 	VMOVUPS      0(SP)(R11*4), Y0
 	VMOVUPS      256(SP)(R11*4), Y4
+	VCMPPS       $0x11, SESLOW, Y4, Y14
+	VTESTPS      Y14, Y14
+	JNZ          lnCosh32_5
 	TESTQ        DI, DI
-	JZ           lnCosh32_6
+	JZ           lnCosh32_7
 	VMULPS       STWOM64, Y4, Y11
-	LOG1P32(Y11, Y5, Y1, Y2, Y3, Y6, Y7, Y8)
+	LOG1P32(Y11, Y5, Y1, Y2, Y3, Y6, Y7, Y8, Y10)
 	VANDPS       SABS, Y0, Y9
 	VADDPS       Y5, Y9, Y9
 	VSUBPS       SLNHI, Y9, Y9
 	VMOVUPS      Y9, (DI)(AX*4)
-lnCosh32_6:
+lnCosh32_7:
 	TESTQ        BX, BX
 	JZ           lnCosh32_4
 	VCVTPS2PD    X0, Y12
@@ -891,22 +1447,22 @@ lnCosh32_6:
 	VANDPD       SIGN, Y6, Y6
 	VXORPD       Y6, Y5, Y5
 	TESTQ        R8, R8
-	JZ           lnCosh32_7
+	JZ           lnCosh32_8
 	VCVTPD2PSY   Y5, X10
 	VMOVUPS      X10, (R8)(AX*4)
-lnCosh32_7:
+lnCosh32_8:
 	TESTQ        R9, R9
-	JZ           lnCosh32_8
+	JZ           lnCosh32_9
 	VCVTPD2PSY   Y3, X10
 	VMOVUPS      X10, (R9)(AX*4)
-lnCosh32_8:
+lnCosh32_9:
 	TESTQ        R10, R10
-	JZ           lnCosh32_9
+	JZ           lnCosh32_10
 	VMULPD       NEGTWO, Y5, Y7
 	VMULPD       Y3, Y7, Y7
 	VCVTPD2PSY   Y7, X10
 	VMOVUPS      X10, (R10)(AX*4)
-lnCosh32_9:
+lnCosh32_10:
 	VCVTPS2PD    16(SP)(R11*4), Y12
 	VCVTPS2PD    272(SP)(R11*4), Y13
 	VMULPD       TWOM64, Y13, Y13
@@ -922,22 +1478,22 @@ lnCosh32_9:
 	VANDPD       SIGN, Y6, Y6
 	VXORPD       Y6, Y5, Y5
 	TESTQ        R8, R8
-	JZ           lnCosh32_10
+	JZ           lnCosh32_11
 	VCVTPD2PSY   Y5, X10
 	VMOVUPS      X10, 16(R8)(AX*4)
-lnCosh32_10:
+lnCosh32_11:
 	TESTQ        R9, R9
-	JZ           lnCosh32_11
+	JZ           lnCosh32_12
 	VCVTPD2PSY   Y3, X10
 	VMOVUPS      X10, 16(R9)(AX*4)
-lnCosh32_11:
+lnCosh32_12:
 	TESTQ        R10, R10
-	JZ           lnCosh32_12
+	JZ           lnCosh32_13
 	VMULPD       NEGTWO, Y5, Y7
 	VMULPD       Y3, Y7, Y7
 	VCVTPD2PSY   Y7, X10
 	VMOVUPS      X10, 16(R10)(AX*4)
-lnCosh32_12:
+lnCosh32_13:
 lnCosh32_4:
 	ADDQ         $8, AX
 	ADDQ         $8, R11
@@ -946,6 +1502,101 @@ lnCosh32_4:
 	MOVQ         AX, R12
 	JMP          lnCosh32_1
 lnCosh32_5:
+	TESTQ        DI, DI
+	JZ           lnCosh32_14
+	VCMPPS       $0x15, SESMIN, Y4, Y11
+	VANDPS       Y4, Y11, Y11
+	VMULPS       STWOM64, Y11, Y11
+	LOG1P32(Y11, Y5, Y1, Y2, Y3, Y6, Y7, Y8, Y10)
+	VANDPS       SABS, Y0, Y9
+	VADDPS       Y5, Y9, Y9
+	VSUBPS       SLNHI, Y9, Y9
+	VMOVUPS      Y9, (DI)(AX*4)
+lnCosh32_14:
+	TESTQ        BX, BX
+	JZ           lnCosh32_4
+	VCVTPS2PD    X0, Y12
+	VCVTPS2PD    X4, Y13
+	VMULPD       TWOM64, Y13, Y13
+	VADDPD       ONE, Y13, Y1
+	VMULPD       Y1, Y1, Y2
+	VMULPD       FOUR, Y13, Y3
+	VDIVPD       Y2, Y3, Y3
+	VMOVUPD      ONE, Y5
+	VSUBPD       Y13, Y5, Y5
+	VDIVPD       Y1, Y5, Y5
+	VXORPD       Y6, Y6, Y6
+	VCMPPD       $1, Y6, Y12, Y6
+	VANDPD       SIGN, Y6, Y6
+	VXORPD       Y6, Y5, Y5
+	TESTQ        R8, R8
+	JZ           lnCosh32_15
+	VANDPD       ABS, Y5, Y10
+	VPCMPGTQ     TINYFM, Y10, Y10
+	VANDPD       Y5, Y10, Y10
+	VCVTPD2PSY   Y10, X10
+	VMOVUPS      X10, (R8)(AX*4)
+lnCosh32_15:
+	TESTQ        R9, R9
+	JZ           lnCosh32_16
+	VANDPD       ABS, Y3, Y10
+	VPCMPGTQ     TINYFM, Y10, Y10
+	VANDPD       Y3, Y10, Y10
+	VCVTPD2PSY   Y10, X10
+	VMOVUPS      X10, (R9)(AX*4)
+lnCosh32_16:
+	TESTQ        R10, R10
+	JZ           lnCosh32_17
+	VMULPD       NEGTWO, Y5, Y7
+	VMULPD       Y3, Y7, Y7
+	VANDPD       ABS, Y7, Y10
+	VPCMPGTQ     TINYFM, Y10, Y10
+	VANDPD       Y7, Y10, Y10
+	VCVTPD2PSY   Y10, X10
+	VMOVUPS      X10, (R10)(AX*4)
+lnCosh32_17:
+	VCVTPS2PD    16(SP)(R11*4), Y12
+	VCVTPS2PD    272(SP)(R11*4), Y13
+	VMULPD       TWOM64, Y13, Y13
+	VADDPD       ONE, Y13, Y1
+	VMULPD       Y1, Y1, Y2
+	VMULPD       FOUR, Y13, Y3
+	VDIVPD       Y2, Y3, Y3
+	VMOVUPD      ONE, Y5
+	VSUBPD       Y13, Y5, Y5
+	VDIVPD       Y1, Y5, Y5
+	VXORPD       Y6, Y6, Y6
+	VCMPPD       $1, Y6, Y12, Y6
+	VANDPD       SIGN, Y6, Y6
+	VXORPD       Y6, Y5, Y5
+	TESTQ        R8, R8
+	JZ           lnCosh32_18
+	VANDPD       ABS, Y5, Y10
+	VPCMPGTQ     TINYFM, Y10, Y10
+	VANDPD       Y5, Y10, Y10
+	VCVTPD2PSY   Y10, X10
+	VMOVUPS      X10, 16(R8)(AX*4)
+lnCosh32_18:
+	TESTQ        R9, R9
+	JZ           lnCosh32_19
+	VANDPD       ABS, Y3, Y10
+	VPCMPGTQ     TINYFM, Y10, Y10
+	VANDPD       Y3, Y10, Y10
+	VCVTPD2PSY   Y10, X10
+	VMOVUPS      X10, 16(R9)(AX*4)
+lnCosh32_19:
+	TESTQ        R10, R10
+	JZ           lnCosh32_20
+	VMULPD       NEGTWO, Y5, Y7
+	VMULPD       Y3, Y7, Y7
+	VANDPD       ABS, Y7, Y10
+	VPCMPGTQ     TINYFM, Y10, Y10
+	VANDPD       Y7, Y10, Y10
+	VCVTPD2PSY   Y10, X10
+	VMOVUPS      X10, 16(R10)(AX*4)
+lnCosh32_20:
+	JMP          lnCosh32_4
+lnCosh32_6:
 	VZEROUPPER
 	RET
 
@@ -967,7 +1618,7 @@ TEXT ·tanh32AVX(SB), 0, $512-48
 tanh32_1:
 	MOVQ         CX, DX
 	SUBQ         R12, DX
-	JLE          tanh32_5
+	JLE          tanh32_6
 	CMPQ         DX, R13
 	CMOVQGT      R13, DX
 	MOVQ         R12, AX
@@ -975,9 +1626,12 @@ tanh32_1:
 tanh32_2:
 	VMOVUPS      (SI)(AX*4), Y0
 	VANDPS       SABS, Y0, Y1
+	VPCMPGTD     STINYM, Y1, Y9
+	VANDPS       Y0, Y9, Y0
+	VANDPS       Y1, Y9, Y1
 	VMULPS       SNEGTWO, Y1, Y1
 	VMOVUPS      SCLAMP, Y2
-	VCMPPS       $1, Y2, Y1, Y6
+	VCMPPS       $0x11, Y2, Y1, Y6
 	VMAXPS       Y1, Y2, Y1
 	EXP32(Y1, Y2, Y3, Y4, Y5, Y7, Y8)
 	VANDNPS      Y4, Y6, Y4
@@ -992,6 +1646,9 @@ tanh32_2:
 tanh32_3:
 	VMOVUPS      0(SP)(R11*4), Y0
 	VMOVUPS      256(SP)(R11*4), Y4
+	VCMPPS       $0x11, SESLOW, Y4, Y14
+	VTESTPS      Y14, Y14
+	JNZ          tanh32_5
 	VCVTPS2PD    X0, Y12
 	VCVTPS2PD    X4, Y13
 	VMULPD       TWOM64, Y13, Y13
@@ -1007,24 +1664,24 @@ tanh32_3:
 	VANDPD       SIGN, Y6, Y6
 	VXORPD       Y6, Y5, Y5
 	TESTQ        DI, DI
-	JZ           tanh32_6
+	JZ           tanh32_7
 	VCVTPD2PSY   Y5, X10
 	VMOVUPS      X10, (DI)(AX*4)
-tanh32_6:
+tanh32_7:
 	TESTQ        R8, R8
-	JZ           tanh32_7
+	JZ           tanh32_8
 	VCVTPD2PSY   Y3, X10
 	VMOVUPS      X10, (R8)(AX*4)
-tanh32_7:
+tanh32_8:
 	TESTQ        R9, R9
-	JZ           tanh32_8
+	JZ           tanh32_9
 	VMULPD       NEGTWO, Y5, Y7
 	VMULPD       Y3, Y7, Y7
 	VCVTPD2PSY   Y7, X10
 	VMOVUPS      X10, (R9)(AX*4)
-tanh32_8:
+tanh32_9:
 	TESTQ        R10, R10
-	JZ           tanh32_9
+	JZ           tanh32_10
 	VMULPD       NEGTWO, Y3, Y7
 	VMULPD       Y3, Y7, Y7
 	VMULPD       FOUR, Y5, Y8
@@ -1033,7 +1690,7 @@ tanh32_8:
 	VADDPD       Y8, Y7, Y7
 	VCVTPD2PSY   Y7, X10
 	VMOVUPS      X10, (R10)(AX*4)
-tanh32_9:
+tanh32_10:
 	VCVTPS2PD    16(SP)(R11*4), Y12
 	VCVTPS2PD    272(SP)(R11*4), Y13
 	VMULPD       TWOM64, Y13, Y13
@@ -1049,24 +1706,24 @@ tanh32_9:
 	VANDPD       SIGN, Y6, Y6
 	VXORPD       Y6, Y5, Y5
 	TESTQ        DI, DI
-	JZ           tanh32_10
+	JZ           tanh32_11
 	VCVTPD2PSY   Y5, X10
 	VMOVUPS      X10, 16(DI)(AX*4)
-tanh32_10:
+tanh32_11:
 	TESTQ        R8, R8
-	JZ           tanh32_11
+	JZ           tanh32_12
 	VCVTPD2PSY   Y3, X10
 	VMOVUPS      X10, 16(R8)(AX*4)
-tanh32_11:
+tanh32_12:
 	TESTQ        R9, R9
-	JZ           tanh32_12
+	JZ           tanh32_13
 	VMULPD       NEGTWO, Y5, Y7
 	VMULPD       Y3, Y7, Y7
 	VCVTPD2PSY   Y7, X10
 	VMOVUPS      X10, 16(R9)(AX*4)
-tanh32_12:
+tanh32_13:
 	TESTQ        R10, R10
-	JZ           tanh32_13
+	JZ           tanh32_14
 	VMULPD       NEGTWO, Y3, Y7
 	VMULPD       Y3, Y7, Y7
 	VMULPD       FOUR, Y5, Y8
@@ -1075,7 +1732,7 @@ tanh32_12:
 	VADDPD       Y8, Y7, Y7
 	VCVTPD2PSY   Y7, X10
 	VMOVUPS      X10, 16(R10)(AX*4)
-tanh32_13:
+tanh32_14:
 tanh32_4:
 	ADDQ         $8, AX
 	ADDQ         $8, R11
@@ -1084,6 +1741,116 @@ tanh32_4:
 	MOVQ         AX, R12
 	JMP          tanh32_1
 tanh32_5:
+	VCVTPS2PD    X0, Y12
+	VCVTPS2PD    X4, Y13
+	VMULPD       TWOM64, Y13, Y13
+	VADDPD       ONE, Y13, Y1
+	VMULPD       Y1, Y1, Y2
+	VMULPD       FOUR, Y13, Y3
+	VDIVPD       Y2, Y3, Y3
+	VMOVUPD      ONE, Y5
+	VSUBPD       Y13, Y5, Y5
+	VDIVPD       Y1, Y5, Y5
+	VXORPD       Y6, Y6, Y6
+	VCMPPD       $1, Y6, Y12, Y6
+	VANDPD       SIGN, Y6, Y6
+	VXORPD       Y6, Y5, Y5
+	TESTQ        DI, DI
+	JZ           tanh32_15
+	VANDPD       ABS, Y5, Y10
+	VPCMPGTQ     TINYFM, Y10, Y10
+	VANDPD       Y5, Y10, Y10
+	VCVTPD2PSY   Y10, X10
+	VMOVUPS      X10, (DI)(AX*4)
+tanh32_15:
+	TESTQ        R8, R8
+	JZ           tanh32_16
+	VANDPD       ABS, Y3, Y10
+	VPCMPGTQ     TINYFM, Y10, Y10
+	VANDPD       Y3, Y10, Y10
+	VCVTPD2PSY   Y10, X10
+	VMOVUPS      X10, (R8)(AX*4)
+tanh32_16:
+	TESTQ        R9, R9
+	JZ           tanh32_17
+	VMULPD       NEGTWO, Y5, Y7
+	VMULPD       Y3, Y7, Y7
+	VANDPD       ABS, Y7, Y10
+	VPCMPGTQ     TINYFM, Y10, Y10
+	VANDPD       Y7, Y10, Y10
+	VCVTPD2PSY   Y10, X10
+	VMOVUPS      X10, (R9)(AX*4)
+tanh32_17:
+	TESTQ        R10, R10
+	JZ           tanh32_18
+	VMULPD       NEGTWO, Y3, Y7
+	VMULPD       Y3, Y7, Y7
+	VMULPD       FOUR, Y5, Y8
+	VMULPD       Y5, Y8, Y8
+	VMULPD       Y3, Y8, Y8
+	VADDPD       Y8, Y7, Y7
+	VANDPD       ABS, Y7, Y10
+	VPCMPGTQ     TINYFM, Y10, Y10
+	VANDPD       Y7, Y10, Y10
+	VCVTPD2PSY   Y10, X10
+	VMOVUPS      X10, (R10)(AX*4)
+tanh32_18:
+	VCVTPS2PD    16(SP)(R11*4), Y12
+	VCVTPS2PD    272(SP)(R11*4), Y13
+	VMULPD       TWOM64, Y13, Y13
+	VADDPD       ONE, Y13, Y1
+	VMULPD       Y1, Y1, Y2
+	VMULPD       FOUR, Y13, Y3
+	VDIVPD       Y2, Y3, Y3
+	VMOVUPD      ONE, Y5
+	VSUBPD       Y13, Y5, Y5
+	VDIVPD       Y1, Y5, Y5
+	VXORPD       Y6, Y6, Y6
+	VCMPPD       $1, Y6, Y12, Y6
+	VANDPD       SIGN, Y6, Y6
+	VXORPD       Y6, Y5, Y5
+	TESTQ        DI, DI
+	JZ           tanh32_19
+	VANDPD       ABS, Y5, Y10
+	VPCMPGTQ     TINYFM, Y10, Y10
+	VANDPD       Y5, Y10, Y10
+	VCVTPD2PSY   Y10, X10
+	VMOVUPS      X10, 16(DI)(AX*4)
+tanh32_19:
+	TESTQ        R8, R8
+	JZ           tanh32_20
+	VANDPD       ABS, Y3, Y10
+	VPCMPGTQ     TINYFM, Y10, Y10
+	VANDPD       Y3, Y10, Y10
+	VCVTPD2PSY   Y10, X10
+	VMOVUPS      X10, 16(R8)(AX*4)
+tanh32_20:
+	TESTQ        R9, R9
+	JZ           tanh32_21
+	VMULPD       NEGTWO, Y5, Y7
+	VMULPD       Y3, Y7, Y7
+	VANDPD       ABS, Y7, Y10
+	VPCMPGTQ     TINYFM, Y10, Y10
+	VANDPD       Y7, Y10, Y10
+	VCVTPD2PSY   Y10, X10
+	VMOVUPS      X10, 16(R9)(AX*4)
+tanh32_21:
+	TESTQ        R10, R10
+	JZ           tanh32_22
+	VMULPD       NEGTWO, Y3, Y7
+	VMULPD       Y3, Y7, Y7
+	VMULPD       FOUR, Y5, Y8
+	VMULPD       Y5, Y8, Y8
+	VMULPD       Y3, Y8, Y8
+	VADDPD       Y8, Y7, Y7
+	VANDPD       ABS, Y7, Y10
+	VPCMPGTQ     TINYFM, Y10, Y10
+	VANDPD       Y7, Y10, Y10
+	VCVTPD2PSY   Y10, X10
+	VMOVUPS      X10, 16(R10)(AX*4)
+tanh32_22:
+	JMP          tanh32_4
+tanh32_6:
 	VZEROUPPER
 	RET
 
@@ -1106,16 +1873,19 @@ TEXT ·sigmoid32AVX(SB), 0, $512-48
 sigmoid32_1:
 	MOVQ         CX, DX
 	SUBQ         R12, DX
-	JLE          sigmoid32_5
+	JLE          sigmoid32_6
 	CMPQ         DX, R13
 	CMOVQGT      R13, DX
 	MOVQ         R12, AX
 	XORQ         R11, R11
 sigmoid32_2:
 	VMOVUPS      (SI)(AX*4), Y0
+	VANDPS       SABS, Y0, Y1
+	VPCMPGTD     STINYM, Y1, Y9
+	VANDPS       Y0, Y9, Y0
 	VORPS        SSIGN, Y0, Y1
 	VMOVUPS      SCLAMP, Y2
-	VCMPPS       $1, Y2, Y1, Y6
+	VCMPPS       $0x11, Y2, Y1, Y6
 	VMAXPS       Y1, Y2, Y1
 	EXP32(Y1, Y2, Y3, Y4, Y5, Y7, Y8)
 	VANDNPS      Y4, Y6, Y4
@@ -1130,6 +1900,9 @@ sigmoid32_2:
 sigmoid32_3:
 	VMOVUPS      0(SP)(R11*4), Y0
 	VMOVUPS      256(SP)(R11*4), Y4
+	VCMPPS       $0x11, SESLOW, Y4, Y14
+	VTESTPS      Y14, Y14
+	JNZ          sigmoid32_5
 	VCVTPS2PD    X0, Y12
 	VCVTPS2PD    X4, Y13
 	VMULPD       TWOM64, Y13, Y13
@@ -1140,32 +1913,32 @@ sigmoid32_3:
 	VBLENDVPD    Y12, Y13, Y3, Y3
 	VDIVPD       Y1, Y3, Y3
 	TESTQ        DI, DI
-	JZ           sigmoid32_6
+	JZ           sigmoid32_7
 	VCVTPD2PSY   Y3, X10
 	VMOVUPS      X10, (DI)(AX*4)
-sigmoid32_6:
+sigmoid32_7:
 	TESTQ        R8, R8
-	JZ           sigmoid32_7
+	JZ           sigmoid32_8
 	VCVTPD2PSY   Y2, X10
 	VMOVUPS      X10, (R8)(AX*4)
-sigmoid32_7:
+sigmoid32_8:
 	VMOVUPD      ONE, Y5
 	VFNMADD231PD TWO, Y3, Y5
 	VMULPD       Y5, Y2, Y6
 	TESTQ        R9, R9
-	JZ           sigmoid32_8
+	JZ           sigmoid32_9
 	VCVTPD2PSY   Y6, X10
 	VMOVUPS      X10, (R9)(AX*4)
-sigmoid32_8:
+sigmoid32_9:
 	TESTQ        R10, R10
-	JZ           sigmoid32_9
+	JZ           sigmoid32_10
 	VMULPD       Y5, Y6, Y7
 	VADDPD       Y2, Y2, Y8
 	VMULPD       Y2, Y8, Y8
 	VSUBPD       Y8, Y7, Y7
 	VCVTPD2PSY   Y7, X10
 	VMOVUPS      X10, (R10)(AX*4)
-sigmoid32_9:
+sigmoid32_10:
 	VCVTPS2PD    16(SP)(R11*4), Y12
 	VCVTPS2PD    272(SP)(R11*4), Y13
 	VMULPD       TWOM64, Y13, Y13
@@ -1176,32 +1949,32 @@ sigmoid32_9:
 	VBLENDVPD    Y12, Y13, Y3, Y3
 	VDIVPD       Y1, Y3, Y3
 	TESTQ        DI, DI
-	JZ           sigmoid32_10
+	JZ           sigmoid32_11
 	VCVTPD2PSY   Y3, X10
 	VMOVUPS      X10, 16(DI)(AX*4)
-sigmoid32_10:
+sigmoid32_11:
 	TESTQ        R8, R8
-	JZ           sigmoid32_11
+	JZ           sigmoid32_12
 	VCVTPD2PSY   Y2, X10
 	VMOVUPS      X10, 16(R8)(AX*4)
-sigmoid32_11:
+sigmoid32_12:
 	VMOVUPD      ONE, Y5
 	VFNMADD231PD TWO, Y3, Y5
 	VMULPD       Y5, Y2, Y6
 	TESTQ        R9, R9
-	JZ           sigmoid32_12
+	JZ           sigmoid32_13
 	VCVTPD2PSY   Y6, X10
 	VMOVUPS      X10, 16(R9)(AX*4)
-sigmoid32_12:
+sigmoid32_13:
 	TESTQ        R10, R10
-	JZ           sigmoid32_13
+	JZ           sigmoid32_14
 	VMULPD       Y5, Y6, Y7
 	VADDPD       Y2, Y2, Y8
 	VMULPD       Y2, Y8, Y8
 	VSUBPD       Y8, Y7, Y7
 	VCVTPD2PSY   Y7, X10
 	VMOVUPS      X10, 16(R10)(AX*4)
-sigmoid32_13:
+sigmoid32_14:
 sigmoid32_4:
 	ADDQ         $8, AX
 	ADDQ         $8, R11
@@ -1210,6 +1983,104 @@ sigmoid32_4:
 	MOVQ         AX, R12
 	JMP          sigmoid32_1
 sigmoid32_5:
+	VCVTPS2PD    X0, Y12
+	VCVTPS2PD    X4, Y13
+	VMULPD       TWOM64, Y13, Y13
+	VADDPD       ONE, Y13, Y1
+	VMULPD       Y1, Y1, Y2
+	VDIVPD       Y2, Y13, Y2
+	VMOVUPD      ONE, Y3
+	VBLENDVPD    Y12, Y13, Y3, Y3
+	VDIVPD       Y1, Y3, Y3
+	TESTQ        DI, DI
+	JZ           sigmoid32_15
+	VANDPD       ABS, Y3, Y10
+	VPCMPGTQ     TINYFM, Y10, Y10
+	VANDPD       Y3, Y10, Y10
+	VCVTPD2PSY   Y10, X10
+	VMOVUPS      X10, (DI)(AX*4)
+sigmoid32_15:
+	TESTQ        R8, R8
+	JZ           sigmoid32_16
+	VANDPD       ABS, Y2, Y10
+	VPCMPGTQ     TINYFM, Y10, Y10
+	VANDPD       Y2, Y10, Y10
+	VCVTPD2PSY   Y10, X10
+	VMOVUPS      X10, (R8)(AX*4)
+sigmoid32_16:
+	VMOVUPD      ONE, Y5
+	VFNMADD231PD TWO, Y3, Y5
+	VMULPD       Y5, Y2, Y6
+	TESTQ        R9, R9
+	JZ           sigmoid32_17
+	VANDPD       ABS, Y6, Y10
+	VPCMPGTQ     TINYFM, Y10, Y10
+	VANDPD       Y6, Y10, Y10
+	VCVTPD2PSY   Y10, X10
+	VMOVUPS      X10, (R9)(AX*4)
+sigmoid32_17:
+	TESTQ        R10, R10
+	JZ           sigmoid32_18
+	VMULPD       Y5, Y6, Y7
+	VADDPD       Y2, Y2, Y8
+	VMULPD       Y2, Y8, Y8
+	VSUBPD       Y8, Y7, Y7
+	VANDPD       ABS, Y7, Y10
+	VPCMPGTQ     TINYFM, Y10, Y10
+	VANDPD       Y7, Y10, Y10
+	VCVTPD2PSY   Y10, X10
+	VMOVUPS      X10, (R10)(AX*4)
+sigmoid32_18:
+	VCVTPS2PD    16(SP)(R11*4), Y12
+	VCVTPS2PD    272(SP)(R11*4), Y13
+	VMULPD       TWOM64, Y13, Y13
+	VADDPD       ONE, Y13, Y1
+	VMULPD       Y1, Y1, Y2
+	VDIVPD       Y2, Y13, Y2
+	VMOVUPD      ONE, Y3
+	VBLENDVPD    Y12, Y13, Y3, Y3
+	VDIVPD       Y1, Y3, Y3
+	TESTQ        DI, DI
+	JZ           sigmoid32_19
+	VANDPD       ABS, Y3, Y10
+	VPCMPGTQ     TINYFM, Y10, Y10
+	VANDPD       Y3, Y10, Y10
+	VCVTPD2PSY   Y10, X10
+	VMOVUPS      X10, 16(DI)(AX*4)
+sigmoid32_19:
+	TESTQ        R8, R8
+	JZ           sigmoid32_20
+	VANDPD       ABS, Y2, Y10
+	VPCMPGTQ     TINYFM, Y10, Y10
+	VANDPD       Y2, Y10, Y10
+	VCVTPD2PSY   Y10, X10
+	VMOVUPS      X10, 16(R8)(AX*4)
+sigmoid32_20:
+	VMOVUPD      ONE, Y5
+	VFNMADD231PD TWO, Y3, Y5
+	VMULPD       Y5, Y2, Y6
+	TESTQ        R9, R9
+	JZ           sigmoid32_21
+	VANDPD       ABS, Y6, Y10
+	VPCMPGTQ     TINYFM, Y10, Y10
+	VANDPD       Y6, Y10, Y10
+	VCVTPD2PSY   Y10, X10
+	VMOVUPS      X10, 16(R9)(AX*4)
+sigmoid32_21:
+	TESTQ        R10, R10
+	JZ           sigmoid32_22
+	VMULPD       Y5, Y6, Y7
+	VADDPD       Y2, Y2, Y8
+	VMULPD       Y2, Y8, Y8
+	VSUBPD       Y8, Y7, Y7
+	VANDPD       ABS, Y7, Y10
+	VPCMPGTQ     TINYFM, Y10, Y10
+	VANDPD       Y7, Y10, Y10
+	VCVTPD2PSY   Y10, X10
+	VMOVUPS      X10, 16(R10)(AX*4)
+sigmoid32_22:
+	JMP          sigmoid32_4
+sigmoid32_6:
 	VZEROUPPER
 	RET
 
@@ -1232,16 +2103,19 @@ TEXT ·swish32AVX(SB), 0, $512-48
 swish32_1:
 	MOVQ         CX, DX
 	SUBQ         R12, DX
-	JLE          swish32_5
+	JLE          swish32_6
 	CMPQ         DX, R13
 	CMOVQGT      R13, DX
 	MOVQ         R12, AX
 	XORQ         R11, R11
 swish32_2:
 	VMOVUPS      (SI)(AX*4), Y0
+	VANDPS       SABS, Y0, Y1
+	VPCMPGTD     STINYM, Y1, Y9
+	VANDPS       Y0, Y9, Y0
 	VORPS        SSIGN, Y0, Y1
 	VMOVUPS      SCLAMP, Y2
-	VCMPPS       $1, Y2, Y1, Y6
+	VCMPPS       $0x11, Y2, Y1, Y6
 	VMAXPS       Y1, Y2, Y1
 	EXP32(Y1, Y2, Y3, Y4, Y5, Y7, Y8)
 	VANDNPS      Y4, Y6, Y4
@@ -1256,6 +2130,12 @@ swish32_2:
 swish32_3:
 	VMOVUPS      0(SP)(R11*4), Y0
 	VMOVUPS      256(SP)(R11*4), Y4
+	VCMPPS       $0x11, SESLOW, Y4, Y14
+	VANDPS       SABS, Y0, Y15
+	VCMPPS       $0x11, SXSMALL, Y15, Y15
+	VORPS        Y15, Y14, Y14
+	VTESTPS      Y14, Y14
+	JNZ          swish32_5
 	VCVTPS2PD    X0, Y12
 	VCVTPS2PD    X4, Y13
 	VMULPD       TWOM64, Y13, Y13
@@ -1266,30 +2146,30 @@ swish32_3:
 	VBLENDVPD    Y12, Y13, Y3, Y3
 	VDIVPD       Y1, Y3, Y3
 	TESTQ        DI, DI
-	JZ           swish32_6
+	JZ           swish32_7
 	VMULPD       Y3, Y12, Y5
 	VCVTPD2PSY   Y5, X10
 	VMOVUPS      X10, (DI)(AX*4)
-swish32_6:
+swish32_7:
 	VMULPD       Y2, Y12, Y5
 	TESTQ        R8, R8
-	JZ           swish32_7
+	JZ           swish32_8
 	VADDPD       Y5, Y3, Y6
 	VCVTPD2PSY   Y6, X10
 	VMOVUPS      X10, (R8)(AX*4)
-swish32_7:
+swish32_8:
 	VMOVUPD      ONE, Y6
 	VFNMADD231PD TWO, Y3, Y6
 	VADDPD       Y2, Y2, Y7
 	TESTQ        R9, R9
-	JZ           swish32_8
+	JZ           swish32_9
 	VMULPD       Y6, Y5, Y8
 	VADDPD       Y8, Y7, Y8
 	VCVTPD2PSY   Y8, X10
 	VMOVUPS      X10, (R9)(AX*4)
-swish32_8:
+swish32_9:
 	TESTQ        R10, R10
-	JZ           swish32_9
+	JZ           swish32_10
 	VMULPD       Y6, Y2, Y8
 	VMULPD       Y6, Y8, Y8
 	VMULPD       Y2, Y7, Y9
@@ -1300,7 +2180,7 @@ swish32_8:
 	VADDPD       Y8, Y9, Y9
 	VCVTPD2PSY   Y9, X10
 	VMOVUPS      X10, (R10)(AX*4)
-swish32_9:
+swish32_10:
 	VCVTPS2PD    16(SP)(R11*4), Y12
 	VCVTPS2PD    272(SP)(R11*4), Y13
 	VMULPD       TWOM64, Y13, Y13
@@ -1311,30 +2191,30 @@ swish32_9:
 	VBLENDVPD    Y12, Y13, Y3, Y3
 	VDIVPD       Y1, Y3, Y3
 	TESTQ        DI, DI
-	JZ           swish32_10
+	JZ           swish32_11
 	VMULPD       Y3, Y12, Y5
 	VCVTPD2PSY   Y5, X10
 	VMOVUPS      X10, 16(DI)(AX*4)
-swish32_10:
+swish32_11:
 	VMULPD       Y2, Y12, Y5
 	TESTQ        R8, R8
-	JZ           swish32_11
+	JZ           swish32_12
 	VADDPD       Y5, Y3, Y6
 	VCVTPD2PSY   Y6, X10
 	VMOVUPS      X10, 16(R8)(AX*4)
-swish32_11:
+swish32_12:
 	VMOVUPD      ONE, Y6
 	VFNMADD231PD TWO, Y3, Y6
 	VADDPD       Y2, Y2, Y7
 	TESTQ        R9, R9
-	JZ           swish32_12
+	JZ           swish32_13
 	VMULPD       Y6, Y5, Y8
 	VADDPD       Y8, Y7, Y8
 	VCVTPD2PSY   Y8, X10
 	VMOVUPS      X10, 16(R9)(AX*4)
-swish32_12:
+swish32_13:
 	TESTQ        R10, R10
-	JZ           swish32_13
+	JZ           swish32_14
 	VMULPD       Y6, Y2, Y8
 	VMULPD       Y6, Y8, Y8
 	VMULPD       Y2, Y7, Y9
@@ -1345,7 +2225,7 @@ swish32_12:
 	VADDPD       Y8, Y9, Y9
 	VCVTPD2PSY   Y9, X10
 	VMOVUPS      X10, 16(R10)(AX*4)
-swish32_13:
+swish32_14:
 swish32_4:
 	ADDQ         $8, AX
 	ADDQ         $8, R11
@@ -1354,12 +2234,129 @@ swish32_4:
 	MOVQ         AX, R12
 	JMP          swish32_1
 swish32_5:
+	VCVTPS2PD    X0, Y12
+	VCVTPS2PD    X4, Y13
+	VMULPD       TWOM64, Y13, Y13
+	VADDPD       ONE, Y13, Y1
+	VMULPD       Y1, Y1, Y2
+	VDIVPD       Y2, Y13, Y2
+	VMOVUPD      ONE, Y3
+	VBLENDVPD    Y12, Y13, Y3, Y3
+	VDIVPD       Y1, Y3, Y3
+	TESTQ        DI, DI
+	JZ           swish32_15
+	VMULPD       Y3, Y12, Y5
+	VANDPD       ABS, Y5, Y10
+	VPCMPGTQ     TINYFM, Y10, Y10
+	VANDPD       Y5, Y10, Y10
+	VCVTPD2PSY   Y10, X10
+	VMOVUPS      X10, (DI)(AX*4)
+swish32_15:
+	VMULPD       Y2, Y12, Y5
+	TESTQ        R8, R8
+	JZ           swish32_16
+	VADDPD       Y5, Y3, Y6
+	VANDPD       ABS, Y6, Y10
+	VPCMPGTQ     TINYFM, Y10, Y10
+	VANDPD       Y6, Y10, Y10
+	VCVTPD2PSY   Y10, X10
+	VMOVUPS      X10, (R8)(AX*4)
+swish32_16:
+	VMOVUPD      ONE, Y6
+	VFNMADD231PD TWO, Y3, Y6
+	VADDPD       Y2, Y2, Y7
+	TESTQ        R9, R9
+	JZ           swish32_17
+	VMULPD       Y6, Y5, Y8
+	VADDPD       Y8, Y7, Y8
+	VANDPD       ABS, Y8, Y10
+	VPCMPGTQ     TINYFM, Y10, Y10
+	VANDPD       Y8, Y10, Y10
+	VCVTPD2PSY   Y10, X10
+	VMOVUPS      X10, (R9)(AX*4)
+swish32_17:
+	TESTQ        R10, R10
+	JZ           swish32_18
+	VMULPD       Y6, Y2, Y8
+	VMULPD       Y6, Y8, Y8
+	VMULPD       Y2, Y7, Y9
+	VSUBPD       Y9, Y8, Y8
+	VMULPD       Y8, Y12, Y8
+	VMULPD       THREE, Y2, Y9
+	VMULPD       Y6, Y9, Y9
+	VADDPD       Y8, Y9, Y9
+	VANDPD       ABS, Y9, Y10
+	VPCMPGTQ     TINYFM, Y10, Y10
+	VANDPD       Y9, Y10, Y10
+	VCVTPD2PSY   Y10, X10
+	VMOVUPS      X10, (R10)(AX*4)
+swish32_18:
+	VCVTPS2PD    16(SP)(R11*4), Y12
+	VCVTPS2PD    272(SP)(R11*4), Y13
+	VMULPD       TWOM64, Y13, Y13
+	VADDPD       ONE, Y13, Y1
+	VMULPD       Y1, Y1, Y2
+	VDIVPD       Y2, Y13, Y2
+	VMOVUPD      ONE, Y3
+	VBLENDVPD    Y12, Y13, Y3, Y3
+	VDIVPD       Y1, Y3, Y3
+	TESTQ        DI, DI
+	JZ           swish32_19
+	VMULPD       Y3, Y12, Y5
+	VANDPD       ABS, Y5, Y10
+	VPCMPGTQ     TINYFM, Y10, Y10
+	VANDPD       Y5, Y10, Y10
+	VCVTPD2PSY   Y10, X10
+	VMOVUPS      X10, 16(DI)(AX*4)
+swish32_19:
+	VMULPD       Y2, Y12, Y5
+	TESTQ        R8, R8
+	JZ           swish32_20
+	VADDPD       Y5, Y3, Y6
+	VANDPD       ABS, Y6, Y10
+	VPCMPGTQ     TINYFM, Y10, Y10
+	VANDPD       Y6, Y10, Y10
+	VCVTPD2PSY   Y10, X10
+	VMOVUPS      X10, 16(R8)(AX*4)
+swish32_20:
+	VMOVUPD      ONE, Y6
+	VFNMADD231PD TWO, Y3, Y6
+	VADDPD       Y2, Y2, Y7
+	TESTQ        R9, R9
+	JZ           swish32_21
+	VMULPD       Y6, Y5, Y8
+	VADDPD       Y8, Y7, Y8
+	VANDPD       ABS, Y8, Y10
+	VPCMPGTQ     TINYFM, Y10, Y10
+	VANDPD       Y8, Y10, Y10
+	VCVTPD2PSY   Y10, X10
+	VMOVUPS      X10, 16(R9)(AX*4)
+swish32_21:
+	TESTQ        R10, R10
+	JZ           swish32_22
+	VMULPD       Y6, Y2, Y8
+	VMULPD       Y6, Y8, Y8
+	VMULPD       Y2, Y7, Y9
+	VSUBPD       Y9, Y8, Y8
+	VMULPD       Y8, Y12, Y8
+	VMULPD       THREE, Y2, Y9
+	VMULPD       Y6, Y9, Y9
+	VADDPD       Y8, Y9, Y9
+	VANDPD       ABS, Y9, Y10
+	VPCMPGTQ     TINYFM, Y10, Y10
+	VANDPD       Y9, Y10, Y10
+	VCVTPD2PSY   Y10, X10
+	VMOVUPS      X10, 16(R10)(AX*4)
+swish32_22:
+	JMP          swish32_4
+swish32_6:
 	VZEROUPPER
 	RET
 
 // func probe64AVX(e, l, x *float64, n int)
 //
-// For the tests: e = exp(−|x|), l = log1p(x) for x ∈ [0, 1].
+// For the tests: e = exp(−|x|) (unscaled: may be subnormal), l = log1p(x)
+// for x ∈ [0, 1].
 TEXT ·probe64AVX(SB), NOSPLIT, $0-32
 	MOVQ         e+0(FP), DI
 	MOVQ         l+8(FP), R8
@@ -1371,10 +2368,13 @@ probe64_1:
 	VMOVUPD      (SI)(AX*8), Y0
 	VORPD        SIGN, Y0, Y1
 	VMOVUPD      CLAMP, Y2
+	VCMPPD       $0x11, Y2, Y1, Y6
 	VMAXPD       Y1, Y2, Y1
 	EXP64(Y1, Y2, Y3, Y4, Y5, Y7, Y8)
+	VANDNPD      Y4, Y6, Y4
+	VMULPD       TWOM64, Y4, Y4
 	VMOVUPD      Y4, (DI)(AX*8)
-	LOG1P64(Y0, Y6, Y1, Y2, Y3, Y5, Y7, Y8)
+	LOG1P64(Y0, Y6, Y1, Y2, Y3, Y5, Y7, Y8, Y9)
 	VMOVUPD      Y6, (R8)(AX*8)
 	ADDQ         $4, AX
 probe64_2:
@@ -1385,7 +2385,8 @@ probe64_2:
 
 // func probe32AVX(e, l, x *float32, n int)
 //
-// For the tests: e = exp(−|x|), l = log1p(x) for x ∈ [0, 1].
+// For the tests: e = exp(−|x|) (unscaled: may be subnormal), l = log1p(x)
+// for x ∈ [0, 1].
 TEXT ·probe32AVX(SB), NOSPLIT, $0-32
 	MOVQ         e+0(FP), DI
 	MOVQ         l+8(FP), R8
@@ -1397,13 +2398,13 @@ probe32_1:
 	VMOVUPS      (SI)(AX*4), Y0
 	VORPS        SSIGN, Y0, Y1
 	VMOVUPS      SCLAMP, Y2
-	VCMPPS       $1, Y2, Y1, Y6
+	VCMPPS       $0x11, Y2, Y1, Y6
 	VMAXPS       Y1, Y2, Y1
 	EXP32(Y1, Y2, Y3, Y4, Y5, Y7, Y8)
 	VANDNPS      Y4, Y6, Y4
 	VMULPS       STWOM64, Y4, Y4
 	VMOVUPS      Y4, (DI)(AX*4)
-	LOG1P32(Y0, Y6, Y1, Y2, Y3, Y5, Y7, Y8)
+	LOG1P32(Y0, Y6, Y1, Y2, Y3, Y5, Y7, Y8, Y9)
 	VMOVUPS      Y6, (R8)(AX*4)
 	ADDQ         $8, AX
 probe32_2:

@@ -208,16 +208,22 @@ var (
 // errStat accumulates the errors of one output against the reference:
 // bound is the largest error relative to the bound max(4 ulp(v), 2u·mu);
 // ulps the largest error in ulp(v) where no digits cancel (|v| ≥ terms/2);
-// mus the largest error in units of u·mu.
+// mus the largest error in units of u·mu; flushed counts the outputs that
+// are 0 where the reference is not (below the normal range).
 type errStat struct {
 	bound, ulps, mus float64
 	xBound, xUlps    float64
-	n, bad           int
+	n, bad, flushed  int
 	firstBad         string
 }
 
 // add records got against the reference v (already rounded to the
-// precision p) with the scales mu and terms.
+// precision p) with the scales mu and terms. The functions compute a value
+// w̃ within the bound B = max(4 ulp(v), 2u·mu) of v and return it, or +0
+// where |w̃| is below the smallest normal p.tiny: so got must not be
+// subnormal, a nonzero got must be within B of v, and got = 0 needs
+// |v| ≤ B or |v| < p.tiny + B, and is +0 where v is subnormal or it was
+// flushed.
 func (st *errStat) add(p prec, x, got, v, mu, terms float64) {
 	st.n++
 	switch {
@@ -229,10 +235,21 @@ func (st *errStat) add(p prec, x, got, v, mu, terms float64) {
 	case math.IsNaN(got) || math.IsInf(got, 0):
 		st.fail(x, got, v, math.Inf(1))
 		return
+	case got != 0 && math.Abs(got) < p.tiny:
+		st.fail(x, got, v, math.Inf(1)) // subnormal
+		return
 	}
 	err := math.Abs(got - v)
 	ulp := p.ulp(v)
-	r := err / max(4*ulp, 2*p.u*mu)
+	bnd := max(4*ulp, 2*p.u*mu)
+	if got == 0 && v != 0 && (math.Abs(v) < p.tiny || err > bnd && err < p.tiny+bnd) {
+		if math.Signbit(got) {
+			st.fail(x, got, v, math.Inf(1))
+		}
+		st.flushed++
+		return
+	}
+	r := err / bnd
 	if r > st.bound {
 		st.bound, st.xBound = r, x
 	}
@@ -299,6 +316,10 @@ func specials() []float64 {
 		2, 2.3994, 10, 18.5, 19, 20, 36, 37, 40, 87.3, 88.7, 103, 104, 200, 354,
 		354.4, 355, 372, 372.6, 373, 700, 708.39, 708.4, 709, 709.78, 709.79,
 		710, 744, 745, 745.13, 745.14, 746, 1000, 1e4, 1e300, math.MaxFloat64,
+		// where the assembly's slow code starts (e = 2⁻¹²⁰ and 2⁻⁵⁰⁰ of
+		// exp(−|x|) and exp(−2|x|), |x| = 2⁻¹⁰⁰ and 2⁻¹⁰⁰⁰ for swish)
+		41.588, 41.589, 83.177, 83.178, 173.28, 173.29, 346.57, 346.58,
+		0x1p-100, 0x1.0000000000001p-100, 0x1p-1000, 0x1.0000000000001p-1000,
 	} {
 		xs = append(xs, a, -a)
 	}
@@ -363,8 +384,8 @@ func inputs32() []float32 {
 func TestAccuracy(t *testing.T) {
 	x64, x32 := inputs64(), inputs32()
 	var table strings.Builder
-	fmt.Fprintf(&table, "%-8s %-3s %-4s | %-45s | %-45s\n", "", "", "",
-		"float64: bound [at x]      ulps [at x]      u·mu", "float32: bound [at x]      ulps [at x]      u·mu")
+	fmt.Fprintf(&table, "%-8s %-3s %-4s | %-45s %6s | %-45s %6s\n", "", "", "",
+		"float64: bound [at x]      ulps [at x]      u·mu", "+0", "float32: bound [at x]      ulps [at x]      u·mu", "+0")
 	for _, impl := range impls() {
 		use(t, impl)
 		for _, a := range acts {
@@ -372,10 +393,10 @@ func TestAccuracy(t *testing.T) {
 			check64(a, x64, &s64)
 			check32(a, x32, &s32)
 			for k := range 4 {
-				fmt.Fprintf(&table, "%-8s %-3s %-4s | %4.2f [%-10.4g] %5.2f [%-10.4g] %4.2f | %4.2f [%-10.4g] %5.2f [%-10.4g] %4.2f\n",
+				fmt.Fprintf(&table, "%-8s %-3s %-4s | %4.2f [%-10.4g] %5.2f [%-10.4g] %4.2f %6d | %4.2f [%-10.4g] %5.2f [%-10.4g] %4.2f %6d\n",
 					a.name, outNames[k], impl,
-					s64[k].bound, s64[k].xBound, s64[k].ulps, s64[k].xUlps, s64[k].mus,
-					s32[k].bound, s32[k].xBound, s32[k].ulps, s32[k].xUlps, s32[k].mus)
+					s64[k].bound, s64[k].xBound, s64[k].ulps, s64[k].xUlps, s64[k].mus, s64[k].flushed,
+					s32[k].bound, s32[k].xBound, s32[k].ulps, s32[k].xUlps, s32[k].mus, s32[k].flushed)
 				for _, st := range []struct {
 					prec string
 					s    errStat
@@ -389,7 +410,8 @@ func TestAccuracy(t *testing.T) {
 		}
 	}
 	t.Logf("largest errors on %d float64 and %d float32 inputs: bound = error/max(4 ulp, 2u·mu) (must be ≤ 1), "+
-		"ulps = error/ulp where no digits cancel, u·mu = error/(u·mu):\n%s",
+		"ulps = error/ulp where no digits cancel, u·mu = error/(u·mu), +0 = outputs flushed to +0 where the reference "+
+		"is below the smallest normal (or rounds to just above it), left out of the other columns:\n%s",
 		len(x64), len(x32), table.String())
 }
 
@@ -694,6 +716,69 @@ func TestConcurrent(t *testing.T) {
 			wg.Wait()
 			for g, bad := range errs {
 				require.False(t, bad, "%s %s goroutine %d", impl, a.name, g)
+			}
+		}
+	}
+}
+
+// TestBelowNormal pins the treatment of the range below the smallest
+// normal: outputs whose value is below it are +0 (the reference's are
+// subnormal there), outputs proportional to a subnormal e = exp(−|x|) keep
+// their normal values (float64 swish at −709.5: x·e), and subnormal inputs
+// give exactly the outputs of +0.
+func TestBelowNormal(t *testing.T) {
+	for _, impl := range impls() {
+		use(t, impl)
+		for _, c := range []struct {
+			a    int
+			x    float32
+			want [4]float32
+		}{
+			{0, -95, [4]float32{0, 0, 0, 0}},
+			{0, 95, [4]float32{95, 1, 0, 0}},
+			{1, 50, [4]float32{50 - math.Ln2, 1, 0, 0}},
+			{2, -50, [4]float32{-1, 0, 0, 0}},
+			{3, -95, [4]float32{0, 0, 0, 0}},
+			{4, -95, [4]float32{0, 0, 0, 0}},
+		} {
+			a := acts[c.a]
+			var o [4][1]float32
+			a.v32(o[0][:], o[1][:], o[2][:], o[3][:], []float32{c.x})
+			for k := range 4 {
+				require.Equal(t, math.Float32bits(c.want[k]), math.Float32bits(o[k][0]),
+					"%s %s32(%v) %s = %v", impl, a.name, c.x, outNames[k], o[k][0])
+			}
+		}
+		var o [4][1]float64
+		acts[0].v64(o[0][:], o[1][:], o[2][:], o[3][:], []float64{-720})
+		require.Equal(t, [4][1]float64{}, o, "%s Softplus64(-720)", impl)
+		for k := range 4 {
+			require.False(t, math.Signbit(o[k][0]))
+		}
+		x := -709.5
+		acts[4].v64(o[0][:], o[1][:], o[2][:], o[3][:], []float64{x})
+		ref := refOf(acts[4], x)
+		for k := range 4 {
+			require.InEpsilon(t, ref[k], o[k][0], 1e-12, "%s Swish64(%v) %s", impl, x, outNames[k])
+		}
+		for _, a := range acts {
+			var z64, s64 [4][1]float64
+			a.v64(z64[0][:], z64[1][:], z64[2][:], z64[3][:], []float64{0})
+			for _, x := range []float64{5e-324, -5e-324, 1e-310, -2e-308} {
+				a.v64(s64[0][:], s64[1][:], s64[2][:], s64[3][:], []float64{x})
+				for k := range 4 {
+					require.Equal(t, math.Float64bits(z64[k][0]), math.Float64bits(s64[k][0]),
+						"%s %s64(%v) %s", impl, a.name, x, outNames[k])
+				}
+			}
+			var z32, s32 [4][1]float32
+			a.v32(z32[0][:], z32[1][:], z32[2][:], z32[3][:], []float32{0})
+			for _, x := range []float32{1e-45, -1e-45, 1e-40, -1.1e-38} {
+				a.v32(s32[0][:], s32[1][:], s32[2][:], s32[3][:], []float32{x})
+				for k := range 4 {
+					require.Equal(t, math.Float32bits(z32[k][0]), math.Float32bits(s32[k][0]),
+						"%s %s32(%v) %s", impl, a.name, x, outNames[k])
+				}
 			}
 		}
 	}
