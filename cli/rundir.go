@@ -104,7 +104,7 @@ func settingsOf(f *trainFlags, p *ir.Program, shards, steps int) runSettings {
 // overridesBlob is the checkpoint blob recording the settings changed on
 // the command line (mafc's -set), as a JSON array of PATH=VALUE strings.
 // Their values are compared on resume through the settings they change.
-const overridesBlob = "overrides"
+const overridesBlob = ckpt.OverridesBlob
 
 func overridesOf(p *ir.Program) []byte {
 	b, err := json.Marshal(p.Overrides)

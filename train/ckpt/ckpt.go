@@ -3,6 +3,7 @@ package ckpt
 import (
 	"bufio"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/crc32"
@@ -10,6 +11,7 @@ import (
 	"math"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/mafc-dev/mafc/internal/atomicfile"
@@ -165,8 +167,44 @@ func (st *State) CheckHash(hash, model string) error {
 		what += " " + st.path
 	}
 	a, b := shortHashes(st.Hash, hash)
-	return &mismatchError{fmt.Sprintf("ckpt: %s is for model %q (hash %s) but the spec is model %q (hash %s): use a checkpoint of the same model or a new output directory",
-		what, st.Model, a, model, b)}
+	hint := "use a checkpoint of the same model or a new output directory"
+	if sets := st.recordedOverrides(); sets != "" {
+		hint = "the checkpoint's run changed the spec with " + sets +
+			": give the same spec the same -set flags, or use a checkpoint of this model or a new output directory"
+	}
+	return &mismatchError{fmt.Sprintf("ckpt: %s is for model %q (hash %s) but the spec is model %q (hash %s): %s",
+		what, st.Model, a, model, b, hint)}
+}
+
+// OverridesBlob is the blob recording the settings the run changed on the
+// command line (mafc's -set), as a JSON array of PATH=VALUE strings.
+// [State.CheckHash] names them when the hashes differ, since a setting
+// such as train.precision changes the kernels and so the hash.
+const OverridesBlob = "overrides"
+
+// maxHintOverrides caps the recorded settings a mismatch message quotes.
+const maxHintOverrides = 16
+
+// recordedOverrides returns the recorded -set flags as
+// "-set 'A' -set 'B'", or "" when there are none or the blob is not a JSON
+// array of strings (it is only a hint).
+func (st *State) recordedOverrides() string {
+	var sets []string
+	if json.Unmarshal(st.Blobs[OverridesBlob], &sets) != nil || len(sets) == 0 {
+		return ""
+	}
+	var sb strings.Builder
+	for i, s := range sets {
+		if i == maxHintOverrides {
+			fmt.Fprintf(&sb, " and %d more", len(sets)-i)
+			break
+		}
+		if i > 0 {
+			sb.WriteByte(' ')
+		}
+		fmt.Fprintf(&sb, "-set %s", strconv.Quote(s))
+	}
+	return sb.String()
 }
 
 type mismatchError struct{ msg string }

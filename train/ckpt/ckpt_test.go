@@ -3,7 +3,9 @@ package ckpt
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"hash/crc32"
 	"io"
 	"io/fs"
@@ -264,6 +266,36 @@ func TestCheckHash(t *testing.T) {
 	assert.Contains(t, err.Error(), "checkpoint is for model", "CheckHash of an unsaved State")
 	assert.Contains(t, err.Error(), "(hash 11dbd5a0c3f1)", "CheckHash shows a distinguishing prefix")
 	assert.Contains(t, err.Error(), "(hash 11dbd5a0c3f2)", "CheckHash shows a distinguishing prefix")
+}
+
+// TestCheckHashNamesOverrides: a checkpoint whose run changed the spec with
+// -set (train.precision changes the kernels, so the hash) is refused with
+// the flags that would load it; a malformed record gives the plain message,
+// and a long one is cut.
+func TestCheckHashNamesOverrides(t *testing.T) {
+	st := &State{Model: "mnistt", Hash: "225ad7aa", Blobs: map[string][]byte{
+		OverridesBlob: []byte(`["train.precision=float32","train.optimizer.lr=3e-3"]`)}}
+	err := st.CheckHash("3ccb71bb", "mnistt")
+	require.ErrorIs(t, err, ErrHashMismatch)
+	assert.Equal(t, `ckpt: checkpoint is for model "mnistt" (hash 225ad7…) but the spec is model "mnistt" (hash 3ccb71…): `+
+		`the checkpoint's run changed the spec with -set "train.precision=float32" -set "train.optimizer.lr=3e-3": `+
+		`give the same spec the same -set flags, or use a checkpoint of this model or a new output directory`, err.Error())
+
+	for _, blob := range []string{`not json`, `[]`, `[1, 2]`, `{"a": "b"}`} {
+		st.Blobs[OverridesBlob] = []byte(blob)
+		err = st.CheckHash("3ccb71bb", "mnistt")
+		assert.True(t, strings.HasSuffix(err.Error(), ": use a checkpoint of the same model or a new output directory"), "blob %s: %v", blob, err)
+	}
+
+	long := make([]string, maxHintOverrides+5)
+	for i := range long {
+		long[i] = fmt.Sprintf("flow.steps=%d", i+1)
+	}
+	b, _ := json.Marshal(long)
+	st.Blobs[OverridesBlob] = b
+	err = st.CheckHash("3ccb71bb", "mnistt")
+	assert.Contains(t, err.Error(), `-set "flow.steps=16" and 5 more: `)
+	assert.NotContains(t, err.Error(), "flow.steps=17")
 }
 
 // writableDespiteMode reports whether dir, though chmod 0500, is still
