@@ -17,8 +17,8 @@ import (
 // instead. Shapes cover the 6-row AVX2 and AVX-512 kernels and the narrow
 // ones (m = 7: one 6-row panel and one row).
 func TestSubnormalFlushed(t *testing.T) {
-	if !haveAsm {
-		t.Skip("no AVX2/FMA")
+	if !asmEnabled() {
+		t.Skip("mafc's micro-kernels are not in use (no AVX2/FMA, the openblas build, or MAFC_BLAS=gonum): nothing here flushes subnormal numbers")
 	}
 	defer func(w bool) { useWide = w }(useWide)
 	for _, wide := range []bool{false, true} {
