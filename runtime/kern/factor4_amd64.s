@@ -2,20 +2,7 @@
 
 #include "textflag.h"
 
-// FTZON saves MXCSR at 0(SP) and sets its flush-to-zero and
-// denormals-are-zero bits (0x8040): subnormal operands count as 0 and
-// subnormal results become 0, instead of costing a microcode assist each
-// on Intel cores (see factor_amd64.s). FTZOFF
-// restores MXCSR before RET, as the Go ABI requires. They need an 8-byte
-// frame and clobber R12 (before its use).
-#define FTZON \
-	STMXCSR 0(SP)        \
-	MOVL    0(SP), R12   \
-	ORL     $0x8040, R12 \
-	MOVL    R12, 4(SP)   \
-	LDMXCSR 4(SP)
-
-#define FTZOFF LDMXCSR 0(SP)
+#include "ftz_amd64.h"
 
 // func sumRowsNorm4x64(dst, src *float64, off *int32, start *int, n, C, sstride, dstride int)
 //

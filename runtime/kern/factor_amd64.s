@@ -27,20 +27,7 @@
 // R15 e; CX the block's first channel, DX k, BX j, R12 start[k+1], R14 the
 // destination row, AX scratch.
 
-// FTZON saves MXCSR at 0(SP) and sets its flush-to-zero and
-// denormals-are-zero bits (0x8040): subnormal operands count as 0 and
-// subnormal results become 0, instead of costing a microcode assist each
-// on Intel cores (e ⊙ a_k of subnormal rows ran 9 times slower). FTZOFF
-// restores MXCSR before RET, as the Go ABI requires. They need an 8-byte
-// frame and clobber R12 (before its use).
-#define FTZON \
-	STMXCSR 0(SP)        \
-	MOVL    0(SP), R12   \
-	ORL     $0x8040, R12 \
-	MOVL    R12, 4(SP)   \
-	LDMXCSR 4(SP)
-
-#define FTZOFF LDMXCSR 0(SP)
+#include "ftz_amd64.h"
 
 // func sumRowsStore64(dst *float64, src *float64, off *int32, start *int, n, C int)
 TEXT ·sumRowsStore64(SB), NOSPLIT, $8-48
