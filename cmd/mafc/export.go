@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/mafc-dev/mafc/cli"
-	"github.com/mafc-dev/mafc/dsl"
 	"github.com/mafc-dev/mafc/ir"
 )
 
@@ -17,6 +16,13 @@ func exportCmd(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("export", "[SPEC.maf] -ckpt DIR|FILE [-o model.npz]", stderr)
 	ck := fs.String("ckpt", "", "checkpoint `file` (or an output directory of mafc train)")
 	out := fs.String("o", "model.npz", "output `file` (.npz)")
+	// -set as for train: a run trained with -set train.precision=float32
+	// has other kernels, so its checkpoint loads only with the same flags.
+	ovs, args, err := splitOverrides(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "mafc export: %v\n", err)
+		return 2
+	}
 	spec, rest, hasSpec := splitSpec(args)
 	if !hasSpec {
 		rest = args
@@ -42,13 +48,12 @@ func exportCmd(args []string, stdout, stderr io.Writer) int {
 		if src, ok = readSpec(spec, stderr); !ok {
 			return 1
 		}
-		if p, ok = compileSource(spec, src, nil, stderr); !ok {
+		if p, ok = compileSource(spec, src, ovs, stderr); !ok {
 			return 1
 		}
 	} else {
-		var err error
-		if p, err = dsl.Compile(defaultSpecName, defaultSpec); err != nil {
-			printErrs(stderr, err)
+		var ok bool
+		if p, ok = compileSource(defaultSpecName, defaultSpec, ovs, stderr); !ok {
 			return 1
 		}
 		src = defaultSpec

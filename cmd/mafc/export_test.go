@@ -158,6 +158,26 @@ func TestExportErrors(t *testing.T) {
 	assert.NoFileExists(t, filepath.Join(dir, "x.npz"), "nothing written on error")
 }
 
+// TestExportSet: a run trained with -set train.precision=float32 (other
+// kernels, so another hash) exports with the same -set flags; without them
+// the error names the flags to give.
+func TestExportSet(t *testing.T) {
+	dir := t.TempDir()
+	code, _, stderr := mafc(t, "train", "-set", "train.precision=float32", "-o", dir, "-steps", "1", "-batch", "4", "-eval-samples", "4", "-progress", "lines")
+	require.Equal(t, 0, code, stderr)
+	out := filepath.Join(t.TempDir(), "m.npz")
+	code, _, stderr = mafc(t, "export", "-ckpt", dir, "-o", out)
+	require.Equal(t, 1, code)
+	require.Contains(t, stderr, `the checkpoint's run changed the spec with -set "train.precision=float32": give the same spec the same -set flags`)
+	require.NoFileExists(t, out)
+	code, stdout, stderr := mafc(t, "export", "-set", "train.precision=float32", "-ckpt", dir, "-o", out)
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, stdout, "wrote "+out)
+	code, _, stderr = mafc(t, "export", "-set", "nosuch.setting=1", "-ckpt", dir, "-o", out)
+	require.Equal(t, 1, code)
+	require.Contains(t, stderr, "nosuch")
+}
+
 // TestExportDefaultSpec: without a spec, export uses the built-in default
 // like the other model commands, with its flags intact.
 func TestExportDefaultSpec(t *testing.T) {

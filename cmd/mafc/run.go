@@ -29,6 +29,11 @@ Usage:
 	                                       write θ, the spec, its IR and the flow settings for numpy
 	mafc version
 
+train, sample, eval and export also take -set PATH=VALUE (repeatable) to
+change a spec setting for that command, e.g. -set train.precision=float32;
+a checkpoint trained with -set loads only with the same -set flags where
+they change the kernels.
+
 Run "mafc COMMAND -h" for the flags of a command.
 `
 
