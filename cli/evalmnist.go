@@ -2,8 +2,10 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -85,15 +87,23 @@ func checkpointList(s string) ([]string, error) {
 }
 
 // ckptEpoch returns the epochs of training behind a checkpoint of an MNIST
-// run: its data iterator's position, restored into ds, or, when the
-// checkpoint holds none, steps × the spec's batch over the training split.
+// run: its data iterator's position (whatever -batch the run had), or, when
+// the checkpoint holds none, steps × the run's batch (the spec's when the
+// checkpoint does not record one) over the training split.
 func ckptEpoch(st *ckpt.State, ds *train.MNIST, batch int) float64 {
+	n := len(ds.Split.Train)
 	if b := st.Blobs["objective"]; len(b) > 0 {
-		if err := ds.UnmarshalBinary(b); err == nil {
-			return ds.Epoch()
+		if e, err := mnist.StateEpoch(b, n); err == nil {
+			return e
 		}
 	}
-	return float64(st.Step) * float64(batch) / float64(max(1, len(ds.Split.Train)))
+	var run runSettings
+	if json.Unmarshal(st.Blobs[runBlob], &run) == nil {
+		if b, err := strconv.Atoi(run["-batch"]); err == nil && b > 0 {
+			batch = b
+		}
+	}
+	return float64(st.Step) * float64(batch) / float64(max(1, n))
 }
 
 // evalMNIST evaluates every checkpoint of ckpts on the splits, all splits

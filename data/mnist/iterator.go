@@ -220,6 +220,23 @@ func (it *Iterator) UnmarshalBinary(data []byte) error {
 	return nil
 }
 
+// StateEpoch returns the epochs of training behind an iterator state
+// written by MarshalBinary over n images an epoch: its epoch count plus the
+// fraction of the current epoch yielded. Unlike UnmarshalBinary it needs no
+// iterator of the same batch size, so an evaluation can read the progress
+// of a run trained with any -batch.
+func StateEpoch(data []byte, n int) (float64, error) {
+	if len(data) < iterFixedSize || string(data[:len(iterMagic)]) != iterMagic {
+		return 0, fmt.Errorf("mnist: iterator state: not an MNIST iterator state (%d bytes)", len(data))
+	}
+	epoch := binary.BigEndian.Uint64(data[len(iterMagic)+4*8:])
+	pos := binary.BigEndian.Uint64(data[len(iterMagic)+5*8:])
+	if n <= 0 || pos > uint64(n) {
+		return 0, fmt.Errorf("mnist: iterator state: position %d beyond the %d images of an epoch", pos, n)
+	}
+	return float64(epoch) + float64(pos)/float64(n), nil
+}
+
 // ForEachBatch preprocesses the images at indices, in order, in batches of
 // batchSize (the last one may be smaller), and calls fn with the batch
 // (len(idx)×784 values, row j for image idx[j]) and its indices. Image i

@@ -325,3 +325,36 @@ func TestRealPreprocessing(t *testing.T) {
 	// The logistic model is uniform in pixel space: 8 bits/dim exactly.
 	assert.InDelta(t, 8, sumBits/float64(s.NumTest()), 1e-5)
 }
+
+// TestStateEpoch: the progress read from a state equals the iterator's own
+// epoch plus the fraction of the epoch yielded, for any batch size (an
+// evaluation reads a run trained with another -batch than its spec's), and
+// a state that is not one, or a position beyond n, is refused.
+func TestStateEpoch(t *testing.T) {
+	images := testImages(64)
+	pool := Indices(40)
+	for _, batch := range []int{4, 5, 8} {
+		it, err := NewIterator(images, pool, IteratorOptions{BatchSize: batch, Seed: 7})
+		require.NoError(t, err)
+		for step := 0; step < 25; step++ {
+			state, err := it.MarshalBinary()
+			require.NoError(t, err)
+			got, err := StateEpoch(state, len(pool))
+			require.NoError(t, err)
+			assert.InDelta(t, float64(it.Epoch())+float64(it.Pos())/float64(len(pool)), got, 1e-12, "batch %d step %d", batch, step)
+			assert.InDelta(t, float64(step*batch)/float64(len(pool)), got, 1e-12, "batch %d step %d: images yielded over n", batch, step)
+			drain(t, it, 1)
+		}
+	}
+	state, err := NewIterator(images, pool, IteratorOptions{BatchSize: 4, Seed: 7})
+	require.NoError(t, err)
+	drain(t, state, 3)
+	b, err := state.MarshalBinary()
+	require.NoError(t, err)
+	_, err = StateEpoch(b, 8)
+	assert.ErrorContains(t, err, "position 12 beyond the 8 images")
+	_, err = StateEpoch(b[:20], 40)
+	assert.ErrorContains(t, err, "not an MNIST iterator state")
+	_, err = StateEpoch([]byte("somethingelse-of-enough-length-to-pass-the-size-check-0123456789"), 40)
+	assert.ErrorContains(t, err, "not an MNIST iterator state")
+}
