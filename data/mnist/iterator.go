@@ -189,12 +189,9 @@ func (it *Iterator) UnmarshalBinary(data []byte) error {
 	if it.perm == nil {
 		return fmt.Errorf("mnist: iterator state: restore into an iterator made by NewIterator")
 	}
-	if len(data) < iterFixedSize || string(data[:len(iterMagic)]) != iterMagic {
-		return fmt.Errorf("mnist: iterator state: not an MNIST iterator state (%d bytes)", len(data))
-	}
-	var f [6]uint64
-	for i := range f {
-		f[i] = binary.BigEndian.Uint64(data[len(iterMagic)+8*i:])
+	f, err := stateFields(data)
+	if err != nil {
+		return err
 	}
 	seed, batch, keep, fp, epoch, pos := f[0], f[1], f[2], f[3], f[4], f[5]
 	keepLast := keep == 1
@@ -220,17 +217,31 @@ func (it *Iterator) UnmarshalBinary(data []byte) error {
 	return nil
 }
 
+// stateFields checks an iterator state's magic and length and returns its
+// fixed fields: seed, batch size, keep-last flag, fingerprint, epoch,
+// position.
+func stateFields(data []byte) ([6]uint64, error) {
+	var f [6]uint64
+	if len(data) < iterFixedSize || string(data[:len(iterMagic)]) != iterMagic {
+		return f, fmt.Errorf("mnist: iterator state: not an MNIST iterator state (%d bytes)", len(data))
+	}
+	for i := range f {
+		f[i] = binary.BigEndian.Uint64(data[len(iterMagic)+8*i:])
+	}
+	return f, nil
+}
+
 // StateEpoch returns the epochs of training behind an iterator state
 // written by MarshalBinary over n images an epoch: its epoch count plus the
 // fraction of the current epoch yielded. Unlike UnmarshalBinary it needs no
 // iterator of the same batch size, so an evaluation can read the progress
 // of a run trained with any -batch.
 func StateEpoch(data []byte, n int) (float64, error) {
-	if len(data) < iterFixedSize || string(data[:len(iterMagic)]) != iterMagic {
-		return 0, fmt.Errorf("mnist: iterator state: not an MNIST iterator state (%d bytes)", len(data))
+	f, err := stateFields(data)
+	if err != nil {
+		return 0, err
 	}
-	epoch := binary.BigEndian.Uint64(data[len(iterMagic)+4*8:])
-	pos := binary.BigEndian.Uint64(data[len(iterMagic)+5*8:])
+	epoch, pos := f[4], f[5]
 	if n <= 0 || pos > uint64(n) {
 		return 0, fmt.Errorf("mnist: iterator state: position %d beyond the %d images of an epoch", pos, n)
 	}
