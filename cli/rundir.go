@@ -101,11 +101,8 @@ func settingsOf(f *trainFlags, p *ir.Program, shards, steps int) runSettings {
 	return s
 }
 
-// overridesBlob is the checkpoint blob recording the settings changed on
-// the command line (mafc's -set), as a JSON array of PATH=VALUE strings.
-// Their values are compared on resume through the settings they change.
-const overridesBlob = ckpt.OverridesBlob
-
+// overridesOf returns the blob [ckpt.OverridesBlob]: the settings changed
+// on the command line, as a JSON array of PATH=VALUE strings.
 func overridesOf(p *ir.Program) []byte {
 	b, err := json.Marshal(p.Overrides)
 	if err != nil {

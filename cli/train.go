@@ -291,7 +291,7 @@ func (r *trainRun) save() error {
 	}
 	st.Blobs[runBlob] = r.run.blob()
 	if len(r.p.Overrides) > 0 {
-		st.Blobs[overridesBlob] = overridesOf(r.p)
+		st.Blobs[ckpt.OverridesBlob] = overridesOf(r.p) // compared on resume through the settings they change
 	}
 	_, err = ckpt.SaveLatest(r.f.out, st)
 	return err
