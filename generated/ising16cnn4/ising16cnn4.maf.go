@@ -3,7 +3,7 @@
 // Package ising16cnn4 evaluates the potential φ declared in ising16_cnn4.maf:
 // ising16_cnn with 4 channels per convolution: every symmetry of the
 // square-lattice Ising model exact by construction (periodic convolutions
-// and a global mean, a bias-free first convolution with an even ln cosh,
+// and a sum over the sites, a bias-free first convolution with an even ln cosh,
 // D4-tied kernels), small enough to train on two cores.
 //
 // The potential, node by node:
@@ -13,7 +13,7 @@
 //	h1 = lncosh(h1.conv)
 //	h2.conv = conv3x3(h1) + b, periodic, 4→4 channels
 //	h2 = softplus(h2.conv)
-//	g = mean over sites of h2 (per channel)
+//	g = Σ over sites of h2 (per channel)
 //	phi.dense = W·g, W ∈ R^(1×4)
 //	phi.quadratic = quadratic(s)
 //	phi.sum = Σ phi.quadratic
@@ -118,7 +118,7 @@ var h2ConvOrbit = []int{0, 1, 0, 1, 2, 1, 0, 1, 0}
 const irJSON = `
 {
 	"name": "ising16cnn4",
-	"doc": "ising16_cnn with 4 channels per convolution: every symmetry of the\nsquare-lattice Ising model exact by construction (periodic convolutions\nand a global mean, a bias-free first convolution with an even ln cosh,\nD4-tied kernels), small enough to train on two cores.",
+	"doc": "ising16_cnn with 4 channels per convolution: every symmetry of the\nsquare-lattice Ising model exact by construction (periodic convolutions\nand a sum over the sites, a bias-free first convolution with an even ln cosh,\nD4-tied kernels), small enough to train on two cores.",
 	"file": "ising16_cnn4.maf",
 	"input_name": "s",
 	"input_kind": "lattice",
@@ -241,7 +241,6 @@ const irJSON = `
 			"shape": {
 				"n": 4
 			},
-			"mean": true,
 			"w": -1,
 			"b": -1,
 			"pos": {
@@ -475,11 +474,11 @@ const irJSON = `
 		"steps": 2000,
 		"optimizer": {
 			"name": "adam",
-			"lr": 0.001,
+			"lr": 0.01,
 			"beta1": 0.9,
 			"beta2": 0.999,
 			"eps": 1e-8,
-			"schedule": "constant"
+			"schedule": "cosine"
 		},
 		"laplacian": "exact",
 		"seed": 1,
@@ -1037,7 +1036,7 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 	// ising16_cnn4.maf:11:10  h2 = softplus(h2.conv)
 	// σ, σ′ for the value rows
 	kern.SoftplusN(rows(w.h2, 0, nb, 1024), w.h2D1[:nb*1024], nil, nil, rows(w.h2Conv, 0, nb, 1024))
-	// ising16_cnn4.maf:12:9  g = mean over sites of h2 (per channel)
+	// ising16_cnn4.maf:12:9  g = Σ over sites of h2 (per channel)
 	{
 		o, x := rows(w.g, 0, nb, 4), rows(w.h2, 0, nb, 1024)
 		clear(o)
@@ -1047,9 +1046,6 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 					o[r*4+ch] += x[(r*256+p)*4+ch]
 				}
 			}
-		}
-		for k := range o {
-			o[k] *= 0.00390625
 		}
 	}
 	// ising16_cnn4.maf:13:11  phi.dense = W·g, W ∈ R^(1×4)
@@ -1127,7 +1123,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 			}
 		}
 	}
-	// ising16_cnn4.maf:12:9  g = mean over sites of h2 (per channel)
+	// ising16_cnn4.maf:12:9  g = Σ over sites of h2 (per channel)
 	{
 		o, x := rows(w.g, 0, nb, 4), rows(w.h2, 0, nb, 1024)
 		clear(o)
@@ -1137,9 +1133,6 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 					o[r*4+ch] += x[(r*256+p)*4+ch]
 				}
 			}
-		}
-		for k := range o {
-			o[k] *= 0.00390625
 		}
 	}
 	{
@@ -1151,9 +1144,6 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 					o[r*4+ch] += x[(r*256+p)*4+ch]
 				}
 			}
-		}
-		for k := range o {
-			o[k] *= 0.00390625
 		}
 	}
 	// ising16_cnn4.maf:13:11  phi.dense = W·g, W ∈ R^(1×4)
@@ -1269,7 +1259,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 			}
 		}
 	}
-	// ising16_cnn4.maf:12:9  g = mean over sites of h2 (per channel)
+	// ising16_cnn4.maf:12:9  g = Σ over sites of h2 (per channel)
 	{
 		o, x := rows(w.g, 0, nb, 4), rows(w.h2, 0, nb, 1024)
 		clear(o)
@@ -1279,9 +1269,6 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 					o[r*4+ch] += x[(r*256+p)*4+ch]
 				}
 			}
-		}
-		for k := range o {
-			o[k] *= 0.00390625
 		}
 	}
 	{
@@ -1294,9 +1281,6 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 				}
 			}
 		}
-		for k := range o {
-			o[k] *= 0.00390625
-		}
 	}
 	{
 		o, x := rows(w.g, nb, nb, 4), rows(w.h2, nb, nb, 1024)
@@ -1307,9 +1291,6 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 					o[r*4+ch] += x[(r*256+p)*4+ch]
 				}
 			}
-		}
-		for k := range o {
-			o[k] *= 0.00390625
 		}
 	}
 	// ising16_cnn4.maf:13:11  phi.dense = W·g, W ∈ R^(1×4)
@@ -1447,7 +1428,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 			}
 		}
 	}
-	// ising16_cnn4.maf:12:9  g = mean over sites of h2 (per channel)
+	// ising16_cnn4.maf:12:9  g = Σ over sites of h2 (per channel)
 	{
 		o, x := rows(w.g, 0, nb, 4), rows(w.h2, 0, nb, 1024)
 		clear(o)
@@ -1457,9 +1438,6 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 					o[r*4+ch] += x[(r*256+p)*4+ch]
 				}
 			}
-		}
-		for k := range o {
-			o[k] *= 0.00390625
 		}
 	}
 	{
@@ -1471,9 +1449,6 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 					o[r*4+ch] += x[(r*256+p)*4+ch]
 				}
 			}
-		}
-		for k := range o {
-			o[k] *= 0.00390625
 		}
 	}
 	// ising16_cnn4.maf:13:11  phi.dense = W·g, W ∈ R^(1×4)
@@ -1592,7 +1567,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 			}
 		}
 	}
-	// ising16_cnn4.maf:12:9  g = mean over sites of h2 (per channel)
+	// ising16_cnn4.maf:12:9  g = Σ over sites of h2 (per channel)
 	{
 		o, x := rows(w.g, 0, nb, 4), rows(w.h2, 0, nb, 1024)
 		clear(o)
@@ -1602,9 +1577,6 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 					o[r*4+ch] += x[(r*256+p)*4+ch]
 				}
 			}
-		}
-		for k := range o {
-			o[k] *= 0.00390625
 		}
 	}
 	{
@@ -1617,9 +1589,6 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 				}
 			}
 		}
-		for k := range o {
-			o[k] *= 0.00390625
-		}
 	}
 	{
 		o, x := rows(w.g, nb, nb, 4), rows(w.h2, nb, nb, 1024)
@@ -1630,9 +1599,6 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 					o[r*4+ch] += x[(r*256+p)*4+ch]
 				}
 			}
-		}
-		for k := range o {
-			o[k] *= 0.00390625
 		}
 	}
 	// ising16_cnn4.maf:13:11  phi.dense = W·g, W ∈ R^(1×4)
@@ -1787,13 +1753,13 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 	}
 	// ising16_cnn4.maf:13:11  phi.dense = W·g, W ∈ R^(1×4)  (backpropagation)
 	kern.AddOuter(rows(w.gB, 0, nb, 4), rows(w.phiDenseB, 0, nb, 1), phiDenseW, nb, 4, 1)
-	// ising16_cnn4.maf:12:9  g = mean over sites of h2 (per channel)  (backpropagation)
+	// ising16_cnn4.maf:12:9  g = Σ over sites of h2 (per channel)  (backpropagation)
 	{
 		x, o := rows(w.h2B, 0, nb, 1024), rows(w.gB, 0, nb, 4)
 		for r := 0; r < len(o)/4; r++ {
 			for p := 0; p < 256; p++ {
 				for ch := 0; ch < 4; ch++ {
-					x[(r*256+p)*4+ch] += 0.00390625 * o[r*4+ch]
+					x[(r*256+p)*4+ch] += o[r*4+ch]
 				}
 			}
 		}
@@ -1964,13 +1930,13 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	// ising16_cnn4.maf:13:11  phi.dense = W·g, W ∈ R^(1×4)  (reverse)
 	kern.AddOuter(rows(w.gB, 0, 3*nb, 4), rows(w.phiDenseB, 0, 3*nb, 1), phiDenseW, 3*nb, 4, 1)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiDenseB, 0, 3*nb, 1)), mat(3*nb, 4, rows(w.g, 0, 3*nb, 4)), 1, mat(1, 4, gPhiDenseW))
-	// ising16_cnn4.maf:12:9  g = mean over sites of h2 (per channel)  (reverse)
+	// ising16_cnn4.maf:12:9  g = Σ over sites of h2 (per channel)  (reverse)
 	{
 		x, o := rows(w.h2B, 0, nb, 1024), rows(w.gB, 0, nb, 4)
 		for r := 0; r < len(o)/4; r++ {
 			for p := 0; p < 256; p++ {
 				for ch := 0; ch < 4; ch++ {
-					x[(r*256+p)*4+ch] += 0.00390625 * o[r*4+ch]
+					x[(r*256+p)*4+ch] += o[r*4+ch]
 				}
 			}
 		}
@@ -1980,7 +1946,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		for r := 0; r < len(o)/4; r++ {
 			for p := 0; p < 256; p++ {
 				for ch := 0; ch < 4; ch++ {
-					x[(r*256+p)*4+ch] += 0.00390625 * o[r*4+ch]
+					x[(r*256+p)*4+ch] += o[r*4+ch]
 				}
 			}
 		}
@@ -1990,7 +1956,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		for r := 0; r < len(o)/4; r++ {
 			for p := 0; p < 256; p++ {
 				for ch := 0; ch < 4; ch++ {
-					x[(r*256+p)*4+ch] += 0.00390625 * o[r*4+ch]
+					x[(r*256+p)*4+ch] += o[r*4+ch]
 				}
 			}
 		}
@@ -2189,13 +2155,13 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	// ising16_cnn4.maf:13:11  phi.dense = W·g, W ∈ R^(1×4)  (reverse)
 	kern.AddOuter(rows(w.gB, 0, 3*nb, 4), rows(w.phiDenseB, 0, 3*nb, 1), phiDenseW, 3*nb, 4, 1)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiDenseB, 0, 3*nb, 1)), mat(3*nb, 4, rows(w.g, 0, 3*nb, 4)), 1, mat(1, 4, gPhiDenseW))
-	// ising16_cnn4.maf:12:9  g = mean over sites of h2 (per channel)  (reverse)
+	// ising16_cnn4.maf:12:9  g = Σ over sites of h2 (per channel)  (reverse)
 	{
 		x, o := rows(w.h2B, 0, nb, 1024), rows(w.gB, 0, nb, 4)
 		for r := 0; r < len(o)/4; r++ {
 			for p := 0; p < 256; p++ {
 				for ch := 0; ch < 4; ch++ {
-					x[(r*256+p)*4+ch] += 0.00390625 * o[r*4+ch]
+					x[(r*256+p)*4+ch] += o[r*4+ch]
 				}
 			}
 		}
@@ -2205,7 +2171,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		for r := 0; r < len(o)/4; r++ {
 			for p := 0; p < 256; p++ {
 				for ch := 0; ch < 4; ch++ {
-					x[(r*256+p)*4+ch] += 0.00390625 * o[r*4+ch]
+					x[(r*256+p)*4+ch] += o[r*4+ch]
 				}
 			}
 		}
@@ -2215,7 +2181,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 		for r := 0; r < len(o)/4; r++ {
 			for p := 0; p < 256; p++ {
 				for ch := 0; ch < 4; ch++ {
-					x[(r*256+p)*4+ch] += 0.00390625 * o[r*4+ch]
+					x[(r*256+p)*4+ch] += o[r*4+ch]
 				}
 			}
 		}
