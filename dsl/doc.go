@@ -158,7 +158,7 @@
 //	potential {
 //	    h1 = lncosh(conv(s, 16, kernel = 5, bias = false))
 //	    h2 = softplus(conv(h1, 16, kernel = 3))
-//	    g = mean(h2, over = sites)
+//	    g = sum(h2, over = sites)
 //	    phi = dense(g, 1, bias = false) + 0.05 * sum(quadratic(s))
 //	}
 //
@@ -240,7 +240,12 @@
 // the sum of its entries, or their mean. With over = sites they reduce a
 // lattice field over its sites, giving the vector of its C channel sums (or
 // means); this is the global pooling of a convolutional network, and makes
-// it translation invariant.
+// it translation invariant. For a potential's last pooling prefer the sum:
+// the mean divides ∇φ, and so every velocity of the flow, by the number of
+// sites, and the output weight must first grow that many times before the
+// flow moves (a 16×16 CNN pooled by the mean had barely moved after 100
+// steps at lr 1e-3; pooled by the sum it reached a loss within 1% of the
+// optimum in 100 steps at lr 1e-2).
 //
 // A fixed quadratic term, which keeps the flow confining, is written as a
 // constant times sum(quadratic(x)): since quadratic(x) is x²/2,
@@ -615,7 +620,7 @@
 //
 // A potential with the full symmetry of the square-lattice Ising model, all
 // by construction at no extra cost: translations (periodic convolutions and a
-// global mean), Z2 (bias-free first convolution, even ln cosh) and D4
+// sum over the sites), Z2 (bias-free first convolution, even ln cosh) and D4
 // (kernels tied under rotations and reflections):
 //
 //	model ising16cnn
@@ -625,7 +630,7 @@
 //	potential {
 //	    h1 = lncosh(conv(s, 16, kernel = 5, bias = false, symmetric = d4))
 //	    h2 = softplus(conv(h1, 16, kernel = 3, symmetric = d4))
-//	    g = mean(h2, over = sites)
+//	    g = sum(h2, over = sites)
 //	    phi = dense(g, 1, bias = false) + 0.05 * sum(quadratic(s))
 //	}
 //
