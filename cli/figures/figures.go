@@ -279,7 +279,10 @@ type legendItem struct {
 
 // drawPlot draws p into dc with its legend (items) placed outside the data
 // area, to the right of it and aligned with its top. If the legend would
-// need more than 40% of the width it goes inside, at the top right.
+// need more than 40% of the width it goes below the plot, which gives up
+// the legend's height; if it would then need more than half of the
+// height it goes inside, at the top right. A legend outside never hides
+// data.
 func drawPlot(dc draw.Canvas, p *plot.Plot, items []legendItem) {
 	if len(items) == 0 {
 		p.Draw(dc)
@@ -297,6 +300,18 @@ func drawPlot(dc draw.Canvas, p *plot.Plot, items []legendItem) {
 	pad := vg.Points(6)
 	lw := lr.Size().X + 3*pad
 	if lw > 0.4*dc.Size().X {
+		if lh := lr.Size().Y + 3*pad; lh <= 0.5*dc.Size().Y {
+			pc := dc
+			pc.Min.Y += lh
+			p.Draw(pc)
+			da := p.DataCanvas(pc)
+			lc := draw.Canvas{Canvas: dc.Canvas, Rectangle: vg.Rectangle{
+				Min: vg.Point{X: da.Min.X + pad, Y: dc.Min.Y + pad},
+				Max: vg.Point{X: dc.Max.X - pad, Y: dc.Min.Y + pad + lr.Size().Y},
+			}}
+			drawFramedLegend(dc, leg, lc, lr.Size(), pad)
+			return
+		}
 		p.Legend.Top = true
 		p.Legend.TextStyle.Font.Size = vg.Points(10)
 		for _, it := range items {
@@ -313,10 +328,15 @@ func drawPlot(dc draw.Canvas, p *plot.Plot, items []legendItem) {
 		Min: vg.Point{X: pc.Max.X + 2*pad, Y: da.Max.Y - lr.Size().Y - pad},
 		Max: vg.Point{X: dc.Max.X - pad, Y: da.Max.Y - pad},
 	}}
-	// Light frame around the legend.
+	drawFramedLegend(dc, leg, lc, lr.Size(), pad)
+}
+
+// drawFramedLegend draws leg into lc, whose top left corner it starts
+// from, in a light frame pad outside its size.
+func drawFramedLegend(dc draw.Canvas, leg plot.Legend, lc draw.Canvas, size vg.Point, pad vg.Length) {
 	fr := vg.Rectangle{
-		Min: vg.Point{X: lc.Min.X - pad, Y: lc.Min.Y - pad},
-		Max: vg.Point{X: lc.Min.X + lr.Size().X + pad, Y: lc.Max.Y + pad},
+		Min: vg.Point{X: lc.Min.X - pad, Y: lc.Max.Y - size.Y - pad},
+		Max: vg.Point{X: lc.Min.X + size.X + pad, Y: lc.Max.Y + pad},
 	}
 	dc.StrokeLines(draw.LineStyle{Color: frameGrey, Width: vg.Points(0.5)}, []vg.Point{
 		fr.Min, {X: fr.Max.X, Y: fr.Min.Y}, fr.Max, {X: fr.Min.X, Y: fr.Max.Y}, fr.Min,

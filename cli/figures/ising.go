@@ -143,9 +143,14 @@ func validateIsing(f IsingData) error {
 	return nil
 }
 
-// isingYRange returns the y range of the loss panel.
+// isingYRange returns the y range of the loss panel: from just below the
+// exact optimum (or the lowest loss less its error, or the reference) to
+// the 95th percentile of the losses, which clips the start of training.
+// The room below is a fraction of the panel's span, not of |optimum|, so
+// that a flow within a fraction of a percent of the optimum still fills
+// the panel.
 func isingYRange(f IsingData) (lo, hi float64) {
-	lo = f.Exact - 0.05*math.Abs(f.Exact)
+	lo = f.Exact
 	hi = percentile(f.Loss, 0.95)
 	hi = math.Max(hi, f.Exact)
 	for i, l := range f.Loss {
@@ -162,10 +167,7 @@ func isingYRange(f IsingData) (lo, hi float64) {
 	if hi-lo <= 1e-12*math.Max(1, math.Abs(hi)) {
 		return padRange(lo, hi, 0.05)
 	}
-	if lo == f.Exact { // Exact == 0 and nothing lower: leave some room below.
-		lo -= 0.05 * (hi - lo)
-	}
-	return lo, hi + 0.05*(hi-lo)
+	return padRange(lo, hi, 0.05)
 }
 
 // clippedPoints returns the points of the loss curve above the panel's top
