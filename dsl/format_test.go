@@ -231,3 +231,21 @@ func TestFormatErrors(t *testing.T) {
 		assert.ErrorContains(t, err, "not the source", "Format(Parse(%q), %q)", good, other)
 	}
 }
+
+// TestRepositorySpecsCanonical checks that the specs the repository ships
+// (its test specs, study specs and examples) are in the form mafc fmt
+// writes, so that a user who formats a copy sees no changes of ours.
+func TestRepositorySpecsCanonical(t *testing.T) {
+	for _, pattern := range []string{"../testdata/*.maf", "../testdata/experiments/*.maf", "../examples/*.maf"} {
+		names, err := filepath.Glob(pattern)
+		require.NoError(t, err)
+		require.NotEmpty(t, names, "no specs match %s", pattern)
+		for _, name := range names {
+			src, err := os.ReadFile(name)
+			require.NoError(t, err)
+			out, err := FormatSource(name, src)
+			require.NoError(t, err, "FormatSource(%q)", name)
+			assert.Equal(t, string(src), string(out), "%s is not in canonical form: run mafc fmt -w %s", name, name)
+		}
+	}
+}

@@ -60,8 +60,13 @@ func TestUsage(t *testing.T) {
 }
 
 func TestCheck(t *testing.T) {
-	specs, err := filepath.Glob("../../testdata/*.maf")
-	require.NoError(t, err)
+	var specs []string
+	for _, glob := range []string{"../../testdata/*.maf", "../../testdata/experiments/*.maf", "../../examples/*.maf"} {
+		m, err := filepath.Glob(glob)
+		require.NoError(t, err)
+		require.NotEmpty(t, m, glob)
+		specs = append(specs, m...)
+	}
 	code, out, stderr := mafc(t, append([]string{"check", "-v"}, specs...)...)
 	require.Equal(t, 0, code, stderr)
 	require.Contains(t, out, "804864 parameters")
