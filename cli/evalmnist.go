@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -97,8 +96,7 @@ func ckptEpoch(st *ckpt.State, ds *train.MNIST, batch int) float64 {
 			return e
 		}
 	}
-	var run runSettings
-	if json.Unmarshal(st.Blobs[runBlob], &run) == nil {
+	if run, ok, err := recordedSettings(st); ok && err == nil {
 		if b, err := strconv.Atoi(run["-batch"]); err == nil && b > 0 {
 			batch = b
 		}

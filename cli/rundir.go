@@ -136,6 +136,19 @@ func (was runSettings) changes(now runSettings) []string {
 	return out
 }
 
+// recordedSettings returns the run settings the checkpoint st records,
+// whether it records any (an older mafc wrote none), and an error if the
+// record cannot be read.
+func recordedSettings(st *ckpt.State) (runSettings, bool, error) {
+	b, ok := st.Blobs[runBlob]
+	if !ok {
+		return nil, false, nil
+	}
+	var s runSettings
+	err := json.Unmarshal(b, &s)
+	return s, true, err
+}
+
 // checkResume refuses to resume the checkpoint st with settings now and
 // steps in total, unless they are those it records or override is set (then
 // it warns). A checkpoint without a record (an older mafc) resumes with a
@@ -145,13 +158,12 @@ func checkResume(st *ckpt.State, now runSettings, steps int, override bool, stde
 		return usagef("-steps %d is below the step of the checkpoint %s (%d): pass -steps %d or more to continue it, or choose another -o",
 			steps, st.Path(), st.Step, st.Step)
 	}
-	b, ok := st.Blobs[runBlob]
+	was, ok, err := recordedSettings(st)
 	if !ok {
 		fmt.Fprintf(stderr, "mafc: note: %s records no run settings (an older mafc wrote it): resuming without comparing them with the flags\n", st.Path())
 		return nil
 	}
-	var was runSettings
-	if err := json.Unmarshal(b, &was); err != nil {
+	if err != nil {
 		return fmt.Errorf("%s: unreadable run settings (%v): pass -resume=false with another -o to start afresh", st.Path(), err)
 	}
 	diff := was.changes(now)
