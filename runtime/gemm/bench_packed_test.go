@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"testing"
+	"time"
 
 	"gonum.org/v1/gonum/blas"
 )
@@ -94,5 +95,49 @@ func benchPacked[T float](b *testing.B, ours, theirs gemmFunc[T], pack func(tB b
 				})
 			}
 		}
+	}
+}
+
+// BenchmarkUnpackedA compares, on one thread and interleaved in each
+// iteration, DgemmPacked on the convolutions' shallow shapes with A read in
+// place (unpacked) and packed (dgemmUnpacked = false): the orbit-direct
+// 3×3 convolution (K = 16 channels, N = 3 orbits × 16), the 5×5 patches of
+// a one-channel input (K = 25, N = 16) and a wider K = 64. It reports the
+// seconds of each and their ratio, packed/unpacked. Run it with
+//
+//	go test -run '^$' -bench UnpackedA -benchtime 20x ./runtime/gemm/
+func BenchmarkUnpackedA(b *testing.B) {
+	if !useWide {
+		b.Skip("the unpacked-A path needs the AVX-512 kernels")
+	}
+	withThreads(b, 1)
+	rnd := rand.New(rand.NewPCG(1, 1))
+	for _, s := range [][3]int{{16384, 48, 16}, {8192, 16, 25}, {8192, 16, 48}, {4096, 64, 64}, {4096, 16, 288}, {2048, 288, 16}, {64, 512, 256}, {64, 256, 512}, {120, 784, 1024}} {
+		m, n, k := s[0], s[1], s[2]
+		b.Run(fmt.Sprintf("m%d_n%d_k%d", m, n, k), func(b *testing.B) {
+			a, w, c := make([]float64, m*k), make([]float64, k*n), make([]float64, m*n)
+			for i := range a {
+				a[i] = rnd.NormFloat64()
+			}
+			for i := range w {
+				w[i] = rnd.NormFloat64()
+			}
+			var pb PackedB64
+			pb.Pack(false, k, n, w, n)
+			defer func() { dgemmUnpacked = true }()
+			var t [2]float64
+			for b.Loop() {
+				for i, on := range []bool{true, false} {
+					dgemmUnpacked = on
+					start := time.Now()
+					DgemmPacked(false, m, 1, a, k, &pb, 0, c, n)
+					t[i] += time.Since(start).Seconds()
+				}
+			}
+			b.ReportMetric(t[0]/float64(b.N), "s/unpacked")
+			b.ReportMetric(t[1]/float64(b.N), "s/packed")
+			b.ReportMetric(t[1]/t[0], "packed/unpacked")
+			b.ReportMetric(2*float64(m*n*k)*float64(b.N)/t[0]/1e9, "GFLOPS-unpacked")
+		})
 	}
 }

@@ -13,6 +13,14 @@ package gemm
 //go:noescape
 func dgemmKernel16(k int, a, b *float64, bs int, c *float64, ldc int, alpha, beta float64)
 
+// dgemmKernel16U is dgemmKernel16 reading the MR rows of A in place (row
+// r at a[r·lda:], element p at a[r·lda+p]) instead of a packed panel, with
+// the same order of operations; see kernel512_amd64.s. The caller checks
+// that the rows and tiles lie inside their slices (dgemmMacroU).
+//
+//go:noescape
+func dgemmKernel16U(k int, a *float64, lda int, b *float64, bs int, c *float64, ldc int, alpha, beta float64)
+
 // dgemmKernel computes an MR×NR tile of C from packed panels; see
 // kernel_amd64.s.
 //

@@ -86,6 +86,24 @@ func dgemmKernel16(k int, a, b *float64, bs int, c *float64, ldc int, alpha, bet
 	dgemmKernel(k, a, &unsafe.Slice(b, bs+1)[bs], &unsafe.Slice(c, dgemmNR+1)[dgemmNR], ldc, alpha, beta)
 }
 
+// dgemmKernel16U is the portable stand-in for the AVX-512 unpacked-A
+// kernel (never called without it: useWide is false here): it packs the MR
+// rows of A into a panel on the stack, kc at a time, and runs the stand-in
+// kernel on them.
+func dgemmKernel16U(k int, a *float64, lda int, b *float64, bs int, c *float64, ldc int, alpha, beta float64) {
+	var ap [dgemmMR * dgemmKC]float64
+	if k > dgemmKC {
+		panic("gemm: unpacked kernel deeper than KC")
+	}
+	rows := unsafe.Slice(a, (dgemmMR-1)*lda+k)
+	for r := range dgemmMR {
+		for p := range k {
+			ap[p*dgemmMR+r] = rows[r*lda+p]
+		}
+	}
+	dgemmKernel16(k, &ap[0], b, bs, c, ldc, alpha, beta)
+}
+
 // dgemmKernelRowsWideGo is the portable stand-in for the wide narrow
 // kernels: two r×NR tiles from adjacent B micro-panels bs elements apart.
 func dgemmKernelRowsWideGo(r, k int, a, b *float64, bs int, c *float64, ldc int, alpha, beta float64) {

@@ -212,7 +212,7 @@ func withSmall(t *testing.T, par bool) {
 
 // withThreads sets the thread count for the test. The cleanup goes through
 // SetThreads, which with the openblas tag also resets OpenBLAS's pool.
-func withThreads(t *testing.T, n int) {
+func withThreads(t testing.TB, n int) {
 	old := threads.Load()
 	SetThreads(n)
 	t.Cleanup(func() { SetThreads(int(old)) })

@@ -267,3 +267,206 @@ zsbeta0:
 	FTZOFF
 	VZEROUPPER
 	RET
+
+// The unpacked-A kernels: the same tile from the six rows of A as stored
+// (row-major, stride lda) instead of a packed panel. For a shallow product
+// (small k, as in the convolutions' K = channels) packing A costs a third
+// of the kernel's own time; these read A in place. Row r of the tile is at
+// AX + r·lda for r < 3 and R13 + (r−3)·lda (R13 = AX + 3·lda) for r ≥ 3;
+// R12 holds lda in bytes. Each accumulator gets its products in the same
+// order as in the packed kernels, so the results are identical.
+
+// ZDSTEPU is ZDSTEP with the six elements of A read from the rows: column
+// ao/8 of A, the two B rows at bo(BX) and bo(BX)(R11*1).
+#define ZDSTEPU(ao, bo) \
+	VMOVUPD      bo(BX), Z12             \
+	VMOVUPD      bo(BX)(R11*1), Z13      \
+	VBROADCASTSD ao(AX), Z16             \
+	VBROADCASTSD ao(AX)(R12*1), Z17      \
+	VBROADCASTSD ao(AX)(R12*2), Z18      \
+	VFMADD231PD  Z12, Z16, Z0            \
+	VFMADD231PD  Z13, Z16, Z1            \
+	VBROADCASTSD ao(R13), Z19            \
+	VFMADD231PD  Z12, Z17, Z2            \
+	VFMADD231PD  Z13, Z17, Z3            \
+	VBROADCASTSD ao(R13)(R12*1), Z20     \
+	VFMADD231PD  Z12, Z18, Z4            \
+	VFMADD231PD  Z13, Z18, Z5            \
+	VBROADCASTSD ao(R13)(R12*2), Z21     \
+	VFMADD231PD  Z12, Z19, Z6            \
+	VFMADD231PD  Z13, Z19, Z7            \
+	VFMADD231PD  Z12, Z20, Z8            \
+	VFMADD231PD  Z13, Z20, Z9            \
+	VFMADD231PD  Z12, Z21, Z10           \
+	VFMADD231PD  Z13, Z21, Z11
+
+// ZSSTEPU is ZDSTEPU for float32.
+#define ZSSTEPU(ao, bo) \
+	VMOVUPS      bo(BX), Z12             \
+	VMOVUPS      bo(BX)(R11*1), Z13      \
+	VBROADCASTSS ao(AX), Z16             \
+	VBROADCASTSS ao(AX)(R12*1), Z17      \
+	VBROADCASTSS ao(AX)(R12*2), Z18      \
+	VFMADD231PS  Z12, Z16, Z0            \
+	VFMADD231PS  Z13, Z16, Z1            \
+	VBROADCASTSS ao(R13), Z19            \
+	VFMADD231PS  Z12, Z17, Z2            \
+	VFMADD231PS  Z13, Z17, Z3            \
+	VBROADCASTSS ao(R13)(R12*1), Z20     \
+	VFMADD231PS  Z12, Z18, Z4            \
+	VFMADD231PS  Z13, Z18, Z5            \
+	VBROADCASTSS ao(R13)(R12*2), Z21     \
+	VFMADD231PS  Z12, Z19, Z6            \
+	VFMADD231PS  Z13, Z19, Z7            \
+	VFMADD231PS  Z12, Z20, Z8            \
+	VFMADD231PS  Z13, Z20, Z9            \
+	VFMADD231PS  Z12, Z21, Z10           \
+	VFMADD231PS  Z13, Z21, Z11
+
+// func dgemmKernel16U(k int, a *float64, lda int, b *float64, bs int, c *float64, ldc int, alpha, beta float64)
+TEXT ·dgemmKernel16U(SB), NOSPLIT, $8-72
+	FTZON
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), AX
+	MOVQ lda+16(FP), R12
+	SHLQ $3, R12
+	LEAQ (AX)(R12*2), R13
+	ADDQ R12, R13
+	MOVQ b+24(FP), BX
+	MOVQ bs+32(FP), R11
+	SHLQ $3, R11
+	MOVQ c+40(FP), DI
+	MOVQ ldc+48(FP), DX
+	SHLQ $3, DX
+	ZZERO12
+	ZPREFC
+	MOVQ CX, R8
+	SHRQ $2, R8
+	ANDQ $3, CX
+	TESTQ R8, R8
+	JZ   zdutail
+
+zduloop4:
+	ZDSTEPU(0, 0)
+	ZDSTEPU(8, 64)
+	ZDSTEPU(16, 128)
+	ZDSTEPU(24, 192)
+	ADDQ $32, AX
+	ADDQ $32, R13
+	ADDQ $256, BX
+	DECQ R8
+	JNZ  zduloop4
+
+zdutail:
+	TESTQ CX, CX
+	JZ    zdustore
+
+zduloop1:
+	ZDSTEPU(0, 0)
+	ADDQ $8, AX
+	ADDQ $8, R13
+	ADDQ $64, BX
+	DECQ CX
+	JNZ  zduloop1
+
+zdustore:
+	VBROADCASTSD alpha+56(FP), Z12
+	ZMUL12(VMULPD)
+	MOVQ beta+64(FP), R9
+	SHLQ $1, R9
+	JZ   zdubeta0
+	VBROADCASTSD beta+64(FP), Z13
+	ZFMAROW(VMOVUPD, VFMADD231PD, Z0, Z1)
+	ZFMAROW(VMOVUPD, VFMADD231PD, Z2, Z3)
+	ZFMAROW(VMOVUPD, VFMADD231PD, Z4, Z5)
+	ZFMAROW(VMOVUPD, VFMADD231PD, Z6, Z7)
+	ZFMAROW(VMOVUPD, VFMADD231PD, Z8, Z9)
+	ZFMAROW(VMOVUPD, VFMADD231PD, Z10, Z11)
+	FTZOFF
+	VZEROUPPER
+	RET
+
+zdubeta0:
+	ZSTROW(VMOVUPD, Z0, Z1)
+	ZSTROW(VMOVUPD, Z2, Z3)
+	ZSTROW(VMOVUPD, Z4, Z5)
+	ZSTROW(VMOVUPD, Z6, Z7)
+	ZSTROW(VMOVUPD, Z8, Z9)
+	ZSTROW(VMOVUPD, Z10, Z11)
+	FTZOFF
+	VZEROUPPER
+	RET
+
+// func sgemmKernel32U(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32)
+TEXT ·sgemmKernel32U(SB), NOSPLIT, $8-64
+	FTZON
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), AX
+	MOVQ lda+16(FP), R12
+	SHLQ $2, R12
+	LEAQ (AX)(R12*2), R13
+	ADDQ R12, R13
+	MOVQ b+24(FP), BX
+	MOVQ bs+32(FP), R11
+	SHLQ $2, R11
+	MOVQ c+40(FP), DI
+	MOVQ ldc+48(FP), DX
+	SHLQ $2, DX
+	ZZERO12
+	ZPREFC
+	MOVQ CX, R8
+	SHRQ $2, R8
+	ANDQ $3, CX
+	TESTQ R8, R8
+	JZ   zsutail
+
+zsuloop4:
+	ZSSTEPU(0, 0)
+	ZSSTEPU(4, 64)
+	ZSSTEPU(8, 128)
+	ZSSTEPU(12, 192)
+	ADDQ $16, AX
+	ADDQ $16, R13
+	ADDQ $256, BX
+	DECQ R8
+	JNZ  zsuloop4
+
+zsutail:
+	TESTQ CX, CX
+	JZ    zsustore
+
+zsuloop1:
+	ZSSTEPU(0, 0)
+	ADDQ $4, AX
+	ADDQ $4, R13
+	ADDQ $64, BX
+	DECQ CX
+	JNZ  zsuloop1
+
+zsustore:
+	VBROADCASTSS alpha+56(FP), Z12
+	ZMUL12(VMULPS)
+	MOVL beta+60(FP), R9
+	SHLL $1, R9
+	JZ   zsubeta0
+	VBROADCASTSS beta+60(FP), Z13
+	ZFMAROW(VMOVUPS, VFMADD231PS, Z0, Z1)
+	ZFMAROW(VMOVUPS, VFMADD231PS, Z2, Z3)
+	ZFMAROW(VMOVUPS, VFMADD231PS, Z4, Z5)
+	ZFMAROW(VMOVUPS, VFMADD231PS, Z6, Z7)
+	ZFMAROW(VMOVUPS, VFMADD231PS, Z8, Z9)
+	ZFMAROW(VMOVUPS, VFMADD231PS, Z10, Z11)
+	FTZOFF
+	VZEROUPPER
+	RET
+
+zsubeta0:
+	ZSTROW(VMOVUPS, Z0, Z1)
+	ZSTROW(VMOVUPS, Z2, Z3)
+	ZSTROW(VMOVUPS, Z4, Z5)
+	ZSTROW(VMOVUPS, Z6, Z7)
+	ZSTROW(VMOVUPS, Z8, Z9)
+	ZSTROW(VMOVUPS, Z10, Z11)
+	FTZOFF
+	VZEROUPPER
+	RET

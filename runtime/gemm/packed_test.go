@@ -476,3 +476,82 @@ func TestPackedBadArguments(t *testing.T) {
 	assert.NotPanics(t, func() { DgemmPacked(false, 4, 1, a[:3*7+6], 7, &pb, 0, c[:3*6+5], 6) })
 	assert.NotPanics(t, func() { SgemmPacked(true, 4, 1, a32[:5*4+4], 4, &pb32, 0, c32[:3*6+5], 6) })
 }
+
+// TestUnpackedAIdentical checks that reading a shallow A in place (the
+// wide kernels' unpacked path, see dgemmUnpacked) gives bitwise the
+// products of packing it, for Dgemm and DgemmPacked in both precisions:
+// full and partial MR-row panels and 2·NR-column pairs, padded rows (lda >
+// k), alpha and beta, and one or two threads.
+func TestUnpackedAIdentical(t *testing.T) {
+	if !useWide {
+		t.Skip("the unpacked-A path needs the AVX-512 kernels, which this CPU lacks")
+	}
+	rnd := rand.New(rand.NewPCG(11, 11))
+	shapes := [][3]int{ // m, n, k
+		{1024, 48, 16}, {512, 16, 25}, {6, 16, 1}, {7, 17, 3}, {121, 47, 33},
+		{245, 96, 64}, {13, 32, 9}, {300, 40, 16},
+	}
+	for _, threads := range []int{1, 2} {
+		withThreads(t, threads)
+		for _, s := range shapes {
+			m, n, k := s[0], s[1], s[2]
+			for _, pad := range []int{0, 3} {
+				for _, ab := range [][2]float64{{1, 0}, {-0.5, 1.25}} {
+					name := fmt.Sprintf("threads=%d/%dx%dx%d/pad=%d/alpha=%g,beta=%g", threads, m, n, k, pad, ab[0], ab[1])
+					lda := k + pad
+					a, b, c0 := make([]float64, m*lda), make([]float64, k*n), make([]float64, m*n)
+					for i := range a {
+						a[i] = rnd.NormFloat64()
+					}
+					for i := range b {
+						b[i] = rnd.NormFloat64()
+					}
+					for i := range c0 {
+						c0[i] = rnd.NormFloat64()
+					}
+					a32, b32, c032 := to32(a), to32(b), to32(c0)
+					var got [2][4][]float64
+					for i, on := range []bool{true, false} {
+						dgemmUnpacked, sgemmUnpacked = on, on
+						c := slices.Clone(c0)
+						Implementation{}.Dgemm(blas.NoTrans, blas.NoTrans, m, n, k, ab[0], a, lda, b, n, ab[1], c, n)
+						got[i][0] = c
+						var pb PackedB64
+						pb.Pack(false, k, n, b, n)
+						c = slices.Clone(c0)
+						DgemmPacked(false, m, ab[0], a, lda, &pb, ab[1], c, n)
+						got[i][1] = c
+						c32 := slices.Clone(c032)
+						Implementation{}.Sgemm(blas.NoTrans, blas.NoTrans, m, n, k, float32(ab[0]), a32, lda, b32, n, float32(ab[1]), c32, n)
+						got[i][2] = to64(c32)
+						var pb32 PackedB32
+						pb32.Pack(false, k, n, b32, n)
+						c32 = slices.Clone(c032)
+						SgemmPacked(false, m, float32(ab[0]), a32, lda, &pb32, float32(ab[1]), c32, n)
+						got[i][3] = to64(c32)
+						dgemmUnpacked, sgemmUnpacked = true, true
+					}
+					for j, what := range []string{"Dgemm", "DgemmPacked", "Sgemm", "SgemmPacked"} {
+						require.Equal(t, got[1][j], got[0][j], "%s %s: the unpacked-A path differs from the packed one", name, what)
+					}
+				}
+			}
+		}
+	}
+}
+
+func to32(x []float64) []float32 {
+	y := make([]float32, len(x))
+	for i, v := range x {
+		y[i] = float32(v)
+	}
+	return y
+}
+
+func to64(x []float32) []float64 {
+	y := make([]float64, len(x))
+	for i, v := range x {
+		y[i] = float64(v)
+	}
+	return y
+}

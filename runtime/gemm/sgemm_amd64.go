@@ -11,6 +11,14 @@ package gemm
 //go:noescape
 func sgemmKernel32(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32)
 
+// sgemmKernel32U is sgemmKernel32 reading the MR rows of A in place (row
+// r at a[r·lda:], element p at a[r·lda+p]) instead of a packed panel, with
+// the same order of operations; see kernel512_amd64.s. The caller checks
+// that the rows and tiles lie inside their slices (sgemmMacroU).
+//
+//go:noescape
+func sgemmKernel32U(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32)
+
 // sgemmKernel computes an MR×NR tile of C from packed panels; see
 // kernel_amd64.s.
 //

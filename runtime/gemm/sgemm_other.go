@@ -83,6 +83,24 @@ func sgemmKernel32(k int, a, b *float32, bs int, c *float32, ldc int, alpha, bet
 	sgemmKernel(k, a, &unsafe.Slice(b, bs+1)[bs], &unsafe.Slice(c, sgemmNR+1)[sgemmNR], ldc, alpha, beta)
 }
 
+// sgemmKernel32U is the portable stand-in for the AVX-512 unpacked-A
+// kernel (never called without it: useWide is false here): it packs the MR
+// rows of A into a panel on the stack, kc at a time, and runs the stand-in
+// kernel on them.
+func sgemmKernel32U(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32) {
+	var ap [sgemmMR * sgemmKC]float32
+	if k > sgemmKC {
+		panic("gemm: unpacked kernel deeper than KC")
+	}
+	rows := unsafe.Slice(a, (sgemmMR-1)*lda+k)
+	for r := range sgemmMR {
+		for p := range k {
+			ap[p*sgemmMR+r] = rows[r*lda+p]
+		}
+	}
+	sgemmKernel32(k, &ap[0], b, bs, c, ldc, alpha, beta)
+}
+
 // sgemmKernelRowsWideGo is the portable stand-in for the wide narrow
 // kernels: two r×NR tiles from adjacent B micro-panels bs elements apart.
 func sgemmKernelRowsWideGo(r, k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32) {

@@ -28,12 +28,13 @@ var Files = map[string]string{
 // renamed holds the names that do not follow from replacing dgemm by sgemm
 // and Dgemm by Sgemm.
 var renamed = map[string]string{
-	"float64":       "float32",
-	"PackedB64":     "PackedB32",
-	"Dgemv":         "Sgemv",
-	"dpackA6":       "spackA6",
-	"dpackAT":       "spackAT",
-	"dgemmKernel16": "sgemmKernel32", // 6×16 float64, 6×32 float32
+	"float64":        "float32",
+	"PackedB64":      "PackedB32",
+	"Dgemv":          "Sgemv",
+	"dpackA6":        "spackA6",
+	"dpackAT":        "spackAT",
+	"dgemmKernel16":  "sgemmKernel32", // 6×16 float64, 6×32 float32
+	"dgemmKernel16U": "sgemmKernel32U",
 }
 
 // Name returns the float32 name of the float64 name s.
