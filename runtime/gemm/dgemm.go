@@ -140,13 +140,13 @@ func (ar *arena) dgemmBlock(p *dgemmParams, i0, i1, j0, j1 int) {
 				dgemmPackB(ar.dgemmB, p.b, p.ldb, p.bTrans, pc, kc, jc, nc)
 			}
 			// A narrow or shallow block reads A in place (see dgemmUnpacked):
-			// the full MR-row panels against pairs of full B micro-panels;
+			// the full MR-row panels against full B micro-panels;
 			// the rest of the block goes through packed panels as before.
-			unpacked := dgemmUnpacked && useWide && !p.aTrans && (nc <= dgemmUnpackedN || kc <= dgemmUnpackedK)
+			unpacked := dgemmUnpacked && !p.aTrans && (nc <= dgemmUnpackedN || kc <= dgemmUnpackedK)
 			for ic := i0; ic < i1; ic += mcb {
 				mc := min(mcb, i1-ic)
 				c := p.c[ic*p.ldc+jc:]
-				fm, fn := mc/dgemmMR*dgemmMR, nc/(2*dgemmNR)*(2*dgemmNR)
+				fm, fn := mc/dgemmMR*dgemmMR, nc/dgemmNR*dgemmNR
 				if !unpacked || fm == 0 || fn == 0 {
 					dgemmPackA(ar.dgemmA, p.a, p.lda, p.aTrans, ic, mc, pc, kc)
 					dgemmMacro(mc, nc, kc, ar.dgemmA, bb, bs, c, p.ldc, p.alpha, beta)
@@ -200,7 +200,7 @@ func dgemmMacro(mc, nc, kc int, ap, bp []float64, bs int, c []float64, ldc int, 
 	}
 }
 
-// dgemmUnpacked switches on the wide kernels' unpacked-A path for the
+// dgemmUnpacked switches on the kernels' unpacked-A path for the
 // blocks that gain from it (a variable so that tests can compare it with
 // the packed path). Packing an mc×kc block of A costs about as much as
 // running the kernel over 2·NR columns of it, so a block with few columns
@@ -218,19 +218,28 @@ const (
 )
 
 // dgemmMacroU is dgemmMacro for an unpacked A (mc×kc, stride lda, starting
-// at a[0]) on the wide kernel's tiles only: mc is a multiple of MR and nc of
-// 2·NR. The results are those of packing A and calling dgemmMacro.
+// at a[0]) on full tiles only: mc is a multiple of MR and nc of NR. Pairs
+// of B micro-panels go through the wide kernel where there is one. The
+// results are those of packing A and calling dgemmMacro.
 func dgemmMacroU(mc, nc, kc int, a []float64, lda int, bp []float64, bs int, c []float64, ldc int, alpha, beta float64) {
-	// The kernel reads rows ir…ir+MR−1 of A (kc each), two B micro-panels
-	// and an MR×2NR tile of C: check the last of each once.
+	// The kernels read rows ir…ir+MR−1 of A (kc each), one or two B
+	// micro-panels and an MR-row tile of C: check the last of each once.
 	_ = a[(mc-1)*lda+kc-1]
 	_ = bp[(nc/dgemmNR-1)*bs+kc*dgemmNR-1]
 	_ = c[(mc-1)*ldc+nc-1]
-	for jr := 0; jr < nc; jr += 2 * dgemmNR {
+	for jr := 0; jr < nc; {
 		bpp := &bp[jr/dgemmNR*bs]
-		for ir := 0; ir < mc; ir += dgemmMR {
-			dgemmKernel16U(kc, &a[ir*lda], lda, bpp, bs, &c[ir*ldc+jr], ldc, alpha, beta)
+		if useWide && nc-jr >= 2*dgemmNR {
+			for ir := 0; ir < mc; ir += dgemmMR {
+				dgemmKernel16U(kc, &a[ir*lda], lda, bpp, bs, &c[ir*ldc+jr], ldc, alpha, beta)
+			}
+			jr += 2 * dgemmNR
+			continue
 		}
+		for ir := 0; ir < mc; ir += dgemmMR {
+			dgemmKernelU(kc, &a[ir*lda], lda, bpp, &c[ir*ldc+jr], ldc, alpha, beta)
+		}
+		jr += dgemmNR
 	}
 }
 

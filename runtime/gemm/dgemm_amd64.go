@@ -21,6 +21,12 @@ func dgemmKernel16(k int, a, b *float64, bs int, c *float64, ldc int, alpha, bet
 //go:noescape
 func dgemmKernel16U(k int, a *float64, lda int, b *float64, bs int, c *float64, ldc int, alpha, beta float64)
 
+// dgemmKernelU is dgemmKernel reading the MR rows of A in place, as
+// dgemmKernel16U does; see kernel_amd64.s.
+//
+//go:noescape
+func dgemmKernelU(k int, a *float64, lda int, b, c *float64, ldc int, alpha, beta float64)
+
 // dgemmKernel computes an MR×NR tile of C from packed panels; see
 // kernel_amd64.s.
 //

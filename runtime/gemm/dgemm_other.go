@@ -86,12 +86,22 @@ func dgemmKernel16(k int, a, b *float64, bs int, c *float64, ldc int, alpha, bet
 	dgemmKernel(k, a, &unsafe.Slice(b, bs+1)[bs], &unsafe.Slice(c, dgemmNR+1)[dgemmNR], ldc, alpha, beta)
 }
 
-// dgemmKernel16U is the portable stand-in for the AVX-512 unpacked-A
-// kernel (never called without it: useWide is false here): it packs the MR
-// rows of A into a panel on the stack, kc at a time, and runs the stand-in
-// kernel on them.
+// dgemmKernel16U and dgemmKernelU are the portable stand-ins for the
+// unpacked-A kernels (never called here: DgemmPacked and Dgemm do not reach
+// the blocked driver without the assembly): they pack the MR rows of A into
+// a panel on the stack and run the stand-in kernels on it.
 func dgemmKernel16U(k int, a *float64, lda int, b *float64, bs int, c *float64, ldc int, alpha, beta float64) {
 	var ap [dgemmMR * dgemmKC]float64
+	dgemmKernel16(k, dgemmPanelU(ap[:], k, a, lda), b, bs, c, ldc, alpha, beta)
+}
+
+func dgemmKernelU(k int, a *float64, lda int, b, c *float64, ldc int, alpha, beta float64) {
+	var ap [dgemmMR * dgemmKC]float64
+	dgemmKernel(k, dgemmPanelU(ap[:], k, a, lda), b, c, ldc, alpha, beta)
+}
+
+// dgemmPanelU packs the MR rows of A (stride lda, k ≤ KC) into ap.
+func dgemmPanelU(ap []float64, k int, a *float64, lda int) *float64 {
 	if k > dgemmKC {
 		panic("gemm: unpacked kernel deeper than KC")
 	}
@@ -101,7 +111,7 @@ func dgemmKernel16U(k int, a *float64, lda int, b *float64, bs int, c *float64, 
 			ap[p*dgemmMR+r] = rows[r*lda+p]
 		}
 	}
-	dgemmKernel16(k, &ap[0], b, bs, c, ldc, alpha, beta)
+	return &ap[0]
 }
 
 // dgemmKernelRowsWideGo is the portable stand-in for the wide narrow

@@ -265,3 +265,197 @@ sbeta0:
 	FTZOFF
 	VZEROUPPER
 	RET
+
+// The unpacked-A kernels (see kernel512_amd64.s): dgemmKernel and
+// sgemmKernel reading the six rows of A in place, row r at AX + r·lda for
+// r < 3 and R13 + (r−3)·lda (R13 = AX + 3·lda), with lda in bytes in R12.
+
+// DSTEPU is DSTEP with the six elements of A read from the rows.
+#define DSTEPU(ao, bo) \
+	VMOVUPD      bo(BX), Y12             \
+	VMOVUPD      bo+32(BX), Y13          \
+	VBROADCASTSD ao(AX), Y14             \
+	VFMADD231PD  Y12, Y14, Y0            \
+	VFMADD231PD  Y13, Y14, Y1            \
+	VBROADCASTSD ao(AX)(R12*1), Y15      \
+	VFMADD231PD  Y12, Y15, Y2            \
+	VFMADD231PD  Y13, Y15, Y3            \
+	VBROADCASTSD ao(AX)(R12*2), Y14      \
+	VFMADD231PD  Y12, Y14, Y4            \
+	VFMADD231PD  Y13, Y14, Y5            \
+	VBROADCASTSD ao(R13), Y15            \
+	VFMADD231PD  Y12, Y15, Y6            \
+	VFMADD231PD  Y13, Y15, Y7            \
+	VBROADCASTSD ao(R13)(R12*1), Y14     \
+	VFMADD231PD  Y12, Y14, Y8            \
+	VFMADD231PD  Y13, Y14, Y9            \
+	VBROADCASTSD ao(R13)(R12*2), Y15     \
+	VFMADD231PD  Y12, Y15, Y10           \
+	VFMADD231PD  Y13, Y15, Y11
+
+// SSTEPU is DSTEPU for float32.
+#define SSTEPU(ao, bo) \
+	VMOVUPS      bo(BX), Y12             \
+	VMOVUPS      bo+32(BX), Y13          \
+	VBROADCASTSS ao(AX), Y14             \
+	VFMADD231PS  Y12, Y14, Y0            \
+	VFMADD231PS  Y13, Y14, Y1            \
+	VBROADCASTSS ao(AX)(R12*1), Y15      \
+	VFMADD231PS  Y12, Y15, Y2            \
+	VFMADD231PS  Y13, Y15, Y3            \
+	VBROADCASTSS ao(AX)(R12*2), Y14      \
+	VFMADD231PS  Y12, Y14, Y4            \
+	VFMADD231PS  Y13, Y14, Y5            \
+	VBROADCASTSS ao(R13), Y15            \
+	VFMADD231PS  Y12, Y15, Y6            \
+	VFMADD231PS  Y13, Y15, Y7            \
+	VBROADCASTSS ao(R13)(R12*1), Y14     \
+	VFMADD231PS  Y12, Y14, Y8            \
+	VFMADD231PS  Y13, Y14, Y9            \
+	VBROADCASTSS ao(R13)(R12*2), Y15     \
+	VFMADD231PS  Y12, Y15, Y10           \
+	VFMADD231PS  Y13, Y15, Y11
+
+// func dgemmKernelU(k int, a *float64, lda int, b, c *float64, ldc int, alpha, beta float64)
+TEXT ·dgemmKernelU(SB), NOSPLIT, $8-64
+	FTZON
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), AX
+	MOVQ lda+16(FP), R12
+	SHLQ $3, R12
+	LEAQ (AX)(R12*2), R13
+	ADDQ R12, R13
+	MOVQ b+24(FP), BX
+	MOVQ c+32(FP), DI
+	MOVQ ldc+40(FP), DX
+	SHLQ $3, DX
+	ZERO12
+	PREFC
+	MOVQ CX, R8
+	SHRQ $2, R8
+	ANDQ $3, CX
+	TESTQ R8, R8
+	JZ   dutail
+
+duloop4:
+	DSTEPU(0, 0)
+	DSTEPU(8, 64)
+	DSTEPU(16, 128)
+	DSTEPU(24, 192)
+	ADDQ $32, AX
+	ADDQ $32, R13
+	ADDQ $256, BX
+	DECQ R8
+	JNZ  duloop4
+
+dutail:
+	TESTQ CX, CX
+	JZ    dustore
+
+duloop1:
+	DSTEPU(0, 0)
+	ADDQ $8, AX
+	ADDQ $8, R13
+	ADDQ $64, BX
+	DECQ CX
+	JNZ  duloop1
+
+dustore:
+	VBROADCASTSD alpha+48(FP), Y12
+	MUL12(VMULPD)
+	MOVQ beta+56(FP), R9
+	SHLQ $1, R9
+	JZ   dubeta0
+	VBROADCASTSD beta+56(FP), Y13
+	FMAROW(VMOVUPD, VFMADD231PD, Y0, Y1)
+	FMAROW(VMOVUPD, VFMADD231PD, Y2, Y3)
+	FMAROW(VMOVUPD, VFMADD231PD, Y4, Y5)
+	FMAROW(VMOVUPD, VFMADD231PD, Y6, Y7)
+	FMAROW(VMOVUPD, VFMADD231PD, Y8, Y9)
+	FMAROW(VMOVUPD, VFMADD231PD, Y10, Y11)
+	FTZOFF
+	VZEROUPPER
+	RET
+
+dubeta0:
+	STROW(VMOVUPD, Y0, Y1)
+	STROW(VMOVUPD, Y2, Y3)
+	STROW(VMOVUPD, Y4, Y5)
+	STROW(VMOVUPD, Y6, Y7)
+	STROW(VMOVUPD, Y8, Y9)
+	STROW(VMOVUPD, Y10, Y11)
+	FTZOFF
+	VZEROUPPER
+	RET
+
+// func sgemmKernelU(k int, a *float32, lda int, b, c *float32, ldc int, alpha, beta float32)
+TEXT ·sgemmKernelU(SB), NOSPLIT, $8-56
+	FTZON
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), AX
+	MOVQ lda+16(FP), R12
+	SHLQ $2, R12
+	LEAQ (AX)(R12*2), R13
+	ADDQ R12, R13
+	MOVQ b+24(FP), BX
+	MOVQ c+32(FP), DI
+	MOVQ ldc+40(FP), DX
+	SHLQ $2, DX
+	ZERO12
+	PREFC
+	MOVQ CX, R8
+	SHRQ $2, R8
+	ANDQ $3, CX
+	TESTQ R8, R8
+	JZ   sutail
+
+suloop4:
+	SSTEPU(0, 0)
+	SSTEPU(4, 64)
+	SSTEPU(8, 128)
+	SSTEPU(12, 192)
+	ADDQ $16, AX
+	ADDQ $16, R13
+	ADDQ $256, BX
+	DECQ R8
+	JNZ  suloop4
+
+sutail:
+	TESTQ CX, CX
+	JZ    sustore
+
+suloop1:
+	SSTEPU(0, 0)
+	ADDQ $4, AX
+	ADDQ $4, R13
+	ADDQ $64, BX
+	DECQ CX
+	JNZ  suloop1
+
+sustore:
+	VBROADCASTSS alpha+48(FP), Y12
+	MUL12(VMULPS)
+	MOVL beta+52(FP), R9
+	SHLL $1, R9
+	JZ   subeta0
+	VBROADCASTSS beta+52(FP), Y13
+	FMAROW(VMOVUPS, VFMADD231PS, Y0, Y1)
+	FMAROW(VMOVUPS, VFMADD231PS, Y2, Y3)
+	FMAROW(VMOVUPS, VFMADD231PS, Y4, Y5)
+	FMAROW(VMOVUPS, VFMADD231PS, Y6, Y7)
+	FMAROW(VMOVUPS, VFMADD231PS, Y8, Y9)
+	FMAROW(VMOVUPS, VFMADD231PS, Y10, Y11)
+	FTZOFF
+	VZEROUPPER
+	RET
+
+subeta0:
+	STROW(VMOVUPS, Y0, Y1)
+	STROW(VMOVUPS, Y2, Y3)
+	STROW(VMOVUPS, Y4, Y5)
+	STROW(VMOVUPS, Y6, Y7)
+	STROW(VMOVUPS, Y8, Y9)
+	STROW(VMOVUPS, Y10, Y11)
+	FTZOFF
+	VZEROUPPER
+	RET

@@ -477,15 +477,28 @@ func TestPackedBadArguments(t *testing.T) {
 	assert.NotPanics(t, func() { SgemmPacked(true, 4, 1, a32[:5*4+4], 4, &pb32, 0, c32[:3*6+5], 6) })
 }
 
-// TestUnpackedAIdentical checks that reading a shallow A in place (the
-// wide kernels' unpacked path, see dgemmUnpacked) gives bitwise the
+// TestUnpackedAIdentical checks that reading a narrow or shallow A in place
+// (the kernels' unpacked path, see dgemmUnpacked) gives bitwise the
 // products of packing it, for Dgemm and DgemmPacked in both precisions:
 // full and partial MR-row panels and 2·NR-column pairs, padded rows (lda >
-// k), alpha and beta, and one or two threads.
+// k), alpha and beta, one or two threads, with the AVX2 kernels and, where
+// the CPU has them, the AVX-512 ones.
 func TestUnpackedAIdentical(t *testing.T) {
-	if !useWide {
-		t.Skip("the unpacked-A path needs the AVX-512 kernels, which this CPU lacks")
+	if !asmEnabled() {
+		t.Skip("the unpacked-A path is part of the assembly kernels' driver, not in use here")
 	}
+	kernels := []bool{false} // AVX2
+	if useWide {
+		kernels = append(kernels, true) // and AVX-512
+	}
+	t.Cleanup(func() { useWide = len(kernels) == 2 })
+	for _, wide := range kernels {
+		useWide = wide
+		unpackedIdentical(t, fmt.Sprintf("wide=%v", wide))
+	}
+}
+
+func unpackedIdentical(t *testing.T, kernels string) {
 	rnd := rand.New(rand.NewPCG(11, 11))
 	shapes := [][3]int{ // m, n, k
 		{1024, 48, 16}, {512, 16, 25}, {6, 16, 1}, {7, 17, 3}, {121, 47, 33},
@@ -497,7 +510,7 @@ func TestUnpackedAIdentical(t *testing.T) {
 			m, n, k := s[0], s[1], s[2]
 			for _, pad := range []int{0, 3} {
 				for _, ab := range [][2]float64{{1, 0}, {-0.5, 1.25}} {
-					name := fmt.Sprintf("threads=%d/%dx%dx%d/pad=%d/alpha=%g,beta=%g", threads, m, n, k, pad, ab[0], ab[1])
+					name := fmt.Sprintf("%s/threads=%d/%dx%dx%d/pad=%d/alpha=%g,beta=%g", kernels, threads, m, n, k, pad, ab[0], ab[1])
 					lda := k + pad
 					a, b, c0 := make([]float64, m*lda), make([]float64, k*n), make([]float64, m*n)
 					for i := range a {

@@ -134,13 +134,13 @@ func (ar *arena) sgemmBlock(p *sgemmParams, i0, i1, j0, j1 int) {
 				sgemmPackB(ar.sgemmB, p.b, p.ldb, p.bTrans, pc, kc, jc, nc)
 			}
 			// A narrow or shallow block reads A in place (see sgemmUnpacked):
-			// the full MR-row panels against pairs of full B micro-panels;
+			// the full MR-row panels against full B micro-panels;
 			// the rest of the block goes through packed panels as before.
-			unpacked := sgemmUnpacked && useWide && !p.aTrans && (nc <= sgemmUnpackedN || kc <= sgemmUnpackedK)
+			unpacked := sgemmUnpacked && !p.aTrans && (nc <= sgemmUnpackedN || kc <= sgemmUnpackedK)
 			for ic := i0; ic < i1; ic += mcb {
 				mc := min(mcb, i1-ic)
 				c := p.c[ic*p.ldc+jc:]
-				fm, fn := mc/sgemmMR*sgemmMR, nc/(2*sgemmNR)*(2*sgemmNR)
+				fm, fn := mc/sgemmMR*sgemmMR, nc/sgemmNR*sgemmNR
 				if !unpacked || fm == 0 || fn == 0 {
 					sgemmPackA(ar.sgemmA, p.a, p.lda, p.aTrans, ic, mc, pc, kc)
 					sgemmMacro(mc, nc, kc, ar.sgemmA, bb, bs, c, p.ldc, p.alpha, beta)
@@ -194,7 +194,7 @@ func sgemmMacro(mc, nc, kc int, ap, bp []float32, bs int, c []float32, ldc int, 
 	}
 }
 
-// sgemmUnpacked switches on the wide kernels' unpacked-A path for the
+// sgemmUnpacked switches on the kernels' unpacked-A path for the
 // blocks that gain from it (a variable so that tests can compare it with
 // the packed path). Packing an mc×kc block of A costs about as much as
 // running the kernel over 2·NR columns of it, so a block with few columns
@@ -212,19 +212,28 @@ const (
 )
 
 // sgemmMacroU is sgemmMacro for an unpacked A (mc×kc, stride lda, starting
-// at a[0]) on the wide kernel's tiles only: mc is a multiple of MR and nc of
-// 2·NR. The results are those of packing A and calling sgemmMacro.
+// at a[0]) on full tiles only: mc is a multiple of MR and nc of NR. Pairs
+// of B micro-panels go through the wide kernel where there is one. The
+// results are those of packing A and calling sgemmMacro.
 func sgemmMacroU(mc, nc, kc int, a []float32, lda int, bp []float32, bs int, c []float32, ldc int, alpha, beta float32) {
-	// The kernel reads rows ir…ir+MR−1 of A (kc each), two B micro-panels
-	// and an MR×2NR tile of C: check the last of each once.
+	// The kernels read rows ir…ir+MR−1 of A (kc each), one or two B
+	// micro-panels and an MR-row tile of C: check the last of each once.
 	_ = a[(mc-1)*lda+kc-1]
 	_ = bp[(nc/sgemmNR-1)*bs+kc*sgemmNR-1]
 	_ = c[(mc-1)*ldc+nc-1]
-	for jr := 0; jr < nc; jr += 2 * sgemmNR {
+	for jr := 0; jr < nc; {
 		bpp := &bp[jr/sgemmNR*bs]
-		for ir := 0; ir < mc; ir += sgemmMR {
-			sgemmKernel32U(kc, &a[ir*lda], lda, bpp, bs, &c[ir*ldc+jr], ldc, alpha, beta)
+		if useWide && nc-jr >= 2*sgemmNR {
+			for ir := 0; ir < mc; ir += sgemmMR {
+				sgemmKernel32U(kc, &a[ir*lda], lda, bpp, bs, &c[ir*ldc+jr], ldc, alpha, beta)
+			}
+			jr += 2 * sgemmNR
+			continue
 		}
+		for ir := 0; ir < mc; ir += sgemmMR {
+			sgemmKernelU(kc, &a[ir*lda], lda, bpp, &c[ir*ldc+jr], ldc, alpha, beta)
+		}
+		jr += sgemmNR
 	}
 }
 

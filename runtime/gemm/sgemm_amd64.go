@@ -19,6 +19,12 @@ func sgemmKernel32(k int, a, b *float32, bs int, c *float32, ldc int, alpha, bet
 //go:noescape
 func sgemmKernel32U(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32)
 
+// sgemmKernelU is sgemmKernel reading the MR rows of A in place, as
+// sgemmKernel32U does; see kernel_amd64.s.
+//
+//go:noescape
+func sgemmKernelU(k int, a *float32, lda int, b, c *float32, ldc int, alpha, beta float32)
+
 // sgemmKernel computes an MR×NR tile of C from packed panels; see
 // kernel_amd64.s.
 //

@@ -83,12 +83,22 @@ func sgemmKernel32(k int, a, b *float32, bs int, c *float32, ldc int, alpha, bet
 	sgemmKernel(k, a, &unsafe.Slice(b, bs+1)[bs], &unsafe.Slice(c, sgemmNR+1)[sgemmNR], ldc, alpha, beta)
 }
 
-// sgemmKernel32U is the portable stand-in for the AVX-512 unpacked-A
-// kernel (never called without it: useWide is false here): it packs the MR
-// rows of A into a panel on the stack, kc at a time, and runs the stand-in
-// kernel on them.
+// sgemmKernel32U and sgemmKernelU are the portable stand-ins for the
+// unpacked-A kernels (never called here: SgemmPacked and Sgemm do not reach
+// the blocked driver without the assembly): they pack the MR rows of A into
+// a panel on the stack and run the stand-in kernels on it.
 func sgemmKernel32U(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32) {
 	var ap [sgemmMR * sgemmKC]float32
+	sgemmKernel32(k, sgemmPanelU(ap[:], k, a, lda), b, bs, c, ldc, alpha, beta)
+}
+
+func sgemmKernelU(k int, a *float32, lda int, b, c *float32, ldc int, alpha, beta float32) {
+	var ap [sgemmMR * sgemmKC]float32
+	sgemmKernel(k, sgemmPanelU(ap[:], k, a, lda), b, c, ldc, alpha, beta)
+}
+
+// sgemmPanelU packs the MR rows of A (stride lda, k ≤ KC) into ap.
+func sgemmPanelU(ap []float32, k int, a *float32, lda int) *float32 {
 	if k > sgemmKC {
 		panic("gemm: unpacked kernel deeper than KC")
 	}
@@ -98,7 +108,7 @@ func sgemmKernel32U(k int, a *float32, lda int, b *float32, bs int, c *float32, 
 			ap[p*sgemmMR+r] = rows[r*lda+p]
 		}
 	}
-	sgemmKernel32(k, &ap[0], b, bs, c, ldc, alpha, beta)
+	return &ap[0]
 }
 
 // sgemmKernelRowsWideGo is the portable stand-in for the wide narrow
