@@ -94,6 +94,20 @@
 // k·NR for a packed operand). The thread planner drops the B-packing cost
 // from its model for them.
 //
+// # Unpacked A
+//
+// The convolutions' products are tall and narrow: m = sites × samples, k =
+// channels (16) or patch taps (25), n = 16 to 48. Packing an MC×KC block of
+// A costs about as much as running the kernel over two NR-column panels of
+// it, a third of a 48-column product's time and as much as a 16-column
+// one's. For a block with n ≤ 8·NR columns or depth kc ≤ 32 (and A not
+// transposed) the driver runs the full MR-row panels through kernels that
+// broadcast A's elements from its rows in place (dgemmKernelU and
+// dgemmKernel16U, row r at a[r·lda:]); only the edge rows and columns go
+// through packed panels. Every element of C gets its products in the same
+// order, so the results are bitwise those of the packed path
+// (TestUnpackedAIdentical); BenchmarkUnpackedA compares the two.
+//
 // # Threads
 //
 // Products with m·n·k ≥ 128³ are cut into a grid of blocks of C chosen by a
