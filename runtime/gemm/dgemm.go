@@ -140,23 +140,19 @@ func (ar *arena) dgemmBlock(p *dgemmParams, i0, i1, j0, j1 int) {
 				dgemmPackB(ar.dgemmB, p.b, p.ldb, p.bTrans, pc, kc, jc, nc)
 			}
 			// A narrow or shallow block reads A in place (see dgemmUnpacked):
-			// the full MR-row panels against full B micro-panels;
-			// the rest of the block goes through packed panels as before.
+			// its full MR-row panels; the edge rows go through a packed
+			// panel as before.
 			unpacked := dgemmUnpacked && !p.aTrans && (nc <= dgemmUnpackedN || kc <= dgemmUnpackedK)
 			for ic := i0; ic < i1; ic += mcb {
 				mc := min(mcb, i1-ic)
 				c := p.c[ic*p.ldc+jc:]
-				fm, fn := mc/dgemmMR*dgemmMR, nc/dgemmNR*dgemmNR
-				if !unpacked || fm == 0 || fn == 0 {
+				fm := mc / dgemmMR * dgemmMR
+				if !unpacked || fm == 0 {
 					dgemmPackA(ar.dgemmA, p.a, p.lda, p.aTrans, ic, mc, pc, kc)
 					dgemmMacro(mc, nc, kc, ar.dgemmA, bb, bs, c, p.ldc, p.alpha, beta)
 					continue
 				}
-				dgemmMacroU(fm, fn, kc, p.a[ic*p.lda+pc:], p.lda, bb, bs, c, p.ldc, p.alpha, beta)
-				if fn < nc {
-					dgemmPackA(ar.dgemmA, p.a, p.lda, false, ic, fm, pc, kc)
-					dgemmMacro(fm, nc-fn, kc, ar.dgemmA, bb[fn/dgemmNR*bs:], bs, c[fn:], p.ldc, p.alpha, beta)
-				}
+				dgemmMacroU(fm, nc, kc, p.a[ic*p.lda+pc:], p.lda, bb, bs, c, p.ldc, p.alpha, beta)
 				if fm < mc {
 					dgemmPackA(ar.dgemmA, p.a, p.lda, false, ic+fm, mc-fm, pc, kc)
 					dgemmMacro(mc-fm, nc, kc, ar.dgemmA, bb, bs, c[fm*p.ldc:], p.ldc, p.alpha, beta)
@@ -218,28 +214,49 @@ const (
 )
 
 // dgemmMacroU is dgemmMacro for an unpacked A (mc×kc, stride lda, starting
-// at a[0]) on full tiles only: mc is a multiple of MR and nc of NR. Pairs
-// of B micro-panels go through the wide kernel where there is one. The
-// results are those of packing A and calling dgemmMacro.
+// at a[0]) on full MR-row panels only (mc is a multiple of MR). Pairs of B
+// micro-panels go through the wide kernel where there is one; a last
+// partial micro-panel (nc not a multiple of NR) is computed into tmp and
+// merged, as in dgemmTile. The results are those of packing A and calling
+// dgemmMacro.
 func dgemmMacroU(mc, nc, kc int, a []float64, lda int, bp []float64, bs int, c []float64, ldc int, alpha, beta float64) {
 	// The kernels read rows ir…ir+MR−1 of A (kc each), one or two B
 	// micro-panels and an MR-row tile of C: check the last of each once.
 	_ = a[(mc-1)*lda+kc-1]
-	_ = bp[(nc/dgemmNR-1)*bs+kc*dgemmNR-1]
+	_ = bp[(nc-1)/dgemmNR*bs+kc*dgemmNR-1]
 	_ = c[(mc-1)*ldc+nc-1]
 	for jr := 0; jr < nc; {
 		bpp := &bp[jr/dgemmNR*bs]
-		if useWide && nc-jr >= 2*dgemmNR {
+		switch {
+		case useWide && nc-jr >= 2*dgemmNR:
 			for ir := 0; ir < mc; ir += dgemmMR {
 				dgemmKernel16U(kc, &a[ir*lda], lda, bpp, bs, &c[ir*ldc+jr], ldc, alpha, beta)
 			}
 			jr += 2 * dgemmNR
-			continue
+		case nc-jr >= dgemmNR:
+			for ir := 0; ir < mc; ir += dgemmMR {
+				dgemmKernelU(kc, &a[ir*lda], lda, bpp, &c[ir*ldc+jr], ldc, alpha, beta)
+			}
+			jr += dgemmNR
+		default:
+			var tmp [dgemmMR * dgemmNR]float64
+			nr := nc - jr
+			for ir := 0; ir < mc; ir += dgemmMR {
+				dgemmKernelU(kc, &a[ir*lda], lda, bpp, &tmp[0], dgemmNR, alpha, 0)
+				for i := range dgemmMR {
+					t := tmp[i*dgemmNR : i*dgemmNR+nr]
+					cr := c[(ir+i)*ldc+jr:][:nr]
+					if beta == 0 {
+						copy(cr, t)
+					} else {
+						for j, v := range t {
+							cr[j] = v + beta*cr[j]
+						}
+					}
+				}
+			}
+			jr = nc
 		}
-		for ir := 0; ir < mc; ir += dgemmMR {
-			dgemmKernelU(kc, &a[ir*lda], lda, bpp, &c[ir*ldc+jr], ldc, alpha, beta)
-		}
-		jr += dgemmNR
 	}
 }
 

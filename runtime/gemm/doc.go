@@ -103,8 +103,9 @@
 // one's. For a block with n ≤ 8·NR columns or depth kc ≤ 32 (and A not
 // transposed) the driver runs the full MR-row panels through kernels that
 // broadcast A's elements from its rows in place (dgemmKernelU and
-// dgemmKernel16U, row r at a[r·lda:]); only the edge rows and columns go
-// through packed panels. Every element of C gets its products in the same
+// dgemmKernel16U, row r at a[r·lda:]; a last partial NR-column panel into
+// a scratch tile, as the packed path does); only the edge rows go through a
+// packed panel. Every element of C gets its products in the same
 // order, so the results are bitwise those of the packed path
 // (TestUnpackedAIdentical); BenchmarkUnpackedA compares the two.
 //

@@ -480,7 +480,8 @@ func TestPackedBadArguments(t *testing.T) {
 // TestUnpackedAIdentical checks that reading a narrow or shallow A in place
 // (the kernels' unpacked path, see dgemmUnpacked) gives bitwise the
 // products of packing it, for Dgemm and DgemmPacked in both precisions:
-// full and partial MR-row panels and 2·NR-column pairs, padded rows (lda >
+// full and partial MR-row panels, NR-column panels, their pairs and a
+// partial last panel (n = 1, 3, 4, 12, 25, …), padded rows (lda >
 // k), alpha and beta, one or two threads, with the AVX2 kernels and, where
 // the CPU has them, the AVX-512 ones.
 func TestUnpackedAIdentical(t *testing.T) {
@@ -502,7 +503,8 @@ func unpackedIdentical(t *testing.T, kernels string) {
 	rnd := rand.New(rand.NewPCG(11, 11))
 	shapes := [][3]int{ // m, n, k
 		{1024, 48, 16}, {512, 16, 25}, {6, 16, 1}, {7, 17, 3}, {121, 47, 33},
-		{245, 96, 64}, {13, 32, 9}, {300, 40, 16},
+		{245, 96, 64}, {13, 32, 9}, {300, 40, 16}, {1024, 4, 25}, {1024, 12, 4},
+		{600, 25, 4}, {127, 1, 7}, {5, 12, 4}, {66, 3, 300},
 	}
 	for _, threads := range []int{1, 2} {
 		withThreads(t, threads)

@@ -134,23 +134,19 @@ func (ar *arena) sgemmBlock(p *sgemmParams, i0, i1, j0, j1 int) {
 				sgemmPackB(ar.sgemmB, p.b, p.ldb, p.bTrans, pc, kc, jc, nc)
 			}
 			// A narrow or shallow block reads A in place (see sgemmUnpacked):
-			// the full MR-row panels against full B micro-panels;
-			// the rest of the block goes through packed panels as before.
+			// its full MR-row panels; the edge rows go through a packed
+			// panel as before.
 			unpacked := sgemmUnpacked && !p.aTrans && (nc <= sgemmUnpackedN || kc <= sgemmUnpackedK)
 			for ic := i0; ic < i1; ic += mcb {
 				mc := min(mcb, i1-ic)
 				c := p.c[ic*p.ldc+jc:]
-				fm, fn := mc/sgemmMR*sgemmMR, nc/sgemmNR*sgemmNR
-				if !unpacked || fm == 0 || fn == 0 {
+				fm := mc / sgemmMR * sgemmMR
+				if !unpacked || fm == 0 {
 					sgemmPackA(ar.sgemmA, p.a, p.lda, p.aTrans, ic, mc, pc, kc)
 					sgemmMacro(mc, nc, kc, ar.sgemmA, bb, bs, c, p.ldc, p.alpha, beta)
 					continue
 				}
-				sgemmMacroU(fm, fn, kc, p.a[ic*p.lda+pc:], p.lda, bb, bs, c, p.ldc, p.alpha, beta)
-				if fn < nc {
-					sgemmPackA(ar.sgemmA, p.a, p.lda, false, ic, fm, pc, kc)
-					sgemmMacro(fm, nc-fn, kc, ar.sgemmA, bb[fn/sgemmNR*bs:], bs, c[fn:], p.ldc, p.alpha, beta)
-				}
+				sgemmMacroU(fm, nc, kc, p.a[ic*p.lda+pc:], p.lda, bb, bs, c, p.ldc, p.alpha, beta)
 				if fm < mc {
 					sgemmPackA(ar.sgemmA, p.a, p.lda, false, ic+fm, mc-fm, pc, kc)
 					sgemmMacro(mc-fm, nc, kc, ar.sgemmA, bb, bs, c[fm*p.ldc:], p.ldc, p.alpha, beta)
@@ -212,28 +208,49 @@ const (
 )
 
 // sgemmMacroU is sgemmMacro for an unpacked A (mc×kc, stride lda, starting
-// at a[0]) on full tiles only: mc is a multiple of MR and nc of NR. Pairs
-// of B micro-panels go through the wide kernel where there is one. The
-// results are those of packing A and calling sgemmMacro.
+// at a[0]) on full MR-row panels only (mc is a multiple of MR). Pairs of B
+// micro-panels go through the wide kernel where there is one; a last
+// partial micro-panel (nc not a multiple of NR) is computed into tmp and
+// merged, as in sgemmTile. The results are those of packing A and calling
+// sgemmMacro.
 func sgemmMacroU(mc, nc, kc int, a []float32, lda int, bp []float32, bs int, c []float32, ldc int, alpha, beta float32) {
 	// The kernels read rows ir…ir+MR−1 of A (kc each), one or two B
 	// micro-panels and an MR-row tile of C: check the last of each once.
 	_ = a[(mc-1)*lda+kc-1]
-	_ = bp[(nc/sgemmNR-1)*bs+kc*sgemmNR-1]
+	_ = bp[(nc-1)/sgemmNR*bs+kc*sgemmNR-1]
 	_ = c[(mc-1)*ldc+nc-1]
 	for jr := 0; jr < nc; {
 		bpp := &bp[jr/sgemmNR*bs]
-		if useWide && nc-jr >= 2*sgemmNR {
+		switch {
+		case useWide && nc-jr >= 2*sgemmNR:
 			for ir := 0; ir < mc; ir += sgemmMR {
 				sgemmKernel32U(kc, &a[ir*lda], lda, bpp, bs, &c[ir*ldc+jr], ldc, alpha, beta)
 			}
 			jr += 2 * sgemmNR
-			continue
+		case nc-jr >= sgemmNR:
+			for ir := 0; ir < mc; ir += sgemmMR {
+				sgemmKernelU(kc, &a[ir*lda], lda, bpp, &c[ir*ldc+jr], ldc, alpha, beta)
+			}
+			jr += sgemmNR
+		default:
+			var tmp [sgemmMR * sgemmNR]float32
+			nr := nc - jr
+			for ir := 0; ir < mc; ir += sgemmMR {
+				sgemmKernelU(kc, &a[ir*lda], lda, bpp, &tmp[0], sgemmNR, alpha, 0)
+				for i := range sgemmMR {
+					t := tmp[i*sgemmNR : i*sgemmNR+nr]
+					cr := c[(ir+i)*ldc+jr:][:nr]
+					if beta == 0 {
+						copy(cr, t)
+					} else {
+						for j, v := range t {
+							cr[j] = v + beta*cr[j]
+						}
+					}
+				}
+			}
+			jr = nc
 		}
-		for ir := 0; ir < mc; ir += sgemmMR {
-			sgemmKernelU(kc, &a[ir*lda], lda, bpp, &c[ir*ldc+jr], ldc, alpha, beta)
-		}
-		jr += sgemmNR
 	}
 }
 
