@@ -16,8 +16,9 @@
 #
 # Environment: MAFC (the mafc command, default mafc), SPEC (default
 # examples/ising16_cnn4.maf), STEPS (the T_c run's steps, default 2000),
-# EXTRA (steps per further temperature, default 150), LR (their learning
-# rate, default 2e-3), WORKERS (-workers; default: all cores), ISINGSCAN
+# EXTRA (steps per further temperature, default 150), EXTRA_LOW (the same
+# below T_c, where the ordered phase takes longer to learn; default EXTRA),
+# LR (their learning rate, default 2e-3), WORKERS (-workers; default: all cores), ISINGSCAN
 # (default: go run ./cmd/isingscan).
 set -euo pipefail
 
@@ -26,6 +27,7 @@ mafc=${MAFC:-mafc}
 spec=${SPEC:-examples/ising16_cnn4.maf}
 steps=${STEPS:-2000}
 extra=${EXTRA:-150}
+extra_low=${EXTRA_LOW:-$extra}
 lr=${LR:-2e-3}
 isingscan=${ISINGSCAN:-go run ./cmd/isingscan}
 workers=()
@@ -39,12 +41,13 @@ if [[ ! -f $out/T$tc/report.json ]]; then
 	$mafc train "$spec" -laplacian hutchinson -steps "$steps" "${workers[@]}" -o "$out/T$tc"
 fi
 
-# chain T1 T2 ...: each temperature starts from a copy of the previous
-# one's run (the first from T_c's) and trains EXTRA steps beyond it.
+# chain PER T1 T2 ...: each temperature starts from a copy of the previous
+# one's run (the first from T_c's) and trains PER steps beyond it.
 chain() {
-	local prev=$tc n=$steps t
+	local per=$1 prev=$tc n=$steps t
+	shift
 	for t in "$@"; do
-		n=$((n + extra))
+		n=$((n + per))
 		if [[ ! -f $out/T$t/report.json ]]; then
 			if [[ ! -d $out/T$t ]]; then
 				cp -r "$out/T$prev" "$out/T$t.tmp"
@@ -58,7 +61,7 @@ chain() {
 		prev=$t
 	done
 }
-chain 2.4 2.6 3.0
-chain 2.2 2.0 1.8
+chain "$extra" 2.4 2.6 3.0
+chain "$extra_low" 2.2 2.0 1.8
 
 $isingscan -o "$out/scan.png" "$out"/T*/ | tee "$out/scan.txt"

@@ -77,7 +77,8 @@ func TestIndexedJob(t *testing.T) {
 
 // TestIsingScanScript runs the temperature scan with stand-ins for mafc
 // and isingscan that log their arguments: the T_c run first, then each
-// chain warm-started from its neighbour with EXTRA more steps, the figure
+// chain warm-started from its neighbour with EXTRA (EXTRA_LOW below T_c)
+// more steps, the figure
 // last; a rerun trains nothing again, and a temperature without its
 // report.json is resumed in place.
 func TestIsingScanScript(t *testing.T) {
@@ -110,7 +111,7 @@ echo '{}' > "$d/report.json"
 		t.Helper()
 		require.NoError(t, os.Remove(log), "")
 		cmd := exec.Command(bash, "ising16-scan.sh", runs)
-		cmd.Env = append(os.Environ(), "CALLS="+log, "MAFC="+stub, "ISINGSCAN="+scan, "EXTRA=100", "WORKERS=1")
+		cmd.Env = append(os.Environ(), "CALLS="+log, "MAFC="+stub, "ISINGSCAN="+scan, "EXTRA=100", "EXTRA_LOW=300", "WORKERS=1")
 		b, err := cmd.CombinedOutput()
 		require.NoError(t, err, "ising16-scan.sh:\n%s", b)
 		calls, err := os.ReadFile(log)
@@ -125,7 +126,7 @@ echo '{}' > "$d/report.json"
 	for i, want := range []struct {
 		T     string
 		steps int
-	}{{"2.4", 2100}, {"2.6", 2200}, {"3.0", 2300}, {"2.2", 2100}, {"2.0", 2200}, {"1.8", 2300}} {
+	}{{"2.4", 2100}, {"2.6", 2200}, {"3.0", 2300}, {"2.2", 2300}, {"2.0", 2600}, {"1.8", 2900}} {
 		c := calls[1+i]
 		require.Contains(t, c, "-override -set train.objective.T="+want.T+" -set train.optimizer.schedule=constant -lr 2e-3", c)
 		require.True(t, strings.HasSuffix(c, fmt.Sprintf("-steps %d -workers 1 -o %s", want.steps, filepath.Join(runs, "T"+want.T))), c)
