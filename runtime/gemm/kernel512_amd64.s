@@ -132,6 +132,35 @@
 	mov  rb, 64(DI)      \
 	ADDQ DX, DI
 
+// ZEPILOGUE ends a kernel: the accumulators times alpha (in Z12), plus
+// beta (in Z13) times C unless R9 is zero (R9 holds beta's bits shifted
+// left by one, zero for beta = ±0: then C is not read), stored to the tile
+// at DI (row stride DX); it restores MXCSR and returns. mul, mov and fma
+// are the precision's instructions, beta0 the label of the path without C.
+#define ZEPILOGUE(mul, mov, fma, beta0) \
+	ZMUL12(mul)                     \
+	TESTQ R9, R9                    \
+	JZ    beta0                     \
+	ZFMAROW(mov, fma, Z0, Z1)       \
+	ZFMAROW(mov, fma, Z2, Z3)       \
+	ZFMAROW(mov, fma, Z4, Z5)       \
+	ZFMAROW(mov, fma, Z6, Z7)       \
+	ZFMAROW(mov, fma, Z8, Z9)       \
+	ZFMAROW(mov, fma, Z10, Z11)     \
+	FTZOFF                          \
+	VZEROUPPER                      \
+	RET                             \
+beta0:                                  \
+	ZSTROW(mov, Z0, Z1)             \
+	ZSTROW(mov, Z2, Z3)             \
+	ZSTROW(mov, Z4, Z5)             \
+	ZSTROW(mov, Z6, Z7)             \
+	ZSTROW(mov, Z8, Z9)             \
+	ZSTROW(mov, Z10, Z11)           \
+	FTZOFF                          \
+	VZEROUPPER                      \
+	RET
+
 // func dgemmKernel16(k int, a, b *float64, bs int, c *float64, ldc int, alpha, beta float64)
 TEXT ·dgemmKernel16(SB), NOSPLIT, $8-64
 	FTZON
@@ -174,31 +203,10 @@ zdloop1:
 
 zdstore:
 	VBROADCASTSD alpha+48(FP), Z12
-	ZMUL12(VMULPD)
+	VBROADCASTSD beta+56(FP), Z13
 	MOVQ beta+56(FP), R9
 	SHLQ $1, R9
-	JZ   zdbeta0
-	VBROADCASTSD beta+56(FP), Z13
-	ZFMAROW(VMOVUPD, VFMADD231PD, Z0, Z1)
-	ZFMAROW(VMOVUPD, VFMADD231PD, Z2, Z3)
-	ZFMAROW(VMOVUPD, VFMADD231PD, Z4, Z5)
-	ZFMAROW(VMOVUPD, VFMADD231PD, Z6, Z7)
-	ZFMAROW(VMOVUPD, VFMADD231PD, Z8, Z9)
-	ZFMAROW(VMOVUPD, VFMADD231PD, Z10, Z11)
-	FTZOFF
-	VZEROUPPER
-	RET
-
-zdbeta0:
-	ZSTROW(VMOVUPD, Z0, Z1)
-	ZSTROW(VMOVUPD, Z2, Z3)
-	ZSTROW(VMOVUPD, Z4, Z5)
-	ZSTROW(VMOVUPD, Z6, Z7)
-	ZSTROW(VMOVUPD, Z8, Z9)
-	ZSTROW(VMOVUPD, Z10, Z11)
-	FTZOFF
-	VZEROUPPER
-	RET
+	ZEPILOGUE(VMULPD, VMOVUPD, VFMADD231PD, zdbeta0)
 
 // func sgemmKernel32(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32)
 TEXT ·sgemmKernel32(SB), NOSPLIT, $8-56
@@ -242,31 +250,10 @@ zsloop1:
 
 zsstore:
 	VBROADCASTSS alpha+48(FP), Z12
-	ZMUL12(VMULPS)
+	VBROADCASTSS beta+52(FP), Z13
 	MOVL beta+52(FP), R9
 	SHLL $1, R9
-	JZ   zsbeta0
-	VBROADCASTSS beta+52(FP), Z13
-	ZFMAROW(VMOVUPS, VFMADD231PS, Z0, Z1)
-	ZFMAROW(VMOVUPS, VFMADD231PS, Z2, Z3)
-	ZFMAROW(VMOVUPS, VFMADD231PS, Z4, Z5)
-	ZFMAROW(VMOVUPS, VFMADD231PS, Z6, Z7)
-	ZFMAROW(VMOVUPS, VFMADD231PS, Z8, Z9)
-	ZFMAROW(VMOVUPS, VFMADD231PS, Z10, Z11)
-	FTZOFF
-	VZEROUPPER
-	RET
-
-zsbeta0:
-	ZSTROW(VMOVUPS, Z0, Z1)
-	ZSTROW(VMOVUPS, Z2, Z3)
-	ZSTROW(VMOVUPS, Z4, Z5)
-	ZSTROW(VMOVUPS, Z6, Z7)
-	ZSTROW(VMOVUPS, Z8, Z9)
-	ZSTROW(VMOVUPS, Z10, Z11)
-	FTZOFF
-	VZEROUPPER
-	RET
+	ZEPILOGUE(VMULPS, VMOVUPS, VFMADD231PS, zsbeta0)
 
 // The unpacked-A kernels: the same tile from the six rows of A as stored
 // (row-major, stride lda) instead of a packed panel. For a shallow product
@@ -276,52 +263,33 @@ zsbeta0:
 // R12 holds lda in bytes. Each accumulator gets its products in the same
 // order as in the packed kernels, so the results are identical.
 
-// ZDSTEPU is ZDSTEP with the six elements of A read from the rows: column
-// ao/8 of A, the two B rows at bo(BX) and bo(BX)(R11*1).
-#define ZDSTEPU(ao, bo) \
-	VMOVUPD      bo(BX), Z12             \
-	VMOVUPD      bo(BX)(R11*1), Z13      \
-	VBROADCASTSD ao(AX), Z16             \
-	VBROADCASTSD ao(AX)(R12*1), Z17      \
-	VBROADCASTSD ao(AX)(R12*2), Z18      \
-	VFMADD231PD  Z12, Z16, Z0            \
-	VFMADD231PD  Z13, Z16, Z1            \
-	VBROADCASTSD ao(R13), Z19            \
-	VFMADD231PD  Z12, Z17, Z2            \
-	VFMADD231PD  Z13, Z17, Z3            \
-	VBROADCASTSD ao(R13)(R12*1), Z20     \
-	VFMADD231PD  Z12, Z18, Z4            \
-	VFMADD231PD  Z13, Z18, Z5            \
-	VBROADCASTSD ao(R13)(R12*2), Z21     \
-	VFMADD231PD  Z12, Z19, Z6            \
-	VFMADD231PD  Z13, Z19, Z7            \
-	VFMADD231PD  Z12, Z20, Z8            \
-	VFMADD231PD  Z13, Z20, Z9            \
-	VFMADD231PD  Z12, Z21, Z10           \
-	VFMADD231PD  Z13, Z21, Z11
+// ZSTEPU is one rank-1 update with the six elements of A read from
+// the rows (mov, bcast and fma are the precision's instructions); ZDSTEPU
+// and ZSSTEPU are ZDSTEP and ZSSTEP so.
+#define ZSTEPU(mov, bcast, fma, ao, bo) \
+	mov   bo(BX), Z12                 \
+	mov   bo(BX)(R11*1), Z13          \
+	bcast ao(AX), Z16                 \
+	bcast ao(AX)(R12*1), Z17          \
+	bcast ao(AX)(R12*2), Z18          \
+	fma   Z12, Z16, Z0                \
+	fma   Z13, Z16, Z1                \
+	bcast ao(R13), Z19                \
+	fma   Z12, Z17, Z2                \
+	fma   Z13, Z17, Z3                \
+	bcast ao(R13)(R12*1), Z20         \
+	fma   Z12, Z18, Z4                \
+	fma   Z13, Z18, Z5                \
+	bcast ao(R13)(R12*2), Z21         \
+	fma   Z12, Z19, Z6                \
+	fma   Z13, Z19, Z7                \
+	fma   Z12, Z20, Z8                \
+	fma   Z13, Z20, Z9                \
+	fma   Z12, Z21, Z10               \
+	fma   Z13, Z21, Z11
 
-// ZSSTEPU is ZDSTEPU for float32.
-#define ZSSTEPU(ao, bo) \
-	VMOVUPS      bo(BX), Z12             \
-	VMOVUPS      bo(BX)(R11*1), Z13      \
-	VBROADCASTSS ao(AX), Z16             \
-	VBROADCASTSS ao(AX)(R12*1), Z17      \
-	VBROADCASTSS ao(AX)(R12*2), Z18      \
-	VFMADD231PS  Z12, Z16, Z0            \
-	VFMADD231PS  Z13, Z16, Z1            \
-	VBROADCASTSS ao(R13), Z19            \
-	VFMADD231PS  Z12, Z17, Z2            \
-	VFMADD231PS  Z13, Z17, Z3            \
-	VBROADCASTSS ao(R13)(R12*1), Z20     \
-	VFMADD231PS  Z12, Z18, Z4            \
-	VFMADD231PS  Z13, Z18, Z5            \
-	VBROADCASTSS ao(R13)(R12*2), Z21     \
-	VFMADD231PS  Z12, Z19, Z6            \
-	VFMADD231PS  Z13, Z19, Z7            \
-	VFMADD231PS  Z12, Z20, Z8            \
-	VFMADD231PS  Z13, Z20, Z9            \
-	VFMADD231PS  Z12, Z21, Z10           \
-	VFMADD231PS  Z13, Z21, Z11
+#define ZDSTEPU(ao, bo) ZSTEPU(VMOVUPD, VBROADCASTSD, VFMADD231PD, ao, bo)
+#define ZSSTEPU(ao, bo) ZSTEPU(VMOVUPS, VBROADCASTSS, VFMADD231PS, ao, bo)
 
 // func dgemmKernel16U(k int, a *float64, lda int, b *float64, bs int, c *float64, ldc int, alpha, beta float64)
 TEXT ·dgemmKernel16U(SB), NOSPLIT, $8-72
@@ -371,31 +339,10 @@ zduloop1:
 
 zdustore:
 	VBROADCASTSD alpha+56(FP), Z12
-	ZMUL12(VMULPD)
+	VBROADCASTSD beta+64(FP), Z13
 	MOVQ beta+64(FP), R9
 	SHLQ $1, R9
-	JZ   zdubeta0
-	VBROADCASTSD beta+64(FP), Z13
-	ZFMAROW(VMOVUPD, VFMADD231PD, Z0, Z1)
-	ZFMAROW(VMOVUPD, VFMADD231PD, Z2, Z3)
-	ZFMAROW(VMOVUPD, VFMADD231PD, Z4, Z5)
-	ZFMAROW(VMOVUPD, VFMADD231PD, Z6, Z7)
-	ZFMAROW(VMOVUPD, VFMADD231PD, Z8, Z9)
-	ZFMAROW(VMOVUPD, VFMADD231PD, Z10, Z11)
-	FTZOFF
-	VZEROUPPER
-	RET
-
-zdubeta0:
-	ZSTROW(VMOVUPD, Z0, Z1)
-	ZSTROW(VMOVUPD, Z2, Z3)
-	ZSTROW(VMOVUPD, Z4, Z5)
-	ZSTROW(VMOVUPD, Z6, Z7)
-	ZSTROW(VMOVUPD, Z8, Z9)
-	ZSTROW(VMOVUPD, Z10, Z11)
-	FTZOFF
-	VZEROUPPER
-	RET
+	ZEPILOGUE(VMULPD, VMOVUPD, VFMADD231PD, zdubeta0)
 
 // func sgemmKernel32U(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32)
 TEXT ·sgemmKernel32U(SB), NOSPLIT, $8-64
@@ -445,28 +392,7 @@ zsuloop1:
 
 zsustore:
 	VBROADCASTSS alpha+56(FP), Z12
-	ZMUL12(VMULPS)
+	VBROADCASTSS beta+60(FP), Z13
 	MOVL beta+60(FP), R9
 	SHLL $1, R9
-	JZ   zsubeta0
-	VBROADCASTSS beta+60(FP), Z13
-	ZFMAROW(VMOVUPS, VFMADD231PS, Z0, Z1)
-	ZFMAROW(VMOVUPS, VFMADD231PS, Z2, Z3)
-	ZFMAROW(VMOVUPS, VFMADD231PS, Z4, Z5)
-	ZFMAROW(VMOVUPS, VFMADD231PS, Z6, Z7)
-	ZFMAROW(VMOVUPS, VFMADD231PS, Z8, Z9)
-	ZFMAROW(VMOVUPS, VFMADD231PS, Z10, Z11)
-	FTZOFF
-	VZEROUPPER
-	RET
-
-zsubeta0:
-	ZSTROW(VMOVUPS, Z0, Z1)
-	ZSTROW(VMOVUPS, Z2, Z3)
-	ZSTROW(VMOVUPS, Z4, Z5)
-	ZSTROW(VMOVUPS, Z6, Z7)
-	ZSTROW(VMOVUPS, Z8, Z9)
-	ZSTROW(VMOVUPS, Z10, Z11)
-	FTZOFF
-	VZEROUPPER
-	RET
+	ZEPILOGUE(VMULPS, VMOVUPS, VFMADD231PS, zsubeta0)

@@ -132,6 +132,35 @@
 	mov  rb, 32(DI)      \
 	ADDQ DX, DI
 
+// EPILOGUE ends a kernel: the accumulators times alpha (in Y12), plus
+// beta (in Y13) times C unless R9 is zero (R9 holds beta's bits shifted
+// left by one, zero for beta = ±0: then C is not read), stored to the tile
+// at DI (row stride DX); it restores MXCSR and returns. mul, mov and fma
+// are the precision's instructions, beta0 the label of the path without C.
+#define EPILOGUE(mul, mov, fma, beta0) \
+	MUL12(mul)                     \
+	TESTQ R9, R9                   \
+	JZ    beta0                    \
+	FMAROW(mov, fma, Y0, Y1)       \
+	FMAROW(mov, fma, Y2, Y3)       \
+	FMAROW(mov, fma, Y4, Y5)       \
+	FMAROW(mov, fma, Y6, Y7)       \
+	FMAROW(mov, fma, Y8, Y9)       \
+	FMAROW(mov, fma, Y10, Y11)     \
+	FTZOFF                         \
+	VZEROUPPER                     \
+	RET                            \
+beta0:                                 \
+	STROW(mov, Y0, Y1)             \
+	STROW(mov, Y2, Y3)             \
+	STROW(mov, Y4, Y5)             \
+	STROW(mov, Y6, Y7)             \
+	STROW(mov, Y8, Y9)             \
+	STROW(mov, Y10, Y11)           \
+	FTZOFF                         \
+	VZEROUPPER                     \
+	RET
+
 // func dgemmKernel(k int, a, b, c *float64, ldc int, alpha, beta float64)
 TEXT ·dgemmKernel(SB), NOSPLIT, $8-56
 	FTZON
@@ -172,31 +201,10 @@ dloop1:
 
 dstore:
 	VBROADCASTSD alpha+40(FP), Y12
-	MUL12(VMULPD)
+	VBROADCASTSD beta+48(FP), Y13
 	MOVQ beta+48(FP), R9
 	SHLQ $1, R9
-	JZ   dbeta0
-	VBROADCASTSD beta+48(FP), Y13
-	FMAROW(VMOVUPD, VFMADD231PD, Y0, Y1)
-	FMAROW(VMOVUPD, VFMADD231PD, Y2, Y3)
-	FMAROW(VMOVUPD, VFMADD231PD, Y4, Y5)
-	FMAROW(VMOVUPD, VFMADD231PD, Y6, Y7)
-	FMAROW(VMOVUPD, VFMADD231PD, Y8, Y9)
-	FMAROW(VMOVUPD, VFMADD231PD, Y10, Y11)
-	FTZOFF
-	VZEROUPPER
-	RET
-
-dbeta0:
-	STROW(VMOVUPD, Y0, Y1)
-	STROW(VMOVUPD, Y2, Y3)
-	STROW(VMOVUPD, Y4, Y5)
-	STROW(VMOVUPD, Y6, Y7)
-	STROW(VMOVUPD, Y8, Y9)
-	STROW(VMOVUPD, Y10, Y11)
-	FTZOFF
-	VZEROUPPER
-	RET
+	EPILOGUE(VMULPD, VMOVUPD, VFMADD231PD, dbeta0)
 
 // func sgemmKernel(k int, a, b, c *float32, ldc int, alpha, beta float32)
 TEXT ·sgemmKernel(SB), NOSPLIT, $8-48
@@ -240,81 +248,42 @@ sloop1:
 
 sstore:
 	VBROADCASTSS alpha+40(FP), Y12
-	MUL12(VMULPS)
+	VBROADCASTSS beta+44(FP), Y13
 	MOVL beta+44(FP), R9
 	SHLL $1, R9
-	JZ   sbeta0
-	VBROADCASTSS beta+44(FP), Y13
-	FMAROW(VMOVUPS, VFMADD231PS, Y0, Y1)
-	FMAROW(VMOVUPS, VFMADD231PS, Y2, Y3)
-	FMAROW(VMOVUPS, VFMADD231PS, Y4, Y5)
-	FMAROW(VMOVUPS, VFMADD231PS, Y6, Y7)
-	FMAROW(VMOVUPS, VFMADD231PS, Y8, Y9)
-	FMAROW(VMOVUPS, VFMADD231PS, Y10, Y11)
-	FTZOFF
-	VZEROUPPER
-	RET
-
-sbeta0:
-	STROW(VMOVUPS, Y0, Y1)
-	STROW(VMOVUPS, Y2, Y3)
-	STROW(VMOVUPS, Y4, Y5)
-	STROW(VMOVUPS, Y6, Y7)
-	STROW(VMOVUPS, Y8, Y9)
-	STROW(VMOVUPS, Y10, Y11)
-	FTZOFF
-	VZEROUPPER
-	RET
+	EPILOGUE(VMULPS, VMOVUPS, VFMADD231PS, sbeta0)
 
 // The unpacked-A kernels (see kernel512_amd64.s): dgemmKernel and
 // sgemmKernel reading the six rows of A in place, row r at AX + r·lda for
 // r < 3 and R13 + (r−3)·lda (R13 = AX + 3·lda), with lda in bytes in R12.
 
-// DSTEPU is DSTEP with the six elements of A read from the rows.
-#define DSTEPU(ao, bo) \
-	VMOVUPD      bo(BX), Y12             \
-	VMOVUPD      bo+32(BX), Y13          \
-	VBROADCASTSD ao(AX), Y14             \
-	VFMADD231PD  Y12, Y14, Y0            \
-	VFMADD231PD  Y13, Y14, Y1            \
-	VBROADCASTSD ao(AX)(R12*1), Y15      \
-	VFMADD231PD  Y12, Y15, Y2            \
-	VFMADD231PD  Y13, Y15, Y3            \
-	VBROADCASTSD ao(AX)(R12*2), Y14      \
-	VFMADD231PD  Y12, Y14, Y4            \
-	VFMADD231PD  Y13, Y14, Y5            \
-	VBROADCASTSD ao(R13), Y15            \
-	VFMADD231PD  Y12, Y15, Y6            \
-	VFMADD231PD  Y13, Y15, Y7            \
-	VBROADCASTSD ao(R13)(R12*1), Y14     \
-	VFMADD231PD  Y12, Y14, Y8            \
-	VFMADD231PD  Y13, Y14, Y9            \
-	VBROADCASTSD ao(R13)(R12*2), Y15     \
-	VFMADD231PD  Y12, Y15, Y10           \
-	VFMADD231PD  Y13, Y15, Y11
+// STEPU is one rank-1 update with the six elements of A read from
+// the rows (mov, bcast and fma are the precision's instructions); DSTEPU
+// and SSTEPU are DSTEP and SSTEP so.
+#define STEPU(mov, bcast, fma, ao, bo) \
+	mov   bo(BX), Y12                \
+	mov   bo+32(BX), Y13             \
+	bcast ao(AX), Y14                \
+	fma   Y12, Y14, Y0               \
+	fma   Y13, Y14, Y1               \
+	bcast ao(AX)(R12*1), Y15         \
+	fma   Y12, Y15, Y2               \
+	fma   Y13, Y15, Y3               \
+	bcast ao(AX)(R12*2), Y14         \
+	fma   Y12, Y14, Y4               \
+	fma   Y13, Y14, Y5               \
+	bcast ao(R13), Y15               \
+	fma   Y12, Y15, Y6               \
+	fma   Y13, Y15, Y7               \
+	bcast ao(R13)(R12*1), Y14        \
+	fma   Y12, Y14, Y8               \
+	fma   Y13, Y14, Y9               \
+	bcast ao(R13)(R12*2), Y15        \
+	fma   Y12, Y15, Y10              \
+	fma   Y13, Y15, Y11
 
-// SSTEPU is DSTEPU for float32.
-#define SSTEPU(ao, bo) \
-	VMOVUPS      bo(BX), Y12             \
-	VMOVUPS      bo+32(BX), Y13          \
-	VBROADCASTSS ao(AX), Y14             \
-	VFMADD231PS  Y12, Y14, Y0            \
-	VFMADD231PS  Y13, Y14, Y1            \
-	VBROADCASTSS ao(AX)(R12*1), Y15      \
-	VFMADD231PS  Y12, Y15, Y2            \
-	VFMADD231PS  Y13, Y15, Y3            \
-	VBROADCASTSS ao(AX)(R12*2), Y14      \
-	VFMADD231PS  Y12, Y14, Y4            \
-	VFMADD231PS  Y13, Y14, Y5            \
-	VBROADCASTSS ao(R13), Y15            \
-	VFMADD231PS  Y12, Y15, Y6            \
-	VFMADD231PS  Y13, Y15, Y7            \
-	VBROADCASTSS ao(R13)(R12*1), Y14     \
-	VFMADD231PS  Y12, Y14, Y8            \
-	VFMADD231PS  Y13, Y14, Y9            \
-	VBROADCASTSS ao(R13)(R12*2), Y15     \
-	VFMADD231PS  Y12, Y15, Y10           \
-	VFMADD231PS  Y13, Y15, Y11
+#define DSTEPU(ao, bo) STEPU(VMOVUPD, VBROADCASTSD, VFMADD231PD, ao, bo)
+#define SSTEPU(ao, bo) STEPU(VMOVUPS, VBROADCASTSS, VFMADD231PS, ao, bo)
 
 // func dgemmKernelU(k int, a *float64, lda int, b, c *float64, ldc int, alpha, beta float64)
 TEXT ·dgemmKernelU(SB), NOSPLIT, $8-64
@@ -362,31 +331,10 @@ duloop1:
 
 dustore:
 	VBROADCASTSD alpha+48(FP), Y12
-	MUL12(VMULPD)
+	VBROADCASTSD beta+56(FP), Y13
 	MOVQ beta+56(FP), R9
 	SHLQ $1, R9
-	JZ   dubeta0
-	VBROADCASTSD beta+56(FP), Y13
-	FMAROW(VMOVUPD, VFMADD231PD, Y0, Y1)
-	FMAROW(VMOVUPD, VFMADD231PD, Y2, Y3)
-	FMAROW(VMOVUPD, VFMADD231PD, Y4, Y5)
-	FMAROW(VMOVUPD, VFMADD231PD, Y6, Y7)
-	FMAROW(VMOVUPD, VFMADD231PD, Y8, Y9)
-	FMAROW(VMOVUPD, VFMADD231PD, Y10, Y11)
-	FTZOFF
-	VZEROUPPER
-	RET
-
-dubeta0:
-	STROW(VMOVUPD, Y0, Y1)
-	STROW(VMOVUPD, Y2, Y3)
-	STROW(VMOVUPD, Y4, Y5)
-	STROW(VMOVUPD, Y6, Y7)
-	STROW(VMOVUPD, Y8, Y9)
-	STROW(VMOVUPD, Y10, Y11)
-	FTZOFF
-	VZEROUPPER
-	RET
+	EPILOGUE(VMULPD, VMOVUPD, VFMADD231PD, dubeta0)
 
 // func sgemmKernelU(k int, a *float32, lda int, b, c *float32, ldc int, alpha, beta float32)
 TEXT ·sgemmKernelU(SB), NOSPLIT, $8-56
@@ -434,28 +382,7 @@ suloop1:
 
 sustore:
 	VBROADCASTSS alpha+48(FP), Y12
-	MUL12(VMULPS)
+	VBROADCASTSS beta+52(FP), Y13
 	MOVL beta+52(FP), R9
 	SHLL $1, R9
-	JZ   subeta0
-	VBROADCASTSS beta+52(FP), Y13
-	FMAROW(VMOVUPS, VFMADD231PS, Y0, Y1)
-	FMAROW(VMOVUPS, VFMADD231PS, Y2, Y3)
-	FMAROW(VMOVUPS, VFMADD231PS, Y4, Y5)
-	FMAROW(VMOVUPS, VFMADD231PS, Y6, Y7)
-	FMAROW(VMOVUPS, VFMADD231PS, Y8, Y9)
-	FMAROW(VMOVUPS, VFMADD231PS, Y10, Y11)
-	FTZOFF
-	VZEROUPPER
-	RET
-
-subeta0:
-	STROW(VMOVUPS, Y0, Y1)
-	STROW(VMOVUPS, Y2, Y3)
-	STROW(VMOVUPS, Y4, Y5)
-	STROW(VMOVUPS, Y6, Y7)
-	STROW(VMOVUPS, Y8, Y9)
-	STROW(VMOVUPS, Y10, Y11)
-	FTZOFF
-	VZEROUPPER
-	RET
+	EPILOGUE(VMULPS, VMOVUPS, VFMADD231PS, subeta0)
