@@ -104,10 +104,25 @@ func (g *gen) factorFwd(n *plan.Node) []jen.Code {
 	}
 }
 
+// factorTileBytes bounds the bytes of R̄ that the reverse sweep builds and
+// reads at a time (factorBwd): a tile of samples whose R̄ stays in a core's
+// L2 cache while the sparse map's axpys write it and the GEMM D̄ = R̄·Pᵀ
+// reads it back.
+const factorTileBytes = 1 << 20
+
+// factorTile returns the samples of a tile of the reverse sweep's R̄ for
+// the factored shape f: as many as fit in factorTileBytes, at least one.
+func (g *gen) factorTile(f plan.FactorShape) int {
+	return max(1, factorTileBytes/(f.Sites*f.Width()*g.elemSize()))
+}
+
 // factorBwd emits the reverse of factorFwd for J̄ = diag(e)·J: R̄ through
-// the sparse map's transpose, D̄ = R̄·Pᵀ into the cotangent of h's σ′, P̄ =
-// Dᵀ·R̄ over the chunk, folded into both kernels' gradients. R is the
-// forward sweep's.
+// the sparse map's transpose and D̄ = R̄·Pᵀ into the cotangent of h's σ′,
+// a tile of samples at a time (factorTile) so that each tile's R̄ is still
+// in cache for the GEMM, then P̄ = Dᵀ·R̄ over the chunk, folded into both
+// kernels' gradients. R is the forward sweep's. Every sample's and row's
+// results are those of one pass over the chunk: the map works sample by
+// sample and the GEMM row by row, and P̄ still sums the whole chunk at once.
 func (g *gen) factorBwd(n *plan.Node) []jen.Code {
 	name := g.names[n.ID]
 	f := g.factorShape(n.Node)
@@ -115,16 +130,35 @@ func (g *gen) factorBwd(n *plan.Node) []jen.Code {
 	M := times("nb", f.Sites)
 	rb := nbHead("w."+name+"FRB", f.Sites*N)
 	d := nbHead("w."+g.names[f.H.ID]+"D1", hs)
+	ts := g.factorTile(f)
+	// A tile of tb samples from b0 (one sample: b0 alone).
+	tb, head, loop, what := "tb", []jen.Code{raw("tb := min(%d, nb-b0)", ts)}, jen.For(raw("b0 := 0"), raw("b0 < nb"), raw("b0 += %d", ts)), fmt.Sprintf("%d samples", ts)
+	tileRows := times(tb, f.Sites)
+	if ts == 1 {
+		tb, head, loop, what, tileRows = "1", nil, jen.For(raw("b0 := range nb")), "one sample", fmt.Sprint(f.Sites)
+	}
+	tile := append(head,
+		raw("rb := %s", rows("w."+name+"FRB", "b0", tb, f.Sites*N)),
+		raw("clear(rb)"),
+		kcall("FactorBack", "rb", rows("w."+name+"FR", "b0", tb, f.Sites*N), rows("w."+name+"E", "b0", tb, f.Sites*f.Cout), "w."+name+"FJ", tb, "m."+name+"FactorGeom"),
+		jen.Qual(pathGemm, g.packedFn()).Call(jen.False(), jen.Id(tileRows), jen.Lit(1), jen.Id("rb"), jen.Lit(N), jen.Op("&").Id("m."+name+"FactorT"), jen.Lit(1),
+			jen.Id(rows("w."+g.names[f.H.ID]+"DB", "b0", tb, hs)), jen.Lit(f.Cin)),
+	)
 	return []jen.Code{
-		jen.Comment("orbit-factored cotangents: R̄ from diag(e)·J, D̄ = R̄·Pᵀ into σ′'s cotangent, P̄ = Dᵀ·R̄ into both kernels' W̄"),
-		raw("clear(%s)", rb),
-		kcall("FactorBack", "w."+name+"FRB", "w."+name+"FR", "w."+name+"E", "w."+name+"FJ", "nb", "m."+name+"FactorGeom"),
-		jen.Qual(pathGemm, g.packedFn()).Call(jen.False(), raw("%s", M), jen.Lit(1), jen.Id(rb), jen.Lit(N), jen.Op("&").Id("m."+name+"FactorT"), jen.Lit(1),
-			jen.Id(nbHead("w."+g.names[f.H.ID]+"DB", hs)), jen.Lit(f.Cin)),
+		jen.Comment(LineComment(fmt.Sprintf("orbit-factored cotangents, %s at a time (%d KiB of R̄, kept in cache for the GEMM): R̄ from diag(e)·J, D̄ = R̄·Pᵀ into σ′'s cotangent; then P̄ = Dᵀ·R̄ into both kernels' W̄", what, ts*f.Sites*N*g.elemSize()/1024))),
+		loop.Block(tile...),
 		g.gemm(true, false, "1", "0",
 			[3]string{M, fmt.Sprint(f.Cin), d},
 			[3]string{M, fmt.Sprint(N), rb},
 			[3]string{fmt.Sprint(f.Cin), fmt.Sprint(N), "w." + name + "GP"}),
 		kcall("FactorFold", g.gradOf(f.C.W), g.gradOf(n.W), "w."+name+"GP", g.param(f.C.W), g.param(n.W), "m."+name+"FactorGeom"),
 	}
+}
+
+// elemSize returns the bytes of the kernels' element type.
+func (g *gen) elemSize() int {
+	if g.is32 {
+		return 4
+	}
+	return 8
 }

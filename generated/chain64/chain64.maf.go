@@ -1275,10 +1275,14 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	kern.Col2ImAdd(rows(w.hB, 0, 3*nb, 256), w.cols, 3*nb, w.phiConvGeom)
 	kern.Im2Col(w.cols, rows(w.h, 0, 3*nb, 256), 3*nb, w.phiConvGeom)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*192, 1, rows(w.phiConvB, 0, 3*nb, 64)), mat(nb*192, 12, w.cols), 1, mat(1, 12, gPhiConvW))
-	// orbit-factored cotangents: R̄ from diag(e)·J, D̄ = R̄·Pᵀ into σ′'s cotangent, P̄ = Dᵀ·R̄ into both kernels' W̄
-	clear(w.phiConvFRB[:nb*960])
-	kern.FactorBack(w.phiConvFRB, w.phiConvFR, w.phiConvE, w.phiConvFJ, nb, m.phiConvFactorGeom)
-	gemm.DgemmPacked(false, nb*64, 1, w.phiConvFRB[:nb*960], 15, &m.phiConvFactorT, 1, w.hDB[:nb*256], 4)
+	// orbit-factored cotangents, 136 samples at a time (1020 KiB of R̄, kept in cache for the GEMM): R̄ from diag(e)·J, D̄ = R̄·Pᵀ into σ′'s cotangent; then P̄ = Dᵀ·R̄ into both kernels' W̄
+	for b0 := 0; b0 < nb; b0 += 136 {
+		tb := min(136, nb-b0)
+		rb := rows(w.phiConvFRB, b0, tb, 960)
+		clear(rb)
+		kern.FactorBack(rb, rows(w.phiConvFR, b0, tb, 960), rows(w.phiConvE, b0, tb, 64), w.phiConvFJ, tb, m.phiConvFactorGeom)
+		gemm.DgemmPacked(false, tb*64, 1, rb, 15, &m.phiConvFactorT, 1, rows(w.hDB, b0, tb, 256), 4)
+	}
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*64, 4, w.hD1[:nb*256]), mat(nb*64, 15, w.phiConvFRB[:nb*960]), 0, mat(4, 15, w.phiConvGP))
 	kern.FactorFold(gHConvW, gPhiConvW, w.phiConvGP, hConvW, phiConvW, m.phiConvFactorGeom)
 	kern.SumRows(gPhiConvB, rows(w.phiConvB, 0, nb, 64), nb*64, 1)

@@ -2020,10 +2020,13 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*768, 48, w.cols[:nb*36864]), mat(nb*768, 16, rows(w.h1, 0, 3*nb, 4096)), 0, mat(48, 16, w.h2ConvGDir))
 	// fold the tap-orbit matrix's gradient back into the kernel
 	kern.DirectFold(gH2ConvW, w.h2ConvGDir, m.h2ConvDirGeom)
-	// orbit-factored cotangents: R̄ from diag(e)·J, D̄ = R̄·Pᵀ into σ′'s cotangent, P̄ = Dᵀ·R̄ into both kernels' W̄
-	clear(w.h2ConvFRB[:nb*73728])
-	kern.FactorBack(w.h2ConvFRB, w.h2ConvFR, w.h2ConvE, w.h2ConvFJ, nb, m.h2ConvFactorGeom)
-	gemm.DgemmPacked(false, nb*256, 1, w.h2ConvFRB[:nb*73728], 288, &m.h2ConvFactorT, 1, w.h1DB[:nb*4096], 16)
+	// orbit-factored cotangents, one sample at a time (576 KiB of R̄, kept in cache for the GEMM): R̄ from diag(e)·J, D̄ = R̄·Pᵀ into σ′'s cotangent; then P̄ = Dᵀ·R̄ into both kernels' W̄
+	for b0 := range nb {
+		rb := rows(w.h2ConvFRB, b0, 1, 73728)
+		clear(rb)
+		kern.FactorBack(rb, rows(w.h2ConvFR, b0, 1, 73728), rows(w.h2ConvE, b0, 1, 4096), w.h2ConvFJ, 1, m.h2ConvFactorGeom)
+		gemm.DgemmPacked(false, 256, 1, rb, 288, &m.h2ConvFactorT, 1, rows(w.h1DB, b0, 1, 4096), 16)
+	}
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*256, 16, w.h1D1[:nb*4096]), mat(nb*256, 288, w.h2ConvFRB[:nb*73728]), 0, mat(16, 288, w.h2ConvGP))
 	kern.FactorFold(gH1ConvW, gH2ConvW, w.h2ConvGP, h1ConvW, h2ConvW, m.h2ConvFactorGeom)
 	kern.SumRows(gH2ConvB, rows(w.h2ConvB, 0, nb, 4096), nb*256, 16)

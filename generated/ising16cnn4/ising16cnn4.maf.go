@@ -1986,10 +1986,14 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*768, 12, w.cols[:nb*9216]), mat(nb*768, 4, rows(w.h1, 0, 3*nb, 1024)), 0, mat(12, 4, w.h2ConvGDir))
 	// fold the tap-orbit matrix's gradient back into the kernel
 	kern.DirectFold(gH2ConvW, w.h2ConvGDir, m.h2ConvDirGeom)
-	// orbit-factored cotangents: R̄ from diag(e)·J, D̄ = R̄·Pᵀ into σ′'s cotangent, P̄ = Dᵀ·R̄ into both kernels' W̄
-	clear(w.h2ConvFRB[:nb*18432])
-	kern.FactorBack(w.h2ConvFRB, w.h2ConvFR, w.h2ConvE, w.h2ConvFJ, nb, m.h2ConvFactorGeom)
-	gemm.DgemmPacked(false, nb*256, 1, w.h2ConvFRB[:nb*18432], 72, &m.h2ConvFactorT, 1, w.h1DB[:nb*1024], 4)
+	// orbit-factored cotangents, 7 samples at a time (1008 KiB of R̄, kept in cache for the GEMM): R̄ from diag(e)·J, D̄ = R̄·Pᵀ into σ′'s cotangent; then P̄ = Dᵀ·R̄ into both kernels' W̄
+	for b0 := 0; b0 < nb; b0 += 7 {
+		tb := min(7, nb-b0)
+		rb := rows(w.h2ConvFRB, b0, tb, 18432)
+		clear(rb)
+		kern.FactorBack(rb, rows(w.h2ConvFR, b0, tb, 18432), rows(w.h2ConvE, b0, tb, 1024), w.h2ConvFJ, tb, m.h2ConvFactorGeom)
+		gemm.DgemmPacked(false, tb*256, 1, rb, 72, &m.h2ConvFactorT, 1, rows(w.h1DB, b0, tb, 1024), 4)
+	}
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*256, 4, w.h1D1[:nb*1024]), mat(nb*256, 72, w.h2ConvFRB[:nb*18432]), 0, mat(4, 72, w.h2ConvGP))
 	kern.FactorFold(gH1ConvW, gH2ConvW, w.h2ConvGP, h1ConvW, h2ConvW, m.h2ConvFactorGeom)
 	kern.SumRows(gH2ConvB, rows(w.h2ConvB, 0, nb, 1024), nb*256, 4)

@@ -2035,10 +2035,14 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	blas32.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*768, 48, w.cols[:nb*36864]), mat(nb*768, 16, rows(w.h1, 0, 3*nb, 4096)), 0, mat(48, 16, w.h2ConvGDir))
 	// fold the tap-orbit matrix's gradient back into the kernel
 	kern.DirectFold(gH2ConvW, w.h2ConvGDir, m.h2ConvDirGeom)
-	// orbit-factored cotangents: R̄ from diag(e)·J, D̄ = R̄·Pᵀ into σ′'s cotangent, P̄ = Dᵀ·R̄ into both kernels' W̄
-	clear(w.h2ConvFRB[:nb*73728])
-	kern.FactorBack(w.h2ConvFRB, w.h2ConvFR, w.h2ConvE, w.h2ConvFJ, nb, m.h2ConvFactorGeom)
-	gemm.SgemmPacked(false, nb*256, 1, w.h2ConvFRB[:nb*73728], 288, &m.h2ConvFactorT, 1, w.h1DB[:nb*4096], 16)
+	// orbit-factored cotangents, 3 samples at a time (864 KiB of R̄, kept in cache for the GEMM): R̄ from diag(e)·J, D̄ = R̄·Pᵀ into σ′'s cotangent; then P̄ = Dᵀ·R̄ into both kernels' W̄
+	for b0 := 0; b0 < nb; b0 += 3 {
+		tb := min(3, nb-b0)
+		rb := rows(w.h2ConvFRB, b0, tb, 73728)
+		clear(rb)
+		kern.FactorBack(rb, rows(w.h2ConvFR, b0, tb, 73728), rows(w.h2ConvE, b0, tb, 4096), w.h2ConvFJ, tb, m.h2ConvFactorGeom)
+		gemm.SgemmPacked(false, tb*256, 1, rb, 288, &m.h2ConvFactorT, 1, rows(w.h1DB, b0, tb, 4096), 16)
+	}
 	blas32.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*256, 16, w.h1D1[:nb*4096]), mat(nb*256, 288, w.h2ConvFRB[:nb*73728]), 0, mat(16, 288, w.h2ConvGP))
 	kern.FactorFold(gH1ConvW, gH2ConvW, w.h2ConvGP, h1ConvW, h2ConvW, m.h2ConvFactorGeom)
 	kern.SumRows(gH2ConvB, rows(w.h2ConvB, 0, nb, 4096), nb*256, 16)

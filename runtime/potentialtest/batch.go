@@ -1,6 +1,7 @@
 package potentialtest
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 
@@ -10,17 +11,25 @@ import (
 )
 
 // checkBatch checks that a batch spanning several chunks gives the numbers
-// of single-sample calls.
+// of single-sample calls (five samples in chunks of two: three chunks, the
+// last one short), and so does one chunk of seventeen samples, where a
+// layer that works on tiles of samples within a chunk (the orbit-factored
+// reverse sweep's R̄, a few samples at a time) has full and short tiles.
 func checkBatch(t *testing.T, m runtime.Potential, rng *rand.Rand) {
-	D, P := m.Dim(), m.NumParams()
-	ws1 := m.NewWorkspace(1)
-	// Five samples in chunks of two: three chunks, the last one short.
-	B := 5
 	ch, ok := m.(runtime.Chunker)
 	if !ok {
 		t.Fatalf("%T does not implement runtime.Chunker", m)
 	}
-	wsB := ch.NewWorkspaceChunks(B, 2, 2)
+	for _, c := range []struct{ B, chunk int }{{5, 2}, {17, 17}} {
+		checkBatchChunks(t, m, ch.NewWorkspaceChunks(c.B, c.chunk, c.chunk), c.B, rng)
+	}
+}
+
+// checkBatchChunks runs checkBatch's comparison for a batch of B samples on
+// the workspace wsB.
+func checkBatchChunks(t *testing.T, m runtime.Potential, wsB runtime.Workspace, B int, rng *rand.Rand) {
+	D, P := m.Dim(), m.NumParams()
+	ws1 := m.NewWorkspace(1)
 	x := randVec(rng, B*D, 1)
 	u := randVec(rng, B*D, 1)
 	c, s := randVec(rng, B, 1), randVec(rng, B, 1)
@@ -38,27 +47,27 @@ func checkBatch(t *testing.T, m runtime.Potential, rng *rand.Rand) {
 		p1, g1, l1 := []float64{0}, make([]float64, D), []float64{0}
 		m.Laplacian(ws1, p1, g1, l1, x[b*D:(b+1)*D])
 		if !scalar.EqualWithinAbsOrRel(phi[b], p1[0], tol, tol) || !scalar.EqualWithinAbsOrRel(lap[b], l1[0], tol, tol) {
-			t.Fatalf("batch sample %d: (φ, Δφ) = (%v, %v), alone (%v, %v)", b, phi[b], lap[b], p1[0], l1[0])
+			t.Fatalf("batch of %d, sample %d: (φ, Δφ) = (%v, %v), alone (%v, %v)", B, b, phi[b], lap[b], p1[0], l1[0])
 		}
 		if !scalar.EqualWithinAbsOrRel(phiV[b], p1[0], tol, tol) || !scalar.EqualWithinAbsOrRel(phiP[b], p1[0], tol, tol) {
-			t.Fatalf("batch sample %d: φ from Grad %v and Phi %v, alone %v", b, phiV[b], phiP[b], p1[0])
+			t.Fatalf("batch of %d, sample %d: φ from Grad %v and Phi %v, alone %v", B, b, phiV[b], phiP[b], p1[0])
 		}
 		for i := 0; i < D; i++ {
 			if !scalar.EqualWithinAbsOrRel(gradV[b*D+i], g1[i], tol, tol) {
-				t.Fatalf("batch sample %d: ∇φ from Grad differs from a single-sample call at %d: %v vs %v", b, i, gradV[b*D+i], g1[i])
+				t.Fatalf("batch of %d, sample %d: ∇φ from Grad differs from a single-sample call at %d: %v vs %v", B, b, i, gradV[b*D+i], g1[i])
 			}
 		}
 		d1 := make([]float64, D)
 		m.Reverse(ws1, d1, dth1, x[b*D:(b+1)*D], c[b:b+1], u[b*D:(b+1)*D], s[b:b+1])
 		for i := range d1 {
 			if !scalar.EqualWithinAbsOrRel(dx[b*D+i], d1[i], tol, tol) || !scalar.EqualWithinAbsOrRel(grad[b*D+i], g1[i], tol, tol) {
-				t.Fatalf("batch sample %d: ∇φ or ∂G/∂x differs from a single-sample call at %d", b, i)
+				t.Fatalf("batch of %d, sample %d: ∇φ or ∂G/∂x differs from a single-sample call at %d", B, b, i)
 			}
 		}
 	}
 	// Summing Σ_b ∂G_b/∂θ in another order: a few ulps of the largest term.
 	thTol := tolFor(m, 1e-9, 1e-4)
-	requireClose(t, dth, dth1, thTol, "batch ∂G/∂θ[%d] = %v, sum of single-sample calls %v")
+	requireClose(t, dth, dth1, thTol, fmt.Sprintf("batch of %d: ∂G/∂θ[%%d] = %%v, sum of single-sample calls %%v", B))
 }
 
 // checkWithoutPhi checks that leaving out φ (Laplacian with phi nil) or c
