@@ -216,8 +216,12 @@ func (g *gen) revNode(pl *plan.Plan, n *plan.Node) []jen.Code {
 		out = append(out, g.transpose(pl, n, all)...)
 		out = append(out, g.weightGrad(pl, n)...)
 	case ir.OpConv:
+		// w.cols may carry the last orbit gather of the adjoint into the
+		// kernel gradient (directWeightGrad), and no further.
+		g.gathered = ""
 		out = append(out, g.transpose(pl, n, all)...)
 		out = append(out, g.weightGrad(pl, n)...)
+		g.gathered = ""
 	default:
 		segs := []int{segV}
 		if !n.LZero {

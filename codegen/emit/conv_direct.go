@@ -98,16 +98,26 @@ func (g *gen) directTranspose(n *ir.Node, yb, xb, off, cnt string, k int) []jen.
 	name := g.names[n.ID]
 	cin, wd := g.directDims(n)
 	S := g.p.Nodes[n.Inputs[0]].Shape.Sites()
+	src := rows(yb, off, cnt, S*n.Out)
+	g.gathered = directGatherKey(name, src)
 	return []jen.Code{
-		kcall("DirectGather", "w.cols", rows(yb, off, cnt, S*n.Out), cnt, "m."+name+"DirGeom"),
+		kcall("DirectGather", "w.cols", src, cnt, "m."+name+"DirGeom"),
 		g.dgemm(n, true, times("nb", k*S), nbHead("w.cols", k*S*wd), "1", rows(xb, off, cnt, S*cin)),
 	}
 }
+
+// directGatherKey names the gather of the cotangent rows src of the direct
+// convolution name into w.cols: two gathers with the same key write the
+// same Z̄ while the rows are unchanged.
+func directGatherKey(name, src string) string { return name + "|" + src }
 
 // directWeightGrad prints the kernel gradient of a direct convolution:
 //
 //	per run of row segments: kern.DirectGather(cols, h̄[rows], …); Gemm(colsᵀ, x[rows], Ω̄) (β = 0, then 1)
 //	kern.DirectFold(K̄, Ω̄, geom)
+//
+// A run's gather is left out where w.cols still holds it (g.gathered: the
+// adjoint's last gather, directTranspose, read the same cotangent rows).
 func (g *gen) directWeightGrad(pl *plan.Plan, n *plan.Node, segs []int, gW string) []jen.Code {
 	in, nB, h := g.gradBufs(pl, n)
 	W, name := pl.Width, g.names[n.ID]
@@ -118,8 +128,14 @@ func (g *gen) directWeightGrad(pl *plan.Plan, n *plan.Node, segs []int, gW strin
 	for _, r := range g.runs(segs) {
 		c := r.cnt.expr(W)
 		M := times("nb", r.cnt.n(W)*S)
+		src := rows(nB, r.off.expr(W), c, n.Size)
+		if key := directGatherKey(name, src); key != g.gathered {
+			out = append(out, kcall("DirectGather", "w.cols", src, c, "m."+name+"DirGeom"))
+			g.gathered = key
+		} else {
+			out = append(out, jen.Comment("w.cols still holds these rows' Z̄ from the adjoint above"))
+		}
 		out = append(out,
-			kcall("DirectGather", "w.cols", rows(nB, r.off.expr(W), c, n.Size), c, "m."+name+"DirGeom"),
 			g.gemm(true, false, "1", beta,
 				[3]string{M, fmt.Sprint(wd), nbHead("w.cols", r.cnt.n(W)*S*wd)},
 				[3]string{M, fmt.Sprint(cin), rows(h, r.off.expr(W), c, in.Size)},

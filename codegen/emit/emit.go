@@ -139,6 +139,10 @@ type gen struct {
 	usedGrad    map[int]bool // parameter gradients used
 	gateOff     map[int]int  // gated dense layers whose kernels apply s: offset in the gate vector (timescale.go)
 	numGates    int          // length of the gate vector
+	// gathered names the orbit gather (directGatherKey) that w.cols holds
+	// while a convolution's reverse is emitted, so that its kernel gradient
+	// reuses the Z̄ its input cotangent just used; "" when none.
+	gathered string
 }
 
 func newGen(p *ir.Program, opt Options) (*gen, error) {

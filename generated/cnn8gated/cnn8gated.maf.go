@@ -2158,7 +2158,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	// cnn8_gated.maf:14:19  h2.conv = conv3x3(h1) + b, periodic, 4→4 channels  (reverse)
 	kern.DirectGather(w.cols, rows(w.h2ConvB, 0, 3*nb, 256), 3*nb, m.h2ConvDirGeom)
 	gemm.DgemmPacked(false, nb*192, 1, w.cols[:nb*2304], 12, &m.h2ConvDirBwd, 1, rows(w.h1B, 0, 3*nb, 256), 4)
-	kern.DirectGather(w.cols, rows(w.h2ConvB, 0, 3*nb, 256), 3*nb, m.h2ConvDirGeom)
+	// w.cols still holds these rows' Z̄ from the adjoint above
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*192, 12, w.cols[:nb*2304]), mat(nb*192, 4, rows(w.h1, 0, 3*nb, 256)), 0, mat(12, 4, w.h2ConvGDir))
 	// fold the tap-orbit matrix's gradient back into the kernel
 	kern.DirectFold(gH2ConvW, w.h2ConvGDir, m.h2ConvDirGeom)
@@ -2388,7 +2388,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	// cnn8_gated.maf:14:19  h2.conv = conv3x3(h1) + b, periodic, 4→4 channels  (reverse)
 	kern.DirectGather(w.cols, rows(w.h2ConvB, 0, 4*nb, 256), 4*nb, m.h2ConvDirGeom)
 	gemm.DgemmPacked(false, nb*256, 1, w.cols[:nb*3072], 12, &m.h2ConvDirBwd, 1, rows(w.h1B, 0, 4*nb, 256), 4)
-	kern.DirectGather(w.cols, rows(w.h2ConvB, 0, 4*nb, 256), 4*nb, m.h2ConvDirGeom)
+	// w.cols still holds these rows' Z̄ from the adjoint above
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*256, 12, w.cols[:nb*3072]), mat(nb*256, 4, rows(w.h1, 0, 4*nb, 256)), 0, mat(12, 4, w.h2ConvGDir))
 	// fold the tap-orbit matrix's gradient back into the kernel
 	kern.DirectFold(gH2ConvW, w.h2ConvGDir, m.h2ConvDirGeom)

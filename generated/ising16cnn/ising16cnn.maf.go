@@ -2016,7 +2016,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	// ising16_cnn.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels  (reverse)
 	kern.DirectGather(w.cols, rows(w.h2ConvB, 0, 3*nb, 4096), 3*nb, m.h2ConvDirGeom)
 	gemm.DgemmPacked(false, nb*768, 1, w.cols[:nb*36864], 48, &m.h2ConvDirBwd, 1, rows(w.h1B, 0, 3*nb, 4096), 16)
-	kern.DirectGather(w.cols, rows(w.h2ConvB, 0, 3*nb, 4096), 3*nb, m.h2ConvDirGeom)
+	// w.cols still holds these rows' Z̄ from the adjoint above
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*768, 48, w.cols[:nb*36864]), mat(nb*768, 16, rows(w.h1, 0, 3*nb, 4096)), 0, mat(48, 16, w.h2ConvGDir))
 	// fold the tap-orbit matrix's gradient back into the kernel
 	kern.DirectFold(gH2ConvW, w.h2ConvGDir, m.h2ConvDirGeom)
@@ -2245,7 +2245,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	// ising16_cnn.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels  (reverse)
 	kern.DirectGather(w.cols, rows(w.h2ConvB, 0, 4*nb, 4096), 4*nb, m.h2ConvDirGeom)
 	gemm.DgemmPacked(false, nb*1024, 1, w.cols[:nb*49152], 48, &m.h2ConvDirBwd, 1, rows(w.h1B, 0, 4*nb, 4096), 16)
-	kern.DirectGather(w.cols, rows(w.h2ConvB, 0, 4*nb, 4096), 4*nb, m.h2ConvDirGeom)
+	// w.cols still holds these rows' Z̄ from the adjoint above
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*1024, 48, w.cols[:nb*49152]), mat(nb*1024, 16, rows(w.h1, 0, 4*nb, 4096)), 0, mat(48, 16, w.h2ConvGDir))
 	// fold the tap-orbit matrix's gradient back into the kernel
 	kern.DirectFold(gH2ConvW, w.h2ConvGDir, m.h2ConvDirGeom)

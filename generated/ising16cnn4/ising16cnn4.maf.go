@@ -1982,7 +1982,7 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	// ising16_cnn4.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 4→4 channels  (reverse)
 	kern.DirectGather(w.cols, rows(w.h2ConvB, 0, 3*nb, 1024), 3*nb, m.h2ConvDirGeom)
 	gemm.DgemmPacked(false, nb*768, 1, w.cols[:nb*9216], 12, &m.h2ConvDirBwd, 1, rows(w.h1B, 0, 3*nb, 1024), 4)
-	kern.DirectGather(w.cols, rows(w.h2ConvB, 0, 3*nb, 1024), 3*nb, m.h2ConvDirGeom)
+	// w.cols still holds these rows' Z̄ from the adjoint above
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*768, 12, w.cols[:nb*9216]), mat(nb*768, 4, rows(w.h1, 0, 3*nb, 1024)), 0, mat(12, 4, w.h2ConvGDir))
 	// fold the tap-orbit matrix's gradient back into the kernel
 	kern.DirectFold(gH2ConvW, w.h2ConvGDir, m.h2ConvDirGeom)
@@ -2212,7 +2212,7 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	// ising16_cnn4.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 4→4 channels  (reverse)
 	kern.DirectGather(w.cols, rows(w.h2ConvB, 0, 4*nb, 1024), 4*nb, m.h2ConvDirGeom)
 	gemm.DgemmPacked(false, nb*1024, 1, w.cols[:nb*12288], 12, &m.h2ConvDirBwd, 1, rows(w.h1B, 0, 4*nb, 1024), 4)
-	kern.DirectGather(w.cols, rows(w.h2ConvB, 0, 4*nb, 1024), 4*nb, m.h2ConvDirGeom)
+	// w.cols still holds these rows' Z̄ from the adjoint above
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*1024, 12, w.cols[:nb*12288]), mat(nb*1024, 4, rows(w.h1, 0, 4*nb, 1024)), 0, mat(12, 4, w.h2ConvGDir))
 	// fold the tap-orbit matrix's gradient back into the kernel
 	kern.DirectFold(gH2ConvW, w.h2ConvGDir, m.h2ConvDirGeom)
