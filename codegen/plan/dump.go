@@ -17,6 +17,9 @@ func (m *Model) Dump() string {
 	fmt.Fprintf(&b, "dim %d, probes %d, orbit average over %d, %s\n", p.Dim(), m.Probes, m.Group, precision(p))
 	fmt.Fprintf(&b, "chunk %d samples (Jacobian buffers %.0f bytes per sample, budget %d bytes), value chunk %d samples (%.0f bytes per sample)\n",
 		m.Chunk, m.Workspace.JacobianPerSample, m.Budget, m.ValueChunk, m.Workspace.ValuePerSample)
+	if convSites(p) > 0 {
+		fmt.Fprintf(&b, "convolutional: chunks within a cache budget of %d bytes of per-sample buffers (at least %d rows of samples × sites)\n", CacheBudget, MinChunkRows)
+	}
 	fmt.Fprintf(&b, "saved node: %s\n", m.nodeName(m.SaveNode))
 	fmt.Fprintf(&b, "lite activation: %s\n", m.nodeName(m.LiteAct))
 	for i, l := range m.Lowering {

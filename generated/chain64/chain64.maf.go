@@ -64,11 +64,12 @@ const (
 	// NumParams is the length of the flat parameter vector θ.
 	NumParams = 37
 	// Chunk is the most samples processed at once; larger batches are split so that
-	// Jacobian buffers stay within the memory budget.
-	Chunk = 256
+	// Jacobian buffers stay within the memory budget (and, for a convolutional
+	// potential, a chunk's buffers within a core's cache: plan.CacheBudget).
+	Chunk = 4
 	// ValueChunk is the most samples Phi and Grad process at once: without
 	// Jacobian rows they can take taller products.
-	ValueChunk = 256
+	ValueChunk = 23
 	// NumProbes is the number of Hutchinson probes per sample.
 	NumProbes     = 1
 	sizeHConv     = 256 // grid(64x1x4), chain64.maf:7:14

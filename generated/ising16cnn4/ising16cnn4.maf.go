@@ -81,11 +81,12 @@ const (
 	// NumParams is the length of the flat parameter vector θ.
 	NumParams = 80
 	// Chunk is the most samples processed at once; larger batches are split so that
-	// Jacobian buffers stay within the memory budget.
-	Chunk = 256
+	// Jacobian buffers stay within the memory budget (and, for a convolutional
+	// potential, a chunk's buffers within a core's cache: plan.CacheBudget).
+	Chunk = 1
 	// ValueChunk is the most samples Phi and Grad process at once: without
 	// Jacobian rows they can take taller products.
-	ValueChunk = 256
+	ValueChunk = 3
 	// NumProbes is the number of Hutchinson probes per sample.
 	NumProbes        = 1
 	sizeH1Conv       = 1024 // grid(16x16x4), ising16_cnn4.maf:10:17

@@ -64,7 +64,8 @@ const (
 	// NumParams is the length of the flat parameter vector θ.
 	NumParams = 131584
 	// Chunk is the most samples processed at once; larger batches are split so that
-	// Jacobian buffers stay within the memory budget.
+	// Jacobian buffers stay within the memory budget (and, for a convolutional
+	// potential, a chunk's buffers within a core's cache: plan.CacheBudget).
 	Chunk = 256
 	// ValueChunk is the most samples Phi and Grad process at once: without
 	// Jacobian rows they can take taller products.
