@@ -49,6 +49,9 @@ func (impl Implementation) Dgemm(tA, tB blas.Transpose, m, n, k int, alpha float
 		m: m, n: n, k: k, alpha: alpha, beta: beta,
 		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
 	}
+	if dgemmTNRun(&p) {
+		return
+	}
 	dgemmRun(&p)
 }
 

@@ -43,6 +43,9 @@ func (impl Implementation) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float
 		m: m, n: n, k: k, alpha: alpha, beta: beta,
 		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
 	}
+	if sgemmTNRun(&p) {
+		return
+	}
 	sgemmRun(&p)
 }
 
