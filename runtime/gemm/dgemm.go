@@ -40,16 +40,16 @@ func (impl Implementation) Dgemm(tA, tB blas.Transpose, m, n, k int, alpha float
 		impl.Implementation.Dgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
-	if m <= dgemmRowsMaxM {
-		dgemmRows(tA != blas.NoTrans, tB != blas.NoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-		return
-	}
 	p := dgemmParams{
 		aTrans: tA != blas.NoTrans, bTrans: tB != blas.NoTrans,
 		m: m, n: n, k: k, alpha: alpha, beta: beta,
 		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
 	}
 	if dgemmTNRun(&p) {
+		return
+	}
+	if m <= dgemmRowsMaxM {
+		dgemmRows(p.aTrans, p.bTrans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
 	dgemmRun(&p)

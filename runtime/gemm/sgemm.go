@@ -34,16 +34,16 @@ func (impl Implementation) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float
 		impl.Implementation.Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
-	if m <= sgemmRowsMaxM {
-		sgemmRows(tA != blas.NoTrans, tB != blas.NoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-		return
-	}
 	p := sgemmParams{
 		aTrans: tA != blas.NoTrans, bTrans: tB != blas.NoTrans,
 		m: m, n: n, k: k, alpha: alpha, beta: beta,
 		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
 	}
 	if sgemmTNRun(&p) {
+		return
+	}
+	if m <= sgemmRowsMaxM {
+		sgemmRows(p.aTrans, p.bTrans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
 	sgemmRun(&p)

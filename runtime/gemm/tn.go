@@ -24,21 +24,25 @@ var useTN = haveTNAsm && useWide && os.Getenv("MAFC_GEMM_TN") != "off"
 const tnMaxMN = 64
 
 // dgemmTNRun computes the product p in place when it is an Aᵀ·B that
-// dgemmTN takes (op(A) = Aᵀ, op(B) = B, MR ≤ m ≤ tnMaxMN, n ≤ tnMaxMN, and
-// beta 0 or 1) and reports whether it did. Other betas keep the packed
-// path, whose edge tiles add beta·C to alpha·acc in two roundings where
-// the kernels fuse them: with beta 0 or 1 both give the same bits.
+// dgemmTN takes (op(A) = Aᵀ, op(B) = B, m and n ≤ tnMaxMN, beta 0 or 1)
+// and reports whether it did. Other betas keep the packed path, whose edge
+// tiles add beta·C to alpha·acc in two roundings where the kernels fuse
+// them: with beta 0 or 1 both give the same bits. Products of m ≤
+// dgemmRowsMaxM rows, which Dgemm would otherwise compute as matrix–vector
+// products (dgemmRows, gonum's Dgemv: another order of operations), run
+// here whole, with one chain per element as the packed kernels' 4-row
+// panels.
 func dgemmTNRun(p *dgemmParams) bool {
-	if !useTN || p.packed || !p.aTrans || p.bTrans || p.m < dgemmMR || p.m > tnMaxMN || p.n > tnMaxMN || p.beta != 0 && p.beta != 1 {
+	if !useTN || p.packed || !p.aTrans || p.bTrans || p.m > tnMaxMN || p.n > tnMaxMN || p.beta != 0 && p.beta != 1 {
 		return false
 	}
 	// The packed path sums each element's products in one chain in its
 	// MR-row kernels and in the narrow 4-row ones, as these kernels do; a
 	// last panel of 1–3 rows goes through narrow kernels with several
-	// chains, so those rows stay on the packed path, as a panel of their
-	// own.
+	// chains, so (beyond dgemmRowsMaxM rows) those rows stay on the packed
+	// path, as a panel of their own.
 	k, m6 := p.k, p.m
-	if rem := p.m % dgemmMR; rem < 4 {
+	if rem := p.m % dgemmMR; rem < 4 && p.m > dgemmRowsMaxM {
 		m6 -= rem
 	}
 	kcb := balance(k, dgemmKC, 1)
