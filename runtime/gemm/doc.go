@@ -79,7 +79,8 @@
 // with m ≤ 4 do not pack at all: packing B (k×n) costs more than m
 // matrix-vector products that stream B in place, so they run as m calls of
 // gonum's Dgemv/Sgemv, whose inner loops are in assembly (dgemmRows),
-// several times faster than packing for m = 1.
+// several times faster than packing for m = 1; float64 Aᵀ·B products with
+// AVX-512 run in place instead (In-place Aᵀ·B).
 //
 // # Pre-packed B
 //
@@ -108,6 +109,23 @@
 // packed panel. Every element of C gets its products in the same
 // order, so the results are bitwise those of the packed path
 // (TestUnpackedAIdentical); BenchmarkUnpackedA compares the two.
+//
+// # In-place Aᵀ·B
+//
+// The kernel gradients are the other way round: C = Aᵀ·B with A (k×m) and
+// B (k×n) both tall (k = sites × samples of a chunk) and m, n ≤ 64. The
+// packed path would copy all of A, transposed, and all of B for a product
+// that uses each element m or n times. With AVX-512, dgemmTN (tn.go,
+// tn512_amd64.s) reads both in place: tiles of 8, 4, 2 or 1 rows of C by 16
+// columns, B's row in two vectors masked at C's right edge, A's elements
+// broadcast from its rows, over the packed path's depth blocks and with one
+// fused multiply-add chain per element, so that for beta 0 or 1 every
+// element has the packed path's bits (the rows of a last panel of 1–3 rows,
+// which the narrow kernels sum in several chains, stay packed;
+// TestTNIdentical). Products of at most four rows take it too, instead of
+// gonum's matrix–vector products (Few rows). BenchmarkTN compares them on
+// the convolutions' shapes: 2.1–3.0× as fast for one-sample chunks. Set
+// MAFC_GEMM_TN=off to keep the old paths.
 //
 // # Threads
 //
