@@ -113,7 +113,8 @@
 // # In-place Aᵀ·B
 //
 // The kernel gradients are the other way round: C = Aᵀ·B with A (k×m) and
-// B (k×n) both tall (k = sites × samples of a chunk) and m, n ≤ 64. The
+// B (k×n) both tall (k = sites × samples of a chunk) and m, n ≤ 64 (or m ≤
+// 16 and any n, such as the orbit products' gradient, 16×288). The
 // packed path would copy all of A, transposed, and all of B for a product
 // that uses each element m or n times. With AVX-512, dgemmTN (tn.go,
 // tn512_amd64.s) reads both in place: tiles of 8, 4, 2 or 1 rows of C by 16

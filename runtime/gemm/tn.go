@@ -19,13 +19,22 @@ import "os"
 // MAFC_GEMM_TN=off keeps the packed path. Tests switch it.
 var useTN = haveTNAsm && useWide && os.Getenv("MAFC_GEMM_TN") != "off"
 
-// tnMaxMN bounds the m and n that dgemmTN takes: past it C's tiles reread
-// B (or A) often enough that packing pays again.
-const tnMaxMN = 64
+// tnMaxMN bounds the m and n that dgemmTN takes, except that products of
+// at most tnWideMaxM rows take any n: each of B's tiles is read once per 8
+// rows of C, so with few rows B is read about as often as packing it would
+// read it. On the Intel Xeon of 2026-12-07 (BenchmarkTN, beside a training
+// run) in place against packed: 16×288 and 16×1024 1.8–2.9× as fast,
+// 64×128 1.1×, 32×512 0.7× and 64×1024 0.9×.
+const (
+	tnMaxMN    = 64
+	tnWideMaxM = 16
+)
 
 // dgemmTNRun computes the product p in place when it is an Aᵀ·B that
-// dgemmTN takes (op(A) = Aᵀ, op(B) = B, m and n ≤ tnMaxMN, beta 0 or 1)
-// and reports whether it did. Other betas keep the packed path, whose edge
+// dgemmTN takes (op(A) = Aᵀ, op(B) = B, beta 0 or 1, and m, n ≤ tnMaxMN,
+// or dgemmRowsMaxM < m ≤ tnWideMaxM with any n) and reports whether it
+// did. Products of at most dgemmRowsMaxM rows and a wide B, such as an
+// MLP's read-out gradient, keep the matrix–vector path and its bits. Other betas keep the packed path, whose edge
 // tiles add beta·C to alpha·acc in two roundings where the kernels fuse
 // them: with beta 0 or 1 both give the same bits. Products of m ≤
 // dgemmRowsMaxM rows, which Dgemm would otherwise compute as matrix–vector
@@ -33,7 +42,8 @@ const tnMaxMN = 64
 // here whole, with one chain per element as the packed kernels' 4-row
 // panels.
 func dgemmTNRun(p *dgemmParams) bool {
-	if !useTN || p.packed || !p.aTrans || p.bTrans || p.m > tnMaxMN || p.n > tnMaxMN || p.beta != 0 && p.beta != 1 {
+	wideOK := p.m > dgemmRowsMaxM && p.m <= tnWideMaxM
+	if !useTN || p.packed || !p.aTrans || p.bTrans || p.m > tnMaxMN || p.n > tnMaxMN && !wideOK || p.beta != 0 && p.beta != 1 {
 		return false
 	}
 	// The packed path sums each element's products in one chain in its

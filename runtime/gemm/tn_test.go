@@ -31,6 +31,7 @@ func TestTNIdentical(t *testing.T) {
 		{48, 16, 1024}, {16, 25, 512}, {16, 25, 256}, {12, 4, 1024}, {4, 25, 256},
 		{8, 1, 1}, {1, 25, 600}, {2, 9, 300}, {3, 17, 257}, {9, 17, 3}, {13, 33, 300}, {64, 64, 700}, {5, 8, 257}, {4, 16, 513}, {31, 9, 1100},
 		{10, 7, 100}, {11, 20, 513}, {17, 3, 40}, {6, 16, 256}, {7, 1, 2},
+		{16, 288, 300}, {13, 100, 77}, {4, 80, 50},
 	}
 	for _, threads := range []int{1, 2} {
 		withThreads(t, threads)
@@ -61,7 +62,7 @@ func TestTNIdentical(t *testing.T) {
 						got[i] = c
 					}
 					want := got[1]
-					if m <= dgemmRowsMaxM && (ab[1] == 0 || ab[1] == 1) {
+					if m <= dgemmRowsMaxM && n <= tnMaxMN && (ab[1] == 0 || ab[1] == 1) {
 						// Taken in place instead of by matrix–vector products:
 						// against the kernels' order of operations.
 						want = tnReference(m, n, k, ab[0], a, lda, b, ldb, ab[1], c0, ldc)
@@ -123,7 +124,7 @@ func tnReference(m, n, k int, alpha float64, a []float64, lda int, b []float64, 
 // rounds each).
 func BenchmarkTN(b *testing.B) {
 	withThreads(b, 1)
-	shapes := [][3]int{{48, 16, 1024}, {16, 25, 512}, {12, 4, 1024}, {16, 25, 256}, {4, 25, 768}, {4, 12, 1024}, {48, 16, 32768}}
+	shapes := [][3]int{{48, 16, 1024}, {16, 25, 512}, {12, 4, 1024}, {16, 25, 256}, {4, 25, 768}, {4, 12, 1024}, {16, 288, 256}, {48, 16, 32768}, {64, 1024, 4096}, {32, 512, 2048}, {64, 128, 2048}, {16, 1024, 2048}}
 	for _, s := range shapes {
 		m, n, k := s[0], s[1], s[2]
 		b.Run(fmt.Sprintf("%dx%dx%d", m, n, k), func(b *testing.B) {
