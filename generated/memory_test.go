@@ -1,6 +1,7 @@
 package generated_test
 
 import (
+	"math"
 	"reflect"
 	"runtime"
 	"testing"
@@ -107,16 +108,26 @@ func TestWorkspaceIsPlanned(t *testing.T) {
 		}
 		for _, B := range []int{3, pm.Chunk + 1} {
 			all, eager := planBytes(pm, B)
-			var before, after runtime.MemStats
-			runtime.ReadMemStats(&before)
-			k := newKernels(c.m, B)
-			runtime.ReadMemStats(&after)
+			// newKernels's own slices: 7 of B, B·D or NumParams reals.
+			own := 8 * float64(4*B+3*B*c.m.Dim()+c.m.NumParams())
+			// The fewest bytes of three tries: the process's allocation
+			// counter also counts whatever goroutines of earlier tests
+			// allocate meanwhile, which matters for small (one-sample
+			// chunk) workspaces; an allocation of the workspace's own shows
+			// in every try.
+			var k *kernels
+			grown := math.Inf(1)
+			for range 3 {
+				var before, after runtime.MemStats
+				runtime.ReadMemStats(&before)
+				k = newKernels(c.m, B)
+				runtime.ReadMemStats(&after)
+				grown = min(grown, float64(after.TotalAlloc-before.TotalAlloc))
+			}
 			if got := heapBytes(reflect.ValueOf(k.ws), map[uintptr]bool{}); got != eager {
 				t.Errorf("%s, batch %d: NewWorkspace holds %v bytes, the plan counts %v", c.m.Name(), B, got, eager)
 			}
-			// newKernels's own slices: 7 of B, B·D or NumParams reals.
-			own := 8 * float64(4*B+3*B*c.m.Dim()+c.m.NumParams())
-			if grown := float64(after.TotalAlloc - before.TotalAlloc); grown > 1.25*(all+own)+(64<<10) {
+			if grown > 1.25*(all+own)+(64<<10) {
 				t.Errorf("%s, batch %d: NewWorkspace allocated %v bytes, the plan counts %v", c.m.Name(), B, grown-own, all)
 			}
 			k.Laplacian()
