@@ -62,6 +62,7 @@ var GoSuffixes = []string{
 	"Shift", "ShiftT", "ShiftM", "ShiftGeom", "ShiftX", "ShiftXB", "GS", "DB",
 	"Factor", "FactorT", "FactorM", "FactorGeom", "FR", "FRB", "FJ", "GP",
 	"Direct", "DirFwd", "DirBwd", "DirGeom", "GDir",
+	"Gather", "GatFwd", "GatBwd", "GatGeom", "GGat",
 }
 
 // GoIdents returns every identifier the generated code may declare for a

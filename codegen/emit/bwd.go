@@ -259,6 +259,8 @@ func (g *gen) convTranspose(pl *plan.Plan, n *plan.Node, segs []int) []jen.Code 
 			out = append(out, g.wgemm(n.Node, true, c, rows(nB, r.off.expr(W), c, n.Size), "1", rows(xB, r.off.expr(W), c, in.Size)))
 		case g.direct(n.Node):
 			out = append(out, g.directTranspose(n.Node, nB, xB, r.off.expr(W), c, r.cnt.n(W))...)
+		case g.gather(n.Node):
+			out = append(out, g.gatherTranspose(n.Node, nB, xB, r.off.expr(W), c, r.cnt.n(W))...)
 		default:
 			out = append(out,
 				g.wgemm(n.Node, true, times("nb", r.cnt.n(W)*S), rows(nB, r.off.expr(W), c, n.Size), "0", nbHead("w.cols", r.cnt.n(W)*S*ck)),
@@ -377,6 +379,8 @@ func (g *gen) convWeightGrad(pl *plan.Plan, n *plan.Node, segs []int, gW string)
 		out = g.circWeightGrad(pl, n, segs, gW)
 	case g.direct(n.Node):
 		out = g.directWeightGrad(pl, n, segs, gW)
+	case g.gather(n.Node):
+		out = g.gatherWeightGrad(pl, n, segs, gW)
 	default:
 		for _, r := range g.runs(segs) {
 			c := r.cnt.expr(W)

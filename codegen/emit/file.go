@@ -221,6 +221,9 @@ func (g *gen) genModelType() {
 		if g.direct(n) {
 			fields = append(fields, g.directFields(n, packT)...)
 		}
+		if g.gather(n) {
+			fields = append(fields, g.gatherFields(n, packT)...)
+		}
 		if g.sharedQ[i] {
 			fields = append(fields, jen.Id(g.names[i]+"Norm2").Index().Id(g.T).Comment(LineComment(fmt.Sprintf("squared row norms of %s's weight (its Jacobian's), refreshed by Sync", n.Name))))
 		}
@@ -261,6 +264,9 @@ func (g *gen) genNew() {
 		}
 		if g.direct(n) {
 			body = append(body, g.directNew(n)...)
+		}
+		if g.gather(n) {
+			body = append(body, g.gatherNew(n)...)
 		}
 		if g.sharedQ[i] {
 			k := n.Out
@@ -338,6 +344,9 @@ func (g *gen) genSync() {
 		}
 		if g.direct(n) {
 			sync = append(sync, g.directSync(n)...)
+		}
+		if g.gather(n) {
+			sync = append(sync, g.gatherSync(n)...)
 		}
 		if g.sharedQ[i] {
 			W := g.param(n.W)
@@ -503,6 +512,9 @@ func (g *gen) wsNode(ws *wsBuffers, i int, n *ir.Node) {
 	if g.direct(n) {
 		cin, wd := g.directDims(n)
 		add(name+"GDir", fmt.Sprint(wd*cin), "gradient of "+n.Name+"'s tap-orbit matrix Ωᵀ")
+	}
+	if g.gather(n) {
+		add(name+"GGat", fmt.Sprint(gatherOrbits(n)*n.Out), "gradient of "+n.Name+"'s tap-orbit matrix Ω")
 	}
 	if n.Op == ir.OpConv && n.Tie != "" {
 		in := g.p.Nodes[n.Inputs[0]].Shape

@@ -278,6 +278,10 @@ func (g *gen) fwdConv(pl *plan.Plan, n *plan.Node) []jen.Code {
 			out = append(out, g.directFwd(n.Node, src, dst, r.off.expr(pl.Width), cnt, r.cnt.n(pl.Width))...)
 			continue
 		}
+		if g.gather(n.Node) {
+			out = append(out, g.gatherFwd(n.Node, src, dst, r.off.expr(pl.Width), cnt, r.cnt.n(pl.Width))...)
+			continue
+		}
 		out = append(out,
 			kcall("Im2Col", "w.cols", rows(src, r.off.expr(pl.Width), cnt, S*cin), cnt, "w."+name+"Geom"),
 			g.wgemm(n.Node, false, times("nb", r.cnt.n(pl.Width)*S), nbHead("w.cols", r.cnt.n(pl.Width)*S*ck), "0", rows(dst, r.off.expr(pl.Width), cnt, S*cout)))

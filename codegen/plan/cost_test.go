@@ -181,15 +181,18 @@ func TestCirculantForWholeLatticeKernels(t *testing.T) {
 // TestDirectForTiedKernels: a convolution of two or more channels whose
 // kernel is tied goes direct by its tap orbits (a third of the products for
 // a D4-tied 3×3 kernel, and no im2col), with Z of T·Cout = 3·4 columns in
-// the cols scratch; an untied one, or one of the one-channel input, goes
-// through im2col.
+// the cols scratch; a tied one of the one-channel input goes by the orbit
+// sums of its input, with its T×Cout = 3×2 matrix's gradient buffer; an
+// untied one goes through im2col.
 func TestDirectForTiedKernels(t *testing.T) {
 	src := func(sym string) string {
 		return "model a\ninput s: lattice(8)\npotential {\n  h1 = tanh(conv(s, 2, kernel = 3" + sym + "))\n  h2 = tanh(conv(h1, 4, kernel = 3" + sym + "))\n  phi = sum(h2)\n}\n"
 	}
 	tied := plan.New(compile(t, src(", symmetric = d4")), plan.Config{})
 	lp := tied.Plan(plan.Laplacian)
-	require.Equal(t, plan.Im2col, tied.Lowering[node(t, lp, "h1.conv").ID], "one input channel")
+	h1 := node(t, lp, "h1.conv")
+	require.Equal(t, plan.Gather, tied.Lowering[h1.ID], "one input channel")
+	require.True(t, tied.Gather(h1.Node))
 	h2 := node(t, lp, "h2.conv")
 	require.Equal(t, plan.Direct, tied.Lowering[h2.ID])
 	require.True(t, tied.Direct(h2.Node))
@@ -202,9 +205,19 @@ func TestDirectForTiedKernels(t *testing.T) {
 	}
 	require.NotNil(t, gdir, "the tap-orbit matrix's gradient buffer")
 	require.Equal(t, 12*2, gdir.Reals(1, 1))
+	var ggat *plan.Buffer
+	for i, b := range tied.Workspace.Buffers {
+		if b.Name == "h1ConvGGat" {
+			ggat = &tied.Workspace.Buffers[i]
+		}
+	}
+	require.NotNil(t, ggat, "the gathered convolution's orbit matrix gradient buffer")
+	require.Equal(t, 3*2, ggat.Reals(1, 1))
 
 	untied := plan.New(compile(t, src("")), plan.Config{})
-	require.Equal(t, plan.Im2col, untied.Lowering[node(t, untied.Plan(plan.Laplacian), "h2.conv").ID])
+	ul := untied.Plan(plan.Laplacian)
+	require.Equal(t, plan.Im2col, untied.Lowering[node(t, ul, "h1.conv").ID])
+	require.Equal(t, plan.Im2col, untied.Lowering[node(t, ul, "h2.conv").ID])
 }
 
 // TestChunkFromBudget: the chunk is the budget over the Jacobian bytes per

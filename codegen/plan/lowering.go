@@ -13,10 +13,11 @@ const (
 	Im2col                    // im2col patches times the kernel matrix, one GEMM
 	Circulant                 // one dense GEMM with the circulant matrix
 	Direct                    // by tap orbits: one GEMM of the input, then row sums (kern.DirectSum)
+	Gather                    // one input channel by tap orbits: orbit sums of the input (kern.GatherOrbits), then one GEMM
 )
 
 func (l Lowering) String() string {
-	return [...]string{"-", "im2col", "circulant", "direct"}[l]
+	return [...]string{"-", "im2col", "circulant", "direct", "gather"}[l]
 }
 
 // lowerings chooses every convolution's lowering: a convolution of the
@@ -26,8 +27,11 @@ func (l Lowering) String() string {
 // convolution of at least two channels whose kernel is tied goes direct
 // by its T < K orbits of taps (runtime/kern/convdirect.go: a GEMM of
 // 2·Cin·T·Cout flops per site and K·Cout adds, against im2col's K·Cin
-// copies and 2·K·Cin·Cout flops); any other convolution goes through
-// im2col.
+// copies and 2·K·Cin·Cout flops); a convolution of a one-channel field
+// whose kernel is tied sums the field over each orbit first (K adds per
+// site, runtime/kern/convgather.go) and multiplies the T orbit sums by the
+// kernel's orbit entries, where im2col would copy K values per site for a
+// product of depth K; any other convolution goes through im2col.
 func lowerings(p *ir.Program) []Lowering {
 	out := make([]Lowering, len(p.Nodes))
 	s := p.Nodes[0].Shape
@@ -38,6 +42,8 @@ func lowerings(p *ir.Program) []Lowering {
 			out[i] = Circulant
 		case directCheaper(p, n):
 			out[i] = Direct
+		case gathers(p, n):
+			out[i] = Gather
 		default:
 			out[i] = Im2col
 		}
@@ -56,6 +62,13 @@ func directCheaper(p *ir.Program, n *ir.Node) bool {
 		return false
 	}
 	return 2*cin*T*cout+K*cout < 2*K*cin*cout+K*cin
+}
+
+// gathers reports whether the convolution n goes by orbit sums of its
+// input: one input channel and a tied kernel (fewer orbits than taps).
+func gathers(p *ir.Program, n *ir.Node) bool {
+	_, T := KernelOrbits(n)
+	return p.Nodes[n.Inputs[0]].Shape.C == 1 && T < n.K1*n.K2
 }
 
 // DirectWidth returns the width T·Cout of the direct convolution n's

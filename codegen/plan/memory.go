@@ -56,6 +56,15 @@ func directGeomLen(in ir.Shape, n *ir.Node) int {
 	return T + K + S*K + S + 1 + S*T + 1
 }
 
+// gatherGeomLen returns the indices of a gather geometry
+// (kern.NewGatherGeom) beyond its ConvGeom: the representative tap and the
+// size of each orbit, the orbit of each tap, and the gather and scatter
+// tables (int32, two to an index).
+func gatherGeomLen(in ir.Shape, n *ir.Node) int {
+	_, T := KernelOrbits(n)
+	return 2*T + n.K1*n.K2 + in.Sites()*n.K1*n.K2
+}
+
 // rfGeomLen returns the length of the tap table of the receptive-field
 // geometry of n on input in whose Jacobian lives on win (kern.NewRFGeom).
 func rfGeomLen(in ir.Shape, n *ir.Node, win ir.Window) int {
@@ -120,6 +129,13 @@ func (m *Model) modelBuffers(prefix string) []Buffer {
 			add(name+"DirFwd", packed(in.C, W, T), T, true)
 			add(name+"DirBwd", packed(W, in.C, T), T, true)
 			add(name+"DirGeom", convGeomLen(in, n)+directGeomLen(in, n), intBytes, false)
+		}
+		if m.Lowering[i] == Gather {
+			_, To := KernelOrbits(n)
+			add(name+"Gather", To*n.Out, T, false)
+			add(name+"GatFwd", packed(To, n.Out, T), T, true)
+			add(name+"GatBwd", packed(n.Out, To, T), T, true)
+			add(name+"GatGeom", convGeomLen(in, n)+gatherGeomLen(in, n), intBytes, false)
 		}
 		if ws.SharedQ[i] {
 			add(name+"Norm2", n.Out, T, false)

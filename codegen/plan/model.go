@@ -146,7 +146,7 @@ func convSites(p *ir.Program) int {
 		switch l {
 		case Circulant:
 			return 0
-		case Im2col, Direct:
+		case Im2col, Direct, Gather:
 			sites = max(sites, p.Nodes[i].Shape.Sites())
 		}
 	}
@@ -189,3 +189,7 @@ func (m *Model) Circulant(n *ir.Node) bool { return m.Lowering[n.ID] == Circulan
 // Direct reports whether node n is a convolution computed by its tap
 // orbits (see Lowering).
 func (m *Model) Direct(n *ir.Node) bool { return m.Lowering[n.ID] == Direct }
+
+// Gather reports whether node n is a convolution of a one-channel field
+// computed by the orbit sums of its input.
+func (m *Model) Gather(n *ir.Node) bool { return m.Lowering[n.ID] == Gather }

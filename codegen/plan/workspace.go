@@ -271,11 +271,15 @@ func (m *Model) valueCols() int {
 }
 
 // colsWidth returns the scratch per site and row of the convolution n's
-// value products: its im2col patch (Cin·K), or a direct convolution's Z
-// (T·Cout).
+// value products: its im2col patch (Cin·K), a direct convolution's Z
+// (T·Cout), or a gathered one's orbit sums G and their cotangent H (T).
 func (m *Model) colsWidth(n *ir.Node) int {
-	if m.Lowering[n.ID] == Direct {
+	switch m.Lowering[n.ID] {
+	case Direct:
 		return DirectWidth(n)
+	case Gather:
+		_, T := KernelOrbits(n)
+		return T
 	}
 	return m.Prog.Nodes[n.Inputs[0]].Shape.C * n.K1 * n.K2
 }
@@ -417,6 +421,9 @@ func (m *Model) buffers(w *Workspace) []Buffer {
 		}
 		if m.Lowering[i] == Direct {
 			add(name+"GDir", 0, 0, DirectWidth(n)*p.Nodes[n.Inputs[0]].Shape.C)
+		}
+		if m.Lowering[i] == Gather {
+			add(name+"GGat", 0, 0, DirectWidth(n))
 		}
 		if n.Op == ir.OpConv && n.Tie != "" {
 			in := p.Nodes[n.Inputs[0]].Shape

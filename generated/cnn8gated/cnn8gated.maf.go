@@ -95,7 +95,7 @@ const (
 	Chunk = 4
 	// ValueChunk is the most samples Phi and Grad process at once: without
 	// Jacobian rows they can take taller products.
-	ValueChunk = 13
+	ValueChunk = 16
 	// NumProbes is the number of Hutchinson probes per sample.
 	NumProbes        = 1
 	sizeH1Conv       = 256 // grid(8x8x4), cnn8_gated.maf:13:22
@@ -552,6 +552,10 @@ type Model struct {
 	h1ConvFwd        gemm.PackedB64   // h1.conv's weight packed as Wᵀ for forward products, refreshed by Sync
 	h1ConvBwd        gemm.PackedB64   // h1.conv's weight packed as W for backward products, refreshed by Sync
 	h1ConvFull       []float64        // h1.conv's kernels expanded from their d4-tied parameters, refreshed by Sync
+	h1ConvGather     []float64        // h1.conv's kernel by tap orbits, Ω (6×4), refreshed by Sync
+	h1ConvGatFwd     gemm.PackedB64   // Ω packed for y = G·Ω
+	h1ConvGatBwd     gemm.PackedB64   // Ωᵀ packed for H = ȳ·Ωᵀ
+	h1ConvGatGeom    *kern.GatherGeom // the orbit sums of the input and their adjoint
 	h1ConvNorm2      []float64        // squared row norms of h1.conv's weight (its Jacobian's), refreshed by Sync
 	h2ConvFwd        gemm.PackedB64   // h2.conv's weight packed as Wᵀ for forward products, refreshed by Sync
 	h2ConvBwd        gemm.PackedB64   // h2.conv's weight packed as W for backward products, refreshed by Sync
@@ -573,6 +577,8 @@ func newModel() *Model {
 	m := &Model{theta: make([]float64, NumParams)}
 	m.p = m.theta
 	m.h1ConvFull = make([]float64, 100)
+	m.h1ConvGather = make([]float64, 24)
+	m.h1ConvGatGeom = kern.NewGatherGeom(kern.NewConvGeom(8, 8, 1, 4, 5, 5), h1ConvOrbit, 6)
 	m.h1ConvNorm2 = make([]float64, 4)
 	m.h2ConvFull = make([]float64, 144)
 	m.h2ConvDirect = make([]float64, 48)
@@ -637,6 +643,10 @@ func (m *Model) sync() {
 	// h1.conv: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
 	m.h1ConvFwd.Pack(true, 25, 4, h1ConvW, 25)
 	m.h1ConvBwd.Pack(false, 4, 25, h1ConvW, 25)
+	// h1.conv: its kernel by tap orbits, packed for G·Ω and ȳ·Ωᵀ
+	kern.GatherMatrix(m.h1ConvGather, h1ConvW, m.h1ConvGatGeom)
+	m.h1ConvGatFwd.Pack(false, 6, 4, m.h1ConvGather, 4)
+	m.h1ConvGatBwd.Pack(true, 4, 6, m.h1ConvGather, 4)
 	// h1.conv: ‖W_j‖², the Jacobian's squared row norms (closed-form Laplacian)
 	kern.RowNorms(m.h1ConvNorm2, h1ConvW, 4, 25)
 	// h2.conv: the products of h1.conv's and its kernel orbits, packed for D·P and R̄·Pᵀ
@@ -731,6 +741,7 @@ type Workspace struct {
 	h1ConvB        []float64 // cotangents of h1.conv
 	h1ConvQ        []float64 // squared Jacobian row norms of h1.conv
 	h1ConvE        []float64 // 2σ″ℓ̄ coefficients of h1.conv's Jacobian cotangent
+	h1ConvGGat     []float64 // gradient of h1.conv's tap-orbit matrix Ω
 	h1ConvGFull    []float64 // gradient of h1.conv's full kernels, folded into the tied parameters
 	h1ConvGeom     *kern.ConvGeom
 	h1             []float64 // h1 rows: values, ℓ, 1 Jacobian rows per sample, tangents
@@ -831,6 +842,7 @@ func (m *Model) NewWorkspaceChunks(maxBatch, chunk, valueChunk int) runtime.Work
 	w.h1ConvB = make([]float64, max(c*4, cv)*256)
 	w.h1ConvQ = make([]float64, c*256)
 	w.h1ConvE = make([]float64, c*256)
+	w.h1ConvGGat = make([]float64, 24)
 	w.h1ConvGFull = make([]float64, 100)
 	w.h1ConvGeom = kern.NewConvGeom(8, 8, 1, 4, 5, 5)
 	w.h1 = make([]float64, max(c*4, cv)*256)
@@ -872,7 +884,7 @@ func (m *Model) NewWorkspaceChunks(maxBatch, chunk, valueChunk int) runtime.Work
 	w.phiScaleB = make([]float64, max(c*3, cv))
 	w.phi = make([]float64, max(c*3, cv))
 	w.phiB = make([]float64, max(c*3, cv))
-	w.cols = make([]float64, max(c*6400, cv*1600))
+	w.cols = make([]float64, max(c*3072, cv*768))
 	w.rd = make([]float64, max(c, cv)*256)
 	w.timeModel = newModel()
 	w.timeGrad = make([]float64, NumParams)
@@ -1168,8 +1180,8 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 	h2ConvB := m.p[offH2ConvB : offH2ConvB+4]       // h2.conv.b [4], cnn8_gated.maf:14:19
 	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+4] // phi.dense.W [1 4], cnn8_gated.maf:16:11
 	// cnn8_gated.maf:13:22  h1.conv = conv5x5(s), periodic, 1→4 channels
-	kern.Im2Col(w.cols, rows(w.s, 0, nb, 64), nb, w.h1ConvGeom)
-	gemm.DgemmPacked(false, nb*64, 1, w.cols[:nb*1600], 25, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, nb, 256), 4)
+	kern.GatherOrbits(w.cols, rows(w.s, 0, nb, 64), nb, m.h1ConvGatGeom)
+	gemm.DgemmPacked(false, nb*64, 1, w.cols[:nb*384], 6, &m.h1ConvGatFwd, 0, rows(w.h1Conv, 0, nb, 256), 4)
 	// cnn8_gated.maf:13:10  h1 = lncosh(h1.conv)
 	// σ, σ′ for the value rows
 	kern.LnCoshN(rows(w.h1, 0, nb, 256), w.h1D1[:nb*256], nil, nil, rows(w.h1Conv, 0, nb, 256))
@@ -1232,8 +1244,8 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	h2ConvB := m.p[offH2ConvB : offH2ConvB+4]       // h2.conv.b [4], cnn8_gated.maf:14:19
 	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+4] // phi.dense.W [1 4], cnn8_gated.maf:16:11
 	// cnn8_gated.maf:13:22  h1.conv = conv5x5(s), periodic, 1→4 channels  [J: closed form: J = kernel on its 5×5 window, shared by all sites and samples]
-	kern.Im2Col(w.cols, rows(w.s, 0, nb, 64), nb, w.h1ConvGeom)
-	gemm.DgemmPacked(false, nb*64, 1, w.cols[:nb*1600], 25, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, nb, 256), 4)
+	kern.GatherOrbits(w.cols, rows(w.s, 0, nb, 64), nb, m.h1ConvGatGeom)
+	gemm.DgemmPacked(false, nb*64, 1, w.cols[:nb*384], 6, &m.h1ConvGatFwd, 0, rows(w.h1Conv, 0, nb, 256), 4)
 	// cnn8_gated.maf:13:10  h1 = lncosh(h1.conv)  [J: closed form: J = diag(σ′)·kernel, kept as σ′ for the shifted-kernel or orbit-factored Jacobian downstream]
 	// σ, σ′, σ″ for the value rows
 	kern.LnCoshN(rows(w.h1, 0, nb, 256), w.h1D1[:nb*256], w.h1D2[:nb*256], nil, rows(w.h1Conv, 0, nb, 256))
@@ -1369,8 +1381,8 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	h2ConvB := m.p[offH2ConvB : offH2ConvB+4]       // h2.conv.b [4], cnn8_gated.maf:14:19
 	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+4] // phi.dense.W [1 4], cnn8_gated.maf:16:11
 	// cnn8_gated.maf:13:22  h1.conv = conv5x5(s), periodic, 1→4 channels  [J: closed form: J = kernel on its 5×5 window, shared by all sites and samples]
-	kern.Im2Col(w.cols, rows(w.s, 0, 2*nb, 64), 2*nb, w.h1ConvGeom)
-	gemm.DgemmPacked(false, nb*128, 1, w.cols[:nb*3200], 25, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, 2*nb, 256), 4)
+	kern.GatherOrbits(w.cols, rows(w.s, 0, 2*nb, 64), 2*nb, m.h1ConvGatGeom)
+	gemm.DgemmPacked(false, nb*128, 1, w.cols[:nb*768], 6, &m.h1ConvGatFwd, 0, rows(w.h1Conv, 0, 2*nb, 256), 4)
 	// cnn8_gated.maf:13:10  h1 = lncosh(h1.conv)  [J: closed form: J = diag(σ′)·kernel, kept as σ′ for the shifted-kernel or orbit-factored Jacobian downstream]
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.LnCoshN(rows(w.h1, 0, nb, 256), w.h1D1[:nb*256], w.h1D2[:nb*256], w.h1D3[:nb*256], rows(w.h1Conv, 0, nb, 256))
@@ -1550,10 +1562,10 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	h2ConvB := m.p[offH2ConvB : offH2ConvB+4]       // h2.conv.b [4], cnn8_gated.maf:14:19
 	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+4] // phi.dense.W [1 4], cnn8_gated.maf:16:11
 	// cnn8_gated.maf:13:22  h1.conv = conv5x5(s), periodic, 1→4 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	kern.Im2Col(w.cols, rows(w.s, 0, nb, 64), nb, w.h1ConvGeom)
-	gemm.DgemmPacked(false, nb*64, 1, w.cols[:nb*1600], 25, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, nb, 256), 4)
-	kern.Im2Col(w.cols, rows(w.s, 2*nb, nb, 64), nb, w.h1ConvGeom)
-	gemm.DgemmPacked(false, nb*64, 1, w.cols[:nb*1600], 25, &m.h1ConvFwd, 0, rows(w.h1Conv, 2*nb, nb, 256), 4)
+	kern.GatherOrbits(w.cols, rows(w.s, 0, nb, 64), nb, m.h1ConvGatGeom)
+	gemm.DgemmPacked(false, nb*64, 1, w.cols[:nb*384], 6, &m.h1ConvGatFwd, 0, rows(w.h1Conv, 0, nb, 256), 4)
+	kern.GatherOrbits(w.cols, rows(w.s, 2*nb, nb, 64), nb, m.h1ConvGatGeom)
+	gemm.DgemmPacked(false, nb*64, 1, w.cols[:nb*384], 6, &m.h1ConvGatFwd, 0, rows(w.h1Conv, 2*nb, nb, 256), 4)
 	// cnn8_gated.maf:13:10  h1 = lncosh(h1.conv)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.RowsNorm2(w.h1ConvQ, rows(w.h1Conv, 2*nb, nb, 256), nb, 1, 256)
 	// σ, σ′, σ″ for the value rows
@@ -1690,10 +1702,10 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	h2ConvB := m.p[offH2ConvB : offH2ConvB+4]       // h2.conv.b [4], cnn8_gated.maf:14:19
 	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+4] // phi.dense.W [1 4], cnn8_gated.maf:16:11
 	// cnn8_gated.maf:13:22  h1.conv = conv5x5(s), periodic, 1→4 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	kern.Im2Col(w.cols, rows(w.s, 0, 2*nb, 64), 2*nb, w.h1ConvGeom)
-	gemm.DgemmPacked(false, nb*128, 1, w.cols[:nb*3200], 25, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, 2*nb, 256), 4)
-	kern.Im2Col(w.cols, rows(w.s, 3*nb, nb, 64), nb, w.h1ConvGeom)
-	gemm.DgemmPacked(false, nb*64, 1, w.cols[:nb*1600], 25, &m.h1ConvFwd, 0, rows(w.h1Conv, 3*nb, nb, 256), 4)
+	kern.GatherOrbits(w.cols, rows(w.s, 0, 2*nb, 64), 2*nb, m.h1ConvGatGeom)
+	gemm.DgemmPacked(false, nb*128, 1, w.cols[:nb*768], 6, &m.h1ConvGatFwd, 0, rows(w.h1Conv, 0, 2*nb, 256), 4)
+	kern.GatherOrbits(w.cols, rows(w.s, 3*nb, nb, 64), nb, m.h1ConvGatGeom)
+	gemm.DgemmPacked(false, nb*64, 1, w.cols[:nb*384], 6, &m.h1ConvGatFwd, 0, rows(w.h1Conv, 3*nb, nb, 256), 4)
 	// cnn8_gated.maf:13:10  h1 = lncosh(h1.conv)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.RowsNorm2(w.h1ConvQ, rows(w.h1Conv, 3*nb, nb, 256), nb, 1, 256)
 	// σ, σ′, σ″, σ‴ for the value rows
@@ -1969,8 +1981,8 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 		}
 	}
 	// cnn8_gated.maf:13:22  h1.conv = conv5x5(s), periodic, 1→4 channels  (backpropagation)
-	gemm.DgemmPacked(false, nb*64, 1, rows(w.h1ConvB, 0, nb, 256), 4, &m.h1ConvBwd, 0, w.cols[:nb*1600], 25)
-	kern.Col2ImAdd(rows(w.sB, 0, nb, 64), w.cols, nb, w.h1ConvGeom)
+	gemm.DgemmPacked(false, nb*64, 1, rows(w.h1ConvB, 0, nb, 256), 4, &m.h1ConvGatBwd, 0, w.cols[:nb*384], 6)
+	kern.ScatterOrbitsAdd(rows(w.sB, 0, nb, 64), w.cols, nb, m.h1ConvGatGeom)
 }
 
 // bwdReverse is the reverse sweep of fwdReverse: it seeds the output's cotangent
@@ -2193,10 +2205,12 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		}
 	}
 	// cnn8_gated.maf:13:22  h1.conv = conv5x5(s), periodic, 1→4 channels  (reverse)
-	gemm.DgemmPacked(false, nb*64, 1, rows(w.h1ConvB, 0, nb, 256), 4, &m.h1ConvBwd, 0, w.cols[:nb*1600], 25)
-	kern.Col2ImAdd(rows(w.sB, 0, nb, 64), w.cols, nb, w.h1ConvGeom)
-	kern.Im2Col(w.cols, rows(w.s, 0, 2*nb, 64), 2*nb, w.h1ConvGeom)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*128, 4, rows(w.h1ConvB, 0, 2*nb, 256)), mat(nb*128, 25, w.cols), 1, mat(4, 25, gH1ConvW))
+	gemm.DgemmPacked(false, nb*64, 1, rows(w.h1ConvB, 0, nb, 256), 4, &m.h1ConvGatBwd, 0, w.cols[:nb*384], 6)
+	kern.ScatterOrbitsAdd(rows(w.sB, 0, nb, 64), w.cols, nb, m.h1ConvGatGeom)
+	kern.GatherOrbits(w.cols, rows(w.s, 0, 2*nb, 64), 2*nb, m.h1ConvGatGeom)
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*128, 6, w.cols[:nb*768]), mat(nb*128, 4, rows(w.h1ConvB, 0, 2*nb, 256)), 0, mat(6, 4, w.h1ConvGGat))
+	// fold the orbit matrix's gradient back into the kernel
+	kern.GatherFold(gH1ConvW, w.h1ConvGGat, m.h1ConvGatGeom)
 	// J̄ = diag(2σ″ℓ̄)·(kernel) and J_x = I: W̄ += diag(Σ_{samples, sites} 2σ″ℓ̄)·W
 	kern.AddConvDiag(gH1ConvW, w.h1ConvE, h1ConvW, nb*64, 4, 25)
 	// h1.conv.W: sum the full kernels' gradient over each orbit of tied offsets
@@ -2416,12 +2430,14 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	kern.RowsScaleAdd(rows(w.h1ConvB, 3*nb, nb, 256), rows(w.h1B, 3*nb, nb, 256), w.h1D1, nb, 1, 256)
 	kern.RowsScaleAdd(rows(w.h1ConvB, 3*nb, nb, 256), rows(w.h1Conv, 3*nb, nb, 256), w.h1ConvE, nb, 1, 256)
 	// cnn8_gated.maf:13:22  h1.conv = conv5x5(s), periodic, 1→4 channels  (reverse)
-	gemm.DgemmPacked(false, nb*64, 1, rows(w.h1ConvB, 0, nb, 256), 4, &m.h1ConvBwd, 0, w.cols[:nb*1600], 25)
-	kern.Col2ImAdd(rows(w.sB, 0, nb, 64), w.cols, nb, w.h1ConvGeom)
-	kern.Im2Col(w.cols, rows(w.s, 0, 2*nb, 64), 2*nb, w.h1ConvGeom)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*128, 4, rows(w.h1ConvB, 0, 2*nb, 256)), mat(nb*128, 25, w.cols), 1, mat(4, 25, gH1ConvW))
-	kern.Im2Col(w.cols, rows(w.s, 3*nb, nb, 64), nb, w.h1ConvGeom)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*64, 4, rows(w.h1ConvB, 3*nb, nb, 256)), mat(nb*64, 25, w.cols), 1, mat(4, 25, gH1ConvW))
+	gemm.DgemmPacked(false, nb*64, 1, rows(w.h1ConvB, 0, nb, 256), 4, &m.h1ConvGatBwd, 0, w.cols[:nb*384], 6)
+	kern.ScatterOrbitsAdd(rows(w.sB, 0, nb, 64), w.cols, nb, m.h1ConvGatGeom)
+	kern.GatherOrbits(w.cols, rows(w.s, 0, 2*nb, 64), 2*nb, m.h1ConvGatGeom)
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*128, 6, w.cols[:nb*768]), mat(nb*128, 4, rows(w.h1ConvB, 0, 2*nb, 256)), 0, mat(6, 4, w.h1ConvGGat))
+	kern.GatherOrbits(w.cols, rows(w.s, 3*nb, nb, 64), nb, m.h1ConvGatGeom)
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*64, 6, w.cols[:nb*384]), mat(nb*64, 4, rows(w.h1ConvB, 3*nb, nb, 256)), 1, mat(6, 4, w.h1ConvGGat))
+	// fold the orbit matrix's gradient back into the kernel
+	kern.GatherFold(gH1ConvW, w.h1ConvGGat, m.h1ConvGatGeom)
 	// h1.conv.W: sum the full kernels' gradient over each orbit of tied offsets
 	kern.TieReduce(grad[offH1ConvW:offH1ConvW+24], gH1ConvW, h1ConvOrbit, 4, 6)
 	// h2.conv.W: sum the full kernels' gradient over each orbit of tied offsets

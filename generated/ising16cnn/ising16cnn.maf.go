@@ -503,6 +503,10 @@ type Model struct {
 	h1ConvFwd        gemm.PackedB64   // h1.conv's weight packed as Wᵀ for forward products, refreshed by Sync
 	h1ConvBwd        gemm.PackedB64   // h1.conv's weight packed as W for backward products, refreshed by Sync
 	h1ConvFull       []float64        // h1.conv's kernels expanded from their d4-tied parameters, refreshed by Sync
+	h1ConvGather     []float64        // h1.conv's kernel by tap orbits, Ω (6×16), refreshed by Sync
+	h1ConvGatFwd     gemm.PackedB64   // Ω packed for y = G·Ω
+	h1ConvGatBwd     gemm.PackedB64   // Ωᵀ packed for H = ȳ·Ωᵀ
+	h1ConvGatGeom    *kern.GatherGeom // the orbit sums of the input and their adjoint
 	h1ConvNorm2      []float64        // squared row norms of h1.conv's weight (its Jacobian's), refreshed by Sync
 	h2ConvFwd        gemm.PackedB64   // h2.conv's weight packed as Wᵀ for forward products, refreshed by Sync
 	h2ConvBwd        gemm.PackedB64   // h2.conv's weight packed as W for backward products, refreshed by Sync
@@ -524,6 +528,8 @@ func New() *Model {
 	m := &Model{theta: make([]float64, NumParams)}
 	m.p = m.theta
 	m.h1ConvFull = make([]float64, 400)
+	m.h1ConvGather = make([]float64, 96)
+	m.h1ConvGatGeom = kern.NewGatherGeom(kern.NewConvGeom(16, 16, 1, 16, 5, 5), h1ConvOrbit, 6)
 	m.h1ConvNorm2 = make([]float64, 16)
 	m.h2ConvFull = make([]float64, 2304)
 	m.h2ConvDirect = make([]float64, 768)
@@ -577,6 +583,10 @@ func (m *Model) Sync() {
 	// h1.conv: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
 	m.h1ConvFwd.Pack(true, 25, 16, h1ConvW, 25)
 	m.h1ConvBwd.Pack(false, 16, 25, h1ConvW, 25)
+	// h1.conv: its kernel by tap orbits, packed for G·Ω and ȳ·Ωᵀ
+	kern.GatherMatrix(m.h1ConvGather, h1ConvW, m.h1ConvGatGeom)
+	m.h1ConvGatFwd.Pack(false, 6, 16, m.h1ConvGather, 16)
+	m.h1ConvGatBwd.Pack(true, 16, 6, m.h1ConvGather, 16)
 	// h1.conv: ‖W_j‖², the Jacobian's squared row norms (closed-form Laplacian)
 	kern.RowNorms(m.h1ConvNorm2, h1ConvW, 16, 25)
 	// h2.conv: expand the d4-tied kernels
@@ -629,6 +639,7 @@ type Workspace struct {
 	h1ConvB        []float64 // cotangents of h1.conv
 	h1ConvQ        []float64 // squared Jacobian row norms of h1.conv
 	h1ConvE        []float64 // 2σ″ℓ̄ coefficients of h1.conv's Jacobian cotangent
+	h1ConvGGat     []float64 // gradient of h1.conv's tap-orbit matrix Ω
 	h1ConvGFull    []float64 // gradient of h1.conv's full kernels, folded into the tied parameters
 	h1ConvGeom     *kern.ConvGeom
 	h1             []float64 // h1 rows: values, ℓ, 1 Jacobian rows per sample, tangents
@@ -717,6 +728,7 @@ func (m *Model) NewWorkspaceChunks(maxBatch, chunk, valueChunk int) runtime.Work
 	w.h1ConvB = make([]float64, max(c*4, cv)*4096)
 	w.h1ConvQ = make([]float64, c*4096)
 	w.h1ConvE = make([]float64, c*4096)
+	w.h1ConvGGat = make([]float64, 96)
 	w.h1ConvGFull = make([]float64, 400)
 	w.h1ConvGeom = kern.NewConvGeom(16, 16, 1, 16, 5, 5)
 	w.h1 = make([]float64, max(c*4, cv)*4096)
@@ -1026,8 +1038,8 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 	h2ConvB := m.p[offH2ConvB : offH2ConvB+16]       // h2.conv.b [16], ising16_cnn.maf:11:19
 	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+16] // phi.dense.W [1 16], ising16_cnn.maf:13:11
 	// ising16_cnn.maf:10:17  h1.conv = conv5x5(s), periodic, 1→16 channels
-	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
-	gemm.DgemmPacked(false, nb*256, 1, w.cols[:nb*6400], 25, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, nb, 4096), 16)
+	kern.GatherOrbits(w.cols, rows(w.s, 0, nb, 256), nb, m.h1ConvGatGeom)
+	gemm.DgemmPacked(false, nb*256, 1, w.cols[:nb*1536], 6, &m.h1ConvGatFwd, 0, rows(w.h1Conv, 0, nb, 4096), 16)
 	// ising16_cnn.maf:10:10  h1 = lncosh(h1.conv)
 	// σ, σ′ for the value rows
 	kern.LnCoshN(rows(w.h1, 0, nb, 4096), w.h1D1[:nb*4096], nil, nil, rows(w.h1Conv, 0, nb, 4096))
@@ -1090,8 +1102,8 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	h2ConvB := m.p[offH2ConvB : offH2ConvB+16]       // h2.conv.b [16], ising16_cnn.maf:11:19
 	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+16] // phi.dense.W [1 16], ising16_cnn.maf:13:11
 	// ising16_cnn.maf:10:17  h1.conv = conv5x5(s), periodic, 1→16 channels  [J: closed form: J = kernel on its 5×5 window, shared by all sites and samples]
-	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
-	gemm.DgemmPacked(false, nb*256, 1, w.cols[:nb*6400], 25, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, nb, 4096), 16)
+	kern.GatherOrbits(w.cols, rows(w.s, 0, nb, 256), nb, m.h1ConvGatGeom)
+	gemm.DgemmPacked(false, nb*256, 1, w.cols[:nb*1536], 6, &m.h1ConvGatFwd, 0, rows(w.h1Conv, 0, nb, 4096), 16)
 	// ising16_cnn.maf:10:10  h1 = lncosh(h1.conv)  [J: closed form: J = diag(σ′)·kernel, kept as σ′ for the shifted-kernel or orbit-factored Jacobian downstream]
 	// σ, σ′, σ″ for the value rows
 	kern.LnCoshN(rows(w.h1, 0, nb, 4096), w.h1D1[:nb*4096], w.h1D2[:nb*4096], nil, rows(w.h1Conv, 0, nb, 4096))
@@ -1227,8 +1239,8 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	h2ConvB := m.p[offH2ConvB : offH2ConvB+16]       // h2.conv.b [16], ising16_cnn.maf:11:19
 	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+16] // phi.dense.W [1 16], ising16_cnn.maf:13:11
 	// ising16_cnn.maf:10:17  h1.conv = conv5x5(s), periodic, 1→16 channels  [J: closed form: J = kernel on its 5×5 window, shared by all sites and samples]
-	kern.Im2Col(w.cols, rows(w.s, 0, 2*nb, 256), 2*nb, w.h1ConvGeom)
-	gemm.DgemmPacked(false, nb*512, 1, w.cols[:nb*12800], 25, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, 2*nb, 4096), 16)
+	kern.GatherOrbits(w.cols, rows(w.s, 0, 2*nb, 256), 2*nb, m.h1ConvGatGeom)
+	gemm.DgemmPacked(false, nb*512, 1, w.cols[:nb*3072], 6, &m.h1ConvGatFwd, 0, rows(w.h1Conv, 0, 2*nb, 4096), 16)
 	// ising16_cnn.maf:10:10  h1 = lncosh(h1.conv)  [J: closed form: J = diag(σ′)·kernel, kept as σ′ for the shifted-kernel or orbit-factored Jacobian downstream]
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.LnCoshN(rows(w.h1, 0, nb, 4096), w.h1D1[:nb*4096], w.h1D2[:nb*4096], w.h1D3[:nb*4096], rows(w.h1Conv, 0, nb, 4096))
@@ -1408,10 +1420,10 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	h2ConvB := m.p[offH2ConvB : offH2ConvB+16]       // h2.conv.b [16], ising16_cnn.maf:11:19
 	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+16] // phi.dense.W [1 16], ising16_cnn.maf:13:11
 	// ising16_cnn.maf:10:17  h1.conv = conv5x5(s), periodic, 1→16 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
-	gemm.DgemmPacked(false, nb*256, 1, w.cols[:nb*6400], 25, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, nb, 4096), 16)
-	kern.Im2Col(w.cols, rows(w.s, 2*nb, nb, 256), nb, w.h1ConvGeom)
-	gemm.DgemmPacked(false, nb*256, 1, w.cols[:nb*6400], 25, &m.h1ConvFwd, 0, rows(w.h1Conv, 2*nb, nb, 4096), 16)
+	kern.GatherOrbits(w.cols, rows(w.s, 0, nb, 256), nb, m.h1ConvGatGeom)
+	gemm.DgemmPacked(false, nb*256, 1, w.cols[:nb*1536], 6, &m.h1ConvGatFwd, 0, rows(w.h1Conv, 0, nb, 4096), 16)
+	kern.GatherOrbits(w.cols, rows(w.s, 2*nb, nb, 256), nb, m.h1ConvGatGeom)
+	gemm.DgemmPacked(false, nb*256, 1, w.cols[:nb*1536], 6, &m.h1ConvGatFwd, 0, rows(w.h1Conv, 2*nb, nb, 4096), 16)
 	// ising16_cnn.maf:10:10  h1 = lncosh(h1.conv)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.RowsNorm2(w.h1ConvQ, rows(w.h1Conv, 2*nb, nb, 4096), nb, 1, 4096)
 	// σ, σ′, σ″ for the value rows
@@ -1548,10 +1560,10 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	h2ConvB := m.p[offH2ConvB : offH2ConvB+16]       // h2.conv.b [16], ising16_cnn.maf:11:19
 	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+16] // phi.dense.W [1 16], ising16_cnn.maf:13:11
 	// ising16_cnn.maf:10:17  h1.conv = conv5x5(s), periodic, 1→16 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	kern.Im2Col(w.cols, rows(w.s, 0, 2*nb, 256), 2*nb, w.h1ConvGeom)
-	gemm.DgemmPacked(false, nb*512, 1, w.cols[:nb*12800], 25, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, 2*nb, 4096), 16)
-	kern.Im2Col(w.cols, rows(w.s, 3*nb, nb, 256), nb, w.h1ConvGeom)
-	gemm.DgemmPacked(false, nb*256, 1, w.cols[:nb*6400], 25, &m.h1ConvFwd, 0, rows(w.h1Conv, 3*nb, nb, 4096), 16)
+	kern.GatherOrbits(w.cols, rows(w.s, 0, 2*nb, 256), 2*nb, m.h1ConvGatGeom)
+	gemm.DgemmPacked(false, nb*512, 1, w.cols[:nb*3072], 6, &m.h1ConvGatFwd, 0, rows(w.h1Conv, 0, 2*nb, 4096), 16)
+	kern.GatherOrbits(w.cols, rows(w.s, 3*nb, nb, 256), nb, m.h1ConvGatGeom)
+	gemm.DgemmPacked(false, nb*256, 1, w.cols[:nb*1536], 6, &m.h1ConvGatFwd, 0, rows(w.h1Conv, 3*nb, nb, 4096), 16)
 	// ising16_cnn.maf:10:10  h1 = lncosh(h1.conv)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.RowsNorm2(w.h1ConvQ, rows(w.h1Conv, 3*nb, nb, 4096), nb, 1, 4096)
 	// σ, σ′, σ″, σ‴ for the value rows
@@ -1827,8 +1839,8 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 		}
 	}
 	// ising16_cnn.maf:10:17  h1.conv = conv5x5(s), periodic, 1→16 channels  (backpropagation)
-	gemm.DgemmPacked(false, nb*256, 1, rows(w.h1ConvB, 0, nb, 4096), 16, &m.h1ConvBwd, 0, w.cols[:nb*6400], 25)
-	kern.Col2ImAdd(rows(w.sB, 0, nb, 256), w.cols, nb, w.h1ConvGeom)
+	gemm.DgemmPacked(false, nb*256, 1, rows(w.h1ConvB, 0, nb, 4096), 16, &m.h1ConvGatBwd, 0, w.cols[:nb*1536], 6)
+	kern.ScatterOrbitsAdd(rows(w.sB, 0, nb, 256), w.cols, nb, m.h1ConvGatGeom)
 }
 
 // bwdReverse is the reverse sweep of fwdReverse: it seeds the output's cotangent
@@ -2050,10 +2062,12 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		}
 	}
 	// ising16_cnn.maf:10:17  h1.conv = conv5x5(s), periodic, 1→16 channels  (reverse)
-	gemm.DgemmPacked(false, nb*256, 1, rows(w.h1ConvB, 0, nb, 4096), 16, &m.h1ConvBwd, 0, w.cols[:nb*6400], 25)
-	kern.Col2ImAdd(rows(w.sB, 0, nb, 256), w.cols, nb, w.h1ConvGeom)
-	kern.Im2Col(w.cols, rows(w.s, 0, 2*nb, 256), 2*nb, w.h1ConvGeom)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*512, 16, rows(w.h1ConvB, 0, 2*nb, 4096)), mat(nb*512, 25, w.cols), 1, mat(16, 25, gH1ConvW))
+	gemm.DgemmPacked(false, nb*256, 1, rows(w.h1ConvB, 0, nb, 4096), 16, &m.h1ConvGatBwd, 0, w.cols[:nb*1536], 6)
+	kern.ScatterOrbitsAdd(rows(w.sB, 0, nb, 256), w.cols, nb, m.h1ConvGatGeom)
+	kern.GatherOrbits(w.cols, rows(w.s, 0, 2*nb, 256), 2*nb, m.h1ConvGatGeom)
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*512, 6, w.cols[:nb*3072]), mat(nb*512, 16, rows(w.h1ConvB, 0, 2*nb, 4096)), 0, mat(6, 16, w.h1ConvGGat))
+	// fold the orbit matrix's gradient back into the kernel
+	kern.GatherFold(gH1ConvW, w.h1ConvGGat, m.h1ConvGatGeom)
 	// J̄ = diag(2σ″ℓ̄)·(kernel) and J_x = I: W̄ += diag(Σ_{samples, sites} 2σ″ℓ̄)·W
 	kern.AddConvDiag(gH1ConvW, w.h1ConvE, h1ConvW, nb*256, 16, 25)
 	// h1.conv.W: sum the full kernels' gradient over each orbit of tied offsets
@@ -2273,12 +2287,14 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	kern.RowsScaleAdd(rows(w.h1ConvB, 3*nb, nb, 4096), rows(w.h1B, 3*nb, nb, 4096), w.h1D1, nb, 1, 4096)
 	kern.RowsScaleAdd(rows(w.h1ConvB, 3*nb, nb, 4096), rows(w.h1Conv, 3*nb, nb, 4096), w.h1ConvE, nb, 1, 4096)
 	// ising16_cnn.maf:10:17  h1.conv = conv5x5(s), periodic, 1→16 channels  (reverse)
-	gemm.DgemmPacked(false, nb*256, 1, rows(w.h1ConvB, 0, nb, 4096), 16, &m.h1ConvBwd, 0, w.cols[:nb*6400], 25)
-	kern.Col2ImAdd(rows(w.sB, 0, nb, 256), w.cols, nb, w.h1ConvGeom)
-	kern.Im2Col(w.cols, rows(w.s, 0, 2*nb, 256), 2*nb, w.h1ConvGeom)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*512, 16, rows(w.h1ConvB, 0, 2*nb, 4096)), mat(nb*512, 25, w.cols), 1, mat(16, 25, gH1ConvW))
-	kern.Im2Col(w.cols, rows(w.s, 3*nb, nb, 256), nb, w.h1ConvGeom)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*256, 16, rows(w.h1ConvB, 3*nb, nb, 4096)), mat(nb*256, 25, w.cols), 1, mat(16, 25, gH1ConvW))
+	gemm.DgemmPacked(false, nb*256, 1, rows(w.h1ConvB, 0, nb, 4096), 16, &m.h1ConvGatBwd, 0, w.cols[:nb*1536], 6)
+	kern.ScatterOrbitsAdd(rows(w.sB, 0, nb, 256), w.cols, nb, m.h1ConvGatGeom)
+	kern.GatherOrbits(w.cols, rows(w.s, 0, 2*nb, 256), 2*nb, m.h1ConvGatGeom)
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*512, 6, w.cols[:nb*3072]), mat(nb*512, 16, rows(w.h1ConvB, 0, 2*nb, 4096)), 0, mat(6, 16, w.h1ConvGGat))
+	kern.GatherOrbits(w.cols, rows(w.s, 3*nb, nb, 256), nb, m.h1ConvGatGeom)
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*256, 6, w.cols[:nb*1536]), mat(nb*256, 16, rows(w.h1ConvB, 3*nb, nb, 4096)), 1, mat(6, 16, w.h1ConvGGat))
+	// fold the orbit matrix's gradient back into the kernel
+	kern.GatherFold(gH1ConvW, w.h1ConvGGat, m.h1ConvGatGeom)
 	// h1.conv.W: sum the full kernels' gradient over each orbit of tied offsets
 	kern.TieReduce(grad[offH1ConvW:offH1ConvW+96], gH1ConvW, h1ConvOrbit, 16, 6)
 	// h2.conv.W: sum the full kernels' gradient over each orbit of tied offsets

@@ -505,6 +505,10 @@ type Model struct {
 	h1ConvFwd        gemm.PackedB32   // h1.conv's weight packed as Wᵀ for forward products, refreshed by Sync
 	h1ConvBwd        gemm.PackedB32   // h1.conv's weight packed as W for backward products, refreshed by Sync
 	h1ConvFull       []float32        // h1.conv's kernels expanded from their d4-tied parameters, refreshed by Sync
+	h1ConvGather     []float32        // h1.conv's kernel by tap orbits, Ω (6×16), refreshed by Sync
+	h1ConvGatFwd     gemm.PackedB32   // Ω packed for y = G·Ω
+	h1ConvGatBwd     gemm.PackedB32   // Ωᵀ packed for H = ȳ·Ωᵀ
+	h1ConvGatGeom    *kern.GatherGeom // the orbit sums of the input and their adjoint
 	h1ConvNorm2      []float32        // squared row norms of h1.conv's weight (its Jacobian's), refreshed by Sync
 	h2ConvFwd        gemm.PackedB32   // h2.conv's weight packed as Wᵀ for forward products, refreshed by Sync
 	h2ConvBwd        gemm.PackedB32   // h2.conv's weight packed as W for backward products, refreshed by Sync
@@ -526,6 +530,8 @@ func New() *Model {
 	m := &Model{theta: make([]float64, NumParams)}
 	m.p = make([]float32, NumParams)
 	m.h1ConvFull = make([]float32, 400)
+	m.h1ConvGather = make([]float32, 96)
+	m.h1ConvGatGeom = kern.NewGatherGeom(kern.NewConvGeom(16, 16, 1, 16, 5, 5), h1ConvOrbit, 6)
 	m.h1ConvNorm2 = make([]float32, 16)
 	m.h2ConvFull = make([]float32, 2304)
 	m.h2ConvDirect = make([]float32, 768)
@@ -582,6 +588,10 @@ func (m *Model) Sync() {
 	// h1.conv: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
 	m.h1ConvFwd.Pack(true, 25, 16, h1ConvW, 25)
 	m.h1ConvBwd.Pack(false, 16, 25, h1ConvW, 25)
+	// h1.conv: its kernel by tap orbits, packed for G·Ω and ȳ·Ωᵀ
+	kern.GatherMatrix(m.h1ConvGather, h1ConvW, m.h1ConvGatGeom)
+	m.h1ConvGatFwd.Pack(false, 6, 16, m.h1ConvGather, 16)
+	m.h1ConvGatBwd.Pack(true, 16, 6, m.h1ConvGather, 16)
 	// h1.conv: ‖W_j‖², the Jacobian's squared row norms (closed-form Laplacian)
 	kern.RowNorms(m.h1ConvNorm2, h1ConvW, 16, 25)
 	// h2.conv: expand the d4-tied kernels
@@ -634,6 +644,7 @@ type Workspace struct {
 	h1ConvB        []float32 // cotangents of h1.conv
 	h1ConvQ        []float32 // squared Jacobian row norms of h1.conv
 	h1ConvE        []float32 // 2σ″ℓ̄ coefficients of h1.conv's Jacobian cotangent
+	h1ConvGGat     []float32 // gradient of h1.conv's tap-orbit matrix Ω
 	h1ConvGFull    []float32 // gradient of h1.conv's full kernels, folded into the tied parameters
 	h1ConvGeom     *kern.ConvGeom
 	h1             []float32 // h1 rows: values, ℓ, 1 Jacobian rows per sample, tangents
@@ -723,6 +734,7 @@ func (m *Model) NewWorkspaceChunks(maxBatch, chunk, valueChunk int) runtime.Work
 	w.h1ConvB = make([]float32, max(c*4, cv)*4096)
 	w.h1ConvQ = make([]float32, c*4096)
 	w.h1ConvE = make([]float32, c*4096)
+	w.h1ConvGGat = make([]float32, 96)
 	w.h1ConvGFull = make([]float32, 400)
 	w.h1ConvGeom = kern.NewConvGeom(16, 16, 1, 16, 5, 5)
 	w.h1 = make([]float32, max(c*4, cv)*4096)
@@ -1041,8 +1053,8 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 	h2ConvB := m.p[offH2ConvB : offH2ConvB+16]       // h2.conv.b [16], ising16_cnn_f32.maf:13:19
 	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+16] // phi.dense.W [1 16], ising16_cnn_f32.maf:15:11
 	// ising16_cnn_f32.maf:12:17  h1.conv = conv5x5(s), periodic, 1→16 channels
-	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
-	gemm.SgemmPacked(false, nb*256, 1, w.cols[:nb*6400], 25, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, nb, 4096), 16)
+	kern.GatherOrbits(w.cols, rows(w.s, 0, nb, 256), nb, m.h1ConvGatGeom)
+	gemm.SgemmPacked(false, nb*256, 1, w.cols[:nb*1536], 6, &m.h1ConvGatFwd, 0, rows(w.h1Conv, 0, nb, 4096), 16)
 	// ising16_cnn_f32.maf:12:10  h1 = lncosh(h1.conv)
 	// σ, σ′ for the value rows
 	kern.LnCoshN(rows(w.h1, 0, nb, 4096), w.h1D1[:nb*4096], nil, nil, rows(w.h1Conv, 0, nb, 4096))
@@ -1105,8 +1117,8 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	h2ConvB := m.p[offH2ConvB : offH2ConvB+16]       // h2.conv.b [16], ising16_cnn_f32.maf:13:19
 	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+16] // phi.dense.W [1 16], ising16_cnn_f32.maf:15:11
 	// ising16_cnn_f32.maf:12:17  h1.conv = conv5x5(s), periodic, 1→16 channels  [J: closed form: J = kernel on its 5×5 window, shared by all sites and samples]
-	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
-	gemm.SgemmPacked(false, nb*256, 1, w.cols[:nb*6400], 25, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, nb, 4096), 16)
+	kern.GatherOrbits(w.cols, rows(w.s, 0, nb, 256), nb, m.h1ConvGatGeom)
+	gemm.SgemmPacked(false, nb*256, 1, w.cols[:nb*1536], 6, &m.h1ConvGatFwd, 0, rows(w.h1Conv, 0, nb, 4096), 16)
 	// ising16_cnn_f32.maf:12:10  h1 = lncosh(h1.conv)  [J: closed form: J = diag(σ′)·kernel, kept as σ′ for the shifted-kernel or orbit-factored Jacobian downstream]
 	// σ, σ′, σ″ for the value rows
 	kern.LnCoshN(rows(w.h1, 0, nb, 4096), w.h1D1[:nb*4096], w.h1D2[:nb*4096], nil, rows(w.h1Conv, 0, nb, 4096))
@@ -1242,8 +1254,8 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	h2ConvB := m.p[offH2ConvB : offH2ConvB+16]       // h2.conv.b [16], ising16_cnn_f32.maf:13:19
 	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+16] // phi.dense.W [1 16], ising16_cnn_f32.maf:15:11
 	// ising16_cnn_f32.maf:12:17  h1.conv = conv5x5(s), periodic, 1→16 channels  [J: closed form: J = kernel on its 5×5 window, shared by all sites and samples]
-	kern.Im2Col(w.cols, rows(w.s, 0, 2*nb, 256), 2*nb, w.h1ConvGeom)
-	gemm.SgemmPacked(false, nb*512, 1, w.cols[:nb*12800], 25, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, 2*nb, 4096), 16)
+	kern.GatherOrbits(w.cols, rows(w.s, 0, 2*nb, 256), 2*nb, m.h1ConvGatGeom)
+	gemm.SgemmPacked(false, nb*512, 1, w.cols[:nb*3072], 6, &m.h1ConvGatFwd, 0, rows(w.h1Conv, 0, 2*nb, 4096), 16)
 	// ising16_cnn_f32.maf:12:10  h1 = lncosh(h1.conv)  [J: closed form: J = diag(σ′)·kernel, kept as σ′ for the shifted-kernel or orbit-factored Jacobian downstream]
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.LnCoshN(rows(w.h1, 0, nb, 4096), w.h1D1[:nb*4096], w.h1D2[:nb*4096], w.h1D3[:nb*4096], rows(w.h1Conv, 0, nb, 4096))
@@ -1423,10 +1435,10 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	h2ConvB := m.p[offH2ConvB : offH2ConvB+16]       // h2.conv.b [16], ising16_cnn_f32.maf:13:19
 	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+16] // phi.dense.W [1 16], ising16_cnn_f32.maf:15:11
 	// ising16_cnn_f32.maf:12:17  h1.conv = conv5x5(s), periodic, 1→16 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	kern.Im2Col(w.cols, rows(w.s, 0, nb, 256), nb, w.h1ConvGeom)
-	gemm.SgemmPacked(false, nb*256, 1, w.cols[:nb*6400], 25, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, nb, 4096), 16)
-	kern.Im2Col(w.cols, rows(w.s, 2*nb, nb, 256), nb, w.h1ConvGeom)
-	gemm.SgemmPacked(false, nb*256, 1, w.cols[:nb*6400], 25, &m.h1ConvFwd, 0, rows(w.h1Conv, 2*nb, nb, 4096), 16)
+	kern.GatherOrbits(w.cols, rows(w.s, 0, nb, 256), nb, m.h1ConvGatGeom)
+	gemm.SgemmPacked(false, nb*256, 1, w.cols[:nb*1536], 6, &m.h1ConvGatFwd, 0, rows(w.h1Conv, 0, nb, 4096), 16)
+	kern.GatherOrbits(w.cols, rows(w.s, 2*nb, nb, 256), nb, m.h1ConvGatGeom)
+	gemm.SgemmPacked(false, nb*256, 1, w.cols[:nb*1536], 6, &m.h1ConvGatFwd, 0, rows(w.h1Conv, 2*nb, nb, 4096), 16)
 	// ising16_cnn_f32.maf:12:10  h1 = lncosh(h1.conv)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.RowsNorm2(w.h1ConvQ, rows(w.h1Conv, 2*nb, nb, 4096), nb, 1, 4096)
 	// σ, σ′, σ″ for the value rows
@@ -1563,10 +1575,10 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	h2ConvB := m.p[offH2ConvB : offH2ConvB+16]       // h2.conv.b [16], ising16_cnn_f32.maf:13:19
 	phiDenseW := m.p[offPhiDenseW : offPhiDenseW+16] // phi.dense.W [1 16], ising16_cnn_f32.maf:15:11
 	// ising16_cnn_f32.maf:12:17  h1.conv = conv5x5(s), periodic, 1→16 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
-	kern.Im2Col(w.cols, rows(w.s, 0, 2*nb, 256), 2*nb, w.h1ConvGeom)
-	gemm.SgemmPacked(false, nb*512, 1, w.cols[:nb*12800], 25, &m.h1ConvFwd, 0, rows(w.h1Conv, 0, 2*nb, 4096), 16)
-	kern.Im2Col(w.cols, rows(w.s, 3*nb, nb, 256), nb, w.h1ConvGeom)
-	gemm.SgemmPacked(false, nb*256, 1, w.cols[:nb*6400], 25, &m.h1ConvFwd, 0, rows(w.h1Conv, 3*nb, nb, 4096), 16)
+	kern.GatherOrbits(w.cols, rows(w.s, 0, 2*nb, 256), 2*nb, m.h1ConvGatGeom)
+	gemm.SgemmPacked(false, nb*512, 1, w.cols[:nb*3072], 6, &m.h1ConvGatFwd, 0, rows(w.h1Conv, 0, 2*nb, 4096), 16)
+	kern.GatherOrbits(w.cols, rows(w.s, 3*nb, nb, 256), nb, m.h1ConvGatGeom)
+	gemm.SgemmPacked(false, nb*256, 1, w.cols[:nb*1536], 6, &m.h1ConvGatFwd, 0, rows(w.h1Conv, 3*nb, nb, 4096), 16)
 	// ising16_cnn_f32.maf:12:10  h1 = lncosh(h1.conv)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.RowsNorm2(w.h1ConvQ, rows(w.h1Conv, 3*nb, nb, 4096), nb, 1, 4096)
 	// σ, σ′, σ″, σ‴ for the value rows
@@ -1842,8 +1854,8 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 		}
 	}
 	// ising16_cnn_f32.maf:12:17  h1.conv = conv5x5(s), periodic, 1→16 channels  (backpropagation)
-	gemm.SgemmPacked(false, nb*256, 1, rows(w.h1ConvB, 0, nb, 4096), 16, &m.h1ConvBwd, 0, w.cols[:nb*6400], 25)
-	kern.Col2ImAdd(rows(w.sB, 0, nb, 256), w.cols, nb, w.h1ConvGeom)
+	gemm.SgemmPacked(false, nb*256, 1, rows(w.h1ConvB, 0, nb, 4096), 16, &m.h1ConvGatBwd, 0, w.cols[:nb*1536], 6)
+	kern.ScatterOrbitsAdd(rows(w.sB, 0, nb, 256), w.cols, nb, m.h1ConvGatGeom)
 }
 
 // bwdReverse is the reverse sweep of fwdReverse: it seeds the output's cotangent
@@ -2066,10 +2078,12 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		}
 	}
 	// ising16_cnn_f32.maf:12:17  h1.conv = conv5x5(s), periodic, 1→16 channels  (reverse)
-	gemm.SgemmPacked(false, nb*256, 1, rows(w.h1ConvB, 0, nb, 4096), 16, &m.h1ConvBwd, 0, w.cols[:nb*6400], 25)
-	kern.Col2ImAdd(rows(w.sB, 0, nb, 256), w.cols, nb, w.h1ConvGeom)
-	kern.Im2Col(w.cols, rows(w.s, 0, 2*nb, 256), 2*nb, w.h1ConvGeom)
-	blas32.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*512, 16, rows(w.h1ConvB, 0, 2*nb, 4096)), mat(nb*512, 25, w.cols), 1, mat(16, 25, gH1ConvW))
+	gemm.SgemmPacked(false, nb*256, 1, rows(w.h1ConvB, 0, nb, 4096), 16, &m.h1ConvGatBwd, 0, w.cols[:nb*1536], 6)
+	kern.ScatterOrbitsAdd(rows(w.sB, 0, nb, 256), w.cols, nb, m.h1ConvGatGeom)
+	kern.GatherOrbits(w.cols, rows(w.s, 0, 2*nb, 256), 2*nb, m.h1ConvGatGeom)
+	blas32.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*512, 6, w.cols[:nb*3072]), mat(nb*512, 16, rows(w.h1ConvB, 0, 2*nb, 4096)), 0, mat(6, 16, w.h1ConvGGat))
+	// fold the orbit matrix's gradient back into the kernel
+	kern.GatherFold(gH1ConvW, w.h1ConvGGat, m.h1ConvGatGeom)
 	// J̄ = diag(2σ″ℓ̄)·(kernel) and J_x = I: W̄ += diag(Σ_{samples, sites} 2σ″ℓ̄)·W
 	kern.AddConvDiag(gH1ConvW, w.h1ConvE, h1ConvW, nb*256, 16, 25)
 	// h1.conv.W: sum the full kernels' gradient over each orbit of tied offsets
@@ -2289,12 +2303,14 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	kern.RowsScaleAdd(rows(w.h1ConvB, 3*nb, nb, 4096), rows(w.h1B, 3*nb, nb, 4096), w.h1D1, nb, 1, 4096)
 	kern.RowsScaleAdd(rows(w.h1ConvB, 3*nb, nb, 4096), rows(w.h1Conv, 3*nb, nb, 4096), w.h1ConvE, nb, 1, 4096)
 	// ising16_cnn_f32.maf:12:17  h1.conv = conv5x5(s), periodic, 1→16 channels  (reverse)
-	gemm.SgemmPacked(false, nb*256, 1, rows(w.h1ConvB, 0, nb, 4096), 16, &m.h1ConvBwd, 0, w.cols[:nb*6400], 25)
-	kern.Col2ImAdd(rows(w.sB, 0, nb, 256), w.cols, nb, w.h1ConvGeom)
-	kern.Im2Col(w.cols, rows(w.s, 0, 2*nb, 256), 2*nb, w.h1ConvGeom)
-	blas32.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*512, 16, rows(w.h1ConvB, 0, 2*nb, 4096)), mat(nb*512, 25, w.cols), 1, mat(16, 25, gH1ConvW))
-	kern.Im2Col(w.cols, rows(w.s, 3*nb, nb, 256), nb, w.h1ConvGeom)
-	blas32.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*256, 16, rows(w.h1ConvB, 3*nb, nb, 4096)), mat(nb*256, 25, w.cols), 1, mat(16, 25, gH1ConvW))
+	gemm.SgemmPacked(false, nb*256, 1, rows(w.h1ConvB, 0, nb, 4096), 16, &m.h1ConvGatBwd, 0, w.cols[:nb*1536], 6)
+	kern.ScatterOrbitsAdd(rows(w.sB, 0, nb, 256), w.cols, nb, m.h1ConvGatGeom)
+	kern.GatherOrbits(w.cols, rows(w.s, 0, 2*nb, 256), 2*nb, m.h1ConvGatGeom)
+	blas32.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*512, 6, w.cols[:nb*3072]), mat(nb*512, 16, rows(w.h1ConvB, 0, 2*nb, 4096)), 0, mat(6, 16, w.h1ConvGGat))
+	kern.GatherOrbits(w.cols, rows(w.s, 3*nb, nb, 256), nb, m.h1ConvGatGeom)
+	blas32.Gemm(blas.Trans, blas.NoTrans, 1, mat(nb*256, 6, w.cols[:nb*1536]), mat(nb*256, 16, rows(w.h1ConvB, 3*nb, nb, 4096)), 1, mat(6, 16, w.h1ConvGGat))
+	// fold the orbit matrix's gradient back into the kernel
+	kern.GatherFold(gH1ConvW, w.h1ConvGGat, m.h1ConvGatGeom)
 	// h1.conv.W: sum the full kernels' gradient over each orbit of tied offsets
 	kern.TieReduce(grad[offH1ConvW:offH1ConvW+96], gH1ConvW, h1ConvOrbit, 16, 6)
 	// h2.conv.W: sum the full kernels' gradient over each orbit of tied offsets
