@@ -31,6 +31,16 @@ func node(t *testing.T, pl *plan.Plan, name string) *plan.Node {
 	return nil
 }
 
+// buffer returns m's workspace buffer called name (nil: none).
+func buffer(m *plan.Model, name string) *plan.Buffer {
+	for i, b := range m.Workspace.Buffers {
+		if b.Name == name {
+			return &m.Workspace.Buffers[i]
+		}
+	}
+	return nil
+}
+
 // TestClosedFormFirstLayer: a dense layer of the input keeps J = W (no
 // Jacobian products at all) for the exact Laplacian, while Hutchinson
 // propagates one probe row per sample: 2·out·in·P flops.
@@ -165,12 +175,7 @@ func TestCirculantForWholeLatticeKernels(t *testing.T) {
 	require.Equal(t, plan.Circulant, whole.Lowering[id])
 	require.True(t, whole.Circulant(whole.Prog.Nodes[id]))
 	require.Equal(t, plan.ConvShared, whole.Plan(plan.Laplacian).Nodes[id].Kind)
-	var gcirc *plan.Buffer
-	for i, b := range whole.Workspace.Buffers {
-		if b.Name == "hConvGCirc" {
-			gcirc = &whole.Workspace.Buffers[i]
-		}
-	}
+	gcirc := buffer(whole, "hConvGCirc")
 	require.NotNil(t, gcirc, "the circulant matrix's gradient buffer")
 	require.Equal(t, 36*72, gcirc.Reals(1, 1))
 
@@ -197,20 +202,10 @@ func TestDirectForTiedKernels(t *testing.T) {
 	require.Equal(t, plan.Direct, tied.Lowering[h2.ID])
 	require.True(t, tied.Direct(h2.Node))
 	require.Equal(t, 12, plan.DirectWidth(h2.Node))
-	var gdir *plan.Buffer
-	for i, b := range tied.Workspace.Buffers {
-		if b.Name == "h2ConvGDir" {
-			gdir = &tied.Workspace.Buffers[i]
-		}
-	}
+	gdir := buffer(tied, "h2ConvGDir")
 	require.NotNil(t, gdir, "the tap-orbit matrix's gradient buffer")
 	require.Equal(t, 12*2, gdir.Reals(1, 1))
-	var ggat *plan.Buffer
-	for i, b := range tied.Workspace.Buffers {
-		if b.Name == "h1ConvGGat" {
-			ggat = &tied.Workspace.Buffers[i]
-		}
-	}
+	ggat := buffer(tied, "h1ConvGGat")
 	require.NotNil(t, ggat, "the gathered convolution's orbit matrix gradient buffer")
 	require.Equal(t, 3*2, ggat.Reals(1, 1))
 

@@ -75,6 +75,12 @@
 	VMULPD Z30, ra, ra \
 	VMULPD Z30, rb, rb
 
+// TNRET restores MXCSR and returns.
+#define TNRET \
+	FTZOFF     \
+	VZEROUPPER \
+	RET
+
 // TNBETA loads alpha into Z30, beta into Z31 and beta's bits shifted left
 // by one (zero for beta = ±0) into R11.
 #define TNBETA \
@@ -138,9 +144,7 @@ tn8loop:
 	TNFMAROW(Z10, Z11)
 	TNFMAROW(Z12, Z13)
 	TNFMAROW(Z14, Z15)
-	FTZOFF
-	VZEROUPPER
-	RET
+	TNRET
 
 tn8beta0:
 	TNSTROW(Z0, Z1)
@@ -151,9 +155,7 @@ tn8beta0:
 	TNSTROW(Z10, Z11)
 	TNSTROW(Z12, Z13)
 	TNSTROW(Z14, Z15)
-	FTZOFF
-	VZEROUPPER
-	RET
+	TNRET
 
 // func dgemmKernelTN4(k int, a *float64, lda int, b *float64, ldb int, c *float64, ldc int, alpha, beta float64, mask uint64)
 TEXT ·dgemmKernelTN4(SB), NOSPLIT, $8-80
@@ -190,18 +192,14 @@ tn4loop:
 	TNFMAROW(Z2, Z3)
 	TNFMAROW(Z4, Z5)
 	TNFMAROW(Z6, Z7)
-	FTZOFF
-	VZEROUPPER
-	RET
+	TNRET
 
 tn4beta0:
 	TNSTROW(Z0, Z1)
 	TNSTROW(Z2, Z3)
 	TNSTROW(Z4, Z5)
 	TNSTROW(Z6, Z7)
-	FTZOFF
-	VZEROUPPER
-	RET
+	TNRET
 
 // func dgemmKernelTN2(k int, a *float64, lda int, b *float64, ldb int, c *float64, ldc int, alpha, beta float64, mask uint64)
 TEXT ·dgemmKernelTN2(SB), NOSPLIT, $8-80
@@ -228,16 +226,12 @@ tn2loop:
 	JZ    tn2beta0
 	TNFMAROW(Z0, Z1)
 	TNFMAROW(Z2, Z3)
-	FTZOFF
-	VZEROUPPER
-	RET
+	TNRET
 
 tn2beta0:
 	TNSTROW(Z0, Z1)
 	TNSTROW(Z2, Z3)
-	FTZOFF
-	VZEROUPPER
-	RET
+	TNRET
 
 // func dgemmKernelTN1(k int, a *float64, lda int, b *float64, ldb int, c *float64, ldc int, alpha, beta float64, mask uint64)
 TEXT ·dgemmKernelTN1(SB), NOSPLIT, $8-80
@@ -259,12 +253,8 @@ tn1loop:
 	TESTQ R11, R11
 	JZ    tn1beta0
 	TNFMAROW(Z0, Z1)
-	FTZOFF
-	VZEROUPPER
-	RET
+	TNRET
 
 tn1beta0:
 	TNSTROW(Z0, Z1)
-	FTZOFF
-	VZEROUPPER
-	RET
+	TNRET
