@@ -74,7 +74,7 @@ func (g *gen) dgemm(n *ir.Node, backward bool, m, a, beta, c string) *jen.Statem
 	if backward {
 		name, lda, ldc = g.names[n.ID]+"DirBwd", wd, cin
 	}
-	return jen.Qual(pathGemm, g.packedFn()).Call(jen.False(), jen.Id(m), jen.Lit(1), jen.Id(a), jen.Lit(lda), jen.Op("&").Id("m."+name), jen.Id(beta), jen.Id(c), jen.Lit(ldc))
+	return g.packedGemm(m, a, lda, name, beta, c, ldc)
 }
 
 // directFwd prints the direct convolution of cnt fields of src (starting at

@@ -73,8 +73,7 @@ func (g *gen) gatherFwd(n *ir.Node, src, dst, off, cnt string, k int) []jen.Code
 	S := g.p.Nodes[n.Inputs[0]].Shape.Sites()
 	return []jen.Code{
 		kcall("GatherOrbits", "w.cols", rows(src, off, cnt, S), cnt, "m."+name+"GatGeom"),
-		jen.Qual(pathGemm, g.packedFn()).Call(jen.False(), jen.Id(times("nb", k*S)), jen.Lit(1), jen.Id(nbHead("w.cols", k*S*T)), jen.Lit(T), jen.Op("&").Id("m."+name+"GatFwd"), jen.Lit(0),
-			jen.Id(rows(dst, off, cnt, S*n.Out)), jen.Lit(n.Out)),
+		g.packedGemm(times("nb", k*S), nbHead("w.cols", k*S*T), T, name+"GatFwd", "0", rows(dst, off, cnt, S*n.Out), n.Out),
 	}
 }
 
@@ -86,8 +85,7 @@ func (g *gen) gatherTranspose(n *ir.Node, yb, xb, off, cnt string, k int) []jen.
 	name, T := g.names[n.ID], gatherOrbits(n)
 	S := g.p.Nodes[n.Inputs[0]].Shape.Sites()
 	return []jen.Code{
-		jen.Qual(pathGemm, g.packedFn()).Call(jen.False(), jen.Id(times("nb", k*S)), jen.Lit(1), jen.Id(rows(yb, off, cnt, S*n.Out)), jen.Lit(n.Out), jen.Op("&").Id("m."+name+"GatBwd"), jen.Lit(0),
-			jen.Id(nbHead("w.cols", k*S*T)), jen.Lit(T)),
+		g.packedGemm(times("nb", k*S), rows(yb, off, cnt, S*n.Out), n.Out, name+"GatBwd", "0", nbHead("w.cols", k*S*T), T),
 		kcall("ScatterOrbitsAdd", rows(xb, off, cnt, S), "w.cols", cnt, "m."+name+"GatGeom"),
 	}
 }

@@ -92,6 +92,12 @@ func (g *gen) packedFn() string {
 	return "DgemmPacked"
 }
 
+// packedGemm emits C = beta·C + A·B with B one of the model's pre-packed
+// matrices (m.packed): A is m×lda (rows), C is m×ldc.
+func (g *gen) packedGemm(m, a string, lda int, packed, beta, c string, ldc int) *jen.Statement {
+	return jen.Qual(pathGemm, g.packedFn()).Call(jen.False(), jen.Id(m), jen.Lit(1), jen.Id(a), jen.Lit(lda), jen.Op("&").Id("m."+packed), jen.Id(beta), jen.Id(c), jen.Lit(ldc))
+}
+
 // shiftFwd emits the Jacobian of the ShiftRF convolution n: X, the im2col
 // of h's σ′ over the chunk, and J = X·B, one GEMM.
 func (g *gen) shiftFwd(n *plan.Node) []jen.Code {
