@@ -96,10 +96,17 @@ func (g *gen) transpose(pl *plan.Plan, n *plan.Node, segs []int) []jen.Code {
 				if n.Mean {
 					f = 1 / float64(S)
 				}
+				// Per sample: v = f·ō once, then x̄ += v at every site, over
+				// slices of constant length (no bounds checks inside).
 				out = append(out, jen.Block(raw("x, o := %s, %s", dstOf(in), o),
 					jen.For(raw("r := 0; r < len(o)/%d; r++", C)).Block(
-						jen.For(raw("p := 0; p < %d; p++", S)).Block(
-							jen.For(raw("ch := 0; ch < %d; ch++", C)).Block(raw("x[(r*%d+p)*%d+ch] += %s", S, C, g.scaled(f, fmt.Sprintf("o[r*%d+ch]", C))))))))
+						raw("var v [%d]%s", C, g.T),
+						raw("or := o[r*%d : r*%d+%d]", C, C, C),
+						jen.For(raw("ch := range v")).Block(raw("v[ch] = %s", g.scaled(f, "or[ch]"))),
+						raw("xr := x[r*%d : r*%d+%d]", S*C, S*C, S*C),
+						jen.For(raw("p := 0; p < %d; p += %d", S*C, C)).Block(
+							raw("xp := xr[p : p+%d]", C),
+							jen.For(raw("ch := range v")).Block(raw("xp[ch] += v[ch]"))))))
 			}
 		}
 	}
@@ -578,23 +585,48 @@ func (g *gen) revActLoop(pl *plan.Plan, n *plan.Node, rdBuf string) jen.Code {
 	tAB, _ := g.layout(segT)
 	tYB, _ := g.layout(segT)
 	va, lterm := revActTerms(a, q, rdBuf != "")
-	inner := []jen.Code{
-		raw("k := %s", plus(times("b", size), "j")),
-		raw("d1, d2 := d1s[k], d2s[k]"),
-		raw("ab[k] += %s", joinPlus(va)),
-		raw("ab[tab+k] += d1 * yb[tyb+k]"),
+	hasE := a.NeedJ && a.Kind != plan.Identity && a.ID != 0
+	if qa, ok := kernQ(q); ok {
+		// The vector kernels: the value cotangent, then the tangent and
+		// Laplacian ones with e.
+		aB, yB, an, yn := "w."+an+"B", "w."+yn+"B", "w."+an, "w."+yn
+		tr := func(buf string, o off) string { return rows(buf, o.expr(W), "nb", size) }
+		lr := func(buf string) string { return rows(buf, g.lStart(), "nb", size) }
+		d3, aL, ybL, rd, abL, e := "nil", "nil", "nil", "nil", "nil", "nil"
+		if q != "" {
+			d3 = yn + "D3"
+		}
+		if !a.LZero {
+			aL, abL = lr(an), lr(aB)
+		}
+		if lterm != "" || !a.LZero || hasE {
+			ybL = lr(yB)
+		}
+		if rdBuf != "" {
+			rd = rdBuf
+		}
+		if hasE {
+			e = "w." + g.names[a.ID] + "E"
+		}
+		return jen.Block(
+			kcall("ActRevValue", aB, yn+"D1", yn+"D2", d3, yB, tr(an, tA), tr(yB, tYB), aL, qa, ybL, rd, "nb", fmt.Sprint(size)),
+			kcall("ActRevTangent", tr(aB, tAB), abL, e, yn+"D1", yn+"D2", tr(yB, tYB), ybL, "nb", fmt.Sprint(size)))
+	}
+	inner := []string{
+		"d1, d2 := d1s[k], d2s[k]",
+		"ab[k] += " + joinPlus(va),
+		"ab[tab+k] += d1 * yb[tyb+k]",
 	}
 	if !a.LZero {
-		inner = append(inner, raw("ab[lo+k] += d1 * yb[lo+k]"))
+		inner = append(inner, "ab[lo+k] += d1 * yb[lo+k]")
 	}
-	hasE := a.NeedJ && a.Kind != plan.Identity && a.ID != 0
 	if hasE {
-		inner = append(inner, raw("e[k] = 2 * d2 * yb[lo+k]"))
+		inner = append(inner, "e[k] = 2 * d2 * yb[lo+k]")
 	}
 	// Slice headers in locals: the loop then loads no Workspace fields.
 	locals := []jen.Code{raw("d1s, d2s := %s, %s", nbHead("w."+yn+"D1", size), nbHead("w."+yn+"D2", size))}
 	if q != "" { // σ‴ enters only through the squared row norms
-		inner[1] = raw("d1, d2, d3 := d1s[k], d2s[k], d3s[k]")
+		inner[0] = "d1, d2, d3 := d1s[k], d2s[k], d3s[k]"
 		locals[0] = raw("d1s, d2s, d3s := %s, %s, %s", nbHead("w."+yn+"D1", size), nbHead("w."+yn+"D2", size), nbHead("w."+yn+"D3", size))
 	}
 	if hasE {
@@ -609,7 +641,7 @@ func (g *gen) revActLoop(pl *plan.Plan, n *plan.Node, rdBuf string) jen.Code {
 	}
 	return jen.Block(append(locals,
 		raw("ta, tab, tyb := %s, %s, %s", times("nb", tA.n(W)*size), times("nb", tAB.n(W)*size), times("nb", tYB.n(W)*size)),
-		jen.For(raw("b := 0; b < nb; b++")).Block(jen.For(raw("j := 0; j < %d; j++", size)).Block(inner...)),
+		perSampleLoop(size, inner),
 	)...)
 }
 

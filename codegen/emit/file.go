@@ -270,6 +270,9 @@ func (g *gen) genNew() {
 		}
 		if g.sharedQ[i] {
 			k := n.Out
+			if n.Op == ir.OpConv {
+				k = n.Shape.Size() // tiled over the sites (Sync)
+			}
 			body = append(body, raw("m.%sNorm2 = make([]%s, %d)", g.names[i], g.T, k))
 		}
 		if g.gramBase[i] {
@@ -357,6 +360,9 @@ func (g *gen) genSync() {
 			}
 			sync = append(sync, jen.Comment(LineComment(fmt.Sprintf("%s: ‖W_j‖², the Jacobian's squared row norms (closed-form Laplacian)", n.Name))),
 				kcall("RowNorms", "m."+g.names[i]+"Norm2", W, fmt.Sprint(n.Out), fmt.Sprint(cols)))
+			if n.Op == ir.OpConv { // one per output element: channel j%C at every site
+				sync = append(sync, kcall("Tile", "m."+g.names[i]+"Norm2", fmt.Sprint(n.Out)))
+			}
 		}
 		if g.shift[i] || g.factor[i] {
 			pair := g.pairSync(i, fixed, usedT, usedW)

@@ -321,7 +321,7 @@ func (g *gen) qExpr(pl *plan.Plan, a *plan.Node) (string, []jen.Code) {
 	case a.Kind == plan.Shared:
 		return fmt.Sprintf("m.%sNorm2[j]", g.names[a.ID]), nil
 	case a.Kind == plan.ConvShared:
-		return fmt.Sprintf("m.%sNorm2[j%%%d]", g.names[a.ID], a.Shape.C), nil
+		return fmt.Sprintf("m.%sNorm2[j]", g.names[a.ID]), nil // tiled over the sites by Sync
 	case a.Rows:
 		return q, []jen.Code{kcall("RowsNorm2", name+"Q", rows(name, g.jStart(), times("nb", pl.Width), a.Size), "nb", fmt.Sprint(pl.Width), fmt.Sprint(a.Size))}
 	case a.Kind == plan.ShiftRF:
@@ -411,7 +411,7 @@ func (g *gen) actLoop(pl *plan.Plan, n *plan.Node, q string) jen.Code {
 	an, yn := g.names[a.ID], g.names[n.ID]
 	rev := pl.Mode.IsReverse()
 	lap := pl.Mode != plan.Values && !n.LZero
-	var inner []jen.Code
+	var inner []string
 	useA, useD2 := rev, false // which of a, σ′ (with a) and σ″ the loop reads
 	if lap {
 		terms := []string{}
@@ -427,15 +427,17 @@ func (g *gen) actLoop(pl *plan.Plan, n *plan.Node, q string) jen.Code {
 		if len(terms) > 0 {
 			e = joinPlus(terms)
 		}
-		inner = append(inner, raw("y[lo+k] = %s", e))
+		inner = append(inner, "y[lo+k] = "+e)
 	}
 	if rev {
-		inner = append(inner, raw("y[ty+k] = d1[k] * a[ta+k]"))
+		inner = append(inner, "y[ty+k] = d1[k] * a[ta+k]")
 	}
 	if len(inner) == 0 {
 		return nil
 	}
-	inner = append([]jen.Code{raw("k := %s", plus(times("b", size), "j"))}, inner...)
+	if qa, ok := kernQ(q); ok {
+		return g.actFwdCall(pl, n, q, qa, lap, rev)
+	}
 	blk := []jen.Code{raw("y := w.%s", yn)}
 	if useA {
 		blk = append(blk, raw("a, d1 := w.%s, w.%sD1", an, yn))
@@ -451,8 +453,68 @@ func (g *gen) actLoop(pl *plan.Plan, n *plan.Node, q string) jen.Code {
 		tOffY, _ := g.layout(segT)
 		blk = append(blk, raw("ta, ty := %s, %s", times("nb", tOffA.n(pl.Width)*size), times("nb", tOffY.n(pl.Width)*size)))
 	}
-	blk = append(blk, jen.For(raw("b := 0; b < nb; b++")).Block(jen.For(raw("j := 0; j < %d; j++", size)).Block(inner...)))
+	blk = append(blk, perSampleLoop(size, inner))
 	return jen.Block(blk...)
+}
+
+// actFwdCall prints actLoop's loop as one call of the vector kernel:
+//
+//	kern.ActFwd(ℓ_y, t_y, σ′, σ″, ℓ_a, t_a, q, nb, size)
+//
+// with nil for the rows and terms the mode and a leave out.
+func (g *gen) actFwdCall(pl *plan.Plan, n *plan.Node, q, qa string, lap, rev bool) jen.Code {
+	a := pl.Nodes[n.Inputs[0]]
+	size := n.Size
+	an, yn := "w."+g.names[a.ID], "w."+g.names[n.ID]
+	yL, yT, d1, d2, aL, aT := "nil", "nil", "nil", "nil", "nil", "nil"
+	lr := func(buf string) string { return rows(buf, g.lStart(), "nb", size) }
+	if lap {
+		yL = lr(yn)
+		if !a.LZero {
+			d1, aL = yn+"D1", lr(an)
+		}
+		if q != "" {
+			d2 = yn + "D2"
+		}
+	}
+	if rev {
+		tOffA, _ := g.layout(segT)
+		tOffY, _ := g.layout(segT)
+		d1 = yn + "D1"
+		yT, aT = rows(yn, tOffY.expr(pl.Width), "nb", size), rows(an, tOffA.expr(pl.Width), "nb", size)
+	}
+	if q == "" {
+		qa = "nil"
+	}
+	return kcall("ActFwd", yL, yT, d1, d2, aL, aT, qa, "nb", fmt.Sprint(size))
+}
+
+// kernQ returns the argument of the vector kernels (kern.ActFwd,
+// kern.ActRevValue) for the squared row norms q of an elementwise loop:
+// nil for none or the constant 1, a stack's buffer for its per-element
+// norms, a model's buffer for the norms of a shared weight (one per element
+// of a sample, the same for every sample); false when q has another form
+// (a gated layer's product), which keeps the written-out loop.
+func kernQ(q string) (string, bool) {
+	switch {
+	case q == "" || q == "1":
+		return "nil", true
+	case strings.HasPrefix(q, "w.") && strings.HasSuffix(q, "Q[k]") && isIdent(q[2:len(q)-3]):
+		return q[:len(q)-3], true
+	case strings.HasPrefix(q, "m.") && strings.HasSuffix(q, "Norm2[j]") && isIdent(q[2:len(q)-3]):
+		return q[:len(q)-3], true
+	}
+	return "", false
+}
+
+// isIdent reports whether s is a Go identifier of letters and digits.
+func isIdent(s string) bool {
+	for i, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || i > 0 && r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // actJac prints the Jacobian of y = σ(a) in the form the plan chose for y:
@@ -528,8 +590,11 @@ func (g *gen) fwdLinear(pl *plan.Plan, n *plan.Node) []jen.Code {
 			blk := []jen.Code{raw("o, x := %s, %s", o, srcOf(in)),
 				raw("clear(o)"),
 				jen.For(raw("r := 0; r < len(o)/%d; r++", C)).Block(
-					jen.For(raw("p := 0; p < %d; p++", S)).Block(
-						jen.For(raw("ch := 0; ch < %d; ch++", C)).Block(raw("o[r*%d+ch] += x[(r*%d+p)*%d+ch]", C, S, C))))}
+					raw("or := o[r*%d : r*%d+%d]", C, C, C),
+					raw("xr := x[r*%d : r*%d+%d]", S*C, S*C, S*C),
+					jen.For(raw("p := 0; p < %d; p += %d", S*C, C)).Block(
+						raw("xp := xr[p : p+%d]", C),
+						jen.For(raw("ch := 0; ch < %d; ch++", C)).Block(raw("or[ch] += xp[ch]"))))}
 			if n.Mean {
 				blk = append(blk, jen.For(raw("k := range o")).Block(raw("o[k] *= %s", g.fmtFloat(1/float64(S)))))
 			}

@@ -359,7 +359,7 @@ type Model struct {
 func New() *Model {
 	m := &Model{theta: make([]float64, NumParams)}
 	m.p = m.theta
-	m.hConvNorm2 = make([]float64, 4)
+	m.hConvNorm2 = make([]float64, 256)
 	m.phiConvFactorM = make([]float64, 60)
 	m.phiConvFactorGeom = kern.NewFactorGeom(kern.NewRFGeom(kern.NewConvGeom(64, 1, 4, 1, 3, 1), kern.Window{
 		H1: 2,
@@ -408,6 +408,7 @@ func (m *Model) Sync() {
 	m.hConvBwd.Pack(false, 4, 5, hConvW, 5)
 	// h.conv: ‖W_j‖², the Jacobian's squared row norms (closed-form Laplacian)
 	kern.RowNorms(m.hConvNorm2, hConvW, 4, 5)
+	kern.Tile(m.hConvNorm2, 4)
 	// phi.conv: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
 	m.phiConvFwd.Pack(true, 12, 1, phiConvW, 12)
 	m.phiConvBwd.Pack(false, 1, 12, phiConvW, 12)
@@ -853,17 +854,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	// chain64.maf:7:9  h = tanh(h.conv)  [J: closed form: J = diag(σ′)·kernel, kept as σ′ for the shifted-kernel or orbit-factored Jacobian downstream]
 	// σ, σ′, σ″ for the value rows
 	kern.TanhN(rows(w.h, 0, nb, 256), w.hD1[:nb*256], w.hD2[:nb*256], nil, rows(w.hConv, 0, nb, 256))
-	{
-		y := w.h
-		d2 := w.hD2
-		lo := nb * 256
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 256; j++ {
-				k := b*256 + j
-				y[lo+k] = d2[k] * m.hConvNorm2[j%4]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h, nb, nb, 256), nil, nil, w.hD2, nil, nil, m.hConvNorm2, nb, 256)
 	// chain64.maf:8:22  phi.conv = conv3x1(h) + b, periodic, 4→1 channels  [J: receptive-field Jacobian on its 7×1 window, kernels factored by their orbits (5 and 3): one GEMM (B·64×4)·(4×15) of σ′ with the orbit products packed by Sync, then 15 sparse adds per site and channel; only the row norms are kept]
 	kern.Im2Col(w.cols, rows(w.h, 0, 2*nb, 256), 2*nb, w.phiConvGeom)
 	kern.MatVec(rows(w.phiConv, 0, 2*nb, 64), w.cols[:nb*1536], phiConvW, nb*128, 12, 0)
@@ -874,18 +865,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	// chain64.maf:8:15  phi.lncosh = lncosh(phi.conv)
 	// σ, σ′, σ″ for the value rows
 	kern.LnCoshN(rows(w.phiLncosh, 0, nb, 64), w.phiLncoshD1[:nb*64], w.phiLncoshD2[:nb*64], nil, rows(w.phiConv, 0, nb, 64))
-	{
-		y := w.phiLncosh
-		a, d1 := w.phiConv, w.phiLncoshD1
-		d2 := w.phiLncoshD2
-		lo := nb * 64
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 64; j++ {
-				k := b*64 + j
-				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.phiConvQ[k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.phiLncosh, nb, nb, 64), nil, w.phiLncoshD1, w.phiLncoshD2, rows(w.phiConv, nb, nb, 64), nil, w.phiConvQ, nb, 64)
 	// chain64.maf:8:11  phi = Σ phi.lncosh
 	{
 		o, x := rows(w.phi, 0, nb, 1), rows(w.phiLncosh, 0, nb, 64)
@@ -921,20 +901,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	// chain64.maf:7:9  h = tanh(h.conv)  [J: closed form: J = diag(σ′)·kernel, kept as σ′ for the shifted-kernel or orbit-factored Jacobian downstream]
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.TanhN(rows(w.h, 0, nb, 256), w.hD1[:nb*256], w.hD2[:nb*256], w.hD3[:nb*256], rows(w.hConv, 0, nb, 256))
-	{
-		y := w.h
-		a, d1 := w.hConv, w.hD1
-		d2 := w.hD2
-		lo := nb * 512
-		ta, ty := nb*256, nb*256
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 256; j++ {
-				k := b*256 + j
-				y[lo+k] = d2[k] * m.hConvNorm2[j%4]
-				y[ty+k] = d1[k] * a[ta+k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h, 2*nb, nb, 256), rows(w.h, nb, nb, 256), w.hD1, w.hD2, nil, rows(w.hConv, nb, nb, 256), m.hConvNorm2, nb, 256)
 	// chain64.maf:8:22  phi.conv = conv3x1(h) + b, periodic, 4→1 channels  [J: receptive-field Jacobian on its 7×1 window, kernels factored by their orbits (5 and 3): one GEMM (B·64×4)·(4×15) of σ′ with the orbit products packed by Sync, then 15 sparse adds per site and channel; only the row norms are kept]
 	kern.Im2Col(w.cols, rows(w.h, 0, 3*nb, 256), 3*nb, w.phiConvGeom)
 	kern.MatVec(rows(w.phiConv, 0, 3*nb, 64), w.cols[:nb*2304], phiConvW, nb*192, 12, 0)
@@ -945,20 +912,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	// chain64.maf:8:15  phi.lncosh = lncosh(phi.conv)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.LnCoshN(rows(w.phiLncosh, 0, nb, 64), w.phiLncoshD1[:nb*64], w.phiLncoshD2[:nb*64], w.phiLncoshD3[:nb*64], rows(w.phiConv, 0, nb, 64))
-	{
-		y := w.phiLncosh
-		a, d1 := w.phiConv, w.phiLncoshD1
-		d2 := w.phiLncoshD2
-		lo := nb * 128
-		ta, ty := nb*64, nb*64
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 64; j++ {
-				k := b*64 + j
-				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.phiConvQ[k]
-				y[ty+k] = d1[k] * a[ta+k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.phiLncosh, 2*nb, nb, 64), rows(w.phiLncosh, nb, nb, 64), w.phiLncoshD1, w.phiLncoshD2, rows(w.phiConv, 2*nb, nb, 64), rows(w.phiConv, nb, nb, 64), w.phiConvQ, nb, 64)
 	// chain64.maf:8:11  phi = Σ phi.lncosh
 	{
 		o, x := rows(w.phi, 0, nb, 1), rows(w.phiLncosh, 0, nb, 64)
@@ -1007,17 +961,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	kern.RowsNorm2(w.hConvQ, rows(w.hConv, 2*nb, nb, 256), nb, 1, 256)
 	// σ, σ′, σ″ for the value rows
 	kern.TanhN(rows(w.h, 0, nb, 256), w.hD1[:nb*256], w.hD2[:nb*256], nil, rows(w.hConv, 0, nb, 256))
-	{
-		y := w.h
-		d2 := w.hD2
-		lo := nb * 256
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 256; j++ {
-				k := b*256 + j
-				y[lo+k] = d2[k] * w.hConvQ[k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h, nb, nb, 256), nil, nil, w.hD2, nil, nil, w.hConvQ, nb, 256)
 	kern.RowsScale(rows(w.h, 2*nb, nb, 256), rows(w.hConv, 2*nb, nb, 256), w.hD1, nb, 1, 256)
 	// chain64.maf:8:22  phi.conv = conv3x1(h) + b, periodic, 4→1 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.Im2Col(w.cols, rows(w.h, 0, 3*nb, 256), 3*nb, w.phiConvGeom)
@@ -1027,18 +971,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	kern.RowsNorm2(w.phiConvQ, rows(w.phiConv, 2*nb, nb, 64), nb, 1, 64)
 	// σ, σ′, σ″ for the value rows
 	kern.LnCoshN(rows(w.phiLncosh, 0, nb, 64), w.phiLncoshD1[:nb*64], w.phiLncoshD2[:nb*64], nil, rows(w.phiConv, 0, nb, 64))
-	{
-		y := w.phiLncosh
-		a, d1 := w.phiConv, w.phiLncoshD1
-		d2 := w.phiLncoshD2
-		lo := nb * 64
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 64; j++ {
-				k := b*64 + j
-				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.phiConvQ[k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.phiLncosh, nb, nb, 64), nil, w.phiLncoshD1, w.phiLncoshD2, rows(w.phiConv, nb, nb, 64), nil, w.phiConvQ, nb, 64)
 	// chain64.maf:8:11  phi = Σ phi.lncosh
 	{
 		o, x := rows(w.phi, 0, nb, 1), rows(w.phiLncosh, 0, nb, 64)
@@ -1077,20 +1010,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	kern.RowsNorm2(w.hConvQ, rows(w.hConv, 3*nb, nb, 256), nb, 1, 256)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.TanhN(rows(w.h, 0, nb, 256), w.hD1[:nb*256], w.hD2[:nb*256], w.hD3[:nb*256], rows(w.hConv, 0, nb, 256))
-	{
-		y := w.h
-		a, d1 := w.hConv, w.hD1
-		d2 := w.hD2
-		lo := nb * 512
-		ta, ty := nb*256, nb*256
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 256; j++ {
-				k := b*256 + j
-				y[lo+k] = d2[k] * w.hConvQ[k]
-				y[ty+k] = d1[k] * a[ta+k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h, 2*nb, nb, 256), rows(w.h, nb, nb, 256), w.hD1, w.hD2, nil, rows(w.hConv, nb, nb, 256), w.hConvQ, nb, 256)
 	kern.RowsScale(rows(w.h, 3*nb, nb, 256), rows(w.hConv, 3*nb, nb, 256), w.hD1, nb, 1, 256)
 	// chain64.maf:8:22  phi.conv = conv3x1(h) + b, periodic, 4→1 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.Im2Col(w.cols, rows(w.h, 0, 4*nb, 256), 4*nb, w.phiConvGeom)
@@ -1100,20 +1020,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	kern.RowsNorm2(w.phiConvQ, rows(w.phiConv, 3*nb, nb, 64), nb, 1, 64)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.LnCoshN(rows(w.phiLncosh, 0, nb, 64), w.phiLncoshD1[:nb*64], w.phiLncoshD2[:nb*64], w.phiLncoshD3[:nb*64], rows(w.phiConv, 0, nb, 64))
-	{
-		y := w.phiLncosh
-		a, d1 := w.phiConv, w.phiLncoshD1
-		d2 := w.phiLncoshD2
-		lo := nb * 128
-		ta, ty := nb*64, nb*64
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 64; j++ {
-				k := b*64 + j
-				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.phiConvQ[k]
-				y[ty+k] = d1[k] * a[ta+k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.phiLncosh, 2*nb, nb, 64), rows(w.phiLncosh, nb, nb, 64), w.phiLncoshD1, w.phiLncoshD2, rows(w.phiConv, 2*nb, nb, 64), rows(w.phiConv, nb, nb, 64), w.phiConvQ, nb, 64)
 	// chain64.maf:8:11  phi = Σ phi.lncosh
 	{
 		o, x := rows(w.phi, 0, nb, 1), rows(w.phiLncosh, 0, nb, 64)
@@ -1255,21 +1162,8 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	}
 	// chain64.maf:8:15  phi.lncosh = lncosh(phi.conv)  (reverse)
 	{
-		d1s, d2s, d3s := w.phiLncoshD1[:nb*64], w.phiLncoshD2[:nb*64], w.phiLncoshD3[:nb*64]
-		e := w.phiConvE[:nb*64]
-		a, ab, yb := w.phiConv, w.phiConvB, w.phiLncoshB
-		lo := nb * 128
-		ta, tab, tyb := nb*64, nb*64, nb*64
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 64; j++ {
-				k := b*64 + j
-				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d2*a[lo+k]+d3*w.phiConvQ[k])*yb[lo+k]
-				ab[tab+k] += d1 * yb[tyb+k]
-				ab[lo+k] += d1 * yb[lo+k]
-				e[k] = 2 * d2 * yb[lo+k]
-			}
-		}
+		kern.ActRevValue(w.phiConvB, w.phiLncoshD1, w.phiLncoshD2, w.phiLncoshD3, w.phiLncoshB, rows(w.phiConv, nb, nb, 64), rows(w.phiLncoshB, nb, nb, 64), rows(w.phiConv, 2*nb, nb, 64), w.phiConvQ, rows(w.phiLncoshB, 2*nb, nb, 64), nil, nb, 64)
+		kern.ActRevTangent(rows(w.phiConvB, nb, nb, 64), rows(w.phiConvB, 2*nb, nb, 64), w.phiConvE, w.phiLncoshD1, w.phiLncoshD2, rows(w.phiLncoshB, nb, nb, 64), rows(w.phiLncoshB, 2*nb, nb, 64), nb, 64)
 	}
 	// chain64.maf:8:22  phi.conv = conv3x1(h) + b, periodic, 4→1 channels  (reverse)
 	kern.AddOuter(w.cols[:nb*2304], rows(w.phiConvB, 0, 3*nb, 64), phiConvW, nb*192, 12, 0)
@@ -1289,21 +1183,8 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	kern.SumRows(gPhiConvB, rows(w.phiConvB, 0, nb, 64), nb*64, 1)
 	// chain64.maf:7:9  h = tanh(h.conv)  (reverse)
 	{
-		d1s, d2s, d3s := w.hD1[:nb*256], w.hD2[:nb*256], w.hD3[:nb*256]
-		e := w.hConvE[:nb*256]
-		rd := w.hDB[:nb*256]
-		a, ab, yb := w.hConv, w.hConvB, w.hB
-		lo := nb * 512
-		ta, tab, tyb := nb*256, nb*256, nb*256
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 256; j++ {
-				k := b*256 + j
-				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*m.hConvNorm2[j%4]*yb[lo+k] + d2*rd[k]
-				ab[tab+k] += d1 * yb[tyb+k]
-				e[k] = 2 * d2 * yb[lo+k]
-			}
-		}
+		kern.ActRevValue(w.hConvB, w.hD1, w.hD2, w.hD3, w.hB, rows(w.hConv, nb, nb, 256), rows(w.hB, nb, nb, 256), nil, m.hConvNorm2, rows(w.hB, 2*nb, nb, 256), w.hDB, nb, 256)
+		kern.ActRevTangent(rows(w.hConvB, nb, nb, 256), nil, w.hConvE, w.hD1, w.hD2, rows(w.hB, nb, nb, 256), rows(w.hB, 2*nb, nb, 256), nb, 256)
 	}
 	// chain64.maf:7:14  h.conv = conv5x1(s) + b, periodic, 1→4 channels  (reverse)
 	gemm.DgemmPacked(false, nb*64, 1, rows(w.hConvB, 0, nb, 256), 4, &m.hConvBwd, 0, w.cols[:nb*320], 5)
@@ -1367,21 +1248,8 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	}
 	// chain64.maf:8:15  phi.lncosh = lncosh(phi.conv)  (reverse)
 	{
-		d1s, d2s, d3s := w.phiLncoshD1[:nb*64], w.phiLncoshD2[:nb*64], w.phiLncoshD3[:nb*64]
-		e := w.phiConvE[:nb*64]
-		a, ab, yb := w.phiConv, w.phiConvB, w.phiLncoshB
-		lo := nb * 128
-		ta, tab, tyb := nb*64, nb*64, nb*64
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 64; j++ {
-				k := b*64 + j
-				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d2*a[lo+k]+d3*w.phiConvQ[k])*yb[lo+k]
-				ab[tab+k] += d1 * yb[tyb+k]
-				ab[lo+k] += d1 * yb[lo+k]
-				e[k] = 2 * d2 * yb[lo+k]
-			}
-		}
+		kern.ActRevValue(w.phiConvB, w.phiLncoshD1, w.phiLncoshD2, w.phiLncoshD3, w.phiLncoshB, rows(w.phiConv, nb, nb, 64), rows(w.phiLncoshB, nb, nb, 64), rows(w.phiConv, 2*nb, nb, 64), w.phiConvQ, rows(w.phiLncoshB, 2*nb, nb, 64), nil, nb, 64)
+		kern.ActRevTangent(rows(w.phiConvB, nb, nb, 64), rows(w.phiConvB, 2*nb, nb, 64), w.phiConvE, w.phiLncoshD1, w.phiLncoshD2, rows(w.phiLncoshB, nb, nb, 64), rows(w.phiLncoshB, 2*nb, nb, 64), nb, 64)
 	}
 	kern.RowsScaleAdd(rows(w.phiConvB, 3*nb, nb, 64), rows(w.phiConv, 3*nb, nb, 64), w.phiConvE, nb, 1, 64)
 	// chain64.maf:8:22  phi.conv = conv3x1(h) + b, periodic, 4→1 channels  (reverse)
@@ -1393,21 +1261,8 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	// chain64.maf:7:9  h = tanh(h.conv)  (reverse)
 	kern.RowsDot(w.rd, rows(w.hB, 3*nb, nb, 256), rows(w.hConv, 3*nb, nb, 256), nb, 1, 256)
 	{
-		d1s, d2s, d3s := w.hD1[:nb*256], w.hD2[:nb*256], w.hD3[:nb*256]
-		e := w.hConvE[:nb*256]
-		rd := w.rd[:nb*256]
-		a, ab, yb := w.hConv, w.hConvB, w.hB
-		lo := nb * 512
-		ta, tab, tyb := nb*256, nb*256, nb*256
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 256; j++ {
-				k := b*256 + j
-				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*w.hConvQ[k]*yb[lo+k] + d2*rd[k]
-				ab[tab+k] += d1 * yb[tyb+k]
-				e[k] = 2 * d2 * yb[lo+k]
-			}
-		}
+		kern.ActRevValue(w.hConvB, w.hD1, w.hD2, w.hD3, w.hB, rows(w.hConv, nb, nb, 256), rows(w.hB, nb, nb, 256), nil, w.hConvQ, rows(w.hB, 2*nb, nb, 256), w.rd, nb, 256)
+		kern.ActRevTangent(rows(w.hConvB, nb, nb, 256), nil, w.hConvE, w.hD1, w.hD2, rows(w.hB, nb, nb, 256), rows(w.hB, 2*nb, nb, 256), nb, 256)
 	}
 	kern.RowsScaleAdd(rows(w.hConvB, 3*nb, nb, 256), rows(w.hB, 3*nb, nb, 256), w.hD1, nb, 1, 256)
 	kern.RowsScaleAdd(rows(w.hConvB, 3*nb, nb, 256), rows(w.hConv, 3*nb, nb, 256), w.hConvE, nb, 1, 256)

@@ -410,7 +410,7 @@ type Model struct {
 func New() *Model {
 	m := &Model{theta: make([]float64, NumParams)}
 	m.p = m.theta
-	m.h1ConvNorm2 = make([]float64, 8)
+	m.h1ConvNorm2 = make([]float64, 2048)
 	m.h2ConvShiftM = make([]float64, 14400)
 	m.h2ConvShiftGeom = kern.NewRFGeom(kern.NewConvGeom(16, 16, 8, 8, 3, 3), kern.Window{
 		H1: 1,
@@ -460,6 +460,7 @@ func (m *Model) Sync() {
 	m.h1ConvBwd.Pack(false, 8, 9, h1ConvW, 9)
 	// h1.conv: ‖W_j‖², the Jacobian's squared row norms (closed-form Laplacian)
 	kern.RowNorms(m.h1ConvNorm2, h1ConvW, 8, 9)
+	kern.Tile(m.h1ConvNorm2, 8)
 	// h2.conv: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
 	m.h2ConvFwd.Pack(true, 72, 8, h2ConvW, 72)
 	m.h2ConvBwd.Pack(false, 8, 72, h2ConvW, 72)
@@ -892,9 +893,12 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 		o, x := rows(w.g, 0, nb, 8), rows(w.h2, 0, nb, 2048)
 		clear(o)
 		for r := 0; r < len(o)/8; r++ {
-			for p := 0; p < 256; p++ {
+			or := o[r*8 : r*8+8]
+			xr := x[r*2048 : r*2048+2048]
+			for p := 0; p < 2048; p += 8 {
+				xp := xr[p : p+8]
 				for ch := 0; ch < 8; ch++ {
-					o[r*8+ch] += x[(r*256+p)*8+ch]
+					or[ch] += xp[ch]
 				}
 			}
 		}
@@ -916,17 +920,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	// cnn16.maf:10:10  h1 = lncosh(h1.conv)  [J: closed form: J = diag(σ′)·kernel, kept as σ′ for the shifted-kernel or orbit-factored Jacobian downstream]
 	// σ, σ′, σ″ for the value rows
 	kern.LnCoshN(rows(w.h1, 0, nb, 2048), w.h1D1[:nb*2048], w.h1D2[:nb*2048], nil, rows(w.h1Conv, 0, nb, 2048))
-	{
-		y := w.h1
-		d2 := w.h1D2
-		lo := nb * 2048
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 2048; j++ {
-				k := b*2048 + j
-				y[lo+k] = d2[k] * m.h1ConvNorm2[j%8]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h1, nb, nb, 2048), nil, nil, w.h1D2, nil, nil, m.h1ConvNorm2, nb, 2048)
 	// cnn16.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 8→8 channels  [J: receptive-field Jacobian on its 5×5 window: one GEMM (B·256×72)·(72×200) of σ′'s im2col with the weighted shifted first-layer kernels packed by Sync]
 	kern.Im2Col(w.cols, rows(w.h1, 0, 2*nb, 2048), 2*nb, w.h2ConvGeom)
 	gemm.DgemmPacked(false, nb*512, 1, w.cols[:nb*36864], 72, &m.h2ConvFwd, 0, rows(w.h2Conv, 0, 2*nb, 2048), 8)
@@ -938,26 +932,18 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	kern.RowNorms(w.h2ConvQ, w.h2ConvRF, nb*2048, 25)
 	// σ, σ′, σ″ for the value rows
 	kern.SoftplusN(rows(w.h2, 0, nb, 2048), w.h2D1[:nb*2048], w.h2D2[:nb*2048], nil, rows(w.h2Conv, 0, nb, 2048))
-	{
-		y := w.h2
-		a, d1 := w.h2Conv, w.h2D1
-		d2 := w.h2D2
-		lo := nb * 2048
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 2048; j++ {
-				k := b*2048 + j
-				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2ConvQ[k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h2, nb, nb, 2048), nil, w.h2D1, w.h2D2, rows(w.h2Conv, nb, nb, 2048), nil, w.h2ConvQ, nb, 2048)
 	// cnn16.maf:12:9  g = mean over sites of h2 (per channel)
 	{
 		o, x := rows(w.g, 0, nb, 8), rows(w.h2, 0, nb, 2048)
 		clear(o)
 		for r := 0; r < len(o)/8; r++ {
-			for p := 0; p < 256; p++ {
+			or := o[r*8 : r*8+8]
+			xr := x[r*2048 : r*2048+2048]
+			for p := 0; p < 2048; p += 8 {
+				xp := xr[p : p+8]
 				for ch := 0; ch < 8; ch++ {
-					o[r*8+ch] += x[(r*256+p)*8+ch]
+					or[ch] += xp[ch]
 				}
 			}
 		}
@@ -969,9 +955,12 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 		o, x := rows(w.g, nb, nb, 8), rows(w.h2, nb, nb, 2048)
 		clear(o)
 		for r := 0; r < len(o)/8; r++ {
-			for p := 0; p < 256; p++ {
+			or := o[r*8 : r*8+8]
+			xr := x[r*2048 : r*2048+2048]
+			for p := 0; p < 2048; p += 8 {
+				xp := xr[p : p+8]
 				for ch := 0; ch < 8; ch++ {
-					o[r*8+ch] += x[(r*256+p)*8+ch]
+					or[ch] += xp[ch]
 				}
 			}
 		}
@@ -993,20 +982,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	// cnn16.maf:10:10  h1 = lncosh(h1.conv)  [J: closed form: J = diag(σ′)·kernel, kept as σ′ for the shifted-kernel or orbit-factored Jacobian downstream]
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.LnCoshN(rows(w.h1, 0, nb, 2048), w.h1D1[:nb*2048], w.h1D2[:nb*2048], w.h1D3[:nb*2048], rows(w.h1Conv, 0, nb, 2048))
-	{
-		y := w.h1
-		a, d1 := w.h1Conv, w.h1D1
-		d2 := w.h1D2
-		lo := nb * 4096
-		ta, ty := nb*2048, nb*2048
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 2048; j++ {
-				k := b*2048 + j
-				y[lo+k] = d2[k] * m.h1ConvNorm2[j%8]
-				y[ty+k] = d1[k] * a[ta+k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h1, 2*nb, nb, 2048), rows(w.h1, nb, nb, 2048), w.h1D1, w.h1D2, nil, rows(w.h1Conv, nb, nb, 2048), m.h1ConvNorm2, nb, 2048)
 	// cnn16.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 8→8 channels  [J: receptive-field Jacobian on its 5×5 window: one GEMM (B·256×72)·(72×200) of σ′'s im2col with the weighted shifted first-layer kernels packed by Sync]
 	kern.Im2Col(w.cols, rows(w.h1, 0, 3*nb, 2048), 3*nb, w.h2ConvGeom)
 	gemm.DgemmPacked(false, nb*768, 1, w.cols[:nb*55296], 72, &m.h2ConvFwd, 0, rows(w.h2Conv, 0, 3*nb, 2048), 8)
@@ -1018,28 +994,18 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	kern.RowNorms(w.h2ConvQ, w.h2ConvRF, nb*2048, 25)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.SoftplusN(rows(w.h2, 0, nb, 2048), w.h2D1[:nb*2048], w.h2D2[:nb*2048], w.h2D3[:nb*2048], rows(w.h2Conv, 0, nb, 2048))
-	{
-		y := w.h2
-		a, d1 := w.h2Conv, w.h2D1
-		d2 := w.h2D2
-		lo := nb * 4096
-		ta, ty := nb*2048, nb*2048
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 2048; j++ {
-				k := b*2048 + j
-				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2ConvQ[k]
-				y[ty+k] = d1[k] * a[ta+k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h2, 2*nb, nb, 2048), rows(w.h2, nb, nb, 2048), w.h2D1, w.h2D2, rows(w.h2Conv, 2*nb, nb, 2048), rows(w.h2Conv, nb, nb, 2048), w.h2ConvQ, nb, 2048)
 	// cnn16.maf:12:9  g = mean over sites of h2 (per channel)
 	{
 		o, x := rows(w.g, 0, nb, 8), rows(w.h2, 0, nb, 2048)
 		clear(o)
 		for r := 0; r < len(o)/8; r++ {
-			for p := 0; p < 256; p++ {
+			or := o[r*8 : r*8+8]
+			xr := x[r*2048 : r*2048+2048]
+			for p := 0; p < 2048; p += 8 {
+				xp := xr[p : p+8]
 				for ch := 0; ch < 8; ch++ {
-					o[r*8+ch] += x[(r*256+p)*8+ch]
+					or[ch] += xp[ch]
 				}
 			}
 		}
@@ -1051,9 +1017,12 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		o, x := rows(w.g, 2*nb, nb, 8), rows(w.h2, 2*nb, nb, 2048)
 		clear(o)
 		for r := 0; r < len(o)/8; r++ {
-			for p := 0; p < 256; p++ {
+			or := o[r*8 : r*8+8]
+			xr := x[r*2048 : r*2048+2048]
+			for p := 0; p < 2048; p += 8 {
+				xp := xr[p : p+8]
 				for ch := 0; ch < 8; ch++ {
-					o[r*8+ch] += x[(r*256+p)*8+ch]
+					or[ch] += xp[ch]
 				}
 			}
 		}
@@ -1065,9 +1034,12 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		o, x := rows(w.g, nb, nb, 8), rows(w.h2, nb, nb, 2048)
 		clear(o)
 		for r := 0; r < len(o)/8; r++ {
-			for p := 0; p < 256; p++ {
+			or := o[r*8 : r*8+8]
+			xr := x[r*2048 : r*2048+2048]
+			for p := 0; p < 2048; p += 8 {
+				xp := xr[p : p+8]
 				for ch := 0; ch < 8; ch++ {
-					o[r*8+ch] += x[(r*256+p)*8+ch]
+					or[ch] += xp[ch]
 				}
 			}
 		}
@@ -1092,17 +1064,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	kern.RowsNorm2(w.h1ConvQ, rows(w.h1Conv, 2*nb, nb, 2048), nb, 1, 2048)
 	// σ, σ′, σ″ for the value rows
 	kern.LnCoshN(rows(w.h1, 0, nb, 2048), w.h1D1[:nb*2048], w.h1D2[:nb*2048], nil, rows(w.h1Conv, 0, nb, 2048))
-	{
-		y := w.h1
-		d2 := w.h1D2
-		lo := nb * 2048
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 2048; j++ {
-				k := b*2048 + j
-				y[lo+k] = d2[k] * w.h1ConvQ[k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h1, nb, nb, 2048), nil, nil, w.h1D2, nil, nil, w.h1ConvQ, nb, 2048)
 	kern.RowsScale(rows(w.h1, 2*nb, nb, 2048), rows(w.h1Conv, 2*nb, nb, 2048), w.h1D1, nb, 1, 2048)
 	// cnn16.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 8→8 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.Im2Col(w.cols, rows(w.h1, 0, 3*nb, 2048), 3*nb, w.h2ConvGeom)
@@ -1112,26 +1074,18 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	kern.RowsNorm2(w.h2ConvQ, rows(w.h2Conv, 2*nb, nb, 2048), nb, 1, 2048)
 	// σ, σ′, σ″ for the value rows
 	kern.SoftplusN(rows(w.h2, 0, nb, 2048), w.h2D1[:nb*2048], w.h2D2[:nb*2048], nil, rows(w.h2Conv, 0, nb, 2048))
-	{
-		y := w.h2
-		a, d1 := w.h2Conv, w.h2D1
-		d2 := w.h2D2
-		lo := nb * 2048
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 2048; j++ {
-				k := b*2048 + j
-				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2ConvQ[k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h2, nb, nb, 2048), nil, w.h2D1, w.h2D2, rows(w.h2Conv, nb, nb, 2048), nil, w.h2ConvQ, nb, 2048)
 	// cnn16.maf:12:9  g = mean over sites of h2 (per channel)
 	{
 		o, x := rows(w.g, 0, nb, 8), rows(w.h2, 0, nb, 2048)
 		clear(o)
 		for r := 0; r < len(o)/8; r++ {
-			for p := 0; p < 256; p++ {
+			or := o[r*8 : r*8+8]
+			xr := x[r*2048 : r*2048+2048]
+			for p := 0; p < 2048; p += 8 {
+				xp := xr[p : p+8]
 				for ch := 0; ch < 8; ch++ {
-					o[r*8+ch] += x[(r*256+p)*8+ch]
+					or[ch] += xp[ch]
 				}
 			}
 		}
@@ -1143,9 +1097,12 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 		o, x := rows(w.g, nb, nb, 8), rows(w.h2, nb, nb, 2048)
 		clear(o)
 		for r := 0; r < len(o)/8; r++ {
-			for p := 0; p < 256; p++ {
+			or := o[r*8 : r*8+8]
+			xr := x[r*2048 : r*2048+2048]
+			for p := 0; p < 2048; p += 8 {
+				xp := xr[p : p+8]
 				for ch := 0; ch < 8; ch++ {
-					o[r*8+ch] += x[(r*256+p)*8+ch]
+					or[ch] += xp[ch]
 				}
 			}
 		}
@@ -1170,20 +1127,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	kern.RowsNorm2(w.h1ConvQ, rows(w.h1Conv, 3*nb, nb, 2048), nb, 1, 2048)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.LnCoshN(rows(w.h1, 0, nb, 2048), w.h1D1[:nb*2048], w.h1D2[:nb*2048], w.h1D3[:nb*2048], rows(w.h1Conv, 0, nb, 2048))
-	{
-		y := w.h1
-		a, d1 := w.h1Conv, w.h1D1
-		d2 := w.h1D2
-		lo := nb * 4096
-		ta, ty := nb*2048, nb*2048
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 2048; j++ {
-				k := b*2048 + j
-				y[lo+k] = d2[k] * w.h1ConvQ[k]
-				y[ty+k] = d1[k] * a[ta+k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h1, 2*nb, nb, 2048), rows(w.h1, nb, nb, 2048), w.h1D1, w.h1D2, nil, rows(w.h1Conv, nb, nb, 2048), w.h1ConvQ, nb, 2048)
 	kern.RowsScale(rows(w.h1, 3*nb, nb, 2048), rows(w.h1Conv, 3*nb, nb, 2048), w.h1D1, nb, 1, 2048)
 	// cnn16.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 8→8 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	kern.Im2Col(w.cols, rows(w.h1, 0, 4*nb, 2048), 4*nb, w.h2ConvGeom)
@@ -1193,28 +1137,18 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	kern.RowsNorm2(w.h2ConvQ, rows(w.h2Conv, 3*nb, nb, 2048), nb, 1, 2048)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.SoftplusN(rows(w.h2, 0, nb, 2048), w.h2D1[:nb*2048], w.h2D2[:nb*2048], w.h2D3[:nb*2048], rows(w.h2Conv, 0, nb, 2048))
-	{
-		y := w.h2
-		a, d1 := w.h2Conv, w.h2D1
-		d2 := w.h2D2
-		lo := nb * 4096
-		ta, ty := nb*2048, nb*2048
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 2048; j++ {
-				k := b*2048 + j
-				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2ConvQ[k]
-				y[ty+k] = d1[k] * a[ta+k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h2, 2*nb, nb, 2048), rows(w.h2, nb, nb, 2048), w.h2D1, w.h2D2, rows(w.h2Conv, 2*nb, nb, 2048), rows(w.h2Conv, nb, nb, 2048), w.h2ConvQ, nb, 2048)
 	// cnn16.maf:12:9  g = mean over sites of h2 (per channel)
 	{
 		o, x := rows(w.g, 0, nb, 8), rows(w.h2, 0, nb, 2048)
 		clear(o)
 		for r := 0; r < len(o)/8; r++ {
-			for p := 0; p < 256; p++ {
+			or := o[r*8 : r*8+8]
+			xr := x[r*2048 : r*2048+2048]
+			for p := 0; p < 2048; p += 8 {
+				xp := xr[p : p+8]
 				for ch := 0; ch < 8; ch++ {
-					o[r*8+ch] += x[(r*256+p)*8+ch]
+					or[ch] += xp[ch]
 				}
 			}
 		}
@@ -1226,9 +1160,12 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 		o, x := rows(w.g, 2*nb, nb, 8), rows(w.h2, 2*nb, nb, 2048)
 		clear(o)
 		for r := 0; r < len(o)/8; r++ {
-			for p := 0; p < 256; p++ {
+			or := o[r*8 : r*8+8]
+			xr := x[r*2048 : r*2048+2048]
+			for p := 0; p < 2048; p += 8 {
+				xp := xr[p : p+8]
 				for ch := 0; ch < 8; ch++ {
-					o[r*8+ch] += x[(r*256+p)*8+ch]
+					or[ch] += xp[ch]
 				}
 			}
 		}
@@ -1240,9 +1177,12 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 		o, x := rows(w.g, nb, nb, 8), rows(w.h2, nb, nb, 2048)
 		clear(o)
 		for r := 0; r < len(o)/8; r++ {
-			for p := 0; p < 256; p++ {
+			or := o[r*8 : r*8+8]
+			xr := x[r*2048 : r*2048+2048]
+			for p := 0; p < 2048; p += 8 {
+				xp := xr[p : p+8]
 				for ch := 0; ch < 8; ch++ {
-					o[r*8+ch] += x[(r*256+p)*8+ch]
+					or[ch] += xp[ch]
 				}
 			}
 		}
@@ -1274,9 +1214,16 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 	{
 		x, o := rows(w.h2B, 0, nb, 2048), rows(w.gB, 0, nb, 8)
 		for r := 0; r < len(o)/8; r++ {
-			for p := 0; p < 256; p++ {
-				for ch := 0; ch < 8; ch++ {
-					x[(r*256+p)*8+ch] += 0.00390625 * o[r*8+ch]
+			var v [8]float64
+			or := o[r*8 : r*8+8]
+			for ch := range v {
+				v[ch] = 0.00390625 * or[ch]
+			}
+			xr := x[r*2048 : r*2048+2048]
+			for p := 0; p < 2048; p += 8 {
+				xp := xr[p : p+8]
+				for ch := range v {
+					xp[ch] += v[ch]
 				}
 			}
 		}
@@ -1350,9 +1297,16 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	{
 		x, o := rows(w.h2B, 0, nb, 2048), rows(w.gB, 0, nb, 8)
 		for r := 0; r < len(o)/8; r++ {
-			for p := 0; p < 256; p++ {
-				for ch := 0; ch < 8; ch++ {
-					x[(r*256+p)*8+ch] += 0.00390625 * o[r*8+ch]
+			var v [8]float64
+			or := o[r*8 : r*8+8]
+			for ch := range v {
+				v[ch] = 0.00390625 * or[ch]
+			}
+			xr := x[r*2048 : r*2048+2048]
+			for p := 0; p < 2048; p += 8 {
+				xp := xr[p : p+8]
+				for ch := range v {
+					xp[ch] += v[ch]
 				}
 			}
 		}
@@ -1360,9 +1314,16 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	{
 		x, o := rows(w.h2B, 2*nb, nb, 2048), rows(w.gB, 2*nb, nb, 8)
 		for r := 0; r < len(o)/8; r++ {
-			for p := 0; p < 256; p++ {
-				for ch := 0; ch < 8; ch++ {
-					x[(r*256+p)*8+ch] += 0.00390625 * o[r*8+ch]
+			var v [8]float64
+			or := o[r*8 : r*8+8]
+			for ch := range v {
+				v[ch] = 0.00390625 * or[ch]
+			}
+			xr := x[r*2048 : r*2048+2048]
+			for p := 0; p < 2048; p += 8 {
+				xp := xr[p : p+8]
+				for ch := range v {
+					xp[ch] += v[ch]
 				}
 			}
 		}
@@ -1370,30 +1331,24 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	{
 		x, o := rows(w.h2B, nb, nb, 2048), rows(w.gB, nb, nb, 8)
 		for r := 0; r < len(o)/8; r++ {
-			for p := 0; p < 256; p++ {
-				for ch := 0; ch < 8; ch++ {
-					x[(r*256+p)*8+ch] += 0.00390625 * o[r*8+ch]
+			var v [8]float64
+			or := o[r*8 : r*8+8]
+			for ch := range v {
+				v[ch] = 0.00390625 * or[ch]
+			}
+			xr := x[r*2048 : r*2048+2048]
+			for p := 0; p < 2048; p += 8 {
+				xp := xr[p : p+8]
+				for ch := range v {
+					xp[ch] += v[ch]
 				}
 			}
 		}
 	}
 	// cnn16.maf:11:10  h2 = softplus(h2.conv)  (reverse)
 	{
-		d1s, d2s, d3s := w.h2D1[:nb*2048], w.h2D2[:nb*2048], w.h2D3[:nb*2048]
-		e := w.h2ConvE[:nb*2048]
-		a, ab, yb := w.h2Conv, w.h2ConvB, w.h2B
-		lo := nb * 4096
-		ta, tab, tyb := nb*2048, nb*2048, nb*2048
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 2048; j++ {
-				k := b*2048 + j
-				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d2*a[lo+k]+d3*w.h2ConvQ[k])*yb[lo+k]
-				ab[tab+k] += d1 * yb[tyb+k]
-				ab[lo+k] += d1 * yb[lo+k]
-				e[k] = 2 * d2 * yb[lo+k]
-			}
-		}
+		kern.ActRevValue(w.h2ConvB, w.h2D1, w.h2D2, w.h2D3, w.h2B, rows(w.h2Conv, nb, nb, 2048), rows(w.h2B, nb, nb, 2048), rows(w.h2Conv, 2*nb, nb, 2048), w.h2ConvQ, rows(w.h2B, 2*nb, nb, 2048), nil, nb, 2048)
+		kern.ActRevTangent(rows(w.h2ConvB, nb, nb, 2048), rows(w.h2ConvB, 2*nb, nb, 2048), w.h2ConvE, w.h2D1, w.h2D2, rows(w.h2B, nb, nb, 2048), rows(w.h2B, 2*nb, nb, 2048), nb, 2048)
 	}
 	kern.RowsAddScaled(w.h2ConvRFB, w.h2ConvRF, w.h2ConvE, nb*2048, 25)
 	// cnn16.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 8→8 channels  (reverse)
@@ -1409,21 +1364,8 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	kern.SumRows(gH2ConvB, rows(w.h2ConvB, 0, nb, 2048), nb*256, 8)
 	// cnn16.maf:10:10  h1 = lncosh(h1.conv)  (reverse)
 	{
-		d1s, d2s, d3s := w.h1D1[:nb*2048], w.h1D2[:nb*2048], w.h1D3[:nb*2048]
-		e := w.h1ConvE[:nb*2048]
-		rd := w.h1DB[:nb*2048]
-		a, ab, yb := w.h1Conv, w.h1ConvB, w.h1B
-		lo := nb * 4096
-		ta, tab, tyb := nb*2048, nb*2048, nb*2048
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 2048; j++ {
-				k := b*2048 + j
-				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*m.h1ConvNorm2[j%8]*yb[lo+k] + d2*rd[k]
-				ab[tab+k] += d1 * yb[tyb+k]
-				e[k] = 2 * d2 * yb[lo+k]
-			}
-		}
+		kern.ActRevValue(w.h1ConvB, w.h1D1, w.h1D2, w.h1D3, w.h1B, rows(w.h1Conv, nb, nb, 2048), rows(w.h1B, nb, nb, 2048), nil, m.h1ConvNorm2, rows(w.h1B, 2*nb, nb, 2048), w.h1DB, nb, 2048)
+		kern.ActRevTangent(rows(w.h1ConvB, nb, nb, 2048), nil, w.h1ConvE, w.h1D1, w.h1D2, rows(w.h1B, nb, nb, 2048), rows(w.h1B, 2*nb, nb, 2048), nb, 2048)
 	}
 	// cnn16.maf:10:17  h1.conv = conv3x3(s), periodic, 1→8 channels  (reverse)
 	gemm.DgemmPacked(false, nb*256, 1, rows(w.h1ConvB, 0, nb, 2048), 8, &m.h1ConvBwd, 0, w.cols[:nb*2304], 9)
@@ -1467,9 +1409,16 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	{
 		x, o := rows(w.h2B, 0, nb, 2048), rows(w.gB, 0, nb, 8)
 		for r := 0; r < len(o)/8; r++ {
-			for p := 0; p < 256; p++ {
-				for ch := 0; ch < 8; ch++ {
-					x[(r*256+p)*8+ch] += 0.00390625 * o[r*8+ch]
+			var v [8]float64
+			or := o[r*8 : r*8+8]
+			for ch := range v {
+				v[ch] = 0.00390625 * or[ch]
+			}
+			xr := x[r*2048 : r*2048+2048]
+			for p := 0; p < 2048; p += 8 {
+				xp := xr[p : p+8]
+				for ch := range v {
+					xp[ch] += v[ch]
 				}
 			}
 		}
@@ -1477,9 +1426,16 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	{
 		x, o := rows(w.h2B, 2*nb, nb, 2048), rows(w.gB, 2*nb, nb, 8)
 		for r := 0; r < len(o)/8; r++ {
-			for p := 0; p < 256; p++ {
-				for ch := 0; ch < 8; ch++ {
-					x[(r*256+p)*8+ch] += 0.00390625 * o[r*8+ch]
+			var v [8]float64
+			or := o[r*8 : r*8+8]
+			for ch := range v {
+				v[ch] = 0.00390625 * or[ch]
+			}
+			xr := x[r*2048 : r*2048+2048]
+			for p := 0; p < 2048; p += 8 {
+				xp := xr[p : p+8]
+				for ch := range v {
+					xp[ch] += v[ch]
 				}
 			}
 		}
@@ -1487,30 +1443,24 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	{
 		x, o := rows(w.h2B, nb, nb, 2048), rows(w.gB, nb, nb, 8)
 		for r := 0; r < len(o)/8; r++ {
-			for p := 0; p < 256; p++ {
-				for ch := 0; ch < 8; ch++ {
-					x[(r*256+p)*8+ch] += 0.00390625 * o[r*8+ch]
+			var v [8]float64
+			or := o[r*8 : r*8+8]
+			for ch := range v {
+				v[ch] = 0.00390625 * or[ch]
+			}
+			xr := x[r*2048 : r*2048+2048]
+			for p := 0; p < 2048; p += 8 {
+				xp := xr[p : p+8]
+				for ch := range v {
+					xp[ch] += v[ch]
 				}
 			}
 		}
 	}
 	// cnn16.maf:11:10  h2 = softplus(h2.conv)  (reverse)
 	{
-		d1s, d2s, d3s := w.h2D1[:nb*2048], w.h2D2[:nb*2048], w.h2D3[:nb*2048]
-		e := w.h2ConvE[:nb*2048]
-		a, ab, yb := w.h2Conv, w.h2ConvB, w.h2B
-		lo := nb * 4096
-		ta, tab, tyb := nb*2048, nb*2048, nb*2048
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 2048; j++ {
-				k := b*2048 + j
-				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d2*a[lo+k]+d3*w.h2ConvQ[k])*yb[lo+k]
-				ab[tab+k] += d1 * yb[tyb+k]
-				ab[lo+k] += d1 * yb[lo+k]
-				e[k] = 2 * d2 * yb[lo+k]
-			}
-		}
+		kern.ActRevValue(w.h2ConvB, w.h2D1, w.h2D2, w.h2D3, w.h2B, rows(w.h2Conv, nb, nb, 2048), rows(w.h2B, nb, nb, 2048), rows(w.h2Conv, 2*nb, nb, 2048), w.h2ConvQ, rows(w.h2B, 2*nb, nb, 2048), nil, nb, 2048)
+		kern.ActRevTangent(rows(w.h2ConvB, nb, nb, 2048), rows(w.h2ConvB, 2*nb, nb, 2048), w.h2ConvE, w.h2D1, w.h2D2, rows(w.h2B, nb, nb, 2048), rows(w.h2B, 2*nb, nb, 2048), nb, 2048)
 	}
 	kern.RowsScaleAdd(rows(w.h2ConvB, 3*nb, nb, 2048), rows(w.h2Conv, 3*nb, nb, 2048), w.h2ConvE, nb, 1, 2048)
 	// cnn16.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 8→8 channels  (reverse)
@@ -1522,21 +1472,8 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	// cnn16.maf:10:10  h1 = lncosh(h1.conv)  (reverse)
 	kern.RowsDot(w.rd, rows(w.h1B, 3*nb, nb, 2048), rows(w.h1Conv, 3*nb, nb, 2048), nb, 1, 2048)
 	{
-		d1s, d2s, d3s := w.h1D1[:nb*2048], w.h1D2[:nb*2048], w.h1D3[:nb*2048]
-		e := w.h1ConvE[:nb*2048]
-		rd := w.rd[:nb*2048]
-		a, ab, yb := w.h1Conv, w.h1ConvB, w.h1B
-		lo := nb * 4096
-		ta, tab, tyb := nb*2048, nb*2048, nb*2048
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 2048; j++ {
-				k := b*2048 + j
-				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*w.h1ConvQ[k]*yb[lo+k] + d2*rd[k]
-				ab[tab+k] += d1 * yb[tyb+k]
-				e[k] = 2 * d2 * yb[lo+k]
-			}
-		}
+		kern.ActRevValue(w.h1ConvB, w.h1D1, w.h1D2, w.h1D3, w.h1B, rows(w.h1Conv, nb, nb, 2048), rows(w.h1B, nb, nb, 2048), nil, w.h1ConvQ, rows(w.h1B, 2*nb, nb, 2048), w.rd, nb, 2048)
+		kern.ActRevTangent(rows(w.h1ConvB, nb, nb, 2048), nil, w.h1ConvE, w.h1D1, w.h1D2, rows(w.h1B, nb, nb, 2048), rows(w.h1B, 2*nb, nb, 2048), nb, 2048)
 	}
 	kern.RowsScaleAdd(rows(w.h1ConvB, 3*nb, nb, 2048), rows(w.h1B, 3*nb, nb, 2048), w.h1D1, nb, 1, 2048)
 	kern.RowsScaleAdd(rows(w.h1ConvB, 3*nb, nb, 2048), rows(w.h1Conv, 3*nb, nb, 2048), w.h1ConvE, nb, 1, 2048)

@@ -579,7 +579,7 @@ func newModel() *Model {
 	m.h1ConvFull = make([]float64, 100)
 	m.h1ConvGather = make([]float64, 24)
 	m.h1ConvGatGeom = kern.NewGatherGeom(kern.NewConvGeom(8, 8, 1, 4, 5, 5), h1ConvOrbit, 6)
-	m.h1ConvNorm2 = make([]float64, 4)
+	m.h1ConvNorm2 = make([]float64, 256)
 	m.h2ConvFull = make([]float64, 144)
 	m.h2ConvDirect = make([]float64, 48)
 	m.h2ConvDirGeom = kern.NewDirectGeom(kern.NewConvGeom(8, 8, 4, 4, 3, 3), h2ConvOrbit, 3)
@@ -649,6 +649,7 @@ func (m *Model) sync() {
 	m.h1ConvGatBwd.Pack(true, 4, 6, m.h1ConvGather, 4)
 	// h1.conv: ‖W_j‖², the Jacobian's squared row norms (closed-form Laplacian)
 	kern.RowNorms(m.h1ConvNorm2, h1ConvW, 4, 25)
+	kern.Tile(m.h1ConvNorm2, 4)
 	// h2.conv: the products of h1.conv's and its kernel orbits, packed for D·P and R̄·Pᵀ
 	kern.FactorMatrix(m.h2ConvFactorM, h1ConvW, h2ConvW, m.h2ConvFactorGeom)
 	m.h2ConvFactor.Pack(false, 4, 72, m.h2ConvFactorM, 72)
@@ -1197,9 +1198,12 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 		o, x := rows(w.g, 0, nb, 4), rows(w.h2, 0, nb, 256)
 		clear(o)
 		for r := 0; r < len(o)/4; r++ {
-			for p := 0; p < 64; p++ {
+			or := o[r*4 : r*4+4]
+			xr := x[r*256 : r*256+256]
+			for p := 0; p < 256; p += 4 {
+				xp := xr[p : p+4]
 				for ch := 0; ch < 4; ch++ {
-					o[r*4+ch] += x[(r*64+p)*4+ch]
+					or[ch] += xp[ch]
 				}
 			}
 		}
@@ -1249,17 +1253,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	// cnn8_gated.maf:13:10  h1 = lncosh(h1.conv)  [J: closed form: J = diag(σ′)·kernel, kept as σ′ for the shifted-kernel or orbit-factored Jacobian downstream]
 	// σ, σ′, σ″ for the value rows
 	kern.LnCoshN(rows(w.h1, 0, nb, 256), w.h1D1[:nb*256], w.h1D2[:nb*256], nil, rows(w.h1Conv, 0, nb, 256))
-	{
-		y := w.h1
-		d2 := w.h1D2
-		lo := nb * 256
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 256; j++ {
-				k := b*256 + j
-				y[lo+k] = d2[k] * m.h1ConvNorm2[j%4]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h1, nb, nb, 256), nil, nil, w.h1D2, nil, nil, m.h1ConvNorm2, nb, 256)
 	// cnn8_gated.maf:14:19  h2.conv = conv3x3(h1) + b, periodic, 4→4 channels  [J: receptive-field Jacobian on its 7×7 window, kernels factored by their orbits (6 and 3): one GEMM (B·64×4)·(4×72) of σ′ with the orbit products packed by Sync, then 225 sparse adds per site and channel; only the row norms are kept]
 	gemm.DgemmPacked(false, nb*128, 1, rows(w.h1, 0, 2*nb, 256), 4, &m.h2ConvDirFwd, 0, w.cols[:nb*1536], 12)
 	kern.DirectSum(rows(w.h2Conv, 0, 2*nb, 256), w.cols, 2*nb, m.h2ConvDirGeom)
@@ -1270,26 +1264,18 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	// cnn8_gated.maf:14:10  h2 = softplus(h2.conv)
 	// σ, σ′, σ″ for the value rows
 	kern.SoftplusN(rows(w.h2, 0, nb, 256), w.h2D1[:nb*256], w.h2D2[:nb*256], nil, rows(w.h2Conv, 0, nb, 256))
-	{
-		y := w.h2
-		a, d1 := w.h2Conv, w.h2D1
-		d2 := w.h2D2
-		lo := nb * 256
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 256; j++ {
-				k := b*256 + j
-				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2ConvQ[k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h2, nb, nb, 256), nil, w.h2D1, w.h2D2, rows(w.h2Conv, nb, nb, 256), nil, w.h2ConvQ, nb, 256)
 	// cnn8_gated.maf:15:9  g = mean over sites of h2 (per channel)
 	{
 		o, x := rows(w.g, 0, nb, 4), rows(w.h2, 0, nb, 256)
 		clear(o)
 		for r := 0; r < len(o)/4; r++ {
-			for p := 0; p < 64; p++ {
+			or := o[r*4 : r*4+4]
+			xr := x[r*256 : r*256+256]
+			for p := 0; p < 256; p += 4 {
+				xp := xr[p : p+4]
 				for ch := 0; ch < 4; ch++ {
-					o[r*4+ch] += x[(r*64+p)*4+ch]
+					or[ch] += xp[ch]
 				}
 			}
 		}
@@ -1301,9 +1287,12 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 		o, x := rows(w.g, nb, nb, 4), rows(w.h2, nb, nb, 256)
 		clear(o)
 		for r := 0; r < len(o)/4; r++ {
-			for p := 0; p < 64; p++ {
+			or := o[r*4 : r*4+4]
+			xr := x[r*256 : r*256+256]
+			for p := 0; p < 256; p += 4 {
+				xp := xr[p : p+4]
 				for ch := 0; ch < 4; ch++ {
-					o[r*4+ch] += x[(r*64+p)*4+ch]
+					or[ch] += xp[ch]
 				}
 			}
 		}
@@ -1316,17 +1305,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	// cnn8_gated.maf:16:50  phi.quadratic = quadratic(s)
 	// σ, σ′, σ″ for the value rows
 	kern.QuadraticN(rows(w.phiQuadratic, 0, nb, 64), w.phiQuadraticD1[:nb*64], w.phiQuadraticD2[:nb*64], nil, rows(w.s, 0, nb, 64))
-	{
-		y := w.phiQuadratic
-		d2 := w.phiQuadraticD2
-		lo := nb * 64
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 64; j++ {
-				k := b*64 + j
-				y[lo+k] = d2[k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.phiQuadratic, nb, nb, 64), nil, nil, w.phiQuadraticD2, nil, nil, nil, nb, 64)
 	// cnn8_gated.maf:16:46  phi.sum = Σ phi.quadratic
 	{
 		o, x := rows(w.phiSum, 0, nb, 1), rows(w.phiQuadratic, 0, nb, 64)
@@ -1386,20 +1365,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	// cnn8_gated.maf:13:10  h1 = lncosh(h1.conv)  [J: closed form: J = diag(σ′)·kernel, kept as σ′ for the shifted-kernel or orbit-factored Jacobian downstream]
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.LnCoshN(rows(w.h1, 0, nb, 256), w.h1D1[:nb*256], w.h1D2[:nb*256], w.h1D3[:nb*256], rows(w.h1Conv, 0, nb, 256))
-	{
-		y := w.h1
-		a, d1 := w.h1Conv, w.h1D1
-		d2 := w.h1D2
-		lo := nb * 512
-		ta, ty := nb*256, nb*256
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 256; j++ {
-				k := b*256 + j
-				y[lo+k] = d2[k] * m.h1ConvNorm2[j%4]
-				y[ty+k] = d1[k] * a[ta+k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h1, 2*nb, nb, 256), rows(w.h1, nb, nb, 256), w.h1D1, w.h1D2, nil, rows(w.h1Conv, nb, nb, 256), m.h1ConvNorm2, nb, 256)
 	// cnn8_gated.maf:14:19  h2.conv = conv3x3(h1) + b, periodic, 4→4 channels  [J: receptive-field Jacobian on its 7×7 window, kernels factored by their orbits (6 and 3): one GEMM (B·64×4)·(4×72) of σ′ with the orbit products packed by Sync, then 225 sparse adds per site and channel; only the row norms are kept]
 	gemm.DgemmPacked(false, nb*192, 1, rows(w.h1, 0, 3*nb, 256), 4, &m.h2ConvDirFwd, 0, w.cols[:nb*2304], 12)
 	kern.DirectSum(rows(w.h2Conv, 0, 3*nb, 256), w.cols, 3*nb, m.h2ConvDirGeom)
@@ -1410,28 +1376,18 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	// cnn8_gated.maf:14:10  h2 = softplus(h2.conv)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.SoftplusN(rows(w.h2, 0, nb, 256), w.h2D1[:nb*256], w.h2D2[:nb*256], w.h2D3[:nb*256], rows(w.h2Conv, 0, nb, 256))
-	{
-		y := w.h2
-		a, d1 := w.h2Conv, w.h2D1
-		d2 := w.h2D2
-		lo := nb * 512
-		ta, ty := nb*256, nb*256
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 256; j++ {
-				k := b*256 + j
-				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2ConvQ[k]
-				y[ty+k] = d1[k] * a[ta+k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h2, 2*nb, nb, 256), rows(w.h2, nb, nb, 256), w.h2D1, w.h2D2, rows(w.h2Conv, 2*nb, nb, 256), rows(w.h2Conv, nb, nb, 256), w.h2ConvQ, nb, 256)
 	// cnn8_gated.maf:15:9  g = mean over sites of h2 (per channel)
 	{
 		o, x := rows(w.g, 0, nb, 4), rows(w.h2, 0, nb, 256)
 		clear(o)
 		for r := 0; r < len(o)/4; r++ {
-			for p := 0; p < 64; p++ {
+			or := o[r*4 : r*4+4]
+			xr := x[r*256 : r*256+256]
+			for p := 0; p < 256; p += 4 {
+				xp := xr[p : p+4]
 				for ch := 0; ch < 4; ch++ {
-					o[r*4+ch] += x[(r*64+p)*4+ch]
+					or[ch] += xp[ch]
 				}
 			}
 		}
@@ -1443,9 +1399,12 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		o, x := rows(w.g, 2*nb, nb, 4), rows(w.h2, 2*nb, nb, 256)
 		clear(o)
 		for r := 0; r < len(o)/4; r++ {
-			for p := 0; p < 64; p++ {
+			or := o[r*4 : r*4+4]
+			xr := x[r*256 : r*256+256]
+			for p := 0; p < 256; p += 4 {
+				xp := xr[p : p+4]
 				for ch := 0; ch < 4; ch++ {
-					o[r*4+ch] += x[(r*64+p)*4+ch]
+					or[ch] += xp[ch]
 				}
 			}
 		}
@@ -1457,9 +1416,12 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		o, x := rows(w.g, nb, nb, 4), rows(w.h2, nb, nb, 256)
 		clear(o)
 		for r := 0; r < len(o)/4; r++ {
-			for p := 0; p < 64; p++ {
+			or := o[r*4 : r*4+4]
+			xr := x[r*256 : r*256+256]
+			for p := 0; p < 256; p += 4 {
+				xp := xr[p : p+4]
 				for ch := 0; ch < 4; ch++ {
-					o[r*4+ch] += x[(r*64+p)*4+ch]
+					or[ch] += xp[ch]
 				}
 			}
 		}
@@ -1472,20 +1434,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	// cnn8_gated.maf:16:50  phi.quadratic = quadratic(s)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.QuadraticN(rows(w.phiQuadratic, 0, nb, 64), w.phiQuadraticD1[:nb*64], w.phiQuadraticD2[:nb*64], w.phiQuadraticD3[:nb*64], rows(w.s, 0, nb, 64))
-	{
-		y := w.phiQuadratic
-		a, d1 := w.s, w.phiQuadraticD1
-		d2 := w.phiQuadraticD2
-		lo := nb * 128
-		ta, ty := nb*64, nb*64
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 64; j++ {
-				k := b*64 + j
-				y[lo+k] = d2[k]
-				y[ty+k] = d1[k] * a[ta+k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.phiQuadratic, 2*nb, nb, 64), rows(w.phiQuadratic, nb, nb, 64), w.phiQuadraticD1, w.phiQuadraticD2, nil, rows(w.s, nb, nb, 64), nil, nb, 64)
 	// cnn8_gated.maf:16:46  phi.sum = Σ phi.quadratic
 	{
 		o, x := rows(w.phiSum, 0, nb, 1), rows(w.phiQuadratic, 0, nb, 64)
@@ -1570,17 +1519,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	kern.RowsNorm2(w.h1ConvQ, rows(w.h1Conv, 2*nb, nb, 256), nb, 1, 256)
 	// σ, σ′, σ″ for the value rows
 	kern.LnCoshN(rows(w.h1, 0, nb, 256), w.h1D1[:nb*256], w.h1D2[:nb*256], nil, rows(w.h1Conv, 0, nb, 256))
-	{
-		y := w.h1
-		d2 := w.h1D2
-		lo := nb * 256
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 256; j++ {
-				k := b*256 + j
-				y[lo+k] = d2[k] * w.h1ConvQ[k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h1, nb, nb, 256), nil, nil, w.h1D2, nil, nil, w.h1ConvQ, nb, 256)
 	kern.RowsScale(rows(w.h1, 2*nb, nb, 256), rows(w.h1Conv, 2*nb, nb, 256), w.h1D1, nb, 1, 256)
 	// cnn8_gated.maf:14:19  h2.conv = conv3x3(h1) + b, periodic, 4→4 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, nb*192, 1, rows(w.h1, 0, 3*nb, 256), 4, &m.h2ConvDirFwd, 0, w.cols[:nb*2304], 12)
@@ -1590,26 +1529,18 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	kern.RowsNorm2(w.h2ConvQ, rows(w.h2Conv, 2*nb, nb, 256), nb, 1, 256)
 	// σ, σ′, σ″ for the value rows
 	kern.SoftplusN(rows(w.h2, 0, nb, 256), w.h2D1[:nb*256], w.h2D2[:nb*256], nil, rows(w.h2Conv, 0, nb, 256))
-	{
-		y := w.h2
-		a, d1 := w.h2Conv, w.h2D1
-		d2 := w.h2D2
-		lo := nb * 256
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 256; j++ {
-				k := b*256 + j
-				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2ConvQ[k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h2, nb, nb, 256), nil, w.h2D1, w.h2D2, rows(w.h2Conv, nb, nb, 256), nil, w.h2ConvQ, nb, 256)
 	// cnn8_gated.maf:15:9  g = mean over sites of h2 (per channel)
 	{
 		o, x := rows(w.g, 0, nb, 4), rows(w.h2, 0, nb, 256)
 		clear(o)
 		for r := 0; r < len(o)/4; r++ {
-			for p := 0; p < 64; p++ {
+			or := o[r*4 : r*4+4]
+			xr := x[r*256 : r*256+256]
+			for p := 0; p < 256; p += 4 {
+				xp := xr[p : p+4]
 				for ch := 0; ch < 4; ch++ {
-					o[r*4+ch] += x[(r*64+p)*4+ch]
+					or[ch] += xp[ch]
 				}
 			}
 		}
@@ -1621,9 +1552,12 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 		o, x := rows(w.g, nb, nb, 4), rows(w.h2, nb, nb, 256)
 		clear(o)
 		for r := 0; r < len(o)/4; r++ {
-			for p := 0; p < 64; p++ {
+			or := o[r*4 : r*4+4]
+			xr := x[r*256 : r*256+256]
+			for p := 0; p < 256; p += 4 {
+				xp := xr[p : p+4]
 				for ch := 0; ch < 4; ch++ {
-					o[r*4+ch] += x[(r*64+p)*4+ch]
+					or[ch] += xp[ch]
 				}
 			}
 		}
@@ -1637,17 +1571,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	kern.RowsNorm2(w.sQ, rows(w.s, 2*nb, nb, 64), nb, 1, 64)
 	// σ, σ′, σ″ for the value rows
 	kern.QuadraticN(rows(w.phiQuadratic, 0, nb, 64), w.phiQuadraticD1[:nb*64], w.phiQuadraticD2[:nb*64], nil, rows(w.s, 0, nb, 64))
-	{
-		y := w.phiQuadratic
-		d2 := w.phiQuadraticD2
-		lo := nb * 64
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 64; j++ {
-				k := b*64 + j
-				y[lo+k] = d2[k] * w.sQ[k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.phiQuadratic, nb, nb, 64), nil, nil, w.phiQuadraticD2, nil, nil, w.sQ, nb, 64)
 	// cnn8_gated.maf:16:46  phi.sum = Σ phi.quadratic
 	{
 		o, x := rows(w.phiSum, 0, nb, 1), rows(w.phiQuadratic, 0, nb, 64)
@@ -1710,20 +1634,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	kern.RowsNorm2(w.h1ConvQ, rows(w.h1Conv, 3*nb, nb, 256), nb, 1, 256)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.LnCoshN(rows(w.h1, 0, nb, 256), w.h1D1[:nb*256], w.h1D2[:nb*256], w.h1D3[:nb*256], rows(w.h1Conv, 0, nb, 256))
-	{
-		y := w.h1
-		a, d1 := w.h1Conv, w.h1D1
-		d2 := w.h1D2
-		lo := nb * 512
-		ta, ty := nb*256, nb*256
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 256; j++ {
-				k := b*256 + j
-				y[lo+k] = d2[k] * w.h1ConvQ[k]
-				y[ty+k] = d1[k] * a[ta+k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h1, 2*nb, nb, 256), rows(w.h1, nb, nb, 256), w.h1D1, w.h1D2, nil, rows(w.h1Conv, nb, nb, 256), w.h1ConvQ, nb, 256)
 	kern.RowsScale(rows(w.h1, 3*nb, nb, 256), rows(w.h1Conv, 3*nb, nb, 256), w.h1D1, nb, 1, 256)
 	// cnn8_gated.maf:14:19  h2.conv = conv3x3(h1) + b, periodic, 4→4 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, nb*256, 1, rows(w.h1, 0, 4*nb, 256), 4, &m.h2ConvDirFwd, 0, w.cols[:nb*3072], 12)
@@ -1733,28 +1644,18 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	kern.RowsNorm2(w.h2ConvQ, rows(w.h2Conv, 3*nb, nb, 256), nb, 1, 256)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.SoftplusN(rows(w.h2, 0, nb, 256), w.h2D1[:nb*256], w.h2D2[:nb*256], w.h2D3[:nb*256], rows(w.h2Conv, 0, nb, 256))
-	{
-		y := w.h2
-		a, d1 := w.h2Conv, w.h2D1
-		d2 := w.h2D2
-		lo := nb * 512
-		ta, ty := nb*256, nb*256
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 256; j++ {
-				k := b*256 + j
-				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2ConvQ[k]
-				y[ty+k] = d1[k] * a[ta+k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h2, 2*nb, nb, 256), rows(w.h2, nb, nb, 256), w.h2D1, w.h2D2, rows(w.h2Conv, 2*nb, nb, 256), rows(w.h2Conv, nb, nb, 256), w.h2ConvQ, nb, 256)
 	// cnn8_gated.maf:15:9  g = mean over sites of h2 (per channel)
 	{
 		o, x := rows(w.g, 0, nb, 4), rows(w.h2, 0, nb, 256)
 		clear(o)
 		for r := 0; r < len(o)/4; r++ {
-			for p := 0; p < 64; p++ {
+			or := o[r*4 : r*4+4]
+			xr := x[r*256 : r*256+256]
+			for p := 0; p < 256; p += 4 {
+				xp := xr[p : p+4]
 				for ch := 0; ch < 4; ch++ {
-					o[r*4+ch] += x[(r*64+p)*4+ch]
+					or[ch] += xp[ch]
 				}
 			}
 		}
@@ -1766,9 +1667,12 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 		o, x := rows(w.g, 2*nb, nb, 4), rows(w.h2, 2*nb, nb, 256)
 		clear(o)
 		for r := 0; r < len(o)/4; r++ {
-			for p := 0; p < 64; p++ {
+			or := o[r*4 : r*4+4]
+			xr := x[r*256 : r*256+256]
+			for p := 0; p < 256; p += 4 {
+				xp := xr[p : p+4]
 				for ch := 0; ch < 4; ch++ {
-					o[r*4+ch] += x[(r*64+p)*4+ch]
+					or[ch] += xp[ch]
 				}
 			}
 		}
@@ -1780,9 +1684,12 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 		o, x := rows(w.g, nb, nb, 4), rows(w.h2, nb, nb, 256)
 		clear(o)
 		for r := 0; r < len(o)/4; r++ {
-			for p := 0; p < 64; p++ {
+			or := o[r*4 : r*4+4]
+			xr := x[r*256 : r*256+256]
+			for p := 0; p < 256; p += 4 {
+				xp := xr[p : p+4]
 				for ch := 0; ch < 4; ch++ {
-					o[r*4+ch] += x[(r*64+p)*4+ch]
+					or[ch] += xp[ch]
 				}
 			}
 		}
@@ -1796,20 +1703,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	kern.RowsNorm2(w.sQ, rows(w.s, 3*nb, nb, 64), nb, 1, 64)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.QuadraticN(rows(w.phiQuadratic, 0, nb, 64), w.phiQuadraticD1[:nb*64], w.phiQuadraticD2[:nb*64], w.phiQuadraticD3[:nb*64], rows(w.s, 0, nb, 64))
-	{
-		y := w.phiQuadratic
-		a, d1 := w.s, w.phiQuadraticD1
-		d2 := w.phiQuadraticD2
-		lo := nb * 128
-		ta, ty := nb*64, nb*64
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 64; j++ {
-				k := b*64 + j
-				y[lo+k] = d2[k] * w.sQ[k]
-				y[ty+k] = d1[k] * a[ta+k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.phiQuadratic, 2*nb, nb, 64), rows(w.phiQuadratic, nb, nb, 64), w.phiQuadraticD1, w.phiQuadraticD2, nil, rows(w.s, nb, nb, 64), w.sQ, nb, 64)
 	// cnn8_gated.maf:16:46  phi.sum = Σ phi.quadratic
 	{
 		o, x := rows(w.phiSum, 0, nb, 1), rows(w.phiQuadratic, 0, nb, 64)
@@ -1946,9 +1840,16 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 	{
 		x, o := rows(w.h2B, 0, nb, 256), rows(w.gB, 0, nb, 4)
 		for r := 0; r < len(o)/4; r++ {
-			for p := 0; p < 64; p++ {
-				for ch := 0; ch < 4; ch++ {
-					x[(r*64+p)*4+ch] += 0.015625 * o[r*4+ch]
+			var v [4]float64
+			or := o[r*4 : r*4+4]
+			for ch := range v {
+				v[ch] = 0.015625 * or[ch]
+			}
+			xr := x[r*256 : r*256+256]
+			for p := 0; p < 256; p += 4 {
+				xp := xr[p : p+4]
+				for ch := range v {
+					xp[ch] += v[ch]
 				}
 			}
 		}
@@ -2103,18 +2004,8 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	}
 	// cnn8_gated.maf:16:50  phi.quadratic = quadratic(s)  (reverse)
 	{
-		d1s, d2s, d3s := w.phiQuadraticD1[:nb*64], w.phiQuadraticD2[:nb*64], w.phiQuadraticD3[:nb*64]
-		a, ab, yb := w.s, w.sB, w.phiQuadraticB
-		lo := nb * 128
-		ta, tab, tyb := nb*64, nb*64, nb*64
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 64; j++ {
-				k := b*64 + j
-				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*yb[lo+k]
-				ab[tab+k] += d1 * yb[tyb+k]
-			}
-		}
+		kern.ActRevValue(w.sB, w.phiQuadraticD1, w.phiQuadraticD2, w.phiQuadraticD3, w.phiQuadraticB, rows(w.s, nb, nb, 64), rows(w.phiQuadraticB, nb, nb, 64), nil, nil, rows(w.phiQuadraticB, 2*nb, nb, 64), nil, nb, 64)
+		kern.ActRevTangent(rows(w.sB, nb, nb, 64), nil, nil, w.phiQuadraticD1, w.phiQuadraticD2, rows(w.phiQuadraticB, nb, nb, 64), rows(w.phiQuadraticB, 2*nb, nb, 64), nb, 64)
 	}
 	// cnn8_gated.maf:16:11  phi.dense = W·g, W ∈ R^(1×4)  (reverse)
 	kern.AddOuter(rows(w.gB, 0, 3*nb, 4), rows(w.phiDenseB, 0, 3*nb, 1), phiDenseW, 3*nb, 4, 1)
@@ -2123,9 +2014,16 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	{
 		x, o := rows(w.h2B, 0, nb, 256), rows(w.gB, 0, nb, 4)
 		for r := 0; r < len(o)/4; r++ {
-			for p := 0; p < 64; p++ {
-				for ch := 0; ch < 4; ch++ {
-					x[(r*64+p)*4+ch] += 0.015625 * o[r*4+ch]
+			var v [4]float64
+			or := o[r*4 : r*4+4]
+			for ch := range v {
+				v[ch] = 0.015625 * or[ch]
+			}
+			xr := x[r*256 : r*256+256]
+			for p := 0; p < 256; p += 4 {
+				xp := xr[p : p+4]
+				for ch := range v {
+					xp[ch] += v[ch]
 				}
 			}
 		}
@@ -2133,9 +2031,16 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	{
 		x, o := rows(w.h2B, 2*nb, nb, 256), rows(w.gB, 2*nb, nb, 4)
 		for r := 0; r < len(o)/4; r++ {
-			for p := 0; p < 64; p++ {
-				for ch := 0; ch < 4; ch++ {
-					x[(r*64+p)*4+ch] += 0.015625 * o[r*4+ch]
+			var v [4]float64
+			or := o[r*4 : r*4+4]
+			for ch := range v {
+				v[ch] = 0.015625 * or[ch]
+			}
+			xr := x[r*256 : r*256+256]
+			for p := 0; p < 256; p += 4 {
+				xp := xr[p : p+4]
+				for ch := range v {
+					xp[ch] += v[ch]
 				}
 			}
 		}
@@ -2143,30 +2048,24 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	{
 		x, o := rows(w.h2B, nb, nb, 256), rows(w.gB, nb, nb, 4)
 		for r := 0; r < len(o)/4; r++ {
-			for p := 0; p < 64; p++ {
-				for ch := 0; ch < 4; ch++ {
-					x[(r*64+p)*4+ch] += 0.015625 * o[r*4+ch]
+			var v [4]float64
+			or := o[r*4 : r*4+4]
+			for ch := range v {
+				v[ch] = 0.015625 * or[ch]
+			}
+			xr := x[r*256 : r*256+256]
+			for p := 0; p < 256; p += 4 {
+				xp := xr[p : p+4]
+				for ch := range v {
+					xp[ch] += v[ch]
 				}
 			}
 		}
 	}
 	// cnn8_gated.maf:14:10  h2 = softplus(h2.conv)  (reverse)
 	{
-		d1s, d2s, d3s := w.h2D1[:nb*256], w.h2D2[:nb*256], w.h2D3[:nb*256]
-		e := w.h2ConvE[:nb*256]
-		a, ab, yb := w.h2Conv, w.h2ConvB, w.h2B
-		lo := nb * 512
-		ta, tab, tyb := nb*256, nb*256, nb*256
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 256; j++ {
-				k := b*256 + j
-				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d2*a[lo+k]+d3*w.h2ConvQ[k])*yb[lo+k]
-				ab[tab+k] += d1 * yb[tyb+k]
-				ab[lo+k] += d1 * yb[lo+k]
-				e[k] = 2 * d2 * yb[lo+k]
-			}
-		}
+		kern.ActRevValue(w.h2ConvB, w.h2D1, w.h2D2, w.h2D3, w.h2B, rows(w.h2Conv, nb, nb, 256), rows(w.h2B, nb, nb, 256), rows(w.h2Conv, 2*nb, nb, 256), w.h2ConvQ, rows(w.h2B, 2*nb, nb, 256), nil, nb, 256)
+		kern.ActRevTangent(rows(w.h2ConvB, nb, nb, 256), rows(w.h2ConvB, 2*nb, nb, 256), w.h2ConvE, w.h2D1, w.h2D2, rows(w.h2B, nb, nb, 256), rows(w.h2B, 2*nb, nb, 256), nb, 256)
 	}
 	// cnn8_gated.maf:14:19  h2.conv = conv3x3(h1) + b, periodic, 4→4 channels  (reverse)
 	kern.DirectGather(w.cols, rows(w.h2ConvB, 0, 3*nb, 256), 3*nb, m.h2ConvDirGeom)
@@ -2188,21 +2087,8 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	kern.SumRows(gH2ConvB, rows(w.h2ConvB, 0, nb, 256), nb*64, 4)
 	// cnn8_gated.maf:13:10  h1 = lncosh(h1.conv)  (reverse)
 	{
-		d1s, d2s, d3s := w.h1D1[:nb*256], w.h1D2[:nb*256], w.h1D3[:nb*256]
-		e := w.h1ConvE[:nb*256]
-		rd := w.h1DB[:nb*256]
-		a, ab, yb := w.h1Conv, w.h1ConvB, w.h1B
-		lo := nb * 512
-		ta, tab, tyb := nb*256, nb*256, nb*256
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 256; j++ {
-				k := b*256 + j
-				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*m.h1ConvNorm2[j%4]*yb[lo+k] + d2*rd[k]
-				ab[tab+k] += d1 * yb[tyb+k]
-				e[k] = 2 * d2 * yb[lo+k]
-			}
-		}
+		kern.ActRevValue(w.h1ConvB, w.h1D1, w.h1D2, w.h1D3, w.h1B, rows(w.h1Conv, nb, nb, 256), rows(w.h1B, nb, nb, 256), nil, m.h1ConvNorm2, rows(w.h1B, 2*nb, nb, 256), w.h1DB, nb, 256)
+		kern.ActRevTangent(rows(w.h1ConvB, nb, nb, 256), nil, w.h1ConvE, w.h1D1, w.h1D2, rows(w.h1B, nb, nb, 256), rows(w.h1B, 2*nb, nb, 256), nb, 256)
 	}
 	// cnn8_gated.maf:13:22  h1.conv = conv5x5(s), periodic, 1→4 channels  (reverse)
 	gemm.DgemmPacked(false, nb*64, 1, rows(w.h1ConvB, 0, nb, 256), 4, &m.h1ConvGatBwd, 0, w.cols[:nb*384], 6)
@@ -2334,18 +2220,8 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	}
 	// cnn8_gated.maf:16:50  phi.quadratic = quadratic(s)  (reverse)
 	{
-		d1s, d2s, d3s := w.phiQuadraticD1[:nb*64], w.phiQuadraticD2[:nb*64], w.phiQuadraticD3[:nb*64]
-		a, ab, yb := w.s, w.sB, w.phiQuadraticB
-		lo := nb * 128
-		ta, tab, tyb := nb*64, nb*64, nb*64
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 64; j++ {
-				k := b*64 + j
-				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*w.sQ[k]*yb[lo+k]
-				ab[tab+k] += d1 * yb[tyb+k]
-			}
-		}
+		kern.ActRevValue(w.sB, w.phiQuadraticD1, w.phiQuadraticD2, w.phiQuadraticD3, w.phiQuadraticB, rows(w.s, nb, nb, 64), rows(w.phiQuadraticB, nb, nb, 64), nil, w.sQ, rows(w.phiQuadraticB, 2*nb, nb, 64), nil, nb, 64)
+		kern.ActRevTangent(rows(w.sB, nb, nb, 64), nil, nil, w.phiQuadraticD1, w.phiQuadraticD2, rows(w.phiQuadraticB, nb, nb, 64), rows(w.phiQuadraticB, 2*nb, nb, 64), nb, 64)
 	}
 	// cnn8_gated.maf:16:11  phi.dense = W·g, W ∈ R^(1×4)  (reverse)
 	kern.AddOuter(rows(w.gB, 0, 3*nb, 4), rows(w.phiDenseB, 0, 3*nb, 1), phiDenseW, 3*nb, 4, 1)
@@ -2354,9 +2230,16 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	{
 		x, o := rows(w.h2B, 0, nb, 256), rows(w.gB, 0, nb, 4)
 		for r := 0; r < len(o)/4; r++ {
-			for p := 0; p < 64; p++ {
-				for ch := 0; ch < 4; ch++ {
-					x[(r*64+p)*4+ch] += 0.015625 * o[r*4+ch]
+			var v [4]float64
+			or := o[r*4 : r*4+4]
+			for ch := range v {
+				v[ch] = 0.015625 * or[ch]
+			}
+			xr := x[r*256 : r*256+256]
+			for p := 0; p < 256; p += 4 {
+				xp := xr[p : p+4]
+				for ch := range v {
+					xp[ch] += v[ch]
 				}
 			}
 		}
@@ -2364,9 +2247,16 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	{
 		x, o := rows(w.h2B, 2*nb, nb, 256), rows(w.gB, 2*nb, nb, 4)
 		for r := 0; r < len(o)/4; r++ {
-			for p := 0; p < 64; p++ {
-				for ch := 0; ch < 4; ch++ {
-					x[(r*64+p)*4+ch] += 0.015625 * o[r*4+ch]
+			var v [4]float64
+			or := o[r*4 : r*4+4]
+			for ch := range v {
+				v[ch] = 0.015625 * or[ch]
+			}
+			xr := x[r*256 : r*256+256]
+			for p := 0; p < 256; p += 4 {
+				xp := xr[p : p+4]
+				for ch := range v {
+					xp[ch] += v[ch]
 				}
 			}
 		}
@@ -2374,30 +2264,24 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	{
 		x, o := rows(w.h2B, nb, nb, 256), rows(w.gB, nb, nb, 4)
 		for r := 0; r < len(o)/4; r++ {
-			for p := 0; p < 64; p++ {
-				for ch := 0; ch < 4; ch++ {
-					x[(r*64+p)*4+ch] += 0.015625 * o[r*4+ch]
+			var v [4]float64
+			or := o[r*4 : r*4+4]
+			for ch := range v {
+				v[ch] = 0.015625 * or[ch]
+			}
+			xr := x[r*256 : r*256+256]
+			for p := 0; p < 256; p += 4 {
+				xp := xr[p : p+4]
+				for ch := range v {
+					xp[ch] += v[ch]
 				}
 			}
 		}
 	}
 	// cnn8_gated.maf:14:10  h2 = softplus(h2.conv)  (reverse)
 	{
-		d1s, d2s, d3s := w.h2D1[:nb*256], w.h2D2[:nb*256], w.h2D3[:nb*256]
-		e := w.h2ConvE[:nb*256]
-		a, ab, yb := w.h2Conv, w.h2ConvB, w.h2B
-		lo := nb * 512
-		ta, tab, tyb := nb*256, nb*256, nb*256
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 256; j++ {
-				k := b*256 + j
-				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d2*a[lo+k]+d3*w.h2ConvQ[k])*yb[lo+k]
-				ab[tab+k] += d1 * yb[tyb+k]
-				ab[lo+k] += d1 * yb[lo+k]
-				e[k] = 2 * d2 * yb[lo+k]
-			}
-		}
+		kern.ActRevValue(w.h2ConvB, w.h2D1, w.h2D2, w.h2D3, w.h2B, rows(w.h2Conv, nb, nb, 256), rows(w.h2B, nb, nb, 256), rows(w.h2Conv, 2*nb, nb, 256), w.h2ConvQ, rows(w.h2B, 2*nb, nb, 256), nil, nb, 256)
+		kern.ActRevTangent(rows(w.h2ConvB, nb, nb, 256), rows(w.h2ConvB, 2*nb, nb, 256), w.h2ConvE, w.h2D1, w.h2D2, rows(w.h2B, nb, nb, 256), rows(w.h2B, 2*nb, nb, 256), nb, 256)
 	}
 	kern.RowsScaleAdd(rows(w.h2ConvB, 3*nb, nb, 256), rows(w.h2Conv, 3*nb, nb, 256), w.h2ConvE, nb, 1, 256)
 	// cnn8_gated.maf:14:19  h2.conv = conv3x3(h1) + b, periodic, 4→4 channels  (reverse)
@@ -2411,21 +2295,8 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	// cnn8_gated.maf:13:10  h1 = lncosh(h1.conv)  (reverse)
 	kern.RowsDot(w.rd, rows(w.h1B, 3*nb, nb, 256), rows(w.h1Conv, 3*nb, nb, 256), nb, 1, 256)
 	{
-		d1s, d2s, d3s := w.h1D1[:nb*256], w.h1D2[:nb*256], w.h1D3[:nb*256]
-		e := w.h1ConvE[:nb*256]
-		rd := w.rd[:nb*256]
-		a, ab, yb := w.h1Conv, w.h1ConvB, w.h1B
-		lo := nb * 512
-		ta, tab, tyb := nb*256, nb*256, nb*256
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 256; j++ {
-				k := b*256 + j
-				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*w.h1ConvQ[k]*yb[lo+k] + d2*rd[k]
-				ab[tab+k] += d1 * yb[tyb+k]
-				e[k] = 2 * d2 * yb[lo+k]
-			}
-		}
+		kern.ActRevValue(w.h1ConvB, w.h1D1, w.h1D2, w.h1D3, w.h1B, rows(w.h1Conv, nb, nb, 256), rows(w.h1B, nb, nb, 256), nil, w.h1ConvQ, rows(w.h1B, 2*nb, nb, 256), w.rd, nb, 256)
+		kern.ActRevTangent(rows(w.h1ConvB, nb, nb, 256), nil, w.h1ConvE, w.h1D1, w.h1D2, rows(w.h1B, nb, nb, 256), rows(w.h1B, 2*nb, nb, 256), nb, 256)
 	}
 	kern.RowsScaleAdd(rows(w.h1ConvB, 3*nb, nb, 256), rows(w.h1B, 3*nb, nb, 256), w.h1D1, nb, 1, 256)
 	kern.RowsScaleAdd(rows(w.h1ConvB, 3*nb, nb, 256), rows(w.h1Conv, 3*nb, nb, 256), w.h1ConvE, nb, 1, 256)

@@ -872,17 +872,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	// deepmlp.maf:9:10  h1 = softplus(h1.dense)  [J: closed form: J_b = diag(σ′(a_b))·W, never materialised]
 	// σ, σ′, σ″ for the value rows
 	kern.SoftplusN(rows(w.h1, 0, nb, 1024), w.h1D1[:nb*1024], w.h1D2[:nb*1024], nil, rows(w.h1Dense, 0, nb, 1024))
-	{
-		y := w.h1
-		d2 := w.h1D2
-		lo := nb * 1024
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 1024; j++ {
-				k := b*1024 + j
-				y[lo+k] = d2[k] * m.h1DenseNorm2[j]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h1, nb, nb, 1024), nil, nil, w.h1D2, nil, nil, m.h1DenseNorm2, nb, 1024)
 	// deepmlp.maf:10:19  h2.dense = W·h1 + b, W ∈ R^(1024×1024)  [J: forward Laplacian: per-sample GEMM J_b = Wᵀ_prev·diag(d_b)·Wᵀ into 784 tangent rows]
 	gemm.DgemmPacked(false, 2*nb, 1, rows(w.h1, 0, 2*nb, 1024), 1024, &m.h2DenseFwd, 0, rows(w.h2Dense, 0, 2*nb, 1024), 1024)
 	kern.AddBias(rows(w.h2Dense, 0, nb, 1024), h2DenseB, nb, 1024)
@@ -901,18 +891,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	} else {
 		kern.SoftplusN(rows(w.h2, 0, nb, 1024), w.h2D1[:nb*1024], w.h2D2[:nb*1024], nil, rows(w.h2Dense, 0, nb, 1024))
 	}
-	{
-		y := w.h2
-		a, d1 := w.h2Dense, w.h2D1
-		d2 := w.h2D2
-		lo := nb * 1024
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 1024; j++ {
-				k := b*1024 + j
-				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2DenseQ[k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h2, nb, nb, 1024), nil, w.h2D1, w.h2D2, rows(w.h2Dense, nb, nb, 1024), nil, w.h2DenseQ, nb, 1024)
 	// deepmlp.maf:11:11  phi = W·h2, W ∈ R^(1×1024)
 	kern.MatVec(rows(w.phi, 0, 2*nb, 1), rows(w.h2, 0, 2*nb, 1024), phiW, 2*nb, 1024, 0)
 }
@@ -935,20 +914,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	// deepmlp.maf:9:10  h1 = softplus(h1.dense)  [J: closed form: J_b = diag(σ′(a_b))·W, never materialised]
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.SoftplusN(rows(w.h1, 0, nb, 1024), w.h1D1[:nb*1024], w.h1D2[:nb*1024], w.h1D3[:nb*1024], rows(w.h1Dense, 0, nb, 1024))
-	{
-		y := w.h1
-		a, d1 := w.h1Dense, w.h1D1
-		d2 := w.h1D2
-		lo := nb * 2048
-		ta, ty := nb*1024, nb*1024
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 1024; j++ {
-				k := b*1024 + j
-				y[lo+k] = d2[k] * m.h1DenseNorm2[j]
-				y[ty+k] = d1[k] * a[ta+k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h1, 2*nb, nb, 1024), rows(w.h1, nb, nb, 1024), w.h1D1, w.h1D2, nil, rows(w.h1Dense, nb, nb, 1024), m.h1DenseNorm2, nb, 1024)
 	// deepmlp.maf:10:19  h2.dense = W·h1 + b, W ∈ R^(1024×1024)  [J: forward Laplacian: per-sample GEMM J_b = Wᵀ_prev·diag(d_b)·Wᵀ into 784 tangent rows]
 	gemm.DgemmPacked(false, 3*nb, 1, rows(w.h1, 0, 3*nb, 1024), 1024, &m.h2DenseFwd, 0, rows(w.h2Dense, 0, 3*nb, 1024), 1024)
 	kern.AddBias(rows(w.h2Dense, 0, nb, 1024), h2DenseB, nb, 1024)
@@ -967,20 +933,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	} else {
 		kern.SoftplusN(rows(w.h2, 0, nb, 1024), w.h2D1[:nb*1024], w.h2D2[:nb*1024], w.h2D3[:nb*1024], rows(w.h2Dense, 0, nb, 1024))
 	}
-	{
-		y := w.h2
-		a, d1 := w.h2Dense, w.h2D1
-		d2 := w.h2D2
-		lo := nb * 2048
-		ta, ty := nb*1024, nb*1024
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 1024; j++ {
-				k := b*1024 + j
-				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2DenseQ[k]
-				y[ty+k] = d1[k] * a[ta+k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h2, 2*nb, nb, 1024), rows(w.h2, nb, nb, 1024), w.h2D1, w.h2D2, rows(w.h2Dense, 2*nb, nb, 1024), rows(w.h2Dense, nb, nb, 1024), w.h2DenseQ, nb, 1024)
 	// deepmlp.maf:11:11  phi = W·h2, W ∈ R^(1×1024)
 	kern.MatVec(rows(w.phi, 0, 3*nb, 1), rows(w.h2, 0, 3*nb, 1024), phiW, 3*nb, 1024, 0)
 }
@@ -998,17 +951,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	kern.RowsNorm2(w.h1DenseQ, rows(w.h1Dense, 2*nb, nb, 1024), nb, 1, 1024)
 	// σ, σ′, σ″ for the value rows
 	kern.SoftplusN(rows(w.h1, 0, nb, 1024), w.h1D1[:nb*1024], w.h1D2[:nb*1024], nil, rows(w.h1Dense, 0, nb, 1024))
-	{
-		y := w.h1
-		d2 := w.h1D2
-		lo := nb * 1024
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 1024; j++ {
-				k := b*1024 + j
-				y[lo+k] = d2[k] * w.h1DenseQ[k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h1, nb, nb, 1024), nil, nil, w.h1D2, nil, nil, w.h1DenseQ, nb, 1024)
 	kern.RowsScale(rows(w.h1, 2*nb, nb, 1024), rows(w.h1Dense, 2*nb, nb, 1024), w.h1D1, nb, 1, 1024)
 	// deepmlp.maf:10:19  h2.dense = W·h1 + b, W ∈ R^(1024×1024)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, 3*nb, 1, rows(w.h1, 0, 3*nb, 1024), 1024, &m.h2DenseFwd, 0, rows(w.h2Dense, 0, 3*nb, 1024), 1024)
@@ -1017,18 +960,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	kern.RowsNorm2(w.h2DenseQ, rows(w.h2Dense, 2*nb, nb, 1024), nb, 1, 1024)
 	// σ, σ′, σ″ for the value rows
 	kern.SoftplusN(rows(w.h2, 0, nb, 1024), w.h2D1[:nb*1024], w.h2D2[:nb*1024], nil, rows(w.h2Dense, 0, nb, 1024))
-	{
-		y := w.h2
-		a, d1 := w.h2Dense, w.h2D1
-		d2 := w.h2D2
-		lo := nb * 1024
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 1024; j++ {
-				k := b*1024 + j
-				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2DenseQ[k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h2, nb, nb, 1024), nil, w.h2D1, w.h2D2, rows(w.h2Dense, nb, nb, 1024), nil, w.h2DenseQ, nb, 1024)
 	// deepmlp.maf:11:11  phi = W·h2, W ∈ R^(1×1024)
 	kern.MatVec(rows(w.phi, 0, 2*nb, 1), rows(w.h2, 0, 2*nb, 1024), phiW, 2*nb, 1024, 0)
 }
@@ -1046,20 +978,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	kern.RowsNorm2(w.h1DenseQ, rows(w.h1Dense, 3*nb, nb, 1024), nb, 1, 1024)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.SoftplusN(rows(w.h1, 0, nb, 1024), w.h1D1[:nb*1024], w.h1D2[:nb*1024], w.h1D3[:nb*1024], rows(w.h1Dense, 0, nb, 1024))
-	{
-		y := w.h1
-		a, d1 := w.h1Dense, w.h1D1
-		d2 := w.h1D2
-		lo := nb * 2048
-		ta, ty := nb*1024, nb*1024
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 1024; j++ {
-				k := b*1024 + j
-				y[lo+k] = d2[k] * w.h1DenseQ[k]
-				y[ty+k] = d1[k] * a[ta+k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h1, 2*nb, nb, 1024), rows(w.h1, nb, nb, 1024), w.h1D1, w.h1D2, nil, rows(w.h1Dense, nb, nb, 1024), w.h1DenseQ, nb, 1024)
 	kern.RowsScale(rows(w.h1, 3*nb, nb, 1024), rows(w.h1Dense, 3*nb, nb, 1024), w.h1D1, nb, 1, 1024)
 	// deepmlp.maf:10:19  h2.dense = W·h1 + b, W ∈ R^(1024×1024)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, 4*nb, 1, rows(w.h1, 0, 4*nb, 1024), 1024, &m.h2DenseFwd, 0, rows(w.h2Dense, 0, 4*nb, 1024), 1024)
@@ -1068,20 +987,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	kern.RowsNorm2(w.h2DenseQ, rows(w.h2Dense, 3*nb, nb, 1024), nb, 1, 1024)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.SoftplusN(rows(w.h2, 0, nb, 1024), w.h2D1[:nb*1024], w.h2D2[:nb*1024], w.h2D3[:nb*1024], rows(w.h2Dense, 0, nb, 1024))
-	{
-		y := w.h2
-		a, d1 := w.h2Dense, w.h2D1
-		d2 := w.h2D2
-		lo := nb * 2048
-		ta, ty := nb*1024, nb*1024
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 1024; j++ {
-				k := b*1024 + j
-				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2DenseQ[k]
-				y[ty+k] = d1[k] * a[ta+k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h2, 2*nb, nb, 1024), rows(w.h2, nb, nb, 1024), w.h2D1, w.h2D2, rows(w.h2Dense, 2*nb, nb, 1024), rows(w.h2Dense, nb, nb, 1024), w.h2DenseQ, nb, 1024)
 	// deepmlp.maf:11:11  phi = W·h2, W ∈ R^(1×1024)
 	kern.MatVec(rows(w.phi, 0, 3*nb, 1), rows(w.h2, 0, 3*nb, 1024), phiW, 3*nb, 1024, 0)
 }
@@ -1163,21 +1069,8 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(3*nb, 1024, rows(w.h2, 0, 3*nb, 1024)), 1, mat(1, 1024, gPhiW))
 	// deepmlp.maf:10:10  h2 = softplus(h2.dense)  (reverse)
 	{
-		d1s, d2s, d3s := w.h2D1[:nb*1024], w.h2D2[:nb*1024], w.h2D3[:nb*1024]
-		e := w.h2DenseE[:nb*1024]
-		a, ab, yb := w.h2Dense, w.h2DenseB, w.h2B
-		lo := nb * 2048
-		ta, tab, tyb := nb*1024, nb*1024, nb*1024
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 1024; j++ {
-				k := b*1024 + j
-				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d2*a[lo+k]+d3*w.h2DenseQ[k])*yb[lo+k]
-				ab[tab+k] += d1 * yb[tyb+k]
-				ab[lo+k] += d1 * yb[lo+k]
-				e[k] = 2 * d2 * yb[lo+k]
-			}
-		}
+		kern.ActRevValue(w.h2DenseB, w.h2D1, w.h2D2, w.h2D3, w.h2B, rows(w.h2Dense, nb, nb, 1024), rows(w.h2B, nb, nb, 1024), rows(w.h2Dense, 2*nb, nb, 1024), w.h2DenseQ, rows(w.h2B, 2*nb, nb, 1024), nil, nb, 1024)
+		kern.ActRevTangent(rows(w.h2DenseB, nb, nb, 1024), rows(w.h2DenseB, 2*nb, nb, 1024), w.h2DenseE, w.h2D1, w.h2D2, rows(w.h2B, nb, nb, 1024), rows(w.h2B, 2*nb, nb, 1024), nb, 1024)
 	}
 	kern.RowsScaleAdd(rows(w.h2DenseB, 3*nb, nb*784, 1024), rows(w.h2Dense, 3*nb, nb*784, 1024), w.h2DenseE, nb, 784, 1024)
 	// deepmlp.maf:10:19  h2.dense = W·h1 + b, W ∈ R^(1024×1024)  (reverse)
@@ -1192,21 +1085,8 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	// deepmlp.maf:9:10  h1 = softplus(h1.dense)  (reverse)
 	kern.RowsDotShared(w.rd, rows(w.h1B, 3*nb, nb*784, 1024), h1DenseW, nb, 1024, Dim)
 	{
-		d1s, d2s, d3s := w.h1D1[:nb*1024], w.h1D2[:nb*1024], w.h1D3[:nb*1024]
-		e := w.h1DenseE[:nb*1024]
-		rd := w.rd[:nb*1024]
-		a, ab, yb := w.h1Dense, w.h1DenseB, w.h1B
-		lo := nb * 2048
-		ta, tab, tyb := nb*1024, nb*1024, nb*1024
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 1024; j++ {
-				k := b*1024 + j
-				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*m.h1DenseNorm2[j]*yb[lo+k] + d2*rd[k]
-				ab[tab+k] += d1 * yb[tyb+k]
-				e[k] = 2 * d2 * yb[lo+k]
-			}
-		}
+		kern.ActRevValue(w.h1DenseB, w.h1D1, w.h1D2, w.h1D3, w.h1B, rows(w.h1Dense, nb, nb, 1024), rows(w.h1B, nb, nb, 1024), nil, m.h1DenseNorm2, rows(w.h1B, 2*nb, nb, 1024), w.rd, nb, 1024)
+		kern.ActRevTangent(rows(w.h1DenseB, nb, nb, 1024), nil, w.h1DenseE, w.h1D1, w.h1D2, rows(w.h1B, nb, nb, 1024), rows(w.h1B, 2*nb, nb, 1024), nb, 1024)
 	}
 	kern.RowsScaleAdd(rows(w.h1DenseB, 3*nb, nb*784, 1024), rows(w.h1B, 3*nb, nb*784, 1024), w.h1D1, nb, 784, 1024)
 	// deepmlp.maf:9:19  h1.dense = W·x + b, W ∈ R^(1024×784)  (reverse)
@@ -1254,21 +1134,8 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(3*nb, 1024, rows(w.h2, 0, 3*nb, 1024)), 1, mat(1, 1024, gPhiW))
 	// deepmlp.maf:10:10  h2 = softplus(h2.dense)  (reverse)
 	{
-		d1s, d2s, d3s := w.h2D1[:nb*1024], w.h2D2[:nb*1024], w.h2D3[:nb*1024]
-		e := w.h2DenseE[:nb*1024]
-		a, ab, yb := w.h2Dense, w.h2DenseB, w.h2B
-		lo := nb * 2048
-		ta, tab, tyb := nb*1024, nb*1024, nb*1024
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 1024; j++ {
-				k := b*1024 + j
-				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d2*a[lo+k]+d3*w.h2DenseQ[k])*yb[lo+k]
-				ab[tab+k] += d1 * yb[tyb+k]
-				ab[lo+k] += d1 * yb[lo+k]
-				e[k] = 2 * d2 * yb[lo+k]
-			}
-		}
+		kern.ActRevValue(w.h2DenseB, w.h2D1, w.h2D2, w.h2D3, w.h2B, rows(w.h2Dense, nb, nb, 1024), rows(w.h2B, nb, nb, 1024), rows(w.h2Dense, 2*nb, nb, 1024), w.h2DenseQ, rows(w.h2B, 2*nb, nb, 1024), nil, nb, 1024)
+		kern.ActRevTangent(rows(w.h2DenseB, nb, nb, 1024), rows(w.h2DenseB, 2*nb, nb, 1024), w.h2DenseE, w.h2D1, w.h2D2, rows(w.h2B, nb, nb, 1024), rows(w.h2B, 2*nb, nb, 1024), nb, 1024)
 	}
 	kern.RowsScaleAdd(rows(w.h2DenseB, 3*nb, nb, 1024), rows(w.h2Dense, 3*nb, nb, 1024), w.h2DenseE, nb, 1, 1024)
 	// deepmlp.maf:10:19  h2.dense = W·h1 + b, W ∈ R^(1024×1024)  (reverse)
@@ -1278,21 +1145,8 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	// deepmlp.maf:9:10  h1 = softplus(h1.dense)  (reverse)
 	kern.RowsDot(w.rd, rows(w.h1B, 3*nb, nb, 1024), rows(w.h1Dense, 3*nb, nb, 1024), nb, 1, 1024)
 	{
-		d1s, d2s, d3s := w.h1D1[:nb*1024], w.h1D2[:nb*1024], w.h1D3[:nb*1024]
-		e := w.h1DenseE[:nb*1024]
-		rd := w.rd[:nb*1024]
-		a, ab, yb := w.h1Dense, w.h1DenseB, w.h1B
-		lo := nb * 2048
-		ta, tab, tyb := nb*1024, nb*1024, nb*1024
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 1024; j++ {
-				k := b*1024 + j
-				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*w.h1DenseQ[k]*yb[lo+k] + d2*rd[k]
-				ab[tab+k] += d1 * yb[tyb+k]
-				e[k] = 2 * d2 * yb[lo+k]
-			}
-		}
+		kern.ActRevValue(w.h1DenseB, w.h1D1, w.h1D2, w.h1D3, w.h1B, rows(w.h1Dense, nb, nb, 1024), rows(w.h1B, nb, nb, 1024), nil, w.h1DenseQ, rows(w.h1B, 2*nb, nb, 1024), w.rd, nb, 1024)
+		kern.ActRevTangent(rows(w.h1DenseB, nb, nb, 1024), nil, w.h1DenseE, w.h1D1, w.h1D2, rows(w.h1B, nb, nb, 1024), rows(w.h1B, 2*nb, nb, 1024), nb, 1024)
 	}
 	kern.RowsScaleAdd(rows(w.h1DenseB, 3*nb, nb, 1024), rows(w.h1B, 3*nb, nb, 1024), w.h1D1, nb, 1, 1024)
 	kern.RowsScaleAdd(rows(w.h1DenseB, 3*nb, nb, 1024), rows(w.h1Dense, 3*nb, nb, 1024), w.h1DenseE, nb, 1, 1024)

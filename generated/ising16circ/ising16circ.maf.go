@@ -345,7 +345,7 @@ func New() *Model {
 	m.hConvCirc = make([]float64, 131072)
 	m.hConvGeom = kern.NewConvGeom(16, 16, 1, 2, 16, 16)
 	m.hConvFull = make([]float64, 512)
-	m.hConvNorm2 = make([]float64, 2)
+	m.hConvNorm2 = make([]float64, 512)
 	prog := Program()
 	prog.InitParams(m.theta, prog.InitSeed)
 	m.Sync()
@@ -391,6 +391,7 @@ func (m *Model) Sync() {
 	m.hConvBwd.Pack(false, 512, 256, m.hConvCirc, 256)
 	// h.conv: ‖W_j‖², the Jacobian's squared row norms (closed-form Laplacian)
 	kern.RowNorms(m.hConvNorm2, hConvW, 2, 256)
+	kern.Tile(m.hConvNorm2, 2)
 	// phi: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
 	m.phiFwd.Pack(true, 2, 1, phiW, 2)
 	m.phiBwd.Pack(false, 1, 2, phiW, 2)
@@ -776,9 +777,12 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 		o, x := rows(w.phiPool, 0, nb, 2), rows(w.h, 0, nb, 512)
 		clear(o)
 		for r := 0; r < len(o)/2; r++ {
-			for p := 0; p < 256; p++ {
+			or := o[r*2 : r*2+2]
+			xr := x[r*512 : r*512+512]
+			for p := 0; p < 512; p += 2 {
+				xp := xr[p : p+2]
 				for ch := 0; ch < 2; ch++ {
-					o[r*2+ch] += x[(r*256+p)*2+ch]
+					or[ch] += xp[ch]
 				}
 			}
 		}
@@ -796,25 +800,18 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	// ising16_circ.maf:15:9  h = lncosh(h.conv)
 	// σ, σ′, σ″ for the value rows
 	kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], nil, rows(w.hConv, 0, nb, 512))
-	{
-		y := w.h
-		d2 := w.hD2
-		lo := nb * 512
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 512; j++ {
-				k := b*512 + j
-				y[lo+k] = d2[k] * m.hConvNorm2[j%2]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h, nb, nb, 512), nil, nil, w.hD2, nil, nil, m.hConvNorm2, nb, 512)
 	// ising16_circ.maf:16:17  phi.pool = Σ over sites of h (per channel)
 	{
 		o, x := rows(w.phiPool, 0, nb, 2), rows(w.h, 0, nb, 512)
 		clear(o)
 		for r := 0; r < len(o)/2; r++ {
-			for p := 0; p < 256; p++ {
+			or := o[r*2 : r*2+2]
+			xr := x[r*512 : r*512+512]
+			for p := 0; p < 512; p += 2 {
+				xp := xr[p : p+2]
 				for ch := 0; ch < 2; ch++ {
-					o[r*2+ch] += x[(r*256+p)*2+ch]
+					or[ch] += xp[ch]
 				}
 			}
 		}
@@ -823,9 +820,12 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 		o, x := rows(w.phiPool, nb, nb, 2), rows(w.h, nb, nb, 512)
 		clear(o)
 		for r := 0; r < len(o)/2; r++ {
-			for p := 0; p < 256; p++ {
+			or := o[r*2 : r*2+2]
+			xr := x[r*512 : r*512+512]
+			for p := 0; p < 512; p += 2 {
+				xp := xr[p : p+2]
 				for ch := 0; ch < 2; ch++ {
-					o[r*2+ch] += x[(r*256+p)*2+ch]
+					or[ch] += xp[ch]
 				}
 			}
 		}
@@ -843,28 +843,18 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	// ising16_circ.maf:15:9  h = lncosh(h.conv)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], w.hD3[:nb*512], rows(w.hConv, 0, nb, 512))
-	{
-		y := w.h
-		a, d1 := w.hConv, w.hD1
-		d2 := w.hD2
-		lo := nb * 1024
-		ta, ty := nb*512, nb*512
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 512; j++ {
-				k := b*512 + j
-				y[lo+k] = d2[k] * m.hConvNorm2[j%2]
-				y[ty+k] = d1[k] * a[ta+k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h, 2*nb, nb, 512), rows(w.h, nb, nb, 512), w.hD1, w.hD2, nil, rows(w.hConv, nb, nb, 512), m.hConvNorm2, nb, 512)
 	// ising16_circ.maf:16:17  phi.pool = Σ over sites of h (per channel)
 	{
 		o, x := rows(w.phiPool, 0, nb, 2), rows(w.h, 0, nb, 512)
 		clear(o)
 		for r := 0; r < len(o)/2; r++ {
-			for p := 0; p < 256; p++ {
+			or := o[r*2 : r*2+2]
+			xr := x[r*512 : r*512+512]
+			for p := 0; p < 512; p += 2 {
+				xp := xr[p : p+2]
 				for ch := 0; ch < 2; ch++ {
-					o[r*2+ch] += x[(r*256+p)*2+ch]
+					or[ch] += xp[ch]
 				}
 			}
 		}
@@ -873,9 +863,12 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		o, x := rows(w.phiPool, 2*nb, nb, 2), rows(w.h, 2*nb, nb, 512)
 		clear(o)
 		for r := 0; r < len(o)/2; r++ {
-			for p := 0; p < 256; p++ {
+			or := o[r*2 : r*2+2]
+			xr := x[r*512 : r*512+512]
+			for p := 0; p < 512; p += 2 {
+				xp := xr[p : p+2]
 				for ch := 0; ch < 2; ch++ {
-					o[r*2+ch] += x[(r*256+p)*2+ch]
+					or[ch] += xp[ch]
 				}
 			}
 		}
@@ -884,9 +877,12 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		o, x := rows(w.phiPool, nb, nb, 2), rows(w.h, nb, nb, 512)
 		clear(o)
 		for r := 0; r < len(o)/2; r++ {
-			for p := 0; p < 256; p++ {
+			or := o[r*2 : r*2+2]
+			xr := x[r*512 : r*512+512]
+			for p := 0; p < 512; p += 2 {
+				xp := xr[p : p+2]
 				for ch := 0; ch < 2; ch++ {
-					o[r*2+ch] += x[(r*256+p)*2+ch]
+					or[ch] += xp[ch]
 				}
 			}
 		}
@@ -906,25 +902,18 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	kern.RowsNorm2(w.hConvQ, rows(w.hConv, 2*nb, nb, 512), nb, 1, 512)
 	// σ, σ′, σ″ for the value rows
 	kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], nil, rows(w.hConv, 0, nb, 512))
-	{
-		y := w.h
-		d2 := w.hD2
-		lo := nb * 512
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 512; j++ {
-				k := b*512 + j
-				y[lo+k] = d2[k] * w.hConvQ[k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h, nb, nb, 512), nil, nil, w.hD2, nil, nil, w.hConvQ, nb, 512)
 	// ising16_circ.maf:16:17  phi.pool = Σ over sites of h (per channel)
 	{
 		o, x := rows(w.phiPool, 0, nb, 2), rows(w.h, 0, nb, 512)
 		clear(o)
 		for r := 0; r < len(o)/2; r++ {
-			for p := 0; p < 256; p++ {
+			or := o[r*2 : r*2+2]
+			xr := x[r*512 : r*512+512]
+			for p := 0; p < 512; p += 2 {
+				xp := xr[p : p+2]
 				for ch := 0; ch < 2; ch++ {
-					o[r*2+ch] += x[(r*256+p)*2+ch]
+					or[ch] += xp[ch]
 				}
 			}
 		}
@@ -933,9 +922,12 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 		o, x := rows(w.phiPool, nb, nb, 2), rows(w.h, nb, nb, 512)
 		clear(o)
 		for r := 0; r < len(o)/2; r++ {
-			for p := 0; p < 256; p++ {
+			or := o[r*2 : r*2+2]
+			xr := x[r*512 : r*512+512]
+			for p := 0; p < 512; p += 2 {
+				xp := xr[p : p+2]
 				for ch := 0; ch < 2; ch++ {
-					o[r*2+ch] += x[(r*256+p)*2+ch]
+					or[ch] += xp[ch]
 				}
 			}
 		}
@@ -955,28 +947,18 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	kern.RowsNorm2(w.hConvQ, rows(w.hConv, 3*nb, nb, 512), nb, 1, 512)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], w.hD3[:nb*512], rows(w.hConv, 0, nb, 512))
-	{
-		y := w.h
-		a, d1 := w.hConv, w.hD1
-		d2 := w.hD2
-		lo := nb * 1024
-		ta, ty := nb*512, nb*512
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 512; j++ {
-				k := b*512 + j
-				y[lo+k] = d2[k] * w.hConvQ[k]
-				y[ty+k] = d1[k] * a[ta+k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h, 2*nb, nb, 512), rows(w.h, nb, nb, 512), w.hD1, w.hD2, nil, rows(w.hConv, nb, nb, 512), w.hConvQ, nb, 512)
 	// ising16_circ.maf:16:17  phi.pool = Σ over sites of h (per channel)
 	{
 		o, x := rows(w.phiPool, 0, nb, 2), rows(w.h, 0, nb, 512)
 		clear(o)
 		for r := 0; r < len(o)/2; r++ {
-			for p := 0; p < 256; p++ {
+			or := o[r*2 : r*2+2]
+			xr := x[r*512 : r*512+512]
+			for p := 0; p < 512; p += 2 {
+				xp := xr[p : p+2]
 				for ch := 0; ch < 2; ch++ {
-					o[r*2+ch] += x[(r*256+p)*2+ch]
+					or[ch] += xp[ch]
 				}
 			}
 		}
@@ -985,9 +967,12 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 		o, x := rows(w.phiPool, 2*nb, nb, 2), rows(w.h, 2*nb, nb, 512)
 		clear(o)
 		for r := 0; r < len(o)/2; r++ {
-			for p := 0; p < 256; p++ {
+			or := o[r*2 : r*2+2]
+			xr := x[r*512 : r*512+512]
+			for p := 0; p < 512; p += 2 {
+				xp := xr[p : p+2]
 				for ch := 0; ch < 2; ch++ {
-					o[r*2+ch] += x[(r*256+p)*2+ch]
+					or[ch] += xp[ch]
 				}
 			}
 		}
@@ -996,9 +981,12 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 		o, x := rows(w.phiPool, nb, nb, 2), rows(w.h, nb, nb, 512)
 		clear(o)
 		for r := 0; r < len(o)/2; r++ {
-			for p := 0; p < 256; p++ {
+			or := o[r*2 : r*2+2]
+			xr := x[r*512 : r*512+512]
+			for p := 0; p < 512; p += 2 {
+				xp := xr[p : p+2]
 				for ch := 0; ch < 2; ch++ {
-					o[r*2+ch] += x[(r*256+p)*2+ch]
+					or[ch] += xp[ch]
 				}
 			}
 		}
@@ -1025,9 +1013,16 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 	{
 		x, o := rows(w.hB, 0, nb, 512), rows(w.phiPoolB, 0, nb, 2)
 		for r := 0; r < len(o)/2; r++ {
-			for p := 0; p < 256; p++ {
-				for ch := 0; ch < 2; ch++ {
-					x[(r*256+p)*2+ch] += o[r*2+ch]
+			var v [2]float64
+			or := o[r*2 : r*2+2]
+			for ch := range v {
+				v[ch] = or[ch]
+			}
+			xr := x[r*512 : r*512+512]
+			for p := 0; p < 512; p += 2 {
+				xp := xr[p : p+2]
+				for ch := range v {
+					xp[ch] += v[ch]
 				}
 			}
 		}
@@ -1079,9 +1074,16 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	{
 		x, o := rows(w.hB, 0, nb, 512), rows(w.phiPoolB, 0, nb, 2)
 		for r := 0; r < len(o)/2; r++ {
-			for p := 0; p < 256; p++ {
-				for ch := 0; ch < 2; ch++ {
-					x[(r*256+p)*2+ch] += o[r*2+ch]
+			var v [2]float64
+			or := o[r*2 : r*2+2]
+			for ch := range v {
+				v[ch] = or[ch]
+			}
+			xr := x[r*512 : r*512+512]
+			for p := 0; p < 512; p += 2 {
+				xp := xr[p : p+2]
+				for ch := range v {
+					xp[ch] += v[ch]
 				}
 			}
 		}
@@ -1089,9 +1091,16 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	{
 		x, o := rows(w.hB, 2*nb, nb, 512), rows(w.phiPoolB, 2*nb, nb, 2)
 		for r := 0; r < len(o)/2; r++ {
-			for p := 0; p < 256; p++ {
-				for ch := 0; ch < 2; ch++ {
-					x[(r*256+p)*2+ch] += o[r*2+ch]
+			var v [2]float64
+			or := o[r*2 : r*2+2]
+			for ch := range v {
+				v[ch] = or[ch]
+			}
+			xr := x[r*512 : r*512+512]
+			for p := 0; p < 512; p += 2 {
+				xp := xr[p : p+2]
+				for ch := range v {
+					xp[ch] += v[ch]
 				}
 			}
 		}
@@ -1099,29 +1108,24 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	{
 		x, o := rows(w.hB, nb, nb, 512), rows(w.phiPoolB, nb, nb, 2)
 		for r := 0; r < len(o)/2; r++ {
-			for p := 0; p < 256; p++ {
-				for ch := 0; ch < 2; ch++ {
-					x[(r*256+p)*2+ch] += o[r*2+ch]
+			var v [2]float64
+			or := o[r*2 : r*2+2]
+			for ch := range v {
+				v[ch] = or[ch]
+			}
+			xr := x[r*512 : r*512+512]
+			for p := 0; p < 512; p += 2 {
+				xp := xr[p : p+2]
+				for ch := range v {
+					xp[ch] += v[ch]
 				}
 			}
 		}
 	}
 	// ising16_circ.maf:15:9  h = lncosh(h.conv)  (reverse)
 	{
-		d1s, d2s, d3s := w.hD1[:nb*512], w.hD2[:nb*512], w.hD3[:nb*512]
-		e := w.hConvE[:nb*512]
-		a, ab, yb := w.hConv, w.hConvB, w.hB
-		lo := nb * 1024
-		ta, tab, tyb := nb*512, nb*512, nb*512
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 512; j++ {
-				k := b*512 + j
-				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*m.hConvNorm2[j%2]*yb[lo+k]
-				ab[tab+k] += d1 * yb[tyb+k]
-				e[k] = 2 * d2 * yb[lo+k]
-			}
-		}
+		kern.ActRevValue(w.hConvB, w.hD1, w.hD2, w.hD3, w.hB, rows(w.hConv, nb, nb, 512), rows(w.hB, nb, nb, 512), nil, m.hConvNorm2, rows(w.hB, 2*nb, nb, 512), nil, nb, 512)
+		kern.ActRevTangent(rows(w.hConvB, nb, nb, 512), nil, w.hConvE, w.hD1, w.hD2, rows(w.hB, nb, nb, 512), rows(w.hB, 2*nb, nb, 512), nb, 512)
 	}
 	// ising16_circ.maf:15:16  h.conv = conv16x16(s), periodic, 1→2 channels  (reverse)
 	gemm.DgemmPacked(false, nb, 1, rows(w.hConvB, 0, nb, 512), 512, &m.hConvBwd, 1, rows(w.sB, 0, nb, 256), 256)
@@ -1164,9 +1168,16 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	{
 		x, o := rows(w.hB, 0, nb, 512), rows(w.phiPoolB, 0, nb, 2)
 		for r := 0; r < len(o)/2; r++ {
-			for p := 0; p < 256; p++ {
-				for ch := 0; ch < 2; ch++ {
-					x[(r*256+p)*2+ch] += o[r*2+ch]
+			var v [2]float64
+			or := o[r*2 : r*2+2]
+			for ch := range v {
+				v[ch] = or[ch]
+			}
+			xr := x[r*512 : r*512+512]
+			for p := 0; p < 512; p += 2 {
+				xp := xr[p : p+2]
+				for ch := range v {
+					xp[ch] += v[ch]
 				}
 			}
 		}
@@ -1174,9 +1185,16 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	{
 		x, o := rows(w.hB, 2*nb, nb, 512), rows(w.phiPoolB, 2*nb, nb, 2)
 		for r := 0; r < len(o)/2; r++ {
-			for p := 0; p < 256; p++ {
-				for ch := 0; ch < 2; ch++ {
-					x[(r*256+p)*2+ch] += o[r*2+ch]
+			var v [2]float64
+			or := o[r*2 : r*2+2]
+			for ch := range v {
+				v[ch] = or[ch]
+			}
+			xr := x[r*512 : r*512+512]
+			for p := 0; p < 512; p += 2 {
+				xp := xr[p : p+2]
+				for ch := range v {
+					xp[ch] += v[ch]
 				}
 			}
 		}
@@ -1184,29 +1202,24 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	{
 		x, o := rows(w.hB, nb, nb, 512), rows(w.phiPoolB, nb, nb, 2)
 		for r := 0; r < len(o)/2; r++ {
-			for p := 0; p < 256; p++ {
-				for ch := 0; ch < 2; ch++ {
-					x[(r*256+p)*2+ch] += o[r*2+ch]
+			var v [2]float64
+			or := o[r*2 : r*2+2]
+			for ch := range v {
+				v[ch] = or[ch]
+			}
+			xr := x[r*512 : r*512+512]
+			for p := 0; p < 512; p += 2 {
+				xp := xr[p : p+2]
+				for ch := range v {
+					xp[ch] += v[ch]
 				}
 			}
 		}
 	}
 	// ising16_circ.maf:15:9  h = lncosh(h.conv)  (reverse)
 	{
-		d1s, d2s, d3s := w.hD1[:nb*512], w.hD2[:nb*512], w.hD3[:nb*512]
-		e := w.hConvE[:nb*512]
-		a, ab, yb := w.hConv, w.hConvB, w.hB
-		lo := nb * 1024
-		ta, tab, tyb := nb*512, nb*512, nb*512
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 512; j++ {
-				k := b*512 + j
-				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*w.hConvQ[k]*yb[lo+k]
-				ab[tab+k] += d1 * yb[tyb+k]
-				e[k] = 2 * d2 * yb[lo+k]
-			}
-		}
+		kern.ActRevValue(w.hConvB, w.hD1, w.hD2, w.hD3, w.hB, rows(w.hConv, nb, nb, 512), rows(w.hB, nb, nb, 512), nil, w.hConvQ, rows(w.hB, 2*nb, nb, 512), nil, nb, 512)
+		kern.ActRevTangent(rows(w.hConvB, nb, nb, 512), nil, w.hConvE, w.hD1, w.hD2, rows(w.hB, nb, nb, 512), rows(w.hB, 2*nb, nb, 512), nb, 512)
 	}
 	kern.RowsScaleAdd(rows(w.hConvB, 3*nb, nb, 512), rows(w.hConv, 3*nb, nb, 512), w.hConvE, nb, 1, 512)
 	// ising16_circ.maf:15:16  h.conv = conv16x16(s), periodic, 1→2 channels  (reverse)

@@ -529,7 +529,7 @@ func New() *Model {
 	m.h1ConvFull = make([]float64, 100)
 	m.h1ConvGather = make([]float64, 24)
 	m.h1ConvGatGeom = kern.NewGatherGeom(kern.NewConvGeom(16, 16, 1, 4, 5, 5), h1ConvOrbit, 6)
-	m.h1ConvNorm2 = make([]float64, 4)
+	m.h1ConvNorm2 = make([]float64, 1024)
 	m.h2ConvFull = make([]float64, 144)
 	m.h2ConvDirect = make([]float64, 48)
 	m.h2ConvDirGeom = kern.NewDirectGeom(kern.NewConvGeom(16, 16, 4, 4, 3, 3), h2ConvOrbit, 3)
@@ -588,6 +588,7 @@ func (m *Model) Sync() {
 	m.h1ConvGatBwd.Pack(true, 4, 6, m.h1ConvGather, 4)
 	// h1.conv: ‖W_j‖², the Jacobian's squared row norms (closed-form Laplacian)
 	kern.RowNorms(m.h1ConvNorm2, h1ConvW, 4, 25)
+	kern.Tile(m.h1ConvNorm2, 4)
 	// h2.conv: expand the d4-tied kernels
 	kern.TieExpand(m.h2ConvFull, m.p[offH2ConvW:offH2ConvW+48], h2ConvOrbit, 16, 3)
 	// h2.conv: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
@@ -1054,9 +1055,12 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 		o, x := rows(w.g, 0, nb, 4), rows(w.h2, 0, nb, 1024)
 		clear(o)
 		for r := 0; r < len(o)/4; r++ {
-			for p := 0; p < 256; p++ {
+			or := o[r*4 : r*4+4]
+			xr := x[r*1024 : r*1024+1024]
+			for p := 0; p < 1024; p += 4 {
+				xp := xr[p : p+4]
 				for ch := 0; ch < 4; ch++ {
-					o[r*4+ch] += x[(r*256+p)*4+ch]
+					or[ch] += xp[ch]
 				}
 			}
 		}
@@ -1103,17 +1107,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	// ising16_cnn4.maf:10:10  h1 = lncosh(h1.conv)  [J: closed form: J = diag(σ′)·kernel, kept as σ′ for the shifted-kernel or orbit-factored Jacobian downstream]
 	// σ, σ′, σ″ for the value rows
 	kern.LnCoshN(rows(w.h1, 0, nb, 1024), w.h1D1[:nb*1024], w.h1D2[:nb*1024], nil, rows(w.h1Conv, 0, nb, 1024))
-	{
-		y := w.h1
-		d2 := w.h1D2
-		lo := nb * 1024
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 1024; j++ {
-				k := b*1024 + j
-				y[lo+k] = d2[k] * m.h1ConvNorm2[j%4]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h1, nb, nb, 1024), nil, nil, w.h1D2, nil, nil, m.h1ConvNorm2, nb, 1024)
 	// ising16_cnn4.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 4→4 channels  [J: receptive-field Jacobian on its 7×7 window, kernels factored by their orbits (6 and 3): one GEMM (B·256×4)·(4×72) of σ′ with the orbit products packed by Sync, then 225 sparse adds per site and channel; only the row norms are kept]
 	gemm.DgemmPacked(false, nb*512, 1, rows(w.h1, 0, 2*nb, 1024), 4, &m.h2ConvDirFwd, 0, w.cols[:nb*6144], 12)
 	kern.DirectSum(rows(w.h2Conv, 0, 2*nb, 1024), w.cols, 2*nb, m.h2ConvDirGeom)
@@ -1124,26 +1118,18 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	// ising16_cnn4.maf:11:10  h2 = softplus(h2.conv)
 	// σ, σ′, σ″ for the value rows
 	kern.SoftplusN(rows(w.h2, 0, nb, 1024), w.h2D1[:nb*1024], w.h2D2[:nb*1024], nil, rows(w.h2Conv, 0, nb, 1024))
-	{
-		y := w.h2
-		a, d1 := w.h2Conv, w.h2D1
-		d2 := w.h2D2
-		lo := nb * 1024
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 1024; j++ {
-				k := b*1024 + j
-				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2ConvQ[k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h2, nb, nb, 1024), nil, w.h2D1, w.h2D2, rows(w.h2Conv, nb, nb, 1024), nil, w.h2ConvQ, nb, 1024)
 	// ising16_cnn4.maf:12:9  g = Σ over sites of h2 (per channel)
 	{
 		o, x := rows(w.g, 0, nb, 4), rows(w.h2, 0, nb, 1024)
 		clear(o)
 		for r := 0; r < len(o)/4; r++ {
-			for p := 0; p < 256; p++ {
+			or := o[r*4 : r*4+4]
+			xr := x[r*1024 : r*1024+1024]
+			for p := 0; p < 1024; p += 4 {
+				xp := xr[p : p+4]
 				for ch := 0; ch < 4; ch++ {
-					o[r*4+ch] += x[(r*256+p)*4+ch]
+					or[ch] += xp[ch]
 				}
 			}
 		}
@@ -1152,9 +1138,12 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 		o, x := rows(w.g, nb, nb, 4), rows(w.h2, nb, nb, 1024)
 		clear(o)
 		for r := 0; r < len(o)/4; r++ {
-			for p := 0; p < 256; p++ {
+			or := o[r*4 : r*4+4]
+			xr := x[r*1024 : r*1024+1024]
+			for p := 0; p < 1024; p += 4 {
+				xp := xr[p : p+4]
 				for ch := 0; ch < 4; ch++ {
-					o[r*4+ch] += x[(r*256+p)*4+ch]
+					or[ch] += xp[ch]
 				}
 			}
 		}
@@ -1164,17 +1153,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	// ising16_cnn4.maf:13:50  phi.quadratic = quadratic(s)
 	// σ, σ′, σ″ for the value rows
 	kern.QuadraticN(rows(w.phiQuadratic, 0, nb, 256), w.phiQuadraticD1[:nb*256], w.phiQuadraticD2[:nb*256], nil, rows(w.s, 0, nb, 256))
-	{
-		y := w.phiQuadratic
-		d2 := w.phiQuadraticD2
-		lo := nb * 256
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 256; j++ {
-				k := b*256 + j
-				y[lo+k] = d2[k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.phiQuadratic, nb, nb, 256), nil, nil, w.phiQuadraticD2, nil, nil, nil, nb, 256)
 	// ising16_cnn4.maf:13:46  phi.sum = Σ phi.quadratic
 	{
 		o, x := rows(w.phiSum, 0, nb, 1), rows(w.phiQuadratic, 0, nb, 256)
@@ -1234,20 +1213,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	// ising16_cnn4.maf:10:10  h1 = lncosh(h1.conv)  [J: closed form: J = diag(σ′)·kernel, kept as σ′ for the shifted-kernel or orbit-factored Jacobian downstream]
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.LnCoshN(rows(w.h1, 0, nb, 1024), w.h1D1[:nb*1024], w.h1D2[:nb*1024], w.h1D3[:nb*1024], rows(w.h1Conv, 0, nb, 1024))
-	{
-		y := w.h1
-		a, d1 := w.h1Conv, w.h1D1
-		d2 := w.h1D2
-		lo := nb * 2048
-		ta, ty := nb*1024, nb*1024
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 1024; j++ {
-				k := b*1024 + j
-				y[lo+k] = d2[k] * m.h1ConvNorm2[j%4]
-				y[ty+k] = d1[k] * a[ta+k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h1, 2*nb, nb, 1024), rows(w.h1, nb, nb, 1024), w.h1D1, w.h1D2, nil, rows(w.h1Conv, nb, nb, 1024), m.h1ConvNorm2, nb, 1024)
 	// ising16_cnn4.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 4→4 channels  [J: receptive-field Jacobian on its 7×7 window, kernels factored by their orbits (6 and 3): one GEMM (B·256×4)·(4×72) of σ′ with the orbit products packed by Sync, then 225 sparse adds per site and channel; only the row norms are kept]
 	gemm.DgemmPacked(false, nb*768, 1, rows(w.h1, 0, 3*nb, 1024), 4, &m.h2ConvDirFwd, 0, w.cols[:nb*9216], 12)
 	kern.DirectSum(rows(w.h2Conv, 0, 3*nb, 1024), w.cols, 3*nb, m.h2ConvDirGeom)
@@ -1258,28 +1224,18 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	// ising16_cnn4.maf:11:10  h2 = softplus(h2.conv)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.SoftplusN(rows(w.h2, 0, nb, 1024), w.h2D1[:nb*1024], w.h2D2[:nb*1024], w.h2D3[:nb*1024], rows(w.h2Conv, 0, nb, 1024))
-	{
-		y := w.h2
-		a, d1 := w.h2Conv, w.h2D1
-		d2 := w.h2D2
-		lo := nb * 2048
-		ta, ty := nb*1024, nb*1024
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 1024; j++ {
-				k := b*1024 + j
-				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2ConvQ[k]
-				y[ty+k] = d1[k] * a[ta+k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h2, 2*nb, nb, 1024), rows(w.h2, nb, nb, 1024), w.h2D1, w.h2D2, rows(w.h2Conv, 2*nb, nb, 1024), rows(w.h2Conv, nb, nb, 1024), w.h2ConvQ, nb, 1024)
 	// ising16_cnn4.maf:12:9  g = Σ over sites of h2 (per channel)
 	{
 		o, x := rows(w.g, 0, nb, 4), rows(w.h2, 0, nb, 1024)
 		clear(o)
 		for r := 0; r < len(o)/4; r++ {
-			for p := 0; p < 256; p++ {
+			or := o[r*4 : r*4+4]
+			xr := x[r*1024 : r*1024+1024]
+			for p := 0; p < 1024; p += 4 {
+				xp := xr[p : p+4]
 				for ch := 0; ch < 4; ch++ {
-					o[r*4+ch] += x[(r*256+p)*4+ch]
+					or[ch] += xp[ch]
 				}
 			}
 		}
@@ -1288,9 +1244,12 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		o, x := rows(w.g, 2*nb, nb, 4), rows(w.h2, 2*nb, nb, 1024)
 		clear(o)
 		for r := 0; r < len(o)/4; r++ {
-			for p := 0; p < 256; p++ {
+			or := o[r*4 : r*4+4]
+			xr := x[r*1024 : r*1024+1024]
+			for p := 0; p < 1024; p += 4 {
+				xp := xr[p : p+4]
 				for ch := 0; ch < 4; ch++ {
-					o[r*4+ch] += x[(r*256+p)*4+ch]
+					or[ch] += xp[ch]
 				}
 			}
 		}
@@ -1299,9 +1258,12 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		o, x := rows(w.g, nb, nb, 4), rows(w.h2, nb, nb, 1024)
 		clear(o)
 		for r := 0; r < len(o)/4; r++ {
-			for p := 0; p < 256; p++ {
+			or := o[r*4 : r*4+4]
+			xr := x[r*1024 : r*1024+1024]
+			for p := 0; p < 1024; p += 4 {
+				xp := xr[p : p+4]
 				for ch := 0; ch < 4; ch++ {
-					o[r*4+ch] += x[(r*256+p)*4+ch]
+					or[ch] += xp[ch]
 				}
 			}
 		}
@@ -1311,20 +1273,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	// ising16_cnn4.maf:13:50  phi.quadratic = quadratic(s)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.QuadraticN(rows(w.phiQuadratic, 0, nb, 256), w.phiQuadraticD1[:nb*256], w.phiQuadraticD2[:nb*256], w.phiQuadraticD3[:nb*256], rows(w.s, 0, nb, 256))
-	{
-		y := w.phiQuadratic
-		a, d1 := w.s, w.phiQuadraticD1
-		d2 := w.phiQuadraticD2
-		lo := nb * 512
-		ta, ty := nb*256, nb*256
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 256; j++ {
-				k := b*256 + j
-				y[lo+k] = d2[k]
-				y[ty+k] = d1[k] * a[ta+k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.phiQuadratic, 2*nb, nb, 256), rows(w.phiQuadratic, nb, nb, 256), w.phiQuadraticD1, w.phiQuadraticD2, nil, rows(w.s, nb, nb, 256), nil, nb, 256)
 	// ising16_cnn4.maf:13:46  phi.sum = Σ phi.quadratic
 	{
 		o, x := rows(w.phiSum, 0, nb, 1), rows(w.phiQuadratic, 0, nb, 256)
@@ -1409,17 +1358,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	kern.RowsNorm2(w.h1ConvQ, rows(w.h1Conv, 2*nb, nb, 1024), nb, 1, 1024)
 	// σ, σ′, σ″ for the value rows
 	kern.LnCoshN(rows(w.h1, 0, nb, 1024), w.h1D1[:nb*1024], w.h1D2[:nb*1024], nil, rows(w.h1Conv, 0, nb, 1024))
-	{
-		y := w.h1
-		d2 := w.h1D2
-		lo := nb * 1024
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 1024; j++ {
-				k := b*1024 + j
-				y[lo+k] = d2[k] * w.h1ConvQ[k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h1, nb, nb, 1024), nil, nil, w.h1D2, nil, nil, w.h1ConvQ, nb, 1024)
 	kern.RowsScale(rows(w.h1, 2*nb, nb, 1024), rows(w.h1Conv, 2*nb, nb, 1024), w.h1D1, nb, 1, 1024)
 	// ising16_cnn4.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 4→4 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, nb*768, 1, rows(w.h1, 0, 3*nb, 1024), 4, &m.h2ConvDirFwd, 0, w.cols[:nb*9216], 12)
@@ -1429,26 +1368,18 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	kern.RowsNorm2(w.h2ConvQ, rows(w.h2Conv, 2*nb, nb, 1024), nb, 1, 1024)
 	// σ, σ′, σ″ for the value rows
 	kern.SoftplusN(rows(w.h2, 0, nb, 1024), w.h2D1[:nb*1024], w.h2D2[:nb*1024], nil, rows(w.h2Conv, 0, nb, 1024))
-	{
-		y := w.h2
-		a, d1 := w.h2Conv, w.h2D1
-		d2 := w.h2D2
-		lo := nb * 1024
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 1024; j++ {
-				k := b*1024 + j
-				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2ConvQ[k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h2, nb, nb, 1024), nil, w.h2D1, w.h2D2, rows(w.h2Conv, nb, nb, 1024), nil, w.h2ConvQ, nb, 1024)
 	// ising16_cnn4.maf:12:9  g = Σ over sites of h2 (per channel)
 	{
 		o, x := rows(w.g, 0, nb, 4), rows(w.h2, 0, nb, 1024)
 		clear(o)
 		for r := 0; r < len(o)/4; r++ {
-			for p := 0; p < 256; p++ {
+			or := o[r*4 : r*4+4]
+			xr := x[r*1024 : r*1024+1024]
+			for p := 0; p < 1024; p += 4 {
+				xp := xr[p : p+4]
 				for ch := 0; ch < 4; ch++ {
-					o[r*4+ch] += x[(r*256+p)*4+ch]
+					or[ch] += xp[ch]
 				}
 			}
 		}
@@ -1457,9 +1388,12 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 		o, x := rows(w.g, nb, nb, 4), rows(w.h2, nb, nb, 1024)
 		clear(o)
 		for r := 0; r < len(o)/4; r++ {
-			for p := 0; p < 256; p++ {
+			or := o[r*4 : r*4+4]
+			xr := x[r*1024 : r*1024+1024]
+			for p := 0; p < 1024; p += 4 {
+				xp := xr[p : p+4]
 				for ch := 0; ch < 4; ch++ {
-					o[r*4+ch] += x[(r*256+p)*4+ch]
+					or[ch] += xp[ch]
 				}
 			}
 		}
@@ -1470,17 +1404,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	kern.RowsNorm2(w.sQ, rows(w.s, 2*nb, nb, 256), nb, 1, 256)
 	// σ, σ′, σ″ for the value rows
 	kern.QuadraticN(rows(w.phiQuadratic, 0, nb, 256), w.phiQuadraticD1[:nb*256], w.phiQuadraticD2[:nb*256], nil, rows(w.s, 0, nb, 256))
-	{
-		y := w.phiQuadratic
-		d2 := w.phiQuadraticD2
-		lo := nb * 256
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 256; j++ {
-				k := b*256 + j
-				y[lo+k] = d2[k] * w.sQ[k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.phiQuadratic, nb, nb, 256), nil, nil, w.phiQuadraticD2, nil, nil, w.sQ, nb, 256)
 	// ising16_cnn4.maf:13:46  phi.sum = Σ phi.quadratic
 	{
 		o, x := rows(w.phiSum, 0, nb, 1), rows(w.phiQuadratic, 0, nb, 256)
@@ -1543,20 +1467,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	kern.RowsNorm2(w.h1ConvQ, rows(w.h1Conv, 3*nb, nb, 1024), nb, 1, 1024)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.LnCoshN(rows(w.h1, 0, nb, 1024), w.h1D1[:nb*1024], w.h1D2[:nb*1024], w.h1D3[:nb*1024], rows(w.h1Conv, 0, nb, 1024))
-	{
-		y := w.h1
-		a, d1 := w.h1Conv, w.h1D1
-		d2 := w.h1D2
-		lo := nb * 2048
-		ta, ty := nb*1024, nb*1024
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 1024; j++ {
-				k := b*1024 + j
-				y[lo+k] = d2[k] * w.h1ConvQ[k]
-				y[ty+k] = d1[k] * a[ta+k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h1, 2*nb, nb, 1024), rows(w.h1, nb, nb, 1024), w.h1D1, w.h1D2, nil, rows(w.h1Conv, nb, nb, 1024), w.h1ConvQ, nb, 1024)
 	kern.RowsScale(rows(w.h1, 3*nb, nb, 1024), rows(w.h1Conv, 3*nb, nb, 1024), w.h1D1, nb, 1, 1024)
 	// ising16_cnn4.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 4→4 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, nb*1024, 1, rows(w.h1, 0, 4*nb, 1024), 4, &m.h2ConvDirFwd, 0, w.cols[:nb*12288], 12)
@@ -1566,28 +1477,18 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	kern.RowsNorm2(w.h2ConvQ, rows(w.h2Conv, 3*nb, nb, 1024), nb, 1, 1024)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.SoftplusN(rows(w.h2, 0, nb, 1024), w.h2D1[:nb*1024], w.h2D2[:nb*1024], w.h2D3[:nb*1024], rows(w.h2Conv, 0, nb, 1024))
-	{
-		y := w.h2
-		a, d1 := w.h2Conv, w.h2D1
-		d2 := w.h2D2
-		lo := nb * 2048
-		ta, ty := nb*1024, nb*1024
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 1024; j++ {
-				k := b*1024 + j
-				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2ConvQ[k]
-				y[ty+k] = d1[k] * a[ta+k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h2, 2*nb, nb, 1024), rows(w.h2, nb, nb, 1024), w.h2D1, w.h2D2, rows(w.h2Conv, 2*nb, nb, 1024), rows(w.h2Conv, nb, nb, 1024), w.h2ConvQ, nb, 1024)
 	// ising16_cnn4.maf:12:9  g = Σ over sites of h2 (per channel)
 	{
 		o, x := rows(w.g, 0, nb, 4), rows(w.h2, 0, nb, 1024)
 		clear(o)
 		for r := 0; r < len(o)/4; r++ {
-			for p := 0; p < 256; p++ {
+			or := o[r*4 : r*4+4]
+			xr := x[r*1024 : r*1024+1024]
+			for p := 0; p < 1024; p += 4 {
+				xp := xr[p : p+4]
 				for ch := 0; ch < 4; ch++ {
-					o[r*4+ch] += x[(r*256+p)*4+ch]
+					or[ch] += xp[ch]
 				}
 			}
 		}
@@ -1596,9 +1497,12 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 		o, x := rows(w.g, 2*nb, nb, 4), rows(w.h2, 2*nb, nb, 1024)
 		clear(o)
 		for r := 0; r < len(o)/4; r++ {
-			for p := 0; p < 256; p++ {
+			or := o[r*4 : r*4+4]
+			xr := x[r*1024 : r*1024+1024]
+			for p := 0; p < 1024; p += 4 {
+				xp := xr[p : p+4]
 				for ch := 0; ch < 4; ch++ {
-					o[r*4+ch] += x[(r*256+p)*4+ch]
+					or[ch] += xp[ch]
 				}
 			}
 		}
@@ -1607,9 +1511,12 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 		o, x := rows(w.g, nb, nb, 4), rows(w.h2, nb, nb, 1024)
 		clear(o)
 		for r := 0; r < len(o)/4; r++ {
-			for p := 0; p < 256; p++ {
+			or := o[r*4 : r*4+4]
+			xr := x[r*1024 : r*1024+1024]
+			for p := 0; p < 1024; p += 4 {
+				xp := xr[p : p+4]
 				for ch := 0; ch < 4; ch++ {
-					o[r*4+ch] += x[(r*256+p)*4+ch]
+					or[ch] += xp[ch]
 				}
 			}
 		}
@@ -1620,20 +1527,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	kern.RowsNorm2(w.sQ, rows(w.s, 3*nb, nb, 256), nb, 1, 256)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.QuadraticN(rows(w.phiQuadratic, 0, nb, 256), w.phiQuadraticD1[:nb*256], w.phiQuadraticD2[:nb*256], w.phiQuadraticD3[:nb*256], rows(w.s, 0, nb, 256))
-	{
-		y := w.phiQuadratic
-		a, d1 := w.s, w.phiQuadraticD1
-		d2 := w.phiQuadraticD2
-		lo := nb * 512
-		ta, ty := nb*256, nb*256
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 256; j++ {
-				k := b*256 + j
-				y[lo+k] = d2[k] * w.sQ[k]
-				y[ty+k] = d1[k] * a[ta+k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.phiQuadratic, 2*nb, nb, 256), rows(w.phiQuadratic, nb, nb, 256), w.phiQuadraticD1, w.phiQuadraticD2, nil, rows(w.s, nb, nb, 256), w.sQ, nb, 256)
 	// ising16_cnn4.maf:13:46  phi.sum = Σ phi.quadratic
 	{
 		o, x := rows(w.phiSum, 0, nb, 1), rows(w.phiQuadratic, 0, nb, 256)
@@ -1770,9 +1664,16 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 	{
 		x, o := rows(w.h2B, 0, nb, 1024), rows(w.gB, 0, nb, 4)
 		for r := 0; r < len(o)/4; r++ {
-			for p := 0; p < 256; p++ {
-				for ch := 0; ch < 4; ch++ {
-					x[(r*256+p)*4+ch] += o[r*4+ch]
+			var v [4]float64
+			or := o[r*4 : r*4+4]
+			for ch := range v {
+				v[ch] = or[ch]
+			}
+			xr := x[r*1024 : r*1024+1024]
+			for p := 0; p < 1024; p += 4 {
+				xp := xr[p : p+4]
+				for ch := range v {
+					xp[ch] += v[ch]
 				}
 			}
 		}
@@ -1927,18 +1828,8 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	}
 	// ising16_cnn4.maf:13:50  phi.quadratic = quadratic(s)  (reverse)
 	{
-		d1s, d2s, d3s := w.phiQuadraticD1[:nb*256], w.phiQuadraticD2[:nb*256], w.phiQuadraticD3[:nb*256]
-		a, ab, yb := w.s, w.sB, w.phiQuadraticB
-		lo := nb * 512
-		ta, tab, tyb := nb*256, nb*256, nb*256
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 256; j++ {
-				k := b*256 + j
-				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*yb[lo+k]
-				ab[tab+k] += d1 * yb[tyb+k]
-			}
-		}
+		kern.ActRevValue(w.sB, w.phiQuadraticD1, w.phiQuadraticD2, w.phiQuadraticD3, w.phiQuadraticB, rows(w.s, nb, nb, 256), rows(w.phiQuadraticB, nb, nb, 256), nil, nil, rows(w.phiQuadraticB, 2*nb, nb, 256), nil, nb, 256)
+		kern.ActRevTangent(rows(w.sB, nb, nb, 256), nil, nil, w.phiQuadraticD1, w.phiQuadraticD2, rows(w.phiQuadraticB, nb, nb, 256), rows(w.phiQuadraticB, 2*nb, nb, 256), nb, 256)
 	}
 	// ising16_cnn4.maf:13:11  phi.dense = W·g, W ∈ R^(1×4)  (reverse)
 	kern.AddOuter(rows(w.gB, 0, 3*nb, 4), rows(w.phiDenseB, 0, 3*nb, 1), phiDenseW, 3*nb, 4, 1)
@@ -1947,9 +1838,16 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	{
 		x, o := rows(w.h2B, 0, nb, 1024), rows(w.gB, 0, nb, 4)
 		for r := 0; r < len(o)/4; r++ {
-			for p := 0; p < 256; p++ {
-				for ch := 0; ch < 4; ch++ {
-					x[(r*256+p)*4+ch] += o[r*4+ch]
+			var v [4]float64
+			or := o[r*4 : r*4+4]
+			for ch := range v {
+				v[ch] = or[ch]
+			}
+			xr := x[r*1024 : r*1024+1024]
+			for p := 0; p < 1024; p += 4 {
+				xp := xr[p : p+4]
+				for ch := range v {
+					xp[ch] += v[ch]
 				}
 			}
 		}
@@ -1957,9 +1855,16 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	{
 		x, o := rows(w.h2B, 2*nb, nb, 1024), rows(w.gB, 2*nb, nb, 4)
 		for r := 0; r < len(o)/4; r++ {
-			for p := 0; p < 256; p++ {
-				for ch := 0; ch < 4; ch++ {
-					x[(r*256+p)*4+ch] += o[r*4+ch]
+			var v [4]float64
+			or := o[r*4 : r*4+4]
+			for ch := range v {
+				v[ch] = or[ch]
+			}
+			xr := x[r*1024 : r*1024+1024]
+			for p := 0; p < 1024; p += 4 {
+				xp := xr[p : p+4]
+				for ch := range v {
+					xp[ch] += v[ch]
 				}
 			}
 		}
@@ -1967,30 +1872,24 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	{
 		x, o := rows(w.h2B, nb, nb, 1024), rows(w.gB, nb, nb, 4)
 		for r := 0; r < len(o)/4; r++ {
-			for p := 0; p < 256; p++ {
-				for ch := 0; ch < 4; ch++ {
-					x[(r*256+p)*4+ch] += o[r*4+ch]
+			var v [4]float64
+			or := o[r*4 : r*4+4]
+			for ch := range v {
+				v[ch] = or[ch]
+			}
+			xr := x[r*1024 : r*1024+1024]
+			for p := 0; p < 1024; p += 4 {
+				xp := xr[p : p+4]
+				for ch := range v {
+					xp[ch] += v[ch]
 				}
 			}
 		}
 	}
 	// ising16_cnn4.maf:11:10  h2 = softplus(h2.conv)  (reverse)
 	{
-		d1s, d2s, d3s := w.h2D1[:nb*1024], w.h2D2[:nb*1024], w.h2D3[:nb*1024]
-		e := w.h2ConvE[:nb*1024]
-		a, ab, yb := w.h2Conv, w.h2ConvB, w.h2B
-		lo := nb * 2048
-		ta, tab, tyb := nb*1024, nb*1024, nb*1024
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 1024; j++ {
-				k := b*1024 + j
-				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d2*a[lo+k]+d3*w.h2ConvQ[k])*yb[lo+k]
-				ab[tab+k] += d1 * yb[tyb+k]
-				ab[lo+k] += d1 * yb[lo+k]
-				e[k] = 2 * d2 * yb[lo+k]
-			}
-		}
+		kern.ActRevValue(w.h2ConvB, w.h2D1, w.h2D2, w.h2D3, w.h2B, rows(w.h2Conv, nb, nb, 1024), rows(w.h2B, nb, nb, 1024), rows(w.h2Conv, 2*nb, nb, 1024), w.h2ConvQ, rows(w.h2B, 2*nb, nb, 1024), nil, nb, 1024)
+		kern.ActRevTangent(rows(w.h2ConvB, nb, nb, 1024), rows(w.h2ConvB, 2*nb, nb, 1024), w.h2ConvE, w.h2D1, w.h2D2, rows(w.h2B, nb, nb, 1024), rows(w.h2B, 2*nb, nb, 1024), nb, 1024)
 	}
 	// ising16_cnn4.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 4→4 channels  (reverse)
 	kern.DirectGather(w.cols, rows(w.h2ConvB, 0, 3*nb, 1024), 3*nb, m.h2ConvDirGeom)
@@ -2012,21 +1911,8 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	kern.SumRows(gH2ConvB, rows(w.h2ConvB, 0, nb, 1024), nb*256, 4)
 	// ising16_cnn4.maf:10:10  h1 = lncosh(h1.conv)  (reverse)
 	{
-		d1s, d2s, d3s := w.h1D1[:nb*1024], w.h1D2[:nb*1024], w.h1D3[:nb*1024]
-		e := w.h1ConvE[:nb*1024]
-		rd := w.h1DB[:nb*1024]
-		a, ab, yb := w.h1Conv, w.h1ConvB, w.h1B
-		lo := nb * 2048
-		ta, tab, tyb := nb*1024, nb*1024, nb*1024
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 1024; j++ {
-				k := b*1024 + j
-				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*m.h1ConvNorm2[j%4]*yb[lo+k] + d2*rd[k]
-				ab[tab+k] += d1 * yb[tyb+k]
-				e[k] = 2 * d2 * yb[lo+k]
-			}
-		}
+		kern.ActRevValue(w.h1ConvB, w.h1D1, w.h1D2, w.h1D3, w.h1B, rows(w.h1Conv, nb, nb, 1024), rows(w.h1B, nb, nb, 1024), nil, m.h1ConvNorm2, rows(w.h1B, 2*nb, nb, 1024), w.h1DB, nb, 1024)
+		kern.ActRevTangent(rows(w.h1ConvB, nb, nb, 1024), nil, w.h1ConvE, w.h1D1, w.h1D2, rows(w.h1B, nb, nb, 1024), rows(w.h1B, 2*nb, nb, 1024), nb, 1024)
 	}
 	// ising16_cnn4.maf:10:17  h1.conv = conv5x5(s), periodic, 1→4 channels  (reverse)
 	gemm.DgemmPacked(false, nb*256, 1, rows(w.h1ConvB, 0, nb, 1024), 4, &m.h1ConvGatBwd, 0, w.cols[:nb*1536], 6)
@@ -2158,18 +2044,8 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	}
 	// ising16_cnn4.maf:13:50  phi.quadratic = quadratic(s)  (reverse)
 	{
-		d1s, d2s, d3s := w.phiQuadraticD1[:nb*256], w.phiQuadraticD2[:nb*256], w.phiQuadraticD3[:nb*256]
-		a, ab, yb := w.s, w.sB, w.phiQuadraticB
-		lo := nb * 512
-		ta, tab, tyb := nb*256, nb*256, nb*256
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 256; j++ {
-				k := b*256 + j
-				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*w.sQ[k]*yb[lo+k]
-				ab[tab+k] += d1 * yb[tyb+k]
-			}
-		}
+		kern.ActRevValue(w.sB, w.phiQuadraticD1, w.phiQuadraticD2, w.phiQuadraticD3, w.phiQuadraticB, rows(w.s, nb, nb, 256), rows(w.phiQuadraticB, nb, nb, 256), nil, w.sQ, rows(w.phiQuadraticB, 2*nb, nb, 256), nil, nb, 256)
+		kern.ActRevTangent(rows(w.sB, nb, nb, 256), nil, nil, w.phiQuadraticD1, w.phiQuadraticD2, rows(w.phiQuadraticB, nb, nb, 256), rows(w.phiQuadraticB, 2*nb, nb, 256), nb, 256)
 	}
 	// ising16_cnn4.maf:13:11  phi.dense = W·g, W ∈ R^(1×4)  (reverse)
 	kern.AddOuter(rows(w.gB, 0, 3*nb, 4), rows(w.phiDenseB, 0, 3*nb, 1), phiDenseW, 3*nb, 4, 1)
@@ -2178,9 +2054,16 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	{
 		x, o := rows(w.h2B, 0, nb, 1024), rows(w.gB, 0, nb, 4)
 		for r := 0; r < len(o)/4; r++ {
-			for p := 0; p < 256; p++ {
-				for ch := 0; ch < 4; ch++ {
-					x[(r*256+p)*4+ch] += o[r*4+ch]
+			var v [4]float64
+			or := o[r*4 : r*4+4]
+			for ch := range v {
+				v[ch] = or[ch]
+			}
+			xr := x[r*1024 : r*1024+1024]
+			for p := 0; p < 1024; p += 4 {
+				xp := xr[p : p+4]
+				for ch := range v {
+					xp[ch] += v[ch]
 				}
 			}
 		}
@@ -2188,9 +2071,16 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	{
 		x, o := rows(w.h2B, 2*nb, nb, 1024), rows(w.gB, 2*nb, nb, 4)
 		for r := 0; r < len(o)/4; r++ {
-			for p := 0; p < 256; p++ {
-				for ch := 0; ch < 4; ch++ {
-					x[(r*256+p)*4+ch] += o[r*4+ch]
+			var v [4]float64
+			or := o[r*4 : r*4+4]
+			for ch := range v {
+				v[ch] = or[ch]
+			}
+			xr := x[r*1024 : r*1024+1024]
+			for p := 0; p < 1024; p += 4 {
+				xp := xr[p : p+4]
+				for ch := range v {
+					xp[ch] += v[ch]
 				}
 			}
 		}
@@ -2198,30 +2088,24 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	{
 		x, o := rows(w.h2B, nb, nb, 1024), rows(w.gB, nb, nb, 4)
 		for r := 0; r < len(o)/4; r++ {
-			for p := 0; p < 256; p++ {
-				for ch := 0; ch < 4; ch++ {
-					x[(r*256+p)*4+ch] += o[r*4+ch]
+			var v [4]float64
+			or := o[r*4 : r*4+4]
+			for ch := range v {
+				v[ch] = or[ch]
+			}
+			xr := x[r*1024 : r*1024+1024]
+			for p := 0; p < 1024; p += 4 {
+				xp := xr[p : p+4]
+				for ch := range v {
+					xp[ch] += v[ch]
 				}
 			}
 		}
 	}
 	// ising16_cnn4.maf:11:10  h2 = softplus(h2.conv)  (reverse)
 	{
-		d1s, d2s, d3s := w.h2D1[:nb*1024], w.h2D2[:nb*1024], w.h2D3[:nb*1024]
-		e := w.h2ConvE[:nb*1024]
-		a, ab, yb := w.h2Conv, w.h2ConvB, w.h2B
-		lo := nb * 2048
-		ta, tab, tyb := nb*1024, nb*1024, nb*1024
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 1024; j++ {
-				k := b*1024 + j
-				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d2*a[lo+k]+d3*w.h2ConvQ[k])*yb[lo+k]
-				ab[tab+k] += d1 * yb[tyb+k]
-				ab[lo+k] += d1 * yb[lo+k]
-				e[k] = 2 * d2 * yb[lo+k]
-			}
-		}
+		kern.ActRevValue(w.h2ConvB, w.h2D1, w.h2D2, w.h2D3, w.h2B, rows(w.h2Conv, nb, nb, 1024), rows(w.h2B, nb, nb, 1024), rows(w.h2Conv, 2*nb, nb, 1024), w.h2ConvQ, rows(w.h2B, 2*nb, nb, 1024), nil, nb, 1024)
+		kern.ActRevTangent(rows(w.h2ConvB, nb, nb, 1024), rows(w.h2ConvB, 2*nb, nb, 1024), w.h2ConvE, w.h2D1, w.h2D2, rows(w.h2B, nb, nb, 1024), rows(w.h2B, 2*nb, nb, 1024), nb, 1024)
 	}
 	kern.RowsScaleAdd(rows(w.h2ConvB, 3*nb, nb, 1024), rows(w.h2Conv, 3*nb, nb, 1024), w.h2ConvE, nb, 1, 1024)
 	// ising16_cnn4.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 4→4 channels  (reverse)
@@ -2235,21 +2119,8 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	// ising16_cnn4.maf:10:10  h1 = lncosh(h1.conv)  (reverse)
 	kern.RowsDot(w.rd, rows(w.h1B, 3*nb, nb, 1024), rows(w.h1Conv, 3*nb, nb, 1024), nb, 1, 1024)
 	{
-		d1s, d2s, d3s := w.h1D1[:nb*1024], w.h1D2[:nb*1024], w.h1D3[:nb*1024]
-		e := w.h1ConvE[:nb*1024]
-		rd := w.rd[:nb*1024]
-		a, ab, yb := w.h1Conv, w.h1ConvB, w.h1B
-		lo := nb * 2048
-		ta, tab, tyb := nb*1024, nb*1024, nb*1024
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 1024; j++ {
-				k := b*1024 + j
-				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*w.h1ConvQ[k]*yb[lo+k] + d2*rd[k]
-				ab[tab+k] += d1 * yb[tyb+k]
-				e[k] = 2 * d2 * yb[lo+k]
-			}
-		}
+		kern.ActRevValue(w.h1ConvB, w.h1D1, w.h1D2, w.h1D3, w.h1B, rows(w.h1Conv, nb, nb, 1024), rows(w.h1B, nb, nb, 1024), nil, w.h1ConvQ, rows(w.h1B, 2*nb, nb, 1024), w.rd, nb, 1024)
+		kern.ActRevTangent(rows(w.h1ConvB, nb, nb, 1024), nil, w.h1ConvE, w.h1D1, w.h1D2, rows(w.h1B, nb, nb, 1024), rows(w.h1B, 2*nb, nb, 1024), nb, 1024)
 	}
 	kern.RowsScaleAdd(rows(w.h1ConvB, 3*nb, nb, 1024), rows(w.h1B, 3*nb, nb, 1024), w.h1D1, nb, 1, 1024)
 	kern.RowsScaleAdd(rows(w.h1ConvB, 3*nb, nb, 1024), rows(w.h1Conv, 3*nb, nb, 1024), w.h1ConvE, nb, 1, 1024)

@@ -532,7 +532,7 @@ func New() *Model {
 	m.h1ConvFull = make([]float32, 400)
 	m.h1ConvGather = make([]float32, 96)
 	m.h1ConvGatGeom = kern.NewGatherGeom(kern.NewConvGeom(16, 16, 1, 16, 5, 5), h1ConvOrbit, 6)
-	m.h1ConvNorm2 = make([]float32, 16)
+	m.h1ConvNorm2 = make([]float32, 4096)
 	m.h2ConvFull = make([]float32, 2304)
 	m.h2ConvDirect = make([]float32, 768)
 	m.h2ConvDirGeom = kern.NewDirectGeom(kern.NewConvGeom(16, 16, 16, 16, 3, 3), h2ConvOrbit, 3)
@@ -594,6 +594,7 @@ func (m *Model) Sync() {
 	m.h1ConvGatBwd.Pack(true, 16, 6, m.h1ConvGather, 16)
 	// h1.conv: ‖W_j‖², the Jacobian's squared row norms (closed-form Laplacian)
 	kern.RowNorms(m.h1ConvNorm2, h1ConvW, 16, 25)
+	kern.Tile(m.h1ConvNorm2, 16)
 	// h2.conv: expand the d4-tied kernels
 	kern.TieExpand(m.h2ConvFull, m.p[offH2ConvW:offH2ConvW+768], h2ConvOrbit, 256, 3)
 	// h2.conv: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
@@ -1070,9 +1071,12 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 		o, x := rows(w.g, 0, nb, 16), rows(w.h2, 0, nb, 4096)
 		clear(o)
 		for r := 0; r < len(o)/16; r++ {
-			for p := 0; p < 256; p++ {
+			or := o[r*16 : r*16+16]
+			xr := x[r*4096 : r*4096+4096]
+			for p := 0; p < 4096; p += 16 {
+				xp := xr[p : p+16]
 				for ch := 0; ch < 16; ch++ {
-					o[r*16+ch] += x[(r*256+p)*16+ch]
+					or[ch] += xp[ch]
 				}
 			}
 		}
@@ -1122,17 +1126,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	// ising16_cnn_f32.maf:12:10  h1 = lncosh(h1.conv)  [J: closed form: J = diag(σ′)·kernel, kept as σ′ for the shifted-kernel or orbit-factored Jacobian downstream]
 	// σ, σ′, σ″ for the value rows
 	kern.LnCoshN(rows(w.h1, 0, nb, 4096), w.h1D1[:nb*4096], w.h1D2[:nb*4096], nil, rows(w.h1Conv, 0, nb, 4096))
-	{
-		y := w.h1
-		d2 := w.h1D2
-		lo := nb * 4096
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 4096; j++ {
-				k := b*4096 + j
-				y[lo+k] = d2[k] * m.h1ConvNorm2[j%16]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h1, nb, nb, 4096), nil, nil, w.h1D2, nil, nil, m.h1ConvNorm2, nb, 4096)
 	// ising16_cnn_f32.maf:13:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels  [J: receptive-field Jacobian on its 7×7 window, kernels factored by their orbits (6 and 3): one GEMM (B·256×16)·(16×288) of σ′ with the orbit products packed by Sync, then 225 sparse adds per site and channel; only the row norms are kept]
 	gemm.SgemmPacked(false, nb*512, 1, rows(w.h1, 0, 2*nb, 4096), 16, &m.h2ConvDirFwd, 0, w.cols[:nb*24576], 48)
 	kern.DirectSum(rows(w.h2Conv, 0, 2*nb, 4096), w.cols, 2*nb, m.h2ConvDirGeom)
@@ -1143,26 +1137,18 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	// ising16_cnn_f32.maf:13:10  h2 = softplus(h2.conv)
 	// σ, σ′, σ″ for the value rows
 	kern.SoftplusN(rows(w.h2, 0, nb, 4096), w.h2D1[:nb*4096], w.h2D2[:nb*4096], nil, rows(w.h2Conv, 0, nb, 4096))
-	{
-		y := w.h2
-		a, d1 := w.h2Conv, w.h2D1
-		d2 := w.h2D2
-		lo := nb * 4096
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 4096; j++ {
-				k := b*4096 + j
-				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2ConvQ[k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h2, nb, nb, 4096), nil, w.h2D1, w.h2D2, rows(w.h2Conv, nb, nb, 4096), nil, w.h2ConvQ, nb, 4096)
 	// ising16_cnn_f32.maf:14:9  g = mean over sites of h2 (per channel)
 	{
 		o, x := rows(w.g, 0, nb, 16), rows(w.h2, 0, nb, 4096)
 		clear(o)
 		for r := 0; r < len(o)/16; r++ {
-			for p := 0; p < 256; p++ {
+			or := o[r*16 : r*16+16]
+			xr := x[r*4096 : r*4096+4096]
+			for p := 0; p < 4096; p += 16 {
+				xp := xr[p : p+16]
 				for ch := 0; ch < 16; ch++ {
-					o[r*16+ch] += x[(r*256+p)*16+ch]
+					or[ch] += xp[ch]
 				}
 			}
 		}
@@ -1174,9 +1160,12 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 		o, x := rows(w.g, nb, nb, 16), rows(w.h2, nb, nb, 4096)
 		clear(o)
 		for r := 0; r < len(o)/16; r++ {
-			for p := 0; p < 256; p++ {
+			or := o[r*16 : r*16+16]
+			xr := x[r*4096 : r*4096+4096]
+			for p := 0; p < 4096; p += 16 {
+				xp := xr[p : p+16]
 				for ch := 0; ch < 16; ch++ {
-					o[r*16+ch] += x[(r*256+p)*16+ch]
+					or[ch] += xp[ch]
 				}
 			}
 		}
@@ -1189,17 +1178,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	// ising16_cnn_f32.maf:15:50  phi.quadratic = quadratic(s)
 	// σ, σ′, σ″ for the value rows
 	kern.QuadraticN(rows(w.phiQuadratic, 0, nb, 256), w.phiQuadraticD1[:nb*256], w.phiQuadraticD2[:nb*256], nil, rows(w.s, 0, nb, 256))
-	{
-		y := w.phiQuadratic
-		d2 := w.phiQuadraticD2
-		lo := nb * 256
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 256; j++ {
-				k := b*256 + j
-				y[lo+k] = d2[k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.phiQuadratic, nb, nb, 256), nil, nil, w.phiQuadraticD2, nil, nil, nil, nb, 256)
 	// ising16_cnn_f32.maf:15:46  phi.sum = Σ phi.quadratic
 	{
 		o, x := rows(w.phiSum, 0, nb, 1), rows(w.phiQuadratic, 0, nb, 256)
@@ -1259,20 +1238,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	// ising16_cnn_f32.maf:12:10  h1 = lncosh(h1.conv)  [J: closed form: J = diag(σ′)·kernel, kept as σ′ for the shifted-kernel or orbit-factored Jacobian downstream]
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.LnCoshN(rows(w.h1, 0, nb, 4096), w.h1D1[:nb*4096], w.h1D2[:nb*4096], w.h1D3[:nb*4096], rows(w.h1Conv, 0, nb, 4096))
-	{
-		y := w.h1
-		a, d1 := w.h1Conv, w.h1D1
-		d2 := w.h1D2
-		lo := nb * 8192
-		ta, ty := nb*4096, nb*4096
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 4096; j++ {
-				k := b*4096 + j
-				y[lo+k] = d2[k] * m.h1ConvNorm2[j%16]
-				y[ty+k] = d1[k] * a[ta+k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h1, 2*nb, nb, 4096), rows(w.h1, nb, nb, 4096), w.h1D1, w.h1D2, nil, rows(w.h1Conv, nb, nb, 4096), m.h1ConvNorm2, nb, 4096)
 	// ising16_cnn_f32.maf:13:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels  [J: receptive-field Jacobian on its 7×7 window, kernels factored by their orbits (6 and 3): one GEMM (B·256×16)·(16×288) of σ′ with the orbit products packed by Sync, then 225 sparse adds per site and channel; only the row norms are kept]
 	gemm.SgemmPacked(false, nb*768, 1, rows(w.h1, 0, 3*nb, 4096), 16, &m.h2ConvDirFwd, 0, w.cols[:nb*36864], 48)
 	kern.DirectSum(rows(w.h2Conv, 0, 3*nb, 4096), w.cols, 3*nb, m.h2ConvDirGeom)
@@ -1283,28 +1249,18 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	// ising16_cnn_f32.maf:13:10  h2 = softplus(h2.conv)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.SoftplusN(rows(w.h2, 0, nb, 4096), w.h2D1[:nb*4096], w.h2D2[:nb*4096], w.h2D3[:nb*4096], rows(w.h2Conv, 0, nb, 4096))
-	{
-		y := w.h2
-		a, d1 := w.h2Conv, w.h2D1
-		d2 := w.h2D2
-		lo := nb * 8192
-		ta, ty := nb*4096, nb*4096
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 4096; j++ {
-				k := b*4096 + j
-				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2ConvQ[k]
-				y[ty+k] = d1[k] * a[ta+k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h2, 2*nb, nb, 4096), rows(w.h2, nb, nb, 4096), w.h2D1, w.h2D2, rows(w.h2Conv, 2*nb, nb, 4096), rows(w.h2Conv, nb, nb, 4096), w.h2ConvQ, nb, 4096)
 	// ising16_cnn_f32.maf:14:9  g = mean over sites of h2 (per channel)
 	{
 		o, x := rows(w.g, 0, nb, 16), rows(w.h2, 0, nb, 4096)
 		clear(o)
 		for r := 0; r < len(o)/16; r++ {
-			for p := 0; p < 256; p++ {
+			or := o[r*16 : r*16+16]
+			xr := x[r*4096 : r*4096+4096]
+			for p := 0; p < 4096; p += 16 {
+				xp := xr[p : p+16]
 				for ch := 0; ch < 16; ch++ {
-					o[r*16+ch] += x[(r*256+p)*16+ch]
+					or[ch] += xp[ch]
 				}
 			}
 		}
@@ -1316,9 +1272,12 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		o, x := rows(w.g, 2*nb, nb, 16), rows(w.h2, 2*nb, nb, 4096)
 		clear(o)
 		for r := 0; r < len(o)/16; r++ {
-			for p := 0; p < 256; p++ {
+			or := o[r*16 : r*16+16]
+			xr := x[r*4096 : r*4096+4096]
+			for p := 0; p < 4096; p += 16 {
+				xp := xr[p : p+16]
 				for ch := 0; ch < 16; ch++ {
-					o[r*16+ch] += x[(r*256+p)*16+ch]
+					or[ch] += xp[ch]
 				}
 			}
 		}
@@ -1330,9 +1289,12 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		o, x := rows(w.g, nb, nb, 16), rows(w.h2, nb, nb, 4096)
 		clear(o)
 		for r := 0; r < len(o)/16; r++ {
-			for p := 0; p < 256; p++ {
+			or := o[r*16 : r*16+16]
+			xr := x[r*4096 : r*4096+4096]
+			for p := 0; p < 4096; p += 16 {
+				xp := xr[p : p+16]
 				for ch := 0; ch < 16; ch++ {
-					o[r*16+ch] += x[(r*256+p)*16+ch]
+					or[ch] += xp[ch]
 				}
 			}
 		}
@@ -1345,20 +1307,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	// ising16_cnn_f32.maf:15:50  phi.quadratic = quadratic(s)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.QuadraticN(rows(w.phiQuadratic, 0, nb, 256), w.phiQuadraticD1[:nb*256], w.phiQuadraticD2[:nb*256], w.phiQuadraticD3[:nb*256], rows(w.s, 0, nb, 256))
-	{
-		y := w.phiQuadratic
-		a, d1 := w.s, w.phiQuadraticD1
-		d2 := w.phiQuadraticD2
-		lo := nb * 512
-		ta, ty := nb*256, nb*256
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 256; j++ {
-				k := b*256 + j
-				y[lo+k] = d2[k]
-				y[ty+k] = d1[k] * a[ta+k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.phiQuadratic, 2*nb, nb, 256), rows(w.phiQuadratic, nb, nb, 256), w.phiQuadraticD1, w.phiQuadraticD2, nil, rows(w.s, nb, nb, 256), nil, nb, 256)
 	// ising16_cnn_f32.maf:15:46  phi.sum = Σ phi.quadratic
 	{
 		o, x := rows(w.phiSum, 0, nb, 1), rows(w.phiQuadratic, 0, nb, 256)
@@ -1443,17 +1392,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	kern.RowsNorm2(w.h1ConvQ, rows(w.h1Conv, 2*nb, nb, 4096), nb, 1, 4096)
 	// σ, σ′, σ″ for the value rows
 	kern.LnCoshN(rows(w.h1, 0, nb, 4096), w.h1D1[:nb*4096], w.h1D2[:nb*4096], nil, rows(w.h1Conv, 0, nb, 4096))
-	{
-		y := w.h1
-		d2 := w.h1D2
-		lo := nb * 4096
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 4096; j++ {
-				k := b*4096 + j
-				y[lo+k] = d2[k] * w.h1ConvQ[k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h1, nb, nb, 4096), nil, nil, w.h1D2, nil, nil, w.h1ConvQ, nb, 4096)
 	kern.RowsScale(rows(w.h1, 2*nb, nb, 4096), rows(w.h1Conv, 2*nb, nb, 4096), w.h1D1, nb, 1, 4096)
 	// ising16_cnn_f32.maf:13:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.SgemmPacked(false, nb*768, 1, rows(w.h1, 0, 3*nb, 4096), 16, &m.h2ConvDirFwd, 0, w.cols[:nb*36864], 48)
@@ -1463,26 +1402,18 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	kern.RowsNorm2(w.h2ConvQ, rows(w.h2Conv, 2*nb, nb, 4096), nb, 1, 4096)
 	// σ, σ′, σ″ for the value rows
 	kern.SoftplusN(rows(w.h2, 0, nb, 4096), w.h2D1[:nb*4096], w.h2D2[:nb*4096], nil, rows(w.h2Conv, 0, nb, 4096))
-	{
-		y := w.h2
-		a, d1 := w.h2Conv, w.h2D1
-		d2 := w.h2D2
-		lo := nb * 4096
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 4096; j++ {
-				k := b*4096 + j
-				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2ConvQ[k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h2, nb, nb, 4096), nil, w.h2D1, w.h2D2, rows(w.h2Conv, nb, nb, 4096), nil, w.h2ConvQ, nb, 4096)
 	// ising16_cnn_f32.maf:14:9  g = mean over sites of h2 (per channel)
 	{
 		o, x := rows(w.g, 0, nb, 16), rows(w.h2, 0, nb, 4096)
 		clear(o)
 		for r := 0; r < len(o)/16; r++ {
-			for p := 0; p < 256; p++ {
+			or := o[r*16 : r*16+16]
+			xr := x[r*4096 : r*4096+4096]
+			for p := 0; p < 4096; p += 16 {
+				xp := xr[p : p+16]
 				for ch := 0; ch < 16; ch++ {
-					o[r*16+ch] += x[(r*256+p)*16+ch]
+					or[ch] += xp[ch]
 				}
 			}
 		}
@@ -1494,9 +1425,12 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 		o, x := rows(w.g, nb, nb, 16), rows(w.h2, nb, nb, 4096)
 		clear(o)
 		for r := 0; r < len(o)/16; r++ {
-			for p := 0; p < 256; p++ {
+			or := o[r*16 : r*16+16]
+			xr := x[r*4096 : r*4096+4096]
+			for p := 0; p < 4096; p += 16 {
+				xp := xr[p : p+16]
 				for ch := 0; ch < 16; ch++ {
-					o[r*16+ch] += x[(r*256+p)*16+ch]
+					or[ch] += xp[ch]
 				}
 			}
 		}
@@ -1510,17 +1444,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	kern.RowsNorm2(w.sQ, rows(w.s, 2*nb, nb, 256), nb, 1, 256)
 	// σ, σ′, σ″ for the value rows
 	kern.QuadraticN(rows(w.phiQuadratic, 0, nb, 256), w.phiQuadraticD1[:nb*256], w.phiQuadraticD2[:nb*256], nil, rows(w.s, 0, nb, 256))
-	{
-		y := w.phiQuadratic
-		d2 := w.phiQuadraticD2
-		lo := nb * 256
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 256; j++ {
-				k := b*256 + j
-				y[lo+k] = d2[k] * w.sQ[k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.phiQuadratic, nb, nb, 256), nil, nil, w.phiQuadraticD2, nil, nil, w.sQ, nb, 256)
 	// ising16_cnn_f32.maf:15:46  phi.sum = Σ phi.quadratic
 	{
 		o, x := rows(w.phiSum, 0, nb, 1), rows(w.phiQuadratic, 0, nb, 256)
@@ -1583,20 +1507,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	kern.RowsNorm2(w.h1ConvQ, rows(w.h1Conv, 3*nb, nb, 4096), nb, 1, 4096)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.LnCoshN(rows(w.h1, 0, nb, 4096), w.h1D1[:nb*4096], w.h1D2[:nb*4096], w.h1D3[:nb*4096], rows(w.h1Conv, 0, nb, 4096))
-	{
-		y := w.h1
-		a, d1 := w.h1Conv, w.h1D1
-		d2 := w.h1D2
-		lo := nb * 8192
-		ta, ty := nb*4096, nb*4096
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 4096; j++ {
-				k := b*4096 + j
-				y[lo+k] = d2[k] * w.h1ConvQ[k]
-				y[ty+k] = d1[k] * a[ta+k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h1, 2*nb, nb, 4096), rows(w.h1, nb, nb, 4096), w.h1D1, w.h1D2, nil, rows(w.h1Conv, nb, nb, 4096), w.h1ConvQ, nb, 4096)
 	kern.RowsScale(rows(w.h1, 3*nb, nb, 4096), rows(w.h1Conv, 3*nb, nb, 4096), w.h1D1, nb, 1, 4096)
 	// ising16_cnn_f32.maf:13:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.SgemmPacked(false, nb*1024, 1, rows(w.h1, 0, 4*nb, 4096), 16, &m.h2ConvDirFwd, 0, w.cols[:nb*49152], 48)
@@ -1606,28 +1517,18 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	kern.RowsNorm2(w.h2ConvQ, rows(w.h2Conv, 3*nb, nb, 4096), nb, 1, 4096)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.SoftplusN(rows(w.h2, 0, nb, 4096), w.h2D1[:nb*4096], w.h2D2[:nb*4096], w.h2D3[:nb*4096], rows(w.h2Conv, 0, nb, 4096))
-	{
-		y := w.h2
-		a, d1 := w.h2Conv, w.h2D1
-		d2 := w.h2D2
-		lo := nb * 8192
-		ta, ty := nb*4096, nb*4096
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 4096; j++ {
-				k := b*4096 + j
-				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2ConvQ[k]
-				y[ty+k] = d1[k] * a[ta+k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h2, 2*nb, nb, 4096), rows(w.h2, nb, nb, 4096), w.h2D1, w.h2D2, rows(w.h2Conv, 2*nb, nb, 4096), rows(w.h2Conv, nb, nb, 4096), w.h2ConvQ, nb, 4096)
 	// ising16_cnn_f32.maf:14:9  g = mean over sites of h2 (per channel)
 	{
 		o, x := rows(w.g, 0, nb, 16), rows(w.h2, 0, nb, 4096)
 		clear(o)
 		for r := 0; r < len(o)/16; r++ {
-			for p := 0; p < 256; p++ {
+			or := o[r*16 : r*16+16]
+			xr := x[r*4096 : r*4096+4096]
+			for p := 0; p < 4096; p += 16 {
+				xp := xr[p : p+16]
 				for ch := 0; ch < 16; ch++ {
-					o[r*16+ch] += x[(r*256+p)*16+ch]
+					or[ch] += xp[ch]
 				}
 			}
 		}
@@ -1639,9 +1540,12 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 		o, x := rows(w.g, 2*nb, nb, 16), rows(w.h2, 2*nb, nb, 4096)
 		clear(o)
 		for r := 0; r < len(o)/16; r++ {
-			for p := 0; p < 256; p++ {
+			or := o[r*16 : r*16+16]
+			xr := x[r*4096 : r*4096+4096]
+			for p := 0; p < 4096; p += 16 {
+				xp := xr[p : p+16]
 				for ch := 0; ch < 16; ch++ {
-					o[r*16+ch] += x[(r*256+p)*16+ch]
+					or[ch] += xp[ch]
 				}
 			}
 		}
@@ -1653,9 +1557,12 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 		o, x := rows(w.g, nb, nb, 16), rows(w.h2, nb, nb, 4096)
 		clear(o)
 		for r := 0; r < len(o)/16; r++ {
-			for p := 0; p < 256; p++ {
+			or := o[r*16 : r*16+16]
+			xr := x[r*4096 : r*4096+4096]
+			for p := 0; p < 4096; p += 16 {
+				xp := xr[p : p+16]
 				for ch := 0; ch < 16; ch++ {
-					o[r*16+ch] += x[(r*256+p)*16+ch]
+					or[ch] += xp[ch]
 				}
 			}
 		}
@@ -1669,20 +1576,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	kern.RowsNorm2(w.sQ, rows(w.s, 3*nb, nb, 256), nb, 1, 256)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.QuadraticN(rows(w.phiQuadratic, 0, nb, 256), w.phiQuadraticD1[:nb*256], w.phiQuadraticD2[:nb*256], w.phiQuadraticD3[:nb*256], rows(w.s, 0, nb, 256))
-	{
-		y := w.phiQuadratic
-		a, d1 := w.s, w.phiQuadraticD1
-		d2 := w.phiQuadraticD2
-		lo := nb * 512
-		ta, ty := nb*256, nb*256
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 256; j++ {
-				k := b*256 + j
-				y[lo+k] = d2[k] * w.sQ[k]
-				y[ty+k] = d1[k] * a[ta+k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.phiQuadratic, 2*nb, nb, 256), rows(w.phiQuadratic, nb, nb, 256), w.phiQuadraticD1, w.phiQuadraticD2, nil, rows(w.s, nb, nb, 256), w.sQ, nb, 256)
 	// ising16_cnn_f32.maf:15:46  phi.sum = Σ phi.quadratic
 	{
 		o, x := rows(w.phiSum, 0, nb, 1), rows(w.phiQuadratic, 0, nb, 256)
@@ -1819,9 +1713,16 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 	{
 		x, o := rows(w.h2B, 0, nb, 4096), rows(w.gB, 0, nb, 16)
 		for r := 0; r < len(o)/16; r++ {
-			for p := 0; p < 256; p++ {
-				for ch := 0; ch < 16; ch++ {
-					x[(r*256+p)*16+ch] += 0.00390625 * o[r*16+ch]
+			var v [16]float32
+			or := o[r*16 : r*16+16]
+			for ch := range v {
+				v[ch] = 0.00390625 * or[ch]
+			}
+			xr := x[r*4096 : r*4096+4096]
+			for p := 0; p < 4096; p += 16 {
+				xp := xr[p : p+16]
+				for ch := range v {
+					xp[ch] += v[ch]
 				}
 			}
 		}
@@ -1976,18 +1877,8 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	}
 	// ising16_cnn_f32.maf:15:50  phi.quadratic = quadratic(s)  (reverse)
 	{
-		d1s, d2s, d3s := w.phiQuadraticD1[:nb*256], w.phiQuadraticD2[:nb*256], w.phiQuadraticD3[:nb*256]
-		a, ab, yb := w.s, w.sB, w.phiQuadraticB
-		lo := nb * 512
-		ta, tab, tyb := nb*256, nb*256, nb*256
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 256; j++ {
-				k := b*256 + j
-				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*yb[lo+k]
-				ab[tab+k] += d1 * yb[tyb+k]
-			}
-		}
+		kern.ActRevValue(w.sB, w.phiQuadraticD1, w.phiQuadraticD2, w.phiQuadraticD3, w.phiQuadraticB, rows(w.s, nb, nb, 256), rows(w.phiQuadraticB, nb, nb, 256), nil, nil, rows(w.phiQuadraticB, 2*nb, nb, 256), nil, nb, 256)
+		kern.ActRevTangent(rows(w.sB, nb, nb, 256), nil, nil, w.phiQuadraticD1, w.phiQuadraticD2, rows(w.phiQuadraticB, nb, nb, 256), rows(w.phiQuadraticB, 2*nb, nb, 256), nb, 256)
 	}
 	// ising16_cnn_f32.maf:15:11  phi.dense = W·g, W ∈ R^(1×16)  (reverse)
 	kern.AddOuter(rows(w.gB, 0, 3*nb, 16), rows(w.phiDenseB, 0, 3*nb, 1), phiDenseW, 3*nb, 16, 1)
@@ -1996,9 +1887,16 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	{
 		x, o := rows(w.h2B, 0, nb, 4096), rows(w.gB, 0, nb, 16)
 		for r := 0; r < len(o)/16; r++ {
-			for p := 0; p < 256; p++ {
-				for ch := 0; ch < 16; ch++ {
-					x[(r*256+p)*16+ch] += 0.00390625 * o[r*16+ch]
+			var v [16]float32
+			or := o[r*16 : r*16+16]
+			for ch := range v {
+				v[ch] = 0.00390625 * or[ch]
+			}
+			xr := x[r*4096 : r*4096+4096]
+			for p := 0; p < 4096; p += 16 {
+				xp := xr[p : p+16]
+				for ch := range v {
+					xp[ch] += v[ch]
 				}
 			}
 		}
@@ -2006,9 +1904,16 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	{
 		x, o := rows(w.h2B, 2*nb, nb, 4096), rows(w.gB, 2*nb, nb, 16)
 		for r := 0; r < len(o)/16; r++ {
-			for p := 0; p < 256; p++ {
-				for ch := 0; ch < 16; ch++ {
-					x[(r*256+p)*16+ch] += 0.00390625 * o[r*16+ch]
+			var v [16]float32
+			or := o[r*16 : r*16+16]
+			for ch := range v {
+				v[ch] = 0.00390625 * or[ch]
+			}
+			xr := x[r*4096 : r*4096+4096]
+			for p := 0; p < 4096; p += 16 {
+				xp := xr[p : p+16]
+				for ch := range v {
+					xp[ch] += v[ch]
 				}
 			}
 		}
@@ -2016,30 +1921,24 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	{
 		x, o := rows(w.h2B, nb, nb, 4096), rows(w.gB, nb, nb, 16)
 		for r := 0; r < len(o)/16; r++ {
-			for p := 0; p < 256; p++ {
-				for ch := 0; ch < 16; ch++ {
-					x[(r*256+p)*16+ch] += 0.00390625 * o[r*16+ch]
+			var v [16]float32
+			or := o[r*16 : r*16+16]
+			for ch := range v {
+				v[ch] = 0.00390625 * or[ch]
+			}
+			xr := x[r*4096 : r*4096+4096]
+			for p := 0; p < 4096; p += 16 {
+				xp := xr[p : p+16]
+				for ch := range v {
+					xp[ch] += v[ch]
 				}
 			}
 		}
 	}
 	// ising16_cnn_f32.maf:13:10  h2 = softplus(h2.conv)  (reverse)
 	{
-		d1s, d2s, d3s := w.h2D1[:nb*4096], w.h2D2[:nb*4096], w.h2D3[:nb*4096]
-		e := w.h2ConvE[:nb*4096]
-		a, ab, yb := w.h2Conv, w.h2ConvB, w.h2B
-		lo := nb * 8192
-		ta, tab, tyb := nb*4096, nb*4096, nb*4096
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 4096; j++ {
-				k := b*4096 + j
-				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d2*a[lo+k]+d3*w.h2ConvQ[k])*yb[lo+k]
-				ab[tab+k] += d1 * yb[tyb+k]
-				ab[lo+k] += d1 * yb[lo+k]
-				e[k] = 2 * d2 * yb[lo+k]
-			}
-		}
+		kern.ActRevValue(w.h2ConvB, w.h2D1, w.h2D2, w.h2D3, w.h2B, rows(w.h2Conv, nb, nb, 4096), rows(w.h2B, nb, nb, 4096), rows(w.h2Conv, 2*nb, nb, 4096), w.h2ConvQ, rows(w.h2B, 2*nb, nb, 4096), nil, nb, 4096)
+		kern.ActRevTangent(rows(w.h2ConvB, nb, nb, 4096), rows(w.h2ConvB, 2*nb, nb, 4096), w.h2ConvE, w.h2D1, w.h2D2, rows(w.h2B, nb, nb, 4096), rows(w.h2B, 2*nb, nb, 4096), nb, 4096)
 	}
 	// ising16_cnn_f32.maf:13:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels  (reverse)
 	kern.DirectGather(w.cols, rows(w.h2ConvB, 0, 3*nb, 4096), 3*nb, m.h2ConvDirGeom)
@@ -2061,21 +1960,8 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	kern.SumRows(gH2ConvB, rows(w.h2ConvB, 0, nb, 4096), nb*256, 16)
 	// ising16_cnn_f32.maf:12:10  h1 = lncosh(h1.conv)  (reverse)
 	{
-		d1s, d2s, d3s := w.h1D1[:nb*4096], w.h1D2[:nb*4096], w.h1D3[:nb*4096]
-		e := w.h1ConvE[:nb*4096]
-		rd := w.h1DB[:nb*4096]
-		a, ab, yb := w.h1Conv, w.h1ConvB, w.h1B
-		lo := nb * 8192
-		ta, tab, tyb := nb*4096, nb*4096, nb*4096
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 4096; j++ {
-				k := b*4096 + j
-				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*m.h1ConvNorm2[j%16]*yb[lo+k] + d2*rd[k]
-				ab[tab+k] += d1 * yb[tyb+k]
-				e[k] = 2 * d2 * yb[lo+k]
-			}
-		}
+		kern.ActRevValue(w.h1ConvB, w.h1D1, w.h1D2, w.h1D3, w.h1B, rows(w.h1Conv, nb, nb, 4096), rows(w.h1B, nb, nb, 4096), nil, m.h1ConvNorm2, rows(w.h1B, 2*nb, nb, 4096), w.h1DB, nb, 4096)
+		kern.ActRevTangent(rows(w.h1ConvB, nb, nb, 4096), nil, w.h1ConvE, w.h1D1, w.h1D2, rows(w.h1B, nb, nb, 4096), rows(w.h1B, 2*nb, nb, 4096), nb, 4096)
 	}
 	// ising16_cnn_f32.maf:12:17  h1.conv = conv5x5(s), periodic, 1→16 channels  (reverse)
 	gemm.SgemmPacked(false, nb*256, 1, rows(w.h1ConvB, 0, nb, 4096), 16, &m.h1ConvGatBwd, 0, w.cols[:nb*1536], 6)
@@ -2207,18 +2093,8 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	}
 	// ising16_cnn_f32.maf:15:50  phi.quadratic = quadratic(s)  (reverse)
 	{
-		d1s, d2s, d3s := w.phiQuadraticD1[:nb*256], w.phiQuadraticD2[:nb*256], w.phiQuadraticD3[:nb*256]
-		a, ab, yb := w.s, w.sB, w.phiQuadraticB
-		lo := nb * 512
-		ta, tab, tyb := nb*256, nb*256, nb*256
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 256; j++ {
-				k := b*256 + j
-				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*w.sQ[k]*yb[lo+k]
-				ab[tab+k] += d1 * yb[tyb+k]
-			}
-		}
+		kern.ActRevValue(w.sB, w.phiQuadraticD1, w.phiQuadraticD2, w.phiQuadraticD3, w.phiQuadraticB, rows(w.s, nb, nb, 256), rows(w.phiQuadraticB, nb, nb, 256), nil, w.sQ, rows(w.phiQuadraticB, 2*nb, nb, 256), nil, nb, 256)
+		kern.ActRevTangent(rows(w.sB, nb, nb, 256), nil, nil, w.phiQuadraticD1, w.phiQuadraticD2, rows(w.phiQuadraticB, nb, nb, 256), rows(w.phiQuadraticB, 2*nb, nb, 256), nb, 256)
 	}
 	// ising16_cnn_f32.maf:15:11  phi.dense = W·g, W ∈ R^(1×16)  (reverse)
 	kern.AddOuter(rows(w.gB, 0, 3*nb, 16), rows(w.phiDenseB, 0, 3*nb, 1), phiDenseW, 3*nb, 16, 1)
@@ -2227,9 +2103,16 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	{
 		x, o := rows(w.h2B, 0, nb, 4096), rows(w.gB, 0, nb, 16)
 		for r := 0; r < len(o)/16; r++ {
-			for p := 0; p < 256; p++ {
-				for ch := 0; ch < 16; ch++ {
-					x[(r*256+p)*16+ch] += 0.00390625 * o[r*16+ch]
+			var v [16]float32
+			or := o[r*16 : r*16+16]
+			for ch := range v {
+				v[ch] = 0.00390625 * or[ch]
+			}
+			xr := x[r*4096 : r*4096+4096]
+			for p := 0; p < 4096; p += 16 {
+				xp := xr[p : p+16]
+				for ch := range v {
+					xp[ch] += v[ch]
 				}
 			}
 		}
@@ -2237,9 +2120,16 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	{
 		x, o := rows(w.h2B, 2*nb, nb, 4096), rows(w.gB, 2*nb, nb, 16)
 		for r := 0; r < len(o)/16; r++ {
-			for p := 0; p < 256; p++ {
-				for ch := 0; ch < 16; ch++ {
-					x[(r*256+p)*16+ch] += 0.00390625 * o[r*16+ch]
+			var v [16]float32
+			or := o[r*16 : r*16+16]
+			for ch := range v {
+				v[ch] = 0.00390625 * or[ch]
+			}
+			xr := x[r*4096 : r*4096+4096]
+			for p := 0; p < 4096; p += 16 {
+				xp := xr[p : p+16]
+				for ch := range v {
+					xp[ch] += v[ch]
 				}
 			}
 		}
@@ -2247,30 +2137,24 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	{
 		x, o := rows(w.h2B, nb, nb, 4096), rows(w.gB, nb, nb, 16)
 		for r := 0; r < len(o)/16; r++ {
-			for p := 0; p < 256; p++ {
-				for ch := 0; ch < 16; ch++ {
-					x[(r*256+p)*16+ch] += 0.00390625 * o[r*16+ch]
+			var v [16]float32
+			or := o[r*16 : r*16+16]
+			for ch := range v {
+				v[ch] = 0.00390625 * or[ch]
+			}
+			xr := x[r*4096 : r*4096+4096]
+			for p := 0; p < 4096; p += 16 {
+				xp := xr[p : p+16]
+				for ch := range v {
+					xp[ch] += v[ch]
 				}
 			}
 		}
 	}
 	// ising16_cnn_f32.maf:13:10  h2 = softplus(h2.conv)  (reverse)
 	{
-		d1s, d2s, d3s := w.h2D1[:nb*4096], w.h2D2[:nb*4096], w.h2D3[:nb*4096]
-		e := w.h2ConvE[:nb*4096]
-		a, ab, yb := w.h2Conv, w.h2ConvB, w.h2B
-		lo := nb * 8192
-		ta, tab, tyb := nb*4096, nb*4096, nb*4096
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 4096; j++ {
-				k := b*4096 + j
-				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d2*a[lo+k]+d3*w.h2ConvQ[k])*yb[lo+k]
-				ab[tab+k] += d1 * yb[tyb+k]
-				ab[lo+k] += d1 * yb[lo+k]
-				e[k] = 2 * d2 * yb[lo+k]
-			}
-		}
+		kern.ActRevValue(w.h2ConvB, w.h2D1, w.h2D2, w.h2D3, w.h2B, rows(w.h2Conv, nb, nb, 4096), rows(w.h2B, nb, nb, 4096), rows(w.h2Conv, 2*nb, nb, 4096), w.h2ConvQ, rows(w.h2B, 2*nb, nb, 4096), nil, nb, 4096)
+		kern.ActRevTangent(rows(w.h2ConvB, nb, nb, 4096), rows(w.h2ConvB, 2*nb, nb, 4096), w.h2ConvE, w.h2D1, w.h2D2, rows(w.h2B, nb, nb, 4096), rows(w.h2B, 2*nb, nb, 4096), nb, 4096)
 	}
 	kern.RowsScaleAdd(rows(w.h2ConvB, 3*nb, nb, 4096), rows(w.h2Conv, 3*nb, nb, 4096), w.h2ConvE, nb, 1, 4096)
 	// ising16_cnn_f32.maf:13:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels  (reverse)
@@ -2284,21 +2168,8 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	// ising16_cnn_f32.maf:12:10  h1 = lncosh(h1.conv)  (reverse)
 	kern.RowsDot(w.rd, rows(w.h1B, 3*nb, nb, 4096), rows(w.h1Conv, 3*nb, nb, 4096), nb, 1, 4096)
 	{
-		d1s, d2s, d3s := w.h1D1[:nb*4096], w.h1D2[:nb*4096], w.h1D3[:nb*4096]
-		e := w.h1ConvE[:nb*4096]
-		rd := w.rd[:nb*4096]
-		a, ab, yb := w.h1Conv, w.h1ConvB, w.h1B
-		lo := nb * 8192
-		ta, tab, tyb := nb*4096, nb*4096, nb*4096
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 4096; j++ {
-				k := b*4096 + j
-				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*w.h1ConvQ[k]*yb[lo+k] + d2*rd[k]
-				ab[tab+k] += d1 * yb[tyb+k]
-				e[k] = 2 * d2 * yb[lo+k]
-			}
-		}
+		kern.ActRevValue(w.h1ConvB, w.h1D1, w.h1D2, w.h1D3, w.h1B, rows(w.h1Conv, nb, nb, 4096), rows(w.h1B, nb, nb, 4096), nil, w.h1ConvQ, rows(w.h1B, 2*nb, nb, 4096), w.rd, nb, 4096)
+		kern.ActRevTangent(rows(w.h1ConvB, nb, nb, 4096), nil, w.h1ConvE, w.h1D1, w.h1D2, rows(w.h1B, nb, nb, 4096), rows(w.h1B, 2*nb, nb, 4096), nb, 4096)
 	}
 	kern.RowsScaleAdd(rows(w.h1ConvB, 3*nb, nb, 4096), rows(w.h1B, 3*nb, nb, 4096), w.h1D1, nb, 1, 4096)
 	kern.RowsScaleAdd(rows(w.h1ConvB, 3*nb, nb, 4096), rows(w.h1Conv, 3*nb, nb, 4096), w.h1ConvE, nb, 1, 4096)

@@ -526,7 +526,7 @@ func New() *Model {
 	m.h1ConvFull = make([]float64, 400)
 	m.h1ConvGather = make([]float64, 96)
 	m.h1ConvGatGeom = kern.NewGatherGeom(kern.NewConvGeom(16, 16, 1, 16, 5, 5), h1ConvOrbit, 6)
-	m.h1ConvNorm2 = make([]float64, 16)
+	m.h1ConvNorm2 = make([]float64, 4096)
 	m.h2ConvFull = make([]float64, 2304)
 	m.h2ConvDirect = make([]float64, 768)
 	m.h2ConvDirGeom = kern.NewDirectGeom(kern.NewConvGeom(16, 16, 16, 16, 3, 3), h2ConvOrbit, 3)
@@ -578,6 +578,7 @@ func (m *Model) Sync() {
 	m.h1ConvGatBwd.Pack(true, 16, 6, m.h1ConvGather, 16)
 	// h1.conv: ‖W_j‖², the Jacobian's squared row norms (closed-form Laplacian)
 	kern.RowNorms(m.h1ConvNorm2, h1ConvW, 16, 25)
+	kern.Tile(m.h1ConvNorm2, 16)
 	// h2.conv: expand the d4-tied kernels
 	kern.TieExpand(m.h2ConvFull, m.p[offH2ConvW:offH2ConvW+768], h2ConvOrbit, 256, 3)
 	// h2.conv: pack W for the forward (X·Wᵀ) and backward (X̄·W) products
@@ -1049,9 +1050,12 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 		o, x := rows(w.g, 0, nb, 16), rows(w.h2, 0, nb, 4096)
 		clear(o)
 		for r := 0; r < len(o)/16; r++ {
-			for p := 0; p < 256; p++ {
+			or := o[r*16 : r*16+16]
+			xr := x[r*4096 : r*4096+4096]
+			for p := 0; p < 4096; p += 16 {
+				xp := xr[p : p+16]
 				for ch := 0; ch < 16; ch++ {
-					o[r*16+ch] += x[(r*256+p)*16+ch]
+					or[ch] += xp[ch]
 				}
 			}
 		}
@@ -1102,17 +1106,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	// ising16_cnn.maf:10:10  h1 = lncosh(h1.conv)  [J: receptive-field Jacobian: 5×5 window per site (not 256 wide)]
 	// σ, σ′, σ″ for the value rows
 	kern.LnCoshN(rows(w.h1, 0, nb, 4096), w.h1D1[:nb*4096], w.h1D2[:nb*4096], nil, rows(w.h1Conv, 0, nb, 4096))
-	{
-		y := w.h1
-		d2 := w.h1D2
-		lo := nb * 4096
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 4096; j++ {
-				k := b*4096 + j
-				y[lo+k] = d2[k] * m.h1ConvNorm2[j%16]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h1, nb, nb, 4096), nil, nil, w.h1D2, nil, nil, m.h1ConvNorm2, nb, 4096)
 	kern.RFFromShared(w.h1RF, w.h1D1, h1ConvW, nb, 256, 25, 16)
 	// ising16_cnn.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels  [J: receptive-field Jacobian: 7×7 window per site (not 256 wide)]
 	gemm.DgemmPacked(false, nb*512, 1, rows(w.h1, 0, 2*nb, 4096), 16, &m.h2ConvDirFwd, 0, w.cols[:nb*24576], 48)
@@ -1125,26 +1119,18 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	kern.RFNorm2(w.h2ConvQ, w.h2ConvRF, nb, 256, 49, 16)
 	// σ, σ′, σ″ for the value rows
 	kern.SoftplusN(rows(w.h2, 0, nb, 4096), w.h2D1[:nb*4096], w.h2D2[:nb*4096], nil, rows(w.h2Conv, 0, nb, 4096))
-	{
-		y := w.h2
-		a, d1 := w.h2Conv, w.h2D1
-		d2 := w.h2D2
-		lo := nb * 4096
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 4096; j++ {
-				k := b*4096 + j
-				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2ConvQ[k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h2, nb, nb, 4096), nil, w.h2D1, w.h2D2, rows(w.h2Conv, nb, nb, 4096), nil, w.h2ConvQ, nb, 4096)
 	// ising16_cnn.maf:12:9  g = mean over sites of h2 (per channel)
 	{
 		o, x := rows(w.g, 0, nb, 16), rows(w.h2, 0, nb, 4096)
 		clear(o)
 		for r := 0; r < len(o)/16; r++ {
-			for p := 0; p < 256; p++ {
+			or := o[r*16 : r*16+16]
+			xr := x[r*4096 : r*4096+4096]
+			for p := 0; p < 4096; p += 16 {
+				xp := xr[p : p+16]
 				for ch := 0; ch < 16; ch++ {
-					o[r*16+ch] += x[(r*256+p)*16+ch]
+					or[ch] += xp[ch]
 				}
 			}
 		}
@@ -1156,9 +1142,12 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 		o, x := rows(w.g, nb, nb, 16), rows(w.h2, nb, nb, 4096)
 		clear(o)
 		for r := 0; r < len(o)/16; r++ {
-			for p := 0; p < 256; p++ {
+			or := o[r*16 : r*16+16]
+			xr := x[r*4096 : r*4096+4096]
+			for p := 0; p < 4096; p += 16 {
+				xp := xr[p : p+16]
 				for ch := 0; ch < 16; ch++ {
-					o[r*16+ch] += x[(r*256+p)*16+ch]
+					or[ch] += xp[ch]
 				}
 			}
 		}
@@ -1171,17 +1160,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	// ising16_cnn.maf:13:50  phi.quadratic = quadratic(s)
 	// σ, σ′, σ″ for the value rows
 	kern.QuadraticN(rows(w.phiQuadratic, 0, nb, 256), w.phiQuadraticD1[:nb*256], w.phiQuadraticD2[:nb*256], nil, rows(w.s, 0, nb, 256))
-	{
-		y := w.phiQuadratic
-		d2 := w.phiQuadraticD2
-		lo := nb * 256
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 256; j++ {
-				k := b*256 + j
-				y[lo+k] = d2[k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.phiQuadratic, nb, nb, 256), nil, nil, w.phiQuadraticD2, nil, nil, nil, nb, 256)
 	// ising16_cnn.maf:13:46  phi.sum = Σ phi.quadratic
 	{
 		o, x := rows(w.phiSum, 0, nb, 1), rows(w.phiQuadratic, 0, nb, 256)
@@ -1242,20 +1221,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	// ising16_cnn.maf:10:10  h1 = lncosh(h1.conv)  [J: receptive-field Jacobian: 5×5 window per site (not 256 wide)]
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.LnCoshN(rows(w.h1, 0, nb, 4096), w.h1D1[:nb*4096], w.h1D2[:nb*4096], w.h1D3[:nb*4096], rows(w.h1Conv, 0, nb, 4096))
-	{
-		y := w.h1
-		a, d1 := w.h1Conv, w.h1D1
-		d2 := w.h1D2
-		lo := nb * 8192
-		ta, ty := nb*4096, nb*4096
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 4096; j++ {
-				k := b*4096 + j
-				y[lo+k] = d2[k] * m.h1ConvNorm2[j%16]
-				y[ty+k] = d1[k] * a[ta+k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h1, 2*nb, nb, 4096), rows(w.h1, nb, nb, 4096), w.h1D1, w.h1D2, nil, rows(w.h1Conv, nb, nb, 4096), m.h1ConvNorm2, nb, 4096)
 	kern.RFFromShared(w.h1RF, w.h1D1, h1ConvW, nb, 256, 25, 16)
 	// ising16_cnn.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels  [J: receptive-field Jacobian: 7×7 window per site (not 256 wide)]
 	gemm.DgemmPacked(false, nb*768, 1, rows(w.h1, 0, 3*nb, 4096), 16, &m.h2ConvDirFwd, 0, w.cols[:nb*36864], 48)
@@ -1268,28 +1234,18 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	kern.RFNorm2(w.h2ConvQ, w.h2ConvRF, nb, 256, 49, 16)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.SoftplusN(rows(w.h2, 0, nb, 4096), w.h2D1[:nb*4096], w.h2D2[:nb*4096], w.h2D3[:nb*4096], rows(w.h2Conv, 0, nb, 4096))
-	{
-		y := w.h2
-		a, d1 := w.h2Conv, w.h2D1
-		d2 := w.h2D2
-		lo := nb * 8192
-		ta, ty := nb*4096, nb*4096
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 4096; j++ {
-				k := b*4096 + j
-				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2ConvQ[k]
-				y[ty+k] = d1[k] * a[ta+k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h2, 2*nb, nb, 4096), rows(w.h2, nb, nb, 4096), w.h2D1, w.h2D2, rows(w.h2Conv, 2*nb, nb, 4096), rows(w.h2Conv, nb, nb, 4096), w.h2ConvQ, nb, 4096)
 	// ising16_cnn.maf:12:9  g = mean over sites of h2 (per channel)
 	{
 		o, x := rows(w.g, 0, nb, 16), rows(w.h2, 0, nb, 4096)
 		clear(o)
 		for r := 0; r < len(o)/16; r++ {
-			for p := 0; p < 256; p++ {
+			or := o[r*16 : r*16+16]
+			xr := x[r*4096 : r*4096+4096]
+			for p := 0; p < 4096; p += 16 {
+				xp := xr[p : p+16]
 				for ch := 0; ch < 16; ch++ {
-					o[r*16+ch] += x[(r*256+p)*16+ch]
+					or[ch] += xp[ch]
 				}
 			}
 		}
@@ -1301,9 +1257,12 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		o, x := rows(w.g, 2*nb, nb, 16), rows(w.h2, 2*nb, nb, 4096)
 		clear(o)
 		for r := 0; r < len(o)/16; r++ {
-			for p := 0; p < 256; p++ {
+			or := o[r*16 : r*16+16]
+			xr := x[r*4096 : r*4096+4096]
+			for p := 0; p < 4096; p += 16 {
+				xp := xr[p : p+16]
 				for ch := 0; ch < 16; ch++ {
-					o[r*16+ch] += x[(r*256+p)*16+ch]
+					or[ch] += xp[ch]
 				}
 			}
 		}
@@ -1315,9 +1274,12 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		o, x := rows(w.g, nb, nb, 16), rows(w.h2, nb, nb, 4096)
 		clear(o)
 		for r := 0; r < len(o)/16; r++ {
-			for p := 0; p < 256; p++ {
+			or := o[r*16 : r*16+16]
+			xr := x[r*4096 : r*4096+4096]
+			for p := 0; p < 4096; p += 16 {
+				xp := xr[p : p+16]
 				for ch := 0; ch < 16; ch++ {
-					o[r*16+ch] += x[(r*256+p)*16+ch]
+					or[ch] += xp[ch]
 				}
 			}
 		}
@@ -1330,20 +1292,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	// ising16_cnn.maf:13:50  phi.quadratic = quadratic(s)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.QuadraticN(rows(w.phiQuadratic, 0, nb, 256), w.phiQuadraticD1[:nb*256], w.phiQuadraticD2[:nb*256], w.phiQuadraticD3[:nb*256], rows(w.s, 0, nb, 256))
-	{
-		y := w.phiQuadratic
-		a, d1 := w.s, w.phiQuadraticD1
-		d2 := w.phiQuadraticD2
-		lo := nb * 512
-		ta, ty := nb*256, nb*256
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 256; j++ {
-				k := b*256 + j
-				y[lo+k] = d2[k]
-				y[ty+k] = d1[k] * a[ta+k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.phiQuadratic, 2*nb, nb, 256), rows(w.phiQuadratic, nb, nb, 256), w.phiQuadraticD1, w.phiQuadraticD2, nil, rows(w.s, nb, nb, 256), nil, nb, 256)
 	// ising16_cnn.maf:13:46  phi.sum = Σ phi.quadratic
 	{
 		o, x := rows(w.phiSum, 0, nb, 1), rows(w.phiQuadratic, 0, nb, 256)
@@ -1428,17 +1377,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	kern.RowsNorm2(w.h1ConvQ, rows(w.h1Conv, 2*nb, nb, 4096), nb, 1, 4096)
 	// σ, σ′, σ″ for the value rows
 	kern.LnCoshN(rows(w.h1, 0, nb, 4096), w.h1D1[:nb*4096], w.h1D2[:nb*4096], nil, rows(w.h1Conv, 0, nb, 4096))
-	{
-		y := w.h1
-		d2 := w.h1D2
-		lo := nb * 4096
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 4096; j++ {
-				k := b*4096 + j
-				y[lo+k] = d2[k] * w.h1ConvQ[k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h1, nb, nb, 4096), nil, nil, w.h1D2, nil, nil, w.h1ConvQ, nb, 4096)
 	kern.RowsScale(rows(w.h1, 2*nb, nb, 4096), rows(w.h1Conv, 2*nb, nb, 4096), w.h1D1, nb, 1, 4096)
 	// ising16_cnn.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, nb*768, 1, rows(w.h1, 0, 3*nb, 4096), 16, &m.h2ConvDirFwd, 0, w.cols[:nb*36864], 48)
@@ -1448,26 +1387,18 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	kern.RowsNorm2(w.h2ConvQ, rows(w.h2Conv, 2*nb, nb, 4096), nb, 1, 4096)
 	// σ, σ′, σ″ for the value rows
 	kern.SoftplusN(rows(w.h2, 0, nb, 4096), w.h2D1[:nb*4096], w.h2D2[:nb*4096], nil, rows(w.h2Conv, 0, nb, 4096))
-	{
-		y := w.h2
-		a, d1 := w.h2Conv, w.h2D1
-		d2 := w.h2D2
-		lo := nb * 4096
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 4096; j++ {
-				k := b*4096 + j
-				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2ConvQ[k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h2, nb, nb, 4096), nil, w.h2D1, w.h2D2, rows(w.h2Conv, nb, nb, 4096), nil, w.h2ConvQ, nb, 4096)
 	// ising16_cnn.maf:12:9  g = mean over sites of h2 (per channel)
 	{
 		o, x := rows(w.g, 0, nb, 16), rows(w.h2, 0, nb, 4096)
 		clear(o)
 		for r := 0; r < len(o)/16; r++ {
-			for p := 0; p < 256; p++ {
+			or := o[r*16 : r*16+16]
+			xr := x[r*4096 : r*4096+4096]
+			for p := 0; p < 4096; p += 16 {
+				xp := xr[p : p+16]
 				for ch := 0; ch < 16; ch++ {
-					o[r*16+ch] += x[(r*256+p)*16+ch]
+					or[ch] += xp[ch]
 				}
 			}
 		}
@@ -1479,9 +1410,12 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 		o, x := rows(w.g, nb, nb, 16), rows(w.h2, nb, nb, 4096)
 		clear(o)
 		for r := 0; r < len(o)/16; r++ {
-			for p := 0; p < 256; p++ {
+			or := o[r*16 : r*16+16]
+			xr := x[r*4096 : r*4096+4096]
+			for p := 0; p < 4096; p += 16 {
+				xp := xr[p : p+16]
 				for ch := 0; ch < 16; ch++ {
-					o[r*16+ch] += x[(r*256+p)*16+ch]
+					or[ch] += xp[ch]
 				}
 			}
 		}
@@ -1495,17 +1429,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	kern.RowsNorm2(w.sQ, rows(w.s, 2*nb, nb, 256), nb, 1, 256)
 	// σ, σ′, σ″ for the value rows
 	kern.QuadraticN(rows(w.phiQuadratic, 0, nb, 256), w.phiQuadraticD1[:nb*256], w.phiQuadraticD2[:nb*256], nil, rows(w.s, 0, nb, 256))
-	{
-		y := w.phiQuadratic
-		d2 := w.phiQuadraticD2
-		lo := nb * 256
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 256; j++ {
-				k := b*256 + j
-				y[lo+k] = d2[k] * w.sQ[k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.phiQuadratic, nb, nb, 256), nil, nil, w.phiQuadraticD2, nil, nil, w.sQ, nb, 256)
 	// ising16_cnn.maf:13:46  phi.sum = Σ phi.quadratic
 	{
 		o, x := rows(w.phiSum, 0, nb, 1), rows(w.phiQuadratic, 0, nb, 256)
@@ -1568,20 +1492,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	kern.RowsNorm2(w.h1ConvQ, rows(w.h1Conv, 3*nb, nb, 4096), nb, 1, 4096)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.LnCoshN(rows(w.h1, 0, nb, 4096), w.h1D1[:nb*4096], w.h1D2[:nb*4096], w.h1D3[:nb*4096], rows(w.h1Conv, 0, nb, 4096))
-	{
-		y := w.h1
-		a, d1 := w.h1Conv, w.h1D1
-		d2 := w.h1D2
-		lo := nb * 8192
-		ta, ty := nb*4096, nb*4096
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 4096; j++ {
-				k := b*4096 + j
-				y[lo+k] = d2[k] * w.h1ConvQ[k]
-				y[ty+k] = d1[k] * a[ta+k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h1, 2*nb, nb, 4096), rows(w.h1, nb, nb, 4096), w.h1D1, w.h1D2, nil, rows(w.h1Conv, nb, nb, 4096), w.h1ConvQ, nb, 4096)
 	kern.RowsScale(rows(w.h1, 3*nb, nb, 4096), rows(w.h1Conv, 3*nb, nb, 4096), w.h1D1, nb, 1, 4096)
 	// ising16_cnn.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, nb*1024, 1, rows(w.h1, 0, 4*nb, 4096), 16, &m.h2ConvDirFwd, 0, w.cols[:nb*49152], 48)
@@ -1591,28 +1502,18 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	kern.RowsNorm2(w.h2ConvQ, rows(w.h2Conv, 3*nb, nb, 4096), nb, 1, 4096)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.SoftplusN(rows(w.h2, 0, nb, 4096), w.h2D1[:nb*4096], w.h2D2[:nb*4096], w.h2D3[:nb*4096], rows(w.h2Conv, 0, nb, 4096))
-	{
-		y := w.h2
-		a, d1 := w.h2Conv, w.h2D1
-		d2 := w.h2D2
-		lo := nb * 8192
-		ta, ty := nb*4096, nb*4096
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 4096; j++ {
-				k := b*4096 + j
-				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2ConvQ[k]
-				y[ty+k] = d1[k] * a[ta+k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h2, 2*nb, nb, 4096), rows(w.h2, nb, nb, 4096), w.h2D1, w.h2D2, rows(w.h2Conv, 2*nb, nb, 4096), rows(w.h2Conv, nb, nb, 4096), w.h2ConvQ, nb, 4096)
 	// ising16_cnn.maf:12:9  g = mean over sites of h2 (per channel)
 	{
 		o, x := rows(w.g, 0, nb, 16), rows(w.h2, 0, nb, 4096)
 		clear(o)
 		for r := 0; r < len(o)/16; r++ {
-			for p := 0; p < 256; p++ {
+			or := o[r*16 : r*16+16]
+			xr := x[r*4096 : r*4096+4096]
+			for p := 0; p < 4096; p += 16 {
+				xp := xr[p : p+16]
 				for ch := 0; ch < 16; ch++ {
-					o[r*16+ch] += x[(r*256+p)*16+ch]
+					or[ch] += xp[ch]
 				}
 			}
 		}
@@ -1624,9 +1525,12 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 		o, x := rows(w.g, 2*nb, nb, 16), rows(w.h2, 2*nb, nb, 4096)
 		clear(o)
 		for r := 0; r < len(o)/16; r++ {
-			for p := 0; p < 256; p++ {
+			or := o[r*16 : r*16+16]
+			xr := x[r*4096 : r*4096+4096]
+			for p := 0; p < 4096; p += 16 {
+				xp := xr[p : p+16]
 				for ch := 0; ch < 16; ch++ {
-					o[r*16+ch] += x[(r*256+p)*16+ch]
+					or[ch] += xp[ch]
 				}
 			}
 		}
@@ -1638,9 +1542,12 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 		o, x := rows(w.g, nb, nb, 16), rows(w.h2, nb, nb, 4096)
 		clear(o)
 		for r := 0; r < len(o)/16; r++ {
-			for p := 0; p < 256; p++ {
+			or := o[r*16 : r*16+16]
+			xr := x[r*4096 : r*4096+4096]
+			for p := 0; p < 4096; p += 16 {
+				xp := xr[p : p+16]
 				for ch := 0; ch < 16; ch++ {
-					o[r*16+ch] += x[(r*256+p)*16+ch]
+					or[ch] += xp[ch]
 				}
 			}
 		}
@@ -1654,20 +1561,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	kern.RowsNorm2(w.sQ, rows(w.s, 3*nb, nb, 256), nb, 1, 256)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.QuadraticN(rows(w.phiQuadratic, 0, nb, 256), w.phiQuadraticD1[:nb*256], w.phiQuadraticD2[:nb*256], w.phiQuadraticD3[:nb*256], rows(w.s, 0, nb, 256))
-	{
-		y := w.phiQuadratic
-		a, d1 := w.s, w.phiQuadraticD1
-		d2 := w.phiQuadraticD2
-		lo := nb * 512
-		ta, ty := nb*256, nb*256
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 256; j++ {
-				k := b*256 + j
-				y[lo+k] = d2[k] * w.sQ[k]
-				y[ty+k] = d1[k] * a[ta+k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.phiQuadratic, 2*nb, nb, 256), rows(w.phiQuadratic, nb, nb, 256), w.phiQuadraticD1, w.phiQuadraticD2, nil, rows(w.s, nb, nb, 256), w.sQ, nb, 256)
 	// ising16_cnn.maf:13:46  phi.sum = Σ phi.quadratic
 	{
 		o, x := rows(w.phiSum, 0, nb, 1), rows(w.phiQuadratic, 0, nb, 256)
@@ -1804,9 +1698,16 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 	{
 		x, o := rows(w.h2B, 0, nb, 4096), rows(w.gB, 0, nb, 16)
 		for r := 0; r < len(o)/16; r++ {
-			for p := 0; p < 256; p++ {
-				for ch := 0; ch < 16; ch++ {
-					x[(r*256+p)*16+ch] += 0.00390625 * o[r*16+ch]
+			var v [16]float64
+			or := o[r*16 : r*16+16]
+			for ch := range v {
+				v[ch] = 0.00390625 * or[ch]
+			}
+			xr := x[r*4096 : r*4096+4096]
+			for p := 0; p < 4096; p += 16 {
+				xp := xr[p : p+16]
+				for ch := range v {
+					xp[ch] += v[ch]
 				}
 			}
 		}
@@ -1962,18 +1863,8 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	}
 	// ising16_cnn.maf:13:50  phi.quadratic = quadratic(s)  (reverse)
 	{
-		d1s, d2s, d3s := w.phiQuadraticD1[:nb*256], w.phiQuadraticD2[:nb*256], w.phiQuadraticD3[:nb*256]
-		a, ab, yb := w.s, w.sB, w.phiQuadraticB
-		lo := nb * 512
-		ta, tab, tyb := nb*256, nb*256, nb*256
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 256; j++ {
-				k := b*256 + j
-				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*yb[lo+k]
-				ab[tab+k] += d1 * yb[tyb+k]
-			}
-		}
+		kern.ActRevValue(w.sB, w.phiQuadraticD1, w.phiQuadraticD2, w.phiQuadraticD3, w.phiQuadraticB, rows(w.s, nb, nb, 256), rows(w.phiQuadraticB, nb, nb, 256), nil, nil, rows(w.phiQuadraticB, 2*nb, nb, 256), nil, nb, 256)
+		kern.ActRevTangent(rows(w.sB, nb, nb, 256), nil, nil, w.phiQuadraticD1, w.phiQuadraticD2, rows(w.phiQuadraticB, nb, nb, 256), rows(w.phiQuadraticB, 2*nb, nb, 256), nb, 256)
 	}
 	// ising16_cnn.maf:13:11  phi.dense = W·g, W ∈ R^(1×16)  (reverse)
 	kern.AddOuter(rows(w.gB, 0, 3*nb, 16), rows(w.phiDenseB, 0, 3*nb, 1), phiDenseW, 3*nb, 16, 1)
@@ -1982,9 +1873,16 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	{
 		x, o := rows(w.h2B, 0, nb, 4096), rows(w.gB, 0, nb, 16)
 		for r := 0; r < len(o)/16; r++ {
-			for p := 0; p < 256; p++ {
-				for ch := 0; ch < 16; ch++ {
-					x[(r*256+p)*16+ch] += 0.00390625 * o[r*16+ch]
+			var v [16]float64
+			or := o[r*16 : r*16+16]
+			for ch := range v {
+				v[ch] = 0.00390625 * or[ch]
+			}
+			xr := x[r*4096 : r*4096+4096]
+			for p := 0; p < 4096; p += 16 {
+				xp := xr[p : p+16]
+				for ch := range v {
+					xp[ch] += v[ch]
 				}
 			}
 		}
@@ -1992,9 +1890,16 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	{
 		x, o := rows(w.h2B, 2*nb, nb, 4096), rows(w.gB, 2*nb, nb, 16)
 		for r := 0; r < len(o)/16; r++ {
-			for p := 0; p < 256; p++ {
-				for ch := 0; ch < 16; ch++ {
-					x[(r*256+p)*16+ch] += 0.00390625 * o[r*16+ch]
+			var v [16]float64
+			or := o[r*16 : r*16+16]
+			for ch := range v {
+				v[ch] = 0.00390625 * or[ch]
+			}
+			xr := x[r*4096 : r*4096+4096]
+			for p := 0; p < 4096; p += 16 {
+				xp := xr[p : p+16]
+				for ch := range v {
+					xp[ch] += v[ch]
 				}
 			}
 		}
@@ -2002,30 +1907,24 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	{
 		x, o := rows(w.h2B, nb, nb, 4096), rows(w.gB, nb, nb, 16)
 		for r := 0; r < len(o)/16; r++ {
-			for p := 0; p < 256; p++ {
-				for ch := 0; ch < 16; ch++ {
-					x[(r*256+p)*16+ch] += 0.00390625 * o[r*16+ch]
+			var v [16]float64
+			or := o[r*16 : r*16+16]
+			for ch := range v {
+				v[ch] = 0.00390625 * or[ch]
+			}
+			xr := x[r*4096 : r*4096+4096]
+			for p := 0; p < 4096; p += 16 {
+				xp := xr[p : p+16]
+				for ch := range v {
+					xp[ch] += v[ch]
 				}
 			}
 		}
 	}
 	// ising16_cnn.maf:11:10  h2 = softplus(h2.conv)  (reverse)
 	{
-		d1s, d2s, d3s := w.h2D1[:nb*4096], w.h2D2[:nb*4096], w.h2D3[:nb*4096]
-		e := w.h2ConvE[:nb*4096]
-		a, ab, yb := w.h2Conv, w.h2ConvB, w.h2B
-		lo := nb * 8192
-		ta, tab, tyb := nb*4096, nb*4096, nb*4096
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 4096; j++ {
-				k := b*4096 + j
-				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d2*a[lo+k]+d3*w.h2ConvQ[k])*yb[lo+k]
-				ab[tab+k] += d1 * yb[tyb+k]
-				ab[lo+k] += d1 * yb[lo+k]
-				e[k] = 2 * d2 * yb[lo+k]
-			}
-		}
+		kern.ActRevValue(w.h2ConvB, w.h2D1, w.h2D2, w.h2D3, w.h2B, rows(w.h2Conv, nb, nb, 4096), rows(w.h2B, nb, nb, 4096), rows(w.h2Conv, 2*nb, nb, 4096), w.h2ConvQ, rows(w.h2B, 2*nb, nb, 4096), nil, nb, 4096)
+		kern.ActRevTangent(rows(w.h2ConvB, nb, nb, 4096), rows(w.h2ConvB, 2*nb, nb, 4096), w.h2ConvE, w.h2D1, w.h2D2, rows(w.h2B, nb, nb, 4096), rows(w.h2B, 2*nb, nb, 4096), nb, 4096)
 	}
 	kern.RFScaleAdd(w.h2ConvRFB, w.h2ConvRF, w.h2ConvE, nb, 256, 49, 16)
 	// ising16_cnn.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels  (reverse)
@@ -2044,21 +1943,8 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	// ising16_cnn.maf:10:10  h1 = lncosh(h1.conv)  (reverse)
 	kern.RFDotShared(w.rd, w.h1RFB, h1ConvW, nb, 256, 25, 16)
 	{
-		d1s, d2s, d3s := w.h1D1[:nb*4096], w.h1D2[:nb*4096], w.h1D3[:nb*4096]
-		e := w.h1ConvE[:nb*4096]
-		rd := w.rd[:nb*4096]
-		a, ab, yb := w.h1Conv, w.h1ConvB, w.h1B
-		lo := nb * 8192
-		ta, tab, tyb := nb*4096, nb*4096, nb*4096
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 4096; j++ {
-				k := b*4096 + j
-				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*m.h1ConvNorm2[j%16]*yb[lo+k] + d2*rd[k]
-				ab[tab+k] += d1 * yb[tyb+k]
-				e[k] = 2 * d2 * yb[lo+k]
-			}
-		}
+		kern.ActRevValue(w.h1ConvB, w.h1D1, w.h1D2, w.h1D3, w.h1B, rows(w.h1Conv, nb, nb, 4096), rows(w.h1B, nb, nb, 4096), nil, m.h1ConvNorm2, rows(w.h1B, 2*nb, nb, 4096), w.rd, nb, 4096)
+		kern.ActRevTangent(rows(w.h1ConvB, nb, nb, 4096), nil, w.h1ConvE, w.h1D1, w.h1D2, rows(w.h1B, nb, nb, 4096), rows(w.h1B, 2*nb, nb, 4096), nb, 4096)
 	}
 	kern.RFScaleAdd(w.h1ConvRFB, w.h1RFB, w.h1D1, nb, 256, 25, 16)
 	kern.RFAddScaledShared(w.h1ConvRFB, w.h1ConvE, h1ConvW, nb, 256, 25, 16)
@@ -2192,18 +2078,8 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	}
 	// ising16_cnn.maf:13:50  phi.quadratic = quadratic(s)  (reverse)
 	{
-		d1s, d2s, d3s := w.phiQuadraticD1[:nb*256], w.phiQuadraticD2[:nb*256], w.phiQuadraticD3[:nb*256]
-		a, ab, yb := w.s, w.sB, w.phiQuadraticB
-		lo := nb * 512
-		ta, tab, tyb := nb*256, nb*256, nb*256
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 256; j++ {
-				k := b*256 + j
-				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*w.sQ[k]*yb[lo+k]
-				ab[tab+k] += d1 * yb[tyb+k]
-			}
-		}
+		kern.ActRevValue(w.sB, w.phiQuadraticD1, w.phiQuadraticD2, w.phiQuadraticD3, w.phiQuadraticB, rows(w.s, nb, nb, 256), rows(w.phiQuadraticB, nb, nb, 256), nil, w.sQ, rows(w.phiQuadraticB, 2*nb, nb, 256), nil, nb, 256)
+		kern.ActRevTangent(rows(w.sB, nb, nb, 256), nil, nil, w.phiQuadraticD1, w.phiQuadraticD2, rows(w.phiQuadraticB, nb, nb, 256), rows(w.phiQuadraticB, 2*nb, nb, 256), nb, 256)
 	}
 	// ising16_cnn.maf:13:11  phi.dense = W·g, W ∈ R^(1×16)  (reverse)
 	kern.AddOuter(rows(w.gB, 0, 3*nb, 16), rows(w.phiDenseB, 0, 3*nb, 1), phiDenseW, 3*nb, 16, 1)
@@ -2212,9 +2088,16 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	{
 		x, o := rows(w.h2B, 0, nb, 4096), rows(w.gB, 0, nb, 16)
 		for r := 0; r < len(o)/16; r++ {
-			for p := 0; p < 256; p++ {
-				for ch := 0; ch < 16; ch++ {
-					x[(r*256+p)*16+ch] += 0.00390625 * o[r*16+ch]
+			var v [16]float64
+			or := o[r*16 : r*16+16]
+			for ch := range v {
+				v[ch] = 0.00390625 * or[ch]
+			}
+			xr := x[r*4096 : r*4096+4096]
+			for p := 0; p < 4096; p += 16 {
+				xp := xr[p : p+16]
+				for ch := range v {
+					xp[ch] += v[ch]
 				}
 			}
 		}
@@ -2222,9 +2105,16 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	{
 		x, o := rows(w.h2B, 2*nb, nb, 4096), rows(w.gB, 2*nb, nb, 16)
 		for r := 0; r < len(o)/16; r++ {
-			for p := 0; p < 256; p++ {
-				for ch := 0; ch < 16; ch++ {
-					x[(r*256+p)*16+ch] += 0.00390625 * o[r*16+ch]
+			var v [16]float64
+			or := o[r*16 : r*16+16]
+			for ch := range v {
+				v[ch] = 0.00390625 * or[ch]
+			}
+			xr := x[r*4096 : r*4096+4096]
+			for p := 0; p < 4096; p += 16 {
+				xp := xr[p : p+16]
+				for ch := range v {
+					xp[ch] += v[ch]
 				}
 			}
 		}
@@ -2232,30 +2122,24 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	{
 		x, o := rows(w.h2B, nb, nb, 4096), rows(w.gB, nb, nb, 16)
 		for r := 0; r < len(o)/16; r++ {
-			for p := 0; p < 256; p++ {
-				for ch := 0; ch < 16; ch++ {
-					x[(r*256+p)*16+ch] += 0.00390625 * o[r*16+ch]
+			var v [16]float64
+			or := o[r*16 : r*16+16]
+			for ch := range v {
+				v[ch] = 0.00390625 * or[ch]
+			}
+			xr := x[r*4096 : r*4096+4096]
+			for p := 0; p < 4096; p += 16 {
+				xp := xr[p : p+16]
+				for ch := range v {
+					xp[ch] += v[ch]
 				}
 			}
 		}
 	}
 	// ising16_cnn.maf:11:10  h2 = softplus(h2.conv)  (reverse)
 	{
-		d1s, d2s, d3s := w.h2D1[:nb*4096], w.h2D2[:nb*4096], w.h2D3[:nb*4096]
-		e := w.h2ConvE[:nb*4096]
-		a, ab, yb := w.h2Conv, w.h2ConvB, w.h2B
-		lo := nb * 8192
-		ta, tab, tyb := nb*4096, nb*4096, nb*4096
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 4096; j++ {
-				k := b*4096 + j
-				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d2*a[lo+k]+d3*w.h2ConvQ[k])*yb[lo+k]
-				ab[tab+k] += d1 * yb[tyb+k]
-				ab[lo+k] += d1 * yb[lo+k]
-				e[k] = 2 * d2 * yb[lo+k]
-			}
-		}
+		kern.ActRevValue(w.h2ConvB, w.h2D1, w.h2D2, w.h2D3, w.h2B, rows(w.h2Conv, nb, nb, 4096), rows(w.h2B, nb, nb, 4096), rows(w.h2Conv, 2*nb, nb, 4096), w.h2ConvQ, rows(w.h2B, 2*nb, nb, 4096), nil, nb, 4096)
+		kern.ActRevTangent(rows(w.h2ConvB, nb, nb, 4096), rows(w.h2ConvB, 2*nb, nb, 4096), w.h2ConvE, w.h2D1, w.h2D2, rows(w.h2B, nb, nb, 4096), rows(w.h2B, 2*nb, nb, 4096), nb, 4096)
 	}
 	kern.RowsScaleAdd(rows(w.h2ConvB, 3*nb, nb, 4096), rows(w.h2Conv, 3*nb, nb, 4096), w.h2ConvE, nb, 1, 4096)
 	// ising16_cnn.maf:11:19  h2.conv = conv3x3(h1) + b, periodic, 16→16 channels  (reverse)
@@ -2269,21 +2153,8 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	// ising16_cnn.maf:10:10  h1 = lncosh(h1.conv)  (reverse)
 	kern.RowsDot(w.rd, rows(w.h1B, 3*nb, nb, 4096), rows(w.h1Conv, 3*nb, nb, 4096), nb, 1, 4096)
 	{
-		d1s, d2s, d3s := w.h1D1[:nb*4096], w.h1D2[:nb*4096], w.h1D3[:nb*4096]
-		e := w.h1ConvE[:nb*4096]
-		rd := w.rd[:nb*4096]
-		a, ab, yb := w.h1Conv, w.h1ConvB, w.h1B
-		lo := nb * 8192
-		ta, tab, tyb := nb*4096, nb*4096, nb*4096
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 4096; j++ {
-				k := b*4096 + j
-				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*w.h1ConvQ[k]*yb[lo+k] + d2*rd[k]
-				ab[tab+k] += d1 * yb[tyb+k]
-				e[k] = 2 * d2 * yb[lo+k]
-			}
-		}
+		kern.ActRevValue(w.h1ConvB, w.h1D1, w.h1D2, w.h1D3, w.h1B, rows(w.h1Conv, nb, nb, 4096), rows(w.h1B, nb, nb, 4096), nil, w.h1ConvQ, rows(w.h1B, 2*nb, nb, 4096), w.rd, nb, 4096)
+		kern.ActRevTangent(rows(w.h1ConvB, nb, nb, 4096), nil, w.h1ConvE, w.h1D1, w.h1D2, rows(w.h1B, nb, nb, 4096), rows(w.h1B, 2*nb, nb, 4096), nb, 4096)
 	}
 	kern.RowsScaleAdd(rows(w.h1ConvB, 3*nb, nb, 4096), rows(w.h1B, 3*nb, nb, 4096), w.h1D1, nb, 1, 4096)
 	kern.RowsScaleAdd(rows(w.h1ConvB, 3*nb, nb, 4096), rows(w.h1Conv, 3*nb, nb, 4096), w.h1ConvE, nb, 1, 4096)

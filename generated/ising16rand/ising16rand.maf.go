@@ -786,17 +786,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	} else {
 		kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], nil, rows(w.hDense, 0, nb, 512))
 	}
-	{
-		y := w.h
-		d2 := w.hD2
-		lo := nb * 512
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 512; j++ {
-				k := b*512 + j
-				y[lo+k] = d2[k] * m.hDenseNorm2[j]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h, nb, nb, 512), nil, nil, w.hD2, nil, nil, m.hDenseNorm2, nb, 512)
 	// ising16_rand.maf:13:11  phi = W·h, W ∈ R^(1×512)
 	kern.MatVec(rows(w.phi, 0, 2*nb, 1), rows(w.h, 0, 2*nb, 512), phiW, 2*nb, 512, 0)
 }
@@ -821,20 +811,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	} else {
 		kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], w.hD3[:nb*512], rows(w.hDense, 0, nb, 512))
 	}
-	{
-		y := w.h
-		a, d1 := w.hDense, w.hD1
-		d2 := w.hD2
-		lo := nb * 1024
-		ta, ty := nb*512, nb*512
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 512; j++ {
-				k := b*512 + j
-				y[lo+k] = d2[k] * m.hDenseNorm2[j]
-				y[ty+k] = d1[k] * a[ta+k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h, 2*nb, nb, 512), rows(w.h, nb, nb, 512), w.hD1, w.hD2, nil, rows(w.hDense, nb, nb, 512), m.hDenseNorm2, nb, 512)
 	// ising16_rand.maf:13:11  phi = W·h, W ∈ R^(1×512)
 	kern.MatVec(rows(w.phi, 0, 3*nb, 1), rows(w.h, 0, 3*nb, 512), phiW, 3*nb, 512, 0)
 }
@@ -849,17 +826,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	kern.RowsNorm2(w.hDenseQ, rows(w.hDense, 2*nb, nb, 512), nb, 1, 512)
 	// σ, σ′, σ″ for the value rows
 	kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], nil, rows(w.hDense, 0, nb, 512))
-	{
-		y := w.h
-		d2 := w.hD2
-		lo := nb * 512
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 512; j++ {
-				k := b*512 + j
-				y[lo+k] = d2[k] * w.hDenseQ[k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h, nb, nb, 512), nil, nil, w.hD2, nil, nil, w.hDenseQ, nb, 512)
 	// ising16_rand.maf:13:11  phi = W·h, W ∈ R^(1×512)
 	kern.MatVec(rows(w.phi, 0, 2*nb, 1), rows(w.h, 0, 2*nb, 512), phiW, 2*nb, 512, 0)
 }
@@ -874,20 +841,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	kern.RowsNorm2(w.hDenseQ, rows(w.hDense, 3*nb, nb, 512), nb, 1, 512)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], w.hD3[:nb*512], rows(w.hDense, 0, nb, 512))
-	{
-		y := w.h
-		a, d1 := w.hDense, w.hD1
-		d2 := w.hD2
-		lo := nb * 1024
-		ta, ty := nb*512, nb*512
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 512; j++ {
-				k := b*512 + j
-				y[lo+k] = d2[k] * w.hDenseQ[k]
-				y[ty+k] = d1[k] * a[ta+k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h, 2*nb, nb, 512), rows(w.h, nb, nb, 512), w.hD1, w.hD2, nil, rows(w.hDense, nb, nb, 512), w.hDenseQ, nb, 512)
 	// ising16_rand.maf:13:11  phi = W·h, W ∈ R^(1×512)
 	kern.MatVec(rows(w.phi, 0, 3*nb, 1), rows(w.h, 0, 3*nb, 512), phiW, 3*nb, 512, 0)
 }
@@ -948,20 +902,8 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(3*nb, 512, rows(w.h, 0, 3*nb, 512)), 1, mat(1, 512, gPhiW))
 	// ising16_rand.maf:12:9  h = lncosh(h.dense)  (reverse)
 	{
-		d1s, d2s, d3s := w.hD1[:nb*512], w.hD2[:nb*512], w.hD3[:nb*512]
-		e := w.hDenseE[:nb*512]
-		a, ab, yb := w.hDense, w.hDenseB, w.hB
-		lo := nb * 1024
-		ta, tab, tyb := nb*512, nb*512, nb*512
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 512; j++ {
-				k := b*512 + j
-				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*m.hDenseNorm2[j]*yb[lo+k]
-				ab[tab+k] += d1 * yb[tyb+k]
-				e[k] = 2 * d2 * yb[lo+k]
-			}
-		}
+		kern.ActRevValue(w.hDenseB, w.hD1, w.hD2, w.hD3, w.hB, rows(w.hDense, nb, nb, 512), rows(w.hB, nb, nb, 512), nil, m.hDenseNorm2, rows(w.hB, 2*nb, nb, 512), nil, nb, 512)
+		kern.ActRevTangent(rows(w.hDenseB, nb, nb, 512), nil, w.hDenseE, w.hD1, w.hD2, rows(w.hB, nb, nb, 512), rows(w.hB, 2*nb, nb, 512), nb, 512)
 	}
 	// ising16_rand.maf:12:16  h.dense = W·s, W ∈ R^(512×256)  (reverse)
 	gemm.DgemmPacked(false, nb, 1, rows(w.hDenseB, 0, nb, 512), 512, &m.hDenseBwd, 1, rows(w.sB, 0, nb, 256), 256)
@@ -1000,20 +942,8 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(3*nb, 512, rows(w.h, 0, 3*nb, 512)), 1, mat(1, 512, gPhiW))
 	// ising16_rand.maf:12:9  h = lncosh(h.dense)  (reverse)
 	{
-		d1s, d2s, d3s := w.hD1[:nb*512], w.hD2[:nb*512], w.hD3[:nb*512]
-		e := w.hDenseE[:nb*512]
-		a, ab, yb := w.hDense, w.hDenseB, w.hB
-		lo := nb * 1024
-		ta, tab, tyb := nb*512, nb*512, nb*512
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 512; j++ {
-				k := b*512 + j
-				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*w.hDenseQ[k]*yb[lo+k]
-				ab[tab+k] += d1 * yb[tyb+k]
-				e[k] = 2 * d2 * yb[lo+k]
-			}
-		}
+		kern.ActRevValue(w.hDenseB, w.hD1, w.hD2, w.hD3, w.hB, rows(w.hDense, nb, nb, 512), rows(w.hB, nb, nb, 512), nil, w.hDenseQ, rows(w.hB, 2*nb, nb, 512), nil, nb, 512)
+		kern.ActRevTangent(rows(w.hDenseB, nb, nb, 512), nil, w.hDenseE, w.hD1, w.hD2, rows(w.hB, nb, nb, 512), rows(w.hB, 2*nb, nb, 512), nb, 512)
 	}
 	kern.RowsScaleAdd(rows(w.hDenseB, 3*nb, nb, 512), rows(w.hDense, 3*nb, nb, 512), w.hDenseE, nb, 1, 512)
 	// ising16_rand.maf:12:16  h.dense = W·s, W ∈ R^(512×256)  (reverse)

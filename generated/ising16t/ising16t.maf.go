@@ -951,9 +951,11 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 		d2 := w.hD2
 		lo := nb * 512
 		for b := 0; b < nb; b++ {
+			k := b * 512
+			yL := y[lo+k : lo+k+512]
+			d2V := d2[k : k+512]
 			for j := 0; j < 512; j++ {
-				k := b*512 + j
-				y[lo+k] = d2[k] * m.hDenseNorm2[j] * m.timeS2[j]
+				yL[j] = d2V[j] * m.hDenseNorm2[j] * m.timeS2[j]
 			}
 		}
 	}
@@ -991,10 +993,15 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 		lo := nb * 1024
 		ta, ty := nb*512, nb*512
 		for b := 0; b < nb; b++ {
+			k := b * 512
+			yL := y[lo+k : lo+k+512]
+			d2V := d2[k : k+512]
+			yT := y[ty+k : ty+k+512]
+			d1V := d1[k : k+512]
+			aT := a[ta+k : ta+k+512]
 			for j := 0; j < 512; j++ {
-				k := b*512 + j
-				y[lo+k] = d2[k] * m.hDenseNorm2[j] * m.timeS2[j]
-				y[ty+k] = d1[k] * a[ta+k]
+				yL[j] = d2V[j] * m.hDenseNorm2[j] * m.timeS2[j]
+				yT[j] = d1V[j] * aT[j]
 			}
 		}
 	}
@@ -1015,17 +1022,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	kern.RowsNorm2(w.hDenseQ, rows(w.hDense, 2*nb, nb, 512), nb, 1, 512)
 	// σ, σ′, σ″ for the value rows
 	kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], nil, rows(w.hDense, 0, nb, 512))
-	{
-		y := w.h
-		d2 := w.hD2
-		lo := nb * 512
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 512; j++ {
-				k := b*512 + j
-				y[lo+k] = d2[k] * w.hDenseQ[k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h, nb, nb, 512), nil, nil, w.hD2, nil, nil, w.hDenseQ, nb, 512)
 	// ising16_t.maf:18:16  phi = W·h, W ∈ R^(1×512)
 	kern.MatVec(rows(w.phi, 0, 2*nb, 1), rows(w.h, 0, 2*nb, 512), phiW, 2*nb, 512, 0)
 	kern.MulCols(rows(w.phi, 0, 2*nb, 1), m.timeS[512:513], 2*nb, 1)
@@ -1043,20 +1040,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	kern.RowsNorm2(w.hDenseQ, rows(w.hDense, 3*nb, nb, 512), nb, 1, 512)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], w.hD3[:nb*512], rows(w.hDense, 0, nb, 512))
-	{
-		y := w.h
-		a, d1 := w.hDense, w.hD1
-		d2 := w.hD2
-		lo := nb * 1024
-		ta, ty := nb*512, nb*512
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 512; j++ {
-				k := b*512 + j
-				y[lo+k] = d2[k] * w.hDenseQ[k]
-				y[ty+k] = d1[k] * a[ta+k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h, 2*nb, nb, 512), rows(w.h, nb, nb, 512), w.hD1, w.hD2, nil, rows(w.hDense, nb, nb, 512), w.hDenseQ, nb, 512)
 	// ising16_t.maf:18:16  phi = W·h, W ∈ R^(1×512)
 	kern.MatVec(rows(w.phi, 0, 3*nb, 1), rows(w.h, 0, 3*nb, 512), phiW, 3*nb, 512, 0)
 	kern.MulCols(rows(w.phi, 0, 3*nb, 1), m.timeS[512:513], 3*nb, 1)
@@ -1131,12 +1115,22 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 		lo := nb * 1024
 		ta, tab, tyb := nb*512, nb*512, nb*512
 		for b := 0; b < nb; b++ {
+			k := b * 512
+			d1sV := d1s[k : k+512]
+			d2sV := d2s[k : k+512]
+			d3sV := d3s[k : k+512]
+			abV := ab[k : k+512]
+			ybV := yb[k : k+512]
+			aT := a[ta+k : ta+k+512]
+			ybT := yb[tyb+k : tyb+k+512]
+			ybL := yb[lo+k : lo+k+512]
+			abT := ab[tab+k : tab+k+512]
+			eV := e[k : k+512]
 			for j := 0; j < 512; j++ {
-				k := b*512 + j
-				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*m.hDenseNorm2[j]*m.timeS2[j]*yb[lo+k]
-				ab[tab+k] += d1 * yb[tyb+k]
-				e[k] = 2 * d2 * yb[lo+k]
+				d1, d2, d3 := d1sV[j], d2sV[j], d3sV[j]
+				abV[j] += d1*ybV[j] + d2*aT[j]*ybT[j] + d3*m.hDenseNorm2[j]*m.timeS2[j]*ybL[j]
+				abT[j] += d1 * ybT[j]
+				eV[j] = 2 * d2 * ybL[j]
 			}
 		}
 	}
@@ -1187,20 +1181,8 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(3*nb, 512, rows(w.h, 0, 3*nb, 512)), 1, mat(1, 512, gPhiW))
 	// ising16_t.maf:17:9  h = lncosh(h.dense)  (reverse)
 	{
-		d1s, d2s, d3s := w.hD1[:nb*512], w.hD2[:nb*512], w.hD3[:nb*512]
-		e := w.hDenseE[:nb*512]
-		a, ab, yb := w.hDense, w.hDenseB, w.hB
-		lo := nb * 1024
-		ta, tab, tyb := nb*512, nb*512, nb*512
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 512; j++ {
-				k := b*512 + j
-				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*w.hDenseQ[k]*yb[lo+k]
-				ab[tab+k] += d1 * yb[tyb+k]
-				e[k] = 2 * d2 * yb[lo+k]
-			}
-		}
+		kern.ActRevValue(w.hDenseB, w.hD1, w.hD2, w.hD3, w.hB, rows(w.hDense, nb, nb, 512), rows(w.hB, nb, nb, 512), nil, w.hDenseQ, rows(w.hB, 2*nb, nb, 512), nil, nb, 512)
+		kern.ActRevTangent(rows(w.hDenseB, nb, nb, 512), nil, w.hDenseE, w.hD1, w.hD2, rows(w.hB, nb, nb, 512), rows(w.hB, 2*nb, nb, 512), nb, 512)
 	}
 	kern.RowsScaleAdd(rows(w.hDenseB, 3*nb, nb, 512), rows(w.hDense, 3*nb, nb, 512), w.hDenseE, nb, 1, 512)
 	// ising16_t.maf:17:21  h.dense = W·x, W ∈ R^(512×256)  (reverse)

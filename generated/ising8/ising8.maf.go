@@ -791,17 +791,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	} else {
 		kern.LnCoshN(rows(w.h, 0, nb, 128), w.hD1[:nb*128], w.hD2[:nb*128], nil, rows(w.hDense, 0, nb, 128))
 	}
-	{
-		y := w.h
-		d2 := w.hD2
-		lo := nb * 128
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 128; j++ {
-				k := b*128 + j
-				y[lo+k] = d2[k] * m.hDenseNorm2[j]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h, nb, nb, 128), nil, nil, w.hD2, nil, nil, m.hDenseNorm2, nb, 128)
 	// ising8.maf:12:11  phi = W·h, W ∈ R^(1×128)
 	kern.MatVec(rows(w.phi, 0, 2*nb, 1), rows(w.h, 0, 2*nb, 128), phiW, 2*nb, 128, 0)
 }
@@ -826,20 +816,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	} else {
 		kern.LnCoshN(rows(w.h, 0, nb, 128), w.hD1[:nb*128], w.hD2[:nb*128], w.hD3[:nb*128], rows(w.hDense, 0, nb, 128))
 	}
-	{
-		y := w.h
-		a, d1 := w.hDense, w.hD1
-		d2 := w.hD2
-		lo := nb * 256
-		ta, ty := nb*128, nb*128
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 128; j++ {
-				k := b*128 + j
-				y[lo+k] = d2[k] * m.hDenseNorm2[j]
-				y[ty+k] = d1[k] * a[ta+k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h, 2*nb, nb, 128), rows(w.h, nb, nb, 128), w.hD1, w.hD2, nil, rows(w.hDense, nb, nb, 128), m.hDenseNorm2, nb, 128)
 	// ising8.maf:12:11  phi = W·h, W ∈ R^(1×128)
 	kern.MatVec(rows(w.phi, 0, 3*nb, 1), rows(w.h, 0, 3*nb, 128), phiW, 3*nb, 128, 0)
 }
@@ -854,17 +831,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	kern.RowsNorm2(w.hDenseQ, rows(w.hDense, 2*nb, nb, 128), nb, 1, 128)
 	// σ, σ′, σ″ for the value rows
 	kern.LnCoshN(rows(w.h, 0, nb, 128), w.hD1[:nb*128], w.hD2[:nb*128], nil, rows(w.hDense, 0, nb, 128))
-	{
-		y := w.h
-		d2 := w.hD2
-		lo := nb * 128
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 128; j++ {
-				k := b*128 + j
-				y[lo+k] = d2[k] * w.hDenseQ[k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h, nb, nb, 128), nil, nil, w.hD2, nil, nil, w.hDenseQ, nb, 128)
 	// ising8.maf:12:11  phi = W·h, W ∈ R^(1×128)
 	kern.MatVec(rows(w.phi, 0, 2*nb, 1), rows(w.h, 0, 2*nb, 128), phiW, 2*nb, 128, 0)
 }
@@ -879,20 +846,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	kern.RowsNorm2(w.hDenseQ, rows(w.hDense, 3*nb, nb, 128), nb, 1, 128)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.LnCoshN(rows(w.h, 0, nb, 128), w.hD1[:nb*128], w.hD2[:nb*128], w.hD3[:nb*128], rows(w.hDense, 0, nb, 128))
-	{
-		y := w.h
-		a, d1 := w.hDense, w.hD1
-		d2 := w.hD2
-		lo := nb * 256
-		ta, ty := nb*128, nb*128
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 128; j++ {
-				k := b*128 + j
-				y[lo+k] = d2[k] * w.hDenseQ[k]
-				y[ty+k] = d1[k] * a[ta+k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h, 2*nb, nb, 128), rows(w.h, nb, nb, 128), w.hD1, w.hD2, nil, rows(w.hDense, nb, nb, 128), w.hDenseQ, nb, 128)
 	// ising8.maf:12:11  phi = W·h, W ∈ R^(1×128)
 	kern.MatVec(rows(w.phi, 0, 3*nb, 1), rows(w.h, 0, 3*nb, 128), phiW, 3*nb, 128, 0)
 }
@@ -953,20 +907,8 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(3*nb, 128, rows(w.h, 0, 3*nb, 128)), 1, mat(1, 128, gPhiW))
 	// ising8.maf:11:9  h = lncosh(h.dense)  (reverse)
 	{
-		d1s, d2s, d3s := w.hD1[:nb*128], w.hD2[:nb*128], w.hD3[:nb*128]
-		e := w.hDenseE[:nb*128]
-		a, ab, yb := w.hDense, w.hDenseB, w.hB
-		lo := nb * 256
-		ta, tab, tyb := nb*128, nb*128, nb*128
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 128; j++ {
-				k := b*128 + j
-				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*m.hDenseNorm2[j]*yb[lo+k]
-				ab[tab+k] += d1 * yb[tyb+k]
-				e[k] = 2 * d2 * yb[lo+k]
-			}
-		}
+		kern.ActRevValue(w.hDenseB, w.hD1, w.hD2, w.hD3, w.hB, rows(w.hDense, nb, nb, 128), rows(w.hB, nb, nb, 128), nil, m.hDenseNorm2, rows(w.hB, 2*nb, nb, 128), nil, nb, 128)
+		kern.ActRevTangent(rows(w.hDenseB, nb, nb, 128), nil, w.hDenseE, w.hD1, w.hD2, rows(w.hB, nb, nb, 128), rows(w.hB, 2*nb, nb, 128), nb, 128)
 	}
 	// ising8.maf:11:16  h.dense = W·x, W ∈ R^(128×64)  (reverse)
 	gemm.DgemmPacked(false, nb, 1, rows(w.hDenseB, 0, nb, 128), 128, &m.hDenseBwd, 1, rows(w.xB, 0, nb, 64), 64)
@@ -1005,20 +947,8 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(3*nb, 128, rows(w.h, 0, 3*nb, 128)), 1, mat(1, 128, gPhiW))
 	// ising8.maf:11:9  h = lncosh(h.dense)  (reverse)
 	{
-		d1s, d2s, d3s := w.hD1[:nb*128], w.hD2[:nb*128], w.hD3[:nb*128]
-		e := w.hDenseE[:nb*128]
-		a, ab, yb := w.hDense, w.hDenseB, w.hB
-		lo := nb * 256
-		ta, tab, tyb := nb*128, nb*128, nb*128
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 128; j++ {
-				k := b*128 + j
-				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*w.hDenseQ[k]*yb[lo+k]
-				ab[tab+k] += d1 * yb[tyb+k]
-				e[k] = 2 * d2 * yb[lo+k]
-			}
-		}
+		kern.ActRevValue(w.hDenseB, w.hD1, w.hD2, w.hD3, w.hB, rows(w.hDense, nb, nb, 128), rows(w.hB, nb, nb, 128), nil, w.hDenseQ, rows(w.hB, 2*nb, nb, 128), nil, nb, 128)
+		kern.ActRevTangent(rows(w.hDenseB, nb, nb, 128), nil, w.hDenseE, w.hD1, w.hD2, rows(w.hB, nb, nb, 128), rows(w.hB, 2*nb, nb, 128), nb, 128)
 	}
 	kern.RowsScaleAdd(rows(w.hDenseB, 3*nb, nb, 128), rows(w.hDense, 3*nb, nb, 128), w.hDenseE, nb, 1, 128)
 	// ising8.maf:11:16  h.dense = W·x, W ∈ R^(128×64)  (reverse)

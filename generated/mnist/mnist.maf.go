@@ -768,17 +768,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	} else {
 		kern.SoftplusN(rows(w.h, 0, nb, 1024), w.hD1[:nb*1024], w.hD2[:nb*1024], nil, rows(w.hDense, 0, nb, 1024))
 	}
-	{
-		y := w.h
-		d2 := w.hD2
-		lo := nb * 1024
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 1024; j++ {
-				k := b*1024 + j
-				y[lo+k] = d2[k] * m.hDenseNorm2[j]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h, nb, nb, 1024), nil, nil, w.hD2, nil, nil, m.hDenseNorm2, nb, 1024)
 	// Output: φ = w₂ · h.
 	// mnist.maf:13:11  phi = W·h, W ∈ R^(1×1024)
 	kern.MatVec(rows(w.phi, 0, 2*nb, 1), rows(w.h, 0, 2*nb, 1024), phiW, 2*nb, 1024, 0)
@@ -806,20 +796,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	} else {
 		kern.SoftplusN(rows(w.h, 0, nb, 1024), w.hD1[:nb*1024], w.hD2[:nb*1024], w.hD3[:nb*1024], rows(w.hDense, 0, nb, 1024))
 	}
-	{
-		y := w.h
-		a, d1 := w.hDense, w.hD1
-		d2 := w.hD2
-		lo := nb * 2048
-		ta, ty := nb*1024, nb*1024
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 1024; j++ {
-				k := b*1024 + j
-				y[lo+k] = d2[k] * m.hDenseNorm2[j]
-				y[ty+k] = d1[k] * a[ta+k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h, 2*nb, nb, 1024), rows(w.h, nb, nb, 1024), w.hD1, w.hD2, nil, rows(w.hDense, nb, nb, 1024), m.hDenseNorm2, nb, 1024)
 	// mnist.maf:13:11  phi = W·h, W ∈ R^(1×1024)
 	kern.MatVec(rows(w.phi, 0, 3*nb, 1), rows(w.h, 0, 3*nb, 1024), phiW, 3*nb, 1024, 0)
 }
@@ -836,17 +813,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	kern.RowsNorm2(w.hDenseQ, rows(w.hDense, 2*nb, nb, 1024), nb, 1, 1024)
 	// σ, σ′, σ″ for the value rows
 	kern.SoftplusN(rows(w.h, 0, nb, 1024), w.hD1[:nb*1024], w.hD2[:nb*1024], nil, rows(w.hDense, 0, nb, 1024))
-	{
-		y := w.h
-		d2 := w.hD2
-		lo := nb * 1024
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 1024; j++ {
-				k := b*1024 + j
-				y[lo+k] = d2[k] * w.hDenseQ[k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h, nb, nb, 1024), nil, nil, w.hD2, nil, nil, w.hDenseQ, nb, 1024)
 	// mnist.maf:13:11  phi = W·h, W ∈ R^(1×1024)
 	kern.MatVec(rows(w.phi, 0, 2*nb, 1), rows(w.h, 0, 2*nb, 1024), phiW, 2*nb, 1024, 0)
 }
@@ -863,20 +830,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	kern.RowsNorm2(w.hDenseQ, rows(w.hDense, 3*nb, nb, 1024), nb, 1, 1024)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.SoftplusN(rows(w.h, 0, nb, 1024), w.hD1[:nb*1024], w.hD2[:nb*1024], w.hD3[:nb*1024], rows(w.hDense, 0, nb, 1024))
-	{
-		y := w.h
-		a, d1 := w.hDense, w.hD1
-		d2 := w.hD2
-		lo := nb * 2048
-		ta, ty := nb*1024, nb*1024
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 1024; j++ {
-				k := b*1024 + j
-				y[lo+k] = d2[k] * w.hDenseQ[k]
-				y[ty+k] = d1[k] * a[ta+k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h, 2*nb, nb, 1024), rows(w.h, nb, nb, 1024), w.hD1, w.hD2, nil, rows(w.hDense, nb, nb, 1024), w.hDenseQ, nb, 1024)
 	// mnist.maf:13:11  phi = W·h, W ∈ R^(1×1024)
 	kern.MatVec(rows(w.phi, 0, 3*nb, 1), rows(w.h, 0, 3*nb, 1024), phiW, 3*nb, 1024, 0)
 }
@@ -938,20 +892,8 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(3*nb, 1024, rows(w.h, 0, 3*nb, 1024)), 1, mat(1, 1024, gPhiW))
 	// mnist.maf:11:9  h = softplus(h.dense)  (reverse)
 	{
-		d1s, d2s, d3s := w.hD1[:nb*1024], w.hD2[:nb*1024], w.hD3[:nb*1024]
-		e := w.hDenseE[:nb*1024]
-		a, ab, yb := w.hDense, w.hDenseB, w.hB
-		lo := nb * 2048
-		ta, tab, tyb := nb*1024, nb*1024, nb*1024
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 1024; j++ {
-				k := b*1024 + j
-				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*m.hDenseNorm2[j]*yb[lo+k]
-				ab[tab+k] += d1 * yb[tyb+k]
-				e[k] = 2 * d2 * yb[lo+k]
-			}
-		}
+		kern.ActRevValue(w.hDenseB, w.hD1, w.hD2, w.hD3, w.hB, rows(w.hDense, nb, nb, 1024), rows(w.hB, nb, nb, 1024), nil, m.hDenseNorm2, rows(w.hB, 2*nb, nb, 1024), nil, nb, 1024)
+		kern.ActRevTangent(rows(w.hDenseB, nb, nb, 1024), nil, w.hDenseE, w.hD1, w.hD2, rows(w.hB, nb, nb, 1024), rows(w.hB, 2*nb, nb, 1024), nb, 1024)
 	}
 	// mnist.maf:11:18  h.dense = W·x + b, W ∈ R^(1024×784)  (reverse)
 	gemm.DgemmPacked(false, nb, 1, rows(w.hDenseB, 0, nb, 1024), 1024, &m.hDenseBwd, 1, rows(w.xB, 0, nb, 784), 784)
@@ -992,20 +934,8 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(3*nb, 1024, rows(w.h, 0, 3*nb, 1024)), 1, mat(1, 1024, gPhiW))
 	// mnist.maf:11:9  h = softplus(h.dense)  (reverse)
 	{
-		d1s, d2s, d3s := w.hD1[:nb*1024], w.hD2[:nb*1024], w.hD3[:nb*1024]
-		e := w.hDenseE[:nb*1024]
-		a, ab, yb := w.hDense, w.hDenseB, w.hB
-		lo := nb * 2048
-		ta, tab, tyb := nb*1024, nb*1024, nb*1024
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 1024; j++ {
-				k := b*1024 + j
-				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*w.hDenseQ[k]*yb[lo+k]
-				ab[tab+k] += d1 * yb[tyb+k]
-				e[k] = 2 * d2 * yb[lo+k]
-			}
-		}
+		kern.ActRevValue(w.hDenseB, w.hD1, w.hD2, w.hD3, w.hB, rows(w.hDense, nb, nb, 1024), rows(w.hB, nb, nb, 1024), nil, w.hDenseQ, rows(w.hB, 2*nb, nb, 1024), nil, nb, 1024)
+		kern.ActRevTangent(rows(w.hDenseB, nb, nb, 1024), nil, w.hDenseE, w.hD1, w.hD2, rows(w.hB, nb, nb, 1024), rows(w.hB, 2*nb, nb, 1024), nb, 1024)
 	}
 	kern.RowsScaleAdd(rows(w.hDenseB, 3*nb, nb, 1024), rows(w.hDense, 3*nb, nb, 1024), w.hDenseE, nb, 1, 1024)
 	// mnist.maf:11:18  h.dense = W·x + b, W ∈ R^(1024×784)  (reverse)

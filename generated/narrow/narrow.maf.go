@@ -997,17 +997,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	// narrow.maf:10:10  h1 = tanh(h1.dense)  [J: closed form: J_b = diag(σ′(a_b))·W, never materialised]
 	// σ, σ′, σ″ for the value rows
 	kern.TanhN(rows(w.h1, 0, nb, 48), w.h1D1[:nb*48], w.h1D2[:nb*48], nil, rows(w.h1Dense, 0, nb, 48))
-	{
-		y := w.h1
-		d2 := w.h1D2
-		lo := nb * 48
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 48; j++ {
-				k := b*48 + j
-				y[lo+k] = d2[k] * m.h1DenseNorm2[j]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h1, nb, nb, 48), nil, nil, w.h1D2, nil, nil, m.h1DenseNorm2, nb, 48)
 	// narrow.maf:11:19  h2.dense = W·h1 + b, W ∈ R^(48×48)  [J: Gram matrices J·Jᵀ per sample (cheaper than rows by the cost model)]
 	gemm.DgemmPacked(false, 2*nb, 1, rows(w.h1, 0, 2*nb, 48), 48, &m.h2DenseFwd, 0, rows(w.h2Dense, 0, 2*nb, 48), 48)
 	kern.AddBias(rows(w.h2Dense, 0, nb, 48), h2DenseB, nb, 48)
@@ -1020,18 +1010,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	kern.GramDiag(w.h2DenseQ, w.h2DenseG, nb, 48)
 	// σ, σ′, σ″ for the value rows
 	kern.SoftplusN(rows(w.h2, 0, nb, 48), w.h2D1[:nb*48], w.h2D2[:nb*48], nil, rows(w.h2Dense, 0, nb, 48))
-	{
-		y := w.h2
-		a, d1 := w.h2Dense, w.h2D1
-		d2 := w.h2D2
-		lo := nb * 48
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 48; j++ {
-				k := b*48 + j
-				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2DenseQ[k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h2, nb, nb, 48), nil, w.h2D1, w.h2D2, rows(w.h2Dense, nb, nb, 48), nil, w.h2DenseQ, nb, 48)
 	kern.GramScale(w.h2G, w.h2DenseG, w.h2D1, nb, 48)
 	// narrow.maf:12:16  h3.dense = W·h2 + b, W ∈ R^(32×48)  [J: Gram matrices J·Jᵀ per sample (cheaper than rows by the cost model)]
 	gemm.DgemmPacked(false, 2*nb, 1, rows(w.h2, 0, 2*nb, 48), 48, &m.h3DenseFwd, 0, rows(w.h3Dense, 0, 2*nb, 32), 32)
@@ -1048,18 +1027,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	} else {
 		kern.SwishN(rows(w.h3, 0, nb, 32), w.h3D1[:nb*32], w.h3D2[:nb*32], nil, rows(w.h3Dense, 0, nb, 32))
 	}
-	{
-		y := w.h3
-		a, d1 := w.h3Dense, w.h3D1
-		d2 := w.h3D2
-		lo := nb * 32
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 32; j++ {
-				k := b*32 + j
-				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h3DenseQ[k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h3, nb, nb, 32), nil, w.h3D1, w.h3D2, rows(w.h3Dense, nb, nb, 32), nil, w.h3DenseQ, nb, 32)
 	// narrow.maf:13:11  phi = W·h3, W ∈ R^(1×32)
 	kern.MatVec(rows(w.phi, 0, 2*nb, 1), rows(w.h3, 0, 2*nb, 32), phiW, 2*nb, 32, 0)
 }
@@ -1083,20 +1051,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	// narrow.maf:10:10  h1 = tanh(h1.dense)  [J: closed form: J_b = diag(σ′(a_b))·W, never materialised]
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.TanhN(rows(w.h1, 0, nb, 48), w.h1D1[:nb*48], w.h1D2[:nb*48], w.h1D3[:nb*48], rows(w.h1Dense, 0, nb, 48))
-	{
-		y := w.h1
-		a, d1 := w.h1Dense, w.h1D1
-		d2 := w.h1D2
-		lo := nb * 96
-		ta, ty := nb*48, nb*48
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 48; j++ {
-				k := b*48 + j
-				y[lo+k] = d2[k] * m.h1DenseNorm2[j]
-				y[ty+k] = d1[k] * a[ta+k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h1, 2*nb, nb, 48), rows(w.h1, nb, nb, 48), w.h1D1, w.h1D2, nil, rows(w.h1Dense, nb, nb, 48), m.h1DenseNorm2, nb, 48)
 	// narrow.maf:11:19  h2.dense = W·h1 + b, W ∈ R^(48×48)  [J: forward Laplacian: per-sample GEMM J_b = Wᵀ_prev·diag(d_b)·Wᵀ into 784 tangent rows]
 	gemm.DgemmPacked(false, 3*nb, 1, rows(w.h1, 0, 3*nb, 48), 48, &m.h2DenseFwd, 0, rows(w.h2Dense, 0, 3*nb, 48), 48)
 	kern.AddBias(rows(w.h2Dense, 0, nb, 48), h2DenseB, nb, 48)
@@ -1109,20 +1064,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	kern.RowsNorm2(w.h2DenseQ, rows(w.h2Dense, 3*nb, nb*784, 48), nb, 784, 48)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.SoftplusN(rows(w.h2, 0, nb, 48), w.h2D1[:nb*48], w.h2D2[:nb*48], w.h2D3[:nb*48], rows(w.h2Dense, 0, nb, 48))
-	{
-		y := w.h2
-		a, d1 := w.h2Dense, w.h2D1
-		d2 := w.h2D2
-		lo := nb * 96
-		ta, ty := nb*48, nb*48
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 48; j++ {
-				k := b*48 + j
-				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2DenseQ[k]
-				y[ty+k] = d1[k] * a[ta+k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h2, 2*nb, nb, 48), rows(w.h2, nb, nb, 48), w.h2D1, w.h2D2, rows(w.h2Dense, 2*nb, nb, 48), rows(w.h2Dense, nb, nb, 48), w.h2DenseQ, nb, 48)
 	kern.RowsScale(rows(w.h2, 3*nb, nb*784, 48), rows(w.h2Dense, 3*nb, nb*784, 48), w.h2D1, nb, 784, 48)
 	// narrow.maf:12:16  h3.dense = W·h2 + b, W ∈ R^(32×48)  [J: forward Laplacian: 784 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, 787*nb, 1, rows(w.h2, 0, 787*nb, 48), 48, &m.h3DenseFwd, 0, rows(w.h3Dense, 0, 787*nb, 32), 32)
@@ -1137,20 +1079,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	} else {
 		kern.SwishN(rows(w.h3, 0, nb, 32), w.h3D1[:nb*32], w.h3D2[:nb*32], w.h3D3[:nb*32], rows(w.h3Dense, 0, nb, 32))
 	}
-	{
-		y := w.h3
-		a, d1 := w.h3Dense, w.h3D1
-		d2 := w.h3D2
-		lo := nb * 64
-		ta, ty := nb*32, nb*32
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 32; j++ {
-				k := b*32 + j
-				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h3DenseQ[k]
-				y[ty+k] = d1[k] * a[ta+k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h3, 2*nb, nb, 32), rows(w.h3, nb, nb, 32), w.h3D1, w.h3D2, rows(w.h3Dense, 2*nb, nb, 32), rows(w.h3Dense, nb, nb, 32), w.h3DenseQ, nb, 32)
 	// narrow.maf:13:11  phi = W·h3, W ∈ R^(1×32)
 	kern.MatVec(rows(w.phi, 0, 3*nb, 1), rows(w.h3, 0, 3*nb, 32), phiW, 3*nb, 32, 0)
 }
@@ -1169,17 +1098,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	kern.RowsNorm2(w.h1DenseQ, rows(w.h1Dense, 2*nb, nb, 48), nb, 1, 48)
 	// σ, σ′, σ″ for the value rows
 	kern.TanhN(rows(w.h1, 0, nb, 48), w.h1D1[:nb*48], w.h1D2[:nb*48], nil, rows(w.h1Dense, 0, nb, 48))
-	{
-		y := w.h1
-		d2 := w.h1D2
-		lo := nb * 48
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 48; j++ {
-				k := b*48 + j
-				y[lo+k] = d2[k] * w.h1DenseQ[k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h1, nb, nb, 48), nil, nil, w.h1D2, nil, nil, w.h1DenseQ, nb, 48)
 	kern.RowsScale(rows(w.h1, 2*nb, nb, 48), rows(w.h1Dense, 2*nb, nb, 48), w.h1D1, nb, 1, 48)
 	// narrow.maf:11:19  h2.dense = W·h1 + b, W ∈ R^(48×48)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, 3*nb, 1, rows(w.h1, 0, 3*nb, 48), 48, &m.h2DenseFwd, 0, rows(w.h2Dense, 0, 3*nb, 48), 48)
@@ -1188,18 +1107,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	kern.RowsNorm2(w.h2DenseQ, rows(w.h2Dense, 2*nb, nb, 48), nb, 1, 48)
 	// σ, σ′, σ″ for the value rows
 	kern.SoftplusN(rows(w.h2, 0, nb, 48), w.h2D1[:nb*48], w.h2D2[:nb*48], nil, rows(w.h2Dense, 0, nb, 48))
-	{
-		y := w.h2
-		a, d1 := w.h2Dense, w.h2D1
-		d2 := w.h2D2
-		lo := nb * 48
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 48; j++ {
-				k := b*48 + j
-				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2DenseQ[k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h2, nb, nb, 48), nil, w.h2D1, w.h2D2, rows(w.h2Dense, nb, nb, 48), nil, w.h2DenseQ, nb, 48)
 	kern.RowsScale(rows(w.h2, 2*nb, nb, 48), rows(w.h2Dense, 2*nb, nb, 48), w.h2D1, nb, 1, 48)
 	// narrow.maf:12:16  h3.dense = W·h2 + b, W ∈ R^(32×48)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, 3*nb, 1, rows(w.h2, 0, 3*nb, 48), 48, &m.h3DenseFwd, 0, rows(w.h3Dense, 0, 3*nb, 32), 32)
@@ -1208,18 +1116,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	kern.RowsNorm2(w.h3DenseQ, rows(w.h3Dense, 2*nb, nb, 32), nb, 1, 32)
 	// σ, σ′, σ″ for the value rows
 	kern.SwishN(rows(w.h3, 0, nb, 32), w.h3D1[:nb*32], w.h3D2[:nb*32], nil, rows(w.h3Dense, 0, nb, 32))
-	{
-		y := w.h3
-		a, d1 := w.h3Dense, w.h3D1
-		d2 := w.h3D2
-		lo := nb * 32
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 32; j++ {
-				k := b*32 + j
-				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h3DenseQ[k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h3, nb, nb, 32), nil, w.h3D1, w.h3D2, rows(w.h3Dense, nb, nb, 32), nil, w.h3DenseQ, nb, 32)
 	// narrow.maf:13:11  phi = W·h3, W ∈ R^(1×32)
 	kern.MatVec(rows(w.phi, 0, 2*nb, 1), rows(w.h3, 0, 2*nb, 32), phiW, 2*nb, 32, 0)
 }
@@ -1238,20 +1135,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	kern.RowsNorm2(w.h1DenseQ, rows(w.h1Dense, 3*nb, nb, 48), nb, 1, 48)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.TanhN(rows(w.h1, 0, nb, 48), w.h1D1[:nb*48], w.h1D2[:nb*48], w.h1D3[:nb*48], rows(w.h1Dense, 0, nb, 48))
-	{
-		y := w.h1
-		a, d1 := w.h1Dense, w.h1D1
-		d2 := w.h1D2
-		lo := nb * 96
-		ta, ty := nb*48, nb*48
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 48; j++ {
-				k := b*48 + j
-				y[lo+k] = d2[k] * w.h1DenseQ[k]
-				y[ty+k] = d1[k] * a[ta+k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h1, 2*nb, nb, 48), rows(w.h1, nb, nb, 48), w.h1D1, w.h1D2, nil, rows(w.h1Dense, nb, nb, 48), w.h1DenseQ, nb, 48)
 	kern.RowsScale(rows(w.h1, 3*nb, nb, 48), rows(w.h1Dense, 3*nb, nb, 48), w.h1D1, nb, 1, 48)
 	// narrow.maf:11:19  h2.dense = W·h1 + b, W ∈ R^(48×48)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, 4*nb, 1, rows(w.h1, 0, 4*nb, 48), 48, &m.h2DenseFwd, 0, rows(w.h2Dense, 0, 4*nb, 48), 48)
@@ -1260,20 +1144,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	kern.RowsNorm2(w.h2DenseQ, rows(w.h2Dense, 3*nb, nb, 48), nb, 1, 48)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.SoftplusN(rows(w.h2, 0, nb, 48), w.h2D1[:nb*48], w.h2D2[:nb*48], w.h2D3[:nb*48], rows(w.h2Dense, 0, nb, 48))
-	{
-		y := w.h2
-		a, d1 := w.h2Dense, w.h2D1
-		d2 := w.h2D2
-		lo := nb * 96
-		ta, ty := nb*48, nb*48
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 48; j++ {
-				k := b*48 + j
-				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2DenseQ[k]
-				y[ty+k] = d1[k] * a[ta+k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h2, 2*nb, nb, 48), rows(w.h2, nb, nb, 48), w.h2D1, w.h2D2, rows(w.h2Dense, 2*nb, nb, 48), rows(w.h2Dense, nb, nb, 48), w.h2DenseQ, nb, 48)
 	kern.RowsScale(rows(w.h2, 3*nb, nb, 48), rows(w.h2Dense, 3*nb, nb, 48), w.h2D1, nb, 1, 48)
 	// narrow.maf:12:16  h3.dense = W·h2 + b, W ∈ R^(32×48)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, 4*nb, 1, rows(w.h2, 0, 4*nb, 48), 48, &m.h3DenseFwd, 0, rows(w.h3Dense, 0, 4*nb, 32), 32)
@@ -1282,20 +1153,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	kern.RowsNorm2(w.h3DenseQ, rows(w.h3Dense, 3*nb, nb, 32), nb, 1, 32)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.SwishN(rows(w.h3, 0, nb, 32), w.h3D1[:nb*32], w.h3D2[:nb*32], w.h3D3[:nb*32], rows(w.h3Dense, 0, nb, 32))
-	{
-		y := w.h3
-		a, d1 := w.h3Dense, w.h3D1
-		d2 := w.h3D2
-		lo := nb * 64
-		ta, ty := nb*32, nb*32
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 32; j++ {
-				k := b*32 + j
-				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h3DenseQ[k]
-				y[ty+k] = d1[k] * a[ta+k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h3, 2*nb, nb, 32), rows(w.h3, nb, nb, 32), w.h3D1, w.h3D2, rows(w.h3Dense, 2*nb, nb, 32), rows(w.h3Dense, nb, nb, 32), w.h3DenseQ, nb, 32)
 	// narrow.maf:13:11  phi = W·h3, W ∈ R^(1×32)
 	kern.MatVec(rows(w.phi, 0, 3*nb, 1), rows(w.h3, 0, 3*nb, 32), phiW, 3*nb, 32, 0)
 }
@@ -1397,21 +1255,8 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(3*nb, 32, rows(w.h3, 0, 3*nb, 32)), 1, mat(1, 32, gPhiW))
 	// narrow.maf:12:10  h3 = swish(h3.dense)  (reverse)
 	{
-		d1s, d2s, d3s := w.h3D1[:nb*32], w.h3D2[:nb*32], w.h3D3[:nb*32]
-		e := w.h3DenseE[:nb*32]
-		a, ab, yb := w.h3Dense, w.h3DenseB, w.h3B
-		lo := nb * 64
-		ta, tab, tyb := nb*32, nb*32, nb*32
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 32; j++ {
-				k := b*32 + j
-				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d2*a[lo+k]+d3*w.h3DenseQ[k])*yb[lo+k]
-				ab[tab+k] += d1 * yb[tyb+k]
-				ab[lo+k] += d1 * yb[lo+k]
-				e[k] = 2 * d2 * yb[lo+k]
-			}
-		}
+		kern.ActRevValue(w.h3DenseB, w.h3D1, w.h3D2, w.h3D3, w.h3B, rows(w.h3Dense, nb, nb, 32), rows(w.h3B, nb, nb, 32), rows(w.h3Dense, 2*nb, nb, 32), w.h3DenseQ, rows(w.h3B, 2*nb, nb, 32), nil, nb, 32)
+		kern.ActRevTangent(rows(w.h3DenseB, nb, nb, 32), rows(w.h3DenseB, 2*nb, nb, 32), w.h3DenseE, w.h3D1, w.h3D2, rows(w.h3B, nb, nb, 32), rows(w.h3B, 2*nb, nb, 32), nb, 32)
 	}
 	kern.RowsScaleAdd(rows(w.h3DenseB, 3*nb, nb*784, 32), rows(w.h3Dense, 3*nb, nb*784, 32), w.h3DenseE, nb, 784, 32)
 	// narrow.maf:12:16  h3.dense = W·h2 + b, W ∈ R^(32×48)  (reverse)
@@ -1421,22 +1266,8 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	// narrow.maf:11:10  h2 = softplus(h2.dense)  (reverse)
 	kern.RowsDot(w.rd, rows(w.h2B, 3*nb, nb*784, 48), rows(w.h2Dense, 3*nb, nb*784, 48), nb, 784, 48)
 	{
-		d1s, d2s, d3s := w.h2D1[:nb*48], w.h2D2[:nb*48], w.h2D3[:nb*48]
-		e := w.h2DenseE[:nb*48]
-		rd := w.rd[:nb*48]
-		a, ab, yb := w.h2Dense, w.h2DenseB, w.h2B
-		lo := nb * 96
-		ta, tab, tyb := nb*48, nb*48, nb*48
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 48; j++ {
-				k := b*48 + j
-				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d2*a[lo+k]+d3*w.h2DenseQ[k])*yb[lo+k] + d2*rd[k]
-				ab[tab+k] += d1 * yb[tyb+k]
-				ab[lo+k] += d1 * yb[lo+k]
-				e[k] = 2 * d2 * yb[lo+k]
-			}
-		}
+		kern.ActRevValue(w.h2DenseB, w.h2D1, w.h2D2, w.h2D3, w.h2B, rows(w.h2Dense, nb, nb, 48), rows(w.h2B, nb, nb, 48), rows(w.h2Dense, 2*nb, nb, 48), w.h2DenseQ, rows(w.h2B, 2*nb, nb, 48), w.rd, nb, 48)
+		kern.ActRevTangent(rows(w.h2DenseB, nb, nb, 48), rows(w.h2DenseB, 2*nb, nb, 48), w.h2DenseE, w.h2D1, w.h2D2, rows(w.h2B, nb, nb, 48), rows(w.h2B, 2*nb, nb, 48), nb, 48)
 	}
 	kern.RowsScaleAdd(rows(w.h2DenseB, 3*nb, nb*784, 48), rows(w.h2B, 3*nb, nb*784, 48), w.h2D1, nb, 784, 48)
 	kern.RowsScaleAdd(rows(w.h2DenseB, 3*nb, nb*784, 48), rows(w.h2Dense, 3*nb, nb*784, 48), w.h2DenseE, nb, 784, 48)
@@ -1452,21 +1283,8 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	// narrow.maf:10:10  h1 = tanh(h1.dense)  (reverse)
 	kern.RowsDotShared(w.rd, rows(w.h1B, 3*nb, nb*784, 48), h1DenseW, nb, 48, Dim)
 	{
-		d1s, d2s, d3s := w.h1D1[:nb*48], w.h1D2[:nb*48], w.h1D3[:nb*48]
-		e := w.h1DenseE[:nb*48]
-		rd := w.rd[:nb*48]
-		a, ab, yb := w.h1Dense, w.h1DenseB, w.h1B
-		lo := nb * 96
-		ta, tab, tyb := nb*48, nb*48, nb*48
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 48; j++ {
-				k := b*48 + j
-				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*m.h1DenseNorm2[j]*yb[lo+k] + d2*rd[k]
-				ab[tab+k] += d1 * yb[tyb+k]
-				e[k] = 2 * d2 * yb[lo+k]
-			}
-		}
+		kern.ActRevValue(w.h1DenseB, w.h1D1, w.h1D2, w.h1D3, w.h1B, rows(w.h1Dense, nb, nb, 48), rows(w.h1B, nb, nb, 48), nil, m.h1DenseNorm2, rows(w.h1B, 2*nb, nb, 48), w.rd, nb, 48)
+		kern.ActRevTangent(rows(w.h1DenseB, nb, nb, 48), nil, w.h1DenseE, w.h1D1, w.h1D2, rows(w.h1B, nb, nb, 48), rows(w.h1B, 2*nb, nb, 48), nb, 48)
 	}
 	kern.RowsScaleAdd(rows(w.h1DenseB, 3*nb, nb*784, 48), rows(w.h1B, 3*nb, nb*784, 48), w.h1D1, nb, 784, 48)
 	// narrow.maf:10:15  h1.dense = W·x + b, W ∈ R^(48×784)  (reverse)
@@ -1518,21 +1336,8 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, mat(3*nb, 1, rows(w.phiB, 0, 3*nb, 1)), mat(3*nb, 32, rows(w.h3, 0, 3*nb, 32)), 1, mat(1, 32, gPhiW))
 	// narrow.maf:12:10  h3 = swish(h3.dense)  (reverse)
 	{
-		d1s, d2s, d3s := w.h3D1[:nb*32], w.h3D2[:nb*32], w.h3D3[:nb*32]
-		e := w.h3DenseE[:nb*32]
-		a, ab, yb := w.h3Dense, w.h3DenseB, w.h3B
-		lo := nb * 64
-		ta, tab, tyb := nb*32, nb*32, nb*32
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 32; j++ {
-				k := b*32 + j
-				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d2*a[lo+k]+d3*w.h3DenseQ[k])*yb[lo+k]
-				ab[tab+k] += d1 * yb[tyb+k]
-				ab[lo+k] += d1 * yb[lo+k]
-				e[k] = 2 * d2 * yb[lo+k]
-			}
-		}
+		kern.ActRevValue(w.h3DenseB, w.h3D1, w.h3D2, w.h3D3, w.h3B, rows(w.h3Dense, nb, nb, 32), rows(w.h3B, nb, nb, 32), rows(w.h3Dense, 2*nb, nb, 32), w.h3DenseQ, rows(w.h3B, 2*nb, nb, 32), nil, nb, 32)
+		kern.ActRevTangent(rows(w.h3DenseB, nb, nb, 32), rows(w.h3DenseB, 2*nb, nb, 32), w.h3DenseE, w.h3D1, w.h3D2, rows(w.h3B, nb, nb, 32), rows(w.h3B, 2*nb, nb, 32), nb, 32)
 	}
 	kern.RowsScaleAdd(rows(w.h3DenseB, 3*nb, nb, 32), rows(w.h3Dense, 3*nb, nb, 32), w.h3DenseE, nb, 1, 32)
 	// narrow.maf:12:16  h3.dense = W·h2 + b, W ∈ R^(32×48)  (reverse)
@@ -1542,22 +1347,8 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	// narrow.maf:11:10  h2 = softplus(h2.dense)  (reverse)
 	kern.RowsDot(w.rd, rows(w.h2B, 3*nb, nb, 48), rows(w.h2Dense, 3*nb, nb, 48), nb, 1, 48)
 	{
-		d1s, d2s, d3s := w.h2D1[:nb*48], w.h2D2[:nb*48], w.h2D3[:nb*48]
-		e := w.h2DenseE[:nb*48]
-		rd := w.rd[:nb*48]
-		a, ab, yb := w.h2Dense, w.h2DenseB, w.h2B
-		lo := nb * 96
-		ta, tab, tyb := nb*48, nb*48, nb*48
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 48; j++ {
-				k := b*48 + j
-				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d2*a[lo+k]+d3*w.h2DenseQ[k])*yb[lo+k] + d2*rd[k]
-				ab[tab+k] += d1 * yb[tyb+k]
-				ab[lo+k] += d1 * yb[lo+k]
-				e[k] = 2 * d2 * yb[lo+k]
-			}
-		}
+		kern.ActRevValue(w.h2DenseB, w.h2D1, w.h2D2, w.h2D3, w.h2B, rows(w.h2Dense, nb, nb, 48), rows(w.h2B, nb, nb, 48), rows(w.h2Dense, 2*nb, nb, 48), w.h2DenseQ, rows(w.h2B, 2*nb, nb, 48), w.rd, nb, 48)
+		kern.ActRevTangent(rows(w.h2DenseB, nb, nb, 48), rows(w.h2DenseB, 2*nb, nb, 48), w.h2DenseE, w.h2D1, w.h2D2, rows(w.h2B, nb, nb, 48), rows(w.h2B, 2*nb, nb, 48), nb, 48)
 	}
 	kern.RowsScaleAdd(rows(w.h2DenseB, 3*nb, nb, 48), rows(w.h2B, 3*nb, nb, 48), w.h2D1, nb, 1, 48)
 	kern.RowsScaleAdd(rows(w.h2DenseB, 3*nb, nb, 48), rows(w.h2Dense, 3*nb, nb, 48), w.h2DenseE, nb, 1, 48)
@@ -1568,21 +1359,8 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	// narrow.maf:10:10  h1 = tanh(h1.dense)  (reverse)
 	kern.RowsDot(w.rd, rows(w.h1B, 3*nb, nb, 48), rows(w.h1Dense, 3*nb, nb, 48), nb, 1, 48)
 	{
-		d1s, d2s, d3s := w.h1D1[:nb*48], w.h1D2[:nb*48], w.h1D3[:nb*48]
-		e := w.h1DenseE[:nb*48]
-		rd := w.rd[:nb*48]
-		a, ab, yb := w.h1Dense, w.h1DenseB, w.h1B
-		lo := nb * 96
-		ta, tab, tyb := nb*48, nb*48, nb*48
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 48; j++ {
-				k := b*48 + j
-				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*w.h1DenseQ[k]*yb[lo+k] + d2*rd[k]
-				ab[tab+k] += d1 * yb[tyb+k]
-				e[k] = 2 * d2 * yb[lo+k]
-			}
-		}
+		kern.ActRevValue(w.h1DenseB, w.h1D1, w.h1D2, w.h1D3, w.h1B, rows(w.h1Dense, nb, nb, 48), rows(w.h1B, nb, nb, 48), nil, w.h1DenseQ, rows(w.h1B, 2*nb, nb, 48), w.rd, nb, 48)
+		kern.ActRevTangent(rows(w.h1DenseB, nb, nb, 48), nil, w.h1DenseE, w.h1D1, w.h1D2, rows(w.h1B, nb, nb, 48), rows(w.h1B, 2*nb, nb, 48), nb, 48)
 	}
 	kern.RowsScaleAdd(rows(w.h1DenseB, 3*nb, nb, 48), rows(w.h1B, 3*nb, nb, 48), w.h1D1, nb, 1, 48)
 	kern.RowsScaleAdd(rows(w.h1DenseB, 3*nb, nb, 48), rows(w.h1Dense, 3*nb, nb, 48), w.h1DenseE, nb, 1, 48)

@@ -1184,17 +1184,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	// resnet.maf:8:10  h0 = tanh(h0.dense)  [J: closed form: J_b = diag(σ′(a_b))·W, never materialised; also materialised as rows]
 	// σ, σ′, σ″ for the value rows
 	kern.TanhN(rows(w.h0, 0, nb, 128), w.h0D1[:nb*128], w.h0D2[:nb*128], nil, rows(w.h0Dense, 0, nb, 128))
-	{
-		y := w.h0
-		d2 := w.h0D2
-		lo := nb * 128
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 128; j++ {
-				k := b*128 + j
-				y[lo+k] = d2[k] * m.h0DenseNorm2[j]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h0, nb, nb, 128), nil, nil, w.h0D2, nil, nil, m.h0DenseNorm2, nb, 128)
 	// h0's Jacobian as rows (a consumer needs them)
 	kern.ScaledToRows(rows(w.h0, 2*nb, nb*64, 128), w.h0D1, h0DenseW, nb, 128, Dim)
 	// resnet.maf:9:20  h1.dense = W·h0 + b, W ∈ R^(128×128)  [J: forward Laplacian: 64 tangent rows per sample, GEMM over the batch]
@@ -1204,18 +1194,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	kern.RowsNorm2(w.h1DenseQ, rows(w.h1Dense, 2*nb, nb*64, 128), nb, 64, 128)
 	// σ, σ′, σ″ for the value rows
 	kern.TanhN(rows(w.h1Tanh, 0, nb, 128), w.h1TanhD1[:nb*128], w.h1TanhD2[:nb*128], nil, rows(w.h1Dense, 0, nb, 128))
-	{
-		y := w.h1Tanh
-		a, d1 := w.h1Dense, w.h1TanhD1
-		d2 := w.h1TanhD2
-		lo := nb * 128
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 128; j++ {
-				k := b*128 + j
-				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h1DenseQ[k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h1Tanh, nb, nb, 128), nil, w.h1TanhD1, w.h1TanhD2, rows(w.h1Dense, nb, nb, 128), nil, w.h1DenseQ, nb, 128)
 	kern.RowsScale(rows(w.h1Tanh, 2*nb, nb*64, 128), rows(w.h1Dense, 2*nb, nb*64, 128), w.h1TanhD1, nb, 64, 128)
 	// resnet.maf:9:13  h1 = h0 + h1.tanh  [J: forward Laplacian: 64 tangent rows per sample, GEMM over the batch]
 	{
@@ -1243,18 +1222,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	kern.RowsNorm2(w.h2DenseQ, rows(w.h2Dense, 2*nb, nb*64, 128), nb, 64, 128)
 	// σ, σ′, σ″ for the value rows
 	kern.SwishN(rows(w.h2Swish, 0, nb, 128), w.h2SwishD1[:nb*128], w.h2SwishD2[:nb*128], nil, rows(w.h2Dense, 0, nb, 128))
-	{
-		y := w.h2Swish
-		a, d1 := w.h2Dense, w.h2SwishD1
-		d2 := w.h2SwishD2
-		lo := nb * 128
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 128; j++ {
-				k := b*128 + j
-				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2DenseQ[k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h2Swish, nb, nb, 128), nil, w.h2SwishD1, w.h2SwishD2, rows(w.h2Dense, nb, nb, 128), nil, w.h2DenseQ, nb, 128)
 	// resnet.maf:10:13  h2 = h1 + h2.swish
 	{
 		o, x, y := rows(w.h2, 0, nb, 128), rows(w.h1, 0, nb, 128), rows(w.h2Swish, 0, nb, 128)
@@ -1273,17 +1241,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	// resnet.maf:11:50  phi.quadratic = quadratic(x)
 	// σ, σ′, σ″ for the value rows
 	kern.QuadraticN(rows(w.phiQuadratic, 0, nb, 64), w.phiQuadraticD1[:nb*64], w.phiQuadraticD2[:nb*64], nil, rows(w.x, 0, nb, 64))
-	{
-		y := w.phiQuadratic
-		d2 := w.phiQuadraticD2
-		lo := nb * 64
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 64; j++ {
-				k := b*64 + j
-				y[lo+k] = d2[k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.phiQuadratic, nb, nb, 64), nil, nil, w.phiQuadraticD2, nil, nil, nil, nb, 64)
 	// resnet.maf:11:46  phi.sum = Σ phi.quadratic
 	{
 		o, x := rows(w.phiSum, 0, nb, 1), rows(w.phiQuadratic, 0, nb, 64)
@@ -1352,20 +1310,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	// resnet.maf:8:10  h0 = tanh(h0.dense)  [J: closed form: J_b = diag(σ′(a_b))·W, never materialised; also materialised as rows]
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.TanhN(rows(w.h0, 0, nb, 128), w.h0D1[:nb*128], w.h0D2[:nb*128], w.h0D3[:nb*128], rows(w.h0Dense, 0, nb, 128))
-	{
-		y := w.h0
-		a, d1 := w.h0Dense, w.h0D1
-		d2 := w.h0D2
-		lo := nb * 256
-		ta, ty := nb*128, nb*128
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 128; j++ {
-				k := b*128 + j
-				y[lo+k] = d2[k] * m.h0DenseNorm2[j]
-				y[ty+k] = d1[k] * a[ta+k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h0, 2*nb, nb, 128), rows(w.h0, nb, nb, 128), w.h0D1, w.h0D2, nil, rows(w.h0Dense, nb, nb, 128), m.h0DenseNorm2, nb, 128)
 	// h0's Jacobian as rows (a consumer needs them)
 	kern.ScaledToRows(rows(w.h0, 3*nb, nb*64, 128), w.h0D1, h0DenseW, nb, 128, Dim)
 	// resnet.maf:9:20  h1.dense = W·h0 + b, W ∈ R^(128×128)  [J: forward Laplacian: 64 tangent rows per sample, GEMM over the batch]
@@ -1375,20 +1320,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	kern.RowsNorm2(w.h1DenseQ, rows(w.h1Dense, 3*nb, nb*64, 128), nb, 64, 128)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.TanhN(rows(w.h1Tanh, 0, nb, 128), w.h1TanhD1[:nb*128], w.h1TanhD2[:nb*128], w.h1TanhD3[:nb*128], rows(w.h1Dense, 0, nb, 128))
-	{
-		y := w.h1Tanh
-		a, d1 := w.h1Dense, w.h1TanhD1
-		d2 := w.h1TanhD2
-		lo := nb * 256
-		ta, ty := nb*128, nb*128
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 128; j++ {
-				k := b*128 + j
-				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h1DenseQ[k]
-				y[ty+k] = d1[k] * a[ta+k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h1Tanh, 2*nb, nb, 128), rows(w.h1Tanh, nb, nb, 128), w.h1TanhD1, w.h1TanhD2, rows(w.h1Dense, 2*nb, nb, 128), rows(w.h1Dense, nb, nb, 128), w.h1DenseQ, nb, 128)
 	kern.RowsScale(rows(w.h1Tanh, 3*nb, nb*64, 128), rows(w.h1Dense, 3*nb, nb*64, 128), w.h1TanhD1, nb, 64, 128)
 	// resnet.maf:9:13  h1 = h0 + h1.tanh  [J: forward Laplacian: 64 tangent rows per sample, GEMM over the batch]
 	{
@@ -1422,20 +1354,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	kern.RowsNorm2(w.h2DenseQ, rows(w.h2Dense, 3*nb, nb*64, 128), nb, 64, 128)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.SwishN(rows(w.h2Swish, 0, nb, 128), w.h2SwishD1[:nb*128], w.h2SwishD2[:nb*128], w.h2SwishD3[:nb*128], rows(w.h2Dense, 0, nb, 128))
-	{
-		y := w.h2Swish
-		a, d1 := w.h2Dense, w.h2SwishD1
-		d2 := w.h2SwishD2
-		lo := nb * 256
-		ta, ty := nb*128, nb*128
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 128; j++ {
-				k := b*128 + j
-				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2DenseQ[k]
-				y[ty+k] = d1[k] * a[ta+k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h2Swish, 2*nb, nb, 128), rows(w.h2Swish, nb, nb, 128), w.h2SwishD1, w.h2SwishD2, rows(w.h2Dense, 2*nb, nb, 128), rows(w.h2Dense, nb, nb, 128), w.h2DenseQ, nb, 128)
 	// resnet.maf:10:13  h2 = h1 + h2.swish
 	{
 		o, x, y := rows(w.h2, 0, nb, 128), rows(w.h1, 0, nb, 128), rows(w.h2Swish, 0, nb, 128)
@@ -1460,20 +1379,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	// resnet.maf:11:50  phi.quadratic = quadratic(x)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.QuadraticN(rows(w.phiQuadratic, 0, nb, 64), w.phiQuadraticD1[:nb*64], w.phiQuadraticD2[:nb*64], w.phiQuadraticD3[:nb*64], rows(w.x, 0, nb, 64))
-	{
-		y := w.phiQuadratic
-		a, d1 := w.x, w.phiQuadraticD1
-		d2 := w.phiQuadraticD2
-		lo := nb * 128
-		ta, ty := nb*64, nb*64
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 64; j++ {
-				k := b*64 + j
-				y[lo+k] = d2[k]
-				y[ty+k] = d1[k] * a[ta+k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.phiQuadratic, 2*nb, nb, 64), rows(w.phiQuadratic, nb, nb, 64), w.phiQuadraticD1, w.phiQuadraticD2, nil, rows(w.x, nb, nb, 64), nil, nb, 64)
 	// resnet.maf:11:46  phi.sum = Σ phi.quadratic
 	{
 		o, x := rows(w.phiSum, 0, nb, 1), rows(w.phiQuadratic, 0, nb, 64)
@@ -1559,17 +1465,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	kern.RowsNorm2(w.h0DenseQ, rows(w.h0Dense, 2*nb, nb, 128), nb, 1, 128)
 	// σ, σ′, σ″ for the value rows
 	kern.TanhN(rows(w.h0, 0, nb, 128), w.h0D1[:nb*128], w.h0D2[:nb*128], nil, rows(w.h0Dense, 0, nb, 128))
-	{
-		y := w.h0
-		d2 := w.h0D2
-		lo := nb * 128
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 128; j++ {
-				k := b*128 + j
-				y[lo+k] = d2[k] * w.h0DenseQ[k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h0, nb, nb, 128), nil, nil, w.h0D2, nil, nil, w.h0DenseQ, nb, 128)
 	kern.RowsScale(rows(w.h0, 2*nb, nb, 128), rows(w.h0Dense, 2*nb, nb, 128), w.h0D1, nb, 1, 128)
 	// resnet.maf:9:20  h1.dense = W·h0 + b, W ∈ R^(128×128)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, 3*nb, 1, rows(w.h0, 0, 3*nb, 128), 128, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, 3*nb, 128), 128)
@@ -1578,18 +1474,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	kern.RowsNorm2(w.h1DenseQ, rows(w.h1Dense, 2*nb, nb, 128), nb, 1, 128)
 	// σ, σ′, σ″ for the value rows
 	kern.TanhN(rows(w.h1Tanh, 0, nb, 128), w.h1TanhD1[:nb*128], w.h1TanhD2[:nb*128], nil, rows(w.h1Dense, 0, nb, 128))
-	{
-		y := w.h1Tanh
-		a, d1 := w.h1Dense, w.h1TanhD1
-		d2 := w.h1TanhD2
-		lo := nb * 128
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 128; j++ {
-				k := b*128 + j
-				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h1DenseQ[k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h1Tanh, nb, nb, 128), nil, w.h1TanhD1, w.h1TanhD2, rows(w.h1Dense, nb, nb, 128), nil, w.h1DenseQ, nb, 128)
 	kern.RowsScale(rows(w.h1Tanh, 2*nb, nb, 128), rows(w.h1Dense, 2*nb, nb, 128), w.h1TanhD1, nb, 1, 128)
 	// resnet.maf:9:13  h1 = h0 + h1.tanh  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	{
@@ -1617,18 +1502,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	kern.RowsNorm2(w.h2DenseQ, rows(w.h2Dense, 2*nb, nb, 128), nb, 1, 128)
 	// σ, σ′, σ″ for the value rows
 	kern.SwishN(rows(w.h2Swish, 0, nb, 128), w.h2SwishD1[:nb*128], w.h2SwishD2[:nb*128], nil, rows(w.h2Dense, 0, nb, 128))
-	{
-		y := w.h2Swish
-		a, d1 := w.h2Dense, w.h2SwishD1
-		d2 := w.h2SwishD2
-		lo := nb * 128
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 128; j++ {
-				k := b*128 + j
-				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2DenseQ[k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h2Swish, nb, nb, 128), nil, w.h2SwishD1, w.h2SwishD2, rows(w.h2Dense, nb, nb, 128), nil, w.h2DenseQ, nb, 128)
 	// resnet.maf:10:13  h2 = h1 + h2.swish
 	{
 		o, x, y := rows(w.h2, 0, nb, 128), rows(w.h1, 0, nb, 128), rows(w.h2Swish, 0, nb, 128)
@@ -1648,17 +1522,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	kern.RowsNorm2(w.xQ, rows(w.x, 2*nb, nb, 64), nb, 1, 64)
 	// σ, σ′, σ″ for the value rows
 	kern.QuadraticN(rows(w.phiQuadratic, 0, nb, 64), w.phiQuadraticD1[:nb*64], w.phiQuadraticD2[:nb*64], nil, rows(w.x, 0, nb, 64))
-	{
-		y := w.phiQuadratic
-		d2 := w.phiQuadraticD2
-		lo := nb * 64
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 64; j++ {
-				k := b*64 + j
-				y[lo+k] = d2[k] * w.xQ[k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.phiQuadratic, nb, nb, 64), nil, nil, w.phiQuadraticD2, nil, nil, w.xQ, nb, 64)
 	// resnet.maf:11:46  phi.sum = Σ phi.quadratic
 	{
 		o, x := rows(w.phiSum, 0, nb, 1), rows(w.phiQuadratic, 0, nb, 64)
@@ -1722,20 +1586,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	kern.RowsNorm2(w.h0DenseQ, rows(w.h0Dense, 3*nb, nb, 128), nb, 1, 128)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.TanhN(rows(w.h0, 0, nb, 128), w.h0D1[:nb*128], w.h0D2[:nb*128], w.h0D3[:nb*128], rows(w.h0Dense, 0, nb, 128))
-	{
-		y := w.h0
-		a, d1 := w.h0Dense, w.h0D1
-		d2 := w.h0D2
-		lo := nb * 256
-		ta, ty := nb*128, nb*128
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 128; j++ {
-				k := b*128 + j
-				y[lo+k] = d2[k] * w.h0DenseQ[k]
-				y[ty+k] = d1[k] * a[ta+k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h0, 2*nb, nb, 128), rows(w.h0, nb, nb, 128), w.h0D1, w.h0D2, nil, rows(w.h0Dense, nb, nb, 128), w.h0DenseQ, nb, 128)
 	kern.RowsScale(rows(w.h0, 3*nb, nb, 128), rows(w.h0Dense, 3*nb, nb, 128), w.h0D1, nb, 1, 128)
 	// resnet.maf:9:20  h1.dense = W·h0 + b, W ∈ R^(128×128)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, 4*nb, 1, rows(w.h0, 0, 4*nb, 128), 128, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, 4*nb, 128), 128)
@@ -1744,20 +1595,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	kern.RowsNorm2(w.h1DenseQ, rows(w.h1Dense, 3*nb, nb, 128), nb, 1, 128)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.TanhN(rows(w.h1Tanh, 0, nb, 128), w.h1TanhD1[:nb*128], w.h1TanhD2[:nb*128], w.h1TanhD3[:nb*128], rows(w.h1Dense, 0, nb, 128))
-	{
-		y := w.h1Tanh
-		a, d1 := w.h1Dense, w.h1TanhD1
-		d2 := w.h1TanhD2
-		lo := nb * 256
-		ta, ty := nb*128, nb*128
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 128; j++ {
-				k := b*128 + j
-				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h1DenseQ[k]
-				y[ty+k] = d1[k] * a[ta+k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h1Tanh, 2*nb, nb, 128), rows(w.h1Tanh, nb, nb, 128), w.h1TanhD1, w.h1TanhD2, rows(w.h1Dense, 2*nb, nb, 128), rows(w.h1Dense, nb, nb, 128), w.h1DenseQ, nb, 128)
 	kern.RowsScale(rows(w.h1Tanh, 3*nb, nb, 128), rows(w.h1Dense, 3*nb, nb, 128), w.h1TanhD1, nb, 1, 128)
 	// resnet.maf:9:13  h1 = h0 + h1.tanh  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	{
@@ -1791,20 +1629,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	kern.RowsNorm2(w.h2DenseQ, rows(w.h2Dense, 3*nb, nb, 128), nb, 1, 128)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.SwishN(rows(w.h2Swish, 0, nb, 128), w.h2SwishD1[:nb*128], w.h2SwishD2[:nb*128], w.h2SwishD3[:nb*128], rows(w.h2Dense, 0, nb, 128))
-	{
-		y := w.h2Swish
-		a, d1 := w.h2Dense, w.h2SwishD1
-		d2 := w.h2SwishD2
-		lo := nb * 256
-		ta, ty := nb*128, nb*128
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 128; j++ {
-				k := b*128 + j
-				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h2DenseQ[k]
-				y[ty+k] = d1[k] * a[ta+k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h2Swish, 2*nb, nb, 128), rows(w.h2Swish, nb, nb, 128), w.h2SwishD1, w.h2SwishD2, rows(w.h2Dense, 2*nb, nb, 128), rows(w.h2Dense, nb, nb, 128), w.h2DenseQ, nb, 128)
 	// resnet.maf:10:13  h2 = h1 + h2.swish
 	{
 		o, x, y := rows(w.h2, 0, nb, 128), rows(w.h1, 0, nb, 128), rows(w.h2Swish, 0, nb, 128)
@@ -1830,20 +1655,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	kern.RowsNorm2(w.xQ, rows(w.x, 3*nb, nb, 64), nb, 1, 64)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.QuadraticN(rows(w.phiQuadratic, 0, nb, 64), w.phiQuadraticD1[:nb*64], w.phiQuadraticD2[:nb*64], w.phiQuadraticD3[:nb*64], rows(w.x, 0, nb, 64))
-	{
-		y := w.phiQuadratic
-		a, d1 := w.x, w.phiQuadraticD1
-		d2 := w.phiQuadraticD2
-		lo := nb * 128
-		ta, ty := nb*64, nb*64
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 64; j++ {
-				k := b*64 + j
-				y[lo+k] = d2[k] * w.xQ[k]
-				y[ty+k] = d1[k] * a[ta+k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.phiQuadratic, 2*nb, nb, 64), rows(w.phiQuadratic, nb, nb, 64), w.phiQuadraticD1, w.phiQuadraticD2, nil, rows(w.x, nb, nb, 64), w.xQ, nb, 64)
 	// resnet.maf:11:46  phi.sum = Σ phi.quadratic
 	{
 		o, x := rows(w.phiSum, 0, nb, 1), rows(w.phiQuadratic, 0, nb, 64)
@@ -2169,18 +1981,8 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	}
 	// resnet.maf:11:50  phi.quadratic = quadratic(x)  (reverse)
 	{
-		d1s, d2s, d3s := w.phiQuadraticD1[:nb*64], w.phiQuadraticD2[:nb*64], w.phiQuadraticD3[:nb*64]
-		a, ab, yb := w.x, w.xB, w.phiQuadraticB
-		lo := nb * 128
-		ta, tab, tyb := nb*64, nb*64, nb*64
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 64; j++ {
-				k := b*64 + j
-				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*yb[lo+k]
-				ab[tab+k] += d1 * yb[tyb+k]
-			}
-		}
+		kern.ActRevValue(w.xB, w.phiQuadraticD1, w.phiQuadraticD2, w.phiQuadraticD3, w.phiQuadraticB, rows(w.x, nb, nb, 64), rows(w.phiQuadraticB, nb, nb, 64), nil, nil, rows(w.phiQuadraticB, 2*nb, nb, 64), nil, nb, 64)
+		kern.ActRevTangent(rows(w.xB, nb, nb, 64), nil, nil, w.phiQuadraticD1, w.phiQuadraticD2, rows(w.phiQuadraticB, nb, nb, 64), rows(w.phiQuadraticB, 2*nb, nb, 64), nb, 64)
 	}
 	// resnet.maf:11:11  phi.dense = W·h2, W ∈ R^(1×128)  (reverse)
 	kern.AddOuter(rows(w.h2B, 0, 3*nb, 128), rows(w.phiDenseB, 0, 3*nb, 1), phiDenseW, 3*nb, 128, 1)
@@ -2224,21 +2026,8 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	}
 	// resnet.maf:10:15  h2.swish = swish(h2.dense)  (reverse)
 	{
-		d1s, d2s, d3s := w.h2SwishD1[:nb*128], w.h2SwishD2[:nb*128], w.h2SwishD3[:nb*128]
-		e := w.h2DenseE[:nb*128]
-		a, ab, yb := w.h2Dense, w.h2DenseB, w.h2SwishB
-		lo := nb * 256
-		ta, tab, tyb := nb*128, nb*128, nb*128
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 128; j++ {
-				k := b*128 + j
-				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d2*a[lo+k]+d3*w.h2DenseQ[k])*yb[lo+k]
-				ab[tab+k] += d1 * yb[tyb+k]
-				ab[lo+k] += d1 * yb[lo+k]
-				e[k] = 2 * d2 * yb[lo+k]
-			}
-		}
+		kern.ActRevValue(w.h2DenseB, w.h2SwishD1, w.h2SwishD2, w.h2SwishD3, w.h2SwishB, rows(w.h2Dense, nb, nb, 128), rows(w.h2SwishB, nb, nb, 128), rows(w.h2Dense, 2*nb, nb, 128), w.h2DenseQ, rows(w.h2SwishB, 2*nb, nb, 128), nil, nb, 128)
+		kern.ActRevTangent(rows(w.h2DenseB, nb, nb, 128), rows(w.h2DenseB, 2*nb, nb, 128), w.h2DenseE, w.h2SwishD1, w.h2SwishD2, rows(w.h2SwishB, nb, nb, 128), rows(w.h2SwishB, 2*nb, nb, 128), nb, 128)
 	}
 	kern.RowsScaleAdd(rows(w.h2DenseB, 3*nb, nb*64, 128), rows(w.h2Dense, 3*nb, nb*64, 128), w.h2DenseE, nb, 64, 128)
 	// resnet.maf:10:21  h2.dense = W·h1 + b, W ∈ R^(128×128)  (reverse)
@@ -2297,22 +2086,8 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	// resnet.maf:9:15  h1.tanh = tanh(h1.dense)  (reverse)
 	kern.RowsDot(w.rd, rows(w.h1TanhB, 3*nb, nb*64, 128), rows(w.h1Dense, 3*nb, nb*64, 128), nb, 64, 128)
 	{
-		d1s, d2s, d3s := w.h1TanhD1[:nb*128], w.h1TanhD2[:nb*128], w.h1TanhD3[:nb*128]
-		e := w.h1DenseE[:nb*128]
-		rd := w.rd[:nb*128]
-		a, ab, yb := w.h1Dense, w.h1DenseB, w.h1TanhB
-		lo := nb * 256
-		ta, tab, tyb := nb*128, nb*128, nb*128
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 128; j++ {
-				k := b*128 + j
-				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d2*a[lo+k]+d3*w.h1DenseQ[k])*yb[lo+k] + d2*rd[k]
-				ab[tab+k] += d1 * yb[tyb+k]
-				ab[lo+k] += d1 * yb[lo+k]
-				e[k] = 2 * d2 * yb[lo+k]
-			}
-		}
+		kern.ActRevValue(w.h1DenseB, w.h1TanhD1, w.h1TanhD2, w.h1TanhD3, w.h1TanhB, rows(w.h1Dense, nb, nb, 128), rows(w.h1TanhB, nb, nb, 128), rows(w.h1Dense, 2*nb, nb, 128), w.h1DenseQ, rows(w.h1TanhB, 2*nb, nb, 128), w.rd, nb, 128)
+		kern.ActRevTangent(rows(w.h1DenseB, nb, nb, 128), rows(w.h1DenseB, 2*nb, nb, 128), w.h1DenseE, w.h1TanhD1, w.h1TanhD2, rows(w.h1TanhB, nb, nb, 128), rows(w.h1TanhB, 2*nb, nb, 128), nb, 128)
 	}
 	kern.RowsScaleAdd(rows(w.h1DenseB, 3*nb, nb*64, 128), rows(w.h1TanhB, 3*nb, nb*64, 128), w.h1TanhD1, nb, 64, 128)
 	kern.RowsScaleAdd(rows(w.h1DenseB, 3*nb, nb*64, 128), rows(w.h1Dense, 3*nb, nb*64, 128), w.h1DenseE, nb, 64, 128)
@@ -2323,21 +2098,8 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	// resnet.maf:8:10  h0 = tanh(h0.dense)  (reverse)
 	kern.RowsDotShared(w.rd, rows(w.h0B, 3*nb, nb*64, 128), h0DenseW, nb, 128, Dim)
 	{
-		d1s, d2s, d3s := w.h0D1[:nb*128], w.h0D2[:nb*128], w.h0D3[:nb*128]
-		e := w.h0DenseE[:nb*128]
-		rd := w.rd[:nb*128]
-		a, ab, yb := w.h0Dense, w.h0DenseB, w.h0B
-		lo := nb * 256
-		ta, tab, tyb := nb*128, nb*128, nb*128
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 128; j++ {
-				k := b*128 + j
-				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*m.h0DenseNorm2[j]*yb[lo+k] + d2*rd[k]
-				ab[tab+k] += d1 * yb[tyb+k]
-				e[k] = 2 * d2 * yb[lo+k]
-			}
-		}
+		kern.ActRevValue(w.h0DenseB, w.h0D1, w.h0D2, w.h0D3, w.h0B, rows(w.h0Dense, nb, nb, 128), rows(w.h0B, nb, nb, 128), nil, m.h0DenseNorm2, rows(w.h0B, 2*nb, nb, 128), w.rd, nb, 128)
+		kern.ActRevTangent(rows(w.h0DenseB, nb, nb, 128), nil, w.h0DenseE, w.h0D1, w.h0D2, rows(w.h0B, nb, nb, 128), rows(w.h0B, 2*nb, nb, 128), nb, 128)
 	}
 	kern.RowsScaleAdd(rows(w.h0DenseB, 3*nb, nb*64, 128), rows(w.h0B, 3*nb, nb*64, 128), w.h0D1, nb, 64, 128)
 	// resnet.maf:8:15  h0.dense = W·x + b, W ∈ R^(128×64)  (reverse)
@@ -2473,18 +2235,8 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	}
 	// resnet.maf:11:50  phi.quadratic = quadratic(x)  (reverse)
 	{
-		d1s, d2s, d3s := w.phiQuadraticD1[:nb*64], w.phiQuadraticD2[:nb*64], w.phiQuadraticD3[:nb*64]
-		a, ab, yb := w.x, w.xB, w.phiQuadraticB
-		lo := nb * 128
-		ta, tab, tyb := nb*64, nb*64, nb*64
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 64; j++ {
-				k := b*64 + j
-				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*w.xQ[k]*yb[lo+k]
-				ab[tab+k] += d1 * yb[tyb+k]
-			}
-		}
+		kern.ActRevValue(w.xB, w.phiQuadraticD1, w.phiQuadraticD2, w.phiQuadraticD3, w.phiQuadraticB, rows(w.x, nb, nb, 64), rows(w.phiQuadraticB, nb, nb, 64), nil, w.xQ, rows(w.phiQuadraticB, 2*nb, nb, 64), nil, nb, 64)
+		kern.ActRevTangent(rows(w.xB, nb, nb, 64), nil, nil, w.phiQuadraticD1, w.phiQuadraticD2, rows(w.phiQuadraticB, nb, nb, 64), rows(w.phiQuadraticB, 2*nb, nb, 64), nb, 64)
 	}
 	// resnet.maf:11:11  phi.dense = W·h2, W ∈ R^(1×128)  (reverse)
 	kern.AddOuter(rows(w.h2B, 0, 3*nb, 128), rows(w.phiDenseB, 0, 3*nb, 1), phiDenseW, 3*nb, 128, 1)
@@ -2528,21 +2280,8 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	}
 	// resnet.maf:10:15  h2.swish = swish(h2.dense)  (reverse)
 	{
-		d1s, d2s, d3s := w.h2SwishD1[:nb*128], w.h2SwishD2[:nb*128], w.h2SwishD3[:nb*128]
-		e := w.h2DenseE[:nb*128]
-		a, ab, yb := w.h2Dense, w.h2DenseB, w.h2SwishB
-		lo := nb * 256
-		ta, tab, tyb := nb*128, nb*128, nb*128
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 128; j++ {
-				k := b*128 + j
-				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d2*a[lo+k]+d3*w.h2DenseQ[k])*yb[lo+k]
-				ab[tab+k] += d1 * yb[tyb+k]
-				ab[lo+k] += d1 * yb[lo+k]
-				e[k] = 2 * d2 * yb[lo+k]
-			}
-		}
+		kern.ActRevValue(w.h2DenseB, w.h2SwishD1, w.h2SwishD2, w.h2SwishD3, w.h2SwishB, rows(w.h2Dense, nb, nb, 128), rows(w.h2SwishB, nb, nb, 128), rows(w.h2Dense, 2*nb, nb, 128), w.h2DenseQ, rows(w.h2SwishB, 2*nb, nb, 128), nil, nb, 128)
+		kern.ActRevTangent(rows(w.h2DenseB, nb, nb, 128), rows(w.h2DenseB, 2*nb, nb, 128), w.h2DenseE, w.h2SwishD1, w.h2SwishD2, rows(w.h2SwishB, nb, nb, 128), rows(w.h2SwishB, 2*nb, nb, 128), nb, 128)
 	}
 	kern.RowsScaleAdd(rows(w.h2DenseB, 3*nb, nb, 128), rows(w.h2Dense, 3*nb, nb, 128), w.h2DenseE, nb, 1, 128)
 	// resnet.maf:10:21  h2.dense = W·h1 + b, W ∈ R^(128×128)  (reverse)
@@ -2601,22 +2340,8 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	// resnet.maf:9:15  h1.tanh = tanh(h1.dense)  (reverse)
 	kern.RowsDot(w.rd, rows(w.h1TanhB, 3*nb, nb, 128), rows(w.h1Dense, 3*nb, nb, 128), nb, 1, 128)
 	{
-		d1s, d2s, d3s := w.h1TanhD1[:nb*128], w.h1TanhD2[:nb*128], w.h1TanhD3[:nb*128]
-		e := w.h1DenseE[:nb*128]
-		rd := w.rd[:nb*128]
-		a, ab, yb := w.h1Dense, w.h1DenseB, w.h1TanhB
-		lo := nb * 256
-		ta, tab, tyb := nb*128, nb*128, nb*128
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 128; j++ {
-				k := b*128 + j
-				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d2*a[lo+k]+d3*w.h1DenseQ[k])*yb[lo+k] + d2*rd[k]
-				ab[tab+k] += d1 * yb[tyb+k]
-				ab[lo+k] += d1 * yb[lo+k]
-				e[k] = 2 * d2 * yb[lo+k]
-			}
-		}
+		kern.ActRevValue(w.h1DenseB, w.h1TanhD1, w.h1TanhD2, w.h1TanhD3, w.h1TanhB, rows(w.h1Dense, nb, nb, 128), rows(w.h1TanhB, nb, nb, 128), rows(w.h1Dense, 2*nb, nb, 128), w.h1DenseQ, rows(w.h1TanhB, 2*nb, nb, 128), w.rd, nb, 128)
+		kern.ActRevTangent(rows(w.h1DenseB, nb, nb, 128), rows(w.h1DenseB, 2*nb, nb, 128), w.h1DenseE, w.h1TanhD1, w.h1TanhD2, rows(w.h1TanhB, nb, nb, 128), rows(w.h1TanhB, 2*nb, nb, 128), nb, 128)
 	}
 	kern.RowsScaleAdd(rows(w.h1DenseB, 3*nb, nb, 128), rows(w.h1TanhB, 3*nb, nb, 128), w.h1TanhD1, nb, 1, 128)
 	kern.RowsScaleAdd(rows(w.h1DenseB, 3*nb, nb, 128), rows(w.h1Dense, 3*nb, nb, 128), w.h1DenseE, nb, 1, 128)
@@ -2627,21 +2352,8 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	// resnet.maf:8:10  h0 = tanh(h0.dense)  (reverse)
 	kern.RowsDot(w.rd, rows(w.h0B, 3*nb, nb, 128), rows(w.h0Dense, 3*nb, nb, 128), nb, 1, 128)
 	{
-		d1s, d2s, d3s := w.h0D1[:nb*128], w.h0D2[:nb*128], w.h0D3[:nb*128]
-		e := w.h0DenseE[:nb*128]
-		rd := w.rd[:nb*128]
-		a, ab, yb := w.h0Dense, w.h0DenseB, w.h0B
-		lo := nb * 256
-		ta, tab, tyb := nb*128, nb*128, nb*128
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 128; j++ {
-				k := b*128 + j
-				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*w.h0DenseQ[k]*yb[lo+k] + d2*rd[k]
-				ab[tab+k] += d1 * yb[tyb+k]
-				e[k] = 2 * d2 * yb[lo+k]
-			}
-		}
+		kern.ActRevValue(w.h0DenseB, w.h0D1, w.h0D2, w.h0D3, w.h0B, rows(w.h0Dense, nb, nb, 128), rows(w.h0B, nb, nb, 128), nil, w.h0DenseQ, rows(w.h0B, 2*nb, nb, 128), w.rd, nb, 128)
+		kern.ActRevTangent(rows(w.h0DenseB, nb, nb, 128), nil, w.h0DenseE, w.h0D1, w.h0D2, rows(w.h0B, nb, nb, 128), rows(w.h0B, 2*nb, nb, 128), nb, 128)
 	}
 	kern.RowsScaleAdd(rows(w.h0DenseB, 3*nb, nb, 128), rows(w.h0B, 3*nb, nb, 128), w.h0D1, nb, 1, 128)
 	kern.RowsScaleAdd(rows(w.h0DenseB, 3*nb, nb, 128), rows(w.h0Dense, 3*nb, nb, 128), w.h0DenseE, nb, 1, 128)

@@ -145,6 +145,13 @@ func RowNorms[T Float](q, M []T, n, D int) {
 	}
 }
 
+// Tile repeats x's first p elements over the rest of x: x[i] = x[i mod p].
+func Tile[T Float](x []T, p int) {
+	for i := p; i < len(x); i++ {
+		x[i] = x[i-p]
+	}
+}
+
 // Transpose writes the D×n transpose of the n×D matrix M to dst.
 func Transpose[T Float](dst, M []T, n, D int) {
 	for j := 0; j < n; j++ {

@@ -1031,17 +1031,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	// model.maf:8:10  h0 = softplus(h0.dense)  [J: closed form: J_b = diag(σ′(a_b))·W, never materialised]
 	// σ, σ′, σ″ for the value rows
 	kern.SoftplusN(rows(w.h0, 0, nb, 32), w.h0D1[:nb*32], w.h0D2[:nb*32], nil, rows(w.h0Dense, 0, nb, 32))
-	{
-		y := w.h0
-		d2 := w.h0D2
-		lo := nb * 32
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 32; j++ {
-				k := b*32 + j
-				y[lo+k] = d2[k] * m.h0DenseNorm2[j]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h0, nb, nb, 32), nil, nil, w.h0D2, nil, nil, m.h0DenseNorm2, nb, 32)
 	// model.maf:9:20  h1.dense = W·h0 + b, W ∈ R^(32×32)  [J: forward Laplacian: per-sample GEMM J_b = Wᵀ_prev·diag(d_b)·Wᵀ into 8 tangent rows]
 	gemm.DgemmPacked(false, 2*nb, 1, rows(w.h0, 0, 2*nb, 32), 32, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, 2*nb, 32), 32)
 	kern.AddBias(rows(w.h1Dense, 0, nb, 32), h1DenseB, nb, 32)
@@ -1054,18 +1044,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	kern.RowsNorm2(w.h1DenseQ, rows(w.h1Dense, 2*nb, nb*8, 32), nb, 8, 32)
 	// σ, σ′, σ″ for the value rows
 	kern.TanhN(rows(w.h1Tanh, 0, nb, 32), w.h1TanhD1[:nb*32], w.h1TanhD2[:nb*32], nil, rows(w.h1Dense, 0, nb, 32))
-	{
-		y := w.h1Tanh
-		a, d1 := w.h1Dense, w.h1TanhD1
-		d2 := w.h1TanhD2
-		lo := nb * 32
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 32; j++ {
-				k := b*32 + j
-				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h1DenseQ[k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h1Tanh, nb, nb, 32), nil, w.h1TanhD1, w.h1TanhD2, rows(w.h1Dense, nb, nb, 32), nil, w.h1DenseQ, nb, 32)
 	// model.maf:9:13  h1 = h0 + h1.tanh
 	{
 		o, x, y := rows(w.h1, 0, nb, 32), rows(w.h0, 0, nb, 32), rows(w.h1Tanh, 0, nb, 32)
@@ -1084,17 +1063,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	// model.maf:10:51  phi.quadratic = quadratic(x)
 	// σ, σ′, σ″ for the value rows
 	kern.QuadraticN(rows(w.phiQuadratic, 0, nb, 8), w.phiQuadraticD1[:nb*8], w.phiQuadraticD2[:nb*8], nil, rows(w.x, 0, nb, 8))
-	{
-		y := w.phiQuadratic
-		d2 := w.phiQuadraticD2
-		lo := nb * 8
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 8; j++ {
-				k := b*8 + j
-				y[lo+k] = d2[k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.phiQuadratic, nb, nb, 8), nil, nil, w.phiQuadraticD2, nil, nil, nil, nb, 8)
 	// model.maf:10:47  phi.sum = Σ phi.quadratic
 	{
 		o, x := rows(w.phiSum, 0, nb, 1), rows(w.phiQuadratic, 0, nb, 8)
@@ -1162,20 +1131,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	// model.maf:8:10  h0 = softplus(h0.dense)  [J: closed form: J_b = diag(σ′(a_b))·W, never materialised]
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.SoftplusN(rows(w.h0, 0, nb, 32), w.h0D1[:nb*32], w.h0D2[:nb*32], w.h0D3[:nb*32], rows(w.h0Dense, 0, nb, 32))
-	{
-		y := w.h0
-		a, d1 := w.h0Dense, w.h0D1
-		d2 := w.h0D2
-		lo := nb * 64
-		ta, ty := nb*32, nb*32
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 32; j++ {
-				k := b*32 + j
-				y[lo+k] = d2[k] * m.h0DenseNorm2[j]
-				y[ty+k] = d1[k] * a[ta+k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h0, 2*nb, nb, 32), rows(w.h0, nb, nb, 32), w.h0D1, w.h0D2, nil, rows(w.h0Dense, nb, nb, 32), m.h0DenseNorm2, nb, 32)
 	// model.maf:9:20  h1.dense = W·h0 + b, W ∈ R^(32×32)  [J: forward Laplacian: per-sample GEMM J_b = Wᵀ_prev·diag(d_b)·Wᵀ into 8 tangent rows]
 	gemm.DgemmPacked(false, 3*nb, 1, rows(w.h0, 0, 3*nb, 32), 32, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, 3*nb, 32), 32)
 	kern.AddBias(rows(w.h1Dense, 0, nb, 32), h1DenseB, nb, 32)
@@ -1188,20 +1144,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	kern.RowsNorm2(w.h1DenseQ, rows(w.h1Dense, 3*nb, nb*8, 32), nb, 8, 32)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.TanhN(rows(w.h1Tanh, 0, nb, 32), w.h1TanhD1[:nb*32], w.h1TanhD2[:nb*32], w.h1TanhD3[:nb*32], rows(w.h1Dense, 0, nb, 32))
-	{
-		y := w.h1Tanh
-		a, d1 := w.h1Dense, w.h1TanhD1
-		d2 := w.h1TanhD2
-		lo := nb * 64
-		ta, ty := nb*32, nb*32
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 32; j++ {
-				k := b*32 + j
-				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h1DenseQ[k]
-				y[ty+k] = d1[k] * a[ta+k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h1Tanh, 2*nb, nb, 32), rows(w.h1Tanh, nb, nb, 32), w.h1TanhD1, w.h1TanhD2, rows(w.h1Dense, 2*nb, nb, 32), rows(w.h1Dense, nb, nb, 32), w.h1DenseQ, nb, 32)
 	// model.maf:9:13  h1 = h0 + h1.tanh
 	{
 		o, x, y := rows(w.h1, 0, nb, 32), rows(w.h0, 0, nb, 32), rows(w.h1Tanh, 0, nb, 32)
@@ -1226,20 +1169,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	// model.maf:10:51  phi.quadratic = quadratic(x)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.QuadraticN(rows(w.phiQuadratic, 0, nb, 8), w.phiQuadraticD1[:nb*8], w.phiQuadraticD2[:nb*8], w.phiQuadraticD3[:nb*8], rows(w.x, 0, nb, 8))
-	{
-		y := w.phiQuadratic
-		a, d1 := w.x, w.phiQuadraticD1
-		d2 := w.phiQuadraticD2
-		lo := nb * 16
-		ta, ty := nb*8, nb*8
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 8; j++ {
-				k := b*8 + j
-				y[lo+k] = d2[k]
-				y[ty+k] = d1[k] * a[ta+k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.phiQuadratic, 2*nb, nb, 8), rows(w.phiQuadratic, nb, nb, 8), w.phiQuadraticD1, w.phiQuadraticD2, nil, rows(w.x, nb, nb, 8), nil, nb, 8)
 	// model.maf:10:47  phi.sum = Σ phi.quadratic
 	{
 		o, x := rows(w.phiSum, 0, nb, 1), rows(w.phiQuadratic, 0, nb, 8)
@@ -1324,17 +1254,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	kern.RowsNorm2(w.h0DenseQ, rows(w.h0Dense, 2*nb, nb, 32), nb, 1, 32)
 	// σ, σ′, σ″ for the value rows
 	kern.SoftplusN(rows(w.h0, 0, nb, 32), w.h0D1[:nb*32], w.h0D2[:nb*32], nil, rows(w.h0Dense, 0, nb, 32))
-	{
-		y := w.h0
-		d2 := w.h0D2
-		lo := nb * 32
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 32; j++ {
-				k := b*32 + j
-				y[lo+k] = d2[k] * w.h0DenseQ[k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h0, nb, nb, 32), nil, nil, w.h0D2, nil, nil, w.h0DenseQ, nb, 32)
 	kern.RowsScale(rows(w.h0, 2*nb, nb, 32), rows(w.h0Dense, 2*nb, nb, 32), w.h0D1, nb, 1, 32)
 	// model.maf:9:20  h1.dense = W·h0 + b, W ∈ R^(32×32)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, 3*nb, 1, rows(w.h0, 0, 3*nb, 32), 32, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, 3*nb, 32), 32)
@@ -1343,18 +1263,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	kern.RowsNorm2(w.h1DenseQ, rows(w.h1Dense, 2*nb, nb, 32), nb, 1, 32)
 	// σ, σ′, σ″ for the value rows
 	kern.TanhN(rows(w.h1Tanh, 0, nb, 32), w.h1TanhD1[:nb*32], w.h1TanhD2[:nb*32], nil, rows(w.h1Dense, 0, nb, 32))
-	{
-		y := w.h1Tanh
-		a, d1 := w.h1Dense, w.h1TanhD1
-		d2 := w.h1TanhD2
-		lo := nb * 32
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 32; j++ {
-				k := b*32 + j
-				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h1DenseQ[k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h1Tanh, nb, nb, 32), nil, w.h1TanhD1, w.h1TanhD2, rows(w.h1Dense, nb, nb, 32), nil, w.h1DenseQ, nb, 32)
 	// model.maf:9:13  h1 = h0 + h1.tanh
 	{
 		o, x, y := rows(w.h1, 0, nb, 32), rows(w.h0, 0, nb, 32), rows(w.h1Tanh, 0, nb, 32)
@@ -1374,17 +1283,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	kern.RowsNorm2(w.xQ, rows(w.x, 2*nb, nb, 8), nb, 1, 8)
 	// σ, σ′, σ″ for the value rows
 	kern.QuadraticN(rows(w.phiQuadratic, 0, nb, 8), w.phiQuadraticD1[:nb*8], w.phiQuadraticD2[:nb*8], nil, rows(w.x, 0, nb, 8))
-	{
-		y := w.phiQuadratic
-		d2 := w.phiQuadraticD2
-		lo := nb * 8
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 8; j++ {
-				k := b*8 + j
-				y[lo+k] = d2[k] * w.xQ[k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.phiQuadratic, nb, nb, 8), nil, nil, w.phiQuadraticD2, nil, nil, w.xQ, nb, 8)
 	// model.maf:10:47  phi.sum = Σ phi.quadratic
 	{
 		o, x := rows(w.phiSum, 0, nb, 1), rows(w.phiQuadratic, 0, nb, 8)
@@ -1447,20 +1346,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	kern.RowsNorm2(w.h0DenseQ, rows(w.h0Dense, 3*nb, nb, 32), nb, 1, 32)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.SoftplusN(rows(w.h0, 0, nb, 32), w.h0D1[:nb*32], w.h0D2[:nb*32], w.h0D3[:nb*32], rows(w.h0Dense, 0, nb, 32))
-	{
-		y := w.h0
-		a, d1 := w.h0Dense, w.h0D1
-		d2 := w.h0D2
-		lo := nb * 64
-		ta, ty := nb*32, nb*32
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 32; j++ {
-				k := b*32 + j
-				y[lo+k] = d2[k] * w.h0DenseQ[k]
-				y[ty+k] = d1[k] * a[ta+k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h0, 2*nb, nb, 32), rows(w.h0, nb, nb, 32), w.h0D1, w.h0D2, nil, rows(w.h0Dense, nb, nb, 32), w.h0DenseQ, nb, 32)
 	kern.RowsScale(rows(w.h0, 3*nb, nb, 32), rows(w.h0Dense, 3*nb, nb, 32), w.h0D1, nb, 1, 32)
 	// model.maf:9:20  h1.dense = W·h0 + b, W ∈ R^(32×32)  [J: forward Laplacian: 1 tangent rows per sample, GEMM over the batch]
 	gemm.DgemmPacked(false, 4*nb, 1, rows(w.h0, 0, 4*nb, 32), 32, &m.h1DenseFwd, 0, rows(w.h1Dense, 0, 4*nb, 32), 32)
@@ -1469,20 +1355,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	kern.RowsNorm2(w.h1DenseQ, rows(w.h1Dense, 3*nb, nb, 32), nb, 1, 32)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.TanhN(rows(w.h1Tanh, 0, nb, 32), w.h1TanhD1[:nb*32], w.h1TanhD2[:nb*32], w.h1TanhD3[:nb*32], rows(w.h1Dense, 0, nb, 32))
-	{
-		y := w.h1Tanh
-		a, d1 := w.h1Dense, w.h1TanhD1
-		d2 := w.h1TanhD2
-		lo := nb * 64
-		ta, ty := nb*32, nb*32
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 32; j++ {
-				k := b*32 + j
-				y[lo+k] = d1[k]*a[lo+k] + d2[k]*w.h1DenseQ[k]
-				y[ty+k] = d1[k] * a[ta+k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.h1Tanh, 2*nb, nb, 32), rows(w.h1Tanh, nb, nb, 32), w.h1TanhD1, w.h1TanhD2, rows(w.h1Dense, 2*nb, nb, 32), rows(w.h1Dense, nb, nb, 32), w.h1DenseQ, nb, 32)
 	// model.maf:9:13  h1 = h0 + h1.tanh
 	{
 		o, x, y := rows(w.h1, 0, nb, 32), rows(w.h0, 0, nb, 32), rows(w.h1Tanh, 0, nb, 32)
@@ -1508,20 +1381,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	kern.RowsNorm2(w.xQ, rows(w.x, 3*nb, nb, 8), nb, 1, 8)
 	// σ, σ′, σ″, σ‴ for the value rows
 	kern.QuadraticN(rows(w.phiQuadratic, 0, nb, 8), w.phiQuadraticD1[:nb*8], w.phiQuadraticD2[:nb*8], w.phiQuadraticD3[:nb*8], rows(w.x, 0, nb, 8))
-	{
-		y := w.phiQuadratic
-		a, d1 := w.x, w.phiQuadraticD1
-		d2 := w.phiQuadraticD2
-		lo := nb * 16
-		ta, ty := nb*8, nb*8
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 8; j++ {
-				k := b*8 + j
-				y[lo+k] = d2[k] * w.xQ[k]
-				y[ty+k] = d1[k] * a[ta+k]
-			}
-		}
-	}
+	kern.ActFwd(rows(w.phiQuadratic, 2*nb, nb, 8), rows(w.phiQuadratic, nb, nb, 8), w.phiQuadraticD1, w.phiQuadraticD2, nil, rows(w.x, nb, nb, 8), w.xQ, nb, 8)
 	// model.maf:10:47  phi.sum = Σ phi.quadratic
 	{
 		o, x := rows(w.phiSum, 0, nb, 1), rows(w.phiQuadratic, 0, nb, 8)
@@ -1812,18 +1672,8 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	}
 	// model.maf:10:51  phi.quadratic = quadratic(x)  (reverse)
 	{
-		d1s, d2s, d3s := w.phiQuadraticD1[:nb*8], w.phiQuadraticD2[:nb*8], w.phiQuadraticD3[:nb*8]
-		a, ab, yb := w.x, w.xB, w.phiQuadraticB
-		lo := nb * 16
-		ta, tab, tyb := nb*8, nb*8, nb*8
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 8; j++ {
-				k := b*8 + j
-				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*yb[lo+k]
-				ab[tab+k] += d1 * yb[tyb+k]
-			}
-		}
+		kern.ActRevValue(w.xB, w.phiQuadraticD1, w.phiQuadraticD2, w.phiQuadraticD3, w.phiQuadraticB, rows(w.x, nb, nb, 8), rows(w.phiQuadraticB, nb, nb, 8), nil, nil, rows(w.phiQuadraticB, 2*nb, nb, 8), nil, nb, 8)
+		kern.ActRevTangent(rows(w.xB, nb, nb, 8), nil, nil, w.phiQuadraticD1, w.phiQuadraticD2, rows(w.phiQuadraticB, nb, nb, 8), rows(w.phiQuadraticB, 2*nb, nb, 8), nb, 8)
 	}
 	// model.maf:10:11  phi.dense = W·h1, W ∈ R^(1×32)  (reverse)
 	kern.AddOuter(rows(w.h1B, 0, 3*nb, 32), rows(w.phiDenseB, 0, 3*nb, 1), phiDenseW, 3*nb, 32, 1)
@@ -1867,21 +1717,8 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	}
 	// model.maf:9:15  h1.tanh = tanh(h1.dense)  (reverse)
 	{
-		d1s, d2s, d3s := w.h1TanhD1[:nb*32], w.h1TanhD2[:nb*32], w.h1TanhD3[:nb*32]
-		e := w.h1DenseE[:nb*32]
-		a, ab, yb := w.h1Dense, w.h1DenseB, w.h1TanhB
-		lo := nb * 64
-		ta, tab, tyb := nb*32, nb*32, nb*32
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 32; j++ {
-				k := b*32 + j
-				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d2*a[lo+k]+d3*w.h1DenseQ[k])*yb[lo+k]
-				ab[tab+k] += d1 * yb[tyb+k]
-				ab[lo+k] += d1 * yb[lo+k]
-				e[k] = 2 * d2 * yb[lo+k]
-			}
-		}
+		kern.ActRevValue(w.h1DenseB, w.h1TanhD1, w.h1TanhD2, w.h1TanhD3, w.h1TanhB, rows(w.h1Dense, nb, nb, 32), rows(w.h1TanhB, nb, nb, 32), rows(w.h1Dense, 2*nb, nb, 32), w.h1DenseQ, rows(w.h1TanhB, 2*nb, nb, 32), nil, nb, 32)
+		kern.ActRevTangent(rows(w.h1DenseB, nb, nb, 32), rows(w.h1DenseB, 2*nb, nb, 32), w.h1DenseE, w.h1TanhD1, w.h1TanhD2, rows(w.h1TanhB, nb, nb, 32), rows(w.h1TanhB, 2*nb, nb, 32), nb, 32)
 	}
 	kern.RowsScaleAdd(rows(w.h1DenseB, 3*nb, nb*8, 32), rows(w.h1Dense, 3*nb, nb*8, 32), w.h1DenseE, nb, 8, 32)
 	// model.maf:9:20  h1.dense = W·h0 + b, W ∈ R^(32×32)  (reverse)
@@ -1896,21 +1733,8 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	// model.maf:8:10  h0 = softplus(h0.dense)  (reverse)
 	kern.RowsDotShared(w.rd, rows(w.h0B, 3*nb, nb*8, 32), h0DenseW, nb, 32, Dim)
 	{
-		d1s, d2s, d3s := w.h0D1[:nb*32], w.h0D2[:nb*32], w.h0D3[:nb*32]
-		e := w.h0DenseE[:nb*32]
-		rd := w.rd[:nb*32]
-		a, ab, yb := w.h0Dense, w.h0DenseB, w.h0B
-		lo := nb * 64
-		ta, tab, tyb := nb*32, nb*32, nb*32
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 32; j++ {
-				k := b*32 + j
-				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*m.h0DenseNorm2[j]*yb[lo+k] + d2*rd[k]
-				ab[tab+k] += d1 * yb[tyb+k]
-				e[k] = 2 * d2 * yb[lo+k]
-			}
-		}
+		kern.ActRevValue(w.h0DenseB, w.h0D1, w.h0D2, w.h0D3, w.h0B, rows(w.h0Dense, nb, nb, 32), rows(w.h0B, nb, nb, 32), nil, m.h0DenseNorm2, rows(w.h0B, 2*nb, nb, 32), w.rd, nb, 32)
+		kern.ActRevTangent(rows(w.h0DenseB, nb, nb, 32), nil, w.h0DenseE, w.h0D1, w.h0D2, rows(w.h0B, nb, nb, 32), rows(w.h0B, 2*nb, nb, 32), nb, 32)
 	}
 	kern.RowsScaleAdd(rows(w.h0DenseB, 3*nb, nb*8, 32), rows(w.h0B, 3*nb, nb*8, 32), w.h0D1, nb, 8, 32)
 	// model.maf:8:19  h0.dense = W·x + b, W ∈ R^(32×8)  (reverse)
@@ -2041,18 +1865,8 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	}
 	// model.maf:10:51  phi.quadratic = quadratic(x)  (reverse)
 	{
-		d1s, d2s, d3s := w.phiQuadraticD1[:nb*8], w.phiQuadraticD2[:nb*8], w.phiQuadraticD3[:nb*8]
-		a, ab, yb := w.x, w.xB, w.phiQuadraticB
-		lo := nb * 16
-		ta, tab, tyb := nb*8, nb*8, nb*8
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 8; j++ {
-				k := b*8 + j
-				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*w.xQ[k]*yb[lo+k]
-				ab[tab+k] += d1 * yb[tyb+k]
-			}
-		}
+		kern.ActRevValue(w.xB, w.phiQuadraticD1, w.phiQuadraticD2, w.phiQuadraticD3, w.phiQuadraticB, rows(w.x, nb, nb, 8), rows(w.phiQuadraticB, nb, nb, 8), nil, w.xQ, rows(w.phiQuadraticB, 2*nb, nb, 8), nil, nb, 8)
+		kern.ActRevTangent(rows(w.xB, nb, nb, 8), nil, nil, w.phiQuadraticD1, w.phiQuadraticD2, rows(w.phiQuadraticB, nb, nb, 8), rows(w.phiQuadraticB, 2*nb, nb, 8), nb, 8)
 	}
 	// model.maf:10:11  phi.dense = W·h1, W ∈ R^(1×32)  (reverse)
 	kern.AddOuter(rows(w.h1B, 0, 3*nb, 32), rows(w.phiDenseB, 0, 3*nb, 1), phiDenseW, 3*nb, 32, 1)
@@ -2096,21 +1910,8 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	}
 	// model.maf:9:15  h1.tanh = tanh(h1.dense)  (reverse)
 	{
-		d1s, d2s, d3s := w.h1TanhD1[:nb*32], w.h1TanhD2[:nb*32], w.h1TanhD3[:nb*32]
-		e := w.h1DenseE[:nb*32]
-		a, ab, yb := w.h1Dense, w.h1DenseB, w.h1TanhB
-		lo := nb * 64
-		ta, tab, tyb := nb*32, nb*32, nb*32
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 32; j++ {
-				k := b*32 + j
-				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + (d2*a[lo+k]+d3*w.h1DenseQ[k])*yb[lo+k]
-				ab[tab+k] += d1 * yb[tyb+k]
-				ab[lo+k] += d1 * yb[lo+k]
-				e[k] = 2 * d2 * yb[lo+k]
-			}
-		}
+		kern.ActRevValue(w.h1DenseB, w.h1TanhD1, w.h1TanhD2, w.h1TanhD3, w.h1TanhB, rows(w.h1Dense, nb, nb, 32), rows(w.h1TanhB, nb, nb, 32), rows(w.h1Dense, 2*nb, nb, 32), w.h1DenseQ, rows(w.h1TanhB, 2*nb, nb, 32), nil, nb, 32)
+		kern.ActRevTangent(rows(w.h1DenseB, nb, nb, 32), rows(w.h1DenseB, 2*nb, nb, 32), w.h1DenseE, w.h1TanhD1, w.h1TanhD2, rows(w.h1TanhB, nb, nb, 32), rows(w.h1TanhB, 2*nb, nb, 32), nb, 32)
 	}
 	kern.RowsScaleAdd(rows(w.h1DenseB, 3*nb, nb, 32), rows(w.h1Dense, 3*nb, nb, 32), w.h1DenseE, nb, 1, 32)
 	// model.maf:9:20  h1.dense = W·h0 + b, W ∈ R^(32×32)  (reverse)
@@ -2120,21 +1921,8 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	// model.maf:8:10  h0 = softplus(h0.dense)  (reverse)
 	kern.RowsDot(w.rd, rows(w.h0B, 3*nb, nb, 32), rows(w.h0Dense, 3*nb, nb, 32), nb, 1, 32)
 	{
-		d1s, d2s, d3s := w.h0D1[:nb*32], w.h0D2[:nb*32], w.h0D3[:nb*32]
-		e := w.h0DenseE[:nb*32]
-		rd := w.rd[:nb*32]
-		a, ab, yb := w.h0Dense, w.h0DenseB, w.h0B
-		lo := nb * 64
-		ta, tab, tyb := nb*32, nb*32, nb*32
-		for b := 0; b < nb; b++ {
-			for j := 0; j < 32; j++ {
-				k := b*32 + j
-				d1, d2, d3 := d1s[k], d2s[k], d3s[k]
-				ab[k] += d1*yb[k] + d2*a[ta+k]*yb[tyb+k] + d3*w.h0DenseQ[k]*yb[lo+k] + d2*rd[k]
-				ab[tab+k] += d1 * yb[tyb+k]
-				e[k] = 2 * d2 * yb[lo+k]
-			}
-		}
+		kern.ActRevValue(w.h0DenseB, w.h0D1, w.h0D2, w.h0D3, w.h0B, rows(w.h0Dense, nb, nb, 32), rows(w.h0B, nb, nb, 32), nil, w.h0DenseQ, rows(w.h0B, 2*nb, nb, 32), w.rd, nb, 32)
+		kern.ActRevTangent(rows(w.h0DenseB, nb, nb, 32), nil, w.h0DenseE, w.h0D1, w.h0D2, rows(w.h0B, nb, nb, 32), rows(w.h0B, 2*nb, nb, 32), nb, 32)
 	}
 	kern.RowsScaleAdd(rows(w.h0DenseB, 3*nb, nb, 32), rows(w.h0B, 3*nb, nb, 32), w.h0D1, nb, 1, 32)
 	kern.RowsScaleAdd(rows(w.h0DenseB, 3*nb, nb, 32), rows(w.h0Dense, 3*nb, nb, 32), w.h0DenseE, nb, 1, 32)
