@@ -96,17 +96,8 @@ func (g *gen) transpose(pl *plan.Plan, n *plan.Node, segs []int) []jen.Code {
 				if n.Mean {
 					f = 1 / float64(S)
 				}
-				// Per sample: v = f·ō once, then x̄ += v at every site, over
-				// slices of constant length (no bounds checks inside).
 				out = append(out, jen.Block(raw("x, o := %s, %s", dstOf(in), o),
-					jen.For(raw("r := 0; r < len(o)/%d; r++", C)).Block(
-						raw("var v [%d]%s", C, g.T),
-						raw("or := o[r*%d : r*%d+%d]", C, C, C),
-						jen.For(raw("ch := range v")).Block(raw("v[ch] = %s", g.scaled(f, "or[ch]"))),
-						raw("xr := x[r*%d : r*%d+%d]", S*C, S*C, S*C),
-						jen.For(raw("p := 0; p < %d; p += %d", S*C, C)).Block(
-							raw("xp := xr[p : p+%d]", C),
-							jen.For(raw("ch := range v")).Block(raw("xp[ch] += v[ch]"))))))
+					kcall("PoolAdd", "x", "o", g.cvt(g.fmtFloat(f)), fmt.Sprintf("len(o)/%d", C), fmt.Sprint(S), fmt.Sprint(C))))
 			}
 		}
 	}

@@ -589,12 +589,7 @@ func (g *gen) fwdLinear(pl *plan.Plan, n *plan.Node) []jen.Code {
 			S, C := in.Shape.Sites(), in.Shape.C
 			blk := []jen.Code{raw("o, x := %s, %s", o, srcOf(in)),
 				raw("clear(o)"),
-				jen.For(raw("r := 0; r < len(o)/%d; r++", C)).Block(
-					raw("or := o[r*%d : r*%d+%d]", C, C, C),
-					raw("xr := x[r*%d : r*%d+%d]", S*C, S*C, S*C),
-					jen.For(raw("p := 0; p < %d; p += %d", S*C, C)).Block(
-						raw("xp := xr[p : p+%d]", C),
-						jen.For(raw("ch := 0; ch < %d; ch++", C)).Block(raw("or[ch] += xp[ch]"))))}
+				kcall("PoolSum", "o", "x", fmt.Sprintf("len(o)/%d", C), fmt.Sprint(S), fmt.Sprint(C))}
 			if n.Mean {
 				blk = append(blk, jen.For(raw("k := range o")).Block(raw("o[k] *= %s", g.fmtFloat(1/float64(S)))))
 			}

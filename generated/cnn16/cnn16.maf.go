@@ -892,16 +892,7 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 	{
 		o, x := rows(w.g, 0, nb, 8), rows(w.h2, 0, nb, 2048)
 		clear(o)
-		for r := 0; r < len(o)/8; r++ {
-			or := o[r*8 : r*8+8]
-			xr := x[r*2048 : r*2048+2048]
-			for p := 0; p < 2048; p += 8 {
-				xp := xr[p : p+8]
-				for ch := 0; ch < 8; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/8, 256, 8)
 		for k := range o {
 			o[k] *= 0.00390625
 		}
@@ -937,16 +928,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	{
 		o, x := rows(w.g, 0, nb, 8), rows(w.h2, 0, nb, 2048)
 		clear(o)
-		for r := 0; r < len(o)/8; r++ {
-			or := o[r*8 : r*8+8]
-			xr := x[r*2048 : r*2048+2048]
-			for p := 0; p < 2048; p += 8 {
-				xp := xr[p : p+8]
-				for ch := 0; ch < 8; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/8, 256, 8)
 		for k := range o {
 			o[k] *= 0.00390625
 		}
@@ -954,16 +936,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	{
 		o, x := rows(w.g, nb, nb, 8), rows(w.h2, nb, nb, 2048)
 		clear(o)
-		for r := 0; r < len(o)/8; r++ {
-			or := o[r*8 : r*8+8]
-			xr := x[r*2048 : r*2048+2048]
-			for p := 0; p < 2048; p += 8 {
-				xp := xr[p : p+8]
-				for ch := 0; ch < 8; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/8, 256, 8)
 		for k := range o {
 			o[k] *= 0.00390625
 		}
@@ -999,16 +972,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	{
 		o, x := rows(w.g, 0, nb, 8), rows(w.h2, 0, nb, 2048)
 		clear(o)
-		for r := 0; r < len(o)/8; r++ {
-			or := o[r*8 : r*8+8]
-			xr := x[r*2048 : r*2048+2048]
-			for p := 0; p < 2048; p += 8 {
-				xp := xr[p : p+8]
-				for ch := 0; ch < 8; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/8, 256, 8)
 		for k := range o {
 			o[k] *= 0.00390625
 		}
@@ -1016,16 +980,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	{
 		o, x := rows(w.g, 2*nb, nb, 8), rows(w.h2, 2*nb, nb, 2048)
 		clear(o)
-		for r := 0; r < len(o)/8; r++ {
-			or := o[r*8 : r*8+8]
-			xr := x[r*2048 : r*2048+2048]
-			for p := 0; p < 2048; p += 8 {
-				xp := xr[p : p+8]
-				for ch := 0; ch < 8; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/8, 256, 8)
 		for k := range o {
 			o[k] *= 0.00390625
 		}
@@ -1033,16 +988,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	{
 		o, x := rows(w.g, nb, nb, 8), rows(w.h2, nb, nb, 2048)
 		clear(o)
-		for r := 0; r < len(o)/8; r++ {
-			or := o[r*8 : r*8+8]
-			xr := x[r*2048 : r*2048+2048]
-			for p := 0; p < 2048; p += 8 {
-				xp := xr[p : p+8]
-				for ch := 0; ch < 8; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/8, 256, 8)
 		for k := range o {
 			o[k] *= 0.00390625
 		}
@@ -1079,16 +1025,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	{
 		o, x := rows(w.g, 0, nb, 8), rows(w.h2, 0, nb, 2048)
 		clear(o)
-		for r := 0; r < len(o)/8; r++ {
-			or := o[r*8 : r*8+8]
-			xr := x[r*2048 : r*2048+2048]
-			for p := 0; p < 2048; p += 8 {
-				xp := xr[p : p+8]
-				for ch := 0; ch < 8; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/8, 256, 8)
 		for k := range o {
 			o[k] *= 0.00390625
 		}
@@ -1096,16 +1033,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	{
 		o, x := rows(w.g, nb, nb, 8), rows(w.h2, nb, nb, 2048)
 		clear(o)
-		for r := 0; r < len(o)/8; r++ {
-			or := o[r*8 : r*8+8]
-			xr := x[r*2048 : r*2048+2048]
-			for p := 0; p < 2048; p += 8 {
-				xp := xr[p : p+8]
-				for ch := 0; ch < 8; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/8, 256, 8)
 		for k := range o {
 			o[k] *= 0.00390625
 		}
@@ -1142,16 +1070,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	{
 		o, x := rows(w.g, 0, nb, 8), rows(w.h2, 0, nb, 2048)
 		clear(o)
-		for r := 0; r < len(o)/8; r++ {
-			or := o[r*8 : r*8+8]
-			xr := x[r*2048 : r*2048+2048]
-			for p := 0; p < 2048; p += 8 {
-				xp := xr[p : p+8]
-				for ch := 0; ch < 8; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/8, 256, 8)
 		for k := range o {
 			o[k] *= 0.00390625
 		}
@@ -1159,16 +1078,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	{
 		o, x := rows(w.g, 2*nb, nb, 8), rows(w.h2, 2*nb, nb, 2048)
 		clear(o)
-		for r := 0; r < len(o)/8; r++ {
-			or := o[r*8 : r*8+8]
-			xr := x[r*2048 : r*2048+2048]
-			for p := 0; p < 2048; p += 8 {
-				xp := xr[p : p+8]
-				for ch := 0; ch < 8; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/8, 256, 8)
 		for k := range o {
 			o[k] *= 0.00390625
 		}
@@ -1176,16 +1086,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	{
 		o, x := rows(w.g, nb, nb, 8), rows(w.h2, nb, nb, 2048)
 		clear(o)
-		for r := 0; r < len(o)/8; r++ {
-			or := o[r*8 : r*8+8]
-			xr := x[r*2048 : r*2048+2048]
-			for p := 0; p < 2048; p += 8 {
-				xp := xr[p : p+8]
-				for ch := 0; ch < 8; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/8, 256, 8)
 		for k := range o {
 			o[k] *= 0.00390625
 		}
@@ -1213,20 +1114,7 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 	// cnn16.maf:12:9  g = mean over sites of h2 (per channel)  (backpropagation)
 	{
 		x, o := rows(w.h2B, 0, nb, 2048), rows(w.gB, 0, nb, 8)
-		for r := 0; r < len(o)/8; r++ {
-			var v [8]float64
-			or := o[r*8 : r*8+8]
-			for ch := range v {
-				v[ch] = 0.00390625 * or[ch]
-			}
-			xr := x[r*2048 : r*2048+2048]
-			for p := 0; p < 2048; p += 8 {
-				xp := xr[p : p+8]
-				for ch := range v {
-					xp[ch] += v[ch]
-				}
-			}
-		}
+		kern.PoolAdd(x, o, 0.00390625, len(o)/8, 256, 8)
 	}
 	// cnn16.maf:11:10  h2 = softplus(h2.conv)  (backpropagation)
 	{
@@ -1296,54 +1184,15 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	// cnn16.maf:12:9  g = mean over sites of h2 (per channel)  (reverse)
 	{
 		x, o := rows(w.h2B, 0, nb, 2048), rows(w.gB, 0, nb, 8)
-		for r := 0; r < len(o)/8; r++ {
-			var v [8]float64
-			or := o[r*8 : r*8+8]
-			for ch := range v {
-				v[ch] = 0.00390625 * or[ch]
-			}
-			xr := x[r*2048 : r*2048+2048]
-			for p := 0; p < 2048; p += 8 {
-				xp := xr[p : p+8]
-				for ch := range v {
-					xp[ch] += v[ch]
-				}
-			}
-		}
+		kern.PoolAdd(x, o, 0.00390625, len(o)/8, 256, 8)
 	}
 	{
 		x, o := rows(w.h2B, 2*nb, nb, 2048), rows(w.gB, 2*nb, nb, 8)
-		for r := 0; r < len(o)/8; r++ {
-			var v [8]float64
-			or := o[r*8 : r*8+8]
-			for ch := range v {
-				v[ch] = 0.00390625 * or[ch]
-			}
-			xr := x[r*2048 : r*2048+2048]
-			for p := 0; p < 2048; p += 8 {
-				xp := xr[p : p+8]
-				for ch := range v {
-					xp[ch] += v[ch]
-				}
-			}
-		}
+		kern.PoolAdd(x, o, 0.00390625, len(o)/8, 256, 8)
 	}
 	{
 		x, o := rows(w.h2B, nb, nb, 2048), rows(w.gB, nb, nb, 8)
-		for r := 0; r < len(o)/8; r++ {
-			var v [8]float64
-			or := o[r*8 : r*8+8]
-			for ch := range v {
-				v[ch] = 0.00390625 * or[ch]
-			}
-			xr := x[r*2048 : r*2048+2048]
-			for p := 0; p < 2048; p += 8 {
-				xp := xr[p : p+8]
-				for ch := range v {
-					xp[ch] += v[ch]
-				}
-			}
-		}
+		kern.PoolAdd(x, o, 0.00390625, len(o)/8, 256, 8)
 	}
 	// cnn16.maf:11:10  h2 = softplus(h2.conv)  (reverse)
 	{
@@ -1408,54 +1257,15 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	// cnn16.maf:12:9  g = mean over sites of h2 (per channel)  (reverse)
 	{
 		x, o := rows(w.h2B, 0, nb, 2048), rows(w.gB, 0, nb, 8)
-		for r := 0; r < len(o)/8; r++ {
-			var v [8]float64
-			or := o[r*8 : r*8+8]
-			for ch := range v {
-				v[ch] = 0.00390625 * or[ch]
-			}
-			xr := x[r*2048 : r*2048+2048]
-			for p := 0; p < 2048; p += 8 {
-				xp := xr[p : p+8]
-				for ch := range v {
-					xp[ch] += v[ch]
-				}
-			}
-		}
+		kern.PoolAdd(x, o, 0.00390625, len(o)/8, 256, 8)
 	}
 	{
 		x, o := rows(w.h2B, 2*nb, nb, 2048), rows(w.gB, 2*nb, nb, 8)
-		for r := 0; r < len(o)/8; r++ {
-			var v [8]float64
-			or := o[r*8 : r*8+8]
-			for ch := range v {
-				v[ch] = 0.00390625 * or[ch]
-			}
-			xr := x[r*2048 : r*2048+2048]
-			for p := 0; p < 2048; p += 8 {
-				xp := xr[p : p+8]
-				for ch := range v {
-					xp[ch] += v[ch]
-				}
-			}
-		}
+		kern.PoolAdd(x, o, 0.00390625, len(o)/8, 256, 8)
 	}
 	{
 		x, o := rows(w.h2B, nb, nb, 2048), rows(w.gB, nb, nb, 8)
-		for r := 0; r < len(o)/8; r++ {
-			var v [8]float64
-			or := o[r*8 : r*8+8]
-			for ch := range v {
-				v[ch] = 0.00390625 * or[ch]
-			}
-			xr := x[r*2048 : r*2048+2048]
-			for p := 0; p < 2048; p += 8 {
-				xp := xr[p : p+8]
-				for ch := range v {
-					xp[ch] += v[ch]
-				}
-			}
-		}
+		kern.PoolAdd(x, o, 0.00390625, len(o)/8, 256, 8)
 	}
 	// cnn16.maf:11:10  h2 = softplus(h2.conv)  (reverse)
 	{

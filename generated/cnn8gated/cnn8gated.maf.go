@@ -1197,16 +1197,7 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 	{
 		o, x := rows(w.g, 0, nb, 4), rows(w.h2, 0, nb, 256)
 		clear(o)
-		for r := 0; r < len(o)/4; r++ {
-			or := o[r*4 : r*4+4]
-			xr := x[r*256 : r*256+256]
-			for p := 0; p < 256; p += 4 {
-				xp := xr[p : p+4]
-				for ch := 0; ch < 4; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/4, 64, 4)
 		for k := range o {
 			o[k] *= 0.015625
 		}
@@ -1269,16 +1260,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	{
 		o, x := rows(w.g, 0, nb, 4), rows(w.h2, 0, nb, 256)
 		clear(o)
-		for r := 0; r < len(o)/4; r++ {
-			or := o[r*4 : r*4+4]
-			xr := x[r*256 : r*256+256]
-			for p := 0; p < 256; p += 4 {
-				xp := xr[p : p+4]
-				for ch := 0; ch < 4; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/4, 64, 4)
 		for k := range o {
 			o[k] *= 0.015625
 		}
@@ -1286,16 +1268,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	{
 		o, x := rows(w.g, nb, nb, 4), rows(w.h2, nb, nb, 256)
 		clear(o)
-		for r := 0; r < len(o)/4; r++ {
-			or := o[r*4 : r*4+4]
-			xr := x[r*256 : r*256+256]
-			for p := 0; p < 256; p += 4 {
-				xp := xr[p : p+4]
-				for ch := 0; ch < 4; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/4, 64, 4)
 		for k := range o {
 			o[k] *= 0.015625
 		}
@@ -1381,16 +1354,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	{
 		o, x := rows(w.g, 0, nb, 4), rows(w.h2, 0, nb, 256)
 		clear(o)
-		for r := 0; r < len(o)/4; r++ {
-			or := o[r*4 : r*4+4]
-			xr := x[r*256 : r*256+256]
-			for p := 0; p < 256; p += 4 {
-				xp := xr[p : p+4]
-				for ch := 0; ch < 4; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/4, 64, 4)
 		for k := range o {
 			o[k] *= 0.015625
 		}
@@ -1398,16 +1362,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	{
 		o, x := rows(w.g, 2*nb, nb, 4), rows(w.h2, 2*nb, nb, 256)
 		clear(o)
-		for r := 0; r < len(o)/4; r++ {
-			or := o[r*4 : r*4+4]
-			xr := x[r*256 : r*256+256]
-			for p := 0; p < 256; p += 4 {
-				xp := xr[p : p+4]
-				for ch := 0; ch < 4; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/4, 64, 4)
 		for k := range o {
 			o[k] *= 0.015625
 		}
@@ -1415,16 +1370,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	{
 		o, x := rows(w.g, nb, nb, 4), rows(w.h2, nb, nb, 256)
 		clear(o)
-		for r := 0; r < len(o)/4; r++ {
-			or := o[r*4 : r*4+4]
-			xr := x[r*256 : r*256+256]
-			for p := 0; p < 256; p += 4 {
-				xp := xr[p : p+4]
-				for ch := 0; ch < 4; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/4, 64, 4)
 		for k := range o {
 			o[k] *= 0.015625
 		}
@@ -1534,16 +1480,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	{
 		o, x := rows(w.g, 0, nb, 4), rows(w.h2, 0, nb, 256)
 		clear(o)
-		for r := 0; r < len(o)/4; r++ {
-			or := o[r*4 : r*4+4]
-			xr := x[r*256 : r*256+256]
-			for p := 0; p < 256; p += 4 {
-				xp := xr[p : p+4]
-				for ch := 0; ch < 4; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/4, 64, 4)
 		for k := range o {
 			o[k] *= 0.015625
 		}
@@ -1551,16 +1488,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	{
 		o, x := rows(w.g, nb, nb, 4), rows(w.h2, nb, nb, 256)
 		clear(o)
-		for r := 0; r < len(o)/4; r++ {
-			or := o[r*4 : r*4+4]
-			xr := x[r*256 : r*256+256]
-			for p := 0; p < 256; p += 4 {
-				xp := xr[p : p+4]
-				for ch := 0; ch < 4; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/4, 64, 4)
 		for k := range o {
 			o[k] *= 0.015625
 		}
@@ -1649,16 +1577,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	{
 		o, x := rows(w.g, 0, nb, 4), rows(w.h2, 0, nb, 256)
 		clear(o)
-		for r := 0; r < len(o)/4; r++ {
-			or := o[r*4 : r*4+4]
-			xr := x[r*256 : r*256+256]
-			for p := 0; p < 256; p += 4 {
-				xp := xr[p : p+4]
-				for ch := 0; ch < 4; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/4, 64, 4)
 		for k := range o {
 			o[k] *= 0.015625
 		}
@@ -1666,16 +1585,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	{
 		o, x := rows(w.g, 2*nb, nb, 4), rows(w.h2, 2*nb, nb, 256)
 		clear(o)
-		for r := 0; r < len(o)/4; r++ {
-			or := o[r*4 : r*4+4]
-			xr := x[r*256 : r*256+256]
-			for p := 0; p < 256; p += 4 {
-				xp := xr[p : p+4]
-				for ch := 0; ch < 4; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/4, 64, 4)
 		for k := range o {
 			o[k] *= 0.015625
 		}
@@ -1683,16 +1593,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	{
 		o, x := rows(w.g, nb, nb, 4), rows(w.h2, nb, nb, 256)
 		clear(o)
-		for r := 0; r < len(o)/4; r++ {
-			or := o[r*4 : r*4+4]
-			xr := x[r*256 : r*256+256]
-			for p := 0; p < 256; p += 4 {
-				xp := xr[p : p+4]
-				for ch := 0; ch < 4; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/4, 64, 4)
 		for k := range o {
 			o[k] *= 0.015625
 		}
@@ -1839,20 +1740,7 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 	// cnn8_gated.maf:15:9  g = mean over sites of h2 (per channel)  (backpropagation)
 	{
 		x, o := rows(w.h2B, 0, nb, 256), rows(w.gB, 0, nb, 4)
-		for r := 0; r < len(o)/4; r++ {
-			var v [4]float64
-			or := o[r*4 : r*4+4]
-			for ch := range v {
-				v[ch] = 0.015625 * or[ch]
-			}
-			xr := x[r*256 : r*256+256]
-			for p := 0; p < 256; p += 4 {
-				xp := xr[p : p+4]
-				for ch := range v {
-					xp[ch] += v[ch]
-				}
-			}
-		}
+		kern.PoolAdd(x, o, 0.015625, len(o)/4, 64, 4)
 	}
 	// cnn8_gated.maf:14:10  h2 = softplus(h2.conv)  (backpropagation)
 	{
@@ -2013,54 +1901,15 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	// cnn8_gated.maf:15:9  g = mean over sites of h2 (per channel)  (reverse)
 	{
 		x, o := rows(w.h2B, 0, nb, 256), rows(w.gB, 0, nb, 4)
-		for r := 0; r < len(o)/4; r++ {
-			var v [4]float64
-			or := o[r*4 : r*4+4]
-			for ch := range v {
-				v[ch] = 0.015625 * or[ch]
-			}
-			xr := x[r*256 : r*256+256]
-			for p := 0; p < 256; p += 4 {
-				xp := xr[p : p+4]
-				for ch := range v {
-					xp[ch] += v[ch]
-				}
-			}
-		}
+		kern.PoolAdd(x, o, 0.015625, len(o)/4, 64, 4)
 	}
 	{
 		x, o := rows(w.h2B, 2*nb, nb, 256), rows(w.gB, 2*nb, nb, 4)
-		for r := 0; r < len(o)/4; r++ {
-			var v [4]float64
-			or := o[r*4 : r*4+4]
-			for ch := range v {
-				v[ch] = 0.015625 * or[ch]
-			}
-			xr := x[r*256 : r*256+256]
-			for p := 0; p < 256; p += 4 {
-				xp := xr[p : p+4]
-				for ch := range v {
-					xp[ch] += v[ch]
-				}
-			}
-		}
+		kern.PoolAdd(x, o, 0.015625, len(o)/4, 64, 4)
 	}
 	{
 		x, o := rows(w.h2B, nb, nb, 256), rows(w.gB, nb, nb, 4)
-		for r := 0; r < len(o)/4; r++ {
-			var v [4]float64
-			or := o[r*4 : r*4+4]
-			for ch := range v {
-				v[ch] = 0.015625 * or[ch]
-			}
-			xr := x[r*256 : r*256+256]
-			for p := 0; p < 256; p += 4 {
-				xp := xr[p : p+4]
-				for ch := range v {
-					xp[ch] += v[ch]
-				}
-			}
-		}
+		kern.PoolAdd(x, o, 0.015625, len(o)/4, 64, 4)
 	}
 	// cnn8_gated.maf:14:10  h2 = softplus(h2.conv)  (reverse)
 	{
@@ -2229,54 +2078,15 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	// cnn8_gated.maf:15:9  g = mean over sites of h2 (per channel)  (reverse)
 	{
 		x, o := rows(w.h2B, 0, nb, 256), rows(w.gB, 0, nb, 4)
-		for r := 0; r < len(o)/4; r++ {
-			var v [4]float64
-			or := o[r*4 : r*4+4]
-			for ch := range v {
-				v[ch] = 0.015625 * or[ch]
-			}
-			xr := x[r*256 : r*256+256]
-			for p := 0; p < 256; p += 4 {
-				xp := xr[p : p+4]
-				for ch := range v {
-					xp[ch] += v[ch]
-				}
-			}
-		}
+		kern.PoolAdd(x, o, 0.015625, len(o)/4, 64, 4)
 	}
 	{
 		x, o := rows(w.h2B, 2*nb, nb, 256), rows(w.gB, 2*nb, nb, 4)
-		for r := 0; r < len(o)/4; r++ {
-			var v [4]float64
-			or := o[r*4 : r*4+4]
-			for ch := range v {
-				v[ch] = 0.015625 * or[ch]
-			}
-			xr := x[r*256 : r*256+256]
-			for p := 0; p < 256; p += 4 {
-				xp := xr[p : p+4]
-				for ch := range v {
-					xp[ch] += v[ch]
-				}
-			}
-		}
+		kern.PoolAdd(x, o, 0.015625, len(o)/4, 64, 4)
 	}
 	{
 		x, o := rows(w.h2B, nb, nb, 256), rows(w.gB, nb, nb, 4)
-		for r := 0; r < len(o)/4; r++ {
-			var v [4]float64
-			or := o[r*4 : r*4+4]
-			for ch := range v {
-				v[ch] = 0.015625 * or[ch]
-			}
-			xr := x[r*256 : r*256+256]
-			for p := 0; p < 256; p += 4 {
-				xp := xr[p : p+4]
-				for ch := range v {
-					xp[ch] += v[ch]
-				}
-			}
-		}
+		kern.PoolAdd(x, o, 0.015625, len(o)/4, 64, 4)
 	}
 	// cnn8_gated.maf:14:10  h2 = softplus(h2.conv)  (reverse)
 	{

@@ -776,16 +776,7 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 	{
 		o, x := rows(w.phiPool, 0, nb, 2), rows(w.h, 0, nb, 512)
 		clear(o)
-		for r := 0; r < len(o)/2; r++ {
-			or := o[r*2 : r*2+2]
-			xr := x[r*512 : r*512+512]
-			for p := 0; p < 512; p += 2 {
-				xp := xr[p : p+2]
-				for ch := 0; ch < 2; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/2, 256, 2)
 	}
 	// ising16_circ.maf:16:11  phi = W·phi.pool, W ∈ R^(1×2)
 	kern.MatVec(rows(w.phi, 0, nb, 1), rows(w.phiPool, 0, nb, 2), phiW, nb, 2, 0)
@@ -805,30 +796,12 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	{
 		o, x := rows(w.phiPool, 0, nb, 2), rows(w.h, 0, nb, 512)
 		clear(o)
-		for r := 0; r < len(o)/2; r++ {
-			or := o[r*2 : r*2+2]
-			xr := x[r*512 : r*512+512]
-			for p := 0; p < 512; p += 2 {
-				xp := xr[p : p+2]
-				for ch := 0; ch < 2; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/2, 256, 2)
 	}
 	{
 		o, x := rows(w.phiPool, nb, nb, 2), rows(w.h, nb, nb, 512)
 		clear(o)
-		for r := 0; r < len(o)/2; r++ {
-			or := o[r*2 : r*2+2]
-			xr := x[r*512 : r*512+512]
-			for p := 0; p < 512; p += 2 {
-				xp := xr[p : p+2]
-				for ch := 0; ch < 2; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/2, 256, 2)
 	}
 	// ising16_circ.maf:16:11  phi = W·phi.pool, W ∈ R^(1×2)
 	kern.MatVec(rows(w.phi, 0, 2*nb, 1), rows(w.phiPool, 0, 2*nb, 2), phiW, 2*nb, 2, 0)
@@ -848,44 +821,17 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	{
 		o, x := rows(w.phiPool, 0, nb, 2), rows(w.h, 0, nb, 512)
 		clear(o)
-		for r := 0; r < len(o)/2; r++ {
-			or := o[r*2 : r*2+2]
-			xr := x[r*512 : r*512+512]
-			for p := 0; p < 512; p += 2 {
-				xp := xr[p : p+2]
-				for ch := 0; ch < 2; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/2, 256, 2)
 	}
 	{
 		o, x := rows(w.phiPool, 2*nb, nb, 2), rows(w.h, 2*nb, nb, 512)
 		clear(o)
-		for r := 0; r < len(o)/2; r++ {
-			or := o[r*2 : r*2+2]
-			xr := x[r*512 : r*512+512]
-			for p := 0; p < 512; p += 2 {
-				xp := xr[p : p+2]
-				for ch := 0; ch < 2; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/2, 256, 2)
 	}
 	{
 		o, x := rows(w.phiPool, nb, nb, 2), rows(w.h, nb, nb, 512)
 		clear(o)
-		for r := 0; r < len(o)/2; r++ {
-			or := o[r*2 : r*2+2]
-			xr := x[r*512 : r*512+512]
-			for p := 0; p < 512; p += 2 {
-				xp := xr[p : p+2]
-				for ch := 0; ch < 2; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/2, 256, 2)
 	}
 	// ising16_circ.maf:16:11  phi = W·phi.pool, W ∈ R^(1×2)
 	kern.MatVec(rows(w.phi, 0, 3*nb, 1), rows(w.phiPool, 0, 3*nb, 2), phiW, 3*nb, 2, 0)
@@ -907,30 +853,12 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	{
 		o, x := rows(w.phiPool, 0, nb, 2), rows(w.h, 0, nb, 512)
 		clear(o)
-		for r := 0; r < len(o)/2; r++ {
-			or := o[r*2 : r*2+2]
-			xr := x[r*512 : r*512+512]
-			for p := 0; p < 512; p += 2 {
-				xp := xr[p : p+2]
-				for ch := 0; ch < 2; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/2, 256, 2)
 	}
 	{
 		o, x := rows(w.phiPool, nb, nb, 2), rows(w.h, nb, nb, 512)
 		clear(o)
-		for r := 0; r < len(o)/2; r++ {
-			or := o[r*2 : r*2+2]
-			xr := x[r*512 : r*512+512]
-			for p := 0; p < 512; p += 2 {
-				xp := xr[p : p+2]
-				for ch := 0; ch < 2; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/2, 256, 2)
 	}
 	// ising16_circ.maf:16:11  phi = W·phi.pool, W ∈ R^(1×2)
 	kern.MatVec(rows(w.phi, 0, 2*nb, 1), rows(w.phiPool, 0, 2*nb, 2), phiW, 2*nb, 2, 0)
@@ -952,44 +880,17 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	{
 		o, x := rows(w.phiPool, 0, nb, 2), rows(w.h, 0, nb, 512)
 		clear(o)
-		for r := 0; r < len(o)/2; r++ {
-			or := o[r*2 : r*2+2]
-			xr := x[r*512 : r*512+512]
-			for p := 0; p < 512; p += 2 {
-				xp := xr[p : p+2]
-				for ch := 0; ch < 2; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/2, 256, 2)
 	}
 	{
 		o, x := rows(w.phiPool, 2*nb, nb, 2), rows(w.h, 2*nb, nb, 512)
 		clear(o)
-		for r := 0; r < len(o)/2; r++ {
-			or := o[r*2 : r*2+2]
-			xr := x[r*512 : r*512+512]
-			for p := 0; p < 512; p += 2 {
-				xp := xr[p : p+2]
-				for ch := 0; ch < 2; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/2, 256, 2)
 	}
 	{
 		o, x := rows(w.phiPool, nb, nb, 2), rows(w.h, nb, nb, 512)
 		clear(o)
-		for r := 0; r < len(o)/2; r++ {
-			or := o[r*2 : r*2+2]
-			xr := x[r*512 : r*512+512]
-			for p := 0; p < 512; p += 2 {
-				xp := xr[p : p+2]
-				for ch := 0; ch < 2; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/2, 256, 2)
 	}
 	// ising16_circ.maf:16:11  phi = W·phi.pool, W ∈ R^(1×2)
 	kern.MatVec(rows(w.phi, 0, 3*nb, 1), rows(w.phiPool, 0, 3*nb, 2), phiW, 3*nb, 2, 0)
@@ -1012,20 +913,7 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 	// ising16_circ.maf:16:17  phi.pool = Σ over sites of h (per channel)  (backpropagation)
 	{
 		x, o := rows(w.hB, 0, nb, 512), rows(w.phiPoolB, 0, nb, 2)
-		for r := 0; r < len(o)/2; r++ {
-			var v [2]float64
-			or := o[r*2 : r*2+2]
-			for ch := range v {
-				v[ch] = or[ch]
-			}
-			xr := x[r*512 : r*512+512]
-			for p := 0; p < 512; p += 2 {
-				xp := xr[p : p+2]
-				for ch := range v {
-					xp[ch] += v[ch]
-				}
-			}
-		}
+		kern.PoolAdd(x, o, 1.0, len(o)/2, 256, 2)
 	}
 	// ising16_circ.maf:15:9  h = lncosh(h.conv)  (backpropagation)
 	{
@@ -1073,54 +961,15 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	// ising16_circ.maf:16:17  phi.pool = Σ over sites of h (per channel)  (reverse)
 	{
 		x, o := rows(w.hB, 0, nb, 512), rows(w.phiPoolB, 0, nb, 2)
-		for r := 0; r < len(o)/2; r++ {
-			var v [2]float64
-			or := o[r*2 : r*2+2]
-			for ch := range v {
-				v[ch] = or[ch]
-			}
-			xr := x[r*512 : r*512+512]
-			for p := 0; p < 512; p += 2 {
-				xp := xr[p : p+2]
-				for ch := range v {
-					xp[ch] += v[ch]
-				}
-			}
-		}
+		kern.PoolAdd(x, o, 1.0, len(o)/2, 256, 2)
 	}
 	{
 		x, o := rows(w.hB, 2*nb, nb, 512), rows(w.phiPoolB, 2*nb, nb, 2)
-		for r := 0; r < len(o)/2; r++ {
-			var v [2]float64
-			or := o[r*2 : r*2+2]
-			for ch := range v {
-				v[ch] = or[ch]
-			}
-			xr := x[r*512 : r*512+512]
-			for p := 0; p < 512; p += 2 {
-				xp := xr[p : p+2]
-				for ch := range v {
-					xp[ch] += v[ch]
-				}
-			}
-		}
+		kern.PoolAdd(x, o, 1.0, len(o)/2, 256, 2)
 	}
 	{
 		x, o := rows(w.hB, nb, nb, 512), rows(w.phiPoolB, nb, nb, 2)
-		for r := 0; r < len(o)/2; r++ {
-			var v [2]float64
-			or := o[r*2 : r*2+2]
-			for ch := range v {
-				v[ch] = or[ch]
-			}
-			xr := x[r*512 : r*512+512]
-			for p := 0; p < 512; p += 2 {
-				xp := xr[p : p+2]
-				for ch := range v {
-					xp[ch] += v[ch]
-				}
-			}
-		}
+		kern.PoolAdd(x, o, 1.0, len(o)/2, 256, 2)
 	}
 	// ising16_circ.maf:15:9  h = lncosh(h.conv)  (reverse)
 	{
@@ -1167,54 +1016,15 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	// ising16_circ.maf:16:17  phi.pool = Σ over sites of h (per channel)  (reverse)
 	{
 		x, o := rows(w.hB, 0, nb, 512), rows(w.phiPoolB, 0, nb, 2)
-		for r := 0; r < len(o)/2; r++ {
-			var v [2]float64
-			or := o[r*2 : r*2+2]
-			for ch := range v {
-				v[ch] = or[ch]
-			}
-			xr := x[r*512 : r*512+512]
-			for p := 0; p < 512; p += 2 {
-				xp := xr[p : p+2]
-				for ch := range v {
-					xp[ch] += v[ch]
-				}
-			}
-		}
+		kern.PoolAdd(x, o, 1.0, len(o)/2, 256, 2)
 	}
 	{
 		x, o := rows(w.hB, 2*nb, nb, 512), rows(w.phiPoolB, 2*nb, nb, 2)
-		for r := 0; r < len(o)/2; r++ {
-			var v [2]float64
-			or := o[r*2 : r*2+2]
-			for ch := range v {
-				v[ch] = or[ch]
-			}
-			xr := x[r*512 : r*512+512]
-			for p := 0; p < 512; p += 2 {
-				xp := xr[p : p+2]
-				for ch := range v {
-					xp[ch] += v[ch]
-				}
-			}
-		}
+		kern.PoolAdd(x, o, 1.0, len(o)/2, 256, 2)
 	}
 	{
 		x, o := rows(w.hB, nb, nb, 512), rows(w.phiPoolB, nb, nb, 2)
-		for r := 0; r < len(o)/2; r++ {
-			var v [2]float64
-			or := o[r*2 : r*2+2]
-			for ch := range v {
-				v[ch] = or[ch]
-			}
-			xr := x[r*512 : r*512+512]
-			for p := 0; p < 512; p += 2 {
-				xp := xr[p : p+2]
-				for ch := range v {
-					xp[ch] += v[ch]
-				}
-			}
-		}
+		kern.PoolAdd(x, o, 1.0, len(o)/2, 256, 2)
 	}
 	// ising16_circ.maf:15:9  h = lncosh(h.conv)  (reverse)
 	{

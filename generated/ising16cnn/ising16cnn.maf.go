@@ -1055,16 +1055,7 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 	{
 		o, x := rows(w.g, 0, nb, 16), rows(w.h2, 0, nb, 4096)
 		clear(o)
-		for r := 0; r < len(o)/16; r++ {
-			or := o[r*16 : r*16+16]
-			xr := x[r*4096 : r*4096+4096]
-			for p := 0; p < 4096; p += 16 {
-				xp := xr[p : p+16]
-				for ch := 0; ch < 16; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/16, 256, 16)
 		for k := range o {
 			o[k] *= 0.00390625
 		}
@@ -1127,16 +1118,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	{
 		o, x := rows(w.g, 0, nb, 16), rows(w.h2, 0, nb, 4096)
 		clear(o)
-		for r := 0; r < len(o)/16; r++ {
-			or := o[r*16 : r*16+16]
-			xr := x[r*4096 : r*4096+4096]
-			for p := 0; p < 4096; p += 16 {
-				xp := xr[p : p+16]
-				for ch := 0; ch < 16; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/16, 256, 16)
 		for k := range o {
 			o[k] *= 0.00390625
 		}
@@ -1144,16 +1126,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	{
 		o, x := rows(w.g, nb, nb, 16), rows(w.h2, nb, nb, 4096)
 		clear(o)
-		for r := 0; r < len(o)/16; r++ {
-			or := o[r*16 : r*16+16]
-			xr := x[r*4096 : r*4096+4096]
-			for p := 0; p < 4096; p += 16 {
-				xp := xr[p : p+16]
-				for ch := 0; ch < 16; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/16, 256, 16)
 		for k := range o {
 			o[k] *= 0.00390625
 		}
@@ -1239,16 +1212,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	{
 		o, x := rows(w.g, 0, nb, 16), rows(w.h2, 0, nb, 4096)
 		clear(o)
-		for r := 0; r < len(o)/16; r++ {
-			or := o[r*16 : r*16+16]
-			xr := x[r*4096 : r*4096+4096]
-			for p := 0; p < 4096; p += 16 {
-				xp := xr[p : p+16]
-				for ch := 0; ch < 16; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/16, 256, 16)
 		for k := range o {
 			o[k] *= 0.00390625
 		}
@@ -1256,16 +1220,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	{
 		o, x := rows(w.g, 2*nb, nb, 16), rows(w.h2, 2*nb, nb, 4096)
 		clear(o)
-		for r := 0; r < len(o)/16; r++ {
-			or := o[r*16 : r*16+16]
-			xr := x[r*4096 : r*4096+4096]
-			for p := 0; p < 4096; p += 16 {
-				xp := xr[p : p+16]
-				for ch := 0; ch < 16; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/16, 256, 16)
 		for k := range o {
 			o[k] *= 0.00390625
 		}
@@ -1273,16 +1228,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	{
 		o, x := rows(w.g, nb, nb, 16), rows(w.h2, nb, nb, 4096)
 		clear(o)
-		for r := 0; r < len(o)/16; r++ {
-			or := o[r*16 : r*16+16]
-			xr := x[r*4096 : r*4096+4096]
-			for p := 0; p < 4096; p += 16 {
-				xp := xr[p : p+16]
-				for ch := 0; ch < 16; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/16, 256, 16)
 		for k := range o {
 			o[k] *= 0.00390625
 		}
@@ -1392,16 +1338,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	{
 		o, x := rows(w.g, 0, nb, 16), rows(w.h2, 0, nb, 4096)
 		clear(o)
-		for r := 0; r < len(o)/16; r++ {
-			or := o[r*16 : r*16+16]
-			xr := x[r*4096 : r*4096+4096]
-			for p := 0; p < 4096; p += 16 {
-				xp := xr[p : p+16]
-				for ch := 0; ch < 16; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/16, 256, 16)
 		for k := range o {
 			o[k] *= 0.00390625
 		}
@@ -1409,16 +1346,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	{
 		o, x := rows(w.g, nb, nb, 16), rows(w.h2, nb, nb, 4096)
 		clear(o)
-		for r := 0; r < len(o)/16; r++ {
-			or := o[r*16 : r*16+16]
-			xr := x[r*4096 : r*4096+4096]
-			for p := 0; p < 4096; p += 16 {
-				xp := xr[p : p+16]
-				for ch := 0; ch < 16; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/16, 256, 16)
 		for k := range o {
 			o[k] *= 0.00390625
 		}
@@ -1507,16 +1435,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	{
 		o, x := rows(w.g, 0, nb, 16), rows(w.h2, 0, nb, 4096)
 		clear(o)
-		for r := 0; r < len(o)/16; r++ {
-			or := o[r*16 : r*16+16]
-			xr := x[r*4096 : r*4096+4096]
-			for p := 0; p < 4096; p += 16 {
-				xp := xr[p : p+16]
-				for ch := 0; ch < 16; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/16, 256, 16)
 		for k := range o {
 			o[k] *= 0.00390625
 		}
@@ -1524,16 +1443,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	{
 		o, x := rows(w.g, 2*nb, nb, 16), rows(w.h2, 2*nb, nb, 4096)
 		clear(o)
-		for r := 0; r < len(o)/16; r++ {
-			or := o[r*16 : r*16+16]
-			xr := x[r*4096 : r*4096+4096]
-			for p := 0; p < 4096; p += 16 {
-				xp := xr[p : p+16]
-				for ch := 0; ch < 16; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/16, 256, 16)
 		for k := range o {
 			o[k] *= 0.00390625
 		}
@@ -1541,16 +1451,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	{
 		o, x := rows(w.g, nb, nb, 16), rows(w.h2, nb, nb, 4096)
 		clear(o)
-		for r := 0; r < len(o)/16; r++ {
-			or := o[r*16 : r*16+16]
-			xr := x[r*4096 : r*4096+4096]
-			for p := 0; p < 4096; p += 16 {
-				xp := xr[p : p+16]
-				for ch := 0; ch < 16; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/16, 256, 16)
 		for k := range o {
 			o[k] *= 0.00390625
 		}
@@ -1697,20 +1598,7 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 	// ising16_cnn.maf:12:9  g = mean over sites of h2 (per channel)  (backpropagation)
 	{
 		x, o := rows(w.h2B, 0, nb, 4096), rows(w.gB, 0, nb, 16)
-		for r := 0; r < len(o)/16; r++ {
-			var v [16]float64
-			or := o[r*16 : r*16+16]
-			for ch := range v {
-				v[ch] = 0.00390625 * or[ch]
-			}
-			xr := x[r*4096 : r*4096+4096]
-			for p := 0; p < 4096; p += 16 {
-				xp := xr[p : p+16]
-				for ch := range v {
-					xp[ch] += v[ch]
-				}
-			}
-		}
+		kern.PoolAdd(x, o, 0.00390625, len(o)/16, 256, 16)
 	}
 	// ising16_cnn.maf:11:10  h2 = softplus(h2.conv)  (backpropagation)
 	{
@@ -1871,54 +1759,15 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	// ising16_cnn.maf:12:9  g = mean over sites of h2 (per channel)  (reverse)
 	{
 		x, o := rows(w.h2B, 0, nb, 4096), rows(w.gB, 0, nb, 16)
-		for r := 0; r < len(o)/16; r++ {
-			var v [16]float64
-			or := o[r*16 : r*16+16]
-			for ch := range v {
-				v[ch] = 0.00390625 * or[ch]
-			}
-			xr := x[r*4096 : r*4096+4096]
-			for p := 0; p < 4096; p += 16 {
-				xp := xr[p : p+16]
-				for ch := range v {
-					xp[ch] += v[ch]
-				}
-			}
-		}
+		kern.PoolAdd(x, o, 0.00390625, len(o)/16, 256, 16)
 	}
 	{
 		x, o := rows(w.h2B, 2*nb, nb, 4096), rows(w.gB, 2*nb, nb, 16)
-		for r := 0; r < len(o)/16; r++ {
-			var v [16]float64
-			or := o[r*16 : r*16+16]
-			for ch := range v {
-				v[ch] = 0.00390625 * or[ch]
-			}
-			xr := x[r*4096 : r*4096+4096]
-			for p := 0; p < 4096; p += 16 {
-				xp := xr[p : p+16]
-				for ch := range v {
-					xp[ch] += v[ch]
-				}
-			}
-		}
+		kern.PoolAdd(x, o, 0.00390625, len(o)/16, 256, 16)
 	}
 	{
 		x, o := rows(w.h2B, nb, nb, 4096), rows(w.gB, nb, nb, 16)
-		for r := 0; r < len(o)/16; r++ {
-			var v [16]float64
-			or := o[r*16 : r*16+16]
-			for ch := range v {
-				v[ch] = 0.00390625 * or[ch]
-			}
-			xr := x[r*4096 : r*4096+4096]
-			for p := 0; p < 4096; p += 16 {
-				xp := xr[p : p+16]
-				for ch := range v {
-					xp[ch] += v[ch]
-				}
-			}
-		}
+		kern.PoolAdd(x, o, 0.00390625, len(o)/16, 256, 16)
 	}
 	// ising16_cnn.maf:11:10  h2 = softplus(h2.conv)  (reverse)
 	{
@@ -2086,54 +1935,15 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	// ising16_cnn.maf:12:9  g = mean over sites of h2 (per channel)  (reverse)
 	{
 		x, o := rows(w.h2B, 0, nb, 4096), rows(w.gB, 0, nb, 16)
-		for r := 0; r < len(o)/16; r++ {
-			var v [16]float64
-			or := o[r*16 : r*16+16]
-			for ch := range v {
-				v[ch] = 0.00390625 * or[ch]
-			}
-			xr := x[r*4096 : r*4096+4096]
-			for p := 0; p < 4096; p += 16 {
-				xp := xr[p : p+16]
-				for ch := range v {
-					xp[ch] += v[ch]
-				}
-			}
-		}
+		kern.PoolAdd(x, o, 0.00390625, len(o)/16, 256, 16)
 	}
 	{
 		x, o := rows(w.h2B, 2*nb, nb, 4096), rows(w.gB, 2*nb, nb, 16)
-		for r := 0; r < len(o)/16; r++ {
-			var v [16]float64
-			or := o[r*16 : r*16+16]
-			for ch := range v {
-				v[ch] = 0.00390625 * or[ch]
-			}
-			xr := x[r*4096 : r*4096+4096]
-			for p := 0; p < 4096; p += 16 {
-				xp := xr[p : p+16]
-				for ch := range v {
-					xp[ch] += v[ch]
-				}
-			}
-		}
+		kern.PoolAdd(x, o, 0.00390625, len(o)/16, 256, 16)
 	}
 	{
 		x, o := rows(w.h2B, nb, nb, 4096), rows(w.gB, nb, nb, 16)
-		for r := 0; r < len(o)/16; r++ {
-			var v [16]float64
-			or := o[r*16 : r*16+16]
-			for ch := range v {
-				v[ch] = 0.00390625 * or[ch]
-			}
-			xr := x[r*4096 : r*4096+4096]
-			for p := 0; p < 4096; p += 16 {
-				xp := xr[p : p+16]
-				for ch := range v {
-					xp[ch] += v[ch]
-				}
-			}
-		}
+		kern.PoolAdd(x, o, 0.00390625, len(o)/16, 256, 16)
 	}
 	// ising16_cnn.maf:11:10  h2 = softplus(h2.conv)  (reverse)
 	{

@@ -1054,16 +1054,7 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 	{
 		o, x := rows(w.g, 0, nb, 4), rows(w.h2, 0, nb, 1024)
 		clear(o)
-		for r := 0; r < len(o)/4; r++ {
-			or := o[r*4 : r*4+4]
-			xr := x[r*1024 : r*1024+1024]
-			for p := 0; p < 1024; p += 4 {
-				xp := xr[p : p+4]
-				for ch := 0; ch < 4; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/4, 256, 4)
 	}
 	// ising16_cnn4.maf:13:11  phi.dense = W·g, W ∈ R^(1×4)
 	kern.MatVec(rows(w.phiDense, 0, nb, 1), rows(w.g, 0, nb, 4), phiDenseW, nb, 4, 0)
@@ -1123,30 +1114,12 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	{
 		o, x := rows(w.g, 0, nb, 4), rows(w.h2, 0, nb, 1024)
 		clear(o)
-		for r := 0; r < len(o)/4; r++ {
-			or := o[r*4 : r*4+4]
-			xr := x[r*1024 : r*1024+1024]
-			for p := 0; p < 1024; p += 4 {
-				xp := xr[p : p+4]
-				for ch := 0; ch < 4; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/4, 256, 4)
 	}
 	{
 		o, x := rows(w.g, nb, nb, 4), rows(w.h2, nb, nb, 1024)
 		clear(o)
-		for r := 0; r < len(o)/4; r++ {
-			or := o[r*4 : r*4+4]
-			xr := x[r*1024 : r*1024+1024]
-			for p := 0; p < 1024; p += 4 {
-				xp := xr[p : p+4]
-				for ch := 0; ch < 4; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/4, 256, 4)
 	}
 	// ising16_cnn4.maf:13:11  phi.dense = W·g, W ∈ R^(1×4)
 	kern.MatVec(rows(w.phiDense, 0, 2*nb, 1), rows(w.g, 0, 2*nb, 4), phiDenseW, 2*nb, 4, 0)
@@ -1229,44 +1202,17 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	{
 		o, x := rows(w.g, 0, nb, 4), rows(w.h2, 0, nb, 1024)
 		clear(o)
-		for r := 0; r < len(o)/4; r++ {
-			or := o[r*4 : r*4+4]
-			xr := x[r*1024 : r*1024+1024]
-			for p := 0; p < 1024; p += 4 {
-				xp := xr[p : p+4]
-				for ch := 0; ch < 4; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/4, 256, 4)
 	}
 	{
 		o, x := rows(w.g, 2*nb, nb, 4), rows(w.h2, 2*nb, nb, 1024)
 		clear(o)
-		for r := 0; r < len(o)/4; r++ {
-			or := o[r*4 : r*4+4]
-			xr := x[r*1024 : r*1024+1024]
-			for p := 0; p < 1024; p += 4 {
-				xp := xr[p : p+4]
-				for ch := 0; ch < 4; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/4, 256, 4)
 	}
 	{
 		o, x := rows(w.g, nb, nb, 4), rows(w.h2, nb, nb, 1024)
 		clear(o)
-		for r := 0; r < len(o)/4; r++ {
-			or := o[r*4 : r*4+4]
-			xr := x[r*1024 : r*1024+1024]
-			for p := 0; p < 1024; p += 4 {
-				xp := xr[p : p+4]
-				for ch := 0; ch < 4; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/4, 256, 4)
 	}
 	// ising16_cnn4.maf:13:11  phi.dense = W·g, W ∈ R^(1×4)
 	kern.MatVec(rows(w.phiDense, 0, 3*nb, 1), rows(w.g, 0, 3*nb, 4), phiDenseW, 3*nb, 4, 0)
@@ -1373,30 +1319,12 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	{
 		o, x := rows(w.g, 0, nb, 4), rows(w.h2, 0, nb, 1024)
 		clear(o)
-		for r := 0; r < len(o)/4; r++ {
-			or := o[r*4 : r*4+4]
-			xr := x[r*1024 : r*1024+1024]
-			for p := 0; p < 1024; p += 4 {
-				xp := xr[p : p+4]
-				for ch := 0; ch < 4; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/4, 256, 4)
 	}
 	{
 		o, x := rows(w.g, nb, nb, 4), rows(w.h2, nb, nb, 1024)
 		clear(o)
-		for r := 0; r < len(o)/4; r++ {
-			or := o[r*4 : r*4+4]
-			xr := x[r*1024 : r*1024+1024]
-			for p := 0; p < 1024; p += 4 {
-				xp := xr[p : p+4]
-				for ch := 0; ch < 4; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/4, 256, 4)
 	}
 	// ising16_cnn4.maf:13:11  phi.dense = W·g, W ∈ R^(1×4)
 	kern.MatVec(rows(w.phiDense, 0, 2*nb, 1), rows(w.g, 0, 2*nb, 4), phiDenseW, 2*nb, 4, 0)
@@ -1482,44 +1410,17 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	{
 		o, x := rows(w.g, 0, nb, 4), rows(w.h2, 0, nb, 1024)
 		clear(o)
-		for r := 0; r < len(o)/4; r++ {
-			or := o[r*4 : r*4+4]
-			xr := x[r*1024 : r*1024+1024]
-			for p := 0; p < 1024; p += 4 {
-				xp := xr[p : p+4]
-				for ch := 0; ch < 4; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/4, 256, 4)
 	}
 	{
 		o, x := rows(w.g, 2*nb, nb, 4), rows(w.h2, 2*nb, nb, 1024)
 		clear(o)
-		for r := 0; r < len(o)/4; r++ {
-			or := o[r*4 : r*4+4]
-			xr := x[r*1024 : r*1024+1024]
-			for p := 0; p < 1024; p += 4 {
-				xp := xr[p : p+4]
-				for ch := 0; ch < 4; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/4, 256, 4)
 	}
 	{
 		o, x := rows(w.g, nb, nb, 4), rows(w.h2, nb, nb, 1024)
 		clear(o)
-		for r := 0; r < len(o)/4; r++ {
-			or := o[r*4 : r*4+4]
-			xr := x[r*1024 : r*1024+1024]
-			for p := 0; p < 1024; p += 4 {
-				xp := xr[p : p+4]
-				for ch := 0; ch < 4; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/4, 256, 4)
 	}
 	// ising16_cnn4.maf:13:11  phi.dense = W·g, W ∈ R^(1×4)
 	kern.MatVec(rows(w.phiDense, 0, 3*nb, 1), rows(w.g, 0, 3*nb, 4), phiDenseW, 3*nb, 4, 0)
@@ -1663,20 +1564,7 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 	// ising16_cnn4.maf:12:9  g = Σ over sites of h2 (per channel)  (backpropagation)
 	{
 		x, o := rows(w.h2B, 0, nb, 1024), rows(w.gB, 0, nb, 4)
-		for r := 0; r < len(o)/4; r++ {
-			var v [4]float64
-			or := o[r*4 : r*4+4]
-			for ch := range v {
-				v[ch] = or[ch]
-			}
-			xr := x[r*1024 : r*1024+1024]
-			for p := 0; p < 1024; p += 4 {
-				xp := xr[p : p+4]
-				for ch := range v {
-					xp[ch] += v[ch]
-				}
-			}
-		}
+		kern.PoolAdd(x, o, 1.0, len(o)/4, 256, 4)
 	}
 	// ising16_cnn4.maf:11:10  h2 = softplus(h2.conv)  (backpropagation)
 	{
@@ -1837,54 +1725,15 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	// ising16_cnn4.maf:12:9  g = Σ over sites of h2 (per channel)  (reverse)
 	{
 		x, o := rows(w.h2B, 0, nb, 1024), rows(w.gB, 0, nb, 4)
-		for r := 0; r < len(o)/4; r++ {
-			var v [4]float64
-			or := o[r*4 : r*4+4]
-			for ch := range v {
-				v[ch] = or[ch]
-			}
-			xr := x[r*1024 : r*1024+1024]
-			for p := 0; p < 1024; p += 4 {
-				xp := xr[p : p+4]
-				for ch := range v {
-					xp[ch] += v[ch]
-				}
-			}
-		}
+		kern.PoolAdd(x, o, 1.0, len(o)/4, 256, 4)
 	}
 	{
 		x, o := rows(w.h2B, 2*nb, nb, 1024), rows(w.gB, 2*nb, nb, 4)
-		for r := 0; r < len(o)/4; r++ {
-			var v [4]float64
-			or := o[r*4 : r*4+4]
-			for ch := range v {
-				v[ch] = or[ch]
-			}
-			xr := x[r*1024 : r*1024+1024]
-			for p := 0; p < 1024; p += 4 {
-				xp := xr[p : p+4]
-				for ch := range v {
-					xp[ch] += v[ch]
-				}
-			}
-		}
+		kern.PoolAdd(x, o, 1.0, len(o)/4, 256, 4)
 	}
 	{
 		x, o := rows(w.h2B, nb, nb, 1024), rows(w.gB, nb, nb, 4)
-		for r := 0; r < len(o)/4; r++ {
-			var v [4]float64
-			or := o[r*4 : r*4+4]
-			for ch := range v {
-				v[ch] = or[ch]
-			}
-			xr := x[r*1024 : r*1024+1024]
-			for p := 0; p < 1024; p += 4 {
-				xp := xr[p : p+4]
-				for ch := range v {
-					xp[ch] += v[ch]
-				}
-			}
-		}
+		kern.PoolAdd(x, o, 1.0, len(o)/4, 256, 4)
 	}
 	// ising16_cnn4.maf:11:10  h2 = softplus(h2.conv)  (reverse)
 	{
@@ -2053,54 +1902,15 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	// ising16_cnn4.maf:12:9  g = Σ over sites of h2 (per channel)  (reverse)
 	{
 		x, o := rows(w.h2B, 0, nb, 1024), rows(w.gB, 0, nb, 4)
-		for r := 0; r < len(o)/4; r++ {
-			var v [4]float64
-			or := o[r*4 : r*4+4]
-			for ch := range v {
-				v[ch] = or[ch]
-			}
-			xr := x[r*1024 : r*1024+1024]
-			for p := 0; p < 1024; p += 4 {
-				xp := xr[p : p+4]
-				for ch := range v {
-					xp[ch] += v[ch]
-				}
-			}
-		}
+		kern.PoolAdd(x, o, 1.0, len(o)/4, 256, 4)
 	}
 	{
 		x, o := rows(w.h2B, 2*nb, nb, 1024), rows(w.gB, 2*nb, nb, 4)
-		for r := 0; r < len(o)/4; r++ {
-			var v [4]float64
-			or := o[r*4 : r*4+4]
-			for ch := range v {
-				v[ch] = or[ch]
-			}
-			xr := x[r*1024 : r*1024+1024]
-			for p := 0; p < 1024; p += 4 {
-				xp := xr[p : p+4]
-				for ch := range v {
-					xp[ch] += v[ch]
-				}
-			}
-		}
+		kern.PoolAdd(x, o, 1.0, len(o)/4, 256, 4)
 	}
 	{
 		x, o := rows(w.h2B, nb, nb, 1024), rows(w.gB, nb, nb, 4)
-		for r := 0; r < len(o)/4; r++ {
-			var v [4]float64
-			or := o[r*4 : r*4+4]
-			for ch := range v {
-				v[ch] = or[ch]
-			}
-			xr := x[r*1024 : r*1024+1024]
-			for p := 0; p < 1024; p += 4 {
-				xp := xr[p : p+4]
-				for ch := range v {
-					xp[ch] += v[ch]
-				}
-			}
-		}
+		kern.PoolAdd(x, o, 1.0, len(o)/4, 256, 4)
 	}
 	// ising16_cnn4.maf:11:10  h2 = softplus(h2.conv)  (reverse)
 	{

@@ -1070,16 +1070,7 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 	{
 		o, x := rows(w.g, 0, nb, 16), rows(w.h2, 0, nb, 4096)
 		clear(o)
-		for r := 0; r < len(o)/16; r++ {
-			or := o[r*16 : r*16+16]
-			xr := x[r*4096 : r*4096+4096]
-			for p := 0; p < 4096; p += 16 {
-				xp := xr[p : p+16]
-				for ch := 0; ch < 16; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/16, 256, 16)
 		for k := range o {
 			o[k] *= 0.00390625
 		}
@@ -1142,16 +1133,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	{
 		o, x := rows(w.g, 0, nb, 16), rows(w.h2, 0, nb, 4096)
 		clear(o)
-		for r := 0; r < len(o)/16; r++ {
-			or := o[r*16 : r*16+16]
-			xr := x[r*4096 : r*4096+4096]
-			for p := 0; p < 4096; p += 16 {
-				xp := xr[p : p+16]
-				for ch := 0; ch < 16; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/16, 256, 16)
 		for k := range o {
 			o[k] *= 0.00390625
 		}
@@ -1159,16 +1141,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	{
 		o, x := rows(w.g, nb, nb, 16), rows(w.h2, nb, nb, 4096)
 		clear(o)
-		for r := 0; r < len(o)/16; r++ {
-			or := o[r*16 : r*16+16]
-			xr := x[r*4096 : r*4096+4096]
-			for p := 0; p < 4096; p += 16 {
-				xp := xr[p : p+16]
-				for ch := 0; ch < 16; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/16, 256, 16)
 		for k := range o {
 			o[k] *= 0.00390625
 		}
@@ -1254,16 +1227,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	{
 		o, x := rows(w.g, 0, nb, 16), rows(w.h2, 0, nb, 4096)
 		clear(o)
-		for r := 0; r < len(o)/16; r++ {
-			or := o[r*16 : r*16+16]
-			xr := x[r*4096 : r*4096+4096]
-			for p := 0; p < 4096; p += 16 {
-				xp := xr[p : p+16]
-				for ch := 0; ch < 16; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/16, 256, 16)
 		for k := range o {
 			o[k] *= 0.00390625
 		}
@@ -1271,16 +1235,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	{
 		o, x := rows(w.g, 2*nb, nb, 16), rows(w.h2, 2*nb, nb, 4096)
 		clear(o)
-		for r := 0; r < len(o)/16; r++ {
-			or := o[r*16 : r*16+16]
-			xr := x[r*4096 : r*4096+4096]
-			for p := 0; p < 4096; p += 16 {
-				xp := xr[p : p+16]
-				for ch := 0; ch < 16; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/16, 256, 16)
 		for k := range o {
 			o[k] *= 0.00390625
 		}
@@ -1288,16 +1243,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	{
 		o, x := rows(w.g, nb, nb, 16), rows(w.h2, nb, nb, 4096)
 		clear(o)
-		for r := 0; r < len(o)/16; r++ {
-			or := o[r*16 : r*16+16]
-			xr := x[r*4096 : r*4096+4096]
-			for p := 0; p < 4096; p += 16 {
-				xp := xr[p : p+16]
-				for ch := 0; ch < 16; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/16, 256, 16)
 		for k := range o {
 			o[k] *= 0.00390625
 		}
@@ -1407,16 +1353,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	{
 		o, x := rows(w.g, 0, nb, 16), rows(w.h2, 0, nb, 4096)
 		clear(o)
-		for r := 0; r < len(o)/16; r++ {
-			or := o[r*16 : r*16+16]
-			xr := x[r*4096 : r*4096+4096]
-			for p := 0; p < 4096; p += 16 {
-				xp := xr[p : p+16]
-				for ch := 0; ch < 16; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/16, 256, 16)
 		for k := range o {
 			o[k] *= 0.00390625
 		}
@@ -1424,16 +1361,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	{
 		o, x := rows(w.g, nb, nb, 16), rows(w.h2, nb, nb, 4096)
 		clear(o)
-		for r := 0; r < len(o)/16; r++ {
-			or := o[r*16 : r*16+16]
-			xr := x[r*4096 : r*4096+4096]
-			for p := 0; p < 4096; p += 16 {
-				xp := xr[p : p+16]
-				for ch := 0; ch < 16; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/16, 256, 16)
 		for k := range o {
 			o[k] *= 0.00390625
 		}
@@ -1522,16 +1450,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	{
 		o, x := rows(w.g, 0, nb, 16), rows(w.h2, 0, nb, 4096)
 		clear(o)
-		for r := 0; r < len(o)/16; r++ {
-			or := o[r*16 : r*16+16]
-			xr := x[r*4096 : r*4096+4096]
-			for p := 0; p < 4096; p += 16 {
-				xp := xr[p : p+16]
-				for ch := 0; ch < 16; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/16, 256, 16)
 		for k := range o {
 			o[k] *= 0.00390625
 		}
@@ -1539,16 +1458,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	{
 		o, x := rows(w.g, 2*nb, nb, 16), rows(w.h2, 2*nb, nb, 4096)
 		clear(o)
-		for r := 0; r < len(o)/16; r++ {
-			or := o[r*16 : r*16+16]
-			xr := x[r*4096 : r*4096+4096]
-			for p := 0; p < 4096; p += 16 {
-				xp := xr[p : p+16]
-				for ch := 0; ch < 16; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/16, 256, 16)
 		for k := range o {
 			o[k] *= 0.00390625
 		}
@@ -1556,16 +1466,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	{
 		o, x := rows(w.g, nb, nb, 16), rows(w.h2, nb, nb, 4096)
 		clear(o)
-		for r := 0; r < len(o)/16; r++ {
-			or := o[r*16 : r*16+16]
-			xr := x[r*4096 : r*4096+4096]
-			for p := 0; p < 4096; p += 16 {
-				xp := xr[p : p+16]
-				for ch := 0; ch < 16; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/16, 256, 16)
 		for k := range o {
 			o[k] *= 0.00390625
 		}
@@ -1712,20 +1613,7 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 	// ising16_cnn_f32.maf:14:9  g = mean over sites of h2 (per channel)  (backpropagation)
 	{
 		x, o := rows(w.h2B, 0, nb, 4096), rows(w.gB, 0, nb, 16)
-		for r := 0; r < len(o)/16; r++ {
-			var v [16]float32
-			or := o[r*16 : r*16+16]
-			for ch := range v {
-				v[ch] = 0.00390625 * or[ch]
-			}
-			xr := x[r*4096 : r*4096+4096]
-			for p := 0; p < 4096; p += 16 {
-				xp := xr[p : p+16]
-				for ch := range v {
-					xp[ch] += v[ch]
-				}
-			}
-		}
+		kern.PoolAdd(x, o, float32(0.00390625), len(o)/16, 256, 16)
 	}
 	// ising16_cnn_f32.maf:13:10  h2 = softplus(h2.conv)  (backpropagation)
 	{
@@ -1886,54 +1774,15 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	// ising16_cnn_f32.maf:14:9  g = mean over sites of h2 (per channel)  (reverse)
 	{
 		x, o := rows(w.h2B, 0, nb, 4096), rows(w.gB, 0, nb, 16)
-		for r := 0; r < len(o)/16; r++ {
-			var v [16]float32
-			or := o[r*16 : r*16+16]
-			for ch := range v {
-				v[ch] = 0.00390625 * or[ch]
-			}
-			xr := x[r*4096 : r*4096+4096]
-			for p := 0; p < 4096; p += 16 {
-				xp := xr[p : p+16]
-				for ch := range v {
-					xp[ch] += v[ch]
-				}
-			}
-		}
+		kern.PoolAdd(x, o, float32(0.00390625), len(o)/16, 256, 16)
 	}
 	{
 		x, o := rows(w.h2B, 2*nb, nb, 4096), rows(w.gB, 2*nb, nb, 16)
-		for r := 0; r < len(o)/16; r++ {
-			var v [16]float32
-			or := o[r*16 : r*16+16]
-			for ch := range v {
-				v[ch] = 0.00390625 * or[ch]
-			}
-			xr := x[r*4096 : r*4096+4096]
-			for p := 0; p < 4096; p += 16 {
-				xp := xr[p : p+16]
-				for ch := range v {
-					xp[ch] += v[ch]
-				}
-			}
-		}
+		kern.PoolAdd(x, o, float32(0.00390625), len(o)/16, 256, 16)
 	}
 	{
 		x, o := rows(w.h2B, nb, nb, 4096), rows(w.gB, nb, nb, 16)
-		for r := 0; r < len(o)/16; r++ {
-			var v [16]float32
-			or := o[r*16 : r*16+16]
-			for ch := range v {
-				v[ch] = 0.00390625 * or[ch]
-			}
-			xr := x[r*4096 : r*4096+4096]
-			for p := 0; p < 4096; p += 16 {
-				xp := xr[p : p+16]
-				for ch := range v {
-					xp[ch] += v[ch]
-				}
-			}
-		}
+		kern.PoolAdd(x, o, float32(0.00390625), len(o)/16, 256, 16)
 	}
 	// ising16_cnn_f32.maf:13:10  h2 = softplus(h2.conv)  (reverse)
 	{
@@ -2102,54 +1951,15 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	// ising16_cnn_f32.maf:14:9  g = mean over sites of h2 (per channel)  (reverse)
 	{
 		x, o := rows(w.h2B, 0, nb, 4096), rows(w.gB, 0, nb, 16)
-		for r := 0; r < len(o)/16; r++ {
-			var v [16]float32
-			or := o[r*16 : r*16+16]
-			for ch := range v {
-				v[ch] = 0.00390625 * or[ch]
-			}
-			xr := x[r*4096 : r*4096+4096]
-			for p := 0; p < 4096; p += 16 {
-				xp := xr[p : p+16]
-				for ch := range v {
-					xp[ch] += v[ch]
-				}
-			}
-		}
+		kern.PoolAdd(x, o, float32(0.00390625), len(o)/16, 256, 16)
 	}
 	{
 		x, o := rows(w.h2B, 2*nb, nb, 4096), rows(w.gB, 2*nb, nb, 16)
-		for r := 0; r < len(o)/16; r++ {
-			var v [16]float32
-			or := o[r*16 : r*16+16]
-			for ch := range v {
-				v[ch] = 0.00390625 * or[ch]
-			}
-			xr := x[r*4096 : r*4096+4096]
-			for p := 0; p < 4096; p += 16 {
-				xp := xr[p : p+16]
-				for ch := range v {
-					xp[ch] += v[ch]
-				}
-			}
-		}
+		kern.PoolAdd(x, o, float32(0.00390625), len(o)/16, 256, 16)
 	}
 	{
 		x, o := rows(w.h2B, nb, nb, 4096), rows(w.gB, nb, nb, 16)
-		for r := 0; r < len(o)/16; r++ {
-			var v [16]float32
-			or := o[r*16 : r*16+16]
-			for ch := range v {
-				v[ch] = 0.00390625 * or[ch]
-			}
-			xr := x[r*4096 : r*4096+4096]
-			for p := 0; p < 4096; p += 16 {
-				xp := xr[p : p+16]
-				for ch := range v {
-					xp[ch] += v[ch]
-				}
-			}
-		}
+		kern.PoolAdd(x, o, float32(0.00390625), len(o)/16, 256, 16)
 	}
 	// ising16_cnn_f32.maf:13:10  h2 = softplus(h2.conv)  (reverse)
 	{

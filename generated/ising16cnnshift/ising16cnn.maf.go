@@ -1057,16 +1057,7 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 	{
 		o, x := rows(w.g, 0, nb, 16), rows(w.h2, 0, nb, 4096)
 		clear(o)
-		for r := 0; r < len(o)/16; r++ {
-			or := o[r*16 : r*16+16]
-			xr := x[r*4096 : r*4096+4096]
-			for p := 0; p < 4096; p += 16 {
-				xp := xr[p : p+16]
-				for ch := 0; ch < 16; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/16, 256, 16)
 		for k := range o {
 			o[k] *= 0.00390625
 		}
@@ -1130,16 +1121,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	{
 		o, x := rows(w.g, 0, nb, 16), rows(w.h2, 0, nb, 4096)
 		clear(o)
-		for r := 0; r < len(o)/16; r++ {
-			or := o[r*16 : r*16+16]
-			xr := x[r*4096 : r*4096+4096]
-			for p := 0; p < 4096; p += 16 {
-				xp := xr[p : p+16]
-				for ch := 0; ch < 16; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/16, 256, 16)
 		for k := range o {
 			o[k] *= 0.00390625
 		}
@@ -1147,16 +1129,7 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	{
 		o, x := rows(w.g, nb, nb, 16), rows(w.h2, nb, nb, 4096)
 		clear(o)
-		for r := 0; r < len(o)/16; r++ {
-			or := o[r*16 : r*16+16]
-			xr := x[r*4096 : r*4096+4096]
-			for p := 0; p < 4096; p += 16 {
-				xp := xr[p : p+16]
-				for ch := 0; ch < 16; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/16, 256, 16)
 		for k := range o {
 			o[k] *= 0.00390625
 		}
@@ -1243,16 +1216,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	{
 		o, x := rows(w.g, 0, nb, 16), rows(w.h2, 0, nb, 4096)
 		clear(o)
-		for r := 0; r < len(o)/16; r++ {
-			or := o[r*16 : r*16+16]
-			xr := x[r*4096 : r*4096+4096]
-			for p := 0; p < 4096; p += 16 {
-				xp := xr[p : p+16]
-				for ch := 0; ch < 16; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/16, 256, 16)
 		for k := range o {
 			o[k] *= 0.00390625
 		}
@@ -1260,16 +1224,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	{
 		o, x := rows(w.g, 2*nb, nb, 16), rows(w.h2, 2*nb, nb, 4096)
 		clear(o)
-		for r := 0; r < len(o)/16; r++ {
-			or := o[r*16 : r*16+16]
-			xr := x[r*4096 : r*4096+4096]
-			for p := 0; p < 4096; p += 16 {
-				xp := xr[p : p+16]
-				for ch := 0; ch < 16; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/16, 256, 16)
 		for k := range o {
 			o[k] *= 0.00390625
 		}
@@ -1277,16 +1232,7 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	{
 		o, x := rows(w.g, nb, nb, 16), rows(w.h2, nb, nb, 4096)
 		clear(o)
-		for r := 0; r < len(o)/16; r++ {
-			or := o[r*16 : r*16+16]
-			xr := x[r*4096 : r*4096+4096]
-			for p := 0; p < 4096; p += 16 {
-				xp := xr[p : p+16]
-				for ch := 0; ch < 16; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/16, 256, 16)
 		for k := range o {
 			o[k] *= 0.00390625
 		}
@@ -1396,16 +1342,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	{
 		o, x := rows(w.g, 0, nb, 16), rows(w.h2, 0, nb, 4096)
 		clear(o)
-		for r := 0; r < len(o)/16; r++ {
-			or := o[r*16 : r*16+16]
-			xr := x[r*4096 : r*4096+4096]
-			for p := 0; p < 4096; p += 16 {
-				xp := xr[p : p+16]
-				for ch := 0; ch < 16; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/16, 256, 16)
 		for k := range o {
 			o[k] *= 0.00390625
 		}
@@ -1413,16 +1350,7 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	{
 		o, x := rows(w.g, nb, nb, 16), rows(w.h2, nb, nb, 4096)
 		clear(o)
-		for r := 0; r < len(o)/16; r++ {
-			or := o[r*16 : r*16+16]
-			xr := x[r*4096 : r*4096+4096]
-			for p := 0; p < 4096; p += 16 {
-				xp := xr[p : p+16]
-				for ch := 0; ch < 16; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/16, 256, 16)
 		for k := range o {
 			o[k] *= 0.00390625
 		}
@@ -1511,16 +1439,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	{
 		o, x := rows(w.g, 0, nb, 16), rows(w.h2, 0, nb, 4096)
 		clear(o)
-		for r := 0; r < len(o)/16; r++ {
-			or := o[r*16 : r*16+16]
-			xr := x[r*4096 : r*4096+4096]
-			for p := 0; p < 4096; p += 16 {
-				xp := xr[p : p+16]
-				for ch := 0; ch < 16; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/16, 256, 16)
 		for k := range o {
 			o[k] *= 0.00390625
 		}
@@ -1528,16 +1447,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	{
 		o, x := rows(w.g, 2*nb, nb, 16), rows(w.h2, 2*nb, nb, 4096)
 		clear(o)
-		for r := 0; r < len(o)/16; r++ {
-			or := o[r*16 : r*16+16]
-			xr := x[r*4096 : r*4096+4096]
-			for p := 0; p < 4096; p += 16 {
-				xp := xr[p : p+16]
-				for ch := 0; ch < 16; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/16, 256, 16)
 		for k := range o {
 			o[k] *= 0.00390625
 		}
@@ -1545,16 +1455,7 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	{
 		o, x := rows(w.g, nb, nb, 16), rows(w.h2, nb, nb, 4096)
 		clear(o)
-		for r := 0; r < len(o)/16; r++ {
-			or := o[r*16 : r*16+16]
-			xr := x[r*4096 : r*4096+4096]
-			for p := 0; p < 4096; p += 16 {
-				xp := xr[p : p+16]
-				for ch := 0; ch < 16; ch++ {
-					or[ch] += xp[ch]
-				}
-			}
-		}
+		kern.PoolSum(o, x, len(o)/16, 256, 16)
 		for k := range o {
 			o[k] *= 0.00390625
 		}
@@ -1701,20 +1602,7 @@ func (m *Model) bwdGrad(w *Workspace, nb int) {
 	// ising16_cnn.maf:12:9  g = mean over sites of h2 (per channel)  (backpropagation)
 	{
 		x, o := rows(w.h2B, 0, nb, 4096), rows(w.gB, 0, nb, 16)
-		for r := 0; r < len(o)/16; r++ {
-			var v [16]float64
-			or := o[r*16 : r*16+16]
-			for ch := range v {
-				v[ch] = 0.00390625 * or[ch]
-			}
-			xr := x[r*4096 : r*4096+4096]
-			for p := 0; p < 4096; p += 16 {
-				xp := xr[p : p+16]
-				for ch := range v {
-					xp[ch] += v[ch]
-				}
-			}
-		}
+		kern.PoolAdd(x, o, 0.00390625, len(o)/16, 256, 16)
 	}
 	// ising16_cnn.maf:11:10  h2 = softplus(h2.conv)  (backpropagation)
 	{
@@ -1876,54 +1764,15 @@ func (m *Model) bwdReverse(w *Workspace, nb int, c, s []float64, wt float64, gra
 	// ising16_cnn.maf:12:9  g = mean over sites of h2 (per channel)  (reverse)
 	{
 		x, o := rows(w.h2B, 0, nb, 4096), rows(w.gB, 0, nb, 16)
-		for r := 0; r < len(o)/16; r++ {
-			var v [16]float64
-			or := o[r*16 : r*16+16]
-			for ch := range v {
-				v[ch] = 0.00390625 * or[ch]
-			}
-			xr := x[r*4096 : r*4096+4096]
-			for p := 0; p < 4096; p += 16 {
-				xp := xr[p : p+16]
-				for ch := range v {
-					xp[ch] += v[ch]
-				}
-			}
-		}
+		kern.PoolAdd(x, o, 0.00390625, len(o)/16, 256, 16)
 	}
 	{
 		x, o := rows(w.h2B, 2*nb, nb, 4096), rows(w.gB, 2*nb, nb, 16)
-		for r := 0; r < len(o)/16; r++ {
-			var v [16]float64
-			or := o[r*16 : r*16+16]
-			for ch := range v {
-				v[ch] = 0.00390625 * or[ch]
-			}
-			xr := x[r*4096 : r*4096+4096]
-			for p := 0; p < 4096; p += 16 {
-				xp := xr[p : p+16]
-				for ch := range v {
-					xp[ch] += v[ch]
-				}
-			}
-		}
+		kern.PoolAdd(x, o, 0.00390625, len(o)/16, 256, 16)
 	}
 	{
 		x, o := rows(w.h2B, nb, nb, 4096), rows(w.gB, nb, nb, 16)
-		for r := 0; r < len(o)/16; r++ {
-			var v [16]float64
-			or := o[r*16 : r*16+16]
-			for ch := range v {
-				v[ch] = 0.00390625 * or[ch]
-			}
-			xr := x[r*4096 : r*4096+4096]
-			for p := 0; p < 4096; p += 16 {
-				xp := xr[p : p+16]
-				for ch := range v {
-					xp[ch] += v[ch]
-				}
-			}
-		}
+		kern.PoolAdd(x, o, 0.00390625, len(o)/16, 256, 16)
 	}
 	// ising16_cnn.maf:11:10  h2 = softplus(h2.conv)  (reverse)
 	{
@@ -2088,54 +1937,15 @@ func (m *Model) bwdHutchRev(w *Workspace, nb int, c, s []float64, wt float64, gr
 	// ising16_cnn.maf:12:9  g = mean over sites of h2 (per channel)  (reverse)
 	{
 		x, o := rows(w.h2B, 0, nb, 4096), rows(w.gB, 0, nb, 16)
-		for r := 0; r < len(o)/16; r++ {
-			var v [16]float64
-			or := o[r*16 : r*16+16]
-			for ch := range v {
-				v[ch] = 0.00390625 * or[ch]
-			}
-			xr := x[r*4096 : r*4096+4096]
-			for p := 0; p < 4096; p += 16 {
-				xp := xr[p : p+16]
-				for ch := range v {
-					xp[ch] += v[ch]
-				}
-			}
-		}
+		kern.PoolAdd(x, o, 0.00390625, len(o)/16, 256, 16)
 	}
 	{
 		x, o := rows(w.h2B, 2*nb, nb, 4096), rows(w.gB, 2*nb, nb, 16)
-		for r := 0; r < len(o)/16; r++ {
-			var v [16]float64
-			or := o[r*16 : r*16+16]
-			for ch := range v {
-				v[ch] = 0.00390625 * or[ch]
-			}
-			xr := x[r*4096 : r*4096+4096]
-			for p := 0; p < 4096; p += 16 {
-				xp := xr[p : p+16]
-				for ch := range v {
-					xp[ch] += v[ch]
-				}
-			}
-		}
+		kern.PoolAdd(x, o, 0.00390625, len(o)/16, 256, 16)
 	}
 	{
 		x, o := rows(w.h2B, nb, nb, 4096), rows(w.gB, nb, nb, 16)
-		for r := 0; r < len(o)/16; r++ {
-			var v [16]float64
-			or := o[r*16 : r*16+16]
-			for ch := range v {
-				v[ch] = 0.00390625 * or[ch]
-			}
-			xr := x[r*4096 : r*4096+4096]
-			for p := 0; p < 4096; p += 16 {
-				xp := xr[p : p+16]
-				for ch := range v {
-					xp[ch] += v[ch]
-				}
-			}
-		}
+		kern.PoolAdd(x, o, 0.00390625, len(o)/16, 256, 16)
 	}
 	// ising16_cnn.maf:11:10  h2 = softplus(h2.conv)  (reverse)
 	{

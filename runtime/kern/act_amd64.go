@@ -123,3 +123,44 @@ func actRevTangentAsm[T Float](abT, abL, e, d1, d2, ybT, ybL []T, n, f int) int 
 	}
 	return n
 }
+
+//go:noescape
+func poolSum64(o, x *float64, S, C, C4 int)
+
+//go:noescape
+func poolSum32(o, x *float32, S, C, C4 int)
+
+//go:noescape
+func poolAdd64(x, o *float64, f float64, S, C, C4 int)
+
+//go:noescape
+func poolAdd32(x, o *float32, f float32, S, C, C4 int)
+
+// poolSumAsm runs PoolSum's kernel on one field's channels in whole
+// registers and returns how many channels it did.
+func poolSumAsm[T Float](o, x []T, S, C int) int {
+	C4 := lanes[T](C)
+	if C4 == 0 || S == 0 {
+		return 0
+	}
+	if is64[T]() {
+		poolSum64(p64(o), p64(x), S, C, C4)
+	} else {
+		poolSum32(p32(o), p32(x), S, C, C4)
+	}
+	return C4
+}
+
+// poolAddAsm runs PoolAdd's kernel likewise.
+func poolAddAsm[T Float](x, o []T, f T, S, C int) int {
+	C4 := lanes[T](C)
+	if C4 == 0 || S == 0 {
+		return 0
+	}
+	if is64[T]() {
+		poolAdd64(p64(x), p64(o), float64(f), S, C, C4)
+	} else {
+		poolAdd32(p32(x), p32(o), float32(f), S, C, C4)
+	}
+	return C4
+}

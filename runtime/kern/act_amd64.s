@@ -195,6 +195,98 @@ done:
 	FTZOFF
 	RET
 
+// func poolSum64(o, x *float64, S, C, C4 int)
+TEXT ·poolSum64(SB), NOSPLIT, $8-40
+	FTZON
+	MOVQ o+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ S+16(FP), R8
+	MOVQ C+24(FP), R9
+	MOVQ C4+32(FP), R10
+	SHLQ $3, R9 // row stride in bytes
+	XORQ CX, CX    // channel (elements)
+
+wide:
+	MOVQ CX, AX
+	ADDQ $16, AX
+	CMPQ AX, R10
+	JGT  narrow
+	VMOVUPD (DI)(CX*8), Y0
+	VMOVUPD 32(DI)(CX*8), Y1
+	VMOVUPD 64(DI)(CX*8), Y2
+	VMOVUPD 96(DI)(CX*8), Y3
+	LEAQ (SI)(CX*8), BX
+	MOVQ R8, DX
+
+wloop:
+	VADDPD (BX), Y0, Y0
+	VADDPD 32(BX), Y1, Y1
+	VADDPD 64(BX), Y2, Y2
+	VADDPD 96(BX), Y3, Y3
+	ADDQ R9, BX
+	DECQ DX
+	JNZ  wloop
+	VMOVUPD Y0, (DI)(CX*8)
+	VMOVUPD Y1, 32(DI)(CX*8)
+	VMOVUPD Y2, 64(DI)(CX*8)
+	VMOVUPD Y3, 96(DI)(CX*8)
+	MOVQ AX, CX
+	JMP  wide
+
+narrow:
+	CMPQ CX, R10
+	JGE  done
+	VMOVUPD (DI)(CX*8), Y0
+	LEAQ (SI)(CX*8), BX
+	MOVQ R8, DX
+
+nloop:
+	VADDPD (BX), Y0, Y0
+	ADDQ R9, BX
+	DECQ DX
+	JNZ  nloop
+	VMOVUPD Y0, (DI)(CX*8)
+	ADDQ $4, CX
+	JMP  narrow
+
+done:
+	VZEROUPPER
+	FTZOFF
+	RET
+
+// func poolAdd64(x, o *float64, f float64, S, C, C4 int)
+TEXT ·poolAdd64(SB), NOSPLIT, $8-48
+	FTZON
+	MOVQ x+0(FP), DI
+	MOVQ o+8(FP), SI
+	VBROADCASTSD f+16(FP), Y5
+	MOVQ S+24(FP), R8
+	MOVQ C+32(FP), R9
+	MOVQ C4+40(FP), R10
+	SHLQ $3, R9
+	XORQ CX, CX
+
+block:
+	CMPQ CX, R10
+	JGE  done
+	VMULPD (SI)(CX*8), Y5, Y0 // f·o
+	LEAQ (DI)(CX*8), BX
+	MOVQ R8, DX
+
+loop:
+	VADDPD (BX), Y0, Y1
+	VMOVUPD Y1, (BX)
+	ADDQ R9, BX
+	DECQ DX
+	JNZ  loop
+	ADDQ $4, CX
+	JMP  block
+
+done:
+	VZEROUPPER
+	FTZOFF
+	RET
+
 // func actFwd32(a *actFwdArgs32)
 TEXT ·actFwd32(SB), NOSPLIT, $8-8
 	FTZON
@@ -368,6 +460,98 @@ next:
 	ADDQ $8, R10
 	CMPQ R10, R11
 	JLT  loop
+
+done:
+	VZEROUPPER
+	FTZOFF
+	RET
+
+// func poolSum32(o, x *float32, S, C, C4 int)
+TEXT ·poolSum32(SB), NOSPLIT, $8-40
+	FTZON
+	MOVQ o+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ S+16(FP), R8
+	MOVQ C+24(FP), R9
+	MOVQ C4+32(FP), R10
+	SHLQ $2, R9 // row stride in bytes
+	XORQ CX, CX    // channel (elements)
+
+wide:
+	MOVQ CX, AX
+	ADDQ $32, AX
+	CMPQ AX, R10
+	JGT  narrow
+	VMOVUPS (DI)(CX*4), Y0
+	VMOVUPS 32(DI)(CX*4), Y1
+	VMOVUPS 64(DI)(CX*4), Y2
+	VMOVUPS 96(DI)(CX*4), Y3
+	LEAQ (SI)(CX*4), BX
+	MOVQ R8, DX
+
+wloop:
+	VADDPS (BX), Y0, Y0
+	VADDPS 32(BX), Y1, Y1
+	VADDPS 64(BX), Y2, Y2
+	VADDPS 96(BX), Y3, Y3
+	ADDQ R9, BX
+	DECQ DX
+	JNZ  wloop
+	VMOVUPS Y0, (DI)(CX*4)
+	VMOVUPS Y1, 32(DI)(CX*4)
+	VMOVUPS Y2, 64(DI)(CX*4)
+	VMOVUPS Y3, 96(DI)(CX*4)
+	MOVQ AX, CX
+	JMP  wide
+
+narrow:
+	CMPQ CX, R10
+	JGE  done
+	VMOVUPS (DI)(CX*4), Y0
+	LEAQ (SI)(CX*4), BX
+	MOVQ R8, DX
+
+nloop:
+	VADDPS (BX), Y0, Y0
+	ADDQ R9, BX
+	DECQ DX
+	JNZ  nloop
+	VMOVUPS Y0, (DI)(CX*4)
+	ADDQ $8, CX
+	JMP  narrow
+
+done:
+	VZEROUPPER
+	FTZOFF
+	RET
+
+// func poolAdd32(x, o *float32, f float32, S, C, C4 int)
+TEXT ·poolAdd32(SB), NOSPLIT, $8-48
+	FTZON
+	MOVQ x+0(FP), DI
+	MOVQ o+8(FP), SI
+	VBROADCASTSS f+16(FP), Y5
+	MOVQ S+24(FP), R8
+	MOVQ C+32(FP), R9
+	MOVQ C4+40(FP), R10
+	SHLQ $2, R9
+	XORQ CX, CX
+
+block:
+	CMPQ CX, R10
+	JGE  done
+	VMULPS (SI)(CX*4), Y5, Y0 // f·o
+	LEAQ (DI)(CX*4), BX
+	MOVQ R8, DX
+
+loop:
+	VADDPS (BX), Y0, Y1
+	VMOVUPS Y1, (BX)
+	ADDQ R9, BX
+	DECQ DX
+	JNZ  loop
+	ADDQ $8, CX
+	JMP  block
 
 done:
 	VZEROUPPER

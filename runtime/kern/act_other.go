@@ -13,3 +13,7 @@ func actRevValueAsm[T Float](ab, d1, d2, d3, yb, aT, ybT, aL, q, ybL, rd []T, n,
 }
 
 func actRevTangentAsm[T Float](abT, abL, e, d1, d2, ybT, ybL []T, n, f int) int { return 0 }
+
+func poolSumAsm[T Float](o, x []T, S, C int) int { return 0 }
+
+func poolAddAsm[T Float](x, o []T, f T, S, C int) int { return 0 }

@@ -211,3 +211,49 @@ func sub[T Float](s []T, lo int) []T {
 	}
 	return s[lo:]
 }
+
+// PoolSum adds to o (nrows × C) the sums over the S sites of x (nrows
+// fields of S sites × C channels): o[r, c] += Σ_p x[r, p, c], summed over p
+// in order, so that each element's sum is the same sequence of rounded
+// additions on every path.
+func PoolSum[T Float](o, x []T, nrows, S, C int) {
+	o, x = o[:nrows*C], x[:nrows*S*C]
+	for r := 0; r < nrows; r++ {
+		or, xr := o[r*C:r*C+C], x[r*S*C:(r+1)*S*C]
+		c0 := 0
+		if useActAsm {
+			c0 = poolSumAsm(or, xr, S, C)
+		}
+		if c0 == C {
+			continue
+		}
+		for p := 0; p < S*C; p += C {
+			xp := xr[p : p+C]
+			for c := c0; c < C; c++ {
+				or[c] += xp[c]
+			}
+		}
+	}
+}
+
+// PoolAdd adds f·ō to every site of x̄: x[r, p, c] += f·o[r, c] for the
+// nrows fields of S sites × C channels (the adjoint of PoolSum, scaled).
+func PoolAdd[T Float](x, o []T, f T, nrows, S, C int) {
+	o, x = o[:nrows*C], x[:nrows*S*C]
+	for r := 0; r < nrows; r++ {
+		or, xr := o[r*C:r*C+C], x[r*S*C:(r+1)*S*C]
+		c0 := 0
+		if useActAsm {
+			c0 = poolAddAsm(xr, or, f, S, C)
+		}
+		if c0 == C {
+			continue
+		}
+		for p := 0; p < S*C; p += C {
+			xp := xr[p : p+C]
+			for c := c0; c < C; c++ {
+				xp[c] += f * or[c]
+			}
+		}
+	}
+}

@@ -172,3 +172,47 @@ func BenchmarkActRevValue(b *testing.B) {
 		})
 	}
 }
+
+// TestPoolAsm: PoolSum and PoolAdd give the portable loops' bits with the
+// assembly kernels, for channel counts with and without a tail, in both
+// precisions, and PoolSum gives the sums.
+func TestPoolAsm(t *testing.T) {
+	for _, C := range []int{1, 3, 4, 6, 8, 12, 16, 20, 32, 48} {
+		for _, S := range []int{1, 5, 256} {
+			const nrows = 3
+			ok64 := poolCase[float64](t, C, S, nrows)
+			ok32 := poolCase[float32](t, C, S, nrows)
+			if !ok64 || !ok32 {
+				t.Fatalf("C=%d S=%d: assembly and portable pools differ (float64 ok %v, float32 ok %v)", C, S, ok64, ok32)
+			}
+		}
+	}
+}
+
+func poolCase[T Float](t *testing.T, C, S, nrows int) bool {
+	run := func(asm bool) ([]T, []T) {
+		saved := useActAsm
+		useActAsm = asm && saved
+		defer func() { useActAsm = saved }()
+		r := rand.New(rand.NewPCG(uint64(C), uint64(S)))
+		x, o := actRand[T](r, nrows*S*C), actRand[T](r, nrows*C)
+		o0 := cloneOf(o)
+		PoolSum(o, x, nrows, S, C)
+		for rr := 0; rr < nrows; rr++ {
+			for c := 0; c < C; c++ {
+				want := float64(o0[rr*C+c])
+				for p := 0; p < S; p++ {
+					want += float64(x[(rr*S+p)*C+c])
+				}
+				if math.Abs(float64(o[rr*C+c])-want) > 1e-4*(1+math.Abs(want)) {
+					t.Fatalf("PoolSum C=%d S=%d [%d,%d] = %v, want %v", C, S, rr, c, o[rr*C+c], want)
+				}
+			}
+		}
+		PoolAdd(x, o, 0.25, nrows, S, C)
+		return o, x
+	}
+	o1, x1 := run(true)
+	o2, x2 := run(false)
+	return bitsEqual(o1, o2) && bitsEqual(x1, x2)
+}

@@ -223,12 +223,116 @@ done:
 	RET
 `
 
+// poolSum: o[0:C4] += Σ_p x[p·C : p·C + C4] for C4 = the channels in whole
+// registers; four registers (16 float64, 32 float32) at a time while they
+// fit, then one. Each register's sum runs over p in order.
+// func poolSum{N}(o, x *T, S, C, C4 int)
+const poolSum = `
+// func poolSum{N}(o, x *{T}, S, C, C4 int)
+TEXT ·poolSum{N}(SB), NOSPLIT, $8-40
+	FTZON
+	MOVQ o+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ S+16(FP), R8
+	MOVQ C+24(FP), R9
+	MOVQ C4+32(FP), R10
+	SHLQ ${SH}, R9 // row stride in bytes
+	XORQ CX, CX    // channel (elements)
+
+wide:
+	MOVQ CX, AX
+	ADDQ ${L4}, AX
+	CMPQ AX, R10
+	JGT  narrow
+	VMOVU{P} (DI)(CX*{S}), Y0
+	VMOVU{P} {W}(DI)(CX*{S}), Y1
+	VMOVU{P} {W2}(DI)(CX*{S}), Y2
+	VMOVU{P} {W3}(DI)(CX*{S}), Y3
+	LEAQ (SI)(CX*{S}), BX
+	MOVQ R8, DX
+
+wloop:
+	VADD{P} (BX), Y0, Y0
+	VADD{P} {W}(BX), Y1, Y1
+	VADD{P} {W2}(BX), Y2, Y2
+	VADD{P} {W3}(BX), Y3, Y3
+	ADDQ R9, BX
+	DECQ DX
+	JNZ  wloop
+	VMOVU{P} Y0, (DI)(CX*{S})
+	VMOVU{P} Y1, {W}(DI)(CX*{S})
+	VMOVU{P} Y2, {W2}(DI)(CX*{S})
+	VMOVU{P} Y3, {W3}(DI)(CX*{S})
+	MOVQ AX, CX
+	JMP  wide
+
+narrow:
+	CMPQ CX, R10
+	JGE  done
+	VMOVU{P} (DI)(CX*{S}), Y0
+	LEAQ (SI)(CX*{S}), BX
+	MOVQ R8, DX
+
+nloop:
+	VADD{P} (BX), Y0, Y0
+	ADDQ R9, BX
+	DECQ DX
+	JNZ  nloop
+	VMOVU{P} Y0, (DI)(CX*{S})
+	ADDQ ${L}, CX
+	JMP  narrow
+
+done:
+	VZEROUPPER
+	FTZOFF
+	RET
+`
+
+// poolAdd: x[p·C + c] += f·o[c] for c < C4, every p; v = f·o in registers.
+const poolAdd = `
+// func poolAdd{N}(x, o *{T}, f {T}, S, C, C4 int)
+TEXT ·poolAdd{N}(SB), NOSPLIT, $8-48
+	FTZON
+	MOVQ x+0(FP), DI
+	MOVQ o+8(FP), SI
+	VBROADCASTS{Q} f+16(FP), Y5
+	MOVQ S+24(FP), R8
+	MOVQ C+32(FP), R9
+	MOVQ C4+40(FP), R10
+	SHLQ ${SH}, R9
+	XORQ CX, CX
+
+block:
+	CMPQ CX, R10
+	JGE  done
+	VMUL{P} (SI)(CX*{S}), Y5, Y0 // f·o
+	LEAQ (DI)(CX*{S}), BX
+	MOVQ R8, DX
+
+loop:
+	VADD{P} (BX), Y0, Y1
+	VMOVU{P} Y1, (BX)
+	ADDQ R9, BX
+	DECQ DX
+	JNZ  loop
+	ADDQ ${L}, CX
+	JMP  block
+
+done:
+	VZEROUPPER
+	FTZOFF
+	RET
+`
+
 func main() {
 	var b strings.Builder
 	b.WriteString(header)
-	for _, t := range []struct{ n, p, s, l string }{{"64", "PD", "8", "4"}, {"32", "PS", "4", "8"}} {
-		r := strings.NewReplacer("{N}", t.n, "{P}", t.p, "{S}", t.s, "{L}", t.l)
-		for _, k := range []string{actFwd, actRevValue, actRevTangent} {
+	for _, t := range []struct{ n, p, s, l, t, sh, q, l4, w, w2, w3 string }{
+		{"64", "PD", "8", "4", "float64", "3", "D", "16", "32", "64", "96"},
+		{"32", "PS", "4", "8", "float32", "2", "S", "32", "32", "64", "96"},
+	} {
+		r := strings.NewReplacer("{N}", t.n, "{P}", t.p, "{S}", t.s, "{L4}", t.l4, "{L}", t.l, "{T}", t.t, "{SH}", t.sh, "{Q}", t.q, "{W}", t.w, "{W2}", t.w2, "{W3}", t.w3)
+		for _, k := range []string{actFwd, actRevValue, actRevTangent, poolSum, poolAdd} {
 			b.WriteString(r.Replace(k))
 		}
 	}
