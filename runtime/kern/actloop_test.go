@@ -216,3 +216,43 @@ func poolCase[T Float](t *testing.T, C, S, nrows int) bool {
 	o2, x2 := run(false)
 	return bitsEqual(o1, o2) && bitsEqual(x1, x2)
 }
+
+// TestRowsAsm: RowsNorm2, RowsScale (also in place) and RowsScaleAdd give
+// the same bits with and without the AVX kernels, and RowsNorm2 the sums
+// of squares.
+func TestRowsAsm(t *testing.T) {
+	for _, n := range []int{1, 7, 16, 37} {
+		for _, W := range []int{1, 3} {
+			const nb = 2
+			run := func(asm bool) [][]float64 {
+				saved := useActAsm
+				useActAsm = asm && saved
+				defer func() { useActAsm = saved }()
+				r := rand.New(rand.NewPCG(uint64(n), uint64(W)))
+				src, d := actRand[float64](r, nb*W*n), actRand[float64](r, nb*n)
+				q, dst, acc := make([]float64, nb*n), make([]float64, nb*W*n), actRand[float64](r, nb*W*n)
+				RowsNorm2(q, src, nb, W, n)
+				RowsScale(dst, src, d, nb, W, n)
+				RowsScaleAdd(acc, src, d, nb, W, n)
+				in := cloneOf(src)
+				RowsScale(in, in, d, nb, W, n)
+				for b := 0; b < nb; b++ {
+					for j := 0; j < n; j++ {
+						var want float64
+						for k := 0; k < W; k++ {
+							x := src[(b*W+k)*n+j]
+							want += x * x
+						}
+						if math.Abs(q[b*n+j]-want) > 1e-12*(1+want) {
+							t.Fatalf("RowsNorm2 n=%d W=%d [%d,%d] = %v, want %v", n, W, b, j, q[b*n+j], want)
+						}
+					}
+				}
+				return [][]float64{q, dst, acc, in}
+			}
+			if !allEqual(run(true), run(false)) {
+				t.Fatalf("n=%d W=%d: the row kernels differ with and without assembly", n, W)
+			}
+		}
+	}
+}

@@ -37,14 +37,20 @@ func ScaledToRows[T Float](rows, d, M []T, nb, n, D int) {
 }
 
 // RowsNorm2 writes q[b,j] = Σ_k rows[b,k,j]², the squared row norms of each
-// sample's Jacobian.
+// sample's Jacobian (summed over k in order; the first term is stored, as
+// 0 + x² = x²).
 func RowsNorm2[T Float](q, rows []T, nb, W, n int) {
 	for b := 0; b < nb; b++ {
 		qb := q[b*n : b*n+n]
-		clear(qb)
+		if W == 0 {
+			clear(qb)
+		}
 		for k := 0; k < W; k++ {
-			for j, x := range rows[(b*W+k)*n : (b*W+k)*n+n] {
-				qb[j] += x * x
+			x := rows[(b*W+k)*n : (b*W+k)*n+n]
+			if k == 0 {
+				mulTo(qb, x, x)
+			} else {
+				mulAddTo(qb, x, x)
 			}
 		}
 	}
@@ -57,10 +63,7 @@ func RowsScale[T Float](dst, src, d []T, nb, W, n int) {
 		db := d[b*n : b*n+n]
 		for k := 0; k < W; k++ {
 			o := (b*W + k) * n
-			s, t := src[o:o+n], dst[o:o+n]
-			for j, x := range s {
-				t[j] = db[j] * x
-			}
+			mulTo(dst[o:o+n], db, src[o:o+n])
 		}
 	}
 }
@@ -71,11 +74,36 @@ func RowsScaleAdd[T Float](dst, src, d []T, nb, W, n int) {
 		db := d[b*n : b*n+n]
 		for k := 0; k < W; k++ {
 			o := (b*W + k) * n
-			s, t := src[o:o+n], dst[o:o+n]
-			for j, x := range s {
-				t[j] += db[j] * x
-			}
+			mulAddTo(dst[o:o+n], db, src[o:o+n])
 		}
+	}
+}
+
+// mulTo writes t[j] = d[j]·s[j] for j < len(t) (t may be s), with the
+// AVX kernel of ActFwd's tangent rows where there is one.
+func mulTo[T Float](t, d, s []T) {
+	n := len(t)
+	d, s = d[:n], s[:n]
+	j := 0
+	if useActAsm {
+		j = actFwdAsm(nil, t, d, nil, nil, s, nil, n, fwdYT)
+	}
+	for ; j < n; j++ {
+		t[j] = d[j] * s[j]
+	}
+}
+
+// mulAddTo adds d[j]·s[j] to t[j] for j < len(t), with the AVX kernel of
+// ActRevTangent where there is one.
+func mulAddTo[T Float](t, d, s []T) {
+	n := len(t)
+	d, s = d[:n], s[:n]
+	j := 0
+	if useActAsm {
+		j = actRevTangentAsm(t, nil, nil, d, nil, s, nil, n, 0)
+	}
+	for ; j < n; j++ {
+		t[j] += d[j] * s[j]
 	}
 }
 
