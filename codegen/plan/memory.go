@@ -138,7 +138,11 @@ func (m *Model) modelBuffers(prefix string) []Buffer {
 			add(name+"GatGeom", convGeomLen(in, n)+gatherGeomLen(in, n), intBytes, false)
 		}
 		if ws.SharedQ[i] {
-			add(name+"Norm2", n.Out, T, false)
+			k := n.Out
+			if n.Op == ir.OpConv {
+				k = n.Shape.Size() // tiled over the sites, one per output element
+			}
+			add(name+"Norm2", k, T, false)
 		}
 		if ws.Shift[i] {
 			h, _, _, ck, nn := m.ShiftDims(n)
