@@ -577,7 +577,7 @@ func (g *gen) revActLoop(pl *plan.Plan, n *plan.Node, rdBuf string) jen.Code {
 	tYB, _ := g.layout(segT)
 	va, lterm := revActTerms(a, q, rdBuf != "")
 	hasE := a.NeedJ && a.Kind != plan.Identity && a.ID != 0
-	if qa, ok := kernQ(q); ok {
+	if qa, ok := g.qBuf(pl, a); ok {
 		// The vector kernels: the value cotangent, then the tangent and
 		// Laplacian ones with e.
 		aB, yB, an, yn := "w."+an+"B", "w."+yn+"B", "w."+an, "w."+yn

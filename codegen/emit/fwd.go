@@ -435,7 +435,7 @@ func (g *gen) actLoop(pl *plan.Plan, n *plan.Node, q string) jen.Code {
 	if len(inner) == 0 {
 		return nil
 	}
-	if qa, ok := kernQ(q); ok {
+	if qa, ok := g.qBuf(pl, a); ok {
 		return g.actFwdCall(pl, n, q, qa, lap, rev)
 	}
 	blk := []jen.Code{raw("y := w.%s", yn)}
@@ -483,38 +483,26 @@ func (g *gen) actFwdCall(pl *plan.Plan, n *plan.Node, q, qa string, lap, rev boo
 		d1 = yn + "D1"
 		yT, aT = rows(yn, tOffY.expr(pl.Width), "nb", size), rows(an, tOffA.expr(pl.Width), "nb", size)
 	}
-	if q == "" {
-		qa = "nil"
-	}
 	return kcall("ActFwd", yL, yT, d1, d2, aL, aT, qa, "nb", fmt.Sprint(size))
 }
 
-// kernQ returns the argument of the vector kernels (kern.ActFwd,
-// kern.ActRevValue) for the squared row norms q of an elementwise loop:
-// nil for none or the constant 1, a stack's buffer for its per-element
-// norms, a model's buffer for the norms of a shared weight (one per element
-// of a sample, the same for every sample); false when q has another form
-// (a gated layer's product), which keeps the written-out loop.
-func kernQ(q string) (string, bool) {
+// qBuf returns the argument of the vector kernels (kern.ActFwd,
+// kern.ActRevValue) for a's squared row norms, the buffer that qExpr
+// indexes: nil when there are none or they are the constant 1, a stack's
+// per-element norms (w.aQ) or a shared weight's (m.aNorm2: one per element
+// of a sample, the same for every sample); false for a gated layer's, a
+// product the kernels do not take (its loop stays written out).
+func (g *gen) qBuf(pl *plan.Plan, a *plan.Node) (string, bool) {
+	q, _ := g.qExpr(pl, a)
 	switch {
 	case q == "" || q == "1":
 		return "nil", true
-	case strings.HasPrefix(q, "w.") && strings.HasSuffix(q, "Q[k]") && isIdent(q[2:len(q)-3]):
-		return q[:len(q)-3], true
-	case strings.HasPrefix(q, "m.") && strings.HasSuffix(q, "Norm2[j]") && isIdent(q[2:len(q)-3]):
-		return q[:len(q)-3], true
+	case a.Kind == plan.Shared && g.gated(a.ID):
+		return "", false
+	case a.Kind == plan.Shared || a.Kind == plan.ConvShared:
+		return "m." + g.names[a.ID] + "Norm2", true
 	}
-	return "", false
-}
-
-// isIdent reports whether s is a Go identifier of letters and digits.
-func isIdent(s string) bool {
-	for i, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || i > 0 && r >= '0' && r <= '9') {
-			return false
-		}
-	}
-	return s != ""
+	return "w." + g.names[a.ID] + "Q", true
 }
 
 // actJac prints the Jacobian of y = σ(a) in the form the plan chose for y:
