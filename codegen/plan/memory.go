@@ -56,13 +56,24 @@ func directGeomLen(in ir.Shape, n *ir.Node) int {
 	return T + K + S*K + S + 1 + S*T + 1
 }
 
+// gatherScratch is kern's gatherScratch: GatherOrbits keeps padded-row
+// tables for lattices whose padded field and orbit sums fit it.
+const gatherScratch = 4096
+
 // gatherGeomLen returns the indices of a gather geometry
 // (kern.NewGatherGeom) beyond its ConvGeom: the representative tap and the
 // size of each orbit, the orbit of each tap, and the gather and scatter
-// tables (int32, two to an index).
+// tables (int32, two to an index); and, where they fit kern's buffer, the
+// padded-row tables: the padded field's sites and the rows' offsets
+// (int32) and the windows' starts.
 func gatherGeomLen(in ir.Shape, n *ir.Node) int {
 	_, T := KernelOrbits(n)
-	return 2*T + n.K1*n.K2 + in.Sites()*n.K1*n.K2
+	K := n.K1 * n.K2
+	l := 2*T + K + in.Sites()*K
+	if pad := (in.L1 + n.K1 - 1) * (in.L2 + n.K2 - 1); pad+T*in.Sites() <= gatherScratch {
+		l += (pad+1)/2 + (in.L1*K+1)/2 + T*in.L1 + 1
+	}
+	return l
 }
 
 // rfGeomLen returns the length of the tap table of the receptive-field

@@ -1,6 +1,9 @@
 package kern
 
-import "fmt"
+import (
+	"fmt"
+	"unsafe"
+)
 
 // One-channel convolutions by tap orbits: a periodic convolution of a
 // one-channel field whose kernel is tied (W[co, t] = ω[co, τ(t)], T orbits
@@ -32,6 +35,18 @@ type GatherGeom struct {
 	gat []int32 // site p's K neighbours, orbit by orbit: G[p, τ] sums x at gat[p·K + start[τ] : p·K + start[τ+1]]
 	cnt []int   // the taps in each orbit
 	sct []int32 // x̄[q] sums H at sct[q·K : q·K + K] (entries p·T + τ: the K sites p and taps t with p + t = q)
+
+	// The rows of G over a halo-padded copy of a field (see GatherOrbits):
+	// the padded field is P1×P2 (P1 = L1 + K1 − 1, P2 = L2 + K2 − 1), pad[i]
+	// the field's site at its position i; window k = τ·L1 + r sums the L2
+	// consecutive entries of the padded field at each of poff[pstart[k] :
+	// pstart[k+1]] (one per tap of τ) into G's column τ at row r of the
+	// lattice. rows is false when the padded field and the T·S orbit sums
+	// do not fit gatherScratch.
+	rows   bool
+	pad    []int32
+	poff   []int32
+	pstart []int
 }
 
 // NewGatherGeom builds the gather geometry of g (one input channel) from
@@ -59,6 +74,7 @@ func NewGatherGeom(g *ConvGeom, orbit []int, n int) *GatherGeom {
 			}
 		}
 	}
+	gg.padRows()
 	// On a periodic lattice each site q is p + t for exactly K pairs (one
 	// per tap t).
 	gg.sct = make([]int32, S*K)
@@ -100,10 +116,103 @@ func GatherFold[T Float](gw, GD []T, g *GatherGeom) {
 	}
 }
 
+// gatherScratch is the size of GatherOrbits' stack buffer in reals: a
+// padded field and its T·S orbit sums (1936 for a 5×5 kernel on 16×16).
+// codegen/plan counts the padded-row tables where they fit it
+// (gatherScratch there).
+const gatherScratch = 4096
+
+// padRows builds the padded-field tables of GatherOrbits (the fields rows,
+// pad, poff, pstart) when they fit gatherScratch.
+func (g *GatherGeom) padRows() {
+	L1, L2, K1, K2 := g.L1, g.L2, g.K1, g.K2
+	P1, P2 := L1+K1-1, L2+K2-1
+	if P1*P2+g.T*g.Sites() > gatherScratch {
+		return
+	}
+	g.rows = true
+	g.pad = make([]int32, P1*P2)
+	for i := 0; i < P1; i++ {
+		for j := 0; j < P2; j++ {
+			g.pad[i*P2+j] = int32(mod(i-(K1-1)/2, L1)*L2 + mod(j-(K2-1)/2, L2))
+		}
+	}
+	g.pstart = make([]int, g.T*L1+1)
+	g.poff = make([]int32, 0, L1*g.K())
+	for tau := 0; tau < g.T; tau++ {
+		for r := 0; r < L1; r++ {
+			// taps in increasing order, as gat lists them
+			for t, o := range g.orb {
+				if o == tau {
+					di, dj := t/K2, t%K2
+					g.poff = append(g.poff, int32((r+di)*P2+dj))
+				}
+			}
+			g.pstart[tau*L1+r+1] = len(g.poff)
+		}
+	}
+}
+
 // GatherOrbits writes G of nrows one-channel fields (each sites reals; G
-// sites×T each): G[r, p, τ] = Σ_{t ∈ τ} x[r, p + t]. It does not
-// allocate.
+// sites×T each): G[r, p, τ] = Σ_{t ∈ τ} x[r, p + t], each sum in the
+// orbit's tap order. It does not allocate.
+//
+// Each field is copied with a halo (the periodic images the kernel's
+// window reaches) into a stack buffer, where the K1×K2 window of a row of
+// L2 consecutive sites is L2 consecutive reals at every tap: the sums over
+// an orbit's taps are then whole rows of L2 reals added at once (the
+// direct convolutions' row sums, AVX on amd64), one lattice row of one
+// orbit at a time, and G's columns are read off the T·S sums. Lattices too
+// large for the buffer sum site by site.
 func GatherOrbits[T Float](G, x []T, nrows int, g *GatherGeom) {
+	if !g.rows {
+		gatherOrbitsSites(G, x, nrows, g)
+		return
+	}
+	S, W, L1, L2 := g.Sites(), g.T, g.L1, g.L2
+	var buf [gatherScratch]T
+	xp, A := buf[:len(g.pad)], buf[len(g.pad):len(g.pad)+W*S]
+	pad, off, start := g.pad, g.poff, g.pstart[:W*L1+1]
+	// The assembly sums each real's rows in one chain in its 16-wide
+	// blocks only (its narrow blocks split the chain in four): rows of
+	// other lengths take the portable sums, so that every G is the sum in
+	// the orbit's tap order.
+	asm := rowsAsm[T](L2, off) && L2%16 == 0
+	P1, P2, h2 := L1+g.K1-1, L2+g.K2-1, (g.K2-1)/2
+	wrap := g.K2-1 <= L2 // a row's halo lies within one period
+	for r := 0; r < nrows; r++ {
+		xr, Gr := x[r*S:(r+1)*S], G[r*S*W:(r+1)*S*W]
+		if wrap {
+			// row by row: the halo's columns are the row's ends
+			for i := 0; i < P1; i++ {
+				src, dst := xr[int(pad[i*P2+h2]):][:L2], xp[i*P2:(i+1)*P2]
+				copy(dst, src[L2-h2:])
+				copy(dst[h2:], src)
+				copy(dst[h2+L2:], src)
+			}
+		} else {
+			for i, s := range pad {
+				xp[i] = xr[s]
+			}
+		}
+		switch {
+		case asm && is64[T]():
+			sumRowsStore64((*float64)(unsafe.Pointer(&A[0])), (*float64)(unsafe.Pointer(&xp[0])), &off[0], &start[0], W*L1, L2)
+		case asm:
+			sumRowsStore32((*float32)(unsafe.Pointer(&A[0])), (*float32)(unsafe.Pointer(&xp[0])), &off[0], &start[0], W*L1, L2)
+		default:
+			for k := 0; k < W*L1; k++ {
+				sumRows(A[k*L2:(k+1)*L2], xp, off[start[k]:start[k+1]])
+			}
+		}
+		transposeInto(Gr, A, W, S)
+	}
+}
+
+// gatherOrbitsSites is GatherOrbits site by site, through the table gat:
+// for lattices whose padded field does not fit GatherOrbits' buffer, and
+// the reference of its tests.
+func gatherOrbitsSites[T Float](G, x []T, nrows int, g *GatherGeom) {
 	S, W, K := g.Sites(), g.T, g.K()
 	gat, cnt := g.gat[:S*K], g.cnt[:W]
 	for r := 0; r < nrows; r++ {
@@ -172,6 +281,25 @@ func ScatterOrbitsAdd[T Float](xb, H []T, nrows int, g *GatherGeom) {
 				s += Hr[o]
 			}
 			xr[q] += s
+		}
+	}
+}
+
+// transposeInto writes the S×W matrix G = Aᵀ of the W×S matrix A (both
+// row-major), four rows of G at a time.
+func transposeInto[T Float](G, A []T, W, S int) {
+	G, A = G[:S*W], A[:W*S]
+	p := 0
+	for ; p+4 <= S; p += 4 {
+		g := G[p*W : (p+4)*W : (p+4)*W]
+		for tau := 0; tau < W; tau++ {
+			a := A[tau*S+p : tau*S+p+4 : tau*S+p+4]
+			g[tau], g[W+tau], g[2*W+tau], g[3*W+tau] = a[0], a[1], a[2], a[3]
+		}
+	}
+	for ; p < S; p++ {
+		for tau := 0; tau < W; tau++ {
+			G[p*W+tau] = A[tau*S+p]
 		}
 	}
 }
