@@ -119,6 +119,17 @@ type Config struct {
 	// NoRecord leaves out the trajectory buffers for sampling and
 	// evaluation: Run then cannot record (it panics if asked to).
 	NoRecord bool
+	// DeferDensity makes a recorded Run integrate x alone (∇φ at every
+	// stage, no Laplacian) and leave a as it was; Adjoint then takes each
+	// stage's Δφ (or its Hutchinson estimate, same probes) from the
+	// reverse mode it runs at that stage anyway
+	// (runtime.DensityReverser) and completes a(T) in the slice Run was
+	// given, adding the stages' terms in Run's order. Training saves the
+	// forward Laplacian of every stage; the cotangents given to Adjoint
+	// must then not depend on a(T) (they do not for ln p's linear
+	// objectives). Runs that do not record are unaffected. The
+	// hidden-space integrator ignores it (its Run integrates a).
+	DeferDensity bool
 }
 
 // Integrator integrates one potential on batches. It owns a workspace and
@@ -142,6 +153,10 @@ type Integrator struct {
 	saver     runtime.Saver
 	saved     [][]float64 // with a runtime.Saver: kept first-layer outputs of the stages in states (Store) or seg (Recompute)
 	recording bool
+	dr        runtime.DensityReverser // pot, with Config.DeferDensity
+	laps      [][]float64             // with dr: Δφ of every stage of the recorded run, steps·s × B
+	deferring bool                    // the recorded run left a to Adjoint
+	aRun      []float64               // the recorded run's a
 	sigma     float64
 	nb        int
 	probeSeed uint64
@@ -197,11 +212,18 @@ func New(pot runtime.Potential, cfg Config) (*Integrator, error) {
 		it.gy, it.gt = make([]float64, B*D), make([]float64, B*D)
 	}
 	it.states, it.seg = cfg.trajectory(B * D)
+	if cfg.DeferDensity && !cfg.NoRecord {
+		dr, ok := pot.(runtime.DensityReverser)
+		if !ok {
+			return nil, fmt.Errorf("ode: DeferDensity needs a potential whose reverse modes return Δφ (runtime.DensityReverser); %s has none", pot.Name())
+		}
+		it.dr, it.laps = dr, buffers(cfg.Steps*s, B)
+	}
 	// Keeping the first layer's outputs of every stored (or recomputed)
 	// stage saves the adjoint one product per stage (exact Laplacian only).
 	// Both memory modes keep them, so that they still give bitwise the same
 	// gradients.
-	if sv, ok := pot.(runtime.Saver); ok && !cfg.Hutchinson && !cfg.NoRecord {
+	if sv, ok := pot.(runtime.Saver); ok && !cfg.Hutchinson && !cfg.NoRecord && it.dr == nil {
 		it.saver = sv
 		n := cfg.Steps * s
 		if cfg.Memory == Recompute {
@@ -349,7 +371,11 @@ func (it *Integrator) eval(step, stage int, y, k, a []float64, hw float64, save 
 		y = gy
 	}
 	it.setTime(step, stage)
-	if it.cfg.Hutchinson {
+	if it.deferring {
+		// Adjoint computes this stage's Δφ.
+		it.pot.Grad(it.ws, nil, g, y)
+		hw = 0
+	} else if it.cfg.Hutchinson {
 		it.setProbes(step, stage)
 		it.pot.Hutchinson(it.ws, nil, g, lap, y, it.probes[:nb*it.P*it.D])
 	} else if save != nil {
@@ -421,6 +447,7 @@ func (it *Integrator) Run(x, a []float64, sigma float64, record bool, probeSeed 
 		panic("ode: Run: cannot record with Config.NoRecord")
 	}
 	it.nb, it.sigma, it.recording, it.probeSeed = len(a), sigma, record, probeSeed
+	it.deferring, it.aRun = record && it.dr != nil, a
 	it.permStep = -1
 	s := it.cfg.Tableau.Stages()
 	nd := it.nb * it.D
@@ -457,6 +484,9 @@ func (it *Integrator) Adjoint(xb, ab, dtheta []float64) {
 			d.DeferGrad(it.ws, false)
 		}()
 	}
+	if it.deferring {
+		defer it.completeDensity()
+	}
 	switch it.cfg.Memory {
 	case Store:
 		for n := it.cfg.Steps - 1; n >= 0; n-- {
@@ -481,6 +511,25 @@ func (it *Integrator) Adjoint(xb, ab, dtheta []float64) {
 			}
 		}
 	}
+}
+
+// completeDensity adds the density terms of a deferred run to its a, in
+// the order and with the products of Run's stages (eval).
+func (it *Integrator) completeDensity() {
+	tab, h := it.cfg.Tableau, it.cfg.Dt
+	a, S := it.aRun[:it.nb], tab.Stages()
+	for n := 0; n < it.cfg.Steps; n++ {
+		for i := 0; i < S; i++ {
+			hw := h * tab.B[i]
+			if hw == 0 {
+				continue
+			}
+			for b, l := range it.laps[n*S+i][:it.nb] {
+				a[b] -= hw * it.sigma * l
+			}
+		}
+	}
+	it.deferring = false
 }
 
 // savesOf returns the kept first-layer outputs of the stages of the i-th
@@ -533,7 +582,15 @@ func (it *Integrator) adjointStep(n int, ys, saves [][]float64, xb, ab, dtheta [
 			y, u = gy, gu
 		}
 		it.setTime(n, i)
-		if it.cfg.Hutchinson {
+		if it.deferring {
+			lap := it.laps[n*S+i][:it.nb]
+			if it.cfg.Hutchinson {
+				it.setProbes(n, i)
+				it.dr.ReverseHutchinsonLap(it.ws, yb, dtheta, lap, y, nil, u, sc, it.probes[:it.nb*it.P*it.D])
+			} else {
+				it.dr.ReverseLap(it.ws, yb, dtheta, lap, y, nil, u, sc)
+			}
+		} else if it.cfg.Hutchinson {
 			it.setProbes(n, i)
 			it.pot.ReverseHutchinson(it.ws, yb, dtheta, y, nil, u, sc, it.probes[:it.nb*it.P*it.D])
 		} else if saves != nil {

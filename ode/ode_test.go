@@ -1,6 +1,7 @@
 package ode_test
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"gonum.org/v1/gonum/floats/scalar"
 
 	"github.com/mafc-dev/mafc/dsl"
+	"github.com/mafc-dev/mafc/generated/ising16cnn"
 	"github.com/mafc-dev/mafc/generated/ising16rand"
 	"github.com/mafc-dev/mafc/generated/ising8"
 	"github.com/mafc-dev/mafc/ode"
@@ -331,4 +333,84 @@ func checkSaverAdjoint(t *testing.T, m runtime.Potential) {
 		near(t, "x̄(0)", dx, wantDx, 1e-12)
 		near(t, "θ̄", dth, wantDth, 1e-12)
 	}
+}
+
+// reverser hides a potential's optional interfaces except the reverse
+// modes that return Δφ (runtime.DensityReverser).
+type reverser struct {
+	runtime.Potential
+	runtime.DensityReverser
+}
+
+// TestDeferDensity: with DeferDensity a recorded run integrates x alone and
+// the adjoint completes a(T). Against the same run without deferral (and
+// without a runtime.Saver, whose kept products round differently), in both
+// memory modes, with the exact Laplacian and with Hutchinson probes: x(T),
+// x̄(0) and θ̄ are bitwise the same, a(T) is after Adjoint and not before it
+// (bitwise for the convolutional ising16cnn, whose reverse modes compute Δφ
+// as its Laplacian does; to rounding for the MLPs, ising16rand with a
+// random symmetry element per step); and a run that does not record
+// integrates a itself.
+func TestDeferDensity(t *testing.T) {
+	for _, m := range []runtime.Potential{ising16cnn.New(), ising8.New(), ising16rand.New()} {
+		for _, hutch := range []bool{false, true} {
+			for _, mem := range []ode.Memory{ode.Store, ode.Recompute} {
+				t.Run(fmt.Sprintf("%s/hutchinson=%v/%v", m.Name(), hutch, mem), func(t *testing.T) {
+					checkDeferDensity(t, m, hutch, mem, m.Name() == "ising16cnn")
+				})
+			}
+		}
+	}
+}
+
+func checkDeferDensity(t *testing.T, m runtime.Potential, hutch bool, mem ode.Memory, bitwise bool) {
+	const B = 3
+	D := m.Dim()
+	rng := rand.New(rand.NewPCG(5, 6))
+	x0, xb0 := normals(rng, B*D), normals(rng, B*D)
+	a0 := []float64{0.5, -0.25, 2}
+	ab0 := []float64{0.3, -1.1, 0.7}
+	pot := reverser{m, m.(runtime.DensityReverser)}
+	type result struct{ x, a, aRun, dx, dth []float64 }
+	run := func(deferred bool) result {
+		it, err := ode.New(pot, ode.Config{Tableau: ode.RK4, Steps: 5, Dt: 0.1, MaxBatch: B, Memory: mem, Every: 2, Hutchinson: hutch, DeferDensity: deferred})
+		require.NoError(t, err)
+		x, a := append([]float64(nil), x0...), append([]float64(nil), a0...)
+		it.Run(x, a, 1, true, 7)
+		aRun := append([]float64(nil), a...)
+		dx, ab := append([]float64(nil), xb0...), append([]float64(nil), ab0...)
+		dth := make([]float64, pot.NumParams())
+		it.Adjoint(dx, ab, dth)
+		return result{x, a, aRun, dx, dth}
+	}
+	want, got := run(false), run(true)
+	same := func(what string, got, want []float64) {
+		t.Helper()
+		for i := range want {
+			require.True(t, got[i] == want[i], "%s[%d] = %v, want %v bitwise", what, i, got[i], want[i])
+		}
+	}
+	same("x(T)", got.x, want.x)
+	same("x̄(0)", got.dx, want.dx)
+	same("θ̄", got.dth, want.dth)
+	same("a after a deferred Run", got.aRun, a0)
+	if bitwise {
+		same("a(T)", got.a, want.a)
+	} else {
+		near(t, "a(T)", got.a, want.a, 1e-12)
+	}
+	require.NotEqual(t, want.a, a0, "the density did not change a")
+	// Without recording, a deferring integrator integrates a in Run.
+	it, err := ode.New(pot, ode.Config{Tableau: ode.RK4, Steps: 5, Dt: 0.1, MaxBatch: B, Hutchinson: hutch, DeferDensity: true})
+	require.NoError(t, err)
+	x, a := append([]float64(nil), x0...), append([]float64(nil), a0...)
+	it.Run(x, a, 1, false, 7)
+	same("a(T) of a run that does not record", a, want.aRun)
+}
+
+// TestDeferDensityNeedsReverser: DeferDensity with a potential whose
+// reverse modes do not return Δφ is an error, not a silent fallback.
+func TestDeferDensityNeedsReverser(t *testing.T) {
+	_, err := ode.New(plain{ising8.New()}, ode.Config{Steps: 2, Dt: 0.1, MaxBatch: 1, DeferDensity: true})
+	require.ErrorContains(t, err, "DensityReverser")
 }

@@ -98,6 +98,19 @@ type Saver interface {
 	ReverseSaved(ws Workspace, dx, dtheta, x, c, u, s, save []float64)
 }
 
+// DensityReverser is implemented by generated potentials: their reverse
+// modes also return the Laplacian (exact, or the Hutchinson estimate for
+// the given probes) that their forward pass computes: what Laplacian
+// (Hutchinson) writes for the same inputs and parameters, to rounding
+// (bitwise where both sum it alike, as the convolutional strategies do);
+// lap may be nil. An integrator that trains can then leave the density out of its
+// forward integration and take each stage's Δφ from the adjoint's reverse
+// mode at that stage (ode.Config.DeferDensity).
+type DensityReverser interface {
+	ReverseLap(ws Workspace, dx, dtheta, lap, x, c, u, s []float64)
+	ReverseHutchinsonLap(ws Workspace, dx, dtheta, lap, x, c, u, s, probes []float64)
+}
+
 // GradDeferrer is implemented by generated potentials. With deferral on,
 // Reverse and ReverseHutchinson keep the parameter-gradient terms that do
 // not depend on the samples' Jacobians (the closed-form terms diag(e)·W of

@@ -40,6 +40,22 @@ type Objective interface {
 	UnmarshalBinary([]byte) error
 }
 
+// DensityLinear is implemented by objectives whose cotangents from Loss do
+// not depend on aT (the loss is linear in aT, as ln p enters both
+// objectives of this package): the trainer can then compute them before
+// a(T) is known and let the adjoint complete a(T)
+// (ode.Config.DeferDensity), calling Loss again for the losses.
+type DensityLinear interface {
+	Objective
+	// DensityLinear marks the property; it does nothing.
+	DensityLinear()
+}
+
+var (
+	_ DensityLinear = (*Variational)(nil)
+	_ DensityLinear = (*Likelihood)(nil)
+)
+
 // Variational is the reverse-KL objective against an unnormalised target
 // ln π̃: per sample, ℓ = (ln p_T(x) − ln π̃(x))/N with x = x(T) from the
 // forward flow of z ~ N(0, I). The gradient flows through x(T) and ln p.
@@ -135,6 +151,9 @@ func (v *Variational) Loss(xT, aT, loss, xb, ab []float64, total int) {
 	}
 }
 
+// DensityLinear: ā = 1/(N·total) and x̄ do not depend on aT.
+func (v *Variational) DensityLinear() {}
+
 func (v *Variational) MarshalBinary() ([]byte, error) { return v.pcg.MarshalBinary() }
 func (v *Variational) UnmarshalBinary(b []byte) error { return v.pcg.UnmarshalBinary(b) }
 
@@ -168,6 +187,9 @@ func (l *Likelihood) Loss(xT, aT, loss, xb, ab []float64, total int) {
 		ab[b] = s
 	}
 }
+
+// DensityLinear: ā = 1/total and x̄ = z/total do not depend on aT.
+func (l *Likelihood) DensityLinear() {}
 
 func (l *Likelihood) MarshalBinary() ([]byte, error) { return l.Data.MarshalBinary() }
 func (l *Likelihood) UnmarshalBinary(b []byte) error { return l.Data.UnmarshalBinary(b) }

@@ -22,10 +22,19 @@ func (g *gen) public() {
 	g.f.Comment("G_b = c_b·φ(x_b) + u_bᵀ∇φ(x_b) + s_b·Δφ(x_b) it writes ∂G_b/∂x_b to dx and adds")
 	g.f.Comment("Σ_b ∂G_b/∂θ to dtheta. c and s may be nil (zero). It panics on inconsistent")
 	g.f.Comment("lengths. It does not allocate.")
+	g.method("Reverse", wsParam(), floats("dx, dtheta, x, c, u, s")).Block(raw("m.ReverseLap(ws, dx, dtheta, nil, x, c, u, s)"))
+	g.f.Comment("ReverseLap is Reverse that also writes Δφ(x_b), which its forward pass computes,")
+	g.f.Comment("to lap[b] (lap may be nil): what Laplacian writes, to rounding. It does not")
+	g.f.Comment("allocate.")
 	g.genReverse("Reverse", g.plans[plan.Reverse], false)
 	g.f.Comment("ReverseHutchinson is Reverse with Δφ replaced by its Hutchinson estimate for")
 	g.f.Comment("the given probes. It does not allocate.")
+	g.method("ReverseHutchinson", wsParam(), floats("dx, dtheta, x, c, u, s, probes")).Block(raw("m.ReverseHutchinsonLap(ws, dx, dtheta, nil, x, c, u, s, probes)"))
+	g.f.Comment("ReverseHutchinsonLap is ReverseHutchinson that also writes the estimate of Δφ(x_b)")
+	g.f.Comment("for the probes to lap[b] (lap may be nil): what Hutchinson writes, to rounding.")
+	g.f.Comment("It does not allocate.")
 	g.genReverse("HutchRev", g.plans[plan.HutchRev], true)
+	g.f.Var().Id("_").Qual(pathRuntime, "DensityReverser").Op("=").Parens(jen.Op("*").Id("Model")).Parens(jen.Nil())
 	g.saver()
 }
 
@@ -118,6 +127,17 @@ func (g *gen) lapOut() jen.Code {
 	return jen.For(raw("b := 0; b < nb; b++")).Block(raw("lap[b0+b] += %s", g.weighted("w."+g.names[g.p.Output]+"[nb+b]")))
 }
 
+// revLapOut prints, in a reverse mode's chunk, if lap != nil { for b := 0;
+// b < nb; b++ { lap[b0+b] += wt·Δφ_b } } from the output's Laplacian rows,
+// as lapOut does in Laplacian and Hutchinson (nothing where Δφ ≡ 0).
+func (g *gen) revLapOut(pl *plan.Plan) jen.Code {
+	if pl.Nodes[g.p.Output].LZero {
+		return jen.Null()
+	}
+	return jen.If(jen.Id("lap != nil")).Block(jen.For(raw("b := 0; b < nb; b++")).Block(
+		raw("lap[b0+b] += %s", g.weighted(fmt.Sprintf("w.%s[%s+b]", g.names[g.p.Output], g.lStart())))))
+}
+
 // gradOut prints: if grad != nil { m.bwdGrad(w, nb); store(grad, ∇φ) }.
 func (g *gen) gradOut() jen.Code {
 	return jen.If(jen.Id("grad != nil")).Block(raw("m.bwdGrad(w, nb)"), g.store("grad[b0*Dim:]", "w."+g.names[0]+"B", g.wt()))
@@ -189,15 +209,15 @@ func (g *gen) probeLoad(pl *plan.Plan) jen.Code {
 // bwd<name> with the tangents u (and the probes) loaded.
 func (g *gen) genReverse(name string, pl *plan.Plan, hutch bool) {
 	g.rev = true
-	params := []jen.Code{wsParam(), floats("dx, dtheta, x, c, u, s")}
-	checks := []jen.Code{g.lenCheck("dx", "len(x)"), g.lenCheck("dtheta", "NumParams"), g.lenCheck("u", "len(x)"), g.lenCheckNil("c", "B"), g.lenCheckNil("s", "B")}
-	mname := "Reverse"
+	params := []jen.Code{wsParam(), floats("dx, dtheta, lap, x, c, u, s")}
+	checks := []jen.Code{g.lenCheck("dx", "len(x)"), g.lenCheck("dtheta", "NumParams"), g.lenCheckNil("lap", "B"), g.lenCheck("u", "len(x)"), g.lenCheckNil("c", "B"), g.lenCheckNil("s", "B")}
+	mname := "ReverseLap"
 	if hutch {
-		params = []jen.Code{wsParam(), floats("dx, dtheta, x, c, u, s, probes")}
+		params = []jen.Code{wsParam(), floats("dx, dtheta, lap, x, c, u, s, probes")}
 		checks = append(checks, g.lenCheck("probes", "len(x)*NumProbes"))
-		mname = "ReverseHutchinson"
+		mname = "ReverseHutchinsonLap"
 	}
-	checks = append(checks, raw("clear(dx)"))
+	checks = append(checks, raw("clear(dx)"), clearIf("lap"))
 	checks = append(checks, g.timeGradRedirect()...)
 	if !hutch {
 		checks = append(checks, g.setLite("c == nil"))
@@ -228,6 +248,7 @@ func (g *gen) reverseChunk(name string, pl *plan.Plan, hutch bool) []jen.Code {
 		jen.If(jen.Id("c != nil")).Block(raw("cb = c[b0 : b0+nb]")),
 		jen.If(jen.Id("s != nil")).Block(raw("sb = s[b0 : b0+nb]")),
 		raw("m.fwd%s(w, nb)", name),
+		g.revLapOut(pl),
 		raw("m.bwd%s(w, nb, cb, sb, %s, %s)", name, g.wt(), gradArg),
 		g.store("dx[b0*Dim:]", "w."+in+"B", "1"),
 	)

@@ -748,6 +748,13 @@ func (m *Model) Hutchinson(ws runtime.Workspace, phi, grad, lap, x, probes []flo
 // Σ_b ∂G_b/∂θ to dtheta. c and s may be nil (zero). It panics on inconsistent
 // lengths. It does not allocate.
 func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) {
+	m.ReverseLap(ws, dx, dtheta, nil, x, c, u, s)
+}
+
+// ReverseLap is Reverse that also writes Δφ(x_b), which its forward pass computes,
+// to lap[b] (lap may be nil): what Laplacian writes, to rounding. It does not
+// allocate.
+func (m *Model) ReverseLap(ws runtime.Workspace, dx, dtheta, lap, x, c, u, s []float64) {
 	w := ws.(*Workspace)
 	B := len(x) / Dim
 	if len(x) != B*Dim {
@@ -762,6 +769,9 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 	if len(dtheta) != NumParams {
 		panic("cnn16dense: len(dtheta) != NumParams")
 	}
+	if lap != nil && len(lap) != B {
+		panic("cnn16dense: len(lap) != B")
+	}
 	if len(u) != len(x) {
 		panic("cnn16dense: len(u) != len(x)")
 	}
@@ -772,6 +782,9 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 		panic("cnn16dense: len(s) != B")
 	}
 	clear(dx)
+	if lap != nil {
+		clear(lap)
+	}
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		load(w.s, x[b0*Dim:], nb, 1)
@@ -784,6 +797,11 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 			sb = s[b0 : b0+nb]
 		}
 		m.fwdReverse(w, nb)
+		if lap != nil {
+			for b := 0; b < nb; b++ {
+				lap[b0+b] += w.phi[2*nb+b]
+			}
+		}
 		m.bwdReverse(w, nb, cb, sb, 1, dtheta)
 		store(dx[b0*Dim:], w.sB, nb, 1)
 	}
@@ -792,6 +810,13 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 // ReverseHutchinson is Reverse with Δφ replaced by its Hutchinson estimate for
 // the given probes. It does not allocate.
 func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, probes []float64) {
+	m.ReverseHutchinsonLap(ws, dx, dtheta, nil, x, c, u, s, probes)
+}
+
+// ReverseHutchinsonLap is ReverseHutchinson that also writes the estimate of Δφ(x_b)
+// for the probes to lap[b] (lap may be nil): what Hutchinson writes, to rounding.
+// It does not allocate.
+func (m *Model) ReverseHutchinsonLap(ws runtime.Workspace, dx, dtheta, lap, x, c, u, s, probes []float64) {
 	w := ws.(*Workspace)
 	B := len(x) / Dim
 	if len(x) != B*Dim {
@@ -805,6 +830,9 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 	}
 	if len(dtheta) != NumParams {
 		panic("cnn16dense: len(dtheta) != NumParams")
+	}
+	if lap != nil && len(lap) != B {
+		panic("cnn16dense: len(lap) != B")
 	}
 	if len(u) != len(x) {
 		panic("cnn16dense: len(u) != len(x)")
@@ -819,6 +847,9 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 		panic("cnn16dense: len(probes) != len(x)*NumProbes")
 	}
 	clear(dx)
+	if lap != nil {
+		clear(lap)
+	}
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		load(w.s, x[b0*Dim:], nb, 1)
@@ -834,10 +865,17 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 			sb = s[b0 : b0+nb]
 		}
 		m.fwdHutchRev(w, nb)
+		if lap != nil {
+			for b := 0; b < nb; b++ {
+				lap[b0+b] += w.phi[2*nb+b]
+			}
+		}
 		m.bwdHutchRev(w, nb, cb, sb, 1, dtheta)
 		store(dx[b0*Dim:], w.sB, nb, 1)
 	}
 }
+
+var _ runtime.DensityReverser = (*Model)(nil)
 
 // fwdValues computes the values of every node, and σ′ for backpropagation.
 func (m *Model) fwdValues(w *Workspace, nb int) {

@@ -937,6 +937,13 @@ func (m *Model) Hutchinson(ws runtime.Workspace, phi, grad, lap, x, probes []flo
 // Σ_b ∂G_b/∂θ to dtheta. c and s may be nil (zero). It panics on inconsistent
 // lengths. It does not allocate.
 func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) {
+	m.ReverseLap(ws, dx, dtheta, nil, x, c, u, s)
+}
+
+// ReverseLap is Reverse that also writes Δφ(x_b), which its forward pass computes,
+// to lap[b] (lap may be nil): what Laplacian writes, to rounding. It does not
+// allocate.
+func (m *Model) ReverseLap(ws runtime.Workspace, dx, dtheta, lap, x, c, u, s []float64) {
 	w := ws.(*Workspace)
 	B := len(x) / Dim
 	if len(x) != B*Dim {
@@ -951,6 +958,9 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 	if len(dtheta) != NumParams {
 		panic("ising16cnnrf: len(dtheta) != NumParams")
 	}
+	if lap != nil && len(lap) != B {
+		panic("ising16cnnrf: len(lap) != B")
+	}
 	if len(u) != len(x) {
 		panic("ising16cnnrf: len(u) != len(x)")
 	}
@@ -961,6 +971,9 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 		panic("ising16cnnrf: len(s) != B")
 	}
 	clear(dx)
+	if lap != nil {
+		clear(lap)
+	}
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		load(w.s, x[b0*Dim:], nb, 1)
@@ -973,6 +986,11 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 			sb = s[b0 : b0+nb]
 		}
 		m.fwdReverse(w, nb)
+		if lap != nil {
+			for b := 0; b < nb; b++ {
+				lap[b0+b] += w.phi[2*nb+b]
+			}
+		}
 		m.bwdReverse(w, nb, cb, sb, 1, dtheta)
 		store(dx[b0*Dim:], w.sB, nb, 1)
 	}
@@ -981,6 +999,13 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 // ReverseHutchinson is Reverse with Δφ replaced by its Hutchinson estimate for
 // the given probes. It does not allocate.
 func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, probes []float64) {
+	m.ReverseHutchinsonLap(ws, dx, dtheta, nil, x, c, u, s, probes)
+}
+
+// ReverseHutchinsonLap is ReverseHutchinson that also writes the estimate of Δφ(x_b)
+// for the probes to lap[b] (lap may be nil): what Hutchinson writes, to rounding.
+// It does not allocate.
+func (m *Model) ReverseHutchinsonLap(ws runtime.Workspace, dx, dtheta, lap, x, c, u, s, probes []float64) {
 	w := ws.(*Workspace)
 	B := len(x) / Dim
 	if len(x) != B*Dim {
@@ -994,6 +1019,9 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 	}
 	if len(dtheta) != NumParams {
 		panic("ising16cnnrf: len(dtheta) != NumParams")
+	}
+	if lap != nil && len(lap) != B {
+		panic("ising16cnnrf: len(lap) != B")
 	}
 	if len(u) != len(x) {
 		panic("ising16cnnrf: len(u) != len(x)")
@@ -1008,6 +1036,9 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 		panic("ising16cnnrf: len(probes) != len(x)*NumProbes")
 	}
 	clear(dx)
+	if lap != nil {
+		clear(lap)
+	}
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		load(w.s, x[b0*Dim:], nb, 1)
@@ -1023,10 +1054,17 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 			sb = s[b0 : b0+nb]
 		}
 		m.fwdHutchRev(w, nb)
+		if lap != nil {
+			for b := 0; b < nb; b++ {
+				lap[b0+b] += w.phi[2*nb+b]
+			}
+		}
 		m.bwdHutchRev(w, nb, cb, sb, 1, dtheta)
 		store(dx[b0*Dim:], w.sB, nb, 1)
 	}
 }
+
+var _ runtime.DensityReverser = (*Model)(nil)
 
 // fwdValues computes the values of every node, and σ′ for backpropagation.
 func (m *Model) fwdValues(w *Workspace, nb int) {

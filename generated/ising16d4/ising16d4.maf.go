@@ -624,6 +624,13 @@ func (m *Model) Hutchinson(ws runtime.Workspace, phi, grad, lap, x, probes []flo
 // Σ_b ∂G_b/∂θ to dtheta. c and s may be nil (zero). It panics on inconsistent
 // lengths. It does not allocate.
 func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) {
+	m.ReverseLap(ws, dx, dtheta, nil, x, c, u, s)
+}
+
+// ReverseLap is Reverse that also writes Δφ(x_b), which its forward pass computes,
+// to lap[b] (lap may be nil): what Laplacian writes, to rounding. It does not
+// allocate.
+func (m *Model) ReverseLap(ws runtime.Workspace, dx, dtheta, lap, x, c, u, s []float64) {
 	w := ws.(*Workspace)
 	B := len(x) / Dim
 	if len(x) != B*Dim {
@@ -638,6 +645,9 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 	if len(dtheta) != NumParams {
 		panic("ising16d4: len(dtheta) != NumParams")
 	}
+	if lap != nil && len(lap) != B {
+		panic("ising16d4: len(lap) != B")
+	}
 	if len(u) != len(x) {
 		panic("ising16d4: len(u) != len(x)")
 	}
@@ -648,6 +658,9 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 		panic("ising16d4: len(s) != B")
 	}
 	clear(dx)
+	if lap != nil {
+		clear(lap)
+	}
 	w.lite = c == nil
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
@@ -662,6 +675,11 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 				sb = s[b0 : b0+nb]
 			}
 			m.fwdReverse(w, nb)
+			if lap != nil {
+				for b := 0; b < nb; b++ {
+					lap[b0+b] += 1.0 / 8 * w.phi[2*nb+b]
+				}
+			}
 			m.bwdReverse(w, nb, cb, sb, 1.0/8, dtheta)
 			store(dx[b0*Dim:], w.sB, nb, gi, 1)
 		}
@@ -671,6 +689,13 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 // ReverseHutchinson is Reverse with Δφ replaced by its Hutchinson estimate for
 // the given probes. It does not allocate.
 func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, probes []float64) {
+	m.ReverseHutchinsonLap(ws, dx, dtheta, nil, x, c, u, s, probes)
+}
+
+// ReverseHutchinsonLap is ReverseHutchinson that also writes the estimate of Δφ(x_b)
+// for the probes to lap[b] (lap may be nil): what Hutchinson writes, to rounding.
+// It does not allocate.
+func (m *Model) ReverseHutchinsonLap(ws runtime.Workspace, dx, dtheta, lap, x, c, u, s, probes []float64) {
 	w := ws.(*Workspace)
 	B := len(x) / Dim
 	if len(x) != B*Dim {
@@ -685,6 +710,9 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 	if len(dtheta) != NumParams {
 		panic("ising16d4: len(dtheta) != NumParams")
 	}
+	if lap != nil && len(lap) != B {
+		panic("ising16d4: len(lap) != B")
+	}
 	if len(u) != len(x) {
 		panic("ising16d4: len(u) != len(x)")
 	}
@@ -698,6 +726,9 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 		panic("ising16d4: len(probes) != len(x)*NumProbes")
 	}
 	clear(dx)
+	if lap != nil {
+		clear(lap)
+	}
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		for gi := range group {
@@ -714,11 +745,18 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 				sb = s[b0 : b0+nb]
 			}
 			m.fwdHutchRev(w, nb)
+			if lap != nil {
+				for b := 0; b < nb; b++ {
+					lap[b0+b] += 1.0 / 8 * w.phi[2*nb+b]
+				}
+			}
 			m.bwdHutchRev(w, nb, cb, sb, 1.0/8, dtheta)
 			store(dx[b0*Dim:], w.sB, nb, gi, 1)
 		}
 	}
 }
+
+var _ runtime.DensityReverser = (*Model)(nil)
 
 // fwdValues computes the values of every node, and σ′ for backpropagation.
 func (m *Model) fwdValues(w *Workspace, nb int) {

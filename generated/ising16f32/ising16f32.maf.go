@@ -604,6 +604,13 @@ func (m *Model) Hutchinson(ws runtime.Workspace, phi, grad, lap, x, probes []flo
 // Σ_b ∂G_b/∂θ to dtheta. c and s may be nil (zero). It panics on inconsistent
 // lengths. It does not allocate.
 func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) {
+	m.ReverseLap(ws, dx, dtheta, nil, x, c, u, s)
+}
+
+// ReverseLap is Reverse that also writes Δφ(x_b), which its forward pass computes,
+// to lap[b] (lap may be nil): what Laplacian writes, to rounding. It does not
+// allocate.
+func (m *Model) ReverseLap(ws runtime.Workspace, dx, dtheta, lap, x, c, u, s []float64) {
 	w := ws.(*Workspace)
 	B := len(x) / Dim
 	if len(x) != B*Dim {
@@ -618,6 +625,9 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 	if len(dtheta) != NumParams {
 		panic("ising16f32: len(dtheta) != NumParams")
 	}
+	if lap != nil && len(lap) != B {
+		panic("ising16f32: len(lap) != B")
+	}
 	if len(u) != len(x) {
 		panic("ising16f32: len(u) != len(x)")
 	}
@@ -628,6 +638,9 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 		panic("ising16f32: len(s) != B")
 	}
 	clear(dx)
+	if lap != nil {
+		clear(lap)
+	}
 	w.lite = c == nil
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
@@ -643,6 +656,11 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 			sb = s[b0 : b0+nb]
 		}
 		m.fwdReverse(w, nb)
+		if lap != nil {
+			for b := 0; b < nb; b++ {
+				lap[b0+b] += float64(w.phi[2*nb+b])
+			}
+		}
 		m.bwdReverse(w, nb, cb, sb, 1, w.g32)
 		store(dx[b0*Dim:], w.xB, nb, 1)
 		for i, v := range w.g32 {
@@ -654,6 +672,13 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 // ReverseHutchinson is Reverse with Δφ replaced by its Hutchinson estimate for
 // the given probes. It does not allocate.
 func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, probes []float64) {
+	m.ReverseHutchinsonLap(ws, dx, dtheta, nil, x, c, u, s, probes)
+}
+
+// ReverseHutchinsonLap is ReverseHutchinson that also writes the estimate of Δφ(x_b)
+// for the probes to lap[b] (lap may be nil): what Hutchinson writes, to rounding.
+// It does not allocate.
+func (m *Model) ReverseHutchinsonLap(ws runtime.Workspace, dx, dtheta, lap, x, c, u, s, probes []float64) {
 	w := ws.(*Workspace)
 	B := len(x) / Dim
 	if len(x) != B*Dim {
@@ -668,6 +693,9 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 	if len(dtheta) != NumParams {
 		panic("ising16f32: len(dtheta) != NumParams")
 	}
+	if lap != nil && len(lap) != B {
+		panic("ising16f32: len(lap) != B")
+	}
 	if len(u) != len(x) {
 		panic("ising16f32: len(u) != len(x)")
 	}
@@ -681,6 +709,9 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 		panic("ising16f32: len(probes) != len(x)*NumProbes")
 	}
 	clear(dx)
+	if lap != nil {
+		clear(lap)
+	}
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		load(w.x, x[b0*Dim:], nb, 1)
@@ -697,6 +728,11 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 			sb = s[b0 : b0+nb]
 		}
 		m.fwdHutchRev(w, nb)
+		if lap != nil {
+			for b := 0; b < nb; b++ {
+				lap[b0+b] += float64(w.phi[2*nb+b])
+			}
+		}
 		m.bwdHutchRev(w, nb, cb, sb, 1, w.g32)
 		store(dx[b0*Dim:], w.xB, nb, 1)
 		for i, v := range w.g32 {
@@ -704,6 +740,8 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 		}
 	}
 }
+
+var _ runtime.DensityReverser = (*Model)(nil)
 
 // SaveSize returns the numbers per sample LaplacianSave keeps: the 512 outputs
 // W·x + b of h.dense (ising16_f32.maf:12:16).

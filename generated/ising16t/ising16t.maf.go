@@ -764,6 +764,13 @@ func (m *Model) Hutchinson(ws runtime.Workspace, phi, grad, lap, x, probes []flo
 // Σ_b ∂G_b/∂θ to dtheta. c and s may be nil (zero). It panics on inconsistent
 // lengths. It does not allocate.
 func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) {
+	m.ReverseLap(ws, dx, dtheta, nil, x, c, u, s)
+}
+
+// ReverseLap is Reverse that also writes Δφ(x_b), which its forward pass computes,
+// to lap[b] (lap may be nil): what Laplacian writes, to rounding. It does not
+// allocate.
+func (m *Model) ReverseLap(ws runtime.Workspace, dx, dtheta, lap, x, c, u, s []float64) {
 	w := ws.(*Workspace)
 	B := len(x) / Dim
 	if len(x) != B*Dim {
@@ -778,6 +785,9 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 	if len(dtheta) != NumParams {
 		panic("ising16t: len(dtheta) != NumParams")
 	}
+	if lap != nil && len(lap) != B {
+		panic("ising16t: len(lap) != B")
+	}
 	if len(u) != len(x) {
 		panic("ising16t: len(u) != len(x)")
 	}
@@ -788,6 +798,9 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 		panic("ising16t: len(s) != B")
 	}
 	clear(dx)
+	if lap != nil {
+		clear(lap)
+	}
 	dth := dtheta
 	dtheta = w.timeGrad
 	w.lite = c == nil
@@ -805,6 +818,11 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 			sb = s[b0 : b0+nb]
 		}
 		m.fwdReverse(w, nb)
+		if lap != nil {
+			for b := 0; b < nb; b++ {
+				lap[b0+b] += w.phi[2*nb+b]
+			}
+		}
 		m.bwdReverse(w, nb, cb, sb, 1, dtheta)
 		store(dx[b0*Dim:], w.xB, nb, 1)
 	}
@@ -819,6 +837,13 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 // ReverseHutchinson is Reverse with Δφ replaced by its Hutchinson estimate for
 // the given probes. It does not allocate.
 func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, probes []float64) {
+	m.ReverseHutchinsonLap(ws, dx, dtheta, nil, x, c, u, s, probes)
+}
+
+// ReverseHutchinsonLap is ReverseHutchinson that also writes the estimate of Δφ(x_b)
+// for the probes to lap[b] (lap may be nil): what Hutchinson writes, to rounding.
+// It does not allocate.
+func (m *Model) ReverseHutchinsonLap(ws runtime.Workspace, dx, dtheta, lap, x, c, u, s, probes []float64) {
 	w := ws.(*Workspace)
 	B := len(x) / Dim
 	if len(x) != B*Dim {
@@ -833,6 +858,9 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 	if len(dtheta) != NumParams {
 		panic("ising16t: len(dtheta) != NumParams")
 	}
+	if lap != nil && len(lap) != B {
+		panic("ising16t: len(lap) != B")
+	}
 	if len(u) != len(x) {
 		panic("ising16t: len(u) != len(x)")
 	}
@@ -846,6 +874,9 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 		panic("ising16t: len(probes) != len(x)*NumProbes")
 	}
 	clear(dx)
+	if lap != nil {
+		clear(lap)
+	}
 	dth := dtheta
 	dtheta = w.timeGrad
 	m = m.at(w)
@@ -864,6 +895,11 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 			sb = s[b0 : b0+nb]
 		}
 		m.fwdHutchRev(w, nb)
+		if lap != nil {
+			for b := 0; b < nb; b++ {
+				lap[b0+b] += w.phi[2*nb+b]
+			}
+		}
 		m.bwdHutchRev(w, nb, cb, sb, 1, dtheta)
 		store(dx[b0*Dim:], w.xB, nb, 1)
 	}
@@ -874,6 +910,8 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 		timeMap().BackFixed(dth, w.timeGrad[:numKernelParams])
 	}
 }
+
+var _ runtime.DensityReverser = (*Model)(nil)
 
 // SaveSize returns the numbers per sample LaplacianSave keeps: the 512 outputs
 // W·x + b of h.dense (ising16_t.maf:17:21).

@@ -967,6 +967,13 @@ func (m *Model) Hutchinson(ws runtime.Workspace, phi, grad, lap, x, probes []flo
 // Σ_b ∂G_b/∂θ to dtheta. c and s may be nil (zero). It panics on inconsistent
 // lengths. It does not allocate.
 func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) {
+	m.ReverseLap(ws, dx, dtheta, nil, x, c, u, s)
+}
+
+// ReverseLap is Reverse that also writes Δφ(x_b), which its forward pass computes,
+// to lap[b] (lap may be nil): what Laplacian writes, to rounding. It does not
+// allocate.
+func (m *Model) ReverseLap(ws runtime.Workspace, dx, dtheta, lap, x, c, u, s []float64) {
 	w := ws.(*Workspace)
 	B := len(x) / Dim
 	if len(x) != B*Dim {
@@ -981,6 +988,9 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 	if len(dtheta) != NumParams {
 		panic("resnet: len(dtheta) != NumParams")
 	}
+	if lap != nil && len(lap) != B {
+		panic("resnet: len(lap) != B")
+	}
 	if len(u) != len(x) {
 		panic("resnet: len(u) != len(x)")
 	}
@@ -991,6 +1001,9 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 		panic("resnet: len(s) != B")
 	}
 	clear(dx)
+	if lap != nil {
+		clear(lap)
+	}
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		w.b0 = b0
@@ -1004,6 +1017,11 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 			sb = s[b0 : b0+nb]
 		}
 		m.fwdReverse(w, nb)
+		if lap != nil {
+			for b := 0; b < nb; b++ {
+				lap[b0+b] += w.phi[2*nb+b]
+			}
+		}
 		m.bwdReverse(w, nb, cb, sb, 1, dtheta)
 		store(dx[b0*Dim:], w.xB, nb, 1)
 	}
@@ -1012,6 +1030,13 @@ func (m *Model) Reverse(ws runtime.Workspace, dx, dtheta, x, c, u, s []float64) 
 // ReverseHutchinson is Reverse with Δφ replaced by its Hutchinson estimate for
 // the given probes. It does not allocate.
 func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, probes []float64) {
+	m.ReverseHutchinsonLap(ws, dx, dtheta, nil, x, c, u, s, probes)
+}
+
+// ReverseHutchinsonLap is ReverseHutchinson that also writes the estimate of Δφ(x_b)
+// for the probes to lap[b] (lap may be nil): what Hutchinson writes, to rounding.
+// It does not allocate.
+func (m *Model) ReverseHutchinsonLap(ws runtime.Workspace, dx, dtheta, lap, x, c, u, s, probes []float64) {
 	w := ws.(*Workspace)
 	B := len(x) / Dim
 	if len(x) != B*Dim {
@@ -1025,6 +1050,9 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 	}
 	if len(dtheta) != NumParams {
 		panic("resnet: len(dtheta) != NumParams")
+	}
+	if lap != nil && len(lap) != B {
+		panic("resnet: len(lap) != B")
 	}
 	if len(u) != len(x) {
 		panic("resnet: len(u) != len(x)")
@@ -1039,6 +1067,9 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 		panic("resnet: len(probes) != len(x)*NumProbes")
 	}
 	clear(dx)
+	if lap != nil {
+		clear(lap)
+	}
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		load(w.x, x[b0*Dim:], nb, 1)
@@ -1054,10 +1085,17 @@ func (m *Model) ReverseHutchinson(ws runtime.Workspace, dx, dtheta, x, c, u, s, 
 			sb = s[b0 : b0+nb]
 		}
 		m.fwdHutchRev(w, nb)
+		if lap != nil {
+			for b := 0; b < nb; b++ {
+				lap[b0+b] += w.phi[2*nb+b]
+			}
+		}
 		m.bwdHutchRev(w, nb, cb, sb, 1, dtheta)
 		store(dx[b0*Dim:], w.xB, nb, 1)
 	}
 }
+
+var _ runtime.DensityReverser = (*Model)(nil)
 
 // SaveSize returns the numbers per sample LaplacianSave keeps: the 128 outputs
 // W·x + b of h0.dense (resnet.maf:8:15).

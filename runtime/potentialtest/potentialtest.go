@@ -121,6 +121,7 @@ func check(t *testing.T, m runtime.Potential, opt Options, tm float64) {
 	t.Run("batch", func(t *testing.T) { checkBatch(t, m, rng) })
 	t.Run("deferred-gradient", func(t *testing.T) { checkDefer(t, m, rng) })
 	t.Run("saved-first-layer", func(t *testing.T) { checkSaver(t, m, rng) })
+	t.Run("reverse-laplacian", func(t *testing.T) { checkReverseLap(t, m, rng) })
 	t.Run("without-phi", func(t *testing.T) { checkWithoutPhi(t, m, rng) })
 	t.Run("symmetry", func(t *testing.T) { checkSymmetry(t, m, rng) })
 	t.Run("flow-symmetry", func(t *testing.T) { checkFlowSymmetry(t, m, rng) })

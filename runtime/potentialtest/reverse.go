@@ -90,3 +90,61 @@ func checkSaver(t *testing.T, m runtime.Potential, rng *rand.Rand) {
 	m.Reverse(ws, dx2, dth2, x, c, u, s)
 	same("Reverse after ReverseSaved ∂G/∂x", dx2, dx)
 }
+
+// checkReverseLap checks, for a runtime.DensityReverser, that ReverseLap
+// writes the Δφ Laplacian writes and ReverseHutchinsonLap the estimate
+// Hutchinson writes for the same probes (to rounding: the reverse modes
+// may sum Δφ in another order), with c given and nil (where the reverse
+// mode leaves φ's value out), in chunks of two; and that their dx and dθ
+// are bitwise Reverse's and ReverseHutchinson's.
+func checkReverseLap(t *testing.T, m runtime.Potential, rng *rand.Rand) {
+	dr, ok := m.(runtime.DensityReverser)
+	if !ok {
+		t.Skip("the potential does not implement runtime.DensityReverser")
+	}
+	D, P := m.Dim(), m.NumParams()
+	const B = 5
+	var ws runtime.Workspace
+	if ch, ok := m.(runtime.Chunker); ok {
+		ws = ch.NewWorkspaceChunks(B, 2, 2)
+	} else {
+		ws = m.NewWorkspace(B)
+	}
+	x, u := randVec(rng, B*D, 1), randVec(rng, B*D, 1)
+	c, s := randVec(rng, B, 1), randVec(rng, B, 1)
+	probes := make([]float64, B*m.Probes()*D)
+	for i := range probes {
+		probes[i] = float64(rng.IntN(2)*2 - 1)
+	}
+	lap, hut := make([]float64, B), make([]float64, B)
+	tol := tolFor(m, 1e-12, 1e-5)
+	m.Laplacian(ws, nil, nil, lap, x)
+	m.Hutchinson(ws, nil, nil, hut, x, probes)
+	exact := func(what string, got, want []float64) {
+		t.Helper()
+		for i := range want {
+			if got[i] != want[i] && !(math.IsNaN(got[i]) && math.IsNaN(want[i])) {
+				t.Errorf("%s[%d] = %v, want %v bitwise", what, i, got[i], want[i])
+				return
+			}
+		}
+	}
+	for _, cc := range [][]float64{c, nil} {
+		dx, dth := make([]float64, B*D), make([]float64, P)
+		m.Reverse(ws, dx, dth, x, cc, u, s)
+		dxL, dthL, lapL := make([]float64, B*D), make([]float64, P), make([]float64, B)
+		dr.ReverseLap(ws, dxL, dthL, lapL, x, cc, u, s)
+		requireClose(t, lapL, lap, tol, "ReverseLap Δφ[%d] = %v, want %v")
+		exact("ReverseLap ∂G/∂x", dxL, dx)
+		exact("ReverseLap ∂G/∂θ", dthL, dth)
+		clear(dx)
+		clear(dth)
+		m.ReverseHutchinson(ws, dx, dth, x, cc, u, s, probes)
+		clear(dxL)
+		clear(dthL)
+		dr.ReverseHutchinsonLap(ws, dxL, dthL, lapL, x, cc, u, s, probes)
+		requireClose(t, lapL, hut, tol, "ReverseHutchinsonLap Δ̂φ[%d] = %v, want %v")
+		exact("ReverseHutchinsonLap ∂G/∂x", dxL, dx)
+		exact("ReverseHutchinsonLap ∂G/∂θ", dthL, dth)
+	}
+}
