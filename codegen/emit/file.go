@@ -463,7 +463,7 @@ func (g *gen) wsFixed(ws *wsBuffers) {
 	fields = append(fields, jen.Id("max").Int().Comment("MaxBatch"), jen.Id("c").Int().Comment("samples per chunk"), jen.Id("cv").Int().Comment("samples per chunk of Phi and Grad"),
 		jen.Id("deferGrad").Bool().Comment("see DeferGrad"))
 	if g.liteAct > 0 {
-		fields = append(fields, jen.Id("lite").Bool().Comment("φ's value not wanted (Laplacian without phi, Reverse without c)"))
+		fields = append(fields, jen.Id("lite").Bool().Comment("φ's value not wanted (Grad, Laplacian, Hutchinson without phi; the reverse modes without c)"))
 	}
 	if g.saveNode > 0 {
 		fields = append(fields,

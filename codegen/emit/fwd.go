@@ -362,7 +362,7 @@ func (g *gen) fwdAct(pl *plan.Plan, n *plan.Node) []jen.Code {
 //	// σ, σ′, σ″ for the value rows
 //	kern.TanhN(y, d1, d2, d3, a)
 //
-// or, for the activation only φ reads, in the modes with a lite variant:
+// or, for the activation only φ reads (through linear nodes):
 //
 //	if w.lite { clear(y); kern.TanhN(nil, d1, d2, d3, a) } else { kern.TanhN(y, …) }
 func (g *gen) actEval(pl *plan.Plan, n *plan.Node) []jen.Code {
@@ -379,7 +379,7 @@ func (g *gen) actEval(pl *plan.Plan, n *plan.Node) []jen.Code {
 	}
 	out := []jen.Code{jen.Comment(LineComment(fmt.Sprintf("σ, σ′%s for the value rows", map[bool]string{true: ", σ″, σ‴", false: map[bool]string{true: ", σ″", false: ""}[pl.Mode != plan.Values]}[rev])))}
 	eval := kcall(actFunc[n.Act]+"N", rows("w."+yn, "0", "nb", size), fmt.Sprintf("w.%sD1[:%s]", yn, n2), d2arg, d3arg, rows("w."+an, "0", "nb", size))
-	if n.ID != g.liteAct || (pl.Mode != plan.Laplacian && pl.Mode != plan.Reverse) {
+	if n.ID != g.liteAct {
 		return append(out, eval)
 	}
 	return append(out, jen.If(jen.Id("w.lite")).Block(

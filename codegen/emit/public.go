@@ -150,7 +150,7 @@ func (g *gen) loadX() jen.Code { return g.load("w."+g.names[0], "x[b0*Dim:]", "n
 func (g *gen) genPhi() {
 	g.f.Comment("Phi writes φ(x_b) to phi[b] for the B = len(x)/Dim inputs in x.")
 	g.f.Comment("It panics on inconsistent lengths. It does not allocate.")
-	g.method("Phi", wsParam(), floats("phi, x")).Block(append(g.prologue(g.lenCheck("phi", "B"), raw("clear(phi)")),
+	g.method("Phi", wsParam(), floats("phi, x")).Block(append(g.prologue(g.lenCheck("phi", "B"), raw("clear(phi)"), g.setLite("false")),
 		g.chunks("cv", g.loadX(), raw("m.fwdValues(w, nb)"), g.phiOut()))...)
 }
 
@@ -158,7 +158,7 @@ func (g *gen) genPhi() {
 func (g *gen) genGrad() {
 	g.f.Comment("Grad writes φ(x_b) to phi[b] (phi may be nil) and ∇φ(x_b) to grad[b·Dim:(b+1)·Dim].")
 	g.f.Comment("∇φ comes from backpropagation. It panics on inconsistent lengths. It does not allocate.")
-	g.method("Grad", wsParam(), floats("phi, grad, x")).Block(append(g.prologue(g.lenCheckNil("phi", "B"), g.lenCheck("grad", "len(x)"), clearIf("phi"), raw("clear(grad)")),
+	g.method("Grad", wsParam(), floats("phi, grad, x")).Block(append(g.prologue(g.lenCheckNil("phi", "B"), g.lenCheck("grad", "len(x)"), clearIf("phi"), raw("clear(grad)"), g.setLite("phi == nil")),
 		g.chunks("cv", g.loadX(), raw("m.fwdValues(w, nb)"),
 			jen.If(jen.Id("phi != nil")).Block(g.phiOut()),
 			raw("m.bwdGrad(w, nb)"),
@@ -184,7 +184,7 @@ func (g *gen) genHutchinson() {
 	g.f.Comment("(1/P) Σ_p v_pᵀ∇²φ v_p for the P = NumProbes probes per sample in probes")
 	g.f.Comment("(B·P·Dim numbers). It does not allocate.")
 	g.method("Hutchinson", wsParam(), floats("phi, grad, lap, x, probes")).Block(append(g.prologue(g.lenCheckNil("phi", "B"), g.lenCheckNil("grad", "len(x)"), g.lenCheck("lap", "B"), g.lenCheck("probes", "len(x)*NumProbes"),
-		clearIf("phi"), clearIf("grad"), raw("clear(lap)")),
+		clearIf("phi"), clearIf("grad"), raw("clear(lap)"), g.setLite("phi == nil")),
 		g.chunks("c", g.loadX(), g.probeLoad(g.plans[plan.Hutch]), raw("m.fwdHutch(w, nb)"),
 			jen.If(jen.Id("phi != nil")).Block(g.phiOut()),
 			g.lapOut(),
@@ -219,9 +219,7 @@ func (g *gen) genReverse(name string, pl *plan.Plan, hutch bool) {
 	}
 	checks = append(checks, raw("clear(dx)"), clearIf("lap"))
 	checks = append(checks, g.timeGradRedirect()...)
-	if !hutch {
-		checks = append(checks, g.setLite("c == nil"))
-	}
+	checks = append(checks, g.setLite("c == nil"))
 	g.method(mname, params...).Block(append(append(g.prologue(checks...), g.chunks("c", g.reverseChunk(name, pl, hutch)...)), g.timeGradBack()...)...)
 }
 

@@ -95,26 +95,48 @@ func saveNode(p *ir.Program, group int) int {
 	return 0
 }
 
-// liteAct returns the activation whose values feed nothing but the output
-// φ = w·h (a dense layer with one output), or 0. Laplacian without φ and
-// Reverse without c need none of its values, only its derivatives: they
-// zero the value rows instead of evaluating σ (for ln cosh and softplus that
-// drops the logarithm, half the cost).
+// liteAct returns the activation whose values feed nothing but φ through
+// value-linear nodes (dense layers, sums, means, pools over sites, scales
+// and additions: φ = w·h, or φ = w·mean(h) + …), or 0; of several, the
+// largest. The modes without φ's value (Grad, Laplacian and Hutchinson
+// without φ, the reverse modes without c) need none of its values, only
+// its derivatives: they zero the value rows instead of evaluating σ (for
+// ln cosh and softplus that drops the logarithm). The linear nodes after
+// it then compute values from zeros, which nothing reads: their
+// derivatives do not depend on their inputs' values, and where a dense
+// layer's parameter gradient pairs them with value cotangents those are
+// zero (c = 0).
 func liteAct(p *ir.Program) int {
-	out := p.Nodes[p.Output]
-	if out.Op != ir.OpDense || out.Out != 1 || len(out.Inputs) != 1 {
-		return 0
+	linear := func(n *ir.Node) bool {
+		switch n.Op {
+		case ir.OpDense, ir.OpAdd, ir.OpScale, ir.OpSum, ir.OpMean, ir.OpPool:
+			return true
+		}
+		return false
 	}
-	h := p.Nodes[out.Inputs[0]]
-	if h.Op != ir.OpAct {
-		return 0
-	}
-	for _, n := range p.Nodes {
-		for _, in := range n.Inputs {
-			if in == h.ID && n.ID != out.ID {
-				return 0
+	best := 0
+	for _, h := range p.Nodes {
+		if h.Op != ir.OpAct || (best != 0 && h.Shape.Size() <= p.Nodes[best].Shape.Size()) {
+			continue
+		}
+		// every node that depends on h (they follow it in topological
+		// order) must be value-linear, and φ must be one of them
+		dep := map[int]bool{h.ID: true}
+		ok := true
+		for _, n := range p.Nodes[h.ID+1:] {
+			for _, in := range n.Inputs {
+				if dep[in] {
+					dep[n.ID] = true
+				}
+			}
+			if dep[n.ID] && !linear(n) {
+				ok = false
+				break
 			}
 		}
+		if ok && dep[p.Output] {
+			best = h.ID
+		}
 	}
-	return h.ID
+	return best
 }

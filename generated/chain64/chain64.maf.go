@@ -443,6 +443,7 @@ type Workspace struct {
 	c           int       // samples per chunk
 	cv          int       // samples per chunk of Phi and Grad
 	deferGrad   bool      // see DeferGrad
+	lite        bool      // φ's value not wanted (Grad, Laplacian, Hutchinson without phi; the reverse modes without c)
 	s           []float64 // s rows: values, ℓ, 1 Jacobian rows per sample, tangents
 	sB          []float64 // cotangents of s
 	sQ          []float64 // squared Jacobian row norms of s
@@ -569,6 +570,7 @@ func (m *Model) Phi(ws runtime.Workspace, phi, x []float64) {
 		panic("chain64: len(phi) != B")
 	}
 	clear(phi)
+	w.lite = false
 	for b0 := 0; b0 < B; b0 += w.cv {
 		nb := min(w.cv, B-b0)
 		load(w.s, x[b0*Dim:], nb, 1)
@@ -600,6 +602,7 @@ func (m *Model) Grad(ws runtime.Workspace, phi, grad, x []float64) {
 		clear(phi)
 	}
 	clear(grad)
+	w.lite = phi == nil
 	for b0 := 0; b0 < B; b0 += w.cv {
 		nb := min(w.cv, B-b0)
 		load(w.s, x[b0*Dim:], nb, 1)
@@ -642,6 +645,7 @@ func (m *Model) Laplacian(ws runtime.Workspace, phi, grad, lap, x []float64) {
 		clear(grad)
 	}
 	clear(lap)
+	w.lite = phi == nil
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		load(w.s, x[b0*Dim:], nb, 1)
@@ -692,6 +696,7 @@ func (m *Model) Hutchinson(ws runtime.Workspace, phi, grad, lap, x, probes []flo
 		clear(grad)
 	}
 	clear(lap)
+	w.lite = phi == nil
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		load(w.s, x[b0*Dim:], nb, 1)
@@ -756,6 +761,7 @@ func (m *Model) ReverseLap(ws runtime.Workspace, dx, dtheta, lap, x, c, u, s []f
 	if lap != nil {
 		clear(lap)
 	}
+	w.lite = c == nil
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		load(w.s, x[b0*Dim:], nb, 1)
@@ -821,6 +827,7 @@ func (m *Model) ReverseHutchinsonLap(ws runtime.Workspace, dx, dtheta, lap, x, c
 	if lap != nil {
 		clear(lap)
 	}
+	w.lite = c == nil
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		load(w.s, x[b0*Dim:], nb, 1)
@@ -866,7 +873,13 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 	kern.AddBiasSites(rows(w.phiConv, 0, nb, 64), phiConvB, nb, 64, 1)
 	// chain64.maf:8:15  phi.lncosh = lncosh(phi.conv)
 	// σ, σ′ for the value rows
-	kern.LnCoshN(rows(w.phiLncosh, 0, nb, 64), w.phiLncoshD1[:nb*64], nil, nil, rows(w.phiConv, 0, nb, 64))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.phiLncosh, 0, nb, 64))
+		kern.LnCoshN(nil, w.phiLncoshD1[:nb*64], nil, nil, rows(w.phiConv, 0, nb, 64))
+	} else {
+		kern.LnCoshN(rows(w.phiLncosh, 0, nb, 64), w.phiLncoshD1[:nb*64], nil, nil, rows(w.phiConv, 0, nb, 64))
+	}
 	// chain64.maf:8:11  phi = Σ phi.lncosh
 	{
 		o, x := rows(w.phi, 0, nb, 1), rows(w.phiLncosh, 0, nb, 64)
@@ -902,7 +915,13 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	kern.FactorNorms(w.phiConvQ, w.phiConvFR, w.phiConvFJ, nb, m.phiConvFactorGeom)
 	// chain64.maf:8:15  phi.lncosh = lncosh(phi.conv)
 	// σ, σ′, σ″ for the value rows
-	kern.LnCoshN(rows(w.phiLncosh, 0, nb, 64), w.phiLncoshD1[:nb*64], w.phiLncoshD2[:nb*64], nil, rows(w.phiConv, 0, nb, 64))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.phiLncosh, 0, nb, 64))
+		kern.LnCoshN(nil, w.phiLncoshD1[:nb*64], w.phiLncoshD2[:nb*64], nil, rows(w.phiConv, 0, nb, 64))
+	} else {
+		kern.LnCoshN(rows(w.phiLncosh, 0, nb, 64), w.phiLncoshD1[:nb*64], w.phiLncoshD2[:nb*64], nil, rows(w.phiConv, 0, nb, 64))
+	}
 	kern.ActFwd(rows(w.phiLncosh, nb, nb, 64), nil, w.phiLncoshD1, w.phiLncoshD2, rows(w.phiConv, nb, nb, 64), nil, w.phiConvQ, nb, 64)
 	// chain64.maf:8:11  phi = Σ phi.lncosh
 	{
@@ -949,7 +968,13 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	kern.FactorNorms(w.phiConvQ, w.phiConvFR, w.phiConvFJ, nb, m.phiConvFactorGeom)
 	// chain64.maf:8:15  phi.lncosh = lncosh(phi.conv)
 	// σ, σ′, σ″, σ‴ for the value rows
-	kern.LnCoshN(rows(w.phiLncosh, 0, nb, 64), w.phiLncoshD1[:nb*64], w.phiLncoshD2[:nb*64], w.phiLncoshD3[:nb*64], rows(w.phiConv, 0, nb, 64))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.phiLncosh, 0, nb, 64))
+		kern.LnCoshN(nil, w.phiLncoshD1[:nb*64], w.phiLncoshD2[:nb*64], w.phiLncoshD3[:nb*64], rows(w.phiConv, 0, nb, 64))
+	} else {
+		kern.LnCoshN(rows(w.phiLncosh, 0, nb, 64), w.phiLncoshD1[:nb*64], w.phiLncoshD2[:nb*64], w.phiLncoshD3[:nb*64], rows(w.phiConv, 0, nb, 64))
+	}
 	kern.ActFwd(rows(w.phiLncosh, 2*nb, nb, 64), rows(w.phiLncosh, nb, nb, 64), w.phiLncoshD1, w.phiLncoshD2, rows(w.phiConv, 2*nb, nb, 64), rows(w.phiConv, nb, nb, 64), w.phiConvQ, nb, 64)
 	// chain64.maf:8:11  phi = Σ phi.lncosh
 	{
@@ -1008,7 +1033,13 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	// chain64.maf:8:15  phi.lncosh = lncosh(phi.conv)
 	kern.RowsNorm2(w.phiConvQ, rows(w.phiConv, 2*nb, nb, 64), nb, 1, 64)
 	// σ, σ′, σ″ for the value rows
-	kern.LnCoshN(rows(w.phiLncosh, 0, nb, 64), w.phiLncoshD1[:nb*64], w.phiLncoshD2[:nb*64], nil, rows(w.phiConv, 0, nb, 64))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.phiLncosh, 0, nb, 64))
+		kern.LnCoshN(nil, w.phiLncoshD1[:nb*64], w.phiLncoshD2[:nb*64], nil, rows(w.phiConv, 0, nb, 64))
+	} else {
+		kern.LnCoshN(rows(w.phiLncosh, 0, nb, 64), w.phiLncoshD1[:nb*64], w.phiLncoshD2[:nb*64], nil, rows(w.phiConv, 0, nb, 64))
+	}
 	kern.ActFwd(rows(w.phiLncosh, nb, nb, 64), nil, w.phiLncoshD1, w.phiLncoshD2, rows(w.phiConv, nb, nb, 64), nil, w.phiConvQ, nb, 64)
 	// chain64.maf:8:11  phi = Σ phi.lncosh
 	{
@@ -1057,7 +1088,13 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	// chain64.maf:8:15  phi.lncosh = lncosh(phi.conv)
 	kern.RowsNorm2(w.phiConvQ, rows(w.phiConv, 3*nb, nb, 64), nb, 1, 64)
 	// σ, σ′, σ″, σ‴ for the value rows
-	kern.LnCoshN(rows(w.phiLncosh, 0, nb, 64), w.phiLncoshD1[:nb*64], w.phiLncoshD2[:nb*64], w.phiLncoshD3[:nb*64], rows(w.phiConv, 0, nb, 64))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.phiLncosh, 0, nb, 64))
+		kern.LnCoshN(nil, w.phiLncoshD1[:nb*64], w.phiLncoshD2[:nb*64], w.phiLncoshD3[:nb*64], rows(w.phiConv, 0, nb, 64))
+	} else {
+		kern.LnCoshN(rows(w.phiLncosh, 0, nb, 64), w.phiLncoshD1[:nb*64], w.phiLncoshD2[:nb*64], w.phiLncoshD3[:nb*64], rows(w.phiConv, 0, nb, 64))
+	}
 	kern.ActFwd(rows(w.phiLncosh, 2*nb, nb, 64), rows(w.phiLncosh, nb, nb, 64), w.phiLncoshD1, w.phiLncoshD2, rows(w.phiConv, 2*nb, nb, 64), rows(w.phiConv, nb, nb, 64), w.phiConvQ, nb, 64)
 	// chain64.maf:8:11  phi = Σ phi.lncosh
 	{

@@ -498,6 +498,7 @@ type Workspace struct {
 	c             int       // samples per chunk
 	cv            int       // samples per chunk of Phi and Grad
 	deferGrad     bool      // see DeferGrad
+	lite          bool      // φ's value not wanted (Grad, Laplacian, Hutchinson without phi; the reverse modes without c)
 	s             []float64 // s rows: values, ℓ, 1 Jacobian rows per sample, tangents
 	sB            []float64 // cotangents of s
 	sQ            []float64 // squared Jacobian row norms of s
@@ -630,6 +631,7 @@ func (m *Model) Phi(ws runtime.Workspace, phi, x []float64) {
 		panic("cnn16: len(phi) != B")
 	}
 	clear(phi)
+	w.lite = false
 	for b0 := 0; b0 < B; b0 += w.cv {
 		nb := min(w.cv, B-b0)
 		load(w.s, x[b0*Dim:], nb, 1)
@@ -661,6 +663,7 @@ func (m *Model) Grad(ws runtime.Workspace, phi, grad, x []float64) {
 		clear(phi)
 	}
 	clear(grad)
+	w.lite = phi == nil
 	for b0 := 0; b0 < B; b0 += w.cv {
 		nb := min(w.cv, B-b0)
 		load(w.s, x[b0*Dim:], nb, 1)
@@ -703,6 +706,7 @@ func (m *Model) Laplacian(ws runtime.Workspace, phi, grad, lap, x []float64) {
 		clear(grad)
 	}
 	clear(lap)
+	w.lite = phi == nil
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		load(w.s, x[b0*Dim:], nb, 1)
@@ -753,6 +757,7 @@ func (m *Model) Hutchinson(ws runtime.Workspace, phi, grad, lap, x, probes []flo
 		clear(grad)
 	}
 	clear(lap)
+	w.lite = phi == nil
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		load(w.s, x[b0*Dim:], nb, 1)
@@ -817,6 +822,7 @@ func (m *Model) ReverseLap(ws runtime.Workspace, dx, dtheta, lap, x, c, u, s []f
 	if lap != nil {
 		clear(lap)
 	}
+	w.lite = c == nil
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		load(w.s, x[b0*Dim:], nb, 1)
@@ -882,6 +888,7 @@ func (m *Model) ReverseHutchinsonLap(ws runtime.Workspace, dx, dtheta, lap, x, c
 	if lap != nil {
 		clear(lap)
 	}
+	w.lite = c == nil
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		load(w.s, x[b0*Dim:], nb, 1)
@@ -925,7 +932,13 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 	kern.AddBiasSites(rows(w.h2Conv, 0, nb, 2048), h2ConvB, nb, 256, 8)
 	// cnn16.maf:11:10  h2 = softplus(h2.conv)
 	// σ, σ′ for the value rows
-	kern.SoftplusN(rows(w.h2, 0, nb, 2048), w.h2D1[:nb*2048], nil, nil, rows(w.h2Conv, 0, nb, 2048))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.h2, 0, nb, 2048))
+		kern.SoftplusN(nil, w.h2D1[:nb*2048], nil, nil, rows(w.h2Conv, 0, nb, 2048))
+	} else {
+		kern.SoftplusN(rows(w.h2, 0, nb, 2048), w.h2D1[:nb*2048], nil, nil, rows(w.h2Conv, 0, nb, 2048))
+	}
 	// cnn16.maf:12:9  g = mean over sites of h2 (per channel)
 	{
 		o, x := rows(w.g, 0, nb, 8), rows(w.h2, 0, nb, 2048)
@@ -960,7 +973,13 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	// cnn16.maf:11:10  h2 = softplus(h2.conv)
 	kern.RowNorms(w.h2ConvQ, w.h2ConvRF, nb*2048, 25)
 	// σ, σ′, σ″ for the value rows
-	kern.SoftplusN(rows(w.h2, 0, nb, 2048), w.h2D1[:nb*2048], w.h2D2[:nb*2048], nil, rows(w.h2Conv, 0, nb, 2048))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.h2, 0, nb, 2048))
+		kern.SoftplusN(nil, w.h2D1[:nb*2048], w.h2D2[:nb*2048], nil, rows(w.h2Conv, 0, nb, 2048))
+	} else {
+		kern.SoftplusN(rows(w.h2, 0, nb, 2048), w.h2D1[:nb*2048], w.h2D2[:nb*2048], nil, rows(w.h2Conv, 0, nb, 2048))
+	}
 	kern.ActFwd(rows(w.h2, nb, nb, 2048), nil, w.h2D1, w.h2D2, rows(w.h2Conv, nb, nb, 2048), nil, w.h2ConvQ, nb, 2048)
 	// cnn16.maf:12:9  g = mean over sites of h2 (per channel)
 	{
@@ -1004,7 +1023,13 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	// cnn16.maf:11:10  h2 = softplus(h2.conv)
 	kern.RowNorms(w.h2ConvQ, w.h2ConvRF, nb*2048, 25)
 	// σ, σ′, σ″, σ‴ for the value rows
-	kern.SoftplusN(rows(w.h2, 0, nb, 2048), w.h2D1[:nb*2048], w.h2D2[:nb*2048], w.h2D3[:nb*2048], rows(w.h2Conv, 0, nb, 2048))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.h2, 0, nb, 2048))
+		kern.SoftplusN(nil, w.h2D1[:nb*2048], w.h2D2[:nb*2048], w.h2D3[:nb*2048], rows(w.h2Conv, 0, nb, 2048))
+	} else {
+		kern.SoftplusN(rows(w.h2, 0, nb, 2048), w.h2D1[:nb*2048], w.h2D2[:nb*2048], w.h2D3[:nb*2048], rows(w.h2Conv, 0, nb, 2048))
+	}
 	kern.ActFwd(rows(w.h2, 2*nb, nb, 2048), rows(w.h2, nb, nb, 2048), w.h2D1, w.h2D2, rows(w.h2Conv, 2*nb, nb, 2048), rows(w.h2Conv, nb, nb, 2048), w.h2ConvQ, nb, 2048)
 	// cnn16.maf:12:9  g = mean over sites of h2 (per channel)
 	{
@@ -1057,7 +1082,13 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	// cnn16.maf:11:10  h2 = softplus(h2.conv)
 	kern.RowsNorm2(w.h2ConvQ, rows(w.h2Conv, 2*nb, nb, 2048), nb, 1, 2048)
 	// σ, σ′, σ″ for the value rows
-	kern.SoftplusN(rows(w.h2, 0, nb, 2048), w.h2D1[:nb*2048], w.h2D2[:nb*2048], nil, rows(w.h2Conv, 0, nb, 2048))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.h2, 0, nb, 2048))
+		kern.SoftplusN(nil, w.h2D1[:nb*2048], w.h2D2[:nb*2048], nil, rows(w.h2Conv, 0, nb, 2048))
+	} else {
+		kern.SoftplusN(rows(w.h2, 0, nb, 2048), w.h2D1[:nb*2048], w.h2D2[:nb*2048], nil, rows(w.h2Conv, 0, nb, 2048))
+	}
 	kern.ActFwd(rows(w.h2, nb, nb, 2048), nil, w.h2D1, w.h2D2, rows(w.h2Conv, nb, nb, 2048), nil, w.h2ConvQ, nb, 2048)
 	// cnn16.maf:12:9  g = mean over sites of h2 (per channel)
 	{
@@ -1102,7 +1133,13 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	// cnn16.maf:11:10  h2 = softplus(h2.conv)
 	kern.RowsNorm2(w.h2ConvQ, rows(w.h2Conv, 3*nb, nb, 2048), nb, 1, 2048)
 	// σ, σ′, σ″, σ‴ for the value rows
-	kern.SoftplusN(rows(w.h2, 0, nb, 2048), w.h2D1[:nb*2048], w.h2D2[:nb*2048], w.h2D3[:nb*2048], rows(w.h2Conv, 0, nb, 2048))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.h2, 0, nb, 2048))
+		kern.SoftplusN(nil, w.h2D1[:nb*2048], w.h2D2[:nb*2048], w.h2D3[:nb*2048], rows(w.h2Conv, 0, nb, 2048))
+	} else {
+		kern.SoftplusN(rows(w.h2, 0, nb, 2048), w.h2D1[:nb*2048], w.h2D2[:nb*2048], w.h2D3[:nb*2048], rows(w.h2Conv, 0, nb, 2048))
+	}
 	kern.ActFwd(rows(w.h2, 2*nb, nb, 2048), rows(w.h2, nb, nb, 2048), w.h2D1, w.h2D2, rows(w.h2Conv, 2*nb, nb, 2048), rows(w.h2Conv, nb, nb, 2048), w.h2ConvQ, nb, 2048)
 	// cnn16.maf:12:9  g = mean over sites of h2 (per channel)
 	{

@@ -478,6 +478,7 @@ type Workspace struct {
 	c          int       // samples per chunk
 	cv         int       // samples per chunk of Phi and Grad
 	deferGrad  bool      // see DeferGrad
+	lite       bool      // φ's value not wanted (Grad, Laplacian, Hutchinson without phi; the reverse modes without c)
 	s          []float64 // s rows: values, ℓ, 256 Jacobian rows per sample, tangents
 	sB         []float64 // cotangents of s
 	sQ         []float64 // squared Jacobian row norms of s
@@ -598,6 +599,7 @@ func (m *Model) Phi(ws runtime.Workspace, phi, x []float64) {
 		panic("cnn16dense: len(phi) != B")
 	}
 	clear(phi)
+	w.lite = false
 	for b0 := 0; b0 < B; b0 += w.cv {
 		nb := min(w.cv, B-b0)
 		load(w.s, x[b0*Dim:], nb, 1)
@@ -629,6 +631,7 @@ func (m *Model) Grad(ws runtime.Workspace, phi, grad, x []float64) {
 		clear(phi)
 	}
 	clear(grad)
+	w.lite = phi == nil
 	for b0 := 0; b0 < B; b0 += w.cv {
 		nb := min(w.cv, B-b0)
 		load(w.s, x[b0*Dim:], nb, 1)
@@ -671,6 +674,7 @@ func (m *Model) Laplacian(ws runtime.Workspace, phi, grad, lap, x []float64) {
 		clear(grad)
 	}
 	clear(lap)
+	w.lite = phi == nil
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		load(w.s, x[b0*Dim:], nb, 1)
@@ -721,6 +725,7 @@ func (m *Model) Hutchinson(ws runtime.Workspace, phi, grad, lap, x, probes []flo
 		clear(grad)
 	}
 	clear(lap)
+	w.lite = phi == nil
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		load(w.s, x[b0*Dim:], nb, 1)
@@ -785,6 +790,7 @@ func (m *Model) ReverseLap(ws runtime.Workspace, dx, dtheta, lap, x, c, u, s []f
 	if lap != nil {
 		clear(lap)
 	}
+	w.lite = c == nil
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		load(w.s, x[b0*Dim:], nb, 1)
@@ -850,6 +856,7 @@ func (m *Model) ReverseHutchinsonLap(ws runtime.Workspace, dx, dtheta, lap, x, c
 	if lap != nil {
 		clear(lap)
 	}
+	w.lite = c == nil
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		load(w.s, x[b0*Dim:], nb, 1)
@@ -893,7 +900,13 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 	kern.AddBiasSites(rows(w.h2Conv, 0, nb, 2048), h2ConvB, nb, 256, 8)
 	// cnn16.maf:11:10  h2 = softplus(h2.conv)
 	// σ, σ′ for the value rows
-	kern.SoftplusN(rows(w.h2, 0, nb, 2048), w.h2D1[:nb*2048], nil, nil, rows(w.h2Conv, 0, nb, 2048))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.h2, 0, nb, 2048))
+		kern.SoftplusN(nil, w.h2D1[:nb*2048], nil, nil, rows(w.h2Conv, 0, nb, 2048))
+	} else {
+		kern.SoftplusN(rows(w.h2, 0, nb, 2048), w.h2D1[:nb*2048], nil, nil, rows(w.h2Conv, 0, nb, 2048))
+	}
 	// cnn16.maf:12:9  g = mean over sites of h2 (per channel)
 	{
 		o, x := rows(w.g, 0, nb, 8), rows(w.h2, 0, nb, 2048)
@@ -931,7 +944,13 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	// cnn16.maf:11:10  h2 = softplus(h2.conv)
 	kern.RowsNorm2(w.h2ConvQ, rows(w.h2Conv, 2*nb, nb*256, 2048), nb, 256, 2048)
 	// σ, σ′, σ″ for the value rows
-	kern.SoftplusN(rows(w.h2, 0, nb, 2048), w.h2D1[:nb*2048], w.h2D2[:nb*2048], nil, rows(w.h2Conv, 0, nb, 2048))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.h2, 0, nb, 2048))
+		kern.SoftplusN(nil, w.h2D1[:nb*2048], w.h2D2[:nb*2048], nil, rows(w.h2Conv, 0, nb, 2048))
+	} else {
+		kern.SoftplusN(rows(w.h2, 0, nb, 2048), w.h2D1[:nb*2048], w.h2D2[:nb*2048], nil, rows(w.h2Conv, 0, nb, 2048))
+	}
 	kern.ActFwd(rows(w.h2, nb, nb, 2048), nil, w.h2D1, w.h2D2, rows(w.h2Conv, nb, nb, 2048), nil, w.h2ConvQ, nb, 2048)
 	// cnn16.maf:12:9  g = mean over sites of h2 (per channel)
 	{
@@ -978,7 +997,13 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	// cnn16.maf:11:10  h2 = softplus(h2.conv)
 	kern.RowsNorm2(w.h2ConvQ, rows(w.h2Conv, 3*nb, nb*256, 2048), nb, 256, 2048)
 	// σ, σ′, σ″, σ‴ for the value rows
-	kern.SoftplusN(rows(w.h2, 0, nb, 2048), w.h2D1[:nb*2048], w.h2D2[:nb*2048], w.h2D3[:nb*2048], rows(w.h2Conv, 0, nb, 2048))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.h2, 0, nb, 2048))
+		kern.SoftplusN(nil, w.h2D1[:nb*2048], w.h2D2[:nb*2048], w.h2D3[:nb*2048], rows(w.h2Conv, 0, nb, 2048))
+	} else {
+		kern.SoftplusN(rows(w.h2, 0, nb, 2048), w.h2D1[:nb*2048], w.h2D2[:nb*2048], w.h2D3[:nb*2048], rows(w.h2Conv, 0, nb, 2048))
+	}
 	kern.ActFwd(rows(w.h2, 2*nb, nb, 2048), rows(w.h2, nb, nb, 2048), w.h2D1, w.h2D2, rows(w.h2Conv, 2*nb, nb, 2048), rows(w.h2Conv, nb, nb, 2048), w.h2ConvQ, nb, 2048)
 	// cnn16.maf:12:9  g = mean over sites of h2 (per channel)
 	{
@@ -1031,7 +1056,13 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	// cnn16.maf:11:10  h2 = softplus(h2.conv)
 	kern.RowsNorm2(w.h2ConvQ, rows(w.h2Conv, 2*nb, nb, 2048), nb, 1, 2048)
 	// σ, σ′, σ″ for the value rows
-	kern.SoftplusN(rows(w.h2, 0, nb, 2048), w.h2D1[:nb*2048], w.h2D2[:nb*2048], nil, rows(w.h2Conv, 0, nb, 2048))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.h2, 0, nb, 2048))
+		kern.SoftplusN(nil, w.h2D1[:nb*2048], w.h2D2[:nb*2048], nil, rows(w.h2Conv, 0, nb, 2048))
+	} else {
+		kern.SoftplusN(rows(w.h2, 0, nb, 2048), w.h2D1[:nb*2048], w.h2D2[:nb*2048], nil, rows(w.h2Conv, 0, nb, 2048))
+	}
 	kern.ActFwd(rows(w.h2, nb, nb, 2048), nil, w.h2D1, w.h2D2, rows(w.h2Conv, nb, nb, 2048), nil, w.h2ConvQ, nb, 2048)
 	// cnn16.maf:12:9  g = mean over sites of h2 (per channel)
 	{
@@ -1076,7 +1107,13 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	// cnn16.maf:11:10  h2 = softplus(h2.conv)
 	kern.RowsNorm2(w.h2ConvQ, rows(w.h2Conv, 3*nb, nb, 2048), nb, 1, 2048)
 	// σ, σ′, σ″, σ‴ for the value rows
-	kern.SoftplusN(rows(w.h2, 0, nb, 2048), w.h2D1[:nb*2048], w.h2D2[:nb*2048], w.h2D3[:nb*2048], rows(w.h2Conv, 0, nb, 2048))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.h2, 0, nb, 2048))
+		kern.SoftplusN(nil, w.h2D1[:nb*2048], w.h2D2[:nb*2048], w.h2D3[:nb*2048], rows(w.h2Conv, 0, nb, 2048))
+	} else {
+		kern.SoftplusN(rows(w.h2, 0, nb, 2048), w.h2D1[:nb*2048], w.h2D2[:nb*2048], w.h2D3[:nb*2048], rows(w.h2Conv, 0, nb, 2048))
+	}
 	kern.ActFwd(rows(w.h2, 2*nb, nb, 2048), rows(w.h2, nb, nb, 2048), w.h2D1, w.h2D2, rows(w.h2Conv, 2*nb, nb, 2048), rows(w.h2Conv, nb, nb, 2048), w.h2ConvQ, nb, 2048)
 	// cnn16.maf:12:9  g = mean over sites of h2 (per channel)
 	{

@@ -735,6 +735,7 @@ type Workspace struct {
 	c              int       // samples per chunk
 	cv             int       // samples per chunk of Phi and Grad
 	deferGrad      bool      // see DeferGrad
+	lite           bool      // φ's value not wanted (Grad, Laplacian, Hutchinson without phi; the reverse modes without c)
 	s              []float64 // s rows: values, ℓ, 1 Jacobian rows per sample, tangents
 	sB             []float64 // cotangents of s
 	sQ             []float64 // squared Jacobian row norms of s
@@ -913,6 +914,7 @@ func (m *Model) Phi(ws runtime.Workspace, phi, x []float64) {
 		panic("cnn8gated: len(phi) != B")
 	}
 	clear(phi)
+	w.lite = false
 	m = m.at(w)
 	for b0 := 0; b0 < B; b0 += w.cv {
 		nb := min(w.cv, B-b0)
@@ -945,6 +947,7 @@ func (m *Model) Grad(ws runtime.Workspace, phi, grad, x []float64) {
 		clear(phi)
 	}
 	clear(grad)
+	w.lite = phi == nil
 	m = m.at(w)
 	for b0 := 0; b0 < B; b0 += w.cv {
 		nb := min(w.cv, B-b0)
@@ -988,6 +991,7 @@ func (m *Model) Laplacian(ws runtime.Workspace, phi, grad, lap, x []float64) {
 		clear(grad)
 	}
 	clear(lap)
+	w.lite = phi == nil
 	m = m.at(w)
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
@@ -1039,6 +1043,7 @@ func (m *Model) Hutchinson(ws runtime.Workspace, phi, grad, lap, x, probes []flo
 		clear(grad)
 	}
 	clear(lap)
+	w.lite = phi == nil
 	m = m.at(w)
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
@@ -1106,6 +1111,7 @@ func (m *Model) ReverseLap(ws runtime.Workspace, dx, dtheta, lap, x, c, u, s []f
 	}
 	dth := dtheta
 	dtheta = w.timeGrad
+	w.lite = c == nil
 	m = m.at(w)
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
@@ -1180,6 +1186,7 @@ func (m *Model) ReverseHutchinsonLap(ws runtime.Workspace, dx, dtheta, lap, x, c
 	}
 	dth := dtheta
 	dtheta = w.timeGrad
+	w.lite = c == nil
 	m = m.at(w)
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
@@ -1230,7 +1237,13 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 	kern.AddBiasSites(rows(w.h2Conv, 0, nb, 256), h2ConvB, nb, 64, 4)
 	// cnn8_gated.maf:14:10  h2 = softplus(h2.conv)
 	// σ, σ′ for the value rows
-	kern.SoftplusN(rows(w.h2, 0, nb, 256), w.h2D1[:nb*256], nil, nil, rows(w.h2Conv, 0, nb, 256))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.h2, 0, nb, 256))
+		kern.SoftplusN(nil, w.h2D1[:nb*256], nil, nil, rows(w.h2Conv, 0, nb, 256))
+	} else {
+		kern.SoftplusN(rows(w.h2, 0, nb, 256), w.h2D1[:nb*256], nil, nil, rows(w.h2Conv, 0, nb, 256))
+	}
 	// cnn8_gated.maf:15:9  g = mean over sites of h2 (per channel)
 	{
 		o, x := rows(w.g, 0, nb, 4), rows(w.h2, 0, nb, 256)
@@ -1292,7 +1305,13 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	kern.FactorNorms(w.h2ConvQ, w.h2ConvFR, w.h2ConvFJ, nb, m.h2ConvFactorGeom)
 	// cnn8_gated.maf:14:10  h2 = softplus(h2.conv)
 	// σ, σ′, σ″ for the value rows
-	kern.SoftplusN(rows(w.h2, 0, nb, 256), w.h2D1[:nb*256], w.h2D2[:nb*256], nil, rows(w.h2Conv, 0, nb, 256))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.h2, 0, nb, 256))
+		kern.SoftplusN(nil, w.h2D1[:nb*256], w.h2D2[:nb*256], nil, rows(w.h2Conv, 0, nb, 256))
+	} else {
+		kern.SoftplusN(rows(w.h2, 0, nb, 256), w.h2D1[:nb*256], w.h2D2[:nb*256], nil, rows(w.h2Conv, 0, nb, 256))
+	}
 	kern.ActFwd(rows(w.h2, nb, nb, 256), nil, w.h2D1, w.h2D2, rows(w.h2Conv, nb, nb, 256), nil, w.h2ConvQ, nb, 256)
 	// cnn8_gated.maf:15:9  g = mean over sites of h2 (per channel)
 	{
@@ -1386,7 +1405,13 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	kern.FactorNorms(w.h2ConvQ, w.h2ConvFR, w.h2ConvFJ, nb, m.h2ConvFactorGeom)
 	// cnn8_gated.maf:14:10  h2 = softplus(h2.conv)
 	// σ, σ′, σ″, σ‴ for the value rows
-	kern.SoftplusN(rows(w.h2, 0, nb, 256), w.h2D1[:nb*256], w.h2D2[:nb*256], w.h2D3[:nb*256], rows(w.h2Conv, 0, nb, 256))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.h2, 0, nb, 256))
+		kern.SoftplusN(nil, w.h2D1[:nb*256], w.h2D2[:nb*256], w.h2D3[:nb*256], rows(w.h2Conv, 0, nb, 256))
+	} else {
+		kern.SoftplusN(rows(w.h2, 0, nb, 256), w.h2D1[:nb*256], w.h2D2[:nb*256], w.h2D3[:nb*256], rows(w.h2Conv, 0, nb, 256))
+	}
 	kern.ActFwd(rows(w.h2, 2*nb, nb, 256), rows(w.h2, nb, nb, 256), w.h2D1, w.h2D2, rows(w.h2Conv, 2*nb, nb, 256), rows(w.h2Conv, nb, nb, 256), w.h2ConvQ, nb, 256)
 	// cnn8_gated.maf:15:9  g = mean over sites of h2 (per channel)
 	{
@@ -1512,7 +1537,13 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	// cnn8_gated.maf:14:10  h2 = softplus(h2.conv)
 	kern.RowsNorm2(w.h2ConvQ, rows(w.h2Conv, 2*nb, nb, 256), nb, 1, 256)
 	// σ, σ′, σ″ for the value rows
-	kern.SoftplusN(rows(w.h2, 0, nb, 256), w.h2D1[:nb*256], w.h2D2[:nb*256], nil, rows(w.h2Conv, 0, nb, 256))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.h2, 0, nb, 256))
+		kern.SoftplusN(nil, w.h2D1[:nb*256], w.h2D2[:nb*256], nil, rows(w.h2Conv, 0, nb, 256))
+	} else {
+		kern.SoftplusN(rows(w.h2, 0, nb, 256), w.h2D1[:nb*256], w.h2D2[:nb*256], nil, rows(w.h2Conv, 0, nb, 256))
+	}
 	kern.ActFwd(rows(w.h2, nb, nb, 256), nil, w.h2D1, w.h2D2, rows(w.h2Conv, nb, nb, 256), nil, w.h2ConvQ, nb, 256)
 	// cnn8_gated.maf:15:9  g = mean over sites of h2 (per channel)
 	{
@@ -1609,7 +1640,13 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	// cnn8_gated.maf:14:10  h2 = softplus(h2.conv)
 	kern.RowsNorm2(w.h2ConvQ, rows(w.h2Conv, 3*nb, nb, 256), nb, 1, 256)
 	// σ, σ′, σ″, σ‴ for the value rows
-	kern.SoftplusN(rows(w.h2, 0, nb, 256), w.h2D1[:nb*256], w.h2D2[:nb*256], w.h2D3[:nb*256], rows(w.h2Conv, 0, nb, 256))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.h2, 0, nb, 256))
+		kern.SoftplusN(nil, w.h2D1[:nb*256], w.h2D2[:nb*256], w.h2D3[:nb*256], rows(w.h2Conv, 0, nb, 256))
+	} else {
+		kern.SoftplusN(rows(w.h2, 0, nb, 256), w.h2D1[:nb*256], w.h2D2[:nb*256], w.h2D3[:nb*256], rows(w.h2Conv, 0, nb, 256))
+	}
 	kern.ActFwd(rows(w.h2, 2*nb, nb, 256), rows(w.h2, nb, nb, 256), w.h2D1, w.h2D2, rows(w.h2Conv, 2*nb, nb, 256), rows(w.h2Conv, nb, nb, 256), w.h2ConvQ, nb, 256)
 	// cnn8_gated.maf:15:9  g = mean over sites of h2 (per channel)
 	{

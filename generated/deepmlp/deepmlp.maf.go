@@ -428,7 +428,7 @@ type Workspace struct {
 	c           int       // samples per chunk
 	cv          int       // samples per chunk of Phi and Grad
 	deferGrad   bool      // see DeferGrad
-	lite        bool      // φ's value not wanted (Laplacian without phi, Reverse without c)
+	lite        bool      // φ's value not wanted (Grad, Laplacian, Hutchinson without phi; the reverse modes without c)
 	saveOut     []float64 // LaplacianSave's destination (nil otherwise)
 	saveIn      []float64 // ReverseSaved's source (nil otherwise)
 	b0          int       // first sample of the current chunk
@@ -552,6 +552,7 @@ func (m *Model) Phi(ws runtime.Workspace, phi, x []float64) {
 		panic("deepmlp: len(phi) != B")
 	}
 	clear(phi)
+	w.lite = false
 	for b0 := 0; b0 < B; b0 += w.cv {
 		nb := min(w.cv, B-b0)
 		load(w.x, x[b0*Dim:], nb, 1)
@@ -583,6 +584,7 @@ func (m *Model) Grad(ws runtime.Workspace, phi, grad, x []float64) {
 		clear(phi)
 	}
 	clear(grad)
+	w.lite = phi == nil
 	for b0 := 0; b0 < B; b0 += w.cv {
 		nb := min(w.cv, B-b0)
 		load(w.x, x[b0*Dim:], nb, 1)
@@ -677,6 +679,7 @@ func (m *Model) Hutchinson(ws runtime.Workspace, phi, grad, lap, x, probes []flo
 		clear(grad)
 	}
 	clear(lap)
+	w.lite = phi == nil
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		load(w.x, x[b0*Dim:], nb, 1)
@@ -808,6 +811,7 @@ func (m *Model) ReverseHutchinsonLap(ws runtime.Workspace, dx, dtheta, lap, x, c
 	if lap != nil {
 		clear(lap)
 	}
+	w.lite = c == nil
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		load(w.x, x[b0*Dim:], nb, 1)
@@ -889,7 +893,13 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 	kern.AddBias(rows(w.h2Dense, 0, nb, 1024), h2DenseB, nb, 1024)
 	// deepmlp.maf:10:10  h2 = softplus(h2.dense)
 	// σ, σ′ for the value rows
-	kern.SoftplusN(rows(w.h2, 0, nb, 1024), w.h2D1[:nb*1024], nil, nil, rows(w.h2Dense, 0, nb, 1024))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.h2, 0, nb, 1024))
+		kern.SoftplusN(nil, w.h2D1[:nb*1024], nil, nil, rows(w.h2Dense, 0, nb, 1024))
+	} else {
+		kern.SoftplusN(rows(w.h2, 0, nb, 1024), w.h2D1[:nb*1024], nil, nil, rows(w.h2Dense, 0, nb, 1024))
+	}
 	// deepmlp.maf:11:11  phi = W·h2, W ∈ R^(1×1024)
 	kern.MatVec(rows(w.phi, 0, nb, 1), rows(w.h2, 0, nb, 1024), phiW, nb, 1024, 0)
 }
@@ -997,7 +1007,13 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	// deepmlp.maf:10:10  h2 = softplus(h2.dense)
 	kern.RowsNorm2(w.h2DenseQ, rows(w.h2Dense, 2*nb, nb, 1024), nb, 1, 1024)
 	// σ, σ′, σ″ for the value rows
-	kern.SoftplusN(rows(w.h2, 0, nb, 1024), w.h2D1[:nb*1024], w.h2D2[:nb*1024], nil, rows(w.h2Dense, 0, nb, 1024))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.h2, 0, nb, 1024))
+		kern.SoftplusN(nil, w.h2D1[:nb*1024], w.h2D2[:nb*1024], nil, rows(w.h2Dense, 0, nb, 1024))
+	} else {
+		kern.SoftplusN(rows(w.h2, 0, nb, 1024), w.h2D1[:nb*1024], w.h2D2[:nb*1024], nil, rows(w.h2Dense, 0, nb, 1024))
+	}
 	kern.ActFwd(rows(w.h2, nb, nb, 1024), nil, w.h2D1, w.h2D2, rows(w.h2Dense, nb, nb, 1024), nil, w.h2DenseQ, nb, 1024)
 	// deepmlp.maf:11:11  phi = W·h2, W ∈ R^(1×1024)
 	kern.MatVec(rows(w.phi, 0, 2*nb, 1), rows(w.h2, 0, 2*nb, 1024), phiW, 2*nb, 1024, 0)
@@ -1024,7 +1040,13 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	// deepmlp.maf:10:10  h2 = softplus(h2.dense)
 	kern.RowsNorm2(w.h2DenseQ, rows(w.h2Dense, 3*nb, nb, 1024), nb, 1, 1024)
 	// σ, σ′, σ″, σ‴ for the value rows
-	kern.SoftplusN(rows(w.h2, 0, nb, 1024), w.h2D1[:nb*1024], w.h2D2[:nb*1024], w.h2D3[:nb*1024], rows(w.h2Dense, 0, nb, 1024))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.h2, 0, nb, 1024))
+		kern.SoftplusN(nil, w.h2D1[:nb*1024], w.h2D2[:nb*1024], w.h2D3[:nb*1024], rows(w.h2Dense, 0, nb, 1024))
+	} else {
+		kern.SoftplusN(rows(w.h2, 0, nb, 1024), w.h2D1[:nb*1024], w.h2D2[:nb*1024], w.h2D3[:nb*1024], rows(w.h2Dense, 0, nb, 1024))
+	}
 	kern.ActFwd(rows(w.h2, 2*nb, nb, 1024), rows(w.h2, nb, nb, 1024), w.h2D1, w.h2D2, rows(w.h2Dense, 2*nb, nb, 1024), rows(w.h2Dense, nb, nb, 1024), w.h2DenseQ, nb, 1024)
 	// deepmlp.maf:11:11  phi = W·h2, W ∈ R^(1×1024)
 	kern.MatVec(rows(w.phi, 0, 3*nb, 1), rows(w.h2, 0, 3*nb, 1024), phiW, 3*nb, 1024, 0)

@@ -349,7 +349,7 @@ type Workspace struct {
 	c          int       // samples per chunk
 	cv         int       // samples per chunk of Phi and Grad
 	deferGrad  bool      // see DeferGrad
-	lite       bool      // φ's value not wanted (Laplacian without phi, Reverse without c)
+	lite       bool      // φ's value not wanted (Grad, Laplacian, Hutchinson without phi; the reverse modes without c)
 	saveOut    []float64 // LaplacianSave's destination (nil otherwise)
 	saveIn     []float64 // ReverseSaved's source (nil otherwise)
 	b0         int       // first sample of the current chunk
@@ -447,6 +447,7 @@ func (m *Model) Phi(ws runtime.Workspace, phi, x []float64) {
 		panic("ising16: len(phi) != B")
 	}
 	clear(phi)
+	w.lite = false
 	for b0 := 0; b0 < B; b0 += w.cv {
 		nb := min(w.cv, B-b0)
 		load(w.x, x[b0*Dim:], nb, 1)
@@ -478,6 +479,7 @@ func (m *Model) Grad(ws runtime.Workspace, phi, grad, x []float64) {
 		clear(phi)
 	}
 	clear(grad)
+	w.lite = phi == nil
 	for b0 := 0; b0 < B; b0 += w.cv {
 		nb := min(w.cv, B-b0)
 		load(w.x, x[b0*Dim:], nb, 1)
@@ -572,6 +574,7 @@ func (m *Model) Hutchinson(ws runtime.Workspace, phi, grad, lap, x, probes []flo
 		clear(grad)
 	}
 	clear(lap)
+	w.lite = phi == nil
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		load(w.x, x[b0*Dim:], nb, 1)
@@ -703,6 +706,7 @@ func (m *Model) ReverseHutchinsonLap(ws runtime.Workspace, dx, dtheta, lap, x, c
 	if lap != nil {
 		clear(lap)
 	}
+	w.lite = c == nil
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		load(w.x, x[b0*Dim:], nb, 1)
@@ -775,7 +779,13 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 	gemm.DgemmPacked(false, nb, 1, rows(w.x, 0, nb, 256), 256, &m.hDenseFwd, 0, rows(w.hDense, 0, nb, 512), 512)
 	// ising16.maf:11:9  h = lncosh(h.dense)
 	// σ, σ′ for the value rows
-	kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], nil, nil, rows(w.hDense, 0, nb, 512))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.h, 0, nb, 512))
+		kern.LnCoshN(nil, w.hD1[:nb*512], nil, nil, rows(w.hDense, 0, nb, 512))
+	} else {
+		kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], nil, nil, rows(w.hDense, 0, nb, 512))
+	}
 	// ising16.maf:12:11  phi = W·h, W ∈ R^(1×512)
 	kern.MatVec(rows(w.phi, 0, nb, 1), rows(w.h, 0, nb, 512), phiW, nb, 512, 0)
 }
@@ -837,7 +847,13 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	// ising16.maf:11:9  h = lncosh(h.dense)
 	kern.RowsNorm2(w.hDenseQ, rows(w.hDense, 2*nb, nb, 512), nb, 1, 512)
 	// σ, σ′, σ″ for the value rows
-	kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], nil, rows(w.hDense, 0, nb, 512))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.h, 0, nb, 512))
+		kern.LnCoshN(nil, w.hD1[:nb*512], w.hD2[:nb*512], nil, rows(w.hDense, 0, nb, 512))
+	} else {
+		kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], nil, rows(w.hDense, 0, nb, 512))
+	}
 	kern.ActFwd(rows(w.h, nb, nb, 512), nil, nil, w.hD2, nil, nil, w.hDenseQ, nb, 512)
 	// ising16.maf:12:11  phi = W·h, W ∈ R^(1×512)
 	kern.MatVec(rows(w.phi, 0, 2*nb, 1), rows(w.h, 0, 2*nb, 512), phiW, 2*nb, 512, 0)
@@ -852,7 +868,13 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	// ising16.maf:11:9  h = lncosh(h.dense)
 	kern.RowsNorm2(w.hDenseQ, rows(w.hDense, 3*nb, nb, 512), nb, 1, 512)
 	// σ, σ′, σ″, σ‴ for the value rows
-	kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], w.hD3[:nb*512], rows(w.hDense, 0, nb, 512))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.h, 0, nb, 512))
+		kern.LnCoshN(nil, w.hD1[:nb*512], w.hD2[:nb*512], w.hD3[:nb*512], rows(w.hDense, 0, nb, 512))
+	} else {
+		kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], w.hD3[:nb*512], rows(w.hDense, 0, nb, 512))
+	}
 	kern.ActFwd(rows(w.h, 2*nb, nb, 512), rows(w.h, nb, nb, 512), w.hD1, w.hD2, nil, rows(w.hDense, nb, nb, 512), w.hDenseQ, nb, 512)
 	// ising16.maf:12:11  phi = W·h, W ∈ R^(1×512)
 	kern.MatVec(rows(w.phi, 0, 3*nb, 1), rows(w.h, 0, 3*nb, 512), phiW, 3*nb, 512, 0)

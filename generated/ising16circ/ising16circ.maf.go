@@ -422,6 +422,7 @@ type Workspace struct {
 	c          int       // samples per chunk
 	cv         int       // samples per chunk of Phi and Grad
 	deferGrad  bool      // see DeferGrad
+	lite       bool      // φ's value not wanted (Grad, Laplacian, Hutchinson without phi; the reverse modes without c)
 	s          []float64 // s rows: values, ℓ, 1 Jacobian rows per sample, tangents
 	sB         []float64 // cotangents of s
 	sQ         []float64 // squared Jacobian row norms of s
@@ -522,6 +523,7 @@ func (m *Model) Phi(ws runtime.Workspace, phi, x []float64) {
 		panic("ising16circ: len(phi) != B")
 	}
 	clear(phi)
+	w.lite = false
 	for b0 := 0; b0 < B; b0 += w.cv {
 		nb := min(w.cv, B-b0)
 		load(w.s, x[b0*Dim:], nb, 1)
@@ -553,6 +555,7 @@ func (m *Model) Grad(ws runtime.Workspace, phi, grad, x []float64) {
 		clear(phi)
 	}
 	clear(grad)
+	w.lite = phi == nil
 	for b0 := 0; b0 < B; b0 += w.cv {
 		nb := min(w.cv, B-b0)
 		load(w.s, x[b0*Dim:], nb, 1)
@@ -595,6 +598,7 @@ func (m *Model) Laplacian(ws runtime.Workspace, phi, grad, lap, x []float64) {
 		clear(grad)
 	}
 	clear(lap)
+	w.lite = phi == nil
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		load(w.s, x[b0*Dim:], nb, 1)
@@ -645,6 +649,7 @@ func (m *Model) Hutchinson(ws runtime.Workspace, phi, grad, lap, x, probes []flo
 		clear(grad)
 	}
 	clear(lap)
+	w.lite = phi == nil
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		load(w.s, x[b0*Dim:], nb, 1)
@@ -709,6 +714,7 @@ func (m *Model) ReverseLap(ws runtime.Workspace, dx, dtheta, lap, x, c, u, s []f
 	if lap != nil {
 		clear(lap)
 	}
+	w.lite = c == nil
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		load(w.s, x[b0*Dim:], nb, 1)
@@ -774,6 +780,7 @@ func (m *Model) ReverseHutchinsonLap(ws runtime.Workspace, dx, dtheta, lap, x, c
 	if lap != nil {
 		clear(lap)
 	}
+	w.lite = c == nil
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		load(w.s, x[b0*Dim:], nb, 1)
@@ -809,7 +816,13 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 	gemm.DgemmPacked(false, nb, 1, rows(w.s, 0, nb, 256), 256, &m.hConvFwd, 0, rows(w.hConv, 0, nb, 512), 512)
 	// ising16_circ.maf:15:9  h = lncosh(h.conv)
 	// σ, σ′ for the value rows
-	kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], nil, nil, rows(w.hConv, 0, nb, 512))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.h, 0, nb, 512))
+		kern.LnCoshN(nil, w.hD1[:nb*512], nil, nil, rows(w.hConv, 0, nb, 512))
+	} else {
+		kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], nil, nil, rows(w.hConv, 0, nb, 512))
+	}
 	// ising16_circ.maf:16:17  phi.pool = Σ over sites of h (per channel)
 	{
 		o, x := rows(w.phiPool, 0, nb, 2), rows(w.h, 0, nb, 512)
@@ -828,7 +841,13 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	gemm.DgemmPacked(false, nb, 1, rows(w.s, 0, nb, 256), 256, &m.hConvFwd, 0, rows(w.hConv, 0, nb, 512), 512)
 	// ising16_circ.maf:15:9  h = lncosh(h.conv)
 	// σ, σ′, σ″ for the value rows
-	kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], nil, rows(w.hConv, 0, nb, 512))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.h, 0, nb, 512))
+		kern.LnCoshN(nil, w.hD1[:nb*512], w.hD2[:nb*512], nil, rows(w.hConv, 0, nb, 512))
+	} else {
+		kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], nil, rows(w.hConv, 0, nb, 512))
+	}
 	kern.ActFwd(rows(w.h, nb, nb, 512), nil, nil, w.hD2, nil, nil, m.hConvNorm2, nb, 512)
 	// ising16_circ.maf:16:17  phi.pool = Σ over sites of h (per channel)
 	{
@@ -853,7 +872,13 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	gemm.DgemmPacked(false, 2*nb, 1, rows(w.s, 0, 2*nb, 256), 256, &m.hConvFwd, 0, rows(w.hConv, 0, 2*nb, 512), 512)
 	// ising16_circ.maf:15:9  h = lncosh(h.conv)
 	// σ, σ′, σ″, σ‴ for the value rows
-	kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], w.hD3[:nb*512], rows(w.hConv, 0, nb, 512))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.h, 0, nb, 512))
+		kern.LnCoshN(nil, w.hD1[:nb*512], w.hD2[:nb*512], w.hD3[:nb*512], rows(w.hConv, 0, nb, 512))
+	} else {
+		kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], w.hD3[:nb*512], rows(w.hConv, 0, nb, 512))
+	}
 	kern.ActFwd(rows(w.h, 2*nb, nb, 512), rows(w.h, nb, nb, 512), w.hD1, w.hD2, nil, rows(w.hConv, nb, nb, 512), m.hConvNorm2, nb, 512)
 	// ising16_circ.maf:16:17  phi.pool = Σ over sites of h (per channel)
 	{
@@ -885,7 +910,13 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	// ising16_circ.maf:15:9  h = lncosh(h.conv)
 	kern.RowsNorm2(w.hConvQ, rows(w.hConv, 2*nb, nb, 512), nb, 1, 512)
 	// σ, σ′, σ″ for the value rows
-	kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], nil, rows(w.hConv, 0, nb, 512))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.h, 0, nb, 512))
+		kern.LnCoshN(nil, w.hD1[:nb*512], w.hD2[:nb*512], nil, rows(w.hConv, 0, nb, 512))
+	} else {
+		kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], nil, rows(w.hConv, 0, nb, 512))
+	}
 	kern.ActFwd(rows(w.h, nb, nb, 512), nil, nil, w.hD2, nil, nil, w.hConvQ, nb, 512)
 	// ising16_circ.maf:16:17  phi.pool = Σ over sites of h (per channel)
 	{
@@ -912,7 +943,13 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	// ising16_circ.maf:15:9  h = lncosh(h.conv)
 	kern.RowsNorm2(w.hConvQ, rows(w.hConv, 3*nb, nb, 512), nb, 1, 512)
 	// σ, σ′, σ″, σ‴ for the value rows
-	kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], w.hD3[:nb*512], rows(w.hConv, 0, nb, 512))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.h, 0, nb, 512))
+		kern.LnCoshN(nil, w.hD1[:nb*512], w.hD2[:nb*512], w.hD3[:nb*512], rows(w.hConv, 0, nb, 512))
+	} else {
+		kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], w.hD3[:nb*512], rows(w.hConv, 0, nb, 512))
+	}
 	kern.ActFwd(rows(w.h, 2*nb, nb, 512), rows(w.h, nb, nb, 512), w.hD1, w.hD2, nil, rows(w.hConv, nb, nb, 512), w.hConvQ, nb, 512)
 	// ising16_circ.maf:16:17  phi.pool = Σ over sites of h (per channel)
 	{

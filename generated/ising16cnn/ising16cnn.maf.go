@@ -633,6 +633,7 @@ type Workspace struct {
 	c              int       // samples per chunk
 	cv             int       // samples per chunk of Phi and Grad
 	deferGrad      bool      // see DeferGrad
+	lite           bool      // φ's value not wanted (Grad, Laplacian, Hutchinson without phi; the reverse modes without c)
 	s              []float64 // s rows: values, ℓ, 1 Jacobian rows per sample, tangents
 	sB             []float64 // cotangents of s
 	sQ             []float64 // squared Jacobian row norms of s
@@ -793,6 +794,7 @@ func (m *Model) Phi(ws runtime.Workspace, phi, x []float64) {
 		panic("ising16cnn: len(phi) != B")
 	}
 	clear(phi)
+	w.lite = false
 	for b0 := 0; b0 < B; b0 += w.cv {
 		nb := min(w.cv, B-b0)
 		load(w.s, x[b0*Dim:], nb, 1)
@@ -824,6 +826,7 @@ func (m *Model) Grad(ws runtime.Workspace, phi, grad, x []float64) {
 		clear(phi)
 	}
 	clear(grad)
+	w.lite = phi == nil
 	for b0 := 0; b0 < B; b0 += w.cv {
 		nb := min(w.cv, B-b0)
 		load(w.s, x[b0*Dim:], nb, 1)
@@ -866,6 +869,7 @@ func (m *Model) Laplacian(ws runtime.Workspace, phi, grad, lap, x []float64) {
 		clear(grad)
 	}
 	clear(lap)
+	w.lite = phi == nil
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		load(w.s, x[b0*Dim:], nb, 1)
@@ -916,6 +920,7 @@ func (m *Model) Hutchinson(ws runtime.Workspace, phi, grad, lap, x, probes []flo
 		clear(grad)
 	}
 	clear(lap)
+	w.lite = phi == nil
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		load(w.s, x[b0*Dim:], nb, 1)
@@ -980,6 +985,7 @@ func (m *Model) ReverseLap(ws runtime.Workspace, dx, dtheta, lap, x, c, u, s []f
 	if lap != nil {
 		clear(lap)
 	}
+	w.lite = c == nil
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		load(w.s, x[b0*Dim:], nb, 1)
@@ -1045,6 +1051,7 @@ func (m *Model) ReverseHutchinsonLap(ws runtime.Workspace, dx, dtheta, lap, x, c
 	if lap != nil {
 		clear(lap)
 	}
+	w.lite = c == nil
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		load(w.s, x[b0*Dim:], nb, 1)
@@ -1088,7 +1095,13 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 	kern.AddBiasSites(rows(w.h2Conv, 0, nb, 4096), h2ConvB, nb, 256, 16)
 	// ising16_cnn.maf:11:10  h2 = softplus(h2.conv)
 	// σ, σ′ for the value rows
-	kern.SoftplusN(rows(w.h2, 0, nb, 4096), w.h2D1[:nb*4096], nil, nil, rows(w.h2Conv, 0, nb, 4096))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.h2, 0, nb, 4096))
+		kern.SoftplusN(nil, w.h2D1[:nb*4096], nil, nil, rows(w.h2Conv, 0, nb, 4096))
+	} else {
+		kern.SoftplusN(rows(w.h2, 0, nb, 4096), w.h2D1[:nb*4096], nil, nil, rows(w.h2Conv, 0, nb, 4096))
+	}
 	// ising16_cnn.maf:12:9  g = mean over sites of h2 (per channel)
 	{
 		o, x := rows(w.g, 0, nb, 16), rows(w.h2, 0, nb, 4096)
@@ -1150,7 +1163,13 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	kern.FactorNorms(w.h2ConvQ, w.h2ConvFR, w.h2ConvFJ, nb, m.h2ConvFactorGeom)
 	// ising16_cnn.maf:11:10  h2 = softplus(h2.conv)
 	// σ, σ′, σ″ for the value rows
-	kern.SoftplusN(rows(w.h2, 0, nb, 4096), w.h2D1[:nb*4096], w.h2D2[:nb*4096], nil, rows(w.h2Conv, 0, nb, 4096))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.h2, 0, nb, 4096))
+		kern.SoftplusN(nil, w.h2D1[:nb*4096], w.h2D2[:nb*4096], nil, rows(w.h2Conv, 0, nb, 4096))
+	} else {
+		kern.SoftplusN(rows(w.h2, 0, nb, 4096), w.h2D1[:nb*4096], w.h2D2[:nb*4096], nil, rows(w.h2Conv, 0, nb, 4096))
+	}
 	kern.ActFwd(rows(w.h2, nb, nb, 4096), nil, w.h2D1, w.h2D2, rows(w.h2Conv, nb, nb, 4096), nil, w.h2ConvQ, nb, 4096)
 	// ising16_cnn.maf:12:9  g = mean over sites of h2 (per channel)
 	{
@@ -1244,7 +1263,13 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	kern.FactorNorms(w.h2ConvQ, w.h2ConvFR, w.h2ConvFJ, nb, m.h2ConvFactorGeom)
 	// ising16_cnn.maf:11:10  h2 = softplus(h2.conv)
 	// σ, σ′, σ″, σ‴ for the value rows
-	kern.SoftplusN(rows(w.h2, 0, nb, 4096), w.h2D1[:nb*4096], w.h2D2[:nb*4096], w.h2D3[:nb*4096], rows(w.h2Conv, 0, nb, 4096))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.h2, 0, nb, 4096))
+		kern.SoftplusN(nil, w.h2D1[:nb*4096], w.h2D2[:nb*4096], w.h2D3[:nb*4096], rows(w.h2Conv, 0, nb, 4096))
+	} else {
+		kern.SoftplusN(rows(w.h2, 0, nb, 4096), w.h2D1[:nb*4096], w.h2D2[:nb*4096], w.h2D3[:nb*4096], rows(w.h2Conv, 0, nb, 4096))
+	}
 	kern.ActFwd(rows(w.h2, 2*nb, nb, 4096), rows(w.h2, nb, nb, 4096), w.h2D1, w.h2D2, rows(w.h2Conv, 2*nb, nb, 4096), rows(w.h2Conv, nb, nb, 4096), w.h2ConvQ, nb, 4096)
 	// ising16_cnn.maf:12:9  g = mean over sites of h2 (per channel)
 	{
@@ -1370,7 +1395,13 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	// ising16_cnn.maf:11:10  h2 = softplus(h2.conv)
 	kern.RowsNorm2(w.h2ConvQ, rows(w.h2Conv, 2*nb, nb, 4096), nb, 1, 4096)
 	// σ, σ′, σ″ for the value rows
-	kern.SoftplusN(rows(w.h2, 0, nb, 4096), w.h2D1[:nb*4096], w.h2D2[:nb*4096], nil, rows(w.h2Conv, 0, nb, 4096))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.h2, 0, nb, 4096))
+		kern.SoftplusN(nil, w.h2D1[:nb*4096], w.h2D2[:nb*4096], nil, rows(w.h2Conv, 0, nb, 4096))
+	} else {
+		kern.SoftplusN(rows(w.h2, 0, nb, 4096), w.h2D1[:nb*4096], w.h2D2[:nb*4096], nil, rows(w.h2Conv, 0, nb, 4096))
+	}
 	kern.ActFwd(rows(w.h2, nb, nb, 4096), nil, w.h2D1, w.h2D2, rows(w.h2Conv, nb, nb, 4096), nil, w.h2ConvQ, nb, 4096)
 	// ising16_cnn.maf:12:9  g = mean over sites of h2 (per channel)
 	{
@@ -1467,7 +1498,13 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	// ising16_cnn.maf:11:10  h2 = softplus(h2.conv)
 	kern.RowsNorm2(w.h2ConvQ, rows(w.h2Conv, 3*nb, nb, 4096), nb, 1, 4096)
 	// σ, σ′, σ″, σ‴ for the value rows
-	kern.SoftplusN(rows(w.h2, 0, nb, 4096), w.h2D1[:nb*4096], w.h2D2[:nb*4096], w.h2D3[:nb*4096], rows(w.h2Conv, 0, nb, 4096))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.h2, 0, nb, 4096))
+		kern.SoftplusN(nil, w.h2D1[:nb*4096], w.h2D2[:nb*4096], w.h2D3[:nb*4096], rows(w.h2Conv, 0, nb, 4096))
+	} else {
+		kern.SoftplusN(rows(w.h2, 0, nb, 4096), w.h2D1[:nb*4096], w.h2D2[:nb*4096], w.h2D3[:nb*4096], rows(w.h2Conv, 0, nb, 4096))
+	}
 	kern.ActFwd(rows(w.h2, 2*nb, nb, 4096), rows(w.h2, nb, nb, 4096), w.h2D1, w.h2D2, rows(w.h2Conv, 2*nb, nb, 4096), rows(w.h2Conv, nb, nb, 4096), w.h2ConvQ, nb, 4096)
 	// ising16_cnn.maf:12:9  g = mean over sites of h2 (per channel)
 	{

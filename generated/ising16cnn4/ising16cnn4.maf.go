@@ -632,6 +632,7 @@ type Workspace struct {
 	c              int       // samples per chunk
 	cv             int       // samples per chunk of Phi and Grad
 	deferGrad      bool      // see DeferGrad
+	lite           bool      // φ's value not wanted (Grad, Laplacian, Hutchinson without phi; the reverse modes without c)
 	s              []float64 // s rows: values, ℓ, 1 Jacobian rows per sample, tangents
 	sB             []float64 // cotangents of s
 	sQ             []float64 // squared Jacobian row norms of s
@@ -792,6 +793,7 @@ func (m *Model) Phi(ws runtime.Workspace, phi, x []float64) {
 		panic("ising16cnn4: len(phi) != B")
 	}
 	clear(phi)
+	w.lite = false
 	for b0 := 0; b0 < B; b0 += w.cv {
 		nb := min(w.cv, B-b0)
 		load(w.s, x[b0*Dim:], nb, 1)
@@ -823,6 +825,7 @@ func (m *Model) Grad(ws runtime.Workspace, phi, grad, x []float64) {
 		clear(phi)
 	}
 	clear(grad)
+	w.lite = phi == nil
 	for b0 := 0; b0 < B; b0 += w.cv {
 		nb := min(w.cv, B-b0)
 		load(w.s, x[b0*Dim:], nb, 1)
@@ -865,6 +868,7 @@ func (m *Model) Laplacian(ws runtime.Workspace, phi, grad, lap, x []float64) {
 		clear(grad)
 	}
 	clear(lap)
+	w.lite = phi == nil
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		load(w.s, x[b0*Dim:], nb, 1)
@@ -915,6 +919,7 @@ func (m *Model) Hutchinson(ws runtime.Workspace, phi, grad, lap, x, probes []flo
 		clear(grad)
 	}
 	clear(lap)
+	w.lite = phi == nil
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		load(w.s, x[b0*Dim:], nb, 1)
@@ -979,6 +984,7 @@ func (m *Model) ReverseLap(ws runtime.Workspace, dx, dtheta, lap, x, c, u, s []f
 	if lap != nil {
 		clear(lap)
 	}
+	w.lite = c == nil
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		load(w.s, x[b0*Dim:], nb, 1)
@@ -1044,6 +1050,7 @@ func (m *Model) ReverseHutchinsonLap(ws runtime.Workspace, dx, dtheta, lap, x, c
 	if lap != nil {
 		clear(lap)
 	}
+	w.lite = c == nil
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		load(w.s, x[b0*Dim:], nb, 1)
@@ -1087,7 +1094,13 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 	kern.AddBiasSites(rows(w.h2Conv, 0, nb, 1024), h2ConvB, nb, 256, 4)
 	// ising16_cnn4.maf:11:10  h2 = softplus(h2.conv)
 	// σ, σ′ for the value rows
-	kern.SoftplusN(rows(w.h2, 0, nb, 1024), w.h2D1[:nb*1024], nil, nil, rows(w.h2Conv, 0, nb, 1024))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.h2, 0, nb, 1024))
+		kern.SoftplusN(nil, w.h2D1[:nb*1024], nil, nil, rows(w.h2Conv, 0, nb, 1024))
+	} else {
+		kern.SoftplusN(rows(w.h2, 0, nb, 1024), w.h2D1[:nb*1024], nil, nil, rows(w.h2Conv, 0, nb, 1024))
+	}
 	// ising16_cnn4.maf:12:9  g = Σ over sites of h2 (per channel)
 	{
 		o, x := rows(w.g, 0, nb, 4), rows(w.h2, 0, nb, 1024)
@@ -1146,7 +1159,13 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	kern.FactorNorms(w.h2ConvQ, w.h2ConvFR, w.h2ConvFJ, nb, m.h2ConvFactorGeom)
 	// ising16_cnn4.maf:11:10  h2 = softplus(h2.conv)
 	// σ, σ′, σ″ for the value rows
-	kern.SoftplusN(rows(w.h2, 0, nb, 1024), w.h2D1[:nb*1024], w.h2D2[:nb*1024], nil, rows(w.h2Conv, 0, nb, 1024))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.h2, 0, nb, 1024))
+		kern.SoftplusN(nil, w.h2D1[:nb*1024], w.h2D2[:nb*1024], nil, rows(w.h2Conv, 0, nb, 1024))
+	} else {
+		kern.SoftplusN(rows(w.h2, 0, nb, 1024), w.h2D1[:nb*1024], w.h2D2[:nb*1024], nil, rows(w.h2Conv, 0, nb, 1024))
+	}
 	kern.ActFwd(rows(w.h2, nb, nb, 1024), nil, w.h2D1, w.h2D2, rows(w.h2Conv, nb, nb, 1024), nil, w.h2ConvQ, nb, 1024)
 	// ising16_cnn4.maf:12:9  g = Σ over sites of h2 (per channel)
 	{
@@ -1234,7 +1253,13 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	kern.FactorNorms(w.h2ConvQ, w.h2ConvFR, w.h2ConvFJ, nb, m.h2ConvFactorGeom)
 	// ising16_cnn4.maf:11:10  h2 = softplus(h2.conv)
 	// σ, σ′, σ″, σ‴ for the value rows
-	kern.SoftplusN(rows(w.h2, 0, nb, 1024), w.h2D1[:nb*1024], w.h2D2[:nb*1024], w.h2D3[:nb*1024], rows(w.h2Conv, 0, nb, 1024))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.h2, 0, nb, 1024))
+		kern.SoftplusN(nil, w.h2D1[:nb*1024], w.h2D2[:nb*1024], w.h2D3[:nb*1024], rows(w.h2Conv, 0, nb, 1024))
+	} else {
+		kern.SoftplusN(rows(w.h2, 0, nb, 1024), w.h2D1[:nb*1024], w.h2D2[:nb*1024], w.h2D3[:nb*1024], rows(w.h2Conv, 0, nb, 1024))
+	}
 	kern.ActFwd(rows(w.h2, 2*nb, nb, 1024), rows(w.h2, nb, nb, 1024), w.h2D1, w.h2D2, rows(w.h2Conv, 2*nb, nb, 1024), rows(w.h2Conv, nb, nb, 1024), w.h2ConvQ, nb, 1024)
 	// ising16_cnn4.maf:12:9  g = Σ over sites of h2 (per channel)
 	{
@@ -1351,7 +1376,13 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	// ising16_cnn4.maf:11:10  h2 = softplus(h2.conv)
 	kern.RowsNorm2(w.h2ConvQ, rows(w.h2Conv, 2*nb, nb, 1024), nb, 1, 1024)
 	// σ, σ′, σ″ for the value rows
-	kern.SoftplusN(rows(w.h2, 0, nb, 1024), w.h2D1[:nb*1024], w.h2D2[:nb*1024], nil, rows(w.h2Conv, 0, nb, 1024))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.h2, 0, nb, 1024))
+		kern.SoftplusN(nil, w.h2D1[:nb*1024], w.h2D2[:nb*1024], nil, rows(w.h2Conv, 0, nb, 1024))
+	} else {
+		kern.SoftplusN(rows(w.h2, 0, nb, 1024), w.h2D1[:nb*1024], w.h2D2[:nb*1024], nil, rows(w.h2Conv, 0, nb, 1024))
+	}
 	kern.ActFwd(rows(w.h2, nb, nb, 1024), nil, w.h2D1, w.h2D2, rows(w.h2Conv, nb, nb, 1024), nil, w.h2ConvQ, nb, 1024)
 	// ising16_cnn4.maf:12:9  g = Σ over sites of h2 (per channel)
 	{
@@ -1442,7 +1473,13 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	// ising16_cnn4.maf:11:10  h2 = softplus(h2.conv)
 	kern.RowsNorm2(w.h2ConvQ, rows(w.h2Conv, 3*nb, nb, 1024), nb, 1, 1024)
 	// σ, σ′, σ″, σ‴ for the value rows
-	kern.SoftplusN(rows(w.h2, 0, nb, 1024), w.h2D1[:nb*1024], w.h2D2[:nb*1024], w.h2D3[:nb*1024], rows(w.h2Conv, 0, nb, 1024))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.h2, 0, nb, 1024))
+		kern.SoftplusN(nil, w.h2D1[:nb*1024], w.h2D2[:nb*1024], w.h2D3[:nb*1024], rows(w.h2Conv, 0, nb, 1024))
+	} else {
+		kern.SoftplusN(rows(w.h2, 0, nb, 1024), w.h2D1[:nb*1024], w.h2D2[:nb*1024], w.h2D3[:nb*1024], rows(w.h2Conv, 0, nb, 1024))
+	}
 	kern.ActFwd(rows(w.h2, 2*nb, nb, 1024), rows(w.h2, nb, nb, 1024), w.h2D1, w.h2D2, rows(w.h2Conv, 2*nb, nb, 1024), rows(w.h2Conv, nb, nb, 1024), w.h2ConvQ, nb, 1024)
 	// ising16_cnn4.maf:12:9  g = Σ over sites of h2 (per channel)
 	{

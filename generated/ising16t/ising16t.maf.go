@@ -487,7 +487,7 @@ type Workspace struct {
 	c           int       // samples per chunk
 	cv          int       // samples per chunk of Phi and Grad
 	deferGrad   bool      // see DeferGrad
-	lite        bool      // φ's value not wanted (Laplacian without phi, Reverse without c)
+	lite        bool      // φ's value not wanted (Grad, Laplacian, Hutchinson without phi; the reverse modes without c)
 	saveOut     []float64 // LaplacianSave's destination (nil otherwise)
 	saveIn      []float64 // ReverseSaved's source (nil otherwise)
 	b0          int       // first sample of the current chunk
@@ -608,6 +608,7 @@ func (m *Model) Phi(ws runtime.Workspace, phi, x []float64) {
 		panic("ising16t: len(phi) != B")
 	}
 	clear(phi)
+	w.lite = false
 	m = m.at(w)
 	for b0 := 0; b0 < B; b0 += w.cv {
 		nb := min(w.cv, B-b0)
@@ -640,6 +641,7 @@ func (m *Model) Grad(ws runtime.Workspace, phi, grad, x []float64) {
 		clear(phi)
 	}
 	clear(grad)
+	w.lite = phi == nil
 	m = m.at(w)
 	for b0 := 0; b0 < B; b0 += w.cv {
 		nb := min(w.cv, B-b0)
@@ -736,6 +738,7 @@ func (m *Model) Hutchinson(ws runtime.Workspace, phi, grad, lap, x, probes []flo
 		clear(grad)
 	}
 	clear(lap)
+	w.lite = phi == nil
 	m = m.at(w)
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
@@ -879,6 +882,7 @@ func (m *Model) ReverseHutchinsonLap(ws runtime.Workspace, dx, dtheta, lap, x, c
 	}
 	dth := dtheta
 	dtheta = w.timeGrad
+	w.lite = c == nil
 	m = m.at(w)
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
@@ -959,7 +963,13 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 	kern.MulCols(rows(w.hDense, 0, nb, 512), m.timeS[0:512], nb, 512)
 	// ising16_t.maf:17:9  h = lncosh(h.dense)
 	// σ, σ′ for the value rows
-	kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], nil, nil, rows(w.hDense, 0, nb, 512))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.h, 0, nb, 512))
+		kern.LnCoshN(nil, w.hD1[:nb*512], nil, nil, rows(w.hDense, 0, nb, 512))
+	} else {
+		kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], nil, nil, rows(w.hDense, 0, nb, 512))
+	}
 	// ising16_t.maf:18:16  phi = W·h, W ∈ R^(1×512)
 	kern.MatVec(rows(w.phi, 0, nb, 1), rows(w.h, 0, nb, 512), phiW, nb, 512, 0)
 	kern.MulCols(rows(w.phi, 0, nb, 1), m.timeS[512:513], nb, 1)
@@ -1059,7 +1069,13 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	// ising16_t.maf:17:9  h = lncosh(h.dense)
 	kern.RowsNorm2(w.hDenseQ, rows(w.hDense, 2*nb, nb, 512), nb, 1, 512)
 	// σ, σ′, σ″ for the value rows
-	kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], nil, rows(w.hDense, 0, nb, 512))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.h, 0, nb, 512))
+		kern.LnCoshN(nil, w.hD1[:nb*512], w.hD2[:nb*512], nil, rows(w.hDense, 0, nb, 512))
+	} else {
+		kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], nil, rows(w.hDense, 0, nb, 512))
+	}
 	kern.ActFwd(rows(w.h, nb, nb, 512), nil, nil, w.hD2, nil, nil, w.hDenseQ, nb, 512)
 	// ising16_t.maf:18:16  phi = W·h, W ∈ R^(1×512)
 	kern.MatVec(rows(w.phi, 0, 2*nb, 1), rows(w.h, 0, 2*nb, 512), phiW, 2*nb, 512, 0)
@@ -1077,7 +1093,13 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	// ising16_t.maf:17:9  h = lncosh(h.dense)
 	kern.RowsNorm2(w.hDenseQ, rows(w.hDense, 3*nb, nb, 512), nb, 1, 512)
 	// σ, σ′, σ″, σ‴ for the value rows
-	kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], w.hD3[:nb*512], rows(w.hDense, 0, nb, 512))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.h, 0, nb, 512))
+		kern.LnCoshN(nil, w.hD1[:nb*512], w.hD2[:nb*512], w.hD3[:nb*512], rows(w.hDense, 0, nb, 512))
+	} else {
+		kern.LnCoshN(rows(w.h, 0, nb, 512), w.hD1[:nb*512], w.hD2[:nb*512], w.hD3[:nb*512], rows(w.hDense, 0, nb, 512))
+	}
 	kern.ActFwd(rows(w.h, 2*nb, nb, 512), rows(w.h, nb, nb, 512), w.hD1, w.hD2, nil, rows(w.hDense, nb, nb, 512), w.hDenseQ, nb, 512)
 	// ising16_t.maf:18:16  phi = W·h, W ∈ R^(1×512)
 	kern.MatVec(rows(w.phi, 0, 3*nb, 1), rows(w.h, 0, 3*nb, 512), phiW, 3*nb, 512, 0)

@@ -438,7 +438,7 @@ type Workspace struct {
 	c           int       // samples per chunk
 	cv          int       // samples per chunk of Phi and Grad
 	deferGrad   bool      // see DeferGrad
-	lite        bool      // φ's value not wanted (Laplacian without phi, Reverse without c)
+	lite        bool      // φ's value not wanted (Grad, Laplacian, Hutchinson without phi; the reverse modes without c)
 	saveOut     []float64 // LaplacianSave's destination (nil otherwise)
 	saveIn      []float64 // ReverseSaved's source (nil otherwise)
 	b0          int       // first sample of the current chunk
@@ -559,6 +559,7 @@ func (m *Model) Phi(ws runtime.Workspace, phi, x []float64) {
 		panic("mnistt: len(phi) != B")
 	}
 	clear(phi)
+	w.lite = false
 	m = m.at(w)
 	for b0 := 0; b0 < B; b0 += w.cv {
 		nb := min(w.cv, B-b0)
@@ -591,6 +592,7 @@ func (m *Model) Grad(ws runtime.Workspace, phi, grad, x []float64) {
 		clear(phi)
 	}
 	clear(grad)
+	w.lite = phi == nil
 	m = m.at(w)
 	for b0 := 0; b0 < B; b0 += w.cv {
 		nb := min(w.cv, B-b0)
@@ -687,6 +689,7 @@ func (m *Model) Hutchinson(ws runtime.Workspace, phi, grad, lap, x, probes []flo
 		clear(grad)
 	}
 	clear(lap)
+	w.lite = phi == nil
 	m = m.at(w)
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
@@ -830,6 +833,7 @@ func (m *Model) ReverseHutchinsonLap(ws runtime.Workspace, dx, dtheta, lap, x, c
 	}
 	dth := dtheta
 	dtheta = w.timeGrad
+	w.lite = c == nil
 	m = m.at(w)
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
@@ -911,7 +915,13 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 	kern.AddBias(rows(w.hDense, 0, nb, 1024), hDenseB, nb, 1024)
 	// mnist_t.maf:16:9  h = softplus(h.dense)
 	// σ, σ′ for the value rows
-	kern.SoftplusN(rows(w.h, 0, nb, 1024), w.hD1[:nb*1024], nil, nil, rows(w.hDense, 0, nb, 1024))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.h, 0, nb, 1024))
+		kern.SoftplusN(nil, w.hD1[:nb*1024], nil, nil, rows(w.hDense, 0, nb, 1024))
+	} else {
+		kern.SoftplusN(rows(w.h, 0, nb, 1024), w.hD1[:nb*1024], nil, nil, rows(w.hDense, 0, nb, 1024))
+	}
 	// mnist_t.maf:18:11  phi = W·h, W ∈ R^(1×1024)
 	kern.MatVec(rows(w.phi, 0, nb, 1), rows(w.h, 0, nb, 1024), phiW, nb, 1024, 0)
 }
@@ -981,7 +991,13 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	// mnist_t.maf:16:9  h = softplus(h.dense)
 	kern.RowsNorm2(w.hDenseQ, rows(w.hDense, 2*nb, nb, 1024), nb, 1, 1024)
 	// σ, σ′, σ″ for the value rows
-	kern.SoftplusN(rows(w.h, 0, nb, 1024), w.hD1[:nb*1024], w.hD2[:nb*1024], nil, rows(w.hDense, 0, nb, 1024))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.h, 0, nb, 1024))
+		kern.SoftplusN(nil, w.hD1[:nb*1024], w.hD2[:nb*1024], nil, rows(w.hDense, 0, nb, 1024))
+	} else {
+		kern.SoftplusN(rows(w.h, 0, nb, 1024), w.hD1[:nb*1024], w.hD2[:nb*1024], nil, rows(w.hDense, 0, nb, 1024))
+	}
 	kern.ActFwd(rows(w.h, nb, nb, 1024), nil, nil, w.hD2, nil, nil, w.hDenseQ, nb, 1024)
 	// mnist_t.maf:18:11  phi = W·h, W ∈ R^(1×1024)
 	kern.MatVec(rows(w.phi, 0, 2*nb, 1), rows(w.h, 0, 2*nb, 1024), phiW, 2*nb, 1024, 0)
@@ -998,7 +1014,13 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	// mnist_t.maf:16:9  h = softplus(h.dense)
 	kern.RowsNorm2(w.hDenseQ, rows(w.hDense, 3*nb, nb, 1024), nb, 1, 1024)
 	// σ, σ′, σ″, σ‴ for the value rows
-	kern.SoftplusN(rows(w.h, 0, nb, 1024), w.hD1[:nb*1024], w.hD2[:nb*1024], w.hD3[:nb*1024], rows(w.hDense, 0, nb, 1024))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.h, 0, nb, 1024))
+		kern.SoftplusN(nil, w.hD1[:nb*1024], w.hD2[:nb*1024], w.hD3[:nb*1024], rows(w.hDense, 0, nb, 1024))
+	} else {
+		kern.SoftplusN(rows(w.h, 0, nb, 1024), w.hD1[:nb*1024], w.hD2[:nb*1024], w.hD3[:nb*1024], rows(w.hDense, 0, nb, 1024))
+	}
 	kern.ActFwd(rows(w.h, 2*nb, nb, 1024), rows(w.h, nb, nb, 1024), w.hD1, w.hD2, nil, rows(w.hDense, nb, nb, 1024), w.hDenseQ, nb, 1024)
 	// mnist_t.maf:18:11  phi = W·h, W ∈ R^(1×1024)
 	kern.MatVec(rows(w.phi, 0, 3*nb, 1), rows(w.h, 0, 3*nb, 1024), phiW, 3*nb, 1024, 0)

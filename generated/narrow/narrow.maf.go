@@ -516,7 +516,7 @@ type Workspace struct {
 	c           int       // samples per chunk
 	cv          int       // samples per chunk of Phi and Grad
 	deferGrad   bool      // see DeferGrad
-	lite        bool      // φ's value not wanted (Laplacian without phi, Reverse without c)
+	lite        bool      // φ's value not wanted (Grad, Laplacian, Hutchinson without phi; the reverse modes without c)
 	saveOut     []float64 // LaplacianSave's destination (nil otherwise)
 	saveIn      []float64 // ReverseSaved's source (nil otherwise)
 	b0          int       // first sample of the current chunk
@@ -668,6 +668,7 @@ func (m *Model) Phi(ws runtime.Workspace, phi, x []float64) {
 		panic("narrow: len(phi) != B")
 	}
 	clear(phi)
+	w.lite = false
 	for b0 := 0; b0 < B; b0 += w.cv {
 		nb := min(w.cv, B-b0)
 		load(w.x, x[b0*Dim:], nb, 1)
@@ -699,6 +700,7 @@ func (m *Model) Grad(ws runtime.Workspace, phi, grad, x []float64) {
 		clear(phi)
 	}
 	clear(grad)
+	w.lite = phi == nil
 	for b0 := 0; b0 < B; b0 += w.cv {
 		nb := min(w.cv, B-b0)
 		load(w.x, x[b0*Dim:], nb, 1)
@@ -793,6 +795,7 @@ func (m *Model) Hutchinson(ws runtime.Workspace, phi, grad, lap, x, probes []flo
 		clear(grad)
 	}
 	clear(lap)
+	w.lite = phi == nil
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		load(w.x, x[b0*Dim:], nb, 1)
@@ -924,6 +927,7 @@ func (m *Model) ReverseHutchinsonLap(ws runtime.Workspace, dx, dtheta, lap, x, c
 	if lap != nil {
 		clear(lap)
 	}
+	w.lite = c == nil
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		load(w.x, x[b0*Dim:], nb, 1)
@@ -1012,7 +1016,13 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 	kern.AddBias(rows(w.h3Dense, 0, nb, 32), h3DenseB, nb, 32)
 	// narrow.maf:12:10  h3 = swish(h3.dense)
 	// σ, σ′ for the value rows
-	kern.SwishN(rows(w.h3, 0, nb, 32), w.h3D1[:nb*32], nil, nil, rows(w.h3Dense, 0, nb, 32))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.h3, 0, nb, 32))
+		kern.SwishN(nil, w.h3D1[:nb*32], nil, nil, rows(w.h3Dense, 0, nb, 32))
+	} else {
+		kern.SwishN(rows(w.h3, 0, nb, 32), w.h3D1[:nb*32], nil, nil, rows(w.h3Dense, 0, nb, 32))
+	}
 	// narrow.maf:13:11  phi = W·h3, W ∈ R^(1×32)
 	kern.MatVec(rows(w.phi, 0, nb, 1), rows(w.h3, 0, nb, 32), phiW, nb, 32, 0)
 }
@@ -1153,7 +1163,13 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	// narrow.maf:12:10  h3 = swish(h3.dense)
 	kern.RowsNorm2(w.h3DenseQ, rows(w.h3Dense, 2*nb, nb, 32), nb, 1, 32)
 	// σ, σ′, σ″ for the value rows
-	kern.SwishN(rows(w.h3, 0, nb, 32), w.h3D1[:nb*32], w.h3D2[:nb*32], nil, rows(w.h3Dense, 0, nb, 32))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.h3, 0, nb, 32))
+		kern.SwishN(nil, w.h3D1[:nb*32], w.h3D2[:nb*32], nil, rows(w.h3Dense, 0, nb, 32))
+	} else {
+		kern.SwishN(rows(w.h3, 0, nb, 32), w.h3D1[:nb*32], w.h3D2[:nb*32], nil, rows(w.h3Dense, 0, nb, 32))
+	}
 	kern.ActFwd(rows(w.h3, nb, nb, 32), nil, w.h3D1, w.h3D2, rows(w.h3Dense, nb, nb, 32), nil, w.h3DenseQ, nb, 32)
 	// narrow.maf:13:11  phi = W·h3, W ∈ R^(1×32)
 	kern.MatVec(rows(w.phi, 0, 2*nb, 1), rows(w.h3, 0, 2*nb, 32), phiW, 2*nb, 32, 0)
@@ -1190,7 +1206,13 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	// narrow.maf:12:10  h3 = swish(h3.dense)
 	kern.RowsNorm2(w.h3DenseQ, rows(w.h3Dense, 3*nb, nb, 32), nb, 1, 32)
 	// σ, σ′, σ″, σ‴ for the value rows
-	kern.SwishN(rows(w.h3, 0, nb, 32), w.h3D1[:nb*32], w.h3D2[:nb*32], w.h3D3[:nb*32], rows(w.h3Dense, 0, nb, 32))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.h3, 0, nb, 32))
+		kern.SwishN(nil, w.h3D1[:nb*32], w.h3D2[:nb*32], w.h3D3[:nb*32], rows(w.h3Dense, 0, nb, 32))
+	} else {
+		kern.SwishN(rows(w.h3, 0, nb, 32), w.h3D1[:nb*32], w.h3D2[:nb*32], w.h3D3[:nb*32], rows(w.h3Dense, 0, nb, 32))
+	}
 	kern.ActFwd(rows(w.h3, 2*nb, nb, 32), rows(w.h3, nb, nb, 32), w.h3D1, w.h3D2, rows(w.h3Dense, 2*nb, nb, 32), rows(w.h3Dense, nb, nb, 32), w.h3DenseQ, nb, 32)
 	// narrow.maf:13:11  phi = W·h3, W ∈ R^(1×32)
 	kern.MatVec(rows(w.phi, 0, 3*nb, 1), rows(w.h3, 0, 3*nb, 32), phiW, 3*nb, 32, 0)

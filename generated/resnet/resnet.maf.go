@@ -641,6 +641,7 @@ type Workspace struct {
 	c              int       // samples per chunk
 	cv             int       // samples per chunk of Phi and Grad
 	deferGrad      bool      // see DeferGrad
+	lite           bool      // φ's value not wanted (Grad, Laplacian, Hutchinson without phi; the reverse modes without c)
 	saveOut        []float64 // LaplacianSave's destination (nil otherwise)
 	saveIn         []float64 // ReverseSaved's source (nil otherwise)
 	b0             int       // first sample of the current chunk
@@ -816,6 +817,7 @@ func (m *Model) Phi(ws runtime.Workspace, phi, x []float64) {
 		panic("resnet: len(phi) != B")
 	}
 	clear(phi)
+	w.lite = false
 	for b0 := 0; b0 < B; b0 += w.cv {
 		nb := min(w.cv, B-b0)
 		load(w.x, x[b0*Dim:], nb, 1)
@@ -847,6 +849,7 @@ func (m *Model) Grad(ws runtime.Workspace, phi, grad, x []float64) {
 		clear(phi)
 	}
 	clear(grad)
+	w.lite = phi == nil
 	for b0 := 0; b0 < B; b0 += w.cv {
 		nb := min(w.cv, B-b0)
 		load(w.x, x[b0*Dim:], nb, 1)
@@ -889,6 +892,7 @@ func (m *Model) Laplacian(ws runtime.Workspace, phi, grad, lap, x []float64) {
 		clear(grad)
 	}
 	clear(lap)
+	w.lite = phi == nil
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		w.b0 = b0
@@ -940,6 +944,7 @@ func (m *Model) Hutchinson(ws runtime.Workspace, phi, grad, lap, x, probes []flo
 		clear(grad)
 	}
 	clear(lap)
+	w.lite = phi == nil
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		load(w.x, x[b0*Dim:], nb, 1)
@@ -1004,6 +1009,7 @@ func (m *Model) ReverseLap(ws runtime.Workspace, dx, dtheta, lap, x, c, u, s []f
 	if lap != nil {
 		clear(lap)
 	}
+	w.lite = c == nil
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		w.b0 = b0
@@ -1070,6 +1076,7 @@ func (m *Model) ReverseHutchinsonLap(ws runtime.Workspace, dx, dtheta, lap, x, c
 	if lap != nil {
 		clear(lap)
 	}
+	w.lite = c == nil
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		load(w.x, x[b0*Dim:], nb, 1)
@@ -1165,7 +1172,13 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 	kern.AddBias(rows(w.h2Dense, 0, nb, 128), h2DenseB, nb, 128)
 	// resnet.maf:10:15  h2.swish = swish(h2.dense)
 	// σ, σ′ for the value rows
-	kern.SwishN(rows(w.h2Swish, 0, nb, 128), w.h2SwishD1[:nb*128], nil, nil, rows(w.h2Dense, 0, nb, 128))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.h2Swish, 0, nb, 128))
+		kern.SwishN(nil, w.h2SwishD1[:nb*128], nil, nil, rows(w.h2Dense, 0, nb, 128))
+	} else {
+		kern.SwishN(rows(w.h2Swish, 0, nb, 128), w.h2SwishD1[:nb*128], nil, nil, rows(w.h2Dense, 0, nb, 128))
+	}
 	// resnet.maf:10:13  h2 = h1 + h2.swish
 	{
 		o, x, y := rows(w.h2, 0, nb, 128), rows(w.h1, 0, nb, 128), rows(w.h2Swish, 0, nb, 128)
@@ -1259,7 +1272,13 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	// resnet.maf:10:15  h2.swish = swish(h2.dense)
 	kern.RowsNorm2(w.h2DenseQ, rows(w.h2Dense, 2*nb, nb*64, 128), nb, 64, 128)
 	// σ, σ′, σ″ for the value rows
-	kern.SwishN(rows(w.h2Swish, 0, nb, 128), w.h2SwishD1[:nb*128], w.h2SwishD2[:nb*128], nil, rows(w.h2Dense, 0, nb, 128))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.h2Swish, 0, nb, 128))
+		kern.SwishN(nil, w.h2SwishD1[:nb*128], w.h2SwishD2[:nb*128], nil, rows(w.h2Dense, 0, nb, 128))
+	} else {
+		kern.SwishN(rows(w.h2Swish, 0, nb, 128), w.h2SwishD1[:nb*128], w.h2SwishD2[:nb*128], nil, rows(w.h2Dense, 0, nb, 128))
+	}
 	kern.ActFwd(rows(w.h2Swish, nb, nb, 128), nil, w.h2SwishD1, w.h2SwishD2, rows(w.h2Dense, nb, nb, 128), nil, w.h2DenseQ, nb, 128)
 	// resnet.maf:10:13  h2 = h1 + h2.swish
 	{
@@ -1391,7 +1410,13 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	// resnet.maf:10:15  h2.swish = swish(h2.dense)
 	kern.RowsNorm2(w.h2DenseQ, rows(w.h2Dense, 3*nb, nb*64, 128), nb, 64, 128)
 	// σ, σ′, σ″, σ‴ for the value rows
-	kern.SwishN(rows(w.h2Swish, 0, nb, 128), w.h2SwishD1[:nb*128], w.h2SwishD2[:nb*128], w.h2SwishD3[:nb*128], rows(w.h2Dense, 0, nb, 128))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.h2Swish, 0, nb, 128))
+		kern.SwishN(nil, w.h2SwishD1[:nb*128], w.h2SwishD2[:nb*128], w.h2SwishD3[:nb*128], rows(w.h2Dense, 0, nb, 128))
+	} else {
+		kern.SwishN(rows(w.h2Swish, 0, nb, 128), w.h2SwishD1[:nb*128], w.h2SwishD2[:nb*128], w.h2SwishD3[:nb*128], rows(w.h2Dense, 0, nb, 128))
+	}
 	kern.ActFwd(rows(w.h2Swish, 2*nb, nb, 128), rows(w.h2Swish, nb, nb, 128), w.h2SwishD1, w.h2SwishD2, rows(w.h2Dense, 2*nb, nb, 128), rows(w.h2Dense, nb, nb, 128), w.h2DenseQ, nb, 128)
 	// resnet.maf:10:13  h2 = h1 + h2.swish
 	{
@@ -1539,7 +1564,13 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	// resnet.maf:10:15  h2.swish = swish(h2.dense)
 	kern.RowsNorm2(w.h2DenseQ, rows(w.h2Dense, 2*nb, nb, 128), nb, 1, 128)
 	// σ, σ′, σ″ for the value rows
-	kern.SwishN(rows(w.h2Swish, 0, nb, 128), w.h2SwishD1[:nb*128], w.h2SwishD2[:nb*128], nil, rows(w.h2Dense, 0, nb, 128))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.h2Swish, 0, nb, 128))
+		kern.SwishN(nil, w.h2SwishD1[:nb*128], w.h2SwishD2[:nb*128], nil, rows(w.h2Dense, 0, nb, 128))
+	} else {
+		kern.SwishN(rows(w.h2Swish, 0, nb, 128), w.h2SwishD1[:nb*128], w.h2SwishD2[:nb*128], nil, rows(w.h2Dense, 0, nb, 128))
+	}
 	kern.ActFwd(rows(w.h2Swish, nb, nb, 128), nil, w.h2SwishD1, w.h2SwishD2, rows(w.h2Dense, nb, nb, 128), nil, w.h2DenseQ, nb, 128)
 	// resnet.maf:10:13  h2 = h1 + h2.swish
 	{
@@ -1666,7 +1697,13 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	// resnet.maf:10:15  h2.swish = swish(h2.dense)
 	kern.RowsNorm2(w.h2DenseQ, rows(w.h2Dense, 3*nb, nb, 128), nb, 1, 128)
 	// σ, σ′, σ″, σ‴ for the value rows
-	kern.SwishN(rows(w.h2Swish, 0, nb, 128), w.h2SwishD1[:nb*128], w.h2SwishD2[:nb*128], w.h2SwishD3[:nb*128], rows(w.h2Dense, 0, nb, 128))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.h2Swish, 0, nb, 128))
+		kern.SwishN(nil, w.h2SwishD1[:nb*128], w.h2SwishD2[:nb*128], w.h2SwishD3[:nb*128], rows(w.h2Dense, 0, nb, 128))
+	} else {
+		kern.SwishN(rows(w.h2Swish, 0, nb, 128), w.h2SwishD1[:nb*128], w.h2SwishD2[:nb*128], w.h2SwishD3[:nb*128], rows(w.h2Dense, 0, nb, 128))
+	}
 	kern.ActFwd(rows(w.h2Swish, 2*nb, nb, 128), rows(w.h2Swish, nb, nb, 128), w.h2SwishD1, w.h2SwishD2, rows(w.h2Dense, 2*nb, nb, 128), rows(w.h2Dense, nb, nb, 128), w.h2DenseQ, nb, 128)
 	// resnet.maf:10:13  h2 = h1 + h2.swish
 	{

@@ -529,6 +529,7 @@ type Workspace struct {
 	c              int       // samples per chunk
 	cv             int       // samples per chunk of Phi and Grad
 	deferGrad      bool      // see DeferGrad
+	lite           bool      // φ's value not wanted (Grad, Laplacian, Hutchinson without phi; the reverse modes without c)
 	saveOut        []float64 // LaplacianSave's destination (nil otherwise)
 	saveIn         []float64 // ReverseSaved's source (nil otherwise)
 	b0             int       // first sample of the current chunk
@@ -678,6 +679,7 @@ func (m *Model) Phi(ws runtime.Workspace, phi, x []float64) {
 		panic("potential: len(phi) != B")
 	}
 	clear(phi)
+	w.lite = false
 	for b0 := 0; b0 < B; b0 += w.cv {
 		nb := min(w.cv, B-b0)
 		load(w.x, x[b0*Dim:], nb, 1)
@@ -709,6 +711,7 @@ func (m *Model) Grad(ws runtime.Workspace, phi, grad, x []float64) {
 		clear(phi)
 	}
 	clear(grad)
+	w.lite = phi == nil
 	for b0 := 0; b0 < B; b0 += w.cv {
 		nb := min(w.cv, B-b0)
 		load(w.x, x[b0*Dim:], nb, 1)
@@ -751,6 +754,7 @@ func (m *Model) Laplacian(ws runtime.Workspace, phi, grad, lap, x []float64) {
 		clear(grad)
 	}
 	clear(lap)
+	w.lite = phi == nil
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		w.b0 = b0
@@ -802,6 +806,7 @@ func (m *Model) Hutchinson(ws runtime.Workspace, phi, grad, lap, x, probes []flo
 		clear(grad)
 	}
 	clear(lap)
+	w.lite = phi == nil
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		load(w.x, x[b0*Dim:], nb, 1)
@@ -866,6 +871,7 @@ func (m *Model) ReverseLap(ws runtime.Workspace, dx, dtheta, lap, x, c, u, s []f
 	if lap != nil {
 		clear(lap)
 	}
+	w.lite = c == nil
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		w.b0 = b0
@@ -932,6 +938,7 @@ func (m *Model) ReverseHutchinsonLap(ws runtime.Workspace, dx, dtheta, lap, x, c
 	if lap != nil {
 		clear(lap)
 	}
+	w.lite = c == nil
 	for b0 := 0; b0 < B; b0 += w.c {
 		nb := min(w.c, B-b0)
 		load(w.x, x[b0*Dim:], nb, 1)
@@ -1013,7 +1020,13 @@ func (m *Model) fwdValues(w *Workspace, nb int) {
 	kern.AddBias(rows(w.h1Dense, 0, nb, 32), h1DenseB, nb, 32)
 	// model.maf:9:15  h1.tanh = tanh(h1.dense)
 	// σ, σ′ for the value rows
-	kern.TanhN(rows(w.h1Tanh, 0, nb, 32), w.h1TanhD1[:nb*32], nil, nil, rows(w.h1Dense, 0, nb, 32))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.h1Tanh, 0, nb, 32))
+		kern.TanhN(nil, w.h1TanhD1[:nb*32], nil, nil, rows(w.h1Dense, 0, nb, 32))
+	} else {
+		kern.TanhN(rows(w.h1Tanh, 0, nb, 32), w.h1TanhD1[:nb*32], nil, nil, rows(w.h1Dense, 0, nb, 32))
+	}
 	// model.maf:9:13  h1 = h0 + h1.tanh
 	{
 		o, x, y := rows(w.h1, 0, nb, 32), rows(w.h0, 0, nb, 32), rows(w.h1Tanh, 0, nb, 32)
@@ -1081,7 +1094,13 @@ func (m *Model) fwdLaplacian(w *Workspace, nb int) {
 	// model.maf:9:15  h1.tanh = tanh(h1.dense)
 	kern.RowsNorm2(w.h1DenseQ, rows(w.h1Dense, 2*nb, nb*8, 32), nb, 8, 32)
 	// σ, σ′, σ″ for the value rows
-	kern.TanhN(rows(w.h1Tanh, 0, nb, 32), w.h1TanhD1[:nb*32], w.h1TanhD2[:nb*32], nil, rows(w.h1Dense, 0, nb, 32))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.h1Tanh, 0, nb, 32))
+		kern.TanhN(nil, w.h1TanhD1[:nb*32], w.h1TanhD2[:nb*32], nil, rows(w.h1Dense, 0, nb, 32))
+	} else {
+		kern.TanhN(rows(w.h1Tanh, 0, nb, 32), w.h1TanhD1[:nb*32], w.h1TanhD2[:nb*32], nil, rows(w.h1Dense, 0, nb, 32))
+	}
 	kern.ActFwd(rows(w.h1Tanh, nb, nb, 32), nil, w.h1TanhD1, w.h1TanhD2, rows(w.h1Dense, nb, nb, 32), nil, w.h1DenseQ, nb, 32)
 	// model.maf:9:13  h1 = h0 + h1.tanh
 	{
@@ -1181,7 +1200,13 @@ func (m *Model) fwdReverse(w *Workspace, nb int) {
 	// model.maf:9:15  h1.tanh = tanh(h1.dense)
 	kern.RowsNorm2(w.h1DenseQ, rows(w.h1Dense, 3*nb, nb*8, 32), nb, 8, 32)
 	// σ, σ′, σ″, σ‴ for the value rows
-	kern.TanhN(rows(w.h1Tanh, 0, nb, 32), w.h1TanhD1[:nb*32], w.h1TanhD2[:nb*32], w.h1TanhD3[:nb*32], rows(w.h1Dense, 0, nb, 32))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.h1Tanh, 0, nb, 32))
+		kern.TanhN(nil, w.h1TanhD1[:nb*32], w.h1TanhD2[:nb*32], w.h1TanhD3[:nb*32], rows(w.h1Dense, 0, nb, 32))
+	} else {
+		kern.TanhN(rows(w.h1Tanh, 0, nb, 32), w.h1TanhD1[:nb*32], w.h1TanhD2[:nb*32], w.h1TanhD3[:nb*32], rows(w.h1Dense, 0, nb, 32))
+	}
 	kern.ActFwd(rows(w.h1Tanh, 2*nb, nb, 32), rows(w.h1Tanh, nb, nb, 32), w.h1TanhD1, w.h1TanhD2, rows(w.h1Dense, 2*nb, nb, 32), rows(w.h1Dense, nb, nb, 32), w.h1DenseQ, nb, 32)
 	// model.maf:9:13  h1 = h0 + h1.tanh
 	{
@@ -1300,7 +1325,13 @@ func (m *Model) fwdHutch(w *Workspace, nb int) {
 	// model.maf:9:15  h1.tanh = tanh(h1.dense)
 	kern.RowsNorm2(w.h1DenseQ, rows(w.h1Dense, 2*nb, nb, 32), nb, 1, 32)
 	// σ, σ′, σ″ for the value rows
-	kern.TanhN(rows(w.h1Tanh, 0, nb, 32), w.h1TanhD1[:nb*32], w.h1TanhD2[:nb*32], nil, rows(w.h1Dense, 0, nb, 32))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.h1Tanh, 0, nb, 32))
+		kern.TanhN(nil, w.h1TanhD1[:nb*32], w.h1TanhD2[:nb*32], nil, rows(w.h1Dense, 0, nb, 32))
+	} else {
+		kern.TanhN(rows(w.h1Tanh, 0, nb, 32), w.h1TanhD1[:nb*32], w.h1TanhD2[:nb*32], nil, rows(w.h1Dense, 0, nb, 32))
+	}
 	kern.ActFwd(rows(w.h1Tanh, nb, nb, 32), nil, w.h1TanhD1, w.h1TanhD2, rows(w.h1Dense, nb, nb, 32), nil, w.h1DenseQ, nb, 32)
 	// model.maf:9:13  h1 = h0 + h1.tanh
 	{
@@ -1392,7 +1423,13 @@ func (m *Model) fwdHutchRev(w *Workspace, nb int) {
 	// model.maf:9:15  h1.tanh = tanh(h1.dense)
 	kern.RowsNorm2(w.h1DenseQ, rows(w.h1Dense, 3*nb, nb, 32), nb, 1, 32)
 	// σ, σ′, σ″, σ‴ for the value rows
-	kern.TanhN(rows(w.h1Tanh, 0, nb, 32), w.h1TanhD1[:nb*32], w.h1TanhD2[:nb*32], w.h1TanhD3[:nb*32], rows(w.h1Dense, 0, nb, 32))
+	if w.lite {
+		// only φ reads these values and φ is not wanted: zeros instead of σ
+		clear(rows(w.h1Tanh, 0, nb, 32))
+		kern.TanhN(nil, w.h1TanhD1[:nb*32], w.h1TanhD2[:nb*32], w.h1TanhD3[:nb*32], rows(w.h1Dense, 0, nb, 32))
+	} else {
+		kern.TanhN(rows(w.h1Tanh, 0, nb, 32), w.h1TanhD1[:nb*32], w.h1TanhD2[:nb*32], w.h1TanhD3[:nb*32], rows(w.h1Dense, 0, nb, 32))
+	}
 	kern.ActFwd(rows(w.h1Tanh, 2*nb, nb, 32), rows(w.h1Tanh, nb, nb, 32), w.h1TanhD1, w.h1TanhD2, rows(w.h1Dense, 2*nb, nb, 32), rows(w.h1Dense, nb, nb, 32), w.h1DenseQ, nb, 32)
 	// model.maf:9:13  h1 = h0 + h1.tanh
 	{
