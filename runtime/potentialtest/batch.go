@@ -70,11 +70,13 @@ func checkBatchChunks(t *testing.T, m runtime.Potential, wsB runtime.Workspace, 
 	requireClose(t, dth, dth1, thTol, fmt.Sprintf("batch of %d: ∂G/∂θ[%%d] = %%v, sum of single-sample calls %%v", B))
 }
 
-// checkWithoutPhi checks that leaving out φ (Laplacian with phi nil) or c
-// (Reverse with c nil), which lets a model skip σ where only φ needs it,
-// changes none of the other results: they equal those of calls with phi,
-// and with c = 0. Calls alternate on one workspace, so a value left behind
-// by one kind of call would show in the next.
+// checkWithoutPhi checks that leaving out φ (Grad, Laplacian and
+// Hutchinson with phi nil) or c (Reverse and ReverseHutchinson with c nil),
+// which lets a model skip σ where only φ needs it, changes none of the
+// other results: they equal those of calls with phi, and with c = 0; and
+// that Phi right after such a call gives φ. Calls alternate on one
+// workspace, so a value left behind by one kind of call would show in the
+// next.
 func checkWithoutPhi(t *testing.T, m runtime.Potential, rng *rand.Rand) {
 	D, P := m.Dim(), m.NumParams()
 	const B = 3
@@ -90,10 +92,32 @@ func checkWithoutPhi(t *testing.T, m runtime.Potential, rng *rand.Rand) {
 		m.Reverse(ws, dx, dth, x, zero, u, s)
 		dx0, dth0 := make([]float64, B*D), make([]float64, P)
 		m.Reverse(ws, dx0, dth0, x, nil, u, s)
+		// the same for Grad, Hutchinson and ReverseHutchinson, and Phi
+		// right after a call without φ
+		gphi, ggrad, ggrad0 := make([]float64, B), make([]float64, B*D), make([]float64, B*D)
+		m.Grad(ws, gphi, ggrad, x)
+		m.Grad(ws, nil, ggrad0, x)
+		phiAfter := make([]float64, B)
+		m.Phi(ws, phiAfter, x)
+		probes := make([]float64, B*m.Probes()*D)
+		for i := range probes {
+			probes[i] = float64(rng.IntN(2)*2 - 1)
+		}
+		hphi, hgrad, hlap := make([]float64, B), make([]float64, B*D), make([]float64, B)
+		m.Hutchinson(ws, hphi, hgrad, hlap, x, probes)
+		hgrad0, hlap0 := make([]float64, B*D), make([]float64, B)
+		m.Hutchinson(ws, nil, hgrad0, hlap0, x, probes)
+		hdx, hdth := make([]float64, B*D), make([]float64, P)
+		m.ReverseHutchinson(ws, hdx, hdth, x, zero, u, s, probes)
+		hdx0, hdth0 := make([]float64, B*D), make([]float64, P)
+		m.ReverseHutchinson(ws, hdx0, hdth0, x, nil, u, s, probes)
 		for _, c := range []struct {
 			what      string
 			got, want []float64
-		}{{"∇φ without φ", grad0, grad}, {"Δφ without φ", lap0, lap}, {"∂G/∂x with c = nil", dx0, dx}, {"∂G/∂θ with c = nil", dth0, dth}} {
+		}{{"∇φ without φ", grad0, grad}, {"Δφ without φ", lap0, lap}, {"∂G/∂x with c = nil", dx0, dx}, {"∂G/∂θ with c = nil", dth0, dth},
+			{"Grad's ∇φ without φ", ggrad0, ggrad}, {"Grad's φ", gphi, phi}, {"Phi after Grad without φ", phiAfter, phi},
+			{"Hutchinson's ∇φ without φ", hgrad0, hgrad}, {"Hutchinson's estimate without φ", hlap0, hlap}, {"Hutchinson's φ", hphi, phi},
+			{"ReverseHutchinson's ∂G/∂x with c = nil", hdx0, hdx}, {"ReverseHutchinson's ∂G/∂θ with c = nil", hdth0, hdth}} {
 			if i := firstDiff(c.got, c.want, 1e-14); i >= 0 {
 				t.Fatalf("%s: [%d] = %v, want %v", c.what, i, c.got[i], c.want[i])
 			}
