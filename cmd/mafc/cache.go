@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/mafc-dev/mafc/codegen"
 	"github.com/mafc-dev/mafc/ir"
@@ -55,6 +56,11 @@ const (
 	overlayPkg = "internal/mafcmodelbin"
 	// maxManifest bounds the manifest read from the cache.
 	maxManifest = 64 << 10
+	// keepEntries bounds the cache: building an entry removes the entries
+	// of the same model name beyond the keepEntries used last (every mafc
+	// build and every edit of a spec's kernels makes a new entry of about
+	// 15 MB, which nothing would ever remove).
+	keepEntries = 4
 )
 
 // manifest is an entry's record of what was built.
@@ -165,6 +171,9 @@ func cachedBinary(p *ir.Program, stderr io.Writer) (string, error) {
 	bin := filepath.Join(dir, binaryName)
 	verr := b.verify(dir)
 	if verr == nil {
+		// the modification time orders the entries by last use (prune)
+		now := time.Now()
+		os.Chtimes(dir, now, now)
 		return bin, nil
 	}
 	if !errors.Is(verr, fs.ErrNotExist) {
@@ -195,7 +204,56 @@ func cachedBinary(p *ir.Program, stderr io.Writer) (string, error) {
 	if err := b.verify(dir); err != nil {
 		return "", fmt.Errorf("the new cache entry %s does not verify: %w", dir, err)
 	}
+	prune(root, p.Name, dir, keepEntries)
 	return bin, nil
+}
+
+// prune removes the cache entries <name>-<24 hex digits> in root beyond the
+// keep used last (the newest modification times; keep counts the entry
+// dir, which stays). It removes only directories the current user owns and
+// no one else can write, and ignores what it cannot read or remove: a
+// pruned entry is rebuilt when it is needed again, and a process running
+// its binary keeps running.
+func prune(root, name, dir string, keep int) {
+	ents, err := os.ReadDir(root)
+	if err != nil {
+		return
+	}
+	type entry struct {
+		path string
+		mod  time.Time
+	}
+	var old []entry
+	for _, e := range ents {
+		path := filepath.Join(root, e.Name())
+		if !isEntryName(e.Name(), name) || path == dir || ownedPrivate(path, true) != nil {
+			continue
+		}
+		fi, err := e.Info()
+		if err != nil {
+			continue
+		}
+		old = append(old, entry{path, fi.ModTime()})
+	}
+	sort.Slice(old, func(i, j int) bool { return old[i].mod.After(old[j].mod) })
+	for _, e := range old[min(len(old), max(keep-1, 0)):] {
+		os.RemoveAll(e.path)
+	}
+}
+
+// isEntryName reports whether s is the name of a cache entry of the model
+// name: name, a hyphen and 24 lowercase hexadecimal digits.
+func isEntryName(s, name string) bool {
+	key, ok := strings.CutPrefix(s, name+"-")
+	if !ok || len(key) != 24 {
+		return false
+	}
+	for _, c := range key {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // build writes the sources into dir/src, builds dir/mafc-model inside

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -197,4 +198,46 @@ func TestUnbundledForwardsSIGTERM(t *testing.T) {
 	require.True(t, ws.Exited(), "mafc was killed by %v", ws.Signal())
 	require.Equal(t, 130, ws.ExitStatus(), "the cached binary checkpoints and exits 130")
 	require.FileExists(t, filepath.Join(dir, "checkpoint.ckpt"))
+}
+
+// TestCachePrune: building an entry keeps the entries of its model used
+// last (keepEntries, counting the new one) and removes the older ones;
+// other models' entries, names that are not entries and directories
+// others may write stay.
+func TestCachePrune(t *testing.T) {
+	root := t.TempDir()
+	mk := func(name string, age time.Duration, mode os.FileMode) string {
+		t.Helper()
+		path := filepath.Join(root, name)
+		require.NoError(t, os.Mkdir(path, 0o755))
+		require.NoError(t, os.WriteFile(filepath.Join(path, binaryName), []byte("x"), 0o755))
+		require.NoError(t, os.Chmod(path, mode))
+		tm := time.Now().Add(-age)
+		require.NoError(t, os.Chtimes(path, tm, tm))
+		return path
+	}
+	key := func(i int) string { return fmt.Sprintf("%024x", 0xa0+i) }
+	cur := mk("tiny-"+key(0), 0, 0o755)
+	var old []string
+	for i := 1; i <= 6; i++ {
+		old = append(old, mk("tiny-"+key(i), time.Duration(i)*time.Hour, 0o755))
+	}
+	other := mk("tiny2-"+key(1), 100*time.Hour, 0o755)
+	notEntry := mk("tiny-"+key(7)+"x", 100*time.Hour, 0o755)
+	shared := mk("tiny-"+key(8), 200*time.Hour, 0o777)
+	defer os.Chmod(shared, 0o755)
+	prune(root, "tiny", cur, 4)
+	exists := func(path string) bool {
+		_, err := os.Stat(path)
+		return err == nil
+	}
+	require.True(t, exists(cur))
+	for i, path := range old {
+		require.Equal(t, i < 3, exists(path), "entry %d hours old", i+1)
+	}
+	require.True(t, exists(other), "another model's entry")
+	require.True(t, exists(notEntry), "not an entry's name")
+	require.True(t, exists(shared), "a directory others may write")
+	require.False(t, isEntryName("tiny-"+strings.Repeat("A", 24), "tiny"))
+	require.False(t, isEntryName("tiny-"+key(1), "tin"))
 }
