@@ -275,6 +275,57 @@ func TestFactorRowsPaths(t *testing.T) {
 	}
 }
 
+// TestFactorRows512: the AVX-512 row sums of float64 give bitwise the AVX2
+// kernels' results (store, norms, axpy) for channel counts with and without
+// 16-channel blocks and windows of 0–10 rows; and the paths of
+// TestFactorRowsPaths hold with them.
+func TestFactorRows512(t *testing.T) {
+	if !useFactorAsm || !useFactorAsm512 {
+		t.Skip("no AVX-512")
+	}
+	defer func() { useFactorAsm512 = true }()
+	for _, C := range []int{4, 12, 16, 20, 32, 36, 48} {
+		rng := rand.New(rand.NewPCG(uint64(C), 11))
+		const n, rows = 9, 29
+		start := make([]int, n+1)
+		var off []int32
+		for k := 0; k < n; k++ {
+			for range rng.IntN(11) {
+				off = append(off, int32(rng.IntN(rows)*C))
+			}
+			start[k+1] = len(off)
+		}
+		src, e := randSlice(rng, rows*C), randSlice(rng, C)
+		doff := make([]int32, n)
+		for k := range doff {
+			doff[k] = int32(rng.IntN(rows) * C)
+		}
+		dst0 := randSlice(rng, rows*C)
+		run := func(z bool) (st, q, ax []float64) {
+			useFactorAsm512 = z
+			st, q, ax = make([]float64, n*C), make([]float64, C), append([]float64(nil), dst0...)
+			storeRows(st, src, off, start, n, C)
+			normRows(q, make([]float64, C), src, off, start, n, C)
+			axpyRows(ax, doff, e, src, off, start, n, C)
+			return st, q, ax
+		}
+		st, q, ax := run(true)
+		st2, q2, ax2 := run(false)
+		for _, c := range []struct {
+			what      string
+			got, want []float64
+		}{{"storeRows", st, st2}, {"normRows", q, q2}, {"axpyRows", ax, ax2}} {
+			for i := range c.want {
+				if math.Float64bits(c.got[i]) != math.Float64bits(c.want[i]) {
+					t.Fatalf("C=%d %s[%d]: AVX-512 %v, AVX2 %v", C, c.what, i, c.got[i], c.want[i])
+				}
+			}
+		}
+		useFactorAsm512 = true
+		checkRows[float64](t, C, true, 1e-12)
+	}
+}
+
 // checkRows runs one case of TestFactorRowsPaths.
 func checkRows[T Float](t *testing.T, C int, asm bool, tol float64) {
 	t.Helper()

@@ -197,7 +197,7 @@ func GatherOrbits[T Float](G, x []T, nrows int, g *GatherGeom) {
 		}
 		switch {
 		case asm && is64[T]():
-			sumRowsStore64((*float64)(unsafe.Pointer(&A[0])), (*float64)(unsafe.Pointer(&xp[0])), &off[0], &start[0], W*L1, L2)
+			sumRowsStoreF64((*float64)(unsafe.Pointer(&A[0])), (*float64)(unsafe.Pointer(&xp[0])), &off[0], &start[0], W*L1, L2)
 		case asm:
 			sumRowsStore32((*float32)(unsafe.Pointer(&A[0])), (*float32)(unsafe.Pointer(&xp[0])), &off[0], &start[0], W*L1, L2)
 		default:

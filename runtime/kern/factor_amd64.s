@@ -674,3 +674,315 @@ done:
 	FTZOFF
 	VZEROUPPER
 	RET
+
+// The AVX-512 kernels of float64: the same, with the 16-channel blocks in
+// Z0–Z1 (Z4–Z5 the norms or e, Z8–Z9 the destination).
+
+// func sumRowsStore64z(dst *float64, src *float64, off *int32, start *int, n, C int)
+TEXT ·sumRowsStore64z(SB), NOSPLIT, $8-48
+	FTZON
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ off+16(FP), R8
+	MOVQ start+24(FP), R9
+	MOVQ n+32(FP), R10
+	MOVQ C+40(FP), R11
+	XORQ CX, CX
+wide_c:
+	LEAQ 16(CX), AX
+	CMPQ AX, R11
+	JGT narrow_c
+	LEAQ (DI)(CX*8), R14
+	XORQ DX, DX
+	MOVQ (R9), BX
+wide_k:
+	CMPQ DX, R10
+	JGE wide_next
+	MOVQ 8(R9)(DX*8), R12
+	VPXORQ Z0, Z0, Z0
+	VPXORQ Z1, Z1, Z1
+wide_j:
+	CMPQ BX, R12
+	JGE wide_out
+	MOVLQSX (R8)(BX*4), AX
+	ADDQ CX, AX
+	VADDPD 0(SI)(AX*8), Z0, Z0
+	VADDPD 64(SI)(AX*8), Z1, Z1
+	INCQ BX
+	JMP wide_j
+wide_out:
+	VMOVUPD Z0, 0(R14)
+	VMOVUPD Z1, 64(R14)
+	LEAQ (R14)(R11*8), R14
+	INCQ DX
+	JMP wide_k
+wide_next:
+	ADDQ $16, CX
+	JMP wide_c
+narrow_c:
+	LEAQ 4(CX), AX
+	CMPQ AX, R11
+	JGT done
+	LEAQ (DI)(CX*8), R14
+	XORQ DX, DX
+	MOVQ (R9), BX
+narrow_k:
+	CMPQ DX, R10
+	JGE narrow_next
+	MOVQ 8(R9)(DX*8), R12
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+narrow_j4:
+	LEAQ 4(BX), AX
+	CMPQ AX, R12
+	JGT narrow_j
+	MOVLQSX 0(R8)(BX*4), AX
+	ADDQ CX, AX
+	VADDPD (SI)(AX*8), Y0, Y0
+	MOVLQSX 4(R8)(BX*4), AX
+	ADDQ CX, AX
+	VADDPD (SI)(AX*8), Y1, Y1
+	MOVLQSX 8(R8)(BX*4), AX
+	ADDQ CX, AX
+	VADDPD (SI)(AX*8), Y2, Y2
+	MOVLQSX 12(R8)(BX*4), AX
+	ADDQ CX, AX
+	VADDPD (SI)(AX*8), Y3, Y3
+	ADDQ $4, BX
+	JMP narrow_j4
+narrow_j:
+	CMPQ BX, R12
+	JGE narrow_out
+	MOVLQSX (R8)(BX*4), AX
+	ADDQ CX, AX
+	VADDPD 0(SI)(AX*8), Y0, Y0
+	INCQ BX
+	JMP narrow_j
+narrow_out:
+	VADDPD Y1, Y0, Y0
+	VADDPD Y3, Y2, Y2
+	VADDPD Y2, Y0, Y0
+	VMOVUPD Y0, 0(R14)
+	LEAQ (R14)(R11*8), R14
+	INCQ DX
+	JMP narrow_k
+narrow_next:
+	ADDQ $4, CX
+	JMP narrow_c
+done:
+	FTZOFF
+	VZEROUPPER
+	RET
+
+// func sumRowsNorm64z(dst *float64, src *float64, off *int32, start *int, n, C int)
+TEXT ·sumRowsNorm64z(SB), NOSPLIT, $8-48
+	FTZON
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ off+16(FP), R8
+	MOVQ start+24(FP), R9
+	MOVQ n+32(FP), R10
+	MOVQ C+40(FP), R11
+	XORQ CX, CX
+wide_c:
+	LEAQ 16(CX), AX
+	CMPQ AX, R11
+	JGT narrow_c
+	VPXORQ Z4, Z4, Z4
+	VPXORQ Z5, Z5, Z5
+	XORQ DX, DX
+	MOVQ (R9), BX
+wide_k:
+	CMPQ DX, R10
+	JGE wide_next
+	MOVQ 8(R9)(DX*8), R12
+	VPXORQ Z0, Z0, Z0
+	VPXORQ Z1, Z1, Z1
+wide_j:
+	CMPQ BX, R12
+	JGE wide_out
+	MOVLQSX (R8)(BX*4), AX
+	ADDQ CX, AX
+	VADDPD 0(SI)(AX*8), Z0, Z0
+	VADDPD 64(SI)(AX*8), Z1, Z1
+	INCQ BX
+	JMP wide_j
+wide_out:
+	VFMADD231PD Z0, Z0, Z4
+	VFMADD231PD Z1, Z1, Z5
+	INCQ DX
+	JMP wide_k
+wide_next:
+	VMOVUPD Z4, 0(DI)(CX*8)
+	VMOVUPD Z5, 64(DI)(CX*8)
+	ADDQ $16, CX
+	JMP wide_c
+narrow_c:
+	LEAQ 4(CX), AX
+	CMPQ AX, R11
+	JGT done
+	VXORPD Y4, Y4, Y4
+	XORQ DX, DX
+	MOVQ (R9), BX
+narrow_k:
+	CMPQ DX, R10
+	JGE narrow_next
+	MOVQ 8(R9)(DX*8), R12
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+narrow_j4:
+	LEAQ 4(BX), AX
+	CMPQ AX, R12
+	JGT narrow_j
+	MOVLQSX 0(R8)(BX*4), AX
+	ADDQ CX, AX
+	VADDPD (SI)(AX*8), Y0, Y0
+	MOVLQSX 4(R8)(BX*4), AX
+	ADDQ CX, AX
+	VADDPD (SI)(AX*8), Y1, Y1
+	MOVLQSX 8(R8)(BX*4), AX
+	ADDQ CX, AX
+	VADDPD (SI)(AX*8), Y2, Y2
+	MOVLQSX 12(R8)(BX*4), AX
+	ADDQ CX, AX
+	VADDPD (SI)(AX*8), Y3, Y3
+	ADDQ $4, BX
+	JMP narrow_j4
+narrow_j:
+	CMPQ BX, R12
+	JGE narrow_out
+	MOVLQSX (R8)(BX*4), AX
+	ADDQ CX, AX
+	VADDPD 0(SI)(AX*8), Y0, Y0
+	INCQ BX
+	JMP narrow_j
+narrow_out:
+	VADDPD Y1, Y0, Y0
+	VADDPD Y3, Y2, Y2
+	VADDPD Y2, Y0, Y0
+	VFMADD231PD Y0, Y0, Y4
+	INCQ DX
+	JMP narrow_k
+narrow_next:
+	VMOVUPD Y4, 0(DI)(CX*8)
+	ADDQ $4, CX
+	JMP narrow_c
+done:
+	FTZOFF
+	VZEROUPPER
+	RET
+
+// func sumRowsAxpy64z(dst *float64, doff *int32, e *float64, src *float64, off *int32, start *int, n, C int)
+TEXT ·sumRowsAxpy64z(SB), NOSPLIT, $8-64
+	FTZON
+	MOVQ dst+0(FP), DI
+	MOVQ doff+8(FP), R13
+	MOVQ e+16(FP), R15
+	MOVQ src+24(FP), SI
+	MOVQ off+32(FP), R8
+	MOVQ start+40(FP), R9
+	MOVQ n+48(FP), R10
+	MOVQ C+56(FP), R11
+	XORQ CX, CX
+wide_c:
+	LEAQ 16(CX), AX
+	CMPQ AX, R11
+	JGT narrow_c
+	VMOVUPD 0(R15)(CX*8), Z4
+	VMOVUPD 64(R15)(CX*8), Z5
+	XORQ DX, DX
+	MOVQ (R9), BX
+wide_k:
+	CMPQ DX, R10
+	JGE wide_next
+	MOVQ 8(R9)(DX*8), R12
+	VPXORQ Z0, Z0, Z0
+	VPXORQ Z1, Z1, Z1
+wide_j:
+	CMPQ BX, R12
+	JGE wide_out
+	MOVLQSX (R8)(BX*4), AX
+	ADDQ CX, AX
+	VADDPD 0(SI)(AX*8), Z0, Z0
+	VADDPD 64(SI)(AX*8), Z1, Z1
+	INCQ BX
+	JMP wide_j
+wide_out:
+	MOVLQSX (R13)(DX*4), AX
+	ADDQ CX, AX
+	LEAQ (DI)(AX*8), R14
+	VMOVUPD 0(R14), Z8
+	VFMADD231PD Z0, Z4, Z8
+	VMOVUPD Z8, 0(R14)
+	VMOVUPD 64(R14), Z9
+	VFMADD231PD Z1, Z5, Z9
+	VMOVUPD Z9, 64(R14)
+	INCQ DX
+	JMP wide_k
+wide_next:
+	ADDQ $16, CX
+	JMP wide_c
+narrow_c:
+	LEAQ 4(CX), AX
+	CMPQ AX, R11
+	JGT done
+	VMOVUPD 0(R15)(CX*8), Y4
+	XORQ DX, DX
+	MOVQ (R9), BX
+narrow_k:
+	CMPQ DX, R10
+	JGE narrow_next
+	MOVQ 8(R9)(DX*8), R12
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+narrow_j4:
+	LEAQ 4(BX), AX
+	CMPQ AX, R12
+	JGT narrow_j
+	MOVLQSX 0(R8)(BX*4), AX
+	ADDQ CX, AX
+	VADDPD (SI)(AX*8), Y0, Y0
+	MOVLQSX 4(R8)(BX*4), AX
+	ADDQ CX, AX
+	VADDPD (SI)(AX*8), Y1, Y1
+	MOVLQSX 8(R8)(BX*4), AX
+	ADDQ CX, AX
+	VADDPD (SI)(AX*8), Y2, Y2
+	MOVLQSX 12(R8)(BX*4), AX
+	ADDQ CX, AX
+	VADDPD (SI)(AX*8), Y3, Y3
+	ADDQ $4, BX
+	JMP narrow_j4
+narrow_j:
+	CMPQ BX, R12
+	JGE narrow_out
+	MOVLQSX (R8)(BX*4), AX
+	ADDQ CX, AX
+	VADDPD 0(SI)(AX*8), Y0, Y0
+	INCQ BX
+	JMP narrow_j
+narrow_out:
+	VADDPD Y1, Y0, Y0
+	VADDPD Y3, Y2, Y2
+	VADDPD Y2, Y0, Y0
+	MOVLQSX (R13)(DX*4), AX
+	ADDQ CX, AX
+	LEAQ (DI)(AX*8), R14
+	VMOVUPD 0(R14), Y8
+	VFMADD231PD Y0, Y4, Y8
+	VMOVUPD Y8, 0(R14)
+	INCQ DX
+	JMP narrow_k
+narrow_next:
+	ADDQ $4, CX
+	JMP narrow_c
+done:
+	FTZOFF
+	VZEROUPPER
+	RET

@@ -43,6 +43,12 @@ func TestFactorRowsSubnormal(t *testing.T) {
 	sumRowsAxpy64(&d64[2*n*C], &doff[0], &e64[0], &s64[0], &off[0], &start[0], n, C)
 	sumRowsNorm4x64(&d64[3*n*C], &s64[0], &off[0], &start[0], n, C, 0, C)
 	require.Equal(t, make([]float64, 4*n*C), d64)
+	if useFactorAsm512 {
+		sumRowsStore64z(&d64[0], &s64[0], &off[0], &start[0], n, C)
+		sumRowsNorm64z(&d64[n*C], &s64[0], &off[0], &start[0], n, C)
+		sumRowsAxpy64z(&d64[2*n*C], &doff[0], &e64[0], &s64[0], &off[0], &start[0], n, C)
+		require.Equal(t, make([]float64, 4*n*C), d64, "the AVX-512 kernels")
+	}
 	for _, f := range []func(){
 		func() { sumRowsStore32(&d32[0], &s32[0], &off[0], &start[0], n, C) },
 		func() { sumRowsNorm32(&d32[0], &s32[0], &off[0], &start[0], n, C) },

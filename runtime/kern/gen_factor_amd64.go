@@ -60,6 +60,18 @@ var precs = []prec{
 	{"32", "float32", 4, "VADDPS", "VFMADD231PS", "VMOVUPS", "VXORPS", 2, 8},
 }
 
+// vec is a register file: YMM (AVX2) or ZMM (AVX-512, float64 only: a
+// 16-channel block is two ZMM registers, each real summed in one chain as
+// in the YMM block, so both give the same bits).
+type vec struct {
+	r     string // register prefix
+	bytes int    // bytes per register
+	zero  string // zeroing instruction for the precision
+}
+
+var ymm64, ymm32 = vec{"Y", 32, "VXORPD"}, vec{"Y", 32, "VXORPS"}
+var zmm64 = vec{"Z", 64, "VPXORQ"}
+
 type op struct{ name, args string }
 
 var ops = []op{
@@ -97,9 +109,11 @@ func (w *writer) prologue(o op) int {
 
 // block writes the loop over the channel blocks of regs registers (lbl
 // prefixes its labels; next is where it goes when no block fits).
-func (w *writer) block(p prec, o op, regs int, lbl, next string) {
-	width := regs * p.perReg
+func (w *writer) block(p prec, v vec, o op, regs int, lbl, next string) {
+	perReg := p.perReg * v.bytes / 32
+	width := regs * perReg
 	sc := fmt.Sprintf("%d", p.size)
+	R := v.r
 	w.label(lbl + "_c")
 	w.l("LEAQ %d(CX), AX", width)
 	w.l("CMPQ AX, R11")
@@ -107,11 +121,11 @@ func (w *writer) block(p prec, o op, regs int, lbl, next string) {
 	switch o.name {
 	case "Norm":
 		for r := 0; r < regs; r++ {
-			w.l("%s Y%d, Y%d, Y%d", p.xor, 4+r, 4+r, 4+r)
+			w.l("%s %s%d, %s%d, %s%d", v.zero, R, 4+r, R, 4+r, R, 4+r)
 		}
 	case "Axpy":
 		for r := 0; r < regs; r++ {
-			w.l("%s %d(R15)(CX*%s), Y%d", p.mov, 32*r, sc, 4+r)
+			w.l("%s %d(R15)(CX*%s), %s%d", p.mov, v.bytes*r, sc, R, 4+r)
 		}
 	case "Store":
 		w.l("LEAQ (DI)(CX*%s), R14", sc)
@@ -123,7 +137,7 @@ func (w *writer) block(p prec, o op, regs int, lbl, next string) {
 	w.l("JGE %s_next", lbl)
 	w.l("MOVQ 8(R9)(DX*8), R12")
 	for r := 0; r < regs; r++ {
-		w.l("%s Y%d, Y%d, Y%d", p.xor, r, r, r)
+		w.l("%s %s%d, %s%d, %s%d", v.zero, R, r, R, r, R, r)
 	}
 	if regs == 1 {
 		w.chains(p, lbl, sc)
@@ -134,7 +148,7 @@ func (w *writer) block(p prec, o op, regs int, lbl, next string) {
 	w.l("MOVLQSX (R8)(BX*4), AX")
 	w.l("ADDQ CX, AX")
 	for r := 0; r < regs; r++ {
-		w.l("%s %d(SI)(AX*%s), Y%d, Y%d", p.add, 32*r, sc, r, r)
+		w.l("%s %d(SI)(AX*%s), %s%d, %s%d", p.add, v.bytes*r, sc, R, r, R, r)
 	}
 	w.l("INCQ BX")
 	w.l("JMP %s_j", lbl)
@@ -144,13 +158,13 @@ func (w *writer) block(p prec, o op, regs int, lbl, next string) {
 		w.l("%s Y3, Y2, Y2", p.add)
 		w.l("%s Y2, Y0, Y0", p.add)
 	}
-	w.finish(p, o, regs, sc)
+	w.finish(p, v, o, regs, sc)
 	w.l("INCQ DX")
 	w.l("JMP %s_k", lbl)
 	w.label(lbl + "_next")
 	if o.name == "Norm" {
 		for r := 0; r < regs; r++ {
-			w.l("%s Y%d, %d(DI)(CX*%s)", p.mov, 4+r, 32*r, sc)
+			w.l("%s %s%d, %d(DI)(CX*%s)", p.mov, R, 4+r, v.bytes*r, sc)
 		}
 	}
 	w.l("ADDQ $%d, CX", width)
@@ -180,26 +194,27 @@ func (w *writer) chains(p prec, lbl, sc string) {
 	w.l("JMP %s_j4", lbl)
 }
 
-// finish writes what happens to a_k (in Y0…) at the end of window k.
-func (w *writer) finish(p prec, o op, regs int, sc string) {
+// finish writes what happens to a_k (in register 0…) at the end of window k.
+func (w *writer) finish(p prec, v vec, o op, regs int, sc string) {
+	R := v.r
 	switch o.name {
 	case "Store":
 		for r := 0; r < regs; r++ {
-			w.l("%s Y%d, %d(R14)", p.mov, r, 32*r)
+			w.l("%s %s%d, %d(R14)", p.mov, R, r, v.bytes*r)
 		}
 		w.l("LEAQ (R14)(R11*%s), R14", sc)
 	case "Norm":
 		for r := 0; r < regs; r++ {
-			w.l("%s Y%d, Y%d, Y%d", p.fma, r, r, 4+r)
+			w.l("%s %s%d, %s%d, %s%d", p.fma, R, r, R, r, R, 4+r)
 		}
 	case "Axpy":
 		w.l("MOVLQSX (R13)(DX*4), AX")
 		w.l("ADDQ CX, AX")
 		w.l("LEAQ (DI)(AX*%s), R14", sc)
 		for r := 0; r < regs; r++ {
-			w.l("%s %d(R14), Y%d", p.mov, 32*r, 8+r)
-			w.l("%s Y%d, Y%d, Y%d", p.fma, r, 4+r, 8+r)
-			w.l("%s Y%d, %d(R14)", p.mov, 8+r, 32*r)
+			w.l("%s %d(R14), %s%d", p.mov, v.bytes*r, R, 8+r)
+			w.l("%s %s%d, %s%d, %s%d", p.fma, R, r, R, 4+r, R, 8+r)
+			w.l("%s %s%d, %d(R14)", p.mov, R, 8+r, v.bytes*r)
 		}
 	}
 }
@@ -207,22 +222,33 @@ func (w *writer) finish(p prec, o op, regs int, sc string) {
 func main() {
 	var w writer
 	w.WriteString(header)
+	kernel := func(p prec, o op, name string, wide vec, wideRegs int, narrow vec) {
+		fmt.Fprintf(&w, "\n// func %s(%s)\n", name, strings.ReplaceAll(o.args, "T", p.T))
+		var body writer
+		frame := body.prologue(o)
+		body.l("XORQ CX, CX")
+		body.block(p, wide, o, wideRegs, "wide", "narrow_c")
+		body.block(p, narrow, o, 1, "narrow", "done")
+		body.label("done")
+		body.l("FTZOFF")
+		body.l("VZEROUPPER")
+		body.l("RET")
+		fmt.Fprintf(&w, "TEXT ·%s(SB), NOSPLIT, $8-%d\n\tFTZON\n", name, frame)
+		w.WriteString(body.String())
+	}
 	for _, p := range precs {
-		for _, o := range ops {
-			name := "sumRows" + o.name + p.suf
-			fmt.Fprintf(&w, "\n// func %s(%s)\n", name, strings.ReplaceAll(o.args, "T", p.T))
-			var body writer
-			frame := body.prologue(o)
-			body.l("XORQ CX, CX")
-			body.block(p, o, p.wideRegs, "wide", "narrow_c")
-			body.block(p, o, 1, "narrow", "done")
-			body.label("done")
-			body.l("FTZOFF")
-			body.l("VZEROUPPER")
-			body.l("RET")
-			fmt.Fprintf(&w, "TEXT ·%s(SB), NOSPLIT, $8-%d\n\tFTZON\n", name, frame)
-			w.WriteString(body.String())
+		v := ymm64
+		if p.suf == "32" {
+			v = ymm32
 		}
+		for _, o := range ops {
+			kernel(p, o, "sumRows"+o.name+p.suf, v, p.wideRegs, v)
+		}
+	}
+	// AVX-512: float64 wide blocks of 16 channels in two ZMM registers.
+	w.WriteString("\n// The AVX-512 kernels of float64: the same, with the 16-channel blocks in\n// Z0–Z1 (Z4–Z5 the norms or e, Z8–Z9 the destination).\n")
+	for _, o := range ops {
+		kernel(precs[0], o, "sumRows"+o.name+"64z", zmm64, 2, ymm64)
 	}
 	if err := os.WriteFile("factor_amd64.s", []byte(w.String()), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, err)
