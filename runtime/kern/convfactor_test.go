@@ -275,54 +275,68 @@ func TestFactorRowsPaths(t *testing.T) {
 	}
 }
 
-// TestFactorRows512: the AVX-512 row sums of float64 give bitwise the AVX2
-// kernels' results (store, norms, axpy) for channel counts with and without
-// 16-channel blocks and windows of 0–10 rows; and the paths of
+// TestFactorRows512: the AVX-512 row sums give bitwise the AVX2 kernels'
+// results (store, norms, axpy) in both precisions, for channel counts with
+// and without 16-channel blocks and windows of 0–10 rows; and the paths of
 // TestFactorRowsPaths hold with them.
 func TestFactorRows512(t *testing.T) {
 	if !useFactorAsm || !useFactorAsm512 {
 		t.Skip("no AVX-512")
 	}
 	defer func() { useFactorAsm512 = true }()
-	for _, C := range []int{4, 12, 16, 20, 32, 36, 48} {
-		rng := rand.New(rand.NewPCG(uint64(C), 11))
-		const n, rows = 9, 29
-		start := make([]int, n+1)
-		var off []int32
-		for k := 0; k < n; k++ {
-			for range rng.IntN(11) {
-				off = append(off, int32(rng.IntN(rows)*C))
+	for _, C := range []int{4, 8, 12, 16, 20, 24, 32, 36, 48} {
+		if C%4 == 0 {
+			check512[float64](t, C)
+			checkRows[float64](t, C, true, 1e-12)
+		}
+		if C%8 == 0 {
+			check512[float32](t, C)
+			checkRows[float32](t, C, true, 1e-5)
+		}
+	}
+}
+
+// check512 runs one case of TestFactorRows512.
+func check512[T Float](t *testing.T, C int) {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(uint64(C), 11))
+	const n, rows = 9, 29
+	start := make([]int, n+1)
+	var off []int32
+	for k := 0; k < n; k++ {
+		for range rng.IntN(11) {
+			off = append(off, int32(rng.IntN(rows)*C))
+		}
+		start[k+1] = len(off)
+	}
+	rnd := func(m int) []T {
+		v := make([]T, m)
+		for i := range v {
+			v[i] = T(rng.NormFloat64())
+		}
+		return v
+	}
+	src, e, dst0 := rnd(rows*C), rnd(C), rnd(rows*C)
+	doff := make([]int32, n)
+	for k := range doff {
+		doff[k] = int32(rng.IntN(rows) * C)
+	}
+	run := func(z bool) [3][]T {
+		useFactorAsm512 = z
+		st, q, ax := make([]T, n*C), make([]T, C), append([]T(nil), dst0...)
+		storeRows(st, src, off, start, n, C)
+		normRows(q, make([]T, C), src, off, start, n, C)
+		axpyRows(ax, doff, e, src, off, start, n, C)
+		return [3][]T{st, q, ax}
+	}
+	got, want := run(true), run(false)
+	useFactorAsm512 = true
+	for i, what := range []string{"storeRows", "normRows", "axpyRows"} {
+		for j := range want[i] {
+			if got[i][j] != want[i][j] {
+				t.Fatalf("C=%d float%d %s[%d]: AVX-512 %v, AVX2 %v", C, 8*unsafe.Sizeof(T(0)), what, j, got[i][j], want[i][j])
 			}
-			start[k+1] = len(off)
 		}
-		src, e := randSlice(rng, rows*C), randSlice(rng, C)
-		doff := make([]int32, n)
-		for k := range doff {
-			doff[k] = int32(rng.IntN(rows) * C)
-		}
-		dst0 := randSlice(rng, rows*C)
-		run := func(z bool) (st, q, ax []float64) {
-			useFactorAsm512 = z
-			st, q, ax = make([]float64, n*C), make([]float64, C), append([]float64(nil), dst0...)
-			storeRows(st, src, off, start, n, C)
-			normRows(q, make([]float64, C), src, off, start, n, C)
-			axpyRows(ax, doff, e, src, off, start, n, C)
-			return st, q, ax
-		}
-		st, q, ax := run(true)
-		st2, q2, ax2 := run(false)
-		for _, c := range []struct {
-			what      string
-			got, want []float64
-		}{{"storeRows", st, st2}, {"normRows", q, q2}, {"axpyRows", ax, ax2}} {
-			for i := range c.want {
-				if math.Float64bits(c.got[i]) != math.Float64bits(c.want[i]) {
-					t.Fatalf("C=%d %s[%d]: AVX-512 %v, AVX2 %v", C, c.what, i, c.got[i], c.want[i])
-				}
-			}
-		}
-		useFactorAsm512 = true
-		checkRows[float64](t, C, true, 1e-12)
 	}
 }
 

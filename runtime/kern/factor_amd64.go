@@ -11,9 +11,10 @@ import "golang.org/x/sys/cpu"
 // variable so that tests can force the portable code.
 var useFactorAsm = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
-// useFactorAsm512 selects, where useFactorAsm does, the float64 kernels
-// whose 16-channel blocks are two ZMM registers (AVX-512F): the same sums
-// in the same order, so the same bits, with half the instructions.
+// useFactorAsm512 selects, where useFactorAsm does, the kernels whose
+// 16-channel blocks are ZMM registers (AVX-512F; two of float64, one of
+// float32): the same sums in the same order, so the same bits, with half
+// the instructions.
 var useFactorAsm512 = cpu.X86.HasAVX512F
 
 // The assembly kernels (see factor_amd64.s for what they compute) read
@@ -47,3 +48,12 @@ func sumRowsNorm64z(dst, src *float64, off *int32, start *int, n, C int)
 
 //go:noescape
 func sumRowsAxpy64z(dst *float64, doff *int32, e, src *float64, off *int32, start *int, n, C int)
+
+//go:noescape
+func sumRowsStore32z(dst, src *float32, off *int32, start *int, n, C int)
+
+//go:noescape
+func sumRowsNorm32z(dst, src *float32, off *int32, start *int, n, C int)
+
+//go:noescape
+func sumRowsAxpy32z(dst *float32, doff *int32, e, src *float32, off *int32, start *int, n, C int)

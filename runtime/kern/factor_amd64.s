@@ -675,8 +675,8 @@ done:
 	VZEROUPPER
 	RET
 
-// The AVX-512 kernels of float64: the same, with the 16-channel blocks in
-// Z0–Z1 (Z4–Z5 the norms or e, Z8–Z9 the destination).
+// The AVX-512 kernels: the same, with the 16-channel blocks in Z0–Z1
+// (float64; Z4–Z5 the norms or e, Z8–Z9 the destination) or Z0 (float32).
 
 // func sumRowsStore64z(dst *float64, src *float64, off *int32, start *int, n, C int)
 TEXT ·sumRowsStore64z(SB), NOSPLIT, $8-48
@@ -981,6 +981,301 @@ narrow_out:
 	JMP narrow_k
 narrow_next:
 	ADDQ $4, CX
+	JMP narrow_c
+done:
+	FTZOFF
+	VZEROUPPER
+	RET
+
+// func sumRowsStore32z(dst *float32, src *float32, off *int32, start *int, n, C int)
+TEXT ·sumRowsStore32z(SB), NOSPLIT, $8-48
+	FTZON
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ off+16(FP), R8
+	MOVQ start+24(FP), R9
+	MOVQ n+32(FP), R10
+	MOVQ C+40(FP), R11
+	XORQ CX, CX
+wide_c:
+	LEAQ 16(CX), AX
+	CMPQ AX, R11
+	JGT narrow_c
+	LEAQ (DI)(CX*4), R14
+	XORQ DX, DX
+	MOVQ (R9), BX
+wide_k:
+	CMPQ DX, R10
+	JGE wide_next
+	MOVQ 8(R9)(DX*8), R12
+	VPXORQ Z0, Z0, Z0
+wide_j:
+	CMPQ BX, R12
+	JGE wide_out
+	MOVLQSX (R8)(BX*4), AX
+	ADDQ CX, AX
+	VADDPS 0(SI)(AX*4), Z0, Z0
+	INCQ BX
+	JMP wide_j
+wide_out:
+	VMOVUPS Z0, 0(R14)
+	LEAQ (R14)(R11*4), R14
+	INCQ DX
+	JMP wide_k
+wide_next:
+	ADDQ $16, CX
+	JMP wide_c
+narrow_c:
+	LEAQ 8(CX), AX
+	CMPQ AX, R11
+	JGT done
+	LEAQ (DI)(CX*4), R14
+	XORQ DX, DX
+	MOVQ (R9), BX
+narrow_k:
+	CMPQ DX, R10
+	JGE narrow_next
+	MOVQ 8(R9)(DX*8), R12
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+narrow_j4:
+	LEAQ 4(BX), AX
+	CMPQ AX, R12
+	JGT narrow_j
+	MOVLQSX 0(R8)(BX*4), AX
+	ADDQ CX, AX
+	VADDPS (SI)(AX*4), Y0, Y0
+	MOVLQSX 4(R8)(BX*4), AX
+	ADDQ CX, AX
+	VADDPS (SI)(AX*4), Y1, Y1
+	MOVLQSX 8(R8)(BX*4), AX
+	ADDQ CX, AX
+	VADDPS (SI)(AX*4), Y2, Y2
+	MOVLQSX 12(R8)(BX*4), AX
+	ADDQ CX, AX
+	VADDPS (SI)(AX*4), Y3, Y3
+	ADDQ $4, BX
+	JMP narrow_j4
+narrow_j:
+	CMPQ BX, R12
+	JGE narrow_out
+	MOVLQSX (R8)(BX*4), AX
+	ADDQ CX, AX
+	VADDPS 0(SI)(AX*4), Y0, Y0
+	INCQ BX
+	JMP narrow_j
+narrow_out:
+	VADDPS Y1, Y0, Y0
+	VADDPS Y3, Y2, Y2
+	VADDPS Y2, Y0, Y0
+	VMOVUPS Y0, 0(R14)
+	LEAQ (R14)(R11*4), R14
+	INCQ DX
+	JMP narrow_k
+narrow_next:
+	ADDQ $8, CX
+	JMP narrow_c
+done:
+	FTZOFF
+	VZEROUPPER
+	RET
+
+// func sumRowsNorm32z(dst *float32, src *float32, off *int32, start *int, n, C int)
+TEXT ·sumRowsNorm32z(SB), NOSPLIT, $8-48
+	FTZON
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ off+16(FP), R8
+	MOVQ start+24(FP), R9
+	MOVQ n+32(FP), R10
+	MOVQ C+40(FP), R11
+	XORQ CX, CX
+wide_c:
+	LEAQ 16(CX), AX
+	CMPQ AX, R11
+	JGT narrow_c
+	VPXORQ Z4, Z4, Z4
+	XORQ DX, DX
+	MOVQ (R9), BX
+wide_k:
+	CMPQ DX, R10
+	JGE wide_next
+	MOVQ 8(R9)(DX*8), R12
+	VPXORQ Z0, Z0, Z0
+wide_j:
+	CMPQ BX, R12
+	JGE wide_out
+	MOVLQSX (R8)(BX*4), AX
+	ADDQ CX, AX
+	VADDPS 0(SI)(AX*4), Z0, Z0
+	INCQ BX
+	JMP wide_j
+wide_out:
+	VFMADD231PS Z0, Z0, Z4
+	INCQ DX
+	JMP wide_k
+wide_next:
+	VMOVUPS Z4, 0(DI)(CX*4)
+	ADDQ $16, CX
+	JMP wide_c
+narrow_c:
+	LEAQ 8(CX), AX
+	CMPQ AX, R11
+	JGT done
+	VXORPS Y4, Y4, Y4
+	XORQ DX, DX
+	MOVQ (R9), BX
+narrow_k:
+	CMPQ DX, R10
+	JGE narrow_next
+	MOVQ 8(R9)(DX*8), R12
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+narrow_j4:
+	LEAQ 4(BX), AX
+	CMPQ AX, R12
+	JGT narrow_j
+	MOVLQSX 0(R8)(BX*4), AX
+	ADDQ CX, AX
+	VADDPS (SI)(AX*4), Y0, Y0
+	MOVLQSX 4(R8)(BX*4), AX
+	ADDQ CX, AX
+	VADDPS (SI)(AX*4), Y1, Y1
+	MOVLQSX 8(R8)(BX*4), AX
+	ADDQ CX, AX
+	VADDPS (SI)(AX*4), Y2, Y2
+	MOVLQSX 12(R8)(BX*4), AX
+	ADDQ CX, AX
+	VADDPS (SI)(AX*4), Y3, Y3
+	ADDQ $4, BX
+	JMP narrow_j4
+narrow_j:
+	CMPQ BX, R12
+	JGE narrow_out
+	MOVLQSX (R8)(BX*4), AX
+	ADDQ CX, AX
+	VADDPS 0(SI)(AX*4), Y0, Y0
+	INCQ BX
+	JMP narrow_j
+narrow_out:
+	VADDPS Y1, Y0, Y0
+	VADDPS Y3, Y2, Y2
+	VADDPS Y2, Y0, Y0
+	VFMADD231PS Y0, Y0, Y4
+	INCQ DX
+	JMP narrow_k
+narrow_next:
+	VMOVUPS Y4, 0(DI)(CX*4)
+	ADDQ $8, CX
+	JMP narrow_c
+done:
+	FTZOFF
+	VZEROUPPER
+	RET
+
+// func sumRowsAxpy32z(dst *float32, doff *int32, e *float32, src *float32, off *int32, start *int, n, C int)
+TEXT ·sumRowsAxpy32z(SB), NOSPLIT, $8-64
+	FTZON
+	MOVQ dst+0(FP), DI
+	MOVQ doff+8(FP), R13
+	MOVQ e+16(FP), R15
+	MOVQ src+24(FP), SI
+	MOVQ off+32(FP), R8
+	MOVQ start+40(FP), R9
+	MOVQ n+48(FP), R10
+	MOVQ C+56(FP), R11
+	XORQ CX, CX
+wide_c:
+	LEAQ 16(CX), AX
+	CMPQ AX, R11
+	JGT narrow_c
+	VMOVUPS 0(R15)(CX*4), Z4
+	XORQ DX, DX
+	MOVQ (R9), BX
+wide_k:
+	CMPQ DX, R10
+	JGE wide_next
+	MOVQ 8(R9)(DX*8), R12
+	VPXORQ Z0, Z0, Z0
+wide_j:
+	CMPQ BX, R12
+	JGE wide_out
+	MOVLQSX (R8)(BX*4), AX
+	ADDQ CX, AX
+	VADDPS 0(SI)(AX*4), Z0, Z0
+	INCQ BX
+	JMP wide_j
+wide_out:
+	MOVLQSX (R13)(DX*4), AX
+	ADDQ CX, AX
+	LEAQ (DI)(AX*4), R14
+	VMOVUPS 0(R14), Z8
+	VFMADD231PS Z0, Z4, Z8
+	VMOVUPS Z8, 0(R14)
+	INCQ DX
+	JMP wide_k
+wide_next:
+	ADDQ $16, CX
+	JMP wide_c
+narrow_c:
+	LEAQ 8(CX), AX
+	CMPQ AX, R11
+	JGT done
+	VMOVUPS 0(R15)(CX*4), Y4
+	XORQ DX, DX
+	MOVQ (R9), BX
+narrow_k:
+	CMPQ DX, R10
+	JGE narrow_next
+	MOVQ 8(R9)(DX*8), R12
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+narrow_j4:
+	LEAQ 4(BX), AX
+	CMPQ AX, R12
+	JGT narrow_j
+	MOVLQSX 0(R8)(BX*4), AX
+	ADDQ CX, AX
+	VADDPS (SI)(AX*4), Y0, Y0
+	MOVLQSX 4(R8)(BX*4), AX
+	ADDQ CX, AX
+	VADDPS (SI)(AX*4), Y1, Y1
+	MOVLQSX 8(R8)(BX*4), AX
+	ADDQ CX, AX
+	VADDPS (SI)(AX*4), Y2, Y2
+	MOVLQSX 12(R8)(BX*4), AX
+	ADDQ CX, AX
+	VADDPS (SI)(AX*4), Y3, Y3
+	ADDQ $4, BX
+	JMP narrow_j4
+narrow_j:
+	CMPQ BX, R12
+	JGE narrow_out
+	MOVLQSX (R8)(BX*4), AX
+	ADDQ CX, AX
+	VADDPS 0(SI)(AX*4), Y0, Y0
+	INCQ BX
+	JMP narrow_j
+narrow_out:
+	VADDPS Y1, Y0, Y0
+	VADDPS Y3, Y2, Y2
+	VADDPS Y2, Y0, Y0
+	MOVLQSX (R13)(DX*4), AX
+	ADDQ CX, AX
+	LEAQ (DI)(AX*4), R14
+	VMOVUPS 0(R14), Y8
+	VFMADD231PS Y0, Y4, Y8
+	VMOVUPS Y8, 0(R14)
+	INCQ DX
+	JMP narrow_k
+narrow_next:
+	ADDQ $8, CX
 	JMP narrow_c
 done:
 	FTZOFF

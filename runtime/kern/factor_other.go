@@ -52,3 +52,15 @@ func sumRowsNorm64z(dst, src *float64, off *int32, start *int, n, C int) {
 func sumRowsAxpy64z(dst *float64, doff *int32, e, src *float64, off *int32, start *int, n, C int) {
 	panic("kern: no assembly kernels")
 }
+
+func sumRowsStore32z(dst, src *float32, off *int32, start *int, n, C int) {
+	panic("kern: no assembly kernels")
+}
+
+func sumRowsNorm32z(dst, src *float32, off *int32, start *int, n, C int) {
+	panic("kern: no assembly kernels")
+}
+
+func sumRowsAxpy32z(dst *float32, doff *int32, e, src *float32, off *int32, start *int, n, C int) {
+	panic("kern: no assembly kernels")
+}

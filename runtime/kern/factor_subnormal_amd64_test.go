@@ -57,6 +57,16 @@ func TestFactorRowsSubnormal(t *testing.T) {
 		f()
 		require.Equal(t, make([]float32, n*C), d32)
 	}
+	if useFactorAsm512 {
+		for _, f := range []func(){
+			func() { sumRowsStore32z(&d32[0], &s32[0], &off[0], &start[0], n, C) },
+			func() { sumRowsNorm32z(&d32[0], &s32[0], &off[0], &start[0], n, C) },
+			func() { sumRowsAxpy32z(&d32[0], &doff[0], &e32[0], &s32[0], &off[0], &start[0], n, C) },
+		} {
+			f()
+			require.Equal(t, make([]float32, n*C), d32, "the AVX-512 kernels")
+		}
+	}
 	// Go arithmetic on this goroutine still has subnormals.
 	require.NotZero(t, s64[0]*e64[0])
 	require.NotZero(t, s32[0]*e32[0])

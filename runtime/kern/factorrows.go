@@ -31,6 +31,15 @@ func sumRowsStoreF64(dst, src *float64, off *int32, start *int, n, C int) {
 	sumRowsStore64(dst, src, off, start, n, C)
 }
 
+// sumRowsStoreF32 is sumRowsStoreF64 for float32.
+func sumRowsStoreF32(dst, src *float32, off *int32, start *int, n, C int) {
+	if useFactorAsm512 {
+		sumRowsStore32z(dst, src, off, start, n, C)
+		return
+	}
+	sumRowsStore32(dst, src, off, start, n, C)
+}
+
 // storeRows writes dst[k·C : k·C + C] = a_k for k < n.
 func storeRows[T Float](dst, src []T, off []int32, start []int, n, C int) {
 	dst = dst[:n*C]
@@ -40,7 +49,7 @@ func storeRows[T Float](dst, src []T, off []int32, start []int, n, C int) {
 			return
 		}
 		if d, ok := any(dst).([]float32); ok {
-			sumRowsStore32(&d[0], &any(src).([]float32)[0], &off[0], &start[0], n, C)
+			sumRowsStoreF32(&d[0], &any(src).([]float32)[0], &off[0], &start[0], n, C)
 			return
 		}
 	}
@@ -63,6 +72,10 @@ func normRows[T Float](dst, row, src []T, off []int32, start []int, n, C int) {
 			return
 		}
 		if d, ok := any(dst).([]float32); ok {
+			if useFactorAsm512 {
+				sumRowsNorm32z(&d[0], &any(src).([]float32)[0], &off[0], &start[0], n, C)
+				return
+			}
 			sumRowsNorm32(&d[0], &any(src).([]float32)[0], &off[0], &start[0], n, C)
 			return
 		}
@@ -90,6 +103,10 @@ func axpyRows[T Float](dst []T, doff []int32, e, src []T, off []int32, start []i
 			return
 		}
 		if d, ok := any(dst).([]float32); ok {
+			if useFactorAsm512 {
+				sumRowsAxpy32z(&d[0], &doff[0], &any(e).([]float32)[0], &any(src).([]float32)[0], &off[0], &start[0], n, C)
+				return
+			}
 			sumRowsAxpy32(&d[0], &doff[0], &any(e).([]float32)[0], &any(src).([]float32)[0], &off[0], &start[0], n, C)
 			return
 		}

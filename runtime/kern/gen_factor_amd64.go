@@ -60,9 +60,9 @@ var precs = []prec{
 	{"32", "float32", 4, "VADDPS", "VFMADD231PS", "VMOVUPS", "VXORPS", 2, 8},
 }
 
-// vec is a register file: YMM (AVX2) or ZMM (AVX-512, float64 only: a
-// 16-channel block is two ZMM registers, each real summed in one chain as
-// in the YMM block, so both give the same bits).
+// vec is a register file: YMM (AVX2) or ZMM (AVX-512: a 16-channel block
+// is two ZMM registers of float64 or one of float32, each real summed in
+// one chain as in the YMM block, so both give the same bits).
 type vec struct {
 	r     string // register prefix
 	bytes int    // bytes per register
@@ -70,7 +70,7 @@ type vec struct {
 }
 
 var ymm64, ymm32 = vec{"Y", 32, "VXORPD"}, vec{"Y", 32, "VXORPS"}
-var zmm64 = vec{"Z", 64, "VPXORQ"}
+var zmm = vec{"Z", 64, "VPXORQ"}
 
 type op struct{ name, args string }
 
@@ -139,7 +139,8 @@ func (w *writer) block(p prec, v vec, o op, regs int, lbl, next string) {
 	for r := 0; r < regs; r++ {
 		w.l("%s %s%d, %s%d, %s%d", v.zero, R, r, R, r, R, r)
 	}
-	if regs == 1 {
+	narrow := v.r == "Y" && regs == 1 // the four-chain block (not a one-register ZMM block)
+	if narrow {
 		w.chains(p, lbl, sc)
 	}
 	w.label(lbl + "_j")
@@ -153,7 +154,7 @@ func (w *writer) block(p prec, v vec, o op, regs int, lbl, next string) {
 	w.l("INCQ BX")
 	w.l("JMP %s_j", lbl)
 	w.label(lbl + "_out")
-	if regs == 1 {
+	if narrow {
 		w.l("%s Y1, Y0, Y0", p.add)
 		w.l("%s Y3, Y2, Y2", p.add)
 		w.l("%s Y2, Y0, Y0", p.add)
@@ -245,10 +246,14 @@ func main() {
 			kernel(p, o, "sumRows"+o.name+p.suf, v, p.wideRegs, v)
 		}
 	}
-	// AVX-512: float64 wide blocks of 16 channels in two ZMM registers.
-	w.WriteString("\n// The AVX-512 kernels of float64: the same, with the 16-channel blocks in\n// Z0–Z1 (Z4–Z5 the norms or e, Z8–Z9 the destination).\n")
+	// AVX-512: wide blocks of 16 channels in two ZMM registers (float64)
+	// or one (float32).
+	w.WriteString("\n// The AVX-512 kernels: the same, with the 16-channel blocks in Z0–Z1\n// (float64; Z4–Z5 the norms or e, Z8–Z9 the destination) or Z0 (float32).\n")
 	for _, o := range ops {
-		kernel(precs[0], o, "sumRows"+o.name+"64z", zmm64, 2, ymm64)
+		kernel(precs[0], o, "sumRows"+o.name+"64z", zmm, 2, ymm64)
+	}
+	for _, o := range ops {
+		kernel(precs[1], o, "sumRows"+o.name+"32z", zmm, 1, ymm32)
 	}
 	if err := os.WriteFile("factor_amd64.s", []byte(w.String()), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, err)
