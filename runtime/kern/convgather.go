@@ -197,9 +197,9 @@ func GatherOrbits[T Float](G, x []T, nrows int, g *GatherGeom) {
 		}
 		switch {
 		case asm && is64[T]():
-			sumRowsStoreF64((*float64)(unsafe.Pointer(&A[0])), (*float64)(unsafe.Pointer(&xp[0])), &off[0], &start[0], W*L1, L2)
+			sumRowsStore64((*float64)(unsafe.Pointer(&A[0])), (*float64)(unsafe.Pointer(&xp[0])), &off[0], &start[0], W*L1, L2)
 		case asm:
-			sumRowsStoreF32((*float32)(unsafe.Pointer(&A[0])), (*float32)(unsafe.Pointer(&xp[0])), &off[0], &start[0], W*L1, L2)
+			sumRowsStore32((*float32)(unsafe.Pointer(&A[0])), (*float32)(unsafe.Pointer(&xp[0])), &off[0], &start[0], W*L1, L2)
 		default:
 			for k := 0; k < W*L1; k++ {
 				sumRows(A[k*L2:(k+1)*L2], xp, off[start[k]:start[k+1]])

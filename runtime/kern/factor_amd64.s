@@ -29,8 +29,8 @@
 
 #include "ftz_amd64.h"
 
-// func sumRowsStore64(dst *float64, src *float64, off *int32, start *int, n, C int)
-TEXT ·sumRowsStore64(SB), NOSPLIT, $8-48
+// func sumRowsStore64y(dst *float64, src *float64, off *int32, start *int, n, C int)
+TEXT ·sumRowsStore64y(SB), NOSPLIT, $8-48
 	FTZON
 	MOVQ dst+0(FP), DI
 	MOVQ src+8(FP), SI
@@ -133,8 +133,8 @@ done:
 	VZEROUPPER
 	RET
 
-// func sumRowsNorm64(dst *float64, src *float64, off *int32, start *int, n, C int)
-TEXT ·sumRowsNorm64(SB), NOSPLIT, $8-48
+// func sumRowsNorm64y(dst *float64, src *float64, off *int32, start *int, n, C int)
+TEXT ·sumRowsNorm64y(SB), NOSPLIT, $8-48
 	FTZON
 	MOVQ dst+0(FP), DI
 	MOVQ src+8(FP), SI
@@ -243,8 +243,8 @@ done:
 	VZEROUPPER
 	RET
 
-// func sumRowsAxpy64(dst *float64, doff *int32, e *float64, src *float64, off *int32, start *int, n, C int)
-TEXT ·sumRowsAxpy64(SB), NOSPLIT, $8-64
+// func sumRowsAxpy64y(dst *float64, doff *int32, e *float64, src *float64, off *int32, start *int, n, C int)
+TEXT ·sumRowsAxpy64y(SB), NOSPLIT, $8-64
 	FTZON
 	MOVQ dst+0(FP), DI
 	MOVQ doff+8(FP), R13
@@ -366,8 +366,8 @@ done:
 	VZEROUPPER
 	RET
 
-// func sumRowsStore32(dst *float32, src *float32, off *int32, start *int, n, C int)
-TEXT ·sumRowsStore32(SB), NOSPLIT, $8-48
+// func sumRowsStore32y(dst *float32, src *float32, off *int32, start *int, n, C int)
+TEXT ·sumRowsStore32y(SB), NOSPLIT, $8-48
 	FTZON
 	MOVQ dst+0(FP), DI
 	MOVQ src+8(FP), SI
@@ -464,8 +464,8 @@ done:
 	VZEROUPPER
 	RET
 
-// func sumRowsNorm32(dst *float32, src *float32, off *int32, start *int, n, C int)
-TEXT ·sumRowsNorm32(SB), NOSPLIT, $8-48
+// func sumRowsNorm32y(dst *float32, src *float32, off *int32, start *int, n, C int)
+TEXT ·sumRowsNorm32y(SB), NOSPLIT, $8-48
 	FTZON
 	MOVQ dst+0(FP), DI
 	MOVQ src+8(FP), SI
@@ -564,8 +564,8 @@ done:
 	VZEROUPPER
 	RET
 
-// func sumRowsAxpy32(dst *float32, doff *int32, e *float32, src *float32, off *int32, start *int, n, C int)
-TEXT ·sumRowsAxpy32(SB), NOSPLIT, $8-64
+// func sumRowsAxpy32y(dst *float32, doff *int32, e *float32, src *float32, off *int32, start *int, n, C int)
+TEXT ·sumRowsAxpy32y(SB), NOSPLIT, $8-64
 	FTZON
 	MOVQ dst+0(FP), DI
 	MOVQ doff+8(FP), R13

@@ -7,7 +7,8 @@ package kern
 // portable Go code.
 var useFactorAsm = false
 
-// useFactorAsm512 is false with useFactorAsm.
+// useFactorAsm512 is false with useFactorAsm (the AVX-512 kernels are
+// amd64 assembly too).
 var useFactorAsm512 = false
 
 // The assembly kernels are never called while useFactorAsm is false; these
@@ -38,29 +39,5 @@ func sumRowsAxpy32(dst *float32, doff *int32, e, src *float32, off *int32, start
 }
 
 func sumRowsNorm4x64(dst, src *float64, off *int32, start *int, n, C, sstride, dstride int) {
-	panic("kern: no assembly kernels")
-}
-
-func sumRowsStore64z(dst, src *float64, off *int32, start *int, n, C int) {
-	panic("kern: no assembly kernels")
-}
-
-func sumRowsNorm64z(dst, src *float64, off *int32, start *int, n, C int) {
-	panic("kern: no assembly kernels")
-}
-
-func sumRowsAxpy64z(dst *float64, doff *int32, e, src *float64, off *int32, start *int, n, C int) {
-	panic("kern: no assembly kernels")
-}
-
-func sumRowsStore32z(dst, src *float32, off *int32, start *int, n, C int) {
-	panic("kern: no assembly kernels")
-}
-
-func sumRowsNorm32z(dst, src *float32, off *int32, start *int, n, C int) {
-	panic("kern: no assembly kernels")
-}
-
-func sumRowsAxpy32z(dst *float32, doff *int32, e, src *float32, off *int32, start *int, n, C int) {
 	panic("kern: no assembly kernels")
 }

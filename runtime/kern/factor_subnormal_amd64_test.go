@@ -38,9 +38,9 @@ func TestFactorRowsSubnormal(t *testing.T) {
 		e64[i], e32[i] = 1.5, 1.5
 	}
 	d64, d32 := make([]float64, 4*n*C), make([]float32, n*C)
-	sumRowsStore64(&d64[0], &s64[0], &off[0], &start[0], n, C)
-	sumRowsNorm64(&d64[n*C], &s64[0], &off[0], &start[0], n, C)
-	sumRowsAxpy64(&d64[2*n*C], &doff[0], &e64[0], &s64[0], &off[0], &start[0], n, C)
+	sumRowsStore64y(&d64[0], &s64[0], &off[0], &start[0], n, C)
+	sumRowsNorm64y(&d64[n*C], &s64[0], &off[0], &start[0], n, C)
+	sumRowsAxpy64y(&d64[2*n*C], &doff[0], &e64[0], &s64[0], &off[0], &start[0], n, C)
 	sumRowsNorm4x64(&d64[3*n*C], &s64[0], &off[0], &start[0], n, C, 0, C)
 	require.Equal(t, make([]float64, 4*n*C), d64)
 	if useFactorAsm512 {
@@ -50,9 +50,9 @@ func TestFactorRowsSubnormal(t *testing.T) {
 		require.Equal(t, make([]float64, 4*n*C), d64, "the AVX-512 kernels")
 	}
 	for _, f := range []func(){
-		func() { sumRowsStore32(&d32[0], &s32[0], &off[0], &start[0], n, C) },
-		func() { sumRowsNorm32(&d32[0], &s32[0], &off[0], &start[0], n, C) },
-		func() { sumRowsAxpy32(&d32[0], &doff[0], &e32[0], &s32[0], &off[0], &start[0], n, C) },
+		func() { sumRowsStore32y(&d32[0], &s32[0], &off[0], &start[0], n, C) },
+		func() { sumRowsNorm32y(&d32[0], &s32[0], &off[0], &start[0], n, C) },
+		func() { sumRowsAxpy32y(&d32[0], &doff[0], &e32[0], &s32[0], &off[0], &start[0], n, C) },
 	} {
 		f()
 		require.Equal(t, make([]float32, n*C), d32)

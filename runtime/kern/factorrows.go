@@ -21,35 +21,16 @@ func rowsAsm[T Float](C int, off []int32) bool {
 	return C%8 == 0
 }
 
-// sumRowsStoreF64 runs sumRowsStore64, or its AVX-512 twin where there is
-// one (the same bits).
-func sumRowsStoreF64(dst, src *float64, off *int32, start *int, n, C int) {
-	if useFactorAsm512 {
-		sumRowsStore64z(dst, src, off, start, n, C)
-		return
-	}
-	sumRowsStore64(dst, src, off, start, n, C)
-}
-
-// sumRowsStoreF32 is sumRowsStoreF64 for float32.
-func sumRowsStoreF32(dst, src *float32, off *int32, start *int, n, C int) {
-	if useFactorAsm512 {
-		sumRowsStore32z(dst, src, off, start, n, C)
-		return
-	}
-	sumRowsStore32(dst, src, off, start, n, C)
-}
-
 // storeRows writes dst[k·C : k·C + C] = a_k for k < n.
 func storeRows[T Float](dst, src []T, off []int32, start []int, n, C int) {
 	dst = dst[:n*C]
 	if rowsAsm[T](C, off) {
 		if d, ok := any(dst).([]float64); ok {
-			sumRowsStoreF64(&d[0], &any(src).([]float64)[0], &off[0], &start[0], n, C)
+			sumRowsStore64(&d[0], &any(src).([]float64)[0], &off[0], &start[0], n, C)
 			return
 		}
 		if d, ok := any(dst).([]float32); ok {
-			sumRowsStoreF32(&d[0], &any(src).([]float32)[0], &off[0], &start[0], n, C)
+			sumRowsStore32(&d[0], &any(src).([]float32)[0], &off[0], &start[0], n, C)
 			return
 		}
 	}
@@ -64,18 +45,10 @@ func normRows[T Float](dst, row, src []T, off []int32, start []int, n, C int) {
 	dst = dst[:C]
 	if rowsAsm[T](C, off) {
 		if d, ok := any(dst).([]float64); ok {
-			if useFactorAsm512 {
-				sumRowsNorm64z(&d[0], &any(src).([]float64)[0], &off[0], &start[0], n, C)
-				return
-			}
 			sumRowsNorm64(&d[0], &any(src).([]float64)[0], &off[0], &start[0], n, C)
 			return
 		}
 		if d, ok := any(dst).([]float32); ok {
-			if useFactorAsm512 {
-				sumRowsNorm32z(&d[0], &any(src).([]float32)[0], &off[0], &start[0], n, C)
-				return
-			}
 			sumRowsNorm32(&d[0], &any(src).([]float32)[0], &off[0], &start[0], n, C)
 			return
 		}
@@ -95,18 +68,10 @@ func axpyRows[T Float](dst []T, doff []int32, e, src []T, off []int32, start []i
 	doff, e = doff[:n], e[:C]
 	if rowsAsm[T](C, off) {
 		if d, ok := any(dst).([]float64); ok {
-			if useFactorAsm512 {
-				sumRowsAxpy64z(&d[0], &doff[0], &any(e).([]float64)[0], &any(src).([]float64)[0], &off[0], &start[0], n, C)
-				return
-			}
 			sumRowsAxpy64(&d[0], &doff[0], &any(e).([]float64)[0], &any(src).([]float64)[0], &off[0], &start[0], n, C)
 			return
 		}
 		if d, ok := any(dst).([]float32); ok {
-			if useFactorAsm512 {
-				sumRowsAxpy32z(&d[0], &doff[0], &any(e).([]float32)[0], &any(src).([]float32)[0], &off[0], &start[0], n, C)
-				return
-			}
 			sumRowsAxpy32(&d[0], &doff[0], &any(e).([]float32)[0], &any(src).([]float32)[0], &off[0], &start[0], n, C)
 			return
 		}

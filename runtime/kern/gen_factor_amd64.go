@@ -243,7 +243,7 @@ func main() {
 			v = ymm32
 		}
 		for _, o := range ops {
-			kernel(p, o, "sumRows"+o.name+p.suf, v, p.wideRegs, v)
+			kernel(p, o, "sumRows"+o.name+p.suf+"y", v, p.wideRegs, v)
 		}
 	}
 	// AVX-512: wide blocks of 16 channels in two ZMM registers (float64)
