@@ -372,9 +372,8 @@ func (it *Integrator) eval(step, stage int, y, k, a []float64, hw float64, save 
 	}
 	it.setTime(step, stage)
 	if it.deferring {
-		// Adjoint computes this stage's Δφ.
+		// Adjoint computes this stage's Δφ (and a's term).
 		it.pot.Grad(it.ws, nil, g, y)
-		hw = 0
 	} else if it.cfg.Hutchinson {
 		it.setProbes(step, stage)
 		it.pot.Hutchinson(it.ws, nil, g, lap, y, it.probes[:nb*it.P*it.D])
@@ -393,7 +392,7 @@ func (it *Integrator) eval(step, stage int, y, k, a []float64, hw float64, save 
 			k[i] = it.sigma * v
 		}
 	}
-	if a != nil && hw != 0 {
+	if a != nil && hw != 0 && !it.deferring {
 		for b, l := range lap {
 			a[b] -= hw * it.sigma * l
 		}

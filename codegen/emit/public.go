@@ -118,24 +118,23 @@ func (g *gen) phiOut() jen.Code {
 	return jen.For(raw("b := 0; b < nb; b++")).Block(raw("phi[b0+b] += %s", g.weighted("w."+g.names[g.p.Output]+"[b]")))
 }
 
-// lapOut prints: for b := 0; b < nb; b++ { lap[b0+b] += wt·Δφ_b }, or a
-// comment where Δφ ≡ 0.
-func (g *gen) lapOut() jen.Code {
-	if g.plans[plan.Laplacian].Nodes[g.p.Output].LZero {
+// lapOut prints: for b := 0; b < nb; b++ { lap[b0+b] += wt·Δφ_b }, with
+// Δφ_b at row lrow+b of the output's stack (the Laplacian rows of plan pl),
+// or a comment where Δφ ≡ 0.
+func (g *gen) lapOut(pl *plan.Plan, lrow string) jen.Code {
+	if pl.Nodes[g.p.Output].LZero {
 		return jen.Comment("Δφ ≡ 0 for this network")
 	}
-	return jen.For(raw("b := 0; b < nb; b++")).Block(raw("lap[b0+b] += %s", g.weighted("w."+g.names[g.p.Output]+"[nb+b]")))
+	return jen.For(raw("b := 0; b < nb; b++")).Block(raw("lap[b0+b] += %s", g.weighted(fmt.Sprintf("w.%s[%s+b]", g.names[g.p.Output], lrow))))
 }
 
-// revLapOut prints, in a reverse mode's chunk, if lap != nil { for b := 0;
-// b < nb; b++ { lap[b0+b] += wt·Δφ_b } } from the output's Laplacian rows,
-// as lapOut does in Laplacian and Hutchinson (nothing where Δφ ≡ 0).
+// revLapOut prints lapOut for a reverse mode's chunk, whose lap may be nil:
+// if lap != nil { … }, nothing where Δφ ≡ 0.
 func (g *gen) revLapOut(pl *plan.Plan) jen.Code {
 	if pl.Nodes[g.p.Output].LZero {
 		return jen.Null()
 	}
-	return jen.If(jen.Id("lap != nil")).Block(jen.For(raw("b := 0; b < nb; b++")).Block(
-		raw("lap[b0+b] += %s", g.weighted(fmt.Sprintf("w.%s[%s+b]", g.names[g.p.Output], g.lStart())))))
+	return jen.If(jen.Id("lap != nil")).Block(g.lapOut(pl, g.lStart()))
 }
 
 // gradOut prints: if grad != nil { m.bwdGrad(w, nb); store(grad, ∇φ) }.
@@ -174,7 +173,7 @@ func (g *gen) genLaplacian() {
 		clearIf("phi"), clearIf("grad"), raw("clear(lap)"), g.setLite("phi == nil")),
 		g.chunks("c", g.setB0(), g.loadX(), raw("m.fwdLaplacian(w, nb)"),
 			jen.If(jen.Id("phi != nil")).Block(g.phiOut()),
-			g.lapOut(),
+			g.lapOut(g.plans[plan.Laplacian], "nb"),
 			g.gradOut()))...)
 }
 
@@ -187,7 +186,7 @@ func (g *gen) genHutchinson() {
 		clearIf("phi"), clearIf("grad"), raw("clear(lap)"), g.setLite("phi == nil")),
 		g.chunks("c", g.loadX(), g.probeLoad(g.plans[plan.Hutch]), raw("m.fwdHutch(w, nb)"),
 			jen.If(jen.Id("phi != nil")).Block(g.phiOut()),
-			g.lapOut(),
+			g.lapOut(g.plans[plan.Laplacian], "nb"),
 			g.gradOut()))...)
 }
 
