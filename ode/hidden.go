@@ -145,9 +145,9 @@ func PreferHidden(p *ir.Program, hutchinson bool) bool {
 }
 
 // NewFlow returns the integrator for pot: Hidden where PreferHidden says it
-// is cheaper (unless cfg.InputSpace), Integrator otherwise.
+// is cheaper (unless cfg.InputSpace or cfg.Score), Integrator otherwise.
 func NewFlow(pot runtime.Potential, cfg Config) (Flow, error) {
-	if !cfg.InputSpace && PreferHidden(pot.Program(), cfg.Hutchinson) {
+	if !cfg.InputSpace && !cfg.Score && PreferHidden(pot.Program(), cfg.Hutchinson) {
 		return NewHidden(pot, cfg)
 	}
 	return New(pot, cfg)
@@ -163,6 +163,9 @@ func NewHidden(pot runtime.Potential, cfg Config) (*Hidden, error) {
 	}
 	if cfg.Hutchinson {
 		return nil, fmt.Errorf("ode: the hidden-space integrator computes the exact Laplacian only")
+	}
+	if cfg.Score {
+		return nil, fmt.Errorf("ode: the hidden-space integrator has no score flow (Config.Score): use New")
 	}
 	if err := cfg.normalize(); err != nil {
 		return nil, err

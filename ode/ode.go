@@ -130,6 +130,11 @@ type Config struct {
 	// objectives). Runs that do not record are unaffected. The
 	// hidden-space integrator ignores it (its Run integrates a).
 	DeferDensity bool
+	// Score allocates the score flow (RunScore, AdjointScore: the force
+	// matching of the paper's reference code, see score.go). It needs the
+	// exact Laplacian and float64 kernels; NewFlow then returns the
+	// input-space integrator.
+	Score bool
 }
 
 // Integrator integrates one potential on batches. It owns a workspace and
@@ -179,6 +184,9 @@ type Integrator struct {
 	sign     float64 // g_n's sign
 	permStep int     // the step perm belongs to, −1 when none
 	gy, gt   []float64
+
+	sc2           *scoreBufs // with Config.Score
+	scoreRecorded bool       // the last run was a recorded RunScore
 }
 
 // New returns an integrator for pot. It allocates every buffer; Run and
@@ -223,7 +231,12 @@ func New(pot runtime.Potential, cfg Config) (*Integrator, error) {
 	// stage saves the adjoint one product per stage (exact Laplacian only).
 	// Both memory modes keep them, so that they still give bitwise the same
 	// gradients.
-	if sv, ok := pot.(runtime.Saver); ok && !cfg.Hutchinson && !cfg.NoRecord && it.dr == nil {
+	if cfg.Score {
+		if err := it.newScore(); err != nil {
+			return nil, err
+		}
+	}
+	if sv, ok := pot.(runtime.Saver); ok && !cfg.Hutchinson && !cfg.NoRecord && it.dr == nil && !cfg.Score {
 		it.saver = sv
 		n := cfg.Steps * s
 		if cfg.Memory == Recompute {
@@ -447,6 +460,7 @@ func (it *Integrator) Run(x, a []float64, sigma float64, record bool, probeSeed 
 	}
 	it.nb, it.sigma, it.recording, it.probeSeed = len(a), sigma, record, probeSeed
 	it.deferring, it.aRun = record && it.dr != nil, a
+	it.scoreRecorded = false
 	it.permStep = -1
 	s := it.cfg.Tableau.Stages()
 	nd := it.nb * it.D
