@@ -40,6 +40,7 @@ var (
 		{name: "eval-every", ints: &limits.TrainSteps, zeroOK: true},
 		{name: "eval-images", ints: &limits.EvalImages},
 		{name: "lr", setting: "learning rate", floats: &limits.LR},
+		{name: "force-matching", setting: "force_matching", floats: &limits.ForceMatching},
 	}
 	sampleRules = []flagRule{
 		{name: "n", ints: &limits.Samples},

@@ -95,6 +95,9 @@ func settingsOf(f *trainFlags, p *ir.Program, shards, steps int) runSettings {
 	if f.laplacian == "hutchinson" {
 		s["probes (spec)"] = strconv.Itoa(t.Probes)
 	}
+	if f.forceMatching > 0 {
+		s["-force-matching"] = g(f.forceMatching)
+	}
 	if o.Schedule == "cosine" {
 		s["-steps"] = strconv.Itoa(steps) // the decay's length
 	}
@@ -180,10 +183,14 @@ func checkResume(st *ckpt.State, now runSettings, steps int, override bool, stde
 
 // metricsRow is the metrics file's row for a training record with the given
 // batch size.
-func metricsRow(rec train.Record, batch int) progress.Row {
-	return progress.Row{{Name: "step", Value: float64(rec.Step)}, {Name: "epoch", Value: rec.Epoch}, {Name: "loss", Value: rec.Loss},
+func metricsRow(rec train.Record, cfg train.Config) progress.Row {
+	row := progress.Row{{Name: "step", Value: float64(rec.Step)}, {Name: "epoch", Value: rec.Epoch}, {Name: "loss", Value: rec.Loss},
 		{Name: "stderr", Value: rec.StdErr}, {Name: "lr", Value: rec.LR}, {Name: "grad_norm", Value: rec.GNorm}, {Name: "seconds", Value: rec.Seconds},
-		{Name: "samples_per_s", Value: float64(batch) / rec.Seconds}}
+		{Name: "samples_per_s", Value: float64(cfg.Batch) / rec.Seconds}}
+	if cfg.ForceMatching > 0 {
+		row = append(row, progress.Field{Name: "force", Value: rec.Force})
+	}
+	return row
 }
 
 // resumeMetrics opens the metrics file at path for a run resumed at the
@@ -216,7 +223,7 @@ func resumeMetrics(path string, tr *train.Trainer, stderr io.Writer) (*progress.
 		if rec.Step > tr.StepsDone() {
 			break
 		}
-		if err := m.Write(metricsRow(rec, tr.Cfg.Batch)); err != nil {
+		if err := m.Write(metricsRow(rec, tr.Cfg)); err != nil {
 			m.Close()
 			return nil, err
 		}

@@ -29,7 +29,7 @@ type trainFlags struct {
 	inputSpace                                                     bool
 	evalEvery, evalSub                                             int
 	seed                                                           int64
-	lr                                                             float64
+	lr, forceMatching                                              float64
 	resume, override                                               bool
 }
 
@@ -57,6 +57,7 @@ func (f *trainFlags) register(fs *flag.FlagSet, m Model) {
 	fs.IntVar(&f.evalEvery, "eval-every", 0, "likelihood: evaluate the exact NLL every this many steps (default: every epoch)")
 	fs.IntVar(&f.evalSub, "eval-images", 1000, "likelihood: images per split in the periodic evaluations")
 	fs.Float64Var(&f.lr, "lr", t.Optimizer.LR, "learning rate")
+	fs.Float64Var(&f.forceMatching, "force-matching", t.ForceMatching, "δ of the force-matching term ‖∇ln p − ∇ln π̃‖²/N added to a variational loss (0: off; needs -laplacian exact and float64 kernels)")
 }
 
 // trainCmd is mafc train: it parses and checks the flags, trains with
@@ -140,6 +141,12 @@ func parseTrainFlags(m Model, args []string, stderr io.Writer) (*trainFlags, Mod
 		return nil, m, usagef("-memory must be store or recompute, got %q", f.memory)
 	case f.seed < 0:
 		return nil, m, usagef("-seed must not be negative")
+	case f.forceMatching > 0 && p.Train.Objective.Kind != "variational":
+		return nil, m, usagef("-force-matching compares ∇ₓ ln p with a target's ∇ₓ ln π̃: it needs a variational objective, and %s's is %s", p.Name, p.Train.Objective.Kind)
+	case f.forceMatching > 0 && f.laplacian != "exact":
+		return nil, m, usagef("-force-matching needs -laplacian exact (the score's ∇Δφ is that of the exact Laplacian)")
+	case f.forceMatching > 0 && p.Precision == "float32":
+		return nil, m, usagef("-force-matching needs float64 kernels: %s is float32 (remove precision = float32 from the spec)", p.Name)
 	}
 	return f, m, nil
 }
@@ -165,6 +172,7 @@ func (f *trainFlags) config(p *ir.Program, obj train.Objective, comm train.Comm)
 	}
 	cfg.Steps, cfg.Batch, cfg.Seed, cfg.Workers, cfg.Shards, cfg.Comm = steps, f.batch, uint64(f.seed), f.workers, f.shards, comm
 	cfg.Optimizer.LR, cfg.Optimizer.TotalSteps = f.lr, steps
+	cfg.ForceMatching = f.forceMatching
 	cfg.Flow.Hutchinson, cfg.Flow.Every, cfg.Flow.InputSpace = f.laplacian == "hutchinson", f.every, f.inputSpace
 	if cfg.Flow.Memory, err = ode.MemoryFor(f.memory); err != nil {
 		return train.Config{}, err
@@ -256,6 +264,9 @@ func (r *trainRun) banner(obj train.Objective) {
 	fmt.Fprintf(r.stdout, "training %s: %d parameters, %s %d×%s %s, %s, batch %d, %d steps, %d workers (%d shards), Laplacian %s, BLAS %s\n",
 		p.Name, r.pot.NumParams(), fl.Tableau.Name, fl.Steps, fmtG(fl.Dt), space, obj.Unit(), f.batch, r.steps, min(f.workers, f.shards), f.shards, f.laplacian, blasName())
 	r.annealBanner()
+	if d := r.tr.Cfg.ForceMatching; d > 0 {
+		fmt.Fprintf(r.stdout, "force matching: each step minimises ℓ + %s·‖∇ₓ ln p − ∇ₓ ln π̃‖²/N (the score integrated along the flow in x); the loss shown is ℓ, the force term is the column force\n", fmtG(d))
+	}
 	if comm.Size() > 1 {
 		fmt.Fprintf(r.stdout, "spread over %d processes: each computes %d to %d shards with up to %d workers\n",
 			comm.Size(), f.shards/comm.Size(), (f.shards+comm.Size()-1)/comm.Size(), f.workers)
@@ -317,9 +328,12 @@ func (r *trainRun) loop(ctx context.Context, metrics *progress.Metrics) error {
 		if rec.Epoch > 0 {
 			fields = append(fields, progress.F("epoch", rec.Epoch, "%.2f"))
 		}
+		if r.tr.Cfg.ForceMatching > 0 {
+			fields = append(fields, progress.F("force", rec.Force, "%.4g"))
+		}
 		bar.Update(rec.Step, fields...)
 		if metrics != nil {
-			if err := metrics.Write(metricsRow(rec, f.batch)); err != nil {
+			if err := metrics.Write(metricsRow(rec, r.tr.Cfg)); err != nil {
 				return err
 			}
 		}

@@ -439,6 +439,7 @@
 //	workers = 4                goroutines computing gradient shards, 1 ≤ workers ≤ 1024
 //	                           (default: all CPUs; results do not depend on it)
 //	anneal = none              none (the default) or linear(from = T₀, steps = S, hold = H); variational only
+//	force_matching = 0         δ ≥ 0 of the force-matching term, 0 ≤ δ ≤ 10⁶ (default 0: off); variational only
 //
 // Give steps or epochs, not both; with neither, steps = 1000.
 //
@@ -491,6 +492,18 @@
 // continues. The loss of an annealed step is against its own
 // temperature's relaxation. mafc train records the schedule in its
 // checkpoints: resuming with another is refused unless -override.
+//
+// force_matching = δ adds the force-matching term of the paper's reference
+// code (its option -delta) to a variational objective: training minimises
+// the mean over samples of ℓ + δ·‖∇ₓ ln p(x) − ∇ₓ ln π̃(x)‖²/N, the model's
+// score against the target's (a Fisher divergence). Unlike the reference,
+// whose forces are detached from the parameters (the term changes the
+// reported loss, not the gradient), mafc differentiates it: the score is
+// integrated along the flow and back-propagated (package ode's score flow,
+// about 3× the work of a plain step per stage in x, none in the hidden
+// space). It needs laplacian = exact and float64 kernels, runs in x (not in
+// the hidden layer's pre-activations) and in one process. The loss that mafc
+// train reports stays ℓ; the force term is a column of its own (force).
 //
 // The optimizers and their arguments (all optional, by position in this
 // order or by name):

@@ -136,7 +136,7 @@ func (c *checker) trainBlock(b *Block) {
 		return
 	}
 	t.Pos = irPos(b.Pos)
-	s := c.settings(b, "objective", "batch", "steps", "epochs", "optimizer", "laplacian", "precision", "seed", "checkpoint_every", "memory", "workers", "anneal")
+	s := c.settings(b, "objective", "batch", "steps", "epochs", "optimizer", "laplacian", "precision", "seed", "checkpoint_every", "memory", "workers", "anneal", "force_matching")
 	if v := s["objective"]; v != nil {
 		t.Objective = c.objective(v)
 	} else {
@@ -191,6 +191,29 @@ func (c *checker) trainBlock(b *Block) {
 	if v := s["memory"]; v != nil {
 		c.memoryMode(v, &t)
 	}
+	if v := s["force_matching"]; v != nil {
+		c.forceMatching(v, &t)
+	}
+}
+
+// forceMatching sets δ of the force-matching term from the setting
+// force_matching = δ and checks that the run can compute it: the score
+// flow behind it needs a variational objective, the exact Laplacian and
+// float64 kernels.
+func (c *checker) forceMatching(v *value, t *ir.Train) {
+	d, ok := c.floatR(v, limits.ForceMatching)
+	if !ok || d == 0 {
+		return
+	}
+	switch {
+	case t.Objective.Kind != "" && t.Objective.Kind != "variational":
+		c.errs.Add(v.pos, "force_matching compares ∇ₓ ln p with the target's ∇ₓ ln π̃: it needs a variational objective, not %s", t.Objective.Kind)
+	case t.Laplacian != "exact":
+		c.errs.Add(v.pos, "force_matching needs laplacian = exact (the score's ∇Δφ is that of the exact Laplacian)")
+	case c.p.Precision == "float32":
+		c.errs.Add(v.pos, "force_matching needs float64 kernels (its gradient takes differences of the reverse mode that float32 rounding would swamp): remove precision = float32")
+	}
+	t.ForceMatching = d
 }
 
 // laplacianMode sets t's Laplacian (and Hutchinson probes) from the

@@ -305,7 +305,11 @@ type Train struct {
 	// temperatures first (see Anneal); nil trains at the target's T from
 	// the first step.
 	Anneal *Anneal `json:"anneal,omitempty"`
-	Pos    Pos     `json:"pos"`
+	// ForceMatching is δ of the force-matching term of a variational
+	// objective (the paper's reference code's option -delta): training
+	// minimises ℓ + δ·‖∇ₓ ln p(x) − ∇ₓ ln π̃(x)‖²/N per sample; 0 is off.
+	ForceMatching float64 `json:"force_matching,omitempty"`
+	Pos           Pos     `json:"pos"`
 }
 
 // Anneal is a temperature schedule for a variational Ising objective, the

@@ -138,6 +138,9 @@ var (
 	WeightDecay = Float{"weight_decay", 0, 10, false}
 	Momentum    = Float{"momentum", 0, 1, false}
 	Warmup      = Int{"warmup", 0, 1 << 30}
+	// ForceMatching bounds δ, the weight of the force-matching term (0:
+	// off).
+	ForceMatching = Float{"force_matching", 0, 1e6, false}
 
 	// Command settings without a spec counterpart.
 

@@ -287,7 +287,7 @@ var fdTaps = [4]struct{ off, w float64 }{{2, -1}, {1, 8}, {-1, -8}, {-2, 1}}
 // run whose stage states are ys (x) and ss (s).
 func (it *Integrator) adjointScoreStep(n int, ys, ss [][]float64, xb, ab, sbar, dtheta []float64) {
 	tab, h := it.cfg.Tableau, it.cfg.Dt
-	nb, D, nd := it.nb, it.D, it.nb*it.D
+	nb, nd := it.nb, it.nb*it.D
 	S := tab.Stages()
 	bufs := it.sc2
 	it.setTransform(n)
@@ -324,39 +324,7 @@ func (it *Integrator) adjointScoreStep(n int, ys, ss [][]float64, xb, ab, sbar, 
 		for e := range ib {
 			ib[e] *= -it.sigma
 		}
-		// −σ·D_q̄ R(y) for R = (∂/∂y, ∂/∂θ) of ς·∇φ + Δφ, by the
-		// fourth-order central difference.
-		eps := bufs.eps[:nb]
-		for b := range eps {
-			yr, qr := y[b*D:(b+1)*D], qb[b*D:(b+1)*D]
-			var ym, qm float64
-			for e := range qr {
-				ym = max(ym, math.Abs(yr[e]))
-				qm = max(qm, math.Abs(qr[e]))
-			}
-			eps[b] = 0
-			if qm > 0 {
-				eps[b] = FDStep * (1 + ym) / qm
-			}
-		}
-		yp, uu, cs, dxs := bufs.yp[:nd], bufs.uu[:nd], bufs.cs[:nb], bufs.dxs[:nd]
-		for _, tap := range fdTaps {
-			for b, eb := range eps {
-				c := 0.0
-				if eb > 0 {
-					c = -it.sigma * tap.w / (12 * eb)
-				}
-				cs[b] = c
-				for e := b * D; e < (b+1)*D; e++ {
-					yp[e] = y[e] + tap.off*eb*qb[e]
-					uu[e] = c * sg[e]
-				}
-			}
-			it.reverseG(it.ws, dxs, dtheta, yp, uu, cs)
-			for e, v := range dxs {
-				yb[e] += v
-			}
-		}
+		it.scoreSlopeJVP(y, sg, qb, yb, dtheta)
 		for e, v := range yb {
 			xb[e] += v
 		}
@@ -374,6 +342,45 @@ func (it *Integrator) adjointScoreStep(n int, ys, ss [][]float64, xb, ab, sbar, 
 			for e, v := range ib {
 				qj[e] += h * aij * v
 			}
+		}
+	}
+}
+
+// scoreSlopeJVP adds −σ·D_q̄ R(y) to yb (∂/∂y) and dtheta (∂/∂θ), for R
+// the reverse mode of ς·∇φ + Δφ (φ∘g_n) at y: the fourth-order central
+// difference along each sample's q̄, with per-sample steps.
+func (it *Integrator) scoreSlopeJVP(y, sg, qb, yb, dtheta []float64) {
+	nb, D, nd := it.nb, it.D, it.nb*it.D
+	bufs := it.sc2
+	eps := bufs.eps[:nb]
+	for b := range eps {
+		yr, qr := y[b*D:(b+1)*D], qb[b*D:(b+1)*D]
+		var ym, qm float64
+		for e := range qr {
+			ym = max(ym, math.Abs(yr[e]))
+			qm = max(qm, math.Abs(qr[e]))
+		}
+		eps[b] = 0
+		if qm > 0 {
+			eps[b] = FDStep * (1 + ym) / qm
+		}
+	}
+	yp, uu, cs, dxs := bufs.yp[:nd], bufs.uu[:nd], bufs.cs[:nb], bufs.dxs[:nd]
+	for _, tap := range fdTaps {
+		for b, eb := range eps {
+			c := 0.0
+			if eb > 0 {
+				c = -it.sigma * tap.w / (12 * eb)
+			}
+			cs[b] = c
+			for e := b * D; e < (b+1)*D; e++ {
+				yp[e] = y[e] + tap.off*eb*qb[e]
+				uu[e] = c * sg[e]
+			}
+		}
+		it.reverseG(it.ws, dxs, dtheta, yp, uu, cs)
+		for e, v := range dxs {
+			yb[e] += v
 		}
 	}
 }

@@ -34,6 +34,7 @@ func ConfigFor(p *ir.Program) (Config, error) {
 		Steps: t.Steps, Batch: t.Batch, Seed: t.Seed, Shards: 2,
 		Optimizer: optim.Settings{Name: o.Name, LR: o.LR, Beta1: o.Beta1, Beta2: o.Beta2, Eps: o.Eps, WeightDecay: o.WeightDecay,
 			Momentum: o.Momentum, Schedule: o.Schedule, Warmup: o.Warmup, TotalSteps: t.Steps},
-		Flow: fl,
+		Flow:          fl,
+		ForceMatching: t.ForceMatching,
 	}, nil
 }

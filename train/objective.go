@@ -154,6 +154,57 @@ func (v *Variational) Loss(xT, aT, loss, xb, ab []float64, total int) {
 // DensityLinear: ā = 1/(N·total) and x̄ do not depend on aT.
 func (v *Variational) DensityLinear() {}
 
+// ForceMatcher is implemented by objectives that can add the force-matching
+// term of the paper's reference code (option δ) to their loss: the trainer
+// then integrates the score s = ∇ₓ ln p along the flow (ode's score flow,
+// Config.ForceMatching) and minimises the mean of loss + δ·force.
+type ForceMatcher interface {
+	Objective
+	// InitScore writes s(0) = ∇ₓ a₀ at the initial states x0 of Next.
+	InitScore(x0, s0 []float64)
+	// ForceLoss is Loss that also takes the final scores sT (n×D): it
+	// writes the per-sample losses (as Loss) and force terms, and the
+	// cotangents xb, ab and sb of (1/total)·Σ (loss + δ·force). It is
+	// called concurrently on disjoint shards and must not allocate.
+	ForceLoss(xT, aT, sT, loss, force, xb, ab, sb []float64, total int, delta float64)
+}
+
+var _ ForceMatcher = (*Variational)(nil)
+
+// InitScore writes ∇ ln p₀(z) = −z.
+func (v *Variational) InitScore(x0, s0 []float64) {
+	for i, z := range x0 {
+		s0[i] = -z
+	}
+}
+
+// ForceLoss writes ℓ_b = (a_b − ln π̃(x_b))/N and the force term
+// f_b = ‖s_b − ∇ln π̃(x_b)‖²/N (the reference code's force_diff, with s_b =
+// ∇ₓ ln p(x_b) from the score flow), and the cotangents of
+// (1/total)·Σ_b (ℓ_b + δ·f_b): with c = 1/(N·total) and r = s − ∇ln π̃,
+// x̄ = −c·∇ln π̃ − 2δc·∇²ln π̃·r, ā = c and s̄ = 2δc·r.
+func (v *Variational) ForceLoss(xT, aT, sT, loss, force, xb, ab, sb []float64, total int, delta float64) {
+	D := len(xT) / len(aT)
+	c := 1 / (v.N * float64(total))
+	for b := range aT {
+		x, g, r := xT[b*D:(b+1)*D], xb[b*D:(b+1)*D], sb[b*D:(b+1)*D]
+		lp := v.cur.LogTargetGrad(g, x)
+		loss[b] = (aT[b] - lp) / v.N
+		var f float64
+		for i, si := range sT[b*D : (b+1)*D] {
+			r[i] = si - g[i]
+			f += r[i] * r[i]
+		}
+		force[b] = f / v.N
+		// x̄ = −2δc·∇²ln π̃·r − c·∇ln π̃ (g holds ∇ln π̃).
+		v.cur.HessVec(g, -2*delta*c, x, r, -c)
+		for i := range r {
+			r[i] *= 2 * delta * c
+		}
+		ab[b] = c
+	}
+}
+
 func (v *Variational) MarshalBinary() ([]byte, error) { return v.pcg.MarshalBinary() }
 func (v *Variational) UnmarshalBinary(b []byte) error { return v.pcg.UnmarshalBinary(b) }
 

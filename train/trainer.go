@@ -56,6 +56,14 @@ type Config struct {
 	// rank, so θ, losses and checkpoints are bit for bit those of one
 	// process with the same Shards. Shards must be at least Comm.Size().
 	Comm Comm
+	// ForceMatching is δ ≥ 0 of the force-matching term (0: off). With
+	// δ > 0 the objective must be a ForceMatcher, the Laplacian exact, the
+	// kernels float64 and the run in one process; each worker integrates
+	// the score along the flow in x (ode's score flow: Flow.Score, no
+	// deferred density), and the step minimises the mean of loss + δ·force.
+	// Record.Loss stays the objective's loss; Record.Force is the force
+	// term's mean.
+	ForceMatching float64
 }
 
 // Record is one step's summary.
@@ -67,6 +75,9 @@ type Record struct {
 	LR      float64 `json:"lr"`
 	GNorm   float64 `json:"grad_norm"`
 	Seconds float64 `json:"seconds"`
+	// Force is the mean force term ‖∇ₓ ln p − ∇ₓ ln π̃‖²/N of the step's
+	// samples, with Config.ForceMatching > 0 (else 0).
+	Force float64 `json:"force,omitempty"`
 }
 
 // Trainer runs optimisation steps.
@@ -81,6 +92,7 @@ type Trainer struct {
 	broken  error // a NonFiniteError after the update: θ is lost
 
 	x0, a0, xT, aT, loss []float64
+	force                []float64 // per sample, with Config.ForceMatching
 	shardGrad            [][]float64
 	grad                 []float64
 	shardLo              []int
@@ -95,6 +107,7 @@ type Trainer struct {
 type worker struct {
 	it     ode.Flow
 	xb, ab []float64
+	s, sb  []float64 // score and its cotangent, with Config.ForceMatching
 }
 
 // New returns a trainer; Close releases its goroutines.
@@ -125,11 +138,17 @@ func New(pot runtime.Potential, obj Objective, cfg Config) (*Trainer, error) {
 		return nil, err
 	}
 	cfg.Flow.DeferDensity = deferDensity(pot, obj, cfg.Flow.Hutchinson)
+	if err := checkForceMatching(pot, obj, &cfg); err != nil {
+		return nil, err
+	}
 	D, B := pot.Dim(), cfg.Batch
 	t := &Trainer{Pot: pot, Obj: obj, Cfg: cfg, Opt: opt, prevThreads: prevThreads}
 	t.x0, t.a0 = make([]float64, B*D), make([]float64, B)
 	t.xT, t.aT, t.loss = make([]float64, B*D), make([]float64, B), make([]float64, B)
 	t.grad = make([]float64, pot.NumParams())
+	if cfg.ForceMatching > 0 {
+		t.force = make([]float64, B)
+	}
 	maxShard := 0
 	for s := 0; s <= cfg.Shards; s++ {
 		t.shardLo = append(t.shardLo, s*B/cfg.Shards)
@@ -157,6 +176,9 @@ func New(pot runtime.Potential, obj Objective, cfg Config) (*Trainer, error) {
 			return nil, err
 		}
 		wk := &worker{it: it, xb: make([]float64, maxShard*D), ab: make([]float64, maxShard)}
+		if cfg.ForceMatching > 0 {
+			wk.s, wk.sb = make([]float64, maxShard*D), make([]float64, maxShard*D)
+		}
 		t.workers = append(t.workers, wk)
 		go t.serve(wk)
 	}
@@ -186,6 +208,31 @@ func deferDensity(pot runtime.Potential, obj Objective, hutchinson bool) bool {
 		return false
 	}
 	return pot.Program().Precision != "float32"
+}
+
+// checkForceMatching checks that cfg's force matching (if any) can run and
+// configures the flow for it: the score flow in x, without the deferred
+// density.
+func checkForceMatching(pot runtime.Potential, obj Objective, cfg *Config) error {
+	d := cfg.ForceMatching
+	if d == 0 {
+		return nil
+	}
+	switch {
+	case !(d > 0) || math.IsInf(d, 0):
+		return fmt.Errorf("train: force matching's δ must be positive and finite (0 turns it off), got %v", d)
+	case cfg.Flow.Hutchinson:
+		return fmt.Errorf("train: force matching needs the exact Laplacian (its score needs ∇Δφ), not hutchinson")
+	case pot.Program().Precision == "float32":
+		return fmt.Errorf("train: force matching needs float64 kernels; %s is float32", pot.Name())
+	case cfg.Comm.Size() > 1:
+		return fmt.Errorf("train: force matching runs in one process (its force terms are not gathered across %d processes)", cfg.Comm.Size())
+	}
+	if _, ok := obj.(ForceMatcher); !ok {
+		return fmt.Errorf("train: force matching needs a target's ∇ₓ ln π̃: it works with a variational objective only")
+	}
+	cfg.Flow.Score, cfg.Flow.DeferDensity = true, false
+	return nil
 }
 
 // Close stops the worker goroutines and restores package gemm's thread
@@ -228,6 +275,9 @@ func (t *Trainer) shard(wk *worker, s int) (err error) {
 	copy(a, t.a0[lo:hi])
 	n := hi - lo
 	seed := mix(t.Cfg.Seed, uint64(t.step), uint64(s))
+	if t.Cfg.ForceMatching > 0 {
+		return t.forceShard(wk, s, x, a, seed)
+	}
 	wk.it.Run(x, a, t.Obj.Sigma(), true, seed)
 	xb, ab := wk.xb[:n*D], wk.ab[:n]
 	t.Obj.Loss(x, a, t.loss[lo:hi], xb, ab, t.Cfg.Batch)
@@ -239,6 +289,22 @@ func (t *Trainer) shard(wk *worker, s int) (err error) {
 		// the losses again, with xb and ab as scratch.
 		t.Obj.Loss(x, a, t.loss[lo:hi], xb, ab, t.Cfg.Batch)
 	}
+	return nil
+}
+
+// forceShard is shard with force matching: the flow carries the score, and
+// the gradient is that of loss + δ·force.
+func (t *Trainer) forceShard(wk *worker, s int, x, a []float64, seed uint64) error {
+	lo, hi := t.shardLo[s], t.shardLo[s+1]
+	nd := (hi - lo) * t.Pot.Dim()
+	fm, it := t.Obj.(ForceMatcher), wk.it.(*ode.Integrator)
+	sc, xb, ab, sb := wk.s[:nd], wk.xb[:nd], wk.ab[:hi-lo], wk.sb[:nd]
+	fm.InitScore(x, sc)
+	it.RunScore(x, a, sc, t.Obj.Sigma(), true, seed)
+	fm.ForceLoss(x, a, sc, t.loss[lo:hi], t.force[lo:hi], xb, ab, sb, t.Cfg.Batch, t.Cfg.ForceMatching)
+	g := t.shardGrad[s]
+	clear(g)
+	it.AdjointScore(xb, ab, sb, g)
 	return nil
 }
 
@@ -311,6 +377,10 @@ func (t *Trainer) Step() (Record, error) {
 	}
 	mean, se := MeanStdErr(t.loss)
 	next := t.step + 1
+	force, err := t.meanForce(next)
+	if err != nil {
+		return Record{}, err
+	}
 	if math.IsNaN(mean) || math.IsInf(mean, 0) {
 		return Record{}, &NonFiniteError{Step: next, Quantity: "the loss"}
 	}
@@ -340,9 +410,22 @@ func (t *Trainer) Step() (Record, error) {
 	}
 	t.Pot.Sync()
 	t.step = next
-	rec := Record{Step: next, Epoch: epoch, Loss: mean, StdErr: se, LR: lr, GNorm: math.Sqrt(gn), Seconds: time.Since(start).Seconds()}
+	rec := Record{Step: next, Epoch: epoch, Loss: mean, StdErr: se, LR: lr, GNorm: math.Sqrt(gn), Seconds: time.Since(start).Seconds(), Force: force}
 	t.History = append(t.History, rec)
 	return rec, nil
+}
+
+// meanForce returns the mean force term of step next's samples (0 without
+// force matching).
+func (t *Trainer) meanForce(next int64) (float64, error) {
+	if t.force == nil {
+		return 0, nil
+	}
+	f, _ := MeanStdErr(t.force)
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0, &NonFiniteError{Step: next, Quantity: "the force term"}
+	}
+	return f, nil
 }
 
 func (t *Trainer) paramName(i int) string {

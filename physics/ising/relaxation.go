@@ -224,6 +224,26 @@ func (r *Relaxation) LogTargetGrad(grad, x []float64) float64 {
 	return v
 }
 
+// HessVec sets dst = α·∇²ln π̃(x)·v + β·dst, where
+// ∇²ln π̃(x) = −K⁻¹ + diag(1 − tanh²xᵢ) (the force-matching term's
+// derivative with respect to x). x, v and dst must have length N, and dst
+// must not overlap v or x; it panics ("ising: ...") on wrong lengths and
+// does not allocate. Cost O(N²).
+func (r *Relaxation) HessVec(dst []float64, alpha float64, x, v []float64, beta float64) {
+	r.checkLen("HessVec", "x", x, r.n)
+	r.checkLen("HessVec", "v", v, r.n)
+	r.checkLen("HessVec", "dst", dst, r.n)
+	n := r.n
+	blas64.Gemv(blas.NoTrans, -alpha,
+		blas64.General{Rows: n, Cols: n, Stride: n, Data: r.kinv},
+		blas64.Vector{N: n, Data: v, Inc: 1}, beta,
+		blas64.Vector{N: n, Data: dst, Inc: 1})
+	for i, xi := range x {
+		t := math.Tanh(xi)
+		dst[i] += alpha * (1 - t*t) * v[i]
+	}
+}
+
 // Block sizes for the batched products. gonum's Dgemm switches to a
 // goroutine-parallel path (which allocates) once the output spans at least
 // four 64×64 blocks; 192×64 output tiles keep every call on the serial,

@@ -341,6 +341,42 @@ func TestLogTargetGradFiniteDifference(t *testing.T) {
 	}
 }
 
+// TestHessVecFiniteDifference: HessVec is the derivative of LogTargetGrad
+// along v, scaled and added as documented.
+func TestHessVecFiniteDifference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(2, 1))
+	for _, tc := range []struct {
+		L1, L2 int
+		T      float64
+	}{{3, 3, 1.0}, {4, 4, Tc}, {5, 6, 3.0}} {
+		r, err := NewRelaxation(tc.L1, tc.L2, tc.T)
+		require.NoError(t, err)
+		n := r.N()
+		x, v, d0 := randomX(rng, n, 2), randomX(rng, n, 1), randomX(rng, n, 1)
+		const alpha, beta = 0.7, -1.5
+		dst := append([]float64(nil), d0...)
+		r.HessVec(dst, alpha, x, v, beta)
+		gp, gm, xp := make([]float64, n), make([]float64, n), make([]float64, n)
+		const h = 1e-5
+		for i := range x {
+			xp[i] = x[i] + h*v[i]
+		}
+		r.LogTargetGrad(gp, xp)
+		for i := range x {
+			xp[i] = x[i] - h*v[i]
+		}
+		r.LogTargetGrad(gm, xp)
+		for i := range x {
+			want := alpha*(gp[i]-gm[i])/(2*h) + beta*d0[i]
+			assert.InDelta(t, want, dst[i], 1e-7, "%+v i=%d", tc, i)
+		}
+		assert.Zero(t, testing.AllocsPerRun(5, func() { r.HessVec(dst, alpha, x, v, beta) }))
+	}
+	r, err := NewRelaxation(3, 3, 1)
+	require.NoError(t, err)
+	assert.Panics(t, func() { r.HessVec(make([]float64, 8), 1, make([]float64, 9), make([]float64, 9), 0) })
+}
+
 func TestBatchMatchesSingle(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 1))
 	for _, tc := range []struct {
