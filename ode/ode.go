@@ -35,6 +35,11 @@
 // the Laplacian Δφ(g·x). Every draw is an exact flow with an exact ln p; the
 // model is the mixture over the draws.
 //
+// With Config.Score, RunScore also carries the score s = ∇ₓa along each
+// trajectory (ds/dt = −σ(∇²φ·s + ∇Δφ), one reverse-mode call per stage)
+// and AdjointScore back-propagates through x, a and s: the force matching
+// of the paper's reference code, differentiated (see score.go).
+//
 // For a potential with one hidden layer, φ(x) = w·σ(W·x + b), Hidden
 // integrates the same discrete flow in the hidden pre-activations z = W·x + b
 // (dz/dt = σ·W·Wᵀ·(w ⊙ σ′(z))), with H×H products instead of H×D ones; it

@@ -30,6 +30,16 @@ func TestForceMatching(t *testing.T) {
 	require.Contains(t, stdout, "resuming ising8")
 	_, rows = metricsRows(t, filepath.Join(dir, "metrics.csv"))
 	require.Len(t, rows, 3)
+	// The resumed run is the uninterrupted one: loss, its error, the
+	// gradient's norm and the force term, bit for bit.
+	whole := t.TempDir()
+	train(t, 0, ising8Args(whole, "3", "-force-matching", "0.5")...)
+	_, want := metricsRows(t, filepath.Join(whole, "metrics.csv"))
+	for i := range want {
+		for _, c := range []int{2, 3, 5, len(want[i]) - 1} {
+			require.Equal(t, want[i][c], rows[i][c], "step %d, column %d", i+1, c)
+		}
+	}
 
 	// Plain runs keep their columns.
 	plain := t.TempDir()
