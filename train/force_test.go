@@ -103,7 +103,8 @@ func forceTrainer(t *testing.T, cfg train.Config, theta []float64) *train.Traine
 // of the batch's mean loss + δ·force (against central differences of the
 // same step's records along a random direction); its losses are bitwise
 // those of plain training in x (the score rides along the same flow),
-// its parameters are not, and the workers do not change its bits.
+// its parameters are not, the workers do not change its bits, and a step
+// allocates nothing.
 func TestForceMatchingGradient(t *testing.T) {
 	const delta = 0.5
 	cfg := forceConfig(1, delta)
@@ -148,6 +149,21 @@ func TestForceMatchingGradient(t *testing.T) {
 	require.Equal(t, math.Float64bits(prec.Loss), math.Float64bits(rec.Loss), "loss %v, plain %v", rec.Loss, prec.Loss)
 	require.Zero(t, prec.Force)
 	require.NotEqual(t, bits(plain.Pot.Params()), bits(tr.Pot.Params()))
+
+	if !testing.Short() {
+		// Past the growth of the history to 32 records (Trainer.History
+		// is not preallocated), a step allocates nothing.
+		tr.Cfg.Steps = 100
+		step := func() {
+			if _, err := tr.Step(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for tr.StepsDone() < 20 {
+			step()
+		}
+		require.Zero(t, testing.AllocsPerRun(5, step), "allocations per force-matching step")
+	}
 
 	// Workers.
 	var ref []uint64
