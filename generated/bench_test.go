@@ -162,6 +162,15 @@ func trainer(b *testing.B, m mafcrt.Potential, obj train.Objective, batch, steps
 	return tr
 }
 
+// stepper returns a function that runs one step of tr, failing b on error.
+func stepper(b *testing.B, tr *train.Trainer) func() {
+	return func() {
+		if _, err := tr.Step(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // inputSpace makes a trainer integrate in x (train.Config.Flow.InputSpace).
 func inputSpace(c *train.Config) { c.Flow.InputSpace = true }
 
@@ -202,20 +211,13 @@ func BenchmarkTrainStep(b *testing.B) {
 			t2 := trainer(b, c.new(), c.obj(), c.batch, c.steps, 2, ode.Store)
 			defer t1.Close()
 			defer t2.Close()
-			step := func(tr *train.Trainer) func() {
-				return func() {
-					if _, err := tr.Step(); err != nil {
-						b.Fatal(err)
-					}
-				}
-			}
 			for b.Loop() {
-				t := interleave(2, 1, step(t1), step(t2))
+				t := interleave(2, 1, stepper(b, t1), stepper(b, t2))
 				b.ReportMetric(t[0], "s/step-1worker")
 				b.ReportMetric(t[1], "s/step-2workers")
 				b.ReportMetric(t[0]/t[1], "speedup")
 			}
-			allocs := testing.AllocsPerRun(1, step(t2))
+			allocs := testing.AllocsPerRun(1, stepper(b, t2))
 			b.ReportMetric(allocs, "allocs/step")
 			b.ReportMetric(mem[0], "MB-store")
 			b.ReportMetric(mem[1], "MB-recompute")
@@ -265,15 +267,8 @@ func BenchmarkSavedFirstLayer(b *testing.B) {
 			recomputed := trainer(b, noSave{c.new()}, c.obj(), c.batch, c.steps, 2, ode.Store, inputSpace)
 			defer saved.Close()
 			defer recomputed.Close()
-			step := func(tr *train.Trainer) func() {
-				return func() {
-					if _, err := tr.Step(); err != nil {
-						b.Fatal(err)
-					}
-				}
-			}
 			for b.Loop() {
-				t := interleave(c.rounds, 1, step(saved), step(recomputed))
+				t := interleave(c.rounds, 1, stepper(b, saved), stepper(b, recomputed))
 				b.ReportMetric(t[0], "s/step-saved")
 				b.ReportMetric(t[1], "s/step-recomputed")
 				b.ReportMetric(t[1]/t[0], "speedup")
@@ -332,15 +327,8 @@ func BenchmarkFloat32Step(b *testing.B) {
 	t32 := trainer(b, ising16f32.New(), obj(), 64, 50, 2, ode.Store, inputSpace)
 	defer t64.Close()
 	defer t32.Close()
-	step := func(tr *train.Trainer) func() {
-		return func() {
-			if _, err := tr.Step(); err != nil {
-				b.Fatal(err)
-			}
-		}
-	}
 	for b.Loop() {
-		t := interleave(3, 1, step(t64), step(t32))
+		t := interleave(3, 1, stepper(b, t64), stepper(b, t32))
 		b.ReportMetric(t[0], "s/step-float64")
 		b.ReportMetric(t[1], "s/step-float32")
 		b.ReportMetric(t[0]/t[1], "speedup")

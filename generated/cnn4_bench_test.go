@@ -28,27 +28,20 @@ func BenchmarkCNN4TrainStep(b *testing.B) {
 	defer mlp.Close()
 	defer exact.Close()
 	defer hut.Close()
-	step := func(tr *train.Trainer) func() {
-		return func() {
-			if _, err := tr.Step(); err != nil {
-				b.Fatal(err)
-			}
-		}
-	}
 	switch os.Getenv("MAFC_CNN4_ONLY") {
 	case "exact":
 		for b.Loop() {
-			step(exact)()
+			stepper(b, exact)()
 		}
 		return
 	case "hutchinson":
 		for b.Loop() {
-			step(hut)()
+			stepper(b, hut)()
 		}
 		return
 	}
 	for b.Loop() {
-		t := interleave(1, 1, step(mlp), step(exact), step(hut))
+		t := interleave(1, 1, stepper(b, mlp), stepper(b, exact), stepper(b, hut))
 		b.ReportMetric(t[0], "s/step-mlp")
 		b.ReportMetric(t[1], "s/step-cnn4-exact")
 		b.ReportMetric(t[2], "s/step-cnn4-hutchinson")

@@ -22,20 +22,13 @@ func BenchmarkForceMatchingStep(b *testing.B) {
 	force := trainer(b, ising16rand.New(), obj(), 64, 50, 2, ode.Store, func(c *train.Config) { c.ForceMatching = 0.1 })
 	defer plain.Close()
 	defer force.Close()
-	step := func(tr *train.Trainer) func() {
-		return func() {
-			if _, err := tr.Step(); err != nil {
-				b.Fatal(err)
-			}
-		}
-	}
 	for b.Loop() {
-		t := interleave(1, 1, step(plain), step(force))
+		t := interleave(1, 1, stepper(b, plain), stepper(b, force))
 		b.ReportMetric(t[0], "s/step-plain")
 		b.ReportMetric(t[1], "s/step-force")
 		b.ReportMetric(t[1]/t[0], "force/plain")
 	}
-	if a := testing.AllocsPerRun(1, step(force)); a != 0 {
+	if a := testing.AllocsPerRun(1, stepper(b, force)); a != 0 {
 		b.Errorf("%v allocations per force-matching step", a)
 	}
 }

@@ -210,20 +210,13 @@ func BenchmarkCNNTrainStep(b *testing.B) {
 	defer mlp.Close()
 	defer exact.Close()
 	defer hut.Close()
-	step := func(tr *train.Trainer) func() {
-		return func() {
-			if _, err := tr.Step(); err != nil {
-				b.Fatal(err)
-			}
-		}
-	}
 	for b.Loop() {
-		t := interleave(1, 1, step(mlp), step(exact), step(hut))
+		t := interleave(1, 1, stepper(b, mlp), stepper(b, exact), stepper(b, hut))
 		b.ReportMetric(t[0], "s/step-mlp")
 		b.ReportMetric(t[1], "s/step-cnn-exact")
 		b.ReportMetric(t[2], "s/step-cnn-hutchinson")
 		b.ReportMetric(t[1]/t[0], "exact/mlp")
 		b.ReportMetric(t[2]/t[0], "hutchinson/mlp")
 	}
-	b.ReportMetric(testing.AllocsPerRun(1, step(exact)), "allocs/step-cnn-exact")
+	b.ReportMetric(testing.AllocsPerRun(1, stepper(b, exact)), "allocs/step-cnn-exact")
 }

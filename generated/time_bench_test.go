@@ -50,21 +50,14 @@ func BenchmarkTimeStep(b *testing.B) {
 			if tw.Hidden() != !c.input || tt.Hidden() != !c.input {
 				b.Fatalf("hidden space: twin %t, time variant %t, want %t", tw.Hidden(), tt.Hidden(), !c.input)
 			}
-			step := func(tr *train.Trainer) func() {
-				return func() {
-					if _, err := tr.Step(); err != nil {
-						b.Fatal(err)
-					}
-				}
-			}
 			for b.Loop() {
-				t := interleave(2, 1, step(tw), step(tt))
+				t := interleave(2, 1, stepper(b, tw), stepper(b, tt))
 				b.ReportMetric(t[0], "s/step-twin")
 				b.ReportMetric(t[1], "s/step-time")
 				b.ReportMetric(t[1]/t[0], "time/twin")
 			}
-			b.ReportMetric(testing.AllocsPerRun(1, step(tt)), "allocs/step-time")
-			b.ReportMetric(testing.AllocsPerRun(1, step(tw)), "allocs/step-twin")
+			b.ReportMetric(testing.AllocsPerRun(1, stepper(b, tt)), "allocs/step-time")
+			b.ReportMetric(testing.AllocsPerRun(1, stepper(b, tw)), "allocs/step-twin")
 		})
 	}
 }

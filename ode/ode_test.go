@@ -142,13 +142,7 @@ func TestReferenceIsing(t *testing.T) {
 // integrators, both memory modes) against central differences on a tiny
 // model, in float64.
 func TestGradientFD(t *testing.T) {
-	checkGradientFD(t, `model tiny
-input x: vector(3)
-potential {
-  h = tanh(dense(x, 4))
-  g = softplus(dense(h, 3))
-  phi = dense(g, 1) + 0.2 * sum(quadratic(x))
-}`, 0)
+	checkGradientFD(t, tinySpec, 0)
 }
 
 // randomSpec is a lattice potential with no symmetry of its own, integrated

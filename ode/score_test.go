@@ -16,6 +16,8 @@ import (
 	"github.com/mafc-dev/mafc/runtime/refeval"
 )
 
+// tinySpec and tinyTimeSpec are small potentials for gradient checks
+// against central differences, the second time-dependent.
 const tinySpec = `model tiny
 input x: vector(3)
 potential {

@@ -17,15 +17,7 @@ import (
 // loss in θ (the time parameters included) and x(0), in both directions,
 // for every tableau, and both memory modes agree bit for bit.
 func TestGradientFDTime(t *testing.T) {
-	checkGradientFD(t, `model tinyt
-input x: vector(3)
-time t
-potential {
-  h = tanh(gate(dense(x, 4, time = t), fourier(t, 1)))
-  g = softplus(dense(h, 3, time = [t, fourier(t, 2)]))
-  phi = dense(g, 1) + 0.2 * sum(quadratic(x))
-}
-flow { steps = 5  dt = 0.15 }`, 0)
+	checkGradientFD(t, tinyTimeSpec, 0)
 }
 
 // driftPotential is φ(x, t) = ½·a·|x − c·t·1|² with θ = (a, c): ∇φ =
