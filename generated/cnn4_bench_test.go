@@ -17,14 +17,10 @@ import (
 // of each. MAFC_CNN4_ONLY=exact or =hutchinson steps only that trainer (for
 // a profile of one kind of step).
 func BenchmarkCNN4TrainStep(b *testing.B) {
-	obj := func() train.Objective {
-		o, _ := train.NewVariational(16, 16, 2.269185314213022, 1)
-		return o
-	}
 	hutch := func(c *train.Config) { c.Flow.Hutchinson = true }
-	mlp := trainer(b, ising16.New(), obj(), 64, cnnFlowSteps, 2, ode.Store)
-	exact := trainer(b, ising16cnn4.New(), obj(), 64, cnnFlowSteps, 2, ode.Store)
-	hut := trainer(b, ising16cnn4.New(), obj(), 64, cnnFlowSteps, 2, ode.Store, hutch)
+	mlp := trainer(b, ising16.New(), ising16Tc(), 64, cnnFlowSteps, 2, ode.Store)
+	exact := trainer(b, ising16cnn4.New(), ising16Tc(), 64, cnnFlowSteps, 2, ode.Store)
+	hut := trainer(b, ising16cnn4.New(), ising16Tc(), 64, cnnFlowSteps, 2, ode.Store, hutch)
 	defer mlp.Close()
 	defer exact.Close()
 	defer hut.Close()

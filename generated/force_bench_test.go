@@ -14,12 +14,8 @@ import (
 // integrated in x) with and without force matching (δ = 0.1), interleaved
 // after a warm-up step of each, and their ratio.
 func BenchmarkForceMatchingStep(b *testing.B) {
-	obj := func() train.Objective {
-		o, _ := train.NewVariational(16, 16, 2.269185314213022, 1)
-		return o
-	}
-	plain := trainer(b, ising16rand.New(), obj(), 64, 50, 2, ode.Store)
-	force := trainer(b, ising16rand.New(), obj(), 64, 50, 2, ode.Store, func(c *train.Config) { c.ForceMatching = 0.1 })
+	plain := trainer(b, ising16rand.New(), ising16Tc(), 64, 50, 2, ode.Store)
+	force := trainer(b, ising16rand.New(), ising16Tc(), 64, 50, 2, ode.Store, func(c *train.Config) { c.ForceMatching = 0.1 })
 	defer plain.Close()
 	defer force.Close()
 	for b.Loop() {

@@ -199,14 +199,10 @@ var cnnFlowSteps = 50
 // Hutchinson's estimate, interleaved, one round each. Targets: exact ≤ 60×
 // the MLP, Hutchinson ≤ 10×.
 func BenchmarkCNNTrainStep(b *testing.B) {
-	obj := func() train.Objective {
-		o, _ := train.NewVariational(16, 16, 2.269185314213022, 1)
-		return o
-	}
 	hutch := func(c *train.Config) { c.Flow.Hutchinson = true }
-	mlp := trainer(b, ising16.New(), obj(), 64, cnnFlowSteps, 2, ode.Store)
-	exact := trainer(b, ising16cnn.New(), obj(), 64, cnnFlowSteps, 2, ode.Store)
-	hut := trainer(b, ising16cnn.New(), obj(), 64, cnnFlowSteps, 2, ode.Store, hutch)
+	mlp := trainer(b, ising16.New(), ising16Tc(), 64, cnnFlowSteps, 2, ode.Store)
+	exact := trainer(b, ising16cnn.New(), ising16Tc(), 64, cnnFlowSteps, 2, ode.Store)
+	hut := trainer(b, ising16cnn.New(), ising16Tc(), 64, cnnFlowSteps, 2, ode.Store, hutch)
 	defer mlp.Close()
 	defer exact.Close()
 	defer hut.Close()

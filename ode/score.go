@@ -61,7 +61,7 @@ const FDStep = 3e-4
 // Config.Score.
 type scoreBufs struct {
 	ws2       runtime.Workspace // reverse modes whose θ-part is discarded
-	thScratch []float64         // their θ-part
+	thScratch []float64         // their θ-part: never read, cleared once per RunScore and AdjointScore
 	q, qb     [][]float64       // stage slopes of s and their cotangents
 	sy        [][]float64       // stage states of s (the per-step scratch)
 	sstates   [][]float64       // Store: every stage state of s; Recompute: checkpoints
@@ -127,6 +127,7 @@ func (it *Integrator) RunScore(x, a, s []float64, sigma float64, record bool, pr
 	S := it.cfg.Tableau.Stages()
 	nd := it.nb * it.D
 	sb := it.sc2
+	clear(sb.thScratch)
 	for n := 0; n < it.cfg.Steps; n++ {
 		ys, ss := it.y, sb.sy
 		switch {
@@ -195,7 +196,6 @@ func (it *Integrator) scoreEval(step, stage int, y, sg, k, q, a []float64, hw fl
 	// The Laplacian as Run computes it (so x and a are bitwise Run's), and
 	// ∇²φ·ς + ∇Δφ from the reverse mode.
 	it.pot.Laplacian(it.ws, nil, g, lap, y)
-	clear(sb.thScratch)
 	it.pot.Reverse(sb.ws2, dxs, sb.thScratch, y, nil, sg, sb.ones[:nb])
 	if it.rnd != nil {
 		it.transformT(k, g)
@@ -235,6 +235,7 @@ func (it *Integrator) AdjointScore(xb, ab, sb, dtheta []float64) {
 	S := it.cfg.Tableau.Stages()
 	nd := it.nb * it.D
 	bufs := it.sc2
+	clear(bufs.thScratch)
 	if d, ok := it.pot.(runtime.GradDeferrer); ok {
 		d.DeferGrad(it.ws, true)
 		defer func() {
@@ -322,7 +323,6 @@ func (it *Integrator) adjointScoreStep(n int, ys, ss [][]float64, xb, ab, sbar, 
 		}
 		it.reverseG(it.ws, yb, dtheta, y, u, sc)
 		// ς̄ = −σ∇²φ·q̄.
-		clear(bufs.thScratch)
 		it.reverseG(bufs.ws2, ib, bufs.thScratch, y, qb, nil)
 		for e := range ib {
 			ib[e] *= -it.sigma
